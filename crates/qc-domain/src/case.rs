@@ -1,0 +1,526 @@
+//! 一案一档 — a case: its header, its workflow events and the state derived from them.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::person::PersonId;
+
+/// Identifier of a case (a UUID in text form).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CaseId(pub String);
+
+impl std::fmt::Display for CaseId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a case came from (案源).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CaseSource {
+    /// 自主发现 — found by officers on patrol.
+    SelfDiscovered,
+    /// 投诉举报 — a complaint or report; the complainant must be told the filing outcome.
+    Complaint {
+        /// Who complained.
+        complainant: String,
+        /// How to reach them.
+        contact: String,
+        /// Received through the 12319 hotline.
+        via_12319: bool,
+    },
+    /// 部门移送 — referred by another department.
+    Referral {
+        /// The referring department.
+        department: String,
+    },
+    /// 上级交办 — assigned by a superior authority.
+    Assigned {
+        /// The assigning authority.
+        authority: String,
+    },
+    /// 数字城管 — dispatched by the digital urban-management platform.
+    DigitalPlatform {
+        /// The platform's ticket number.
+        ticket: String,
+    },
+}
+
+impl CaseSource {
+    /// Chinese name of the kind of source.
+    pub fn zh(&self) -> &'static str {
+        match self {
+            CaseSource::SelfDiscovered => "自主发现",
+            CaseSource::Complaint {
+                via_12319: true, ..
+            } => "12319热线投诉举报",
+            CaseSource::Complaint { .. } => "投诉举报",
+            CaseSource::Referral { .. } => "部门移送",
+            CaseSource::Assigned { .. } => "上级交办",
+            CaseSource::DigitalPlatform { .. } => "数字城管派遣",
+        }
+    }
+
+    /// Stable code of the kind of source.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CaseSource::SelfDiscovered => "self_discovered",
+            CaseSource::Complaint { .. } => "complaint",
+            CaseSource::Referral { .. } => "referral",
+            CaseSource::Assigned { .. } => "assigned",
+            CaseSource::DigitalPlatform { .. } => "digital_platform",
+        }
+    }
+}
+
+/// A point from the tablet's GPS (WGS-84).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    /// Latitude in degrees.
+    pub lat: f64,
+    /// Longitude in degrees.
+    pub lon: f64,
+}
+
+/// Where the case is (地点), with its grid unit (网格).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    /// Street address as written on records.
+    pub address: String,
+    /// Grid unit code (网格编号).
+    pub grid: String,
+    /// GPS fix, when the tablet had one.
+    pub gps: Option<GeoPoint>,
+}
+
+/// Whether a party is a natural person or an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    /// 自然人.
+    Person,
+    /// 单位/个体工商户.
+    Business,
+}
+
+/// 当事人 — a party to the case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Party {
+    /// Person or business.
+    pub kind: PartyKind,
+    /// Name (person's name or business name).
+    pub name: String,
+    /// 身份证号 or 统一社会信用代码, when known.
+    pub id_number: Option<String>,
+    /// Phone, when known.
+    pub phone: Option<String>,
+}
+
+/// What is fixed when a case is registered (登记).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseHeader {
+    /// Identifier.
+    pub id: CaseId,
+    /// Where it came from.
+    pub source: CaseSource,
+    /// Enforcement domain code (from the catalogue).
+    pub domain: String,
+    /// Violation type code (from the catalogue).
+    pub violation: String,
+    /// Place and grid.
+    pub location: Location,
+    /// Parties known at registration.
+    pub parties: Vec<Party>,
+    /// What was reported or seen.
+    pub summary: String,
+    /// Squad responsible.
+    pub squad: String,
+    /// When registered.
+    pub registered_at: Timestamp,
+    /// Who registered it.
+    pub registered_by: PersonId,
+}
+
+/// Stage of the case lifecycle (004 执法程序).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// 登记.
+    Registered,
+    /// 立案.
+    Filed,
+    /// 不予立案 (terminal).
+    NotFiled,
+    /// 移送 (terminal).
+    Transferred,
+    /// 调查取证.
+    Investigating,
+    /// 调查终结.
+    InvestigationConcluded,
+    /// 法制审核 passed.
+    LegalReviewed,
+    /// 告知 / 陈述申辩 / 听证.
+    Notified,
+    /// 决定.
+    Decided,
+    /// 送达.
+    Delivered,
+    /// 执行.
+    Executed,
+    /// 结案.
+    Closed,
+    /// 公开.
+    Disclosed,
+}
+
+impl CaseStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [CaseStatus; 13] = [
+        CaseStatus::Registered,
+        CaseStatus::Filed,
+        CaseStatus::NotFiled,
+        CaseStatus::Transferred,
+        CaseStatus::Investigating,
+        CaseStatus::InvestigationConcluded,
+        CaseStatus::LegalReviewed,
+        CaseStatus::Notified,
+        CaseStatus::Decided,
+        CaseStatus::Delivered,
+        CaseStatus::Executed,
+        CaseStatus::Closed,
+        CaseStatus::Disclosed,
+    ];
+
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            CaseStatus::Registered => "登记",
+            CaseStatus::Filed => "立案",
+            CaseStatus::NotFiled => "不予立案",
+            CaseStatus::Transferred => "移送",
+            CaseStatus::Investigating => "调查取证",
+            CaseStatus::InvestigationConcluded => "调查终结",
+            CaseStatus::LegalReviewed => "法制审核",
+            CaseStatus::Notified => "告知",
+            CaseStatus::Decided => "决定",
+            CaseStatus::Delivered => "送达",
+            CaseStatus::Executed => "执行",
+            CaseStatus::Closed => "结案",
+            CaseStatus::Disclosed => "公开",
+        }
+    }
+
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseStatus::Registered => "registered",
+            CaseStatus::Filed => "filed",
+            CaseStatus::NotFiled => "not_filed",
+            CaseStatus::Transferred => "transferred",
+            CaseStatus::Investigating => "investigating",
+            CaseStatus::InvestigationConcluded => "investigation_concluded",
+            CaseStatus::LegalReviewed => "legal_reviewed",
+            CaseStatus::Notified => "notified",
+            CaseStatus::Decided => "decided",
+            CaseStatus::Delivered => "delivered",
+            CaseStatus::Executed => "executed",
+            CaseStatus::Closed => "closed",
+            CaseStatus::Disclosed => "disclosed",
+        }
+    }
+
+    /// Parses a stable code.
+    pub fn from_code(code: &str) -> Option<CaseStatus> {
+        CaseStatus::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Whether the case is still being handled (counts toward "立而不办、办而不结").
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            CaseStatus::NotFiled
+                | CaseStatus::Transferred
+                | CaseStatus::Closed
+                | CaseStatus::Disclosed
+        )
+    }
+}
+
+/// 裁量 — the discretion stated in a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Discretion {
+    /// 不予处罚.
+    NoPenalty,
+    /// 减轻.
+    Mitigated,
+    /// 从轻.
+    Lighter,
+    /// 一般.
+    Standard,
+    /// 从重.
+    Heavier,
+}
+
+/// 送达方式 — how a decision reaches the party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DeliveryMethod {
+    /// 直接送达.
+    Direct,
+    /// 留置送达.
+    LeftAtAddress,
+    /// 邮寄送达.
+    Post,
+    /// 委托送达.
+    Entrusted,
+    /// 转交送达.
+    Forwarded,
+    /// 电子送达 — only with the party's consent.
+    Electronic {
+        /// The party agreed in writing.
+        party_consented: bool,
+    },
+    /// 公告送达.
+    PublicNotice,
+}
+
+/// 执行 — how the decision was carried out. Fines go to the bank, never to officers (罚缴分离),
+/// so there is no way to record a fine paid to an officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Execution {
+    /// Fine paid at the designated bank.
+    PaidAtBank {
+        /// Bank receipt number.
+        receipt_no: String,
+    },
+    /// Corrected or complied without a fine.
+    Complied,
+    /// Enforced under the Administrative Compulsion Law or by the court.
+    Compelled {
+        /// How.
+        note: String,
+    },
+}
+
+/// One act in the case's lifecycle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "act", rename_all = "snake_case")]
+pub enum Act {
+    /// 立案 with the leader's approval.
+    File,
+    /// 不予立案.
+    DeclineFiling {
+        /// Why.
+        reason: String,
+    },
+    /// 案件移送 to the competent department (or the police for suspected crimes).
+    Transfer {
+        /// To whom.
+        to: String,
+        /// Why.
+        reason: String,
+    },
+    /// Assign the investigating officers and start 调查取证.
+    StartInvestigation {
+        /// The officers (at least two).
+        team: Vec<PersonId>,
+    },
+    /// 证据先行登记保存通知 — an investigation act that opens a 7-day decision deadline.
+    PreservationNotice {
+        /// Notice identifier.
+        notice: String,
+        /// What is preserved.
+        items: String,
+    },
+    /// Decision on preserved evidence.
+    PreservationDecision {
+        /// The notice decided.
+        notice: String,
+        /// What was decided.
+        outcome: String,
+        /// Why late, if past 7 days.
+        late_reason: Option<String>,
+    },
+    /// 调查终结.
+    ConcludeInvestigation {
+        /// Summary of findings.
+        summary: String,
+    },
+    /// 法制审核.
+    LegalReview {
+        /// Whether it passed.
+        passed: bool,
+        /// The reviewer's opinion.
+        opinion: String,
+    },
+    /// 告知 (事先告知, 听证告知).
+    Notify {
+        /// A hearing was offered.
+        hearing_offered: bool,
+    },
+    /// Extension of the decision deadline with the head's approval.
+    ExtendDeadline {
+        /// Days added (at most 60).
+        days: u32,
+        /// Why.
+        reason: String,
+    },
+    /// 决定.
+    Decide {
+        /// Discretion applied.
+        discretion: Discretion,
+        /// Summary of the decision.
+        summary: String,
+    },
+    /// 送达.
+    Deliver {
+        /// How.
+        method: DeliveryMethod,
+        /// Why late, if past 7 days.
+        late_reason: Option<String>,
+    },
+    /// 执行.
+    Execute {
+        /// How.
+        execution: Execution,
+    },
+    /// 结案.
+    Close {
+        /// Closing report.
+        report: String,
+    },
+    /// 公开.
+    Disclose,
+    /// Complainant told the filing outcome.
+    InformComplainant {
+        /// How they were told.
+        how: String,
+    },
+    /// 回避 — an officer declares an interest and is excluded.
+    Recuse {
+        /// Who.
+        officer: PersonId,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Act {
+    /// English name of the act, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Act::File => "file",
+            Act::DeclineFiling { .. } => "decline filing",
+            Act::Transfer { .. } => "transfer",
+            Act::StartInvestigation { .. } => "start investigation",
+            Act::PreservationNotice { .. } => "preservation notice",
+            Act::PreservationDecision { .. } => "preservation decision",
+            Act::ConcludeInvestigation { .. } => "conclude investigation",
+            Act::LegalReview { .. } => "legal review",
+            Act::Notify { .. } => "notify",
+            Act::ExtendDeadline { .. } => "extend deadline",
+            Act::Decide { .. } => "decide",
+            Act::Deliver { .. } => "deliver",
+            Act::Execute { .. } => "execute",
+            Act::Close { .. } => "close",
+            Act::Disclose => "disclose",
+            Act::InformComplainant { .. } => "inform complainant",
+            Act::Recuse { .. } => "recuse",
+        }
+    }
+
+    /// Chinese name of the act, for timelines.
+    pub fn zh(&self) -> &'static str {
+        match self {
+            Act::File => "立案",
+            Act::DeclineFiling { .. } => "不予立案",
+            Act::Transfer { .. } => "案件移送",
+            Act::StartInvestigation { .. } => "指派调查",
+            Act::PreservationNotice { .. } => "证据先行登记保存",
+            Act::PreservationDecision { .. } => "先行登记保存处理决定",
+            Act::ConcludeInvestigation { .. } => "调查终结",
+            Act::LegalReview { passed: true, .. } => "法制审核通过",
+            Act::LegalReview { passed: false, .. } => "法制审核退回",
+            Act::Notify { .. } => "事先告知",
+            Act::ExtendDeadline { .. } => "延长办案期限",
+            Act::Decide { .. } => "作出决定",
+            Act::Deliver { .. } => "送达",
+            Act::Execute { .. } => "执行",
+            Act::Close { .. } => "结案",
+            Act::Disclose => "公开",
+            Act::InformComplainant { .. } => "告知投诉举报人",
+            Act::Recuse { .. } => "回避",
+        }
+    }
+}
+
+/// A workflow event: an act, who did it, and when. Stored in the case document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowEvent {
+    /// Unique id (so concurrent events from two devices never collide).
+    pub id: String,
+    /// When (device clock).
+    pub at: Timestamp,
+    /// Who acted or approved.
+    pub actors: Vec<PersonId>,
+    /// What was done.
+    pub act: Act,
+}
+
+/// An open 证据先行登记保存 notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenPreservation {
+    /// Notice id.
+    pub notice: String,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+}
+
+/// Everything the rules need to know about a case, derived by replaying its events in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseState {
+    /// The header as registered.
+    pub header: CaseHeader,
+    /// Current stage.
+    pub status: CaseStatus,
+    /// When filed.
+    pub filed_at: Option<Timestamp>,
+    /// When the filing outcome (filed, not filed, transferred) was reached.
+    pub filing_outcome_at: Option<Timestamp>,
+    /// Days of extension granted (at most once).
+    pub extension_days: Option<u32>,
+    /// Whether the last legal review passed.
+    pub legal_review_passed: bool,
+    /// The party was given the prior notice (事先告知).
+    pub notified: bool,
+    /// When decided.
+    pub decided_at: Option<Timestamp>,
+    /// When delivered.
+    pub delivered_at: Option<Timestamp>,
+    /// Complainant informed.
+    pub complainant_informed: bool,
+    /// Assigned investigators.
+    pub team: Vec<PersonId>,
+    /// Officers who recused themselves.
+    pub recused: BTreeSet<PersonId>,
+    /// Preservation notices awaiting a decision.
+    pub open_preservations: Vec<OpenPreservation>,
+    /// Events that did not fit the lifecycle when replayed (e.g. two devices acting concurrently
+    /// offline); kept, never dropped, and flagged for review.
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// An event that replay could not apply, with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Anomaly {
+    /// The event's id.
+    pub event: String,
+    /// Why it did not apply (Chinese).
+    pub reason: String,
+}

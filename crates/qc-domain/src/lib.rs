@@ -1,0 +1,24 @@
+//! The enforcement procedure of DOMAIN.md as types and checks: people and roles, case sources,
+//! the catalogue of domains and violation types, the case lifecycle, the procedure rules and the
+//! legal deadlines.
+//!
+//! Pure: no I/O, no storage, no clock of its own (time is passed in).
+
+pub mod case;
+pub mod catalogue;
+pub mod clock;
+pub mod deadline;
+pub mod person;
+pub mod rules;
+pub mod workflow;
+
+pub use case::*;
+pub use catalogue::{Catalogue, CatalogueError, EnforcementDomain, ViolationType};
+pub use clock::{Clock, FixedClock, Timestamp};
+pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
+pub use person::{CertNo, EnforcementOfficer, Person, PersonId, Role};
+pub use rules::RuleViolation;
+pub use workflow::{InvestigationTeam, check_registration, replay, validate};
+
+#[cfg(test)]
+mod tests;

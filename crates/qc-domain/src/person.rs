@@ -1,0 +1,196 @@
+//! People and their roles in the procedure, and the proof types that keep an assistant out of
+//! places where an enforcement officer is required.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::RuleViolation;
+
+/// Stable identifier of a person (the id in their certificate).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PersonId(pub String);
+
+impl fmt::Display for PersonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// 执法证 — enforcement certificate number, printed on records and shown to parties.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CertNo(pub String);
+
+/// A person's role in the bureau.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 执法队员 — enforcement officer holding an 执法证.
+    EnforcementOfficer,
+    /// 协管员 — assistant: publicity, patrol, information collection, dissuasion only.
+    Assistant,
+    /// 中队长 — squad leader: approves filing, assigns and reviews cases.
+    SquadLeader,
+    /// 法制审核员 — legal reviewer: reviews before a decision.
+    LegalReviewer,
+    /// 负责人 — head of unit: approves decisions and extensions.
+    Head,
+    /// 管理员 — administrator: enrols devices and officers, issues and revokes credentials.
+    Administrator,
+}
+
+impl Role {
+    /// Every role, in the order they are listed to users.
+    pub const ALL: [Role; 6] = [
+        Role::EnforcementOfficer,
+        Role::Assistant,
+        Role::SquadLeader,
+        Role::LegalReviewer,
+        Role::Head,
+        Role::Administrator,
+    ];
+
+    /// Whether this role acts as the enforcing party (inspects, questions, signs evidence).
+    /// Squad leaders and heads are certified officers who also go to the field.
+    pub fn enforces(self) -> bool {
+        matches!(
+            self,
+            Role::EnforcementOfficer | Role::SquadLeader | Role::Head
+        )
+    }
+
+    /// The Chinese name of the role.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::EnforcementOfficer => "执法队员",
+            Role::Assistant => "协管员",
+            Role::SquadLeader => "中队长",
+            Role::LegalReviewer => "法制审核员",
+            Role::Head => "负责人",
+            Role::Administrator => "管理员",
+        }
+    }
+
+    /// The stable code used in files and on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::EnforcementOfficer => "enforcement_officer",
+            Role::Assistant => "assistant",
+            Role::SquadLeader => "squad_leader",
+            Role::LegalReviewer => "legal_reviewer",
+            Role::Head => "head",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// Parses a stable code back into a role.
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// A member of the bureau as the procedure sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// Identifier (matches the certificate).
+    pub id: PersonId,
+    /// Full name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// 执法证 number; required for every role that enforces.
+    pub cert_no: Option<CertNo>,
+    /// Squad (中队) the person belongs to.
+    pub squad: String,
+}
+
+/// A person proven able to act as the enforcing party: an enforcing role and an 执法证 number.
+/// The only way to get one is [`EnforcementOfficer::try_from`], so an assistant cannot be passed
+/// where an officer is required.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnforcementOfficer(Person);
+
+impl EnforcementOfficer {
+    /// The person behind the proof.
+    pub fn person(&self) -> &Person {
+        &self.0
+    }
+
+    /// The officer's 执法证 number (always present).
+    pub fn cert_no(&self) -> &CertNo {
+        // Checked on construction.
+        self.0.cert_no.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl TryFrom<Person> for EnforcementOfficer {
+    type Error = RuleViolation;
+
+    fn try_from(p: Person) -> Result<Self, Self::Error> {
+        if !p.role.enforces() {
+            return Err(RuleViolation::NotAnEnforcementOfficer {
+                name: p.name,
+                role: p.role,
+            });
+        }
+        match &p.cert_no {
+            Some(no) if !no.0.trim().is_empty() => Ok(EnforcementOfficer(p)),
+            _ => Err(RuleViolation::NoEnforcementCertificate { name: p.name }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(role: Role, cert: Option<&str>) -> Person {
+        Person {
+            id: PersonId("p1".into()),
+            name: "张伟".into(),
+            role,
+            cert_no: cert.map(|c| CertNo(c.into())),
+            squad: "一中队".into(),
+        }
+    }
+
+    #[test]
+    fn assistant_cannot_become_an_enforcement_officer() {
+        let err = EnforcementOfficer::try_from(person(Role::Assistant, Some("X1"))).unwrap_err();
+        assert!(matches!(err, RuleViolation::NotAnEnforcementOfficer { .. }));
+    }
+
+    #[test]
+    fn officer_without_certificate_is_refused() {
+        let err = EnforcementOfficer::try_from(person(Role::EnforcementOfficer, None)).unwrap_err();
+        assert!(matches!(
+            err,
+            RuleViolation::NoEnforcementCertificate { .. }
+        ));
+        let err =
+            EnforcementOfficer::try_from(person(Role::EnforcementOfficer, Some("  "))).unwrap_err();
+        assert!(matches!(
+            err,
+            RuleViolation::NoEnforcementCertificate { .. }
+        ));
+    }
+
+    #[test]
+    fn certified_officer_and_leader_are_accepted() {
+        let o = EnforcementOfficer::try_from(person(Role::EnforcementOfficer, Some("44010001")))
+            .unwrap();
+        assert_eq!(o.cert_no().0, "44010001");
+        assert!(EnforcementOfficer::try_from(person(Role::SquadLeader, Some("44010002"))).is_ok());
+        assert!(EnforcementOfficer::try_from(person(Role::LegalReviewer, Some("1"))).is_err());
+    }
+
+    #[test]
+    fn role_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Role::from_code("nobody"), None);
+    }
+}
