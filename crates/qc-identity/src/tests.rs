@@ -1,0 +1,293 @@
+//! Certificates, revocation, key wrapping, and the frozen bytes of everything signed.
+
+use ed25519_dalek::SigningKey;
+use qc_domain::{Role, Timestamp};
+
+use crate::keywrap::{self, check_pin_strength};
+use crate::*;
+
+const DAY: i64 = 86_400_000;
+const T0: Timestamp = Timestamp(1_772_409_600_000); // 2026-03-02 00:00 UTC
+
+fn bureau() -> BureauKey {
+    BureauKey::from_seed(&[7u8; 32])
+}
+
+fn officer_key() -> SigningKey {
+    SigningKey::from_bytes(&[1u8; 32])
+}
+
+fn officer_subject(role: Role) -> Subject {
+    Subject::Officer {
+        person_id: "officer-li".into(),
+        name: "李明".into(),
+        cert_no: role.enforces().then(|| "44010001".into()),
+        role,
+        squad: "一中队".into(),
+    }
+}
+
+fn issue(role: Role) -> SignedCertificate {
+    bureau()
+        .issue(
+            1,
+            officer_subject(role),
+            officer_key().verifying_key().to_bytes(),
+            T0,
+            Timestamp(T0.0 + 365 * DAY),
+        )
+        .unwrap()
+}
+
+fn anchor(crl: Option<&SignedRevocationList>) -> TrustAnchor {
+    TrustAnchor::new(bureau().public(), crl).unwrap()
+}
+
+#[test]
+fn certificate_bytes_and_signature_are_frozen() {
+    let c = issue(Role::EnforcementOfficer);
+    assert_eq!(hex::encode(&c.bytes), KAT_CERT_BYTES);
+    assert_eq!(hex::encode(&c.signature), KAT_CERT_SIG);
+    assert_eq!(c.id().to_hex(), KAT_CERT_ID);
+}
+
+#[test]
+fn revocation_list_bytes_are_frozen() {
+    let crl = bureau().revoke(
+        3,
+        T0,
+        vec![Revocation {
+            cert: issue(Role::EnforcementOfficer).id(),
+            revoked_at: Timestamp(T0.0 + DAY),
+            reason: "平板遗失".into(),
+        }],
+    );
+    assert_eq!(hex::encode(&crl.bytes), KAT_CRL_BYTES);
+    assert_eq!(hex::encode(&crl.signature), KAT_CRL_SIG);
+}
+
+#[test]
+fn a_valid_certificate_verifies_and_names_the_person() {
+    let c = issue(Role::EnforcementOfficer);
+    let cert = anchor(None).verify(&c, Timestamp(T0.0 + DAY)).unwrap();
+    let p = cert.person().unwrap();
+    assert_eq!(p.name, "李明");
+    assert_eq!(p.role, Role::EnforcementOfficer);
+    assert_eq!(p.cert_no.unwrap().0, "44010001");
+}
+
+#[test]
+fn every_flipped_byte_is_caught() {
+    let c = issue(Role::Assistant);
+    let a = anchor(None);
+    for i in 0..c.bytes.len() {
+        let mut t = c.clone();
+        t.bytes[i] ^= 0x01;
+        assert!(a.verify(&t, Timestamp(T0.0 + DAY)).is_err(), "byte {i}");
+    }
+    for i in 0..c.signature.len() {
+        let mut t = c.clone();
+        t.signature[i] ^= 0x80;
+        assert!(a.verify(&t, Timestamp(T0.0 + DAY)).is_err(), "sig byte {i}");
+    }
+}
+
+#[test]
+fn a_certificate_from_another_key_is_refused() {
+    let rogue = BureauKey::from_seed(&[9u8; 32]);
+    let c = rogue
+        .issue(
+            1,
+            officer_subject(Role::EnforcementOfficer),
+            officer_key().verifying_key().to_bytes(),
+            T0,
+            Timestamp(T0.0 + DAY),
+        )
+        .unwrap();
+    assert!(matches!(
+        anchor(None).verify(&c, T0),
+        Err(IdentityError::BadSignature)
+    ));
+}
+
+#[test]
+fn validity_is_checked_at_the_time_of_the_act() {
+    let c = issue(Role::EnforcementOfficer);
+    let a = anchor(None);
+    assert!(matches!(
+        a.verify(&c, Timestamp(T0.0 - 1)),
+        Err(IdentityError::NotValidAt { .. })
+    ));
+    assert!(matches!(
+        a.verify(&c, Timestamp(T0.0 + 366 * DAY)),
+        Err(IdentityError::NotValidAt { .. })
+    ));
+}
+
+#[test]
+fn revoked_certificates_are_refused_from_the_revocation_time() {
+    let c = issue(Role::EnforcementOfficer);
+    let crl = bureau().revoke(
+        1,
+        Timestamp(T0.0 + 2 * DAY),
+        vec![Revocation {
+            cert: c.id(),
+            revoked_at: Timestamp(T0.0 + DAY),
+            reason: "离职".into(),
+        }],
+    );
+    let a = anchor(Some(&crl));
+    // An act before the revocation stays valid; one after is refused.
+    assert!(a.verify(&c, Timestamp(T0.0 + DAY - 1)).is_ok());
+    assert!(matches!(
+        a.verify(&c, Timestamp(T0.0 + DAY)),
+        Err(IdentityError::Revoked { .. })
+    ));
+    // A forged revocation list is refused outright.
+    let mut forged = crl.clone();
+    forged.bytes[12] ^= 1;
+    assert!(TrustAnchor::new(bureau().public(), Some(&forged)).is_err());
+}
+
+#[test]
+fn weak_keys_are_refused() {
+    // The identity point: a small-order key that would accept forged signatures.
+    let mut weak = [0u8; 32];
+    weak[0] = 1;
+    assert!(matches!(
+        bureau().issue(
+            1,
+            officer_subject(Role::EnforcementOfficer),
+            weak,
+            T0,
+            Timestamp(T0.0 + DAY)
+        ),
+        Err(IdentityError::WeakKey)
+    ));
+    assert!(matches!(
+        TrustAnchor::new(weak, None),
+        Err(IdentityError::WeakKey)
+    ));
+}
+
+#[test]
+fn enforcing_certificates_need_a_cert_number_and_a_real_period() {
+    let pk = officer_key().verifying_key().to_bytes();
+    let mut s = officer_subject(Role::EnforcementOfficer);
+    if let Subject::Officer { cert_no, .. } = &mut s {
+        *cert_no = None;
+    }
+    assert!(matches!(
+        bureau().issue(1, s, pk, T0, Timestamp(T0.0 + DAY)),
+        Err(IdentityError::MissingCertNo)
+    ));
+    assert!(matches!(
+        bureau().issue(1, officer_subject(Role::Assistant), pk, T0, T0),
+        Err(IdentityError::EmptyValidity)
+    ));
+}
+
+fn wrapped(pin: &str) -> WrappedKey {
+    keywrap::wrap(
+        &officer_key(),
+        pin,
+        [3; 16],
+        [4; 12],
+        KdfParams::RECOMMENDED,
+    )
+    .unwrap()
+}
+
+#[test]
+fn pin_unwraps_the_key_and_a_wrong_pin_does_not() {
+    let w = wrapped("258013");
+    let mut g = PinGuard::default();
+    let k = keywrap::unwrap(&w, "258013", &mut g, T0).unwrap();
+    assert_eq!(k.to_bytes(), officer_key().to_bytes());
+    assert!(matches!(
+        keywrap::unwrap(&w, "258014", &mut g, T0),
+        Err(IdentityError::WrongPin { remaining: 4 })
+    ));
+    // A right PIN resets the count.
+    keywrap::unwrap(&w, "258013", &mut g, T0).unwrap();
+    assert_eq!(g, PinGuard::default());
+}
+
+#[test]
+fn tampered_wrapping_parameters_are_detected() {
+    let mut w = wrapped("258013");
+    w.kdf.t += 1;
+    let mut g = PinGuard::default();
+    assert!(keywrap::unwrap(&w, "258013", &mut g, T0).is_err());
+}
+
+#[test]
+fn five_wrong_pins_lock_out_and_ten_lock_for_good() {
+    let w = wrapped("258013");
+    let mut g = PinGuard::default();
+    for left in (0..5).rev() {
+        match keywrap::unwrap(&w, "000001", &mut g, T0) {
+            Err(IdentityError::WrongPin { remaining }) => assert_eq!(remaining, left),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Locked: even the right PIN is refused until the lock ends.
+    let until = g.locked_until.unwrap();
+    assert_eq!(until.0 - T0.0, keywrap::FIRST_LOCKOUT_MS);
+    assert!(matches!(
+        keywrap::unwrap(&w, "258013", &mut g, Timestamp(until.0 - 1)),
+        Err(IdentityError::LockedOut { .. })
+    ));
+    // Each further wrong PIN doubles the lock.
+    let mut now = until;
+    for _ in 5..9 {
+        let _ = keywrap::unwrap(&w, "000001", &mut g, now);
+        let next = g.locked_until.unwrap();
+        now = next;
+    }
+    assert_eq!(g.failures, 9);
+    assert!(matches!(
+        keywrap::unwrap(&w, "000001", &mut g, now),
+        Err(IdentityError::PermanentlyLocked)
+    ));
+    assert!(matches!(
+        keywrap::unwrap(&w, "258013", &mut g, Timestamp(now.0 + 1000 * DAY)),
+        Err(IdentityError::PermanentlyLocked)
+    ));
+}
+
+#[test]
+fn weak_pins_are_refused() {
+    for weak in [
+        "12345", "123456", "654321", "111111", "121212", "123123", "12a456", "",
+    ] {
+        assert!(check_pin_strength(weak).is_err(), "{weak}");
+    }
+    for ok in ["258013", "907316", "4829105"] {
+        assert!(check_pin_strength(ok).is_ok(), "{ok}");
+    }
+    assert!(matches!(
+        keywrap::wrap(
+            &officer_key(),
+            "000000",
+            [0; 16],
+            [0; 12],
+            KdfParams::RECOMMENDED
+        ),
+        Err(IdentityError::WeakPin(_))
+    ));
+}
+
+#[test]
+fn wrapped_key_bytes_are_frozen() {
+    // Same PIN, salt and nonce always give the same bytes: the KDF and cipher cannot drift.
+    let w = wrapped("258013");
+    assert_eq!(hex::encode(&w.ciphertext), KAT_WRAPPED);
+}
+
+const KAT_CERT_BYTES: &str = "514343455254000101ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c000a6f6666696365722d6c6906e69d8ee6988e010834343031303030310009e4b880e4b8ade9989f8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c80e0c1bd95678090cbb88069";
+const KAT_CERT_SIG: &str = "457bf499d8c6df8263809f2a8729ab6cacb370c1d3c4025400e13af544ecf3f17fdb0bce60457245df62f6a2592c546116f9df7fbe6afa7a11ebc6822981c908";
+const KAT_CERT_ID: &str = "9e8eb6174d44c7f50528783ba0da3917a241a89632b834811a12a3ee04ebddfb";
+const KAT_CRL_BYTES: &str = "514343524c5f0001ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c0380e0c1bd9567019e8eb6174d44c7f50528783ba0da3917a241a89632b834811a12a3ee04ebddfb80d0f48f96670ce5b9b3e69dbfe98197e5a4b1";
+const KAT_CRL_SIG: &str = "334950cbaa4132798b103f140a9ff06a8046758603933c5ddf1b4e89bcbcae284e2630033a2f4de108696c09703e3b39012b8411c7dc4c7a7d26176dbd164102";
+const KAT_WRAPPED: &str = "19689100cbc85cd93e7a9512ef3bedae5ee0de3c19546dcc40276bd1c5f946311bfc729f94609889e9ef81b625bead4e";
