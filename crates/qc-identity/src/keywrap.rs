@@ -100,7 +100,9 @@ pub fn check_pin_strength(pin: &str) -> Result<(), IdentityError> {
         return Err(IdentityError::WeakPin("PIN 不能是重复或连续的数字"));
     }
     for period in 1..=digits.len() / 2 {
-        if digits.len() % period == 0 && digits.chunks(period).all(|c| c == &digits[..period]) {
+        if digits.len().is_multiple_of(period)
+            && digits.chunks(period).all(|c| c == &digits[..period])
+        {
             return Err(IdentityError::WeakPin("PIN 不能是重复的数字组合"));
         }
     }
