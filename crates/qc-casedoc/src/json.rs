@@ -1,0 +1,133 @@
+//! JSON values in and out of Automerge objects, so domain types (serde) map to CRDT maps and
+//! lists field by field: concurrent edits to different fields merge instead of overwriting.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use serde_json::{Map, Number, Value as Json};
+
+use crate::DocError;
+
+/// Keys whose string values are stored as Automerge Text (free text edited character by
+/// character, merged without losing either side's typing).
+const TEXT_KEYS: &[&str] = &["summary"];
+
+/// A JSON scalar as an Automerge scalar (None for objects and arrays).
+fn scalar(v: &Json) -> Option<ScalarValue> {
+    Some(match v {
+        Json::Null => ScalarValue::Null,
+        Json::Bool(b) => ScalarValue::Boolean(*b),
+        Json::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => ScalarValue::Int(i),
+            (None, Some(u), _) => ScalarValue::Uint(u),
+            (None, None, Some(f)) => ScalarValue::F64(f),
+            _ => ScalarValue::Null,
+        },
+        Json::String(s) => ScalarValue::Str(s.as_str().into()),
+        Json::Array(_) | Json::Object(_) => return None,
+    })
+}
+
+/// Writes `value` under `key` of map `obj`.
+pub fn put(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: &Json) -> Result<(), DocError> {
+    match value {
+        Json::Object(m) => {
+            let child = doc.put_object(obj, key, ObjType::Map)?;
+            fill_map(doc, &child, m)?;
+        }
+        Json::Array(items) => {
+            let child = doc.put_object(obj, key, ObjType::List)?;
+            fill_list(doc, &child, items)?;
+        }
+        Json::String(s) if TEXT_KEYS.contains(&key) => {
+            let text = doc.put_object(obj, key, ObjType::Text)?;
+            doc.splice_text(&text, 0, 0, s)?;
+        }
+        other => {
+            if let Some(s) = scalar(other) {
+                doc.put(obj, key, s)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fill_map(doc: &mut AutoCommit, obj: &ObjId, m: &Map<String, Json>) -> Result<(), DocError> {
+    for (k, v) in m {
+        put(doc, obj, k, v)?;
+    }
+    Ok(())
+}
+
+fn fill_list(doc: &mut AutoCommit, list: &ObjId, items: &[Json]) -> Result<(), DocError> {
+    for item in items {
+        insert(doc, list, doc.length(list), item)?;
+    }
+    Ok(())
+}
+
+/// Inserts `value` at `index` of list `list`.
+pub fn insert(
+    doc: &mut AutoCommit,
+    list: &ObjId,
+    index: usize,
+    value: &Json,
+) -> Result<(), DocError> {
+    match value {
+        Json::Object(m) => {
+            let child = doc.insert_object(list, index, ObjType::Map)?;
+            fill_map(doc, &child, m)?;
+        }
+        Json::Array(items) => {
+            let child = doc.insert_object(list, index, ObjType::List)?;
+            fill_list(doc, &child, items)?;
+        }
+        other => {
+            if let Some(s) = scalar(other) {
+                doc.insert(list, index, s)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the object `obj` (map, list or text) back as JSON.
+pub fn read(doc: &AutoCommit, obj: &ObjId) -> Result<Json, DocError> {
+    Ok(match doc.object_type(obj)? {
+        ObjType::Map | ObjType::Table => {
+            let mut m = Map::new();
+            for key in doc.keys(obj) {
+                if let Some((v, id)) = doc.get(obj, key.as_str())? {
+                    m.insert(key, read_value(doc, v, &id)?);
+                }
+            }
+            Json::Object(m)
+        }
+        ObjType::List => {
+            let mut items = Vec::new();
+            for i in 0..doc.length(obj) {
+                if let Some((v, id)) = doc.get(obj, i)? {
+                    items.push(read_value(doc, v, &id)?);
+                }
+            }
+            Json::Array(items)
+        }
+        ObjType::Text => Json::String(doc.text(obj)?),
+    })
+}
+
+fn read_value(doc: &AutoCommit, v: Value<'_>, id: &ObjId) -> Result<Json, DocError> {
+    Ok(match v {
+        Value::Object(_) => read(doc, id)?,
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Null => Json::Null,
+            ScalarValue::Boolean(b) => Json::Bool(*b),
+            ScalarValue::Int(i) => Json::from(*i),
+            ScalarValue::Uint(u) => Json::from(*u),
+            ScalarValue::F64(f) => Number::from_f64(*f).map_or(Json::Null, Json::Number),
+            ScalarValue::Str(s) => Json::String(s.to_string()),
+            ScalarValue::Timestamp(t) => Json::from(*t),
+            ScalarValue::Counter(c) => Json::from(i64::from(c)),
+            other => return Err(DocError::Malformed(format!("unexpected value {other:?}"))),
+        },
+    })
+}

@@ -1,0 +1,251 @@
+//! 一案一档 — one Automerge document per case, holding its header (source, domain, violation,
+//! place and grid, parties, summary) and its workflow events; and the case-list row derived
+//! from it, which the store keeps as a rebuildable projection.
+//!
+//! Pure: no I/O. The change timestamps Automerge records come from the caller's clock.
+
+mod json;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc};
+use qc_domain::{
+    CaseHeader, CaseId, CaseState, Catalogue, Deadline, DeadlinePolicy, Timestamp, WorkflowEvent,
+    deadline, replay,
+};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Layout version of the document, stored at `schema`.
+pub const SCHEMA: u64 = 1;
+
+/// Why a case document could not be read or changed.
+#[derive(Debug, Error)]
+pub enum DocError {
+    /// Automerge refused the bytes or the operation.
+    #[error("case document: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    /// The document is not shaped like a case.
+    #[error("case document is malformed: {0}")]
+    Malformed(String),
+    /// A newer app wrote this document.
+    #[error("case document schema {0} is newer than this app understands ({SCHEMA})")]
+    NewerSchema(u64),
+}
+
+impl From<serde_json::Error> for DocError {
+    fn from(e: serde_json::Error) -> Self {
+        DocError::Malformed(e.to_string())
+    }
+}
+
+/// A case's Automerge document.
+pub struct CaseDoc {
+    doc: AutoCommit,
+}
+
+impl CaseDoc {
+    /// A new document for a freshly registered case, written by `actor` (the device) at `now`.
+    pub fn create(header: &CaseHeader, actor: &[u8], now: Timestamp) -> Result<CaseDoc, DocError> {
+        let mut doc = AutoCommit::new().with_actor(ActorId::from(actor));
+        doc.put(ROOT, "schema", SCHEMA)?;
+        json::put(&mut doc, &ROOT, "header", &serde_json::to_value(header)?)?;
+        doc.put_object(ROOT, "events", ObjType::List)?;
+        let mut d = CaseDoc { doc };
+        d.commit("登记", now);
+        Ok(d)
+    }
+
+    /// Loads a saved document; `actor` is the device that will write to it next.
+    pub fn load(bytes: &[u8], actor: &[u8]) -> Result<CaseDoc, DocError> {
+        let doc = AutoCommit::load(bytes)?.with_actor(ActorId::from(actor));
+        let d = CaseDoc { doc };
+        match d.doc.get(ROOT, "schema")? {
+            Some((v, _)) => match v.as_u64().or_else(|| v.as_i64().map(|i| i as u64)) {
+                Some(s) if s > SCHEMA => return Err(DocError::NewerSchema(s)),
+                Some(_) => {}
+                None => return Err(DocError::Malformed("schema is not a number".into())),
+            },
+            None => return Err(DocError::Malformed("no schema".into())),
+        }
+        d.header()?;
+        Ok(d)
+    }
+
+    /// The whole document, compressed.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The heads (hashes of the latest changes): they commit to the whole history.
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Heads as lowercase hex, sorted.
+    pub fn heads_hex(&mut self) -> Vec<String> {
+        let mut h: Vec<String> = self.heads().iter().map(|h| h.to_string()).collect();
+        h.sort();
+        h
+    }
+
+    fn commit(&mut self, message: &str, now: Timestamp) {
+        self.doc.commit_with(
+            CommitOptions::default()
+                .with_message(message)
+                .with_time(now.0 / 1000),
+        );
+    }
+
+    /// The case header.
+    pub fn header(&self) -> Result<CaseHeader, DocError> {
+        let (_, obj) = self
+            .doc
+            .get(ROOT, "header")?
+            .ok_or_else(|| DocError::Malformed("no header".into()))?;
+        Ok(serde_json::from_value(json::read(&self.doc, &obj)?)?)
+    }
+
+    /// The case id.
+    pub fn id(&self) -> Result<CaseId, DocError> {
+        Ok(self.header()?.id)
+    }
+
+    /// The workflow events, in document order.
+    pub fn events(&self) -> Result<Vec<WorkflowEvent>, DocError> {
+        let Some((_, list)) = self.doc.get(ROOT, "events")? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for i in 0..self.doc.length(&list) {
+            if let Some((_, obj)) = self.doc.get(&list, i)? {
+                out.push(serde_json::from_value(json::read(&self.doc, &obj)?)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends a workflow event (already validated by the caller).
+    pub fn append_event(&mut self, event: &WorkflowEvent) -> Result<(), DocError> {
+        let (_, list) = self
+            .doc
+            .get(ROOT, "events")?
+            .ok_or_else(|| DocError::Malformed("no events list".into()))?;
+        let at = self.doc.length(&list);
+        json::insert(&mut self.doc, &list, at, &serde_json::to_value(event)?)?;
+        self.commit(event.act.zh(), event.at);
+        Ok(())
+    }
+
+    /// The case state replayed from header and events.
+    pub fn state(&self) -> Result<CaseState, DocError> {
+        Ok(replay(self.header()?, &self.events()?))
+    }
+
+    /// Merges another copy of the same case (from another device). Idempotent.
+    pub fn merge(&mut self, other: &mut CaseDoc) -> Result<(), DocError> {
+        if self.id()? != other.id()? {
+            return Err(DocError::Malformed(
+                "merging documents of different cases".into(),
+            ));
+        }
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+}
+
+/// One row of the case list: what officers scan and filter, derived from the document alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    /// Case id.
+    pub id: String,
+    /// Squad responsible.
+    pub squad: String,
+    /// Status code.
+    pub status: String,
+    /// Domain code.
+    pub domain: String,
+    /// Domain name (from the catalogue; the code if unknown).
+    pub domain_name: String,
+    /// Violation code.
+    pub violation: String,
+    /// Violation name.
+    pub violation_name: String,
+    /// Source kind code.
+    pub source: String,
+    /// Address.
+    pub address: String,
+    /// Grid unit.
+    pub grid: String,
+    /// Parties' names, joined.
+    pub parties: String,
+    /// Summary text.
+    pub summary: String,
+    /// When registered.
+    pub registered_at: Timestamp,
+    /// Time of the latest event (or registration).
+    pub updated_at: Timestamp,
+    /// Open deadlines, with urgency as of the `now` the row was derived at.
+    pub deadlines: Vec<Deadline>,
+    /// Events flagged for review after a merge.
+    pub anomalies: u32,
+}
+
+impl CaseSummary {
+    /// Derives the row from the case state.
+    pub fn derive(
+        state: &CaseState,
+        events: &[WorkflowEvent],
+        catalogue: &Catalogue,
+        policy: &DeadlinePolicy,
+        now: Timestamp,
+    ) -> CaseSummary {
+        let h = &state.header;
+        let (domain_name, violation_name) = match catalogue.violation(&h.violation) {
+            Some((d, v)) => (d.name.clone(), v.name.clone()),
+            None => (h.domain.clone(), h.violation.clone()),
+        };
+        CaseSummary {
+            id: h.id.0.clone(),
+            squad: h.squad.clone(),
+            status: state.status.code().into(),
+            domain: h.domain.clone(),
+            domain_name,
+            violation: h.violation.clone(),
+            violation_name,
+            source: h.source.code().into(),
+            address: h.location.address.clone(),
+            grid: h.location.grid.clone(),
+            parties: h
+                .parties
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+            summary: h.summary.clone(),
+            registered_at: h.registered_at,
+            updated_at: events
+                .iter()
+                .map(|e| e.at)
+                .max()
+                .unwrap_or(h.registered_at)
+                .max(h.registered_at),
+            deadlines: deadline::deadlines(state, now, policy),
+            anomalies: state.anomalies.len() as u32,
+        }
+    }
+
+    /// Derives the row straight from a document.
+    pub fn from_doc(
+        doc: &CaseDoc,
+        catalogue: &Catalogue,
+        policy: &DeadlinePolicy,
+        now: Timestamp,
+    ) -> Result<CaseSummary, DocError> {
+        let events = doc.events()?;
+        let state = replay(doc.header()?, &events);
+        Ok(CaseSummary::derive(&state, &events, catalogue, policy, now))
+    }
+}
+
+#[cfg(test)]
+mod tests;

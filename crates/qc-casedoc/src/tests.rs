@@ -1,0 +1,153 @@
+use qc_domain::*;
+
+use crate::*;
+
+const T0: Timestamp = Timestamp(1_772_409_600_000);
+
+fn header() -> CaseHeader {
+    CaseHeader {
+        id: CaseId("c-1".into()),
+        source: CaseSource::Complaint {
+            complainant: "居民甲".into(),
+            contact: "138****0000".into(),
+            via_12319: true,
+        },
+        domain: "environment".into(),
+        violation: "environment.open_air_barbecue".into(),
+        location: Location {
+            address: "解放路12号".into(),
+            grid: "XG-03-07".into(),
+            gps: Some(GeoPoint {
+                lat: 34.6197,
+                lon: 112.4540,
+            }),
+        },
+        parties: vec![Party {
+            kind: PartyKind::Person,
+            name: "张三".into(),
+            id_number: None,
+            phone: Some("139****1111".into()),
+        }],
+        summary: "夜间露天烧烤，油烟扰民".into(),
+        squad: "一中队".into(),
+        registered_at: T0,
+        registered_by: PersonId("li".into()),
+    }
+}
+
+fn event(id: &str, at: i64, act: Act) -> WorkflowEvent {
+    WorkflowEvent {
+        id: id.into(),
+        at: Timestamp(T0.0 + at),
+        actors: vec![PersonId("liu".into())],
+        act,
+    }
+}
+
+#[test]
+fn header_and_events_round_trip_through_save_and_load() {
+    let mut d = CaseDoc::create(&header(), b"device-1", T0).unwrap();
+    d.append_event(&event("e1", 1000, Act::File)).unwrap();
+    let bytes = d.save();
+    let back = CaseDoc::load(&bytes, b"device-1").unwrap();
+    assert_eq!(back.header().unwrap(), header());
+    assert_eq!(back.events().unwrap(), vec![event("e1", 1000, Act::File)]);
+    assert_eq!(back.state().unwrap().status, CaseStatus::Filed);
+}
+
+#[test]
+fn the_same_edits_give_the_same_bytes_and_heads() {
+    // Actor, time and content are all injected: nothing depends on the machine.
+    let mk = || {
+        let mut d = CaseDoc::create(&header(), b"device-1", T0).unwrap();
+        d.append_event(&event("e1", 1000, Act::File)).unwrap();
+        d
+    };
+    let (mut a, mut b) = (mk(), mk());
+    assert_eq!(a.heads_hex(), b.heads_hex());
+    assert_eq!(a.save(), b.save());
+}
+
+#[test]
+fn two_devices_appending_offline_merge_to_the_same_document() {
+    let mut a = CaseDoc::create(&header(), b"device-a", T0).unwrap();
+    a.append_event(&event("a1", 1000, Act::File)).unwrap();
+    let mut b = CaseDoc::load(&a.save(), b"device-b").unwrap();
+    // Offline: each records a different act.
+    a.append_event(&event(
+        "a2",
+        2000,
+        Act::StartInvestigation {
+            team: vec![PersonId("li".into()), PersonId("wang".into())],
+        },
+    ))
+    .unwrap();
+    b.append_event(&event(
+        "b1",
+        3000,
+        Act::InformComplainant {
+            how: "电话告知".into(),
+        },
+    ))
+    .unwrap();
+    let mut b_copy = CaseDoc::load(&b.save(), b"device-b").unwrap();
+    a.merge(&mut b).unwrap();
+    b_copy.merge(&mut a).unwrap();
+    assert_eq!(a.heads_hex(), b_copy.heads_hex());
+    let ids: std::collections::BTreeSet<_> =
+        a.events().unwrap().into_iter().map(|e| e.id).collect();
+    assert_eq!(ids, ["a1", "a2", "b1"].map(String::from).into());
+    let s = a.state().unwrap();
+    assert_eq!(s.status, CaseStatus::Investigating);
+    assert!(s.complainant_informed);
+    // Merging again changes nothing.
+    let before = a.heads_hex();
+    a.merge(&mut b_copy).unwrap();
+    assert_eq!(a.heads_hex(), before);
+}
+
+#[test]
+fn documents_of_different_cases_do_not_merge() {
+    let mut a = CaseDoc::create(&header(), b"device-a", T0).unwrap();
+    let mut h = header();
+    h.id = CaseId("c-2".into());
+    let mut b = CaseDoc::create(&h, b"device-b", T0).unwrap();
+    assert!(a.merge(&mut b).is_err());
+}
+
+#[test]
+fn garbage_and_foreign_documents_are_refused() {
+    assert!(CaseDoc::load(b"not an automerge document", b"d").is_err());
+    let mut other = automerge::AutoCommit::new();
+    other.put(automerge::ROOT, "hello", "world").unwrap();
+    assert!(matches!(
+        CaseDoc::load(&other.save(), b"d"),
+        Err(DocError::Malformed(_))
+    ));
+    let mut newer = automerge::AutoCommit::new();
+    newer.put(automerge::ROOT, "schema", 99u64).unwrap();
+    assert!(matches!(
+        CaseDoc::load(&newer.save(), b"d"),
+        Err(DocError::NewerSchema(99))
+    ));
+}
+
+#[test]
+fn summary_row_is_derived_from_the_document() {
+    let mut d = CaseDoc::create(&header(), b"device-1", T0).unwrap();
+    d.append_event(&event("e1", 86_400_000, Act::File)).unwrap();
+    let row = CaseSummary::from_doc(
+        &d,
+        &Catalogue::default_zh(),
+        &DeadlinePolicy::default(),
+        Timestamp(T0.0 + 2 * 86_400_000),
+    )
+    .unwrap();
+    assert_eq!(row.status, "filed");
+    assert_eq!(row.domain_name, "环境保护");
+    assert_eq!(row.violation_name, "露天烧烤");
+    assert_eq!(row.parties, "张三");
+    assert_eq!(row.updated_at, Timestamp(T0.0 + 86_400_000));
+    let kinds: Vec<_> = row.deadlines.iter().map(|d| d.kind.code()).collect();
+    assert_eq!(kinds, ["inform_complainant", "decision"]);
+}
