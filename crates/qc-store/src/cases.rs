@@ -1,0 +1,361 @@
+//! Case documents and the case-list projection derived from them.
+
+use qc_casedoc::{CaseDoc, CaseSummary};
+use qc_domain::{Deadline, DeadlineKind, Timestamp, Urgency};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
+
+use crate::{Store, StoreError};
+
+/// Which deadlines a list should be narrowed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueFilter {
+    /// Has a deadline already passed.
+    Overdue,
+    /// Has a deadline within the due-soon window (not yet passed).
+    DueSoon,
+    /// Either.
+    Urgent,
+}
+
+/// Filters for the case list; empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Status code.
+    pub status: Option<String>,
+    /// Domain code.
+    pub domain: Option<String>,
+    /// Grid unit.
+    pub grid: Option<String>,
+    /// Squad.
+    pub squad: Option<String>,
+    /// Free text (matches summary, address, parties, violation, grid, id).
+    pub text: Option<String>,
+    /// Deadline urgency.
+    pub due: Option<DueFilter>,
+    /// Page size (default 200).
+    pub limit: Option<u32>,
+    /// Rows to skip.
+    pub offset: Option<u32>,
+}
+
+/// A case-list row: the projection with deadline urgency as of the query.
+pub type CaseRow = CaseSummary;
+
+/// A stored deadline (its urgency depends on when it is read).
+pub type DeadlineRow = Deadline;
+
+const ROW_COLUMNS: &str = "case_id, squad, status, domain, domain_name, violation, violation_name,
+    source, address, grid, parties, summary, registered_at, updated_at, anomalies";
+
+fn row_to_summary(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
+    Ok(CaseSummary {
+        id: r.get(0)?,
+        squad: r.get(1)?,
+        status: r.get(2)?,
+        domain: r.get(3)?,
+        domain_name: r.get(4)?,
+        violation: r.get(5)?,
+        violation_name: r.get(6)?,
+        source: r.get(7)?,
+        address: r.get(8)?,
+        grid: r.get(9)?,
+        parties: r.get(10)?,
+        summary: r.get(11)?,
+        registered_at: Timestamp(r.get(12)?),
+        updated_at: Timestamp(r.get(13)?),
+        anomalies: r.get(14)?,
+        deadlines: Vec::new(),
+    })
+}
+
+fn kind_columns(kind: &DeadlineKind) -> (&'static str, String) {
+    match kind {
+        DeadlineKind::Preservation { notice } => (kind.code(), notice.clone()),
+        other => (other.code(), String::new()),
+    }
+}
+
+fn kind_from_columns(code: &str, detail: String) -> Result<DeadlineKind, StoreError> {
+    Ok(match code {
+        "decision" => DeadlineKind::Decision,
+        "delivery" => DeadlineKind::Delivery,
+        "preservation" => DeadlineKind::Preservation { notice: detail },
+        "inform_complainant" => DeadlineKind::InformComplainant,
+        other => return Err(StoreError::Malformed(format!("deadline kind {other}"))),
+    })
+}
+
+fn search_text(s: &CaseSummary) -> String {
+    [
+        &s.id,
+        &s.summary,
+        &s.address,
+        &s.parties,
+        &s.domain_name,
+        &s.violation_name,
+        &s.grid,
+        &s.squad,
+    ]
+    .map(|f| f.to_lowercase())
+    .join("\n")
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+impl Store {
+    /// Stores a new case document and its projection, in one transaction.
+    pub fn insert_case(&mut self, doc: &mut CaseDoc) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let id = doc.id()?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT 1 FROM case_docs WHERE case_id = ?1", [&id.0], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if exists.is_some() {
+            return Err(StoreError::Malformed(format!("case {id} already exists")));
+        }
+        write_doc(&tx, doc)?;
+        write_projection(&tx, doc, &self.catalogue, &self.policy)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Loads a case document; `actor` is the device that may write to it.
+    pub fn case_doc(&self, case_id: &str, actor: &[u8]) -> Result<CaseDoc, StoreError> {
+        let bytes: Vec<u8> = self
+            .conn
+            .query_row(
+                "SELECT doc FROM case_docs WHERE case_id = ?1",
+                [case_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownCase(case_id.to_owned()))?;
+        Ok(CaseDoc::load(&bytes, actor)?)
+    }
+
+    /// Changes a case: loads its document, lets `change` edit it, stores the document and its
+    /// projection in one transaction. If `change` fails, nothing is written.
+    pub fn update_case<E: From<StoreError>>(
+        &mut self,
+        case_id: &str,
+        actor: &[u8],
+        change: impl FnOnce(&mut CaseDoc) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut doc = self.case_doc(case_id, actor)?;
+        change(&mut doc)?;
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        write_doc(&tx, &mut doc)?;
+        write_projection(&tx, &doc, &self.catalogue, &self.policy)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// The case list, newest activity first, with deadline urgency as of `now`.
+    pub fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        now: Timestamp,
+    ) -> Result<Vec<CaseRow>, StoreError> {
+        let mut sql = format!("SELECT {ROW_COLUMNS} FROM case_index i WHERE 1 = 1");
+        let mut args: Vec<Value> = Vec::new();
+        for (col, v) in [
+            ("status", &filter.status),
+            ("domain", &filter.domain),
+            ("grid", &filter.grid),
+            ("squad", &filter.squad),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                sql.push_str(&format!(" AND i.{col} = ?"));
+                args.push(Value::Text(v.to_owned()));
+            }
+        }
+        if let Some(t) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            sql.push_str(" AND i.search LIKE ? ESCAPE '\\'");
+            args.push(Value::Text(format!("%{}%", escape_like(&t.to_lowercase()))));
+        }
+        if let Some(due) = filter.due {
+            let soon = now.0 + self.policy.due_soon_days * 86_400_000;
+            let (lo, hi) = match due {
+                DueFilter::Overdue => (i64::MIN, now.0 - 1),
+                DueFilter::DueSoon => (now.0, soon),
+                DueFilter::Urgent => (i64::MIN, soon),
+            };
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM case_deadlines d
+                   WHERE d.case_id = i.case_id AND d.due_at BETWEEN ? AND ?)",
+            );
+            args.push(Value::Integer(lo));
+            args.push(Value::Integer(hi));
+        }
+        sql.push_str(" ORDER BY i.updated_at DESC, i.case_id LIMIT ? OFFSET ?");
+        args.push(Value::Integer(filter.limit.unwrap_or(200).into()));
+        args.push(Value::Integer(filter.offset.unwrap_or(0).into()));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt
+            .query_map(params_from_iter(args), row_to_summary)?
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in &mut rows {
+            row.deadlines = self.deadlines(&row.id, now)?;
+        }
+        Ok(rows)
+    }
+
+    /// Number of cases stored.
+    pub fn case_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM case_docs", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// Open deadlines of one case, soonest first, with urgency as of `now`.
+    pub fn deadlines(&self, case_id: &str, now: Timestamp) -> Result<Vec<Deadline>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, detail, due_at FROM case_deadlines WHERE case_id = ?1 ORDER BY due_at",
+        )?;
+        let rows = stmt.query_map([case_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let soon = self.policy.due_soon_days * 86_400_000;
+        rows.map(|r| {
+            let (kind, detail, due) = r?;
+            let urgency = if now.0 > due {
+                Urgency::Overdue
+            } else if due - now.0 <= soon {
+                Urgency::DueSoon
+            } else {
+                Urgency::Pending
+            };
+            Ok(Deadline {
+                kind: kind_from_columns(&kind, detail)?,
+                due: Timestamp(due),
+                urgency,
+            })
+        })
+        .collect()
+    }
+
+    /// Rebuilds the whole projection from the stored documents.
+    pub fn rebuild_projection(&mut self) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("DELETE FROM case_deadlines; DELETE FROM case_index;")?;
+        let docs: Vec<Vec<u8>> = {
+            let mut stmt = tx.prepare("SELECT doc FROM case_docs ORDER BY case_id")?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        for bytes in docs {
+            let doc = CaseDoc::load(&bytes, b"projection")?;
+            write_projection(&tx, &doc, &self.catalogue, &self.policy)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every projection row and deadline, for comparing a rebuild with the live projection.
+    #[doc(hidden)]
+    pub fn projection_dump(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT * FROM case_index ORDER BY case_id",
+            "SELECT * FROM case_deadlines ORDER BY case_id, kind, detail",
+        ] {
+            let mut stmt = self.conn.prepare(sql)?;
+            let n = stmt.column_count();
+            let rows = stmt.query_map([], |r| {
+                (0..n)
+                    .map(|i| r.get::<_, Value>(i).map(|v| format!("{v:?}")))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|cols| cols.join("|"))
+            })?;
+            for r in rows {
+                out.push(r?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn write_doc(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<(), StoreError> {
+    let id = doc.id()?;
+    let heads = doc.heads_hex().join(",");
+    let updated = doc
+        .events()?
+        .iter()
+        .map(|e| e.at.0)
+        .max()
+        .unwrap_or(doc.header()?.registered_at.0);
+    tx.execute(
+        "INSERT INTO case_docs(case_id, doc, heads, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc, heads = excluded.heads,
+           updated_at = excluded.updated_at",
+        params![id.0, doc.save(), heads, updated],
+    )?;
+    Ok(())
+}
+
+fn write_projection(
+    tx: &Transaction<'_>,
+    doc: &CaseDoc,
+    catalogue: &qc_domain::Catalogue,
+    policy: &qc_domain::DeadlinePolicy,
+) -> Result<(), StoreError> {
+    // Urgency is not stored (it depends on when the list is read), so any `now` will do.
+    let s = CaseSummary::from_doc(doc, catalogue, policy, Timestamp(0))?;
+    tx.execute("DELETE FROM case_deadlines WHERE case_id = ?1", [&s.id])?;
+    tx.execute(
+        "INSERT INTO case_index(case_id, squad, status, domain, domain_name, violation,
+           violation_name, source, address, grid, parties, summary, registered_at, updated_at,
+           anomalies, search)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad, status = excluded.status,
+           domain = excluded.domain, domain_name = excluded.domain_name,
+           violation = excluded.violation, violation_name = excluded.violation_name,
+           source = excluded.source, address = excluded.address, grid = excluded.grid,
+           parties = excluded.parties, summary = excluded.summary,
+           registered_at = excluded.registered_at, updated_at = excluded.updated_at,
+           anomalies = excluded.anomalies, search = excluded.search",
+        params![
+            s.id,
+            s.squad,
+            s.status,
+            s.domain,
+            s.domain_name,
+            s.violation,
+            s.violation_name,
+            s.source,
+            s.address,
+            s.grid,
+            s.parties,
+            s.summary,
+            s.registered_at.0,
+            s.updated_at.0,
+            s.anomalies,
+            search_text(&s),
+        ],
+    )?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO case_deadlines(case_id, kind, detail, due_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for d in &s.deadlines {
+        let (kind, detail) = kind_columns(&d.kind);
+        ins.execute(params![s.id, kind, detail, d.due.0])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Schema migrations: append-only. A released migration is never edited; a change is a new
+//! entry at the end. `PRAGMA user_version` is the number of migrations applied.
+
+/// Every migration, in order. Index + 1 is the schema version it produces.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: device metadata, secrets, enrolled officers.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE secrets (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE officers (
+        person_id    TEXT PRIMARY KEY,
+        cert         BLOB NOT NULL,
+        cert_sig     BLOB NOT NULL,
+        wrapped_key  TEXT,
+        pin_failures INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER
+    ) STRICT;
+    "#,
+    // 2: case documents and the case-list projection derived from them.
+    r#"
+    CREATE TABLE case_docs (
+        case_id    TEXT PRIMARY KEY,
+        doc        BLOB NOT NULL,
+        heads      TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE case_index (
+        case_id        TEXT PRIMARY KEY REFERENCES case_docs(case_id),
+        squad          TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        domain         TEXT NOT NULL,
+        domain_name    TEXT NOT NULL,
+        violation      TEXT NOT NULL,
+        violation_name TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        address        TEXT NOT NULL,
+        grid           TEXT NOT NULL,
+        parties        TEXT NOT NULL,
+        summary        TEXT NOT NULL,
+        registered_at  INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        anomalies      INTEGER NOT NULL,
+        search         TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX case_index_updated ON case_index(updated_at DESC);
+    CREATE INDEX case_index_status ON case_index(status, updated_at DESC);
+    CREATE INDEX case_index_squad ON case_index(squad, updated_at DESC);
+    CREATE INDEX case_index_grid ON case_index(grid);
+    CREATE INDEX case_index_domain ON case_index(domain);
+    CREATE TABLE case_deadlines (
+        case_id TEXT NOT NULL REFERENCES case_docs(case_id),
+        kind    TEXT NOT NULL,
+        detail  TEXT NOT NULL,
+        due_at  INTEGER NOT NULL,
+        PRIMARY KEY (case_id, kind, detail)
+    ) STRICT;
+    CREATE INDEX case_deadlines_due ON case_deadlines(due_at);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;

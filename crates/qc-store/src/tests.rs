@@ -1,0 +1,522 @@
+use std::path::Path;
+
+use qc_casedoc::CaseDoc;
+use qc_domain::*;
+use sha2::{Digest, Sha256};
+
+use crate::migrations::{LATEST, MIGRATIONS};
+use crate::*;
+
+const T0: Timestamp = Timestamp(1_772_409_600_000);
+const DAY: i64 = 86_400_000;
+
+fn key() -> DbKey {
+    DbKey::new([42u8; 32])
+}
+
+fn header(n: u32, domain: &str, violation: &str, text: &str) -> CaseHeader {
+    CaseHeader {
+        id: CaseId(format!("case-{n:03}")),
+        source: if n % 2 == 0 {
+            CaseSource::SelfDiscovered
+        } else {
+            CaseSource::Complaint {
+                complainant: "居民".into(),
+                contact: "12319".into(),
+                via_12319: true,
+            }
+        },
+        domain: domain.into(),
+        violation: violation.into(),
+        location: Location {
+            address: format!("解放路{n}号"),
+            grid: format!("XG-{:02}", n % 3),
+            gps: None,
+        },
+        parties: vec![Party {
+            kind: PartyKind::Business,
+            name: format!("商户{n}"),
+            id_number: None,
+            phone: None,
+        }],
+        summary: text.into(),
+        squad: if n % 2 == 0 { "一中队" } else { "二中队" }.into(),
+        registered_at: Timestamp(T0.0 + i64::from(n) * 1000),
+        registered_by: PersonId("li".into()),
+    }
+}
+
+fn add_case(store: &mut Store, n: u32, text: &str) {
+    let mut doc = CaseDoc::create(
+        &header(n, "environment", "environment.open_air_barbecue", text),
+        b"dev",
+        T0,
+    )
+    .unwrap();
+    store.insert_case(&mut doc).unwrap();
+}
+
+fn file_hash(p: &Path) -> Vec<u8> {
+    Sha256::digest(std::fs::read(p).unwrap()).to_vec()
+}
+
+fn filled(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("q.db");
+    let mut s = Store::create(&path, &key()).unwrap();
+    for n in 0..5 {
+        add_case(&mut s, n, "夜间露天烧烤 ZZPLAINZZ");
+    }
+    // Fold the WAL into the main file so the file alone holds everything.
+    s.conn
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
+    drop(s);
+    path
+}
+
+#[test]
+fn the_file_is_unreadable_without_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = filled(dir.path());
+    let raw = std::fs::read(&path).unwrap();
+    assert!(raw.len() > 4096);
+    assert!(!raw.starts_with(b"SQLite format 3"));
+    for needle in ["ZZPLAINZZ".as_bytes(), "解放路".as_bytes(), b"CREATE TABLE"] {
+        assert!(
+            !raw.windows(needle.len()).any(|w| w == needle),
+            "plaintext found in the encrypted file"
+        );
+    }
+    // Plain SQLite cannot read it either.
+    let plain = rusqlite::Connection::open(&path).unwrap();
+    assert!(
+        plain
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r
+                .get::<_, i64>(0))
+            .is_err()
+    );
+    // With the key, everything is there.
+    let s = Store::open(&path, &key()).unwrap();
+    assert_eq!(s.case_count().unwrap(), 5);
+}
+
+#[test]
+fn a_wrong_key_is_a_clear_error_and_the_file_is_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = filled(dir.path());
+    let before = file_hash(&path);
+    let err = Store::open(&path, &DbKey::new([1u8; 32])).err().unwrap();
+    assert!(matches!(err, StoreError::WrongKeyOrDamaged(_)), "{err:?}");
+    assert!(err.message_zh().contains("密钥错误"));
+    assert_eq!(file_hash(&path), before);
+    // And the right key still works afterwards.
+    assert_eq!(Store::open(&path, &key()).unwrap().case_count().unwrap(), 5);
+}
+
+#[test]
+fn a_damaged_first_page_is_a_clear_error_and_the_file_is_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = filled(dir.path());
+    let mut raw = std::fs::read(&path).unwrap();
+    for b in &mut raw[100..200] {
+        *b ^= 0xff;
+    }
+    std::fs::write(&path, &raw).unwrap();
+    let before = file_hash(&path);
+    let err = Store::open(&path, &key()).err().unwrap();
+    assert!(matches!(err, StoreError::WrongKeyOrDamaged(_)), "{err:?}");
+    assert_eq!(file_hash(&path), before);
+}
+
+#[test]
+fn a_truncated_file_errors_without_panicking_or_being_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = filled(dir.path());
+    let raw = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &raw[..raw.len() / 2]).unwrap();
+    let before = file_hash(&path);
+    let outcome = Store::open(&path, &key())
+        .and_then(|s| s.list_cases(&CaseFilter::default(), T0).map(|_| s))
+        .and_then(|mut s| s.rebuild_projection());
+    assert!(outcome.is_err(), "a half file must not read as whole");
+    assert_eq!(file_hash(&path), before);
+}
+
+#[test]
+fn garbage_empty_missing_and_plain_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+    assert!(matches!(
+        Store::open(&garbage, &key()),
+        Err(StoreError::WrongKeyOrDamaged(_))
+    ));
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(matches!(
+        Store::open(&empty, &key()),
+        Err(StoreError::Empty(_))
+    ));
+    assert_eq!(std::fs::read(&empty).unwrap().len(), 0);
+    assert!(matches!(
+        Store::open(&dir.path().join("none.db"), &key()),
+        Err(StoreError::Missing(_))
+    ));
+    let plain = dir.path().join("plain.db");
+    rusqlite::Connection::open(&plain)
+        .unwrap()
+        .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    assert!(matches!(
+        Store::open(&plain, &key()),
+        Err(StoreError::NotEncrypted(_))
+    ));
+    assert!(matches!(
+        Store::create(&plain, &key()),
+        Err(StoreError::AlreadyExists(_))
+    ));
+}
+
+#[test]
+fn the_store_uses_wal_and_full_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    let mode: String = s
+        .conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sync: i64 = s
+        .conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL");
+}
+
+/// The schema as SQLite describes it, to compare an upgraded file with a fresh one.
+fn schema(s: &Store) -> Vec<String> {
+    let mut stmt = s
+        .conn
+        .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok(format!(
+            "{}|{}|{}",
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?.unwrap_or_default()
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn migrations_from_an_empty_file_and_from_every_earlier_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = Store::create(&dir.path().join("fresh.db"), &key()).unwrap();
+    assert_eq!(fresh.schema_version().unwrap(), LATEST);
+    let want = schema(&fresh);
+    for v in 1..LATEST {
+        let path = dir.path().join(format!("v{v}.db"));
+        let old = Store::create_at_version(&path, &key(), v).unwrap();
+        assert_eq!(old.schema_version().unwrap(), v);
+        // Data written at the old version must survive the upgrade.
+        old.set_meta("written_at_version", &v.to_be_bytes())
+            .unwrap();
+        drop(old);
+        let mut up = Store::open(&path, &key()).unwrap();
+        assert_eq!(up.schema_version().unwrap(), LATEST, "from v{v}");
+        assert_eq!(schema(&up), want, "schema after upgrading from v{v}");
+        assert_eq!(
+            up.meta("written_at_version").unwrap().unwrap(),
+            v.to_be_bytes()
+        );
+        add_case(&mut up, 1, "升级后仍可写入");
+    }
+}
+
+#[test]
+fn released_migrations_are_never_edited() {
+    // Append-only: editing a released migration changes its hash and fails here. Add a new
+    // migration instead, and its hash below.
+    let frozen = [
+        "b42ecf225380c7ac1ab144d89f705a1f2ba47c99385aa758e320953e939531ff",
+        "aae93d3be0752b970a6441f7e56698d1fdadbe99b448d71d018afaa3bc16ed7e",
+    ];
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        assert_eq!(
+            hex::encode(Sha256::digest(sql.as_bytes())),
+            frozen[i],
+            "migration {} was edited",
+            i + 1
+        );
+    }
+    assert_eq!(MIGRATIONS.len(), frozen.len());
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let s = Store::create(&path, &key()).unwrap();
+    s.conn
+        .execute_batch(&format!("PRAGMA user_version = {}", LATEST + 1))
+        .unwrap();
+    drop(s);
+    assert!(matches!(
+        Store::open(&path, &key()),
+        Err(StoreError::NewerSchema { .. })
+    ));
+}
+
+#[test]
+fn rebuilding_the_projection_gives_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    for n in 0..12 {
+        add_case(&mut s, n, "占道经营");
+    }
+    // Some history, so the rows carry statuses and deadlines.
+    for n in [1u32, 4, 7] {
+        s.update_case(&format!("case-{n:03}"), b"dev", |d| {
+            d.append_event(&WorkflowEvent {
+                id: format!("file-{n}"),
+                at: Timestamp(T0.0 + DAY),
+                actors: vec![PersonId("liu".into())],
+                act: Act::File,
+            })
+            .map_err(StoreError::from)
+        })
+        .unwrap();
+    }
+    let live = s.projection_dump().unwrap();
+    assert!(live.iter().any(|r| r.contains("\"filed\"")));
+    assert!(live.iter().any(|r| r.contains("decision")));
+    s.rebuild_projection().unwrap();
+    assert_eq!(s.projection_dump().unwrap(), live);
+    // Even a wiped projection comes back from the documents alone.
+    s.conn
+        .execute_batch("DELETE FROM case_deadlines; DELETE FROM case_index;")
+        .unwrap();
+    s.rebuild_projection().unwrap();
+    assert_eq!(s.projection_dump().unwrap(), live);
+}
+
+#[test]
+fn a_failed_change_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    add_case(&mut s, 1, "原始内容");
+    let before = s.projection_dump().unwrap();
+    let r: Result<(), StoreError> = s.update_case("case-001", b"dev", |d| {
+        d.append_event(&WorkflowEvent {
+            id: "x".into(),
+            at: T0,
+            actors: vec![],
+            act: Act::File,
+        })?;
+        Err(StoreError::Malformed("refused after editing".into()))
+    });
+    assert!(r.is_err());
+    assert_eq!(s.projection_dump().unwrap(), before);
+    assert!(
+        s.case_doc("case-001", b"dev")
+            .unwrap()
+            .events()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        s.case_doc("nope", b"dev"),
+        Err(StoreError::UnknownCase(_))
+    ));
+}
+
+#[test]
+fn the_case_list_filters_by_status_squad_grid_text_and_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    for n in 0..9 {
+        add_case(
+            &mut s,
+            n,
+            if n == 5 {
+                "流动摊贩占道"
+            } else {
+                "露天烧烤"
+            },
+        );
+    }
+    s.update_case("case-003", b"dev", |d| {
+        d.append_event(&WorkflowEvent {
+            id: "f".into(),
+            at: T0,
+            actors: vec![PersonId("liu".into())],
+            act: Act::File,
+        })
+        .map_err(StoreError::from)
+    })
+    .unwrap();
+    let list = |f: CaseFilter, now| s.list_cases(&f, now).unwrap();
+    let all = list(CaseFilter::default(), T0);
+    assert_eq!(all.len(), 9);
+    // Newest activity first (case-003's filing at T0 is older than every registration).
+    assert_eq!(all[0].id, "case-008");
+    let filed = list(
+        CaseFilter {
+            status: Some("filed".into()),
+            ..Default::default()
+        },
+        T0,
+    );
+    assert_eq!(filed.len(), 1);
+    assert_eq!(filed[0].id, "case-003");
+    assert_eq!(
+        list(
+            CaseFilter {
+                squad: Some("一中队".into()),
+                ..Default::default()
+            },
+            T0
+        )
+        .len(),
+        5
+    );
+    assert_eq!(
+        list(
+            CaseFilter {
+                grid: Some("XG-00".into()),
+                ..Default::default()
+            },
+            T0
+        )
+        .len(),
+        3
+    );
+    let found = list(
+        CaseFilter {
+            text: Some("摊贩".into()),
+            ..Default::default()
+        },
+        T0,
+    );
+    assert_eq!(
+        found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["case-005"]
+    );
+    // `%` is matched literally, not as a wildcard.
+    assert!(
+        list(
+            CaseFilter {
+                text: Some("%".into()),
+                ..Default::default()
+            },
+            T0
+        )
+        .is_empty()
+    );
+    // case-003 was filed at T0 and is a complaint: decision due in 60 days, complainant in 7.
+    let soon = list(
+        CaseFilter {
+            due: Some(DueFilter::DueSoon),
+            ..Default::default()
+        },
+        Timestamp(T0.0 + 6 * DAY),
+    );
+    assert_eq!(soon.len(), 1);
+    let overdue = list(
+        CaseFilter {
+            due: Some(DueFilter::Overdue),
+            ..Default::default()
+        },
+        Timestamp(T0.0 + 9 * DAY),
+    );
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].deadlines[0].urgency, Urgency::Overdue);
+    assert_eq!(
+        overdue[0].deadlines[0].kind,
+        DeadlineKind::InformComplainant
+    );
+    assert!(
+        list(
+            CaseFilter {
+                due: Some(DueFilter::Overdue),
+                ..Default::default()
+            },
+            Timestamp(T0.0 + DAY)
+        )
+        .is_empty()
+    );
+    let page = list(
+        CaseFilter {
+            limit: Some(4),
+            offset: Some(4),
+            ..Default::default()
+        },
+        T0,
+    );
+    assert_eq!(page.len(), 4);
+    assert_eq!(page[0].id, all[4].id);
+}
+
+#[test]
+fn officers_and_pin_attempts_persist() {
+    use qc_identity::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let s = Store::create(&path, &key()).unwrap();
+    let bureau = BureauKey::from_seed(&[7; 32]);
+    let officer = SigningKey::from_bytes(&[1; 32]);
+    let cert = bureau
+        .issue(
+            1,
+            Subject::Officer {
+                person_id: "li".into(),
+                name: "李明".into(),
+                cert_no: Some("44010001".into()),
+                role: Role::EnforcementOfficer,
+                squad: "一中队".into(),
+            },
+            officer.verifying_key().to_bytes(),
+            T0,
+            Timestamp(T0.0 + 365 * DAY),
+        )
+        .unwrap();
+    let wrapped =
+        keywrap::wrap(&officer, "258013", [1; 16], [2; 12], KdfParams::RECOMMENDED).unwrap();
+    let rec = OfficerRecord {
+        person_id: "li".into(),
+        cert,
+        wrapped: Some(wrapped),
+        guard: PinGuard::default(),
+    };
+    s.put_officer(&rec).unwrap();
+    let guard = PinGuard {
+        failures: 3,
+        locked_until: None,
+    };
+    s.save_pin_guard("li", &guard).unwrap();
+    drop(s);
+    let s = Store::open(&path, &key()).unwrap();
+    let back = s.officer("li").unwrap();
+    assert_eq!(back.cert, rec.cert);
+    assert_eq!(back.wrapped, rec.wrapped);
+    assert_eq!(back.guard, guard);
+    assert_eq!(s.officers().unwrap().len(), 1);
+    assert!(matches!(
+        s.officer("nobody"),
+        Err(StoreError::UnknownOfficer(_))
+    ));
+    assert!(s.save_pin_guard("nobody", &guard).is_err());
+}
+
+#[test]
+fn secrets_are_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    s.put_secret("device", &[1; 32]).unwrap();
+    assert!(s.put_secret("device", &[2; 32]).is_err());
+    assert_eq!(s.secret("device").unwrap().unwrap().as_slice(), &[1; 32]);
+}
