@@ -151,3 +151,31 @@ fn summary_row_is_derived_from_the_document() {
     let kinds: Vec<_> = row.deadlines.iter().map(|d| d.kind.code()).collect();
     assert_eq!(kinds, ["inform_complainant", "decision"]);
 }
+
+#[test]
+fn conflicting_offline_acts_resolve_the_same_way_on_every_device() {
+    let base = CaseDoc::create(&header(), b"device-a", T0).unwrap();
+    let bytes = {
+        let mut b = base;
+        b.save()
+    };
+    let mut a = CaseDoc::load(&bytes, b"device-a").unwrap();
+    let mut b = CaseDoc::load(&bytes, b"device-b").unwrap();
+    a.append_event(&event("a1", 1000, Act::File)).unwrap();
+    b.append_event(&event(
+        "b1",
+        1000,
+        Act::DeclineFiling {
+            reason: "不属于管辖范围".into(),
+        },
+    ))
+    .unwrap();
+    let mut a2 = CaseDoc::load(&a.save(), b"device-a").unwrap();
+    let mut b2 = CaseDoc::load(&b.save(), b"device-b").unwrap();
+    a2.merge(&mut b).unwrap();
+    b2.merge(&mut a).unwrap();
+    let (sa, sb) = (a2.state().unwrap(), b2.state().unwrap());
+    assert_eq!(sa, sb);
+    assert_eq!(sa.anomalies.len(), 1, "the losing act is kept and flagged");
+    assert_eq!(a2.events().unwrap().len(), 2);
+}

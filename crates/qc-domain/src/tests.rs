@@ -742,7 +742,7 @@ fn acts_out_of_order_are_refused_with_the_stage() {
 }
 
 #[test]
-fn replay_is_deterministic_and_keeps_conflicting_events_as_anomalies() {
+fn replay_follows_the_given_order_and_keeps_conflicting_events_as_anomalies() {
     let p = people();
     let ev = |id: &str, at, act| WorkflowEvent {
         id: id.into(),
@@ -750,7 +750,8 @@ fn replay_is_deterministic_and_keeps_conflicting_events_as_anomalies() {
         actors: vec![p.leader.id.clone()],
         act,
     };
-    // Two devices, offline, both decided the filing: one filed, one declined.
+    // Two devices, offline, both decided the filing: one filed, one declined. Whichever the
+    // document orders first wins; the other is kept and flagged, never dropped.
     let events = vec![
         ev(
             "dev2-1",
@@ -761,14 +762,24 @@ fn replay_is_deterministic_and_keeps_conflicting_events_as_anomalies() {
         ),
         ev("dev1-1", day(1), Act::File),
     ];
-    let mut reversed = events.clone();
-    reversed.reverse();
-    let s1 = replay(header(CaseSource::SelfDiscovered), &events);
-    let s2 = replay(header(CaseSource::SelfDiscovered), &reversed);
-    assert_eq!(s1, s2);
-    assert_eq!(s1.status, CaseStatus::Filed);
-    assert_eq!(s1.anomalies.len(), 1);
-    assert_eq!(s1.anomalies[0].event, "dev2-1");
+    let s = replay(header(CaseSource::SelfDiscovered), &events);
+    assert_eq!(s.status, CaseStatus::NotFiled);
+    assert_eq!(s.anomalies.len(), 1);
+    assert_eq!(s.anomalies[0].event, "dev1-1");
+    // Acts in the same millisecond keep their order (a device clock is not an order).
+    let same_time = vec![
+        ev("z", day(1), Act::File),
+        ev(
+            "a",
+            day(1),
+            Act::StartInvestigation {
+                team: vec![p.a.id.clone(), p.b.id.clone()],
+            },
+        ),
+    ];
+    let s = replay(header(CaseSource::SelfDiscovered), &same_time);
+    assert_eq!(s.status, CaseStatus::Investigating);
+    assert!(s.anomalies.is_empty());
 }
 
 #[test]

@@ -450,13 +450,12 @@ pub fn apply(state: &mut CaseState, event: &WorkflowEvent) -> Result<(), RuleVio
     Ok(())
 }
 
-/// Derives a case's state from its header and events, in (time, id) order so that every device
-/// computes the same state from the same merged document.
+/// Derives a case's state from its header and events, applied in the order given. Callers pass
+/// the case document's list order: it is the same on every device after a merge and keeps each
+/// device's acts in the order they were made, which device clocks cannot promise.
 pub fn replay(header: CaseHeader, events: &[WorkflowEvent]) -> CaseState {
-    let mut ordered: Vec<&WorkflowEvent> = events.iter().collect();
-    ordered.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
     let mut state = initial_state(header);
-    for e in ordered {
+    for e in events {
         if let Err(why) = apply(&mut state, e) {
             state.anomalies.push(Anomaly {
                 event: e.id.clone(),

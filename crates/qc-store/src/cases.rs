@@ -212,6 +212,21 @@ impl Store {
         Ok(rows)
     }
 
+    /// Ids of cases starting with `prefix` (at most `limit`), to resolve short ids.
+    pub fn case_ids_with_prefix(
+        &self,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT case_id FROM case_docs WHERE case_id LIKE ?1 ESCAPE '\\' ORDER BY case_id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![format!("{}%", escape_like(prefix)), limit], |r| {
+            r.get(0)
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Number of cases stored.
     pub fn case_count(&self) -> Result<u64, StoreError> {
         let n: i64 = self

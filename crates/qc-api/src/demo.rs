@@ -1,0 +1,587 @@
+//! Demo data: a squad of officers and realistic cases across the six domains, each walked
+//! through the lifecycle by the same API and rules as real work.
+
+use qc_domain::{
+    Act, CaseSource, CaseStatus, CertNo, DeliveryMethod, Discretion, Execution, Party, PartyKind,
+    Person, PersonId, Role, Timestamp,
+};
+use serde::Serialize;
+
+use crate::{ApiError, Enrolment, NewCase, Quancheng, Unlocked};
+
+const DAY: i64 = 86_400_000;
+
+/// The demo squad. PINs are printed by `init` so a newcomer can sign in.
+pub fn demo_people() -> Vec<Enrolment> {
+    let p =
+        |id: &str, name: &str, role: Role, cert: Option<&str>, squad: &str, pin: &str| Enrolment {
+            person: Person {
+                id: PersonId(id.into()),
+                name: name.into(),
+                role,
+                cert_no: cert.map(|c| CertNo(c.into())),
+                squad: squad.into(),
+            },
+            pin: pin.into(),
+        };
+    vec![
+        p(
+            "li.ming",
+            "李明",
+            Role::EnforcementOfficer,
+            Some("41030021001"),
+            "一中队",
+            "147258",
+        ),
+        p(
+            "wang.fang",
+            "王芳",
+            Role::EnforcementOfficer,
+            Some("41030021002"),
+            "一中队",
+            "258369",
+        ),
+        p(
+            "zhao.qiang",
+            "赵强",
+            Role::EnforcementOfficer,
+            Some("41030022001"),
+            "二中队",
+            "369147",
+        ),
+        p(
+            "sun.hao",
+            "孙浩",
+            Role::EnforcementOfficer,
+            Some("41030022002"),
+            "二中队",
+            "471825",
+        ),
+        p(
+            "chen.xie",
+            "陈晓",
+            Role::Assistant,
+            None,
+            "一中队",
+            "741852",
+        ),
+        p(
+            "liu.jianguo",
+            "刘建国",
+            Role::SquadLeader,
+            Some("41030020101"),
+            "一中队",
+            "852963",
+        ),
+        p(
+            "ma.lin",
+            "马琳",
+            Role::SquadLeader,
+            Some("41030020102"),
+            "二中队",
+            "518274",
+        ),
+        p(
+            "sun.li",
+            "孙丽",
+            Role::LegalReviewer,
+            None,
+            "法制科",
+            "963741",
+        ),
+        p(
+            "zhou.wen",
+            "周文",
+            Role::Head,
+            Some("41030020001"),
+            "局领导",
+            "159357",
+        ),
+        p(
+            "wu.min",
+            "吴敏",
+            Role::Administrator,
+            None,
+            "信息科",
+            "357159",
+        ),
+    ]
+}
+
+/// What `demo` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    /// Cases added now (0 if the demo cases were already there).
+    pub cases_added: usize,
+    /// Cases on the device afterwards.
+    pub cases_total: u64,
+}
+
+struct Spec {
+    violation: &'static str,
+    address: &'static str,
+    grid: &'static str,
+    party: (PartyKind, &'static str),
+    summary: &'static str,
+    source: CaseSource,
+    /// Squad one or two.
+    squad: u8,
+    days_ago: i64,
+    stage: CaseStatus,
+    /// A complaint whose complainant has not yet been told (shows an overdue obligation).
+    complainant_not_told: bool,
+    /// An open evidence-preservation notice.
+    preservation: bool,
+}
+
+fn complaint(name: &str) -> CaseSource {
+    CaseSource::Complaint {
+        complainant: name.into(),
+        contact: "138****6621".into(),
+        via_12319: true,
+    }
+}
+
+fn specs() -> Vec<Spec> {
+    use CaseStatus as S;
+    use PartyKind::{Business as B, Person as P};
+    let s = |violation, address, grid, party, summary, source, squad, days_ago, stage| Spec {
+        violation,
+        address,
+        grid,
+        party,
+        summary,
+        source,
+        squad,
+        days_ago,
+        stage,
+        complainant_not_told: false,
+        preservation: false,
+    };
+    let mut v = vec![
+        s(
+            "environment.open_air_barbecue",
+            "建设路与中州路交叉口东南角",
+            "JX-03-07",
+            (P, "张某"),
+            "夜间在人行道设置露天烧烤摊，油烟扰民，周边居民多次投诉。",
+            complaint("王女士"),
+            1,
+            35,
+            S::Disclosed,
+        ),
+        s(
+            "commerce.unlicensed_outdoor_trading",
+            "解放路菜市场北门",
+            "LL-01-02",
+            (P, "李某某"),
+            "占用市场出入口流动摆摊售卖水果，经劝导后仍未撤离。",
+            CaseSource::SelfDiscovered,
+            1,
+            3,
+            S::Registered,
+        ),
+        s(
+            "housing.illegal_construction",
+            "幸福小区12号楼顶层",
+            "JX-05-11",
+            (P, "刘某"),
+            "在楼顶平台搭建彩钢板房约30平方米，未取得建设工程规划许可证。",
+            complaint("物业公司"),
+            1,
+            59,
+            S::Investigating,
+        ),
+        s(
+            "transport.road_occupation",
+            "景华路88号门前",
+            "JX-02-04",
+            (B, "景华五金店"),
+            "店外占用人行道堆放货物，影响行人通行。",
+            CaseSource::SelfDiscovered,
+            1,
+            20,
+            S::Closed,
+        ),
+        s(
+            "environment.construction_noise",
+            "滨河路安置房项目工地",
+            "BH-01-01",
+            (B, "某建筑工程有限公司"),
+            "夜间22时后进行混凝土浇筑作业，未办理夜间施工许可。",
+            complaint("居民代表"),
+            2,
+            28,
+            S::LegalReviewed,
+        ),
+        s(
+            "environment.construction_dust",
+            "九都路与太康路交叉口",
+            "LL-04-03",
+            (B, "某市政工程公司"),
+            "施工工地裸土未覆盖，运输车辆未冲洗带泥上路，扬尘明显。",
+            CaseSource::DigitalPlatform {
+                ticket: "SZCG-2026-118204".into(),
+            },
+            2,
+            15,
+            S::Notified,
+        ),
+        s(
+            "environment.restaurant_fumes",
+            "南昌路美食街17号",
+            "JX-06-02",
+            (B, "老街川菜馆"),
+            "餐饮油烟未经净化设施处理直接排放，净化器长期未开启。",
+            complaint("楼上住户"),
+            1,
+            40,
+            S::Decided,
+        ),
+        s(
+            "commerce.illegal_outdoor_advertising",
+            "中州中路商业广场外墙",
+            "XG-02-09",
+            (B, "某广告传媒公司"),
+            "未经审批在建筑外墙设置大型户外广告牌。",
+            CaseSource::Referral {
+                department: "市场监督管理局".into(),
+            },
+            2,
+            64,
+            S::Investigating,
+        ),
+        s(
+            "water.river_dumping",
+            "涧河东岸桥下",
+            "JH-01-05",
+            (P, "王某"),
+            "向城市河道倾倒建筑垃圾约5立方米。",
+            CaseSource::SelfDiscovered,
+            2,
+            9,
+            S::Investigating,
+        ),
+        s(
+            "water.illegal_earth_taking",
+            "洛河南岸滩地",
+            "LH-03-01",
+            (B, "某土方工程队"),
+            "在河道管理范围内擅自取土，形成多处深坑。",
+            CaseSource::Assigned {
+                authority: "市城市管理局".into(),
+            },
+            2,
+            31,
+            S::Executed,
+        ),
+        s(
+            "food_drug.unlicensed_food_stall",
+            "实验小学东门",
+            "XG-01-01",
+            (P, "赵某"),
+            "校门口无证经营油炸食品摊点，卫生条件差。",
+            complaint("家长委员会"),
+            1,
+            6,
+            S::Filed,
+        ),
+        s(
+            "food_drug.illegal_drug_recycling",
+            "天津路社区菜市场门口",
+            "XG-03-04",
+            (P, "孙某"),
+            "街头收购居民家中剩余药品，涉嫌违法回收药品。",
+            CaseSource::SelfDiscovered,
+            2,
+            2,
+            S::Transferred,
+        ),
+        s(
+            "transport.illegal_parking",
+            "青岛路人行道",
+            "JX-01-03",
+            (P, "车主周某"),
+            "机动车长期停放于人行道盲道之上。",
+            CaseSource::DigitalPlatform {
+                ticket: "SZCG-2026-120077".into(),
+            },
+            1,
+            4,
+            S::NotFiled,
+        ),
+        s(
+            "housing.property_management",
+            "阳光花园小区",
+            "JX-07-01",
+            (B, "某物业服务公司"),
+            "擅自将小区公共绿地改建为收费停车位。",
+            complaint("业主委员会"),
+            2,
+            45,
+            S::Delivered,
+        ),
+        s(
+            "environment.community_noise",
+            "丽景门广场",
+            "LL-02-06",
+            (P, "广场舞队负责人"),
+            "夜间使用高音喇叭，噪声超过标准，影响周边休息。",
+            complaint("周边居民"),
+            1,
+            12,
+            S::InvestigationConcluded,
+        ),
+        s(
+            "environment.fireworks",
+            "西工区禁放区域内",
+            "XG-04-02",
+            (P, "钱某"),
+            "在禁放区域内燃放烟花爆竹。",
+            CaseSource::SelfDiscovered,
+            2,
+            1,
+            S::Registered,
+        ),
+        s(
+            "environment.open_burning",
+            "城郊结合部空地",
+            "BH-02-03",
+            (P, "吴某"),
+            "露天焚烧废旧塑料和垃圾，产生浓烟。",
+            complaint("过往群众"),
+            2,
+            10,
+            S::Filed,
+        ),
+        s(
+            "housing.unlicensed_construction",
+            "唐宫路商铺改造现场",
+            "LL-05-02",
+            (B, "某装饰公司"),
+            "未取得施工许可擅自进行结构改造施工。",
+            CaseSource::SelfDiscovered,
+            1,
+            24,
+            S::Investigating,
+        ),
+    ];
+    // A declined complaint whose complainant was never told: an overdue obligation.
+    v[12].source = complaint("路过市民");
+    v[12].complainant_not_told = true;
+    // Preserved evidence awaiting its decision.
+    v[8].preservation = true;
+    v
+}
+
+fn officer_of_squad<'a>(team: &'a [Unlocked], squad: u8, n: usize) -> &'a Unlocked {
+    let squad = if squad == 1 { "一中队" } else { "二中队" };
+    team.iter()
+        .filter(|u| u.person().squad == squad && u.person().role == Role::EnforcementOfficer)
+        .nth(n)
+        .unwrap_or(&team[0])
+}
+
+fn leader_of_squad(team: &[Unlocked], squad: u8) -> &Unlocked {
+    let squad = if squad == 1 { "一中队" } else { "二中队" };
+    team.iter()
+        .find(|u| u.person().squad == squad && u.person().role == Role::SquadLeader)
+        .unwrap_or(&team[0])
+}
+
+fn with_role(team: &[Unlocked], role: Role) -> &Unlocked {
+    team.iter()
+        .find(|u| u.person().role == role)
+        .unwrap_or(&team[0])
+}
+
+/// Adds the demo cases, once. Every act is validated like real work.
+pub fn load(app: &mut Quancheng) -> Result<DemoReport, ApiError> {
+    if app.store.meta("demo_loaded")?.is_some() {
+        return Ok(DemoReport {
+            cases_added: 0,
+            cases_total: app.case_count()?,
+        });
+    }
+    let team = demo_people()
+        .iter()
+        .filter(|e| e.person.role != Role::Administrator)
+        .map(|e| app.unlock(&e.person.id.0, &e.pin))
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = app.now();
+    let specs = specs();
+    for spec in &specs {
+        add_case(app, &team, spec, now)?;
+    }
+    app.store.set_meta("demo_loaded", b"1")?;
+    Ok(DemoReport {
+        cases_added: specs.len(),
+        cases_total: app.case_count()?,
+    })
+}
+
+fn add_case(
+    app: &mut Quancheng,
+    team: &[Unlocked],
+    spec: &Spec,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    let a = officer_of_squad(team, spec.squad, 0);
+    let b = officer_of_squad(team, spec.squad, 1);
+    let leader = leader_of_squad(team, spec.squad);
+    let reviewer = with_role(team, Role::LegalReviewer);
+    let head = with_role(team, Role::Head);
+    let start = Timestamp(now.0 - spec.days_ago * DAY);
+    let id = app.register_case_at(
+        NewCase {
+            source: spec.source.clone(),
+            violation: spec.violation.into(),
+            address: spec.address.into(),
+            grid: spec.grid.into(),
+            gps: None,
+            parties: vec![Party {
+                kind: spec.party.0,
+                name: spec.party.1.into(),
+                id_number: None,
+                phone: None,
+            }],
+            summary: spec.summary.into(),
+        },
+        a,
+        start,
+    )?;
+    let is_complaint = matches!(spec.source, CaseSource::Complaint { .. });
+    let mut day = 0;
+    let mut step = |gap: i64, act: Act, actors: &[&Unlocked]| -> Result<(), ApiError> {
+        day += gap;
+        app.record_act_at(
+            &id.0,
+            act,
+            actors,
+            Timestamp(start.0 + day * DAY + 3_600_000),
+        )
+    };
+    let stage = spec.stage;
+    match stage {
+        CaseStatus::Registered => return Ok(()),
+        CaseStatus::NotFiled => {
+            step(
+                1,
+                Act::DeclineFiling {
+                    reason: "经核查，违法事实不成立".into(),
+                },
+                &[leader],
+            )?;
+        }
+        CaseStatus::Transferred => {
+            step(
+                1,
+                Act::Transfer {
+                    to: "市市场监督管理局".into(),
+                    reason: "涉嫌违法回收药品，不属于本部门管辖".into(),
+                },
+                &[leader],
+            )?;
+        }
+        _ => step(1, Act::File, &[leader])?,
+    }
+    if is_complaint && !spec.complainant_not_told {
+        step(
+            0,
+            Act::InformComplainant {
+                how: "电话告知立案情况".into(),
+            },
+            &[a],
+        )?;
+    }
+    let path: Vec<(i64, Act, Vec<&Unlocked>)> = vec![
+        (
+            1,
+            Act::StartInvestigation {
+                team: vec![a.person().id.clone(), b.person().id.clone()],
+            },
+            vec![leader],
+        ),
+        (
+            10,
+            Act::ConcludeInvestigation {
+                summary: "违法事实清楚，证据确凿".into(),
+            },
+            vec![a, b],
+        ),
+        (
+            3,
+            Act::LegalReview {
+                passed: true,
+                opinion: "主体适格，程序合法，事实清楚，适用依据正确".into(),
+            },
+            vec![reviewer],
+        ),
+        (
+            2,
+            Act::Notify {
+                hearing_offered: false,
+            },
+            vec![a, b],
+        ),
+        (
+            5,
+            Act::Decide {
+                discretion: Discretion::Standard,
+                summary: "责令改正，并处罚款".into(),
+            },
+            vec![head],
+        ),
+        (
+            2,
+            Act::Deliver {
+                method: DeliveryMethod::Direct,
+                late_reason: None,
+            },
+            vec![a, b],
+        ),
+        (
+            5,
+            Act::Execute {
+                execution: Execution::PaidAtBank {
+                    receipt_no: "ICBC-2026-0031".into(),
+                },
+            },
+            vec![a],
+        ),
+        (
+            3,
+            Act::Close {
+                report: "当事人已履行处罚决定，案件办结".into(),
+            },
+            vec![leader],
+        ),
+        (1, Act::Disclose, vec![leader]),
+    ];
+    let order = [
+        CaseStatus::Investigating,
+        CaseStatus::InvestigationConcluded,
+        CaseStatus::LegalReviewed,
+        CaseStatus::Notified,
+        CaseStatus::Decided,
+        CaseStatus::Delivered,
+        CaseStatus::Executed,
+        CaseStatus::Closed,
+        CaseStatus::Disclosed,
+    ];
+    let reached = order.iter().position(|s| *s == stage).map_or(0, |i| i + 1);
+    for (i, (gap, act, actors)) in path.into_iter().enumerate().take(reached) {
+        step(gap, act, &actors)?;
+        if i == 0 && spec.preservation {
+            step(
+                2,
+                Act::PreservationNotice {
+                    notice: "保存〔2026〕031号".into(),
+                    items: "建筑垃圾运输车辆一辆".into(),
+                },
+                &[a, b],
+            )?;
+        }
+    }
+    Ok(())
+}

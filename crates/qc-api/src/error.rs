@@ -1,0 +1,126 @@
+//! Errors of the facade: a stable code for the UI plus a message in Chinese; `Display` is the
+//! English log line.
+
+use std::path::PathBuf;
+
+use qc_casedoc::DocError;
+use qc_domain::RuleViolation;
+use qc_identity::IdentityError;
+use qc_store::StoreError;
+use serde::Serialize;
+use thiserror::Error;
+
+/// Why an operation failed.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Identity or PIN check failed.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// The procedure refuses the act.
+    #[error("procedure rule: {0}")]
+    Rule(#[from] RuleViolation),
+    /// A case document could not be read.
+    #[error(transparent)]
+    Doc(#[from] DocError),
+    /// The data directory has not been initialised.
+    #[error("{0} is not an initialised data directory (run `quancheng init`)")]
+    NotInitialised(PathBuf),
+    /// `init` on a directory that already holds data.
+    #[error("{0} already holds a Quancheng database")]
+    AlreadyInitialised(PathBuf),
+    /// The database key could not be read or written.
+    #[error("database key {path}: {reason}")]
+    Key {
+        /// Key file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// File system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// What.
+        source: std::io::Error,
+    },
+    /// No case matches.
+    #[error("no case matches `{0}`")]
+    UnknownCase(String),
+    /// Several cases match an id prefix.
+    #[error("`{0}` matches more than one case; give more of the id")]
+    AmbiguousCase(String),
+    /// Input that cannot be used.
+    #[error("invalid input: {0}")]
+    Invalid(String),
+}
+
+impl ApiError {
+    /// Stable code for the UI and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Store(StoreError::WrongKeyOrDamaged(_)) => "store_wrong_key_or_damaged",
+            Self::Store(StoreError::UnknownCase(_)) | Self::UnknownCase(_) => "unknown_case",
+            Self::Store(StoreError::UnknownOfficer(_)) => "unknown_officer",
+            Self::Store(_) => "store",
+            Self::Identity(IdentityError::WrongPin { .. }) => "wrong_pin",
+            Self::Identity(IdentityError::LockedOut { .. }) => "locked_out",
+            Self::Identity(IdentityError::PermanentlyLocked) => "permanently_locked",
+            Self::Identity(IdentityError::WeakPin(_)) => "weak_pin",
+            Self::Identity(_) => "identity",
+            Self::Rule(r) => r.code(),
+            Self::Doc(_) => "case_document",
+            Self::NotInitialised(_) => "not_initialised",
+            Self::AlreadyInitialised(_) => "already_initialised",
+            Self::Key { .. } => "key",
+            Self::Io { .. } => "io",
+            Self::AmbiguousCase(_) => "ambiguous_case",
+            Self::Invalid(_) => "invalid",
+        }
+    }
+
+    /// The reason in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::Store(e) => e.message_zh(),
+            Self::Identity(e) => e.message_zh(),
+            Self::Rule(r) => r.message_zh(),
+            Self::Doc(_) => "案卷文档格式错误".into(),
+            Self::NotInitialised(p) => {
+                format!(
+                    "数据目录 {} 尚未初始化，请先运行 quancheng init",
+                    p.display()
+                )
+            }
+            Self::AlreadyInitialised(p) => format!("数据目录 {} 已初始化，不会覆盖", p.display()),
+            Self::Key { path, .. } => format!("无法读取数据库密钥 {}", path.display()),
+            Self::Io { path, .. } => format!("文件读写失败：{}", path.display()),
+            Self::UnknownCase(id) => format!("未找到案件：{id}"),
+            Self::AmbiguousCase(id) => format!("“{id}”对应多个案件，请输入更完整的编号"),
+            Self::Invalid(why) => format!("输入无效：{why}"),
+        }
+    }
+
+    /// The error as the UI receives it.
+    pub fn to_wire(&self) -> WireError {
+        WireError {
+            code: self.code().into(),
+            message: self.message_zh(),
+            detail: self.to_string(),
+        }
+    }
+}
+
+/// An error as sent to the UI: stable code, Chinese message, English detail for logs.
+#[derive(Debug, Clone, Serialize)]
+pub struct WireError {
+    /// Stable code.
+    pub code: String,
+    /// Chinese message.
+    pub message: String,
+    /// English detail.
+    pub detail: String,
+}

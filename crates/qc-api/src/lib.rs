@@ -1,0 +1,418 @@
+//! The one API over Quancheng's libraries. The CLI, the Tauri commands and the scenario tests
+//! all call this crate and nothing below it, so every act goes through the same checks.
+
+pub mod datadir;
+pub mod demo;
+pub mod entropy;
+mod error;
+pub mod view;
+
+use std::sync::Arc;
+
+use qc_casedoc::CaseDoc;
+use qc_domain::{
+    Act, CaseHeader, CaseId, CaseSource, Catalogue, Clock, GeoPoint, Location, Party, Person,
+    Timestamp, WorkflowEvent, check_registration, validate,
+};
+use qc_identity::{
+    BureauKey, KdfParams, PinGuard, SignedCertificate, SigningKey, Subject, TrustAnchor, keywrap,
+};
+use qc_store::{CaseFilter, CaseRow, OfficerRecord, Store};
+use serde::{Deserialize, Serialize};
+
+pub use datadir::DataDir;
+pub use entropy::{Entropy, OsEntropy, SeededEntropy};
+pub use error::{ApiError, WireError};
+pub use view::{CaseDetail, EventView};
+
+/// How long certificates issued at `init` stay valid.
+const CERT_VALIDITY_MS: i64 = 3 * 365 * 86_400_000;
+
+/// A person to enrol at `init`, with the PIN that will wrap their key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// Who.
+    pub person: Person,
+    /// Their first PIN.
+    pub pin: String,
+}
+
+/// What `init` made.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitReport {
+    /// The bureau's public key (hex): what every verifier trusts.
+    pub bureau_public: String,
+    /// This device's id.
+    pub device_id: String,
+    /// The people enrolled, with their PINs.
+    pub enrolled: Vec<Enrolment>,
+}
+
+/// A case as an officer registers it (登记).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewCase {
+    /// Where it came from.
+    pub source: CaseSource,
+    /// Violation type code; the domain follows from the catalogue.
+    pub violation: String,
+    /// Address.
+    pub address: String,
+    /// Grid unit.
+    pub grid: String,
+    /// GPS fix, if any.
+    pub gps: Option<GeoPoint>,
+    /// Parties known so far.
+    pub parties: Vec<Party>,
+    /// What was reported or seen.
+    pub summary: String,
+}
+
+/// An officer who has proven their PIN on this device just now; it cannot be made any other
+/// way than [`Quancheng::unlock`]. (The unwrapped key will sign chain entries; until the chain
+/// lands it is dropped as soon as the PIN is proven.)
+pub struct Unlocked {
+    person: Person,
+}
+
+impl Unlocked {
+    /// Who.
+    pub fn person(&self) -> &Person {
+        &self.person
+    }
+}
+
+/// An open data directory.
+pub struct Quancheng {
+    dir: DataDir,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    entropy: Box<dyn Entropy>,
+    device_id: String,
+    anchor: TrustAnchor,
+}
+
+impl Quancheng {
+    /// Initialises a data directory: database key, encrypted database, bureau root key, this
+    /// device's key and certificate, and the given people with PIN-wrapped keys.
+    pub fn init(
+        dir: &DataDir,
+        people: &[Enrolment],
+        clock: Arc<dyn Clock>,
+        mut entropy: Box<dyn Entropy>,
+    ) -> Result<InitReport, ApiError> {
+        if dir.is_initialised() {
+            return Err(ApiError::AlreadyInitialised(dir.root().to_owned()));
+        }
+        std::fs::create_dir_all(dir.root()).map_err(|source| ApiError::Io {
+            path: dir.root().to_owned(),
+            source,
+        })?;
+        for e in people {
+            // Check every PIN before writing anything.
+            keywrap::check_pin_strength(&e.pin)?;
+        }
+        let key = if dir.key_path().exists() {
+            dir.read_key()?
+        } else {
+            dir.create_key(entropy.as_mut())?
+        };
+        let store = Store::create(&dir.db_path(), &key)?;
+        let now = clock.now();
+        let until = Timestamp(now.0 + CERT_VALIDITY_MS);
+
+        let bureau = BureauKey::from_seed(&entropy::random::<32>(entropy.as_mut()));
+        store.put_secret("bureau", bureau.seed().as_ref())?;
+        store.set_meta("bureau_public", &bureau.public())?;
+
+        let device_id = format!("device-{}", &entropy::uuid(entropy.as_mut())[..8]);
+        let device_key = SigningKey::from_bytes(&entropy::random::<32>(entropy.as_mut()));
+        store.put_secret("device", device_key.to_bytes().as_ref())?;
+        let device_cert = bureau.issue(
+            1,
+            Subject::Device {
+                device_id: device_id.clone(),
+                squad: people
+                    .first()
+                    .map(|e| e.person.squad.clone())
+                    .unwrap_or_default(),
+                label: "本机".into(),
+            },
+            device_key.verifying_key().to_bytes(),
+            now,
+            until,
+        )?;
+        store.set_meta("device_id", device_id.as_bytes())?;
+        store.set_meta(
+            "device_cert",
+            &serde_json::to_vec(&device_cert).map_err(json_err)?,
+        )?;
+
+        for (i, e) in people.iter().enumerate() {
+            let key = SigningKey::from_bytes(&entropy::random::<32>(entropy.as_mut()));
+            let cert = bureau.issue(
+                i as u64 + 2,
+                subject_of(&e.person),
+                key.verifying_key().to_bytes(),
+                now,
+                until,
+            )?;
+            let wrapped = keywrap::wrap(
+                &key,
+                &e.pin,
+                entropy::random(entropy.as_mut()),
+                entropy::random(entropy.as_mut()),
+                KdfParams::RECOMMENDED,
+            )?;
+            store.put_officer(&OfficerRecord {
+                person_id: e.person.id.0.clone(),
+                cert,
+                wrapped: Some(wrapped),
+                guard: PinGuard::default(),
+            })?;
+        }
+        tracing::info!(dir = %dir.root().display(), device = %device_id, people = people.len(), "initialised data directory");
+        Ok(InitReport {
+            bureau_public: hex::encode(bureau.public()),
+            device_id,
+            enrolled: people.to_vec(),
+        })
+    }
+
+    /// Opens an initialised data directory.
+    pub fn open(
+        dir: &DataDir,
+        clock: Arc<dyn Clock>,
+        entropy: Box<dyn Entropy>,
+    ) -> Result<Quancheng, ApiError> {
+        if !dir.is_initialised() {
+            return Err(ApiError::NotInitialised(dir.root().to_owned()));
+        }
+        let store = Store::open(&dir.db_path(), &dir.read_key()?)?;
+        let missing = |what: &str| {
+            ApiError::Store(qc_store::StoreError::Malformed(format!(
+                "no {what} in database"
+            )))
+        };
+        let bureau: [u8; 32] = store
+            .meta("bureau_public")?
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| missing("bureau key"))?;
+        let device_id = store
+            .meta("device_id")?
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| missing("device id"))?;
+        Ok(Quancheng {
+            dir: dir.clone(),
+            store,
+            clock,
+            entropy,
+            device_id,
+            anchor: TrustAnchor::new(bureau, None)?,
+        })
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &DataDir {
+        &self.dir
+    }
+
+    /// This device's id.
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// The catalogue of domains and violation types in force.
+    pub fn catalogue(&self) -> &Catalogue {
+        self.store.catalogue()
+    }
+
+    /// The current time by the injected clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Everyone enrolled on this device whose certificate is valid now.
+    pub fn people(&self) -> Result<Vec<Person>, ApiError> {
+        let now = self.now();
+        Ok(self
+            .store
+            .officers()?
+            .iter()
+            .filter_map(|r| self.anchor.verify(&r.cert, now).ok())
+            .filter_map(|c| c.person())
+            .collect())
+    }
+
+    fn certified_person(&self, cert: &SignedCertificate) -> Result<Person, ApiError> {
+        self.anchor
+            .verify(cert, self.now())?
+            .person()
+            .ok_or_else(|| ApiError::Invalid("certificate is not an officer's".into()))
+    }
+
+    /// Unlocks an officer's key with their PIN. Wrong PINs are counted and persisted; too many
+    /// lock the key out. An expired or revoked certificate is refused before the PIN is tried.
+    pub fn unlock(&mut self, person_id: &str, pin: &str) -> Result<Unlocked, ApiError> {
+        let rec = self.store.officer(person_id)?;
+        let person = self.certified_person(&rec.cert)?;
+        let wrapped = rec.wrapped.as_ref().ok_or_else(|| {
+            ApiError::Invalid(format!("{person_id} has no signing key on this device"))
+        })?;
+        let mut guard = rec.guard;
+        let outcome = keywrap::unwrap(wrapped, pin, &mut guard, self.now());
+        if guard != rec.guard {
+            self.store.save_pin_guard(person_id, &guard)?;
+        }
+        match outcome {
+            Ok(_key) => Ok(Unlocked { person }),
+            Err(e) => {
+                tracing::warn!(person = person_id, error = %e, "unlock refused");
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Registers a new case (登记) by an unlocked officer.
+    pub fn register_case(
+        &mut self,
+        new: NewCase,
+        registrar: &Unlocked,
+    ) -> Result<CaseId, ApiError> {
+        let at = self.now();
+        self.register_case_at(new, registrar, at)
+    }
+
+    pub(crate) fn register_case_at(
+        &mut self,
+        new: NewCase,
+        registrar: &Unlocked,
+        at: Timestamp,
+    ) -> Result<CaseId, ApiError> {
+        let domain = self
+            .catalogue()
+            .violation(&new.violation)
+            .map(|(d, _)| d.code.clone())
+            .ok_or_else(|| qc_domain::RuleViolation::UnknownViolationType {
+                code: new.violation.clone(),
+            })?;
+        let header = CaseHeader {
+            id: CaseId(entropy::uuid(self.entropy.as_mut())),
+            source: new.source,
+            domain,
+            violation: new.violation,
+            location: Location {
+                address: new.address.trim().into(),
+                grid: new.grid.trim().into(),
+                gps: new.gps,
+            },
+            parties: new.parties,
+            summary: new.summary.trim().into(),
+            squad: registrar.person.squad.clone(),
+            registered_at: at,
+            registered_by: registrar.person.id.clone(),
+        };
+        check_registration(&header, &registrar.person, self.catalogue())?;
+        let mut doc = CaseDoc::create(&header, self.device_id.as_bytes(), at)?;
+        self.store.insert_case(&mut doc)?;
+        tracing::info!(case = %header.id, by = %registrar.person.id, "case registered");
+        Ok(header.id)
+    }
+
+    /// Records a workflow act on a case, done or approved by the unlocked officers.
+    pub fn record_act(
+        &mut self,
+        case: &str,
+        act: Act,
+        actors: &[&Unlocked],
+    ) -> Result<(), ApiError> {
+        let at = self.now();
+        self.record_act_at(case, act, actors, at)
+    }
+
+    pub(crate) fn record_act_at(
+        &mut self,
+        case: &str,
+        act: Act,
+        actors: &[&Unlocked],
+        at: Timestamp,
+    ) -> Result<(), ApiError> {
+        let case_id = self.resolve_case(case)?;
+        let actors: Vec<Person> = actors.iter().map(|u| u.person.clone()).collect();
+        let directory = self.people()?;
+        let event = WorkflowEvent {
+            id: entropy::uuid(self.entropy.as_mut()),
+            at,
+            actors: actors.iter().map(|p| p.id.clone()).collect(),
+            act,
+        };
+        let device = self.device_id.clone();
+        self.store
+            .update_case(&case_id, device.as_bytes(), |doc| -> Result<(), ApiError> {
+                let state = doc.state()?;
+                validate(&state, &event.act, &actors, &directory, at)?;
+                doc.append_event(&event)?;
+                Ok(())
+            })?;
+        tracing::info!(case = %case_id, act = event.act.name(), "act recorded");
+        Ok(())
+    }
+
+    /// The full id of the one case whose id starts with `prefix`.
+    pub fn resolve_case(&self, prefix: &str) -> Result<String, ApiError> {
+        let prefix = prefix.trim();
+        if prefix.is_empty() {
+            return Err(ApiError::UnknownCase(prefix.into()));
+        }
+        let ids = self.store.case_ids_with_prefix(prefix, 2)?;
+        match ids.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(ApiError::UnknownCase(prefix.into())),
+            _ => Err(ApiError::AmbiguousCase(prefix.into())),
+        }
+    }
+
+    /// The case list.
+    pub fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>, ApiError> {
+        Ok(self.store.list_cases(filter, self.now())?)
+    }
+
+    /// Number of cases on this device.
+    pub fn case_count(&self) -> Result<u64, ApiError> {
+        Ok(self.store.case_count()?)
+    }
+
+    /// Everything about one case (id or unique id prefix).
+    pub fn case_detail(&self, case: &str) -> Result<CaseDetail, ApiError> {
+        let id = self.resolve_case(case)?;
+        let mut doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
+        let people = self.store.officers()?;
+        let names = people
+            .iter()
+            .filter_map(|r| r.cert.decode_unverified().ok()?.person())
+            .map(|p| (p.id.0.clone(), p.name))
+            .collect();
+        view::detail(
+            &mut doc,
+            self.catalogue(),
+            &names,
+            &self.store.deadlines(&id, self.now())?,
+        )
+    }
+}
+
+fn subject_of(p: &Person) -> Subject {
+    Subject::Officer {
+        person_id: p.id.0.clone(),
+        name: p.name.clone(),
+        cert_no: p.cert_no.as_ref().map(|c| c.0.clone()),
+        role: p.role,
+        squad: p.squad.clone(),
+    }
+}
+
+fn json_err(e: serde_json::Error) -> ApiError {
+    ApiError::Invalid(e.to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,263 @@
+use std::sync::Arc;
+
+use qc_domain::*;
+use qc_store::{CaseFilter, DueFilter};
+
+use crate::demo::{self, demo_people};
+use crate::*;
+
+const NOW: Timestamp = Timestamp(1_795_000_000_000); // 2026-11-18
+
+fn clock(t: Timestamp) -> Arc<dyn Clock> {
+    Arc::new(FixedClock(t))
+}
+
+fn init_at(dir: &std::path::Path) -> (DataDir, Quancheng) {
+    let d = DataDir::new(dir.join("data"));
+    Quancheng::init(
+        &d,
+        &demo_people(),
+        clock(NOW),
+        Box::new(SeededEntropy::new([5; 32])),
+    )
+    .unwrap();
+    let app = Quancheng::open(&d, clock(NOW), Box::new(SeededEntropy::new([6; 32]))).unwrap();
+    (d, app)
+}
+
+fn pin(id: &str) -> String {
+    demo_people()
+        .into_iter()
+        .find(|e| e.person.id.0 == id)
+        .unwrap()
+        .pin
+}
+
+fn new_case() -> NewCase {
+    NewCase {
+        source: CaseSource::SelfDiscovered,
+        violation: "transport.road_occupation".into(),
+        address: "  景华路88号 ".into(),
+        grid: "JX-02-04".into(),
+        gps: None,
+        parties: vec![],
+        summary: "占道堆放货物".into(),
+    }
+}
+
+#[test]
+fn init_creates_an_encrypted_directory_and_refuses_to_run_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, app) = init_at(tmp.path());
+    assert!(d.db_path().exists());
+    assert_eq!(std::fs::read_to_string(d.key_path()).unwrap().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.key_path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "key file readable by others");
+    }
+    assert_eq!(app.people().unwrap().len(), demo_people().len());
+    let again = Quancheng::init(&d, &demo_people(), clock(NOW), Box::new(OsEntropy));
+    assert!(matches!(again, Err(ApiError::AlreadyInitialised(_))));
+}
+
+#[test]
+fn opening_an_uninitialised_or_wrongly_keyed_directory_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = DataDir::new(tmp.path().join("nothing"));
+    let e = Quancheng::open(&empty, clock(NOW), Box::new(OsEntropy))
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), "not_initialised");
+    let (d, app) = init_at(tmp.path());
+    drop(app);
+    let other_key = tmp.path().join("other.key");
+    std::fs::write(&other_key, "11".repeat(32)).unwrap();
+    let e = Quancheng::open(
+        &d.clone().with_key_file(&other_key),
+        clock(NOW),
+        Box::new(OsEntropy),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(e.code(), "store_wrong_key_or_damaged");
+    assert!(e.message_zh().contains("密钥错误"));
+}
+
+#[test]
+fn a_weak_pin_at_init_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = DataDir::new(tmp.path().join("data"));
+    let mut people = demo_people();
+    people[1].pin = "123456".into();
+    let e = Quancheng::init(&d, &people, clock(NOW), Box::new(OsEntropy))
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), "weak_pin");
+    assert!(!d.is_initialised());
+}
+
+#[test]
+fn wrong_pins_are_counted_across_restarts_and_lock_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, mut app) = init_at(tmp.path());
+    for _ in 0..3 {
+        assert_eq!(
+            app.unlock("li.ming", "999888").err().unwrap().code(),
+            "wrong_pin"
+        );
+    }
+    drop(app);
+    let mut app = Quancheng::open(&d, clock(NOW), Box::new(OsEntropy)).unwrap();
+    for _ in 0..2 {
+        let _ = app.unlock("li.ming", "999888");
+    }
+    let e = app.unlock("li.ming", &pin("li.ming")).err().unwrap();
+    assert_eq!(e.code(), "locked_out");
+    // After the lock-out ends, the right PIN works again.
+    let mut later = Quancheng::open(
+        &d,
+        clock(Timestamp(NOW.0 + 16 * 60 * 1000)),
+        Box::new(OsEntropy),
+    )
+    .unwrap();
+    assert!(later.unlock("li.ming", &pin("li.ming")).is_ok());
+    assert_eq!(
+        later.unlock("nobody", "147258").err().unwrap().code(),
+        "unknown_officer"
+    );
+}
+
+#[test]
+fn an_expired_certificate_cannot_unlock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, app) = init_at(tmp.path());
+    drop(app);
+    let four_years = Timestamp(NOW.0 + 4 * 365 * 86_400_000);
+    let mut app = Quancheng::open(&d, clock(four_years), Box::new(OsEntropy)).unwrap();
+    assert_eq!(
+        app.unlock("li.ming", &pin("li.ming")).err().unwrap().code(),
+        "identity"
+    );
+    assert!(app.people().unwrap().is_empty());
+}
+
+#[test]
+fn registering_and_acting_go_through_the_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    let wang = app.unlock("wang.fang", &pin("wang.fang")).unwrap();
+    let chen = app.unlock("chen.xie", &pin("chen.xie")).unwrap();
+    let liu = app.unlock("liu.jianguo", &pin("liu.jianguo")).unwrap();
+    let wu = app.unlock("wu.min", &pin("wu.min")).unwrap();
+
+    // An assistant may register a case source (information collection); an administrator not.
+    let id = app.register_case(new_case(), &chen).unwrap();
+    assert_eq!(
+        app.register_case(new_case(), &wu).err().unwrap().code(),
+        "role_required"
+    );
+    let mut bad = new_case();
+    bad.violation = "transport.nothing".into();
+    assert_eq!(
+        app.register_case(bad, &li).err().unwrap().code(),
+        "unknown_violation_type"
+    );
+
+    // Filing needs the leader; an assistant may not act.
+    assert_eq!(
+        app.record_act(&id.0, Act::File, &[&li])
+            .err()
+            .unwrap()
+            .code(),
+        "role_required"
+    );
+    assert_eq!(
+        app.record_act(&id.0, Act::File, &[&liu, &chen])
+            .err()
+            .unwrap()
+            .code(),
+        "assistant_refused"
+    );
+    app.record_act(&id.0, Act::File, &[&liu]).unwrap();
+    let one = Act::StartInvestigation {
+        team: vec![li.person().id.clone()],
+    };
+    assert_eq!(
+        app.record_act(&id.0, one, &[&liu]).err().unwrap().code(),
+        "too_few_officers"
+    );
+    let two = Act::StartInvestigation {
+        team: vec![li.person().id.clone(), wang.person().id.clone()],
+    };
+    app.record_act(&id.0[..8], two, &[&liu]).unwrap();
+
+    let detail = app.case_detail(&id.0[..6]).unwrap();
+    assert_eq!(detail.row.status, "investigating");
+    assert_eq!(detail.header.location.address, "景华路88号");
+    assert_eq!(detail.header.squad, "一中队");
+    assert_eq!(detail.registered_by_name, "陈晓");
+    let acts: Vec<_> = detail.events.iter().map(|e| e.act_zh.as_str()).collect();
+    assert_eq!(acts, ["立案", "指派调查"]);
+    assert_eq!(detail.events[0].actors, ["刘建国"]);
+    assert_eq!(detail.row.deadlines[0].kind, DeadlineKind::Decision);
+    // A refused act changed nothing.
+    assert_eq!(detail.events.len(), 2);
+}
+
+#[test]
+fn unknown_and_ambiguous_case_ids_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    for _ in 0..20 {
+        app.register_case(new_case(), &li).unwrap();
+    }
+    let e = app.case_detail("zzzz").err().unwrap();
+    assert_eq!(e.code(), "unknown_case");
+    assert!(e.message_zh().contains("zzzz"));
+    assert_eq!(app.case_detail("").err().unwrap().code(), "unknown_case");
+    // With 20 random ids, some single hex digit starts more than one.
+    let ambiguous = "0123456789abcdef"
+        .chars()
+        .map(|c| c.to_string())
+        .find(|p| matches!(app.resolve_case(p), Err(ApiError::AmbiguousCase(_))));
+    assert!(ambiguous.is_some());
+    assert_eq!(app.case_detail("%").err().unwrap().code(), "unknown_case");
+}
+
+#[test]
+fn the_demo_walks_every_case_through_the_rules_and_runs_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    let report = demo::load(&mut app).unwrap();
+    assert_eq!(report.cases_added, 18);
+    assert_eq!(report.cases_total, 18);
+    let all = app.list_cases(&CaseFilter::default()).unwrap();
+    let domains: std::collections::BTreeSet<_> = all.iter().map(|r| r.domain.as_str()).collect();
+    assert_eq!(domains.len(), 6, "every domain is shown");
+    let statuses: std::collections::BTreeSet<_> = all.iter().map(|r| r.status.as_str()).collect();
+    assert!(statuses.len() >= 10, "{statuses:?}");
+    let overdue = app
+        .list_cases(&CaseFilter {
+            due: Some(DueFilter::Overdue),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(overdue.len() >= 2, "the demo shows overdue cases");
+    let soon = app
+        .list_cases(&CaseFilter {
+            due: Some(DueFilter::DueSoon),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!soon.is_empty(), "the demo shows cases due soon");
+    assert!(all.iter().all(|r| r.anomalies == 0));
+    assert_eq!(demo::load(&mut app).unwrap().cases_added, 0);
+    assert_eq!(app.case_count().unwrap(), 18);
+}

@@ -1,0 +1,80 @@
+//! What the app and the CLI show of a case: plain words over the domain types.
+
+use std::collections::HashMap;
+
+use qc_casedoc::{CaseDoc, CaseSummary};
+use qc_domain::{Act, Anomaly, CaseHeader, Catalogue, Deadline, DeadlinePolicy, Timestamp};
+use serde::Serialize;
+
+use crate::ApiError;
+
+/// One event of the case timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    /// Event id.
+    pub id: String,
+    /// When.
+    pub at: Timestamp,
+    /// What, in Chinese.
+    pub act_zh: String,
+    /// The act itself (for detail).
+    pub act: Act,
+    /// Names of the people who acted.
+    pub actors: Vec<String>,
+}
+
+/// Everything about one case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDetail {
+    /// The list row (status, names, deadlines).
+    pub row: CaseSummary,
+    /// The header as registered.
+    pub header: CaseHeader,
+    /// Chinese name of the source kind.
+    pub source_zh: String,
+    /// Name of the officer who registered it.
+    pub registered_by_name: String,
+    /// Timeline, in the document's order (the order acts were made).
+    pub events: Vec<EventView>,
+    /// Events flagged after a merge.
+    pub anomalies: Vec<Anomaly>,
+    /// The document's Automerge heads.
+    pub heads: Vec<String>,
+}
+
+pub(crate) fn detail(
+    doc: &mut CaseDoc,
+    catalogue: &Catalogue,
+    names: &HashMap<String, String>,
+    deadlines: &[Deadline],
+) -> Result<CaseDetail, ApiError> {
+    let state = doc.state()?;
+    let events = doc.events()?;
+    let mut row = CaseSummary::derive(
+        &state,
+        &events,
+        catalogue,
+        &DeadlinePolicy::default(),
+        Timestamp(0),
+    );
+    row.deadlines = deadlines.to_vec();
+    let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    Ok(CaseDetail {
+        source_zh: state.header.source.zh().into(),
+        registered_by_name: name(&state.header.registered_by.0),
+        events: events
+            .into_iter()
+            .map(|e| EventView {
+                id: e.id,
+                at: e.at,
+                act_zh: e.act.zh().into(),
+                actors: e.actors.iter().map(|a| name(&a.0)).collect(),
+                act: e.act,
+            })
+            .collect(),
+        anomalies: state.anomalies,
+        heads: doc.heads_hex(),
+        header: state.header,
+        row,
+    })
+}
