@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::{ApiError, Enrolment, NewCase, Quancheng, Unlocked};
 
 const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
 
 /// The demo squad. PINs are printed by `init` so a newcomer can sign in.
 pub fn demo_people() -> Vec<Enrolment> {
@@ -369,29 +370,18 @@ fn specs() -> Vec<Spec> {
     // A declined complaint whose complainant was never told: an overdue obligation.
     v[12].source = complaint("路过市民");
     v[12].complainant_not_told = true;
+    v[12].days_ago = 12;
     // Preserved evidence awaiting its decision.
     v[8].preservation = true;
     v
 }
 
-fn officer_of_squad<'a>(team: &'a [Unlocked], squad: u8, n: usize) -> &'a Unlocked {
-    let squad = if squad == 1 { "一中队" } else { "二中队" };
+/// The `n`th unlocked member with this role (and squad, if given).
+fn member(team: &[Unlocked], role: Role, squad: Option<u8>, n: usize) -> &Unlocked {
+    let squad = squad.map(|s| if s == 1 { "一中队" } else { "二中队" });
     team.iter()
-        .filter(|u| u.person().squad == squad && u.person().role == Role::EnforcementOfficer)
+        .filter(|u| u.person().role == role && squad.is_none_or(|s| u.person().squad == s))
         .nth(n)
-        .unwrap_or(&team[0])
-}
-
-fn leader_of_squad(team: &[Unlocked], squad: u8) -> &Unlocked {
-    let squad = if squad == 1 { "一中队" } else { "二中队" };
-    team.iter()
-        .find(|u| u.person().squad == squad && u.person().role == Role::SquadLeader)
-        .unwrap_or(&team[0])
-}
-
-fn with_role(team: &[Unlocked], role: Role) -> &Unlocked {
-    team.iter()
-        .find(|u| u.person().role == role)
         .unwrap_or(&team[0])
 }
 
@@ -426,11 +416,12 @@ fn add_case(
     spec: &Spec,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    let a = officer_of_squad(team, spec.squad, 0);
-    let b = officer_of_squad(team, spec.squad, 1);
-    let leader = leader_of_squad(team, spec.squad);
-    let reviewer = with_role(team, Role::LegalReviewer);
-    let head = with_role(team, Role::Head);
+    let squad = Some(spec.squad);
+    let a = member(team, Role::EnforcementOfficer, squad, 0);
+    let b = member(team, Role::EnforcementOfficer, squad, 1);
+    let leader = member(team, Role::SquadLeader, squad, 0);
+    let reviewer = member(team, Role::LegalReviewer, None, 0);
+    let head = member(team, Role::Head, None, 0);
     let start = Timestamp(now.0 - spec.days_ago * DAY);
     let id = app.register_case_at(
         NewCase {
@@ -451,48 +442,37 @@ fn add_case(
         start,
     )?;
     let is_complaint = matches!(spec.source, CaseSource::Complaint { .. });
-    let mut day = 0;
-    let mut step = |gap: i64, act: Act, actors: &[&Unlocked]| -> Result<(), ApiError> {
-        day += gap;
-        app.record_act_at(
-            &id.0,
-            act,
-            actors,
-            Timestamp(start.0 + day * DAY + 3_600_000),
-        )
-    };
     let stage = spec.stage;
-    match stage {
-        CaseStatus::Registered => return Ok(()),
-        CaseStatus::NotFiled => {
-            step(
-                1,
-                Act::DeclineFiling {
-                    reason: "经核查，违法事实不成立".into(),
-                },
-                &[leader],
-            )?;
-        }
-        CaseStatus::Transferred => {
-            step(
-                1,
-                Act::Transfer {
-                    to: "市市场监督管理局".into(),
-                    reason: "涉嫌违法回收药品，不属于本部门管辖".into(),
-                },
-                &[leader],
-            )?;
-        }
-        _ => step(1, Act::File, &[leader])?,
+    let mut steps: Vec<(i64, Act, Vec<&Unlocked>)> = Vec::new();
+    steps.push(match stage {
+        CaseStatus::NotFiled => (
+            1,
+            Act::DeclineFiling {
+                reason: "经核查，违法事实不成立".into(),
+            },
+            vec![leader],
+        ),
+        CaseStatus::Transferred => (
+            1,
+            Act::Transfer {
+                to: "市市场监督管理局".into(),
+                reason: "涉嫌违法回收药品，不属于本部门管辖".into(),
+            },
+            vec![leader],
+        ),
+        _ => (1, Act::File, vec![leader]),
+    });
+    if stage == CaseStatus::Registered {
+        steps.clear();
     }
-    if is_complaint && !spec.complainant_not_told {
-        step(
+    if is_complaint && !spec.complainant_not_told && !steps.is_empty() {
+        steps.push((
             0,
             Act::InformComplainant {
                 how: "电话告知立案情况".into(),
             },
-            &[a],
-        )?;
+            vec![a],
+        ));
     }
     let path: Vec<(i64, Act, Vec<&Unlocked>)> = vec![
         (
@@ -570,18 +550,31 @@ fn add_case(
         CaseStatus::Disclosed,
     ];
     let reached = order.iter().position(|s| *s == stage).map_or(0, |i| i + 1);
-    for (i, (gap, act, actors)) in path.into_iter().enumerate().take(reached) {
-        step(gap, act, &actors)?;
+    for (i, step) in path.into_iter().enumerate().take(reached) {
+        steps.push(step);
         if i == 0 && spec.preservation {
-            step(
+            steps.push((
                 2,
                 Act::PreservationNotice {
                     notice: "保存〔2026〕031号".into(),
                     items: "建筑垃圾运输车辆一辆".into(),
                 },
-                &[a, b],
-            )?;
+                vec![a, b],
+            ));
         }
+    }
+    // Spread the steps over the case's age, squeezing them if they would run past now.
+    let total: i64 = steps.iter().map(|s| s.0).sum::<i64>().max(1) * DAY;
+    let available = spec.days_ago * DAY - 2 * HOUR;
+    let mut elapsed = 0;
+    for (gap, act, actors) in steps {
+        elapsed += gap * DAY;
+        let offset = if total > available {
+            elapsed * available / total
+        } else {
+            elapsed
+        };
+        app.record_act_at(&id.0, act, &actors, Timestamp(start.0 + offset + HOUR))?;
     }
     Ok(())
 }

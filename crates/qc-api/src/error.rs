@@ -13,9 +13,9 @@ use thiserror::Error;
 /// Why an operation failed.
 #[derive(Debug, Error)]
 pub enum ApiError {
-    /// Storage failed.
+    /// Storage failed (boxed: SQLite errors are large, and this is the common error type).
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<StoreError>),
     /// Identity or PIN check failed.
     #[error(transparent)]
     Identity(#[from] IdentityError),
@@ -24,7 +24,7 @@ pub enum ApiError {
     Rule(#[from] RuleViolation),
     /// A case document could not be read.
     #[error(transparent)]
-    Doc(#[from] DocError),
+    Doc(Box<DocError>),
     /// The data directory has not been initialised.
     #[error("{0} is not an initialised data directory (run `quancheng init`)")]
     NotInitialised(PathBuf),
@@ -58,14 +58,29 @@ pub enum ApiError {
     Invalid(String),
 }
 
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Store(Box::new(e))
+    }
+}
+
+impl From<DocError> for ApiError {
+    fn from(e: DocError) -> Self {
+        ApiError::Doc(Box::new(e))
+    }
+}
+
 impl ApiError {
     /// Stable code for the UI and scripts.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Store(StoreError::WrongKeyOrDamaged(_)) => "store_wrong_key_or_damaged",
-            Self::Store(StoreError::UnknownCase(_)) | Self::UnknownCase(_) => "unknown_case",
-            Self::Store(StoreError::UnknownOfficer(_)) => "unknown_officer",
-            Self::Store(_) => "store",
+            Self::Store(e) => match **e {
+                StoreError::WrongKeyOrDamaged(_) => "store_wrong_key_or_damaged",
+                StoreError::UnknownCase(_) => "unknown_case",
+                StoreError::UnknownOfficer(_) => "unknown_officer",
+                _ => "store",
+            },
+            Self::UnknownCase(_) => "unknown_case",
             Self::Identity(IdentityError::WrongPin { .. }) => "wrong_pin",
             Self::Identity(IdentityError::LockedOut { .. }) => "locked_out",
             Self::Identity(IdentityError::PermanentlyLocked) => "permanently_locked",

@@ -189,7 +189,7 @@ impl Quancheng {
         }
         let store = Store::open(&dir.db_path(), &dir.read_key()?)?;
         let missing = |what: &str| {
-            ApiError::Store(qc_store::StoreError::Malformed(format!(
+            ApiError::from(qc_store::StoreError::Malformed(format!(
                 "no {what} in database"
             )))
         };

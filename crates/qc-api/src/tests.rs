@@ -258,6 +258,14 @@ fn the_demo_walks_every_case_through_the_rules_and_runs_once() {
         .unwrap();
     assert!(!soon.is_empty(), "the demo shows cases due soon");
     assert!(all.iter().all(|r| r.anomalies == 0));
+    for r in &all {
+        let d = app.case_detail(&r.id).unwrap();
+        assert!(
+            d.events.iter().all(|e| e.at <= NOW),
+            "an act dated in the future"
+        );
+        assert!(d.header.registered_at <= NOW);
+    }
     assert_eq!(demo::load(&mut app).unwrap().cases_added, 0);
     assert_eq!(app.case_count().unwrap(), 18);
 }

@@ -18,9 +18,11 @@ pub struct OfficerRecord {
     pub guard: PinGuard,
 }
 
-fn from_row(
-    r: &Row<'_>,
-) -> rusqlite::Result<(String, Vec<u8>, Vec<u8>, Option<String>, u32, Option<i64>)> {
+/// An `officers` row as read: id, certificate bytes and signature, wrapped key, PIN failures,
+/// lock-out end.
+type RawOfficer = (String, Vec<u8>, Vec<u8>, Option<String>, u32, Option<i64>);
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<RawOfficer> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -32,14 +34,7 @@ fn from_row(
 }
 
 fn decode(
-    (person_id, bytes, signature, wrapped, failures, locked_until): (
-        String,
-        Vec<u8>,
-        Vec<u8>,
-        Option<String>,
-        u32,
-        Option<i64>,
-    ),
+    (person_id, bytes, signature, wrapped, failures, locked_until): RawOfficer,
 ) -> Result<OfficerRecord, StoreError> {
     let wrapped = wrapped
         .map(|w| serde_json::from_str(&w))

@@ -17,7 +17,7 @@ fn key() -> DbKey {
 fn header(n: u32, domain: &str, violation: &str, text: &str) -> CaseHeader {
     CaseHeader {
         id: CaseId(format!("case-{n:03}")),
-        source: if n % 2 == 0 {
+        source: if n.is_multiple_of(2) {
             CaseSource::SelfDiscovered
         } else {
             CaseSource::Complaint {
@@ -40,7 +40,12 @@ fn header(n: u32, domain: &str, violation: &str, text: &str) -> CaseHeader {
             phone: None,
         }],
         summary: text.into(),
-        squad: if n % 2 == 0 { "一中队" } else { "二中队" }.into(),
+        squad: if n.is_multiple_of(2) {
+            "一中队"
+        } else {
+            "二中队"
+        }
+        .into(),
         registered_at: Timestamp(T0.0 + i64::from(n) * 1000),
         registered_by: PersonId("li".into()),
     }

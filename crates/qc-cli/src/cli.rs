@@ -1,0 +1,312 @@
+//! Argument parsing and the commands.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use qc_api::{DataDir, NewCase, OsEntropy, Quancheng, demo};
+use qc_domain::{CaseSource, Clock, GeoPoint, Party, PartyKind, Timestamp};
+use qc_store::{CaseFilter, DueFilter};
+
+use crate::output;
+
+/// 全程 Quancheng — whole-process records for urban-management enforcement.
+#[derive(Debug, Parser)]
+#[command(name = "quancheng", version, about)]
+pub struct Args {
+    /// Data directory (default: $QUANCHENG_DATA, else the user's data directory).
+    #[arg(long, global = true, env = "QUANCHENG_DATA")]
+    data_dir: Option<PathBuf>,
+    /// Database key file (default: DATA_DIR/db.key).
+    #[arg(long, global = true, env = "QUANCHENG_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a data directory: database key, encrypted database, bureau key, a demo squad and
+    /// this device.
+    Init,
+    /// Fill the data directory with sample cases across the six domains (initialises it first
+    /// if needed).
+    Demo,
+    /// Cases.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// The enforcement domains and violation types in force (权责清单).
+    Catalogue,
+    /// People enrolled on this device.
+    People,
+}
+
+#[derive(Debug, Subcommand)]
+enum CaseCommand {
+    /// Register a new case (登记).
+    New(Box<NewArgs>),
+    /// List cases, newest activity first.
+    List(ListArgs),
+    /// Show one case with its timeline and deadlines (id or a unique prefix of it).
+    Show {
+        /// Case id or unique prefix.
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SourceArg {
+    /// 自主发现
+    SelfDiscovered,
+    /// 投诉举报
+    Complaint,
+    /// 部门移送
+    Referral,
+    /// 上级交办
+    Assigned,
+    /// 数字城管
+    Platform,
+}
+
+#[derive(Debug, clap::Args)]
+struct NewArgs {
+    /// Registering officer's person id.
+    #[arg(long)]
+    officer: String,
+    /// Their PIN (better: set QUANCHENG_PIN, which stays out of shell history).
+    #[arg(long, env = "QUANCHENG_PIN", hide_env_values = true)]
+    pin: String,
+    /// Violation type code (see `quancheng catalogue`).
+    #[arg(long)]
+    violation: String,
+    /// Address.
+    #[arg(long)]
+    address: String,
+    /// Grid unit (网格).
+    #[arg(long)]
+    grid: String,
+    /// What was seen or reported.
+    #[arg(long)]
+    summary: String,
+    /// GPS fix as LAT,LON.
+    #[arg(long)]
+    gps: Option<String>,
+    /// Party name (repeatable).
+    #[arg(long)]
+    party: Vec<String>,
+    /// The parties are businesses rather than persons.
+    #[arg(long)]
+    business: bool,
+    /// Where the case came from.
+    #[arg(long, value_enum, default_value = "self-discovered")]
+    source: SourceArg,
+    /// Complainant (with --source complaint).
+    #[arg(long)]
+    complainant: Option<String>,
+    /// Complainant contact.
+    #[arg(long, default_value = "")]
+    contact: String,
+    /// Came through the 12319 hotline.
+    #[arg(long)]
+    hotline: bool,
+    /// Referring department, assigning authority or platform ticket.
+    #[arg(long)]
+    from: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DueArg {
+    /// 已逾期
+    Overdue,
+    /// 即将到期
+    Soon,
+    /// either
+    Urgent,
+}
+
+#[derive(Debug, clap::Args)]
+struct ListArgs {
+    /// Status code (registered, filed, investigating, ...).
+    #[arg(long)]
+    status: Option<String>,
+    /// Domain code.
+    #[arg(long)]
+    domain: Option<String>,
+    /// Grid unit.
+    #[arg(long)]
+    grid: Option<String>,
+    /// Squad.
+    #[arg(long)]
+    squad: Option<String>,
+    /// Text to search for.
+    #[arg(long, short = 's')]
+    search: Option<String>,
+    /// Only cases with a deadline overdue or due soon.
+    #[arg(long, value_enum)]
+    due: Option<DueArg>,
+    /// At most this many rows.
+    #[arg(long, default_value_t = 200)]
+    limit: u32,
+}
+
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Timestamp(ms)
+    }
+}
+
+fn data_dir(args: &Args) -> anyhow::Result<DataDir> {
+    let root = match &args.data_dir {
+        Some(d) => d.clone(),
+        None => directories::ProjectDirs::from("cn", "quancheng", "quancheng")
+            .map(|p| p.data_dir().to_owned())
+            .context("no home directory; pass --data-dir")?,
+    };
+    let dir = DataDir::new(root);
+    Ok(match &args.key_file {
+        Some(k) => dir.with_key_file(k),
+        None => dir,
+    })
+}
+
+fn open(dir: &DataDir) -> Result<Quancheng, qc_api::ApiError> {
+    Quancheng::open(dir, Arc::new(SystemClock), Box::new(OsEntropy))
+}
+
+/// Runs one command.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let dir = data_dir(&args)?;
+    match &args.command {
+        Command::Init => {
+            let report = Quancheng::init(
+                &dir,
+                &demo::demo_people(),
+                Arc::new(SystemClock),
+                Box::new(OsEntropy),
+            )?;
+            output::init(&dir, &report, args.json)
+        }
+        Command::Demo => {
+            let init = if dir.is_initialised() {
+                None
+            } else {
+                Some(Quancheng::init(
+                    &dir,
+                    &demo::demo_people(),
+                    Arc::new(SystemClock),
+                    Box::new(OsEntropy),
+                )?)
+            };
+            let mut app = open(&dir)?;
+            let report = demo::load(&mut app)?;
+            output::demo(&dir, init.as_ref(), &report, args.json)
+        }
+        Command::Catalogue => {
+            let app = open(&dir)?;
+            output::catalogue(app.catalogue(), args.json)
+        }
+        Command::People => {
+            let app = open(&dir)?;
+            output::people(&app.people()?, args.json)
+        }
+        Command::Case(CaseCommand::New(n)) => {
+            let mut app = open(&dir)?;
+            let officer = app.unlock(&n.officer, &n.pin)?;
+            let id = app.register_case(new_case(n)?, &officer)?;
+            output::created(&id.0, args.json)
+        }
+        Command::Case(CaseCommand::List(l)) => {
+            let app = open(&dir)?;
+            let filter = CaseFilter {
+                status: l.status.clone(),
+                domain: l.domain.clone(),
+                grid: l.grid.clone(),
+                squad: l.squad.clone(),
+                text: l.search.clone(),
+                due: l.due.map(|d| match d {
+                    DueArg::Overdue => DueFilter::Overdue,
+                    DueArg::Soon => DueFilter::DueSoon,
+                    DueArg::Urgent => DueFilter::Urgent,
+                }),
+                limit: Some(l.limit),
+                offset: None,
+            };
+            let rows = app.list_cases(&filter)?;
+            output::list(&rows, app.case_count()?, args.json)
+        }
+        Command::Case(CaseCommand::Show { id }) => {
+            let app = open(&dir)?;
+            output::show(&app.case_detail(id)?, args.json)
+        }
+    }
+}
+
+fn new_case(n: &NewArgs) -> anyhow::Result<NewCase> {
+    let from = || {
+        n.from
+            .clone()
+            .filter(|f| !f.trim().is_empty())
+            .context("--from is required for this --source")
+    };
+    let source = match n.source {
+        SourceArg::SelfDiscovered => CaseSource::SelfDiscovered,
+        SourceArg::Complaint => CaseSource::Complaint {
+            complainant: n
+                .complainant
+                .clone()
+                .context("--complainant is required with --source complaint")?,
+            contact: n.contact.clone(),
+            via_12319: n.hotline,
+        },
+        SourceArg::Referral => CaseSource::Referral {
+            department: from()?,
+        },
+        SourceArg::Assigned => CaseSource::Assigned { authority: from()? },
+        SourceArg::Platform => CaseSource::DigitalPlatform { ticket: from()? },
+    };
+    let gps = n.gps.as_deref().map(parse_gps).transpose()?;
+    Ok(NewCase {
+        source,
+        violation: n.violation.clone(),
+        address: n.address.clone(),
+        grid: n.grid.clone(),
+        gps,
+        parties: n
+            .party
+            .iter()
+            .map(|name| Party {
+                kind: if n.business {
+                    PartyKind::Business
+                } else {
+                    PartyKind::Person
+                },
+                name: name.clone(),
+                id_number: None,
+                phone: None,
+            })
+            .collect(),
+        summary: n.summary.clone(),
+    })
+}
+
+fn parse_gps(s: &str) -> anyhow::Result<GeoPoint> {
+    let (lat, lon) = s
+        .split_once(',')
+        .context("GPS 格式应为 纬度,经度 (--gps LAT,LON)")?;
+    let lat: f64 = lat.trim().parse().context("纬度不是数字 (latitude)")?;
+    let lon: f64 = lon.trim().parse().context("经度不是数字 (longitude)")?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        bail!("GPS 坐标超出范围 (coordinates out of range)");
+    }
+    Ok(GeoPoint { lat, lon })
+}

@@ -1,0 +1,39 @@
+//! `quancheng`: the command line over the Quancheng API, for operators, scripts and tests.
+
+mod cli;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QUANCHENG_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let args = cli::Args::parse();
+    match cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            // The reader (`head`, a closed pager) has all it wanted.
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            match e.downcast_ref::<qc_api::ApiError>() {
+                Some(api) => {
+                    eprintln!("错误：{}", api.message_zh());
+                    eprintln!("error [{}]: {api}", api.code());
+                }
+                None => eprintln!("错误：{e:#}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

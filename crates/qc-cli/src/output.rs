@@ -1,0 +1,295 @@
+//! What the commands print: tables for people (aligned for Chinese text), JSON for scripts.
+
+use qc_api::demo::DemoReport;
+use qc_api::{CaseDetail, DataDir, InitReport};
+use qc_domain::{CaseStatus, Catalogue, Deadline, Person, Urgency};
+use qc_store::CaseRow;
+use serde::Serialize;
+
+/// `println!` that reports a closed pipe (`quancheng case list | head`) instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($t)*)?
+    };
+}
+use std::io::Write;
+use unicode_width::UnicodeWidthStr;
+
+fn json<T: Serialize + ?Sized>(v: &T) -> anyhow::Result<()> {
+    out!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// Pads to a display width (a Chinese character takes two columns).
+fn pad(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    if w >= width {
+        s.to_owned()
+    } else {
+        format!("{s}{}", " ".repeat(width - w))
+    }
+}
+
+/// Cuts to a display width, marking the cut.
+fn cut(s: &str, width: usize) -> String {
+    if UnicodeWidthStr::width(s) <= width {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if UnicodeWidthStr::width(out.as_str())
+            + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+            > width - 1
+        {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+fn table(header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| UnicodeWidthStr::width(*h)).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(UnicodeWidthStr::width(c.as_str()));
+        }
+    }
+    let line = |cells: &[String]| -> std::io::Result<()> {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths[i]))
+            .collect();
+        writeln!(std::io::stdout().lock(), "{}", parts.join("  ").trim_end())
+    };
+    line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>())?;
+    for r in rows {
+        line(r)?;
+    }
+    Ok(())
+}
+
+fn status_zh(code: &str) -> &str {
+    CaseStatus::from_code(code).map_or(code, |s| s.zh())
+}
+
+fn deadline_badge(deadlines: &[Deadline]) -> String {
+    deadlines
+        .iter()
+        .filter(|d| d.urgency != Urgency::Pending)
+        .map(|d| format!("{}:{}", d.urgency.zh(), d.kind.zh()))
+        .next()
+        .unwrap_or_default()
+}
+
+pub fn init(dir: &DataDir, r: &InitReport, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(r);
+    }
+    out!("已初始化数据目录：{}", dir.root().display());
+    out!("数据库（SQLCipher 加密）：{}", dir.db_path().display());
+    out!("数据库密钥文件：{}（请妥善保管）", dir.key_path().display());
+    out!("本机设备：{}", r.device_id);
+    out!("局根公钥：{}", r.bureau_public);
+    out!();
+    out!("演示人员（首次登录 PIN）：");
+    table(
+        &["编号", "姓名", "角色", "执法证号", "所属", "PIN"],
+        &r.enrolled
+            .iter()
+            .map(|e| {
+                vec![
+                    e.person.id.0.clone(),
+                    e.person.name.clone(),
+                    e.person.role.zh().into(),
+                    e.person
+                        .cert_no
+                        .as_ref()
+                        .map(|c| c.0.clone())
+                        .unwrap_or("—".into()),
+                    e.person.squad.clone(),
+                    e.pin.clone(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(())
+}
+
+pub fn demo(
+    dir: &DataDir,
+    init_report: Option<&InitReport>,
+    r: &DemoReport,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    if as_json {
+        return json(&serde_json::json!({ "init": init_report, "demo": r }));
+    }
+    if let Some(i) = init_report {
+        init(dir, i, false)?;
+        out!();
+    }
+    if r.cases_added == 0 {
+        out!("演示案件已存在，未重复添加（共 {} 件）。", r.cases_total);
+    } else {
+        out!(
+            "已添加 {} 件演示案件（共 {} 件）。",
+            r.cases_added,
+            r.cases_total
+        );
+    }
+    out!(
+        "查看：quancheng --data-dir {} case list",
+        dir.root().display()
+    );
+    Ok(())
+}
+
+pub fn catalogue(c: &Catalogue, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(c);
+    }
+    for d in &c.domains {
+        out!("{}（{}）", d.name, d.code);
+        for v in &d.violations {
+            out!("  {}  {}", pad(&v.code, 40), v.name);
+        }
+    }
+    Ok(())
+}
+
+pub fn people(people: &[Person], as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(people);
+    }
+    table(
+        &["编号", "姓名", "角色", "执法证号", "所属"],
+        &people
+            .iter()
+            .map(|p| {
+                vec![
+                    p.id.0.clone(),
+                    p.name.clone(),
+                    p.role.zh().into(),
+                    p.cert_no
+                        .as_ref()
+                        .map(|c| c.0.clone())
+                        .unwrap_or("—".into()),
+                    p.squad.clone(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(())
+}
+
+pub fn created(id: &str, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(&serde_json::json!({ "id": id }));
+    }
+    out!("已登记案件：{id}");
+    Ok(())
+}
+
+pub fn list(rows: &[CaseRow], total: u64, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(rows);
+    }
+    if rows.is_empty() {
+        out!("没有符合条件的案件（本机共 {total} 件）。");
+        return Ok(());
+    }
+    table(
+        &[
+            "编号",
+            "状态",
+            "违法行为",
+            "地点",
+            "网格",
+            "中队",
+            "更新",
+            "期限",
+        ],
+        &rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id[..8].to_owned(),
+                    status_zh(&r.status).into(),
+                    cut(&r.violation_name, 20),
+                    cut(&r.address, 24),
+                    r.grid.clone(),
+                    r.squad.clone(),
+                    r.updated_at.display_china(),
+                    deadline_badge(&r.deadlines),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    out!("共 {} 件（本机 {total} 件）", rows.len());
+    Ok(())
+}
+
+pub fn show(d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(d);
+    }
+    let h = &d.header;
+    out!("案件 {}", h.id);
+    out!("  状态：{}", status_zh(&d.row.status));
+    out!(
+        "  领域：{}　违法行为：{}",
+        d.row.domain_name,
+        d.row.violation_name
+    );
+    out!("  案源：{}", d.source_zh);
+    out!("  地点：{}（网格 {}）", h.location.address, h.location.grid);
+    if let Some(g) = h.location.gps {
+        out!("  坐标：{:.6}, {:.6}", g.lat, g.lon);
+    }
+    if !d.row.parties.is_empty() {
+        out!("  当事人：{}", d.row.parties);
+    }
+    out!("  案情：{}", h.summary);
+    out!(
+        "  登记：{} {}（{}）",
+        h.registered_at.display_china(),
+        d.registered_by_name,
+        h.squad
+    );
+    out!();
+    out!("办理过程：");
+    if d.events.is_empty() {
+        out!("  （尚无）");
+    }
+    for e in &d.events {
+        out!(
+            "  {}  {}  {}",
+            e.at.display_china(),
+            pad(&e.act_zh, 14),
+            e.actors.join("、")
+        );
+    }
+    if !d.row.deadlines.is_empty() {
+        out!();
+        out!("期限：");
+        for dl in &d.row.deadlines {
+            out!(
+                "  {}  截止 {}  {}",
+                pad(dl.kind.zh(), 20),
+                dl.due.display_china(),
+                dl.urgency.zh()
+            );
+        }
+    }
+    if !d.anomalies.is_empty() {
+        out!();
+        out!("需复核（合并后与流程冲突的记录，已保留）：");
+        for a in &d.anomalies {
+            out!("  {}：{}", a.event, a.reason);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The `quancheng` binary as an operator uses it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(data: &Path, args: &[&str], pin: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_quancheng"));
+    c.arg("--data-dir").arg(data).args(args);
+    c.env_remove("QUANCHENG_PIN")
+        .env_remove("QUANCHENG_KEY_FILE");
+    if let Some(p) = pin {
+        c.env("QUANCHENG_PIN", p);
+    }
+    c.output().expect("run quancheng")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_then_case_list_prints_the_demo_cases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    let demo = run(&data, &["demo"], None);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    assert!(stdout(&demo).contains("已添加 18 件演示案件"));
+    assert!(
+        stdout(&demo).contains("li.ming"),
+        "init prints the demo squad"
+    );
+    let list = run(&data, &["case", "list"], None);
+    assert!(list.status.success());
+    let text = stdout(&list);
+    for expected in [
+        "露天烧烤",
+        "违法建设",
+        "户外无照经营",
+        "侵占城市道路",
+        "向城市河道倾倒废弃物",
+        "户外无证食品摊贩",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in\n{text}");
+    }
+    assert!(text.contains("已逾期"));
+    assert!(text.contains("共 18 件"));
+    // Running demo again adds nothing.
+    let again = run(&data, &["demo"], None);
+    assert!(stdout(&again).contains("未重复添加"));
+}
+
+#[test]
+fn case_show_of_an_unknown_id_says_so_and_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["init"], None).status.success());
+    let o = run(&data, &["case", "show", "deadbeef"], None);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("未找到案件：deadbeef"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("unknown_case"));
+}
+
+#[test]
+fn uninitialised_directory_and_second_init_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    let o = run(&data, &["case", "list"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("尚未初始化"));
+    assert!(run(&data, &["init"], None).status.success());
+    let o = run(&data, &["init"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("已初始化"));
+}
+
+#[test]
+fn case_new_needs_the_right_pin_then_shows_up_in_list_and_show() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["init"], None).status.success());
+    let args = [
+        "case",
+        "new",
+        "--officer",
+        "li.ming",
+        "--violation",
+        "environment.open_air_barbecue",
+        "--address",
+        "洛浦公园南门",
+        "--grid",
+        "LP-01-02",
+        "--summary",
+        "夜间露天烧烤",
+        "--party",
+        "某烧烤店",
+        "--business",
+        "--gps",
+        "34.61,112.45",
+        "--json",
+    ];
+    let wrong = run(&data, &args, Some("000111"));
+    assert!(!wrong.status.success());
+    assert!(stderr(&wrong).contains("PIN 错误"), "{}", stderr(&wrong));
+    let ok = run(&data, &args, Some("147258"));
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let id = serde_json::from_slice::<serde_json::Value>(&ok.stdout).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let list = run(&data, &["case", "list", "--search", "洛浦"], None);
+    assert!(stdout(&list).contains(&id[..8]));
+    let show = run(&data, &["case", "show", &id[..8]], None);
+    assert!(show.status.success());
+    assert!(stdout(&show).contains("某烧烤店"));
+    assert!(stdout(&show).contains("34.610000, 112.450000"));
+    // Bad input is refused with a reason, and nothing is recorded.
+    let value_of = |flag: &str| args.iter().position(|a| *a == flag).unwrap() + 1;
+    let mut bad = args.to_vec();
+    bad[value_of("--violation")] = "environment.nothing";
+    let o = run(&data, &bad, Some("147258"));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("权责清单中没有"));
+    let mut bad_gps = args.to_vec();
+    bad_gps[value_of("--gps")] = "north";
+    assert!(!run(&data, &bad_gps, Some("147258")).status.success());
+    let all = run(&data, &["case", "list", "--json"], None);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&all.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_wrong_database_key_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["demo"], None).status.success());
+    std::fs::write(data.join("db.key"), "00".repeat(32)).unwrap();
+    let o = run(&data, &["case", "list"], None);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("密钥错误或文件已损坏"),
+        "{}",
+        stderr(&o)
+    );
+}
