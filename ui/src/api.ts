@@ -1,0 +1,82 @@
+// The one typed module over the Tauri commands. Components never call `invoke` themselves.
+import { invoke } from "@tauri-apps/api/core";
+
+export type Urgency = "pending" | "due_soon" | "overdue";
+
+export interface Deadline {
+  kind: { kind: "decision" | "delivery" | "preservation" | "inform_complainant"; notice?: string };
+  due: number;
+  urgency: Urgency;
+}
+
+export interface CaseRow {
+  id: string;
+  squad: string;
+  status: string;
+  domain: string;
+  domain_name: string;
+  violation: string;
+  violation_name: string;
+  source: string;
+  address: string;
+  grid: string;
+  parties: string;
+  summary: string;
+  registered_at: number;
+  updated_at: number;
+  deadlines: Deadline[];
+  anomalies: number;
+}
+
+export interface CaseFilter {
+  status?: string;
+  domain?: string;
+  grid?: string;
+  squad?: string;
+  text?: string;
+  due?: "overdue" | "due_soon" | "urgent";
+  limit?: number;
+  offset?: number;
+}
+
+export interface Domain {
+  code: string;
+  name: string;
+  violations: { code: string; name: string }[];
+}
+
+export interface AppInfo {
+  data_dir: string;
+  device_id: string;
+  case_count: number;
+}
+
+/** An error from the app: a stable code and a message already in Chinese. */
+export class ApiError extends Error {
+  constructor(
+    public code: string,
+    message: string,
+    public detail = "",
+  ) {
+    super(message);
+  }
+}
+
+function isWire(e: unknown): e is { code: string; message: string; detail?: string } {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isWire(e)) throw new ApiError(e.code, e.message, e.detail ?? "");
+    throw new ApiError("unavailable", String(e));
+  }
+}
+
+export const api = {
+  listCases: (filter: CaseFilter) => call<CaseRow[]>("list_cases", { filter }),
+  catalogue: () => call<Domain[]>("catalogue"),
+  appInfo: () => call<AppInfo>("app_info"),
+};

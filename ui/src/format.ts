@@ -1,0 +1,25 @@
+import type { Deadline } from "./api";
+
+const beijing = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: "Asia/Shanghai",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hour12: false,
+});
+
+/** A timestamp as officers read it: Beijing time, `YYYY-MM-DD HH:MM`. */
+export function formatTime(ms: number): string {
+  const parts = Object.fromEntries(beijing.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+/** The most urgent deadline worth a badge (overdue before due soon), if any. */
+export function urgentDeadline(deadlines: Deadline[]): Deadline | undefined {
+  const rank = { overdue: 0, due_soon: 1, pending: 2 } as const;
+  return [...deadlines]
+    .filter((d) => d.urgency !== "pending")
+    .sort((a, b) => rank[a.urgency] - rank[b.urgency] || a.due - b.due)[0];
+}

@@ -1,0 +1,16 @@
+import { createApp } from "vue";
+import {
+  Button, DropdownItem, DropdownMenu, Empty, Loading, NavBar, PullRefresh, Search, Tag,
+} from "vant";
+import "vant/lib/index.css";
+import App from "./App.vue";
+import { makeI18n } from "./i18n";
+
+// Chinese first; English only when the user has chosen it.
+const locale = localStorage.getItem("quancheng.locale") === "en" ? "en" : "zh-CN";
+
+createApp(App)
+  .use(makeI18n(locale))
+  .use(Button).use(DropdownItem).use(DropdownMenu).use(Empty).use(Loading).use(NavBar)
+  .use(PullRefresh).use(Search).use(Tag)
+  .mount("#app");

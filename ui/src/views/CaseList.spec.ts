@@ -1,0 +1,73 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import {
+  Button, DropdownItem, DropdownMenu, Empty, Loading, NavBar, PullRefresh, Search, Tag,
+} from "vant";
+import { makeI18n } from "../i18n";
+
+// The component talks to the app only through ../api; here that module answers from memory.
+const listCases = vi.fn();
+vi.mock("../api", async (orig) => {
+  const real = await orig<typeof import("../api")>();
+  return {
+    ...real,
+    api: {
+      listCases: (f: unknown) => listCases(f),
+      catalogue: async () => [{ code: "environment", name: "环境保护", violations: [] }],
+      appInfo: async () => ({ data_dir: "/d", device_id: "device-1", case_count: 2 }),
+    },
+  };
+});
+
+import CaseList from "./CaseList.vue";
+import { ApiError } from "../api";
+
+const mountList = () =>
+  mount(CaseList, {
+    global: {
+      plugins: [makeI18n(), Button, DropdownItem, DropdownMenu, Empty, Loading, NavBar, PullRefresh, Search, Tag],
+    },
+  });
+
+const row = (id: string, violation_name: string) => ({
+  id, squad: "一中队", status: "filed", domain: "environment", domain_name: "环境保护",
+  violation: "environment.x", violation_name, source: "self_discovered", address: "路口",
+  grid: "G1", parties: "", summary: "", registered_at: 0, updated_at: 0, deadlines: [], anomalies: 0,
+});
+
+describe("CaseList", () => {
+  beforeEach(() => listCases.mockReset());
+
+  it("lists the cases from the store with the count", async () => {
+    listCases.mockResolvedValue([row("a", "露天烧烤"), row("b", "违法建设")]);
+    const w = mountList();
+    await flushPromises();
+    expect(w.findAll(".case-card")).toHaveLength(2);
+    expect(w.text()).toContain("共 2 件 / 本机 2 件");
+    expect(w.text()).toContain("本机 device-1");
+  });
+
+  it("searches as the officer types", async () => {
+    vi.useFakeTimers();
+    listCases.mockResolvedValue([]);
+    const w = mountList();
+    await flushPromises();
+    await w.find("input").setValue("烧烤");
+    vi.advanceTimersByTime(250);
+    await flushPromises();
+    vi.useRealTimers();
+    expect(listCases).toHaveBeenLastCalledWith(expect.objectContaining({ text: "烧烤" }));
+    expect(w.text()).toContain("没有符合条件的案件");
+  });
+
+  it("shows the error in Chinese with a retry", async () => {
+    listCases.mockRejectedValueOnce(new ApiError("store_wrong_key_or_damaged", "无法打开数据文件：密钥错误或文件已损坏"));
+    const w = mountList();
+    await flushPromises();
+    expect(w.find("[role=alert]").text()).toContain("密钥错误或文件已损坏");
+    listCases.mockResolvedValue([row("a", "露天烧烤")]);
+    await w.find("[role=alert] button").trigger("click");
+    await flushPromises();
+    expect(w.findAll(".case-card")).toHaveLength(1);
+  });
+});
