@@ -25,6 +25,18 @@ pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::{ApiError, WireError};
 pub use view::{CaseDetail, EventView};
 
+/// The wall clock, for the app and the CLI (tests inject a fixed one).
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        Timestamp(ms)
+    }
+}
+
 /// How long certificates issued at `init` stay valid.
 const CERT_VALIDITY_MS: i64 = 3 * 365 * 86_400_000;
 

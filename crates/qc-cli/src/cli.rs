@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use qc_api::{DataDir, NewCase, OsEntropy, Quancheng, demo};
-use qc_domain::{CaseSource, Clock, GeoPoint, Party, PartyKind, Timestamp};
+use qc_api::{DataDir, NewCase, OsEntropy, Quancheng, SystemClock, demo};
+use qc_domain::{CaseSource, GeoPoint, Party, PartyKind};
 use qc_store::{CaseFilter, DueFilter};
 
 use crate::output;
@@ -151,18 +151,6 @@ struct ListArgs {
     /// At most this many rows.
     #[arg(long, default_value_t = 200)]
     limit: u32,
-}
-
-struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        let ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        Timestamp(ms)
-    }
 }
 
 fn data_dir(args: &Args) -> anyhow::Result<DataDir> {

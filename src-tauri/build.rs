@@ -1,0 +1,9 @@
+//! Generates the Tauri context and declares the app's own commands, so each one must be granted
+//! to the window by a capability (capabilities/default.json) before the webview can call it.
+
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&["list_cases", "catalogue", "app_info"]),
+    ))
+    .unwrap_or_else(|e| panic!("tauri build: {e:#}"));
+}

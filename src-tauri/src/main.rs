@@ -1,0 +1,59 @@
+//! 全程 — the officer and squad-leader app. Opens the data directory, then serves the UI.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use qc_api::{ApiError, DataDir, OsEntropy, Quancheng, SystemClock};
+use tauri::Manager;
+
+/// The open data directory, or why it could not be opened (shown in the window).
+pub struct AppState(pub Mutex<Result<Quancheng, ApiError>>);
+
+fn data_dir(app: &tauri::App) -> PathBuf {
+    std::env::var_os("QUANCHENG_DATA")
+        .map(PathBuf::from)
+        .or_else(|| app.path().app_data_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("quancheng-data"))
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QUANCHENG_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let mut dir = DataDir::new(data_dir(app));
+            if let Some(k) = std::env::var_os("QUANCHENG_KEY_FILE") {
+                dir = dir.with_key_file(PathBuf::from(k));
+            }
+            let opened = Quancheng::open(
+                &dir,
+                std::sync::Arc::new(SystemClock),
+                Box::new(OsEntropy),
+            );
+            match &opened {
+                Ok(q) => tracing::info!(dir = %dir.root().display(), device = q.device_id(), "data directory open"),
+                Err(e) => tracing::error!(dir = %dir.root().display(), error = %e, "cannot open data directory"),
+            }
+            app.manage(AppState(Mutex::new(opened)));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_cases,
+            commands::catalogue,
+            commands::app_info
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "the app stopped with an error");
+        std::process::exit(1);
+    }
+}
