@@ -1,0 +1,128 @@
+//! The real app window under Xvfb, driven through tauri-driver and WebKitWebDriver.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use qc_api::{DataDir, OsEntropy, Quancheng, SystemClock, demo};
+use qc_tests::{Display, Driver, app_binary, eventually, workspace_root};
+
+const WAIT: Duration = Duration::from_secs(40);
+
+fn demo_dir(root: &Path) -> DataDir {
+    let dir = DataDir::new(root.join("data"));
+    Quancheng::init(
+        &dir,
+        &demo::demo_people(),
+        Arc::new(SystemClock),
+        Box::new(OsEntropy),
+    )
+    .unwrap();
+    let mut app = Quancheng::open(&dir, Arc::new(SystemClock), Box::new(OsEntropy)).unwrap();
+    demo::load(&mut app).unwrap();
+    dir
+}
+
+async fn cards(c: &Client) -> usize {
+    c.find_all(Locator::Css(".case-card"))
+        .await
+        .map_or(0, |v| v.len())
+}
+
+/// The page's rendered text. (WebKitWebDriver's element text leaves out text that is clipped
+/// with an ellipsis, such as titles; innerText keeps it.)
+async fn body_text(c: &Client) -> String {
+    c.execute("return document.body.innerText", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Saves a screenshot under target/screens (and docs/screens when asked to refresh them).
+fn save_screenshot(name: &str, png: &[u8]) {
+    let out = workspace_root().join("target").join("screens");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join(name), png).unwrap();
+    if std::env::var_os("QUANCHENG_UPDATE_SCREENS").is_some() {
+        let docs = workspace_root().join("docs").join("screens");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::write(docs.join(name), png).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = demo_dir(tmp.path());
+    let display = Display::start(1280, 800).expect("virtual display");
+    let driver = Driver::start(&display, &[("QUANCHENG_DATA", dir.root())]).expect("tauri-driver");
+    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
+    c.set_window_size(1280, 800).await.unwrap();
+
+    let n = eventually("18 case cards", WAIT, || async {
+        let n = cards(&c).await;
+        (n == 18).then_some(n)
+    })
+    .await;
+    let text = body_text(&c).await;
+    let png = c.screenshot().await.unwrap();
+    save_screenshot("case-list.png", &png);
+    assert_eq!(n.unwrap_or_else(|e| panic!("{e}\npage text:\n{text}")), 18);
+    for expected in [
+        "全程 · 案件",
+        "露天烧烤",
+        "违法建设",
+        "户外无照经营",
+        "共 18 件 / 本机 18 件",
+        "已逾期",
+    ] {
+        assert!(text.contains(expected), "window lacks {expected}:\n{text}");
+    }
+
+    // Searching narrows the list, through the real command and store.
+    let search = c.find(Locator::Css(".van-search input")).await.unwrap();
+    search.send_keys("幸福小区").await.unwrap();
+    eventually("one matching card", WAIT, || async {
+        (cards(&c).await == 1).then_some(())
+    })
+    .await
+    .unwrap();
+    assert!(body_text(&c).await.contains("违法建设"));
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_database_key_is_explained_in_chinese_in_the_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = demo_dir(tmp.path());
+    let wrong_key = tmp.path().join("wrong.key");
+    std::fs::write(&wrong_key, "ab".repeat(32)).unwrap();
+    let before = std::fs::read(dir.db_path()).unwrap();
+    let display = Display::start(1280, 800).expect("virtual display");
+    let driver = Driver::start(
+        &display,
+        &[
+            ("QUANCHENG_DATA", dir.root()),
+            ("QUANCHENG_KEY_FILE", &wrong_key),
+        ],
+    )
+    .expect("tauri-driver");
+    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
+    let alert = eventually("the error message", WAIT, || async {
+        let el = c.find(Locator::Css("[role=alert]")).await.ok()?;
+        el.text().await.ok()
+    })
+    .await
+    .unwrap();
+    assert!(alert.contains("密钥错误或文件已损坏"), "{alert}");
+    assert!(alert.contains("重试"));
+    c.close().await.unwrap();
+    drop(driver);
+    assert_eq!(
+        std::fs::read(dir.db_path()).unwrap(),
+        before,
+        "the file was changed"
+    );
+}
