@@ -21,13 +21,7 @@ fn data_dir(app: &tauri::App) -> PathBuf {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("QUANCHENG_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    qc_api::init_logging("info");
     let result = tauri::Builder::default()
         .setup(|app| {
             let mut dir = DataDir::new(data_dir(app));

@@ -1,5 +1,8 @@
 //! The real app window under Xvfb, driven through tauri-driver and WebKitWebDriver.
 
+// Test helpers unwrap like the tests themselves: a failure here is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

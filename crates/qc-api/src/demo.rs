@@ -538,17 +538,9 @@ fn add_case(
         ),
         (1, Act::Disclose, vec![leader]),
     ];
-    let order = [
-        CaseStatus::Investigating,
-        CaseStatus::InvestigationConcluded,
-        CaseStatus::LegalReviewed,
-        CaseStatus::Notified,
-        CaseStatus::Decided,
-        CaseStatus::Delivered,
-        CaseStatus::Executed,
-        CaseStatus::Closed,
-        CaseStatus::Disclosed,
-    ];
+    // The investigation path follows the lifecycle order from 调查取证 on.
+    let order = &CaseStatus::ALL[4..];
+    debug_assert_eq!(order[0], CaseStatus::Investigating);
     let reached = order.iter().position(|s| *s == stage).map_or(0, |i| i + 1);
     for (i, step) in path.into_iter().enumerate().take(reached) {
         steps.push(step);

@@ -85,6 +85,7 @@ impl ApiError {
             Self::Identity(IdentityError::LockedOut { .. }) => "locked_out",
             Self::Identity(IdentityError::PermanentlyLocked) => "permanently_locked",
             Self::Identity(IdentityError::WeakPin(_)) => "weak_pin",
+            Self::Identity(IdentityError::Revoked { .. }) => "revoked",
             Self::Identity(_) => "identity",
             Self::Rule(r) => r.code(),
             Self::Doc(_) => "case_document",

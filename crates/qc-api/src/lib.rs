@@ -15,7 +15,8 @@ use qc_domain::{
     Timestamp, WorkflowEvent, check_registration, validate,
 };
 use qc_identity::{
-    BureauKey, KdfParams, PinGuard, SignedCertificate, SigningKey, Subject, TrustAnchor, keywrap,
+    BureauKey, KdfParams, PinGuard, Revocation, SignedCertificate, SignedRevocationList,
+    SigningKey, Subject, TrustAnchor, keywrap,
 };
 use qc_store::{CaseFilter, CaseRow, OfficerRecord, Store};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,17 @@ pub use datadir::DataDir;
 pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::{ApiError, WireError};
 pub use view::{CaseDetail, EventView};
+
+/// Logs to stderr, filtered by `QUANCHENG_LOG` (tracing env-filter syntax), else `default`.
+pub fn init_logging(default: &str) {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QUANCHENG_LOG")
+                .unwrap_or_else(|_| default.into()),
+        )
+        .init();
+}
 
 /// The wall clock, for the app and the CLI (tests inject a fixed one).
 pub struct SystemClock;
@@ -213,14 +225,91 @@ impl Quancheng {
             .meta("device_id")?
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(|| missing("device id"))?;
+        let crl: Option<SignedRevocationList> = store
+            .meta("revocations")?
+            .map(|b| serde_json::from_slice(&b))
+            .transpose()
+            .map_err(|e| {
+                ApiError::from(qc_store::StoreError::Malformed(format!(
+                    "revocation list: {e}"
+                )))
+            })?;
         Ok(Quancheng {
             dir: dir.clone(),
             store,
             clock,
             entropy,
             device_id,
-            anchor: TrustAnchor::new(bureau, None)?,
+            anchor: TrustAnchor::new(bureau, crl.as_ref())?,
         })
+    }
+
+    /// Replaces the catalogue (权责清单) with a city's edited list. Administrators only. A
+    /// violation type that a case on this device still uses cannot be removed.
+    pub fn import_catalogue(
+        &mut self,
+        json: &str,
+        admin: &Unlocked,
+    ) -> Result<Catalogue, ApiError> {
+        require_admin(admin, "import catalogue")?;
+        let catalogue = Catalogue::from_json(json).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        let orphaned: Vec<String> = self
+            .store
+            .violation_codes_in_use()?
+            .into_iter()
+            .filter(|code| catalogue.violation(code).is_none())
+            .collect();
+        if !orphaned.is_empty() {
+            return Err(ApiError::Invalid(format!(
+                "violation types still used by cases cannot be removed: {}",
+                orphaned.join(", ")
+            )));
+        }
+        self.store.set_catalogue(catalogue.clone())?;
+        tracing::info!(version = catalogue.version, by = %admin.person.id, "catalogue replaced");
+        Ok(catalogue)
+    }
+
+    /// Revokes a person's certificate from now on, by the bureau key held in this data
+    /// directory. Administrators only. Their acts before now stay valid.
+    pub fn revoke(
+        &mut self,
+        person_id: &str,
+        reason: &str,
+        admin: &Unlocked,
+    ) -> Result<(), ApiError> {
+        require_admin(admin, "revoke")?;
+        if reason.trim().is_empty() {
+            return Err(qc_domain::RuleViolation::EmptyField {
+                field: "吊销理由"
+            }
+            .into());
+        }
+        let cert = self.store.officer(person_id)?.cert;
+        let now = self.now();
+        if self.anchor.revocations().revoked_at(&cert.id()).is_some() {
+            return Err(ApiError::Invalid(format!("{person_id} is already revoked")));
+        }
+        let seed: [u8; 32] = self
+            .store
+            .secret("bureau")?
+            .and_then(|s| s.as_slice().try_into().ok())
+            .ok_or_else(|| ApiError::Invalid("this data directory holds no bureau key".into()))?;
+        let bureau = BureauKey::from_seed(&seed);
+        let current = self.anchor.revocations();
+        let mut revoked = current.revoked.clone();
+        revoked.push(Revocation {
+            cert: cert.id(),
+            revoked_at: now,
+            reason: reason.trim().into(),
+        });
+        let crl = bureau.revoke(current.number + 1, now, revoked);
+        let anchor = TrustAnchor::new(bureau.public(), Some(&crl))?;
+        self.store
+            .set_meta("revocations", &serde_json::to_vec(&crl).map_err(json_err)?)?;
+        self.anchor = anchor;
+        tracing::warn!(person = person_id, by = %admin.person.id, "certificate revoked");
+        Ok(())
     }
 
     /// The data directory.
@@ -409,6 +498,18 @@ impl Quancheng {
             &names,
             &self.store.deadlines(&id, self.now())?,
         )
+    }
+}
+
+fn require_admin(who: &Unlocked, act: &'static str) -> Result<(), ApiError> {
+    if who.person.role == qc_domain::Role::Administrator {
+        Ok(())
+    } else {
+        Err(qc_domain::RuleViolation::RoleRequired {
+            act,
+            roles: &[qc_domain::Role::Administrator],
+        }
+        .into())
     }
 }
 

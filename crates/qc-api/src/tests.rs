@@ -269,3 +269,89 @@ fn the_demo_walks_every_case_through_the_rules_and_runs_once() {
     assert_eq!(demo::load(&mut app).unwrap().cases_added, 0);
     assert_eq!(app.case_count().unwrap(), 18);
 }
+
+#[test]
+fn an_administrator_revokes_a_certificate_and_it_stays_revoked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (d, mut app) = init_at(tmp.path());
+    let admin = app.unlock("wu.min", &pin("wu.min")).unwrap();
+    let leader = app.unlock("liu.jianguo", &pin("liu.jianguo")).unwrap();
+    assert_eq!(
+        app.revoke("li.ming", "平板遗失", &leader)
+            .err()
+            .unwrap()
+            .code(),
+        "role_required"
+    );
+    assert_eq!(
+        app.revoke("li.ming", " ", &admin).err().unwrap().code(),
+        "empty_field"
+    );
+    app.revoke("li.ming", "平板遗失", &admin).unwrap();
+    let e = app.unlock("li.ming", &pin("li.ming")).err().unwrap();
+    assert_eq!(e.code(), "revoked");
+    assert!(e.message_zh().contains("吊销"));
+    assert!(app.people().unwrap().iter().all(|p| p.id.0 != "li.ming"));
+    assert_eq!(
+        app.revoke("li.ming", "again", &admin).err().unwrap().code(),
+        "invalid"
+    );
+    drop(app);
+    // The signed list is stored: a restart still refuses the key, and a second revocation keeps
+    // the first.
+    let mut app = Quancheng::open(&d, clock(NOW), Box::new(OsEntropy)).unwrap();
+    assert_eq!(
+        app.unlock("li.ming", &pin("li.ming")).err().unwrap().code(),
+        "revoked"
+    );
+    let admin = app.unlock("wu.min", &pin("wu.min")).unwrap();
+    app.revoke("wang.fang", "离职", &admin).unwrap();
+    drop(app);
+    let mut app = Quancheng::open(&d, clock(NOW), Box::new(OsEntropy)).unwrap();
+    for id in ["li.ming", "wang.fang"] {
+        assert_eq!(app.unlock(id, &pin(id)).err().unwrap().code(), "revoked");
+    }
+    assert!(app.unlock("zhao.qiang", &pin("zhao.qiang")).is_ok());
+}
+
+#[test]
+fn an_administrator_edits_the_catalogue_without_orphaning_cases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    let admin = app.unlock("wu.min", &pin("wu.min")).unwrap();
+    let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    app.register_case(new_case(), &li).unwrap();
+    let mut edited = Catalogue::default_zh();
+    edited.version = 2;
+    edited.domains.push(EnforcementDomain {
+        code: "greening".into(),
+        name: "园林绿化".into(),
+        violations: vec![ViolationType {
+            code: "greening.tree_felling".into(),
+            name: "擅自砍伐城市树木".into(),
+        }],
+    });
+    let json = serde_json::to_string(&edited).unwrap();
+    assert_eq!(
+        app.import_catalogue(&json, &li).err().unwrap().code(),
+        "role_required"
+    );
+    assert_eq!(
+        app.import_catalogue("{", &admin).err().unwrap().code(),
+        "invalid"
+    );
+    app.import_catalogue(&json, &admin).unwrap();
+    assert!(app.catalogue().violation("greening.tree_felling").is_some());
+    let mut new = new_case();
+    new.violation = "greening.tree_felling".into();
+    app.register_case(new, &li).unwrap();
+    // Removing a type a case uses is refused, and the list in force stays as it was.
+    let mut shrunk = edited.clone();
+    shrunk.domains.retain(|d| d.code != "transport");
+    let e = app
+        .import_catalogue(&serde_json::to_string(&shrunk).unwrap(), &admin)
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("transport.road_occupation"), "{e}");
+    assert_eq!(app.catalogue().version, 2);
+}

@@ -40,9 +40,51 @@ enum Command {
     #[command(subcommand)]
     Case(CaseCommand),
     /// The enforcement domains and violation types in force (权责清单).
-    Catalogue,
+    Catalogue {
+        #[command(subcommand)]
+        action: Option<CatalogueCommand>,
+    },
+    /// Administration (管理员): revoke credentials.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// People enrolled on this device.
     People,
+}
+
+/// Who is acting, proven by PIN.
+#[derive(Debug, clap::Args)]
+struct Officer {
+    /// Acting person's id.
+    #[arg(long)]
+    officer: String,
+    /// Their PIN (better: set QUANCHENG_PIN, which stays out of shell history).
+    #[arg(long, env = "QUANCHENG_PIN", hide_env_values = true)]
+    pin: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogueCommand {
+    /// Replace the list with a city's edited JSON file (administrators).
+    Import {
+        /// The JSON file (same shape as `quancheng catalogue --json`).
+        file: PathBuf,
+        #[command(flatten)]
+        who: Officer,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Revoke a person's certificate from now on (lost tablet, left the bureau).
+    Revoke {
+        /// Person id.
+        person: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        who: Officer,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,12 +116,9 @@ enum SourceArg {
 
 #[derive(Debug, clap::Args)]
 struct NewArgs {
-    /// Registering officer's person id.
-    #[arg(long)]
-    officer: String,
-    /// Their PIN (better: set QUANCHENG_PIN, which stays out of shell history).
-    #[arg(long, env = "QUANCHENG_PIN", hide_env_values = true)]
-    pin: String,
+    /// The registering officer.
+    #[command(flatten)]
+    who: Officer,
     /// Violation type code (see `quancheng catalogue`).
     #[arg(long)]
     violation: String,
@@ -199,9 +238,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let report = demo::load(&mut app)?;
             output::demo(&dir, init.as_ref(), &report, args.json)
         }
-        Command::Catalogue => {
+        Command::Catalogue { action: None } => {
             let app = open(&dir)?;
             output::catalogue(app.catalogue(), args.json)
+        }
+        Command::Catalogue {
+            action: Some(CatalogueCommand::Import { file, who }),
+        } => {
+            let json = std::fs::read_to_string(file)
+                .with_context(|| format!("无法读取 {} (cannot read file)", file.display()))?;
+            let mut app = open(&dir)?;
+            let admin = app.unlock(&who.officer, &who.pin)?;
+            let c = app.import_catalogue(&json, &admin)?;
+            output::done(
+                &format!(
+                    "已更新权责清单（第 {} 版，{} 个领域）",
+                    c.version,
+                    c.domains.len()
+                ),
+                args.json,
+            )
+        }
+        Command::Admin(AdminCommand::Revoke {
+            person,
+            reason,
+            who,
+        }) => {
+            let mut app = open(&dir)?;
+            let admin = app.unlock(&who.officer, &who.pin)?;
+            app.revoke(person, reason, &admin)?;
+            output::done(&format!("已吊销 {person} 的证书"), args.json)
         }
         Command::People => {
             let app = open(&dir)?;
@@ -209,7 +275,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Case(CaseCommand::New(n)) => {
             let mut app = open(&dir)?;
-            let officer = app.unlock(&n.officer, &n.pin)?;
+            let officer = app.unlock(&n.who.officer, &n.who.pin)?;
             let id = app.register_case(new_case(n)?, &officer)?;
             output::created(&id.0, args.json)
         }

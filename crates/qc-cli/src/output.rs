@@ -185,6 +185,14 @@ pub fn people(people: &[Person], as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub fn done(what: &str, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(&serde_json::json!({ "ok": true, "message": what }));
+    }
+    out!("{what}");
+    Ok(())
+}
+
 pub fn created(id: &str, as_json: bool) -> anyhow::Result<()> {
     if as_json {
         return json(&serde_json::json!({ "id": id }));

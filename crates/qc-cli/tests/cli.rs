@@ -156,3 +156,61 @@ fn a_wrong_database_key_is_a_clear_error() {
         stderr(&o)
     );
 }
+
+#[test]
+fn an_administrator_revokes_and_edits_the_catalogue_from_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["init"], None).status.success());
+    let revoke = [
+        "admin",
+        "revoke",
+        "li.ming",
+        "--reason",
+        "平板遗失",
+        "--officer",
+        "wu.min",
+    ];
+    let o = run(&data, &revoke, Some("357159"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&data, &["people"], None);
+    assert!(!stdout(&o).contains("li.ming"));
+    let o = run(
+        &data,
+        &[
+            "case",
+            "new",
+            "--officer",
+            "li.ming",
+            "--violation",
+            "transport.illegal_parking",
+            "--address",
+            "青岛路",
+            "--grid",
+            "G1",
+            "--summary",
+            "占用盲道",
+        ],
+        Some("147258"),
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("吊销"), "{}", stderr(&o));
+
+    let cat = run(&data, &["catalogue", "--json"], None);
+    let mut c: serde_json::Value = serde_json::from_slice(&cat.stdout).unwrap();
+    c["version"] = 2.into();
+    c["domains"][0]["name"] = "住房和城乡建设".into();
+    let file = tmp.path().join("catalogue.json");
+    std::fs::write(&file, serde_json::to_vec(&c).unwrap()).unwrap();
+    let import = [
+        "catalogue",
+        "import",
+        file.to_str().unwrap(),
+        "--officer",
+        "wu.min",
+    ];
+    assert!(!run(&data, &import, Some("000111")).status.success());
+    let o = run(&data, &import, Some("357159"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&run(&data, &["catalogue"], None)).contains("住房和城乡建设"));
+}

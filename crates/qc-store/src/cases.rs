@@ -227,6 +227,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Violation type codes that some case uses.
+    pub fn violation_codes_in_use(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT violation FROM case_index ORDER BY violation")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Number of cases stored.
     pub fn case_count(&self) -> Result<u64, StoreError> {
         let n: i64 = self
