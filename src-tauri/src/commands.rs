@@ -78,16 +78,21 @@ pub struct AppInfo {
     data_dir: String,
     device_id: String,
     case_count: u64,
+    overdue: u64,
+    due_soon: u64,
 }
 
 /// Device and data directory.
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, WireError> {
     with_app(&state, |a| {
+        let counts = a.deadline_counts()?;
         Ok(AppInfo {
             data_dir: a.data_dir().root().display().to_string(),
             device_id: a.device_id().to_owned(),
             case_count: a.case_count()?,
+            overdue: counts.overdue,
+            due_soon: counts.due_soon,
         })
     })
 }

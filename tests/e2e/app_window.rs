@@ -70,6 +70,13 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     })
     .await;
     let text = body_text(&c).await;
+    // Let WebKit paint what the DOM now holds before the snapshot (a busy machine lags).
+    c.execute_async(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
+        vec![],
+    )
+    .await
+    .unwrap();
     let png = c.screenshot().await.unwrap();
     save_screenshot("case-list.png", &png);
     assert_eq!(n.unwrap_or_else(|e| panic!("{e}\npage text:\n{text}")), 18);
@@ -83,6 +90,40 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     ] {
         assert!(text.contains(expected), "window lacks {expected}:\n{text}");
     }
+
+    // The overdue chip lists exactly the overdue cases.
+    c.find(Locator::Css(".todo-overdue"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let overdue = eventually("only overdue cards", WAIT, || async {
+        let all = cards(&c).await;
+        let badged = c
+            .find_all(Locator::Css(".case-card .deadline[data-urgency=overdue]"))
+            .await
+            .map_or(0, |v| v.len());
+        (all > 0 && all < 18 && all == badged).then_some(all)
+    })
+    .await
+    .unwrap();
+    assert!(
+        body_text(&c)
+            .await
+            .contains(&format!("已逾期 {overdue} 件"))
+    );
+    c.find(Locator::Css(".todo-overdue"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("all cards again", WAIT, || async {
+        (cards(&c).await == 18).then_some(())
+    })
+    .await
+    .unwrap();
 
     // Searching narrows the list, through the real command and store.
     let search = c.find(Locator::Css(".van-search input")).await.unwrap();

@@ -49,6 +49,10 @@ export interface AppInfo {
   data_dir: string;
   device_id: string;
   case_count: number;
+  /** Cases with a deadline already passed. */
+  overdue: number;
+  /** Cases with a deadline within the due-soon window. */
+  due_soon: number;
 }
 
 /** An error from the app: a stable code and a message already in Chinese. */

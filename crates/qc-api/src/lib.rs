@@ -72,6 +72,15 @@ pub struct InitReport {
     pub enrolled: Vec<Enrolment>,
 }
 
+/// Cases with deadlines needing attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DeadlineCounts {
+    /// Cases with a deadline already passed.
+    pub overdue: u64,
+    /// Cases with a deadline within the due-soon window.
+    pub due_soon: u64,
+}
+
 /// A case as an officer registers it (登记).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewCase {
@@ -480,6 +489,23 @@ impl Quancheng {
     /// Number of cases on this device.
     pub fn case_count(&self) -> Result<u64, ApiError> {
         Ok(self.store.case_count()?)
+    }
+
+    /// How many cases have a deadline overdue, and how many one due soon (the "to do" counts).
+    pub fn deadline_counts(&self) -> Result<DeadlineCounts, ApiError> {
+        let count = |due| {
+            self.store.count_cases(
+                &CaseFilter {
+                    due: Some(due),
+                    ..Default::default()
+                },
+                self.now(),
+            )
+        };
+        Ok(DeadlineCounts {
+            overdue: count(qc_store::DueFilter::Overdue)?,
+            due_soon: count(qc_store::DueFilter::DueSoon)?,
+        })
     }
 
     /// Everything about one case (id or unique id prefix).

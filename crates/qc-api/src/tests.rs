@@ -257,6 +257,9 @@ fn the_demo_walks_every_case_through_the_rules_and_runs_once() {
         })
         .unwrap();
     assert!(!soon.is_empty(), "the demo shows cases due soon");
+    let counts = app.deadline_counts().unwrap();
+    assert_eq!(counts.overdue, overdue.len() as u64);
+    assert_eq!(counts.due_soon, soon.len() as u64);
     assert!(all.iter().all(|r| r.anomalies == 0));
     for r in &all {
         let d = app.case_detail(&r.id).unwrap();

@@ -157,13 +157,9 @@ impl Store {
         Ok(())
     }
 
-    /// The case list, newest activity first, with deadline urgency as of `now`.
-    pub fn list_cases(
-        &self,
-        filter: &CaseFilter,
-        now: Timestamp,
-    ) -> Result<Vec<CaseRow>, StoreError> {
-        let mut sql = format!("SELECT {ROW_COLUMNS} FROM case_index i WHERE 1 = 1");
+    /// The `WHERE` clause and its arguments for a filter, shared by listing and counting.
+    fn filter_sql(&self, filter: &CaseFilter, now: Timestamp) -> (String, Vec<Value>) {
+        let mut sql = String::from(" WHERE 1 = 1");
         let mut args: Vec<Value> = Vec::new();
         for (col, v) in [
             ("status", &filter.status),
@@ -199,7 +195,20 @@ impl Store {
             args.push(Value::Integer(lo));
             args.push(Value::Integer(hi));
         }
-        sql.push_str(" ORDER BY i.updated_at DESC, i.case_id LIMIT ? OFFSET ?");
+        (sql, args)
+    }
+
+    /// The case list, newest activity first, with deadline urgency as of `now`.
+    pub fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        now: Timestamp,
+    ) -> Result<Vec<CaseRow>, StoreError> {
+        let (clause, mut args) = self.filter_sql(filter, now);
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM case_index i{clause}
+             ORDER BY i.updated_at DESC, i.case_id LIMIT ? OFFSET ?"
+        );
         args.push(Value::Integer(filter.limit.unwrap_or(200).into()));
         args.push(Value::Integer(filter.offset.unwrap_or(0).into()));
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -210,6 +219,16 @@ impl Store {
             row.deadlines = self.deadlines(&row.id, now)?;
         }
         Ok(rows)
+    }
+
+    /// How many cases match a filter (limit and offset ignored).
+    pub fn count_cases(&self, filter: &CaseFilter, now: Timestamp) -> Result<u64, StoreError> {
+        let (clause, args) = self.filter_sql(filter, now);
+        let n: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT count(*) FROM case_index i{clause}"))?
+            .query_row(params_from_iter(args), |r| r.get(0))?;
+        Ok(n as u64)
     }
 
     /// Ids of cases starting with `prefix` (at most `limit`), to resolve short ids.

@@ -439,6 +439,20 @@ fn the_case_list_filters_by_status_squad_grid_text_and_deadline() {
         Timestamp(T0.0 + 9 * DAY),
     );
     assert_eq!(overdue.len(), 1);
+    let count = |due| {
+        s.count_cases(
+            &CaseFilter {
+                due: Some(due),
+                limit: Some(0),
+                ..Default::default()
+            },
+            Timestamp(T0.0 + 9 * DAY),
+        )
+        .unwrap()
+    };
+    assert_eq!(count(DueFilter::Overdue), 1);
+    assert_eq!(count(DueFilter::DueSoon), 0);
+    assert_eq!(s.count_cases(&CaseFilter::default(), T0).unwrap(), 9);
     assert_eq!(overdue[0].deadlines[0].urgency, Urgency::Overdue);
     assert_eq!(
         overdue[0].deadlines[0].kind,

@@ -38,6 +38,7 @@ export default {
     due: "{urgency}: {kind}",
     anomalies: "{n} records to review",
   },
+  todo: { overdue: "{n} overdue", due_soon: "{n} due soon", clear: "Show all" },
   error: { title: "Cannot read cases", retry: "Retry" },
   device: "Device {id}",
 };

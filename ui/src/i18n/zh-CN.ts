@@ -38,6 +38,7 @@ export default {
     due: "{urgency}：{kind}",
     anomalies: "{n} 条记录需复核",
   },
+  todo: { overdue: "已逾期 {n} 件", due_soon: "即将到期 {n} 件", clear: "查看全部" },
   error: { title: "无法读取案件", retry: "重试" },
   device: "本机 {id}",
 };

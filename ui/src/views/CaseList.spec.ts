@@ -14,7 +14,7 @@ vi.mock("../api", async (orig) => {
     api: {
       listCases: (f: unknown) => listCases(f),
       catalogue: async () => [{ code: "environment", name: "环境保护", violations: [] }],
-      appInfo: async () => ({ data_dir: "/d", device_id: "device-1", case_count: 2 }),
+      appInfo: async () => ({ data_dir: "/d", device_id: "device-1", case_count: 2, overdue: 3, due_soon: 1 }),
     },
   };
 });
@@ -58,6 +58,20 @@ describe("CaseList", () => {
     vi.useRealTimers();
     expect(listCases).toHaveBeenLastCalledWith(expect.objectContaining({ text: "烧烤" }));
     expect(w.text()).toContain("没有符合条件的案件");
+  });
+
+  it("shows what is overdue and filters by it when tapped", async () => {
+    listCases.mockResolvedValue([]);
+    const w = mountList();
+    await flushPromises();
+    expect(w.find(".todo-overdue").text()).toBe("已逾期 3 件");
+    expect(w.find(".todo-soon").text()).toBe("即将到期 1 件");
+    await w.find(".todo-overdue").trigger("click");
+    await flushPromises();
+    expect(listCases).toHaveBeenLastCalledWith(expect.objectContaining({ due: "overdue" }));
+    await w.find(".todo-overdue").trigger("click");
+    await flushPromises();
+    expect(listCases).toHaveBeenLastCalledWith(expect.objectContaining({ due: undefined }));
   });
 
   it("shows the error in Chinese with a retry", async () => {
