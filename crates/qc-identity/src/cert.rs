@@ -162,7 +162,9 @@ pub struct SignedRevocationList {
     pub signature: Vec<u8>,
 }
 
-fn signed_message(bytes: &[u8]) -> Vec<u8> {
+/// The exact message a signature covers: the domain-separation context, then the canonical
+/// bytes (for batch verification, which takes messages rather than bytes).
+pub fn signed_message(bytes: &[u8]) -> Vec<u8> {
     let mut m = Vec::with_capacity(SIG_CONTEXT.len() + bytes.len());
     m.extend_from_slice(SIG_CONTEXT);
     m.extend_from_slice(bytes);
@@ -316,12 +318,30 @@ impl TrustAnchor {
         signed: &SignedCertificate,
         at: Timestamp,
     ) -> Result<Certificate, IdentityError> {
+        let cert = self.verify_issued(signed)?;
+        self.check_valid_at(&signed.id(), &cert, at)?;
+        Ok(cert)
+    }
+
+    /// Checks only that the bureau issued this certificate (signature, issuer, key strength):
+    /// done once per certificate when many acts are checked against it.
+    pub fn verify_issued(&self, signed: &SignedCertificate) -> Result<Certificate, IdentityError> {
         verify_bytes(&self.bureau, &signed.bytes, &signed.signature)?;
         let cert: Certificate = canonical::decode(CERT_TAG, &signed.bytes)?;
         if cert.issuer != self.bureau.to_bytes() {
             return Err(IdentityError::WrongIssuer);
         }
         public_key_checked(&cert.public_key)?;
+        Ok(cert)
+    }
+
+    /// Checks that an issued certificate was within its validity and unrevoked at `at`.
+    pub fn check_valid_at(
+        &self,
+        id: &CertId,
+        cert: &Certificate,
+        at: Timestamp,
+    ) -> Result<(), IdentityError> {
         if at < cert.not_before || at > cert.not_after {
             return Err(IdentityError::NotValidAt {
                 at,
@@ -329,11 +349,11 @@ impl TrustAnchor {
                 not_after: cert.not_after,
             });
         }
-        if let Some(when) = self.revocations.revoked_at(&signed.id())
+        if let Some(when) = self.revocations.revoked_at(id)
             && at >= when
         {
             return Err(IdentityError::Revoked { at: when });
         }
-        Ok(cert)
+        Ok(())
     }
 }

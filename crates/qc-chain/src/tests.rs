@@ -1,0 +1,367 @@
+use ed25519_dalek::SigningKey;
+use qc_domain::{Role, Timestamp};
+use qc_identity::{BureauKey, Revocation, SignedCertificate, Subject, TrustAnchor};
+
+use crate::*;
+
+const T0: Timestamp = Timestamp(1_772_409_600_000);
+const YEAR: i64 = 365 * 86_400_000;
+
+struct World {
+    bureau: BureauKey,
+    device: SigningKey,
+    officers: Vec<(SigningKey, SignedCertificate)>,
+    certs: Vec<SignedCertificate>,
+}
+
+fn officer(bureau: &BureauKey, n: u8, role: Role) -> (SigningKey, SignedCertificate) {
+    let key = SigningKey::from_bytes(&[n; 32]);
+    let cert = bureau
+        .issue(
+            u64::from(n),
+            Subject::Officer {
+                person_id: format!("p{n}"),
+                name: format!("人员{n}"),
+                cert_no: role.enforces().then(|| format!("4401{n:04}")),
+                role,
+                squad: "一中队".into(),
+            },
+            key.verifying_key().to_bytes(),
+            T0,
+            Timestamp(T0.0 + YEAR),
+        )
+        .unwrap();
+    (key, cert)
+}
+
+fn world() -> World {
+    let bureau = BureauKey::from_seed(&[9; 32]);
+    let device = SigningKey::from_bytes(&[50; 32]);
+    let device_cert = bureau
+        .issue(
+            100,
+            Subject::Device {
+                device_id: "tablet-1".into(),
+                squad: "一中队".into(),
+                label: "平板1".into(),
+            },
+            device.verifying_key().to_bytes(),
+            T0,
+            Timestamp(T0.0 + YEAR),
+        )
+        .unwrap();
+    let officers = vec![
+        officer(&bureau, 1, Role::EnforcementOfficer),
+        officer(&bureau, 2, Role::EnforcementOfficer),
+        officer(&bureau, 3, Role::Assistant),
+    ];
+    let mut certs = vec![device_cert];
+    certs.extend(officers.iter().map(|(_, c)| c.clone()));
+    World {
+        bureau,
+        device,
+        officers,
+        certs,
+    }
+}
+
+/// Appends an entry by `who` (indexes into the officers) to a feed.
+fn append(w: &World, feed: &mut Vec<SignedEntry>, action: Action, who: &[usize]) {
+    let head = feed.last().map_or(FeedHead::default(), |e| {
+        FeedHead::after(e, &e.entry().unwrap())
+    });
+    let entry = Entry {
+        device: "tablet-1".into(),
+        seq: head.seq + 1,
+        prev: head.hash,
+        time: Timestamp(T0.0 + 1000 * (head.seq as i64 + 1)),
+        actors: who.iter().map(|&i| w.officers[i].1.id()).collect(),
+        action,
+        case: "case-1".into(),
+        heads: vec![[head.seq as u8; 32]],
+        blobs: vec![],
+        records: vec![],
+    };
+    let keys: Vec<&SigningKey> = who.iter().map(|&i| &w.officers[i].0).collect();
+    feed.push(SignedEntry::sign(&entry, &w.device, &keys));
+}
+
+fn clean_feed(w: &World) -> Vec<SignedEntry> {
+    let mut f = Vec::new();
+    append(w, &mut f, Action::CaseRegistered, &[2]);
+    append(w, &mut f, Action::Workflow { act: "file".into() }, &[0]);
+    append(w, &mut f, Action::EvidenceCaptured, &[0, 1]);
+    append(w, &mut f, Action::RecordSealed, &[1, 0]);
+    f
+}
+
+fn anchor(w: &World) -> TrustAnchor {
+    TrustAnchor::new(w.bureau.public(), None).unwrap()
+}
+
+fn problems(w: &World, feed: &[SignedEntry]) -> Vec<Problem> {
+    verify_feed(&anchor(w), &w.certs, feed).problems
+}
+
+#[test]
+fn entry_bytes_are_frozen() {
+    let w = world();
+    let f = clean_feed(&w);
+    assert_eq!(hex::encode(&f[2].bytes), KAT_ENTRY);
+    assert_eq!(hex::encode(f[2].hash()), KAT_HASH);
+}
+
+#[test]
+fn a_clean_feed_verifies_with_who_signed() {
+    let w = world();
+    let r = verify_feed(&anchor(&w), &w.certs, &clean_feed(&w));
+    assert!(r.is_clean(), "{:?}", r.problems);
+    assert_eq!(r.entries.len(), 4);
+    let names: Vec<_> = r.entries[2]
+        .signers
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["人员1", "人员2"]);
+}
+
+#[test]
+fn every_flipped_byte_of_an_entry_is_caught() {
+    let w = world();
+    let feed = clean_feed(&w);
+    for i in 0..feed[2].bytes.len() {
+        let mut f = feed.clone();
+        f[2].bytes[i] ^= 1;
+        assert!(!problems(&w, &f).is_empty(), "byte {i}");
+    }
+}
+
+#[test]
+fn a_bad_signature_is_named_even_inside_a_batch() {
+    let w = world();
+    let mut feed = Vec::new();
+    for _ in 0..300 {
+        append(
+            &w,
+            &mut feed,
+            Action::Workflow {
+                act: "notify".into(),
+            },
+            &[0],
+        );
+    }
+    feed[277].actor_sigs[0][5] ^= 1;
+    let p = problems(&w, &feed);
+    assert_eq!(
+        p,
+        vec![Problem::BadSignature {
+            index: 277,
+            signer: w.officers[0].1.id().to_string()
+        }]
+    );
+}
+
+#[test]
+fn a_dropped_entry_is_a_gap() {
+    let w = world();
+    let mut f = clean_feed(&w);
+    f.remove(1);
+    assert_eq!(
+        problems(&w, &f),
+        vec![Problem::Gap {
+            device: "tablet-1".into(),
+            expected: 2,
+            found: 3
+        }]
+    );
+}
+
+#[test]
+fn swapped_entries_are_reordered() {
+    let w = world();
+    let mut f = clean_feed(&w);
+    f.swap(1, 2);
+    assert_eq!(
+        problems(&w, &f),
+        vec![Problem::Reordered {
+            device: "tablet-1".into(),
+            seq: 2
+        }]
+    );
+}
+
+#[test]
+fn a_replayed_entry_is_reported() {
+    let w = world();
+    let mut f = clean_feed(&w);
+    f.push(f[1].clone());
+    assert_eq!(
+        problems(&w, &f),
+        vec![Problem::Replay {
+            device: "tablet-1".into(),
+            seq: 2
+        }]
+    );
+}
+
+#[test]
+fn two_entries_at_one_position_are_a_fork_with_both_as_proof() {
+    let w = world();
+    let mut f = clean_feed(&w);
+    let mut other = f[..3].to_vec();
+    other.pop();
+    append(&w, &mut other, Action::Export, &[0]);
+    f.push(other[2].clone());
+    let p = problems(&w, &f);
+    assert!(
+        matches!(
+            &p[..],
+            [Problem::Fork { seq: 3, first, second, .. }] if first == &f[2] && second == &other[2]
+        ),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn a_rewritten_link_is_caught() {
+    let w = world();
+    let mut f = clean_feed(&w);
+    // Re-sign entry 3 with a wrong prev: signatures are fine, the chain is not.
+    let mut e = f[2].entry().unwrap();
+    e.prev = [7; 32];
+    f[2] = SignedEntry::sign(&e, &w.device, &[&w.officers[0].0, &w.officers[1].0]);
+    assert!(problems(&w, &f).contains(&Problem::BrokenLink {
+        device: "tablet-1".into(),
+        seq: 3
+    }));
+}
+
+#[test]
+fn evidence_by_one_officer_or_with_an_assistant_is_invalid() {
+    let w = world();
+    let mut f = clean_feed(&w);
+    append(&w, &mut f, Action::EvidenceCaptured, &[0]);
+    assert!(problems(&w, &f).contains(&Problem::TooFewOfficers {
+        index: 4,
+        present: 1
+    }));
+    let mut f = clean_feed(&w);
+    append(&w, &mut f, Action::EvidenceCaptured, &[0, 2]);
+    let p = problems(&w, &f);
+    assert!(
+        p.iter()
+            .any(|p| matches!(p, Problem::NotAllowed { index: 4, .. })),
+        "{p:?}"
+    );
+    assert!(p.contains(&Problem::TooFewOfficers {
+        index: 4,
+        present: 1
+    }));
+}
+
+#[test]
+fn revoked_expired_and_uncertified_keys_are_refused() {
+    let w = world();
+    let f = clean_feed(&w);
+    // Revoked before entry 3 was made.
+    let crl = w.bureau.revoke(
+        1,
+        T0,
+        vec![Revocation {
+            cert: w.officers[1].1.id(),
+            revoked_at: Timestamp(T0.0 + 2500),
+            reason: "离职".into(),
+        }],
+    );
+    let a = TrustAnchor::new(w.bureau.public(), Some(&crl)).unwrap();
+    let p = verify_feed(&a, &w.certs, &f).problems;
+    assert!(
+        p.iter()
+            .any(|p| matches!(p, Problem::Certificate { index: 2, .. })),
+        "{p:?}"
+    );
+    // Expired: the same certificates, checked for acts a year and a day later.
+    let mut late = Vec::new();
+    for e in &f {
+        let mut entry = e.entry().unwrap();
+        entry.time = Timestamp(entry.time.0 + YEAR + 86_400_000);
+        late.push(entry);
+    }
+    let late: Vec<SignedEntry> = {
+        let mut out: Vec<SignedEntry> = Vec::new();
+        for mut e in late {
+            if let Some(prev) = out.last() {
+                e.prev = prev.hash();
+            }
+            let keys: Vec<&SigningKey> = e
+                .actors
+                .iter()
+                .map(|id| &w.officers.iter().find(|o| &o.1.id() == id).unwrap().0)
+                .collect();
+            out.push(SignedEntry::sign(&e, &w.device, &keys));
+        }
+        out
+    };
+    let p = problems(&w, &late);
+    for i in 0..late.len() {
+        assert!(
+            p.iter()
+                .any(|p| matches!(p, Problem::Certificate { index, .. } if *index == i)),
+            "entry {i}: {p:?}"
+        );
+    }
+    // Invalid certificates leave the investigation acts without valid officers, too.
+    assert!(
+        p.iter().all(|p| matches!(
+            p,
+            Problem::Certificate { .. } | Problem::TooFewOfficers { .. }
+        )),
+        "{p:?}"
+    );
+    // A key the bureau never certified.
+    let rogue = BureauKey::from_seed(&[66; 32]);
+    let (rk, rc) = officer(&rogue, 1, Role::EnforcementOfficer);
+    let mut certs = w.certs.clone();
+    certs.push(rc.clone());
+    let mut f2 = clean_feed(&w);
+    let head = FeedHead::after(&f2[3], &f2[3].entry().unwrap());
+    let e = Entry {
+        device: "tablet-1".into(),
+        seq: head.seq + 1,
+        prev: head.hash,
+        time: Timestamp(T0.0 + 9000),
+        actors: vec![rc.id()],
+        action: Action::Workflow {
+            act: "notify".into(),
+        },
+        case: "case-1".into(),
+        heads: vec![],
+        blobs: vec![],
+        records: vec![],
+    };
+    f2.push(SignedEntry::sign(&e, &w.device, &[&rk]));
+    let p = verify_feed(&anchor(&w), &certs, &f2).problems;
+    assert!(
+        p.iter()
+            .any(|p| matches!(p, Problem::Certificate { index: 4, .. })),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn missing_certificates_and_signatures_are_reported() {
+    let w = world();
+    let f = clean_feed(&w);
+    let p = verify_feed(&anchor(&w), &w.certs[1..], &f).problems;
+    assert!(
+        p.iter()
+            .all(|p| matches!(p, Problem::UnknownCertificate { .. }))
+    );
+    assert_eq!(p.len(), 4);
+    let mut f = clean_feed(&w);
+    f[2].actor_sigs.pop();
+    assert!(problems(&w, &f).contains(&Problem::SignatureCount { index: 2 }));
+}
+
+const KAT_ENTRY: &str = "5143454e54520001087461626c65742d3103b1c5f1853dc2c64af45d3a1f3f550e9da69e34a05762e26f6489adbfef03bf18f08ec2bd956702382f25732eb35465f433c4ebf09edba63802043ca1049b296f66cec678f4151137fd8806afc928a8a58afe4f7868d07399ddaf474d45026a68689e380b2d52f70506636173652d310102020202020202020202020202020202020202020202020202020202020202020000";
+const KAT_HASH: &str = "393ffef0e5162c7327a9527f0be8045c6032b7146260d1ad31ed31400c4d1c59";

@@ -1,0 +1,588 @@
+//! Verification of device feeds: encoding, hash links, signatures (batched), certificates at the
+//! time of each act, revocation, role rules, gaps, reordering, replays and forks.
+//!
+//! The verifier reads only what it is given. It reports every problem it finds, each naming the
+//! entry, rather than stopping at the first.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use qc_domain::{Person, Role, Timestamp};
+use qc_identity::cert::{public_key, signed_message};
+use qc_identity::{CertId, Certificate, SignedCertificate, Subject, TrustAnchor};
+use serde::Serialize;
+
+use crate::entry::{Digest, Entry, SignedEntry};
+
+/// Signatures verified together; a failed batch is re-checked one by one to name the bad one.
+const BATCH: usize = 256;
+
+/// Something wrong in the feed, naming where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// Bytes that are not a canonical entry.
+    Malformed {
+        /// Position in the input.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// A signature that does not verify.
+    BadSignature {
+        /// Position in the input.
+        index: usize,
+        /// Whose: the device id or the actor's certificate id.
+        signer: String,
+    },
+    /// Fewer (or more) actor signatures than actors.
+    SignatureCount {
+        /// Position in the input.
+        index: usize,
+    },
+    /// A certificate the entry needs is not in the input.
+    UnknownCertificate {
+        /// Position in the input.
+        index: usize,
+        /// Whose: the device id or the certificate id.
+        who: String,
+    },
+    /// A certificate not issued by the bureau, not valid at the time of the act, or revoked.
+    Certificate {
+        /// Position in the input.
+        index: usize,
+        /// Whose.
+        who: String,
+        /// Why (English).
+        reason: String,
+        /// Why (Chinese).
+        reason_zh: String,
+    },
+    /// An investigation act signed by fewer than two enforcement officers.
+    TooFewOfficers {
+        /// Position in the input.
+        index: usize,
+        /// Distinct enforcement officers who signed.
+        present: usize,
+    },
+    /// Someone acted who may not: an assistant in an enforcement act, or a device as a person.
+    NotAllowed {
+        /// Position in the input.
+        index: usize,
+        /// Who.
+        name: String,
+        /// Their role, or "device".
+        role: String,
+    },
+    /// The same person listed twice among the actors.
+    DuplicateActor {
+        /// Position in the input.
+        index: usize,
+    },
+    /// A device's feed skips positions (an entry was dropped).
+    Gap {
+        /// The device.
+        device: String,
+        /// The position expected next.
+        expected: u64,
+        /// The position found.
+        found: u64,
+    },
+    /// An entry that does not link to the one before it.
+    BrokenLink {
+        /// The device.
+        device: String,
+        /// The entry's position.
+        seq: u64,
+    },
+    /// Entries out of order in the feed.
+    Reordered {
+        /// The device.
+        device: String,
+        /// The position that came too late.
+        seq: u64,
+    },
+    /// The same entry again.
+    Replay {
+        /// The device.
+        device: String,
+        /// Its position.
+        seq: u64,
+    },
+    /// Two different entries at the same position: proof that the device equivocated.
+    Fork {
+        /// The device.
+        device: String,
+        /// The position.
+        seq: u64,
+        /// The first entry seen.
+        first: SignedEntry,
+        /// The other.
+        second: SignedEntry,
+    },
+}
+
+impl Problem {
+    /// What is wrong, in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            Problem::Malformed { index, .. } => format!("第{}条记录格式错误或被篡改", index + 1),
+            Problem::BadSignature { index, signer } => {
+                format!(
+                    "第{}条记录的签名（{signer}）验证失败，内容可能被篡改",
+                    index + 1
+                )
+            }
+            Problem::SignatureCount { index } => {
+                format!("第{}条记录的签名数与行为人数不符", index + 1)
+            }
+            Problem::UnknownCertificate { index, who } => {
+                format!("第{}条记录所需的证书（{who}）缺失", index + 1)
+            }
+            Problem::Certificate {
+                index,
+                who,
+                reason_zh,
+                ..
+            } => {
+                format!("第{}条记录：{who} 的证书无效（{reason_zh}）", index + 1)
+            }
+            Problem::TooFewOfficers { index, present } => format!(
+                "第{}条记录为调查取证行为，须两名执法人员签名，实际{present}名",
+                index + 1
+            ),
+            Problem::NotAllowed { index, name, role } => {
+                format!("第{}条记录：{name}（{role}）无权实施该执法行为", index + 1)
+            }
+            Problem::DuplicateActor { index } => format!("第{}条记录重复列出同一行为人", index + 1),
+            Problem::Gap {
+                device,
+                expected,
+                found,
+            } => format!(
+                "设备 {device} 的记录缺失：应为第{expected}号，实际为第{found}号（有记录被删除）"
+            ),
+            Problem::BrokenLink { device, seq } => {
+                format!("设备 {device} 第{seq}号记录与前一条记录的哈希链接不符")
+            }
+            Problem::Reordered { device, seq } => {
+                format!("设备 {device} 第{seq}号记录顺序被调换")
+            }
+            Problem::Replay { device, seq } => format!("设备 {device} 第{seq}号记录被重复提交"),
+            Problem::Fork { device, seq, .. } => format!(
+                "设备 {device} 第{seq}号位置存在两条不同的记录（分叉，已附两条记录作为证据）"
+            ),
+        }
+    }
+}
+
+/// An entry whose signatures and certificates check out, with who signed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifiedEntry {
+    /// Position in the input.
+    pub index: usize,
+    /// The entry hash.
+    pub hash: Digest,
+    /// The entry.
+    pub entry: Entry,
+    /// The people who signed, in order.
+    pub signers: Vec<Person>,
+}
+
+/// The verifier's findings.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FeedReport {
+    /// Entries that verified, in input order.
+    pub entries: Vec<VerifiedEntry>,
+    /// Everything wrong.
+    pub problems: Vec<Problem>,
+}
+
+impl FeedReport {
+    /// True when nothing is wrong.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Certificates, checked once each against the bureau key.
+struct Certs<'a> {
+    anchor: &'a TrustAnchor,
+    by_id: HashMap<
+        CertId,
+        (
+            SignedCertificate,
+            Result<(Certificate, VerifyingKey), String>,
+        ),
+    >,
+    devices: HashMap<String, Vec<CertId>>,
+}
+
+impl<'a> Certs<'a> {
+    fn new(anchor: &'a TrustAnchor, certs: &[SignedCertificate]) -> Certs<'a> {
+        let mut by_id = HashMap::new();
+        let mut devices: HashMap<String, Vec<CertId>> = HashMap::new();
+        for c in certs {
+            let checked = anchor
+                .verify_issued(c)
+                .map_err(|e| e.to_string())
+                .and_then(|cert| {
+                    public_key(&cert.public_key)
+                        .map(|k| (cert, k))
+                        .map_err(|e| e.to_string())
+                });
+            if let Ok((
+                Certificate {
+                    subject: Subject::Device { device_id, .. },
+                    ..
+                },
+                _,
+            )) = &checked
+            {
+                devices.entry(device_id.clone()).or_default().push(c.id());
+            }
+            by_id.insert(c.id(), (c.clone(), checked));
+        }
+        Certs {
+            anchor,
+            by_id,
+            devices,
+        }
+    }
+
+    /// The certificate and key for `id`, valid and unrevoked at `at`.
+    fn at(
+        &self,
+        index: usize,
+        id: &CertId,
+        who: &str,
+        at: Timestamp,
+    ) -> Result<(&Certificate, &VerifyingKey), Problem> {
+        let (signed, checked) = self
+            .by_id
+            .get(id)
+            .ok_or_else(|| Problem::UnknownCertificate {
+                index,
+                who: who.to_owned(),
+            })?;
+        let cert_problem = |reason: String, reason_zh: String| Problem::Certificate {
+            index,
+            who: who.to_owned(),
+            reason,
+            reason_zh,
+        };
+        let (cert, key) = checked
+            .as_ref()
+            .map_err(|e| cert_problem(e.clone(), "非本局签发或已被篡改".into()))?;
+        self.anchor
+            .check_valid_at(&signed.id(), cert, at)
+            .map_err(|e| cert_problem(e.to_string(), e.message_zh()))?;
+        Ok((cert, key))
+    }
+
+    /// The device's certificate valid at `at` (a device may have been re-issued one).
+    fn device_at(
+        &self,
+        index: usize,
+        device: &str,
+        at: Timestamp,
+    ) -> Result<(&Certificate, &VerifyingKey), Problem> {
+        let ids = self
+            .devices
+            .get(device)
+            .ok_or_else(|| Problem::UnknownCertificate {
+                index,
+                who: device.to_owned(),
+            })?;
+        let mut last = None;
+        for id in ids {
+            match self.at(index, id, device, at) {
+                Ok(found) => return Ok(found),
+                Err(p) => last = Some(p),
+            }
+        }
+        Err(last.unwrap_or(Problem::UnknownCertificate {
+            index,
+            who: device.to_owned(),
+        }))
+    }
+}
+
+/// One signature to check.
+struct SigCheck {
+    index: usize,
+    signer: String,
+    message: Vec<u8>,
+    signature: Signature,
+    key: VerifyingKey,
+}
+
+/// Verifies feeds of signed entries (any number of devices, in feed order) against the bureau's
+/// trust anchor and the certificates given.
+pub fn verify_feed(
+    anchor: &TrustAnchor,
+    certs: &[SignedCertificate],
+    entries: &[SignedEntry],
+) -> FeedReport {
+    let certs = Certs::new(anchor, certs);
+    let mut problems = Vec::new();
+    let mut checks = Vec::with_capacity(entries.len() * 3);
+    // Every entry that decodes takes part in the continuity checks; only those whose
+    // certificates, roles and signatures all hold are reported as verified.
+    let mut decoded: Vec<Decoded> = Vec::with_capacity(entries.len());
+
+    for (index, signed) in entries.iter().enumerate() {
+        let entry = match signed.entry() {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(Problem::Malformed {
+                    index,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let signers = match entry_checks(&certs, index, signed, &entry) {
+            Ok((sigs, signers)) => {
+                checks.extend(sigs);
+                Some(signers)
+            }
+            Err(p) => {
+                problems.extend(p);
+                None
+            }
+        };
+        decoded.push(Decoded {
+            index,
+            hash: signed.hash(),
+            entry,
+            signers,
+        });
+    }
+
+    let bad = bad_signatures(&checks);
+    for (index, signer) in &bad {
+        problems.push(Problem::BadSignature {
+            index: *index,
+            signer: signer.clone(),
+        });
+        if let Some(d) = decoded.iter_mut().find(|d| d.index == *index) {
+            d.signers = None;
+        }
+    }
+    problems.extend(continuity(&decoded, entries));
+    let verified = decoded
+        .into_iter()
+        .filter_map(|d| {
+            Some(VerifiedEntry {
+                index: d.index,
+                hash: d.hash,
+                signers: d.signers?,
+                entry: d.entry,
+            })
+        })
+        .collect();
+    FeedReport {
+        entries: verified,
+        problems,
+    }
+}
+
+/// An entry that decoded; `signers` is set when everything about it checked out.
+struct Decoded {
+    index: usize,
+    hash: Digest,
+    entry: Entry,
+    signers: Option<Vec<Person>>,
+}
+
+impl Decoded {
+    fn verified(&self) -> bool {
+        self.signers.is_some()
+    }
+}
+
+/// Certificates and role rules of one entry; returns its signatures to check and its signers.
+fn entry_checks(
+    certs: &Certs<'_>,
+    index: usize,
+    signed: &SignedEntry,
+    entry: &Entry,
+) -> Result<(Vec<SigCheck>, Vec<Person>), Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut checks = Vec::new();
+    let message = signed_message(&signed.bytes);
+    let to_sig = |bytes: &[u8]| -> Option<Signature> {
+        <[u8; 64]>::try_from(bytes)
+            .ok()
+            .map(|b| Signature::from_bytes(&b))
+    };
+
+    match certs.device_at(index, &entry.device, entry.time) {
+        Ok((_, key)) => match to_sig(&signed.device_sig) {
+            Some(signature) => checks.push(SigCheck {
+                index,
+                signer: entry.device.clone(),
+                message: message.clone(),
+                signature,
+                key: *key,
+            }),
+            None => problems.push(Problem::BadSignature {
+                index,
+                signer: entry.device.clone(),
+            }),
+        },
+        Err(p) => problems.push(p),
+    }
+
+    if signed.actor_sigs.len() != entry.actors.len() {
+        problems.push(Problem::SignatureCount { index });
+    }
+    let mut signers = Vec::new();
+    let mut officers = std::collections::BTreeSet::new();
+    for (id, sig) in entry.actors.iter().zip(&signed.actor_sigs) {
+        let (cert, key) = match certs.at(index, id, &id.to_string(), entry.time) {
+            Ok(found) => found,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        let Some(person) = cert.person() else {
+            problems.push(Problem::NotAllowed {
+                index,
+                name: id.to_string(),
+                role: "device".into(),
+            });
+            continue;
+        };
+        if person.role == Role::Assistant && !entry.action.allows_assistant() {
+            problems.push(Problem::NotAllowed {
+                index,
+                name: person.name.clone(),
+                role: person.role.zh().into(),
+            });
+        }
+        if person.role.enforces() && person.cert_no.is_some() {
+            officers.insert(person.id.clone());
+        }
+        match to_sig(sig) {
+            Some(signature) => checks.push(SigCheck {
+                index,
+                signer: id.to_string(),
+                message: message.clone(),
+                signature,
+                key: *key,
+            }),
+            None => problems.push(Problem::BadSignature {
+                index,
+                signer: id.to_string(),
+            }),
+        }
+        signers.push(person);
+    }
+    let distinct: std::collections::BTreeSet<_> = entry.actors.iter().collect();
+    if distinct.len() != entry.actors.len() {
+        problems.push(Problem::DuplicateActor { index });
+    }
+    if entry.action.needs_two_officers() && officers.len() < 2 {
+        problems.push(Problem::TooFewOfficers {
+            index,
+            present: officers.len(),
+        });
+    }
+    if problems.is_empty() {
+        Ok((checks, signers))
+    } else {
+        Err(problems)
+    }
+}
+
+/// Batch-verifies all signatures; returns the (entry index, signer) of every bad one.
+fn bad_signatures(checks: &[SigCheck]) -> Vec<(usize, String)> {
+    let mut bad = Vec::new();
+    for chunk in checks.chunks(BATCH) {
+        let messages: Vec<&[u8]> = chunk.iter().map(|c| c.message.as_slice()).collect();
+        let signatures: Vec<Signature> = chunk.iter().map(|c| c.signature).collect();
+        let keys: Vec<VerifyingKey> = chunk.iter().map(|c| c.key).collect();
+        if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+            continue;
+        }
+        for c in chunk {
+            if c.key.verify_strict(&c.message, &c.signature).is_err() {
+                bad.push((c.index, c.signer.clone()));
+            }
+        }
+    }
+    bad
+}
+
+/// Feed continuity per device: order, gaps, links, replays and forks.
+fn continuity(decoded: &[Decoded], raw: &[SignedEntry]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut by_device: BTreeMap<&str, Vec<&Decoded>> = BTreeMap::new();
+    for d in decoded {
+        by_device
+            .entry(d.entry.device.as_str())
+            .or_default()
+            .push(d);
+    }
+    for (device, feed) in by_device {
+        let mut highest = 0;
+        let mut by_seq: BTreeMap<u64, &Decoded> = BTreeMap::new();
+        for d in &feed {
+            let seq = d.entry.seq;
+            match by_seq.get(&seq) {
+                Some(first) if first.hash == d.hash => problems.push(Problem::Replay {
+                    device: device.into(),
+                    seq,
+                }),
+                // Two validly signed entries at one position prove equivocation.
+                Some(first) if first.verified() && d.verified() => problems.push(Problem::Fork {
+                    device: device.into(),
+                    seq,
+                    first: raw[first.index].clone(),
+                    second: raw[d.index].clone(),
+                }),
+                // A forged duplicate is already reported as such; keep the genuine one.
+                Some(first) => {
+                    if d.verified() && !first.verified() {
+                        by_seq.insert(seq, d);
+                    }
+                }
+                None => {
+                    if seq < highest {
+                        problems.push(Problem::Reordered {
+                            device: device.into(),
+                            seq,
+                        });
+                    }
+                    by_seq.insert(seq, d);
+                }
+            }
+            highest = highest.max(seq);
+        }
+        let mut expected = 1;
+        let mut prev: Option<&Decoded> = None;
+        for (&seq, d) in &by_seq {
+            if seq != expected {
+                problems.push(Problem::Gap {
+                    device: device.into(),
+                    expected,
+                    found: seq,
+                });
+            } else {
+                let want = prev.map_or([0u8; 32], |p| p.hash);
+                if d.entry.prev != want {
+                    problems.push(Problem::BrokenLink {
+                        device: device.into(),
+                        seq,
+                    });
+                }
+            }
+            expected = seq + 1;
+            prev = Some(d);
+        }
+    }
+    problems
+}
