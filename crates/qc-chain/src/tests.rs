@@ -216,7 +216,7 @@ fn two_entries_at_one_position_are_a_fork_with_both_as_proof() {
     assert!(
         matches!(
             &p[..],
-            [Problem::Fork { seq: 3, first, second, .. }] if first == &f[2] && second == &other[2]
+            [Problem::Fork { seq: 3, first, second, .. }] if **first == f[2] && **second == other[2]
         ),
         "{p:?}"
     );

@@ -116,9 +116,9 @@ pub enum Problem {
         /// The position.
         seq: u64,
         /// The first entry seen.
-        first: SignedEntry,
+        first: Box<SignedEntry>,
         /// The other.
-        second: SignedEntry,
+        second: Box<SignedEntry>,
     },
 }
 
@@ -204,6 +204,9 @@ impl FeedReport {
         self.problems.is_empty()
     }
 }
+
+/// A certificate as checked against the bureau key: its content and key, or why not.
+type CheckedCert = Result<(Certificate, VerifyingKey), String>;
 
 /// Certificates, checked once each against the bureau key.
 struct Certs<'a> {
@@ -541,8 +544,8 @@ fn continuity(decoded: &[Decoded], raw: &[SignedEntry]) -> Vec<Problem> {
                 Some(first) if first.verified() && d.verified() => problems.push(Problem::Fork {
                     device: device.into(),
                     seq,
-                    first: raw[first.index].clone(),
-                    second: raw[d.index].clone(),
+                    first: Box::new(raw[first.index].clone()),
+                    second: Box::new(raw[d.index].clone()),
                 }),
                 // A forged duplicate is already reported as such; keep the genuine one.
                 Some(first) => {
