@@ -211,13 +211,7 @@ type CheckedCert = Result<(Certificate, VerifyingKey), String>;
 /// Certificates, checked once each against the bureau key.
 struct Certs<'a> {
     anchor: &'a TrustAnchor,
-    by_id: HashMap<
-        CertId,
-        (
-            SignedCertificate,
-            Result<(Certificate, VerifyingKey), String>,
-        ),
-    >,
+    by_id: HashMap<CertId, (SignedCertificate, CheckedCert)>,
     devices: HashMap<String, Vec<CertId>>,
 }
 
