@@ -10,14 +10,16 @@ pub mod view;
 use std::sync::Arc;
 
 use qc_casedoc::CaseDoc;
+use qc_chain::{Action, Entry, SignedEntry};
 use qc_domain::{
     Act, CaseHeader, CaseId, CaseSource, Catalogue, Clock, GeoPoint, Location, Party, Person,
     Timestamp, WorkflowEvent, check_registration, validate,
 };
 use qc_identity::{
-    BureauKey, KdfParams, PinGuard, Revocation, SignedCertificate, SignedRevocationList,
+    BureauKey, CertId, KdfParams, PinGuard, Revocation, SignedCertificate, SignedRevocationList,
     SigningKey, Subject, TrustAnchor, keywrap,
 };
+use qc_store::EntryContext;
 use qc_store::{CaseFilter, CaseRow, OfficerRecord, Store};
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +53,9 @@ impl Clock for SystemClock {
 
 /// How long certificates issued at `init` stay valid.
 const CERT_VALIDITY_MS: i64 = 3 * 365 * 86_400_000;
+/// `init` enrols the demo squad, whose demo history reaches back weeks; their certificates
+/// start this long before `init` so that the backdated history verifies.
+const DEMO_CERT_BACKDATE_MS: i64 = 400 * 86_400_000;
 
 /// A person to enrol at `init`, with the PIN that will wrap their key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,11 +105,13 @@ pub struct NewCase {
     pub summary: String,
 }
 
-/// An officer who has proven their PIN on this device just now; it cannot be made any other
-/// way than [`Quancheng::unlock`]. (The unwrapped key will sign chain entries; until the chain
-/// lands it is dropped as soon as the PIN is proven.)
+/// An officer who has proven their PIN on this device just now, holding their signing key for
+/// the acts they sign. It cannot be made any other way than [`Quancheng::unlock`], and the key
+/// never leaves this process (the key is zeroed when dropped).
 pub struct Unlocked {
     person: Person,
+    cert: CertId,
+    key: SigningKey,
 }
 
 impl Unlocked {
@@ -121,6 +128,7 @@ pub struct Quancheng {
     clock: Arc<dyn Clock>,
     entropy: Box<dyn Entropy>,
     device_id: String,
+    device_key: SigningKey,
     anchor: TrustAnchor,
 }
 
@@ -151,6 +159,7 @@ impl Quancheng {
         };
         let store = Store::create(&dir.db_path(), &key)?;
         let now = clock.now();
+        let from = Timestamp(now.0 - DEMO_CERT_BACKDATE_MS);
         let until = Timestamp(now.0 + CERT_VALIDITY_MS);
 
         let bureau = BureauKey::from_seed(&entropy::random::<32>(entropy.as_mut()));
@@ -171,7 +180,7 @@ impl Quancheng {
                 label: "本机".into(),
             },
             device_key.verifying_key().to_bytes(),
-            now,
+            from,
             until,
         )?;
         store.set_meta("device_id", device_id.as_bytes())?;
@@ -186,7 +195,7 @@ impl Quancheng {
                 i as u64 + 2,
                 subject_of(&e.person),
                 key.verifying_key().to_bytes(),
-                now,
+                from,
                 until,
             )?;
             let wrapped = keywrap::wrap(
@@ -243,12 +252,17 @@ impl Quancheng {
                     "revocation list: {e}"
                 )))
             })?;
+        let device_seed: [u8; 32] = store
+            .secret("device")?
+            .and_then(|s| s.as_slice().try_into().ok())
+            .ok_or_else(|| missing("device key"))?;
         Ok(Quancheng {
             dir: dir.clone(),
             store,
             clock,
             entropy,
             device_id,
+            device_key: SigningKey::from_bytes(&device_seed),
             anchor: TrustAnchor::new(bureau, crl.as_ref())?,
         })
     }
@@ -374,7 +388,11 @@ impl Quancheng {
             self.store.save_pin_guard(person_id, &guard)?;
         }
         match outcome {
-            Ok(_key) => Ok(Unlocked { person }),
+            Ok(key) => Ok(Unlocked {
+                person,
+                cert: rec.cert.id(),
+                key,
+            }),
             Err(e) => {
                 tracing::warn!(person = person_id, error = %e, "unlock refused");
                 Err(e.into())
@@ -423,7 +441,15 @@ impl Quancheng {
         };
         check_registration(&header, &registrar.person, self.catalogue())?;
         let mut doc = CaseDoc::create(&header, self.device_id.as_bytes(), at)?;
-        self.store.insert_case(&mut doc)?;
+        let who = [registrar];
+        let sign = signer(
+            &self.device_id,
+            &self.device_key,
+            at,
+            Action::CaseRegistered,
+            &who,
+        );
+        self.store.insert_case(&mut doc, &self.device_id, sign)?;
         tracing::info!(case = %header.id, by = %registrar.person.id, "case registered");
         Ok(header.id)
     }
@@ -447,6 +473,7 @@ impl Quancheng {
         at: Timestamp,
     ) -> Result<(), ApiError> {
         let case_id = self.resolve_case(case)?;
+        let signers = actors;
         let actors: Vec<Person> = actors.iter().map(|u| u.person.clone()).collect();
         let directory = self.people()?;
         let event = WorkflowEvent {
@@ -455,14 +482,26 @@ impl Quancheng {
             actors: actors.iter().map(|p| p.id.clone()).collect(),
             act,
         };
-        let device = self.device_id.clone();
-        self.store
-            .update_case(&case_id, device.as_bytes(), |doc| -> Result<(), ApiError> {
+        let sign = signer(
+            &self.device_id,
+            &self.device_key,
+            at,
+            Action::Workflow {
+                act: event.act.name().into(),
+            },
+            signers,
+        );
+        self.store.update_case(
+            &case_id,
+            &self.device_id,
+            |doc| -> Result<(), ApiError> {
                 let state = doc.state()?;
                 validate(&state, &event.act, &actors, &directory, at)?;
                 doc.append_event(&event)?;
                 Ok(())
-            })?;
+            },
+            sign,
+        )?;
         tracing::info!(case = %case_id, act = event.act.name(), "act recorded");
         Ok(())
     }
@@ -484,6 +523,36 @@ impl Quancheng {
     /// The case list.
     pub fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>, ApiError> {
         Ok(self.store.list_cases(filter, self.now())?)
+    }
+
+    /// Every certificate held here: this device's and each enrolled person's.
+    pub fn certificates(&self) -> Result<Vec<SignedCertificate>, ApiError> {
+        let device: SignedCertificate = self
+            .store
+            .meta("device_cert")?
+            .map(|b| serde_json::from_slice(&b))
+            .transpose()
+            .map_err(json_err)?
+            .ok_or_else(|| ApiError::Invalid("no device certificate".into()))?;
+        let mut certs = vec![device];
+        certs.extend(self.store.officers()?.into_iter().map(|r| r.cert));
+        Ok(certs)
+    }
+
+    /// Checks the chain entries of every device that touched the case, against the bureau key.
+    pub fn verify_case_feeds(&self, case: &str) -> Result<qc_chain::FeedReport, ApiError> {
+        let id = self.resolve_case(case)?;
+        let feeds = self.store.feeds_for_case(&id)?;
+        Ok(qc_chain::verify_feed(
+            &self.anchor,
+            &self.certificates()?,
+            &feeds,
+        ))
+    }
+
+    /// Number of entries in the feeds held here.
+    pub fn ledger_len(&self) -> Result<u64, ApiError> {
+        Ok(self.store.ledger_len()?)
     }
 
     /// Number of cases on this device.
@@ -524,6 +593,33 @@ impl Quancheng {
             &names,
             &self.store.deadlines(&id, self.now())?,
         )
+    }
+}
+
+/// Builds the signer of the entry recording a change: the device's next entry, committing to the
+/// document's heads after the change, signed by the device and by each actor.
+fn signer<'a>(
+    device: &'a str,
+    device_key: &'a SigningKey,
+    at: Timestamp,
+    action: Action,
+    actors: &'a [&'a Unlocked],
+) -> impl FnOnce(&EntryContext) -> Result<SignedEntry, qc_store::StoreError> + 'a {
+    move |ctx| {
+        let entry = Entry {
+            device: device.to_owned(),
+            seq: ctx.head.seq + 1,
+            prev: ctx.head.hash,
+            time: at,
+            actors: actors.iter().map(|u| u.cert).collect(),
+            action,
+            case: ctx.case_id.clone(),
+            heads: ctx.heads.clone(),
+            blobs: Vec::new(),
+            records: Vec::new(),
+        };
+        let keys: Vec<&SigningKey> = actors.iter().map(|u| &u.key).collect();
+        Ok(SignedEntry::sign(&entry, device_key, &keys))
     }
 }
 

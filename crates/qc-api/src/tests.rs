@@ -271,6 +271,16 @@ fn the_demo_walks_every_case_through_the_rules_and_runs_once() {
     }
     assert_eq!(demo::load(&mut app).unwrap().cases_added, 0);
     assert_eq!(app.case_count().unwrap(), 18);
+    // Every demo act is a signed entry, and every case's feeds verify.
+    let events: usize = all
+        .iter()
+        .map(|r| app.case_detail(&r.id).unwrap().events.len() + 1)
+        .sum();
+    assert_eq!(app.ledger_len().unwrap(), events as u64);
+    for r in &all {
+        let report = app.verify_case_feeds(&r.id).unwrap();
+        assert!(report.is_clean(), "{}: {:?}", r.id, report.problems);
+    }
 }
 
 #[test]
@@ -357,4 +367,50 @@ fn an_administrator_edits_the_catalogue_without_orphaning_cases() {
         .unwrap();
     assert!(e.to_string().contains("transport.road_occupation"), "{e}");
     assert_eq!(app.catalogue().version, 2);
+}
+
+#[test]
+fn every_public_mutation_appends_a_signed_entry_and_refused_ones_do_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    let wang = app.unlock("wang.fang", &pin("wang.fang")).unwrap();
+    let liu = app.unlock("liu.jianguo", &pin("liu.jianguo")).unwrap();
+    let mut expected = 0;
+    let id = app.register_case(new_case(), &li).unwrap();
+    expected += 1;
+    assert_eq!(app.ledger_len().unwrap(), expected);
+    assert!(app.record_act(&id.0, Act::File, &[&li]).is_err());
+    assert_eq!(
+        app.ledger_len().unwrap(),
+        expected,
+        "a refused act leaves no entry"
+    );
+    app.record_act(&id.0, Act::File, &[&liu]).unwrap();
+    expected += 1;
+    app.record_act(
+        &id.0,
+        Act::StartInvestigation {
+            team: vec![li.person().id.clone(), wang.person().id.clone()],
+        },
+        &[&liu],
+    )
+    .unwrap();
+    expected += 1;
+    assert_eq!(app.ledger_len().unwrap(), expected);
+    let report = app.verify_case_feeds(&id.0).unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    let acts: Vec<String> = report
+        .entries
+        .iter()
+        .map(|e| format!("{:?} by {}", e.entry.action, e.signers[0].name))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            "CaseRegistered by 李明",
+            "Workflow { act: \"file\" } by 刘建国",
+            "Workflow { act: \"start investigation\" } by 刘建国"
+        ]
+    );
 }

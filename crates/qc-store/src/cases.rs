@@ -5,6 +5,9 @@ use qc_domain::{Deadline, DeadlineKind, Timestamp, Urgency};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 
+use qc_chain::SignedEntry;
+
+use crate::ledger::{self, EntryContext};
 use crate::{Store, StoreError};
 
 /// Which deadlines a list should be narrowed to.
@@ -108,8 +111,14 @@ fn escape_like(s: &str) -> String {
 }
 
 impl Store {
-    /// Stores a new case document and its projection, in one transaction.
-    pub fn insert_case(&mut self, doc: &mut CaseDoc) -> Result<(), StoreError> {
+    /// Stores a new case document, its projection and the signed entry recording it, in one
+    /// transaction: all three or none.
+    pub fn insert_case(
+        &mut self,
+        doc: &mut CaseDoc,
+        device: &str,
+        sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         let id = doc.id()?;
         let exists: Option<i64> = tx
@@ -122,6 +131,7 @@ impl Store {
         }
         write_doc(&tx, doc)?;
         write_projection(&tx, doc, &self.catalogue, &self.policy)?;
+        ledger::append_in(&tx, device, doc, sign)?;
         tx.commit()?;
         Ok(())
     }
@@ -140,19 +150,22 @@ impl Store {
         Ok(CaseDoc::load(&bytes, actor)?)
     }
 
-    /// Changes a case: loads its document, lets `change` edit it, stores the document and its
-    /// projection in one transaction. If `change` fails, nothing is written.
+    /// Changes a case on `device`: loads its document, lets `change` edit it, then stores the
+    /// document, its projection and the signed entry recording the change in one transaction.
+    /// If `change` or signing fails, nothing is written.
     pub fn update_case<E: From<StoreError>>(
         &mut self,
         case_id: &str,
-        actor: &[u8],
+        device: &str,
         change: impl FnOnce(&mut CaseDoc) -> Result<(), E>,
+        sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
     ) -> Result<(), E> {
-        let mut doc = self.case_doc(case_id, actor)?;
+        let mut doc = self.case_doc(case_id, device.as_bytes())?;
         change(&mut doc)?;
         let tx = self.conn.transaction().map_err(StoreError::from)?;
         write_doc(&tx, &mut doc)?;
         write_projection(&tx, &doc, &self.catalogue, &self.policy)?;
+        ledger::append_in(&tx, device, &mut doc, sign)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(())
     }

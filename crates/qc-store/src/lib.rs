@@ -6,6 +6,7 @@
 //! an error and leaves the file as it was.
 
 mod cases;
+mod ledger;
 pub mod migrations;
 mod officers;
 
@@ -19,6 +20,7 @@ use thiserror::Error;
 use zeroize::Zeroizing;
 
 pub use cases::{CaseFilter, CaseRow, DeadlineRow, DueFilter};
+pub use ledger::EntryContext;
 pub use officers::OfficerRecord;
 
 /// The 32-byte database key. On a tablet it comes from the platform keystore; elsewhere from a

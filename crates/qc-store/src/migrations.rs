@@ -62,6 +62,21 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX case_deadlines_due ON case_deadlines(due_at);
     "#,
+    // 3: the device feed (执法全过程记录): every signed entry, written in the same transaction as
+    // the change it records.
+    r#"
+    CREATE TABLE ledger (
+        device     TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        hash       BLOB NOT NULL,
+        case_id    TEXT NOT NULL,
+        entry      BLOB NOT NULL,
+        device_sig BLOB NOT NULL,
+        actor_sigs TEXT NOT NULL,
+        PRIMARY KEY (device, seq)
+    ) STRICT;
+    CREATE INDEX ledger_case ON ledger(case_id, device, seq);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -4,8 +4,40 @@ use qc_casedoc::CaseDoc;
 use qc_domain::*;
 use sha2::{Digest, Sha256};
 
+use qc_chain::{Action, Entry, SignedEntry};
+use qc_identity::SigningKey;
+
 use crate::migrations::{LATEST, MIGRATIONS};
 use crate::*;
+
+const DEVICE: &str = "dev";
+
+/// Signs the entry for a change with a fixed device key, as the device would.
+fn signer(action: Action) -> impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError> {
+    move |ctx| {
+        let e = Entry {
+            device: DEVICE.into(),
+            seq: ctx.head.seq + 1,
+            prev: ctx.head.hash,
+            time: T0,
+            actors: vec![],
+            action,
+            case: ctx.case_id.clone(),
+            heads: ctx.heads.clone(),
+            blobs: vec![],
+            records: vec![],
+        };
+        Ok(SignedEntry::sign(
+            &e,
+            &SigningKey::from_bytes(&[3; 32]),
+            &[],
+        ))
+    }
+}
+
+fn file_act() -> Action {
+    Action::Workflow { act: "file".into() }
+}
 
 const T0: Timestamp = Timestamp(1_772_409_600_000);
 const DAY: i64 = 86_400_000;
@@ -58,7 +90,9 @@ fn add_case(store: &mut Store, n: u32, text: &str) {
         T0,
     )
     .unwrap();
-    store.insert_case(&mut doc).unwrap();
+    store
+        .insert_case(&mut doc, DEVICE, signer(Action::CaseRegistered))
+        .unwrap();
 }
 
 fn file_hash(p: &Path) -> Vec<u8> {
@@ -249,6 +283,7 @@ fn released_migrations_are_never_edited() {
     let frozen = [
         "b42ecf225380c7ac1ab144d89f705a1f2ba47c99385aa758e320953e939531ff",
         "aae93d3be0752b970a6441f7e56698d1fdadbe99b448d71d018afaa3bc16ed7e",
+        "e013028bcef06ed339c3c020e39cf1c3bd18686a57af3310cc228baf10c653fc",
     ];
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         assert_eq!(
@@ -285,15 +320,20 @@ fn rebuilding_the_projection_gives_the_same_rows() {
     }
     // Some history, so the rows carry statuses and deadlines.
     for n in [1u32, 4, 7] {
-        s.update_case(&format!("case-{n:03}"), b"dev", |d| {
-            d.append_event(&WorkflowEvent {
-                id: format!("file-{n}"),
-                at: Timestamp(T0.0 + DAY),
-                actors: vec![PersonId("liu".into())],
-                act: Act::File,
-            })
-            .map_err(StoreError::from)
-        })
+        s.update_case(
+            &format!("case-{n:03}"),
+            DEVICE,
+            |d| {
+                d.append_event(&WorkflowEvent {
+                    id: format!("file-{n}"),
+                    at: Timestamp(T0.0 + DAY),
+                    actors: vec![PersonId("liu".into())],
+                    act: Act::File,
+                })
+                .map_err(StoreError::from)
+            },
+            signer(file_act()),
+        )
         .unwrap();
     }
     let live = s.projection_dump().unwrap();
@@ -315,17 +355,23 @@ fn a_failed_change_writes_nothing() {
     let mut s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
     add_case(&mut s, 1, "原始内容");
     let before = s.projection_dump().unwrap();
-    let r: Result<(), StoreError> = s.update_case("case-001", b"dev", |d| {
-        d.append_event(&WorkflowEvent {
-            id: "x".into(),
-            at: T0,
-            actors: vec![],
-            act: Act::File,
-        })?;
-        Err(StoreError::Malformed("refused after editing".into()))
-    });
+    let r: Result<(), StoreError> = s.update_case(
+        "case-001",
+        DEVICE,
+        |d| {
+            d.append_event(&WorkflowEvent {
+                id: "x".into(),
+                at: T0,
+                actors: vec![],
+                act: Act::File,
+            })?;
+            Err(StoreError::Malformed("refused after editing".into()))
+        },
+        signer(file_act()),
+    );
     assert!(r.is_err());
     assert_eq!(s.projection_dump().unwrap(), before);
+    assert_eq!(s.ledger_len().unwrap(), 1, "no entry for a refused change");
     assert!(
         s.case_doc("case-001", b"dev")
             .unwrap()
@@ -354,15 +400,20 @@ fn the_case_list_filters_by_status_squad_grid_text_and_deadline() {
             },
         );
     }
-    s.update_case("case-003", b"dev", |d| {
-        d.append_event(&WorkflowEvent {
-            id: "f".into(),
-            at: T0,
-            actors: vec![PersonId("liu".into())],
-            act: Act::File,
-        })
-        .map_err(StoreError::from)
-    })
+    s.update_case(
+        "case-003",
+        DEVICE,
+        |d| {
+            d.append_event(&WorkflowEvent {
+                id: "f".into(),
+                at: T0,
+                actors: vec![PersonId("liu".into())],
+                act: Act::File,
+            })
+            .map_err(StoreError::from)
+        },
+        signer(file_act()),
+    )
     .unwrap();
     let list = |f: CaseFilter, now| s.list_cases(&f, now).unwrap();
     let all = list(CaseFilter::default(), T0);
@@ -538,4 +589,95 @@ fn secrets_are_never_replaced() {
     s.put_secret("device", &[1; 32]).unwrap();
     assert!(s.put_secret("device", &[2; 32]).is_err());
     assert_eq!(s.secret("device").unwrap().unwrap().as_slice(), &[1; 32]);
+}
+
+#[test]
+fn every_case_mutation_appends_one_linked_entry_in_the_same_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    add_case(&mut s, 1, "第一件");
+    assert_eq!(s.ledger_len().unwrap(), 1);
+    add_case(&mut s, 2, "第二件");
+    s.update_case(
+        "case-001",
+        DEVICE,
+        |d| {
+            d.append_event(&WorkflowEvent {
+                id: "f".into(),
+                at: T0,
+                actors: vec![],
+                act: Act::File,
+            })
+            .map_err(StoreError::from)
+        },
+        signer(file_act()),
+    )
+    .unwrap();
+    assert_eq!(s.ledger_len().unwrap(), 3);
+    // The device feed is one chain across cases; a case's bundle takes the feed up to its last
+    // entry, so the links can be checked.
+    let feed = s.feeds_for_case("case-001").unwrap();
+    assert_eq!(feed.len(), 3);
+    let entries: Vec<Entry> = feed.iter().map(|e| e.entry().unwrap()).collect();
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(entries[1].prev, feed[0].hash());
+    assert_eq!(entries[2].prev, feed[1].hash());
+    assert_eq!(s.feeds_for_case("case-002").unwrap().len(), 2);
+    // The last entry commits to the document as stored.
+    let mut doc = s.case_doc("case-001", DEVICE.as_bytes()).unwrap();
+    assert_eq!(entries[2].heads, crate::ledger::doc_heads(&mut doc));
+    assert_eq!(s.feed_head(DEVICE).unwrap().seq, 3);
+}
+
+#[test]
+fn an_entry_that_does_not_follow_the_feed_or_the_change_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    add_case(&mut s, 1, "原始内容");
+    let before = (s.projection_dump().unwrap(), s.ledger_len().unwrap());
+    type Tamper = fn(&mut Entry);
+    let tampers: [(&str, Tamper); 4] = [
+        ("skips a position", |e| e.seq += 1),
+        ("wrong link", |e| e.prev = [9; 32]),
+        ("other heads", |e| e.heads = vec![[1; 32]]),
+        ("other device", |e| e.device = "elsewhere".into()),
+    ];
+    for (what, tamper) in tampers {
+        let r: Result<(), StoreError> = s.update_case(
+            "case-001",
+            DEVICE,
+            |d| {
+                d.append_event(&WorkflowEvent {
+                    id: "f".into(),
+                    at: T0,
+                    actors: vec![],
+                    act: Act::File,
+                })
+                .map_err(StoreError::from)
+            },
+            |ctx| {
+                let mut e = signer(file_act())(ctx)?.entry().unwrap();
+                tamper(&mut e);
+                Ok(SignedEntry::sign(
+                    &e,
+                    &SigningKey::from_bytes(&[3; 32]),
+                    &[],
+                ))
+            },
+        );
+        assert!(r.is_err(), "{what}");
+        assert_eq!(
+            (s.projection_dump().unwrap(), s.ledger_len().unwrap()),
+            before,
+            "{what}"
+        );
+        assert!(
+            s.case_doc("case-001", DEVICE.as_bytes())
+                .unwrap()
+                .events()
+                .unwrap()
+                .is_empty(),
+            "{what}"
+        );
+    }
 }

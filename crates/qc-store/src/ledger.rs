@@ -1,0 +1,135 @@
+//! The device feed as stored: signed entries, appended only together with the change they record.
+
+use qc_casedoc::CaseDoc;
+use qc_chain::{Digest, FeedHead, SignedEntry};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::{Store, StoreError};
+
+/// What the signer of a change is told: the document's heads after the change and where the
+/// device's feed stands.
+#[derive(Debug, Clone)]
+pub struct EntryContext {
+    /// The case.
+    pub case_id: String,
+    /// Automerge heads after the change, sorted.
+    pub heads: Vec<Digest>,
+    /// The device feed's head before this entry.
+    pub head: FeedHead,
+}
+
+pub(crate) fn doc_heads(doc: &mut CaseDoc) -> Vec<Digest> {
+    let mut h: Vec<Digest> = doc.heads().iter().map(|h| h.0).collect();
+    h.sort();
+    h
+}
+
+fn head_in(tx: &Transaction<'_>, device: &str) -> Result<FeedHead, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT seq, hash FROM ledger WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+            [device],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)),
+        )
+        .optional()?
+        .map(|(seq, hash)| FeedHead {
+            seq: seq as u64,
+            hash: hash.try_into().unwrap_or([0; 32]),
+        })
+        .unwrap_or_default())
+}
+
+/// Signs and appends the entry for a change inside the change's transaction, after checking that
+/// it is the device's next entry and commits to the document as changed.
+pub(crate) fn append_in(
+    tx: &Transaction<'_>,
+    device: &str,
+    doc: &mut CaseDoc,
+    sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
+) -> Result<(), StoreError> {
+    let case_id = doc.id()?.0;
+    let ctx = EntryContext {
+        case_id: case_id.clone(),
+        heads: doc_heads(doc),
+        head: head_in(tx, device)?,
+    };
+    let signed = sign(&ctx)?;
+    let e = signed
+        .entry()
+        .map_err(|e| StoreError::Malformed(e.to_string()))?;
+    let refuse = |why: &str| Err(StoreError::Malformed(format!("entry refused: {why}")));
+    if e.device != device {
+        return refuse("wrong device");
+    }
+    if e.seq != ctx.head.seq + 1 || e.prev != ctx.head.hash {
+        return refuse("does not follow the device feed");
+    }
+    if e.case != case_id || e.heads != ctx.heads {
+        return refuse("does not commit to this change");
+    }
+    let sigs: Vec<String> = signed.actor_sigs.iter().map(hex::encode).collect();
+    tx.execute(
+        "INSERT INTO ledger(device, seq, hash, case_id, entry, device_sig, actor_sigs)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            device,
+            e.seq as i64,
+            signed.hash().to_vec(),
+            case_id,
+            signed.bytes,
+            signed.device_sig,
+            serde_json::to_string(&sigs).map_err(|e| StoreError::Malformed(e.to_string()))?
+        ],
+    )?;
+    Ok(())
+}
+
+fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, Vec<u8>, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+fn decode_row(
+    (bytes, device_sig, sigs): (Vec<u8>, Vec<u8>, String),
+) -> Result<SignedEntry, StoreError> {
+    let hexes: Vec<String> =
+        serde_json::from_str(&sigs).map_err(|e| StoreError::Malformed(e.to_string()))?;
+    let actor_sigs = hexes
+        .iter()
+        .map(hex::decode)
+        .collect::<Result<_, _>>()
+        .map_err(|e| StoreError::Malformed(e.to_string()))?;
+    Ok(SignedEntry {
+        bytes,
+        device_sig,
+        actor_sigs,
+    })
+}
+
+impl Store {
+    /// Where this device's feed stands.
+    pub fn feed_head(&mut self, device: &str) -> Result<FeedHead, StoreError> {
+        let tx = self.conn.transaction()?;
+        head_in(&tx, device)
+    }
+
+    /// Number of entries on all feeds held here.
+    pub fn ledger_len(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM ledger", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// The feeds of every device that touched the case, each from its first entry up to its last
+    /// entry about the case (so the hash links can be checked), device by device in feed order.
+    pub fn feeds_for_case(&self, case_id: &str) -> Result<Vec<SignedEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.entry, l.device_sig, l.actor_sigs FROM ledger l
+             JOIN (SELECT device, max(seq) AS last FROM ledger WHERE case_id = ?1 GROUP BY device) t
+               ON l.device = t.device AND l.seq <= t.last
+             ORDER BY l.device, l.seq",
+        )?;
+        let rows = stmt.query_map([case_id], row_to_entry)?;
+        rows.map(|r| decode_row(r?)).collect()
+    }
+}
