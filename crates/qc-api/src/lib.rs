@@ -243,15 +243,7 @@ impl Quancheng {
             .meta("device_id")?
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(|| missing("device id"))?;
-        let crl: Option<SignedRevocationList> = store
-            .meta("revocations")?
-            .map(|b| serde_json::from_slice(&b))
-            .transpose()
-            .map_err(|e| {
-                ApiError::from(qc_store::StoreError::Malformed(format!(
-                    "revocation list: {e}"
-                )))
-            })?;
+        let crl = stored_revocations(&store)?;
         let device_seed: [u8; 32] = store
             .secret("device")?
             .and_then(|s| s.as_slice().try_into().ok())
@@ -550,6 +542,40 @@ impl Quancheng {
         ))
     }
 
+    /// Exports the case file (一案一档) as a bundle. The export is itself an act: `by` signs an
+    /// entry for it first, and the bundle includes that entry.
+    pub fn export_case(
+        &mut self,
+        case: &str,
+        by: &Unlocked,
+        out: impl std::io::Write,
+    ) -> Result<qc_bundle::Contents, ApiError> {
+        let id = self.resolve_case(case)?;
+        let at = self.now();
+        let who = [by];
+        let sign = signer(&self.device_id, &self.device_key, at, Action::Export, &who);
+        self.store
+            .update_case(&id, &self.device_id, |_| Ok::<(), ApiError>(()), sign)?;
+        let mut doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
+        let entries = self.store.feeds_for_case(&id)?;
+        let certificates = self.certificates()?;
+        let feed = qc_chain::verify_feed(&self.anchor, &certificates, &entries);
+        let contents = qc_bundle::Contents {
+            case: id.clone(),
+            exported_at: at,
+            bureau_public: self.anchor.bureau_public(),
+            document: doc.save(),
+            toc: qc_bundle::table_of_contents(&id, &feed.entries),
+            entries,
+            certificates,
+            revocations: stored_revocations(&self.store)?,
+            blobs: Default::default(),
+        };
+        qc_bundle::write(out, &contents).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        tracing::info!(case = %id, by = %by.person.id, "case exported");
+        Ok(contents)
+    }
+
     /// Number of entries in the feeds held here.
     pub fn ledger_len(&self) -> Result<u64, ApiError> {
         Ok(self.store.ledger_len()?)
@@ -621,6 +647,15 @@ fn signer<'a>(
         let keys: Vec<&SigningKey> = actors.iter().map(|u| &u.key).collect();
         Ok(SignedEntry::sign(&entry, device_key, &keys))
     }
+}
+
+/// The bureau's signed revocation list as last stored here.
+fn stored_revocations(store: &Store) -> Result<Option<SignedRevocationList>, ApiError> {
+    store
+        .meta("revocations")?
+        .map(|b| serde_json::from_slice(&b))
+        .transpose()
+        .map_err(json_err)
 }
 
 fn require_admin(who: &Unlocked, act: &'static str) -> Result<(), ApiError> {

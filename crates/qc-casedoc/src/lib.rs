@@ -81,11 +81,23 @@ impl CaseDoc {
         self.doc.get_heads()
     }
 
-    /// Heads as lowercase hex, sorted.
-    pub fn heads_hex(&mut self) -> Vec<String> {
-        let mut h: Vec<String> = self.heads().iter().map(|h| h.to_string()).collect();
+    /// Heads as raw digests, sorted (what chain entries commit to).
+    pub fn heads_digests(&mut self) -> Vec<[u8; 32]> {
+        let mut h: Vec<[u8; 32]> = self.heads().iter().map(|h| h.0).collect();
         h.sort();
         h
+    }
+
+    /// Heads as lowercase hex, sorted.
+    pub fn heads_hex(&mut self) -> Vec<String> {
+        self.heads_digests().iter().map(hex::encode).collect()
+    }
+
+    /// Whether the document's history holds the change with this hash.
+    pub fn has_change(&mut self, hash: &[u8; 32]) -> bool {
+        self.doc
+            .get_change_by_hash(&automerge::ChangeHash(*hash))
+            .is_some()
     }
 
     fn commit(&mut self, message: &str, now: Timestamp) {

@@ -44,6 +44,29 @@ enum Command {
         #[command(subcommand)]
         action: Option<CatalogueCommand>,
     },
+    /// Export a case file (一案一档) as one bundle; the export is a signed act.
+    Export {
+        /// Case id or unique prefix.
+        case: String,
+        /// Where to write the bundle.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        who: Officer,
+    },
+    /// Check a case bundle offline; exit code 0 only when everything verifies. Reads only the
+    /// bundle (no data directory).
+    Verify {
+        /// The bundle.
+        file: PathBuf,
+        /// The bureau public key to trust (hex). Without it the bundle's own key is used, which
+        /// proves the bundle is consistent but not who issued it.
+        #[arg(long)]
+        bureau: Option<String>,
+        /// Report language.
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: Lang,
+    },
     /// Administration (管理员): revoke credentials.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -98,6 +121,15 @@ enum CaseCommand {
         /// Case id or unique prefix.
         id: String,
     },
+}
+
+/// Language of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    /// 中文
+    Zh,
+    /// English
+    En,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -210,10 +242,43 @@ fn open(dir: &DataDir) -> Result<Quancheng, qc_api::ApiError> {
     Quancheng::open(dir, Arc::new(SystemClock), Box::new(OsEntropy))
 }
 
-/// Runs one command.
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let dir = data_dir(&args)?;
+/// Runs one command; returns whether it succeeded in full (a verification can run and fail).
+pub fn run(args: Args) -> anyhow::Result<bool> {
+    if let Command::Verify { file, bureau, lang } = &args.command {
+        return verify(file, bureau.as_deref(), *lang, args.json);
+    }
+    run_on_data_dir(&args).map(|()| true)
+}
+
+fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
+    let dir = data_dir(args)?;
     match &args.command {
+        Command::Verify { .. } => unreachable!("handled above"),
+        Command::Export { case, out, who } => {
+            let mut app = open(&dir)?;
+            let by = app.unlock(&who.officer, &who.pin)?;
+            let tmp = out.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("无法写入 {} (cannot write)", tmp.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            let contents = app.export_case(case, &by, &mut writer)?;
+            writer
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .and_then(|_| std::fs::rename(&tmp, out))
+                .with_context(|| format!("无法写入 {} (cannot write)", out.display()))?;
+            output::done(
+                &format!(
+                    "已导出案卷 {} 到 {}（{} 项目录，{} 条签名记录）",
+                    contents.case,
+                    out.display(),
+                    contents.toc.len(),
+                    contents.entries.len()
+                ),
+                args.json,
+            )
+        }
         Command::Init => {
             let report = Quancheng::init(
                 &dir,
@@ -303,6 +368,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             output::show(&app.case_detail(id)?, args.json)
         }
     }
+}
+
+fn verify(
+    file: &std::path::Path,
+    bureau: Option<&str>,
+    lang: Lang,
+    as_json: bool,
+) -> anyhow::Result<bool> {
+    let trusted = bureau
+        .map(|b| {
+            hex::decode(b.trim())
+                .ok()
+                .and_then(|v| <[u8; 32]>::try_from(v).ok())
+                .context("--bureau 应为64位十六进制公钥 (expected 32 bytes of hex)")
+        })
+        .transpose()?;
+    let f = std::fs::File::open(file)
+        .with_context(|| format!("无法打开 {} (cannot open)", file.display()))?;
+    let (contents, integrity) = qc_bundle::read(std::io::BufReader::new(f))
+        .map_err(|e| anyhow::anyhow!("{}\n(error: {e})", e.message_zh()))?;
+    let report = qc_bundle::verify(&contents, &integrity, trusted);
+    output::verify_report(&report, lang, as_json)?;
+    Ok(report.is_clean())
 }
 
 fn new_case(n: &NewArgs) -> anyhow::Result<NewCase> {

@@ -301,3 +301,85 @@ pub fn show(d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The verifier's report, in Chinese or English.
+pub fn verify_report(
+    r: &qc_bundle::Report,
+    lang: crate::cli::Lang,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    if as_json {
+        return json(r);
+    }
+    let zh = lang == crate::cli::Lang::Zh;
+    let key = &r.bureau_key[..16];
+    if zh {
+        out!(
+            "案卷 {}（导出于 {}）",
+            r.case,
+            r.exported_at.display_china()
+        );
+        match r.key_source {
+            qc_bundle::KeySource::Given => out!("信任的局根公钥：{key}…（由 --bureau 指定）"),
+            qc_bundle::KeySource::FromBundle => out!(
+                "信任的局根公钥：{key}…（取自案卷包本身：只能证明内容自洽；请用 --bureau 指定受信任的公钥）"
+            ),
+        }
+        out!("已验证签名记录 {} 条", r.entries_verified);
+        out!();
+        out!("卷内目录：");
+    } else {
+        out!(
+            "Case {} (exported {})",
+            r.case,
+            r.exported_at.display_china()
+        );
+        match r.key_source {
+            qc_bundle::KeySource::Given => out!("Trusted bureau key: {key}… (given with --bureau)"),
+            qc_bundle::KeySource::FromBundle => out!(
+                "Trusted bureau key: {key}… (taken from the bundle: proves consistency only; pass --bureau to prove the issuer)"
+            ),
+        }
+        out!("{} signed entries verified", r.entries_verified);
+        out!();
+        out!("Table of contents:");
+    }
+    for item in &r.items {
+        out!(
+            "  {:>3}  {}  {}  {}  {}",
+            item.no,
+            pad(&item.section_zh, 12),
+            pad(&item.title, 20),
+            item.time.display_china(),
+            item.signers.join("、")
+        );
+    }
+    out!();
+    if r.is_clean() {
+        out!(
+            "{}",
+            if zh {
+                "结论：完整、未被篡改"
+            } else {
+                "Result: complete and unaltered"
+            }
+        );
+    } else {
+        out!(
+            "{}",
+            if zh {
+                format!("结论：发现 {} 处问题", r.problems.len())
+            } else {
+                format!("Result: {} problems found", r.problems.len())
+            }
+        );
+        for p in &r.problems {
+            if zh {
+                out!("  - {}", p.zh());
+            } else {
+                out!("  - {}", serde_json::to_string(p)?);
+            }
+        }
+    }
+    Ok(())
+}

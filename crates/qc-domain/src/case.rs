@@ -411,51 +411,209 @@ pub enum Act {
     },
 }
 
-impl Act {
-    /// English name of the act, for logs.
-    pub fn name(&self) -> &'static str {
+/// 卷内目录 — the sections of a case file, in the order DOMAIN.md lists them (004 一案一档).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileSection {
+    /// 立案材料 — filing documents.
+    Filing,
+    /// 调查取证材料 — investigation documents.
+    Investigation,
+    /// 证据材料 — evidence.
+    Evidence,
+    /// 审查决定材料 — decision-making material.
+    Review,
+    /// 处罚决定 — the decision.
+    Decision,
+    /// 执行材料 — execution documents.
+    Execution,
+    /// 结案材料 — closing documents.
+    Closing,
+}
+
+impl FileSection {
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
         match self {
-            Act::File => "file",
-            Act::DeclineFiling { .. } => "decline filing",
-            Act::Transfer { .. } => "transfer",
-            Act::StartInvestigation { .. } => "start investigation",
-            Act::PreservationNotice { .. } => "preservation notice",
-            Act::PreservationDecision { .. } => "preservation decision",
-            Act::ConcludeInvestigation { .. } => "conclude investigation",
-            Act::LegalReview { .. } => "legal review",
-            Act::Notify { .. } => "notify",
-            Act::ExtendDeadline { .. } => "extend deadline",
-            Act::Decide { .. } => "decide",
-            Act::Deliver { .. } => "deliver",
-            Act::Execute { .. } => "execute",
-            Act::Close { .. } => "close",
-            Act::Disclose => "disclose",
-            Act::InformComplainant { .. } => "inform complainant",
-            Act::Recuse { .. } => "recuse",
+            FileSection::Filing => "立案材料",
+            FileSection::Investigation => "调查取证材料",
+            FileSection::Evidence => "证据材料",
+            FileSection::Review => "审查决定材料",
+            FileSection::Decision => "处罚决定",
+            FileSection::Execution => "执行材料",
+            FileSection::Closing => "结案材料",
+        }
+    }
+}
+
+/// The kind of a workflow act, without its details: stable names for logs, chain entries and
+/// the case file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActKind {
+    /// 立案.
+    File,
+    /// 不予立案.
+    DeclineFiling,
+    /// 案件移送.
+    Transfer,
+    /// 指派调查.
+    StartInvestigation,
+    /// 证据先行登记保存.
+    PreservationNotice,
+    /// 先行登记保存处理决定.
+    PreservationDecision,
+    /// 调查终结.
+    ConcludeInvestigation,
+    /// 法制审核.
+    LegalReview,
+    /// 事先告知.
+    Notify,
+    /// 延长办案期限.
+    ExtendDeadline,
+    /// 作出决定.
+    Decide,
+    /// 送达.
+    Deliver,
+    /// 执行.
+    Execute,
+    /// 结案.
+    Close,
+    /// 公开.
+    Disclose,
+    /// 告知投诉举报人.
+    InformComplainant,
+    /// 回避.
+    Recuse,
+}
+
+impl ActKind {
+    /// Every kind.
+    pub const ALL: [ActKind; 17] = [
+        ActKind::File,
+        ActKind::DeclineFiling,
+        ActKind::Transfer,
+        ActKind::StartInvestigation,
+        ActKind::PreservationNotice,
+        ActKind::PreservationDecision,
+        ActKind::ConcludeInvestigation,
+        ActKind::LegalReview,
+        ActKind::Notify,
+        ActKind::ExtendDeadline,
+        ActKind::Decide,
+        ActKind::Deliver,
+        ActKind::Execute,
+        ActKind::Close,
+        ActKind::Disclose,
+        ActKind::InformComplainant,
+        ActKind::Recuse,
+    ];
+
+    /// Stable English name (logs, chain entries).
+    pub fn name(self) -> &'static str {
+        match self {
+            ActKind::File => "file",
+            ActKind::DeclineFiling => "decline filing",
+            ActKind::Transfer => "transfer",
+            ActKind::StartInvestigation => "start investigation",
+            ActKind::PreservationNotice => "preservation notice",
+            ActKind::PreservationDecision => "preservation decision",
+            ActKind::ConcludeInvestigation => "conclude investigation",
+            ActKind::LegalReview => "legal review",
+            ActKind::Notify => "notify",
+            ActKind::ExtendDeadline => "extend deadline",
+            ActKind::Decide => "decide",
+            ActKind::Deliver => "deliver",
+            ActKind::Execute => "execute",
+            ActKind::Close => "close",
+            ActKind::Disclose => "disclose",
+            ActKind::InformComplainant => "inform complainant",
+            ActKind::Recuse => "recuse",
         }
     }
 
-    /// Chinese name of the act, for timelines.
+    /// The kind with this stable name.
+    pub fn from_name(name: &str) -> Option<ActKind> {
+        ActKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ActKind::File => "立案",
+            ActKind::DeclineFiling => "不予立案",
+            ActKind::Transfer => "案件移送",
+            ActKind::StartInvestigation => "指派调查",
+            ActKind::PreservationNotice => "证据先行登记保存",
+            ActKind::PreservationDecision => "先行登记保存处理决定",
+            ActKind::ConcludeInvestigation => "调查终结",
+            ActKind::LegalReview => "法制审核",
+            ActKind::Notify => "事先告知",
+            ActKind::ExtendDeadline => "延长办案期限",
+            ActKind::Decide => "作出决定",
+            ActKind::Deliver => "送达",
+            ActKind::Execute => "执行",
+            ActKind::Close => "结案",
+            ActKind::Disclose => "公开",
+            ActKind::InformComplainant => "告知投诉举报人",
+            ActKind::Recuse => "回避",
+        }
+    }
+
+    /// Where the act's documents go in the case file.
+    pub fn section(self) -> FileSection {
+        match self {
+            ActKind::File
+            | ActKind::DeclineFiling
+            | ActKind::Transfer
+            | ActKind::StartInvestigation
+            | ActKind::InformComplainant
+            | ActKind::Recuse => FileSection::Filing,
+            ActKind::PreservationNotice
+            | ActKind::PreservationDecision
+            | ActKind::ConcludeInvestigation => FileSection::Investigation,
+            ActKind::LegalReview | ActKind::Notify | ActKind::ExtendDeadline => FileSection::Review,
+            ActKind::Decide => FileSection::Decision,
+            ActKind::Deliver | ActKind::Execute => FileSection::Execution,
+            ActKind::Close | ActKind::Disclose => FileSection::Closing,
+        }
+    }
+}
+
+impl Act {
+    /// The kind of act.
+    pub fn kind(&self) -> ActKind {
+        match self {
+            Act::File => ActKind::File,
+            Act::DeclineFiling { .. } => ActKind::DeclineFiling,
+            Act::Transfer { .. } => ActKind::Transfer,
+            Act::StartInvestigation { .. } => ActKind::StartInvestigation,
+            Act::PreservationNotice { .. } => ActKind::PreservationNotice,
+            Act::PreservationDecision { .. } => ActKind::PreservationDecision,
+            Act::ConcludeInvestigation { .. } => ActKind::ConcludeInvestigation,
+            Act::LegalReview { .. } => ActKind::LegalReview,
+            Act::Notify { .. } => ActKind::Notify,
+            Act::ExtendDeadline { .. } => ActKind::ExtendDeadline,
+            Act::Decide { .. } => ActKind::Decide,
+            Act::Deliver { .. } => ActKind::Deliver,
+            Act::Execute { .. } => ActKind::Execute,
+            Act::Close { .. } => ActKind::Close,
+            Act::Disclose => ActKind::Disclose,
+            Act::InformComplainant { .. } => ActKind::InformComplainant,
+            Act::Recuse { .. } => ActKind::Recuse,
+        }
+    }
+
+    /// Stable English name of the act (logs, chain entries).
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Chinese name of the act, for timelines (a legal review says whether it passed).
     pub fn zh(&self) -> &'static str {
         match self {
-            Act::File => "立案",
-            Act::DeclineFiling { .. } => "不予立案",
-            Act::Transfer { .. } => "案件移送",
-            Act::StartInvestigation { .. } => "指派调查",
-            Act::PreservationNotice { .. } => "证据先行登记保存",
-            Act::PreservationDecision { .. } => "先行登记保存处理决定",
-            Act::ConcludeInvestigation { .. } => "调查终结",
             Act::LegalReview { passed: true, .. } => "法制审核通过",
             Act::LegalReview { passed: false, .. } => "法制审核退回",
-            Act::Notify { .. } => "事先告知",
-            Act::ExtendDeadline { .. } => "延长办案期限",
-            Act::Decide { .. } => "作出决定",
-            Act::Deliver { .. } => "送达",
-            Act::Execute { .. } => "执行",
-            Act::Close { .. } => "结案",
-            Act::Disclose => "公开",
-            Act::InformComplainant { .. } => "告知投诉举报人",
-            Act::Recuse { .. } => "回避",
+            other => other.kind().zh(),
         }
     }
 }

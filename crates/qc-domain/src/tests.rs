@@ -808,3 +808,22 @@ fn every_rule_has_a_chinese_reason_and_a_code() {
         assert_ne!(v.to_string(), v.message_zh());
     }
 }
+
+#[test]
+fn act_kinds_have_unique_names_that_round_trip() {
+    let names: std::collections::BTreeSet<_> = ActKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(names.len(), ActKind::ALL.len());
+    for k in ActKind::ALL {
+        assert_eq!(ActKind::from_name(k.name()), Some(k));
+    }
+    assert_eq!(ActKind::from_name("bribe"), None);
+    assert_eq!(Act::Disclose.kind().section(), FileSection::Closing);
+    assert_eq!(
+        Act::LegalReview {
+            passed: false,
+            opinion: String::new()
+        }
+        .zh(),
+        "法制审核退回"
+    );
+}

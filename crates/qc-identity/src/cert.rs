@@ -307,6 +307,11 @@ impl TrustAnchor {
         })
     }
 
+    /// The trusted bureau public key.
+    pub fn bureau_public(&self) -> [u8; 32] {
+        self.bureau.to_bytes()
+    }
+
     /// The revocation list in force.
     pub fn revocations(&self) -> &RevocationList {
         &self.revocations

@@ -18,12 +18,6 @@ pub struct EntryContext {
     pub head: FeedHead,
 }
 
-pub(crate) fn doc_heads(doc: &mut CaseDoc) -> Vec<Digest> {
-    let mut h: Vec<Digest> = doc.heads().iter().map(|h| h.0).collect();
-    h.sort();
-    h
-}
-
 fn head_in(tx: &Transaction<'_>, device: &str) -> Result<FeedHead, StoreError> {
     Ok(tx
         .query_row(
@@ -50,7 +44,7 @@ pub(crate) fn append_in(
     let case_id = doc.id()?.0;
     let ctx = EntryContext {
         case_id: case_id.clone(),
-        heads: doc_heads(doc),
+        heads: doc.heads_digests(),
         head: head_in(tx, device)?,
     };
     let signed = sign(&ctx)?;

@@ -625,7 +625,7 @@ fn every_case_mutation_appends_one_linked_entry_in_the_same_transaction() {
     assert_eq!(s.feeds_for_case("case-002").unwrap().len(), 2);
     // The last entry commits to the document as stored.
     let mut doc = s.case_doc("case-001", DEVICE.as_bytes()).unwrap();
-    assert_eq!(entries[2].heads, crate::ledger::doc_heads(&mut doc));
+    assert_eq!(entries[2].heads, doc.heads_digests());
     assert_eq!(s.feed_head(DEVICE).unwrap().seq, 3);
 }
 
