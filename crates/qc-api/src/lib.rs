@@ -332,6 +332,11 @@ impl Quancheng {
         &self.dir
     }
 
+    /// The bureau public key this device trusts (hex): what `quancheng verify --bureau` takes.
+    pub fn bureau_public_hex(&self) -> String {
+        hex::encode(self.anchor.bureau_public())
+    }
+
     /// This device's id.
     pub fn device_id(&self) -> &str {
         &self.device_id

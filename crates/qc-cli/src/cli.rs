@@ -72,6 +72,8 @@ enum Command {
     Admin(AdminCommand),
     /// People enrolled on this device.
     People,
+    /// This device: data directory, device id, the bureau key it trusts, counts.
+    Info,
 }
 
 /// Who is acting, proven by PIN.
@@ -337,6 +339,19 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
         Command::People => {
             let app = open(&dir)?;
             output::people(&app.people()?, args.json)
+        }
+        Command::Info => {
+            let app = open(&dir)?;
+            output::info(
+                &output::Info {
+                    data_dir: dir.root().display().to_string(),
+                    device_id: app.device_id().into(),
+                    bureau_key: app.bureau_public_hex(),
+                    cases: app.case_count()?,
+                    entries: app.ledger_len()?,
+                },
+                args.json,
+            )
         }
         Command::Case(CaseCommand::New(n)) => {
             let mut app = open(&dir)?;

@@ -185,6 +185,30 @@ pub fn people(people: &[Person], as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `quancheng info` shows.
+#[derive(Serialize)]
+pub struct Info {
+    pub data_dir: String,
+    pub device_id: String,
+    pub bureau_key: String,
+    pub cases: u64,
+    pub entries: u64,
+}
+
+pub fn info(i: &Info, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(i);
+    }
+    out!("数据目录：{}", i.data_dir);
+    out!("本机设备：{}", i.device_id);
+    out!(
+        "局根公钥：{}（quancheng verify --bureau 使用）",
+        i.bureau_key
+    );
+    out!("案件 {} 件，签名记录 {} 条", i.cases, i.entries);
+    Ok(())
+}
+
 pub fn done(what: &str, as_json: bool) -> anyhow::Result<()> {
     if as_json {
         return json(&serde_json::json!({ "ok": true, "message": what }));

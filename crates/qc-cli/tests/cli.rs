@@ -214,3 +214,82 @@ fn an_administrator_revokes_and_edits_the_catalogue_from_the_cli() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&run(&data, &["catalogue"], None)).contains("住房和城乡建设"));
 }
+
+#[test]
+fn export_then_verify_offline_with_exit_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["demo"], None).status.success());
+    let list = run(&data, &["case", "list", "--json", "-s", "幸福小区"], None);
+    let id = serde_json::from_slice::<serde_json::Value>(&list.stdout).unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bundle = tmp.path().join("case.qcb");
+    let export = [
+        "export",
+        id.as_str(),
+        "--out",
+        bundle.to_str().unwrap(),
+        "--officer",
+        "li.ming",
+    ];
+    assert!(!run(&data, &export, Some("000111")).status.success());
+    assert!(!bundle.exists(), "nothing written without the right PIN");
+    let o = run(&data, &export, Some("147258"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info = run(&data, &["info", "--json"], None);
+    let key = serde_json::from_slice::<serde_json::Value>(&info.stdout).unwrap()["bureau_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The verifier needs no data directory.
+    let elsewhere = tmp.path().join("nothing-here");
+    let b = bundle.to_str().unwrap();
+    let v = run(&elsewhere, &["verify", b, "--bureau", &key], None);
+    assert!(v.status.success(), "{}{}", stdout(&v), stderr(&v));
+    assert!(stdout(&v).contains("完整、未被篡改"));
+    assert!(stdout(&v).contains("由 --bureau 指定"));
+    assert!(stdout(&v).contains("案件登记"));
+    let en = run(&elsewhere, &["verify", b, "--lang", "en"], None);
+    assert!(stdout(&en).contains("complete and unaltered"));
+    assert!(stdout(&en).contains("proves consistency only"));
+    let j = run(&elsewhere, &["verify", b, "--json"], None);
+    let report: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(report["problems"].as_array().unwrap().len(), 0);
+
+    // Another bureau's key: runs, reports, exits non-zero.
+    let o = run(
+        &elsewhere,
+        &["verify", b, "--bureau", &"ab".repeat(32)],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("发现"));
+    // A tampered bundle fails.
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x20;
+    let bad = tmp.path().join("bad.qcb");
+    std::fs::write(&bad, &bytes).unwrap();
+    assert!(
+        !run(&elsewhere, &["verify", bad.to_str().unwrap()], None)
+            .status
+            .success()
+    );
+    // Garbage, truncated and missing files are clear errors.
+    std::fs::write(&bad, b"definitely not a bundle").unwrap();
+    let o = run(&elsewhere, &["verify", bad.to_str().unwrap()], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("不是全程案卷包"), "{}", stderr(&o));
+    std::fs::write(&bad, &std::fs::read(&bundle).unwrap()[..700]).unwrap();
+    assert!(
+        !run(&elsewhere, &["verify", bad.to_str().unwrap()], None)
+            .status
+            .success()
+    );
+    let o = run(&elsewhere, &["verify", "/no/such/file.qcb"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("无法打开"));
+}

@@ -1,0 +1,656 @@
+//! A case bundle from two officers on two devices verifies clean; every kind of tampering is
+//! detected, each by its own test.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use qc_bundle::{BundleProblem, Contents, Report, table_of_contents};
+use qc_casedoc::CaseDoc;
+use qc_chain::{Action, Entry, FeedHead, Problem, SignedEntry, verify_feed};
+use qc_domain::*;
+use qc_identity::{
+    BureauKey, Revocation, SignedCertificate, SignedRevocationList, SigningKey, Subject,
+    TrustAnchor,
+};
+use sha2::{Digest as _, Sha256};
+
+const T0: Timestamp = Timestamp(1_772_409_600_000);
+const MIN: i64 = 60_000;
+const DAY: i64 = 86_400_000;
+
+struct World {
+    bureau: BureauKey,
+    devices: Vec<(String, SigningKey)>,
+    people: Vec<(SigningKey, SignedCertificate)>,
+    certs: Vec<SignedCertificate>,
+    photo: Vec<u8>,
+}
+
+const OFFICER_A: usize = 0;
+const OFFICER_B: usize = 1;
+const ASSISTANT: usize = 2;
+const SHORT_LIVED: usize = 3;
+
+fn world() -> World {
+    let bureau = BureauKey::from_seed(&[1; 32]);
+    let mut certs = Vec::new();
+    let mut devices = Vec::new();
+    for (n, id) in [(10u8, "tablet-a"), (11, "tablet-b")] {
+        let key = SigningKey::from_bytes(&[n; 32]);
+        certs.push(
+            bureau
+                .issue(
+                    u64::from(n),
+                    Subject::Device {
+                        device_id: id.into(),
+                        squad: "一中队".into(),
+                        label: id.into(),
+                    },
+                    key.verifying_key().to_bytes(),
+                    T0,
+                    Timestamp(T0.0 + 365 * DAY),
+                )
+                .unwrap(),
+        );
+        devices.push((id.to_owned(), key));
+    }
+    let mut people = Vec::new();
+    for (n, name, role, days) in [
+        (20u8, "李明", Role::EnforcementOfficer, 365),
+        (21, "王芳", Role::EnforcementOfficer, 365),
+        (22, "陈晓", Role::Assistant, 365),
+        (23, "赵强", Role::EnforcementOfficer, 1),
+    ] {
+        let key = SigningKey::from_bytes(&[n; 32]);
+        let cert = bureau
+            .issue(
+                u64::from(n),
+                Subject::Officer {
+                    person_id: format!("p{n}"),
+                    name: name.into(),
+                    cert_no: role.enforces().then(|| format!("4103{n:04}")),
+                    role,
+                    squad: "一中队".into(),
+                },
+                key.verifying_key().to_bytes(),
+                T0,
+                Timestamp(T0.0 + days * DAY),
+            )
+            .unwrap();
+        certs.push(cert.clone());
+        people.push((key, cert));
+    }
+    World {
+        bureau,
+        devices,
+        people,
+        certs,
+        photo: b"\xff\xd8\xff\xe0 a photo of the barbecue stall \xff\xd9".to_vec(),
+    }
+}
+
+/// A device's feed as it is written.
+struct Feed<'w> {
+    w: &'w World,
+    device: usize,
+    entries: Vec<SignedEntry>,
+}
+
+impl<'w> Feed<'w> {
+    fn new(w: &'w World, device: usize) -> Feed<'w> {
+        Feed {
+            w,
+            device,
+            entries: Vec::new(),
+        }
+    }
+
+    fn head(&self) -> FeedHead {
+        self.entries.last().map_or(FeedHead::default(), |e| {
+            FeedHead::after(e, &e.entry().unwrap())
+        })
+    }
+
+    /// Records an act on `doc` by `who` at minute `minute`.
+    fn act(
+        &mut self,
+        doc: &mut CaseDoc,
+        action: Action,
+        who: &[usize],
+        minute: i64,
+        blobs: Vec<[u8; 32]>,
+    ) -> SignedEntry {
+        let head = self.head();
+        let entry = Entry {
+            device: self.w.devices[self.device].0.clone(),
+            seq: head.seq + 1,
+            prev: head.hash,
+            time: Timestamp(T0.0 + minute * MIN),
+            actors: who.iter().map(|&i| self.w.people[i].1.id()).collect(),
+            action,
+            case: doc.id().unwrap().0,
+            heads: doc.heads_digests(),
+            blobs,
+            records: vec![],
+        };
+        let keys: Vec<&SigningKey> = who.iter().map(|&i| &self.w.people[i].0).collect();
+        let signed = SignedEntry::sign(&entry, &self.w.devices[self.device].1, &keys);
+        self.entries.push(signed.clone());
+        signed
+    }
+}
+
+fn header() -> CaseHeader {
+    CaseHeader {
+        id: CaseId("case-tamper".into()),
+        source: CaseSource::SelfDiscovered,
+        domain: "environment".into(),
+        violation: "environment.open_air_barbecue".into(),
+        location: Location {
+            address: "解放路12号".into(),
+            grid: "XG-03-07".into(),
+            gps: None,
+        },
+        parties: vec![],
+        summary: "夜间露天烧烤".into(),
+        squad: "一中队".into(),
+        registered_at: Timestamp(T0.0 + MIN),
+        registered_by: PersonId("p20".into()),
+    }
+}
+
+fn event(id: &str, minute: i64, act: Act) -> WorkflowEvent {
+    WorkflowEvent {
+        id: id.into(),
+        at: Timestamp(T0.0 + minute * MIN),
+        actors: vec![PersonId("p20".into())],
+        act,
+    }
+}
+
+fn photo_hash(w: &World) -> [u8; 32] {
+    Sha256::digest(&w.photo).into()
+}
+
+/// Two officers, two devices, edits made offline on both and merged: the valid bundle.
+fn valid(w: &World) -> (Contents, Vec<Feed<'_>>) {
+    let mut a = Feed::new(w, 0);
+    let mut b = Feed::new(w, 1);
+    let mut doc_a = CaseDoc::create(&header(), b"tablet-a", Timestamp(T0.0 + MIN)).unwrap();
+    a.act(&mut doc_a, Action::CaseRegistered, &[OFFICER_A], 1, vec![]);
+    doc_a.append_event(&event("e-file", 2, Act::File)).unwrap();
+    a.act(
+        &mut doc_a,
+        Action::Workflow { act: "file".into() },
+        &[OFFICER_A],
+        2,
+        vec![],
+    );
+    // Tablet B takes a copy and, offline, captures the photo with both officers.
+    let mut doc_b = CaseDoc::load(&doc_a.save(), b"tablet-b").unwrap();
+    let team = vec![PersonId("p20".into()), PersonId("p21".into())];
+    doc_b
+        .append_event(&event("e-start", 3, Act::StartInvestigation { team }))
+        .unwrap();
+    b.act(
+        &mut doc_b,
+        Action::EvidenceCaptured,
+        &[OFFICER_A, OFFICER_B],
+        3,
+        vec![photo_hash(w)],
+    );
+    // Meanwhile tablet A tells the complainant; then the copies merge.
+    doc_a
+        .append_event(&event(
+            "e-inform",
+            4,
+            Act::Recuse {
+                officer: PersonId("p23".into()),
+                reason: "亲属关系".into(),
+            },
+        ))
+        .unwrap();
+    a.act(
+        &mut doc_a,
+        Action::Workflow {
+            act: "recuse".into(),
+        },
+        &[OFFICER_A],
+        4,
+        vec![],
+    );
+    doc_a.merge(&mut doc_b).unwrap();
+    let contents = contents_of(w, &mut doc_a, &[&a, &b], None);
+    (contents, vec![a, b])
+}
+
+fn contents_of(
+    w: &World,
+    doc: &mut CaseDoc,
+    feeds: &[&Feed<'_>],
+    revocations: Option<SignedRevocationList>,
+) -> Contents {
+    let entries: Vec<SignedEntry> = feeds.iter().flat_map(|f| f.entries.clone()).collect();
+    let anchor = TrustAnchor::new(w.bureau.public(), revocations.as_ref()).unwrap();
+    let report = verify_feed(&anchor, &w.certs, &entries);
+    Contents {
+        case: "case-tamper".into(),
+        exported_at: Timestamp(T0.0 + 10 * MIN),
+        bureau_public: w.bureau.public(),
+        document: doc.save(),
+        toc: table_of_contents("case-tamper", &report.entries),
+        entries,
+        certificates: w.certs.clone(),
+        revocations,
+        blobs: BTreeMap::from([(photo_hash(w), w.photo.clone())]),
+    }
+}
+
+fn to_bytes(c: &Contents) -> Vec<u8> {
+    let mut out = Vec::new();
+    qc_bundle::write(&mut out, c).unwrap();
+    out
+}
+
+fn check(bytes: &[u8], w: &World) -> Report {
+    let (contents, integrity) = qc_bundle::read(bytes).unwrap();
+    qc_bundle::verify(&contents, &integrity, Some(w.bureau.public()))
+}
+
+fn check_contents(c: &Contents, w: &World) -> Report {
+    check(&to_bytes(c), w)
+}
+
+/// Flips one byte inside a member of the tar, leaving the manifest as it was.
+fn flip_in_member(bytes: &[u8], path: &str, at: usize) -> Vec<u8> {
+    let mut archive = tar::Archive::new(bytes);
+    let offset = archive
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.path().unwrap().to_string_lossy() == path)
+        .map(|e| e.raw_file_position() as usize)
+        .unwrap_or_else(|| panic!("no member {path}"));
+    let mut out = bytes.to_vec();
+    out[offset + at] ^= 0x01;
+    out
+}
+
+fn has(r: &Report, f: impl Fn(&BundleProblem) -> bool) -> bool {
+    r.problems.iter().any(f)
+}
+
+#[test]
+fn a_two_officer_two_device_bundle_verifies_clean() {
+    let w = world();
+    let (c, _) = valid(&w);
+    let r = check_contents(&c, &w);
+    assert!(r.is_clean(), "{:?}", r.problems);
+    assert_eq!(r.entries_verified, 4);
+    let titles: Vec<_> = r
+        .items
+        .iter()
+        .map(|i| (i.section_zh.as_str(), i.title.as_str()))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("立案材料", "案件登记"),
+            ("立案材料", "立案"),
+            ("立案材料", "回避"),
+            ("证据材料", "采集证据")
+        ]
+    );
+    assert_eq!(r.items[3].signers, ["李明", "王芳"]);
+}
+
+#[test]
+fn a_flipped_byte_in_a_blob_is_detected() {
+    let w = world();
+    let bytes = to_bytes(&valid(&w).0);
+    let name = format!("blobs/{}", hex::encode(photo_hash(&w)));
+    let r = check(&flip_in_member(&bytes, &name, 10), &w);
+    assert!(
+        has(&r, |p| matches!(p, BundleProblem::MissingBlob { .. })),
+        "{:?}",
+        r.problems
+    );
+    assert!(has(
+        &r,
+        |p| matches!(p, BundleProblem::Altered { path } if *path == name)
+    ));
+}
+
+#[test]
+fn a_flipped_byte_in_an_entry_is_detected() {
+    let w = world();
+    let mut c = valid(&w).0;
+    c.entries[1].bytes[30] ^= 1;
+    let r = check_contents(&c, &w);
+    assert!(
+        has(&r, |p| matches!(
+            p,
+            BundleProblem::Feed(Problem::BadSignature { .. } | Problem::Malformed { .. })
+        )),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn a_flipped_byte_in_the_document_is_detected() {
+    let w = world();
+    let bytes = to_bytes(&valid(&w).0);
+    let r = check(&flip_in_member(&bytes, "case.automerge", 40), &w);
+    assert!(has(&r, |p| matches!(p, BundleProblem::Altered { .. })));
+    assert!(
+        has(&r, |p| matches!(
+            p,
+            BundleProblem::Document { .. }
+                | BundleProblem::UnattestedChange { .. }
+                | BundleProblem::MissingChange { .. }
+        )),
+        "{:?}",
+        r.problems
+    );
+    // Even with the manifest rewritten to match, the altered document does not verify.
+    let mut c = valid(&w).0;
+    let mut doc = CaseDoc::load(&c.document, b"attacker").unwrap();
+    doc.append_event(&event("forged", 5, Act::Disclose))
+        .unwrap();
+    c.document = doc.save();
+    let r = check_contents(&c, &w);
+    assert!(
+        has(&r, |p| matches!(p, BundleProblem::UnattestedChange { .. })),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn a_flipped_byte_in_a_certificate_is_detected() {
+    let w = world();
+    let mut c = valid(&w).0;
+    c.certificates[3].bytes[20] ^= 1;
+    let r = check_contents(&c, &w);
+    assert!(
+        has(&r, |p| matches!(
+            p,
+            BundleProblem::Feed(Problem::Certificate { .. } | Problem::UnknownCertificate { .. })
+        )),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn a_flipped_byte_in_the_table_of_contents_is_detected() {
+    let w = world();
+    let bytes = to_bytes(&valid(&w).0);
+    let r = check(&flip_in_member(&bytes, "toc.json", 60), &w);
+    assert!(has(
+        &r,
+        |p| matches!(p, BundleProblem::Altered { path } if path == "toc.json")
+    ));
+    assert!(has(&r, |p| *p == BundleProblem::TableOfContents));
+    // Rewritten consistently (manifest too), a changed contents list still does not verify.
+    let mut c = valid(&w).0;
+    c.toc[1].title = "不予立案".into();
+    let r = check_contents(&c, &w);
+    assert_eq!(r.problems, vec![BundleProblem::TableOfContents]);
+}
+
+#[test]
+fn a_dropped_entry_is_detected() {
+    let w = world();
+    let mut c = valid(&w).0;
+    c.entries.remove(1);
+    let r = check_contents(&c, &w);
+    assert!(
+        has(&r, |p| matches!(
+            p,
+            BundleProblem::Feed(Problem::Gap { .. })
+        )),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn two_reordered_entries_are_detected() {
+    let w = world();
+    let mut c = valid(&w).0;
+    c.entries.swap(0, 1);
+    let r = check_contents(&c, &w);
+    assert!(
+        has(&r, |p| matches!(
+            p,
+            BundleProblem::Feed(Problem::Reordered { .. })
+        )),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn a_replayed_entry_is_detected() {
+    let w = world();
+    let mut c = valid(&w).0;
+    let old = c.entries[0].clone();
+    c.entries.insert(3, old);
+    let r = check_contents(&c, &w);
+    assert!(
+        has(&r, |p| matches!(
+            p,
+            BundleProblem::Feed(Problem::Replay { .. })
+        )),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn a_fork_is_detected_with_both_entries() {
+    let w = world();
+    let (mut c, feeds) = valid(&w);
+    // Tablet A signs a different third entry at the same position.
+    let mut doc = CaseDoc::load(&c.document, b"tablet-a").unwrap();
+    let mut forked = Feed::new(&w, 0);
+    forked.entries = feeds[0].entries[..2].to_vec();
+    let other = forked.act(&mut doc, Action::Export, &[OFFICER_A], 9, vec![]);
+    c.entries.push(other.clone());
+    let r = check_contents(&c, &w);
+    assert!(
+        has(
+            &r,
+            |p| matches!(p, BundleProblem::Feed(Problem::Fork { seq: 3, second, .. }) if **second == other)
+        ),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn an_act_signed_with_a_revoked_key_is_detected() {
+    let w = world();
+    let (_, feeds) = valid(&w);
+    let crl = w.bureau.revoke(
+        1,
+        T0,
+        vec![Revocation {
+            cert: w.people[OFFICER_B].1.id(),
+            revoked_at: Timestamp(T0.0 + 2 * MIN),
+            reason: "平板遗失".into(),
+        }],
+    );
+    let mut doc = CaseDoc::load(&valid(&w).0.document, b"x").unwrap();
+    let c = contents_of(&w, &mut doc, &[&feeds[0], &feeds[1]], Some(crl));
+    let r = check_contents(&c, &w);
+    assert!(
+        has(
+            &r,
+            |p| matches!(p, BundleProblem::Feed(Problem::Certificate { reason_zh, .. }) if reason_zh.contains("吊销"))
+        ),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn an_act_under_an_expired_certificate_is_detected() {
+    let w = world();
+    let (mut c, mut feeds) = valid(&w);
+    let mut doc = CaseDoc::load(&c.document, b"tablet-a").unwrap();
+    feeds[0].act(
+        &mut doc,
+        Action::Export,
+        &[SHORT_LIVED],
+        2 * 24 * 60,
+        vec![],
+    );
+    c.entries = feeds.iter().flat_map(|f| f.entries.clone()).collect();
+    let r = check_contents(&c, &w);
+    assert!(
+        has(
+            &r,
+            |p| matches!(p, BundleProblem::Feed(Problem::Certificate { reason_zh, .. }) if reason_zh.contains("有效期"))
+        ),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn an_act_signed_with_a_key_the_bureau_never_certified_is_detected() {
+    let w = world();
+    let (mut c, _) = valid(&w);
+    let rogue_bureau = BureauKey::from_seed(&[99; 32]);
+    let rogue = rogue_bureau
+        .issue(
+            1,
+            Subject::Officer {
+                person_id: "p20".into(),
+                name: "李明".into(),
+                cert_no: Some("41030020".into()),
+                role: Role::EnforcementOfficer,
+                squad: "一中队".into(),
+            },
+            SigningKey::from_bytes(&[77; 32]).verifying_key().to_bytes(),
+            T0,
+            Timestamp(T0.0 + DAY),
+        )
+        .unwrap();
+    // The forger swaps in their own certificate for officer A.
+    let a = w.people[OFFICER_A].1.clone();
+    for cert in &mut c.certificates {
+        if *cert == a {
+            *cert = rogue.clone();
+        }
+    }
+    let r = check_contents(&c, &w);
+    assert!(
+        has(&r, |p| matches!(
+            p,
+            BundleProblem::Feed(Problem::UnknownCertificate { .. } | Problem::Certificate { .. })
+        )),
+        "{:?}",
+        r.problems
+    );
+}
+
+fn with_evidence_by(w: &World, who: &[usize]) -> Report {
+    let (mut c, mut feeds) = valid(w);
+    let mut doc = CaseDoc::load(&c.document, b"tablet-b").unwrap();
+    feeds[1].act(
+        &mut doc,
+        Action::EvidenceCaptured,
+        who,
+        6,
+        vec![photo_hash(w)],
+    );
+    c.entries = feeds.iter().flat_map(|f| f.entries.clone()).collect();
+    check_contents(&c, w)
+}
+
+#[test]
+fn evidence_signed_by_one_officer_is_detected() {
+    let w = world();
+    let r = with_evidence_by(&w, &[OFFICER_A]);
+    assert!(
+        has(&r, |p| matches!(
+            p,
+            BundleProblem::Feed(Problem::TooFewOfficers { present: 1, .. })
+        )),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn evidence_signed_by_an_assistant_is_detected() {
+    let w = world();
+    let r = with_evidence_by(&w, &[OFFICER_A, ASSISTANT]);
+    assert!(
+        has(
+            &r,
+            |p| matches!(p, BundleProblem::Feed(Problem::NotAllowed { name, .. }) if name == "陈晓")
+        ),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn a_blob_swapped_for_another_valid_blob_is_detected() {
+    let w = world();
+    let mut c = valid(&w).0;
+    let other = b"\xff\xd8\xff\xe0 a different, harmless photo \xff\xd9".to_vec();
+    c.blobs = BTreeMap::from([(Sha256::digest(&other).into(), other)]);
+    let r = check_contents(&c, &w);
+    assert!(
+        has(&r, |p| matches!(p, BundleProblem::MissingBlob { .. })),
+        "{:?}",
+        r.problems
+    );
+    assert!(has(&r, |p| matches!(p, BundleProblem::StrayBlob { .. })));
+}
+
+#[test]
+fn a_bundle_trusted_only_by_its_own_key_says_so() {
+    let w = world();
+    let bytes = to_bytes(&valid(&w).0);
+    let (contents, integrity) = qc_bundle::read(bytes.as_slice()).unwrap();
+    let r = qc_bundle::verify(&contents, &integrity, None);
+    assert!(r.is_clean());
+    assert_eq!(r.key_source, qc_bundle::KeySource::FromBundle);
+    // Given another bureau's key, nothing verifies.
+    let r = qc_bundle::verify(
+        &contents,
+        &integrity,
+        Some(BureauKey::from_seed(&[5; 32]).public()),
+    );
+    assert!(!r.is_clean());
+}
+
+#[test]
+fn truncated_garbage_and_oversized_bundles_are_clear_errors() {
+    let w = world();
+    let bytes = to_bytes(&valid(&w).0);
+    // (Cutting only the two zero blocks that end a tar leaves every member whole.)
+    for cut in [0, 10, 511, 512, bytes.len() / 2, bytes.len() * 3 / 4] {
+        assert!(qc_bundle::read(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    assert!(qc_bundle::read(&vec![0x5a; 5000][..]).is_err());
+    // A member claiming more than the limit is refused before it is read.
+    let mut huge = tar::Header::new_ustar();
+    huge.set_path("manifest.json").unwrap();
+    huge.set_size(qc_bundle::MAX_MEMBER_BYTES + 1);
+    huge.set_cksum();
+    let mut crafted = huge.as_bytes().to_vec();
+    crafted.extend(vec![0; 1024]);
+    assert!(matches!(
+        qc_bundle::read(crafted.as_slice()),
+        Err(qc_bundle::BundleError::TooLarge(_))
+    ));
+}
