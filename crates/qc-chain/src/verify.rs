@@ -305,11 +305,17 @@ impl<'a> Certs<'a> {
     }
 }
 
-/// One signature to check.
+/// Whose signature: the entry's device, or its actor at this position.
+#[derive(Clone, Copy)]
+enum Signer {
+    Device,
+    Actor(usize),
+}
+
+/// One signature to check, over the message of the entry at `index`.
 struct SigCheck {
     index: usize,
-    signer: String,
-    message: Vec<u8>,
+    signer: Signer,
     signature: Signature,
     key: VerifyingKey,
 }
@@ -324,6 +330,8 @@ pub fn verify_feed(
     let certs = Certs::new(anchor, certs);
     let mut problems = Vec::new();
     let mut checks = Vec::with_capacity(entries.len() * 3);
+    // What each entry's signatures cover, built once per entry (empty for undecodable ones).
+    let messages: Vec<Vec<u8>> = entries.iter().map(|e| signed_message(&e.bytes)).collect();
     // Every entry that decodes takes part in the continuity checks; only those whose
     // certificates, roles and signatures all hold are reported as verified.
     let mut decoded: Vec<Decoded> = Vec::with_capacity(entries.len());
@@ -357,15 +365,16 @@ pub fn verify_feed(
         });
     }
 
-    let bad = bad_signatures(&checks);
-    for (index, signer) in &bad {
-        problems.push(Problem::BadSignature {
-            index: *index,
-            signer: signer.clone(),
-        });
-        if let Some(d) = decoded.iter_mut().find(|d| d.index == *index) {
-            d.signers = None;
-        }
+    for (index, signer) in bad_signatures(&checks, &messages) {
+        let Some(d) = decoded.iter_mut().find(|d| d.index == index) else {
+            continue;
+        };
+        let signer = match signer {
+            Signer::Device => d.entry.device.clone(),
+            Signer::Actor(i) => d.entry.actors[i].to_string(),
+        };
+        problems.push(Problem::BadSignature { index, signer });
+        d.signers = None;
     }
     problems.extend(continuity(&decoded, entries));
     let verified = decoded
@@ -408,7 +417,6 @@ fn entry_checks(
 ) -> Result<(Vec<SigCheck>, Vec<Person>), Vec<Problem>> {
     let mut problems = Vec::new();
     let mut checks = Vec::new();
-    let message = signed_message(&signed.bytes);
     let to_sig = |bytes: &[u8]| -> Option<Signature> {
         <[u8; 64]>::try_from(bytes)
             .ok()
@@ -419,8 +427,7 @@ fn entry_checks(
         Ok((_, key)) => match to_sig(&signed.device_sig) {
             Some(signature) => checks.push(SigCheck {
                 index,
-                signer: entry.device.clone(),
-                message: message.clone(),
+                signer: Signer::Device,
                 signature,
                 key: *key,
             }),
@@ -437,7 +444,7 @@ fn entry_checks(
     }
     let mut signers = Vec::new();
     let mut officers = std::collections::BTreeSet::new();
-    for (id, sig) in entry.actors.iter().zip(&signed.actor_sigs) {
+    for (position, (id, sig)) in entry.actors.iter().zip(&signed.actor_sigs).enumerate() {
         let (cert, key) = match certs.at(index, id, &id.to_string(), entry.time) {
             Ok(found) => found,
             Err(p) => {
@@ -466,8 +473,7 @@ fn entry_checks(
         match to_sig(sig) {
             Some(signature) => checks.push(SigCheck {
                 index,
-                signer: id.to_string(),
-                message: message.clone(),
+                signer: Signer::Actor(position),
                 signature,
                 key: *key,
             }),
@@ -496,18 +502,18 @@ fn entry_checks(
 }
 
 /// Batch-verifies all signatures; returns the (entry index, signer) of every bad one.
-fn bad_signatures(checks: &[SigCheck]) -> Vec<(usize, String)> {
+fn bad_signatures(checks: &[SigCheck], messages: &[Vec<u8>]) -> Vec<(usize, Signer)> {
     let mut bad = Vec::new();
     for chunk in checks.chunks(BATCH) {
-        let messages: Vec<&[u8]> = chunk.iter().map(|c| c.message.as_slice()).collect();
+        let batch: Vec<&[u8]> = chunk.iter().map(|c| messages[c.index].as_slice()).collect();
         let signatures: Vec<Signature> = chunk.iter().map(|c| c.signature).collect();
         let keys: Vec<VerifyingKey> = chunk.iter().map(|c| c.key).collect();
-        if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+        if ed25519_dalek::verify_batch(&batch, &signatures, &keys).is_ok() {
             continue;
         }
         for c in chunk {
-            if c.key.verify_strict(&c.message, &c.signature).is_err() {
-                bad.push((c.index, c.signer.clone()));
+            if c.key.verify_strict(&messages[c.index], &c.signature).is_err() {
+                bad.push((c.index, c.signer));
             }
         }
     }
