@@ -76,7 +76,9 @@ fn fixture(n: usize) -> Fixture {
             action: if two {
                 Action::EvidenceCaptured
             } else {
-                Action::Workflow { act: "notify".into() }
+                Action::Workflow {
+                    act: "notify".into(),
+                }
             },
             case: format!("case-{}", i / 20),
             heads: vec![[i as u8; 32]],

@@ -512,7 +512,10 @@ fn bad_signatures(checks: &[SigCheck], messages: &[Vec<u8>]) -> Vec<(usize, Sign
             continue;
         }
         for c in chunk {
-            if c.key.verify_strict(&messages[c.index], &c.signature).is_err() {
+            if c.key
+                .verify_strict(&messages[c.index], &c.signature)
+                .is_err()
+            {
                 bad.push((c.index, c.signer));
             }
         }

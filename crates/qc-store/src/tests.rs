@@ -39,6 +39,25 @@ fn file_act() -> Action {
     Action::Workflow { act: "file".into() }
 }
 
+/// The change that files a case (立案) at `at`.
+fn file_event(at: Timestamp) -> impl FnOnce(&mut CaseDoc) -> Result<(), StoreError> {
+    move |d| {
+        d.append_event(&WorkflowEvent {
+            id: format!("file-{}", at.0),
+            at,
+            actors: vec![PersonId("liu".into())],
+            act: Act::File,
+        })
+        .map_err(StoreError::from)
+    }
+}
+
+/// Files a case, with the entry recording it.
+fn file_case(s: &mut Store, case: &str, at: Timestamp) {
+    s.update_case(case, DEVICE, file_event(at), signer(file_act()))
+        .unwrap();
+}
+
 const T0: Timestamp = Timestamp(1_772_409_600_000);
 const DAY: i64 = 86_400_000;
 
@@ -320,21 +339,7 @@ fn rebuilding_the_projection_gives_the_same_rows() {
     }
     // Some history, so the rows carry statuses and deadlines.
     for n in [1u32, 4, 7] {
-        s.update_case(
-            &format!("case-{n:03}"),
-            DEVICE,
-            |d| {
-                d.append_event(&WorkflowEvent {
-                    id: format!("file-{n}"),
-                    at: Timestamp(T0.0 + DAY),
-                    actors: vec![PersonId("liu".into())],
-                    act: Act::File,
-                })
-                .map_err(StoreError::from)
-            },
-            signer(file_act()),
-        )
-        .unwrap();
+        file_case(&mut s, &format!("case-{n:03}"), Timestamp(T0.0 + DAY));
     }
     let live = s.projection_dump().unwrap();
     assert!(live.iter().any(|r| r.contains("\"filed\"")));
@@ -400,21 +405,7 @@ fn the_case_list_filters_by_status_squad_grid_text_and_deadline() {
             },
         );
     }
-    s.update_case(
-        "case-003",
-        DEVICE,
-        |d| {
-            d.append_event(&WorkflowEvent {
-                id: "f".into(),
-                at: T0,
-                actors: vec![PersonId("liu".into())],
-                act: Act::File,
-            })
-            .map_err(StoreError::from)
-        },
-        signer(file_act()),
-    )
-    .unwrap();
+    file_case(&mut s, "case-003", T0);
     let list = |f: CaseFilter, now| s.list_cases(&f, now).unwrap();
     let all = list(CaseFilter::default(), T0);
     assert_eq!(all.len(), 9);
@@ -598,21 +589,7 @@ fn every_case_mutation_appends_one_linked_entry_in_the_same_transaction() {
     add_case(&mut s, 1, "第一件");
     assert_eq!(s.ledger_len().unwrap(), 1);
     add_case(&mut s, 2, "第二件");
-    s.update_case(
-        "case-001",
-        DEVICE,
-        |d| {
-            d.append_event(&WorkflowEvent {
-                id: "f".into(),
-                at: T0,
-                actors: vec![],
-                act: Act::File,
-            })
-            .map_err(StoreError::from)
-        },
-        signer(file_act()),
-    )
-    .unwrap();
+    file_case(&mut s, "case-001", T0);
     assert_eq!(s.ledger_len().unwrap(), 3);
     // The device feed is one chain across cases; a case's bundle takes the feed up to its last
     // entry, so the links can be checked.
@@ -643,28 +620,15 @@ fn an_entry_that_does_not_follow_the_feed_or_the_change_is_refused_and_nothing_i
         ("other device", |e| e.device = "elsewhere".into()),
     ];
     for (what, tamper) in tampers {
-        let r: Result<(), StoreError> = s.update_case(
-            "case-001",
-            DEVICE,
-            |d| {
-                d.append_event(&WorkflowEvent {
-                    id: "f".into(),
-                    at: T0,
-                    actors: vec![],
-                    act: Act::File,
-                })
-                .map_err(StoreError::from)
-            },
-            |ctx| {
-                let mut e = signer(file_act())(ctx)?.entry().unwrap();
-                tamper(&mut e);
-                Ok(SignedEntry::sign(
-                    &e,
-                    &SigningKey::from_bytes(&[3; 32]),
-                    &[],
-                ))
-            },
-        );
+        let r: Result<(), StoreError> = s.update_case("case-001", DEVICE, file_event(T0), |ctx| {
+            let mut e = signer(file_act())(ctx)?.entry().unwrap();
+            tamper(&mut e);
+            Ok(SignedEntry::sign(
+                &e,
+                &SigningKey::from_bytes(&[3; 32]),
+                &[],
+            ))
+        });
         assert!(r.is_err(), "{what}");
         assert_eq!(
             (s.projection_dump().unwrap(), s.ledger_len().unwrap()),

@@ -1,0 +1,10 @@
+//! Any bytes given to the bundle reader and verifier: an error or a report, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok((contents, integrity)) = qc_bundle::read(data) {
+        let _ = qc_bundle::verify(&contents, &integrity, None);
+    }
+});
