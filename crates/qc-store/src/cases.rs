@@ -45,9 +45,6 @@ pub struct CaseFilter {
 /// A case-list row: the projection with deadline urgency as of the query.
 pub type CaseRow = CaseSummary;
 
-/// A stored deadline (its urgency depends on when it is read).
-pub type DeadlineRow = Deadline;
-
 const ROW_COLUMNS: &str = "case_id, squad, status, domain, domain_name, violation, violation_name,
     source, address, grid, parties, summary, registered_at, updated_at, anomalies";
 

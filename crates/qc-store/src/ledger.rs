@@ -100,12 +100,6 @@ fn decode_row(
 }
 
 impl Store {
-    /// Where this device's feed stands.
-    pub fn feed_head(&mut self, device: &str) -> Result<FeedHead, StoreError> {
-        let tx = self.conn.transaction()?;
-        head_in(&tx, device)
-    }
-
     /// Number of entries on all feeds held here.
     pub fn ledger_len(&self) -> Result<u64, StoreError> {
         let n: i64 = self

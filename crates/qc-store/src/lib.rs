@@ -19,7 +19,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-pub use cases::{CaseFilter, CaseRow, DeadlineRow, DueFilter};
+pub use cases::{CaseFilter, CaseRow, DueFilter};
 pub use ledger::EntryContext;
 pub use officers::OfficerRecord;
 
