@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import {
   Button, DropdownItem, DropdownMenu, Empty, Loading, NavBar, PullRefresh, Search, Tag,
@@ -36,7 +36,16 @@ const row = (id: string, violation_name: string) => ({
 });
 
 describe("CaseList", () => {
-  beforeEach(() => listCases.mockReset());
+  // Vant re-measures some components on timers up to 300 ms after mounting; fake timers run them
+  // here, while the test's window still exists, instead of after the file's environment is gone.
+  beforeEach(() => {
+    listCases.mockReset();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  });
+  afterEach(() => {
+    vi.runOnlyPendingTimers();
+    vi.useRealTimers();
+  });
 
   it("lists the cases from the store with the count", async () => {
     listCases.mockResolvedValue([row("a", "露天烧烤"), row("b", "违法建设")]);
@@ -48,14 +57,12 @@ describe("CaseList", () => {
   });
 
   it("searches as the officer types", async () => {
-    vi.useFakeTimers();
     listCases.mockResolvedValue([]);
     const w = mountList();
     await flushPromises();
     await w.find("input").setValue("烧烤");
     vi.advanceTimersByTime(250);
     await flushPromises();
-    vi.useRealTimers();
     expect(listCases).toHaveBeenLastCalledWith(expect.objectContaining({ text: "烧烤" }));
     expect(w.text()).toContain("没有符合条件的案件");
   });
