@@ -427,6 +427,38 @@ pub enum BundleProblem {
 }
 
 impl BundleProblem {
+    /// What is wrong, in English.
+    pub fn en(&self) -> String {
+        match self {
+            BundleProblem::Altered { path } => {
+                format!("{path} differs from the manifest (altered)")
+            }
+            BundleProblem::Missing { path } => format!("{path} is listed but missing"),
+            BundleProblem::Unlisted { path } => format!("{path} is not in the manifest"),
+            BundleProblem::Trust { reason } => {
+                format!("trust key or revocation list unusable: {reason}")
+            }
+            BundleProblem::Document { reason } => format!("case document unreadable: {reason}"),
+            BundleProblem::UnattestedChange { change } => {
+                format!("document change {change} is attested by no signed entry")
+            }
+            BundleProblem::MissingChange { device, seq } => {
+                format!("device {device} entry {seq} names a change the document lacks")
+            }
+            BundleProblem::NoRegistration => "no signed entry registers the case".into(),
+            BundleProblem::MissingBlob { hash } => {
+                format!("evidence file {hash} is missing or replaced")
+            }
+            BundleProblem::StrayBlob { hash } => {
+                format!("evidence file {hash} does not match its name or is attested by no entry")
+            }
+            BundleProblem::TableOfContents => {
+                "the table of contents differs from what the signed entries prove".into()
+            }
+            BundleProblem::Feed(p) => p.en(),
+        }
+    }
+
     /// What is wrong, in Chinese.
     pub fn zh(&self) -> String {
         match self {

@@ -123,6 +123,66 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// What is wrong, in English.
+    pub fn en(&self) -> String {
+        let n = |i: &usize| i + 1;
+        match self {
+            Problem::Malformed { index, reason } => {
+                format!("entry {} is malformed: {reason}", n(index))
+            }
+            Problem::BadSignature { index, signer } => {
+                format!(
+                    "entry {}: the signature of {signer} does not verify",
+                    n(index)
+                )
+            }
+            Problem::SignatureCount { index } => {
+                format!(
+                    "entry {}: signature count differs from its actors",
+                    n(index)
+                )
+            }
+            Problem::UnknownCertificate { index, who } => {
+                format!("entry {}: the certificate of {who} is missing", n(index))
+            }
+            Problem::Certificate {
+                index, who, reason, ..
+            } => {
+                format!(
+                    "entry {}: the certificate of {who} is invalid: {reason}",
+                    n(index)
+                )
+            }
+            Problem::TooFewOfficers { index, present } => format!(
+                "entry {}: an investigation act needs two enforcement officers, {present} signed",
+                n(index)
+            ),
+            Problem::NotAllowed { index, name, role } => {
+                format!("entry {}: {name} ({role}) may not do this act", n(index))
+            }
+            Problem::DuplicateActor { index } => {
+                format!("entry {}: an actor is listed twice", n(index))
+            }
+            Problem::Gap {
+                device,
+                expected,
+                found,
+            } => format!("device {device}: entry {expected} is missing (next found is {found})"),
+            Problem::BrokenLink { device, seq } => {
+                format!("device {device}: entry {seq} does not link to the entry before it")
+            }
+            Problem::Reordered { device, seq } => {
+                format!("device {device}: entry {seq} is out of order")
+            }
+            Problem::Replay { device, seq } => {
+                format!("device {device}: entry {seq} appears twice")
+            }
+            Problem::Fork { device, seq, .. } => format!(
+                "device {device}: two different signed entries at position {seq} (fork; both attached)"
+            ),
+        }
+    }
+
     /// What is wrong, in Chinese.
     pub fn zh(&self) -> String {
         match self {

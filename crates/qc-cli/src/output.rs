@@ -398,11 +398,7 @@ pub fn verify_report(
             }
         );
         for p in &r.problems {
-            if zh {
-                out!("  - {}", p.zh());
-            } else {
-                out!("  - {}", serde_json::to_string(p)?);
-            }
+            out!("  - {}", if zh { p.zh() } else { p.en() });
         }
     }
     Ok(())

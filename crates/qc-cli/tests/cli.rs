@@ -259,7 +259,7 @@ fn export_then_verify_offline_with_exit_codes() {
     let report: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
     assert_eq!(report["problems"].as_array().unwrap().len(), 0);
 
-    // Another bureau's key: runs, reports, exits non-zero.
+    // A key that is not even a valid public key: runs, reports, exits non-zero.
     let o = run(
         &elsewhere,
         &["verify", b, "--bureau", &"ab".repeat(32)],
@@ -267,6 +267,23 @@ fn export_then_verify_offline_with_exit_codes() {
     );
     assert!(!o.status.success());
     assert!(stdout(&o).contains("发现"));
+    // Another bureau's real key: its certificates are not this bureau's.
+    let other = tmp.path().join("other-bureau");
+    assert!(run(&other, &["init"], None).status.success());
+    let info = run(&other, &["info", "--json"], None);
+    let other_key =
+        serde_json::from_slice::<serde_json::Value>(&info.stdout).unwrap()["bureau_key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let o = run(
+        &elsewhere,
+        &["verify", b, "--bureau", &other_key, "--lang", "en"],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("problems found"));
+    assert!(stdout(&o).contains("certificate of"), "{}", stdout(&o));
     // A tampered bundle fails.
     let mut bytes = std::fs::read(&bundle).unwrap();
     let at = bytes.len() / 3;
