@@ -1,0 +1,249 @@
+use std::io::Cursor;
+
+use exif::experimental::Writer;
+use exif::{Field, In, Rational, Tag, Value};
+use sha2::{Digest, Sha256};
+
+use crate::*;
+
+fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+/// Inserts an EXIF APP1 segment right after the JPEG's start marker.
+fn with_app1(jpeg: &[u8], tiff: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(2 + 6 + tiff.len()).unwrap();
+    let mut out = vec![0xff, 0xd8, 0xff, 0xe1];
+    out.extend(len.to_be_bytes());
+    out.extend(b"Exif\0\0");
+    out.extend(tiff);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+fn camera_exif(thumb: Option<&[u8]>) -> Vec<u8> {
+    let ascii = |tag, s: &str| Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value: Value::Ascii(vec![s.as_bytes().to_vec()]),
+    };
+    let r = |num, denom| Rational { num, denom };
+    let fields = vec![
+        ascii(Tag::Make, "HIKVISION"),
+        ascii(Tag::Model, "DSJ-X1"),
+        ascii(Tag::DateTimeOriginal, "2026:03:02 21:14:05"),
+        Field {
+            tag: Tag::Orientation,
+            ifd_num: In::PRIMARY,
+            value: Value::Short(vec![6]),
+        },
+        ascii(Tag::GPSLatitudeRef, "N"),
+        Field {
+            tag: Tag::GPSLatitude,
+            ifd_num: In::PRIMARY,
+            value: Value::Rational(vec![r(34, 1), r(37, 1), r(1092, 100)]),
+        },
+        ascii(Tag::GPSLongitudeRef, "E"),
+        Field {
+            tag: Tag::GPSLongitude,
+            ifd_num: In::PRIMARY,
+            value: Value::Rational(vec![r(112, 1), r(27, 1), r(1440, 100)]),
+        },
+    ];
+    let mut w = Writer::new();
+    for f in &fields {
+        w.push_field(f);
+    }
+    if let Some(t) = thumb {
+        w.set_jpeg(t, In::THUMBNAIL);
+    }
+    let mut out = Cursor::new(Vec::new());
+    w.write(&mut out, false).unwrap();
+    out.into_inner()
+}
+
+fn run(bytes: &[u8]) -> (Result<Ingested, EvidenceError>, Vec<u8>) {
+    let mut sink = Vec::new();
+    let r = ingest(bytes, &mut sink, &ThumbnailLimits::default());
+    (r, sink)
+}
+
+fn dims(jpeg: &[u8]) -> (u32, u32) {
+    let img = image::load_from_memory(jpeg).unwrap();
+    (img.width(), img.height())
+}
+
+#[test]
+fn a_twelve_megapixel_photo_is_stored_whole_with_a_small_thumbnail() {
+    let photo = jpeg(4000, 3000);
+    let (r, sink) = run(&photo);
+    let r = r.unwrap();
+    assert_eq!(sink, photo, "the sink holds the original bytes, unchanged");
+    assert_eq!(r.sha256, <[u8; 32]>::from(Sha256::digest(&photo)));
+    assert_eq!(r.size, photo.len() as u64);
+    assert_eq!((r.mime.as_str(), r.kind), ("image/jpeg", MediaKind::Photo));
+    let (w, h) = dims(r.thumbnail.as_deref().unwrap());
+    assert_eq!(w.max(h), 256);
+    assert_eq!((w, h), (256, 192));
+    assert!(r.exif.is_none());
+}
+
+#[test]
+fn exif_facts_are_kept_and_the_embedded_thumbnail_is_used() {
+    let thumb = jpeg(160, 120);
+    let photo = with_app1(&jpeg(640, 480), &camera_exif(Some(&thumb)));
+    let (r, sink) = run(&photo);
+    let r = r.unwrap();
+    assert_eq!(sink, photo);
+    let e = r.exif.unwrap();
+    assert_eq!(e.make.as_deref(), Some("HIKVISION"));
+    assert_eq!(e.model.as_deref(), Some("DSJ-X1"));
+    assert_eq!(e.captured_at.as_deref(), Some("2026:03:02 21:14:05"));
+    assert_eq!(e.orientation, Some(6));
+    let gps = e.gps.unwrap();
+    assert!((gps.lat - 34.619_70).abs() < 1e-4, "{gps:?}");
+    assert!((gps.lon - 112.4540).abs() < 1e-4, "{gps:?}");
+    assert_eq!(
+        r.thumbnail.unwrap(),
+        thumb,
+        "the camera's own thumbnail, not a decode"
+    );
+}
+
+#[test]
+fn a_truncated_jpeg_is_stored_without_a_thumbnail() {
+    let photo = jpeg(800, 600);
+    let cut = &photo[..photo.len() / 3];
+    let (r, sink) = run(cut);
+    let r = r.unwrap();
+    assert_eq!(sink, cut);
+    assert_eq!(r.sha256, <[u8; 32]>::from(Sha256::digest(cut)));
+    // Either no thumbnail with a note, or a partial one: never a panic.
+    assert!(r.thumbnail.is_some() || !r.notes.is_empty());
+}
+
+#[test]
+fn hostile_exif_is_ignored_and_the_photo_kept() {
+    let base = jpeg(320, 240);
+    // A big-endian TIFF header whose first IFD claims 65535 entries at an offset past the end.
+    let mut bomb = b"MM\0\x2a\0\0\0\x08".to_vec();
+    bomb.extend([0xff, 0xff]);
+    bomb.extend([0u8; 40]);
+    // An IFD pointing to itself (a loop), and an offset far past the end.
+    let looped = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x0f\0\x02\0\0\0\x04\0\0\0\x08\0\0\0\x08".to_vec();
+    let past_end = b"II\x2a\0\xff\xff\xff\x7f".to_vec();
+    for tiff in [bomb, looped, past_end, vec![0xaa; 1000]] {
+        let photo = with_app1(&base, &tiff);
+        let (r, sink) = run(&photo);
+        let r = r.unwrap();
+        assert_eq!(sink, photo);
+        assert!(r.exif.is_none() || r.exif == Some(ExifSummary::default()));
+        assert!(r.thumbnail.is_some(), "the image itself still decodes");
+    }
+    // An EXIF thumbnail whose offset lies outside the EXIF data is not trusted.
+    let mut tiff = camera_exif(Some(&jpeg(16, 16)));
+    let n = tiff.len();
+    tiff.truncate(n - 20);
+    let (r, _) = run(&with_app1(&base, &tiff));
+    assert!(r.is_ok());
+}
+
+#[test]
+fn decompression_bombs_get_no_thumbnail() {
+    // A PNG declaring 50000×50000 pixels.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    let ihdr = [
+        &50_000u32.to_be_bytes()[..],
+        &50_000u32.to_be_bytes(),
+        &[8, 2, 0, 0, 0],
+    ]
+    .concat();
+    png.extend(&ihdr);
+    png.extend(crc32(b"IHDR", &ihdr).to_be_bytes());
+    png.extend([0u8; 64]);
+    let (r, _) = run(&png);
+    let r = r.unwrap();
+    assert_eq!(r.mime, "image/png");
+    assert!(r.thumbnail.is_none());
+    assert!(!r.notes.is_empty());
+    // A JPEG whose frame header declares 60000×60000.
+    let mut big = jpeg(64, 64);
+    let sof = big.windows(2).position(|w| w == [0xff, 0xc0]).unwrap();
+    big[sof + 5..sof + 7].copy_from_slice(&60_000u16.to_be_bytes());
+    big[sof + 7..sof + 9].copy_from_slice(&60_000u16.to_be_bytes());
+    let (r, _) = run(&big);
+    let r = r.unwrap();
+    assert!(r.thumbnail.is_none());
+    assert!(
+        r.notes.iter().any(|n| n.contains("pixel limit")),
+        "{:?}",
+        r.notes
+    );
+}
+
+fn crc32(kind: &[u8], data: &[u8]) -> u32 {
+    let mut c = 0xffff_ffffu32;
+    for &b in kind.iter().chain(data) {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+#[test]
+fn empty_and_unsupported_files_are_refused_with_a_reason() {
+    assert!(matches!(run(b"").0, Err(EvidenceError::Empty)));
+    let e = run(b"#!/bin/sh\necho this is not evidence, just a script of some length\n").0;
+    assert!(matches!(e, Err(EvidenceError::Unsupported(_))), "{e:?}");
+    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
+    elf.extend([0u8; 120]);
+    let e = run(&elf).0.unwrap_err();
+    assert!(e.message_zh().contains("不支持的文件类型"));
+}
+
+/// A body-camera video made on the fly: an MP4 header then zeros, never all in memory.
+struct FakeVideo {
+    left: u64,
+    header: Vec<u8>,
+}
+
+impl Read for FakeVideo {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.header.is_empty() {
+            let n = self.header.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.header[..n]);
+            self.header.drain(..n);
+            self.left -= n as u64;
+            return Ok(n);
+        }
+        let n = (self.left.min(buf.len() as u64)) as usize;
+        buf[..n].fill(0);
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_large_video_streams_through() {
+    let size = 300 * 1024 * 1024;
+    let mut header = vec![0, 0, 0, 0x20];
+    header.extend(b"ftypisom\0\0\x02\0isomiso2avc1mp41");
+    let src = FakeVideo { left: size, header };
+    let r = ingest(src, std::io::sink(), &ThumbnailLimits::default()).unwrap();
+    assert_eq!(r.size, size);
+    assert_eq!((r.mime.as_str(), r.kind), ("video/mp4", MediaKind::Video));
+    assert!(r.thumbnail.is_none() && r.exif.is_none());
+}
