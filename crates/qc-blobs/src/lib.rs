@@ -1,0 +1,294 @@
+//! Evidence files at rest. Each file is named by the SHA-256 of its original bytes, written
+//! once (temporary file, fsync, rename) and never modified, and encrypted with ChaCha20-Poly1305
+//! in the STREAM construction (64 KiB chunks, each authenticated, the last one marked), so a file
+//! of any size is written and read in constant memory and any change, truncation or swap is
+//! detected on reading.
+//!
+//! File layout: `QCBLOB\0\x01` (8 bytes), a 7-byte random nonce prefix, then the ciphertext
+//! chunks (65,552 bytes each but the last).
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use aead_stream::{DecryptorBE32, EncryptorBE32};
+use chacha20poly1305::ChaCha20Poly1305;
+use chacha20poly1305::aead::{KeyInit, Payload};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+const MAGIC: &[u8; 8] = b"QCBLOB\0\x01";
+const CHUNK: usize = 64 * 1024;
+const TAG: usize = 16;
+/// Bytes of random nonce prefix per file (ChaCha20-Poly1305's 12-byte nonce less STREAM's 5).
+pub const NONCE_PREFIX: usize = 7;
+
+fn invalid(why: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, why.into())
+}
+
+/// A directory of encrypted evidence files.
+pub struct BlobStore {
+    dir: PathBuf,
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl BlobStore {
+    /// The store in `dir` (created if missing), with the device's 32-byte blob key.
+    pub fn open(dir: impl Into<PathBuf>, key: [u8; 32]) -> io::Result<BlobStore> {
+        let dir = dir.into();
+        fs::create_dir_all(dir.join("tmp"))?;
+        Ok(BlobStore {
+            dir,
+            key: Zeroizing::new(key),
+        })
+    }
+
+    fn path(&self, hash: &[u8; 32]) -> PathBuf {
+        let name = hex::encode(hash);
+        self.dir.join(&name[..2]).join(name)
+    }
+
+    /// Whether the blob is stored.
+    pub fn contains(&self, hash: &[u8; 32]) -> bool {
+        self.path(hash).is_file()
+    }
+
+    fn cipher(&self) -> ChaCha20Poly1305 {
+        // The key is 32 bytes by construction.
+        ChaCha20Poly1305::new_from_slice(self.key.as_ref())
+            .unwrap_or_else(|_| unreachable!("a 32-byte key"))
+    }
+
+    /// A writer for a new blob. `nonce_prefix` must be fresh random bytes. Write the original
+    /// bytes to it, then [`BlobStore::commit`] it under their SHA-256.
+    pub fn writer(&self, nonce_prefix: [u8; NONCE_PREFIX]) -> io::Result<BlobWriter> {
+        let tmp = self
+            .dir
+            .join("tmp")
+            .join(format!("{}.partial", hex::encode(nonce_prefix)));
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        file.write_all(MAGIC)?;
+        file.write_all(&nonce_prefix)?;
+        Ok(BlobWriter {
+            file: Some(file),
+            tmp,
+            enc: Some(EncryptorBE32::from_aead(
+                self.cipher(),
+                &nonce_prefix.into(),
+            )),
+            buf: Vec::with_capacity(2 * CHUNK),
+            hasher: Sha256::new(),
+        })
+    }
+
+    /// Finishes a blob and stores it under `hash`, which must be the SHA-256 of what was
+    /// written. If the blob is already stored, the new copy is dropped: blobs are never
+    /// overwritten.
+    pub fn commit(&self, mut w: BlobWriter, hash: &[u8; 32]) -> io::Result<PathBuf> {
+        let written: [u8; 32] = w.hasher.clone().finalize().into();
+        if &written != hash {
+            w.discard();
+            return Err(invalid("blob content does not match its hash"));
+        }
+        w.finish()?;
+        let dest = self.path(hash);
+        if dest.exists() {
+            w.discard();
+            return Ok(dest);
+        }
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::rename(&w.tmp, &dest)?;
+        if let Some(parent) = dest.parent() {
+            // Make the rename itself durable.
+            File::open(parent)?.sync_all()?;
+        }
+        Ok(dest)
+    }
+
+    /// Opens a blob for reading; the reader fails if the file was changed, cut or swapped.
+    pub fn read(&self, hash: &[u8; 32]) -> io::Result<BlobReader> {
+        let mut file = File::open(self.path(hash))?;
+        let mut head = [0u8; 8 + NONCE_PREFIX];
+        file.read_exact(&mut head)
+            .map_err(|_| invalid("blob file too short"))?;
+        if &head[..8] != MAGIC {
+            return Err(invalid("not a Quancheng blob file"));
+        }
+        let mut prefix = [0u8; NONCE_PREFIX];
+        prefix.copy_from_slice(&head[8..]);
+        let mut r = BlobReader {
+            file,
+            dec: Some(DecryptorBE32::from_aead(self.cipher(), &prefix.into())),
+            next: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+            hasher: Sha256::new(),
+            expected: *hash,
+        };
+        r.next = r.read_chunk()?;
+        Ok(r)
+    }
+}
+
+/// Writes a new blob; see [`BlobStore::writer`].
+pub struct BlobWriter {
+    file: Option<File>,
+    tmp: PathBuf,
+    enc: Option<EncryptorBE32<ChaCha20Poly1305>>,
+    buf: Vec<u8>,
+    hasher: Sha256,
+}
+
+impl BlobWriter {
+    fn finish(&mut self) -> io::Result<()> {
+        let enc = self
+            .enc
+            .take()
+            .ok_or_else(|| invalid("blob already finished"))?;
+        let last = enc
+            .encrypt_last(Payload::from(self.buf.as_slice()))
+            .map_err(|_| invalid("encryption failed"))?;
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| invalid("blob already finished"))?;
+        file.write_all(&last)?;
+        file.sync_all()?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Removes the temporary file (after a failure or for a duplicate).
+    fn discard(&mut self) {
+        self.file = None;
+        let _ = fs::remove_file(&self.tmp);
+    }
+
+    /// Where the temporary file is (for tests of failure clean-up).
+    pub fn temp_path(&self) -> &Path {
+        &self.tmp
+    }
+}
+
+impl Write for BlobWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.hasher.update(data);
+        self.buf.extend_from_slice(data);
+        // Keep the last chunk back: only `commit` knows it is the last.
+        while self.buf.len() > CHUNK {
+            let enc = self
+                .enc
+                .as_mut()
+                .ok_or_else(|| invalid("blob already finished"))?;
+            let sealed = enc
+                .encrypt_next(Payload::from(&self.buf[..CHUNK]))
+                .map_err(|_| invalid("encryption failed"))?;
+            let file = self
+                .file
+                .as_mut()
+                .ok_or_else(|| invalid("blob already finished"))?;
+            file.write_all(&sealed)?;
+            self.buf.drain(..CHUNK);
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        // A writer dropped without commit leaves nothing behind.
+        if self.file.is_some() && self.enc.is_some() {
+            self.discard();
+        }
+    }
+}
+
+/// Reads a stored blob, decrypting and checking as it goes; see [`BlobStore::read`].
+pub struct BlobReader {
+    file: File,
+    dec: Option<DecryptorBE32<ChaCha20Poly1305>>,
+    next: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    hasher: Sha256,
+    expected: [u8; 32],
+}
+
+impl BlobReader {
+    fn read_chunk(&mut self) -> io::Result<Vec<u8>> {
+        let mut chunk = vec![0u8; CHUNK + TAG];
+        let mut filled = 0;
+        while filled < chunk.len() {
+            match self.file.read(&mut chunk[filled..])? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        chunk.truncate(filled);
+        Ok(chunk)
+    }
+
+    /// Decrypts the next chunk into `out`; false at the end.
+    fn refill(&mut self) -> io::Result<bool> {
+        if self.dec.is_none() {
+            return Ok(false);
+        }
+        let current = std::mem::take(&mut self.next);
+        self.next = self.read_chunk()?;
+        let plain = if self.next.is_empty() {
+            let dec = self
+                .dec
+                .take()
+                .ok_or_else(|| invalid("blob already read"))?;
+            let p = dec
+                .decrypt_last(Payload::from(current.as_slice()))
+                .map_err(|_| invalid("blob file was altered or cut short"))?;
+            self.hasher.update(&p);
+            let got: [u8; 32] = self.hasher.clone().finalize().into();
+            if got != self.expected {
+                return Err(invalid("blob content does not match its name"));
+            }
+            p
+        } else {
+            let dec = self
+                .dec
+                .as_mut()
+                .ok_or_else(|| invalid("blob already read"))?;
+            let p = dec
+                .decrypt_next(Payload::from(current.as_slice()))
+                .map_err(|_| invalid("blob file was altered"))?;
+            self.hasher.update(&p);
+            p
+        };
+        self.out = plain;
+        self.pos = 0;
+        Ok(true)
+    }
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.out.len() {
+            if !self.refill()? {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests;

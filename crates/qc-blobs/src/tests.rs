@@ -1,0 +1,148 @@
+use std::io::{Read, Write};
+
+use sha2::{Digest, Sha256};
+
+use crate::*;
+
+fn store(dir: &Path) -> BlobStore {
+    BlobStore::open(dir.join("blobs"), [9; 32]).unwrap()
+}
+
+fn put(s: &BlobStore, data: &[u8], prefix: u8) -> ([u8; 32], PathBuf) {
+    let hash: [u8; 32] = Sha256::digest(data).into();
+    let mut w = s.writer([prefix; NONCE_PREFIX]).unwrap();
+    // Odd-sized writes, as a stream would give them.
+    for part in data.chunks(10_007) {
+        w.write_all(part).unwrap();
+    }
+    let path = s.commit(w, &hash).unwrap();
+    (hash, path)
+}
+
+fn read_all(s: &BlobStore, hash: &[u8; 32]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    s.read(hash)?.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+fn data(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+#[test]
+fn blobs_round_trip_at_every_chunk_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    for (i, n) in [
+        1,
+        100,
+        CHUNK - 1,
+        CHUNK,
+        CHUNK + 1,
+        3 * CHUNK,
+        3 * CHUNK + 17,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let d = data(n);
+        let (hash, _) = put(&s, &d, i as u8);
+        assert!(s.contains(&hash));
+        assert_eq!(read_all(&s, &hash).unwrap(), d, "size {n}");
+    }
+}
+
+#[test]
+fn the_file_at_rest_is_encrypted() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let secret = b"PLAINTEXT-EVIDENCE-MARKER ".repeat(5000);
+    let (_, path) = put(&s, &secret, 1);
+    let raw = fs::read(path).unwrap();
+    assert!(raw.starts_with(MAGIC));
+    assert!(!raw.windows(26).any(|w| w == b"PLAINTEXT-EVIDENCE-MARKER "));
+    // Another key cannot read it.
+    let other = BlobStore::open(dir.path().join("blobs"), [8; 32]).unwrap();
+    let hash: [u8; 32] = Sha256::digest(&secret).into();
+    assert!(read_all(&other, &hash).is_err());
+}
+
+#[test]
+fn a_changed_byte_a_cut_file_or_a_swapped_file_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let d = data(3 * CHUNK + 5);
+    let (hash, path) = put(&s, &d, 1);
+    let original = fs::read(&path).unwrap();
+    for at in [20, CHUNK, original.len() - 3] {
+        let mut t = original.clone();
+        t[at] ^= 1;
+        fs::write(&path, &t).unwrap();
+        assert!(read_all(&s, &hash).is_err(), "byte {at}");
+    }
+    // Cut after whole chunks: the missing last-chunk mark gives it away.
+    fs::write(&path, &original[..8 + NONCE_PREFIX + 2 * (CHUNK + TAG)]).unwrap();
+    assert!(read_all(&s, &hash).is_err());
+    // Another valid blob put in its place fails the name check.
+    let other = data(100);
+    let (_, other_path) = put(&s, &other, 2);
+    fs::copy(&other_path, &path).unwrap();
+    let e = read_all(&s, &hash).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+    fs::write(&path, &original).unwrap();
+    assert_eq!(read_all(&s, &hash).unwrap(), d);
+}
+
+#[test]
+fn blobs_are_written_once_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let d = data(5000);
+    let (hash, path) = put(&s, &d, 1);
+    let first = fs::read(&path).unwrap();
+    let (_, again) = put(&s, &d, 2);
+    assert_eq!(again, path);
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        first,
+        "the stored file is untouched"
+    );
+    assert_eq!(
+        fs::read_dir(dir.path().join("blobs/tmp")).unwrap().count(),
+        0
+    );
+    // A wrong hash is refused and leaves nothing.
+    let mut w = s.writer([3; NONCE_PREFIX]).unwrap();
+    w.write_all(b"something else").unwrap();
+    assert!(s.commit(w, &hash).is_err());
+    assert_eq!(fs::read(&path).unwrap(), first);
+    assert_eq!(
+        fs::read_dir(dir.path().join("blobs/tmp")).unwrap().count(),
+        0
+    );
+}
+
+#[test]
+fn an_abandoned_writer_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let mut w = s.writer([4; NONCE_PREFIX]).unwrap();
+    w.write_all(&data(200_000)).unwrap();
+    let tmp = w.temp_path().to_owned();
+    assert!(tmp.exists());
+    drop(w);
+    assert!(!tmp.exists());
+}
+
+#[test]
+fn evidence_ingest_streams_straight_into_the_encrypted_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend(data(300_000));
+    let mut w = s.writer([5; NONCE_PREFIX]).unwrap();
+    let info = qc_evidence::ingest(pdf.as_slice(), &mut w, &Default::default()).unwrap();
+    s.commit(w, &info.sha256).unwrap();
+    assert_eq!(info.mime, "application/pdf");
+    assert_eq!(read_all(&s, &info.sha256).unwrap(), pdf);
+}
