@@ -33,6 +33,15 @@ async fn cards(c: &Client) -> usize {
         .map_or(0, |v| v.len())
 }
 
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// The page's rendered text. (WebKitWebDriver's element text leaves out text that is clipped
 /// with an ellipsis, such as titles; innerText keeps it.)
 async fn body_text(c: &Client) -> String {
@@ -92,12 +101,7 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     }
 
     // The overdue chip lists exactly the overdue cases.
-    c.find(Locator::Css(".todo-overdue"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, ".todo-overdue").await;
     let overdue = eventually("only overdue cards", WAIT, || async {
         let all = cards(&c).await;
         let badged = c
@@ -113,12 +117,7 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
             .await
             .contains(&format!("已逾期 {overdue} 件"))
     );
-    c.find(Locator::Css(".todo-overdue"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, ".todo-overdue").await;
     eventually("all cards again", WAIT, || async {
         (cards(&c).await == 18).then_some(())
     })
