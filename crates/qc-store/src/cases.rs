@@ -126,8 +126,9 @@ impl Store {
         if exists.is_some() {
             return Err(StoreError::Malformed(format!("case {id} already exists")));
         }
-        write_doc(&tx, doc)?;
-        write_projection(&tx, doc, &self.catalogue, &self.policy)?;
+        let summary = summarize(doc, &self.catalogue, &self.policy)?;
+        write_doc(&tx, doc, summary.updated_at)?;
+        write_projection(&tx, &summary)?;
         ledger::append_in(&tx, device, doc, sign)?;
         tx.commit()?;
         Ok(())
@@ -160,8 +161,9 @@ impl Store {
         let mut doc = self.case_doc(case_id, device.as_bytes())?;
         change(&mut doc)?;
         let tx = self.conn.transaction().map_err(StoreError::from)?;
-        write_doc(&tx, &mut doc)?;
-        write_projection(&tx, &doc, &self.catalogue, &self.policy)?;
+        let summary = summarize(&doc, &self.catalogue, &self.policy)?;
+        write_doc(&tx, &mut doc, summary.updated_at)?;
+        write_projection(&tx, &summary)?;
         ledger::append_in(&tx, device, &mut doc, sign)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(())
@@ -315,7 +317,7 @@ impl Store {
         };
         for bytes in docs {
             let doc = CaseDoc::load(&bytes, b"projection")?;
-            write_projection(&tx, &doc, &self.catalogue, &self.policy)?;
+            write_projection(&tx, &summarize(&doc, &self.catalogue, &self.policy)?)?;
         }
         tx.commit()?;
         Ok(())
@@ -345,32 +347,33 @@ impl Store {
     }
 }
 
-fn write_doc(tx: &Transaction<'_>, doc: &mut CaseDoc) -> Result<(), StoreError> {
+/// The case-list row of a document, derived once per write.
+fn summarize(
+    doc: &CaseDoc,
+    catalogue: &qc_domain::Catalogue,
+    policy: &qc_domain::DeadlinePolicy,
+) -> Result<CaseSummary, StoreError> {
+    // Urgency is not stored (it depends on when the list is read), so any `now` will do.
+    Ok(CaseSummary::from_doc(doc, catalogue, policy, Timestamp(0))?)
+}
+
+fn write_doc(
+    tx: &Transaction<'_>,
+    doc: &mut CaseDoc,
+    updated: Timestamp,
+) -> Result<(), StoreError> {
     let id = doc.id()?;
     let heads = doc.heads_hex().join(",");
-    let updated = doc
-        .events()?
-        .iter()
-        .map(|e| e.at.0)
-        .max()
-        .unwrap_or(doc.header()?.registered_at.0);
     tx.execute(
         "INSERT INTO case_docs(case_id, doc, heads, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(case_id) DO UPDATE SET doc = excluded.doc, heads = excluded.heads,
            updated_at = excluded.updated_at",
-        params![id.0, doc.save(), heads, updated],
+        params![id.0, doc.save(), heads, updated.0],
     )?;
     Ok(())
 }
 
-fn write_projection(
-    tx: &Transaction<'_>,
-    doc: &CaseDoc,
-    catalogue: &qc_domain::Catalogue,
-    policy: &qc_domain::DeadlinePolicy,
-) -> Result<(), StoreError> {
-    // Urgency is not stored (it depends on when the list is read), so any `now` will do.
-    let s = CaseSummary::from_doc(doc, catalogue, policy, Timestamp(0))?;
+fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<(), StoreError> {
     tx.execute("DELETE FROM case_deadlines WHERE case_id = ?1", [&s.id])?;
     tx.execute(
         "INSERT INTO case_index(case_id, squad, status, domain, domain_name, violation,
@@ -400,7 +403,7 @@ fn write_projection(
             s.registered_at.0,
             s.updated_at.0,
             s.anomalies,
-            search_text(&s),
+            search_text(s),
         ],
     )?;
     let mut ins = tx.prepare_cached(
