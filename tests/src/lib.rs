@@ -144,9 +144,17 @@ impl Driver {
             .spawn()
             .context("cannot start tauri-driver (scripts/setup installs it)")?;
         let mut d = Driver { child, port };
-        if let Err(e) = wait_for("tauri-driver", Duration::from_secs(20), || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-        }) {
+        // tauri-driver listens before the WebKitWebDriver it starts does, and drops requests it
+        // cannot forward; on a busy machine the first session request would hit that gap.
+        let up = |p: u16| move || TcpStream::connect(("127.0.0.1", p)).is_ok();
+        let started = wait_for("tauri-driver", Duration::from_secs(20), up(port)).and_then(|()| {
+            wait_for(
+                "WebKitWebDriver (started by tauri-driver)",
+                Duration::from_secs(20),
+                up(native),
+            )
+        });
+        if let Err(e) = started {
             stop(&mut d.child);
             return Err(e);
         }

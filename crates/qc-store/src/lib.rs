@@ -146,6 +146,7 @@ impl Store {
         if path.exists() {
             return Err(StoreError::AlreadyExists(path.to_owned()));
         }
+        initialise_sqlcipher();
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -169,6 +170,7 @@ impl Store {
             use std::io::Read;
             let _ = f.read_exact(&mut head);
         }
+        initialise_sqlcipher();
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -283,6 +285,20 @@ impl Store {
 }
 
 /// SQLCipher prints its own errors to stderr on a wrong key; we report those ourselves.
+/// Runs SQLite's one-time initialisation on one thread while the others wait.
+///
+/// SQLCipher 4.19 (SQLite 3.53) marks SQLite initialised before its own set-up has run, so a
+/// second thread opening its first database at that moment gets "An error occurred with PRAGMA
+/// key" (seen when tests start in parallel). The first open runs both set-ups to the end.
+fn initialise_sqlcipher() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Err(e) = Connection::open_in_memory() {
+            tracing::error!(error = %e, "SQLite failed to initialise");
+        }
+    });
+}
+
 fn quiet_cipher_log(conn: &Connection) {
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
 }
