@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod deadline;
 pub mod person;
+pub mod record;
 pub mod rules;
 pub mod workflow;
 
@@ -17,6 +18,10 @@ pub use catalogue::{Catalogue, CatalogueError, EnforcementDomain, ViolationType}
 pub use clock::{Clock, FixedClock, Timestamp};
 pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
 pub use person::{CertNo, EnforcementOfficer, Person, PersonId, Role};
+pub use record::{
+    Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page, PageSignature,
+    PartySignoff, Qa, Questioning, Record, RecordBody, seal_check,
+};
 pub use rules::RuleViolation;
 pub use workflow::{InvestigationTeam, check_registration, replay, validate};
 

@@ -124,6 +124,29 @@ pub enum RuleViolation {
     /// No one acting.
     #[error("an act needs at least one actor")]
     NoActor,
+    /// A record cannot be sealed yet: something the procedure requires is missing.
+    #[error("the record cannot be sealed: {missing} is missing")]
+    RecordIncomplete {
+        /// What is missing, in Chinese (shown to users).
+        missing: String,
+    },
+    /// A sealed record was to be changed.
+    #[error("record {0} is sealed and cannot be changed")]
+    RecordSealed(String),
+    /// A transcript page was to be changed after the interviewee signed it (or refused).
+    #[error("page {0} is signed and cannot be changed")]
+    PageSigned(usize),
+    /// A record that does not exist on this case.
+    #[error("no record `{0}` on this case")]
+    UnknownRecord(String),
+    /// The record is of another kind than the act needs.
+    #[error("record {id} is not {wanted}")]
+    WrongRecordKind {
+        /// The record.
+        id: String,
+        /// The kind needed, in Chinese.
+        wanted: &'static str,
+    },
 }
 
 impl RuleViolation {
@@ -151,6 +174,11 @@ impl RuleViolation {
             Self::EmptyField { .. } => "empty_field",
             Self::NoOpenPreservationNotice(_) => "no_open_preservation_notice",
             Self::NoActor => "no_actor",
+            Self::RecordIncomplete { .. } => "record_incomplete",
+            Self::RecordSealed(_) => "record_sealed",
+            Self::PageSigned(_) => "page_signed",
+            Self::UnknownRecord(_) => "unknown_record",
+            Self::WrongRecordKind { .. } => "wrong_record_kind",
         }
     }
 
@@ -211,6 +239,15 @@ impl RuleViolation {
                 format!("没有待处理的证据先行登记保存通知（{id}）")
             }
             Self::NoActor => "须有执法人员实施此行为".into(),
+            Self::RecordIncomplete { missing } => format!("笔录尚不完整，不能签名封存：{missing}"),
+            Self::RecordSealed(_) => {
+                "该笔录已签名封存，不能修改；如需更正，请制作更正笔录".into()
+            }
+            Self::PageSigned(page) => {
+                format!("第{page}页已由被询问人签名（或已注明拒签），不能再修改")
+            }
+            Self::UnknownRecord(id) => format!("本案没有编号为 {id} 的笔录或证据"),
+            Self::WrongRecordKind { wanted, .. } => format!("该笔录不是{wanted}"),
         }
     }
 }

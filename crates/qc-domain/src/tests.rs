@@ -827,3 +827,259 @@ fn act_kinds_have_unique_names_that_round_trip() {
         "法制审核退回"
     );
 }
+
+mod records {
+    use super::*;
+
+    fn officer_ref(p: &Person) -> OfficerRef {
+        OfficerRef::from(&EnforcementOfficer::try_from(p.clone()).unwrap())
+    }
+
+    fn state() -> CaseState {
+        initial_state(header(CaseSource::SelfDiscovered))
+    }
+
+    fn inspection(p: &People) -> Record {
+        Record {
+            id: "r1".into(),
+            body: RecordBody::Inspection(Inspection {
+                place: header(CaseSource::SelfDiscovered).location,
+                started_at: t0(),
+                ended_at: Some(day(0).plus(time::Duration::minutes(40))),
+                officers: vec![officer_ref(&p.a), officer_ref(&p.b)],
+                party: None,
+                party_notified: true,
+                party_present: true,
+                found: "店外占道摆放桌椅6张".into(),
+                outcome: Some(Outcome721::Management),
+            }),
+            signoff: Some(PartySignoff::Party {
+                name: "张三".into(),
+                image: "ab".repeat(32),
+                at: t0(),
+            }),
+            corrects: None,
+            created_at: t0(),
+            created_by: p.a.id.clone(),
+        }
+    }
+
+    fn transcript(p: &People) -> Record {
+        let page = |q: &str, signed: bool| Page {
+            qa: vec![Qa {
+                question: q.into(),
+                answer: "是".into(),
+            }],
+            signature: signed.then(|| PageSignature::Signed {
+                image: "cd".repeat(32),
+                page_digest: "ef".repeat(32),
+                at: t0(),
+            }),
+        };
+        Record {
+            id: "r2".into(),
+            body: RecordBody::Questioning(Questioning {
+                interviewee: Interviewee {
+                    name: "张三".into(),
+                    id_number: None,
+                    phone: None,
+                    capacity: "当事人".into(),
+                },
+                location: "解放路12号".into(),
+                started_at: t0(),
+                ended_at: Some(day(0).plus(time::Duration::minutes(30))),
+                officers: vec![officer_ref(&p.a), officer_ref(&p.b)],
+                rights_acknowledged: true,
+                recusal_asked: true,
+                pages: vec![page("是否经营者？", true), page("是否知晓规定？", true)],
+            }),
+            signoff: None,
+            corrects: None,
+            created_at: t0(),
+            created_by: p.a.id.clone(),
+        }
+    }
+
+    fn refused(r: &Record, p: &People) -> String {
+        match seal_check(r, &[p.a.clone(), p.b.clone()], &state()) {
+            Err(RuleViolation::RecordIncomplete { missing }) => missing,
+            other => panic!("expected an incomplete record, got {other:?}"),
+        }
+    }
+
+    fn inspection_with(p: &People, edit: impl FnOnce(&mut Inspection)) -> Record {
+        let mut r = inspection(p);
+        if let RecordBody::Inspection(i) = &mut r.body {
+            edit(i);
+        }
+        r
+    }
+
+    fn transcript_with(p: &People, edit: impl FnOnce(&mut Questioning)) -> Record {
+        let mut r = transcript(p);
+        if let RecordBody::Questioning(q) = &mut r.body {
+            edit(q);
+        }
+        r
+    }
+
+    #[test]
+    fn complete_records_seal_with_two_officers() {
+        let p = people();
+        for r in [inspection(&p), transcript(&p)] {
+            assert_eq!(
+                seal_check(&r, &[p.a.clone(), p.b.clone()], &state()),
+                Ok(())
+            );
+        }
+    }
+
+    #[test]
+    fn one_officer_cannot_seal() {
+        let p = people();
+        assert!(matches!(
+            seal_check(&inspection(&p), std::slice::from_ref(&p.a), &state()),
+            Err(RuleViolation::TooFewOfficers { .. })
+        ));
+    }
+
+    #[test]
+    fn an_assistant_cannot_seal() {
+        let p = people();
+        assert!(matches!(
+            seal_check(&inspection(&p), &[p.a.clone(), p.assistant.clone()], &state()),
+            Err(RuleViolation::NotAnEnforcementOfficer { .. })
+        ));
+    }
+
+    #[test]
+    fn sealers_must_be_named_on_the_record() {
+        let p = people();
+        let m = match seal_check(&inspection(&p), &[p.a.clone(), p.c.clone()], &state()) {
+            Err(RuleViolation::RecordIncomplete { missing }) => missing,
+            other => panic!("{other:?}"),
+        };
+        assert!(m.contains("赵强"), "{m}");
+    }
+
+    #[test]
+    fn a_record_naming_one_officer_cannot_seal() {
+        let p = people();
+        let r = inspection_with(&p, |i| i.officers.truncate(1));
+        assert!(refused(&r, &p).contains("两名"));
+    }
+
+    #[test]
+    fn inspection_needs_findings_end_time_and_outcome() {
+        let p = people();
+        assert!(refused(&inspection_with(&p, |i| i.found = " ".into()), &p).contains("检查情况"));
+        assert!(refused(&inspection_with(&p, |i| i.ended_at = None), &p).contains("结束时间"));
+        assert!(refused(&inspection_with(&p, |i| i.outcome = None), &p).contains("处理方式"));
+        assert!(
+            refused(&inspection_with(&p, |i| i.place.address.clear()), &p).contains("检查地点")
+        );
+    }
+
+    #[test]
+    fn inspection_needs_party_witness_or_officers_note() {
+        let p = people();
+        let mut r = inspection(&p);
+        r.signoff = None;
+        assert!(refused(&r, &p).contains("当事人签名"));
+        r.signoff = Some(PartySignoff::Witness {
+            name: "路人甲".into(),
+            id_number: None,
+            party_absent_reason: "".into(),
+            image: "ab".repeat(32),
+            at: t0(),
+        });
+        assert!(refused(&r, &p).contains("原因"));
+        r.signoff = Some(PartySignoff::OfficersNote {
+            note: "".into(),
+            at: t0(),
+        });
+        assert!(refused(&r, &p).contains("注明"));
+        r.signoff = Some(PartySignoff::OfficersNote {
+            note: "当事人拒绝签名，现场无见证人".into(),
+            at: t0(),
+        });
+        assert_eq!(
+            seal_check(&r, &[p.a.clone(), p.b.clone()], &state()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn transcript_needs_rights_notice_and_recusal_question() {
+        let p = people();
+        let r = transcript_with(&p, |q| q.rights_acknowledged = false);
+        assert!(refused(&r, &p).contains("权利义务"));
+        let r = transcript_with(&p, |q| q.recusal_asked = false);
+        assert!(refused(&r, &p).contains("回避"));
+    }
+
+    #[test]
+    fn every_transcript_page_needs_a_signature_or_refusal() {
+        let p = people();
+        let r = transcript_with(&p, |q| q.pages[1].signature = None);
+        assert!(refused(&r, &p).contains("第2页"));
+        let r = transcript_with(&p, |q| {
+            q.pages[1].signature = Some(PageSignature::Refused {
+                note: "被询问人拒绝签名".into(),
+                page_digest: "00".repeat(32),
+                at: t0(),
+            })
+        });
+        assert_eq!(
+            seal_check(&r, &[p.a.clone(), p.b.clone()], &state()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn transcript_needs_questions_interviewee_and_end_time() {
+        let p = people();
+        let r = transcript_with(&p, |q| q.pages.clear());
+        assert!(refused(&r, &p).contains("问答"));
+        let r = transcript_with(&p, |q| q.interviewee.name.clear());
+        assert!(refused(&r, &p).contains("被询问人姓名"));
+        let r = transcript_with(&p, |q| q.ended_at = None);
+        assert!(refused(&r, &p).contains("结束时间"));
+    }
+
+    #[test]
+    fn new_questions_go_on_the_last_open_page() {
+        let p = people();
+        let r = transcript(&p);
+        let RecordBody::Questioning(mut q) = r.body else {
+            unreachable!()
+        };
+        assert_eq!(record::open_page(&q), 2, "both pages signed: a new page");
+        q.pages[1].signature = None;
+        assert_eq!(record::open_page(&q), 1);
+    }
+
+    #[test]
+    fn notices_need_items_place_and_signoff() {
+        let p = people();
+        let mut r = inspection(&p);
+        r.body = RecordBody::Preservation(Notice {
+            items: vec![],
+            kept_at: "中队暂扣物品仓库".into(),
+            officers: vec![officer_ref(&p.a), officer_ref(&p.b)],
+            party: None,
+            issued_at: t0(),
+        });
+        assert!(refused(&r, &p).contains("物品清单"));
+        if let RecordBody::Preservation(n) = &mut r.body {
+            n.items.push(NoticeItem {
+                name: "烧烤炉".into(),
+                quantity: "1台".into(),
+            });
+        }
+        assert_eq!(
+            seal_check(&r, &[p.a.clone(), p.b.clone()], &state()),
+            Ok(())
+        );
+    }
+}
