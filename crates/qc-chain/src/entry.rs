@@ -46,12 +46,22 @@ pub enum Action {
     MergeConflict,
     /// The case file was exported.
     Export,
+    /// Evidence captured and signed by one enforcement officer; it awaits the second.
+    EvidenceAwaitingSecond,
+    /// A second enforcement officer co-signed evidence captured by another one: with the
+    /// awaiting entry for the same record digest, two officers have signed it.
+    EvidenceCosigned,
 }
 
 impl Action {
-    /// Whether the procedure needs two enforcement officers to sign this act (调查取证).
-    pub fn needs_two_officers(&self) -> bool {
-        matches!(self, Action::EvidenceCaptured | Action::RecordSealed)
+    /// How many enforcement officers must sign this act itself (调查取证 needs two; evidence
+    /// signed one at a time needs one per entry, and the pair is checked across entries).
+    pub fn officers_required(&self) -> usize {
+        match self {
+            Action::EvidenceCaptured | Action::RecordSealed => 2,
+            Action::EvidenceAwaitingSecond | Action::EvidenceCosigned => 1,
+            _ => 0,
+        }
     }
 
     /// Whether an assistant (协管员) may be among the actors (information collection only).
@@ -73,6 +83,8 @@ impl Action {
             Action::Correction { .. } => "更正".into(),
             Action::MergeConflict => "合并冲突待复核".into(),
             Action::Export => "导出案卷".into(),
+            Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
+            Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
         }
     }
 }

@@ -67,6 +67,17 @@ fn world() -> World {
 
 /// Appends an entry by `who` (indexes into the officers) to a feed.
 fn append(w: &World, feed: &mut Vec<SignedEntry>, action: Action, who: &[usize]) {
+    append_about(w, feed, action, who, vec![]);
+}
+
+/// Appends an entry by `who` touching the given record digests.
+fn append_about(
+    w: &World,
+    feed: &mut Vec<SignedEntry>,
+    action: Action,
+    who: &[usize],
+    records: Vec<[u8; 32]>,
+) {
     let head = feed.last().map_or(FeedHead::default(), |e| {
         FeedHead::after(e, &e.entry().unwrap())
     });
@@ -80,7 +91,7 @@ fn append(w: &World, feed: &mut Vec<SignedEntry>, action: Action, who: &[usize])
         case: "case-1".into(),
         heads: vec![[head.seq as u8; 32]],
         blobs: vec![],
-        records: vec![],
+        records,
     };
     let keys: Vec<&SigningKey> = who.iter().map(|&i| &w.officers[i].0).collect();
     feed.push(SignedEntry::sign(&entry, &w.device, &keys));
@@ -365,3 +376,54 @@ fn missing_certificates_and_signatures_are_reported() {
 
 const KAT_ENTRY: &str = "5143454e54520001087461626c65742d3103b1c5f1853dc2c64af45d3a1f3f550e9da69e34a05762e26f6489adbfef03bf18f08ec2bd956702382f25732eb35465f433c4ebf09edba63802043ca1049b296f66cec678f4151137fd8806afc928a8a58afe4f7868d07399ddaf474d45026a68689e380b2d52f70506636173652d310102020202020202020202020202020202020202020202020202020202020202020000";
 const KAT_HASH: &str = "393ffef0e5162c7327a9527f0be8045c6032b7146260d1ad31ed31400c4d1c59";
+
+#[test]
+fn evidence_signed_by_two_officers_one_at_a_time_verifies() {
+    let w = world();
+    let mut f = clean_feed(&w);
+    append_about(&w, &mut f, Action::EvidenceAwaitingSecond, &[0], vec![[7; 32]]);
+    append_about(&w, &mut f, Action::EvidenceCosigned, &[1], vec![[7; 32]]);
+    assert_eq!(problems(&w, &f), vec![]);
+}
+
+#[test]
+fn a_cosignature_needs_another_officers_capture_of_the_same_item() {
+    let w = world();
+    // The same officer twice.
+    let mut f = clean_feed(&w);
+    append_about(&w, &mut f, Action::EvidenceAwaitingSecond, &[0], vec![[7; 32]]);
+    append_about(&w, &mut f, Action::EvidenceCosigned, &[0], vec![[7; 32]]);
+    assert_eq!(
+        problems(&w, &f),
+        vec![Problem::UnmatchedCosignature { index: 5 }]
+    );
+    // Another item.
+    let mut f = clean_feed(&w);
+    append_about(&w, &mut f, Action::EvidenceAwaitingSecond, &[0], vec![[7; 32]]);
+    append_about(&w, &mut f, Action::EvidenceCosigned, &[1], vec![[8; 32]]);
+    assert_eq!(
+        problems(&w, &f),
+        vec![Problem::UnmatchedCosignature { index: 5 }]
+    );
+    // No item at all.
+    let mut f = clean_feed(&w);
+    append_about(&w, &mut f, Action::EvidenceCosigned, &[1], vec![]);
+    assert_eq!(
+        problems(&w, &f),
+        vec![Problem::UnmatchedCosignature { index: 4 }]
+    );
+}
+
+#[test]
+fn one_officer_evidence_acts_refuse_assistants_and_need_an_officer() {
+    let w = world();
+    let mut f = clean_feed(&w);
+    append_about(&w, &mut f, Action::EvidenceAwaitingSecond, &[2], vec![[7; 32]]);
+    let p = problems(&w, &f);
+    assert!(p.contains(&Problem::NoOfficer { index: 4 }), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|p| matches!(p, Problem::NotAllowed { index: 4, .. })),
+        "{p:?}"
+    );
+}

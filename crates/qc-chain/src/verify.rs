@@ -4,15 +4,15 @@
 //! The verifier reads only what it is given. It reports every problem it finds, each naming the
 //! entry, rather than stopping at the first.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use ed25519_dalek::{Signature, VerifyingKey};
-use qc_domain::{Person, Role, Timestamp};
+use qc_domain::{Person, PersonId, Role, Timestamp};
 use qc_identity::cert::{public_key, signed_message};
 use qc_identity::{CertId, Certificate, SignedCertificate, Subject, TrustAnchor};
 use serde::Serialize;
 
-use crate::entry::{Digest, Entry, SignedEntry};
+use crate::entry::{Action, Digest, Entry, SignedEntry};
 
 /// Signatures verified together; a failed batch is re-checked one by one to name the bad one.
 const BATCH: usize = 256;
@@ -120,6 +120,17 @@ pub enum Problem {
         /// The other.
         second: Box<SignedEntry>,
     },
+    /// An act that needs an enforcement officer's signature has none.
+    NoOfficer {
+        /// Position in the input.
+        index: usize,
+    },
+    /// A co-signature on evidence that no other enforcement officer captured with the same
+    /// record digest: the pair does not make two officers.
+    UnmatchedCosignature {
+        /// Position in the input.
+        index: usize,
+    },
 }
 
 impl Problem {
@@ -180,6 +191,13 @@ impl Problem {
             Problem::Fork { device, seq, .. } => format!(
                 "device {device}: two different signed entries at position {seq} (fork; both attached)"
             ),
+            Problem::NoOfficer { index } => {
+                format!("entry {}: no enforcement officer signed this act", n(index))
+            }
+            Problem::UnmatchedCosignature { index } => format!(
+                "entry {}: evidence co-signed without another officer's capture of the same item",
+                n(index)
+            ),
         }
     }
 
@@ -231,6 +249,13 @@ impl Problem {
             Problem::Replay { device, seq } => format!("设备 {device} 第{seq}号记录被重复提交"),
             Problem::Fork { device, seq, .. } => format!(
                 "设备 {device} 第{seq}号位置存在两条不同的记录（分叉，已附两条记录作为证据）"
+            ),
+            Problem::NoOfficer { index } => {
+                format!("第{}条记录须由执法人员签名，但没有执法人员签名", index + 1)
+            }
+            Problem::UnmatchedCosignature { index } => format!(
+                "第{}条记录：证据的第二名执法人员签名找不到另一名执法人员对同一证据的采集签名",
+                index + 1
             ),
         }
     }
@@ -437,6 +462,7 @@ pub fn verify_feed(
         d.signers = None;
     }
     problems.extend(continuity(&decoded, entries));
+    problems.extend(unmatched_cosignatures(&decoded));
     let verified = decoded
         .into_iter()
         .filter_map(|d| {
@@ -548,11 +574,13 @@ fn entry_checks(
     if distinct.len() != entry.actors.len() {
         problems.push(Problem::DuplicateActor { index });
     }
-    if entry.action.needs_two_officers() && officers.len() < 2 {
-        problems.push(Problem::TooFewOfficers {
+    match entry.action.officers_required() {
+        2 if officers.len() < 2 => problems.push(Problem::TooFewOfficers {
             index,
             present: officers.len(),
-        });
+        }),
+        1 if officers.is_empty() => problems.push(Problem::NoOfficer { index }),
+        _ => {}
     }
     if problems.is_empty() {
         Ok((checks, signers))
@@ -581,6 +609,40 @@ fn bad_signatures(checks: &[SigCheck], messages: &[Vec<u8>]) -> Vec<(usize, Sign
         }
     }
     bad
+}
+
+/// Evidence signed one officer at a time counts as signed by two only when a verified
+/// co-signature and a verified capture name the same record digest and different officers.
+fn unmatched_cosignatures(decoded: &[Decoded]) -> Vec<Problem> {
+    let officers_of = |d: &Decoded| -> BTreeSet<PersonId> {
+        d.signers
+            .iter()
+            .flatten()
+            .filter(|p| p.role.enforces() && p.cert_no.is_some())
+            .map(|p| p.id.clone())
+            .collect()
+    };
+    let captures: Vec<(&Digest, BTreeSet<PersonId>)> = decoded
+        .iter()
+        .filter(|d| d.verified() && d.entry.action == Action::EvidenceAwaitingSecond)
+        .flat_map(|d| {
+            let who = officers_of(d);
+            d.entry.records.iter().map(move |r| (r, who.clone()))
+        })
+        .collect();
+    decoded
+        .iter()
+        .filter(|d| d.verified() && d.entry.action == Action::EvidenceCosigned)
+        .filter(|d| {
+            let cosigners = officers_of(d);
+            !d.entry.records.iter().all(|r| {
+                captures
+                    .iter()
+                    .any(|(c, first)| *c == r && !first.is_subset(&cosigners))
+            }) || d.entry.records.is_empty()
+        })
+        .map(|d| Problem::UnmatchedCosignature { index: d.index })
+        .collect()
 }
 
 /// Feed continuity per device: order, gaps, links, replays and forks.
