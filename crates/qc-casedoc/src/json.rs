@@ -9,7 +9,7 @@ use crate::DocError;
 
 /// Keys whose string values are stored as Automerge Text (free text edited character by
 /// character, merged without losing either side's typing).
-const TEXT_KEYS: &[&str] = &["summary"];
+const TEXT_KEYS: &[&str] = &["summary", "found", "answer"];
 
 /// A JSON scalar as an Automerge scalar (None for objects and arrays).
 fn scalar(v: &Json) -> Option<ScalarValue> {
@@ -86,6 +86,65 @@ pub fn insert(
                 doc.insert(list, index, s)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Makes `key` of map `obj` equal `value`, writing only what differs: unchanged fields keep
+/// their history, Text is spliced, so concurrent edits to different parts merge.
+pub fn update(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: &Json) -> Result<(), DocError> {
+    match (doc.get(obj, key)?, value) {
+        (Some((Value::Object(ObjType::Map), child)), Json::Object(m)) => {
+            update_map(doc, &child, m)
+        }
+        (Some((Value::Object(ObjType::List), child)), Json::Array(items)) => {
+            update_list(doc, &child, items)
+        }
+        (Some((Value::Object(ObjType::Text), child)), Json::String(s)) => {
+            doc.update_text(&child, s)?;
+            Ok(())
+        }
+        (Some((v @ Value::Scalar(_), id)), _) if read_value(doc, v.clone(), &id)? == *value => {
+            Ok(())
+        }
+        _ => put(doc, obj, key, value),
+    }
+}
+
+fn update_map(doc: &mut AutoCommit, obj: &ObjId, m: &Map<String, Json>) -> Result<(), DocError> {
+    let gone: Vec<String> = doc.keys(obj).filter(|k| !m.contains_key(k)).collect();
+    for k in gone {
+        doc.delete(obj, k.as_str())?;
+    }
+    for (k, v) in m {
+        update(doc, obj, k, v)?;
+    }
+    Ok(())
+}
+
+fn update_list(doc: &mut AutoCommit, list: &ObjId, items: &[Json]) -> Result<(), DocError> {
+    let len = doc.length(list);
+    for (i, item) in items.iter().enumerate() {
+        if i >= len {
+            insert(doc, list, i, item)?;
+            continue;
+        }
+        match (doc.get(list, i)?, item) {
+            (Some((Value::Object(ObjType::Map), child)), Json::Object(m)) => {
+                update_map(doc, &child, m)?
+            }
+            (Some((Value::Object(ObjType::List), child)), Json::Array(a)) => {
+                update_list(doc, &child, a)?
+            }
+            (Some((v, id)), _) if read_value(doc, v.clone(), &id)? == *item => {}
+            _ => {
+                doc.delete(list, i)?;
+                insert(doc, list, i, item)?;
+            }
+        }
+    }
+    for i in (items.len()..len).rev() {
+        doc.delete(list, i)?;
     }
     Ok(())
 }

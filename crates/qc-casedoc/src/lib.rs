@@ -5,6 +5,9 @@
 //! Pure: no I/O. The change timestamps Automerge records come from the caller's clock.
 
 mod json;
+mod records;
+
+pub use records::{Conflict, Seal, StoredRecord, facts_digest, snapshot};
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc};

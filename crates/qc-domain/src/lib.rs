@@ -8,6 +8,7 @@ pub mod case;
 pub mod catalogue;
 pub mod clock;
 pub mod deadline;
+pub mod evidence;
 pub mod person;
 pub mod record;
 pub mod rules;
@@ -16,6 +17,9 @@ pub mod workflow;
 pub use case::*;
 pub use catalogue::{Catalogue, CatalogueError, EnforcementDomain, ViolationType};
 pub use clock::{Clock, FixedClock, Timestamp};
+pub use evidence::{
+    CopyAttestation, EvidenceFacts, EvidenceItem, EvidenceSignature, ExifSummary, MediaKind,
+};
 pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
 pub use person::{CertNo, EnforcementOfficer, Person, PersonId, Role};
 pub use record::{

@@ -9,6 +9,7 @@
 use std::io::{Cursor, Read, Write};
 
 use image::{ImageFormat, ImageReader, Limits};
+pub use qc_domain::{ExifSummary, MediaKind};
 use qc_domain::GeoPoint;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -39,35 +40,6 @@ impl Default for ThumbnailLimits {
             edge: 256,
         }
     }
-}
-
-/// What kind of evidence a file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaKind {
-    /// 照片.
-    Photo,
-    /// 录音.
-    Audio,
-    /// 视频 (body camera, phone).
-    Video,
-    /// 书证 (scanned or digital documents).
-    Document,
-}
-
-/// EXIF facts kept with the evidence.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ExifSummary {
-    /// DateTimeOriginal as recorded by the camera (`YYYY:MM:DD HH:MM:SS`, camera local time).
-    pub captured_at: Option<String>,
-    /// Where, if the camera recorded GPS.
-    pub gps: Option<GeoPoint>,
-    /// Camera make.
-    pub make: Option<String>,
-    /// Camera model.
-    pub model: Option<String>,
-    /// EXIF orientation (1-8).
-    pub orientation: Option<u16>,
 }
 
 /// What ingest learned about a file.

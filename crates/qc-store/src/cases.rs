@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 
 use qc_chain::SignedEntry;
 
-use crate::ledger::{self, EntryContext};
+use crate::ledger::{self, EntryContext, Touched};
 use crate::{Store, StoreError};
 
 /// Which deadlines a list should be narrowed to.
@@ -129,7 +129,7 @@ impl Store {
         let summary = summarize(doc, &self.catalogue, &self.policy)?;
         write_doc(&tx, doc, summary.updated_at)?;
         write_projection(&tx, &summary)?;
-        ledger::append_in(&tx, device, doc, sign)?;
+        ledger::append_in(&tx, device, doc, Touched::default(), sign)?;
         tx.commit()?;
         Ok(())
     }
@@ -155,16 +155,51 @@ impl Store {
         &mut self,
         case_id: &str,
         device: &str,
-        change: impl FnOnce(&mut CaseDoc) -> Result<(), E>,
+        change: impl FnOnce(&mut CaseDoc) -> Result<Touched, E>,
         sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
     ) -> Result<(), E> {
         let mut doc = self.case_doc(case_id, device.as_bytes())?;
-        change(&mut doc)?;
+        let touched = change(&mut doc)?;
         let tx = self.conn.transaction().map_err(StoreError::from)?;
         let summary = summarize(&doc, &self.catalogue, &self.policy)?;
         write_doc(&tx, &mut doc, summary.updated_at)?;
         write_projection(&tx, &summary)?;
-        ledger::append_in(&tx, device, &mut doc, sign)?;
+        ledger::append_in(&tx, device, &mut doc, touched, sign)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Merges another device's copy of a case and that device's entries, in one transaction.
+    /// `after` looks at the merged document (e.g. for edits that disturb sealed records) and
+    /// says whether the merge itself is an act to record; if so `sign` signs its entry.
+    /// A case not held here yet is taken as it comes.
+    pub fn merge_case<E: From<StoreError>>(
+        &mut self,
+        device: &str,
+        remote: &mut CaseDoc,
+        foreign: &[SignedEntry],
+        after: impl FnOnce(&mut CaseDoc) -> Result<Option<Touched>, E>,
+        sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
+    ) -> Result<(), E> {
+        let id = remote.id().map_err(StoreError::from)?;
+        let mut doc = match self.case_doc(&id.0, device.as_bytes()) {
+            Ok(d) => d,
+            Err(StoreError::UnknownCase(_)) => CaseDoc::load(&remote.save(), device.as_bytes())
+                .map_err(StoreError::from)?,
+            Err(e) => return Err(e.into()),
+        };
+        doc.merge(remote).map_err(StoreError::from)?;
+        let act = after(&mut doc)?;
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        for e in foreign {
+            ledger::insert_foreign(&tx, e)?;
+        }
+        let summary = summarize(&doc, &self.catalogue, &self.policy)?;
+        write_doc(&tx, &mut doc, summary.updated_at)?;
+        write_projection(&tx, &summary)?;
+        if let Some(touched) = act {
+            ledger::append_in(&tx, device, &mut doc, touched, sign)?;
+        }
         tx.commit().map_err(StoreError::from)?;
         Ok(())
     }

@@ -6,8 +6,17 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::{Store, StoreError};
 
-/// What the signer of a change is told: the document's heads after the change and where the
-/// device's feed stands.
+/// The evidence files and record digests a change touched: its entry must name exactly these.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Blob hashes.
+    pub blobs: Vec<Digest>,
+    /// Record (or evidence facts) digests.
+    pub records: Vec<Digest>,
+}
+
+/// What the signer of a change is told: the document's heads after the change, where the
+/// device's feed stands, and what the change touched.
 #[derive(Debug, Clone)]
 pub struct EntryContext {
     /// The case.
@@ -16,6 +25,8 @@ pub struct EntryContext {
     pub heads: Vec<Digest>,
     /// The device feed's head before this entry.
     pub head: FeedHead,
+    /// Blobs and records the change touched.
+    pub touched: Touched,
 }
 
 fn head_in(tx: &Transaction<'_>, device: &str) -> Result<FeedHead, StoreError> {
@@ -39,6 +50,7 @@ pub(crate) fn append_in(
     tx: &Transaction<'_>,
     device: &str,
     doc: &mut CaseDoc,
+    touched: Touched,
     sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
 ) -> Result<(), StoreError> {
     let case_id = doc.id()?.0;
@@ -46,6 +58,7 @@ pub(crate) fn append_in(
         case_id: case_id.clone(),
         heads: doc.heads_digests(),
         head: head_in(tx, device)?,
+        touched,
     };
     let signed = sign(&ctx)?;
     let e = signed
@@ -61,15 +74,49 @@ pub(crate) fn append_in(
     if e.case != case_id || e.heads != ctx.heads {
         return refuse("does not commit to this change");
     }
+    if e.blobs != ctx.touched.blobs || e.records != ctx.touched.records {
+        return refuse("does not name the blobs and records the change touched");
+    }
+    insert_entry(tx, &signed, &e)
+}
+
+/// Keeps another device's entry (brought by a merge). The same entry again is a no-op; a
+/// different one at the same position is refused as a fork.
+pub(crate) fn insert_foreign(tx: &Transaction<'_>, signed: &SignedEntry) -> Result<(), StoreError> {
+    let e = signed
+        .entry()
+        .map_err(|e| StoreError::Malformed(e.to_string()))?;
+    let held: Option<Vec<u8>> = tx
+        .query_row(
+            "SELECT hash FROM ledger WHERE device = ?1 AND seq = ?2",
+            params![e.device, e.seq as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match held {
+        Some(h) if h == signed.hash() => Ok(()),
+        Some(_) => Err(StoreError::Malformed(format!(
+            "device {} has two different entries at {} (fork); nothing merged",
+            e.device, e.seq
+        ))),
+        None => insert_entry(tx, signed, &e),
+    }
+}
+
+fn insert_entry(
+    tx: &Transaction<'_>,
+    signed: &SignedEntry,
+    e: &qc_chain::Entry,
+) -> Result<(), StoreError> {
     let sigs: Vec<String> = signed.actor_sigs.iter().map(hex::encode).collect();
     tx.execute(
         "INSERT INTO ledger(device, seq, hash, case_id, entry, device_sig, actor_sigs)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
-            device,
+            e.device,
             e.seq as i64,
             signed.hash().to_vec(),
-            case_id,
+            e.case,
             signed.bytes,
             signed.device_sig,
             serde_json::to_string(&sigs).map_err(|e| StoreError::Malformed(e.to_string()))?

@@ -20,7 +20,7 @@ use thiserror::Error;
 use zeroize::Zeroizing;
 
 pub use cases::{CaseFilter, CaseRow, DueFilter};
-pub use ledger::EntryContext;
+pub use ledger::{EntryContext, Touched};
 pub use officers::OfficerRecord;
 
 /// The 32-byte database key. On a tablet it comes from the platform keystore; elsewhere from a

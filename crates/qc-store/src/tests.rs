@@ -40,7 +40,7 @@ fn file_act() -> Action {
 }
 
 /// The change that files a case (立案) at `at`.
-fn file_event(at: Timestamp) -> impl FnOnce(&mut CaseDoc) -> Result<(), StoreError> {
+fn file_event(at: Timestamp) -> impl FnOnce(&mut CaseDoc) -> Result<Touched, StoreError> {
     move |d| {
         d.append_event(&WorkflowEvent {
             id: format!("file-{}", at.0),
@@ -48,7 +48,8 @@ fn file_event(at: Timestamp) -> impl FnOnce(&mut CaseDoc) -> Result<(), StoreErr
             actors: vec![PersonId("liu".into())],
             act: Act::File,
         })
-        .map_err(StoreError::from)
+        .map_err(StoreError::from)?;
+        Ok(Touched::default())
     }
 }
 

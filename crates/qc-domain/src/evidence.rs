@@ -1,0 +1,128 @@
+//! Evidence items (证据) as the case file keeps them: what the file is, what its EXIF says, who
+//! signed it. The bytes themselves live in the blob store, named by their SHA-256.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::GeoPoint;
+use crate::clock::Timestamp;
+use crate::record::OfficerRef;
+
+/// What kind of evidence a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// 照片.
+    Photo,
+    /// 录音.
+    Audio,
+    /// 视频 (body camera, phone).
+    Video,
+    /// 书证 (scanned or digital documents).
+    Document,
+}
+
+impl MediaKind {
+    /// The Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            MediaKind::Photo => "照片",
+            MediaKind::Audio => "录音",
+            MediaKind::Video => "视频",
+            MediaKind::Document => "书证",
+        }
+    }
+}
+
+/// EXIF facts kept with the evidence.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExifSummary {
+    /// DateTimeOriginal as recorded by the camera (`YYYY:MM:DD HH:MM:SS`, camera local time).
+    pub captured_at: Option<String>,
+    /// Where, if the camera recorded GPS.
+    pub gps: Option<GeoPoint>,
+    /// Camera make.
+    pub make: Option<String>,
+    /// Camera model.
+    pub model: Option<String>,
+    /// EXIF orientation (1-8).
+    pub orientation: Option<u16>,
+}
+
+/// "经核对与原件无异" — a copy of a document attested as matching its original.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyAttestation {
+    /// Where the original is (who provided it).
+    pub source: String,
+    /// When it was checked against the original.
+    pub date: String,
+    /// Who checked and signed the attestation.
+    pub signer: String,
+}
+
+/// What the officers sign about an evidence file: its hash and metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceFacts {
+    /// Evidence id (unique in the case).
+    pub id: String,
+    /// SHA-256 of the original bytes, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// MIME type sniffed from the content.
+    pub mime: String,
+    /// Photo, audio, video or document.
+    pub kind: MediaKind,
+    /// The file's name when imported (informative only; the type comes from the content).
+    pub file_name: String,
+    /// What the evidence shows, in the officer's words.
+    pub description: String,
+    /// When it was captured on this device.
+    pub captured_at: Timestamp,
+    /// EXIF facts, when present.
+    pub exif: Option<ExifSummary>,
+    /// SHA-256 of the thumbnail (a blob), hex, when one was made.
+    pub thumbnail: Option<String>,
+    /// The copy attestation, for copies of documents.
+    pub attestation: Option<CopyAttestation>,
+}
+
+/// One enforcement officer's signature on an evidence item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceSignature {
+    /// Who.
+    pub officer: OfficerRef,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// An evidence item and the officers who signed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceItem {
+    /// What was signed.
+    pub facts: EvidenceFacts,
+    /// Signatures so far (sealed at two distinct officers).
+    pub signatures: Vec<EvidenceSignature>,
+}
+
+impl EvidenceItem {
+    /// Sealed: two distinct enforcement officers have signed its hash and metadata.
+    pub fn sealed(&self) -> bool {
+        self.signatures
+            .iter()
+            .map(|s| &s.officer.person)
+            .collect::<BTreeSet<_>>()
+            .len()
+            >= 2
+    }
+
+    /// Status in Chinese.
+    pub fn status_zh(&self) -> &'static str {
+        if self.sealed() {
+            "已由两名执法人员签名确认"
+        } else {
+            "待第二名执法人员签名"
+        }
+    }
+}
