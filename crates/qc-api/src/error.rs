@@ -56,6 +56,9 @@ pub enum ApiError {
     /// Input that cannot be used.
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// An evidence file that cannot be taken.
+    #[error("evidence: {0}")]
+    Evidence(#[from] qc_evidence::EvidenceError),
 }
 
 impl From<StoreError> for ApiError {
@@ -95,6 +98,9 @@ impl ApiError {
             Self::Io { .. } => "io",
             Self::AmbiguousCase(_) => "ambiguous_case",
             Self::Invalid(_) => "invalid",
+            Self::Evidence(qc_evidence::EvidenceError::Empty) => "evidence_empty",
+            Self::Evidence(qc_evidence::EvidenceError::Unsupported(_)) => "evidence_unsupported",
+            Self::Evidence(qc_evidence::EvidenceError::Io(_)) => "evidence_io",
         }
     }
 
@@ -117,6 +123,7 @@ impl ApiError {
             Self::UnknownCase(id) => format!("未找到案件：{id}"),
             Self::AmbiguousCase(id) => format!("“{id}”对应多个案件，请输入更完整的编号"),
             Self::Invalid(why) => format!("输入无效：{why}"),
+            Self::Evidence(e) => e.message_zh(),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod datadir;
 pub mod demo;
 pub mod entropy;
 mod error;
+pub mod records;
 pub mod view;
 
 use std::sync::Arc;
@@ -19,8 +20,8 @@ use qc_identity::{
     BureauKey, CertId, KdfParams, PinGuard, Revocation, SignedCertificate, SignedRevocationList,
     SigningKey, Subject, TrustAnchor, keywrap,
 };
-use qc_store::EntryContext;
 use qc_store::{CaseFilter, CaseRow, OfficerRecord, Store};
+use qc_store::{EntryContext, Touched};
 use serde::{Deserialize, Serialize};
 
 pub use datadir::DataDir;
@@ -130,6 +131,7 @@ pub struct Quancheng {
     device_id: String,
     device_key: SigningKey,
     anchor: TrustAnchor,
+    blobs: qc_blobs::BlobStore,
 }
 
 impl Quancheng {
@@ -248,6 +250,8 @@ impl Quancheng {
             .secret("device")?
             .and_then(|s| s.as_slice().try_into().ok())
             .ok_or_else(|| missing("device key"))?;
+        let mut entropy = entropy;
+        let blobs = open_blobs(dir, &store, entropy.as_mut())?;
         Ok(Quancheng {
             dir: dir.clone(),
             store,
@@ -256,6 +260,7 @@ impl Quancheng {
             device_id,
             device_key: SigningKey::from_bytes(&device_seed),
             anchor: TrustAnchor::new(bureau, crl.as_ref())?,
+            blobs,
         })
     }
 
@@ -491,11 +496,11 @@ impl Quancheng {
         self.store.update_case(
             &case_id,
             &self.device_id,
-            |doc| -> Result<(), ApiError> {
+            |doc| -> Result<Touched, ApiError> {
                 let state = doc.state()?;
                 validate(&state, &event.act, &actors, &directory, at)?;
                 doc.append_event(&event)?;
-                Ok(())
+                Ok(Touched::default())
             },
             sign,
         )?;
@@ -559,12 +564,24 @@ impl Quancheng {
         let at = self.now();
         let who = [by];
         let sign = signer(&self.device_id, &self.device_key, at, Action::Export, &who);
-        self.store
-            .update_case(&id, &self.device_id, |_| Ok::<(), ApiError>(()), sign)?;
+        self.store.update_case(
+            &id,
+            &self.device_id,
+            |_| Ok::<_, ApiError>(Touched::default()),
+            sign,
+        )?;
         let mut doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
         let entries = self.store.feeds_for_case(&id)?;
         let certificates = self.certificates()?;
         let feed = qc_chain::verify_feed(&self.anchor, &certificates, &entries);
+        let mut blobs = std::collections::BTreeMap::new();
+        for e in entries.iter().filter_map(|e| e.entry().ok()) {
+            for hash in e.blobs.iter().filter(|_| e.case == id) {
+                if !blobs.contains_key(hash) {
+                    blobs.insert(*hash, self.read_blob(hash)?);
+                }
+            }
+        }
         let contents = qc_bundle::Contents {
             case: id.clone(),
             exported_at: at,
@@ -574,7 +591,7 @@ impl Quancheng {
             entries,
             certificates,
             revocations: stored_revocations(&self.store)?,
-            blobs: Default::default(),
+            blobs,
         };
         qc_bundle::write(out, &contents).map_err(|e| ApiError::Invalid(e.to_string()))?;
         tracing::info!(case = %id, by = %by.person.id, "case exported");
@@ -646,12 +663,34 @@ fn signer<'a>(
             action,
             case: ctx.case_id.clone(),
             heads: ctx.heads.clone(),
-            blobs: Vec::new(),
-            records: Vec::new(),
+            blobs: ctx.touched.blobs.clone(),
+            records: ctx.touched.records.clone(),
         };
         let keys: Vec<&SigningKey> = actors.iter().map(|u| &u.key).collect();
         Ok(SignedEntry::sign(&entry, device_key, &keys))
     }
+}
+
+/// The evidence blob store under `DATA_DIR/blobs`, with its key from the encrypted database
+/// (made on first use, never replaced).
+fn open_blobs(
+    dir: &DataDir,
+    store: &Store,
+    entropy: &mut dyn Entropy,
+) -> Result<qc_blobs::BlobStore, ApiError> {
+    let key: [u8; 32] = match store.secret("blobs")? {
+        Some(k) => k
+            .as_slice()
+            .try_into()
+            .map_err(|_| ApiError::Invalid("stored blob key is not 32 bytes".into()))?,
+        None => {
+            let k = entropy::random::<32>(entropy);
+            store.put_secret("blobs", &k)?;
+            k
+        }
+    };
+    let path = dir.root().join("blobs");
+    qc_blobs::BlobStore::open(&path, key).map_err(|source| ApiError::Io { path, source })
 }
 
 /// The bureau's signed revocation list as last stored here.

@@ -12,7 +12,7 @@ fn clock(t: Timestamp) -> Arc<dyn Clock> {
     Arc::new(FixedClock(t))
 }
 
-fn init_at(dir: &std::path::Path) -> (DataDir, Quancheng) {
+pub(crate) fn init_at(dir: &std::path::Path) -> (DataDir, Quancheng) {
     let d = DataDir::new(dir.join("data"));
     Quancheng::init(
         &d,
@@ -25,7 +25,7 @@ fn init_at(dir: &std::path::Path) -> (DataDir, Quancheng) {
     (d, app)
 }
 
-fn pin(id: &str) -> String {
+pub(crate) fn pin(id: &str) -> String {
     demo_people()
         .into_iter()
         .find(|e| e.person.id.0 == id)
@@ -33,7 +33,7 @@ fn pin(id: &str) -> String {
         .pin
 }
 
-fn new_case() -> NewCase {
+pub(crate) fn new_case() -> NewCase {
     NewCase {
         source: CaseSource::SelfDiscovered,
         violation: "transport.road_occupation".into(),

@@ -94,9 +94,7 @@ pub fn insert(
 /// their history, Text is spliced, so concurrent edits to different parts merge.
 pub fn update(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: &Json) -> Result<(), DocError> {
     match (doc.get(obj, key)?, value) {
-        (Some((Value::Object(ObjType::Map), child)), Json::Object(m)) => {
-            update_map(doc, &child, m)
-        }
+        (Some((Value::Object(ObjType::Map), child)), Json::Object(m)) => update_map(doc, &child, m),
         (Some((Value::Object(ObjType::List), child)), Json::Array(items)) => {
             update_list(doc, &child, items)
         }

@@ -169,6 +169,36 @@ impl CaseDoc {
         Ok(())
     }
 
+    /// Recomputes every sealed record's digest (after a merge) and keeps each edit that
+    /// disturbed one as a flagged conflict, once. Returns, per new conflict, the sealed digest
+    /// and the conflicting one (what the chain entry recording the conflict names).
+    pub fn flag_disturbed_records(&mut self, now: Timestamp) -> Result<Vec<[u8; 32]>, DocError> {
+        let mut touched = Vec::new();
+        for r in self.records()? {
+            let (Some(seal), Some((content, digest))) = (&r.seal, r.disturbed()?) else {
+                continue;
+            };
+            let hex_digest = hex::encode(digest);
+            if r.conflicts.iter().any(|c| c.digest == hex_digest) {
+                continue;
+            }
+            self.flag_conflict(
+                &r.live.id,
+                &Conflict {
+                    digest: hex_digest,
+                    content,
+                    found_at: now,
+                },
+            )?;
+            let sealed: [u8; 32] = hex::decode(&seal.digest)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| DocError::Malformed("seal digest is not SHA-256".into()))?;
+            touched.extend([sealed, digest]);
+        }
+        Ok(touched)
+    }
+
     /// One evidence item.
     pub fn evidence_item(&self, id: &str) -> Result<Option<EvidenceItem>, DocError> {
         let Some(obj) = self.child("evidence", id)? else {
@@ -204,7 +234,12 @@ impl CaseDoc {
         let obj = self
             .doc
             .put_object(&map, item.facts.id.as_str(), ObjType::Map)?;
-        json::put(&mut self.doc, &obj, "facts", &serde_json::to_value(&item.facts)?)?;
+        json::put(
+            &mut self.doc,
+            &obj,
+            "facts",
+            &serde_json::to_value(&item.facts)?,
+        )?;
         json::put(
             &mut self.doc,
             &obj,

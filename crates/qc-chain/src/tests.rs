@@ -381,7 +381,13 @@ const KAT_HASH: &str = "393ffef0e5162c7327a9527f0be8045c6032b7146260d1ad31ed3140
 fn evidence_signed_by_two_officers_one_at_a_time_verifies() {
     let w = world();
     let mut f = clean_feed(&w);
-    append_about(&w, &mut f, Action::EvidenceAwaitingSecond, &[0], vec![[7; 32]]);
+    append_about(
+        &w,
+        &mut f,
+        Action::EvidenceAwaitingSecond,
+        &[0],
+        vec![[7; 32]],
+    );
     append_about(&w, &mut f, Action::EvidenceCosigned, &[1], vec![[7; 32]]);
     assert_eq!(problems(&w, &f), vec![]);
 }
@@ -391,7 +397,13 @@ fn a_cosignature_needs_another_officers_capture_of_the_same_item() {
     let w = world();
     // The same officer twice.
     let mut f = clean_feed(&w);
-    append_about(&w, &mut f, Action::EvidenceAwaitingSecond, &[0], vec![[7; 32]]);
+    append_about(
+        &w,
+        &mut f,
+        Action::EvidenceAwaitingSecond,
+        &[0],
+        vec![[7; 32]],
+    );
     append_about(&w, &mut f, Action::EvidenceCosigned, &[0], vec![[7; 32]]);
     assert_eq!(
         problems(&w, &f),
@@ -399,7 +411,13 @@ fn a_cosignature_needs_another_officers_capture_of_the_same_item() {
     );
     // Another item.
     let mut f = clean_feed(&w);
-    append_about(&w, &mut f, Action::EvidenceAwaitingSecond, &[0], vec![[7; 32]]);
+    append_about(
+        &w,
+        &mut f,
+        Action::EvidenceAwaitingSecond,
+        &[0],
+        vec![[7; 32]],
+    );
     append_about(&w, &mut f, Action::EvidenceCosigned, &[1], vec![[8; 32]]);
     assert_eq!(
         problems(&w, &f),
@@ -418,7 +436,13 @@ fn a_cosignature_needs_another_officers_capture_of_the_same_item() {
 fn one_officer_evidence_acts_refuse_assistants_and_need_an_officer() {
     let w = world();
     let mut f = clean_feed(&w);
-    append_about(&w, &mut f, Action::EvidenceAwaitingSecond, &[2], vec![[7; 32]]);
+    append_about(
+        &w,
+        &mut f,
+        Action::EvidenceAwaitingSecond,
+        &[2],
+        vec![[7; 32]],
+    );
     let p = problems(&w, &f);
     assert!(p.contains(&Problem::NoOfficer { index: 4 }), "{p:?}");
     assert!(

@@ -17,10 +17,10 @@ pub mod workflow;
 pub use case::*;
 pub use catalogue::{Catalogue, CatalogueError, EnforcementDomain, ViolationType};
 pub use clock::{Clock, FixedClock, Timestamp};
+pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
 pub use evidence::{
     CopyAttestation, EvidenceFacts, EvidenceItem, EvidenceSignature, ExifSummary, MediaKind,
 };
-pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
 pub use person::{CertNo, EnforcementOfficer, Person, PersonId, Role};
 pub use record::{
     Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page, PageSignature,

@@ -323,10 +323,7 @@ pub fn seal_check(
                 return Err(missing("询问内容（问答）"));
             }
             if let Some(n) = q.pages.iter().position(|p| p.signature.is_none()) {
-                return Err(missing(format!(
-                    "第{}页被询问人签名（或注明拒签）",
-                    n + 1
-                )));
+                return Err(missing(format!("第{}页被询问人签名（或注明拒签）", n + 1)));
             }
             if q.ended_at.is_none() {
                 return Err(missing("询问结束时间"));
@@ -345,7 +342,9 @@ pub fn seal_check(
 
 fn signoff_check(s: Option<&PartySignoff>) -> Result<(), RuleViolation> {
     match s {
-        None => Err(missing("当事人签名；当事人拒绝或不在场的，见证人签名或执法人员注明情况")),
+        None => Err(missing(
+            "当事人签名；当事人拒绝或不在场的，见证人签名或执法人员注明情况",
+        )),
         Some(PartySignoff::Witness {
             party_absent_reason,
             ..

@@ -240,9 +240,7 @@ impl RuleViolation {
             }
             Self::NoActor => "须有执法人员实施此行为".into(),
             Self::RecordIncomplete { missing } => format!("笔录尚不完整，不能签名封存：{missing}"),
-            Self::RecordSealed(_) => {
-                "该笔录已签名封存，不能修改；如需更正，请制作更正笔录".into()
-            }
+            Self::RecordSealed(_) => "该笔录已签名封存，不能修改；如需更正，请制作更正笔录".into(),
             Self::PageSigned(page) => {
                 format!("第{page}页已由被询问人签名（或已注明拒签），不能再修改")
             }

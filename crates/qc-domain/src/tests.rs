@@ -947,7 +947,11 @@ mod records {
     fn an_assistant_cannot_seal() {
         let p = people();
         assert!(matches!(
-            seal_check(&inspection(&p), &[p.a.clone(), p.assistant.clone()], &state()),
+            seal_check(
+                &inspection(&p),
+                &[p.a.clone(), p.assistant.clone()],
+                &state()
+            ),
             Err(RuleViolation::NotAnEnforcementOfficer { .. })
         ));
     }

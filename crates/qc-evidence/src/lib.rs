@@ -6,11 +6,13 @@
 //!
 //! Pure: works on any reader and writer; the caller decides where the bytes go.
 
+pub mod sample;
+
 use std::io::{Cursor, Read, Write};
 
 use image::{ImageFormat, ImageReader, Limits};
-pub use qc_domain::{ExifSummary, MediaKind};
 use qc_domain::GeoPoint;
+pub use qc_domain::{ExifSummary, MediaKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;

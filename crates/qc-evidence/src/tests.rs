@@ -1,73 +1,7 @@
-use std::io::Cursor;
-
-use exif::experimental::Writer;
-use exif::{Field, In, Rational, Tag, Value};
 use sha2::{Digest, Sha256};
 
+use crate::sample::{camera_exif, jpeg, with_app1};
 use crate::*;
-
-fn jpeg(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-        .encode_image(&img)
-        .unwrap();
-    out
-}
-
-/// Inserts an EXIF APP1 segment right after the JPEG's start marker.
-fn with_app1(jpeg: &[u8], tiff: &[u8]) -> Vec<u8> {
-    let len = u16::try_from(2 + 6 + tiff.len()).unwrap();
-    let mut out = vec![0xff, 0xd8, 0xff, 0xe1];
-    out.extend(len.to_be_bytes());
-    out.extend(b"Exif\0\0");
-    out.extend(tiff);
-    out.extend(&jpeg[2..]);
-    out
-}
-
-fn camera_exif(thumb: Option<&[u8]>) -> Vec<u8> {
-    let ascii = |tag, s: &str| Field {
-        tag,
-        ifd_num: In::PRIMARY,
-        value: Value::Ascii(vec![s.as_bytes().to_vec()]),
-    };
-    let r = |num, denom| Rational { num, denom };
-    let fields = vec![
-        ascii(Tag::Make, "HIKVISION"),
-        ascii(Tag::Model, "DSJ-X1"),
-        ascii(Tag::DateTimeOriginal, "2026:03:02 21:14:05"),
-        Field {
-            tag: Tag::Orientation,
-            ifd_num: In::PRIMARY,
-            value: Value::Short(vec![6]),
-        },
-        ascii(Tag::GPSLatitudeRef, "N"),
-        Field {
-            tag: Tag::GPSLatitude,
-            ifd_num: In::PRIMARY,
-            value: Value::Rational(vec![r(34, 1), r(37, 1), r(1092, 100)]),
-        },
-        ascii(Tag::GPSLongitudeRef, "E"),
-        Field {
-            tag: Tag::GPSLongitude,
-            ifd_num: In::PRIMARY,
-            value: Value::Rational(vec![r(112, 1), r(27, 1), r(1440, 100)]),
-        },
-    ];
-    let mut w = Writer::new();
-    for f in &fields {
-        w.push_field(f);
-    }
-    if let Some(t) = thumb {
-        w.set_jpeg(t, In::THUMBNAIL);
-    }
-    let mut out = Cursor::new(Vec::new());
-    w.write(&mut out, false).unwrap();
-    out.into_inner()
-}
 
 fn run(bytes: &[u8]) -> (Result<Ingested, EvidenceError>, Vec<u8>) {
     let mut sink = Vec::new();

@@ -184,8 +184,9 @@ impl Store {
         let id = remote.id().map_err(StoreError::from)?;
         let mut doc = match self.case_doc(&id.0, device.as_bytes()) {
             Ok(d) => d,
-            Err(StoreError::UnknownCase(_)) => CaseDoc::load(&remote.save(), device.as_bytes())
-                .map_err(StoreError::from)?,
+            Err(StoreError::UnknownCase(_)) => {
+                CaseDoc::load(&remote.save(), device.as_bytes()).map_err(StoreError::from)?
+            }
             Err(e) => return Err(e.into()),
         };
         doc.merge(remote).map_err(StoreError::from)?;

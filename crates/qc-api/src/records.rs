@@ -1,0 +1,601 @@
+//! Field records and evidence (调查取证): creating and editing records, page and party
+//! signatures, sealing, corrections, evidence capture and co-signing, and merging another
+//! device's copy of a case. Every act appends a signed entry naming what it touched.
+
+use std::io::{Read, Write};
+
+use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, snapshot};
+use qc_chain::{Action, SignedEntry};
+use qc_domain::{
+    Act, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem, EvidenceSignature,
+    OfficerRef, PageSignature, PartySignoff, Person, Record, RecordBody, RuleViolation, Timestamp,
+    WorkflowEvent, seal_check, validate,
+};
+use qc_evidence::{MediaKind, ThumbnailLimits};
+use qc_store::Touched;
+use sha2::{Digest as _, Sha256};
+
+use crate::{ApiError, Quancheng, Unlocked, entropy, signer};
+
+/// How the party (or a witness) closed an inspection record or notice.
+pub enum Signoff<'a> {
+    /// The party signed; `image` is the signature drawn on the tablet (PNG or JPEG).
+    Party {
+        /// Name as signed.
+        name: String,
+        /// Signature image.
+        image: &'a [u8],
+    },
+    /// The party refused or was absent and an uninterested witness signed.
+    Witness {
+        /// Witness name.
+        name: String,
+        /// Witness 身份证号.
+        id_number: Option<String>,
+        /// Why the party did not sign.
+        party_absent_reason: String,
+        /// Signature image.
+        image: &'a [u8],
+    },
+    /// No witness, or the witness refused: the officers note it.
+    OfficersNote {
+        /// The note.
+        note: String,
+    },
+}
+
+/// How an interviewee closed a transcript page.
+pub enum PageClose<'a> {
+    /// Signed; the signature image drawn on the tablet.
+    Signed(&'a [u8]),
+    /// Refused; the officers' note.
+    Refused(String),
+}
+
+/// What an evidence capture was given besides the file.
+pub struct NewEvidence {
+    /// The file's name (informative only).
+    pub file_name: String,
+    /// What it shows.
+    pub description: String,
+    /// "经核对与原件无异", for copies of documents.
+    pub attestation: Option<CopyAttestation>,
+}
+
+fn officer_refs(by: &[&Unlocked]) -> Result<Vec<OfficerRef>, ApiError> {
+    by.iter()
+        .map(|u| {
+            let o = EnforcementOfficer::try_from(u.person.clone())?;
+            Ok(OfficerRef::from(&o))
+        })
+        .collect()
+}
+
+fn people(by: &[&Unlocked]) -> Vec<Person> {
+    by.iter().map(|u| u.person.clone()).collect()
+}
+
+fn unhex(h: &str) -> Result<[u8; 32], ApiError> {
+    hex::decode(h)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ApiError::Invalid(format!("{h} is not a SHA-256")))
+}
+
+/// SHA-256 of a transcript page's questions and answers (what a page signature binds).
+pub fn page_digest(qa: &[qc_domain::Qa]) -> Result<[u8; 32], ApiError> {
+    let bytes = serde_json::to_vec(qa).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    Ok(Sha256::digest(bytes).into())
+}
+
+fn the_record(doc: &CaseDoc, id: &str) -> Result<StoredRecord, ApiError> {
+    doc.record(id)?
+        .ok_or_else(|| RuleViolation::UnknownRecord(id.into()).into())
+}
+
+fn open_record(doc: &CaseDoc, id: &str) -> Result<Record, ApiError> {
+    let r = the_record(doc, id)?;
+    if r.seal.is_some() {
+        return Err(RuleViolation::RecordSealed(id.into()).into());
+    }
+    Ok(r.live)
+}
+
+/// Pages that were closed must be unchanged in `after`.
+fn closed_pages_unchanged(before: &Record, after: &Record) -> Result<(), RuleViolation> {
+    let (RecordBody::Questioning(b), RecordBody::Questioning(a)) = (&before.body, &after.body)
+    else {
+        return Ok(());
+    };
+    for (n, page) in b.pages.iter().enumerate() {
+        if page.signature.is_some() && a.pages.get(n) != Some(page) {
+            return Err(RuleViolation::PageSigned(n + 1));
+        }
+    }
+    Ok(())
+}
+
+impl Quancheng {
+    /// Stores a small file (a signature image, a thumbnail) as a blob; returns its SHA-256.
+    fn put_blob(&mut self, bytes: &[u8]) -> Result<[u8; 32], ApiError> {
+        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        let path = self.dir.root().join("blobs");
+        let io = |source| ApiError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut w = self
+            .blobs
+            .writer(entropy::random(self.entropy.as_mut()))
+            .map_err(io)?;
+        w.write_all(bytes).map_err(io)?;
+        self.blobs.commit(w, &hash).map_err(io)?;
+        Ok(hash)
+    }
+
+    /// A signature image as a blob: it must be a picture.
+    fn put_signature_image(&mut self, image: &[u8]) -> Result<[u8; 32], ApiError> {
+        match qc_evidence::sniff(image) {
+            Ok((_, MediaKind::Photo)) => self.put_blob(image),
+            _ => Err(ApiError::Invalid(
+                "the signature must be a PNG or JPEG image".into(),
+            )),
+        }
+    }
+
+    /// Reads a blob back (decrypting and checking it).
+    pub fn read_blob(&self, hash: &[u8; 32]) -> Result<Vec<u8>, ApiError> {
+        let path = self.dir.root().join("blobs");
+        let io = |source| ApiError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut out = Vec::new();
+        self.blobs
+            .read(hash)
+            .map_err(io)?
+            .read_to_end(&mut out)
+            .map_err(io)?;
+        Ok(out)
+    }
+
+    /// One change to a case by `by`, recorded as `action`: `change` edits the document and
+    /// says what it touched.
+    fn act(
+        &mut self,
+        case: &str,
+        action: Action,
+        by: &[&Unlocked],
+        change: impl FnOnce(&mut CaseDoc, Timestamp) -> Result<Touched, ApiError>,
+    ) -> Result<(), ApiError> {
+        let id = self.resolve_case(case)?;
+        let at = self.now();
+        let what = action.zh();
+        let sign = signer(&self.device_id, &self.device_key, at, action, by);
+        self.store
+            .update_case(&id, &self.device_id, |doc| change(doc, at), sign)?;
+        tracing::info!(case = %id, act = what, "record act");
+        Ok(())
+    }
+
+    /// Creates a record (inspection record, transcript, notice) made by the officers `by`,
+    /// who are named on it. With `corrects`, it is a correction (更正) of that sealed record.
+    pub fn create_record(
+        &mut self,
+        case: &str,
+        body: impl FnOnce(Vec<OfficerRef>, Timestamp) -> RecordBody,
+        corrects: Option<&str>,
+        by: &[&Unlocked],
+    ) -> Result<String, ApiError> {
+        let officers = officer_refs(by)?;
+        let rid = entropy::uuid(self.entropy.as_mut());
+        let case_id = self.resolve_case(case)?;
+        let at = self.now();
+        let body = body(officers, at);
+        let action = match corrects {
+            Some(c) => {
+                let doc = self.store.case_doc(&case_id, self.device_id.as_bytes())?;
+                let old = the_record(&doc, c)?;
+                let seal = old.seal.ok_or_else(|| {
+                    ApiError::Invalid(format!("record {c} is not sealed; edit it instead"))
+                })?;
+                if std::mem::discriminant(&old.live.body) != std::mem::discriminant(&body) {
+                    return Err(RuleViolation::WrongRecordKind {
+                        id: c.into(),
+                        wanted: old.live.body.zh(),
+                    }
+                    .into());
+                }
+                Action::Correction {
+                    corrects: unhex(&seal.digest)?,
+                }
+            }
+            None => Action::RecordCreated,
+        };
+        let record = Record {
+            id: rid.clone(),
+            body,
+            signoff: None,
+            corrects: corrects.map(str::to_owned),
+            created_at: at,
+            created_by: by
+                .first()
+                .map(|u| u.person.id.clone())
+                .ok_or(RuleViolation::NoActor)?,
+        };
+        self.act(&case_id, action, by, |doc, at| {
+            doc.put_record(&record, at)?;
+            Ok(Touched::default())
+        })?;
+        Ok(rid)
+    }
+
+    /// Edits a record that is not sealed; pages already signed cannot change.
+    pub fn edit_record(
+        &mut self,
+        case: &str,
+        record: &str,
+        by: &[&Unlocked],
+        edit: impl FnOnce(&mut Record) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        officer_refs(by)?;
+        self.act(case, Action::RecordEdited, by, |doc, at| {
+            let before = open_record(doc, record)?;
+            let mut after = before.clone();
+            edit(&mut after)?;
+            after.id = before.id.clone();
+            after.corrects = before.corrects.clone();
+            if std::mem::discriminant(&before.body) != std::mem::discriminant(&after.body) {
+                return Err(ApiError::Invalid("a record cannot change its kind".into()));
+            }
+            closed_pages_unchanged(&before, &after)?;
+            doc.put_record(&after, at)?;
+            Ok(Touched::default())
+        })
+    }
+
+    /// Closes a transcript page: the interviewee's signature image, or the officers' note of a
+    /// refusal. The page's digest goes into the signature and the entry.
+    pub fn close_page(
+        &mut self,
+        case: &str,
+        record: &str,
+        page: usize,
+        how: PageClose<'_>,
+        by: &[&Unlocked],
+    ) -> Result<(), ApiError> {
+        officer_refs(by)?;
+        let (image, action) = match &how {
+            PageClose::Signed(img) => {
+                (Some(self.put_signature_image(img)?), Action::SignatureAdded)
+            }
+            PageClose::Refused(note) if note.trim().is_empty() => {
+                return Err(RuleViolation::EmptyField {
+                    field: "拒签说明"
+                }
+                .into());
+            }
+            PageClose::Refused(_) => (None, Action::RefusalNoted),
+        };
+        self.act(case, action, by, |doc, at| {
+            let mut r = open_record(doc, record)?;
+            let RecordBody::Questioning(q) = &mut r.body else {
+                return Err(RuleViolation::WrongRecordKind {
+                    id: record.into(),
+                    wanted: "询问笔录",
+                }
+                .into());
+            };
+            let p = page
+                .checked_sub(1)
+                .and_then(|i| q.pages.get_mut(i))
+                .ok_or_else(|| ApiError::Invalid(format!("the transcript has no page {page}")))?;
+            if p.signature.is_some() {
+                return Err(RuleViolation::PageSigned(page).into());
+            }
+            if p.qa.is_empty() {
+                return Err(ApiError::Invalid(format!("page {page} is empty")));
+            }
+            let digest = page_digest(&p.qa)?;
+            p.signature = Some(match (&how, image) {
+                (PageClose::Signed(_), Some(img)) => PageSignature::Signed {
+                    image: hex::encode(img),
+                    page_digest: hex::encode(digest),
+                    at,
+                },
+                (PageClose::Refused(note), _) => PageSignature::Refused {
+                    note: note.trim().into(),
+                    page_digest: hex::encode(digest),
+                    at,
+                },
+                (PageClose::Signed(_), None) => unreachable!("stored above"),
+            });
+            doc.put_record(&r, at)?;
+            Ok(Touched {
+                blobs: image.into_iter().collect(),
+                records: vec![digest],
+            })
+        })
+    }
+
+    /// Records the party's (or a witness's) signature on an inspection record or notice, or
+    /// the officers' note that nobody signed.
+    pub fn sign_off(
+        &mut self,
+        case: &str,
+        record: &str,
+        how: Signoff<'_>,
+        by: &[&Unlocked],
+    ) -> Result<(), ApiError> {
+        officer_refs(by)?;
+        let (image, action) = match &how {
+            Signoff::Party { image, .. } | Signoff::Witness { image, .. } => (
+                Some(self.put_signature_image(image)?),
+                Action::SignatureAdded,
+            ),
+            Signoff::OfficersNote { .. } => (None, Action::RefusalNoted),
+        };
+        self.act(case, action, by, |doc, at| {
+            let mut r = open_record(doc, record)?;
+            if matches!(r.body, RecordBody::Questioning(_)) {
+                return Err(ApiError::Invalid(
+                    "a transcript is signed page by page".into(),
+                ));
+            }
+            let img = image.map(hex::encode).unwrap_or_default();
+            r.signoff = Some(match how {
+                Signoff::Party { name, .. } => PartySignoff::Party {
+                    name,
+                    image: img,
+                    at,
+                },
+                Signoff::Witness {
+                    name,
+                    id_number,
+                    party_absent_reason,
+                    ..
+                } => PartySignoff::Witness {
+                    name,
+                    id_number,
+                    party_absent_reason,
+                    image: img,
+                    at,
+                },
+                Signoff::OfficersNote { note } => PartySignoff::OfficersNote { note, at },
+            });
+            doc.put_record(&r, at)?;
+            Ok(Touched {
+                blobs: image.into_iter().collect(),
+                records: vec![snapshot(&r)?.1],
+            })
+        })
+    }
+
+    /// Seals a record: the two officers `by` sign its snapshot; from then on it is
+    /// immutable. A preservation or sampling notice also opens its 7-day decision deadline.
+    pub fn seal_record(
+        &mut self,
+        case: &str,
+        record: &str,
+        by: &[&Unlocked],
+    ) -> Result<(), ApiError> {
+        let directory = self.people()?;
+        let sealers = people(by);
+        let notice_id = entropy::uuid(self.entropy.as_mut());
+        self.act(case, Action::RecordSealed, by, |doc, at| {
+            let r = open_record(doc, record)?;
+            let state = doc.state()?;
+            seal_check(&r, &sealers, &state)?;
+            if let RecordBody::Preservation(n) | RecordBody::Sampling(n) = &r.body {
+                let items: Vec<String> = n
+                    .items
+                    .iter()
+                    .map(|i| format!("{} {}", i.name, i.quantity))
+                    .collect();
+                let event = WorkflowEvent {
+                    id: notice_id,
+                    at,
+                    actors: sealers.iter().map(|p| p.id.clone()).collect(),
+                    act: Act::PreservationNotice {
+                        notice: r.id.clone(),
+                        items: format!("{}：{}", r.body.zh(), items.join("、")),
+                    },
+                };
+                validate(&state, &event.act, &sealers, &directory, at)?;
+                doc.append_event(&event)?;
+            }
+            let (content, digest) = snapshot(&r)?;
+            doc.seal_record(
+                record,
+                &Seal {
+                    digest: hex::encode(digest),
+                    content,
+                    at,
+                    by: sealers.iter().map(|p| p.id.clone()).collect(),
+                },
+            )?;
+            Ok(Touched {
+                blobs: Vec::new(),
+                records: vec![digest],
+            })
+        })
+    }
+
+    /// Captures evidence: streams `src` once into the encrypted blob store (hash, type, EXIF,
+    /// thumbnail on the way) and signs its hash and metadata. Two officers seal it at once; one
+    /// leaves it awaiting the second. Returns the evidence id.
+    pub fn add_evidence(
+        &mut self,
+        case: &str,
+        src: impl Read,
+        new: NewEvidence,
+        by: &[&Unlocked],
+    ) -> Result<String, ApiError> {
+        let officers = officer_refs(by)?;
+        let action = match officers.len() {
+            0 => return Err(RuleViolation::NoActor.into()),
+            1 => Action::EvidenceAwaitingSecond,
+            _ => Action::EvidenceCaptured,
+        };
+        if officers.len() >= 2 {
+            // Two officers at once must make a valid team (distinct, none recused).
+            let case_id = self.resolve_case(case)?;
+            let state = self
+                .store
+                .case_doc(&case_id, self.device_id.as_bytes())?
+                .state()?;
+            qc_domain::workflow::investigation_team(&people(by), &state)?;
+        }
+        let path = self.dir.root().join("blobs");
+        let io = |source| ApiError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut w = self
+            .blobs
+            .writer(entropy::random(self.entropy.as_mut()))
+            .map_err(io)?;
+        let ingested = qc_evidence::ingest(src, &mut w, &ThumbnailLimits::default())
+            .map_err(ApiError::Evidence)?;
+        self.blobs.commit(w, &ingested.sha256).map_err(io)?;
+        let thumbnail = ingested
+            .thumbnail
+            .as_deref()
+            .map(|t| self.put_blob(t))
+            .transpose()?;
+        for note in &ingested.notes {
+            tracing::warn!(file = %new.file_name, note, "evidence stored with a note");
+        }
+        let id = entropy::uuid(self.entropy.as_mut());
+        let at = self.now();
+        let item = EvidenceItem {
+            facts: EvidenceFacts {
+                id: id.clone(),
+                sha256: hex::encode(ingested.sha256),
+                size: ingested.size,
+                mime: ingested.mime,
+                kind: ingested.kind,
+                file_name: new.file_name,
+                description: new.description.trim().into(),
+                captured_at: at,
+                exif: ingested.exif,
+                thumbnail: thumbnail.map(hex::encode),
+                attestation: new.attestation,
+            },
+            signatures: officers
+                .into_iter()
+                .map(|officer| EvidenceSignature { officer, at })
+                .collect(),
+        };
+        let digest = facts_digest(&item.facts)?;
+        let blobs: Vec<[u8; 32]> = std::iter::once(ingested.sha256).chain(thumbnail).collect();
+        self.act(case, action, by, |doc, _| {
+            doc.add_evidence(&item)?;
+            Ok(Touched {
+                blobs,
+                records: vec![digest],
+            })
+        })?;
+        Ok(id)
+    }
+
+    /// The second enforcement officer signs evidence captured by another one.
+    pub fn cosign_evidence(
+        &mut self,
+        case: &str,
+        evidence: &str,
+        by: &Unlocked,
+    ) -> Result<(), ApiError> {
+        let officer = officer_refs(&[by])?.remove(0);
+        self.act(case, Action::EvidenceCosigned, &[by], |doc, at| {
+            let item = doc
+                .evidence_item(evidence)?
+                .ok_or_else(|| RuleViolation::UnknownRecord(evidence.into()))?;
+            if item
+                .signatures
+                .iter()
+                .any(|s| s.officer.person == officer.person)
+            {
+                return Err(ApiError::Invalid(format!(
+                    "{} has already signed this evidence; a second officer must co-sign",
+                    officer.name
+                )));
+            }
+            if item.sealed() {
+                return Err(ApiError::Invalid(
+                    "this evidence is already signed by two officers".into(),
+                ));
+            }
+            doc.sign_evidence(evidence, &EvidenceSignature { officer, at })?;
+            Ok(Touched {
+                blobs: vec![unhex(&item.facts.sha256)?],
+                records: vec![facts_digest(&item.facts)?],
+            })
+        })
+    }
+
+    /// Records and evidence of a case, as the document holds them.
+    pub fn case_file(
+        &self,
+        case: &str,
+    ) -> Result<(Vec<StoredRecord>, Vec<EvidenceItem>), ApiError> {
+        let id = self.resolve_case(case)?;
+        let doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
+        Ok((doc.records()?, doc.evidence()?))
+    }
+
+    /// Merges another device's copy of a case and its entries (verified first against the
+    /// bureau key). Sealed records are re-checked; an edit that disturbed one is kept, flagged
+    /// for review, and recorded by a signed entry of this device.
+    pub fn merge_case(
+        &mut self,
+        remote_doc: &[u8],
+        foreign: &[SignedEntry],
+        foreign_certs: &[qc_identity::SignedCertificate],
+    ) -> Result<usize, ApiError> {
+        let mut certs = self.certificates()?;
+        certs.extend(foreign_certs.iter().cloned());
+        let report = qc_chain::verify_feed(&self.anchor, &certs, foreign);
+        if let Some(p) = report.problems.first() {
+            return Err(ApiError::Invalid(format!(
+                "the other device's entries do not verify: {}",
+                p.en()
+            )));
+        }
+        let mut remote = CaseDoc::load(remote_doc, self.device_id.as_bytes())?;
+        let at = self.now();
+        let mut flagged = 0;
+        let sign = signer(
+            &self.device_id,
+            &self.device_key,
+            at,
+            Action::MergeConflict,
+            &[],
+        );
+        self.store.merge_case(
+            &self.device_id,
+            &mut remote,
+            foreign,
+            |doc| -> Result<Option<Touched>, ApiError> {
+                let records = doc.flag_disturbed_records(at)?;
+                flagged = records.len() / 2;
+                Ok((!records.is_empty()).then_some(Touched {
+                    blobs: Vec::new(),
+                    records,
+                }))
+            },
+            sign,
+        )?;
+        if flagged > 0 {
+            tracing::warn!(
+                conflicts = flagged,
+                "merge disturbed sealed records; flagged for review"
+            );
+        }
+        Ok(flagged)
+    }
+}
+
+#[cfg(test)]
+#[path = "records_tests.rs"]
+mod tests;

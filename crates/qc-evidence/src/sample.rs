@@ -1,0 +1,92 @@
+//! Sample evidence files made on the fly: camera-like JPEGs with realistic EXIF (as a body
+//! camera writes them) and small PNG signatures. For demos, tests and benchmarks, so that none
+//! of them needs binary fixtures.
+
+use std::io::Cursor;
+
+use exif::experimental::Writer;
+use exif::{Field, In, Rational, Tag, Value};
+
+/// A JPEG of `w`×`h` pixels with a busy gradient (so it compresses like a photo, not a flat
+/// colour).
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let n = x.wrapping_mul(7) ^ y.wrapping_mul(13);
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, (n % 256) as u8])
+    });
+    let mut out = Vec::new();
+    // Encoding into a Vec cannot fail for an RGB image.
+    let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&img);
+    out
+}
+
+/// A PNG signature stroke of `w`×`h` pixels.
+pub fn signature_png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::GrayImage::from_fn(w, h, |x, y| {
+        let curve = (h / 2) as i64 + ((x as f64 / 9.0).sin() * (h / 4) as f64) as i64;
+        image::Luma([if (y as i64 - curve).abs() < 2 { 0 } else { 255 }])
+    });
+    let mut out = Cursor::new(Vec::new());
+    let _ = img.write_to(&mut out, image::ImageFormat::Png);
+    out.into_inner()
+}
+
+/// Inserts an EXIF APP1 segment (a TIFF structure) right after a JPEG's start marker.
+pub fn with_app1(jpeg: &[u8], tiff: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(2 + 6 + tiff.len()).unwrap_or(u16::MAX);
+    let mut out = vec![0xff, 0xd8, 0xff, 0xe1];
+    out.extend(len.to_be_bytes());
+    out.extend(b"Exif\0\0");
+    out.extend(tiff);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+/// EXIF as a body camera writes it: make, model, capture time, orientation, GPS, and an
+/// optional embedded JPEG thumbnail.
+pub fn camera_exif(thumb: Option<&[u8]>) -> Vec<u8> {
+    let ascii = |tag, s: &str| Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value: Value::Ascii(vec![s.as_bytes().to_vec()]),
+    };
+    let r = |num, denom| Rational { num, denom };
+    let fields = vec![
+        ascii(Tag::Make, "HIKVISION"),
+        ascii(Tag::Model, "DSJ-X1"),
+        ascii(Tag::DateTimeOriginal, "2026:03:02 21:14:05"),
+        Field {
+            tag: Tag::Orientation,
+            ifd_num: In::PRIMARY,
+            value: Value::Short(vec![6]),
+        },
+        ascii(Tag::GPSLatitudeRef, "N"),
+        Field {
+            tag: Tag::GPSLatitude,
+            ifd_num: In::PRIMARY,
+            value: Value::Rational(vec![r(34, 1), r(37, 1), r(1092, 100)]),
+        },
+        ascii(Tag::GPSLongitudeRef, "E"),
+        Field {
+            tag: Tag::GPSLongitude,
+            ifd_num: In::PRIMARY,
+            value: Value::Rational(vec![r(112, 1), r(27, 1), r(1440, 100)]),
+        },
+    ];
+    let mut w = Writer::new();
+    for f in &fields {
+        w.push_field(f);
+    }
+    if let Some(t) = thumb {
+        w.set_jpeg(t, In::THUMBNAIL);
+    }
+    let mut out = Cursor::new(Vec::new());
+    // Writing well-formed fields into memory does not fail.
+    let _ = w.write(&mut out, false);
+    out.into_inner()
+}
+
+/// A camera photo of `w`×`h` pixels with camera EXIF and a 160×120 embedded thumbnail.
+pub fn camera_photo(w: u32, h: u32) -> Vec<u8> {
+    with_app1(&jpeg(w, h), &camera_exif(Some(&jpeg(160, 120))))
+}
