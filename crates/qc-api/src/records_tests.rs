@@ -507,3 +507,80 @@ fn a_preservation_notice_opens_its_seven_day_deadline_when_sealed() {
     let text = format!("{detail:?}");
     assert!(text.contains("先行登记保存"), "{text}");
 }
+
+#[test]
+fn a_merge_that_disturbs_a_sealed_record_keeps_the_seal_and_flags_the_edit() {
+    let mut d = desk();
+    let (li, wang) = (&d.li, &d.wang);
+    let id = d
+        .app
+        .create_record(&d.case, inspection, None, &[li, wang])
+        .unwrap();
+    let other = d
+        .app
+        .create_record(&d.case, inspection, None, &[li, wang])
+        .unwrap();
+    d.app
+        .edit_record(&d.case, &id, &[li], complete_inspection)
+        .unwrap();
+    d.app
+        .sign_off(
+            &d.case,
+            &id,
+            Signoff::OfficersNote {
+                note: "当事人拒绝签名，现场无见证人".into(),
+            },
+            &[li, wang],
+        )
+        .unwrap();
+    // Another tablet holds the record as it was before the seal and edits it offline, and
+    // also edits the other (unsealed) record.
+    let mut remote = d.app.store.case_doc(&d.case, b"tablet-b").unwrap();
+    let edit_found = |remote: &mut qc_casedoc::CaseDoc, rid: &str, text: &str| {
+        let mut r = remote.record(rid).unwrap().unwrap().live;
+        if let RecordBody::Inspection(i) = &mut r.body {
+            i.found = text.into();
+        }
+        remote.put_record(&r, Timestamp(0)).unwrap();
+    };
+    edit_found(&mut remote, &id, "店外占道堆放货物约30平方米");
+    edit_found(&mut remote, &other, "店内无异常");
+    d.app.seal_record(&d.case, &id, &[li, wang]).unwrap();
+    let sealed_before = d.app.case_file(&d.case).unwrap().0;
+    let entries_before = d.app.ledger_len().unwrap();
+
+    assert_eq!(d.app.merge_case(&remote.save(), &[], &[]).unwrap(), 1);
+    let (records, _) = d.app.case_file(&d.case).unwrap();
+    let r = records.iter().find(|r| r.live.id == id).unwrap();
+    let before = sealed_before.iter().find(|r| r.live.id == id).unwrap();
+    assert_eq!(r.seal, before.seal, "the seal is untouched");
+    assert_eq!(
+        r.authoritative().unwrap(),
+        before.authoritative().unwrap(),
+        "the signed version stays authoritative"
+    );
+    assert_eq!(r.conflicts.len(), 1);
+    assert!(
+        r.conflicts[0].content.contains("30平方米"),
+        "the conflicting edit is kept"
+    );
+    // The unsealed record simply took the other tablet's edit.
+    let o = records.iter().find(|r| r.live.id == other).unwrap();
+    assert!(o.conflicts.is_empty());
+    assert!(format!("{:?}", o.live).contains("店内无异常"));
+    // One signed entry records the conflict, naming the sealed and the conflicting digest.
+    assert_eq!(d.app.ledger_len().unwrap(), entries_before + 1);
+    let report = d.app.verify_case_feeds(&d.case).unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    let last = &report.entries.last().unwrap().entry;
+    assert_eq!(last.action, qc_chain::Action::MergeConflict);
+    assert_eq!(
+        last.records[0],
+        unhex(&r.seal.as_ref().unwrap().digest).unwrap()
+    );
+    assert_eq!(last.records[1], unhex(&r.conflicts[0].digest).unwrap());
+
+    // Merging the same changes again changes nothing and records nothing.
+    assert_eq!(d.app.merge_case(&remote.save(), &[], &[]).unwrap(), 0);
+    assert_eq!(d.app.ledger_len().unwrap(), entries_before + 1);
+}
