@@ -534,6 +534,26 @@ impl Quancheng {
         })
     }
 
+    /// The full id of the one record or evidence item of the case whose id starts with
+    /// `prefix`.
+    pub fn resolve_item(&self, case: &str, prefix: &str) -> Result<String, ApiError> {
+        let (records, evidence) = self.case_file(case)?;
+        let prefix = prefix.trim();
+        let ids: Vec<String> = records
+            .into_iter()
+            .map(|r| r.live.id)
+            .chain(evidence.into_iter().map(|e| e.facts.id))
+            .filter(|id| !prefix.is_empty() && id.starts_with(prefix))
+            .collect();
+        match ids.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(RuleViolation::UnknownRecord(prefix.into()).into()),
+            _ => Err(ApiError::Invalid(format!(
+                "`{prefix}` matches more than one record; give more of the id"
+            ))),
+        }
+    }
+
     /// Records and evidence of a case, as the document holds them.
     pub fn case_file(
         &self,

@@ -35,7 +35,7 @@ pub struct Conflict {
 }
 
 /// A record as the case document holds it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredRecord {
     /// The live content (what editing changes; after sealing, what merges may disturb).
     pub live: Record,

@@ -9,7 +9,7 @@ use qc_api::{DataDir, NewCase, OsEntropy, Quancheng, SystemClock, demo};
 use qc_domain::{CaseSource, GeoPoint, Party, PartyKind};
 use qc_store::{CaseFilter, DueFilter};
 
-use crate::output;
+use crate::{field, output};
 
 /// 全程 Quancheng — whole-process records for urban-management enforcement.
 #[derive(Debug, Parser)]
@@ -67,6 +67,13 @@ enum Command {
         #[arg(long, value_enum, default_value = "zh")]
         lang: Lang,
     },
+    /// Field records (笔录): inspection records, questioning transcripts, preservation and
+    /// sampling notices; signatures, sealing, corrections.
+    #[command(subcommand)]
+    Record(field::RecordCommand),
+    /// Evidence (证据): capture files, co-sign, list.
+    #[command(subcommand)]
+    Evidence(field::EvidenceCommand),
     /// Administration (管理员): revoke credentials.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -336,6 +343,8 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             app.revoke(person, reason, &admin)?;
             output::done(&format!("已吊销 {person} 的证书"), args.json)
         }
+        Command::Record(cmd) => field::record(&mut open(&dir)?, cmd, args.json),
+        Command::Evidence(cmd) => field::evidence(&mut open(&dir)?, cmd, args.json),
         Command::People => {
             let app = open(&dir)?;
             output::people(&app.people()?, args.json)
@@ -357,7 +366,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             let mut app = open(&dir)?;
             let officer = app.unlock(&n.who.officer, &n.who.pin)?;
             let id = app.register_case(new_case(n)?, &officer)?;
-            output::created(&id.0, args.json)
+            output::created("已登记案件", &id.0, args.json)
         }
         Command::Case(CaseCommand::List(l)) => {
             let app = open(&dir)?;

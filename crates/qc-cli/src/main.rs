@@ -1,6 +1,7 @@
 //! `quancheng`: the command line over the Quancheng API, for operators, scripts and tests.
 
 mod cli;
+mod field;
 mod output;
 
 use std::process::ExitCode;

@@ -2,7 +2,11 @@
 
 use qc_api::demo::DemoReport;
 use qc_api::{CaseDetail, DataDir, InitReport};
-use qc_domain::{CaseStatus, Catalogue, Deadline, Person, Urgency};
+use qc_casedoc::StoredRecord;
+use qc_domain::{
+    CaseStatus, Catalogue, Deadline, EvidenceItem, PageSignature, PartySignoff, Person, RecordBody,
+    Timestamp, Urgency,
+};
 use qc_store::CaseRow;
 use serde::Serialize;
 
@@ -217,11 +221,210 @@ pub fn done(what: &str, as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn created(id: &str, as_json: bool) -> anyhow::Result<()> {
+/// Something new was made: `what` says what (已登记案件, 已建立笔录 ...).
+pub fn created(what: &str, id: &str, as_json: bool) -> anyhow::Result<()> {
     if as_json {
         return json(&serde_json::json!({ "id": id }));
     }
-    out!("已登记案件：{id}");
+    out!("{what}：{id}");
+    Ok(())
+}
+
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+fn record_status(r: &StoredRecord) -> String {
+    match (&r.seal, r.conflicts.len()) {
+        (Some(_), 0) => "已签名封存".into(),
+        (Some(_), n) => format!("已封存，{n} 处合并冲突待复核"),
+        (None, _) => "未封存".into(),
+    }
+}
+
+pub fn records(records: &[StoredRecord], as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(records);
+    }
+    let rows: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| {
+            let names: Vec<&str> = r
+                .live
+                .body
+                .officers()
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect();
+            vec![
+                short(&r.live.id),
+                r.live.body.zh().into(),
+                record_status(r),
+                r.live.created_at.display_china(),
+                names.join("、"),
+                r.live.corrects.as_deref().map(short).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(
+        &["编号", "笔录", "状态", "建立时间", "执法人员", "更正"],
+        &rows,
+    )?;
+    out!("共 {} 份", records.len());
+    Ok(())
+}
+
+fn signoff_line(s: Option<&PartySignoff>) -> String {
+    match s {
+        None => "（尚无）".into(),
+        Some(PartySignoff::Party { name, .. }) => format!("当事人{name}签名"),
+        Some(PartySignoff::Witness {
+            name,
+            party_absent_reason,
+            ..
+        }) => format!("{party_absent_reason}，见证人{name}签名"),
+        Some(PartySignoff::OfficersNote { note, .. }) => format!("执法人员注明：{note}"),
+    }
+}
+
+pub fn record(stored: &StoredRecord, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(stored);
+    }
+    let r = stored.authoritative()?;
+    out!("{}  {}", r.body.zh(), r.id);
+    out!("状态：{}", record_status(stored));
+    for o in r.body.officers() {
+        out!("执法人员：{}（执法证号 {}）", o.name, o.cert_no.0);
+    }
+    let time = |t: Option<Timestamp>| t.map_or("（未填）".into(), |t| t.display_china());
+    match &r.body {
+        RecordBody::Inspection(i) => {
+            out!("检查地点：{}（网格 {}）", i.place.address, i.place.grid);
+            out!(
+                "检查时间：{} 至 {}",
+                i.started_at.display_china(),
+                time(i.ended_at)
+            );
+            if let Some(p) = &i.party {
+                out!("当事人：{}", p.name);
+            }
+            out!(
+                "当事人{}通知到场，{}在场",
+                if i.party_notified { "已" } else { "未" },
+                if i.party_present { "" } else { "不" }
+            );
+            out!("现场检查情况：{}", i.found);
+            out!("处理方式：{}", i.outcome.map_or("（未选）", |o| o.zh()));
+            out!("签名：{}", signoff_line(r.signoff.as_ref()));
+        }
+        RecordBody::Questioning(q) => {
+            out!(
+                "被询问人：{}（{}）",
+                q.interviewee.name,
+                q.interviewee.capacity
+            );
+            out!("询问地点：{}", q.location);
+            out!(
+                "询问时间：{} 至 {}",
+                q.started_at.display_china(),
+                time(q.ended_at)
+            );
+            out!(
+                "权利义务告知：{}；回避询问：{}",
+                if q.rights_acknowledged {
+                    "已告知并确认"
+                } else {
+                    "未告知"
+                },
+                if q.recusal_asked {
+                    "已询问"
+                } else {
+                    "未询问"
+                }
+            );
+            for (n, page) in q.pages.iter().enumerate() {
+                out!("—— 第{}页 ——", n + 1);
+                for qa in &page.qa {
+                    out!("问：{}", qa.question);
+                    out!("答：{}", qa.answer);
+                }
+                out!(
+                    "{}",
+                    match &page.signature {
+                        Some(PageSignature::Signed { at, .. }) =>
+                            format!("被询问人签名（{}）", at.display_china()),
+                        Some(PageSignature::Refused { note, .. }) => format!("拒签：{note}"),
+                        None => "（本页尚未签名）".into(),
+                    }
+                );
+            }
+        }
+        RecordBody::Preservation(n) | RecordBody::Sampling(n) => {
+            for i in &n.items {
+                out!("物品：{} {}", i.name, i.quantity);
+            }
+            out!("存放地点：{}", n.kept_at);
+            out!("签名：{}", signoff_line(r.signoff.as_ref()));
+        }
+    }
+    if let Some(c) = &r.corrects {
+        out!("更正的笔录：{c}");
+    }
+    for c in &stored.conflicts {
+        out!(
+            "合并冲突（{}，待复核）：封存后收到的不同内容，摘要 {}",
+            c.found_at.display_china(),
+            short(&c.digest)
+        );
+    }
+    Ok(())
+}
+
+pub fn evidence(items: &[EvidenceItem], as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(items);
+    }
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|e| {
+            let f = &e.facts;
+            let exif = f.exif.as_ref();
+            let names: Vec<&str> = e
+                .signatures
+                .iter()
+                .map(|s| s.officer.name.as_str())
+                .collect();
+            vec![
+                short(&f.id),
+                f.kind.zh().into(),
+                f.mime.clone(),
+                format!("{} 字节", f.size),
+                short(&f.sha256),
+                exif.and_then(|x| x.captured_at.clone()).unwrap_or_default(),
+                exif.and_then(|x| x.gps)
+                    .map(|g| format!("{:.5},{:.5}", g.lat, g.lon))
+                    .unwrap_or_default(),
+                names.join("、"),
+                e.status_zh().into(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "编号",
+            "类型",
+            "格式",
+            "大小",
+            "SHA-256",
+            "拍摄时间",
+            "位置",
+            "签名",
+            "状态",
+        ],
+        &rows,
+    )?;
+    out!("共 {} 项", items.len());
     Ok(())
 }
 

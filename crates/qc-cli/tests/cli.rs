@@ -7,6 +7,7 @@ fn run(data: &Path, args: &[&str], pin: Option<&str>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_quancheng"));
     c.arg("--data-dir").arg(data).args(args);
     c.env_remove("QUANCHENG_PIN")
+        .env_remove("QUANCHENG_SECOND_PIN")
         .env_remove("QUANCHENG_KEY_FILE");
     if let Some(p) = pin {
         c.env("QUANCHENG_PIN", p);
@@ -309,4 +310,233 @@ fn export_then_verify_offline_with_exit_codes() {
     let o = run(&elsewhere, &["verify", "/no/such/file.qcb"], None);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("无法打开"));
+}
+
+/// Runs a field act with 李明 (and, with `two`, 王芳) signing; PINs come from the environment.
+fn act(data: &Path, args: &[&str], two: bool) -> Output {
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend(["--officer", "li.ming"]);
+    if two {
+        full.extend(["--second", "wang.fang"]);
+    }
+    let mut c = Command::new(env!("CARGO_BIN_EXE_quancheng"));
+    c.arg("--data-dir")
+        .arg(data)
+        .args(&full)
+        .env_remove("QUANCHENG_KEY_FILE")
+        .env("QUANCHENG_PIN", "147258")
+        .env("QUANCHENG_SECOND_PIN", "258369");
+    c.output().expect("run quancheng")
+}
+
+fn created_id(o: &Output) -> String {
+    assert!(o.status.success(), "{}", stderr(o));
+    stdout(o).trim().rsplit('：').next().unwrap().to_owned()
+}
+
+#[test]
+fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["init"], None).status.success());
+    let case = created_id(&run(
+        &data,
+        &[
+            "case",
+            "new",
+            "--officer",
+            "li.ming",
+            "--violation",
+            "transport.road_occupation",
+            "--address",
+            "景华路88号",
+            "--grid",
+            "JX-02-04",
+            "--summary",
+            "占道堆放货物",
+        ],
+        Some("147258"),
+    ));
+    // 现场检查笔录: incomplete sealing is refused with the reason, in Chinese.
+    let rec = created_id(&act(
+        &data,
+        &["record", "new", "inspection", "--case", &case],
+        true,
+    ));
+    let o = act(&data, &["record", "seal", &rec[..8], "--case", &case], true);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("现场检查情况"), "{}", stderr(&o));
+    let o = act(
+        &data,
+        &[
+            "record",
+            "edit",
+            &rec[..8],
+            "--case",
+            &case,
+            "--found",
+            "店外堆放货物约3平方米",
+            "--outcome",
+            "management",
+            "--end",
+        ],
+        false,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = act(
+        &data,
+        &[
+            "record",
+            "sign-off",
+            &rec,
+            "--case",
+            &case,
+            "--note",
+            "当事人拒绝签名，现场无见证人",
+        ],
+        true,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // One officer cannot seal.
+    let o = act(&data, &["record", "seal", &rec, "--case", &case], false);
+    assert!(stderr(&o).contains("不得少于2人"), "{}", stderr(&o));
+    assert!(
+        act(&data, &["record", "seal", &rec, "--case", &case], true)
+            .status
+            .success()
+    );
+    let show = run(&data, &["record", "show", &rec, "--case", &case], None);
+    assert!(stdout(&show).contains("已签名封存"), "{}", stdout(&show));
+    assert!(stdout(&show).contains("执法证号"));
+    let o = act(
+        &data,
+        &["record", "edit", &rec, "--case", &case, "--found", "改"],
+        false,
+    );
+    assert!(stderr(&o).contains("已签名封存"), "{}", stderr(&o));
+
+    // 询问笔录 with a signed page.
+    let tr = created_id(&act(
+        &data,
+        &[
+            "record",
+            "new",
+            "transcript",
+            "--case",
+            &case,
+            "--interviewee",
+            "张三",
+        ],
+        true,
+    ));
+    let o = act(
+        &data,
+        &[
+            "record",
+            "edit",
+            &tr,
+            "--case",
+            &case,
+            "--rights-acknowledged",
+            "--recusal-asked",
+            "--question",
+            "货物是否为你所放？",
+            "--answer",
+            "是。",
+            "--end",
+        ],
+        false,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sig = tmp.path().join("sig.png");
+    std::fs::write(&sig, qc_evidence::sample::signature_png(300, 100)).unwrap();
+    let o = act(
+        &data,
+        &[
+            "record",
+            "sign-page",
+            &tr,
+            "--case",
+            &case,
+            "--page",
+            "1",
+            "--image",
+            sig.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        act(&data, &["record", "seal", &tr, "--case", &case], true)
+            .status
+            .success()
+    );
+    let list = run(&data, &["record", "list", "--case", &case], None);
+    assert!(stdout(&list).contains("询问笔录"), "{}", stdout(&list));
+
+    // Evidence: one officer, then the second co-signs; bad files are refused.
+    let photo = tmp.path().join("IMG_0001.jpg");
+    std::fs::write(&photo, qc_evidence::sample::camera_photo(800, 600)).unwrap();
+    let ev = created_id(&act(
+        &data,
+        &[
+            "evidence",
+            "add",
+            photo.to_str().unwrap(),
+            "--case",
+            &case,
+            "--description",
+            "堆放的货物",
+        ],
+        false,
+    ));
+    let list = run(&data, &["evidence", "list", "--case", &case], None);
+    assert!(
+        stdout(&list).contains("待第二名执法人员签名"),
+        "{}",
+        stdout(&list)
+    );
+    assert!(stdout(&list).contains("image/jpeg"));
+    let mut cosign = Command::new(env!("CARGO_BIN_EXE_quancheng"));
+    cosign
+        .arg("--data-dir")
+        .arg(&data)
+        .args([
+            "evidence",
+            "cosign",
+            &ev,
+            "--case",
+            &case,
+            "--officer",
+            "wang.fang",
+        ])
+        .env("QUANCHENG_PIN", "258369");
+    let o = cosign.output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list = run(&data, &["evidence", "list", "--case", &case], None);
+    assert!(
+        stdout(&list).contains("已由两名执法人员签名确认"),
+        "{}",
+        stdout(&list)
+    );
+    let empty = tmp.path().join("empty.jpg");
+    std::fs::write(&empty, b"").unwrap();
+    let o = act(
+        &data,
+        &["evidence", "add", empty.to_str().unwrap(), "--case", &case],
+        true,
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("文件为空"), "{}", stderr(&o));
+
+    // The case file exports with its evidence and verifies offline.
+    let bundle = tmp.path().join("case.qcb");
+    let o = act(
+        &data,
+        &["export", &case, "--out", bundle.to_str().unwrap()],
+        false,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = run(&data, &["verify", bundle.to_str().unwrap()], None);
+    assert!(v.status.success(), "{}{}", stdout(&v), stderr(&v));
 }

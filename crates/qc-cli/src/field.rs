@@ -1,0 +1,593 @@
+//! `quancheng record …` and `quancheng evidence …`: field records and evidence (调查取证), each
+//! act signed by the officers whose PINs are given.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Subcommand, ValueEnum};
+use qc_api::records::{NewEvidence, PageClose, Signoff};
+use qc_api::{Quancheng, Unlocked};
+use qc_domain::{
+    CopyAttestation, Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page,
+    Party, PartyKind, Qa, Questioning, RecordBody, Timestamp,
+};
+
+use crate::output;
+
+/// The acting officer and, for two-officer acts, the second one; each proven by PIN.
+#[derive(Debug, clap::Args)]
+pub struct Officers {
+    /// Acting officer's id.
+    #[arg(long)]
+    officer: String,
+    /// Their PIN (better: QUANCHENG_PIN, which stays out of shell history).
+    #[arg(long, env = "QUANCHENG_PIN", hide_env_values = true)]
+    pin: String,
+    /// The second enforcement officer, for acts that need two (sealing, evidence).
+    #[arg(long)]
+    second: Option<String>,
+    /// The second officer's PIN (better: QUANCHENG_SECOND_PIN).
+    #[arg(long, env = "QUANCHENG_SECOND_PIN", hide_env_values = true)]
+    second_pin: Option<String>,
+}
+
+impl Officers {
+    fn unlock(&self, app: &mut Quancheng) -> anyhow::Result<Vec<Unlocked>> {
+        let mut who = vec![app.unlock(&self.officer, &self.pin)?];
+        if let Some(second) = &self.second {
+            let pin = self
+                .second_pin
+                .as_deref()
+                .context("--second needs --second-pin (or QUANCHENG_SECOND_PIN)")?;
+            who.push(app.unlock(second, pin)?);
+        }
+        Ok(who)
+    }
+}
+
+/// Kinds of record.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Kind {
+    /// 现场检查笔录
+    Inspection,
+    /// 询问笔录
+    Transcript,
+    /// 证据先行登记保存通知书
+    Preservation,
+    /// 抽样取证凭证
+    Sampling,
+}
+
+/// The 721 outcome categories.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutcomeArg {
+    /// 服务
+    Service,
+    /// 管理
+    Management,
+    /// 执法
+    Enforcement,
+}
+
+/// `quancheng record …`.
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// Start a record; the officers given are named on it as present.
+    New {
+        /// What kind.
+        #[arg(value_enum)]
+        kind: Kind,
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+        /// Place (default: the case's address).
+        #[arg(long)]
+        address: Option<String>,
+        /// The party (inspection, notices).
+        #[arg(long)]
+        party: Option<String>,
+        /// The party is a business.
+        #[arg(long)]
+        business: bool,
+        /// The party was not notified to attend (inspection).
+        #[arg(long)]
+        not_notified: bool,
+        /// The party was not present (inspection).
+        #[arg(long)]
+        party_absent: bool,
+        /// The person questioned (transcript).
+        #[arg(long)]
+        interviewee: Option<String>,
+        /// In what capacity they are questioned (transcript).
+        #[arg(long, default_value = "当事人")]
+        capacity: String,
+        /// Their 身份证号 (transcript).
+        #[arg(long)]
+        id_number: Option<String>,
+        /// An item as NAME:QUANTITY (notices; repeatable).
+        #[arg(long)]
+        item: Vec<String>,
+        /// Where the items are kept (notices).
+        #[arg(long)]
+        kept_at: Option<String>,
+        #[command(flatten)]
+        who: Officers,
+    },
+    /// Edit a record that is not sealed yet.
+    Edit {
+        /// Record id or unique prefix.
+        record: String,
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+        /// What was found (inspection).
+        #[arg(long)]
+        found: Option<String>,
+        /// 721 outcome (inspection).
+        #[arg(long, value_enum)]
+        outcome: Option<OutcomeArg>,
+        /// Mark the inspection or questioning as ended now.
+        #[arg(long)]
+        end: bool,
+        /// The rights notice was shown and acknowledged (transcript).
+        #[arg(long)]
+        rights_acknowledged: bool,
+        /// The recusal question was asked (transcript).
+        #[arg(long)]
+        recusal_asked: bool,
+        /// Add a question (transcript; with --answer).
+        #[arg(long, requires = "answer")]
+        question: Option<String>,
+        /// The answer to --question.
+        #[arg(long, requires = "question")]
+        answer: Option<String>,
+        #[command(flatten)]
+        who: Officers,
+    },
+    /// Close a transcript page: the interviewee's signature image, or the noted refusal.
+    SignPage {
+        /// Record id or unique prefix.
+        record: String,
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+        /// Page number, from 1.
+        #[arg(long)]
+        page: usize,
+        /// The signature image (PNG or JPEG).
+        #[arg(long, conflicts_with = "refused")]
+        image: Option<PathBuf>,
+        /// The interviewee refused; the officers' note.
+        #[arg(long)]
+        refused: Option<String>,
+        #[command(flatten)]
+        who: Officers,
+    },
+    /// The party's or a witness's signature on an inspection record or notice, or the
+    /// officers' note that nobody signed.
+    SignOff {
+        /// Record id or unique prefix.
+        record: String,
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+        /// The party signed, under this name (with --image).
+        #[arg(long, requires = "image", conflicts_with_all = ["witness", "note"])]
+        party: Option<String>,
+        /// A witness signed, under this name (with --image and --reason).
+        #[arg(long, requires_all = ["image", "reason"], conflicts_with = "note")]
+        witness: Option<String>,
+        /// Why the party did not sign (with --witness).
+        #[arg(long)]
+        reason: Option<String>,
+        /// The signature image (PNG or JPEG).
+        #[arg(long)]
+        image: Option<PathBuf>,
+        /// No witness, or the witness refused: the officers' note.
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        who: Officers,
+    },
+    /// Seal a record with two officers' signatures; it cannot change afterwards.
+    Seal {
+        /// Record id or unique prefix.
+        record: String,
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+        #[command(flatten)]
+        who: Officers,
+    },
+    /// Start a correction (更正) of a sealed record: a new record that points at it, starting
+    /// from its content.
+    Correct {
+        /// The sealed record (id or unique prefix).
+        record: String,
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+        #[command(flatten)]
+        who: Officers,
+    },
+    /// The records of a case.
+    List {
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+    },
+    /// One record in full.
+    Show {
+        /// Record id or unique prefix.
+        record: String,
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+    },
+}
+
+/// `quancheng evidence …`.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Capture a file as evidence. With --second, both officers sign at once; otherwise it
+    /// waits for a second officer's `evidence cosign`.
+    Add {
+        /// The file (photo, audio, video or document; the type is read from its content).
+        file: PathBuf,
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+        /// What it shows.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// For a copy of a document: where the original is ("经核对与原件无异").
+        #[arg(long, requires_all = ["attest_date", "attest_signer"])]
+        attest_source: Option<String>,
+        /// Date the copy was checked against the original.
+        #[arg(long)]
+        attest_date: Option<String>,
+        /// Who checked it.
+        #[arg(long)]
+        attest_signer: Option<String>,
+        #[command(flatten)]
+        who: Officers,
+    },
+    /// The second enforcement officer signs evidence another officer captured.
+    Cosign {
+        /// Evidence id or unique prefix.
+        evidence: String,
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+        #[command(flatten)]
+        who: Officers,
+    },
+    /// The evidence of a case.
+    List {
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+    },
+}
+
+fn read_image(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("无法读取 {} (cannot read)", path.display()))
+}
+
+fn party(name: &Option<String>, business: bool) -> Option<Party> {
+    name.as_ref().map(|n| Party {
+        kind: if business {
+            PartyKind::Business
+        } else {
+            PartyKind::Person
+        },
+        name: n.clone(),
+        id_number: None,
+        phone: None,
+    })
+}
+
+fn items(raw: &[String]) -> anyhow::Result<Vec<NoticeItem>> {
+    raw.iter()
+        .map(|i| {
+            let (name, quantity) = i
+                .split_once([':', '：'])
+                .context("--item 格式应为 名称:数量 (NAME:QUANTITY)")?;
+            Ok(NoticeItem {
+                name: name.trim().into(),
+                quantity: quantity.trim().into(),
+            })
+        })
+        .collect()
+}
+
+/// Runs `quancheng record …`.
+pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow::Result<()> {
+    match cmd {
+        RecordCommand::New {
+            kind,
+            case,
+            address,
+            party: party_name,
+            business,
+            not_notified,
+            party_absent,
+            interviewee,
+            capacity,
+            id_number,
+            item,
+            kept_at,
+            who,
+        } => {
+            let who = who.unlock(app)?;
+            let by: Vec<&Unlocked> = who.iter().collect();
+            let mut place = app.case_detail(case)?.header.location;
+            if let Some(a) = address {
+                place.address = a.clone();
+            }
+            let p = party(party_name, *business);
+            let items = items(item)?;
+            let body: Box<dyn FnOnce(Vec<OfficerRef>, Timestamp) -> RecordBody> = match kind {
+                Kind::Inspection => Box::new(move |officers, at| {
+                    RecordBody::Inspection(Inspection {
+                        place,
+                        started_at: at,
+                        ended_at: None,
+                        officers,
+                        party: p,
+                        party_notified: !not_notified,
+                        party_present: !party_absent,
+                        found: String::new(),
+                        outcome: None,
+                    })
+                }),
+                Kind::Transcript => {
+                    let name = interviewee
+                        .clone()
+                        .context("a transcript needs --interviewee (被询问人)")?;
+                    let interviewee = Interviewee {
+                        name,
+                        id_number: id_number.clone(),
+                        phone: None,
+                        capacity: capacity.clone(),
+                    };
+                    Box::new(move |officers, at| {
+                        RecordBody::Questioning(Questioning {
+                            interviewee,
+                            location: place.address,
+                            started_at: at,
+                            ended_at: None,
+                            officers,
+                            rights_acknowledged: false,
+                            recusal_asked: false,
+                            pages: Vec::new(),
+                        })
+                    })
+                }
+                Kind::Preservation | Kind::Sampling => {
+                    let kept_at = kept_at.clone().unwrap_or_default();
+                    let sampling = matches!(kind, Kind::Sampling);
+                    Box::new(move |officers, at| {
+                        let n = Notice {
+                            items,
+                            kept_at,
+                            officers,
+                            party: p,
+                            issued_at: at,
+                        };
+                        if sampling {
+                            RecordBody::Sampling(n)
+                        } else {
+                            RecordBody::Preservation(n)
+                        }
+                    })
+                }
+            };
+            let id = app.create_record(case, body, None, &by)?;
+            output::created("已建立", &id, as_json)
+        }
+        RecordCommand::Edit {
+            record,
+            case,
+            found,
+            outcome,
+            end,
+            rights_acknowledged,
+            recusal_asked,
+            question,
+            answer,
+            who,
+        } => {
+            let who = who.unlock(app)?;
+            let by: Vec<&Unlocked> = who.iter().collect();
+            let id = app.resolve_item(case, record)?;
+            let now = app.now();
+            app.edit_record(case, &id, &by, |r| {
+                match &mut r.body {
+                    RecordBody::Inspection(i) => {
+                        if let Some(f) = found {
+                            i.found = f.clone();
+                        }
+                        if let Some(o) = outcome {
+                            i.outcome = Some(match o {
+                                OutcomeArg::Service => Outcome721::Service,
+                                OutcomeArg::Management => Outcome721::Management,
+                                OutcomeArg::Enforcement => Outcome721::Enforcement,
+                            });
+                        }
+                        if *end {
+                            i.ended_at = Some(now);
+                        }
+                    }
+                    RecordBody::Questioning(q) => {
+                        q.rights_acknowledged |= rights_acknowledged;
+                        q.recusal_asked |= recusal_asked;
+                        if let (Some(question), Some(answer)) = (question, answer) {
+                            let n = qc_domain::record::open_page(q);
+                            if n == q.pages.len() {
+                                q.pages.push(Page::default());
+                            }
+                            q.pages[n].qa.push(Qa {
+                                question: question.clone(),
+                                answer: answer.clone(),
+                            });
+                        }
+                        if *end {
+                            q.ended_at = Some(now);
+                        }
+                    }
+                    RecordBody::Preservation(_) | RecordBody::Sampling(_) => {}
+                }
+                Ok(())
+            })?;
+            output::done(&format!("已修改笔录 {id}"), as_json)
+        }
+        RecordCommand::SignPage {
+            record,
+            case,
+            page,
+            image,
+            refused,
+            who,
+        } => {
+            let who = who.unlock(app)?;
+            let by: Vec<&Unlocked> = who.iter().collect();
+            let id = app.resolve_item(case, record)?;
+            let bytes = image.as_deref().map(read_image).transpose()?;
+            let how = match (&bytes, refused) {
+                (Some(b), _) => PageClose::Signed(b),
+                (None, Some(note)) => PageClose::Refused(note.clone()),
+                (None, None) => bail!("give --image (签名图片) or --refused (拒签说明)"),
+            };
+            app.close_page(case, &id, *page, how, &by)?;
+            output::done(&format!("第{page}页已签名（或已注明拒签）"), as_json)
+        }
+        RecordCommand::SignOff {
+            record,
+            case,
+            party,
+            witness,
+            reason,
+            image,
+            note,
+            who,
+        } => {
+            let who = who.unlock(app)?;
+            let by: Vec<&Unlocked> = who.iter().collect();
+            let id = app.resolve_item(case, record)?;
+            let bytes = image.as_deref().map(read_image).transpose()?;
+            let how = match (party, witness, note, &bytes) {
+                (Some(name), _, _, Some(b)) => Signoff::Party {
+                    name: name.clone(),
+                    image: b,
+                },
+                (_, Some(name), _, Some(b)) => Signoff::Witness {
+                    name: name.clone(),
+                    id_number: None,
+                    party_absent_reason: reason.clone().unwrap_or_default(),
+                    image: b,
+                },
+                (_, _, Some(n), _) => Signoff::OfficersNote { note: n.clone() },
+                _ => bail!(
+                    "give --party NAME --image FILE, --witness NAME --reason R --image FILE, or --note NOTE"
+                ),
+            };
+            app.sign_off(case, &id, how, &by)?;
+            output::done("已记录签名", as_json)
+        }
+        RecordCommand::Seal { record, case, who } => {
+            let who = who.unlock(app)?;
+            let by: Vec<&Unlocked> = who.iter().collect();
+            let id = app.resolve_item(case, record)?;
+            app.seal_record(case, &id, &by)?;
+            output::done(&format!("笔录 {id} 已签名封存"), as_json)
+        }
+        RecordCommand::Correct { record, case, who } => {
+            let who = who.unlock(app)?;
+            let by: Vec<&Unlocked> = who.iter().collect();
+            let id = app.resolve_item(case, record)?;
+            let (records, _) = app.case_file(case)?;
+            let old = records
+                .iter()
+                .find(|r| r.live.id == id)
+                .context("no such record")?
+                .authoritative()?;
+            let body = move |officers: Vec<OfficerRef>, _at: Timestamp| {
+                let mut body = old.body;
+                match &mut body {
+                    RecordBody::Inspection(i) => i.officers = officers,
+                    RecordBody::Questioning(q) => {
+                        q.officers = officers;
+                        q.pages.iter_mut().for_each(|p| p.signature = None);
+                    }
+                    RecordBody::Preservation(n) | RecordBody::Sampling(n) => n.officers = officers,
+                }
+                body
+            };
+            let new = app.create_record(case, body, Some(&id), &by)?;
+            output::created("已建立更正笔录", &new, as_json)
+        }
+        RecordCommand::List { case } => {
+            let (records, _) = app.case_file(case)?;
+            output::records(&records, as_json)
+        }
+        RecordCommand::Show { record, case } => {
+            let id = app.resolve_item(case, record)?;
+            let (records, _) = app.case_file(case)?;
+            let r = records
+                .iter()
+                .find(|r| r.live.id == id)
+                .context("no such record")?;
+            output::record(r, as_json)
+        }
+    }
+}
+
+/// Runs `quancheng evidence …`.
+pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> anyhow::Result<()> {
+    match cmd {
+        EvidenceCommand::Add {
+            file,
+            case,
+            description,
+            attest_source,
+            attest_date,
+            attest_signer,
+            who,
+        } => {
+            let who = who.unlock(app)?;
+            let by: Vec<&Unlocked> = who.iter().collect();
+            let src = std::fs::File::open(file)
+                .with_context(|| format!("无法打开 {} (cannot open)", file.display()))?;
+            let attestation = attest_source.as_ref().map(|source| CopyAttestation {
+                source: source.clone(),
+                date: attest_date.clone().unwrap_or_default(),
+                signer: attest_signer.clone().unwrap_or_default(),
+            });
+            let new = NewEvidence {
+                file_name: file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                description: description.clone(),
+                attestation,
+            };
+            let id = app.add_evidence(case, std::io::BufReader::new(src), new, &by)?;
+            output::created("已建立", &id, as_json)
+        }
+        EvidenceCommand::Cosign {
+            evidence,
+            case,
+            who,
+        } => {
+            let who = who.unlock(app)?;
+            let id = app.resolve_item(case, evidence)?;
+            app.cosign_evidence(case, &id, &who[0])?;
+            output::done(&format!("证据 {id} 已由两名执法人员签名确认"), as_json)
+        }
+        EvidenceCommand::List { case } => {
+            let (_, items) = app.case_file(case)?;
+            output::evidence(&items, as_json)
+        }
+    }
+}
