@@ -1,4 +1,5 @@
 //! The `quancheng` binary as an operator uses it.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::{Command, Output};
