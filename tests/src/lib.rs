@@ -200,3 +200,174 @@ where
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// The process's peak resident memory (Linux `/proc/self/status`), to show that streaming
+/// work stays within bounds.
+pub mod memory {
+    /// Resets the peak so that the next reading covers only what runs from now on.
+    pub fn reset_peak() -> anyhow::Result<()> {
+        // "5" resets the peak RSS (VmHWM) to the current RSS (Linux 4.0+).
+        std::fs::write("/proc/self/clear_refs", "5")?;
+        Ok(())
+    }
+
+    fn status_kib(field: &str) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string("/proc/self/status")?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no {field} in /proc/self/status"))
+    }
+
+    /// Peak resident memory since start or the last [`reset_peak`], in bytes.
+    pub fn peak_bytes() -> anyhow::Result<u64> {
+        Ok(status_kib("VmHWM:")? * 1024)
+    }
+
+    /// Resident memory now, in bytes.
+    pub fn current_bytes() -> anyhow::Result<u64> {
+        Ok(status_kib("VmRSS:")? * 1024)
+    }
+}
+
+/// Capturing a long video as evidence, measured in a child process of its own so that the
+/// peak resident memory counts only what the ingest needs (plus the process itself), not what
+/// the parent's set-up left behind.
+pub mod video {
+    use std::path::Path;
+    use std::process::Command;
+    use std::sync::Arc;
+
+    use anyhow::{Context, bail};
+    use qc_api::records::NewEvidence;
+    use qc_api::{DataDir, NewCase, Quancheng, SeededEntropy, demo};
+    use qc_domain::{CaseSource, FixedClock, Timestamp};
+    use qc_evidence::sample::Video;
+
+    const CHILD: &str = "QC_VIDEO_CHILD";
+    const NOW: Timestamp = Timestamp(1_795_000_000_000);
+
+    fn pin(id: &str) -> String {
+        demo::demo_people()
+            .into_iter()
+            .find(|e| e.person.id.0 == id)
+            .map(|e| e.pin)
+            .unwrap_or_default()
+    }
+
+    fn open(dir: &Path) -> anyhow::Result<Quancheng> {
+        let clock = Arc::new(FixedClock(NOW));
+        Ok(Quancheng::open(
+            &DataDir::new(dir),
+            clock,
+            Box::new(SeededEntropy::new([2; 32])),
+        )?)
+    }
+
+    /// A data directory with the demo squad and one case; returns the case id.
+    pub fn prepare(dir: &Path) -> anyhow::Result<String> {
+        let clock = Arc::new(FixedClock(NOW));
+        let d = DataDir::new(dir);
+        Quancheng::init(
+            &d,
+            &demo::demo_people(),
+            clock,
+            Box::new(SeededEntropy::new([1; 32])),
+        )?;
+        let mut app = open(dir)?;
+        let li = app.unlock("li.ming", &pin("li.ming"))?;
+        let id = app.register_case(
+            NewCase {
+                source: CaseSource::SelfDiscovered,
+                violation: "transport.road_occupation".into(),
+                address: "景华路88号".into(),
+                grid: "JX-02-04".into(),
+                gps: None,
+                parties: vec![],
+                summary: "执法记录仪全程录像".into(),
+            },
+            &li,
+        )?;
+        Ok(id.0)
+    }
+
+    /// In the child: when this process was started by [`ingest_in_child`], captures the video
+    /// and prints the peak resident memory; returns true so the caller stops there.
+    pub fn run_child_if_asked() -> anyhow::Result<bool> {
+        let Ok(spec) = std::env::var(CHILD) else {
+            return Ok(false);
+        };
+        let mut parts = spec.splitn(3, '|');
+        let (Some(dir), Some(case), Some(len)) = (parts.next(), parts.next(), parts.next()) else {
+            bail!("bad {CHILD}");
+        };
+        let mut app = open(Path::new(dir))?;
+        let li = app.unlock("li.ming", &pin("li.ming"))?;
+        let wang = app.unlock("wang.fang", &pin("wang.fang"))?;
+        crate::memory::reset_peak()?;
+        let start = std::time::Instant::now();
+        let id = app.add_evidence(
+            case,
+            Video::new(len.parse()?),
+            NewEvidence {
+                file_name: "DSJ_20261118_0930.mp4".into(),
+                description: "现场执法全程录像".into(),
+                attestation: None,
+            },
+            &[&li, &wang],
+        )?;
+        println!(
+            "QC-VIDEO {} {} {}",
+            crate::memory::peak_bytes()?,
+            start.elapsed().as_secs_f64(),
+            id
+        );
+        Ok(true)
+    }
+
+    /// What a child measured.
+    pub struct Measured {
+        /// Peak resident memory during the ingest, bytes.
+        pub peak: u64,
+        /// Seconds the ingest took.
+        pub seconds: f64,
+        /// The evidence id.
+        pub evidence: String,
+    }
+
+    /// Runs `exe args` (this test or bench binary again) as the child that ingests a video of
+    /// `len` bytes into the prepared `dir`.
+    pub fn ingest_in_child(
+        exe: &Path,
+        args: &[&str],
+        dir: &Path,
+        case: &str,
+        len: u64,
+    ) -> anyhow::Result<Measured> {
+        let out = Command::new(exe)
+            .args(args)
+            .env(CHILD, format!("{}|{case}|{len}", dir.display()))
+            .output()
+            .context("cannot start the child")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("QC-VIDEO "))
+            .with_context(|| {
+                format!(
+                    "the child reported nothing:\n{text}\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })?;
+        let mut f = line.split_whitespace();
+        let (Some(peak), Some(seconds), Some(evidence)) = (f.next(), f.next(), f.next()) else {
+            bail!("bad child report {line}");
+        };
+        Ok(Measured {
+            peak: peak.parse()?,
+            seconds: seconds.parse()?,
+            evidence: evidence.into(),
+        })
+    }
+}

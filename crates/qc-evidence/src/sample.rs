@@ -2,7 +2,7 @@
 //! camera writes them) and small PNG signatures. For demos, tests and benchmarks, so that none
 //! of them needs binary fixtures.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value};
@@ -89,4 +89,47 @@ pub fn camera_exif(thumb: Option<&[u8]>) -> Vec<u8> {
 /// A camera photo of `w`×`h` pixels with camera EXIF and a 160×120 embedded thumbnail.
 pub fn camera_photo(w: u32, h: u32) -> Vec<u8> {
     with_app1(&jpeg(w, h), &camera_exif(Some(&jpeg(160, 120))))
+}
+
+/// A body-camera video of any length made on the fly: an MP4 header, then pseudo-random bytes
+/// (so it encrypts and hashes like real footage). Never held in memory.
+pub struct Video {
+    header: Vec<u8>,
+    left: u64,
+    state: u64,
+}
+
+impl Video {
+    /// A video of `len` bytes (at least the header's 32).
+    pub fn new(len: u64) -> Video {
+        let mut header = vec![0, 0, 0, 0x20];
+        header.extend(b"ftypisom\0\0\x02\0isomiso2avc1mp41");
+        Video {
+            left: len.max(header.len() as u64),
+            header,
+            state: 0x9e37_79b9_7f4a_7c15,
+        }
+    }
+}
+
+impl Read for Video {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.header.is_empty() {
+            let n = self.header.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.header[..n]);
+            self.header.drain(..n);
+            self.left -= n as u64;
+            return Ok(n);
+        }
+        let n = self.left.min(buf.len() as u64) as usize;
+        for chunk in buf[..n].chunks_mut(8) {
+            // xorshift64: fast, and incompressible enough for a stand-in.
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 7;
+            self.state ^= self.state << 17;
+            chunk.copy_from_slice(&self.state.to_le_bytes()[..chunk.len()]);
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }

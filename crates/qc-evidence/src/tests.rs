@@ -148,35 +148,15 @@ fn empty_and_unsupported_files_are_refused_with_a_reason() {
     assert!(e.message_zh().contains("不支持的文件类型"));
 }
 
-/// A body-camera video made on the fly: an MP4 header then zeros, never all in memory.
-struct FakeVideo {
-    left: u64,
-    header: Vec<u8>,
-}
-
-impl Read for FakeVideo {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if !self.header.is_empty() {
-            let n = self.header.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.header[..n]);
-            self.header.drain(..n);
-            self.left -= n as u64;
-            return Ok(n);
-        }
-        let n = (self.left.min(buf.len() as u64)) as usize;
-        buf[..n].fill(0);
-        self.left -= n as u64;
-        Ok(n)
-    }
-}
-
 #[test]
 fn a_large_video_streams_through() {
     let size = 300 * 1024 * 1024;
-    let mut header = vec![0, 0, 0, 0x20];
-    header.extend(b"ftypisom\0\0\x02\0isomiso2avc1mp41");
-    let src = FakeVideo { left: size, header };
-    let r = ingest(src, std::io::sink(), &ThumbnailLimits::default()).unwrap();
+    let r = ingest(
+        crate::sample::Video::new(size),
+        std::io::sink(),
+        &ThumbnailLimits::default(),
+    )
+    .unwrap();
     assert_eq!(r.size, size);
     assert_eq!((r.mime.as_str(), r.kind), ("video/mp4", MediaKind::Video));
     assert!(r.thumbnail.is_none() && r.exif.is_none());
