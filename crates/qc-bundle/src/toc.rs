@@ -36,7 +36,9 @@ fn place(action: &Action) -> Option<(FileSection, String)> {
             Some(k) => (k.section(), k.zh().into()),
             None => (FileSection::Investigation, act.clone()),
         },
-        Action::EvidenceCaptured => (FileSection::Evidence, action.zh()),
+        Action::EvidenceCaptured | Action::EvidenceAwaitingSecond | Action::EvidenceCosigned => {
+            (FileSection::Evidence, action.zh())
+        }
         Action::Export => return None,
         other => (FileSection::Investigation, other.zh()),
     })
