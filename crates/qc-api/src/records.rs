@@ -116,9 +116,12 @@ fn closed_pages_unchanged(before: &Record, after: &Record) -> Result<(), RuleVio
 }
 
 impl Quancheng {
-    /// Stores a small file (a signature image, a thumbnail) as a blob; returns its SHA-256.
-    fn put_blob(&mut self, bytes: &[u8]) -> Result<[u8; 32], ApiError> {
-        let hash: [u8; 32] = Sha256::digest(bytes).into();
+    /// Writes a new blob: `fill` writes the original bytes and returns what it learned and
+    /// their SHA-256, under which the blob is then stored. Nothing is kept if `fill` fails.
+    fn write_blob<T>(
+        &mut self,
+        fill: impl FnOnce(&mut qc_blobs::BlobWriter) -> Result<(T, [u8; 32]), ApiError>,
+    ) -> Result<T, ApiError> {
         let path = self.dir.root().join("blobs");
         let io = |source| ApiError::Io {
             path: path.clone(),
@@ -128,9 +131,20 @@ impl Quancheng {
             .blobs
             .writer(entropy::random(self.entropy.as_mut()))
             .map_err(io)?;
-        w.write_all(bytes).map_err(io)?;
+        let (learned, hash) = fill(&mut w)?;
         self.blobs.commit(w, &hash).map_err(io)?;
-        Ok(hash)
+        Ok(learned)
+    }
+
+    /// Stores a small file (a signature image, a thumbnail) as a blob; returns its SHA-256.
+    fn put_blob(&mut self, bytes: &[u8]) -> Result<[u8; 32], ApiError> {
+        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        let path = self.dir.root().join("blobs");
+        self.write_blob(|w| {
+            w.write_all(bytes)
+                .map_err(|source| ApiError::Io { path, source })?;
+            Ok((hash, hash))
+        })
     }
 
     /// A signature image as a blob: it must be a picture.
@@ -446,18 +460,11 @@ impl Quancheng {
                 .state()?;
             qc_domain::workflow::investigation_team(&people(by), &state)?;
         }
-        let path = self.dir.root().join("blobs");
-        let io = |source| ApiError::Io {
-            path: path.clone(),
-            source,
-        };
-        let mut w = self
-            .blobs
-            .writer(entropy::random(self.entropy.as_mut()))
-            .map_err(io)?;
-        let ingested = qc_evidence::ingest(src, &mut w, &ThumbnailLimits::default())
-            .map_err(ApiError::Evidence)?;
-        self.blobs.commit(w, &ingested.sha256).map_err(io)?;
+        let ingested = self.write_blob(|w| {
+            let i = qc_evidence::ingest(src, w, &ThumbnailLimits::default())?;
+            let hash = i.sha256;
+            Ok((i, hash))
+        })?;
         let thumbnail = ingested
             .thumbnail
             .as_deref()

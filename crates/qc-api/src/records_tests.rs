@@ -86,6 +86,29 @@ fn complete_inspection(r: &mut Record) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// An inspection record by 李明 and 王芳, complete and signed off, ready to seal.
+fn ready_inspection(d: &mut Desk) -> String {
+    let (li, wang) = (&d.li, &d.wang);
+    let id = d
+        .app
+        .create_record(&d.case, inspection, None, &[li, wang])
+        .unwrap();
+    d.app
+        .edit_record(&d.case, &id, &[li], complete_inspection)
+        .unwrap();
+    d.app
+        .sign_off(
+            &d.case,
+            &id,
+            Signoff::OfficersNote {
+                note: "当事人拒绝签名，现场无见证人".into(),
+            },
+            &[li, wang],
+        )
+        .unwrap();
+    id
+}
+
 fn ask(r: &mut Record, question: &str, answer: &str) {
     if let RecordBody::Questioning(q) = &mut r.body {
         let n = record::open_page(q);
@@ -195,11 +218,8 @@ fn an_inspection_record_is_signed_sealed_and_then_immutable() {
 #[test]
 fn a_correction_is_a_new_record_pointing_at_the_sealed_one() {
     let mut d = desk();
+    let id = ready_inspection(&mut d);
     let (li, wang) = (&d.li, &d.wang);
-    let id = d
-        .app
-        .create_record(&d.case, inspection, None, &[li, wang])
-        .unwrap();
     // Only a sealed record can be corrected.
     assert_eq!(
         d.app
@@ -208,19 +228,6 @@ fn a_correction_is_a_new_record_pointing_at_the_sealed_one() {
             .code(),
         "invalid"
     );
-    d.app
-        .edit_record(&d.case, &id, &[li], complete_inspection)
-        .unwrap();
-    d.app
-        .sign_off(
-            &d.case,
-            &id,
-            Signoff::OfficersNote {
-                note: "当事人拒绝签名，现场无见证人".into(),
-            },
-            &[li, wang],
-        )
-        .unwrap();
     d.app.seal_record(&d.case, &id, &[li, wang]).unwrap();
     assert_eq!(
         d.app
@@ -511,27 +518,11 @@ fn a_preservation_notice_opens_its_seven_day_deadline_when_sealed() {
 #[test]
 fn a_merge_that_disturbs_a_sealed_record_keeps_the_seal_and_flags_the_edit() {
     let mut d = desk();
+    let id = ready_inspection(&mut d);
     let (li, wang) = (&d.li, &d.wang);
-    let id = d
-        .app
-        .create_record(&d.case, inspection, None, &[li, wang])
-        .unwrap();
     let other = d
         .app
         .create_record(&d.case, inspection, None, &[li, wang])
-        .unwrap();
-    d.app
-        .edit_record(&d.case, &id, &[li], complete_inspection)
-        .unwrap();
-    d.app
-        .sign_off(
-            &d.case,
-            &id,
-            Signoff::OfficersNote {
-                note: "当事人拒绝签名，现场无见证人".into(),
-            },
-            &[li, wang],
-        )
         .unwrap();
     // Another tablet holds the record as it was before the seal and edits it offline, and
     // also edits the other (unsealed) record.

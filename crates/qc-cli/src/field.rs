@@ -45,6 +45,22 @@ impl Officers {
     }
 }
 
+/// A record or evidence item of a case.
+#[derive(Debug, clap::Args)]
+pub struct On {
+    /// Record or evidence id, or a unique prefix of it.
+    item: String,
+    /// Case id or unique prefix.
+    #[arg(long)]
+    case: String,
+}
+
+impl On {
+    fn resolve(&self, app: &Quancheng) -> anyhow::Result<String> {
+        Ok(app.resolve_item(&self.case, &self.item)?)
+    }
+}
+
 /// Kinds of record.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Kind {
@@ -115,11 +131,8 @@ pub enum RecordCommand {
     },
     /// Edit a record that is not sealed yet.
     Edit {
-        /// Record id or unique prefix.
-        record: String,
-        /// Case id or unique prefix.
-        #[arg(long)]
-        case: String,
+        #[command(flatten)]
+        on: On,
         /// What was found (inspection).
         #[arg(long)]
         found: Option<String>,
@@ -146,11 +159,8 @@ pub enum RecordCommand {
     },
     /// Close a transcript page: the interviewee's signature image, or the noted refusal.
     SignPage {
-        /// Record id or unique prefix.
-        record: String,
-        /// Case id or unique prefix.
-        #[arg(long)]
-        case: String,
+        #[command(flatten)]
+        on: On,
         /// Page number, from 1.
         #[arg(long)]
         page: usize,
@@ -166,11 +176,8 @@ pub enum RecordCommand {
     /// The party's or a witness's signature on an inspection record or notice, or the
     /// officers' note that nobody signed.
     SignOff {
-        /// Record id or unique prefix.
-        record: String,
-        /// Case id or unique prefix.
-        #[arg(long)]
-        case: String,
+        #[command(flatten)]
+        on: On,
         /// The party signed, under this name (with --image).
         #[arg(long, requires = "image", conflicts_with_all = ["witness", "note"])]
         party: Option<String>,
@@ -191,22 +198,17 @@ pub enum RecordCommand {
     },
     /// Seal a record with two officers' signatures; it cannot change afterwards.
     Seal {
-        /// Record id or unique prefix.
-        record: String,
-        /// Case id or unique prefix.
-        #[arg(long)]
-        case: String,
+        #[command(flatten)]
+        on: On,
         #[command(flatten)]
         who: Officers,
     },
     /// Start a correction (更正) of a sealed record: a new record that points at it, starting
     /// from its content.
     Correct {
-        /// The sealed record (id or unique prefix).
-        record: String,
-        /// Case id or unique prefix.
-        #[arg(long)]
-        case: String,
+        /// The sealed record.
+        #[command(flatten)]
+        on: On,
         #[command(flatten)]
         who: Officers,
     },
@@ -218,11 +220,8 @@ pub enum RecordCommand {
     },
     /// One record in full.
     Show {
-        /// Record id or unique prefix.
-        record: String,
-        /// Case id or unique prefix.
-        #[arg(long)]
-        case: String,
+        #[command(flatten)]
+        on: On,
     },
 }
 
@@ -254,11 +253,8 @@ pub enum EvidenceCommand {
     },
     /// The second enforcement officer signs evidence another officer captured.
     Cosign {
-        /// Evidence id or unique prefix.
-        evidence: String,
-        /// Case id or unique prefix.
-        #[arg(long)]
-        case: String,
+        #[command(flatten)]
+        on: On,
         #[command(flatten)]
         who: Officers,
     },
@@ -387,8 +383,7 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
             output::created("已建立", &id, as_json)
         }
         RecordCommand::Edit {
-            record,
-            case,
+            on,
             found,
             outcome,
             end,
@@ -400,9 +395,9 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
         } => {
             let who = who.unlock(app)?;
             let by: Vec<&Unlocked> = who.iter().collect();
-            let id = app.resolve_item(case, record)?;
+            let id = on.resolve(app)?;
             let now = app.now();
-            app.edit_record(case, &id, &by, |r| {
+            app.edit_record(&on.case, &id, &by, |r| {
                 match &mut r.body {
                     RecordBody::Inspection(i) => {
                         if let Some(f) = found {
@@ -443,8 +438,7 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
             output::done(&format!("已修改笔录 {id}"), as_json)
         }
         RecordCommand::SignPage {
-            record,
-            case,
+            on,
             page,
             image,
             refused,
@@ -452,19 +446,18 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
         } => {
             let who = who.unlock(app)?;
             let by: Vec<&Unlocked> = who.iter().collect();
-            let id = app.resolve_item(case, record)?;
+            let id = on.resolve(app)?;
             let bytes = image.as_deref().map(read_image).transpose()?;
             let how = match (&bytes, refused) {
                 (Some(b), _) => PageClose::Signed(b),
                 (None, Some(note)) => PageClose::Refused(note.clone()),
                 (None, None) => bail!("give --image (签名图片) or --refused (拒签说明)"),
             };
-            app.close_page(case, &id, *page, how, &by)?;
+            app.close_page(&on.case, &id, *page, how, &by)?;
             output::done(&format!("第{page}页已签名（或已注明拒签）"), as_json)
         }
         RecordCommand::SignOff {
-            record,
-            case,
+            on,
             party,
             witness,
             reason,
@@ -474,7 +467,7 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
         } => {
             let who = who.unlock(app)?;
             let by: Vec<&Unlocked> = who.iter().collect();
-            let id = app.resolve_item(case, record)?;
+            let id = on.resolve(app)?;
             let bytes = image.as_deref().map(read_image).transpose()?;
             let how = match (party, witness, note, &bytes) {
                 (Some(name), _, _, Some(b)) => Signoff::Party {
@@ -492,21 +485,21 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
                     "give --party NAME --image FILE, --witness NAME --reason R --image FILE, or --note NOTE"
                 ),
             };
-            app.sign_off(case, &id, how, &by)?;
+            app.sign_off(&on.case, &id, how, &by)?;
             output::done("已记录签名", as_json)
         }
-        RecordCommand::Seal { record, case, who } => {
+        RecordCommand::Seal { on, who } => {
             let who = who.unlock(app)?;
             let by: Vec<&Unlocked> = who.iter().collect();
-            let id = app.resolve_item(case, record)?;
-            app.seal_record(case, &id, &by)?;
+            let id = on.resolve(app)?;
+            app.seal_record(&on.case, &id, &by)?;
             output::done(&format!("笔录 {id} 已签名封存"), as_json)
         }
-        RecordCommand::Correct { record, case, who } => {
+        RecordCommand::Correct { on, who } => {
             let who = who.unlock(app)?;
             let by: Vec<&Unlocked> = who.iter().collect();
-            let id = app.resolve_item(case, record)?;
-            let (records, _) = app.case_file(case)?;
+            let id = on.resolve(app)?;
+            let (records, _) = app.case_file(&on.case)?;
             let old = records
                 .iter()
                 .find(|r| r.live.id == id)
@@ -524,16 +517,16 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
                 }
                 body
             };
-            let new = app.create_record(case, body, Some(&id), &by)?;
+            let new = app.create_record(&on.case, body, Some(&id), &by)?;
             output::created("已建立更正笔录", &new, as_json)
         }
         RecordCommand::List { case } => {
             let (records, _) = app.case_file(case)?;
             output::records(&records, as_json)
         }
-        RecordCommand::Show { record, case } => {
-            let id = app.resolve_item(case, record)?;
-            let (records, _) = app.case_file(case)?;
+        RecordCommand::Show { on } => {
+            let id = on.resolve(app)?;
+            let (records, _) = app.case_file(&on.case)?;
             let r = records
                 .iter()
                 .find(|r| r.live.id == id)
@@ -575,14 +568,10 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
             let id = app.add_evidence(case, std::io::BufReader::new(src), new, &by)?;
             output::created("已建立", &id, as_json)
         }
-        EvidenceCommand::Cosign {
-            evidence,
-            case,
-            who,
-        } => {
+        EvidenceCommand::Cosign { on, who } => {
             let who = who.unlock(app)?;
-            let id = app.resolve_item(case, evidence)?;
-            app.cosign_evidence(case, &id, &who[0])?;
+            let id = on.resolve(app)?;
+            app.cosign_evidence(&on.case, &id, &who[0])?;
             output::done(&format!("证据 {id} 已由两名执法人员签名确认"), as_json)
         }
         EvidenceCommand::List { case } => {
