@@ -395,41 +395,23 @@ fn evidence_signed_by_two_officers_one_at_a_time_verifies() {
 #[test]
 fn a_cosignature_needs_another_officers_capture_of_the_same_item() {
     let w = world();
-    // The same officer twice.
-    let mut f = clean_feed(&w);
-    append_about(
-        &w,
-        &mut f,
-        Action::EvidenceAwaitingSecond,
-        &[0],
-        vec![[7; 32]],
-    );
-    append_about(&w, &mut f, Action::EvidenceCosigned, &[0], vec![[7; 32]]);
-    assert_eq!(
-        problems(&w, &f),
-        vec![Problem::UnmatchedCosignature { index: 5 }]
-    );
-    // Another item.
-    let mut f = clean_feed(&w);
-    append_about(
-        &w,
-        &mut f,
-        Action::EvidenceAwaitingSecond,
-        &[0],
-        vec![[7; 32]],
-    );
-    append_about(&w, &mut f, Action::EvidenceCosigned, &[1], vec![[8; 32]]);
-    assert_eq!(
-        problems(&w, &f),
-        vec![Problem::UnmatchedCosignature { index: 5 }]
-    );
-    // No item at all.
-    let mut f = clean_feed(&w);
-    append_about(&w, &mut f, Action::EvidenceCosigned, &[1], vec![]);
-    assert_eq!(
-        problems(&w, &f),
-        vec![Problem::UnmatchedCosignature { index: 4 }]
-    );
+    // (capturing officer, co-signer, item co-signed): the same officer twice, another item,
+    // no item at all.
+    for (first, second, item) in [(0, 0, vec![[7; 32]]), (0, 1, vec![[8; 32]]), (0, 1, vec![])] {
+        let mut f = clean_feed(&w);
+        append_about(
+            &w,
+            &mut f,
+            Action::EvidenceAwaitingSecond,
+            &[first],
+            vec![[7; 32]],
+        );
+        append_about(&w, &mut f, Action::EvidenceCosigned, &[second], item);
+        assert_eq!(
+            problems(&w, &f),
+            vec![Problem::UnmatchedCosignature { index: 5 }]
+        );
+    }
 }
 
 #[test]
