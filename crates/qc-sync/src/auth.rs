@@ -1,0 +1,371 @@
+//! Signed requests: who sent it (an enrolled device), that nobody changed it, and that it is
+//! not a replay.
+
+use std::collections::{BTreeMap, HashSet};
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use qc_domain::Timestamp;
+use qc_identity::canonical::{self, Tag};
+use qc_identity::cert::{sign_bytes, verify_bytes};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+/// Layout tag of what a request signature covers.
+pub const REQUEST_TAG: Tag = Tag::new(b"QCREQU", 1);
+/// Header naming the device.
+pub const DEVICE: &str = "x-qc-device";
+/// Header with the device clock (ms since the epoch).
+pub const TIME: &str = "x-qc-time";
+/// Header with a fresh random nonce (32 hex digits).
+pub const NONCE: &str = "x-qc-nonce";
+/// Header with the signature (hex).
+pub const SIGNATURE: &str = "x-qc-signature";
+/// How far a request's time may be from the server's clock, either way.
+pub const MAX_SKEW_MS: i64 = 5 * 60 * 1000;
+
+/// Why a request is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AuthError {
+    /// A header is missing.
+    #[error("missing header {0}")]
+    Missing(&'static str),
+    /// A header is not in the expected form.
+    #[error("malformed header {0}")]
+    Malformed(&'static str),
+    /// The device is not enrolled here.
+    #[error("device {0} is not enrolled")]
+    UnknownDevice(String),
+    /// The device's certificate is revoked or expired.
+    #[error("device {0} is revoked or its certificate has expired")]
+    Revoked(String),
+    /// The signature does not verify: the request was changed or not made by the device.
+    #[error("the request signature does not verify")]
+    BadSignature,
+    /// The request's time is too far from the server's.
+    #[error("request time is {skew_ms} ms from the server clock")]
+    Skew {
+        /// Difference, ms.
+        skew_ms: i64,
+    },
+    /// The nonce was seen before: a replay.
+    #[error("replayed request")]
+    Replay,
+}
+
+impl AuthError {
+    /// The HTTP status the server answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AuthError::Missing(_) | AuthError::Malformed(_) => 400,
+            AuthError::UnknownDevice(_) | AuthError::BadSignature | AuthError::Skew { .. } => 401,
+            AuthError::Revoked(_) => 403,
+            AuthError::Replay => 409,
+        }
+    }
+
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Missing(_) => "missing_header",
+            AuthError::Malformed(_) => "malformed_header",
+            AuthError::UnknownDevice(_) => "unknown_device",
+            AuthError::Revoked(_) => "revoked_device",
+            AuthError::BadSignature => "bad_signature",
+            AuthError::Skew { .. } => "clock_skew",
+            AuthError::Replay => "replay",
+        }
+    }
+
+    /// The reason in Chinese, for the officer at the base station.
+    pub fn message_zh(&self) -> String {
+        match self {
+            AuthError::Missing(_) | AuthError::Malformed(_) => "同步请求格式错误".into(),
+            AuthError::UnknownDevice(_) => "本设备尚未在基站登记，请联系管理员登记设备".into(),
+            AuthError::Revoked(_) => "本设备已被吊销或证书已过期，不能同步".into(),
+            AuthError::BadSignature => "同步请求签名无效，可能被篡改".into(),
+            AuthError::Skew { .. } => "设备时间与基站相差过大，请校准设备时间后重试".into(),
+            AuthError::Replay => "重复的同步请求已被拒绝".into(),
+        }
+    }
+}
+
+/// What a request signature covers.
+#[derive(Serialize, Deserialize)]
+struct Signed<'a> {
+    device: &'a str,
+    method: &'a str,
+    path: &'a str,
+    time: Timestamp,
+    nonce: [u8; 16],
+    body: [u8; 32],
+}
+
+/// The authentication a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestAuth {
+    /// The device.
+    pub device: String,
+    /// Its clock when it sent the request.
+    pub time: Timestamp,
+    /// A fresh random value.
+    pub nonce: [u8; 16],
+    /// Ed25519 signature by the device key.
+    pub signature: Vec<u8>,
+}
+
+fn covered(
+    device: &str,
+    method: &str,
+    path: &str,
+    time: Timestamp,
+    nonce: [u8; 16],
+    body: &[u8],
+) -> Vec<u8> {
+    canonical::encode(
+        REQUEST_TAG,
+        &Signed {
+            device,
+            method,
+            path,
+            time,
+            nonce,
+            body: Sha256::digest(body).into(),
+        },
+    )
+}
+
+impl RequestAuth {
+    /// Signs a request (`path` includes the query string).
+    pub fn sign(
+        device: &str,
+        key: &SigningKey,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        time: Timestamp,
+        nonce: [u8; 16],
+    ) -> RequestAuth {
+        RequestAuth {
+            device: device.into(),
+            time,
+            nonce,
+            signature: sign_bytes(key, &covered(device, method, path, time, nonce, body)),
+        }
+    }
+
+    /// The headers that carry it.
+    pub fn headers(&self) -> [(&'static str, String); 4] {
+        [
+            (DEVICE, self.device.clone()),
+            (TIME, self.time.0.to_string()),
+            (NONCE, hex::encode(self.nonce)),
+            (SIGNATURE, hex::encode(&self.signature)),
+        ]
+    }
+
+    /// Reads it back from headers (`get` returns a header's value).
+    pub fn from_headers<'a>(
+        get: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<RequestAuth, AuthError> {
+        let need = |h: &'static str| get(h).ok_or(AuthError::Missing(h));
+        let device = need(DEVICE)?.to_owned();
+        if device.is_empty() || device.len() > 128 {
+            return Err(AuthError::Malformed(DEVICE));
+        }
+        let time = need(TIME)?
+            .parse()
+            .map(Timestamp)
+            .map_err(|_| AuthError::Malformed(TIME))?;
+        let nonce = hex::decode(need(NONCE)?)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(AuthError::Malformed(NONCE))?;
+        let signature = hex::decode(need(SIGNATURE)?)
+            .ok()
+            .filter(|s| s.len() == 64)
+            .ok_or(AuthError::Malformed(SIGNATURE))?;
+        Ok(RequestAuth {
+            device,
+            time,
+            nonce,
+            signature,
+        })
+    }
+
+    /// Checks the signature with the device's key and the time against `now`; the caller
+    /// then asks a [`ReplayGuard`] about the nonce.
+    pub fn verify(
+        &self,
+        key: &VerifyingKey,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<(), AuthError> {
+        let bytes = covered(&self.device, method, path, self.time, self.nonce, body);
+        verify_bytes(key, &bytes, &self.signature).map_err(|_| AuthError::BadSignature)?;
+        let skew_ms = self.time.0 - now.0;
+        if skew_ms.abs() > MAX_SKEW_MS {
+            return Err(AuthError::Skew { skew_ms });
+        }
+        Ok(())
+    }
+}
+
+/// Remembers the nonces of recent requests, so that each is accepted once. Requests older than
+/// the skew window are refused by time, so nonces need only be kept that long.
+#[derive(Debug, Default)]
+pub struct ReplayGuard {
+    seen: HashSet<(String, [u8; 16])>,
+    by_time: BTreeMap<Timestamp, Vec<(String, [u8; 16])>>,
+}
+
+impl ReplayGuard {
+    /// Accepts a verified request's nonce once; a second time is a replay.
+    pub fn check(&mut self, auth: &RequestAuth, now: Timestamp) -> Result<(), AuthError> {
+        // Forget what can no longer pass the time check.
+        let horizon = Timestamp(now.0 - 2 * MAX_SKEW_MS);
+        let keep = self.by_time.split_off(&horizon);
+        for old in std::mem::replace(&mut self.by_time, keep)
+            .into_values()
+            .flatten()
+        {
+            self.seen.remove(&old);
+        }
+        let key = (auth.device.clone(), auth.nonce);
+        if !self.seen.insert(key.clone()) {
+            return Err(AuthError::Replay);
+        }
+        self.by_time.entry(auth.time).or_default().push(key);
+        Ok(())
+    }
+
+    /// Nonces held (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Whether none are held.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Timestamp = Timestamp(1_795_000_000_000);
+
+    fn signed(body: &[u8], time: Timestamp, nonce: u8) -> (SigningKey, RequestAuth) {
+        let key = SigningKey::from_bytes(&[4; 32]);
+        let a = RequestAuth::sign(
+            "tablet-a",
+            &key,
+            "POST",
+            "/v1/entries",
+            body,
+            time,
+            [nonce; 16],
+        );
+        (key, a)
+    }
+
+    fn round_trip(a: &RequestAuth) -> RequestAuth {
+        let headers = a.headers();
+        RequestAuth::from_headers(|h| {
+            headers
+                .iter()
+                .find(|(k, _)| *k == h)
+                .map(|(_, v)| v.as_str())
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_signed_request_verifies_once() {
+        let (key, a) = signed(b"{}", NOW, 1);
+        let a = round_trip(&a);
+        a.verify(&key.verifying_key(), "POST", "/v1/entries", b"{}", NOW)
+            .unwrap();
+        let mut guard = ReplayGuard::default();
+        guard.check(&a, NOW).unwrap();
+        assert_eq!(guard.check(&a, NOW), Err(AuthError::Replay));
+        assert_eq!(AuthError::Replay.status(), 409);
+    }
+
+    #[test]
+    fn any_change_to_the_request_breaks_the_signature() {
+        let (key, a) = signed(b"{}", NOW, 1);
+        let k = key.verifying_key();
+        for (method, path, body) in [
+            ("PUT", "/v1/entries", &b"{}"[..]),
+            ("POST", "/v1/entries?x=1", b"{}"),
+            ("POST", "/v1/entries", b"{ }"),
+        ] {
+            assert_eq!(
+                a.verify(&k, method, path, body, NOW),
+                Err(AuthError::BadSignature)
+            );
+        }
+        let mut other = a.clone();
+        other.device = "tablet-b".into();
+        assert_eq!(
+            other.verify(&k, "POST", "/v1/entries", b"{}", NOW),
+            Err(AuthError::BadSignature)
+        );
+        let stranger = SigningKey::from_bytes(&[5; 32]).verifying_key();
+        assert_eq!(
+            a.verify(&stranger, "POST", "/v1/entries", b"{}", NOW),
+            Err(AuthError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn stale_or_future_requests_are_refused() {
+        let late = Timestamp(NOW.0 - MAX_SKEW_MS - 1);
+        let (key, a) = signed(b"", late, 1);
+        assert!(matches!(
+            a.verify(&key.verifying_key(), "POST", "/v1/entries", b"", NOW),
+            Err(AuthError::Skew { .. })
+        ));
+    }
+
+    #[test]
+    fn missing_or_malformed_headers_are_named() {
+        let (_, a) = signed(b"", NOW, 1);
+        let headers = a.headers();
+        for skip in [DEVICE, TIME, NONCE, SIGNATURE] {
+            let r = RequestAuth::from_headers(|h| {
+                headers
+                    .iter()
+                    .find(|(k, _)| *k == h && h != skip)
+                    .map(|(_, v)| v.as_str())
+            });
+            assert_eq!(r, Err(AuthError::Missing(skip)));
+        }
+        let r = RequestAuth::from_headers(|h| match h {
+            NONCE => Some("zz"),
+            _ => headers
+                .iter()
+                .find(|(k, _)| *k == h)
+                .map(|(_, v)| v.as_str()),
+        });
+        assert_eq!(r, Err(AuthError::Malformed(NONCE)));
+    }
+
+    #[test]
+    fn the_guard_forgets_what_the_clock_already_refuses() {
+        let mut guard = ReplayGuard::default();
+        for n in 0..10u8 {
+            let (_, a) = signed(b"", NOW, n);
+            guard.check(&a, NOW).unwrap();
+        }
+        assert_eq!(guard.len(), 10);
+        let later = Timestamp(NOW.0 + 3 * MAX_SKEW_MS);
+        let (_, fresh) = signed(b"", later, 99);
+        guard.check(&fresh, later).unwrap();
+        assert_eq!(guard.len(), 1);
+    }
+}

@@ -1,0 +1,93 @@
+//! Request and response bodies (JSON). Paths are under `/v1`.
+
+use qc_chain::{Digest, SignedEntry};
+use qc_identity::{SignedCertificate, SignedRevocationList};
+use qc_log::{Receipt, SignedCheckpoint};
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/enrol`: a device asks to be enrolled, proving the administrator's one-time code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    /// The one-time code the administrator gave out.
+    pub code: String,
+    /// The device's id.
+    pub device_id: String,
+    /// A label people recognise (平板 3).
+    pub label: String,
+    /// The device's public key, hex.
+    pub public_key: String,
+}
+
+/// The answer to an enrolment: the device's certificate and what it needs to trust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The device certificate the bureau issued.
+    pub certificate: SignedCertificate,
+    /// The bureau key, hex.
+    pub bureau_public: String,
+    /// The server's log key (checkpoints are signed with it), hex.
+    pub log_key: String,
+    /// Certificates of the people of the device's squad.
+    pub certificates: Vec<SignedCertificate>,
+    /// The revocation list in force.
+    pub revocations: Option<SignedRevocationList>,
+}
+
+/// `POST /v1/entries`: entries the device has not had receipts for, in feed order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushEntries {
+    /// The entries.
+    pub entries: Vec<SignedEntry>,
+    /// Size of the last checkpoint the device holds (0 for none): the server proves that its
+    /// log still extends it.
+    pub known_size: u64,
+}
+
+/// One entry's receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryReceipt {
+    /// The entry hash.
+    pub entry: Digest,
+    /// Checkpoint and inclusion proof.
+    pub receipt: Receipt,
+}
+
+/// The answer to [`PushEntries`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// A receipt for every entry sent (also for ones the server already held).
+    pub receipts: Vec<EntryReceipt>,
+    /// The checkpoint the receipts lead to.
+    pub checkpoint: SignedCheckpoint,
+    /// Proof that this checkpoint extends the one of `known_size`.
+    pub consistency: Vec<Digest>,
+}
+
+/// `GET /v1/log/consistency?from=N`: the current checkpoint and a proof it extends size N.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyResponse {
+    /// The current checkpoint.
+    pub checkpoint: SignedCheckpoint,
+    /// The proof.
+    pub proof: Vec<Digest>,
+}
+
+/// `GET /v1/blobs/{sha256}`: how much of a blob the server holds, for resuming an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    /// Bytes received so far (the offset to resume from).
+    pub received: u64,
+    /// Whether the whole blob arrived and matched its hash.
+    pub complete: bool,
+}
+
+/// An error as the server reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable code.
+    pub code: String,
+    /// Chinese message.
+    pub message: String,
+    /// English detail.
+    pub detail: String,
+}
