@@ -9,7 +9,7 @@ pub mod entry;
 pub mod verify;
 
 pub use entry::{Action, Digest, ENTRY_TAG, Entry, FeedHead, SignedEntry};
-pub use verify::{FeedReport, Problem, VerifiedEntry, verify_feed};
+pub use verify::{FeedReport, Problem, VerifiedEntry, verify_feed, verify_feed_after};
 
 use thiserror::Error;
 

@@ -433,3 +433,37 @@ fn one_officer_evidence_acts_refuse_assistants_and_need_an_officer() {
         "{p:?}"
     );
 }
+
+#[test]
+fn an_upload_is_checked_against_the_feed_head_already_accepted() {
+    let w = world();
+    let f = clean_feed(&w);
+    let head = |n: usize| FeedHead::after(&f[n - 1], &f[n - 1].entry().unwrap());
+    let heads = |n| std::collections::BTreeMap::from([("tablet-1".to_owned(), head(n))]);
+    // The last two entries continue the first two.
+    let r = verify_feed_after(&anchor(&w), &w.certs, &heads(2), &f[2..]);
+    assert!(r.is_clean(), "{:?}", r.problems);
+    // Skipping one is a gap; starting over is a gap too.
+    let r = verify_feed_after(&anchor(&w), &w.certs, &heads(1), &f[2..]);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| matches!(p, Problem::Gap { expected: 2, .. }))
+    );
+    let r = verify_feed_after(&anchor(&w), &w.certs, &heads(3), &f[..2]);
+    assert!(r.problems.iter().any(|p| matches!(p, Problem::Gap { .. })));
+    // The right position but another history is a broken link.
+    let other = {
+        let mut g = Vec::new();
+        append(&w, &mut g, Action::Export, &[0]);
+        append(&w, &mut g, Action::Export, &[0]);
+        append(&w, &mut g, Action::Export, &[0]);
+        g
+    };
+    let r = verify_feed_after(&anchor(&w), &w.certs, &heads(2), &other[2..]);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| matches!(p, Problem::BrokenLink { seq: 3, .. }))
+    );
+}

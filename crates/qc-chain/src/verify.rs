@@ -12,7 +12,7 @@ use qc_identity::cert::{public_key, signed_message};
 use qc_identity::{CertId, Certificate, SignedCertificate, Subject, TrustAnchor};
 use serde::Serialize;
 
-use crate::entry::{Action, Digest, Entry, SignedEntry};
+use crate::entry::{Action, Digest, Entry, FeedHead, SignedEntry};
 
 /// Signatures verified together; a failed batch is re-checked one by one to name the bad one.
 const BATCH: usize = 256;
@@ -412,6 +412,18 @@ pub fn verify_feed(
     certs: &[SignedCertificate],
     entries: &[SignedEntry],
 ) -> FeedReport {
+    verify_feed_after(anchor, certs, &BTreeMap::new(), entries)
+}
+
+/// Verifies entries that continue feeds already verified: each device's entries must follow on
+/// from its head in `heads` (a device not named starts at seq 1). What the server does with
+/// each upload, without re-reading what it accepted before.
+pub fn verify_feed_after(
+    anchor: &TrustAnchor,
+    certs: &[SignedCertificate],
+    heads: &BTreeMap<String, FeedHead>,
+    entries: &[SignedEntry],
+) -> FeedReport {
     let certs = Certs::new(anchor, certs);
     let mut problems = Vec::new();
     let mut checks = Vec::with_capacity(entries.len() * 3);
@@ -461,7 +473,7 @@ pub fn verify_feed(
         problems.push(Problem::BadSignature { index, signer });
         d.signers = None;
     }
-    problems.extend(continuity(&decoded, entries));
+    problems.extend(continuity(&decoded, entries, heads));
     problems.extend(unmatched_cosignatures(&decoded));
     let verified = decoded
         .into_iter()
@@ -646,7 +658,11 @@ fn unmatched_cosignatures(decoded: &[Decoded]) -> Vec<Problem> {
 }
 
 /// Feed continuity per device: order, gaps, links, replays and forks.
-fn continuity(decoded: &[Decoded], raw: &[SignedEntry]) -> Vec<Problem> {
+fn continuity(
+    decoded: &[Decoded],
+    raw: &[SignedEntry],
+    heads: &BTreeMap<String, FeedHead>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut by_device: BTreeMap<&str, Vec<&Decoded>> = BTreeMap::new();
     for d in decoded {
@@ -690,8 +706,9 @@ fn continuity(decoded: &[Decoded], raw: &[SignedEntry]) -> Vec<Problem> {
             }
             highest = highest.max(seq);
         }
-        let mut expected = 1;
-        let mut prev: Option<&Decoded> = None;
+        let start = heads.get(device).copied().unwrap_or_default();
+        let mut expected = start.seq + 1;
+        let mut prev_hash = start.hash;
         for (&seq, d) in &by_seq {
             if seq != expected {
                 problems.push(Problem::Gap {
@@ -699,17 +716,14 @@ fn continuity(decoded: &[Decoded], raw: &[SignedEntry]) -> Vec<Problem> {
                     expected,
                     found: seq,
                 });
-            } else {
-                let want = prev.map_or([0u8; 32], |p| p.hash);
-                if d.entry.prev != want {
-                    problems.push(Problem::BrokenLink {
-                        device: device.into(),
-                        seq,
-                    });
-                }
+            } else if d.entry.prev != prev_hash {
+                problems.push(Problem::BrokenLink {
+                    device: device.into(),
+                    seq,
+                });
             }
             expected = seq + 1;
-            prev = Some(d);
+            prev_hash = d.hash;
         }
     }
     problems
