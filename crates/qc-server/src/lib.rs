@@ -1,0 +1,14 @@
+//! The base station (基站): devices upload their signed entries here when they come back from a
+//! shift; each is verified on arrival with the same verifier as the bundle verifier and becomes
+//! a leaf of the server's Merkle log, and the device gets a receipt for it.
+//!
+//! [`service`] is the logic, tested without HTTP; [`storage`] the trait it keeps its state
+//! behind, with [`sqlite`] the default backend.
+
+pub mod service;
+pub mod sqlite;
+pub mod storage;
+
+pub use service::{Identity, Service, ServiceError};
+pub use sqlite::SqliteStorage;
+pub use storage::{Storage, StorageError};

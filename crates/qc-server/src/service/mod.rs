@@ -1,0 +1,350 @@
+//! The base station's logic, without HTTP: authenticate a request, enrol a device, accept a
+//! device's entries (verify, log, receipt), prove the log's consistency.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ed25519_dalek::SigningKey;
+use qc_chain::{FeedHead, Problem, verify_feed_after};
+use qc_domain::Timestamp;
+use qc_identity::cert::public_key;
+use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
+use qc_log::{Log, Receipt, SignedCheckpoint};
+use qc_sync::auth::{AuthError, ReplayGuard, RequestAuth};
+use qc_sync::wire::{
+    ConsistencyResponse, EnrolRequest, EnrolResponse, EntryReceipt, ErrorBody, PushEntries,
+    PushResponse,
+};
+use sha2::{Digest as _, Sha256};
+use thiserror::Error;
+
+use crate::storage::{Storage, StorageError};
+
+/// How long an enrolment code works.
+pub const CODE_VALID_MS: i64 = 24 * 3600 * 1000;
+/// How long a device certificate is valid.
+pub const DEVICE_CERT_MS: i64 = 2 * 365 * 24 * 3600 * 1000;
+
+/// Why the server refuses or fails a request.
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    /// Authentication failed.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The request is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Entries that do not verify; nothing of the upload was accepted.
+    #[error("{} problem(s) in the uploaded entries, first: {}", .0.len(), .0.first().map(Problem::en).unwrap_or_default())]
+    Refused(Vec<Problem>),
+    /// Not allowed.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ServiceError {
+    /// HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            ServiceError::Auth(a) => a.status(),
+            ServiceError::BadRequest(_) => 400,
+            ServiceError::Refused(_) => 422,
+            ServiceError::Forbidden(_) => 403,
+            ServiceError::Storage(_) => 500,
+        }
+    }
+
+    /// The body the client receives.
+    pub fn body(&self) -> ErrorBody {
+        let (code, message) = match self {
+            ServiceError::Auth(a) => (a.code(), a.message_zh()),
+            ServiceError::BadRequest(_) => ("bad_request", "请求格式错误".into()),
+            ServiceError::Refused(p) => (
+                "entries_refused",
+                format!(
+                    "上传的记录未通过验证，均未接收：{}",
+                    p.first().map(Problem::zh).unwrap_or_default()
+                ),
+            ),
+            ServiceError::Forbidden(_) => ("forbidden", "无权进行此操作".into()),
+            ServiceError::Storage(_) => ("server_storage", "基站存储出错，请稍后重试".into()),
+        };
+        ErrorBody {
+            code: code.into(),
+            message,
+            detail: self.to_string(),
+        }
+    }
+}
+
+/// The keys and certificates the base station works with.
+pub struct Identity {
+    /// The bureau key: it issues device certificates at enrolment.
+    pub bureau: BureauKey,
+    /// The log key: it signs checkpoints.
+    pub log_key: SigningKey,
+    /// People's certificates (and the bureau's own devices').
+    pub certificates: Vec<SignedCertificate>,
+    /// The revocation list in force.
+    pub revocations: Option<SignedRevocationList>,
+}
+
+/// The base station.
+pub struct Service<S: Storage> {
+    storage: S,
+    identity: Identity,
+    anchor: TrustAnchor,
+    log: Log,
+    heads: BTreeMap<String, FeedHead>,
+    replay: ReplayGuard,
+}
+
+fn code_hash(code: &str) -> [u8; 32] {
+    let normalised: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
+    Sha256::digest(normalised.to_ascii_uppercase().as_bytes()).into()
+}
+
+impl<S: Storage> Service<S> {
+    /// Starts on `storage`: rebuilds the log from the stored leaves and checks it still
+    /// matches the last checkpoint it signed (a store changed behind its back is refused).
+    pub fn new(storage: S, identity: Identity) -> Result<Service<S>, ServiceError> {
+        let anchor = TrustAnchor::new(identity.bureau.public(), identity.revocations.as_ref())
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        let leaves = storage.log_leaves()?;
+        if let Some(c) = storage.checkpoint()? {
+            let c = c
+                .verify(&identity.log_key.verifying_key())
+                .map_err(|e| StorageError::Damaged(e.to_string()))?;
+            let prefix = Log::from_leaves(leaves.iter().take(c.size as usize).copied());
+            if prefix.size() != c.size || prefix.root() != c.root {
+                return Err(StorageError::Damaged(
+                    "the stored log no longer matches the last signed checkpoint".into(),
+                )
+                .into());
+            }
+        }
+        let heads = storage.feed_heads()?;
+        Ok(Service {
+            storage,
+            identity,
+            anchor,
+            log: Log::from_leaves(leaves),
+            heads,
+            replay: ReplayGuard::default(),
+        })
+    }
+
+    /// The log key (devices pin it at enrolment).
+    pub fn log_key(&self) -> [u8; 32] {
+        self.identity.log_key.verifying_key().to_bytes()
+    }
+
+    /// Number of entries in the log.
+    pub fn log_size(&self) -> u64 {
+        self.log.size()
+    }
+
+    /// Checks a request's signature, device and freshness; returns the device id.
+    pub fn authenticate<'a>(
+        &mut self,
+        method: &str,
+        path: &str,
+        header: impl Fn(&str) -> Option<&'a str>,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<String, ServiceError> {
+        let auth = RequestAuth::from_headers(header)?;
+        let signed = self
+            .storage
+            .device(&auth.device)?
+            .ok_or_else(|| AuthError::UnknownDevice(auth.device.clone()))?;
+        let revoked = || AuthError::Revoked(auth.device.clone());
+        let cert = self.anchor.verify_issued(&signed).map_err(|_| revoked())?;
+        self.anchor
+            .check_valid_at(&signed.id(), &cert, now)
+            .map_err(|_| revoked())?;
+        let key = public_key(&cert.public_key).map_err(|_| revoked())?;
+        auth.verify(&key, method, path, body, now)?;
+        self.replay.check(&auth, now)?;
+        Ok(auth.device)
+    }
+
+    /// A one-time enrolment code for a device of `squad` (given to the administrator; valid
+    /// for a day). `random` must be fresh random bytes.
+    pub fn issue_enrolment_code(
+        &mut self,
+        squad: &str,
+        random: [u8; 8],
+        now: Timestamp,
+    ) -> Result<String, ServiceError> {
+        // 12 characters of an alphabet without look-alikes, grouped for reading aloud.
+        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let n = u64::from_le_bytes(random);
+        let chars: String = (0..12)
+            .map(|i| ALPHABET[((n >> (i * 5)) & 31) as usize] as char)
+            .collect();
+        let code = format!("{}-{}-{}", &chars[..4], &chars[4..8], &chars[8..]);
+        self.storage.add_enrolment_code(
+            &code_hash(&code),
+            squad,
+            Timestamp(now.0 + CODE_VALID_MS),
+        )?;
+        Ok(code)
+    }
+
+    /// Enrols a device that proves a valid one-time code: issues its certificate.
+    pub fn enrol(
+        &mut self,
+        req: &EnrolRequest,
+        now: Timestamp,
+    ) -> Result<EnrolResponse, ServiceError> {
+        let key: [u8; 32] = hex::decode(req.public_key.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| ServiceError::BadRequest("public_key is not 32 bytes of hex".into()))?;
+        let id = req.device_id.trim();
+        if id.is_empty() || id.len() > 64 {
+            return Err(ServiceError::BadRequest(
+                "device_id must be 1 to 64 characters".into(),
+            ));
+        }
+        if self.storage.device(id)?.is_some() {
+            return Err(ServiceError::Forbidden(format!(
+                "device {id} is already enrolled"
+            )));
+        }
+        let squad = self
+            .storage
+            .take_enrolment_code(&code_hash(&req.code), now)?
+            .ok_or_else(|| {
+                ServiceError::Forbidden("the enrolment code is wrong, used or expired".into())
+            })?;
+        let certificate = self
+            .identity
+            .bureau
+            .issue(
+                now.0 as u64,
+                Subject::Device {
+                    device_id: id.into(),
+                    squad: squad.clone(),
+                    label: req.label.trim().into(),
+                },
+                key,
+                now,
+                Timestamp(now.0 + DEVICE_CERT_MS),
+            )
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        self.storage.add_device(id, &certificate)?;
+        tracing::info!(device = id, squad, "device enrolled");
+        Ok(EnrolResponse {
+            certificate,
+            bureau_public: hex::encode(self.identity.bureau.public()),
+            log_key: hex::encode(self.log_key()),
+            certificates: self.identity.certificates.clone(),
+            revocations: self.identity.revocations.clone(),
+        })
+    }
+
+    fn certificates_for(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<Vec<SignedCertificate>, ServiceError> {
+        let mut certs = self.identity.certificates.clone();
+        for d in devices {
+            certs.extend(self.storage.device(d)?);
+        }
+        Ok(certs)
+    }
+
+    /// Accepts a device's upload: entries already held are acknowledged again; new ones must
+    /// verify (signatures, certificates, roles) and continue their feeds, or nothing is taken.
+    /// Every entry sent gets a receipt against a fresh checkpoint.
+    pub fn push(
+        &mut self,
+        req: &PushEntries,
+        now: Timestamp,
+    ) -> Result<PushResponse, ServiceError> {
+        let mut new = Vec::new();
+        for e in &req.entries {
+            if self.storage.entry_index(&e.hash())?.is_none() && !new.contains(e) {
+                new.push(e.clone());
+            }
+        }
+        if !new.is_empty() {
+            let devices: BTreeSet<String> = new
+                .iter()
+                .filter_map(|e| e.entry().ok().map(|x| x.device))
+                .collect();
+            let certs = self.certificates_for(&devices)?;
+            let report = verify_feed_after(&self.anchor, &certs, &self.heads, &new);
+            if !report.is_clean() {
+                tracing::warn!(problems = report.problems.len(), "upload refused");
+                return Err(ServiceError::Refused(report.problems));
+            }
+            self.storage.append_entries(&new)?;
+            for v in &report.entries {
+                self.log.append(v.hash);
+                self.heads.insert(
+                    v.entry.device.clone(),
+                    FeedHead {
+                        seq: v.entry.seq,
+                        hash: v.hash,
+                    },
+                );
+            }
+        }
+        let checkpoint = SignedCheckpoint::sign(&self.identity.log_key, &self.log, now);
+        self.storage.put_checkpoint(&checkpoint)?;
+        let mut receipts = Vec::with_capacity(req.entries.len());
+        for e in &req.entries {
+            let hash = e.hash();
+            let index = self.storage.entry_index(&hash)?.ok_or_else(|| {
+                StorageError::Damaged("an accepted entry is not in the log".into())
+            })?;
+            receipts.push(EntryReceipt {
+                entry: hash,
+                receipt: Receipt {
+                    checkpoint: checkpoint.clone(),
+                    index,
+                    proof: self
+                        .log
+                        .inclusion(index)
+                        .map_err(|e| StorageError::Damaged(e.to_string()))?,
+                },
+            });
+        }
+        Ok(PushResponse {
+            receipts,
+            consistency: self.proof_from(req.known_size),
+            checkpoint,
+        })
+    }
+
+    /// A proof from `from` to now; empty when there is nothing to prove (or the device claims
+    /// a longer log than this one, which its own check then reports).
+    fn proof_from(&self, from: u64) -> Vec<qc_chain::Digest> {
+        if from == 0 || from >= self.log.size() {
+            Vec::new()
+        } else {
+            self.log.consistency(from).unwrap_or_default()
+        }
+    }
+
+    /// The current checkpoint and a proof that it extends the log of size `from`.
+    pub fn consistency(
+        &mut self,
+        from: u64,
+        now: Timestamp,
+    ) -> Result<ConsistencyResponse, ServiceError> {
+        let checkpoint = SignedCheckpoint::sign(&self.identity.log_key, &self.log, now);
+        Ok(ConsistencyResponse {
+            proof: self.proof_from(from),
+            checkpoint,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
