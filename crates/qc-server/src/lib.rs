@@ -5,6 +5,7 @@
 //! [`service`] is the logic, tested without HTTP; [`storage`] the trait it keeps its state
 //! behind, with [`sqlite`] the default backend.
 
+pub mod http;
 pub mod service;
 pub mod sqlite;
 pub mod storage;

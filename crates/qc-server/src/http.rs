@@ -1,0 +1,197 @@
+//! The HTTPS face of the base station: thin axum handlers over [`Service`]. TLS uses a
+//! self-signed certificate that enrolled devices pin.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use qc_domain::Clock;
+use qc_sync::wire::{EnrolRequest, PushEntries};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::service::{Service, ServiceError};
+use crate::storage::Storage;
+
+/// Largest request body accepted (an upload of entries; blobs come in chunks of their own).
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Shared state of the handlers.
+pub struct AppState<S: Storage> {
+    /// The service (one writer at a time: SQLite serialises writes anyway).
+    pub service: Mutex<Service<S>>,
+    /// The server clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+struct Failure(ServiceError);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, "request failed");
+        } else {
+            tracing::info!(status = status.as_u16(), error = %self.0, "request refused");
+        }
+        (status, axum::Json(self.0.body())).into_response()
+    }
+}
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        Failure(e)
+    }
+}
+
+fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(body).map_err(|e| Failure(ServiceError::BadRequest(e.to_string())))
+}
+
+fn lock<S: Storage>(state: &AppState<S>) -> std::sync::MutexGuard<'_, Service<S>> {
+    // A handler that panicked left the service as it was between requests; carry on.
+    state.service.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Authenticates a request by its signature headers; returns the device id.
+fn authenticate<S: Storage>(
+    state: &AppState<S>,
+    service: &mut Service<S>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, Failure> {
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    Ok(service.authenticate(
+        method.as_str(),
+        path,
+        |h| headers.get(h).and_then(|v| v.to_str().ok()),
+        body,
+        state.clock.now(),
+    )?)
+}
+
+async fn health<S: Storage>(State(state): State<Arc<AppState<S>>>) -> impl IntoResponse {
+    let size = lock(&state).log_size();
+    axum::Json(serde_json::json!({ "status": "ok", "log_size": size }))
+}
+
+async fn enrol<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    body: Bytes,
+) -> Result<impl IntoResponse, Failure> {
+    let req: EnrolRequest = json(&body)?;
+    let now = state.clock.now();
+    Ok(axum::Json(lock(&state).enrol(&req, now)?))
+}
+
+async fn push<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, Failure> {
+    let mut service = lock(&state);
+    let device = authenticate(&state, &mut service, &method, &uri, &headers, &body)?;
+    let req: PushEntries = json(&body)?;
+    let r = service.push(&req, state.clock.now())?;
+    tracing::info!(
+        device,
+        entries = req.entries.len(),
+        log_size = service.log_size(),
+        "upload accepted"
+    );
+    Ok(axum::Json(r))
+}
+
+#[derive(Deserialize)]
+struct FromSize {
+    from: u64,
+}
+
+async fn consistency<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(q): Query<FromSize>,
+) -> Result<impl IntoResponse, Failure> {
+    let mut service = lock(&state);
+    authenticate(&state, &mut service, &method, &uri, &headers, b"")?;
+    Ok(axum::Json(service.consistency(q.from, state.clock.now())?))
+}
+
+/// The routes.
+pub fn router<S: Storage>(state: Arc<AppState<S>>) -> Router {
+    Router::new()
+        .route("/v1/health", get(health::<S>))
+        .route("/v1/enrol", post(enrol::<S>))
+        .route("/v1/entries", post(push::<S>))
+        .route("/v1/log/consistency", get(consistency::<S>))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// A self-signed TLS certificate for the base station's names: (certificate PEM, key PEM).
+pub fn self_signed(names: &[String]) -> Result<(String, String), String> {
+    let c = rcgen::generate_simple_self_signed(names.to_vec()).map_err(|e| e.to_string())?;
+    Ok((c.cert.pem(), c.signing_key.serialize_pem()))
+}
+
+/// SHA-256 of a PEM certificate's DER bytes, hex: what devices pin.
+pub fn fingerprint(cert_pem: &str) -> Result<String, String> {
+    let der = rustls_pki_der(cert_pem)?;
+    Ok(hex::encode(Sha256::digest(der)))
+}
+
+fn rustls_pki_der(pem: &str) -> Result<Vec<u8>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .map(|c| c.to_vec())
+        .map_err(|e| format!("not a PEM certificate: {e:?}"))
+}
+
+/// A running server: its address, and a handle to stop it gracefully.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Stops it: in-flight requests finish first.
+    pub handle: axum_server::Handle<SocketAddr>,
+}
+
+/// Serves `router` over TLS on `addr` (port 0 picks one) until the handle shuts it down.
+pub async fn serve_tls(
+    router: Router,
+    addr: SocketAddr,
+    cert_pem: String,
+    key_pem: String,
+) -> Result<(Running, tokio::task::JoinHandle<std::io::Result<()>>), String> {
+    // One process-wide TLS provider (ring: no C toolchain beyond cc needed).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem(
+        cert_pem.into_bytes(),
+        key_pem.into_bytes(),
+    )
+    .await
+    .map_err(|e| format!("TLS certificate: {e}"))?;
+    let handle = axum_server::Handle::new();
+    let task = tokio::spawn(
+        axum_server::bind_rustls(addr, config)
+            .handle(handle.clone())
+            .serve(router.into_make_service()),
+    );
+    let addr = handle
+        .listening()
+        .await
+        .ok_or_else(|| format!("cannot listen on {addr}"))?;
+    Ok((Running { addr, handle }, task))
+}
