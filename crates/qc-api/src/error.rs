@@ -56,6 +56,16 @@ pub enum ApiError {
     /// Input that cannot be used.
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The base station refused, could not be reached, or gave an answer that does not hold up.
+    #[error("base station [{code}]: {detail}")]
+    Station {
+        /// Stable code (the server's, or `station_unreachable`, `log_inconsistent`).
+        code: String,
+        /// Chinese message.
+        message: String,
+        /// English detail.
+        detail: String,
+    },
     /// An evidence file that cannot be taken.
     #[error("evidence: {0}")]
     Evidence(#[from] qc_evidence::EvidenceError),
@@ -98,6 +108,11 @@ impl ApiError {
             Self::Io { .. } => "io",
             Self::AmbiguousCase(_) => "ambiguous_case",
             Self::Invalid(_) => "invalid",
+            Self::Station { code, .. } => match code.as_str() {
+                "log_inconsistent" => "log_inconsistent",
+                "station_unreachable" => "station_unreachable",
+                _ => "station",
+            },
             Self::Evidence(qc_evidence::EvidenceError::Empty) => "evidence_empty",
             Self::Evidence(qc_evidence::EvidenceError::Unsupported(_)) => "evidence_unsupported",
             Self::Evidence(qc_evidence::EvidenceError::Io(_)) => "evidence_io",
@@ -124,6 +139,7 @@ impl ApiError {
             Self::AmbiguousCase(id) => format!("“{id}”对应多个案件，请输入更完整的编号"),
             Self::Invalid(why) => format!("输入无效：{why}"),
             Self::Evidence(e) => e.message_zh(),
+            Self::Station { message, .. } => message.clone(),
         }
     }
 

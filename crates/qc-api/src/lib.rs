@@ -6,6 +6,7 @@ pub mod demo;
 pub mod entropy;
 mod error;
 pub mod records;
+pub mod station;
 pub mod view;
 
 use std::sync::Arc;
@@ -623,6 +624,11 @@ impl Quancheng {
             overdue: count(qc_store::DueFilter::Overdue)?,
             due_soon: count(qc_store::DueFilter::DueSoon)?,
         })
+    }
+
+    /// Refuses unless `who` is an administrator (管理员).
+    pub fn require_admin(&self, who: &Unlocked, act: &'static str) -> Result<(), ApiError> {
+        require_admin(who, act)
     }
 
     /// Everything about one case (id or unique id prefix).

@@ -9,7 +9,7 @@ use qc_api::{DataDir, NewCase, OsEntropy, Quancheng, SystemClock, demo};
 use qc_domain::{CaseSource, GeoPoint, Party, PartyKind};
 use qc_store::{CaseFilter, DueFilter};
 
-use crate::{field, output};
+use crate::{field, output, station};
 
 /// 全程 Quancheng — whole-process records for urban-management enforcement.
 #[derive(Debug, Parser)]
@@ -74,6 +74,29 @@ enum Command {
     /// Evidence (证据): capture files, co-sign, list.
     #[command(subcommand)]
     Evidence(field::EvidenceCommand),
+    /// Run the base station (基站) from this bureau directory: HTTPS with a self-signed
+    /// certificate devices pin; stops on Ctrl-C or SIGTERM after in-flight requests.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: std::net::SocketAddr,
+        /// Further host names for the certificate (the station's name on the network).
+        #[arg(long)]
+        name: Vec<String>,
+    },
+    /// Sync with the base station: upload the entries it has not acknowledged, check its
+    /// receipts and that its log still extends what this device saw.
+    Sync {
+        /// The station's address (first time, or when it changes; with --cert and --log-key).
+        #[arg(long, requires_all = ["cert", "log_key"])]
+        server: Option<String>,
+        /// The station's TLS certificate (PEM), pinned.
+        #[arg(long)]
+        cert: Option<PathBuf>,
+        /// The station's log key (hex).
+        #[arg(long)]
+        log_key: Option<String>,
+    },
     /// Administration (管理员): revoke credentials.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -107,6 +130,14 @@ enum CatalogueCommand {
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
+    /// A one-time code to enrol a new device of a squad with the base station.
+    Enroll {
+        /// The squad the device is for.
+        #[arg(long)]
+        squad: String,
+        #[command(flatten)]
+        who: Officer,
+    },
     /// Revoke a person's certificate from now on (lost tablet, left the bureau).
     Revoke {
         /// Person id.
@@ -342,6 +373,30 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             let admin = app.unlock(&who.officer, &who.pin)?;
             app.revoke(person, reason, &admin)?;
             output::done(&format!("已吊销 {person} 的证书"), args.json)
+        }
+        Command::Serve { listen, name } => station::serve(open(&dir)?, *listen, name),
+        Command::Sync {
+            server,
+            cert,
+            log_key,
+        } => {
+            let mut app = open(&dir)?;
+            let given = match (server, cert, log_key) {
+                (Some(url), Some(cert), Some(key)) => Some(qc_api::station::Station {
+                    url: url.clone(),
+                    cert_pem: std::fs::read_to_string(cert)
+                        .with_context(|| format!("无法读取 {} (cannot read)", cert.display()))?,
+                    log_key: key.clone(),
+                }),
+                _ => None,
+            };
+            station::sync(&mut app, given.as_ref(), args.json)
+        }
+        Command::Admin(AdminCommand::Enroll { squad, who }) => {
+            let mut app = open(&dir)?;
+            let admin = app.unlock(&who.officer, &who.pin)?;
+            app.require_admin(&admin, "enrol a device")?;
+            station::enroll(&mut app, squad, args.json)
         }
         Command::Record(cmd) => field::record(&mut open(&dir)?, cmd, args.json),
         Command::Evidence(cmd) => field::evidence(&mut open(&dir)?, cmd, args.json),

@@ -3,6 +3,7 @@
 mod cli;
 mod field;
 mod output;
+mod station;
 
 use std::process::ExitCode;
 

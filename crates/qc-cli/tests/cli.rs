@@ -541,3 +541,104 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     let v = run(&data, &["verify", bundle.to_str().unwrap()], None);
     assert!(v.status.success(), "{}{}", stdout(&v), stderr(&v));
 }
+
+/// `quancheng serve` on a free port; returns the child and its address once it listens.
+fn serve(data: &Path) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quancheng"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("QUANCHENG_KEY_FILE")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.rsplit('：').next().unwrap().to_owned();
+    assert!(url.starts_with("https://127.0.0.1:"), "{first}");
+    // Keep reading so the server never blocks on a full pipe; hand back what it says at exit.
+    std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    (child, url)
+}
+
+fn stop(mut child: std::process::Child) {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "the station stops cleanly on SIGTERM: {status}"
+    );
+}
+
+#[test]
+fn a_device_syncs_with_the_base_station_and_catches_a_station_that_lost_its_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["demo"], None).status.success());
+    let (station, _url) = serve(&data);
+    let o = run(&data, &["sync"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("上传 91 条记录，收到并核验 91 份回执"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&data, &["sync"], None);
+    assert!(
+        stdout(&o).contains("上传 0 条记录"),
+        "nothing twice: {}",
+        stdout(&o)
+    );
+    // The administrator hands out a one-time code for a new tablet.
+    let o = run(
+        &data,
+        &[
+            "admin",
+            "enroll",
+            "--squad",
+            "一中队",
+            "--officer",
+            "wu.min",
+        ],
+        Some("357159"),
+    );
+    assert!(
+        stdout(&o).contains("设备登记码"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = run(
+        &data,
+        &[
+            "admin",
+            "enroll",
+            "--squad",
+            "一中队",
+            "--officer",
+            "li.ming",
+        ],
+        Some("147258"),
+    );
+    assert!(!o.status.success(), "only administrators enrol devices");
+    stop(station);
+
+    // The station comes back without its log: the device refuses to accept that.
+    for f in ["station.db", "station.db-wal", "station.db-shm"] {
+        let _ = std::fs::remove_file(data.join("station").join(f));
+    }
+    let (station, _) = serve(&data);
+    let o = run(&data, &["sync"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("基站日志被改写"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("log_inconsistent"));
+    assert!(
+        stdout(&run(&data, &["info"], None)).contains("签名记录 91 条"),
+        "the device keeps its data"
+    );
+    stop(station);
+}

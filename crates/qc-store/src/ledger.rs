@@ -147,6 +147,43 @@ fn decode_row(
 }
 
 impl Store {
+    /// Entries held here (any device's) that the base station has not given a receipt for,
+    /// device by device in feed order: what the next sync uploads.
+    pub fn entries_without_receipt(&self) -> Result<Vec<SignedEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.entry, l.device_sig, l.actor_sigs FROM ledger l
+             WHERE NOT EXISTS (SELECT 1 FROM receipts r WHERE r.entry = l.hash)
+             ORDER BY l.device, l.seq",
+        )?;
+        let rows = stmt.query_map([], row_to_entry)?;
+        rows.map(|r| decode_row(r?)).collect()
+    }
+
+    /// Keeps receipts (JSON) by entry hash, all or none. A receipt already held is kept.
+    pub fn put_receipts(&mut self, receipts: &[(Digest, String)]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for (entry, receipt) in receipts {
+            tx.execute(
+                "INSERT OR IGNORE INTO receipts(entry, receipt) VALUES (?1, ?2)",
+                params![entry.to_vec(), receipt],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The receipt (JSON) for an entry, if the base station gave one.
+    pub fn receipt(&self, entry: &Digest) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT receipt FROM receipts WHERE entry = ?1",
+                [entry.to_vec()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Number of entries on all feeds held here.
     pub fn ledger_len(&self) -> Result<u64, StoreError> {
         let n: i64 = self

@@ -77,6 +77,13 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX ledger_case ON ledger(case_id, device, seq);
     "#,
+    // 4: the base station's receipts for entries it logged (checkpoint + inclusion proof).
+    r#"
+    CREATE TABLE receipts (
+        entry   BLOB PRIMARY KEY,
+        receipt TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -304,6 +304,7 @@ fn released_migrations_are_never_edited() {
         "b42ecf225380c7ac1ab144d89f705a1f2ba47c99385aa758e320953e939531ff",
         "aae93d3be0752b970a6441f7e56698d1fdadbe99b448d71d018afaa3bc16ed7e",
         "e013028bcef06ed339c3c020e39cf1c3bd18686a57af3310cc228baf10c653fc",
+        "3fd147cef5758ed64a94ad8ae7dcc4298777feb2122f9c17ac456445509a8a8a",
     ];
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         assert_eq!(

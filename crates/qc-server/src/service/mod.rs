@@ -171,6 +171,28 @@ impl<S: Storage> Service<S> {
         Ok(auth.device)
     }
 
+    /// Registers a device the bureau certified itself (the base station's own tablets), with
+    /// no code needed.
+    pub fn register_device(
+        &mut self,
+        id: &str,
+        cert: &SignedCertificate,
+    ) -> Result<(), ServiceError> {
+        let c = self
+            .anchor
+            .verify_issued(cert)
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        if !matches!(&c.subject, Subject::Device { device_id, .. } if device_id == id) {
+            return Err(ServiceError::BadRequest(format!(
+                "not a certificate of device {id}"
+            )));
+        }
+        if self.storage.device(id)?.is_none() {
+            self.storage.add_device(id, cert)?;
+        }
+        Ok(())
+    }
+
     /// A one-time enrolment code for a device of `squad` (given to the administrator; valid
     /// for a day). `random` must be fresh random bytes.
     pub fn issue_enrolment_code(

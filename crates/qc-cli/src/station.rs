@@ -1,0 +1,150 @@
+//! `quancheng serve`, `quancheng admin enroll` and `quancheng sync`: the base station run from
+//! a bureau's data directory, and a device syncing with it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use qc_api::station::Station;
+use qc_api::{Quancheng, SystemClock};
+use qc_server::http::{AppState, fingerprint, router, self_signed, serve_tls};
+use qc_server::{Identity, Service, SqliteStorage};
+
+use crate::output;
+
+/// The base station's service on the directory's station files.
+fn service(app: &mut Quancheng) -> anyhow::Result<Service<SqliteStorage>> {
+    let keys = app.base_station_keys()?;
+    let dir = app.station_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let storage = SqliteStorage::open(&dir.join("station.db"), &keys.storage_key)?;
+    let mut service = Service::new(
+        storage,
+        Identity {
+            bureau: keys.bureau,
+            log_key: keys.log_key,
+            certificates: keys.certificates,
+            revocations: keys.revocations,
+        },
+    )?;
+    service.register_device(&keys.own_device.0, &keys.own_device.1)?;
+    Ok(service)
+}
+
+/// The station's TLS certificate and key, made on first use for `names`.
+fn tls_files(dir: &Path, names: &[String]) -> anyhow::Result<(String, String)> {
+    let (cert_path, key_path) = (dir.join("tls-cert.pem"), dir.join("tls-key.pem"));
+    if !cert_path.exists() {
+        let (cert, key) = self_signed(names).map_err(anyhow::Error::msg)?;
+        write_private(&key_path, key.as_bytes())?;
+        std::fs::write(&cert_path, cert)?;
+    }
+    Ok((
+        std::fs::read_to_string(&cert_path)?,
+        std::fs::read_to_string(&key_path)?,
+    ))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(bytes)?;
+    Ok(())
+}
+
+/// `quancheng serve`: runs until Ctrl-C or SIGTERM; in-flight requests finish first.
+pub fn serve(mut app: Quancheng, listen: SocketAddr, names: &[String]) -> anyhow::Result<()> {
+    let service = service(&mut app)?;
+    let log_key = hex::encode(service.log_key());
+    let mut all_names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    all_names.push(listen.ip().to_string());
+    all_names.extend(names.iter().cloned());
+    all_names.dedup();
+    let (cert, key) = tls_files(&app.station_dir(), &all_names)?;
+    let size = service.log_size();
+    let state = Arc::new(AppState {
+        service: Mutex::new(service),
+        clock: Arc::new(SystemClock),
+    });
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let (running, task) = serve_tls(router(state), listen, cert.clone(), key)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let url = format!("https://{}", running.addr);
+        // This directory's own device syncs with its own station without further setup.
+        app.set_station(&Station {
+            url: url.clone(),
+            cert_pem: cert.clone(),
+            log_key,
+        })?;
+        drop(app);
+        println!("基站已启动：{url}");
+        println!(
+            "证书指纹（SHA-256）：{}",
+            fingerprint(&cert).map_err(anyhow::Error::msg)?
+        );
+        println!("日志现有 {size} 条记录。按 Ctrl-C 停止。");
+        tracing::info!(%url, "base station listening");
+        stopped().await;
+        running
+            .handle
+            .graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        task.await??;
+        println!("基站已停止");
+        anyhow::Ok(())
+    })
+}
+
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `quancheng admin enroll`: a one-time code for a new device of `squad`.
+pub fn enroll(app: &mut Quancheng, squad: &str, as_json: bool) -> anyhow::Result<()> {
+    let mut service = service(app)?;
+    let random: [u8; 8] = qc_api::entropy::random(&mut qc_api::OsEntropy);
+    let code = service.issue_enrolment_code(squad, random, app.now())?;
+    if as_json {
+        println!("{}", serde_json::json!({ "code": code, "squad": squad }));
+        return Ok(());
+    }
+    output::done(
+        &format!("设备登记码：{code}（{squad}，24小时内有效，仅能使用一次）"),
+        false,
+    )
+}
+
+/// `quancheng sync`.
+pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> anyhow::Result<()> {
+    if let Some(s) = server {
+        app.set_station(s)?;
+    }
+    let r = app.sync()?;
+    if as_json {
+        println!("{}", serde_json::to_string(&r)?);
+        return Ok(());
+    }
+    output::done(
+        &format!(
+            "同步完成：上传 {} 条记录，收到并核验 {} 份回执；基站日志共 {} 条",
+            r.sent, r.receipts, r.log_size
+        ),
+        false,
+    )
+}
