@@ -74,34 +74,38 @@ pub struct Display {
 }
 
 impl Display {
-    /// Starts Xvfb on the first free display number from 90.
+    /// Starts Xvfb on the first free display number from 90. Tests in one process start their
+    /// displays one at a time, and a number another process took meanwhile is skipped.
     pub fn start(width: u32, height: u32) -> anyhow::Result<Display> {
-        let number = (90..200)
-            .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())
-            .context("no free X display number")?;
-        let child = Command::new("Xvfb")
-            .arg(format!(":{number}"))
-            .args([
-                "-screen",
-                "0",
-                &format!("{width}x{height}x24"),
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start Xvfb (install xvfb: scripts/setup does)")?;
-        let mut d = Display { child, number };
-        let socket = format!("/tmp/.X11-unix/X{number}");
-        let started = wait_for("Xvfb", Duration::from_secs(15), || {
-            Path::new(&socket).exists() || matches!(d.child.try_wait(), Ok(Some(_)))
-        });
-        if started.is_err() || matches!(d.child.try_wait(), Ok(Some(_))) {
+        static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = STARTING.lock().unwrap_or_else(|p| p.into_inner());
+        let free = (90..200).filter(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists());
+        for number in free.take(5) {
+            let child = Command::new("Xvfb")
+                .arg(format!(":{number}"))
+                .args([
+                    "-screen",
+                    "0",
+                    &format!("{width}x{height}x24"),
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("cannot start Xvfb (install xvfb: scripts/setup does)")?;
+            let mut d = Display { child, number };
+            let socket = format!("/tmp/.X11-unix/X{number}");
+            let _ = wait_for("Xvfb", Duration::from_secs(15), || {
+                Path::new(&socket).exists() || matches!(d.child.try_wait(), Ok(Some(_)))
+            });
+            if Path::new(&socket).exists() && matches!(d.child.try_wait(), Ok(None)) {
+                return Ok(d);
+            }
+            // That number was taken after all (or Xvfb failed): try the next one.
             stop(&mut d.child);
-            bail!("Xvfb :{number} did not start");
         }
-        Ok(d)
+        bail!("Xvfb did not start on any free display")
     }
 
     /// `:N`, for DISPLAY.

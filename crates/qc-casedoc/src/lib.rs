@@ -156,6 +156,28 @@ impl CaseDoc {
         Ok(replay(self.header()?, &self.events()?))
     }
 
+    /// The changes made since `heads` (those of them this document has), as bytes another copy
+    /// can apply; with no heads, the whole history (loadable as a new document).
+    pub fn changes_after(&mut self, heads: &[[u8; 32]]) -> Vec<u8> {
+        let known: Vec<ChangeHash> = heads
+            .iter()
+            .filter(|h| self.has_change(h))
+            .map(|h| ChangeHash(*h))
+            .collect();
+        self.doc.save_after(&known)
+    }
+
+    /// Applies changes from another copy of the same case (idempotent: applying twice changes
+    /// nothing). The result must still be this case.
+    pub fn apply(&mut self, changes: &[u8]) -> Result<(), DocError> {
+        let id = self.id()?;
+        self.doc.load_incremental(changes)?;
+        if self.id()? != id {
+            return Err(DocError::Malformed("changes of another case".into()));
+        }
+        Ok(())
+    }
+
     /// Merges another copy of the same case (from another device). Idempotent.
     pub fn merge(&mut self, other: &mut CaseDoc) -> Result<(), DocError> {
         if self.id()? != other.id()? {

@@ -12,7 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::storage::{Storage, StorageError};
 
 /// Schema migrations, append-only: never edit a released one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE log (
         idx        INTEGER PRIMARY KEY,
         hash       BLOB NOT NULL UNIQUE,
@@ -41,7 +42,16 @@ const MIGRATIONS: &[&str] = &[r#"
         cert      BLOB NOT NULL,
         signature BLOB NOT NULL
     ) STRICT;
-"#];
+"#,
+    r#"
+    CREATE TABLE case_docs (
+        case_id TEXT PRIMARY KEY,
+        squad   TEXT NOT NULL,
+        doc     BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX case_docs_squad ON case_docs(squad);
+"#,
+];
 
 fn err(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
@@ -198,20 +208,53 @@ impl Storage for SqliteStorage {
     }
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        self.entries(
+            "SELECT entry, device_sig, actor_sigs FROM log WHERE case_id = ?1 ORDER BY idx",
+            case,
+        )
+    }
+
+    fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        self.entries(
+            "SELECT l.entry, l.device_sig, l.actor_sigs FROM log l
+             JOIN (SELECT device, max(seq) AS last FROM log WHERE case_id = ?1 GROUP BY device) t
+               ON l.device = t.device AND l.seq <= t.last
+             ORDER BY l.device, l.seq",
+            case,
+        )
+    }
+
+    fn case_doc(&self, case: &str) -> Result<Option<(String, Vec<u8>)>, StorageError> {
+        self.conn
+            .query_row(
+                "SELECT squad, doc FROM case_docs WHERE case_id = ?1",
+                [case],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(err)
+    }
+
+    fn put_case_doc(&mut self, case: &str, squad: &str, doc: &[u8]) -> Result<(), StorageError> {
+        self.conn
+            .execute(
+                "INSERT INTO case_docs(case_id, squad, doc) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad, doc = excluded.doc",
+                params![case, squad, doc],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn squad_cases(&self, squad: &str) -> Result<Vec<String>, StorageError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT entry, device_sig, actor_sigs FROM log WHERE case_id = ?1 ORDER BY idx",
-            )
+            .prepare("SELECT case_id FROM case_docs WHERE squad = ?1 ORDER BY case_id")
             .map_err(err)?;
         let rows = stmt
-            .query_map([case], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map([squad], |r| r.get::<_, String>(0))
             .map_err(err)?;
-        rows.map(|r| {
-            let (b, d, s) = r.map_err(err)?;
-            entry_from(b, d, s)
-        })
-        .collect()
+        rows.map(|r| r.map_err(err)).collect()
     }
 
     fn put_checkpoint(&mut self, c: &SignedCheckpoint) -> Result<(), StorageError> {
@@ -302,6 +345,20 @@ impl Storage for SqliteStorage {
             )
             .optional()
             .map_err(err)
+    }
+}
+
+impl SqliteStorage {
+    fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        let mut stmt = self.conn.prepare(sql).map_err(err)?;
+        let rows = stmt
+            .query_map([arg], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(err)?;
+        rows.map(|r| {
+            let (b, d, s) = r.map_err(err)?;
+            entry_from(b, d, s)
+        })
+        .collect()
     }
 }
 

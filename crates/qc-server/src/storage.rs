@@ -55,6 +55,16 @@ pub trait Storage: Send + 'static {
     fn add_device(&mut self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// An enrolled device's certificate.
     fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError>;
+    /// A case document: the squad it belongs to and its saved bytes.
+    fn case_doc(&self, case: &str) -> Result<Option<(String, Vec<u8>)>, StorageError>;
+    /// Keeps a case document (replacing the previous save of it).
+    fn put_case_doc(&mut self, case: &str, squad: &str, doc: &[u8]) -> Result<(), StorageError>;
+    /// The cases of a squad.
+    fn squad_cases(&self, squad: &str) -> Result<Vec<String>, StorageError>;
+    /// The feeds of every device that touched a case, each from its first entry up to its last
+    /// entry about the case, device by device in feed order (what a device needs to verify
+    /// them).
+    fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError>;
 }
 
 /// The backend-independent test suite: every [`Storage`] must pass it. `fresh` makes an empty
@@ -93,6 +103,32 @@ pub mod suite {
         entries_keep_log_order_and_feed_heads(fresh());
         codes_work_once_and_expire(fresh());
         devices_are_kept(fresh());
+        case_docs_by_squad_and_feeds_by_case(fresh());
+    }
+
+    fn case_docs_by_squad_and_feeds_by_case<S: Storage>(mut s: S) {
+        check("no doc", s.case_doc("c1").unwrap().is_none());
+        s.put_case_doc("c1", "一中队", b"v1").unwrap();
+        s.put_case_doc("c2", "二中队", b"x").unwrap();
+        s.put_case_doc("c1", "一中队", b"v2").unwrap();
+        check(
+            "latest save",
+            s.case_doc("c1").unwrap() == Some(("一中队".into(), b"v2".to_vec())),
+        );
+        check(
+            "squad cases",
+            s.squad_cases("一中队").unwrap() == vec!["c1".to_owned()],
+        );
+        let a1 = entry("a", 1, [0; 32], "c9");
+        let a2 = entry("a", 2, a1.hash(), "c1");
+        let a3 = entry("a", 3, a2.hash(), "c9");
+        let b1 = entry("b", 1, [0; 32], "c1");
+        s.append_entries(&[a1.clone(), b1.clone(), a2.clone(), a3])
+            .unwrap();
+        check(
+            "feeds up to the last entry about the case",
+            s.feeds_for_case("c1").unwrap() == vec![a1, a2, b1],
+        );
     }
 
     fn entries_keep_log_order_and_feed_heads<S: Storage>(mut s: S) {

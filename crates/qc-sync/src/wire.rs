@@ -91,3 +91,56 @@ pub struct ErrorBody {
     /// English detail.
     pub detail: String,
 }
+
+/// A case document's changes, hex-encoded Automerge bytes (a whole history when the other side
+/// has none of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocChanges {
+    /// The case.
+    pub case: String,
+    /// The changes, hex.
+    pub changes: String,
+}
+
+/// A case and the heads one side holds (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseHeads {
+    /// The case.
+    pub case: String,
+    /// Automerge heads, hex, sorted.
+    pub heads: Vec<String>,
+}
+
+/// `POST /v1/docs/up`: the device's changes the station may not have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocsUp {
+    /// Changes per case.
+    pub docs: Vec<DocChanges>,
+}
+
+/// The answer to [`DocsUp`]: the station's heads for each case after applying them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocsAck {
+    /// Heads per case.
+    pub heads: Vec<CaseHeads>,
+}
+
+/// `POST /v1/docs/down`: what the device holds, so the station sends only what it lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocsWant {
+    /// Heads per case held.
+    pub have: Vec<CaseHeads>,
+}
+
+/// The answer to [`DocsWant`]: changes of the cases the device may see, with the entries that
+/// record them (each touching device's feed up to its last entry about the case) and the
+/// certificates of those devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocsDown {
+    /// Changes per case.
+    pub docs: Vec<DocChanges>,
+    /// Entries of those cases' feeds.
+    pub entries: Vec<SignedEntry>,
+    /// Device certificates for those entries.
+    pub certificates: Vec<SignedCertificate>,
+}

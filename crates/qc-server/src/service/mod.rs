@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ed25519_dalek::SigningKey;
+use qc_casedoc::{CaseDoc, DocError};
 use qc_chain::{FeedHead, Problem, verify_feed_after};
 use qc_domain::Timestamp;
 use qc_identity::cert::public_key;
@@ -11,8 +12,8 @@ use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, T
 use qc_log::{Log, Receipt, SignedCheckpoint};
 use qc_sync::auth::{AuthError, ReplayGuard, RequestAuth};
 use qc_sync::wire::{
-    ConsistencyResponse, EnrolRequest, EnrolResponse, EntryReceipt, ErrorBody, PushEntries,
-    PushResponse,
+    CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
+    EnrolResponse, EntryReceipt, ErrorBody, PushEntries, PushResponse,
 };
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -342,6 +343,116 @@ impl<S: Storage> Service<S> {
             consistency: self.proof_from(req.known_size),
             checkpoint,
         })
+    }
+
+    /// The squad of an enrolled device: the cases it may see and change.
+    fn device_squad(&self, device: &str) -> Result<String, ServiceError> {
+        let cert = self
+            .storage
+            .device(device)?
+            .ok_or_else(|| AuthError::UnknownDevice(device.into()))?
+            .decode_unverified()
+            .map_err(|e| StorageError::Damaged(e.to_string()))?;
+        match cert.subject {
+            Subject::Device { squad, .. } => Ok(squad),
+            Subject::Officer { .. } => Err(AuthError::UnknownDevice(device.into()).into()),
+        }
+    }
+
+    /// Applies a device's document changes; a device may change only its squad's cases.
+    /// All of the upload is applied, or none of it.
+    pub fn push_docs(&mut self, device: &str, req: &DocsUp) -> Result<DocsAck, ServiceError> {
+        let squad = self.device_squad(device)?;
+        let mut merged = Vec::with_capacity(req.docs.len());
+        for d in &req.docs {
+            let bytes = hex::decode(&d.changes).map_err(|_| {
+                ServiceError::BadRequest(format!("changes of {} are not hex", d.case))
+            })?;
+            let bad = |e: DocError| ServiceError::BadRequest(format!("case {}: {e}", d.case));
+            let doc = match self.storage.case_doc(&d.case)? {
+                Some((owner, held)) => {
+                    if owner != squad {
+                        return Err(ServiceError::Forbidden(format!(
+                            "case {} belongs to {owner}",
+                            d.case
+                        )));
+                    }
+                    let mut doc = CaseDoc::load(&held, b"station").map_err(bad)?;
+                    doc.apply(&bytes).map_err(bad)?;
+                    doc
+                }
+                None => CaseDoc::load(&bytes, b"station").map_err(bad)?,
+            };
+            let header = doc.header().map_err(bad)?;
+            if header.id.0 != d.case || header.squad != squad {
+                return Err(ServiceError::Forbidden(format!(
+                    "case {} is not a case of {squad}",
+                    d.case
+                )));
+            }
+            merged.push((d.case.clone(), doc));
+        }
+        let mut heads = Vec::with_capacity(merged.len());
+        for (case, mut doc) in merged {
+            self.storage.put_case_doc(&case, &squad, &doc.save())?;
+            heads.push(CaseHeads {
+                case,
+                heads: doc.heads_hex(),
+            });
+        }
+        Ok(DocsAck { heads })
+    }
+
+    /// What the device lacks of its squad's cases: changes after the heads it holds, with the
+    /// entries and device certificates it needs to verify them.
+    pub fn pull_docs(&mut self, device: &str, req: &DocsWant) -> Result<DocsDown, ServiceError> {
+        let squad = self.device_squad(device)?;
+        let mut out = DocsDown {
+            docs: Vec::new(),
+            entries: Vec::new(),
+            certificates: Vec::new(),
+        };
+        let mut devices = BTreeSet::new();
+        let mut sent = BTreeSet::new();
+        for case in self.storage.squad_cases(&squad)? {
+            let Some((_, held)) = self.storage.case_doc(&case)? else {
+                continue;
+            };
+            let mut doc = CaseDoc::load(&held, b"station")
+                .map_err(|e| StorageError::Damaged(e.to_string()))?;
+            let have: Vec<[u8; 32]> = req
+                .have
+                .iter()
+                .find(|h| h.case == case)
+                .map(|h| {
+                    h.heads
+                        .iter()
+                        .filter_map(|x| hex::decode(x).ok()?.try_into().ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut theirs = have.clone();
+            theirs.sort();
+            if theirs == doc.heads_digests() {
+                continue;
+            }
+            out.docs.push(DocChanges {
+                changes: hex::encode(doc.changes_after(&have)),
+                case: case.clone(),
+            });
+            for e in self.storage.feeds_for_case(&case)? {
+                if let Ok(x) = e.entry() {
+                    devices.insert(x.device);
+                }
+                if sent.insert(e.hash()) {
+                    out.entries.push(e);
+                }
+            }
+        }
+        for d in devices {
+            out.certificates.extend(self.storage.device(&d)?);
+        }
+        Ok(out)
     }
 
     /// A proof from `from` to now; empty when there is nothing to prove (or the device claims

@@ -324,3 +324,164 @@ fn a_restarted_server_has_the_same_log_and_refuses_a_store_changed_behind_its_ba
     .unwrap();
     assert!(e.to_string().contains("no longer matches"), "{e}");
 }
+
+mod docs {
+    use qc_casedoc::CaseDoc;
+    use qc_domain::{CaseHeader, CaseId, CaseSource, Location, PersonId};
+    use qc_sync::wire::{CaseHeads, DocChanges, DocsUp, DocsWant};
+
+    use super::*;
+
+    fn enrol_as<S: Storage>(s: &mut Service<S>, id: &str, squad: &str, seed: u8) {
+        let code = s.issue_enrolment_code(squad, [seed; 8], NOW).unwrap();
+        s.enrol(
+            &EnrolRequest {
+                code,
+                device_id: id.into(),
+                label: id.into(),
+                public_key: hex::encode(
+                    SigningKey::from_bytes(&[seed; 32])
+                        .verifying_key()
+                        .to_bytes(),
+                ),
+            },
+            NOW,
+        )
+        .unwrap();
+    }
+
+    fn case(squad: &str) -> CaseDoc {
+        case_with_id("case-1", squad)
+    }
+
+    fn case_with_id(id: &str, squad: &str) -> CaseDoc {
+        let header = CaseHeader {
+            id: CaseId(id.into()),
+            source: CaseSource::SelfDiscovered,
+            domain: "transport".into(),
+            violation: "transport.road_occupation".into(),
+            location: Location {
+                address: "景华路88号".into(),
+                grid: "JX".into(),
+                gps: None,
+            },
+            parties: vec![],
+            summary: "占道堆放货物".into(),
+            squad: squad.into(),
+            registered_at: NOW,
+            registered_by: PersonId("li.ming".into()),
+        };
+        CaseDoc::create(&header, b"tablet-a", NOW).unwrap()
+    }
+
+    fn up(doc: &mut CaseDoc, after: &[[u8; 32]]) -> DocsUp {
+        DocsUp {
+            docs: vec![DocChanges {
+                case: doc.id().unwrap().0,
+                changes: hex::encode(doc.changes_after(after)),
+            }],
+        }
+    }
+
+    fn want(doc: Option<&mut CaseDoc>) -> DocsWant {
+        DocsWant {
+            have: doc
+                .map(|d| {
+                    vec![CaseHeads {
+                        case: "case-1".into(),
+                        heads: d.heads_hex(),
+                    }]
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn documents_travel_within_a_squad_only_and_converge() {
+        let w = world();
+        let mut s = service(&w, SqliteStorage::in_memory().unwrap());
+        enrol_as(&mut s, "tablet-a", "一中队", 50);
+        enrol_as(&mut s, "tablet-b", "一中队", 51);
+        enrol_as(&mut s, "tablet-c", "二中队", 52);
+
+        let mut a = case("一中队");
+        let ack = s.push_docs("tablet-a", &up(&mut a, &[])).unwrap();
+        assert_eq!(ack.heads[0].heads, a.heads_hex());
+        // Pushing the same again changes nothing.
+        let again = s.push_docs("tablet-a", &up(&mut a, &[])).unwrap();
+        assert_eq!(again, ack);
+
+        // Tablet B of the same squad receives the whole case.
+        let down = s.pull_docs("tablet-b", &want(None)).unwrap();
+        assert_eq!(down.docs.len(), 1);
+        let mut b =
+            CaseDoc::load(&hex::decode(&down.docs[0].changes).unwrap(), b"tablet-b").unwrap();
+        assert_eq!(b.heads_digests(), a.heads_digests());
+        // Nothing new: nothing sent.
+        assert!(
+            s.pull_docs("tablet-b", &want(Some(&mut b)))
+                .unwrap()
+                .docs
+                .is_empty()
+        );
+
+        // Another squad sees nothing of it and may not change it.
+        assert!(
+            s.pull_docs("tablet-c", &want(None))
+                .unwrap()
+                .docs
+                .is_empty()
+        );
+        let e = s.push_docs("tablet-c", &up(&mut a, &[])).unwrap_err();
+        assert_eq!(e.status(), 403);
+        let mut other = case_with_id("case-9", "二中队");
+        let e = s.push_docs("tablet-a", &up(&mut other, &[])).unwrap_err();
+        assert_eq!(
+            e.status(),
+            403,
+            "a device cannot file a case for another squad"
+        );
+
+        // B adds a record; A gets only the new change and converges.
+        let before = b.heads_digests();
+        let mut header = b.header().unwrap();
+        header.summary = "占道堆放货物（已核实）".into();
+        let record = qc_domain::Record {
+            id: "r1".into(),
+            body: qc_domain::RecordBody::Preservation(qc_domain::Notice {
+                items: vec![],
+                kept_at: "仓库".into(),
+                officers: vec![],
+                party: None,
+                issued_at: NOW,
+            }),
+            signoff: None,
+            corrects: None,
+            created_at: NOW,
+            created_by: PersonId("wang.fang".into()),
+        };
+        b.put_record(&record, NOW).unwrap();
+        s.push_docs("tablet-b", &up(&mut b, &before)).unwrap();
+        let down = s.pull_docs("tablet-a", &want(Some(&mut a))).unwrap();
+        a.apply(&hex::decode(&down.docs[0].changes).unwrap())
+            .unwrap();
+        assert_eq!(a.heads_digests(), b.heads_digests());
+        assert!(a.record("r1").unwrap().is_some());
+
+        // Changes that are not a case document are refused without harm.
+        let bad = DocsUp {
+            docs: vec![DocChanges {
+                case: "case-1".into(),
+                changes: "zz".into(),
+            }],
+        };
+        assert_eq!(s.push_docs("tablet-a", &bad).unwrap_err().status(), 400);
+        let junk = DocsUp {
+            docs: vec![DocChanges {
+                case: "case-2".into(),
+                changes: hex::encode(b"not automerge"),
+            }],
+        };
+        assert_eq!(s.push_docs("tablet-a", &junk).unwrap_err().status(), 400);
+    }
+}
