@@ -580,6 +580,18 @@ impl Quancheng {
         foreign: &[SignedEntry],
         foreign_certs: &[qc_identity::SignedCertificate],
     ) -> Result<usize, ApiError> {
+        let remote = CaseDoc::load(remote_doc, self.device_id.as_bytes())?;
+        self.merge_remote(remote, foreign, foreign_certs)
+    }
+
+    /// [`Self::merge_case`] for a document already loaded (e.g. this device's copy with a
+    /// station's changes applied).
+    pub(crate) fn merge_remote(
+        &mut self,
+        mut remote: CaseDoc,
+        foreign: &[SignedEntry],
+        foreign_certs: &[qc_identity::SignedCertificate],
+    ) -> Result<usize, ApiError> {
         let mut certs = self.certificates()?;
         certs.extend(foreign_certs.iter().cloned());
         let report = qc_chain::verify_feed(&self.anchor, &certs, foreign);
@@ -589,7 +601,6 @@ impl Quancheng {
                 p.en()
             )));
         }
-        let mut remote = CaseDoc::load(remote_doc, self.device_id.as_bytes())?;
         let at = self.now();
         let mut flagged = 0;
         let sign = signer(

@@ -4,10 +4,14 @@
 
 use std::path::PathBuf;
 
+use qc_casedoc::CaseDoc;
 use qc_identity::SigningKey;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList};
 use qc_sync::auth::RequestAuth;
-use qc_sync::wire::{ErrorBody, PushEntries, PushResponse};
+use qc_sync::wire::{
+    CaseHeads, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, ErrorBody, PushEntries,
+    PushResponse,
+};
 use qc_sync::witness::Witness;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +49,10 @@ pub struct Station {
 pub struct SyncReport {
     /// Entries uploaded.
     pub sent: usize,
+    /// Case documents whose changes went up.
+    pub docs_sent: usize,
+    /// Case documents whose changes came down.
+    pub docs_received: usize,
     /// Receipts received and checked.
     pub receipts: usize,
     /// The server log's size at the checkpoint now held.
@@ -151,13 +159,123 @@ impl Quancheng {
         self.store.put_receipts(&rows)?;
         let w = serde_json::to_vec(&witness).map_err(|e| ApiError::Invalid(e.to_string()))?;
         self.store.set_meta("witness", &w)?;
+        let docs_sent = self.docs_up(&station)?;
+        let want = DocsWant {
+            have: self.case_heads()?,
+        };
+        let body = serde_json::to_vec(&want).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        let down: DocsDown = self.post(&station, "/v1/docs/down", body)?;
+        let docs_received = self.apply_docs_down(&down)?;
         let report = SyncReport {
+            docs_sent,
+            docs_received,
             sent: entries.len(),
             receipts: rows.len(),
             log_size: witness.known_size(),
         };
         tracing::info!(sent = report.sent, log_size = report.log_size, "synced");
         Ok(report)
+    }
+
+    /// The squad this device is issued to.
+    fn device_squad(&self) -> Result<String, ApiError> {
+        let own = self.certificates()?.remove(0).decode_unverified()?;
+        match own.subject {
+            qc_identity::Subject::Device { squad, .. } => Ok(squad),
+            qc_identity::Subject::Officer { .. } => Err(ApiError::Invalid(
+                "this device has no device certificate".into(),
+            )),
+        }
+    }
+
+    /// Heads of every case held here.
+    fn case_heads(&self) -> Result<Vec<CaseHeads>, ApiError> {
+        let mut out = Vec::new();
+        for case in self.store.case_ids_with_prefix("", u32::MAX)? {
+            let heads = self
+                .store
+                .case_doc(&case, self.device_id.as_bytes())?
+                .heads_hex();
+            out.push(CaseHeads { case, heads });
+        }
+        Ok(out)
+    }
+
+    fn acked(&self, case: &str) -> Result<Vec<[u8; 32]>, ApiError> {
+        Ok(self
+            .store
+            .meta(&format!("acked:{case}"))?
+            .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
+            .collect())
+    }
+
+    fn set_acked(&self, case: &str, heads: &[String]) -> Result<(), ApiError> {
+        let json = serde_json::to_vec(heads).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        self.store.set_meta(&format!("acked:{case}"), &json)?;
+        Ok(())
+    }
+
+    /// Sends the changes of every case the station has not acknowledged up to its current
+    /// heads; returns how many cases went up.
+    fn docs_up(&mut self, station: &Station) -> Result<usize, ApiError> {
+        let squad = self.device_squad()?;
+        let mut docs = Vec::new();
+        let mut sent = Vec::new();
+        for CaseHeads { case, heads } in self.case_heads()? {
+            let mut doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
+            if doc.header()?.squad != squad {
+                // Only a squad's own devices change its cases at the station.
+                continue;
+            }
+            let acked = self.acked(&case)?;
+            let mut now: Vec<String> = acked.iter().map(hex::encode).collect();
+            now.sort();
+            if now == heads {
+                continue;
+            }
+            docs.push(DocChanges {
+                case: case.clone(),
+                changes: hex::encode(doc.changes_after(&acked)),
+            });
+            sent.push((case, heads));
+        }
+        if docs.is_empty() {
+            return Ok(0);
+        }
+        let body =
+            serde_json::to_vec(&DocsUp { docs }).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        let _ack: DocsAck = self.post(station, "/v1/docs/up", body)?;
+        for (case, heads) in &sent {
+            self.set_acked(case, heads)?;
+        }
+        Ok(sent.len())
+    }
+
+    /// Merges what came down from the station (its changes, verified with the entries and
+    /// certificates that came with them); returns how many cases changed here.
+    pub(crate) fn apply_docs_down(&mut self, down: &DocsDown) -> Result<usize, ApiError> {
+        for d in &down.docs {
+            let changes = hex::decode(&d.changes)
+                .map_err(|_| ApiError::Invalid(format!("changes of {} are not hex", d.case)))?;
+            let mut remote = match self.store.case_doc(&d.case, self.device_id.as_bytes()) {
+                Ok(mut local) => {
+                    local.apply(&changes)?;
+                    local
+                }
+                Err(qc_store::StoreError::UnknownCase(_)) => {
+                    CaseDoc::load(&changes, self.device_id.as_bytes())?
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let heads = remote.heads_hex();
+            self.merge_remote(remote, &down.entries, &down.certificates)?;
+            // The station holds everything up to these heads.
+            self.set_acked(&d.case, &heads)?;
+        }
+        Ok(down.docs.len())
     }
 
     /// A signed POST to the station; its JSON answer, or its error in plain words.
@@ -213,5 +331,85 @@ impl Quancheng {
             message: err.message,
             detail: err.detail,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use qc_domain::Timestamp;
+
+    use super::*;
+    use crate::tests::{init_at, new_case, pin};
+
+    #[test]
+    fn changes_from_the_station_merge_into_this_device_and_new_cases_arrive_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_d, mut app) = init_at(tmp.path());
+        let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+        let case = app.register_case(new_case(), &li).unwrap().0;
+        // What another tablet did to the case, as the station sends it: only the new changes.
+        let mut theirs = app.store.case_doc(&case, b"tablet-b").unwrap();
+        let before = theirs.heads_digests();
+        let mut header = theirs.header().unwrap();
+        header.summary = "other".into();
+        let record = qc_domain::Record {
+            id: "r1".into(),
+            body: qc_domain::RecordBody::Preservation(qc_domain::Notice {
+                items: vec![],
+                kept_at: "仓库".into(),
+                officers: vec![],
+                party: None,
+                issued_at: Timestamp(0),
+            }),
+            signoff: None,
+            corrects: None,
+            created_at: Timestamp(0),
+            created_by: li.person().id.clone(),
+        };
+        theirs.put_record(&record, Timestamp(0)).unwrap();
+        let down = DocsDown {
+            docs: vec![DocChanges {
+                case: case.clone(),
+                changes: hex::encode(theirs.changes_after(&before)),
+            }],
+            entries: vec![],
+            certificates: vec![],
+        };
+        assert_eq!(app.apply_docs_down(&down).unwrap(), 1);
+        let (records, _) = app.case_file(&case).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            app.acked(&case).unwrap(),
+            theirs.heads_digests(),
+            "the station holds what came down"
+        );
+        // Applying the same again changes nothing.
+        let heads = app.store.case_doc(&case, b"x").unwrap().heads_digests();
+        app.apply_docs_down(&down).unwrap();
+        assert_eq!(
+            app.store.case_doc(&case, b"x").unwrap().heads_digests(),
+            heads
+        );
+
+        // A case this device never had arrives whole and shows in the list.
+        let mut header = app.store.case_doc(&case, b"x").unwrap().header().unwrap();
+        header.id = qc_domain::CaseId("case-from-b".into());
+        header.summary = "另一台设备登记的案件".into();
+        let id2 = header.id.0.clone();
+        let mut whole = CaseDoc::create(&header, b"tablet-b", Timestamp(0)).unwrap();
+        let down = DocsDown {
+            docs: vec![DocChanges {
+                case: id2.clone(),
+                changes: hex::encode(whole.changes_after(&[])),
+            }],
+            entries: vec![],
+            certificates: vec![],
+        };
+        app.apply_docs_down(&down).unwrap();
+        assert_eq!(app.case_count().unwrap(), 2);
+        assert_eq!(
+            app.case_detail(&id2).unwrap().header.summary,
+            "另一台设备登记的案件"
+        );
     }
 }

@@ -142,8 +142,8 @@ pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> any
     }
     output::done(
         &format!(
-            "同步完成：上传 {} 条记录，收到并核验 {} 份回执；基站日志共 {} 条",
-            r.sent, r.receipts, r.log_size
+            "同步完成：上传 {} 条记录，收到并核验 {} 份回执；案件文档上传 {} 件、接收 {} 件；基站日志共 {} 条",
+            r.sent, r.receipts, r.docs_sent, r.docs_received, r.log_size
         ),
         false,
     )

@@ -542,8 +542,20 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     assert!(v.status.success(), "{}{}", stdout(&v), stderr(&v));
 }
 
+/// A running `quancheng serve`, killed if the test fails before stopping it.
+struct Served(Option<std::process::Child>);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 /// `quancheng serve` on a free port; returns the child and its address once it listens.
-fn serve(data: &Path) -> (std::process::Child, String) {
+fn serve(data: &Path) -> (Served, String) {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_quancheng"))
         .arg("--data-dir")
@@ -559,10 +571,11 @@ fn serve(data: &Path) -> (std::process::Child, String) {
     assert!(url.starts_with("https://127.0.0.1:"), "{first}");
     // Keep reading so the server never blocks on a full pipe; hand back what it says at exit.
     std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
-    (child, url)
+    (Served(Some(child)), url)
 }
 
-fn stop(mut child: std::process::Child) {
+fn stop(mut served: Served) {
+    let mut child = served.0.take().unwrap();
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -583,13 +596,13 @@ fn a_device_syncs_with_the_base_station_and_catches_a_station_that_lost_its_log(
     let o = run(&data, &["sync"], None);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("上传 91 条记录，收到并核验 91 份回执"),
+        stdout(&o).contains("上传 91 条记录，收到并核验 91 份回执；案件文档上传 9 件、接收 0 件"),
         "{}",
         stdout(&o)
     );
     let o = run(&data, &["sync"], None);
     assert!(
-        stdout(&o).contains("上传 0 条记录"),
+        stdout(&o).contains("上传 0 条记录，收到并核验 0 份回执；案件文档上传 0 件、接收 0 件"),
         "nothing twice: {}",
         stdout(&o)
     );

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use qc_domain::Clock;
-use qc_sync::wire::{EnrolRequest, PushEntries};
+use qc_sync::wire::{DocsUp, DocsWant, EnrolRequest, PushEntries};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -112,6 +112,32 @@ async fn push<S: Storage>(
     Ok(axum::Json(r))
 }
 
+async fn docs_up<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, Failure> {
+    let mut service = lock(&state);
+    let device = authenticate(&state, &mut service, &method, &uri, &headers, &body)?;
+    let req: DocsUp = json(&body)?;
+    Ok(axum::Json(service.push_docs(&device, &req)?))
+}
+
+async fn docs_down<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, Failure> {
+    let mut service = lock(&state);
+    let device = authenticate(&state, &mut service, &method, &uri, &headers, &body)?;
+    let req: DocsWant = json(&body)?;
+    Ok(axum::Json(service.pull_docs(&device, &req)?))
+}
+
 #[derive(Deserialize)]
 struct FromSize {
     from: u64,
@@ -136,6 +162,8 @@ pub fn router<S: Storage>(state: Arc<AppState<S>>) -> Router {
         .route("/v1/enrol", post(enrol::<S>))
         .route("/v1/entries", post(push::<S>))
         .route("/v1/log/consistency", get(consistency::<S>))
+        .route("/v1/docs/up", post(docs_up::<S>))
+        .route("/v1/docs/down", post(docs_down::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
