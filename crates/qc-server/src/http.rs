@@ -10,9 +10,10 @@ use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use qc_domain::Clock;
+use qc_domain::{Clock, Timestamp};
 use qc_sync::wire::{DocsUp, DocsWant, EnrolRequest, PushEntries};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::service::{Service, ServiceError};
@@ -92,6 +93,25 @@ async fn enrol<S: Storage>(
     Ok(axum::Json(lock(&state).enrol(&req, now)?))
 }
 
+/// An authenticated JSON call: checks the request's signature, decodes its body and runs `f`
+/// with the device's id.
+fn authed<S: Storage, Q: DeserializeOwned, R: Serialize>(
+    state: &AppState<S>,
+    request: (&Method, &Uri, &HeaderMap, &[u8]),
+    f: impl FnOnce(&mut Service<S>, &str, Q, Timestamp) -> Result<R, ServiceError>,
+) -> Result<axum::Json<R>, Failure> {
+    let (method, uri, headers, body) = request;
+    let mut service = lock(state);
+    let device = authenticate(state, &mut service, method, uri, headers, body)?;
+    let req: Q = json(body)?;
+    Ok(axum::Json(f(
+        &mut service,
+        &device,
+        req,
+        state.clock.now(),
+    )?))
+}
+
 async fn push<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     method: Method,
@@ -99,17 +119,20 @@ async fn push<S: Storage>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, Failure> {
-    let mut service = lock(&state);
-    let device = authenticate(&state, &mut service, &method, &uri, &headers, &body)?;
-    let req: PushEntries = json(&body)?;
-    let r = service.push(&req, state.clock.now())?;
-    tracing::info!(
-        device,
-        entries = req.entries.len(),
-        log_size = service.log_size(),
-        "upload accepted"
-    );
-    Ok(axum::Json(r))
+    authed(
+        &state,
+        (&method, &uri, &headers, &body),
+        |s, device, req: PushEntries, now| {
+            let r = s.push(&req, now)?;
+            tracing::info!(
+                device,
+                entries = req.entries.len(),
+                log_size = s.log_size(),
+                "upload accepted"
+            );
+            Ok(r)
+        },
+    )
 }
 
 async fn docs_up<S: Storage>(
@@ -119,10 +142,11 @@ async fn docs_up<S: Storage>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, Failure> {
-    let mut service = lock(&state);
-    let device = authenticate(&state, &mut service, &method, &uri, &headers, &body)?;
-    let req: DocsUp = json(&body)?;
-    Ok(axum::Json(service.push_docs(&device, &req)?))
+    authed(
+        &state,
+        (&method, &uri, &headers, &body),
+        |s, device, req: DocsUp, _| s.push_docs(device, &req),
+    )
 }
 
 async fn docs_down<S: Storage>(
@@ -132,10 +156,11 @@ async fn docs_down<S: Storage>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, Failure> {
-    let mut service = lock(&state);
-    let device = authenticate(&state, &mut service, &method, &uri, &headers, &body)?;
-    let req: DocsWant = json(&body)?;
-    Ok(axum::Json(service.pull_docs(&device, &req)?))
+    authed(
+        &state,
+        (&method, &uri, &headers, &body),
+        |s, device, req: DocsWant, _| s.pull_docs(device, &req),
+    )
 }
 
 #[derive(Deserialize)]
