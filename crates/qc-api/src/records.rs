@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 
-use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, snapshot};
+use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, page_digest, snapshot};
 use qc_chain::{Action, SignedEntry};
 use qc_domain::{
     Act, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem, EvidenceSignature,
@@ -80,12 +80,6 @@ fn unhex(h: &str) -> Result<[u8; 32], ApiError> {
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| ApiError::Invalid(format!("{h} is not a SHA-256")))
-}
-
-/// SHA-256 of a transcript page's questions and answers (what a page signature binds).
-pub fn page_digest(qa: &[qc_domain::Qa]) -> Result<[u8; 32], ApiError> {
-    let bytes = serde_json::to_vec(qa).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    Ok(Sha256::digest(bytes).into())
 }
 
 fn the_record(doc: &CaseDoc, id: &str) -> Result<StoredRecord, ApiError> {

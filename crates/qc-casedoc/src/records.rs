@@ -3,7 +3,7 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ROOT, ReadDoc};
-use qc_domain::{EvidenceFacts, EvidenceItem, EvidenceSignature, PersonId, Record, Timestamp};
+use qc_domain::{EvidenceFacts, EvidenceItem, EvidenceSignature, PersonId, Qa, Record, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -71,9 +71,19 @@ pub fn snapshot(r: &Record) -> Result<(String, [u8; 32]), DocError> {
     Ok((content, digest))
 }
 
+/// SHA-256 of a value's JSON: what a digest of record content commits to.
+fn json_digest<T: Serialize + ?Sized>(v: &T) -> Result<[u8; 32], DocError> {
+    Ok(Sha256::digest(serde_json::to_vec(v)?).into())
+}
+
 /// SHA-256 of evidence facts (what its officers sign: the file hash and metadata).
 pub fn facts_digest(f: &EvidenceFacts) -> Result<[u8; 32], DocError> {
-    Ok(Sha256::digest(serde_json::to_vec(f)?).into())
+    json_digest(f)
+}
+
+/// SHA-256 of a transcript page's questions and answers (what a page signature binds).
+pub fn page_digest(qa: &[Qa]) -> Result<[u8; 32], DocError> {
+    json_digest(qa)
 }
 
 impl CaseDoc {
