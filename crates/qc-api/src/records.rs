@@ -110,33 +110,37 @@ fn closed_pages_unchanged(before: &Record, after: &Record) -> Result<(), RuleVio
 }
 
 impl Quancheng {
+    /// How a blob store I/O failure is reported: naming the blob directory.
+    fn blob_io(&self) -> impl Fn(std::io::Error) -> ApiError + use<> {
+        let path = self.dir.root().join("blobs");
+        move |source| ApiError::Io {
+            path: path.clone(),
+            source,
+        }
+    }
+
     /// Writes a new blob: `fill` writes the original bytes and returns what it learned and
     /// their SHA-256, under which the blob is then stored. Nothing is kept if `fill` fails.
     fn write_blob<T>(
         &mut self,
         fill: impl FnOnce(&mut qc_blobs::BlobWriter) -> Result<(T, [u8; 32]), ApiError>,
     ) -> Result<T, ApiError> {
-        let path = self.dir.root().join("blobs");
-        let io = |source| ApiError::Io {
-            path: path.clone(),
-            source,
-        };
+        let io = self.blob_io();
         let mut w = self
             .blobs
             .writer(entropy::random(self.entropy.as_mut()))
-            .map_err(io)?;
+            .map_err(&io)?;
         let (learned, hash) = fill(&mut w)?;
-        self.blobs.commit(w, &hash).map_err(io)?;
+        self.blobs.commit(w, &hash).map_err(&io)?;
         Ok(learned)
     }
 
     /// Stores a small file (a signature image, a thumbnail) as a blob; returns its SHA-256.
     fn put_blob(&mut self, bytes: &[u8]) -> Result<[u8; 32], ApiError> {
         let hash: [u8; 32] = Sha256::digest(bytes).into();
-        let path = self.dir.root().join("blobs");
+        let io = self.blob_io();
         self.write_blob(|w| {
-            w.write_all(bytes)
-                .map_err(|source| ApiError::Io { path, source })?;
+            w.write_all(bytes).map_err(io)?;
             Ok((hash, hash))
         })
     }
@@ -153,17 +157,13 @@ impl Quancheng {
 
     /// Reads a blob back (decrypting and checking it).
     pub fn read_blob(&self, hash: &[u8; 32]) -> Result<Vec<u8>, ApiError> {
-        let path = self.dir.root().join("blobs");
-        let io = |source| ApiError::Io {
-            path: path.clone(),
-            source,
-        };
+        let io = self.blob_io();
         let mut out = Vec::new();
         self.blobs
             .read(hash)
-            .map_err(io)?
+            .map_err(&io)?
             .read_to_end(&mut out)
-            .map_err(io)?;
+            .map_err(&io)?;
         Ok(out)
     }
 

@@ -13,9 +13,10 @@ use qc_sync::wire::{
     PushResponse,
 };
 use qc_sync::witness::Witness;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, Quancheng, entropy, stored_revocations};
+use crate::{ApiError, Quancheng, entropy, json_err, stored_revocations};
 
 /// What a server run from a bureau's data directory needs.
 pub struct BaseStationKeys {
@@ -98,27 +99,33 @@ impl Quancheng {
         })
     }
 
+    /// A metadata value kept as JSON.
+    fn meta_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ApiError> {
+        self.store
+            .meta(key)?
+            .map(|b| serde_json::from_slice(&b).map_err(json_err))
+            .transpose()
+    }
+
+    /// Keeps a metadata value as JSON.
+    fn set_meta_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), ApiError> {
+        self.store
+            .set_meta(key, &serde_json::to_vec(value).map_err(json_err)?)?;
+        Ok(())
+    }
+
     /// Remembers the base station this device syncs with.
     pub fn set_station(&mut self, station: &Station) -> Result<(), ApiError> {
-        let json = serde_json::to_vec(station).map_err(|e| ApiError::Invalid(e.to_string()))?;
-        self.store.set_meta("station", &json)?;
-        Ok(())
+        self.set_meta_json("station", station)
     }
 
     /// The base station this device syncs with, if set.
     pub fn station(&self) -> Result<Option<Station>, ApiError> {
-        self.store
-            .meta("station")?
-            .map(|b| serde_json::from_slice(&b).map_err(|e| ApiError::Invalid(e.to_string())))
-            .transpose()
+        self.meta_json("station")
     }
 
     fn witness(&self, log_key: [u8; 32]) -> Result<Witness, ApiError> {
-        let held: Option<Witness> = self
-            .store
-            .meta("witness")?
-            .map(|b| serde_json::from_slice(&b).map_err(|e| ApiError::Invalid(e.to_string())))
-            .transpose()?;
+        let held: Option<Witness> = self.meta_json("witness")?;
         Ok(held
             .filter(|w| w.server == log_key)
             .unwrap_or_else(|| Witness::new(log_key)))
@@ -141,7 +148,7 @@ impl Quancheng {
             entries: entries.clone(),
             known_size: witness.known_size(),
         })
-        .map_err(|e| ApiError::Invalid(e.to_string()))?;
+        .map_err(json_err)?;
         let resp: PushResponse = self.post(&station, "/v1/entries", body)?;
         let receipts = witness.accept_push(&entries, &resp).map_err(|e| {
             tracing::error!(error = %e, "the base station's log does not hold up");
@@ -155,15 +162,14 @@ impl Quancheng {
             .iter()
             .map(|(h, r)| Ok((*h, serde_json::to_string(r)?)))
             .collect::<Result<Vec<_>, serde_json::Error>>()
-            .map_err(|e| ApiError::Invalid(e.to_string()))?;
+            .map_err(json_err)?;
         self.store.put_receipts(&rows)?;
-        let w = serde_json::to_vec(&witness).map_err(|e| ApiError::Invalid(e.to_string()))?;
-        self.store.set_meta("witness", &w)?;
+        self.set_meta_json("witness", &witness)?;
         let docs_sent = self.docs_up(&station)?;
         let want = DocsWant {
             have: self.case_heads()?,
         };
-        let body = serde_json::to_vec(&want).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        let body = serde_json::to_vec(&want).map_err(json_err)?;
         let down: DocsDown = self.post(&station, "/v1/docs/down", body)?;
         let docs_received = self.apply_docs_down(&down)?;
         let report = SyncReport {
@@ -213,9 +219,7 @@ impl Quancheng {
     }
 
     fn set_acked(&self, case: &str, heads: &[String]) -> Result<(), ApiError> {
-        let json = serde_json::to_vec(heads).map_err(|e| ApiError::Invalid(e.to_string()))?;
-        self.store.set_meta(&format!("acked:{case}"), &json)?;
-        Ok(())
+        self.set_meta_json(&format!("acked:{case}"), heads)
     }
 
     /// Sends the changes of every case the station has not acknowledged up to its current
@@ -245,8 +249,7 @@ impl Quancheng {
         if docs.is_empty() {
             return Ok(0);
         }
-        let body =
-            serde_json::to_vec(&DocsUp { docs }).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        let body = serde_json::to_vec(&DocsUp { docs }).map_err(json_err)?;
         let _ack: DocsAck = self.post(station, "/v1/docs/up", body)?;
         for (case, heads) in &sent {
             self.set_acked(case, heads)?;
@@ -279,7 +282,7 @@ impl Quancheng {
     }
 
     /// A signed POST to the station; its JSON answer, or its error in plain words.
-    fn post<T: serde::de::DeserializeOwned>(
+    fn post<T: DeserializeOwned>(
         &mut self,
         station: &Station,
         path: &str,
