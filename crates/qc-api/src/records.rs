@@ -574,27 +574,36 @@ impl Quancheng {
         foreign: &[SignedEntry],
         foreign_certs: &[qc_identity::SignedCertificate],
     ) -> Result<usize, ApiError> {
+        self.verify_foreign(foreign, foreign_certs)?;
         let remote = CaseDoc::load(remote_doc, self.device_id.as_bytes())?;
-        self.merge_remote(remote, foreign, foreign_certs)
+        self.merge_remote(remote, foreign)
+    }
+
+    /// Checks another device's entries against the bureau key before anything of them is kept.
+    pub(crate) fn verify_foreign(
+        &self,
+        foreign: &[SignedEntry],
+        foreign_certs: &[qc_identity::SignedCertificate],
+    ) -> Result<(), ApiError> {
+        let mut certs = self.certificates()?;
+        certs.extend(foreign_certs.iter().cloned());
+        let report = qc_chain::verify_feed(&self.anchor, &certs, foreign);
+        match report.problems.first() {
+            Some(p) => Err(ApiError::Invalid(format!(
+                "the other device's entries do not verify: {}",
+                p.en()
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// [`Self::merge_case`] for a document already loaded (e.g. this device's copy with a
-    /// station's changes applied).
+    /// station's changes applied), with entries already checked by [`Self::verify_foreign`].
     pub(crate) fn merge_remote(
         &mut self,
         mut remote: CaseDoc,
         foreign: &[SignedEntry],
-        foreign_certs: &[qc_identity::SignedCertificate],
     ) -> Result<usize, ApiError> {
-        let mut certs = self.certificates()?;
-        certs.extend(foreign_certs.iter().cloned());
-        let report = qc_chain::verify_feed(&self.anchor, &certs, foreign);
-        if let Some(p) = report.problems.first() {
-            return Err(ApiError::Invalid(format!(
-                "the other device's entries do not verify: {}",
-                p.en()
-            )));
-        }
         let at = self.now();
         let mut flagged = 0;
         let sign = signer(

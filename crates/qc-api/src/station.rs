@@ -194,17 +194,14 @@ impl Quancheng {
         }
     }
 
-    /// Heads of every case held here.
+    /// Heads of every case held here, as the store keeps them.
     fn case_heads(&self) -> Result<Vec<CaseHeads>, ApiError> {
-        let mut out = Vec::new();
-        for case in self.store.case_ids_with_prefix("", u32::MAX)? {
-            let heads = self
-                .store
-                .case_doc(&case, self.device_id.as_bytes())?
-                .heads_hex();
-            out.push(CaseHeads { case, heads });
-        }
-        Ok(out)
+        Ok(self
+            .store
+            .case_heads()?
+            .into_iter()
+            .map(|(case, _, heads)| CaseHeads { case, heads })
+            .collect())
     }
 
     fn acked(&self, case: &str) -> Result<Vec<[u8; 32]>, ApiError> {
@@ -228,18 +225,18 @@ impl Quancheng {
         let squad = self.device_squad()?;
         let mut docs = Vec::new();
         let mut sent = Vec::new();
-        for CaseHeads { case, heads } in self.case_heads()? {
-            let mut doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
-            if doc.header()?.squad != squad {
+        for (case, owner, heads) in self.store.case_heads()? {
+            if owner != squad {
                 // Only a squad's own devices change its cases at the station.
                 continue;
             }
             let acked = self.acked(&case)?;
-            let mut now: Vec<String> = acked.iter().map(hex::encode).collect();
-            now.sort();
-            if now == heads {
+            let mut known: Vec<String> = acked.iter().map(hex::encode).collect();
+            known.sort();
+            if known == heads {
                 continue;
             }
+            let mut doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
             docs.push(DocChanges {
                 case: case.clone(),
                 changes: hex::encode(doc.changes_after(&acked)),
@@ -260,6 +257,9 @@ impl Quancheng {
     /// Merges what came down from the station (its changes, verified with the entries and
     /// certificates that came with them); returns how many cases changed here.
     pub(crate) fn apply_docs_down(&mut self, down: &DocsDown) -> Result<usize, ApiError> {
+        self.verify_foreign(&down.entries, &down.certificates)?;
+        // The entries cover all the cases: the first merge keeps them, in its transaction.
+        let mut entries = down.entries.as_slice();
         for d in &down.docs {
             let changes = hex::decode(&d.changes)
                 .map_err(|_| ApiError::Invalid(format!("changes of {} are not hex", d.case)))?;
@@ -274,7 +274,8 @@ impl Quancheng {
                 Err(e) => return Err(e.into()),
             };
             let heads = remote.heads_hex();
-            self.merge_remote(remote, &down.entries, &down.certificates)?;
+            self.merge_remote(remote, entries)?;
+            entries = &[];
             // The station holds everything up to these heads.
             self.set_acked(&d.case, &heads)?;
         }

@@ -134,6 +134,28 @@ impl Store {
         Ok(())
     }
 
+    /// Every case's id, squad and Automerge heads (hex, sorted), read from what the store keeps
+    /// beside each document: nothing is loaded or decoded.
+    pub fn case_heads(&self) -> Result<Vec<(String, String, Vec<String>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.case_id, i.squad, d.heads FROM case_docs d
+             JOIN case_index i ON i.case_id = d.case_id ORDER BY d.case_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let heads: String = r.get(2)?;
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                heads
+                    .split(',')
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Loads a case document; `actor` is the device that may write to it.
     pub fn case_doc(&self, case_id: &str, actor: &[u8]) -> Result<CaseDoc, StoreError> {
         let bytes: Vec<u8> = self

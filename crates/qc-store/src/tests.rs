@@ -646,3 +646,20 @@ fn an_entry_that_does_not_follow_the_feed_or_the_change_is_refused_and_nothing_i
         );
     }
 }
+
+#[test]
+fn kept_heads_and_squads_match_the_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    for n in 0..3 {
+        add_case(&mut s, n, "占道经营");
+    }
+    file_case(&mut s, "case-001", Timestamp(T0.0 + DAY));
+    let kept = s.case_heads().unwrap();
+    assert_eq!(kept.len(), 3);
+    for (case, squad, heads) in kept {
+        let mut doc = s.case_doc(&case, b"x").unwrap();
+        assert_eq!(heads, doc.heads_hex(), "{case}");
+        assert_eq!(squad, doc.header().unwrap().squad);
+    }
+}
