@@ -414,18 +414,21 @@ impl<S: Storage> Service<S> {
         };
         let mut devices = BTreeSet::new();
         let mut sent = BTreeSet::new();
+        let held_by_device: BTreeMap<&str, &Vec<String>> = req
+            .have
+            .iter()
+            .map(|h| (h.case.as_str(), &h.heads))
+            .collect();
         for case in self.storage.squad_cases(&squad)? {
             let Some((_, held)) = self.storage.case_doc(&case)? else {
                 continue;
             };
             let mut doc = CaseDoc::load(&held, b"station")
                 .map_err(|e| StorageError::Damaged(e.to_string()))?;
-            let have: Vec<[u8; 32]> = req
-                .have
-                .iter()
-                .find(|h| h.case == case)
-                .map(|h| {
-                    h.heads
+            let have: Vec<[u8; 32]> = held_by_device
+                .get(case.as_str())
+                .map(|heads| {
+                    heads
                         .iter()
                         .filter_map(|x| hex::decode(x).ok()?.try_into().ok())
                         .collect()
