@@ -178,6 +178,19 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
+    /// Whether the case has been sent for legal review (调查终结 onwards, on the path to a
+    /// decision).
+    pub fn sent_for_review(self) -> bool {
+        !matches!(
+            self,
+            CaseStatus::Registered
+                | CaseStatus::Filed
+                | CaseStatus::NotFiled
+                | CaseStatus::Transferred
+                | CaseStatus::Investigating
+        )
+    }
+
     /// Every status, in lifecycle order.
     pub const ALL: [CaseStatus; 13] = [
         CaseStatus::Registered,

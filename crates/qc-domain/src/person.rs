@@ -142,6 +142,22 @@ impl TryFrom<Person> for EnforcementOfficer {
     }
 }
 
+impl Person {
+    /// Whether this person may see and work on a case of `squad` that is now at `status`:
+    /// their own squad's cases (a squad leader leads their own squad); a legal reviewer also
+    /// every case sent for review; the head every case.
+    pub fn may_see(&self, squad: &str, status: crate::CaseStatus) -> bool {
+        match self.role {
+            Role::Head => true,
+            Role::LegalReviewer => self.squad == squad || status.sent_for_review(),
+            Role::EnforcementOfficer
+            | Role::Assistant
+            | Role::SquadLeader
+            | Role::Administrator => self.squad == squad,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -828,6 +828,32 @@ fn act_kinds_have_unique_names_that_round_trip() {
     );
 }
 
+#[test]
+fn people_see_their_squads_cases_reviewers_those_sent_for_review_and_the_head_all() {
+    use CaseStatus::*;
+    let other = "二中队";
+    for role in [
+        Role::EnforcementOfficer,
+        Role::Assistant,
+        Role::SquadLeader,
+        Role::Administrator,
+    ] {
+        let p = person("p", "某人", role);
+        assert!(p.may_see("一中队", Investigating), "{role:?} own squad");
+        assert!(
+            !p.may_see(other, InvestigationConcluded),
+            "{role:?} other squad"
+        );
+    }
+    let legal = person("l", "孙丽", Role::LegalReviewer);
+    assert!(!legal.may_see(other, Investigating));
+    assert!(!legal.may_see(other, NotFiled));
+    assert!(legal.may_see(other, InvestigationConcluded));
+    assert!(legal.may_see(other, Decided));
+    let head = person("h", "周文", Role::Head);
+    assert!(head.may_see(other, Registered));
+}
+
 mod records {
     use super::*;
 

@@ -1,17 +1,18 @@
 //! The HTTPS face of the base station: thin axum handlers over [`Service`]. TLS uses a
 //! self-signed certificate that enrolled devices pin.
 
+use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use qc_domain::{Clock, Timestamp};
-use qc_sync::wire::{DocsUp, DocsWant, EnrolRequest, PushEntries};
+use qc_sync::wire::{EnrolRequest, OfficerEnrolRequest, SyncRequest};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -93,26 +94,34 @@ async fn enrol<S: Storage>(
     Ok(axum::Json(lock(&state).enrol(&req, now)?))
 }
 
-/// An authenticated JSON call: checks the request's signature, decodes its body and runs `f`
-/// with the device's id.
+/// An authenticated call: checks the request's signature and runs `f` with the device's id
+/// and the body.
+fn authed_raw<S: Storage, R>(
+    state: &AppState<S>,
+    request: (&Method, &Uri, &HeaderMap, &[u8]),
+    f: impl FnOnce(&mut Service<S>, &str, &[u8], Timestamp) -> Result<R, ServiceError>,
+) -> Result<R, Failure> {
+    let (method, uri, headers, body) = request;
+    let mut service = lock(state);
+    let device = authenticate(state, &mut service, method, uri, headers, body)?;
+    Ok(f(&mut service, &device, body, state.clock.now())?)
+}
+
+/// An authenticated JSON call: as [`authed_raw`], with the body decoded and the answer encoded.
 fn authed<S: Storage, Q: DeserializeOwned, R: Serialize>(
     state: &AppState<S>,
     request: (&Method, &Uri, &HeaderMap, &[u8]),
     f: impl FnOnce(&mut Service<S>, &str, Q, Timestamp) -> Result<R, ServiceError>,
 ) -> Result<axum::Json<R>, Failure> {
-    let (method, uri, headers, body) = request;
-    let mut service = lock(state);
-    let device = authenticate(state, &mut service, method, uri, headers, body)?;
-    let req: Q = json(body)?;
-    Ok(axum::Json(f(
-        &mut service,
-        &device,
-        req,
-        state.clock.now(),
-    )?))
+    authed_raw(state, request, |s, device, body, now| {
+        let req: Q =
+            serde_json::from_slice(body).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        f(s, device, req, now)
+    })
+    .map(axum::Json)
 }
 
-async fn push<S: Storage>(
+async fn sync<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     method: Method,
     uri: Uri,
@@ -122,20 +131,22 @@ async fn push<S: Storage>(
     authed(
         &state,
         (&method, &uri, &headers, &body),
-        |s, device, req: PushEntries, now| {
-            let r = s.push(&req, now)?;
+        |s, device, req: SyncRequest, now| {
+            let r = s.sync(device, &req, now)?;
             tracing::info!(
                 device,
-                entries = req.entries.len(),
+                entries = req.push.entries.len(),
+                docs_up = req.up.docs.len(),
+                docs_down = r.down.docs.len(),
                 log_size = s.log_size(),
-                "upload accepted"
+                "synced"
             );
             Ok(r)
         },
     )
 }
 
-async fn docs_up<S: Storage>(
+async fn officer_enrol<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     method: Method,
     uri: Uri,
@@ -145,22 +156,93 @@ async fn docs_up<S: Storage>(
     authed(
         &state,
         (&method, &uri, &headers, &body),
-        |s, device, req: DocsUp, _| s.push_docs(device, &req),
+        |s, device, req: OfficerEnrolRequest, now| s.enrol_officer(device, &req, now),
     )
 }
 
-async fn docs_down<S: Storage>(
+fn blob_hash(sha: &str) -> Result<[u8; 32], ServiceError> {
+    hex::decode(sha)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ServiceError::BadRequest("a blob is named by its SHA-256 in hex".into()))
+}
+
+async fn blob_status<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
+    Path((case, sha)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, Failure> {
+    authed_raw(&state, (&method, &uri, &headers, b""), |s, device, _, _| {
+        s.blob_status(device, &case, &blob_hash(&sha)?)
+    })
+    .map(axum::Json)
+}
+
+#[derive(Deserialize)]
+struct Chunk {
+    size: u64,
+    offset: u64,
+}
+
+async fn blob_chunk<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    Path((case, sha)): Path<(String, String)>,
+    Query(q): Query<Chunk>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, Failure> {
-    authed(
+    // The request's signature covers the chunk's SHA-256: a chunk changed on the way is
+    // refused before it is written.
+    authed_raw(
         &state,
         (&method, &uri, &headers, &body),
-        |s, device, req: DocsWant, _| s.pull_docs(device, &req),
+        |s, device, body, _| {
+            s.put_blob_chunk(device, &case, &blob_hash(&sha)?, (q.size, q.offset), body)
+        },
     )
+    .map(axum::Json)
+}
+
+async fn blob_data<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    Path((case, sha)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, Failure> {
+    let (size, mut reader) =
+        authed_raw(&state, (&method, &uri, &headers, b""), |s, device, _, _| {
+            s.open_blob(device, &case, &blob_hash(&sha)?)
+        })?;
+    // Read on a blocking thread, a few chunks ahead of the network: memory stays bounded.
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        loop {
+            let mut buf = vec![0u8; 1 << 20];
+            let chunk = match reader.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Ok(Bytes::from(buf))
+                }
+                Err(e) => Err(e),
+            };
+            let failed = chunk.is_err();
+            if tx.blocking_send(chunk).is_err() || failed {
+                return;
+            }
+        }
+    });
+    let stream =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    Ok((
+        [(axum::http::header::CONTENT_LENGTH, size.to_string())],
+        axum::body::Body::from_stream(stream),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -185,10 +267,14 @@ pub fn router<S: Storage>(state: Arc<AppState<S>>) -> Router {
     Router::new()
         .route("/v1/health", get(health::<S>))
         .route("/v1/enrol", post(enrol::<S>))
-        .route("/v1/entries", post(push::<S>))
+        .route("/v1/officers/enrol", post(officer_enrol::<S>))
+        .route("/v1/sync", post(sync::<S>))
         .route("/v1/log/consistency", get(consistency::<S>))
-        .route("/v1/docs/up", post(docs_up::<S>))
-        .route("/v1/docs/down", post(docs_down::<S>))
+        .route(
+            "/v1/blobs/{case}/{sha}",
+            get(blob_status::<S>).put(blob_chunk::<S>),
+        )
+        .route("/v1/blobs/{case}/{sha}/data", get(blob_data::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }

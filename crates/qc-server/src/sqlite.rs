@@ -1,15 +1,22 @@
 //! The default backend: one SQLCipher file (encrypted at rest, WAL, `synchronous=FULL`).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use chacha20::ChaCha20;
+use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+use qc_blobs::BlobStore;
+use sha2::{Digest as _, Sha256};
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
-use qc_domain::Timestamp;
+use qc_domain::{CaseStatus, Timestamp};
 use qc_identity::SignedCertificate;
 use qc_log::SignedCheckpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::storage::{Storage, StorageError};
+use crate::storage::{BlobState, CaseMeta, Grant, Storage, StorageError};
 
 /// Schema migrations, append-only: never edit a released one.
 const MIGRATIONS: &[&str] = &[
@@ -51,20 +58,61 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX case_docs_squad ON case_docs(squad);
 "#,
+    r#"
+    ALTER TABLE enrolment_codes ADD COLUMN person TEXT;
+    ALTER TABLE case_docs ADD COLUMN status TEXT NOT NULL DEFAULT '';
+    ALTER TABLE case_docs ADD COLUMN heads BLOB NOT NULL DEFAULT x'';
+    CREATE TABLE officer_certs (
+        device    TEXT NOT NULL,
+        cert      BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        PRIMARY KEY (device, cert)
+    ) STRICT;
+    CREATE TABLE blobs (
+        hash     BLOB PRIMARY KEY,
+        size     INTEGER NOT NULL,
+        received INTEGER NOT NULL,
+        attempt  INTEGER NOT NULL,
+        complete INTEGER NOT NULL
+    ) STRICT;
+"#,
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
-/// The base station's SQLite store.
+/// The base station's SQLite store, with evidence files in a `blobs` directory beside it.
 pub struct SqliteStorage {
     conn: Connection,
+    blobs: BlobStore,
+    /// Uploads under way: each file encrypted with ChaCha20 (seekable, so chunks land at any
+    /// offset); integrity comes from the hash check when the upload ends.
+    incoming: PathBuf,
+    incoming_key: [u8; 32],
+    _temporary: Option<tempfile::TempDir>,
+}
+
+fn derive(key: &[u8; 32], purpose: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(purpose.as_bytes());
+    h.update(key);
+    h.finalize().into()
 }
 
 impl SqliteStorage {
-    /// Opens (creating if missing) the store at `path`, encrypted with `key`.
+    /// Opens (creating if missing) the store at `path`, encrypted with `key`; evidence files
+    /// go under `blobs/` beside it.
     pub fn open(path: &Path, key: &[u8; 32]) -> Result<SqliteStorage, StorageError> {
+        let dir = path.parent().unwrap_or(Path::new(".")).join("blobs");
+        let blobs = BlobStore::open(&dir, derive(key, "quancheng station blobs")).map_err(err)?;
+        let incoming = dir.join("incoming");
+        std::fs::create_dir_all(&incoming).map_err(err)?;
+        // SQLCipher 4.19 finishes its one-time set-up only after SQLite says it is ready: a
+        // second thread opening a keyed file at that moment fails, so the first open of the
+        // process runs alone.
+        static READY: std::sync::Once = std::sync::Once::new();
+        READY.call_once(|| drop(Connection::open_in_memory()));
         let conn = Connection::open(path).map_err(err)?;
         conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))
             .map_err(err)?;
@@ -93,16 +141,39 @@ impl SqliteStorage {
             ))
             .map_err(err)?;
         }
-        Ok(SqliteStorage { conn })
+        Ok(SqliteStorage {
+            conn,
+            blobs,
+            incoming,
+            incoming_key: derive(key, "quancheng station incoming"),
+            _temporary: None,
+        })
     }
 
-    /// An in-memory store (tests, benchmarks).
-    pub fn in_memory() -> Result<SqliteStorage, StorageError> {
-        let conn = Connection::open_in_memory().map_err(err)?;
-        for m in MIGRATIONS {
-            conn.execute_batch(m).map_err(err)?;
-        }
-        Ok(SqliteStorage { conn })
+    /// A store in a temporary directory, removed when dropped (tests, benchmarks).
+    pub fn temporary() -> Result<SqliteStorage, StorageError> {
+        let dir = tempfile::tempdir().map_err(err)?;
+        let mut s = SqliteStorage::open(&dir.path().join("station.db"), &[0; 32])?;
+        s._temporary = Some(dir);
+        Ok(s)
+    }
+
+    fn incoming_path(&self, hash: &Digest) -> PathBuf {
+        self.incoming.join(hex::encode(hash))
+    }
+
+    /// The keystream of an upload attempt, positioned at `offset`. Each attempt has its own
+    /// nonce, so a restarted upload never reuses a keystream.
+    fn incoming_cipher(&self, hash: &Digest, attempt: i64, offset: u64) -> ChaCha20 {
+        let mut n = Sha256::new();
+        n.update(hash);
+        n.update(attempt.to_le_bytes());
+        let nonce: [u8; 32] = n.finalize().into();
+        let mut iv = [0u8; 12];
+        iv.copy_from_slice(&nonce[..12]);
+        let mut c = ChaCha20::new(&self.incoming_key.into(), &iv.into());
+        c.seek(offset);
+        c
     }
 }
 
@@ -224,37 +295,69 @@ impl Storage for SqliteStorage {
         )
     }
 
-    fn case_doc(&self, case: &str) -> Result<Option<(String, Vec<u8>)>, StorageError> {
+    fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
         self.conn
             .query_row(
-                "SELECT squad, doc FROM case_docs WHERE case_id = ?1",
+                "SELECT squad, status, heads, doc FROM case_docs WHERE case_id = ?1",
                 [case],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                    ))
+                },
             )
             .optional()
-            .map_err(err)
+            .map_err(err)?
+            .map(|(squad, status, heads, doc)| Ok((case_meta(squad, &status, &heads)?, doc)))
+            .transpose()
     }
 
-    fn put_case_doc(&mut self, case: &str, squad: &str, doc: &[u8]) -> Result<(), StorageError> {
+    fn put_case_doc(
+        &mut self,
+        case: &str,
+        meta: &CaseMeta,
+        doc: &[u8],
+    ) -> Result<(), StorageError> {
         self.conn
             .execute(
-                "INSERT INTO case_docs(case_id, squad, doc) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad, doc = excluded.doc",
-                params![case, squad, doc],
+                "INSERT INTO case_docs(case_id, squad, status, heads, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad,
+                   status = excluded.status, heads = excluded.heads, doc = excluded.doc",
+                params![
+                    case,
+                    meta.squad,
+                    meta.status.code(),
+                    meta.heads.concat(),
+                    doc
+                ],
             )
             .map(drop)
             .map_err(err)
     }
 
-    fn squad_cases(&self, squad: &str) -> Result<Vec<String>, StorageError> {
+    fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT case_id FROM case_docs WHERE squad = ?1 ORDER BY case_id")
+            .prepare("SELECT case_id, squad, status, heads FROM case_docs ORDER BY case_id")
             .map_err(err)?;
         let rows = stmt
-            .query_map([squad], |r| r.get::<_, String>(0))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                ))
+            })
             .map_err(err)?;
-        rows.map(|r| r.map_err(err)).collect()
+        rows.map(|r| {
+            let (case, squad, status, heads) = r.map_err(err)?;
+            Ok((case, case_meta(squad, &status, &heads)?))
+        })
+        .collect()
     }
 
     fn put_checkpoint(&mut self, c: &SignedCheckpoint) -> Result<(), StorageError> {
@@ -283,13 +386,17 @@ impl Storage for SqliteStorage {
     fn add_enrolment_code(
         &mut self,
         code: &Digest,
-        squad: &str,
+        grant: &Grant,
         expires: Timestamp,
     ) -> Result<(), StorageError> {
+        let (squad, person) = match grant {
+            Grant::Device { squad } => (squad.as_str(), None),
+            Grant::Officer { person } => ("", Some(person.as_str())),
+        };
         self.conn
             .execute(
-                "INSERT INTO enrolment_codes(hash, squad, expires) VALUES (?1, ?2, ?3)",
-                params![code.to_vec(), squad, expires.0],
+                "INSERT INTO enrolment_codes(hash, squad, person, expires) VALUES (?1, ?2, ?3, ?4)",
+                params![code.to_vec(), squad, person, expires.0],
             )
             .map(drop)
             .map_err(err)
@@ -299,17 +406,23 @@ impl Storage for SqliteStorage {
         &mut self,
         code: &Digest,
         now: Timestamp,
-    ) -> Result<Option<String>, StorageError> {
+    ) -> Result<Option<Grant>, StorageError> {
         let tx = self.conn.transaction().map_err(err)?;
-        let squad: Option<String> = tx
+        let grant = tx
             .query_row(
-                "SELECT squad FROM enrolment_codes WHERE hash = ?1 AND used = 0 AND expires >= ?2",
+                "SELECT squad, person FROM enrolment_codes
+                 WHERE hash = ?1 AND used = 0 AND expires >= ?2",
                 params![code.to_vec(), now.0],
-                |r| r.get(0),
+                |r| {
+                    Ok(match r.get::<_, Option<String>>(1)? {
+                        Some(person) => Grant::Officer { person },
+                        None => Grant::Device { squad: r.get(0)? },
+                    })
+                },
             )
             .optional()
             .map_err(err)?;
-        if squad.is_some() {
+        if grant.is_some() {
             tx.execute(
                 "UPDATE enrolment_codes SET used = 1 WHERE hash = ?1",
                 [code.to_vec()],
@@ -317,7 +430,7 @@ impl Storage for SqliteStorage {
             .map_err(err)?;
         }
         tx.commit().map_err(err)?;
-        Ok(squad)
+        Ok(grant)
     }
 
     fn add_device(&mut self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
@@ -346,6 +459,186 @@ impl Storage for SqliteStorage {
             .optional()
             .map_err(err)
     }
+
+    fn add_officer_cert(
+        &mut self,
+        device: &str,
+        cert: &SignedCertificate,
+    ) -> Result<(), StorageError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO officer_certs(device, cert, signature) VALUES (?1, ?2, ?3)",
+                params![device, cert.bytes, cert.signature],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn officer_certs(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT device, cert, signature FROM officer_certs ORDER BY device, cert")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    SignedCertificate {
+                        bytes: r.get(1)?,
+                        signature: r.get(2)?,
+                    },
+                ))
+            })
+            .map_err(err)?;
+        rows.map(|r| r.map_err(err)).collect()
+    }
+
+    fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {
+        self.conn
+            .query_row(
+                "SELECT size, received, complete FROM blobs WHERE hash = ?1",
+                [hash.to_vec()],
+                |r| {
+                    Ok(BlobState {
+                        size: r.get::<_, i64>(0)? as u64,
+                        received: r.get::<_, i64>(1)? as u64,
+                        complete: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(err)
+    }
+
+    fn write_blob_chunk(
+        &mut self,
+        hash: &Digest,
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<(), StorageError> {
+        let held = self.blob_state(hash)?;
+        if held.is_some_and(|b| b.complete) {
+            return Err(StorageError::Backend("the blob is already complete".into()));
+        }
+        let attempt: i64 = if offset == 0 {
+            let previous: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT attempt FROM blobs WHERE hash = ?1",
+                    [hash.to_vec()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(err)?;
+            let attempt = previous.map_or(0, |a| a + 1);
+            File::create(self.incoming_path(hash)).map_err(err)?;
+            self.conn
+                .execute(
+                    "INSERT INTO blobs(hash, size, received, attempt, complete) VALUES (?1, ?2, 0, ?3, 0)
+                     ON CONFLICT(hash) DO UPDATE SET size = excluded.size, received = 0,
+                       attempt = excluded.attempt",
+                    params![hash.to_vec(), size as i64, attempt],
+                )
+                .map_err(err)?;
+            attempt
+        } else {
+            match held {
+                Some(b) if offset <= b.received && b.size == size => self
+                    .conn
+                    .query_row(
+                        "SELECT attempt FROM blobs WHERE hash = ?1",
+                        [hash.to_vec()],
+                        |r| r.get(0),
+                    )
+                    .map_err(err)?,
+                _ => {
+                    return Err(StorageError::Backend(format!(
+                        "offset {offset} does not continue the upload"
+                    )));
+                }
+            }
+        };
+        let end = offset + bytes.len() as u64;
+        if end > size {
+            return Err(StorageError::Backend(
+                "more bytes than the blob's size".into(),
+            ));
+        }
+        let mut data = bytes.to_vec();
+        self.incoming_cipher(hash, attempt, offset)
+            .apply_keystream(&mut data);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .open(self.incoming_path(hash))
+            .map_err(err)?;
+        f.seek(SeekFrom::Start(offset)).map_err(err)?;
+        f.write_all(&data).map_err(err)?;
+        f.sync_data().map_err(err)?;
+        self.conn
+            .execute(
+                "UPDATE blobs SET received = max(received, ?2) WHERE hash = ?1",
+                params![hash.to_vec(), end as i64],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn finish_blob(&mut self, hash: &Digest) -> Result<bool, StorageError> {
+        let (size, received, attempt): (i64, i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT size, received, attempt FROM blobs WHERE hash = ?1 AND complete = 0",
+                [hash.to_vec()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(err)?;
+        if received != size {
+            return Err(StorageError::Backend("the blob is not all received".into()));
+        }
+        let path = self.incoming_path(hash);
+        let mut file = File::open(&path).map_err(err)?;
+        let mut cipher = self.incoming_cipher(hash, attempt, 0);
+        let mut nonce = [0u8; qc_blobs::NONCE_PREFIX];
+        nonce.copy_from_slice(&derive(hash, &format!("nonce {attempt}"))[..qc_blobs::NONCE_PREFIX]);
+        let mut w = self.blobs.writer(nonce).map_err(err)?;
+        let mut buf = vec![0u8; 1 << 20];
+        let mut left = size as u64;
+        while left > 0 {
+            let n = file.read(&mut buf).map_err(err)?;
+            if n == 0 {
+                return Err(StorageError::Damaged(
+                    "an upload file is shorter than received".into(),
+                ));
+            }
+            let n = n.min(left as usize);
+            cipher.apply_keystream(&mut buf[..n]);
+            w.write_all(&buf[..n]).map_err(err)?;
+            left -= n as u64;
+        }
+        let kept = self.blobs.commit(w, hash).is_ok();
+        if kept {
+            self.conn
+                .execute(
+                    "UPDATE blobs SET complete = 1 WHERE hash = ?1",
+                    [hash.to_vec()],
+                )
+                .map_err(err)?;
+        } else {
+            self.conn
+                .execute("DELETE FROM blobs WHERE hash = ?1", [hash.to_vec()])
+                .map_err(err)?;
+        }
+        std::fs::remove_file(&path).map_err(err)?;
+        Ok(kept)
+    }
+
+    fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {
+        if !self.blob_state(hash)?.is_some_and(|b| b.complete) {
+            return Err(StorageError::Backend("no such blob".into()));
+        }
+        Ok(Box::new(self.blobs.read(hash).map_err(err)?))
+    }
 }
 
 impl SqliteStorage {
@@ -362,13 +655,26 @@ impl SqliteStorage {
     }
 }
 
+fn case_meta(squad: String, status: &str, heads: &[u8]) -> Result<CaseMeta, StorageError> {
+    Ok(CaseMeta {
+        squad,
+        // Documents kept before statuses were recorded read as unknown: the service re-reads
+        // them (see `Service::new`).
+        status: CaseStatus::from_code(status).unwrap_or(CaseStatus::Registered),
+        heads: heads
+            .chunks(32)
+            .map(|c| digest(c.to_vec()))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_sqlite_backend_passes_the_storage_suite() {
-        crate::storage::suite::run(|| SqliteStorage::in_memory().unwrap());
+        crate::storage::suite::run(|| SqliteStorage::temporary().unwrap());
     }
 
     #[test]

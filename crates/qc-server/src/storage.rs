@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
-use qc_domain::Timestamp;
+use qc_domain::{CaseStatus, Timestamp};
 use qc_identity::SignedCertificate;
 use qc_log::SignedCheckpoint;
 use thiserror::Error;
@@ -19,6 +19,43 @@ pub enum StorageError {
     /// Stored data that does not decode.
     #[error("stored data is damaged: {0}")]
     Damaged(String),
+}
+
+/// What a one-time enrolment code lets its holder do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// Enrol a new device for a squad.
+    Device {
+        /// The squad.
+        squad: String,
+    },
+    /// Enrol a person's key on an enrolled device.
+    Officer {
+        /// The person's id.
+        person: String,
+    },
+}
+
+/// What the station knows of a case without opening its document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseMeta {
+    /// The squad it belongs to.
+    pub squad: String,
+    /// Where it stands.
+    pub status: CaseStatus,
+    /// The document's heads, sorted.
+    pub heads: Vec<Digest>,
+}
+
+/// How much of a blob the station holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlobState {
+    /// Declared size.
+    pub size: u64,
+    /// Bytes received so far.
+    pub received: u64,
+    /// Whether it arrived whole and matched its hash.
+    pub complete: bool,
 }
 
 /// The base station's durable state.
@@ -37,34 +74,60 @@ pub trait Storage: Send + 'static {
     fn put_checkpoint(&mut self, c: &SignedCheckpoint) -> Result<(), StorageError>;
     /// The latest checkpoint.
     fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StorageError>;
-    /// Stores a one-time enrolment code (by its hash) for a squad, valid until `expires`.
+    /// Stores a one-time enrolment code (by its hash), valid until `expires`.
     fn add_enrolment_code(
         &mut self,
         code: &Digest,
-        squad: &str,
+        grant: &Grant,
         expires: Timestamp,
     ) -> Result<(), StorageError>;
-    /// Uses up a code: the squad it was for, if it exists and has not expired; a code works
-    /// once.
+    /// Uses up a code: what it grants, if it exists and has not expired; a code works once.
     fn take_enrolment_code(
         &mut self,
         code: &Digest,
         now: Timestamp,
-    ) -> Result<Option<String>, StorageError>;
+    ) -> Result<Option<Grant>, StorageError>;
     /// Keeps an enrolled device's certificate.
     fn add_device(&mut self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// An enrolled device's certificate.
     fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError>;
-    /// A case document: the squad it belongs to and its saved bytes.
-    fn case_doc(&self, case: &str) -> Result<Option<(String, Vec<u8>)>, StorageError>;
+    /// Keeps a person's certificate for a key held on `device` (kept once).
+    fn add_officer_cert(
+        &mut self,
+        device: &str,
+        cert: &SignedCertificate,
+    ) -> Result<(), StorageError>;
+    /// Every person's certificate kept, with the device that holds its key.
+    fn officer_certs(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError>;
+    /// A case document: what is known of it and its saved bytes.
+    fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError>;
     /// Keeps a case document (replacing the previous save of it).
-    fn put_case_doc(&mut self, case: &str, squad: &str, doc: &[u8]) -> Result<(), StorageError>;
-    /// The cases of a squad.
-    fn squad_cases(&self, squad: &str) -> Result<Vec<String>, StorageError>;
+    fn put_case_doc(&mut self, case: &str, meta: &CaseMeta, doc: &[u8])
+    -> Result<(), StorageError>;
+    /// Every case held, by id, without the documents.
+    fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError>;
     /// The feeds of every device that touched a case, each from its first entry up to its last
     /// entry about the case, device by device in feed order (what a device needs to verify
     /// them).
     fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError>;
+    /// How much of a blob is held.
+    fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError>;
+    /// Writes `bytes` at `offset` of a blob of `size` being received: at offset 0 a new
+    /// upload starts (replacing an unfinished one); otherwise `offset` must not pass what was
+    /// received. Durable when it returns.
+    fn write_blob_chunk(
+        &mut self,
+        hash: &Digest,
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<(), StorageError>;
+    /// Ends a blob's upload once all of it is received: computes the SHA-256 of the received
+    /// bytes and keeps the blob only if it equals `hash` (true); otherwise the received bytes
+    /// are discarded (false).
+    fn finish_blob(&mut self, hash: &Digest) -> Result<bool, StorageError>;
+    /// Reads a complete blob.
+    fn open_blob(&self, hash: &Digest) -> Result<Box<dyn std::io::Read + Send>, StorageError>;
 }
 
 /// The backend-independent test suite: every [`Storage`] must pass it. `fresh` makes an empty
@@ -73,6 +136,8 @@ pub trait Storage: Send + 'static {
 // A test suite: failing loudly is its job.
 #[allow(clippy::unwrap_used)]
 pub mod suite {
+    use std::io::Read as _;
+
     use qc_chain::{Action, Entry, SignedEntry};
     use qc_domain::Timestamp;
 
@@ -103,21 +168,90 @@ pub mod suite {
         entries_keep_log_order_and_feed_heads(fresh());
         codes_work_once_and_expire(fresh());
         devices_are_kept(fresh());
+        officers_kept_by_device(fresh());
         case_docs_by_squad_and_feeds_by_case(fresh());
+        blobs_resume_and_keep_only_what_matches(fresh());
+    }
+
+    fn blobs_resume_and_keep_only_what_matches<S: Storage>(mut s: S) {
+        use sha2::{Digest as _, Sha256};
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let hash: Digest = Sha256::digest(&data).into();
+        let size = data.len() as u64;
+        check("no blob", s.blob_state(&hash).unwrap().is_none());
+        s.write_blob_chunk(&hash, size, 0, &data[..100_000])
+            .unwrap();
+        // A chunk sent again after a cut overwrites, never duplicates.
+        s.write_blob_chunk(&hash, size, 50_000, &data[50_000..120_000])
+            .unwrap();
+        check(
+            "received so far",
+            s.blob_state(&hash).unwrap()
+                == Some(BlobState {
+                    size,
+                    received: 120_000,
+                    complete: false,
+                }),
+        );
+        check(
+            "a gap is refused",
+            s.write_blob_chunk(&hash, size, 130_000, &data[130_000..])
+                .is_err(),
+        );
+        s.write_blob_chunk(&hash, size, 120_000, &data[120_000..])
+            .unwrap();
+        check("whole blob kept", s.finish_blob(&hash).unwrap());
+        check(
+            "complete",
+            s.blob_state(&hash).unwrap().is_some_and(|b| b.complete),
+        );
+        let mut back = Vec::new();
+        s.open_blob(&hash).unwrap().read_to_end(&mut back).unwrap();
+        check("same bytes back", back == data);
+
+        let other: Digest = [7; 32];
+        s.write_blob_chunk(&other, 3, 0, b"abc").unwrap();
+        check("wrong hash not kept", !s.finish_blob(&other).unwrap());
+        check(
+            "and forgotten",
+            s.blob_state(&other).unwrap().is_none() && s.open_blob(&other).is_err(),
+        );
+    }
+
+    fn officers_kept_by_device<S: Storage>(mut s: S) {
+        let cert = |b: u8| SignedCertificate {
+            bytes: vec![b],
+            signature: vec![b; 64],
+        };
+        s.add_officer_cert("t1", &cert(1)).unwrap();
+        s.add_officer_cert("t1", &cert(1)).unwrap();
+        s.add_officer_cert("t2", &cert(2)).unwrap();
+        check(
+            "officer certificates by device, once each",
+            s.officer_certs().unwrap() == vec![("t1".into(), cert(1)), ("t2".into(), cert(2))],
+        );
     }
 
     fn case_docs_by_squad_and_feeds_by_case<S: Storage>(mut s: S) {
+        let meta = |squad: &str, status, heads: &[Digest]| CaseMeta {
+            squad: squad.into(),
+            status,
+            heads: heads.to_vec(),
+        };
         check("no doc", s.case_doc("c1").unwrap().is_none());
-        s.put_case_doc("c1", "一中队", b"v1").unwrap();
-        s.put_case_doc("c2", "二中队", b"x").unwrap();
-        s.put_case_doc("c1", "一中队", b"v2").unwrap();
+        let first = meta("一中队", CaseStatus::Registered, &[[1; 32]]);
+        let later = meta("一中队", CaseStatus::Filed, &[[2; 32], [3; 32]]);
+        let other = meta("二中队", CaseStatus::Registered, &[]);
+        s.put_case_doc("c1", &first, b"v1").unwrap();
+        s.put_case_doc("c2", &other, b"x").unwrap();
+        s.put_case_doc("c1", &later, b"v2").unwrap();
         check(
             "latest save",
-            s.case_doc("c1").unwrap() == Some(("一中队".into(), b"v2".to_vec())),
+            s.case_doc("c1").unwrap() == Some((later.clone(), b"v2".to_vec())),
         );
         check(
-            "squad cases",
-            s.squad_cases("一中队").unwrap() == vec!["c1".to_owned()],
+            "every case's meta",
+            s.case_metas().unwrap() == vec![("c1".to_owned(), later), ("c2".to_owned(), other)],
         );
         let a1 = entry("a", 1, [0; 32], "c9");
         let a2 = entry("a", 2, a1.hash(), "c1");
@@ -164,13 +298,25 @@ pub mod suite {
     }
 
     fn codes_work_once_and_expire<S: Storage>(mut s: S) {
-        s.add_enrolment_code(&[1; 32], "一中队", Timestamp(100))
+        let device = Grant::Device {
+            squad: "一中队".into(),
+        };
+        let officer = Grant::Officer {
+            person: "li.ming".into(),
+        };
+        s.add_enrolment_code(&[1; 32], &device, Timestamp(100))
             .unwrap();
-        s.add_enrolment_code(&[2; 32], "二中队", Timestamp(100))
+        s.add_enrolment_code(&[2; 32], &device, Timestamp(100))
+            .unwrap();
+        s.add_enrolment_code(&[4; 32], &officer, Timestamp(100))
             .unwrap();
         check(
             "a code works",
-            s.take_enrolment_code(&[1; 32], Timestamp(50)).unwrap() == Some("一中队".into()),
+            s.take_enrolment_code(&[1; 32], Timestamp(50)).unwrap() == Some(device),
+        );
+        check(
+            "an officer's code",
+            s.take_enrolment_code(&[4; 32], Timestamp(50)).unwrap() == Some(officer),
         );
         check(
             "only once",

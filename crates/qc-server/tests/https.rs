@@ -12,7 +12,10 @@ use qc_identity::{BureauKey, Subject};
 use qc_server::http::{AppState, fingerprint, router, self_signed, serve_tls};
 use qc_server::{Identity, Service, SqliteStorage};
 use qc_sync::auth::RequestAuth;
-use qc_sync::wire::{EnrolRequest, EnrolResponse, ErrorBody, PushEntries, PushResponse};
+use qc_sync::wire::{
+    DocsUp, DocsWant, EnrolRequest, EnrolResponse, ErrorBody, PushEntries, SyncRequest,
+    SyncResponse,
+};
 use qc_sync::witness::Witness;
 
 const NOW: Timestamp = Timestamp(1_795_000_000_000);
@@ -45,7 +48,7 @@ fn station() -> Station {
         )
         .unwrap();
     let mut service = Service::new(
-        SqliteStorage::in_memory().unwrap(),
+        SqliteStorage::temporary().unwrap(),
         Identity {
             bureau,
             log_key: SigningKey::from_bytes(&[40; 32]),
@@ -54,7 +57,15 @@ fn station() -> Station {
         },
     )
     .unwrap();
-    let code = service.issue_enrolment_code("一中队", [3; 8], NOW).unwrap();
+    let code = service
+        .issue_enrolment_code(
+            &qc_server::storage::Grant::Device {
+                squad: "一中队".into(),
+            },
+            [3; 8],
+            NOW,
+        )
+        .unwrap();
     let state = Arc::new(AppState {
         service: Mutex::new(service),
         clock: Arc::new(FixedClock(NOW)),
@@ -109,18 +120,10 @@ fn feed(
 }
 
 fn post(s: &Station, key: &SigningKey, body: &[u8], nonce: u8) -> reqwest::blocking::Response {
-    let auth = RequestAuth::sign(
-        "tablet-a",
-        key,
-        "POST",
-        "/v1/entries",
-        body,
-        NOW,
-        [nonce; 16],
-    );
+    let auth = RequestAuth::sign("tablet-a", key, "POST", "/v1/sync", body, NOW, [nonce; 16]);
     let mut req = s
         .client
-        .post(format!("{}/v1/entries", s.url))
+        .post(format!("{}/v1/sync", s.url))
         .body(body.to_vec());
     for (k, v) in auth.headers() {
         req = req.header(k, v);
@@ -158,15 +161,19 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     let mut witness = Witness::new(log_key);
 
     let f = feed(&s.officer, &device, 4);
-    let body = serde_json::to_vec(&PushEntries {
-        entries: f.clone(),
-        known_size: 0,
+    let body = serde_json::to_vec(&SyncRequest {
+        push: PushEntries {
+            entries: f.clone(),
+            known_size: 0,
+        },
+        up: DocsUp { docs: vec![] },
+        want: DocsWant { have: vec![] },
     })
     .unwrap();
     let r = post(&s, &device, &body, 1);
     assert_eq!(r.status(), 200);
-    let resp: PushResponse = r.json().unwrap();
-    assert_eq!(witness.accept_push(&f, &resp).unwrap().len(), 4);
+    let resp: SyncResponse = r.json().unwrap();
+    assert_eq!(witness.accept_push(&f, &resp.push).unwrap().len(), 4);
 
     // The same request again is a replay.
     let r = post(&s, &device, &body, 1);
@@ -176,18 +183,10 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     // A stranger's key, a changed body, a missing header, bad JSON, an oversized body.
     let stranger = SigningKey::from_bytes(&[31; 32]);
     assert_eq!(post(&s, &stranger, &body, 2).status(), 401);
-    let auth = RequestAuth::sign(
-        "tablet-a",
-        &device,
-        "POST",
-        "/v1/entries",
-        &body,
-        NOW,
-        [3; 16],
-    );
+    let auth = RequestAuth::sign("tablet-a", &device, "POST", "/v1/sync", &body, NOW, [3; 16]);
     let mut req = s
         .client
-        .post(format!("{}/v1/entries", s.url))
+        .post(format!("{}/v1/sync", s.url))
         .body(b"{\"entries\":[],\"known_size\":0}".to_vec());
     for (k, v) in auth.headers() {
         req = req.header(k, v);
@@ -199,7 +198,7 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     );
     let r = s
         .client
-        .post(format!("{}/v1/entries", s.url))
+        .post(format!("{}/v1/sync", s.url))
         .body(body.clone())
         .send()
         .unwrap();

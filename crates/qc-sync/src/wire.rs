@@ -33,7 +33,26 @@ pub struct EnrolResponse {
     pub revocations: Option<SignedRevocationList>,
 }
 
-/// `POST /v1/entries`: entries the device has not had receipts for, in feed order.
+/// `POST /v1/officers/enrol` (signed by an enrolled device): a person's key made on the device,
+/// proven by an administrator's one-time code for that person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerEnrolRequest {
+    /// The one-time code.
+    pub code: String,
+    /// The person.
+    pub person_id: String,
+    /// The key made on the device for them, hex.
+    pub public_key: String,
+}
+
+/// The answer to [`OfficerEnrolRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerEnrolResponse {
+    /// The person's certificate for that key.
+    pub certificate: SignedCertificate,
+}
+
+/// Entries the device has not had receipts for, in feed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushEntries {
     /// The entries.
@@ -63,6 +82,29 @@ pub struct PushResponse {
     pub consistency: Vec<Digest>,
 }
 
+/// `POST /v1/sync`: one round trip: entries up, document changes up, and the heads the device
+/// holds so the station sends back only what it lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// Entries without receipts.
+    pub push: PushEntries,
+    /// Document changes the station has not acknowledged.
+    pub up: DocsUp,
+    /// Heads held, per case.
+    pub want: DocsWant,
+}
+
+/// The answer to [`SyncRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// Receipts, checkpoint and consistency proof.
+    pub push: PushResponse,
+    /// The station's heads of the cases that went up.
+    pub acked: DocsAck,
+    /// What the device lacks.
+    pub down: DocsDown,
+}
+
 /// `GET /v1/log/consistency?from=N`: the current checkpoint and a proof it extends size N.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsistencyResponse {
@@ -72,7 +114,9 @@ pub struct ConsistencyResponse {
     pub proof: Vec<Digest>,
 }
 
-/// `GET /v1/blobs/{sha256}`: how much of a blob the server holds, for resuming an upload.
+/// `GET /v1/blobs/{case}/{sha256}`: how much of a blob of a case the station holds, for
+/// resuming an upload (`PUT` of the same path with `?size=N&offset=M` sends the next chunk;
+/// `GET …/data` reads the whole blob).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlobStatus {
     /// Bytes received so far (the offset to resume from).
@@ -111,7 +155,7 @@ pub struct CaseHeads {
     pub heads: Vec<String>,
 }
 
-/// `POST /v1/docs/up`: the device's changes the station may not have.
+/// The device's changes the station may not have.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocsUp {
     /// Changes per case.
@@ -125,7 +169,7 @@ pub struct DocsAck {
     pub heads: Vec<CaseHeads>,
 }
 
-/// `POST /v1/docs/down`: what the device holds, so the station sends only what it lacks.
+/// What the device holds, so the station sends only what it lacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocsWant {
     /// Heads per case held.

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ed25519_dalek::SigningKey;
 use qc_casedoc::{CaseDoc, DocError};
 use qc_chain::{FeedHead, Problem, verify_feed_after};
+use qc_domain::Person;
 use qc_domain::Timestamp;
 use qc_identity::cert::public_key;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
@@ -13,12 +14,15 @@ use qc_log::{Log, Receipt, SignedCheckpoint};
 use qc_sync::auth::{AuthError, ReplayGuard, RequestAuth};
 use qc_sync::wire::{
     CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
-    EnrolResponse, EntryReceipt, ErrorBody, PushEntries, PushResponse,
+    EnrolResponse, EntryReceipt, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries,
+    PushResponse, SyncRequest, SyncResponse,
 };
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
-use crate::storage::{Storage, StorageError};
+use crate::storage::{CaseMeta, Grant, Storage, StorageError};
+
+mod blobs;
 
 /// How long an enrolment code works.
 pub const CODE_VALID_MS: i64 = 24 * 3600 * 1000;
@@ -40,6 +44,15 @@ pub enum ServiceError {
     /// Not allowed.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// Nothing of that name here (or not for this device).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// An upload chunk that does not continue what was received.
+    #[error("upload out of step: {0}")]
+    OutOfStep(String),
+    /// A blob whose bytes do not match its hash; what was received is discarded.
+    #[error("blob {0} does not match its hash; upload it again")]
+    BlobMismatch(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -53,6 +66,9 @@ impl ServiceError {
             ServiceError::BadRequest(_) => 400,
             ServiceError::Refused(_) => 422,
             ServiceError::Forbidden(_) => 403,
+            ServiceError::NotFound(_) => 404,
+            ServiceError::OutOfStep(_) => 409,
+            ServiceError::BlobMismatch(_) => 422,
             ServiceError::Storage(_) => 500,
         }
     }
@@ -70,6 +86,14 @@ impl ServiceError {
                 ),
             ),
             ServiceError::Forbidden(_) => ("forbidden", "无权进行此操作".into()),
+            ServiceError::NotFound(_) => ("not_found", "基站没有该内容".into()),
+            ServiceError::OutOfStep(_) => {
+                ("upload_out_of_step", "上传进度不一致，将从断点续传".into())
+            }
+            ServiceError::BlobMismatch(_) => (
+                "blob_mismatch",
+                "证据文件与其哈希值不符，基站未接收，请重新上传".into(),
+            ),
             ServiceError::Storage(_) => ("server_storage", "基站存储出错，请稍后重试".into()),
         };
         ErrorBody {
@@ -102,6 +126,31 @@ pub struct Service<S: Storage> {
     replay: ReplayGuard,
 }
 
+/// The cases a device may see and change.
+struct Scope {
+    squad: String,
+    people: Vec<Person>,
+}
+
+impl Scope {
+    fn sees(&self, meta: &CaseMeta) -> bool {
+        meta.squad == self.squad
+            || self
+                .people
+                .iter()
+                .any(|p| p.may_see(&meta.squad, meta.status))
+    }
+}
+
+/// What the station records of a case document.
+fn meta_of(doc: &mut CaseDoc) -> Result<CaseMeta, DocError> {
+    Ok(CaseMeta {
+        squad: doc.header()?.squad,
+        status: doc.state()?.status,
+        heads: doc.heads_digests(),
+    })
+}
+
 fn code_hash(code: &str) -> [u8; 32] {
     let normalised: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
     Sha256::digest(normalised.to_ascii_uppercase().as_bytes()).into()
@@ -127,6 +176,18 @@ impl<S: Storage> Service<S> {
             }
         }
         let heads = storage.feed_heads()?;
+        let mut storage = storage;
+        for (case, meta) in storage.case_metas()? {
+            // Kept before the station recorded heads and status: read them from the document.
+            if meta.heads.is_empty()
+                && let Some((_, bytes)) = storage.case_doc(&case)?
+            {
+                let damaged = |e: DocError| StorageError::Damaged(format!("case {case}: {e}"));
+                let mut doc = CaseDoc::load(&bytes, b"station").map_err(damaged)?;
+                let meta = meta_of(&mut doc).map_err(damaged)?;
+                storage.put_case_doc(&case, &meta, &bytes)?;
+            }
+        }
         Ok(Service {
             storage,
             identity,
@@ -191,14 +252,70 @@ impl<S: Storage> Service<S> {
         if self.storage.device(id)?.is_none() {
             self.storage.add_device(id, cert)?;
         }
+        // The bureau's own device holds the keys of the people it was set up with.
+        for c in &self.identity.certificates {
+            self.storage.add_officer_cert(id, c)?;
+        }
         Ok(())
     }
 
-    /// A one-time enrolment code for a device of `squad` (given to the administrator; valid
-    /// for a day). `random` must be fresh random bytes.
+    /// The certificate subject of a person the bureau has certified.
+    fn person_subject(&self, person: &str) -> Result<Subject, ServiceError> {
+        self.identity
+            .certificates
+            .iter()
+            .filter_map(|c| c.decode_unverified().ok())
+            .find(|c| c.person().is_some_and(|p| p.id.0 == person))
+            .map(|c| c.subject)
+            .ok_or_else(|| ServiceError::NotFound(format!("no person {person}")))
+    }
+
+    /// Certifies a key an enrolled device made for a person, proven by an administrator's
+    /// one-time code for that person.
+    pub fn enrol_officer(
+        &mut self,
+        device: &str,
+        req: &OfficerEnrolRequest,
+        now: Timestamp,
+    ) -> Result<OfficerEnrolResponse, ServiceError> {
+        let key: [u8; 32] = hex::decode(req.public_key.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| ServiceError::BadRequest("public_key is not 32 bytes of hex".into()))?;
+        let subject = self.person_subject(&req.person_id)?;
+        match self
+            .storage
+            .take_enrolment_code(&code_hash(&req.code), now)?
+        {
+            Some(Grant::Officer { person }) if person == req.person_id => {}
+            _ => {
+                return Err(ServiceError::Forbidden(format!(
+                    "the code is wrong, used, expired or not for {}",
+                    req.person_id
+                )));
+            }
+        }
+        let certificate = self
+            .identity
+            .bureau
+            .issue(
+                now.0 as u64,
+                subject,
+                key,
+                now,
+                Timestamp(now.0 + DEVICE_CERT_MS),
+            )
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        self.storage.add_officer_cert(device, &certificate)?;
+        tracing::info!(device, person = req.person_id, "officer key enrolled");
+        Ok(OfficerEnrolResponse { certificate })
+    }
+
+    /// A one-time enrolment code (given to the administrator; valid for a day) for what
+    /// `grant` says. `random` must be fresh random bytes.
     pub fn issue_enrolment_code(
         &mut self,
-        squad: &str,
+        grant: &Grant,
         random: [u8; 8],
         now: Timestamp,
     ) -> Result<String, ServiceError> {
@@ -209,9 +326,12 @@ impl<S: Storage> Service<S> {
             .map(|i| ALPHABET[((n >> (i * 5)) & 31) as usize] as char)
             .collect();
         let code = format!("{}-{}-{}", &chars[..4], &chars[4..8], &chars[8..]);
+        if let Grant::Officer { person } = grant {
+            self.person_subject(person)?;
+        }
         self.storage.add_enrolment_code(
             &code_hash(&code),
-            squad,
+            grant,
             Timestamp(now.0 + CODE_VALID_MS),
         )?;
         Ok(code)
@@ -238,12 +358,14 @@ impl<S: Storage> Service<S> {
                 "device {id} is already enrolled"
             )));
         }
-        let squad = self
+        let Some(Grant::Device { squad }) = self
             .storage
             .take_enrolment_code(&code_hash(&req.code), now)?
-            .ok_or_else(|| {
-                ServiceError::Forbidden("the enrolment code is wrong, used or expired".into())
-            })?;
+        else {
+            return Err(ServiceError::Forbidden(
+                "the enrolment code is wrong, used, expired or not for a device".into(),
+            ));
+        };
         let certificate = self
             .identity
             .bureau
@@ -270,11 +392,17 @@ impl<S: Storage> Service<S> {
         })
     }
 
+    /// People's certificates (the bureau's and those issued here) and the devices'.
     fn certificates_for(
         &self,
         devices: &BTreeSet<String>,
     ) -> Result<Vec<SignedCertificate>, ServiceError> {
         let mut certs = self.identity.certificates.clone();
+        for (_, c) in self.storage.officer_certs()? {
+            if !certs.contains(&c) {
+                certs.push(c);
+            }
+        }
         for d in devices {
             certs.extend(self.storage.device(d)?);
         }
@@ -345,37 +473,43 @@ impl<S: Storage> Service<S> {
         })
     }
 
-    /// The squad of an enrolled device: the cases it may see and change.
-    fn device_squad(&self, device: &str) -> Result<String, ServiceError> {
+    /// What an enrolled device may see and change: its squad's cases and those its people
+    /// may see.
+    fn scope(&self, device: &str) -> Result<Scope, ServiceError> {
         let cert = self
             .storage
             .device(device)?
             .ok_or_else(|| AuthError::UnknownDevice(device.into()))?
             .decode_unverified()
             .map_err(|e| StorageError::Damaged(e.to_string()))?;
-        match cert.subject {
-            Subject::Device { squad, .. } => Ok(squad),
-            Subject::Officer { .. } => Err(AuthError::UnknownDevice(device.into()).into()),
-        }
+        let Subject::Device { squad, .. } = cert.subject else {
+            return Err(AuthError::UnknownDevice(device.into()).into());
+        };
+        let people = self
+            .storage
+            .officer_certs()?
+            .into_iter()
+            .filter(|(d, _)| d == device)
+            .filter_map(|(_, c)| c.decode_unverified().ok()?.person())
+            .collect();
+        Ok(Scope { squad, people })
     }
 
-    /// Applies a device's document changes; a device may change only its squad's cases.
-    /// All of the upload is applied, or none of it.
+    /// Applies a device's document changes to cases it may change. All of the upload is
+    /// applied, or none of it.
     pub fn push_docs(&mut self, device: &str, req: &DocsUp) -> Result<DocsAck, ServiceError> {
-        let squad = self.device_squad(device)?;
+        let scope = self.scope(device)?;
         let mut merged = Vec::with_capacity(req.docs.len());
         for d in &req.docs {
             let bytes = hex::decode(&d.changes).map_err(|_| {
                 ServiceError::BadRequest(format!("changes of {} are not hex", d.case))
             })?;
             let bad = |e: DocError| ServiceError::BadRequest(format!("case {}: {e}", d.case));
-            let doc = match self.storage.case_doc(&d.case)? {
-                Some((owner, held)) => {
-                    if owner != squad {
-                        return Err(ServiceError::Forbidden(format!(
-                            "case {} belongs to {owner}",
-                            d.case
-                        )));
+            let refused = || ServiceError::Forbidden(format!("case {} is out of scope", d.case));
+            let mut doc = match self.storage.case_doc(&d.case)? {
+                Some((held_meta, held)) => {
+                    if !scope.sees(&held_meta) {
+                        return Err(refused());
                     }
                     let mut doc = CaseDoc::load(&held, b"station").map_err(bad)?;
                     doc.apply(&bytes).map_err(bad)?;
@@ -383,30 +517,27 @@ impl<S: Storage> Service<S> {
                 }
                 None => CaseDoc::load(&bytes, b"station").map_err(bad)?,
             };
-            let header = doc.header().map_err(bad)?;
-            if header.id.0 != d.case || header.squad != squad {
-                return Err(ServiceError::Forbidden(format!(
-                    "case {} is not a case of {squad}",
-                    d.case
-                )));
+            let meta = meta_of(&mut doc).map_err(bad)?;
+            if doc.id().map_err(bad)?.0 != d.case || !scope.sees(&meta) {
+                return Err(refused());
             }
-            merged.push((d.case.clone(), doc));
+            merged.push((d.case.clone(), meta, doc));
         }
         let mut heads = Vec::with_capacity(merged.len());
-        for (case, mut doc) in merged {
-            self.storage.put_case_doc(&case, &squad, &doc.save())?;
+        for (case, meta, mut doc) in merged {
+            self.storage.put_case_doc(&case, &meta, &doc.save())?;
             heads.push(CaseHeads {
                 case,
-                heads: doc.heads_hex(),
+                heads: meta.heads.iter().map(hex::encode).collect(),
             });
         }
         Ok(DocsAck { heads })
     }
 
-    /// What the device lacks of its squad's cases: changes after the heads it holds, with the
-    /// entries and device certificates it needs to verify them.
+    /// What the device lacks of the cases it may see: changes after the heads it holds, with
+    /// the entries and certificates it needs to verify them.
     pub fn pull_docs(&mut self, device: &str, req: &DocsWant) -> Result<DocsDown, ServiceError> {
-        let squad = self.device_squad(device)?;
+        let scope = self.scope(device)?;
         let mut out = DocsDown {
             docs: Vec::new(),
             entries: Vec::new(),
@@ -414,31 +545,32 @@ impl<S: Storage> Service<S> {
         };
         let mut devices = BTreeSet::new();
         let mut sent = BTreeSet::new();
-        let held_by_device: BTreeMap<&str, &Vec<String>> = req
+        let held_by_device: BTreeMap<&str, Vec<[u8; 32]>> = req
             .have
             .iter()
-            .map(|h| (h.case.as_str(), &h.heads))
+            .map(|h| {
+                let mut heads: Vec<[u8; 32]> = h
+                    .heads
+                    .iter()
+                    .filter_map(|x| hex::decode(x).ok()?.try_into().ok())
+                    .collect();
+                heads.sort();
+                (h.case.as_str(), heads)
+            })
             .collect();
-        for case in self.storage.squad_cases(&squad)? {
+        for (case, meta) in self.storage.case_metas()? {
+            let have = held_by_device
+                .get(case.as_str())
+                .cloned()
+                .unwrap_or_default();
+            if !scope.sees(&meta) || have == meta.heads {
+                continue;
+            }
             let Some((_, held)) = self.storage.case_doc(&case)? else {
                 continue;
             };
             let mut doc = CaseDoc::load(&held, b"station")
                 .map_err(|e| StorageError::Damaged(e.to_string()))?;
-            let have: Vec<[u8; 32]> = held_by_device
-                .get(case.as_str())
-                .map(|heads| {
-                    heads
-                        .iter()
-                        .filter_map(|x| hex::decode(x).ok()?.try_into().ok())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut theirs = have.clone();
-            theirs.sort();
-            if theirs == doc.heads_digests() {
-                continue;
-            }
             out.docs.push(DocChanges {
                 changes: hex::encode(doc.changes_after(&have)),
                 case: case.clone(),
@@ -452,10 +584,24 @@ impl<S: Storage> Service<S> {
                 }
             }
         }
-        for d in devices {
-            out.certificates.extend(self.storage.device(&d)?);
+        if !out.docs.is_empty() {
+            out.certificates = self.certificates_for(&devices)?;
         }
         Ok(out)
+    }
+
+    /// One round trip: the device's entries (verified, logged, receipted), then its document
+    /// changes, then what it lacks. Entries that fail leave everything as it was.
+    pub fn sync(
+        &mut self,
+        device: &str,
+        req: &SyncRequest,
+        now: Timestamp,
+    ) -> Result<SyncResponse, ServiceError> {
+        let push = self.push(&req.push, now)?;
+        let acked = self.push_docs(device, &req.up)?;
+        let down = self.pull_docs(device, &req.want)?;
+        Ok(SyncResponse { push, acked, down })
     }
 
     /// A proof from `from` to now; empty when there is nothing to prove (or the device claims

@@ -50,13 +50,21 @@ fn identity(w: &World, revocations: Option<SignedRevocationList>) -> Identity {
     }
 }
 
+fn squad_grant(squad: &str) -> Grant {
+    Grant::Device {
+        squad: squad.into(),
+    }
+}
+
 fn service<S: Storage>(w: &World, storage: S) -> Service<S> {
     Service::new(storage, identity(w, None)).unwrap()
 }
 
 /// Enrols the world's device as `tablet-a`; returns its certificate.
 fn enrol<S: Storage>(w: &World, s: &mut Service<S>) -> SignedCertificate {
-    let code = s.issue_enrolment_code("一中队", [7; 8], NOW).unwrap();
+    let code = s
+        .issue_enrolment_code(&squad_grant("一中队"), [7; 8], NOW)
+        .unwrap();
     s.enrol(
         &EnrolRequest {
             code,
@@ -94,8 +102,10 @@ fn feed(w: &World, n: u64) -> Vec<SignedEntry> {
 #[test]
 fn an_enrolment_code_works_once_for_one_device() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::in_memory().unwrap());
-    let code = s.issue_enrolment_code("一中队", [9; 8], NOW).unwrap();
+    let mut s = service(&w, SqliteStorage::temporary().unwrap());
+    let code = s
+        .issue_enrolment_code(&squad_grant("一中队"), [9; 8], NOW)
+        .unwrap();
     assert_eq!(code.len(), 14);
     let req = |code: &str, id: &str| EnrolRequest {
         code: code.into(),
@@ -113,7 +123,9 @@ fn an_enrolment_code_works_once_for_one_device() {
     assert!(matches!(cert.subject, Subject::Device { ref squad, .. } if squad == "一中队"));
     assert_eq!(s.enrol(&req(&code, "t2"), NOW).unwrap_err().status(), 403);
     // An expired code.
-    let late = s.issue_enrolment_code("一中队", [8; 8], NOW).unwrap();
+    let late = s
+        .issue_enrolment_code(&squad_grant("一中队"), [8; 8], NOW)
+        .unwrap();
     assert_eq!(
         s.enrol(&req(&late, "t3"), Timestamp(NOW.0 + 2 * DAY))
             .unwrap_err()
@@ -143,7 +155,7 @@ fn call<S: Storage>(
 #[test]
 fn requests_are_authenticated_and_replays_refused() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::in_memory().unwrap());
+    let mut s = service(&w, SqliteStorage::temporary().unwrap());
     assert_eq!(
         call(&mut s, &w.device, "tablet-a", b"{}", 1)
             .unwrap_err()
@@ -203,7 +215,7 @@ fn a_revoked_device_is_refused() {
 #[test]
 fn pushed_entries_get_receipts_once_and_the_device_witness_accepts_them() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::in_memory().unwrap());
+    let mut s = service(&w, SqliteStorage::temporary().unwrap());
     enrol(&w, &mut s);
     let f = feed(&w, 5);
     let mut witness = Witness::new(s.log_key());
@@ -230,7 +242,7 @@ fn pushed_entries_get_receipts_once_and_the_device_witness_accepts_them() {
 #[test]
 fn an_upload_that_does_not_verify_is_refused_whole() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::in_memory().unwrap());
+    let mut s = service(&w, SqliteStorage::temporary().unwrap());
     let f = feed(&w, 3);
     // From a device that is not enrolled: its certificate is unknown.
     let e = s
@@ -333,7 +345,9 @@ mod docs {
     use super::*;
 
     fn enrol_as<S: Storage>(s: &mut Service<S>, id: &str, squad: &str, seed: u8) {
-        let code = s.issue_enrolment_code(squad, [seed; 8], NOW).unwrap();
+        let code = s
+            .issue_enrolment_code(&squad_grant(squad), [seed; 8], NOW)
+            .unwrap();
         s.enrol(
             &EnrolRequest {
                 code,
@@ -399,7 +413,7 @@ mod docs {
     #[test]
     fn documents_travel_within_a_squad_only_and_converge() {
         let w = world();
-        let mut s = service(&w, SqliteStorage::in_memory().unwrap());
+        let mut s = service(&w, SqliteStorage::temporary().unwrap());
         enrol_as(&mut s, "tablet-a", "一中队", 50);
         enrol_as(&mut s, "tablet-b", "一中队", 51);
         enrol_as(&mut s, "tablet-c", "二中队", 52);
@@ -483,5 +497,204 @@ mod docs {
             }],
         };
         assert_eq!(s.push_docs("tablet-a", &junk).unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn blobs_go_up_in_chunks_resume_and_are_kept_only_whole_for_those_who_may_see_them() {
+        use sha2::{Digest as _, Sha256};
+        use std::io::Read as _;
+        let w = world();
+        let mut s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol(&w, &mut s);
+        enrol_as(&mut s, "tablet-b", "一中队", 51);
+        enrol_as(&mut s, "tablet-c", "二中队", 52);
+        let photo: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let hash: [u8; 32] = Sha256::digest(&photo).into();
+        let e = Entry {
+            device: "tablet-a".into(),
+            seq: 1,
+            prev: [0; 32],
+            time: NOW,
+            actors: vec![w.officer.1.id()],
+            action: Action::Workflow { act: "file".into() },
+            case: "case-1".into(),
+            heads: vec![],
+            blobs: vec![hash],
+            records: vec![],
+        };
+        let entries = vec![SignedEntry::sign(&e, &w.device, &[&w.officer.0])];
+        let size = photo.len() as u64;
+        // Before the entry naming it arrives, the station knows no such blob.
+        let early = s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..10]);
+        assert_eq!(early.unwrap_err().status(), 404);
+        let mut doc = case("一中队");
+        s.sync(
+            "tablet-a",
+            &SyncRequest {
+                push: PushEntries {
+                    entries,
+                    known_size: 0,
+                },
+                up: up(&mut doc, &[]),
+                want: want(None),
+            },
+            NOW,
+        )
+        .unwrap();
+
+        let st = s
+            .put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..40_000])
+            .unwrap();
+        assert_eq!((st.received, st.complete), (40_000, false));
+        // A chunk sent twice (its answer was lost) is out of step; the status says where to go on.
+        let again = s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..40_000]);
+        assert_eq!(again.unwrap_err().status(), 409);
+        assert_eq!(
+            s.blob_status("tablet-a", "case-1", &hash).unwrap().received,
+            40_000
+        );
+        // The other squad learns nothing of it; the owner's squad cannot read it before it is whole.
+        assert_eq!(
+            s.blob_status("tablet-c", "case-1", &hash)
+                .unwrap_err()
+                .status(),
+            404
+        );
+        assert_eq!(
+            s.open_blob("tablet-b", "case-1", &hash)
+                .err()
+                .unwrap()
+                .status(),
+            404
+        );
+        let st = s
+            .put_blob_chunk(
+                "tablet-a",
+                "case-1",
+                &hash,
+                (size, 40_000),
+                &photo[40_000..],
+            )
+            .unwrap();
+        assert!(st.complete);
+        let (n, mut r) = s.open_blob("tablet-b", "case-1", &hash).unwrap();
+        let mut back = Vec::new();
+        r.read_to_end(&mut back).unwrap();
+        assert_eq!((n, back), (size, photo.clone()));
+
+        // Bytes that do not hash to the name are refused and forgotten.
+        let fake: [u8; 32] = Sha256::digest(b"other").into();
+        let mut junk = photo.clone();
+        junk[5] ^= 1;
+        let e2 = Entry {
+            seq: 2,
+            prev: SignedEntry::sign(&e, &w.device, &[&w.officer.0]).hash(),
+            blobs: vec![fake],
+            ..e.clone()
+        };
+        s.push(
+            &PushEntries {
+                entries: vec![SignedEntry::sign(&e2, &w.device, &[&w.officer.0])],
+                known_size: 0,
+            },
+            NOW,
+        )
+        .unwrap();
+        let bad = s.put_blob_chunk("tablet-a", "case-1", &fake, (size, 0), &junk);
+        assert_eq!(bad.unwrap_err().status(), 422);
+        assert_eq!(
+            s.blob_status("tablet-a", "case-1", &fake).unwrap().received,
+            0
+        );
+    }
+
+    #[test]
+    fn an_officer_key_made_on_a_device_is_certified_with_a_code_for_that_person_only() {
+        let w = world();
+        let mut s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol(&w, &mut s);
+        let grant = Grant::Officer {
+            person: "li.ming".into(),
+        };
+        let key = SigningKey::from_bytes(&[60; 32]);
+        let req = |code: &str, person: &str| OfficerEnrolRequest {
+            code: code.into(),
+            person_id: person.into(),
+            public_key: hex::encode(key.verifying_key().to_bytes()),
+        };
+        assert_eq!(
+            s.issue_enrolment_code(
+                &Grant::Officer {
+                    person: "nobody".into()
+                },
+                [1; 8],
+                NOW
+            )
+            .unwrap_err()
+            .status(),
+            404
+        );
+        let code = s.issue_enrolment_code(&grant, [2; 8], NOW).unwrap();
+        let device_code = s
+            .issue_enrolment_code(&squad_grant("一中队"), [3; 8], NOW)
+            .unwrap();
+        assert_eq!(
+            s.enrol_officer("tablet-a", &req(&device_code, "li.ming"), NOW)
+                .unwrap_err()
+                .status(),
+            403,
+            "a device's code does not certify a person"
+        );
+        let cert = s
+            .enrol_officer("tablet-a", &req(&code, "li.ming"), NOW)
+            .unwrap()
+            .certificate;
+        let c = cert.decode_unverified().unwrap();
+        assert_eq!(c.public_key, key.verifying_key().to_bytes());
+        assert_eq!(c.person().unwrap().id.0, "li.ming");
+        assert_eq!(
+            s.enrol_officer("tablet-a", &req(&code, "li.ming"), NOW)
+                .unwrap_err()
+                .status(),
+            403,
+            "once"
+        );
+        // Acts signed with the new key verify at the station.
+        assert!(
+            s.certificates_for(&BTreeSet::new())
+                .unwrap()
+                .contains(&cert)
+        );
+    }
+
+    #[test]
+    fn a_device_sees_what_its_people_may_see() {
+        let meta = |squad: &str, status| CaseMeta {
+            squad: squad.into(),
+            status,
+            heads: vec![],
+        };
+        let person = |role| Person {
+            id: qc_domain::PersonId("p".into()),
+            name: "某人".into(),
+            role,
+            cert_no: None,
+            squad: "法制科".into(),
+        };
+        let legal = Scope {
+            squad: "法制科".into(),
+            people: vec![person(Role::LegalReviewer)],
+        };
+        assert!(legal.sees(&meta(
+            "二中队",
+            qc_domain::CaseStatus::InvestigationConcluded
+        )));
+        assert!(!legal.sees(&meta("二中队", qc_domain::CaseStatus::Investigating)));
+        let plain = Scope {
+            squad: "一中队".into(),
+            people: vec![],
+        };
+        assert!(plain.sees(&meta("一中队", qc_domain::CaseStatus::Registered)));
+        assert!(!plain.sees(&meta("二中队", qc_domain::CaseStatus::Decided)));
     }
 }
