@@ -133,6 +133,7 @@ pub struct Quancheng {
     device_key: SigningKey,
     anchor: TrustAnchor,
     blobs: qc_blobs::BlobStore,
+    upload_chunk: usize,
 }
 
 impl Quancheng {
@@ -262,6 +263,7 @@ impl Quancheng {
             device_key: SigningKey::from_bytes(&device_seed),
             anchor: TrustAnchor::new(bureau, crl.as_ref())?,
             blobs,
+            upload_chunk: station::UPLOAD_CHUNK,
         })
     }
 
@@ -331,6 +333,12 @@ impl Quancheng {
         self.anchor = anchor;
         tracing::warn!(person = person_id, by = %admin.person.id, "certificate revoked");
         Ok(())
+    }
+
+    /// Sets how many bytes of evidence go per upload request (smaller chunks lose less to a
+    /// poor link; the default is [`station::UPLOAD_CHUNK`]).
+    pub fn set_upload_chunk(&mut self, bytes: usize) {
+        self.upload_chunk = bytes.clamp(64 * 1024, qc_server::http::MAX_BODY);
     }
 
     /// The data directory.
@@ -528,8 +536,16 @@ impl Quancheng {
         Ok(self.store.list_cases(filter, self.now())?)
     }
 
-    /// Every certificate held here: this device's and each enrolled person's.
+    /// Every certificate known here: this device's first, each enrolled person's, and those
+    /// that came with other devices' entries.
     pub fn certificates(&self) -> Result<Vec<SignedCertificate>, ApiError> {
+        let mut certs = self.certificates_held_here()?;
+        certs.extend(self.other_certificates()?);
+        Ok(certs)
+    }
+
+    /// This device's certificate and each enrolled person's.
+    fn certificates_held_here(&self) -> Result<Vec<SignedCertificate>, ApiError> {
         let device: SignedCertificate = self
             .store
             .meta("device_cert")?

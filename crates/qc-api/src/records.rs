@@ -111,7 +111,7 @@ fn closed_pages_unchanged(before: &Record, after: &Record) -> Result<(), RuleVio
 
 impl Quancheng {
     /// How a blob store I/O failure is reported: naming the blob directory.
-    fn blob_io(&self) -> impl Fn(std::io::Error) -> ApiError + use<> {
+    pub(crate) fn blob_io(&self) -> impl Fn(std::io::Error) -> ApiError + use<> {
         let path = self.dir.root().join("blobs");
         move |source| ApiError::Io {
             path: path.clone(),
@@ -121,7 +121,7 @@ impl Quancheng {
 
     /// Writes a new blob: `fill` writes the original bytes and returns what it learned and
     /// their SHA-256, under which the blob is then stored. Nothing is kept if `fill` fails.
-    fn write_blob<T>(
+    pub(crate) fn write_blob<T>(
         &mut self,
         fill: impl FnOnce(&mut qc_blobs::BlobWriter) -> Result<(T, [u8; 32]), ApiError>,
     ) -> Result<T, ApiError> {

@@ -1,38 +1,36 @@
-//! The base station (基站) from this data directory's side: the keys a bureau directory gives
-//! the server it runs, and a device's sync with a server: upload the entries it has no receipt
-//! for, check every receipt and that the server's log still extends the last checkpoint seen.
+//! The base station (基站) from this data directory's side: the station a bureau directory
+//! runs, a new tablet's enrolment with a station, and a device's sync: entries up with receipts
+//! checked, case documents both ways, evidence files up (resumable) and down on demand.
 
+use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use qc_casedoc::CaseDoc;
-use qc_identity::SigningKey;
-use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList};
+use qc_domain::Clock;
+use qc_identity::{
+    BureauKey, KdfParams, PinGuard, SignedCertificate, SigningKey, Subject, TrustAnchor, keywrap,
+};
+use qc_server::storage::Grant;
+use qc_server::{Identity, Service, ServiceError, SqliteStorage};
+use qc_store::{OfficerRecord, Store};
 use qc_sync::auth::RequestAuth;
 use qc_sync::wire::{
-    CaseHeads, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, ErrorBody, PushEntries,
-    PushResponse,
+    BlobStatus, CaseHeads, ConsistencyResponse, DocChanges, DocsDown, DocsUp, DocsWant,
+    EnrolRequest, EnrolResponse, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries,
+    SyncRequest, SyncResponse,
 };
 use qc_sync::witness::Witness;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, Quancheng, entropy, json_err, stored_revocations};
+use crate::{
+    ApiError, DataDir, Entropy, Quancheng, Unlocked, entropy, json_err, require_admin,
+    stored_revocations,
+};
 
-/// What a server run from a bureau's data directory needs.
-pub struct BaseStationKeys {
-    /// The bureau key (issues device certificates at enrolment).
-    pub bureau: BureauKey,
-    /// The log key (signs checkpoints).
-    pub log_key: SigningKey,
-    /// Key of the server's own database.
-    pub storage_key: [u8; 32],
-    /// People's certificates.
-    pub certificates: Vec<SignedCertificate>,
-    /// This directory's own device certificate (the base station knows its own device).
-    pub own_device: (String, SignedCertificate),
-    /// The revocation list in force.
-    pub revocations: Option<SignedRevocationList>,
-}
+/// Bytes of evidence sent per request: a cut connection loses at most this much.
+pub const UPLOAD_CHUNK: usize = 8 * 1024 * 1024;
 
 /// A base station a device syncs with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,8 +54,121 @@ pub struct SyncReport {
     pub docs_received: usize,
     /// Receipts received and checked.
     pub receipts: usize,
+    /// Evidence files the station now holds whole that it lacked.
+    pub blobs_sent: usize,
+    /// Evidence bytes sent.
+    pub blob_bytes: u64,
     /// The server log's size at the checkpoint now held.
     pub log_size: u64,
+}
+
+/// Where a sync is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStage {
+    /// Entries and case documents (one round trip).
+    Records,
+    /// Evidence files.
+    Evidence,
+    /// Finished.
+    Done,
+}
+
+/// Progress of a sync, for a progress bar: items (entries and documents, then files) and bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SyncProgress {
+    /// Stage.
+    pub stage: SyncStage,
+    /// Items done in this stage.
+    pub items_done: usize,
+    /// Items in this stage.
+    pub items_total: usize,
+    /// Bytes done in this stage.
+    pub bytes_done: u64,
+    /// Bytes in this stage.
+    pub bytes_total: u64,
+}
+
+/// An evidence file still to go up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PendingBlob {
+    case: String,
+    hash: String,
+}
+
+/// An HTTPS connection to a station, its certificate pinned (reused for a whole sync).
+struct Link {
+    client: reqwest::blocking::Client,
+    url: String,
+}
+
+fn unreachable(e: &dyn std::fmt::Display) -> ApiError {
+    ApiError::Station {
+        code: "station_unreachable".into(),
+        message: "无法连接基站，请确认已连接基站网络后重试".into(),
+        detail: e.to_string(),
+    }
+}
+
+impl Link {
+    fn new(station: &Station) -> Result<Link, ApiError> {
+        // One TLS provider for the process (ring); a second install is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let cert = reqwest::Certificate::from_pem(station.cert_pem.as_bytes())
+            .map_err(|e| unreachable(&e))?;
+        let client = reqwest::blocking::Client::builder()
+            .tls_certs_only([cert])
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(300))
+            .build()
+            .map_err(|e| unreachable(&e))?;
+        Ok(Link {
+            client,
+            url: station.url.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+/// A station's answer: its JSON on success, else its error in plain words.
+fn answer<T: DeserializeOwned>(resp: reqwest::blocking::Response) -> Result<T, ApiError> {
+    let resp = checked(resp)?;
+    resp.json().map_err(|e| unreachable(&e))
+}
+
+/// The response if it succeeded, else the station's error.
+fn checked(resp: reqwest::blocking::Response) -> Result<reqwest::blocking::Response, ApiError> {
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    let err: ErrorBody = resp.json().unwrap_or(ErrorBody {
+        code: "station_error".into(),
+        message: format!("基站返回错误（{status}）"),
+        detail: status.to_string(),
+    });
+    Err(ApiError::Station {
+        code: err.code,
+        message: err.message,
+        detail: err.detail,
+    })
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        let b = e.body();
+        ApiError::Station {
+            code: b.code,
+            message: b.message,
+            detail: b.detail,
+        }
+    }
+}
+
+fn hash_hex(h: &str) -> Result<[u8; 32], ApiError> {
+    hex::decode(h)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ApiError::Invalid(format!("{h} is not a SHA-256 in hex")))
 }
 
 impl Quancheng {
@@ -78,8 +189,10 @@ impl Quancheng {
         self.dir.root().join("station")
     }
 
-    /// The keys and certificates for running the base station from this (bureau) directory.
-    pub fn base_station_keys(&mut self) -> Result<BaseStationKeys, ApiError> {
+    /// The base station run from this (bureau) directory: its store under
+    /// [`Self::station_dir`], the bureau key to enrol devices, its own log key, and this
+    /// directory's own device registered with the people set up here.
+    pub fn station_service(&mut self) -> Result<Service<SqliteStorage>, ApiError> {
         let seed: [u8; 32] = self
             .store
             .secret("bureau")?
@@ -89,14 +202,43 @@ impl Quancheng {
         let storage_key = self.secret_or_new("station_db")?;
         let mut certificates = self.certificates()?;
         let own = certificates.remove(0);
-        Ok(BaseStationKeys {
-            bureau: BureauKey::from_seed(&seed),
-            log_key: SigningKey::from_bytes(&log),
-            storage_key,
-            certificates,
-            own_device: (self.device_id.clone(), own),
-            revocations: stored_revocations(&self.store)?,
-        })
+        let dir = self.station_dir();
+        std::fs::create_dir_all(&dir).map_err(|source| ApiError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let storage = SqliteStorage::open(&dir.join("station.db"), &storage_key)
+            .map_err(ServiceError::from)?;
+        let people: Vec<SignedCertificate> = certificates
+            .into_iter()
+            .filter(|c| c.decode_unverified().is_ok_and(|c| c.person().is_some()))
+            .collect();
+        let mut service = Service::new(
+            storage,
+            Identity {
+                bureau: BureauKey::from_seed(&seed),
+                log_key: SigningKey::from_bytes(&log),
+                certificates: people,
+                revocations: stored_revocations(&self.store)?,
+            },
+        )?;
+        service.register_device(&self.device_id, &own)?;
+        Ok(service)
+    }
+
+    /// A one-time code (valid for a day) for enrolling a new device of a squad, or a person's
+    /// key on an enrolled device. Administrators only.
+    pub fn issue_enrolment_code(
+        &mut self,
+        grant: &Grant,
+        admin: &Unlocked,
+    ) -> Result<String, ApiError> {
+        require_admin(admin, "issue enrolment codes")?;
+        let mut service = self.station_service()?;
+        let random: [u8; 8] = entropy::random(self.entropy.as_mut());
+        let code = service.issue_enrolment_code(grant, random, self.now())?;
+        tracing::info!(?grant, by = %admin.person().id, "enrolment code issued");
+        Ok(code)
     }
 
     /// A metadata value kept as JSON.
@@ -111,6 +253,28 @@ impl Quancheng {
     fn set_meta_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), ApiError> {
         self.store
             .set_meta(key, &serde_json::to_vec(value).map_err(json_err)?)?;
+        Ok(())
+    }
+
+    /// Certificates seen in other devices' uploads (their devices', people's keys on them),
+    /// kept so this device can check those entries again later (case file, export).
+    pub(crate) fn other_certificates(&self) -> Result<Vec<SignedCertificate>, ApiError> {
+        Ok(self.meta_json("other_certs")?.unwrap_or_default())
+    }
+
+    /// Keeps certificates that came with other devices' entries, once each.
+    pub(crate) fn keep_certificates(&self, certs: &[SignedCertificate]) -> Result<(), ApiError> {
+        let mut held = self.other_certificates()?;
+        let own = self.certificates_held_here()?;
+        let before = held.len();
+        for c in certs {
+            if !held.contains(c) && !own.contains(c) {
+                held.push(c.clone());
+            }
+        }
+        if held.len() != before {
+            self.set_meta_json("other_certs", &held)?;
+        }
         Ok(())
     }
 
@@ -131,67 +295,260 @@ impl Quancheng {
             .unwrap_or_else(|| Witness::new(log_key)))
     }
 
-    /// Syncs with the base station: uploads every entry without a receipt, checks each receipt
-    /// and the log's consistency with what this device saw before, and keeps both. If the
-    /// server's answer does not hold up, nothing here changes and the error says why.
-    pub fn sync(&mut self) -> Result<SyncReport, ApiError> {
-        let station = self.station()?.ok_or_else(|| {
-            ApiError::Invalid("no base station set; run sync with --server".into())
+    fn configured_station(&self) -> Result<Station, ApiError> {
+        self.station()?
+            .ok_or_else(|| ApiError::Invalid("no base station set; run sync with --server".into()))
+    }
+
+    /// Enrols a new tablet with a base station, proving the administrator's one-time code:
+    /// makes the data directory, the device key (it never leaves the tablet), and keeps the
+    /// device certificate, the bureau key, the people's certificates and the station. Nothing
+    /// is written if the station refuses.
+    pub fn enrol_device(
+        dir: &DataDir,
+        station: &Station,
+        code: &str,
+        label: &str,
+        clock: Arc<dyn Clock>,
+        mut entropy: Box<dyn Entropy>,
+    ) -> Result<Quancheng, ApiError> {
+        if dir.is_initialised() {
+            return Err(ApiError::AlreadyInitialised(dir.root().to_owned()));
+        }
+        let device_key = SigningKey::from_bytes(&entropy::random::<32>(entropy.as_mut()));
+        let device_id = format!("device-{}", &entropy::uuid(entropy.as_mut())[..8]);
+        let link = Link::new(station)?;
+        let body = EnrolRequest {
+            code: code.trim().into(),
+            device_id: device_id.clone(),
+            label: label.trim().into(),
+            public_key: hex::encode(device_key.verifying_key().to_bytes()),
+        };
+        let resp: EnrolResponse = answer(
+            link.client
+                .post(format!("{}/v1/enrol", link.url))
+                .json(&body)
+                .send()
+                .map_err(|e| unreachable(&e))?,
+        )?;
+        let bureau: [u8; 32] = hash_hex(&resp.bureau_public)?;
+        let anchor = TrustAnchor::new(bureau, resp.revocations.as_ref())?;
+        let cert = anchor.verify_issued(&resp.certificate)?;
+        let ours = matches!(&cert.subject, Subject::Device { device_id: d, .. } if *d == device_id);
+        if !ours || cert.public_key != device_key.verifying_key().to_bytes() {
+            return Err(ApiError::Invalid(
+                "the station issued a certificate for another device".into(),
+            ));
+        }
+        std::fs::create_dir_all(dir.root()).map_err(|source| ApiError::Io {
+            path: dir.root().to_owned(),
+            source,
         })?;
-        let log_key: [u8; 32] = hex::decode(&station.log_key)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| ApiError::Invalid("the station's log key is not 32 bytes".into()))?;
-        let mut witness = self.witness(log_key)?;
-        let entries = self.store.entries_without_receipt()?;
-        let body = serde_json::to_vec(&PushEntries {
-            entries: entries.clone(),
-            known_size: witness.known_size(),
+        let key = if dir.key_path().exists() {
+            dir.read_key()?
+        } else {
+            dir.create_key(entropy.as_mut())?
+        };
+        let store = Store::create(&dir.db_path(), &key)?;
+        store.set_meta("bureau_public", &bureau)?;
+        store.put_secret("device", device_key.to_bytes().as_ref())?;
+        store.set_meta("device_id", device_id.as_bytes())?;
+        store.set_meta(
+            "device_cert",
+            &serde_json::to_vec(&resp.certificate).map_err(json_err)?,
+        )?;
+        if let Some(crl) = &resp.revocations {
+            store.set_meta("revocations", &serde_json::to_vec(crl).map_err(json_err)?)?;
+        }
+        for c in &resp.certificates {
+            let Some(person) = anchor.verify_issued(c).ok().and_then(|c| c.person()) else {
+                continue;
+            };
+            store.put_officer(&OfficerRecord {
+                person_id: person.id.0,
+                cert: c.clone(),
+                wrapped: None,
+                guard: PinGuard::default(),
+            })?;
+        }
+        drop(store);
+        let mut app = Quancheng::open(dir, clock, entropy)?;
+        app.set_station(&Station {
+            log_key: resp.log_key,
+            ..station.clone()
+        })?;
+        tracing::info!(device = %device_id, "device enrolled with the base station");
+        Ok(app)
+    }
+
+    /// Makes a signing key on this device for a person, certified by the station with an
+    /// administrator's one-time code for that person, and keeps it wrapped with their PIN.
+    pub fn enrol_officer(&mut self, person: &str, code: &str, pin: &str) -> Result<(), ApiError> {
+        keywrap::check_pin_strength(pin)?;
+        let held = self.store.officer(person)?;
+        let station = self.configured_station()?;
+        let link = Link::new(&station)?;
+        let key = SigningKey::from_bytes(&entropy::random::<32>(self.entropy.as_mut()));
+        let body = serde_json::to_vec(&OfficerEnrolRequest {
+            code: code.trim().into(),
+            person_id: person.into(),
+            public_key: hex::encode(key.verifying_key().to_bytes()),
         })
         .map_err(json_err)?;
-        let resp: PushResponse = self.post(&station, "/v1/entries", body)?;
-        let receipts = witness.accept_push(&entries, &resp).map_err(|e| {
-            tracing::error!(error = %e, "the base station's log does not hold up");
-            ApiError::Station {
-                code: "log_inconsistent".into(),
-                message: e.message_zh(),
-                detail: e.to_string(),
-            }
+        let resp: OfficerEnrolResponse =
+            answer(self.signed(&link, reqwest::Method::POST, "/v1/officers/enrol", body)?)?;
+        let cert = self.anchor.verify_issued(&resp.certificate)?;
+        if cert.public_key != key.verifying_key().to_bytes()
+            || cert.person().is_none_or(|p| p.id.0 != person)
+        {
+            return Err(ApiError::Invalid(
+                "the station certified another key or person".into(),
+            ));
+        }
+        let wrapped = keywrap::wrap(
+            &key,
+            pin,
+            entropy::random(self.entropy.as_mut()),
+            entropy::random(self.entropy.as_mut()),
+            KdfParams::RECOMMENDED,
+        )?;
+        // The certificate this device held for them still checks their earlier acts.
+        self.keep_certificates(std::slice::from_ref(&held.cert))?;
+        self.store.put_officer(&OfficerRecord {
+            person_id: person.into(),
+            cert: resp.certificate,
+            wrapped: Some(wrapped),
+            guard: PinGuard::default(),
         })?;
+        tracing::info!(person, "officer key enrolled on this device");
+        Ok(())
+    }
+
+    /// Syncs with the base station; see [`Self::sync_with`].
+    pub fn sync(&mut self) -> Result<SyncReport, ApiError> {
+        self.sync_with(&mut |_| {})
+    }
+
+    /// Syncs with the base station in one round trip for records, then evidence files:
+    /// uploads every entry without a receipt and checks each receipt and that the station's
+    /// log extends what this device saw before (if not, nothing here changes and the error says
+    /// why); sends the case documents' changes the station has not acknowledged and merges what
+    /// it sends back (verified first); then uploads the evidence files the station lacks,
+    /// resuming where a cut upload stopped. `progress` hears of each step.
+    pub fn sync_with(
+        &mut self,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<SyncReport, ApiError> {
+        let station = self.configured_station()?;
+        let log_key = hash_hex(&station.log_key)?;
+        let link = Link::new(&station)?;
+        let mut witness = self.witness(log_key)?;
+        let entries = self.store.entries_without_receipt()?;
+        let (docs, sent_heads) = self.docs_up()?;
+        let items = entries.len() + docs.len();
+        progress(&SyncProgress {
+            stage: SyncStage::Records,
+            items_done: 0,
+            items_total: items,
+            bytes_done: 0,
+            bytes_total: 0,
+        });
+        let req = SyncRequest {
+            push: PushEntries {
+                entries: entries.clone(),
+                known_size: witness.known_size(),
+            },
+            up: DocsUp { docs },
+            want: DocsWant {
+                have: self.case_heads()?,
+            },
+        };
+        let body = serde_json::to_vec(&req).map_err(json_err)?;
+        let resp: SyncResponse =
+            match answer(self.signed(&link, reqwest::Method::POST, "/v1/sync", body)?) {
+                Ok(r) => r,
+                Err(refused) => {
+                    // A station that refuses may have lost or rewritten its log: that is the
+                    // louder news, so check before reporting the refusal.
+                    self.check_consistency(&link, &mut witness.clone())?;
+                    return Err(refused);
+                }
+            };
+        let receipts = witness
+            .accept_push(&entries, &resp.push)
+            .map_err(log_inconsistent)?;
         let rows = receipts
             .iter()
             .map(|(h, r)| Ok((*h, serde_json::to_string(r)?)))
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(json_err)?;
+        // Evidence of the entries now at the station goes up next (kept in case this stops).
+        let mut pending: Vec<PendingBlob> = self.meta_json("blobs_pending")?.unwrap_or_default();
+        for e in entries.iter().filter_map(|e| e.entry().ok()) {
+            for h in &e.blobs {
+                let p = PendingBlob {
+                    case: e.case.clone(),
+                    hash: hex::encode(h),
+                };
+                if !pending.contains(&p) {
+                    pending.push(p);
+                }
+            }
+        }
+        self.set_meta_json("blobs_pending", &pending)?;
         self.store.put_receipts(&rows)?;
         self.set_meta_json("witness", &witness)?;
-        let docs_sent = self.docs_up(&station)?;
-        let want = DocsWant {
-            have: self.case_heads()?,
-        };
-        let body = serde_json::to_vec(&want).map_err(json_err)?;
-        let down: DocsDown = self.post(&station, "/v1/docs/down", body)?;
-        let docs_received = self.apply_docs_down(&down)?;
+        for (case, heads) in &sent_heads {
+            self.set_acked(case, heads)?;
+        }
+        let docs_received = self.apply_docs_down(&resp.down)?;
+        progress(&SyncProgress {
+            stage: SyncStage::Records,
+            items_done: items,
+            items_total: items,
+            bytes_done: 0,
+            bytes_total: 0,
+        });
+        let (blobs_sent, blob_bytes) = self.upload_blobs(&link, progress)?;
         let report = SyncReport {
-            docs_sent,
-            docs_received,
             sent: entries.len(),
+            docs_sent: sent_heads.len(),
+            docs_received,
             receipts: rows.len(),
+            blobs_sent,
+            blob_bytes,
             log_size: witness.known_size(),
         };
-        tracing::info!(sent = report.sent, log_size = report.log_size, "synced");
+        progress(&SyncProgress {
+            stage: SyncStage::Done,
+            items_done: 0,
+            items_total: 0,
+            bytes_done: 0,
+            bytes_total: 0,
+        });
+        tracing::info!(
+            sent = report.sent,
+            docs_sent = report.docs_sent,
+            docs_received = report.docs_received,
+            blobs = report.blobs_sent,
+            log_size = report.log_size,
+            "synced"
+        );
         Ok(report)
     }
 
-    /// The squad this device is issued to.
-    fn device_squad(&self) -> Result<String, ApiError> {
-        let own = self.certificates()?.remove(0).decode_unverified()?;
-        match own.subject {
-            qc_identity::Subject::Device { squad, .. } => Ok(squad),
-            qc_identity::Subject::Officer { .. } => Err(ApiError::Invalid(
-                "this device has no device certificate".into(),
-            )),
+    /// Asks the station to prove its log extends the last checkpoint this device saw.
+    fn check_consistency(&mut self, link: &Link, witness: &mut Witness) -> Result<(), ApiError> {
+        if witness.known_size() == 0 {
+            return Ok(());
         }
+        let path = format!("/v1/log/consistency?from={}", witness.known_size());
+        let resp: ConsistencyResponse =
+            answer(self.signed(link, reqwest::Method::GET, &path, Vec::new())?)?;
+        witness
+            .accept_consistency(&resp)
+            .map(drop)
+            .map_err(log_inconsistent)
     }
 
     /// Heads of every case held here, as the store keeps them.
@@ -206,9 +563,9 @@ impl Quancheng {
 
     fn acked(&self, case: &str) -> Result<Vec<[u8; 32]>, ApiError> {
         Ok(self
-            .store
-            .meta(&format!("acked:{case}"))?
-            .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
+            .meta_json::<Vec<String>>(&format!("acked:{case}"))
+            .ok()
+            .flatten()
             .unwrap_or_default()
             .iter()
             .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
@@ -219,17 +576,13 @@ impl Quancheng {
         self.set_meta_json(&format!("acked:{case}"), heads)
     }
 
-    /// Sends the changes of every case the station has not acknowledged up to its current
-    /// heads; returns how many cases went up.
-    fn docs_up(&mut self, station: &Station) -> Result<usize, ApiError> {
-        let squad = self.device_squad()?;
+    /// The changes of every case the station has not acknowledged up to its current heads,
+    /// and those heads.
+    #[allow(clippy::type_complexity)]
+    fn docs_up(&mut self) -> Result<(Vec<DocChanges>, Vec<(String, Vec<String>)>), ApiError> {
         let mut docs = Vec::new();
         let mut sent = Vec::new();
-        for (case, owner, heads) in self.store.case_heads()? {
-            if owner != squad {
-                // Only a squad's own devices change its cases at the station.
-                continue;
-            }
+        for (case, _, heads) in self.store.case_heads()? {
             let acked = self.acked(&case)?;
             let mut known: Vec<String> = acked.iter().map(hex::encode).collect();
             known.sort();
@@ -243,21 +596,17 @@ impl Quancheng {
             });
             sent.push((case, heads));
         }
-        if docs.is_empty() {
-            return Ok(0);
-        }
-        let body = serde_json::to_vec(&DocsUp { docs }).map_err(json_err)?;
-        let _ack: DocsAck = self.post(station, "/v1/docs/up", body)?;
-        for (case, heads) in &sent {
-            self.set_acked(case, heads)?;
-        }
-        Ok(sent.len())
+        Ok((docs, sent))
     }
 
     /// Merges what came down from the station (its changes, verified with the entries and
     /// certificates that came with them); returns how many cases changed here.
     pub(crate) fn apply_docs_down(&mut self, down: &DocsDown) -> Result<usize, ApiError> {
+        if down.docs.is_empty() {
+            return Ok(0);
+        }
         self.verify_foreign(&down.entries, &down.certificates)?;
+        self.keep_certificates(&down.certificates)?;
         // The entries cover all the cases: the first merge keeps them, in its transaction.
         let mut entries = down.entries.as_slice();
         for d in &down.docs {
@@ -282,60 +631,216 @@ impl Quancheng {
         Ok(down.docs.len())
     }
 
-    /// A signed POST to the station; its JSON answer, or its error in plain words.
-    fn post<T: DeserializeOwned>(
+    /// Uploads the evidence files the station still lacks; returns how many arrived whole and
+    /// the bytes sent.
+    fn upload_blobs(
         &mut self,
-        station: &Station,
+        link: &Link,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<(usize, u64), ApiError> {
+        let mut pending: Vec<PendingBlob> = self.meta_json("blobs_pending")?.unwrap_or_default();
+        let mut sizes = Vec::with_capacity(pending.len());
+        for p in &pending {
+            let hash = hash_hex(&p.hash)?;
+            // A file this device never held (another device's evidence) is theirs to send.
+            sizes.push(self.blobs.size(&hash).unwrap_or(0));
+        }
+        let mut at = SyncProgress {
+            stage: SyncStage::Evidence,
+            items_done: 0,
+            items_total: pending.len(),
+            bytes_done: 0,
+            bytes_total: sizes.iter().sum(),
+        };
+        progress(&at);
+        let mut sent = 0;
+        let mut bytes = 0;
+        while let Some(p) = pending.first().cloned() {
+            let size = sizes.remove(0);
+            if size > 0 {
+                let hash = hash_hex(&p.hash)?;
+                let base = at.bytes_done;
+                let (arrived, n) = self.upload_blob(link, &p.case, &hash, size, &mut |done| {
+                    at.bytes_done = base + done;
+                    progress(&at);
+                })?;
+                sent += usize::from(arrived);
+                bytes += n;
+                at.bytes_done = base + size;
+            }
+            pending.remove(0);
+            self.set_meta_json("blobs_pending", &pending)?;
+            at.items_done += 1;
+            progress(&at);
+        }
+        Ok((sent, bytes))
+    }
+
+    /// Sends one evidence file from where the station's copy stops, in chunks; a chunk whose
+    /// answer is lost is found out by asking again. Returns whether this upload completed it
+    /// and the bytes sent.
+    fn upload_blob(
+        &mut self,
+        link: &Link,
+        case: &str,
+        hash: &[u8; 32],
+        size: u64,
+        on_bytes: &mut dyn FnMut(u64),
+    ) -> Result<(bool, u64), ApiError> {
+        let path = format!("/v1/blobs/{case}/{}", hex::encode(hash));
+        let mut sent = 0;
+        let mut failures = 0;
+        loop {
+            let status: BlobStatus = match self
+                .signed(link, reqwest::Method::GET, &path, Vec::new())
+                .and_then(answer)
+            {
+                Ok(s) => s,
+                Err(e) if failures < 3 && is_transient(&e) => {
+                    failures += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if status.complete {
+                return Ok((sent > 0, sent));
+            }
+            on_bytes(status.received);
+            match self.send_chunks(link, &path, hash, size, status.received, on_bytes) {
+                Ok(n) => {
+                    sent += n;
+                    return Ok((true, sent));
+                }
+                Err((n, e)) => {
+                    sent += n;
+                    // A cut after progress starts the count again: only a link that stays
+                    // down, or bytes that keep failing their hash, give up.
+                    let mismatch =
+                        matches!(&e, ApiError::Station { code, .. } if code == "blob_mismatch");
+                    failures = if n > 0 && !mismatch { 1 } else { failures + 1 };
+                    if failures > 3 || !is_transient(&e) {
+                        return Err(e);
+                    }
+                    tracing::info!(error = %e, "evidence upload interrupted; resuming");
+                }
+            }
+        }
+    }
+
+    /// Sends the file's bytes from `offset` to the end; on failure, what was sent and why.
+    fn send_chunks(
+        &mut self,
+        link: &Link,
+        path: &str,
+        hash: &[u8; 32],
+        size: u64,
+        offset: u64,
+        on_bytes: &mut dyn FnMut(u64),
+    ) -> Result<u64, (u64, ApiError)> {
+        let io = self.blob_io();
+        let mut reader = self.blobs.read(hash).map_err(|e| (0, io(e)))?;
+        std::io::copy(&mut (&mut reader).take(offset), &mut std::io::sink())
+            .map_err(|e| (0, io(e)))?;
+        let mut at = offset;
+        let mut sent = 0;
+        let chunk = self.upload_chunk;
+        while at < size {
+            let mut buf = Vec::with_capacity(chunk);
+            (&mut reader)
+                .take(chunk as u64)
+                .read_to_end(&mut buf)
+                .map_err(|e| (sent, io(e)))?;
+            let target = format!("{path}?size={size}&offset={at}");
+            let status: BlobStatus = self
+                .signed(link, reqwest::Method::PUT, &target, buf.clone())
+                .and_then(answer)
+                .map_err(|e| (sent, e))?;
+            sent += buf.len() as u64;
+            at = status.received;
+            on_bytes(at);
+            if status.complete {
+                break;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Fetches an evidence file of a case from the station if this device lacks it (a
+    /// reviewer opening another squad's evidence); returns whether it was fetched. The file is
+    /// kept only if its bytes match its hash.
+    pub fn fetch_blob(&mut self, case: &str, hash: &[u8; 32]) -> Result<bool, ApiError> {
+        if self.blobs.contains(hash) {
+            return Ok(false);
+        }
+        let station = self.configured_station()?;
+        let link = Link::new(&station)?;
+        let path = format!("/v1/blobs/{case}/{}/data", hex::encode(hash));
+        let mut resp = checked(self.signed(&link, reqwest::Method::GET, &path, Vec::new())?)?;
+        let io = self.blob_io();
+        self.write_blob(|w| {
+            std::io::copy(&mut resp, w).map_err(|e| unreachable(&e))?;
+            w.flush().map_err(io)?;
+            Ok(((), *hash))
+        })
+        .map_err(|e| match e {
+            ApiError::Io { .. } => ApiError::Station {
+                code: "blob_mismatch".into(),
+                message: "基站发来的证据文件与其哈希值不符，未保存".into(),
+                detail: e.to_string(),
+            },
+            other => other,
+        })?;
+        tracing::info!(
+            case,
+            blob = hex::encode(hash),
+            "evidence fetched from the station"
+        );
+        Ok(true)
+    }
+
+    /// A request signed with this device's key.
+    fn signed(
+        &mut self,
+        link: &Link,
+        method: reqwest::Method,
         path: &str,
         body: Vec<u8>,
-    ) -> Result<T, ApiError> {
-        // One TLS provider for the process (ring); a second install is a no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let unreachable = |e: &dyn std::fmt::Display| ApiError::Station {
-            code: "station_unreachable".into(),
-            message: "无法连接基站，请确认已连接基站网络后重试".into(),
-            detail: e.to_string(),
-        };
-        let cert = reqwest::Certificate::from_pem(station.cert_pem.as_bytes())
-            .map_err(|e| unreachable(&e))?;
-        let client = reqwest::blocking::Client::builder()
-            .tls_certs_only([cert])
-            .timeout(std::time::Duration::from_secs(300))
-            .build()
-            .map_err(|e| unreachable(&e))?;
+    ) -> Result<reqwest::blocking::Response, ApiError> {
         let nonce = entropy::random::<16>(self.entropy.as_mut());
         let auth = RequestAuth::sign(
             &self.device_id,
             &self.device_key,
-            "POST",
+            method.as_str(),
             path,
             &body,
             self.now(),
             nonce,
         );
-        let mut req = client
-            .post(format!("{}{path}", station.url.trim_end_matches('/')))
-            .header("content-type", "application/json")
+        let mut req = link
+            .client
+            .request(method, format!("{}{path}", link.url))
+            .header("content-type", "application/octet-stream")
             .body(body);
         for (k, v) in auth.headers() {
             req = req.header(k, v);
         }
-        let resp = req.send().map_err(|e| unreachable(&e))?;
-        if resp.status().is_success() {
-            return resp.json().map_err(|e| unreachable(&e));
-        }
-        let status = resp.status();
-        let err: ErrorBody = resp.json().unwrap_or(ErrorBody {
-            code: "station_error".into(),
-            message: format!("基站返回错误（{status}）"),
-            detail: status.to_string(),
-        });
-        Err(ApiError::Station {
-            code: err.code,
-            message: err.message,
-            detail: err.detail,
-        })
+        req.send().map_err(|e| unreachable(&e))
     }
+}
+
+fn log_inconsistent(e: qc_sync::witness::WitnessError) -> ApiError {
+    tracing::error!(error = %e, "the base station's log does not hold up");
+    ApiError::Station {
+        code: "log_inconsistent".into(),
+        message: e.message_zh(),
+        detail: e.to_string(),
+    }
+}
+
+/// Whether trying again may help: the link failed, or an upload was out of step.
+fn is_transient(e: &ApiError) -> bool {
+    matches!(e, ApiError::Station { code, .. }
+        if code == "station_unreachable" || code == "upload_out_of_step" || code == "blob_mismatch")
 }
 
 #[cfg(test)]

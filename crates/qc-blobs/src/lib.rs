@@ -54,6 +54,19 @@ impl BlobStore {
         self.path(hash).is_file()
     }
 
+    /// The original size of a stored blob, from its file's length (each chunk carries a
+    /// 16-byte tag after the header).
+    pub fn size(&self, hash: &[u8; 32]) -> io::Result<u64> {
+        let len = fs::metadata(self.path(hash))?.len();
+        let body = len
+            .checked_sub((MAGIC.len() + NONCE_PREFIX) as u64)
+            .ok_or_else(|| invalid("blob file too short"))?;
+        let sealed = (CHUNK + TAG) as u64;
+        let chunks = body.div_ceil(sealed).max(1);
+        body.checked_sub(chunks * TAG as u64)
+            .ok_or_else(|| invalid("blob file too short"))
+    }
+
     fn cipher(&self) -> ChaCha20Poly1305 {
         // The key is 32 bytes by construction.
         ChaCha20Poly1305::new_from_slice(self.key.as_ref())

@@ -49,6 +49,11 @@ fn blobs_round_trip_at_every_chunk_boundary() {
         let (hash, _) = put(&s, &d, i as u8);
         assert!(s.contains(&hash));
         assert_eq!(read_all(&s, &hash).unwrap(), d, "size {n}");
+        assert_eq!(
+            s.size(&hash).unwrap(),
+            n as u64,
+            "size from the file's length"
+        );
     }
 }
 

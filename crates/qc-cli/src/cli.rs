@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use qc_api::{DataDir, NewCase, OsEntropy, Quancheng, SystemClock, demo};
 use qc_domain::{CaseSource, GeoPoint, Party, PartyKind};
+use qc_server::storage::Grant;
 use qc_store::{CaseFilter, DueFilter};
 
 use crate::{field, output, station};
@@ -97,7 +98,11 @@ enum Command {
         #[arg(long)]
         log_key: Option<String>,
     },
-    /// Administration (管理员): revoke credentials.
+    /// Enrol this tablet with a base station (a new data directory), or a person's key on it,
+    /// with an administrator's one-time code.
+    #[command(subcommand)]
+    Enrol(EnrolCommand),
+    /// Administration (管理员): enrolment codes, revoke credentials.
     #[command(subcommand)]
     Admin(AdminCommand),
     /// People enrolled on this device.
@@ -129,12 +134,48 @@ enum CatalogueCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum AdminCommand {
-    /// A one-time code to enrol a new device of a squad with the base station.
-    Enroll {
-        /// The squad the device is for.
+enum EnrolCommand {
+    /// Enrol this tablet: makes the data directory and the device key, and receives the device
+    /// certificate, the bureau key and the people's certificates.
+    Device {
+        /// The station's address (https://host:port).
         #[arg(long)]
-        squad: String,
+        server: String,
+        /// The station's TLS certificate (PEM), pinned from now on.
+        #[arg(long)]
+        cert: PathBuf,
+        /// The administrator's one-time code.
+        #[arg(long)]
+        code: String,
+        /// A name people recognise the tablet by.
+        #[arg(long, default_value = "平板")]
+        label: String,
+    },
+    /// Make a person's signing key on this tablet, certified by the station.
+    Officer {
+        /// The person's id.
+        #[arg(long)]
+        person: String,
+        /// The administrator's one-time code for this person.
+        #[arg(long)]
+        code: String,
+        /// The PIN that will unlock the key here (better: QUANCHENG_PIN).
+        #[arg(long, env = "QUANCHENG_PIN", hide_env_values = true)]
+        pin: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// A one-time code to enrol a new device of a squad, or a person's key on an enrolled
+    /// device, with the base station run from this directory.
+    Enroll {
+        /// The squad a new device is for.
+        #[arg(long, required_unless_present = "person", conflicts_with = "person")]
+        squad: Option<String>,
+        /// The person whose key is to be made on a device.
+        #[arg(long)]
+        person: Option<String>,
         #[command(flatten)]
         who: Officer,
     },
@@ -392,11 +433,57 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             };
             station::sync(&mut app, given.as_ref(), args.json)
         }
-        Command::Admin(AdminCommand::Enroll { squad, who }) => {
+        Command::Admin(AdminCommand::Enroll { squad, person, who }) => {
             let mut app = open(&dir)?;
             let admin = app.unlock(&who.officer, &who.pin)?;
-            app.require_admin(&admin, "enrol a device")?;
-            station::enroll(&mut app, squad, args.json)
+            let grant = match (squad, person) {
+                (Some(squad), _) => Grant::Device {
+                    squad: squad.clone(),
+                },
+                (None, Some(person)) => Grant::Officer {
+                    person: person.clone(),
+                },
+                (None, None) => bail!("--squad or --person is required"),
+            };
+            let code = app.issue_enrolment_code(&grant, &admin)?;
+            output::enrolment_code(&code, &grant, args.json)
+        }
+        Command::Enrol(EnrolCommand::Device {
+            server,
+            cert,
+            code,
+            label,
+        }) => {
+            let station = qc_api::station::Station {
+                url: server.clone(),
+                cert_pem: std::fs::read_to_string(cert)
+                    .with_context(|| format!("无法读取 {} (cannot read)", cert.display()))?,
+                log_key: String::new(),
+            };
+            let app = Quancheng::enrol_device(
+                &dir,
+                &station,
+                code,
+                label,
+                Arc::new(SystemClock),
+                Box::new(OsEntropy),
+            )?;
+            output::done(
+                &format!(
+                    "本机已在基站登记：设备 {}，数据目录 {}",
+                    app.device_id(),
+                    dir.root().display()
+                ),
+                args.json,
+            )
+        }
+        Command::Enrol(EnrolCommand::Officer { person, code, pin }) => {
+            let mut app = open(&dir)?;
+            app.enrol_officer(person, code, pin)?;
+            output::done(
+                &format!("已在本机为 {person} 生成并登记签名密钥"),
+                args.json,
+            )
         }
         Command::Record(cmd) => field::record(&mut open(&dir)?, cmd, args.json),
         Command::Evidence(cmd) => field::evidence(&mut open(&dir)?, cmd, args.json),

@@ -606,3 +606,31 @@ pub fn verify_report(
     }
     Ok(())
 }
+
+/// An enrolment code for the administrator to hand over.
+pub fn enrolment_code(
+    code: &str,
+    grant: &qc_server::storage::Grant,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    use qc_server::storage::Grant;
+    if as_json {
+        let (kind, whom) = match grant {
+            Grant::Device { squad } => ("device", squad),
+            Grant::Officer { person } => ("officer", person),
+        };
+        println!(
+            "{}",
+            serde_json::json!({ "code": code, "for": kind, "whom": whom })
+        );
+        return Ok(());
+    }
+    let what = match grant {
+        Grant::Device { squad } => format!("{squad}的新设备"),
+        Grant::Officer { person } => format!("{person} 在已登记设备上的签名密钥"),
+    };
+    done(
+        &format!("登记码：{code}（用于{what}，24小时内有效，仅能使用一次）"),
+        false,
+    )
+}

@@ -5,32 +5,11 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context;
-use qc_api::station::Station;
+use qc_api::station::{Station, SyncStage};
 use qc_api::{Quancheng, SystemClock};
 use qc_server::http::{AppState, fingerprint, router, self_signed, serve_tls};
-use qc_server::{Identity, Service, SqliteStorage};
 
 use crate::output;
-
-/// The base station's service on the directory's station files.
-fn service(app: &mut Quancheng) -> anyhow::Result<Service<SqliteStorage>> {
-    let keys = app.base_station_keys()?;
-    let dir = app.station_dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let storage = SqliteStorage::open(&dir.join("station.db"), &keys.storage_key)?;
-    let mut service = Service::new(
-        storage,
-        Identity {
-            bureau: keys.bureau,
-            log_key: keys.log_key,
-            certificates: keys.certificates,
-            revocations: keys.revocations,
-        },
-    )?;
-    service.register_device(&keys.own_device.0, &keys.own_device.1)?;
-    Ok(service)
-}
 
 /// The station's TLS certificate and key, made on first use for `names`.
 fn tls_files(dir: &Path, names: &[String]) -> anyhow::Result<(String, String)> {
@@ -58,7 +37,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// `quancheng serve`: runs until Ctrl-C or SIGTERM; in-flight requests finish first.
 pub fn serve(mut app: Quancheng, listen: SocketAddr, names: &[String]) -> anyhow::Result<()> {
-    let service = service(&mut app)?;
+    let service = app.station_service()?;
     let log_key = hex::encode(service.log_key());
     let mut all_names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     all_names.push(listen.ip().to_string());
@@ -115,35 +94,40 @@ async fn stopped() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// `quancheng admin enroll`: a one-time code for a new device of `squad`.
-pub fn enroll(app: &mut Quancheng, squad: &str, as_json: bool) -> anyhow::Result<()> {
-    let mut service = service(app)?;
-    let random: [u8; 8] = qc_api::entropy::random(&mut qc_api::OsEntropy);
-    let code = service.issue_enrolment_code(squad, random, app.now())?;
-    if as_json {
-        println!("{}", serde_json::json!({ "code": code, "squad": squad }));
-        return Ok(());
-    }
-    output::done(
-        &format!("设备登记码：{code}（{squad}，24小时内有效，仅能使用一次）"),
-        false,
-    )
-}
-
 /// `quancheng sync`.
 pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> anyhow::Result<()> {
     if let Some(s) = server {
         app.set_station(s)?;
     }
-    let r = app.sync()?;
+    let show = !as_json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let r = app.sync_with(&mut |p| {
+        if show && p.stage == SyncStage::Evidence {
+            eprint!(
+                "\r上传证据 {}/{} 个文件，{:.1}/{:.1} MB",
+                p.items_done,
+                p.items_total,
+                p.bytes_done as f64 / 1e6,
+                p.bytes_total as f64 / 1e6
+            );
+        }
+    })?;
+    if show {
+        eprintln!();
+    }
     if as_json {
         println!("{}", serde_json::to_string(&r)?);
         return Ok(());
     }
     output::done(
         &format!(
-            "同步完成：上传 {} 条记录，收到并核验 {} 份回执；案件文档上传 {} 件、接收 {} 件；基站日志共 {} 条",
-            r.sent, r.receipts, r.docs_sent, r.docs_received, r.log_size
+            "同步完成：上传 {} 条记录，收到并核验 {} 份回执；案件文档上传 {} 件、接收 {} 件；证据文件上传 {} 个（{:.1} MB）；基站日志共 {} 条",
+            r.sent,
+            r.receipts,
+            r.docs_sent,
+            r.docs_received,
+            r.blobs_sent,
+            r.blob_bytes as f64 / 1e6,
+            r.log_size
         ),
         false,
     )
