@@ -375,3 +375,155 @@ pub mod video {
         })
     }
 }
+
+/// A base station run in this process from a bureau data directory (as `quancheng serve`
+/// runs it), and tablets enrolled with it the way an administrator and officers do it: a
+/// one-time code for the device, then one for each person whose key is made on it.
+pub mod station {
+    use std::path::{Path, PathBuf};
+    use std::sync::{Arc, Mutex};
+
+    use qc_api::station::Station;
+    use qc_api::{DataDir, OsEntropy, Quancheng, SystemClock, demo};
+    use qc_server::http::{AppState, Running, router, self_signed, serve_tls};
+    use qc_server::storage::Grant;
+
+    /// A demo person's PIN.
+    pub fn pin(id: &str) -> String {
+        demo::demo_people()
+            .into_iter()
+            .find(|e| e.person.id.0 == id)
+            .map(|e| e.pin)
+            .unwrap_or_default()
+    }
+
+    /// Opens a data directory with the system clock.
+    pub fn open(dir: &Path) -> anyhow::Result<Quancheng> {
+        Ok(Quancheng::open(
+            &DataDir::new(dir),
+            Arc::new(SystemClock),
+            Box::new(OsEntropy),
+        )?)
+    }
+
+    /// The bureau's directory and its station, listening on 127.0.0.1.
+    pub struct Bureau {
+        /// The bureau's data directory (its own device is of 一中队).
+        pub dir: PathBuf,
+        /// How devices reach the station.
+        pub station: Station,
+        running: Option<(tokio::runtime::Runtime, Running)>,
+    }
+
+    impl Bureau {
+        /// Initialises a bureau directory under `root` with the demo people and starts its
+        /// station.
+        pub fn start(root: &Path) -> anyhow::Result<Bureau> {
+            let dir = root.join("bureau");
+            Quancheng::init(
+                &DataDir::new(&dir),
+                &demo::demo_people(),
+                Arc::new(SystemClock),
+                Box::new(OsEntropy),
+            )?;
+            let mut b = Bureau {
+                dir,
+                station: Station {
+                    url: String::new(),
+                    cert_pem: String::new(),
+                    log_key: String::new(),
+                },
+                running: None,
+            };
+            b.restart()?;
+            Ok(b)
+        }
+
+        /// Stops the station (in-flight requests finish first).
+        pub fn stop(&mut self) {
+            if let Some((runtime, running)) = self.running.take() {
+                running
+                    .handle
+                    .graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+                drop(runtime);
+            }
+        }
+
+        /// Starts the station again on its files, at the same address when it had one.
+        pub fn restart(&mut self) -> anyhow::Result<()> {
+            self.stop();
+            let mut app = open(&self.dir)?;
+            let service = app.station_service()?;
+            let log_key = hex::encode(service.log_key());
+            if self.station.cert_pem.is_empty() {
+                let (cert, key) = self_signed(&["127.0.0.1".into()]).map_err(anyhow::Error::msg)?;
+                self.station.cert_pem = cert;
+                std::fs::write(self.dir.join("station").join("tls-key.pem"), key)?;
+            }
+            let key = std::fs::read_to_string(self.dir.join("station").join("tls-key.pem"))?;
+            let addr = match self.station.url.rsplit_once(':') {
+                Some((_, port)) => format!("127.0.0.1:{port}"),
+                None => "127.0.0.1:0".into(),
+            };
+            let state = Arc::new(AppState {
+                service: Mutex::new(service),
+                clock: Arc::new(SystemClock),
+            });
+            let runtime = tokio::runtime::Runtime::new()?;
+            let (running, _task) = runtime
+                .block_on(serve_tls(
+                    router(state),
+                    addr.parse()?,
+                    self.station.cert_pem.clone(),
+                    key,
+                ))
+                .map_err(anyhow::Error::msg)?;
+            self.station.url = format!("https://127.0.0.1:{}", running.addr.port());
+            self.station.log_key = log_key;
+            app.set_station(&self.station)?;
+            self.running = Some((runtime, running));
+            Ok(())
+        }
+
+        /// The bureau's own device.
+        pub fn app(&self) -> anyhow::Result<Quancheng> {
+            open(&self.dir)
+        }
+
+        /// A one-time code from the administrator (吴敏).
+        pub fn code(&self, grant: &Grant) -> anyhow::Result<String> {
+            let mut app = self.app()?;
+            let admin = app.unlock("wu.min", &pin("wu.min"))?;
+            Ok(app.issue_enrolment_code(grant, &admin)?)
+        }
+
+        /// A new tablet of `squad` at `dir`, with keys made on it for `people` (their demo
+        /// PINs unlock them).
+        pub fn tablet(&self, dir: &Path, squad: &str, people: &[&str]) -> anyhow::Result<Quancheng> {
+            let code = self.code(&Grant::Device {
+                squad: squad.into(),
+            })?;
+            let mut app = Quancheng::enrol_device(
+                &DataDir::new(dir),
+                &self.station,
+                &code,
+                &format!("{squad} 平板"),
+                Arc::new(SystemClock),
+                Box::new(OsEntropy),
+            )?;
+            for p in people {
+                let code = self.code(&Grant::Officer {
+                    person: (*p).into(),
+                })?;
+                app.enrol_officer(p, &code, &pin(p))?;
+            }
+            Ok(app)
+        }
+    }
+
+    impl Drop for Bureau {
+        fn drop(&mut self) {
+            self.stop();
+        }
+    }
+}

@@ -111,6 +111,9 @@ impl ApiError {
             Self::Station { code, .. } => match code.as_str() {
                 "log_inconsistent" => "log_inconsistent",
                 "station_unreachable" => "station_unreachable",
+                "not_found" => "not_found",
+                "forbidden" => "forbidden",
+                "blob_mismatch" => "blob_mismatch",
                 _ => "station",
             },
             Self::Evidence(qc_evidence::EvidenceError::Empty) => "evidence_empty",

@@ -1,0 +1,237 @@
+//! Tablets and a base station over real HTTPS on 127.0.0.1, enrolled the way an administrator
+//! does it. Two officers' tablets change one case offline (evidence on one, the inspection
+//! record on the other) and sync in both orders: both converge and the station's chain is
+//! complete; the squad leader's tablet then sees both and fetches the evidence on demand;
+//! another squad's tablet sees nothing; the legal reviewer sees only cases sent for review.
+//! A station that rewrites its log is caught by the next device sync.
+#![allow(clippy::unwrap_used)]
+
+use qc_api::records::NewEvidence;
+use qc_api::{NewCase, Quancheng};
+use qc_domain::*;
+use qc_evidence::sample;
+use qc_store::CaseFilter;
+use qc_tests::station::{Bureau, pin};
+
+fn new_case() -> NewCase {
+    NewCase {
+        source: CaseSource::SelfDiscovered,
+        violation: "transport.road_occupation".into(),
+        address: "景华路88号".into(),
+        grid: "JX-02-04".into(),
+        gps: None,
+        parties: vec![],
+        summary: "占道堆放货物".into(),
+    }
+}
+
+fn inspection(officers: Vec<OfficerRef>, at: Timestamp) -> RecordBody {
+    RecordBody::Inspection(Inspection {
+        place: Location {
+            address: "景华路88号".into(),
+            grid: "JX-02-04".into(),
+            gps: None,
+        },
+        started_at: at,
+        ended_at: None,
+        officers,
+        party: None,
+        party_notified: true,
+        party_present: true,
+        found: String::new(),
+        outcome: None,
+    })
+}
+
+fn cases(app: &Quancheng) -> Vec<String> {
+    app.list_cases(&CaseFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
+/// Everything a device holds of a case, to compare devices.
+fn case_file(app: &Quancheng, case: &str) -> String {
+    let (records, evidence) = app.case_file(case).unwrap();
+    serde_json::to_string(&(records, evidence)).unwrap()
+}
+
+fn two_tablets_converge(a_first: bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bureau = Bureau::start(tmp.path()).unwrap();
+    let pair = ["li.ming", "wang.fang"];
+    let mut a = bureau.tablet(&tmp.path().join("a"), "一中队", &pair).unwrap();
+    let mut b = bureau.tablet(&tmp.path().join("b"), "一中队", &pair).unwrap();
+    let mut leader = bureau
+        .tablet(&tmp.path().join("leader"), "一中队", &["liu.jianguo"])
+        .unwrap();
+    let mut other = bureau
+        .tablet(&tmp.path().join("other"), "二中队", &["zhao.qiang"])
+        .unwrap();
+
+    // A registers the case; the leader files it and opens the investigation on his tablet.
+    let li = a.unlock("li.ming", &pin("li.ming")).unwrap();
+    let wang = a.unlock("wang.fang", &pin("wang.fang")).unwrap();
+    let case = a.register_case(new_case(), &li).unwrap().0;
+    a.sync().unwrap();
+    assert_eq!(leader.sync().unwrap().docs_received, 1);
+    let liu = leader.unlock("liu.jianguo", &pin("liu.jianguo")).unwrap();
+    leader.record_act(&case, Act::File, &[&liu]).unwrap();
+    leader
+        .record_act(
+            &case,
+            Act::StartInvestigation {
+                team: vec![li.person().id.clone(), wang.person().id.clone()],
+            },
+            &[&liu],
+        )
+        .unwrap();
+    leader.sync().unwrap();
+    a.sync().unwrap();
+    let record = a
+        .create_record(&case, inspection, None, &[&li, &wang])
+        .unwrap();
+    a.sync().unwrap();
+    assert_eq!(b.sync().unwrap().docs_received, 1);
+
+    // Offline: A captures a photo co-signed by both; B writes what they found.
+    let photo = sample::camera_photo(640, 480);
+    let item = a
+        .add_evidence(
+            &case,
+            &photo[..],
+            NewEvidence {
+                file_name: "IMG_0001.jpg".into(),
+                description: "店外占道堆放的货物".into(),
+                attestation: None,
+            },
+            &[&li, &wang],
+        )
+        .unwrap();
+    let bli = b.unlock("li.ming", &pin("li.ming")).unwrap();
+    b.edit_record(&case, &record, &[&bli], |r| {
+        if let RecordBody::Inspection(i) = &mut r.body {
+            i.found = "店外占道堆放货物约3平方米".into();
+        }
+        Ok(())
+    })
+    .unwrap();
+
+    let (first, second) = if a_first {
+        (&mut a, &mut b)
+    } else {
+        (&mut b, &mut a)
+    };
+    first.sync().unwrap();
+    second.sync().unwrap();
+    first.sync().unwrap();
+    assert_eq!(case_file(&a, &case), case_file(&b, &case), "converged");
+    let (records, evidence) = a.case_file(&case).unwrap();
+    assert_eq!(records[0].live.id, record);
+    match &records[0].live.body {
+        RecordBody::Inspection(i) => assert_eq!(i.found, "店外占道堆放货物约3平方米"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(evidence[0].facts.id, item);
+
+    // The station's chain is complete: every device's entries verify together, and every
+    // entry on A and B has a receipt from the station.
+    for app in [&mut a, &mut b] {
+        app.sync().unwrap();
+        assert!(app.verify_case_feeds(&case).unwrap().is_clean());
+        assert_eq!(app.unreceipted().unwrap(), 0);
+    }
+
+    // The leader sees both changes and fetches the photo when he opens it.
+    leader.sync().unwrap();
+    assert_eq!(case_file(&leader, &case), case_file(&a, &case));
+    let hash: [u8; 32] = hex::decode(&evidence[0].facts.sha256)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert!(leader.read_blob(&hash).is_err(), "not fetched yet");
+    assert!(leader.fetch_blob(&case, &hash).unwrap());
+    assert_eq!(leader.read_blob(&hash).unwrap(), photo);
+    assert!(!leader.fetch_blob(&case, &hash).unwrap(), "once");
+
+    // Another squad's tablet sees nothing of it, and may not fetch its evidence.
+    other.sync().unwrap();
+    assert!(cases(&other).is_empty());
+    let e = other.fetch_blob(&case, &hash).unwrap_err();
+    assert_eq!(e.code(), "not_found", "{e}");
+}
+
+#[test]
+fn two_tablets_edit_offline_and_converge_when_a_syncs_first() {
+    two_tablets_converge(true);
+}
+
+#[test]
+fn two_tablets_edit_offline_and_converge_when_b_syncs_first() {
+    two_tablets_converge(false);
+}
+
+#[test]
+fn the_legal_reviewer_sees_the_cases_sent_for_review_and_a_rewritten_log_is_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bureau = Bureau::start(tmp.path()).unwrap();
+    let mut home = bureau.app().unwrap();
+    qc_api::demo::load(&mut home).unwrap();
+    home.sync().unwrap();
+    let mut legal = bureau
+        .tablet(&tmp.path().join("legal"), "法制科", &["sun.li"])
+        .unwrap();
+    legal.sync().unwrap();
+    let seen = legal.list_cases(&CaseFilter::default()).unwrap();
+    let all = home.list_cases(&CaseFilter::default()).unwrap();
+    let for_review: Vec<&str> = all
+        .iter()
+        .filter(|r| {
+            CaseStatus::from_code(&r.status).is_some_and(CaseStatus::sent_for_review)
+        })
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(!for_review.is_empty() && for_review.len() < all.len());
+    let mut got: Vec<&str> = seen.iter().map(|r| r.id.as_str()).collect();
+    got.sort();
+    let mut want = for_review.clone();
+    want.sort();
+    assert_eq!(got, want, "exactly the cases sent for review");
+
+    // The station's files are rolled back to before the bureau's device synced a new case,
+    // and the legal tablet's new entries are appended instead: a log that forks.
+    let snapshot = tmp.path().join("snapshot");
+    let station_dir = bureau.dir.join("station");
+    bureau.stop();
+    copy_dir(&station_dir, &snapshot);
+    bureau.restart().unwrap();
+    let zhou = home.unlock("li.ming", &pin("li.ming")).unwrap();
+    home.register_case(new_case(), &zhou).unwrap();
+    home.sync().unwrap();
+    bureau.stop();
+    std::fs::remove_dir_all(&station_dir).unwrap();
+    copy_dir(&snapshot, &station_dir);
+    bureau.restart().unwrap();
+    let sun = legal.unlock("sun.li", &pin("sun.li")).unwrap();
+    // The reviewer exports a case for review: a signed act, on the forked log.
+    legal.export_case(want[0], &sun, std::io::sink()).unwrap();
+    legal.sync().unwrap();
+    let before = home.ledger_len().unwrap();
+    let e = home.sync().unwrap_err();
+    assert_eq!(e.code(), "log_inconsistent", "{e}");
+    assert_eq!(home.ledger_len().unwrap(), before, "the device keeps its data");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
