@@ -61,8 +61,12 @@ fn two_tablets_converge(a_first: bool) {
     let tmp = tempfile::tempdir().unwrap();
     let bureau = Bureau::start(tmp.path()).unwrap();
     let pair = ["li.ming", "wang.fang"];
-    let mut a = bureau.tablet(&tmp.path().join("a"), "一中队", &pair).unwrap();
-    let mut b = bureau.tablet(&tmp.path().join("b"), "一中队", &pair).unwrap();
+    let mut a = bureau
+        .tablet(&tmp.path().join("a"), "一中队", &pair)
+        .unwrap();
+    let mut b = bureau
+        .tablet(&tmp.path().join("b"), "一中队", &pair)
+        .unwrap();
     let mut leader = bureau
         .tablet(&tmp.path().join("leader"), "一中队", &["liu.jianguo"])
         .unwrap();
@@ -187,9 +191,7 @@ fn the_legal_reviewer_sees_the_cases_sent_for_review_and_a_rewritten_log_is_caug
     let all = home.list_cases(&CaseFilter::default()).unwrap();
     let for_review: Vec<&str> = all
         .iter()
-        .filter(|r| {
-            CaseStatus::from_code(&r.status).is_some_and(CaseStatus::sent_for_review)
-        })
+        .filter(|r| CaseStatus::from_code(&r.status).is_some_and(CaseStatus::sent_for_review))
         .map(|r| r.id.as_str())
         .collect();
     assert!(!for_review.is_empty() && for_review.len() < all.len());
@@ -220,7 +222,11 @@ fn the_legal_reviewer_sees_the_cases_sent_for_review_and_a_rewritten_log_is_caug
     let before = home.ledger_len().unwrap();
     let e = home.sync().unwrap_err();
     assert_eq!(e.code(), "log_inconsistent", "{e}");
-    assert_eq!(home.ledger_len().unwrap(), before, "the device keeps its data");
+    assert_eq!(
+        home.ledger_len().unwrap(),
+        before,
+        "the device keeps its data"
+    );
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

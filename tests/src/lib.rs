@@ -499,7 +499,12 @@ pub mod station {
 
         /// A new tablet of `squad` at `dir`, with keys made on it for `people` (their demo
         /// PINs unlock them).
-        pub fn tablet(&self, dir: &Path, squad: &str, people: &[&str]) -> anyhow::Result<Quancheng> {
+        pub fn tablet(
+            &self,
+            dir: &Path,
+            squad: &str,
+            people: &[&str],
+        ) -> anyhow::Result<Quancheng> {
             let code = self.code(&Grant::Device {
                 squad: squad.into(),
             })?;
