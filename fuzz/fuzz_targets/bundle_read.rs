@@ -5,6 +5,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok((contents, integrity)) = qc_bundle::read(data) {
-        let _ = qc_bundle::verify(&contents, &integrity, None);
+        let _ = qc_bundle::verify(&contents, &integrity, None, None);
     }
 });

@@ -231,7 +231,7 @@ fn contents_of(
     feeds: &[&Feed<'_>],
     revocations: Option<SignedRevocationList>,
 ) -> Contents {
-    let entries: Vec<SignedEntry> = feeds.iter().flat_map(|f| f.entries.clone()).collect();
+    let entries = entries_of(feeds);
     let anchor = TrustAnchor::new(w.bureau.public(), revocations.as_ref()).unwrap();
     let report = verify_feed(&anchor, &w.certs, &entries);
     Contents {
@@ -244,7 +244,37 @@ fn contents_of(
         certificates: w.certs.clone(),
         revocations,
         blobs: BTreeMap::from([(photo_hash(w), w.photo.clone())]),
+        receipts: receipts(&entries_of(feeds)),
     }
+}
+
+fn entries_of(feeds: &[&Feed<'_>]) -> Vec<SignedEntry> {
+    feeds.iter().flat_map(|f| f.entries.clone()).collect()
+}
+
+/// The base station's log key.
+fn log_key() -> SigningKey {
+    SigningKey::from_bytes(&[60; 32])
+}
+
+/// What the station would have returned: every entry logged, a receipt for each.
+fn receipts(entries: &[SignedEntry]) -> Vec<([u8; 32], qc_log::Receipt)> {
+    let log = qc_log::Log::from_leaves(entries.iter().map(SignedEntry::hash));
+    let checkpoint = qc_log::SignedCheckpoint::sign(&log_key(), &log, Timestamp(T0.0 + 9 * MIN));
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            (
+                e.hash(),
+                qc_log::Receipt {
+                    checkpoint: checkpoint.clone(),
+                    index: i as u64,
+                    proof: log.inclusion(i as u64).unwrap(),
+                },
+            )
+        })
+        .collect()
 }
 
 fn to_bytes(c: &Contents) -> Vec<u8> {
@@ -255,7 +285,7 @@ fn to_bytes(c: &Contents) -> Vec<u8> {
 
 fn check(bytes: &[u8], w: &World) -> Report {
     let (contents, integrity) = qc_bundle::read(bytes).unwrap();
-    qc_bundle::verify(&contents, &integrity, Some(w.bureau.public()))
+    qc_bundle::verify(&contents, &integrity, Some(w.bureau.public()), None)
 }
 
 fn check_contents(c: &Contents, w: &World) -> Report {
@@ -288,6 +318,7 @@ fn a_two_officer_two_device_bundle_verifies_clean() {
     let r = check_contents(&c, &w);
     assert!(r.is_clean(), "{:?}", r.problems);
     assert_eq!(r.entries_verified, 4);
+    assert_eq!((r.receipts.verified, r.receipts.entries), (4, 4));
     let titles: Vec<_> = r
         .items
         .iter()
@@ -303,6 +334,42 @@ fn a_two_officer_two_device_bundle_verifies_clean() {
         ]
     );
     assert_eq!(r.items[3].signers, ["李明", "王芳"]);
+}
+
+#[test]
+fn a_receipt_that_does_not_prove_its_entry_or_another_log_key_is_detected() {
+    let w = world();
+    let (mut c, _) = valid(&w);
+    let bad = |r: &Report| {
+        r.problems
+            .iter()
+            .filter(|p| matches!(p, BundleProblem::BadReceipt { .. }))
+            .count()
+    };
+    // Given the station's key, all four hold; given another, none.
+    let (contents, integrity) = qc_bundle::read(to_bytes(&c).as_slice()).unwrap();
+    let key = log_key().verifying_key().to_bytes();
+    let r = qc_bundle::verify(&contents, &integrity, Some(w.bureau.public()), Some(key));
+    assert_eq!(r.receipts.log_key_source, Some(qc_bundle::KeySource::Given));
+    assert_eq!(bad(&r), 0);
+    let other = SigningKey::from_bytes(&[61; 32]).verifying_key().to_bytes();
+    let r = qc_bundle::verify(&contents, &integrity, Some(w.bureau.public()), Some(other));
+    assert_eq!((bad(&r), r.receipts.verified), (4, 0));
+    // A receipt moved to another entry's position proves nothing.
+    c.receipts[1].1.index = 2;
+    let r = check_contents(&c, &w);
+    assert_eq!(bad(&r), 1, "{:?}", r.problems);
+    // A receipt for an entry the bundle lacks.
+    c.receipts[1].1.index = 1;
+    c.receipts[0].0 = [7; 32];
+    assert_eq!(bad(&check_contents(&c, &w)), 1);
+    // And the receipts file itself is covered by the manifest.
+    let bytes = to_bytes(&valid(&w).0);
+    let r = check(&flip_in_member(&bytes, "receipts.jsonl", 40), &w);
+    assert!(has(
+        &r,
+        |p| matches!(p, BundleProblem::Altered { path } if path == "receipts.jsonl")
+    ));
 }
 
 #[test]
@@ -621,7 +688,7 @@ fn a_bundle_trusted_only_by_its_own_key_says_so() {
     let w = world();
     let bytes = to_bytes(&valid(&w).0);
     let (contents, integrity) = qc_bundle::read(bytes.as_slice()).unwrap();
-    let r = qc_bundle::verify(&contents, &integrity, None);
+    let r = qc_bundle::verify(&contents, &integrity, None, None);
     assert!(r.is_clean());
     assert_eq!(r.key_source, qc_bundle::KeySource::FromBundle);
     // Given another bureau's key, nothing verifies.
@@ -629,6 +696,7 @@ fn a_bundle_trusted_only_by_its_own_key_says_so() {
         &contents,
         &integrity,
         Some(BureauKey::from_seed(&[5; 32]).public()),
+        None,
     );
     assert!(!r.is_clean());
 }
@@ -679,7 +747,7 @@ fn mutated_bundles_never_panic() {
             m.truncate((next() as usize) % m.len());
         }
         if let Ok((contents, integrity)) = qc_bundle::read(m.as_slice()) {
-            let _ = qc_bundle::verify(&contents, &integrity, Some(w.bureau.public()));
+            let _ = qc_bundle::verify(&contents, &integrity, Some(w.bureau.public()), None);
         }
     }
 }

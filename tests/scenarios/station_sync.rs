@@ -159,6 +159,27 @@ fn two_tablets_converge(a_first: bool) {
     assert_eq!(leader.read_blob(&hash).unwrap(), photo);
     assert!(!leader.fetch_blob(&case, &hash).unwrap(), "once");
 
+    // The leader's export carries the station's receipts; the offline verifier checks them
+    // against the bureau key and the station's log key.
+    let mut bundle = Vec::new();
+    leader.export_case(&case, &liu, &mut bundle).unwrap();
+    let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
+    let log_key: [u8; 32] = hex::decode(&bureau.station.log_key)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let bureau_key: [u8; 32] = hex::decode(leader.bureau_public_hex())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), Some(log_key));
+    assert!(report.is_clean(), "{:?}", report.problems);
+    assert_eq!(
+        report.receipts.verified,
+        report.receipts.entries - 1,
+        "every entry but the export itself, made just now"
+    );
+
     // Another squad's tablet sees nothing of it, and may not fetch its evidence.
     other.sync().unwrap();
     assert!(cases(&other).is_empty());

@@ -595,8 +595,18 @@ impl Quancheng {
         for e in entries.iter().filter_map(|e| e.entry().ok()) {
             for hash in e.blobs.iter().filter(|_| e.case == id) {
                 if !blobs.contains_key(hash) {
+                    // A reviewer's tablet may not hold another squad's files yet.
+                    if self.station()?.is_some() {
+                        self.fetch_blob(&id, hash)?;
+                    }
                     blobs.insert(*hash, self.read_blob(hash)?);
                 }
+            }
+        }
+        let mut receipts = Vec::new();
+        for e in &entries {
+            if let Some(json) = self.store.receipt(&e.hash())? {
+                receipts.push((e.hash(), serde_json::from_str(&json).map_err(json_err)?));
             }
         }
         let contents = qc_bundle::Contents {
@@ -609,6 +619,7 @@ impl Quancheng {
             certificates,
             revocations: stored_revocations(&self.store)?,
             blobs,
+            receipts,
         };
         qc_bundle::write(out, &contents).map_err(|e| ApiError::Invalid(e.to_string()))?;
         tracing::info!(case = %id, by = %by.person.id, "case exported");

@@ -416,7 +416,7 @@ fn evidence_by_one_officer_awaits_the_second_and_is_exported_with_its_files() {
     let contents = d.app.export_case(&d.case, li, &mut bundle).unwrap();
     assert!(contents.blobs.values().any(|b| *b == photo));
     let (read, integrity) = qc_bundle::read(&bundle[..]).unwrap();
-    let report = qc_bundle::verify(&read, &integrity, None);
+    let report = qc_bundle::verify(&read, &integrity, None, None);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 

@@ -477,11 +477,13 @@ impl Quancheng {
         let receipts = witness
             .accept_push(&entries, &resp.push)
             .map_err(log_inconsistent)?;
-        let rows = receipts
-            .iter()
-            .map(|(h, r)| Ok((*h, serde_json::to_string(r)?)))
-            .collect::<Result<Vec<_>, serde_json::Error>>()
-            .map_err(json_err)?;
+        // Receipts for what came down too, so this device's exports carry them.
+        let down = receipt_rows(
+            &witness
+                .check_receipts(&resp.down.entries, &resp.down_receipts)
+                .map_err(log_inconsistent)?,
+        )?;
+        let rows = receipt_rows(&receipts)?;
         // Evidence of the entries now at the station goes up next (kept in case this stops).
         let mut pending: Vec<PendingBlob> = self.meta_json("blobs_pending")?.unwrap_or_default();
         for e in entries.iter().filter_map(|e| e.entry().ok()) {
@@ -502,6 +504,7 @@ impl Quancheng {
             self.set_acked(case, heads)?;
         }
         let docs_received = self.apply_docs_down(&resp.down)?;
+        self.store.put_receipts(&down)?;
         progress(&SyncProgress {
             stage: SyncStage::Records,
             items_done: items,
@@ -826,6 +829,16 @@ impl Quancheng {
         }
         req.send().map_err(|e| unreachable(&e))
     }
+}
+
+/// Receipts as the store keeps them (JSON by entry hash).
+fn receipt_rows(
+    receipts: &[([u8; 32], qc_log::Receipt)],
+) -> Result<Vec<([u8; 32], String)>, ApiError> {
+    receipts
+        .iter()
+        .map(|(h, r)| Ok((*h, serde_json::to_string(r).map_err(json_err)?)))
+        .collect()
 }
 
 fn log_inconsistent(e: qc_sync::witness::WitnessError) -> ApiError {

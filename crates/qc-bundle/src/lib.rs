@@ -10,10 +10,12 @@ pub mod toc;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 
+use ed25519_dalek::VerifyingKey;
 use qc_casedoc::CaseDoc;
 use qc_chain::{Digest, FeedReport, Problem, SignedEntry, verify_feed};
 use qc_domain::Timestamp;
 use qc_identity::{SignedCertificate, SignedRevocationList, TrustAnchor};
+use qc_log::Receipt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -36,6 +38,7 @@ const CERTS: &str = "certificates.jsonl";
 const REVOCATIONS: &str = "revocations.json";
 const TOC: &str = "toc.json";
 const BLOBS: &str = "blobs/";
+const RECEIPTS: &str = "receipts.jsonl";
 
 /// Why a bundle could not be written or read at all.
 #[derive(Debug, Error)]
@@ -92,6 +95,8 @@ pub struct Contents {
     pub blobs: BTreeMap<Digest, Vec<u8>>,
     /// The table of contents as stored.
     pub toc: Vec<TocItem>,
+    /// The base station's receipts for entries (checkpoint + inclusion proof), by entry hash.
+    pub receipts: Vec<(Digest, Receipt)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -116,6 +121,12 @@ struct EntryLine {
     bytes: String,
     device_sig: String,
     actor_sigs: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReceiptLine {
+    entry: String,
+    receipt: Receipt,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -170,6 +181,20 @@ pub fn write(out: impl Write, contents: &Contents) -> Result<(), BundleError> {
                 signature: hex::encode(&r.signature),
             })
             .map_err(|e| malformed(REVOCATIONS, e))?,
+        ));
+    }
+    if !contents.receipts.is_empty() {
+        files.push((
+            RECEIPTS.into(),
+            jsonl(
+                contents
+                    .receipts
+                    .iter()
+                    .map(|(entry, receipt)| ReceiptLine {
+                        entry: hex::encode(entry),
+                        receipt: receipt.clone(),
+                    }),
+            ),
         ));
     }
     for (hash, bytes) in &contents.blobs {
@@ -333,6 +358,17 @@ pub fn read(input: impl Read) -> Result<(Contents, Integrity), BundleError> {
         }
         None => None,
     };
+    let receipts = text(RECEIPTS)?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let r: ReceiptLine = serde_json::from_str(l).map_err(|e| malformed(RECEIPTS, e))?;
+            let entry: Digest = unhex(RECEIPTS, &r.entry)?
+                .try_into()
+                .map_err(|_| malformed(RECEIPTS, "entry is not a SHA-256"))?;
+            Ok((entry, r.receipt))
+        })
+        .collect::<Result<Vec<_>, BundleError>>()?;
     // The table of contents is derived from the entries, so an unreadable one is reported by
     // `verify` (as altered and as not matching) rather than stopping the whole check.
     let toc: Vec<TocItem> = members
@@ -362,6 +398,7 @@ pub fn read(input: impl Read) -> Result<(Contents, Integrity), BundleError> {
             revocations,
             blobs,
             toc,
+            receipts,
         },
         integrity,
     ))
@@ -422,6 +459,13 @@ pub enum BundleProblem {
     },
     /// The stored table of contents differs from the one the entries prove.
     TableOfContents,
+    /// A station receipt that does not prove its entry, or names an entry not in the bundle.
+    BadReceipt {
+        /// The entry hash.
+        entry: String,
+        /// Why.
+        reason: String,
+    },
     /// A problem in the device feeds.
     Feed(Problem),
 }
@@ -454,6 +498,9 @@ impl BundleProblem {
             }
             BundleProblem::TableOfContents => {
                 "the table of contents differs from what the signed entries prove".into()
+            }
+            BundleProblem::BadReceipt { entry, reason } => {
+                format!("the station receipt for entry {entry} does not hold: {reason}")
             }
             BundleProblem::Feed(p) => p.en(),
         }
@@ -489,8 +536,61 @@ impl BundleProblem {
                 )
             }
             BundleProblem::TableOfContents => "卷内目录与签名记录不符（被修改）".into(),
+            BundleProblem::BadReceipt { entry, .. } => {
+                format!(
+                    "记录 {} 的基站回执无法证明其已入基站日志",
+                    &entry[..12.min(entry.len())]
+                )
+            }
             BundleProblem::Feed(p) => p.zh(),
         }
+    }
+}
+
+/// Checks each receipt against the station's log key (given, else the one its checkpoint names)
+/// and that its entry is in the bundle.
+fn check_receipts(
+    contents: &Contents,
+    trusted_log: Option<[u8; 32]>,
+    problems: &mut Vec<BundleProblem>,
+) -> ReceiptSummary {
+    let (key, source) = match (trusted_log, contents.receipts.first()) {
+        (Some(k), _) => (Some(k), Some(KeySource::Given)),
+        (None, Some((_, r))) => (
+            r.checkpoint.decode_unverified().ok().map(|c| c.log),
+            Some(KeySource::FromBundle),
+        ),
+        (None, None) => (None, None),
+    };
+    let held: BTreeSet<Digest> = contents.entries.iter().map(SignedEntry::hash).collect();
+    let mut verified = BTreeSet::new();
+    for (entry, receipt) in &contents.receipts {
+        let mut bad = |reason: String| {
+            problems.push(BundleProblem::BadReceipt {
+                entry: hex::encode(entry),
+                reason,
+            })
+        };
+        if !held.contains(entry) {
+            bad("no such entry in the bundle".into());
+            continue;
+        }
+        let Some(key) = key.and_then(|k| VerifyingKey::from_bytes(&k).ok()) else {
+            bad("no usable log key".into());
+            continue;
+        };
+        match receipt.verify(&key, entry) {
+            Ok(_) => {
+                verified.insert(*entry);
+            }
+            Err(e) => bad(e.to_string()),
+        }
+    }
+    ReceiptSummary {
+        verified: verified.len(),
+        entries: held.len(),
+        log_key: key.map(hex::encode),
+        log_key_source: source,
     }
 }
 
@@ -520,8 +620,23 @@ pub struct Report {
     pub items: Vec<TocItem>,
     /// Entries verified (all devices).
     pub entries_verified: usize,
+    /// What the base station's receipts prove.
+    pub receipts: ReceiptSummary,
     /// Everything wrong.
     pub problems: Vec<BundleProblem>,
+}
+
+/// The entries the base station's receipts prove were in its log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptSummary {
+    /// Entries with a receipt that holds.
+    pub verified: usize,
+    /// Entries in the bundle.
+    pub entries: usize,
+    /// The station's log key trusted (hex), if any receipt was checked.
+    pub log_key: Option<String>,
+    /// Where that key came from.
+    pub log_key_source: Option<KeySource>,
 }
 
 impl Report {
@@ -532,8 +647,14 @@ impl Report {
 }
 
 /// Checks a read bundle. `trusted` is the bureau key to trust; without it the bundle's own key
-/// is used and the report says so.
-pub fn verify(contents: &Contents, integrity: &Integrity, trusted: Option<[u8; 32]>) -> Report {
+/// is used and the report says so. `trusted_log` is the base station's log key for the
+/// receipts, likewise.
+pub fn verify(
+    contents: &Contents,
+    integrity: &Integrity,
+    trusted: Option<[u8; 32]>,
+    trusted_log: Option<[u8; 32]>,
+) -> Report {
     let mut problems: Vec<BundleProblem> = Vec::new();
     problems.extend(
         integrity
@@ -585,6 +706,7 @@ pub fn verify(contents: &Contents, integrity: &Integrity, trusted: Option<[u8; 3
     if items != contents.toc {
         problems.push(BundleProblem::TableOfContents);
     }
+    let receipts = check_receipts(contents, trusted_log, &mut problems);
     Report {
         case: contents.case.clone(),
         exported_at: contents.exported_at,
@@ -592,6 +714,7 @@ pub fn verify(contents: &Contents, integrity: &Integrity, trusted: Option<[u8; 3
         key_source,
         items,
         entries_verified: feed.entries.len(),
+        receipts,
         problems,
     }
 }

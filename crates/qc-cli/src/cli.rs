@@ -64,6 +64,10 @@ enum Command {
         /// proves the bundle is consistent but not who issued it.
         #[arg(long)]
         bureau: Option<String>,
+        /// The base station's log key to trust for the receipts (hex); without it the key the
+        /// receipts name is used.
+        #[arg(long)]
+        log_key: Option<String>,
         /// Report language.
         #[arg(long, value_enum, default_value = "zh")]
         lang: Lang,
@@ -325,8 +329,31 @@ fn open(dir: &DataDir) -> Result<Quancheng, qc_api::ApiError> {
 
 /// Runs one command; returns whether it succeeded in full (a verification can run and fail).
 pub fn run(args: Args) -> anyhow::Result<bool> {
-    if let Command::Verify { file, bureau, lang } = &args.command {
-        return verify(file, bureau.as_deref(), *lang, args.json);
+    if let Command::Verify {
+        file,
+        bureau,
+        log_key,
+        lang,
+    } = &args.command
+    {
+        let key = |k: &Option<String>, what: &str| {
+            k.as_deref()
+                .map(|b| {
+                    hex::decode(b.trim())
+                        .ok()
+                        .and_then(|v| <[u8; 32]>::try_from(v).ok())
+                        .with_context(|| {
+                            format!("{what} 应为64位十六进制公钥 (expected 32 bytes of hex)")
+                        })
+                })
+                .transpose()
+        };
+        return verify(
+            file,
+            (key(bureau, "--bureau")?, key(log_key, "--log-key")?),
+            *lang,
+            args.json,
+        );
     }
     run_on_data_dir(&args).map(|()| true)
 }
@@ -538,23 +565,15 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
 
 fn verify(
     file: &std::path::Path,
-    bureau: Option<&str>,
+    (trusted, trusted_log): (Option<[u8; 32]>, Option<[u8; 32]>),
     lang: Lang,
     as_json: bool,
 ) -> anyhow::Result<bool> {
-    let trusted = bureau
-        .map(|b| {
-            hex::decode(b.trim())
-                .ok()
-                .and_then(|v| <[u8; 32]>::try_from(v).ok())
-                .context("--bureau 应为64位十六进制公钥 (expected 32 bytes of hex)")
-        })
-        .transpose()?;
     let f = std::fs::File::open(file)
         .with_context(|| format!("无法打开 {} (cannot open)", file.display()))?;
     let (contents, integrity) = qc_bundle::read(std::io::BufReader::new(f))
         .map_err(|e| anyhow::anyhow!("{}\n(error: {e})", e.message_zh()))?;
-    let report = qc_bundle::verify(&contents, &integrity, trusted);
+    let report = qc_bundle::verify(&contents, &integrity, trusted, trusted_log);
     output::verify_report(&report, lang, as_json)?;
     Ok(report.is_clean())
 }

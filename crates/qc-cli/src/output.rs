@@ -553,6 +553,20 @@ pub fn verify_report(
             ),
         }
         out!("已验证签名记录 {} 条", r.entries_verified);
+        let rc = &r.receipts;
+        match (&rc.log_key, &rc.log_key_source) {
+            (Some(k), Some(source)) => out!(
+                "基站回执：{}/{} 条记录已证明载入基站日志（日志公钥 {}…，{}）",
+                rc.verified,
+                rc.entries,
+                &k[..16.min(k.len())],
+                match source {
+                    qc_bundle::KeySource::Given => "由 --log-key 指定",
+                    qc_bundle::KeySource::FromBundle => "取自回执本身",
+                }
+            ),
+            _ => out!("基站回执：无（案卷导出前未与基站同步）"),
+        }
         out!();
         out!("卷内目录：");
     } else {
@@ -568,6 +582,20 @@ pub fn verify_report(
             ),
         }
         out!("{} signed entries verified", r.entries_verified);
+        let rc = &r.receipts;
+        match (&rc.log_key, &rc.log_key_source) {
+            (Some(k), Some(source)) => out!(
+                "Station receipts: {}/{} entries proven in the station's log (log key {}…, {})",
+                rc.verified,
+                rc.entries,
+                &k[..16.min(k.len())],
+                match source {
+                    qc_bundle::KeySource::Given => "given with --log-key",
+                    qc_bundle::KeySource::FromBundle => "named by the receipts",
+                }
+            ),
+            _ => out!("Station receipts: none (not synced before export)"),
+        }
         out!();
         out!("Table of contents:");
     }

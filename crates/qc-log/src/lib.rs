@@ -242,8 +242,7 @@ impl SignedCheckpoint {
     pub fn verify(&self, server: &VerifyingKey) -> Result<Checkpoint, LogError> {
         verify_bytes(server, &self.bytes, &self.signature)
             .map_err(|_| LogError::BadCheckpointSignature)?;
-        let c: Checkpoint = canonical::decode(CHECKPOINT_TAG, &self.bytes)
-            .map_err(|e| LogError::MalformedCheckpoint(e.to_string()))?;
+        let c = self.decode_unverified()?;
         if c.log != server.to_bytes() {
             return Err(LogError::BadCheckpointSignature);
         }
@@ -260,6 +259,14 @@ pub struct Receipt {
     pub index: u64,
     /// The audit path.
     pub proof: Vec<Digest>,
+}
+
+impl SignedCheckpoint {
+    /// The checkpoint without checking its signature (to learn which log key it names).
+    pub fn decode_unverified(&self) -> Result<Checkpoint, LogError> {
+        canonical::decode(CHECKPOINT_TAG, &self.bytes)
+            .map_err(|e| LogError::MalformedCheckpoint(e.to_string()))
+    }
 }
 
 impl Receipt {

@@ -103,6 +103,8 @@ pub struct SyncResponse {
     pub acked: DocsAck,
     /// What the device lacks.
     pub down: DocsDown,
+    /// Receipts for the entries in `down`, under the same checkpoint as `push`.
+    pub down_receipts: Vec<EntryReceipt>,
 }
 
 /// `GET /v1/log/consistency?from=N`: the current checkpoint and a proof it extends size N.

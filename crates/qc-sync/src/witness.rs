@@ -8,7 +8,7 @@ use qc_log::{Checkpoint, LogError, Receipt, check_extends};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::wire::{ConsistencyResponse, PushResponse};
+use crate::wire::{ConsistencyResponse, EntryReceipt, PushResponse};
 
 /// What a device found wrong with the server's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -71,24 +71,47 @@ impl Witness {
         sent: &[SignedEntry],
         resp: &PushResponse,
     ) -> Result<Vec<(Digest, Receipt)>, WitnessError> {
+        let checkpoint = resp.checkpoint.verify(&self.key()?)?;
+        let out = self.receipts_at(&checkpoint, sent, &resp.receipts)?;
+        self.advance(checkpoint, &resp.consistency)?;
+        Ok(out)
+    }
+
+    /// Checks receipts for `entries` (e.g. other devices' entries that came down) against the
+    /// last checkpoint accepted; returns them by entry hash.
+    pub fn check_receipts(
+        &self,
+        entries: &[SignedEntry],
+        receipts: &[EntryReceipt],
+    ) -> Result<Vec<(Digest, Receipt)>, WitnessError> {
+        match &self.last {
+            Some(c) => self.receipts_at(c, entries, receipts),
+            None if entries.is_empty() => Ok(Vec::new()),
+            None => Err(LogError::NotIncluded.into()),
+        }
+    }
+
+    /// Every entry's receipt, each proving it under `checkpoint`.
+    fn receipts_at(
+        &self,
+        checkpoint: &Checkpoint,
+        entries: &[SignedEntry],
+        receipts: &[EntryReceipt],
+    ) -> Result<Vec<(Digest, Receipt)>, WitnessError> {
         let key = self.key()?;
-        let checkpoint = resp.checkpoint.verify(&key)?;
-        let mut out = Vec::with_capacity(sent.len());
-        for e in sent {
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries {
             let hash = e.hash();
-            let r = resp
-                .receipts
+            let r = receipts
                 .iter()
                 .find(|r| r.entry == hash)
                 .ok_or_else(|| WitnessError::MissingReceipt(hex::encode(hash)))?;
-            let c = r.receipt.verify(&key, &hash)?;
-            if c != checkpoint {
+            if &r.receipt.verify(&key, &hash)? != checkpoint {
                 // Receipts must all lead to the checkpoint being accepted.
                 return Err(LogError::NotIncluded.into());
             }
             out.push((hash, r.receipt.clone()));
         }
-        self.advance(checkpoint, &resp.consistency)?;
         Ok(out)
     }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ed25519_dalek::SigningKey;
 use qc_casedoc::{CaseDoc, DocError};
-use qc_chain::{FeedHead, Problem, verify_feed_after};
+use qc_chain::{FeedHead, Problem, SignedEntry, verify_feed_after};
 use qc_domain::Person;
 use qc_domain::Timestamp;
 use qc_identity::cert::public_key;
@@ -448,29 +448,39 @@ impl<S: Storage> Service<S> {
         }
         let checkpoint = SignedCheckpoint::sign(&self.identity.log_key, &self.log, now);
         self.storage.put_checkpoint(&checkpoint)?;
-        let mut receipts = Vec::with_capacity(req.entries.len());
-        for e in &req.entries {
-            let hash = e.hash();
-            let index = self.storage.entry_index(&hash)?.ok_or_else(|| {
-                StorageError::Damaged("an accepted entry is not in the log".into())
-            })?;
-            receipts.push(EntryReceipt {
-                entry: hash,
-                receipt: Receipt {
-                    checkpoint: checkpoint.clone(),
-                    index,
-                    proof: self
-                        .log
-                        .inclusion(index)
-                        .map_err(|e| StorageError::Damaged(e.to_string()))?,
-                },
-            });
-        }
+        let receipts = self.receipts_for(req.entries.iter(), &checkpoint)?;
         Ok(PushResponse {
             receipts,
             consistency: self.proof_from(req.known_size),
             checkpoint,
         })
+    }
+
+    /// Receipts for accepted entries, under `checkpoint` (signed over the log as it is now).
+    fn receipts_for<'a>(
+        &self,
+        entries: impl Iterator<Item = &'a SignedEntry>,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<Vec<EntryReceipt>, ServiceError> {
+        entries
+            .map(|e| {
+                let hash = e.hash();
+                let index = self.storage.entry_index(&hash)?.ok_or_else(|| {
+                    StorageError::Damaged("an accepted entry is not in the log".into())
+                })?;
+                Ok(EntryReceipt {
+                    entry: hash,
+                    receipt: Receipt {
+                        checkpoint: checkpoint.clone(),
+                        index,
+                        proof: self
+                            .log
+                            .inclusion(index)
+                            .map_err(|e| StorageError::Damaged(e.to_string()))?,
+                    },
+                })
+            })
+            .collect()
     }
 
     /// What an enrolled device may see and change: its squad's cases and those its people
@@ -601,7 +611,13 @@ impl<S: Storage> Service<S> {
         let push = self.push(&req.push, now)?;
         let acked = self.push_docs(device, &req.up)?;
         let down = self.pull_docs(device, &req.want)?;
-        Ok(SyncResponse { push, acked, down })
+        let down_receipts = self.receipts_for(down.entries.iter(), &push.checkpoint)?;
+        Ok(SyncResponse {
+            push,
+            acked,
+            down,
+            down_receipts,
+        })
     }
 
     /// A proof from `from` to now; empty when there is nothing to prove (or the device claims
