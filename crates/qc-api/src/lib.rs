@@ -338,7 +338,8 @@ impl Quancheng {
     /// Sets how many bytes of evidence go per upload request (smaller chunks lose less to a
     /// poor link; the default is [`station::UPLOAD_CHUNK`]).
     pub fn set_upload_chunk(&mut self, bytes: usize) {
-        self.upload_chunk = bytes.clamp(64 * 1024, qc_server::http::MAX_BODY);
+        let align = qc_sync::wire::BLOB_ALIGN as usize;
+        self.upload_chunk = bytes.clamp(align, qc_server::http::MAX_BODY) / align * align;
     }
 
     /// The data directory.

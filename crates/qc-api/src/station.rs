@@ -731,6 +731,7 @@ impl Quancheng {
     }
 
     /// Sends the file's bytes from `offset` to the end; on failure, what was sent and why.
+    /// The next chunk is read (and decrypted) while the current one is on its way.
     fn send_chunks(
         &mut self,
         link: &Link,
@@ -741,31 +742,77 @@ impl Quancheng {
         on_bytes: &mut dyn FnMut(u64),
     ) -> Result<u64, (u64, ApiError)> {
         let io = self.blob_io();
-        let mut reader = self.blobs.read(hash).map_err(|e| (0, io(e)))?;
-        std::io::copy(&mut (&mut reader).take(offset), &mut std::io::sink())
-            .map_err(|e| (0, io(e)))?;
+        // The station checks the whole file's hash; the reader still authenticates each chunk.
+        let mut reader = self.blobs.read_for_copy(hash).map_err(|e| (0, io(e)))?;
+        let chunk = self.upload_chunk as u64;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(1);
+        let reading = std::thread::spawn(move || {
+            let skipped = std::io::copy(&mut (&mut reader).take(offset), &mut std::io::sink());
+            if let Err(e) = skipped {
+                let _ = tx.send(Err(e));
+                return;
+            }
+            loop {
+                let mut buf = Vec::with_capacity(chunk as usize);
+                match (&mut reader).take(chunk).read_to_end(&mut buf) {
+                    Ok(0) => return,
+                    Ok(_) => {
+                        if tx.send(Ok(buf)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
         let mut at = offset;
         let mut sent = 0;
-        let chunk = self.upload_chunk;
-        while at < size {
-            let mut buf = Vec::with_capacity(chunk);
-            (&mut reader)
-                .take(chunk as u64)
-                .read_to_end(&mut buf)
-                .map_err(|e| (sent, io(e)))?;
+        let result = loop {
+            if at >= size {
+                break Ok(sent);
+            }
+            let buf = match rx.recv() {
+                Ok(Ok(b)) => b,
+                Ok(Err(e)) => break Err((sent, io(e))),
+                Err(_) => break Err((sent, io(std::io::ErrorKind::UnexpectedEof.into()))),
+            };
             let target = format!("{path}?size={size}&offset={at}");
-            let status: BlobStatus = self
-                .signed(link, reqwest::Method::PUT, &target, buf.clone())
+            let len = buf.len() as u64;
+            let status: BlobStatus = match self
+                .signed(link, reqwest::Method::PUT, &target, buf)
                 .and_then(answer)
-                .map_err(|e| (sent, e))?;
-            sent += buf.len() as u64;
+            {
+                Ok(s) => s,
+                Err(e) => break Err((sent, e)),
+            };
+            sent += len;
+            if !status.complete && status.received != at + len {
+                // The station holds something else than this reader's position: ask again.
+                break Err((
+                    sent,
+                    ApiError::Station {
+                        code: "upload_out_of_step".into(),
+                        message: "上传进度不一致，将从断点续传".into(),
+                        detail: format!(
+                            "sent up to {}, the station holds {}",
+                            at + len,
+                            status.received
+                        ),
+                    },
+                ));
+            }
             at = status.received;
             on_bytes(at);
             if status.complete {
-                break;
+                break Ok(sent);
             }
-        }
-        Ok(sent)
+        };
+        drop(rx);
+        let _ = reading.join();
+        result
     }
 
     /// Fetches an evidence file of a case from the station if this device lacks it (a

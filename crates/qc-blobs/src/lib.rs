@@ -11,14 +11,17 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use aead_stream::{DecryptorBE32, EncryptorBE32};
+use std::io::Seek;
+
+use aead_stream::{DecryptorBE32, EncryptorBE32, NewStream, StreamPrimitive};
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{KeyInit, Payload};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 const MAGIC: &[u8; 8] = b"QCBLOB\0\x01";
-const CHUNK: usize = 64 * 1024;
+/// Bytes of original content per sealed chunk; pieces received in parts start at multiples of it.
+pub const CHUNK: usize = 64 * 1024;
 const TAG: usize = 16;
 /// Bytes of random nonce prefix per file (ChaCha20-Poly1305's 12-byte nonce less STREAM's 5).
 pub const NONCE_PREFIX: usize = 7;
@@ -108,15 +111,24 @@ impl BlobStore {
             return Err(invalid("blob content does not match its hash"));
         }
         w.finish()?;
+        let placed = self.place(&w.tmp, hash);
+        if placed.is_err() || w.tmp.exists() {
+            w.discard();
+        }
+        placed
+    }
+
+    /// Moves a finished, synced file into place under `hash` (dropped if already stored).
+    fn place(&self, tmp: &Path, hash: &[u8; 32]) -> io::Result<PathBuf> {
         let dest = self.path(hash);
         if dest.exists() {
-            w.discard();
+            fs::remove_file(tmp)?;
             return Ok(dest);
         }
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent)?;
         }
-        fs::rename(&w.tmp, &dest)?;
+        fs::rename(tmp, &dest)?;
         if let Some(parent) = dest.parent() {
             // Make the rename itself durable.
             File::open(parent)?.sync_all()?;
@@ -124,9 +136,130 @@ impl BlobStore {
         Ok(dest)
     }
 
+    fn receiving_path(&self, hash: &[u8; 32]) -> PathBuf {
+        self.dir
+            .join("tmp")
+            .join(format!("{}.receiving", hex::encode(hash)))
+    }
+
+    /// Starts receiving a blob of `size` bytes in pieces (an upload that may be cut and
+    /// resumed), replacing an unfinished one: the file is written in the stored format as the
+    /// pieces arrive, so nothing is copied or encrypted twice. `nonce_prefix` must be fresh
+    /// random bytes.
+    pub fn begin_receiving(
+        &self,
+        hash: &[u8; 32],
+        nonce_prefix: [u8; NONCE_PREFIX],
+    ) -> io::Result<()> {
+        let mut file = File::create(self.receiving_path(hash))?;
+        file.write_all(MAGIC)?;
+        file.write_all(&nonce_prefix)?;
+        file.sync_data()
+    }
+
+    /// Writes the piece of a blob of `size` bytes that starts at `offset`, a multiple of
+    /// [`CHUNK`]; the piece is a whole number of chunks unless it ends the blob. Durable on
+    /// return.
+    pub fn receive(&self, hash: &[u8; 32], size: u64, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        let end = offset + bytes.len() as u64;
+        if !offset.is_multiple_of(CHUNK as u64)
+            || (end != size && !bytes.len().is_multiple_of(CHUNK))
+            || end > size
+        {
+            return Err(invalid("a piece must start and end on chunk boundaries"));
+        }
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(self.receiving_path(hash))?;
+        let mut head = [0u8; 8 + NONCE_PREFIX];
+        file.read_exact(&mut head)?;
+        let mut prefix = [0u8; NONCE_PREFIX];
+        prefix.copy_from_slice(&head[8..]);
+        let stream = aead_stream::StreamBE32::from_aead(self.cipher(), &prefix.into());
+        // The chunk that holds the last byte is sealed as the last (an empty blob has one).
+        let last = size.saturating_sub(1) / CHUNK as u64;
+        let first = offset / CHUNK as u64;
+        let mut out = Vec::with_capacity(bytes.len() + bytes.len().div_ceil(CHUNK) * TAG);
+        for (i, piece) in bytes.chunks(CHUNK).enumerate() {
+            let position = first + i as u64;
+            let counter =
+                u32::try_from(position).map_err(|_| invalid("blob too large for its format"))?;
+            let sealed = stream
+                .encrypt(counter, position == last, Payload::from(piece))
+                .map_err(|_| invalid("encryption failed"))?;
+            out.extend_from_slice(&sealed);
+        }
+        file.seek(io::SeekFrom::Start(
+            head.len() as u64 + first * (CHUNK + TAG) as u64,
+        ))?;
+        file.write_all(&out)?;
+        file.set_len(head.len() as u64 + first * (CHUNK + TAG) as u64 + out.len() as u64)?;
+        if end == size {
+            // `finish_receiving` syncs the whole file once.
+            return Ok(());
+        }
+        file.sync_data()
+    }
+
+    /// How much of a blob of `size` bytes being received is held: whole chunks only (a chunk
+    /// cut by a crash is sent again), or all of it.
+    pub fn received(&self, hash: &[u8; 32], size: u64) -> io::Result<u64> {
+        let len = match fs::metadata(self.receiving_path(hash)) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let body = len.saturating_sub((MAGIC.len() + NONCE_PREFIX) as u64);
+        let sealed = (CHUNK + TAG) as u64;
+        let whole = (body / sealed) * CHUNK as u64;
+        let all = whole + (body % sealed).saturating_sub(TAG as u64);
+        Ok(if all == size { size } else { whole.min(size) })
+    }
+
+    /// Ends receiving a blob: unless the caller already hashed what arrived and found it
+    /// matches (`known_good`), reads it back and checks its SHA-256 against `hash`. A match is
+    /// stored under `hash` (true); anything else is discarded (false).
+    pub fn finish_receiving(&self, hash: &[u8; 32], known_good: bool) -> io::Result<bool> {
+        let path = self.receiving_path(hash);
+        let good = known_good
+            || self
+                .read_file(&path, hash)
+                .and_then(|mut r| io::copy(&mut r, &mut io::sink()))
+                .is_ok();
+        if !good {
+            fs::remove_file(&path)?;
+            return Ok(false);
+        }
+        File::open(&path)?.sync_all()?;
+        self.place(&path, hash)?;
+        Ok(true)
+    }
+
+    /// Drops an unfinished blob being received.
+    pub fn discard_receiving(&self, hash: &[u8; 32]) -> io::Result<()> {
+        match fs::remove_file(self.receiving_path(hash)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Opens a blob for reading; the reader fails if the file was changed, cut or swapped.
     pub fn read(&self, hash: &[u8; 32]) -> io::Result<BlobReader> {
-        let mut file = File::open(self.path(hash))?;
+        self.read_file(&self.path(hash), hash)
+    }
+
+    /// Opens a blob for a copy whose receiver checks the whole file's SHA-256 itself (an
+    /// upload): every chunk is still authenticated, in order and to the end, but the reader
+    /// does not hash the content a second time.
+    pub fn read_for_copy(&self, hash: &[u8; 32]) -> io::Result<BlobReader> {
+        let mut r = self.read_file(&self.path(hash), hash)?;
+        r.hasher = None;
+        Ok(r)
+    }
+
+    fn read_file(&self, path: &Path, hash: &[u8; 32]) -> io::Result<BlobReader> {
+        let mut file = File::open(path)?;
         let mut head = [0u8; 8 + NONCE_PREFIX];
         file.read_exact(&mut head)
             .map_err(|_| invalid("blob file too short"))?;
@@ -141,7 +274,7 @@ impl BlobStore {
             next: Vec::new(),
             out: Vec::new(),
             pos: 0,
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             expected: *hash,
         };
         r.next = r.read_chunk()?;
@@ -233,7 +366,7 @@ pub struct BlobReader {
     next: Vec<u8>,
     out: Vec<u8>,
     pos: usize,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     expected: [u8; 32],
 }
 
@@ -266,10 +399,11 @@ impl BlobReader {
             let p = dec
                 .decrypt_last(Payload::from(current.as_slice()))
                 .map_err(|_| invalid("blob file was altered or cut short"))?;
-            self.hasher.update(&p);
-            let got: [u8; 32] = self.hasher.clone().finalize().into();
-            if got != self.expected {
-                return Err(invalid("blob content does not match its name"));
+            if let Some(h) = self.hasher.take() {
+                let got: [u8; 32] = h.chain_update(&p).finalize().into();
+                if got != self.expected {
+                    return Err(invalid("blob content does not match its name"));
+                }
             }
             p
         } else {
@@ -280,7 +414,9 @@ impl BlobReader {
             let p = dec
                 .decrypt_next(Payload::from(current.as_slice()))
                 .map_err(|_| invalid("blob file was altered"))?;
-            self.hasher.update(&p);
+            if let Some(h) = self.hasher.as_mut() {
+                h.update(&p);
+            }
             p
         };
         self.out = plain;

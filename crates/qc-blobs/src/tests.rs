@@ -151,3 +151,35 @@ fn evidence_ingest_streams_straight_into_the_encrypted_store() {
     assert_eq!(info.mime, "application/pdf");
     assert_eq!(read_all(&s, &info.sha256).unwrap(), pdf);
 }
+
+#[test]
+fn a_blob_received_in_pieces_reads_back_as_written_and_a_wrong_one_is_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    for n in [2 * CHUNK, 3 * CHUNK + 17, 10] {
+        let d = data(n);
+        let hash: [u8; 32] = Sha256::digest(&d).into();
+        s.begin_receiving(&hash, [4; NONCE_PREFIX]).unwrap();
+        let pieces: Vec<&[u8]> = d.chunks(2 * CHUNK).collect();
+        s.receive(&hash, n as u64, 0, pieces[0]).unwrap();
+        // The same piece again (its answer was lost) lands in the same place.
+        s.receive(&hash, n as u64, 0, pieces[0]).unwrap();
+        for (i, p) in pieces.iter().enumerate().skip(1) {
+            s.receive(&hash, n as u64, (i * 2 * CHUNK) as u64, p)
+                .unwrap();
+        }
+        assert!(!s.contains(&hash), "not before it is finished");
+        assert!(s.finish_receiving(&hash, false).unwrap());
+        assert_eq!(read_all(&s, &hash).unwrap(), d, "size {n}");
+        assert_eq!(s.size(&hash).unwrap(), n as u64);
+    }
+    // A piece off the chunk grid is refused; bytes that do not match the name are dropped.
+    let d = data(3 * CHUNK);
+    let wrong = [9u8; 32];
+    s.begin_receiving(&wrong, [5; NONCE_PREFIX]).unwrap();
+    assert!(s.receive(&wrong, d.len() as u64, 100, &d[100..]).is_err());
+    s.receive(&wrong, d.len() as u64, 0, &d).unwrap();
+    assert!(!s.finish_receiving(&wrong, false).unwrap());
+    assert!(!s.contains(&wrong));
+    assert!(read_all(&s, &wrong).is_err());
+}

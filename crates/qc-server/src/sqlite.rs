@@ -1,12 +1,9 @@
 //! The default backend: one SQLCipher file (encrypted at rest, WAL, `synchronous=FULL`).
 
-use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::Path;
 
-use chacha20::ChaCha20;
-use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
 use qc_blobs::BlobStore;
 use sha2::{Digest as _, Sha256};
 
@@ -71,9 +68,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE blobs (
         hash     BLOB PRIMARY KEY,
         size     INTEGER NOT NULL,
-        received INTEGER NOT NULL,
-        attempt  INTEGER NOT NULL,
-        complete INTEGER NOT NULL
+        attempt  INTEGER NOT NULL
     ) STRICT;
 "#,
 ];
@@ -86,10 +81,9 @@ fn err(e: impl std::fmt::Display) -> StorageError {
 pub struct SqliteStorage {
     conn: Connection,
     blobs: BlobStore,
-    /// Uploads under way: each file encrypted with ChaCha20 (seekable, so chunks land at any
-    /// offset); integrity comes from the hash check when the upload ends.
-    incoming: PathBuf,
-    incoming_key: [u8; 32],
+    /// Running SHA-256 of uploads under way (bytes received in order so far), so a finished
+    /// upload is checked without reading it back.
+    hashing: HashMap<Digest, (u64, Sha256)>,
     _temporary: Option<tempfile::TempDir>,
 }
 
@@ -106,8 +100,6 @@ impl SqliteStorage {
     pub fn open(path: &Path, key: &[u8; 32]) -> Result<SqliteStorage, StorageError> {
         let dir = path.parent().unwrap_or(Path::new(".")).join("blobs");
         let blobs = BlobStore::open(&dir, derive(key, "quancheng station blobs")).map_err(err)?;
-        let incoming = dir.join("incoming");
-        std::fs::create_dir_all(&incoming).map_err(err)?;
         // SQLCipher 4.19 finishes its one-time set-up only after SQLite says it is ready: a
         // second thread opening a keyed file at that moment fails, so the first open of the
         // process runs alone.
@@ -144,8 +136,7 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             conn,
             blobs,
-            incoming,
-            incoming_key: derive(key, "quancheng station incoming"),
+            hashing: HashMap::new(),
             _temporary: None,
         })
     }
@@ -156,24 +147,6 @@ impl SqliteStorage {
         let mut s = SqliteStorage::open(&dir.path().join("station.db"), &[0; 32])?;
         s._temporary = Some(dir);
         Ok(s)
-    }
-
-    fn incoming_path(&self, hash: &Digest) -> PathBuf {
-        self.incoming.join(hex::encode(hash))
-    }
-
-    /// The keystream of an upload attempt, positioned at `offset`. Each attempt has its own
-    /// nonce, so a restarted upload never reuses a keystream.
-    fn incoming_cipher(&self, hash: &Digest, attempt: i64, offset: u64) -> ChaCha20 {
-        let mut n = Sha256::new();
-        n.update(hash);
-        n.update(attempt.to_le_bytes());
-        let nonce: [u8; 32] = n.finalize().into();
-        let mut iv = [0u8; 12];
-        iv.copy_from_slice(&nonce[..12]);
-        let mut c = ChaCha20::new(&self.incoming_key.into(), &iv.into());
-        c.seek(offset);
-        c
     }
 }
 
@@ -494,20 +467,31 @@ impl Storage for SqliteStorage {
     }
 
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {
-        self.conn
+        // The files say how far an upload got (whole chunks, synced before each answer) and
+        // whether it is complete: no database write per chunk.
+        let Some(size) = self
+            .conn
             .query_row(
-                "SELECT size, received, complete FROM blobs WHERE hash = ?1",
+                "SELECT size FROM blobs WHERE hash = ?1",
                 [hash.to_vec()],
-                |r| {
-                    Ok(BlobState {
-                        size: r.get::<_, i64>(0)? as u64,
-                        received: r.get::<_, i64>(1)? as u64,
-                        complete: r.get(2)?,
-                    })
-                },
+                |r| r.get::<_, i64>(0),
             )
             .optional()
-            .map_err(err)
+            .map_err(err)?
+        else {
+            return Ok(None);
+        };
+        let size = size as u64;
+        let complete = self.blobs.contains(hash);
+        Ok(Some(BlobState {
+            size,
+            received: if complete {
+                size
+            } else {
+                self.blobs.received(hash, size).map_err(err)?
+            },
+            complete,
+        }))
     }
 
     fn write_blob_chunk(
@@ -521,7 +505,13 @@ impl Storage for SqliteStorage {
         if held.is_some_and(|b| b.complete) {
             return Err(StorageError::Backend("the blob is already complete".into()));
         }
-        let attempt: i64 = if offset == 0 {
+        let end = offset + bytes.len() as u64;
+        if end > size {
+            return Err(StorageError::Backend(
+                "more bytes than the blob's size".into(),
+            ));
+        }
+        if offset == 0 {
             let previous: Option<i64> = self
                 .conn
                 .query_row(
@@ -532,104 +522,59 @@ impl Storage for SqliteStorage {
                 .optional()
                 .map_err(err)?;
             let attempt = previous.map_or(0, |a| a + 1);
-            File::create(self.incoming_path(hash)).map_err(err)?;
+            // Each attempt seals under its own nonce, so a restarted upload never reuses one.
+            let mut nonce = [0u8; qc_blobs::NONCE_PREFIX];
+            let fresh = derive(hash, &format!("nonce {attempt}"));
+            nonce.copy_from_slice(&fresh[..qc_blobs::NONCE_PREFIX]);
             self.conn
                 .execute(
-                    "INSERT INTO blobs(hash, size, received, attempt, complete) VALUES (?1, ?2, 0, ?3, 0)
-                     ON CONFLICT(hash) DO UPDATE SET size = excluded.size, received = 0,
-                       attempt = excluded.attempt",
+                    "INSERT INTO blobs(hash, size, attempt) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(hash) DO UPDATE SET size = excluded.size, attempt = excluded.attempt",
                     params![hash.to_vec(), size as i64, attempt],
                 )
                 .map_err(err)?;
-            attempt
-        } else {
-            match held {
-                Some(b) if offset <= b.received && b.size == size => self
-                    .conn
-                    .query_row(
-                        "SELECT attempt FROM blobs WHERE hash = ?1",
-                        [hash.to_vec()],
-                        |r| r.get(0),
-                    )
-                    .map_err(err)?,
-                _ => {
-                    return Err(StorageError::Backend(format!(
-                        "offset {offset} does not continue the upload"
-                    )));
-                }
-            }
-        };
-        let end = offset + bytes.len() as u64;
-        if end > size {
-            return Err(StorageError::Backend(
-                "more bytes than the blob's size".into(),
-            ));
+            self.blobs.begin_receiving(hash, nonce).map_err(err)?;
+            self.hashing.insert(*hash, (0, Sha256::new()));
+        } else if !held.is_some_and(|b| offset <= b.received && b.size == size) {
+            return Err(StorageError::Backend(format!(
+                "offset {offset} does not continue the upload"
+            )));
         }
-        let mut data = bytes.to_vec();
-        self.incoming_cipher(hash, attempt, offset)
-            .apply_keystream(&mut data);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .open(self.incoming_path(hash))
-            .map_err(err)?;
-        f.seek(SeekFrom::Start(offset)).map_err(err)?;
-        f.write_all(&data).map_err(err)?;
-        f.sync_data().map_err(err)?;
-        self.conn
-            .execute(
-                "UPDATE blobs SET received = max(received, ?2) WHERE hash = ?1",
-                params![hash.to_vec(), end as i64],
-            )
-            .map(drop)
-            .map_err(err)
+        self.blobs.receive(hash, size, offset, bytes).map_err(err)?;
+        // Hash as the bytes arrive in order; anything else is checked by reading back.
+        match self.hashing.get_mut(hash) {
+            Some((at, h)) if *at == offset => {
+                h.update(bytes);
+                *at = end;
+            }
+            _ => {
+                self.hashing.remove(hash);
+            }
+        }
+        Ok(())
     }
 
     fn finish_blob(&mut self, hash: &Digest) -> Result<bool, StorageError> {
-        let (size, received, attempt): (i64, i64, i64) = self
-            .conn
-            .query_row(
-                "SELECT size, received, attempt FROM blobs WHERE hash = ?1 AND complete = 0",
-                [hash.to_vec()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .map_err(err)?;
-        if received != size {
-            return Err(StorageError::Backend("the blob is not all received".into()));
-        }
-        let path = self.incoming_path(hash);
-        let mut file = File::open(&path).map_err(err)?;
-        let mut cipher = self.incoming_cipher(hash, attempt, 0);
-        let mut nonce = [0u8; qc_blobs::NONCE_PREFIX];
-        nonce.copy_from_slice(&derive(hash, &format!("nonce {attempt}"))[..qc_blobs::NONCE_PREFIX]);
-        let mut w = self.blobs.writer(nonce).map_err(err)?;
-        let mut buf = vec![0u8; 1 << 20];
-        let mut left = size as u64;
-        while left > 0 {
-            let n = file.read(&mut buf).map_err(err)?;
-            if n == 0 {
-                return Err(StorageError::Damaged(
-                    "an upload file is shorter than received".into(),
-                ));
+        let state = self
+            .blob_state(hash)?
+            .filter(|b| !b.complete && b.received == b.size)
+            .ok_or_else(|| StorageError::Backend("the blob is not all received".into()))?;
+        let kept = match self.hashing.remove(hash) {
+            Some((at, h)) if at == state.size => {
+                if <[u8; 32]>::from(h.finalize()) == *hash {
+                    self.blobs.finish_receiving(hash, true).map_err(err)?
+                } else {
+                    self.blobs.discard_receiving(hash).map_err(err)?;
+                    false
+                }
             }
-            let n = n.min(left as usize);
-            cipher.apply_keystream(&mut buf[..n]);
-            w.write_all(&buf[..n]).map_err(err)?;
-            left -= n as u64;
-        }
-        let kept = self.blobs.commit(w, hash).is_ok();
-        if kept {
-            self.conn
-                .execute(
-                    "UPDATE blobs SET complete = 1 WHERE hash = ?1",
-                    [hash.to_vec()],
-                )
-                .map_err(err)?;
-        } else {
+            _ => self.blobs.finish_receiving(hash, false).map_err(err)?,
+        };
+        if !kept {
             self.conn
                 .execute("DELETE FROM blobs WHERE hash = ?1", [hash.to_vec()])
                 .map_err(err)?;
         }
-        std::fs::remove_file(&path).map_err(err)?;
         Ok(kept)
     }
 

@@ -175,30 +175,32 @@ pub mod suite {
 
     fn blobs_resume_and_keep_only_what_matches<S: Storage>(mut s: S) {
         use sha2::{Digest as _, Sha256};
+        const K: usize = 64 * 1024;
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
         let hash: Digest = Sha256::digest(&data).into();
         let size = data.len() as u64;
         check("no blob", s.blob_state(&hash).unwrap().is_none());
-        s.write_blob_chunk(&hash, size, 0, &data[..100_000])
-            .unwrap();
+        // Chunks start at multiples of 64 KiB (wire::BLOB_ALIGN) and are multiples of it but
+        // the last.
+        s.write_blob_chunk(&hash, size, 0, &data[..2 * K]).unwrap();
         // A chunk sent again after a cut overwrites, never duplicates.
-        s.write_blob_chunk(&hash, size, 50_000, &data[50_000..120_000])
+        s.write_blob_chunk(&hash, size, K as u64, &data[K..3 * K])
             .unwrap();
         check(
             "received so far",
             s.blob_state(&hash).unwrap()
                 == Some(BlobState {
                     size,
-                    received: 120_000,
+                    received: 3 * K as u64,
                     complete: false,
                 }),
         );
         check(
             "a gap is refused",
-            s.write_blob_chunk(&hash, size, 130_000, &data[130_000..])
+            s.write_blob_chunk(&hash, size, 4 * K as u64, &data[4 * K..])
                 .is_err(),
         );
-        s.write_blob_chunk(&hash, size, 120_000, &data[120_000..])
+        s.write_blob_chunk(&hash, size, 3 * K as u64, &data[3 * K..])
             .unwrap();
         check("whole blob kept", s.finish_blob(&hash).unwrap());
         check(

@@ -116,6 +116,10 @@ pub struct ConsistencyResponse {
     pub proof: Vec<Digest>,
 }
 
+/// Evidence chunks start at multiples of this and are multiples of it unless they end the file
+/// (so a station can seal them as they arrive).
+pub const BLOB_ALIGN: u64 = 64 * 1024;
+
 /// `GET /v1/blobs/{case}/{sha256}`: how much of a blob of a case the station holds, for
 /// resuming an upload (`PUT` of the same path with `?size=N&offset=M` sends the next chunk;
 /// `GET …/data` reads the whole blob).

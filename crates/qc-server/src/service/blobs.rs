@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use qc_chain::Digest;
-use qc_sync::wire::BlobStatus;
+use qc_sync::wire::{BLOB_ALIGN, BlobStatus};
 
 use super::{Service, ServiceError};
 use crate::storage::Storage;
@@ -77,7 +77,15 @@ impl<S: Storage> Service<S> {
                 "a blob of {size} bytes is not accepted"
             )));
         }
-        if offset != held.received || offset + bytes.len() as u64 > size {
+        let end = offset + bytes.len() as u64;
+        if !offset.is_multiple_of(BLOB_ALIGN)
+            || (end != size && !(bytes.len() as u64).is_multiple_of(BLOB_ALIGN))
+        {
+            return Err(ServiceError::BadRequest(format!(
+                "chunks start and end at multiples of {BLOB_ALIGN} bytes (but the last)"
+            )));
+        }
+        if offset != held.received || end > size {
             return Err(ServiceError::OutOfStep(format!(
                 "chunk at {offset} (+{}) of {size}; the station holds {}",
                 bytes.len(),

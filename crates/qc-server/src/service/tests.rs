@@ -542,16 +542,22 @@ mod docs {
         )
         .unwrap();
 
+        let odd = s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..40_000]);
+        assert_eq!(
+            odd.unwrap_err().status(),
+            400,
+            "chunks end on 64 KiB boundaries"
+        );
         let st = s
-            .put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..40_000])
+            .put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..65_536])
             .unwrap();
-        assert_eq!((st.received, st.complete), (40_000, false));
+        assert_eq!((st.received, st.complete), (65_536, false));
         // A chunk sent twice (its answer was lost) is out of step; the status says where to go on.
-        let again = s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..40_000]);
+        let again = s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..65_536]);
         assert_eq!(again.unwrap_err().status(), 409);
         assert_eq!(
             s.blob_status("tablet-a", "case-1", &hash).unwrap().received,
-            40_000
+            65_536
         );
         // The other squad learns nothing of it; the owner's squad cannot read it before it is whole.
         assert_eq!(
@@ -572,8 +578,8 @@ mod docs {
                 "tablet-a",
                 "case-1",
                 &hash,
-                (size, 40_000),
-                &photo[40_000..],
+                (size, 65_536),
+                &photo[65_536..],
             )
             .unwrap();
         assert!(st.complete);
