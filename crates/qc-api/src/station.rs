@@ -445,83 +445,78 @@ impl Quancheng {
         let mut witness = self.witness(log_key)?;
         let entries = self.store.entries_without_receipt()?;
         let (docs, sent_heads) = self.docs_up()?;
-        let items = entries.len() + docs.len();
-        progress(&SyncProgress {
+        let mut at = SyncProgress {
             stage: SyncStage::Records,
             items_done: 0,
-            items_total: items,
+            items_total: entries.len() + docs.len(),
             bytes_done: 0,
             bytes_total: 0,
-        });
-        let req = SyncRequest {
-            push: PushEntries {
-                entries: entries.clone(),
-                known_size: witness.known_size(),
-            },
-            up: DocsUp { docs },
-            want: DocsWant {
-                have: self.case_heads()?,
-            },
         };
-        let body = serde_json::to_vec(&req).map_err(json_err)?;
-        let resp: SyncResponse =
-            match answer(self.signed(&link, reqwest::Method::POST, "/v1/sync", body)?) {
-                Ok(r) => r,
-                Err(refused) => {
-                    // A station that refuses may have lost or rewritten its log: that is the
-                    // louder news, so check before reporting the refusal.
-                    self.check_consistency(&link, &mut witness.clone())?;
-                    return Err(refused);
-                }
-            };
-        let receipts = witness
-            .accept_push(&entries, &resp.push)
-            .map_err(log_inconsistent)?;
-        // Receipts for what came down too, so this device's exports carry them.
-        let down = receipt_rows(
-            &witness
-                .check_receipts(&resp.down.entries, &resp.down_receipts)
-                .map_err(log_inconsistent)?,
-        )?;
-        let rows = receipt_rows(&receipts)?;
-        // Evidence of the entries now at the station goes up next (kept in case this stops).
-        let mut pending: Vec<PendingBlob> = self.meta_json("blobs_pending")?.unwrap_or_default();
-        for e in entries.iter().filter_map(|e| e.entry().ok()) {
-            for h in &e.blobs {
-                let p = PendingBlob {
-                    case: e.case.clone(),
-                    hash: hex::encode(h),
-                };
-                if !pending.contains(&p) {
-                    pending.push(p);
-                }
-            }
-        }
-        self.set_meta_json("blobs_pending", &pending)?;
-        self.store.put_receipts(&rows)?;
-        self.set_meta_json("witness", &witness)?;
-        for (case, heads) in &sent_heads {
-            self.set_acked(case, heads)?;
-        }
-        let docs_received = self.apply_docs_down(&resp.down)?;
-        self.store.put_receipts(&down)?;
-        progress(&SyncProgress {
-            stage: SyncStage::Records,
-            items_done: items,
-            items_total: items,
-            bytes_done: 0,
-            bytes_total: 0,
-        });
-        let (blobs_sent, blob_bytes) = self.upload_blobs(&link, progress)?;
-        let report = SyncReport {
+        progress(&at);
+        let mut report = SyncReport {
             sent: entries.len(),
-            docs_sent: sent_heads.len(),
-            docs_received,
-            receipts: rows.len(),
-            blobs_sent,
-            blob_bytes,
-            log_size: witness.known_size(),
+            docs_sent: docs.len(),
+            docs_received: 0,
+            receipts: 0,
+            blobs_sent: 0,
+            blob_bytes: 0,
+            log_size: 0,
         };
+        // A long time offline is sent in several requests; each one that lands is kept, so a
+        // cut sync resumes from there. The last one asks for what this device lacks.
+        let batches = batches(entries, docs.into_iter().zip(sent_heads).collect());
+        let count = batches.len();
+        for (n, (entries, docs)) in batches.into_iter().enumerate() {
+            let last = n + 1 == count;
+            let (docs, heads): (Vec<DocChanges>, Vec<(String, Vec<String>)>) =
+                docs.into_iter().unzip();
+            let req = SyncRequest {
+                push: PushEntries {
+                    entries: entries.clone(),
+                    known_size: witness.known_size(),
+                },
+                up: DocsUp { docs },
+                want: last
+                    .then(|| self.case_heads().map(|have| DocsWant { have }))
+                    .transpose()?,
+            };
+            let body = serde_json::to_vec(&req).map_err(json_err)?;
+            let resp: SyncResponse =
+                match answer(self.signed(&link, reqwest::Method::POST, "/v1/sync", body)?) {
+                    Ok(r) => r,
+                    Err(refused) => {
+                        // A station that refuses may have lost or rewritten its log: that is
+                        // the louder news, so check before reporting the refusal.
+                        self.check_consistency(&link, &mut witness.clone())?;
+                        return Err(refused);
+                    }
+                };
+            let receipts = witness
+                .accept_push(&entries, &resp.push)
+                .map_err(log_inconsistent)?;
+            // Receipts for what came down too, so this device's exports carry them.
+            let down = receipt_rows(
+                &witness
+                    .check_receipts(&resp.down.entries, &resp.down_receipts)
+                    .map_err(log_inconsistent)?,
+            )?;
+            let rows = receipt_rows(&receipts)?;
+            self.queue_blobs(&entries)?;
+            self.store.put_receipts(&rows)?;
+            self.set_meta_json("witness", &witness)?;
+            for (case, heads) in &heads {
+                self.set_acked(case, heads)?;
+            }
+            report.docs_received += self.apply_docs_down(&resp.down)?;
+            self.store.put_receipts(&down)?;
+            report.receipts += rows.len();
+            at.items_done += entries.len() + heads.len();
+            progress(&at);
+        }
+        let (blobs_sent, blob_bytes) = self.upload_blobs(&link, progress)?;
+        report.blobs_sent = blobs_sent;
+        report.blob_bytes = blob_bytes;
+        report.log_size = witness.known_size();
         progress(&SyncProgress {
             stage: SyncStage::Done,
             items_done: 0,
@@ -538,6 +533,28 @@ impl Quancheng {
             "synced"
         );
         Ok(report)
+    }
+
+    /// Remembers the evidence files these entries (now at the station) name, to go up next;
+    /// kept across a cut sync.
+    fn queue_blobs(&self, entries: &[qc_chain::SignedEntry]) -> Result<(), ApiError> {
+        let mut pending: Vec<PendingBlob> = self.meta_json("blobs_pending")?.unwrap_or_default();
+        let before = pending.len();
+        for e in entries.iter().filter_map(|e| e.entry().ok()) {
+            for h in &e.blobs {
+                let p = PendingBlob {
+                    case: e.case.clone(),
+                    hash: hex::encode(h),
+                };
+                if !pending.contains(&p) {
+                    pending.push(p);
+                }
+            }
+        }
+        if pending.len() != before {
+            self.set_meta_json("blobs_pending", &pending)?;
+        }
+        Ok(())
     }
 
     /// Asks the station to prove its log extends the last checkpoint this device saw.
@@ -878,6 +895,39 @@ impl Quancheng {
     }
 }
 
+/// Entries per sync request.
+const BATCH_ENTRIES: usize = 2000;
+/// Bytes of document changes (hex) per sync request.
+const BATCH_DOC_BYTES: usize = 4 * 1024 * 1024;
+
+/// A document's changes and the heads they bring the station to.
+type DocUp = (DocChanges, (String, Vec<String>));
+
+/// Splits what goes up into requests of bounded size (always at least one).
+fn batches(
+    entries: Vec<qc_chain::SignedEntry>,
+    docs: Vec<DocUp>,
+) -> Vec<(Vec<qc_chain::SignedEntry>, Vec<DocUp>)> {
+    let mut out = Vec::new();
+    let mut entries = entries.into_iter().peekable();
+    let mut docs = docs.into_iter().peekable();
+    loop {
+        let batch: Vec<_> = entries.by_ref().take(BATCH_ENTRIES).collect();
+        let mut up = Vec::new();
+        let mut bytes = 0;
+        while let Some(d) =
+            docs.next_if(|d| up.is_empty() || bytes + d.0.changes.len() <= BATCH_DOC_BYTES)
+        {
+            bytes += d.0.changes.len();
+            up.push(d);
+        }
+        out.push((batch, up));
+        if entries.peek().is_none() && docs.peek().is_none() {
+            return out;
+        }
+    }
+}
+
 /// Receipts as the store keeps them (JSON by entry hash).
 fn receipt_rows(
     receipts: &[([u8; 32], qc_log::Receipt)],
@@ -908,6 +958,39 @@ mod tests {
     use qc_domain::Timestamp;
 
     use super::*;
+
+    #[test]
+    fn a_long_time_offline_goes_up_in_bounded_requests_in_order() {
+        let entry = |seq: u64| qc_chain::SignedEntry {
+            bytes: seq.to_le_bytes().to_vec(),
+            device_sig: vec![],
+            actor_sigs: vec![],
+        };
+        let doc = |n: usize| {
+            (
+                DocChanges {
+                    case: format!("c{n}"),
+                    changes: "ab".repeat(BATCH_DOC_BYTES / 5),
+                },
+                (format!("c{n}"), vec![]),
+            )
+        };
+        let entries: Vec<_> = (0..4500).map(entry).collect();
+        let b = batches(entries.clone(), (0..7).map(doc).collect());
+        assert_eq!(b.len(), 4);
+        assert!(b.iter().all(|(e, _)| e.len() <= BATCH_ENTRIES));
+        assert!(b.iter().all(|(_, d)| d.iter().map(|x| x.0.changes.len()).sum::<usize>()
+            <= BATCH_DOC_BYTES));
+        let back: Vec<_> = b.iter().flat_map(|(e, _)| e.clone()).collect();
+        assert_eq!(back, entries, "feed order kept");
+        let docs: Vec<_> = b
+            .iter()
+            .flat_map(|(_, d)| d.iter().map(|x| x.0.case.clone()))
+            .collect();
+        assert_eq!(docs.len(), 7);
+        // Nothing to send is still one request (it asks for what the device lacks).
+        assert_eq!(batches(vec![], vec![]).len(), 1);
+    }
     use crate::tests::{init_at, new_case, pin};
 
     #[test]

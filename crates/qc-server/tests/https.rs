@@ -13,8 +13,7 @@ use qc_server::http::{AppState, fingerprint, router, self_signed, serve_tls};
 use qc_server::{Identity, Service, SqliteStorage};
 use qc_sync::auth::RequestAuth;
 use qc_sync::wire::{
-    DocsUp, DocsWant, EnrolRequest, EnrolResponse, ErrorBody, PushEntries, SyncRequest,
-    SyncResponse,
+    DocsUp, EnrolRequest, EnrolResponse, ErrorBody, PushEntries, SyncRequest, SyncResponse,
 };
 use qc_sync::witness::Witness;
 
@@ -167,7 +166,7 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
             known_size: 0,
         },
         up: DocsUp { docs: vec![] },
-        want: DocsWant { have: vec![] },
+        want: None,
     })
     .unwrap();
     let r = post(&s, &device, &body, 1);

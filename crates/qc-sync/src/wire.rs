@@ -90,8 +90,8 @@ pub struct SyncRequest {
     pub push: PushEntries,
     /// Document changes the station has not acknowledged.
     pub up: DocsUp,
-    /// Heads held, per case.
-    pub want: DocsWant,
+    /// Heads held, per case; none when the device sends more before asking for what it lacks.
+    pub want: Option<DocsWant>,
 }
 
 /// The answer to [`SyncRequest`].

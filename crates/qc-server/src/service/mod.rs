@@ -610,7 +610,14 @@ impl<S: Storage> Service<S> {
     ) -> Result<SyncResponse, ServiceError> {
         let push = self.push(&req.push, now)?;
         let acked = self.push_docs(device, &req.up)?;
-        let down = self.pull_docs(device, &req.want)?;
+        let down = match &req.want {
+            Some(want) => self.pull_docs(device, want)?,
+            None => DocsDown {
+                docs: Vec::new(),
+                entries: Vec::new(),
+                certificates: Vec::new(),
+            },
+        };
         let down_receipts = self.receipts_for(down.entries.iter(), &push.checkpoint)?;
         Ok(SyncResponse {
             push,

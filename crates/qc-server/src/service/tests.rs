@@ -536,7 +536,7 @@ mod docs {
                     known_size: 0,
                 },
                 up: up(&mut doc, &[]),
-                want: want(None),
+                want: Some(want(None)),
             },
             NOW,
         )
