@@ -381,6 +381,7 @@ pub mod video {
 /// one-time code for the device, then one for each person whose key is made on it.
 pub mod station {
     use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Mutex};
 
     use qc_api::station::Station;
@@ -412,6 +413,7 @@ pub mod station {
         pub dir: PathBuf,
         /// How devices reach the station.
         pub station: Station,
+        requests: Arc<AtomicU64>,
         running: Option<(tokio::runtime::Runtime, Running)>,
     }
 
@@ -433,6 +435,7 @@ pub mod station {
                     cert_pem: String::new(),
                     log_key: String::new(),
                 },
+                requests: Arc::new(AtomicU64::new(0)),
                 running: None,
             };
             b.restart()?;
@@ -470,9 +473,16 @@ pub mod station {
                 clock: Arc::new(SystemClock),
             });
             let runtime = tokio::runtime::Runtime::new()?;
+            let counter = self.requests.clone();
+            let counted = router(state).layer(axum::middleware::from_fn(
+                move |req: axum::extract::Request, next: axum::middleware::Next| {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    next.run(req)
+                },
+            ));
             let (running, _task) = runtime
                 .block_on(serve_tls(
-                    router(state),
+                    counted,
                     addr.parse()?,
                     self.station.cert_pem.clone(),
                     key,
@@ -483,6 +493,11 @@ pub mod station {
             app.set_station(&self.station)?;
             self.running = Some((runtime, running));
             Ok(())
+        }
+
+        /// Requests the station has answered so far.
+        pub fn requests(&self) -> u64 {
+            self.requests.load(Ordering::Relaxed)
         }
 
         /// The bureau's own device.

@@ -504,9 +504,7 @@ impl Quancheng {
             self.queue_blobs(&entries)?;
             self.store.put_receipts(&rows)?;
             self.set_meta_json("witness", &witness)?;
-            for (case, heads) in &heads {
-                self.set_acked(case, heads)?;
-            }
+            self.store.set_station_acks(&heads)?;
             report.docs_received += self.apply_docs_down(&resp.down)?;
             self.store.put_receipts(&down)?;
             report.receipts += rows.len();
@@ -577,23 +575,8 @@ impl Quancheng {
             .store
             .case_heads()?
             .into_iter()
-            .map(|(case, _, heads)| CaseHeads { case, heads })
+            .map(|(case, heads)| CaseHeads { case, heads })
             .collect())
-    }
-
-    fn acked(&self, case: &str) -> Result<Vec<[u8; 32]>, ApiError> {
-        Ok(self
-            .meta_json::<Vec<String>>(&format!("acked:{case}"))
-            .ok()
-            .flatten()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
-            .collect())
-    }
-
-    fn set_acked(&self, case: &str, heads: &[String]) -> Result<(), ApiError> {
-        self.set_meta_json(&format!("acked:{case}"), heads)
     }
 
     /// The changes of every case the station has not acknowledged up to its current heads,
@@ -602,13 +585,11 @@ impl Quancheng {
     fn docs_up(&mut self) -> Result<(Vec<DocChanges>, Vec<(String, Vec<String>)>), ApiError> {
         let mut docs = Vec::new();
         let mut sent = Vec::new();
-        for (case, _, heads) in self.store.case_heads()? {
-            let acked = self.acked(&case)?;
-            let mut known: Vec<String> = acked.iter().map(hex::encode).collect();
-            known.sort();
-            if known == heads {
-                continue;
-            }
+        for (case, heads, acked) in self.store.unacknowledged_cases()? {
+            let acked: Vec<[u8; 32]> = acked
+                .iter()
+                .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
+                .collect();
             let mut doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
             docs.push(DocChanges {
                 case: case.clone(),
@@ -646,7 +627,7 @@ impl Quancheng {
             self.merge_remote(remote, entries)?;
             entries = &[];
             // The station holds everything up to these heads.
-            self.set_acked(&d.case, &heads)?;
+            self.store.set_station_acks(&[(d.case.clone(), heads)])?;
         }
         Ok(down.docs.len())
     }
@@ -1030,9 +1011,8 @@ mod tests {
         assert_eq!(app.apply_docs_down(&down).unwrap(), 1);
         let (records, _) = app.case_file(&case).unwrap();
         assert_eq!(records.len(), 1);
-        assert_eq!(
-            app.acked(&case).unwrap(),
-            theirs.heads_digests(),
+        assert!(
+            app.store.unacknowledged_cases().unwrap().is_empty(),
             "the station holds what came down"
         );
         // Applying the same again changes nothing.

@@ -134,26 +134,53 @@ impl Store {
         Ok(())
     }
 
-    /// Every case's id, squad and Automerge heads (hex, sorted), read from what the store keeps
-    /// beside each document: nothing is loaded or decoded.
-    pub fn case_heads(&self) -> Result<Vec<(String, String, Vec<String>)>, StoreError> {
+    /// Every case's id and Automerge heads (hex, sorted), read from what the store keeps
+    /// beside each document (an index holds them): nothing is loaded or decoded.
+    pub fn case_heads(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT case_id, heads FROM case_docs ORDER BY case_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, split_heads(&r.get::<_, String>(1)?)))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Cases whose heads differ from what the base station acknowledged: id, heads here, and
+    /// the heads acknowledged (none if never).
+    #[allow(clippy::type_complexity)]
+    pub fn unacknowledged_cases(
+        &self,
+    ) -> Result<Vec<(String, Vec<String>, Vec<String>)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT d.case_id, i.squad, d.heads FROM case_docs d
-             JOIN case_index i ON i.case_id = d.case_id ORDER BY d.case_id",
+            "SELECT d.case_id, d.heads, a.heads FROM case_docs d
+             LEFT JOIN station_acks a ON a.case_id = d.case_id
+             WHERE a.heads IS NULL OR a.heads <> d.heads ORDER BY d.case_id",
         )?;
         let rows = stmt.query_map([], |r| {
-            let heads: String = r.get(2)?;
             Ok((
                 r.get(0)?,
-                r.get(1)?,
-                heads
-                    .split(',')
-                    .filter(|h| !h.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
+                split_heads(&r.get::<_, String>(1)?),
+                split_heads(&r.get::<_, Option<String>>(2)?.unwrap_or_default()),
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that the base station holds these cases up to these heads (hex).
+    pub fn set_station_acks(&mut self, acks: &[(String, Vec<String>)]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for (case, heads) in acks {
+            let mut heads = heads.clone();
+            heads.sort();
+            tx.execute(
+                "INSERT INTO station_acks(case_id, heads) VALUES (?1, ?2)
+                 ON CONFLICT(case_id) DO UPDATE SET heads = excluded.heads",
+                params![case, heads.join(",")],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Loads a case document; `actor` is the device that may write to it.
@@ -472,4 +499,13 @@ fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<(), StoreEr
         ins.execute(params![s.id, kind, detail, d.due.0])?;
     }
     Ok(())
+}
+
+/// Heads as kept: sorted hex joined by commas.
+fn split_heads(joined: &str) -> Vec<String> {
+    joined
+        .split(',')
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

@@ -84,6 +84,20 @@ pub const MIGRATIONS: &[&str] = &[
         receipt TEXT NOT NULL
     ) STRICT;
     "#,
+    // 5: the heads of each case the base station acknowledged (moved out of `meta`), and an
+    // index that holds each document's heads so a sync reads them without the documents.
+    r#"
+    CREATE TABLE station_acks (
+        case_id TEXT PRIMARY KEY,
+        heads   TEXT NOT NULL
+    ) STRICT;
+    INSERT INTO station_acks(case_id, heads)
+        SELECT substr(m.key, 7),
+               coalesce((SELECT group_concat(j.value, ',') FROM json_each(CAST(m.value AS TEXT)) j), '')
+        FROM meta m WHERE m.key LIKE 'acked:%';
+    DELETE FROM meta WHERE key LIKE 'acked:%';
+    CREATE INDEX case_docs_heads ON case_docs(case_id, heads);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -305,6 +305,7 @@ fn released_migrations_are_never_edited() {
         "aae93d3be0752b970a6441f7e56698d1fdadbe99b448d71d018afaa3bc16ed7e",
         "e013028bcef06ed339c3c020e39cf1c3bd18686a57af3310cc228baf10c653fc",
         "3fd147cef5758ed64a94ad8ae7dcc4298777feb2122f9c17ac456445509a8a8a",
+        "8799bec25becb6ffb850258aef1268feaeeca1fc89241808f2833476d287337f",
     ];
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         assert_eq!(
@@ -657,9 +658,52 @@ fn kept_heads_and_squads_match_the_documents() {
     file_case(&mut s, "case-001", Timestamp(T0.0 + DAY));
     let kept = s.case_heads().unwrap();
     assert_eq!(kept.len(), 3);
-    for (case, squad, heads) in kept {
-        let mut doc = s.case_doc(&case, b"x").unwrap();
-        assert_eq!(heads, doc.heads_hex(), "{case}");
-        assert_eq!(squad, doc.header().unwrap().squad);
+    for (case, heads) in &kept {
+        let mut doc = s.case_doc(case, b"x").unwrap();
+        assert_eq!(*heads, doc.heads_hex(), "{case}");
     }
+    // The station acknowledged two of them as they are; the third, and any case that changes
+    // after, are what the next sync sends.
+    assert_eq!(s.unacknowledged_cases().unwrap().len(), 3);
+    s.set_station_acks(&kept[..2]).unwrap();
+    let left = s.unacknowledged_cases().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        (left[0].0.as_str(), left[0].2.len()),
+        (kept[2].0.as_str(), 0)
+    );
+    file_case(&mut s, "case-000", Timestamp(T0.0 + DAY));
+    let left = s.unacknowledged_cases().unwrap();
+    assert_eq!(left.len(), 2);
+    assert_eq!(
+        left[0].2, kept[0].1,
+        "what the station holds of the changed case"
+    );
+}
+
+#[test]
+fn acknowledgements_kept_before_version_5_move_out_of_meta() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let s = Store::create_at_version(&path, &key(), 4).unwrap();
+    s.set_meta("acked:case-9", br#"["aa","bb"]"#).unwrap();
+    s.set_meta("acked:case-8", b"[]").unwrap();
+    drop(s);
+    let s = Store::open(&path, &key()).unwrap();
+    assert!(s.meta("acked:case-9").unwrap().is_none());
+    let acks: Vec<(String, String)> = s
+        .conn
+        .prepare("SELECT case_id, heads FROM station_acks ORDER BY case_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        acks,
+        vec![
+            ("case-8".to_owned(), String::new()),
+            ("case-9".to_owned(), "aa,bb".to_owned())
+        ]
+    );
 }
