@@ -180,6 +180,15 @@ fn two_tablets_converge(a_first: bool) {
         "every entry but the export itself, made just now"
     );
 
+    // 王芳 leaves the bureau: the administrator revokes her, every key of hers included; the
+    // tablets learn it at their next sync and no longer let her sign.
+    let mut home = bureau.app().unwrap();
+    let admin = home.unlock("wu.min", &pin("wu.min")).unwrap();
+    home.revoke("wang.fang", "调离", &admin).unwrap();
+    a.sync().unwrap();
+    assert!(a.unlock("wang.fang", &pin("wang.fang")).is_err());
+    assert!(a.unlock("li.ming", &pin("li.ming")).is_ok());
+
     // Another squad's tablet sees nothing of it, and may not fetch its evidence.
     other.sync().unwrap();
     assert!(cases(&other).is_empty());

@@ -301,6 +301,39 @@ impl Quancheng {
         reason: &str,
         admin: &Unlocked,
     ) -> Result<(), ApiError> {
+        let mut certs = vec![self.store.officer(person_id)?.cert];
+        if self.station_dir().join("station.db").exists() {
+            // Keys made on tablets for them are theirs too.
+            certs.extend(self.station_service()?.person_certificates(person_id)?);
+        }
+        self.revoke_certificates(&certs, person_id, reason, admin)
+    }
+
+    /// Revokes an enrolled device (a lost or stolen tablet) from now on: the station refuses
+    /// it at once. Administrators only, on the bureau directory that runs the station.
+    pub fn revoke_device(
+        &mut self,
+        device_id: &str,
+        reason: &str,
+        admin: &Unlocked,
+    ) -> Result<(), ApiError> {
+        require_admin(admin, "revoke")?;
+        let cert = self
+            .station_service()?
+            .device_certificate(device_id)?
+            .ok_or_else(|| ApiError::Invalid(format!("no device {device_id} is enrolled")))?;
+        self.revoke_certificates(&[cert], device_id, reason, admin)
+    }
+
+    /// Adds certificates to the bureau's revocation list and puts the new list in force here
+    /// and at the station run from this directory.
+    fn revoke_certificates(
+        &mut self,
+        certs: &[SignedCertificate],
+        whose: &str,
+        reason: &str,
+        admin: &Unlocked,
+    ) -> Result<(), ApiError> {
         require_admin(admin, "revoke")?;
         if reason.trim().is_empty() {
             return Err(qc_domain::RuleViolation::EmptyField {
@@ -308,10 +341,14 @@ impl Quancheng {
             }
             .into());
         }
-        let cert = self.store.officer(person_id)?.cert;
         let now = self.now();
-        if self.anchor.revocations().revoked_at(&cert.id()).is_some() {
-            return Err(ApiError::Invalid(format!("{person_id} is already revoked")));
+        let current = self.anchor.revocations();
+        let fresh: Vec<&SignedCertificate> = certs
+            .iter()
+            .filter(|c| current.revoked_at(&c.id()).is_none())
+            .collect();
+        if fresh.is_empty() {
+            return Err(ApiError::Invalid(format!("{whose} is already revoked")));
         }
         let seed: [u8; 32] = self
             .store
@@ -319,19 +356,34 @@ impl Quancheng {
             .and_then(|s| s.as_slice().try_into().ok())
             .ok_or_else(|| ApiError::Invalid("this data directory holds no bureau key".into()))?;
         let bureau = BureauKey::from_seed(&seed);
-        let current = self.anchor.revocations();
         let mut revoked = current.revoked.clone();
-        revoked.push(Revocation {
-            cert: cert.id(),
+        revoked.extend(fresh.iter().map(|c| Revocation {
+            cert: c.id(),
             revoked_at: now,
             reason: reason.trim().into(),
-        });
+        }));
         let crl = bureau.revoke(current.number + 1, now, revoked);
-        let anchor = TrustAnchor::new(bureau.public(), Some(&crl))?;
+        self.adopt_revocations(&crl)?;
+        if self.station_dir().join("station.db").exists() {
+            // Opening the station's files puts the newer list in force there (a running
+            // station takes it up with its next request).
+            self.station_service()?;
+        }
+        tracing::warn!(whose, by = %admin.person.id, "certificate revoked");
+        Ok(())
+    }
+
+    /// Puts a revocation list signed by the bureau in force here, if newer than the one held.
+    pub(crate) fn adopt_revocations(&mut self, crl: &SignedRevocationList) -> Result<(), ApiError> {
+        let anchor = TrustAnchor::new(self.anchor.bureau_public(), Some(crl))?;
+        if anchor.revocations().number <= self.anchor.revocations().number
+            && self.store.meta("revocations")?.is_some()
+        {
+            return Ok(());
+        }
         self.store
-            .set_meta("revocations", &serde_json::to_vec(&crl).map_err(json_err)?)?;
+            .set_meta("revocations", &serde_json::to_vec(crl).map_err(json_err)?)?;
         self.anchor = anchor;
-        tracing::warn!(person = person_id, by = %admin.person.id, "certificate revoked");
         Ok(())
     }
 

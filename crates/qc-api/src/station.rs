@@ -494,6 +494,10 @@ impl Quancheng {
             let receipts = witness
                 .accept_push(&entries, &resp.push)
                 .map_err(log_inconsistent)?;
+            if let Some(crl) = &resp.revocations {
+                // Revoked tablets and people are known here from now on.
+                self.adopt_revocations(crl)?;
+            }
             // Receipts for what came down too, so this device's exports carry them.
             let down = receipt_rows(
                 &witness

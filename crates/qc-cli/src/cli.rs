@@ -183,10 +183,14 @@ enum AdminCommand {
         #[command(flatten)]
         who: Officer,
     },
-    /// Revoke a person's certificate from now on (lost tablet, left the bureau).
+    /// Revoke a person's certificate (left the bureau) or a device (lost tablet) from now on.
     Revoke {
         /// Person id.
-        person: String,
+        #[arg(required_unless_present = "device", conflicts_with = "device")]
+        person: Option<String>,
+        /// A device enrolled with the station run from this directory.
+        #[arg(long)]
+        device: Option<String>,
         /// Why.
         #[arg(long)]
         reason: String,
@@ -434,13 +438,24 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
         }
         Command::Admin(AdminCommand::Revoke {
             person,
+            device,
             reason,
             who,
         }) => {
             let mut app = open(&dir)?;
             let admin = app.unlock(&who.officer, &who.pin)?;
-            app.revoke(person, reason, &admin)?;
-            output::done(&format!("已吊销 {person} 的证书"), args.json)
+            let whose = match (person, device) {
+                (_, Some(device)) => {
+                    app.revoke_device(device, reason, &admin)?;
+                    format!("设备 {device}")
+                }
+                (Some(person), None) => {
+                    app.revoke(person, reason, &admin)?;
+                    person.clone()
+                }
+                (None, None) => bail!("a person or --device is required"),
+            };
+            output::done(&format!("已吊销 {whose} 的证书"), args.json)
         }
         Command::Serve { listen, name } => station::serve(open(&dir)?, *listen, name),
         Command::Sync {

@@ -688,6 +688,28 @@ fn a_device_syncs_with_the_base_station_and_catches_a_station_that_lost_its_log(
         "the bureau's device sees the new case: {}",
         stdout(&o)
     );
+    // The tablet is lost: the administrator revokes it and the running station refuses it.
+    let device = stdout(&run(&tablet, &["info", "--json"], None));
+    let device: serde_json::Value = serde_json::from_str(&device).unwrap();
+    let device = device["device_id"].as_str().unwrap().to_owned();
+    let o = run(
+        &data,
+        &[
+            "admin",
+            "revoke",
+            "--device",
+            &device,
+            "--reason",
+            "平板遗失",
+            "--officer",
+            "wu.min",
+        ],
+        Some("357159"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&tablet, &["sync"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("已被吊销"), "{}", stderr(&o));
     let o = run(
         &data,
         &[

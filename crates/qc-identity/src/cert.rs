@@ -162,6 +162,14 @@ pub struct SignedRevocationList {
     pub signature: Vec<u8>,
 }
 
+impl SignedRevocationList {
+    /// Decodes the list without checking the signature (to compare list numbers before
+    /// verifying the newer one).
+    pub fn decode_unverified(&self) -> Result<RevocationList, IdentityError> {
+        canonical::decode(CRL_TAG, &self.bytes)
+    }
+}
+
 /// The exact message a signature covers: the domain-separation context, then the canonical
 /// bytes (for batch verification, which takes messages rather than bytes).
 pub fn signed_message(bytes: &[u8]) -> Vec<u8> {

@@ -9,7 +9,7 @@ use sha2::{Digest as _, Sha256};
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_domain::{CaseStatus, Timestamp};
-use qc_identity::SignedCertificate;
+use qc_identity::{SignedCertificate, SignedRevocationList};
 use qc_log::SignedCheckpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -69,6 +69,11 @@ const MIGRATIONS: &[&str] = &[
         hash     BLOB PRIMARY KEY,
         size     INTEGER NOT NULL,
         attempt  INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE revocations (
+        one       INTEGER PRIMARY KEY CHECK (one = 1),
+        bytes     BLOB NOT NULL,
+        signature BLOB NOT NULL
     ) STRICT;
 "#,
 ];
@@ -576,6 +581,29 @@ impl Storage for SqliteStorage {
                 .map_err(err)?;
         }
         Ok(kept)
+    }
+
+    fn put_revocations(&mut self, crl: &SignedRevocationList) -> Result<(), StorageError> {
+        self.conn
+            .execute(
+                "INSERT INTO revocations(one, bytes, signature) VALUES (1, ?1, ?2)
+                 ON CONFLICT(one) DO UPDATE SET bytes = excluded.bytes, signature = excluded.signature",
+                params![crl.bytes, crl.signature],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {
+        self.conn
+            .query_row("SELECT bytes, signature FROM revocations", [], |r| {
+                Ok(SignedRevocationList {
+                    bytes: r.get(0)?,
+                    signature: r.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(err)
     }
 
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_domain::{CaseStatus, Timestamp};
-use qc_identity::SignedCertificate;
+use qc_identity::{SignedCertificate, SignedRevocationList};
 use qc_log::SignedCheckpoint;
 use thiserror::Error;
 
@@ -128,6 +128,10 @@ pub trait Storage: Send + 'static {
     fn finish_blob(&mut self, hash: &Digest) -> Result<bool, StorageError>;
     /// Reads a complete blob.
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn std::io::Read + Send>, StorageError>;
+    /// Keeps the bureau's revocation list in force (replacing the one kept).
+    fn put_revocations(&mut self, crl: &SignedRevocationList) -> Result<(), StorageError>;
+    /// The revocation list kept.
+    fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError>;
 }
 
 /// The backend-independent test suite: every [`Storage`] must pass it. `fresh` makes an empty
@@ -355,5 +359,16 @@ pub mod suite {
         };
         s.put_checkpoint(&c).unwrap();
         check("checkpoint kept", s.checkpoint().unwrap() == Some(c));
+        check("no revocations", s.revocations().unwrap().is_none());
+        let crl = |b: u8| SignedRevocationList {
+            bytes: vec![b],
+            signature: vec![b; 64],
+        };
+        s.put_revocations(&crl(1)).unwrap();
+        s.put_revocations(&crl(2)).unwrap();
+        check(
+            "latest revocations",
+            s.revocations().unwrap() == Some(crl(2)),
+        );
     }
 }

@@ -105,6 +105,8 @@ pub struct SyncResponse {
     pub down: DocsDown,
     /// Receipts for the entries in `down`, under the same checkpoint as `push`.
     pub down_receipts: Vec<EntryReceipt>,
+    /// The bureau's revocation list in force at the station.
+    pub revocations: Option<SignedRevocationList>,
 }
 
 /// `GET /v1/log/consistency?from=N`: the current checkpoint and a proof it extends size N.

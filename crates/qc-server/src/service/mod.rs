@@ -159,7 +159,21 @@ fn code_hash(code: &str) -> [u8; 32] {
 impl<S: Storage> Service<S> {
     /// Starts on `storage`: rebuilds the log from the stored leaves and checks it still
     /// matches the last checkpoint it signed (a store changed behind its back is refused).
-    pub fn new(storage: S, identity: Identity) -> Result<Service<S>, ServiceError> {
+    pub fn new(mut storage: S, mut identity: Identity) -> Result<Service<S>, ServiceError> {
+        // The newer of the list the bureau holds and the one kept here is in force, and kept.
+        let number = |c: &Option<SignedRevocationList>| {
+            c.as_ref()
+                .and_then(|c| c.decode_unverified().ok())
+                .map(|l| l.number)
+        };
+        let kept = storage.revocations()?;
+        if number(&kept) > number(&identity.revocations) {
+            identity.revocations = kept;
+        } else if let Some(crl) = &identity.revocations
+            && number(&kept) < number(&identity.revocations)
+        {
+            storage.put_revocations(crl)?;
+        }
         let anchor = TrustAnchor::new(identity.bureau.public(), identity.revocations.as_ref())
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
         let leaves = storage.log_leaves()?;
@@ -176,7 +190,6 @@ impl<S: Storage> Service<S> {
             }
         }
         let heads = storage.feed_heads()?;
-        let mut storage = storage;
         for (case, meta) in storage.case_metas()? {
             // Kept before the station recorded heads and status: read them from the document.
             if meta.heads.is_empty()
@@ -208,6 +221,50 @@ impl<S: Storage> Service<S> {
         self.log.size()
     }
 
+    /// Takes up a newer revocation list than the one in force (the administrator may have
+    /// revoked a device or a person from another process on this station's files).
+    fn refresh_revocations(&mut self) -> Result<(), ServiceError> {
+        let Some(kept) = self.storage.revocations()? else {
+            return Ok(());
+        };
+        if kept.decode_unverified().ok().map(|l| l.number) > Some(self.anchor.revocations().number)
+        {
+            self.anchor = TrustAnchor::new(self.identity.bureau.public(), Some(&kept))
+                .map_err(|e| StorageError::Damaged(e.to_string()))?;
+            self.identity.revocations = Some(kept);
+        }
+        Ok(())
+    }
+
+    /// The revocation list in force.
+    pub fn revocations(&self) -> Option<SignedRevocationList> {
+        self.identity.revocations.clone()
+    }
+
+    /// The certificates issued here for a person's keys on devices.
+    pub fn person_certificates(
+        &self,
+        person: &str,
+    ) -> Result<Vec<SignedCertificate>, ServiceError> {
+        Ok(self
+            .storage
+            .officer_certs()?
+            .into_iter()
+            .map(|(_, c)| c)
+            .filter(|c| {
+                c.decode_unverified()
+                    .ok()
+                    .and_then(|c| c.person())
+                    .is_some_and(|p| p.id.0 == person)
+            })
+            .collect())
+    }
+
+    /// An enrolled device's certificate.
+    pub fn device_certificate(&self, id: &str) -> Result<Option<SignedCertificate>, ServiceError> {
+        Ok(self.storage.device(id)?)
+    }
+
     /// Checks a request's signature, device and freshness; returns the device id.
     pub fn authenticate<'a>(
         &mut self,
@@ -218,6 +275,7 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<String, ServiceError> {
         let auth = RequestAuth::from_headers(header)?;
+        self.refresh_revocations()?;
         let signed = self
             .storage
             .device(&auth.device)?
@@ -624,6 +682,7 @@ impl<S: Storage> Service<S> {
             acked,
             down,
             down_receipts,
+            revocations: self.revocations(),
         })
     }
 
