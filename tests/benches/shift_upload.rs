@@ -13,10 +13,9 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::put;
-use qc_api::NewCase;
 use qc_api::records::NewEvidence;
-use qc_domain::{Act, CaseSource};
 use qc_evidence::sample::Video;
+use qc_tests::fixtures::{new_case, open_investigation};
 use qc_tests::station::{Bureau, pin};
 
 const CASES: u64 = 200;
@@ -92,27 +91,9 @@ fn main() -> anyhow::Result<()> {
     );
     for i in 0..CASES {
         let case = app
-            .register_case(
-                NewCase {
-                    source: CaseSource::SelfDiscovered,
-                    violation: "transport.road_occupation".into(),
-                    address: format!("景华路{i}号"),
-                    grid: "JX-02-04".into(),
-                    gps: None,
-                    parties: vec![],
-                    summary: "占道经营".into(),
-                },
-                &li,
-            )?
+            .register_case(new_case(&format!("景华路{i}号"), "占道经营"), &li)?
             .0;
-        app.record_act(&case, Act::File, &[&liu])?;
-        app.record_act(
-            &case,
-            Act::StartInvestigation {
-                team: vec![li.person().id.clone(), wang.person().id.clone()],
-            },
-            &[&liu],
-        )?;
+        open_investigation(&mut app, &case, &liu, [&li, &wang])?;
         app.add_evidence(
             &case,
             video(i),

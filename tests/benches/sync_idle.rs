@@ -5,8 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use qc_api::NewCase;
-use qc_domain::CaseSource;
+use qc_tests::fixtures::new_case;
 use qc_tests::station::{Bureau, pin};
 
 const CASES: usize = 10_000;
@@ -25,18 +24,7 @@ fn main() -> anyhow::Result<()> {
     let li = app.unlock("li.ming", &pin("li.ming"))?;
     eprintln!("registering {CASES} cases");
     for i in 0..CASES {
-        app.register_case(
-            NewCase {
-                source: CaseSource::SelfDiscovered,
-                violation: "transport.road_occupation".into(),
-                address: format!("景华路{i}号"),
-                grid: format!("JX-{:02}", i % 40),
-                gps: None,
-                parties: vec![],
-                summary: "占道经营".into(),
-            },
-            &li,
-        )?;
+        app.register_case(new_case(&format!("景华路{i}号"), "占道经营"), &li)?;
     }
     let t = Instant::now();
     let first = app.sync()?;

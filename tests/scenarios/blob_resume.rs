@@ -10,11 +10,11 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
+use qc_api::Quancheng;
 use qc_api::records::NewEvidence;
 use qc_api::station::Station;
-use qc_api::{NewCase, Quancheng};
-use qc_domain::*;
 use qc_evidence::sample::Video;
+use qc_tests::fixtures::{new_case, open_investigation};
 use qc_tests::station::{Bureau, pin};
 
 /// Bytes the proxy lets through from the tablet before it cuts (negative: no cut pending).
@@ -111,29 +111,10 @@ fn an_upload_cut_at_random_offsets_resumes_and_ends_with_the_identical_file_once
     let wang = home.unlock("wang.fang", &pin("wang.fang")).unwrap();
     let liu = home.unlock("liu.jianguo", &pin("liu.jianguo")).unwrap();
     let case = home
-        .register_case(
-            NewCase {
-                source: CaseSource::SelfDiscovered,
-                violation: "transport.road_occupation".into(),
-                address: "景华路88号".into(),
-                grid: "JX-02-04".into(),
-                gps: None,
-                parties: vec![],
-                summary: "执法记录仪全程录像".into(),
-            },
-            &li,
-        )
+        .register_case(new_case("景华路88号", "执法记录仪全程录像"), &li)
         .unwrap()
         .0;
-    home.record_act(&case, Act::File, &[&liu]).unwrap();
-    home.record_act(
-        &case,
-        Act::StartInvestigation {
-            team: vec![li.person().id.clone(), wang.person().id.clone()],
-        },
-        &[&liu],
-    )
-    .unwrap();
+    open_investigation(&mut home, &case, &liu, [&li, &wang]).unwrap();
     home.sync().unwrap();
     let port: u16 = bureau
         .station

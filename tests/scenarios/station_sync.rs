@@ -6,24 +6,13 @@
 //! A station that rewrites its log is caught by the next device sync.
 #![allow(clippy::unwrap_used)]
 
+use qc_api::Quancheng;
 use qc_api::records::NewEvidence;
-use qc_api::{NewCase, Quancheng};
 use qc_domain::*;
 use qc_evidence::sample;
 use qc_store::CaseFilter;
+use qc_tests::fixtures::{new_case, open_investigation};
 use qc_tests::station::{Bureau, pin};
-
-fn new_case() -> NewCase {
-    NewCase {
-        source: CaseSource::SelfDiscovered,
-        violation: "transport.road_occupation".into(),
-        address: "景华路88号".into(),
-        grid: "JX-02-04".into(),
-        gps: None,
-        parties: vec![],
-        summary: "占道堆放货物".into(),
-    }
-}
 
 fn inspection(officers: Vec<OfficerRef>, at: Timestamp) -> RecordBody {
     RecordBody::Inspection(Inspection {
@@ -77,20 +66,14 @@ fn two_tablets_converge(a_first: bool) {
     // A registers the case; the leader files it and opens the investigation on his tablet.
     let li = a.unlock("li.ming", &pin("li.ming")).unwrap();
     let wang = a.unlock("wang.fang", &pin("wang.fang")).unwrap();
-    let case = a.register_case(new_case(), &li).unwrap().0;
+    let case = a
+        .register_case(new_case("景华路88号", "占道堆放货物"), &li)
+        .unwrap()
+        .0;
     a.sync().unwrap();
     assert_eq!(leader.sync().unwrap().docs_received, 1);
     let liu = leader.unlock("liu.jianguo", &pin("liu.jianguo")).unwrap();
-    leader.record_act(&case, Act::File, &[&liu]).unwrap();
-    leader
-        .record_act(
-            &case,
-            Act::StartInvestigation {
-                team: vec![li.person().id.clone(), wang.person().id.clone()],
-            },
-            &[&liu],
-        )
-        .unwrap();
+    open_investigation(&mut leader, &case, &liu, [&li, &wang]).unwrap();
     leader.sync().unwrap();
     a.sync().unwrap();
     let record = a
@@ -239,7 +222,8 @@ fn the_legal_reviewer_sees_the_cases_sent_for_review_and_a_rewritten_log_is_caug
     copy_dir(&station_dir, &snapshot);
     bureau.restart().unwrap();
     let zhou = home.unlock("li.ming", &pin("li.ming")).unwrap();
-    home.register_case(new_case(), &zhou).unwrap();
+    home.register_case(new_case("景华路88号", "占道堆放货物"), &zhou)
+        .unwrap();
     home.sync().unwrap();
     bureau.stop();
     std::fs::remove_dir_all(&station_dir).unwrap();

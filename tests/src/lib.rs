@@ -245,8 +245,8 @@ pub mod video {
 
     use anyhow::{Context, bail};
     use qc_api::records::NewEvidence;
-    use qc_api::{DataDir, NewCase, Quancheng, SeededEntropy, demo};
-    use qc_domain::{CaseSource, FixedClock, Timestamp};
+    use qc_api::{DataDir, Quancheng, SeededEntropy, demo};
+    use qc_domain::{FixedClock, Timestamp};
     use qc_evidence::sample::Video;
 
     const CHILD: &str = "QC_VIDEO_CHILD";
@@ -282,15 +282,7 @@ pub mod video {
         let mut app = open(dir)?;
         let li = app.unlock("li.ming", &pin("li.ming"))?;
         let id = app.register_case(
-            NewCase {
-                source: CaseSource::SelfDiscovered,
-                violation: "transport.road_occupation".into(),
-                address: "景华路88号".into(),
-                grid: "JX-02-04".into(),
-                gps: None,
-                parties: vec![],
-                summary: "执法记录仪全程录像".into(),
-            },
+            crate::fixtures::new_case("景华路88号", "执法记录仪全程录像"),
             &li,
         )?;
         Ok(id.0)
@@ -545,5 +537,42 @@ pub mod station {
         fn drop(&mut self) {
             self.stop();
         }
+    }
+}
+
+/// Cases as officers register and open them, shared by the scenarios and benchmarks.
+pub mod fixtures {
+    use qc_api::{ApiError, NewCase, Quancheng, Unlocked};
+    use qc_domain::{Act, CaseSource};
+
+    /// A self-discovered road-occupation case at `address`.
+    pub fn new_case(address: &str, summary: &str) -> NewCase {
+        NewCase {
+            source: CaseSource::SelfDiscovered,
+            violation: "transport.road_occupation".into(),
+            address: address.into(),
+            grid: "JX-02-04".into(),
+            gps: None,
+            parties: vec![],
+            summary: summary.into(),
+        }
+    }
+
+    /// The squad leader files the case and opens its investigation by `team`.
+    pub fn open_investigation(
+        app: &mut Quancheng,
+        case: &str,
+        leader: &Unlocked,
+        team: [&Unlocked; 2],
+    ) -> Result<(), ApiError> {
+        app.record_act(case, Act::File, &[leader])?;
+        app.record_act(
+            case,
+            Act::StartInvestigation {
+                team: team.iter().map(|u| u.person().id.clone()).collect(),
+            },
+            &[leader],
+        )?;
+        Ok(())
     }
 }

@@ -167,16 +167,31 @@ fn blob_hash(sha: &str) -> Result<[u8; 32], ServiceError> {
         .ok_or_else(|| ServiceError::BadRequest("a blob is named by its SHA-256 in hex".into()))
 }
 
+/// An authenticated request without a body about one blob of a case.
+fn on_blob<S: Storage, R>(
+    state: &AppState<S>,
+    (case, sha): &(String, String),
+    (method, uri, headers): (&Method, &Uri, &HeaderMap),
+    f: impl FnOnce(&mut Service<S>, &str, &str, &[u8; 32]) -> Result<R, ServiceError>,
+) -> Result<R, Failure> {
+    authed_raw(state, (method, uri, headers, b""), |s, device, _, _| {
+        f(s, device, case, &blob_hash(sha)?)
+    })
+}
+
 async fn blob_status<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
-    Path((case, sha)): Path<(String, String)>,
+    Path(blob): Path<(String, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, Failure> {
-    authed_raw(&state, (&method, &uri, &headers, b""), |s, device, _, _| {
-        s.blob_status(device, &case, &blob_hash(&sha)?)
-    })
+    on_blob(
+        &state,
+        &blob,
+        (&method, &uri, &headers),
+        |s, device, case, hash| s.blob_status(device, case, hash),
+    )
     .map(axum::Json)
 }
 
@@ -209,15 +224,17 @@ async fn blob_chunk<S: Storage>(
 
 async fn blob_data<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
-    Path((case, sha)): Path<(String, String)>,
+    Path(blob): Path<(String, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, Failure> {
-    let (size, mut reader) =
-        authed_raw(&state, (&method, &uri, &headers, b""), |s, device, _, _| {
-            s.open_blob(device, &case, &blob_hash(&sha)?)
-        })?;
+    let (size, mut reader) = on_blob(
+        &state,
+        &blob,
+        (&method, &uri, &headers),
+        |s, device, case, hash| s.open_blob(device, case, hash),
+    )?;
     // Read on a blocking thread, a few chunks ahead of the network: memory stays bounded.
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
     tokio::task::spawn_blocking(move || {

@@ -339,26 +339,13 @@ impl Storage for SqliteStorage {
     }
 
     fn put_checkpoint(&mut self, c: &SignedCheckpoint) -> Result<(), StorageError> {
-        self.conn
-            .execute(
-                "INSERT INTO checkpoint(one, bytes, signature) VALUES (1, ?1, ?2)
-                 ON CONFLICT(one) DO UPDATE SET bytes = excluded.bytes, signature = excluded.signature",
-                params![c.bytes, c.signature],
-            )
-            .map(drop)
-            .map_err(err)
+        self.put_single("checkpoint", &c.bytes, &c.signature)
     }
 
     fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StorageError> {
-        self.conn
-            .query_row("SELECT bytes, signature FROM checkpoint", [], |r| {
-                Ok(SignedCheckpoint {
-                    bytes: r.get(0)?,
-                    signature: r.get(1)?,
-                })
-            })
-            .optional()
-            .map_err(err)
+        Ok(self
+            .single("checkpoint")?
+            .map(|(bytes, signature)| SignedCheckpoint { bytes, signature }))
     }
 
     fn add_enrolment_code(
@@ -584,26 +571,13 @@ impl Storage for SqliteStorage {
     }
 
     fn put_revocations(&mut self, crl: &SignedRevocationList) -> Result<(), StorageError> {
-        self.conn
-            .execute(
-                "INSERT INTO revocations(one, bytes, signature) VALUES (1, ?1, ?2)
-                 ON CONFLICT(one) DO UPDATE SET bytes = excluded.bytes, signature = excluded.signature",
-                params![crl.bytes, crl.signature],
-            )
-            .map(drop)
-            .map_err(err)
+        self.put_single("revocations", &crl.bytes, &crl.signature)
     }
 
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {
-        self.conn
-            .query_row("SELECT bytes, signature FROM revocations", [], |r| {
-                Ok(SignedRevocationList {
-                    bytes: r.get(0)?,
-                    signature: r.get(1)?,
-                })
-            })
-            .optional()
-            .map_err(err)
+        Ok(self
+            .single("revocations")?
+            .map(|(bytes, signature)| SignedRevocationList { bytes, signature }))
     }
 
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {
@@ -615,6 +589,30 @@ impl Storage for SqliteStorage {
 }
 
 impl SqliteStorage {
+    /// Replaces the one signed object a single-row table keeps.
+    fn put_single(&self, table: &str, bytes: &[u8], signature: &[u8]) -> Result<(), StorageError> {
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT INTO {table}(one, bytes, signature) VALUES (1, ?1, ?2)
+                     ON CONFLICT(one) DO UPDATE SET bytes = excluded.bytes, signature = excluded.signature"
+                ),
+                params![bytes, signature],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    /// The signed object a single-row table keeps: its bytes and signature.
+    fn single(&self, table: &str) -> Result<Option<Signed>, StorageError> {
+        self.conn
+            .query_row(&format!("SELECT bytes, signature FROM {table}"), [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(err)
+    }
+
     fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
         let mut stmt = self.conn.prepare(sql).map_err(err)?;
         let rows = stmt
@@ -627,6 +625,9 @@ impl SqliteStorage {
         .collect()
     }
 }
+
+/// Canonical bytes and a signature over them, as kept.
+type Signed = (Vec<u8>, Vec<u8>);
 
 fn case_meta(squad: String, status: &str, heads: &[u8]) -> Result<CaseMeta, StorageError> {
     Ok(CaseMeta {
