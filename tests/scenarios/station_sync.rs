@@ -110,7 +110,22 @@ fn two_tablets_converge(a_first: bool) {
     } else {
         (&mut b, &mut a)
     };
-    first.sync().unwrap();
+    // Progress is reported in items and bytes, ending full.
+    let mut seen = Vec::new();
+    first.sync_with(&mut |p| seen.push(*p)).unwrap();
+    let evidence: Vec<_> = seen
+        .iter()
+        .filter(|p| p.stage == qc_api::station::SyncStage::Evidence)
+        .collect();
+    let last = evidence.last().unwrap();
+    if a_first {
+        assert!(last.bytes_total >= photo.len() as u64, "{seen:?}");
+    }
+    assert_eq!(
+        (last.items_done, last.bytes_done),
+        (last.items_total, last.bytes_total)
+    );
+    assert_eq!(seen.last().unwrap().stage, qc_api::station::SyncStage::Done);
     second.sync().unwrap();
     first.sync().unwrap();
     assert_eq!(case_file(&a, &case), case_file(&b, &case), "converged");
