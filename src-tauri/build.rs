@@ -3,7 +3,13 @@
 
 fn main() {
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&["list_cases", "catalogue", "app_info"]),
+        tauri_build::AppManifest::new().commands(&[
+            "list_cases",
+            "catalogue",
+            "app_info",
+            "sync_status",
+            "sync",
+        ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));
 }

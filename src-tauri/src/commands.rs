@@ -1,17 +1,19 @@
 //! Tauri commands: one-line adapters over qc-api. Errors reach the UI as a stable code plus a
 //! Chinese message ([`WireError`]).
 
+use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, Quancheng, WireError};
 use qc_domain::EnforcementDomain;
 use qc_store::{CaseFilter, CaseRow, DueFilter};
 use serde::{Deserialize, Serialize};
-use tauri::State;
+use tauri::ipc::Channel;
+use tauri::{Manager, State};
 
 use crate::AppState;
 
 /// Runs `f` on the open data directory, or reports why it is not open.
 fn with_app<T>(
-    state: &State<'_, AppState>,
+    state: &AppState,
     f: impl FnOnce(&mut Quancheng) -> Result<T, ApiError>,
 ) -> Result<T, WireError> {
     let mut guard = state.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -95,4 +97,28 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, WireError> {
             due_soon: counts.due_soon,
         })
     })
+}
+
+/// What is waiting for the base station.
+#[tauri::command]
+pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatus, WireError> {
+    with_app(&state, |a| a.sync_status())
+}
+
+/// Syncs with the base station off the UI thread, reporting progress on `progress`.
+#[tauri::command]
+pub async fn sync(
+    app: tauri::AppHandle,
+    progress: Channel<SyncProgress>,
+) -> Result<SyncReport, WireError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        with_app(&app.state::<AppState>(), |a| {
+            a.sync_with(&mut |p| {
+                // A window closed mid-sync stops hearing; the sync goes on.
+                let _ = progress.send(*p);
+            })
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(ApiError::Invalid(format!("the sync stopped: {e}")).to_wire()))
 }

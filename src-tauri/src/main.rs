@@ -43,7 +43,9 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             commands::list_cases,
             commands::catalogue,
-            commands::app_info
+            commands::app_info,
+            commands::sync_status,
+            commands::sync
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -169,3 +169,70 @@ async fn a_wrong_database_key_is_explained_in_chinese_in_the_window() {
         "the file was changed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_owned();
+    // The station runs in this process on its own runtime: start (and later stop) it off the
+    // test's.
+    let bureau = tokio::task::spawn_blocking(move || {
+        let b = qc_tests::station::Bureau::start(&root).unwrap();
+        demo::load(&mut b.app().unwrap()).unwrap();
+        b
+    })
+    .await
+    .unwrap();
+    let display = Display::start(1280, 800).expect("virtual display");
+    let driver = Driver::start(&display, &[("QUANCHENG_DATA", &bureau.dir)]).expect("tauri-driver");
+    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
+    c.set_window_size(1280, 800).await.unwrap();
+    eventually("the case list", WAIT, || async {
+        (cards(&c).await == 18).then_some(())
+    })
+    .await
+    .unwrap();
+
+    click(&c, ".tab-sync").await;
+    let waiting = eventually("what waits for the station", WAIT, || async {
+        let t = body_text(&c).await;
+        t.contains("待上传").then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(waiting.contains("91 条签名记录"), "{waiting}");
+    click(&c, "button.start").await;
+    let done = eventually("the sync report", WAIT, || async {
+        let el = c.find(Locator::Css("[role=status]")).await.ok()?;
+        el.text().await.ok()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(done.contains("同步完成"), "{done}");
+    assert!(
+        done.contains("上传 91 条记录，收到并核验 91 份回执"),
+        "{done}"
+    );
+    let text = body_text(&c).await;
+    assert!(text.contains("本机记录均已上传基站"), "{text}");
+    c.execute_async(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    save_screenshot("sync.png", &c.screenshot().await.unwrap());
+
+    // Back on the list, nothing was lost.
+    click(&c, ".tab-cases").await;
+    eventually("the case list again", WAIT, || async {
+        (cards(&c).await == 18).then_some(())
+    })
+    .await
+    .unwrap();
+    c.close().await.unwrap();
+    drop(driver);
+    tokio::task::spawn_blocking(move || drop(bureau))
+        .await
+        .unwrap();
+}

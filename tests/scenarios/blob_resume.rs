@@ -196,5 +196,6 @@ fn an_upload_cut_at_random_offsets_resumes_and_ends_with_the_identical_file_once
             "trial {trial}: identical"
         );
     }
-    assert_eq!(home.unreceipted().unwrap(), 0);
+    let status = home.sync_status().unwrap();
+    assert_eq!((status.unsynced_entries, status.pending_files), (0, 0));
 }

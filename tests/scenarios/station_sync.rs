@@ -142,7 +142,7 @@ fn two_tablets_converge(a_first: bool) {
     for app in [&mut a, &mut b] {
         app.sync().unwrap();
         assert!(app.verify_case_feeds(&case).unwrap().is_clean());
-        assert_eq!(app.unreceipted().unwrap(), 0);
+        assert_eq!(app.sync_status().unwrap().unsynced_entries, 0);
     }
 
     // The leader sees both changes and fetches the photo when he opens it.

@@ -1,5 +1,5 @@
 // The one typed module over the Tauri commands. Components never call `invoke` themselves.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 
 export type Urgency = "pending" | "due_soon" | "overdue";
 
@@ -55,6 +55,35 @@ export interface AppInfo {
   due_soon: number;
 }
 
+/** What waits for the base station. */
+export interface SyncStatus {
+  station: string | null;
+  unsynced_entries: number;
+  unsynced_cases: number;
+  pending_files: number;
+  log_size: number;
+}
+
+/** Where a sync is: records (one round trip), then evidence files. */
+export interface SyncProgress {
+  stage: "records" | "evidence" | "done";
+  items_done: number;
+  items_total: number;
+  bytes_done: number;
+  bytes_total: number;
+}
+
+/** What a sync did. */
+export interface SyncReport {
+  sent: number;
+  docs_sent: number;
+  docs_received: number;
+  receipts: number;
+  blobs_sent: number;
+  blob_bytes: number;
+  log_size: number;
+}
+
 /** An error from the app: a stable code and a message already in Chinese. */
 export class ApiError extends Error {
   constructor(
@@ -83,4 +112,10 @@ export const api = {
   listCases: (filter: CaseFilter) => call<CaseRow[]>("list_cases", { filter }),
   catalogue: () => call<Domain[]>("catalogue"),
   appInfo: () => call<AppInfo>("app_info"),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  sync: (onProgress: (p: SyncProgress) => void) => {
+    const progress = new Channel<SyncProgress>();
+    progress.onmessage = onProgress;
+    return call<SyncReport>("sync", { progress });
+  },
 };

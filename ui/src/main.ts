@@ -1,6 +1,7 @@
 import { createApp } from "vue";
 import {
-  Button, DropdownItem, DropdownMenu, Empty, Loading, NavBar, PullRefresh, Search, Tag,
+  Button, DropdownItem, DropdownMenu, Empty, Loading, NavBar, Progress, PullRefresh, Search, Tabbar,
+  TabbarItem, Tag,
 } from "vant";
 import "vant/lib/index.css";
 import App from "./App.vue";
@@ -12,5 +13,5 @@ const locale = localStorage.getItem("quancheng.locale") === "en" ? "en" : "zh-CN
 createApp(App)
   .use(makeI18n(locale))
   .use(Button).use(DropdownItem).use(DropdownMenu).use(Empty).use(Loading).use(NavBar)
-  .use(PullRefresh).use(Search).use(Tag)
+  .use(Progress).use(PullRefresh).use(Search).use(Tabbar).use(TabbarItem).use(Tag)
   .mount("#app");

@@ -679,12 +679,6 @@ impl Quancheng {
         Ok(contents)
     }
 
-    /// Entries held here that the base station has not yet given a receipt for (what the next
-    /// sync sends).
-    pub fn unreceipted(&self) -> Result<usize, ApiError> {
-        Ok(self.store.entries_without_receipt()?.len())
-    }
-
     /// Number of entries in the feeds held here.
     pub fn ledger_len(&self) -> Result<u64, ApiError> {
         Ok(self.store.ledger_len()?)

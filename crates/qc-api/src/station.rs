@@ -62,6 +62,21 @@ pub struct SyncReport {
     pub log_size: u64,
 }
 
+/// What is waiting for the base station, for the sync screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    /// The station's address, if one is set.
+    pub station: Option<String>,
+    /// Entries the station has not given a receipt for.
+    pub unsynced_entries: usize,
+    /// Cases with changes the station has not acknowledged.
+    pub unsynced_cases: usize,
+    /// Evidence files still to go up.
+    pub pending_files: usize,
+    /// Entries in the station's log at the last checkpoint this device checked.
+    pub log_size: u64,
+}
+
 /// Where a sync is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -422,6 +437,24 @@ impl Quancheng {
         })?;
         tracing::info!(person, "officer key enrolled on this device");
         Ok(())
+    }
+
+    /// What is waiting for the base station.
+    pub fn sync_status(&self) -> Result<SyncStatus, ApiError> {
+        let station = self.station()?;
+        let log_size = match &station {
+            Some(s) => self.witness(hash_hex(&s.log_key)?)?.known_size(),
+            None => 0,
+        };
+        Ok(SyncStatus {
+            station: station.map(|s| s.url),
+            unsynced_entries: self.store.entries_without_receipt()?.len(),
+            unsynced_cases: self.store.unacknowledged_cases()?.len(),
+            pending_files: self
+                .meta_json::<Vec<PendingBlob>>("blobs_pending")?
+                .map_or(0, |p| p.len()),
+            log_size,
+        })
     }
 
     /// Syncs with the base station; see [`Self::sync_with`].

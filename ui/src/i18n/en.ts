@@ -41,4 +41,23 @@ export default {
   todo: { overdue: "{n} overdue", due_soon: "{n} due soon", clear: "Show all" },
   error: { title: "Cannot read cases", retry: "Retry" },
   device: "Device {id}",
+  tabs: { cases: "Cases", sync: "Sync" },
+  sync: {
+    title: "Sync",
+    station: "Base station {url}",
+    noStation: "No base station is set. Ask an administrator to enrol this device at the station.",
+    waiting: "Waiting: {entries} signed entries, changes to {cases} cases, {files} evidence files",
+    upToDate: "Everything recorded here is at the base station",
+    logSize: "Station log checked up to entry {n}",
+    start: "Sync now",
+    running: "Syncing…",
+    records: "Records and cases {done}/{total}",
+    evidence: "Evidence files {done}/{total} ({mb}/{totalMb} MB)",
+    done: "Synced",
+    report:
+      "Sent {sent} entries, {receipts} receipts checked; cases up {docsSent}, down {docsReceived}; evidence files up {files} ({mb} MB)",
+    failed: "Sync did not finish",
+    retry: "Retry",
+    kept: "Nothing recorded here was changed; try again any time.",
+  },
 };

@@ -41,4 +41,23 @@ export default {
   todo: { overdue: "已逾期 {n} 件", due_soon: "即将到期 {n} 件", clear: "查看全部" },
   error: { title: "无法读取案件", retry: "重试" },
   device: "本机 {id}",
+  tabs: { cases: "案件", sync: "同步" },
+  sync: {
+    title: "同步",
+    station: "基站 {url}",
+    noStation: "本机尚未设置基站。请在基站联网后由管理员登记本机。",
+    waiting: "待上传：{entries} 条签名记录、{cases} 件案件的修改、{files} 个证据文件",
+    upToDate: "本机记录均已上传基站",
+    logSize: "基站日志已核验至第 {n} 条",
+    start: "开始同步",
+    running: "正在同步…",
+    records: "上传记录与案件 {done}/{total}",
+    evidence: "上传证据文件 {done}/{total}（{mb}/{totalMb} MB）",
+    done: "同步完成",
+    report:
+      "上传 {sent} 条记录，收到并核验 {receipts} 份回执；案件上传 {docsSent} 件、接收 {docsReceived} 件；证据文件上传 {files} 个（{mb} MB）",
+    failed: "同步未完成",
+    retry: "重试",
+    kept: "本机记录未受影响，可随时重试。",
+  },
 };

@@ -1,0 +1,98 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import { Button, NavBar, Progress } from "vant";
+import { makeI18n } from "../i18n";
+
+// The panel talks to the app only through ../api; here that module answers from memory.
+const syncStatus = vi.fn();
+const sync = vi.fn();
+vi.mock("../api", async (orig) => {
+  const real = await orig<typeof import("../api")>();
+  return {
+    ...real,
+    api: {
+      syncStatus: () => syncStatus(),
+      sync: (onProgress: (p: unknown) => void) => sync(onProgress),
+    },
+  };
+});
+
+import SyncPanel from "./SyncPanel.vue";
+import { ApiError } from "../api";
+
+const mountPanel = () =>
+  mount(SyncPanel, { global: { plugins: [makeI18n(), Button, NavBar, Progress] } });
+
+const status = (entries: number, files = 0) => ({
+  station: "https://127.0.0.1:8443",
+  unsynced_entries: entries,
+  unsynced_cases: entries ? 1 : 0,
+  pending_files: files,
+  log_size: 91,
+});
+
+describe("SyncPanel", () => {
+  beforeEach(() => {
+    syncStatus.mockReset();
+    sync.mockReset();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  });
+  afterEach(() => {
+    vi.runOnlyPendingTimers();
+    vi.useRealTimers();
+  });
+
+  it("says what waits for the station", async () => {
+    syncStatus.mockResolvedValue(status(5, 2));
+    const w = mountPanel();
+    await flushPromises();
+    expect(w.text()).toContain("基站 https://127.0.0.1:8443");
+    expect(w.text()).toContain("待上传：5 条签名记录、1 件案件的修改、2 个证据文件");
+    expect(w.text()).toContain("基站日志已核验至第 91 条");
+  });
+
+  it("cannot sync before the device is enrolled", async () => {
+    syncStatus.mockResolvedValue({ ...status(0), station: null });
+    const w = mountPanel();
+    await flushPromises();
+    expect(w.text()).toContain("本机尚未设置基站");
+    expect(w.find("button.start").attributes("disabled")).toBeDefined();
+  });
+
+  it("shows progress in items and bytes, then what was sent and received", async () => {
+    syncStatus.mockResolvedValueOnce(status(5, 1)).mockResolvedValue(status(0));
+    let report: (r: unknown) => void = () => {};
+    sync.mockImplementation((onProgress: (p: unknown) => void) => {
+      onProgress({ stage: "evidence", items_done: 0, items_total: 1, bytes_done: 1_500_000, bytes_total: 3_000_000 });
+      return new Promise((resolve) => (report = resolve));
+    });
+    const w = mountPanel();
+    await flushPromises();
+    await w.find("button.start").trigger("click");
+    await flushPromises();
+    expect(w.text()).toContain("上传证据文件 0/1（1.5/3.0 MB）");
+    report({ sent: 5, docs_sent: 1, docs_received: 2, receipts: 5, blobs_sent: 1, blob_bytes: 3_000_000, log_size: 96 });
+    await flushPromises();
+    expect(w.find("[role=status]").text()).toContain(
+      "上传 5 条记录，收到并核验 5 份回执；案件上传 1 件、接收 2 件；证据文件上传 1 个（3.0 MB）",
+    );
+    expect(w.text()).toContain("本机记录均已上传基站");
+  });
+
+  it("explains a failure in plain words and retries", async () => {
+    syncStatus.mockResolvedValue(status(5));
+    sync.mockRejectedValueOnce(new ApiError("station_unreachable", "无法连接基站，请确认已连接基站网络后重试"));
+    const w = mountPanel();
+    await flushPromises();
+    await w.find("button.start").trigger("click");
+    await flushPromises();
+    const alert = w.find("[role=alert]").text();
+    expect(alert).toContain("无法连接基站");
+    expect(alert).toContain("本机记录未受影响");
+    sync.mockResolvedValue({ sent: 5, docs_sent: 1, docs_received: 0, receipts: 5, blobs_sent: 0, blob_bytes: 0, log_size: 96 });
+    await w.find("[role=alert] button").trigger("click");
+    await flushPromises();
+    expect(w.find("[role=alert]").exists()).toBe(false);
+    expect(w.find("[role=status]").text()).toContain("同步完成");
+  });
+});
