@@ -9,6 +9,13 @@ fn main() {
             "app_info",
             "sync_status",
             "sync",
+            "signers",
+            "sign_in",
+            "sign_out",
+            "signed_in",
+            "register_case",
+            "case_detail",
+            "case_record",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

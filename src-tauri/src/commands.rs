@@ -2,8 +2,9 @@
 //! Chinese message ([`WireError`]).
 
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
-use qc_api::{ApiError, Quancheng, WireError};
+use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
 use qc_domain::EnforcementDomain;
+use qc_domain::Person;
 use qc_store::{CaseFilter, CaseRow, DueFilter};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -121,4 +122,84 @@ pub async fn sync(
     })
     .await
     .unwrap_or_else(|e| Err(ApiError::Invalid(format!("the sync stopped: {e}")).to_wire()))
+}
+
+/// Who can sign in on this device.
+#[tauri::command]
+pub fn signers(state: State<'_, AppState>) -> Result<Vec<Person>, WireError> {
+    with_app(&state, |a| a.signers_here())
+}
+
+/// The officers signed in now, in the order they signed in (the first registers and leads).
+fn signed_in_people(state: &AppState) -> Vec<Person> {
+    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
+    signed.iter().map(|u| u.person().clone()).collect()
+}
+
+/// Signs an officer in with their PIN (at most two at once: the two-officer acts).
+#[tauri::command]
+pub fn sign_in(
+    state: State<'_, AppState>,
+    person: String,
+    pin: String,
+) -> Result<Vec<Person>, WireError> {
+    let unlocked = with_app(&state, |a| {
+        let already = signed_in_people(&state);
+        if already.iter().any(|p| p.id.0 == person) {
+            return Err(ApiError::Invalid(format!("{person} is already signed in")));
+        }
+        if already.len() >= 2 {
+            return Err(ApiError::Invalid(
+                "two officers are signed in already".into(),
+            ));
+        }
+        a.unlock(&person, &pin)
+    })?;
+    state
+        .1
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(unlocked);
+    Ok(signed_in_people(&state))
+}
+
+/// Signs an officer out (their key is dropped from memory).
+#[tauri::command]
+pub fn sign_out(state: State<'_, AppState>, person: String) -> Vec<Person> {
+    state
+        .1
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|u| u.person().id.0 != person);
+    signed_in_people(&state)
+}
+
+/// The officers signed in now.
+#[tauri::command]
+pub fn signed_in(state: State<'_, AppState>) -> Vec<Person> {
+    signed_in_people(&state)
+}
+
+/// Registers a case (登记) by the first officer signed in; returns its id.
+#[tauri::command]
+pub fn register_case(state: State<'_, AppState>, case: NewCase) -> Result<String, WireError> {
+    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
+    with_app(&state, |a| {
+        let registrar = signed
+            .first()
+            .ok_or_else(|| ApiError::Invalid("no officer is signed in".into()))?;
+        Ok(a.register_case(case, registrar)?.0)
+    })
+}
+
+/// One case: header, status, deadlines, workflow timeline.
+#[tauri::command]
+pub fn case_detail(state: State<'_, AppState>, case: String) -> Result<CaseDetail, WireError> {
+    with_app(&state, |a| a.case_detail(&case))
+}
+
+/// A case's whole-process record and whether it verifies.
+#[tauri::command]
+pub fn case_record(state: State<'_, AppState>, case: String) -> Result<CaseRecord, WireError> {
+    with_app(&state, |a| a.case_record(&case))
 }

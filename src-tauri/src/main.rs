@@ -10,8 +10,12 @@ use std::sync::Mutex;
 use qc_api::{ApiError, DataDir, OsEntropy, Quancheng, SystemClock};
 use tauri::Manager;
 
-/// The open data directory, or why it could not be opened (shown in the window).
-pub struct AppState(pub Mutex<Result<Quancheng, ApiError>>);
+/// The open data directory (or why it could not be opened, shown in the window), and the
+/// officers signed in on it now: their unlocked keys stay in this process, never in the webview.
+pub struct AppState(
+    pub Mutex<Result<Quancheng, ApiError>>,
+    pub Mutex<Vec<qc_api::Unlocked>>,
+);
 
 fn data_dir(app: &tauri::App) -> PathBuf {
     std::env::var_os("QUANCHENG_DATA")
@@ -37,7 +41,7 @@ fn main() {
                 Ok(q) => tracing::info!(dir = %dir.root().display(), device = q.device_id(), "data directory open"),
                 Err(e) => tracing::error!(dir = %dir.root().display(), error = %e, "cannot open data directory"),
             }
-            app.manage(AppState(Mutex::new(opened)));
+            app.manage(AppState(Mutex::new(opened), Mutex::new(Vec::new())));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -45,7 +49,14 @@ fn main() {
             commands::catalogue,
             commands::app_info,
             commands::sync_status,
-            commands::sync
+            commands::sync,
+            commands::signers,
+            commands::sign_in,
+            commands::sign_out,
+            commands::signed_in,
+            commands::register_case,
+            commands::case_detail,
+            commands::case_record
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -52,6 +52,36 @@ async fn body_text(c: &Client) -> String {
         .unwrap_or_default()
 }
 
+/// Signs `person` in on the sign-in screen with their demo PIN.
+async fn sign_in(c: &Client, person: &str) {
+    let pin = qc_tests::station::pin(person);
+    eventually("the sign-in screen", WAIT, || async {
+        c.find(Locator::Css(&format!("[data-person='{person}']")))
+            .await
+            .ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let field = c.find(Locator::Css("input.pin")).await.unwrap();
+    field.send_keys(&pin).await.unwrap();
+    click(c, ".pin-form button").await;
+}
+
+/// Waits until WebKit has painted what the DOM holds (a busy machine lags), then saves a
+/// screenshot.
+async fn snapshot(c: &Client, name: &str) {
+    c.execute_async(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    save_screenshot(name, &c.screenshot().await.unwrap());
+}
+
 /// Saves a screenshot under target/screens (and docs/screens when asked to refresh them).
 fn save_screenshot(name: &str, png: &[u8]) {
     let out = workspace_root().join("target").join("screens");
@@ -72,6 +102,13 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     let driver = Driver::start(&display, &[("QUANCHENG_DATA", dir.root())]).expect("tauri-driver");
     let c = driver.launch(&app_binary().unwrap()).await.unwrap();
     c.set_window_size(1280, 800).await.unwrap();
+    eventually("the people who can sign in", WAIT, || async {
+        body_text(&c).await.contains("李明").then_some(())
+    })
+    .await
+    .unwrap();
+    snapshot(&c, "sign-in.png").await;
+    sign_in(&c, "li.ming").await;
 
     let n = eventually("18 case cards", WAIT, || async {
         let n = cards(&c).await;
@@ -79,15 +116,7 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     })
     .await;
     let text = body_text(&c).await;
-    // Let WebKit paint what the DOM now holds before the snapshot (a busy machine lags).
-    c.execute_async(
-        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
-        vec![],
-    )
-    .await
-    .unwrap();
-    let png = c.screenshot().await.unwrap();
-    save_screenshot("case-list.png", &png);
+    snapshot(&c, "case-list.png").await;
     assert_eq!(n.unwrap_or_else(|e| panic!("{e}\npage text:\n{text}")), 18);
     for expected in [
         "全程 · 案件",
@@ -187,6 +216,7 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     let driver = Driver::start(&display, &[("QUANCHENG_DATA", &bureau.dir)]).expect("tauri-driver");
     let c = driver.launch(&app_binary().unwrap()).await.unwrap();
     c.set_window_size(1280, 800).await.unwrap();
+    sign_in(&c, "li.ming").await;
     eventually("the case list", WAIT, || async {
         (cards(&c).await == 18).then_some(())
     })
@@ -215,13 +245,7 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     );
     let text = body_text(&c).await;
     assert!(text.contains("本机记录均已上传基站"), "{text}");
-    c.execute_async(
-        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
-        vec![],
-    )
-    .await
-    .unwrap();
-    save_screenshot("sync.png", &c.screenshot().await.unwrap());
+    snapshot(&c, "sync.png").await;
 
     // Back on the list, nothing was lost.
     click(&c, ".tab-cases").await;
@@ -235,4 +259,111 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     tokio::task::spawn_blocking(move || drop(bureau))
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = DataDir::new(tmp.path().join("data"));
+    Quancheng::init(
+        &dir,
+        &demo::demo_people(),
+        Arc::new(SystemClock),
+        Box::new(OsEntropy),
+    )
+    .unwrap();
+    let display = Display::start(1280, 800).expect("virtual display");
+    let driver = Driver::start(&display, &[("QUANCHENG_DATA", dir.root())]).expect("tauri-driver");
+    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
+    c.set_window_size(1280, 800).await.unwrap();
+
+    // A wrong PIN is refused in plain words; the right one signs in.
+    eventually("the sign-in screen", WAIT, || async {
+        c.find(Locator::Css("[data-person='li.ming']")).await.ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(Locator::Css("input.pin"))
+        .await
+        .unwrap()
+        .send_keys("000000")
+        .await
+        .unwrap();
+    click(&c, ".pin-form button").await;
+    let refused = eventually("the refusal", WAIT, || async {
+        let el = c.find(Locator::Css("[role=alert]")).await.ok()?;
+        el.text().await.ok().filter(|t| !t.is_empty())
+    })
+    .await
+    .unwrap();
+    assert!(refused.contains("PIN"), "{refused}");
+    c.find(Locator::Css("input.pin"))
+        .await
+        .unwrap()
+        .send_keys(&qc_tests::station::pin("li.ming"))
+        .await
+        .unwrap();
+    click(&c, ".pin-form button").await;
+
+    // Register a case from the list.
+    eventually("the empty case list", WAIT, || async {
+        c.find(Locator::Css(".new-case")).await.ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let select = eventually("the violation types", WAIT, || async {
+        let s = c.find(Locator::Css("select.violation")).await.ok()?;
+        let n = c
+            .find_all(Locator::Css("select.violation option"))
+            .await
+            .ok()?
+            .len();
+        (n > 1).then_some(s)
+    })
+    .await
+    .unwrap();
+    select
+        .select_by_value("transport.road_occupation")
+        .await
+        .unwrap();
+    for (css, text) in [
+        ("input.address", "景华路88号门前"),
+        ("input.grid", "JX-02-04"),
+        ("textarea.summary", "店外占用人行道堆放货物"),
+    ] {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    snapshot(&c, "new-case.png").await;
+    click(&c, "form .submit").await;
+
+    // The new case opens with its whole-process record, verified.
+    let record = eventually("the verified record", WAIT, || async {
+        let t = body_text(&c).await;
+        (t.contains("完整、未被篡改") && t.contains("案件登记")).then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(record.contains("签名：李明"), "{record}");
+    assert!(record.contains("景华路88号门前"), "{record}");
+    snapshot(&c, "case-record.png").await;
+
+    // Back on the list, the case is there.
+    click(&c, ".van-nav-bar__left").await;
+    eventually("one case card", WAIT, || async {
+        (cards(&c).await == 1).then_some(())
+    })
+    .await
+    .unwrap();
+    c.close().await.unwrap();
 }

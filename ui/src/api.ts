@@ -55,6 +55,52 @@ export interface AppInfo {
   due_soon: number;
 }
 
+/** A person enrolled with the bureau. */
+export interface Person {
+  id: string;
+  name: string;
+  role: string;
+  cert_no: string | null;
+  squad: string;
+}
+
+/** A case as an officer registers it (登记). */
+export interface NewCase {
+  source: { kind: "self_discovered" };
+  violation: string;
+  address: string;
+  grid: string;
+  gps: null;
+  parties: { kind: "person" | "business"; name: string; id_number: null; phone: null }[];
+  summary: string;
+}
+
+/** One case as the detail screen shows it. */
+export interface CaseDetail {
+  row: CaseRow;
+  header: { id: string; address?: string; summary: string; squad: string; location: { address: string; grid: string } };
+  source_zh: string;
+  registered_by_name: string;
+}
+
+/** One signed entry of a case's whole-process record. */
+export interface RecordItem {
+  no: number;
+  section_zh: string;
+  title: string;
+  time: number;
+  signers: string[];
+  device: string;
+  seq: number;
+}
+
+/** A case's whole-process record and whether all of it verifies. */
+export interface CaseRecord {
+  items: RecordItem[];
+  verified: boolean;
+  problems: string[];
+}
+
 /** What waits for the base station. */
 export interface SyncStatus {
   station: string | null;
@@ -112,6 +158,13 @@ export const api = {
   listCases: (filter: CaseFilter) => call<CaseRow[]>("list_cases", { filter }),
   catalogue: () => call<Domain[]>("catalogue"),
   appInfo: () => call<AppInfo>("app_info"),
+  signers: () => call<Person[]>("signers"),
+  signIn: (person: string, pin: string) => call<Person[]>("sign_in", { person, pin }),
+  signOut: (person: string) => call<Person[]>("sign_out", { person }),
+  signedIn: () => call<Person[]>("signed_in"),
+  registerCase: (c: NewCase) => call<string>("register_case", { case: c }),
+  caseDetail: (id: string) => call<CaseDetail>("case_detail", { case: id }),
+  caseRecord: (id: string) => call<CaseRecord>("case_record", { case: id }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   sync: (onProgress: (p: SyncProgress) => void) => {
     const progress = new Channel<SyncProgress>();

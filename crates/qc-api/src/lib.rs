@@ -107,6 +107,17 @@ pub struct NewCase {
     pub summary: String,
 }
 
+/// A case's whole-process record as people read it; see [`Quancheng::case_record`].
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRecord {
+    /// Every signed entry about the case, in file order.
+    pub items: Vec<qc_bundle::TocItem>,
+    /// Whether every entry verifies ("完整、未被篡改").
+    pub verified: bool,
+    /// What is wrong, in Chinese.
+    pub problems: Vec<String>,
+}
+
 /// An officer who has proven their PIN on this device just now, holding their signing key for
 /// the acts they sign. It cannot be made any other way than [`Quancheng::unlock`], and the key
 /// never leaves this process (the key is zeroed when dropped).
@@ -436,6 +447,31 @@ impl Quancheng {
             .verify(cert, self.now())?
             .person()
             .ok_or_else(|| ApiError::Invalid("certificate is not an officer's".into()))
+    }
+
+    /// The people whose signing keys are on this device (who can sign in here).
+    pub fn signers_here(&self) -> Result<Vec<Person>, ApiError> {
+        let now = self.now();
+        Ok(self
+            .store
+            .officers()?
+            .iter()
+            .filter(|r| r.wrapped.is_some())
+            .filter_map(|r| self.anchor.verify(&r.cert, now).ok())
+            .filter_map(|c| c.person())
+            .collect())
+    }
+
+    /// The whole-process record of a case (执法全过程记录) as people read it: every signed entry
+    /// about it in file order (who, what, when, signed by whom), and whether all of it verifies.
+    pub fn case_record(&self, case: &str) -> Result<CaseRecord, ApiError> {
+        let id = self.resolve_case(case)?;
+        let report = self.verify_case_feeds(&id)?;
+        Ok(CaseRecord {
+            items: qc_bundle::table_of_contents(&id, &report.entries),
+            verified: report.is_clean(),
+            problems: report.problems.iter().map(qc_chain::Problem::zh).collect(),
+        })
     }
 
     /// Unlocks an officer's key with their PIN. Wrong PINs are counted and persisted; too many

@@ -414,3 +414,23 @@ fn every_public_mutation_appends_a_signed_entry_and_refused_ones_do_not() {
         ]
     );
 }
+
+#[test]
+fn the_case_record_reads_in_plain_words_and_says_it_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    let signers: Vec<String> = app
+        .signers_here()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id.0)
+        .collect();
+    assert!(signers.contains(&"li.ming".to_owned()));
+    let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    let case = app.register_case(new_case(), &li).unwrap().0;
+    let r = app.case_record(&case).unwrap();
+    assert!(r.verified, "{:?}", r.problems);
+    assert_eq!(r.items.len(), 1);
+    assert_eq!(r.items[0].title, "案件登记");
+    assert_eq!(r.items[0].signers, ["李明"]);
+}

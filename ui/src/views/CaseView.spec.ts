@@ -1,0 +1,45 @@
+import { describe, expect, it, vi } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import { NavBar } from "vant";
+import { makeI18n } from "../i18n";
+
+const caseRecord = vi.fn();
+vi.mock("../api", async (orig) => {
+  const real = await orig<typeof import("../api")>();
+  return {
+    ...real,
+    api: {
+      caseDetail: async () => ({
+        row: { status: "registered", domain_name: "交通管理", violation_name: "侵占城市道路" },
+        header: { summary: "占道堆放货物", squad: "一中队", location: { address: "景华路88号", grid: "JX" } },
+        source_zh: "自主发现",
+        registered_by_name: "李明",
+      }),
+      caseRecord: () => caseRecord(),
+    },
+  };
+});
+
+import CaseView from "./CaseView.vue";
+
+const item = { no: 1, section_zh: "立案材料", title: "案件登记", time: 0, signers: ["李明"], device: "d", seq: 1 };
+
+describe("CaseView", () => {
+  it("shows the whole-process record and that it verifies", async () => {
+    caseRecord.mockResolvedValue({ items: [item], verified: true, problems: [] });
+    const w = mount(CaseView, { props: { id: "case-1" }, global: { plugins: [makeI18n(), NavBar] } });
+    await flushPromises();
+    expect(w.text()).toContain("登记人 李明 · 自主发现");
+    expect(w.text()).toContain("完整、未被篡改");
+    expect(w.find(".timeline").text()).toContain("案件登记");
+    expect(w.find(".timeline").text()).toContain("签名：李明");
+  });
+
+  it("says plainly what is wrong", async () => {
+    caseRecord.mockResolvedValue({ items: [item], verified: false, problems: ["第2条记录签名无效"] });
+    const w = mount(CaseView, { props: { id: "case-1" }, global: { plugins: [makeI18n(), NavBar] } });
+    await flushPromises();
+    expect(w.text()).toContain("校验发现问题");
+    expect(w.find("[role=alert]").text()).toContain("第2条记录签名无效");
+  });
+});
