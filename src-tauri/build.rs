@@ -16,6 +16,8 @@ fn main() {
             "register_case",
             "case_detail",
             "case_record",
+            "record_act",
+            "people",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

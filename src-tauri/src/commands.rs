@@ -1,10 +1,11 @@
 //! Tauri commands: one-line adapters over qc-api. Errors reach the UI as a stable code plus a
 //! Chinese message ([`WireError`]).
 
+use qc_api::Unlocked;
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
 use qc_domain::EnforcementDomain;
-use qc_domain::Person;
+use qc_domain::{Act, Person};
 use qc_store::{CaseFilter, CaseRow, DueFilter};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -202,4 +203,19 @@ pub fn case_detail(state: State<'_, AppState>, case: String) -> Result<CaseDetai
 #[tauri::command]
 pub fn case_record(state: State<'_, AppState>, case: String) -> Result<CaseRecord, WireError> {
     with_app(&state, |a| a.case_record(&case))
+}
+
+/// Records an act on a case (a squad leader's approval, say), signed by every officer signed in
+/// now; the procedure rules decide whether those people may do it.
+#[tauri::command]
+pub fn record_act(state: State<'_, AppState>, case: String, act: Act) -> Result<(), WireError> {
+    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
+    let actors: Vec<&Unlocked> = signed.iter().collect();
+    with_app(&state, |a| a.record_act(&case, act, &actors))
+}
+
+/// The people this device knows (to name an investigation team).
+#[tauri::command]
+pub fn people(state: State<'_, AppState>) -> Result<Vec<Person>, WireError> {
+    with_app(&state, |a| a.people())
 }

@@ -56,7 +56,9 @@ fn main() {
             commands::signed_in,
             commands::register_case,
             commands::case_detail,
-            commands::case_record
+            commands::case_record,
+            commands::record_act,
+            commands::people
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -55,17 +55,17 @@ async fn body_text(c: &Client) -> String {
 /// Signs `person` in on the sign-in screen with their demo PIN.
 async fn sign_in(c: &Client, person: &str) {
     let pin = qc_tests::station::pin(person);
-    eventually("the sign-in screen", WAIT, || async {
-        c.find(Locator::Css(&format!("[data-person='{person}']")))
+    // The screen may still be rendering: find and tap until the PIN field shows.
+    let field = eventually("the sign-in screen", WAIT, || async {
+        let card = c
+            .find(Locator::Css(&format!("[data-person='{person}']")))
             .await
-            .ok()
+            .ok()?;
+        card.click().await.ok()?;
+        c.find(Locator::Css("input.pin")).await.ok()
     })
     .await
-    .unwrap()
-    .click()
-    .await
     .unwrap();
-    let field = c.find(Locator::Css("input.pin")).await.unwrap();
     field.send_keys(&pin).await.unwrap();
     click(c, ".pin-form button").await;
 }
@@ -365,5 +365,63 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     })
     .await
     .unwrap();
+
+    // The squad leader takes over the tablet: his queue shows the case; he approves filing and
+    // assigns 李明 and 王芳 to investigate. Each decision is a signed act on the record.
+    click(&c, ".tab-people").await;
+    eventually("the sign-out button", WAIT, || async {
+        c.find(Locator::Css("[data-sign-out='li.ming']")).await.ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    sign_in(&c, "liu.jianguo").await;
+    click(&c, ".tab-cases").await;
+    eventually("the leader's queue", WAIT, || async {
+        c.find(Locator::Css(".todo-review")).await.ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    eventually("the case awaiting approval", WAIT, || async {
+        (cards(&c).await == 1).then_some(())
+    })
+    .await
+    .unwrap();
+    click(&c, ".case-card").await;
+    eventually("the approve button", WAIT, || async {
+        c.find(Locator::Css(".approve")).await.ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    for member in ["li.ming", "wang.fang"] {
+        eventually("the team choice", WAIT, || async {
+            c.find(Locator::Css(&format!("[data-member='{member}']")))
+                .await
+                .ok()
+        })
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    }
+    click(&c, ".review .start").await;
+    let record = eventually("the leader's signed acts", WAIT, || async {
+        let t = body_text(&c).await;
+        (t.contains("签名：刘建国") && t.contains("调查取证") && !t.contains("中队长审批"))
+            .then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(record.contains("完整、未被篡改"), "{record}");
+    snapshot(&c, "review.png").await;
     c.close().await.unwrap();
 }

@@ -101,6 +101,12 @@ export interface CaseRecord {
   problems: string[];
 }
 
+/** An act on a case, as the procedure names it. */
+export type Act =
+  | { act: "file" }
+  | { act: "decline_filing"; reason: string }
+  | { act: "start_investigation"; team: string[] };
+
 /** What waits for the base station. */
 export interface SyncStatus {
   station: string | null;
@@ -165,6 +171,8 @@ export const api = {
   registerCase: (c: NewCase) => call<string>("register_case", { case: c }),
   caseDetail: (id: string) => call<CaseDetail>("case_detail", { case: id }),
   caseRecord: (id: string) => call<CaseRecord>("case_record", { case: id }),
+  recordAct: (id: string, act: Act) => call<void>("record_act", { case: id, act }),
+  people: () => call<Person[]>("people"),
   syncStatus: () => call<SyncStatus>("sync_status"),
   sync: (onProgress: (p: SyncProgress) => void) => {
     const progress = new Channel<SyncProgress>();

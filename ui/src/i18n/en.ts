@@ -76,6 +76,16 @@ export default {
     cancel: "Cancel",
     by: "Registered by {name}",
   },
+  review: {
+    title: "Squad leader's review",
+    file: "Approve filing",
+    decline: "Decline filing",
+    reason: "Why it is not filed",
+    assign: "Assign the investigation (two officers or more)",
+    start: "Start the investigation",
+    done: "Signed and recorded: {act}",
+    queue: "{n} awaiting approval",
+  },
   caseView: {
     back: "Back",
     verified: "Complete and unaltered",

@@ -76,6 +76,16 @@ export default {
     cancel: "取消",
     by: "登记人：{name}",
   },
+  review: {
+    title: "中队长审批",
+    file: "批准立案",
+    decline: "不予立案",
+    reason: "不予立案理由",
+    assign: "指派调查（至少两名执法队员）",
+    start: "开始调查取证",
+    done: "已签名记录：{act}",
+    queue: "待审批 {n} 件",
+  },
   caseView: {
     back: "返回",
     verified: "完整、未被篡改",
