@@ -18,6 +18,7 @@ fn main() {
             "case_record",
             "record_act",
             "people",
+            "unsynced_cases",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

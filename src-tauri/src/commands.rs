@@ -219,3 +219,9 @@ pub fn record_act(state: State<'_, AppState>, case: String, act: Act) -> Result<
 pub fn people(state: State<'_, AppState>) -> Result<Vec<Person>, WireError> {
     with_app(&state, |a| a.people())
 }
+
+/// The cases with changes not yet at the base station.
+#[tauri::command]
+pub fn unsynced_cases(state: State<'_, AppState>) -> Result<Vec<String>, WireError> {
+    with_app(&state, |a| a.unsynced_cases())
+}

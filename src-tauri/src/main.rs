@@ -58,7 +58,8 @@ fn main() {
             commands::case_detail,
             commands::case_record,
             commands::record_act,
-            commands::people
+            commands::people,
+            commands::unsynced_cases
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -217,8 +217,8 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     let c = driver.launch(&app_binary().unwrap()).await.unwrap();
     c.set_window_size(1280, 800).await.unwrap();
     sign_in(&c, "li.ming").await;
-    eventually("the case list", WAIT, || async {
-        (cards(&c).await == 18).then_some(())
+    eventually("the case list, unsynced", WAIT, || async {
+        (cards(&c).await == 18 && body_text(&c).await.contains("未同步")).then_some(())
     })
     .await
     .unwrap();
@@ -247,10 +247,10 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     assert!(text.contains("本机记录均已上传基站"), "{text}");
     snapshot(&c, "sync.png").await;
 
-    // Back on the list, nothing was lost.
+    // Back on the list, nothing was lost and nothing is marked unsynced any more.
     click(&c, ".tab-cases").await;
-    eventually("the case list again", WAIT, || async {
-        (cards(&c).await == 18).then_some(())
+    eventually("the case list again, all synced", WAIT, || async {
+        (cards(&c).await == 18 && !body_text(&c).await.contains("未同步")).then_some(())
     })
     .await
     .unwrap();
@@ -369,6 +369,26 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     // The squad leader takes over the tablet: his queue shows the case; he approves filing and
     // assigns 李明 and 王芳 to investigate. Each decision is a signed act on the record.
     click(&c, ".tab-people").await;
+    // English on request, and back.
+    eventually("the language switch", WAIT, || async {
+        c.find(Locator::Css(".language")).await.ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    eventually("English", WAIT, || async {
+        body_text(&c).await.contains("Sign out").then_some(())
+    })
+    .await
+    .unwrap();
+    click(&c, ".language").await;
+    eventually("Chinese again", WAIT, || async {
+        body_text(&c).await.contains("签退").then_some(())
+    })
+    .await
+    .unwrap();
     eventually("the sign-out button", WAIT, || async {
         c.find(Locator::Css("[data-sign-out='li.ming']")).await.ok()
     })

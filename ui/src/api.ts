@@ -173,6 +173,7 @@ export const api = {
   caseRecord: (id: string) => call<CaseRecord>("case_record", { case: id }),
   recordAct: (id: string, act: Act) => call<void>("record_act", { case: id, act }),
   people: () => call<Person[]>("people"),
+  unsyncedCases: () => call<string[]>("unsynced_cases"),
   syncStatus: () => call<SyncStatus>("sync_status"),
   sync: (onProgress: (p: SyncProgress) => void) => {
     const progress = new Channel<SyncProgress>();

@@ -457,6 +457,16 @@ impl Quancheng {
         })
     }
 
+    /// The cases with changes the base station has not acknowledged (the "未同步" mark).
+    pub fn unsynced_cases(&self) -> Result<Vec<String>, ApiError> {
+        Ok(self
+            .store
+            .unacknowledged_cases()?
+            .into_iter()
+            .map(|(case, _, _)| case)
+            .collect())
+    }
+
     /// Syncs with the base station; see [`Self::sync_with`].
     pub fn sync(&mut self) -> Result<SyncReport, ApiError> {
         self.sync_with(&mut |_| {})

@@ -33,6 +33,7 @@ export default {
     inform_complainant: "Inform complainant",
   },
   card: {
+    unsynced: "Not synced",
     grid: "Grid {grid}",
     updated: "Updated {time}",
     due: "{urgency}: {kind}",
@@ -41,6 +42,7 @@ export default {
   todo: { overdue: "{n} overdue", due_soon: "{n} due soon", clear: "Show all" },
   error: { title: "Cannot read cases", retry: "Retry" },
   device: "Device {id}",
+  language: "中文",
   tabs: { cases: "Cases", sync: "Sync", people: "People" },
   role: {
     enforcement_officer: "Enforcement officer",

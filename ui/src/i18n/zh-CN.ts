@@ -37,10 +37,12 @@ export default {
     updated: "更新于 {time}",
     due: "{urgency}：{kind}",
     anomalies: "{n} 条记录需复核",
+    unsynced: "未同步",
   },
   todo: { overdue: "已逾期 {n} 件", due_soon: "即将到期 {n} 件", clear: "查看全部" },
   error: { title: "无法读取案件", retry: "重试" },
   device: "本机 {id}",
+  language: "English",
   tabs: { cases: "案件", sync: "同步", people: "人员" },
   role: {
     enforcement_officer: "执法队员",

@@ -15,6 +15,7 @@ vi.mock("../api", async (orig) => {
       listCases: (f: unknown) => listCases(f),
       catalogue: async () => [{ code: "environment", name: "环境保护", violations: [] }],
       appInfo: async () => ({ data_dir: "/d", device_id: "device-1", case_count: 2, overdue: 3, due_soon: 1 }),
+      unsyncedCases: async () => ["a"],
     },
   };
 });
@@ -54,6 +55,8 @@ describe("CaseList", () => {
     expect(w.findAll(".case-card")).toHaveLength(2);
     expect(w.text()).toContain("共 2 件 / 本机 2 件");
     expect(w.text()).toContain("本机 device-1");
+    expect(w.find("[data-case-id=a] .unsynced").text()).toBe("未同步");
+    expect(w.find("[data-case-id=b] .unsynced").exists()).toBe(false);
   });
 
   it("searches as the officer types", async () => {
