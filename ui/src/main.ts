@@ -4,6 +4,7 @@ import {
   TabbarItem, Tag,
 } from "vant";
 import "vant/lib/index.css";
+import "./styles.css";
 import App from "./App.vue";
 import { makeI18n } from "./i18n";
 
