@@ -19,6 +19,7 @@ fn main() {
             "record_act",
             "people",
             "unsynced_cases",
+            "export_case",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

@@ -225,3 +225,19 @@ pub fn people(state: State<'_, AppState>) -> Result<Vec<Person>, WireError> {
 pub fn unsynced_cases(state: State<'_, AppState>) -> Result<Vec<String>, WireError> {
     with_app(&state, |a| a.unsynced_cases())
 }
+
+/// Exports the case file (一案一档) as a bundle under the data directory's `exports/`, signed by
+/// the first officer signed in; returns where it was written.
+#[tauri::command]
+pub fn export_case(state: State<'_, AppState>, case: String) -> Result<String, WireError> {
+    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
+    with_app(&state, |a| {
+        let by = signed
+            .first()
+            .ok_or_else(|| ApiError::Invalid("no officer is signed in".into()))?;
+        let id = a.resolve_case(&case)?;
+        let out = a.exports_dir().join(format!("{id}-{}.qcbundle", a.now().0));
+        a.export_case_file(&id, by, &out)?;
+        Ok(out.display().to_string())
+    })
+}

@@ -59,7 +59,8 @@ fn main() {
             commands::case_record,
             commands::record_act,
             commands::people,
-            commands::unsynced_cases
+            commands::unsynced_cases,
+            commands::export_case
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

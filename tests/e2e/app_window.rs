@@ -358,6 +358,21 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     assert!(record.contains("景华路88号门前"), "{record}");
     snapshot(&c, "case-record.png").await;
 
+    // The case file is exported as a bundle (a signed act), which verifies offline.
+    click(&c, ".export-button").await;
+    let path = eventually("the exported file", WAIT, || async {
+        let el = c.find(Locator::Css(".exported")).await.ok()?;
+        let t = el.text().await.ok()?;
+        t.split_once('：').map(|(_, p)| p.trim().to_owned())
+    })
+    .await
+    .unwrap();
+    let (contents, integrity) =
+        qc_bundle::read(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
+    let report = qc_bundle::verify(&contents, &integrity, None, None);
+    assert!(report.is_clean(), "{:?}", report.problems);
+    assert!(body_text(&c).await.contains("导出案卷"));
+
     // Back on the list, the case is there.
     click(&c, ".van-nav-bar__left").await;
     eventually("one case card", WAIT, || async {

@@ -174,6 +174,7 @@ export const api = {
   recordAct: (id: string, act: Act) => call<void>("record_act", { case: id, act }),
   people: () => call<Person[]>("people"),
   unsyncedCases: () => call<string[]>("unsynced_cases"),
+  exportCase: (id: string) => call<string>("export_case", { case: id }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   sync: (onProgress: (p: SyncProgress) => void) => {
     const progress = new Channel<SyncProgress>();

@@ -658,6 +658,44 @@ impl Quancheng {
         ))
     }
 
+    /// Exports the case file to `out`, written whole or not at all (a temporary file beside
+    /// it, synced, then renamed); see [`Self::export_case`].
+    pub fn export_case_file(
+        &mut self,
+        case: &str,
+        by: &Unlocked,
+        out: &std::path::Path,
+    ) -> Result<qc_bundle::Contents, ApiError> {
+        let io = |source| ApiError::Io {
+            path: out.to_owned(),
+            source,
+        };
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let tmp = out.with_extension("partial");
+        let mut writer = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
+        let written = self.export_case(case, by, &mut writer);
+        let finished = written.and_then(|contents| {
+            writer
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .and_then(|()| std::fs::rename(&tmp, out))
+                .map_err(io)?;
+            Ok(contents)
+        });
+        if finished.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        finished
+    }
+
+    /// Where the app puts exported case files.
+    pub fn exports_dir(&self) -> std::path::PathBuf {
+        self.dir.root().join("exports")
+    }
+
     /// Exports the case file (一案一档) as a bundle. The export is itself an act: `by` signs an
     /// entry for it first, and the bundle includes that entry.
     pub fn export_case(

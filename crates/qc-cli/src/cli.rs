@@ -369,17 +369,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
         Command::Export { case, out, who } => {
             let mut app = open(&dir)?;
             let by = app.unlock(&who.officer, &who.pin)?;
-            let tmp = out.with_extension("partial");
-            let file = std::fs::File::create(&tmp)
-                .with_context(|| format!("无法写入 {} (cannot write)", tmp.display()))?;
-            let mut writer = std::io::BufWriter::new(file);
-            let contents = app.export_case(case, &by, &mut writer)?;
-            writer
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.sync_all())
-                .and_then(|_| std::fs::rename(&tmp, out))
-                .with_context(|| format!("无法写入 {} (cannot write)", out.display()))?;
+            let contents = app.export_case_file(case, &by, out)?;
             output::done(
                 &format!(
                     "已导出案卷 {} 到 {}（{} 项目录，{} 条签名记录）",

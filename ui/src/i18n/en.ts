@@ -93,6 +93,8 @@ export default {
     verified: "Complete and unaltered",
     problems: "Verification found problems",
     record: "Whole-process record",
+    export: "Export the case file",
+    exported: "Case file exported: {path}",
     signedBy: "Signed by {names}",
     registeredBy: "Registered by {name} · {source}",
   },

@@ -93,6 +93,8 @@ export default {
     verified: "完整、未被篡改",
     problems: "校验发现问题",
     record: "执法全过程记录",
+    export: "导出案卷",
+    exported: "已导出案卷：{path}",
     signedBy: "签名：{names}",
     registeredBy: "登记人 {name} · {source}",
   },
