@@ -20,6 +20,10 @@ fn main() {
             "people",
             "unsynced_cases",
             "export_case",
+            "add_evidence",
+            "cosign_evidence",
+            "evidence",
+            "blob",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

@@ -2,13 +2,15 @@
 //! Chinese message ([`WireError`]).
 
 use qc_api::Unlocked;
+use qc_api::records::NewEvidence;
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
 use qc_domain::EnforcementDomain;
+use qc_domain::EvidenceItem;
 use qc_domain::{Act, Person};
 use qc_store::{CaseFilter, CaseRow, DueFilter};
 use serde::{Deserialize, Serialize};
-use tauri::ipc::Channel;
+use tauri::ipc::{Channel, InvokeBody, Request, Response};
 use tauri::{Manager, State};
 
 use crate::AppState;
@@ -239,5 +241,80 @@ pub fn export_case(state: State<'_, AppState>, case: String) -> Result<String, W
         let out = a.exports_dir().join(format!("{id}-{}.qcbundle", a.now().0));
         a.export_case_file(&id, by, &out)?;
         Ok(out.display().to_string())
+    })
+}
+
+/// A header of a raw-body request, percent-decoded (file names and descriptions are Chinese).
+fn header(request: &Request<'_>, name: &str) -> Result<String, ApiError> {
+    let raw = request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::Invalid(format!("missing {name}")))?;
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| ApiError::Invalid(format!("{name} is not UTF-8")))
+}
+
+/// Captures an imported file as evidence of a case, signed by the officers signed in (two seal
+/// it at once; one leaves it awaiting the second). The bytes come as the raw request body.
+#[tauri::command]
+pub fn add_evidence(state: State<'_, AppState>, request: Request<'_>) -> Result<String, WireError> {
+    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
+    let actors: Vec<&Unlocked> = signed.iter().collect();
+    with_app(&state, |a| {
+        let InvokeBody::Raw(bytes) = request.body() else {
+            return Err(ApiError::Invalid("the file must come as raw bytes".into()));
+        };
+        let new = NewEvidence {
+            file_name: header(&request, "x-file-name")?,
+            description: header(&request, "x-description")?,
+            attestation: None,
+        };
+        let case = header(&request, "x-case")?;
+        a.add_evidence(&case, bytes.as_slice(), new, &actors)
+    })
+}
+
+/// The second officer (the first signed in) co-signs evidence another officer captured.
+#[tauri::command]
+pub fn cosign_evidence(
+    state: State<'_, AppState>,
+    case: String,
+    item: String,
+) -> Result<(), WireError> {
+    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
+    with_app(&state, |a| {
+        let by = signed
+            .first()
+            .ok_or_else(|| ApiError::Invalid("no officer is signed in".into()))?;
+        a.cosign_evidence(&case, &item, by)
+    })
+}
+
+/// A case's evidence items: facts and who signed.
+#[tauri::command]
+pub fn evidence(state: State<'_, AppState>, case: String) -> Result<Vec<EvidenceItem>, WireError> {
+    with_app(&state, |a| Ok(a.case_file(&case)?.1))
+}
+
+/// A blob of a case (a thumbnail), as raw bytes; fetched from the station if this device lacks
+/// it.
+#[tauri::command]
+pub fn blob(
+    state: State<'_, AppState>,
+    case: String,
+    sha256: String,
+) -> Result<Response, WireError> {
+    with_app(&state, |a| {
+        let hash: [u8; 32] = hex::decode(&sha256)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| ApiError::Invalid("not a SHA-256".into()))?;
+        if a.station()?.is_some() {
+            a.fetch_blob(&case, &hash)?;
+        }
+        Ok(Response::new(a.read_blob(&hash)?))
     })
 }

@@ -60,7 +60,11 @@ fn main() {
             commands::record_act,
             commands::people,
             commands::unsynced_cases,
-            commands::export_case
+            commands::export_case,
+            commands::add_evidence,
+            commands::cosign_evidence,
+            commands::evidence,
+            commands::blob
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -458,5 +458,77 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .unwrap();
     assert!(record.contains("完整、未被篡改"), "{record}");
     snapshot(&c, "review.png").await;
+
+    // 李明 photographs the scene on the same tablet; the photo awaits a second officer until
+    // 王芳 co-signs it.
+    let photo = tmp.path().join("IMG_0001.jpg");
+    std::fs::write(&photo, qc_evidence::sample::camera_photo(800, 600)).unwrap();
+    let switch_to = |person: &'static str, from: &'static str| {
+        let c = &c;
+        async move {
+            click(c, ".van-nav-bar__left").await;
+            click(c, ".tab-people").await;
+            eventually("the sign-out button", WAIT, || async {
+                c.find(Locator::Css(&format!("[data-sign-out='{from}']")))
+                    .await
+                    .ok()
+            })
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+            sign_in(c, person).await;
+            click(c, ".tab-cases").await;
+            eventually("the case card", WAIT, || async {
+                c.find(Locator::Css(".case-card")).await.ok()
+            })
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        }
+    };
+    switch_to("li.ming", "liu.jianguo").await;
+    eventually("the evidence panel", WAIT, || async {
+        c.find(Locator::Css("input.file")).await.ok()
+    })
+    .await
+    .unwrap()
+    .send_keys(photo.to_str().unwrap())
+    .await
+    .unwrap();
+    c.find(Locator::Css("input.description"))
+        .await
+        .unwrap()
+        .send_keys("店外堆放的货物")
+        .await
+        .unwrap();
+    click(&c, ".capture .add").await;
+    let awaiting = eventually("the photo awaiting a second officer", WAIT, || async {
+        let el = c.find(Locator::Css(".item.awaiting")).await.ok()?;
+        el.text().await.ok()
+    })
+    .await
+    .unwrap();
+    assert!(awaiting.contains("待第二名执法人员签名"), "{awaiting}");
+    switch_to("wang.fang", "li.ming").await;
+    eventually("the co-sign button", WAIT, || async {
+        c.find(Locator::Css(".cosign")).await.ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let sealed = eventually("the photo sealed", WAIT, || async {
+        let t = body_text(&c).await;
+        (t.contains("已由两名执法人员签名确认") && t.contains("签名：李明、王芳")).then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(sealed.contains("完整、未被篡改"), "{sealed}");
+    snapshot(&c, "evidence.png").await;
     c.close().await.unwrap();
 }

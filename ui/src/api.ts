@@ -107,6 +107,30 @@ export type Act =
   | { act: "decline_filing"; reason: string }
   | { act: "start_investigation"; team: string[] };
 
+/** An enforcement officer as a record names them. */
+export interface OfficerRef {
+  person: string;
+  name: string;
+  cert_no: string;
+}
+
+/** An evidence item: what the officers signed, and who signed. */
+export interface EvidenceItem {
+  facts: {
+    id: string;
+    sha256: string;
+    size: number;
+    mime: string;
+    kind: "photo" | "audio" | "video" | "document";
+    file_name: string;
+    description: string;
+    captured_at: number;
+    exif: { captured_at: string | null; make: string | null; model: string | null } | null;
+    thumbnail: string | null;
+  };
+  signatures: { officer: OfficerRef; at: number }[];
+}
+
 /** What waits for the base station. */
 export interface SyncStatus {
   station: string | null;
@@ -151,9 +175,13 @@ function isWire(e: unknown): e is { code: string; message: string; detail?: stri
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(
+  command: string,
+  args?: Record<string, unknown> | Uint8Array,
+  headers?: Record<string, string>,
+): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<T>(command, args, headers ? { headers } : undefined);
   } catch (e) {
     if (isWire(e)) throw new ApiError(e.code, e.message, e.detail ?? "");
     throw new ApiError("unavailable", String(e));
@@ -175,6 +203,18 @@ export const api = {
   people: () => call<Person[]>("people"),
   unsyncedCases: () => call<string[]>("unsynced_cases"),
   exportCase: (id: string) => call<string>("export_case", { case: id }),
+  /** The file's bytes go as the raw request body, not as JSON. */
+  addEvidence: async (id: string, file: File, description: string) =>
+    call<string>("add_evidence", new Uint8Array(await file.arrayBuffer()), {
+      "x-case": encodeURIComponent(id),
+      "x-file-name": encodeURIComponent(file.name),
+      "x-description": encodeURIComponent(description),
+    }),
+  cosignEvidence: (id: string, item: string) => call<void>("cosign_evidence", { case: id, item }),
+  evidence: (id: string) => call<EvidenceItem[]>("evidence", { case: id }),
+  /** A blob (a thumbnail) as an object URL for an <img>. */
+  blobUrl: async (id: string, sha256: string) =>
+    URL.createObjectURL(new Blob([await call<ArrayBuffer>("blob", { case: id, sha256 })])),
   syncStatus: () => call<SyncStatus>("sync_status"),
   sync: (onProgress: (p: SyncProgress) => void) => {
     const progress = new Channel<SyncProgress>();

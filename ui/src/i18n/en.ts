@@ -88,6 +88,18 @@ export default {
     done: "Signed and recorded: {act}",
     queue: "{n} awaiting approval",
   },
+  evidence: {
+    title: "Evidence",
+    pick: "Choose a file or take a photo",
+    description: "What it shows",
+    addOne: "Capture (awaits a second officer)",
+    addTwo: "Capture by both officers",
+    cosign: "{name} co-signs",
+    sealed: "Signed by two officers",
+    awaiting: "Awaiting a second officer: not finished",
+    exif: "taken {time}",
+    kind: { photo: "Photo", audio: "Audio", video: "Video", document: "Document" },
+  },
   caseView: {
     back: "Back",
     verified: "Complete and unaltered",

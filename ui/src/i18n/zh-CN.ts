@@ -88,6 +88,18 @@ export default {
     done: "已签名记录：{act}",
     queue: "待审批 {n} 件",
   },
+  evidence: {
+    title: "证据材料",
+    pick: "选择文件或拍照",
+    description: "证据说明（拍摄内容）",
+    addOne: "采集证据（待第二人签名）",
+    addTwo: "两人共同采集证据",
+    cosign: "{name} 签名确认",
+    sealed: "已由两名执法人员签名确认",
+    awaiting: "待第二名执法人员签名，尚未完成",
+    exif: "拍摄于 {time}",
+    kind: { photo: "照片", audio: "录音", video: "视频", document: "书证" },
+  },
   caseView: {
     back: "返回",
     verified: "完整、未被篡改",

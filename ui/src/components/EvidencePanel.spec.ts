@@ -1,0 +1,59 @@
+import { describe, expect, it, vi } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import { Button } from "vant";
+import { makeI18n } from "../i18n";
+
+const evidence = vi.fn();
+const cosign = vi.fn();
+const addEvidence = vi.fn();
+vi.mock("../api", async (orig) => {
+  const real = await orig<typeof import("../api")>();
+  return {
+    ...real,
+    api: {
+      evidence: () => evidence(),
+      cosignEvidence: (id: string, item: string) => cosign(id, item),
+      addEvidence: (id: string, f: File, d: string) => addEvidence(id, f, d),
+      blobUrl: async () => "blob:thumb",
+    },
+  };
+});
+
+import EvidencePanel from "./EvidencePanel.vue";
+
+const li = { officer: { person: "li.ming", name: "李明", cert_no: "1" }, at: 0 };
+const wang = { id: "wang.fang", name: "王芳", role: "enforcement_officer", cert_no: "2", squad: "一中队" };
+const item = (signatures: (typeof li)[]) => ({
+  facts: {
+    id: "ev1", sha256: "ab", size: 2_000_000, mime: "image/jpeg", kind: "photo", file_name: "IMG_1.jpg",
+    description: "店外堆放的货物", captured_at: 0, exif: { captured_at: "2026:11:23 09:30:00", make: null, model: null },
+    thumbnail: "cd",
+  },
+  signatures,
+});
+
+describe("EvidencePanel", () => {
+  it("shows evidence awaiting a second officer as unfinished, and lets that officer co-sign", async () => {
+    evidence.mockResolvedValue([item([li])]);
+    const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button] } });
+    await flushPromises();
+    expect(w.find(".item.awaiting").text()).toContain("待第二名执法人员签名");
+    expect(w.text()).toContain("拍摄于 2026:11:23 09:30:00");
+    expect(w.find("img.thumb").attributes("src")).toBe("blob:thumb");
+    evidence.mockResolvedValue([item([li, { officer: { person: "wang.fang", name: "王芳", cert_no: "2" }, at: 1 }])]);
+    await w.find(".cosign").trigger("click");
+    await flushPromises();
+    expect(cosign).toHaveBeenCalledWith("c1", "ev1");
+    expect(w.find(".item.awaiting").exists()).toBe(false);
+    expect(w.text()).toContain("已由两名执法人员签名确认");
+    expect(w.emitted("changed")).toHaveLength(1);
+  });
+
+  it("does not offer a co-signature to the officer who captured it", async () => {
+    evidence.mockResolvedValue([item([li])]);
+    const me = { ...wang, id: "li.ming", name: "李明" };
+    const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [me] }, global: { plugins: [makeI18n(), Button] } });
+    await flushPromises();
+    expect(w.find(".cosign").exists()).toBe(false);
+  });
+});
