@@ -24,6 +24,12 @@ fn main() {
             "cosign_evidence",
             "evidence",
             "blob",
+            "records",
+            "start_inspection",
+            "update_inspection",
+            "sign_off_party",
+            "sign_off_note",
+            "seal_record",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

@@ -2,9 +2,10 @@
 //! Chinese message ([`WireError`]).
 
 use qc_api::Unlocked;
-use qc_api::records::NewEvidence;
+use qc_api::records::{InspectionEdit, NewEvidence, Signoff};
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
+use qc_casedoc::StoredRecord;
 use qc_domain::EnforcementDomain;
 use qc_domain::EvidenceItem;
 use qc_domain::{Act, Person};
@@ -186,13 +187,7 @@ pub fn signed_in(state: State<'_, AppState>) -> Vec<Person> {
 /// Registers a case (登记) by the first officer signed in; returns its id.
 #[tauri::command]
 pub fn register_case(state: State<'_, AppState>, case: NewCase) -> Result<String, WireError> {
-    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
-    with_app(&state, |a| {
-        let registrar = signed
-            .first()
-            .ok_or_else(|| ApiError::Invalid("no officer is signed in".into()))?;
-        Ok(a.register_case(case, registrar)?.0)
-    })
+    with_officers(&state, |a, by| Ok(a.register_case(case, first(by)?)?.0))
 }
 
 /// One case: header, status, deadlines, workflow timeline.
@@ -211,9 +206,7 @@ pub fn case_record(state: State<'_, AppState>, case: String) -> Result<CaseRecor
 /// now; the procedure rules decide whether those people may do it.
 #[tauri::command]
 pub fn record_act(state: State<'_, AppState>, case: String, act: Act) -> Result<(), WireError> {
-    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
-    let actors: Vec<&Unlocked> = signed.iter().collect();
-    with_app(&state, |a| a.record_act(&case, act, &actors))
+    with_officers(&state, |a, by| a.record_act(&case, act, by))
 }
 
 /// The people this device knows (to name an investigation team).
@@ -232,11 +225,8 @@ pub fn unsynced_cases(state: State<'_, AppState>) -> Result<Vec<String>, WireErr
 /// the first officer signed in; returns where it was written.
 #[tauri::command]
 pub fn export_case(state: State<'_, AppState>, case: String) -> Result<String, WireError> {
-    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
-    with_app(&state, |a| {
-        let by = signed
-            .first()
-            .ok_or_else(|| ApiError::Invalid("no officer is signed in".into()))?;
+    with_officers(&state, |a, signed| {
+        let by = first(signed)?;
         let id = a.resolve_case(&case)?;
         let out = a.exports_dir().join(format!("{id}-{}.qcbundle", a.now().0));
         a.export_case_file(&id, by, &out)?;
@@ -261,9 +251,7 @@ fn header(request: &Request<'_>, name: &str) -> Result<String, ApiError> {
 /// it at once; one leaves it awaiting the second). The bytes come as the raw request body.
 #[tauri::command]
 pub fn add_evidence(state: State<'_, AppState>, request: Request<'_>) -> Result<String, WireError> {
-    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
-    let actors: Vec<&Unlocked> = signed.iter().collect();
-    with_app(&state, |a| {
+    with_officers(&state, |a, actors| {
         let InvokeBody::Raw(bytes) = request.body() else {
             return Err(ApiError::Invalid("the file must come as raw bytes".into()));
         };
@@ -273,7 +261,7 @@ pub fn add_evidence(state: State<'_, AppState>, request: Request<'_>) -> Result<
             attestation: None,
         };
         let case = header(&request, "x-case")?;
-        a.add_evidence(&case, bytes.as_slice(), new, &actors)
+        a.add_evidence(&case, bytes.as_slice(), new, actors)
     })
 }
 
@@ -284,13 +272,7 @@ pub fn cosign_evidence(
     case: String,
     item: String,
 ) -> Result<(), WireError> {
-    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
-    with_app(&state, |a| {
-        let by = signed
-            .first()
-            .ok_or_else(|| ApiError::Invalid("no officer is signed in".into()))?;
-        a.cosign_evidence(&case, &item, by)
-    })
+    with_officers(&state, |a, by| a.cosign_evidence(&case, &item, first(by)?))
 }
 
 /// A case's evidence items: facts and who signed.
@@ -317,4 +299,92 @@ pub fn blob(
         }
         Ok(Response::new(a.read_blob(&hash)?))
     })
+}
+
+/// The first officer signed in (who registers, exports, co-signs).
+fn first<'a>(by: &[&'a Unlocked]) -> Result<&'a Unlocked, ApiError> {
+    by.first()
+        .copied()
+        .ok_or_else(|| ApiError::Invalid("no officer is signed in".into()))
+}
+
+/// Runs `f` with the officers signed in now (all of them sign what it records).
+fn with_officers<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut Quancheng, &[&Unlocked]) -> Result<T, ApiError>,
+) -> Result<T, WireError> {
+    let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
+    let actors: Vec<&Unlocked> = signed.iter().collect();
+    with_app(state, |a| f(a, &actors))
+}
+
+/// A case's field records (笔录), live and sealed.
+#[tauri::command]
+pub fn records(state: State<'_, AppState>, case: String) -> Result<Vec<StoredRecord>, WireError> {
+    with_app(&state, |a| Ok(a.case_file(&case)?.0))
+}
+
+/// Starts an on-site inspection record with the officers signed in; returns its id.
+#[tauri::command]
+pub fn start_inspection(state: State<'_, AppState>, case: String) -> Result<String, WireError> {
+    with_officers(&state, |a, by| a.start_inspection(&case, by))
+}
+
+/// Writes what the officers have so far on an inspection record.
+#[tauri::command]
+pub fn update_inspection(
+    state: State<'_, AppState>,
+    case: String,
+    record: String,
+    edit: InspectionEdit,
+) -> Result<(), WireError> {
+    with_officers(&state, |a, by| {
+        a.update_inspection(&case, &record, edit, by)
+    })
+}
+
+/// The party signs a record: their name in a header, the signature drawn on the tablet (PNG) as
+/// the raw body.
+#[tauri::command]
+pub fn sign_off_party(state: State<'_, AppState>, request: Request<'_>) -> Result<(), WireError> {
+    with_officers(&state, |a, by| {
+        let InvokeBody::Raw(image) = request.body() else {
+            return Err(ApiError::Invalid(
+                "the signature must come as raw bytes".into(),
+            ));
+        };
+        let how = Signoff::Party {
+            name: header(&request, "x-name")?,
+            image,
+        };
+        a.sign_off(
+            &header(&request, "x-case")?,
+            &header(&request, "x-record")?,
+            how,
+            by,
+        )
+    })
+}
+
+/// The party refused to sign and no witness did: the officers note it on the record.
+#[tauri::command]
+pub fn sign_off_note(
+    state: State<'_, AppState>,
+    case: String,
+    record: String,
+    note: String,
+) -> Result<(), WireError> {
+    with_officers(&state, |a, by| {
+        a.sign_off(&case, &record, Signoff::OfficersNote { note }, by)
+    })
+}
+
+/// Seals a record: the officers signed in sign its content; it can no longer be edited.
+#[tauri::command]
+pub fn seal_record(
+    state: State<'_, AppState>,
+    case: String,
+    record: String,
+) -> Result<(), WireError> {
+    with_officers(&state, |a, by| a.seal_record(&case, &record, by))
 }

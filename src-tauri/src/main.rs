@@ -64,7 +64,13 @@ fn main() {
             commands::add_evidence,
             commands::cosign_evidence,
             commands::evidence,
-            commands::blob
+            commands::blob,
+            commands::records,
+            commands::start_inspection,
+            commands::update_inspection,
+            commands::sign_off_party,
+            commands::sign_off_note,
+            commands::seal_record
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

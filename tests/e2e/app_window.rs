@@ -530,5 +530,76 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .unwrap();
     assert!(sealed.contains("完整、未被篡改"), "{sealed}");
     snapshot(&c, "evidence.png").await;
+
+    // 李明 signs in beside 王芳: the two inspect on site, the party refuses to sign, and the
+    // record is sealed.
+    click(&c, ".van-nav-bar__left").await;
+    click(&c, ".tab-people").await;
+    sign_in(&c, "li.ming").await;
+    click(&c, ".tab-cases").await;
+    eventually("the case card", WAIT, || async {
+        c.find(Locator::Css(".case-card")).await.ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    eventually("the start button", WAIT, || async {
+        c.find(Locator::Css(".start-inspection")).await.ok()
+    })
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    eventually("the inspection form", WAIT, || async {
+        c.find(Locator::Css("textarea.found-input")).await.ok()
+    })
+    .await
+    .unwrap()
+    .send_keys("店外占用人行道堆放货物约3平方米，当事人在场")
+    .await
+    .unwrap();
+    c.find(Locator::Css("select.outcome"))
+        .await
+        .unwrap()
+        .select_by_value("management")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input.refusal-note"))
+        .await
+        .unwrap()
+        .send_keys("当事人拒绝签名，现场无见证人")
+        .await
+        .unwrap();
+    click(&c, ".note-refusal").await;
+    eventually("the refusal noted", WAIT, || async {
+        body_text(&c)
+            .await
+            .contains("已注明当事人拒签")
+            .then_some(())
+    })
+    .await
+    .unwrap();
+    click(&c, ".inspection .seal").await;
+    let inspected = eventually("the sealed inspection record", WAIT, || async {
+        let t = body_text(&c).await;
+        t.contains("已封存，不可再修改").then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(
+        inspected.contains("店外占用人行道堆放货物约3平方米"),
+        "{inspected}"
+    );
+    assert!(inspected.contains("完整、未被篡改"), "{inspected}");
+    c.execute(
+        "document.querySelector('.inspection').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    snapshot(&c, "inspection.png").await;
     c.close().await.unwrap();
 }

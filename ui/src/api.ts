@@ -131,6 +131,38 @@ export interface EvidenceItem {
   signatures: { officer: OfficerRef; at: number }[];
 }
 
+/** An on-site inspection record's content (现场检查笔录). */
+export interface Inspection {
+  kind: "inspection";
+  place: { address: string; grid: string };
+  started_at: number;
+  ended_at: number | null;
+  officers: OfficerRef[];
+  party_notified: boolean;
+  party_present: boolean;
+  found: string;
+  outcome: "service" | "management" | "enforcement" | null;
+}
+
+/** A field record as the case holds it: live content, and the seal once sealed. */
+export interface StoredRecord {
+  live: {
+    id: string;
+    body: Inspection | { kind: "questioning" | "preservation" | "sampling" };
+    signoff: { by: "party" | "witness" | "officers_note"; name?: string; note?: string } | null;
+  };
+  seal: { digest: string; at: number; by: string[] } | null;
+}
+
+/** What the officers write on an inspection record as it goes. */
+export interface InspectionEdit {
+  found: string;
+  outcome: Inspection["outcome"];
+  party_notified: boolean;
+  party_present: boolean;
+  finished: boolean;
+}
+
 /** What waits for the base station. */
 export interface SyncStatus {
   station: string | null;
@@ -212,6 +244,20 @@ export const api = {
     }),
   cosignEvidence: (id: string, item: string) => call<void>("cosign_evidence", { case: id, item }),
   evidence: (id: string) => call<EvidenceItem[]>("evidence", { case: id }),
+  records: (id: string) => call<StoredRecord[]>("records", { case: id }),
+  startInspection: (id: string) => call<string>("start_inspection", { case: id }),
+  updateInspection: (id: string, record: string, edit: InspectionEdit) =>
+    call<void>("update_inspection", { case: id, record, edit }),
+  /** The signature drawn on the tablet goes as the raw request body (PNG). */
+  signOffParty: (id: string, record: string, name: string, png: Uint8Array) =>
+    call<void>("sign_off_party", png, {
+      "x-case": encodeURIComponent(id),
+      "x-record": encodeURIComponent(record),
+      "x-name": encodeURIComponent(name),
+    }),
+  signOffNote: (id: string, record: string, note: string) =>
+    call<void>("sign_off_note", { case: id, record, note }),
+  sealRecord: (id: string, record: string) => call<void>("seal_record", { case: id, record }),
   /** A blob (a thumbnail) as an object URL for an <img>. */
   blobUrl: async (id: string, sha256: string) =>
     URL.createObjectURL(new Blob([await call<ArrayBuffer>("blob", { case: id, sha256 })])),

@@ -8,8 +8,8 @@ use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, page_digest, snapsho
 use qc_chain::{Action, SignedEntry};
 use qc_domain::{
     Act, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem, EvidenceSignature,
-    OfficerRef, PageSignature, PartySignoff, Person, Record, RecordBody, RuleViolation, Timestamp,
-    WorkflowEvent, seal_check, validate,
+    Inspection, OfficerRef, Outcome721, PageSignature, PartySignoff, Person, Record, RecordBody,
+    RuleViolation, Timestamp, WorkflowEvent, seal_check, validate,
 };
 use qc_evidence::{MediaKind, ThumbnailLimits};
 use qc_store::Touched;
@@ -50,6 +50,21 @@ pub enum PageClose<'a> {
     Signed(&'a [u8]),
     /// Refused; the officers' note.
     Refused(String),
+}
+
+/// What the officers write on an on-site inspection record (现场检查笔录) as it goes.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct InspectionEdit {
+    /// What was found.
+    pub found: String,
+    /// The 721 outcome category, once decided.
+    pub outcome: Option<Outcome721>,
+    /// Whether the party was notified to attend.
+    pub party_notified: bool,
+    /// Whether the party was present.
+    pub party_present: bool,
+    /// The inspection is over: its end time is set now.
+    pub finished: bool,
 }
 
 /// What an evidence capture was given besides the file.
@@ -553,6 +568,56 @@ impl Quancheng {
                 "`{prefix}` matches more than one record; give more of the id"
             ))),
         }
+    }
+
+    /// Starts an on-site inspection record at the case's place, now, with the officers signed
+    /// in as those present; returns the record id.
+    pub fn start_inspection(&mut self, case: &str, by: &[&Unlocked]) -> Result<String, ApiError> {
+        let place = self.case_detail(case)?.header.location;
+        self.create_record(
+            case,
+            |officers, at| {
+                RecordBody::Inspection(Inspection {
+                    place,
+                    started_at: at,
+                    ended_at: None,
+                    officers,
+                    party: None,
+                    party_notified: false,
+                    party_present: false,
+                    found: String::new(),
+                    outcome: None,
+                })
+            },
+            None,
+            by,
+        )
+    }
+
+    /// Writes what the officers have so far on an inspection record (not once sealed).
+    pub fn update_inspection(
+        &mut self,
+        case: &str,
+        record: &str,
+        edit: InspectionEdit,
+        by: &[&Unlocked],
+    ) -> Result<(), ApiError> {
+        let now = self.now();
+        self.edit_record(case, record, by, |r| match &mut r.body {
+            RecordBody::Inspection(i) => {
+                i.found = edit.found;
+                i.outcome = edit.outcome;
+                i.party_notified = edit.party_notified;
+                i.party_present = edit.party_present;
+                if edit.finished && i.ended_at.is_none() {
+                    i.ended_at = Some(now);
+                }
+                Ok(())
+            }
+            _ => Err(ApiError::Invalid(format!(
+                "{record} is not an inspection record"
+            ))),
+        })
     }
 
     /// Records and evidence of a case, as the document holds them.

@@ -575,3 +575,46 @@ fn a_merge_that_disturbs_a_sealed_record_keeps_the_seal_and_flags_the_edit() {
     assert_eq!(d.app.merge_case(&remote.save(), &[], &[]).unwrap(), 0);
     assert_eq!(d.app.ledger_len().unwrap(), entries_before + 1);
 }
+
+#[test]
+fn an_inspection_started_written_signed_off_and_sealed_through_the_app_calls() {
+    let mut d = desk();
+    let (li, wang) = (&d.li, &d.wang);
+    let id = d.app.start_inspection(&d.case, &[li, wang]).unwrap();
+    let edit = |found: &str, finished| InspectionEdit {
+        found: found.into(),
+        outcome: Some(Outcome721::Management),
+        party_notified: true,
+        party_present: true,
+        finished,
+    };
+    d.app
+        .update_inspection(&d.case, &id, edit("店外占道堆放货物约3平方米", true), &[li])
+        .unwrap();
+    d.app
+        .sign_off(
+            &d.case,
+            &id,
+            Signoff::OfficersNote {
+                note: "当事人拒绝签名，现场无见证人".into(),
+            },
+            &[li, wang],
+        )
+        .unwrap();
+    d.app.seal_record(&d.case, &id, &[li, wang]).unwrap();
+    let (records, _) = d.app.case_file(&d.case).unwrap();
+    match records[0].authoritative().unwrap().body {
+        RecordBody::Inspection(i) => {
+            assert_eq!(i.found, "店外占道堆放货物约3平方米");
+            assert_eq!(i.place.address, "景华路88号");
+            assert!(i.ended_at.is_some());
+            assert_eq!(i.officers.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = d
+        .app
+        .update_inspection(&d.case, &id, edit("改过", true), &[li])
+        .unwrap_err();
+    assert_eq!(e.code(), "record_sealed", "{e}");
+}
