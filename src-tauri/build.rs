@@ -30,6 +30,10 @@ fn main() {
             "sign_off_party",
             "sign_off_note",
             "seal_record",
+            "start_questioning",
+            "add_answer",
+            "close_page",
+            "end_questioning",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

@@ -2,13 +2,13 @@
 //! Chinese message ([`WireError`]).
 
 use qc_api::Unlocked;
-use qc_api::records::{InspectionEdit, NewEvidence, Signoff};
+use qc_api::records::{InspectionEdit, NewEvidence, PageClose, Signoff};
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
 use qc_casedoc::StoredRecord;
 use qc_domain::EnforcementDomain;
 use qc_domain::EvidenceItem;
-use qc_domain::{Act, Person};
+use qc_domain::{Act, Interviewee, Person, Qa};
 use qc_store::{CaseFilter, CaseRow, DueFilter};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
@@ -387,4 +387,61 @@ pub fn seal_record(
     record: String,
 ) -> Result<(), WireError> {
     with_officers(&state, |a, by| a.seal_record(&case, &record, by))
+}
+
+/// Starts a questioning transcript of one person by the officers signed in; returns its id.
+#[tauri::command]
+pub fn start_questioning(
+    state: State<'_, AppState>,
+    case: String,
+    interviewee: Interviewee,
+    rights_shown: bool,
+) -> Result<String, WireError> {
+    with_officers(&state, |a, by| {
+        a.start_questioning(&case, interviewee, rights_shown, by)
+    })
+}
+
+/// Writes a question and its answer on the transcript's open page.
+#[tauri::command]
+pub fn add_answer(
+    state: State<'_, AppState>,
+    case: String,
+    record: String,
+    qa: Qa,
+) -> Result<(), WireError> {
+    with_officers(&state, |a, by| a.add_answer(&case, &record, qa, by))
+}
+
+/// The interviewee signs a transcript page (the signature drawn on the tablet as the raw body),
+/// or, with `x-refusal`, the officers note the refusal.
+#[tauri::command]
+pub fn close_page(state: State<'_, AppState>, request: Request<'_>) -> Result<(), WireError> {
+    with_officers(&state, |a, by| {
+        let page: usize = header(&request, "x-page")?
+            .parse()
+            .map_err(|_| ApiError::Invalid("x-page is not a page number".into()))?;
+        let refusal = header(&request, "x-refusal").unwrap_or_default();
+        let how = match request.body() {
+            InvokeBody::Raw(image) if refusal.is_empty() => PageClose::Signed(image),
+            _ => PageClose::Refused(refusal),
+        };
+        a.close_page(
+            &header(&request, "x-case")?,
+            &header(&request, "x-record")?,
+            page,
+            how,
+            by,
+        )
+    })
+}
+
+/// Ends the questioning now (before sealing).
+#[tauri::command]
+pub fn end_questioning(
+    state: State<'_, AppState>,
+    case: String,
+    record: String,
+) -> Result<(), WireError> {
+    with_officers(&state, |a, by| a.end_questioning(&case, &record, by))
 }

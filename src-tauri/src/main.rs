@@ -70,7 +70,11 @@ fn main() {
             commands::update_inspection,
             commands::sign_off_party,
             commands::sign_off_note,
-            commands::seal_record
+            commands::seal_record,
+            commands::start_questioning,
+            commands::add_answer,
+            commands::close_page,
+            commands::end_questioning
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -70,6 +70,43 @@ async fn sign_in(c: &Client, person: &str) {
     click(c, ".pin-form button").await;
 }
 
+/// Draws a signature on the pad (`css` names its canvas) with the mouse, as a finger would.
+async fn draw_signature(c: &Client, css: &str) {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+    let pad = c.find(Locator::Css(css)).await.unwrap();
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'})",
+        vec![serde_json::to_value(&pad).unwrap()],
+    )
+    .await
+    .unwrap();
+    let stroke = MouseActions::new("pen".into())
+        .then(PointerAction::MoveToElement {
+            element: pad,
+            duration: None,
+            x: -150.0,
+            y: 10.0,
+        })
+        .then(PointerAction::Down { button: 0 })
+        .then(PointerAction::MoveBy {
+            duration: None,
+            x: 50.0,
+            y: -30.0,
+        })
+        .then(PointerAction::MoveBy {
+            duration: None,
+            x: 60.0,
+            y: 40.0,
+        })
+        .then(PointerAction::MoveBy {
+            duration: None,
+            x: 70.0,
+            y: -20.0,
+        })
+        .then(PointerAction::Up { button: 0 });
+    c.perform_actions(stroke).await.unwrap();
+}
+
 /// Waits until WebKit has painted what the DOM holds (a busy machine lags), then saves a
 /// screenshot.
 async fn snapshot(c: &Client, name: &str) {
@@ -601,5 +638,68 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .await
     .unwrap();
     snapshot(&c, "inspection.png").await;
+
+    // The two question the party; the transcript runs to two pages, each signed on the pad.
+    c.find(Locator::Css("input.interviewee"))
+        .await
+        .unwrap()
+        .send_keys("张三")
+        .await
+        .unwrap();
+    click(&c, "input.rights").await;
+    click(&c, ".start-questioning").await;
+    for (page, (q, a)) in [
+        ("1", ("你是否是该店经营者？", "是的。")),
+        ("2", ("店外货物是否为你所放？", "是，临时放一下。")),
+    ] {
+        eventually("the question field", WAIT, || async {
+            c.find(Locator::Css("input.question")).await.ok()
+        })
+        .await
+        .unwrap()
+        .send_keys(q)
+        .await
+        .unwrap();
+        c.find(Locator::Css("input.answer"))
+            .await
+            .unwrap()
+            .send_keys(a)
+            .await
+            .unwrap();
+        click(&c, ".add-qa").await;
+        eventually("the page to sign", WAIT, || async {
+            body_text(&c)
+                .await
+                .contains(&format!("被询问人在第 {page} 页签名"))
+                .then_some(())
+        })
+        .await
+        .unwrap();
+        draw_signature(&c, ".close-page canvas").await;
+        click(&c, ".sign-page").await;
+        eventually("the page signed", WAIT, || async {
+            let t = body_text(&c).await;
+            (t.matches("被询问人已签名").count() == page.parse::<usize>().ok()?).then_some(())
+        })
+        .await
+        .unwrap();
+    }
+    click(&c, ".seal-transcript").await;
+    let transcript = eventually("the sealed transcript", WAIT, || async {
+        let el = c.find(Locator::Css(".transcript")).await.ok()?;
+        let t = el.text().await.ok()?;
+        t.contains("已封存").then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(transcript.contains("第 2 页"), "{transcript}");
+    assert!(body_text(&c).await.contains("完整、未被篡改"));
+    c.execute(
+        "document.querySelector('.transcript').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    snapshot(&c, "transcript.png").await;
     c.close().await.unwrap();
 }

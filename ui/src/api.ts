@@ -144,11 +144,28 @@ export interface Inspection {
   outcome: "service" | "management" | "enforcement" | null;
 }
 
+/** One page of a questioning transcript: questions and answers, then a signature or refusal. */
+export interface TranscriptPage {
+  qa: { question: string; answer: string }[];
+  signature: { by: "signed" | "refused"; note?: string } | null;
+}
+
+/** A questioning transcript's content (询问笔录). */
+export interface Questioning {
+  kind: "questioning";
+  interviewee: { name: string; capacity: string };
+  location: string;
+  ended_at: number | null;
+  officers: OfficerRef[];
+  rights_acknowledged: boolean;
+  pages: TranscriptPage[];
+}
+
 /** A field record as the case holds it: live content, and the seal once sealed. */
 export interface StoredRecord {
   live: {
     id: string;
-    body: Inspection | { kind: "questioning" | "preservation" | "sampling" };
+    body: Inspection | Questioning | { kind: "preservation" | "sampling" };
     signoff: { by: "party" | "witness" | "officers_note"; name?: string; note?: string } | null;
   };
   seal: { digest: string; at: number; by: string[] } | null;
@@ -258,6 +275,23 @@ export const api = {
   signOffNote: (id: string, record: string, note: string) =>
     call<void>("sign_off_note", { case: id, record, note }),
   sealRecord: (id: string, record: string) => call<void>("seal_record", { case: id, record }),
+  startQuestioning: (id: string, name: string, capacity: string, rightsShown: boolean) =>
+    call<string>("start_questioning", {
+      case: id,
+      interviewee: { name, id_number: null, phone: null, capacity },
+      rightsShown,
+    }),
+  addAnswer: (id: string, record: string, question: string, answer: string) =>
+    call<void>("add_answer", { case: id, record, qa: { question, answer } }),
+  /** A page signed (the drawing as the raw body) or, with a refusal note, refused. */
+  closePage: (id: string, record: string, page: number, png: Uint8Array, refusal = "") =>
+    call<void>("close_page", png, {
+      "x-case": encodeURIComponent(id),
+      "x-record": encodeURIComponent(record),
+      "x-page": String(page),
+      "x-refusal": encodeURIComponent(refusal),
+    }),
+  endQuestioning: (id: string, record: string) => call<void>("end_questioning", { case: id, record }),
   /** A blob (a thumbnail) as an object URL for an <img>. */
   blobUrl: async (id: string, sha256: string) =>
     URL.createObjectURL(new Blob([await call<ArrayBuffer>("blob", { case: id, sha256 })])),

@@ -8,8 +8,8 @@ use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, page_digest, snapsho
 use qc_chain::{Action, SignedEntry};
 use qc_domain::{
     Act, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem, EvidenceSignature,
-    Inspection, OfficerRef, Outcome721, PageSignature, PartySignoff, Person, Record, RecordBody,
-    RuleViolation, Timestamp, WorkflowEvent, seal_check, validate,
+    Inspection, Interviewee, OfficerRef, Outcome721, Page, PageSignature, PartySignoff, Person, Qa,
+    Questioning, Record, RecordBody, RuleViolation, Timestamp, WorkflowEvent, seal_check, validate,
 };
 use qc_evidence::{MediaKind, ThumbnailLimits};
 use qc_store::Touched;
@@ -617,6 +617,75 @@ impl Quancheng {
             _ => Err(ApiError::Invalid(format!(
                 "{record} is not an inspection record"
             ))),
+        })
+    }
+
+    /// Starts a questioning transcript (询问笔录) of one person by the officers signed in, at the
+    /// case's place; the officers confirm they showed the rights notice and asked about recusal.
+    /// Returns the record id.
+    pub fn start_questioning(
+        &mut self,
+        case: &str,
+        interviewee: Interviewee,
+        rights_shown: bool,
+        by: &[&Unlocked],
+    ) -> Result<String, ApiError> {
+        let location = self.case_detail(case)?.header.location.address;
+        self.create_record(
+            case,
+            |officers, at| {
+                RecordBody::Questioning(Questioning {
+                    interviewee,
+                    location,
+                    started_at: at,
+                    ended_at: None,
+                    officers,
+                    rights_acknowledged: rights_shown,
+                    recusal_asked: rights_shown,
+                    pages: vec![],
+                })
+            },
+            None,
+            by,
+        )
+    }
+
+    /// Writes a question and its answer on the transcript's open page (a new page once the
+    /// last one is signed); with `finished`, the questioning's end time is set now.
+    pub fn add_answer(
+        &mut self,
+        case: &str,
+        record: &str,
+        qa: Qa,
+        by: &[&Unlocked],
+    ) -> Result<(), ApiError> {
+        self.edit_record(case, record, by, |r| match &mut r.body {
+            RecordBody::Questioning(q) => {
+                let n = qc_domain::record::open_page(q);
+                if n == q.pages.len() {
+                    q.pages.push(Page::default());
+                }
+                q.pages[n].qa.push(qa);
+                Ok(())
+            }
+            _ => Err(ApiError::Invalid(format!("{record} is not a transcript"))),
+        })
+    }
+
+    /// Ends the questioning now (before sealing).
+    pub fn end_questioning(
+        &mut self,
+        case: &str,
+        record: &str,
+        by: &[&Unlocked],
+    ) -> Result<(), ApiError> {
+        let now = self.now();
+        self.edit_record(case, record, by, |r| match &mut r.body {
+            RecordBody::Questioning(q) => {
+                q.ended_at.get_or_insert(now);
+                Ok(())
+            }
+            _ => Err(ApiError::Invalid(format!("{record} is not a transcript"))),
         })
     }
 

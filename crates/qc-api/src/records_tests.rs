@@ -618,3 +618,54 @@ fn an_inspection_started_written_signed_off_and_sealed_through_the_app_calls() {
         .unwrap_err();
     assert_eq!(e.code(), "record_sealed", "{e}");
 }
+
+#[test]
+fn a_transcript_of_two_pages_each_signed_or_refused_is_sealed_through_the_app_calls() {
+    let mut d = desk();
+    let (li, wang) = (&d.li, &d.wang);
+    let who = Interviewee {
+        name: "张三".into(),
+        id_number: None,
+        phone: None,
+        capacity: "当事人".into(),
+    };
+    let id = d
+        .app
+        .start_questioning(&d.case, who, true, &[li, wang])
+        .unwrap();
+    let qa = |q: &str, a: &str| Qa {
+        question: q.into(),
+        answer: a.into(),
+    };
+    d.app
+        .add_answer(&d.case, &id, qa("你是否是该店经营者？", "是。"), &[li])
+        .unwrap();
+    let png = sample::signature_png(300, 100);
+    d.app
+        .close_page(&d.case, &id, 1, PageClose::Signed(&png), &[li])
+        .unwrap();
+    // The first page is signed: the next answer starts page two.
+    d.app
+        .add_answer(&d.case, &id, qa("货物是否为你所放？", "是。"), &[li])
+        .unwrap();
+    d.app
+        .close_page(
+            &d.case,
+            &id,
+            2,
+            PageClose::Refused("拒绝签名".into()),
+            &[li],
+        )
+        .unwrap();
+    d.app.end_questioning(&d.case, &id, &[li]).unwrap();
+    d.app.seal_record(&d.case, &id, &[li, wang]).unwrap();
+    let (records, _) = d.app.case_file(&d.case).unwrap();
+    match records[0].authoritative().unwrap().body {
+        RecordBody::Questioning(q) => {
+            assert_eq!(q.pages.len(), 2);
+            assert!(q.pages.iter().all(|p| p.signature.is_some()));
+            assert_eq!(q.location, "景华路88号");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it, vi } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import { Button } from "vant";
+import { makeI18n } from "../i18n";
+import type { Person } from "../api";
+
+const records = vi.fn();
+const closePage = vi.fn();
+const startQuestioning = vi.fn();
+vi.mock("../api", async (orig) => {
+  const real = await orig<typeof import("../api")>();
+  return {
+    ...real,
+    api: {
+      records: () => records(),
+      closePage: (...a: unknown[]) => closePage(...a),
+      startQuestioning: (...a: unknown[]) => startQuestioning(...a),
+    },
+  };
+});
+
+import TranscriptPanel from "./TranscriptPanel.vue";
+
+const officer = (id: string): Person => ({ id, name: id, role: "enforcement_officer", cert_no: "1", squad: "一中队" });
+const two = [officer("li.ming"), officer("wang.fang")];
+const transcript = (signature: unknown) => ({
+  live: {
+    id: "r1",
+    body: {
+      kind: "questioning", interviewee: { name: "张三", capacity: "当事人" }, location: "", ended_at: null,
+      officers: [], rights_acknowledged: true,
+      pages: [{ qa: [{ question: "是否经营者？", answer: "是。" }], signature }],
+    },
+    signoff: null,
+  },
+  seal: null,
+});
+const mountPanel = () =>
+  mount(TranscriptPanel, { props: { caseId: "c1", signedIn: two }, global: { plugins: [makeI18n(), Button] } });
+
+describe("TranscriptPanel", () => {
+  it("asks for the page's signature and notes a refusal on that page", async () => {
+    records.mockResolvedValue([transcript(null)]);
+    const w = mountPanel();
+    await flushPromises();
+    expect(w.find(".page-state.open").text()).toBe("待被询问人签名");
+    expect(w.text()).toContain("被询问人在第 1 页签名");
+    await w.find("input.page-refusal").setValue("拒绝签名");
+    records.mockResolvedValue([transcript({ by: "refused", note: "拒绝签名" })]);
+    await w.find(".refuse-page").trigger("click");
+    await flushPromises();
+    expect(closePage).toHaveBeenCalledWith("c1", "r1", 1, new Uint8Array(), "拒绝签名");
+    expect(w.text()).toContain("已注明拒签：拒绝签名");
+  });
+
+  it("starts only with the interviewee's name, telling them their rights", async () => {
+    records.mockResolvedValue([]);
+    const w = mountPanel();
+    await flushPromises();
+    expect(w.text()).toContain("有申请执法人员回避的权利");
+    expect(w.find(".start-questioning").attributes("disabled")).toBeDefined();
+    await w.find("input.interviewee").setValue("张三");
+    await w.find("input.rights").setValue(true);
+    await w.find("form.start").trigger("submit");
+    await flushPromises();
+    expect(startQuestioning).toHaveBeenCalledWith("c1", "张三", "当事人", true);
+  });
+});
