@@ -33,13 +33,9 @@ async fn cards(c: &Client) -> usize {
         .map_or(0, |v| v.len())
 }
 
+/// Taps an element, waiting for it first (the window may still be rendering).
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    tap(c, css, css).await;
 }
 
 /// The page's rendered text. (WebKitWebDriver's element text leaves out text that is clipped
@@ -50,6 +46,29 @@ async fn body_text(c: &Client) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// Waits for an element, then taps it.
+async fn tap(c: &Client, what: &str, css: &str) {
+    // Again if the window re-rendered it meanwhile.
+    eventually(what, WAIT, || async {
+        let el = c.find(Locator::Css(css)).await.ok()?;
+        el.click().await.ok().map(drop)
+    })
+    .await
+    .unwrap();
+}
+
+/// Waits for a field, then types into it.
+async fn type_into(c: &Client, what: &str, css: &str, text: &str) {
+    eventually(what, WAIT, || async {
+        c.find(Locator::Css(css)).await.ok()
+    })
+    .await
+    .unwrap()
+    .send_keys(text)
+    .await
+    .unwrap();
 }
 
 /// Signs `person` in on the sign-in screen with their demo PIN.
@@ -315,20 +334,8 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     c.set_window_size(1280, 800).await.unwrap();
 
     // A wrong PIN is refused in plain words; the right one signs in.
-    eventually("the sign-in screen", WAIT, || async {
-        c.find(Locator::Css("[data-person='li.ming']")).await.ok()
-    })
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    c.find(Locator::Css("input.pin"))
-        .await
-        .unwrap()
-        .send_keys("000000")
-        .await
-        .unwrap();
+    tap(&c, "the sign-in screen", "[data-person='li.ming']").await;
+    type_into(&c, "input.pin", "input.pin", "000000").await;
     click(&c, ".pin-form button").await;
     let refused = eventually("the refusal", WAIT, || async {
         let el = c.find(Locator::Css("[role=alert]")).await.ok()?;
@@ -337,23 +344,17 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .await
     .unwrap();
     assert!(refused.contains("PIN"), "{refused}");
-    c.find(Locator::Css("input.pin"))
-        .await
-        .unwrap()
-        .send_keys(&qc_tests::station::pin("li.ming"))
-        .await
-        .unwrap();
+    type_into(
+        &c,
+        "input.pin",
+        "input.pin",
+        &qc_tests::station::pin("li.ming"),
+    )
+    .await;
     click(&c, ".pin-form button").await;
 
     // Register a case from the list.
-    eventually("the empty case list", WAIT, || async {
-        c.find(Locator::Css(".new-case")).await.ok()
-    })
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    tap(&c, "the empty case list", ".new-case").await;
     let select = eventually("the violation types", WAIT, || async {
         let s = c.find(Locator::Css("select.violation")).await.ok()?;
         let n = c
@@ -422,14 +423,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     // assigns 李明 and 王芳 to investigate. Each decision is a signed act on the record.
     click(&c, ".tab-people").await;
     // English on request, and back.
-    eventually("the language switch", WAIT, || async {
-        c.find(Locator::Css(".language")).await.ok()
-    })
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    tap(&c, "the language switch", ".language").await;
     eventually("English", WAIT, || async {
         body_text(&c).await.contains("Sign out").then_some(())
     })
@@ -441,49 +435,19 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     })
     .await
     .unwrap();
-    eventually("the sign-out button", WAIT, || async {
-        c.find(Locator::Css("[data-sign-out='li.ming']")).await.ok()
-    })
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    tap(&c, "the sign-out button", "[data-sign-out='li.ming']").await;
     sign_in(&c, "liu.jianguo").await;
     click(&c, ".tab-cases").await;
-    eventually("the leader's queue", WAIT, || async {
-        c.find(Locator::Css(".todo-review")).await.ok()
-    })
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    tap(&c, "the leader's queue", ".todo-review").await;
     eventually("the case awaiting approval", WAIT, || async {
         (cards(&c).await == 1).then_some(())
     })
     .await
     .unwrap();
     click(&c, ".case-card").await;
-    eventually("the approve button", WAIT, || async {
-        c.find(Locator::Css(".approve")).await.ok()
-    })
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    tap(&c, "the approve button", ".approve").await;
     for member in ["li.ming", "wang.fang"] {
-        eventually("the team choice", WAIT, || async {
-            c.find(Locator::Css(&format!("[data-member='{member}']")))
-                .await
-                .ok()
-        })
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        tap(&c, "the team choice", &format!("[data-member='{member}']")).await;
     }
     click(&c, ".review .start").await;
     let record = eventually("the leader's signed acts", WAIT, || async {
@@ -505,43 +469,32 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         async move {
             click(c, ".van-nav-bar__left").await;
             click(c, ".tab-people").await;
-            eventually("the sign-out button", WAIT, || async {
-                c.find(Locator::Css(&format!("[data-sign-out='{from}']")))
-                    .await
-                    .ok()
-            })
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+            tap(
+                &c,
+                "the sign-out button",
+                &format!("[data-sign-out='{from}']"),
+            )
+            .await;
             sign_in(c, person).await;
             click(c, ".tab-cases").await;
-            eventually("the case card", WAIT, || async {
-                c.find(Locator::Css(".case-card")).await.ok()
-            })
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+            tap(&c, "the case card", ".case-card").await;
         }
     };
     switch_to("li.ming", "liu.jianguo").await;
-    eventually("the evidence panel", WAIT, || async {
-        c.find(Locator::Css("input.file")).await.ok()
-    })
-    .await
-    .unwrap()
-    .send_keys(photo.to_str().unwrap())
-    .await
-    .unwrap();
-    c.find(Locator::Css("input.description"))
-        .await
-        .unwrap()
-        .send_keys("店外堆放的货物")
-        .await
-        .unwrap();
+    type_into(
+        &c,
+        "the evidence panel",
+        "input.file",
+        photo.to_str().unwrap(),
+    )
+    .await;
+    type_into(
+        &c,
+        "input.description",
+        "input.description",
+        "店外堆放的货物",
+    )
+    .await;
     click(&c, ".capture .add").await;
     let awaiting = eventually("the photo awaiting a second officer", WAIT, || async {
         let el = c.find(Locator::Css(".item.awaiting")).await.ok()?;
@@ -551,14 +504,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .unwrap();
     assert!(awaiting.contains("待第二名执法人员签名"), "{awaiting}");
     switch_to("wang.fang", "li.ming").await;
-    eventually("the co-sign button", WAIT, || async {
-        c.find(Locator::Css(".cosign")).await.ok()
-    })
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    tap(&c, "the co-sign button", ".cosign").await;
     let sealed = eventually("the photo sealed", WAIT, || async {
         let t = body_text(&c).await;
         (t.contains("已由两名执法人员签名确认") && t.contains("签名：李明、王芳")).then_some(t)
@@ -574,42 +520,28 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     click(&c, ".tab-people").await;
     sign_in(&c, "li.ming").await;
     click(&c, ".tab-cases").await;
-    eventually("the case card", WAIT, || async {
-        c.find(Locator::Css(".case-card")).await.ok()
-    })
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    eventually("the start button", WAIT, || async {
-        c.find(Locator::Css(".start-inspection")).await.ok()
-    })
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    eventually("the inspection form", WAIT, || async {
-        c.find(Locator::Css("textarea.found-input")).await.ok()
-    })
-    .await
-    .unwrap()
-    .send_keys("店外占用人行道堆放货物约3平方米，当事人在场")
-    .await
-    .unwrap();
+    tap(&c, "the case card", ".case-card").await;
+    tap(&c, "the start button", ".start-inspection").await;
+    type_into(
+        &c,
+        "the inspection form",
+        "textarea.found-input",
+        "店外占用人行道堆放货物约3平方米，当事人在场",
+    )
+    .await;
     c.find(Locator::Css("select.outcome"))
         .await
         .unwrap()
         .select_by_value("management")
         .await
         .unwrap();
-    c.find(Locator::Css("input.refusal-note"))
-        .await
-        .unwrap()
-        .send_keys("当事人拒绝签名，现场无见证人")
-        .await
-        .unwrap();
+    type_into(
+        &c,
+        "input.refusal-note",
+        "input.refusal-note",
+        "当事人拒绝签名，现场无见证人",
+    )
+    .await;
     click(&c, ".note-refusal").await;
     eventually("the refusal noted", WAIT, || async {
         body_text(&c)
@@ -640,32 +572,15 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     snapshot(&c, "inspection.png").await;
 
     // The two question the party; the transcript runs to two pages, each signed on the pad.
-    c.find(Locator::Css("input.interviewee"))
-        .await
-        .unwrap()
-        .send_keys("张三")
-        .await
-        .unwrap();
+    type_into(&c, "input.interviewee", "input.interviewee", "张三").await;
     click(&c, "input.rights").await;
     click(&c, ".start-questioning").await;
     for (page, (q, a)) in [
         ("1", ("你是否是该店经营者？", "是的。")),
         ("2", ("店外货物是否为你所放？", "是，临时放一下。")),
     ] {
-        eventually("the question field", WAIT, || async {
-            c.find(Locator::Css("input.question")).await.ok()
-        })
-        .await
-        .unwrap()
-        .send_keys(q)
-        .await
-        .unwrap();
-        c.find(Locator::Css("input.answer"))
-            .await
-            .unwrap()
-            .send_keys(a)
-            .await
-            .unwrap();
+        type_into(&c, "the question field", "input.question", q).await;
+        type_into(&c, "input.answer", "input.answer", a).await;
         click(&c, ".add-qa").await;
         eventually("the page to sign", WAIT, || async {
             body_text(&c)
