@@ -470,14 +470,14 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
             click(c, ".van-nav-bar__left").await;
             click(c, ".tab-people").await;
             tap(
-                &c,
+                c,
                 "the sign-out button",
                 &format!("[data-sign-out='{from}']"),
             )
             .await;
             sign_in(c, person).await;
             click(c, ".tab-cases").await;
-            tap(&c, "the case card", ".case-card").await;
+            tap(c, "the case card", ".case-card").await;
         }
     };
     switch_to("li.ming", "liu.jianguo").await;
