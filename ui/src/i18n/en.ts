@@ -125,6 +125,7 @@ export default {
     of: "Interviewee: {name} ({capacity})",
     name: "Interviewee's name",
     capacity: "Capacity (party, witness…)",
+    party: "Party",
     rightsText:
       "Notice: we are urban-management enforcement officers and have shown our certificates. You may state your case and defend yourself, may ask for an officer's recusal, and must answer truthfully.",
     rights: "The rights notice was read and recusal was asked",
