@@ -65,12 +65,19 @@ export interface Person {
 }
 
 /** A case as an officer registers it (登记). */
+export type CaseSource =
+  | { kind: "self_discovered" }
+  | { kind: "complaint"; complainant: string; contact: string; via_12319: boolean }
+  | { kind: "referral"; department: string }
+  | { kind: "assigned"; authority: string }
+  | { kind: "digital_platform"; ticket: string };
+
 export interface NewCase {
-  source: { kind: "self_discovered" };
+  source: CaseSource;
   violation: string;
   address: string;
   grid: string;
-  gps: null;
+  gps: { lat: number; lon: number } | null;
   parties: { kind: "person" | "business"; name: string; id_number: null; phone: null }[];
   summary: string;
 }

@@ -40,4 +40,28 @@ describe("NewCase", () => {
     );
     expect(w.emitted("created")?.[0]).toEqual(["case-1"]);
   });
+
+  it("takes a complaint's complainant and contact, and refuses it without the complainant", async () => {
+    const w = mount(NewCase, { props: { registrar: li }, global: { plugins: [makeI18n(), Button, NavBar] } });
+    await flushPromises();
+    await w.find("select.source").setValue("complaint");
+    await w.find("select.violation").setValue("transport.road_occupation");
+    await w.find("input.address").setValue("景华路88号");
+    await w.find("input.grid").setValue("JX-02");
+    await w.find("textarea.summary").setValue("群众投诉占道");
+    await w.find("form").trigger("submit");
+    expect(w.find("[role=alert]").text()).toBe("请填写投诉举报人");
+    await w.find("input.from").setValue("王先生");
+    await w.find("input.contact").setValue("138xxxx0000");
+    await w.find("input.hotline").setValue(true);
+    registerCase.mockResolvedValue("case-2");
+    await w.find("form").trigger("submit");
+    await flushPromises();
+    expect(registerCase).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        source: { kind: "complaint", complainant: "王先生", contact: "138xxxx0000", via_12319: true },
+        gps: null,
+      }),
+    );
+  });
 });
