@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import { NavBar } from "vant";
 import { makeI18n } from "../i18n";
@@ -40,6 +40,16 @@ const mountView = (signedIn: Person[]) =>
 const item = { no: 1, section_zh: "立案材料", title: "案件登记", time: 0, signers: ["李明"], device: "d", seq: 1 };
 
 describe("CaseView", () => {
+  // Vant's nav bar measures itself on a timer after mounting; fake timers run it while the test's
+  // window still exists, not after the file's environment is gone.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  });
+  afterEach(() => {
+    vi.runOnlyPendingTimers();
+    vi.useRealTimers();
+  });
+
   it("shows the whole-process record and that it verifies", async () => {
     caseRecord.mockResolvedValue({ items: [item], verified: true, problems: [] });
     const w = mountView([officer]);

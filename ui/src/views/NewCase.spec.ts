@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import { Button, NavBar } from "vant";
 import { makeI18n } from "../i18n";
@@ -22,6 +22,16 @@ import NewCase from "./NewCase.vue";
 const li = { id: "li.ming", name: "李明", role: "enforcement_officer", cert_no: "1", squad: "一中队" };
 
 describe("NewCase", () => {
+  // Vant's nav bar measures itself on a timer after mounting; fake timers run it while the test's
+  // window still exists, not after the file's environment is gone.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  });
+  afterEach(() => {
+    vi.runOnlyPendingTimers();
+    vi.useRealTimers();
+  });
+
   it("says what is missing, then registers the case", async () => {
     const w = mount(NewCase, { props: { registrar: li }, global: { plugins: [makeI18n(), Button, NavBar] } });
     await flushPromises();
