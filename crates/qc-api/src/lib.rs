@@ -719,11 +719,13 @@ impl Quancheng {
         let certificates = self.certificates()?;
         let feed = qc_chain::verify_feed(&self.anchor, &certificates, &entries);
         let mut blobs = std::collections::BTreeMap::new();
+        // A reviewer's tablet may not hold another squad's files yet: fetch them from the
+        // station, if there is one.
+        let from_station = self.station()?.is_some();
         for e in entries.iter().filter_map(|e| e.entry().ok()) {
             for hash in e.blobs.iter().filter(|_| e.case == id) {
                 if !blobs.contains_key(hash) {
-                    // A reviewer's tablet may not hold another squad's files yet.
-                    if self.station()?.is_some() {
+                    if from_station {
                         self.fetch_blob(&id, hash)?;
                     }
                     blobs.insert(*hash, self.read_blob(hash)?);

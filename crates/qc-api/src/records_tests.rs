@@ -86,6 +86,21 @@ fn complete_inspection(r: &mut Record) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// 李明 and 王芳 note that the party refused to sign and no witness was there.
+fn note_refusal(d: &mut Desk, record: &str) {
+    let (li, wang) = (&d.li, &d.wang);
+    d.app
+        .sign_off(
+            &d.case,
+            record,
+            Signoff::OfficersNote {
+                note: "当事人拒绝签名，现场无见证人".into(),
+            },
+            &[li, wang],
+        )
+        .unwrap();
+}
+
 /// An inspection record by 李明 and 王芳, complete and signed off, ready to seal.
 fn ready_inspection(d: &mut Desk) -> String {
     let (li, wang) = (&d.li, &d.wang);
@@ -96,16 +111,7 @@ fn ready_inspection(d: &mut Desk) -> String {
     d.app
         .edit_record(&d.case, &id, &[li], complete_inspection)
         .unwrap();
-    d.app
-        .sign_off(
-            &d.case,
-            &id,
-            Signoff::OfficersNote {
-                note: "当事人拒绝签名，现场无见证人".into(),
-            },
-            &[li, wang],
-        )
-        .unwrap();
+    note_refusal(d, &id);
     id
 }
 
@@ -591,17 +597,8 @@ fn an_inspection_started_written_signed_off_and_sealed_through_the_app_calls() {
     d.app
         .update_inspection(&d.case, &id, edit("店外占道堆放货物约3平方米", true), &[li])
         .unwrap();
-    d.app
-        .sign_off(
-            &d.case,
-            &id,
-            Signoff::OfficersNote {
-                note: "当事人拒绝签名，现场无见证人".into(),
-            },
-            &[li, wang],
-        )
-        .unwrap();
-    d.app.seal_record(&d.case, &id, &[li, wang]).unwrap();
+    note_refusal(&mut d, &id);
+    d.app.seal_record(&d.case, &id, &[&d.li, &d.wang]).unwrap();
     let (records, _) = d.app.case_file(&d.case).unwrap();
     match records[0].authoritative().unwrap().body {
         RecordBody::Inspection(i) => {
@@ -614,7 +611,7 @@ fn an_inspection_started_written_signed_off_and_sealed_through_the_app_calls() {
     }
     let e = d
         .app
-        .update_inspection(&d.case, &id, edit("改过", true), &[li])
+        .update_inspection(&d.case, &id, edit("改过", true), &[&d.li])
         .unwrap_err();
     assert_eq!(e.code(), "record_sealed", "{e}");
 }
