@@ -445,25 +445,21 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .await
     .unwrap();
     click(&c, ".case-card").await;
-    tap(&c, "the approve button", ".approve").await;
-    for member in ["li.ming", "wang.fang"] {
-        tap(&c, "the team choice", &format!("[data-member='{member}']")).await;
-    }
-    click(&c, ".review .start").await;
-    let record = eventually("the leader's signed acts", WAIT, || async {
+    // He first sends it back with comments; 李明 sees them, verifies and asks again.
+    type_into(
+        &c,
+        "the approval form",
+        ".review textarea",
+        "请补充现场照片后再提请",
+    )
+    .await;
+    click(&c, ".review .return").await;
+    eventually("the case returned", WAIT, || async {
         let t = body_text(&c).await;
-        (t.contains("签名：刘建国") && t.contains("调查取证") && !t.contains("中队长审批"))
-            .then_some(t)
+        (t.contains("刘建国 退回意见：") && t.contains("请补充现场照片后再提请")).then_some(())
     })
     .await
     .unwrap();
-    assert!(record.contains("完整、未被篡改"), "{record}");
-    snapshot(&c, "review.png").await;
-
-    // 李明 photographs the scene on the same tablet; the photo awaits a second officer until
-    // 王芳 co-signs it.
-    let photo = tmp.path().join("IMG_0001.jpg");
-    std::fs::write(&photo, qc_evidence::sample::camera_photo(800, 600)).unwrap();
     let switch_to = |person: &'static str, from: &'static str| {
         let c = &c;
         async move {
@@ -480,6 +476,40 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
             tap(c, "the case card", ".case-card").await;
         }
     };
+    switch_to("li.ming", "liu.jianguo").await;
+    type_into(
+        &c,
+        "the resubmit form",
+        ".review textarea",
+        "已补充核查现场",
+    )
+    .await;
+    click(&c, ".review .resubmit").await;
+    eventually("the case back in the queue", WAIT, || async {
+        body_text(&c).await.contains("重新提请立案").then_some(())
+    })
+    .await
+    .unwrap();
+    switch_to("liu.jianguo", "li.ming").await;
+    tap(&c, "the approve button", ".approve").await;
+    for member in ["li.ming", "wang.fang"] {
+        tap(&c, "the team choice", &format!("[data-member='{member}']")).await;
+    }
+    click(&c, ".review .start").await;
+    let record = eventually("the leader's signed acts", WAIT, || async {
+        let t = body_text(&c).await;
+        (t.contains("签名：刘建国") && t.contains("调查取证") && !t.contains("开始调查取证"))
+            .then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(record.contains("完整、未被篡改"), "{record}");
+    snapshot(&c, "review.png").await;
+
+    // 李明 photographs the scene on the same tablet; the photo awaits a second officer until
+    // 王芳 co-signs it.
+    let photo = tmp.path().join("IMG_0001.jpg");
+    std::fs::write(&photo, qc_evidence::sample::camera_photo(800, 600)).unwrap();
     switch_to("li.ming", "liu.jianguo").await;
     type_into(
         &c,
@@ -616,5 +646,53 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .await
     .unwrap();
     snapshot(&c, "transcript.png").await;
+
+    // The two conclude the investigation; the legal reviewer finds it in her queue and passes it.
+    type_into(
+        &c,
+        "the conclusion form",
+        ".review textarea",
+        "当事人占道堆放货物事实清楚",
+    )
+    .await;
+    click(&c, ".review .conclude").await;
+    eventually("the case sent for legal review", WAIT, || async {
+        body_text(&c).await.contains("调查终结 · ").then_some(())
+    })
+    .await
+    .unwrap();
+    click(&c, ".van-nav-bar__left").await;
+    click(&c, ".tab-people").await;
+    for person in ["li.ming", "wang.fang"] {
+        tap(
+            &c,
+            "the sign-out button",
+            &format!("[data-sign-out='{person}']"),
+        )
+        .await;
+    }
+    sign_in(&c, "sun.li").await;
+    click(&c, ".tab-cases").await;
+    tap(&c, "the reviewer's queue", ".todo-review").await;
+    assert!(body_text(&c).await.contains("待法制审核 1 件"));
+    tap(&c, "the case card", ".case-card").await;
+    type_into(
+        &c,
+        "the review form",
+        ".review textarea",
+        "主体适格，程序合法，事实清楚",
+    )
+    .await;
+    click(&c, ".review .pass").await;
+    let reviewed = eventually("the passed legal review", WAIT, || async {
+        let t = body_text(&c).await;
+        (t.contains("法制审核 · ") && t.contains("签名：孙丽")).then_some(t)
+    })
+    .await;
+    let reviewed = match reviewed {
+        Ok(t) => t,
+        Err(e) => panic!("{e}\n{}", body_text(&c).await),
+    };
+    assert!(reviewed.contains("完整、未被篡改"), "{reviewed}");
     c.close().await.unwrap();
 }

@@ -88,6 +88,7 @@ export interface CaseDetail {
   header: { id: string; address?: string; summary: string; squad: string; location: { address: string; grid: string } };
   source_zh: string;
   registered_by_name: string;
+  events: EventView[];
 }
 
 /** One signed entry of a case's whole-process record. */
@@ -112,7 +113,20 @@ export interface CaseRecord {
 export type Act =
   | { act: "file" }
   | { act: "decline_filing"; reason: string }
-  | { act: "start_investigation"; team: string[] };
+  | { act: "return_filing"; comments: string }
+  | { act: "resubmit_filing"; note: string }
+  | { act: "start_investigation"; team: string[] }
+  | { act: "conclude_investigation"; summary: string }
+  | { act: "legal_review"; passed: boolean; opinion: string };
+
+/** One act in a case's timeline (acts the app does not make carry only their name). */
+export interface EventView {
+  id: string;
+  at: number;
+  act_zh: string;
+  act: Act | { act: "other" };
+  actors: string[];
+}
 
 /** An enforcement officer as a record names them. */
 export interface OfficerRef {

@@ -153,6 +153,9 @@ pub enum CaseStatus {
     Registered,
     /// 立案.
     Filed,
+    /// 退回补充核查 — the leader sent the filing request back with comments; the officers
+    /// verify further and ask again.
+    Returned,
     /// 不予立案 (terminal).
     NotFiled,
     /// 移送 (terminal).
@@ -184,6 +187,7 @@ impl CaseStatus {
         !matches!(
             self,
             CaseStatus::Registered
+                | CaseStatus::Returned
                 | CaseStatus::Filed
                 | CaseStatus::NotFiled
                 | CaseStatus::Transferred
@@ -192,8 +196,9 @@ impl CaseStatus {
     }
 
     /// Every status, in lifecycle order.
-    pub const ALL: [CaseStatus; 13] = [
+    pub const ALL: [CaseStatus; 14] = [
         CaseStatus::Registered,
+        CaseStatus::Returned,
         CaseStatus::Filed,
         CaseStatus::NotFiled,
         CaseStatus::Transferred,
@@ -213,6 +218,7 @@ impl CaseStatus {
         match self {
             CaseStatus::Registered => "登记",
             CaseStatus::Filed => "立案",
+            CaseStatus::Returned => "退回补充核查",
             CaseStatus::NotFiled => "不予立案",
             CaseStatus::Transferred => "移送",
             CaseStatus::Investigating => "调查取证",
@@ -232,6 +238,7 @@ impl CaseStatus {
         match self {
             CaseStatus::Registered => "registered",
             CaseStatus::Filed => "filed",
+            CaseStatus::Returned => "returned",
             CaseStatus::NotFiled => "not_filed",
             CaseStatus::Transferred => "transferred",
             CaseStatus::Investigating => "investigating",
@@ -331,6 +338,16 @@ pub enum Act {
     DeclineFiling {
         /// Why.
         reason: String,
+    },
+    /// 退回补充核查 — the leader returns the filing request with comments instead of deciding.
+    ReturnFiling {
+        /// What the officers should verify or complete.
+        comments: String,
+    },
+    /// 重新提请立案 — the officers ask again after verifying what the leader asked for.
+    ResubmitFiling {
+        /// What was verified or completed.
+        note: String,
     },
     /// 案件移送 to the competent department (or the police for suspected crimes).
     Transfer {
@@ -467,6 +484,10 @@ pub enum ActKind {
     File,
     /// 不予立案.
     DeclineFiling,
+    /// 退回补充核查.
+    ReturnFiling,
+    /// 重新提请立案.
+    ResubmitFiling,
     /// 案件移送.
     Transfer,
     /// 指派调查.
@@ -501,9 +522,11 @@ pub enum ActKind {
 
 impl ActKind {
     /// Every kind.
-    pub const ALL: [ActKind; 17] = [
+    pub const ALL: [ActKind; 19] = [
         ActKind::File,
         ActKind::DeclineFiling,
+        ActKind::ReturnFiling,
+        ActKind::ResubmitFiling,
         ActKind::Transfer,
         ActKind::StartInvestigation,
         ActKind::PreservationNotice,
@@ -526,6 +549,8 @@ impl ActKind {
         match self {
             ActKind::File => "file",
             ActKind::DeclineFiling => "decline filing",
+            ActKind::ReturnFiling => "return filing",
+            ActKind::ResubmitFiling => "resubmit filing",
             ActKind::Transfer => "transfer",
             ActKind::StartInvestigation => "start investigation",
             ActKind::PreservationNotice => "preservation notice",
@@ -554,6 +579,8 @@ impl ActKind {
         match self {
             ActKind::File => "立案",
             ActKind::DeclineFiling => "不予立案",
+            ActKind::ReturnFiling => "退回补充核查",
+            ActKind::ResubmitFiling => "重新提请立案",
             ActKind::Transfer => "案件移送",
             ActKind::StartInvestigation => "指派调查",
             ActKind::PreservationNotice => "证据先行登记保存",
@@ -577,6 +604,8 @@ impl ActKind {
         match self {
             ActKind::File
             | ActKind::DeclineFiling
+            | ActKind::ReturnFiling
+            | ActKind::ResubmitFiling
             | ActKind::Transfer
             | ActKind::StartInvestigation
             | ActKind::InformComplainant
@@ -598,6 +627,8 @@ impl Act {
         match self {
             Act::File => ActKind::File,
             Act::DeclineFiling { .. } => ActKind::DeclineFiling,
+            Act::ReturnFiling { .. } => ActKind::ReturnFiling,
+            Act::ResubmitFiling { .. } => ActKind::ResubmitFiling,
             Act::Transfer { .. } => ActKind::Transfer,
             Act::StartInvestigation { .. } => ActKind::StartInvestigation,
             Act::PreservationNotice { .. } => ActKind::PreservationNotice,

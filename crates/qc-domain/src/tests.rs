@@ -238,6 +238,39 @@ fn filing_needs_a_leaders_approval() {
 }
 
 #[test]
+fn a_leader_returns_a_filing_request_with_comments_and_officers_ask_again() {
+    let p = people();
+    let mut s = initial_state(header(CaseSource::SelfDiscovered));
+    let back = |comments: &str| Act::ReturnFiling {
+        comments: comments.into(),
+    };
+    let again = |note: &str| Act::ResubmitFiling { note: note.into() };
+    assert!(matches!(
+        act(&mut s, &p, back("补充现场照片"), &[&p.a], day(1)),
+        Err(RuleViolation::RoleRequired { .. })
+    ));
+    assert!(matches!(
+        act(&mut s, &p, back(" "), &[&p.leader], day(1)),
+        Err(RuleViolation::EmptyField { .. })
+    ));
+    act(&mut s, &p, back("补充现场照片"), &[&p.leader], day(1)).unwrap();
+    assert_eq!(s.status, CaseStatus::Returned);
+    // Nothing is filed until the officers have verified and asked again.
+    assert!(matches!(
+        act(&mut s, &p, Act::File, &[&p.leader], day(1)),
+        Err(RuleViolation::WrongStatus { .. })
+    ));
+    assert!(matches!(
+        act(&mut s, &p, again("已补充"), &[&p.assistant], day(2)),
+        Err(RuleViolation::AssistantRefused { .. })
+    ));
+    act(&mut s, &p, again("已补充照片两张"), &[&p.a], day(2)).unwrap();
+    assert_eq!(s.status, CaseStatus::Registered);
+    act(&mut s, &p, Act::File, &[&p.leader], day(2)).unwrap();
+    assert_eq!(s.status, CaseStatus::Filed);
+}
+
+#[test]
 fn investigation_needs_two_enforcement_officers() {
     let p = people();
     let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Filed);

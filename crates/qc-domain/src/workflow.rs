@@ -141,8 +141,12 @@ fn next_status(state: &CaseState, act: &Act) -> Result<CaseStatus, RuleViolation
     let s = state.status;
     let to = match act {
         Act::File if s == S::Registered => S::Filed,
-        Act::DeclineFiling { .. } if s == S::Registered => S::NotFiled,
-        Act::Transfer { .. } if matches!(s, S::Registered | S::Filed | S::Investigating) => {
+        Act::DeclineFiling { .. } if matches!(s, S::Registered | S::Returned) => S::NotFiled,
+        Act::ReturnFiling { .. } if s == S::Registered => S::Returned,
+        Act::ResubmitFiling { .. } if s == S::Returned => S::Registered,
+        Act::Transfer { .. }
+            if matches!(s, S::Registered | S::Returned | S::Filed | S::Investigating) =>
+        {
             S::Transferred
         }
         Act::StartInvestigation { .. } if matches!(s, S::Filed | S::Investigating) => {
@@ -214,6 +218,14 @@ pub fn validate(
             if let Act::DeclineFiling { reason } | Act::Transfer { reason, .. } = act {
                 non_empty(reason, "理由")?;
             }
+        }
+        Act::ReturnFiling { comments } => {
+            require_role(act, actors, LEADERS)?;
+            non_empty(comments, "退回意见")?;
+        }
+        Act::ResubmitFiling { note } => {
+            require_role(act, actors, OFFICERS)?;
+            non_empty(note, "补充核查情况")?;
         }
         Act::StartInvestigation { team } => {
             require_role(act, actors, LEADERS)?;
@@ -442,6 +454,8 @@ pub fn apply(state: &mut CaseState, event: &WorkflowEvent) -> Result<(), RuleVio
         }
         Act::Notify { .. } => state.notified = true,
         Act::ConcludeInvestigation { .. }
+        | Act::ReturnFiling { .. }
+        | Act::ResubmitFiling { .. }
         | Act::Execute { .. }
         | Act::Close { .. }
         | Act::Disclose => {}
