@@ -2,6 +2,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod camera;
 mod commands;
 
 use std::path::PathBuf;
@@ -42,6 +43,9 @@ fn main() {
                 Err(e) => tracing::error!(dir = %dir.root().display(), error = %e, "cannot open data directory"),
             }
             app.manage(AppState(Mutex::new(opened), Mutex::new(Vec::new())));
+            if let Some(window) = app.get_webview_window("main") {
+                camera::allow(&window)?;
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -222,6 +222,85 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn two_officers_photograph_evidence_with_the_tablet_camera() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = demo_dir(tmp.path());
+    let display = Display::start(1280, 800).expect("virtual display");
+    // WebKit's synthetic camera stands in for the tablet's: the same capture path, frames made up.
+    let driver = Driver::start(
+        &display,
+        &[
+            ("QUANCHENG_DATA", dir.root()),
+            ("QUANCHENG_MOCK_CAMERA", Path::new("1")),
+        ],
+    )
+    .expect("tauri-driver");
+    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
+    c.set_window_size(1280, 800).await.unwrap();
+    sign_in(&c, "li.ming").await;
+    click(&c, ".tab-people").await;
+    sign_in(&c, "wang.fang").await;
+    click(&c, ".tab-cases").await;
+    type_into(&c, "the search field", ".van-search input", "幸福小区").await;
+    eventually("the case under investigation", WAIT, || async {
+        (cards(&c).await == 1).then_some(())
+    })
+    .await
+    .unwrap();
+    click(&c, ".case-card").await;
+    tap(&c, "the camera button", ".take-photo").await;
+    // The shutter opens once the camera delivers frames.
+    eventually("the live camera", WAIT, || async {
+        let shutter = c.find(Locator::Css(".shutter")).await.ok()?;
+        shutter.is_enabled().await.ok()?.then_some(())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    snapshot(&c, "camera.png").await;
+    click(&c, ".shutter").await;
+    let name = eventually("the photo taken", WAIT, || async {
+        let t = c
+            .find(Locator::Css(".pick"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        t.starts_with("IMG_").then_some(t)
+    })
+    .await
+    .unwrap();
+    type_into(
+        &c,
+        "input.description",
+        "input.description",
+        "楼顶彩钢板房全景",
+    )
+    .await;
+    click(&c, ".capture .add").await;
+    let sealed = eventually("the photo, signed by both", WAIT, || async {
+        let el = c.find(Locator::Css(".evidence .item")).await.ok()?;
+        let t = el.text().await.ok()?;
+        t.contains("已由两名执法人员签名确认").then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(sealed.contains(name.trim()), "{sealed}");
+    assert!(sealed.contains("楼顶彩钢板房全景"), "{sealed}");
+    // Its thumbnail was made from the JPEG the camera produced.
+    eventually("the thumbnail", WAIT, || async {
+        c.find(Locator::Css(".evidence img.thumb"))
+            .await
+            .ok()
+            .map(drop)
+    })
+    .await
+    .unwrap();
+    assert!(body_text(&c).await.contains("完整、未被篡改"));
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_database_key_is_explained_in_chinese_in_the_window() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = demo_dir(tmp.path());

@@ -23,3 +23,10 @@ export function urgentDeadline(deadlines: Deadline[]): Deadline | undefined {
     .filter((d) => d.urgency !== "pending")
     .sort((a, b) => rank[a.urgency] - rank[b.urgency] || a.due - b.due)[0];
 }
+
+/** IMG_YYYYMMDD_HHMMSS.jpg, the way cameras name photos, in the tablet's local time. */
+export function photoName(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  const day = `${d.getFullYear()}${two(d.getMonth() + 1)}${two(d.getDate())}`;
+  return `IMG_${day}_${two(d.getHours())}${two(d.getMinutes())}${two(d.getSeconds())}.jpg`;
+}

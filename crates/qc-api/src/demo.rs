@@ -539,8 +539,11 @@ fn add_case(
         (1, Act::Disclose, vec![leader]),
     ];
     // The investigation path follows the lifecycle order from 调查取证 on.
-    let order = &CaseStatus::ALL[4..];
-    debug_assert_eq!(order[0], CaseStatus::Investigating);
+    let from = CaseStatus::ALL
+        .iter()
+        .position(|s| *s == CaseStatus::Investigating)
+        .unwrap_or_default();
+    let order = &CaseStatus::ALL[from..];
     let reached = order.iter().position(|s| *s == stage).map_or(0, |i| i + 1);
     for (i, step) in path.into_iter().enumerate().take(reached) {
         steps.push(step);

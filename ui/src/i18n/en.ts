@@ -118,9 +118,17 @@ export default {
     investigation_concluded: "{n} awaiting legal review",
     returned: "{n} returned to verify",
   },
+  camera: {
+    open: "Take a photo",
+    shoot: "Shoot",
+    cancel: "Cancel",
+    unavailable: "No camera can be used here; choose a file instead",
+    denied: "The camera cannot be opened (not allowed, or in use); choose a file instead",
+    failed: "The photo could not be kept; take it again",
+  },
   evidence: {
     title: "Evidence",
-    pick: "Choose a file or take a photo",
+    pick: "Choose a file",
     description: "What it shows",
     addOne: "Capture (awaits a second officer)",
     addTwo: "Capture by both officers",

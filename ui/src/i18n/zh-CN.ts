@@ -118,9 +118,17 @@ export default {
     investigation_concluded: "待法制审核 {n} 件",
     returned: "退回待补充 {n} 件",
   },
+  camera: {
+    open: "拍照",
+    shoot: "拍摄",
+    cancel: "取消",
+    unavailable: "本机无法使用相机，请改用“选择文件”",
+    denied: "无法打开相机（未授权或相机被占用），请改用“选择文件”",
+    failed: "照片未能保存，请重拍",
+  },
   evidence: {
     title: "证据材料",
-    pick: "选择文件或拍照",
+    pick: "选择文件",
     description: "证据说明（拍摄内容）",
     addOne: "采集证据（待第二人签名）",
     addTwo: "两人共同采集证据",
