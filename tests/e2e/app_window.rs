@@ -48,6 +48,14 @@ async fn body_text(c: &Client) -> String {
         .unwrap_or_default()
 }
 
+/// The sign-in screen's alert, or nothing.
+async fn alert_text(c: &Client) -> String {
+    match c.find(Locator::Css("[role=alert]")).await {
+        Ok(el) => el.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
 /// Waits for an element, then taps it.
 async fn tap(c: &Client, what: &str, css: &str) {
     // Again if the window re-rendered it meanwhile.
@@ -164,6 +172,28 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     .await
     .unwrap();
     snapshot(&c, "sign-in.png").await;
+
+    // Wrong PINs are counted: the fifth locks 赵强's key, and then even his right PIN is refused.
+    tap(&c, "赵强", "[data-person='zhao.qiang']").await;
+    for pin in ["000000", "000001", "000002", "000003", "000004", "369147"] {
+        let before = alert_text(&c).await;
+        type_into(&c, "input.pin", "input.pin", pin).await;
+        click(&c, ".pin-form button").await;
+        eventually("the next refusal", WAIT, || async {
+            let now = alert_text(&c).await;
+            (!now.is_empty() && (now != before || now.contains("已锁定至"))).then_some(())
+        })
+        .await
+        .unwrap();
+        let said = alert_text(&c).await;
+        let tries: usize = pin[5..].parse().unwrap_or(9);
+        let expected = match tries {
+            0..=3 => format!("PIN 错误，还可尝试{}次", 4 - tries),
+            _ => "PIN 错误次数过多，已锁定至".to_owned(),
+        };
+        assert!(said.contains(&expected), "after PIN {pin}: {said}");
+    }
+    assert!(cards(&c).await == 0, "a locked key signed in");
     sign_in(&c, "li.ming").await;
 
     let n = eventually("18 case cards", WAIT, || async {

@@ -187,12 +187,13 @@ pub fn unwrap(
         }
         Err(IdentityError::WrongPin { .. }) => {
             guard.record_failure(now);
-            if guard.permanently_locked() {
-                Err(IdentityError::PermanentlyLocked)
-            } else {
-                Err(IdentityError::WrongPin {
+            // The PIN that starts a lock-out says so, not "0 tries left".
+            match guard.locked_until {
+                _ if guard.permanently_locked() => Err(IdentityError::PermanentlyLocked),
+                Some(until) if now < until => Err(IdentityError::LockedOut { until }),
+                _ => Err(IdentityError::WrongPin {
                     remaining: guard.remaining_before_lockout(),
-                })
+                }),
             }
         }
         Err(e) => Err(e),

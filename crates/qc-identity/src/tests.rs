@@ -225,14 +225,19 @@ fn tampered_wrapping_parameters_are_detected() {
 fn five_wrong_pins_lock_out_and_ten_lock_for_good() {
     let w = wrapped("258013");
     let mut g = PinGuard::default();
-    for left in (0..5).rev() {
+    for left in (1..5).rev() {
         match keywrap::unwrap(&w, "000001", &mut g, T0) {
             Err(IdentityError::WrongPin { remaining }) => assert_eq!(remaining, left),
             other => panic!("{other:?}"),
         }
     }
+    // The fifth says the key is now locked, and until when.
+    let until = match keywrap::unwrap(&w, "000001", &mut g, T0) {
+        Err(IdentityError::LockedOut { until }) => until,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(g.locked_until, Some(until));
     // Locked: even the right PIN is refused until the lock ends.
-    let until = g.locked_until.unwrap();
     assert_eq!(until.0 - T0.0, keywrap::FIRST_LOCKOUT_MS);
     assert!(matches!(
         keywrap::unwrap(&w, "258013", &mut g, Timestamp(until.0 - 1)),
