@@ -5,6 +5,8 @@ fn main() {
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
         tauri_build::AppManifest::new().commands(&[
             "list_cases",
+            "count_cases",
+            "grids",
             "catalogue",
             "app_info",
             "sync_status",

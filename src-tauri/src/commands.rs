@@ -73,6 +73,18 @@ pub fn list_cases(
     with_app(&state, |a| a.list_cases(&filter.unwrap_or_default().into()))
 }
 
+/// How many cases match the list's filter.
+#[tauri::command]
+pub fn count_cases(state: State<'_, AppState>, filter: Option<FilterArg>) -> Result<u64, WireError> {
+    with_app(&state, |a| a.count_cases(&filter.unwrap_or_default().into()))
+}
+
+/// The grid units the cases here lie in.
+#[tauri::command]
+pub fn grids(state: State<'_, AppState>) -> Result<Vec<String>, WireError> {
+    with_app(&state, |a| a.grids())
+}
+
 /// The domains and violation types in force.
 #[tauri::command]
 pub fn catalogue(state: State<'_, AppState>) -> Result<Vec<EnforcementDomain>, WireError> {

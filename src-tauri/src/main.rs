@@ -50,6 +50,8 @@ fn main() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::list_cases,
+            commands::count_cases,
+            commands::grids,
             commands::catalogue,
             commands::app_info,
             commands::sync_status,

@@ -260,6 +260,8 @@ async function call<T>(
 
 export const api = {
   listCases: (filter: CaseFilter) => call<CaseRow[]>("list_cases", { filter }),
+  countCases: (filter: CaseFilter) => call<number>("count_cases", { filter }),
+  grids: () => call<string[]>("grids"),
   catalogue: () => call<Domain[]>("catalogue"),
   appInfo: () => call<AppInfo>("app_info"),
   signers: () => call<Person[]>("signers"),

@@ -1,6 +1,6 @@
 import { createApp } from "vue";
 import {
-  Button, DropdownItem, DropdownMenu, Empty, Loading, NavBar, Progress, PullRefresh, Search, Tabbar,
+  Button, DropdownItem, DropdownMenu, Empty, List, Loading, NavBar, Progress, PullRefresh, Search, Tabbar,
   TabbarItem, Tag,
 } from "vant";
 import "vant/lib/index.css";
@@ -13,6 +13,6 @@ const locale = localStorage.getItem("quancheng.locale") === "en" ? "en" : "zh-CN
 
 createApp(App)
   .use(makeI18n(locale))
-  .use(Button).use(DropdownItem).use(DropdownMenu).use(Empty).use(Loading).use(NavBar)
+  .use(Button).use(DropdownItem).use(DropdownMenu).use(Empty).use(List).use(Loading).use(NavBar)
   .use(Progress).use(PullRefresh).use(Search).use(Tabbar).use(TabbarItem).use(Tag)
   .mount("#app");

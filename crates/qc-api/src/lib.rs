@@ -760,6 +760,16 @@ impl Quancheng {
         Ok(self.store.ledger_len()?)
     }
 
+    /// How many cases match a filter (its page ignored): the list's "N 件".
+    pub fn count_cases(&self, filter: &CaseFilter) -> Result<u64, ApiError> {
+        Ok(self.store.count_cases(filter, self.now())?)
+    }
+
+    /// Grid units that some case on this device lies in.
+    pub fn grids(&self) -> Result<Vec<String>, ApiError> {
+        Ok(self.store.grids_in_use()?)
+    }
+
     /// Number of cases on this device.
     pub fn case_count(&self) -> Result<u64, ApiError> {
         Ok(self.store.case_count()?)

@@ -345,9 +345,19 @@ impl Store {
 
     /// Violation type codes that some case uses.
     pub fn violation_codes_in_use(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT violation FROM case_index ORDER BY violation")?;
+        self.distinct("violation")
+    }
+
+    /// Grid units (网格) that some case lies in, for the list's grid filter.
+    pub fn grids_in_use(&self) -> Result<Vec<String>, StoreError> {
+        self.distinct("grid")
+    }
+
+    /// The distinct non-empty values of one case-list column, sorted.
+    fn distinct(&self, column: &'static str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT DISTINCT {column} FROM case_index WHERE {column} <> '' ORDER BY {column}"
+        ))?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

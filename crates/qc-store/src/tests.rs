@@ -498,6 +498,7 @@ fn the_case_list_filters_by_status_squad_grid_text_and_deadline() {
     assert_eq!(count(DueFilter::Overdue), 1);
     assert_eq!(count(DueFilter::DueSoon), 0);
     assert_eq!(s.count_cases(&CaseFilter::default(), T0).unwrap(), 9);
+    assert_eq!(s.grids_in_use().unwrap(), ["XG-00", "XG-01", "XG-02"]);
     assert_eq!(overdue[0].deadlines[0].urgency, Urgency::Overdue);
     assert_eq!(
         overdue[0].deadlines[0].kind,

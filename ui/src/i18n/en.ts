@@ -6,10 +6,11 @@ export default {
     empty: "No cases match",
     count: "{shown} shown / {total} on this device",
     loading: "Loading…",
+    end: "That is all",
     pulling: "Pull to refresh",
     loosing: "Release to refresh",
   },
-  filter: { status: "Status", domain: "Domain", due: "Deadline", all: "All" },
+  filter: { status: "Status", domain: "Domain", grid: "Grid", due: "Deadline", all: "All", allSquads: "All squads", mySquad: "My squad ({squad})" },
   status: {
     registered: "Registered",
     returned: "Returned for verification",

@@ -6,10 +6,11 @@ export default {
     empty: "没有符合条件的案件",
     count: "共 {shown} 件 / 本机 {total} 件",
     loading: "加载中…",
+    end: "已显示全部",
     pulling: "下拉刷新",
     loosing: "释放刷新",
   },
-  filter: { status: "状态", domain: "执法领域", due: "期限", all: "全部" },
+  filter: { status: "状态", domain: "执法领域", grid: "网格", due: "期限", all: "全部", allSquads: "全部中队", mySquad: "本中队（{squad}）" },
   status: {
     registered: "登记",
     returned: "退回补充核查",

@@ -1,18 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import {
-  Button, DropdownItem, DropdownMenu, Empty, Loading, NavBar, PullRefresh, Search, Tag,
+  Button, DropdownItem, DropdownMenu, Empty, List, Loading, NavBar, PullRefresh, Search, Tag,
 } from "vant";
 import { makeI18n } from "../i18n";
 
 // The component talks to the app only through ../api; here that module answers from memory.
 const listCases = vi.fn();
+const countCases = vi.fn();
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
     ...real,
     api: {
       listCases: (f: unknown) => listCases(f),
+      countCases: (f: unknown) => countCases(f),
+      grids: async () => ["G1", "G2"],
       catalogue: async () => [{ code: "environment", name: "环境保护", violations: [] }],
       appInfo: async () => ({ data_dir: "/d", device_id: "device-1", case_count: 2, overdue: 3, due_soon: 1 }),
       unsyncedCases: async () => ["a"],
@@ -26,7 +29,7 @@ import { ApiError } from "../api";
 const mountList = () =>
   mount(CaseList, {
     global: {
-      plugins: [makeI18n(), Button, DropdownItem, DropdownMenu, Empty, Loading, NavBar, PullRefresh, Search, Tag],
+      plugins: [makeI18n(), Button, DropdownItem, DropdownMenu, Empty, List, Loading, NavBar, PullRefresh, Search, Tag],
     },
   });
 
@@ -41,6 +44,8 @@ describe("CaseList", () => {
   // here, while the test's window still exists, instead of after the file's environment is gone.
   beforeEach(() => {
     listCases.mockReset();
+    countCases.mockReset();
+    countCases.mockResolvedValue(2);
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
   });
   afterEach(() => {
@@ -57,6 +62,22 @@ describe("CaseList", () => {
     expect(w.text()).toContain("本机 device-1");
     expect(w.find("[data-case-id=a] .unsynced").text()).toBe("未同步");
     expect(w.find("[data-case-id=b] .unsynced").exists()).toBe(false);
+  });
+
+  it("fetches a page at a time as the officer scrolls, and says how many match", async () => {
+    const page = (from: number, n: number) => Array.from({ length: n }, (_, i) => row(`c${from + i}`, "占道经营"));
+    listCases.mockImplementation(async (f: { offset?: number }) => (f.offset ? page(40, 5) : page(0, 40)));
+    countCases.mockResolvedValue(45);
+    const w = mountList();
+    await flushPromises();
+    expect(w.findAll(".case-card")).toHaveLength(40);
+    expect(w.text()).toContain("共 45 件");
+    expect(listCases).toHaveBeenCalledWith(expect.objectContaining({ limit: 40 }));
+    w.findComponent(List).vm.$emit("load");
+    await flushPromises();
+    expect(listCases).toHaveBeenLastCalledWith(expect.objectContaining({ offset: 40, limit: 40 }));
+    expect(w.findAll(".case-card")).toHaveLength(45);
+    expect(w.text()).toContain("已显示全部");
   });
 
   it("searches as the officer types", async () => {
