@@ -75,8 +75,13 @@ pub fn list_cases(
 
 /// How many cases match the list's filter.
 #[tauri::command]
-pub fn count_cases(state: State<'_, AppState>, filter: Option<FilterArg>) -> Result<u64, WireError> {
-    with_app(&state, |a| a.count_cases(&filter.unwrap_or_default().into()))
+pub fn count_cases(
+    state: State<'_, AppState>,
+    filter: Option<FilterArg>,
+) -> Result<u64, WireError> {
+    with_app(&state, |a| {
+        a.count_cases(&filter.unwrap_or_default().into())
+    })
 }
 
 /// The grid units the cases here lie in.

@@ -326,6 +326,24 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     })
     .await
     .unwrap();
+    // Tapping it shows the photo itself, full size, as the camera took it.
+    click(&c, ".evidence img.thumb").await;
+    let width = eventually("the full photo", WAIT, || async {
+        let w = c
+            .execute(
+                "const img = document.querySelector('.full-view img.full');
+                 return img && img.complete ? img.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .ok()?
+            .as_u64()?;
+        (w > 0).then_some(w)
+    })
+    .await
+    .unwrap();
+    assert_eq!(width, 1920);
+    click(&c, ".full-view").await;
     assert!(body_text(&c).await.contains("完整、未被篡改"));
     c.close().await.unwrap();
 }
@@ -586,6 +604,15 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         }
     };
     switch_to("li.ming", "liu.jianguo").await;
+    eventually("the leader's comments", WAIT, || async {
+        body_text(&c)
+            .await
+            .contains("刘建国 退回意见：")
+            .then_some(())
+    })
+    .await
+    .unwrap();
+    snapshot(&c, "returned.png").await;
     type_into(
         &c,
         "the resubmit form",
@@ -792,6 +819,13 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         "主体适格，程序合法，事实清楚",
     )
     .await;
+    c.execute(
+        "document.querySelector('.review').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    snapshot(&c, "legal-review.png").await;
     click(&c, ".review .pass").await;
     let reviewed = eventually("the passed legal review", WAIT, || async {
         let t = body_text(&c).await;

@@ -64,6 +64,10 @@ export interface Person {
   squad: string;
 }
 
+/** Whether the person holds an enforcing role (执法队员, 中队长, 负责人): only they inspect, question,
+ * capture and sign evidence; assistants, legal reviewers and administrators do not. */
+export const enforces = (p: Person) => ["enforcement_officer", "squad_leader", "head"].includes(p.role);
+
 /** A case as an officer registers it (登记). */
 export type CaseSource =
   | { kind: "self_discovered" }

@@ -56,4 +56,20 @@ describe("EvidencePanel", () => {
     await flushPromises();
     expect(w.find(".cosign").exists()).toBe(false);
   });
+
+  it("offers capture and co-signature only to enforcing roles, and shows a photo full size", async () => {
+    evidence.mockResolvedValue([item([li])]);
+    for (const role of ["assistant", "legal_reviewer"]) {
+      const other = { ...wang, id: "x", role };
+      const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [other] }, global: { plugins: [makeI18n(), Button] } });
+      await flushPromises();
+      expect(w.find("form.capture").exists()).toBe(false);
+      expect(w.find(".cosign").exists()).toBe(false);
+      await w.find("img.thumb").trigger("click");
+      await flushPromises();
+      expect(w.find(".full-view img").attributes("src")).toBe("blob:thumb");
+      await w.find(".full-view").trigger("click");
+      expect(w.find(".full-view").exists()).toBe(false);
+    }
+  });
 });

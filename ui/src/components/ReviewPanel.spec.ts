@@ -84,6 +84,18 @@ describe("ReviewPanel", () => {
     expect(recordAct).toHaveBeenCalledWith("case-1", { act: "resubmit_filing", note: "已补充照片两张" });
   });
 
+  it("shows a legal reviewer's return while the investigation resumes, and not stale comments", async () => {
+    const ev = (id: string, act: EventView["act"], actors: string[]): EventView => ({ id, at: 0, act_zh: "", act, actors });
+    const history = [
+      ev("e1", { act: "return_filing", comments: "请补充现场照片" }, ["刘建国"]),
+      ev("e2", { act: "legal_review", passed: false, opinion: "补充询问笔录" }, ["孙法"]),
+    ];
+    const w = mountPanel(detail("investigating", history), [officer]);
+    expect(w.find("[role=note]").text()).toContain("孙法 退回意见：");
+    expect(w.find("[role=note]").text()).not.toContain("请补充现场照片");
+    expect(mountPanel(detail("investigating", history.slice(0, 1)), [officer]).find("[role=note]").exists()).toBe(false);
+  });
+
   it("assigns two officers of the case's squad to investigate", async () => {
     const w = mountPanel(detail("filed"), [leader]);
     await flushPromises();
