@@ -678,6 +678,8 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .await
     .unwrap();
     assert!(sealed.contains("完整、未被篡改"), "{sealed}");
+    // Where the camera says it was taken, from its EXIF.
+    assert!(sealed.contains("拍摄位置 "), "{sealed}");
     snapshot(&c, "evidence.png").await;
 
     // 李明 signs in beside 王芳: the two inspect on site, the party refuses to sign, and the

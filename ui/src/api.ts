@@ -150,7 +150,12 @@ export interface EvidenceItem {
     file_name: string;
     description: string;
     captured_at: number;
-    exif: { captured_at: string | null; make: string | null; model: string | null } | null;
+    exif: {
+      captured_at: string | null;
+      gps: { lat: number; lon: number } | null;
+      make: string | null;
+      model: string | null;
+    } | null;
     thumbnail: string | null;
   };
   signatures: { officer: OfficerRef; at: number }[];

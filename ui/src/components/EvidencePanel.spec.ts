@@ -26,7 +26,7 @@ const wang = { id: "wang.fang", name: "王芳", role: "enforcement_officer", cer
 const item = (signatures: (typeof li)[]) => ({
   facts: {
     id: "ev1", sha256: "ab", size: 2_000_000, mime: "image/jpeg", kind: "photo", file_name: "IMG_1.jpg",
-    description: "店外堆放的货物", captured_at: 0, exif: { captured_at: "2026:11:23 09:30:00", make: null, model: null },
+    description: "店外堆放的货物", captured_at: 0, exif: { captured_at: "2026:11:23 09:30:00", gps: { lat: 34.655123, lon: 112.454321 }, make: null, model: null },
     thumbnail: "cd",
   },
   signatures,
@@ -39,6 +39,7 @@ describe("EvidencePanel", () => {
     await flushPromises();
     expect(w.find(".item.awaiting").text()).toContain("待第二名执法人员签名");
     expect(w.text()).toContain("拍摄于 2026:11:23 09:30:00");
+    expect(w.text()).toContain("拍摄位置 34.65512, 112.45432");
     expect(w.find("img.thumb").attributes("src")).toBe("blob:thumb");
     evidence.mockResolvedValue([item([li, { officer: { person: "wang.fang", name: "王芳", cert_no: "2" }, at: 1 }])]);
     await w.find(".cosign").trigger("click");

@@ -137,6 +137,7 @@ export default {
     sealed: "Signed by two officers",
     awaiting: "Awaiting a second officer: not finished",
     exif: "taken {time}",
+    place: "taken at {lat}, {lon}",
     close: "Close ✕",
     kind: { photo: "Photo", audio: "Audio", video: "Video", document: "Document" },
   },

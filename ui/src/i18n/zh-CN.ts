@@ -137,6 +137,7 @@ export default {
     sealed: "已由两名执法人员签名确认",
     awaiting: "待第二名执法人员签名，尚未完成",
     exif: "拍摄于 {time}",
+    place: "拍摄位置 {lat}, {lon}",
     close: "关闭 ✕",
     kind: { photo: "照片", audio: "录音", video: "视频", document: "书证" },
   },
