@@ -38,6 +38,7 @@ pub struct FilterArg {
     domain: Option<String>,
     grid: Option<String>,
     squad: Option<String>,
+    person: Option<String>,
     text: Option<String>,
     due: Option<String>,
     limit: Option<u32>,
@@ -51,6 +52,7 @@ impl From<FilterArg> for CaseFilter {
             domain: f.domain,
             grid: f.grid,
             squad: f.squad,
+            person: f.person,
             text: f.text,
             due: match f.due.as_deref() {
                 Some("overdue") => Some(DueFilter::Overdue),

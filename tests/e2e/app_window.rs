@@ -162,6 +162,15 @@ fn save_screenshot(name: &str, png: &[u8]) {
 async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = demo_dir(tmp.path());
+    // 李明's own cases (registered or investigated by him), as the store counts them.
+    let mine = Quancheng::open(&dir, Arc::new(SystemClock), Box::new(OsEntropy))
+        .unwrap()
+        .count_cases(&qc_store::CaseFilter {
+            person: Some("li.ming".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!((1..18).contains(&mine), "{mine}");
     let display = Display::start(1280, 800).expect("virtual display");
     let driver = Driver::start(&display, &[("QUANCHENG_DATA", dir.root())]).expect("tauri-driver");
     let c = driver.launch(&app_binary().unwrap()).await.unwrap();
@@ -233,6 +242,33 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
             .contains(&format!("已逾期 {overdue} 件"))
     );
     click(&c, ".todo-overdue").await;
+    eventually("all cards again", WAIT, || async {
+        (cards(&c).await == 18).then_some(())
+    })
+    .await
+    .unwrap();
+
+    // "My cases" shows only his.
+    click(&c, ".van-dropdown-menu__item:nth-child(5)").await;
+    tap(
+        &c,
+        "my cases",
+        ".filter-scope .van-dropdown-item__option:nth-child(3)",
+    )
+    .await;
+    eventually("only my cases", WAIT, || async {
+        (cards(&c).await as u64 == mine && body_text(&c).await.contains(&format!("共 {mine} 件")))
+            .then_some(())
+    })
+    .await
+    .unwrap();
+    click(&c, ".van-dropdown-menu__item:nth-child(5)").await;
+    tap(
+        &c,
+        "all cases",
+        ".filter-scope .van-dropdown-item__option:nth-child(1)",
+    )
+    .await;
     eventually("all cards again", WAIT, || async {
         (cards(&c).await == 18).then_some(())
     })

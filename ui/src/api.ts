@@ -26,6 +26,8 @@ export interface CaseRow {
   updated_at: number;
   deadlines: Deadline[];
   anomalies: number;
+  /** Whose case it is: the registrar, then the investigating officers (person ids). */
+  people: string[];
 }
 
 export interface CaseFilter {
@@ -33,6 +35,8 @@ export interface CaseFilter {
   domain?: string;
   grid?: string;
   squad?: string;
+  /** A person's own cases: registered or investigated by them. */
+  person?: string;
   text?: string;
   due?: "overdue" | "due_soon" | "urgent";
   limit?: number;

@@ -225,6 +225,8 @@ pub struct CaseSummary {
     pub deadlines: Vec<Deadline>,
     /// Events flagged for review after a merge.
     pub anomalies: u32,
+    /// Whose case it is: who registered it, then the investigating officers (person ids).
+    pub people: Vec<String>,
 }
 
 impl CaseSummary {
@@ -268,6 +270,15 @@ impl CaseSummary {
                 .max(h.registered_at),
             deadlines: deadline::deadlines(state, now, policy),
             anomalies: state.anomalies.len() as u32,
+            people: std::iter::once(&h.registered_by).chain(&state.team).fold(
+                Vec::new(),
+                |mut v, p| {
+                    if !v.contains(&p.0) {
+                        v.push(p.0.clone());
+                    }
+                    v
+                },
+            ),
         }
     }
 

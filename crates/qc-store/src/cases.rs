@@ -32,6 +32,8 @@ pub struct CaseFilter {
     pub grid: Option<String>,
     /// Squad.
     pub squad: Option<String>,
+    /// A person's own cases: those they registered or investigate.
+    pub person: Option<String>,
     /// Free text (matches summary, address, parties, violation, grid, id).
     pub text: Option<String>,
     /// Deadline urgency.
@@ -46,7 +48,7 @@ pub struct CaseFilter {
 pub type CaseRow = CaseSummary;
 
 const ROW_COLUMNS: &str = "case_id, squad, status, domain, domain_name, violation, violation_name,
-    source, address, grid, parties, summary, registered_at, updated_at, anomalies";
+    source, address, grid, parties, summary, registered_at, updated_at, anomalies, people";
 
 fn row_to_summary(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
     Ok(CaseSummary {
@@ -65,6 +67,12 @@ fn row_to_summary(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
         registered_at: Timestamp(r.get(12)?),
         updated_at: Timestamp(r.get(13)?),
         anomalies: r.get(14)?,
+        people: r
+            .get::<_, String>(15)?
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
         deadlines: Vec::new(),
     })
 }
@@ -268,6 +276,10 @@ impl Store {
                 sql.push_str(&format!(" AND i.{col} = ?"));
                 args.push(Value::Text(v.to_owned()));
             }
+        }
+        if let Some(p) = filter.person.as_deref().filter(|p| !p.is_empty()) {
+            sql.push_str(" AND i.people LIKE ? ESCAPE '\\'");
+            args.push(Value::Text(format!("%,{},%", escape_like(p))));
         }
         if let Some(t) = filter
             .text
@@ -473,15 +485,15 @@ fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<(), StoreEr
     tx.execute(
         "INSERT INTO case_index(case_id, squad, status, domain, domain_name, violation,
            violation_name, source, address, grid, parties, summary, registered_at, updated_at,
-           anomalies, search)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+           anomalies, search, people)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad, status = excluded.status,
            domain = excluded.domain, domain_name = excluded.domain_name,
            violation = excluded.violation, violation_name = excluded.violation_name,
            source = excluded.source, address = excluded.address, grid = excluded.grid,
            parties = excluded.parties, summary = excluded.summary,
            registered_at = excluded.registered_at, updated_at = excluded.updated_at,
-           anomalies = excluded.anomalies, search = excluded.search",
+           anomalies = excluded.anomalies, search = excluded.search, people = excluded.people",
         params![
             s.id,
             s.squad,
@@ -499,6 +511,7 @@ fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<(), StoreEr
             s.updated_at.0,
             s.anomalies,
             search_text(s),
+            format!(",{},", s.people.join(",")),
         ],
     )?;
     let mut ins = tx.prepare_cached(

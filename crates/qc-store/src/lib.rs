@@ -200,7 +200,15 @@ impl Store {
         }
         configure(&conn)?;
         migrate_to(&conn, migrations::LATEST)?;
-        Self::with_conn(conn)
+        let mut store = Self::with_conn(conn)?;
+        if version < migrations::PROJECTION_CHANGED_AT {
+            tracing::info!(
+                from = version,
+                "rebuilding the case list for the new schema"
+            );
+            store.rebuild_projection()?;
+        }
+        Ok(store)
     }
 
     fn with_conn(conn: Connection) -> Result<Store, StoreError> {

@@ -98,7 +98,16 @@ pub const MIGRATIONS: &[&str] = &[
     DELETE FROM meta WHERE key LIKE 'acked:%';
     CREATE INDEX case_docs_heads ON case_docs(case_id, heads);
     "#,
+    // 6: whose each case is (registrar and investigating officers, as `,id,id,`), for "my
+    // cases"; filled by the projection rebuild that follows this migration.
+    r#"
+    ALTER TABLE case_index ADD COLUMN people TEXT NOT NULL DEFAULT '';
+    "#,
 ];
+
+/// The latest migration that changed what the case-list projection holds: a file upgraded from
+/// before it has its projection rebuilt from the documents when it is opened.
+pub const PROJECTION_CHANGED_AT: u32 = 6;
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -306,6 +306,7 @@ fn released_migrations_are_never_edited() {
         "e013028bcef06ed339c3c020e39cf1c3bd18686a57af3310cc228baf10c653fc",
         "3fd147cef5758ed64a94ad8ae7dcc4298777feb2122f9c17ac456445509a8a8a",
         "8799bec25becb6ffb850258aef1268feaeeca1fc89241808f2833476d287337f",
+        "1537e4b886ba67ca610ae6cbbeb041e07c3b70bf90fa4bdb4a41e7803a9066d1",
     ];
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         assert_eq!(
@@ -680,6 +681,36 @@ fn kept_heads_and_squads_match_the_documents() {
         left[0].2, kept[0].1,
         "what the station holds of the changed case"
     );
+}
+
+#[test]
+fn a_file_from_before_version_6_has_its_list_rebuilt_with_whose_case_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let mut s = Store::create(&path, &key()).unwrap();
+    add_case(&mut s, 1, "夜间露天烧烤");
+    // As a version-5 file left it: a case listed, the column not there yet.
+    s.conn
+        .execute_batch("ALTER TABLE case_index DROP COLUMN people; PRAGMA user_version = 5;")
+        .unwrap();
+    drop(s);
+    let s = Store::open(&path, &key()).unwrap();
+    let mine = |person: &str| {
+        s.list_cases(
+            &CaseFilter {
+                person: Some(person.into()),
+                ..Default::default()
+            },
+            T0,
+        )
+        .unwrap()
+    };
+    let rows = mine("li");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].people, ["li"]);
+    // Whole ids only: a prefix of someone's id is not them.
+    assert!(mine("l").is_empty());
+    assert!(mine("%").is_empty());
 }
 
 #[test]

@@ -23,6 +23,7 @@ const row = (over: Partial<CaseRow> = {}): CaseRow => ({
   updated_at: 1_772_409_600_000,
   deadlines: [],
   anomalies: 0,
+  people: [],
   ...over,
 });
 

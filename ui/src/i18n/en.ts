@@ -10,7 +10,7 @@ export default {
     pulling: "Pull to refresh",
     loosing: "Release to refresh",
   },
-  filter: { status: "Status", domain: "Domain", grid: "Grid", due: "Deadline", all: "All", allSquads: "All squads", mySquad: "My squad ({squad})" },
+  filter: { status: "Status", domain: "Domain", grid: "Grid", due: "Deadline", all: "All", allSquads: "All squads", mySquad: "My squad ({squad})", mine: "My cases ({name})" },
   status: {
     registered: "Registered",
     returned: "Returned for verification",

@@ -10,7 +10,7 @@ export default {
     pulling: "下拉刷新",
     loosing: "释放刷新",
   },
-  filter: { status: "状态", domain: "执法领域", grid: "网格", due: "期限", all: "全部", allSquads: "全部中队", mySquad: "本中队（{squad}）" },
+  filter: { status: "状态", domain: "执法领域", grid: "网格", due: "期限", all: "全部", allSquads: "全部中队", mySquad: "本中队（{squad}）", mine: "我的案件（{name}）" },
   status: {
     registered: "登记",
     returned: "退回补充核查",

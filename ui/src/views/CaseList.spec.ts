@@ -36,7 +36,7 @@ const mountList = () =>
 const row = (id: string, violation_name: string) => ({
   id, squad: "一中队", status: "filed", domain: "environment", domain_name: "环境保护",
   violation: "environment.x", violation_name, source: "self_discovered", address: "路口",
-  grid: "G1", parties: "", summary: "", registered_at: 0, updated_at: 0, deadlines: [], anomalies: 0,
+  grid: "G1", parties: "", summary: "", registered_at: 0, updated_at: 0, deadlines: [], anomalies: 0, people: [],
 });
 
 describe("CaseList", () => {
