@@ -302,6 +302,9 @@ struct ListArgs {
     /// Squad.
     #[arg(long)]
     squad: Option<String>,
+    /// A person's own cases (registered or investigated by them), by person id.
+    #[arg(long)]
+    person: Option<String>,
     /// Text to search for.
     #[arg(long, short = 's')]
     search: Option<String>,
@@ -549,6 +552,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
                 domain: l.domain.clone(),
                 grid: l.grid.clone(),
                 squad: l.squad.clone(),
+                person: l.person.clone(),
                 text: l.search.clone(),
                 due: l.due.map(|d| match d {
                     DueArg::Overdue => DueFilter::Overdue,

@@ -133,15 +133,18 @@ fn case_new_needs_the_right_pin_then_shows_up_in_list_and_show() {
     let mut bad_gps = args.to_vec();
     bad_gps[value_of("--gps")] = "north";
     assert!(!run(&data, &bad_gps, Some("147258")).status.success());
-    let all = run(&data, &["case", "list", "--json"], None);
-    assert_eq!(
-        serde_json::from_slice::<serde_json::Value>(&all.stdout)
+    let rows = |extra: &[&str]| {
+        let o = run(&data, &[&["case", "list", "--json"], extra].concat(), None);
+        serde_json::from_slice::<serde_json::Value>(&o.stdout)
             .unwrap()
             .as_array()
             .unwrap()
-            .len(),
-        1
-    );
+            .len()
+    };
+    assert_eq!(rows(&[]), 1);
+    // Whose case it is: the officer who registered it, not another.
+    assert_eq!(rows(&["--person", "li.ming"]), 1);
+    assert_eq!(rows(&["--person", "wang.fang"]), 0);
 }
 
 #[test]
