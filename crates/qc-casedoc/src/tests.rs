@@ -150,6 +150,18 @@ fn summary_row_is_derived_from_the_document() {
     assert_eq!(row.updated_at, Timestamp(T0.0 + 86_400_000));
     let kinds: Vec<_> = row.deadlines.iter().map(|d| d.kind.code()).collect();
     assert_eq!(kinds, ["inform_complainant", "decision"]);
+    assert_eq!(row.people, ["li"]);
+    // The investigating officers become the case's people too, each once.
+    let team = vec![PersonId("li".into()), PersonId("wang".into())];
+    d.append_event(&event(
+        "e2",
+        2 * 86_400_000,
+        Act::StartInvestigation { team },
+    ))
+    .unwrap();
+    let row = CaseSummary::from_doc(&d, &Catalogue::default_zh(), &DeadlinePolicy::default(), T0)
+        .unwrap();
+    assert_eq!(row.people, ["li", "wang"]);
 }
 
 #[test]
