@@ -47,7 +47,7 @@ describe("InspectionPanel", () => {
     records.mockResolvedValue([]);
     const one = mountPanel(two.slice(0, 1));
     await flushPromises();
-    expect(one.text()).toContain("须由两名执法人员进行");
+    expect(one.text()).toContain("现场检查须由两名执法人员进行");
     const w = mountPanel(two);
     await flushPromises();
     startInspection.mockResolvedValue("r1");

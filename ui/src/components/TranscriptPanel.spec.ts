@@ -35,8 +35,8 @@ const transcript = (signature: unknown) => ({
   },
   seal: null,
 });
-const mountPanel = () =>
-  mount(TranscriptPanel, { props: { caseId: "c1", signedIn: two }, global: { plugins: [makeI18n(), Button] } });
+const mountPanel = (signedIn = two) =>
+  mount(TranscriptPanel, { props: { caseId: "c1", signedIn }, global: { plugins: [makeI18n(), Button] } });
 
 describe("TranscriptPanel", () => {
   it("asks for the page's signature and notes a refusal on that page", async () => {
@@ -55,6 +55,10 @@ describe("TranscriptPanel", () => {
 
   it("starts only with the interviewee's name, telling them their rights", async () => {
     records.mockResolvedValue([]);
+    const one = mountPanel(two.slice(0, 1));
+    await flushPromises();
+    expect(one.text()).toContain("询问须由两名执法人员进行");
+    expect(one.find(".start-questioning").exists()).toBe(false);
     const w = mountPanel();
     await flushPromises();
     expect(w.text()).toContain("有申请执法人员回避的权利");

@@ -144,7 +144,9 @@ export default {
   record: {
     inspection: "On-site inspection record",
     start: "Start the inspection (two officers)",
-    needTwo: "An inspection takes two officers: the second signs in under People.",
+    needTwo: "{what} takes two officers: the second signs in under People.",
+    inspecting: "An inspection",
+    questioning: "Questioning",
     found: "What was found",
     outcomeLabel: "Handling",
     outcome: { service: "Service", management: "Management", enforcement: "Enforcement" },

@@ -144,7 +144,9 @@ export default {
   record: {
     inspection: "现场检查笔录",
     start: "开始现场检查（两名执法人员）",
-    needTwo: "现场检查须由两名执法人员进行：请第二名执法人员在“人员”中登录。",
+    needTwo: "{what}须由两名执法人员进行：请第二名执法人员在“人员”中登录。",
+    inspecting: "现场检查",
+    questioning: "询问",
     found: "检查情况",
     outcomeLabel: "处理方式",
     outcome: { service: "服务", management: "管理", enforcement: "执法" },
