@@ -144,6 +144,7 @@ export default {
   record: {
     inspection: "On-site inspection record",
     start: "Start the inspection (two officers)",
+    again: "Inspect again (a new record)",
     needTwo: "{what} takes two officers: the second signs in under People.",
     inspecting: "An inspection",
     questioning: "Questioning",
@@ -173,6 +174,7 @@ export default {
       "Notice: we are urban-management enforcement officers and have shown our certificates. You may state your case and defend yourself, may ask for an officer's recusal, and must answer truthfully.",
     rights: "The rights notice was read and recusal was asked",
     start: "Start questioning (two officers)",
+    another: "Question another person (each alone, each on their own transcript)",
     page: "Page {n}",
     q: "Q: ",
     a: "A: ",
