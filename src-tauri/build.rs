@@ -29,6 +29,7 @@ fn main() {
             "records",
             "start_inspection",
             "update_inspection",
+            "issue_notice",
             "sign_off_party",
             "sign_off_note",
             "seal_record",

@@ -2,7 +2,7 @@
 //! Chinese message ([`WireError`]).
 
 use qc_api::Unlocked;
-use qc_api::records::{InspectionEdit, NewEvidence, PageClose, Signoff};
+use qc_api::records::{InspectionEdit, NewEvidence, NoticeDraft, PageClose, Signoff};
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
 use qc_casedoc::StoredRecord;
@@ -347,6 +347,16 @@ pub fn records(state: State<'_, AppState>, case: String) -> Result<Vec<StoredRec
 #[tauri::command]
 pub fn start_inspection(state: State<'_, AppState>, case: String) -> Result<String, WireError> {
     with_officers(&state, |a, by| a.start_inspection(&case, by))
+}
+
+/// Issues a 证据先行登记保存通知书 or 抽样取证凭证 with the officers signed in; returns its id.
+#[tauri::command]
+pub fn issue_notice(
+    state: State<'_, AppState>,
+    case: String,
+    notice: NoticeDraft,
+) -> Result<String, WireError> {
+    with_officers(&state, |a, by| a.issue_notice(&case, notice, by))
 }
 
 /// Writes what the officers have so far on an inspection record.

@@ -74,6 +74,7 @@ fn main() {
             commands::records,
             commands::start_inspection,
             commands::update_inspection,
+            commands::issue_notice,
             commands::sign_off_party,
             commands::sign_off_note,
             commands::seal_record,

@@ -381,6 +381,62 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     assert_eq!(width, 1920);
     click(&c, ".full-view").await;
     assert!(body_text(&c).await.contains("完整、未被篡改"));
+
+    // The two preserve the steel sheds' materials: the notice, the party's refusal noted, sealed;
+    // the case now owes a decision within 7 days.
+    type_into(&c, "the notice form", ".notices .item-name", "彩钢板").await;
+    type_into(&c, ".item-quantity", ".notices .item-quantity", "30张").await;
+    type_into(&c, ".kept-at", ".notices .kept-at", "中队暂扣物品仓库").await;
+    click(&c, ".issue-notice").await;
+    type_into(
+        &c,
+        "the sign-off",
+        ".notices .refusal-note",
+        "当事人拒绝签名",
+    )
+    .await;
+    click(&c, ".notices .note-refusal").await;
+    tap(&c, "the seal button", ".seal-notice").await;
+    let sealed = eventually("the sealed notice", WAIT, || async {
+        let t = c
+            .find(Locator::Css(".notices"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        t.contains("已封存").then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(sealed.contains("彩钢板 30张"), "{sealed}");
+    let record = body_text(&c).await;
+    assert!(record.contains("证据先行登记保存"), "{record}");
+    assert!(record.contains("完整、未被篡改"), "{record}");
+    c.execute(
+        "document.querySelector('.notices').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    snapshot(&c, "notice.png").await;
+    let due = eventually("the case's 7-day deadline", WAIT, || async {
+        let t = c
+            .find(Locator::Css(".deadlines"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        t.contains("先行登记保存处理：").then_some(t)
+    })
+    .await
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let week = qc_domain::Timestamp(now.as_millis() as i64 + 7 * 86_400_000);
+    assert!(due.contains(&week.display_china()[..10]), "{due}");
     c.close().await.unwrap();
 }
 

@@ -199,11 +199,24 @@ export interface Questioning {
 export interface StoredRecord {
   live: {
     id: string;
-    body: Inspection | Questioning | { kind: "preservation" | "sampling" };
+    body: Inspection | Questioning | Notice;
     signoff: { by: "party" | "witness" | "officers_note"; name?: string; note?: string } | null;
   };
   seal: { digest: string; at: number; by: string[] } | null;
 }
+
+/** A 证据先行登记保存通知书 or 抽样取证凭证: the items, where they are kept, the party. */
+export interface Notice {
+  kind: "preservation" | "sampling";
+  items: { name: string; quantity: string }[];
+  kept_at: string;
+  officers: OfficerRef[];
+  party: { kind: "person" | "business"; name: string; id_number: string | null; phone: string | null } | null;
+  issued_at: number;
+}
+
+/** A notice as the officers fill it in, before it is issued. */
+export type NoticeDraft = Pick<Notice, "kind" | "items" | "kept_at" | "party">;
 
 /** What the officers write on an inspection record as it goes. */
 export interface InspectionEdit {
@@ -299,6 +312,7 @@ export const api = {
   evidence: (id: string) => call<EvidenceItem[]>("evidence", { case: id }),
   records: (id: string) => call<StoredRecord[]>("records", { case: id }),
   startInspection: (id: string) => call<string>("start_inspection", { case: id }),
+  issueNotice: (id: string, notice: NoticeDraft) => call<string>("issue_notice", { case: id, notice }),
   updateInspection: (id: string, record: string, edit: InspectionEdit) =>
     call<void>("update_inspection", { case: id, record, edit }),
   /** The signature drawn on the tablet goes as the raw request body (PNG). */

@@ -8,8 +8,9 @@ use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, page_digest, snapsho
 use qc_chain::{Action, SignedEntry};
 use qc_domain::{
     Act, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem, EvidenceSignature,
-    Inspection, Interviewee, OfficerRef, Outcome721, Page, PageSignature, PartySignoff, Person, Qa,
-    Questioning, Record, RecordBody, RuleViolation, Timestamp, WorkflowEvent, seal_check, validate,
+    Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page, PageSignature,
+    Party, PartySignoff, Person, Qa, Questioning, Record, RecordBody, RuleViolation, Timestamp,
+    WorkflowEvent, seal_check, validate,
 };
 use qc_evidence::{MediaKind, ThumbnailLimits};
 use qc_store::Touched;
@@ -65,6 +66,46 @@ pub struct InspectionEdit {
     pub party_present: bool,
     /// The inspection is over: its end time is set now.
     pub finished: bool,
+}
+
+/// Which notice the officers issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// 证据先行登记保存通知书: opens a 7-day decision deadline once sealed.
+    Preservation,
+    /// 抽样取证凭证.
+    Sampling,
+}
+
+/// A 证据先行登记保存通知书 or 抽样取证凭证 as the officers fill it in on the spot.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NoticeDraft {
+    /// Which notice.
+    pub kind: NoticeKind,
+    /// The items preserved or sampled, each with its quantity.
+    pub items: Vec<NoticeItem>,
+    /// Where the items are kept.
+    pub kept_at: String,
+    /// The party, when known.
+    pub party: Option<Party>,
+}
+
+impl NoticeDraft {
+    /// The record body, issued by `officers` at `at`.
+    pub fn body(self, officers: Vec<OfficerRef>, at: Timestamp) -> RecordBody {
+        let n = Notice {
+            items: self.items,
+            kept_at: self.kept_at,
+            officers,
+            party: self.party,
+            issued_at: at,
+        };
+        match self.kind {
+            NoticeKind::Preservation => RecordBody::Preservation(n),
+            NoticeKind::Sampling => RecordBody::Sampling(n),
+        }
+    }
 }
 
 /// What an evidence capture was given besides the file.
@@ -395,7 +436,8 @@ impl Quancheng {
     }
 
     /// Seals a record: the two officers `by` sign its snapshot; from then on it is
-    /// immutable. A preservation or sampling notice also opens its 7-day decision deadline.
+    /// immutable. A preservation notice also opens its 7-day decision deadline (a sampling
+    /// notice has none).
     pub fn seal_record(
         &mut self,
         case: &str,
@@ -409,7 +451,7 @@ impl Quancheng {
             let r = open_record(doc, record)?;
             let state = doc.state()?;
             seal_check(&r, &sealers, &state)?;
-            if let RecordBody::Preservation(n) | RecordBody::Sampling(n) = &r.body {
+            if let RecordBody::Preservation(n) = &r.body {
                 let items: Vec<String> = n
                     .items
                     .iter()
@@ -592,6 +634,17 @@ impl Quancheng {
             None,
             by,
         )
+    }
+
+    /// Issues a preservation or sampling notice by the officers signed in; the party signs it
+    /// off (or the refusal is noted) and two officers seal it. Returns the record id.
+    pub fn issue_notice(
+        &mut self,
+        case: &str,
+        draft: NoticeDraft,
+        by: &[&Unlocked],
+    ) -> Result<String, ApiError> {
+        self.create_record(case, |officers, at| draft.body(officers, at), None, by)
     }
 
     /// Writes what the officers have so far on an inspection record (not once sealed).

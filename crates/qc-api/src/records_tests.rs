@@ -478,30 +478,22 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-#[test]
-fn a_preservation_notice_opens_its_seven_day_deadline_when_sealed() {
+/// Issues a notice of `kind`, has a witness sign it off and seals it; the case's deadlines after.
+fn sealed_notice(kind: NoticeKind) -> Vec<DeadlineKind> {
     let mut d = desk();
     let (li, wang) = (&d.li, &d.wang);
-    let id = d
-        .app
-        .create_record(
-            &d.case,
-            |officers, at| {
-                RecordBody::Preservation(Notice {
-                    items: vec![NoticeItem {
-                        name: "货物（纸箱）".into(),
-                        quantity: "12箱".into(),
-                    }],
-                    kept_at: "中队暂扣物品仓库".into(),
-                    officers,
-                    party: None,
-                    issued_at: at,
-                })
-            },
-            None,
-            &[li, wang],
-        )
-        .unwrap();
+    let draft = NoticeDraft {
+        kind,
+        items: vec![NoticeItem {
+            name: "货物（纸箱）".into(),
+            quantity: "12箱".into(),
+        }],
+        kept_at: "中队暂扣物品仓库".into(),
+        party: None,
+    };
+    let id = d.app.issue_notice(&d.case, draft, &[li, wang]).unwrap();
+    // Not sealed before the party (or a witness) has signed it off.
+    assert!(d.app.seal_record(&d.case, &id, &[li, wang]).is_err());
     d.app
         .sign_off(
             &d.case,
@@ -517,8 +509,25 @@ fn a_preservation_notice_opens_its_seven_day_deadline_when_sealed() {
         .unwrap();
     d.app.seal_record(&d.case, &id, &[li, wang]).unwrap();
     let detail = d.app.case_detail(&d.case).unwrap();
-    let text = format!("{detail:?}");
-    assert!(text.contains("先行登记保存"), "{text}");
+    detail.row.deadlines.into_iter().map(|d| d.kind).collect()
+}
+
+#[test]
+fn a_preservation_notice_opens_its_seven_day_deadline_when_sealed_and_a_sampling_notice_none() {
+    let preserved = sealed_notice(NoticeKind::Preservation);
+    assert!(
+        preserved
+            .iter()
+            .any(|k| matches!(k, DeadlineKind::Preservation { .. })),
+        "{preserved:?}"
+    );
+    let sampled = sealed_notice(NoticeKind::Sampling);
+    assert!(
+        !sampled
+            .iter()
+            .any(|k| matches!(k, DeadlineKind::Preservation { .. })),
+        "{sampled:?}"
+    );
 }
 
 #[test]

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
-use qc_api::records::{NewEvidence, PageClose, Signoff};
+use qc_api::records::{NewEvidence, NoticeDraft, NoticeKind, PageClose, Signoff};
 use qc_api::{Quancheng, Unlocked};
 use qc_domain::{
-    CopyAttestation, Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page,
-    Party, PartyKind, Qa, Questioning, RecordBody, Timestamp,
+    CopyAttestation, Inspection, Interviewee, NoticeItem, OfficerRef, Outcome721, Page, Party,
+    PartyKind, Qa, Questioning, RecordBody, Timestamp,
 };
 
 use crate::output;
@@ -361,22 +361,17 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
                     })
                 }
                 Kind::Preservation | Kind::Sampling => {
-                    let kept_at = kept_at.clone().unwrap_or_default();
-                    let sampling = matches!(kind, Kind::Sampling);
-                    Box::new(move |officers, at| {
-                        let n = Notice {
-                            items,
-                            kept_at,
-                            officers,
-                            party: p,
-                            issued_at: at,
-                        };
-                        if sampling {
-                            RecordBody::Sampling(n)
+                    let draft = NoticeDraft {
+                        kind: if matches!(kind, Kind::Sampling) {
+                            NoticeKind::Sampling
                         } else {
-                            RecordBody::Preservation(n)
-                        }
-                    })
+                            NoticeKind::Preservation
+                        },
+                        items,
+                        kept_at: kept_at.clone().unwrap_or_default(),
+                        party: p,
+                    };
+                    Box::new(move |officers, at| draft.body(officers, at))
                 }
             };
             let id = app.create_record(case, body, None, &by)?;

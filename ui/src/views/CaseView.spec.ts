@@ -10,7 +10,12 @@ vi.mock("../api", async (orig) => {
     ...real,
     api: {
       caseDetail: async () => ({
-        row: { status: "registered", domain_name: "交通管理", violation_name: "侵占城市道路" },
+        row: {
+          status: "registered",
+          domain_name: "交通管理",
+          violation_name: "侵占城市道路",
+          deadlines: [{ kind: { kind: "preservation", notice: "n1" }, due: Date.UTC(2026, 10, 30, 4), urgency: "due_soon" }],
+        },
         header: { summary: "占道堆放货物", squad: "一中队", location: { address: "景华路88号", grid: "JX" } },
         source_zh: "自主发现",
         registered_by_name: "李明",
@@ -22,12 +27,12 @@ vi.mock("../api", async (orig) => {
 });
 
 import CaseView from "./CaseView.vue";
-import { Button } from "vant";
+import { Button, Tag } from "vant";
 import type { Person } from "../api";
 
 const officer = { id: "li.ming", name: "李明", role: "enforcement_officer", cert_no: "1", squad: "一中队" };
 const mountView = (signedIn: Person[]) =>
-  mount(CaseView, { props: { id: "case-1", signedIn }, global: { plugins: [makeI18n(), NavBar, Button] } });
+  mount(CaseView, { props: { id: "case-1", signedIn }, global: { plugins: [makeI18n(), NavBar, Button, Tag] } });
 
 const item = { no: 1, section_zh: "立案材料", title: "案件登记", time: 0, signers: ["李明"], device: "d", seq: 1 };
 
@@ -48,6 +53,8 @@ describe("CaseView", () => {
     await flushPromises();
     expect(w.text()).toContain("登记人 李明 · 自主发现");
     expect(w.text()).toContain("完整、未被篡改");
+    expect(w.find(".deadlines").text()).toContain("先行登记保存处理：2026-11-30 前");
+    expect(w.find(".deadlines").text()).toContain("即将到期");
     expect(w.find(".timeline").text()).toContain("案件登记");
     expect(w.find(".timeline").text()).toContain("签名：李明");
   });
