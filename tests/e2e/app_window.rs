@@ -56,6 +56,31 @@ async fn alert_text(c: &Client) -> String {
     }
 }
 
+/// Opens the list's `nth` filter menu (unless its options already show) and chooses `option`.
+/// The menus animate open and shut, so it looks again until the option can be tapped.
+async fn choose(c: &Client, nth: usize, option: &str) {
+    let title = format!(".van-dropdown-menu__item:nth-child({nth})");
+    eventually(option, WAIT, || async {
+        let shown = match c.find(Locator::Css(option)).await {
+            Ok(o) => o.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        };
+        if shown {
+            c.find(Locator::Css(option)).await.ok()?.click().await.ok()
+        } else {
+            c.find(Locator::Css(&title))
+                .await
+                .ok()?
+                .click()
+                .await
+                .ok()?;
+            None
+        }
+    })
+    .await
+    .unwrap();
+}
+
 /// Waits for an element, then taps it.
 async fn tap(c: &Client, what: &str, css: &str) {
     // Again if the window re-rendered it meanwhile.
@@ -249,10 +274,9 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     .unwrap();
 
     // "My cases" shows only his.
-    click(&c, ".van-dropdown-menu__item:nth-child(5)").await;
-    tap(
+    choose(
         &c,
-        "my cases",
+        5,
         ".filter-scope .van-dropdown-item__option:nth-child(3)",
     )
     .await;
@@ -262,10 +286,9 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     })
     .await
     .unwrap();
-    click(&c, ".van-dropdown-menu__item:nth-child(5)").await;
-    tap(
+    choose(
         &c,
-        "all cases",
+        5,
         ".filter-scope .van-dropdown-item__option:nth-child(1)",
     )
     .await;
