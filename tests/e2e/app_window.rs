@@ -60,22 +60,26 @@ async fn alert_text(c: &Client) -> String {
 /// The menus animate open and shut, so it looks again until the option can be tapped.
 async fn choose(c: &Client, nth: usize, option: &str) {
     let title = format!(".van-dropdown-menu__item:nth-child({nth})");
-    eventually(option, WAIT, || async {
-        let shown = match c.find(Locator::Css(option)).await {
+    let shown = || async {
+        match c.find(Locator::Css(option)).await {
             Ok(o) => o.is_displayed().await.unwrap_or(false),
             Err(_) => false,
-        };
-        if shown {
+        }
+    };
+    eventually(option, WAIT, || async {
+        if shown().await {
             c.find(Locator::Css(option)).await.ok()?.click().await.ok()
         } else {
-            c.find(Locator::Css(&title))
-                .await
-                .ok()?
-                .click()
-                .await
-                .ok()?;
+            let menu = c.find(Locator::Css(&title)).await.ok()?;
+            menu.click().await.ok()?;
             None
         }
+    })
+    .await
+    .unwrap();
+    // Shut before anything else is tapped (a menu still closing swallows taps).
+    eventually("the menu shut", WAIT, || async {
+        (!shown().await).then_some(())
     })
     .await
     .unwrap();
