@@ -85,6 +85,25 @@ async fn choose(c: &Client, nth: usize, option: &str) {
     .unwrap();
 }
 
+/// Waits until the page's text holds `text`; returns the page's text then.
+async fn shows(c: &Client, text: &str) -> String {
+    match eventually(text, WAIT, || async {
+        let t = body_text(c).await;
+        t.contains(text).then_some(t)
+    })
+    .await
+    {
+        Ok(t) => t,
+        Err(e) => panic!("{e}\npage text:\n{}", body_text(c).await),
+    }
+}
+
+/// Writes `text` in the case's review panel and taps its `button`.
+async fn decide(c: &Client, text: &str, button: &str) {
+    type_into(c, "the review panel", ".review textarea", text).await;
+    click(c, &format!(".review {button}")).await;
+}
+
 /// Waits for an element, then taps it.
 async fn tap(c: &Client, what: &str, css: &str) {
     // Again if the window re-rendered it meanwhile.
@@ -204,11 +223,7 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     let driver = Driver::start(&display, &[("QUANCHENG_DATA", dir.root())]).expect("tauri-driver");
     let c = driver.launch(&app_binary().unwrap()).await.unwrap();
     c.set_window_size(1280, 800).await.unwrap();
-    eventually("the people who can sign in", WAIT, || async {
-        body_text(&c).await.contains("李明").then_some(())
-    })
-    .await
-    .unwrap();
+    shows(&c, "李明").await;
     snapshot(&c, "sign-in.png").await;
 
     // Wrong PINs are counted: the fifth locks 赵强's key, and then even his right PIN is refused.
@@ -670,17 +685,9 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     click(&c, ".tab-people").await;
     // English on request, and back.
     tap(&c, "the language switch", ".language").await;
-    eventually("English", WAIT, || async {
-        body_text(&c).await.contains("Sign out").then_some(())
-    })
-    .await
-    .unwrap();
+    shows(&c, "Sign out").await;
     click(&c, ".language").await;
-    eventually("Chinese again", WAIT, || async {
-        body_text(&c).await.contains("签退").then_some(())
-    })
-    .await
-    .unwrap();
+    shows(&c, "签退").await;
     tap(&c, "the sign-out button", "[data-sign-out='li.ming']").await;
     sign_in(&c, "liu.jianguo").await;
     click(&c, ".tab-cases").await;
@@ -692,14 +699,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .unwrap();
     click(&c, ".case-card").await;
     // He first sends it back with comments; 李明 sees them, verifies and asks again.
-    type_into(
-        &c,
-        "the approval form",
-        ".review textarea",
-        "请补充现场照片后再提请",
-    )
-    .await;
-    click(&c, ".review .return").await;
+    decide(&c, "请补充现场照片后再提请", ".return").await;
     eventually("the case returned", WAIT, || async {
         let t = body_text(&c).await;
         (t.contains("刘建国 退回意见：") && t.contains("请补充现场照片后再提请")).then_some(())
@@ -723,28 +723,10 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         }
     };
     switch_to("li.ming", "liu.jianguo").await;
-    eventually("the leader's comments", WAIT, || async {
-        body_text(&c)
-            .await
-            .contains("刘建国 退回意见：")
-            .then_some(())
-    })
-    .await
-    .unwrap();
+    shows(&c, "刘建国 退回意见：").await;
     snapshot(&c, "returned.png").await;
-    type_into(
-        &c,
-        "the resubmit form",
-        ".review textarea",
-        "已补充核查现场",
-    )
-    .await;
-    click(&c, ".review .resubmit").await;
-    eventually("the case back in the queue", WAIT, || async {
-        body_text(&c).await.contains("重新提请立案").then_some(())
-    })
-    .await
-    .unwrap();
+    decide(&c, "已补充核查现场", ".resubmit").await;
+    shows(&c, "重新提请立案").await;
     switch_to("liu.jianguo", "li.ming").await;
     tap(&c, "the approve button", ".approve").await;
     for member in ["li.ming", "wang.fang"] {
@@ -830,14 +812,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     )
     .await;
     click(&c, ".note-refusal").await;
-    eventually("the refusal noted", WAIT, || async {
-        body_text(&c)
-            .await
-            .contains("已注明当事人拒签")
-            .then_some(())
-    })
-    .await
-    .unwrap();
+    shows(&c, "已注明当事人拒签").await;
     click(&c, ".inspection .seal").await;
     let inspected = eventually("the sealed inspection record", WAIT, || async {
         let t = body_text(&c).await;
@@ -869,14 +844,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         type_into(&c, "the question field", "input.question", q).await;
         type_into(&c, "input.answer", "input.answer", a).await;
         click(&c, ".add-qa").await;
-        eventually("the page to sign", WAIT, || async {
-            body_text(&c)
-                .await
-                .contains(&format!("被询问人在第 {page} 页签名"))
-                .then_some(())
-        })
-        .await
-        .unwrap();
+        shows(&c, &format!("被询问人在第 {page} 页签名")).await;
         draw_signature(&c, ".close-page canvas").await;
         click(&c, ".sign-page").await;
         eventually("the page signed", WAIT, || async {
@@ -905,19 +873,8 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     snapshot(&c, "transcript.png").await;
 
     // The two conclude the investigation; the legal reviewer finds it in her queue and passes it.
-    type_into(
-        &c,
-        "the conclusion form",
-        ".review textarea",
-        "当事人占道堆放货物事实清楚",
-    )
-    .await;
-    click(&c, ".review .conclude").await;
-    eventually("the case sent for legal review", WAIT, || async {
-        body_text(&c).await.contains("调查终结 · ").then_some(())
-    })
-    .await
-    .unwrap();
+    decide(&c, "当事人占道堆放货物事实清楚", ".conclude").await;
+    shows(&c, "调查终结 · ").await;
     click(&c, ".van-nav-bar__left").await;
     click(&c, ".tab-people").await;
     for person in ["li.ming", "wang.fang"] {
@@ -948,15 +905,8 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .unwrap();
     snapshot(&c, "legal-review.png").await;
     click(&c, ".review .pass").await;
-    let reviewed = eventually("the passed legal review", WAIT, || async {
-        let t = body_text(&c).await;
-        (t.contains("法制审核 · ") && t.contains("签名：孙丽")).then_some(t)
-    })
-    .await;
-    let reviewed = match reviewed {
-        Ok(t) => t,
-        Err(e) => panic!("{e}\n{}", body_text(&c).await),
-    };
+    let reviewed = shows(&c, "签名：孙丽").await;
+    assert!(reviewed.contains("法制审核 · "), "{reviewed}");
     assert!(reviewed.contains("完整、未被篡改"), "{reviewed}");
     c.close().await.unwrap();
 }
