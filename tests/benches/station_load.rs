@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use ed25519_dalek::SigningKey;
 use qc_casedoc::CaseDoc;
 use qc_chain::{Action, Entry, SignedEntry};
-use qc_domain::{CaseHeader, CaseId, CaseSource, Clock, Location, PersonId, Role, Timestamp};
-use qc_identity::{BureauKey, SignedCertificate, Subject};
+use qc_domain::{CaseHeader, CaseId, CaseSource, Clock, Location, PersonId, Timestamp};
+use qc_identity::{BureauKey, SignedCertificate};
 use qc_server::storage::Grant;
 use qc_sync::auth::RequestAuth;
 use qc_sync::wire::{
@@ -35,24 +35,12 @@ fn bureau() -> BureauKey {
 }
 
 fn officer() -> (SigningKey, SignedCertificate) {
-    let key = SigningKey::from_bytes(&[20; 32]);
     // Fixed validity: the station and the load generator (two processes) make the same one.
-    let cert = bureau()
-        .issue(
-            20,
-            Subject::Officer {
-                person_id: "li.ming".into(),
-                name: "李明".into(),
-                cert_no: Some("41030021001".into()),
-                role: Role::EnforcementOfficer,
-                squad: "一中队".into(),
-            },
-            key.verifying_key().to_bytes(),
-            Timestamp(1_700_000_000_000),
-            Timestamp(4_000_000_000_000),
-        )
-        .expect("officer certificate");
-    (key, cert)
+    qc_server::fixtures::officer(
+        &bureau(),
+        Timestamp(1_700_000_000_000),
+        Timestamp(4_000_000_000_000),
+    )
 }
 
 /// Device `i`'s squad; the device measured alone has a squad of its own.

@@ -5,6 +5,8 @@
 //! [`service`] is the logic, tested without HTTP; [`storage`] the trait it keeps its state
 //! behind, with [`sqlite`] the default backend.
 
+#[doc(hidden)]
+pub mod fixtures;
 pub mod http;
 pub mod service;
 pub mod sqlite;

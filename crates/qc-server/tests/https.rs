@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use ed25519_dalek::SigningKey;
 use qc_chain::{Action, Entry, SignedEntry};
-use qc_domain::{FixedClock, Role, Timestamp};
-use qc_identity::{BureauKey, Subject};
+use qc_domain::{FixedClock, Timestamp};
+use qc_identity::BureauKey;
 use qc_server::http::{AppState, fingerprint, router, self_signed, serve_tls};
 use qc_server::{Identity, Service, SqliteStorage};
 use qc_sync::auth::RequestAuth;
@@ -30,22 +30,11 @@ struct Station {
 
 fn station() -> Station {
     let bureau = BureauKey::from_seed(&[1; 32]);
-    let okey = SigningKey::from_bytes(&[20; 32]);
-    let ocert = bureau
-        .issue(
-            20,
-            Subject::Officer {
-                person_id: "li.ming".into(),
-                name: "李明".into(),
-                cert_no: Some("41030021001".into()),
-                role: Role::EnforcementOfficer,
-                squad: "一中队".into(),
-            },
-            okey.verifying_key().to_bytes(),
-            Timestamp(NOW.0 - 1000),
-            Timestamp(NOW.0 + 86_400_000),
-        )
-        .unwrap();
+    let (okey, ocert) = qc_server::fixtures::officer(
+        &bureau,
+        Timestamp(NOW.0 - 1000),
+        Timestamp(NOW.0 + 86_400_000),
+    );
     let mut service = Service::new(
         SqliteStorage::temporary().unwrap(),
         Identity {

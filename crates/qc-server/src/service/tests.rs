@@ -18,25 +18,13 @@ struct World {
 
 fn world() -> World {
     let bureau = BureauKey::from_seed(&[1; 32]);
-    let key = SigningKey::from_bytes(&[20; 32]);
-    let cert = bureau
-        .issue(
-            20,
-            Subject::Officer {
-                person_id: "li.ming".into(),
-                name: "李明".into(),
-                cert_no: Some("41030021001".into()),
-                role: Role::EnforcementOfficer,
-                squad: "一中队".into(),
-            },
-            key.verifying_key().to_bytes(),
-            Timestamp(NOW.0 - DAY),
-            Timestamp(NOW.0 + 365 * DAY),
-        )
-        .unwrap();
     World {
         bureau_seed: [1; 32],
-        officer: (key, cert),
+        officer: crate::fixtures::officer(
+            &bureau,
+            Timestamp(NOW.0 - DAY),
+            Timestamp(NOW.0 + 365 * DAY),
+        ),
         device: SigningKey::from_bytes(&[30; 32]),
     }
 }
