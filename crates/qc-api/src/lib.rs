@@ -718,19 +718,20 @@ impl Quancheng {
         let entries = self.store.feeds_for_case(&id)?;
         let certificates = self.certificates()?;
         let feed = qc_chain::verify_feed(&self.anchor, &certificates, &entries);
-        let mut blobs = std::collections::BTreeMap::new();
+        let hashes: std::collections::BTreeSet<[u8; 32]> = entries
+            .iter()
+            .filter_map(|e| e.entry().ok())
+            .filter(|e| e.case == id)
+            .flat_map(|e| e.blobs)
+            .collect();
         // A reviewer's tablet may not hold another squad's files yet: fetch them from the
         // station, if there is one.
-        let from_station = self.station()?.is_some();
-        for e in entries.iter().filter_map(|e| e.entry().ok()) {
-            for hash in e.blobs.iter().filter(|_| e.case == id) {
-                if !blobs.contains_key(hash) {
-                    if from_station {
-                        self.fetch_blob(&id, hash)?;
-                    }
-                    blobs.insert(*hash, self.read_blob(hash)?);
-                }
-            }
+        if self.station()?.is_some() {
+            self.fetch_blobs(&id, &hashes.iter().copied().collect::<Vec<_>>())?;
+        }
+        let mut blobs = std::collections::BTreeMap::new();
+        for hash in hashes {
+            blobs.insert(hash, self.read_blob(&hash)?);
         }
         let mut receipts = Vec::new();
         for e in &entries {

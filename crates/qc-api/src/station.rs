@@ -864,13 +864,27 @@ impl Quancheng {
     /// reviewer opening another squad's evidence); returns whether it was fetched. The file is
     /// kept only if its bytes match its hash.
     pub fn fetch_blob(&mut self, case: &str, hash: &[u8; 32]) -> Result<bool, ApiError> {
-        if self.blobs.contains(hash) {
-            return Ok(false);
+        Ok(self.fetch_blobs(case, &[*hash])? > 0)
+    }
+
+    /// Fetches those of a case's evidence files this device lacks, over one connection to the
+    /// station (made only if one is missing); returns how many were fetched.
+    pub fn fetch_blobs(&mut self, case: &str, hashes: &[[u8; 32]]) -> Result<usize, ApiError> {
+        let missing: Vec<&[u8; 32]> = hashes.iter().filter(|h| !self.blobs.contains(h)).collect();
+        if missing.is_empty() {
+            return Ok(0);
         }
-        let station = self.configured_station()?;
-        let link = Link::new(&station)?;
+        let link = Link::new(&self.configured_station()?)?;
+        for hash in &missing {
+            self.fetch_over(&link, case, hash)?;
+        }
+        Ok(missing.len())
+    }
+
+    /// Fetches one evidence file over `link`, kept only if its bytes match its hash.
+    fn fetch_over(&mut self, link: &Link, case: &str, hash: &[u8; 32]) -> Result<(), ApiError> {
         let path = format!("/v1/blobs/{case}/{}/data", hex::encode(hash));
-        let mut resp = checked(self.signed(&link, reqwest::Method::GET, &path, Vec::new())?)?;
+        let mut resp = checked(self.signed(link, reqwest::Method::GET, &path, Vec::new())?)?;
         let io = self.blob_io();
         self.write_blob(|w| {
             std::io::copy(&mut resp, w).map_err(|e| unreachable(&e))?;
@@ -890,7 +904,7 @@ impl Quancheng {
             blob = hex::encode(hash),
             "evidence fetched from the station"
         );
-        Ok(true)
+        Ok(())
     }
 
     /// A request signed with this device's key.
