@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -61,21 +61,49 @@ fn lock<S: Storage>(state: &AppState<S>) -> std::sync::MutexGuard<'_, Service<S>
     state.service.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// What a device's request is signed over: method, path and query, the signature headers, and
+/// the body (empty for a GET).
+struct Signed {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Signed {
+    type Rejection = <Bytes as FromRequest<S>>::Rejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let (method, uri, headers) = (
+            parts.method.clone(),
+            parts.uri.clone(),
+            parts.headers.clone(),
+        );
+        // The body limit travels in the parts' extensions.
+        let body = Bytes::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(Signed {
+            method,
+            uri,
+            headers,
+            body,
+        })
+    }
+}
+
 /// Authenticates a request by its signature headers; returns the device id.
 fn authenticate<S: Storage>(
     state: &AppState<S>,
     service: &mut Service<S>,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
+    request: &Signed,
 ) -> Result<String, Failure> {
+    let uri = &request.uri;
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     Ok(service.authenticate(
-        method.as_str(),
+        request.method.as_str(),
         path,
-        |h| headers.get(h).and_then(|v| v.to_str().ok()),
-        body,
+        |h| request.headers.get(h).and_then(|v| v.to_str().ok()),
+        &request.body,
         state.clock.now(),
     )?)
 }
@@ -98,19 +126,18 @@ async fn enrol<S: Storage>(
 /// and the body.
 fn authed_raw<S: Storage, R>(
     state: &AppState<S>,
-    request: (&Method, &Uri, &HeaderMap, &[u8]),
+    request: &Signed,
     f: impl FnOnce(&mut Service<S>, &str, &[u8], Timestamp) -> Result<R, ServiceError>,
 ) -> Result<R, Failure> {
-    let (method, uri, headers, body) = request;
     let mut service = lock(state);
-    let device = authenticate(state, &mut service, method, uri, headers, body)?;
-    Ok(f(&mut service, &device, body, state.clock.now())?)
+    let device = authenticate(state, &mut service, request)?;
+    Ok(f(&mut service, &device, &request.body, state.clock.now())?)
 }
 
 /// An authenticated JSON call: as [`authed_raw`], with the body decoded and the answer encoded.
 fn authed<S: Storage, Q: DeserializeOwned, R: Serialize>(
     state: &AppState<S>,
-    request: (&Method, &Uri, &HeaderMap, &[u8]),
+    request: &Signed,
     f: impl FnOnce(&mut Service<S>, &str, Q, Timestamp) -> Result<R, ServiceError>,
 ) -> Result<axum::Json<R>, Failure> {
     authed_raw(state, request, |s, device, body, now| {
@@ -123,39 +150,29 @@ fn authed<S: Storage, Q: DeserializeOwned, R: Serialize>(
 
 async fn sync<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
-    authed(
-        &state,
-        (&method, &uri, &headers, &body),
-        |s, device, req: SyncRequest, now| {
-            let r = s.sync(device, &req, now)?;
-            tracing::info!(
-                device,
-                entries = req.push.entries.len(),
-                docs_up = req.up.docs.len(),
-                docs_down = r.down.docs.len(),
-                log_size = s.log_size(),
-                "synced"
-            );
-            Ok(r)
-        },
-    )
+    authed(&state, &request, |s, device, req: SyncRequest, now| {
+        let r = s.sync(device, &req, now)?;
+        tracing::info!(
+            device,
+            entries = req.push.entries.len(),
+            docs_up = req.up.docs.len(),
+            docs_down = r.down.docs.len(),
+            log_size = s.log_size(),
+            "synced"
+        );
+        Ok(r)
+    })
 }
 
 async fn officer_enrol<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
     authed(
         &state,
-        (&method, &uri, &headers, &body),
+        &request,
         |s, device, req: OfficerEnrolRequest, now| s.enrol_officer(device, &req, now),
     )
 }
@@ -171,10 +188,10 @@ fn blob_hash(sha: &str) -> Result<[u8; 32], ServiceError> {
 fn on_blob<S: Storage, R>(
     state: &AppState<S>,
     (case, sha): &(String, String),
-    (method, uri, headers): (&Method, &Uri, &HeaderMap),
+    request: &Signed,
     f: impl FnOnce(&mut Service<S>, &str, &str, &[u8; 32]) -> Result<R, ServiceError>,
 ) -> Result<R, Failure> {
-    authed_raw(state, (method, uri, headers, b""), |s, device, _, _| {
+    authed_raw(state, request, |s, device, _, _| {
         f(s, device, case, &blob_hash(sha)?)
     })
 }
@@ -182,16 +199,11 @@ fn on_blob<S: Storage, R>(
 async fn blob_status<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     Path(blob): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
-    on_blob(
-        &state,
-        &blob,
-        (&method, &uri, &headers),
-        |s, device, case, hash| s.blob_status(device, case, hash),
-    )
+    on_blob(&state, &blob, &request, |s, device, case, hash| {
+        s.blob_status(device, case, hash)
+    })
     .map(axum::Json)
 }
 
@@ -205,36 +217,24 @@ async fn blob_chunk<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     Path((case, sha)): Path<(String, String)>,
     Query(q): Query<Chunk>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
     // The request's signature covers the chunk's SHA-256: a chunk changed on the way is
     // refused before it is written.
-    authed_raw(
-        &state,
-        (&method, &uri, &headers, &body),
-        |s, device, body, _| {
-            s.put_blob_chunk(device, &case, &blob_hash(&sha)?, (q.size, q.offset), body)
-        },
-    )
+    authed_raw(&state, &request, |s, device, body, _| {
+        s.put_blob_chunk(device, &case, &blob_hash(&sha)?, (q.size, q.offset), body)
+    })
     .map(axum::Json)
 }
 
 async fn blob_data<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     Path(blob): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
-    let (size, mut reader) = on_blob(
-        &state,
-        &blob,
-        (&method, &uri, &headers),
-        |s, device, case, hash| s.open_blob(device, case, hash),
-    )?;
+    let (size, mut reader) = on_blob(&state, &blob, &request, |s, device, case, hash| {
+        s.open_blob(device, case, hash)
+    })?;
     // Read on a blocking thread, a few chunks ahead of the network: memory stays bounded.
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
     tokio::task::spawn_blocking(move || {
@@ -269,13 +269,11 @@ struct FromSize {
 
 async fn consistency<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
     Query(q): Query<FromSize>,
+    request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
     let mut service = lock(&state);
-    authenticate(&state, &mut service, &method, &uri, &headers, b"")?;
+    authenticate(&state, &mut service, &request)?;
     Ok(axum::Json(service.consistency(q.from, state.clock.now())?))
 }
 
