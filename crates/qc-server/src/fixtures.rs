@@ -1,0 +1,32 @@
+//! A station's test officer, shared by this crate's tests, its HTTPS tests and the load
+//! benchmark (each process makes the same one from fixed seeds). Not for production use.
+
+use ed25519_dalek::SigningKey;
+use qc_domain::{Role, Timestamp};
+use qc_identity::{BureauKey, SignedCertificate, Subject};
+
+/// 李明 of 一中队, an enforcement officer: his key (from a fixed seed) and the certificate
+/// `bureau` issues him, valid from `from` until `until`.
+pub fn officer(
+    bureau: &BureauKey,
+    from: Timestamp,
+    until: Timestamp,
+) -> (SigningKey, SignedCertificate) {
+    let key = SigningKey::from_bytes(&[20; 32]);
+    let cert = bureau
+        .issue(
+            20,
+            Subject::Officer {
+                person_id: "li.ming".into(),
+                name: "李明".into(),
+                cert_no: Some("41030021001".into()),
+                role: Role::EnforcementOfficer,
+                squad: "一中队".into(),
+            },
+            key.verifying_key().to_bytes(),
+            from,
+            until,
+        )
+        .unwrap_or_else(|e| panic!("the test officer's certificate: {e}"));
+    (key, cert)
+}
