@@ -145,6 +145,8 @@ pub struct Quancheng {
     anchor: TrustAnchor,
     blobs: qc_blobs::BlobStore,
     upload_chunk: usize,
+    /// The connection to the station, made once per station and reused.
+    link: Option<station::CachedLink>,
 }
 
 impl Quancheng {
@@ -275,6 +277,7 @@ impl Quancheng {
             anchor: TrustAnchor::new(bureau, crl.as_ref())?,
             blobs,
             upload_chunk: station::UPLOAD_CHUNK,
+            link: None,
         })
     }
 
