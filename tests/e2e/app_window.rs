@@ -98,10 +98,30 @@ async fn shows(c: &Client, text: &str) -> String {
     }
 }
 
+/// Waits until the element `css` shows a text that `ok` accepts; returns that text.
+async fn text_where(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    eventually(css, WAIT, || async {
+        let t = c.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
+        ok(&t).then_some(t)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Writes `text` in the case's review panel and taps its `button`.
 async fn decide(c: &Client, text: &str, button: &str) {
     type_into(c, "the review panel", ".review textarea", text).await;
     click(c, &format!(".review {button}")).await;
+}
+
+/// The app's window on a virtual tablet screen of 1280×800, the app run with `env`; the screen,
+/// the driver and the window live as long as the caller keeps them (and go in reverse order).
+async fn open_window(env: &[(&str, &Path)]) -> (Display, Driver, Client) {
+    let display = Display::start(1280, 800).expect("virtual display");
+    let driver = Driver::start(&display, env).expect("tauri-driver");
+    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
+    c.set_window_size(1280, 800).await.unwrap();
+    (display, driver, c)
 }
 
 /// Waits for an element, then taps it.
@@ -219,10 +239,7 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
         })
         .unwrap();
     assert!((1..18).contains(&mine), "{mine}");
-    let display = Display::start(1280, 800).expect("virtual display");
-    let driver = Driver::start(&display, &[("QUANCHENG_DATA", dir.root())]).expect("tauri-driver");
-    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
-    c.set_window_size(1280, 800).await.unwrap();
+    let (_display, _driver, c) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
     shows(&c, "李明").await;
     snapshot(&c, "sign-in.png").await;
 
@@ -333,18 +350,12 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
 async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = demo_dir(tmp.path());
-    let display = Display::start(1280, 800).expect("virtual display");
     // WebKit's synthetic camera stands in for the tablet's: the same capture path, frames made up.
-    let driver = Driver::start(
-        &display,
-        &[
-            ("QUANCHENG_DATA", dir.root()),
-            ("QUANCHENG_MOCK_CAMERA", Path::new("1")),
-        ],
-    )
-    .expect("tauri-driver");
-    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
-    c.set_window_size(1280, 800).await.unwrap();
+    let (_display, _driver, c) = open_window(&[
+        ("QUANCHENG_DATA", dir.root()),
+        ("QUANCHENG_MOCK_CAMERA", Path::new("1")),
+    ])
+    .await;
     sign_in(&c, "li.ming").await;
     click(&c, ".tab-people").await;
     sign_in(&c, "wang.fang").await;
@@ -366,18 +377,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .unwrap_or_else(|e| panic!("{e}"));
     snapshot(&c, "camera.png").await;
     click(&c, ".shutter").await;
-    let name = eventually("the photo taken", WAIT, || async {
-        let t = c
-            .find(Locator::Css(".pick"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        t.starts_with("IMG_").then_some(t)
-    })
-    .await
-    .unwrap();
+    let name = text_where(&c, ".pick", |t| t.starts_with("IMG_")).await;
     type_into(
         &c,
         "input.description",
@@ -386,13 +386,10 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     )
     .await;
     click(&c, ".capture .add").await;
-    let sealed = eventually("the photo, signed by both", WAIT, || async {
-        let el = c.find(Locator::Css(".evidence .item")).await.ok()?;
-        let t = el.text().await.ok()?;
-        t.contains("已由两名执法人员签名确认").then_some(t)
+    let sealed = text_where(&c, ".evidence .item", |t| {
+        t.contains("已由两名执法人员签名确认")
     })
-    .await
-    .unwrap();
+    .await;
     assert!(sealed.contains(name.trim()), "{sealed}");
     assert!(sealed.contains("楼顶彩钢板房全景"), "{sealed}");
     // Its thumbnail was made from the JPEG the camera produced.
@@ -439,18 +436,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .await;
     click(&c, ".notices .note-refusal").await;
     tap(&c, "the seal button", ".seal-notice").await;
-    let sealed = eventually("the sealed notice", WAIT, || async {
-        let t = c
-            .find(Locator::Css(".notices"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        t.contains("已封存").then_some(t)
-    })
-    .await
-    .unwrap();
+    let sealed = text_where(&c, ".notices", |t| t.contains("已封存")).await;
     assert!(sealed.contains("彩钢板 30张"), "{sealed}");
     let record = body_text(&c).await;
     assert!(record.contains("证据先行登记保存"), "{record}");
@@ -462,18 +448,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .await
     .unwrap();
     snapshot(&c, "notice.png").await;
-    let due = eventually("the case's 7-day deadline", WAIT, || async {
-        let t = c
-            .find(Locator::Css(".deadlines"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        t.contains("先行登记保存处理：").then_some(t)
-    })
-    .await
-    .unwrap();
+    let due = text_where(&c, ".deadlines", |t| t.contains("先行登记保存处理：")).await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
@@ -489,16 +464,11 @@ async fn a_wrong_database_key_is_explained_in_chinese_in_the_window() {
     let wrong_key = tmp.path().join("wrong.key");
     std::fs::write(&wrong_key, "ab".repeat(32)).unwrap();
     let before = std::fs::read(dir.db_path()).unwrap();
-    let display = Display::start(1280, 800).expect("virtual display");
-    let driver = Driver::start(
-        &display,
-        &[
-            ("QUANCHENG_DATA", dir.root()),
-            ("QUANCHENG_KEY_FILE", &wrong_key),
-        ],
-    )
-    .expect("tauri-driver");
-    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
+    let (_display, driver, c) = open_window(&[
+        ("QUANCHENG_DATA", dir.root()),
+        ("QUANCHENG_KEY_FILE", &wrong_key),
+    ])
+    .await;
     let alert = eventually("the error message", WAIT, || async {
         let el = c.find(Locator::Css("[role=alert]")).await.ok()?;
         el.text().await.ok()
@@ -529,10 +499,7 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     })
     .await
     .unwrap();
-    let display = Display::start(1280, 800).expect("virtual display");
-    let driver = Driver::start(&display, &[("QUANCHENG_DATA", &bureau.dir)]).expect("tauri-driver");
-    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
-    c.set_window_size(1280, 800).await.unwrap();
+    let (_display, driver, c) = open_window(&[("QUANCHENG_DATA", &bureau.dir)]).await;
     sign_in(&c, "li.ming").await;
     eventually("the case list, unsynced", WAIT, || async {
         (cards(&c).await == 18 && body_text(&c).await.contains("未同步")).then_some(())
@@ -589,10 +556,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         Box::new(OsEntropy),
     )
     .unwrap();
-    let display = Display::start(1280, 800).expect("virtual display");
-    let driver = Driver::start(&display, &[("QUANCHENG_DATA", dir.root())]).expect("tauri-driver");
-    let c = driver.launch(&app_binary().unwrap()).await.unwrap();
-    c.set_window_size(1280, 800).await.unwrap();
+    let (_display, _driver, c) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
 
     // A wrong PIN is refused in plain words; the right one signs in.
     tap(&c, "the sign-in screen", "[data-person='li.ming']").await;
@@ -855,13 +819,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         .unwrap();
     }
     click(&c, ".seal-transcript").await;
-    let transcript = eventually("the sealed transcript", WAIT, || async {
-        let el = c.find(Locator::Css(".transcript")).await.ok()?;
-        let t = el.text().await.ok()?;
-        t.contains("已封存").then_some(t)
-    })
-    .await
-    .unwrap();
+    let transcript = text_where(&c, ".transcript", |t| t.contains("已封存")).await;
     assert!(transcript.contains("第 2 页"), "{transcript}");
     assert!(body_text(&c).await.contains("完整、未被篡改"));
     c.execute(
