@@ -85,11 +85,11 @@ async fn choose(c: &Client, nth: usize, option: &str) {
     .unwrap();
 }
 
-/// Waits until the page's text holds `text`; returns the page's text then.
-async fn shows(c: &Client, text: &str) -> String {
-    match eventually(text, WAIT, || async {
+/// Waits until the page's text holds every one of `texts`; returns the page's text then.
+async fn shows(c: &Client, texts: &[&str]) -> String {
+    match eventually(&texts.join(" + "), WAIT, || async {
         let t = body_text(c).await;
-        t.contains(text).then_some(t)
+        texts.iter().all(|x| t.contains(x)).then_some(t)
     })
     .await
     {
@@ -240,7 +240,7 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
         .unwrap();
     assert!((1..18).contains(&mine), "{mine}");
     let (_display, _driver, c) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
-    shows(&c, "李明").await;
+    shows(&c, &["李明"]).await;
     snapshot(&c, "sign-in.png").await;
 
     // Wrong PINs are counted: the fifth locks 赵强's key, and then even his right PIN is refused.
@@ -508,12 +508,7 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     .unwrap();
 
     click(&c, ".tab-sync").await;
-    let waiting = eventually("what waits for the station", WAIT, || async {
-        let t = body_text(&c).await;
-        t.contains("待上传").then_some(t)
-    })
-    .await
-    .unwrap();
+    let waiting = shows(&c, &["待上传"]).await;
     assert!(waiting.contains("91 条签名记录"), "{waiting}");
     click(&c, "button.start").await;
     let done = eventually("the sync report", WAIT, || async {
@@ -611,12 +606,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     click(&c, "form .submit").await;
 
     // The new case opens with its whole-process record, verified.
-    let record = eventually("the verified record", WAIT, || async {
-        let t = body_text(&c).await;
-        (t.contains("完整、未被篡改") && t.contains("案件登记")).then_some(t)
-    })
-    .await
-    .unwrap();
+    let record = shows(&c, &["完整、未被篡改", "案件登记"]).await;
     assert!(record.contains("签名：李明"), "{record}");
     assert!(record.contains("景华路88号门前"), "{record}");
     snapshot(&c, "case-record.png").await;
@@ -649,9 +639,9 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     click(&c, ".tab-people").await;
     // English on request, and back.
     tap(&c, "the language switch", ".language").await;
-    shows(&c, "Sign out").await;
+    shows(&c, &["Sign out"]).await;
     click(&c, ".language").await;
-    shows(&c, "签退").await;
+    shows(&c, &["签退"]).await;
     tap(&c, "the sign-out button", "[data-sign-out='li.ming']").await;
     sign_in(&c, "liu.jianguo").await;
     click(&c, ".tab-cases").await;
@@ -664,12 +654,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     click(&c, ".case-card").await;
     // He first sends it back with comments; 李明 sees them, verifies and asks again.
     decide(&c, "请补充现场照片后再提请", ".return").await;
-    eventually("the case returned", WAIT, || async {
-        let t = body_text(&c).await;
-        (t.contains("刘建国 退回意见：") && t.contains("请补充现场照片后再提请")).then_some(())
-    })
-    .await
-    .unwrap();
+    shows(&c, &["刘建国 退回意见：", "请补充现场照片后再提请"]).await;
     let switch_to = |person: &'static str, from: &'static str| {
         let c = &c;
         async move {
@@ -687,10 +672,10 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         }
     };
     switch_to("li.ming", "liu.jianguo").await;
-    shows(&c, "刘建国 退回意见：").await;
+    shows(&c, &["刘建国 退回意见："]).await;
     snapshot(&c, "returned.png").await;
     decide(&c, "已补充核查现场", ".resubmit").await;
-    shows(&c, "重新提请立案").await;
+    shows(&c, &["重新提请立案"]).await;
     switch_to("liu.jianguo", "li.ming").await;
     tap(&c, "the approve button", ".approve").await;
     for member in ["li.ming", "wang.fang"] {
@@ -736,12 +721,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     assert!(awaiting.contains("待第二名执法人员签名"), "{awaiting}");
     switch_to("wang.fang", "li.ming").await;
     tap(&c, "the co-sign button", ".cosign").await;
-    let sealed = eventually("the photo sealed", WAIT, || async {
-        let t = body_text(&c).await;
-        (t.contains("已由两名执法人员签名确认") && t.contains("签名：李明、王芳")).then_some(t)
-    })
-    .await
-    .unwrap();
+    let sealed = shows(&c, &["已由两名执法人员签名确认", "签名：李明、王芳"]).await;
     assert!(sealed.contains("完整、未被篡改"), "{sealed}");
     // Where the camera says it was taken, from its EXIF.
     assert!(sealed.contains("拍摄位置 "), "{sealed}");
@@ -776,14 +756,9 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     )
     .await;
     click(&c, ".note-refusal").await;
-    shows(&c, "已注明当事人拒签").await;
+    shows(&c, &["已注明当事人拒签"]).await;
     click(&c, ".inspection .seal").await;
-    let inspected = eventually("the sealed inspection record", WAIT, || async {
-        let t = body_text(&c).await;
-        t.contains("已封存，不可再修改").then_some(t)
-    })
-    .await
-    .unwrap();
+    let inspected = shows(&c, &["已封存，不可再修改"]).await;
     assert!(
         inspected.contains("店外占用人行道堆放货物约3平方米"),
         "{inspected}"
@@ -808,7 +783,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         type_into(&c, "the question field", "input.question", q).await;
         type_into(&c, "input.answer", "input.answer", a).await;
         click(&c, ".add-qa").await;
-        shows(&c, &format!("被询问人在第 {page} 页签名")).await;
+        shows(&c, &[&format!("被询问人在第 {page} 页签名")]).await;
         draw_signature(&c, ".close-page canvas").await;
         click(&c, ".sign-page").await;
         eventually("the page signed", WAIT, || async {
@@ -832,7 +807,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
 
     // The two conclude the investigation; the legal reviewer finds it in her queue and passes it.
     decide(&c, "当事人占道堆放货物事实清楚", ".conclude").await;
-    shows(&c, "调查终结 · ").await;
+    shows(&c, &["调查终结 · "]).await;
     click(&c, ".van-nav-bar__left").await;
     click(&c, ".tab-people").await;
     for person in ["li.ming", "wang.fang"] {
@@ -863,7 +838,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .unwrap();
     snapshot(&c, "legal-review.png").await;
     click(&c, ".review .pass").await;
-    let reviewed = shows(&c, "签名：孙丽").await;
+    let reviewed = shows(&c, &["签名：孙丽"]).await;
     assert!(reviewed.contains("法制审核 · "), "{reviewed}");
     assert!(reviewed.contains("完整、未被篡改"), "{reviewed}");
     c.close().await.unwrap();

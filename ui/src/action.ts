@@ -26,5 +26,5 @@ export function useAction(load: () => Promise<unknown>, changed: () => void) {
 
 /** What went wrong, in the words the app gives it. */
 export function message(e: unknown): string {
-  return e instanceof ApiError ? e.message : String(e);
+  return ApiError.from(e).message;
 }

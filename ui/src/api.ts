@@ -265,6 +265,11 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+
+  /** What went wrong as an ApiError: itself, or anything else thrown, coded "unknown". */
+  static from(e: unknown): ApiError {
+    return e instanceof ApiError ? e : new ApiError("unknown", String(e));
+  }
 }
 
 function isWire(e: unknown): e is { code: string; message: string; detail?: string } {
