@@ -16,6 +16,11 @@ export function formatTime(ms: number): string {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
+/** A day as officers read it: Beijing time, `YYYY-MM-DD`. */
+export function formatDate(ms: number): string {
+  return formatTime(ms).slice(0, 10);
+}
+
 /** The most urgent deadline worth a badge (overdue before due soon), if any. */
 export function urgentDeadline(deadlines: Deadline[]): Deadline | undefined {
   const rank = { overdue: 0, due_soon: 1, pending: 2 } as const;
