@@ -67,12 +67,7 @@ fn row_to_summary(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
         registered_at: Timestamp(r.get(12)?),
         updated_at: Timestamp(r.get(13)?),
         anomalies: r.get(14)?,
-        people: r
-            .get::<_, String>(15)?
-            .split(',')
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        people: split_list(&r.get::<_, String>(15)?),
         deadlines: Vec::new(),
     })
 }
@@ -148,9 +143,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT case_id, heads FROM case_docs ORDER BY case_id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((r.get(0)?, split_heads(&r.get::<_, String>(1)?)))
-        })?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, split_list(&r.get::<_, String>(1)?))))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -168,8 +161,8 @@ impl Store {
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get(0)?,
-                split_heads(&r.get::<_, String>(1)?),
-                split_heads(&r.get::<_, Option<String>>(2)?.unwrap_or_default()),
+                split_list(&r.get::<_, String>(1)?),
+                split_list(&r.get::<_, Option<String>>(2)?.unwrap_or_default()),
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -524,8 +517,9 @@ fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Heads as kept: sorted hex joined by commas.
-fn split_heads(joined: &str) -> Vec<String> {
+/// A list as kept in one column, joined by commas (heads as sorted hex; a case's people, with
+/// a comma at each end so that a whole id can be matched).
+fn split_list(joined: &str) -> Vec<String> {
     joined
         .split(',')
         .filter(|h| !h.is_empty())
