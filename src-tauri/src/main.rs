@@ -8,6 +8,7 @@ mod commands;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use qc_api::keystore::Platform;
 use qc_api::{ApiError, DataDir, OsEntropy, Quancheng, SystemClock};
 use tauri::Manager;
 
@@ -29,18 +30,21 @@ fn main() {
     qc_api::init_logging("info");
     let result = tauri::Builder::default()
         .setup(|app| {
-            let mut dir = DataDir::new(data_dir(app));
-            if let Some(k) = std::env::var_os("QUANCHENG_KEY_FILE") {
-                dir = dir.with_key_file(PathBuf::from(k));
-            }
-            let opened = Quancheng::open(
-                &dir,
-                std::sync::Arc::new(SystemClock),
-                Box::new(OsEntropy),
-            );
+            let root = data_dir(app);
+            // No platform keystore is wired in yet (on Android: the Android Keystore through a
+            // Tauri plugin), so a tablet build refuses to open rather than keep a plain key file.
+            let opened = DataDir::for_platform(
+                &root,
+                std::env::var_os("QUANCHENG_KEY_FILE").map(PathBuf::from),
+                Platform::CURRENT,
+                None,
+            )
+            .and_then(|dir| {
+                Quancheng::open(&dir, std::sync::Arc::new(SystemClock), Box::new(OsEntropy))
+            });
             match &opened {
-                Ok(q) => tracing::info!(dir = %dir.root().display(), device = q.device_id(), "data directory open"),
-                Err(e) => tracing::error!(dir = %dir.root().display(), error = %e, "cannot open data directory"),
+                Ok(q) => tracing::info!(dir = %root.display(), device = q.device_id(), "data directory open"),
+                Err(e) => tracing::error!(dir = %root.display(), error = %e, "cannot open data directory"),
             }
             app.manage(AppState(Mutex::new(opened), Mutex::new(Vec::new())));
             if let Some(window) = app.get_webview_window("main") {

@@ -158,7 +158,7 @@ fn device(
             action: if seq == 1 {
                 Action::CaseRegistered
             } else {
-                Action::Workflow { act: "file".into() }
+                Action::RecordCreated
             },
             case: case.clone(),
             heads: doc.heads_digests(),

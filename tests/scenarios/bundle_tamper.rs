@@ -1,11 +1,12 @@
 //! A case bundle from two officers on two devices verifies clean; every kind of tampering is
-//! detected, each by its own test.
+//! detected, each by its own test; a station's answer about the case tells whether a bundle is
+//! still the latest.
 
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 
-use qc_bundle::{BundleProblem, Contents, Report, table_of_contents};
+use qc_bundle::{BundleError, BundleProblem, Contents, ExportFault, Report, table_of_contents};
 use qc_casedoc::CaseDoc;
 use qc_chain::{Action, Entry, FeedHead, Problem, SignedEntry, verify_feed};
 use qc_domain::*;
@@ -31,6 +32,7 @@ const OFFICER_A: usize = 0;
 const OFFICER_B: usize = 1;
 const ASSISTANT: usize = 2;
 const SHORT_LIVED: usize = 3;
+const LEADER: usize = 4;
 
 fn world() -> World {
     let bureau = BureauKey::from_seed(&[1; 32]);
@@ -61,6 +63,7 @@ fn world() -> World {
         (21, "王芳", Role::EnforcementOfficer, 365),
         (22, "陈晓", Role::Assistant, 365),
         (23, "赵强", Role::EnforcementOfficer, 1),
+        (24, "刘建国", Role::SquadLeader, 365),
     ] {
         let key = SigningKey::from_bytes(&[n; 32]);
         let cert = bureau
@@ -183,7 +186,7 @@ fn valid(w: &World) -> (Contents, Vec<Feed<'_>>) {
     a.act(
         &mut doc_a,
         Action::Workflow { act: "file".into() },
-        &[OFFICER_A],
+        &[LEADER],
         2,
         vec![],
     );
@@ -225,6 +228,36 @@ fn valid(w: &World) -> (Contents, Vec<Feed<'_>>) {
     (contents, vec![a, b])
 }
 
+/// Signs the export entry that binds `c` (dropping any earlier one), as tablet A with officer A:
+/// what an exporting device does, or a device that signs whatever it is handed.
+fn seal(w: &World, c: &mut Contents) {
+    if let Some(i) = c.entries.iter().position(|e| e.hash() == c.export) {
+        c.entries.remove(i);
+    }
+    let head = c
+        .entries
+        .iter()
+        .filter_map(|e| Some((e, e.entry().ok()?)))
+        .rfind(|(_, entry)| entry.device == w.devices[0].0)
+        .map_or(FeedHead::default(), |(e, entry)| FeedHead::after(e, &entry));
+    c.export = [0; 32];
+    let entry = Entry {
+        device: w.devices[0].0.clone(),
+        seq: head.seq + 1,
+        prev: head.hash,
+        time: c.exported_at,
+        actors: vec![w.people[OFFICER_A].1.id()],
+        action: Action::Export,
+        case: c.case.clone(),
+        heads: CaseDoc::load(&c.document, b"x").unwrap().heads_digests(),
+        blobs: vec![],
+        records: vec![qc_bundle::export_commitment(c).unwrap()],
+    };
+    let signed = SignedEntry::sign(&entry, &w.devices[0].1, &[&w.people[OFFICER_A].0]);
+    c.export = signed.hash();
+    c.entries.push(signed);
+}
+
 fn contents_of(
     w: &World,
     doc: &mut CaseDoc,
@@ -234,7 +267,7 @@ fn contents_of(
     let entries = entries_of(feeds);
     let anchor = TrustAnchor::new(w.bureau.public(), revocations.as_ref()).unwrap();
     let report = verify_feed(&anchor, &w.certs, &entries);
-    Contents {
+    let mut c = Contents {
         case: "case-tamper".into(),
         exported_at: Timestamp(T0.0 + 10 * MIN),
         bureau_public: w.bureau.public(),
@@ -245,7 +278,10 @@ fn contents_of(
         revocations,
         blobs: BTreeMap::from([(photo_hash(w), w.photo.clone())]),
         receipts: receipts(&entries_of(feeds)),
-    }
+        export: [0; 32],
+    };
+    seal(w, &mut c);
+    c
 }
 
 fn entries_of(feeds: &[&Feed<'_>]) -> Vec<SignedEntry> {
@@ -317,8 +353,9 @@ fn a_two_officer_two_device_bundle_verifies_clean() {
     let (c, _) = valid(&w);
     let r = check_contents(&c, &w);
     assert!(r.is_clean(), "{:?}", r.problems);
-    assert_eq!(r.entries_verified, 4);
-    assert_eq!((r.receipts.verified, r.receipts.entries), (4, 4));
+    assert_eq!(r.entries_verified, 5);
+    // The export entry is made after the last sync: it has no receipt yet.
+    assert_eq!((r.receipts.verified, r.receipts.entries), (4, 5));
     let titles: Vec<_> = r
         .items
         .iter()
@@ -461,9 +498,11 @@ fn a_flipped_byte_in_the_table_of_contents_is_detected() {
         |p| matches!(p, BundleProblem::Altered { path } if path == "toc.json")
     ));
     assert!(has(&r, |p| *p == BundleProblem::TableOfContents));
-    // Rewritten consistently (manifest too), a changed contents list still does not verify.
+    // Rewritten consistently (manifest and export entry too), a changed contents list still
+    // does not verify.
     let mut c = valid(&w).0;
     c.toc[1].title = "不予立案".into();
+    seal(&w, &mut c);
     let r = check_contents(&c, &w);
     assert_eq!(r.problems, vec![BundleProblem::TableOfContents]);
 }
@@ -750,4 +789,339 @@ fn mutated_bundles_never_panic() {
             let _ = qc_bundle::verify(&contents, &integrity, Some(w.bureau.public()), None);
         }
     }
+}
+
+fn only(fault: ExportFault) -> Vec<BundleProblem> {
+    vec![BundleProblem::Export { fault }]
+}
+
+#[test]
+fn a_bundle_cut_back_to_an_earlier_state_is_detected() {
+    let w = world();
+    let c = valid(&w).0;
+    // Tablet A's document as it stood after filing (the same changes, made again).
+    let mut earlier = CaseDoc::create(&header(), b"tablet-a", Timestamp(T0.0 + MIN)).unwrap();
+    earlier
+        .append_event(&event("e-file", 2, Act::File))
+        .unwrap();
+    // Everything after filing goes: tablet A's later entries (the export among them), tablet
+    // B's feed, the photo, their receipts and 卷内目录 items; the manifest is written afresh.
+    let kept = c.entries[..2].to_vec();
+    let hashes: Vec<[u8; 32]> = kept.iter().map(SignedEntry::hash).collect();
+    let anchor = TrustAnchor::new(w.bureau.public(), None).unwrap();
+    let cut = Contents {
+        document: earlier.save(),
+        toc: table_of_contents(
+            "case-tamper",
+            &verify_feed(&anchor, &w.certs, &kept).entries,
+        ),
+        receipts: c
+            .receipts
+            .iter()
+            .filter(|(e, _)| hashes.contains(e))
+            .cloned()
+            .collect(),
+        blobs: BTreeMap::new(),
+        entries: kept,
+        ..c.clone()
+    };
+    assert_eq!(
+        check_contents(&cut, &w).problems,
+        only(ExportFault::Missing)
+    );
+    // Keeping every entry and rolling back only the document is caught too.
+    let rolled_back = Contents {
+        document: earlier.save(),
+        ..c
+    };
+    let r = check_contents(&rolled_back, &w);
+    assert!(
+        r.problems.contains(&BundleProblem::Export {
+            fault: ExportFault::Heads
+        }),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn a_dropped_revocation_list_receipt_file_or_entry_is_detected() {
+    let w = world();
+    let (_, feeds) = valid(&w);
+    // Officer B's key was revoked before B's evidence was captured.
+    let crl = w.bureau.revoke(
+        1,
+        T0,
+        vec![Revocation {
+            cert: w.people[OFFICER_B].1.id(),
+            revoked_at: Timestamp(T0.0 + 2 * MIN),
+            reason: "平板遗失".into(),
+        }],
+    );
+    let mut doc = CaseDoc::load(&valid(&w).0.document, b"x").unwrap();
+    let c = contents_of(&w, &mut doc, &[&feeds[0], &feeds[1]], Some(crl));
+    assert!(!check_contents(&c, &w).is_clean());
+    // Without the list (and with the 卷内目录 recomputed) the revocation is hidden; only the
+    // export entry still knows.
+    let anchor = TrustAnchor::new(w.bureau.public(), None).unwrap();
+    let hidden = Contents {
+        revocations: None,
+        toc: table_of_contents(
+            "case-tamper",
+            &verify_feed(&anchor, &w.certs, &c.entries).entries,
+        ),
+        ..c
+    };
+    assert_eq!(
+        check_contents(&hidden, &w).problems,
+        only(ExportFault::Contents)
+    );
+    let c = valid(&w).0;
+    let mut no_receipts = c.clone();
+    no_receipts.receipts.clear();
+    assert_eq!(
+        check_contents(&no_receipts, &w).problems,
+        only(ExportFault::Contents)
+    );
+    let mut one_less = c.clone();
+    one_less.receipts.pop();
+    assert_eq!(
+        check_contents(&one_less, &w).problems,
+        only(ExportFault::Contents)
+    );
+    // Tablet B's whole feed dropped, and its change with it, is still missed by the export.
+    let mut no_b = c;
+    no_b.entries
+        .retain(|e| e.entry().unwrap().device != "tablet-b");
+    assert!(
+        check_contents(&no_b, &w)
+            .problems
+            .contains(&BundleProblem::Export {
+                fault: ExportFault::Contents
+            })
+    );
+}
+
+#[test]
+fn an_export_entry_of_another_time_case_or_kind_is_detected() {
+    let w = world();
+    let c = valid(&w).0;
+    let mut later = c.clone();
+    later.exported_at = Timestamp(c.exported_at.0 + 1);
+    assert_eq!(check_contents(&later, &w).problems, only(ExportFault::Time));
+    // The manifest names another entry of the bundle, or none.
+    let mut other = c.clone();
+    other.export = c.entries[2].hash();
+    assert_eq!(
+        check_contents(&other, &w).problems,
+        only(ExportFault::NotAnExport)
+    );
+    let mut none = c;
+    none.export = [9; 32];
+    assert_eq!(
+        check_contents(&none, &w).problems,
+        only(ExportFault::Missing)
+    );
+}
+
+#[test]
+fn a_version_1_bundle_is_refused_with_a_clear_message() {
+    let w = world();
+    let mut members = members_of(&to_bytes(&valid(&w).0));
+    // A version 1 manifest: no export entry named.
+    let mut manifest: serde_json::Value = serde_json::from_slice(&members[0].1).unwrap();
+    manifest["version"] = 1.into();
+    manifest.as_object_mut().unwrap().remove("export");
+    members[0].1 = serde_json::to_vec(&manifest).unwrap();
+    let e = qc_bundle::read(tar_of(&members, tar::Header::new_ustar, 0).as_slice()).unwrap_err();
+    assert!(matches!(e, BundleError::Version(1)), "{e:?}");
+    assert!(e.message_zh().contains("旧版"), "{}", e.message_zh());
+    assert!(e.message_zh().contains("重新导出"));
+    assert!(e.to_string().contains("export the case again"), "{e}");
+}
+
+/// A bundle's members in archive order.
+fn members_of(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut archive = tar::Archive::new(bytes);
+    archive
+        .entries()
+        .unwrap()
+        .map(|m| {
+            let mut m = m.unwrap();
+            let path = m.path().unwrap().to_string_lossy().into_owned();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut m, &mut data).unwrap();
+            (path, data)
+        })
+        .collect()
+}
+
+/// A tar of `members` under headers made by `header`, the first `pax` of them preceded by a pax
+/// extension header.
+fn tar_of(members: &[(String, Vec<u8>)], header: fn() -> tar::Header, pax: usize) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (n, (path, data)) in members.iter().enumerate() {
+        if n < pax {
+            b.append_pax_extensions([("comment", b"x".as_slice())])
+                .unwrap();
+        }
+        let mut h = header();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path, data.as_slice()).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+#[test]
+fn the_container_rules_are_enforced() {
+    let w = world();
+    let members = members_of(&to_bytes(&valid(&w).0));
+    let container = |bytes: Vec<u8>| {
+        matches!(
+            qc_bundle::read(bytes.as_slice()),
+            Err(BundleError::Container(_))
+        )
+    };
+    // Rebuilt as it was, it verifies.
+    assert!(check(&tar_of(&members, tar::Header::new_ustar, 0), &w).is_clean());
+    let mut last = members.clone();
+    last.rotate_left(1);
+    assert!(
+        container(tar_of(&last, tar::Header::new_ustar, 0)),
+        "manifest last"
+    );
+    let upper = format!("blobs/{}", "AB".repeat(32));
+    for stray in ["notes.txt", "blobs/abcd", upper.as_str()] {
+        let mut more = members.clone();
+        more.push((stray.into(), b"x".to_vec()));
+        assert!(
+            container(tar_of(&more, tar::Header::new_ustar, 0)),
+            "{stray}"
+        );
+    }
+    assert!(container(tar_of(&members, tar::Header::new_gnu, 0)), "GNU");
+    assert!(container(tar_of(&members, tar::Header::new_old, 0)), "v7");
+    assert!(
+        container(tar_of(&members, tar::Header::new_ustar, 1)),
+        "pax"
+    );
+    let mut dir = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_size(0);
+    h.set_cksum();
+    dir.append_data(&mut h, "blobs/", std::io::empty()).unwrap();
+    let mut bytes = tar_of(&members[..1], tar::Header::new_ustar, 0);
+    bytes.truncate(bytes.len() - 1024);
+    bytes.extend(dir.into_inner().unwrap());
+    assert!(container(bytes), "directory");
+}
+
+#[test]
+fn a_certificate_line_no_entry_cites_must_still_be_the_bureaus() {
+    let w = world();
+    let mut c = valid(&w).0;
+    let foreign = BureauKey::from_seed(&[99; 32])
+        .issue(
+            7,
+            Subject::Device {
+                device_id: "tablet-x".into(),
+                squad: "一中队".into(),
+                label: "tablet-x".into(),
+            },
+            SigningKey::from_bytes(&[78; 32]).verifying_key().to_bytes(),
+            T0,
+            Timestamp(T0.0 + DAY),
+        )
+        .unwrap();
+    c.certificates.push(foreign);
+    c.certificates.push(SignedCertificate {
+        bytes: b"not a certificate".to_vec(),
+        signature: vec![0; 64],
+    });
+    seal(&w, &mut c);
+    let lines: Vec<usize> = check_contents(&c, &w)
+        .problems
+        .iter()
+        .map(|p| match p {
+            BundleProblem::ForeignCertificate { line, .. } => *line,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(lines, [w.certs.len() + 1, w.certs.len() + 2]);
+}
+
+#[test]
+fn upper_case_hex_is_refused() {
+    let w = world();
+    let members: Vec<_> = members_of(&to_bytes(&valid(&w).0))
+        .into_iter()
+        .map(|(path, data)| {
+            if path == "entries.jsonl" {
+                (path, data.to_ascii_uppercase())
+            } else {
+                (path, data)
+            }
+        })
+        .collect();
+    assert!(matches!(
+        qc_bundle::read(tar_of(&members, tar::Header::new_ustar, 0).as_slice()),
+        Err(BundleError::Malformed { path, .. }) if path == "entries.jsonl"
+    ));
+}
+
+/// A station's answer about the case: its checkpoint over `logged` and a receipt under it for
+/// each logged entry about the case.
+fn answer(logged: &[SignedEntry]) -> (qc_log::SignedCheckpoint, Vec<([u8; 32], qc_log::Receipt)>) {
+    let all = receipts(logged);
+    let checkpoint = all[0].1.checkpoint.clone();
+    let about: Vec<_> = logged
+        .iter()
+        .filter(|e| e.entry().unwrap().case == "case-tamper")
+        .map(SignedEntry::hash)
+        .collect();
+    (
+        checkpoint,
+        all.into_iter().filter(|(e, _)| about.contains(e)).collect(),
+    )
+}
+
+#[test]
+fn a_station_answer_tells_whether_the_bundle_is_still_the_latest() {
+    let w = world();
+    let (c, mut feeds) = valid(&w);
+    let key = Some(log_key().verifying_key().to_bytes());
+    // The station logged what the bundle holds (the export is not synced yet).
+    let synced: Vec<SignedEntry> = entries_of(&[&feeds[0], &feeds[1]]);
+    let (checkpoint, logged) = answer(&synced);
+    let f = qc_bundle::check_freshness(&c, &checkpoint, &logged, key).unwrap();
+    assert!(f.is_current(), "{f:?}");
+    assert_eq!((f.logged, f.log_size), (4, 4));
+    // Without --log-key, the key the bundle's receipts name.
+    let f = qc_bundle::check_freshness(&c, &checkpoint, &logged, None).unwrap();
+    assert_eq!(f.log_key_source, qc_bundle::KeySource::FromBundle);
+    // Tablet B recorded a later act on the case and synced it.
+    let mut doc = CaseDoc::load(&c.document, b"tablet-b").unwrap();
+    let newer = feeds[1].act(
+        &mut doc,
+        Action::EvidenceCaptured,
+        &[OFFICER_A, OFFICER_B],
+        20,
+        vec![],
+    );
+    let (checkpoint, logged) = answer(&entries_of(&[&feeds[0], &feeds[1]]));
+    let f = qc_bundle::check_freshness(&c, &checkpoint, &logged, key).unwrap();
+    assert_eq!(f.newer, [hex::encode(newer.hash())]);
+    assert!(!f.is_current());
+    // A station that leaves out an entry the bundle's receipts prove it logged is caught.
+    let partial: Vec<_> = logged[1..].to_vec();
+    let f = qc_bundle::check_freshness(&c, &checkpoint, &partial, key).unwrap();
+    assert_eq!(f.omitted, [hex::encode(synced[0].hash())]);
+    // An answer not signed by the log key, or a proof under another checkpoint, proves nothing.
+    let other = Some(SigningKey::from_bytes(&[61; 32]).verifying_key().to_bytes());
+    assert!(qc_bundle::check_freshness(&c, &checkpoint, &logged, other).is_err());
+    let (old, _) = answer(&synced);
+    assert!(qc_bundle::check_freshness(&c, &old, &logged, key).is_err());
 }

@@ -3,7 +3,8 @@
 //! record on the other) and sync in both orders: both converge and the station's chain is
 //! complete; the squad leader's tablet then sees both and fetches the evidence on demand;
 //! another squad's tablet sees nothing; the legal reviewer sees only cases sent for review.
-//! A station that rewrites its log is caught by the next device sync.
+//! A station that rewrites its log is caught by the next device sync. An exported bundle is
+//! checked against what the station logged about its case since.
 #![allow(clippy::unwrap_used)]
 
 use qc_api::Quancheng;
@@ -177,6 +178,30 @@ fn two_tablets_converge(a_first: bool) {
         report.receipts.entries - 1,
         "every entry but the export itself, made just now"
     );
+    // Asked over HTTPS, the station has logged nothing about the case that the bundle lacks;
+    // once a tablet records another act and syncs, it has, and the bundle is no longer the
+    // latest.
+    let freshness = || {
+        let answer =
+            qc_api::station::case_log(&bureau.station.url, &bureau.station.cert_pem, &case)
+                .unwrap();
+        let logged: Vec<_> = answer
+            .entries
+            .into_iter()
+            .map(|r| (r.entry, r.receipt))
+            .collect();
+        qc_bundle::check_freshness(&contents, &answer.checkpoint, &logged, Some(log_key)).unwrap()
+    };
+    assert!(freshness().is_current(), "{:?}", freshness());
+    b.edit_record(&case, &record, &[&bli], |r| {
+        if let RecordBody::Inspection(i) = &mut r.body {
+            i.found = "店外占道堆放货物约4平方米".into();
+        }
+        Ok(())
+    })
+    .unwrap();
+    b.sync().unwrap();
+    assert_eq!(freshness().newer.len(), 1);
 
     // 王芳 leaves the bureau: the administrator revokes her, every key of hers included; the
     // tablets learn it at their next sync and no longer let her sign.
@@ -269,4 +294,90 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(e.path(), dest).unwrap();
         }
     }
+}
+
+#[test]
+fn a_tablet_that_enrols_an_officer_after_syncing_exports_case_files_that_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bureau = Bureau::start(tmp.path()).unwrap();
+    let mut home = bureau.app().unwrap();
+    qc_api::demo::load(&mut home).unwrap();
+    home.sync().unwrap();
+    // The tablet syncs before anyone's key is made on it: the bureau's entries come down
+    // signed under the certificates it holds for its people.
+    let mut t = bureau.tablet(&tmp.path().join("t"), "一中队", &[]).unwrap();
+    t.sync().unwrap();
+    let code = bureau
+        .code(&qc_server::storage::Grant::Officer {
+            person: "li.ming".into(),
+        })
+        .unwrap();
+    t.enrol_officer("li.ming", &code, &pin("li.ming")).unwrap();
+    let li = t.unlock("li.ming", &pin("li.ming")).unwrap();
+    let case = cases(&t).into_iter().next().unwrap();
+    let mut bundle = Vec::new();
+    t.export_case(&case, &li, &mut bundle).unwrap();
+    let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
+    let bureau_key: [u8; 32] = hex::decode(t.bureau_public_hex())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), None);
+    assert!(report.is_clean(), "{:?}", report.problems);
+}
+
+#[test]
+fn evidence_co_signed_on_another_tablet_after_a_sync_is_accepted_by_the_station() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bureau = Bureau::start(tmp.path()).unwrap();
+    let mut a = bureau
+        .tablet(&tmp.path().join("a"), "一中队", &["li.ming", "wang.fang"])
+        .unwrap();
+    let mut b = bureau
+        .tablet(
+            &tmp.path().join("b"),
+            "一中队",
+            &["li.ming", "wang.fang", "liu.jianguo"],
+        )
+        .unwrap();
+    let li = a.unlock("li.ming", &pin("li.ming")).unwrap();
+    let case = a
+        .register_case(new_case("景华路88号", "占道堆放货物"), &li)
+        .unwrap()
+        .0;
+    a.sync().unwrap();
+    b.sync().unwrap();
+    let liu = b.unlock("liu.jianguo", &pin("liu.jianguo")).unwrap();
+    let bli = b.unlock("li.ming", &pin("li.ming")).unwrap();
+    let wang = b.unlock("wang.fang", &pin("wang.fang")).unwrap();
+    open_investigation(&mut b, &case, &liu, [&bli, &wang]).unwrap();
+    b.sync().unwrap();
+    a.sync().unwrap();
+    // 李明 captures a photo alone on A: it waits for a second officer, and goes up so.
+    let item = a
+        .add_evidence(
+            &case,
+            &sample::camera_photo(320, 240)[..],
+            NewEvidence {
+                file_name: "IMG_0002.jpg".into(),
+                description: "占道货物".into(),
+                attestation: None,
+            },
+            &[&li],
+        )
+        .unwrap();
+    a.sync().unwrap();
+    // 王芳 co-signs it on B after B has it: only the co-signature goes up from B.
+    b.sync().unwrap();
+    b.cosign_evidence(&case, &item, &wang).unwrap();
+    b.sync().unwrap();
+    let mut bundle = Vec::new();
+    b.export_case(&case, &liu, &mut bundle).unwrap();
+    let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
+    let bureau_key: [u8; 32] = hex::decode(b.bureau_public_hex())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), None);
+    assert!(report.is_clean(), "{:?}", report.problems);
 }

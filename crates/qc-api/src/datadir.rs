@@ -1,32 +1,50 @@
-//! The data directory: the encrypted database and the key that opens it.
+//! The data directory: the encrypted database and the keystore that holds its key.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use qc_store::DbKey;
-use zeroize::Zeroizing;
 
 use crate::ApiError;
 use crate::entropy::Entropy;
+use crate::keystore::{self, FileKeyStore, KeyStore, Platform};
 
 /// Where a device keeps its data.
 #[derive(Debug, Clone)]
 pub struct DataDir {
     root: PathBuf,
-    key_file: PathBuf,
+    keystore: Arc<dyn KeyStore>,
 }
 
 impl DataDir {
     /// A data directory at `root`, its key in `root/db.key`.
     pub fn new(root: impl Into<PathBuf>) -> DataDir {
         let root = root.into();
-        let key_file = root.join("db.key");
-        DataDir { root, key_file }
+        let keystore = Arc::new(FileKeyStore::new(root.join("db.key")));
+        DataDir { root, keystore }
+    }
+
+    /// The data directory at `root` as this platform and configuration keep its key (see
+    /// [`keystore::select`]).
+    pub fn for_platform(
+        root: impl Into<PathBuf>,
+        key_file: Option<PathBuf>,
+        platform: Platform,
+        platform_keystore: Option<Arc<dyn KeyStore>>,
+    ) -> Result<DataDir, ApiError> {
+        let root = root.into();
+        let keystore = keystore::select(&root, key_file, platform, platform_keystore)?;
+        Ok(DataDir { root, keystore })
     }
 
     /// Keeps the database key somewhere else (another disk, a mounted secret).
-    pub fn with_key_file(mut self, key_file: impl Into<PathBuf>) -> DataDir {
-        self.key_file = key_file.into();
+    pub fn with_key_file(self, key_file: impl Into<PathBuf>) -> DataDir {
+        self.with_keystore(Arc::new(FileKeyStore::new(key_file)))
+    }
+
+    /// Keeps the database key in `keystore`.
+    pub fn with_keystore(mut self, keystore: Arc<dyn KeyStore>) -> DataDir {
+        self.keystore = keystore;
         self
     }
 
@@ -40,9 +58,9 @@ impl DataDir {
         self.root.join("quancheng.db")
     }
 
-    /// The database key file. On a tablet this is the seam for the platform keystore.
-    pub fn key_path(&self) -> &Path {
-        &self.key_file
+    /// Where the database key is kept: the key file's path, or the keystore's name.
+    pub fn key_location(&self) -> String {
+        self.keystore.location()
     }
 
     /// Whether `init` has run here.
@@ -50,41 +68,19 @@ impl DataDir {
         self.db_path().exists()
     }
 
-    pub(crate) fn read_key(&self) -> Result<DbKey, ApiError> {
-        let path = &self.key_file;
-        let err = |reason: String| ApiError::Key {
-            path: path.clone(),
-            reason,
-        };
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?);
-        let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|e| err(e.to_string()))?);
-        let arr: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| err("expected 32 bytes of hex".into()))?;
-        Ok(DbKey::new(arr))
+    /// The key of an existing database.
+    pub(crate) fn key(&self) -> Result<DbKey, ApiError> {
+        self.keystore.load()?.ok_or_else(|| ApiError::Key {
+            location: self.key_location(),
+            reason: "no database key there".into(),
+        })
     }
 
-    /// Makes a new random key file, readable only by its owner; never replaces one.
-    pub(crate) fn create_key(&self, entropy: &mut dyn Entropy) -> Result<DbKey, ApiError> {
-        let mut key = Zeroizing::new([0u8; 32]);
-        entropy.fill(key.as_mut());
-        let path = &self.key_file;
-        let io = |source| ApiError::Io {
-            path: path.clone(),
-            source,
-        };
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+    /// The key for a new database: the one kept already, else a new random one.
+    pub(crate) fn key_or_new(&self, entropy: &mut dyn Entropy) -> Result<DbKey, ApiError> {
+        match self.keystore.load()? {
+            Some(key) => Ok(key),
+            None => self.keystore.create(entropy),
         }
-        let mut f = opts.open(path).map_err(io)?;
-        f.write_all(Zeroizing::new(hex::encode(*key)).as_bytes())
-            .and_then(|_| f.sync_all())
-            .map_err(io)?;
-        Ok(DbKey::new(*key))
     }
 }

@@ -32,13 +32,16 @@ pub enum ApiError {
     #[error("{0} already holds a Quancheng database")]
     AlreadyInitialised(PathBuf),
     /// The database key could not be read or written.
-    #[error("database key {path}: {reason}")]
+    #[error("database key {location}: {reason}")]
     Key {
-        /// Key file.
-        path: PathBuf,
+        /// Key file or keystore.
+        location: String,
         /// What went wrong.
         reason: String,
     },
+    /// A tablet may keep its database key only in the platform keystore, and cannot here.
+    #[error("database key: {0}")]
+    PlatformKeystoreRequired(&'static str),
     /// File system error.
     #[error("{path}: {source}")]
     Io {
@@ -105,6 +108,7 @@ impl ApiError {
             Self::NotInitialised(_) => "not_initialised",
             Self::AlreadyInitialised(_) => "already_initialised",
             Self::Key { .. } => "key",
+            Self::PlatformKeystoreRequired(_) => "platform_keystore_required",
             Self::Io { .. } => "io",
             Self::AmbiguousCase(_) => "ambiguous_case",
             Self::Invalid(_) => "invalid",
@@ -136,7 +140,10 @@ impl ApiError {
                 )
             }
             Self::AlreadyInitialised(p) => format!("数据目录 {} 已初始化，不会覆盖", p.display()),
-            Self::Key { path, .. } => format!("无法读取数据库密钥 {}", path.display()),
+            Self::Key { location, .. } => format!("无法读取数据库密钥 {location}"),
+            Self::PlatformKeystoreRequired(_) => {
+                "平板须将数据库密钥保存在系统密钥库中，本版本无法打开数据".into()
+            }
             Self::Io { path, .. } => format!("文件读写失败：{}", path.display()),
             Self::UnknownCase(id) => format!("未找到案件：{id}"),
             Self::AmbiguousCase(id) => format!("“{id}”对应多个案件，请输入更完整的编号"),

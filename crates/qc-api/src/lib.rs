@@ -5,6 +5,7 @@ pub mod datadir;
 pub mod demo;
 pub mod entropy;
 mod error;
+pub mod keystore;
 pub mod records;
 pub mod station;
 pub mod view;
@@ -12,7 +13,7 @@ pub mod view;
 use std::sync::Arc;
 
 use qc_casedoc::CaseDoc;
-use qc_chain::{Action, Entry, SignedEntry};
+use qc_chain::{Action, Entry, FeedHead, SignedEntry};
 use qc_domain::{
     Act, CaseHeader, CaseId, CaseSource, Catalogue, Clock, GeoPoint, Location, Party, Person,
     Timestamp, WorkflowEvent, check_registration, validate,
@@ -58,6 +59,18 @@ const CERT_VALIDITY_MS: i64 = 3 * 365 * 86_400_000;
 /// `init` enrols the demo squad, whose demo history reaches back weeks; their certificates
 /// start this long before `init` so that the backdated history verifies.
 const DEMO_CERT_BACKDATE_MS: i64 = 400 * 86_400_000;
+/// The Argon2id cost officer keys are wrapped at, and re-wrapped at when unlocked.
+const PIN_KDF: KdfParams = if cfg!(test) {
+    // This crate's unit tests wrap ten keys per data directory; every other build, the CLI and
+    // scenario tests included, wraps at the shipped cost.
+    KdfParams {
+        m_kib: 64,
+        t: 1,
+        p: 1,
+    }
+} else {
+    KdfParams::CURRENT
+};
 
 /// A person to enrol at `init`, with the PIN that will wrap their key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -169,11 +182,7 @@ impl Quancheng {
             // Check every PIN before writing anything.
             keywrap::check_pin_strength(&e.pin)?;
         }
-        let key = if dir.key_path().exists() {
-            dir.read_key()?
-        } else {
-            dir.create_key(entropy.as_mut())?
-        };
+        let key = dir.key_or_new(entropy.as_mut())?;
         let store = Store::create(&dir.db_path(), &key)?;
         let now = clock.now();
         let from = Timestamp(now.0 - DEMO_CERT_BACKDATE_MS);
@@ -215,17 +224,10 @@ impl Quancheng {
                 from,
                 until,
             )?;
-            let wrapped = keywrap::wrap(
-                &key,
-                &e.pin,
-                entropy::random(entropy.as_mut()),
-                entropy::random(entropy.as_mut()),
-                KdfParams::RECOMMENDED,
-            )?;
             store.put_officer(&OfficerRecord {
                 person_id: e.person.id.0.clone(),
                 cert,
-                wrapped: Some(wrapped),
+                wrapped: Some(wrap_key(&key, &e.pin, entropy.as_mut())?),
                 guard: PinGuard::default(),
             })?;
         }
@@ -246,7 +248,7 @@ impl Quancheng {
         if !dir.is_initialised() {
             return Err(ApiError::NotInitialised(dir.root().to_owned()));
         }
-        let store = Store::open(&dir.db_path(), &dir.read_key()?)?;
+        let store = Store::open(&dir.db_path(), &dir.key()?)?;
         let missing = |what: &str| {
             ApiError::from(qc_store::StoreError::Malformed(format!(
                 "no {what} in database"
@@ -357,9 +359,11 @@ impl Quancheng {
         }
         let now = self.now();
         let current = self.anchor.revocations();
+        // The same certificate can come from this directory and from the station's records.
+        let mut seen = std::collections::BTreeSet::new();
         let fresh: Vec<&SignedCertificate> = certs
             .iter()
-            .filter(|c| current.revoked_at(&c.id()).is_none())
+            .filter(|c| current.revoked_at(&c.id()).is_none() && seen.insert(c.id()))
             .collect();
         if fresh.is_empty() {
             return Err(ApiError::Invalid(format!("{whose} is already revoked")));
@@ -479,6 +483,7 @@ impl Quancheng {
 
     /// Unlocks an officer's key with their PIN. Wrong PINs are counted and persisted; too many
     /// lock the key out. An expired or revoked certificate is refused before the PIN is tried.
+    /// A key wrapped at a lower cost than today's is wrapped again at today's.
     pub fn unlock(&mut self, person_id: &str, pin: &str) -> Result<Unlocked, ApiError> {
         let rec = self.store.officer(person_id)?;
         let person = self.certified_person(&rec.cert)?;
@@ -486,16 +491,34 @@ impl Quancheng {
             ApiError::Invalid(format!("{person_id} has no signing key on this device"))
         })?;
         let mut guard = rec.guard;
-        let outcome = keywrap::unwrap(wrapped, pin, &mut guard, self.now());
-        if guard != rec.guard {
-            self.store.save_pin_guard(person_id, &guard)?;
+        let now = self.now();
+        let entropy = self.entropy.as_mut();
+        let (outcome, upgraded) =
+            match keywrap::unwrap_upgrading(wrapped, pin, &mut guard, now, PIN_KDF, || {
+                (entropy::random(entropy), entropy::random(entropy))
+            }) {
+                Ok((key, upgraded)) => (Ok(key), upgraded),
+                Err(e) => (Err(e), None),
+            };
+        let cert = rec.cert.id();
+        match upgraded {
+            Some(upgraded) => {
+                // The new wrap and the reset count in one write.
+                self.store.put_officer(&OfficerRecord {
+                    wrapped: Some(upgraded),
+                    guard,
+                    ..rec
+                })?;
+                tracing::info!(
+                    person = person_id,
+                    "officer key wrapped again at today's cost"
+                );
+            }
+            None if guard != rec.guard => self.store.save_pin_guard(person_id, &guard)?,
+            None => {}
         }
         match outcome {
-            Ok(key) => Ok(Unlocked {
-                person,
-                cert: rec.cert.id(),
-                key,
-            }),
+            Ok(key) => Ok(Unlocked { person, cert, key }),
             Err(e) => {
                 tracing::warn!(person = person_id, error = %e, "unlock refused");
                 Err(e.into())
@@ -632,7 +655,11 @@ impl Quancheng {
     /// that came with other devices' entries.
     pub fn certificates(&self) -> Result<Vec<SignedCertificate>, ApiError> {
         let mut certs = self.certificates_held_here()?;
-        certs.extend(self.other_certificates()?);
+        for c in self.other_certificates()? {
+            if !certs.contains(&c) {
+                certs.push(c);
+            }
+        }
         Ok(certs)
     }
 
@@ -700,7 +727,8 @@ impl Quancheng {
     }
 
     /// Exports the case file (一案一档) as a bundle. The export is itself an act: `by` signs an
-    /// entry for it first, and the bundle includes that entry.
+    /// entry for it that commits to everything else in the bundle (so a bundle cut back to an
+    /// earlier state does not verify), and the bundle includes that entry.
     pub fn export_case(
         &mut self,
         case: &str,
@@ -709,16 +737,9 @@ impl Quancheng {
     ) -> Result<qc_bundle::Contents, ApiError> {
         let id = self.resolve_case(case)?;
         let at = self.now();
-        let who = [by];
-        let sign = signer(&self.device_id, &self.device_key, at, Action::Export, &who);
-        self.store.update_case(
-            &id,
-            &self.device_id,
-            |_| Ok::<_, ApiError>(Touched::default()),
-            sign,
-        )?;
         let mut doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
-        let entries = self.store.feeds_for_case(&id)?;
+        let heads = doc.heads_digests();
+        let entries = self.store.feeds_for_export(&id, &self.device_id)?;
         let certificates = self.certificates()?;
         let feed = qc_chain::verify_feed(&self.anchor, &certificates, &entries);
         let hashes: std::collections::BTreeSet<[u8; 32]> = entries
@@ -742,7 +763,17 @@ impl Quancheng {
                 receipts.push((e.hash(), serde_json::from_str(&json).map_err(json_err)?));
             }
         }
-        let contents = qc_bundle::Contents {
+        // Where this device's feed stands in the bundle: the export entry follows it.
+        let ours = entries
+            .iter()
+            .rposition(|e| e.entry().is_ok_and(|e| e.device == self.device_id));
+        let head = ours.map_or(Ok(FeedHead::default()), |i| {
+            let e = &entries[i];
+            e.entry()
+                .map(|entry| FeedHead::after(e, &entry))
+                .map_err(|e| ApiError::Invalid(e.to_string()))
+        })?;
+        let mut contents = qc_bundle::Contents {
             case: id.clone(),
             exported_at: at,
             bureau_public: self.anchor.bureau_public(),
@@ -753,7 +784,39 @@ impl Quancheng {
             revocations: stored_revocations(&self.store)?,
             blobs,
             receipts,
+            export: [0; 32],
         };
+        let commitment = qc_bundle::export_commitment(&contents)
+            .map_err(|e| ApiError::Invalid(e.to_string()))?;
+        let who = [by];
+        let sign = signer(&self.device_id, &self.device_key, at, Action::Export, &who);
+        let mut export = None;
+        self.store.update_case(
+            &id,
+            &self.device_id,
+            |_| {
+                Ok::<_, ApiError>(Touched {
+                    blobs: Vec::new(),
+                    records: vec![commitment],
+                })
+            },
+            |ctx| {
+                // The entry commits to what was read above; nothing may have moved since.
+                if ctx.heads != heads || ctx.head != head {
+                    return Err(qc_store::StoreError::Malformed(
+                        "the case changed while it was being exported".into(),
+                    ));
+                }
+                let signed = sign(ctx)?;
+                export = Some(signed.clone());
+                Ok(signed)
+            },
+        )?;
+        let export = export.ok_or_else(|| ApiError::Invalid("the export was not signed".into()))?;
+        contents.export = export.hash();
+        contents
+            .entries
+            .insert(ours.map_or(contents.entries.len(), |i| i + 1), export);
         qc_bundle::write(out, &contents).map_err(|e| ApiError::Invalid(e.to_string()))?;
         tracing::info!(case = %id, by = %by.person.id, "case exported");
         Ok(contents)
@@ -867,6 +930,16 @@ fn open_blobs(
     };
     let path = dir.root().join("blobs");
     qc_blobs::BlobStore::open(&path, key).map_err(|source| ApiError::Io { path, source })
+}
+
+/// An officer's key wrapped under their new PIN at [`PIN_KDF`], with a fresh salt and nonce.
+pub(crate) fn wrap_key(
+    key: &SigningKey,
+    pin: &str,
+    entropy: &mut dyn Entropy,
+) -> Result<qc_identity::WrappedKey, ApiError> {
+    let (salt, nonce) = (entropy::random(entropy), entropy::random(entropy));
+    Ok(keywrap::wrap(key, pin, salt, nonce, PIN_KDF)?)
 }
 
 /// The bureau's signed revocation list as last stored here.

@@ -9,16 +9,16 @@ use std::sync::Arc;
 use qc_casedoc::CaseDoc;
 use qc_domain::Clock;
 use qc_identity::{
-    BureauKey, KdfParams, PinGuard, SignedCertificate, SigningKey, Subject, TrustAnchor, keywrap,
+    BureauKey, PinGuard, SignedCertificate, SigningKey, Subject, TrustAnchor, keywrap,
 };
 use qc_server::storage::Grant;
 use qc_server::{Identity, Service, ServiceError, SqliteStorage};
 use qc_store::{OfficerRecord, Store};
 use qc_sync::auth::RequestAuth;
 use qc_sync::wire::{
-    BlobStatus, CaseHeads, ConsistencyResponse, DocChanges, DocsDown, DocsUp, DocsWant,
-    EnrolRequest, EnrolResponse, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries,
-    SyncRequest, SyncResponse,
+    BlobStatus, CaseHeads, CaseLogResponse, ConsistencyResponse, DocChanges, DocsDown, DocsUp,
+    DocsWant, EnrolRequest, EnrolResponse, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse,
+    PushEntries, SyncRequest, SyncResponse,
 };
 use qc_sync::witness::Witness;
 use serde::de::DeserializeOwned;
@@ -143,6 +143,9 @@ impl Link {
             .tls_certs_only([cert])
             .connect_timeout(std::time::Duration::from_secs(10))
             .timeout(std::time::Duration::from_secs(300))
+            // Let go of an idle connection before the station closes it (30 s: qc_server
+            // http::Limits), so a request never goes out on one being closed.
+            .pool_idle_timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(|e| unreachable(&e))?;
         Ok(Link {
@@ -174,6 +177,29 @@ fn checked(resp: reqwest::blocking::Response) -> Result<reqwest::blocking::Respo
         message: err.message,
         detail: err.detail,
     })
+}
+
+/// What the station at `url` (its certificate `cert_pem` pinned) logged about `case`: an
+/// unauthenticated read, for `quancheng verify --station`, which holds no device key.
+pub fn case_log(url: &str, cert_pem: &str, case: &str) -> Result<CaseLogResponse, ApiError> {
+    let link = Link::new(&Station {
+        url: url.into(),
+        cert_pem: cert_pem.into(),
+        // The link needs only the address and the certificate.
+        log_key: String::new(),
+    })?;
+    let mut target = reqwest::Url::parse(&link.url).map_err(|e| unreachable(&e))?;
+    target
+        .path_segments_mut()
+        .map_err(|()| unreachable(&format!("{url} cannot take a path")))?
+        .pop_if_empty()
+        .extend(["v1", "cases", case, "log"]);
+    answer(
+        link.client
+            .get(target)
+            .send()
+            .map_err(|e| unreachable(&e))?,
+    )
 }
 
 impl From<ServiceError> for ApiError {
@@ -285,13 +311,14 @@ impl Quancheng {
         Ok(self.meta_json("other_certs")?.unwrap_or_default())
     }
 
-    /// Keeps certificates that came with other devices' entries, once each.
+    /// Keeps certificates that came with other devices' entries, once each. One this device
+    /// holds too is kept all the same: a person's key made here later replaces the
+    /// certificate held here, and the entries signed under the old one still need it.
     pub(crate) fn keep_certificates(&self, certs: &[SignedCertificate]) -> Result<(), ApiError> {
         let mut held = self.other_certificates()?;
-        let own = self.certificates_held_here()?;
         let before = held.len();
         for c in certs {
-            if !held.contains(c) && !own.contains(c) {
+            if !held.contains(c) {
                 held.push(c.clone());
             }
         }
@@ -382,11 +409,7 @@ impl Quancheng {
             path: dir.root().to_owned(),
             source,
         })?;
-        let key = if dir.key_path().exists() {
-            dir.read_key()?
-        } else {
-            dir.create_key(entropy.as_mut())?
-        };
+        let key = dir.key_or_new(entropy.as_mut())?;
         let store = Store::create(&dir.db_path(), &key)?;
         store.set_meta("bureau_public", &bureau)?;
         store.put_secret("device", device_key.to_bytes().as_ref())?;
@@ -443,13 +466,7 @@ impl Quancheng {
                 "the station certified another key or person".into(),
             ));
         }
-        let wrapped = keywrap::wrap(
-            &key,
-            pin,
-            entropy::random(self.entropy.as_mut()),
-            entropy::random(self.entropy.as_mut()),
-            KdfParams::RECOMMENDED,
-        )?;
+        let wrapped = crate::wrap_key(&key, pin, self.entropy.as_mut())?;
         // The certificate this device held for them still checks their earlier acts.
         self.keep_certificates(std::slice::from_ref(&held.cert))?;
         self.store.put_officer(&OfficerRecord {
@@ -778,9 +795,22 @@ impl Quancheng {
             }
             on_bytes(status.received);
             match self.send_chunks(link, &path, hash, size, status.received, on_bytes) {
-                Ok(n) => {
+                Ok((n, true)) => return Ok((true, sent + n)),
+                // Everything went, but only the station's word that it kept the file whole
+                // takes it off the list (it may have stopped before keeping it): ask again.
+                Ok((n, false)) => {
                     sent += n;
-                    return Ok((true, sent));
+                    failures += 1;
+                    if failures > 3 {
+                        return Err(ApiError::Station {
+                            code: "upload_incomplete".into(),
+                            message: "基站尚未确认收到完整的证据文件，下次同步时重新上传".into(),
+                            detail: format!(
+                                "{} was sent whole but the station does not hold it complete",
+                                hex::encode(hash)
+                            ),
+                        });
+                    }
                 }
                 Err((n, e)) => {
                     sent += n;
@@ -798,8 +828,9 @@ impl Quancheng {
         }
     }
 
-    /// Sends the file's bytes from `offset` to the end; on failure, what was sent and why.
-    /// The next chunk is read (and decrypted) while the current one is on its way.
+    /// Sends the file's bytes from `offset` to the end; returns what was sent and whether the
+    /// station said it holds the file complete; on failure, what was sent and why. The next
+    /// chunk is read (and decrypted) while the current one is on its way.
     fn send_chunks(
         &mut self,
         link: &Link,
@@ -808,7 +839,7 @@ impl Quancheng {
         size: u64,
         offset: u64,
         on_bytes: &mut dyn FnMut(u64),
-    ) -> Result<u64, (u64, ApiError)> {
+    ) -> Result<(u64, bool), (u64, ApiError)> {
         let io = self.blob_io();
         // The station checks the whole file's hash; the reader still authenticates each chunk.
         let mut reader = self.blobs.read_for_copy(hash).map_err(|e| (0, io(e)))?;
@@ -840,7 +871,7 @@ impl Quancheng {
         let mut sent = 0;
         let result = loop {
             if at >= size {
-                break Ok(sent);
+                break Ok((sent, false));
             }
             let buf = match rx.recv() {
                 Ok(Ok(b)) => b,
@@ -875,7 +906,7 @@ impl Quancheng {
             at = status.received;
             on_bytes(at);
             if status.complete {
-                break Ok(sent);
+                break Ok((sent, true));
             }
         };
         drop(rx);
@@ -969,16 +1000,24 @@ const BATCH_DOC_BYTES: usize = 4 * 1024 * 1024;
 /// A document's changes and the heads they bring the station to.
 type DocUp = (DocChanges, (String, Vec<String>));
 
-/// Splits what goes up into requests of bounded size (always at least one).
+/// Splits what goes up into requests of bounded size (always at least one). The station
+/// judges entries about a new case by its document, so an entry goes no earlier than the
+/// document of its case.
 fn batches(
     entries: Vec<qc_chain::SignedEntry>,
     docs: Vec<DocUp>,
 ) -> Vec<(Vec<qc_chain::SignedEntry>, Vec<DocUp>)> {
+    // Each case's position in the documents' order, to know which are still to go.
+    let position: std::collections::BTreeMap<String, usize> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.0.case.clone(), i))
+        .collect();
     let mut out = Vec::new();
     let mut entries = entries.into_iter().peekable();
     let mut docs = docs.into_iter().peekable();
+    let mut sent_docs = 0;
     loop {
-        let batch: Vec<_> = entries.by_ref().take(BATCH_ENTRIES).collect();
         let mut up = Vec::new();
         let mut bytes = 0;
         while let Some(d) =
@@ -986,6 +1025,18 @@ fn batches(
         {
             bytes += d.0.changes.len();
             up.push(d);
+        }
+        sent_docs += up.len();
+        let mut batch = Vec::new();
+        while batch.len() < BATCH_ENTRIES
+            && let Some(e) = entries.next_if(|e| {
+                e.entry()
+                    .ok()
+                    .and_then(|x| position.get(&x.case).copied())
+                    .is_none_or(|i| i < sent_docs)
+            })
+        {
+            batch.push(e);
         }
         out.push((batch, up));
         if entries.peek().is_none() && docs.peek().is_none() {

@@ -50,14 +50,13 @@ fn init_creates_an_encrypted_directory_and_refuses_to_run_twice() {
     let tmp = tempfile::tempdir().unwrap();
     let (d, app) = init_at(tmp.path());
     assert!(d.db_path().exists());
-    assert_eq!(std::fs::read_to_string(d.key_path()).unwrap().len(), 64);
+    let key_file = d.root().join("db.key");
+    assert_eq!(d.key_location(), key_file.display().to_string());
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap().len(), 64);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(d.key_path())
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "key file readable by others");
     }
     assert_eq!(app.people().unwrap().len(), demo_people().len());
@@ -86,6 +85,79 @@ fn opening_an_uninitialised_or_wrongly_keyed_directory_says_so() {
     .unwrap();
     assert_eq!(e.code(), "store_wrong_key_or_damaged");
     assert!(e.message_zh().contains("密钥错误"));
+}
+
+/// A keystore that keeps the key in memory, as the platform keystore keeps it out of the
+/// directory.
+#[derive(Debug, Default)]
+struct MemoryKeyStore(std::sync::Mutex<Option<[u8; 32]>>);
+
+impl keystore::KeyStore for MemoryKeyStore {
+    fn load(&self) -> Result<Option<qc_store::DbKey>, ApiError> {
+        Ok(self.0.lock().unwrap().map(qc_store::DbKey::new))
+    }
+    fn create(&self, entropy: &mut dyn Entropy) -> Result<qc_store::DbKey, ApiError> {
+        let key = entropy::random::<32>(entropy);
+        assert!(self.0.lock().unwrap().replace(key).is_none(), "replaced");
+        Ok(qc_store::DbKey::new(key))
+    }
+    fn location(&self) -> String {
+        "memory".into()
+    }
+}
+
+#[test]
+fn a_directory_keyed_by_another_keystore_keeps_no_key_file_and_needs_that_keystore() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keystore = Arc::new(MemoryKeyStore::default());
+    let d = DataDir::new(tmp.path().join("data")).with_keystore(keystore.clone());
+    Quancheng::init(&d, &demo_people()[..1], clock(NOW), Box::new(OsEntropy)).unwrap();
+    assert!(!d.root().join("db.key").exists());
+    assert_eq!(d.key_location(), "memory");
+    Quancheng::open(&d, clock(NOW), Box::new(OsEntropy)).unwrap();
+    // The same directory without that keystore has no key.
+    let e = Quancheng::open(&DataDir::new(d.root()), clock(NOW), Box::new(OsEntropy))
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), "key");
+}
+
+#[test]
+fn a_key_wrapped_at_a_lower_cost_is_wrapped_again_when_it_unlocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    // As an older version kept it: below the cost this build wraps at.
+    let cheaper = KdfParams {
+        m_kib: 8,
+        t: 1,
+        p: 1,
+    };
+    let old = keywrap::wrap(&li.key, &pin("li.ming"), [1; 16], [2; 12], cheaper).unwrap();
+    let rec = app.store.officer("li.ming").unwrap();
+    app.store
+        .put_officer(&OfficerRecord {
+            wrapped: Some(old.clone()),
+            ..rec
+        })
+        .unwrap();
+
+    // A wrong PIN is counted and wraps nothing again.
+    let e = app.unlock("li.ming", "999888").err().unwrap();
+    assert_eq!(e.code(), "wrong_pin");
+    let rec = app.store.officer("li.ming").unwrap();
+    assert_eq!((rec.wrapped, rec.guard.failures), (Some(old.clone()), 1));
+
+    let again = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    assert_eq!(again.key.to_bytes(), li.key.to_bytes());
+    let rec = app.store.officer("li.ming").unwrap();
+    let new = rec.wrapped.unwrap();
+    assert_eq!(new.kdf, PIN_KDF);
+    assert_ne!((new.salt, new.nonce), (old.salt, old.nonce));
+    assert_eq!(rec.guard, PinGuard::default());
+    // It keeps unlocking, and is not wrapped again.
+    app.unlock("li.ming", &pin("li.ming")).unwrap();
+    assert_eq!(app.store.officer("li.ming").unwrap().wrapped, Some(new));
 }
 
 #[test]
@@ -325,6 +397,24 @@ fn an_administrator_revokes_a_certificate_and_it_stays_revoked() {
         assert_eq!(app.unlock(id, &pin(id)).err().unwrap().code(), "revoked");
     }
     assert!(app.unlock("zhao.qiang", &pin("zhao.qiang")).is_ok());
+}
+
+#[test]
+fn revoking_a_person_the_station_also_knows_lists_their_certificate_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    // The station run from this directory records the people's certificates too.
+    app.station_service().unwrap();
+    let admin = app.unlock("wu.min", &pin("wu.min")).unwrap();
+    app.revoke("li.ming", "平板遗失", &admin).unwrap();
+    let listed: Vec<_> = app
+        .anchor
+        .revocations()
+        .revoked
+        .iter()
+        .map(|r| r.cert)
+        .collect();
+    assert_eq!(listed, [app.store.officer("li.ming").unwrap().cert.id()]);
 }
 
 #[test]

@@ -38,9 +38,20 @@ pub struct BlobStore {
 
 impl BlobStore {
     /// The store in `dir` (created if missing), with the device's 32-byte blob key.
+    /// Temporary files of writers that died (a killed `evidence add`) are removed; those of a
+    /// writer still at work in another process are locked by it and kept.
     pub fn open(dir: impl Into<PathBuf>, key: [u8; 32]) -> io::Result<BlobStore> {
         let dir = dir.into();
         fs::create_dir_all(dir.join("tmp"))?;
+        for item in fs::read_dir(dir.join("tmp"))? {
+            let path = item?.path();
+            if path.extension().is_some_and(|e| e == "partial") {
+                let orphaned = File::open(&path).is_ok_and(|f| f.try_lock().is_ok());
+                if orphaned {
+                    fs::remove_file(&path)?;
+                }
+            }
+        }
         Ok(BlobStore {
             dir,
             key: Zeroizing::new(key),
@@ -87,6 +98,9 @@ impl BlobStore {
             .write(true)
             .create_new(true)
             .open(&tmp)?;
+        // Held while this writer lives (and released by the system if its process dies), so
+        // `open` in another process tells a file at work from one left by a crash.
+        file.lock()?;
         file.write_all(MAGIC)?;
         file.write_all(&nonce_prefix)?;
         Ok(BlobWriter {
@@ -144,13 +158,13 @@ impl BlobStore {
 
     /// Starts receiving a blob of `size` bytes in pieces (an upload that may be cut and
     /// resumed), replacing an unfinished one: the file is written in the stored format as the
-    /// pieces arrive, so nothing is copied or encrypted twice. `nonce_prefix` must be fresh
-    /// random bytes.
-    pub fn begin_receiving(
-        &self,
-        hash: &[u8; 32],
-        nonce_prefix: [u8; NONCE_PREFIX],
-    ) -> io::Result<()> {
+    /// pieces arrive, so nothing is copied or encrypted twice. Each start seals under a fresh
+    /// random nonce drawn here: a nonce derived from the hash would repeat when the same name
+    /// is received again after a mismatch, and two contents under one key and nonce give
+    /// away both.
+    pub fn begin_receiving(&self, hash: &[u8; 32]) -> io::Result<()> {
+        let mut nonce_prefix = [0u8; NONCE_PREFIX];
+        getrandom::fill(&mut nonce_prefix).map_err(io::Error::other)?;
         let mut file = File::create(self.receiving_path(hash))?;
         file.write_all(MAGIC)?;
         file.write_all(&nonce_prefix)?;

@@ -159,7 +159,7 @@ fn a_blob_received_in_pieces_reads_back_as_written_and_a_wrong_one_is_discarded(
     for n in [2 * CHUNK, 3 * CHUNK + 17, 10] {
         let d = data(n);
         let hash: [u8; 32] = Sha256::digest(&d).into();
-        s.begin_receiving(&hash, [4; NONCE_PREFIX]).unwrap();
+        s.begin_receiving(&hash).unwrap();
         let pieces: Vec<&[u8]> = d.chunks(2 * CHUNK).collect();
         s.receive(&hash, n as u64, 0, pieces[0]).unwrap();
         // The same piece again (its answer was lost) lands in the same place.
@@ -176,10 +176,54 @@ fn a_blob_received_in_pieces_reads_back_as_written_and_a_wrong_one_is_discarded(
     // A piece off the chunk grid is refused; bytes that do not match the name are dropped.
     let d = data(3 * CHUNK);
     let wrong = [9u8; 32];
-    s.begin_receiving(&wrong, [5; NONCE_PREFIX]).unwrap();
+    s.begin_receiving(&wrong).unwrap();
     assert!(s.receive(&wrong, d.len() as u64, 100, &d[100..]).is_err());
     s.receive(&wrong, d.len() as u64, 0, &d).unwrap();
     assert!(!s.finish_receiving(&wrong, false).unwrap());
     assert!(!s.contains(&wrong));
     assert!(read_all(&s, &wrong).is_err());
+}
+
+#[test]
+fn the_same_name_received_again_never_reuses_a_nonce() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let d = data(CHUNK + 10);
+    let hash: [u8; 32] = Sha256::digest(&d).into();
+    let receiving = dir
+        .path()
+        .join("blobs/tmp")
+        .join(format!("{}.receiving", hex::encode(hash)));
+    let mut nonces = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        // An upload whose bytes did not match, then the same name again.
+        s.begin_receiving(&hash).unwrap();
+        let mut junk = d.clone();
+        junk[0] ^= 1;
+        s.receive(&hash, d.len() as u64, 0, &junk).unwrap();
+        let head = std::fs::read(&receiving).unwrap()[8..8 + NONCE_PREFIX].to_vec();
+        assert!(nonces.insert(head), "a nonce came back");
+        assert!(!s.finish_receiving(&hash, false).unwrap());
+    }
+}
+
+#[test]
+fn a_dead_writers_temporary_file_is_removed_on_opening_a_live_ones_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let mut live = s.writer([7; NONCE_PREFIX]).unwrap();
+    live.write_all(&data(3 * CHUNK)).unwrap();
+    // What a killed process leaves: a partial file nobody holds.
+    let dead = dir.path().join("blobs/tmp/0102030405060a.partial");
+    std::fs::write(&dead, data(CHUNK)).unwrap();
+    let again = store(dir.path());
+    assert!(!dead.exists(), "a dead writer's file stays");
+    assert!(
+        live.temp_path().exists(),
+        "a live writer's file was removed"
+    );
+    let d = data(3 * CHUNK);
+    let hash: [u8; 32] = Sha256::digest(&d).into();
+    again.commit(live, &hash).unwrap();
+    assert_eq!(read_all(&again, &hash).unwrap(), d);
 }

@@ -4,6 +4,9 @@
 //! container so that an outsider can parse it without this code.
 //!
 //! [`verify`] checks a bundle offline, from its bytes alone, and reports every problem it finds.
+//! Every bundle is bound to its export act: the export entry commits to everything else in it
+//! ([`export_commitment`]), so a bundle cut back to an earlier state does not verify.
+//! [`check_freshness`] compares a bundle with what a base station logged about the case since.
 
 pub mod toc;
 
@@ -12,10 +15,10 @@ use std::io::{Read, Write};
 
 use ed25519_dalek::VerifyingKey;
 use qc_casedoc::CaseDoc;
-use qc_chain::{Digest, FeedReport, Problem, SignedEntry, verify_feed};
+use qc_chain::{Action, Digest, FeedReport, Problem, SignedEntry, VerifiedEntry, verify_feed};
 use qc_domain::Timestamp;
 use qc_identity::{SignedCertificate, SignedRevocationList, TrustAnchor};
-use qc_log::Receipt;
+use qc_log::{LogError, Receipt, SignedCheckpoint};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -24,8 +27,9 @@ pub use toc::{TocItem, table_of_contents};
 
 /// The `format` field of every manifest.
 pub const FORMAT: &str = "quancheng-case-bundle";
-/// The layout version this code writes and reads.
-pub const VERSION: u32 = 1;
+/// The layout version this code writes and reads (version 1 bundles were not bound to their
+/// export act and are refused).
+pub const VERSION: u32 = 2;
 /// Largest member read (a bigger one is refused, not read).
 pub const MAX_MEMBER_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// Most members in one bundle.
@@ -39,6 +43,16 @@ const REVOCATIONS: &str = "revocations.json";
 const TOC: &str = "toc.json";
 const BLOBS: &str = "blobs/";
 const RECEIPTS: &str = "receipts.jsonl";
+/// Every member name the format allows besides `blobs/<sha256>`.
+const NAMED: [&str; 7] = [
+    MANIFEST,
+    DOCUMENT,
+    ENTRIES,
+    CERTS,
+    REVOCATIONS,
+    TOC,
+    RECEIPTS,
+];
 
 /// Why a bundle could not be written or read at all.
 #[derive(Debug, Error)]
@@ -49,6 +63,16 @@ pub enum BundleError {
     /// Not a bundle: not a tar archive, or no manifest, or not this format.
     #[error("not a Quancheng case bundle: {0}")]
     NotABundle(String),
+    /// A layout version other than [`VERSION`].
+    #[error(
+        "bundle layout version {0}: this verifier reads version {VERSION} only (version 1 \
+         bundles are not bound to their export act, so one cut back to an earlier state would \
+         pass; export the case again)"
+    )]
+    Version(u32),
+    /// The tar container breaks the format's rules.
+    #[error("bundle container refused: {0}")]
+    Container(String),
     /// Over a size limit.
     #[error("bundle member {0} is larger than the limit")]
     TooLarge(String),
@@ -68,6 +92,16 @@ impl BundleError {
         match self {
             BundleError::Io(_) => "无法读写案卷文件".into(),
             BundleError::NotABundle(_) => "该文件不是全程案卷包（格式无法识别）".into(),
+            BundleError::Version(found) if *found < VERSION => format!(
+                "该案卷包是旧版（第{found}版）格式，未与导出记录绑定，无法证明没有被删减或回退；请用新版软件重新导出后再核验"
+            ),
+            BundleError::Version(found) => {
+                format!("该案卷包的格式版本（第{found}版）比本程序新，请升级后再核验")
+            }
+            BundleError::Container(_) => {
+                "案卷包的打包方式不合规范（清单须为第一个文件，只能含规定的文件，且须为普通 ustar 格式）"
+                    .into()
+            }
             BundleError::TooLarge(p) => format!("案卷包中的 {p} 超过大小上限"),
             BundleError::Malformed { path, .. } => format!("案卷包中的 {path} 格式错误"),
         }
@@ -97,6 +131,15 @@ pub struct Contents {
     pub toc: Vec<TocItem>,
     /// The base station's receipts for entries (checkpoint + inclusion proof), by entry hash.
     pub receipts: Vec<(Digest, Receipt)>,
+    /// Hash of the export entry the bundle is bound to (one of `entries`).
+    pub export: Digest,
+}
+
+/// What every version's manifest starts with.
+#[derive(Deserialize)]
+struct Layout {
+    format: String,
+    version: u32,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -106,6 +149,7 @@ struct Manifest {
     case: String,
     exported_at: Timestamp,
     bureau_public: String,
+    export: String,
     files: Vec<FileRecord>,
 }
 
@@ -149,8 +193,8 @@ fn jsonl<T: Serialize>(items: impl IntoIterator<Item = T>) -> Vec<u8> {
     out
 }
 
-/// Writes a bundle. The table of contents is taken from `contents.toc`.
-pub fn write(out: impl Write, contents: &Contents) -> Result<(), BundleError> {
+/// Every member but the manifest, as written, in writing order.
+fn members(contents: &Contents) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
     let mut files: Vec<(String, Vec<u8>)> = vec![
         (DOCUMENT.into(), contents.document.clone()),
         (
@@ -200,12 +244,57 @@ pub fn write(out: impl Write, contents: &Contents) -> Result<(), BundleError> {
     for (hash, bytes) in &contents.blobs {
         files.push((format!("{BLOBS}{}", hex::encode(hash)), bytes.clone()));
     }
+    Ok(files)
+}
+
+/// What an export entry commits to (docs/bundle-format.md, "The export entry"): the SHA-256 of
+/// the sorted lines `<path> <sha256>` for every member but the manifest and entries.jsonl, and
+/// `entry <hash>` for every entry but the export entry itself.
+fn commitment<'a>(
+    members: impl IntoIterator<Item = (&'a str, Digest)>,
+    entries: &[SignedEntry],
+    export: &Digest,
+) -> Digest {
+    let mut lines: Vec<String> = members
+        .into_iter()
+        .filter(|(path, _)| *path != MANIFEST && *path != ENTRIES)
+        .map(|(path, digest)| format!("{path} {}\n", hex::encode(digest)))
+        .chain(
+            entries
+                .iter()
+                .map(SignedEntry::hash)
+                .filter(|h| h != export)
+                .map(|h| format!("entry {}\n", hex::encode(h))),
+        )
+        .collect();
+    lines.sort();
+    sha256(lines.concat().as_bytes())
+}
+
+/// The digest the export entry of a bundle of `contents` must carry as its only `records` item.
+/// The exporter computes it before signing that entry: `contents.entries` then holds every
+/// other entry (an entry whose hash is `contents.export` is left out).
+pub fn export_commitment(contents: &Contents) -> Result<Digest, BundleError> {
+    let files = members(contents)?;
+    Ok(commitment(
+        files
+            .iter()
+            .map(|(path, bytes)| (path.as_str(), sha256(bytes))),
+        &contents.entries,
+        &contents.export,
+    ))
+}
+
+/// Writes a bundle. The table of contents is taken from `contents.toc`.
+pub fn write(out: impl Write, contents: &Contents) -> Result<(), BundleError> {
+    let files = members(contents)?;
     let manifest = Manifest {
         format: FORMAT.into(),
         version: VERSION,
         case: contents.case.clone(),
         exported_at: contents.exported_at,
         bureau_public: hex::encode(contents.bureau_public),
+        export: hex::encode(contents.export),
         files: files
             .iter()
             .map(|(path, bytes)| FileRecord {
@@ -236,8 +325,44 @@ fn malformed(path: &str, e: impl std::fmt::Display) -> BundleError {
     }
 }
 
+/// Only `0-9a-f`: one spelling per value, so equal bytes are equal text.
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 fn unhex(path: &str, s: &str) -> Result<Vec<u8>, BundleError> {
+    if !is_lower_hex(s) {
+        return Err(malformed(path, format!("{s:.16} is not lower-case hex")));
+    }
     hex::decode(s).map_err(|e| malformed(path, e))
+}
+
+/// The container rules: the manifest first, only the members the format names, each a regular
+/// file under a plain ustar header (GNU and pax extension headers would let other tools read
+/// other names or sizes than this reader).
+fn check_member(n: usize, path: &str, header: &tar::Header) -> Result<(), BundleError> {
+    let refuse = |why: String| Err(BundleError::Container(why));
+    if header.as_ustar().is_none() {
+        return refuse(format!("{path}: not a POSIX ustar header (GNU or old tar)"));
+    }
+    if header.entry_type() != tar::EntryType::Regular {
+        return refuse(format!(
+            "{path}: not a regular file (type {:?}; pax and GNU extension headers are refused)",
+            header.entry_type()
+        ));
+    }
+    if (n == 0) != (path == MANIFEST) {
+        return refuse(format!(
+            "{MANIFEST} must be the first member and only that (member {n} is {path})"
+        ));
+    }
+    let blob = path
+        .strip_prefix(BLOBS)
+        .is_some_and(|name| name.len() == 64 && is_lower_hex(name));
+    if !blob && !NAMED.contains(&path) {
+        return refuse(format!("unknown member {path}"));
+    }
+    Ok(())
 }
 
 /// What reading found besides the contents: members whose bytes do not match the manifest.
@@ -249,6 +374,8 @@ pub struct Integrity {
     pub missing: Vec<String>,
     /// Members present but not in the manifest.
     pub unlisted: Vec<String>,
+    /// The SHA-256 of every member but the manifest, as read (what the export entry commits to).
+    pub digests: BTreeMap<String, Digest>,
 }
 
 /// Reads a bundle, within the size limits. Fails only when the input is not a readable bundle;
@@ -256,9 +383,11 @@ pub struct Integrity {
 pub fn read(input: impl Read) -> Result<(Contents, Integrity), BundleError> {
     let mut archive = tar::Archive::new(input);
     let mut members: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    // Raw: extension headers come through as members, to be refused, not interpreted.
     let entries = archive
         .entries()
-        .map_err(|e| BundleError::NotABundle(e.to_string()))?;
+        .map_err(|e| BundleError::NotABundle(e.to_string()))?
+        .raw(true);
     for (n, member) in entries.enumerate() {
         if n >= MAX_MEMBERS {
             return Err(BundleError::TooLarge(format!("{MAX_MEMBERS}+ members")));
@@ -269,6 +398,7 @@ pub fn read(input: impl Read) -> Result<(Contents, Integrity), BundleError> {
             .map_err(|e| BundleError::NotABundle(e.to_string()))?
             .to_string_lossy()
             .into_owned();
+        check_member(n, &path, member.header())?;
         let size = member.header().size().map_err(|e| malformed(&path, e))?;
         if size > MAX_MEMBER_BYTES {
             return Err(BundleError::TooLarge(path));
@@ -285,30 +415,32 @@ pub fn read(input: impl Read) -> Result<(Contents, Integrity), BundleError> {
     let manifest_bytes = members
         .remove(MANIFEST)
         .ok_or_else(|| BundleError::NotABundle("no manifest.json".into()))?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| BundleError::NotABundle(format!("manifest: {e}")))?;
-    if manifest.format != FORMAT {
-        return Err(BundleError::NotABundle(format!(
-            "format {}",
-            manifest.format
-        )));
+    let not_a_bundle = |e: serde_json::Error| BundleError::NotABundle(format!("manifest: {e}"));
+    // Format and version first: other versions' manifests have other fields.
+    let layout: Layout = serde_json::from_slice(&manifest_bytes).map_err(not_a_bundle)?;
+    if layout.format != FORMAT {
+        return Err(BundleError::NotABundle(format!("format {}", layout.format)));
     }
-    if manifest.version != VERSION {
-        return Err(BundleError::NotABundle(format!(
-            "layout version {} (this verifier reads {VERSION})",
-            manifest.version
-        )));
+    if layout.version != VERSION {
+        return Err(BundleError::Version(layout.version));
     }
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(not_a_bundle)?;
 
-    let mut integrity = Integrity::default();
+    let mut integrity = Integrity {
+        digests: members
+            .iter()
+            .map(|(path, bytes)| (path.clone(), sha256(bytes)))
+            .collect(),
+        ..Integrity::default()
+    };
     let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
     for f in &manifest.files {
-        match members.get(&f.path) {
-            None => integrity.missing.push(f.path.clone()),
-            Some(b) if hex::encode(sha256(b)) != f.sha256 || b.len() as u64 != f.size => {
+        match (members.get(&f.path), integrity.digests.get(&f.path)) {
+            (Some(b), Some(d)) if hex::encode(d) != f.sha256 || b.len() as u64 != f.size => {
                 integrity.mismatched.push(f.path.clone())
             }
-            Some(_) => {}
+            (Some(_), Some(_)) => {}
+            _ => integrity.missing.push(f.path.clone()),
         }
     }
     integrity.unlisted = members
@@ -387,6 +519,9 @@ pub fn read(input: impl Read) -> Result<(Contents, Integrity), BundleError> {
     let bureau_public: [u8; 32] = unhex(MANIFEST, &manifest.bureau_public)?
         .try_into()
         .map_err(|_| malformed(MANIFEST, "bureau key is not 32 bytes"))?;
+    let export: Digest = unhex(MANIFEST, &manifest.export)?
+        .try_into()
+        .map_err(|_| malformed(MANIFEST, "export is not a SHA-256"))?;
     Ok((
         Contents {
             case: manifest.case,
@@ -399,6 +534,7 @@ pub fn read(input: impl Read) -> Result<(Contents, Integrity), BundleError> {
             blobs,
             toc,
             receipts,
+            export,
         },
         integrity,
     ))
@@ -466,8 +602,63 @@ pub enum BundleProblem {
         /// Why.
         reason: String,
     },
+    /// A line of certificates.jsonl that is not a certificate issued by the trusted bureau key.
+    ForeignCertificate {
+        /// Its line number, from 1.
+        line: usize,
+        /// Why.
+        reason: String,
+    },
+    /// The bundle is not the one its export act signed.
+    Export {
+        /// How it differs.
+        fault: ExportFault,
+    },
     /// A problem in the device feeds.
     Feed(Problem),
+}
+
+/// How a bundle differs from the export act it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFault {
+    /// No verified entry has the hash the manifest names.
+    Missing,
+    /// That entry is not an export of this case.
+    NotAnExport,
+    /// Its time is not the manifest's `exported_at`.
+    Time,
+    /// Its heads are not the document's heads: the document was rolled back or swapped.
+    Heads,
+    /// Its commitment does not match the members and entries: something was dropped, added or
+    /// replaced.
+    Contents,
+}
+
+impl ExportFault {
+    fn en(self) -> &'static str {
+        match self {
+            ExportFault::Missing => "no verified entry is the export entry the manifest names",
+            ExportFault::NotAnExport => {
+                "the entry the manifest names is not an export of this case"
+            }
+            ExportFault::Time => "the export entry's time is not the manifest's exported_at",
+            ExportFault::Heads => "the document's heads are not the export entry's heads",
+            ExportFault::Contents => {
+                "the members or entries differ from what the export entry commits to"
+            }
+        }
+    }
+
+    fn zh(self) -> &'static str {
+        match self {
+            ExportFault::Missing => "找不到清单所指的导出签名记录",
+            ExportFault::NotAnExport => "清单所指的记录不是本案的导出记录",
+            ExportFault::Time => "导出记录的时间与清单不符",
+            ExportFault::Heads => "案卷文档不是导出时的版本（被回退或替换）",
+            ExportFault::Contents => "案卷包的文件或签名记录与导出时不符（被删减、增加或替换）",
+        }
+    }
 }
 
 impl BundleProblem {
@@ -501,6 +692,15 @@ impl BundleProblem {
             }
             BundleProblem::BadReceipt { entry, reason } => {
                 format!("the station receipt for entry {entry} does not hold: {reason}")
+            }
+            BundleProblem::ForeignCertificate { line, reason } => format!(
+                "certificates.jsonl line {line} is not issued by the trusted bureau key: {reason}"
+            ),
+            BundleProblem::Export { fault } => {
+                format!(
+                    "the bundle is not the one its export act signed: {}",
+                    fault.en()
+                )
             }
             BundleProblem::Feed(p) => p.en(),
         }
@@ -542,8 +742,28 @@ impl BundleProblem {
                     &entry[..12.min(entry.len())]
                 )
             }
+            BundleProblem::ForeignCertificate { line, .. } => {
+                format!("证书清单第{line}行不是受信任的局根密钥签发的证书")
+            }
+            BundleProblem::Export { fault } => format!("案卷包与导出记录不符：{}", fault.zh()),
             BundleProblem::Feed(p) => p.zh(),
         }
+    }
+}
+
+/// The station's log key to check receipts with: `trusted_log` if given, else the key the
+/// bundle's first receipt names (reported as such).
+fn log_key(
+    contents: &Contents,
+    trusted_log: Option<[u8; 32]>,
+) -> (Option<[u8; 32]>, Option<KeySource>) {
+    match (trusted_log, contents.receipts.first()) {
+        (Some(k), _) => (Some(k), Some(KeySource::Given)),
+        (None, Some((_, r))) => (
+            r.checkpoint.decode_unverified().ok().map(|c| c.log),
+            Some(KeySource::FromBundle),
+        ),
+        (None, None) => (None, None),
     }
 }
 
@@ -554,14 +774,7 @@ fn check_receipts(
     trusted_log: Option<[u8; 32]>,
     problems: &mut Vec<BundleProblem>,
 ) -> ReceiptSummary {
-    let (key, source) = match (trusted_log, contents.receipts.first()) {
-        (Some(k), _) => (Some(k), Some(KeySource::Given)),
-        (None, Some((_, r))) => (
-            r.checkpoint.decode_unverified().ok().map(|c| c.log),
-            Some(KeySource::FromBundle),
-        ),
-        (None, None) => (None, None),
-    };
+    let (key, source) = log_key(contents, trusted_log);
     let held: BTreeSet<Digest> = contents.entries.iter().map(SignedEntry::hash).collect();
     let mut verified = BTreeSet::new();
     for (entry, receipt) in &contents.receipts {
@@ -680,7 +893,10 @@ pub fn verify(
         None => (contents.bureau_public, KeySource::FromBundle),
     };
     let feed = match TrustAnchor::new(key, contents.revocations.as_ref()) {
-        Ok(anchor) => verify_feed(&anchor, &contents.certificates, &contents.entries),
+        Ok(anchor) => {
+            check_certificates(&anchor, &contents.certificates, &mut problems);
+            verify_feed(&anchor, &contents.certificates, &contents.entries)
+        }
         Err(e) => {
             problems.push(BundleProblem::Trust {
                 reason: e.to_string(),
@@ -696,11 +912,14 @@ pub fn verify(
         .collect();
     if !case_entries
         .iter()
-        .any(|v| v.entry.action == qc_chain::Action::CaseRegistered)
+        .any(|v| v.entry.action == Action::CaseRegistered)
     {
         problems.push(BundleProblem::NoRegistration);
     }
-    check_document(contents, &case_entries, &mut problems);
+    let heads = check_document(contents, &case_entries, &mut problems);
+    if let Some(fault) = export_fault(contents, integrity, &feed.entries, heads.as_ref()) {
+        problems.push(BundleProblem::Export { fault });
+    }
     check_blobs(contents, &case_entries, &mut problems);
     let items = table_of_contents(&contents.case, &feed.entries);
     if items != contents.toc {
@@ -719,20 +938,67 @@ pub fn verify(
     }
 }
 
-/// The document must be this case's, every change in it attested by a signed entry, and every
-/// signed entry's state present in it.
-fn check_document(
-    contents: &Contents,
-    entries: &[&qc_chain::VerifiedEntry],
+/// Every certificate line must be issued by the trusted bureau key, whether or not an entry
+/// cites it: a bundle carries nothing unproven.
+fn check_certificates(
+    anchor: &TrustAnchor,
+    certificates: &[SignedCertificate],
     problems: &mut Vec<BundleProblem>,
 ) {
+    for (n, cert) in certificates.iter().enumerate() {
+        if let Err(e) = anchor.verify_issued(cert) {
+            problems.push(BundleProblem::ForeignCertificate {
+                line: n + 1,
+                reason: e.to_string(),
+            });
+        }
+    }
+}
+
+/// How the bundle differs from the export act its manifest names, if it does: that entry must
+/// be a verified export of this case at `exported_at`, made on the document as it is here, and
+/// commit to every other member and entry.
+fn export_fault(
+    contents: &Contents,
+    integrity: &Integrity,
+    verified: &[VerifiedEntry],
+    doc_heads: Option<&BTreeSet<Digest>>,
+) -> Option<ExportFault> {
+    let Some(export) = verified.iter().find(|v| v.hash == contents.export) else {
+        return Some(ExportFault::Missing);
+    };
+    let e = &export.entry;
+    if e.action != Action::Export || e.case != contents.case {
+        return Some(ExportFault::NotAnExport);
+    }
+    if e.time != contents.exported_at {
+        return Some(ExportFault::Time);
+    }
+    if doc_heads.is_some_and(|heads| *heads != e.heads.iter().copied().collect()) {
+        return Some(ExportFault::Heads);
+    }
+    let expected = commitment(
+        integrity.digests.iter().map(|(p, d)| (p.as_str(), *d)),
+        &contents.entries,
+        &contents.export,
+    );
+    (e.records != [expected]).then_some(ExportFault::Contents)
+}
+
+/// The document must be this case's, every change in it attested by a signed entry, and every
+/// signed entry's state present in it. Returns the document's heads, if it could be read.
+fn check_document(
+    contents: &Contents,
+    entries: &[&VerifiedEntry],
+    problems: &mut Vec<BundleProblem>,
+) -> Option<BTreeSet<Digest>> {
     let mut doc = match CaseDoc::load(&contents.document, b"verifier") {
         Ok(d) => d,
         Err(e) => {
             problems.push(BundleProblem::Document {
                 reason: e.to_string(),
             });
-            return;
+            return None;
         }
     };
     match doc.id() {
@@ -745,8 +1011,9 @@ fn check_document(
         }),
     }
     let attested: BTreeSet<Digest> = entries.iter().flat_map(|v| v.entry.heads.clone()).collect();
-    for head in doc.heads_digests() {
-        if !attested.contains(&head) {
+    let heads: BTreeSet<Digest> = doc.heads_digests().into_iter().collect();
+    for head in &heads {
+        if !attested.contains(head) {
             problems.push(BundleProblem::UnattestedChange {
                 change: hex::encode(head),
             });
@@ -760,15 +1027,12 @@ fn check_document(
             });
         }
     }
+    Some(heads)
 }
 
 /// Every evidence file an entry refers to must be present with that hash; every file present
 /// must be referred to.
-fn check_blobs(
-    contents: &Contents,
-    entries: &[&qc_chain::VerifiedEntry],
-    problems: &mut Vec<BundleProblem>,
-) {
+fn check_blobs(contents: &Contents, entries: &[&VerifiedEntry], problems: &mut Vec<BundleProblem>) {
     let referenced: BTreeSet<Digest> = entries.iter().flat_map(|v| v.entry.blobs.clone()).collect();
     for hash in &referenced {
         match contents.blobs.get(hash) {
@@ -785,4 +1049,102 @@ fn check_blobs(
             });
         }
     }
+}
+
+/// Why a station's answer about a case could not be checked.
+#[derive(Debug, Error)]
+pub enum FreshnessError {
+    /// Neither given a log key nor holding a receipt that names one.
+    #[error("no log key to check the station's answer with: pass the station's log key")]
+    NoLogKey,
+    /// The answer's checkpoint or a proof in it does not hold.
+    #[error("the station's answer does not hold: {0}")]
+    Log(#[from] LogError),
+}
+
+impl FreshnessError {
+    /// The reason in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            FreshnessError::NoLogKey => {
+                "案卷包中没有基站回执，无法确定基站日志公钥，请用 --log-key 指定".into()
+            }
+            FreshnessError::Log(e) => format!("基站的答复无法验证：{}", e.message_zh()),
+        }
+    }
+}
+
+/// What a base station logged about the bundle's case, compared with the bundle: whether the
+/// bundle is still the latest state of the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Freshness {
+    /// The station's checkpoint the answer is proven under: its time (station clock).
+    pub checked_at: Timestamp,
+    /// Entries in the station's log at that checkpoint.
+    pub log_size: u64,
+    /// The log key the answer was checked with (hex).
+    pub log_key: String,
+    /// Where that key came from.
+    pub log_key_source: KeySource,
+    /// Entries about the case the station logged.
+    pub logged: usize,
+    /// Logged entries about the case the bundle lacks (hex): the case went on after this export.
+    pub newer: Vec<String>,
+    /// Entries of the case the bundle proves were logged (by a receipt) that the station's answer
+    /// leaves out (hex): the answer is incomplete.
+    pub omitted: Vec<String>,
+}
+
+impl Freshness {
+    /// True when the station logged nothing about the case that the bundle lacks, and its
+    /// answer left out nothing the bundle proves it logged.
+    pub fn is_current(&self) -> bool {
+        self.newer.is_empty() && self.omitted.is_empty()
+    }
+}
+
+/// Checks a station's answer to "what did you log about this case" (its current checkpoint and,
+/// for each logged entry about the case, a receipt under that checkpoint) against the log key
+/// (`trusted_log`, else the one the bundle's receipts name), and compares it with the bundle.
+pub fn check_freshness(
+    contents: &Contents,
+    checkpoint: &SignedCheckpoint,
+    logged: &[(Digest, Receipt)],
+    trusted_log: Option<[u8; 32]>,
+) -> Result<Freshness, FreshnessError> {
+    let (Some(key), Some(source)) = log_key(contents, trusted_log) else {
+        return Err(FreshnessError::NoLogKey);
+    };
+    let verifying = VerifyingKey::from_bytes(&key).map_err(|_| LogError::BadCheckpointSignature)?;
+    let current = checkpoint.verify(&verifying)?;
+    for (entry, receipt) in logged {
+        if receipt.checkpoint != *checkpoint {
+            return Err(LogError::NotIncluded.into());
+        }
+        receipt.verify(&verifying, entry)?;
+    }
+    let held: BTreeSet<Digest> = contents.entries.iter().map(SignedEntry::hash).collect();
+    let answered: BTreeSet<Digest> = logged.iter().map(|(e, _)| *e).collect();
+    let case_entries: BTreeSet<Digest> = contents
+        .entries
+        .iter()
+        .filter(|e| e.entry().is_ok_and(|e| e.case == contents.case))
+        .map(SignedEntry::hash)
+        .collect();
+    Ok(Freshness {
+        checked_at: current.time,
+        log_size: current.size,
+        log_key: hex::encode(key),
+        log_key_source: source,
+        logged: answered.len(),
+        newer: answered.difference(&held).map(hex::encode).collect(),
+        omitted: contents
+            .receipts
+            .iter()
+            .filter(|(e, r)| {
+                case_entries.contains(e) && !answered.contains(e) && r.verify(&verifying, e).is_ok()
+            })
+            .map(|(e, _)| hex::encode(e))
+            .collect(),
+    })
 }

@@ -171,7 +171,25 @@ impl CaseDoc {
     /// nothing). The result must still be this case.
     pub fn apply(&mut self, changes: &[u8]) -> Result<(), DocError> {
         let id = self.id()?;
+        if changes.is_empty() {
+            return Ok(());
+        }
+        // Automerge keeps what parses of damaged bytes and queues changes whose dependencies
+        // are missing, both silently: either would drop what the sender thinks it sent.
+        // Parsed alone, the changes lack what they build on: only a parse error counts here.
+        match automerge::Automerge::load_with_options(
+            changes,
+            automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error),
+        ) {
+            Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
+            Err(e) => return Err(e.into()),
+        }
         self.doc.load_incremental(changes)?;
+        if !self.doc.get_missing_deps(&[]).is_empty() {
+            return Err(DocError::Malformed(
+                "changes that depend on changes this copy lacks".into(),
+            ));
+        }
         if self.id()? != id {
             return Err(DocError::Malformed("changes of another case".into()));
         }

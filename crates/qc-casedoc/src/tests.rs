@@ -191,3 +191,30 @@ fn conflicting_offline_acts_resolve_the_same_way_on_every_device() {
     assert_eq!(sa.anomalies.len(), 1, "the losing act is kept and flagged");
     assert_eq!(a2.events().unwrap().len(), 2);
 }
+
+#[test]
+fn damaged_or_unanchored_changes_are_refused_not_dropped() {
+    let mut base = CaseDoc::create(&header(), b"device-1", T0).unwrap();
+    let start = base.heads_digests();
+    let mut held = CaseDoc::load(&base.save(), b"station").unwrap();
+    base.append_event(&event("e1", 1000, Act::File)).unwrap();
+    let middle = base.heads_digests();
+    base.append_event(&event("e2", 2000, Act::Disclose))
+        .unwrap();
+    let good = base.changes_after(&start);
+    // Cut short, or with garbage after the real changes: refused, nothing applied.
+    for bad in [
+        good[..good.len() - 3].to_vec(),
+        [good.clone(), b"garbage".to_vec()].concat(),
+    ] {
+        assert!(held.apply(&bad).is_err());
+    }
+    // Only the later change, without the one it depends on: refused.
+    let orphan = base.changes_after(&middle);
+    let mut other = CaseDoc::load(&held.save(), b"station").unwrap();
+    assert!(other.apply(&orphan).is_err());
+    let mut fresh = CaseDoc::load(&held.save(), b"station").unwrap();
+    fresh.apply(&good).unwrap();
+    assert_eq!(fresh.heads_digests(), base.heads_digests());
+    fresh.apply(&[]).unwrap();
+}

@@ -1,7 +1,7 @@
 //! One act on the device feed: what was done, by whom, on which case, and the state it left.
 
 use ed25519_dalek::SigningKey;
-use qc_domain::Timestamp;
+use qc_domain::{ActKind, SignersRequired, Timestamp};
 use qc_identity::CertId;
 use qc_identity::canonical::{self, Tag};
 use qc_identity::cert::sign_bytes;
@@ -54,14 +54,25 @@ pub enum Action {
 }
 
 impl Action {
-    /// How many enforcement officers must sign this act itself (调查取证 needs two; evidence
-    /// signed one at a time needs one per entry, and the pair is checked across entries).
-    pub fn officers_required(&self) -> usize {
-        match self {
-            Action::EvidenceCaptured | Action::RecordSealed => 2,
-            Action::EvidenceAwaitingSecond | Action::EvidenceCosigned => 1,
-            _ => 0,
-        }
+    /// Who must sign this act itself, whoever signed for the device (调查取证 needs two
+    /// enforcement officers; evidence signed one at a time needs one per entry, and the pair
+    /// is checked across entries; a workflow act, the roles its kind needs). `None` for a
+    /// workflow act of no known kind.
+    pub fn signers_required(&self) -> Option<SignersRequired> {
+        Some(match self {
+            Action::CaseRegistered => SignersRequired::REGISTRAR,
+            Action::Workflow { act } => ActKind::from_name(act)?.signers(),
+            Action::EvidenceCaptured | Action::RecordSealed => SignersRequired::officers(2),
+            Action::RecordCreated
+            | Action::RecordEdited
+            | Action::SignatureAdded
+            | Action::RefusalNoted
+            | Action::Correction { .. }
+            | Action::EvidenceAwaitingSecond
+            | Action::EvidenceCosigned => SignersRequired::officers(1),
+            Action::MergeConflict => SignersRequired::DEVICE,
+            Action::Export => SignersRequired::ANYONE,
+        })
     }
 
     /// Whether an assistant (协管员) may be among the actors (information collection only).

@@ -9,7 +9,9 @@ pub mod entry;
 pub mod verify;
 
 pub use entry::{Action, Digest, ENTRY_TAG, Entry, FeedHead, SignedEntry};
-pub use verify::{FeedReport, Problem, VerifiedEntry, verify_feed, verify_feed_after};
+pub use verify::{
+    FeedReport, Problem, VerifiedEntry, verify_feed, verify_feed_after, verify_feed_after_with,
+};
 
 use thiserror::Error;
 

@@ -54,6 +54,7 @@ fn world() -> World {
         officer(&bureau, 1, Role::EnforcementOfficer),
         officer(&bureau, 2, Role::EnforcementOfficer),
         officer(&bureau, 3, Role::Assistant),
+        officer(&bureau, 4, Role::SquadLeader),
     ];
     let mut certs = vec![device_cert];
     certs.extend(officers.iter().map(|(_, c)| c.clone()));
@@ -97,13 +98,28 @@ fn append_about(
     feed.push(SignedEntry::sign(&entry, &w.device, &keys));
 }
 
-fn clean_feed(w: &World) -> Vec<SignedEntry> {
+/// The feed the known-answer bytes were frozen from (its filing is signed by an officer
+/// alone, which the verifier now refuses: only its bytes matter here).
+fn kat_feed(w: &World) -> Vec<SignedEntry> {
+    feed_filed_by(w, 0)
+}
+
+fn feed_filed_by(w: &World, leader: usize) -> Vec<SignedEntry> {
     let mut f = Vec::new();
     append(w, &mut f, Action::CaseRegistered, &[2]);
-    append(w, &mut f, Action::Workflow { act: "file".into() }, &[0]);
+    append(
+        w,
+        &mut f,
+        Action::Workflow { act: "file".into() },
+        &[leader],
+    );
     append(w, &mut f, Action::EvidenceCaptured, &[0, 1]);
     append(w, &mut f, Action::RecordSealed, &[1, 0]);
     f
+}
+
+fn clean_feed(w: &World) -> Vec<SignedEntry> {
+    feed_filed_by(w, 3)
 }
 
 fn anchor(w: &World) -> TrustAnchor {
@@ -117,7 +133,7 @@ fn problems(w: &World, feed: &[SignedEntry]) -> Vec<Problem> {
 #[test]
 fn entry_bytes_are_frozen() {
     let w = world();
-    let f = clean_feed(&w);
+    let f = kat_feed(&w);
     assert_eq!(hex::encode(&f[2].bytes), KAT_ENTRY);
     assert_eq!(hex::encode(f[2].hash()), KAT_HASH);
 }
@@ -321,11 +337,13 @@ fn revoked_expired_and_uncertified_keys_are_refused() {
             "entry {i}: {p:?}"
         );
     }
-    // Invalid certificates leave the investigation acts without valid officers, too.
+    // Invalid certificates leave the acts without valid signers, too.
     assert!(
         p.iter().all(|p| matches!(
             p,
-            Problem::Certificate { .. } | Problem::TooFewOfficers { .. }
+            Problem::Certificate { .. }
+                | Problem::TooFewOfficers { .. }
+                | Problem::MissingSigner { .. }
         )),
         "{p:?}"
     );
@@ -466,4 +484,102 @@ fn an_upload_is_checked_against_the_feed_head_already_accepted() {
             .iter()
             .any(|p| matches!(p, Problem::BrokenLink { seq: 3, .. }))
     );
+}
+
+#[test]
+fn a_workflow_act_needs_a_signer_in_the_role_its_kind_needs() {
+    let w = world();
+    // 立案 by an officer alone, 结案 by the device alone, an act of no known kind.
+    let mut f = Vec::new();
+    append(&w, &mut f, Action::CaseRegistered, &[2]);
+    append(&w, &mut f, Action::Workflow { act: "file".into() }, &[0]);
+    append(
+        &w,
+        &mut f,
+        Action::Workflow {
+            act: "close".into(),
+        },
+        &[],
+    );
+    append(
+        &w,
+        &mut f,
+        Action::Workflow {
+            act: "pardon".into(),
+        },
+        &[3],
+    );
+    append(&w, &mut f, Action::RecordCreated, &[]);
+    append(&w, &mut f, Action::Export, &[]);
+    append(&w, &mut f, Action::CaseRegistered, &[]);
+    let p = problems(&w, &f);
+    let missing: Vec<usize> = p
+        .iter()
+        .filter_map(|p| match p {
+            Problem::MissingSigner { index, .. } => Some(*index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(missing, [1, 2, 5, 6], "{p:?}");
+    assert!(
+        p.iter()
+            .any(|p| matches!(p, Problem::UnknownAct { index: 3, .. }))
+    );
+    assert!(
+        p.iter()
+            .any(|p| matches!(p, Problem::NoOfficer { index: 4 }))
+    );
+    assert!(
+        p[0].zh().contains("中队长"),
+        "the report names who must sign: {}",
+        p[0].zh()
+    );
+    // The leader's filing and a device-only merge-conflict note verify.
+    let mut f = Vec::new();
+    append(&w, &mut f, Action::CaseRegistered, &[2]);
+    append(&w, &mut f, Action::Workflow { act: "file".into() }, &[3]);
+    append(&w, &mut f, Action::MergeConflict, &[]);
+    assert_eq!(problems(&w, &f), []);
+}
+
+#[test]
+fn an_officer_certificate_with_a_blank_enforcement_number_does_not_count_as_an_officer() {
+    let mut w = world();
+    // The bureau's own tools refuse to issue these, so they are signed here by hand.
+    let bureau = SigningKey::from_bytes(&w.bureau.seed());
+    for (n, blank) in [(5u8, ""), (6, " \t")] {
+        let key = SigningKey::from_bytes(&[n; 32]);
+        let cert = qc_identity::Certificate {
+            serial: u64::from(n),
+            issuer: w.bureau.public(),
+            subject: Subject::Officer {
+                person_id: format!("p{n}"),
+                name: format!("人员{n}"),
+                cert_no: Some(blank.into()),
+                role: Role::EnforcementOfficer,
+                squad: "一中队".into(),
+            },
+            public_key: key.verifying_key().to_bytes(),
+            not_before: T0,
+            not_after: Timestamp(T0.0 + YEAR),
+        };
+        let bytes =
+            qc_identity::canonical::encode(qc_identity::canonical::Tag::new(b"QCCERT", 1), &cert);
+        let cert = SignedCertificate {
+            signature: qc_identity::cert::sign_bytes(&bureau, &bytes),
+            bytes,
+        };
+        w.certs.push(cert.clone());
+        w.officers.push((key, cert));
+    }
+    let mut f = clean_feed(&w);
+    append(&w, &mut f, Action::EvidenceCaptured, &[0, 4]);
+    append(&w, &mut f, Action::EvidenceCaptured, &[5, 1]);
+    let p = problems(&w, &f);
+    for index in [4, 5] {
+        assert!(
+            p.contains(&Problem::TooFewOfficers { index, present: 1 }),
+            "{p:?}"
+        );
+    }
 }

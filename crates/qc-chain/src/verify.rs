@@ -125,6 +125,23 @@ pub enum Problem {
         /// Position in the input.
         index: usize,
     },
+    /// A workflow act of no known kind: nobody can say who must sign it.
+    UnknownAct {
+        /// Position in the input.
+        index: usize,
+        /// The act as named (Chinese description).
+        act: String,
+    },
+    /// An act that nobody signed in a role it needs (e.g. 结案 without a squad leader or
+    /// head), whoever signed for the device.
+    MissingSigner {
+        /// Position in the input.
+        index: usize,
+        /// The act (Chinese description).
+        act: String,
+        /// The roles of which one must sign, in Chinese.
+        roles: String,
+    },
     /// A co-signature on evidence that no other enforcement officer captured with the same
     /// record digest: the pair does not make two officers.
     UnmatchedCosignature {
@@ -194,6 +211,13 @@ impl Problem {
             Problem::NoOfficer { index } => {
                 format!("entry {}: no enforcement officer signed this act", n(index))
             }
+            Problem::UnknownAct { index, act } => {
+                format!("entry {}: unknown act ({act})", n(index))
+            }
+            Problem::MissingSigner { index, act, roles } => format!(
+                "entry {}: {act} needs the signature of one of: {roles}",
+                n(index)
+            ),
             Problem::UnmatchedCosignature { index } => format!(
                 "entry {}: evidence co-signed without another officer's capture of the same item",
                 n(index)
@@ -252,6 +276,12 @@ impl Problem {
             ),
             Problem::NoOfficer { index } => {
                 format!("第{}条记录须由执法人员签名，但没有执法人员签名", index + 1)
+            }
+            Problem::UnknownAct { index, act } => {
+                format!("第{}条记录的执法行为无法识别（{act}）", index + 1)
+            }
+            Problem::MissingSigner { index, act, roles } => {
+                format!("第{}条记录（{act}）须由{roles}之一签名，但没有", index + 1)
             }
             Problem::UnmatchedCosignature { index } => format!(
                 "第{}条记录：证据的第二名执法人员签名找不到另一名执法人员对同一证据的采集签名",
@@ -424,7 +454,40 @@ pub fn verify_feed_after(
     heads: &BTreeMap<String, FeedHead>,
     entries: &[SignedEntry],
 ) -> FeedReport {
+    verify_feed_after_with(anchor, certs, heads, entries, &[])
+}
+
+/// [`verify_feed_after`], with entries accepted `earlier` (any feed, already verified in
+/// order) that are consulted only to pair a co-signature with the capture it completes: a
+/// second officer often co-signs after the capture went up in an earlier sync.
+pub fn verify_feed_after_with(
+    anchor: &TrustAnchor,
+    certs: &[SignedCertificate],
+    heads: &BTreeMap<String, FeedHead>,
+    entries: &[SignedEntry],
+    earlier: &[SignedEntry],
+) -> FeedReport {
     let certs = Certs::new(anchor, certs);
+    let earlier_captures: Vec<Decoded> = earlier
+        .iter()
+        .enumerate()
+        .filter_map(|(index, signed)| {
+            let entry = signed.entry().ok()?;
+            if entry.action != Action::EvidenceAwaitingSecond {
+                return None;
+            }
+            let (sigs, signers) = entry_checks(&certs, index, signed, &entry).ok()?;
+            let message = signed_message(&signed.bytes);
+            sigs.iter()
+                .all(|c| c.key.verify_strict(&message, &c.signature).is_ok())
+                .then(|| Decoded {
+                    index,
+                    hash: signed.hash(),
+                    entry,
+                    signers: Some(signers),
+                })
+        })
+        .collect();
     let mut problems = Vec::new();
     let mut checks = Vec::with_capacity(entries.len() * 3);
     // What each entry's signatures cover, built once per entry (empty for undecodable ones).
@@ -474,7 +537,7 @@ pub fn verify_feed_after(
         d.signers = None;
     }
     problems.extend(continuity(&decoded, entries, heads));
-    problems.extend(unmatched_cosignatures(&decoded));
+    problems.extend(unmatched_cosignatures(&decoded, &earlier_captures));
     let verified = decoded
         .into_iter()
         .filter_map(|d| {
@@ -565,7 +628,7 @@ fn entry_checks(
                 role: person.role.zh().into(),
             });
         }
-        if person.role.enforces() && person.cert_no.is_some() {
+        if person.is_enforcement_officer() {
             officers.insert(person.id.clone());
         }
         match to_sig(sig) {
@@ -586,13 +649,38 @@ fn entry_checks(
     if distinct.len() != entry.actors.len() {
         problems.push(Problem::DuplicateActor { index });
     }
-    match entry.action.officers_required() {
-        2 if officers.len() < 2 => problems.push(Problem::TooFewOfficers {
+    match entry.action.signers_required() {
+        None => problems.push(Problem::UnknownAct {
             index,
-            present: officers.len(),
+            act: entry.action.zh(),
         }),
-        1 if officers.is_empty() => problems.push(Problem::NoOfficer { index }),
-        _ => {}
+        Some(need) => {
+            // An officer count already names who is missing.
+            if need.officers == 0
+                && !need.roles.is_empty()
+                && !signers.iter().any(|p| need.counts(p))
+            {
+                problems.push(Problem::MissingSigner {
+                    index,
+                    act: entry.action.zh(),
+                    roles: need
+                        .roles
+                        .iter()
+                        .map(|r| r.zh())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                });
+            }
+            match need.officers {
+                0 => {}
+                1 if officers.is_empty() => problems.push(Problem::NoOfficer { index }),
+                n if officers.len() < n => problems.push(Problem::TooFewOfficers {
+                    index,
+                    present: officers.len(),
+                }),
+                _ => {}
+            }
+        }
     }
     if problems.is_empty() {
         Ok((checks, signers))
@@ -625,17 +713,18 @@ fn bad_signatures(checks: &[SigCheck], messages: &[Vec<u8>]) -> Vec<(usize, Sign
 
 /// Evidence signed one officer at a time counts as signed by two only when a verified
 /// co-signature and a verified capture name the same record digest and different officers.
-fn unmatched_cosignatures(decoded: &[Decoded]) -> Vec<Problem> {
+fn unmatched_cosignatures(decoded: &[Decoded], earlier: &[Decoded]) -> Vec<Problem> {
     let officers_of = |d: &Decoded| -> BTreeSet<PersonId> {
         d.signers
             .iter()
             .flatten()
-            .filter(|p| p.role.enforces() && p.cert_no.is_some())
+            .filter(|p| p.is_enforcement_officer())
             .map(|p| p.id.clone())
             .collect()
     };
     let captures: Vec<(&Digest, BTreeSet<PersonId>)> = decoded
         .iter()
+        .chain(earlier)
         .filter(|d| d.verified() && d.entry.action == Action::EvidenceAwaitingSecond)
         .flat_map(|d| {
             let who = officers_of(d);

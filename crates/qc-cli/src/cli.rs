@@ -56,7 +56,8 @@ enum Command {
         who: Officer,
     },
     /// Check a case bundle offline; exit code 0 only when everything verifies. Reads only the
-    /// bundle (no data directory).
+    /// bundle (no data directory). With --station, also asks that base station whether it
+    /// logged anything about the case that the bundle lacks (then exit code 0 only if not).
     Verify {
         /// The bundle.
         file: PathBuf,
@@ -68,6 +69,12 @@ enum Command {
         /// receipts name is used.
         #[arg(long)]
         log_key: Option<String>,
+        /// A base station's address: is anything newer logged there for this case?
+        #[arg(long, requires = "cert")]
+        station: Option<String>,
+        /// That station's TLS certificate (PEM), pinned.
+        #[arg(long, requires = "station")]
+        cert: Option<PathBuf>,
         /// Report language.
         #[arg(long, value_enum, default_value = "zh")]
         lang: Lang,
@@ -340,6 +347,8 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         file,
         bureau,
         log_key,
+        station,
+        cert,
         lang,
     } = &args.command
     {
@@ -355,9 +364,18 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
                 })
                 .transpose()
         };
+        let station = match (station, cert) {
+            (Some(url), Some(cert)) => Some((
+                url.as_str(),
+                std::fs::read_to_string(cert)
+                    .with_context(|| format!("无法读取 {} (cannot read)", cert.display()))?,
+            )),
+            _ => None,
+        };
         return verify(
             file,
             (key(bureau, "--bureau")?, key(log_key, "--log-key")?),
+            station,
             *lang,
             args.json,
         );
@@ -533,6 +551,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
                     data_dir: dir.root().display().to_string(),
                     device_id: app.device_id().into(),
                     bureau_key: app.bureau_public_hex(),
+                    station_log_key: app.station()?.map(|s| s.log_key),
                     cases: app.case_count()?,
                     entries: app.ledger_len()?,
                 },
@@ -575,6 +594,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
 fn verify(
     file: &std::path::Path,
     (trusted, trusted_log): (Option<[u8; 32]>, Option<[u8; 32]>),
+    station: Option<(&str, String)>,
     lang: Lang,
     as_json: bool,
 ) -> anyhow::Result<bool> {
@@ -583,8 +603,23 @@ fn verify(
     let (contents, integrity) = qc_bundle::read(std::io::BufReader::new(f))
         .map_err(|e| anyhow::anyhow!("{}\n(error: {e})", e.message_zh()))?;
     let report = qc_bundle::verify(&contents, &integrity, trusted, trusted_log);
-    output::verify_report(&report, lang, as_json)?;
-    Ok(report.is_clean())
+    let freshness = match station {
+        Some((url, cert_pem)) => {
+            let answer = qc_api::station::case_log(url, &cert_pem, &contents.case)?;
+            let logged: Vec<_> = answer
+                .entries
+                .into_iter()
+                .map(|r| (r.entry, r.receipt))
+                .collect();
+            Some(
+                qc_bundle::check_freshness(&contents, &answer.checkpoint, &logged, trusted_log)
+                    .map_err(|e| anyhow::anyhow!("{}\n(error: {e})", e.message_zh()))?,
+            )
+        }
+        None => None,
+    };
+    output::verify_report(&report, freshness.as_ref(), lang, as_json)?;
+    Ok(report.is_clean() && freshness.is_none_or(|f| f.is_current()))
 }
 
 fn new_case(n: &NewArgs) -> anyhow::Result<NewCase> {

@@ -94,7 +94,7 @@ pub fn init(dir: &DataDir, r: &InitReport, as_json: bool) -> anyhow::Result<()> 
     }
     out!("已初始化数据目录：{}", dir.root().display());
     out!("数据库（SQLCipher 加密）：{}", dir.db_path().display());
-    out!("数据库密钥文件：{}（请妥善保管）", dir.key_path().display());
+    out!("数据库密钥文件：{}（请妥善保管）", dir.key_location());
     out!("本机设备：{}", r.device_id);
     out!("局根公钥：{}", r.bureau_public);
     out!();
@@ -195,6 +195,8 @@ pub struct Info {
     pub data_dir: String,
     pub device_id: String,
     pub bureau_key: String,
+    /// The log key of the station this device syncs with, hex (none set yet: none).
+    pub station_log_key: Option<String>,
     pub cases: u64,
     pub entries: u64,
 }
@@ -209,7 +211,17 @@ pub fn info(i: &Info, as_json: bool) -> anyhow::Result<()> {
         "局根公钥：{}（quancheng verify --bureau 使用）",
         i.bureau_key
     );
+    match &i.station_log_key {
+        Some(key) => log_key(key)?,
+        None => out!("基站日志公钥：尚未设置（本机还未连接基站）"),
+    }
     out!("案件 {} 件，签名记录 {} 条", i.cases, i.entries);
+    Ok(())
+}
+
+/// The station's log key, as an auditor passes it to `verify --log-key`.
+pub fn log_key(key: &str) -> anyhow::Result<()> {
+    out!("基站日志公钥：{key}（quancheng verify --log-key 使用）");
     Ok(())
 }
 
@@ -529,14 +541,20 @@ pub fn show(d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The verifier's report, in Chinese or English.
+/// The verifier's report, in Chinese or English, with what a station said about the case if
+/// it was asked (JSON: the report with a `freshness` field).
 pub fn verify_report(
     r: &qc_bundle::Report,
+    freshness: Option<&qc_bundle::Freshness>,
     lang: crate::cli::Lang,
     as_json: bool,
 ) -> anyhow::Result<()> {
     if as_json {
-        return json(r);
+        let mut v = serde_json::to_value(r)?;
+        if let (Some(f), Some(fields)) = (freshness, v.as_object_mut()) {
+            fields.insert("freshness".into(), serde_json::to_value(f)?);
+        }
+        return json(&v);
     }
     let zh = lang == crate::cli::Lang::Zh;
     let key = &r.bureau_key[..16];
@@ -560,10 +578,7 @@ pub fn verify_report(
                 rc.verified,
                 rc.entries,
                 &k[..16.min(k.len())],
-                match source {
-                    qc_bundle::KeySource::Given => "由 --log-key 指定",
-                    qc_bundle::KeySource::FromBundle => "取自回执本身",
-                }
+                log_key_source(source, true)
             ),
             _ => out!("基站回执：无（案卷导出前未与基站同步）"),
         }
@@ -589,10 +604,7 @@ pub fn verify_report(
                 rc.verified,
                 rc.entries,
                 &k[..16.min(k.len())],
-                match source {
-                    qc_bundle::KeySource::Given => "given with --log-key",
-                    qc_bundle::KeySource::FromBundle => "named by the receipts",
-                }
+                log_key_source(source, false)
             ),
             _ => out!("Station receipts: none (not synced before export)"),
         }
@@ -630,6 +642,83 @@ pub fn verify_report(
         );
         for p in &r.problems {
             out!("  - {}", if zh { p.zh() } else { p.en() });
+        }
+    }
+    if let Some(f) = freshness {
+        freshness_report(f, zh)?;
+    }
+    Ok(())
+}
+
+/// Where the station's log key came from.
+fn log_key_source(source: &qc_bundle::KeySource, zh: bool) -> &'static str {
+    match (source, zh) {
+        (qc_bundle::KeySource::Given, true) => "由 --log-key 指定",
+        (qc_bundle::KeySource::FromBundle, true) => "取自回执本身",
+        (qc_bundle::KeySource::Given, false) => "given with --log-key",
+        (qc_bundle::KeySource::FromBundle, false) => "named by the receipts",
+    }
+}
+
+/// What the station logged about the case, compared with the bundle.
+fn freshness_report(f: &qc_bundle::Freshness, zh: bool) -> anyhow::Result<()> {
+    let key = &f.log_key[..16.min(f.log_key.len())];
+    let source = log_key_source(&f.log_key_source, zh);
+    let short = |h: &String| h[..12.min(h.len())].to_owned();
+    out!();
+    if zh {
+        out!(
+            "基站核对（基站日志截至 {}，共 {} 条；日志公钥 {key}…，{source}）：基站记有本案 {} 条记录",
+            f.checked_at.display_china(),
+            f.log_size,
+            f.logged
+        );
+        if !f.newer.is_empty() {
+            out!(
+                "  - 基站记有本案卷包中没有的 {} 条本案记录：案件在导出后仍有进展，本案卷包不是最新的",
+                f.newer.len()
+            );
+            for h in &f.newer {
+                out!("    {}", short(h));
+            }
+        }
+        if !f.omitted.is_empty() {
+            out!(
+                "  - 基站的答复缺少本案卷包中已有回执的 {} 条记录：答复不完整，不能据此判断是否最新",
+                f.omitted.len()
+            );
+        }
+        if f.is_current() {
+            out!("结论：基站没有本案卷包之外的本案记录，本案卷包是最新的");
+        } else {
+            out!("结论：本案卷包不是基站所知的最新状态");
+        }
+    } else {
+        out!(
+            "Station check (its log as of {}, {} entries; log key {key}…, {source}): {} entries about this case logged",
+            f.checked_at.display_china(),
+            f.log_size,
+            f.logged
+        );
+        if !f.newer.is_empty() {
+            out!(
+                "  - {} entries about the case are logged but not in the bundle: the case went on after this export",
+                f.newer.len()
+            );
+            for h in &f.newer {
+                out!("    {}", short(h));
+            }
+        }
+        if !f.omitted.is_empty() {
+            out!(
+                "  - the station's answer leaves out {} entries the bundle's receipts prove it logged: the answer is incomplete",
+                f.omitted.len()
+            );
+        }
+        if f.is_current() {
+            out!("Result: the station logged nothing about the case that the bundle lacks");
+        } else {
+            out!("Result: the bundle is not the latest state the station knows");
         }
     }
     Ok(())

@@ -59,7 +59,7 @@ pub fn serve(mut app: Quancheng, listen: SocketAddr, names: &[String]) -> anyhow
         app.set_station(&Station {
             url: url.clone(),
             cert_pem: cert.clone(),
-            log_key,
+            log_key: log_key.clone(),
         })?;
         drop(app);
         println!("基站已启动：{url}");
@@ -67,6 +67,7 @@ pub fn serve(mut app: Quancheng, listen: SocketAddr, names: &[String]) -> anyhow
             "证书指纹（SHA-256）：{}",
             fingerprint(&cert).map_err(anyhow::Error::msg)?
         );
+        output::log_key(&log_key)?;
         println!("日志现有 {size} 条记录。按 Ctrl-C 停止。");
         tracing::info!(%url, "base station listening");
         stopped().await;
@@ -114,10 +115,14 @@ pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> any
     if show {
         eprintln!();
     }
+    let log_key = app.station()?.map(|s| s.log_key).unwrap_or_default();
     if as_json {
-        println!("{}", serde_json::to_string(&r)?);
+        let mut report = serde_json::to_value(&r)?;
+        report["log_key"] = log_key.into();
+        println!("{report}");
         return Ok(());
     }
+    output::log_key(&log_key)?;
     output::done(
         &format!(
             "同步完成：上传 {} 条记录，收到并核验 {} 份回执；案件文档上传 {} 件、接收 {} 件；证据文件上传 {} 个（{:.1} MB）；基站日志共 {} 条",

@@ -545,8 +545,9 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     assert!(v.status.success(), "{}{}", stdout(&v), stderr(&v));
 }
 
-/// A running `quancheng serve`, killed if the test fails before stopping it.
-struct Served(Option<std::process::Child>);
+/// A running `quancheng serve`, killed if the test fails before stopping it, and what it said
+/// on starting.
+struct Served(Option<std::process::Child>, Vec<String>);
 
 impl Drop for Served {
     fn drop(&mut self) {
@@ -572,9 +573,13 @@ fn serve(data: &Path) -> (Served, String) {
     let first = lines.next().unwrap().unwrap();
     let url = first.rsplit('：').next().unwrap().to_owned();
     assert!(url.starts_with("https://127.0.0.1:"), "{first}");
+    let mut said = vec![first];
+    while !said.last().unwrap().contains("Ctrl-C") {
+        said.push(lines.next().unwrap().unwrap());
+    }
     // Keep reading so the server never blocks on a full pipe; hand back what it says at exit.
     std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
-    (Served(Some(child)), url)
+    (Served(Some(child), said), url)
 }
 
 fn stop(mut served: Served) {
@@ -744,4 +749,73 @@ fn a_device_syncs_with_the_base_station_and_catches_a_station_that_lost_its_log(
         "the device keeps its data"
     );
     stop(station);
+}
+
+#[test]
+fn serve_sync_and_info_print_the_station_log_key_for_auditors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["init"], None).status.success());
+    let o = run(&data, &["info"], None);
+    assert!(
+        stdout(&o).contains("基站日志公钥：尚未设置"),
+        "{}",
+        stdout(&o)
+    );
+    let (station, _) = serve(&data);
+    let line = station
+        .1
+        .iter()
+        .find(|l| l.starts_with("基站日志公钥："))
+        .unwrap_or_else(|| panic!("{:?}", station.1));
+    assert!(line.contains("--log-key"));
+    let key: String = line["基站日志公钥：".len()..].chars().take(64).collect();
+    assert!(key.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
+    let o = run(&data, &["sync"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("基站日志公钥：{key}")));
+    let o = run(&data, &["sync", "--json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["log_key"], key.as_str());
+    stop(station);
+    assert!(stdout(&run(&data, &["info"], None)).contains(&format!("基站日志公钥：{key}")));
+    let v: serde_json::Value =
+        serde_json::from_slice(&run(&data, &["info", "--json"], None).stdout).unwrap();
+    assert_eq!(v["station_log_key"], key.as_str());
+}
+
+#[test]
+fn a_locked_out_officer_is_told_until_when_in_china_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["init"], None).status.success());
+    let out = tmp.path().join("x.qcb");
+    let try_wrong = || {
+        let args = [
+            "export",
+            "nothing",
+            "--out",
+            out.to_str().unwrap(),
+            "--officer",
+            "li.ming",
+        ];
+        stderr(&run(&data, &args, Some("000111")))
+    };
+    let locked = (0..6)
+        .map(|_| try_wrong())
+        .find(|e| e.contains("锁定至"))
+        .expect("locked out after five wrong PINs");
+    assert!(!locked.contains("Timestamp("), "{locked}");
+    let at: String = locked
+        .split("锁定至")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(16)
+        .collect();
+    assert!(at.starts_with("20") && at.contains(':'), "{locked}");
+    assert!(
+        locked.contains(&format!("until {at} (China time)")),
+        "{locked}"
+    );
 }

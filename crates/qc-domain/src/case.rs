@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::person::PersonId;
+use crate::person::{EnforcementOfficer, Person, PersonId, Role};
 
 /// Identifier of a case (a UUID in text form).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -520,6 +520,48 @@ pub enum ActKind {
     Recuse,
 }
 
+/// Who must sign an act: someone in one of `roles` (an enforcing role counts only with an
+/// 执法证 number), and at least `officers` distinct enforcement officers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignersRequired {
+    /// Roles of which at least one signer must hold one.
+    pub roles: &'static [Role],
+    /// Distinct enforcement officers who must sign.
+    pub officers: usize,
+}
+
+impl SignersRequired {
+    /// No person need sign: the device alone (a merge conflict it found).
+    pub const DEVICE: SignersRequired = SignersRequired {
+        roles: &[],
+        officers: 0,
+    };
+    /// Any person (an export).
+    pub const ANYONE: SignersRequired = SignersRequired {
+        roles: &Role::ALL,
+        officers: 0,
+    };
+    /// Whoever may register a case (登记): assistants too, administrators not.
+    pub const REGISTRAR: SignersRequired = SignersRequired {
+        roles: crate::workflow::REGISTERING,
+        officers: 0,
+    };
+
+    /// At least `n` enforcement officers (records, evidence).
+    pub const fn officers(n: usize) -> SignersRequired {
+        SignersRequired {
+            roles: crate::workflow::OFFICERS,
+            officers: n,
+        }
+    }
+
+    /// Whether `person` counts for [`Self::roles`].
+    pub fn counts(&self, person: &Person) -> bool {
+        self.roles.contains(&person.role)
+            && (!person.role.enforces() || EnforcementOfficer::try_from(person.clone()).is_ok())
+    }
+}
+
 impl ActKind {
     /// Every kind.
     pub const ALL: [ActKind; 19] = [
@@ -597,6 +639,33 @@ impl ActKind {
             ActKind::InformComplainant => "告知投诉举报人",
             ActKind::Recuse => "回避",
         }
+    }
+
+    /// Who must sign an act of this kind: what a verifier checks from the signatures alone,
+    /// and the roles [`crate::validate`] asks for.
+    pub fn signers(self) -> SignersRequired {
+        use crate::workflow::{HEAD, LEADERS, OFFICERS, RECUSING, REVIEWER};
+        let (roles, officers) = match self {
+            ActKind::File
+            | ActKind::DeclineFiling
+            | ActKind::ReturnFiling
+            | ActKind::Transfer
+            | ActKind::StartInvestigation
+            | ActKind::PreservationDecision
+            | ActKind::Close
+            | ActKind::Disclose => (LEADERS, 0),
+            ActKind::ResubmitFiling
+            | ActKind::ConcludeInvestigation
+            | ActKind::Notify
+            | ActKind::Deliver
+            | ActKind::Execute
+            | ActKind::InformComplainant => (OFFICERS, 0),
+            ActKind::PreservationNotice => (OFFICERS, 2),
+            ActKind::LegalReview => (REVIEWER, 0),
+            ActKind::ExtendDeadline | ActKind::Decide => (HEAD, 0),
+            ActKind::Recuse => (RECUSING, 0),
+        };
+        SignersRequired { roles, officers }
     }
 
     /// Where the act's documents go in the case file.

@@ -135,14 +135,25 @@ impl TryFrom<Person> for EnforcementOfficer {
                 role: p.role,
             });
         }
-        match &p.cert_no {
-            Some(no) if !no.0.trim().is_empty() => Ok(EnforcementOfficer(p)),
-            _ => Err(RuleViolation::NoEnforcementCertificate { name: p.name }),
+        if p.is_enforcement_officer() {
+            Ok(EnforcementOfficer(p))
+        } else {
+            Err(RuleViolation::NoEnforcementCertificate { name: p.name })
         }
     }
 }
 
 impl Person {
+    /// Whether this person counts as an enforcement officer: an enforcing role and a 执法证
+    /// number that is not blank (what [`EnforcementOfficer::try_from`] accepts).
+    pub fn is_enforcement_officer(&self) -> bool {
+        self.role.enforces()
+            && self
+                .cert_no
+                .as_ref()
+                .is_some_and(|no| !no.0.trim().is_empty())
+    }
+
     /// Whether this person may see and work on a case of `squad` that is now at `status`:
     /// their own squad's cases (a squad leader leads their own squad); a legal reviewer also
     /// every case sent for review; the head every case.

@@ -21,10 +21,26 @@ pub const MIN_INVESTIGATORS: usize = 2;
 /// Longest extension of the decision deadline, granted once (004 决定).
 pub const MAX_EXTENSION_DAYS: u32 = 60;
 
-const LEADERS: &[Role] = &[Role::SquadLeader, Role::Head];
-const HEAD: &[Role] = &[Role::Head];
-const REVIEWER: &[Role] = &[Role::LegalReviewer];
-const OFFICERS: &[Role] = &[Role::EnforcementOfficer, Role::SquadLeader, Role::Head];
+pub(crate) const LEADERS: &[Role] = &[Role::SquadLeader, Role::Head];
+pub(crate) const HEAD: &[Role] = &[Role::Head];
+pub(crate) const REVIEWER: &[Role] = &[Role::LegalReviewer];
+pub(crate) const OFFICERS: &[Role] = &[Role::EnforcementOfficer, Role::SquadLeader, Role::Head];
+/// Who may register a case: information collection is open to assistants, not to
+/// administrators, who do no casework.
+pub(crate) const REGISTERING: &[Role] = &[
+    Role::EnforcementOfficer,
+    Role::Assistant,
+    Role::SquadLeader,
+    Role::LegalReviewer,
+    Role::Head,
+];
+/// Who may declare their own interest in a case (回避).
+pub(crate) const RECUSING: &[Role] = &[
+    Role::EnforcementOfficer,
+    Role::SquadLeader,
+    Role::Head,
+    Role::LegalReviewer,
+];
 
 /// At least two distinct enforcement officers, none recused on the case: the only way to get
 /// one is [`InvestigationTeam::new`].
@@ -78,15 +94,10 @@ pub fn check_registration(
     registrar: &Person,
     catalogue: &Catalogue,
 ) -> Result<(), RuleViolation> {
-    if registrar.role == Role::Administrator {
+    if !REGISTERING.contains(&registrar.role) {
         return Err(RuleViolation::RoleRequired {
             act: "register",
-            roles: &[
-                Role::EnforcementOfficer,
-                Role::Assistant,
-                Role::SquadLeader,
-                Role::Head,
-            ],
+            roles: REGISTERING,
         });
     }
     match catalogue.violation(&header.violation) {
@@ -214,21 +225,21 @@ pub fn validate(
     next_status(state, act)?;
     match act {
         Act::File | Act::DeclineFiling { .. } | Act::Transfer { .. } => {
-            require_role(act, actors, LEADERS)?;
+            require_signers(act, actors)?;
             if let Act::DeclineFiling { reason } | Act::Transfer { reason, .. } = act {
                 non_empty(reason, "理由")?;
             }
         }
         Act::ReturnFiling { comments } => {
-            require_role(act, actors, LEADERS)?;
+            require_signers(act, actors)?;
             non_empty(comments, "退回意见")?;
         }
         Act::ResubmitFiling { note } => {
-            require_role(act, actors, OFFICERS)?;
+            require_signers(act, actors)?;
             non_empty(note, "补充核查情况")?;
         }
         Act::StartInvestigation { team } => {
-            require_role(act, actors, LEADERS)?;
+            require_signers(act, actors)?;
             let officers =
                 team.iter()
                     .map(|id| {
@@ -249,7 +260,7 @@ pub fn validate(
             outcome,
             late_reason,
         } => {
-            require_role(act, actors, LEADERS)?;
+            require_signers(act, actors)?;
             non_empty(outcome, "处理决定")?;
             if let Some(p) = state
                 .open_preservations
@@ -265,16 +276,16 @@ pub fn validate(
             }
         }
         Act::ConcludeInvestigation { summary } => {
-            require_role(act, actors, OFFICERS)?;
+            require_signers(act, actors)?;
             non_empty(summary, "调查终结报告")?;
         }
         Act::LegalReview { opinion, .. } => {
-            require_role(act, actors, REVIEWER)?;
+            require_signers(act, actors)?;
             non_empty(opinion, "审核意见")?;
         }
-        Act::Notify { .. } | Act::Execute { .. } => require_role(act, actors, OFFICERS)?,
+        Act::Notify { .. } | Act::Execute { .. } => require_signers(act, actors)?,
         Act::ExtendDeadline { days, reason } => {
-            require_role(act, actors, HEAD)?;
+            require_signers(act, actors)?;
             if state.extension_days.is_some() {
                 return Err(RuleViolation::ExtensionAlreadyGranted);
             }
@@ -291,7 +302,7 @@ pub fn validate(
             summary,
             discretion,
         } => {
-            require_role(act, actors, HEAD)?;
+            require_signers(act, actors)?;
             if !state.legal_review_passed {
                 return Err(RuleViolation::LegalReviewNotPassed);
             }
@@ -307,7 +318,7 @@ pub fn validate(
             method,
             late_reason,
         } => {
-            require_role(act, actors, OFFICERS)?;
+            require_signers(act, actors)?;
             if matches!(
                 method,
                 DeliveryMethod::Electronic {
@@ -321,7 +332,7 @@ pub fn validate(
             }
         }
         Act::Close { report } => {
-            require_role(act, actors, LEADERS)?;
+            require_signers(act, actors)?;
             non_empty(report, "结案报告")?;
             if matches!(state.header.source, CaseSource::Complaint { .. })
                 && !state.complainant_informed
@@ -329,18 +340,20 @@ pub fn validate(
                 return Err(RuleViolation::ComplainantNotInformed);
             }
         }
-        Act::Disclose => require_role(act, actors, LEADERS)?,
+        Act::Disclose => require_signers(act, actors)?,
         Act::InformComplainant { how } => {
             if !matches!(state.header.source, CaseSource::Complaint { .. }) {
                 return Err(RuleViolation::NotAComplaint);
             }
-            require_role(act, actors, OFFICERS)?;
+            require_signers(act, actors)?;
             non_empty(how, "告知方式")?;
         }
         Act::Recuse { officer, reason } => {
             non_empty(reason, "回避理由")?;
-            let is_self = actors.iter().any(|a| &a.id == officer);
-            if !is_self {
+            // One declares one's own interest; another's is decided by a leader.
+            if actors.iter().any(|a| &a.id == officer) {
+                require_signers(act, actors)?;
+            } else {
                 require_role(act, actors, LEADERS)?;
             }
         }
@@ -376,6 +389,11 @@ fn check_actors(state: &CaseState, act: &Act, actors: &[Person]) -> Result<(), R
         }
     }
     Ok(())
+}
+
+/// Someone in the roles the act's kind needs (see [`crate::ActKind::signers`]).
+fn require_signers(act: &Act, actors: &[Person]) -> Result<(), RuleViolation> {
+    require_role(act, actors, act.kind().signers().roles)
 }
 
 fn require_role(act: &Act, actors: &[Person], roles: &'static [Role]) -> Result<(), RuleViolation> {

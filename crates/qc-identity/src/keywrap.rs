@@ -26,12 +26,29 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// OWASP's recommended minimum for Argon2id (19 MiB, 2 passes, 1 lane).
-    pub const RECOMMENDED: KdfParams = KdfParams {
+    /// What keys are wrapped at now: RFC 9106's second recommended option (64 MiB, 3 passes, 4
+    /// lanes), the most a mid-range tablet bears at sign-in (docs/benchmarks.md); the lanes run
+    /// on separate threads.
+    pub const CURRENT: KdfParams = KdfParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 4,
+    };
+
+    /// What keys were wrapped at before `CURRENT`: OWASP's minimum for Argon2id (19 MiB, 2
+    /// passes, 1 lane). Such keys still unlock, and are wrapped again at `CURRENT` when they do.
+    pub const OWASP_MINIMUM: KdfParams = KdfParams {
         m_kib: 19 * 1024,
         t: 2,
         p: 1,
     };
+
+    /// Whether a key wrapped at this cost is to be wrapped again at `target`: less memory or
+    /// fewer passes. Lanes are left out (they cost a guesser nothing), and a key is never wrapped
+    /// down to a lower cost.
+    pub fn is_below(&self, target: KdfParams) -> bool {
+        self.m_kib < target.m_kib || self.t < target.t
+    }
 }
 
 /// An officer's signing key, wrapped by their PIN.
@@ -141,6 +158,16 @@ pub fn wrap(
     kdf: KdfParams,
 ) -> Result<WrappedKey, IdentityError> {
     check_pin_strength(pin)?;
+    seal(key, pin, salt, nonce, kdf)
+}
+
+fn seal(
+    key: &SigningKey,
+    pin: &str,
+    salt: [u8; 16],
+    nonce: [u8; 12],
+    kdf: KdfParams,
+) -> Result<WrappedKey, IdentityError> {
     let public_key = key.verifying_key().to_bytes();
     let kek = derive(pin, &salt, kdf)?;
     let cipher = ChaCha20Poly1305::new_from_slice(kek.as_ref())
@@ -198,6 +225,27 @@ pub fn unwrap(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Unwraps like [`unwrap`]; a key wrapped below `cost` ([`KdfParams::is_below`]) also comes back
+/// wrapped again at `cost` under the same PIN, with a fresh salt and nonce from `fresh`, for the
+/// caller to store in place of the old one.
+pub fn unwrap_upgrading(
+    wrapped: &WrappedKey,
+    pin: &str,
+    guard: &mut PinGuard,
+    now: Timestamp,
+    cost: KdfParams,
+    fresh: impl FnOnce() -> ([u8; 16], [u8; 12]),
+) -> Result<(SigningKey, Option<WrappedKey>), IdentityError> {
+    let key = unwrap(wrapped, pin, guard, now)?;
+    if !wrapped.kdf.is_below(cost) {
+        return Ok((key, None));
+    }
+    let (salt, nonce) = fresh();
+    // No strength check: this is the PIN the officer has, just proven, not a new one.
+    let upgraded = seal(&key, pin, salt, nonce, cost)?;
+    Ok((key, Some(upgraded)))
 }
 
 fn try_unwrap(wrapped: &WrappedKey, pin: &str) -> Result<SigningKey, IdentityError> {

@@ -67,7 +67,7 @@ pub enum IdentityError {
         remaining: u32,
     },
     /// Too many wrong PINs; try again later.
-    #[error("locked out until {until:?} after too many wrong PINs")]
+    #[error("locked out until {} (China time) after too many wrong PINs", .until.display_china())]
     LockedOut {
         /// When the lock ends.
         until: Timestamp,

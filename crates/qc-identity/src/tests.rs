@@ -187,13 +187,14 @@ fn enforcing_certificates_need_a_cert_number_and_a_real_period() {
     ));
 }
 
+// The old cost is cheap, so the PIN and lock-out tests use it; keys in the field still carry it.
 fn wrapped(pin: &str) -> WrappedKey {
     keywrap::wrap(
         &officer_key(),
         pin,
         [3; 16],
         [4; 12],
-        KdfParams::RECOMMENDED,
+        KdfParams::OWASP_MINIMUM,
     )
     .unwrap()
 }
@@ -277,7 +278,7 @@ fn weak_pins_are_refused() {
             "000000",
             [0; 16],
             [0; 12],
-            KdfParams::RECOMMENDED
+            KdfParams::CURRENT
         ),
         Err(IdentityError::WeakPin(_))
     ));
@@ -288,6 +289,98 @@ fn wrapped_key_bytes_are_frozen() {
     // Same PIN, salt and nonce always give the same bytes: the KDF and cipher cannot drift.
     let w = wrapped("258013");
     assert_eq!(hex::encode(&w.ciphertext), KAT_WRAPPED);
+    assert_eq!(
+        (w.kdf.m_kib, w.kdf.t, w.kdf.p),
+        (19_456, 2, 1),
+        "the old cost of the frozen bytes"
+    );
+}
+
+#[test]
+fn wrapped_key_bytes_at_the_current_cost_are_frozen() {
+    let w = keywrap::wrap(
+        &officer_key(),
+        "258013",
+        [3; 16],
+        [4; 12],
+        KdfParams::CURRENT,
+    )
+    .unwrap();
+    // Four lanes computed on threads give the bytes the specification's sequential order gives.
+    assert_eq!(hex::encode(&w.ciphertext), KAT_WRAPPED_CURRENT);
+    assert_eq!((w.kdf.m_kib, w.kdf.t, w.kdf.p), (65_536, 3, 4));
+}
+
+/// The frozen key of `wrapped_key_bytes_are_frozen`, as a store holds it from before the cost
+/// was raised.
+fn frozen_old_wrap() -> WrappedKey {
+    WrappedKey {
+        public_key: officer_key().verifying_key().to_bytes(),
+        kdf: KdfParams::OWASP_MINIMUM,
+        salt: [3; 16],
+        nonce: [4; 12],
+        ciphertext: hex::decode(KAT_WRAPPED).unwrap(),
+    }
+}
+
+#[test]
+fn a_key_wrapped_at_the_old_cost_unlocks_and_comes_back_at_the_current_cost() {
+    let old = frozen_old_wrap();
+    let mut g = PinGuard::default();
+    let fresh = || ([5; 16], [6; 12]);
+    let (key, upgraded) =
+        keywrap::unwrap_upgrading(&old, "258013", &mut g, T0, KdfParams::CURRENT, fresh).unwrap();
+    assert_eq!(key.to_bytes(), officer_key().to_bytes());
+    let new = upgraded.expect("wrapped again at the current cost");
+    assert_eq!(new.kdf, KdfParams::CURRENT);
+    assert_eq!((new.salt, new.nonce), ([5; 16], [6; 12]));
+    assert_eq!(new.public_key, old.public_key);
+
+    // The new wrap opens with the same PIN, once, and is not wrapped again.
+    let never = || -> ([u8; 16], [u8; 12]) { panic!("no second upgrade") };
+    let (again, none) =
+        keywrap::unwrap_upgrading(&new, "258013", &mut g, T0, KdfParams::CURRENT, never).unwrap();
+    assert_eq!(again.to_bytes(), officer_key().to_bytes());
+    assert!(none.is_none());
+    assert!(matches!(
+        keywrap::unwrap(&new, "258014", &mut g, T0),
+        Err(IdentityError::WrongPin { remaining: 4 })
+    ));
+}
+
+#[test]
+fn a_wrong_pin_upgrades_nothing_and_is_counted() {
+    let mut g = PinGuard::default();
+    let never = || -> ([u8; 16], [u8; 12]) { panic!("no upgrade on a wrong PIN") };
+    assert!(matches!(
+        keywrap::unwrap_upgrading(
+            &frozen_old_wrap(),
+            "258014",
+            &mut g,
+            T0,
+            KdfParams::CURRENT,
+            never
+        ),
+        Err(IdentityError::WrongPin { remaining: 4 })
+    ));
+    assert_eq!(g.failures, 1);
+}
+
+#[test]
+fn only_less_memory_or_fewer_passes_call_for_a_new_wrap() {
+    let current = KdfParams::CURRENT;
+    assert!(KdfParams::OWASP_MINIMUM.is_below(current));
+    assert!(!current.is_below(current));
+    assert!(!current.is_below(KdfParams::OWASP_MINIMUM), "never down");
+    let fewer_passes = KdfParams { t: 2, ..current };
+    assert!(fewer_passes.is_below(current));
+    let less_memory = KdfParams {
+        m_kib: current.m_kib / 2,
+        ..current
+    };
+    assert!(less_memory.is_below(current));
+    let one_lane = KdfParams { p: 1, ..current };
+    assert!(!one_lane.is_below(current), "lanes cost a guesser nothing");
 }
 
 const KAT_CERT_BYTES: &str = "514343455254000101ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c000a6f6666696365722d6c6906e69d8ee6988e010834343031303030310009e4b880e4b8ade9989f8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c80e0c1bd95678090cbb88069";
@@ -296,3 +389,4 @@ const KAT_CERT_ID: &str = "9e8eb6174d44c7f50528783ba0da3917a241a89632b834811a12a
 const KAT_CRL_BYTES: &str = "514343524c5f0001ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c0380e0c1bd9567019e8eb6174d44c7f50528783ba0da3917a241a89632b834811a12a3ee04ebddfb80d0f48f96670ce5b9b3e69dbfe98197e5a4b1";
 const KAT_CRL_SIG: &str = "334950cbaa4132798b103f140a9ff06a8046758603933c5ddf1b4e89bcbcae284e2630033a2f4de108696c09703e3b39012b8411c7dc4c7a7d26176dbd164102";
 const KAT_WRAPPED: &str = "19689100cbc85cd93e7a9512ef3bedae5ee0de3c19546dcc40276bd1c5f946311bfc729f94609889e9ef81b625bead4e";
+const KAT_WRAPPED_CURRENT: &str = "ceff2d6320dc4a9e2b2fc00334aee9dc9d1982096a465402852b42b87c618f95d97be6b5744ec4953cac7bb0729ba608";

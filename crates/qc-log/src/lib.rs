@@ -158,6 +158,10 @@ fn join(proof: &[Digest]) -> Vec<u8> {
     proof.iter().flatten().copied().collect()
 }
 
+/// The largest tree a proof is checked for. ct-merkle's index arithmetic holds up to 2^63 leaves
+/// and panics beyond; a receipt or checkpoint from a hostile station may claim any size.
+const MAX_TREE_SIZE: u64 = 1 << 63;
+
 fn root_of(size: u64, root: &Digest) -> RootHash<Sha256> {
     RootHash::new((*root).into(), size)
 }
@@ -170,6 +174,9 @@ pub fn verify_inclusion(
     root: &Digest,
     proof: &[Digest],
 ) -> Result<(), LogError> {
+    if index >= size || size > MAX_TREE_SIZE {
+        return Err(LogError::NotIncluded);
+    }
     let proof =
         InclusionProof::<Sha256>::try_from_bytes(join(proof)).map_err(|_| LogError::NotIncluded)?;
     root_of(size, root)
@@ -186,6 +193,9 @@ pub fn verify_consistency(
     proof: &[Digest],
 ) -> Result<(), LogError> {
     let inconsistent = LogError::Inconsistent { old_size, new_size };
+    if new_size > MAX_TREE_SIZE {
+        return Err(inconsistent);
+    }
     if old_size == new_size {
         return if old_root == new_root && proof.is_empty() {
             Ok(())
@@ -225,13 +235,20 @@ pub struct SignedCheckpoint {
 impl SignedCheckpoint {
     /// Signs a checkpoint of `log` with the server key.
     pub fn sign(key: &SigningKey, log: &Log<impl AsRef<[u8]> + Clone>, time: Timestamp) -> Self {
-        let c = Checkpoint {
-            log: key.verifying_key().to_bytes(),
-            size: log.size(),
-            root: log.root(),
-            time,
-        };
-        let bytes = canonical::encode(CHECKPOINT_TAG, &c);
+        Self::of(
+            key,
+            &Checkpoint {
+                log: key.verifying_key().to_bytes(),
+                size: log.size(),
+                root: log.root(),
+                time,
+            },
+        )
+    }
+
+    /// Signs `checkpoint` as it stands (tests forge hostile ones with it).
+    pub fn of(key: &SigningKey, checkpoint: &Checkpoint) -> Self {
+        let bytes = canonical::encode(CHECKPOINT_TAG, checkpoint);
         SignedCheckpoint {
             signature: sign_bytes(key, &bytes),
             bytes,

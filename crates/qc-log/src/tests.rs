@@ -253,3 +253,61 @@ fn a_receipt_proves_its_entry_and_nothing_else() {
         );
     }
 }
+
+/// Sizes and indexes at the edges of ct-merkle's arithmetic (2^62, 2^63, u64::MAX).
+const EDGES: [u64; 11] = [
+    0,
+    1,
+    2,
+    3,
+    1 << 62,
+    (1 << 62) + 1,
+    (1 << 63) - 1,
+    1 << 63,
+    (1 << 63) + 1,
+    u64::MAX - 1,
+    u64::MAX,
+];
+
+#[test]
+fn hostile_sizes_indexes_and_proofs_are_errors_never_panics() {
+    let root = [3; 32];
+    for size in EDGES {
+        for index in EDGES
+            .iter()
+            .copied()
+            .chain([size / 2, size.wrapping_sub(1)])
+        {
+            for len in 0..=65 {
+                let proof = vec![[5; 32]; len];
+                assert!(verify_inclusion(b"leaf", index, size, &root, &proof).is_err());
+            }
+        }
+        for old in EDGES {
+            for len in 0..=65 {
+                let proof = vec![[5; 32]; len];
+                let _ = verify_consistency(old, &root, size, &root, &proof);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_receipt_claiming_a_leaf_index_of_2_to_the_63_is_refused() {
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let huge = Checkpoint {
+        log: key.verifying_key().to_bytes(),
+        size: u64::MAX,
+        root: [1; 32],
+        time: Timestamp(5),
+    };
+    let r = Receipt {
+        checkpoint: SignedCheckpoint::of(&key, &huge),
+        index: 1 << 63,
+        proof: vec![[2; 32]; 63],
+    };
+    assert_eq!(
+        r.verify(&key.verifying_key(), &[9; 32]),
+        Err(LogError::NotIncluded)
+    );
+}

@@ -30,3 +30,26 @@ pub fn officer(
         .unwrap_or_else(|e| panic!("the test officer's certificate: {e}"));
     (key, cert)
 }
+
+/// A road-occupation case `id` of `squad`, registered by 李明 at `at`, as a tablet makes it.
+pub fn case(id: &str, squad: &str, at: Timestamp) -> qc_casedoc::CaseDoc {
+    use qc_domain::{CaseHeader, CaseId, CaseSource, Location, PersonId};
+    let header = CaseHeader {
+        id: CaseId(id.into()),
+        source: CaseSource::SelfDiscovered,
+        domain: "transport".into(),
+        violation: "transport.road_occupation".into(),
+        location: Location {
+            address: "景华路88号".into(),
+            grid: "JX".into(),
+            gps: None,
+        },
+        parties: vec![],
+        summary: "占道堆放货物".into(),
+        squad: squad.into(),
+        registered_at: at,
+        registered_by: PersonId("li.ming".into()),
+    };
+    qc_casedoc::CaseDoc::create(&header, b"tablet-a", at)
+        .unwrap_or_else(|e| panic!("the test case document: {e}"))
+}

@@ -1,17 +1,24 @@
 //! The HTTPS face of the base station: thin axum handlers over [`Service`]. TLS uses a
 //! self-signed certificate that enrolled devices pin.
+//!
+//! What a client that has not proven itself can make the station hold is bounded: the TLS
+//! handshake, each request's headers and an idle connection are timed ([`Limits`]); a signed
+//! request's headers are checked before its body is read; bodies are read within a time and
+//! within a budget of bytes held at once.
 
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use qc_domain::{Clock, Timestamp};
+use qc_sync::auth::AuthError;
 use qc_sync::wire::{EnrolRequest, OfficerEnrolRequest, SyncRequest};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -22,6 +29,90 @@ use crate::storage::Storage;
 
 /// Largest request body accepted (an upload of entries; blobs come in chunks of their own).
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Largest body of a device's enrolment request (a code, an id, a label and a key).
+pub const MAX_ENROL_BODY: usize = 16 * 1024;
+
+/// How long what a client sends may take, and how much of it the station holds at once.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// To finish the TLS handshake.
+    pub handshake: Duration,
+    /// To send a request's headers, and to start the next request on a kept-alive connection:
+    /// a silent or trickling connection is closed after it.
+    pub headers: Duration,
+    /// To send a request's body (an 8 MiB chunk at 1 Mbit/s takes about 70 s).
+    pub body: Duration,
+    /// To wait for room among the bodies held before being refused as busy.
+    pub wait_for_room: Duration,
+    /// Bytes of request bodies held at once, being read or handled.
+    pub bodies_held: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            handshake: Duration::from_secs(10),
+            headers: Duration::from_secs(30),
+            body: Duration::from_secs(120),
+            wait_for_room: Duration::from_secs(30),
+            bodies_held: 4 * MAX_BODY,
+        }
+    }
+}
+
+/// The budget of body bytes held at once, shared by the routes.
+#[derive(Clone)]
+struct Room {
+    bytes: Arc<tokio::sync::Semaphore>,
+    limits: Arc<Limits>,
+}
+
+impl Room {
+    /// Reads a body of at most `limit` bytes, once there is room for it and in the time
+    /// allowed; the permit holds that room until the request is answered.
+    async fn read(
+        &self,
+        body: Body,
+        limit: usize,
+    ) -> Result<(Bytes, tokio::sync::OwnedSemaphorePermit), Failure> {
+        let hint = body.size_hint();
+        if hint.lower() > limit as u64 {
+            return Err(ServiceError::TooLarge(limit).into());
+        }
+        // A body without a length may be as long as the limit.
+        let size = hint.exact().unwrap_or(limit as u64);
+        let want = u32::try_from(size.min(self.limits.bodies_held as u64)).unwrap_or(u32::MAX);
+        let permit = tokio::time::timeout(
+            self.limits.wait_for_room,
+            self.bytes.clone().acquire_many_owned(want),
+        )
+        .await
+        .map_err(|_| ServiceError::Busy)?
+        .map_err(|_| ServiceError::Busy)?;
+        let bytes = tokio::time::timeout(self.limits.body, axum::body::to_bytes(body, limit))
+            .await
+            .map_err(|_| ServiceError::SlowRequest)?
+            .map_err(|e| ServiceError::BadRequest(format!("request body: {e}")))?;
+        Ok((bytes, permit))
+    }
+
+    /// Reads a body of at most `limit` bytes to its end, in the time allowed, keeping none
+    /// of it: a refused client still gets its answer instead of a connection cut mid-upload.
+    async fn discard(&self, body: Body, limit: usize) {
+        use futures_util::StreamExt as _;
+        let mut data = body.into_data_stream();
+        let mut read = 0;
+        let _ = tokio::time::timeout(self.limits.body, async {
+            while let Some(Ok(chunk)) = data.next().await {
+                read += chunk.len();
+                if read > limit {
+                    return;
+                }
+            }
+        })
+        .await;
+    }
+}
 
 /// Shared state of the handlers.
 pub struct AppState<S: Storage> {
@@ -42,7 +133,13 @@ impl IntoResponse for Failure {
         } else {
             tracing::info!(status = status.as_u16(), error = %self.0, "request refused");
         }
-        (status, axum::Json(self.0.body())).into_response()
+        let mut response = (status, axum::Json(self.0.body())).into_response();
+        if let ServiceError::TooManyAttempts { retry_after_s } = self.0 {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_s.into());
+        }
+        response
     }
 }
 
@@ -62,33 +159,56 @@ fn lock<S: Storage>(state: &AppState<S>) -> std::sync::MutexGuard<'_, Service<S>
 }
 
 /// What a device's request is signed over: method, path and query, the signature headers, and
-/// the body (empty for a GET).
+/// the body (empty for a GET). Its body is read only after its headers name an enrolled
+/// device and a fresh time.
 struct Signed {
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
+    /// The room the body takes among those held, until the request is answered.
+    _room: tokio::sync::OwnedSemaphorePermit,
 }
 
-impl<S: Send + Sync> FromRequest<S> for Signed {
-    type Rejection = <Bytes as FromRequest<S>>::Rejection;
+impl<S: Storage> FromRequest<Arc<AppState<S>>> for Signed {
+    type Rejection = Failure;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &Arc<AppState<S>>) -> Result<Self, Failure> {
         let (parts, body) = req.into_parts();
-        let (method, uri, headers) = (
-            parts.method.clone(),
-            parts.uri.clone(),
-            parts.headers.clone(),
+        let room = parts.extensions.get::<Room>().ok_or_else(|| {
+            Failure(ServiceError::BadRequest(
+                "a route without a body budget".into(),
+            ))
+        })?;
+        let checked = lock(state).precheck(
+            |h| parts.headers.get(h).and_then(|v| v.to_str().ok()),
+            state.clock.now(),
         );
-        // The body limit travels in the parts' extensions.
-        let body = Bytes::from_request(Request::from_parts(parts, body), state).await?;
+        if let Err(e) = checked {
+            // An enrolled device whose clock is off is told so (it is the one refusal an
+            // honest tablet meets); anyone else is refused without a byte more read.
+            if matches!(e, ServiceError::Auth(AuthError::Skew { .. })) {
+                room.discard(body, MAX_BODY).await;
+            }
+            return Err(e.into());
+        }
+        let (body, permit) = room.read(body, MAX_BODY).await?;
         Ok(Signed {
-            method,
-            uri,
-            headers,
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
             body,
+            _room: permit,
         })
     }
+}
+
+/// The query string of a signed request, read after the request is authenticated (so a bad
+/// one is answered, not cut off while the body is still on its way).
+fn query<T: DeserializeOwned>(request: &Signed) -> Result<T, ServiceError> {
+    Query::try_from_uri(&request.uri)
+        .map(|Query(q)| q)
+        .map_err(|e| ServiceError::BadRequest(e.body_text()))
 }
 
 /// Authenticates a request by its signature headers; returns the device id.
@@ -115,11 +235,14 @@ async fn health<S: Storage>(State(state): State<Arc<AppState<S>>>) -> impl IntoR
 
 async fn enrol<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
-    body: Bytes,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(room): Extension<Room>,
+    request: Request,
 ) -> Result<impl IntoResponse, Failure> {
+    let (body, _room) = room.read(request.into_body(), MAX_ENROL_BODY).await?;
     let req: EnrolRequest = json(&body)?;
     let now = state.clock.now();
-    Ok(axum::Json(lock(&state).enrol(&req, now)?))
+    Ok(axum::Json(lock(&state).enrol(&req, peer.ip(), now)?))
 }
 
 /// An authenticated call: checks the request's signature and runs `f` with the device's id
@@ -168,20 +291,25 @@ async fn sync<S: Storage>(
 
 async fn officer_enrol<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
     authed(
         &state,
         &request,
-        |s, device, req: OfficerEnrolRequest, now| s.enrol_officer(device, &req, now),
+        |s, device, req: OfficerEnrolRequest, now| s.enrol_officer(device, &req, peer.ip(), now),
     )
 }
 
+/// A blob's name: its SHA-256 in lower-case hex, the one spelling (so one file has one URL).
 fn blob_hash(sha: &str) -> Result<[u8; 32], ServiceError> {
-    hex::decode(sha)
-        .ok()
+    Some(sha)
+        .filter(|s| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .and_then(|s| hex::decode(s).ok())
         .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| ServiceError::BadRequest("a blob is named by its SHA-256 in hex".into()))
+        .ok_or_else(|| {
+            ServiceError::BadRequest("a blob is named by its SHA-256 in lower-case hex".into())
+        })
 }
 
 /// An authenticated request without a body about one blob of a case.
@@ -216,12 +344,12 @@ struct Chunk {
 async fn blob_chunk<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     Path((case, sha)): Path<(String, String)>,
-    Query(q): Query<Chunk>,
     request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
     // The request's signature covers the chunk's SHA-256: a chunk changed on the way is
     // refused before it is written.
     authed_raw(&state, &request, |s, device, body, _| {
+        let q: Chunk = query(&request)?;
         s.put_blob_chunk(device, &case, &blob_hash(&sha)?, (q.size, q.offset), body)
     })
     .map(axum::Json)
@@ -269,28 +397,47 @@ struct FromSize {
 
 async fn consistency<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
-    Query(q): Query<FromSize>,
     request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
     let mut service = lock(&state);
     authenticate(&state, &mut service, &request)?;
+    let q: FromSize = query(&request)?;
     Ok(axum::Json(service.consistency(q.from, state.clock.now())?))
 }
 
-/// The routes.
+/// What the station logged about a case, for an outside verifier (who holds no device key, so
+/// unauthenticated): everything in the answer is signed by the log key or proven under it.
+async fn case_log<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(case): Path<String>,
+) -> Result<impl IntoResponse, Failure> {
+    Ok(axum::Json(lock(&state).case_log(&case, state.clock.now())?))
+}
+
+/// The routes, with the default [`Limits`].
 pub fn router<S: Storage>(state: Arc<AppState<S>>) -> Router {
+    router_with(state, &Limits::default())
+}
+
+/// The routes, holding request bodies within `limits`.
+pub fn router_with<S: Storage>(state: Arc<AppState<S>>, limits: &Limits) -> Router {
+    let room = Room {
+        bytes: Arc::new(tokio::sync::Semaphore::new(limits.bodies_held)),
+        limits: Arc::new(limits.clone()),
+    };
     Router::new()
         .route("/v1/health", get(health::<S>))
         .route("/v1/enrol", post(enrol::<S>))
         .route("/v1/officers/enrol", post(officer_enrol::<S>))
         .route("/v1/sync", post(sync::<S>))
         .route("/v1/log/consistency", get(consistency::<S>))
+        .route("/v1/cases/{case}/log", get(case_log::<S>))
         .route(
             "/v1/blobs/{case}/{sha}",
             get(blob_status::<S>).put(blob_chunk::<S>),
         )
         .route("/v1/blobs/{case}/{sha}/data", get(blob_data::<S>))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(Extension(room))
         .with_state(state)
 }
 
@@ -322,12 +469,25 @@ pub struct Running {
     pub handle: axum_server::Handle<SocketAddr>,
 }
 
-/// Serves `router` over TLS on `addr` (port 0 picks one) until the handle shuts it down.
+/// Serves `router` over TLS on `addr` (port 0 picks one) until the handle shuts it down, with
+/// the default [`Limits`].
 pub async fn serve_tls(
     router: Router,
     addr: SocketAddr,
     cert_pem: String,
     key_pem: String,
+) -> Result<(Running, tokio::task::JoinHandle<std::io::Result<()>>), String> {
+    serve_tls_with(router, addr, cert_pem, key_pem, &Limits::default()).await
+}
+
+/// Serves `router` over TLS on `addr`, closing connections that do not finish their handshake
+/// or send their headers within `limits`, or stay idle longer.
+pub async fn serve_tls_with(
+    router: Router,
+    addr: SocketAddr,
+    cert_pem: String,
+    key_pem: String,
+    limits: &Limits,
 ) -> Result<(Running, tokio::task::JoinHandle<std::io::Result<()>>), String> {
     // One process-wide TLS provider (ring: no C toolchain beyond cc needed).
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -337,12 +497,23 @@ pub async fn serve_tls(
     )
     .await
     .map_err(|e| format!("TLS certificate: {e}"))?;
+    // HTTP/1.1 only, which is what devices speak: hyper times its headers and its idle
+    // kept-alive connections, while an HTTP/2 connection could stay open idle for ever.
+    let mut tls = (*config.get_inner()).clone();
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.reload_from_config(Arc::new(tls));
     let handle = axum_server::Handle::new();
-    let task = tokio::spawn(
-        axum_server::bind_rustls(addr, config)
-            .handle(handle.clone())
-            .serve(router.into_make_service()),
-    );
+    let handshake = limits.handshake;
+    let mut server = axum_server::bind_rustls(addr, config)
+        .map(|tls| tls.handshake_timeout(handshake))
+        .http1_only()
+        .handle(handle.clone());
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(limits.headers);
+    let task =
+        tokio::spawn(server.serve(router.into_make_service_with_connect_info::<SocketAddr>()));
     let addr = handle
         .listening()
         .await

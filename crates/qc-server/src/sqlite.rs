@@ -76,6 +76,22 @@ const MIGRATIONS: &[&str] = &[
         signature BLOB NOT NULL
     ) STRICT;
 "#,
+    r#"
+    CREATE TABLE nonces (
+        device TEXT NOT NULL,
+        nonce  BLOB NOT NULL,
+        time   INTEGER NOT NULL,
+        PRIMARY KEY (device, nonce)
+    ) STRICT;
+    CREATE INDEX nonces_time ON nonces(time);
+"#,
+    r#"
+    CREATE TABLE blob_cases (
+        hash    BLOB NOT NULL,
+        case_id TEXT NOT NULL,
+        PRIMARY KEY (hash, case_id)
+    ) STRICT;
+"#,
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {
@@ -371,6 +387,7 @@ impl Storage for SqliteStorage {
         &mut self,
         code: &Digest,
         now: Timestamp,
+        wanted: &dyn Fn(&Grant) -> bool,
     ) -> Result<Option<Grant>, StorageError> {
         let tx = self.conn.transaction().map_err(err)?;
         let grant = tx
@@ -386,7 +403,8 @@ impl Storage for SqliteStorage {
                 },
             )
             .optional()
-            .map_err(err)?;
+            .map_err(err)?
+            .filter(wanted);
         if grant.is_some() {
             tx.execute(
                 "UPDATE enrolment_codes SET used = 1 WHERE hash = ?1",
@@ -396,6 +414,27 @@ impl Storage for SqliteStorage {
         }
         tx.commit().map_err(err)?;
         Ok(grant)
+    }
+
+    fn use_nonce(
+        &mut self,
+        device: &str,
+        nonce: &[u8; 16],
+        time: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<bool, StorageError> {
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute("DELETE FROM nonces WHERE time < ?1", [forget_before.0])
+            .map_err(err)?;
+        let new = tx
+            .execute(
+                "INSERT OR IGNORE INTO nonces(device, nonce, time) VALUES (?1, ?2, ?3)",
+                params![device, nonce.to_vec(), time.0],
+            )
+            .map_err(err)?
+            == 1;
+        tx.commit().map_err(err)?;
+        Ok(new)
     }
 
     fn add_device(&mut self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
@@ -514,10 +553,6 @@ impl Storage for SqliteStorage {
                 .optional()
                 .map_err(err)?;
             let attempt = previous.map_or(0, |a| a + 1);
-            // Each attempt seals under its own nonce, so a restarted upload never reuses one.
-            let mut nonce = [0u8; qc_blobs::NONCE_PREFIX];
-            let fresh = derive(hash, &format!("nonce {attempt}"));
-            nonce.copy_from_slice(&fresh[..qc_blobs::NONCE_PREFIX]);
             self.conn
                 .execute(
                     "INSERT INTO blobs(hash, size, attempt) VALUES (?1, ?2, ?3)
@@ -525,7 +560,7 @@ impl Storage for SqliteStorage {
                     params![hash.to_vec(), size as i64, attempt],
                 )
                 .map_err(err)?;
-            self.blobs.begin_receiving(hash, nonce).map_err(err)?;
+            self.blobs.begin_receiving(hash).map_err(err)?;
             self.hashing.insert(*hash, (0, Sha256::new()));
         } else if !held.is_some_and(|b| offset <= b.received && b.size == size) {
             return Err(StorageError::Backend(format!(
@@ -578,6 +613,48 @@ impl Storage for SqliteStorage {
         Ok(self
             .single("revocations")?
             .map(|(bytes, signature)| SignedRevocationList { bytes, signature }))
+    }
+
+    fn link_blob(&mut self, hash: &Digest, case: &str) -> Result<(), StorageError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO blob_cases(hash, case_id) VALUES (?1, ?2)",
+                params![hash.to_vec(), case],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn blob_in_case(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM blob_cases WHERE hash = ?1 AND case_id = ?2",
+                params![hash.to_vec(), case],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(err)
+    }
+
+    fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
+        let mut q = self
+            .conn
+            .prepare("SELECT hash FROM blobs ORDER BY hash")
+            .map_err(err)?;
+        let hashes = q
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(err)?
+            .map(|h| {
+                h.map_err(err)?
+                    .try_into()
+                    .map_err(|_| StorageError::Damaged("a blob hash is not 32 bytes".into()))
+            })
+            .collect::<Result<Vec<Digest>, StorageError>>()?;
+        Ok(hashes
+            .into_iter()
+            .filter(|h| !self.blobs.contains(h))
+            .collect())
     }
 
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {

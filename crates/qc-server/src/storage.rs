@@ -81,12 +81,24 @@ pub trait Storage: Send + 'static {
         grant: &Grant,
         expires: Timestamp,
     ) -> Result<(), StorageError>;
-    /// Uses up a code: what it grants, if it exists and has not expired; a code works once.
+    /// Uses up a code if it exists, has not expired and `wanted` accepts what it grants: the
+    /// grant, then; a code works once, and a code offered for something else stays unused.
     fn take_enrolment_code(
         &mut self,
         code: &Digest,
         now: Timestamp,
+        wanted: &dyn Fn(&Grant) -> bool,
     ) -> Result<Option<Grant>, StorageError>;
+    /// Records the nonce of an authenticated request: false if the device used it before (a
+    /// replay). Kept durably, so a replay fails after a restart too; nonces of requests timed
+    /// before `forget_before` are dropped, as the time check refuses those anyway.
+    fn use_nonce(
+        &mut self,
+        device: &str,
+        nonce: &[u8; 16],
+        time: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<bool, StorageError>;
     /// Keeps an enrolled device's certificate.
     fn add_device(&mut self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// An enrolled device's certificate.
@@ -126,6 +138,12 @@ pub trait Storage: Send + 'static {
     /// bytes and keeps the blob only if it equals `hash` (true); otherwise the received bytes
     /// are discarded (false).
     fn finish_blob(&mut self, hash: &Digest) -> Result<bool, StorageError>;
+    /// Records that the bytes of a kept blob were uploaded for `case` (kept once).
+    fn link_blob(&mut self, hash: &Digest, case: &str) -> Result<(), StorageError>;
+    /// Whether the bytes of a blob were uploaded for `case`.
+    fn blob_in_case(&self, hash: &Digest, case: &str) -> Result<bool, StorageError>;
+    /// The blobs whose upload started and was not yet kept or discarded.
+    fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError>;
     /// Reads a complete blob.
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn std::io::Read + Send>, StorageError>;
     /// Keeps the bureau's revocation list in force (replacing the one kept).
@@ -171,6 +189,7 @@ pub mod suite {
     pub fn run<S: Storage>(fresh: impl Fn() -> S) {
         entries_keep_log_order_and_feed_heads(fresh());
         codes_work_once_and_expire(fresh());
+        nonces_work_once_until_forgotten(fresh());
         devices_are_kept(fresh());
         officers_kept_by_device(fresh());
         case_docs_by_squad_and_feeds_by_case(fresh());
@@ -206,7 +225,19 @@ pub mod suite {
         );
         s.write_blob_chunk(&hash, size, 3 * K as u64, &data[3 * K..])
             .unwrap();
+        check(
+            "all received, not yet kept: unfinished",
+            s.unfinished_blobs().unwrap() == [hash],
+        );
         check("whole blob kept", s.finish_blob(&hash).unwrap());
+        check("kept: finished", s.unfinished_blobs().unwrap().is_empty());
+        check("in no case yet", !s.blob_in_case(&hash, "c1").unwrap());
+        s.link_blob(&hash, "c1").unwrap();
+        s.link_blob(&hash, "c1").unwrap();
+        check(
+            "in the case it was uploaded for only",
+            s.blob_in_case(&hash, "c1").unwrap() && !s.blob_in_case(&hash, "c2").unwrap(),
+        );
         check(
             "complete",
             s.blob_state(&hash).unwrap().is_some_and(|b| b.complete),
@@ -316,32 +347,47 @@ pub mod suite {
             .unwrap();
         s.add_enrolment_code(&[4; 32], &officer, Timestamp(100))
             .unwrap();
+        let any = |_: &Grant| true;
+        let take = |s: &mut S, code: u8, now: i64, wanted: &dyn Fn(&Grant) -> bool| {
+            s.take_enrolment_code(&[code; 32], Timestamp(now), wanted)
+                .unwrap()
+        };
         check(
-            "a code works",
-            s.take_enrolment_code(&[1; 32], Timestamp(50)).unwrap() == Some(device),
+            "a code offered for something else stays unused",
+            take(&mut s, 1, 50, &|g| matches!(g, Grant::Officer { .. })).is_none()
+                && take(&mut s, 4, 50, &|g| {
+                    *g == Grant::Officer { person: "x".into() }
+                })
+                .is_none(),
         );
+        check("a code works", take(&mut s, 1, 50, &any) == Some(device));
         check(
             "an officer's code",
-            s.take_enrolment_code(&[4; 32], Timestamp(50)).unwrap() == Some(officer),
+            take(&mut s, 4, 50, &any) == Some(officer),
         );
-        check(
-            "only once",
-            s.take_enrolment_code(&[1; 32], Timestamp(50))
-                .unwrap()
-                .is_none(),
-        );
-        check(
-            "expired",
-            s.take_enrolment_code(&[2; 32], Timestamp(101))
-                .unwrap()
-                .is_none(),
-        );
-        check(
-            "unknown",
-            s.take_enrolment_code(&[3; 32], Timestamp(1))
-                .unwrap()
-                .is_none(),
-        );
+        check("only once", take(&mut s, 1, 50, &any).is_none());
+        check("expired", take(&mut s, 2, 101, &any).is_none());
+        check("unknown", take(&mut s, 3, 1, &any).is_none());
+    }
+
+    fn nonces_work_once_until_forgotten<S: Storage>(mut s: S) {
+        let mut new = |device: &str, nonce: u8, time: i64, forget_before: i64| {
+            s.use_nonce(
+                device,
+                &[nonce; 16],
+                Timestamp(time),
+                Timestamp(forget_before),
+            )
+            .unwrap()
+        };
+        check("a nonce is new", new("a", 1, 100, 0));
+        check("once per device", !new("a", 1, 100, 0));
+        check("another device's", new("b", 1, 100, 0));
+        check("another nonce", new("a", 2, 200, 0));
+        check("still held", !new("a", 1, 300, 50));
+        // Requests timed before 150 are refused by the clock: their nonces may go.
+        check("forgotten when stale", new("a", 1, 300, 150));
+        check("later ones kept", !new("a", 2, 300, 150));
     }
 
     fn devices_are_kept<S: Storage>(mut s: S) {

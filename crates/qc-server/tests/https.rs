@@ -3,13 +3,19 @@
 //! bad request refused with a clear status and nothing changed.
 #![allow(clippy::unwrap_used)]
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
 use qc_chain::{Action, Entry, SignedEntry};
 use qc_domain::{FixedClock, Timestamp};
 use qc_identity::BureauKey;
-use qc_server::http::{AppState, fingerprint, router, self_signed, serve_tls};
+use qc_server::http::{
+    AppState, Limits, MAX_BODY, MAX_ENROL_BODY, fingerprint, router_with, self_signed,
+    serve_tls_with,
+};
 use qc_server::{Identity, Service, SqliteStorage};
 use qc_sync::auth::RequestAuth;
 use qc_sync::wire::{
@@ -21,6 +27,7 @@ const NOW: Timestamp = Timestamp(1_795_000_000_000);
 
 struct Station {
     url: String,
+    cert: String,
     client: reqwest::blocking::Client,
     code: String,
     officer: (SigningKey, qc_identity::SignedCertificate),
@@ -29,6 +36,10 @@ struct Station {
 }
 
 fn station() -> Station {
+    station_with(&Limits::default())
+}
+
+fn station_with(limits: &Limits) -> Station {
     let bureau = BureauKey::from_seed(&[1; 32]);
     let (okey, ocert) = qc_server::fixtures::officer(
         &bureau,
@@ -62,11 +73,12 @@ fn station() -> Station {
     assert_eq!(fingerprint(&cert).unwrap().len(), 64);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (running, _task) = runtime
-        .block_on(serve_tls(
-            router(state),
+        .block_on(serve_tls_with(
+            router_with(state, limits),
             "127.0.0.1:0".parse().unwrap(),
             cert.clone(),
             key,
+            limits,
         ))
         .unwrap();
     let client = reqwest::blocking::Client::builder()
@@ -75,6 +87,7 @@ fn station() -> Station {
         .unwrap();
     Station {
         url: format!("https://127.0.0.1:{}", running.addr.port()),
+        cert,
         client,
         code,
         officer: (okey, ocert),
@@ -96,7 +109,7 @@ fn feed(
             prev: out.last().map_or([0; 32], SignedEntry::hash),
             time: Timestamp(NOW.0 + seq as i64),
             actors: vec![officer.1.id()],
-            action: Action::Workflow { act: "file".into() },
+            action: Action::RecordCreated,
             case: "case-1".into(),
             heads: vec![[seq as u8; 32]],
             blobs: vec![],
@@ -108,15 +121,45 @@ fn feed(
 }
 
 fn post(s: &Station, key: &SigningKey, body: &[u8], nonce: u8) -> reqwest::blocking::Response {
-    let auth = RequestAuth::sign("tablet-a", key, "POST", "/v1/sync", body, NOW, [nonce; 16]);
+    send(s, key, "POST", "/v1/sync", body, nonce)
+}
+
+/// A request signed by tablet-a's `key`.
+fn send(
+    s: &Station,
+    key: &SigningKey,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    nonce: u8,
+) -> reqwest::blocking::Response {
+    let auth = RequestAuth::sign("tablet-a", key, method, path, body, NOW, [nonce; 16]);
     let mut req = s
         .client
-        .post(format!("{}/v1/sync", s.url))
+        .request(method.parse().unwrap(), format!("{}{path}", s.url))
         .body(body.to_vec());
     for (k, v) in auth.headers() {
         req = req.header(k, v);
     }
     req.send().unwrap()
+}
+
+/// Enrols tablet-a with the station's code; returns its key.
+fn enrol_tablet(s: &Station) -> SigningKey {
+    let device = SigningKey::from_bytes(&[30; 32]);
+    let r = s
+        .client
+        .post(format!("{}/v1/enrol", s.url))
+        .json(&EnrolRequest {
+            code: s.code.clone(),
+            device_id: "tablet-a".into(),
+            label: "一中队 平板1".into(),
+            public_key: hex::encode(device.verifying_key().to_bytes()),
+        })
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    device
 }
 
 #[test]
@@ -149,12 +192,19 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     let mut witness = Witness::new(log_key);
 
     let f = feed(&s.officer, &device, 4);
+    // The case's document comes with its entries: the station judges their scope by it.
+    let mut doc = qc_server::fixtures::case("case-1", "一中队", NOW);
     let body = serde_json::to_vec(&SyncRequest {
         push: PushEntries {
             entries: f.clone(),
             known_size: 0,
         },
-        up: DocsUp { docs: vec![] },
+        up: DocsUp {
+            docs: vec![qc_sync::wire::DocChanges {
+                case: "case-1".into(),
+                changes: hex::encode(doc.changes_after(&[])),
+            }],
+        },
         want: None,
     })
     .unwrap();
@@ -168,7 +218,8 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     assert_eq!(r.status(), 409);
     assert_eq!(r.json::<ErrorBody>().unwrap().code, "replay");
 
-    // A stranger's key, a changed body, a missing header, bad JSON, an oversized body.
+    // A stranger's key, a changed body, a missing header, bad JSON (an oversized body: see
+    // a_stranger_cannot_make_the_station_read_or_hold_large_bodies).
     let stranger = SigningKey::from_bytes(&[31; 32]);
     assert_eq!(post(&s, &stranger, &body, 2).status(), 401);
     let auth = RequestAuth::sign("tablet-a", &device, "POST", "/v1/sync", &body, NOW, [3; 16]);
@@ -193,8 +244,6 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<ErrorBody>().unwrap().code, "missing_header");
     assert_eq!(post(&s, &device, b"{not json", 4).status(), 400);
-    let huge = vec![b' '; qc_server::http::MAX_BODY + 1];
-    assert_eq!(post(&s, &device, &huge, 5).status(), 413);
     let r = s
         .client
         .post(format!("{}/v1/enrol", s.url))
@@ -232,4 +281,237 @@ fn a_client_that_does_not_trust_the_pinned_certificate_cannot_connect() {
         .build()
         .unwrap();
     assert!(client.get(format!("{}/v1/health", s.url)).send().is_err());
+}
+
+/// A TLS connection to the station that pins its certificate, to send what no well-behaved
+/// client would.
+type Raw = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+fn raw_tcp(s: &Station) -> TcpStream {
+    let tcp = TcpStream::connect(s.running.addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    tcp
+}
+
+fn raw_tls(s: &Station) -> Raw {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(s.cert.as_bytes()).unwrap())
+        .unwrap();
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let conn =
+        rustls::ClientConnection::new(Arc::new(config), "127.0.0.1".try_into().unwrap()).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, raw_tcp(s));
+    while tls.conn.is_handshaking() {
+        tls.conn.complete_io(&mut tls.sock).unwrap();
+    }
+    tls
+}
+
+/// Whether the station closed the connection (rather than the read timing out).
+fn closed(read: std::io::Result<usize>) -> bool {
+    match read {
+        Ok(n) => n == 0,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+/// Sends a request's head and the first `sent` bytes of a body of `length`; headers signed by
+/// tablet-a's `key` (over another body: the signature is never checked this far).
+fn start_upload(raw: &mut Raw, device: &str, key: &SigningKey, length: usize, sent: usize) {
+    let auth = RequestAuth::sign(device, key, "POST", "/v1/sync", b"", NOW, [9; 16]);
+    let mut head =
+        format!("POST /v1/sync HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {length}\r\n");
+    for (k, v) in auth.headers() {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    raw.write_all(head.as_bytes()).unwrap();
+    raw.write_all(&vec![b' '; sent]).unwrap();
+    raw.flush().unwrap();
+}
+
+/// The status of the answer on a raw connection (its first line), or None if none came.
+fn status(raw: &mut Raw) -> Option<u16> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    while !got.windows(2).any(|w| w == b"\r\n") {
+        match raw.read(&mut buf) {
+            Ok(n) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => return None,
+        }
+    }
+    String::from_utf8_lossy(&got)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+}
+
+#[test]
+fn silent_idle_and_trickling_connections_are_closed() {
+    let s = station_with(&Limits {
+        handshake: Duration::from_secs(1),
+        headers: Duration::from_secs(1),
+        ..Limits::default()
+    });
+    let silent: Vec<TcpStream> = (0..20).map(|_| raw_tcp(&s)).collect();
+    let mut idle: Vec<Raw> = (0..20).map(|_| raw_tls(&s)).collect();
+    // One that asked once and keeps the connection, one that trickles its headers.
+    let mut kept = raw_tls(&s);
+    kept.write_all(b"GET /v1/health HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(status(&mut kept), Some(200));
+    let mut trickling = raw_tls(&s);
+    trickling.write_all(b"GET /v1/health HTTP/1.1\r\n").unwrap();
+    let start = Instant::now();
+    let mut cut = false;
+    while start.elapsed() < Duration::from_secs(4) && !cut {
+        std::thread::sleep(Duration::from_millis(200));
+        cut = trickling
+            .write_all(b"x-a: b\r\n")
+            .and_then(|()| trickling.flush())
+            .is_err();
+    }
+    assert!(
+        cut || closed(trickling.read(&mut [0; 64])),
+        "a trickle is cut off"
+    );
+    for mut c in silent {
+        assert!(closed(c.read(&mut [0; 64])), "no handshake: closed");
+    }
+    for c in &mut idle {
+        assert!(closed(c.read(&mut [0; 64])), "no request: closed");
+    }
+    let mut rest = Vec::new();
+    assert!(
+        closed(kept.read_to_end(&mut rest)),
+        "idle after a request: closed"
+    );
+    assert!(start.elapsed() < Duration::from_secs(8));
+}
+
+#[test]
+fn a_stranger_cannot_make_the_station_read_or_hold_large_bodies() {
+    let s = station_with(&Limits {
+        body: Duration::from_secs(1),
+        wait_for_room: Duration::from_millis(500),
+        bodies_held: 2 << 20,
+        ..Limits::default()
+    });
+    let device = enrol_tablet(&s);
+    // A device the station does not know, or over the limits: refused on its headers, while
+    // almost all of the body is still to come.
+    let mut stranger = raw_tls(&s);
+    start_upload(&mut stranger, "tablet-zz", &device, MAX_BODY, 64 << 10);
+    assert_eq!(status(&mut stranger), Some(401));
+    // A device in good standing whose clock is off is told so, its body read but not kept.
+    let stale = Timestamp(NOW.0 - 10 * 60 * 1000);
+    let big = vec![b' '; 8 << 20];
+    let auth = RequestAuth::sign(
+        "tablet-a", &device, "POST", "/v1/sync", &big, stale, [8; 16],
+    );
+    let mut req = s.client.post(format!("{}/v1/sync", s.url)).body(big);
+    for (k, v) in auth.headers() {
+        req = req.header(k, v);
+    }
+    let r = req.send().unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<ErrorBody>().unwrap().code, "clock_skew");
+    let mut huge = raw_tls(&s);
+    start_upload(&mut huge, "tablet-a", &device, MAX_BODY + 1, 64 << 10);
+    assert_eq!(status(&mut huge), Some(413));
+    let mut enrol = raw_tls(&s);
+    enrol
+        .write_all(
+            format!(
+                "POST /v1/enrol HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {}\r\n\r\n",
+                8 << 20
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(status(&mut enrol), Some(413), "over {MAX_ENROL_BODY} bytes");
+    // Whoever claims a known device (its id is no secret) gets room for its body only within
+    // the budget, and only for a while.
+    let mut holding: Vec<Raw> = (0..2).map(|_| raw_tls(&s)).collect();
+    for h in &mut holding {
+        start_upload(h, "tablet-a", &device, 1 << 20, 1000);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let mut third = raw_tls(&s);
+    start_upload(&mut third, "tablet-a", &device, 1 << 20, 1000);
+    let waited = Instant::now();
+    assert_eq!(status(&mut third), Some(503), "no room: busy");
+    assert!(waited.elapsed() < Duration::from_secs(3));
+    for h in &mut holding {
+        assert_eq!(status(h), Some(408), "a body too slow to arrive");
+    }
+    // The room is free again.
+    let r = send(&s, &device, "GET", "/v1/log/consistency?from=0", b"", 1);
+    assert_eq!(r.status(), 200);
+}
+
+#[test]
+fn wrong_codes_are_answered_429_with_when_to_retry() {
+    let s = station();
+    let enrol = |code: &str| {
+        s.client
+            .post(format!("{}/v1/enrol", s.url))
+            .json(&EnrolRequest {
+                code: code.into(),
+                device_id: "tablet-a".into(),
+                label: "平板".into(),
+                public_key: hex::encode(
+                    SigningKey::from_bytes(&[30; 32]).verifying_key().to_bytes(),
+                ),
+            })
+            .send()
+            .unwrap()
+    };
+    for _ in 0..qc_server::service::WRONG_CODES_PER_SOURCE {
+        assert_eq!(enrol("AAAA-BBBB-CCCC").status(), 403);
+    }
+    let r = enrol(&s.code);
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&retry), "{retry}");
+    let body: ErrorBody = r.json().unwrap();
+    assert_eq!(body.code, "too_many_attempts");
+    assert!(body.message.contains("分钟后再试"), "{}", body.message);
+}
+
+#[test]
+fn bad_query_strings_and_upper_case_hashes_are_answered_400() {
+    let s = station();
+    let device = enrol_tablet(&s);
+    let chunk = vec![7u8; 1 << 20];
+    let hash = "ab".repeat(32);
+    for (nonce, path) in [
+        (1, format!("/v1/blobs/case-1/{hash}?size=many&offset=0")),
+        (2, format!("/v1/blobs/case-1/{hash}?offset=0")),
+        (
+            3,
+            format!(
+                "/v1/blobs/case-1/{}?size=1048576&offset=0",
+                hash.to_uppercase()
+            ),
+        ),
+    ] {
+        let r = send(&s, &device, "PUT", &path, &chunk, nonce);
+        assert_eq!(r.status(), 400, "{path}");
+        assert_eq!(r.json::<ErrorBody>().unwrap().code, "bad_request");
+    }
+    let r = send(&s, &device, "GET", "/v1/log/consistency?from=x", b"", 4);
+    assert_eq!(r.status(), 400);
 }

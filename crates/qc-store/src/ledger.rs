@@ -195,13 +195,33 @@ impl Store {
     /// The feeds of every device that touched the case, each from its first entry up to its last
     /// entry about the case (so the hash links can be checked), device by device in feed order.
     pub fn feeds_for_case(&self, case_id: &str) -> Result<Vec<SignedEntry>, StoreError> {
+        self.feeds_through(case_id, None)
+    }
+
+    /// What a bundle of the case holds once `device` appends its export entry:
+    /// [`Self::feeds_for_case`], with `device`'s feed up to its head (its entries after its last
+    /// one about the case come before the export).
+    pub fn feeds_for_export(
+        &self,
+        case_id: &str,
+        device: &str,
+    ) -> Result<Vec<SignedEntry>, StoreError> {
+        self.feeds_through(case_id, Some(device))
+    }
+
+    fn feeds_through(
+        &self,
+        case_id: &str,
+        device: Option<&str>,
+    ) -> Result<Vec<SignedEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT l.entry, l.device_sig, l.actor_sigs FROM ledger l
-             JOIN (SELECT device, max(seq) AS last FROM ledger WHERE case_id = ?1 GROUP BY device) t
+             JOIN (SELECT device, max(seq) AS last FROM ledger
+                   WHERE case_id = ?1 OR device = ?2 GROUP BY device) t
                ON l.device = t.device AND l.seq <= t.last
              ORDER BY l.device, l.seq",
         )?;
-        let rows = stmt.query_map([case_id], row_to_entry)?;
+        let rows = stmt.query_map(params![case_id, device], row_to_entry)?;
         rows.map(|r| decode_row(r?)).collect()
     }
 }

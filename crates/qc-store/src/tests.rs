@@ -551,7 +551,7 @@ fn officers_and_pin_attempts_persist() {
         )
         .unwrap();
     let wrapped =
-        keywrap::wrap(&officer, "258013", [1; 16], [2; 12], KdfParams::RECOMMENDED).unwrap();
+        keywrap::wrap(&officer, "258013", [1; 16], [2; 12], KdfParams::CURRENT).unwrap();
     let rec = OfficerRecord {
         person_id: "li".into(),
         cert,

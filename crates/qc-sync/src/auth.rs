@@ -1,7 +1,5 @@
 //! Signed requests: who sent it (an enrolled device), that nobody changed it, and that it is
-//! not a replay.
-
-use std::collections::{BTreeMap, HashSet};
+//! fresh; the server accepts each nonce once ([`NONCE_TTL_MS`]).
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use qc_domain::Timestamp;
@@ -23,6 +21,21 @@ pub const NONCE: &str = "x-qc-nonce";
 pub const SIGNATURE: &str = "x-qc-signature";
 /// How far a request's time may be from the server's clock, either way.
 pub const MAX_SKEW_MS: i64 = 5 * 60 * 1000;
+/// How long a server must remember a request's nonce, counted from the request's time: an older
+/// request fails the time check anyway. Twice the skew, so that a server clock stepped back by
+/// up to [`MAX_SKEW_MS`] still refuses the replay.
+pub const NONCE_TTL_MS: i64 = 2 * MAX_SKEW_MS;
+/// Longest device id.
+pub const MAX_DEVICE_ID: usize = 64;
+
+/// Whether `id` can name a device: 1 to [`MAX_DEVICE_ID`] ASCII letters, digits, `.`, `_` or
+/// `-`. It travels in an HTTP header, where anything else cannot be read back as it was.
+pub fn is_device_id(id: &str) -> bool {
+    (1..=MAX_DEVICE_ID).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
 
 /// Why a request is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -170,7 +183,7 @@ impl RequestAuth {
     ) -> Result<RequestAuth, AuthError> {
         let need = |h: &'static str| get(h).ok_or(AuthError::Missing(h));
         let device = need(DEVICE)?.to_owned();
-        if device.is_empty() || device.len() > 128 {
+        if !is_device_id(&device) {
             return Err(AuthError::Malformed(DEVICE));
         }
         let time = need(TIME)?
@@ -194,7 +207,7 @@ impl RequestAuth {
     }
 
     /// Checks the signature with the device's key and the time against `now`; the caller
-    /// then asks a [`ReplayGuard`] about the nonce.
+    /// then accepts the nonce once (remembered for [`NONCE_TTL_MS`]).
     pub fn verify(
         &self,
         key: &VerifyingKey,
@@ -205,50 +218,17 @@ impl RequestAuth {
     ) -> Result<(), AuthError> {
         let bytes = covered(&self.device, method, path, self.time, self.nonce, body);
         verify_bytes(key, &bytes, &self.signature).map_err(|_| AuthError::BadSignature)?;
+        self.check_time(now)
+    }
+
+    /// Checks the request's time against `now` alone: what a server can refuse by before it
+    /// reads a body (the signature over the time is checked by [`RequestAuth::verify`]).
+    pub fn check_time(&self, now: Timestamp) -> Result<(), AuthError> {
         let skew_ms = self.time.0 - now.0;
         if skew_ms.abs() > MAX_SKEW_MS {
             return Err(AuthError::Skew { skew_ms });
         }
         Ok(())
-    }
-}
-
-/// Remembers the nonces of recent requests, so that each is accepted once. Requests older than
-/// the skew window are refused by time, so nonces need only be kept that long.
-#[derive(Debug, Default)]
-pub struct ReplayGuard {
-    seen: HashSet<(String, [u8; 16])>,
-    by_time: BTreeMap<Timestamp, Vec<(String, [u8; 16])>>,
-}
-
-impl ReplayGuard {
-    /// Accepts a verified request's nonce once; a second time is a replay.
-    pub fn check(&mut self, auth: &RequestAuth, now: Timestamp) -> Result<(), AuthError> {
-        // Forget what can no longer pass the time check.
-        let horizon = Timestamp(now.0 - 2 * MAX_SKEW_MS);
-        let keep = self.by_time.split_off(&horizon);
-        for old in std::mem::replace(&mut self.by_time, keep)
-            .into_values()
-            .flatten()
-        {
-            self.seen.remove(&old);
-        }
-        let key = (auth.device.clone(), auth.nonce);
-        if !self.seen.insert(key.clone()) {
-            return Err(AuthError::Replay);
-        }
-        self.by_time.entry(auth.time).or_default().push(key);
-        Ok(())
-    }
-
-    /// Nonces held (for tests and metrics).
-    pub fn len(&self) -> usize {
-        self.seen.len()
-    }
-
-    /// Whether none are held.
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
     }
 }
 
@@ -284,14 +264,11 @@ mod tests {
     }
 
     #[test]
-    fn a_signed_request_verifies_once() {
+    fn a_signed_request_verifies() {
         let (key, a) = signed(b"{}", NOW, 1);
         let a = round_trip(&a);
         a.verify(&key.verifying_key(), "POST", "/v1/entries", b"{}", NOW)
             .unwrap();
-        let mut guard = ReplayGuard::default();
-        guard.check(&a, NOW).unwrap();
-        assert_eq!(guard.check(&a, NOW), Err(AuthError::Replay));
         assert_eq!(AuthError::Replay.status(), 409);
     }
 
@@ -356,16 +333,41 @@ mod tests {
     }
 
     #[test]
-    fn the_guard_forgets_what_the_clock_already_refuses() {
-        let mut guard = ReplayGuard::default();
-        for n in 0..10u8 {
-            let (_, a) = signed(b"", NOW, n);
-            guard.check(&a, NOW).unwrap();
+    fn a_nonce_past_its_ttl_belongs_to_a_request_the_clock_refuses() {
+        // A server forgets nonces of requests timed before now - NONCE_TTL_MS; such a request
+        // replayed then, or after the server clock stepped back by up to MAX_SKEW_MS, fails.
+        let (_, a) = signed(b"", Timestamp(NOW.0 - NONCE_TTL_MS - 1), 1);
+        for back in [0, MAX_SKEW_MS / 2, MAX_SKEW_MS] {
+            assert!(matches!(
+                a.check_time(Timestamp(NOW.0 - back)),
+                Err(AuthError::Skew { .. })
+            ));
         }
-        assert_eq!(guard.len(), 10);
-        let later = Timestamp(NOW.0 + 3 * MAX_SKEW_MS);
-        let (_, fresh) = signed(b"", later, 99);
-        guard.check(&fresh, later).unwrap();
-        assert_eq!(guard.len(), 1);
+    }
+
+    #[test]
+    fn device_ids_are_what_a_header_carries_back_unchanged() {
+        for ok in ["device-1a2b3c4d", "tablet_A.2", &"x".repeat(MAX_DEVICE_ID)] {
+            assert!(is_device_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "平板一",
+            "tablet a",
+            "tab\tlet",
+            &"x".repeat(MAX_DEVICE_ID + 1),
+        ] {
+            assert!(!is_device_id(bad), "{bad}");
+        }
+        let (_, a) = signed(b"", NOW, 1);
+        let headers = a.headers();
+        let r = RequestAuth::from_headers(|h| match h {
+            DEVICE => Some("tablet a"),
+            _ => headers
+                .iter()
+                .find(|(k, _)| *k == h)
+                .map(|(_, v)| v.as_str()),
+        });
+        assert_eq!(r, Err(AuthError::Malformed(DEVICE)));
     }
 }

@@ -118,6 +118,17 @@ pub struct ConsistencyResponse {
     pub proof: Vec<Digest>,
 }
 
+/// `GET /v1/cases/{case}/log` (unauthenticated: an outside verifier holds no device key): the
+/// current checkpoint and, for every logged entry about the case, its receipt under that
+/// checkpoint. A verifier learns whether the case went on after a bundle was exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseLogResponse {
+    /// The current checkpoint.
+    pub checkpoint: SignedCheckpoint,
+    /// Every logged entry about the case, in log order, each proven under `checkpoint`.
+    pub entries: Vec<EntryReceipt>,
+}
+
 /// Evidence chunks start at multiples of this and are multiples of it unless they end the file
 /// (so a station can seal them as they arrive).
 pub const BLOB_ALIGN: u64 = 64 * 1024;

@@ -271,6 +271,39 @@ mod tests {
     }
 
     #[test]
+    fn a_hostile_receipt_index_is_refused_not_a_crash() {
+        let s = server();
+        let mut w = Witness::new(s.key.verifying_key().to_bytes());
+        let sent = vec![entry(1)];
+        let checkpoint = SignedCheckpoint::of(
+            &s.key,
+            &Checkpoint {
+                log: s.key.verifying_key().to_bytes(),
+                size: u64::MAX,
+                root: [1; 32],
+                time: Timestamp(9),
+            },
+        );
+        let resp = PushResponse {
+            receipts: vec![EntryReceipt {
+                entry: sent[0].hash(),
+                receipt: Receipt {
+                    checkpoint: checkpoint.clone(),
+                    index: 1 << 63,
+                    proof: vec![[2; 32]; 63],
+                },
+            }],
+            checkpoint,
+            consistency: vec![],
+        };
+        assert_eq!(
+            w.accept_push(&sent, &resp),
+            Err(WitnessError::Log(LogError::NotIncluded))
+        );
+        assert_eq!(w.last, None);
+    }
+
+    #[test]
     fn wire_bodies_round_trip_as_json() {
         let mut s = server();
         let sent: Vec<_> = (1..=2).map(entry).collect();

@@ -5,6 +5,7 @@ use std::io::Read;
 
 use qc_chain::Digest;
 use qc_sync::wire::{BLOB_ALIGN, BlobStatus};
+use sha2::Digest as _;
 
 use super::{Service, ServiceError};
 use crate::storage::Storage;
@@ -39,13 +40,30 @@ impl<S: Storage> Service<S> {
 
     /// How much of a blob the station holds.
     pub fn blob_status(
-        &self,
+        &mut self,
         device: &str,
         case: &str,
         hash: &Digest,
     ) -> Result<BlobStatus, ServiceError> {
         self.check_blob(device, case, hash)?;
+        if self.finish_received(hash)? == Some(false) {
+            tracing::warn!(
+                device,
+                case,
+                blob = hex::encode(hash),
+                "blob received whole before a stop did not match its hash; discarded"
+            );
+        }
         Ok(match self.storage.blob_state(hash)? {
+            // Kept, but its bytes came for another case: this case's uploader proves it holds
+            // them by sending them (a hash learnt elsewhere is not the file).
+            Some(b) if b.complete && !self.storage.blob_in_case(hash, case)? => BlobStatus {
+                received: self
+                    .proofs
+                    .get(&(case.to_owned(), *hash))
+                    .map_or(0, |p| p.0),
+                complete: false,
+            },
             Some(b) => BlobStatus {
                 received: b.received,
                 complete: b.complete,
@@ -55,6 +73,53 @@ impl<S: Storage> Service<S> {
                 complete: false,
             },
         })
+    }
+
+    /// Takes a chunk of a file the station keeps, sent for another case: hashed as it comes,
+    /// not written; when all of it matches, the file serves this case too.
+    fn prove_chunk(
+        &mut self,
+        case: &str,
+        hash: &Digest,
+        (size, offset): (u64, u64),
+        bytes: &[u8],
+    ) -> Result<BlobStatus, ServiceError> {
+        let key = (case.to_owned(), *hash);
+        let (at, hasher) = self.proofs.entry(key.clone()).or_default();
+        hasher.update(bytes);
+        *at = offset + bytes.len() as u64;
+        if *at < size {
+            return Ok(BlobStatus {
+                received: *at,
+                complete: false,
+            });
+        }
+        let (_, hasher) = self.proofs.remove(&key).unwrap_or_default();
+        if <[u8; 32]>::from(hasher.finalize()) != *hash {
+            return Err(ServiceError::BlobMismatch(hex::encode(hash)));
+        }
+        self.storage.link_blob(hash, case)?;
+        tracing::info!(
+            case,
+            blob = hex::encode(hash),
+            "blob shown again for another case"
+        );
+        Ok(BlobStatus {
+            received: size,
+            complete: true,
+        })
+    }
+
+    /// Ends an upload whose last byte arrived but which was not kept (the station stopped in
+    /// between): kept if it matches its hash (`Some(true)`), else discarded (`Some(false)`);
+    /// `None` if there was no such upload.
+    pub(super) fn finish_received(&mut self, hash: &Digest) -> Result<Option<bool>, ServiceError> {
+        match self.storage.blob_state(hash)? {
+            Some(b) if !b.complete && b.received == b.size => {
+                Ok(Some(self.storage.finish_blob(hash)?))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Takes the next chunk of a blob of `size` bytes at `offset` (which must be what the
@@ -77,7 +142,9 @@ impl<S: Storage> Service<S> {
                 "a blob of {size} bytes is not accepted"
             )));
         }
-        let end = offset + bytes.len() as u64;
+        let end = offset.checked_add(bytes.len() as u64).ok_or_else(|| {
+            ServiceError::BadRequest(format!("a chunk at {offset} ends past any blob"))
+        })?;
         if !offset.is_multiple_of(BLOB_ALIGN)
             || (end != size && !(bytes.len() as u64).is_multiple_of(BLOB_ALIGN))
         {
@@ -85,15 +152,20 @@ impl<S: Storage> Service<S> {
                 "chunks start and end at multiples of {BLOB_ALIGN} bytes (but the last)"
             )));
         }
-        if offset != held.received || end > size {
+        // The size declared when the upload began holds until it ends (a blob's hash fixes it).
+        let began_as = self.storage.blob_state(hash)?.map_or(size, |b| b.size);
+        if offset != held.received || end > size || (offset > 0 && began_as != size) {
             return Err(ServiceError::OutOfStep(format!(
-                "chunk at {offset} (+{}) of {size}; the station holds {}",
+                "chunk at {offset} (+{}) of {size}; the station holds {} of {began_as}",
                 bytes.len(),
                 held.received
             )));
         }
+        if self.storage.blob_state(hash)?.is_some_and(|b| b.complete) {
+            return self.prove_chunk(case, hash, (size, offset), bytes);
+        }
         self.storage.write_blob_chunk(hash, size, offset, bytes)?;
-        let received = offset + bytes.len() as u64;
+        let received = end;
         if received < size {
             return Ok(BlobStatus {
                 received,
@@ -109,6 +181,7 @@ impl<S: Storage> Service<S> {
             );
             return Err(ServiceError::BlobMismatch(hex::encode(hash)));
         }
+        self.storage.link_blob(hash, case)?;
         tracing::info!(
             device,
             case,
@@ -122,7 +195,7 @@ impl<S: Storage> Service<S> {
         })
     }
 
-    /// A complete blob of a case the device may see, for reading.
+    /// A complete blob of a case the device may see, uploaded for that case, for reading.
     pub fn open_blob(
         &self,
         device: &str,
@@ -131,7 +204,9 @@ impl<S: Storage> Service<S> {
     ) -> Result<(u64, Box<dyn Read + Send>), ServiceError> {
         self.check_blob(device, case, hash)?;
         match self.storage.blob_state(hash)? {
-            Some(b) if b.complete => Ok((b.size, self.storage.open_blob(hash)?)),
+            Some(b) if b.complete && self.storage.blob_in_case(hash, case)? => {
+                Ok((b.size, self.storage.open_blob(hash)?))
+            }
             _ => Err(ServiceError::NotFound(format!(
                 "blob {} is not at the station yet",
                 hex::encode(hash)

@@ -2,16 +2,17 @@
 //! device's entries (verify, log, receipt), prove the log's consistency.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
 
-use ed25519_dalek::SigningKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use qc_casedoc::{CaseDoc, DocError};
-use qc_chain::{FeedHead, Problem, SignedEntry, verify_feed_after};
+use qc_chain::{Digest, FeedHead, Problem, SignedEntry, verify_feed_after_with};
 use qc_domain::Person;
 use qc_domain::Timestamp;
 use qc_identity::cert::public_key;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
 use qc_log::{Log, Receipt, SignedCheckpoint};
-use qc_sync::auth::{AuthError, ReplayGuard, RequestAuth};
+use qc_sync::auth::{AuthError, NONCE_TTL_MS, RequestAuth, is_device_id};
 use qc_sync::wire::{
     CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
     EnrolResponse, EntryReceipt, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries,
@@ -22,10 +23,16 @@ use thiserror::Error;
 
 use crate::storage::{CaseMeta, Grant, Storage, StorageError};
 
+mod attempts;
 mod blobs;
+mod freshness;
+
+pub use attempts::{WRONG_CODES_IN_ALL, WRONG_CODES_PER_SOURCE, WRONG_CODES_WINDOW_MS};
 
 /// How long an enrolment code works.
 pub const CODE_VALID_MS: i64 = 24 * 3600 * 1000;
+/// Longest device label, in characters.
+pub const MAX_LABEL: usize = 64;
 /// How long a device certificate is valid.
 pub const DEVICE_CERT_MS: i64 = 2 * 365 * 24 * 3600 * 1000;
 
@@ -53,6 +60,21 @@ pub enum ServiceError {
     /// A blob whose bytes do not match its hash; what was received is discarded.
     #[error("blob {0} does not match its hash; upload it again")]
     BlobMismatch(String),
+    /// Too many wrong enrolment codes from this source or in all; nothing was tried.
+    #[error("too many wrong enrolment codes; try again in {retry_after_s} s")]
+    TooManyAttempts {
+        /// Seconds until codes are taken again.
+        retry_after_s: u64,
+    },
+    /// More requests than the station takes at once are waiting; nothing was done.
+    #[error("the station is busy")]
+    Busy,
+    /// The request did not arrive in time; nothing was done.
+    #[error("the request was sent too slowly")]
+    SlowRequest,
+    /// A request body over the route's limit; it was not read.
+    #[error("request body over {0} bytes")]
+    TooLarge(usize),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -69,6 +91,10 @@ impl ServiceError {
             ServiceError::NotFound(_) => 404,
             ServiceError::OutOfStep(_) => 409,
             ServiceError::BlobMismatch(_) => 422,
+            ServiceError::TooManyAttempts { .. } => 429,
+            ServiceError::Busy => 503,
+            ServiceError::SlowRequest => 408,
+            ServiceError::TooLarge(_) => 413,
             ServiceError::Storage(_) => 500,
         }
     }
@@ -94,6 +120,16 @@ impl ServiceError {
                 "blob_mismatch",
                 "证据文件与其哈希值不符，基站未接收，请重新上传".into(),
             ),
+            ServiceError::TooManyAttempts { retry_after_s } => (
+                "too_many_attempts",
+                format!(
+                    "登记码错误次数过多，请{}分钟后再试",
+                    retry_after_s.div_ceil(60)
+                ),
+            ),
+            ServiceError::Busy => ("station_busy", "基站繁忙，请稍后重试".into()),
+            ServiceError::SlowRequest => ("request_timeout", "请求发送过慢，已中断，请重试".into()),
+            ServiceError::TooLarge(_) => ("body_too_large", "请求内容过大，基站未接收".into()),
             ServiceError::Storage(_) => ("server_storage", "基站存储出错，请稍后重试".into()),
         };
         ErrorBody {
@@ -123,7 +159,10 @@ pub struct Service<S: Storage> {
     anchor: TrustAnchor,
     log: Log,
     heads: BTreeMap<String, FeedHead>,
-    replay: ReplayGuard,
+    code_attempts: attempts::CodeAttempts,
+    /// Uploads of a file the station already keeps, sent again for another case: the running
+    /// SHA-256 of what arrived, by (case, hash). See `blobs`.
+    proofs: BTreeMap<(String, Digest), (u64, Sha256)>,
 }
 
 /// The cases a device may see and change.
@@ -142,6 +181,13 @@ impl Scope {
     }
 }
 
+/// A device's changes merged into the station's copy of a case, checked but not yet kept.
+struct MergedDoc {
+    case: String,
+    meta: CaseMeta,
+    doc: CaseDoc,
+}
+
 /// What the station records of a case document.
 fn meta_of(doc: &mut CaseDoc) -> Result<CaseMeta, DocError> {
     Ok(CaseMeta {
@@ -149,6 +195,15 @@ fn meta_of(doc: &mut CaseDoc) -> Result<CaseMeta, DocError> {
         status: doc.state()?.status,
         heads: doc.heads_digests(),
     })
+}
+
+/// A public key sent for certification: 32 bytes of hex that make a usable Ed25519 key.
+fn key_from_hex(hex_key: &str) -> Result<[u8; 32], ServiceError> {
+    hex::decode(hex_key.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .filter(|k| public_key(k).is_ok())
+        .ok_or_else(|| ServiceError::BadRequest("public_key is not a 32-byte Ed25519 key".into()))
 }
 
 fn code_hash(code: &str) -> [u8; 32] {
@@ -201,14 +256,23 @@ impl<S: Storage> Service<S> {
                 storage.put_case_doc(&case, &meta, &bytes)?;
             }
         }
-        Ok(Service {
+        let mut service = Service {
             storage,
             identity,
             anchor,
             log: Log::from_leaves(leaves),
             heads,
-            replay: ReplayGuard::default(),
-        })
+            code_attempts: attempts::CodeAttempts::default(),
+            proofs: BTreeMap::new(),
+        };
+        // An upload whose last byte arrived just before a stop is kept or discarded now, so
+        // the device that sent it hears the truth when it asks.
+        for hash in service.storage.unfinished_blobs()? {
+            if service.finish_received(&hash)? == Some(false) {
+                tracing::warn!(blob = hex::encode(hash), "unfinished upload discarded");
+            }
+        }
+        Ok(service)
     }
 
     /// The log key (devices pin it at enrolment).
@@ -265,7 +329,36 @@ impl<S: Storage> Service<S> {
         Ok(self.storage.device(id)?)
     }
 
-    /// Checks a request's signature, device and freshness; returns the device id.
+    /// The key of an enrolled device in good standing.
+    fn device_key(&mut self, device: &str, now: Timestamp) -> Result<VerifyingKey, ServiceError> {
+        self.refresh_revocations()?;
+        let signed = self
+            .storage
+            .device(device)?
+            .ok_or_else(|| AuthError::UnknownDevice(device.into()))?;
+        let revoked = || AuthError::Revoked(device.into());
+        let cert = self.anchor.verify_issued(&signed).map_err(|_| revoked())?;
+        self.anchor
+            .check_valid_at(&signed.id(), &cert, now)
+            .map_err(|_| revoked())?;
+        Ok(public_key(&cert.public_key).map_err(|_| revoked())?)
+    }
+
+    /// What can be checked of a request before its body is read: the headers name an
+    /// enrolled device in good standing and a fresh time. A stranger is refused without the
+    /// station reading (and holding) what it sends; [`Service::authenticate`] checks it all.
+    pub fn precheck<'a>(
+        &mut self,
+        header: impl Fn(&str) -> Option<&'a str>,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let auth = RequestAuth::from_headers(header)?;
+        self.device_key(&auth.device, now)?;
+        Ok(auth.check_time(now)?)
+    }
+
+    /// Checks a request's signature, device and freshness, and takes its nonce (once, kept in
+    /// the store so a replay fails after a restart too); returns the device id.
     pub fn authenticate<'a>(
         &mut self,
         method: &str,
@@ -275,20 +368,40 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<String, ServiceError> {
         let auth = RequestAuth::from_headers(header)?;
-        self.refresh_revocations()?;
-        let signed = self
-            .storage
-            .device(&auth.device)?
-            .ok_or_else(|| AuthError::UnknownDevice(auth.device.clone()))?;
-        let revoked = || AuthError::Revoked(auth.device.clone());
-        let cert = self.anchor.verify_issued(&signed).map_err(|_| revoked())?;
-        self.anchor
-            .check_valid_at(&signed.id(), &cert, now)
-            .map_err(|_| revoked())?;
-        let key = public_key(&cert.public_key).map_err(|_| revoked())?;
+        let key = self.device_key(&auth.device, now)?;
         auth.verify(&key, method, path, body, now)?;
-        self.replay.check(&auth, now)?;
+        // Refusing requests timed before the station started would also stop replays across
+        // a restart, but a device whose clock runs ahead could replay then, and one behind
+        // would be refused for a while after each start: the nonces are kept instead.
+        let forget_before = Timestamp(now.0 - NONCE_TTL_MS);
+        if !self
+            .storage
+            .use_nonce(&auth.device, &auth.nonce, auth.time, forget_before)?
+        {
+            return Err(AuthError::Replay.into());
+        }
         Ok(auth.device)
+    }
+
+    /// Uses up an enrolment code for what `wanted` accepts, counting wrong codes from `source`
+    /// (too many and none is tried); a code for something else is not used up.
+    fn take_code(
+        &mut self,
+        code: &str,
+        source: IpAddr,
+        wanted: &dyn Fn(&Grant) -> bool,
+        now: Timestamp,
+    ) -> Result<Option<Grant>, ServiceError> {
+        self.code_attempts
+            .check(source, now)
+            .map_err(|retry_after_s| ServiceError::TooManyAttempts { retry_after_s })?;
+        let grant = self
+            .storage
+            .take_enrolment_code(&code_hash(code), now, wanted)?;
+        if grant.is_none() {
+            self.code_attempts.failed(source, now);
+        }
+        Ok(grant)
     }
 
     /// Registers a device the bureau certified itself (the base station's own tablets), with
@@ -329,30 +442,17 @@ impl<S: Storage> Service<S> {
     }
 
     /// Certifies a key an enrolled device made for a person, proven by an administrator's
-    /// one-time code for that person.
+    /// one-time code for that person, sent from `source`.
     pub fn enrol_officer(
         &mut self,
         device: &str,
         req: &OfficerEnrolRequest,
+        source: IpAddr,
         now: Timestamp,
     ) -> Result<OfficerEnrolResponse, ServiceError> {
-        let key: [u8; 32] = hex::decode(req.public_key.trim())
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| ServiceError::BadRequest("public_key is not 32 bytes of hex".into()))?;
+        let key = key_from_hex(&req.public_key)?;
         let subject = self.person_subject(&req.person_id)?;
-        match self
-            .storage
-            .take_enrolment_code(&code_hash(&req.code), now)?
-        {
-            Some(Grant::Officer { person }) if person == req.person_id => {}
-            _ => {
-                return Err(ServiceError::Forbidden(format!(
-                    "the code is wrong, used, expired or not for {}",
-                    req.person_id
-                )));
-            }
-        }
+        // Issued before the code is taken: nothing after taking it can fail but the store.
         let certificate = self
             .identity
             .bureau
@@ -364,6 +464,13 @@ impl<S: Storage> Service<S> {
                 Timestamp(now.0 + DEVICE_CERT_MS),
             )
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        let wanted = |g: &Grant| matches!(g, Grant::Officer { person } if *person == req.person_id);
+        if self.take_code(&req.code, source, &wanted, now)?.is_none() {
+            return Err(ServiceError::Forbidden(format!(
+                "the code is wrong, used, expired or not for {}",
+                req.person_id
+            )));
+        }
         self.storage.add_officer_cert(device, &certificate)?;
         tracing::info!(device, person = req.person_id, "officer key enrolled");
         Ok(OfficerEnrolResponse { certificate })
@@ -395,31 +502,36 @@ impl<S: Storage> Service<S> {
         Ok(code)
     }
 
-    /// Enrols a device that proves a valid one-time code: issues its certificate.
+    /// Enrols a device that proves a valid one-time code, sent from `source`: issues its
+    /// certificate.
     pub fn enrol(
         &mut self,
         req: &EnrolRequest,
+        source: IpAddr,
         now: Timestamp,
     ) -> Result<EnrolResponse, ServiceError> {
-        let key: [u8; 32] = hex::decode(req.public_key.trim())
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| ServiceError::BadRequest("public_key is not 32 bytes of hex".into()))?;
-        let id = req.device_id.trim();
-        if id.is_empty() || id.len() > 64 {
+        let key = key_from_hex(&req.public_key)?;
+        // The id must read back the same from a request header, or the device could never
+        // authenticate.
+        let id = req.device_id.as_str();
+        if !is_device_id(id) {
             return Err(ServiceError::BadRequest(
-                "device_id must be 1 to 64 characters".into(),
+                "device_id must be 1 to 64 ASCII letters, digits, '.', '_' or '-'".into(),
             ));
+        }
+        let label = req.label.trim();
+        if label.chars().count() > MAX_LABEL || label.chars().any(char::is_control) {
+            return Err(ServiceError::BadRequest(format!(
+                "the label must be at most {MAX_LABEL} characters, none of them control characters"
+            )));
         }
         if self.storage.device(id)?.is_some() {
             return Err(ServiceError::Forbidden(format!(
                 "device {id} is already enrolled"
             )));
         }
-        let Some(Grant::Device { squad }) = self
-            .storage
-            .take_enrolment_code(&code_hash(&req.code), now)?
-        else {
+        let wanted = |g: &Grant| matches!(g, Grant::Device { .. });
+        let Some(Grant::Device { squad }) = self.take_code(&req.code, source, &wanted, now)? else {
             return Err(ServiceError::Forbidden(
                 "the enrolment code is wrong, used, expired or not for a device".into(),
             ));
@@ -432,7 +544,7 @@ impl<S: Storage> Service<S> {
                 Subject::Device {
                     device_id: id.into(),
                     squad: squad.clone(),
-                    label: req.label.trim().into(),
+                    label: label.into(),
                 },
                 key,
                 now,
@@ -472,6 +584,21 @@ impl<S: Storage> Service<S> {
     /// Every entry sent gets a receipt against a fresh checkpoint.
     pub fn push(
         &mut self,
+        device: &str,
+        req: &PushEntries,
+        now: Timestamp,
+    ) -> Result<PushResponse, ServiceError> {
+        let scope = self.scope(device)?;
+        self.push_within(&scope, &[], req, now)
+    }
+
+    /// [`Self::push`] for a device of `scope`, with the documents `arriving` in the same
+    /// request (checked, not yet kept): every new entry must be about a case the device may
+    /// see, as the station or the arriving document knows it.
+    fn push_within(
+        &mut self,
+        scope: &Scope,
+        arriving: &[MergedDoc],
         req: &PushEntries,
         now: Timestamp,
     ) -> Result<PushResponse, ServiceError> {
@@ -481,13 +608,52 @@ impl<S: Storage> Service<S> {
                 new.push(e.clone());
             }
         }
+        let mut cases = BTreeSet::new();
+        for e in &new {
+            // Undecodable entries are the verifier's to report.
+            if let Ok(x) = e.entry() {
+                cases.insert(x.case);
+            }
+        }
+        for case in cases {
+            let meta = match arriving.iter().find(|d| d.case == case) {
+                Some(d) => Some(d.meta.clone()),
+                None => self.storage.case_doc(&case)?.map(|(m, _)| m),
+            };
+            if !meta.is_some_and(|m| scope.sees(&m)) {
+                tracing::warn!(case, "entries about a case out of the device's scope refused");
+                return Err(ServiceError::Forbidden(format!(
+                    "entries about case {case}, which this device may not change or the station \
+                     holds no document of"
+                )));
+            }
+        }
         if !new.is_empty() {
-            let devices: BTreeSet<String> = new
+            let mut devices: BTreeSet<String> = new
                 .iter()
                 .filter_map(|e| e.entry().ok().map(|x| x.device))
                 .collect();
+            // Captures a co-signature completes may have come up in an earlier sync.
+            let mut earlier = Vec::new();
+            let cosigned: BTreeSet<String> = new
+                .iter()
+                .filter_map(|e| e.entry().ok())
+                .filter(|e| e.action == qc_chain::Action::EvidenceCosigned)
+                .map(|e| e.case)
+                .collect();
+            for case in &cosigned {
+                for e in self.storage.case_entries(case)? {
+                    if let Ok(x) = e.entry()
+                        && x.action == qc_chain::Action::EvidenceAwaitingSecond
+                    {
+                        devices.insert(x.device);
+                        earlier.push(e);
+                    }
+                }
+            }
             let certs = self.certificates_for(&devices)?;
-            let report = verify_feed_after(&self.anchor, &certs, &self.heads, &new);
+            let report =
+                verify_feed_after_with(&self.anchor, &certs, &self.heads, &new, &earlier);
             if !report.is_clean() {
                 tracing::warn!(problems = report.problems.len(), "upload refused");
                 return Err(ServiceError::Refused(report.problems));
@@ -567,6 +733,14 @@ impl<S: Storage> Service<S> {
     /// applied, or none of it.
     pub fn push_docs(&mut self, device: &str, req: &DocsUp) -> Result<DocsAck, ServiceError> {
         let scope = self.scope(device)?;
+        let merged = self.merge_docs(&scope, req)?;
+        self.keep_docs(merged)
+    }
+
+    /// The station's copies with a device's changes merged in, each checked (parses whole,
+    /// builds on what the station holds, is the case it names, in the device's scope), not
+    /// yet kept.
+    fn merge_docs(&self, scope: &Scope, req: &DocsUp) -> Result<Vec<MergedDoc>, ServiceError> {
         let mut merged = Vec::with_capacity(req.docs.len());
         for d in &req.docs {
             let bytes = hex::decode(&d.changes).map_err(|_| {
@@ -589,10 +763,24 @@ impl<S: Storage> Service<S> {
             if doc.id().map_err(bad)?.0 != d.case || !scope.sees(&meta) {
                 return Err(refused());
             }
-            merged.push((d.case.clone(), meta, doc));
+            merged.push(MergedDoc {
+                case: d.case.clone(),
+                meta,
+                doc,
+            });
         }
+        Ok(merged)
+    }
+
+    /// Keeps merged documents; returns the heads the station now holds of each.
+    fn keep_docs(&mut self, merged: Vec<MergedDoc>) -> Result<DocsAck, ServiceError> {
         let mut heads = Vec::with_capacity(merged.len());
-        for (case, meta, mut doc) in merged {
+        for MergedDoc {
+            case,
+            meta,
+            mut doc,
+        } in merged
+        {
             self.storage.put_case_doc(&case, &meta, &doc.save())?;
             heads.push(CaseHeads {
                 case,
@@ -658,16 +846,21 @@ impl<S: Storage> Service<S> {
         Ok(out)
     }
 
-    /// One round trip: the device's entries (verified, logged, receipted), then its document
-    /// changes, then what it lacks. Entries that fail leave everything as it was.
+    /// One round trip: the device's entries (verified, in its scope, logged, receipted), then
+    /// its document changes, then what it lacks. Entries or documents that fail leave
+    /// everything as it was.
     pub fn sync(
         &mut self,
         device: &str,
         req: &SyncRequest,
         now: Timestamp,
     ) -> Result<SyncResponse, ServiceError> {
-        let push = self.push(&req.push, now)?;
-        let acked = self.push_docs(device, &req.up)?;
+        // Documents are checked first, since entries about a new case are in scope only by
+        // the document that comes with them; entries are kept before documents.
+        let scope = self.scope(device)?;
+        let merged = self.merge_docs(&scope, &req.up)?;
+        let push = self.push_within(&scope, &merged, &req.push, now)?;
+        let acked = self.keep_docs(merged)?;
         let down = match &req.want {
             Some(want) => self.pull_docs(device, want)?,
             None => DocsDown {

@@ -9,6 +9,8 @@ use crate::SqliteStorage;
 
 const NOW: Timestamp = Timestamp(1_795_000_000_000);
 const DAY: i64 = 86_400_000;
+/// Where test requests come from.
+const FROM: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 struct World {
     bureau_seed: [u8; 32],
@@ -60,10 +62,18 @@ fn enrol<S: Storage>(w: &World, s: &mut Service<S>) -> SignedCertificate {
             label: "一中队 平板1".into(),
             public_key: hex::encode(w.device.verifying_key().to_bytes()),
         },
+        FROM,
         NOW,
     )
     .unwrap()
     .certificate
+}
+
+/// The station holds case-1 of 一中队 (sent by `device`), so entries about it are in the
+/// scope of 一中队's devices.
+fn hold_case<S: Storage>(s: &mut Service<S>, device: &str) {
+    let mut doc = docs::case("一中队");
+    s.push_docs(device, &docs::up(&mut doc, &[])).unwrap();
 }
 
 /// The device's feed: `n` entries by the officer.
@@ -76,7 +86,7 @@ fn feed(w: &World, n: u64) -> Vec<SignedEntry> {
             prev: out.last().map_or([0; 32], SignedEntry::hash),
             time: Timestamp(NOW.0 + seq as i64),
             actors: vec![w.officer.1.id()],
-            action: Action::Workflow { act: "file".into() },
+            action: Action::RecordCreated,
             case: "case-1".into(),
             heads: vec![[seq as u8; 32]],
             blobs: vec![],
@@ -101,21 +111,26 @@ fn an_enrolment_code_works_once_for_one_device() {
         label: "平板".into(),
         public_key: hex::encode(w.device.verifying_key().to_bytes()),
     };
-    let e = s.enrol(&req("AAAA-BBBB-CCCC", "t1"), NOW).unwrap_err();
+    let e = s
+        .enrol(&req("AAAA-BBBB-CCCC", "t1"), FROM, NOW)
+        .unwrap_err();
     assert_eq!(e.status(), 403);
     // Case and dashes do not matter when reading a code aloud.
     let r = s
-        .enrol(&req(&code.to_lowercase().replace('-', ""), "t1"), NOW)
+        .enrol(&req(&code.to_lowercase().replace('-', ""), "t1"), FROM, NOW)
         .unwrap();
     let cert = r.certificate.decode_unverified().unwrap();
     assert!(matches!(cert.subject, Subject::Device { ref squad, .. } if squad == "一中队"));
-    assert_eq!(s.enrol(&req(&code, "t2"), NOW).unwrap_err().status(), 403);
+    assert_eq!(
+        s.enrol(&req(&code, "t2"), FROM, NOW).unwrap_err().status(),
+        403
+    );
     // An expired code.
     let late = s
         .issue_enrolment_code(&squad_grant("一中队"), [8; 8], NOW)
         .unwrap();
     assert_eq!(
-        s.enrol(&req(&late, "t3"), Timestamp(NOW.0 + 2 * DAY))
+        s.enrol(&req(&late, "t3"), FROM, Timestamp(NOW.0 + 2 * DAY))
             .unwrap_err()
             .status(),
         403
@@ -174,6 +189,135 @@ fn requests_are_authenticated_and_replays_refused() {
 }
 
 #[test]
+fn a_request_replayed_after_a_restart_is_refused() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    enrol(&w, &mut s);
+    call(&mut s, &w.device, "tablet-a", b"{}", 5).unwrap();
+    drop(s);
+    let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    assert_eq!(
+        call(&mut s, &w.device, "tablet-a", b"{}", 5)
+            .unwrap_err()
+            .status(),
+        409,
+        "the station remembers the nonce across the restart"
+    );
+    assert_eq!(
+        call(&mut s, &w.device, "tablet-a", b"{}", 6).unwrap(),
+        "tablet-a"
+    );
+}
+
+#[test]
+fn a_code_offered_for_something_else_or_with_a_bad_device_stays_unused() {
+    let w = world();
+    let bureau = BureauKey::from_seed(&w.bureau_seed);
+    let wang = bureau
+        .issue(
+            21,
+            Subject::Officer {
+                person_id: "wang.fang".into(),
+                name: "王芳".into(),
+                cert_no: Some("41030021002".into()),
+                role: Role::EnforcementOfficer,
+                squad: "一中队".into(),
+            },
+            SigningKey::from_bytes(&[21; 32]).verifying_key().to_bytes(),
+            Timestamp(NOW.0 - DAY),
+            Timestamp(NOW.0 + DAY),
+        )
+        .unwrap();
+    let mut id = identity(&w, None);
+    id.certificates.push(wang);
+    let mut s = Service::new(SqliteStorage::temporary().unwrap(), id).unwrap();
+    enrol(&w, &mut s);
+    let li_ming = Grant::Officer {
+        person: "li.ming".into(),
+    };
+    let officer_code = s.issue_enrolment_code(&li_ming, [2; 8], NOW).unwrap();
+    let device_code = s
+        .issue_enrolment_code(&squad_grant("一中队"), [3; 8], NOW)
+        .unwrap();
+    let key = hex::encode(SigningKey::from_bytes(&[61; 32]).verifying_key().to_bytes());
+    let officer = |code: &str, person: &str| OfficerEnrolRequest {
+        code: code.into(),
+        person_id: person.into(),
+        public_key: key.clone(),
+    };
+    let device = |code: &str, id: &str, label: &str| EnrolRequest {
+        code: code.into(),
+        device_id: id.into(),
+        label: label.into(),
+        public_key: key.clone(),
+    };
+    let refused = [
+        s.enrol_officer("tablet-a", &officer(&device_code, "li.ming"), FROM, NOW),
+        s.enrol_officer("tablet-a", &officer(&officer_code, "wang.fang"), FROM, NOW),
+    ];
+    assert!(
+        refused
+            .iter()
+            .all(|r| r.as_ref().unwrap_err().status() == 403)
+    );
+    let refused = [
+        (device(&officer_code, "t2", "平板"), 403),
+        (device(&device_code, "t2", &"x".repeat(8 << 20)), 400),
+        (device(&device_code, "t2", "一\u{7}"), 400),
+        (device(&device_code, "平板二", "平板"), 400),
+        (device(&device_code, "t 2", "平板"), 400),
+    ];
+    for (req, status) in refused {
+        assert_eq!(s.enrol(&req, FROM, NOW).unwrap_err().status(), status);
+    }
+    // Each code still does what it was made for.
+    s.enrol_officer("tablet-a", &officer(&officer_code, "li.ming"), FROM, NOW)
+        .unwrap();
+    let label = "二".repeat(MAX_LABEL);
+    s.enrol(&device(&device_code, "t2", &label), FROM, NOW)
+        .unwrap();
+}
+
+#[test]
+fn wrong_codes_are_limited_per_source() {
+    let w = world();
+    let mut s = service(&w, SqliteStorage::temporary().unwrap());
+    let req = |code: &str, id: &str| EnrolRequest {
+        code: code.into(),
+        device_id: id.into(),
+        label: "平板".into(),
+        public_key: hex::encode(w.device.verifying_key().to_bytes()),
+    };
+    let code = s
+        .issue_enrolment_code(&squad_grant("一中队"), [9; 8], NOW)
+        .unwrap();
+    for _ in 0..WRONG_CODES_PER_SOURCE {
+        let e = s
+            .enrol(&req("AAAA-BBBB-CCCC", "t1"), FROM, NOW)
+            .unwrap_err();
+        assert_eq!(e.status(), 403);
+    }
+    let e = s.enrol(&req(&code, "t1"), FROM, NOW).unwrap_err();
+    assert_eq!(e.status(), 429, "not even the right code is tried");
+    assert_eq!(e.body().code, "too_many_attempts");
+    assert!(
+        e.body().message.contains("10分钟后再试"),
+        "{}",
+        e.body().message
+    );
+    // Another source is not held up, and this one is again after the window.
+    let elsewhere: std::net::IpAddr = [192, 168, 1, 7].into();
+    s.enrol(&req(&code, "t1"), elsewhere, NOW).unwrap();
+    let code = s
+        .issue_enrolment_code(&squad_grant("一中队"), [10; 8], NOW)
+        .unwrap();
+    let later = Timestamp(NOW.0 + WRONG_CODES_WINDOW_MS);
+    s.enrol(&req(&code, "t2"), FROM, later).unwrap();
+}
+
+#[test]
 fn a_revoked_device_is_refused() {
     let w = world();
     let dir = tempfile::tempdir().unwrap();
@@ -205,10 +349,12 @@ fn pushed_entries_get_receipts_once_and_the_device_witness_accepts_them() {
     let w = world();
     let mut s = service(&w, SqliteStorage::temporary().unwrap());
     enrol(&w, &mut s);
+    hold_case(&mut s, "tablet-a");
     let f = feed(&w, 5);
     let mut witness = Witness::new(s.log_key());
     let push = |s: &mut Service<_>, entries: &[SignedEntry], known| {
         s.push(
+            "tablet-a",
             &PushEntries {
                 entries: entries.to_vec(),
                 known_size: known,
@@ -232,9 +378,13 @@ fn an_upload_that_does_not_verify_is_refused_whole() {
     let w = world();
     let mut s = service(&w, SqliteStorage::temporary().unwrap());
     let f = feed(&w, 3);
-    // From a device that is not enrolled: its certificate is unknown.
+    // tablet-a's entries, relayed by tablet-b before tablet-a is enrolled: its certificate
+    // is unknown.
+    docs::enrol_as(&mut s, "tablet-b", "一中队", 51);
+    hold_case(&mut s, "tablet-b");
     let e = s
         .push(
+            "tablet-b",
             &PushEntries {
                 entries: f.clone(),
                 known_size: 0,
@@ -247,6 +397,7 @@ fn an_upload_that_does_not_verify_is_refused_whole() {
     // A gap: entry 1 missing.
     let e = s
         .push(
+            "tablet-a",
             &PushEntries {
                 entries: f[1..].to_vec(),
                 known_size: 0,
@@ -262,6 +413,7 @@ fn an_upload_that_does_not_verify_is_refused_whole() {
     bad[2].device_sig[0] ^= 1;
     assert_eq!(
         s.push(
+            "tablet-a",
             &PushEntries {
                 entries: bad,
                 known_size: 0
@@ -274,6 +426,7 @@ fn an_upload_that_does_not_verify_is_refused_whole() {
     );
     assert_eq!(s.log_size(), 0, "nothing of a refused upload is kept");
     s.push(
+        "tablet-a",
         &PushEntries {
             entries: f,
             known_size: 0,
@@ -291,7 +444,9 @@ fn a_restarted_server_has_the_same_log_and_refuses_a_store_changed_behind_its_ba
     let path = dir.path().join("server.db");
     let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
     enrol(&w, &mut s);
+    hold_case(&mut s, "tablet-a");
     s.push(
+        "tablet-a",
         &PushEntries {
             entries: feed(&w, 4),
             known_size: 0,
@@ -327,12 +482,12 @@ fn a_restarted_server_has_the_same_log_and_refuses_a_store_changed_behind_its_ba
 
 mod docs {
     use qc_casedoc::CaseDoc;
-    use qc_domain::{CaseHeader, CaseId, CaseSource, Location, PersonId};
+    use qc_domain::PersonId;
     use qc_sync::wire::{CaseHeads, DocChanges, DocsUp, DocsWant};
 
     use super::*;
 
-    fn enrol_as<S: Storage>(s: &mut Service<S>, id: &str, squad: &str, seed: u8) {
+    pub(super) fn enrol_as<S: Storage>(s: &mut Service<S>, id: &str, squad: &str, seed: u8) {
         let code = s
             .issue_enrolment_code(&squad_grant(squad), [seed; 8], NOW)
             .unwrap();
@@ -347,36 +502,21 @@ mod docs {
                         .to_bytes(),
                 ),
             },
+            FROM,
             NOW,
         )
         .unwrap();
     }
 
-    fn case(squad: &str) -> CaseDoc {
+    pub(super) fn case(squad: &str) -> CaseDoc {
         case_with_id("case-1", squad)
     }
 
     fn case_with_id(id: &str, squad: &str) -> CaseDoc {
-        let header = CaseHeader {
-            id: CaseId(id.into()),
-            source: CaseSource::SelfDiscovered,
-            domain: "transport".into(),
-            violation: "transport.road_occupation".into(),
-            location: Location {
-                address: "景华路88号".into(),
-                grid: "JX".into(),
-                gps: None,
-            },
-            parties: vec![],
-            summary: "占道堆放货物".into(),
-            squad: squad.into(),
-            registered_at: NOW,
-            registered_by: PersonId("li.ming".into()),
-        };
-        CaseDoc::create(&header, b"tablet-a", NOW).unwrap()
+        crate::fixtures::case(id, squad, NOW)
     }
 
-    fn up(doc: &mut CaseDoc, after: &[[u8; 32]]) -> DocsUp {
+    pub(super) fn up(doc: &mut CaseDoc, after: &[[u8; 32]]) -> DocsUp {
         DocsUp {
             docs: vec![DocChanges {
                 case: doc.id().unwrap().0,
@@ -485,6 +625,149 @@ mod docs {
             }],
         };
         assert_eq!(s.push_docs("tablet-a", &junk).unwrap_err().status(), 400);
+        // Real changes with garbage after them, to a case the station holds: refused, not
+        // silently cut to what parses.
+        let held = b.heads_digests();
+        b.append_event(&qc_domain::WorkflowEvent {
+            id: "e9".into(),
+            at: NOW,
+            actors: vec![PersonId("liu".into())],
+            act: qc_domain::Act::Disclose,
+        })
+        .unwrap();
+        let mut tail = hex::decode(up(&mut b, &held).docs[0].changes.clone()).unwrap();
+        tail.extend_from_slice(b"garbage");
+        let tail = DocsUp {
+            docs: vec![DocChanges {
+                case: "case-1".into(),
+                changes: hex::encode(tail),
+            }],
+        };
+        assert_eq!(s.push_docs("tablet-b", &tail).unwrap_err().status(), 400);
+        let (meta, _) = s.storage.case_doc("case-1").unwrap().unwrap();
+        assert_eq!(meta.heads, held, "nothing of it kept");
+    }
+
+    /// An entry of `device` (its key from `seed`), first in its feed, about `case`.
+    fn entry_of(
+        device: &str,
+        seed: u8,
+        case: &str,
+        action: Action,
+        by: &[&(SigningKey, SignedCertificate)],
+    ) -> SignedEntry {
+        let e = Entry {
+            device: device.into(),
+            seq: 1,
+            prev: [0; 32],
+            time: NOW,
+            actors: by.iter().map(|o| o.1.id()).collect(),
+            action,
+            case: case.into(),
+            heads: vec![],
+            blobs: vec![],
+            records: vec![],
+        };
+        let keys: Vec<&SigningKey> = by.iter().map(|o| &o.0).collect();
+        SignedEntry::sign(&e, &SigningKey::from_bytes(&[seed; 32]), &keys)
+    }
+
+    #[test]
+    fn entries_about_another_squads_case_or_unsigned_acts_are_refused() {
+        let w = world();
+        let mut s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol_as(&mut s, "tablet-b", "一中队", 51);
+        enrol_as(&mut s, "tablet-c", "二中队", 52);
+        let mut theirs = case_with_id("case-2", "二中队");
+        s.push_docs("tablet-c", &up(&mut theirs, &[])).unwrap();
+        let push = |s: &mut Service<_>, device: &str, e: SignedEntry| {
+            s.push(
+                device,
+                &PushEntries {
+                    entries: vec![e],
+                    known_size: 0,
+                },
+                NOW,
+            )
+        };
+        // 一中队's tablet, signing alone, closes 二中队's case: refused for the case, and
+        // refused for the missing signature even on its own squad's case.
+        let close = Action::Workflow {
+            act: "close".into(),
+        };
+        let e = push(
+            &mut s,
+            "tablet-b",
+            entry_of("tablet-b", 51, "case-2", close.clone(), &[]),
+        );
+        assert_eq!(e.unwrap_err().status(), 403);
+        // And about a case the station holds no document of.
+        let e = push(
+            &mut s,
+            "tablet-b",
+            entry_of("tablet-b", 51, "case-9", close.clone(), &[]),
+        );
+        assert_eq!(e.unwrap_err().status(), 403);
+        let mut ours = case("一中队");
+        s.push_docs("tablet-b", &up(&mut ours, &[])).unwrap();
+        let e = push(
+            &mut s,
+            "tablet-b",
+            entry_of("tablet-b", 51, "case-1", close, &[]),
+        );
+        assert!(matches!(
+            e.unwrap_err(),
+            ServiceError::Refused(p) if p.iter().any(|p| matches!(p, Problem::MissingSigner { .. }))
+        ));
+        // With a new case's document in the same sync, its entries are in scope.
+        let mut new = case_with_id("case-3", "一中队");
+        s.sync(
+            "tablet-b",
+            &SyncRequest {
+                push: PushEntries {
+                    entries: vec![entry_of(
+                        "tablet-b",
+                        51,
+                        "case-3",
+                        Action::RecordCreated,
+                        &[&w.officer],
+                    )],
+                    known_size: 0,
+                },
+                up: up(&mut new, &[]),
+                want: None,
+            },
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(s.log_size(), 1);
+    }
+
+    #[test]
+    fn an_upload_received_whole_before_a_stop_is_kept_or_discarded_on_start() {
+        use sha2::{Digest as _, Sha256};
+        let w = world();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let photo: Vec<u8> = (0..70_000u32).map(|i| (i * 3 % 256) as u8).collect();
+        let hash: [u8; 32] = Sha256::digest(&photo).into();
+        let junk = [5u8; 32];
+        {
+            let mut st = SqliteStorage::open(&path, &[2; 32]).unwrap();
+            // Every byte in, the station stopped before keeping either.
+            st.write_blob_chunk(&hash, photo.len() as u64, 0, &photo)
+                .unwrap();
+            st.write_blob_chunk(&junk, 3, 0, b"abc").unwrap();
+        }
+        let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+        assert!(
+            s.storage
+                .blob_state(&hash)
+                .unwrap()
+                .is_some_and(|b| b.complete)
+        );
+        assert!(s.storage.blob_state(&junk).unwrap().is_none());
+        assert!(s.storage.unfinished_blobs().unwrap().is_empty());
     }
 
     #[test]
@@ -504,7 +787,7 @@ mod docs {
             prev: [0; 32],
             time: NOW,
             actors: vec![w.officer.1.id()],
-            action: Action::Workflow { act: "file".into() },
+            action: Action::EvidenceAwaitingSecond,
             case: "case-1".into(),
             heads: vec![],
             blobs: vec![hash],
@@ -543,6 +826,14 @@ mod docs {
         // A chunk sent twice (its answer was lost) is out of step; the status says where to go on.
         let again = s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..65_536]);
         assert_eq!(again.unwrap_err().status(), 409);
+        // Another size than the upload began with, or an offset near 2^64: the device's
+        // mistake (4xx), not a failure of the station.
+        let resized = (2 * 65_536 + 10, 65_536);
+        let resized = s.put_blob_chunk("tablet-a", "case-1", &hash, resized, &[0; 65_536]);
+        assert_eq!(resized.unwrap_err().status(), 409);
+        let far = (size, u64::MAX - 65_535);
+        let far = s.put_blob_chunk("tablet-a", "case-1", &hash, far, &photo[..65_536]);
+        assert_eq!(far.unwrap_err().status(), 400);
         assert_eq!(
             s.blob_status("tablet-a", "case-1", &hash).unwrap().received,
             65_536
@@ -587,6 +878,7 @@ mod docs {
             ..e.clone()
         };
         s.push(
+            "tablet-a",
             &PushEntries {
                 entries: vec![SignedEntry::sign(&e2, &w.device, &[&w.officer.0])],
                 known_size: 0,
@@ -596,6 +888,56 @@ mod docs {
         .unwrap();
         let bad = s.put_blob_chunk("tablet-a", "case-1", &fake, (size, 0), &junk);
         assert_eq!(bad.unwrap_err().status(), 422);
+
+        // 二中队's tablet names the photo's hash (learnt somehow) on a case of its own: the
+        // station serves it only once that tablet has sent the bytes themselves.
+        let mut theirs = case_with_id("case-2", "二中队");
+        let named = Entry {
+            device: "tablet-c".into(),
+            case: "case-2".into(),
+            ..e.clone()
+        };
+        s.sync(
+            "tablet-c",
+            &SyncRequest {
+                push: PushEntries {
+                    entries: vec![SignedEntry::sign(
+                        &named,
+                        &SigningKey::from_bytes(&[52; 32]),
+                        &[&w.officer.0],
+                    )],
+                    known_size: 0,
+                },
+                up: up(&mut theirs, &[]),
+                want: None,
+            },
+            NOW,
+        )
+        .unwrap();
+        let st = s.blob_status("tablet-c", "case-2", &hash).unwrap();
+        assert_eq!((st.received, st.complete), (0, false));
+        assert_eq!(
+            s.open_blob("tablet-c", "case-2", &hash)
+                .err()
+                .unwrap()
+                .status(),
+            404
+        );
+        let wrong = s.put_blob_chunk("tablet-c", "case-2", &hash, (size, 0), &junk);
+        assert_eq!(wrong.unwrap_err().status(), 422);
+        s.put_blob_chunk("tablet-c", "case-2", &hash, (size, 0), &photo[..65_536])
+            .unwrap();
+        let st = s
+            .put_blob_chunk(
+                "tablet-c",
+                "case-2",
+                &hash,
+                (size, 65_536),
+                &photo[65_536..],
+            )
+            .unwrap();
+        assert!(st.complete);
+        assert!(s.open_blob("tablet-c", "case-2", &hash).is_ok());
         assert_eq!(
             s.blob_status("tablet-a", "case-1", &fake).unwrap().received,
             0
@@ -633,21 +975,21 @@ mod docs {
             .issue_enrolment_code(&squad_grant("一中队"), [3; 8], NOW)
             .unwrap();
         assert_eq!(
-            s.enrol_officer("tablet-a", &req(&device_code, "li.ming"), NOW)
+            s.enrol_officer("tablet-a", &req(&device_code, "li.ming"), FROM, NOW)
                 .unwrap_err()
                 .status(),
             403,
             "a device's code does not certify a person"
         );
         let cert = s
-            .enrol_officer("tablet-a", &req(&code, "li.ming"), NOW)
+            .enrol_officer("tablet-a", &req(&code, "li.ming"), FROM, NOW)
             .unwrap()
             .certificate;
         let c = cert.decode_unverified().unwrap();
         assert_eq!(c.public_key, key.verifying_key().to_bytes());
         assert_eq!(c.person().unwrap().id.0, "li.ming");
         assert_eq!(
-            s.enrol_officer("tablet-a", &req(&code, "li.ming"), NOW)
+            s.enrol_officer("tablet-a", &req(&code, "li.ming"), FROM, NOW)
                 .unwrap_err()
                 .status(),
             403,
@@ -691,4 +1033,28 @@ mod docs {
         assert!(plain.sees(&meta("一中队", qc_domain::CaseStatus::Registered)));
         assert!(!plain.sees(&meta("二中队", qc_domain::CaseStatus::Decided)));
     }
+}
+
+#[test]
+fn anyone_learns_what_is_logged_about_a_case_proven_under_the_current_checkpoint() {
+    let w = world();
+    let mut s = service(&w, SqliteStorage::temporary().unwrap());
+    enrol(&w, &mut s);
+    hold_case(&mut s, "tablet-a");
+    let f = feed(&w, 3);
+    let req = PushEntries {
+        entries: f.clone(),
+        known_size: 0,
+    };
+    s.push("tablet-a", &req, NOW).unwrap();
+    let answer = s.case_log("case-1", NOW).unwrap();
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&s.log_key()).unwrap();
+    let logged: Vec<_> = answer.entries.iter().map(|r| r.entry).collect();
+    assert_eq!(logged, f.iter().map(SignedEntry::hash).collect::<Vec<_>>());
+    for r in &answer.entries {
+        assert_eq!(r.receipt.checkpoint, answer.checkpoint);
+        r.receipt.verify(&key, &r.entry).unwrap();
+    }
+    assert!(s.case_log("case-9", NOW).unwrap().entries.is_empty());
+    assert_eq!(s.case_log(&"x".repeat(129), NOW).unwrap_err().status(), 400);
 }
