@@ -14,6 +14,7 @@ use qc_api::Quancheng;
 use qc_api::records::NewEvidence;
 use qc_api::station::Station;
 use qc_evidence::sample::Video;
+use qc_tests::Xorshift;
 use qc_tests::fixtures::{new_case, open_investigation};
 use qc_tests::station::{Bureau, pin};
 
@@ -85,18 +86,6 @@ fn forward(
     }
     let _ = from.shutdown(Shutdown::Both);
     let _ = to.shutdown(Shutdown::Both);
-}
-
-/// A fixed sequence of pseudo-random numbers, so a failing trial can be replayed.
-struct Xorshift(u64);
-
-impl Xorshift {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 const CHUNK: usize = 64 * 1024;

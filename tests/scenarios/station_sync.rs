@@ -324,6 +324,24 @@ fn a_tablet_that_enrols_an_officer_after_syncing_exports_case_files_that_verify(
         .unwrap();
     let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), None);
     assert!(report.is_clean(), "{:?}", report.problems);
+    // The bureau's device worked on every squad's cases: what came down of its entries about
+    // cases this tablet may not see has no body (nothing of the act, the people or the files),
+    // and its ledger holds nothing more of them.
+    let mine = cases(&t);
+    let (mut whole, mut elided) = (0, 0);
+    for e in &contents.entries {
+        match e.entry() {
+            Ok(x) => {
+                assert!(mine.contains(&x.case), "a whole entry about {}", x.case);
+                whole += 1;
+            }
+            Err(_) => {
+                assert!(e.is_elided() && e.actor_sigs.is_empty());
+                elided += 1;
+            }
+        }
+    }
+    assert!(whole > 0 && elided > 0, "{whole} whole, {elided} elided");
 }
 
 #[test]
@@ -375,6 +393,51 @@ fn evidence_co_signed_on_another_tablet_after_a_sync_is_accepted_by_the_station(
     b.export_case(&case, &liu, &mut bundle).unwrap();
     let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
     let bureau_key: [u8; 32] = hex::decode(b.bureau_public_hex())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), None);
+    assert!(report.is_clean(), "{:?}", report.problems);
+}
+
+#[test]
+fn entries_hidden_from_a_reviewer_come_whole_once_the_case_is_sent_for_review() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bureau = Bureau::start(tmp.path()).unwrap();
+    let mut home = bureau.app().unwrap();
+    qc_api::demo::load(&mut home).unwrap();
+    home.sync().unwrap();
+    let mut legal = bureau
+        .tablet(&tmp.path().join("legal"), "法制科", &["sun.li"])
+        .unwrap();
+    legal.sync().unwrap();
+    // A case still under investigation: the reviewer's tablet holds the bureau device's
+    // entries about it only without their bodies, as links in that device's feed.
+    let case = home
+        .list_cases(&CaseFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| CaseStatus::from_code(&r.status) == Some(CaseStatus::Investigating))
+        .unwrap()
+        .id;
+    assert!(!cases(&legal).contains(&case));
+    let li = home.unlock("li.ming", &pin("li.ming")).unwrap();
+    home.record_act(
+        &case,
+        Act::ConcludeInvestigation {
+            summary: "调查终结，事实清楚".into(),
+        },
+        &[&li],
+    )
+    .unwrap();
+    home.sync().unwrap();
+    legal.sync().unwrap();
+    assert!(cases(&legal).contains(&case));
+    let sun = legal.unlock("sun.li", &pin("sun.li")).unwrap();
+    let mut bundle = Vec::new();
+    legal.export_case(&case, &sun, &mut bundle).unwrap();
+    let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
+    let bureau_key: [u8; 32] = hex::decode(legal.bureau_public_hex())
         .unwrap()
         .try_into()
         .unwrap();

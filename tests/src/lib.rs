@@ -16,22 +16,53 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The built app binary (`scripts/test` builds it before the tests run).
-pub fn app_binary() -> anyhow::Result<PathBuf> {
-    if let Some(p) = std::env::var_os("QUANCHENG_APP_BIN") {
+/// A binary of this workspace in the debug target directory, or the one `var` names.
+fn built(var: &str, name: &str, how: &str) -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os(var) {
         return Ok(PathBuf::from(p));
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
-    let bin = target.join("debug").join("quancheng-app");
+    let bin = target.join("debug").join(name);
     if !bin.exists() {
-        bail!(
-            "{} is missing: build it first (`cargo build -p quancheng-app`; scripts/test does)",
-            bin.display()
-        );
+        bail!("{} is missing: build it first ({how})", bin.display());
     }
     Ok(bin)
+}
+
+/// The built app binary (`scripts/test` builds it before the tests run).
+pub fn app_binary() -> anyhow::Result<PathBuf> {
+    built(
+        "QUANCHENG_APP_BIN",
+        "quancheng-app",
+        "`cargo build -p quancheng-app`; scripts/test does",
+    )
+}
+
+/// The built `quancheng` command line. A test crate cannot depend on another package's
+/// binary, so it must be built first: `cargo test --workspace` (scripts/test) builds it for
+/// qc-cli's own tests; a test run alone needs `cargo build -p qc-cli` before it.
+pub fn cli_binary() -> anyhow::Result<PathBuf> {
+    built(
+        "QUANCHENG_CLI_BIN",
+        "quancheng",
+        "`cargo build -p qc-cli`; `cargo test --workspace` does",
+    )
+}
+
+/// A fixed sequence of pseudo-random numbers (xorshift64, from a non-zero seed), so a failing
+/// trial can be replayed.
+pub struct Xorshift(pub u64);
+
+impl Xorshift {
+    /// The next number, below `n` (which must not be 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -373,13 +404,18 @@ pub mod video {
 /// one-time code for the device, then one for each person whose key is made on it.
 pub mod station {
     use std::path::{Path, PathBuf};
+    use std::process::Command;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
 
+    use anyhow::bail;
     use qc_api::station::Station;
     use qc_api::{DataDir, OsEntropy, Quancheng, SystemClock, demo};
     use qc_server::http::{AppState, Running, router, self_signed, serve_tls};
     use qc_server::storage::Grant;
+
+    use crate::process::Killable;
 
     /// A demo person's PIN.
     pub fn pin(id: &str) -> String {
@@ -454,6 +490,11 @@ pub mod station {
                 let (cert, key) = self_signed(&["127.0.0.1".into()]).map_err(anyhow::Error::msg)?;
                 self.station.cert_pem = cert;
                 std::fs::write(self.dir.join("station").join("tls-key.pem"), key)?;
+                // `quancheng serve` on this directory then serves the certificate devices pinned.
+                std::fs::write(
+                    self.dir.join("station").join("tls-cert.pem"),
+                    &self.station.cert_pem,
+                )?;
             }
             let key = std::fs::read_to_string(self.dir.join("station").join("tls-key.pem"))?;
             let addr = match self.station.url.rsplit_once(':') {
@@ -485,6 +526,46 @@ pub mod station {
             app.set_station(&self.station)?;
             self.running = Some((runtime, running));
             Ok(())
+        }
+
+        /// Stops the station run in this process and runs it as `quancheng serve` (`bin`) in a
+        /// child process instead, at the same address with the same certificate; returns once
+        /// it listens. Its output goes to `logs/serve.out` and `.err`. Call again to start it
+        /// anew after a kill.
+        pub fn serve_in_child(&mut self, bin: &Path, logs: &Path) -> anyhow::Result<Killable> {
+            self.stop();
+            let listen = self
+                .station
+                .url
+                .strip_prefix("https://")
+                .ok_or_else(|| anyhow::anyhow!("no address yet: {}", self.station.url))?
+                .to_owned();
+            let start = Instant::now();
+            loop {
+                let mut child = Killable::spawn(
+                    Command::new(bin)
+                        .arg("--data-dir")
+                        .arg(&self.dir)
+                        .args(["serve", "--listen", &listen])
+                        .env_remove("QUANCHENG_KEY_FILE"),
+                    logs,
+                    "serve",
+                )?;
+                while child.ended().is_none() && !child.stdout().contains("Ctrl-C") {
+                    if start.elapsed() > Duration::from_secs(60) {
+                        bail!("the station did not start: {}", child.stderr());
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                if child.ended().is_none() {
+                    return Ok(child);
+                }
+                // The address may be held a moment longer by the process just killed.
+                if start.elapsed() > Duration::from_secs(20) {
+                    bail!("the station stopped at start: {}", child.stderr());
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
 
         /// Requests the station has answered so far.
@@ -536,6 +617,95 @@ pub mod station {
     impl Drop for Bureau {
         fn drop(&mut self) {
             self.stop();
+        }
+    }
+}
+
+/// Child processes that tests kill the hard way: SIGKILL (`Child::kill` on Unix), as a power
+/// cut or the out-of-memory killer stops a process, with no chance to clean up.
+pub mod process {
+    use std::fs::File;
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, ExitStatus};
+    use std::time::{Duration, Instant};
+
+    use anyhow::{Context, bail};
+
+    /// A child whose output goes to files, killed and reaped when dropped, so that a failing
+    /// test leaves nothing running.
+    pub struct Killable {
+        child: Child,
+        out: PathBuf,
+        err: PathBuf,
+        status: Option<ExitStatus>,
+    }
+
+    impl Killable {
+        /// Starts `cmd` with its output to `logs/NAME.out` and `logs/NAME.err` (replaced).
+        pub fn spawn(cmd: &mut Command, logs: &Path, name: &str) -> anyhow::Result<Killable> {
+            let out = logs.join(format!("{name}.out"));
+            let err = logs.join(format!("{name}.err"));
+            let child = cmd
+                .stdin(std::process::Stdio::null())
+                .stdout(File::create(&out)?)
+                .stderr(File::create(&err)?)
+                .spawn()
+                .with_context(|| format!("cannot start {cmd:?}"))?;
+            Ok(Killable {
+                child,
+                out,
+                err,
+                status: None,
+            })
+        }
+
+        /// How it ended, if it has.
+        pub fn ended(&mut self) -> Option<ExitStatus> {
+            if self.status.is_none() {
+                self.status = self.child.try_wait().ok().flatten();
+            }
+            self.status
+        }
+
+        /// Kills it (SIGKILL) unless it has ended, and reaps it; returns how it ended.
+        pub fn kill(&mut self) -> anyhow::Result<ExitStatus> {
+            if let Some(s) = self.ended() {
+                return Ok(s);
+            }
+            // Fails only if it ended meanwhile; `wait` tells either way.
+            let _ = self.child.kill();
+            let status = self.child.wait()?;
+            self.status = Some(status);
+            Ok(status)
+        }
+
+        /// Waits for it to end by itself; after `timeout` it is killed and this fails.
+        pub fn wait(&mut self, timeout: Duration) -> anyhow::Result<ExitStatus> {
+            let start = Instant::now();
+            while self.ended().is_none() {
+                if start.elapsed() > timeout {
+                    self.kill()?;
+                    bail!("did not end within {timeout:?}: {}", self.stderr());
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            self.kill()
+        }
+
+        /// What it wrote to its standard output so far.
+        pub fn stdout(&self) -> String {
+            std::fs::read_to_string(&self.out).unwrap_or_default()
+        }
+
+        /// What it wrote to its standard error so far.
+        pub fn stderr(&self) -> String {
+            std::fs::read_to_string(&self.err).unwrap_or_default()
+        }
+    }
+
+    impl Drop for Killable {
+        fn drop(&mut self) {
+            let _ = self.kill();
         }
     }
 }

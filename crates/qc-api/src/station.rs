@@ -1080,6 +1080,7 @@ mod tests {
     fn a_long_time_offline_goes_up_in_bounded_requests_in_order() {
         let entry = |seq: u64| qc_chain::SignedEntry {
             bytes: seq.to_le_bytes().to_vec(),
+            body: None,
             device_sig: vec![],
             actor_sigs: vec![],
         };

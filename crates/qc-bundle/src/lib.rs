@@ -15,7 +15,9 @@ use std::io::{Read, Write};
 
 use ed25519_dalek::VerifyingKey;
 use qc_casedoc::CaseDoc;
-use qc_chain::{Action, Digest, FeedReport, Problem, SignedEntry, VerifiedEntry, verify_feed};
+use qc_chain::{
+    Action, Digest, FeedReport, Problem, SignedEntry, VerifiedEntry, case_commitment, verify_feed,
+};
 use qc_domain::Timestamp;
 use qc_identity::{SignedCertificate, SignedRevocationList, TrustAnchor};
 use qc_log::{LogError, Receipt, SignedCheckpoint};
@@ -163,6 +165,9 @@ struct FileRecord {
 #[derive(Serialize, Deserialize)]
 struct EntryLine {
     bytes: String,
+    /// Absent for an entry of the first layout and for an elided one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
     device_sig: String,
     actor_sigs: Vec<String>,
 }
@@ -201,6 +206,7 @@ fn members(contents: &Contents) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
             ENTRIES.into(),
             jsonl(contents.entries.iter().map(|e| EntryLine {
                 bytes: hex::encode(&e.bytes),
+                body: e.body.as_ref().map(hex::encode),
                 device_sig: hex::encode(&e.device_sig),
                 actor_sigs: e.actor_sigs.iter().map(hex::encode).collect(),
             })),
@@ -460,6 +466,7 @@ pub fn read(input: impl Read) -> Result<(Contents, Integrity), BundleError> {
             let e: EntryLine = serde_json::from_str(l).map_err(|e| malformed(ENTRIES, e))?;
             Ok(SignedEntry {
                 bytes: unhex(ENTRIES, &e.bytes)?,
+                body: e.body.as_deref().map(|b| unhex(ENTRIES, b)).transpose()?,
                 device_sig: unhex(ENTRIES, &e.device_sig)?,
                 actor_sigs: e
                     .actor_sigs
@@ -583,6 +590,13 @@ pub enum BundleProblem {
     },
     /// No entry registers the case.
     NoRegistration,
+    /// An entry about this case without its body: what it recorded is hidden.
+    ElidedCaseEntry {
+        /// The device.
+        device: String,
+        /// Its position in the device's feed.
+        seq: u64,
+    },
     /// An evidence file an entry refers to is absent or altered.
     MissingBlob {
         /// Its SHA-256.
@@ -681,6 +695,9 @@ impl BundleProblem {
                 format!("device {device} entry {seq} names a change the document lacks")
             }
             BundleProblem::NoRegistration => "no signed entry registers the case".into(),
+            BundleProblem::ElidedCaseEntry { device, seq } => {
+                format!("device {device} entry {seq} is about this case but has no body")
+            }
             BundleProblem::MissingBlob { hash } => {
                 format!("evidence file {hash} is missing or replaced")
             }
@@ -726,6 +743,9 @@ impl BundleProblem {
                 format!("设备 {device} 第{seq}号记录所证明的内容不在案卷文档中")
             }
             BundleProblem::NoRegistration => "没有登记该案件的签名记录".into(),
+            BundleProblem::ElidedCaseEntry { device, seq } => {
+                format!("设备 {device} 第{seq}号记录属于本案，但其内容被隐去")
+            }
             BundleProblem::MissingBlob { hash } => {
                 format!("证据文件 {} 缺失或被替换", &hash[..12.min(hash.len())])
             }
@@ -905,6 +925,19 @@ pub fn verify(
         }
     };
     problems.extend(feed.problems.iter().cloned().map(BundleProblem::Feed));
+    // Other cases' entries may come without their bodies (the exporter may not see them);
+    // this case's may not.
+    let this_case = case_commitment(&contents.case);
+    for e in contents.entries.iter().filter(|e| e.is_elided()) {
+        if let Ok(h) = e.head()
+            && h.case == this_case
+        {
+            problems.push(BundleProblem::ElidedCaseEntry {
+                device: h.device,
+                seq: h.seq,
+            });
+        }
+    }
     let case_entries: Vec<_> = feed
         .entries
         .iter()

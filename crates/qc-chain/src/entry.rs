@@ -9,8 +9,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::ChainError;
 
-/// Layout tag of an entry; bump the version to change the layout.
+/// Layout tag of an entry of the first layout (read, no longer written): the whole entry in
+/// one signed encoding.
 pub const ENTRY_TAG: Tag = Tag::new(b"QCENTR", 1);
+/// Layout tag of an entry's head (the current layout): what is signed and hashed. It commits to
+/// the body by hash, so an entry can be passed on without its body (elided) and its link and
+/// device signature still check.
+pub const ENTRY_HEAD_TAG: Tag = Tag::new(b"QCENTR", 2);
+/// Layout tag of an entry's body: who did what, with which files and records.
+pub const ENTRY_BODY_TAG: Tag = Tag::new(b"QCBODY", 1);
+/// What a case id is hashed under in an entry's head.
+const CASE_COMMITMENT: &[u8] = b"quancheng-case\0";
 
 /// A SHA-256 digest.
 pub type Digest = [u8; 32];
@@ -126,44 +135,181 @@ pub struct Entry {
     pub records: Vec<Digest>,
 }
 
+/// The signed part of an entry (layout 2): where it stands in its device's feed, when, which
+/// case (as a hash, so a device that may not see the case learns nothing of it) and the hash of
+/// its body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryHead {
+    /// The device that recorded the act.
+    pub device: String,
+    /// Position in the device's feed.
+    pub seq: u64,
+    /// Hash of the entry at `seq - 1` (zeros for the first).
+    pub prev: Digest,
+    /// The device clock when the act was recorded.
+    pub time: Timestamp,
+    /// [`case_commitment`] of the case.
+    pub case: Digest,
+    /// SHA-256 of the body's bytes.
+    pub body: Digest,
+}
+
+/// An entry's body (layout 2): the rest of [`Entry`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct EntryBody {
+    actors: Vec<CertId>,
+    action: Action,
+    case: String,
+    heads: Vec<Digest>,
+    blobs: Vec<Digest>,
+    records: Vec<Digest>,
+}
+
+/// How an entry's head names a case: SHA-256 of `"quancheng-case\0" ‖ id` (case ids are
+/// random, so the hash does not give the id away).
+pub fn case_commitment(case: &str) -> Digest {
+    canonical::sha256(&[CASE_COMMITMENT, case.as_bytes()].concat())
+}
+
 impl Entry {
-    /// Canonical bytes.
-    pub fn encode(&self) -> Vec<u8> {
-        canonical::encode(ENTRY_TAG, self)
+    /// Canonical bytes of the head and of the body.
+    pub fn encode(&self) -> (Vec<u8>, Vec<u8>) {
+        let body = canonical::encode(
+            ENTRY_BODY_TAG,
+            &EntryBody {
+                actors: self.actors.clone(),
+                action: self.action.clone(),
+                case: self.case.clone(),
+                heads: self.heads.clone(),
+                blobs: self.blobs.clone(),
+                records: self.records.clone(),
+            },
+        );
+        let head = canonical::encode(
+            ENTRY_HEAD_TAG,
+            &EntryHead {
+                device: self.device.clone(),
+                seq: self.seq,
+                prev: self.prev,
+                time: self.time,
+                case: case_commitment(&self.case),
+                body: canonical::sha256(&body),
+            },
+        );
+        (head, body)
     }
 }
 
-/// An entry as stored and shipped: canonical bytes, the device's signature and one signature per
-/// actor, in the order of `Entry::actors`.
+/// An entry as stored and shipped: its signed bytes (the head; in the first layout, the whole
+/// entry), its body, the device's signature and one signature per actor, in the order of
+/// `Entry::actors`. Without its body an entry is *elided*: its place in the feed and the
+/// device's signature still check, what it records is not there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedEntry {
-    /// Canonical bytes of the [`Entry`].
+    /// Canonical bytes of the [`EntryHead`] (or, in the first layout, of the [`Entry`]).
     pub bytes: Vec<u8>,
+    /// Canonical bytes of the body (layout 2); absent in the first layout and when elided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Vec<u8>>,
     /// The device key's signature.
     pub device_sig: Vec<u8>,
-    /// The actors' signatures.
+    /// The actors' signatures (none when elided).
     pub actor_sigs: Vec<Vec<u8>>,
 }
 
 impl SignedEntry {
     /// Signs an entry with the device key and each actor's key (in `entry.actors` order).
     pub fn sign(entry: &Entry, device: &SigningKey, actors: &[&SigningKey]) -> SignedEntry {
-        let bytes = entry.encode();
+        let (bytes, body) = entry.encode();
         SignedEntry {
             device_sig: sign_bytes(device, &bytes),
             actor_sigs: actors.iter().map(|k| sign_bytes(k, &bytes)).collect(),
             bytes,
+            body: Some(body),
         }
     }
 
-    /// The entry hash: SHA-256 of the canonical bytes.
+    /// The entry hash: SHA-256 of the signed bytes.
     pub fn hash(&self) -> Digest {
         canonical::sha256(&self.bytes)
     }
 
-    /// Decodes the entry (refusing non-canonical bytes); signatures are not checked here.
+    /// Whether this entry is of the first layout (its bytes hold everything).
+    fn first_layout(&self) -> bool {
+        self.bytes.starts_with(&ENTRY_TAG.0)
+    }
+
+    /// Whether the body was left out (only an entry of the current layout can be elided).
+    pub fn is_elided(&self) -> bool {
+        !self.first_layout() && self.body.is_none()
+    }
+
+    /// The same entry without its body and actor signatures: what a device that may not see
+    /// its case gets (an entry of the first layout cannot be elided and stays whole).
+    pub fn elided(&self) -> SignedEntry {
+        if self.first_layout() {
+            return self.clone();
+        }
+        SignedEntry {
+            bytes: self.bytes.clone(),
+            body: None,
+            device_sig: self.device_sig.clone(),
+            actor_sigs: Vec::new(),
+        }
+    }
+
+    /// The head: what a feed's links and the device's signature need, elided or not.
+    pub fn head(&self) -> Result<EntryHead, ChainError> {
+        let bad = |e: qc_identity::IdentityError| ChainError::Malformed(e.to_string());
+        if self.first_layout() {
+            let e: Entry = canonical::decode(ENTRY_TAG, &self.bytes).map_err(bad)?;
+            return Ok(EntryHead {
+                body: [0; 32],
+                case: case_commitment(&e.case),
+                device: e.device,
+                seq: e.seq,
+                prev: e.prev,
+                time: e.time,
+            });
+        }
+        canonical::decode(ENTRY_HEAD_TAG, &self.bytes).map_err(bad)
+    }
+
+    /// Decodes the entry (refusing non-canonical bytes, a body that is not the one the head
+    /// names, and an elided entry); signatures are not checked here.
     pub fn entry(&self) -> Result<Entry, ChainError> {
-        canonical::decode(ENTRY_TAG, &self.bytes).map_err(|e| ChainError::Malformed(e.to_string()))
+        let bad = |e: qc_identity::IdentityError| ChainError::Malformed(e.to_string());
+        if self.first_layout() {
+            return canonical::decode(ENTRY_TAG, &self.bytes).map_err(bad);
+        }
+        let head = self.head()?;
+        let body = self
+            .body
+            .as_deref()
+            .ok_or_else(|| ChainError::Malformed("the entry is elided (no body)".into()))?;
+        if canonical::sha256(body) != head.body {
+            return Err(ChainError::Malformed(
+                "the body is not the one the entry's head names".into(),
+            ));
+        }
+        let b: EntryBody = canonical::decode(ENTRY_BODY_TAG, body).map_err(bad)?;
+        if case_commitment(&b.case) != head.case {
+            return Err(ChainError::Malformed(
+                "the body's case is not the one the entry's head names".into(),
+            ));
+        }
+        Ok(Entry {
+            device: head.device,
+            seq: head.seq,
+            prev: head.prev,
+            time: head.time,
+            actors: b.actors,
+            action: b.action,
+            case: b.case,
+            heads: b.heads,
+            blobs: b.blobs,
+            records: b.records,
+        })
     }
 }
 

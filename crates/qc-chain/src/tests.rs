@@ -134,8 +134,21 @@ fn problems(w: &World, feed: &[SignedEntry]) -> Vec<Problem> {
 fn entry_bytes_are_frozen() {
     let w = world();
     let f = kat_feed(&w);
-    assert_eq!(hex::encode(&f[2].bytes), KAT_ENTRY);
+    assert_eq!(hex::encode(&f[2].bytes), KAT_HEAD);
+    assert_eq!(hex::encode(f[2].body.as_ref().unwrap()), KAT_BODY);
     assert_eq!(hex::encode(f[2].hash()), KAT_HASH);
+    // Entries of the first layout, written before the head and body were split, still read.
+    let first = SignedEntry {
+        bytes: hex::decode(KAT_ENTRY_V1).unwrap(),
+        body: None,
+        device_sig: vec![],
+        actor_sigs: vec![],
+    };
+    let e = first.entry().unwrap();
+    assert_eq!((e.seq, e.action, e.case.as_str()), (3, Action::EvidenceCaptured, "case-1"));
+    assert_eq!(hex::encode(first.hash()), KAT_HASH_V1);
+    assert!(!first.is_elided() && first.elided() == first, "cannot be elided");
+    assert_eq!(first.head().unwrap().case, case_commitment("case-1"));
 }
 
 #[test]
@@ -392,8 +405,11 @@ fn missing_certificates_and_signatures_are_reported() {
     assert!(problems(&w, &f).contains(&Problem::SignatureCount { index: 2 }));
 }
 
-const KAT_ENTRY: &str = "5143454e54520001087461626c65742d3103b1c5f1853dc2c64af45d3a1f3f550e9da69e34a05762e26f6489adbfef03bf18f08ec2bd956702382f25732eb35465f433c4ebf09edba63802043ca1049b296f66cec678f4151137fd8806afc928a8a58afe4f7868d07399ddaf474d45026a68689e380b2d52f70506636173652d310102020202020202020202020202020202020202020202020202020202020202020000";
-const KAT_HASH: &str = "393ffef0e5162c7327a9527f0be8045c6032b7146260d1ad31ed31400c4d1c59";
+const KAT_ENTRY_V1: &str = "5143454e54520001087461626c65742d3103b1c5f1853dc2c64af45d3a1f3f550e9da69e34a05762e26f6489adbfef03bf18f08ec2bd956702382f25732eb35465f433c4ebf09edba63802043ca1049b296f66cec678f4151137fd8806afc928a8a58afe4f7868d07399ddaf474d45026a68689e380b2d52f70506636173652d310102020202020202020202020202020202020202020202020202020202020202020000";
+const KAT_HASH_V1: &str = "393ffef0e5162c7327a9527f0be8045c6032b7146260d1ad31ed31400c4d1c59";
+const KAT_HEAD: &str = "5143454e54520002087461626c65742d31034f36945e573be7076339083697eae20ab14c62548b1cf0328f57815a31ce4db2f08ec2bd956726c27ca7c3da197178757c0b017c1068877f8136c6ee9fe77231e5dbf16c1d06bf174a2d03c83d3e2b3d22e83b7cb65b11482556e3f27500754f74c3225cc301";
+const KAT_BODY: &str = "5143424f4459000102382f25732eb35465f433c4ebf09edba63802043ca1049b296f66cec678f4151137fd8806afc928a8a58afe4f7868d07399ddaf474d45026a68689e380b2d52f70506636173652d310102020202020202020202020202020202020202020202020202020202020202020000";
+const KAT_HASH: &str = "784d0f9acc890683e9f1e7cabad17267c46f095b749b71115429841f76a1003b";
 
 #[test]
 fn evidence_signed_by_two_officers_one_at_a_time_verifies() {
@@ -582,4 +598,31 @@ fn an_officer_certificate_with_a_blank_enforcement_number_does_not_count_as_an_o
             "{p:?}"
         );
     }
+}
+
+#[test]
+fn an_elided_entry_keeps_its_place_and_device_signature_and_hides_the_rest() {
+    let w = world();
+    let mut f = clean_feed(&w);
+    let full = f[2].clone();
+    f[2] = full.elided();
+    assert!(f[2].is_elided() && f[2].hash() == full.hash());
+    assert!(f[2].entry().is_err());
+    let r = verify_feed(&anchor(&w), &w.certs, &f);
+    assert!(r.is_clean(), "{:?}", r.problems);
+    assert_eq!(r.entries.len(), 3, "an elided entry is not reported as a verified act");
+    // Its device signature still counts.
+    let mut forged = f.clone();
+    forged[2].device_sig[0] ^= 1;
+    assert!(matches!(
+        problems(&w, &forged)[..],
+        [Problem::BadSignature { index: 2, .. }]
+    ));
+    // A body that is not the one its head names is refused.
+    let mut swapped = clean_feed(&w);
+    swapped[2].body = swapped[3].body.clone();
+    assert!(matches!(
+        problems(&w, &swapped)[0],
+        Problem::Malformed { index: 2, .. }
+    ));
 }

@@ -12,7 +12,7 @@ use qc_identity::cert::{public_key, signed_message};
 use qc_identity::{CertId, Certificate, SignedCertificate, Subject, TrustAnchor};
 use serde::Serialize;
 
-use crate::entry::{Action, Digest, Entry, FeedHead, SignedEntry};
+use crate::entry::{Action, Digest, Entry, EntryHead, FeedHead, SignedEntry};
 
 /// Signatures verified together; a failed batch is re-checked one by one to name the bad one.
 const BATCH: usize = 256;
@@ -477,13 +477,15 @@ pub fn verify_feed_after_with(
                 return None;
             }
             let (sigs, signers) = entry_checks(&certs, index, signed, &entry).ok()?;
+            let head = signed.head().ok()?;
             let message = signed_message(&signed.bytes);
             sigs.iter()
                 .all(|c| c.key.verify_strict(&message, &c.signature).is_ok())
                 .then(|| Decoded {
                     index,
                     hash: signed.hash(),
-                    entry,
+                    head,
+                    entry: Some(entry),
                     signers: Some(signers),
                 })
         })
@@ -497,8 +499,13 @@ pub fn verify_feed_after_with(
     let mut decoded: Vec<Decoded> = Vec::with_capacity(entries.len());
 
     for (index, signed) in entries.iter().enumerate() {
-        let entry = match signed.entry() {
-            Ok(e) => e,
+        let decoded_parts = signed.head().and_then(|head| {
+            // An elided entry has only its head: its place and the device's signature.
+            let entry = (!signed.is_elided()).then(|| signed.entry()).transpose()?;
+            Ok((head, entry))
+        });
+        let (head, entry) = match decoded_parts {
+            Ok(parts) => parts,
             Err(e) => {
                 problems.push(Problem::Malformed {
                     index,
@@ -507,7 +514,13 @@ pub fn verify_feed_after_with(
                 continue;
             }
         };
-        let signers = match entry_checks(&certs, index, signed, &entry) {
+        let checked = match &entry {
+            Some(entry) => entry_checks(&certs, index, signed, entry),
+            None => device_check(&certs, index, signed, &head.device, head.time)
+                .map(|c| (vec![c], Vec::new()))
+                .map_err(|p| vec![p]),
+        };
+        let signers = match checked {
             Ok((sigs, signers)) => {
                 checks.extend(sigs);
                 Some(signers)
@@ -520,6 +533,7 @@ pub fn verify_feed_after_with(
         decoded.push(Decoded {
             index,
             hash: signed.hash(),
+            head,
             entry,
             signers,
         });
@@ -529,9 +543,9 @@ pub fn verify_feed_after_with(
         let Some(d) = decoded.iter_mut().find(|d| d.index == index) else {
             continue;
         };
-        let signer = match signer {
-            Signer::Device => d.entry.device.clone(),
-            Signer::Actor(i) => d.entry.actors[i].to_string(),
+        let signer = match (signer, &d.entry) {
+            (Signer::Actor(i), Some(e)) => e.actors[i].to_string(),
+            _ => d.head.device.clone(),
         };
         problems.push(Problem::BadSignature { index, signer });
         d.signers = None;
@@ -545,7 +559,7 @@ pub fn verify_feed_after_with(
                 index: d.index,
                 hash: d.hash,
                 signers: d.signers?,
-                entry: d.entry,
+                entry: d.entry?,
             })
         })
         .collect();
@@ -555,11 +569,13 @@ pub fn verify_feed_after_with(
     }
 }
 
-/// An entry that decoded; `signers` is set when everything about it checked out.
+/// An entry that decoded (`entry` is `None` when it is elided); `signers` is set when
+/// everything about it checked out.
 struct Decoded {
     index: usize,
     hash: Digest,
-    entry: Entry,
+    head: EntryHead,
+    entry: Option<Entry>,
     signers: Option<Vec<Person>>,
 }
 
@@ -570,6 +586,34 @@ impl Decoded {
 }
 
 /// Certificates and role rules of one entry; returns its signatures to check and its signers.
+/// The device's signature to check, under its certificate valid at `time`.
+fn device_check(
+    certs: &Certs<'_>,
+    index: usize,
+    signed: &SignedEntry,
+    device: &str,
+    time: Timestamp,
+) -> Result<SigCheck, Problem> {
+    let (_, key) = certs.device_at(index, device, time)?;
+    let signature = to_sig(&signed.device_sig).ok_or_else(|| Problem::BadSignature {
+        index,
+        signer: device.to_owned(),
+    })?;
+    Ok(SigCheck {
+        index,
+        signer: Signer::Device,
+        signature,
+        key: *key,
+    })
+}
+
+/// A signature's bytes, if they have a signature's length.
+fn to_sig(bytes: &[u8]) -> Option<Signature> {
+    <[u8; 64]>::try_from(bytes)
+        .ok()
+        .map(|b| Signature::from_bytes(&b))
+}
+
 fn entry_checks(
     certs: &Certs<'_>,
     index: usize,
@@ -578,25 +622,9 @@ fn entry_checks(
 ) -> Result<(Vec<SigCheck>, Vec<Person>), Vec<Problem>> {
     let mut problems = Vec::new();
     let mut checks = Vec::new();
-    let to_sig = |bytes: &[u8]| -> Option<Signature> {
-        <[u8; 64]>::try_from(bytes)
-            .ok()
-            .map(|b| Signature::from_bytes(&b))
-    };
 
-    match certs.device_at(index, &entry.device, entry.time) {
-        Ok((_, key)) => match to_sig(&signed.device_sig) {
-            Some(signature) => checks.push(SigCheck {
-                index,
-                signer: Signer::Device,
-                signature,
-                key: *key,
-            }),
-            None => problems.push(Problem::BadSignature {
-                index,
-                signer: entry.device.clone(),
-            }),
-        },
+    match device_check(certs, index, signed, &entry.device, entry.time) {
+        Ok(check) => checks.push(check),
         Err(p) => problems.push(p),
     }
 
@@ -713,7 +741,7 @@ fn bad_signatures(checks: &[SigCheck], messages: &[Vec<u8>]) -> Vec<(usize, Sign
 
 /// Evidence signed one officer at a time counts as signed by two only when a verified
 /// co-signature and a verified capture name the same record digest and different officers.
-fn unmatched_cosignatures(decoded: &[Decoded], earlier: &[Decoded]) -> Vec<Problem> {
+fn unmatched_cosignatures<'a>(decoded: &'a [Decoded], earlier: &'a [Decoded]) -> Vec<Problem> {
     let officers_of = |d: &Decoded| -> BTreeSet<PersonId> {
         d.signers
             .iter()
@@ -722,27 +750,32 @@ fn unmatched_cosignatures(decoded: &[Decoded], earlier: &[Decoded]) -> Vec<Probl
             .map(|p| p.id.clone())
             .collect()
     };
-    let captures: Vec<(&Digest, BTreeSet<PersonId>)> = decoded
-        .iter()
-        .chain(earlier)
-        .filter(|d| d.verified() && d.entry.action == Action::EvidenceAwaitingSecond)
-        .flat_map(|d| {
+    // Verified, whole entries of one action.
+    let acts = |set: &'a [Decoded], action: Action| {
+        set.iter().filter_map(move |d| {
+            d.entry
+                .as_ref()
+                .filter(|e| d.verified() && e.action == action)
+                .map(|e| (d, e))
+        })
+    };
+    let captures: Vec<(&Digest, BTreeSet<PersonId>)> = acts(decoded, Action::EvidenceAwaitingSecond)
+        .chain(acts(earlier, Action::EvidenceAwaitingSecond))
+        .flat_map(|(d, e)| {
             let who = officers_of(d);
-            d.entry.records.iter().map(move |r| (r, who.clone()))
+            e.records.iter().map(move |r| (r, who.clone()))
         })
         .collect();
-    decoded
-        .iter()
-        .filter(|d| d.verified() && d.entry.action == Action::EvidenceCosigned)
-        .filter(|d| {
+    acts(decoded, Action::EvidenceCosigned)
+        .filter(|(d, e)| {
             let cosigners = officers_of(d);
-            !d.entry.records.iter().all(|r| {
+            !e.records.iter().all(|r| {
                 captures
                     .iter()
                     .any(|(c, first)| *c == r && !first.is_subset(&cosigners))
-            }) || d.entry.records.is_empty()
+            }) || e.records.is_empty()
         })
-        .map(|d| Problem::UnmatchedCosignature { index: d.index })
+        .map(|(d, _)| Problem::UnmatchedCosignature { index: d.index })
         .collect()
 }
 
@@ -756,7 +789,7 @@ fn continuity(
     let mut by_device: BTreeMap<&str, Vec<&Decoded>> = BTreeMap::new();
     for d in decoded {
         by_device
-            .entry(d.entry.device.as_str())
+            .entry(d.head.device.as_str())
             .or_default()
             .push(d);
     }
@@ -764,7 +797,7 @@ fn continuity(
         let mut highest = 0;
         let mut by_seq: BTreeMap<u64, &Decoded> = BTreeMap::new();
         for d in &feed {
-            let seq = d.entry.seq;
+            let seq = d.head.seq;
             match by_seq.get(&seq) {
                 Some(first) if first.hash == d.hash => problems.push(Problem::Replay {
                     device: device.into(),
@@ -805,7 +838,7 @@ fn continuity(
                     expected,
                     found: seq,
                 });
-            } else if d.entry.prev != prev_hash {
+            } else if d.head.prev != prev_hash {
                 problems.push(Problem::BrokenLink {
                     device: device.into(),
                     seq,

@@ -819,3 +819,70 @@ fn a_locked_out_officer_is_told_until_when_in_china_time() {
         "{locked}"
     );
 }
+
+#[test]
+fn verify_asks_a_station_whether_the_case_went_on_after_the_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["demo"], None).status.success());
+    let (station, url) = serve(&data);
+    assert!(run(&data, &["sync"], None).status.success());
+    let list = run(&data, &["case", "list", "--json"], None);
+    let id = serde_json::from_slice::<serde_json::Value>(&list.stdout).unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let export = |name: &str| {
+        let out = tmp.path().join(name);
+        let args = [
+            "export",
+            id.as_str(),
+            "--out",
+            out.to_str().unwrap(),
+            "--officer",
+            "li.ming",
+        ];
+        let o = run(&data, &args, Some("147258"));
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let first = export("first.qcb");
+    let cert = data.join("station").join("tls-cert.pem");
+    let elsewhere = tmp.path().join("nothing-here");
+    let verify = |bundle: &Path| {
+        let args = [
+            "verify",
+            bundle.to_str().unwrap(),
+            "--station",
+            &url,
+            "--cert",
+            cert.to_str().unwrap(),
+        ];
+        run(&elsewhere, &args, None)
+    };
+    let o = verify(&first);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("本案卷包是最新的"), "{}", stdout(&o));
+    // Another export is an act on the case too: once it is synced, the first bundle is not the
+    // latest, though it still verifies offline.
+    export("second.qcb");
+    assert!(run(&data, &["sync"], None).status.success());
+    let o = verify(&first);
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("完整、未被篡改"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("不是基站所知的最新状态"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(
+        &elsewhere,
+        &["verify", first.to_str().unwrap(), "--station", &url],
+        None,
+    );
+    assert!(
+        !o.status.success(),
+        "--station needs the certificate to pin"
+    );
+    stop(station);
+}

@@ -92,6 +92,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (hash, case_id)
     ) STRICT;
 "#,
+    r#"
+    ALTER TABLE log ADD COLUMN body BLOB;
+"#,
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {
@@ -176,15 +179,15 @@ fn digest(b: Vec<u8>) -> Result<Digest, StorageError> {
         .map_err(|_| StorageError::Damaged("a stored hash is not 32 bytes".into()))
 }
 
-fn entry_from(
-    bytes: Vec<u8>,
-    device_sig: Vec<u8>,
-    sigs: Vec<u8>,
-) -> Result<SignedEntry, StorageError> {
+/// An entry as kept: signed bytes, body, device signature, actor signatures (JSON).
+type EntryRow = (Vec<u8>, Option<Vec<u8>>, Vec<u8>, Vec<u8>);
+
+fn entry_from((bytes, body, device_sig, sigs): EntryRow) -> Result<SignedEntry, StorageError> {
     let actor_sigs: Vec<Vec<u8>> =
         serde_json::from_slice(&sigs).map_err(|e| StorageError::Damaged(e.to_string()))?;
     Ok(SignedEntry {
         bytes,
+        body,
         device_sig,
         actor_sigs,
     })
@@ -242,14 +245,15 @@ impl Storage for SqliteStorage {
                 .map_err(|x| StorageError::Damaged(x.to_string()))?;
             let sigs = serde_json::to_vec(&e.actor_sigs).map_err(err)?;
             tx.execute(
-                "INSERT INTO log(hash, device, seq, case_id, entry, device_sig, actor_sigs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO log(hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     e.hash().to_vec(),
                     d.device,
                     d.seq as i64,
                     d.case,
                     e.bytes,
+                    e.body,
                     e.device_sig,
                     sigs
                 ],
@@ -274,14 +278,14 @@ impl Storage for SqliteStorage {
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
         self.entries(
-            "SELECT entry, device_sig, actor_sigs FROM log WHERE case_id = ?1 ORDER BY idx",
+            "SELECT entry, body, device_sig, actor_sigs FROM log WHERE case_id = ?1 ORDER BY idx",
             case,
         )
     }
 
     fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
         self.entries(
-            "SELECT l.entry, l.device_sig, l.actor_sigs FROM log l
+            "SELECT l.entry, l.body, l.device_sig, l.actor_sigs FROM log l
              JOIN (SELECT device, max(seq) AS last FROM log WHERE case_id = ?1 GROUP BY device) t
                ON l.device = t.device AND l.seq <= t.last
              ORDER BY l.device, l.seq",
@@ -693,13 +697,9 @@ impl SqliteStorage {
     fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
         let mut stmt = self.conn.prepare(sql).map_err(err)?;
         let rows = stmt
-            .query_map([arg], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map([arg], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .map_err(err)?;
-        rows.map(|r| {
-            let (b, d, s) = r.map_err(err)?;
-            entry_from(b, d, s)
-        })
-        .collect()
+        rows.map(|r| entry_from(r.map_err(err)?)).collect()
     }
 }
 

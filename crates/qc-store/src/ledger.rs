@@ -77,61 +77,89 @@ pub(crate) fn append_in(
     if e.blobs != ctx.touched.blobs || e.records != ctx.touched.records {
         return refuse("does not name the blobs and records the change touched");
     }
-    insert_entry(tx, &signed, &e)
+    insert_entry(tx, &signed, &e.device, e.seq, &e.case)
 }
 
-/// Keeps another device's entry (brought by a merge). The same entry again is a no-op; a
-/// different one at the same position is refused as a fork.
+/// Keeps another device's entry (brought by a merge). The same entry again is a no-op, or
+/// fills in the body of one held elided; a different one at the same position is refused as
+/// a fork.
 pub(crate) fn insert_foreign(tx: &Transaction<'_>, signed: &SignedEntry) -> Result<(), StoreError> {
-    let e = signed
-        .entry()
-        .map_err(|e| StoreError::Malformed(e.to_string()))?;
-    let held: Option<Vec<u8>> = tx
+    let malformed = |e: qc_chain::ChainError| StoreError::Malformed(e.to_string());
+    let head = signed.head().map_err(malformed)?;
+    // Whole entries are read through, so a body that is not the head's is refused here too.
+    let case = if signed.is_elided() {
+        String::new()
+    } else {
+        signed.entry().map_err(malformed)?.case
+    };
+    let held: Option<(Vec<u8>, bool)> = tx
         .query_row(
-            "SELECT hash FROM ledger WHERE device = ?1 AND seq = ?2",
-            params![e.device, e.seq as i64],
-            |r| r.get(0),
+            "SELECT hash, case_id = '' FROM ledger WHERE device = ?1 AND seq = ?2",
+            params![head.device, head.seq as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
     match held {
-        Some(h) if h == signed.hash() => Ok(()),
+        Some((h, elided)) if h == signed.hash() => {
+            if elided && !case.is_empty() {
+                tx.execute(
+                    "UPDATE ledger SET case_id = ?3, body = ?4, actor_sigs = ?5
+                     WHERE device = ?1 AND seq = ?2",
+                    params![
+                        head.device,
+                        head.seq as i64,
+                        case,
+                        signed.body,
+                        actor_sigs_json(signed)?
+                    ],
+                )?;
+            }
+            Ok(())
+        }
         Some(_) => Err(StoreError::Malformed(format!(
             "device {} has two different entries at {} (fork); nothing merged",
-            e.device, e.seq
+            head.device, head.seq
         ))),
-        None => insert_entry(tx, signed, &e),
+        None => insert_entry(tx, signed, &head.device, head.seq, &case),
     }
+}
+
+fn actor_sigs_json(signed: &SignedEntry) -> Result<String, StoreError> {
+    let sigs: Vec<String> = signed.actor_sigs.iter().map(hex::encode).collect();
+    serde_json::to_string(&sigs).map_err(|e| StoreError::Malformed(e.to_string()))
 }
 
 fn insert_entry(
     tx: &Transaction<'_>,
     signed: &SignedEntry,
-    e: &qc_chain::Entry,
+    device: &str,
+    seq: u64,
+    case: &str,
 ) -> Result<(), StoreError> {
-    let sigs: Vec<String> = signed.actor_sigs.iter().map(hex::encode).collect();
     tx.execute(
-        "INSERT INTO ledger(device, seq, hash, case_id, entry, device_sig, actor_sigs)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO ledger(device, seq, hash, case_id, entry, body, device_sig, actor_sigs)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
-            e.device,
-            e.seq as i64,
+            device,
+            seq as i64,
             signed.hash().to_vec(),
-            e.case,
+            case,
             signed.bytes,
+            signed.body,
             signed.device_sig,
-            serde_json::to_string(&sigs).map_err(|e| StoreError::Malformed(e.to_string()))?
+            actor_sigs_json(signed)?
         ],
     )?;
     Ok(())
 }
 
-fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, Vec<u8>, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+type Row = (Vec<u8>, Option<Vec<u8>>, Vec<u8>, String);
+
+fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
-fn decode_row(
-    (bytes, device_sig, sigs): (Vec<u8>, Vec<u8>, String),
-) -> Result<SignedEntry, StoreError> {
+fn decode_row((bytes, body, device_sig, sigs): Row) -> Result<SignedEntry, StoreError> {
     let hexes: Vec<String> =
         serde_json::from_str(&sigs).map_err(|e| StoreError::Malformed(e.to_string()))?;
     let actor_sigs = hexes
@@ -141,6 +169,7 @@ fn decode_row(
         .map_err(|e| StoreError::Malformed(e.to_string()))?;
     Ok(SignedEntry {
         bytes,
+        body,
         device_sig,
         actor_sigs,
     })
@@ -148,11 +177,13 @@ fn decode_row(
 
 impl Store {
     /// Entries held here (any device's) that the base station has not given a receipt for,
-    /// device by device in feed order: what the next sync uploads.
+    /// device by device in feed order: what the next sync uploads. Elided entries (empty
+    /// `case_id`) came from the station and cannot go back whole.
     pub fn entries_without_receipt(&self) -> Result<Vec<SignedEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT l.entry, l.device_sig, l.actor_sigs FROM ledger l
+            "SELECT l.entry, l.body, l.device_sig, l.actor_sigs FROM ledger l
              WHERE NOT EXISTS (SELECT 1 FROM receipts r WHERE r.entry = l.hash)
+               AND l.case_id <> ''
              ORDER BY l.device, l.seq",
         )?;
         let rows = stmt.query_map([], row_to_entry)?;
@@ -215,7 +246,7 @@ impl Store {
         device: Option<&str>,
     ) -> Result<Vec<SignedEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT l.entry, l.device_sig, l.actor_sigs FROM ledger l
+            "SELECT l.entry, l.body, l.device_sig, l.actor_sigs FROM ledger l
              JOIN (SELECT device, max(seq) AS last FROM ledger
                    WHERE case_id = ?1 OR device = ?2 GROUP BY device) t
                ON l.device = t.device AND l.seq <= t.last

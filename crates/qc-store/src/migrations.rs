@@ -103,6 +103,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE case_index ADD COLUMN people TEXT NOT NULL DEFAULT '';
     "#,
+    // 7: entries of the second layout keep their body apart from the signed head; an entry
+    // whose body this device may not see is kept without it (elided, `case_id` empty).
+    r#"
+    ALTER TABLE ledger ADD COLUMN body BLOB;
+    "#,
 ];
 
 /// The latest migration that changed what the case-list projection holds: a file upgraded from

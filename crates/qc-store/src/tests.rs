@@ -307,6 +307,7 @@ fn released_migrations_are_never_edited() {
         "3fd147cef5758ed64a94ad8ae7dcc4298777feb2122f9c17ac456445509a8a8a",
         "8799bec25becb6ffb850258aef1268feaeeca1fc89241808f2833476d287337f",
         "1537e4b886ba67ca610ae6cbbeb041e07c3b70bf90fa4bdb4a41e7803a9066d1",
+        "1ff30437e69bb75abdcd1f20eae8082a2d24b3b5395e082bc4ef1ecdaab434ed",
     ];
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         assert_eq!(
@@ -605,6 +606,9 @@ fn every_case_mutation_appends_one_linked_entry_in_the_same_transaction() {
     assert_eq!(entries[1].prev, feed[0].hash());
     assert_eq!(entries[2].prev, feed[1].hash());
     assert_eq!(s.feeds_for_case("case-002").unwrap().len(), 2);
+    // An export of case 2 follows the device's whole feed, case 1's filing included.
+    assert_eq!(s.feeds_for_export("case-002", DEVICE).unwrap(), feed);
+    assert_eq!(s.feeds_for_export("case-002", "another-device").unwrap().len(), 2);
     // The last entry commits to the document as stored.
     let mut doc = s.case_doc("case-001", DEVICE.as_bytes()).unwrap();
     assert_eq!(entries[2].heads, doc.heads_digests());
@@ -691,7 +695,10 @@ fn a_file_from_before_version_6_has_its_list_rebuilt_with_whose_case_it_is() {
     add_case(&mut s, 1, "夜间露天烧烤");
     // As a version-5 file left it: a case listed, the column not there yet.
     s.conn
-        .execute_batch("ALTER TABLE case_index DROP COLUMN people; PRAGMA user_version = 5;")
+        .execute_batch(
+            "ALTER TABLE case_index DROP COLUMN people; ALTER TABLE ledger DROP COLUMN body;
+             PRAGMA user_version = 5;",
+        )
         .unwrap();
     drop(s);
     let s = Store::open(&path, &key()).unwrap();

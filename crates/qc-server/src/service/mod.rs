@@ -608,6 +608,11 @@ impl<S: Storage> Service<S> {
                 new.push(e.clone());
             }
         }
+        if new.iter().any(SignedEntry::is_elided) {
+            return Err(ServiceError::BadRequest(
+                "an entry without its body cannot be logged".into(),
+            ));
+        }
         let mut cases = BTreeSet::new();
         for e in &new {
             // Undecodable entries are the verifier's to report.
@@ -814,12 +819,19 @@ impl<S: Storage> Service<S> {
                 (h.case.as_str(), heads)
             })
             .collect();
-        for (case, meta) in self.storage.case_metas()? {
+        let metas = self.storage.case_metas()?;
+        let visible: BTreeSet<&str> = metas
+            .iter()
+            .filter(|(_, m)| scope.sees(m))
+            .map(|(c, _)| c.as_str())
+            .collect();
+        for (case, meta) in &metas {
+            let case = case.clone();
             let have = held_by_device
                 .get(case.as_str())
                 .cloned()
                 .unwrap_or_default();
-            if !scope.sees(&meta) || have == meta.heads {
+            if !visible.contains(case.as_str()) || have == meta.heads {
                 continue;
             }
             let Some((_, held)) = self.storage.case_doc(&case)? else {
@@ -832,12 +844,15 @@ impl<S: Storage> Service<S> {
                 case: case.clone(),
             });
             for e in self.storage.feeds_for_case(&case)? {
-                if let Ok(x) = e.entry() {
-                    devices.insert(x.device);
+                let Ok(x) = e.entry() else { continue };
+                if !sent.insert(e.hash()) {
+                    continue;
                 }
-                if sent.insert(e.hash()) {
-                    out.entries.push(e);
-                }
+                // Another device's entry about a case this one may not see goes without its
+                // body: its place in the feed and its device signature, nothing of the act.
+                let hidden = x.device != device && !visible.contains(x.case.as_str());
+                devices.insert(x.device);
+                out.entries.push(if hidden { e.elided() } else { e });
             }
         }
         if !out.docs.is_empty() {
