@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use ed25519_dalek::SigningKey;
 use qc_casedoc::CaseDoc;
 use qc_chain::{Action, Entry, SignedEntry};
-use qc_domain::{CaseHeader, CaseId, CaseSource, Clock, Location, PersonId, Timestamp};
+use qc_domain::{Clock, Timestamp};
 use qc_identity::{BureauKey, SignedCertificate};
 use qc_server::storage::Grant;
 use qc_sync::auth::RequestAuth;
@@ -129,23 +129,7 @@ fn device(
     drop(r);
     let case = format!("case-{i:03}");
     let t = now();
-    let header = CaseHeader {
-        id: CaseId(case.clone()),
-        source: CaseSource::SelfDiscovered,
-        domain: "transport".into(),
-        violation: "transport.road_occupation".into(),
-        location: Location {
-            address: format!("景华路{i}号"),
-            grid: "JX".into(),
-            gps: None,
-        },
-        parties: vec![],
-        summary: "占道经营".into(),
-        squad: squad(i),
-        registered_at: t,
-        registered_by: PersonId("li.ming".into()),
-    };
-    let mut doc = CaseDoc::create(&header, id.as_bytes(), t)?;
+    let mut doc = qc_server::fixtures::case(&case, &squad(i), t);
     let (okey, ocert) = officer();
     let mut entries: Vec<SignedEntry> = Vec::new();
     for seq in 1..=5u64 {

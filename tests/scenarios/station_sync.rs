@@ -47,6 +47,26 @@ fn case_file(app: &Quancheng, case: &str) -> String {
     serde_json::to_string(&(records, evidence)).unwrap()
 }
 
+/// Exports a case on `app` as `by` and checks the bundle against the bureau key (and the
+/// station's log key, if given); returns what the bundle holds and the report.
+fn export_and_verify(
+    app: &mut Quancheng,
+    case: &str,
+    by: &qc_api::Unlocked,
+    log_key: Option<[u8; 32]>,
+) -> (qc_bundle::Contents, qc_bundle::Report) {
+    let mut bundle = Vec::new();
+    app.export_case(case, by, &mut bundle).unwrap();
+    let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
+    let bureau_key: [u8; 32] = hex::decode(app.bureau_public_hex())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), log_key);
+    assert!(report.is_clean(), "{:?}", report.problems);
+    (contents, report)
+}
+
 fn two_tablets_converge(a_first: bool) {
     let tmp = tempfile::tempdir().unwrap();
     let bureau = Bureau::start(tmp.path()).unwrap();
@@ -160,19 +180,11 @@ fn two_tablets_converge(a_first: bool) {
 
     // The leader's export carries the station's receipts; the offline verifier checks them
     // against the bureau key and the station's log key.
-    let mut bundle = Vec::new();
-    leader.export_case(&case, &liu, &mut bundle).unwrap();
-    let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
     let log_key: [u8; 32] = hex::decode(&bureau.station.log_key)
         .unwrap()
         .try_into()
         .unwrap();
-    let bureau_key: [u8; 32] = hex::decode(leader.bureau_public_hex())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), Some(log_key));
-    assert!(report.is_clean(), "{:?}", report.problems);
+    let (contents, report) = export_and_verify(&mut leader, &case, &liu, Some(log_key));
     assert_eq!(
         report.receipts.verified,
         report.receipts.entries - 1,
@@ -315,15 +327,7 @@ fn a_tablet_that_enrols_an_officer_after_syncing_exports_case_files_that_verify(
     t.enrol_officer("li.ming", &code, &pin("li.ming")).unwrap();
     let li = t.unlock("li.ming", &pin("li.ming")).unwrap();
     let case = cases(&t).into_iter().next().unwrap();
-    let mut bundle = Vec::new();
-    t.export_case(&case, &li, &mut bundle).unwrap();
-    let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
-    let bureau_key: [u8; 32] = hex::decode(t.bureau_public_hex())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), None);
-    assert!(report.is_clean(), "{:?}", report.problems);
+    let (contents, _) = export_and_verify(&mut t, &case, &li, None);
     // The bureau's device worked on every squad's cases: what came down of its entries about
     // cases this tablet may not see has no body (nothing of the act, the people or the files),
     // and its ledger holds nothing more of them.
@@ -389,15 +393,7 @@ fn evidence_co_signed_on_another_tablet_after_a_sync_is_accepted_by_the_station(
     b.sync().unwrap();
     b.cosign_evidence(&case, &item, &wang).unwrap();
     b.sync().unwrap();
-    let mut bundle = Vec::new();
-    b.export_case(&case, &liu, &mut bundle).unwrap();
-    let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
-    let bureau_key: [u8; 32] = hex::decode(b.bureau_public_hex())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), None);
-    assert!(report.is_clean(), "{:?}", report.problems);
+    export_and_verify(&mut b, &case, &liu, None);
 }
 
 #[test]
@@ -434,13 +430,5 @@ fn entries_hidden_from_a_reviewer_come_whole_once_the_case_is_sent_for_review() 
     legal.sync().unwrap();
     assert!(cases(&legal).contains(&case));
     let sun = legal.unlock("sun.li", &pin("sun.li")).unwrap();
-    let mut bundle = Vec::new();
-    legal.export_case(&case, &sun, &mut bundle).unwrap();
-    let (contents, integrity) = qc_bundle::read(bundle.as_slice()).unwrap();
-    let bureau_key: [u8; 32] = hex::decode(legal.bureau_public_hex())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let report = qc_bundle::verify(&contents, &integrity, Some(bureau_key), None);
-    assert!(report.is_clean(), "{:?}", report.problems);
+    export_and_verify(&mut legal, &case, &sun, None);
 }

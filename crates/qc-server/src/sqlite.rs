@@ -195,14 +195,7 @@ fn entry_from((bytes, body, device_sig, sigs): EntryRow) -> Result<SignedEntry, 
 
 impl Storage for SqliteStorage {
     fn log_leaves(&self) -> Result<Vec<Digest>, StorageError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT hash FROM log ORDER BY idx")
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, Vec<u8>>(0))
-            .map_err(err)?;
-        rows.map(|r| digest(r.map_err(err)?)).collect()
+        self.hashes("SELECT hash FROM log ORDER BY idx")
     }
 
     fn feed_heads(&self) -> Result<BTreeMap<String, FeedHead>, StorageError> {
@@ -642,23 +635,9 @@ impl Storage for SqliteStorage {
     }
 
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
-        let mut q = self
-            .conn
-            .prepare("SELECT hash FROM blobs ORDER BY hash")
-            .map_err(err)?;
-        let hashes = q
-            .query_map([], |r| r.get::<_, Vec<u8>>(0))
-            .map_err(err)?
-            .map(|h| {
-                h.map_err(err)?
-                    .try_into()
-                    .map_err(|_| StorageError::Damaged("a blob hash is not 32 bytes".into()))
-            })
-            .collect::<Result<Vec<Digest>, StorageError>>()?;
-        Ok(hashes
-            .into_iter()
-            .filter(|h| !self.blobs.contains(h))
-            .collect())
+        let mut hashes = self.hashes("SELECT hash FROM blobs ORDER BY hash")?;
+        hashes.retain(|h| !self.blobs.contains(h));
+        Ok(hashes)
     }
 
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {
@@ -692,6 +671,15 @@ impl SqliteStorage {
             })
             .optional()
             .map_err(err)
+    }
+
+    /// The hashes a query of one column returns.
+    fn hashes(&self, sql: &str) -> Result<Vec<Digest>, StorageError> {
+        let mut stmt = self.conn.prepare(sql).map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(err)?;
+        rows.map(|r| digest(r.map_err(err)?)).collect()
     }
 
     fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
