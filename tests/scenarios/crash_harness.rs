@@ -8,7 +8,8 @@
 //!
 //! The moments come from a seeded generator; each test prints its seed and its kills, and
 //! `QC_CRASH_SEED=0x…` runs it again with the same moments. The `quancheng` binary must be
-//! built first (`qc_tests::cli_binary`).
+//! built first: `cargo test --workspace` builds it, a run of this test alone needs
+//! `cargo build -p qc-cli` before (`qc_tests::cli_binary`).
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use qc_api::Quancheng;
 use qc_api::records::NewEvidence;
 use qc_api::station::Station;
+use qc_domain::RecordBody;
 use qc_evidence::sample::Video;
 use qc_tests::fixtures::{new_case, open_investigation};
 use qc_tests::process::Killable;
@@ -61,15 +63,16 @@ fn video(len: u64) -> Vec<u8> {
     bytes
 }
 
-/// What a device's store holds, read directly (opening it is itself a check): the entries it
-/// holds a receipt for, by case, the files those entries name, and the files still queued.
+/// What a device's store holds, read directly (opening it is itself a check): its own entries
+/// it holds a receipt for, by case, the files those entries name, and the files still queued.
 struct Held {
     acknowledged: BTreeMap<String, BTreeSet<Digest>>,
+    unacknowledged: BTreeMap<String, BTreeSet<Digest>>,
     files: BTreeSet<(String, Digest)>,
     queued: BTreeSet<Digest>,
 }
 
-fn held(dir: &Path) -> Held {
+fn held(dir: &Path, device: &str) -> Held {
     let key: Digest = hex::decode(std::fs::read_to_string(dir.join("db.key")).unwrap().trim())
         .unwrap()
         .try_into()
@@ -78,22 +81,25 @@ fn held(dir: &Path) -> Held {
         qc_store::Store::open(&dir.join("quancheng.db"), &qc_store::DbKey::new(key)).unwrap();
     let mut h = Held {
         acknowledged: BTreeMap::new(),
+        unacknowledged: BTreeMap::new(),
         files: BTreeSet::new(),
         queued: BTreeSet::new(),
     };
-    for (case, _) in store.case_heads().unwrap() {
-        for e in store.feeds_for_case(&case).unwrap() {
-            // Another device's entry may come without its body (about a case not seen here).
-            let Ok(x) = e.entry() else { continue };
-            if x.case != case || store.receipt(&e.hash()).unwrap().is_none() {
-                continue;
-            }
-            h.acknowledged
-                .entry(case.clone())
+    // The device's own feed, whole: what a bundle of no case would hold of it.
+    for e in store.feeds_for_export("", device).unwrap() {
+        let x = e.entry().unwrap();
+        if store.receipt(&e.hash()).unwrap().is_none() {
+            h.unacknowledged
+                .entry(x.case.clone())
                 .or_default()
                 .insert(e.hash());
-            h.files.extend(x.blobs.iter().map(|b| (case.clone(), *b)));
+            continue;
         }
+        h.acknowledged
+            .entry(x.case.clone())
+            .or_default()
+            .insert(e.hash());
+        h.files.extend(x.blobs.iter().map(|b| (x.case.clone(), *b)));
     }
     let queue: Vec<serde_json::Value> = store
         .meta("blobs_pending")
@@ -109,13 +115,19 @@ fn held(dir: &Path) -> Held {
 
 /// Checks that every entry a device holds a receipt for is in the station's log, and that the
 /// log names each entry of those cases once; `checked` remembers entries already seen there.
-fn logged_once(
-    station: &Station,
-    acknowledged: &BTreeMap<String, BTreeSet<Digest>>,
-    checked: &mut BTreeSet<Digest>,
-) {
-    for (case, entries) in acknowledged {
-        if entries.is_subset(checked) {
+/// Returns how many of the device's entries the log holds without the device knowing: the
+/// station kept them, and its answer never arrived.
+fn logged_once(station: &Station, device: &Held, checked: &mut BTreeSet<Digest>) -> usize {
+    let mut unanswered = 0;
+    let cases: BTreeSet<&String> = device
+        .acknowledged
+        .keys()
+        .chain(device.unacknowledged.keys())
+        .collect();
+    for case in cases {
+        let entries = device.acknowledged.get(case).cloned().unwrap_or_default();
+        let waiting = device.unacknowledged.get(case).cloned().unwrap_or_default();
+        if entries.is_subset(checked) && waiting.is_empty() {
             continue;
         }
         let log = qc_api::station::case_log(&station.url, &station.cert_pem, case).unwrap();
@@ -129,15 +141,17 @@ fn logged_once(
         assert_eq!(
             places.len(),
             log.entries.len(),
-            "case {case}: a position twice"
+            "case {case}: a place twice"
         );
         let lost: Vec<String> = entries.difference(&hashes).map(hex::encode).collect();
         assert!(
             lost.is_empty(),
             "case {case}: acknowledged, not logged: {lost:?}"
         );
+        unanswered += waiting.intersection(&hashes).count();
         checked.extend(entries);
     }
+    unanswered
 }
 
 /// The files a device was told the station holds (named by an acknowledged entry, no longer
@@ -237,41 +251,61 @@ fn cut_sync(result: &Result<qc_api::station::SyncReport, qc_api::ApiError>) -> S
     }
 }
 
+/// Syncs per tablet per round of the entries test: the station is killed somewhere in them.
+const SYNCS: usize = 4;
+
 #[test]
 fn the_station_killed_while_it_logs_entries_loses_and_repeats_none() {
     let mut rng = seed(0x5eed_0a11_0001);
     let bin = cli_binary().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut bureau = Bureau::start(tmp.path()).unwrap();
-    let mut tablets: Vec<Quancheng> = ["a", "b"]
-        .iter()
-        .map(|n| {
-            bureau
-                .tablet(&tmp.path().join(n), "一中队", &["li.ming"])
-                .unwrap()
-        })
-        .collect();
-    let li: Vec<_> = tablets
-        .iter_mut()
-        .map(|t| t.unlock("li.ming", &pin("li.ming")).unwrap())
-        .collect();
+    let mut tablets = Vec::new();
+    for name in ["a", "b"] {
+        let (dir, case) = tablet_with_case(&bureau, &tmp.path().join(name));
+        let mut t = open(&dir).unwrap();
+        let li = t.unlock("li.ming", &pin("li.ming")).unwrap();
+        let wang = t.unlock("wang.fang", &pin("wang.fang")).unwrap();
+        let record = t.start_inspection(&case, &[&li, &wang]).unwrap();
+        tablets.push((t, li, case, record));
+    }
     let mut station = bureau.serve_in_child(&bin, tmp.path()).unwrap();
-    let mut checked = BTreeSet::new();
-    // How long the two syncs of a round take undisturbed: round 0 measures it.
+    let (mut checked, mut unanswered) = (BTreeSet::new(), 0);
+    // How long a round takes undisturbed: round 0 measures it.
     let mut span = Duration::ZERO;
     for round in 0..=KILLS {
-        for (t, li) in tablets.iter_mut().zip(&li) {
-            for i in 0..4 + rng.below(8) {
-                let address = format!("景华路{round}-{i}号");
-                t.register_case(new_case(&address, "占道经营"), li).unwrap();
-            }
-        }
+        // Each tablet records a few edits and syncs, again and again, until the station dies:
+        // the kill falls inside a request or between two.
+        let counts: Vec<Vec<u64>> = (0..tablets.len())
+            .map(|_| (0..SYNCS).map(|_| 1 + rng.below(5)).collect())
+            .collect();
         let kill_at = (round > 0).then(|| moment(&mut rng, span));
         let start = Instant::now();
         let results = std::thread::scope(|s| {
             let syncs: Vec<_> = tablets
                 .iter_mut()
-                .map(|t| s.spawn(move || (t.sync(), start.elapsed())))
+                .zip(&counts)
+                .map(|((t, li, case, record), counts)| {
+                    s.spawn(move || {
+                        let mut done = 0;
+                        for (k, n) in counts.iter().enumerate() {
+                            for i in 0..*n {
+                                t.edit_record(case, record, &[li], |r| {
+                                    if let RecordBody::Inspection(x) = &mut r.body {
+                                        x.found = format!("第{round}轮第{k}次第{i}处");
+                                    }
+                                    Ok(())
+                                })
+                                .unwrap();
+                            }
+                            if let Err(e) = t.sync() {
+                                return (done, Err(e), start.elapsed());
+                            }
+                            done += 1;
+                        }
+                        (done, Ok(()), start.elapsed())
+                    })
+                })
                 .collect();
             if let Some(at) = kill_at {
                 sleep_until(start + at);
@@ -282,55 +316,58 @@ fn the_station_killed_while_it_logs_entries_loses_and_repeats_none() {
                 .map(|h| h.join().unwrap())
                 .collect::<Vec<_>>()
         });
-        for (r, took) in &results {
-            if r.is_ok() {
+        let mut outcomes = Vec::new();
+        for (done, r, took) in &results {
+            if let Err(e) = r {
+                assert_ne!(e.code(), "log_inconsistent", "{e}");
+                outcomes.push(format!("{done} syncs, then {}", e.code()));
+            } else {
                 span = span.max(*took);
+                outcomes.push(format!("{done} syncs"));
             }
         }
-        let outcomes: Vec<String> = results.iter().map(|(r, _)| cut_sync(r)).collect();
-        println!("round {round}: station killed at {kill_at:?}: {outcomes:?} {:?} {:?}", results.iter().map(|(r, t)| (t, r.as_ref().err().map(|e| e.to_string()))).collect::<Vec<_>>(), start.elapsed());
+        println!("round {round}: station killed at {kill_at:?}: {outcomes:?}");
         if kill_at.is_none() {
-            assert!(outcomes.iter().all(|o| o == "done"), "{outcomes:?}");
+            assert!(results.iter().all(|r| r.1.is_ok()), "{outcomes:?}");
             continue;
         }
         station = bureau.serve_in_child(&bin, tmp.path()).unwrap();
-        println!("restarted {:?}", start.elapsed());
-        for t in &tablets {
-            println!("acked {}", held(t.data_dir().root()).acknowledged.values().map(|v| v.len()).sum::<usize>());
-            logged_once(
-                &bureau.station,
-                &held(t.data_dir().root()).acknowledged,
-                &mut checked,
-            );
+        for (t, ..) in &tablets {
+            let h = held(t.data_dir().root(), t.device_id());
+            unanswered += logged_once(&bureau.station, &h, &mut checked);
         }
     }
+    println!(
+        "{} acknowledged entries found in the log after kills; {unanswered} logged when the \
+         station was killed before its answer arrived",
+        checked.len()
+    );
 
     // Undisturbed, everything goes up, and the log holds each entry once: as many as each
-    // tablet holds (both see every case of their squad).
-    for t in &mut tablets {
+    // tablet holds (each sees the other's case, of their squad).
+    for (t, ..) in &mut tablets {
         t.sync().unwrap();
     }
-    let mut cases = Vec::new();
-    for t in &mut tablets {
+    let mut all = BTreeSet::new();
+    for (t, ..) in &mut tablets {
         let report = t.sync().unwrap();
         assert_eq!(report.log_size, t.ledger_len().unwrap());
         let status = t.sync_status().unwrap();
         assert_eq!((status.unsynced_entries, status.pending_files), (0, 0));
-        let h = held(t.data_dir().root());
-        logged_once(&bureau.station, &h.acknowledged, &mut BTreeSet::new());
-        cases = h.acknowledged.into_keys().collect();
+        let h = held(t.data_dir().root(), t.device_id());
+        logged_once(&bureau.station, &h, &mut all);
     }
-    let bureau_key = tablets[0].bureau_public_hex();
-    let dir = tablets[0].data_dir().root().to_owned();
-    drop(tablets);
-    let some: Vec<String> = (0..3)
-        .map(|_| cases[rng.below(cases.len() as u64) as usize].clone())
-        .collect();
-    exports_verify(&bin, &dir, &some, &bureau_key, &bureau.station);
+    let bureau_key = tablets[0].0.bureau_public_hex();
+    for (t, _, case, _) in tablets {
+        let dir = t.data_dir().root().to_owned();
+        drop(t);
+        exports_verify(&bin, &dir, &[case], &bureau_key, &bureau.station);
+    }
     drop(station);
 }
 
-/// The sealed length of a whole file of `len` bytes as the station's blob store writes it.
+/// The length of a whole file of `len` bytes as the station's blob store writes it: magic and
+/// nonce prefix (8 + 7 bytes), then each chunk with its 16-byte tag.
 fn sealed_len(len: u64) -> u64 {
     15 + len + len.div_ceil(CHUNK).max(1) * 16
 }
@@ -341,19 +378,13 @@ fn the_station_killed_while_it_receives_files_keeps_what_it_confirmed_and_gets_t
     let bin = cli_binary().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut bureau = Bureau::start(tmp.path()).unwrap();
-    let people = ["li.ming", "wang.fang", "liu.jianguo"];
-    let mut tablet = bureau
-        .tablet(&tmp.path().join("t"), "一中队", &people)
-        .unwrap();
+    let (dir, case) = tablet_with_case(&bureau, &tmp.path().join("t"));
+    let mut tablet = open(&dir).unwrap();
+    let li = tablet.unlock("li.ming", &pin("li.ming")).unwrap();
+    let wang = tablet.unlock("wang.fang", &pin("wang.fang")).unwrap();
     let mut reader = bureau
         .tablet(&tmp.path().join("reader"), "一中队", &[])
         .unwrap();
-    let [li, wang, liu] = people.map(|p| tablet.unlock(p, &pin(p)).unwrap());
-    let case = tablet
-        .register_case(new_case("景华路88号", "执法记录仪录像"), &li)
-        .unwrap()
-        .0;
-    open_investigation(&mut tablet, &case, &liu, [&li, &wang]).unwrap();
     // Several requests per file, so kills fall between chunks too.
     tablet.set_upload_chunk(CHUNK as usize);
     let receiving = bureau.dir.join("station").join("blobs").join("tmp");
@@ -384,9 +415,16 @@ fn the_station_killed_while_it_receives_files_keeps_what_it_confirmed_and_gets_t
             .unwrap();
         made.insert(hash, bytes);
         // Odd rounds wait until the last chunk is in (the file being received has its whole
-        // length) and kill then: the file is not kept yet, or only just.
+        // length) and kill at once, when the file is not kept yet, or up to a millisecond
+        // later, when it may be kept and the tablet not told.
         let at_last_chunk = round % 2 == 1;
-        let kill_at = (round > 0).then(|| moment(&mut rng, span));
+        let kill_at = (round > 0).then(|| match (at_last_chunk, round % 4) {
+            (true, 1) => Duration::ZERO,
+            (true, _) => moment(&mut rng, Duration::from_millis(1)),
+            // Half as long again as the longest sync: what a killed one left makes the next
+            // one longer.
+            (false, _) => moment(&mut rng, span * 3 / 2),
+        });
         let file = receiving.join(format!("{}.receiving", hex::encode(hash)));
         let start = Instant::now();
         let (result, took) = std::thread::scope(|s| {
@@ -400,6 +438,7 @@ fn the_station_killed_while_it_receives_files_keeps_what_it_confirmed_and_gets_t
                     {
                         std::thread::sleep(Duration::from_micros(50));
                     }
+                    std::thread::sleep(at);
                 } else {
                     sleep_until(start + at);
                 }
@@ -410,21 +449,26 @@ fn the_station_killed_while_it_receives_files_keeps_what_it_confirmed_and_gets_t
         if result.is_ok() {
             span = span.max(took);
         }
-        // Whether the kill left the last chunk in and the file not kept.
+        // Where the kill left this file: received whole and not kept, or kept and the tablet
+        // not told.
+        let h = held(&dir, tablet.device_id());
+        let name = hex::encode(hash);
+        let kept = receiving.parent().unwrap().join(&name[..2]).join(&name);
         let caught = std::fs::metadata(&file).is_ok_and(|m| m.len() == sealed_len(len));
+        let untold = kept.exists() && h.queued.contains(&hash);
         last_chunk_hits += usize::from(caught);
         println!(
             "round {round}: {len} bytes, station killed {}: {}{}",
             match (kill_at, at_last_chunk) {
                 (None, _) => "never".to_owned(),
-                (Some(_), true) => "when the last chunk was in".to_owned(),
+                (Some(at), true) => format!("{at:?} after the last chunk was in"),
                 (Some(at), false) => format!("at {at:?}"),
             },
             cut_sync(&result),
-            if caught {
-                ", file received whole, not kept"
-            } else {
-                ""
+            match (caught, untold) {
+                (true, _) => ", the file received whole, not kept",
+                (_, true) => ", the file kept, the tablet not told",
+                _ => "",
             }
         );
         if kill_at.is_none() {
@@ -432,8 +476,13 @@ fn the_station_killed_while_it_receives_files_keeps_what_it_confirmed_and_gets_t
             continue;
         }
         station = bureau.serve_in_child(&bin, tmp.path()).unwrap();
-        let h = held(tablet.data_dir().root());
-        logged_once(&bureau.station, &h.acknowledged, &mut checked);
+        if caught {
+            assert!(
+                kept.exists() && !file.exists(),
+                "the station keeps at start a file it received whole"
+            );
+        }
+        logged_once(&bureau.station, &h, &mut checked);
         confirmed_files_are_there(&h, &mut reader, &made, &mut fetched);
     }
     println!("{last_chunk_hits} kills between the last chunk and keeping the file");
@@ -446,14 +495,13 @@ fn the_station_killed_while_it_receives_files_keeps_what_it_confirmed_and_gets_t
     tablet.sync().unwrap();
     let status = tablet.sync_status().unwrap();
     assert_eq!((status.unsynced_entries, status.pending_files), (0, 0));
-    let h = held(tablet.data_dir().root());
-    logged_once(&bureau.station, &h.acknowledged, &mut BTreeSet::new());
+    let h = held(&dir, tablet.device_id());
+    logged_once(&bureau.station, &h, &mut BTreeSet::new());
     confirmed_files_are_there(&h, &mut reader, &made, &mut fetched);
     assert_eq!(fetched.len(), made.len(), "every file reached the station");
     let left: Vec<_> = std::fs::read_dir(&receiving).unwrap().collect();
     assert!(left.is_empty(), "uploads left unfinished: {left:?}");
     let bureau_key = tablet.bureau_public_hex();
-    let dir = tablet.data_dir().root().to_owned();
     drop(tablet);
     exports_verify(&bin, &dir, &[case], &bureau_key, &bureau.station);
     drop(station);
@@ -474,6 +522,14 @@ fn tablet_with_case(bureau: &Bureau, dir: &Path) -> (PathBuf, String) {
     (dir.to_owned(), case)
 }
 
+/// Kills `child` at `at` unless it ends before; returns how it ended.
+fn kill_at(child: &mut Killable, at: Instant) -> std::process::ExitStatus {
+    while Instant::now() < at && child.ended().is_none() {
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    child.kill().unwrap()
+}
+
 #[test]
 fn a_tablet_sync_killed_loses_nothing_acknowledged_and_finishes_later() {
     let mut rng = seed(0x5eed_0a11_0003);
@@ -481,11 +537,19 @@ fn a_tablet_sync_killed_loses_nothing_acknowledged_and_finishes_later() {
     let tmp = tempfile::tempdir().unwrap();
     let bureau = Bureau::start(tmp.path()).unwrap();
     let (dir, case) = tablet_with_case(&bureau, &tmp.path().join("t"));
+    let (device, record) = {
+        let mut t = open(&dir).unwrap();
+        let li = t.unlock("li.ming", &pin("li.ming")).unwrap();
+        let record = t.start_inspection(&case, &[&li]).unwrap();
+        (t.device_id().to_owned(), record)
+    };
     let mut reader = bureau
         .tablet(&tmp.path().join("reader"), "一中队", &[])
         .unwrap();
     let mut made: BTreeMap<Digest, Vec<u8>> = BTreeMap::new();
     let (mut checked, mut fetched) = (BTreeSet::new(), BTreeSet::new());
+    // The longest a sync has taken. What a killed sync left makes the next one longer, so
+    // kills fall up to half as long again, and some syncs finish.
     let mut span = Duration::ZERO;
     for round in 0..=KILLS {
         {
@@ -495,9 +559,13 @@ fn a_tablet_sync_killed_loses_nothing_acknowledged_and_finishes_later() {
             let li = t.unlock("li.ming", &pin("li.ming")).unwrap();
             let wang = t.unlock("wang.fang", &pin("wang.fang")).unwrap();
             for i in 0..1 + rng.below(6) {
-                let address = format!("景华路{round}-{i}号");
-                t.register_case(new_case(&address, "占道经营"), &li)
-                    .unwrap();
+                t.edit_record(&case, &record, &[&li], |r| {
+                    if let RecordBody::Inspection(x) = &mut r.body {
+                        x.found = format!("第{round}轮第{i}处");
+                    }
+                    Ok(())
+                })
+                .unwrap();
             }
             let bytes = video(CHUNK + round * 4099 + rng.below(3 * CHUNK));
             let evidence = NewEvidence {
@@ -509,26 +577,33 @@ fn a_tablet_sync_killed_loses_nothing_acknowledged_and_finishes_later() {
                 .unwrap();
             made.insert(sha2::Sha256::digest(&bytes).into(), bytes);
         }
-        let kill_at = (round > 0).then(|| moment(&mut rng, span));
+        let at = (round > 0).then(|| moment(&mut rng, span * 3 / 2));
         let start = Instant::now();
         let mut sync = quancheng(&bin, &dir, &["sync"], &[], tmp.path());
-        let status = match kill_at {
-            Some(at) => {
-                sleep_until(start + at);
-                sync.kill().unwrap()
-            }
-            None => {
-                let status = sync.wait(Duration::from_secs(60)).unwrap();
-                span = start.elapsed();
-                assert!(status.success(), "{}", sync.stderr());
-                status
-            }
+        let status = match at {
+            Some(at) => kill_at(&mut sync, start + at),
+            None => sync.wait(Duration::from_secs(60)).unwrap(),
         };
-        println!("round {round}: sync killed at {kill_at:?}: {status}");
-        let h = held(&dir);
+        // Killed, or done: one that fails by itself cannot get past what an earlier kill left.
+        assert!(
+            status.success() || status.code().is_none(),
+            "{}",
+            sync.stderr()
+        );
+        if status.success() {
+            span = span.max(start.elapsed());
+        }
+        let h = held(&dir, &device);
         open(&dir).unwrap();
-        logged_once(&bureau.station, &h.acknowledged, &mut checked);
+        let unanswered = logged_once(&bureau.station, &h, &mut checked);
         confirmed_files_are_there(&h, &mut reader, &made, &mut fetched);
+        println!(
+            "round {round}: sync killed at {at:?}: {status}; {} entries acknowledged, {unanswered} \
+             logged unknown to the tablet; {} files at the station, {} queued",
+            h.acknowledged.values().map(BTreeSet::len).sum::<usize>(),
+            fetched.len(),
+            h.queued.len(),
+        );
     }
 
     // Undisturbed, every upload completes; the log holds each of the tablet's entries once.
@@ -540,8 +615,8 @@ fn a_tablet_sync_killed_loses_nothing_acknowledged_and_finishes_later() {
     assert_eq!(report.log_size, t.ledger_len().unwrap());
     let status = t.sync_status().unwrap();
     assert_eq!((status.unsynced_entries, status.pending_files), (0, 0));
-    let h = held(&dir);
-    logged_once(&bureau.station, &h.acknowledged, &mut BTreeSet::new());
+    let h = held(&dir, &device);
+    logged_once(&bureau.station, &h, &mut BTreeSet::new());
     confirmed_files_are_there(&h, &mut reader, &made, &mut fetched);
     assert_eq!(fetched.len(), made.len(), "every file reached the station");
     let bureau_key = t.bureau_public_hex();
@@ -590,49 +665,48 @@ fn evidence_add_killed_mid_write_leaves_nothing_behind_and_keeps_what_it_said() 
             tmp.path(),
         )
     };
-    // Round 0 measures how long an add takes and when it starts writing the file.
-    let (mut span, mut writing_from) = (Duration::ZERO, Duration::ZERO);
+    // Round 0 measures how long an add takes, and how long it writes the file.
+    let (mut span, mut writing) = (Duration::ZERO, Duration::ZERO);
     let mut items: BTreeSet<String> = BTreeSet::new();
     let mut mid_write = 0;
+    let until = |child: &mut Killable, writing: bool| {
+        let start = Instant::now();
+        while (partial_files(&dir) > 0) != writing
+            && child.ended().is_none()
+            && start.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    };
     for round in 0..=KILLS {
         let start = Instant::now();
         let mut child = add();
         // Odd rounds wait until the file is being written, then kill within the writing.
         let while_writing = round % 2 == 1;
-        let mut kill_at = None;
-        if round == 0 || while_writing {
-            while partial_files(&dir) == 0
-                && child.ended().is_none()
-                && start.elapsed() < Duration::from_secs(60)
-            {
-                std::thread::sleep(Duration::from_micros(200));
-            }
-            if round == 0 {
-                writing_from = start.elapsed();
-            }
-        }
-        if round > 0 {
-            let at = if while_writing {
-                start.elapsed() + moment(&mut rng, span.saturating_sub(writing_from))
-            } else {
-                moment(&mut rng, span)
-            };
-            kill_at = Some(at);
-            sleep_until(start + at);
-        }
-        let status = match kill_at {
-            Some(_) => child.kill().unwrap(),
-            None => {
-                let status = child.wait(Duration::from_secs(60)).unwrap();
-                span = start.elapsed();
-                status
-            }
+        let mut at = None;
+        let status = if round == 0 {
+            until(&mut child, true);
+            let from = start.elapsed();
+            until(&mut child, false);
+            writing = start.elapsed() - from;
+            let status = child.wait(Duration::from_secs(60)).unwrap();
+            span = start.elapsed();
+            status
+        } else if while_writing {
+            until(&mut child, true);
+            at = Some(start.elapsed() + moment(&mut rng, writing));
+            kill_at(&mut child, start + at.unwrap())
+        } else {
+            at = Some(moment(&mut rng, span));
+            kill_at(&mut child, start + at.unwrap())
         };
+        assert!(
+            status.success() || status.code().is_none(),
+            "{}",
+            child.stderr()
+        );
         let left = partial_files(&dir);
         mid_write += usize::from(left > 0);
-        println!(
-            "round {round}: evidence add killed at {kill_at:?}: {status}, {left} temporary files"
-        );
         // The store opens and clears what the killed writer left; the add happened whole or
         // not at all, once, and if it said so it happened.
         let t = open(&dir).unwrap();
@@ -658,6 +732,11 @@ fn evidence_add_killed_mid_write_leaves_nothing_behind_and_keeps_what_it_said() 
             assert!(t.read_blob(&hash).unwrap() == bytes, "round {round}");
         }
         assert!(t.verify_case_feeds(&case).unwrap().is_clean());
+        println!(
+            "round {round}: evidence add killed at {at:?}: {status}; {left} temporary files, \
+             {} item added",
+            new.len()
+        );
         items = now;
     }
     println!("{mid_write} kills left a file half written");

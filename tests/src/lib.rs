@@ -484,7 +484,8 @@ pub mod station {
         pub fn restart(&mut self) -> anyhow::Result<()> {
             self.stop();
             let mut app = open(&self.dir)?;
-            let service = app.station_service()?;
+            let mut service = app.station_service()?;
+            service.finish_interrupted_uploads()?;
             let log_key = hex::encode(service.log_key());
             if self.station.cert_pem.is_empty() {
                 let (cert, key) = self_signed(&["127.0.0.1".into()]).map_err(anyhow::Error::msg)?;

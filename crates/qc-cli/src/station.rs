@@ -37,7 +37,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// `quancheng serve`: runs until Ctrl-C or SIGTERM; in-flight requests finish first.
 pub fn serve(mut app: Quancheng, listen: SocketAddr, names: &[String]) -> anyhow::Result<()> {
-    let service = app.station_service()?;
+    let mut service = app.station_service()?;
+    service.finish_interrupted_uploads()?;
     let log_key = hex::encode(service.log_key());
     let mut all_names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     all_names.push(listen.ip().to_string());

@@ -256,7 +256,7 @@ impl<S: Storage> Service<S> {
                 storage.put_case_doc(&case, &meta, &bytes)?;
             }
         }
-        let mut service = Service {
+        Ok(Service {
             storage,
             identity,
             anchor,
@@ -264,15 +264,26 @@ impl<S: Storage> Service<S> {
             heads,
             code_attempts: attempts::CodeAttempts::default(),
             proofs: BTreeMap::new(),
-        };
-        // An upload whose last byte arrived just before a stop is kept or discarded now, so
-        // the device that sent it hears the truth when it asks.
-        for hash in service.storage.unfinished_blobs()? {
-            if service.finish_received(&hash)? == Some(false) {
-                tracing::warn!(blob = hex::encode(hash), "unfinished upload discarded");
+        })
+    }
+
+    /// Keeps or discards every upload whose last byte arrived just before the station stopped,
+    /// so the device that sent it hears the truth when it asks. For the process that serves
+    /// (an administrator's command opening the same files must not race it); a device asking
+    /// about such an upload has it finished then too. Returns how many were finished.
+    pub fn finish_interrupted_uploads(&mut self) -> Result<usize, ServiceError> {
+        let mut finished = 0;
+        for hash in self.storage.unfinished_blobs()? {
+            match self.finish_received(&hash)? {
+                Some(true) => finished += 1,
+                Some(false) => {
+                    tracing::warn!(blob = hex::encode(hash), "unfinished upload discarded");
+                    finished += 1;
+                }
+                None => {}
             }
         }
-        Ok(service)
+        Ok(finished)
     }
 
     /// The log key (devices pin it at enrolment).

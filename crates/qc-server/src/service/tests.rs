@@ -744,7 +744,7 @@ mod docs {
     }
 
     #[test]
-    fn an_upload_received_whole_before_a_stop_is_kept_or_discarded_on_start() {
+    fn an_upload_received_whole_before_a_stop_is_kept_or_discarded_when_serving_starts() {
         use sha2::{Digest as _, Sha256};
         let w = world();
         let dir = tempfile::tempdir().unwrap();
@@ -759,7 +759,13 @@ mod docs {
                 .unwrap();
             st.write_blob_chunk(&junk, 3, 0, b"abc").unwrap();
         }
-        let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+        let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+        assert_eq!(
+            s.storage.unfinished_blobs().unwrap().len(),
+            2,
+            "not when merely opened"
+        );
+        assert_eq!(s.finish_interrupted_uploads().unwrap(), 2);
         assert!(
             s.storage
                 .blob_state(&hash)
