@@ -2,7 +2,7 @@
 //! the same), a real case document and a station log that answers a device's sync, the
 //! station's steps over a case document's changes, and the seeds `examples/seeds.rs` writes.
 
-use std::sync::OnceLock;
+use std::sync::{Once, OnceLock};
 
 use ed25519_dalek::SigningKey;
 use qc_casedoc::{CaseDoc, DocError};
@@ -18,15 +18,6 @@ use qc_sync::wire::{
 use qc_sync::witness::Witness;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
-/// A public key sent for certification, as the station reads it (`key_from_hex` in
-/// qc-server's service): 32 bytes of hex that make a usable Ed25519 key.
-pub fn station_key(hex_key: &str) -> bool {
-    hex::decode(hex_key.trim())
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .is_some_and(|k| qc_identity::cert::public_key(&k).is_ok())
-}
 
 const T0: Timestamp = Timestamp(1_795_000_000_000);
 /// The case the station holds.
@@ -60,6 +51,15 @@ pub struct ChunkQuery {
     pub size: u64,
     /// Where the chunk starts.
     pub offset: u64,
+}
+
+/// A public key sent for certification, as the station reads it (`key_from_hex` in
+/// qc-server's service): 32 bytes of hex that make a usable Ed25519 key.
+pub fn station_key(hex_key: &str) -> bool {
+    hex::decode(hex_key.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .is_some_and(|k| qc_identity::cert::public_key(&k).is_ok())
 }
 
 fn header() -> CaseHeader {
@@ -132,10 +132,30 @@ pub struct Meta {
     pub heads: Vec<Digest>,
 }
 
+/// libfuzzer-sys aborts on any panic, even one the code under test catches. qc-casedoc turns
+/// the panics of Automerge's column decoder (hexane) on damaged bytes into refusals, so those
+/// unwind to it, silently; any other panic aborts as before, and a hexane panic that nothing
+/// catches still aborts in libfuzzer-sys's wrapper. Call before parsing Automerge bytes.
+pub fn let_caught_automerge_panics_unwind() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !info
+                .location()
+                .is_some_and(|l| l.file().contains("/hexane-"))
+            {
+                abort(info);
+            }
+        }));
+    });
+}
+
 /// Changes of one case as the station takes a device's (and a device the station's): applied to
 /// the copy held, or loaded as a new case when there is none; then read for what the station
 /// keeps beside them.
 pub fn merge_changes(held: Option<CaseDoc>, changes: &[u8]) -> Result<(CaseDoc, Meta), DocError> {
+    let_caught_automerge_panics_unwind();
     let mut doc = match held {
         Some(mut doc) => {
             doc.apply(changes)?;
@@ -288,6 +308,17 @@ pub fn sync() -> &'static Sync {
             down_receipts: receipts(&others),
             revocations: None,
         };
+        // Seeds the station or the device would refuse start the fuzzer off short of the code
+        // that matters (the proofs, the merge).
+        let mut device = witness.clone();
+        device
+            .accept_push(&sent, &response.push)
+            .and_then(|_| device.check_receipts(&others, &response.down_receipts))
+            .expect("the device accepts the answer");
+        for d in request.up.docs.iter().chain(&response.down.docs) {
+            let changes = hex::decode(&d.changes).expect("hex");
+            merge_changes(Some(held_case()), &changes).expect("the changes merge");
+        }
         Sync {
             witness,
             sent,

@@ -41,6 +41,19 @@ impl From<serde_json::Error> for DocError {
     }
 }
 
+/// Parses bytes that came from elsewhere (another device, the station, a bundle). Automerge
+/// 0.12 panics on some damaged bytes instead of refusing them (hexane unwraps a truncated
+/// number; found by `fuzz/doc_changes`): such a panic is a refusal, not a crash of the station
+/// or of a tablet's sync.
+fn parse_foreign<T>(
+    parse: impl FnOnce() -> Result<T, automerge::AutomergeError>,
+) -> Result<T, DocError> {
+    // Unwind safe: the parse builds a new document and touches nothing that outlives it.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse))
+        .map_err(|_| DocError::Malformed("damaged Automerge bytes".into()))?
+        .map_err(DocError::from)
+}
+
 /// A case's Automerge document.
 pub struct CaseDoc {
     doc: AutoCommit,
@@ -60,7 +73,7 @@ impl CaseDoc {
 
     /// Loads a saved document; `actor` is the device that will write to it next.
     pub fn load(bytes: &[u8], actor: &[u8]) -> Result<CaseDoc, DocError> {
-        let doc = AutoCommit::load(bytes)?.with_actor(ActorId::from(actor));
+        let doc = parse_foreign(|| AutoCommit::load(bytes))?.with_actor(ActorId::from(actor));
         let d = CaseDoc { doc };
         match d.doc.get(ROOT, "schema")? {
             Some((v, _)) => match v.as_u64().or_else(|| v.as_i64().map(|i| i as u64)) {
@@ -177,12 +190,15 @@ impl CaseDoc {
         // Automerge keeps what parses of damaged bytes and queues changes whose dependencies
         // are missing, both silently: either would drop what the sender thinks it sent.
         // Parsed alone, the changes lack what they build on: only a parse error counts here.
-        match automerge::Automerge::load_with_options(
-            changes,
-            automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error),
-        ) {
-            Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
-            Err(e) => return Err(e.into()),
+        // Bytes that make Automerge's parser panic do so here, before this copy is touched.
+        match parse_foreign(|| {
+            automerge::Automerge::load_with_options(
+                changes,
+                automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error),
+            )
+        }) {
+            Ok(_) | Err(DocError::Automerge(automerge::AutomergeError::MissingDeps)) => {}
+            Err(e) => return Err(e),
         }
         self.doc.load_incremental(changes)?;
         if !self.doc.get_missing_deps(&[]).is_empty() {

@@ -218,3 +218,21 @@ fn damaged_or_unanchored_changes_are_refused_not_dropped() {
     assert_eq!(fresh.heads_digests(), base.heads_digests());
     fresh.apply(&[]).unwrap();
 }
+
+/// Changes the fuzzer found (`fuzz/doc_changes`) on which Automerge 0.12 panics while parsing
+/// (hexane unwraps a truncated number): a hostile device crashed the station's handling of its
+/// sync with them, a hostile station a tablet's.
+const CHANGES_AUTOMERGE_PANICS_ON: &str = "856f4a833aa2ce020373000000022102232a34fffffffe2d57b50180b6\
+    02450006fefffffffff52d0103030303030349494900000010000100000000000009000000000000003b000000\
+    00fa0000000000008165670261697e677269640402450088fefffffffff52d010303030303034949490000001000\
+    0000000000000000000000000000000000040000fa0000007ebcbcbc61";
+
+#[test]
+fn changes_that_make_automerge_panic_are_refused() {
+    let bytes = hex::decode(CHANGES_AUTOMERGE_PANICS_ON).unwrap();
+    let mut held = CaseDoc::create(&header(), b"device-1", T0).unwrap();
+    let heads = held.heads_digests();
+    assert!(matches!(held.apply(&bytes), Err(DocError::Malformed(_))));
+    assert_eq!(held.heads_digests(), heads, "nothing applied");
+    assert!(CaseDoc::load(&bytes, b"station").is_err());
+}
