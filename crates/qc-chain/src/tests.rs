@@ -145,9 +145,15 @@ fn entry_bytes_are_frozen() {
         actor_sigs: vec![],
     };
     let e = first.entry().unwrap();
-    assert_eq!((e.seq, e.action, e.case.as_str()), (3, Action::EvidenceCaptured, "case-1"));
+    assert_eq!(
+        (e.seq, e.action, e.case.as_str()),
+        (3, Action::EvidenceCaptured, "case-1")
+    );
     assert_eq!(hex::encode(first.hash()), KAT_HASH_V1);
-    assert!(!first.is_elided() && first.elided() == first, "cannot be elided");
+    assert!(
+        !first.is_elided() && first.elided() == first,
+        "cannot be elided"
+    );
     assert_eq!(first.head().unwrap().case, case_commitment("case-1"));
 }
 
@@ -610,7 +616,11 @@ fn an_elided_entry_keeps_its_place_and_device_signature_and_hides_the_rest() {
     assert!(f[2].entry().is_err());
     let r = verify_feed(&anchor(&w), &w.certs, &f);
     assert!(r.is_clean(), "{:?}", r.problems);
-    assert_eq!(r.entries.len(), 3, "an elided entry is not reported as a verified act");
+    assert_eq!(
+        r.entries.len(),
+        3,
+        "an elided entry is not reported as a verified act"
+    );
     // Its device signature still counts.
     let mut forged = f.clone();
     forged[2].device_sig[0] ^= 1;

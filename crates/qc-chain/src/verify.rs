@@ -759,13 +759,14 @@ fn unmatched_cosignatures<'a>(decoded: &'a [Decoded], earlier: &'a [Decoded]) ->
                 .map(|e| (d, e))
         })
     };
-    let captures: Vec<(&Digest, BTreeSet<PersonId>)> = acts(decoded, Action::EvidenceAwaitingSecond)
-        .chain(acts(earlier, Action::EvidenceAwaitingSecond))
-        .flat_map(|(d, e)| {
-            let who = officers_of(d);
-            e.records.iter().map(move |r| (r, who.clone()))
-        })
-        .collect();
+    let captures: Vec<(&Digest, BTreeSet<PersonId>)> =
+        acts(decoded, Action::EvidenceAwaitingSecond)
+            .chain(acts(earlier, Action::EvidenceAwaitingSecond))
+            .flat_map(|(d, e)| {
+                let who = officers_of(d);
+                e.records.iter().map(move |r| (r, who.clone()))
+            })
+            .collect();
     acts(decoded, Action::EvidenceCosigned)
         .filter(|(d, e)| {
             let cosigners = officers_of(d);
@@ -788,10 +789,7 @@ fn continuity(
     let mut problems = Vec::new();
     let mut by_device: BTreeMap<&str, Vec<&Decoded>> = BTreeMap::new();
     for d in decoded {
-        by_device
-            .entry(d.head.device.as_str())
-            .or_default()
-            .push(d);
+        by_device.entry(d.head.device.as_str()).or_default().push(d);
     }
     for (device, feed) in by_device {
         let mut highest = 0;

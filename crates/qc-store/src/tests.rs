@@ -551,8 +551,7 @@ fn officers_and_pin_attempts_persist() {
             Timestamp(T0.0 + 365 * DAY),
         )
         .unwrap();
-    let wrapped =
-        keywrap::wrap(&officer, "258013", [1; 16], [2; 12], KdfParams::CURRENT).unwrap();
+    let wrapped = keywrap::wrap(&officer, "258013", [1; 16], [2; 12], KdfParams::CURRENT).unwrap();
     let rec = OfficerRecord {
         person_id: "li".into(),
         cert,
@@ -608,7 +607,12 @@ fn every_case_mutation_appends_one_linked_entry_in_the_same_transaction() {
     assert_eq!(s.feeds_for_case("case-002").unwrap().len(), 2);
     // An export of case 2 follows the device's whole feed, case 1's filing included.
     assert_eq!(s.feeds_for_export("case-002", DEVICE).unwrap(), feed);
-    assert_eq!(s.feeds_for_export("case-002", "another-device").unwrap().len(), 2);
+    assert_eq!(
+        s.feeds_for_export("case-002", "another-device")
+            .unwrap()
+            .len(),
+        2
+    );
     // The last entry commits to the document as stored.
     let mut doc = s.case_doc("case-001", DEVICE.as_bytes()).unwrap();
     assert_eq!(entries[2].heads, doc.heads_digests());

@@ -637,7 +637,10 @@ impl<S: Storage> Service<S> {
                 None => self.storage.case_doc(&case)?.map(|(m, _)| m),
             };
             if !meta.is_some_and(|m| scope.sees(&m)) {
-                tracing::warn!(case, "entries about a case out of the device's scope refused");
+                tracing::warn!(
+                    case,
+                    "entries about a case out of the device's scope refused"
+                );
                 return Err(ServiceError::Forbidden(format!(
                     "entries about case {case}, which this device may not change or the station \
                      holds no document of"
@@ -668,8 +671,7 @@ impl<S: Storage> Service<S> {
                 }
             }
             let certs = self.certificates_for(&devices)?;
-            let report =
-                verify_feed_after_with(&self.anchor, &certs, &self.heads, &new, &earlier);
+            let report = verify_feed_after_with(&self.anchor, &certs, &self.heads, &new, &earlier);
             if !report.is_clean() {
                 tracing::warn!(problems = report.problems.len(), "upload refused");
                 return Err(ServiceError::Refused(report.problems));
