@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qc_fuzz::{ChunkQuery, parse};
-use qc_sync::wire::BlobStatus;
+use qc_fuzz::parse;
+use qc_sync::wire::{BlobStatus, ChunkQuery};
 
 fuzz_target!(|data: &[u8]| {
     let _ = serde_urlencoded::from_bytes::<ChunkQuery>(data);

@@ -4,16 +4,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qc_fuzz::{parse, station_key};
+use qc_fuzz::parse;
 use qc_sync::auth::is_device_id;
-use qc_sync::wire::{EnrolRequest, OfficerEnrolRequest};
+use qc_sync::wire::{EnrolRequest, OfficerEnrolRequest, public_key_from_hex};
 
 fuzz_target!(|data: &[u8]| {
     if let Some(req) = parse::<EnrolRequest>(data) {
         is_device_id(&req.device_id);
-        station_key(&req.public_key);
+        public_key_from_hex(&req.public_key);
     }
     if let Some(req) = parse::<OfficerEnrolRequest>(data) {
-        station_key(&req.public_key);
+        public_key_from_hex(&req.public_key);
     }
 });

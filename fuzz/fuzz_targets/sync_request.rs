@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use qc_fuzz::{CASE, heads_from_hex, held_case, merge_changes, parse};
+use qc_fuzz::{CASE, held_case, merge_changes, parse};
 use qc_sync::wire::SyncRequest;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,6 +22,6 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     for have in req.want.iter().flat_map(|w| &w.have) {
-        held_case().changes_after(&heads_from_hex(&have.heads));
+        held_case().changes_after(&have.digests());
     }
 });

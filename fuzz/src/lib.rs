@@ -17,7 +17,7 @@ use qc_sync::wire::{
 };
 use qc_sync::witness::Witness;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 const T0: Timestamp = Timestamp(1_795_000_000_000);
 /// The case the station holds.
@@ -41,25 +41,6 @@ pub fn parse<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
         Some(&value)
     );
     Some(value)
-}
-
-/// The query of a chunk upload (`PUT /v1/blobs/{case}/{sha}?size=N&offset=M`), the fields the
-/// station's handler reads with axum's `Query` (serde_urlencoded).
-#[derive(Debug, Deserialize)]
-pub struct ChunkQuery {
-    /// The blob's declared size.
-    pub size: u64,
-    /// Where the chunk starts.
-    pub offset: u64,
-}
-
-/// A public key sent for certification, as the station reads it (`key_from_hex` in
-/// qc-server's service): 32 bytes of hex that make a usable Ed25519 key.
-pub fn station_key(hex_key: &str) -> bool {
-    hex::decode(hex_key.trim())
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .is_some_and(|k| qc_identity::cert::public_key(&k).is_ok())
 }
 
 fn header() -> CaseHeader {
@@ -171,17 +152,6 @@ pub fn merge_changes(held: Option<CaseDoc>, changes: &[u8]) -> Result<(CaseDoc, 
         heads: doc.heads_digests(),
     };
     Ok((doc, meta))
-}
-
-/// The heads a device says it holds, as the station reads them (`Service::pull_docs`): anything
-/// that is not 32 bytes of hex is skipped.
-pub fn heads_from_hex(heads: &[String]) -> Vec<Digest> {
-    let mut out: Vec<Digest> = heads
-        .iter()
-        .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
-        .collect();
-    out.sort();
-    out
 }
 
 fn device_key(device: &str) -> SigningKey {

@@ -577,10 +577,10 @@ fn a_fork_is_detected_with_both_entries() {
     );
 }
 
-#[test]
-fn an_act_signed_with_a_revoked_key_is_detected() {
-    let w = world();
-    let (_, feeds) = valid(&w);
+/// The valid bundle with a revocation list that revokes officer B's key before B's evidence
+/// was captured.
+fn with_officer_b_revoked(w: &World) -> Contents {
+    let (c, feeds) = valid(w);
     let crl = w.bureau.revoke(
         1,
         T0,
@@ -590,8 +590,14 @@ fn an_act_signed_with_a_revoked_key_is_detected() {
             reason: "平板遗失".into(),
         }],
     );
-    let mut doc = CaseDoc::load(&valid(&w).0.document, b"x").unwrap();
-    let c = contents_of(&w, &mut doc, &[&feeds[0], &feeds[1]], Some(crl));
+    let mut doc = CaseDoc::load(&c.document, b"x").unwrap();
+    contents_of(w, &mut doc, &[&feeds[0], &feeds[1]], Some(crl))
+}
+
+#[test]
+fn an_act_signed_with_a_revoked_key_is_detected() {
+    let w = world();
+    let c = with_officer_b_revoked(&w);
     let r = check_contents(&c, &w);
     assert!(
         has(
@@ -847,19 +853,8 @@ fn a_bundle_cut_back_to_an_earlier_state_is_detected() {
 #[test]
 fn a_dropped_revocation_list_receipt_file_or_entry_is_detected() {
     let w = world();
-    let (_, feeds) = valid(&w);
     // Officer B's key was revoked before B's evidence was captured.
-    let crl = w.bureau.revoke(
-        1,
-        T0,
-        vec![Revocation {
-            cert: w.people[OFFICER_B].1.id(),
-            revoked_at: Timestamp(T0.0 + 2 * MIN),
-            reason: "平板遗失".into(),
-        }],
-    );
-    let mut doc = CaseDoc::load(&valid(&w).0.document, b"x").unwrap();
-    let c = contents_of(&w, &mut doc, &[&feeds[0], &feeds[1]], Some(crl));
+    let c = with_officer_b_revoked(&w);
     assert!(!check_contents(&c, &w).is_clean());
     // Without the list (and with the 卷内目录 recomputed) the revocation is hidden; only the
     // export entry still knows.

@@ -67,6 +67,15 @@ fn export_and_verify(
     (contents, report)
 }
 
+/// A station whose bureau device holds the demo cases of every squad and has synced them.
+fn demo_station(root: &std::path::Path) -> (Bureau, Quancheng) {
+    let bureau = Bureau::start(root).unwrap();
+    let mut home = bureau.app().unwrap();
+    qc_api::demo::load(&mut home).unwrap();
+    home.sync().unwrap();
+    (bureau, home)
+}
+
 fn two_tablets_converge(a_first: bool) {
     let tmp = tempfile::tempdir().unwrap();
     let bureau = Bureau::start(tmp.path()).unwrap();
@@ -244,10 +253,7 @@ fn two_tablets_edit_offline_and_converge_when_b_syncs_first() {
 #[test]
 fn the_legal_reviewer_sees_the_cases_sent_for_review_and_a_rewritten_log_is_caught() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut bureau = Bureau::start(tmp.path()).unwrap();
-    let mut home = bureau.app().unwrap();
-    qc_api::demo::load(&mut home).unwrap();
-    home.sync().unwrap();
+    let (mut bureau, mut home) = demo_station(tmp.path());
     let mut legal = bureau
         .tablet(&tmp.path().join("legal"), "法制科", &["sun.li"])
         .unwrap();
@@ -311,10 +317,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 #[test]
 fn a_tablet_that_enrols_an_officer_after_syncing_exports_case_files_that_verify() {
     let tmp = tempfile::tempdir().unwrap();
-    let bureau = Bureau::start(tmp.path()).unwrap();
-    let mut home = bureau.app().unwrap();
-    qc_api::demo::load(&mut home).unwrap();
-    home.sync().unwrap();
+    let (bureau, _home) = demo_station(tmp.path());
     // The tablet syncs before anyone's key is made on it: the bureau's entries come down
     // signed under the certificates it holds for its people.
     let mut t = bureau.tablet(&tmp.path().join("t"), "一中队", &[]).unwrap();
@@ -400,10 +403,7 @@ fn evidence_co_signed_on_another_tablet_after_a_sync_is_accepted_by_the_station(
 #[test]
 fn entries_hidden_from_a_reviewer_come_whole_once_the_case_is_sent_for_review() {
     let tmp = tempfile::tempdir().unwrap();
-    let bureau = Bureau::start(tmp.path()).unwrap();
-    let mut home = bureau.app().unwrap();
-    qc_api::demo::load(&mut home).unwrap();
-    home.sync().unwrap();
+    let (bureau, mut home) = demo_station(tmp.path());
     let mut legal = bureau
         .tablet(&tmp.path().join("legal"), "法制科", &["sun.li"])
         .unwrap();

@@ -258,7 +258,8 @@ impl SignedEntry {
         }
     }
 
-    /// The head: what a feed's links and the device's signature need, elided or not.
+    /// The head: what a feed's links and the device's signature need, elided or not (of the
+    /// first layout, made from the whole entry, with `body` zeros: its bytes hold the body).
     pub fn head(&self) -> Result<EntryHead, ChainError> {
         let bad = |e: qc_identity::IdentityError| ChainError::Malformed(e.to_string());
         if self.first_layout() {

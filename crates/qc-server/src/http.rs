@@ -335,12 +335,6 @@ async fn blob_status<S: Storage>(
     .map(axum::Json)
 }
 
-#[derive(Deserialize)]
-struct Chunk {
-    size: u64,
-    offset: u64,
-}
-
 async fn blob_chunk<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     Path((case, sha)): Path<(String, String)>,
@@ -349,7 +343,7 @@ async fn blob_chunk<S: Storage>(
     // The request's signature covers the chunk's SHA-256: a chunk changed on the way is
     // refused before it is written.
     authed_raw(&state, &request, |s, device, body, _| {
-        let q: Chunk = query(&request)?;
+        let q: qc_sync::wire::ChunkQuery = query(&request)?;
         s.put_blob_chunk(device, &case, &blob_hash(&sha)?, (q.size, q.offset), body)
     })
     .map(axum::Json)

@@ -144,8 +144,8 @@ fn send(
     req.send().unwrap()
 }
 
-/// Enrols tablet-a with the station's code; returns its key.
-fn enrol_tablet(s: &Station) -> SigningKey {
+/// Enrols tablet-a with the station's code; returns its key and what the station answered.
+fn enrol_tablet(s: &Station) -> (SigningKey, EnrolResponse) {
     let device = SigningKey::from_bytes(&[30; 32]);
     let r = s
         .client
@@ -159,7 +159,7 @@ fn enrol_tablet(s: &Station) -> SigningKey {
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
-    device
+    (device, r.json().unwrap())
 }
 
 #[test]
@@ -174,20 +174,7 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
         .unwrap();
     assert_eq!(health["status"], "ok");
 
-    let device = SigningKey::from_bytes(&[30; 32]);
-    let enrolled: EnrolResponse = s
-        .client
-        .post(format!("{}/v1/enrol", s.url))
-        .json(&EnrolRequest {
-            code: s.code.clone(),
-            device_id: "tablet-a".into(),
-            label: "一中队 平板1".into(),
-            public_key: hex::encode(device.verifying_key().to_bytes()),
-        })
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let (device, enrolled) = enrol_tablet(&s);
     let log_key: [u8; 32] = hex::decode(&enrolled.log_key).unwrap().try_into().unwrap();
     let mut witness = Witness::new(log_key);
 
@@ -405,7 +392,7 @@ fn a_stranger_cannot_make_the_station_read_or_hold_large_bodies() {
         bodies_held: 2 << 20,
         ..Limits::default()
     });
-    let device = enrol_tablet(&s);
+    let (device, _) = enrol_tablet(&s);
     // A device the station does not know, or over the limits: refused on its headers, while
     // almost all of the body is still to come.
     let mut stranger = raw_tls(&s);
@@ -494,7 +481,7 @@ fn wrong_codes_are_answered_429_with_when_to_retry() {
 #[test]
 fn bad_query_strings_and_upper_case_hashes_are_answered_400() {
     let s = station();
-    let device = enrol_tablet(&s);
+    let (device, _) = enrol_tablet(&s);
     let chunk = vec![7u8; 1 << 20];
     let hash = "ab".repeat(32);
     for (nonce, path) in [

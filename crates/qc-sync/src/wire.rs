@@ -18,6 +18,15 @@ pub struct EnrolRequest {
     pub public_key: String,
 }
 
+/// A public key sent for certification (enrolment of a device or of a person's key), as the
+/// station takes it: 32 bytes of hex that make a usable Ed25519 key.
+pub fn public_key_from_hex(hex_key: &str) -> Option<[u8; 32]> {
+    hex::decode(hex_key.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .filter(|k| qc_identity::cert::public_key(k).is_ok())
+}
+
 /// The answer to an enrolment: the device's certificate and what it needs to trust.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrolResponse {
@@ -172,6 +181,29 @@ pub struct CaseHeads {
     pub case: String,
     /// Automerge heads, hex, sorted.
     pub heads: Vec<String>,
+}
+
+impl CaseHeads {
+    /// The heads as digests, sorted; anything that is not 32 bytes of hex is skipped (a device
+    /// that claims a head it cannot name gets the whole history after the ones it can).
+    pub fn digests(&self) -> Vec<Digest> {
+        let mut out: Vec<Digest> = self
+            .heads
+            .iter()
+            .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// The query of a chunk upload, `PUT /v1/blobs/{case}/{sha}?size=N&offset=M`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkQuery {
+    /// The blob's size in bytes.
+    pub size: u64,
+    /// Where this chunk starts.
+    pub offset: u64,
 }
 
 /// The device's changes the station may not have.

@@ -152,8 +152,9 @@ impl<S: Storage> Service<S> {
                 "chunks start and end at multiples of {BLOB_ALIGN} bytes (but the last)"
             )));
         }
+        let stored = self.storage.blob_state(hash)?;
         // The size declared when the upload began holds until it ends (a blob's hash fixes it).
-        let began_as = self.storage.blob_state(hash)?.map_or(size, |b| b.size);
+        let began_as = stored.map_or(size, |b| b.size);
         if offset != held.received || end > size || (offset > 0 && began_as != size) {
             return Err(ServiceError::OutOfStep(format!(
                 "chunk at {offset} (+{}) of {size}; the station holds {} of {began_as}",
@@ -161,7 +162,7 @@ impl<S: Storage> Service<S> {
                 held.received
             )));
         }
-        if self.storage.blob_state(hash)?.is_some_and(|b| b.complete) {
+        if stored.is_some_and(|b| b.complete) {
             return self.prove_chunk(case, hash, (size, offset), bytes);
         }
         self.storage.write_blob_chunk(hash, size, offset, bytes)?;

@@ -199,10 +199,7 @@ fn meta_of(doc: &mut CaseDoc) -> Result<CaseMeta, DocError> {
 
 /// A public key sent for certification: 32 bytes of hex that make a usable Ed25519 key.
 fn key_from_hex(hex_key: &str) -> Result<[u8; 32], ServiceError> {
-    hex::decode(hex_key.trim())
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .filter(|k| public_key(k).is_ok())
+    qc_sync::wire::public_key_from_hex(hex_key)
         .ok_or_else(|| ServiceError::BadRequest("public_key is not a 32-byte Ed25519 key".into()))
 }
 
@@ -624,12 +621,17 @@ impl<S: Storage> Service<S> {
                 "an entry without its body cannot be logged".into(),
             ));
         }
-        let mut cases = BTreeSet::new();
-        for e in &new {
-            // Undecodable entries are the verifier's to report.
-            if let Ok(x) = e.entry() {
-                cases.insert(x.case);
+        // What the new entries name, read once (undecodable ones are the verifier's to report):
+        // their cases, their devices, and the cases where a co-signature may complete a
+        // capture that came up in an earlier sync.
+        let (mut cases, mut devices, mut cosigned) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for x in new.iter().filter_map(|e| e.entry().ok()) {
+            if x.action == qc_chain::Action::EvidenceCosigned {
+                cosigned.insert(x.case.clone());
             }
+            devices.insert(x.device);
+            cases.insert(x.case);
         }
         for case in cases {
             let meta = match arriving.iter().find(|d| d.case == case) {
@@ -648,18 +650,7 @@ impl<S: Storage> Service<S> {
             }
         }
         if !new.is_empty() {
-            let mut devices: BTreeSet<String> = new
-                .iter()
-                .filter_map(|e| e.entry().ok().map(|x| x.device))
-                .collect();
-            // Captures a co-signature completes may have come up in an earlier sync.
             let mut earlier = Vec::new();
-            let cosigned: BTreeSet<String> = new
-                .iter()
-                .filter_map(|e| e.entry().ok())
-                .filter(|e| e.action == qc_chain::Action::EvidenceCosigned)
-                .map(|e| e.case)
-                .collect();
             for case in &cosigned {
                 for e in self.storage.case_entries(case)? {
                     if let Ok(x) = e.entry()
@@ -822,15 +813,7 @@ impl<S: Storage> Service<S> {
         let held_by_device: BTreeMap<&str, Vec<[u8; 32]>> = req
             .have
             .iter()
-            .map(|h| {
-                let mut heads: Vec<[u8; 32]> = h
-                    .heads
-                    .iter()
-                    .filter_map(|x| hex::decode(x).ok()?.try_into().ok())
-                    .collect();
-                heads.sort();
-                (h.case.as_str(), heads)
-            })
+            .map(|h| (h.case.as_str(), h.digests()))
             .collect();
         let metas = self.storage.case_metas()?;
         let visible: BTreeSet<&str> = metas
@@ -839,7 +822,6 @@ impl<S: Storage> Service<S> {
             .map(|(c, _)| c.as_str())
             .collect();
         for (case, meta) in &metas {
-            let case = case.clone();
             let have = held_by_device
                 .get(case.as_str())
                 .cloned()
@@ -847,7 +829,7 @@ impl<S: Storage> Service<S> {
             if !visible.contains(case.as_str()) || have == meta.heads {
                 continue;
             }
-            let Some((_, held)) = self.storage.case_doc(&case)? else {
+            let Some((_, held)) = self.storage.case_doc(case)? else {
                 continue;
             };
             let mut doc = CaseDoc::load(&held, b"station")
@@ -856,7 +838,7 @@ impl<S: Storage> Service<S> {
                 changes: hex::encode(doc.changes_after(&have)),
                 case: case.clone(),
             });
-            for e in self.storage.feeds_for_case(&case)? {
+            for e in self.storage.feeds_for_case(case)? {
                 let Ok(x) = e.entry() else { continue };
                 if !sent.insert(e.hash()) {
                     continue;
