@@ -10,7 +10,7 @@ use qc_domain::{
     Act, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem, EvidenceSignature,
     Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page, PageSignature,
     Party, PartySignoff, Person, Qa, Questioning, Record, RecordBody, RuleViolation, Timestamp,
-    WorkflowEvent, seal_check, validate,
+    Context, WorkflowEvent, seal_check, validate,
 };
 use qc_evidence::{MediaKind, ThumbnailLimits};
 use qc_store::Touched;
@@ -445,6 +445,7 @@ impl Quancheng {
         by: &[&Unlocked],
     ) -> Result<(), ApiError> {
         let directory = self.people()?;
+        let catalogue = self.catalogue().clone();
         let sealers = people(by);
         let notice_id = entropy::uuid(self.entropy.as_mut());
         self.act(case, Action::RecordSealed, by, |doc, at| {
@@ -466,7 +467,12 @@ impl Quancheng {
                         items: format!("{}：{}", r.body.zh(), items.join("、")),
                     },
                 };
-                validate(&state, &event.act, &sealers, &directory, at)?;
+                let ctx = Context {
+                    directory: &directory,
+                    catalogue: &catalogue,
+                    now: at,
+                };
+                validate(&state, &event.act, &sealers, &ctx)?;
                 doc.append_event(&event)?;
             }
             let (content, digest) = snapshot(&r)?;

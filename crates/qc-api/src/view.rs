@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use qc_casedoc::{CaseDoc, CaseSummary};
-use qc_domain::{Act, Anomaly, CaseHeader, Catalogue, Deadline, DeadlinePolicy, Timestamp};
+use qc_domain::{
+    Act, Anomaly, CaseHeader, CaseState, Catalogue, Deadline, DeadlinePolicy, HearingThresholds,
+    NextStep, Timestamp, ViolationType, money_due, next_steps,
+};
 use serde::Serialize;
 
 use crate::ApiError;
@@ -40,6 +43,17 @@ pub struct CaseDetail {
     pub anomalies: Vec<Anomaly>,
     /// The document's Automerge heads.
     pub heads: Vec<String>,
+    /// Everything the procedure knows of the case (notice, decision, hearing, deadlines met
+    /// late, …).
+    pub state: CaseState,
+    /// The acts that may come next, who does each, and what is missing before it.
+    pub next_steps: Vec<NextStep>,
+    /// The violation type from the catalogue: legal basis and discretion standard.
+    pub violation: Option<ViolationType>,
+    /// Fines from which the party may ask for a hearing.
+    pub hearing_thresholds: HearingThresholds,
+    /// Yuan still to pay under the decision (0 once executed or when none).
+    pub money_due: u64,
 }
 
 pub(crate) fn detail(
@@ -47,6 +61,7 @@ pub(crate) fn detail(
     catalogue: &Catalogue,
     names: &HashMap<String, String>,
     deadlines: &[Deadline],
+    now: Timestamp,
 ) -> Result<CaseDetail, ApiError> {
     let state = doc.state()?;
     let events = doc.events()?;
@@ -55,7 +70,7 @@ pub(crate) fn detail(
         &events,
         catalogue,
         &DeadlinePolicy::default(),
-        Timestamp(0),
+        now,
     );
     row.deadlines = deadlines.to_vec();
     let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
@@ -72,9 +87,21 @@ pub(crate) fn detail(
                 act: e.act,
             })
             .collect(),
-        anomalies: state.anomalies,
+        anomalies: state.anomalies.clone(),
         heads: doc.heads_hex(),
-        header: state.header,
+        header: state.header.clone(),
         row,
+        next_steps: next_steps(&state, now),
+        violation: catalogue
+            .violation(&state.header.violation)
+            .map(|(_, v)| v.clone()),
+        hearing_thresholds: catalogue.hearing,
+        money_due: match (&state.decision, state.status) {
+            (Some(d), qc_domain::CaseStatus::Decided | qc_domain::CaseStatus::Delivered) => {
+                money_due(&d.penalties)
+            }
+            _ => 0,
+        },
+        state,
     })
 }

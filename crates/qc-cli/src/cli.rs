@@ -297,6 +297,9 @@ enum DueArg {
 
 #[derive(Debug, clap::Args)]
 struct ListArgs {
+    /// Only cases waiting on this role's act (squad_leader, legal_reviewer, head, …): a queue.
+    #[arg(long)]
+    waiting_on: Option<String>,
     /// Status code (registered, filed, investigating, ...).
     #[arg(long)]
     status: Option<String>,
@@ -578,6 +581,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
                     DueArg::Soon => DueFilter::DueSoon,
                     DueArg::Urgent => DueFilter::Urgent,
                 }),
+                waiting_on: l.waiting_on.clone(),
                 limit: Some(l.limit),
                 offset: None,
             };
