@@ -12,7 +12,7 @@ use crate::person::Role;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NextStep {
     /// Which act (its snake_case wire name, as `Act` serialises it).
-    pub act: &'static str,
+    pub act: String,
     /// Its Chinese name.
     pub zh: &'static str,
     /// Who may do it.
@@ -22,41 +22,8 @@ pub struct NextStep {
 }
 
 /// The snake_case name `Act` serialises a kind as (`hear_statement`).
-pub fn wire_name(kind: ActKind) -> &'static str {
-    use ActKind as K;
-    match kind {
-        K::File => "file",
-        K::DeclineFiling => "decline_filing",
-        K::ReturnFiling => "return_filing",
-        K::ResubmitFiling => "resubmit_filing",
-        K::Transfer => "transfer",
-        K::StartInvestigation => "start_investigation",
-        K::PreservationNotice => "preservation_notice",
-        K::PreservationDecision => "preservation_decision",
-        K::ConcludeInvestigation => "conclude_investigation",
-        K::Notify => "notify",
-        K::HearStatement => "hear_statement",
-        K::RequestHearing => "request_hearing",
-        K::HoldHearing => "hold_hearing",
-        K::LegalReview => "legal_review",
-        K::CollectiveDiscussion => "collective_discussion",
-        K::ExtendDeadline => "extend_deadline",
-        K::Decide => "decide",
-        K::SummaryDecision => "summary_decision",
-        K::Deliver => "deliver",
-        K::UrgePayment => "urge_payment",
-        K::ApplyEnforcement => "apply_enforcement",
-        K::Execute => "execute",
-        K::Close => "close",
-        K::Disclose => "disclose",
-        K::RevokeDecision => "revoke_decision",
-        K::CorrectDisclosure => "correct_disclosure",
-        K::InformComplainant => "inform_complainant",
-        K::Recuse => "recuse",
-        K::Advise => "advise",
-        K::OrderCorrection => "order_correction",
-        K::FollowUp => "follow_up",
-    }
+pub fn wire_name(kind: ActKind) -> String {
+    kind.name().replace(' ', "_")
 }
 
 fn step(kind: ActKind, missing: Option<String>) -> NextStep {
@@ -70,11 +37,10 @@ fn step(kind: ActKind, missing: Option<String>) -> NextStep {
 
 /// Whether the decision still needs something carried out (money, property, a suspension).
 fn to_execute(state: &CaseState) -> bool {
-    state.decision.as_ref().is_some_and(|d| {
-        d.penalties
-            .iter()
-            .any(|p| !matches!(p, Penalty::Warning))
-    })
+    state
+        .decision
+        .as_ref()
+        .is_some_and(|d| d.penalties.iter().any(|p| !matches!(p, Penalty::Warning)))
 }
 
 /// The acts that may come next on this case at `now`, in the order the procedure takes them.
@@ -88,12 +54,22 @@ pub fn next_steps(state: &CaseState, now: Timestamp) -> Vec<NextStep> {
             for k in [K::File, K::ReturnFiling, K::DeclineFiling] {
                 out.push(step(k, None));
             }
-            for k in [K::Advise, K::OrderCorrection, K::SummaryDecision, K::Transfer] {
+            for k in [
+                K::Advise,
+                K::OrderCorrection,
+                K::SummaryDecision,
+                K::Transfer,
+            ] {
                 out.push(step(k, None));
             }
         }
         S::Returned => {
-            for k in [K::ResubmitFiling, K::DeclineFiling, K::Advise, K::OrderCorrection] {
+            for k in [
+                K::ResubmitFiling,
+                K::DeclineFiling,
+                K::Advise,
+                K::OrderCorrection,
+            ] {
                 out.push(step(k, None));
             }
         }
@@ -144,12 +120,8 @@ pub fn next_steps(state: &CaseState, now: Timestamp) -> Vec<NextStep> {
                     };
                     let until = deadline::days_after(n.at, days);
                     let heard = state.statement_heard || state.hearing == HearingStage::Held;
-                    (!heard && now <= until).then(|| {
-                        format!(
-                            "当事人陈述申辩或放弃（期限至{}）",
-                            until.display_china()
-                        )
-                    })
+                    (!heard && now <= until)
+                        .then(|| format!("当事人陈述申辩或放弃（期限至{}）", until.display_china()))
                 })
             };
             out.push(step(K::LegalReview, missing));
@@ -189,9 +161,8 @@ pub fn next_steps(state: &CaseState, now: Timestamp) -> Vec<NextStep> {
                 if let Some(urged) = state.urged_at.filter(|_| !state.enforcement_applied) {
                     let after =
                         deadline::days_after(urged, deadline::ENFORCEMENT_AFTER_URGING_DAYS);
-                    let missing = (now <= after).then(|| {
-                        format!("催告十日后（{}以后）仍未履行", after.display_china())
-                    });
+                    let missing = (now <= after)
+                        .then(|| format!("催告十日后（{}以后）仍未履行", after.display_china()));
                     out.push(step(K::ApplyEnforcement, missing));
                 }
             } else {
@@ -236,4 +207,107 @@ pub fn waiting_on(state: &CaseState, now: Timestamp) -> Vec<Role> {
                 .any(|s| s.missing.is_none() && s.roles.first() == Some(r))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{CaseHeader, CaseId, Discretion, Location, NoticeGiven, Proposal};
+    use crate::person::PersonId;
+    use crate::workflow::initial_state;
+
+    fn state(status: CaseStatus) -> CaseState {
+        let mut s = initial_state(CaseHeader {
+            id: CaseId("c".into()),
+            source: CaseSource::SelfDiscovered,
+            domain: "environment".into(),
+            violation: "environment.open_air_barbecue".into(),
+            location: Location {
+                address: "解放路".into(),
+                grid: "G".into(),
+                gps: None,
+            },
+            parties: vec![],
+            summary: "露天烧烤".into(),
+            squad: "一中队".into(),
+            registered_at: Timestamp(0),
+            registered_by: PersonId("a".into()),
+        });
+        s.status = status;
+        s
+    }
+
+    fn find<'a>(steps: &'a [NextStep], act: &str) -> Option<&'a NextStep> {
+        steps.iter().find(|s| s.act == act)
+    }
+
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn the_review_waits_for_the_statement_or_the_end_of_its_period() {
+        let mut s = state(CaseStatus::Notified);
+        s.notice = Some(NoticeGiven {
+            at: Timestamp(0),
+            hearing_offered: false,
+            proposal: None,
+        });
+        let steps = next_steps(&s, Timestamp(DAY));
+        assert!(find(&steps, "legal_review").unwrap().missing.is_some());
+        assert!(find(&steps, "hear_statement").is_some());
+        assert_eq!(waiting_on(&s, Timestamp(DAY)), [Role::EnforcementOfficer]);
+        // After the period, or once heard, the reviewer's turn.
+        let later = next_steps(&s, Timestamp(5 * DAY));
+        assert!(find(&later, "legal_review").unwrap().missing.is_none());
+        s.statement_heard = true;
+        let heard = next_steps(&s, Timestamp(DAY));
+        assert!(find(&heard, "hear_statement").is_none());
+        assert!(waiting_on(&s, Timestamp(DAY)).contains(&Role::LegalReviewer));
+    }
+
+    #[test]
+    fn a_heavier_penalty_waits_on_a_collective_discussion_before_the_decision() {
+        let mut s = state(CaseStatus::LegalReviewed);
+        s.notice = Some(NoticeGiven {
+            at: Timestamp(0),
+            hearing_offered: false,
+            proposal: Some(Proposal {
+                discretion: Discretion::Heavier,
+                penalties: vec![Penalty::Fine { yuan: 900 }],
+                facts: "f".into(),
+                reasons: "r".into(),
+                basis: "b".into(),
+            }),
+        });
+        let steps = next_steps(&s, Timestamp(0));
+        assert!(find(&steps, "collective_discussion").is_some());
+        assert!(find(&steps, "decide").unwrap().missing.is_some());
+        s.discussed = true;
+        let steps = next_steps(&s, Timestamp(0));
+        assert!(find(&steps, "collective_discussion").is_none());
+        assert!(find(&steps, "decide").unwrap().missing.is_none());
+        assert_eq!(waiting_on(&s, Timestamp(0)), [Role::Head]);
+    }
+
+    #[test]
+    fn wire_names_are_how_acts_serialise() {
+        let act = crate::Act::HearStatement {
+            waived: true,
+            statement: String::new(),
+            accepted: false,
+            reasons: String::new(),
+        };
+        let json = serde_json::to_value(&act).unwrap();
+        assert_eq!(json["act"], wire_name(act.kind()));
+        assert!(
+            find(
+                &next_steps(&state(CaseStatus::Filed), Timestamp(0)),
+                "start_investigation"
+            )
+            .is_some()
+        );
+        assert_eq!(
+            waiting_on(&state(CaseStatus::Filed), Timestamp(0)),
+            [Role::SquadLeader]
+        );
+    }
 }
