@@ -65,13 +65,7 @@ pub(crate) fn detail(
 ) -> Result<CaseDetail, ApiError> {
     let state = doc.state()?;
     let events = doc.events()?;
-    let mut row = CaseSummary::derive(
-        &state,
-        &events,
-        catalogue,
-        &DeadlinePolicy::default(),
-        now,
-    );
+    let mut row = CaseSummary::derive(&state, &events, catalogue, &DeadlinePolicy::default(), now);
     row.deadlines = deadlines.to_vec();
     let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     Ok(CaseDetail {
@@ -91,7 +85,7 @@ pub(crate) fn detail(
         heads: doc.heads_hex(),
         header: state.header.clone(),
         row,
-        next_steps: next_steps(&state, now),
+        next_steps: next_steps(&state, catalogue, now),
         violation: catalogue
             .violation(&state.header.violation)
             .map(|(_, v)| v.clone()),

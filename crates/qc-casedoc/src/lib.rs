@@ -12,8 +12,8 @@ pub use records::{Conflict, Seal, StoredRecord, facts_digest, page_digest, snaps
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc};
 use qc_domain::{
-    CaseHeader, CaseId, CaseState, Catalogue, Deadline, DeadlinePolicy, Timestamp, WorkflowEvent, Act,
-    deadline, replay,
+    Act, CaseHeader, CaseId, CaseState, Catalogue, Deadline, DeadlinePolicy, Timestamp,
+    WorkflowEvent, deadline, replay,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -324,7 +324,7 @@ impl CaseSummary {
                 .unwrap_or(h.registered_at)
                 .max(h.registered_at),
             deadlines: deadline::deadlines(state, now, policy),
-            waiting_on: qc_domain::waiting_on(state, now)
+            waiting_on: qc_domain::waiting_on(state, catalogue, now)
                 .into_iter()
                 .map(|r| r.code().to_owned())
                 .collect(),

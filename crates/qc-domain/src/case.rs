@@ -549,7 +549,7 @@ pub enum Act {
     },
     /// 陈述申辩 heard and 复核: the party's statement, whether it was accepted and why.
     HearStatement {
-        /// The party gave up the right to state and defend (放弃陈述申辩).
+        /// The party gave up the right to state and defend, and to a hearing (放弃陈述申辩和听证).
         waived: bool,
         /// What the party said.
         #[serde(default)]
@@ -984,12 +984,35 @@ impl ActKind {
     pub fn signers(self) -> SignersRequired {
         use crate::workflow::{HEAD, HEARING, LEADERS, OFFICERS, RECUSING, REGISTERING, REVIEWER};
         let (roles, officers) = match self {
-            ActKind::File | ActKind::DeclineFiling | ActKind::ReturnFiling | ActKind::Transfer | ActKind::StartInvestigation | ActKind::PreservationDecision | ActKind::Close | ActKind::Disclose => (LEADERS, 0),
-            ActKind::ResubmitFiling | ActKind::ConcludeInvestigation | ActKind::Notify | ActKind::HearStatement | ActKind::RequestHearing | ActKind::SummaryDecision | ActKind::Deliver | ActKind::UrgePayment | ActKind::Execute | ActKind::InformComplainant | ActKind::OrderCorrection | ActKind::FollowUp => (OFFICERS, 0),
+            ActKind::File
+            | ActKind::DeclineFiling
+            | ActKind::ReturnFiling
+            | ActKind::Transfer
+            | ActKind::StartInvestigation
+            | ActKind::PreservationDecision
+            | ActKind::Close
+            | ActKind::Disclose => (LEADERS, 0),
+            ActKind::ResubmitFiling
+            | ActKind::ConcludeInvestigation
+            | ActKind::Notify
+            | ActKind::HearStatement
+            | ActKind::RequestHearing
+            | ActKind::SummaryDecision
+            | ActKind::Deliver
+            | ActKind::UrgePayment
+            | ActKind::Execute
+            | ActKind::InformComplainant
+            | ActKind::OrderCorrection
+            | ActKind::FollowUp => (OFFICERS, 0),
             ActKind::PreservationNotice => (OFFICERS, 2),
             ActKind::HoldHearing => (HEARING, 0),
             ActKind::LegalReview => (REVIEWER, 0),
-            ActKind::CollectiveDiscussion | ActKind::ExtendDeadline | ActKind::Decide | ActKind::ApplyEnforcement | ActKind::RevokeDecision | ActKind::CorrectDisclosure => (HEAD, 0),
+            ActKind::CollectiveDiscussion
+            | ActKind::ExtendDeadline
+            | ActKind::Decide
+            | ActKind::ApplyEnforcement
+            | ActKind::RevokeDecision
+            | ActKind::CorrectDisclosure => (HEAD, 0),
             ActKind::Recuse => (RECUSING, 0),
             ActKind::Advise => (REGISTERING, 0),
         };
@@ -999,12 +1022,36 @@ impl ActKind {
     /// Where the act's documents go in the case file.
     pub fn section(self) -> FileSection {
         match self {
-            ActKind::File | ActKind::DeclineFiling | ActKind::ReturnFiling | ActKind::ResubmitFiling | ActKind::Transfer | ActKind::StartInvestigation | ActKind::InformComplainant | ActKind::Recuse | ActKind::Advise | ActKind::OrderCorrection | ActKind::FollowUp => FileSection::Filing,
-            ActKind::PreservationNotice | ActKind::PreservationDecision | ActKind::ConcludeInvestigation => FileSection::Investigation,
-            ActKind::Notify | ActKind::HearStatement | ActKind::RequestHearing | ActKind::HoldHearing | ActKind::LegalReview | ActKind::CollectiveDiscussion | ActKind::ExtendDeadline => FileSection::Review,
+            ActKind::File
+            | ActKind::DeclineFiling
+            | ActKind::ReturnFiling
+            | ActKind::ResubmitFiling
+            | ActKind::Transfer
+            | ActKind::StartInvestigation
+            | ActKind::InformComplainant
+            | ActKind::Recuse
+            | ActKind::Advise
+            | ActKind::OrderCorrection
+            | ActKind::FollowUp => FileSection::Filing,
+            ActKind::PreservationNotice
+            | ActKind::PreservationDecision
+            | ActKind::ConcludeInvestigation => FileSection::Investigation,
+            ActKind::Notify
+            | ActKind::HearStatement
+            | ActKind::RequestHearing
+            | ActKind::HoldHearing
+            | ActKind::LegalReview
+            | ActKind::CollectiveDiscussion
+            | ActKind::ExtendDeadline => FileSection::Review,
             ActKind::Decide | ActKind::SummaryDecision => FileSection::Decision,
-            ActKind::Deliver | ActKind::UrgePayment | ActKind::ApplyEnforcement | ActKind::Execute => FileSection::Execution,
-            ActKind::Close | ActKind::Disclose | ActKind::RevokeDecision | ActKind::CorrectDisclosure => FileSection::Closing,
+            ActKind::Deliver
+            | ActKind::UrgePayment
+            | ActKind::ApplyEnforcement
+            | ActKind::Execute => FileSection::Execution,
+            ActKind::Close
+            | ActKind::Disclose
+            | ActKind::RevokeDecision
+            | ActKind::CorrectDisclosure => FileSection::Closing,
         }
     }
 }
@@ -1093,7 +1140,8 @@ pub struct CaseState {
     pub status: CaseStatus,
     /// When filed.
     pub filed_at: Option<Timestamp>,
-    /// When the filing outcome (filed, not filed, transferred) was reached.
+    /// When the outcome owed to a complainant was reached: filed, not filed, transferred, or
+    /// settled without a case (简易程序 on the spot, 721 advice, an order to correct followed).
     pub filing_outcome_at: Option<Timestamp>,
     /// Days of extension granted (at most once).
     pub extension_days: Option<u32>,
@@ -1109,6 +1157,9 @@ pub struct CaseState {
     pub notice: Option<NoticeGiven>,
     /// The party's statement was heard (or waived) since the latest notice.
     pub statement_heard: bool,
+    /// The party waived the statement and the hearing (放弃陈述申辩和听证) since the latest
+    /// notice.
+    pub rights_waived: bool,
     /// Where a hearing stands since the latest notice.
     pub hearing: HearingStage,
     /// The legal reviewer marked the case 重大、复杂.

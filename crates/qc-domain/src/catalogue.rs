@@ -155,12 +155,14 @@ impl Catalogue {
                 if !seen.insert(v.code.as_str()) {
                     return Err(CatalogueError::DuplicateCode(v.code.clone()));
                 }
-                let ordered = v.standards.windows(2).all(|w| {
-                    w[0].level < w[1].level && w[0].max_yuan <= w[1].min_yuan
-                });
-                let levels_fine = v.standards.iter().all(|f| {
-                    f.min_yuan <= f.max_yuan && f.level != Discretion::NoPenalty
-                });
+                let ordered = v
+                    .standards
+                    .windows(2)
+                    .all(|w| w[0].level < w[1].level && w[0].max_yuan <= w[1].min_yuan);
+                let levels_fine = v
+                    .standards
+                    .iter()
+                    .all(|f| f.min_yuan <= f.max_yuan && f.level != Discretion::NoPenalty);
                 if !ordered || !levels_fine {
                     return Err(CatalogueError::Standards(v.code.clone()));
                 }
@@ -237,6 +239,49 @@ mod tests {
             Catalogue::from_json("not json"),
             Err(CatalogueError::Json(_))
         ));
+    }
+
+    fn with_standards(levels: &[(&str, u64, u64)]) -> String {
+        let standards: Vec<String> = levels
+            .iter()
+            .map(|(level, min, max)| {
+                format!(
+                    r#"{{"level":"{level}","min_yuan":{min},"max_yuan":{max},"circumstances":"情形"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"version":1,"domains":[{{"code":"a","name":"A","violations":[
+                {{"code":"a.x","name":"X","standards":[{}]}}]}}]}}"#,
+            standards.join(",")
+        )
+    }
+
+    #[test]
+    fn discretion_standards_are_ordered_lightest_first_without_overlap() {
+        let c = Catalogue::from_json(&with_standards(&[
+            ("lighter", 500, 2000),
+            ("standard", 2000, 8000),
+        ]))
+        .unwrap();
+        let f = c.fine_standard("a.x", Discretion::Standard).unwrap();
+        assert_eq!((f.min_yuan, f.max_yuan), (2000, 8000));
+        assert!(c.fine_standard("a.x", Discretion::Heavier).is_none());
+        assert!(c.fine_standard("a.y", Discretion::Standard).is_none());
+        // Without thresholds in the file, the usual provincial ones apply.
+        assert_eq!(c.hearing, HearingThresholds::default());
+        for bad in [
+            with_standards(&[("lighter", 500, 3000), ("standard", 2000, 8000)]),
+            with_standards(&[("standard", 8000, 2000)]),
+            with_standards(&[("standard", 2000, 8000), ("lighter", 500, 2000)]),
+            with_standards(&[("standard", 2000, 8000), ("standard", 8000, 9000)]),
+            with_standards(&[("no_penalty", 0, 0)]),
+        ] {
+            assert!(
+                matches!(Catalogue::from_json(&bad), Err(CatalogueError::Standards(c)) if c == "a.x"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

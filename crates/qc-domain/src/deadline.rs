@@ -206,7 +206,11 @@ pub fn disclosure_due(state: &CaseState) -> Option<Timestamp> {
 
 /// When a disclosure must be corrected, after its decision was revoked.
 pub fn correction_due(state: &CaseState) -> Option<Timestamp> {
-    match (state.revoked_at, state.disclosed_at, state.disclosure_corrected) {
+    match (
+        state.revoked_at,
+        state.disclosed_at,
+        state.disclosure_corrected,
+    ) {
         (Some(revoked), Some(_), false) => Some(days_after(revoked, CORRECTION_DAYS)),
         _ => None,
     }

@@ -4,9 +4,11 @@
 use serde::Serialize;
 
 use crate::case::{ActKind, CaseSource, CaseState, CaseStatus, HearingStage, Penalty, money_due};
+use crate::catalogue::Catalogue;
 use crate::clock::Timestamp;
 use crate::deadline;
 use crate::person::Role;
+use crate::workflow::{needs_discussion, party_heard};
 
 /// An act that may come next on a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,7 +47,7 @@ fn to_execute(state: &CaseState) -> bool {
 
 /// The acts that may come next on this case at `now`, in the order the procedure takes them.
 /// Acts open at any time (回避, 撤销) are left out: they are not the case's next step.
-pub fn next_steps(state: &CaseState, now: Timestamp) -> Vec<NextStep> {
+pub fn next_steps(state: &CaseState, catalogue: &Catalogue, now: Timestamp) -> Vec<NextStep> {
     use ActKind as K;
     use CaseStatus as S;
     let mut out = Vec::new();
@@ -109,31 +111,16 @@ pub fn next_steps(state: &CaseState, now: Timestamp) -> Vec<NextStep> {
             if state.hearing == HearingStage::Requested {
                 out.push(step(K::HoldHearing, None));
             }
-            let missing = if state.hearing == HearingStage::Requested {
-                Some("当事人已申请听证，须先组织听证".to_string())
-            } else {
-                n.and_then(|n| {
-                    let days = if n.hearing_offered {
-                        deadline::HEARING_REQUEST_DAYS
-                    } else {
-                        deadline::STATEMENT_DAYS
-                    };
-                    let until = deadline::days_after(n.at, days);
-                    let heard = state.statement_heard || state.hearing == HearingStage::Held;
-                    (!heard && now <= until)
-                        .then(|| format!("当事人陈述申辩或放弃（期限至{}）", until.display_china()))
-                })
-            };
+            let missing = party_heard(state, now).err().map(|e| e.message_zh());
             out.push(step(K::LegalReview, missing));
         }
         S::LegalReviewed => {
-            let heavier = state.notice.as_ref().is_some_and(|n| {
-                n.proposal
-                    .as_ref()
-                    .is_some_and(|p| p.discretion == crate::Discretion::Heavier)
-            });
-            let hearing = state.notice.as_ref().is_some_and(|n| n.hearing_offered);
-            let needs = state.major || heavier || hearing;
+            let needs = state.major
+                || state.notice.as_ref().is_some_and(|n| {
+                    n.proposal.as_ref().is_some_and(|p| {
+                        needs_discussion(state, catalogue, p.discretion, &p.penalties)
+                    })
+                });
             if needs && !state.discussed {
                 out.push(step(K::CollectiveDiscussion, None));
             }
@@ -197,8 +184,8 @@ pub fn next_steps(state: &CaseState, now: Timestamp) -> Vec<NextStep> {
 
 /// The roles whose work the case waits on now: for each step that is not blocked, the first
 /// role that may do it (officers before leaders, leaders before the head), deduplicated.
-pub fn waiting_on(state: &CaseState, now: Timestamp) -> Vec<Role> {
-    let steps = next_steps(state, now);
+pub fn waiting_on(state: &CaseState, catalogue: &Catalogue, now: Timestamp) -> Vec<Role> {
+    let steps = next_steps(state, catalogue, now);
     Role::ALL
         .into_iter()
         .filter(|r| {
@@ -243,6 +230,10 @@ mod tests {
 
     const DAY: i64 = 86_400_000;
 
+    fn cat() -> Catalogue {
+        Catalogue::default_zh()
+    }
+
     #[test]
     fn the_review_waits_for_the_statement_or_the_end_of_its_period() {
         let mut s = state(CaseStatus::Notified);
@@ -251,17 +242,20 @@ mod tests {
             hearing_offered: false,
             proposal: None,
         });
-        let steps = next_steps(&s, Timestamp(DAY));
+        let steps = next_steps(&s, &cat(), Timestamp(DAY));
         assert!(find(&steps, "legal_review").unwrap().missing.is_some());
         assert!(find(&steps, "hear_statement").is_some());
-        assert_eq!(waiting_on(&s, Timestamp(DAY)), [Role::EnforcementOfficer]);
+        assert_eq!(
+            waiting_on(&s, &cat(), Timestamp(DAY)),
+            [Role::EnforcementOfficer]
+        );
         // After the period, or once heard, the reviewer's turn.
-        let later = next_steps(&s, Timestamp(5 * DAY));
+        let later = next_steps(&s, &cat(), Timestamp(5 * DAY));
         assert!(find(&later, "legal_review").unwrap().missing.is_none());
         s.statement_heard = true;
-        let heard = next_steps(&s, Timestamp(DAY));
+        let heard = next_steps(&s, &cat(), Timestamp(DAY));
         assert!(find(&heard, "hear_statement").is_none());
-        assert!(waiting_on(&s, Timestamp(DAY)).contains(&Role::LegalReviewer));
+        assert!(waiting_on(&s, &cat(), Timestamp(DAY)).contains(&Role::LegalReviewer));
     }
 
     #[test]
@@ -278,14 +272,14 @@ mod tests {
                 basis: "b".into(),
             }),
         });
-        let steps = next_steps(&s, Timestamp(0));
+        let steps = next_steps(&s, &cat(), Timestamp(0));
         assert!(find(&steps, "collective_discussion").is_some());
         assert!(find(&steps, "decide").unwrap().missing.is_some());
         s.discussed = true;
-        let steps = next_steps(&s, Timestamp(0));
+        let steps = next_steps(&s, &cat(), Timestamp(0));
         assert!(find(&steps, "collective_discussion").is_none());
         assert!(find(&steps, "decide").unwrap().missing.is_none());
-        assert_eq!(waiting_on(&s, Timestamp(0)), [Role::Head]);
+        assert_eq!(waiting_on(&s, &cat(), Timestamp(0)), [Role::Head]);
     }
 
     #[test]
@@ -300,13 +294,13 @@ mod tests {
         assert_eq!(json["act"], wire_name(act.kind()));
         assert!(
             find(
-                &next_steps(&state(CaseStatus::Filed), Timestamp(0)),
+                &next_steps(&state(CaseStatus::Filed), &cat(), Timestamp(0)),
                 "start_investigation"
             )
             .is_some()
         );
         assert_eq!(
-            waiting_on(&state(CaseStatus::Filed), Timestamp(0)),
+            waiting_on(&state(CaseStatus::Filed), &cat(), Timestamp(0)),
             [Role::SquadLeader]
         );
     }

@@ -170,11 +170,11 @@ pub enum RuleViolation {
     #[error("a no-penalty decision names no penalty, any other names at least one")]
     PenaltyMismatch,
     /// A decision heavier than the notice told the party.
-    #[error("the fine decided ({decided}) exceeds the fine notified ({notified})")]
+    #[error("the decision ({decided} due) is heavier than the notice ({notified} due)")]
     HeavierThanNotified {
-        /// The fine in the notice.
+        /// Money due under the notice.
         notified: u64,
-        /// The fine decided.
+        /// Money due under the decision.
         decided: u64,
     },
     /// No discretion standard in the catalogue for the level asked.
@@ -409,7 +409,7 @@ impl RuleViolation {
             Self::TooFewDiscussants { required } => format!("集体讨论须有{required}人以上参加"),
             Self::CollectiveDiscussionRequired => "重大、复杂案件或给予较重处罚的案件，应当经集体讨论决定".into(),
             Self::PenaltyMismatch => "不予处罚的决定不能载有处罚；其他裁量档次须载明处罚种类".into(),
-            Self::HeavierThanNotified { notified, decided } => format!("决定的罚款（{decided}元）超过事先告知的罚款（{notified}元）：不得因当事人陈述申辩而加重处罚，如需加重须重新告知"),
+            Self::HeavierThanNotified { notified, decided } => format!("处罚决定（应缴{decided}元）重于事先告知的处罚（应缴{notified}元，或增加了告知未载明的处罚种类）：不得因当事人陈述申辩而加重处罚，如需加重须重新告知"),
             Self::NoFineStandard { violation, level } => format!("权责清单未载明“{violation}”的{level}裁量基准"),
             Self::FineOutsideStandard { yuan, level, min, max } => format!("罚款{yuan}元不在{level}的裁量基准（{min}元至{max}元）之内"),
             Self::FineOutsideAnyStandard { yuan } => format!("罚款{yuan}元不在该违法行为的任何裁量基准之内"),

@@ -930,7 +930,9 @@ fn a_notice_must_propose_a_penalty_with_facts_reasons_and_basis() {
             proposal: Some(p2)
         })
         .unwrap_err(),
-        RuleViolation::EmptyField { field: "违法事实" }
+        RuleViolation::EmptyField {
+            field: "违法事实"
+        }
     );
     try_notice(notify(false, Discretion::Standard, fine(2000))).unwrap();
 }
@@ -1241,6 +1243,23 @@ fn legal_review_waits_for_the_statement_period_unless_the_party_speaks_or_waives
     act(&mut heard, &p, review(false), &[&p.reviewer], day(5)).unwrap();
     // Silence until the period ends counts as not speaking.
     act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(8)).unwrap();
+}
+
+#[test]
+fn with_a_hearing_offered_legal_review_waits_the_five_days_to_ask_for_one() {
+    let p = people();
+    let s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    // Notified on day 4: past the three days of a statement, still within the five of a
+    // hearing request (to the end of day 9).
+    assert!(matches!(
+        act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(8)).unwrap_err(),
+        RuleViolation::StatementPeriodOpen { .. }
+    ));
+    act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(10)).unwrap();
 }
 
 #[test]
@@ -1917,7 +1936,10 @@ fn a_disclosure_with_a_persons_name_id_number_or_phone_is_refused() {
     );
     for (text, what) in [
         ("张三露天烧烤，罚款2000元", "姓名"),
-        ("当事人（身份证号110101199001011234）罚款2000元", "身份证件号码"),
+        (
+            "当事人（身份证号110101199001011234）罚款2000元",
+            "身份证件号码",
+        ),
         ("当事人（电话13800001111）罚款2000元", "联系电话"),
         ("老王烧烤店（92110101MA01ABCD3X）罚款2000元", "身份证件号码"),
     ] {
@@ -1952,7 +1974,14 @@ fn a_decision_not_to_punish_is_not_disclosed() {
     .unwrap();
     act(&mut s, &p, deliver_direct(), &[&p.a], day(5)).unwrap();
     assert_eq!(
-        act(&mut s.clone(), &p, disclose("不予处罚"), &[&p.leader], day(6)).unwrap_err(),
+        act(
+            &mut s.clone(),
+            &p,
+            disclose("不予处罚"),
+            &[&p.leader],
+            day(6)
+        )
+        .unwrap_err(),
         RuleViolation::NothingToDisclose
     );
     assert!(
@@ -2059,7 +2088,10 @@ fn a_revoked_decision_has_its_disclosure_corrected_and_not_before() {
     )
     .unwrap();
     let list = deadline::deadlines(&s, day(30), &DeadlinePolicy::default());
-    assert!(list.iter().any(|d| d.kind == DeadlineKind::CorrectDisclosure));
+    assert!(
+        list.iter()
+            .any(|d| d.kind == DeadlineKind::CorrectDisclosure)
+    );
     assert!(matches!(
         act(&mut s.clone(), &p, correct("已撤销"), &[&p.leader], day(31)).unwrap_err(),
         RuleViolation::RoleRequired { .. }
@@ -2299,6 +2331,62 @@ fn complainant_must_be_told_the_filing_outcome_before_closing() {
         .unwrap_err(),
         RuleViolation::NotAComplaint
     );
+}
+
+#[test]
+fn a_complaint_settled_on_the_spot_or_by_advice_still_owes_the_complainant_an_answer() {
+    let p = people();
+    // 简易程序: decided and handed over on the spot, paid, then closed once the complainant
+    // was told.
+    let mut s = initial_state(header(complaint()));
+    act(
+        &mut s,
+        &p,
+        Act::SummaryDecision {
+            penalties: fine(200),
+            facts: "当场发现露天烧烤".into(),
+            basis: "《中华人民共和国行政处罚法》第五十一条".into(),
+            certificate_shown: true,
+        },
+        &[&p.a],
+        day(0),
+    )
+    .unwrap();
+    act(&mut s, &p, paid(200), &[&p.a], day(1)).unwrap();
+    assert_eq!(
+        act(&mut s.clone(), &p, close(), &[&p.leader], day(2)).unwrap_err(),
+        RuleViolation::ComplainantNotInformed
+    );
+    assert!(
+        deadline::deadlines(&s, day(2), &DeadlinePolicy::default())
+            .iter()
+            .any(|d| d.kind == DeadlineKind::InformComplainant)
+    );
+    let inform = || Act::InformComplainant {
+        how: "电话告知已当场处罚".into(),
+    };
+    act(&mut s, &p, inform(), &[&p.a], day(2)).unwrap();
+    act(&mut s, &p, close(), &[&p.leader], day(2)).unwrap();
+    assert_eq!(s.status, CaseStatus::Closed);
+    // 721 服务: the matter is handled without a case, and the complainant is still told.
+    let mut s = initial_state(header(complaint()));
+    act(
+        &mut s,
+        &p,
+        Act::Advise {
+            advice: "劝阻当事人停止露天烧烤".into(),
+        },
+        &[&p.assistant],
+        day(0),
+    )
+    .unwrap();
+    assert!(
+        deadline::deadlines(&s, day(1), &DeadlinePolicy::default())
+            .iter()
+            .any(|d| d.kind == DeadlineKind::InformComplainant)
+    );
+    act(&mut s, &p, inform(), &[&p.a], day(1)).unwrap();
+    assert!(s.complainant_informed);
 }
 
 #[test]
@@ -2775,4 +2863,154 @@ mod records {
             Ok(())
         );
     }
+}
+
+#[test]
+fn a_statement_alone_does_not_cut_off_the_time_to_ask_for_a_hearing() {
+    let p = people();
+    let statement = Act::HearStatement {
+        waived: false,
+        statement: "当事人称系初次经营".into(),
+        accepted: false,
+        reasons: "与查明事实不符，不予采纳".into(),
+    };
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    act(&mut s, &p, statement, &[&p.a], day(5)).unwrap();
+    assert!(matches!(
+        act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(6)).unwrap_err(),
+        RuleViolation::StatementPeriodOpen { .. }
+    ));
+    // Still in time, the party asks for a hearing after speaking.
+    let request = Act::RequestHearing {
+        note: "当事人书面申请听证".into(),
+    };
+    act(&mut s.clone(), &p, request, &[&p.a], day(6)).unwrap();
+    // Waiving both rights lets the review go ahead at once.
+    let mut w = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    act(&mut w, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut w, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+}
+
+#[test]
+fn a_decision_late_even_against_a_late_extension_keeps_both_delays() {
+    let p = people();
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Investigating);
+    let ext = Act::ExtendDeadline {
+        days: 10,
+        reason: "案情复杂".into(),
+        late_reason: Some("未及时报批".into()),
+    };
+    act(&mut s, &p, ext, &[&p.head], day(70)).unwrap();
+    for (a, who, at) in [
+        (
+            Act::ConcludeInvestigation {
+                summary: "事实清楚".into(),
+            },
+            vec![&p.a],
+            71,
+        ),
+        (
+            notify(false, Discretion::Standard, fine(2000)),
+            vec![&p.a, &p.b],
+            72,
+        ),
+        (waive(), vec![&p.a], 72),
+        (review(false), vec![&p.reviewer], 73),
+    ] {
+        act(&mut s, &p, a, &who, day(at)).unwrap();
+    }
+    let late = decide_late(Discretion::Standard, fine(2000), Some("复核意见往返"));
+    act(&mut s, &p, late, &[&p.head], day(90)).unwrap();
+    let decisions: Vec<_> = s
+        .late
+        .iter()
+        .filter(|l| l.kind == DeadlineKind::Decision)
+        .map(|l| l.reason.as_str())
+        .collect();
+    assert_eq!(decisions, ["未及时报批", "复核意见往返"]);
+}
+
+#[test]
+fn a_decision_adding_a_kind_of_penalty_the_notice_did_not_name_is_heavier() {
+    let p = people();
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(false, Discretion::Standard, fine(2000)),
+    );
+    act(&mut s, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut s, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+    let mut more = fine(2000);
+    more.push(Penalty::ConfiscateProperty {
+        items: "烧烤炉一台".into(),
+    });
+    assert!(matches!(
+        act(
+            &mut s.clone(),
+            &p,
+            decide(Discretion::Standard, more),
+            &[&p.head],
+            day(7)
+        )
+        .unwrap_err(),
+        RuleViolation::HeavierThanNotified { .. }
+    ));
+    act(
+        &mut s,
+        &p,
+        decide(Discretion::Standard, fine(2000)),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_notice_that_needed_a_discussion_still_needs_it_when_the_decision_is_lighter() {
+    let p = people();
+    // 6,000 yuan for a person qualifies for a hearing; the decision comes down to 4,000.
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    act(&mut s, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut s, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+    let steps = crate::next_steps(&s, &catalogue(), day(6));
+    assert!(steps.iter().any(|st| st.act == "collective_discussion"));
+    assert_eq!(
+        act(
+            &mut s.clone(),
+            &p,
+            decide(Discretion::Standard, fine(4000)),
+            &[&p.head],
+            day(7)
+        )
+        .unwrap_err(),
+        RuleViolation::CollectiveDiscussionRequired
+    );
+    act(
+        &mut s,
+        &p,
+        discussion(&["周局", "刘队", "孙法"]),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+    act(
+        &mut s,
+        &p,
+        decide(Discretion::Standard, fine(4000)),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
 }

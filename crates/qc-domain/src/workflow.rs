@@ -143,6 +143,7 @@ pub fn initial_state(header: CaseHeader) -> CaseState {
         complainant_informed: false,
         notice: None,
         statement_heard: false,
+        rights_waived: false,
         hearing: HearingStage::None,
         major: false,
         discussed: false,
@@ -215,7 +216,10 @@ fn next_status(state: &CaseState, act: &Act) -> Result<CaseStatus, RuleViolation
         }
         Act::ConcludeInvestigation { .. } if s == S::Investigating => S::InvestigationConcluded,
         Act::Notify { .. }
-            if matches!(s, S::InvestigationConcluded | S::Notified | S::LegalReviewed) =>
+            if matches!(
+                s,
+                S::InvestigationConcluded | S::Notified | S::LegalReviewed
+            ) =>
         {
             S::Notified
         }
@@ -246,11 +250,13 @@ fn next_status(state: &CaseState, act: &Act) -> Result<CaseStatus, RuleViolation
                 && state.disclosed_at.is_none()
                 && state.revoked_at.is_none() =>
         {
-            if s == S::Closed { S::Disclosed } else { s }
+            if s == S::Closed {
+                S::Disclosed
+            } else {
+                s
+            }
         }
-        Act::RevokeDecision { .. } if state.decided_at.is_some() && state.revoked_at.is_none() => {
-            s
-        }
+        Act::RevokeDecision { .. } if state.decided_at.is_some() && state.revoked_at.is_none() => s,
         Act::CorrectDisclosure { .. }
             if state.revoked_at.is_some()
                 && state.disclosed_at.is_some()
@@ -318,20 +324,20 @@ pub fn validate(
         Act::ReturnFiling { comments } => non_empty(comments, "退回意见")?,
         Act::ResubmitFiling { note } => non_empty(note, "补充核查情况")?,
         Act::StartInvestigation { team } => {
-            let officers = team
-                .iter()
-                .map(|id| {
-                    let p = ctx.directory.iter().find(|p| &p.id == id).ok_or(
-                        RuleViolation::NoEnforcementCertificate { name: id.0.clone() },
-                    )?;
-                    if p.squad != state.header.squad {
-                        return Err(RuleViolation::OtherSquad {
-                            name: p.name.clone(),
-                        });
-                    }
-                    EnforcementOfficer::try_from(p.clone())
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let officers =
+                team.iter()
+                    .map(|id| {
+                        let p = ctx.directory.iter().find(|p| &p.id == id).ok_or(
+                            RuleViolation::NoEnforcementCertificate { name: id.0.clone() },
+                        )?;
+                        if p.squad != state.header.squad {
+                            return Err(RuleViolation::OtherSquad {
+                                name: p.name.clone(),
+                            });
+                        }
+                        EnforcementOfficer::try_from(p.clone())
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
             InvestigationTeam::new(officers, state)?;
         }
         Act::PreservationNotice { items, .. } => {
@@ -422,21 +428,8 @@ pub fn validate(
         }
         Act::LegalReview { opinion, .. } => {
             non_empty(opinion, "审核意见")?;
-            if let Some(n) = state.notice.as_ref().filter(|_| state.status == CaseStatus::Notified)
-            {
-                if state.hearing == HearingStage::Requested {
-                    return Err(RuleViolation::HearingPending);
-                }
-                let days = if n.hearing_offered {
-                    deadline::HEARING_REQUEST_DAYS
-                } else {
-                    deadline::STATEMENT_DAYS
-                };
-                let until = deadline::days_after(n.at, days);
-                let heard = state.statement_heard || state.hearing == HearingStage::Held;
-                if !heard && now <= until {
-                    return Err(RuleViolation::StatementPeriodOpen { until });
-                }
+            if state.status == CaseStatus::Notified {
+                party_heard(state, now)?;
             }
         }
         Act::CollectiveDiscussion {
@@ -492,20 +485,24 @@ pub fn validate(
             if !penalties.is_empty() {
                 // A penalty needs the prior notice so the party can state and defend their
                 // case; a decision not to punish does not.
-                let n = state.notice.as_ref().ok_or(RuleViolation::PartyNotNotified)?;
-                if let Some(p) = &n.proposal {
-                    let (told, decided) = (fine_of(&p.penalties), fine_of(penalties));
-                    if decided > told {
-                        return Err(RuleViolation::HeavierThanNotified {
-                            notified: told,
-                            decided,
-                        });
-                    }
+                let n = state
+                    .notice
+                    .as_ref()
+                    .ok_or(RuleViolation::PartyNotNotified)?;
+                if let Some(p) = &n.proposal
+                    && heavier(penalties, &p.penalties)
+                {
+                    return Err(RuleViolation::HeavierThanNotified {
+                        notified: money_due(&p.penalties),
+                        decided: money_due(penalties),
+                    });
                 }
                 check_penalties(state, ctx.catalogue, *discretion, penalties)?;
-                let serious = state.major
-                    || *discretion == Discretion::Heavier
-                    || qualifies_for_hearing(state, ctx.catalogue, penalties);
+                let told = n.proposal.as_ref();
+                let serious = needs_discussion(state, ctx.catalogue, *discretion, penalties)
+                    || told.is_some_and(|p| {
+                        needs_discussion(state, ctx.catalogue, p.discretion, &p.penalties)
+                    });
                 if serious && !state.discussed {
                     return Err(RuleViolation::CollectiveDiscussionRequired);
                 }
@@ -576,8 +573,7 @@ pub fn validate(
         }
         Act::ApplyEnforcement { court, note } => {
             let urged = state.urged_at.ok_or(RuleViolation::NotUrged)?;
-            let after =
-                deadline::days_after(urged, deadline::ENFORCEMENT_AFTER_URGING_DAYS);
+            let after = deadline::days_after(urged, deadline::ENFORCEMENT_AFTER_URGING_DAYS);
             if now <= after {
                 return Err(RuleViolation::EnforcementTooEarly { after });
             }
@@ -667,6 +663,57 @@ pub fn validate(
     Ok(())
 }
 
+/// Whether the party has been heard, or the time to be heard is over, so the case may go to
+/// legal review after the notice: no hearing pending; the statement (or hearing) heard, the
+/// rights waived, or the period over. A statement alone does not end the time to ask for a
+/// hearing that was offered.
+pub(crate) fn party_heard(state: &CaseState, now: Timestamp) -> Result<(), RuleViolation> {
+    let Some(n) = &state.notice else {
+        return Ok(());
+    };
+    if state.hearing == HearingStage::Requested {
+        return Err(RuleViolation::HearingPending);
+    }
+    let days = if n.hearing_offered {
+        deadline::HEARING_REQUEST_DAYS
+    } else {
+        deadline::STATEMENT_DAYS
+    };
+    let until = deadline::days_after(n.at, days);
+    let heard = state.hearing == HearingStage::Held
+        || state.rights_waived
+        || (state.statement_heard && !n.hearing_offered);
+    if !heard && now <= until {
+        return Err(RuleViolation::StatementPeriodOpen { until });
+    }
+    Ok(())
+}
+
+/// Whether a decision of this discretion and these penalties needs a collective discussion
+/// (004 案件审理 1: 重大、复杂 as the reviewer marked it, or a heavier penalty: 从重, or one that
+/// entitles the party to a hearing).
+pub fn needs_discussion(
+    state: &CaseState,
+    catalogue: &Catalogue,
+    discretion: Discretion,
+    penalties: &[Penalty],
+) -> bool {
+    state.major
+        || discretion == Discretion::Heavier
+        || qualifies_for_hearing(state, catalogue, penalties)
+}
+
+/// Whether `decided` is heavier than `told`: more money, or a kind of penalty the notice did
+/// not name (行政处罚法 第四十五条: no heavier penalty because the party spoke).
+fn heavier(decided: &[Penalty], told: &[Penalty]) -> bool {
+    let kind = |p: &Penalty| std::mem::discriminant(p);
+    fine_of(decided) > fine_of(told)
+        || money_due(decided) > money_due(told)
+        || decided
+            .iter()
+            .any(|d| !told.iter().any(|t| kind(t) == kind(d)))
+}
+
 /// People at least this many take part in a collective discussion (集体讨论).
 pub const MIN_DISCUSSANTS: usize = 3;
 /// 简易程序 fines: at most 200 yuan for a person (行政处罚法 第五十一条).
@@ -724,15 +771,15 @@ fn check_penalties(
         return Ok(());
     }
     let violation = &state.header.violation;
-    let standard = catalogue.fine_standard(violation, discretion).ok_or_else(|| {
-        RuleViolation::NoFineStandard {
+    let standard = catalogue
+        .fine_standard(violation, discretion)
+        .ok_or_else(|| RuleViolation::NoFineStandard {
             violation: catalogue
                 .violation(violation)
                 .map(|(_, v)| v.name.clone())
                 .unwrap_or_else(|| violation.clone()),
             level: discretion.zh(),
-        }
-    })?;
+        })?;
     if !(standard.min_yuan..=standard.max_yuan).contains(&fine) {
         return Err(RuleViolation::FineOutsideStandard {
             yuan: fine,
@@ -749,7 +796,9 @@ fn check_receipt(
     method: &DeliveryMethod,
     receipt: Option<&DeliveryReceipt>,
 ) -> Result<(), RuleViolation> {
-    let r = receipt.ok_or(RuleViolation::ReceiptIncomplete { missing: "送达回证" })?;
+    let r = receipt.ok_or(RuleViolation::ReceiptIncomplete {
+        missing: "送达回证",
+    })?;
     let need = |s: &str, missing: &'static str| {
         if s.trim().is_empty() {
             Err(RuleViolation::ReceiptIncomplete { missing })
@@ -780,7 +829,9 @@ fn check_receipt(
             need(&r.recipient, "受托或转交机关")?
         }
         DeliveryMethod::Electronic { .. } => need(&r.note, "当事人确认的电子送达地址")?,
-        DeliveryMethod::PublicNotice => need(&r.note, "公告的媒体、日期及无法以其他方式送达的原因")?,
+        DeliveryMethod::PublicNotice => {
+            need(&r.note, "公告的媒体、日期及无法以其他方式送达的原因")?
+        }
     }
     Ok(())
 }
@@ -805,7 +856,9 @@ fn check_redacted(state: &CaseState, text: &str) -> Result<(), RuleViolation> {
             });
         }
         if leaks(&p.phone) {
-            return Err(RuleViolation::UnredactedPersonalData { what: "联系电话" });
+            return Err(RuleViolation::UnredactedPersonalData {
+                what: "联系电话"
+            });
         }
     }
     Ok(())
@@ -950,10 +1003,14 @@ pub fn apply(state: &mut CaseState, event: &WorkflowEvent) -> Result<(), RuleVio
                 proposal: proposal.clone(),
             });
             state.statement_heard = false;
+            state.rights_waived = false;
             state.hearing = HearingStage::None;
             state.legal_review_passed = false;
         }
-        Act::HearStatement { .. } => state.statement_heard = true,
+        Act::HearStatement { waived, .. } => {
+            state.statement_heard = true;
+            state.rights_waived |= *waived;
+        }
         Act::RequestHearing { .. } => state.hearing = HearingStage::Requested,
         Act::HoldHearing { .. } => state.hearing = HearingStage::Held,
         Act::LegalReview { passed, major, .. } => {
@@ -975,15 +1032,8 @@ pub fn apply(state: &mut CaseState, event: &WorkflowEvent) -> Result<(), RuleVio
             late_reason,
             ..
         } => {
-            // Lateness was already kept if an extension was asked for late.
-            if !state
-                .late
-                .iter()
-                .any(|l| l.kind == DeadlineKind::Decision)
-            {
-                let due = deadline::decision_due(state);
-                note_if_late(state, DeadlineKind::Decision, due, at, late_reason);
-            }
+            let due = deadline::decision_due(state);
+            note_if_late(state, DeadlineKind::Decision, due, at, late_reason);
             state.decided_at = Some(at);
             state.decision = Some(DecisionMade {
                 discretion: *discretion,
@@ -992,6 +1042,8 @@ pub fn apply(state: &mut CaseState, event: &WorkflowEvent) -> Result<(), RuleVio
             });
         }
         Act::SummaryDecision { penalties, .. } => {
+            // The complainant, if any, is owed this outcome as much as a filing's.
+            state.filing_outcome_at.get_or_insert(at);
             state.decided_at = Some(at);
             state.delivered_at = Some(at);
             state.decision = Some(DecisionMade {
@@ -1020,13 +1072,20 @@ pub fn apply(state: &mut CaseState, event: &WorkflowEvent) -> Result<(), RuleVio
             state.team.retain(|p| p != officer);
         }
         Act::OrderCorrection { correct_by, .. } => state.correct_by = Some(*correct_by),
-        Act::FollowUp { .. } => state.correct_by = None,
+        Act::FollowUp { corrected, .. } => {
+            state.correct_by = None;
+            if *corrected {
+                state.filing_outcome_at.get_or_insert(at);
+            }
+        }
+        Act::Advise { .. } => {
+            state.filing_outcome_at.get_or_insert(at);
+        }
         Act::ConcludeInvestigation { .. }
         | Act::ReturnFiling { .. }
         | Act::ResubmitFiling { .. }
         | Act::Execute { .. }
-        | Act::Close { .. }
-        | Act::Advise { .. } => {}
+        | Act::Close { .. } => {}
     }
     state.status = to;
     Ok(())
