@@ -256,6 +256,12 @@ pub enum RuleViolation {
         /// What leaked, in Chinese.
         what: &'static str,
     },
+    /// Not corrected, found before the date to correct by.
+    #[error("the correction is due by {}, not yet failed", by.display_china())]
+    FollowUpTooEarly {
+        /// The date to correct by.
+        by: Timestamp,
+    },
     /// An order to correct by a date already past.
     #[error("the correction deadline is in the past")]
     CorrectionDateInPast,
@@ -335,6 +341,7 @@ impl RuleViolation {
             Self::PaymentMismatch { .. } => "payment_mismatch",
             Self::NothingToDisclose => "nothing_to_disclose",
             Self::UnredactedPersonalData { .. } => "unredacted_personal_data",
+            Self::FollowUpTooEarly { .. } => "follow_up_too_early",
             Self::CorrectionDateInPast => "correction_date_in_past",
             Self::RecordIncomplete { .. } => "record_incomplete",
             Self::RecordSealed(_) => "record_sealed",
@@ -424,6 +431,10 @@ impl RuleViolation {
             Self::PaymentMismatch { due, paid } => format!("缴款金额（{paid}元）与处罚决定应缴金额（{due}元）不符"),
             Self::NothingToDisclose => "本案没有行政处罚决定，无需公开".into(),
             Self::UnredactedPersonalData { what } => format!("公开内容含有当事人的{what}，须隐去个人信息后公开"),
+            Self::FollowUpTooEarly { by } => format!(
+                "整改期限（{}）届满前不能认定当事人未整改",
+                by.display_china()
+            ),
             Self::CorrectionDateInPast => "责令改正的期限不能早于今天".into(),
             Self::RecordIncomplete { missing } => format!("笔录尚不完整，不能签名封存：{missing}"),
             Self::RecordSealed(_) => "该笔录已签名封存，不能修改；如需更正，请制作更正笔录".into(),

@@ -2275,6 +2275,15 @@ fn a_follow_up_that_finds_it_not_corrected_returns_the_case_for_filing() {
         act(&mut s.clone(), &p, Act::File, &[&p.leader], day(3)).unwrap_err(),
         RuleViolation::WrongStatus { .. }
     ));
+    // Failing to correct cannot be found before the date.
+    let early = Act::FollowUp {
+        corrected: false,
+        note: "尚未清理".into(),
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, early, &[&p.a], day(2)).unwrap_err(),
+        RuleViolation::FollowUpTooEarly { by: day(3) }
+    );
     act(
         &mut s,
         &p,

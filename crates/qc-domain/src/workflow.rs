@@ -658,7 +658,13 @@ pub fn validate(
                 return Err(RuleViolation::CorrectionDateInPast);
             }
         }
-        Act::FollowUp { note, .. } => non_empty(note, "复查情况")?,
+        Act::FollowUp { note, corrected } => {
+            non_empty(note, "复查情况")?;
+            // Correcting early is fine; failing to correct cannot be found before the date.
+            if let Some(by) = state.correct_by.filter(|by| !corrected && now < *by) {
+                return Err(RuleViolation::FollowUpTooEarly { by });
+            }
+        }
     }
     Ok(())
 }
