@@ -15,8 +15,8 @@ use std::sync::Arc;
 use qc_casedoc::CaseDoc;
 use qc_chain::{Action, Entry, FeedHead, SignedEntry};
 use qc_domain::{
-    Act, CaseHeader, CaseId, CaseSource, Catalogue, Clock, GeoPoint, Location, Party, Person,
-    Context, Timestamp, WorkflowEvent, check_registration, validate,
+    Act, CaseHeader, CaseId, CaseSource, Catalogue, Clock, Context, GeoPoint, Location, Party,
+    Person, Timestamp, WorkflowEvent, check_registration, validate,
 };
 use qc_identity::{
     BureauKey, CertId, KdfParams, PinGuard, Revocation, SignedCertificate, SignedRevocationList,

@@ -1,11 +1,12 @@
 //! What the app and the CLI show of a case: plain words over the domain types.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use qc_casedoc::{CaseDoc, CaseSummary};
 use qc_domain::{
-    Act, Anomaly, CaseHeader, CaseState, Catalogue, Deadline, DeadlinePolicy, HearingThresholds,
-    NextStep, Timestamp, ViolationType, money_due, next_steps,
+    Act, ActKind, Anomaly, CaseHeader, CaseState, Catalogue, Deadline, DeadlinePolicy,
+    HearingThresholds, NextStep, Role, Timestamp, ViolationType, money_due, next_steps,
+    procedure::wire_name,
 };
 use serde::Serialize;
 
@@ -54,6 +55,9 @@ pub struct CaseDetail {
     pub hearing_thresholds: HearingThresholds,
     /// Yuan still to pay under the decision (0 once executed or when none).
     pub money_due: u64,
+    /// Who may do each act (its wire name → roles), as `ActKind::signers` says: the one table
+    /// the app offers acts by.
+    pub signers: BTreeMap<String, &'static [Role]>,
 }
 
 pub(crate) fn detail(
@@ -97,5 +101,9 @@ pub(crate) fn detail(
             _ => 0,
         },
         state,
+        signers: ActKind::ALL
+            .into_iter()
+            .map(|k| (wire_name(k), k.signers().roles))
+            .collect(),
     })
 }
