@@ -7,10 +7,10 @@ use std::io::{Read, Write};
 use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, page_digest, snapshot};
 use qc_chain::{Action, SignedEntry};
 use qc_domain::{
-    Act, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem, EvidenceSignature,
-    Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page, PageSignature,
-    Party, PartySignoff, Person, Qa, Questioning, Record, RecordBody, RuleViolation, Timestamp,
-    Context, WorkflowEvent, seal_check, validate,
+    Act, Context, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem,
+    EvidenceSignature, Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page,
+    PageSignature, Party, PartySignoff, Person, Qa, Questioning, Record, RecordBody, RuleViolation,
+    Timestamp, WorkflowEvent, seal_check, validate,
 };
 use qc_evidence::{MediaKind, ThumbnailLimits};
 use qc_store::Touched;

@@ -310,11 +310,13 @@ fn the_demo_walks_every_case_through_the_rules_and_runs_once() {
     let report = demo::load(&mut app).unwrap();
     assert_eq!(report.cases_added, 18);
     assert_eq!(report.cases_total, 18);
+    assert_eq!(app.now(), NOW, "the wall clock is back after the demo");
     let all = app.list_cases(&CaseFilter::default()).unwrap();
     let domains: std::collections::BTreeSet<_> = all.iter().map(|r| r.domain.as_str()).collect();
     assert_eq!(domains.len(), 6, "every domain is shown");
     let statuses: std::collections::BTreeSet<_> = all.iter().map(|r| r.status.as_str()).collect();
-    assert!(statuses.len() >= 10, "{statuses:?}");
+    let every: std::collections::BTreeSet<_> = CaseStatus::ALL.iter().map(|s| s.code()).collect();
+    assert_eq!(statuses, every, "one case of each status");
     let overdue = app
         .list_cases(&CaseFilter {
             due: Some(DueFilter::Overdue),
@@ -343,16 +345,243 @@ fn the_demo_walks_every_case_through_the_rules_and_runs_once() {
     }
     assert_eq!(demo::load(&mut app).unwrap().cases_added, 0);
     assert_eq!(app.case_count().unwrap(), 18);
-    // Every demo act is a signed entry, and every case's feeds verify.
-    let events: usize = all
-        .iter()
-        .map(|r| app.case_detail(&r.id).unwrap().events.len() + 1)
-        .sum();
-    assert_eq!(app.ledger_len().unwrap(), events as u64);
+    // Every demo act is a signed entry (a preservation notice's with the seal of its notice),
+    // every entry is about a demo case, and every case's feeds verify.
+    let mut entries = 0;
     for r in &all {
         let report = app.verify_case_feeds(&r.id).unwrap();
         assert!(report.is_clean(), "{}: {:?}", r.id, report.problems);
+        let about: Vec<_> = report
+            .entries
+            .iter()
+            .filter(|e| e.entry.case == r.id)
+            .collect();
+        let acts = about
+            .iter()
+            .filter(|e| matches!(e.entry.action, qc_chain::Action::Workflow { .. }))
+            .count();
+        let d = app.case_detail(&r.id).unwrap();
+        let notices = d
+            .events
+            .iter()
+            .filter(|e| matches!(e.act, Act::PreservationNotice { .. }))
+            .count();
+        assert_eq!(acts + notices, d.events.len(), "{}", r.id);
+        entries += about.len();
     }
+    assert_eq!(app.ledger_len().unwrap(), entries as u64);
+}
+
+/// Issue 12 (6): each demo case holds the records, evidence and acts its status implies, made
+/// through the same API, and its case file exports and verifies.
+#[test]
+fn every_demo_case_holds_what_its_status_implies_and_its_file_verifies() {
+    use CaseStatus as S;
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    demo::load(&mut app).unwrap();
+    let catalogue = app.catalogue().clone();
+    let head = app.unlock("zhou.wen", &pin("zhou.wen")).unwrap();
+    let bureau: [u8; 32] = hex::decode(app.bureau_public_hex())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let rank = |s: CaseStatus| CaseStatus::ALL.iter().position(|x| *x == s).unwrap();
+    let (mut to_police, mut on_the_spot, mut late, mut hearings) = (0, 0, 0, 0);
+    for row in app.list_cases(&CaseFilter::default()).unwrap() {
+        let d = app.case_detail(&row.id).unwrap();
+        let state = &d.state;
+        let s = state.status;
+        let why = format!("{} ({})", d.header.summary, s.zh());
+        let acts: Vec<&Act> = d.events.iter().map(|e| &e.act).collect();
+        let has = |k: ActKind| acts.iter().any(|a| a.kind() == k);
+        let at = |k: ActKind| d.events.iter().find(|e| e.act.kind() == k).map(|e| e.at);
+        for p in &d.header.parties {
+            assert!(
+                p.name.chars().count() >= 2 && !p.name.contains('某'),
+                "{why}: a party's full name"
+            );
+        }
+        assert!(state.anomalies.is_empty(), "{why}: {:?}", state.anomalies);
+
+        // From 调查取证 on: sealed records by the team, made while investigating.
+        let summary = state.decision.as_ref().is_some_and(|x| x.summary_procedure);
+        let investigated = has(ActKind::StartInvestigation);
+        if rank(s) >= rank(S::Investigating) && !summary {
+            assert!(investigated, "{why}");
+        }
+        let (records, evidence) = app.case_file(&row.id).unwrap();
+        if investigated {
+            let start = at(ActKind::StartInvestigation).unwrap();
+            let end = at(ActKind::ConcludeInvestigation)
+                .or(at(ActKind::Transfer))
+                .unwrap_or(NOW);
+            for r in &records {
+                let seal = r.seal.as_ref().unwrap_or_else(|| panic!("{why}: unsealed"));
+                assert_eq!(seal.by, state.team, "{why}: sealed by the team");
+                assert!(state.team.contains(&r.live.created_by), "{why}");
+                assert!(start < r.live.created_at && seal.at < end, "{why}");
+            }
+            let (inspection, signoff) = records
+                .iter()
+                .find_map(|r| match &r.live.body {
+                    RecordBody::Inspection(i) => Some((i, r.live.signoff.as_ref())),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("{why}: no inspection record"));
+            assert!(inspection.party_notified && inspection.ended_at.is_some());
+            assert_eq!(inspection.outcome, Some(Outcome721::Enforcement));
+            match (inspection.party_present, signoff) {
+                (true, Some(PartySignoff::Party { .. }))
+                | (false, Some(PartySignoff::Witness { .. })) => {}
+                other => panic!("{why}: attendance and sign-off disagree: {other:?}"),
+            }
+            let transcript = records
+                .iter()
+                .find_map(|r| match &r.live.body {
+                    RecordBody::Questioning(q) => Some(q),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("{why}: no transcript"));
+            assert_eq!(transcript.pages.len(), 2, "{why}");
+            assert!(
+                transcript
+                    .pages
+                    .iter()
+                    .all(|p| matches!(p.signature, Some(PageSignature::Signed { .. }))),
+                "{why}: every page signed"
+            );
+            let photos: Vec<_> = evidence
+                .iter()
+                .filter(|e| e.sealed() && e.facts.kind == MediaKind::Photo)
+                .collect();
+            assert_eq!(photos.len(), 2, "{why}: two co-signed photos");
+            assert!(photos.iter().all(|e| {
+                start < e.facts.captured_at
+                    && e.facts.captured_at < end
+                    && e.signatures
+                        .iter()
+                        .all(|s| state.team.contains(&s.officer.person))
+            }));
+            // A preservation notice in the timeline is a sealed notice record.
+            for e in &acts {
+                if let Act::PreservationNotice { notice, .. } = e {
+                    assert!(records.iter().any(|r| &r.live.id == notice
+                        && matches!(r.live.body, RecordBody::Preservation(_))));
+                }
+            }
+        } else {
+            assert!(records.is_empty() && evidence.is_empty(), "{why}");
+        }
+
+        // Then the acts up to the status.
+        let general = !summary && rank(s) >= rank(S::Investigating);
+        let reached = |x: CaseStatus| general && rank(s) >= rank(x);
+        if reached(S::InvestigationConcluded) {
+            assert!(has(ActKind::ConcludeInvestigation), "{why}");
+        }
+        if reached(S::Notified) {
+            let notice = state.notice.as_ref().unwrap();
+            let proposal = notice.proposal.as_ref().unwrap();
+            let standard = catalogue
+                .fine_standard(&d.header.violation, Discretion::Standard)
+                .unwrap();
+            let fine = fine_of(&proposal.penalties);
+            assert!((standard.min_yuan..=standard.max_yuan).contains(&fine));
+            let serious = qualifies_for_hearing(state, &catalogue, &proposal.penalties);
+            assert_eq!(notice.hearing_offered, serious, "{why}");
+            if serious {
+                hearings += 1;
+                assert!(has(ActKind::HoldHearing), "{why}");
+            } else {
+                assert!(has(ActKind::HearStatement), "{why}: a statement heard");
+            }
+            if reached(S::LegalReviewed) {
+                assert!(
+                    acts.iter()
+                        .any(|a| matches!(a, Act::LegalReview { passed: true, .. }))
+                );
+                assert_eq!(has(ActKind::CollectiveDiscussion), serious, "{why}");
+            }
+        }
+        if reached(S::Decided) {
+            assert!(
+                state
+                    .decision
+                    .as_ref()
+                    .is_some_and(|x| !x.penalties.is_empty())
+            );
+        }
+        if reached(S::Delivered) {
+            assert!(
+                has(ActKind::Deliver) && state.delivered_at.is_some(),
+                "{why}"
+            );
+        }
+        if reached(S::Executed) || summary {
+            let due = money_due(&state.decision.as_ref().unwrap().penalties);
+            assert!(
+                acts.iter().any(|a| matches!(a,
+                    Act::Execute { execution: Execution::PaidAtBank { yuan, .. } } if *yuan == due)),
+                "{why}: paid at the bank"
+            );
+        }
+        if reached(S::Closed) {
+            assert!(has(ActKind::Close), "{why}");
+        }
+        if s == S::Disclosed {
+            assert!(has(ActKind::Disclose) && state.disclosed_at.is_some());
+        }
+        if summary {
+            on_the_spot += 1;
+            assert!(has(ActKind::SummaryDecision) && !investigated, "{why}");
+        }
+        if acts.iter().any(|a| {
+            matches!(
+                a,
+                Act::Transfer {
+                    kind: TransferTo::Police,
+                    ..
+                }
+            )
+        }) {
+            to_police += 1;
+            assert!(investigated, "{why}: transferred with its evidence");
+        }
+        match s {
+            S::Handled => assert!(has(ActKind::Advise), "{why}"),
+            S::Correcting => assert!(state.correct_by.is_some_and(|by| by > NOW), "{why}"),
+            _ => {}
+        }
+        if matches!(d.header.source, CaseSource::Complaint { .. }) && state.filed_at.is_some() {
+            assert!(state.complainant_informed, "{why}");
+        }
+        if d.row.deadlines.iter().any(|x| {
+            x.urgency == Urgency::Late
+                && x.kind == DeadlineKind::Decision
+                && x.met_late.as_ref().is_some_and(|(_, r)| !r.is_empty())
+        }) {
+            late += 1;
+        }
+
+        // The case file exports and verifies, with its records' images and photos.
+        let mut bundle = Vec::new();
+        let contents = app.export_case(&row.id, &head, &mut bundle).unwrap();
+        let (read, integrity) = qc_bundle::read(&bundle[..]).unwrap();
+        let report = qc_bundle::verify(&read, &integrity, Some(bureau), None);
+        assert!(report.is_clean(), "{why}: {:?}", report.problems);
+        for e in &evidence {
+            let hash: [u8; 32] = hex::decode(&e.facts.sha256).unwrap().try_into().unwrap();
+            assert!(
+                contents.blobs.contains_key(&hash),
+                "{why}: a photo left out"
+            );
+        }
+    }
+    assert!(to_police >= 1, "a transfer to the police");
+    assert!(on_the_spot >= 1, "a 简易程序 case");
+    assert!(late >= 1, "a decision made late, with its reason");
+    assert!(hearings >= 1, "a hearing offered where the fine qualifies");
 }
 
 #[test]
