@@ -8,8 +8,8 @@ use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
 use qc_casedoc::StoredRecord;
 use qc_domain::EnforcementDomain;
 use qc_domain::EvidenceItem;
-use qc_domain::{Act, CopyAttestation, Interviewee, NoPartySignature, Person, Qa};
-use qc_store::{CaseFilter, CaseRow, DueFilter};
+use qc_domain::{Act, CopyAttestation, Interviewee, NoPartySignature, Person, Qa, Timestamp};
+use qc_store::{CaseFilter, CaseRow, DueFilter, Ratio721};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
 use tauri::{Manager, State};
@@ -41,6 +41,7 @@ pub struct FilterArg {
     person: Option<String>,
     text: Option<String>,
     due: Option<String>,
+    waiting_on: Option<String>,
     limit: Option<u32>,
     offset: Option<u32>,
 }
@@ -60,6 +61,7 @@ impl From<FilterArg> for CaseFilter {
                 Some("urgent") => Some(DueFilter::Urgent),
                 _ => None,
             },
+            waiting_on: f.waiting_on,
             limit: f.limit,
             offset: f.offset,
         }
@@ -83,6 +85,19 @@ pub fn count_cases(
 ) -> Result<u64, WireError> {
     with_app(&state, |a| {
         a.count_cases(&filter.unwrap_or_default().into())
+    })
+}
+
+/// The 721 ratio of a squad (or all) between two instants (ms).
+#[tauri::command]
+pub fn ratio_721(
+    state: State<'_, AppState>,
+    squad: Option<String>,
+    from: i64,
+    to: i64,
+) -> Result<Ratio721, WireError> {
+    with_app(&state, |a| {
+        a.ratio_721(squad.as_deref(), Timestamp(from), Timestamp(to))
     })
 }
 

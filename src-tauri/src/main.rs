@@ -55,6 +55,7 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             commands::list_cases,
             commands::count_cases,
+            commands::ratio_721,
             commands::grids,
             commands::catalogue,
             commands::app_info,

@@ -461,8 +461,11 @@ fn a_flipped_byte_in_the_document_is_detected() {
     // Even with the manifest rewritten to match, the altered document does not verify.
     let mut c = valid(&w).0;
     let mut doc = CaseDoc::load(&c.document, b"attacker").unwrap();
-    doc.append_event(&event("forged", 5, Act::Disclose))
-        .unwrap();
+    let forged = Act::Disclose {
+        text: "伪造的公开内容".into(),
+        late_reason: None,
+    };
+    doc.append_event(&event("forged", 5, forged)).unwrap();
     c.document = doc.save();
     let r = check_contents(&c, &w);
     assert!(

@@ -1,12 +1,15 @@
 // The one typed module over the Tauri commands. Components never call `invoke` themselves.
 import { Channel, invoke } from "@tauri-apps/api/core";
 
-export type Urgency = "pending" | "due_soon" | "overdue";
+/** How close a deadline is; `late`: 逾期办理 — met after it passed, with a reason, still shown. */
+export type Urgency = "pending" | "due_soon" | "overdue" | "late";
 
 export interface Deadline {
-  kind: { kind: "decision" | "delivery" | "preservation" | "inform_complainant"; notice?: string };
+  kind: { kind: DeadlineKindCode; notice?: string };
   due: number;
   urgency: Urgency;
+  /** When it was met late, and the reason recorded. */
+  met_late?: [number, string] | null;
 }
 
 export interface CaseRow {
@@ -28,6 +31,8 @@ export interface CaseRow {
   anomalies: number;
   /** Whose case it is: the registrar, then the investigating officers (person ids). */
   people: string[];
+  /** Role codes whose act the case waits for (the leader's queue). */
+  waiting_on?: string[];
 }
 
 export interface CaseFilter {
@@ -39,6 +44,8 @@ export interface CaseFilter {
   person?: string;
   text?: string;
   due?: "overdue" | "due_soon" | "urgent";
+  /** A role code: the cases waiting on that role's act. */
+  waiting_on?: string;
   limit?: number;
   offset?: number;
 }
@@ -93,7 +100,14 @@ export interface NewCase {
 /** One case as the detail screen shows it. */
 export interface CaseDetail {
   row: CaseRow;
-  header: { id: string; address?: string; summary: string; squad: string; location: { address: string; grid: string } };
+  header: {
+    id: string;
+    address?: string;
+    summary: string;
+    squad: string;
+    location: { address: string; grid: string };
+    parties?: { kind: "person" | "business"; name: string; id_number: string | null; phone: string | null }[];
+  };
   source_zh: string;
   registered_by_name: string;
   events: EventView[];
@@ -101,6 +115,18 @@ export interface CaseDetail {
   team?: { id: string; name: string }[];
   /** Person ids of those who recused themselves from the case. */
   recused?: string[];
+  /** The case as the rules see it (replayed from its events). */
+  state?: CaseState;
+  /** The acts that may come next, who may do them, and what still blocks each. */
+  next_steps?: NextStep[];
+  /** The violation type from the catalogue: legal basis and discretion standards. */
+  violation?: ViolationInfo;
+  /** Fines from which a hearing must be offered, by party kind. */
+  hearing_thresholds?: HearingThresholds;
+  /** Yuan still to pay under the decision. */
+  money_due?: number;
+  /** Who may do each act, as the rules' one table (`ActKind::signers`) says. */
+  signers?: Partial<Record<ActName, RoleCode[]>>;
 }
 
 /** One signed entry of a case's whole-process record. */
@@ -121,15 +147,224 @@ export interface CaseRecord {
   problems: string[];
 }
 
-/** An act on a case, as the procedure names it. */
+// ---- Issue 12: the whole procedure (types shared by every act panel) -------------------------
+
+/** Which deadline (deadline.kind.kind). */
+export type DeadlineKindCode =
+  | "decision"
+  | "delivery"
+  | "preservation"
+  | "inform_complainant"
+  | "payment"
+  | "disclosure"
+  | "correct_disclosure"
+  | "follow_up";
+
+/** Case status codes (CaseRow.status, CaseState.status). */
+export type CaseStatus =
+  | "registered"
+  | "returned"
+  | "filed"
+  | "not_filed"
+  | "transferred"
+  | "investigating"
+  | "investigation_concluded"
+  | "notified"
+  | "legal_reviewed"
+  | "decided"
+  | "delivered"
+  | "executed"
+  | "closed"
+  | "disclosed"
+  | "handled"
+  | "correcting";
+
+/** Role codes (Person.role, NextStep.roles, CaseRow.waiting_on). */
+export type RoleCode =
+  | "enforcement_officer"
+  | "assistant"
+  | "squad_leader"
+  | "legal_reviewer"
+  | "head"
+  | "administrator";
+
+/** 裁量: 不予处罚 / 减轻 / 从轻 / 一般 / 从重. */
+export type Discretion = "no_penalty" | "mitigated" | "lighter" | "standard" | "heavier";
+export const DISCRETIONS: Discretion[] = ["no_penalty", "mitigated", "lighter", "standard", "heavier"];
+
+/** One penalty (行政处罚的种类); money in whole yuan. */
+export type Penalty =
+  | { kind: "warning" }
+  | { kind: "fine"; yuan: number }
+  | { kind: "confiscate_gains"; yuan: number }
+  | { kind: "confiscate_property"; items: string }
+  | { kind: "suspend_business" }
+  | { kind: "revoke_licence" };
+export type PenaltyKind = Penalty["kind"];
+
+/** 拟处罚决定 as the prior notice states it. */
+export interface Proposal {
+  discretion: Discretion;
+  penalties: Penalty[];
+  facts: string;
+  reasons: string;
+  basis: string;
+}
+
+/** 送达方式. */
+export type DeliveryMethod =
+  | { kind: "direct" }
+  | { kind: "left_at_address" }
+  | { kind: "post" }
+  | { kind: "entrusted" }
+  | { kind: "forwarded" }
+  | { kind: "electronic"; party_consented: boolean }
+  | { kind: "public_notice" };
+
+/** 送达回证. */
+export interface DeliveryReceipt {
+  recipient: string;
+  refused: boolean;
+  witnesses: string[];
+  note: string;
+}
+
+/** 执行: bank receipt (罚缴分离), complied, or compelled. */
+export type Execution =
+  | { kind: "paid_at_bank"; receipt_no: string; yuan: number }
+  | { kind: "complied" }
+  | { kind: "compelled"; note: string };
+
+export type TransferTo = "department" | "police";
+
+/** An act on a case, as the procedure names it (serde of qc_domain::Act). */
 export type Act =
   | { act: "file" }
   | { act: "decline_filing"; reason: string }
   | { act: "return_filing"; comments: string }
   | { act: "resubmit_filing"; note: string }
+  | { act: "transfer"; to: string; reason: string; kind: TransferTo; materials: string }
   | { act: "start_investigation"; team: string[] }
+  | { act: "preservation_notice"; notice: string; items: string }
+  | { act: "preservation_decision"; notice: string; outcome: string; late_reason: string | null }
   | { act: "conclude_investigation"; summary: string }
-  | { act: "legal_review"; passed: boolean; opinion: string };
+  | { act: "notify"; hearing_offered: boolean; proposal: Proposal | null }
+  | { act: "hear_statement"; waived: boolean; statement: string; accepted: boolean; reasons: string }
+  | { act: "request_hearing"; note: string }
+  | { act: "hold_hearing"; participants: string; record: string; opinion: string }
+  | { act: "legal_review"; passed: boolean; opinion: string; major?: boolean }
+  | { act: "collective_discussion"; participants: string[]; opinions: string; conclusion: string }
+  | { act: "extend_deadline"; days: number; reason: string; late_reason: string | null }
+  | {
+      act: "decide";
+      discretion: Discretion;
+      summary: string;
+      penalties: Penalty[];
+      basis: string;
+      late_reason: string | null;
+    }
+  | { act: "summary_decision"; penalties: Penalty[]; facts: string; basis: string; certificate_shown: boolean }
+  | { act: "deliver"; method: DeliveryMethod; late_reason: string | null; receipt: DeliveryReceipt | null }
+  | { act: "urge_payment"; note: string }
+  | { act: "apply_enforcement"; court: string; note: string }
+  | { act: "execute"; execution: Execution }
+  | { act: "close"; report: string }
+  | { act: "disclose"; text: string; late_reason: string | null }
+  | { act: "revoke_decision"; authority: string; reason: string }
+  | { act: "correct_disclosure"; explanation: string; text: string }
+  | { act: "inform_complainant"; how: string }
+  | { act: "recuse"; officer: string; reason: string }
+  | { act: "advise"; advice: string }
+  | { act: "order_correction"; order: string; correct_by: number }
+  | { act: "follow_up"; corrected: boolean; note: string };
+
+/** An act's snake_case name. */
+export type ActName = Act["act"];
+/** The act of that name, e.g. `ActOf<"notify">`. */
+export type ActOf<N extends ActName> = Extract<Act, { act: N }>;
+
+/** The prior notice as given. */
+export interface NoticeGiven {
+  at: number;
+  hearing_offered: boolean;
+  proposal: Proposal | null;
+}
+
+/** A deadline met late, and why. */
+export interface LateAct {
+  kind: { kind: DeadlineKindCode; notice?: string };
+  due: number;
+  done_at: number;
+  reason: string;
+}
+
+/** The case as the rules see it (serde of qc_domain::CaseState). */
+export interface CaseState {
+  status: CaseStatus;
+  filed_at: number | null;
+  filing_outcome_at?: number | null;
+  decided_at: number | null;
+  delivered_at: number | null;
+  extension_days: number | null;
+  legal_review_passed: boolean;
+  notice: NoticeGiven | null;
+  statement_heard: boolean;
+  hearing: "none" | "requested" | "held";
+  major: boolean;
+  discussed: boolean;
+  decision: { discretion: Discretion; penalties: Penalty[]; summary_procedure: boolean } | null;
+  urged_at: number | null;
+  enforcement_applied: boolean;
+  disclosed_at: number | null;
+  revoked_at: number | null;
+  disclosure_corrected: boolean;
+  correct_by: number | null;
+  late: LateAct[];
+  team: string[];
+  recused: string[];
+  open_preservations: { notice: string; issued_at: number }[];
+  complainant_informed: boolean;
+  anomalies: { event: string; reason: string }[];
+}
+
+/** An act that may come next: who may do it, and what still blocks it (Chinese), if anything. */
+export interface NextStep {
+  act: ActName;
+  zh: string;
+  roles: RoleCode[];
+  missing: string | null;
+}
+
+/** One level of the catalogue's discretion standard (自由裁量基准). */
+export interface DiscretionStandard {
+  level: Discretion;
+  min_yuan: number;
+  max_yuan: number;
+  circumstances: string;
+}
+
+/** The violation type from the catalogue (权责清单). */
+export interface ViolationInfo {
+  code: string;
+  name: string;
+  basis: { violated: string; penalty: string } | null;
+  standards: DiscretionStandard[];
+}
+
+/** Fines (yuan) from which a hearing must be offered. */
+export interface HearingThresholds {
+  person_fine_yuan: number;
+  organisation_fine_yuan: number;
+}
+
+/** A squad's 721 ratio for a period: counts of 服务, 管理, 执法. */
+export interface Ratio721 {
+  service: number;
+  management: number;
+  enforcement: number;
+}
+
+// ---- end of issue 12 types --------------------------------------------------------------------
 
 /** One act in a case's timeline (acts the app does not make carry only their name). */
 export interface EventView {
@@ -334,6 +569,8 @@ export const api = {
   caseDetail: (id: string) => call<CaseDetail>("case_detail", { case: id }),
   caseRecord: (id: string) => call<CaseRecord>("case_record", { case: id }),
   recordAct: (id: string, act: Act) => call<void>("record_act", { case: id, act }),
+  /** A squad's (null: every squad's) 721 ratio between two ms timestamps. */
+  ratio721: (squad: string | null, from: number, to: number) => call<Ratio721>("ratio_721", { squad, from, to }),
   people: () => call<Person[]>("people"),
   unsyncedCases: () => call<string[]>("unsynced_cases"),
   exportCase: (id: string) => call<string>("export_case", { case: id }),

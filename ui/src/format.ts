@@ -23,7 +23,7 @@ export function formatDate(ms: number): string {
 
 /** The most urgent deadline worth a badge (overdue before due soon), if any. */
 export function urgentDeadline(deadlines: Deadline[]): Deadline | undefined {
-  const rank = { overdue: 0, due_soon: 1, pending: 2 } as const;
+  const rank = { overdue: 0, due_soon: 1, late: 2, pending: 3 } as const;
   return [...deadlines]
     .filter((d) => d.urgency !== "pending")
     .sort((a, b) => rank[a.urgency] - rank[b.urgency] || a.due - b.due)[0];

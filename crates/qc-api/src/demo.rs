@@ -2,8 +2,9 @@
 //! through the lifecycle by the same API and rules as real work.
 
 use qc_domain::{
-    Act, CaseSource, CaseStatus, CertNo, DeliveryMethod, Discretion, Execution, Party, PartyKind,
-    Person, PersonId, Role, Timestamp,
+    Act, CaseSource, CaseStatus, CertNo, DeliveryMethod, DeliveryReceipt, Discretion, Execution,
+    Party, PartyKind, Penalty, Person, PersonId, Proposal, Role, Timestamp, TransferTo,
+    money_due, qualifies_for_hearing,
 };
 use serde::Serialize;
 
@@ -164,7 +165,7 @@ fn specs() -> Vec<Spec> {
             "environment.open_air_barbecue",
             "建设路与中州路交叉口东南角",
             "JX-03-07",
-            (P, "张某"),
+            (P, "张建国"),
             "夜间在人行道设置露天烧烤摊，油烟扰民，周边居民多次投诉。",
             complaint("王女士"),
             1,
@@ -175,7 +176,7 @@ fn specs() -> Vec<Spec> {
             "commerce.unlicensed_outdoor_trading",
             "解放路菜市场北门",
             "LL-01-02",
-            (P, "李某某"),
+            (P, "李秀英"),
             "占用市场出入口流动摆摊售卖水果，经劝导后仍未撤离。",
             CaseSource::SelfDiscovered,
             1,
@@ -186,7 +187,7 @@ fn specs() -> Vec<Spec> {
             "housing.illegal_construction",
             "幸福小区12号楼顶层",
             "JX-05-11",
-            (P, "刘某"),
+            (P, "刘德胜"),
             "在楼顶平台搭建彩钢板房约30平方米，未取得建设工程规划许可证。",
             complaint("物业公司"),
             1,
@@ -256,7 +257,7 @@ fn specs() -> Vec<Spec> {
             "water.river_dumping",
             "涧河东岸桥下",
             "JH-01-05",
-            (P, "王某"),
+            (P, "王春生"),
             "向城市河道倾倒建筑垃圾约5立方米。",
             CaseSource::SelfDiscovered,
             2,
@@ -280,7 +281,7 @@ fn specs() -> Vec<Spec> {
             "food_drug.unlicensed_food_stall",
             "实验小学东门",
             "XG-01-01",
-            (P, "赵某"),
+            (P, "赵玉兰"),
             "校门口无证经营油炸食品摊点，卫生条件差。",
             complaint("家长委员会"),
             1,
@@ -291,7 +292,7 @@ fn specs() -> Vec<Spec> {
             "food_drug.illegal_drug_recycling",
             "天津路社区菜市场门口",
             "XG-03-04",
-            (P, "孙某"),
+            (P, "孙志强"),
             "街头收购居民家中剩余药品，涉嫌违法回收药品。",
             CaseSource::SelfDiscovered,
             2,
@@ -302,7 +303,7 @@ fn specs() -> Vec<Spec> {
             "transport.illegal_parking",
             "青岛路人行道",
             "JX-01-03",
-            (P, "车主周某"),
+            (P, "周海涛"),
             "机动车长期停放于人行道盲道之上。",
             CaseSource::DigitalPlatform {
                 ticket: "SZCG-2026-120077".into(),
@@ -326,7 +327,7 @@ fn specs() -> Vec<Spec> {
             "environment.community_noise",
             "丽景门广场",
             "LL-02-06",
-            (P, "广场舞队负责人"),
+            (P, "郑桂芳"),
             "夜间使用高音喇叭，噪声超过标准，影响周边休息。",
             complaint("周边居民"),
             1,
@@ -337,7 +338,7 @@ fn specs() -> Vec<Spec> {
             "environment.fireworks",
             "西工区禁放区域内",
             "XG-04-02",
-            (P, "钱某"),
+            (P, "钱永福"),
             "在禁放区域内燃放烟花爆竹。",
             CaseSource::SelfDiscovered,
             2,
@@ -348,7 +349,7 @@ fn specs() -> Vec<Spec> {
             "environment.open_burning",
             "城郊结合部空地",
             "BH-02-03",
-            (P, "吴某"),
+            (P, "吴晓明"),
             "露天焚烧废旧塑料和垃圾，产生浓烟。",
             complaint("过往群众"),
             2,
@@ -374,6 +375,14 @@ fn specs() -> Vec<Spec> {
     // Preserved evidence awaiting its decision.
     v[8].preservation = true;
     v
+}
+
+/// A party's name as published: a person's surname and 某, an organisation's name in full.
+fn mask(name: &str, kind: PartyKind) -> String {
+    match kind {
+        PartyKind::Business => name.into(),
+        PartyKind::Person => name.chars().take(1).chain("某".chars()).collect(),
+    }
 }
 
 /// The `n`th unlocked member with this role (and squad, if given).
@@ -457,6 +466,8 @@ fn add_case(
             Act::Transfer {
                 to: "市市场监督管理局".into(),
                 reason: "涉嫌违法回收药品，不属于本部门管辖".into(),
+                kind: TransferTo::Department,
+                materials: "案件来源登记表、现场照片3张".into(),
             },
             vec![leader],
         ),
@@ -474,8 +485,35 @@ fn add_case(
             vec![a],
         ));
     }
-    let path: Vec<(i64, Act, Vec<&Unlocked>)> = vec![
+    let catalogue = app.catalogue().clone();
+    let violation = catalogue.violation(spec.violation).map(|(_, v)| v.clone());
+    let basis = violation
+        .as_ref()
+        .and_then(|v| v.basis.as_ref())
+        .map(|b| format!("违反{}，依据{}", b.violated, b.penalty))
+        .unwrap_or_else(|| "《中华人民共和国行政处罚法》".into());
+    // A fine at the bottom of the standard range, or a warning where the catalogue has none.
+    let penalties = match catalogue.fine_standard(spec.violation, Discretion::Standard) {
+        Some(f) => vec![Penalty::Fine { yuan: f.min_yuan }],
+        None => vec![Penalty::Warning],
+    };
+    let due = money_due(&penalties);
+    let state = app.case_detail(&id.0)?.state;
+    let serious = qualifies_for_hearing(&state, &catalogue, &penalties);
+    let party = mask(spec.party.1, spec.party.0);
+    let proposal = Proposal {
+        discretion: Discretion::Standard,
+        penalties: penalties.clone(),
+        facts: spec.summary.into(),
+        reasons: "当事人系初次违法，违法情节一般".into(),
+        basis: basis.clone(),
+    };
+    // Each step with the status it leads to, in the order of the procedure (see
+    // ARCHITECTURE.md: 告知 and 陈述申辩 come before 法制审核).
+    use CaseStatus as S;
+    let mut path: Vec<(CaseStatus, i64, Act, Vec<&Unlocked>)> = vec![
         (
+            S::Investigating,
             1,
             Act::StartInvestigation {
                 team: vec![a.person().id.clone(), b.person().id.clone()],
@@ -483,70 +521,125 @@ fn add_case(
             vec![leader],
         ),
         (
+            S::InvestigationConcluded,
             10,
             Act::ConcludeInvestigation {
-                summary: "违法事实清楚，证据确凿".into(),
+                summary: "违法事实清楚，证据确凿，建议给予行政处罚".into(),
             },
             vec![a, b],
         ),
         (
+            S::Notified,
+            1,
+            Act::Notify {
+                hearing_offered: serious,
+                proposal: Some(proposal),
+            },
+            vec![a, b],
+        ),
+        (
+            S::Notified,
+            1,
+            Act::HearStatement {
+                waived: false,
+                statement: "当事人称系初次经营，愿意立即改正。".into(),
+                accepted: true,
+                reasons: "当事人陈述属实，已按一般情节最低限度裁量，维持拟处罚意见".into(),
+            },
+            vec![a, b],
+        ),
+        (
+            S::LegalReviewed,
             3,
             Act::LegalReview {
                 passed: true,
-                opinion: "主体适格，程序合法，事实清楚，适用依据正确".into(),
+                opinion: "主体适格，程序合法，事实清楚，适用依据正确，裁量适当".into(),
+                major: false,
             },
             vec![reviewer],
         ),
-        (
-            2,
-            Act::Notify {
-                hearing_offered: false,
+    ];
+    if serious {
+        path.push((
+            S::LegalReviewed,
+            1,
+            Act::CollectiveDiscussion {
+                participants: vec!["周局长".into(), "刘队长".into(), "孙法制".into()],
+                opinions: "一致同意按一般情节处罚".into(),
+                conclusion: "同意作出处罚决定".into(),
             },
-            vec![a, b],
-        ),
+            vec![head],
+        ));
+    }
+    path.extend([
         (
-            5,
+            S::Decided,
+            2,
             Act::Decide {
                 discretion: Discretion::Standard,
-                summary: "责令改正，并处罚款".into(),
+                summary: format!(
+                    "{}",
+                    penalties.iter().map(Penalty::zh).collect::<Vec<_>>().join("，")
+                ),
+                penalties: penalties.clone(),
+                basis,
+                late_reason: None,
             },
             vec![head],
         ),
         (
+            S::Delivered,
             2,
             Act::Deliver {
                 method: DeliveryMethod::Direct,
                 late_reason: None,
+                receipt: Some(DeliveryReceipt {
+                    recipient: spec.party.1.into(),
+                    ..DeliveryReceipt::default()
+                }),
             },
             vec![a, b],
         ),
         (
+            S::Executed,
             5,
             Act::Execute {
-                execution: Execution::PaidAtBank {
-                    receipt_no: "ICBC-2026-0031".into(),
+                execution: if due > 0 {
+                    Execution::PaidAtBank {
+                        receipt_no: "ICBC-2026-0031".into(),
+                        yuan: due,
+                    }
+                } else {
+                    Execution::Complied
                 },
             },
             vec![a],
         ),
         (
+            S::Closed,
             3,
             Act::Close {
                 report: "当事人已履行处罚决定，案件办结".into(),
             },
             vec![leader],
         ),
-        (1, Act::Disclose, vec![leader]),
-    ];
-    // The investigation path follows the lifecycle order from 调查取证 on.
-    let from = CaseStatus::ALL
-        .iter()
-        .position(|s| *s == CaseStatus::Investigating)
-        .unwrap_or_default();
-    let order = &CaseStatus::ALL[from..];
-    let reached = order.iter().position(|s| *s == stage).map_or(0, |i| i + 1);
-    for (i, step) in path.into_iter().enumerate().take(reached) {
-        steps.push(step);
+        (
+            S::Disclosed,
+            1,
+            Act::Disclose {
+                text: format!("{party}{}，依法作出行政处罚。", spec.summary),
+                late_reason: None,
+            },
+            vec![leader],
+        ),
+    ]);
+    let order = |s: CaseStatus| CaseStatus::ALL.iter().position(|x| *x == s);
+    let reached = order(stage).filter(|_| order(stage) >= order(S::Investigating));
+    for (i, (to, gap, act, actors)) in path.into_iter().enumerate() {
+        if reached.is_none_or(|r| order(to).is_none_or(|o| o > r)) {
+            break;
+        }
+        steps.push((gap, act, actors));
         if i == 0 && spec.preservation {
             steps.push((
                 2,

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use qc_casedoc::CaseDoc;
 use qc_chain::{Action, Entry, FeedHead, SignedEntry};
 use qc_domain::{
-    Act, CaseHeader, CaseId, CaseSource, Catalogue, Clock, GeoPoint, Location, Party, Person,
-    Timestamp, WorkflowEvent, check_registration, validate,
+    Act, CaseHeader, CaseId, CaseSource, Catalogue, Clock, Context, GeoPoint, Location, Party,
+    Person, Timestamp, WorkflowEvent, check_registration, validate,
 };
 use qc_identity::{
     BureauKey, CertId, KdfParams, PinGuard, Revocation, SignedCertificate, SignedRevocationList,
@@ -602,6 +602,7 @@ impl Quancheng {
         let signers = actors;
         let actors: Vec<Person> = actors.iter().map(|u| u.person.clone()).collect();
         let directory = self.people()?;
+        let catalogue = self.catalogue().clone();
         let event = WorkflowEvent {
             id: entropy::uuid(self.entropy.as_mut()),
             at,
@@ -622,7 +623,12 @@ impl Quancheng {
             &self.device_id,
             |doc| -> Result<Touched, ApiError> {
                 let state = doc.state()?;
-                validate(&state, &event.act, &actors, &directory, at)?;
+                let ctx = Context {
+                    directory: &directory,
+                    catalogue: &catalogue,
+                    now: at,
+                };
+                validate(&state, &event.act, &actors, &ctx)?;
                 doc.append_event(&event)?;
                 Ok(Touched::default())
             },
@@ -864,6 +870,17 @@ impl Quancheng {
         require_admin(who, act)
     }
 
+    /// How many matters of `squad` (or all squads) were handled by service, management and
+    /// enforcement between `from` and `to` (721 工作法).
+    pub fn ratio_721(
+        &self,
+        squad: Option<&str>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<qc_store::Ratio721, ApiError> {
+        Ok(self.store.ratio_721(squad, from, to)?)
+    }
+
     /// Everything about one case (id or unique id prefix).
     pub fn case_detail(&self, case: &str) -> Result<CaseDetail, ApiError> {
         let id = self.resolve_case(case)?;
@@ -879,6 +896,7 @@ impl Quancheng {
             self.catalogue(),
             &names,
             &self.store.deadlines(&id, self.now())?,
+            self.now(),
         )
     }
 }

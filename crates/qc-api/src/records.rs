@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, page_digest, snapshot};
 use qc_chain::{Action, SignedEntry};
 use qc_domain::{
-    Act, CaseState, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem,
+    Act, CaseState, Context, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem,
     EvidenceSignature, Inspection, Interviewee, NoPartySignature, Notice, NoticeItem, OfficerRef,
     Outcome721, Page, PageSignature, Party, PartySignoff, Person, Qa, Questioning, Record,
     RecordBody, RuleViolation, Timestamp, WorkflowEvent, record_allowed, seal_check,
@@ -501,6 +501,7 @@ impl Quancheng {
         by: &[&Unlocked],
     ) -> Result<(), ApiError> {
         let directory = self.people()?;
+        let catalogue = self.catalogue().clone();
         let sealers = people(by);
         let notice_id = entropy::uuid(self.entropy.as_mut());
         self.act(case, Action::RecordSealed, by, |doc, at| {
@@ -526,7 +527,12 @@ impl Quancheng {
                         items: format!("{}：{}", r.body.zh(), items.join("、")),
                     },
                 };
-                validate(&state, &event.act, &sealers, &directory, at)?;
+                let ctx = Context {
+                    directory: &directory,
+                    catalogue: &catalogue,
+                    now: at,
+                };
+                validate(&state, &event.act, &sealers, &ctx)?;
                 doc.append_event(&event)?;
             }
             let (content, digest) = snapshot(&r)?;

@@ -425,13 +425,15 @@ fn an_administrator_edits_the_catalogue_without_orphaning_cases() {
     let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
     app.register_case(new_case(), &li).unwrap();
     let mut edited = Catalogue::default_zh();
-    edited.version = 2;
+    edited.version = 3;
     edited.domains.push(EnforcementDomain {
         code: "greening".into(),
         name: "园林绿化".into(),
         violations: vec![ViolationType {
             code: "greening.tree_felling".into(),
             name: "擅自砍伐城市树木".into(),
+            basis: None,
+            standards: Vec::new(),
         }],
     });
     let json = serde_json::to_string(&edited).unwrap();
@@ -456,7 +458,7 @@ fn an_administrator_edits_the_catalogue_without_orphaning_cases() {
         .err()
         .unwrap();
     assert!(e.to_string().contains("transport.road_occupation"), "{e}");
-    assert_eq!(app.catalogue().version, 2);
+    assert_eq!(app.catalogue().version, 3);
 }
 
 #[test]

@@ -1,9 +1,13 @@
 //! What the app and the CLI show of a case: plain words over the domain types.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use qc_casedoc::{CaseDoc, CaseSummary};
-use qc_domain::{Act, Anomaly, CaseHeader, Catalogue, Deadline, DeadlinePolicy, Timestamp};
+use qc_domain::{
+    Act, ActKind, Anomaly, CaseHeader, CaseState, Catalogue, Deadline, DeadlinePolicy,
+    HearingThresholds, NextStep, Role, Timestamp, ViolationType, money_due, next_steps,
+    procedure::wire_name,
+};
 use serde::Serialize;
 
 use crate::ApiError;
@@ -54,6 +58,20 @@ pub struct CaseDetail {
     pub team: Vec<TeamMember>,
     /// Person ids of those who recused themselves from the case.
     pub recused: Vec<String>,
+    /// Everything the procedure knows of the case (notice, decision, hearing, deadlines met
+    /// late, …).
+    pub state: CaseState,
+    /// The acts that may come next, who does each, and what is missing before it.
+    pub next_steps: Vec<NextStep>,
+    /// The violation type from the catalogue: legal basis and discretion standard.
+    pub violation: Option<ViolationType>,
+    /// Fines from which the party may ask for a hearing.
+    pub hearing_thresholds: HearingThresholds,
+    /// Yuan still to pay under the decision (0 once executed or when none).
+    pub money_due: u64,
+    /// Who may do each act (its wire name → roles), as `ActKind::signers` says: the one table
+    /// the app offers acts by.
+    pub signers: BTreeMap<String, &'static [Role]>,
 }
 
 pub(crate) fn detail(
@@ -61,16 +79,11 @@ pub(crate) fn detail(
     catalogue: &Catalogue,
     names: &HashMap<String, String>,
     deadlines: &[Deadline],
+    now: Timestamp,
 ) -> Result<CaseDetail, ApiError> {
     let state = doc.state()?;
     let events = doc.events()?;
-    let mut row = CaseSummary::derive(
-        &state,
-        &events,
-        catalogue,
-        &DeadlinePolicy::default(),
-        Timestamp(0),
-    );
+    let mut row = CaseSummary::derive(&state, &events, catalogue, &DeadlinePolicy::default(), now);
     row.deadlines = deadlines.to_vec();
     let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     Ok(CaseDetail {
@@ -95,9 +108,25 @@ pub(crate) fn detail(
             })
             .collect(),
         recused: state.recused.iter().map(|p| p.0.clone()).collect(),
-        anomalies: state.anomalies,
+        anomalies: state.anomalies.clone(),
         heads: doc.heads_hex(),
-        header: state.header,
+        header: state.header.clone(),
         row,
+        next_steps: next_steps(&state, catalogue, now),
+        violation: catalogue
+            .violation(&state.header.violation)
+            .map(|(_, v)| v.clone()),
+        hearing_thresholds: catalogue.hearing,
+        money_due: match (&state.decision, state.status) {
+            (Some(d), qc_domain::CaseStatus::Decided | qc_domain::CaseStatus::Delivered) => {
+                money_due(&d.penalties)
+            }
+            _ => 0,
+        },
+        state,
+        signers: ActKind::ALL
+            .into_iter()
+            .map(|k| (wire_name(k), k.signers().roles))
+            .collect(),
     })
 }

@@ -12,8 +12,8 @@ pub use records::{Conflict, Seal, StoredRecord, facts_digest, page_digest, snaps
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc};
 use qc_domain::{
-    CaseHeader, CaseId, CaseState, Catalogue, Deadline, DeadlinePolicy, Timestamp, WorkflowEvent,
-    deadline, replay,
+    Act, CaseHeader, CaseId, CaseState, Catalogue, Deadline, DeadlinePolicy, Timestamp,
+    WorkflowEvent, deadline, replay,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -261,6 +261,27 @@ pub struct CaseSummary {
     pub anomalies: u32,
     /// Whose case it is: who registered it, then the investigating officers (person ids).
     pub people: Vec<String>,
+    /// Role codes whose act the case waits on now (the queues).
+    pub waiting_on: Vec<String>,
+    /// How the matter was handled by the 721 method (`service`, `management`,
+    /// `enforcement`), and when; none while undecided.
+    pub outcome721: Option<(String, Timestamp)>,
+}
+
+/// The 721 category of a matter from its acts: enforcement once filed or decided on the spot
+/// (when), else management once ordered to correct, else service once advised.
+fn outcome721(events: &[WorkflowEvent]) -> Option<(String, Timestamp)> {
+    let first = |pred: fn(&Act) -> bool| events.iter().find(|e| pred(&e.act)).map(|e| e.at);
+    let enforced = first(|a| matches!(a, Act::File | Act::SummaryDecision { .. }));
+    let managed = first(|a| matches!(a, Act::OrderCorrection { .. }));
+    let served = first(|a| matches!(a, Act::Advise { .. }));
+    [
+        ("enforcement", enforced),
+        ("management", managed),
+        ("service", served),
+    ]
+    .into_iter()
+    .find_map(|(k, at)| at.map(|at| (k.to_owned(), at)))
 }
 
 impl CaseSummary {
@@ -303,6 +324,11 @@ impl CaseSummary {
                 .unwrap_or(h.registered_at)
                 .max(h.registered_at),
             deadlines: deadline::deadlines(state, now, policy),
+            waiting_on: qc_domain::waiting_on(state, catalogue, now)
+                .into_iter()
+                .map(|r| r.code().to_owned())
+                .collect(),
+            outcome721: outcome721(events),
             anomalies: state.anomalies.len() as u32,
             people: std::iter::once(&h.registered_by).chain(&state.team).fold(
                 Vec::new(),

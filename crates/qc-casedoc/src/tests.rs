@@ -199,8 +199,14 @@ fn damaged_or_unanchored_changes_are_refused_not_dropped() {
     let mut held = CaseDoc::load(&base.save(), b"station").unwrap();
     base.append_event(&event("e1", 1000, Act::File)).unwrap();
     let middle = base.heads_digests();
-    base.append_event(&event("e2", 2000, Act::Disclose))
-        .unwrap();
+    base.append_event(&event(
+        "e2",
+        2000,
+        Act::Close {
+            report: "结案".into(),
+        },
+    ))
+    .unwrap();
     let good = base.changes_after(&start);
     // Cut short, or with garbage after the real changes: refused, nothing applied.
     for bad in [

@@ -84,9 +84,12 @@ impl Action {
         })
     }
 
-    /// Whether an assistant (协管员) may be among the actors (information collection only).
+    /// Whether an assistant (协管员) may be among the actors: information collection
+    /// (registration) and dissuasion (the 721 `advise` act), the acts whose signer roles
+    /// include assistants.
     pub fn allows_assistant(&self) -> bool {
-        matches!(self, Action::CaseRegistered)
+        self.signers_required()
+            .is_some_and(|s| s.roles.contains(&qc_domain::Role::Assistant))
     }
 
     /// Chinese description for reports.

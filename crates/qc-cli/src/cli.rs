@@ -10,7 +10,7 @@ use qc_domain::{CaseSource, GeoPoint, Party, PartyKind};
 use qc_server::storage::Grant;
 use qc_store::{CaseFilter, DueFilter};
 
-use crate::{field, output, station};
+use crate::{acts, field, output, station};
 
 /// 全程 Quancheng — whole-process records for urban-management enforcement.
 #[derive(Debug, Parser)]
@@ -86,6 +86,10 @@ enum Command {
     /// Evidence (证据): capture files, co-sign, list.
     #[command(subcommand)]
     Evidence(field::EvidenceCommand),
+    /// Workflow acts (立案 to 公开, 移送, 回避, 721), each signed by the people whose job it is;
+    /// `case show` lists the acts that may come next.
+    #[command(subcommand)]
+    Act(acts::ActCommand),
     /// Run the base station (基站) from this bureau directory: HTTPS with a self-signed
     /// certificate devices pin; stops on Ctrl-C or SIGTERM after in-flight requests.
     Serve {
@@ -212,10 +216,22 @@ enum CaseCommand {
     New(Box<NewArgs>),
     /// List cases, newest activity first.
     List(ListArgs),
-    /// Show one case with its timeline and deadlines (id or a unique prefix of it).
+    /// Show one case with its timeline, deadlines and next steps (id or a unique prefix of it).
     Show {
         /// Case id or unique prefix.
         id: String,
+    },
+    /// The 721 ratio (服务 : 管理 : 执法) of a squad, or of all squads, over a period.
+    Ratio {
+        /// Squad (default: all squads).
+        #[arg(long)]
+        squad: Option<String>,
+        /// First day, YYYY-MM-DD (default: the first day of the current month).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (default: today), Beijing time.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
     },
 }
 
@@ -297,6 +313,9 @@ enum DueArg {
 
 #[derive(Debug, clap::Args)]
 struct ListArgs {
+    /// Only cases waiting on this role's act (squad_leader, legal_reviewer, head, …): a queue.
+    #[arg(long)]
+    waiting_on: Option<String>,
     /// Status code (registered, filed, investigating, ...).
     #[arg(long)]
     status: Option<String>,
@@ -540,6 +559,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
         }
         Command::Record(cmd) => field::record(&mut open(&dir)?, cmd, args.json),
         Command::Evidence(cmd) => field::evidence(&mut open(&dir)?, cmd, args.json),
+        Command::Act(cmd) => acts::act(&mut open(&dir)?, cmd, args.json),
         Command::People => {
             let app = open(&dir)?;
             output::people(&app.people()?, args.json)
@@ -565,6 +585,15 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             output::created("已登记案件", &id.0, args.json)
         }
         Command::Case(CaseCommand::List(l)) => {
+            if let Some(role) = l.waiting_on.as_deref()
+                && qc_domain::Role::from_code(role).is_none()
+            {
+                let known: Vec<&str> = qc_domain::Role::ALL.iter().map(|r| r.code()).collect();
+                bail!(
+                    "没有这个角色：{role}（可选：{}）(unknown role)",
+                    known.join(", ")
+                );
+            }
             let app = open(&dir)?;
             let filter = CaseFilter {
                 status: l.status.clone(),
@@ -578,6 +607,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
                     DueArg::Soon => DueFilter::DueSoon,
                     DueArg::Urgent => DueFilter::Urgent,
                 }),
+                waiting_on: l.waiting_on.clone(),
                 limit: Some(l.limit),
                 offset: None,
             };
@@ -587,6 +617,28 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
         Command::Case(CaseCommand::Show { id }) => {
             let app = open(&dir)?;
             output::show(&app.case_detail(id)?, args.json)
+        }
+        Command::Case(CaseCommand::Ratio { squad, from, to }) => {
+            let app = open(&dir)?;
+            let today = app.now().china_date();
+            let to = to
+                .as_deref()
+                .map(acts::parse_date)
+                .transpose()?
+                .unwrap_or(today);
+            let from = match from {
+                Some(f) => acts::parse_date(f)?,
+                None => to.replace_day(1).context("first day of the month")?,
+            };
+            if from > to {
+                bail!("--from 不能晚于 --to (the period ends before it starts)");
+            }
+            let ratio = app.ratio_721(
+                squad.as_deref(),
+                acts::start_of_china_day(from),
+                qc_domain::Timestamp::end_of_china_day(to),
+            )?;
+            output::ratio(squad.as_deref(), (from, to), &ratio, args.json)
         }
     }
 }

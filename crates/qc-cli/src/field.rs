@@ -32,7 +32,13 @@ pub struct Officers {
 }
 
 impl Officers {
-    fn unlock(&self, app: &mut Quancheng) -> anyhow::Result<Vec<Unlocked>> {
+    /// The acting person's id.
+    pub(crate) fn officer(&self) -> &str {
+        &self.officer
+    }
+
+    /// Unlocks the acting officer and, if given, the second one.
+    pub(crate) fn unlock(&self, app: &mut Quancheng) -> anyhow::Result<Vec<Unlocked>> {
         let mut who = vec![app.unlock(&self.officer, &self.pin)?];
         if let Some(second) = &self.second {
             let pin = self

@@ -1,5 +1,6 @@
 //! `quancheng`: the command line over the Quancheng API, for operators, scripts and tests.
 
+mod acts;
 mod cli;
 mod field;
 mod output;

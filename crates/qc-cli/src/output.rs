@@ -4,10 +4,10 @@ use qc_api::demo::DemoReport;
 use qc_api::{CaseDetail, DataDir, InitReport};
 use qc_casedoc::StoredRecord;
 use qc_domain::{
-    CaseStatus, Catalogue, Deadline, EvidenceItem, PageSignature, PartySignoff, Person, RecordBody,
-    Timestamp, Urgency,
+    CaseStatus, Catalogue, Deadline, EvidenceItem, NextStep, PageSignature, PartySignoff, Person,
+    RecordBody, Timestamp, Urgency,
 };
-use qc_store::CaseRow;
+use qc_store::{CaseRow, Ratio721};
 use serde::Serialize;
 
 /// `println!` that reports a closed pipe (`quancheng case list | head`) instead of panicking.
@@ -544,6 +544,7 @@ pub fn show(d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
             );
         }
     }
+    next_steps(&d.next_steps)?;
     if !d.anomalies.is_empty() {
         out!();
         out!("需复核（合并后与流程冲突的记录，已保留）：");
@@ -551,6 +552,104 @@ pub fn show(d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
             out!("  {}：{}", a.event, a.reason);
         }
     }
+    Ok(())
+}
+
+/// The acts that may come next: what, who, the command, and what is missing first.
+fn next_steps(steps: &[NextStep]) -> anyhow::Result<()> {
+    out!();
+    out!("下一步：");
+    if steps.is_empty() {
+        out!("  （本案程序已终结）");
+    }
+    for s in steps {
+        let who: Vec<&str> = s.roles.iter().map(|r| r.zh()).collect();
+        let command = crate::acts::command_for(&s.act)
+            .map(|c| format!("quancheng {c}"))
+            .unwrap_or_default();
+        out!("  {}  {}", pad(s.zh, 26), command);
+        match &s.missing {
+            Some(m) => out!("      由{}办理；尚需：{m}", who.join("、")),
+            None => out!("      由{}办理；现在可以办理", who.join("、")),
+        }
+    }
+    Ok(())
+}
+
+/// An act was recorded: what, and where the case stands now.
+pub fn act_recorded(wire: &str, zh: &str, d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(&serde_json::json!({
+            "ok": true,
+            "act": wire,
+            "case": d.header.id,
+            "status": d.row.status,
+            "next_steps": d.next_steps,
+        }));
+    }
+    out!(
+        "已记录：{zh}（案件 {}，现为「{}」）",
+        short(&d.header.id.0),
+        status_zh(&d.row.status)
+    );
+    let now: Vec<&str> = d
+        .next_steps
+        .iter()
+        .filter(|s| s.missing.is_none())
+        .map(|s| s.zh)
+        .collect();
+    if !now.is_empty() {
+        out!("下一步可办理：{}", now.join("、"));
+    }
+    Ok(())
+}
+
+/// The 721 ratio of a period.
+pub fn ratio(
+    squad: Option<&str>,
+    (from, to): (time::Date, time::Date),
+    r: &Ratio721,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let total = r.service + r.management + r.enforcement;
+    let share = |n: u64| {
+        if total == 0 {
+            0.0
+        } else {
+            n as f64 * 100.0 / total as f64
+        }
+    };
+    if as_json {
+        return json(&serde_json::json!({
+            "squad": squad,
+            "from": from.to_string(),
+            "to": to.to_string(),
+            "service": r.service,
+            "management": r.management,
+            "enforcement": r.enforcement,
+            "total": total,
+        }));
+    }
+    out!(
+        "{} {from} 至 {to} 的 721 比例：",
+        squad.unwrap_or("全部中队")
+    );
+    out!(
+        "  服务（宣传教育、劝阻）  {:>5} 件  {:>5.1}%",
+        r.service,
+        share(r.service)
+    );
+    out!(
+        "  管理（责令改正）        {:>5} 件  {:>5.1}%",
+        r.management,
+        share(r.management)
+    );
+    out!(
+        "  执法（立案、当场处罚）  {:>5} 件  {:>5.1}%",
+        r.enforcement,
+        share(r.enforcement)
+    );
+    out!("  合计 {total} 件（目标 70% : 20% : 10%）");
     Ok(())
 }
 

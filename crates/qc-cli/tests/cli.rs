@@ -686,11 +686,18 @@ fn a_device_syncs_with_the_base_station_and_catches_a_station_that_lost_its_log(
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("d");
     assert!(run(&data, &["demo"], None).status.success());
+    // Every entry the demo made goes up once, with a receipt each.
+    let info = run(&data, &["info", "--json"], None);
+    let entries = serde_json::from_slice::<serde_json::Value>(&info.stdout).unwrap()["entries"]
+        .as_u64()
+        .unwrap();
     let (station, url) = serve(&data);
     let o = run(&data, &["sync"], None);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("上传 91 条记录，收到并核验 91 份回执；案件文档上传 18 件、接收 0 件"),
+        stdout(&o).contains(&format!(
+            "上传 {entries} 条记录，收到并核验 {entries} 份回执；案件文档上传 18 件、接收 0 件"
+        )),
         "{}",
         stdout(&o)
     );
@@ -769,10 +776,17 @@ fn a_device_syncs_with_the_base_station_and_catches_a_station_that_lost_its_log(
         Some("246813"),
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    let squad = run(
+        &data,
+        &["case", "list", "--squad", "二中队", "--json"],
+        None,
+    );
+    let squad = serde_json::from_slice::<serde_json::Value>(&squad.stdout).unwrap();
+    let squad = squad.as_array().unwrap().len();
     let o = run(&tablet, &["sync"], None);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("案件文档上传 1 件、接收 9 件"),
+        stdout(&o).contains(&format!("案件文档上传 1 件、接收 {squad} 件")),
         "the tablet sends its case and receives its squad's: {}",
         stdout(&o)
     );
@@ -971,4 +985,375 @@ fn verify_asks_a_station_whether_the_case_went_on_after_the_export() {
         "--station needs the certificate to pin"
     );
     stop(station);
+}
+
+/// A command signed by `who` with `pin`.
+fn signed(data: &Path, who: &str, pin: &str, args: &[&str]) -> Output {
+    let mut all = args.to_vec();
+    all.extend(["--officer", who]);
+    run(data, &all, Some(pin))
+}
+
+const LI: (&str, &str) = ("li.ming", "147258");
+const LEADER: (&str, &str) = ("liu.jianguo", "852963");
+const REVIEWER: (&str, &str) = ("sun.li", "963741");
+const HEAD: (&str, &str) = ("zhou.wen", "159357");
+const ASSISTANT: (&str, &str) = ("chen.xie", "741852");
+
+/// Does an act that must succeed.
+fn ok(data: &Path, (who, pin): (&str, &str), args: &[&str]) -> String {
+    let o = signed(data, who, pin, args);
+    assert!(o.status.success(), "{args:?}: {}{}", stdout(&o), stderr(&o));
+    stdout(&o)
+}
+
+/// Does an act that must be refused with `zh` and `code`, exit 1, and leave the case as it was.
+fn refused(data: &Path, case: &str, (who, pin): (&str, &str), args: &[&str], zh: &str, code: &str) {
+    let before = case_json(data, case);
+    let o = signed(data, who, pin, args);
+    assert_eq!(o.status.code(), Some(1), "{args:?} exits 1: {}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("错误：") && err.contains(zh),
+        "{args:?}: {err}"
+    );
+    assert!(err.contains(&format!("[{code}]")), "{args:?}: {err}");
+    let after = case_json(data, case);
+    assert_eq!(
+        before["events"], after["events"],
+        "{args:?} changed nothing"
+    );
+    assert_eq!(before["row"]["status"], after["row"]["status"]);
+}
+
+fn case_json(data: &Path, case: &str) -> serde_json::Value {
+    let o = run(data, &["case", "show", case, "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn new_case(data: &Path, party: &str) -> String {
+    let o = signed(
+        data,
+        LI.0,
+        LI.1,
+        &[
+            "case",
+            "new",
+            "--violation",
+            "environment.open_air_barbecue",
+            "--address",
+            "洛浦公园南门",
+            "--grid",
+            "LP-01-02",
+            "--summary",
+            "夜间露天烧烤",
+            "--party",
+            party,
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn acts_take_a_case_to_disclosure_and_a_refused_act_says_why_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["init"], None).status.success());
+    let case = new_case(&data, "张建国");
+    let c = case.as_str();
+    // The case view says what comes next, who does it and with which command.
+    let show = stdout(&run(&data, &["case", "show", c], None));
+    assert!(show.contains("下一步："), "{show}");
+    assert!(show.contains("quancheng act file"), "{show}");
+    assert!(
+        show.contains("由中队长、负责人办理；现在可以办理"),
+        "{show}"
+    );
+
+    refused(&data, c, LI, &["act", "file", c], "中队长", "role_required");
+    ok(&data, LEADER, &["act", "file", c]);
+    let o = ok(
+        &data,
+        LEADER,
+        &[
+            "act",
+            "assign",
+            c,
+            "--team",
+            "li.ming",
+            "--team",
+            "wang.fang",
+        ],
+    );
+    assert!(o.contains("现为「调查取证」"), "{o}");
+    ok(
+        &data,
+        LI,
+        &["act", "conclude", c, "--summary", "事实清楚，建议罚款"],
+    );
+    // A fine above the catalogue's 一般 standard for 露天烧烤.
+    let notify = |fine: &'static str| {
+        [
+            "act",
+            "notify",
+            c,
+            "--discretion",
+            "standard",
+            "--fine",
+            fine,
+            "--facts",
+            "当事人露天烧烤",
+            "--reasons",
+            "初次违法，情节一般",
+        ]
+    };
+    refused(
+        &data,
+        c,
+        LI,
+        &notify("20000"),
+        "罚款20000元不在一般处罚的裁量基准",
+        "fine_outside_standard",
+    );
+    ok(&data, LI, &notify("3000"));
+    let detail = case_json(&data, c);
+    let basis = detail["state"]["notice"]["proposal"]["basis"]
+        .as_str()
+        .unwrap();
+    assert!(
+        basis.starts_with("违反") && basis.contains("依据"),
+        "{basis}"
+    );
+    let show = stdout(&run(&data, &["case", "show", c], None));
+    assert!(show.contains("quancheng act legal-review"), "{show}");
+    assert!(show.contains("尚需：当事人陈述申辩"), "{show}");
+    ok(&data, LI, &["act", "statement", c, "--waived"]);
+    ok(
+        &data,
+        REVIEWER,
+        &[
+            "act",
+            "legal-review",
+            c,
+            "--pass",
+            "--opinion",
+            "程序合法，事实清楚",
+        ],
+    );
+    ok(&data, HEAD, &["act", "decide", c, "--fine", "3000"]);
+    // Electronic delivery needs the party's consent.
+    let deliver = [
+        "act",
+        "deliver",
+        c,
+        "--method",
+        "electronic",
+        "--note",
+        "当事人确认的邮箱 z@example.cn",
+    ];
+    refused(
+        &data,
+        c,
+        LI,
+        &deliver,
+        "电子送达须经当事人同意",
+        "electronic_delivery_without_consent",
+    );
+    ok(&data, LI, &[&deliver[..], &["--consent"]].concat());
+    refused(
+        &data,
+        c,
+        LI,
+        &["act", "execute", c, "--paid", "R-1", "--yuan", "2999"],
+        "",
+        "payment_mismatch",
+    );
+    ok(
+        &data,
+        LI,
+        &["act", "execute", c, "--paid", "R-1", "--yuan", "3000"],
+    );
+    ok(
+        &data,
+        LEADER,
+        &["act", "close", c, "--report", "罚款已缴清"],
+    );
+    // The published text may not carry the party's name.
+    refused(
+        &data,
+        c,
+        LEADER,
+        &["act", "disclose", c, "--text", "张建国露天烧烤，罚款3000元"],
+        "公开内容含有当事人的姓名",
+        "unredacted_personal_data",
+    );
+    let o = signed(
+        &data,
+        LEADER.0,
+        LEADER.1,
+        &[
+            "act",
+            "disclose",
+            c,
+            "--text",
+            "张某露天烧烤，罚款3000元",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["act"], "disclose");
+    assert_eq!(v["status"], "disclosed");
+    assert_eq!(v["next_steps"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn service_and_management_count_in_the_721_ratio_and_an_assistant_may_only_advise() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["init"], None).status.success());
+    let (served, managed, filed) = (
+        new_case(&data, "甲"),
+        new_case(&data, "乙"),
+        new_case(&data, "丙"),
+    );
+    refused(
+        &data,
+        &filed,
+        ASSISTANT,
+        &["act", "file", &filed],
+        "协管员陈晓不得参与执法行为",
+        "assistant_refused",
+    );
+    ok(
+        &data,
+        ASSISTANT,
+        &[
+            "act",
+            "advise",
+            &served,
+            "--advice",
+            "告知露天烧烤违法，当事人自行收摊",
+        ],
+    );
+    ok(
+        &data,
+        LI,
+        &[
+            "act",
+            "order-correction",
+            &managed,
+            "--order",
+            "清理烧烤设施",
+            "--by",
+            "2099-12-31",
+        ],
+    );
+    ok(&data, LEADER, &["act", "file", &filed]);
+    let period = ["--from", "2000-01-01", "--to", "2099-12-31"];
+    let o = run(
+        &data,
+        &[
+            &["case", "ratio", "--squad", "一中队", "--json"][..],
+            &period,
+        ]
+        .concat(),
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (&v["service"], &v["management"], &v["enforcement"]),
+        (&1.into(), &1.into(), &1.into()),
+        "{v}"
+    );
+    let text = stdout(&run(
+        &data,
+        &[&["case", "ratio", "--squad", "二中队"][..], &period].concat(),
+        None,
+    ));
+    assert!(text.contains("合计 0 件"), "{text}");
+    // The assistant's dissuasion is signed on the chain and the case file verifies.
+    let bundle = tmp.path().join("served.qcb");
+    ok(
+        &data,
+        LI,
+        &["export", &served, "--out", bundle.to_str().unwrap()],
+    );
+    let v = run(&data, &["verify", bundle.to_str().unwrap()], None);
+    assert!(v.status.success(), "{}", stdout(&v));
+    assert!(stdout(&v).contains("宣传教育劝阻"), "{}", stdout(&v));
+    // The leader's queue holds the filed case, not the matter handled by advice.
+    let queue = run(
+        &data,
+        &["case", "list", "--waiting-on", "squad_leader", "--json"],
+        None,
+    );
+    let queue: serde_json::Value = serde_json::from_slice(&queue.stdout).unwrap();
+    let ids: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&filed.as_str()), "{ids:?}");
+    assert!(!ids.contains(&served.as_str()), "{ids:?}");
+    let o = run(&data, &["case", "list", "--waiting-on", "boss"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("squad_leader"), "{}", stderr(&o));
+    let o = run(&data, &["case", "ratio", "--from", "2026-13-01"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("YYYY-MM-DD"), "{}", stderr(&o));
+}
+
+#[test]
+fn scripts_full_case_runs_a_case_from_registration_to_disclosure_and_verifies_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    let out = tmp.path().join("case.qcb");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/full-case");
+    let o = Command::new("bash")
+        .arg(&script)
+        .arg(&data)
+        .arg(&out)
+        .env("QUANCHENG", env!("CARGO_BIN_EXE_quancheng"))
+        .env_remove("QUANCHENG_PIN")
+        .env_remove("QUANCHENG_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("结论：完整、未被篡改"), "{text}");
+    assert!(out.exists());
+    // The case it made went the whole way, with its records and evidence.
+    let list = run(&data, &["case", "list", "--json"], None);
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(rows[0]["status"], "disclosed", "{rows}");
+    let v = run(&data, &["verify", out.to_str().unwrap(), "--json"], None);
+    assert!(v.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    let titles: Vec<&str> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    for act in [
+        "笔录签名封存",
+        "第二名执法人员签名确认证据",
+        "先行登记保存处理决定",
+        "陈述申辩及复核",
+        "送达",
+        "执行",
+        "结案",
+        "公开",
+    ] {
+        assert!(titles.contains(&act), "{act} missing from {titles:?}");
+    }
 }

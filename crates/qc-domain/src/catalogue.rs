@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::case::Discretion;
+
 /// A violation type within a domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViolationType {
@@ -12,6 +14,52 @@ pub struct ViolationType {
     pub code: String,
     /// Name shown to officers.
     pub name: String,
+    /// The articles violated and the article that sets the penalty.
+    #[serde(default)]
+    pub basis: Option<LegalBasis>,
+    /// 自由裁量基准 — the fine range for each level of discretion, lightest first.
+    #[serde(default)]
+    pub standards: Vec<FineStandard>,
+}
+
+/// 法律依据 of a violation type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalBasis {
+    /// The article the conduct violates.
+    pub violated: String,
+    /// The article that sets the penalty.
+    pub penalty: String,
+}
+
+/// One level of a discretion standard: a fine range and when it applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FineStandard {
+    /// The level.
+    pub level: Discretion,
+    /// Lowest fine, whole yuan.
+    pub min_yuan: u64,
+    /// Highest fine, whole yuan.
+    pub max_yuan: u64,
+    /// When the level applies.
+    pub circumstances: String,
+}
+
+/// 较大数额罚款 — the fines from which the party may ask for a hearing; provinces set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HearingThresholds {
+    /// For a natural person, yuan.
+    pub person_fine_yuan: u64,
+    /// For an organisation or business, yuan.
+    pub organisation_fine_yuan: u64,
+}
+
+impl Default for HearingThresholds {
+    fn default() -> Self {
+        HearingThresholds {
+            person_fine_yuan: 5_000,
+            organisation_fine_yuan: 50_000,
+        }
+    }
 }
 
 /// One enforcement domain (执法领域).
@@ -35,6 +83,9 @@ pub struct Catalogue {
     pub note: String,
     /// The domains.
     pub domains: Vec<EnforcementDomain>,
+    /// Fines that entitle the party to a hearing.
+    #[serde(default)]
+    pub hearing: HearingThresholds,
 }
 
 /// Why a catalogue could not be used.
@@ -57,6 +108,9 @@ pub enum CatalogueError {
     /// A domain has no violation types or an empty name or code.
     #[error("catalogue entry `{0}` is empty or has no violation types")]
     Empty(String),
+    /// A discretion standard's ranges are inverted, out of order or overlapping.
+    #[error("discretion standard of `{0}` has inverted, unordered or overlapping ranges")]
+    Standards(String),
 }
 
 const DEFAULT_JSON: &str = include_str!("../data/catalogue.zh-CN.json");
@@ -101,6 +155,17 @@ impl Catalogue {
                 if !seen.insert(v.code.as_str()) {
                     return Err(CatalogueError::DuplicateCode(v.code.clone()));
                 }
+                let ordered = v
+                    .standards
+                    .windows(2)
+                    .all(|w| w[0].level < w[1].level && w[0].max_yuan <= w[1].min_yuan);
+                let levels_fine = v
+                    .standards
+                    .iter()
+                    .all(|f| f.min_yuan <= f.max_yuan && f.level != Discretion::NoPenalty);
+                if !ordered || !levels_fine {
+                    return Err(CatalogueError::Standards(v.code.clone()));
+                }
             }
         }
         Ok(())
@@ -109,6 +174,12 @@ impl Catalogue {
     /// The domain with this code.
     pub fn domain(&self, code: &str) -> Option<&EnforcementDomain> {
         self.domains.iter().find(|d| d.code == code)
+    }
+
+    /// The fine range the discretion standard sets for this violation type at this level.
+    pub fn fine_standard(&self, violation: &str, level: Discretion) -> Option<&FineStandard> {
+        self.violation(violation)
+            .and_then(|(_, v)| v.standards.iter().find(|f| f.level == level))
     }
 
     /// The violation type with this code, with its domain.
@@ -168,6 +239,49 @@ mod tests {
             Catalogue::from_json("not json"),
             Err(CatalogueError::Json(_))
         ));
+    }
+
+    fn with_standards(levels: &[(&str, u64, u64)]) -> String {
+        let standards: Vec<String> = levels
+            .iter()
+            .map(|(level, min, max)| {
+                format!(
+                    r#"{{"level":"{level}","min_yuan":{min},"max_yuan":{max},"circumstances":"情形"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"version":1,"domains":[{{"code":"a","name":"A","violations":[
+                {{"code":"a.x","name":"X","standards":[{}]}}]}}]}}"#,
+            standards.join(",")
+        )
+    }
+
+    #[test]
+    fn discretion_standards_are_ordered_lightest_first_without_overlap() {
+        let c = Catalogue::from_json(&with_standards(&[
+            ("lighter", 500, 2000),
+            ("standard", 2000, 8000),
+        ]))
+        .unwrap();
+        let f = c.fine_standard("a.x", Discretion::Standard).unwrap();
+        assert_eq!((f.min_yuan, f.max_yuan), (2000, 8000));
+        assert!(c.fine_standard("a.x", Discretion::Heavier).is_none());
+        assert!(c.fine_standard("a.y", Discretion::Standard).is_none());
+        // Without thresholds in the file, the usual provincial ones apply.
+        assert_eq!(c.hearing, HearingThresholds::default());
+        for bad in [
+            with_standards(&[("lighter", 500, 3000), ("standard", 2000, 8000)]),
+            with_standards(&[("standard", 8000, 2000)]),
+            with_standards(&[("standard", 2000, 8000), ("lighter", 500, 2000)]),
+            with_standards(&[("standard", 2000, 8000), ("standard", 8000, 9000)]),
+            with_standards(&[("no_penalty", 0, 0)]),
+        ] {
+            assert!(
+                matches!(Catalogue::from_json(&bad), Err(CatalogueError::Standards(c)) if c == "a.x"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

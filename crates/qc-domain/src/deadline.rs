@@ -16,6 +16,21 @@ pub const DECISION_DAYS: i64 = 60;
 pub const DELIVERY_DAYS: i64 = 7;
 /// 7 days from a preservation notice to its decision (004 调查取证 2).
 pub const PRESERVATION_DAYS: i64 = 7;
+/// 15 days from delivery for the party to pay a fine (行政处罚法 第六十七条).
+pub const PAYMENT_DAYS: i64 = 15;
+/// 10 days from the reminder (催告) before compulsory enforcement may be applied for
+/// (行政强制法 第五十四条).
+pub const ENFORCEMENT_AFTER_URGING_DAYS: i64 = 10;
+/// 3 days after the prior notice for the party to state and defend (陈述申辩), unless they do or
+/// waive it sooner.
+pub const STATEMENT_DAYS: i64 = 3;
+/// Days from the decision to its disclosure. 国办发〔2018〕118号 asks for 20 working days;
+/// counted here as calendar days, which is never later.
+pub const DISCLOSURE_DAYS: i64 = 20;
+/// Days from a revocation to the corrected disclosure (004 asks for it "及时").
+pub const CORRECTION_DAYS: i64 = 7;
+/// 5 days after the hearing notice for the party to ask for a hearing (行政处罚法 第六十四条).
+pub const HEARING_REQUEST_DAYS: i64 = 5;
 
 /// Local settings for deadlines that the sources leave to each city.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +66,14 @@ pub enum DeadlineKind {
     },
     /// Complainant told the filing outcome.
     InformComplainant,
+    /// The fine paid within 15 days of delivery (the party's time limit; then 催告).
+    Payment,
+    /// The penalty result disclosed.
+    Disclosure,
+    /// The disclosure corrected after the decision was revoked.
+    CorrectDisclosure,
+    /// The follow-up check of an order to correct.
+    FollowUp,
 }
 
 impl DeadlineKind {
@@ -61,6 +84,10 @@ impl DeadlineKind {
             DeadlineKind::Delivery => "送达决定书",
             DeadlineKind::Preservation { .. } => "先行登记保存处理决定",
             DeadlineKind::InformComplainant => "告知投诉举报人",
+            DeadlineKind::Payment => "缴纳罚款",
+            DeadlineKind::Disclosure => "公开处罚结果",
+            DeadlineKind::CorrectDisclosure => "更正公开内容",
+            DeadlineKind::FollowUp => "复查整改情况",
         }
     }
 
@@ -71,6 +98,10 @@ impl DeadlineKind {
             DeadlineKind::Delivery => "delivery",
             DeadlineKind::Preservation { .. } => "preservation",
             DeadlineKind::InformComplainant => "inform_complainant",
+            DeadlineKind::Payment => "payment",
+            DeadlineKind::Disclosure => "disclosure",
+            DeadlineKind::CorrectDisclosure => "correct_disclosure",
+            DeadlineKind::FollowUp => "follow_up",
         }
     }
 }
@@ -85,6 +116,8 @@ pub enum Urgency {
     DueSoon,
     /// 已逾期.
     Overdue,
+    /// 逾期办理 — done after its deadline, with a reason; stays visible.
+    Late,
 }
 
 impl Urgency {
@@ -94,6 +127,7 @@ impl Urgency {
             Urgency::Pending => "未到期",
             Urgency::DueSoon => "即将到期",
             Urgency::Overdue => "已逾期",
+            Urgency::Late => "逾期办理",
         }
     }
 
@@ -103,22 +137,27 @@ impl Urgency {
             Urgency::Pending => "pending",
             Urgency::DueSoon => "due_soon",
             Urgency::Overdue => "overdue",
+            Urgency::Late => "late",
         }
     }
 }
 
-/// A deadline still to be met.
+/// A deadline still to be met, or one met late.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadline {
     /// Which.
     pub kind: DeadlineKind,
     /// The last moment it can be met.
     pub due: Timestamp,
-    /// How close it is.
+    /// How close it is ([`Urgency::Late`] once met late).
     pub urgency: Urgency,
+    /// When it was met late, and the reason recorded.
+    #[serde(default)]
+    pub met_late: Option<(Timestamp, String)>,
 }
 
-fn days_after(start: Timestamp, days: i64) -> Timestamp {
+/// The end of the `days`-th day after `start` (Beijing time).
+pub fn days_after(start: Timestamp, days: i64) -> Timestamp {
     let last_day = start.china_date() + Duration::days(days);
     Timestamp::end_of_china_day(last_day)
 }
@@ -139,6 +178,44 @@ pub fn delivery_due(state: &CaseState) -> Option<Timestamp> {
     }
 }
 
+/// When the party must have paid, while money is due and nothing was executed or urged.
+pub fn payment_due(state: &CaseState) -> Option<Timestamp> {
+    let owes = state
+        .decision
+        .as_ref()
+        .is_some_and(|d| crate::case::money_due(&d.penalties) > 0);
+    match (state.delivered_at, state.status) {
+        (Some(delivered), crate::CaseStatus::Delivered) if owes && state.urged_at.is_none() => {
+            Some(days_after(delivered, PAYMENT_DAYS))
+        }
+        _ => None,
+    }
+}
+
+/// When the penalty result must be disclosed, while a penalty decision is undisclosed.
+pub fn disclosure_due(state: &CaseState) -> Option<Timestamp> {
+    let penalty = state
+        .decision
+        .as_ref()
+        .is_some_and(|d| !d.penalties.is_empty() && !d.summary_procedure);
+    match (state.decided_at, state.disclosed_at, state.revoked_at) {
+        (Some(decided), None, None) if penalty => Some(days_after(decided, DISCLOSURE_DAYS)),
+        _ => None,
+    }
+}
+
+/// When a disclosure must be corrected, after its decision was revoked.
+pub fn correction_due(state: &CaseState) -> Option<Timestamp> {
+    match (
+        state.revoked_at,
+        state.disclosed_at,
+        state.disclosure_corrected,
+    ) {
+        (Some(revoked), Some(_), false) => Some(days_after(revoked, CORRECTION_DAYS)),
+        _ => None,
+    }
+}
+
 /// When a preservation decision is due.
 pub fn preservation_due(p: &OpenPreservation) -> Timestamp {
     days_after(p.issued_at, PRESERVATION_DAYS)
@@ -155,7 +232,12 @@ pub fn deadlines(state: &CaseState, now: Timestamp, policy: &DeadlinePolicy) -> 
         } else {
             Urgency::Pending
         };
-        out.push(Deadline { kind, due, urgency });
+        out.push(Deadline {
+            kind,
+            due,
+            urgency,
+            met_late: None,
+        });
     };
     if let Some(due) = decision_due(state) {
         push(DeadlineKind::Decision, due);
@@ -181,6 +263,24 @@ pub fn deadlines(state: &CaseState, now: Timestamp, policy: &DeadlinePolicy) -> 
             days_after(outcome, policy.complainant_notice_days),
         );
     }
+    if let Some(due) = payment_due(state) {
+        push(DeadlineKind::Payment, due);
+    }
+    if let Some(due) = disclosure_due(state) {
+        push(DeadlineKind::Disclosure, due);
+    }
+    if let Some(due) = correction_due(state) {
+        push(DeadlineKind::CorrectDisclosure, due);
+    }
+    if let (crate::CaseStatus::Correcting, Some(by)) = (state.status, state.correct_by) {
+        push(DeadlineKind::FollowUp, days_after(by, 0));
+    }
+    out.extend(state.late.iter().map(|l| Deadline {
+        kind: l.kind.clone(),
+        due: l.due,
+        urgency: Urgency::Late,
+        met_late: Some((l.done_at, l.reason.clone())),
+    }));
     out.sort_by_key(|d| d.due);
     out
 }

@@ -10,25 +10,32 @@ pub mod clock;
 pub mod deadline;
 pub mod evidence;
 pub mod person;
+pub mod procedure;
 pub mod record;
 pub mod rules;
 pub mod workflow;
 
 pub use case::*;
-pub use catalogue::{Catalogue, CatalogueError, EnforcementDomain, ViolationType};
+pub use catalogue::{
+    Catalogue, CatalogueError, EnforcementDomain, FineStandard, HearingThresholds, LegalBasis,
+    ViolationType,
+};
 pub use clock::{Clock, FixedClock, Timestamp};
 pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
 pub use evidence::{
     CopyAttestation, EvidenceFacts, EvidenceItem, EvidenceSignature, ExifSummary, MediaKind,
 };
 pub use person::{CertNo, EnforcementOfficer, Person, PersonId, Role};
+pub use procedure::{NextStep, next_steps, waiting_on};
 pub use record::{
     Inspection, Interviewee, NoPartySignature, Notice, NoticeItem, OfficerRef, Outcome721, Page,
     PageSignature, PartySignoff, Qa, Questioning, Record, RecordBody, record_allowed, seal_check,
     signoff_consistent,
 };
 pub use rules::RuleViolation;
-pub use workflow::{InvestigationTeam, check_registration, replay, validate};
+pub use workflow::{
+    Context, InvestigationTeam, check_registration, qualifies_for_hearing, replay, validate,
+};
 
 #[cfg(test)]
 mod tests;

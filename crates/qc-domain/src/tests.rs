@@ -5,14 +5,18 @@ use time::macros::datetime;
 use crate::workflow::{apply, initial_state, investigation_team};
 use crate::*;
 
-fn person(id: &str, name: &str, role: Role) -> Person {
+fn person_of(id: &str, name: &str, role: Role, squad: &str) -> Person {
     Person {
         id: PersonId(id.into()),
         name: name.into(),
         role,
         cert_no: role.enforces().then(|| CertNo(format!("4401{id}"))),
-        squad: "一中队".into(),
+        squad: squad.into(),
     }
+}
+
+fn person(id: &str, name: &str, role: Role) -> Person {
+    person_of(id, name, role, "一中队")
 }
 
 struct People {
@@ -24,6 +28,10 @@ struct People {
     reviewer: Person,
     head: Person,
     admin: Person,
+    /// An officer of 二中队.
+    stranger: Person,
+    /// The leader of 二中队.
+    other_leader: Person,
 }
 
 fn people() -> People {
@@ -36,6 +44,8 @@ fn people() -> People {
         reviewer: person("20", "孙法", Role::LegalReviewer),
         head: person("30", "周局", Role::Head),
         admin: person("40", "吴管", Role::Administrator),
+        stranger: person_of("51", "郑外", Role::EnforcementOfficer, "二中队"),
+        other_leader: person_of("52", "冯队", Role::SquadLeader, "二中队"),
     }
 }
 
@@ -49,7 +59,39 @@ fn all(p: &People) -> Vec<Person> {
         p.reviewer.clone(),
         p.head.clone(),
         p.admin.clone(),
+        p.stranger.clone(),
+        p.other_leader.clone(),
     ]
+}
+
+/// A catalogue of our own, so the tests do not hang on the shipped numbers: 露天烧烤 with a
+/// four-level standard (大气污染防治法 第一百一十八条: 500 to 20,000 yuan), and 社会生活噪声
+/// with a standard for the 一般 level only.
+const TEST_CATALOGUE: &str = r#"{
+  "version": 1,
+  "note": "测试用权责清单",
+  "hearing": { "person_fine_yuan": 5000, "organisation_fine_yuan": 50000 },
+  "domains": [
+    { "code": "environment", "name": "环境保护", "violations": [
+      { "code": "environment.open_air_barbecue", "name": "露天烧烤",
+        "basis": { "violated": "《中华人民共和国大气污染防治法》第八十一条第三款",
+                   "penalty": "《中华人民共和国大气污染防治法》第一百一十八条第三款" },
+        "standards": [
+          { "level": "mitigated", "min_yuan": 100, "max_yuan": 499, "circumstances": "主动消除危害后果" },
+          { "level": "lighter", "min_yuan": 500, "max_yuan": 2000, "circumstances": "初次违法，及时改正" },
+          { "level": "standard", "min_yuan": 2000, "max_yuan": 8000, "circumstances": "一般情形" },
+          { "level": "heavier", "min_yuan": 8000, "max_yuan": 20000, "circumstances": "屡教不改" }
+        ] },
+      { "code": "environment.community_noise", "name": "社会生活噪声扰民",
+        "standards": [
+          { "level": "standard", "min_yuan": 200, "max_yuan": 500, "circumstances": "一般情形" }
+        ] }
+    ] }
+  ]
+}"#;
+
+fn catalogue() -> Catalogue {
+    Catalogue::from_json(TEST_CATALOGUE).unwrap()
 }
 
 fn t0() -> Timestamp {
@@ -79,11 +121,135 @@ fn header(source: CaseSource) -> CaseHeader {
     }
 }
 
+fn header_with(parties: Vec<Party>) -> CaseHeader {
+    CaseHeader {
+        parties,
+        ..header(CaseSource::SelfDiscovered)
+    }
+}
+
+fn zhang_san() -> Party {
+    Party {
+        kind: PartyKind::Person,
+        name: "张三".into(),
+        id_number: Some("110101199001011234".into()),
+        phone: Some("13800001111".into()),
+    }
+}
+
+fn barbecue_shop() -> Party {
+    Party {
+        kind: PartyKind::Business,
+        name: "老王烧烤店".into(),
+        id_number: Some("92110101MA01ABCD3X".into()),
+        phone: None,
+    }
+}
+
 fn complaint() -> CaseSource {
     CaseSource::Complaint {
         complainant: "居民甲".into(),
         contact: "138****0000".into(),
         via_12319: true,
+    }
+}
+
+fn fine(yuan: u64) -> Vec<Penalty> {
+    vec![Penalty::Fine { yuan }]
+}
+
+fn proposal(discretion: Discretion, penalties: Vec<Penalty>) -> Proposal {
+    Proposal {
+        discretion,
+        penalties,
+        facts: "当事人在禁止区域内露天烧烤食品".into(),
+        reasons: "初次违法，情节一般".into(),
+        basis: BASIS.into(),
+    }
+}
+
+fn notify(hearing_offered: bool, discretion: Discretion, penalties: Vec<Penalty>) -> Act {
+    Act::Notify {
+        hearing_offered,
+        proposal: Some(proposal(discretion, penalties)),
+    }
+}
+
+const BASIS: &str = "《中华人民共和国大气污染防治法》第一百一十八条第三款";
+
+fn decide(discretion: Discretion, penalties: Vec<Penalty>) -> Act {
+    decide_late(discretion, penalties, None)
+}
+
+fn decide_late(discretion: Discretion, penalties: Vec<Penalty>, why: Option<&str>) -> Act {
+    Act::Decide {
+        discretion,
+        summary: "处罚决定".into(),
+        penalties,
+        basis: BASIS.into(),
+        late_reason: why.map(String::from),
+    }
+}
+
+fn review(major: bool) -> Act {
+    Act::LegalReview {
+        passed: true,
+        opinion: "事实清楚，证据确凿，程序合法".into(),
+        major,
+    }
+}
+
+fn waive() -> Act {
+    Act::HearStatement {
+        waived: true,
+        statement: String::new(),
+        accepted: false,
+        reasons: String::new(),
+    }
+}
+
+fn receipt(recipient: &str) -> Option<DeliveryReceipt> {
+    Some(DeliveryReceipt {
+        recipient: recipient.into(),
+        ..DeliveryReceipt::default()
+    })
+}
+
+fn deliver_direct() -> Act {
+    Act::Deliver {
+        method: DeliveryMethod::Direct,
+        late_reason: None,
+        receipt: receipt("张三"),
+    }
+}
+
+fn paid(yuan: u64) -> Act {
+    Act::Execute {
+        execution: Execution::PaidAtBank {
+            receipt_no: "B-1".into(),
+            yuan,
+        },
+    }
+}
+
+fn close() -> Act {
+    Act::Close {
+        report: "已执行完毕，结案".into(),
+    }
+}
+
+fn disclose(text: &str) -> Act {
+    Act::Disclose {
+        text: text.into(),
+        late_reason: None,
+    }
+}
+
+fn discussion(participants: &[&str]) -> Act {
+    Act::CollectiveDiscussion {
+        participants: participants.iter().map(|s| s.to_string()).collect(),
+        opinions: "同意拟处罚意见".into(),
+        conclusion: "按拟处罚意见作出决定".into(),
     }
 }
 
@@ -96,7 +262,14 @@ fn act(
     at: Timestamp,
 ) -> Result<(), RuleViolation> {
     let actors: Vec<Person> = actors.iter().map(|&a| a.clone()).collect();
-    validate(state, &act, &actors, &all(p), at)?;
+    let directory = all(p);
+    let catalogue = catalogue();
+    let ctx = Context {
+        directory: &directory,
+        catalogue: &catalogue,
+        now: at,
+    };
+    validate(state, &act, &actors, &ctx)?;
     let id = format!("e{}", state.anomalies.len() + at.0 as usize);
     apply(
         state,
@@ -109,10 +282,10 @@ fn act(
     )
 }
 
-/// A case walked up to the given status by the book.
-fn case_at(p: &People, source: CaseSource, stop: CaseStatus) -> CaseState {
-    let mut s = initial_state(header(source));
-    let steps: Vec<(Act, Vec<&Person>)> = vec![
+/// The general procedure, one act a day from day 1: 立案, 调查, 调查终结, 告知 of a 2,000 yuan
+/// fine, 陈述申辩 waived, 法制审核, 决定, 送达, 执行.
+fn steps(p: &People) -> Vec<(Act, Vec<&Person>)> {
+    vec![
         (Act::File, vec![&p.leader]),
         (
             Act::StartInvestigation {
@@ -127,42 +300,21 @@ fn case_at(p: &People, source: CaseSource, stop: CaseStatus) -> CaseState {
             vec![&p.a],
         ),
         (
-            Act::LegalReview {
-                passed: true,
-                opinion: "程序合法".into(),
-            },
-            vec![&p.reviewer],
-        ),
-        (
-            Act::Notify {
-                hearing_offered: false,
-            },
+            notify(false, Discretion::Standard, fine(2000)),
             vec![&p.a, &p.b],
         ),
-        (
-            Act::Decide {
-                discretion: Discretion::Standard,
-                summary: "罚款500元".into(),
-            },
-            vec![&p.head],
-        ),
-        (
-            Act::Deliver {
-                method: DeliveryMethod::Direct,
-                late_reason: None,
-            },
-            vec![&p.a, &p.b],
-        ),
-        (
-            Act::Execute {
-                execution: Execution::PaidAtBank {
-                    receipt_no: "B-1".into(),
-                },
-            },
-            vec![&p.a],
-        ),
-    ];
-    for (i, (a, who)) in steps.into_iter().enumerate() {
+        (waive(), vec![&p.a]),
+        (review(false), vec![&p.reviewer]),
+        (decide(Discretion::Standard, fine(2000)), vec![&p.head]),
+        (deliver_direct(), vec![&p.a, &p.b]),
+        (paid(2000), vec![&p.a]),
+    ]
+}
+
+/// A case walked up to the given status by the book.
+fn walk(p: &People, header: CaseHeader, stop: CaseStatus) -> CaseState {
+    let mut s = initial_state(header);
+    for (i, (a, who)) in steps(p).into_iter().enumerate() {
         if s.status == stop {
             break;
         }
@@ -170,6 +322,36 @@ fn case_at(p: &People, source: CaseSource, stop: CaseStatus) -> CaseState {
     }
     assert_eq!(s.status, stop, "fixture did not reach {stop:?}");
     s
+}
+
+fn case_at(p: &People, source: CaseSource, stop: CaseStatus) -> CaseState {
+    walk(p, header(source), stop)
+}
+
+/// Concluded on day 3 and notified of `notice` on day 4.
+fn notified_of(p: &People, header: CaseHeader, notice: Act) -> CaseState {
+    let mut s = walk(p, header, CaseStatus::InvestigationConcluded);
+    act(&mut s, p, notice, &[&p.a, &p.b], day(4)).unwrap();
+    s
+}
+
+/// Legally reviewed on day 3 without a notice (the path of a decision not to punish).
+fn reviewed_unnotified(p: &People) -> CaseState {
+    let mut s = case_at(
+        p,
+        CaseSource::SelfDiscovered,
+        CaseStatus::InvestigationConcluded,
+    );
+    act(&mut s, p, review(false), &[&p.reviewer], day(3)).unwrap();
+    s
+}
+
+/// The deadlines of the case at `now` that were met late.
+fn late_deadlines(s: &CaseState, now: Timestamp) -> Vec<Deadline> {
+    deadline::deadlines(s, now, &DeadlinePolicy::default())
+        .into_iter()
+        .filter(|d| d.urgency == Urgency::Late)
+        .collect()
 }
 
 #[test]
@@ -186,19 +368,83 @@ fn full_lifecycle_by_the_book() {
         day(9),
     )
     .unwrap();
+    act(&mut s, &p, close(), &[&p.leader], day(10)).unwrap();
+    assert_eq!(s.status, CaseStatus::Closed);
     act(
         &mut s,
         &p,
-        Act::Close {
-            report: "已执行完毕".into(),
-        },
+        disclose("某某在解放路露天烧烤，罚款2000元"),
         &[&p.leader],
+        day(11),
+    )
+    .unwrap();
+    assert_eq!(s.status, CaseStatus::Disclosed);
+    assert!(!s.status.is_open());
+    assert!(s.late.is_empty());
+    assert!(s.anomalies.is_empty());
+}
+
+#[test]
+fn full_lifecycle_with_a_hearing_and_a_collective_discussion() {
+    let p = people();
+    let mut s = notified_of(
+        &p,
+        header_with(vec![zhang_san()]),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    act(
+        &mut s,
+        &p,
+        Act::RequestHearing {
+            note: "当事人当日书面申请听证".into(),
+        },
+        &[&p.a],
+        day(5),
+    )
+    .unwrap();
+    assert_eq!(s.hearing, HearingStage::Requested);
+    act(
+        &mut s,
+        &p,
+        Act::HoldHearing {
+            participants: "张三；李明、王芳（调查人员）".into(),
+            record: "当事人对事实无异议，请求从轻".into(),
+            opinion: "维持拟处罚意见".into(),
+        },
+        &[&p.reviewer],
+        day(8),
+    )
+    .unwrap();
+    assert_eq!(s.hearing, HearingStage::Held);
+    act(&mut s, &p, review(false), &[&p.reviewer], day(9)).unwrap();
+    act(
+        &mut s,
+        &p,
+        discussion(&["周局", "刘队", "孙法"]),
+        &[&p.head],
         day(10),
     )
     .unwrap();
-    act(&mut s, &p, Act::Disclose, &[&p.leader], day(11)).unwrap();
+    act(
+        &mut s,
+        &p,
+        decide(Discretion::Standard, fine(6000)),
+        &[&p.head],
+        day(10),
+    )
+    .unwrap();
+    act(&mut s, &p, deliver_direct(), &[&p.a, &p.b], day(11)).unwrap();
+    act(&mut s, &p, paid(6000), &[&p.a], day(12)).unwrap();
+    act(&mut s, &p, close(), &[&p.leader], day(13)).unwrap();
+    act(
+        &mut s,
+        &p,
+        disclose("张某在解放路露天烧烤，罚款6000元"),
+        &[&p.leader],
+        day(14),
+    )
+    .unwrap();
     assert_eq!(s.status, CaseStatus::Disclosed);
-    assert!(!s.status.is_open());
 }
 
 #[test]
@@ -344,6 +590,123 @@ fn assistants_are_refused_for_enforcement_acts() {
 }
 
 #[test]
+fn an_assistants_decision_is_refused_even_beside_the_head() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::LegalReviewed);
+    for actors in [vec![&p.assistant], vec![&p.head, &p.assistant]] {
+        let err = act(
+            &mut s.clone(),
+            &p,
+            decide(Discretion::Standard, fine(2000)),
+            &actors,
+            day(7),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, RuleViolation::AssistantRefused { .. }),
+            "{err:?}"
+        );
+    }
+    act(
+        &mut s.clone(),
+        &p,
+        decide(Discretion::Standard, fine(2000)),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_assistant_may_advise_and_the_matter_is_handled_without_a_case() {
+    let p = people();
+    let mut s = initial_state(header(CaseSource::SelfDiscovered));
+    act(
+        &mut s,
+        &p,
+        Act::Advise {
+            advice: "劝阻当事人停止露天烧烤，当事人自行收摊".into(),
+        },
+        &[&p.assistant],
+        day(0),
+    )
+    .unwrap();
+    assert_eq!(s.status, CaseStatus::Handled);
+    assert!(!s.status.is_open());
+    // An order to correct is management, not dissuasion: an officer's act.
+    let mut s = initial_state(header(CaseSource::SelfDiscovered));
+    let err = act(
+        &mut s,
+        &p,
+        Act::OrderCorrection {
+            order: "限期清理".into(),
+            correct_by: day(3),
+        },
+        &[&p.assistant],
+        day(0),
+    )
+    .unwrap_err();
+    assert!(matches!(err, RuleViolation::AssistantRefused { .. }));
+}
+
+#[test]
+fn an_officer_of_another_squad_is_refused() {
+    let p = people();
+    let mut s = initial_state(header(CaseSource::SelfDiscovered));
+    assert_eq!(
+        act(&mut s, &p, Act::File, &[&p.other_leader], day(1)).unwrap_err(),
+        RuleViolation::OtherSquad {
+            name: p.other_leader.name.clone()
+        }
+    );
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Investigating);
+    let err = act(
+        &mut s,
+        &p,
+        Act::PreservationNotice {
+            notice: "N1".into(),
+            items: "烧烤炉".into(),
+        },
+        &[&p.a, &p.stranger],
+        day(3),
+    )
+    .unwrap_err();
+    assert!(matches!(err, RuleViolation::OtherSquad { .. }), "{err:?}");
+}
+
+#[test]
+fn the_team_must_be_of_the_cases_squad() {
+    let p = people();
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Filed);
+    let err = act(
+        &mut s,
+        &p,
+        Act::StartInvestigation {
+            team: vec![p.a.id.clone(), p.stranger.id.clone()],
+        },
+        &[&p.leader],
+        day(2),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        RuleViolation::OtherSquad {
+            name: p.stranger.name.clone()
+        }
+    );
+    act(
+        &mut s,
+        &p,
+        Act::StartInvestigation {
+            team: vec![p.a.id.clone(), p.c.id.clone()],
+        },
+        &[&p.leader],
+        day(2),
+    )
+    .unwrap();
+}
+
+#[test]
 fn recused_officers_are_refused_on_their_case() {
     let p = people();
     let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Investigating);
@@ -421,12 +784,15 @@ fn no_decision_without_a_passed_legal_review() {
         CaseSource::SelfDiscovered,
         CaseStatus::InvestigationConcluded,
     );
-    let decide = Act::Decide {
-        discretion: Discretion::NoPenalty,
-        summary: "不予处罚".into(),
-    };
-    let err = act(&mut s, &p, decide.clone(), &[&p.head], day(5)).unwrap_err();
-    assert_eq!(err, RuleViolation::LegalReviewNotPassed);
+    let no_penalty = decide(Discretion::NoPenalty, vec![]);
+    let err = act(&mut s, &p, no_penalty.clone(), &[&p.head], day(5)).unwrap_err();
+    assert_eq!(
+        err,
+        RuleViolation::WrongStatus {
+            act: "decide",
+            status: CaseStatus::InvestigationConcluded
+        }
+    );
     // A review that sends the case back does not count either.
     act(
         &mut s,
@@ -434,6 +800,7 @@ fn no_decision_without_a_passed_legal_review() {
         Act::LegalReview {
             passed: false,
             opinion: "证据不足，退回补充调查".into(),
+            major: false,
         },
         &[&p.reviewer],
         day(5),
@@ -441,6 +808,33 @@ fn no_decision_without_a_passed_legal_review() {
     .unwrap();
     assert_eq!(s.status, CaseStatus::Investigating);
     assert!(!s.legal_review_passed);
+    assert!(act(&mut s, &p, no_penalty, &[&p.head], day(5)).is_err());
+}
+
+#[test]
+fn a_notice_after_the_review_needs_a_new_review() {
+    let p = people();
+    let mut s = reviewed_unnotified(&p);
+    act(
+        &mut s,
+        &p,
+        notify(false, Discretion::Standard, fine(2000)),
+        &[&p.a, &p.b],
+        day(4),
+    )
+    .unwrap();
+    assert_eq!(s.status, CaseStatus::Notified);
+    assert!(!s.legal_review_passed);
+    assert!(matches!(
+        act(
+            &mut s.clone(),
+            &p,
+            decide(Discretion::Standard, fine(2000)),
+            &[&p.head],
+            day(8)
+        ),
+        Err(RuleViolation::WrongStatus { .. })
+    ));
 }
 
 #[test]
@@ -451,31 +845,18 @@ fn legal_review_is_done_by_a_legal_reviewer() {
         CaseSource::SelfDiscovered,
         CaseStatus::InvestigationConcluded,
     );
-    let err = act(
-        &mut s,
-        &p,
-        Act::LegalReview {
-            passed: true,
-            opinion: "同意".into(),
-        },
-        &[&p.leader],
-        day(5),
-    )
-    .unwrap_err();
+    let err = act(&mut s, &p, review(false), &[&p.leader], day(5)).unwrap_err();
     assert!(matches!(err, RuleViolation::RoleRequired { .. }));
 }
 
 #[test]
 fn a_penalty_needs_prior_notice_but_no_penalty_does_not() {
     let p = people();
-    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::LegalReviewed);
+    let s = reviewed_unnotified(&p);
     let err = act(
         &mut s.clone(),
         &p,
-        Act::Decide {
-            discretion: Discretion::Lighter,
-            summary: "罚款200元".into(),
-        },
+        decide(Discretion::Lighter, fine(1000)),
         &[&p.head],
         day(6),
     )
@@ -484,10 +865,7 @@ fn a_penalty_needs_prior_notice_but_no_penalty_does_not() {
     act(
         &mut s.clone(),
         &p,
-        Act::Decide {
-            discretion: Discretion::NoPenalty,
-            summary: "违法行为轻微并及时改正，不予处罚".into(),
-        },
+        decide(Discretion::NoPenalty, vec![]),
         &[&p.head],
         day(6),
     )
@@ -495,44 +873,616 @@ fn a_penalty_needs_prior_notice_but_no_penalty_does_not() {
 }
 
 #[test]
+fn a_no_penalty_decision_names_no_penalty_and_a_penalty_decision_names_one() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::LegalReviewed);
+    for wrong in [
+        decide(Discretion::NoPenalty, fine(2000)),
+        decide(Discretion::Standard, vec![]),
+    ] {
+        assert_eq!(
+            act(&mut s.clone(), &p, wrong, &[&p.head], day(7)).unwrap_err(),
+            RuleViolation::PenaltyMismatch
+        );
+    }
+}
+
+#[test]
 fn decisions_are_made_by_the_head() {
     let p = people();
-    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Notified);
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::LegalReviewed);
     let err = act(
         &mut s,
         &p,
-        Act::Decide {
-            discretion: Discretion::Standard,
-            summary: "罚款".into(),
-        },
+        decide(Discretion::Standard, fine(2000)),
         &[&p.leader],
-        day(6),
+        day(7),
     )
     .unwrap_err();
     assert!(matches!(err, RuleViolation::RoleRequired { .. }));
 }
 
 #[test]
-fn decision_deadline_is_sixty_days_from_filing() {
+fn a_notice_must_propose_a_penalty_with_facts_reasons_and_basis() {
     let p = people();
-    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Notified);
-    // Filed on day 1 (2026-03-03): the 60th day after is 2026-05-02, to its end.
-    let due = deadline::decision_due(&s).unwrap();
-    assert_eq!(due.display_china(), "2026-05-02 23:59");
-    let decide = Act::Decide {
-        discretion: Discretion::Standard,
-        summary: "罚款500元".into(),
-    };
+    let s = case_at(
+        &p,
+        CaseSource::SelfDiscovered,
+        CaseStatus::InvestigationConcluded,
+    );
+    let try_notice = |a: Act| act(&mut s.clone(), &p, a, &[&p.a, &p.b], day(4));
+    assert!(matches!(
+        try_notice(Act::Notify {
+            hearing_offered: false,
+            proposal: None
+        }),
+        Err(RuleViolation::EmptyField { .. })
+    ));
+    assert_eq!(
+        try_notice(notify(false, Discretion::NoPenalty, vec![])).unwrap_err(),
+        RuleViolation::NoticeWithoutPenalty
+    );
+    let mut p2 = proposal(Discretion::Standard, fine(2000));
+    p2.facts = " ".into();
+    assert_eq!(
+        try_notice(Act::Notify {
+            hearing_offered: false,
+            proposal: Some(p2)
+        })
+        .unwrap_err(),
+        RuleViolation::EmptyField {
+            field: "违法事实"
+        }
+    );
+    try_notice(notify(false, Discretion::Standard, fine(2000))).unwrap();
+}
+
+#[test]
+fn a_fine_outside_the_standard_is_refused_in_the_notice() {
+    let p = people();
+    let s = case_at(
+        &p,
+        CaseSource::SelfDiscovered,
+        CaseStatus::InvestigationConcluded,
+    );
     let err = act(
         &mut s.clone(),
         &p,
-        decide.clone(),
-        &[&p.head],
-        Timestamp(due.0 + 1),
+        notify(false, Discretion::Standard, fine(1000)),
+        &[&p.a, &p.b],
+        day(4),
     )
     .unwrap_err();
-    assert_eq!(err, RuleViolation::DecisionDeadlinePassed { due });
-    act(&mut s, &p, decide, &[&p.head], due).unwrap();
+    assert_eq!(
+        err,
+        RuleViolation::FineOutsideStandard {
+            yuan: 1000,
+            level: "一般处罚",
+            min: 2000,
+            max: 8000
+        }
+    );
+    assert!(err.message_zh().contains("2000元至8000元"));
+    act(
+        &mut s.clone(),
+        &p,
+        notify(false, Discretion::Lighter, fine(1000)),
+        &[&p.a, &p.b],
+        day(4),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_fine_outside_the_standard_is_refused_in_the_decision() {
+    let p = people();
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(false, Discretion::Standard, fine(4000)),
+    );
+    act(&mut s, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut s, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+    // The statement was accepted and the head decides 从轻: the amount must fit that level.
+    let err = act(
+        &mut s.clone(),
+        &p,
+        decide(Discretion::Lighter, fine(2500)),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RuleViolation::FineOutsideStandard {
+                yuan: 2500,
+                min: 500,
+                max: 2000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    act(
+        &mut s,
+        &p,
+        decide(Discretion::Lighter, fine(1500)),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_level_without_a_standard_in_the_catalogue_is_refused() {
+    let p = people();
+    let mut h = header(CaseSource::SelfDiscovered);
+    h.violation = "environment.community_noise".into();
+    let s = walk(&p, h, CaseStatus::InvestigationConcluded);
+    let err = act(
+        &mut s.clone(),
+        &p,
+        notify(false, Discretion::Lighter, fine(300)),
+        &[&p.a, &p.b],
+        day(4),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        RuleViolation::NoFineStandard {
+            violation: "社会生活噪声扰民".into(),
+            level: "从轻处罚"
+        }
+    );
+    act(
+        &mut s.clone(),
+        &p,
+        notify(false, Discretion::Standard, fine(300)),
+        &[&p.a, &p.b],
+        day(4),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_decision_heavier_than_notified_is_refused() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::LegalReviewed);
+    let err = act(
+        &mut s.clone(),
+        &p,
+        decide(Discretion::Standard, fine(3000)),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        RuleViolation::HeavierThanNotified {
+            notified: 2000,
+            decided: 3000
+        }
+    );
+    act(
+        &mut s.clone(),
+        &p,
+        decide(Discretion::Standard, fine(2000)),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_notice_of_a_fine_that_qualifies_must_offer_a_hearing() {
+    let p = people();
+    let s = walk(
+        &p,
+        header_with(vec![zhang_san()]),
+        CaseStatus::InvestigationConcluded,
+    );
+    // 6,000 yuan for a person reaches the 5,000 yuan threshold.
+    assert_eq!(
+        act(
+            &mut s.clone(),
+            &p,
+            notify(false, Discretion::Standard, fine(6000)),
+            &[&p.a, &p.b],
+            day(4)
+        )
+        .unwrap_err(),
+        RuleViolation::HearingRequired
+    );
+    act(
+        &mut s.clone(),
+        &p,
+        notify(true, Discretion::Standard, fine(6000)),
+        &[&p.a, &p.b],
+        day(4),
+    )
+    .unwrap();
+    // The same fine for a business is below its threshold.
+    let s = walk(
+        &p,
+        header_with(vec![barbecue_shop()]),
+        CaseStatus::InvestigationConcluded,
+    );
+    act(
+        &mut s.clone(),
+        &p,
+        notify(false, Discretion::Standard, fine(6000)),
+        &[&p.a, &p.b],
+        day(4),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_hearing_request_after_five_days_is_refused() {
+    let p = people();
+    let s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    let request = || Act::RequestHearing {
+        note: "当事人书面申请听证".into(),
+    };
+    // Notified on day 4: the fifth day after ends with day 9.
+    assert!(matches!(
+        act(&mut s.clone(), &p, request(), &[&p.a], day(10)).unwrap_err(),
+        RuleViolation::HearingRequestTooLate { .. }
+    ));
+    act(&mut s.clone(), &p, request(), &[&p.a], day(9)).unwrap();
+    // Where no hearing was offered, there is none to ask for.
+    let s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(false, Discretion::Standard, fine(2000)),
+    );
+    assert_eq!(
+        act(&mut s.clone(), &p, request(), &[&p.a], day(5)).unwrap_err(),
+        RuleViolation::HearingNotOffered
+    );
+}
+
+#[test]
+fn a_hearing_host_who_investigated_the_case_is_refused() {
+    let p = people();
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Filed);
+    // The head went to the field with officer 李明.
+    act(
+        &mut s,
+        &p,
+        Act::StartInvestigation {
+            team: vec![p.a.id.clone(), p.head.id.clone()],
+        },
+        &[&p.leader],
+        day(2),
+    )
+    .unwrap();
+    act(
+        &mut s,
+        &p,
+        Act::ConcludeInvestigation {
+            summary: "事实清楚".into(),
+        },
+        &[&p.a],
+        day(3),
+    )
+    .unwrap();
+    act(
+        &mut s,
+        &p,
+        notify(true, Discretion::Standard, fine(6000)),
+        &[&p.a, &p.head],
+        day(4),
+    )
+    .unwrap();
+    let hold = || Act::HoldHearing {
+        participants: "当事人及调查人员".into(),
+        record: "听证笔录".into(),
+        opinion: "维持".into(),
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, hold(), &[&p.reviewer], day(5)).unwrap_err(),
+        RuleViolation::NoHearingRequested
+    );
+    act(
+        &mut s,
+        &p,
+        Act::RequestHearing {
+            note: "当事人申请听证".into(),
+        },
+        &[&p.a],
+        day(5),
+    )
+    .unwrap();
+    assert_eq!(
+        act(&mut s.clone(), &p, hold(), &[&p.head], day(7)).unwrap_err(),
+        RuleViolation::HearingHostInvestigated {
+            name: p.head.name.clone()
+        }
+    );
+    // Nor may an investigator sit beside the host.
+    assert!(matches!(
+        act(&mut s.clone(), &p, hold(), &[&p.reviewer, &p.a], day(7)).unwrap_err(),
+        RuleViolation::HearingHostInvestigated { .. }
+    ));
+    act(&mut s, &p, hold(), &[&p.reviewer], day(7)).unwrap();
+}
+
+#[test]
+fn legal_review_waits_for_the_statement_period_unless_the_party_speaks_or_waives() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Notified);
+    // Notified on day 4: three days to state and defend, to the end of day 7.
+    let err = act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(5)).unwrap_err();
+    assert!(
+        matches!(err, RuleViolation::StatementPeriodOpen { .. }),
+        "{err:?}"
+    );
+    let mut waived = s.clone();
+    act(&mut waived, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut waived, &p, review(false), &[&p.reviewer], day(5)).unwrap();
+    let mut heard = s.clone();
+    act(
+        &mut heard,
+        &p,
+        Act::HearStatement {
+            waived: false,
+            statement: "初次经营，请求从轻".into(),
+            accepted: true,
+            reasons: "系初次违法，予以采纳".into(),
+        },
+        &[&p.a],
+        day(5),
+    )
+    .unwrap();
+    act(&mut heard, &p, review(false), &[&p.reviewer], day(5)).unwrap();
+    // Silence until the period ends counts as not speaking.
+    act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(8)).unwrap();
+}
+
+#[test]
+fn with_a_hearing_offered_legal_review_waits_the_five_days_to_ask_for_one() {
+    let p = people();
+    let s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    // Notified on day 4: past the three days of a statement, still within the five of a
+    // hearing request (to the end of day 9).
+    assert!(matches!(
+        act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(8)).unwrap_err(),
+        RuleViolation::StatementPeriodOpen { .. }
+    ));
+    act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(10)).unwrap();
+}
+
+#[test]
+fn a_statement_heard_records_what_was_said_and_why_it_was_or_was_not_accepted() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Notified);
+    let err = act(
+        &mut s.clone(),
+        &p,
+        Act::HearStatement {
+            waived: false,
+            statement: "请求从轻".into(),
+            accepted: false,
+            reasons: " ".into(),
+        },
+        &[&p.a],
+        day(5),
+    )
+    .unwrap_err();
+    assert!(matches!(err, RuleViolation::EmptyField { .. }));
+}
+
+#[test]
+fn legal_review_waits_for_a_requested_hearing() {
+    let p = people();
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    act(
+        &mut s,
+        &p,
+        Act::RequestHearing {
+            note: "当事人申请听证".into(),
+        },
+        &[&p.a],
+        day(5),
+    )
+    .unwrap();
+    // Even after the request period, the hearing must be held first.
+    assert_eq!(
+        act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(12)).unwrap_err(),
+        RuleViolation::HearingPending
+    );
+}
+
+#[test]
+fn a_major_case_needs_a_collective_discussion_before_the_decision() {
+    let p = people();
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Notified);
+    act(&mut s, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut s, &p, review(true), &[&p.reviewer], day(6)).unwrap();
+    assert!(s.major);
+    let d = || decide(Discretion::Standard, fine(2000));
+    assert_eq!(
+        act(&mut s.clone(), &p, d(), &[&p.head], day(7)).unwrap_err(),
+        RuleViolation::CollectiveDiscussionRequired
+    );
+    act(
+        &mut s,
+        &p,
+        discussion(&["周局", "刘队", "孙法"]),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+    act(&mut s, &p, d(), &[&p.head], day(7)).unwrap();
+}
+
+#[test]
+fn a_heavier_penalty_needs_a_collective_discussion() {
+    let p = people();
+    // A business: 9,000 yuan is below its hearing threshold, so only 从重 asks for discussion.
+    let mut s = notified_of(
+        &p,
+        header_with(vec![barbecue_shop()]),
+        notify(false, Discretion::Heavier, fine(9000)),
+    );
+    act(&mut s, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut s, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+    let d = || decide(Discretion::Heavier, fine(9000));
+    assert_eq!(
+        act(&mut s.clone(), &p, d(), &[&p.head], day(7)).unwrap_err(),
+        RuleViolation::CollectiveDiscussionRequired
+    );
+    act(
+        &mut s,
+        &p,
+        discussion(&["周局", "刘队", "孙法"]),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+    act(&mut s, &p, d(), &[&p.head], day(7)).unwrap();
+}
+
+#[test]
+fn a_fine_that_qualifies_for_a_hearing_needs_a_collective_discussion() {
+    let p = people();
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    // No hearing asked for in the five days; the review is not marked major.
+    act(&mut s, &p, review(false), &[&p.reviewer], day(10)).unwrap();
+    let d = || decide(Discretion::Standard, fine(6000));
+    assert_eq!(
+        act(&mut s.clone(), &p, d(), &[&p.head], day(11)).unwrap_err(),
+        RuleViolation::CollectiveDiscussionRequired
+    );
+    act(
+        &mut s,
+        &p,
+        discussion(&["周局", "刘队", "孙法"]),
+        &[&p.head],
+        day(11),
+    )
+    .unwrap();
+    act(&mut s, &p, d(), &[&p.head], day(11)).unwrap();
+}
+
+#[test]
+fn a_collective_discussion_needs_three_participants_and_the_head() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::LegalReviewed);
+    assert_eq!(
+        act(
+            &mut s.clone(),
+            &p,
+            discussion(&["周局", "刘队"]),
+            &[&p.head],
+            day(7)
+        )
+        .unwrap_err(),
+        RuleViolation::TooFewDiscussants { required: 3 }
+    );
+    // The same name twice, or a blank, is not another participant.
+    assert_eq!(
+        act(
+            &mut s.clone(),
+            &p,
+            discussion(&["周局", "刘队", "刘队 ", " "]),
+            &[&p.head],
+            day(7)
+        )
+        .unwrap_err(),
+        RuleViolation::TooFewDiscussants { required: 3 }
+    );
+    assert!(matches!(
+        act(
+            &mut s.clone(),
+            &p,
+            discussion(&["周局", "刘队", "孙法"]),
+            &[&p.leader],
+            day(7)
+        )
+        .unwrap_err(),
+        RuleViolation::RoleRequired { .. }
+    ));
+}
+
+#[test]
+fn decision_deadline_is_sixty_days_from_filing() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::LegalReviewed);
+    // Filed on day 1 (2026-03-03): the 60th day after is 2026-05-02, to its end.
+    let due = deadline::decision_due(&s).unwrap();
+    assert_eq!(due.display_china(), "2026-05-02 23:59");
+    let mut on_time = s.clone();
+    act(
+        &mut on_time,
+        &p,
+        decide(Discretion::Standard, fine(2000)),
+        &[&p.head],
+        due,
+    )
+    .unwrap();
+    assert!(on_time.late.is_empty());
+}
+
+#[test]
+fn a_late_decision_needs_a_reason_and_stays_visible_as_late() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::LegalReviewed);
+    let due = deadline::decision_due(&s).unwrap();
+    let late = Timestamp(due.0 + 1);
+    for why in [None, Some(" ")] {
+        let err = act(
+            &mut s.clone(),
+            &p,
+            decide_late(Discretion::Standard, fine(2000), why),
+            &[&p.head],
+            late,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            RuleViolation::LateWithoutReason {
+                what: "作出处罚决定",
+                due
+            }
+        );
+    }
+    let mut s = s;
+    act(
+        &mut s,
+        &p,
+        decide_late(Discretion::Standard, fine(2000), Some("鉴定意见迟延送达")),
+        &[&p.head],
+        late,
+    )
+    .unwrap();
+    assert_eq!(s.status, CaseStatus::Decided);
+    let list = late_deadlines(&s, day(80));
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].kind, DeadlineKind::Decision);
+    assert_eq!(list[0].due, due);
+    assert_eq!(
+        list[0].met_late,
+        Some((late, "鉴定意见迟延送达".to_string()))
+    );
 }
 
 #[test]
@@ -542,6 +1492,7 @@ fn one_extension_of_at_most_sixty_days_approved_by_the_head() {
     let ext = |days| Act::ExtendDeadline {
         days,
         reason: "案情复杂".into(),
+        late_reason: None,
     };
     assert!(matches!(
         act(&mut s, &p, ext(30), &[&p.leader], day(50)).unwrap_err(),
@@ -566,25 +1517,65 @@ fn one_extension_of_at_most_sixty_days_approved_by_the_head() {
 }
 
 #[test]
-fn an_extension_must_be_granted_before_the_deadline_passes() {
+fn an_extension_asked_late_needs_a_reason_and_stays_visible_as_late() {
     let p = people();
-    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Investigating);
-    let err = act(
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Investigating);
+    let due = deadline::decision_due(&s).unwrap();
+    let ext = |late_reason: Option<&str>| Act::ExtendDeadline {
+        days: 30,
+        reason: "案情复杂".into(),
+        late_reason: late_reason.map(String::from),
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, ext(None), &[&p.head], day(70)).unwrap_err(),
+        RuleViolation::LateWithoutReason {
+            what: "延长办案期限",
+            due
+        }
+    );
+    let mut s = s;
+    act(
         &mut s,
         &p,
-        Act::ExtendDeadline {
-            days: 30,
-            reason: "案情复杂".into(),
-        },
+        ext(Some("承办人员病休，未及时报批")),
         &[&p.head],
         day(70),
     )
-    .unwrap_err();
-    assert!(matches!(err, RuleViolation::DecisionDeadlinePassed { .. }));
+    .unwrap();
+    let list = deadline::deadlines(&s, day(70), &DeadlinePolicy::default());
+    assert!(list.iter().any(|d| d.kind == DeadlineKind::Decision
+        && d.urgency == Urgency::Late
+        && d.due == due
+        && d.met_late == Some((day(70), "承办人员病休，未及时报批".into()))));
+    // The extended deadline is still open, and a decision within it needs no further reason,
+    // nor is the lateness recorded twice.
+    assert!(list.iter().any(|d| d.kind == DeadlineKind::Decision
+        && d.urgency != Urgency::Late
+        && d.due > day(80)));
+    for (a, who, at) in [
+        (
+            Act::ConcludeInvestigation {
+                summary: "事实清楚".into(),
+            },
+            vec![&p.a],
+            71,
+        ),
+        (
+            notify(false, Discretion::Standard, fine(2000)),
+            vec![&p.a, &p.b],
+            72,
+        ),
+        (waive(), vec![&p.a], 72),
+        (review(false), vec![&p.reviewer], 73),
+        (decide(Discretion::Standard, fine(2000)), vec![&p.head], 74),
+    ] {
+        act(&mut s, &p, a, &who, day(at)).unwrap();
+    }
+    assert_eq!(s.late.len(), 1);
 }
 
 #[test]
-fn delivery_within_seven_days_or_a_recorded_reason() {
+fn a_late_delivery_needs_a_reason_and_stays_visible_as_late() {
     let p = people();
     let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Decided);
     let due = deadline::delivery_due(&s).unwrap();
@@ -592,6 +1583,10 @@ fn delivery_within_seven_days_or_a_recorded_reason() {
     let deliver = |late_reason: Option<&str>| Act::Deliver {
         method: DeliveryMethod::Post,
         late_reason: late_reason.map(String::from),
+        receipt: Some(DeliveryReceipt {
+            note: "EMS 1234567890".into(),
+            ..DeliveryReceipt::default()
+        }),
     };
     assert!(matches!(
         act(&mut s.clone(), &p, deliver(None), &[&p.a], late).unwrap_err(),
@@ -601,39 +1596,27 @@ fn delivery_within_seven_days_or_a_recorded_reason() {
         act(&mut s.clone(), &p, deliver(Some(" ")), &[&p.a], late).unwrap_err(),
         RuleViolation::LateWithoutReason { .. }
     ));
+    act(&mut s.clone(), &p, deliver(None), &[&p.a], due).unwrap();
+    let mut s = s;
     act(
-        &mut s.clone(),
+        &mut s,
         &p,
         deliver(Some("当事人外出，多次上门未遇")),
         &[&p.a],
         late,
     )
     .unwrap();
-    act(&mut s.clone(), &p, deliver(None), &[&p.a], due).unwrap();
+    let list = late_deadlines(&s, late);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].kind, DeadlineKind::Delivery);
+    assert_eq!(
+        list[0].met_late,
+        Some((late, "当事人外出，多次上门未遇".to_string()))
+    );
 }
 
 #[test]
-fn electronic_delivery_needs_consent() {
-    let p = people();
-    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Decided);
-    let err = act(
-        &mut s,
-        &p,
-        Act::Deliver {
-            method: DeliveryMethod::Electronic {
-                party_consented: false,
-            },
-            late_reason: None,
-        },
-        &[&p.a],
-        day(7),
-    )
-    .unwrap_err();
-    assert_eq!(err, RuleViolation::ElectronicDeliveryWithoutConsent);
-}
-
-#[test]
-fn preservation_decision_within_seven_days_or_a_recorded_reason() {
+fn a_late_preservation_decision_needs_a_reason_and_stays_visible_as_late() {
     let p = people();
     let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Investigating);
     act(
@@ -648,12 +1631,14 @@ fn preservation_decision_within_seven_days_or_a_recorded_reason() {
     )
     .unwrap();
     let now = day(11); // the notice was issued on day 3: due at the end of day 10
+    let n1 = || DeadlineKind::Preservation {
+        notice: "N1".into(),
+    };
     let list = deadline::deadlines(&s, now, &DeadlinePolicy::default());
-    assert!(list.iter().any(|d| d.kind
-        == DeadlineKind::Preservation {
-            notice: "N1".into()
-        }
-        && d.urgency == Urgency::Overdue));
+    assert!(
+        list.iter()
+            .any(|d| d.kind == n1() && d.urgency == Urgency::Overdue)
+    );
     let decide = |late_reason: Option<&str>| Act::PreservationDecision {
         notice: "N1".into(),
         outcome: "予以没收".into(),
@@ -663,8 +1648,13 @@ fn preservation_decision_within_seven_days_or_a_recorded_reason() {
         act(&mut s.clone(), &p, decide(None), &[&p.leader], now).unwrap_err(),
         RuleViolation::LateWithoutReason { .. }
     ));
+    act(&mut s.clone(), &p, decide(None), &[&p.leader], day(10)).unwrap();
     act(&mut s, &p, decide(Some("鉴定结果延迟")), &[&p.leader], now).unwrap();
     assert!(s.open_preservations.is_empty());
+    let list = late_deadlines(&s, now);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].kind, n1());
+    assert_eq!(list[0].met_late, Some((now, "鉴定结果延迟".to_string())));
     assert_eq!(
         act(&mut s, &p, decide(None), &[&p.leader], now).unwrap_err(),
         RuleViolation::NoOpenPreservationNotice("N1".into())
@@ -672,14 +1662,651 @@ fn preservation_decision_within_seven_days_or_a_recorded_reason() {
 }
 
 #[test]
+fn a_late_disclosure_needs_a_reason_and_stays_visible_as_late() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Executed);
+    let due = deadline::disclosure_due(&s).unwrap();
+    let late = Timestamp(due.0 + 1);
+    let text = "某某露天烧烤，罚款2000元";
+    assert_eq!(
+        act(&mut s.clone(), &p, disclose(text), &[&p.leader], late).unwrap_err(),
+        RuleViolation::LateWithoutReason {
+            what: "公开处罚结果",
+            due
+        }
+    );
+    act(&mut s.clone(), &p, disclose(text), &[&p.leader], due).unwrap();
+    let mut s = s;
+    act(
+        &mut s,
+        &p,
+        Act::Disclose {
+            text: text.into(),
+            late_reason: Some("公示平台维护".into()),
+        },
+        &[&p.leader],
+        late,
+    )
+    .unwrap();
+    let list = late_deadlines(&s, late);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].kind, DeadlineKind::Disclosure);
+}
+
+#[test]
+fn electronic_delivery_needs_consent() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Decided);
+    let electronic = |party_consented| Act::Deliver {
+        method: DeliveryMethod::Electronic { party_consented },
+        late_reason: None,
+        receipt: Some(DeliveryReceipt {
+            note: "当事人确认的电子邮箱 zhang@example.com".into(),
+            ..DeliveryReceipt::default()
+        }),
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, electronic(false), &[&p.a], day(8)).unwrap_err(),
+        RuleViolation::ElectronicDeliveryWithoutConsent
+    );
+    act(&mut s.clone(), &p, electronic(true), &[&p.a], day(8)).unwrap();
+}
+
+#[test]
+fn delivery_left_at_the_address_needs_a_witness() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Decided);
+    let left = |witnesses: Vec<String>| Act::Deliver {
+        method: DeliveryMethod::LeftAtAddress,
+        late_reason: None,
+        receipt: Some(DeliveryReceipt {
+            recipient: "张三".into(),
+            refused: true,
+            witnesses,
+            note: "当事人拒绝签收，2026年3月10日留置于其住所".into(),
+        }),
+    };
+    for none in [vec![], vec![" ".to_string()]] {
+        assert_eq!(
+            act(&mut s.clone(), &p, left(none), &[&p.a, &p.b], day(8)).unwrap_err(),
+            RuleViolation::ReceiptIncomplete {
+                missing: "见证人签名"
+            }
+        );
+    }
+    act(
+        &mut s.clone(),
+        &p,
+        left(vec!["社区干部钱某".into()]),
+        &[&p.a, &p.b],
+        day(8),
+    )
+    .unwrap();
+}
+
+#[test]
+fn direct_delivery_needs_the_recipient_who_accepted_it() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Decided);
+    let direct = |receipt| Act::Deliver {
+        method: DeliveryMethod::Direct,
+        late_reason: None,
+        receipt,
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, direct(None), &[&p.a], day(8)).unwrap_err(),
+        RuleViolation::ReceiptIncomplete {
+            missing: "送达回证"
+        }
+    );
+    assert_eq!(
+        act(&mut s.clone(), &p, direct(receipt(" ")), &[&p.a], day(8)).unwrap_err(),
+        RuleViolation::ReceiptIncomplete {
+            missing: "受送达人"
+        }
+    );
+    // A refusal is a delivery left at the address, with its witnesses.
+    let refused = Some(DeliveryReceipt {
+        recipient: "张三".into(),
+        refused: true,
+        ..DeliveryReceipt::default()
+    });
+    assert!(matches!(
+        act(&mut s.clone(), &p, direct(refused), &[&p.a], day(8)).unwrap_err(),
+        RuleViolation::ReceiptIncomplete { .. }
+    ));
+    act(&mut s.clone(), &p, direct(receipt("张三")), &[&p.a], day(8)).unwrap();
+}
+
+#[test]
+fn the_party_is_urged_only_after_fifteen_days_to_pay() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Delivered);
+    // Delivered on day 8: the party may pay to the end of day 23.
+    let urge = || Act::UrgePayment {
+        note: "催告书直接送达当事人".into(),
+    };
+    assert!(matches!(
+        act(&mut s.clone(), &p, urge(), &[&p.a], day(23)).unwrap_err(),
+        RuleViolation::PaymentNotYetDue { .. }
+    ));
+    let list = deadline::deadlines(&s, day(24), &DeadlinePolicy::default());
+    assert!(
+        list.iter()
+            .any(|d| d.kind == DeadlineKind::Payment && d.urgency == Urgency::Overdue)
+    );
+    let mut s = s;
+    act(&mut s, &p, urge(), &[&p.a], day(24)).unwrap();
+    assert_eq!(s.urged_at, Some(day(24)));
+    // A decision that leaves nothing to pay has nothing to urge.
+    let mut s = reviewed_unnotified(&p);
+    act(
+        &mut s,
+        &p,
+        decide(Discretion::NoPenalty, vec![]),
+        &[&p.head],
+        day(4),
+    )
+    .unwrap();
+    act(&mut s, &p, deliver_direct(), &[&p.a], day(5)).unwrap();
+    assert_eq!(
+        act(&mut s, &p, urge(), &[&p.a], day(30)).unwrap_err(),
+        RuleViolation::NothingToPay
+    );
+}
+
+#[test]
+fn enforcement_is_applied_for_ten_days_after_urging_and_then_compels() {
+    let p = people();
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Delivered);
+    let apply_for = || Act::ApplyEnforcement {
+        court: "某区人民法院".into(),
+        note: "申请强制执行罚款2000元".into(),
+    };
+    let compelled = || Act::Execute {
+        execution: Execution::Compelled {
+            note: "法院强制划扣".into(),
+        },
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, apply_for(), &[&p.head], day(40)).unwrap_err(),
+        RuleViolation::NotUrged
+    );
+    act(
+        &mut s,
+        &p,
+        Act::UrgePayment {
+            note: "催告".into(),
+        },
+        &[&p.a],
+        day(24),
+    )
+    .unwrap();
+    // Urged on day 24: an application from the day after day 34.
+    assert!(matches!(
+        act(&mut s.clone(), &p, apply_for(), &[&p.head], day(34)).unwrap_err(),
+        RuleViolation::EnforcementTooEarly { .. }
+    ));
+    assert_eq!(
+        act(&mut s.clone(), &p, compelled(), &[&p.a], day(40)).unwrap_err(),
+        RuleViolation::EnforcementNotApplied
+    );
+    act(&mut s, &p, apply_for(), &[&p.head], day(35)).unwrap();
+    act(&mut s, &p, compelled(), &[&p.a], day(60)).unwrap();
+    assert_eq!(s.status, CaseStatus::Executed);
+}
+
+#[test]
+fn a_payment_of_another_amount_than_due_is_refused() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Delivered);
+    assert_eq!(
+        act(&mut s.clone(), &p, paid(1000), &[&p.a], day(9)).unwrap_err(),
+        RuleViolation::PaymentMismatch {
+            due: 2000,
+            paid: 1000
+        }
+    );
+    let no_receipt = Act::Execute {
+        execution: Execution::PaidAtBank {
+            receipt_no: " ".into(),
+            yuan: 2000,
+        },
+    };
+    assert!(matches!(
+        act(&mut s.clone(), &p, no_receipt, &[&p.a], day(9)).unwrap_err(),
+        RuleViolation::EmptyField { .. }
+    ));
+    act(&mut s.clone(), &p, paid(2000), &[&p.a], day(9)).unwrap();
+}
+
+#[test]
+fn complied_is_refused_while_money_is_due() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Delivered);
+    let complied = || Act::Execute {
+        execution: Execution::Complied,
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, complied(), &[&p.a], day(9)).unwrap_err(),
+        RuleViolation::PaymentMismatch { due: 2000, paid: 0 }
+    );
+    // Property confiscated and nothing to pay: complied is how it is carried out.
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(
+            false,
+            Discretion::Lighter,
+            vec![Penalty::ConfiscateProperty {
+                items: "烧烤炉具一套".into(),
+            }],
+        ),
+    );
+    act(&mut s, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut s, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+    act(
+        &mut s,
+        &p,
+        decide(
+            Discretion::Lighter,
+            vec![Penalty::ConfiscateProperty {
+                items: "烧烤炉具一套".into(),
+            }],
+        ),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+    act(&mut s, &p, deliver_direct(), &[&p.a], day(8)).unwrap();
+    assert_eq!(
+        act(&mut s.clone(), &p, paid(0), &[&p.a], day(9)).unwrap_err(),
+        RuleViolation::NothingToPay
+    );
+    act(&mut s, &p, complied(), &[&p.a], day(9)).unwrap();
+}
+
+#[test]
+fn a_disclosure_with_a_persons_name_id_number_or_phone_is_refused() {
+    let p = people();
+    let s = walk(
+        &p,
+        header_with(vec![zhang_san(), barbecue_shop()]),
+        CaseStatus::Executed,
+    );
+    for (text, what) in [
+        ("张三露天烧烤，罚款2000元", "姓名"),
+        (
+            "当事人（身份证号110101199001011234）罚款2000元",
+            "身份证件号码",
+        ),
+        ("当事人（电话13800001111）罚款2000元", "联系电话"),
+        ("老王烧烤店（92110101MA01ABCD3X）罚款2000元", "身份证件号码"),
+    ] {
+        assert_eq!(
+            act(&mut s.clone(), &p, disclose(text), &[&p.leader], day(10)).unwrap_err(),
+            RuleViolation::UnredactedPersonalData { what },
+            "{text}"
+        );
+    }
+    // Redacted, and a business's name is public anyway.
+    act(
+        &mut s.clone(),
+        &p,
+        disclose("张某及老王烧烤店在解放路露天烧烤，罚款2000元"),
+        &[&p.leader],
+        day(10),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_decision_not_to_punish_is_not_disclosed() {
+    let p = people();
+    let mut s = reviewed_unnotified(&p);
+    act(
+        &mut s,
+        &p,
+        decide(Discretion::NoPenalty, vec![]),
+        &[&p.head],
+        day(4),
+    )
+    .unwrap();
+    act(&mut s, &p, deliver_direct(), &[&p.a], day(5)).unwrap();
+    assert_eq!(
+        act(
+            &mut s.clone(),
+            &p,
+            disclose("不予处罚"),
+            &[&p.leader],
+            day(6)
+        )
+        .unwrap_err(),
+        RuleViolation::NothingToDisclose
+    );
+    assert!(
+        deadline::deadlines(&s, day(6), &DeadlinePolicy::default())
+            .iter()
+            .all(|d| d.kind != DeadlineKind::Disclosure)
+    );
+}
+
+#[test]
+fn a_delivered_case_closes_only_when_nothing_is_left_to_execute() {
+    let p = people();
+    let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Delivered);
+    assert_eq!(
+        act(&mut s.clone(), &p, close(), &[&p.leader], day(9)).unwrap_err(),
+        RuleViolation::WrongStatus {
+            act: "close",
+            status: CaseStatus::Delivered
+        }
+    );
+    // A warning alone is carried out by its delivery.
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(false, Discretion::Lighter, vec![Penalty::Warning]),
+    );
+    act(&mut s, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut s, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+    act(
+        &mut s,
+        &p,
+        decide(Discretion::Lighter, vec![Penalty::Warning]),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+    act(&mut s, &p, deliver_direct(), &[&p.a], day(8)).unwrap();
+    act(&mut s, &p, close(), &[&p.leader], day(9)).unwrap();
+    assert_eq!(s.status, CaseStatus::Closed);
+}
+
+#[test]
+fn closing_then_disclosing_and_disclosing_then_closing_both_end_disclosed() {
+    let p = people();
+    let text = "某某露天烧烤，罚款2000元";
+    let executed = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Executed);
+
+    let mut s = executed.clone();
+    act(&mut s, &p, close(), &[&p.leader], day(10)).unwrap();
+    assert_eq!(s.status, CaseStatus::Closed);
+    act(&mut s, &p, disclose(text), &[&p.leader], day(11)).unwrap();
+    assert_eq!(s.status, CaseStatus::Disclosed);
+
+    let mut s = executed;
+    act(&mut s, &p, disclose(text), &[&p.leader], day(10)).unwrap();
+    assert_eq!(s.status, CaseStatus::Executed);
+    assert!(matches!(
+        act(&mut s.clone(), &p, disclose(text), &[&p.leader], day(10)).unwrap_err(),
+        RuleViolation::WrongStatus { .. }
+    ));
+    act(&mut s, &p, close(), &[&p.leader], day(11)).unwrap();
+    assert_eq!(s.status, CaseStatus::Disclosed);
+    // Disclosure may even come before execution, while the fine is still unpaid.
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Delivered);
+    act(&mut s, &p, disclose(text), &[&p.leader], day(9)).unwrap();
+    act(&mut s, &p, paid(2000), &[&p.a], day(10)).unwrap();
+    act(&mut s, &p, close(), &[&p.leader], day(11)).unwrap();
+    assert_eq!(s.status, CaseStatus::Disclosed);
+}
+
+#[test]
+fn a_revoked_decision_has_its_disclosure_corrected_and_not_before() {
+    let p = people();
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Executed);
+    act(&mut s, &p, close(), &[&p.leader], day(10)).unwrap();
+    act(
+        &mut s,
+        &p,
+        disclose("某某露天烧烤，罚款2000元"),
+        &[&p.leader],
+        day(11),
+    )
+    .unwrap();
+    let correct = |text: &str| Act::CorrectDisclosure {
+        explanation: "原处罚决定已被复议机关撤销".into(),
+        text: text.into(),
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, correct("已撤销"), &[&p.head], day(12)).unwrap_err(),
+        RuleViolation::WrongStatus {
+            act: "correct disclosure",
+            status: CaseStatus::Disclosed
+        }
+    );
+    act(
+        &mut s,
+        &p,
+        Act::RevokeDecision {
+            authority: "某区人民政府（行政复议）".into(),
+            reason: "认定事实不清".into(),
+        },
+        &[&p.head],
+        day(30),
+    )
+    .unwrap();
+    let list = deadline::deadlines(&s, day(30), &DeadlinePolicy::default());
+    assert!(
+        list.iter()
+            .any(|d| d.kind == DeadlineKind::CorrectDisclosure)
+    );
+    assert!(matches!(
+        act(&mut s.clone(), &p, correct("已撤销"), &[&p.leader], day(31)).unwrap_err(),
+        RuleViolation::RoleRequired { .. }
+    ));
+    act(
+        &mut s,
+        &p,
+        correct("某某露天烧烤一案的处罚决定已被撤销"),
+        &[&p.head],
+        day(31),
+    )
+    .unwrap();
+    assert!(s.disclosure_corrected);
+    assert!(
+        deadline::deadlines(&s, day(31), &DeadlinePolicy::default())
+            .iter()
+            .all(|d| d.kind != DeadlineKind::CorrectDisclosure)
+    );
+    assert!(matches!(
+        act(&mut s, &p, correct("再次更正"), &[&p.head], day(32)).unwrap_err(),
+        RuleViolation::WrongStatus { .. }
+    ));
+}
+
+#[test]
+fn a_summary_decision_for_a_person_is_at_most_two_hundred_yuan() {
+    let p = people();
+    let s = initial_state(header_with(vec![zhang_san()]));
+    let summary = |yuan, certificate_shown| Act::SummaryDecision {
+        penalties: fine(yuan),
+        facts: "当场发现露天烧烤".into(),
+        basis: "《中华人民共和国行政处罚法》第五十一条".into(),
+        certificate_shown,
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, summary(201, true), &[&p.a], day(0)).unwrap_err(),
+        RuleViolation::SummaryProcedureLimit { max: 200 }
+    );
+    let mut s = s;
+    act(&mut s, &p, summary(200, true), &[&p.a], day(0)).unwrap();
+    assert_eq!(s.status, CaseStatus::Delivered);
+    assert_eq!(s.delivered_at, Some(day(0)));
+    assert!(s.decision.as_ref().unwrap().summary_procedure);
+}
+
+#[test]
+fn a_summary_decision_for_a_business_is_at_most_three_thousand_yuan() {
+    let p = people();
+    let s = initial_state(header_with(vec![barbecue_shop()]));
+    let summary = |penalties| Act::SummaryDecision {
+        penalties,
+        facts: "当场发现店外露天烧烤".into(),
+        basis: "《中华人民共和国行政处罚法》第五十一条".into(),
+        certificate_shown: true,
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, summary(fine(3001)), &[&p.a], day(0)).unwrap_err(),
+        RuleViolation::SummaryProcedureLimit { max: 3000 }
+    );
+    // Only a warning or a fine: nothing else on the spot.
+    assert!(matches!(
+        act(
+            &mut s.clone(),
+            &p,
+            summary(vec![Penalty::SuspendBusiness]),
+            &[&p.a],
+            day(0)
+        )
+        .unwrap_err(),
+        RuleViolation::SummaryProcedureLimit { .. }
+    ));
+    act(&mut s.clone(), &p, summary(fine(3000)), &[&p.a], day(0)).unwrap();
+}
+
+#[test]
+fn a_summary_decision_needs_the_certificate_shown() {
+    let p = people();
+    let mut s = initial_state(header(CaseSource::SelfDiscovered));
+    let err = act(
+        &mut s,
+        &p,
+        Act::SummaryDecision {
+            penalties: vec![Penalty::Warning],
+            facts: "当场发现露天烧烤".into(),
+            basis: "《中华人民共和国行政处罚法》第五十一条".into(),
+            certificate_shown: false,
+        },
+        &[&p.a],
+        day(0),
+    )
+    .unwrap_err();
+    assert_eq!(err, RuleViolation::CertificateNotShown);
+}
+
+#[test]
+fn a_summary_fine_must_fit_some_level_of_the_standard() {
+    let p = people();
+    let mut h = header(CaseSource::SelfDiscovered);
+    h.violation = "environment.community_noise".into();
+    let s = initial_state(h);
+    let summary = |yuan| Act::SummaryDecision {
+        penalties: fine(yuan),
+        facts: "当场发现噪声扰民".into(),
+        basis: "《中华人民共和国噪声污染防治法》".into(),
+        certificate_shown: true,
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, summary(100), &[&p.a], day(0)).unwrap_err(),
+        RuleViolation::FineOutsideAnyStandard { yuan: 100 }
+    );
+    act(&mut s.clone(), &p, summary(200), &[&p.a], day(0)).unwrap();
+}
+
+#[test]
+fn an_order_to_correct_by_a_past_date_is_refused() {
+    let p = people();
+    let mut s = initial_state(header(CaseSource::SelfDiscovered));
+    let order = |by| Act::OrderCorrection {
+        order: "限期清理烧烤设施".into(),
+        correct_by: by,
+    };
+    assert_eq!(
+        act(&mut s, &p, order(day(0)), &[&p.a], day(1)).unwrap_err(),
+        RuleViolation::CorrectionDateInPast
+    );
+    act(&mut s, &p, order(day(4)), &[&p.a], day(1)).unwrap();
+    assert_eq!(s.status, CaseStatus::Correcting);
+    let list = deadline::deadlines(&s, day(5), &DeadlinePolicy::default());
+    assert!(
+        list.iter()
+            .any(|d| d.kind == DeadlineKind::FollowUp && d.urgency == Urgency::Overdue)
+    );
+}
+
+#[test]
+fn a_follow_up_that_finds_it_corrected_handles_the_matter() {
+    let p = people();
+    let mut s = initial_state(header(CaseSource::SelfDiscovered));
+    act(
+        &mut s,
+        &p,
+        Act::OrderCorrection {
+            order: "限期清理".into(),
+            correct_by: day(3),
+        },
+        &[&p.a],
+        day(0),
+    )
+    .unwrap();
+    act(
+        &mut s,
+        &p,
+        Act::FollowUp {
+            corrected: true,
+            note: "已清理完毕".into(),
+        },
+        &[&p.a],
+        day(3),
+    )
+    .unwrap();
+    assert_eq!(s.status, CaseStatus::Handled);
+    assert!(deadline::deadlines(&s, day(4), &DeadlinePolicy::default()).is_empty());
+}
+
+#[test]
+fn a_follow_up_that_finds_it_not_corrected_returns_the_case_for_filing() {
+    let p = people();
+    let mut s = initial_state(header(CaseSource::SelfDiscovered));
+    act(
+        &mut s,
+        &p,
+        Act::OrderCorrection {
+            order: "限期清理".into(),
+            correct_by: day(3),
+        },
+        &[&p.a],
+        day(0),
+    )
+    .unwrap();
+    assert!(matches!(
+        act(&mut s.clone(), &p, Act::File, &[&p.leader], day(3)).unwrap_err(),
+        RuleViolation::WrongStatus { .. }
+    ));
+    // Failing to correct cannot be found before the date.
+    let early = Act::FollowUp {
+        corrected: false,
+        note: "尚未清理".into(),
+    };
+    assert_eq!(
+        act(&mut s.clone(), &p, early, &[&p.a], day(2)).unwrap_err(),
+        RuleViolation::FollowUpTooEarly { by: day(3) }
+    );
+    act(
+        &mut s,
+        &p,
+        Act::FollowUp {
+            corrected: false,
+            note: "逾期未改正，仍在露天烧烤".into(),
+        },
+        &[&p.a],
+        day(4),
+    )
+    .unwrap();
+    assert_eq!(s.status, CaseStatus::Registered);
+    assert_eq!(s.correct_by, None);
+    act(&mut s, &p, Act::File, &[&p.leader], day(4)).unwrap();
+    assert_eq!(s.status, CaseStatus::Filed);
+}
+
+#[test]
 fn complainant_must_be_told_the_filing_outcome_before_closing() {
     let p = people();
     let mut s = case_at(&p, complaint(), CaseStatus::Executed);
-    let close = Act::Close {
-        report: "执行完毕".into(),
-    };
     assert_eq!(
-        act(&mut s, &p, close.clone(), &[&p.leader], day(9)).unwrap_err(),
+        act(&mut s, &p, close(), &[&p.leader], day(9)).unwrap_err(),
         RuleViolation::ComplainantNotInformed
     );
     let list = deadline::deadlines(&s, day(9), &DeadlinePolicy::default());
@@ -697,7 +2324,7 @@ fn complainant_must_be_told_the_filing_outcome_before_closing() {
         day(9),
     )
     .unwrap();
-    act(&mut s, &p, close, &[&p.leader], day(9)).unwrap();
+    act(&mut s, &p, close(), &[&p.leader], day(9)).unwrap();
     // A case not from a complaint has nobody to inform.
     let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Filed);
     assert_eq!(
@@ -713,6 +2340,62 @@ fn complainant_must_be_told_the_filing_outcome_before_closing() {
         .unwrap_err(),
         RuleViolation::NotAComplaint
     );
+}
+
+#[test]
+fn a_complaint_settled_on_the_spot_or_by_advice_still_owes_the_complainant_an_answer() {
+    let p = people();
+    // 简易程序: decided and handed over on the spot, paid, then closed once the complainant
+    // was told.
+    let mut s = initial_state(header(complaint()));
+    act(
+        &mut s,
+        &p,
+        Act::SummaryDecision {
+            penalties: fine(200),
+            facts: "当场发现露天烧烤".into(),
+            basis: "《中华人民共和国行政处罚法》第五十一条".into(),
+            certificate_shown: true,
+        },
+        &[&p.a],
+        day(0),
+    )
+    .unwrap();
+    act(&mut s, &p, paid(200), &[&p.a], day(1)).unwrap();
+    assert_eq!(
+        act(&mut s.clone(), &p, close(), &[&p.leader], day(2)).unwrap_err(),
+        RuleViolation::ComplainantNotInformed
+    );
+    assert!(
+        deadline::deadlines(&s, day(2), &DeadlinePolicy::default())
+            .iter()
+            .any(|d| d.kind == DeadlineKind::InformComplainant)
+    );
+    let inform = || Act::InformComplainant {
+        how: "电话告知已当场处罚".into(),
+    };
+    act(&mut s, &p, inform(), &[&p.a], day(2)).unwrap();
+    act(&mut s, &p, close(), &[&p.leader], day(2)).unwrap();
+    assert_eq!(s.status, CaseStatus::Closed);
+    // 721 服务: the matter is handled without a case, and the complainant is still told.
+    let mut s = initial_state(header(complaint()));
+    act(
+        &mut s,
+        &p,
+        Act::Advise {
+            advice: "劝阻当事人停止露天烧烤".into(),
+        },
+        &[&p.assistant],
+        day(0),
+    )
+    .unwrap();
+    assert!(
+        deadline::deadlines(&s, day(1), &DeadlinePolicy::default())
+            .iter()
+            .any(|d| d.kind == DeadlineKind::InformComplainant)
+    );
+    act(&mut s, &p, inform(), &[&p.a], day(1)).unwrap();
+    assert!(s.complainant_informed);
 }
 
 #[test]
@@ -743,11 +2426,11 @@ fn deadlines_are_due_soon_then_overdue_by_the_injected_clock() {
     assert_eq!(at(10), Urgency::Pending);
     assert_eq!(at(59), Urgency::DueSoon);
     assert_eq!(at(62), Urgency::Overdue);
-    // Decided cases no longer owe a decision but owe delivery.
+    // Decided cases no longer owe a decision but owe delivery first, then disclosure.
     let s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Decided);
     let list = deadline::deadlines(&s, day(7), &policy);
-    assert_eq!(list.len(), 1);
-    assert_eq!(list[0].kind, DeadlineKind::Delivery);
+    let kinds: Vec<_> = list.iter().map(|d| d.kind.clone()).collect();
+    assert_eq!(kinds, [DeadlineKind::Delivery, DeadlineKind::Disclosure]);
 }
 
 #[test]
@@ -816,6 +2499,34 @@ fn replay_follows_the_given_order_and_keeps_conflicting_events_as_anomalies() {
 }
 
 #[test]
+fn replay_keeps_a_late_decision_with_its_reason() {
+    let p = people();
+    let mut events: Vec<WorkflowEvent> = steps(&p)
+        .into_iter()
+        .take(6)
+        .enumerate()
+        .map(|(i, (act, who))| WorkflowEvent {
+            id: format!("e{i}"),
+            at: day(1 + i as i64),
+            actors: who.iter().map(|w| w.id.clone()).collect(),
+            act,
+        })
+        .collect();
+    events.push(WorkflowEvent {
+        id: "late".into(),
+        at: day(70),
+        actors: vec![p.head.id.clone()],
+        act: decide_late(Discretion::Standard, fine(2000), Some("案情复杂")),
+    });
+    let s = replay(header(CaseSource::SelfDiscovered), &events);
+    assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+    assert_eq!(s.status, CaseStatus::Decided);
+    assert_eq!(s.late.len(), 1);
+    assert_eq!(s.late[0].kind, DeadlineKind::Decision);
+    assert_eq!(s.late[0].reason, "案情复杂");
+}
+
+#[test]
 fn every_rule_has_a_chinese_reason_and_a_code() {
     let p = people();
     let cases = [
@@ -828,6 +2539,21 @@ fn every_rule_has_a_chinese_reason_and_a_code() {
         },
         RuleViolation::LegalReviewNotPassed,
         RuleViolation::ComplainantNotInformed,
+        RuleViolation::HeavierThanNotified {
+            notified: 2000,
+            decided: 3000,
+        },
+        RuleViolation::FineOutsideStandard {
+            yuan: 100,
+            level: "一般处罚",
+            min: 2000,
+            max: 8000,
+        },
+        RuleViolation::UnredactedPersonalData { what: "姓名" },
+        RuleViolation::NoFineStandard {
+            violation: "露天烧烤".into(),
+            level: "从重处罚",
+        },
     ];
     for v in cases {
         assert!(!v.code().is_empty());
@@ -850,11 +2576,12 @@ fn act_kinds_have_unique_names_that_round_trip() {
         assert_eq!(ActKind::from_name(k.name()), Some(k));
     }
     assert_eq!(ActKind::from_name("bribe"), None);
-    assert_eq!(Act::Disclose.kind().section(), FileSection::Closing);
+    assert_eq!(disclose("").kind().section(), FileSection::Closing);
     assert_eq!(
         Act::LegalReview {
             passed: false,
-            opinion: String::new()
+            opinion: String::new(),
+            major: false,
         }
         .zh(),
         "法制审核退回"
@@ -1148,4 +2875,154 @@ mod records {
             Ok(())
         );
     }
+}
+
+#[test]
+fn a_statement_alone_does_not_cut_off_the_time_to_ask_for_a_hearing() {
+    let p = people();
+    let statement = Act::HearStatement {
+        waived: false,
+        statement: "当事人称系初次经营".into(),
+        accepted: false,
+        reasons: "与查明事实不符，不予采纳".into(),
+    };
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    act(&mut s, &p, statement, &[&p.a], day(5)).unwrap();
+    assert!(matches!(
+        act(&mut s.clone(), &p, review(false), &[&p.reviewer], day(6)).unwrap_err(),
+        RuleViolation::StatementPeriodOpen { .. }
+    ));
+    // Still in time, the party asks for a hearing after speaking.
+    let request = Act::RequestHearing {
+        note: "当事人书面申请听证".into(),
+    };
+    act(&mut s.clone(), &p, request, &[&p.a], day(6)).unwrap();
+    // Waiving both rights lets the review go ahead at once.
+    let mut w = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    act(&mut w, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut w, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+}
+
+#[test]
+fn a_decision_late_even_against_a_late_extension_keeps_both_delays() {
+    let p = people();
+    let mut s = case_at(&p, CaseSource::SelfDiscovered, CaseStatus::Investigating);
+    let ext = Act::ExtendDeadline {
+        days: 10,
+        reason: "案情复杂".into(),
+        late_reason: Some("未及时报批".into()),
+    };
+    act(&mut s, &p, ext, &[&p.head], day(70)).unwrap();
+    for (a, who, at) in [
+        (
+            Act::ConcludeInvestigation {
+                summary: "事实清楚".into(),
+            },
+            vec![&p.a],
+            71,
+        ),
+        (
+            notify(false, Discretion::Standard, fine(2000)),
+            vec![&p.a, &p.b],
+            72,
+        ),
+        (waive(), vec![&p.a], 72),
+        (review(false), vec![&p.reviewer], 73),
+    ] {
+        act(&mut s, &p, a, &who, day(at)).unwrap();
+    }
+    let late = decide_late(Discretion::Standard, fine(2000), Some("复核意见往返"));
+    act(&mut s, &p, late, &[&p.head], day(90)).unwrap();
+    let decisions: Vec<_> = s
+        .late
+        .iter()
+        .filter(|l| l.kind == DeadlineKind::Decision)
+        .map(|l| l.reason.as_str())
+        .collect();
+    assert_eq!(decisions, ["未及时报批", "复核意见往返"]);
+}
+
+#[test]
+fn a_decision_adding_a_kind_of_penalty_the_notice_did_not_name_is_heavier() {
+    let p = people();
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(false, Discretion::Standard, fine(2000)),
+    );
+    act(&mut s, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut s, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+    let mut more = fine(2000);
+    more.push(Penalty::ConfiscateProperty {
+        items: "烧烤炉一台".into(),
+    });
+    assert!(matches!(
+        act(
+            &mut s.clone(),
+            &p,
+            decide(Discretion::Standard, more),
+            &[&p.head],
+            day(7)
+        )
+        .unwrap_err(),
+        RuleViolation::HeavierThanNotified { .. }
+    ));
+    act(
+        &mut s,
+        &p,
+        decide(Discretion::Standard, fine(2000)),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_notice_that_needed_a_discussion_still_needs_it_when_the_decision_is_lighter() {
+    let p = people();
+    // 6,000 yuan for a person qualifies for a hearing; the decision comes down to 4,000.
+    let mut s = notified_of(
+        &p,
+        header(CaseSource::SelfDiscovered),
+        notify(true, Discretion::Standard, fine(6000)),
+    );
+    act(&mut s, &p, waive(), &[&p.a], day(5)).unwrap();
+    act(&mut s, &p, review(false), &[&p.reviewer], day(6)).unwrap();
+    let steps = crate::next_steps(&s, &catalogue(), day(6));
+    assert!(steps.iter().any(|st| st.act == "collective_discussion"));
+    assert_eq!(
+        act(
+            &mut s.clone(),
+            &p,
+            decide(Discretion::Standard, fine(4000)),
+            &[&p.head],
+            day(7)
+        )
+        .unwrap_err(),
+        RuleViolation::CollectiveDiscussionRequired
+    );
+    act(
+        &mut s,
+        &p,
+        discussion(&["周局", "刘队", "孙法"]),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
+    act(
+        &mut s,
+        &p,
+        decide(Discretion::Standard, fine(4000)),
+        &[&p.head],
+        day(7),
+    )
+    .unwrap();
 }

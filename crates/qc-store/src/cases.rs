@@ -38,17 +38,31 @@ pub struct CaseFilter {
     pub text: Option<String>,
     /// Deadline urgency.
     pub due: Option<DueFilter>,
+    /// Cases waiting on this role's act (a role code): the queue.
+    pub waiting_on: Option<String>,
     /// Page size (default 200).
     pub limit: Option<u32>,
     /// Rows to skip.
     pub offset: Option<u32>,
 }
 
+/// Matters handled by each part of the 721 method in a period (七分服务、两分管理、一分执法).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Ratio721 {
+    /// 服务: advice, education, dissuasion.
+    pub service: u64,
+    /// 管理: orders to correct.
+    pub management: u64,
+    /// 执法: cases filed and on-the-spot decisions.
+    pub enforcement: u64,
+}
+
 /// A case-list row: the projection with deadline urgency as of the query.
 pub type CaseRow = CaseSummary;
 
 const ROW_COLUMNS: &str = "case_id, squad, status, domain, domain_name, violation, violation_name,
-    source, address, grid, parties, summary, registered_at, updated_at, anomalies, people";
+    source, address, grid, parties, summary, registered_at, updated_at, anomalies, people, waiting,
+    outcome721, outcome_at";
 
 fn row_to_summary(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
     Ok(CaseSummary {
@@ -68,6 +82,11 @@ fn row_to_summary(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
         updated_at: Timestamp(r.get(13)?),
         anomalies: r.get(14)?,
         people: split_list(&r.get::<_, String>(15)?),
+        waiting_on: split_list(&r.get::<_, String>(16)?),
+        outcome721: match (r.get::<_, String>(17)?, r.get::<_, Option<i64>>(18)?) {
+            (k, Some(at)) if !k.is_empty() => Some((k, Timestamp(at))),
+            _ => None,
+        },
         deadlines: Vec::new(),
     })
 }
@@ -85,6 +104,10 @@ fn kind_from_columns(code: &str, detail: String) -> Result<DeadlineKind, StoreEr
         "delivery" => DeadlineKind::Delivery,
         "preservation" => DeadlineKind::Preservation { notice: detail },
         "inform_complainant" => DeadlineKind::InformComplainant,
+        "payment" => DeadlineKind::Payment,
+        "disclosure" => DeadlineKind::Disclosure,
+        "correct_disclosure" => DeadlineKind::CorrectDisclosure,
+        "follow_up" => DeadlineKind::FollowUp,
         other => return Err(StoreError::Malformed(format!("deadline kind {other}"))),
     })
 }
@@ -270,6 +293,10 @@ impl Store {
                 args.push(Value::Text(v.to_owned()));
             }
         }
+        if let Some(r) = filter.waiting_on.as_deref().filter(|r| !r.is_empty()) {
+            sql.push_str(" AND i.waiting LIKE ? ESCAPE '\\'");
+            args.push(Value::Text(format!("%,{},%", escape_like(r))));
+        }
         if let Some(p) = filter.person.as_deref().filter(|p| !p.is_empty()) {
             sql.push_str(" AND i.people LIKE ? ESCAPE '\\'");
             args.push(Value::Text(format!("%,{},%", escape_like(p))));
@@ -333,6 +360,35 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// How many matters of `squad` (every squad when none) were handled by service,
+    /// management and enforcement between `from` and `to` (721 工作法).
+    pub fn ratio_721(
+        &self,
+        squad: Option<&str>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Ratio721, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT outcome721, count(*) FROM case_index
+             WHERE outcome721 <> '' AND outcome_at BETWEEN ?1 AND ?2
+               AND (?3 IS NULL OR squad = ?3)
+             GROUP BY outcome721",
+        )?;
+        let rows = stmt.query_map(params![from.0, to.0, squad], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        let mut out = Ratio721::default();
+        for row in rows {
+            let (kind, n) = row?;
+            match kind.as_str() {
+                "service" => out.service = n,
+                "management" => out.management = n,
+                _ => out.enforcement += n,
+            }
+        }
+        Ok(out)
+    }
+
     /// Ids of cases starting with `prefix` (at most `limit`), to resolve short ids.
     pub fn case_ids_with_prefix(
         &self,
@@ -378,19 +434,25 @@ impl Store {
     /// Open deadlines of one case, soonest first, with urgency as of `now`.
     pub fn deadlines(&self, case_id: &str, now: Timestamp) -> Result<Vec<Deadline>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, detail, due_at FROM case_deadlines WHERE case_id = ?1 ORDER BY due_at",
+            "SELECT kind, detail, due_at, met_at, late_reason FROM case_deadlines
+             WHERE case_id = ?1 ORDER BY due_at",
         )?;
         let rows = stmt.query_map([case_id], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+                r.get::<_, Option<String>>(4)?,
             ))
         })?;
         let soon = self.policy.due_soon_days * 86_400_000;
         rows.map(|r| {
-            let (kind, detail, due) = r?;
-            let urgency = if now.0 > due {
+            let (kind, detail, due, met_at, reason) = r?;
+            let met_late = met_at.map(|at| (Timestamp(at), reason.unwrap_or_default()));
+            let urgency = if met_late.is_some() {
+                Urgency::Late
+            } else if now.0 > due {
                 Urgency::Overdue
             } else if due - now.0 <= soon {
                 Urgency::DueSoon
@@ -401,6 +463,7 @@ impl Store {
                 kind: kind_from_columns(&kind, detail)?,
                 due: Timestamp(due),
                 urgency,
+                met_late,
             })
         })
         .collect()
@@ -478,15 +541,18 @@ fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<(), StoreEr
     tx.execute(
         "INSERT INTO case_index(case_id, squad, status, domain, domain_name, violation,
            violation_name, source, address, grid, parties, summary, registered_at, updated_at,
-           anomalies, search, people)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+           anomalies, search, people, waiting, outcome721, outcome_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+           ?19, ?20)
          ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad, status = excluded.status,
            domain = excluded.domain, domain_name = excluded.domain_name,
            violation = excluded.violation, violation_name = excluded.violation_name,
            source = excluded.source, address = excluded.address, grid = excluded.grid,
            parties = excluded.parties, summary = excluded.summary,
            registered_at = excluded.registered_at, updated_at = excluded.updated_at,
-           anomalies = excluded.anomalies, search = excluded.search, people = excluded.people",
+           anomalies = excluded.anomalies, search = excluded.search, people = excluded.people,
+           waiting = excluded.waiting, outcome721 = excluded.outcome721,
+           outcome_at = excluded.outcome_at",
         params![
             s.id,
             s.squad,
@@ -505,14 +571,22 @@ fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<(), StoreEr
             s.anomalies,
             search_text(s),
             format!(",{},", s.people.join(",")),
+            format!(",{},", s.waiting_on.join(",")),
+            s.outcome721.as_ref().map(|o| o.0.as_str()).unwrap_or(""),
+            s.outcome721.as_ref().map(|o| o.1.0),
         ],
     )?;
     let mut ins = tx.prepare_cached(
-        "INSERT INTO case_deadlines(case_id, kind, detail, due_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO case_deadlines(case_id, kind, detail, due_at, met_at, late_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for d in &s.deadlines {
         let (kind, detail) = kind_columns(&d.kind);
-        ins.execute(params![s.id, kind, detail, d.due.0])?;
+        let (met, reason) = match &d.met_late {
+            Some((at, why)) => (Some(at.0), Some(why.as_str())),
+            None => (None, None),
+        };
+        ins.execute(params![s.id, kind, detail, d.due.0, met, reason])?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
-pub use cases::{CaseFilter, CaseRow, DueFilter};
+pub use cases::{CaseFilter, CaseRow, DueFilter, Ratio721};
 pub use ledger::{EntryContext, Touched};
 pub use officers::OfficerRecord;
 

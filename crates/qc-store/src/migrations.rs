@@ -108,11 +108,22 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE ledger ADD COLUMN body BLOB;
     "#,
+    // 8: the whole procedure: whose act each case waits on (`,role,role,`), its 721 category
+    // and when, and deadlines met late (kept, with their reason, so they stay visible);
+    // filled by the projection rebuild that follows this migration.
+    r#"
+    ALTER TABLE case_index ADD COLUMN waiting TEXT NOT NULL DEFAULT '';
+    ALTER TABLE case_index ADD COLUMN outcome721 TEXT NOT NULL DEFAULT '';
+    ALTER TABLE case_index ADD COLUMN outcome_at INTEGER;
+    ALTER TABLE case_deadlines ADD COLUMN met_at INTEGER;
+    ALTER TABLE case_deadlines ADD COLUMN late_reason TEXT;
+    CREATE INDEX case_index_outcome ON case_index(squad, outcome721, outcome_at);
+    "#,
 ];
 
 /// The latest migration that changed what the case-list projection holds: a file upgraded from
 /// before it has its projection rebuilt from the documents when it is opened.
-pub const PROJECTION_CHANGED_AT: u32 = 6;
+pub const PROJECTION_CHANGED_AT: u32 = 8;
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

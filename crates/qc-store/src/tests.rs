@@ -308,6 +308,7 @@ fn released_migrations_are_never_edited() {
         "8799bec25becb6ffb850258aef1268feaeeca1fc89241808f2833476d287337f",
         "1537e4b886ba67ca610ae6cbbeb041e07c3b70bf90fa4bdb4a41e7803a9066d1",
         "1ff30437e69bb75abdcd1f20eae8082a2d24b3b5395e082bc4ef1ecdaab434ed",
+        "95f73d72cc1d4c1bb1fea953f3380cc20cb027bd81f1022fe5db82f05efc0e86",
     ];
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         assert_eq!(
@@ -700,7 +701,13 @@ fn a_file_from_before_version_6_has_its_list_rebuilt_with_whose_case_it_is() {
     // As a version-5 file left it: a case listed, the column not there yet.
     s.conn
         .execute_batch(
-            "ALTER TABLE case_index DROP COLUMN people; ALTER TABLE ledger DROP COLUMN body;
+            "DROP INDEX case_index_outcome;
+             ALTER TABLE case_index DROP COLUMN waiting;
+             ALTER TABLE case_index DROP COLUMN outcome721;
+             ALTER TABLE case_index DROP COLUMN outcome_at;
+             ALTER TABLE case_deadlines DROP COLUMN met_at;
+             ALTER TABLE case_deadlines DROP COLUMN late_reason;
+             ALTER TABLE case_index DROP COLUMN people; ALTER TABLE ledger DROP COLUMN body;
              PRAGMA user_version = 5;",
         )
         .unwrap();
@@ -749,4 +756,127 @@ fn acknowledgements_kept_before_version_5_move_out_of_meta() {
             ("case-9".to_owned(), "aa,bb".to_owned())
         ]
     );
+}
+
+/// Appends acts to a case (no rules checked: the store keeps what the API validated).
+fn do_acts(s: &mut Store, case: &str, acts: Vec<(Timestamp, Act)>) {
+    for (i, (at, act)) in acts.into_iter().enumerate() {
+        let name = act.name().to_owned();
+        s.update_case(
+            case,
+            DEVICE,
+            move |d| -> Result<Touched, StoreError> {
+                d.append_event(&WorkflowEvent {
+                    id: format!("{case}-{i}"),
+                    at,
+                    actors: vec![PersonId("liu".into())],
+                    act,
+                })?;
+                Ok(Touched::default())
+            },
+            signer(Action::Workflow { act: name }),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn the_721_ratio_and_the_queues_follow_the_acts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    for n in 1..=3 {
+        add_case(&mut s, n, "露天烧烤");
+    }
+    let day = |n: i64| Timestamp(T0.0 + n * DAY);
+    let advise = Act::Advise {
+        advice: "劝导收摊".into(),
+    };
+    let order = Act::OrderCorrection {
+        order: "三日内清除".into(),
+        correct_by: day(5),
+    };
+    do_acts(&mut s, "case-001", vec![(day(1), advise)]);
+    do_acts(&mut s, "case-002", vec![(day(2), order)]);
+    do_acts(&mut s, "case-003", vec![(day(3), Act::File)]);
+    let r = s.ratio_721(None, T0, day(10)).unwrap();
+    assert_eq!((r.service, r.management, r.enforcement), (1, 1, 1));
+    let r = s.ratio_721(None, day(2), day(10)).unwrap();
+    assert_eq!((r.service, r.management, r.enforcement), (0, 1, 1));
+    // Even-numbered cases are 一中队's.
+    let r = s.ratio_721(Some("一中队"), T0, day(10)).unwrap();
+    assert_eq!((r.service, r.management, r.enforcement), (0, 1, 0));
+    let r = s.ratio_721(Some("三中队"), T0, day(10)).unwrap();
+    assert_eq!((r.service, r.management, r.enforcement), (0, 0, 0));
+    let queue = |role: &str| -> Vec<String> {
+        s.list_cases(
+            &CaseFilter {
+                waiting_on: Some(role.into()),
+                ..Default::default()
+            },
+            day(3),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+    };
+    // Filed: the leader assigns the investigation. The complainants of the odd cases are owed
+    // the outcome by an officer; the order to correct waits for its date before the follow-up.
+    assert_eq!(queue("squad_leader"), ["case-003"]);
+    assert_eq!(queue("enforcement_officer"), ["case-003", "case-001"]);
+    assert!(queue("head").is_empty());
+}
+
+#[test]
+fn a_deadline_met_late_stays_listed_as_overdue_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&dir.path().join("q.db"), &key()).unwrap();
+    add_case(&mut s, 1, "露天烧烤");
+    let day = |n: i64| Timestamp(T0.0 + n * DAY);
+    do_acts(
+        &mut s,
+        "case-001",
+        vec![
+            (T0, Act::File),
+            (
+                T0,
+                Act::StartInvestigation {
+                    team: vec![PersonId("a".into()), PersonId("b".into())],
+                },
+            ),
+            (
+                T0,
+                Act::PreservationNotice {
+                    notice: "n1".into(),
+                    items: "烧烤炉一台".into(),
+                },
+            ),
+            (
+                day(10),
+                Act::PreservationDecision {
+                    notice: "n1".into(),
+                    outcome: "予以退还".into(),
+                    late_reason: Some("保管单位盘点延误".into()),
+                },
+            ),
+        ],
+    );
+    let late: Vec<_> = s
+        .deadlines("case-001", day(11))
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.urgency == Urgency::Late)
+        .collect();
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert_eq!(late[0].met_late, Some((day(10), "保管单位盘点延误".into())));
+    let overdue = s
+        .list_cases(
+            &CaseFilter {
+                due: Some(DueFilter::Overdue),
+                ..Default::default()
+            },
+            day(11),
+        )
+        .unwrap();
+    assert_eq!(overdue.len(), 1);
 }

@@ -21,6 +21,7 @@ vi.mock("../api", async (orig) => {
 });
 
 import ReviewPanel from "./ReviewPanel.vue";
+import { caseDetail, head, next } from "./act-fixtures";
 
 const person = (id: string, name: string, role: string): Person => ({ id, name, role, cert_no: "1", squad: "一中队" });
 const leader = person("liu.jianguo", "刘建国", "squad_leader");
@@ -124,7 +125,43 @@ describe("ReviewPanel", () => {
       act: "legal_review",
       passed: false,
       opinion: "证据不足，补充询问笔录",
+      major: false,
     });
+  });
+
+  it("offers the legal review after the notice by next_steps, to the reviewer only, with 重大复杂", async () => {
+    const notified = () =>
+      caseDetail("notified", [next("legal_review"), next("hear_statement")], {
+        state: { notice: { at: 0, hearing_offered: false, proposal: null }, statement_heard: true },
+      });
+    expect(mountPanel(notified(), [officer, leader, head]).find(".review").exists()).toBe(false);
+    const r = mountPanel(notified(), [reviewer]);
+    expect(r.find(".hint").exists()).toBe(false);
+    await r.find("textarea").setValue("主体适格，程序合法，事实清楚");
+    await r.find("[data-major]").setValue(true);
+    await r.find(".pass").trigger("click");
+    await flushPromises();
+    expect(recordAct).toHaveBeenLastCalledWith("case-1", {
+      act: "legal_review",
+      passed: true,
+      opinion: "主体适格，程序合法，事实清楚",
+      major: true,
+    });
+  });
+
+  it("holds the review back while the party's statement period runs, and says why", async () => {
+    const d = caseDetail("notified", [next("hear_statement"), next("legal_review", "当事人陈述申辩或放弃（期限至2026-12-04）")]);
+    const r = mountPanel(d, [reviewer]);
+    await r.find("textarea").setValue("同意");
+    expect(r.find(".missing").text()).toContain("当事人陈述申辩或放弃（期限至2026-12-04）");
+    expect(r.find(".pass").attributes("disabled")).toBeDefined();
+    // A case that does not offer the review (the notice not yet given) shows nothing to the reviewer.
+    expect(mountPanel(caseDetail("investigation_concluded", [next("notify")]), [reviewer]).find(".review").exists()).toBe(false);
+  });
+
+  it("says before the notice that a penalty case is reviewed after it", () => {
+    const r = mountPanel(caseDetail("investigation_concluded", [next("notify"), next("legal_review")]), [reviewer]);
+    expect(r.find(".hint").text()).toContain("应先事先告知");
   });
 
   it("keeps the panel and says why when the act is refused", async () => {

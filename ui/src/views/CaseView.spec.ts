@@ -22,6 +22,8 @@ vi.mock("../api", async (orig) => {
         events: [],
       }),
       caseRecord: () => caseRecord(),
+      // The 回避 panel lists the people an officer may recuse.
+      people: async () => [],
     },
   };
 });

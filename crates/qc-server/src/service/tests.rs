@@ -632,7 +632,9 @@ mod docs {
             id: "e9".into(),
             at: NOW,
             actors: vec![PersonId("liu".into())],
-            act: qc_domain::Act::Disclose,
+            act: qc_domain::Act::Close {
+                report: "结案".into(),
+            },
         })
         .unwrap();
         let mut tail = hex::decode(up(&mut b, &held).docs[0].changes.clone()).unwrap();
