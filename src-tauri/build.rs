@@ -31,6 +31,7 @@ fn main() {
             "update_inspection",
             "issue_notice",
             "sign_off_party",
+            "sign_off_witness",
             "sign_off_note",
             "seal_record",
             "start_questioning",

@@ -8,7 +8,7 @@ use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
 use qc_casedoc::StoredRecord;
 use qc_domain::EnforcementDomain;
 use qc_domain::EvidenceItem;
-use qc_domain::{Act, Interviewee, Person, Qa, Timestamp};
+use qc_domain::{Act, CopyAttestation, Interviewee, NoPartySignature, Person, Qa, Timestamp};
 use qc_store::{CaseFilter, CaseRow, DueFilter, Ratio721};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
@@ -289,10 +289,20 @@ pub fn add_evidence(state: State<'_, AppState>, request: Request<'_>) -> Result<
         let InvokeBody::Raw(bytes) = request.body() else {
             return Err(ApiError::Invalid("the file must come as raw bytes".into()));
         };
+        // A copy of a document, marked "经核对与原件无异": where the original is, when it was
+        // checked and who checked it, each in its own header.
+        let attestation = match header(&request, "x-attest-source") {
+            Ok(source) => Some(CopyAttestation {
+                source,
+                date: header(&request, "x-attest-date")?,
+                signer: header(&request, "x-attest-signer")?,
+            }),
+            Err(_) => None,
+        };
         let new = NewEvidence {
             file_name: header(&request, "x-file-name")?,
             description: header(&request, "x-description")?,
-            attestation: None,
+            attestation,
         };
         let case = header(&request, "x-case")?;
         a.add_evidence(&case, bytes.as_slice(), new, actors)
@@ -410,16 +420,62 @@ pub fn sign_off_party(state: State<'_, AppState>, request: Request<'_>) -> Resul
     })
 }
 
-/// The party refused to sign and no witness did: the officers note it on the record.
+/// The party refused or was absent and an uninterested witness signs: their name, ID number and
+/// why the party did not sign (words and `refused` | `absent`) in headers, the signature drawn
+/// on the tablet (PNG) as the raw body.
+#[tauri::command]
+pub fn sign_off_witness(state: State<'_, AppState>, request: Request<'_>) -> Result<(), WireError> {
+    with_officers(&state, |a, by| {
+        let InvokeBody::Raw(image) = request.body() else {
+            return Err(ApiError::Invalid(
+                "the signature must come as raw bytes".into(),
+            ));
+        };
+        let how = Signoff::Witness {
+            name: header(&request, "x-name")?,
+            id_number: header(&request, "x-id-number")
+                .ok()
+                .filter(|n| !n.trim().is_empty()),
+            party_absent_reason: header(&request, "x-reason")?,
+            party_did_not_sign: why(&header(&request, "x-why")?)?,
+            image,
+        };
+        a.sign_off(
+            &header(&request, "x-case")?,
+            &header(&request, "x-record")?,
+            how,
+            by,
+        )
+    })
+}
+
+/// Why the party did not sign, as the UI names it.
+fn why(code: &str) -> Result<NoPartySignature, ApiError> {
+    match code {
+        "refused" => Ok(NoPartySignature::Refused),
+        "absent" => Ok(NoPartySignature::Absent),
+        other => Err(ApiError::Invalid(format!(
+            "`{other}` is neither refused nor absent"
+        ))),
+    }
+}
+
+/// The party refused to sign or was absent, and no witness did: the officers note it on the
+/// record, with why the party did not sign.
 #[tauri::command]
 pub fn sign_off_note(
     state: State<'_, AppState>,
     case: String,
     record: String,
     note: String,
+    party_did_not_sign: NoPartySignature,
 ) -> Result<(), WireError> {
     with_officers(&state, |a, by| {
-        a.sign_off(&case, &record, Signoff::OfficersNote { note }, by)
+        let how = Signoff::OfficersNote {
+            note,
+            party_did_not_sign,
+        };
+        a.sign_off(&case, &record, how, by)
     })
 }
 

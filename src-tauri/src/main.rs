@@ -81,6 +81,7 @@ fn main() {
             commands::update_inspection,
             commands::issue_notice,
             commands::sign_off_party,
+            commands::sign_off_witness,
             commands::sign_off_note,
             commands::seal_record,
             commands::start_questioning,

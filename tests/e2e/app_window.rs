@@ -748,6 +748,8 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         .select_by_value("management")
         .await
         .unwrap();
+    // The party attended (a sign-off must agree with attendance: present, so a refusal).
+    click(&c, ".inspection input.present").await;
     type_into(
         &c,
         "input.refusal-note",

@@ -255,6 +255,7 @@ fn a_concurrent_edit_of_a_sealed_record_is_kept_flagged_and_on_the_chain_on_both
         }
         r.signoff = Some(PartySignoff::OfficersNote {
             note: "当事人拒绝签名，现场无见证人".into(),
+            party_did_not_sign: Some(NoPartySignature::Refused),
             at: T0,
         });
     });

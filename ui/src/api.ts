@@ -111,6 +111,10 @@ export interface CaseDetail {
   source_zh: string;
   registered_by_name: string;
   events: EventView[];
+  /** The investigation team (assigned when the investigation started): only they write records. */
+  team?: { id: string; name: string }[];
+  /** Person ids of those who recused themselves from the case. */
+  recused?: string[];
   /** The case as the rules see it (replayed from its events). */
   state?: CaseState;
   /** The acts that may come next, who may do them, and what still blocks each. */
@@ -396,8 +400,28 @@ export interface EvidenceItem {
       model: string | null;
     } | null;
     thumbnail: string | null;
+    attestation?: CopyAttestation | null;
   };
   signatures: { officer: OfficerRef; at: number }[];
+}
+
+/** A copy of a document marked "经核对与原件无异": where the original is, when it was checked and by whom. */
+export interface CopyAttestation {
+  source: string;
+  date: string;
+  signer: string;
+}
+
+/** Why the party did not sign a record: they were there and refused, or they were absent. */
+export type NoPartySignature = "refused" | "absent";
+
+/** A witness's sign-off as the officers take it (the signature comes from the pad). */
+export interface WitnessSignoff {
+  name: string;
+  idNumber: string;
+  /** Why the party did not sign, in words. */
+  reason: string;
+  why: NoPartySignature;
 }
 
 /** An on-site inspection record's content (现场检查笔录). */
@@ -435,7 +459,14 @@ export interface StoredRecord {
   live: {
     id: string;
     body: Inspection | Questioning | Notice;
-    signoff: { by: "party" | "witness" | "officers_note"; name?: string; note?: string } | null;
+    signoff: {
+      by: "party" | "witness" | "officers_note";
+      name?: string;
+      note?: string;
+      party_did_not_sign?: NoPartySignature;
+    } | null;
+    /** The sealed record this one corrects (更正), if it is a correction. */
+    corrects?: string | null;
   };
   seal: { digest: string; at: number; by: string[] } | null;
 }
@@ -544,11 +575,18 @@ export const api = {
   unsyncedCases: () => call<string[]>("unsynced_cases"),
   exportCase: (id: string) => call<string>("export_case", { case: id }),
   /** The file's bytes go as the raw request body, not as JSON. */
-  addEvidence: async (id: string, file: File, description: string) =>
+  addEvidence: async (id: string, file: File, description: string, attestation: CopyAttestation | null = null) =>
     call<string>("add_evidence", new Uint8Array(await file.arrayBuffer()), {
       "x-case": encodeURIComponent(id),
       "x-file-name": encodeURIComponent(file.name),
       "x-description": encodeURIComponent(description),
+      ...(attestation
+        ? {
+            "x-attest-source": encodeURIComponent(attestation.source),
+            "x-attest-date": encodeURIComponent(attestation.date),
+            "x-attest-signer": encodeURIComponent(attestation.signer),
+          }
+        : {}),
     }),
   cosignEvidence: (id: string, item: string) => call<void>("cosign_evidence", { case: id, item }),
   evidence: (id: string) => call<EvidenceItem[]>("evidence", { case: id }),
@@ -564,8 +602,18 @@ export const api = {
       "x-record": encodeURIComponent(record),
       "x-name": encodeURIComponent(name),
     }),
-  signOffNote: (id: string, record: string, note: string) =>
-    call<void>("sign_off_note", { case: id, record, note }),
+  /** An uninterested witness signs for a party who refused or was absent (the drawing as the raw body). */
+  signOffWitness: (id: string, record: string, witness: WitnessSignoff, png: Uint8Array) =>
+    call<void>("sign_off_witness", png, {
+      "x-case": encodeURIComponent(id),
+      "x-record": encodeURIComponent(record),
+      "x-name": encodeURIComponent(witness.name),
+      "x-id-number": encodeURIComponent(witness.idNumber),
+      "x-reason": encodeURIComponent(witness.reason),
+      "x-why": witness.why,
+    }),
+  signOffNote: (id: string, record: string, note: string, partyDidNotSign: NoPartySignature) =>
+    call<void>("sign_off_note", { case: id, record, note, partyDidNotSign }),
   sealRecord: (id: string, record: string) => call<void>("seal_record", { case: id, record }),
   startQuestioning: (id: string, name: string, capacity: string, rightsShown: boolean) =>
     call<string>("start_questioning", {

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 pub use datadir::DataDir;
 pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::{ApiError, WireError};
-pub use view::{CaseDetail, EventView};
+pub use view::{CaseDetail, EventView, TeamMember};
 
 /// Logs to stderr, filtered by `QUANCHENG_LOG` (tracing env-filter syntax), else `default`.
 pub fn init_logging(default: &str) {

@@ -7,10 +7,11 @@ use std::io::{Read, Write};
 use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, page_digest, snapshot};
 use qc_chain::{Action, SignedEntry};
 use qc_domain::{
-    Act, Context, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem,
-    EvidenceSignature, Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page,
-    PageSignature, Party, PartySignoff, Person, Qa, Questioning, Record, RecordBody, RuleViolation,
-    Timestamp, WorkflowEvent, seal_check, validate,
+    Act, CaseState, Context, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem,
+    EvidenceSignature, Inspection, Interviewee, NoPartySignature, Notice, NoticeItem, OfficerRef,
+    Outcome721, Page, PageSignature, Party, PartySignoff, Person, Qa, Questioning, Record,
+    RecordBody, RuleViolation, Timestamp, WorkflowEvent, record_allowed, seal_check,
+    signoff_consistent, validate,
 };
 use qc_evidence::{MediaKind, ThumbnailLimits};
 use qc_store::Touched;
@@ -33,8 +34,10 @@ pub enum Signoff<'a> {
         name: String,
         /// Witness 身份证号.
         id_number: Option<String>,
-        /// Why the party did not sign.
+        /// Why the party did not sign, in the officers' words.
         party_absent_reason: String,
+        /// Why the party did not sign: refused (present) or absent.
+        party_did_not_sign: NoPartySignature,
         /// Signature image.
         image: &'a [u8],
     },
@@ -42,6 +45,8 @@ pub enum Signoff<'a> {
     OfficersNote {
         /// The note.
         note: String,
+        /// Why the party did not sign: refused (present) or absent.
+        party_did_not_sign: NoPartySignature,
     },
 }
 
@@ -131,6 +136,18 @@ fn people(by: &[&Unlocked]) -> Vec<Person> {
     by.iter().map(|u| u.person.clone()).collect()
 }
 
+/// The case's state, if `by` may write a record (a correction when `corrects` is given) on it
+/// now: see [`record_allowed`].
+fn may_write(
+    doc: &CaseDoc,
+    corrects: Option<&str>,
+    by: &[&Unlocked],
+) -> Result<CaseState, ApiError> {
+    let state = doc.state()?;
+    record_allowed(&state, corrects, &people(by))?;
+    Ok(state)
+}
+
 fn unhex(h: &str) -> Result<[u8; 32], ApiError> {
     hex::decode(h)
         .ok()
@@ -211,6 +228,16 @@ impl Quancheng {
         }
     }
 
+    /// Refuses early, before a signature image is stored, when `by` may not write on the record
+    /// now (the act checks again as it writes).
+    fn may_write_record(&self, case: &str, record: &str, by: &[&Unlocked]) -> Result<(), ApiError> {
+        let id = self.resolve_case(case)?;
+        let doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
+        let r = the_record(&doc, record)?;
+        may_write(&doc, r.live.corrects.as_deref(), by)?;
+        Ok(())
+    }
+
     /// Reads a blob back (decrypting and checking it).
     pub fn read_blob(&self, hash: &[u8; 32]) -> Result<Vec<u8>, ApiError> {
         let io = self.blob_io();
@@ -288,6 +315,7 @@ impl Quancheng {
                 .ok_or(RuleViolation::NoActor)?,
         };
         self.act(&case_id, action, by, |doc, at| {
+            may_write(doc, corrects, by)?;
             doc.put_record(&record, at)?;
             Ok(Touched::default())
         })?;
@@ -305,6 +333,7 @@ impl Quancheng {
         officer_refs(by)?;
         self.act(case, Action::RecordEdited, by, |doc, at| {
             let before = open_record(doc, record)?;
+            may_write(doc, before.corrects.as_deref(), by)?;
             let mut after = before.clone();
             edit(&mut after)?;
             after.id = before.id.clone();
@@ -329,6 +358,7 @@ impl Quancheng {
         by: &[&Unlocked],
     ) -> Result<(), ApiError> {
         officer_refs(by)?;
+        self.may_write_record(case, record, by)?;
         let (image, action) = match &how {
             PageClose::Signed(img) => {
                 (Some(self.put_signature_image(img)?), Action::SignatureAdded)
@@ -343,6 +373,7 @@ impl Quancheng {
         };
         self.act(case, action, by, |doc, at| {
             let mut r = open_record(doc, record)?;
+            may_write(doc, r.corrects.as_deref(), by)?;
             let RecordBody::Questioning(q) = &mut r.body else {
                 return Err(RuleViolation::WrongRecordKind {
                     id: record.into(),
@@ -383,7 +414,9 @@ impl Quancheng {
     }
 
     /// Records the party's (or a witness's) signature on an inspection record or notice, or
-    /// the officers' note that nobody signed.
+    /// the officers' note that nobody signed. The sign-off must agree with the record as it
+    /// stands (the party signs only if present; a witness is uninterested; why the party did
+    /// not sign agrees with attendance); sealing checks it again.
     pub fn sign_off(
         &mut self,
         case: &str,
@@ -392,6 +425,7 @@ impl Quancheng {
         by: &[&Unlocked],
     ) -> Result<(), ApiError> {
         officer_refs(by)?;
+        self.may_write_record(case, record, by)?;
         let (image, action) = match &how {
             Signoff::Party { image, .. } | Signoff::Witness { image, .. } => (
                 Some(self.put_signature_image(image)?),
@@ -401,6 +435,7 @@ impl Quancheng {
         };
         self.act(case, action, by, |doc, at| {
             let mut r = open_record(doc, record)?;
+            let state = may_write(doc, r.corrects.as_deref(), by)?;
             if matches!(r.body, RecordBody::Questioning(_)) {
                 return Err(ApiError::Invalid(
                     "a transcript is signed page by page".into(),
@@ -417,16 +452,37 @@ impl Quancheng {
                     name,
                     id_number,
                     party_absent_reason,
+                    party_did_not_sign,
                     ..
                 } => PartySignoff::Witness {
-                    name,
-                    id_number,
-                    party_absent_reason,
+                    name: name.trim().into(),
+                    id_number: id_number
+                        .map(|n| n.trim().to_owned())
+                        .filter(|n| !n.is_empty()),
+                    party_absent_reason: party_absent_reason.trim().into(),
+                    party_did_not_sign: Some(party_did_not_sign),
                     image: img,
                     at,
                 },
-                Signoff::OfficersNote { note } => PartySignoff::OfficersNote { note, at },
+                Signoff::OfficersNote {
+                    note,
+                    party_did_not_sign,
+                } => PartySignoff::OfficersNote {
+                    note: note.trim().into(),
+                    party_did_not_sign: Some(party_did_not_sign),
+                    at,
+                },
             });
+            if let Some(PartySignoff::Party { name, .. } | PartySignoff::Witness { name, .. }) =
+                &r.signoff
+                && name.trim().is_empty()
+            {
+                return Err(RuleViolation::EmptyField {
+                    field: "签名人姓名",
+                }
+                .into());
+            }
+            signoff_consistent(&r, &state)?;
             doc.put_record(&r, at)?;
             Ok(Touched {
                 blobs: image.into_iter().collect(),
@@ -450,9 +506,13 @@ impl Quancheng {
         let notice_id = entropy::uuid(self.entropy.as_mut());
         self.act(case, Action::RecordSealed, by, |doc, at| {
             let r = open_record(doc, record)?;
-            let state = doc.state()?;
+            let state = may_write(doc, r.corrects.as_deref(), by)?;
             seal_check(&r, &sealers, &state)?;
-            if let RecordBody::Preservation(n) = &r.body {
+            // A correction of a preservation notice corrects its content; the 7-day clock is
+            // the one its original opened.
+            if let RecordBody::Preservation(n) = &r.body
+                && r.corrects.is_none()
+            {
                 let items: Vec<String> = n
                     .items
                     .iter()
@@ -503,6 +563,17 @@ impl Quancheng {
         by: &[&Unlocked],
     ) -> Result<String, ApiError> {
         let officers = officer_refs(by)?;
+        if let Some(a) = &new.attestation {
+            for (value, field) in [
+                (&a.source, "原件来源（出处）"),
+                (&a.date, "核对日期"),
+                (&a.signer, "核对人签名"),
+            ] {
+                if value.trim().is_empty() {
+                    return Err(RuleViolation::EmptyField { field }.into());
+                }
+            }
+        }
         let action = match officers.len() {
             0 => return Err(RuleViolation::NoActor.into()),
             1 => Action::EvidenceAwaitingSecond,
@@ -618,10 +689,12 @@ impl Quancheng {
         }
     }
 
-    /// Starts an on-site inspection record at the case's place, now, with the officers signed
+    /// Starts an on-site inspection record at the case's place, of its (first) party, now, with the officers signed
     /// in as those present; returns the record id.
     pub fn start_inspection(&mut self, case: &str, by: &[&Unlocked]) -> Result<String, ApiError> {
-        let place = self.case_detail(case)?.header.location;
+        let header = self.case_detail(case)?.header;
+        let place = header.location;
+        let party = header.parties.into_iter().next();
         self.create_record(
             case,
             |officers, at| {
@@ -630,7 +703,7 @@ impl Quancheng {
                     started_at: at,
                     ended_at: None,
                     officers,
-                    party: None,
+                    party,
                     party_notified: false,
                     party_present: false,
                     found: String::new(),

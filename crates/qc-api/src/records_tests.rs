@@ -10,6 +10,7 @@ struct Desk {
     li: Unlocked,
     wang: Unlocked,
     chen: Unlocked,
+    liu: Unlocked,
     case: String,
 }
 
@@ -37,6 +38,7 @@ fn desk() -> Desk {
         li,
         wang,
         chen,
+        liu,
         case,
     }
 }
@@ -95,6 +97,7 @@ fn note_refusal(d: &mut Desk, record: &str) {
             record,
             Signoff::OfficersNote {
                 note: "当事人拒绝签名，现场无见证人".into(),
+                party_did_not_sign: NoPartySignature::Refused,
             },
             &[li, wang],
         )
@@ -502,6 +505,7 @@ fn sealed_notice(kind: NoticeKind) -> Vec<DeadlineKind> {
                 name: "李四".into(),
                 id_number: None,
                 party_absent_reason: "当事人不在场".into(),
+                party_did_not_sign: NoPartySignature::Absent,
                 image: &sample::signature_png(200, 80),
             },
             &[li],
@@ -674,4 +678,472 @@ fn a_transcript_of_two_pages_each_signed_or_refused_is_sealed_through_the_app_ca
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// Every way a record is written, tried by `by` on `case` (and, where one is given, on the
+/// existing record `on`): the error codes, in order. Nothing may be written.
+fn every_record_write(
+    app: &mut Quancheng,
+    case: &str,
+    on: Option<&str>,
+    by: &[&Unlocked],
+) -> Vec<String> {
+    let before = app.ledger_len().unwrap();
+    let png = sample::signature_png(300, 100);
+    let who = || Interviewee {
+        name: "张三".into(),
+        id_number: None,
+        phone: None,
+        capacity: "当事人".into(),
+    };
+    let draft = || NoticeDraft {
+        kind: NoticeKind::Preservation,
+        items: vec![NoticeItem {
+            name: "货物（纸箱）".into(),
+            quantity: "12箱".into(),
+        }],
+        kept_at: "中队暂扣物品仓库".into(),
+        party: None,
+    };
+    let code = |r: Result<(), ApiError>| r.map_or_else(|e| e.code().to_owned(), |()| "ok".into());
+    let mut codes = vec![
+        code(app.create_record(case, inspection, None, by).map(drop)),
+        code(app.start_inspection(case, by).map(drop)),
+        code(app.start_questioning(case, who(), true, by).map(drop)),
+        code(app.issue_notice(case, draft(), by).map(drop)),
+    ];
+    if let Some(r) = on {
+        let qa = Qa {
+            question: "货物是否为你所放？".into(),
+            answer: "是。".into(),
+        };
+        codes.extend([
+            code(app.edit_record(case, r, by, complete_inspection)),
+            code(app.update_inspection(
+                case,
+                r,
+                InspectionEdit {
+                    found: "改".into(),
+                    outcome: None,
+                    party_notified: true,
+                    party_present: true,
+                    finished: false,
+                },
+                by,
+            )),
+            code(app.add_answer(case, r, qa, by)),
+            code(app.end_questioning(case, r, by)),
+            code(app.close_page(case, r, 1, PageClose::Signed(&png), by)),
+            code(app.sign_off(
+                case,
+                r,
+                Signoff::Party {
+                    name: "张三".into(),
+                    image: &png,
+                },
+                by,
+            )),
+            code(app.seal_record(case, r, by)),
+        ]);
+    }
+    assert_eq!(
+        app.ledger_len().unwrap(),
+        before,
+        "a refused act writes nothing"
+    );
+    codes
+}
+
+fn all_refused(codes: &[String], code: &str) {
+    assert!(codes.iter().all(|c| c == code), "{codes:?}");
+}
+
+#[test]
+fn no_record_on_a_case_never_filed_or_not_filed_or_not_yet_investigated() {
+    let mut d = desk();
+    let registered = d.app.register_case(new_case(), &d.li).unwrap().0;
+    let codes = every_record_write(&mut d.app, &registered, None, &[&d.li, &d.wang]);
+    all_refused(&codes, "record_outside_investigation");
+    let e = d
+        .app
+        .start_inspection(&registered, &[&d.li, &d.wang])
+        .unwrap_err();
+    assert!(e.message_zh().contains("“登记”阶段"), "{}", e.message_zh());
+    assert!(e.message_zh().contains("调查取证"), "{}", e.message_zh());
+    // Filed, but no one assigned yet.
+    d.app.record_act(&registered, Act::File, &[&d.liu]).unwrap();
+    let codes = every_record_write(&mut d.app, &registered, None, &[&d.li, &d.wang]);
+    all_refused(&codes, "record_outside_investigation");
+    // Not filed at all.
+    let declined = d.app.register_case(new_case(), &d.li).unwrap().0;
+    d.app
+        .record_act(
+            &declined,
+            Act::DeclineFiling {
+                reason: "经核查，违法事实不成立".into(),
+            },
+            &[&d.liu],
+        )
+        .unwrap();
+    let codes = every_record_write(&mut d.app, &declined, None, &[&d.li, &d.wang]);
+    all_refused(&codes, "record_outside_investigation");
+}
+
+#[test]
+fn no_record_on_a_closed_case() {
+    let mut d = desk();
+    crate::demo::load(&mut d.app).unwrap();
+    let closed = d
+        .app
+        .list_cases(&qc_store::CaseFilter {
+            status: Some("closed".into()),
+            squad: Some("一中队".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let closed = &closed.first().expect("a closed demo case of 一中队").id;
+    // Its investigators, the ones who may write its records while it is investigated.
+    assert!(
+        d.app
+            .case_detail(closed)
+            .unwrap()
+            .team
+            .iter()
+            .any(|m| m.id == "li.ming"),
+        "the demo's closed case was investigated by 李明"
+    );
+    let codes = every_record_write(&mut d.app, closed, None, &[&d.li, &d.wang]);
+    all_refused(&codes, "record_outside_investigation");
+    let e = d
+        .app
+        .start_inspection(closed, &[&d.li, &d.wang])
+        .unwrap_err();
+    assert!(e.message_zh().contains("“结案”阶段"), "{}", e.message_zh());
+}
+
+#[test]
+fn another_squads_officers_write_no_record_on_the_case() {
+    let mut d = desk();
+    let zhao = d.app.unlock("zhao.qiang", &pin("zhao.qiang")).unwrap();
+    let sun = d.app.unlock("sun.hao", &pin("sun.hao")).unwrap();
+    let record = d.app.start_inspection(&d.case, &[&d.li, &d.wang]).unwrap();
+    let case = d.case.clone();
+    let codes = every_record_write(&mut d.app, &case, Some(&record), &[&zhao, &sun]);
+    all_refused(&codes, "not_on_team");
+    let e = d.app.start_inspection(&case, &[&zhao, &sun]).unwrap_err();
+    assert!(
+        e.message_zh().contains("赵强不是本案的调查人员"),
+        "{}",
+        e.message_zh()
+    );
+}
+
+#[test]
+fn officers_not_on_the_team_write_no_record_not_even_the_squad_leader() {
+    let mut d = desk();
+    let record = d.app.start_inspection(&d.case, &[&d.li, &d.wang]).unwrap();
+    let case = d.case.clone();
+    // The squad leader is a certified officer of the squad, but not on this case's team.
+    let codes = every_record_write(&mut d.app, &case, Some(&record), &[&d.li, &d.liu]);
+    all_refused(&codes, "not_on_team");
+    let codes = every_record_write(&mut d.app, &case, Some(&record), &[&d.liu]);
+    all_refused(&codes, "not_on_team");
+    // A case the leader gave to 李明 and himself: 王芳 is not on it.
+    let other = d.app.register_case(new_case(), &d.li).unwrap().0;
+    d.app.record_act(&other, Act::File, &[&d.liu]).unwrap();
+    d.app
+        .record_act(
+            &other,
+            Act::StartInvestigation {
+                team: vec![d.li.person().id.clone(), d.liu.person().id.clone()],
+            },
+            &[&d.liu],
+        )
+        .unwrap();
+    let codes = every_record_write(&mut d.app, &other, None, &[&d.li, &d.wang]);
+    all_refused(&codes, "not_on_team");
+    let e = d
+        .app
+        .start_inspection(&other, &[&d.li, &d.wang])
+        .unwrap_err();
+    assert!(e.message_zh().contains("王芳"), "{}", e.message_zh());
+    d.app.start_inspection(&other, &[&d.li, &d.liu]).unwrap();
+}
+
+#[test]
+fn a_recused_officer_writes_no_record() {
+    let mut d = desk();
+    let record = d.app.start_inspection(&d.case, &[&d.li, &d.wang]).unwrap();
+    d.app
+        .record_act(
+            &d.case,
+            Act::Recuse {
+                officer: d.wang.person().id.clone(),
+                reason: "当事人系本人亲属".into(),
+            },
+            &[&d.wang],
+        )
+        .unwrap();
+    let case = d.case.clone();
+    let codes = every_record_write(&mut d.app, &case, Some(&record), &[&d.li, &d.wang]);
+    all_refused(&codes, "recused");
+    let codes = every_record_write(&mut d.app, &case, Some(&record), &[&d.wang]);
+    all_refused(&codes, "recused");
+    // 李明 may still write on his own.
+    d.app
+        .edit_record(&case, &record, &[&d.li], complete_inspection)
+        .unwrap();
+}
+
+#[test]
+fn after_the_investigation_only_a_correction_and_only_by_the_team() {
+    let mut d = desk();
+    let sealed = ready_inspection(&mut d);
+    d.app
+        .seal_record(&d.case, &sealed, &[&d.li, &d.wang])
+        .unwrap();
+    let left_open = d.app.start_inspection(&d.case, &[&d.li, &d.wang]).unwrap();
+    d.app
+        .record_act(
+            &d.case,
+            Act::ConcludeInvestigation {
+                summary: "违法事实清楚，证据确凿".into(),
+            },
+            &[&d.li, &d.wang],
+        )
+        .unwrap();
+    let case = d.case.clone();
+    // A new record, or finishing one that is not a correction, belongs to the investigation.
+    let codes = every_record_write(&mut d.app, &case, Some(&left_open), &[&d.li, &d.wang]);
+    all_refused(&codes, "record_outside_investigation");
+    // A correction of the sealed record is still made, signed off and sealed, by the team.
+    assert_eq!(
+        d.app
+            .create_record(&case, inspection, Some(&sealed), &[&d.li, &d.liu])
+            .unwrap_err()
+            .code(),
+        "not_on_team"
+    );
+    let fix = d
+        .app
+        .create_record(&case, inspection, Some(&sealed), &[&d.li, &d.wang])
+        .unwrap();
+    d.app
+        .edit_record(&case, &fix, &[&d.li], complete_inspection)
+        .unwrap();
+    note_refusal(&mut d, &fix);
+    assert_eq!(
+        d.app
+            .seal_record(&case, &fix, &[&d.li, &d.liu])
+            .unwrap_err()
+            .code(),
+        "not_on_team"
+    );
+    d.app.seal_record(&case, &fix, &[&d.li, &d.wang]).unwrap();
+}
+
+/// An inspection of the case's party 张三 by 李明 and 王芳, complete but not signed off.
+fn inspection_of_a_known_party(d: &mut Desk, present: bool) -> (String, String) {
+    let mut new = new_case();
+    new.parties = vec![Party {
+        kind: PartyKind::Person,
+        name: "张三".into(),
+        id_number: None,
+        phone: None,
+    }];
+    let case = d.app.register_case(new, &d.li).unwrap().0;
+    d.app.record_act(&case, Act::File, &[&d.liu]).unwrap();
+    d.app
+        .record_act(
+            &case,
+            Act::StartInvestigation {
+                team: vec![d.li.person().id.clone(), d.wang.person().id.clone()],
+            },
+            &[&d.liu],
+        )
+        .unwrap();
+    let id = d.app.start_inspection(&case, &[&d.li, &d.wang]).unwrap();
+    d.app
+        .update_inspection(
+            &case,
+            &id,
+            InspectionEdit {
+                found: "店外占道堆放货物约3平方米".into(),
+                outcome: Some(Outcome721::Management),
+                party_notified: true,
+                party_present: present,
+                finished: true,
+            },
+            &[&d.li],
+        )
+        .unwrap();
+    (case, id)
+}
+
+#[test]
+fn the_sign_off_agrees_with_whether_the_party_attended() {
+    let mut d = desk();
+    let png = sample::signature_png(300, 100);
+    let (case, id) = inspection_of_a_known_party(&mut d, false);
+    let (records, _) = d.app.case_file(&case).unwrap();
+    let RecordBody::Inspection(i) = &records[0].live.body else {
+        panic!()
+    };
+    assert_eq!(
+        i.party.as_ref().map(|p| p.name.as_str()),
+        Some("张三"),
+        "the record names the case's party"
+    );
+    let before = d.app.ledger_len().unwrap();
+    // Absent, yet "the party signed".
+    let party = || Signoff::Party {
+        name: "张三".into(),
+        image: &png,
+    };
+    let e = d.app.sign_off(&case, &id, party(), &[&d.li]).unwrap_err();
+    assert_eq!(e.code(), "absent_party_signed");
+    // Absent, yet "the party refused".
+    let noted = |why| Signoff::OfficersNote {
+        note: "当事人拒绝签名，现场无见证人".into(),
+        party_did_not_sign: why,
+    };
+    let e = d
+        .app
+        .sign_off(&case, &id, noted(NoPartySignature::Refused), &[&d.li])
+        .unwrap_err();
+    assert_eq!(e.code(), "no_signature_reason_mismatch");
+    assert!(
+        e.message_zh().contains("当事人不在场"),
+        "{}",
+        e.message_zh()
+    );
+    // The party cannot witness for themselves, nor an officer of the record.
+    for name in ["张三", "王芳"] {
+        let e = d
+            .app
+            .sign_off(
+                &case,
+                &id,
+                Signoff::Witness {
+                    name: name.into(),
+                    id_number: None,
+                    party_absent_reason: "当事人不在场".into(),
+                    party_did_not_sign: NoPartySignature::Absent,
+                    image: &png,
+                },
+                &[&d.li],
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "witness_not_uninterested", "{name}");
+    }
+    assert_eq!(d.app.ledger_len().unwrap(), before, "nothing written");
+    // An uninterested witness, for an absent party.
+    d.app
+        .sign_off(
+            &case,
+            &id,
+            Signoff::Witness {
+                name: "李四".into(),
+                id_number: Some("410302199001011234".into()),
+                party_absent_reason: "当事人经通知未到场".into(),
+                party_did_not_sign: NoPartySignature::Absent,
+                image: &png,
+            },
+            &[&d.li],
+        )
+        .unwrap();
+    // Changing the record afterwards to "the party attended" makes it inconsistent: no seal.
+    let present = InspectionEdit {
+        found: "店外占道堆放货物约3平方米".into(),
+        outcome: Some(Outcome721::Management),
+        party_notified: true,
+        party_present: true,
+        finished: true,
+    };
+    d.app
+        .update_inspection(&case, &id, present, &[&d.li])
+        .unwrap();
+    let e = d
+        .app
+        .seal_record(&case, &id, &[&d.li, &d.wang])
+        .unwrap_err();
+    assert_eq!(e.code(), "no_signature_reason_mismatch");
+    // The party attended and refused; the officers note it: consistent, sealed.
+    d.app
+        .sign_off(&case, &id, noted(NoPartySignature::Refused), &[&d.li])
+        .unwrap();
+    d.app.seal_record(&case, &id, &[&d.li, &d.wang]).unwrap();
+}
+
+#[test]
+fn a_known_party_not_notified_to_attend_and_absent_cannot_be_sealed() {
+    let mut d = desk();
+    let (case, id) = inspection_of_a_known_party(&mut d, false);
+    d.app
+        .sign_off(
+            &case,
+            &id,
+            Signoff::OfficersNote {
+                note: "当事人不在场，现场无见证人".into(),
+                party_did_not_sign: NoPartySignature::Absent,
+            },
+            &[&d.li],
+        )
+        .unwrap();
+    let not_notified = InspectionEdit {
+        found: "店外占道堆放货物约3平方米".into(),
+        outcome: Some(Outcome721::Management),
+        party_notified: false,
+        party_present: false,
+        finished: true,
+    };
+    d.app
+        .update_inspection(&case, &id, not_notified.clone(), &[&d.li])
+        .unwrap();
+    let e = d
+        .app
+        .seal_record(&case, &id, &[&d.li, &d.wang])
+        .unwrap_err();
+    assert_eq!(e.code(), "party_not_called_to_attend");
+    d.app
+        .update_inspection(
+            &case,
+            &id,
+            InspectionEdit {
+                party_notified: true,
+                ..not_notified
+            },
+            &[&d.li],
+        )
+        .unwrap();
+    d.app.seal_record(&case, &id, &[&d.li, &d.wang]).unwrap();
+}
+
+#[test]
+fn a_copy_attested_as_matching_its_original_names_source_date_and_signer() {
+    let mut d = desk();
+    let scan = sample::camera_photo(800, 600);
+    let new = |signer: &str| NewEvidence {
+        file_name: "营业执照复印件.jpg".into(),
+        description: "营业执照复印件".into(),
+        attestation: Some(CopyAttestation {
+            source: "当事人提供".into(),
+            date: "2026-11-18".into(),
+            signer: signer.into(),
+        }),
+    };
+    let e = d
+        .app
+        .add_evidence(&d.case, &scan[..], new(" "), &[&d.li, &d.wang])
+        .unwrap_err();
+    assert_eq!(e.code(), "empty_field");
+    assert!(e.message_zh().contains("核对人"), "{}", e.message_zh());
+    d.app
+        .add_evidence(&d.case, &scan[..], new("李明"), &[&d.li, &d.wang])
+        .unwrap();
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    assert_eq!(
+        ev[0].facts.attestation.as_ref().map(|a| a.signer.as_str()),
+        Some("李明")
+    );
 }

@@ -27,6 +27,15 @@ pub struct EventView {
     pub actors: Vec<String>,
 }
 
+/// A member of the case's investigation team, as the app shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamMember {
+    /// Person id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+}
+
 /// Everything about one case.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseDetail {
@@ -44,6 +53,11 @@ pub struct CaseDetail {
     pub anomalies: Vec<Anomaly>,
     /// The document's Automerge heads.
     pub heads: Vec<String>,
+    /// The investigation team (assigned when the investigation started, without anyone who
+    /// recused since): only they write the case's records.
+    pub team: Vec<TeamMember>,
+    /// Person ids of those who recused themselves from the case.
+    pub recused: Vec<String>,
     /// Everything the procedure knows of the case (notice, decision, hearing, deadlines met
     /// late, …).
     pub state: CaseState,
@@ -85,6 +99,15 @@ pub(crate) fn detail(
                 act: e.act,
             })
             .collect(),
+        team: state
+            .team
+            .iter()
+            .map(|p| TeamMember {
+                id: p.0.clone(),
+                name: name(&p.0),
+            })
+            .collect(),
+        recused: state.recused.iter().map(|p| p.0.clone()).collect(),
         anomalies: state.anomalies.clone(),
         heads: doc.heads_hex(),
         header: state.header.clone(),

@@ -8,8 +8,8 @@ use clap::{Subcommand, ValueEnum};
 use qc_api::records::{NewEvidence, NoticeDraft, NoticeKind, PageClose, Signoff};
 use qc_api::{Quancheng, Unlocked};
 use qc_domain::{
-    CopyAttestation, Inspection, Interviewee, NoticeItem, OfficerRef, Outcome721, Page, Party,
-    PartyKind, Qa, Questioning, RecordBody, Timestamp,
+    CopyAttestation, Inspection, Interviewee, NoPartySignature, NoticeItem, OfficerRef, Outcome721,
+    Page, Party, PartyKind, Qa, Questioning, RecordBody, Timestamp,
 };
 
 use crate::output;
@@ -89,6 +89,15 @@ pub enum OutcomeArg {
     Management,
     /// 执法
     Enforcement,
+}
+
+/// Why the party did not sign a record.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WhyArg {
+    /// 当事人拒绝签名 (the party was present)
+    Refused,
+    /// 当事人不在场
+    Absent,
 }
 
 /// `quancheng record …`.
@@ -187,12 +196,20 @@ pub enum RecordCommand {
         /// The party signed, under this name (with --image).
         #[arg(long, requires = "image", conflicts_with_all = ["witness", "note"])]
         party: Option<String>,
-        /// A witness signed, under this name (with --image and --reason).
+        /// A witness signed, under this name (with --image and --reason); an uninterested
+        /// person, neither the party nor an officer of the record.
         #[arg(long, requires_all = ["image", "reason"], conflicts_with = "note")]
         witness: Option<String>,
-        /// Why the party did not sign (with --witness).
+        /// The witness's 身份证号 (with --witness).
+        #[arg(long, requires = "witness")]
+        witness_id: Option<String>,
+        /// Why the party did not sign, in words (with --witness).
         #[arg(long)]
         reason: Option<String>,
+        /// Why the party did not sign (with --witness or --note): refused (the party was
+        /// present) or absent. An inspection record's attendance gives it when left out.
+        #[arg(long, value_enum, conflicts_with = "party")]
+        why: Option<WhyArg>,
         /// The signature image (PNG or JPEG).
         #[arg(long)]
         image: Option<PathBuf>,
@@ -301,6 +318,21 @@ fn items(raw: &[String]) -> anyhow::Result<Vec<NoticeItem>> {
             })
         })
         .collect()
+}
+
+/// Why the party did not sign, as an inspection record's attendance says (refused if present,
+/// absent if not); a notice records no attendance, so it must be given.
+fn party_did_not_sign(app: &Quancheng, case: &str, id: &str) -> anyhow::Result<NoPartySignature> {
+    let (records, _) = app.case_file(case)?;
+    match records
+        .iter()
+        .find(|r| r.live.id == id)
+        .map(|r| &r.live.body)
+    {
+        Some(RecordBody::Inspection(i)) if i.party_present => Ok(NoPartySignature::Refused),
+        Some(RecordBody::Inspection(_)) => Ok(NoPartySignature::Absent),
+        _ => bail!("give --why refused|absent (当事人拒绝签名或不在场)"),
+    }
 }
 
 /// Runs `quancheng record …`.
@@ -461,7 +493,9 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
             on,
             party,
             witness,
+            witness_id,
             reason,
+            why,
             image,
             note,
             who,
@@ -470,6 +504,13 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
             let by: Vec<&Unlocked> = who.iter().collect();
             let id = on.resolve(app)?;
             let bytes = image.as_deref().map(read_image).transpose()?;
+            let why = || -> anyhow::Result<NoPartySignature> {
+                match why {
+                    Some(WhyArg::Refused) => Ok(NoPartySignature::Refused),
+                    Some(WhyArg::Absent) => Ok(NoPartySignature::Absent),
+                    None => party_did_not_sign(app, &on.case, &id),
+                }
+            };
             let how = match (party, witness, note, &bytes) {
                 (Some(name), _, _, Some(b)) => Signoff::Party {
                     name: name.clone(),
@@ -477,11 +518,15 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
                 },
                 (_, Some(name), _, Some(b)) => Signoff::Witness {
                     name: name.clone(),
-                    id_number: None,
+                    id_number: witness_id.clone(),
                     party_absent_reason: reason.clone().unwrap_or_default(),
+                    party_did_not_sign: why()?,
                     image: b,
                 },
-                (_, _, Some(n), _) => Signoff::OfficersNote { note: n.clone() },
+                (_, _, Some(n), _) => Signoff::OfficersNote {
+                    note: n.clone(),
+                    party_did_not_sign: why()?,
+                },
                 _ => bail!(
                     "give --party NAME --image FILE, --witness NAME --reason R --image FILE, or --note NOTE"
                 ),

@@ -286,6 +286,11 @@ pub fn records(records: &[StoredRecord], as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// "当事人拒绝签名；" or "当事人不在场；" before a witness's or the officers' sign-off.
+fn why_prefix(why: Option<qc_domain::NoPartySignature>) -> String {
+    why.map(|w| format!("{}；", w.zh())).unwrap_or_default()
+}
+
 fn signoff_line(s: Option<&PartySignoff>) -> String {
     match s {
         None => "（尚无）".into(),
@@ -293,9 +298,17 @@ fn signoff_line(s: Option<&PartySignoff>) -> String {
         Some(PartySignoff::Witness {
             name,
             party_absent_reason,
+            party_did_not_sign,
             ..
-        }) => format!("{party_absent_reason}，见证人{name}签名"),
-        Some(PartySignoff::OfficersNote { note, .. }) => format!("执法人员注明：{note}"),
+        }) => format!(
+            "{}{party_absent_reason}，见证人{name}签名",
+            why_prefix(*party_did_not_sign)
+        ),
+        Some(PartySignoff::OfficersNote {
+            note,
+            party_did_not_sign,
+            ..
+        }) => format!("{}执法人员注明：{note}", why_prefix(*party_did_not_sign)),
     }
 }
 

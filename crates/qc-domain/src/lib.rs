@@ -28,8 +28,9 @@ pub use evidence::{
 pub use person::{CertNo, EnforcementOfficer, Person, PersonId, Role};
 pub use procedure::{NextStep, next_steps, waiting_on};
 pub use record::{
-    Inspection, Interviewee, Notice, NoticeItem, OfficerRef, Outcome721, Page, PageSignature,
-    PartySignoff, Qa, Questioning, Record, RecordBody, seal_check,
+    Inspection, Interviewee, NoPartySignature, Notice, NoticeItem, OfficerRef, Outcome721, Page,
+    PageSignature, PartySignoff, Qa, Questioning, Record, RecordBody, record_allowed, seal_check,
+    signoff_consistent,
 };
 pub use rules::RuleViolation;
 pub use workflow::{

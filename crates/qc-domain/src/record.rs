@@ -216,6 +216,26 @@ impl RecordBody {
     }
 }
 
+/// Why the party did not sign a record themselves (当事人拒绝签名或者不在场, 004 调查取证).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoPartySignature {
+    /// The party was there and refused to sign.
+    Refused,
+    /// The party was not there.
+    Absent,
+}
+
+impl NoPartySignature {
+    /// The Chinese words for it, as printed on the record.
+    pub fn zh(self) -> &'static str {
+        match self {
+            NoPartySignature::Refused => "当事人拒绝签名",
+            NoPartySignature::Absent => "当事人不在场",
+        }
+    }
+}
+
 /// The party's (or a witness's) sign-off on an inspection record or notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "by", rename_all = "snake_case")]
@@ -235,8 +255,12 @@ pub enum PartySignoff {
         name: String,
         /// Witness 身份证号, when given.
         id_number: Option<String>,
-        /// Why the party did not sign (refused / absent).
+        /// Why the party did not sign, in the officers' words.
         party_absent_reason: String,
+        /// Why the party did not sign: refused or absent. Records stored before this field
+        /// existed load without it (and cannot be sealed until it is given).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        party_did_not_sign: Option<NoPartySignature>,
         /// SHA-256 of the signature image, hex.
         image: String,
         /// When.
@@ -246,6 +270,9 @@ pub enum PartySignoff {
     OfficersNote {
         /// The note (e.g. 当事人拒绝签名，现场无见证人).
         note: String,
+        /// Why the party did not sign: refused or absent (as for a witness).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        party_did_not_sign: Option<NoPartySignature>,
         /// When.
         at: Timestamp,
     },
@@ -308,7 +335,7 @@ pub fn seal_check(
             if i.outcome.is_none() {
                 return Err(missing("处理方式（服务、管理或执法）"));
             }
-            signoff_check(record.signoff.as_ref())
+            signoff_check(record, state)
         }
         RecordBody::Questioning(q) => {
             filled(&q.interviewee.name, "被询问人姓名")?;
@@ -335,23 +362,167 @@ pub fn seal_check(
                 return Err(missing("物品清单"));
             }
             filled(&n.kept_at, "保存（存放）地点")?;
-            signoff_check(record.signoff.as_ref())
+            signoff_check(record, state)
         }
     }
 }
 
-fn signoff_check(s: Option<&PartySignoff>) -> Result<(), RuleViolation> {
-    match s {
-        None => Err(missing(
-            "当事人签名；当事人拒绝或不在场的，见证人签名或执法人员注明情况",
-        )),
+/// The sign-off must be there and complete, and agree with the record (see
+/// [`signoff_consistent`]).
+fn signoff_check(record: &Record, state: &CaseState) -> Result<(), RuleViolation> {
+    match &record.signoff {
+        None => {
+            return Err(missing(
+                "当事人签名；当事人拒绝或不在场的，见证人签名或执法人员注明情况",
+            ));
+        }
         Some(PartySignoff::Witness {
             party_absent_reason,
             ..
-        }) => filled(party_absent_reason, "当事人未签名的原因"),
-        Some(PartySignoff::OfficersNote { note, .. }) => filled(note, "执法人员注明的情况"),
-        Some(PartySignoff::Party { .. }) => Ok(()),
+        }) => filled(party_absent_reason, "当事人未签名的原因")?,
+        Some(PartySignoff::OfficersNote { note, .. }) => filled(note, "执法人员注明的情况")?,
+        Some(PartySignoff::Party { .. }) => {}
     }
+    signoff_consistent(record, state)
+}
+
+/// The parties a record is about: the one it names, and the case's.
+fn parties<'a>(record: &'a Record, state: &'a CaseState) -> Vec<&'a Party> {
+    let named = match &record.body {
+        RecordBody::Inspection(i) => i.party.as_ref(),
+        RecordBody::Preservation(n) | RecordBody::Sampling(n) => n.party.as_ref(),
+        RecordBody::Questioning(_) => None,
+    };
+    named.into_iter().chain(&state.header.parties).collect()
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    let a = a.trim();
+    !a.is_empty() && a == b.trim()
+}
+
+/// Whether the record's sign-off agrees with the record, in the order of 004 调查取证: the party
+/// signs (only if present); else an uninterested witness signs (not the party, not one of the
+/// record's officers); else the officers note it. Why the party did not sign must be given and
+/// agree with attendance (present ⇒ refused, absent ⇒ absent). An inspection of a known party
+/// needs the party notified to attend (or present). A record without a sign-off passes.
+pub fn signoff_consistent(record: &Record, state: &CaseState) -> Result<(), RuleViolation> {
+    let inspection = match &record.body {
+        RecordBody::Inspection(i) => Some(i),
+        _ => None,
+    };
+    let parties = parties(record, state);
+    if let Some(i) = inspection
+        && !parties.is_empty()
+        && !i.party_notified
+        && !i.party_present
+    {
+        return Err(RuleViolation::PartyNotCalledToAttend);
+    }
+    let present = inspection.map(|i| i.party_present);
+    let why = match &record.signoff {
+        None => return Ok(()),
+        Some(PartySignoff::Party { .. }) => {
+            return if present == Some(false) {
+                Err(RuleViolation::AbsentPartySigned)
+            } else {
+                Ok(())
+            };
+        }
+        Some(PartySignoff::Witness {
+            name,
+            id_number,
+            party_did_not_sign,
+            ..
+        }) => {
+            let id_matches = |p: &Party| matches!((id_number, &p.id_number), (Some(w), Some(q)) if same_name(w, q));
+            if parties
+                .iter()
+                .any(|p| same_name(name, &p.name) || id_matches(p))
+            {
+                return Err(RuleViolation::WitnessNotUninterested {
+                    name: name.clone(),
+                    is: "当事人",
+                });
+            }
+            if record
+                .body
+                .officers()
+                .iter()
+                .any(|o| same_name(name, &o.name))
+            {
+                return Err(RuleViolation::WitnessNotUninterested {
+                    name: name.clone(),
+                    is: "本笔录的执法人员",
+                });
+            }
+            party_did_not_sign
+        }
+        Some(PartySignoff::OfficersNote {
+            party_did_not_sign, ..
+        }) => party_did_not_sign,
+    };
+    let Some(why) = why else {
+        return Err(missing("当事人未签名的原因（拒绝签名或不在场）"));
+    };
+    match (present, why) {
+        (Some(true), NoPartySignature::Absent) | (Some(false), NoPartySignature::Refused) => {
+            Err(RuleViolation::NoSignatureReasonMismatch {
+                party_present: present == Some(true),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether `actors` may write a record on this case now (create, edit, sign, seal): records
+/// belong to 调查取证 (004 调查取证), so a new record only while the case is being investigated;
+/// a correction (`corrects`) also after it, until the case is closed. Every actor must be an
+/// enforcement officer on the case's investigation team (assigned when the investigation
+/// started) and not recused; a squad leader or head who is not on the team is refused too.
+pub fn record_allowed(
+    state: &CaseState,
+    corrects: Option<&str>,
+    actors: &[Person],
+) -> Result<(), RuleViolation> {
+    use crate::case::CaseStatus as S;
+    let status = state.status;
+    let open = match corrects {
+        None => status == S::Investigating,
+        Some(_) => matches!(
+            status,
+            S::Investigating
+                | S::InvestigationConcluded
+                | S::LegalReviewed
+                | S::Notified
+                | S::Decided
+                | S::Delivered
+                | S::Executed
+        ),
+    };
+    if !open {
+        return Err(RuleViolation::RecordOutsideInvestigation {
+            status,
+            correction: corrects.is_some(),
+        });
+    }
+    if actors.is_empty() {
+        return Err(RuleViolation::NoActor);
+    }
+    for a in actors {
+        EnforcementOfficer::try_from(a.clone())?;
+        if state.recused.contains(&a.id) {
+            return Err(RuleViolation::Recused {
+                name: a.name.clone(),
+            });
+        }
+        if !state.team.contains(&a.id) {
+            return Err(RuleViolation::NotOnTeam {
+                name: a.name.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Index of the page new questions go on: the last page if it is still open, else a new one.
@@ -361,3 +532,7 @@ pub fn open_page(q: &Questioning) -> usize {
         _ => q.pages.len(),
     }
 }
+
+#[cfg(test)]
+#[path = "record_tests.rs"]
+mod tests;

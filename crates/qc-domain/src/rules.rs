@@ -288,6 +288,48 @@ pub enum RuleViolation {
         /// The kind needed, in Chinese.
         wanted: &'static str,
     },
+    /// A record written outside the investigation: a new record only while the case is being
+    /// investigated, a correction only until the case is closed.
+    #[error(
+        "{} cannot be written while the case is {status:?}",
+        if *correction { "a correction record" } else { "a record" }
+    )]
+    RecordOutsideInvestigation {
+        /// The case's status.
+        status: CaseStatus,
+        /// Whether the record is a correction (更正).
+        correction: bool,
+    },
+    /// Someone not on the case's investigation team writing one of its records.
+    #[error("{name} is not on this case's investigation team")]
+    NotOnTeam {
+        /// Who.
+        name: String,
+    },
+    /// A record says the party was absent but has the party's signature.
+    #[error("the record says the party was absent, yet the party signed it")]
+    AbsentPartySigned,
+    /// Why the party did not sign disagrees with whether the party was present.
+    #[error(
+        "the party was {}, so the reason the party did not sign must be {}",
+        if *party_present { "present" } else { "absent" },
+        if *party_present { "a refusal" } else { "absence" }
+    )]
+    NoSignatureReasonMismatch {
+        /// Whether the record says the party was present.
+        party_present: bool,
+    },
+    /// The witness who signed is not uninterested: the party, or an officer of the record.
+    #[error("witness {name} is not uninterested: the party or an officer of the record")]
+    WitnessNotUninterested {
+        /// The witness's name.
+        name: String,
+        /// What they are, in Chinese.
+        is: &'static str,
+    },
+    /// An inspection of a known party who was neither notified to attend nor present.
+    #[error("the party was not notified to attend the inspection")]
+    PartyNotCalledToAttend,
 }
 
 impl RuleViolation {
@@ -348,6 +390,12 @@ impl RuleViolation {
             Self::PageSigned(_) => "page_signed",
             Self::UnknownRecord(_) => "unknown_record",
             Self::WrongRecordKind { .. } => "wrong_record_kind",
+            Self::RecordOutsideInvestigation { .. } => "record_outside_investigation",
+            Self::NotOnTeam { .. } => "not_on_team",
+            Self::AbsentPartySigned => "absent_party_signed",
+            Self::NoSignatureReasonMismatch { .. } => "no_signature_reason_mismatch",
+            Self::WitnessNotUninterested { .. } => "witness_not_uninterested",
+            Self::PartyNotCalledToAttend => "party_not_called_to_attend",
         }
     }
 
@@ -443,6 +491,38 @@ impl RuleViolation {
             }
             Self::UnknownRecord(id) => format!("本案没有编号为 {id} 的笔录或证据"),
             Self::WrongRecordKind { wanted, .. } => format!("该笔录不是{wanted}"),
+            Self::RecordOutsideInvestigation {
+                status,
+                correction: false,
+            } => format!(
+                "案件当前处于“{}”阶段，不能制作或签署笔录：笔录只能在调查取证阶段制作（调查终结后、结案前只能制作更正笔录）",
+                status.zh()
+            ),
+            Self::RecordOutsideInvestigation {
+                status,
+                correction: true,
+            } => format!(
+                "案件当前处于“{}”阶段，不能制作更正笔录：更正笔录只能在立案调查后、结案前制作",
+                status.zh()
+            ),
+            Self::NotOnTeam { name } => format!(
+                "{name}不是本案的调查人员，不能制作或签署本案笔录（调查人员由中队长在开始调查时指派）"
+            ),
+            Self::AbsentPartySigned => {
+                "笔录记载当事人不在场，却由当事人签名：请核对当事人是否在场".into()
+            }
+            Self::NoSignatureReasonMismatch {
+                party_present: true,
+            } => "笔录记载当事人在场，当事人未签名的原因应为“当事人拒绝签名”".into(),
+            Self::NoSignatureReasonMismatch {
+                party_present: false,
+            } => "笔录记载当事人不在场，当事人未签名的原因应为“当事人不在场”；当事人在场的，请先更正在场情况".into(),
+            Self::WitnessNotUninterested { name, is } => format!(
+                "见证人{name}是{is}，不是无利害关系的见证人；请由其他无利害关系人见证，无见证人的由执法人员注明情况"
+            ),
+            Self::PartyNotCalledToAttend => {
+                "现场检查应通知当事人到场：当事人已知的，须记载已通知其到场".into()
+            }
         }
     }
 }

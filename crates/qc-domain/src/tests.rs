@@ -2780,17 +2780,20 @@ mod records {
             name: "路人甲".into(),
             id_number: None,
             party_absent_reason: "".into(),
+            party_did_not_sign: Some(NoPartySignature::Refused),
             image: "ab".repeat(32),
             at: t0(),
         });
         assert!(refused(&r, &p).contains("原因"));
         r.signoff = Some(PartySignoff::OfficersNote {
             note: "".into(),
+            party_did_not_sign: Some(NoPartySignature::Refused),
             at: t0(),
         });
         assert!(refused(&r, &p).contains("注明"));
         r.signoff = Some(PartySignoff::OfficersNote {
             note: "当事人拒绝签名，现场无见证人".into(),
+            party_did_not_sign: Some(NoPartySignature::Refused),
             at: t0(),
         });
         assert_eq!(

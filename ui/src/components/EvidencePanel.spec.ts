@@ -13,7 +13,7 @@ vi.mock("../api", async (orig) => {
     api: {
       evidence: () => evidence(),
       cosignEvidence: (id: string, item: string) => cosign(id, item),
-      addEvidence: (id: string, f: File, d: string) => addEvidence(id, f, d),
+      addEvidence: (...a: unknown[]) => addEvidence(...a),
       blobUrl: async () => "blob:thumb",
     },
   };
@@ -72,5 +72,30 @@ describe("EvidencePanel", () => {
       await w.find(".full-view").trigger("click");
       expect(w.find(".full-view").exists()).toBe(false);
     }
+  });
+
+  it("marks a copy 经核对与原件无异 with its source, date and signer", async () => {
+    evidence.mockResolvedValue([]);
+    const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button] } });
+    await flushPromises();
+    const scan = new File([new Uint8Array([0xff, 0xd8, 0xff])], "营业执照.jpg", { type: "image/jpeg" });
+    const input = w.find("input.file");
+    Object.defineProperty(input.element, "files", { value: [scan] });
+    await input.trigger("change");
+    await w.find("input.description").setValue("营业执照复印件");
+    await w.find("input.is-copy").setValue(true);
+    // Today and the officer signed in are filled in; where the original is must be said.
+    expect((w.find("input.attest-date").element as HTMLInputElement).value).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((w.find("input.attest-signer").element as HTMLInputElement).value).toBe("王芳");
+    expect(w.find(".add").attributes("disabled")).toBeDefined();
+    await w.find("input.attest-source").setValue("当事人提供，原件存于其店内");
+    await w.find("input.attest-date").setValue("2026-11-18");
+    expect(w.find(".add").attributes("disabled")).toBeUndefined();
+    const attestation = { source: "当事人提供，原件存于其店内", date: "2026-11-18", signer: "王芳" };
+    evidence.mockResolvedValue([{ ...item([li]), facts: { ...item([li]).facts, attestation } }]);
+    await w.find("form.capture").trigger("submit");
+    await flushPromises();
+    expect(addEvidence).toHaveBeenCalledWith("c1", scan, "营业执照复印件", attestation);
+    expect(w.find(".attested").text()).toBe("经核对与原件无异 · 出处：当事人提供，原件存于其店内 · 2026-11-18 · 核对人：王芳");
   });
 });

@@ -15,7 +15,7 @@ vi.mock("../api", async (orig) => {
     api: {
       records: () => records(),
       issueNotice: (id: string, n: unknown) => issueNotice(id, n),
-      signOffNote: (id: string, r: string, n: string) => signOffNote(id, r, n),
+      signOffNote: (...a: unknown[]) => signOffNote(...a),
       sealRecord: (id: string, r: string) => sealRecord(id, r),
     },
   };
@@ -40,8 +40,8 @@ const notice = (signoff: unknown, sealed: boolean) => ({
   },
   seal: sealed ? { digest: "ab", at: 0, by: ["li.ming", "wang.fang"] } : null,
 });
-const mountPanel = (signedIn: Person[]) =>
-  mount(NoticePanel, { props: { caseId: "c1", signedIn }, global: { plugins: [makeI18n(), Button] } });
+const mountPanel = (signedIn: Person[], gate?: { records: boolean; corrections: boolean; why: string }) =>
+  mount(NoticePanel, { props: { caseId: "c1", signedIn, gate }, global: { plugins: [makeI18n(), Button] } });
 
 describe("NoticePanel", () => {
   beforeEach(() => {
@@ -84,15 +84,28 @@ describe("NoticePanel", () => {
     const w = mountPanel(two);
     await flushPromises();
     await w.find(".refusal-note").setValue("当事人拒绝签名");
-    records.mockResolvedValue([notice({ by: "officers_note", note: "当事人拒绝签名" }, false)]);
+    records.mockResolvedValue([notice({ by: "officers_note", note: "当事人拒绝签名", party_did_not_sign: "refused" }, false)]);
     await w.find(".note-refusal").trigger("click");
     await flushPromises();
-    expect(signOffNote).toHaveBeenCalledWith("c1", "n1", "当事人拒绝签名");
+    expect(signOffNote).toHaveBeenCalledWith("c1", "n1", "当事人拒绝签名", "refused");
     records.mockResolvedValue([notice({ by: "officers_note" }, true)]);
     await w.find(".seal-notice").trigger("click");
     await flushPromises();
     expect(sealRecord).toHaveBeenCalledWith("c1", "n1");
     expect(w.find(".notice").text()).toContain("已封存，不可再修改");
+    expect(w.find(".notice").text()).toContain("电动三轮车 1辆");
+  });
+
+  it("issues no notice for people not on the case's team, and says why", async () => {
+    records.mockResolvedValue([notice(null, false)]);
+    const why = "刘建国不是本案的调查人员，不能制作或签署本案笔录（本案调查人员：李明、王芳）。";
+    const w = mountPanel(two, { records: false, corrections: false, why });
+    await flushPromises();
+    expect(w.find("form.issue").exists()).toBe(false);
+    expect(w.find(".seal-notice").exists()).toBe(false);
+    expect(w.find(".note-refusal").exists()).toBe(false);
+    expect(w.find(".gate-hint").text()).toBe(why);
+    // What was issued is still shown.
     expect(w.find(".notice").text()).toContain("电动三轮车 1辆");
   });
 });

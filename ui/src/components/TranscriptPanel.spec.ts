@@ -35,8 +35,8 @@ const transcript = (signature: unknown) => ({
   },
   seal: null,
 });
-const mountPanel = (signedIn = two) =>
-  mount(TranscriptPanel, { props: { caseId: "c1", signedIn }, global: { plugins: [makeI18n(), Button] } });
+const mountPanel = (signedIn = two, gate?: { records: boolean; corrections: boolean; why: string }) =>
+  mount(TranscriptPanel, { props: { caseId: "c1", signedIn, gate }, global: { plugins: [makeI18n(), Button] } });
 
 describe("TranscriptPanel", () => {
   it("asks for the page's signature and notes a refusal on that page", async () => {
@@ -68,5 +68,20 @@ describe("TranscriptPanel", () => {
     await w.find("form.start").trigger("submit");
     await flushPromises();
     expect(startQuestioning).toHaveBeenCalledWith("c1", "张三", "当事人", true);
+  });
+
+  it("offers no questioning and no page signature where records are refused, and says why", async () => {
+    const why = "王芳已申请回避，不得参与本案，不能制作或签署本案笔录。";
+    records.mockResolvedValue([]);
+    const w = mountPanel(two, { records: false, corrections: false, why });
+    await flushPromises();
+    expect(w.find("form.start").exists()).toBe(false);
+    expect(w.find(".gate-hint").text()).toBe(why);
+    records.mockResolvedValue([transcript(null)]);
+    const open = mountPanel(two, { records: false, corrections: false, why });
+    await flushPromises();
+    expect(open.find(".sign-page").exists()).toBe(false);
+    expect(open.find(".seal-transcript").exists()).toBe(false);
+    expect(open.text()).toContain("是否经营者？");
   });
 });
