@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use qc_domain::{
     Act, CaseSource, CaseStatus, CertNo, Clock, DeliveryMethod, DeliveryReceipt, Discretion,
-    Execution, Interviewee, NoticeItem, Outcome721, Party, PartyKind, Penalty, Person, PersonId,
-    Proposal, Qa, Role, Timestamp, TransferTo, money_due, qualifies_for_hearing,
+    Execution, Interviewee, NoPartySignature, NoticeItem, Outcome721, Party, PartyKind, Penalty,
+    Person, PersonId, Proposal, Qa, Role, Timestamp, TransferTo, money_due, qualifies_for_hearing,
 };
 use qc_evidence::sample;
 use serde::Serialize;
@@ -1137,6 +1137,7 @@ impl<'a> Story<'a> {
                 name: "李卫东".into(),
                 id_number: None,
                 party_absent_reason: "当事人经电话通知未到场".into(),
+                party_did_not_sign: NoPartySignature::Absent,
                 image: &image,
             }
         } else {
