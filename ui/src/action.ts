@@ -1,7 +1,7 @@
 // One way for a panel to run an act: busy while it runs, its Chinese error kept, the panel
 // reloaded and its parent told once it is done.
 import { ref } from "vue";
-import { ApiError } from "./api";
+import { api, ApiError, type Act, type CaseDetail } from "./api";
 
 export function useAction(load: () => Promise<unknown>, changed: () => void) {
   const busy = ref(false);
@@ -22,6 +22,18 @@ export function useAction(load: () => Promise<unknown>, changed: () => void) {
   }
 
   return { busy, error, run };
+}
+
+/** How an act panel of the case view records its act: signed by who is signed in, then the case
+ * view told (it reloads the case and remakes the panels). `then` clears the form once accepted. */
+export function useAct(detail: () => CaseDetail, changed: () => void, then?: () => void) {
+  const { busy, error, run } = useAction(async () => {}, changed);
+  const act = (a: Act) =>
+    run(async () => {
+      await api.recordAct(detail().header.id, a);
+      then?.();
+    });
+  return { busy, error, act };
 }
 
 /** What went wrong, in the words the app gives it. */

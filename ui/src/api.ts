@@ -111,10 +111,9 @@ export interface CaseDetail {
   source_zh: string;
   registered_by_name: string;
   events: EventView[];
-  /** The investigation team (assigned when the investigation started): only they write records. */
+  /** The investigation team (assigned when the investigation started, without anyone who recused
+   * since), with names: only they write records. Who recused is `state.recused`. */
   team?: { id: string; name: string }[];
-  /** Person ids of those who recused themselves from the case. */
-  recused?: string[];
   /** The case as the rules see it (replayed from its events). */
   state?: CaseState;
   /** The acts that may come next, who may do them, and what still blocks each. */

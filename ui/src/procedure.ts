@@ -1,19 +1,7 @@
-// What the act panels share: whether the case offers an act to who is signed in now, the hearing
-// rule (听证), the catalogue's discretion standards and the decision deadline.
-import { enforces, type CaseDetail, type Discretion, type NextStep, type Penalty, type Person, type ActName } from "./api";
-
-/** The next step `act`, if the case offers it now and someone signed in holds a role that may do
- * it (an enforcing role only with an 执法证 number). Everyone signed in on the tablet signs the
- * act, so a signature the rules refuse — an assistant's, a recused officer's — keeps it from being
- * offered at all. The step may still say what is `missing` before it can be done. */
-export function offered(detail: CaseDetail, signedIn: Person[], act: ActName): NextStep | null {
-  const step = detail.next_steps?.find((s) => s.act === act);
-  if (!step) return null;
-  const recused = detail.state?.recused ?? [];
-  if (signedIn.some((p) => recused.includes(p.id) || (p.role === "assistant" && act !== "advise"))) return null;
-  const may = signedIn.some((p) => (step.roles as string[]).includes(p.role) && (!enforces(p) || !!p.cert_no));
-  return may ? step : null;
-}
+// The procedure from the notice to the decision: the stages of a case's way through it (the
+// procedure panel), the hearing rule (听证), the catalogue's discretion standards and legal basis.
+// Whether an act is offered to who is signed in is `offer.ts`'s.
+import type { CaseDetail, Discretion, Penalty } from "./api";
 
 /** The party is an organisation or business (the higher hearing threshold applies). */
 export const organisation = (d: CaseDetail) => (d.header.parties ?? []).some((p) => p.kind === "business");
@@ -57,14 +45,6 @@ export function catalogueBasis(d: CaseDetail, template: (violated: string, penal
   return b ? template(b.violated, b.penalty) : "";
 }
 
-/** The decision deadline (60 days from filing, plus any extension) has passed: a late act must
- * say why. */
-export function decisionOverdue(d: CaseDetail, now = Date.now()): boolean {
-  return d.row.deadlines.some(
-    (x) => x.kind.kind === "decision" && x.urgency !== "late" && (x.urgency === "overdue" || x.due < now),
-  );
-}
-
 /** Penalties as a notice or decision writes them (罚款 500 元、警告). */
 export function penaltiesText(penalties: Penalty[], t: (key: string, values?: Record<string, unknown>) => string): string {
   return penalties
@@ -75,12 +55,6 @@ export function penaltiesText(penalties: Penalty[], t: (key: string, values?: Re
       }),
     )
     .join("、");
-}
-
-/** The text of the latest act of this kind on the case, e.g. the investigation report. */
-export function latest<N extends ActName>(d: CaseDetail, act: N) {
-  const e = [...d.events].reverse().find((e) => e.act.act === act);
-  return e?.act as Extract<import("./api").Act, { act: N }> | undefined;
 }
 
 /** Where a stage of the procedure stands for a case. */

@@ -13,7 +13,7 @@ const detail = (status: string, recused: string[] = []): CaseDetail =>
   ({
     row: { status },
     team: [{ id: "li.ming", name: "李明" }, { id: "wang.fang", name: "王芳" }],
-    recused,
+    state: { recused },
   }) as unknown as CaseDetail;
 
 describe("recordGate", () => {

@@ -28,8 +28,9 @@ const CORRECTABLE = [
  *  investigation team only, none of them recused. Everyone signed in signs what the app records. */
 export function recordGate(detail: CaseDetail, signedIn: Person[], t: T): RecordGate {
   const status = detail.row.status;
+  // The team with its names as the case view sends it; who recused, as the rules replay it.
   const team = detail.team ?? [];
-  const recused = detail.recused ?? [];
+  const recused = detail.state?.recused ?? [];
   const names = (ps: Person[]) => ps.map((p) => p.name).join("、");
   const out = signedIn.filter((p) => recused.includes(p.id));
   const offTeam = signedIn.filter((p) => !recused.includes(p.id) && !team.some((m) => m.id === p.id));

@@ -3,7 +3,7 @@ import { flushPromises, mount } from "@vue/test-utils";
 import { Button } from "vant";
 import { makeI18n } from "../i18n";
 import type { CaseDetail, Person } from "../api";
-import { caseDetail, head, leader, next, officer, reviewer } from "./act-fixtures";
+import { caseDetail, head, leader, step, officer, reviewer } from "./acts.fixture";
 
 const recordAct = vi.fn();
 vi.mock("../api", async (orig) => {
@@ -14,7 +14,7 @@ vi.mock("../api", async (orig) => {
 import DiscussionPanel from "./DiscussionPanel.vue";
 
 const reviewed = () =>
-  caseDetail("legal_reviewed", [next("collective_discussion"), next("decide", "重大、复杂案件或较重处罚须先经集体讨论"), next("extend_deadline")], {
+  caseDetail("legal_reviewed", [step("collective_discussion"), step("decide", "重大、复杂案件或较重处罚须先经集体讨论"), step("extend_deadline")], {
     state: { legal_review_passed: true, major: true },
   });
 const mountPanel = (d: CaseDetail, signedIn: Person[]) =>
@@ -31,7 +31,7 @@ describe("DiscussionPanel", () => {
       expect(mountPanel(reviewed(), [p]).find(".discussion-panel").exists()).toBe(false);
     }
     expect(mountPanel(reviewed(), [head]).find(".discussion-panel").exists()).toBe(true);
-    expect(mountPanel(caseDetail("legal_reviewed", [next("decide")]), [head]).find(".discussion-panel").exists()).toBe(false);
+    expect(mountPanel(caseDetail("legal_reviewed", [step("decide")]), [head]).find(".discussion-panel").exists()).toBe(false);
   });
 
   it("needs three participants and records their names, opinions and conclusion", async () => {

@@ -3,7 +3,7 @@ import { flushPromises, mount } from "@vue/test-utils";
 import { Button } from "vant";
 import { makeI18n } from "../i18n";
 import type { CaseDetail, Deadline, Person } from "../api";
-import { caseDetail, head, leader, next, officer, reviewer } from "./act-fixtures";
+import { caseDetail, head, leader, step, officer, reviewer } from "./acts.fixture";
 
 const recordAct = vi.fn();
 vi.mock("../api", async (orig) => {
@@ -14,7 +14,7 @@ vi.mock("../api", async (orig) => {
 import ExtendPanel from "./ExtendPanel.vue";
 
 const reviewed = (urgency: Deadline["urgency"] = "due_soon", due = Date.now() + 86_400_000) =>
-  caseDetail("legal_reviewed", [next("decide"), next("extend_deadline")], {
+  caseDetail("legal_reviewed", [step("decide"), step("extend_deadline")], {
     state: { legal_review_passed: true },
     deadlines: [{ kind: { kind: "decision" }, due, urgency }],
   });
@@ -32,7 +32,7 @@ describe("ExtendPanel", () => {
       expect(mountPanel(reviewed(), [p]).find(".extend-panel").exists()).toBe(false);
     }
     expect(mountPanel(reviewed(), [head]).find(".extend-panel").exists()).toBe(true);
-    expect(mountPanel(caseDetail("legal_reviewed", [next("decide")]), [head]).find(".extend-panel").exists()).toBe(false);
+    expect(mountPanel(caseDetail("legal_reviewed", [step("decide")]), [head]).find(".extend-panel").exists()).toBe(false);
   });
 
   it("extends by at most 60 days with a reason", async () => {

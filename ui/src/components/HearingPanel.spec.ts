@@ -3,7 +3,7 @@ import { flushPromises, mount } from "@vue/test-utils";
 import { Button } from "vant";
 import { makeI18n } from "../i18n";
 import type { CaseDetail, Person } from "../api";
-import { assistant, caseDetail, head, next, officer, person, reviewer } from "./act-fixtures";
+import { assistant, caseDetail, head, step, officer, person, reviewer } from "./acts.fixture";
 
 const recordAct = vi.fn();
 vi.mock("../api", async (orig) => {
@@ -13,9 +13,9 @@ vi.mock("../api", async (orig) => {
 
 import HearingPanel from "./HearingPanel.vue";
 
-const offeredHearing = () => caseDetail("notified", [next("hear_statement"), next("request_hearing"), next("legal_review", "…")]);
+const offeredHearing = () => caseDetail("notified", [step("hear_statement"), step("request_hearing"), step("legal_review", "…")]);
 const requested = () =>
-  caseDetail("notified", [next("hold_hearing"), next("legal_review", "当事人已申请听证，须先组织听证")], {
+  caseDetail("notified", [step("hold_hearing"), step("legal_review", "当事人已申请听证，须先组织听证")], {
     state: { hearing: "requested" },
   });
 const mountPanel = (d: CaseDetail, signedIn: Person[]) =>

@@ -3,7 +3,7 @@ import { flushPromises, mount } from "@vue/test-utils";
 import { Button } from "vant";
 import { makeI18n } from "../i18n";
 import type { CaseDetail, Person } from "../api";
-import { assistant, caseDetail, head, next, officer, reviewer } from "./act-fixtures";
+import { assistant, caseDetail, head, step, officer, reviewer } from "./acts.fixture";
 
 const recordAct = vi.fn();
 vi.mock("../api", async (orig) => {
@@ -14,7 +14,7 @@ vi.mock("../api", async (orig) => {
 import NotifyPanel from "./NotifyPanel.vue";
 
 const concluded = (party: "person" | "business" = "person") =>
-  caseDetail("investigation_concluded", [next("notify"), next("legal_review")], {
+  caseDetail("investigation_concluded", [step("notify"), step("legal_review")], {
     party,
     events: [
       { id: "e1", at: 0, act_zh: "调查终结", act: { act: "conclude_investigation", summary: "当事人在景华路占道经营" }, actors: ["李明"] },
@@ -34,8 +34,11 @@ describe("NotifyPanel", () => {
     expect(mountPanel(concluded(), [head]).find(".notify-panel").exists()).toBe(true);
     expect(mountPanel(concluded(), [reviewer]).find(".notify-panel").exists()).toBe(false);
     expect(mountPanel(concluded(), [assistant]).find(".notify-panel").exists()).toBe(false);
-    const notYet = caseDetail("investigating", [next("conclude_investigation")]);
+    const notYet = caseDetail("investigating", [step("conclude_investigation")]);
     expect(mountPanel(notYet, [officer]).find(".notify-panel").exists()).toBe(false);
+    // Blocked: the procedure panel says what is missing; the act panel hides.
+    const blocked = caseDetail("investigation_concluded", [step("notify", "须先调查终结")]);
+    expect(mountPanel(blocked, [officer]).find(".notify-panel").exists()).toBe(false);
   });
 
   it("shows the catalogue's range and circumstances and builds the notice with the proposal", async () => {
@@ -119,8 +122,8 @@ describe("NotifyPanel", () => {
 
 describe("NotifyPanel with others signed in", () => {
   it("is not offered while an assistant or a recused officer would sign too", async () => {
-    const { officer2 } = await import("./act-fixtures");
-    const d = caseDetail("investigation_concluded", [next("notify")], { state: { recused: ["wang.fang"] } });
+    const { officer2 } = await import("./acts.fixture");
+    const d = caseDetail("investigation_concluded", [step("notify")], { state: { recused: ["wang.fang"] } });
     expect(mountPanel(d, [officer, assistant]).find(".notify-panel").exists()).toBe(false);
     expect(mountPanel(d, [officer, officer2]).find(".notify-panel").exists()).toBe(false);
     expect(mountPanel(d, [officer]).find(".notify-panel").exists()).toBe(true);

@@ -3,7 +3,7 @@ import { mount } from "@vue/test-utils";
 import { makeI18n } from "../i18n";
 import type { CaseDetail, Person } from "../api";
 import { procedureOf } from "../procedure";
-import { caseDetail, head, next, officer } from "./act-fixtures";
+import { caseDetail, head, step, officer } from "./acts.fixture";
 import ProcedurePanel from "./ProcedurePanel.vue";
 
 const mountPanel = (d: CaseDetail, signedIn: Person[]) =>
@@ -12,7 +12,7 @@ const states = (d: CaseDetail) => Object.fromEntries(procedureOf(d).stages.map((
 
 describe("ProcedurePanel", () => {
   it("shows the general procedure done up to the notice, with the statement current", () => {
-    const d = caseDetail("notified", [next("hear_statement"), next("legal_review", "当事人陈述申辩或放弃（期限至2026-12-04）")], {
+    const d = caseDetail("notified", [step("hear_statement"), step("legal_review", "当事人陈述申辩或放弃（期限至2026-12-04）")], {
       state: { notice: { at: 0, hearing_offered: false, proposal: null } },
     });
     const w = mountPanel(d, [officer]);
@@ -29,7 +29,7 @@ describe("ProcedurePanel", () => {
   });
 
   it("lists the next steps with who does each in Chinese and what is missing", () => {
-    const d = caseDetail("notified", [next("hear_statement"), next("legal_review", "当事人陈述申辩或放弃（期限至2026-12-04）")]);
+    const d = caseDetail("notified", [step("hear_statement"), step("legal_review", "当事人陈述申辩或放弃（期限至2026-12-04）")]);
     const w = mountPanel(d, [officer]);
     const statement = w.find("[data-act=hear_statement]");
     expect(statement.text()).toContain("陈述申辩及复核");
@@ -43,7 +43,7 @@ describe("ProcedurePanel", () => {
   });
 
   it("needs collective discussion when the reviewer marked the case major, and shows acts done late", () => {
-    const d = caseDetail("legal_reviewed", [next("collective_discussion"), next("decide", "须先经集体讨论")], {
+    const d = caseDetail("legal_reviewed", [step("collective_discussion"), step("decide", "须先经集体讨论")], {
       state: {
         major: true,
         notice: { at: 0, hearing_offered: false, proposal: null },
@@ -74,7 +74,7 @@ describe("ProcedurePanel", () => {
   });
 
   it("follows the 721 path, the summary procedure, a transfer and a refusal to file", () => {
-    const correcting = caseDetail("correcting", [next("follow_up")], { state: { correct_by: 1 } });
+    const correcting = caseDetail("correcting", [step("follow_up")], { state: { correct_by: 1 } });
     expect(procedureOf(correcting).path).toBe("light");
     expect(states(correcting)).toEqual({ registered: "done", correcting: "done", follow_up: "current", handled: "todo" });
     expect(states(caseDetail("handled", []))).toEqual({ registered: "done", advised: "done", handled: "done" });

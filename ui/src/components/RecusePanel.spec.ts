@@ -22,7 +22,11 @@ vi.mock("../api", async (orig) => {
 import RecusePanel from "./RecusePanel.vue";
 
 const investigating = (over = {}) =>
-  detail({ status: "investigating", state: state({ status: "investigating", team: ["wang.fang", "li.ming"], ...over }) });
+  detail({
+    status: "investigating",
+    team: [officer2, officer].map(({ id, name }) => ({ id, name })),
+    state: state({ status: "investigating", team: ["wang.fang", "li.ming"], ...over }),
+  });
 const mountPanel = async (d: CaseDetail, signedIn: Person[]) => {
   const w = mount(RecusePanel, { props: { detail: d, signedIn }, global: { plugins: [makeI18n(), Button] } });
   await flushPromises();

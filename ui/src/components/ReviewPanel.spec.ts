@@ -21,7 +21,7 @@ vi.mock("../api", async (orig) => {
 });
 
 import ReviewPanel from "./ReviewPanel.vue";
-import { caseDetail, head, next } from "./act-fixtures";
+import { caseDetail, head, step } from "./acts.fixture";
 
 const person = (id: string, name: string, role: string): Person => ({ id, name, role, cert_no: "1", squad: "一中队" });
 const leader = person("liu.jianguo", "刘建国", "squad_leader");
@@ -131,7 +131,7 @@ describe("ReviewPanel", () => {
 
   it("offers the legal review after the notice by next_steps, to the reviewer only, with 重大复杂", async () => {
     const notified = () =>
-      caseDetail("notified", [next("legal_review"), next("hear_statement")], {
+      caseDetail("notified", [step("legal_review"), step("hear_statement")], {
         state: { notice: { at: 0, hearing_offered: false, proposal: null }, statement_heard: true },
       });
     expect(mountPanel(notified(), [officer, leader, head]).find(".review").exists()).toBe(false);
@@ -149,18 +149,27 @@ describe("ReviewPanel", () => {
     });
   });
 
-  it("holds the review back while the party's statement period runs, and says why", async () => {
-    const d = caseDetail("notified", [next("hear_statement"), next("legal_review", "当事人陈述申辩或放弃（期限至2026-12-04）")]);
-    const r = mountPanel(d, [reviewer]);
-    await r.find("textarea").setValue("同意");
-    expect(r.find(".missing").text()).toContain("当事人陈述申辩或放弃（期限至2026-12-04）");
-    expect(r.find(".pass").attributes("disabled")).toBeDefined();
+  it("keeps the legal reviewer's returned comments in view while the conclusion is blocked", () => {
+    const back: EventView = {
+      act: { act: "legal_review", passed: false, opinion: "补充询问笔录", major: false },
+      actors: ["孙法"],
+    } as unknown as EventView;
+    const blocked = caseDetail("investigating", [step("conclude_investigation", "至少两名执法人员的询问笔录")], { events: [back] });
+    const w = mountPanel(blocked, [officer]);
+    expect(w.find(".review .returned").text()).toContain("补充询问笔录");
+    expect(w.find(".conclude").exists()).toBe(false);
+    expect(w.find("textarea").exists()).toBe(false);
+  });
+
+  it("hides the review while the party's statement period runs (the procedure panel says why)", async () => {
+    const d = caseDetail("notified", [step("hear_statement"), step("legal_review", "当事人陈述申辩或放弃（期限至2026-12-04）")]);
+    expect(mountPanel(d, [reviewer]).find(".review").exists()).toBe(false);
     // A case that does not offer the review (the notice not yet given) shows nothing to the reviewer.
-    expect(mountPanel(caseDetail("investigation_concluded", [next("notify")]), [reviewer]).find(".review").exists()).toBe(false);
+    expect(mountPanel(caseDetail("investigation_concluded", [step("notify")]), [reviewer]).find(".review").exists()).toBe(false);
   });
 
   it("says before the notice that a penalty case is reviewed after it", () => {
-    const r = mountPanel(caseDetail("investigation_concluded", [next("notify"), next("legal_review")]), [reviewer]);
+    const r = mountPanel(caseDetail("investigation_concluded", [step("notify"), step("legal_review")]), [reviewer]);
     expect(r.find(".hint").text()).toContain("应先事先告知");
   });
 

@@ -3,7 +3,7 @@ import { flushPromises, mount } from "@vue/test-utils";
 import { Button } from "vant";
 import { makeI18n } from "../i18n";
 import type { CaseDetail, Person } from "../api";
-import { assistant, caseDetail, head, next, officer, reviewer } from "./act-fixtures";
+import { assistant, caseDetail, head, step, officer, reviewer } from "./acts.fixture";
 
 const recordAct = vi.fn();
 vi.mock("../api", async (orig) => {
@@ -14,7 +14,7 @@ vi.mock("../api", async (orig) => {
 import StatementPanel from "./StatementPanel.vue";
 
 const notified = () =>
-  caseDetail("notified", [next("hear_statement"), next("legal_review", "当事人陈述申辩或放弃（期限至2026-12-04）")], {
+  caseDetail("notified", [step("hear_statement"), step("legal_review", "当事人陈述申辩或放弃（期限至2026-12-04）")], {
     state: {
       notice: {
         at: 0,
@@ -37,7 +37,7 @@ describe("StatementPanel", () => {
     expect(mountPanel(notified(), [head]).find(".statement-panel").exists()).toBe(true);
     expect(mountPanel(notified(), [reviewer]).find(".statement-panel").exists()).toBe(false);
     expect(mountPanel(notified(), [assistant]).find(".statement-panel").exists()).toBe(false);
-    const heard = caseDetail("notified", [next("legal_review")]);
+    const heard = caseDetail("notified", [step("legal_review")]);
     expect(mountPanel(heard, [officer]).find(".statement-panel").exists()).toBe(false);
   });
 

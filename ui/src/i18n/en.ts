@@ -485,7 +485,6 @@ export default {
     who: "By: {roles}",
     ready: "Can be done now",
     missing: "Missing: {what}",
-    blocked: "Not yet: {what}",
     yours: "Someone signed in here may do it",
     late: "Done late: {kind} (due {date}, reason: {reason})",
     optional: "if needed",

@@ -484,7 +484,6 @@ export default {
     who: "办理：{roles}",
     ready: "可以办理",
     missing: "尚缺：{what}",
-    blocked: "尚不能办理：{what}",
     yours: "本机已登录人员可办理",
     late: "逾期办理：{kind}（{date} 到期，理由：{reason}）",
     optional: "如需",

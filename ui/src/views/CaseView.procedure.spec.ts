@@ -5,7 +5,7 @@ import { flushPromises, mount } from "@vue/test-utils";
 import { Button, NavBar, Tag } from "vant";
 import { makeI18n } from "../i18n";
 import type { CaseDetail, Person } from "../api";
-import { caseDetail, head, next, officer, reviewer } from "../components/act-fixtures";
+import { caseDetail, head, step, officer, reviewer } from "../components/acts.fixture";
 
 let current: CaseDetail;
 vi.mock("../api", async (orig) => {
@@ -39,14 +39,14 @@ describe("CaseView: the procedure and the acts up to the decision", () => {
   });
 
   it("shows where the case stands above the panels", async () => {
-    const w = await view(caseDetail("investigation_concluded", [next("notify"), next("legal_review")]), [officer]);
+    const w = await view(caseDetail("investigation_concluded", [step("notify"), step("legal_review")]), [officer]);
     const html = w.html();
     expect(html.indexOf("procedure")).toBeLessThan(html.indexOf("notify-panel"));
     expect(w.find("[data-stage=notified]").attributes("data-state")).toBe("current");
   });
 
   it("offers the notice to the officers and the review to the reviewer", async () => {
-    const d = () => caseDetail("investigation_concluded", [next("notify"), next("legal_review")]);
+    const d = () => caseDetail("investigation_concluded", [step("notify"), step("legal_review")]);
     expect(shown(await view(d(), [officer]))).toEqual([".notify-panel"]);
     const r = await view(d(), [reviewer]);
     expect(shown(r)).toEqual([]);
@@ -54,17 +54,17 @@ describe("CaseView: the procedure and the acts up to the decision", () => {
   });
 
   it("offers the statement to the officers after the notice, and nothing to the head", async () => {
-    const d = () => caseDetail("notified", [next("hear_statement"), next("request_hearing"), next("legal_review", "…")]);
+    const d = () => caseDetail("notified", [step("hear_statement"), step("request_hearing"), step("legal_review", "…")]);
     expect(shown(await view(d(), [officer]))).toEqual([".statement-panel", ".hearing-panel"]);
     expect(shown(await view(d(), [reviewer]))).toEqual([]);
   });
 
-  it("offers the discussion, the decision and the extension to the head only", async () => {
+  it("offers the discussion and the extension to the head only, not the decision while it is blocked", async () => {
     const d = () =>
-      caseDetail("legal_reviewed", [next("collective_discussion"), next("decide", "须先经集体讨论"), next("extend_deadline")], {
+      caseDetail("legal_reviewed", [step("collective_discussion"), step("decide", "须先经集体讨论"), step("extend_deadline")], {
         state: { legal_review_passed: true, major: true },
       });
-    expect(shown(await view(d(), [head]))).toEqual([".discussion-panel", ".decide-panel", ".extend-panel"]);
+    expect(shown(await view(d(), [head]))).toEqual([".discussion-panel", ".extend-panel"]);
     expect(shown(await view(d(), [officer]))).toEqual([]);
     expect(shown(await view(d(), [reviewer]))).toEqual([]);
   });
