@@ -6,6 +6,7 @@ fn main() {
         tauri_build::AppManifest::new().commands(&[
             "list_cases",
             "count_cases",
+            "ratio_721",
             "grids",
             "catalogue",
             "app_info",

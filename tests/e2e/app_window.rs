@@ -202,6 +202,19 @@ async fn draw_signature(c: &Client, css: &str) {
     c.perform_actions(stroke).await.unwrap();
 }
 
+/// Brings the element `css` into the middle of the window (for a screenshot of it).
+async fn scroll_to(c: &Client, css: &str) {
+    let js = format!(
+        "const e = document.querySelector({}); if (e) e.scrollIntoView({{block: 'center'}}); return !!e",
+        serde_json::to_string(css).unwrap()
+    );
+    eventually(css, WAIT, || async {
+        c.execute(&js, vec![]).await.ok()?.as_bool()?.then_some(())
+    })
+    .await
+    .unwrap();
+}
+
 /// Waits until WebKit has painted what the DOM holds (a busy machine lags), then saves a
 /// screenshot.
 async fn snapshot(c: &Client, name: &str) {
@@ -289,8 +302,11 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     click(&c, ".todo-overdue").await;
     let overdue = eventually("only overdue cards", WAIT, || async {
         let all = cards(&c).await;
+        // A deadline met late stays listed as overdue (逾期办理).
         let badged = c
-            .find_all(Locator::Css(".case-card .deadline[data-urgency=overdue]"))
+            .find_all(Locator::Css(
+                ".case-card .deadline[data-urgency=overdue], .case-card .deadline[data-urgency=late]",
+            ))
             .await
             .map_or(0, |v| v.len());
         (all > 0 && all < 18 && all == badged).then_some(all)
@@ -386,23 +402,33 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     )
     .await;
     click(&c, ".capture .add").await;
-    let sealed = text_where(&c, ".evidence .item", |t| {
-        t.contains("已由两名执法人员签名确认")
-    })
-    .await;
-    assert!(sealed.contains(name.trim()), "{sealed}");
-    assert!(sealed.contains("楼顶彩钢板房全景"), "{sealed}");
-    // Its thumbnail was made from the JPEG the camera produced.
-    eventually("the thumbnail", WAIT, || async {
-        c.find(Locator::Css(".evidence img.thumb"))
+    // The case already holds the investigation's photos: find the new one.
+    let item = format!(
+        "[...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes({}))",
+        serde_json::to_string(name.trim()).unwrap()
+    );
+    let sealed = eventually("the photo co-signed", WAIT, || async {
+        let t = c
+            .execute(
+                &format!("const i = {item}; return i ? i.innerText : ''"),
+                vec![],
+            )
             .await
-            .ok()
-            .map(drop)
+            .ok()?;
+        let t = t.as_str()?.to_owned();
+        t.contains("已由两名执法人员签名确认").then_some(t)
     })
     .await
     .unwrap();
-    // Tapping it shows the photo itself, full size, as the camera took it.
-    click(&c, ".evidence img.thumb").await;
+    assert!(sealed.contains("楼顶彩钢板房全景"), "{sealed}");
+    // Its thumbnail was made from the JPEG the camera produced; tapping it shows the photo
+    // itself, full size, as the camera took it.
+    eventually("the thumbnail", WAIT, || async {
+        let js = format!("const i = {item}; const t = i && i.querySelector('img.thumb'); if (t) t.click(); return !!t");
+        c.execute(&js, vec![]).await.ok()?.as_bool()?.then_some(())
+    })
+    .await
+    .unwrap();
     let width = eventually("the full photo", WAIT, || async {
         let w = c
             .execute(
@@ -499,6 +525,7 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     })
     .await
     .unwrap();
+    let entries = bureau.app().unwrap().ledger_len().unwrap();
     let (_display, driver, c) = open_window(&[("QUANCHENG_DATA", &bureau.dir)]).await;
     sign_in(&c, "li.ming").await;
     eventually("the case list, unsynced", WAIT, || async {
@@ -509,7 +536,10 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
 
     click(&c, ".tab-sync").await;
     let waiting = shows(&c, &["待上传"]).await;
-    assert!(waiting.contains("91 条签名记录"), "{waiting}");
+    assert!(
+        waiting.contains(&format!("{entries} 条签名记录")),
+        "{waiting}"
+    );
     click(&c, "button.start").await;
     let done = eventually("the sync report", WAIT, || async {
         let el = c.find(Locator::Css("[role=status]")).await.ok()?;
@@ -519,7 +549,9 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(done.contains("同步完成"), "{done}");
     assert!(
-        done.contains("上传 91 条记录，收到并核验 91 份回执"),
+        done.contains(&format!(
+            "上传 {entries} 条记录，收到并核验 {entries} 份回执"
+        )),
         "{done}"
     );
     let text = body_text(&c).await;
@@ -625,6 +657,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     let report = qc_bundle::verify(&contents, &integrity, None, None);
     assert!(report.is_clean(), "{:?}", report.problems);
     assert!(body_text(&c).await.contains("导出案卷"));
+    let first_export = path;
 
     // Back on the list, the case is there.
     click(&c, ".van-nav-bar__left").await;
@@ -645,7 +678,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     tap(&c, "the sign-out button", "[data-sign-out='li.ming']").await;
     sign_in(&c, "liu.jianguo").await;
     click(&c, ".tab-cases").await;
-    tap(&c, "the leader's queue", ".todo-review").await;
+    tap(&c, "the leader's queue", ".todo-mine").await;
     eventually("the case awaiting approval", WAIT, || async {
         (cards(&c).await == 1).then_some(())
     })
@@ -749,7 +782,13 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         .await
         .unwrap();
     // The party attended (a sign-off must agree with attendance: present, so a refusal).
-    click(&c, ".inspection input.present").await;
+    eventually("the attendance box", WAIT, || async {
+        let js = "const b = document.querySelector('.inspection input.present');
+                  if (b && !b.checked) b.click(); return !!b && b.checked";
+        c.execute(js, vec![]).await.ok()?.as_bool()?.then_some(())
+    })
+    .await
+    .unwrap();
     type_into(
         &c,
         "input.refusal-note",
@@ -807,41 +846,136 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     .unwrap();
     snapshot(&c, "transcript.png").await;
 
-    // The two conclude the investigation; the legal reviewer finds it in her queue and passes it.
+    // The two conclude the investigation and give the party the prior notice (告知): 从轻, a
+    // fine within the catalogue's standard for that level; the party waives the statement.
     decide(&c, "当事人占道堆放货物事实清楚", ".conclude").await;
     shows(&c, &["调查终结 · "]).await;
-    click(&c, ".van-nav-bar__left").await;
-    click(&c, ".tab-people").await;
-    for person in ["li.ming", "wang.fang"] {
-        tap(
-            &c,
-            "the sign-out button",
-            &format!("[data-sign-out='{person}']"),
-        )
-        .await;
-    }
-    sign_in(&c, "sun.li").await;
-    click(&c, ".tab-cases").await;
-    tap(&c, "the reviewer's queue", ".todo-review").await;
-    assert!(body_text(&c).await.contains("待法制审核 1 件"));
-    tap(&c, "the case card", ".case-card").await;
+    tap(
+        &c,
+        "the lighter level",
+        ".notify-panel [data-level=lighter]",
+    )
+    .await;
+    tap(&c, "the fine", ".notify-panel [data-penalty=fine]").await;
+    type_into(&c, "the fine amount", ".notify-panel .fine-yuan", "1000").await;
+    type_into(
+        &c,
+        "the reasons",
+        ".notify-panel .reasons",
+        "初次违法，经责令后及时清理，从轻处罚",
+    )
+    .await;
+    scroll_to(&c, ".notify-panel").await;
+    snapshot(&c, "notify.png").await;
+    click(&c, ".notify-panel .send-notice").await;
+    // The status line reads "告知 · 交通管理".
+    shows(&c, &["告知 · "]).await;
+    tap(&c, "the waiver", ".statement-panel .waived").await;
+    click(&c, ".statement-panel .send-statement").await;
+    // On the record: the act's title, then its place in the case file.
+    shows(&c, &["陈述申辩及复核\n审查决定材料"]).await;
+
+    // The legal reviewer finds it in her queue, with the statement on file, and passes it.
+    let switch_to_alone = |person: &'static str, from: &'static [&'static str]| {
+        let c = &c;
+        async move {
+            click(c, ".van-nav-bar__left").await;
+            click(c, ".tab-people").await;
+            for f in from {
+                tap(c, "the sign-out button", &format!("[data-sign-out='{f}']")).await;
+            }
+            sign_in(c, person).await;
+            click(c, ".tab-cases").await;
+            tap(c, "their queue", ".todo-mine").await;
+            shows(c, &["待我处理 1 件"]).await;
+            tap(c, "the case card", ".case-card").await;
+        }
+    };
+    switch_to_alone("sun.li", &["li.ming", "wang.fang"]).await;
     type_into(
         &c,
         "the review form",
         ".review textarea",
-        "主体适格，程序合法，事实清楚",
+        "主体适格，程序合法，事实清楚，已听取陈述申辩，裁量适当",
     )
     .await;
-    c.execute(
-        "document.querySelector('.review').scrollIntoView({block: 'center'})",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, ".review").await;
     snapshot(&c, "legal-review.png").await;
     click(&c, ".review .pass").await;
     let reviewed = shows(&c, &["签名：孙丽"]).await;
     assert!(reviewed.contains("法制审核 · "), "{reviewed}");
-    assert!(reviewed.contains("完整、未被篡改"), "{reviewed}");
+
+    // The head decides as notified.
+    switch_to_alone("zhou.wen", &["sun.li"]).await;
+    scroll_to(&c, ".decide-panel").await;
+    snapshot(&c, "decide.png").await;
+    click(&c, ".decide-panel .send-decision").await;
+    shows(&c, &["决定 · ", "签名：周文"]).await;
+
+    // The two deliver the decision (送达回证 signed by the recipient) and record the bank
+    // payment.
+    switch_to_alone("li.ming", &["zhou.wen"]).await;
+    click(&c, ".van-nav-bar__left").await;
+    click(&c, ".tab-people").await;
+    sign_in(&c, "wang.fang").await;
+    click(&c, ".tab-cases").await;
+    tap(&c, "the case card", ".case-card").await;
+    type_into(&c, "the recipient", ".deliver .recipient", "张三").await;
+    scroll_to(&c, ".deliver").await;
+    snapshot(&c, "deliver.png").await;
+    click(&c, ".deliver .send").await;
+    shows(&c, &["送达 · "]).await;
+    type_into(&c, "the receipt", ".execute .receipt-no", "ICBC-2026-1201").await;
+    scroll_to(&c, ".execute").await;
+    snapshot(&c, "execute.png").await;
+    click(&c, ".execute .paid").await;
+    shows(&c, &["执行 · "]).await;
+
+    // The squad leader closes the case and discloses the result, the party's name left out.
+    switch_to_alone("liu.jianguo", &["li.ming", "wang.fang"]).await;
+    type_into(
+        &c,
+        "the closing report",
+        ".closing .report",
+        "当事人已缴纳罚款，违法行为已改正，案件办结",
+    )
+    .await;
+    click(&c, ".closing .close-case").await;
+    shows(&c, &["结案 · "]).await;
+    let text = eventually("the disclosure text", WAIT, || async {
+        let js = "const t = document.querySelector('.disclose .disclosure-text'); return t ? t.value : ''";
+        let v = c.execute(js, vec![]).await.ok()?;
+        v.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
+    })
+    .await
+    .unwrap();
+    assert!(!text.contains("张三"), "{text}");
+    scroll_to(&c, ".disclose").await;
+    snapshot(&c, "disclose.png").await;
+    click(&c, ".disclose .publish").await;
+    let done = shows(&c, &["公开 · ", "完整、未被篡改"]).await;
+    assert!(done.contains("签名：刘建国"), "{done}");
+    scroll_to(&c, ".procedure").await;
+    snapshot(&c, "procedure.png").await;
+
+    // The whole case file, from 登记 to 公开, exports and verifies offline.
+    click(&c, ".export-button").await;
+    let path = eventually("the exported file", WAIT, || async {
+        let t = c
+            .find(Locator::Css(".exported"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let p = t.split_once('：').map(|(_, p)| p.trim().to_owned())?;
+        (p != first_export).then_some(p)
+    })
+    .await
+    .unwrap();
+    let (contents, integrity) =
+        qc_bundle::read(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
+    let report = qc_bundle::verify(&contents, &integrity, None, None);
+    assert!(report.is_clean(), "{:?}", report.problems);
     c.close().await.unwrap();
 }

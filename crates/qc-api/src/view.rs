@@ -56,8 +56,6 @@ pub struct CaseDetail {
     /// The investigation team (assigned when the investigation started, without anyone who
     /// recused since): only they write the case's records.
     pub team: Vec<TeamMember>,
-    /// Person ids of those who recused themselves from the case.
-    pub recused: Vec<String>,
     /// Everything the procedure knows of the case (notice, decision, hearing, deadlines met
     /// late, …).
     pub state: CaseState,
@@ -107,7 +105,6 @@ pub(crate) fn detail(
                 name: name(&p.0),
             })
             .collect(),
-        recused: state.recused.iter().map(|p| p.0.clone()).collect(),
         anomalies: state.anomalies.clone(),
         heads: doc.heads_hex(),
         header: state.header.clone(),

@@ -121,9 +121,6 @@ export default {
     returnedBy: "Returned by {name}:",
   },
   queue: {
-    registered: "{n} awaiting approval",
-    investigation_concluded: "{n} awaiting legal review",
-    returned: "{n} returned to verify",
     mine: "{n} waiting on me",
     late: "Done late",
   },

@@ -121,9 +121,6 @@ export default {
     returnedBy: "{name} 退回意见：",
   },
   queue: {
-    registered: "待审批 {n} 件",
-    investigation_concluded: "待法制审核 {n} 件",
-    returned: "退回待补充 {n} 件",
     mine: "待我处理 {n} 件",
     late: "逾期办理",
   },
