@@ -21,11 +21,12 @@ describe("Ratio721", () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  it("shows this month's service : management : enforcement for the squad, counts and percentages", async () => {
+  it("shows the last 30 days' service : management : enforcement for the squad, counts and percentages", async () => {
     ratio721.mockResolvedValue({ service: 14, management: 4, enforcement: 2 });
     const w = mountRatio("一中队");
     await flushPromises();
-    expect(ratio721).toHaveBeenCalledWith("一中队", Date.UTC(2026, 10, 30, 16), Date.UTC(2026, 10, 30, 17, 30));
+    const now = Date.UTC(2026, 10, 30, 17, 30);
+    expect(ratio721).toHaveBeenCalledWith("一中队", now - 30 * 86_400_000, now);
     const text = w.text();
     expect(text).toContain("服务 14（70%）");
     expect(text).toContain("管理 4（20%）");

@@ -324,7 +324,7 @@ export default {
     title: "721 method",
     all: "All squads",
     period: "Period",
-    periods: { this_month: "This month", last_month: "Last month", this_quarter: "This quarter", this_year: "This year" },
+    periods: { last_30_days: "Last 30 days", this_month: "This month", last_month: "Last month", this_quarter: "This quarter", this_year: "This year" },
     service: "Service",
     management: "Management",
     enforcement: "Enforcement",

@@ -324,7 +324,7 @@ export default {
     title: "721 工作法",
     all: "全部中队",
     period: "统计期间",
-    periods: { this_month: "本月", last_month: "上月", this_quarter: "本季度", this_year: "本年" },
+    periods: { last_30_days: "近30天", this_month: "本月", last_month: "上月", this_quarter: "本季度", this_year: "本年" },
     service: "服务",
     management: "管理",
     enforcement: "执法",
