@@ -397,41 +397,45 @@ pub fn update_inspection(
     })
 }
 
-/// The party signs a record: their name in a header, the signature drawn on the tablet (PNG) as
-/// the raw body.
-#[tauri::command]
-pub fn sign_off_party(state: State<'_, AppState>, request: Request<'_>) -> Result<(), WireError> {
-    with_officers(&state, |a, by| {
+/// Signs a record off with a signature drawn on the tablet (PNG, the raw body); the case, the
+/// record and what `how` reads come in headers.
+fn sign_off_drawn(
+    state: &AppState,
+    request: &Request<'_>,
+    how: impl FnOnce(&[u8]) -> Result<Signoff<'_>, ApiError>,
+) -> Result<(), WireError> {
+    with_officers(state, |a, by| {
         let InvokeBody::Raw(image) = request.body() else {
             return Err(ApiError::Invalid(
                 "the signature must come as raw bytes".into(),
             ));
         };
-        let how = Signoff::Party {
-            name: header(&request, "x-name")?,
-            image,
-        };
         a.sign_off(
-            &header(&request, "x-case")?,
-            &header(&request, "x-record")?,
-            how,
+            &header(request, "x-case")?,
+            &header(request, "x-record")?,
+            how(image)?,
             by,
         )
     })
 }
 
+/// The party signs a record: their name in a header.
+#[tauri::command]
+pub fn sign_off_party(state: State<'_, AppState>, request: Request<'_>) -> Result<(), WireError> {
+    sign_off_drawn(&state, &request, |image| {
+        Ok(Signoff::Party {
+            name: header(&request, "x-name")?,
+            image,
+        })
+    })
+}
+
 /// The party refused or was absent and an uninterested witness signs: their name, ID number and
-/// why the party did not sign (words and `refused` | `absent`) in headers, the signature drawn
-/// on the tablet (PNG) as the raw body.
+/// why the party did not sign (words and `refused` | `absent`) in headers.
 #[tauri::command]
 pub fn sign_off_witness(state: State<'_, AppState>, request: Request<'_>) -> Result<(), WireError> {
-    with_officers(&state, |a, by| {
-        let InvokeBody::Raw(image) = request.body() else {
-            return Err(ApiError::Invalid(
-                "the signature must come as raw bytes".into(),
-            ));
-        };
-        let how = Signoff::Witness {
+    sign_off_drawn(&state, &request, |image| {
+        Ok(Signoff::Witness {
             name: header(&request, "x-name")?,
             id_number: header(&request, "x-id-number")
                 .ok()
@@ -439,13 +443,7 @@ pub fn sign_off_witness(state: State<'_, AppState>, request: Request<'_>) -> Res
             party_absent_reason: header(&request, "x-reason")?,
             party_did_not_sign: why(&header(&request, "x-why")?)?,
             image,
-        };
-        a.sign_off(
-            &header(&request, "x-case")?,
-            &header(&request, "x-record")?,
-            how,
-            by,
-        )
+        })
     })
 }
 
