@@ -870,6 +870,8 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     click(&c, ".notify-panel .send-notice").await;
     // The status line reads "告知 · 交通管理".
     shows(&c, &["告知 · "]).await;
+    scroll_to(&c, ".statement-panel").await;
+    snapshot(&c, "statement.png").await;
     tap(&c, "the waiver", ".statement-panel .waived").await;
     click(&c, ".statement-panel .send-statement").await;
     // On the record: the act's title, then its place in the case file.
@@ -977,5 +979,47 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         qc_bundle::read(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
     let report = qc_bundle::verify(&contents, &integrity, None, None);
     assert!(report.is_clean(), "{:?}", report.problems);
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_matter_can_be_settled_without_a_case_or_on_the_spot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = demo_dir(tmp.path());
+    let (_display, _driver, c) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
+    sign_in(&c, "li.ming").await;
+    type_into(&c, "the search field", ".van-search input", "解放路菜市场").await;
+    eventually("the registered stall", WAIT, || async {
+        (cards(&c).await == 1).then_some(())
+    })
+    .await
+    .unwrap();
+    click(&c, ".case-card").await;
+    // An officer may settle it by advice or an order to correct (721), or fine on the spot.
+    shows(&c, &["办案进度", "宣传教育"]).await;
+    tap(&c, "the order to correct", ".order-correction .act-toggle").await;
+    scroll_to(&c, ".order-correction").await;
+    snapshot(&c, "light.png").await;
+    tap(&c, "the on-the-spot decision", ".summary-decision .act-toggle").await;
+    scroll_to(&c, ".summary-decision").await;
+    snapshot(&c, "summary.png").await;
+    // The assistant may only advise: neither the order nor the fine is offered to him.
+    click(&c, ".van-nav-bar__left").await;
+    click(&c, ".tab-people").await;
+    tap(&c, "the sign-out button", "[data-sign-out='li.ming']").await;
+    sign_in(&c, "chen.xie").await;
+    click(&c, ".tab-cases").await;
+    tap(&c, "the case card", ".case-card").await;
+    shows(&c, &["办案进度", "宣传教育"]).await;
+    tap(&c, "the advice", ".advise .act-toggle").await;
+    let text = body_text(&c).await;
+    assert!(
+        c.find(Locator::Css(".order-correction")).await.is_err(),
+        "{text}"
+    );
+    assert!(
+        c.find(Locator::Css(".summary-decision")).await.is_err(),
+        "{text}"
+    );
     c.close().await.unwrap();
 }
