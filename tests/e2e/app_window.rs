@@ -987,20 +987,36 @@ async fn a_matter_can_be_settled_without_a_case_or_on_the_spot() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = demo_dir(tmp.path());
     let (_display, _driver, c) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
+    // Finds the registered stall on the list and opens it.
+    let open_stall = || async {
+        eventually("the case list", WAIT, || async {
+            (cards(&c).await == 18).then_some(())
+        })
+        .await
+        .unwrap();
+        type_into(&c, "the search field", ".van-search input", "李秀英").await;
+        eventually("the registered stall", WAIT, || async {
+            let js = "const all = document.querySelectorAll('.case-card');
+                      const c = all.length === 1 && all[0].innerText.includes('户外无照经营') && all[0];
+                      if (c) c.click(); return !!c";
+            c.execute(js, vec![]).await.ok()?.as_bool()?.then_some(())
+        })
+        .await
+        .unwrap();
+        shows(&c, &["办案进度", "宣传教育"]).await;
+    };
     sign_in(&c, "li.ming").await;
-    type_into(&c, "the search field", ".van-search input", "解放路菜市场").await;
-    eventually("the registered stall", WAIT, || async {
-        (cards(&c).await == 1).then_some(())
-    })
-    .await
-    .unwrap();
-    click(&c, ".case-card").await;
+    open_stall().await;
     // An officer may settle it by advice or an order to correct (721), or fine on the spot.
-    shows(&c, &["办案进度", "宣传教育"]).await;
     tap(&c, "the order to correct", ".order-correction .act-toggle").await;
     scroll_to(&c, ".order-correction").await;
     snapshot(&c, "light.png").await;
-    tap(&c, "the on-the-spot decision", ".summary-decision .act-toggle").await;
+    tap(
+        &c,
+        "the on-the-spot decision",
+        ".summary-decision .act-toggle",
+    )
+    .await;
     scroll_to(&c, ".summary-decision").await;
     snapshot(&c, "summary.png").await;
     // The assistant may only advise: neither the order nor the fine is offered to him.
@@ -1009,8 +1025,7 @@ async fn a_matter_can_be_settled_without_a_case_or_on_the_spot() {
     tap(&c, "the sign-out button", "[data-sign-out='li.ming']").await;
     sign_in(&c, "chen.xie").await;
     click(&c, ".tab-cases").await;
-    tap(&c, "the case card", ".case-card").await;
-    shows(&c, &["办案进度", "宣传教育"]).await;
+    open_stall().await;
     tap(&c, "the advice", ".advise .act-toggle").await;
     let text = body_text(&c).await;
     assert!(
