@@ -114,14 +114,22 @@ async fn decide(c: &Client, text: &str, button: &str) {
     click(c, &format!(".review {button}")).await;
 }
 
+/// One of the few windows allowed open at once, kept by the test that holds it.
+type WindowSlot = tokio::sync::OwnedSemaphorePermit;
+
 /// The app's window on a virtual tablet screen of 1280×800, the app run with `env`; the screen,
-/// the driver and the window live as long as the caller keeps them (and go in reverse order).
-async fn open_window(env: &[(&str, &Path)]) -> (Display, Driver, Client) {
+/// the driver and the window live as long as the caller keeps them (and go in reverse order),
+/// and so does the slot that lets it open.
+async fn open_window(env: &[(&str, &Path)]) -> (Display, Driver, Client, WindowSlot) {
+    // Two windows at a time: more, on a 2-core machine, starve WebKit until the waits time out.
+    static SLOTS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> =
+        std::sync::LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(2)));
+    let slot = SLOTS.clone().acquire_owned().await.unwrap();
     let display = Display::start(1280, 800).expect("virtual display");
     let driver = Driver::start(&display, env).expect("tauri-driver");
     let c = driver.launch(&app_binary().unwrap()).await.unwrap();
     c.set_window_size(1280, 800).await.unwrap();
-    (display, driver, c)
+    (display, driver, c, slot)
 }
 
 /// Waits for an element, then taps it.
@@ -202,6 +210,29 @@ async fn draw_signature(c: &Client, css: &str) {
     c.perform_actions(stroke).await.unwrap();
 }
 
+/// Finds the one demo case whose card holds `query` (searching for it) and opens it; `title`
+/// is its violation type, on the card.
+async fn open_case(c: &Client, query: &str, title: &str) {
+    eventually("the case list", WAIT, || async {
+        (cards(c).await == 18).then_some(())
+    })
+    .await
+    .unwrap();
+    type_into(c, "the search field", ".van-search input", query).await;
+    let js = format!(
+        "const all = document.querySelectorAll('.case-card');
+         const c = all.length === 1 && all[0].innerText.includes({}) && all[0];
+         if (c) c.click(); return !!c",
+        serde_json::to_string(title).unwrap()
+    );
+    eventually(title, WAIT, || async {
+        c.execute(&js, vec![]).await.ok()?.as_bool()?.then_some(())
+    })
+    .await
+    .unwrap();
+    shows(c, &["办案进度", title]).await;
+}
+
 /// Brings the element `css` into the middle of the window (for a screenshot of it).
 async fn scroll_to(c: &Client, css: &str) {
     let js = format!(
@@ -252,7 +283,7 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
         })
         .unwrap();
     assert!((1..18).contains(&mine), "{mine}");
-    let (_display, _driver, c) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
+    let (_display, _driver, c, _slot) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
     shows(&c, &["李明"]).await;
     snapshot(&c, "sign-in.png").await;
 
@@ -367,7 +398,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = demo_dir(tmp.path());
     // WebKit's synthetic camera stands in for the tablet's: the same capture path, frames made up.
-    let (_display, _driver, c) = open_window(&[
+    let (_display, _driver, c, _slot) = open_window(&[
         ("QUANCHENG_DATA", dir.root()),
         ("QUANCHENG_MOCK_CAMERA", Path::new("1")),
     ])
@@ -490,7 +521,7 @@ async fn a_wrong_database_key_is_explained_in_chinese_in_the_window() {
     let wrong_key = tmp.path().join("wrong.key");
     std::fs::write(&wrong_key, "ab".repeat(32)).unwrap();
     let before = std::fs::read(dir.db_path()).unwrap();
-    let (_display, driver, c) = open_window(&[
+    let (_display, driver, c, _slot) = open_window(&[
         ("QUANCHENG_DATA", dir.root()),
         ("QUANCHENG_KEY_FILE", &wrong_key),
     ])
@@ -526,7 +557,7 @@ async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() 
     .await
     .unwrap();
     let entries = bureau.app().unwrap().ledger_len().unwrap();
-    let (_display, driver, c) = open_window(&[("QUANCHENG_DATA", &bureau.dir)]).await;
+    let (_display, driver, c, _slot) = open_window(&[("QUANCHENG_DATA", &bureau.dir)]).await;
     sign_in(&c, "li.ming").await;
     eventually("the case list, unsynced", WAIT, || async {
         (cards(&c).await == 18 && body_text(&c).await.contains("未同步")).then_some(())
@@ -583,7 +614,7 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         Box::new(OsEntropy),
     )
     .unwrap();
-    let (_display, _driver, c) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
+    let (_display, _driver, c, _slot) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
 
     // A wrong PIN is refused in plain words; the right one signs in.
     tap(&c, "the sign-in screen", "[data-person='li.ming']").await;
@@ -986,27 +1017,9 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
 async fn a_matter_can_be_settled_without_a_case_or_on_the_spot() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = demo_dir(tmp.path());
-    let (_display, _driver, c) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
-    // Finds the registered stall on the list and opens it.
-    let open_stall = || async {
-        eventually("the case list", WAIT, || async {
-            (cards(&c).await == 18).then_some(())
-        })
-        .await
-        .unwrap();
-        type_into(&c, "the search field", ".van-search input", "李秀英").await;
-        eventually("the registered stall", WAIT, || async {
-            let js = "const all = document.querySelectorAll('.case-card');
-                      const c = all.length === 1 && all[0].innerText.includes('户外无照经营') && all[0];
-                      if (c) c.click(); return !!c";
-            c.execute(js, vec![]).await.ok()?.as_bool()?.then_some(())
-        })
-        .await
-        .unwrap();
-        shows(&c, &["办案进度", "宣传教育"]).await;
-    };
+    let (_display, _driver, c, _slot) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
     sign_in(&c, "li.ming").await;
-    open_stall().await;
+    open_case(&c, "李秀英", "户外无照经营").await;
     // An officer may settle it by advice or an order to correct (721), or fine on the spot.
     tap(&c, "the order to correct", ".order-correction .act-toggle").await;
     scroll_to(&c, ".order-correction").await;
@@ -1025,7 +1038,7 @@ async fn a_matter_can_be_settled_without_a_case_or_on_the_spot() {
     tap(&c, "the sign-out button", "[data-sign-out='li.ming']").await;
     sign_in(&c, "chen.xie").await;
     click(&c, ".tab-cases").await;
-    open_stall().await;
+    open_case(&c, "李秀英", "户外无照经营").await;
     tap(&c, "the advice", ".advise .act-toggle").await;
     let text = body_text(&c).await;
     assert!(
@@ -1036,5 +1049,34 @@ async fn a_matter_can_be_settled_without_a_case_or_on_the_spot() {
         c.find(Locator::Css(".summary-decision")).await.is_err(),
         "{text}"
     );
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_head_and_the_leader_meet_their_acts_on_the_demo_cases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = demo_dir(tmp.path());
+    let (_display, _driver, c, _slot) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
+    // The head, on a case the legal reviewer passed: the decision, or an extension.
+    sign_in(&c, "zhou.wen").await;
+    open_case(&c, "宏建建筑", "建筑施工噪声").await;
+    shows(&c, &["作出处罚决定", "延长办案期限"]).await;
+    scroll_to(&c, ".extend-panel").await;
+    snapshot(&c, "extend.png").await;
+    // The squad leader: a registered case may be transferred, with the 移送书's materials; a
+    // preservation notice awaits his decision within 7 days.
+    click(&c, ".van-nav-bar__left").await;
+    click(&c, ".tab-people").await;
+    tap(&c, "the sign-out button", "[data-sign-out='zhou.wen']").await;
+    sign_in(&c, "liu.jianguo").await;
+    click(&c, ".tab-cases").await;
+    open_case(&c, "李秀英", "户外无照经营").await;
+    tap(&c, "the transfer", ".transfer .act-toggle").await;
+    scroll_to(&c, ".transfer").await;
+    snapshot(&c, "transfer.png").await;
+    click(&c, ".van-nav-bar__left").await;
+    open_case(&c, "幸福小区", "违法建设").await;
+    scroll_to(&c, ".preserve").await;
+    snapshot(&c, "preserve.png").await;
     c.close().await.unwrap();
 }
