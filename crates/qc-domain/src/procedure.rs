@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
-use crate::case::{ActKind, CaseSource, CaseState, CaseStatus, HearingStage, Penalty, money_due};
+use crate::case::{ActKind, CaseSource, CaseState, CaseStatus, HearingStage, money_due};
 use crate::catalogue::Catalogue;
 use crate::clock::Timestamp;
 use crate::deadline;
 use crate::person::Role;
-use crate::workflow::{needs_discussion, party_heard};
+use crate::workflow::{needs_discussion, nothing_to_execute, party_heard};
 
 /// An act that may come next on a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,14 +35,6 @@ fn step(kind: ActKind, missing: Option<String>) -> NextStep {
         roles: kind.signers().roles,
         missing,
     }
-}
-
-/// Whether the decision still needs something carried out (money, property, a suspension).
-fn to_execute(state: &CaseState) -> bool {
-    state
-        .decision
-        .as_ref()
-        .is_some_and(|d| d.penalties.iter().any(|p| !matches!(p, Penalty::Warning)))
 }
 
 /// The acts that may come next on this case at `now`, in the order the procedure takes them.
@@ -133,7 +125,7 @@ pub fn next_steps(state: &CaseState, catalogue: &Catalogue, now: Timestamp) -> V
         }
         S::Decided => out.push(step(K::Deliver, None)),
         S::Delivered => {
-            if to_execute(state) {
+            if !nothing_to_execute(state) {
                 out.push(step(K::Execute, None));
                 let owes = state
                     .decision
@@ -199,7 +191,7 @@ pub fn waiting_on(state: &CaseState, catalogue: &Catalogue, now: Timestamp) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::{CaseHeader, CaseId, Discretion, Location, NoticeGiven, Proposal};
+    use crate::case::{CaseHeader, CaseId, Discretion, Location, NoticeGiven, Penalty, Proposal};
     use crate::person::PersonId;
     use crate::workflow::initial_state;
 

@@ -179,7 +179,7 @@ fn before_decision(s: CaseStatus) -> bool {
 }
 
 /// Whether the decided penalties leave nothing to carry out (none, or a warning alone).
-fn nothing_to_execute(state: &CaseState) -> bool {
+pub(crate) fn nothing_to_execute(state: &CaseState) -> bool {
     state.decision.as_ref().is_some_and(|d| {
         d.penalties
             .iter()
