@@ -72,6 +72,15 @@ pub enum ApiError {
     /// An evidence file that cannot be taken.
     #[error("evidence: {0}")]
     Evidence(#[from] qc_evidence::EvidenceError),
+    /// A document (执法文书) could not be made.
+    #[error("document: {0}")]
+    Document(#[from] qc_document::DocumentError),
+    /// A document is not made from that source.
+    #[error("document: {0}")]
+    Project(#[from] qc_document::project::ProjectError),
+    /// The bureau's wording file was refused.
+    #[error("wording: {0}")]
+    Wording(#[from] qc_document::wording::WordingError),
 }
 
 impl From<StoreError> for ApiError {
@@ -123,6 +132,13 @@ impl ApiError {
             Self::Evidence(qc_evidence::EvidenceError::Empty) => "evidence_empty",
             Self::Evidence(qc_evidence::EvidenceError::Unsupported(_)) => "evidence_unsupported",
             Self::Evidence(qc_evidence::EvidenceError::Io(_)) => "evidence_io",
+            Self::Document(
+                qc_document::DocumentError::FontMissing { .. }
+                | qc_document::DocumentError::FontMismatch { .. },
+            ) => "document_fonts",
+            Self::Document(_) => "document",
+            Self::Project(_) => "document_not_issuable",
+            Self::Wording(_) => "wording",
         }
     }
 
@@ -150,6 +166,13 @@ impl ApiError {
             Self::Invalid(why) => format!("输入无效：{why}"),
             Self::Evidence(e) => e.message_zh(),
             Self::Station { message, .. } => message.clone(),
+            Self::Document(
+                qc_document::DocumentError::FontMissing { .. }
+                | qc_document::DocumentError::FontMismatch { .. },
+            ) => "缺少排版文书所需的字体（或字体文件与规定的不一致），无法生成文书".into(),
+            Self::Document(_) => "文书排版失败".into(),
+            Self::Project(_) => "该文书不能由所选的记录或环节生成".into(),
+            Self::Wording(e) => e.zh(),
         }
     }
 

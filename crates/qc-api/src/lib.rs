@@ -3,6 +3,7 @@
 
 pub mod datadir;
 pub mod demo;
+pub mod documents;
 pub mod entropy;
 mod error;
 pub mod keystore;
@@ -997,3 +998,6 @@ fn json_err(e: serde_json::Error) -> ApiError {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod documents_tests;

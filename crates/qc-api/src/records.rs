@@ -209,7 +209,7 @@ impl Quancheng {
     }
 
     /// Stores a small file (a signature image, a thumbnail) as a blob; returns its SHA-256.
-    fn put_blob(&mut self, bytes: &[u8]) -> Result<[u8; 32], ApiError> {
+    pub(crate) fn put_blob(&mut self, bytes: &[u8]) -> Result<[u8; 32], ApiError> {
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         let io = self.blob_io();
         self.write_blob(|w| {

@@ -628,6 +628,13 @@ pub enum BundleProblem {
         /// How it differs.
         fault: ExportFault,
     },
+    /// An issued document (执法文书) whose files are not what its entry says.
+    BadDocument {
+        /// The issuing entry's hash (hex).
+        entry: String,
+        /// What is wrong (English).
+        reason: String,
+    },
     /// A problem in the device feeds.
     Feed(Problem),
 }
@@ -719,6 +726,9 @@ impl BundleProblem {
                     fault.en()
                 )
             }
+            BundleProblem::BadDocument { entry, reason } => {
+                format!("document issued by entry {entry}: {reason}")
+            }
             BundleProblem::Feed(p) => p.en(),
         }
     }
@@ -766,6 +776,12 @@ impl BundleProblem {
                 format!("证书清单第{line}行不是受信任的局根密钥签发的证书")
             }
             BundleProblem::Export { fault } => format!("案卷包与导出记录不符：{}", fault.zh()),
+            BundleProblem::BadDocument { entry, reason } => {
+                format!(
+                    "出具文书的记录 {} 与其文件不符：{reason}",
+                    &entry[..12.min(entry.len())]
+                )
+            }
             BundleProblem::Feed(p) => p.zh(),
         }
     }
@@ -954,6 +970,7 @@ pub fn verify(
         problems.push(BundleProblem::Export { fault });
     }
     check_blobs(contents, &case_entries, &mut problems);
+    check_issued_documents(contents, &case_entries, &mut problems);
     let items = table_of_contents(&contents.case, &feed.entries);
     if items != contents.toc {
         problems.push(BundleProblem::TableOfContents);
@@ -1082,6 +1099,67 @@ fn check_blobs(contents: &Contents, entries: &[&VerifiedEntry], problems: &mut V
             });
         }
     }
+}
+
+/// Every document issued in the case names its PDF and its data, and the data says what the
+/// entry says (format, kind, number, case). Whether the PDF is what the data renders to needs
+/// the layout and fonts: `qc_api` checks that beside this verdict.
+fn check_issued_documents(
+    contents: &Contents,
+    entries: &[&VerifiedEntry],
+    problems: &mut Vec<BundleProblem>,
+) {
+    for v in entries {
+        let Action::DocumentIssued { kind, number } = &v.entry.action else {
+            continue;
+        };
+        if let Err(reason) = issued_document_fault(contents, &v.entry, kind, number) {
+            problems.push(BundleProblem::BadDocument {
+                entry: hex::encode(v.hash),
+                reason,
+            });
+        }
+    }
+}
+
+fn issued_document_fault(
+    contents: &Contents,
+    entry: &qc_chain::Entry,
+    kind: &str,
+    number: &str,
+) -> Result<(), String> {
+    let ([pdf, data], [digest]) = (entry.blobs.as_slice(), entry.records.as_slice()) else {
+        return Err("it must name two blobs (PDF, data) and one record (the data digest)".into());
+    };
+    if data != digest {
+        return Err("the record is not the data's digest".into());
+    }
+    // A missing blob is reported by the blob check already.
+    if let Some(bytes) = contents.blobs.get(pdf)
+        && !bytes.starts_with(b"%PDF-")
+    {
+        return Err("the first blob is not a PDF".into());
+    }
+    let Some(bytes) = contents.blobs.get(data) else {
+        return Ok(());
+    };
+    let json: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("the data is not JSON: {e}"))?;
+    let field = |k: &str| {
+        json.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    if field("format") != "quancheng-document" || json.get("version") != Some(&1.into()) {
+        return Err("the data is not a quancheng-document of version 1".into());
+    }
+    for (key, want) in [("kind", kind), ("number", number), ("case", &contents.case)] {
+        if field(key) != want {
+            return Err(format!("the data's {key} is not the entry's ({want})"));
+        }
+    }
+    Ok(())
 }
 
 /// Why a station's answer about a case could not be checked.

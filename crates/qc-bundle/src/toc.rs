@@ -1,7 +1,7 @@
 //! 卷内目录 — the table of contents of a case file, derived from its verified entries.
 
 use qc_chain::{Action, VerifiedEntry};
-use qc_domain::{ActKind, FileSection, Timestamp};
+use qc_domain::{ActKind, DocumentKind, FileSection, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One line of the table of contents.
@@ -39,6 +39,10 @@ fn place(action: &Action) -> Option<(FileSection, String)> {
         Action::EvidenceCaptured | Action::EvidenceAwaitingSecond | Action::EvidenceCosigned => {
             (FileSection::Evidence, action.zh())
         }
+        Action::DocumentIssued { kind, .. } => (
+            DocumentKind::from_name(kind).map_or(FileSection::Investigation, |k| k.section()),
+            action.zh(),
+        ),
         Action::Export => return None,
         other => (FileSection::Investigation, other.zh()),
     })

@@ -7,7 +7,9 @@
 mod json;
 mod records;
 
-pub use records::{Conflict, Seal, StoredRecord, facts_digest, page_digest, snapshot};
+pub use records::{
+    Conflict, IssuedDocument, Seal, StoredRecord, facts_digest, page_digest, snapshot,
+};
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc};

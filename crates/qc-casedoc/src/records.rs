@@ -22,6 +22,28 @@ pub struct Seal {
     pub by: Vec<PersonId>,
 }
 
+/// A document (执法文书) issued from the case: what its chain entry names, and from what it was
+/// made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedDocument {
+    /// The kind's stable name.
+    pub kind: String,
+    /// What it was made from (`case`, `event:<id>`, `record:<id>`).
+    pub source: String,
+    /// 文号, or empty.
+    pub number: String,
+    /// SHA-256 (hex) of its data.
+    pub data: String,
+    /// SHA-256 (hex) of the PDF.
+    pub pdf: String,
+    /// Pages in the PDF.
+    pub pages: u32,
+    /// When it was issued.
+    pub at: Timestamp,
+    /// Who issued it.
+    pub by: Vec<PersonId>,
+}
+
 /// An edit that reached a sealed record through a merge (made concurrently, before the seal
 /// was known on that device). Kept for review, never applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,6 +279,28 @@ impl CaseDoc {
             &serde_json::to_value(&item.signatures)?,
         )?;
         self.commit("采集证据", item.facts.captured_at);
+        Ok(())
+    }
+
+    /// Every document issued from the case, by issue time.
+    pub fn documents(&self) -> Result<Vec<IssuedDocument>, DocError> {
+        let Some((_, m)) = self.doc.get(ROOT, "documents")? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for key in self.doc.keys(&m).collect::<Vec<_>>() {
+            out.extend(self.read_key::<IssuedDocument>(&m, &key)?);
+        }
+        out.sort_by(|a, b| (a.at, &a.data).cmp(&(b.at, &b.data)));
+        Ok(out)
+    }
+
+    /// Records an issued document, keyed by its data digest (issuing the same data twice
+    /// is the same document).
+    pub fn add_document(&mut self, d: &IssuedDocument) -> Result<(), DocError> {
+        let map = self.map_at("documents")?;
+        json::put(&mut self.doc, &map, &d.data, &serde_json::to_value(d)?)?;
+        self.commit("出具文书", d.at);
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! One act on the device feed: what was done, by whom, on which case, and the state it left.
 
 use ed25519_dalek::SigningKey;
-use qc_domain::{ActKind, SignersRequired, Timestamp};
+use qc_domain::{ActKind, DocumentKind, SignersRequired, Timestamp};
 use qc_identity::CertId;
 use qc_identity::canonical::{self, Tag};
 use qc_identity::cert::sign_bytes;
@@ -60,6 +60,14 @@ pub enum Action {
     /// A second enforcement officer co-signed evidence captured by another one: with the
     /// awaiting entry for the same record digest, two officers have signed it.
     EvidenceCosigned,
+    /// A document (执法文书) was issued: `blobs` are the PDF then its data (JSON), `records`
+    /// the data's digest (the one the QR code on every page carries).
+    DocumentIssued {
+        /// The kind's stable name (`decision`, `transcript`, ...).
+        kind: String,
+        /// 文号, or empty for a document without one.
+        number: String,
+    },
 }
 
 impl Action {
@@ -79,6 +87,10 @@ impl Action {
             | Action::Correction { .. }
             | Action::EvidenceAwaitingSecond
             | Action::EvidenceCosigned => SignersRequired::officers(1),
+            Action::DocumentIssued { kind, .. } => {
+                DocumentKind::from_name(kind)?;
+                SignersRequired::officers(1)
+            }
             Action::MergeConflict => SignersRequired::DEVICE,
             Action::Export => SignersRequired::ANYONE,
         })
@@ -108,6 +120,14 @@ impl Action {
             Action::Export => "导出案卷".into(),
             Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
             Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
+            Action::DocumentIssued { kind, number } => {
+                let title = DocumentKind::from_name(kind).map_or(kind.as_str(), |k| k.title());
+                if number.is_empty() {
+                    format!("出具{title}")
+                } else {
+                    format!("出具{title}（{number}）")
+                }
+            }
         }
     }
 }

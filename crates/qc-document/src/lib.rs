@@ -3,15 +3,19 @@
 //! PDF with the pinned fonts, deterministic (the same data gives the same bytes on every
 //! device) and carrying on every page a QR code with the case id and the data's digest.
 
+mod binding;
 pub mod fonts;
 mod model;
+pub mod project;
 pub mod qr;
 mod render;
+pub mod wording;
 
 use std::path::PathBuf;
 
 use thiserror::Error;
 
+pub use binding::{Part, contents_lines};
 pub use model::{Block, Document, DocumentKind, FORMAT, Field, QaItem, Signature, VERSION};
 pub use render::{Images, LAYOUT, Rendered, Renderer};
 

@@ -19,6 +19,8 @@ use crate::{DocumentError, qr};
 
 /// The layout every document is set with. Its digest is part of what a re-render must match.
 pub const LAYOUT: &str = include_str!("layout.typ");
+/// The layout of the bound case file.
+pub(crate) const BINDING: &str = include_str!("binding.typ");
 
 /// What a render produced.
 pub struct Rendered {
@@ -87,7 +89,7 @@ impl World for DocWorld<'_> {
     }
 }
 
-fn image_ext(bytes: &[u8]) -> &'static str {
+pub(crate) fn image_ext(bytes: &[u8]) -> &'static str {
     if bytes.starts_with(&[0xff, 0xd8]) {
         "jpg"
     } else {
@@ -118,9 +120,9 @@ impl Renderer {
         Ok(Renderer::new(Fonts::load(&crate::fonts::default_dir())?))
     }
 
-    fn layout(&self, doc: &Document, images: &Images) -> Result<PagedDocument, DocumentError> {
+    fn layout(&self, doc: &Document, images: &Images) -> Result<Compiled, DocumentError> {
         let digest = doc.digest();
-        let mut files = HashMap::new();
+        let mut files = Vec::new();
         let mut paths = serde_json::Map::new();
         for (i, sha) in doc.images().into_iter().enumerate() {
             let bytes = images
@@ -130,48 +132,29 @@ impl Renderer {
                 return Err(DocumentError::ImageMismatch(sha.to_string()));
             }
             let path = format!("/img/{i}.{}", image_ext(bytes));
-            files.insert(file_id(&path), Bytes::new(bytes.clone()));
+            files.push((path.clone(), bytes.clone()));
             paths.insert(sha.to_string(), path.into());
         }
         let meta = serde_json::json!({
             "digest": hex::encode(digest),
             "images": paths,
         });
-        files.insert(file_id("/data.json"), Bytes::new(doc.to_bytes()));
-        files.insert(
-            file_id("/meta.json"),
-            Bytes::new(serde_json::to_vec(&meta).expect("json")),
-        );
-        files.insert(
-            file_id("/qr.svg"),
-            Bytes::new(qr::svg(&doc.case, &digest).into_bytes()),
-        );
-        let world = DocWorld {
-            renderer: self,
-            main: Source::new(file_id("/layout.typ"), LAYOUT.to_string()),
-            files,
-        };
-        let out = typst::compile::<PagedDocument>(&world).output;
-        // The memo cache would otherwise keep every document ever laid out.
-        typst::comemo::evict(2);
-        out.map_err(|errors| DocumentError::Layout(diagnostics(errors.as_slice())))
+        files.push(("/data.json".into(), doc.to_bytes()));
+        files.push((
+            "/meta.json".into(),
+            serde_json::to_vec(&meta).expect("json"),
+        ));
+        files.push(("/qr.svg".into(), qr::svg(&doc.case, &digest).into_bytes()));
+        Compiled::new(self, LAYOUT, files)
     }
 
     /// The document as PDF: the same data, images and fonts always give the same bytes.
     pub fn pdf(&self, doc: &Document, images: &Images) -> Result<Rendered, DocumentError> {
-        let paged = self.layout(doc, images)?;
+        let compiled = self.layout(doc, images)?;
         let digest = doc.digest();
-        let options = typst_pdf::PdfOptions {
-            ident: Smart::Custom(hex::encode(digest)),
-            creator: Smart::Custom(Some("Quancheng 全程".into())),
-            timestamp: None,
-            ..Default::default()
-        };
-        let pdf = typst_pdf::pdf(&paged, &options)
-            .map_err(|errors| DocumentError::Layout(diagnostics(errors.as_slice())))?;
         Ok(Rendered {
-            pdf,
-            pages: paged.pages().len(),
+            pdf: compiled.pdf(&hex::encode(digest))?,
+            pages: compiled.0.pages().len(),
             digest,
         })
     }
@@ -183,12 +166,53 @@ impl Renderer {
         images: &Images,
         pixels_per_point: f32,
     ) -> Result<Vec<Vec<u8>>, DocumentError> {
-        let paged = self.layout(doc, images)?;
+        self.layout(doc, images)?.png_pages(pixels_per_point)
+    }
+}
+
+/// A laid-out typst document.
+pub(crate) struct Compiled(PagedDocument);
+
+impl Compiled {
+    /// Lays out `source` in a world holding only `files` (virtual absolute paths) and fonts.
+    pub(crate) fn new(
+        renderer: &Renderer,
+        source: &str,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<Compiled, DocumentError> {
+        let world = DocWorld {
+            renderer,
+            main: Source::new(file_id("/main.typ"), source.to_string()),
+            files: files
+                .into_iter()
+                .map(|(path, bytes)| (file_id(&path), Bytes::new(bytes)))
+                .collect(),
+        };
+        let out = typst::compile::<PagedDocument>(&world).output;
+        // The memo cache would otherwise keep every document ever laid out.
+        typst::comemo::evict(2);
+        out.map(Compiled)
+            .map_err(|errors| DocumentError::Layout(diagnostics(errors.as_slice())))
+    }
+
+    /// As PDF; `ident` names the document stably (its digest), so no random id is written.
+    pub(crate) fn pdf(&self, ident: &str) -> Result<Vec<u8>, DocumentError> {
+        let options = typst_pdf::PdfOptions {
+            ident: Smart::Custom(ident.to_string()),
+            creator: Smart::Custom(Some("Quancheng 全程".into())),
+            timestamp: None,
+            ..Default::default()
+        };
+        typst_pdf::pdf(&self.0, &options)
+            .map_err(|errors| DocumentError::Layout(diagnostics(errors.as_slice())))
+    }
+
+    fn png_pages(&self, pixels_per_point: f32) -> Result<Vec<Vec<u8>>, DocumentError> {
         let options = typst_render::RenderOptions {
             pixel_per_pt: f64::from(pixels_per_point).into(),
             ..Default::default()
         };
-        paged
+        self.0
             .pages()
             .iter()
             .map(|page| {

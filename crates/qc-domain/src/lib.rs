@@ -8,6 +8,7 @@ pub mod case;
 pub mod catalogue;
 pub mod clock;
 pub mod deadline;
+pub mod document;
 pub mod evidence;
 pub mod person;
 pub mod procedure;
@@ -22,6 +23,7 @@ pub use catalogue::{
 };
 pub use clock::{Clock, FixedClock, Timestamp};
 pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
+pub use document::DocumentKind;
 pub use evidence::{
     CopyAttestation, EvidenceFacts, EvidenceItem, EvidenceSignature, ExifSummary, MediaKind,
 };

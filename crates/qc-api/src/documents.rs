@@ -1,0 +1,609 @@
+//! 执法文书 on a device: which documents a case can issue, previews, issuing (rendered from
+//! the signed case data, stored as blobs, signed onto the chain with the PDF's and the data's
+//! digests), the bound case file, and the checks of a paper copy or a bundle's documents.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use qc_casedoc::{CaseDoc, IssuedDocument};
+use qc_chain::Action;
+use qc_document::project::{self, CaseFacts, Source};
+use qc_document::wording::Wording;
+use qc_document::{Document, DocumentKind, Images, Part, Renderer};
+use qc_domain::{EnforcementOfficer, MediaKind, Person, Timestamp};
+use qc_store::Touched;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{ApiError, Quancheng, Unlocked, signer};
+
+/// Where the imported wording is kept (the built-in one until an administrator imports one).
+const WORDING_KEY: &str = "document_wording";
+
+/// The fonts and typst's library, loaded on the first document (about 70 MB of fonts).
+static RENDERER: OnceLock<Renderer> = OnceLock::new();
+
+/// The renderer over the pinned fonts, loaded once per process.
+pub fn renderer() -> Result<&'static Renderer, ApiError> {
+    if let Some(r) = RENDERER.get() {
+        return Ok(r);
+    }
+    let r = Renderer::from_default_fonts()?;
+    Ok(RENDERER.get_or_init(|| r))
+}
+
+/// A document of a case: one it can issue now, and whether (and as what) it was issued.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentRow {
+    /// The kind's stable name.
+    pub kind: String,
+    /// Its title (`行政处罚决定书`).
+    pub title: String,
+    /// What it is made from (`event:<id>`, `record:<id>`, `case`).
+    pub source: String,
+    /// When the act or record it is made from happened.
+    pub at: Timestamp,
+    /// The latest issue of it, if any.
+    pub issued: Option<IssuedDocument>,
+    /// Issued, but what the record says now would print differently (a record corrected, the
+    /// wording changed): issuing again makes a new document with a new number.
+    pub outdated: bool,
+}
+
+/// A document shown before (or after) it is issued.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentPreview {
+    /// Title.
+    pub title: String,
+    /// 文号 it has (issued) or would get (not yet).
+    pub number: String,
+    /// The issue, if issued with exactly this data.
+    pub issued: Option<IssuedDocument>,
+    /// The pages as PNG images.
+    #[serde(skip)]
+    pub pages: Vec<Vec<u8>>,
+}
+
+/// What checking a paper copy's PDF against a case bundle found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum PdfCheck {
+    /// The PDF is byte for byte a document issued in the case.
+    Issued {
+        /// Its kind.
+        kind: String,
+        /// Its 文号.
+        number: String,
+        /// The entry that issued it (hex).
+        entry: String,
+    },
+    /// The PDF names a document of the case (by its data digest) but its bytes are not the
+    /// issued ones: it was changed.
+    Altered {
+        /// The 文号 of the document it claims to be.
+        number: String,
+    },
+    /// The PDF's data digest is not of any document issued in the case: what it says is not
+    /// what the record says.
+    NotOnRecord,
+    /// Not a Quancheng document (no data digest in it).
+    Unknown,
+}
+
+impl PdfCheck {
+    /// Whether the paper is what the record says.
+    pub fn holds(&self) -> bool {
+        matches!(self, PdfCheck::Issued { .. })
+    }
+
+    /// The verdict in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            PdfCheck::Issued { number, .. } => format!("与案卷中出具的文书 {number} 逐字节一致"),
+            PdfCheck::Altered { number } => {
+                format!("自称是文书 {number}，但内容与出具时不同（被改动）")
+            }
+            PdfCheck::NotOnRecord => "所载数据摘要不在案卷的签名记录中：文书内容与记录不符".into(),
+            PdfCheck::Unknown => "不是本系统出具的文书（没有数据摘要）".into(),
+        }
+    }
+}
+
+/// The data digest a Quancheng PDF carries in its keywords (`quancheng-data:<hex>`).
+pub fn claimed_digest(pdf: &[u8]) -> Option<[u8; 32]> {
+    const MARK: &[u8] = b"quancheng-data:";
+    let at = pdf.windows(MARK.len()).position(|w| w == MARK)? + MARK.len();
+    let hex = std::str::from_utf8(pdf.get(at..at + 64)?).ok()?;
+    hex::decode(hex).ok()?.try_into().ok()
+}
+
+/// Checks a PDF against the documents issued in a verified bundle's entries.
+pub fn check_pdf(
+    pdf: &[u8],
+    contents: &qc_bundle::Contents,
+    report: &qc_bundle::Report,
+) -> PdfCheck {
+    let sha: [u8; 32] = Sha256::digest(pdf).into();
+    let claimed = claimed_digest(pdf);
+    let issued = report.items.iter().filter_map(|item| {
+        let hash = hex::decode(&item.entry).ok()?;
+        let entry = contents
+            .entries
+            .iter()
+            .find(|e| Sha256::digest(&e.bytes).as_slice() == hash.as_slice())?
+            .entry()
+            .ok()?;
+        match entry.action {
+            Action::DocumentIssued { kind, number } => {
+                Some((item.entry.clone(), kind, number, entry.blobs))
+            }
+            _ => None,
+        }
+    });
+    let mut claimed_number = None;
+    for (entry, kind, number, blobs) in issued {
+        if blobs.first() == Some(&sha) {
+            return PdfCheck::Issued {
+                kind,
+                number,
+                entry,
+            };
+        }
+        if claimed.is_some() && blobs.get(1) == claimed.as_ref() {
+            claimed_number = Some(number);
+        }
+    }
+    match (claimed, claimed_number) {
+        (None, _) => PdfCheck::Unknown,
+        (Some(_), Some(number)) => PdfCheck::Altered { number },
+        (Some(_), None) => PdfCheck::NotOnRecord,
+    }
+}
+
+/// One document of a bundle rendered again from its data.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reproduction {
+    /// Its 文号 (or kind, when it has none).
+    pub number: String,
+    /// Whether the layout and fonts give the issued PDF's bytes again.
+    pub same: bool,
+}
+
+/// Renders every document issued in a bundle again from its data (with the images the bundle
+/// carries) and compares the bytes with the issued PDF. Needs the pinned fonts.
+pub fn reproduce(
+    contents: &qc_bundle::Contents,
+    report: &qc_bundle::Report,
+) -> Result<Vec<Reproduction>, ApiError> {
+    let renderer = renderer()?;
+    let images: Images = contents
+        .blobs
+        .iter()
+        .map(|(h, b)| (hex::encode(h), b.clone()))
+        .collect();
+    let mut out = Vec::new();
+    for e in &contents.entries {
+        let Ok(entry) = e.entry() else { continue };
+        let Action::DocumentIssued { kind, number } = &entry.action else {
+            continue;
+        };
+        let verified = report
+            .items
+            .iter()
+            .any(|i| i.entry == hex::encode(Sha256::digest(&e.bytes)));
+        let (Some(pdf), Some(data)) = (
+            entry.blobs.first().and_then(|h| contents.blobs.get(h)),
+            entry.blobs.get(1).and_then(|h| contents.blobs.get(h)),
+        ) else {
+            continue;
+        };
+        let same = verified
+            && serde_json::from_slice::<Document>(data)
+                .ok()
+                .filter(|d| d.to_bytes() == *data)
+                .and_then(|d| renderer.pdf(&d, &images).ok())
+                .is_some_and(|r| r.pdf == *pdf);
+        out.push(Reproduction {
+            number: if number.is_empty() {
+                kind.clone()
+            } else {
+                number.clone()
+            },
+            same,
+        });
+    }
+    Ok(out)
+}
+
+fn officer_among<'a>(by: &[&'a Unlocked]) -> Result<&'a Unlocked, ApiError> {
+    by.iter()
+        .copied()
+        .find(|u| EnforcementOfficer::try_from(u.person.clone()).is_ok())
+        .ok_or_else(|| {
+            ApiError::Invalid("a document is issued by an enforcement officer (执法证)".into())
+        })
+}
+
+/// The case data a document is made from, read from a case document.
+struct CaseData {
+    state: qc_domain::CaseState,
+    events: Vec<qc_domain::WorkflowEvent>,
+    records: Vec<qc_casedoc::StoredRecord>,
+    evidence: Vec<qc_domain::EvidenceItem>,
+    issued: Vec<IssuedDocument>,
+}
+
+impl CaseData {
+    fn read(doc: &CaseDoc) -> Result<CaseData, ApiError> {
+        Ok(CaseData {
+            state: doc.state()?,
+            events: doc.events()?,
+            records: doc.records()?,
+            evidence: doc.evidence()?,
+            issued: doc.documents()?,
+        })
+    }
+
+    fn facts<'a>(
+        &'a self,
+        directory: &'a [Person],
+        catalogue: &'a qc_domain::Catalogue,
+        wording: &'a Wording,
+    ) -> CaseFacts<'a> {
+        CaseFacts {
+            state: &self.state,
+            events: &self.events,
+            records: &self.records,
+            evidence: &self.evidence,
+            directory,
+            catalogue,
+            wording,
+        }
+    }
+
+    /// The latest issue of `kind` from `source`.
+    fn issue_of(&self, kind: DocumentKind, source: &Source) -> Option<&IssuedDocument> {
+        let source = source.to_text();
+        self.issued
+            .iter()
+            .rev()
+            .find(|d| d.kind == kind.name() && d.source == source)
+    }
+}
+
+fn year_of(at: Timestamp) -> i32 {
+    // China Standard Time, as the documents' dates are written.
+    time::OffsetDateTime::from_unix_timestamp((at.0 + 8 * 3_600_000).div_euclid(1000))
+        .map_or(1970, |t| t.year())
+}
+
+impl Quancheng {
+    /// The bureau's wording in force: the imported one, else the built-in one.
+    pub fn wording(&self) -> Result<Wording, ApiError> {
+        match self.store.meta(WORDING_KEY)? {
+            Some(text) => Ok(Wording::parse(&String::from_utf8_lossy(&text))?),
+            None => Ok(Wording::builtin()),
+        }
+    }
+
+    /// Replaces the wording with a city's edited file, checked first (administrators only).
+    pub fn import_wording(&mut self, text: &str, admin: &Unlocked) -> Result<Wording, ApiError> {
+        crate::require_admin(admin, "import document wording")?;
+        let wording = Wording::parse(text)?;
+        self.store.set_meta(WORDING_KEY, text.as_bytes())?;
+        tracing::info!(by = %admin.person.id, "document wording replaced");
+        Ok(wording)
+    }
+
+    fn case_data(&self, case: &str) -> Result<(String, CaseData), ApiError> {
+        let id = self.resolve_case(case)?;
+        let doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
+        Ok((id, CaseData::read(&doc)?))
+    }
+
+    /// The images a document shows, from the blob store.
+    fn images_of(&self, doc: &Document) -> Result<Images, ApiError> {
+        let mut images = BTreeMap::new();
+        for sha in doc.images() {
+            let hash: [u8; 32] = hex::decode(sha)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| ApiError::Invalid(format!("image name {sha} is not SHA-256")))?;
+            images.insert(sha.to_string(), self.read_blob(&hash)?);
+        }
+        Ok(images)
+    }
+
+    /// This device's next serial for `kind` in `year`, as printed in the 文号: the device's
+    /// own code and a count, so tablets number offline without ever giving two documents the
+    /// same number. `take` uses it up (before issuing: a crash leaves a gap, never a repeat).
+    fn serial(&self, kind: DocumentKind, year: i32, take: bool) -> Result<String, ApiError> {
+        let key = format!("document_serial/{}/{year}", kind.number_word());
+        let last: u64 = self
+            .store
+            .meta(&key)?
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        if take {
+            self.store
+                .set_meta(&key, (last + 1).to_string().as_bytes())?;
+        }
+        let code = self.device_id.trim_start_matches("device-").to_uppercase();
+        Ok(format!("{code}-{:03}", last + 1))
+    }
+
+    /// The document as it would be (or was) issued: with the issued number when the data is
+    /// unchanged since, else the next number.
+    fn draft(
+        &self,
+        data: &CaseData,
+        kind: DocumentKind,
+        source: &Source,
+        take: bool,
+    ) -> Result<(Document, Option<IssuedDocument>), ApiError> {
+        let directory = self.people()?;
+        let wording = self.wording()?;
+        let facts = data.facts(&directory, self.catalogue(), &wording);
+        if let Some(prev) = data.issue_of(kind, source) {
+            let doc = project::project(&facts, kind, source, &prev.number)?;
+            if hex::encode(doc.digest()) == prev.data {
+                return Ok((doc, Some(prev.clone())));
+            }
+        }
+        let number = if kind.number_word().is_empty() {
+            String::new()
+        } else {
+            // The year of the act, as printed on the document.
+            let at = project::issuable(&facts)
+                .into_iter()
+                .find(|i| i.kind == kind && &i.source == source)
+                .map_or(self.now(), |i| Timestamp(i.at));
+            wording.number(kind, year_of(at), &self.serial(kind, year_of(at), take)?)
+        };
+        Ok((project::project(&facts, kind, source, &number)?, None))
+    }
+
+    /// Every document the case can issue, with what was issued.
+    pub fn documents(&self, case: &str) -> Result<Vec<DocumentRow>, ApiError> {
+        let (_, data) = self.case_data(case)?;
+        let directory = self.people()?;
+        let wording = self.wording()?;
+        let facts = data.facts(&directory, self.catalogue(), &wording);
+        project::issuable(&facts)
+            .into_iter()
+            .map(|i| {
+                let issued = data.issue_of(i.kind, &i.source).cloned();
+                let outdated = match &issued {
+                    Some(prev) => {
+                        let now = project::project(&facts, i.kind, &i.source, &prev.number)?;
+                        hex::encode(now.digest()) != prev.data
+                    }
+                    None => false,
+                };
+                Ok(DocumentRow {
+                    kind: i.kind.name().into(),
+                    title: i.kind.title().into(),
+                    source: i.source.to_text(),
+                    at: Timestamp(i.at),
+                    issued,
+                    outdated,
+                })
+            })
+            .collect()
+    }
+
+    /// The pages of a document as images, before or after it is issued (nothing is signed).
+    pub fn preview_document(
+        &self,
+        case: &str,
+        kind: DocumentKind,
+        source: &Source,
+    ) -> Result<DocumentPreview, ApiError> {
+        let (_, data) = self.case_data(case)?;
+        let (doc, issued) = self.draft(&data, kind, source, false)?;
+        let pages = renderer()?.png_pages(&doc, &self.images_of(&doc)?, 1.5)?;
+        Ok(DocumentPreview {
+            title: doc.title,
+            number: doc.number,
+            issued,
+            pages,
+        })
+    }
+
+    /// Issues a document: renders it from the case data, keeps the PDF and the data as blobs,
+    /// and signs an entry naming both (by `by`, among them an enforcement officer). Issuing
+    /// the same data again returns the earlier issue; changed data gets a new number.
+    pub fn issue_document(
+        &mut self,
+        case: &str,
+        kind: DocumentKind,
+        source: &Source,
+        by: &[&Unlocked],
+    ) -> Result<(IssuedDocument, Vec<u8>), ApiError> {
+        officer_among(by)?;
+        let (id, data) = self.case_data(case)?;
+        let (doc, issued) = self.draft(&data, kind, source, true)?;
+        if let Some(prev) = issued {
+            let pdf = self.read_blob(&digest_of(&prev.pdf)?)?;
+            return Ok((prev, pdf));
+        }
+        let rendered = renderer()?.pdf(&doc, &self.images_of(&doc)?)?;
+        let pdf_hash = self.put_blob(&rendered.pdf)?;
+        let data_hash = self.put_blob(&doc.to_bytes())?;
+        let at = self.now();
+        let issued = IssuedDocument {
+            kind: kind.name().into(),
+            source: source.to_text(),
+            number: doc.number.clone(),
+            data: hex::encode(data_hash),
+            pdf: hex::encode(pdf_hash),
+            pages: rendered.pages as u32,
+            at,
+            by: by.iter().map(|u| u.person.id.clone()).collect(),
+        };
+        let action = Action::DocumentIssued {
+            kind: kind.name().into(),
+            number: doc.number.clone(),
+        };
+        let sign = signer(&self.device_id, &self.device_key, at, action, by);
+        self.store.update_case(
+            &id,
+            &self.device_id,
+            |d| -> Result<Touched, ApiError> {
+                d.add_document(&issued)?;
+                Ok(Touched {
+                    blobs: vec![pdf_hash, data_hash],
+                    records: vec![data_hash],
+                })
+            },
+            sign,
+        )?;
+        tracing::info!(case = %id, kind = kind.name(), number = %doc.number, "document issued");
+        Ok((issued, rendered.pdf))
+    }
+
+    /// An issued document's PDF, by its 文号 or data digest (hex).
+    pub fn issued_document(
+        &self,
+        case: &str,
+        which: &str,
+    ) -> Result<(IssuedDocument, Vec<u8>), ApiError> {
+        let (_, data) = self.case_data(case)?;
+        let doc = data
+            .issued
+            .into_iter()
+            .rev()
+            .find(|d| d.number == which || d.data == which)
+            .ok_or_else(|| {
+                ApiError::Invalid(format!("no document {which} was issued in this case"))
+            })?;
+        let pdf = self.read_blob(&digest_of(&doc.pdf)?)?;
+        Ok((doc, pdf))
+    }
+
+    /// The printable case file of a case on this device.
+    pub fn case_file_pdf(&self, case: &str) -> Result<Vec<u8>, ApiError> {
+        let id = self.resolve_case(case)?;
+        let doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
+        self.bind_case_file(&doc, &|hash| self.read_blob(hash))
+    }
+
+    /// The printable case file from a bundle (its documents and photos as the bundle holds
+    /// them; the cover and contents made with this device's catalogue and wording).
+    pub fn case_file_from_bundle(
+        &self,
+        contents: &qc_bundle::Contents,
+    ) -> Result<Vec<u8>, ApiError> {
+        let doc = CaseDoc::load(&contents.document, self.device_id.as_bytes())?;
+        let read = |hash: &[u8; 32]| {
+            contents.blobs.get(hash).cloned().ok_or_else(|| {
+                ApiError::Invalid(format!("the bundle lacks blob {}", hex::encode(hash)))
+            })
+        };
+        self.bind_case_file(&doc, &read)
+    }
+
+    fn bind_case_file(
+        &self,
+        doc: &CaseDoc,
+        read: &dyn Fn(&[u8; 32]) -> Result<Vec<u8>, ApiError>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let renderer = renderer()?;
+        let data = CaseData::read(doc)?;
+        let directory = self.people()?;
+        let wording = self.wording()?;
+        let facts = data.facts(&directory, self.catalogue(), &wording);
+        let mut parts = Vec::new();
+        // The latest issue of each document, in the order of the case file.
+        let mut latest: BTreeMap<(String, String), &IssuedDocument> = BTreeMap::new();
+        for d in &data.issued {
+            latest.insert((d.kind.clone(), d.source.clone()), d);
+        }
+        let mut issued: Vec<&IssuedDocument> = latest.into_values().collect();
+        let order =
+            |d: &IssuedDocument| DocumentKind::from_name(&d.kind).map(|k| (k.section(), d.at.0));
+        issued.sort_by_key(|d| order(d));
+        for d in issued {
+            let kind = DocumentKind::from_name(&d.kind);
+            if matches!(kind, Some(DocumentKind::Cover | DocumentKind::Contents)) {
+                continue;
+            }
+            let data_json: Document = serde_json::from_slice(&read(&digest_of(&d.data)?)?)
+                .map_err(|e| ApiError::Invalid(format!("document data: {e}")))?;
+            parts.push(Part::Pdf {
+                title: data_json.title,
+                number: d.number.clone(),
+                date: data_json.date,
+                bytes: read(&digest_of(&d.pdf)?)?,
+                pages: d.pages as usize,
+            });
+        }
+        for item in data
+            .evidence
+            .iter()
+            .filter(|e| e.facts.kind == MediaKind::Photo)
+        {
+            let f = &item.facts;
+            let taken: Vec<String> = item
+                .signatures
+                .iter()
+                .map(|s| s.officer.name.clone())
+                .collect();
+            parts.push(Part::Photo {
+                title: "证据照片".into(),
+                caption: format!(
+                    "{}（{}，采集：{}，SHA-256 {}）",
+                    if f.description.is_empty() {
+                        &f.file_name
+                    } else {
+                        &f.description
+                    },
+                    qc_document::project::datetime_zh(f.captured_at),
+                    taken.join("、"),
+                    &f.sha256[..16.min(f.sha256.len())],
+                ),
+                date: qc_document::project::date_zh(f.captured_at),
+                bytes: read(&digest_of(&f.sha256)?)?,
+            });
+        }
+        let cover = project::project(&facts, DocumentKind::Cover, &Source::Case, "")?;
+        let cover = renderer.pdf(&cover, &self.images_of(&cover)?)?;
+        // The contents' own length moves every page number after it: settle it.
+        let mut contents_pages = 1;
+        let contents = loop {
+            let lines = qc_document::contents_lines(&parts, 1 + cover.pages + contents_pages);
+            let rendered = renderer.pdf(&project::contents(&facts, &lines), &Images::new())?;
+            if rendered.pages == contents_pages {
+                break rendered;
+            }
+            contents_pages = rendered.pages;
+        };
+        let mut all = vec![
+            Part::Pdf {
+                title: DocumentKind::Cover.title().into(),
+                number: String::new(),
+                date: String::new(),
+                bytes: cover.pdf,
+                pages: cover.pages,
+            },
+            Part::Pdf {
+                title: DocumentKind::Contents.title().into(),
+                number: String::new(),
+                date: String::new(),
+                bytes: contents.pdf,
+                pages: contents.pages,
+            },
+        ];
+        all.extend(parts);
+        let title = format!("案卷 {}", data.state.header.id.0);
+        Ok(renderer.bind(&title, &wording.bureau, &all)?)
+    }
+}
+
+fn digest_of(hex_digest: &str) -> Result<[u8; 32], ApiError> {
+    hex::decode(hex_digest)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ApiError::Invalid(format!("{hex_digest} is not a SHA-256 digest")))
+}
