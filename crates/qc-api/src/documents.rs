@@ -286,6 +286,14 @@ impl Quancheng {
         }
     }
 
+    /// The wording file in force, as text (to edit and import again).
+    pub fn wording_text(&self) -> Result<String, ApiError> {
+        Ok(match self.store.meta(WORDING_KEY)? {
+            Some(text) => String::from_utf8_lossy(&text).into_owned(),
+            None => qc_document::wording::BUILTIN.to_string(),
+        })
+    }
+
     /// Replaces the wording with a city's edited file, checked first (administrators only).
     pub fn import_wording(&mut self, text: &str, admin: &Unlocked) -> Result<Wording, ApiError> {
         crate::require_admin(admin, "import document wording")?;

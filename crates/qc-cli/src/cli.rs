@@ -10,7 +10,7 @@ use qc_domain::{CaseSource, GeoPoint, Party, PartyKind};
 use qc_server::storage::Grant;
 use qc_store::{CaseFilter, DueFilter};
 
-use crate::{acts, field, output, station};
+use crate::{acts, documents, field, output, station};
 
 /// 全程 Quancheng — whole-process records for urban-management enforcement.
 #[derive(Debug, Parser)]
@@ -90,6 +90,10 @@ enum Command {
     /// `case show` lists the acts that may come next.
     #[command(subcommand)]
     Act(acts::ActCommand),
+    /// Documents (执法文书): list, issue, render, check a paper copy against a bundle, the
+    /// printable case file, the bureau's wording.
+    #[command(subcommand)]
+    Document(documents::DocumentCommand),
     /// Run the base station (基站) from this bureau directory: HTTPS with a self-signed
     /// certificate devices pin; stops on Ctrl-C or SIGTERM after in-flight requests.
     Serve {
@@ -362,6 +366,9 @@ fn open(dir: &DataDir) -> Result<Quancheng, qc_api::ApiError> {
 
 /// Runs one command; returns whether it succeeded in full (a verification can run and fail).
 pub fn run(args: Args) -> anyhow::Result<bool> {
+    if let Command::Document(cmd) = &args.command {
+        return documents::document(|| Ok(open(&data_dir(&args)?)?), cmd, args.json);
+    }
     if let Command::Verify {
         file,
         bureau,
@@ -405,7 +412,7 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
 fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
     let dir = data_dir(args)?;
     match &args.command {
-        Command::Verify { .. } => unreachable!("handled above"),
+        Command::Verify { .. } | Command::Document(_) => unreachable!("handled above"),
         Command::Export { case, out, who } => {
             let mut app = open(&dir)?;
             let by = app.unlock(&who.officer, &who.pin)?;
@@ -671,7 +678,16 @@ fn verify(
         None => None,
     };
     output::verify_report(&report, freshness.as_ref(), lang, as_json)?;
-    Ok(report.is_clean() && freshness.is_none_or(|f| f.is_current()))
+    // Beside the offline verdict: every issued document rendered again from its data must give
+    // the issued PDF's bytes (needs the pinned fonts; reported, not failed, without them).
+    let reproduced = qc_api::documents::reproduce(&contents, &report);
+    if !as_json {
+        output::reproductions(&reproduced, lang == Lang::Zh)?;
+    }
+    let documents_hold = reproduced
+        .as_ref()
+        .map_or(true, |r| r.iter().all(|d| d.same));
+    Ok(report.is_clean() && documents_hold && freshness.is_none_or(|f| f.is_current()))
 }
 
 fn new_case(n: &NewArgs) -> anyhow::Result<NewCase> {

@@ -863,3 +863,114 @@ pub fn enrolment_code(
         false,
     )
 }
+
+/// The documents of a case: what can be issued and what was.
+pub fn documents(rows: &[qc_api::documents::DocumentRow], as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(rows);
+    }
+    if rows.is_empty() {
+        out!("本案目前没有可出具的文书");
+        return Ok(());
+    }
+    for r in rows {
+        let state = match &r.issued {
+            Some(d) if r.outdated => format!("{}（记录已变化，需重新出具）", d.number),
+            Some(d) if d.number.is_empty() => format!("已出具，{} 页", d.pages),
+            Some(d) => format!("{}，{} 页", d.number, d.pages),
+            None => "未出具".into(),
+        };
+        out!(
+            "{} {} {} {}",
+            pad(&r.title, 26),
+            pad(&r.kind, 22),
+            pad(&state, 34),
+            r.source
+        );
+    }
+    Ok(())
+}
+
+/// A document just issued (or issued before with the same data).
+pub fn issued(d: &qc_casedoc::IssuedDocument, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(d);
+    }
+    let title = qc_domain::DocumentKind::from_name(&d.kind).map_or(d.kind.as_str(), |k| k.title());
+    out!(
+        "已出具{title} {}（{} 页，PDF SHA-256 {}，数据摘要 {}）",
+        d.number,
+        d.pages,
+        &d.pdf[..16],
+        &d.data[..16]
+    );
+    Ok(())
+}
+
+/// What checking a paper copy's PDF against a bundle found.
+pub fn pdf_check(
+    file: &std::path::Path,
+    verdict: &qc_api::documents::PdfCheck,
+    report: &qc_bundle::Report,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    if as_json {
+        return json(&serde_json::json!({
+            "holds": verdict.holds() && report.is_clean(),
+            "pdf": verdict,
+            "bundle_clean": report.is_clean(),
+        }));
+    }
+    if !report.is_clean() {
+        out!(
+            "案卷包未通过验证（{} 个问题），其中的文书不能作为依据",
+            report.problems.len()
+        );
+    }
+    out!("{}：{}", file.display(), verdict.zh());
+    Ok(())
+}
+
+/// Plain text as it is.
+pub fn text(s: &str) -> anyhow::Result<()> {
+    out!("{s}");
+    Ok(())
+}
+
+/// Every issued document of a bundle rendered again from its data.
+pub fn reproductions(
+    r: &Result<Vec<qc_api::documents::Reproduction>, qc_api::ApiError>,
+    zh: bool,
+) -> anyhow::Result<()> {
+    match r {
+        Ok(list) if list.is_empty() => {}
+        Ok(list) => {
+            let differ: Vec<&str> = list
+                .iter()
+                .filter(|d| !d.same)
+                .map(|d| d.number.as_str())
+                .collect();
+            match (differ.is_empty(), zh) {
+                (true, true) => out!(
+                    "文书复核：{} 份文书由其数据重新排版，与出具的 PDF 逐字节一致",
+                    list.len()
+                ),
+                (true, false) => out!(
+                    "Documents: {} re-rendered from their data, byte-identical to the issued PDFs",
+                    list.len()
+                ),
+                (false, true) => out!(
+                    "文书复核：由数据重新排版与出具的 PDF 不一致：{}",
+                    differ.join("、")
+                ),
+                (false, false) => out!(
+                    "Documents: re-rendering differs from the issued PDF: {}",
+                    differ.join(", ")
+                ),
+            }
+        }
+        Err(e) if zh => out!("文书复核：未进行（{}）", e.message_zh()),
+        Err(e) => out!("Documents: not re-rendered ({e})"),
+    }
+    Ok(())
+}

@@ -84,6 +84,12 @@ pub enum Block {
     },
     /// Start a new page (a transcript's next page).
     PageBreak,
+    /// From here on, every sheet carries this signature at its foot (a transcript page's
+    /// interviewee signature or refusal note, on each sheet the page runs over).
+    SheetSignature {
+        /// The signature.
+        signature: Signature,
+    },
     /// Photographs (evidence in the case file), each with its caption, scaled to the page.
     Photo {
         /// SHA-256 (hex) of the image bytes.
@@ -160,6 +166,7 @@ impl Document {
                 Block::Signatures { items } => {
                     out.extend(items.iter().filter_map(|s| s.image.as_deref()))
                 }
+                Block::SheetSignature { signature } => out.extend(signature.image.as_deref()),
                 Block::Photo { image, .. } => out.push(image.as_str()),
                 _ => {}
             }

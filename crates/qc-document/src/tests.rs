@@ -1,5 +1,8 @@
 use super::*;
 
+/// Questions on each page of the sample: enough that a page runs over two sheets.
+const QUESTIONS_PER_PAGE: usize = 9;
+
 /// A three-page questioning transcript with a signature image on every page.
 pub(crate) fn sample_transcript(signature: &[u8]) -> (Document, Images) {
     use sha2::Digest;
@@ -32,21 +35,21 @@ pub(crate) fn sample_transcript(signature: &[u8]) -> (Document, Images) {
         ],
     });
     for page in 1..=3 {
+        doc.blocks.push(Block::SheetSignature {
+            signature: Signature {
+                label: "被询问人签名".into(),
+                name: "张三".into(),
+                image: Some(sha.clone()),
+                note: Some(format!("以上笔录共3页，第{page}页，已阅，与我所说一致")),
+            },
+        });
         doc.blocks.push(Block::Qa {
-            items: (0..6)
+            items: (0..QUESTIONS_PER_PAGE)
                 .map(|i| QaItem {
                     q: format!("第{page}页第{i}问：你在和平路12号门前人行道上摆放的水果摊位，是否经过城市管理部门的批准？"),
                     a: "没有批准。我在这里摆摊大概有一个月了，每天早上七点到晚上九点，主要卖苹果、香蕉和橘子，我知道占道经营不对，以后会改正。".into(),
                 })
                 .collect(),
-        });
-        doc.blocks.push(Block::Signatures {
-            items: vec![Signature {
-                label: "被询问人签名".into(),
-                name: "张三".into(),
-                image: Some(sha.clone()),
-                note: Some(format!("以上第{page}页笔录我已看过，与我所说的一致。")),
-            }],
         });
         if page < 3 {
             doc.blocks.push(Block::PageBreak);
@@ -80,4 +83,54 @@ fn the_same_data_gives_the_same_bytes() {
     let mut changed = doc.clone();
     changed.blocks.pop();
     assert_ne!(r.pdf(&changed, &images).unwrap().pdf, a.pdf);
+}
+
+/// The text of each sheet of a PDF, by poppler's `pdftotext` (installed by scripts/setup).
+pub(crate) fn sheets_text(pdf: &[u8], pages: usize) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    (1..=pages)
+        .map(|n| {
+            let out = std::process::Command::new("pdftotext")
+                .args(["-layout", "-f", &n.to_string(), "-l", &n.to_string()])
+                .arg(&path)
+                .arg("-")
+                .output()
+                .expect("pdftotext (poppler-utils; scripts/setup installs it)");
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn every_sheet_of_a_transcript_page_carries_its_signature() {
+    let sig = qc_evidence::sample::signature_png(300, 120);
+    let (doc, images) = sample_transcript(&sig);
+    let rendered = renderer().pdf(&doc, &images).unwrap();
+    assert!(
+        rendered.pages > 3,
+        "the sample's pages run over: {} sheets",
+        rendered.pages
+    );
+    let sheets = sheets_text(&rendered.pdf, rendered.pages);
+    assert_eq!(sheets.len(), rendered.pages);
+    let mut seen = Vec::new();
+    for (i, text) in sheets.iter().enumerate() {
+        // pdftotext puts spaces between Chinese and digits.
+        let text = text.replace(' ', "");
+        assert!(
+            text.contains("被询问人签名"),
+            "sheet {} unsigned:\n{text}",
+            i + 1
+        );
+        let page = (1..=3)
+            .find(|p| text.contains(&format!("第{p}页，已阅")))
+            .unwrap_or_else(|| panic!("sheet {} names no page:\n{text}", i + 1));
+        seen.push(page);
+    }
+    // Sheets follow the record's pages in order, each page on one sheet or more.
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(seen.first(), Some(&1));
+    assert_eq!(seen.last(), Some(&3));
 }

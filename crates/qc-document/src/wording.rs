@@ -10,7 +10,8 @@ use thiserror::Error;
 
 use crate::model::DocumentKind;
 
-const BUILTIN: &str = include_str!("../wording.toml");
+/// The built-in wording file (a city edits a copy and imports it).
+pub const BUILTIN: &str = include_str!("../wording.toml");
 
 /// A text template of the wording file (the keys under `[texts]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -2,15 +2,15 @@
 //! 送达回证, each from the act's own words and the case around it.
 
 use qc_domain::{
-    Act, CaseSource, DeliveryMethod, Discretion, Execution, Penalty, Proposal, TransferTo,
-    WorkflowEvent, money_due,
+    Act, CaseSource, DeliveryMethod, DeliveryReceipt, Discretion, Execution, Penalty, Proposal,
+    Timestamp, TransferTo, WorkflowEvent, money_due,
 };
 
 use super::CaseFacts;
 use super::text::{
-    actors_block, catalogue_basis, date_zh, datetime_zh, evidence_table, field, last_before,
-    late_block, money_zh, party_names, party_rows, penalties_zh, people_zh, person_zh, section,
-    typed, violation_zh,
+    actors_block, catalogue_basis, date_zh, datetime_zh, decision_zh, evidence_table, field,
+    last_before, late_block, money_zh, party_names, party_rows, penalties_inline, penalties_zh,
+    people_zh, person_zh, section, typed, violation_zh,
 };
 use crate::model::{Block, DocumentKind, Field};
 use crate::wording::Text;
@@ -99,8 +99,8 @@ pub fn blocks(facts: &CaseFacts<'_>, event: &WorkflowEvent, kind: DocumentKind) 
             out.push(salutation(facts));
             out.push(Block::Paragraph {
                 text: format!(
-                    "经查，你（单位）在{}{}。",
-                    facts.state.header.location.address, facts.state.header.summary
+                    "经查：{}（地点：{}）。",
+                    facts.state.header.summary, facts.state.header.location.address
                 ),
             });
             if let Some(basis) = &violated_basis(facts) {
@@ -164,9 +164,10 @@ pub fn blocks(facts: &CaseFacts<'_>, event: &WorkflowEvent, kind: DocumentKind) 
                 .as_ref()
                 .filter(|p| !p.penalties.is_empty())
                 .map(|p| {
-                    let list: Vec<String> =
-                        p.penalties.iter().map(super::text::penalty_zh).collect();
-                    format!("本机关拟对你（单位）作出{}的行政处罚。", list.join("、"))
+                    format!(
+                        "本机关拟对你（单位）作出{}的行政处罚。",
+                        penalties_inline(&p.penalties)
+                    )
                 })
                 .unwrap_or_default();
             out.push(Block::Paragraph {
@@ -393,17 +394,7 @@ fn basis_or_catalogue(facts: &CaseFacts<'_>, basis: &str) -> String {
     }
 }
 
-/// `从轻处罚：罚款人民币伍佰元整（500元）`.
-fn decision_zh(discretion: Discretion, penalties: &[Penalty]) -> String {
-    let list: Vec<String> = penalties.iter().map(super::text::penalty_zh).collect();
-    if list.is_empty() {
-        discretion.zh().to_string()
-    } else {
-        format!("{}：{}", discretion.zh(), list.join("；"))
-    }
-}
-
-fn execution_zh(execution: &Execution, at: qc_domain::Timestamp) -> String {
+fn execution_zh(execution: &Execution, at: Timestamp) -> String {
     match execution {
         Execution::PaidAtBank { receipt_no, yuan } => format!(
             "当事人于{}在指定银行缴纳{}，票据号 {receipt_no}",
@@ -559,7 +550,7 @@ fn delivery(
     event: &WorkflowEvent,
     method: &DeliveryMethod,
     late_reason: Option<&String>,
-    receipt: Option<&qc_domain::DeliveryReceipt>,
+    receipt: Option<&DeliveryReceipt>,
     out: &mut Vec<Block>,
 ) {
     let decision = last_before(facts, event, |e| {

@@ -4,7 +4,7 @@
 use qc_casedoc::StoredRecord;
 use qc_domain::{Act, Record, Timestamp, WorkflowEvent};
 
-use super::text::{date_zh, field, party_zh, people_zh, violation_zh};
+use super::text::{date_zh, decision_zh, field, party_zh, people_zh, violation_zh};
 use super::{CaseFacts, ContentsLine, Issuable, ProjectError, Source, acts, records};
 use crate::model::{Block, Document, DocumentKind};
 
@@ -194,16 +194,10 @@ fn cover(facts: &CaseFacts<'_>) -> Vec<Block> {
     if let Some(at) = closed_at(facts) {
         rows.push(field("结案日期", date_zh(at)));
     }
-    let result = match &state.decision {
-        Some(d) if d.penalties.is_empty() => d.discretion.zh().to_string(),
-        Some(d) => d
-            .penalties
-            .iter()
-            .map(super::text::penalty_zh)
-            .collect::<Vec<_>>()
-            .join("；"),
-        None => state.status.zh().to_string(),
-    };
+    let result = state.decision.as_ref().map_or_else(
+        || state.status.zh().to_string(),
+        |d| decision_zh(d.discretion, &d.penalties),
+    );
     rows.push(field("处理结果", result));
     if !state.team.is_empty() {
         rows.push(field("承办人", people_zh(facts, &state.team)));
@@ -228,7 +222,7 @@ pub fn contents(facts: &CaseFacts<'_>, lines: &[ContentsLine]) -> Document {
             .map(String::from)
             .to_vec(),
         // In millimetres of the 160 mm text width: a date and a page range fit on one line.
-        widths: vec![12, 42, 40, 40, 15, 11],
+        widths: vec![8, 34, 56, 30, 12, 10],
         rows: lines
             .iter()
             .enumerate()

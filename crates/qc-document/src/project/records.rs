@@ -3,12 +3,14 @@
 //! signed, whatever a later merge brought into the live copy.
 
 use qc_domain::{
-    Inspection, Notice, PageSignature, Party, PartySignoff, Questioning, Record, RecordBody,
+    Inspection, Notice, OfficerRef, PageSignature, Party, PartySignoff, Questioning, Record,
+    RecordBody,
 };
 
 use super::CaseFacts;
 use super::text::{
-    date_zh, field, officer_refs_zh, officers_block, party_zh, section, span_zh, violation_zh,
+    date_zh, field, officer_refs_zh, officers_block, party_names, party_zh, section, span_zh,
+    violation_zh,
 };
 use crate::model::{Block, DocumentKind, QaItem, Signature};
 use crate::wording::Text;
@@ -97,7 +99,7 @@ fn signoff_signature(signoff: Option<&PartySignoff>) -> Signature {
 }
 
 /// The sign-off and the officers' signatures that close a record.
-fn closing(signoff: Option<&PartySignoff>, officers: &[qc_domain::OfficerRef]) -> [Block; 2] {
+fn closing(signoff: Option<&PartySignoff>, officers: &[OfficerRef]) -> [Block; 2] {
     [
         Block::Signatures {
             items: vec![signoff_signature(signoff)],
@@ -156,16 +158,6 @@ fn transcript(facts: &CaseFacts<'_>, q: &Questioning) -> Vec<Block> {
         if n > 0 {
             out.push(Block::PageBreak);
         }
-        out.push(Block::Qa {
-            items: page
-                .qa
-                .iter()
-                .map(|qa| QaItem {
-                    q: qa.question.clone(),
-                    a: qa.answer.clone(),
-                })
-                .collect(),
-        });
         let read = format!("以上笔录共{total}页，第{}页，已阅，与我所说一致", n + 1);
         let signature = match &page.signature {
             Some(PageSignature::Signed { image, at, .. }) => Signature {
@@ -191,8 +183,17 @@ fn transcript(facts: &CaseFacts<'_>, q: &Questioning) -> Vec<Block> {
                 note: Some(format!("第{}页无被询问人签名", n + 1)),
             },
         };
-        out.push(Block::Signatures {
-            items: vec![signature],
+        // Every sheet this page runs over carries its signature at the foot.
+        out.push(Block::SheetSignature { signature });
+        out.push(Block::Qa {
+            items: page
+                .qa
+                .iter()
+                .map(|qa| QaItem {
+                    q: qa.question.clone(),
+                    a: qa.answer.clone(),
+                })
+                .collect(),
         });
     }
     out.push(officers_block(&q.officers));
@@ -205,10 +206,10 @@ fn notice(
     signoff: Option<&PartySignoff>,
     text: Text,
 ) -> Vec<Block> {
-    let addressee = n.party.as_ref().map_or_else(
-        || super::text::party_names(&facts.state.header),
-        |p| p.name.clone(),
-    );
+    let addressee = n
+        .party
+        .as_ref()
+        .map_or_else(|| party_names(&facts.state.header), |p| p.name.clone());
     let mut out = vec![
         Block::Paragraph {
             text: format!("{addressee}："),

@@ -550,7 +550,12 @@ fn every_document_of_the_general_procedure_is_made_and_rendered() {
         assert!(!doc.sources.is_empty() || item.kind == DocumentKind::Cover);
         let text = said(&doc);
         assert!(text.contains("张三"), "{}: {text}", item.kind.name());
-        assert!(!text.contains(['{', '}']) || text.contains("\"type\""));
+        // Every placeholder of the wording was filled.
+        for b in &doc.blocks {
+            if let Block::Paragraph { text } = b {
+                assert!(!text.contains(['{', '}']), "{text}");
+            }
+        }
         let rendered = renderer.pdf(&doc, &images).unwrap();
         if let Some(dir) = out_dir() {
             std::fs::write(
@@ -687,9 +692,7 @@ fn the_transcript_prints_every_page_with_its_signature_or_refusal() {
         .blocks
         .iter()
         .filter_map(|b| match b {
-            Block::Signatures { items } if items[0].label == "被询问人签名" => {
-                Some(&items[0])
-            }
+            Block::SheetSignature { signature } => Some(signature),
             _ => None,
         })
         .collect();

@@ -2,8 +2,8 @@
 //! officers, and the blocks every document shares (party rows, officers' signatures, evidence).
 
 use qc_domain::{
-    CaseHeader, OfficerRef, Party, PartyKind, Penalty, Person, PersonId, RecordBody, Timestamp,
-    WorkflowEvent,
+    CaseHeader, Discretion, OfficerRef, Party, PartyKind, Penalty, Person, PersonId, RecordBody,
+    Timestamp, WorkflowEvent,
 };
 
 use super::CaseFacts;
@@ -102,7 +102,26 @@ pub fn penalty_zh(penalty: &Penalty) -> String {
     }
 }
 
-/// The penalties as numbered lines: `1. 警告；` …
+/// The penalties in one line: `警告、罚款人民币贰佰元整（200元）`.
+pub fn penalties_inline(penalties: &[Penalty]) -> String {
+    penalties
+        .iter()
+        .map(penalty_zh)
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// What was decided in one line: `一般处罚：罚款人民币伍佰元整（500元）`, or the discretion
+/// alone (不予处罚).
+pub fn decision_zh(discretion: Discretion, penalties: &[Penalty]) -> String {
+    if penalties.is_empty() {
+        discretion.zh().to_string()
+    } else {
+        format!("{}：{}", discretion.zh(), penalties_inline(penalties))
+    }
+}
+
+/// The penalties as numbered lines: `1. 警告` …
 pub fn penalties_zh(penalties: &[Penalty]) -> String {
     penalties
         .iter()
