@@ -1356,4 +1356,165 @@ fn scripts_full_case_runs_a_case_from_registration_to_disclosure_and_verifies_it
     ] {
         assert!(titles.contains(&act), "{act} missing from {titles:?}");
     }
+    documents_of_the_full_case(&data, &out, &tmp.path().join("documents"), &text);
+}
+
+/// A tool from poppler-utils or qpdf on a file (scripts/setup installs them).
+fn tool(name: &str, args: &[&str], file: &Path) -> Output {
+    Command::new(name)
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("{name}: {e} (scripts/setup installs qpdf and poppler-utils)"))
+}
+
+/// A PDF's text by pdftotext (to stdout).
+fn pdftotext(file: &Path) -> String {
+    let o = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (scripts/setup installs poppler-utils)");
+    stdout(&o)
+}
+
+/// The documents `scripts/full-case` issued: sound PDFs with only embedded fonts, saying the
+/// party, the facts, the amount and the 文号; the same bytes when written again; re-rendered
+/// to the same bytes by `verify`; a copy with one byte changed refused against the bundle.
+fn documents_of_the_full_case(data: &Path, bundle: &Path, docs: &Path, script_output: &str) {
+    assert!(
+        script_output.contains("份文书由其数据重新排版，与出具的 PDF 逐字节一致"),
+        "{script_output}"
+    );
+    let case = {
+        let list = run(data, &["case", "list", "--json"], None);
+        let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+        rows[0]["id"].as_str().unwrap().to_owned()
+    };
+    let list = run(data, &["document", "list", &case, "--json"], None);
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let kinds: Vec<&str> = rows.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    for k in [
+        "filing_approval",
+        "inspection",
+        "transcript",
+        "preservation_notice",
+        "preservation_decision",
+        "investigation_report",
+        "prior_notice",
+        "statement",
+        "legal_review",
+        "decision",
+        "delivery_receipt",
+        "closing_report",
+        "cover",
+    ] {
+        assert!(kinds.contains(&k), "{k} not issued: {kinds:?}");
+    }
+    for r in rows {
+        let kind = r["kind"].as_str().unwrap();
+        let from = r["source"].as_str().unwrap();
+        let number = r["issued"]["number"].as_str().unwrap();
+        let file = docs.join(format!("{kind}-{}.pdf", from.rsplit(':').next().unwrap()));
+        let check = tool("qpdf", &["--check"], &file);
+        assert!(check.status.success(), "{kind}: {}", stdout(&check));
+        let fonts = stdout(&tool("pdffonts", &[], &file));
+        let faces: Vec<&str> = fonts.lines().skip(2).collect();
+        assert!(!faces.is_empty(), "{kind}: no fonts");
+        for face in &faces {
+            // name, type…, emb, sub, uni, object, generation: emb is the fifth from the end.
+            let cols: Vec<&str> = face.split_whitespace().collect();
+            assert_eq!(
+                cols[cols.len() - 5],
+                "yes",
+                "{kind}: a font not embedded: {face}"
+            );
+        }
+        // pdftotext puts spaces between Chinese and Latin or digits; compare without them.
+        let text = pdftotext(&file).replace([' ', '\n'], "");
+        if !number.is_empty() {
+            assert!(
+                text.contains(&number.replace(' ', "")),
+                "{kind}: 文号 {number} not in\n{text}"
+            );
+        }
+        if [
+            "decision",
+            "prior_notice",
+            "delivery_receipt",
+            "inspection",
+            "transcript",
+        ]
+        .contains(&kind)
+        {
+            assert!(text.contains("张建国"), "{kind}: the party not in\n{text}");
+        }
+        if ["decision", "prior_notice"].contains(&kind) {
+            assert!(
+                text.contains("露天烧烤"),
+                "{kind}: the facts not in\n{text}"
+            );
+            assert!(
+                text.contains("3000元") && text.contains("叁仟元"),
+                "{kind}: the amount not in\n{text}"
+            );
+        }
+        // Written again: the same bytes as issued.
+        let again = docs.join("again.pdf");
+        let o = run(
+            data,
+            &[
+                "document",
+                "render",
+                &case,
+                kind,
+                "--from",
+                from,
+                "--out",
+                again.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            std::fs::read(&again).unwrap(),
+            std::fs::read(&file).unwrap(),
+            "{kind}"
+        );
+    }
+    let case_file = docs.join("case-file.pdf");
+    assert!(tool("qpdf", &["--check"], &case_file).status.success());
+    let bound = pdftotext(&case_file);
+    assert!(
+        bound.contains("卷内目录") && bound.contains("行政处罚决定书"),
+        "{bound}"
+    );
+
+    // The paper checked against the bundle: as issued it holds, one byte changed it does not.
+    let decision = docs.join("decision.pdf");
+    let check = |pdf: &Path| {
+        run(
+            data,
+            &[
+                "document",
+                "check",
+                pdf.to_str().unwrap(),
+                "--bundle",
+                bundle.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let ok = check(&decision);
+    assert!(ok.status.success(), "{}{}", stdout(&ok), stderr(&ok));
+    let mut bytes = std::fs::read(&decision).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x20;
+    let altered = docs.join("altered.pdf");
+    std::fs::write(&altered, &bytes).unwrap();
+    let refused = check(&altered);
+    assert!(!refused.status.success());
+    assert!(stdout(&refused).contains("被改动"), "{}", stdout(&refused));
 }
