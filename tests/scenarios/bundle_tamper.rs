@@ -124,6 +124,18 @@ impl<'w> Feed<'w> {
         minute: i64,
         blobs: Vec<[u8; 32]>,
     ) -> SignedEntry {
+        self.act_on(doc, action, who, minute, (blobs, vec![]))
+    }
+
+    /// [`Self::act`] naming record digests too.
+    fn act_on(
+        &mut self,
+        doc: &mut CaseDoc,
+        action: Action,
+        who: &[usize],
+        minute: i64,
+        (blobs, records): (Vec<[u8; 32]>, Vec<[u8; 32]>),
+    ) -> SignedEntry {
         let head = self.head();
         let entry = Entry {
             device: self.w.devices[self.device].0.clone(),
@@ -135,7 +147,7 @@ impl<'w> Feed<'w> {
             case: doc.id().unwrap().0,
             heads: doc.heads_digests(),
             blobs,
-            records: vec![],
+            records,
         };
         let keys: Vec<&SigningKey> = who.iter().map(|&i| &self.w.people[i].0).collect();
         let signed = SignedEntry::sign(&entry, &self.w.devices[self.device].1, &keys);
@@ -1122,4 +1134,65 @@ fn a_station_answer_tells_whether_the_bundle_is_still_the_latest() {
     assert!(qc_bundle::check_freshness(&c, &checkpoint, &logged, other).is_err());
     let (old, _) = answer(&synced);
     assert!(qc_bundle::check_freshness(&c, &old, &logged, key).is_err());
+}
+
+/// A document issued by a signed entry whose data says another number than the entry's (a
+/// device that prints one thing and signs another), or whose record is not the data's digest:
+/// each is a fault of check 10, though every signature holds.
+#[test]
+fn an_issued_document_whose_files_disagree_with_its_entry_is_detected() {
+    let w = world();
+    let issue = |data_number: &str, record_is_data: bool| {
+        let (_, feeds) = valid(&w);
+        let mut a = Feed::new(&w, 0);
+        a.entries = feeds[0].entries.clone();
+        let b = Feed {
+            w: &w,
+            device: 1,
+            entries: feeds[1].entries.clone(),
+        };
+        let mut doc = CaseDoc::load(&valid(&w).0.document, b"tablet-a").unwrap();
+        let pdf = b"%PDF-1.7 the decision as printed".to_vec();
+        let data = serde_json::to_vec(&serde_json::json!({
+            "format": "quancheng-document", "version": 1, "kind": "decision",
+            "case": "case-tamper", "number": data_number, "blocks": [],
+        }))
+        .unwrap();
+        let (pdf_hash, data_hash): ([u8; 32], [u8; 32]) =
+            (Sha256::digest(&pdf).into(), Sha256::digest(&data).into());
+        a.act_on(
+            &mut doc,
+            Action::DocumentIssued {
+                kind: "decision".into(),
+                number: "示城管罚决字〔2026〕A-001号".into(),
+            },
+            &[OFFICER_A],
+            6,
+            (
+                vec![pdf_hash, data_hash],
+                vec![if record_is_data { data_hash } else { pdf_hash }],
+            ),
+        );
+        let mut c = contents_of(&w, &mut doc, &[&a, &b], None);
+        c.blobs.insert(pdf_hash, pdf);
+        c.blobs.insert(data_hash, data);
+        seal(&w, &mut c);
+        check_contents(&c, &w)
+    };
+    let faults = |r: &Report| {
+        r.problems
+            .iter()
+            .filter(|p| matches!(p, BundleProblem::BadDocument { .. }))
+            .count()
+    };
+    let honest = issue("示城管罚决字〔2026〕A-001号", true);
+    assert!(honest.is_clean(), "{:?}", honest.problems);
+    assert!(
+        honest
+            .items
+            .iter()
+            .any(|i| i.title == "出具行政处罚决定书（示城管罚决字〔2026〕A-001号）")
+    );
+    assert_eq!(faults(&issue("示城管罚决字〔2026〕A-002号", true)), 1);
+    assert_eq!(faults(&issue("示城管罚决字〔2026〕A-001号", false)), 1);
 }
