@@ -17,6 +17,10 @@ use sha2::{Digest, Sha256};
 
 use crate::{ApiError, Quancheng, Unlocked, signer};
 
+/// Pixels per point of preview pages: 2.0 is 144 dpi on A4, sharp on a tablet and good
+/// enough when a preview is printed.
+const PREVIEW_SCALE: f32 = 2.0;
+
 /// Where the imported wording is kept (the built-in one until an administrator imports one).
 const WORDING_KEY: &str = "document_wording";
 
@@ -258,6 +262,7 @@ impl CaseData {
             directory,
             catalogue,
             wording,
+            issued: &self.issued,
         }
     }
 
@@ -410,7 +415,7 @@ impl Quancheng {
     ) -> Result<DocumentPreview, ApiError> {
         let (_, data) = self.case_data(case)?;
         let (doc, issued) = self.draft(&data, kind, source, false)?;
-        let pages = renderer()?.png_pages(&doc, &self.images_of(&doc)?, 1.5)?;
+        let pages = renderer()?.png_pages(&doc, &self.images_of(&doc)?, PREVIEW_SCALE)?;
         Ok(DocumentPreview {
             title: doc.title,
             number: doc.number,
@@ -512,11 +517,7 @@ impl Quancheng {
         self.bind_case_file(&doc, &read)
     }
 
-    fn bind_case_file(
-        &self,
-        doc: &CaseDoc,
-        read: &dyn Fn(&[u8; 32]) -> Result<Vec<u8>, ApiError>,
-    ) -> Result<Vec<u8>, ApiError> {
+    fn bind_case_file(&self, doc: &CaseDoc, read: &ReadBlob<'_>) -> Result<Vec<u8>, ApiError> {
         let renderer = renderer()?;
         let data = CaseData::read(doc)?;
         let directory = self.people()?;
@@ -608,6 +609,9 @@ impl Quancheng {
         Ok(renderer.bind(&title, &wording.bureau, &all)?)
     }
 }
+
+/// Reads a blob by its SHA-256, from the device's store or a bundle.
+type ReadBlob<'a> = dyn Fn(&[u8; 32]) -> Result<Vec<u8>, ApiError> + 'a;
 
 fn digest_of(hex_digest: &str) -> Result<[u8; 32], ApiError> {
     hex::decode(hex_digest)

@@ -589,15 +589,46 @@ impl Quancheng {
         actors: &[&Unlocked],
     ) -> Result<(), ApiError> {
         let at = self.now();
-        self.record_act_at(case, act, actors, at)
+        self.record_act_at(case, act, actors, at, Vec::new())
     }
 
+    /// 送达 with the recipient's signature drawn on the tablet (签收): the image is kept as a
+    /// blob named in the act's entry and goes onto the 送达回证.
+    pub fn deliver_signed(
+        &mut self,
+        case: &str,
+        mut act: Act,
+        signature: &[u8],
+        actors: &[&Unlocked],
+    ) -> Result<(), ApiError> {
+        let Act::Deliver {
+            receipt: Some(receipt),
+            ..
+        } = &mut act
+        else {
+            return Err(ApiError::Invalid(
+                "a signature goes with a delivery and its receipt".into(),
+            ));
+        };
+        if receipt.refused {
+            return Err(ApiError::Invalid(
+                "a recipient who refused did not sign (留置送达)".into(),
+            ));
+        }
+        let hash = self.put_signature_image(signature)?;
+        receipt.signature = Some(hex::encode(hash));
+        let at = self.now();
+        self.record_act_at(case, act, actors, at, vec![hash])
+    }
+
+    /// Records `act` at `at`; the entry names `blobs` (a signature image the act carries).
     pub(crate) fn record_act_at(
         &mut self,
         case: &str,
         act: Act,
         actors: &[&Unlocked],
         at: Timestamp,
+        blobs: Vec<[u8; 32]>,
     ) -> Result<(), ApiError> {
         let case_id = self.resolve_case(case)?;
         let signers = actors;
@@ -631,7 +662,10 @@ impl Quancheng {
                 };
                 validate(&state, &event.act, &actors, &ctx)?;
                 doc.append_event(&event)?;
-                Ok(Touched::default())
+                Ok(Touched {
+                    blobs,
+                    records: Vec::new(),
+                })
             },
             sign,
         )?;

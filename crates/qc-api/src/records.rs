@@ -219,7 +219,7 @@ impl Quancheng {
     }
 
     /// A signature image as a blob: it must be a picture.
-    fn put_signature_image(&mut self, image: &[u8]) -> Result<[u8; 32], ApiError> {
+    pub(crate) fn put_signature_image(&mut self, image: &[u8]) -> Result<[u8; 32], ApiError> {
         match qc_evidence::sniff(image) {
             Ok((_, MediaKind::Photo)) => self.put_blob(image),
             _ => Err(ApiError::Invalid(

@@ -367,6 +367,9 @@ pub enum ActCommand {
         /// The party agreed in writing to electronic delivery.
         #[arg(long)]
         consent: bool,
+        /// The recipient's signature (签收), an image drawn on the pad; it goes onto the 送达回证.
+        #[arg(long, conflicts_with = "refused")]
+        image: Option<std::path::PathBuf>,
         /// Why late, if past 7 days.
         #[arg(long)]
         late_reason: Option<String>,
@@ -803,6 +806,7 @@ impl ActCommand {
                     refused: *refused,
                     witnesses: witness.clone(),
                     note: note.clone(),
+                    signature: None,
                 }),
             },
             C::Urge { note, .. } => Act::UrgePayment { note: note.clone() },
@@ -936,7 +940,16 @@ pub fn act(app: &mut Quancheng, cmd: &ActCommand, as_json: bool) -> anyhow::Resu
     let by: Vec<&Unlocked> = who.iter().collect();
     let zh = act.zh();
     let wire = qc_domain::procedure::wire_name(act.kind());
-    app.record_act(&on.case, act, &by)?;
+    match cmd {
+        ActCommand::Deliver {
+            image: Some(path), ..
+        } => {
+            let image = std::fs::read(path)
+                .with_context(|| format!("无法读取 {} (cannot read)", path.display()))?;
+            app.deliver_signed(&on.case, act, &image, &by)?;
+        }
+        _ => app.record_act(&on.case, act, &by)?,
+    }
     output::act_recorded(&wire, zh, &app.case_detail(&on.case)?, as_json)
 }
 

@@ -9,6 +9,7 @@ mod model;
 pub mod project;
 pub mod qr;
 mod render;
+pub mod sample;
 pub mod wording;
 
 use std::path::PathBuf;

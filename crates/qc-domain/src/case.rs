@@ -443,6 +443,9 @@ pub struct DeliveryReceipt {
     /// number (邮寄), the address agreed (电子), where and why it was published (公告).
     #[serde(default)]
     pub note: String,
+    /// SHA-256 (hex) of the recipient's signature drawn on the tablet (签收), kept as a blob.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// 执行 — how the decision was carried out. Fines go to the bank, never to officers (罚缴分离),

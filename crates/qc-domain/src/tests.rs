@@ -1724,6 +1724,7 @@ fn delivery_left_at_the_address_needs_a_witness() {
             refused: true,
             witnesses,
             note: "当事人拒绝签收，2026年3月10日留置于其住所".into(),
+            signature: None,
         }),
     };
     for none in [vec![], vec![" ".to_string()]] {

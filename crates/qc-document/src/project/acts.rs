@@ -6,7 +6,7 @@ use qc_domain::{
     Timestamp, TransferTo, WorkflowEvent, money_due,
 };
 
-use super::CaseFacts;
+use super::{CaseFacts, Source};
 use super::text::{
     actors_block, catalogue_basis, date_zh, datetime_zh, decision_zh, evidence_table, field,
     last_before, late_block, money_zh, party_names, party_rows, penalties_inline, penalties_zh,
@@ -563,7 +563,13 @@ fn delivery(
                 Act::SummaryDecision { .. } => DocumentKind::SummaryDecision.title(),
                 _ => DocumentKind::Decision.title(),
             });
-            format!("{title}（{}作出）", date_zh(d.at))
+            // The number it was issued under, once it is issued.
+            let source = Source::Event(d.id.clone()).to_text();
+            let issued = facts.issued.iter().rev().find(|i| i.source == source);
+            match issued {
+                Some(i) if !i.number.is_empty() => format!("{title}（{}）", i.number),
+                _ => format!("{title}（{}作出）", date_zh(d.at)),
+            }
         },
     );
     let recipient = receipt
@@ -598,6 +604,7 @@ fn delivery(
     if refused {
         signers[0].note = Some("受送达人拒绝签收，已留置送达".into());
     }
+    signers[0].image = receipt.and_then(|r| r.signature.clone());
     for w in receipt.map_or(&[][..], |r| &r.witnesses[..]) {
         signers.push(typed("见证人", w.clone()));
     }

@@ -2,7 +2,7 @@
 //! from the case document (header, workflow events, sealed records, evidence), the people's
 //! certificates, the catalogue, or the bureau's wording file — never from anything else.
 
-use qc_casedoc::StoredRecord;
+use qc_casedoc::{IssuedDocument, StoredRecord};
 use qc_domain::{CaseState, Catalogue, EvidenceItem, Person, WorkflowEvent};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -34,6 +34,8 @@ pub struct CaseFacts<'a> {
     pub catalogue: &'a Catalogue,
     /// The bureau's fixed wording (rights and remedies, payment, hearing).
     pub wording: &'a Wording,
+    /// The documents issued so far (a 送达回证 names the decision's 文号).
+    pub issued: &'a [IssuedDocument],
 }
 
 /// What a document is made from inside its case.

@@ -396,6 +396,7 @@ fn general_events() -> Vec<WorkflowEvent> {
                     refused: true,
                     witnesses: vec!["赵六（社区工作人员）".into()],
                     note: "2026年11月22日当事人拒绝签收，执法人员将决定书留置于其住所。".into(),
+                    signature: None,
                 }),
             },
         ),
@@ -426,6 +427,7 @@ struct Case {
     events: Vec<WorkflowEvent>,
     records: Vec<StoredRecord>,
     evidence: Vec<EvidenceItem>,
+    issued: Vec<qc_casedoc::IssuedDocument>,
 }
 
 impl Case {
@@ -437,6 +439,7 @@ impl Case {
             events,
             records,
             evidence: Vec::new(),
+            issued: Vec::new(),
         }
     }
 }
@@ -465,6 +468,7 @@ impl World {
             directory: &self.directory,
             catalogue: &self.catalogue,
             wording: &self.wording,
+            issued: &case.issued,
         }
     }
 }
@@ -728,6 +732,40 @@ fn the_delivery_receipt_names_the_decision_method_and_witnesses() {
     ] {
         assert!(text.contains(needle), "{needle} not in {text}");
     }
+}
+
+#[test]
+fn a_signed_receipt_shows_the_signature_and_the_decisions_number() {
+    let world = World::new();
+    let mut case = general_case();
+    let decided = case.events.iter().find(|e| e.id == "ev-decide").unwrap().at;
+    case.issued.push(qc_casedoc::IssuedDocument {
+        kind: "decision".into(),
+        source: "event:ev-decide".into(),
+        number: "示城管罚决字〔2026〕A7-012号".into(),
+        data: "00".repeat(32),
+        pdf: "11".repeat(32),
+        pages: 2,
+        at: decided,
+        by: vec![PersonId("li.ming".into())],
+    });
+    let signature = "ab".repeat(32);
+    for e in &mut case.events {
+        if let Act::Deliver {
+            method,
+            receipt: Some(r),
+            ..
+        } = &mut e.act
+        {
+            *method = DeliveryMethod::Direct;
+            r.refused = false;
+            r.witnesses.clear();
+            r.signature = Some(signature.clone());
+        }
+    }
+    let doc = made(&world, &case, DocumentKind::DeliveryReceipt, "ev-deliver");
+    assert!(said(&doc).contains("行政处罚决定书（示城管罚决字〔2026〕A7-012号）"), "{}", said(&doc));
+    assert_eq!(doc.images(), [signature.as_str()]);
 }
 
 #[test]
