@@ -142,3 +142,41 @@ fn a_paper_whose_data_is_not_the_record_is_refused() {
     let report = qc_bundle::verify(&contents, &integrity, None, None);
     assert_eq!(check_pdf(&pdf, &contents, &report), PdfCheck::NotOnRecord);
 }
+
+#[test]
+fn every_document_of_every_demo_case_issues() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, mut app) = init_at(tmp.path());
+    crate::demo::load(&mut app).unwrap();
+    let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    let cases = app
+        .list_cases(&qc_store::CaseFilter {
+            limit: Some(100),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for case in &cases {
+        for row in app.documents(&case.id).unwrap() {
+            let kind = DocumentKind::from_name(&row.kind).unwrap();
+            let source = Source::parse(&row.source).unwrap();
+            let (issued, pdf) = app.issue_document(&case.id, kind, &source, &[&li]).unwrap();
+            assert!(pdf.starts_with(b"%PDF-"), "{}: {}", case.id, row.kind);
+            assert_eq!(
+                crate::documents::claimed_digest(&pdf).map(hex::encode),
+                Some(issued.data.clone()),
+                "{}: {}",
+                case.id,
+                row.kind
+            );
+            assert_eq!(issued.number.is_empty(), kind.number_word().is_empty());
+            kinds.insert(kind);
+        }
+    }
+    // The demo's paths reach all but the sampling voucher (no demo case samples goods).
+    let all: std::collections::BTreeSet<_> = DocumentKind::ALL
+        .into_iter()
+        .filter(|k| !matches!(k, DocumentKind::Sampling | DocumentKind::Contents))
+        .collect();
+    assert_eq!(kinds, all);
+}
