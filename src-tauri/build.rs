@@ -20,6 +20,7 @@ fn main() {
             "case_detail",
             "case_record",
             "record_act",
+            "deliver_signed",
             "people",
             "unsynced_cases",
             "export_case",
@@ -39,6 +40,11 @@ fn main() {
             "add_answer",
             "close_page",
             "end_questioning",
+            "case_documents",
+            "preview_document",
+            "issue_document",
+            "save_document",
+            "save_case_file",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

@@ -1,11 +1,15 @@
 //! Tauri commands: one-line adapters over qc-api. Errors reach the UI as a stable code plus a
 //! Chinese message ([`WireError`]).
 
+use base64::Engine;
 use qc_api::Unlocked;
+use qc_api::documents::{DocumentPreview, DocumentRow};
 use qc_api::records::{InspectionEdit, NewEvidence, NoticeDraft, PageClose, Signoff};
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
-use qc_casedoc::StoredRecord;
+use qc_casedoc::{IssuedDocument, StoredRecord};
+use qc_document::DocumentKind;
+use qc_document::project::Source;
 use qc_domain::EnforcementDomain;
 use qc_domain::EvidenceItem;
 use qc_domain::{Act, CopyAttestation, Interviewee, NoPartySignature, Person, Qa, Timestamp};
@@ -144,14 +148,25 @@ pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatus, WireError> 
     with_app(&state, |a| a.sync_status())
 }
 
+/// Runs `f` off the UI thread: a sync or a rendering takes seconds, and the window must not
+/// freeze meanwhile.
+async fn off_ui<T: Send + 'static>(
+    app: tauri::AppHandle,
+    f: impl FnOnce(&AppState) -> Result<T, WireError> + Send + 'static,
+) -> Result<T, WireError> {
+    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
+        .await
+        .unwrap_or_else(|e| Err(ApiError::Invalid(format!("the work stopped: {e}")).to_wire()))
+}
+
 /// Syncs with the base station off the UI thread, reporting progress on `progress`.
 #[tauri::command]
 pub async fn sync(
     app: tauri::AppHandle,
     progress: Channel<SyncProgress>,
 ) -> Result<SyncReport, WireError> {
-    tauri::async_runtime::spawn_blocking(move || {
-        with_app(&app.state::<AppState>(), |a| {
+    off_ui(app, move |state| {
+        with_app(state, |a| {
             a.sync_with(&mut |p| {
                 // A window closed mid-sync stops hearing; the sync goes on.
                 let _ = progress.send(*p);
@@ -159,7 +174,6 @@ pub async fn sync(
         })
     })
     .await
-    .unwrap_or_else(|e| Err(ApiError::Invalid(format!("the sync stopped: {e}")).to_wire()))
 }
 
 /// Who can sign in on this device.
@@ -241,6 +255,21 @@ pub fn case_record(state: State<'_, AppState>, case: String) -> Result<CaseRecor
 #[tauri::command]
 pub fn record_act(state: State<'_, AppState>, case: String, act: Act) -> Result<(), WireError> {
     with_officers(&state, |a, by| a.record_act(&case, act, by))
+}
+
+/// 送达 with the recipient's signature drawn on the tablet (签收), signed by the officers signed
+/// in; the signature goes onto the 送达回证. One JSON call rather than the raw body and headers of
+/// the sign-offs: the act is the JSON `record_act` takes (Chinese text, nested), so it is read
+/// the same way instead of parsed again from a percent-encoded header, and a drawn signature is
+/// a few KB, so sending its PNG bytes as an array of numbers costs nothing that matters.
+#[tauri::command]
+pub fn deliver_signed(
+    state: State<'_, AppState>,
+    case: String,
+    act: Act,
+    signature: Vec<u8>,
+) -> Result<(), WireError> {
+    with_officers(&state, |a, by| a.deliver_signed(&case, act, &signature, by))
 }
 
 /// The people this device knows (to name an investigation team).
@@ -542,4 +571,113 @@ pub fn end_questioning(
     record: String,
 ) -> Result<(), WireError> {
     with_officers(&state, |a, by| a.end_questioning(&case, &record, by))
+}
+
+/// The documents (执法文书) a case can issue now, and what was issued.
+#[tauri::command]
+pub fn case_documents(
+    state: State<'_, AppState>,
+    case: String,
+) -> Result<Vec<DocumentRow>, WireError> {
+    with_app(&state, |a| a.documents(&case))
+}
+
+/// A document's kind and what it is made from, as [`case_documents`] names them.
+fn document(kind: &str, source: &str) -> Result<(DocumentKind, Source), ApiError> {
+    let kind = DocumentKind::from_name(kind)
+        .ok_or_else(|| ApiError::Invalid(format!("no document kind `{kind}`")))?;
+    let source = Source::parse(source)
+        .ok_or_else(|| ApiError::Invalid(format!("`{source}` names no document source")))?;
+    Ok((kind, source))
+}
+
+/// A preview with its pages: PNG in base64, all of a document in one answer (it is rendered
+/// whole, so asking page by page would render it again for each).
+#[derive(Debug, Serialize)]
+pub struct Preview {
+    #[serde(flatten)]
+    preview: DocumentPreview,
+    pages: Vec<String>,
+}
+
+/// A document's pages as they would be (or were) issued; nothing is signed. Rendered off the
+/// UI thread (the first document loads the fonts).
+#[tauri::command]
+pub async fn preview_document(
+    app: tauri::AppHandle,
+    case: String,
+    kind: String,
+    source: String,
+) -> Result<Preview, WireError> {
+    off_ui(app, move |state| {
+        with_app(state, |a| {
+            let (kind, source) = document(&kind, &source)?;
+            let preview = a.preview_document(&case, kind, &source)?;
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let pages = preview.pages.iter().map(|p| b64.encode(p)).collect();
+            Ok(Preview { preview, pages })
+        })
+    })
+    .await
+}
+
+/// Issues a document, signed by the officers signed in (an enforcement officer among them).
+#[tauri::command]
+pub async fn issue_document(
+    app: tauri::AppHandle,
+    case: String,
+    kind: String,
+    source: String,
+) -> Result<IssuedDocument, WireError> {
+    off_ui(app, move |state| {
+        with_officers(state, |a, by| {
+            let (kind, source) = document(&kind, &source)?;
+            Ok(a.issue_document(&case, kind, &source, by)?.0)
+        })
+    })
+    .await
+}
+
+/// Writes a PDF under the data directory's `exports/` as `<case>-<name>.pdf`; returns where.
+fn save_pdf(a: &Quancheng, case: &str, name: &str, pdf: &[u8]) -> Result<String, ApiError> {
+    let dir = a.exports_dir();
+    let out = dir.join(format!("{}-{name}.pdf", a.resolve_case(case)?));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&out, pdf))
+        .map_err(|source| ApiError::Io {
+            path: out.clone(),
+            source,
+        })?;
+    Ok(out.display().to_string())
+}
+
+/// Saves an issued document (by its 文号 or data digest) as the PDF issued; returns where.
+#[tauri::command]
+pub fn save_document(
+    state: State<'_, AppState>,
+    case: String,
+    which: String,
+) -> Result<String, WireError> {
+    with_app(&state, |a| {
+        let (issued, pdf) = a.issued_document(&case, &which)?;
+        // A document without a 文号 (a cover, say) is named by its kind.
+        let name = if issued.number.is_empty() {
+            &issued.kind
+        } else {
+            &issued.number
+        };
+        save_pdf(a, &case, name, &pdf)
+    })
+}
+
+/// Saves the printable case file (cover, 卷内目录, the documents issued, photos); returns
+/// where. Rendered off the UI thread.
+#[tauri::command]
+pub async fn save_case_file(app: tauri::AppHandle, case: String) -> Result<String, WireError> {
+    off_ui(app, move |state| {
+        with_app(state, |a| {
+            save_pdf(a, &case, "案卷", &a.case_file_pdf(&case)?)
+        })
+    })
+    .await
 }

@@ -30,6 +30,18 @@ fn main() {
     qc_api::init_logging("info");
     let result = tauri::Builder::default()
         .setup(|app| {
+            // The bundle carries the document fonts (tauri.conf.json `bundle.resources`), so a
+            // tablet renders documents offline whatever fonts its system has.
+            if std::env::var_os("QC_FONT_DIR").is_none()
+                && let Some(fonts) = app
+                    .path()
+                    .resource_dir()
+                    .ok()
+                    .map(|d| d.join("fonts"))
+                    .filter(|d| d.join(qc_document::fonts::PINNED[0].file).is_file())
+            {
+                qc_api::documents::set_font_dir(fonts);
+            }
             let root = data_dir(app);
             // No platform keystore is wired in yet (on Android: the Android Keystore through a
             // Tauri plugin), so a tablet build refuses to open rather than keep a plain key file.
@@ -69,6 +81,7 @@ fn main() {
             commands::case_detail,
             commands::case_record,
             commands::record_act,
+            commands::deliver_signed,
             commands::people,
             commands::unsynced_cases,
             commands::export_case,
@@ -87,7 +100,12 @@ fn main() {
             commands::start_questioning,
             commands::add_answer,
             commands::close_page,
-            commands::end_questioning
+            commands::end_questioning,
+            commands::case_documents,
+            commands::preview_document,
+            commands::issue_document,
+            commands::save_document,
+            commands::save_case_file
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

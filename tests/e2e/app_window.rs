@@ -954,6 +954,17 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     click(&c, ".tab-cases").await;
     tap(&c, "the case card", ".case-card").await;
     type_into(&c, "the recipient", ".deliver .recipient", "张三").await;
+    // The recipient signs on the pad; once drawn, the delivery goes with the signature (the
+    // word about a paper receipt goes away).
+    draw_signature(&c, ".deliver .recipient-signs canvas").await;
+    eventually("the signature drawn", WAIT, || async {
+        c.find(Locator::Css(".deliver .unsigned"))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await
+    .unwrap();
     scroll_to(&c, ".deliver").await;
     snapshot(&c, "deliver.png").await;
     click(&c, ".deliver .send").await;
@@ -1078,5 +1089,78 @@ async fn the_head_and_the_leader_meet_their_acts_on_the_demo_cases() {
     open_case(&c, "幸福小区", "违法建设").await;
     scroll_to(&c, ".preserve").await;
     snapshot(&c, "preserve.png").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_previews_and_issues_the_decision_of_a_closed_case() {
+    // Typst runs unoptimised in a debug build, and the first document loads the fonts.
+    const RENDER_WAIT: Duration = Duration::from_secs(180);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = demo_dir(tmp.path());
+    let (_display, _driver, c, _slot) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
+    sign_in(&c, "li.ming").await;
+    open_case(&c, "景华五金店", "侵占城市道路").await;
+    // 执法文书: what the case's acts and records make; the decision is not issued yet.
+    let decision = ".documents [data-kind='decision']";
+    let row = text_where(&c, decision, |t| t.contains("行政处罚决定书")).await;
+    assert!(row.contains("未出具"), "{row}");
+    click(&c, decision).await;
+    // The preview: the pages typeset from the signed record, a draft until issued, not
+    // printable yet.
+    let pages = "return [...document.querySelectorAll('.doc-page img')].filter(i => i.naturalWidth > 0).length";
+    let n = eventually("the preview's pages", RENDER_WAIT, || async {
+        let n = c.execute(pages, vec![]).await.ok()?.as_u64()?;
+        (n > 0).then_some(n)
+    })
+    .await
+    .unwrap();
+    shows(&c, &["预览（未出具）", &format!("第 1 / {n} 页")]).await;
+    assert!(c.find(Locator::Css(".print-doc")).await.is_err());
+    // Issued by the officer: it gets its 文号, and may be printed and saved.
+    click(&c, ".issue-doc").await;
+    let number = eventually("the 文号", RENDER_WAIT, || async {
+        let t = c
+            .find(Locator::Css(".doc-number"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        t.ends_with('号').then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(number.starts_with("文号 "), "{number}");
+    click(&c, ".save-doc").await;
+    let saved = text_where(&c, ".saved-doc", |t| t.ends_with(".pdf")).await;
+    let path = saved.trim_start_matches("已保存：");
+    assert!(path.contains(number.trim_start_matches("文号 ")), "{path}");
+    assert!(std::fs::read(path).unwrap().starts_with(b"%PDF"), "{path}");
+    snapshot(&c, "documents.png").await;
+    // Back in the list, the decision shows its number.
+    click(&c, ".close-doc").await;
+    text_where(&c, decision, |t| {
+        t.contains(number.trim_start_matches("文号 "))
+    })
+    .await;
+    scroll_to(&c, ".documents").await;
+    snapshot(&c, "documents-list.png").await;
+    // The printable case file: cover, 卷内目录, the documents issued, the photos.
+    click(&c, ".save-case-file").await;
+    let case_file = eventually("the case file", RENDER_WAIT, || async {
+        let t = c
+            .find(Locator::Css(".saved-case-file"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        t.ends_with("案卷.pdf").then_some(t)
+    })
+    .await
+    .unwrap();
+    let path = case_file.trim_start_matches("已保存：");
+    assert!(std::fs::read(path).unwrap().starts_with(b"%PDF"), "{path}");
     c.close().await.unwrap();
 }

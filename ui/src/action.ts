@@ -25,12 +25,13 @@ export function useAction(load: () => Promise<unknown>, changed: () => void) {
 }
 
 /** How an act panel of the case view records its act: signed by who is signed in, then the case
- * view told (it reloads the case and remakes the panels). `then` clears the form once accepted. */
+ * view told (it reloads the case and remakes the panels). `then` clears the form once accepted;
+ * `send` records the act another way (a delivery with the recipient's signature, say). */
 export function useAct(detail: () => CaseDetail, changed: () => void, then?: () => void) {
   const { busy, error, run } = useAction(async () => {}, changed);
-  const act = (a: Act) =>
+  const act = (a: Act, send: (id: string, a: Act) => Promise<unknown> = api.recordAct) =>
     run(async () => {
-      await api.recordAct(detail().header.id, a);
+      await send(detail().header.id, a);
       then?.();
     });
   return { busy, error, act };

@@ -226,6 +226,9 @@ export interface DeliveryReceipt {
   refused: boolean;
   witnesses: string[];
   note: string;
+  /** SHA-256 (hex) of the recipient's signature drawn on the tablet (签收); set by the app from
+   * the drawing sent with `deliverSigned`, never by the panel. */
+  signature?: string | null;
 }
 
 /** 执行: bank receipt (罚缴分离), complied, or compelled. */
@@ -521,6 +524,42 @@ export interface SyncReport {
   log_size: number;
 }
 
+/** A document (执法文书) as issued: its 文号, the digests of its data and PDF, who issued it. */
+export interface IssuedDocument {
+  kind: string;
+  source: string;
+  /** 文号, or empty for a document that has none. */
+  number: string;
+  data: string;
+  pdf: string;
+  pages: number;
+  at: number;
+  by: string[];
+}
+
+/** A document the case can issue now, and its latest issue. */
+export interface DocumentRow {
+  /** The kind's stable name (`decision`…). */
+  kind: string;
+  /** Its title (行政处罚决定书). */
+  title: string;
+  /** What it is made from: `event:<id>`, `record:<id>` or `case`. */
+  source: string;
+  at: number;
+  issued: IssuedDocument | null;
+  /** Issued, but the record now says something else: issuing again gives a new 文号. */
+  outdated: boolean;
+}
+
+/** A document's pages (PNG, base64) as they would be or were issued. */
+export interface DocumentPreview {
+  title: string;
+  /** The 文号 it has, or would get if issued now. */
+  number: string;
+  issued: IssuedDocument | null;
+  pages: string[];
+}
+
 /** An error from the app: a stable code and a message already in Chinese. */
 export class ApiError extends Error {
   constructor(
@@ -568,6 +607,10 @@ export const api = {
   caseDetail: (id: string) => call<CaseDetail>("case_detail", { case: id }),
   caseRecord: (id: string) => call<CaseRecord>("case_record", { case: id }),
   recordAct: (id: string, act: Act) => call<void>("record_act", { case: id, act }),
+  /** 送达 with the recipient's signature drawn on the pad (PNG) for the 送达回证: one JSON call,
+   * the act as `recordAct` sends it and the few KB of the drawing as an array of numbers. */
+  deliverSigned: (id: string, act: Act, png: Uint8Array) =>
+    call<void>("deliver_signed", { case: id, act, signature: Array.from(png) }),
   /** A squad's (null: every squad's) 721 ratio between two ms timestamps. */
   ratio721: (squad: string | null, from: number, to: number) => call<Ratio721>("ratio_721", { squad, from, to }),
   people: () => call<Person[]>("people"),
@@ -634,6 +677,15 @@ export const api = {
   /** A blob (a thumbnail) as an object URL for an <img>. */
   blobUrl: async (id: string, sha256: string) =>
     URL.createObjectURL(new Blob([await call<ArrayBuffer>("blob", { case: id, sha256 })])),
+  caseDocuments: (id: string) => call<DocumentRow[]>("case_documents", { case: id }),
+  previewDocument: (id: string, d: Pick<DocumentRow, "kind" | "source">) =>
+    call<DocumentPreview>("preview_document", { case: id, kind: d.kind, source: d.source }),
+  issueDocument: (id: string, d: Pick<DocumentRow, "kind" | "source">) =>
+    call<IssuedDocument>("issue_document", { case: id, kind: d.kind, source: d.source }),
+  /** Saves an issued document's PDF (by 文号 or data digest) under exports/; returns the path. */
+  saveDocument: (id: string, which: string) => call<string>("save_document", { case: id, which }),
+  /** Saves the printable case file (cover, 卷内目录, documents, photos) under exports/; returns the path. */
+  saveCaseFile: (id: string) => call<string>("save_case_file", { case: id }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   sync: (onProgress: (p: SyncProgress) => void) => {
     const progress = new Channel<SyncProgress>();

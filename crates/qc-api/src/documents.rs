@@ -27,12 +27,26 @@ const WORDING_KEY: &str = "document_wording";
 /// The fonts and typst's library, loaded on the first document (about 70 MB of fonts).
 static RENDERER: OnceLock<Renderer> = OnceLock::new();
 
+/// Where the app's bundle carries the fonts, when it does (set once at start).
+static FONT_DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
+
+/// Renders documents with the fonts in `dir` (the app's bundled copy) instead of
+/// [`qc_document::fonts::default_dir`]; call before the first document.
+pub fn set_font_dir(dir: std::path::PathBuf) {
+    // A second call changes nothing: the fonts a process renders with never change.
+    let _ = FONT_DIR.set(dir);
+}
+
 /// The renderer over the pinned fonts, loaded once per process.
 pub fn renderer() -> Result<&'static Renderer, ApiError> {
     if let Some(r) = RENDERER.get() {
         return Ok(r);
     }
-    let r = Renderer::from_default_fonts()?;
+    let dir = FONT_DIR
+        .get()
+        .cloned()
+        .unwrap_or_else(qc_document::fonts::default_dir);
+    let r = Renderer::new(qc_document::fonts::Fonts::load(&dir)?);
     Ok(RENDERER.get_or_init(|| r))
 }
 

@@ -1,21 +1,35 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
-import { flushPromises, mount } from "@vue/test-utils";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { enableAutoUnmount, flushPromises, mount } from "@vue/test-utils";
 import { Button } from "vant";
 import { makeI18n } from "../i18n";
 import type { CaseDetail, Person } from "../api";
 import { assistant, detail, leader, officer, officer2, reviewer, step } from "./acts.fixture";
+import { draw, Pad, png } from "./pad.fixture";
 
 const recordAct = vi.fn();
+const deliverSigned = vi.fn();
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
-  return { ...real, api: { recordAct: (id: string, act: unknown) => recordAct(id, act) } };
+  return {
+    ...real,
+    api: {
+      recordAct: (id: string, act: unknown) => recordAct(id, act),
+      deliverSigned: (...a: unknown[]) => deliverSigned(...a),
+    },
+  };
 });
 
 import DeliverPanel from "./DeliverPanel.vue";
 
 const decided = (over: Partial<CaseDetail> = {}) => detail({ status: "decided", steps: [step("deliver")], ...over });
+// In the document, so that whether the signature pad shows can be seen.
+enableAutoUnmount(afterEach);
 const mountPanel = (d: CaseDetail, signedIn: Person[]) =>
-  mount(DeliverPanel, { props: { detail: d, signedIn }, global: { plugins: [makeI18n(), Button] } });
+  mount(DeliverPanel, {
+    attachTo: document.body,
+    props: { detail: d, signedIn },
+    global: { plugins: [makeI18n(), Button], stubs: { SignaturePad: Pad } },
+  });
 
 async function send(w: ReturnType<typeof mountPanel>) {
   await w.find(".send").trigger("click");
@@ -26,6 +40,8 @@ describe("DeliverPanel", () => {
   beforeEach(() => {
     recordAct.mockReset();
     recordAct.mockResolvedValue(undefined);
+    deliverSigned.mockReset();
+    deliverSigned.mockResolvedValue(undefined);
   });
 
   it("is offered to the officers once the case is decided, and never to an assistant", () => {
@@ -45,6 +61,9 @@ describe("DeliverPanel", () => {
   it("records a direct delivery with the 送达回证", async () => {
     const w = mountPanel(decided(), [officer, officer2]);
     expect((w.find(".recipient").element as HTMLInputElement).value).toBe("张三");
+    // Unsigned on the pad (the officers hold a paper receipt): recorded all the same, after a
+    // word that the signature goes onto the 送达回证.
+    expect(w.find(".unsigned").text()).toContain("签名将印在送达回证上");
     await send(w);
     expect(recordAct).toHaveBeenCalledWith("case-1", {
       act: "deliver",
@@ -55,9 +74,47 @@ describe("DeliverPanel", () => {
     expect(w.emitted("changed")).toHaveLength(1);
   });
 
+  it("sends the recipient's signature drawn on the pad with a delivery in person", async () => {
+    const w = mountPanel(decided(), [officer, officer2]);
+    expect(w.find(".recipient-signs").isVisible()).toBe(true);
+    expect(w.text()).toContain("受送达人签收");
+    await draw(w);
+    expect(w.find(".unsigned").exists()).toBe(false);
+    await send(w);
+    expect(deliverSigned).toHaveBeenCalledWith(
+      "case-1",
+      {
+        act: "deliver",
+        method: { kind: "direct" },
+        late_reason: null,
+        receipt: { recipient: "张三", refused: false, witnesses: [], note: "" },
+      },
+      png,
+    );
+    expect(recordAct).not.toHaveBeenCalled();
+    expect(w.emitted("changed")).toHaveLength(1);
+  });
+
+  it("takes no signature where no one signs in person, even one drawn before switching", async () => {
+    const w = mountPanel(decided(), [officer]);
+    await draw(w);
+    await w.find("[data-method=post]").setValue(true);
+    expect(w.find(".recipient-signs").isVisible()).toBe(false);
+    await w.find(".tracking").setValue("EMS1234567890");
+    await send(w);
+    expect(deliverSigned).not.toHaveBeenCalled();
+    expect(recordAct).toHaveBeenCalledWith("case-1", expect.objectContaining({ method: { kind: "post" } }));
+    for (const m of ["entrusted", "forwarded"]) {
+      await w.find(`[data-method=${m}]`).setValue(true);
+      expect(w.find(".recipient-signs").isVisible()).toBe(true);
+    }
+  });
+
   it("leaves it at the address only with a witness and the refusal written down", async () => {
     const w = mountPanel(decided(), [officer]);
     await w.find("[data-method=left_at_address]").setValue(true);
+    // The recipient refused: no one signs on the pad.
+    expect(w.find(".recipient-signs").isVisible()).toBe(false);
     expect(w.find(".send").attributes("disabled")).toBeDefined();
     expect(w.text()).toContain("留置送达须有见证人");
     await w.find(".witness").setValue("赵见证");

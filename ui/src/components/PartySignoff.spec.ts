@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { defineComponent, h } from "vue";
 import { flushPromises, mount } from "@vue/test-utils";
 import { Button } from "vant";
 import { makeI18n } from "../i18n";
+import { draw, Pad, png } from "./pad.fixture";
 
 const signOffParty = vi.fn();
 const signOffWitness = vi.fn();
@@ -21,17 +21,6 @@ vi.mock("../api", async (orig) => {
 
 import PartySignoff from "./PartySignoff.vue";
 
-/** The pad, with a drawing ready to hand over (the canvas is not drawn on in tests). */
-const png = new Uint8Array([137, 80, 78, 71]);
-const Pad = defineComponent({
-  name: "SignaturePad",
-  emits: ["changed"],
-  setup(_, { expose }) {
-    expose({ png: async () => png, clear: () => {} });
-    return () => h("canvas", { class: "pad" });
-  },
-});
-
 const record = (signoff: unknown = null) => ({ id: "r1", body: {} as never, signoff: signoff as never });
 const mountSignoff = (partyPresent?: boolean, signoff: unknown = null) =>
   mount(PartySignoff, {
@@ -44,10 +33,6 @@ const mountSignoff = (partyPresent?: boolean, signoff: unknown = null) =>
     },
     global: { plugins: [makeI18n(), Button], stubs: { SignaturePad: Pad } },
   });
-const draw = async (w: ReturnType<typeof mountSignoff>) => {
-  w.findComponent(Pad).vm.$emit("changed", false);
-  await flushPromises();
-};
 
 describe("PartySignoff", () => {
   it("takes an uninterested witness's signature, name and ID number when the party was absent", async () => {

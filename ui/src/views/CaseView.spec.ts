@@ -24,6 +24,8 @@ vi.mock("../api", async (orig) => {
       caseRecord: () => caseRecord(),
       // The 回避 panel lists the people an officer may recuse.
       people: async () => [],
+      // No act yet, so no 执法文书.
+      caseDocuments: async () => [],
     },
   };
 });
