@@ -64,4 +64,3 @@ pub fn transcript(signature: &[u8], questions: usize) -> (Document, Images) {
     images.insert(sha, signature.to_vec());
     (doc, images)
 }
-

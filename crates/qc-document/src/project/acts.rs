@@ -6,12 +6,12 @@ use qc_domain::{
     Timestamp, TransferTo, WorkflowEvent, money_due,
 };
 
-use super::{CaseFacts, Source};
 use super::text::{
     actors_block, catalogue_basis, date_zh, datetime_zh, decision_zh, evidence_table, field,
     last_before, late_block, money_zh, party_names, party_rows, penalties_inline, penalties_zh,
     people_zh, person_zh, section, typed, violation_zh,
 };
+use super::{CaseFacts, Source};
 use crate::model::{Block, DocumentKind, Field};
 use crate::wording::Text;
 

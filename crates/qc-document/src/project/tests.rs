@@ -764,7 +764,11 @@ fn a_signed_receipt_shows_the_signature_and_the_decisions_number() {
         }
     }
     let doc = made(&world, &case, DocumentKind::DeliveryReceipt, "ev-deliver");
-    assert!(said(&doc).contains("行政处罚决定书（示城管罚决字〔2026〕A7-012号）"), "{}", said(&doc));
+    assert!(
+        said(&doc).contains("行政处罚决定书（示城管罚决字〔2026〕A7-012号）"),
+        "{}",
+        said(&doc)
+    );
     assert_eq!(doc.images(), [signature.as_str()]);
 }
 
