@@ -71,3 +71,41 @@ fn every_sheet_of_a_transcript_page_carries_its_signature() {
     assert_eq!(seen.first(), Some(&1));
     assert_eq!(seen.last(), Some(&3));
 }
+
+#[test]
+fn a_seal_pushed_onto_a_page_of_its_own_says_the_page_has_no_text() {
+    let r = renderer();
+    let seal = Block::Seal {
+        bureau: "示例市城市管理综合行政执法局".into(),
+        date: "2026年11月30日".into(),
+    };
+    // One-line paragraphs until the seal no longer fits on the first page.
+    for n in 20..80 {
+        let mut doc = Document::new(
+            DocumentKind::Decision,
+            "QC-1",
+            "示例局",
+            "示字〔2026〕1号",
+            "",
+        );
+        doc.blocks.extend((1..=n).map(|i| Block::Paragraph {
+            text: format!("第{i}段。"),
+        }));
+        doc.blocks.push(seal.clone());
+        let rendered = r.pdf(&doc, &Images::new()).unwrap();
+        let sheets: Vec<String> = sheets_text(&rendered.pdf, rendered.pages)
+            .into_iter()
+            .map(|t| t.replace(' ', ""))
+            .collect();
+        assert!(!sheets[0].contains("此页无正文"), "{n}: {}", sheets[0]);
+        if rendered.pages == 2 {
+            assert!(sheets[1].contains("此页无正文"), "{n}: {}", sheets[1]);
+            assert!(
+                !sheets[1].contains('段'),
+                "{n}: body text on the seal's page"
+            );
+            return;
+        }
+    }
+    panic!("eighty lines never pushed the seal over");
+}
