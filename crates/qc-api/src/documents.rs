@@ -15,6 +15,7 @@ use qc_store::Touched;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::records::unhex;
 use crate::{ApiError, Quancheng, Unlocked, signer};
 
 /// Pixels per point of preview pages: 2.0 is 144 dpi on A4, sharp on a tablet and good
@@ -135,6 +136,58 @@ pub fn claimed_digest(pdf: &[u8]) -> Option<[u8; 32]> {
     hex::decode(hex).ok()?.try_into().ok()
 }
 
+/// A document issued by a verified entry of a bundle.
+struct IssuedEntry<'a> {
+    /// The entry's hash (hex).
+    entry: String,
+    kind: String,
+    number: String,
+    /// The issued PDF's SHA-256.
+    pdf: &'a [u8; 32],
+    /// The data's SHA-256 (the data digest).
+    data: &'a [u8; 32],
+}
+
+/// The documents issued by the entries a bundle's verification accepted (its 卷内目录 lists
+/// exactly those), each entry hashed once.
+fn issued_in<'a>(
+    entries: &'a [qc_chain::Entry],
+    hashes: &[[u8; 32]],
+    report: &qc_bundle::Report,
+) -> Vec<IssuedEntry<'a>> {
+    let verified: std::collections::HashSet<&str> =
+        report.items.iter().map(|i| i.entry.as_str()).collect();
+    entries
+        .iter()
+        .zip(hashes)
+        .filter_map(|(entry, hash)| {
+            let Action::DocumentIssued { kind, number } = &entry.action else {
+                return None;
+            };
+            let hash = hex::encode(hash);
+            let [pdf, data] = entry.blobs.as_slice() else {
+                return None;
+            };
+            verified.contains(hash.as_str()).then(|| IssuedEntry {
+                entry: hash,
+                kind: kind.clone(),
+                number: number.clone(),
+                pdf,
+                data,
+            })
+        })
+        .collect()
+}
+
+/// The bundle's decodable entries and their hashes.
+fn decoded(contents: &qc_bundle::Contents) -> (Vec<qc_chain::Entry>, Vec<[u8; 32]>) {
+    contents
+        .entries
+        .iter()
+        .filter_map(|e| Some((e.entry().ok()?, e.hash())))
+        .unzip()
+}
+
 /// Checks a PDF against the documents issued in a verified bundle's entries.
 pub fn check_pdf(
     pdf: &[u8],
@@ -143,38 +196,21 @@ pub fn check_pdf(
 ) -> PdfCheck {
     let sha: [u8; 32] = Sha256::digest(pdf).into();
     let claimed = claimed_digest(pdf);
-    let issued = report.items.iter().filter_map(|item| {
-        let hash = hex::decode(&item.entry).ok()?;
-        let entry = contents
-            .entries
-            .iter()
-            .find(|e| Sha256::digest(&e.bytes).as_slice() == hash.as_slice())?
-            .entry()
-            .ok()?;
-        match entry.action {
-            Action::DocumentIssued { kind, number } => {
-                Some((item.entry.clone(), kind, number, entry.blobs))
-            }
-            _ => None,
-        }
-    });
-    let mut claimed_number = None;
-    for (entry, kind, number, blobs) in issued {
-        if blobs.first() == Some(&sha) {
-            return PdfCheck::Issued {
-                kind,
-                number,
-                entry,
-            };
-        }
-        if claimed.is_some() && blobs.get(1) == claimed.as_ref() {
-            claimed_number = Some(number);
-        }
+    let (entries, hashes) = decoded(contents);
+    let issued = issued_in(&entries, &hashes, report);
+    if let Some(d) = issued.iter().find(|d| *d.pdf == sha) {
+        return PdfCheck::Issued {
+            kind: d.kind.clone(),
+            number: d.number.clone(),
+            entry: d.entry.clone(),
+        };
     }
-    match (claimed, claimed_number) {
-        (None, _) => PdfCheck::Unknown,
-        (Some(_), Some(number)) => PdfCheck::Altered { number },
-        (Some(_), None) => PdfCheck::NotOnRecord,
+    match claimed {
+        None => PdfCheck::Unknown,
+        Some(claimed) => match issued.into_iter().rfind(|d| *d.data == claimed) {
+            Some(d) => PdfCheck::Altered { number: d.number },
+            None => PdfCheck::NotOnRecord,
+        },
     }
 }
 
@@ -199,38 +235,26 @@ pub fn reproduce(
         .iter()
         .map(|(h, b)| (hex::encode(h), b.clone()))
         .collect();
-    let mut out = Vec::new();
-    for e in &contents.entries {
-        let Ok(entry) = e.entry() else { continue };
-        let Action::DocumentIssued { kind, number } = &entry.action else {
-            continue;
-        };
-        let verified = report
-            .items
-            .iter()
-            .any(|i| i.entry == hex::encode(Sha256::digest(&e.bytes)));
-        let (Some(pdf), Some(data)) = (
-            entry.blobs.first().and_then(|h| contents.blobs.get(h)),
-            entry.blobs.get(1).and_then(|h| contents.blobs.get(h)),
-        ) else {
-            continue;
-        };
-        let same = verified
-            && serde_json::from_slice::<Document>(data)
+    let (entries, hashes) = decoded(contents);
+    Ok(issued_in(&entries, &hashes, report)
+        .into_iter()
+        .filter_map(|d| {
+            let (pdf, data) = (contents.blobs.get(d.pdf)?, contents.blobs.get(d.data)?);
+            let same = serde_json::from_slice::<Document>(data)
                 .ok()
-                .filter(|d| d.to_bytes() == *data)
-                .and_then(|d| renderer.pdf(&d, &images).ok())
+                .filter(|doc| doc.to_bytes() == *data)
+                .and_then(|doc| renderer.pdf(&doc, &images).ok())
                 .is_some_and(|r| r.pdf == *pdf);
-        out.push(Reproduction {
-            number: if number.is_empty() {
-                kind.clone()
-            } else {
-                number.clone()
-            },
-            same,
-        });
-    }
-    Ok(out)
+            Some(Reproduction {
+                number: if d.number.is_empty() {
+                    d.kind
+                } else {
+                    d.number
+                },
+                same,
+            })
+        })
+        .collect())
 }
 
 fn officer_among<'a>(by: &[&'a Unlocked]) -> Result<&'a Unlocked, ApiError> {
@@ -290,12 +314,6 @@ impl CaseData {
     }
 }
 
-fn year_of(at: Timestamp) -> i32 {
-    // China Standard Time, as the documents' dates are written.
-    time::OffsetDateTime::from_unix_timestamp((at.0 + 8 * 3_600_000).div_euclid(1000))
-        .map_or(1970, |t| t.year())
-}
-
 impl Quancheng {
     /// The bureau's wording in force: the imported one, else the built-in one.
     pub fn wording(&self) -> Result<Wording, ApiError> {
@@ -332,11 +350,7 @@ impl Quancheng {
     fn images_of(&self, doc: &Document) -> Result<Images, ApiError> {
         let mut images = BTreeMap::new();
         for sha in doc.images() {
-            let hash: [u8; 32] = hex::decode(sha)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| ApiError::Invalid(format!("image name {sha} is not SHA-256")))?;
-            images.insert(sha.to_string(), self.read_blob(&hash)?);
+            images.insert(sha.to_string(), self.read_blob(&unhex(sha)?)?);
         }
         Ok(images)
     }
@@ -386,7 +400,9 @@ impl Quancheng {
                 .into_iter()
                 .find(|i| i.kind == kind && &i.source == source)
                 .map_or(self.now(), |i| Timestamp(i.at));
-            wording.number(kind, year_of(at), &self.serial(kind, year_of(at), take)?)
+            // The year as printed: China Standard Time, like the document's date.
+            let year = at.china_date().year();
+            wording.number(kind, year, &self.serial(kind, year, take)?)
         };
         Ok((project::project(&facts, kind, source, &number)?, None))
     }
@@ -452,7 +468,7 @@ impl Quancheng {
         let (id, data) = self.case_data(case)?;
         let (doc, issued) = self.draft(&data, kind, source, true)?;
         if let Some(prev) = issued {
-            let pdf = self.read_blob(&digest_of(&prev.pdf)?)?;
+            let pdf = self.read_blob(&unhex(&prev.pdf)?)?;
             return Ok((prev, pdf));
         }
         let rendered = renderer()?.pdf(&doc, &self.images_of(&doc)?)?;
@@ -505,7 +521,7 @@ impl Quancheng {
             .ok_or_else(|| {
                 ApiError::Invalid(format!("no document {which} was issued in this case"))
             })?;
-        let pdf = self.read_blob(&digest_of(&doc.pdf)?)?;
+        let pdf = self.read_blob(&unhex(&doc.pdf)?)?;
         Ok((doc, pdf))
     }
 
@@ -552,13 +568,13 @@ impl Quancheng {
             if matches!(kind, Some(DocumentKind::Cover | DocumentKind::Contents)) {
                 continue;
             }
-            let data_json: Document = serde_json::from_slice(&read(&digest_of(&d.data)?)?)
+            let data_json: Document = serde_json::from_slice(&read(&unhex(&d.data)?)?)
                 .map_err(|e| ApiError::Invalid(format!("document data: {e}")))?;
             parts.push(Part::Pdf {
                 title: data_json.title,
                 number: d.number.clone(),
                 date: data_json.date,
-                bytes: read(&digest_of(&d.pdf)?)?,
+                bytes: read(&unhex(&d.pdf)?)?,
                 pages: d.pages as usize,
             });
         }
@@ -587,7 +603,7 @@ impl Quancheng {
                     &f.sha256[..16.min(f.sha256.len())],
                 ),
                 date: qc_document::project::date_zh(f.captured_at),
-                bytes: read(&digest_of(&f.sha256)?)?,
+                bytes: read(&unhex(&f.sha256)?)?,
             });
         }
         let cover = project::project(&facts, DocumentKind::Cover, &Source::Case, "")?;
@@ -626,10 +642,3 @@ impl Quancheng {
 
 /// Reads a blob by its SHA-256, from the device's store or a bundle.
 type ReadBlob<'a> = dyn Fn(&[u8; 32]) -> Result<Vec<u8>, ApiError> + 'a;
-
-fn digest_of(hex_digest: &str) -> Result<[u8; 32], ApiError> {
-    hex::decode(hex_digest)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| ApiError::Invalid(format!("{hex_digest} is not a SHA-256 digest")))
-}

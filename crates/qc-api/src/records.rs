@@ -148,7 +148,8 @@ fn may_write(
     Ok(state)
 }
 
-fn unhex(h: &str) -> Result<[u8; 32], ApiError> {
+/// A SHA-256 digest from its hex.
+pub(crate) fn unhex(h: &str) -> Result<[u8; 32], ApiError> {
     hex::decode(h)
         .ok()
         .and_then(|b| b.try_into().ok())

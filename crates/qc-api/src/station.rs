@@ -24,6 +24,7 @@ use qc_sync::witness::Witness;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::records::unhex;
 use crate::{
     ApiError, DataDir, Entropy, Quancheng, Unlocked, entropy, json_err, require_admin,
     stored_revocations,
@@ -213,13 +214,6 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-fn hash_hex(h: &str) -> Result<[u8; 32], ApiError> {
-    hex::decode(h)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| ApiError::Invalid(format!("{h} is not a SHA-256 in hex")))
-}
-
 impl Quancheng {
     fn secret_or_new(&mut self, name: &str) -> Result<[u8; 32], ApiError> {
         if let Some(s) = self.store.secret(name)? {
@@ -396,7 +390,7 @@ impl Quancheng {
                 .send()
                 .map_err(|e| unreachable(&e))?,
         )?;
-        let bureau: [u8; 32] = hash_hex(&resp.bureau_public)?;
+        let bureau: [u8; 32] = unhex(&resp.bureau_public)?;
         let anchor = TrustAnchor::new(bureau, resp.revocations.as_ref())?;
         let cert = anchor.verify_issued(&resp.certificate)?;
         let ours = matches!(&cert.subject, Subject::Device { device_id: d, .. } if *d == device_id);
@@ -483,7 +477,7 @@ impl Quancheng {
     pub fn sync_status(&self) -> Result<SyncStatus, ApiError> {
         let station = self.station()?;
         let log_size = match &station {
-            Some(s) => self.witness(hash_hex(&s.log_key)?)?.known_size(),
+            Some(s) => self.witness(unhex(&s.log_key)?)?.known_size(),
             None => 0,
         };
         Ok(SyncStatus {
@@ -523,7 +517,7 @@ impl Quancheng {
         progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<SyncReport, ApiError> {
         let station = self.configured_station()?;
-        let log_key = hash_hex(&station.log_key)?;
+        let log_key = unhex(&station.log_key)?;
         let link = self.link_to(&station)?;
         let mut witness = self.witness(log_key)?;
         let entries = self.store.entries_without_receipt()?;
@@ -729,7 +723,7 @@ impl Quancheng {
         let mut pending: Vec<PendingBlob> = self.meta_json("blobs_pending")?.unwrap_or_default();
         let mut sizes = Vec::with_capacity(pending.len());
         for p in &pending {
-            let hash = hash_hex(&p.hash)?;
+            let hash = unhex(&p.hash)?;
             // A file this device never held (another device's evidence) is theirs to send.
             sizes.push(self.blobs.size(&hash).unwrap_or(0));
         }
@@ -746,7 +740,7 @@ impl Quancheng {
         while let Some(p) = pending.first().cloned() {
             let size = sizes.remove(0);
             if size > 0 {
-                let hash = hash_hex(&p.hash)?;
+                let hash = unhex(&p.hash)?;
                 let base = at.bytes_done;
                 let (arrived, n) = self.upload_blob(link, &p.case, &hash, size, &mut |done| {
                     at.bytes_done = base + done;
