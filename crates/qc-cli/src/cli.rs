@@ -378,18 +378,6 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         lang,
     } = &args.command
     {
-        let key = |k: &Option<String>, what: &str| {
-            k.as_deref()
-                .map(|b| {
-                    hex::decode(b.trim())
-                        .ok()
-                        .and_then(|v| <[u8; 32]>::try_from(v).ok())
-                        .with_context(|| {
-                            format!("{what} 应为64位十六进制公钥 (expected 32 bytes of hex)")
-                        })
-                })
-                .transpose()
-        };
         let station = match (station, cert) {
             (Some(url), Some(cert)) => Some((
                 url.as_str(),
@@ -400,7 +388,10 @@ pub fn run(args: Args) -> anyhow::Result<bool> {
         };
         return verify(
             file,
-            (key(bureau, "--bureau")?, key(log_key, "--log-key")?),
+            (
+                public_key(bureau.as_deref(), "--bureau")?,
+                public_key(log_key.as_deref(), "--log-key")?,
+            ),
             station,
             *lang,
             args.json,
@@ -650,6 +641,28 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
     }
 }
 
+/// A public key given on the command line (`--bureau`, `--log-key`): 32 bytes in hex.
+pub(crate) fn public_key(hex_key: Option<&str>, what: &str) -> anyhow::Result<Option<[u8; 32]>> {
+    hex_key
+        .map(|b| {
+            hex::decode(b.trim())
+                .ok()
+                .and_then(|v| <[u8; 32]>::try_from(v).ok())
+                .with_context(|| format!("{what} 应为64位十六进制公钥 (expected 32 bytes of hex)"))
+        })
+        .transpose()
+}
+
+/// A case bundle read from a file (not yet verified).
+pub(crate) fn read_bundle(
+    file: &std::path::Path,
+) -> anyhow::Result<(qc_bundle::Contents, qc_bundle::Integrity)> {
+    let f = std::fs::File::open(file)
+        .with_context(|| format!("无法打开 {} (cannot open)", file.display()))?;
+    qc_bundle::read(std::io::BufReader::new(f))
+        .map_err(|e| anyhow::anyhow!("{}\n(error: {e})", e.message_zh()))
+}
+
 fn verify(
     file: &std::path::Path,
     (trusted, trusted_log): (Option<[u8; 32]>, Option<[u8; 32]>),
@@ -657,10 +670,7 @@ fn verify(
     lang: Lang,
     as_json: bool,
 ) -> anyhow::Result<bool> {
-    let f = std::fs::File::open(file)
-        .with_context(|| format!("无法打开 {} (cannot open)", file.display()))?;
-    let (contents, integrity) = qc_bundle::read(std::io::BufReader::new(f))
-        .map_err(|e| anyhow::anyhow!("{}\n(error: {e})", e.message_zh()))?;
+    let (contents, integrity) = read_bundle(file)?;
     let report = qc_bundle::verify(&contents, &integrity, trusted, trusted_log);
     let freshness = match station {
         Some((url, cert_pem)) => {

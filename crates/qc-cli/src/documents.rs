@@ -10,6 +10,7 @@ use qc_api::documents::{DocumentRow, check_pdf};
 use qc_document::DocumentKind;
 use qc_document::project::Source;
 
+use crate::cli::{public_key, read_bundle};
 use crate::field::Officers;
 use crate::output;
 
@@ -143,13 +144,6 @@ fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("无法写入 {} (cannot write)", path.display()))
 }
 
-fn read_bundle(path: &Path) -> anyhow::Result<(qc_bundle::Contents, qc_bundle::Integrity)> {
-    let f = std::fs::File::open(path)
-        .with_context(|| format!("无法打开 {} (cannot open)", path.display()))?;
-    qc_bundle::read(std::io::BufReader::new(f))
-        .map_err(|e| anyhow::anyhow!("{}\n(error: {e})", e.message_zh()))
-}
-
 /// Runs a document command; `Ok(false)` when a check does not hold (exit code 1).
 pub fn document(
     open: impl FnOnce() -> anyhow::Result<Quancheng>,
@@ -212,15 +206,7 @@ pub fn document(
             let bytes = std::fs::read(pdf)
                 .with_context(|| format!("无法读取 {} (cannot read)", pdf.display()))?;
             let (contents, integrity) = read_bundle(bundle)?;
-            let trusted = bureau
-                .as_deref()
-                .map(|b| {
-                    hex::decode(b.trim())
-                        .ok()
-                        .and_then(|v| <[u8; 32]>::try_from(v).ok())
-                        .context("--bureau 应为64位十六进制公钥 (expected 32 bytes of hex)")
-                })
-                .transpose()?;
+            let trusted = public_key(bureau.as_deref(), "--bureau")?;
             let report = qc_bundle::verify(&contents, &integrity, trusted, None);
             let verdict = check_pdf(&bytes, &contents, &report);
             output::pdf_check(pdf, &verdict, &report, as_json)?;
