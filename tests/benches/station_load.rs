@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
@@ -56,7 +56,7 @@ fn squad(i: usize) -> String {
 fn child(dir: &str) -> anyhow::Result<()> {
     let storage =
         qc_server::SqliteStorage::open(&std::path::Path::new(dir).join("station.db"), &[7; 32])?;
-    let mut service = qc_server::Service::new(
+    let service = qc_server::Service::new(
         storage,
         qc_server::Identity {
             bureau: bureau(),
@@ -74,7 +74,7 @@ fn child(dir: &str) -> anyhow::Result<()> {
         qc_server::http::self_signed(&["127.0.0.1".into()]).map_err(anyhow::Error::msg)?;
     std::fs::write(std::path::Path::new(dir).join("cert.pem"), &cert)?;
     let state = Arc::new(qc_server::http::AppState {
-        service: Mutex::new(service),
+        service,
         clock: Arc::new(qc_api::SystemClock),
     });
     let runtime = tokio::runtime::Runtime::new()?;

@@ -405,8 +405,8 @@ pub mod video {
 pub mod station {
     use std::path::{Path, PathBuf};
     use std::process::Command;
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
     use anyhow::bail;
@@ -484,7 +484,7 @@ pub mod station {
         pub fn restart(&mut self) -> anyhow::Result<()> {
             self.stop();
             let mut app = open(&self.dir)?;
-            let mut service = app.station_service()?;
+            let service = app.station_service()?;
             service.finish_interrupted_uploads()?;
             let log_key = hex::encode(service.log_key());
             if self.station.cert_pem.is_empty() {
@@ -503,7 +503,7 @@ pub mod station {
                 None => "127.0.0.1:0".into(),
             };
             let state = Arc::new(AppState {
-                service: Mutex::new(service),
+                service,
                 clock: Arc::new(SystemClock),
             });
             let runtime = tokio::runtime::Runtime::new()?;

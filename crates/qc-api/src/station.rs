@@ -256,7 +256,7 @@ impl Quancheng {
             .into_iter()
             .filter(|c| c.decode_unverified().is_ok_and(|c| c.person().is_some()))
             .collect();
-        let mut service = Service::new(
+        let service = Service::new(
             storage,
             Identity {
                 bureau: BureauKey::from_seed(&seed),
@@ -277,7 +277,7 @@ impl Quancheng {
         admin: &Unlocked,
     ) -> Result<String, ApiError> {
         require_admin(admin, "issue enrolment codes")?;
-        let mut service = self.station_service()?;
+        let service = self.station_service()?;
         let random: [u8; 8] = entropy::random(self.entropy.as_mut());
         let code = service.issue_enrolment_code(grant, random, self.now())?;
         tracing::info!(?grant, by = %admin.person().id, "enrolment code issued");

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use qc_api::station::{Station, SyncStage};
 use qc_api::{Quancheng, SystemClock};
@@ -37,7 +37,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// `quancheng serve`: runs until Ctrl-C or SIGTERM; in-flight requests finish first.
 pub fn serve(mut app: Quancheng, listen: SocketAddr, names: &[String]) -> anyhow::Result<()> {
-    let mut service = app.station_service()?;
+    let service = app.station_service()?;
     service.finish_interrupted_uploads()?;
     let log_key = hex::encode(service.log_key());
     let mut all_names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
@@ -45,9 +45,9 @@ pub fn serve(mut app: Quancheng, listen: SocketAddr, names: &[String]) -> anyhow
     all_names.extend(names.iter().cloned());
     all_names.dedup();
     let (cert, key) = tls_files(&app.station_dir(), &all_names)?;
-    let size = service.log_size();
+    let size = service.log_size()?;
     let state = Arc::new(AppState {
-        service: Mutex::new(service),
+        service,
         clock: Arc::new(SystemClock),
     });
     let runtime = tokio::runtime::Runtime::new()?;

@@ -8,7 +8,7 @@
 
 use std::io::Read;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::service::{Service, ServiceError};
-use crate::storage::Storage;
+use crate::storage::{Storage, StorageError};
 
 /// Largest request body accepted (an upload of entries; blobs come in chunks of their own).
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -116,8 +116,8 @@ impl Room {
 
 /// Shared state of the handlers.
 pub struct AppState<S: Storage> {
-    /// The service (one writer at a time: SQLite serialises writes anyway).
-    pub service: Mutex<Service<S>>,
+    /// The service; requests use it at once (it orders what must be ordered itself).
+    pub service: Service<S>,
     /// The server clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -149,13 +149,25 @@ impl From<ServiceError> for Failure {
     }
 }
 
-fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
-    serde_json::from_slice(body).map_err(|e| Failure(ServiceError::BadRequest(e.to_string())))
+fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
+    serde_json::from_slice(body).map_err(|e| ServiceError::BadRequest(e.to_string()))
 }
 
-fn lock<S: Storage>(state: &AppState<S>) -> std::sync::MutexGuard<'_, Service<S>> {
-    // A handler that panicked left the service as it was between requests; carry on.
-    state.service.lock().unwrap_or_else(|p| p.into_inner())
+/// Runs the station's work for a request (store, signatures, merges: all blocking) on a
+/// blocking thread, so the async threads keep serving connections meanwhile.
+async fn blocking<S: Storage, R: Send + 'static>(
+    state: &Arc<AppState<S>>,
+    f: impl FnOnce(&AppState<S>) -> Result<R, ServiceError> + Send + 'static,
+) -> Result<R, Failure> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || f(&state))
+        .await
+        .map_err(|e| {
+            ServiceError::Storage(StorageError::Backend(format!(
+                "the request's task failed: {e}"
+            )))
+        })?
+        .map_err(Failure)
 }
 
 /// What a device's request is signed over: method, path and query, the signature headers, and
@@ -175,22 +187,26 @@ impl<S: Storage> FromRequest<Arc<AppState<S>>> for Signed {
 
     async fn from_request(req: Request, state: &Arc<AppState<S>>) -> Result<Self, Failure> {
         let (parts, body) = req.into_parts();
-        let room = parts.extensions.get::<Room>().ok_or_else(|| {
+        let room = parts.extensions.get::<Room>().cloned().ok_or_else(|| {
             Failure(ServiceError::BadRequest(
                 "a route without a body budget".into(),
             ))
         })?;
-        let checked = lock(state).precheck(
-            |h| parts.headers.get(h).and_then(|v| v.to_str().ok()),
-            state.clock.now(),
-        );
+        let headers = parts.headers.clone();
+        let checked = blocking(state, move |st| {
+            st.service.precheck(
+                |h| headers.get(h).and_then(|v| v.to_str().ok()),
+                st.clock.now(),
+            )
+        })
+        .await;
         if let Err(e) = checked {
             // An enrolled device whose clock is off is told so (it is the one refusal an
             // honest tablet meets); anyone else is refused without a byte more read.
-            if matches!(e, ServiceError::Auth(AuthError::Skew { .. })) {
+            if matches!(e.0, ServiceError::Auth(AuthError::Skew { .. })) {
                 room.discard(body, MAX_BODY).await;
             }
-            return Err(e.into());
+            return Err(e);
         }
         let (body, permit) = room.read(body, MAX_BODY).await?;
         Ok(Signed {
@@ -212,25 +228,25 @@ fn query<T: DeserializeOwned>(request: &Signed) -> Result<T, ServiceError> {
 }
 
 /// Authenticates a request by its signature headers; returns the device id.
-fn authenticate<S: Storage>(
-    state: &AppState<S>,
-    service: &mut Service<S>,
-    request: &Signed,
-) -> Result<String, Failure> {
+fn authenticate<S: Storage>(state: &AppState<S>, request: &Signed) -> Result<String, ServiceError> {
     let uri = &request.uri;
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    Ok(service.authenticate(
+    state.service.authenticate(
         request.method.as_str(),
         path,
         |h| request.headers.get(h).and_then(|v| v.to_str().ok()),
         &request.body,
         state.clock.now(),
-    )?)
+    )
 }
 
-async fn health<S: Storage>(State(state): State<Arc<AppState<S>>>) -> impl IntoResponse {
-    let size = lock(&state).log_size();
-    axum::Json(serde_json::json!({ "status": "ok", "log_size": size }))
+async fn health<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+) -> Result<impl IntoResponse, Failure> {
+    let size = blocking(&state, |st| st.service.log_size()).await?;
+    Ok(axum::Json(
+        serde_json::json!({ "status": "ok", "log_size": size }),
+    ))
 }
 
 async fn enrol<S: Storage>(
@@ -241,33 +257,37 @@ async fn enrol<S: Storage>(
 ) -> Result<impl IntoResponse, Failure> {
     let (body, _room) = room.read(request.into_body(), MAX_ENROL_BODY).await?;
     let req: EnrolRequest = json(&body)?;
-    let now = state.clock.now();
-    Ok(axum::Json(lock(&state).enrol(&req, peer.ip(), now)?))
+    blocking(&state, move |st| {
+        st.service.enrol(&req, peer.ip(), st.clock.now())
+    })
+    .await
+    .map(axum::Json)
 }
 
 /// An authenticated call: checks the request's signature and runs `f` with the device's id
-/// and the body.
-fn authed_raw<S: Storage, R>(
-    state: &AppState<S>,
-    request: &Signed,
-    f: impl FnOnce(&mut Service<S>, &str, &[u8], Timestamp) -> Result<R, ServiceError>,
+/// and the request.
+async fn authed_raw<S: Storage, R: Send + 'static>(
+    state: &Arc<AppState<S>>,
+    request: Signed,
+    f: impl FnOnce(&Service<S>, &str, &Signed, Timestamp) -> Result<R, ServiceError> + Send + 'static,
 ) -> Result<R, Failure> {
-    let mut service = lock(state);
-    let device = authenticate(state, &mut service, request)?;
-    Ok(f(&mut service, &device, &request.body, state.clock.now())?)
+    blocking(state, move |st| {
+        let device = authenticate(st, &request)?;
+        f(&st.service, &device, &request, st.clock.now())
+    })
+    .await
 }
 
 /// An authenticated JSON call: as [`authed_raw`], with the body decoded and the answer encoded.
-fn authed<S: Storage, Q: DeserializeOwned, R: Serialize>(
-    state: &AppState<S>,
-    request: &Signed,
-    f: impl FnOnce(&mut Service<S>, &str, Q, Timestamp) -> Result<R, ServiceError>,
+async fn authed<S: Storage, Q: DeserializeOwned, R: Serialize + Send + 'static>(
+    state: &Arc<AppState<S>>,
+    request: Signed,
+    f: impl FnOnce(&Service<S>, &str, Q, Timestamp) -> Result<R, ServiceError> + Send + 'static,
 ) -> Result<axum::Json<R>, Failure> {
-    authed_raw(state, request, |s, device, body, now| {
-        let req: Q =
-            serde_json::from_slice(body).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
-        f(s, device, req, now)
+    authed_raw(state, request, |s, device, request, now| {
+        f(s, device, json(&request.body)?, now)
     })
+    .await
     .map(axum::Json)
 }
 
@@ -275,18 +295,19 @@ async fn sync<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
-    authed(&state, &request, |s, device, req: SyncRequest, now| {
+    authed(&state, request, |s, device, req: SyncRequest, now| {
         let r = s.sync(device, &req, now)?;
         tracing::info!(
             device,
             entries = req.push.entries.len(),
             docs_up = req.up.docs.len(),
             docs_down = r.down.docs.len(),
-            log_size = s.log_size(),
+            log_size = r.push.checkpoint.decode_unverified().map_or(0, |c| c.size),
             "synced"
         );
         Ok(r)
     })
+    .await
 }
 
 async fn officer_enrol<S: Storage>(
@@ -296,9 +317,12 @@ async fn officer_enrol<S: Storage>(
 ) -> Result<impl IntoResponse, Failure> {
     authed(
         &state,
-        &request,
-        |s, device, req: OfficerEnrolRequest, now| s.enrol_officer(device, &req, peer.ip(), now),
+        request,
+        move |s, device, req: OfficerEnrolRequest, now| {
+            s.enrol_officer(device, &req, peer.ip(), now)
+        },
     )
+    .await
 }
 
 /// A blob's name: its SHA-256 in lower-case hex, the one spelling (so one file has one URL).
@@ -312,16 +336,19 @@ fn blob_hash(sha: &str) -> Result<[u8; 32], ServiceError> {
         })
 }
 
-/// An authenticated request without a body about one blob of a case.
-fn on_blob<S: Storage, R>(
-    state: &AppState<S>,
-    (case, sha): &(String, String),
-    request: &Signed,
-    f: impl FnOnce(&mut Service<S>, &str, &str, &[u8; 32]) -> Result<R, ServiceError>,
+/// An authenticated request about one blob of a case.
+async fn on_blob<S: Storage, R: Send + 'static>(
+    state: &Arc<AppState<S>>,
+    (case, sha): (String, String),
+    request: Signed,
+    f: impl FnOnce(&Service<S>, &str, &str, &[u8; 32], &Signed) -> Result<R, ServiceError>
+    + Send
+    + 'static,
 ) -> Result<R, Failure> {
-    authed_raw(state, request, |s, device, _, _| {
-        f(s, device, case, &blob_hash(sha)?)
+    authed_raw(state, request, move |s, device, request, _| {
+        f(s, device, &case, &blob_hash(&sha)?, request)
     })
+    .await
 }
 
 async fn blob_status<S: Storage>(
@@ -329,23 +356,25 @@ async fn blob_status<S: Storage>(
     Path(blob): Path<(String, String)>,
     request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
-    on_blob(&state, &blob, &request, |s, device, case, hash| {
+    on_blob(&state, blob, request, |s, device, case, hash, _| {
         s.blob_status(device, case, hash)
     })
+    .await
     .map(axum::Json)
 }
 
 async fn blob_chunk<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
-    Path((case, sha)): Path<(String, String)>,
+    Path(blob): Path<(String, String)>,
     request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
     // The request's signature covers the chunk's SHA-256: a chunk changed on the way is
     // refused before it is written.
-    authed_raw(&state, &request, |s, device, body, _| {
-        let q: qc_sync::wire::ChunkQuery = query(&request)?;
-        s.put_blob_chunk(device, &case, &blob_hash(&sha)?, (q.size, q.offset), body)
+    on_blob(&state, blob, request, |s, device, case, hash, request| {
+        let q: qc_sync::wire::ChunkQuery = query(request)?;
+        s.put_blob_chunk(device, case, hash, (q.size, q.offset), &request.body)
     })
+    .await
     .map(axum::Json)
 }
 
@@ -354,9 +383,10 @@ async fn blob_data<S: Storage>(
     Path(blob): Path<(String, String)>,
     request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
-    let (size, mut reader) = on_blob(&state, &blob, &request, |s, device, case, hash| {
+    let (size, mut reader) = on_blob(&state, blob, request, |s, device, case, hash, _| {
         s.open_blob(device, case, hash)
-    })?;
+    })
+    .await?;
     // Read on a blocking thread, a few chunks ahead of the network: memory stays bounded.
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
     tokio::task::spawn_blocking(move || {
@@ -393,10 +423,12 @@ async fn consistency<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
-    let mut service = lock(&state);
-    authenticate(&state, &mut service, &request)?;
-    let q: FromSize = query(&request)?;
-    Ok(axum::Json(service.consistency(q.from, state.clock.now())?))
+    authed_raw(&state, request, |s, _, request, now| {
+        let q: FromSize = query(request)?;
+        s.consistency(q.from, now)
+    })
+    .await
+    .map(axum::Json)
 }
 
 /// What the station logged about a case, for an outside verifier (who holds no device key, so
@@ -405,7 +437,43 @@ async fn case_log<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     Path(case): Path<String>,
 ) -> Result<impl IntoResponse, Failure> {
-    Ok(axum::Json(lock(&state).case_log(&case, state.clock.now())?))
+    blocking(&state, move |st| st.service.case_log(&case, st.clock.now()))
+        .await
+        .map(axum::Json)
+}
+
+/// The log's latest checkpoint as a C2SP signed note, for anyone.
+async fn log_checkpoint<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+) -> Result<impl IntoResponse, Failure> {
+    let note = blocking(&state, |st| st.service.log_note())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("the log is empty".into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        note,
+    ))
+}
+
+/// A C2SP tile or entry bundle of the log, for anyone; it never changes once served.
+async fn log_tile<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(path): Path<String>,
+) -> Result<impl IntoResponse, Failure> {
+    let bytes = blocking(&state, move |st| {
+        st.service.log_tile(&format!("tile/{path}"))
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    ))
 }
 
 /// The routes, with the default [`Limits`].
@@ -425,6 +493,8 @@ pub fn router_with<S: Storage>(state: Arc<AppState<S>>, limits: &Limits) -> Rout
         .route("/v1/officers/enrol", post(officer_enrol::<S>))
         .route("/v1/sync", post(sync::<S>))
         .route("/v1/log/consistency", get(consistency::<S>))
+        .route("/v1/log/checkpoint", get(log_checkpoint::<S>))
+        .route("/v1/log/tile/{*path}", get(log_tile::<S>))
         .route("/v1/cases/{case}/log", get(case_log::<S>))
         .route(
             "/v1/blobs/{case}/{sha}",

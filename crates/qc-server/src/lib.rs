@@ -3,15 +3,15 @@
 //! a leaf of the server's Merkle log, and the device gets a receipt for it.
 //!
 //! [`service`] is the logic, tested without HTTP; [`storage`] the trait it keeps its state
-//! behind, with [`sqlite`] the default backend.
+//! behind (crate `qc-station-storage`), with [`SqliteStorage`] the embedded backend.
 
 #[doc(hidden)]
 pub mod fixtures;
 pub mod http;
 pub mod service;
-pub mod sqlite;
-pub mod storage;
 
+pub use qc_station_sqlite::SqliteStorage;
+pub use qc_station_storage as storage;
+
+pub use qc_station_storage::{Storage, StorageError};
 pub use service::{Identity, Service, ServiceError};
-pub use sqlite::SqliteStorage;
-pub use storage::{Storage, StorageError};

@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
@@ -46,7 +46,7 @@ fn station_with(limits: &Limits) -> Station {
         Timestamp(NOW.0 - 1000),
         Timestamp(NOW.0 + 86_400_000),
     );
-    let mut service = Service::new(
+    let service = Service::new(
         SqliteStorage::temporary().unwrap(),
         Identity {
             bureau,
@@ -66,7 +66,7 @@ fn station_with(limits: &Limits) -> Station {
         )
         .unwrap();
     let state = Arc::new(AppState {
-        service: Mutex::new(service),
+        service,
         clock: Arc::new(FixedClock(NOW)),
     });
     let (cert, key) = self_signed(&["localhost".into(), "127.0.0.1".into()]).unwrap();
@@ -199,6 +199,8 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     assert_eq!(r.status(), 200);
     let resp: SyncResponse = r.json().unwrap();
     assert_eq!(witness.accept_push(&f, &resp.push).unwrap().len(), 4);
+
+    anyone_checks_the_log_from_its_tiles(&s, &log_key, &f);
 
     // The same request again is a replay.
     let r = post(&s, &device, &body, 1);
@@ -501,4 +503,51 @@ fn bad_query_strings_and_upper_case_hashes_are_answered_400() {
     }
     let r = send(&s, &device, "GET", "/v1/log/consistency?from=x", b"", 4);
     assert_eq!(r.status(), 400);
+}
+
+/// What an outside witness does with standard tooling, without a device key: fetch the signed
+/// note, check it under the log key, rebuild the tree from the entry bundle and compare it
+/// with the hash tile and the note's root.
+fn anyone_checks_the_log_from_its_tiles(s: &Station, log_key: &[u8; 32], logged: &[SignedEntry]) {
+    let get = |path: &str| {
+        s.client
+            .get(format!("{}/v1/log/{path}", s.url))
+            .send()
+            .unwrap()
+    };
+    let note = get("checkpoint").text().unwrap();
+    let key = ed25519_dalek::VerifyingKey::from_bytes(log_key).unwrap();
+    let origin = format!("quancheng.station/{}", hex::encode(&log_key[..8]));
+    let checkpoint = qc_tlog::note::NoteCheckpoint::open(&note, &origin, &key).unwrap();
+    assert_eq!(checkpoint.size, logged.len() as u64);
+    let bundle = get(&format!("tile/entries/000.p/{}", logged.len()));
+    assert_eq!(bundle.status(), 200);
+    let hashes = qc_tlog::parse_entry_bundle(&bundle.bytes().unwrap()).unwrap();
+    assert_eq!(
+        hashes,
+        logged.iter().map(SignedEntry::hash).collect::<Vec<_>>()
+    );
+    let mut tiles = qc_tlog::MemTiles::new();
+    let built = qc_tlog::integrate(&qc_tlog::TreeState::EMPTY, &tiles, &hashes).unwrap();
+    tiles.apply(&built);
+    assert_eq!(
+        built.state.root, checkpoint.root,
+        "the entries make the signed root"
+    );
+    let tile = get(&format!("tile/0/000.p/{}", logged.len()))
+        .bytes()
+        .unwrap();
+    assert_eq!(
+        Some(&tile.to_vec()),
+        tiles.tiles.get(&qc_tlog::TileId { level: 0, index: 0 })
+    );
+    // Past the log's end, or spelt otherwise, there is nothing.
+    for path in [
+        "tile/0/000",
+        "tile/0/000.p/9",
+        "tile/entries/001.p/1",
+        "tile/0/0",
+    ] {
+        assert_eq!(get(path).status(), 404, "{path}");
+    }
 }

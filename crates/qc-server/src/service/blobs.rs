@@ -40,7 +40,7 @@ impl<S: Storage> Service<S> {
 
     /// How much of a blob the station holds.
     pub fn blob_status(
-        &mut self,
+        &self,
         device: &str,
         case: &str,
         hash: &Digest,
@@ -58,8 +58,7 @@ impl<S: Storage> Service<S> {
             // Kept, but its bytes came for another case: this case's uploader proves it holds
             // them by sending them (a hash learnt elsewhere is not the file).
             Some(b) if b.complete && !self.storage.blob_in_case(hash, case)? => BlobStatus {
-                received: self
-                    .proofs
+                received: super::locked(&self.proofs)
                     .get(&(case.to_owned(), *hash))
                     .map_or(0, |p| p.0),
                 complete: false,
@@ -78,14 +77,15 @@ impl<S: Storage> Service<S> {
     /// Takes a chunk of a file the station keeps, sent for another case: hashed as it comes,
     /// not written; when all of it matches, the file serves this case too.
     fn prove_chunk(
-        &mut self,
+        &self,
         case: &str,
         hash: &Digest,
         (size, offset): (u64, u64),
         bytes: &[u8],
     ) -> Result<BlobStatus, ServiceError> {
         let key = (case.to_owned(), *hash);
-        let (at, hasher) = self.proofs.entry(key.clone()).or_default();
+        let mut proofs = super::locked(&self.proofs);
+        let (at, hasher) = proofs.entry(key.clone()).or_default();
         hasher.update(bytes);
         *at = offset + bytes.len() as u64;
         if *at < size {
@@ -94,7 +94,8 @@ impl<S: Storage> Service<S> {
                 complete: false,
             });
         }
-        let (_, hasher) = self.proofs.remove(&key).unwrap_or_default();
+        let (_, hasher) = proofs.remove(&key).unwrap_or_default();
+        drop(proofs);
         if <[u8; 32]>::from(hasher.finalize()) != *hash {
             return Err(ServiceError::BlobMismatch(hex::encode(hash)));
         }
@@ -113,7 +114,7 @@ impl<S: Storage> Service<S> {
     /// Ends an upload whose last byte arrived but which was not kept (the station stopped in
     /// between): kept if it matches its hash (`Some(true)`), else discarded (`Some(false)`);
     /// `None` if there was no such upload.
-    pub(super) fn finish_received(&mut self, hash: &Digest) -> Result<Option<bool>, ServiceError> {
+    pub(super) fn finish_received(&self, hash: &Digest) -> Result<Option<bool>, ServiceError> {
         match self.storage.blob_state(hash)? {
             Some(b) if !b.complete && b.received == b.size => {
                 Ok(Some(self.storage.finish_blob(hash)?))
@@ -126,13 +127,14 @@ impl<S: Storage> Service<S> {
     /// station has received: see [`Service::blob_status`]). When the last byte is in, the whole
     /// blob's SHA-256 must match `hash` or it is discarded.
     pub fn put_blob_chunk(
-        &mut self,
+        &self,
         device: &str,
         case: &str,
         hash: &Digest,
         (size, offset): (u64, u64),
         bytes: &[u8],
     ) -> Result<BlobStatus, ServiceError> {
+        let _writing = super::locked(&self.blob_writes);
         let held = self.blob_status(device, case, hash)?;
         if held.complete {
             return Ok(held);

@@ -4,7 +4,6 @@
 //! it, and names only entry hashes and log positions, no content.
 
 use qc_domain::Timestamp;
-use qc_log::SignedCheckpoint;
 use qc_sync::wire::CaseLogResponse;
 
 use super::{Service, ServiceError};
@@ -23,10 +22,12 @@ impl<S: Storage> Service<S> {
                 "a case id is 1 to {MAX_CASE_ID} bytes"
             )));
         }
-        let checkpoint = SignedCheckpoint::sign(&self.identity.log_key, &self.log, now);
         let entries = self.storage.case_entries(case)?;
+        // Read after the entries, so every one of them is in the tree.
+        let tree = self.storage.log_head()?.tree;
+        let checkpoint = self.sign_checkpoint(&tree, now);
         Ok(CaseLogResponse {
-            entries: self.receipts_for(entries.iter(), &checkpoint)?,
+            entries: self.receipts_for(&tree, entries.iter(), &checkpoint)?,
             checkpoint,
         })
     }

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use qc_casedoc::{CaseDoc, DocError};
@@ -11,21 +12,21 @@ use qc_domain::Person;
 use qc_domain::Timestamp;
 use qc_identity::cert::public_key;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
-use qc_log::{Log, Receipt, SignedCheckpoint};
 use qc_sync::auth::{AuthError, NONCE_TTL_MS, RequestAuth, is_device_id};
 use qc_sync::wire::{
     CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
-    EnrolResponse, EntryReceipt, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries,
-    PushResponse, SyncRequest, SyncResponse,
+    EnrolResponse, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries, PushResponse,
+    SyncRequest, SyncResponse,
 };
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
-use crate::storage::{CaseMeta, Grant, Storage, StorageError};
+use crate::storage::{CaseMeta, Grant, Storage, StorageError, TreeState};
 
 mod attempts;
 mod blobs;
 mod freshness;
+mod log;
 
 pub use attempts::{WRONG_CODES_IN_ALL, WRONG_CODES_PER_SOURCE, WRONG_CODES_WINDOW_MS};
 
@@ -152,17 +153,34 @@ pub struct Identity {
     pub revocations: Option<SignedRevocationList>,
 }
 
-/// The base station.
+/// The base station. Shared by the requests it serves at once: what changes is behind locks
+/// of its own, each held briefly, and the log's is the only one a sync waits on.
 pub struct Service<S: Storage> {
     storage: S,
     identity: Identity,
-    anchor: TrustAnchor,
-    log: Log,
-    heads: BTreeMap<String, FeedHead>,
-    code_attempts: attempts::CodeAttempts,
+    /// The trust anchor and the revocation list in force (a newer list may arrive from the
+    /// administrator at any time).
+    trust: RwLock<Trust>,
+    code_attempts: Mutex<attempts::CodeAttempts>,
     /// Uploads of a file the station already keeps, sent again for another case: the running
     /// SHA-256 of what arrived, by (case, hash). See `blobs`.
-    proofs: BTreeMap<(String, Digest), (u64, Sha256)>,
+    proofs: Mutex<BTreeMap<(String, Digest), (u64, Sha256)>>,
+    /// Held while a chunk is written, so two requests never write one upload at once.
+    blob_writes: Mutex<()>,
+    /// Verified uploads waiting to be appended to the log together.
+    batches: log::Batches,
+}
+
+/// Whom the station trusts.
+struct Trust {
+    anchor: TrustAnchor,
+    revocations: Option<SignedRevocationList>,
+}
+
+/// Takes a lock; a request that panicked holding it left the state as it was between
+/// requests (every change is kept in the store first), so the next one carries on.
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The cases a device may see and change.
@@ -209,9 +227,9 @@ fn code_hash(code: &str) -> [u8; 32] {
 }
 
 impl<S: Storage> Service<S> {
-    /// Starts on `storage`: rebuilds the log from the stored leaves and checks it still
-    /// matches the last checkpoint it signed (a store changed behind its back is refused).
-    pub fn new(mut storage: S, mut identity: Identity) -> Result<Service<S>, ServiceError> {
+    /// Starts on `storage`: checks the stored log still matches the last checkpoint it signed
+    /// (a store changed behind its back is refused).
+    pub fn new(storage: S, mut identity: Identity) -> Result<Service<S>, ServiceError> {
         // The newer of the list the bureau holds and the one kept here is in force, and kept.
         let number = |c: &Option<SignedRevocationList>| {
             c.as_ref()
@@ -228,20 +246,8 @@ impl<S: Storage> Service<S> {
         }
         let anchor = TrustAnchor::new(identity.bureau.public(), identity.revocations.as_ref())
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
-        let leaves = storage.log_leaves()?;
-        if let Some(c) = storage.checkpoint()? {
-            let c = c
-                .verify(&identity.log_key.verifying_key())
-                .map_err(|e| StorageError::Damaged(e.to_string()))?;
-            let prefix = Log::from_leaves(leaves.iter().take(c.size as usize).copied());
-            if prefix.size() != c.size || prefix.root() != c.root {
-                return Err(StorageError::Damaged(
-                    "the stored log no longer matches the last signed checkpoint".into(),
-                )
-                .into());
-            }
-        }
-        let heads = storage.feed_heads()?;
+        let revocations = identity.revocations.take();
+        Self::check_log(&storage, &identity.log_key.verifying_key())?;
         for (case, meta) in storage.case_metas()? {
             // Kept before the station recorded heads and status: read them from the document.
             if meta.heads.is_empty()
@@ -256,11 +262,14 @@ impl<S: Storage> Service<S> {
         Ok(Service {
             storage,
             identity,
-            anchor,
-            log: Log::from_leaves(leaves),
-            heads,
-            code_attempts: attempts::CodeAttempts::default(),
-            proofs: BTreeMap::new(),
+            trust: RwLock::new(Trust {
+                anchor,
+                revocations,
+            }),
+            code_attempts: Mutex::default(),
+            proofs: Mutex::default(),
+            blob_writes: Mutex::default(),
+            batches: log::Batches::default(),
         })
     }
 
@@ -268,7 +277,7 @@ impl<S: Storage> Service<S> {
     /// so the device that sent it hears the truth when it asks. For the process that serves
     /// (an administrator's command opening the same files must not race it); a device asking
     /// about such an upload has it finished then too. Returns how many were finished.
-    pub fn finish_interrupted_uploads(&mut self) -> Result<usize, ServiceError> {
+    pub fn finish_interrupted_uploads(&self) -> Result<usize, ServiceError> {
         let mut finished = 0;
         for hash in self.storage.unfinished_blobs()? {
             match self.finish_received(&hash)? {
@@ -289,28 +298,39 @@ impl<S: Storage> Service<S> {
     }
 
     /// Number of entries in the log.
-    pub fn log_size(&self) -> u64 {
-        self.log.size()
+    pub fn log_size(&self) -> Result<u64, ServiceError> {
+        Ok(self.storage.log_head()?.tree.size)
     }
 
     /// Takes up a newer revocation list than the one in force (the administrator may have
     /// revoked a device or a person from another process on this station's files).
-    fn refresh_revocations(&mut self) -> Result<(), ServiceError> {
+    fn refresh_revocations(&self) -> Result<(), ServiceError> {
         let Some(kept) = self.storage.revocations()? else {
             return Ok(());
         };
-        if kept.decode_unverified().ok().map(|l| l.number) > Some(self.anchor.revocations().number)
-        {
-            self.anchor = TrustAnchor::new(self.identity.bureau.public(), Some(&kept))
+        let number = kept.decode_unverified().ok().map(|l| l.number);
+        if number > Some(self.trust().anchor.revocations().number) {
+            let anchor = TrustAnchor::new(self.identity.bureau.public(), Some(&kept))
                 .map_err(|e| StorageError::Damaged(e.to_string()))?;
-            self.identity.revocations = Some(kept);
+            let mut trust = self.trust.write().unwrap_or_else(PoisonError::into_inner);
+            // Another request may have taken up a newer one meanwhile.
+            if number > Some(trust.anchor.revocations().number) {
+                *trust = Trust {
+                    anchor,
+                    revocations: Some(kept),
+                };
+            }
         }
         Ok(())
     }
 
     /// The revocation list in force.
     pub fn revocations(&self) -> Option<SignedRevocationList> {
-        self.identity.revocations.clone()
+        self.trust().revocations.clone()
+    }
+
+    fn trust(&self) -> std::sync::RwLockReadGuard<'_, Trust> {
+        self.trust.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The certificates issued here for a person's keys on devices.
@@ -338,15 +358,17 @@ impl<S: Storage> Service<S> {
     }
 
     /// The key of an enrolled device in good standing.
-    fn device_key(&mut self, device: &str, now: Timestamp) -> Result<VerifyingKey, ServiceError> {
+    fn device_key(&self, device: &str, now: Timestamp) -> Result<VerifyingKey, ServiceError> {
         self.refresh_revocations()?;
         let signed = self
             .storage
             .device(device)?
             .ok_or_else(|| AuthError::UnknownDevice(device.into()))?;
         let revoked = || AuthError::Revoked(device.into());
-        let cert = self.anchor.verify_issued(&signed).map_err(|_| revoked())?;
-        self.anchor
+        let trust = self.trust();
+        let cert = trust.anchor.verify_issued(&signed).map_err(|_| revoked())?;
+        trust
+            .anchor
             .check_valid_at(&signed.id(), &cert, now)
             .map_err(|_| revoked())?;
         Ok(public_key(&cert.public_key).map_err(|_| revoked())?)
@@ -356,7 +378,7 @@ impl<S: Storage> Service<S> {
     /// enrolled device in good standing and a fresh time. A stranger is refused without the
     /// station reading (and holding) what it sends; [`Service::authenticate`] checks it all.
     pub fn precheck<'a>(
-        &mut self,
+        &self,
         header: impl Fn(&str) -> Option<&'a str>,
         now: Timestamp,
     ) -> Result<(), ServiceError> {
@@ -368,7 +390,7 @@ impl<S: Storage> Service<S> {
     /// Checks a request's signature, device and freshness, and takes its nonce (once, kept in
     /// the store so a replay fails after a restart too); returns the device id.
     pub fn authenticate<'a>(
-        &mut self,
+        &self,
         method: &str,
         path: &str,
         header: impl Fn(&str) -> Option<&'a str>,
@@ -394,32 +416,29 @@ impl<S: Storage> Service<S> {
     /// Uses up an enrolment code for what `wanted` accepts, counting wrong codes from `source`
     /// (too many and none is tried); a code for something else is not used up.
     fn take_code(
-        &mut self,
+        &self,
         code: &str,
         source: IpAddr,
         wanted: &dyn Fn(&Grant) -> bool,
         now: Timestamp,
     ) -> Result<Option<Grant>, ServiceError> {
-        self.code_attempts
+        locked(&self.code_attempts)
             .check(source, now)
             .map_err(|retry_after_s| ServiceError::TooManyAttempts { retry_after_s })?;
         let grant = self
             .storage
             .take_enrolment_code(&code_hash(code), now, wanted)?;
         if grant.is_none() {
-            self.code_attempts.failed(source, now);
+            locked(&self.code_attempts).failed(source, now);
         }
         Ok(grant)
     }
 
     /// Registers a device the bureau certified itself (the base station's own tablets), with
     /// no code needed.
-    pub fn register_device(
-        &mut self,
-        id: &str,
-        cert: &SignedCertificate,
-    ) -> Result<(), ServiceError> {
+    pub fn register_device(&self, id: &str, cert: &SignedCertificate) -> Result<(), ServiceError> {
         let c = self
+            .trust()
             .anchor
             .verify_issued(cert)
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
@@ -452,7 +471,7 @@ impl<S: Storage> Service<S> {
     /// Certifies a key an enrolled device made for a person, proven by an administrator's
     /// one-time code for that person, sent from `source`.
     pub fn enrol_officer(
-        &mut self,
+        &self,
         device: &str,
         req: &OfficerEnrolRequest,
         source: IpAddr,
@@ -487,7 +506,7 @@ impl<S: Storage> Service<S> {
     /// A one-time enrolment code (given to the administrator; valid for a day) for what
     /// `grant` says. `random` must be fresh random bytes.
     pub fn issue_enrolment_code(
-        &mut self,
+        &self,
         grant: &Grant,
         random: [u8; 8],
         now: Timestamp,
@@ -513,7 +532,7 @@ impl<S: Storage> Service<S> {
     /// Enrols a device that proves a valid one-time code, sent from `source`: issues its
     /// certificate.
     pub fn enrol(
-        &mut self,
+        &self,
         req: &EnrolRequest,
         source: IpAddr,
         now: Timestamp,
@@ -566,7 +585,7 @@ impl<S: Storage> Service<S> {
             bureau_public: hex::encode(self.identity.bureau.public()),
             log_key: hex::encode(self.log_key()),
             certificates: self.identity.certificates.clone(),
-            revocations: self.identity.revocations.clone(),
+            revocations: self.revocations(),
         })
     }
 
@@ -591,7 +610,7 @@ impl<S: Storage> Service<S> {
     /// verify (signatures, certificates, roles) and continue their feeds, or nothing is taken.
     /// Every entry sent gets a receipt against a fresh checkpoint.
     pub fn push(
-        &mut self,
+        &self,
         device: &str,
         req: &PushEntries,
         now: Timestamp,
@@ -604,35 +623,22 @@ impl<S: Storage> Service<S> {
     /// request (checked, not yet kept): every new entry must be about a case the device may
     /// see, as the station or the arriving document knows it.
     fn push_within(
-        &mut self,
+        &self,
         scope: &Scope,
         arriving: &[MergedDoc],
         req: &PushEntries,
         now: Timestamp,
     ) -> Result<PushResponse, ServiceError> {
-        let mut new = Vec::new();
-        for e in &req.entries {
-            if self.storage.entry_index(&e.hash())?.is_none() && !new.contains(e) {
-                new.push(e.clone());
-            }
-        }
+        let new = self.unlogged(&req.entries)?;
         if new.iter().any(SignedEntry::is_elided) {
             return Err(ServiceError::BadRequest(
                 "an entry without its body cannot be logged".into(),
             ));
         }
-        // What the new entries name, read once (undecodable ones are the verifier's to report):
-        // their cases, their devices, and the cases where a co-signature may complete a
-        // capture that came up in an earlier sync.
-        let (mut cases, mut devices, mut cosigned) =
-            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-        for x in new.iter().filter_map(|e| e.entry().ok()) {
-            if x.action == qc_chain::Action::EvidenceCosigned {
-                cosigned.insert(x.case.clone());
-            }
-            devices.insert(x.device);
-            cases.insert(x.case);
-        }
+        let cases: BTreeSet<String> = new
+            .iter()
+            .filter_map(|e| e.entry().ok().map(|x| x.case))
+            .collect();
         for case in cases {
             let meta = match arriving.iter().find(|d| d.case == case) {
                 Some(d) => Some(d.meta.clone()),
@@ -649,71 +655,62 @@ impl<S: Storage> Service<S> {
                 )));
             }
         }
-        if !new.is_empty() {
-            let mut earlier = Vec::new();
-            for case in &cosigned {
-                for e in self.storage.case_entries(case)? {
-                    if let Ok(x) = e.entry()
-                        && x.action == qc_chain::Action::EvidenceAwaitingSecond
-                    {
-                        devices.insert(x.device);
-                        earlier.push(e);
-                    }
-                }
-            }
-            let certs = self.certificates_for(&devices)?;
-            let report = verify_feed_after_with(&self.anchor, &certs, &self.heads, &new, &earlier);
-            if !report.is_clean() {
-                tracing::warn!(problems = report.problems.len(), "upload refused");
-                return Err(ServiceError::Refused(report.problems));
-            }
-            self.storage.append_entries(&new)?;
-            for v in &report.entries {
-                self.log.append(v.hash);
-                self.heads.insert(
-                    v.entry.device.clone(),
-                    FeedHead {
-                        seq: v.entry.seq,
-                        hash: v.hash,
-                    },
-                );
-            }
-        }
-        let checkpoint = SignedCheckpoint::sign(&self.identity.log_key, &self.log, now);
-        self.storage.put_checkpoint(&checkpoint)?;
-        let receipts = self.receipts_for(req.entries.iter(), &checkpoint)?;
+        let (tree, checkpoint) = self.append(&req.entries, now)?;
+        let receipts = self.receipts_for(&tree, req.entries.iter(), &checkpoint)?;
         Ok(PushResponse {
             receipts,
-            consistency: self.proof_from(req.known_size),
+            consistency: self.proof_from(&tree, req.known_size)?,
             checkpoint,
         })
     }
 
-    /// Receipts for accepted entries, under `checkpoint` (signed over the log as it is now).
-    fn receipts_for<'a>(
+    /// The entries of `entries` not yet in the log, once each.
+    fn unlogged(&self, entries: &[SignedEntry]) -> Result<Vec<SignedEntry>, ServiceError> {
+        let mut new = Vec::new();
+        for e in entries {
+            if self.storage.entry_index(&e.hash())?.is_none() && !new.contains(e) {
+                new.push(e.clone());
+            }
+        }
+        Ok(new)
+    }
+
+    /// Verifies entries not yet logged against the feed heads they continue: signatures,
+    /// certificates, roles, and the captures their co-signatures complete.
+    fn verify_new(
         &self,
-        entries: impl Iterator<Item = &'a SignedEntry>,
-        checkpoint: &SignedCheckpoint,
-    ) -> Result<Vec<EntryReceipt>, ServiceError> {
-        entries
-            .map(|e| {
-                let hash = e.hash();
-                let index = self.storage.entry_index(&hash)?.ok_or_else(|| {
-                    StorageError::Damaged("an accepted entry is not in the log".into())
-                })?;
-                Ok(EntryReceipt {
-                    entry: hash,
-                    receipt: Receipt {
-                        checkpoint: checkpoint.clone(),
-                        index,
-                        proof: self
-                            .log
-                            .inclusion(index)
-                            .map_err(|e| StorageError::Damaged(e.to_string()))?,
-                    },
-                })
-            })
-            .collect()
+        new: &[SignedEntry],
+        heads: &BTreeMap<String, FeedHead>,
+    ) -> Result<qc_chain::FeedReport, ServiceError> {
+        // What the new entries name, read once (undecodable ones are the verifier's to report):
+        // their devices, and the cases where a co-signature may complete a capture that came
+        // up in an earlier sync.
+        let (mut devices, mut cosigned) = (BTreeSet::new(), BTreeSet::new());
+        for x in new.iter().filter_map(|e| e.entry().ok()) {
+            if x.action == qc_chain::Action::EvidenceCosigned {
+                cosigned.insert(x.case.clone());
+            }
+            devices.insert(x.device);
+        }
+        let mut earlier = Vec::new();
+        for case in &cosigned {
+            for e in self.storage.case_entries(case)? {
+                if let Ok(x) = e.entry()
+                    && x.action == qc_chain::Action::EvidenceAwaitingSecond
+                {
+                    devices.insert(x.device);
+                    earlier.push(e);
+                }
+            }
+        }
+        let certs = self.certificates_for(&devices)?;
+        Ok(verify_feed_after_with(
+            &self.trust().anchor,
+            &certs,
+            heads,
+            new,
+            &earlier,
+        ))
     }
 
     /// What an enrolled device may see and change: its squad's cases and those its people
@@ -740,7 +737,7 @@ impl<S: Storage> Service<S> {
 
     /// Applies a device's document changes to cases it may change. All of the upload is
     /// applied, or none of it.
-    pub fn push_docs(&mut self, device: &str, req: &DocsUp) -> Result<DocsAck, ServiceError> {
+    pub fn push_docs(&self, device: &str, req: &DocsUp) -> Result<DocsAck, ServiceError> {
         let scope = self.scope(device)?;
         let merged = self.merge_docs(&scope, req)?;
         self.keep_docs(merged)
@@ -782,7 +779,7 @@ impl<S: Storage> Service<S> {
     }
 
     /// Keeps merged documents; returns the heads the station now holds of each.
-    fn keep_docs(&mut self, merged: Vec<MergedDoc>) -> Result<DocsAck, ServiceError> {
+    fn keep_docs(&self, merged: Vec<MergedDoc>) -> Result<DocsAck, ServiceError> {
         let mut heads = Vec::with_capacity(merged.len());
         for MergedDoc {
             case,
@@ -801,7 +798,7 @@ impl<S: Storage> Service<S> {
 
     /// What the device lacks of the cases it may see: changes after the heads it holds, with
     /// the entries and certificates it needs to verify them.
-    pub fn pull_docs(&mut self, device: &str, req: &DocsWant) -> Result<DocsDown, ServiceError> {
+    pub fn pull_docs(&self, device: &str, req: &DocsWant) -> Result<DocsDown, ServiceError> {
         let scope = self.scope(device)?;
         let mut out = DocsDown {
             docs: Vec::new(),
@@ -860,7 +857,7 @@ impl<S: Storage> Service<S> {
     /// its document changes, then what it lacks. Entries or documents that fail leave
     /// everything as it was.
     pub fn sync(
-        &mut self,
+        &self,
         device: &str,
         req: &SyncRequest,
         now: Timestamp,
@@ -879,7 +876,15 @@ impl<S: Storage> Service<S> {
                 certificates: Vec::new(),
             },
         };
-        let down_receipts = self.receipts_for(down.entries.iter(), &push.checkpoint)?;
+        let tree = push
+            .checkpoint
+            .decode_unverified()
+            .map(|c| TreeState {
+                size: c.size,
+                root: c.root,
+            })
+            .map_err(|e| StorageError::Damaged(e.to_string()))?;
+        let down_receipts = self.receipts_for(&tree, down.entries.iter(), &push.checkpoint)?;
         Ok(SyncResponse {
             push,
             acked,
@@ -889,26 +894,16 @@ impl<S: Storage> Service<S> {
         })
     }
 
-    /// A proof from `from` to now; empty when there is nothing to prove (or the device claims
-    /// a longer log than this one, which its own check then reports).
-    fn proof_from(&self, from: u64) -> Vec<qc_chain::Digest> {
-        if from == 0 || from >= self.log.size() {
-            Vec::new()
-        } else {
-            self.log.consistency(from).unwrap_or_default()
-        }
-    }
-
     /// The current checkpoint and a proof that it extends the log of size `from`.
     pub fn consistency(
-        &mut self,
+        &self,
         from: u64,
         now: Timestamp,
     ) -> Result<ConsistencyResponse, ServiceError> {
-        let checkpoint = SignedCheckpoint::sign(&self.identity.log_key, &self.log, now);
+        let tree = self.storage.log_head()?.tree;
         Ok(ConsistencyResponse {
-            proof: self.proof_from(from),
-            checkpoint,
+            proof: self.proof_from(&tree, from)?,
+            checkpoint: self.sign_checkpoint(&tree, now),
         })
     }
 }

@@ -51,7 +51,7 @@ fn service<S: Storage>(w: &World, storage: S) -> Service<S> {
 }
 
 /// Enrols the world's device as `tablet-a`; returns its certificate.
-fn enrol<S: Storage>(w: &World, s: &mut Service<S>) -> SignedCertificate {
+fn enrol<S: Storage>(w: &World, s: &Service<S>) -> SignedCertificate {
     let code = s
         .issue_enrolment_code(&squad_grant("一中队"), [7; 8], NOW)
         .unwrap();
@@ -71,17 +71,22 @@ fn enrol<S: Storage>(w: &World, s: &mut Service<S>) -> SignedCertificate {
 
 /// The station holds case-1 of 一中队 (sent by `device`), so entries about it are in the
 /// scope of 一中队's devices.
-fn hold_case<S: Storage>(s: &mut Service<S>, device: &str) {
+fn hold_case<S: Storage>(s: &Service<S>, device: &str) {
     let mut doc = docs::case("一中队");
     s.push_docs(device, &docs::up(&mut doc, &[])).unwrap();
 }
 
 /// The device's feed: `n` entries by the officer.
 fn feed(w: &World, n: u64) -> Vec<SignedEntry> {
+    feed_of(w, "tablet-a", &w.device, n)
+}
+
+/// A device's feed: `n` entries by the officer, signed with the device's key.
+fn feed_of(w: &World, device: &str, key: &SigningKey, n: u64) -> Vec<SignedEntry> {
     let mut out: Vec<SignedEntry> = Vec::new();
     for seq in 1..=n {
         let e = Entry {
-            device: "tablet-a".into(),
+            device: device.into(),
             seq,
             prev: out.last().map_or([0; 32], SignedEntry::hash),
             time: Timestamp(NOW.0 + seq as i64),
@@ -92,7 +97,7 @@ fn feed(w: &World, n: u64) -> Vec<SignedEntry> {
             blobs: vec![],
             records: vec![],
         };
-        out.push(SignedEntry::sign(&e, &w.device, &[&w.officer.0]));
+        out.push(SignedEntry::sign(&e, key, &[&w.officer.0]));
     }
     out
 }
@@ -100,7 +105,7 @@ fn feed(w: &World, n: u64) -> Vec<SignedEntry> {
 #[test]
 fn an_enrolment_code_works_once_for_one_device() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::temporary().unwrap());
+    let s = service(&w, SqliteStorage::temporary().unwrap());
     let code = s
         .issue_enrolment_code(&squad_grant("一中队"), [9; 8], NOW)
         .unwrap();
@@ -138,7 +143,7 @@ fn an_enrolment_code_works_once_for_one_device() {
 }
 
 fn call<S: Storage>(
-    s: &mut Service<S>,
+    s: &Service<S>,
     key: &SigningKey,
     device: &str,
     body: &[u8],
@@ -158,21 +163,21 @@ fn call<S: Storage>(
 #[test]
 fn requests_are_authenticated_and_replays_refused() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::temporary().unwrap());
+    let s = service(&w, SqliteStorage::temporary().unwrap());
     assert_eq!(
-        call(&mut s, &w.device, "tablet-a", b"{}", 1)
+        call(&s, &w.device, "tablet-a", b"{}", 1)
             .unwrap_err()
             .status(),
         401,
         "not enrolled yet"
     );
-    enrol(&w, &mut s);
+    enrol(&w, &s);
     assert_eq!(
-        call(&mut s, &w.device, "tablet-a", b"{}", 2).unwrap(),
+        call(&s, &w.device, "tablet-a", b"{}", 2).unwrap(),
         "tablet-a"
     );
     assert_eq!(
-        call(&mut s, &w.device, "tablet-a", b"{}", 2)
+        call(&s, &w.device, "tablet-a", b"{}", 2)
             .unwrap_err()
             .status(),
         409,
@@ -180,7 +185,7 @@ fn requests_are_authenticated_and_replays_refused() {
     );
     let stranger = SigningKey::from_bytes(&[31; 32]);
     assert_eq!(
-        call(&mut s, &stranger, "tablet-a", b"{}", 3)
+        call(&s, &stranger, "tablet-a", b"{}", 3)
             .unwrap_err()
             .status(),
         401,
@@ -193,20 +198,20 @@ fn a_request_replayed_after_a_restart_is_refused() {
     let w = world();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
-    let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
-    enrol(&w, &mut s);
-    call(&mut s, &w.device, "tablet-a", b"{}", 5).unwrap();
+    let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    enrol(&w, &s);
+    call(&s, &w.device, "tablet-a", b"{}", 5).unwrap();
     drop(s);
-    let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
     assert_eq!(
-        call(&mut s, &w.device, "tablet-a", b"{}", 5)
+        call(&s, &w.device, "tablet-a", b"{}", 5)
             .unwrap_err()
             .status(),
         409,
         "the station remembers the nonce across the restart"
     );
     assert_eq!(
-        call(&mut s, &w.device, "tablet-a", b"{}", 6).unwrap(),
+        call(&s, &w.device, "tablet-a", b"{}", 6).unwrap(),
         "tablet-a"
     );
 }
@@ -232,8 +237,8 @@ fn a_code_offered_for_something_else_or_with_a_bad_device_stays_unused() {
         .unwrap();
     let mut id = identity(&w, None);
     id.certificates.push(wang);
-    let mut s = Service::new(SqliteStorage::temporary().unwrap(), id).unwrap();
-    enrol(&w, &mut s);
+    let s = Service::new(SqliteStorage::temporary().unwrap(), id).unwrap();
+    enrol(&w, &s);
     let li_ming = Grant::Officer {
         person: "li.ming".into(),
     };
@@ -283,7 +288,7 @@ fn a_code_offered_for_something_else_or_with_a_bad_device_stays_unused() {
 #[test]
 fn wrong_codes_are_limited_per_source() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::temporary().unwrap());
+    let s = service(&w, SqliteStorage::temporary().unwrap());
     let req = |code: &str, id: &str| EnrolRequest {
         code: code.into(),
         device_id: id.into(),
@@ -322,8 +327,8 @@ fn a_revoked_device_is_refused() {
     let w = world();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
-    let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
-    let cert = enrol(&w, &mut s);
+    let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    let cert = enrol(&w, &s);
     drop(s);
     let crl = BureauKey::from_seed(&w.bureau_seed).revoke(
         1,
@@ -334,12 +339,12 @@ fn a_revoked_device_is_refused() {
             reason: "平板遗失".into(),
         }],
     );
-    let mut s = Service::new(
+    let s = Service::new(
         SqliteStorage::open(&path, &[2; 32]).unwrap(),
         identity(&w, Some(crl)),
     )
     .unwrap();
-    let e = call(&mut s, &w.device, "tablet-a", b"{}", 1).unwrap_err();
+    let e = call(&s, &w.device, "tablet-a", b"{}", 1).unwrap_err();
     assert_eq!(e.status(), 403);
     assert!(e.body().message.contains("吊销"));
 }
@@ -347,12 +352,12 @@ fn a_revoked_device_is_refused() {
 #[test]
 fn pushed_entries_get_receipts_once_and_the_device_witness_accepts_them() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::temporary().unwrap());
-    enrol(&w, &mut s);
-    hold_case(&mut s, "tablet-a");
+    let s = service(&w, SqliteStorage::temporary().unwrap());
+    enrol(&w, &s);
+    hold_case(&s, "tablet-a");
     let f = feed(&w, 5);
     let mut witness = Witness::new(s.log_key());
-    let push = |s: &mut Service<_>, entries: &[SignedEntry], known| {
+    let push = |s: &Service<_>, entries: &[SignedEntry], known| {
         s.push(
             "tablet-a",
             &PushEntries {
@@ -363,25 +368,125 @@ fn pushed_entries_get_receipts_once_and_the_device_witness_accepts_them() {
         )
         .unwrap()
     };
-    let r = push(&mut s, &f[..3], 0);
+    let r = push(&s, &f[..3], 0);
     assert_eq!(witness.accept_push(&f[..3], &r).unwrap().len(), 3);
     // A retry after a cut connection: the same entries again, plus the rest.
-    let r = push(&mut s, &f, witness.known_size());
+    let r = push(&s, &f, witness.known_size());
     assert_eq!(witness.accept_push(&f, &r).unwrap().len(), 5);
-    assert_eq!(s.log_size(), 5, "nothing logged twice");
+    assert_eq!(s.log_size().unwrap(), 5, "nothing logged twice");
     let c = s.consistency(witness.known_size(), NOW).unwrap();
     witness.accept_consistency(&c).unwrap();
+}
+
+/// Two stations on one store (two processes behind a proxy, or the server and an
+/// administrator's command) take uploads of the same feed at once: each entry is logged once,
+/// in one order, and every answer's receipts and proofs satisfy the device's witness.
+#[test]
+fn two_stations_on_one_store_log_each_entry_once_and_every_answer_proves_it() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let a = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    enrol(&w, &a);
+    hold_case(&a, "tablet-a");
+    let b = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    let f = feed(&w, 30);
+    let answers = std::thread::scope(|scope| {
+        let pushes: Vec<_> = [(&a, 30), (&b, 12), (&a, 5), (&b, 30), (&b, 20), (&a, 30)]
+            .into_iter()
+            .map(|(station, n)| {
+                let f = &f;
+                scope.spawn(move || {
+                    let sent = f[..n].to_vec();
+                    let r = station
+                        .push(
+                            "tablet-a",
+                            &PushEntries {
+                                entries: sent.clone(),
+                                known_size: 0,
+                            },
+                            NOW,
+                        )
+                        .unwrap();
+                    (sent, r)
+                })
+            })
+            .collect();
+        pushes
+            .into_iter()
+            .map(|p| p.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    for (sent, r) in &answers {
+        let mut witness = Witness::new(a.log_key());
+        assert_eq!(witness.accept_push(sent, r).unwrap().len(), sent.len());
+        let c = b.consistency(witness.known_size(), NOW).unwrap();
+        witness.accept_consistency(&c).unwrap();
+    }
+    assert_eq!((a.log_size().unwrap(), b.log_size().unwrap()), (30, 30));
+}
+
+/// Uploads arriving while the log is held (by another station process) wait, and are then
+/// appended together: one tree update for all of them.
+#[test]
+fn uploads_waiting_for_the_log_are_appended_in_one_tree_update() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    const DEVICES: u64 = 6;
+    let feeds: Vec<(String, Vec<SignedEntry>)> = (0..DEVICES)
+        .map(|i| {
+            let device = format!("tablet-{i}");
+            docs::enrol_as(&s, &device, "一中队", 60 + i as u8);
+            let key = SigningKey::from_bytes(&[60 + i as u8; 32]);
+            let f = feed_of(&w, &device, &key, 3);
+            (device, f)
+        })
+        .collect();
+    hold_case(&s, "tablet-0");
+    let other = SqliteStorage::open(&path, &[2; 32]).unwrap();
+    let held = other.sequence().unwrap();
+    std::thread::scope(|scope| {
+        let pushes: Vec<_> = feeds
+            .iter()
+            .map(|(device, f)| {
+                let s = &s;
+                scope.spawn(move || {
+                    s.push(
+                        device,
+                        &PushEntries {
+                            entries: f.clone(),
+                            known_size: 0,
+                        },
+                        NOW,
+                    )
+                    .unwrap()
+                })
+            })
+            .collect();
+        // Every upload is verified and waiting (SQLite's busy wait is 5 s) when the log is
+        // let go.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        drop(held);
+        for p in pushes {
+            assert_eq!(p.join().unwrap().receipts.len(), 3);
+        }
+    });
+    assert_eq!(s.log_size().unwrap(), 3 * DEVICES);
+    // The first upload took the log and waited for it; all the others came together after.
+    assert_eq!(s.log_appends(), 2);
 }
 
 #[test]
 fn an_upload_that_does_not_verify_is_refused_whole() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::temporary().unwrap());
+    let s = service(&w, SqliteStorage::temporary().unwrap());
     let f = feed(&w, 3);
     // tablet-a's entries, relayed by tablet-b before tablet-a is enrolled: its certificate
     // is unknown.
-    docs::enrol_as(&mut s, "tablet-b", "一中队", 51);
-    hold_case(&mut s, "tablet-b");
+    docs::enrol_as(&s, "tablet-b", "一中队", 51);
+    hold_case(&s, "tablet-b");
     let e = s
         .push(
             "tablet-b",
@@ -393,7 +498,7 @@ fn an_upload_that_does_not_verify_is_refused_whole() {
         )
         .unwrap_err();
     assert_eq!(e.status(), 422);
-    enrol(&w, &mut s);
+    enrol(&w, &s);
     // A gap: entry 1 missing.
     let e = s
         .push(
@@ -424,7 +529,11 @@ fn an_upload_that_does_not_verify_is_refused_whole() {
         .status(),
         422
     );
-    assert_eq!(s.log_size(), 0, "nothing of a refused upload is kept");
+    assert_eq!(
+        s.log_size().unwrap(),
+        0,
+        "nothing of a refused upload is kept"
+    );
     s.push(
         "tablet-a",
         &PushEntries {
@@ -434,7 +543,7 @@ fn an_upload_that_does_not_verify_is_refused_whole() {
         NOW,
     )
     .unwrap();
-    assert_eq!(s.log_size(), 3);
+    assert_eq!(s.log_size().unwrap(), 3);
 }
 
 #[test]
@@ -442,9 +551,9 @@ fn a_restarted_server_has_the_same_log_and_refuses_a_store_changed_behind_its_ba
     let w = world();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
-    let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
-    enrol(&w, &mut s);
-    hold_case(&mut s, "tablet-a");
+    let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    enrol(&w, &s);
+    hold_case(&s, "tablet-a");
     s.push(
         "tablet-a",
         &PushEntries {
@@ -456,28 +565,53 @@ fn a_restarted_server_has_the_same_log_and_refuses_a_store_changed_behind_its_ba
     .unwrap();
     let root = s.consistency(0, NOW).unwrap().checkpoint;
     drop(s);
-    let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
-    assert_eq!(s.log_size(), 4);
+    let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    assert_eq!(s.log_size().unwrap(), 4);
     assert_eq!(
         s.consistency(0, NOW).unwrap().checkpoint.bytes,
         root.bytes,
         "same size, root and time"
     );
     drop(s);
-    // Someone edits the log table directly.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode([2u8; 32])))
-        .unwrap();
-    conn.execute("UPDATE log SET hash = zeroblob(32) WHERE idx = 2", [])
-        .unwrap();
-    drop(conn);
-    let e = Service::new(
-        SqliteStorage::open(&path, &[2; 32]).unwrap(),
-        identity(&w, None),
-    )
-    .err()
-    .unwrap();
-    assert!(e.to_string().contains("no longer matches"), "{e}");
+    // Someone edits the store directly: an entry's hash, a tile, the head's root. Each is
+    // refused at start; undone, the station starts again.
+    let edit = |sql: &str| {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode([2u8; 32])))
+            .unwrap();
+        conn.execute_batch(sql).unwrap();
+    };
+    let starts = || {
+        Service::new(
+            SqliteStorage::open(&path, &[2; 32]).unwrap(),
+            identity(&w, None),
+        )
+        .map(drop)
+    };
+    for (change, undo) in [
+        (
+            "CREATE TABLE saved AS SELECT hash FROM log WHERE idx = 2;
+             UPDATE log SET hash = zeroblob(32) WHERE idx = 2",
+            "UPDATE log SET hash = (SELECT hash FROM saved) WHERE idx = 2; DROP TABLE saved",
+        ),
+        (
+            "CREATE TABLE saved AS SELECT hashes FROM log_tiles WHERE level = 0 AND idx = 0;
+             UPDATE log_tiles SET hashes = zeroblob(128) WHERE level = 0 AND idx = 0",
+            "UPDATE log_tiles SET hashes = (SELECT hashes FROM saved) WHERE level = 0 AND idx = 0;
+             DROP TABLE saved",
+        ),
+        (
+            "CREATE TABLE saved AS SELECT root FROM log_head;
+             UPDATE log_head SET root = zeroblob(32)",
+            "UPDATE log_head SET root = (SELECT root FROM saved); DROP TABLE saved",
+        ),
+    ] {
+        edit(change);
+        let e = starts().unwrap_err();
+        assert!(e.to_string().contains("no longer matches"), "{change}: {e}");
+        edit(undo);
+        starts().unwrap();
+    }
 }
 
 mod docs {
@@ -487,7 +621,7 @@ mod docs {
 
     use super::*;
 
-    pub(super) fn enrol_as<S: Storage>(s: &mut Service<S>, id: &str, squad: &str, seed: u8) {
+    pub(super) fn enrol_as<S: Storage>(s: &Service<S>, id: &str, squad: &str, seed: u8) {
         let code = s
             .issue_enrolment_code(&squad_grant(squad), [seed; 8], NOW)
             .unwrap();
@@ -541,10 +675,10 @@ mod docs {
     #[test]
     fn documents_travel_within_a_squad_only_and_converge() {
         let w = world();
-        let mut s = service(&w, SqliteStorage::temporary().unwrap());
-        enrol_as(&mut s, "tablet-a", "一中队", 50);
-        enrol_as(&mut s, "tablet-b", "一中队", 51);
-        enrol_as(&mut s, "tablet-c", "二中队", 52);
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol_as(&s, "tablet-a", "一中队", 50);
+        enrol_as(&s, "tablet-b", "一中队", 51);
+        enrol_as(&s, "tablet-c", "二中队", 52);
 
         let mut a = case("一中队");
         let ack = s.push_docs("tablet-a", &up(&mut a, &[])).unwrap();
@@ -677,12 +811,12 @@ mod docs {
     #[test]
     fn entries_about_another_squads_case_or_unsigned_acts_are_refused() {
         let w = world();
-        let mut s = service(&w, SqliteStorage::temporary().unwrap());
-        enrol_as(&mut s, "tablet-b", "一中队", 51);
-        enrol_as(&mut s, "tablet-c", "二中队", 52);
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol_as(&s, "tablet-b", "一中队", 51);
+        enrol_as(&s, "tablet-c", "二中队", 52);
         let mut theirs = case_with_id("case-2", "二中队");
         s.push_docs("tablet-c", &up(&mut theirs, &[])).unwrap();
-        let push = |s: &mut Service<_>, device: &str, e: SignedEntry| {
+        let push = |s: &Service<_>, device: &str, e: SignedEntry| {
             s.push(
                 device,
                 &PushEntries {
@@ -698,14 +832,14 @@ mod docs {
             act: "close".into(),
         };
         let e = push(
-            &mut s,
+            &s,
             "tablet-b",
             entry_of("tablet-b", 51, "case-2", close.clone(), &[]),
         );
         assert_eq!(e.unwrap_err().status(), 403);
         // And about a case the station holds no document of.
         let e = push(
-            &mut s,
+            &s,
             "tablet-b",
             entry_of("tablet-b", 51, "case-9", close.clone(), &[]),
         );
@@ -713,7 +847,7 @@ mod docs {
         let mut ours = case("一中队");
         s.push_docs("tablet-b", &up(&mut ours, &[])).unwrap();
         let e = push(
-            &mut s,
+            &s,
             "tablet-b",
             entry_of("tablet-b", 51, "case-1", close, &[]),
         );
@@ -742,7 +876,7 @@ mod docs {
             NOW,
         )
         .unwrap();
-        assert_eq!(s.log_size(), 1);
+        assert_eq!(s.log_size().unwrap(), 1);
     }
 
     #[test]
@@ -755,13 +889,13 @@ mod docs {
         let hash: [u8; 32] = Sha256::digest(&photo).into();
         let junk = [5u8; 32];
         {
-            let mut st = SqliteStorage::open(&path, &[2; 32]).unwrap();
+            let st = SqliteStorage::open(&path, &[2; 32]).unwrap();
             // Every byte in, the station stopped before keeping either.
             st.write_blob_chunk(&hash, photo.len() as u64, 0, &photo)
                 .unwrap();
             st.write_blob_chunk(&junk, 3, 0, b"abc").unwrap();
         }
-        let mut s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+        let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
         assert_eq!(
             s.storage.unfinished_blobs().unwrap().len(),
             2,
@@ -783,10 +917,10 @@ mod docs {
         use sha2::{Digest as _, Sha256};
         use std::io::Read as _;
         let w = world();
-        let mut s = service(&w, SqliteStorage::temporary().unwrap());
-        enrol(&w, &mut s);
-        enrol_as(&mut s, "tablet-b", "一中队", 51);
-        enrol_as(&mut s, "tablet-c", "二中队", 52);
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol(&w, &s);
+        enrol_as(&s, "tablet-b", "一中队", 51);
+        enrol_as(&s, "tablet-c", "二中队", 52);
         let photo: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 256) as u8).collect();
         let hash: [u8; 32] = Sha256::digest(&photo).into();
         let e = Entry {
@@ -955,8 +1089,8 @@ mod docs {
     #[test]
     fn an_officer_key_made_on_a_device_is_certified_with_a_code_for_that_person_only() {
         let w = world();
-        let mut s = service(&w, SqliteStorage::temporary().unwrap());
-        enrol(&w, &mut s);
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol(&w, &s);
         let grant = Grant::Officer {
             person: "li.ming".into(),
         };
@@ -1046,9 +1180,9 @@ mod docs {
 #[test]
 fn anyone_learns_what_is_logged_about_a_case_proven_under_the_current_checkpoint() {
     let w = world();
-    let mut s = service(&w, SqliteStorage::temporary().unwrap());
-    enrol(&w, &mut s);
-    hold_case(&mut s, "tablet-a");
+    let s = service(&w, SqliteStorage::temporary().unwrap());
+    enrol(&w, &s);
+    hold_case(&s, "tablet-a");
     let f = feed(&w, 3);
     let req = PushEntries {
         entries: f.clone(),

@@ -1,8 +1,10 @@
-//! The default backend: one SQLCipher file (encrypted at rest, WAL, `synchronous=FULL`).
+//! The base station's embedded backend: one SQLCipher file (encrypted at rest, WAL,
+//! `synchronous=FULL`), evidence files encrypted in a directory beside it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
 use qc_blobs::BlobStore;
 use sha2::{Digest as _, Sha256};
@@ -13,7 +15,9 @@ use qc_identity::{SignedCertificate, SignedRevocationList};
 use qc_log::SignedCheckpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::storage::{BlobState, CaseMeta, Grant, Storage, StorageError};
+use qc_station_storage::{
+    BlobState, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, TileId, TreeState,
+};
 
 /// Schema migrations, append-only: never edit a released one.
 const MIGRATIONS: &[&str] = &[
@@ -95,7 +99,28 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE log ADD COLUMN body BLOB;
 "#,
+    // The log's tree kept as C2SP hash tiles with its head, instead of rebuilt in memory from
+    // every leaf at start; `SqliteStorage::open` fills them from an older store's leaves.
+    r#"
+    CREATE TABLE log_head (
+        one            INTEGER PRIMARY KEY CHECK (one = 1),
+        size           INTEGER NOT NULL,
+        root           BLOB NOT NULL,
+        checkpoint     BLOB,
+        checkpoint_sig BLOB,
+        note           TEXT
+    ) STRICT;
+    CREATE TABLE log_tiles (
+        level  INTEGER NOT NULL,
+        idx    INTEGER NOT NULL,
+        hashes BLOB NOT NULL,
+        PRIMARY KEY (level, idx)
+    ) STRICT;
+"#,
 ];
+
+/// Leaves integrated per transaction when an older store's tiles are built.
+const TILE_BUILD_BATCH: u64 = 65_536;
 
 fn err(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
@@ -103,11 +128,17 @@ fn err(e: impl std::fmt::Display) -> StorageError {
 
 /// The base station's SQLite store, with evidence files in a `blobs` directory beside it.
 pub struct SqliteStorage {
-    conn: Connection,
+    /// The connection that writes: SQLite has one writer at a time anyway, and a squad's
+    /// station needs no more; each call holds it only for its statements (the sequencer for
+    /// its whole append).
+    conn: Mutex<Connection>,
+    /// A connection for reading, so reads (verifying an upload) go on while the log is held
+    /// (WAL: readers see the last commit and never wait for the writer).
+    reader: Mutex<Connection>,
     blobs: BlobStore,
     /// Running SHA-256 of uploads under way (bytes received in order so far), so a finished
     /// upload is checked without reading it back.
-    hashing: HashMap<Digest, (u64, Sha256)>,
+    hashing: Mutex<HashMap<Digest, (u64, Sha256)>>,
     _temporary: Option<tempfile::TempDir>,
 }
 
@@ -157,10 +188,19 @@ impl SqliteStorage {
             ))
             .map_err(err)?;
         }
+        build_tiles(&conn)?;
+        let reader = Connection::open(path).map_err(err)?;
+        reader
+            .execute_batch(&format!(
+                "PRAGMA key = \"x'{}'\"; PRAGMA busy_timeout = 5000;",
+                hex::encode(key)
+            ))
+            .map_err(err)?;
         Ok(SqliteStorage {
-            conn,
+            conn: Mutex::new(conn),
+            reader: Mutex::new(reader),
             blobs,
-            hashing: HashMap::new(),
+            hashing: Mutex::new(HashMap::new()),
             _temporary: None,
         })
     }
@@ -194,71 +234,36 @@ fn entry_from((bytes, body, device_sig, sigs): EntryRow) -> Result<SignedEntry, 
 }
 
 impl Storage for SqliteStorage {
-    fn log_leaves(&self) -> Result<Vec<Digest>, StorageError> {
-        self.hashes("SELECT hash FROM log ORDER BY idx")
+    fn log_head(&self) -> Result<LogHead, StorageError> {
+        read_head(&self.reader())
     }
 
-    fn feed_heads(&self) -> Result<BTreeMap<String, FeedHead>, StorageError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT l.device, l.seq, l.hash FROM log l
-                 JOIN (SELECT device, max(seq) AS s FROM log GROUP BY device) m
-                   ON l.device = m.device AND l.seq = m.s",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                ))
-            })
-            .map_err(err)?;
-        let mut out = BTreeMap::new();
-        for r in rows {
-            let (device, seq, hash) = r.map_err(err)?;
-            out.insert(
-                device,
-                FeedHead {
-                    seq: seq as u64,
-                    hash: digest(hash)?,
-                },
-            );
-        }
-        Ok(out)
+    fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        read_tile(&self.reader(), id)
     }
 
-    fn append_entries(&mut self, entries: &[SignedEntry]) -> Result<(), StorageError> {
-        let tx = self.conn.transaction().map_err(err)?;
-        for e in entries {
-            let d = e
-                .entry()
-                .map_err(|x| StorageError::Damaged(x.to_string()))?;
-            let sigs = serde_json::to_vec(&e.actor_sigs).map_err(err)?;
-            tx.execute(
-                "INSERT INTO log(hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    e.hash().to_vec(),
-                    d.device,
-                    d.seq as i64,
-                    d.case,
-                    e.bytes,
-                    e.body,
-                    e.device_sig,
-                    sigs
-                ],
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)
+    fn entry_hashes(&self, from: u64, to: u64) -> Result<Vec<Digest>, StorageError> {
+        entry_hashes(&self.reader(), from, to)
+    }
+
+    fn feed_heads(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, FeedHead>, StorageError> {
+        feed_heads(&self.reader(), devices)
+    }
+
+    fn sequence(&self) -> Result<Box<dyn Sequencer + '_>, StorageError> {
+        let conn = self.conn();
+        // IMMEDIATE takes the write lock now: another process on the same file (an
+        // administrator's command) waits, and what is read below stays current.
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+        Ok(Box::new(SqliteSequencer { conn, open: true }))
     }
 
     fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
         // Log indexes count from 0; SQLite's rowids from 1.
-        self.conn
+        self.reader()
             .query_row(
                 "SELECT idx - 1 FROM log WHERE hash = ?1",
                 [hash.to_vec()],
@@ -287,7 +292,7 @@ impl Storage for SqliteStorage {
     }
 
     fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
-        self.conn
+        self.reader()
             .query_row(
                 "SELECT squad, status, heads, doc FROM case_docs WHERE case_id = ?1",
                 [case],
@@ -306,13 +311,8 @@ impl Storage for SqliteStorage {
             .transpose()
     }
 
-    fn put_case_doc(
-        &mut self,
-        case: &str,
-        meta: &CaseMeta,
-        doc: &[u8],
-    ) -> Result<(), StorageError> {
-        self.conn
+    fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError> {
+        self.conn()
             .execute(
                 "INSERT INTO case_docs(case_id, squad, status, heads, doc) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad,
@@ -330,8 +330,8 @@ impl Storage for SqliteStorage {
     }
 
     fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
-        let mut stmt = self
-            .conn
+        let conn = self.reader();
+        let mut stmt = conn
             .prepare("SELECT case_id, squad, status, heads FROM case_docs ORDER BY case_id")
             .map_err(err)?;
         let rows = stmt
@@ -351,18 +351,8 @@ impl Storage for SqliteStorage {
         .collect()
     }
 
-    fn put_checkpoint(&mut self, c: &SignedCheckpoint) -> Result<(), StorageError> {
-        self.put_single("checkpoint", &c.bytes, &c.signature)
-    }
-
-    fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StorageError> {
-        Ok(self
-            .single("checkpoint")?
-            .map(|(bytes, signature)| SignedCheckpoint { bytes, signature }))
-    }
-
     fn add_enrolment_code(
-        &mut self,
+        &self,
         code: &Digest,
         grant: &Grant,
         expires: Timestamp,
@@ -371,7 +361,7 @@ impl Storage for SqliteStorage {
             Grant::Device { squad } => (squad.as_str(), None),
             Grant::Officer { person } => ("", Some(person.as_str())),
         };
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO enrolment_codes(hash, squad, person, expires) VALUES (?1, ?2, ?3, ?4)",
                 params![code.to_vec(), squad, person, expires.0],
@@ -381,12 +371,13 @@ impl Storage for SqliteStorage {
     }
 
     fn take_enrolment_code(
-        &mut self,
+        &self,
         code: &Digest,
         now: Timestamp,
         wanted: &dyn Fn(&Grant) -> bool,
     ) -> Result<Option<Grant>, StorageError> {
-        let tx = self.conn.transaction().map_err(err)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
         let grant = tx
             .query_row(
                 "SELECT squad, person FROM enrolment_codes
@@ -414,13 +405,14 @@ impl Storage for SqliteStorage {
     }
 
     fn use_nonce(
-        &mut self,
+        &self,
         device: &str,
         nonce: &[u8; 16],
         time: Timestamp,
         forget_before: Timestamp,
     ) -> Result<bool, StorageError> {
-        let tx = self.conn.transaction().map_err(err)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
         tx.execute("DELETE FROM nonces WHERE time < ?1", [forget_before.0])
             .map_err(err)?;
         let new = tx
@@ -434,8 +426,8 @@ impl Storage for SqliteStorage {
         Ok(new)
     }
 
-    fn add_device(&mut self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
-        self.conn
+    fn add_device(&self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
+        self.conn()
             .execute(
                 "INSERT INTO devices(id, cert, signature) VALUES (?1, ?2, ?3)
                  ON CONFLICT(id) DO UPDATE SET cert = excluded.cert, signature = excluded.signature",
@@ -446,7 +438,7 @@ impl Storage for SqliteStorage {
     }
 
     fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError> {
-        self.conn
+        self.reader()
             .query_row(
                 "SELECT cert, signature FROM devices WHERE id = ?1",
                 [id],
@@ -461,12 +453,8 @@ impl Storage for SqliteStorage {
             .map_err(err)
     }
 
-    fn add_officer_cert(
-        &mut self,
-        device: &str,
-        cert: &SignedCertificate,
-    ) -> Result<(), StorageError> {
-        self.conn
+    fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
+        self.conn()
             .execute(
                 "INSERT OR IGNORE INTO officer_certs(device, cert, signature) VALUES (?1, ?2, ?3)",
                 params![device, cert.bytes, cert.signature],
@@ -476,8 +464,8 @@ impl Storage for SqliteStorage {
     }
 
     fn officer_certs(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
-        let mut stmt = self
-            .conn
+        let conn = self.reader();
+        let mut stmt = conn
             .prepare("SELECT device, cert, signature FROM officer_certs ORDER BY device, cert")
             .map_err(err)?;
         let rows = stmt
@@ -498,7 +486,7 @@ impl Storage for SqliteStorage {
         // The files say how far an upload got (whole chunks, synced before each answer) and
         // whether it is complete: no database write per chunk.
         let Some(size) = self
-            .conn
+            .reader()
             .query_row(
                 "SELECT size FROM blobs WHERE hash = ?1",
                 [hash.to_vec()],
@@ -523,7 +511,7 @@ impl Storage for SqliteStorage {
     }
 
     fn write_blob_chunk(
-        &mut self,
+        &self,
         hash: &Digest,
         size: u64,
         offset: u64,
@@ -541,7 +529,7 @@ impl Storage for SqliteStorage {
         }
         if offset == 0 {
             let previous: Option<i64> = self
-                .conn
+                .conn()
                 .query_row(
                     "SELECT attempt FROM blobs WHERE hash = ?1",
                     [hash.to_vec()],
@@ -550,7 +538,7 @@ impl Storage for SqliteStorage {
                 .optional()
                 .map_err(err)?;
             let attempt = previous.map_or(0, |a| a + 1);
-            self.conn
+            self.conn()
                 .execute(
                     "INSERT INTO blobs(hash, size, attempt) VALUES (?1, ?2, ?3)
                      ON CONFLICT(hash) DO UPDATE SET size = excluded.size, attempt = excluded.attempt",
@@ -558,7 +546,7 @@ impl Storage for SqliteStorage {
                 )
                 .map_err(err)?;
             self.blobs.begin_receiving(hash).map_err(err)?;
-            self.hashing.insert(*hash, (0, Sha256::new()));
+            self.hashing().insert(*hash, (0, Sha256::new()));
         } else if !held.is_some_and(|b| offset <= b.received && b.size == size) {
             return Err(StorageError::Backend(format!(
                 "offset {offset} does not continue the upload"
@@ -566,24 +554,26 @@ impl Storage for SqliteStorage {
         }
         self.blobs.receive(hash, size, offset, bytes).map_err(err)?;
         // Hash as the bytes arrive in order; anything else is checked by reading back.
-        match self.hashing.get_mut(hash) {
+        let mut hashing = self.hashing();
+        match hashing.get_mut(hash) {
             Some((at, h)) if *at == offset => {
                 h.update(bytes);
                 *at = end;
             }
             _ => {
-                self.hashing.remove(hash);
+                hashing.remove(hash);
             }
         }
         Ok(())
     }
 
-    fn finish_blob(&mut self, hash: &Digest) -> Result<bool, StorageError> {
+    fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError> {
         let state = self
             .blob_state(hash)?
             .filter(|b| !b.complete && b.received == b.size)
             .ok_or_else(|| StorageError::Backend("the blob is not all received".into()))?;
-        let kept = match self.hashing.remove(hash) {
+        let running = self.hashing().remove(hash);
+        let kept = match running {
             Some((at, h)) if at == state.size => {
                 if <[u8; 32]>::from(h.finalize()) == *hash {
                     self.blobs.finish_receiving(hash, true).map_err(err)?
@@ -595,14 +585,14 @@ impl Storage for SqliteStorage {
             _ => self.blobs.finish_receiving(hash, false).map_err(err)?,
         };
         if !kept {
-            self.conn
+            self.conn()
                 .execute("DELETE FROM blobs WHERE hash = ?1", [hash.to_vec()])
                 .map_err(err)?;
         }
         Ok(kept)
     }
 
-    fn put_revocations(&mut self, crl: &SignedRevocationList) -> Result<(), StorageError> {
+    fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
         self.put_single("revocations", &crl.bytes, &crl.signature)
     }
 
@@ -612,8 +602,8 @@ impl Storage for SqliteStorage {
             .map(|(bytes, signature)| SignedRevocationList { bytes, signature }))
     }
 
-    fn link_blob(&mut self, hash: &Digest, case: &str) -> Result<(), StorageError> {
-        self.conn
+    fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
+        self.conn()
             .execute(
                 "INSERT OR IGNORE INTO blob_cases(hash, case_id) VALUES (?1, ?2)",
                 params![hash.to_vec(), case],
@@ -623,7 +613,7 @@ impl Storage for SqliteStorage {
     }
 
     fn blob_in_case(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
-        self.conn
+        self.reader()
             .query_row(
                 "SELECT 1 FROM blob_cases WHERE hash = ?1 AND case_id = ?2",
                 params![hash.to_vec(), case],
@@ -649,9 +639,22 @@ impl Storage for SqliteStorage {
 }
 
 impl SqliteStorage {
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A statement that panicked left no transaction open (rusqlite rolls back on drop).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn hashing(&self) -> MutexGuard<'_, HashMap<Digest, (u64, Sha256)>> {
+        self.hashing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Replaces the one signed object a single-row table keeps.
     fn put_single(&self, table: &str, bytes: &[u8], signature: &[u8]) -> Result<(), StorageError> {
-        self.conn
+        self.conn()
             .execute(
                 &format!(
                     "INSERT INTO {table}(one, bytes, signature) VALUES (1, ?1, ?2)
@@ -665,7 +668,7 @@ impl SqliteStorage {
 
     /// The signed object a single-row table keeps: its bytes and signature.
     fn single(&self, table: &str) -> Result<Option<Signed>, StorageError> {
-        self.conn
+        self.reader()
             .query_row(&format!("SELECT bytes, signature FROM {table}"), [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
@@ -675,7 +678,8 @@ impl SqliteStorage {
 
     /// The hashes a query of one column returns.
     fn hashes(&self, sql: &str) -> Result<Vec<Digest>, StorageError> {
-        let mut stmt = self.conn.prepare(sql).map_err(err)?;
+        let conn = self.reader();
+        let mut stmt = conn.prepare(sql).map_err(err)?;
         let rows = stmt
             .query_map([], |r| r.get::<_, Vec<u8>>(0))
             .map_err(err)?;
@@ -683,11 +687,267 @@ impl SqliteStorage {
     }
 
     fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
-        let mut stmt = self.conn.prepare(sql).map_err(err)?;
+        let conn = self.reader();
+        let mut stmt = conn.prepare(sql).map_err(err)?;
         let rows = stmt
             .query_map([arg], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .map_err(err)?;
         rows.map(|r| entry_from(r.map_err(err)?)).collect()
+    }
+}
+
+/// The log held for appending: a write transaction on the store's one connection.
+struct SqliteSequencer<'a> {
+    conn: MutexGuard<'a, Connection>,
+    /// The transaction is still open (rolled back if dropped so).
+    open: bool,
+}
+
+impl Sequencer for SqliteSequencer<'_> {
+    fn head(&self) -> Result<LogHead, StorageError> {
+        read_head(&self.conn)
+    }
+
+    fn feed_heads(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, FeedHead>, StorageError> {
+        feed_heads(&self.conn, devices)
+    }
+
+    fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        read_tile(&self.conn, id)
+    }
+
+    fn commit(
+        mut self: Box<Self>,
+        entries: &[SignedEntry],
+        tiles: &[(TileId, Vec<u8>)],
+        head: &LogHead,
+    ) -> Result<(), StorageError> {
+        let first = read_head(&self.conn)?.tree.size;
+        for (i, e) in entries.iter().enumerate() {
+            insert_entry(&self.conn, first + i as u64, e)?;
+        }
+        write_tree(&self.conn, tiles, head)?;
+        self.conn.execute_batch("COMMIT").map_err(err)?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for SqliteSequencer<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing of an uncommitted append may stay; a failed rollback leaves the
+            // transaction to SQLite, which discards it when the connection next begins one.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+fn read_head(conn: &Connection) -> Result<LogHead, StorageError> {
+    let row = conn
+        .query_row(
+            "SELECT size, root, checkpoint, checkpoint_sig, note FROM log_head",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Option<Vec<u8>>>(2)?,
+                    r.get::<_, Option<Vec<u8>>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(err)?;
+    let Some((size, root, bytes, signature, note)) = row else {
+        return Ok(LogHead::EMPTY);
+    };
+    Ok(LogHead {
+        tree: TreeState {
+            size: size as u64,
+            root: digest(root)?,
+        },
+        checkpoint: bytes
+            .zip(signature)
+            .map(|(bytes, signature)| SignedCheckpoint { bytes, signature }),
+        note,
+    })
+}
+
+fn read_tile(conn: &Connection, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+    conn.query_row(
+        "SELECT hashes FROM log_tiles WHERE level = ?1 AND idx = ?2",
+        params![id.level, id.index as i64],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(err)
+}
+
+fn entry_hashes(conn: &Connection, from: u64, to: u64) -> Result<Vec<Digest>, StorageError> {
+    // Log indexes count from 0; the table's rowids from 1.
+    let mut stmt = conn
+        .prepare_cached("SELECT hash FROM log WHERE idx > ?1 AND idx <= ?2 ORDER BY idx")
+        .map_err(err)?;
+    let rows = stmt
+        .query_map(params![from as i64, to.min(i64::MAX as u64) as i64], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })
+        .map_err(err)?;
+    rows.map(|r| digest(r.map_err(err)?)).collect()
+}
+
+fn feed_heads(
+    conn: &Connection,
+    devices: &BTreeSet<String>,
+) -> Result<BTreeMap<String, FeedHead>, StorageError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, hash FROM log WHERE device = ?1 ORDER BY seq DESC LIMIT 1")
+        .map_err(err)?;
+    let mut out = BTreeMap::new();
+    for device in devices {
+        let head = stmt
+            .query_row([device], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .optional()
+            .map_err(err)?;
+        if let Some((seq, hash)) = head {
+            out.insert(
+                device.clone(),
+                FeedHead {
+                    seq: seq as u64,
+                    hash: digest(hash)?,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn insert_entry(conn: &Connection, index: u64, e: &SignedEntry) -> Result<(), StorageError> {
+    let d = e
+        .entry()
+        .map_err(|x| StorageError::Damaged(x.to_string()))?;
+    let sigs = serde_json::to_vec(&e.actor_sigs).map_err(err)?;
+    conn.prepare_cached(
+        "INSERT INTO log(idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            index as i64 + 1,
+            e.hash().to_vec(),
+            d.device,
+            d.seq as i64,
+            d.case,
+            e.bytes,
+            e.body,
+            e.device_sig,
+            sigs
+        ])
+    })
+    .map(drop)
+    .map_err(err)
+}
+
+fn write_tree(
+    conn: &Connection,
+    tiles: &[(TileId, Vec<u8>)],
+    head: &LogHead,
+) -> Result<(), StorageError> {
+    for (id, hashes) in tiles {
+        conn.prepare_cached(
+            "INSERT INTO log_tiles(level, idx, hashes) VALUES (?1, ?2, ?3)
+             ON CONFLICT(level, idx) DO UPDATE SET hashes = excluded.hashes",
+        )
+        .and_then(|mut stmt| stmt.execute(params![id.level, id.index as i64, hashes]))
+        .map_err(err)?;
+    }
+    let (bytes, signature) = head
+        .checkpoint
+        .as_ref()
+        .map(|c| (c.bytes.clone(), c.signature.clone()))
+        .unzip();
+    conn.execute(
+        "INSERT INTO log_head(one, size, root, checkpoint, checkpoint_sig, note)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(one) DO UPDATE SET size = excluded.size, root = excluded.root,
+           checkpoint = excluded.checkpoint, checkpoint_sig = excluded.checkpoint_sig,
+           note = excluded.note",
+        params![
+            head.tree.size as i64,
+            head.tree.root.to_vec(),
+            bytes,
+            signature,
+            head.note
+        ],
+    )
+    .map(drop)
+    .map_err(err)
+}
+
+/// Tiles read from the connection during a build.
+struct ConnTiles<'a>(&'a Connection);
+
+impl qc_tlog::TileSource for ConnTiles<'_> {
+    type Error = StorageError;
+    fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        read_tile(self.0, id)
+    }
+}
+
+/// Builds the tiles of a store kept before the log had them (its leaves were the tree), in
+/// batches, each committed with the head it reaches: an interrupted build goes on at the next
+/// open. The last checkpoint signed over the whole log stays the head's.
+fn build_tiles(conn: &Connection) -> Result<(), StorageError> {
+    let leaves: i64 = conn
+        .query_row("SELECT count(*) FROM log", [], |r| r.get(0))
+        .map_err(err)?;
+    loop {
+        let head = read_head(conn)?;
+        let size = head.tree.size;
+        if size >= leaves as u64 {
+            return Ok(());
+        }
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+        let built = (|| {
+            let batch = entry_hashes(conn, size, size + TILE_BUILD_BATCH)?;
+            let done = qc_tlog::integrate(&head.tree, &ConnTiles(conn), &batch)
+                .map_err(|e| StorageError::Damaged(format!("building the log's tiles: {e}")))?;
+            let checkpoint = if done.state.size == leaves as u64 {
+                conn.query_row("SELECT bytes, signature FROM checkpoint", [], |r| {
+                    Ok(SignedCheckpoint {
+                        bytes: r.get(0)?,
+                        signature: r.get(1)?,
+                    })
+                })
+                .optional()
+                .map_err(err)?
+            } else {
+                None
+            };
+            write_tree(
+                conn,
+                &done.tiles,
+                &LogHead {
+                    tree: done.state,
+                    checkpoint,
+                    note: None,
+                },
+            )
+        })();
+        match built {
+            Ok(()) => conn.execute_batch("COMMIT").map_err(err)?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
     }
 }
 
@@ -713,14 +973,52 @@ mod tests {
 
     #[test]
     fn the_sqlite_backend_passes_the_storage_suite() {
-        crate::storage::suite::run(|| SqliteStorage::temporary().unwrap());
+        qc_station_storage::suite::run(|| SqliteStorage::temporary().unwrap());
+    }
+
+    /// A store kept before the log had tiles (its leaves were the tree, rebuilt at start):
+    /// opening it builds the tiles, in more than one batch, and keeps its last checkpoint.
+    #[test]
+    fn an_older_store_gets_its_tiles_built_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let leaves = TILE_BUILD_BATCH + 300;
+        {
+            let s = SqliteStorage::open(&path, &[3; 32]).unwrap();
+            s.conn()
+                .execute_batch(&format!(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {leaves})
+                     INSERT INTO log(idx, hash, device, seq, case_id, entry, device_sig, actor_sigs)
+                     SELECT i, randomblob(32), 'a', i, 'c1', x'', x'', x'' FROM n;
+                     INSERT INTO checkpoint(one, bytes, signature) VALUES (1, x'01', x'02');"
+                ))
+                .unwrap();
+        }
+        let s = SqliteStorage::open(&path, &[3; 32]).unwrap();
+        let hashes = s.entry_hashes(0, leaves).unwrap();
+        assert_eq!(hashes.len() as u64, leaves);
+        let mut mem = qc_tlog::MemTiles::new();
+        let done = qc_tlog::integrate(&TreeState::EMPTY, &mem, &hashes).unwrap();
+        mem.apply(&done);
+        let head = s.log_head().unwrap();
+        assert_eq!(head.tree, done.state);
+        assert_eq!(
+            head.checkpoint,
+            Some(SignedCheckpoint {
+                bytes: vec![1],
+                signature: vec![2],
+            })
+        );
+        for (id, tile) in &mem.tiles {
+            assert_eq!(s.tile(*id).unwrap().as_ref(), Some(tile), "tile {id:?}");
+        }
     }
 
     #[test]
     fn the_file_is_encrypted_and_reopens_with_its_key_only() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.db");
-        let mut s = SqliteStorage::open(&path, &[3; 32]).unwrap();
+        let s = SqliteStorage::open(&path, &[3; 32]).unwrap();
         s.add_device(
             "t1",
             &SignedCertificate {

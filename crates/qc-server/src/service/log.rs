@@ -1,0 +1,439 @@
+//! The station's Merkle log, kept by the store as hash tiles: appending verified entries under
+//! the store's sequencer, receipts and proofs read from a few tiles, checkpoints signed over
+//! the head. Nothing of the tree is held in memory between requests, so any number of
+//! requests (and of station processes sharing the store) work on it at once.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
+
+use qc_chain::{Digest, FeedHead, SignedEntry};
+use qc_domain::Timestamp;
+use qc_log::{Checkpoint, Receipt, SignedCheckpoint};
+use qc_sync::wire::EntryReceipt;
+use qc_tlog::note::NoteCheckpoint;
+use qc_tlog::{TileId, TilePath, TileSource, TreeState};
+
+use super::{Service, ServiceError, locked};
+use crate::storage::{LogHead, Sequencer, Storage, StorageError};
+
+/// An upload verified against the feed heads it continues, waiting to be sequenced.
+pub(super) struct Pending {
+    entries: Vec<SignedEntry>,
+    /// The heads it was verified against, of the devices it names.
+    heads: BTreeMap<String, FeedHead>,
+    devices: BTreeSet<String>,
+}
+
+/// What sequencing did with an upload: appended (the tree then, and a checkpoint over it),
+/// left out to be verified again (`None`), or failed.
+type Outcome = Result<Option<(TreeState, SignedCheckpoint)>, String>;
+
+/// Uploads waiting to be sequenced together, and what became of those that were.
+#[derive(Default)]
+pub(super) struct Batches {
+    state: Mutex<BatchState>,
+    done: Condvar,
+    /// Tree updates made by this process.
+    appends: AtomicU64,
+}
+
+#[derive(Default)]
+struct BatchState {
+    next: u64,
+    waiting: Vec<(u64, Pending)>,
+    /// A request is sequencing a batch now.
+    leading: bool,
+    outcomes: HashMap<u64, Outcome>,
+}
+
+/// Times an upload is verified again because another one extended the same feeds meanwhile,
+/// before the station gives up (the device retries the sync).
+const VERIFY_ATTEMPTS: usize = 5;
+
+/// Tiles read from the store, each at most once per request (a sync's receipts share most of
+/// their paths).
+pub(super) struct Tiles<'a, S: ?Sized> {
+    source: &'a S,
+    read: RefCell<HashMap<TileId, Option<Vec<u8>>>>,
+}
+
+/// Where [`Tiles`] reads: the store, or a sequencer holding the log.
+pub(super) trait ReadTile {
+    fn read_tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError>;
+}
+
+impl<S: Storage> ReadTile for S {
+    fn read_tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        self.tile(id)
+    }
+}
+
+impl ReadTile for dyn Sequencer + '_ {
+    fn read_tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        self.tile(id)
+    }
+}
+
+impl<'a, S: ReadTile + ?Sized> Tiles<'a, S> {
+    pub(super) fn new(source: &'a S) -> Self {
+        Tiles {
+            source,
+            read: RefCell::default(),
+        }
+    }
+}
+
+impl<S: ReadTile + ?Sized> TileSource for Tiles<'_, S> {
+    type Error = StorageError;
+
+    fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        if let Some(t) = self.read.borrow().get(&id) {
+            return Ok(t.clone());
+        }
+        let t = self.source.read_tile(id)?;
+        self.read.borrow_mut().insert(id, t.clone());
+        Ok(t)
+    }
+}
+
+fn damaged(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Damaged(e.to_string())
+}
+
+/// The store no longer holds the log its last checkpoint was signed over.
+fn rewritten() -> StorageError {
+    StorageError::Damaged("the stored log no longer matches the last signed checkpoint".into())
+}
+
+impl<S: Storage> Service<S> {
+    /// Checks at start that the stored log is the one last signed: the head against its
+    /// checkpoint, the tiles against the head's root (a few tiles, whatever the log's size),
+    /// and the last tile's leaves against the entries kept.
+    pub(super) fn check_log(
+        storage: &S,
+        log_key: &ed25519_dalek::VerifyingKey,
+    ) -> Result<(), ServiceError> {
+        let head = storage.log_head()?;
+        let TreeState { size, root } = head.tree;
+        if let Some(c) = &head.checkpoint {
+            let c = c.verify(log_key).map_err(damaged)?;
+            if (c.size, c.root) != (size, root) {
+                return Err(rewritten().into());
+            }
+        }
+        if qc_tlog::root(size, &Tiles::new(storage)).map_err(damaged)? != root {
+            return Err(rewritten().into());
+        }
+        if size > 0 {
+            let start = (size - 1) / 256 * 256;
+            let leaves: Vec<u8> = storage
+                .entry_hashes(start, size)?
+                .iter()
+                .flat_map(qc_tlog::leaf_hash)
+                .collect();
+            let tile = storage
+                .tile(TileId {
+                    level: 0,
+                    index: start / 256,
+                })?
+                .unwrap_or_default();
+            if tile.get(..leaves.len()) != Some(&leaves[..]) {
+                return Err(rewritten().into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The log's name in its signed notes: the key it is signed with, so two stations' notes
+    /// never pass for each other's.
+    pub fn log_origin(&self) -> String {
+        format!("quancheng.station/{}", hex::encode(&self.log_key()[..8]))
+    }
+
+    /// A checkpoint over `tree`, signed now.
+    pub(super) fn sign_checkpoint(&self, tree: &TreeState, now: Timestamp) -> SignedCheckpoint {
+        SignedCheckpoint::of(
+            &self.identity.log_key,
+            &Checkpoint {
+                log: self.log_key(),
+                size: tree.size,
+                root: tree.root,
+                time: now,
+            },
+        )
+    }
+
+    /// The head after `tree` was sequenced now: both checkpoints signed over it.
+    fn head_of(&self, tree: TreeState, now: Timestamp) -> Result<LogHead, ServiceError> {
+        let note = NoteCheckpoint {
+            origin: self.log_origin(),
+            size: tree.size,
+            root: tree.root,
+            extensions: Vec::new(),
+        }
+        .sign(&self.log_origin(), &self.identity.log_key)
+        .map_err(damaged)?;
+        Ok(LogHead {
+            checkpoint: Some(self.sign_checkpoint(&tree, now)),
+            note: Some(note),
+            tree,
+        })
+    }
+
+    /// Logs those of `entries` not logged yet, once they verify against the feed heads they
+    /// continue; returns the tree then (every one of `entries` in it) and a checkpoint over it.
+    /// They are verified outside the log's hold (signatures and roles take time); under it,
+    /// the feeds they continue must still end where they did, or whatever is still unlogged
+    /// is verified again against the new ends (another upload of the same device, through
+    /// this process or another, came first).
+    pub(super) fn append(
+        &self,
+        entries: &[SignedEntry],
+        now: Timestamp,
+    ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
+        let devices: BTreeSet<String> = entries
+            .iter()
+            .filter_map(|e| e.entry().ok().map(|x| x.device))
+            .collect();
+        for _ in 0..VERIFY_ATTEMPTS {
+            // The heads first, then what is unlogged: an entry logged in between shows as a
+            // gap, and the heads read again tell a race from a bad upload.
+            let heads = self.storage.feed_heads(&devices)?;
+            let new = self.unlogged(entries)?;
+            if new.is_empty() {
+                // Read after the entries were found, so each of them is in this tree.
+                let tree = self.storage.log_head()?.tree;
+                return Ok((tree, self.sign_checkpoint(&tree, now)));
+            }
+            let report = self.verify_new(&new, &heads)?;
+            if !report.is_clean() {
+                if self.storage.feed_heads(&devices)? != heads {
+                    continue;
+                }
+                tracing::warn!(problems = report.problems.len(), "upload refused");
+                return Err(ServiceError::Refused(report.problems));
+            }
+            let pending = Pending {
+                entries: new,
+                heads,
+                devices: devices.clone(),
+            };
+            match self.sequence_batched(pending, now) {
+                Ok(Some(done)) => return Ok(done),
+                Ok(None) => continue,
+                Err(e) => return Err(StorageError::Backend(e).into()),
+            }
+        }
+        Err(ServiceError::Busy)
+    }
+
+    /// Sequences a verified upload together with those waiting at the same moment: one
+    /// request at a time leads, takes every upload waiting, and appends them all in one hold
+    /// of the log and one tree update; the others wait for its outcome (or lead the next).
+    fn sequence_batched(&self, pending: Pending, now: Timestamp) -> Outcome {
+        let batches = &self.batches;
+        let mut state = locked(&batches.state);
+        let ticket = state.next;
+        state.next += 1;
+        state.waiting.push((ticket, pending));
+        loop {
+            if let Some(outcome) = state.outcomes.remove(&ticket) {
+                return outcome;
+            }
+            if state.leading {
+                state = batches
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            state.leading = true;
+            let batch = std::mem::take(&mut state.waiting);
+            let tickets: Vec<u64> = batch.iter().map(|(t, _)| *t).collect();
+            drop(state);
+            let outcomes =
+                std::panic::catch_unwind(AssertUnwindSafe(|| self.sequence_batch(batch, now)))
+                    .unwrap_or_else(|_| {
+                        tickets
+                            .iter()
+                            .map(|t| (*t, Err("sequencing panicked".to_owned())))
+                            .collect()
+                    });
+            state = locked(&batches.state);
+            state.outcomes.extend(outcomes);
+            state.leading = false;
+            batches.done.notify_all();
+        }
+    }
+
+    /// Appends a batch of verified uploads under one hold of the log. An upload whose feeds
+    /// no longer end where it was verified (another process, or an earlier upload of this
+    /// batch, extended them) is left out, to be verified again.
+    fn sequence_batch(&self, batch: Vec<(u64, Pending)>, now: Timestamp) -> Vec<(u64, Outcome)> {
+        let failed = |batch: &[(u64, Pending)], e: &dyn std::fmt::Display| {
+            batch
+                .iter()
+                .map(|(t, _)| (*t, Err(e.to_string())))
+                .collect()
+        };
+        let seq = match self.storage.sequence() {
+            Ok(seq) => seq,
+            Err(e) => return failed(&batch, &e),
+        };
+        let all: BTreeSet<String> = batch.iter().flat_map(|(_, p)| p.devices.clone()).collect();
+        let mut ends = match seq.feed_heads(&all) {
+            Ok(ends) => ends,
+            Err(e) => return failed(&batch, &e),
+        };
+        let (mut taken, mut again, mut entries) = (Vec::new(), Vec::new(), Vec::new());
+        for (ticket, p) in batch {
+            let now_heads: BTreeMap<String, FeedHead> = p
+                .devices
+                .iter()
+                .filter_map(|d| Some((d.clone(), *ends.get(d)?)))
+                .collect();
+            if now_heads != p.heads {
+                again.push((ticket, Ok(None)));
+                continue;
+            }
+            for e in p.entries {
+                if let Ok(x) = e.entry() {
+                    ends.insert(
+                        x.device,
+                        FeedHead {
+                            seq: x.seq,
+                            hash: e.hash(),
+                        },
+                    );
+                }
+                entries.push(e);
+            }
+            taken.push(ticket);
+        }
+        if entries.is_empty() {
+            return again;
+        }
+        let appended = (|| -> Result<(TreeState, SignedCheckpoint), ServiceError> {
+            let head = seq.head()?;
+            let leaves: Vec<Digest> = entries.iter().map(SignedEntry::hash).collect();
+            let done =
+                qc_tlog::integrate(&head.tree, &Tiles::new(&*seq), &leaves).map_err(damaged)?;
+            let head = self.head_of(done.state, now)?;
+            seq.commit(&entries, &done.tiles, &head)?;
+            let checkpoint = head
+                .checkpoint
+                .ok_or_else(|| damaged("no checkpoint signed"))?;
+            Ok((head.tree, checkpoint))
+        })();
+        if let Ok((tree, _)) = &appended {
+            self.batches.appends.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                uploads = taken.len(),
+                entries = entries.len(),
+                size = tree.size,
+                "log appended"
+            );
+        }
+        taken
+            .into_iter()
+            .map(|t| {
+                (
+                    t,
+                    appended
+                        .as_ref()
+                        .map(|r| Some(r.clone()))
+                        .map_err(|e| e.to_string()),
+                )
+            })
+            .chain(again)
+            .collect()
+    }
+
+    /// Receipts for accepted entries, under `checkpoint` (signed over `tree`).
+    pub(super) fn receipts_for<'a>(
+        &self,
+        tree: &TreeState,
+        entries: impl Iterator<Item = &'a SignedEntry>,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<Vec<EntryReceipt>, ServiceError> {
+        let tiles = Tiles::new(&self.storage);
+        entries
+            .map(|e| {
+                let hash = e.hash();
+                let index = self
+                    .storage
+                    .entry_index(&hash)?
+                    .filter(|i| *i < tree.size)
+                    .ok_or_else(|| damaged("an accepted entry is not in the log"))?;
+                Ok(EntryReceipt {
+                    entry: hash,
+                    receipt: Receipt {
+                        checkpoint: checkpoint.clone(),
+                        index,
+                        proof: qc_tlog::inclusion(tree.size, index, &tiles).map_err(damaged)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// A proof from `from` to `tree`; empty when there is nothing to prove (or the device
+    /// claims a longer log than this one, which its own check then reports).
+    pub(super) fn proof_from(
+        &self,
+        tree: &TreeState,
+        from: u64,
+    ) -> Result<Vec<Digest>, ServiceError> {
+        if from == 0 || from >= tree.size {
+            return Ok(Vec::new());
+        }
+        Ok(qc_tlog::consistency(from, tree.size, &Tiles::new(&self.storage)).map_err(damaged)?)
+    }
+
+    /// Tree updates this process made to the log (each appends one or more uploads).
+    pub fn log_appends(&self) -> u64 {
+        self.batches.appends.load(Ordering::Relaxed)
+    }
+
+    /// The latest checkpoint as a C2SP signed note (none before the first entry), for anyone
+    /// checking the log with standard tooling.
+    pub fn log_note(&self) -> Result<Option<String>, ServiceError> {
+        Ok(self.storage.log_head()?.note)
+    }
+
+    /// A tile of the log at C2SP tlog-tiles `path`, read-only for anyone: hash tiles hold only
+    /// hashes, entry bundles only entry hashes (what an entry says stays private). Only what
+    /// the latest head covers is served, so a tile's bytes never change once served.
+    pub fn log_tile(&self, path: &str) -> Result<Vec<u8>, ServiceError> {
+        let path = TilePath::parse(path).map_err(|e| ServiceError::NotFound(e.to_string()))?;
+        let size = self.storage.log_head()?.tree.size;
+        let beyond =
+            || ServiceError::NotFound(format!("{path} is beyond the log's {size} entries"));
+        match path {
+            TilePath::Hash { id, width } => {
+                if width > qc_tlog::tile_width(id, size) {
+                    return Err(beyond());
+                }
+                let mut tile = self.storage.tile(id)?.ok_or_else(beyond)?;
+                let bytes = usize::from(width) * 32;
+                if tile.len() < bytes {
+                    return Err(damaged(format!("tile {path} is shorter than the log")).into());
+                }
+                tile.truncate(bytes);
+                Ok(tile)
+            }
+            TilePath::Entries { index, width } => {
+                let leaves = qc_tlog::tile_width(TileId { level: 0, index }, size);
+                if width > leaves {
+                    return Err(beyond());
+                }
+                let from = index * 256;
+                let hashes = self.storage.entry_hashes(from, from + u64::from(width))?;
+                Ok(qc_tlog::entry_bundle(&hashes))
+            }
+        }
+    }
+}
