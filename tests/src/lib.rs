@@ -443,6 +443,10 @@ pub mod station {
         pub station: Station,
         requests: Arc<AtomicU64>,
         running: Option<(tokio::runtime::Runtime, Running)>,
+        /// The PostgreSQL database stations in child processes keep their state in.
+        database: Option<String>,
+        /// The command line, for the administrator's commands on that database.
+        cli: Option<PathBuf>,
     }
 
     impl Bureau {
@@ -465,6 +469,8 @@ pub mod station {
                 },
                 requests: Arc::new(AtomicU64::new(0)),
                 running: None,
+                database: None,
+                cli: None,
             };
             b.restart()?;
             Ok(b)
@@ -541,17 +547,30 @@ pub mod station {
                 .strip_prefix("https://")
                 .ok_or_else(|| anyhow::anyhow!("no address yet: {}", self.station.url))?
                 .to_owned();
+            self.serve_child(bin, logs, "serve", &listen)
+        }
+
+        /// Runs `quancheng serve` (`bin`) on this directory in a child named `name` (its
+        /// output in `logs/NAME.out` and `.err`), listening on `listen`, on the database
+        /// [`Self::use_database`] chose; returns once it listens.
+        pub fn serve_child(
+            &self,
+            bin: &Path,
+            logs: &Path,
+            name: &str,
+            listen: &str,
+        ) -> anyhow::Result<Killable> {
             let start = Instant::now();
             loop {
-                let mut child = Killable::spawn(
-                    Command::new(bin)
-                        .arg("--data-dir")
-                        .arg(&self.dir)
-                        .args(["serve", "--listen", &listen])
-                        .env_remove("QUANCHENG_KEY_FILE"),
-                    logs,
-                    "serve",
-                )?;
+                let mut cmd = Command::new(bin);
+                cmd.arg("--data-dir")
+                    .arg(&self.dir)
+                    .args(["serve", "--listen", listen])
+                    .env_remove("QUANCHENG_KEY_FILE");
+                if let Some(url) = &self.database {
+                    cmd.env("QUANCHENG_DATABASE", url);
+                }
+                let mut child = Killable::spawn(&mut cmd, logs, name)?;
                 while child.ended().is_none() && !child.stdout().contains("Ctrl-C") {
                     if start.elapsed() > Duration::from_secs(60) {
                         bail!("the station did not start: {}", child.stderr());
@@ -569,6 +588,15 @@ pub mod station {
             }
         }
 
+        /// From now on the station keeps its state in the PostgreSQL database at `url`:
+        /// stations started with [`Self::serve_child`] use it, and codes are issued there by
+        /// the administrator's command (`bin`).
+        pub fn use_database(&mut self, bin: &Path, url: &str) {
+            self.stop();
+            self.database = Some(url.to_owned());
+            self.cli = Some(bin.to_owned());
+        }
+
         /// Requests the station has answered so far.
         pub fn requests(&self) -> u64 {
             self.requests.load(Ordering::Relaxed)
@@ -581,6 +609,36 @@ pub mod station {
 
         /// A one-time code from the administrator (吴敏).
         pub fn code(&self, grant: &Grant) -> anyhow::Result<String> {
+            if let (Some(url), Some(bin)) = (&self.database, &self.cli) {
+                let (flag, whom) = match grant {
+                    Grant::Device { squad } => ("--squad", squad),
+                    Grant::Officer { person } => ("--person", person),
+                };
+                let out = Command::new(bin)
+                    .arg("--data-dir")
+                    .arg(&self.dir)
+                    .args([
+                        "admin",
+                        "enroll",
+                        flag,
+                        whom,
+                        "--officer",
+                        "wu.min",
+                        "--json",
+                    ])
+                    .env("QUANCHENG_PIN", pin("wu.min"))
+                    .env("QUANCHENG_DATABASE", url)
+                    .env_remove("QUANCHENG_KEY_FILE")
+                    .output()?;
+                if !out.status.success() {
+                    bail!("admin enroll: {}", String::from_utf8_lossy(&out.stderr));
+                }
+                let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+                return v["code"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| anyhow::anyhow!("no code in {v}"));
+            }
             let mut app = self.app()?;
             let admin = app.unlock("wu.min", &pin("wu.min"))?;
             Ok(app.issue_enrolment_code(grant, &admin)?)

@@ -32,15 +32,21 @@ pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::{ApiError, WireError};
 pub use view::{CaseDetail, EventView, TeamMember};
 
-/// Logs to stderr, filtered by `QUANCHENG_LOG` (tracing env-filter syntax), else `default`.
+/// Logs to stderr, filtered by `QUANCHENG_LOG` (tracing env-filter syntax), else `default`;
+/// one JSON object per line when `QUANCHENG_LOG_FORMAT=json` (for a station whose logs go to
+/// a collector), else text.
 pub fn init_logging(default: &str) {
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("QUANCHENG_LOG")
                 .unwrap_or_else(|_| default.into()),
-        )
-        .init();
+        );
+    if std::env::var("QUANCHENG_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
 }
 
 /// The wall clock, for the app and the CLI (tests inject a fixed one).

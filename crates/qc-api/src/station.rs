@@ -12,7 +12,7 @@ use qc_identity::{
     BureauKey, PinGuard, SignedCertificate, SigningKey, Subject, TrustAnchor, keywrap,
 };
 use qc_server::storage::Grant;
-use qc_server::{Identity, Service, ServiceError, SqliteStorage};
+use qc_server::{Identity, Service, ServiceError, SqliteStorage, Storage};
 use qc_store::{OfficerRecord, Store};
 use qc_sync::auth::RequestAuth;
 use qc_sync::wire::{
@@ -236,22 +236,40 @@ impl Quancheng {
     /// [`Self::station_dir`], the bureau key to enrol devices, its own log key, and this
     /// directory's own device registered with the people set up here.
     pub fn station_service(&mut self) -> Result<Service<SqliteStorage>, ApiError> {
+        let storage = self.station_storage()?;
+        self.station_service_on(storage)
+    }
+
+    /// The embedded store of the station run from this directory (created if missing).
+    pub fn station_storage(&mut self) -> Result<SqliteStorage, ApiError> {
+        let storage_key = self.secret_or_new("station_db")?;
+        let dir = self.station_dir();
+        std::fs::create_dir_all(&dir).map_err(|source| ApiError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(SqliteStorage::open(&dir.join("station.db"), &storage_key)
+            .map_err(ServiceError::from)?)
+    }
+
+    /// The key this station seals evidence files with, whatever keeps its other state: a
+    /// station moved from SQLite to PostgreSQL still reads the files it kept.
+    pub fn station_blob_key(&mut self) -> Result<[u8; 32], ApiError> {
+        Ok(qc_server::blob_key(&self.secret_or_new("station_db")?))
+    }
+
+    /// The base station run from this (bureau) directory on `storage` (PostgreSQL, for a
+    /// city's endpoint of several processes): the same keys and people as
+    /// [`Self::station_service`].
+    pub fn station_service_on<S: Storage>(&mut self, storage: S) -> Result<Service<S>, ApiError> {
         let seed: [u8; 32] = self
             .store
             .secret("bureau")?
             .and_then(|s| s.as_slice().try_into().ok())
             .ok_or_else(|| ApiError::Invalid("this data directory holds no bureau key".into()))?;
         let log = self.secret_or_new("log")?;
-        let storage_key = self.secret_or_new("station_db")?;
         let mut certificates = self.certificates()?;
         let own = certificates.remove(0);
-        let dir = self.station_dir();
-        std::fs::create_dir_all(&dir).map_err(|source| ApiError::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        let storage = SqliteStorage::open(&dir.join("station.db"), &storage_key)
-            .map_err(ServiceError::from)?;
         let people: Vec<SignedCertificate> = certificates
             .into_iter()
             .filter(|c| c.decode_unverified().is_ok_and(|c| c.person().is_some()))
@@ -276,8 +294,18 @@ impl Quancheng {
         grant: &Grant,
         admin: &Unlocked,
     ) -> Result<String, ApiError> {
-        require_admin(admin, "issue enrolment codes")?;
         let service = self.station_service()?;
+        self.issue_enrolment_code_on(&service, grant, admin)
+    }
+
+    /// [`Self::issue_enrolment_code`] at the station `service` (on whichever store it keeps).
+    pub fn issue_enrolment_code_on<S: Storage>(
+        &mut self,
+        service: &Service<S>,
+        grant: &Grant,
+        admin: &Unlocked,
+    ) -> Result<String, ApiError> {
+        require_admin(admin, "issue enrolment codes")?;
         let random: [u8; 8] = entropy::random(self.entropy.as_mut());
         let code = service.issue_enrolment_code(grant, random, self.now())?;
         tracing::info!(?grant, by = %admin.person().id, "enrolment code issued");

@@ -96,14 +96,7 @@ enum Command {
     Document(documents::DocumentCommand),
     /// Run the base station (基站) from this bureau directory: HTTPS with a self-signed
     /// certificate devices pin; stops on Ctrl-C or SIGTERM after in-flight requests.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8443")]
-        listen: std::net::SocketAddr,
-        /// Further host names for the certificate (the station's name on the network).
-        #[arg(long)]
-        name: Vec<String>,
-    },
+    Serve(station::ServeArgs),
     /// Sync with the base station: upload the entries it has not acknowledged, check its
     /// receipts and that its log still extends what this device saw.
     Sync {
@@ -197,6 +190,8 @@ enum AdminCommand {
         person: Option<String>,
         #[command(flatten)]
         who: Officer,
+        #[command(flatten)]
+        store: station::StoreArgs,
     },
     /// Revoke a person's certificate (left the bureau) or a device (lost tablet) from now on.
     Revoke {
@@ -485,7 +480,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             };
             output::done(&format!("已吊销 {whose} 的证书"), args.json)
         }
-        Command::Serve { listen, name } => station::serve(open(&dir)?, *listen, name),
+        Command::Serve(args) => station::serve(open(&dir)?, args),
         Command::Sync {
             server,
             cert,
@@ -503,7 +498,12 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             };
             station::sync(&mut app, given.as_ref(), args.json)
         }
-        Command::Admin(AdminCommand::Enroll { squad, person, who }) => {
+        Command::Admin(AdminCommand::Enroll {
+            squad,
+            person,
+            who,
+            store,
+        }) => {
             let mut app = open(&dir)?;
             let admin = app.unlock(&who.officer, &who.pin)?;
             let grant = match (squad, person) {
@@ -515,7 +515,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
                 },
                 (None, None) => bail!("--squad or --person is required"),
             };
-            let code = app.issue_enrolment_code(&grant, &admin)?;
+            let code = station::issue_enrolment_code(&mut app, store, &grant, &admin)?;
             output::enrolment_code(&code, &grant, args.json)
         }
         Command::Enrol(EnrolCommand::Device {

@@ -2,12 +2,15 @@
 //! a bureau's data directory, and a device syncing with it.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use anyhow::Context as _;
 
 use qc_api::station::{Station, SyncStage};
 use qc_api::{Quancheng, SystemClock};
 use qc_server::http::{AppState, fingerprint, router, self_signed, serve_tls};
+use qc_server::{Service, Storage};
 
 use crate::output;
 
@@ -35,9 +38,174 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `quancheng serve`'s settings: flags, else the config file's, else the embedded defaults.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8443].
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Further host names for the certificate (the station's name on the network).
+    #[arg(long)]
+    name: Vec<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Where the station run from this directory keeps its state, for `serve` and the
+/// administrator's commands that reach into it.
+#[derive(clap::Args, Debug, Default)]
+pub struct StoreArgs {
+    /// Where the station keeps its log and state: `sqlite` (the default: a file in this
+    /// directory) or a PostgreSQL URL (`postgres://user@host/db`) that several station
+    /// processes share.
+    #[arg(long, env = "QUANCHENG_DATABASE", hide_env_values = true)]
+    database: Option<String>,
+    /// Connections to PostgreSQL per process [default: 16].
+    #[arg(long)]
+    pool_size: Option<u32>,
+    /// Where evidence files are kept [default: `blobs/` in this directory's station folder];
+    /// processes sharing a database must share it.
+    #[arg(long)]
+    evidence_dir: Option<PathBuf>,
+    /// A TOML file with any of the station's settings (`listen`, `names`, `database`,
+    /// `pool_size`, `evidence_dir`); a flag given wins over it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// The settings a config file may hold, each optional.
+#[derive(serde::Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct ServeFile {
+    listen: Option<SocketAddr>,
+    #[serde(default)]
+    names: Vec<String>,
+    database: Option<String>,
+    pool_size: Option<u32>,
+    evidence_dir: Option<PathBuf>,
+}
+
+/// Where the station keeps its state.
+#[derive(Debug, PartialEq, Eq)]
+enum Database {
+    /// The embedded file in the bureau directory.
+    Sqlite,
+    /// A PostgreSQL server, by URL.
+    Postgres(String),
+}
+
+/// Settings resolved once: flags over the file over the defaults.
+#[derive(Debug)]
+struct ServeConfig {
+    listen: SocketAddr,
+    names: Vec<String>,
+    database: Database,
+    pool_size: u32,
+    evidence_dir: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn file(&self) -> anyhow::Result<ServeFile> {
+        let Some(path) = &self.config else {
+            return Ok(ServeFile::default());
+        };
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid station config", path.display()))
+    }
+}
+
+impl ServeArgs {
+    fn resolve(&self) -> anyhow::Result<ServeConfig> {
+        let file = self.store.file()?;
+        let database = match self.store.database.as_deref().or(file.database.as_deref()) {
+            None | Some("sqlite") => Database::Sqlite,
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Postgres(url.to_owned())
+            }
+            // Only the scheme: the rest may hold a password.
+            Some(other) => anyhow::bail!(
+                "--database must be `sqlite` or a postgres:// URL, not {:?}",
+                other.split(':').next().unwrap_or_default()
+            ),
+        };
+        let mut names = file.names;
+        names.extend(self.name.iter().cloned());
+        Ok(ServeConfig {
+            listen: self
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443))),
+            names,
+            database,
+            pool_size: self.store.pool_size.or(file.pool_size).unwrap_or(16),
+            evidence_dir: self.store.evidence_dir.clone().or(file.evidence_dir),
+        })
+    }
+}
+
+/// The station run from this directory on the store its settings name.
+fn open_station(
+    app: &mut Quancheng,
+    config: &ServeConfig,
+) -> anyhow::Result<Service<Box<dyn Storage>>> {
+    // The station's certificate lives there whatever keeps its state.
+    let dir = app.station_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let storage: Box<dyn Storage> = match &config.database {
+        Database::Sqlite => Box::new(app.station_storage()?),
+        Database::Postgres(url) => {
+            let blobs = config
+                .evidence_dir
+                .clone()
+                .unwrap_or_else(|| app.station_dir().join("blobs"));
+            let key = app.station_blob_key()?;
+            Box::new(
+                qc_station_pg::PgStorage::open_with(url, config.pool_size, &blobs, &key)
+                    .map_err(qc_server::ServiceError::from)?,
+            )
+        }
+    };
+    Ok(app.station_service_on(storage)?)
+}
+
+/// `quancheng admin enrol`: a one-time code, kept by the station on the store `store` names.
+pub fn issue_enrolment_code(
+    app: &mut Quancheng,
+    store: &StoreArgs,
+    grant: &qc_server::storage::Grant,
+    admin: &qc_api::Unlocked,
+) -> anyhow::Result<String> {
+    let config = ServeArgs {
+        listen: None,
+        name: Vec::new(),
+        store: StoreArgs {
+            database: store.database.clone(),
+            pool_size: store.pool_size,
+            evidence_dir: store.evidence_dir.clone(),
+            config: store.config.clone(),
+        },
+    }
+    .resolve()?;
+    let service = open_station(app, &config)?;
+    Ok(app.issue_enrolment_code_on(&service, grant, admin)?)
+}
+
 /// `quancheng serve`: runs until Ctrl-C or SIGTERM; in-flight requests finish first.
-pub fn serve(mut app: Quancheng, listen: SocketAddr, names: &[String]) -> anyhow::Result<()> {
-    let service = app.station_service()?;
+pub fn serve(mut app: Quancheng, args: &ServeArgs) -> anyhow::Result<()> {
+    let config = args.resolve()?;
+    let service = open_station(&mut app, &config)?;
+    run(app, service, &config)
+}
+
+/// Serves `service` as `config` says.
+fn run<S: Storage>(
+    mut app: Quancheng,
+    service: Service<S>,
+    config: &ServeConfig,
+) -> anyhow::Result<()> {
+    let (listen, names) = (config.listen, &config.names);
     service.finish_interrupted_uploads()?;
     let log_key = hex::encode(service.log_key());
     let mut all_names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
@@ -137,4 +305,85 @@ pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> any
         ),
         false,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn resolve(args: &[&str]) -> anyhow::Result<ServeConfig> {
+        Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))?
+            .serve
+            .resolve()
+    }
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_the_defaults() {
+        let defaults = resolve(&[]).unwrap();
+        assert_eq!(defaults.database, Database::Sqlite);
+        assert_eq!(defaults.listen.to_string(), "127.0.0.1:8443");
+        assert_eq!(defaults.pool_size, 16);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("station.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9443\"\nnames = [\"station-a\"]\n\
+             database = \"postgres://quancheng@db/quancheng\"\npool_size = 32\n",
+        )
+        .unwrap();
+        let config = file.to_str().unwrap();
+        let from_file = resolve(&["--config", config]).unwrap();
+        assert_eq!(from_file.listen.to_string(), "0.0.0.0:9443");
+        assert_eq!(
+            from_file.database,
+            Database::Postgres("postgres://quancheng@db/quancheng".into())
+        );
+        assert_eq!(from_file.pool_size, 32);
+        let flags = resolve(&[
+            "--config",
+            config,
+            "--listen",
+            "127.0.0.1:1",
+            "--database",
+            "sqlite",
+            "--name",
+            "b",
+        ])
+        .unwrap();
+        assert_eq!(flags.listen.to_string(), "127.0.0.1:1");
+        assert_eq!(flags.database, Database::Sqlite);
+        assert_eq!(flags.names, ["station-a", "b"]);
+    }
+
+    /// The example deployment's files stay what `serve` reads.
+    #[test]
+    fn the_deployment_examples_are_valid_configs() {
+        for name in ["station-a.toml", "station-b.toml"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../deploy")
+                .join(name);
+            let config = resolve(&["--config", path.to_str().unwrap()]).unwrap();
+            assert!(!config.names.is_empty(), "{name}");
+            assert_ne!(config.listen.port(), 0, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_setting_is_refused_without_showing_a_password() {
+        let e = resolve(&["--database", "mysql://root:secret@db"]).unwrap_err();
+        assert!(!format!("{e:#}").contains("secret"), "{e:#}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("station.toml");
+        std::fs::write(&file, "databse = \"sqlite\"\n").unwrap();
+        let e = resolve(&["--config", file.to_str().unwrap()]).unwrap_err();
+        assert!(format!("{e:#}").contains("databse"), "{e:#}");
+    }
 }

@@ -24,11 +24,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::metrics::{Metrics, track};
 use crate::service::{Service, ServiceError};
 use crate::storage::{Storage, StorageError};
 
 /// Largest request body accepted (an upload of entries; blobs come in chunks of their own).
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// How soon the store must answer for the process to be ready.
+const READY_WITHIN: Duration = Duration::from_secs(5);
 /// Largest body of a device's enrolment request (a code, an id, a label and a key).
 pub const MAX_ENROL_BODY: usize = 16 * 1024;
 
@@ -246,6 +249,52 @@ async fn health<S: Storage>(
     let size = blocking(&state, |st| st.service.log_size()).await?;
     Ok(axum::Json(
         serde_json::json!({ "status": "ok", "log_size": size }),
+    ))
+}
+
+/// Whether this process can serve: its store answers in time. A load balancer sends requests
+/// only to a ready instance.
+async fn ready<S: Storage>(State(state): State<Arc<AppState<S>>>) -> Response {
+    let answered =
+        tokio::time::timeout(READY_WITHIN, blocking(&state, |st| st.service.log_size())).await;
+    match answered {
+        Ok(Ok(size)) => {
+            axum::Json(serde_json::json!({ "status": "ready", "log_size": size })).into_response()
+        }
+        Ok(Err(Failure(e))) => {
+            tracing::warn!(error = %e, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "status": "store failing" })),
+            )
+                .into_response()
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the store did not answer in time");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "status": "store not answering" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Prometheus' scrape.
+async fn scrape(State(metrics): State<Arc<Metrics>>) -> Result<impl IntoResponse, Failure> {
+    let text = tokio::task::spawn_blocking(move || metrics.encode())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            ServiceError::Storage(StorageError::Backend("metrics could not be encoded".into()))
+        })?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
     ))
 }
 
@@ -487,8 +536,17 @@ pub fn router_with<S: Storage>(state: Arc<AppState<S>>, limits: &Limits) -> Rout
         bytes: Arc::new(tokio::sync::Semaphore::new(limits.bodies_held)),
         limits: Arc::new(limits.clone()),
     };
+    let metrics = Arc::new(Metrics::new(state.clone()));
+    let scraped = Router::new()
+        .route("/metrics", get(scrape))
+        .with_state(metrics.clone());
     Router::new()
         .route("/v1/health", get(health::<S>))
+        .route(
+            "/v1/live",
+            get(|| async { axum::Json(serde_json::json!({ "status": "live" })) }),
+        )
+        .route("/v1/ready", get(ready::<S>))
         .route("/v1/enrol", post(enrol::<S>))
         .route("/v1/officers/enrol", post(officer_enrol::<S>))
         .route("/v1/sync", post(sync::<S>))
@@ -503,6 +561,8 @@ pub fn router_with<S: Storage>(state: Arc<AppState<S>>, limits: &Limits) -> Rout
         .route("/v1/blobs/{case}/{sha}/data", get(blob_data::<S>))
         .layer(Extension(room))
         .with_state(state)
+        .merge(scraped)
+        .layer(axum::middleware::from_fn_with_state(metrics, track))
 }
 
 /// A self-signed TLS certificate for the base station's names: (certificate PEM, key PEM).

@@ -8,9 +8,10 @@
 #[doc(hidden)]
 pub mod fixtures;
 pub mod http;
+mod metrics;
 pub mod service;
 
-pub use qc_station_sqlite::SqliteStorage;
+pub use qc_station_sqlite::{SqliteStorage, blob_key};
 pub use qc_station_storage as storage;
 
 pub use qc_station_storage::{Storage, StorageError};

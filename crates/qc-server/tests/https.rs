@@ -201,6 +201,19 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     assert_eq!(witness.accept_push(&f, &resp.push).unwrap().len(), 4);
 
     anyone_checks_the_log_from_its_tiles(&s, &log_key, &f);
+    let get = |path: &str| s.client.get(format!("{}{path}", s.url)).send().unwrap();
+    assert_eq!(get("/v1/live").status(), 200);
+    assert_eq!(get("/v1/ready").status(), 200);
+    let metrics = get("/metrics").text().unwrap();
+    for line in [
+        "quancheng_log_entries 4",
+        "quancheng_log_appended_entries_total 4",
+        "quancheng_sequencer_uploads_total 1",
+        r#"quancheng_http_requests_total{route="/v1/sync",method="POST",status="200"} 1"#,
+        r#"quancheng_http_request_duration_seconds_count{route="/v1/sync"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+    }
 
     // The same request again is a replay.
     let r = post(&s, &device, &body, 1);

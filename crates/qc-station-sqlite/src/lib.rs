@@ -142,10 +142,13 @@ pub struct SqliteStorage {
     _temporary: Option<tempfile::TempDir>,
 }
 
-fn derive(key: &[u8; 32], purpose: &str) -> [u8; 32] {
+/// The key evidence files are sealed with, from the station's storage key: derived, so the
+/// database key itself never seals anything else; the same for every backend, so a station
+/// that moves its database keeps reading its files.
+pub fn blob_key(storage_key: &[u8; 32]) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(purpose.as_bytes());
-    h.update(key);
+    h.update(b"quancheng station blobs");
+    h.update(storage_key);
     h.finalize().into()
 }
 
@@ -154,7 +157,7 @@ impl SqliteStorage {
     /// go under `blobs/` beside it.
     pub fn open(path: &Path, key: &[u8; 32]) -> Result<SqliteStorage, StorageError> {
         let dir = path.parent().unwrap_or(Path::new(".")).join("blobs");
-        let blobs = BlobStore::open(&dir, derive(key, "quancheng station blobs")).map_err(err)?;
+        let blobs = BlobStore::open(&dir, blob_key(key)).map_err(err)?;
         // SQLCipher 4.19 finishes its one-time set-up only after SQLite says it is ready: a
         // second thread opening a keyed file at that moment fails, so the first open of the
         // process runs alone.

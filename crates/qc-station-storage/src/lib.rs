@@ -197,6 +197,142 @@ pub trait Storage: Send + Sync + 'static {
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError>;
 }
 
+/// A store chosen at run time (the command line picks SQLite or PostgreSQL by its settings).
+impl<T: Storage + ?Sized> Storage for Box<T> {
+    fn log_head(&self) -> Result<LogHead, StorageError> {
+        (**self).log_head()
+    }
+
+    fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        (**self).tile(id)
+    }
+
+    fn entry_hashes(&self, from: u64, to: u64) -> Result<Vec<Digest>, StorageError> {
+        (**self).entry_hashes(from, to)
+    }
+
+    fn feed_heads(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, FeedHead>, StorageError> {
+        (**self).feed_heads(devices)
+    }
+
+    fn sequence(&self) -> Result<Box<dyn Sequencer + '_>, StorageError> {
+        (**self).sequence()
+    }
+
+    fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
+        (**self).entry_index(hash)
+    }
+
+    fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        (**self).case_entries(case)
+    }
+
+    fn add_enrolment_code(
+        &self,
+        code: &Digest,
+        grant: &Grant,
+        expires: Timestamp,
+    ) -> Result<(), StorageError> {
+        (**self).add_enrolment_code(code, grant, expires)
+    }
+
+    fn take_enrolment_code(
+        &self,
+        code: &Digest,
+        now: Timestamp,
+        wanted: &dyn Fn(&Grant) -> bool,
+    ) -> Result<Option<Grant>, StorageError> {
+        (**self).take_enrolment_code(code, now, wanted)
+    }
+
+    fn use_nonce(
+        &self,
+        device: &str,
+        nonce: &[u8; 16],
+        time: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<bool, StorageError> {
+        (**self).use_nonce(device, nonce, time, forget_before)
+    }
+
+    fn add_device(&self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
+        (**self).add_device(id, cert)
+    }
+
+    fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError> {
+        (**self).device(id)
+    }
+
+    fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
+        (**self).add_officer_cert(device, cert)
+    }
+
+    fn officer_certs(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
+        (**self).officer_certs()
+    }
+
+    fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
+        (**self).case_doc(case)
+    }
+
+    fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError> {
+        (**self).put_case_doc(case, meta, doc)
+    }
+
+    fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
+        (**self).case_metas()
+    }
+
+    fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        (**self).feeds_for_case(case)
+    }
+
+    fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {
+        (**self).blob_state(hash)
+    }
+
+    fn write_blob_chunk(
+        &self,
+        hash: &Digest,
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<(), StorageError> {
+        (**self).write_blob_chunk(hash, size, offset, bytes)
+    }
+
+    fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError> {
+        (**self).finish_blob(hash)
+    }
+
+    fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
+        (**self).link_blob(hash, case)
+    }
+
+    fn blob_in_case(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+        (**self).blob_in_case(hash, case)
+    }
+
+    fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
+        (**self).unfinished_blobs()
+    }
+
+    fn open_blob(&self, hash: &Digest) -> Result<Box<dyn std::io::Read + Send>, StorageError> {
+        (**self).open_blob(hash)
+    }
+
+    fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
+        (**self).put_revocations(crl)
+    }
+
+    fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {
+        (**self).revocations()
+    }
+}
+
 /// The backend-independent test suite: every [`Storage`] must pass it. `fresh` makes an empty
 /// store each time it is called.
 #[doc(hidden)]

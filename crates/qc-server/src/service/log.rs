@@ -38,6 +38,25 @@ pub(super) struct Batches {
     done: Condvar,
     /// Tree updates made by this process.
     appends: AtomicU64,
+    /// Entries this process appended.
+    entries: AtomicU64,
+    /// Uploads this process sequenced, and the microseconds they waited in all, from being
+    /// verified to being appended (the sequencer's lag).
+    sequenced: AtomicU64,
+    waited_us: AtomicU64,
+}
+
+/// What this process did to the log since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogStats {
+    /// Tree updates (each appends one or more uploads).
+    pub appends: u64,
+    /// Entries appended.
+    pub entries: u64,
+    /// Uploads sequenced (appended, or found to be logged meanwhile).
+    pub sequenced: u64,
+    /// Their time waiting to be sequenced, in all (µs).
+    pub waited_us: u64,
 }
 
 #[derive(Default)]
@@ -234,6 +253,15 @@ impl<S: Storage> Service<S> {
     /// request at a time leads, takes every upload waiting, and appends them all in one hold
     /// of the log and one tree update; the others wait for its outcome (or lead the next).
     fn sequence_batched(&self, pending: Pending, now: Timestamp) -> Outcome {
+        let started = std::time::Instant::now();
+        let outcome = self.sequence_batched_untimed(pending, now);
+        let waited = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.batches.sequenced.fetch_add(1, Ordering::Relaxed);
+        self.batches.waited_us.fetch_add(waited, Ordering::Relaxed);
+        outcome
+    }
+
+    fn sequence_batched_untimed(&self, pending: Pending, now: Timestamp) -> Outcome {
         let batches = &self.batches;
         let mut state = locked(&batches.state);
         let ticket = state.next;
@@ -330,6 +358,9 @@ impl<S: Storage> Service<S> {
         })();
         if let Ok((tree, _)) = &appended {
             self.batches.appends.fetch_add(1, Ordering::Relaxed);
+            self.batches
+                .entries
+                .fetch_add(entries.len() as u64, Ordering::Relaxed);
             tracing::debug!(
                 uploads = taken.len(),
                 entries = entries.len(),
@@ -393,9 +424,15 @@ impl<S: Storage> Service<S> {
         Ok(qc_tlog::consistency(from, tree.size, &Tiles::new(&self.storage)).map_err(damaged)?)
     }
 
-    /// Tree updates this process made to the log (each appends one or more uploads).
-    pub fn log_appends(&self) -> u64 {
-        self.batches.appends.load(Ordering::Relaxed)
+    /// What this process did to the log since it started.
+    pub fn log_stats(&self) -> LogStats {
+        let b = &self.batches;
+        LogStats {
+            appends: b.appends.load(Ordering::Relaxed),
+            entries: b.entries.load(Ordering::Relaxed),
+            sequenced: b.sequenced.load(Ordering::Relaxed),
+            waited_us: b.waited_us.load(Ordering::Relaxed),
+        }
     }
 
     /// The latest checkpoint as a C2SP signed note (none before the first entry), for anyone

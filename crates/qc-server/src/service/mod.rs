@@ -29,6 +29,7 @@ mod freshness;
 mod log;
 
 pub use attempts::{WRONG_CODES_IN_ALL, WRONG_CODES_PER_SOURCE, WRONG_CODES_WINDOW_MS};
+pub use log::LogStats;
 
 /// How long an enrolment code works.
 pub const CODE_VALID_MS: i64 = 24 * 3600 * 1000;

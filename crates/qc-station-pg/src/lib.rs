@@ -1,0 +1,519 @@
+//! The base station's PostgreSQL backend, for a city's central endpoint: several station
+//! processes share one database, and the log, codes, nonces and documents stay consistent
+//! between them. Evidence bytes stay encrypted on local disk ([`qc_blobs::BlobStore`]) as in the
+//! SQLite backend, with only their state (`blobs`, `blob_cases`) in the database; processes
+//! sharing a database must share that directory until the bytes move to object storage (all
+//! of that code is in `blobs.rs`).
+//!
+//! Choices, and why:
+//! - **The synchronous `postgres` client with an `r2d2` pool.** The station's service is
+//!   synchronous (signature checks, Automerge merges) and runs on blocking threads, like the
+//!   [`Storage`] trait; the blocking client (rust-postgres over tokio-postgres) fits it without
+//!   an async runtime at every call site. Each call takes a pooled connection for its
+//!   statements only, so requests run at once.
+//! - **No TLS to the database** (`NoTls`) for now: it is reached over loopback or a private
+//!   network.
+//! - **Sequencing by a row lock.** A sequencer begins a transaction and locks the one row of
+//!   `log_head` (`SELECT … FOR UPDATE`). Every append of every process on the database takes
+//!   that lock, so appends are ordered across processes, and a waiting sequencer reads the head
+//!   its predecessor committed (READ COMMITTED re-reads the locked row). Entries, tiles and head
+//!   are written in that transaction, the entries as one `INSERT … SELECT FROM UNNEST(arrays)`
+//!   per commit; a repeated entry fails the statement and the whole append rolls back. Within a
+//!   process, sequencers first take turns on a mutex, so at most one pooled connection waits on
+//!   the row lock; a holder idle in its transaction for a minute is cut off by the server.
+//! - **Once-only acts in single statements.** A code is taken by `UPDATE … WHERE NOT used` and a
+//!   nonce recorded by `INSERT … ON CONFLICT DO NOTHING`: of two processes doing it at once,
+//!   exactly one sees a row changed.
+//! - **Migrations** are an append-only list, each applied in its own transaction under
+//!   `pg_advisory_xact_lock`, numbered in `schema_version`: two processes starting on a new
+//!   database do not both migrate it, and a schema newer than the code is refused.
+//! - **Text keys are `COLLATE "C"`**, so lists come back in bytewise order, as from SQLite,
+//!   whatever locale the database was made with.
+
+mod blobs;
+mod log;
+mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use postgres::types::FromSql;
+use postgres::{NoTls, Row};
+use qc_chain::{Digest, FeedHead, SignedEntry};
+use qc_domain::{CaseStatus, Timestamp};
+use qc_identity::{SignedCertificate, SignedRevocationList};
+use qc_station_storage::{
+    BlobState, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, TileId,
+};
+use r2d2_postgres::PostgresConnectionManager;
+
+/// Connections a store keeps at most by default: enough for a station's request threads and
+/// one waiting sequencer.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
+
+/// How long a call waits for a free pooled connection before failing.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+
+type Manager = PostgresConnectionManager<NoTls>;
+/// A connection taken from the pool.
+type Conn = r2d2::PooledConnection<Manager>;
+
+/// A backend error saying what was being done, with the server's message when it sent one.
+fn pg(what: &'static str) -> impl FnOnce(postgres::Error) -> StorageError {
+    move |e| {
+        let why = match e.as_db_error() {
+            Some(db) => match db.detail() {
+                Some(detail) => format!("{} ({detail})", db.message()),
+                None => db.message().to_owned(),
+            },
+            None => e.to_string(),
+        };
+        StorageError::Backend(format!("{what}: {why}"))
+    }
+}
+
+/// A column of a row; a type that does not match the schema is damage, not a panic.
+fn col<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, StorageError> {
+    row.try_get(i)
+        .map_err(|e| StorageError::Damaged(format!("column {i}: {e}")))
+}
+
+/// A count or index as PostgreSQL's BIGINT.
+fn int(n: u64) -> Result<i64, StorageError> {
+    i64::try_from(n).map_err(|_| StorageError::Backend(format!("{n} is too large to store")))
+}
+
+/// A stored BIGINT that must not be negative.
+fn uint(n: i64) -> Result<u64, StorageError> {
+    u64::try_from(n).map_err(|_| StorageError::Damaged(format!("a stored count is {n}")))
+}
+
+fn digest(b: Vec<u8>) -> Result<Digest, StorageError> {
+    b.try_into()
+        .map_err(|_| StorageError::Damaged("a stored hash is not 32 bytes".into()))
+}
+
+/// The base station's PostgreSQL store, with evidence files in a local directory.
+pub struct PgStorage {
+    pool: r2d2::Pool<Manager>,
+    /// The turn of this process's sequencers (see `log::PgSequencer`).
+    sequencing: Mutex<()>,
+    blobs: blobs::Blobs,
+    // Dropped last: the blob store's directory, for a store made by `with_temporary_blobs`.
+    _temporary: Option<tempfile::TempDir>,
+}
+
+impl PgStorage {
+    /// Connects to the database at `url` (a pool of [`DEFAULT_POOL_SIZE`]), brings its schema up
+    /// to date, and keeps evidence files under `blob_dir` encrypted with `blob_key`.
+    pub fn open(
+        url: &str,
+        blob_dir: &Path,
+        blob_key: &[u8; 32],
+    ) -> Result<PgStorage, StorageError> {
+        PgStorage::open_with(url, DEFAULT_POOL_SIZE, blob_dir, blob_key)
+    }
+
+    /// Like [`PgStorage::open`], with at most `pool_size` connections.
+    pub fn open_with(
+        url: &str,
+        pool_size: u32,
+        blob_dir: &Path,
+        blob_key: &[u8; 32],
+    ) -> Result<PgStorage, StorageError> {
+        if pool_size == 0 {
+            return Err(StorageError::Backend("a pool needs a connection".into()));
+        }
+        // The URL is never quoted in errors: it may hold a password.
+        let mut config: postgres::Config = url.parse().map_err(pg("reading the database URL"))?;
+        if config.get_application_name().is_none() {
+            config.application_name("qc-station");
+        }
+        // A direct connection first: a wrong address or password fails at once with the
+        // server's reason, where the pool would retry until its timeout.
+        let mut first = config
+            .connect(NoTls)
+            .map_err(pg("connecting to the database"))?;
+        schema::migrate(&mut first)?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            // Connections open as requests need them: tests and small stations stay well
+            // under the server's connection limit.
+            .min_idle(Some(1))
+            .connection_timeout(POOL_WAIT)
+            .build(PostgresConnectionManager::new(config, NoTls))
+            .map_err(|e| StorageError::Backend(format!("opening the connection pool: {e}")))?;
+        Ok(PgStorage {
+            pool,
+            sequencing: Mutex::new(()),
+            blobs: blobs::Blobs::open(blob_dir, blob_key)?,
+            _temporary: None,
+        })
+    }
+
+    /// A store on the database at `url` whose evidence files go to a temporary directory,
+    /// removed when the store is dropped (tests, benchmarks).
+    pub fn with_temporary_blobs(url: &str, pool_size: u32) -> Result<PgStorage, StorageError> {
+        let dir = tempfile::tempdir()
+            .map_err(|e| StorageError::Backend(format!("making a blob directory: {e}")))?;
+        let mut s = PgStorage::open_with(url, pool_size, dir.path(), &[0; 32])?;
+        s._temporary = Some(dir);
+        Ok(s)
+    }
+
+    /// A pooled connection for the statements of one call.
+    fn conn(&self) -> Result<Conn, StorageError> {
+        self.pool
+            .get()
+            .map_err(|e| StorageError::Backend(format!("no database connection: {e}")))
+    }
+
+    /// Entries a query of one text parameter returns, in its order.
+    fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        let rows = self
+            .conn()?
+            .query(sql, &[&arg])
+            .map_err(pg("reading entries"))?;
+        rows.iter()
+            .map(|r| {
+                let sigs: Vec<u8> = col(r, 3)?;
+                Ok(SignedEntry {
+                    bytes: col(r, 0)?,
+                    body: col(r, 1)?,
+                    device_sig: col(r, 2)?,
+                    actor_sigs: serde_json::from_slice(&sigs)
+                        .map_err(|e| StorageError::Damaged(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Bytes and signature, the columns of the first two of a one-row query.
+    fn signed(&self, sql: &str, id: &str) -> Result<Option<Signed>, StorageError> {
+        let row = self
+            .conn()?
+            .query_opt(sql, &[&id])
+            .map_err(pg("reading a signed object"))?;
+        row.map(|r| Ok((col(&r, 0)?, col(&r, 1)?))).transpose()
+    }
+}
+
+/// Canonical bytes and a signature over them, as kept.
+type Signed = (Vec<u8>, Vec<u8>);
+
+fn case_meta(squad: String, status: &str, heads: &[u8]) -> Result<CaseMeta, StorageError> {
+    Ok(CaseMeta {
+        squad,
+        // As in the SQLite backend: a status this code does not know reads as registered, and
+        // the service re-reads the document.
+        status: CaseStatus::from_code(status).unwrap_or(CaseStatus::Registered),
+        heads: heads
+            .chunks(32)
+            .map(|c| digest(c.to_vec()))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+impl Storage for PgStorage {
+    fn log_head(&self) -> Result<LogHead, StorageError> {
+        log::read_head(&mut *self.conn()?, false)
+    }
+
+    fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        log::read_tile(&mut *self.conn()?, id)
+    }
+
+    fn entry_hashes(&self, from: u64, to: u64) -> Result<Vec<Digest>, StorageError> {
+        log::entry_hashes(&mut *self.conn()?, from, to)
+    }
+
+    fn feed_heads(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, FeedHead>, StorageError> {
+        log::feed_heads(&mut *self.conn()?, devices)
+    }
+
+    fn sequence(&self) -> Result<Box<dyn Sequencer + '_>, StorageError> {
+        Ok(Box::new(log::PgSequencer::begin(&self.sequencing, || {
+            self.conn()
+        })?))
+    }
+
+    fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
+        let row = self
+            .conn()?
+            .query_opt("SELECT idx FROM log WHERE hash = $1", &[&hash.as_slice()])
+            .map_err(pg("finding an entry"))?;
+        row.map(|r| uint(col(&r, 0)?)).transpose()
+    }
+
+    fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        self.entries(
+            "SELECT entry, body, device_sig, actor_sigs FROM log WHERE case_id = $1 ORDER BY idx",
+            case,
+        )
+    }
+
+    fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        self.entries(
+            "SELECT l.entry, l.body, l.device_sig, l.actor_sigs FROM log l
+             JOIN (SELECT device, max(seq) AS last FROM log WHERE case_id = $1 GROUP BY device) t
+               ON l.device = t.device AND l.seq <= t.last
+             ORDER BY l.device, l.seq",
+            case,
+        )
+    }
+
+    fn add_enrolment_code(
+        &self,
+        code: &Digest,
+        grant: &Grant,
+        expires: Timestamp,
+    ) -> Result<(), StorageError> {
+        let (squad, person) = match grant {
+            Grant::Device { squad } => (squad.as_str(), None),
+            Grant::Officer { person } => ("", Some(person.as_str())),
+        };
+        self.conn()?
+            .execute(
+                "INSERT INTO enrolment_codes (hash, squad, person, expires) VALUES ($1, $2, $3, $4)",
+                &[&code.as_slice(), &squad, &person, &expires.0],
+            )
+            .map_err(pg("adding an enrolment code"))?;
+        Ok(())
+    }
+
+    fn take_enrolment_code(
+        &self,
+        code: &Digest,
+        now: Timestamp,
+        wanted: &dyn Fn(&Grant) -> bool,
+    ) -> Result<Option<Grant>, StorageError> {
+        let mut c = self.conn()?;
+        // A code's grant never changes: it is read without a lock, and only the UPDATE below,
+        // which one caller alone can win, uses the code up.
+        let row = c
+            .query_opt(
+                "SELECT squad, person FROM enrolment_codes
+                 WHERE hash = $1 AND NOT used AND expires >= $2",
+                &[&code.as_slice(), &now.0],
+            )
+            .map_err(pg("reading an enrolment code"))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let grant = match col::<Option<String>>(&row, 1)? {
+            Some(person) => Grant::Officer { person },
+            None => Grant::Device {
+                squad: col(&row, 0)?,
+            },
+        };
+        if !wanted(&grant) {
+            return Ok(None);
+        }
+        let taken = c
+            .execute(
+                "UPDATE enrolment_codes SET used = true
+                 WHERE hash = $1 AND NOT used AND expires >= $2",
+                &[&code.as_slice(), &now.0],
+            )
+            .map_err(pg("using an enrolment code"))?;
+        Ok((taken == 1).then_some(grant))
+    }
+
+    fn use_nonce(
+        &self,
+        device: &str,
+        nonce: &[u8; 16],
+        time: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<bool, StorageError> {
+        let mut c = self.conn()?;
+        // Housekeeping first, in its own statement: a stale copy of this very nonce must go
+        // before the insert. The insert alone decides whether the nonce is new, also against
+        // another process inserting it at the same moment.
+        c.execute("DELETE FROM nonces WHERE time < $1", &[&forget_before.0])
+            .map_err(pg("forgetting stale nonces"))?;
+        let new = c
+            .execute(
+                "INSERT INTO nonces (device, nonce, time) VALUES ($1, $2, $3)
+                 ON CONFLICT (device, nonce) DO NOTHING",
+                &[&device, &nonce.as_slice(), &time.0],
+            )
+            .map_err(pg("recording a nonce"))?;
+        Ok(new == 1)
+    }
+
+    fn add_device(&self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
+        self.conn()?
+            .execute(
+                "INSERT INTO devices (id, cert, signature) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET cert = EXCLUDED.cert,
+                   signature = EXCLUDED.signature",
+                &[&id, &cert.bytes, &cert.signature],
+            )
+            .map_err(pg("adding a device"))?;
+        Ok(())
+    }
+
+    fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError> {
+        Ok(self
+            .signed("SELECT cert, signature FROM devices WHERE id = $1", id)?
+            .map(|(bytes, signature)| SignedCertificate { bytes, signature }))
+    }
+
+    fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
+        self.conn()?
+            .execute(
+                "INSERT INTO officer_certs (device, cert, signature) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&device, &cert.bytes, &cert.signature],
+            )
+            .map_err(pg("adding an officer's certificate"))?;
+        Ok(())
+    }
+
+    fn officer_certs(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT device, cert, signature FROM officer_certs ORDER BY device, cert",
+                &[],
+            )
+            .map_err(pg("reading officers' certificates"))?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    col(r, 0)?,
+                    SignedCertificate {
+                        bytes: col(r, 1)?,
+                        signature: col(r, 2)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
+        let row = self
+            .conn()?
+            .query_opt(
+                "SELECT squad, status, heads, doc FROM case_docs WHERE case_id = $1",
+                &[&case],
+            )
+            .map_err(pg("reading a case document"))?;
+        row.map(|r| {
+            let status: String = col(&r, 1)?;
+            let heads: Vec<u8> = col(&r, 2)?;
+            Ok((case_meta(col(&r, 0)?, &status, &heads)?, col(&r, 3)?))
+        })
+        .transpose()
+    }
+
+    fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError> {
+        self.conn()?
+            .execute(
+                "INSERT INTO case_docs (case_id, squad, status, heads, doc)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (case_id) DO UPDATE SET squad = EXCLUDED.squad,
+                   status = EXCLUDED.status, heads = EXCLUDED.heads, doc = EXCLUDED.doc",
+                &[
+                    &case,
+                    &meta.squad,
+                    &meta.status.code(),
+                    &meta.heads.concat(),
+                    &doc,
+                ],
+            )
+            .map_err(pg("keeping a case document"))?;
+        Ok(())
+    }
+
+    fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT case_id, squad, status, heads FROM case_docs ORDER BY case_id",
+                &[],
+            )
+            .map_err(pg("listing cases"))?;
+        rows.iter()
+            .map(|r| {
+                let status: String = col(r, 2)?;
+                let heads: Vec<u8> = col(r, 3)?;
+                Ok((col(r, 0)?, case_meta(col(r, 1)?, &status, &heads)?))
+            })
+            .collect()
+    }
+
+    fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {
+        blobs::state(self, hash)
+    }
+
+    fn write_blob_chunk(
+        &self,
+        hash: &Digest,
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<(), StorageError> {
+        blobs::write_chunk(self, hash, size, offset, bytes)
+    }
+
+    fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError> {
+        blobs::finish(self, hash)
+    }
+
+    fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
+        blobs::link(self, hash, case)
+    }
+
+    fn blob_in_case(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+        blobs::in_case(self, hash, case)
+    }
+
+    fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
+        blobs::unfinished(self)
+    }
+
+    fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {
+        blobs::open(self, hash)
+    }
+
+    fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
+        self.conn()?
+            .execute(
+                "INSERT INTO revocations (one, bytes, signature) VALUES (1, $1, $2)
+                 ON CONFLICT (one) DO UPDATE SET bytes = EXCLUDED.bytes,
+                   signature = EXCLUDED.signature",
+                &[&crl.bytes, &crl.signature],
+            )
+            .map_err(pg("keeping the revocation list"))?;
+        Ok(())
+    }
+
+    fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {
+        let row = self
+            .conn()?
+            .query_opt(
+                "SELECT bytes, signature FROM revocations WHERE one = 1",
+                &[],
+            )
+            .map_err(pg("reading the revocation list"))?;
+        row.map(|r| {
+            Ok(SignedRevocationList {
+                bytes: col(&r, 0)?,
+                signature: col(&r, 1)?,
+            })
+        })
+        .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,141 @@
+//! The schema and its migrations.
+
+use postgres::Client;
+use qc_station_storage::StorageError;
+
+use crate::{col, pg};
+
+/// Schema migrations, append-only: never edit a released one (a known-answer test holds them).
+/// Text keys are `COLLATE "C"`: compared and ordered bytewise whatever the database's locale,
+/// as SQLite and Rust's `String` order them.
+pub(crate) const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE log (
+        idx        BIGINT PRIMARY KEY CHECK (idx >= 0),
+        hash       BYTEA NOT NULL UNIQUE,
+        device     TEXT COLLATE "C" NOT NULL,
+        seq        BIGINT NOT NULL,
+        case_id    TEXT COLLATE "C" NOT NULL,
+        entry      BYTEA NOT NULL,
+        body       BYTEA,
+        device_sig BYTEA NOT NULL,
+        actor_sigs BYTEA NOT NULL,
+        UNIQUE (device, seq)
+    );
+    CREATE INDEX log_case ON log (case_id, idx);
+    CREATE TABLE log_head (
+        one            INT PRIMARY KEY CHECK (one = 1),
+        size           BIGINT NOT NULL,
+        root           BYTEA NOT NULL,
+        checkpoint     BYTEA,
+        checkpoint_sig BYTEA,
+        note           TEXT
+    );
+    -- The row always exists, so a sequencer always has a row to lock (the empty tree's root is
+    -- the SHA-256 of nothing).
+    INSERT INTO log_head (one, size, root) VALUES (1, 0, sha256(''::BYTEA));
+    CREATE TABLE log_tiles (
+        level  SMALLINT NOT NULL,
+        idx    BIGINT NOT NULL,
+        hashes BYTEA NOT NULL,
+        PRIMARY KEY (level, idx)
+    );
+    CREATE TABLE enrolment_codes (
+        hash    BYTEA PRIMARY KEY,
+        squad   TEXT NOT NULL,
+        person  TEXT,
+        expires BIGINT NOT NULL,
+        used    BOOLEAN NOT NULL DEFAULT false
+    );
+    CREATE TABLE devices (
+        id        TEXT COLLATE "C" PRIMARY KEY,
+        cert      BYTEA NOT NULL,
+        signature BYTEA NOT NULL
+    );
+    CREATE TABLE officer_certs (
+        device    TEXT COLLATE "C" NOT NULL,
+        cert      BYTEA NOT NULL,
+        signature BYTEA NOT NULL,
+        PRIMARY KEY (device, cert)
+    );
+    CREATE TABLE case_docs (
+        case_id TEXT COLLATE "C" PRIMARY KEY,
+        squad   TEXT COLLATE "C" NOT NULL,
+        status  TEXT NOT NULL,
+        heads   BYTEA NOT NULL,
+        doc     BYTEA NOT NULL
+    );
+    CREATE INDEX case_docs_squad ON case_docs (squad);
+    CREATE TABLE blobs (
+        hash    BYTEA PRIMARY KEY,
+        size    BIGINT NOT NULL,
+        attempt BIGINT NOT NULL
+    );
+    CREATE TABLE blob_cases (
+        hash    BYTEA NOT NULL,
+        case_id TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (hash, case_id)
+    );
+    CREATE TABLE nonces (
+        device TEXT COLLATE "C" NOT NULL,
+        nonce  BYTEA NOT NULL,
+        time   BIGINT NOT NULL,
+        PRIMARY KEY (device, nonce)
+    );
+    CREATE INDEX nonces_time ON nonces (time);
+    CREATE TABLE revocations (
+        one       INT PRIMARY KEY CHECK (one = 1),
+        bytes     BYTEA NOT NULL,
+        signature BYTEA NOT NULL
+    );
+"#];
+
+/// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes
+/// starting at once on a new database do not both migrate it: the second waits, then finds the
+/// schema current.
+const MIGRATION_LOCK: i64 = 0x5143_5354_4e4d_4947;
+
+/// Brings the schema up to date, one migration per transaction; refuses a schema newer than
+/// this code knows.
+pub(crate) fn migrate(c: &mut Client) -> Result<(), StorageError> {
+    let known = MIGRATIONS.len();
+    loop {
+        let mut tx = c.transaction().map_err(pg("starting a migration"))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(pg("taking the migration lock"))?;
+        // Made under the lock: two concurrent `CREATE TABLE IF NOT EXISTS` can both fail.
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                 one     INT PRIMARY KEY CHECK (one = 1),
+                 version INT NOT NULL
+             );
+             INSERT INTO schema_version (one, version) VALUES (1, 0) ON CONFLICT (one) DO NOTHING;",
+        )
+        .map_err(pg("making the schema_version table"))?;
+        let row = tx
+            .query_one("SELECT version FROM schema_version WHERE one = 1", &[])
+            .map_err(pg("reading the schema version"))?;
+        let version: i32 = col(&row, 0)?;
+        let version = usize::try_from(version)
+            .map_err(|_| StorageError::Damaged(format!("schema version {version}")))?;
+        if version > known {
+            // Dropping the transaction rolls it back.
+            return Err(StorageError::Damaged(format!(
+                "schema {version} is newer than this server ({known})"
+            )));
+        }
+        let Some(migration) = MIGRATIONS.get(version) else {
+            tx.commit().map_err(pg("ending the migration check"))?;
+            return Ok(());
+        };
+        tx.batch_execute(migration)
+            .map_err(pg("applying a schema migration"))?;
+        let next = i32::try_from(version + 1)
+            .map_err(|_| StorageError::Backend("too many migrations".into()))?;
+        tx.execute(
+            "UPDATE schema_version SET version = $1 WHERE one = 1",
+            &[&next],
+        )
+        .map_err(pg("recording the schema version"))?;
+        tx.commit().map_err(pg("committing a schema migration"))?;
+    }
+}

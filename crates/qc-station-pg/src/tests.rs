@@ -1,0 +1,343 @@
+//! Tests against a real throwaway PostgreSQL (qc-test-services), one database per store.
+
+use std::sync::Barrier;
+use std::time::Instant;
+
+use qc_chain::{Action, Entry};
+use qc_station_storage::TreeState;
+use qc_station_storage::suite;
+use qc_test_services::Postgres;
+use sha2::{Digest as _, Sha256};
+
+use super::*;
+
+/// A pool big enough for a sequencer, a reader and a waiting second sequencer.
+const TEST_POOL: u32 = 4;
+
+fn new_database() -> String {
+    Postgres::shared().new_database().unwrap()
+}
+
+fn store(url: &str) -> PgStorage {
+    PgStorage::with_temporary_blobs(url, TEST_POOL).unwrap()
+}
+
+fn entry(device: &str, seq: u64, prev: Digest, case: &str) -> SignedEntry {
+    let e = Entry {
+        device: device.into(),
+        seq,
+        prev,
+        time: Timestamp(seq as i64),
+        actors: vec![],
+        action: Action::Export,
+        case: case.into(),
+        heads: vec![],
+        blobs: vec![],
+        records: vec![],
+    };
+    SignedEntry::sign(&e, &ed25519_dalek::SigningKey::from_bytes(&[1; 32]), &[])
+}
+
+/// The tiles a store holds, read as the service reads them.
+struct StoreTiles<'a>(&'a PgStorage);
+
+impl qc_tlog::TileSource for StoreTiles<'_> {
+    type Error = StorageError;
+    fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        self.0.tile(id)
+    }
+}
+
+#[test]
+fn the_postgresql_backend_passes_the_storage_suite() {
+    let started = Instant::now();
+    suite::run(|| store(&new_database()));
+    eprintln!("storage suite on PostgreSQL: {:?}", started.elapsed());
+}
+
+/// Two station processes (two stores, two pools) appending to one database from several
+/// threads: appends take turns, every entry lands once in one order, and the stored tiles make
+/// the head's root.
+#[test]
+fn two_processes_share_one_database() {
+    const THREADS: usize = 4;
+    const BATCHES: usize = 10;
+    const BATCH: usize = 250;
+    let url = new_database();
+    let stores = [store(&url), store(&url)];
+    // Signed up front: the timing below is the database's.
+    let feeds: Vec<Vec<SignedEntry>> = (0..THREADS)
+        .map(|t| {
+            let mut prev = [0; 32];
+            (1..=(BATCHES * BATCH) as u64)
+                .map(|seq| {
+                    let e = entry(&format!("t{t}"), seq, prev, &format!("c{}", seq % 7));
+                    prev = e.hash();
+                    e
+                })
+                .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for (t, feed) in feeds.iter().enumerate() {
+            let s = &stores[t % 2];
+            scope.spawn(move || {
+                for batch in feed.chunks(BATCH) {
+                    suite::append(s, batch).unwrap();
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    let total = (THREADS * BATCHES * BATCH) as u64;
+    eprintln!(
+        "{total} entries in {} batches from two stores: {elapsed:?} ({:.0} entries/s)",
+        THREADS * BATCHES,
+        total as f64 / elapsed.as_secs_f64()
+    );
+    let head = stores[0].log_head().unwrap();
+    assert_eq!(head, stores[1].log_head().unwrap(), "both see one head");
+    assert_eq!(head.tree.size, total, "no append lost");
+    let hashes = stores[1].entry_hashes(0, total).unwrap();
+    assert_eq!(hashes.len() as u64, total);
+    // Each feed in order, whole batches contiguous: appends did not interleave.
+    for batch in hashes.chunks(BATCH) {
+        let feed = feeds
+            .iter()
+            .find(|f| f.iter().any(|e| e.hash() == batch[0]))
+            .unwrap();
+        let at = feed.iter().position(|e| e.hash() == batch[0]).unwrap();
+        let expected: Vec<Digest> = feed[at..at + BATCH].iter().map(SignedEntry::hash).collect();
+        assert_eq!(batch, expected.as_slice(), "a batch is contiguous");
+    }
+    let mut mem = qc_tlog::MemTiles::new();
+    let done = qc_tlog::integrate(&TreeState::EMPTY, &mem, &hashes).unwrap();
+    mem.apply(&done);
+    assert_eq!(
+        done.state, head.tree,
+        "the head is the tree of the log's order"
+    );
+    for store in &stores {
+        assert_eq!(
+            qc_tlog::root(total, &StoreTiles(store)).unwrap(),
+            head.tree.root,
+            "the stored tiles make the head's root"
+        );
+    }
+    for (id, tile) in &mem.tiles {
+        assert_eq!(
+            stores[0].tile(*id).unwrap().as_ref(),
+            Some(tile),
+            "tile {id:?}"
+        );
+    }
+    for t in 0..THREADS {
+        let device = format!("t{t}");
+        let heads = stores[1]
+            .feed_heads(&BTreeSet::from([device.clone()]))
+            .unwrap();
+        assert_eq!(heads[&device].seq, (BATCHES * BATCH) as u64);
+    }
+}
+
+/// A sequencer held by one store makes another store's sequencer wait, and the waiting one then
+/// reads the first's head.
+#[test]
+fn a_sequencer_waits_for_another_stores_sequencer() {
+    let url = new_database();
+    let (a, b) = (store(&url), store(&url));
+    let e = entry("a", 1, [0; 32], "c1");
+    let seen = std::thread::scope(|scope| {
+        let seq = a.sequence().unwrap();
+        let started = Instant::now();
+        let b = &b;
+        let waiter = scope.spawn(move || {
+            let size = b.sequence().unwrap().head().unwrap().tree.size;
+            (size, started.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let head = seq.head().unwrap();
+        let done = qc_tlog::integrate(&head.tree, &SeqTiles(&*seq), &[e.hash()]).unwrap();
+        seq.commit(
+            std::slice::from_ref(&e),
+            &done.tiles,
+            &LogHead {
+                tree: done.state,
+                ..LogHead::EMPTY
+            },
+        )
+        .unwrap();
+        waiter.join().unwrap()
+    });
+    assert_eq!(seen.0, 1, "the waiting sequencer read the committed head");
+    assert!(
+        seen.1 >= Duration::from_millis(300),
+        "it waited: {:?}",
+        seen.1
+    );
+}
+
+/// Tiles read through a sequencer.
+struct SeqTiles<'a>(&'a dyn Sequencer);
+
+impl qc_tlog::TileSource for SeqTiles<'_> {
+    type Error = StorageError;
+    fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        self.0.tile(id)
+    }
+}
+
+#[test]
+fn a_code_is_taken_once_by_two_stores_at_once() {
+    const CODES: u8 = 40;
+    let url = new_database();
+    let stores = [store(&url), store(&url)];
+    let grant = Grant::Device {
+        squad: "一中队".into(),
+    };
+    for code in 0..CODES {
+        stores[0]
+            .add_enrolment_code(&[code; 32], &grant, Timestamp(100))
+            .unwrap();
+    }
+    let barrier = Barrier::new(2);
+    let taken: Vec<Vec<bool>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = stores
+            .iter()
+            .map(|s| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    (0..CODES)
+                        .map(|code| {
+                            barrier.wait();
+                            s.take_enrolment_code(&[code; 32], Timestamp(50), &|_| true)
+                                .unwrap()
+                                .is_some()
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(taken[0].len(), usize::from(CODES));
+    for (code, (a, b)) in taken[0].iter().zip(&taken[1]).enumerate() {
+        assert!(a ^ b, "code {code} taken by exactly one store: {a} {b}");
+    }
+}
+
+#[test]
+fn a_nonce_is_new_once_for_two_stores_at_once() {
+    const NONCES: u8 = 40;
+    let url = new_database();
+    let stores = [store(&url), store(&url)];
+    let barrier = Barrier::new(2);
+    let new: Vec<Vec<bool>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = stores
+            .iter()
+            .map(|s| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    (0..NONCES)
+                        .map(|n| {
+                            barrier.wait();
+                            s.use_nonce("t1", &[n; 16], Timestamp(100), Timestamp(0))
+                                .unwrap()
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(new[0].len(), usize::from(NONCES));
+    for (n, (a, b)) in new[0].iter().zip(&new[1]).enumerate() {
+        assert!(a ^ b, "nonce {n} new for exactly one store: {a} {b}");
+    }
+}
+
+#[test]
+fn migrations_run_once_and_a_newer_schema_is_refused() {
+    let url = new_database();
+    // Three station processes starting at once on a new database.
+    let stores: Vec<PgStorage> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..3).map(|_| scope.spawn(|| store(&url))).collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let one = |sql: &str| -> i64 {
+        let row = stores[0].conn().unwrap().query_one(sql, &[]).unwrap();
+        row.get(0)
+    };
+    assert_eq!(
+        one("SELECT version::BIGINT FROM schema_version"),
+        MIGRATIONS_KNOWN
+    );
+    assert_eq!(one("SELECT count(*) FROM schema_version"), 1);
+    assert_eq!(
+        one("SELECT count(*) FROM log_head"),
+        1,
+        "the head row made once"
+    );
+    assert_eq!(stores[1].log_head().unwrap(), LogHead::EMPTY);
+    stores[0]
+        .add_device(
+            "t1",
+            &SignedCertificate {
+                bytes: vec![1],
+                signature: vec![2],
+            },
+        )
+        .unwrap();
+    drop(stores);
+    // Reopened at the current schema: nothing migrated again, nothing lost.
+    let s = store(&url);
+    assert!(s.device("t1").unwrap().is_some());
+    s.conn()
+        .unwrap()
+        .batch_execute("UPDATE schema_version SET version = version + 1")
+        .unwrap();
+    match PgStorage::with_temporary_blobs(&url, TEST_POOL) {
+        Err(StorageError::Damaged(why)) => assert!(why.contains("newer"), "{why}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a newer schema was opened"),
+    }
+}
+
+const MIGRATIONS_KNOWN: i64 = schema::MIGRATIONS.len() as i64;
+
+/// Released migrations are frozen: a database migrated by one version must read the same
+/// under every later one. Add a migration; never edit one.
+#[test]
+fn released_migrations_never_change() {
+    let hashes: Vec<String> = schema::MIGRATIONS
+        .iter()
+        .map(|m| hex::encode(Sha256::digest(m.as_bytes())))
+        .collect();
+    assert_eq!(
+        hashes,
+        ["427c46709ff3c3975eef6eb111d3e8f5ed184a6d690c494f4a780d0e723512e0"]
+    );
+}
+
+#[test]
+fn a_wrong_address_fails_at_once() {
+    let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let opened = PgStorage::open(
+        &format!("postgres://postgres:secret@127.0.0.1:{port}/none"),
+        dir.path(),
+        &[0; 32],
+    );
+    match opened {
+        Err(StorageError::Backend(why)) => assert!(!why.contains("secret"), "{why}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("opened a database that is not there"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
