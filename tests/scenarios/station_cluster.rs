@@ -1,5 +1,6 @@
 //! A city's endpoint: two station processes (`quancheng serve` with `QUANCHENG_DATABASE` set)
-//! on one PostgreSQL, over HTTPS on 127.0.0.1, tablets syncing through one and then the other.
+//! on one PostgreSQL, evidence in one S3 bucket (SeaweedFS), over HTTPS on 127.0.0.1, tablets
+//! syncing through one and then the other.
 //! In every round one of them is killed with SIGKILL at a random moment of a tablet's upload
 //! (entries and an evidence file in chunks) and started again; the tablet then syncs through
 //! the other one at once. Nothing a tablet was told is kept is lost, nothing is logged twice,
@@ -19,7 +20,7 @@ use qc_api::Quancheng;
 use qc_api::records::NewEvidence;
 use qc_api::station::Station;
 use qc_evidence::sample::Video;
-use qc_test_services::Postgres;
+use qc_test_services::{Postgres, Seaweed};
 use qc_tests::fixtures::{new_case, open_investigation};
 use qc_tests::process::Killable;
 use qc_tests::station::{Bureau, pin};
@@ -88,6 +89,10 @@ fn two_stations_on_one_database_lose_nothing_when_one_is_killed_mid_upload() {
     let tmp = tempfile::tempdir().unwrap();
     let mut bureau = Bureau::start(tmp.path()).unwrap();
     bureau.use_database(&bin, &url);
+    // Evidence in a real S3 server both processes share (signed requests).
+    let s3 = Seaweed::start_with_credentials().unwrap();
+    let bucket = s3.new_bucket().unwrap();
+    bureau.use_s3((&s3.endpoint(), &bucket, s3.access_key(), s3.secret_key()));
     let logs = tmp.path();
     let mut instances: Vec<Instance> = ["a", "b"]
         .into_iter()
@@ -215,10 +220,102 @@ fn two_stations_on_one_database_lose_nothing_when_one_is_killed_mid_upload() {
     }
     assert_eq!(devices.len(), 2, "the two tablets' feeds: {devices:?}");
     let files = pg
-        .psql(&url, "SELECT count(*) FROM blob_cases")
+        .psql(
+            &url,
+            "SELECT count(*) FROM blob_cases JOIN blobs USING (hash) WHERE complete",
+        )
         .unwrap()
         .trim()
         .parse::<u64>()
         .unwrap();
     assert_eq!(files, made, "every file made is kept, for its case");
+}
+
+/// Backup and restore as deploy/README.md says: the database dumped (`pg_dump -Fc`) with the
+/// evidence directory copied, restored into a new database, a station started on it. A
+/// tablet that synced before the backup syncs with the restored station: the station proves
+/// its log extends the checkpoint the tablet holds, and takes what the tablet made since.
+#[test]
+fn a_station_restored_from_its_backup_proves_consistency_with_the_last_checkpoint() {
+    let bin = cli_binary().unwrap();
+    let pg = Postgres::shared();
+    let url = pg.new_database().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bureau = Bureau::start(tmp.path()).unwrap();
+    bureau.use_database(&bin, &url);
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut station = bureau.serve_child(&bin, tmp.path(), "a", &listen).unwrap();
+    bureau.station.url = format!("https://{listen}");
+    let (mut tablet, case) = tablet(&bureau, &tmp.path().join("t"), "景华路88号");
+    let li = tablet.unlock("li.ming", &pin("li.ming")).unwrap();
+    let wang = tablet.unlock("wang.fang", &pin("wang.fang")).unwrap();
+    let mut bytes = Vec::new();
+    Video::new(3 * CHUNK + 5).read_to_end(&mut bytes).unwrap();
+    let evidence = |name: &str| NewEvidence {
+        file_name: name.into(),
+        description: "现场执法录像".into(),
+        attestation: None,
+    };
+    tablet
+        .add_evidence(&case, &bytes[..], evidence("DSJ_001.mp4"), &[&li, &wang])
+        .unwrap();
+    let before = tablet.sync().unwrap();
+    assert!(before.log_size > 0 && before.blobs_sent == 1);
+
+    // The backup: the database, then the evidence files (written before they are
+    // acknowledged, so a copy made after the dump holds every file the dump names).
+    let dump = tmp.path().join("station.dump");
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(std::process::Command::new(pg.tool("pg_dump"))
+        .args(["-Fc", "-f"])
+        .arg(&dump)
+        .arg(&url));
+    let blobs = bureau.dir.join("station").join("blobs");
+    let copy = tmp.path().join("blobs-backup");
+    copy_dir(&blobs, &copy);
+    station.kill().unwrap();
+    // Lost: the database and the evidence directory. Restored into a new database.
+    std::fs::remove_dir_all(&blobs).unwrap();
+    copy_dir(&copy, &blobs);
+    let restored = pg.new_database().unwrap();
+    run(std::process::Command::new(pg.tool("pg_restore"))
+        .args(["--no-owner", "-d", &restored])
+        .arg(&dump));
+    bureau.use_database(&bin, &restored);
+    let _station = bureau
+        .serve_child(&bin, tmp.path(), "restored", &listen)
+        .unwrap();
+
+    // The tablet's witness demands a proof from the checkpoint it holds: it gets one.
+    let mut more = Vec::new();
+    Video::new(CHUNK + 9).read_to_end(&mut more).unwrap();
+    tablet
+        .add_evidence(&case, &more[..], evidence("DSJ_002.mp4"), &[&li, &wang])
+        .unwrap();
+    let after = tablet.sync().unwrap();
+    assert!(after.sent > 0 && after.blobs_sent == 1, "{after:?}");
+    assert!(after.log_size > before.log_size);
+    let again = tablet.sync().unwrap();
+    assert_eq!((again.sent, again.blobs_sent), (0, 0));
+}
+
+/// Copies a directory tree (an operator's rsync of the evidence directory).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for item in std::fs::read_dir(from).unwrap() {
+        let item = item.unwrap();
+        let target = to.join(item.file_name());
+        if item.file_type().unwrap().is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), target).unwrap();
+        }
+    }
 }

@@ -443,8 +443,9 @@ pub mod station {
         pub station: Station,
         requests: Arc<AtomicU64>,
         running: Option<(tokio::runtime::Runtime, Running)>,
-        /// The PostgreSQL database stations in child processes keep their state in.
-        database: Option<String>,
+        /// What stations in child processes and the administrator's commands are told of
+        /// where the station keeps its state (the database, the evidence bucket).
+        env: Vec<(String, String)>,
         /// The command line, for the administrator's commands on that database.
         cli: Option<PathBuf>,
     }
@@ -469,7 +470,7 @@ pub mod station {
                 },
                 requests: Arc::new(AtomicU64::new(0)),
                 running: None,
-                database: None,
+                env: Vec::new(),
                 cli: None,
             };
             b.restart()?;
@@ -567,9 +568,7 @@ pub mod station {
                     .arg(&self.dir)
                     .args(["serve", "--listen", listen])
                     .env_remove("QUANCHENG_KEY_FILE");
-                if let Some(url) = &self.database {
-                    cmd.env("QUANCHENG_DATABASE", url);
-                }
+                cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
                 let mut child = Killable::spawn(&mut cmd, logs, name)?;
                 while child.ended().is_none() && !child.stdout().contains("Ctrl-C") {
                     if start.elapsed() > Duration::from_secs(60) {
@@ -593,8 +592,23 @@ pub mod station {
         /// the administrator's command (`bin`).
         pub fn use_database(&mut self, bin: &Path, url: &str) {
             self.stop();
-            self.database = Some(url.to_owned());
+            self.env.retain(|(k, _)| k != "QUANCHENG_DATABASE");
+            self.env.push(("QUANCHENG_DATABASE".into(), url.to_owned()));
             self.cli = Some(bin.to_owned());
+        }
+
+        /// From now on stations on the database keep evidence files in an S3 bucket:
+        /// `(endpoint, bucket, access key, secret key)`.
+        pub fn use_s3(&mut self, (endpoint, bucket, access, secret): (&str, &str, &str, &str)) {
+            for (k, v) in [
+                ("QUANCHENG_S3_ENDPOINT", endpoint),
+                ("QUANCHENG_S3_BUCKET", bucket),
+                ("QUANCHENG_S3_ACCESS_KEY", access),
+                ("QUANCHENG_S3_SECRET_KEY", secret),
+            ] {
+                self.env.retain(|(name, _)| name != k);
+                self.env.push((k.into(), v.into()));
+            }
         }
 
         /// Requests the station has answered so far.
@@ -609,7 +623,7 @@ pub mod station {
 
         /// A one-time code from the administrator (吴敏).
         pub fn code(&self, grant: &Grant) -> anyhow::Result<String> {
-            if let (Some(url), Some(bin)) = (&self.database, &self.cli) {
+            if let Some(bin) = &self.cli {
                 let (flag, whom) = match grant {
                     Grant::Device { squad } => ("--squad", squad),
                     Grant::Officer { person } => ("--person", person),
@@ -627,7 +641,7 @@ pub mod station {
                         "--json",
                     ])
                     .env("QUANCHENG_PIN", pin("wu.min"))
-                    .env("QUANCHENG_DATABASE", url)
+                    .envs(self.env.iter().map(|(k, v)| (k, v)))
                     .env_remove("QUANCHENG_KEY_FILE")
                     .output()?;
                 if !out.status.success() {

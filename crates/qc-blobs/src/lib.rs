@@ -6,6 +6,9 @@
 //!
 //! File layout: `QCBLOB\0\x01` (8 bytes), a 7-byte random nonce prefix, then the ciphertext
 //! chunks (65,552 bytes each but the last).
+//!
+//! The sealing itself ([`Sealer`], [`SealedReader`], [`header`], [`sealed_offset`]) is public so
+//! that other stores of evidence (objects in S3) keep the same format with the same code.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -22,18 +25,137 @@ use zeroize::Zeroizing;
 const MAGIC: &[u8; 8] = b"QCBLOB\0\x01";
 /// Bytes of original content per sealed chunk; pieces received in parts start at multiples of it.
 pub const CHUNK: usize = 64 * 1024;
-const TAG: usize = 16;
+/// Bytes each sealed chunk adds to its content (the Poly1305 tag).
+pub const TAG: usize = 16;
 /// Bytes of random nonce prefix per file (ChaCha20-Poly1305's 12-byte nonce less STREAM's 5).
 pub const NONCE_PREFIX: usize = 7;
+/// Bytes of a sealed file's header: the magic and the nonce prefix.
+pub const HEADER: usize = MAGIC.len() + NONCE_PREFIX;
+
+/// The header a sealed file under `nonce_prefix` starts with.
+pub fn header(nonce_prefix: &[u8; NONCE_PREFIX]) -> [u8; HEADER] {
+    let mut head = [0u8; HEADER];
+    head[..MAGIC.len()].copy_from_slice(MAGIC);
+    head[MAGIC.len()..].copy_from_slice(nonce_prefix);
+    head
+}
+
+/// Where in a sealed file the chunk starting at original byte `offset` (a multiple of
+/// [`CHUNK`]) begins.
+pub fn sealed_offset(offset: u64) -> u64 {
+    HEADER as u64 + offset / CHUNK as u64 * (CHUNK + TAG) as u64
+}
+
+/// Fresh random bytes for a nonce prefix. Every sealing of a file draws one: a nonce derived
+/// from the content's name would repeat when the same name is sealed again, and two contents
+/// under one key and nonce give away both.
+pub fn fresh_nonce_prefix() -> io::Result<[u8; NONCE_PREFIX]> {
+    let mut nonce_prefix = [0u8; NONCE_PREFIX];
+    getrandom::fill(&mut nonce_prefix).map_err(io::Error::other)?;
+    Ok(nonce_prefix)
+}
 
 fn invalid(why: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, why.into())
 }
 
+/// Seals and opens evidence under one 32-byte key, in the file format above, wherever the
+/// sealed bytes are kept.
+pub struct Sealer {
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl Sealer {
+    /// A sealer with the 32-byte blob key.
+    pub fn new(key: [u8; 32]) -> Sealer {
+        Sealer {
+            key: Zeroizing::new(key),
+        }
+    }
+
+    fn cipher(&self) -> ChaCha20Poly1305 {
+        // The key is 32 bytes by construction.
+        ChaCha20Poly1305::new_from_slice(self.key.as_ref())
+            .unwrap_or_else(|_| unreachable!("a 32-byte key"))
+    }
+
+    /// Seals the piece of a blob of `size` bytes that starts at `offset`, a multiple of
+    /// [`CHUNK`]; the piece is a whole number of chunks unless it ends the blob. The result
+    /// belongs at [`sealed_offset`]`(offset)` of the file (the header is not included). The
+    /// chunk holding the last byte is sealed as the last; an empty blob is one empty last
+    /// chunk.
+    pub fn seal_piece(
+        &self,
+        nonce_prefix: &[u8; NONCE_PREFIX],
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> io::Result<Vec<u8>> {
+        let end = offset + bytes.len() as u64;
+        if !offset.is_multiple_of(CHUNK as u64)
+            || (end != size && !bytes.len().is_multiple_of(CHUNK))
+            || end > size
+        {
+            return Err(invalid("a piece must start and end on chunk boundaries"));
+        }
+        let stream = aead_stream::StreamBE32::from_aead(self.cipher(), nonce_prefix.into());
+        let last = size.saturating_sub(1) / CHUNK as u64;
+        let first = offset / CHUNK as u64;
+        let mut out = Vec::with_capacity(bytes.len() + bytes.len().div_ceil(CHUNK).max(1) * TAG);
+        let empty: [&[u8]; 1] = [&[]];
+        // `chunks` yields nothing for an empty slice, but an empty blob still has its last chunk.
+        let pieces: Box<dyn Iterator<Item = &[u8]>> = if size == 0 {
+            Box::new(empty.into_iter())
+        } else {
+            Box::new(bytes.chunks(CHUNK))
+        };
+        for (i, piece) in pieces.enumerate() {
+            let position = first + i as u64;
+            let counter =
+                u32::try_from(position).map_err(|_| invalid("blob too large for its format"))?;
+            let sealed = stream
+                .encrypt(counter, position == last, Payload::from(piece))
+                .map_err(|_| invalid("encryption failed"))?;
+            out.extend_from_slice(&sealed);
+        }
+        Ok(out)
+    }
+
+    /// Reads a sealed file (header first) from any source, decrypting and authenticating chunk
+    /// by chunk in constant memory; with `expected`, the reader also fails at the end unless
+    /// the content's SHA-256 equals it.
+    pub fn reader<R: Read>(
+        &self,
+        mut source: R,
+        expected: Option<[u8; 32]>,
+    ) -> io::Result<SealedReader<R>> {
+        let mut head = [0u8; HEADER];
+        source
+            .read_exact(&mut head)
+            .map_err(|_| invalid("blob file too short"))?;
+        if &head[..MAGIC.len()] != MAGIC {
+            return Err(invalid("not a Quancheng blob file"));
+        }
+        let mut prefix = [0u8; NONCE_PREFIX];
+        prefix.copy_from_slice(&head[MAGIC.len()..]);
+        let mut r = SealedReader {
+            file: source,
+            dec: Some(DecryptorBE32::from_aead(self.cipher(), &prefix.into())),
+            next: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+            hasher: expected.map(|_| Sha256::new()),
+            expected: expected.unwrap_or_default(),
+        };
+        r.next = r.read_chunk()?;
+        Ok(r)
+    }
+}
+
 /// A directory of encrypted evidence files.
 pub struct BlobStore {
     dir: PathBuf,
-    key: Zeroizing<[u8; 32]>,
+    sealer: Sealer,
 }
 
 impl BlobStore {
@@ -54,7 +176,7 @@ impl BlobStore {
         }
         Ok(BlobStore {
             dir,
-            key: Zeroizing::new(key),
+            sealer: Sealer::new(key),
         })
     }
 
@@ -73,18 +195,12 @@ impl BlobStore {
     pub fn size(&self, hash: &[u8; 32]) -> io::Result<u64> {
         let len = fs::metadata(self.path(hash))?.len();
         let body = len
-            .checked_sub((MAGIC.len() + NONCE_PREFIX) as u64)
+            .checked_sub(HEADER as u64)
             .ok_or_else(|| invalid("blob file too short"))?;
         let sealed = (CHUNK + TAG) as u64;
         let chunks = body.div_ceil(sealed).max(1);
         body.checked_sub(chunks * TAG as u64)
             .ok_or_else(|| invalid("blob file too short"))
-    }
-
-    fn cipher(&self) -> ChaCha20Poly1305 {
-        // The key is 32 bytes by construction.
-        ChaCha20Poly1305::new_from_slice(self.key.as_ref())
-            .unwrap_or_else(|_| unreachable!("a 32-byte key"))
     }
 
     /// A writer for a new blob. `nonce_prefix` must be fresh random bytes. Write the original
@@ -101,13 +217,12 @@ impl BlobStore {
         // Held while this writer lives (and released by the system if its process dies), so
         // `open` in another process tells a file at work from one left by a crash.
         file.lock()?;
-        file.write_all(MAGIC)?;
-        file.write_all(&nonce_prefix)?;
+        file.write_all(&header(&nonce_prefix))?;
         Ok(BlobWriter {
             file: Some(file),
             tmp,
             enc: Some(EncryptorBE32::from_aead(
-                self.cipher(),
+                self.sealer.cipher(),
                 &nonce_prefix.into(),
             )),
             buf: Vec::with_capacity(2 * CHUNK),
@@ -159,15 +274,11 @@ impl BlobStore {
     /// Starts receiving a blob of `size` bytes in pieces (an upload that may be cut and
     /// resumed), replacing an unfinished one: the file is written in the stored format as the
     /// pieces arrive, so nothing is copied or encrypted twice. Each start seals under a fresh
-    /// random nonce drawn here: a nonce derived from the hash would repeat when the same name
-    /// is received again after a mismatch, and two contents under one key and nonce give
-    /// away both.
+    /// random nonce ([`fresh_nonce_prefix`]).
     pub fn begin_receiving(&self, hash: &[u8; 32]) -> io::Result<()> {
-        let mut nonce_prefix = [0u8; NONCE_PREFIX];
-        getrandom::fill(&mut nonce_prefix).map_err(io::Error::other)?;
+        let nonce_prefix = fresh_nonce_prefix()?;
         let mut file = File::create(self.receiving_path(hash))?;
-        file.write_all(MAGIC)?;
-        file.write_all(&nonce_prefix)?;
+        file.write_all(&header(&nonce_prefix))?;
         file.sync_data()
     }
 
@@ -176,39 +287,19 @@ impl BlobStore {
     /// return.
     pub fn receive(&self, hash: &[u8; 32], size: u64, offset: u64, bytes: &[u8]) -> io::Result<()> {
         let end = offset + bytes.len() as u64;
-        if !offset.is_multiple_of(CHUNK as u64)
-            || (end != size && !bytes.len().is_multiple_of(CHUNK))
-            || end > size
-        {
-            return Err(invalid("a piece must start and end on chunk boundaries"));
-        }
         let mut file = fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open(self.receiving_path(hash))?;
-        let mut head = [0u8; 8 + NONCE_PREFIX];
+        let mut head = [0u8; HEADER];
         file.read_exact(&mut head)?;
         let mut prefix = [0u8; NONCE_PREFIX];
-        prefix.copy_from_slice(&head[8..]);
-        let stream = aead_stream::StreamBE32::from_aead(self.cipher(), &prefix.into());
-        // The chunk that holds the last byte is sealed as the last (an empty blob has one).
-        let last = size.saturating_sub(1) / CHUNK as u64;
-        let first = offset / CHUNK as u64;
-        let mut out = Vec::with_capacity(bytes.len() + bytes.len().div_ceil(CHUNK) * TAG);
-        for (i, piece) in bytes.chunks(CHUNK).enumerate() {
-            let position = first + i as u64;
-            let counter =
-                u32::try_from(position).map_err(|_| invalid("blob too large for its format"))?;
-            let sealed = stream
-                .encrypt(counter, position == last, Payload::from(piece))
-                .map_err(|_| invalid("encryption failed"))?;
-            out.extend_from_slice(&sealed);
-        }
-        file.seek(io::SeekFrom::Start(
-            head.len() as u64 + first * (CHUNK + TAG) as u64,
-        ))?;
+        prefix.copy_from_slice(&head[MAGIC.len()..]);
+        let out = self.sealer.seal_piece(&prefix, size, offset, bytes)?;
+        let at = sealed_offset(offset);
+        file.seek(io::SeekFrom::Start(at))?;
         file.write_all(&out)?;
-        file.set_len(head.len() as u64 + first * (CHUNK + TAG) as u64 + out.len() as u64)?;
+        file.set_len(at + out.len() as u64)?;
         if end == size {
             // `finish_receiving` syncs the whole file once.
             return Ok(());
@@ -224,7 +315,7 @@ impl BlobStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
             Err(e) => return Err(e),
         };
-        let body = len.saturating_sub((MAGIC.len() + NONCE_PREFIX) as u64);
+        let body = len.saturating_sub(HEADER as u64);
         let sealed = (CHUNK + TAG) as u64;
         let whole = (body / sealed) * CHUNK as u64;
         let all = whole + (body % sealed).saturating_sub(TAG as u64);
@@ -238,7 +329,7 @@ impl BlobStore {
         let path = self.receiving_path(hash);
         let good = known_good
             || self
-                .read_file(&path, hash)
+                .read_file(&path, Some(*hash))
                 .and_then(|mut r| io::copy(&mut r, &mut io::sink()))
                 .is_ok();
         if !good {
@@ -260,39 +351,18 @@ impl BlobStore {
 
     /// Opens a blob for reading; the reader fails if the file was changed, cut or swapped.
     pub fn read(&self, hash: &[u8; 32]) -> io::Result<BlobReader> {
-        self.read_file(&self.path(hash), hash)
+        self.read_file(&self.path(hash), Some(*hash))
     }
 
     /// Opens a blob for a copy whose receiver checks the whole file's SHA-256 itself (an
     /// upload): every chunk is still authenticated, in order and to the end, but the reader
     /// does not hash the content a second time.
     pub fn read_for_copy(&self, hash: &[u8; 32]) -> io::Result<BlobReader> {
-        let mut r = self.read_file(&self.path(hash), hash)?;
-        r.hasher = None;
-        Ok(r)
+        self.read_file(&self.path(hash), None)
     }
 
-    fn read_file(&self, path: &Path, hash: &[u8; 32]) -> io::Result<BlobReader> {
-        let mut file = File::open(path)?;
-        let mut head = [0u8; 8 + NONCE_PREFIX];
-        file.read_exact(&mut head)
-            .map_err(|_| invalid("blob file too short"))?;
-        if &head[..8] != MAGIC {
-            return Err(invalid("not a Quancheng blob file"));
-        }
-        let mut prefix = [0u8; NONCE_PREFIX];
-        prefix.copy_from_slice(&head[8..]);
-        let mut r = BlobReader {
-            file,
-            dec: Some(DecryptorBE32::from_aead(self.cipher(), &prefix.into())),
-            next: Vec::new(),
-            out: Vec::new(),
-            pos: 0,
-            hasher: Some(Sha256::new()),
-            expected: *hash,
-        };
-        r.next = r.read_chunk()?;
-        Ok(r)
+    fn read_file(&self, path: &Path, hash: Option<[u8; 32]>) -> io::Result<BlobReader> {
+        self.sealer.reader(File::open(path)?, hash)
     }
 }
 
@@ -374,8 +444,12 @@ impl Drop for BlobWriter {
 }
 
 /// Reads a stored blob, decrypting and checking as it goes; see [`BlobStore::read`].
-pub struct BlobReader {
-    file: File,
+pub type BlobReader = SealedReader<File>;
+
+/// Reads a sealed file from any source, decrypting and checking as it goes; see
+/// [`Sealer::reader`].
+pub struct SealedReader<R> {
+    file: R,
     dec: Option<DecryptorBE32<ChaCha20Poly1305>>,
     next: Vec<u8>,
     out: Vec<u8>,
@@ -384,7 +458,7 @@ pub struct BlobReader {
     expected: [u8; 32],
 }
 
-impl BlobReader {
+impl<R: Read> SealedReader<R> {
     fn read_chunk(&mut self) -> io::Result<Vec<u8>> {
         let mut chunk = vec![0u8; CHUNK + TAG];
         let mut filled = 0;
@@ -439,7 +513,7 @@ impl BlobReader {
     }
 }
 
-impl Read for BlobReader {
+impl<R: Read> Read for SealedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.pos >= self.out.len() {
             if !self.refill()? {

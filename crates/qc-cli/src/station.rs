@@ -11,6 +11,7 @@ use qc_api::station::{Station, SyncStage};
 use qc_api::{Quancheng, SystemClock};
 use qc_server::http::{AppState, fingerprint, router, self_signed, serve_tls};
 use qc_server::{Service, Storage};
+use qc_station_pg::{Evidence, LocalEvidence, ObjectEvidence, S3Config};
 
 use crate::output;
 
@@ -63,12 +64,23 @@ pub struct StoreArgs {
     /// Connections to PostgreSQL per process [default: 16].
     #[arg(long)]
     pool_size: Option<u32>,
-    /// Where evidence files are kept [default: `blobs/` in this directory's station folder];
-    /// processes sharing a database must share it.
+    /// Where evidence files are kept, when not in object storage [default: `blobs/` in this
+    /// directory's station folder].
     #[arg(long)]
     evidence_dir: Option<PathBuf>,
+    /// Evidence files in this S3 bucket (with PostgreSQL: every process shares it); the keys
+    /// come from QUANCHENG_S3_ACCESS_KEY and QUANCHENG_S3_SECRET_KEY.
+    #[arg(long, env = "QUANCHENG_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// The S3 endpoint (`https://…`; `http://` only on a private network).
+    #[arg(long, env = "QUANCHENG_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// The S3 region to sign for [default: us-east-1].
+    #[arg(long, env = "QUANCHENG_S3_REGION")]
+    s3_region: Option<String>,
     /// A TOML file with any of the station's settings (`listen`, `names`, `database`,
-    /// `pool_size`, `evidence_dir`); a flag given wins over it.
+    /// `pool_size`, `evidence_dir`, `s3_bucket`, `s3_endpoint`, `s3_region`); a flag given
+    /// wins over it.
     #[arg(long)]
     config: Option<PathBuf>,
 }
@@ -83,6 +95,22 @@ struct ServeFile {
     database: Option<String>,
     pool_size: Option<u32>,
     evidence_dir: Option<PathBuf>,
+    s3_bucket: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+}
+
+/// Where the station keeps evidence files.
+#[derive(Debug, PartialEq, Eq)]
+enum EvidenceAt {
+    /// A local directory (the default: `blobs/` in the station folder).
+    Dir(Option<PathBuf>),
+    /// An S3 bucket.
+    S3 {
+        endpoint: String,
+        bucket: String,
+        region: String,
+    },
 }
 
 /// Where the station keeps its state.
@@ -101,7 +129,7 @@ struct ServeConfig {
     names: Vec<String>,
     database: Database,
     pool_size: u32,
-    evidence_dir: Option<PathBuf>,
+    evidence: EvidenceAt,
 }
 
 impl StoreArgs {
@@ -140,7 +168,25 @@ impl ServeArgs {
             names,
             database,
             pool_size: self.store.pool_size.or(file.pool_size).unwrap_or(16),
-            evidence_dir: self.store.evidence_dir.clone().or(file.evidence_dir),
+            evidence: match (
+                self.store.s3_bucket.clone().or(file.s3_bucket),
+                self.store.s3_endpoint.clone().or(file.s3_endpoint),
+            ) {
+                (Some(bucket), Some(endpoint)) => EvidenceAt::S3 {
+                    endpoint,
+                    bucket,
+                    region: self
+                        .store
+                        .s3_region
+                        .clone()
+                        .or(file.s3_region)
+                        .unwrap_or_else(|| "us-east-1".into()),
+                },
+                (None, None) => {
+                    EvidenceAt::Dir(self.store.evidence_dir.clone().or(file.evidence_dir))
+                }
+                _ => anyhow::bail!("evidence in S3 needs both s3_bucket and s3_endpoint"),
+            },
         })
     }
 }
@@ -156,13 +202,40 @@ fn open_station(
     let storage: Box<dyn Storage> = match &config.database {
         Database::Sqlite => Box::new(app.station_storage()?),
         Database::Postgres(url) => {
-            let blobs = config
-                .evidence_dir
-                .clone()
-                .unwrap_or_else(|| app.station_dir().join("blobs"));
             let key = app.station_blob_key()?;
+            let evidence: Box<dyn Evidence> = match &config.evidence {
+                EvidenceAt::Dir(dir) => Box::new(LocalEvidence::open(
+                    dir.clone()
+                        .unwrap_or_else(|| app.station_dir().join("blobs")),
+                    key,
+                )?),
+                EvidenceAt::S3 {
+                    endpoint,
+                    bucket,
+                    region,
+                } => {
+                    let secret = |name: &str| {
+                        std::env::var(name).with_context(|| format!("{name} is not set"))
+                    };
+                    if endpoint.starts_with("http://") {
+                        tracing::warn!(endpoint, "evidence store over plain HTTP");
+                    }
+                    Box::new(ObjectEvidence::s3(
+                        &S3Config {
+                            endpoint: endpoint.clone(),
+                            bucket: bucket.clone(),
+                            region: region.clone(),
+                            access_key: secret("QUANCHENG_S3_ACCESS_KEY")?,
+                            secret_key: secret("QUANCHENG_S3_SECRET_KEY")?,
+                            allow_http: endpoint.starts_with("http://"),
+                            retry_timeout: None,
+                        },
+                        key,
+                    )?)
+                }
+            };
             Box::new(
-                qc_station_pg::PgStorage::open_with(url, config.pool_size, &blobs, &key)
+                qc_station_pg::PgStorage::open_with(url, config.pool_size, evidence)
                     .map_err(qc_server::ServiceError::from)?,
             )
         }
@@ -184,6 +257,9 @@ pub fn issue_enrolment_code(
             database: store.database.clone(),
             pool_size: store.pool_size,
             evidence_dir: store.evidence_dir.clone(),
+            s3_bucket: store.s3_bucket.clone(),
+            s3_endpoint: store.s3_endpoint.clone(),
+            s3_region: store.s3_region.clone(),
             config: store.config.clone(),
         },
     }
@@ -380,6 +456,25 @@ mod tests {
     fn a_wrong_setting_is_refused_without_showing_a_password() {
         let e = resolve(&["--database", "mysql://root:secret@db"]).unwrap_err();
         assert!(!format!("{e:#}").contains("secret"), "{e:#}");
+        assert!(
+            resolve(&["--s3-bucket", "evidence"]).is_err(),
+            "a bucket needs its endpoint"
+        );
+        let s3 = resolve(&[
+            "--s3-bucket",
+            "evidence",
+            "--s3-endpoint",
+            "https://s3.internal",
+        ])
+        .unwrap();
+        assert_eq!(
+            s3.evidence,
+            EvidenceAt::S3 {
+                endpoint: "https://s3.internal".into(),
+                bucket: "evidence".into(),
+                region: "us-east-1".into(),
+            }
+        );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("station.toml");
         std::fs::write(&file, "databse = \"sqlite\"\n").unwrap();

@@ -1,13 +1,13 @@
-//! Evidence blobs: their state (declared size, upload attempt, cases) in PostgreSQL, their
-//! bytes encrypted on local disk in a [`BlobStore`], as the SQLite backend keeps them. The bytes
-//! are to move to object storage; everything that touches them is here.
+//! Evidence blobs: their state (declared size, upload attempt, whether kept, cases) in
+//! PostgreSQL, their bytes in an [`Evidence`] store: an object store shared by every station
+//! process (S3), or a local directory.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Mutex, MutexGuard};
 
-use qc_blobs::BlobStore;
 use qc_chain::Digest;
+use qc_station_evidence::{Evidence, EvidenceError};
 use qc_station_storage::{BlobState, StorageError};
 use sha2::{Digest as _, Sha256};
 
@@ -15,24 +15,24 @@ use crate::{PgStorage, col, digest, int, pg, uint};
 
 /// The bytes of blobs, and the running hashes of uploads received by this process.
 pub(crate) struct Blobs {
-    files: BlobStore,
+    bytes: Box<dyn Evidence>,
     /// Running SHA-256 of uploads under way (bytes received in order so far), so a finished
     /// upload is checked without reading it back. Per process: an upload whose chunks reached
-    /// another station process is checked by reading it back.
+    /// another station process is checked by the evidence store (or by reading it back).
     hashing: Mutex<HashMap<Digest, (u64, Sha256)>>,
 }
 
-fn files_err(what: &str) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
+fn bytes_err(what: &str) -> impl FnOnce(EvidenceError) -> StorageError + '_ {
     move |e| StorageError::Backend(format!("{what}: {e}"))
 }
 
 impl Blobs {
-    /// Blob files under `dir`, encrypted with `key`.
-    pub(crate) fn open(dir: &std::path::Path, key: &[u8; 32]) -> Result<Blobs, StorageError> {
-        Ok(Blobs {
-            files: BlobStore::open(dir, *key).map_err(files_err("opening the blob directory"))?,
+    /// Blob bytes in `bytes`.
+    pub(crate) fn new(bytes: Box<dyn Evidence>) -> Blobs {
+        Blobs {
+            bytes,
             hashing: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     fn hashing(&self) -> MutexGuard<'_, HashMap<Digest, (u64, Sha256)>> {
@@ -43,12 +43,10 @@ impl Blobs {
 }
 
 pub(crate) fn state(s: &PgStorage, hash: &Digest) -> Result<Option<BlobState>, StorageError> {
-    // The files say how far an upload got (whole chunks, synced before each answer) and
-    // whether it is complete: no database write per chunk.
     let row = s
         .conn()?
         .query_opt(
-            "SELECT size FROM blobs WHERE hash = $1",
+            "SELECT size, complete FROM blobs WHERE hash = $1",
             &[&hash.as_slice()],
         )
         .map_err(pg("reading a blob's state"))?;
@@ -56,19 +54,39 @@ pub(crate) fn state(s: &PgStorage, hash: &Digest) -> Result<Option<BlobState>, S
         return Ok(None);
     };
     let size = uint(col(&row, 0)?)?;
-    let files = &s.blobs.files;
-    let complete = files.contains(hash);
+    let mut complete: bool = col(&row, 1)?;
+    let bytes = &s.blobs.bytes;
+    if !complete
+        && bytes
+            .contains(hash)
+            .map_err(bytes_err("looking for a blob"))?
+    {
+        // Kept by a process that stopped before it could record so.
+        mark_complete(s, hash)?;
+        complete = true;
+    }
     Ok(Some(BlobState {
         size,
+        // The evidence store says how far an upload got: no database write per chunk.
         received: if complete {
             size
         } else {
-            files
+            bytes
                 .received(hash, size)
-                .map_err(files_err("reading how much of a blob arrived"))?
+                .map_err(bytes_err("reading how much of a blob arrived"))?
         },
         complete,
     }))
+}
+
+fn mark_complete(s: &PgStorage, hash: &Digest) -> Result<(), StorageError> {
+    s.conn()?
+        .execute(
+            "UPDATE blobs SET complete = true WHERE hash = $1",
+            &[&hash.as_slice()],
+        )
+        .map_err(pg("recording a blob kept"))?;
+    Ok(())
 }
 
 pub(crate) fn write_chunk(
@@ -87,34 +105,49 @@ pub(crate) fn write_chunk(
         .filter(|end| *end <= size)
         .ok_or_else(|| StorageError::Backend("more bytes than the blob's size".into()))?;
     let blobs = &s.blobs;
-    if offset == 0 {
+    // A chunk sent again after a cut may start before what is held: the evidence store takes
+    // only what follows it (it cannot rewrite a part it has put).
+    let from = if offset == 0 {
         s.conn()?
             .execute(
                 "INSERT INTO blobs (hash, size, attempt) VALUES ($1, $2, 0)
                  ON CONFLICT (hash) DO UPDATE SET size = EXCLUDED.size,
-                   attempt = blobs.attempt + 1",
+                   attempt = blobs.attempt + 1, complete = false",
                 &[&hash.as_slice(), &int(size)?],
             )
             .map_err(pg("starting a blob upload"))?;
         blobs
-            .files
-            .begin_receiving(hash)
-            .map_err(files_err("starting a blob upload"))?;
+            .bytes
+            .begin(hash, size)
+            .map_err(bytes_err("starting a blob upload"))?;
         blobs.hashing().insert(*hash, (0, Sha256::new()));
-    } else if !held.is_some_and(|b| offset <= b.received && b.size == size) {
-        return Err(StorageError::Backend(format!(
-            "offset {offset} does not continue the upload"
-        )));
+        0
+    } else {
+        match held {
+            Some(b) if offset <= b.received && b.size == size => b.received,
+            _ => {
+                return Err(StorageError::Backend(format!(
+                    "offset {offset} does not continue the upload"
+                )));
+            }
+        }
+    };
+    let new = usize::try_from(from - offset)
+        .ok()
+        .and_then(|skip| bytes.get(skip..))
+        .unwrap_or_default();
+    if new.is_empty() && end < size {
+        return Ok(());
     }
     blobs
-        .files
-        .receive(hash, size, offset, bytes)
-        .map_err(files_err("writing a blob chunk"))?;
+        .bytes
+        .receive(hash, size, from, new)
+        .map_err(bytes_err("writing a blob chunk"))?;
     // Hash as the bytes arrive in order; anything else is checked by reading back.
     let mut hashing = blobs.hashing();
     match hashing.get_mut(hash) {
-        Some((at, h)) if *at == offset => {
-            h.update(bytes);
+        Some((at, h)) if *at == from => {
+            h.update(new);
             *at = end;
         }
         _ => {
@@ -128,21 +161,23 @@ pub(crate) fn finish(s: &PgStorage, hash: &Digest) -> Result<bool, StorageError>
     let state = state(s, hash)?
         .filter(|b| !b.complete && b.received == b.size)
         .ok_or_else(|| StorageError::Backend("the blob is not all received".into()))?;
-    let files = &s.blobs.files;
+    let bytes = &s.blobs.bytes;
     let running = s.blobs.hashing().remove(hash);
-    let finishing = files_err("finishing a blob upload");
+    let finishing = bytes_err("finishing a blob upload");
     let kept = match running {
         Some((at, h)) if at == state.size => {
             if <[u8; 32]>::from(h.finalize()) == *hash {
-                files.finish_receiving(hash, true).map_err(finishing)?
+                bytes.finish(hash, state.size, true).map_err(finishing)?
             } else {
-                files.discard_receiving(hash).map_err(finishing)?;
+                bytes.discard(hash).map_err(finishing)?;
                 false
             }
         }
-        _ => files.finish_receiving(hash, false).map_err(finishing)?,
+        _ => bytes.finish(hash, state.size, false).map_err(finishing)?,
     };
-    if !kept {
+    if kept {
+        mark_complete(s, hash)?;
+    } else {
         s.conn()?
             .execute("DELETE FROM blobs WHERE hash = $1", &[&hash.as_slice()])
             .map_err(pg("forgetting a blob that did not match"))?;
@@ -153,13 +188,19 @@ pub(crate) fn finish(s: &PgStorage, hash: &Digest) -> Result<bool, StorageError>
 pub(crate) fn unfinished(s: &PgStorage) -> Result<Vec<Digest>, StorageError> {
     let rows = s
         .conn()?
-        .query("SELECT hash FROM blobs ORDER BY hash", &[])
-        .map_err(pg("listing blobs"))?;
-    let mut hashes = rows
-        .iter()
-        .map(|r| digest(col(r, 0)?))
-        .collect::<Result<Vec<_>, _>>()?;
-    hashes.retain(|h| !s.blobs.files.contains(h));
+        .query(
+            "SELECT hash FROM blobs WHERE NOT complete ORDER BY hash",
+            &[],
+        )
+        .map_err(pg("listing unfinished blobs"))?;
+    let mut hashes = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let hash = digest(col(r, 0)?)?;
+        // One kept by a process that stopped before recording it is finished already.
+        if !state(s, &hash)?.is_some_and(|b| b.complete) {
+            hashes.push(hash);
+        }
+    }
     Ok(hashes)
 }
 
@@ -167,12 +208,10 @@ pub(crate) fn open(s: &PgStorage, hash: &Digest) -> Result<Box<dyn Read + Send>,
     if !state(s, hash)?.is_some_and(|b| b.complete) {
         return Err(StorageError::Backend("no such blob".into()));
     }
-    Ok(Box::new(
-        s.blobs
-            .files
-            .read(hash)
-            .map_err(files_err("opening a blob"))?,
-    ))
+    s.blobs
+        .bytes
+        .open(hash)
+        .map_err(bytes_err("opening a blob"))
 }
 
 pub(crate) fn link(s: &PgStorage, hash: &Digest, case: &str) -> Result<(), StorageError> {

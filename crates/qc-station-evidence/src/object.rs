@@ -1,0 +1,645 @@
+//! Evidence as objects, through the `object_store` crate; see [`ObjectEvidence`].
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use futures_util::stream::BoxStream;
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::multipart::{MultipartStore, PartId};
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, RetryConfig};
+use qc_blobs::{CHUNK, NONCE_PREFIX, Sealer, TAG};
+use serde::{Deserialize, Serialize};
+use sha2::digest::common::hazmat::SerializableState as _;
+use sha2::{Digest as _, Sha256};
+
+use crate::local_parts::{ObjectParts, delete_under};
+use crate::{Evidence, EvidenceError};
+
+/// The least a part but the last may hold (S3's minimum), in original bytes.
+const PART_MIN: u64 = 5 * 1024 * 1024;
+
+/// Where an S3-compatible store is and how to sign for it.
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    /// The endpoint URL, e.g. `https://s3.eu-central-1.amazonaws.com` or a MinIO/SeaweedFS one
+    /// (path-style addressing is used).
+    pub endpoint: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The region to sign for.
+    pub region: String,
+    /// The access key id.
+    pub access_key: String,
+    /// The secret access key.
+    pub secret_key: String,
+    /// Whether a plain `http://` endpoint is allowed.
+    pub allow_http: bool,
+    /// How long a request is retried before it fails; `None` for object_store's default
+    /// (3 minutes, which rides out a store's restart).
+    pub retry_timeout: Option<Duration>,
+}
+
+/// Evidence as objects in an object store.
+///
+/// Keys:
+/// - `blobs/<hex>`: a complete blob, sealed (the same bytes as a [`qc_blobs::BlobStore`]
+///   file). Only these count for `contains` and `open`.
+/// - `uploads/<hex>.json`: the manifest of the upload under way of a blob (one per blob): its
+///   size, nonce prefix, multipart upload id, the parts put so far, the pieces waiting to make
+///   a part, and the SHA-256 state of everything received. Rewritten (a PUT is atomic) after
+///   every piece, so any process reads where an upload stands and continues it.
+/// - `uploads/<hex>/<upload>/<offset>`: a sealed piece waiting to make a part (see below);
+///   `<upload>` is drawn at each `begin`, so leftovers of a replaced upload never mix in.
+/// - `multipart/<id>/<n>`: a part, for stores without multipart uploads (a local directory).
+///
+/// A multipart upload targets `blobs/<hex>` itself: S3 (and MinIO) refuse to copy an object
+/// over 5 GiB in one request, and a body-camera video is up to 16 GiB, so a staging object
+/// could not be copied into place; copying would also write every byte twice. Nothing is
+/// visible before completion, and completion happens only once the SHA-256 of everything
+/// received, kept in the manifest as the pieces arrive (whichever process received them),
+/// equals the name; with `known_good` false the completed object is then also read back,
+/// authenticated and hashed, and removed unless it matches.
+///
+/// S3 wants every part but the last to be at least 5 MiB, and a device's pieces may be as small
+/// as 64 KiB: a piece that does not make 5 MiB with those waiting before it, and does not end
+/// the blob, is put as an object of its own and listed as pending; the piece that does is put
+/// as a part together with the pending ones (read back) and the pending objects are deleted.
+/// A piece or part put by a process that died before rewriting the manifest is harmless: the
+/// manifest does not list it, the device sends the piece again, and it is put again under the
+/// same part number or key, replacing it.
+///
+/// One writer per upload at a time (a device sends its pieces in turn): the manifest is read,
+/// changed and written back, and of two processes writing the same upload at once the last
+/// manifest wins. A part is assembled in memory (the waiting pieces and the new one: up to
+/// about twice the largest piece plus 5 MiB); reading streams in constant memory.
+///
+/// The crate is called from blocking threads, and object_store is async: each instance holds
+/// a small multi-threaded tokio runtime of its own (two workers) and `block_on`s its calls. Its
+/// own runtime rather than a `Handle` to the caller's: it works the same from
+/// `spawn_blocking`, from plain threads and from tests, the HTTP connections' background tasks
+/// keep running between calls, and the caller's runtime need not be passed down.
+pub struct ObjectEvidence {
+    runtime: Arc<Runtime>,
+    store: Arc<dyn ObjectStore>,
+    parts: Arc<dyn MultipartStore>,
+    sealer: Sealer,
+}
+
+impl ObjectEvidence {
+    /// Evidence in an S3-compatible bucket, sealed under `key`.
+    pub fn s3(config: &S3Config, key: [u8; 32]) -> Result<ObjectEvidence, EvidenceError> {
+        // object_store's client is reqwest on rustls without a built-in provider (so the
+        // workspace keeps ring alone): the process needs one installed; another may be already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut retry = RetryConfig::default();
+        if let Some(timeout) = config.retry_timeout {
+            retry.retry_timeout = timeout;
+        }
+        let s3 = AmazonS3Builder::new()
+            .with_endpoint(&config.endpoint)
+            .with_bucket_name(&config.bucket)
+            .with_region(&config.region)
+            .with_access_key_id(&config.access_key)
+            .with_secret_access_key(&config.secret_key)
+            .with_allow_http(config.allow_http)
+            .with_virtual_hosted_style_request(false)
+            .with_retry(retry)
+            .build()
+            .map_err(|source| EvidenceError::Store {
+                what: format!(
+                    "configure S3 bucket {} at {}",
+                    config.bucket, config.endpoint
+                ),
+                source,
+            })?;
+        let s3 = Arc::new(s3);
+        Self::with_store(s3.clone(), s3, key)
+    }
+
+    /// Evidence in a local directory (created if missing) through object_store's
+    /// `LocalFileSystem`, files synced on every write; multipart uploads are emulated with
+    /// an object per part.
+    pub fn local(
+        dir: impl AsRef<std::path::Path>,
+        key: [u8; 32],
+    ) -> Result<ObjectEvidence, EvidenceError> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(crate::io_err(format!("create {}", dir.display())))?;
+        let fs = LocalFileSystem::new_with_prefix(dir)
+            .map_err(|source| EvidenceError::Store {
+                what: format!("open {}", dir.display()),
+                source,
+            })?
+            .with_automatic_cleanup(true)
+            .with_fsync(true);
+        let fs: Arc<dyn ObjectStore> = Arc::new(fs);
+        Self::with_store(fs.clone(), Arc::new(ObjectParts::new(fs)), key)
+    }
+
+    /// Evidence in any object store, with `parts` doing its multipart uploads (the store
+    /// itself where it has them).
+    pub fn with_store(
+        store: Arc<dyn ObjectStore>,
+        parts: Arc<dyn MultipartStore>,
+        key: [u8; 32],
+    ) -> Result<ObjectEvidence, EvidenceError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("qc-evidence-io")
+            .enable_all()
+            .build()
+            .map_err(crate::io_err("start the object store's runtime"))?;
+        Ok(ObjectEvidence {
+            runtime: Arc::new(Runtime(Some(runtime))),
+            store,
+            parts,
+            sealer: Sealer::new(key),
+        })
+    }
+
+    /// The underlying store (for tools and tests).
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    fn run<F: Future>(
+        &self,
+        what: impl FnOnce() -> String,
+        f: F,
+    ) -> Result<F::Output, EvidenceError>
+    where
+        F::Output: Sized,
+    {
+        self.runtime.block_on(f).ok_or_else(|| EvidenceError::Io {
+            what: what(),
+            source: io::Error::other("the object store's runtime is shut down"),
+        })
+    }
+
+    /// Runs a store call, its error given `what` as context.
+    fn call<T>(
+        &self,
+        what: impl FnOnce() -> String,
+        f: impl Future<Output = object_store::Result<T>>,
+    ) -> Result<T, EvidenceError> {
+        let what_now = what();
+        let what_later = what_now.clone();
+        self.run(move || what_later, f)?
+            .map_err(|source| EvidenceError::Store {
+                what: what_now,
+                source,
+            })
+    }
+
+    fn manifest(&self, hash: &[u8; 32]) -> Result<Option<Manifest>, EvidenceError> {
+        let key = manifest_key(hash);
+        let got = self.run(|| format!("read {key}"), async {
+            self.store.get(&key).await?.bytes().await
+        })?;
+        let bytes = match got {
+            Ok(b) => b,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(source) => {
+                return Err(EvidenceError::Store {
+                    what: format!("read {key}"),
+                    source,
+                });
+            }
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| EvidenceError::upload(hash, format!("unreadable manifest {key}: {e}")))
+    }
+
+    fn put_manifest(&self, hash: &[u8; 32], m: &Manifest) -> Result<(), EvidenceError> {
+        let key = manifest_key(hash);
+        let json = serde_json::to_vec(m)
+            .map_err(|e| EvidenceError::upload(hash, format!("encode manifest: {e}")))?;
+        self.call(
+            || format!("write {key}"),
+            self.store.put(&key, PutPayload::from(json)),
+        )?;
+        Ok(())
+    }
+
+    /// Removes everything of an upload: its multipart upload, pending pieces and manifest.
+    fn drop_upload(&self, hash: &[u8; 32], m: &Manifest) -> Result<(), EvidenceError> {
+        let blob = blob_key(hash);
+        self.call(|| format!("abort the multipart upload of {blob}"), async {
+            match self.parts.abort_multipart(&blob, &m.multipart).await {
+                // Already completed or aborted (by a process that died before the manifest
+                // went).
+                Err(object_store::Error::NotFound { .. }) => Ok(()),
+                other => other,
+            }
+        })?;
+        let pending = pending_dir(hash, &m.upload);
+        self.call(
+            || format!("delete {pending}"),
+            delete_under(self.store.as_ref(), &pending),
+        )?;
+        let key = manifest_key(hash);
+        self.call(|| format!("delete {key}"), async {
+            match self.store.delete(&key).await {
+                Err(object_store::Error::NotFound { .. }) => Ok(()),
+                other => other,
+            }
+        })
+    }
+
+    /// Reads the pending pieces back, in order, for a part.
+    fn read_pending(
+        &self,
+        hash: &[u8; 32],
+        m: &Manifest,
+        into: &mut Vec<u8>,
+    ) -> Result<(), EvidenceError> {
+        for piece in &m.pending {
+            let key = piece_key(hash, &m.upload, piece.offset);
+            let bytes = self.call(|| format!("read {key}"), async {
+                self.store.get(&key).await?.bytes().await
+            })?;
+            if bytes.len() as u64 != sealed_len(piece.len, m.size) {
+                return Err(EvidenceError::upload(
+                    hash,
+                    format!("pending piece {key} has {} bytes", bytes.len()),
+                ));
+            }
+            into.extend_from_slice(&bytes);
+        }
+        Ok(())
+    }
+
+    /// Reads a completed blob back: false if it fails authentication or its hash (an error
+    /// of the store itself is an error, not a mismatch).
+    fn verify(&self, hash: &[u8; 32]) -> Result<bool, EvidenceError> {
+        let mut reader = match self.open(hash) {
+            Ok(r) => r,
+            Err(EvidenceError::Io { source, .. })
+                if source.kind() == io::ErrorKind::InvalidData =>
+            {
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        match io::copy(&mut reader, &mut io::sink()) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(false),
+            Err(e) => Err(EvidenceError::Io {
+                what: format!("read back blob {}", hex::encode(hash)),
+                source: e,
+            }),
+        }
+    }
+}
+
+impl Evidence for ObjectEvidence {
+    fn contains(&self, hash: &[u8; 32]) -> Result<bool, EvidenceError> {
+        let key = blob_key(hash);
+        match self.run(|| format!("look up {key}"), self.store.head(&key))? {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(source) => Err(EvidenceError::Store {
+                what: format!("look up {key}"),
+                source,
+            }),
+        }
+    }
+
+    fn received(&self, hash: &[u8; 32], size: u64) -> Result<u64, EvidenceError> {
+        Ok(self
+            .manifest(hash)?
+            .filter(|m| m.size == size)
+            .map_or(0, |m| m.received()))
+    }
+
+    fn begin(&self, hash: &[u8; 32], size: u64) -> Result<(), EvidenceError> {
+        if let Some(old) = self.manifest(hash)? {
+            self.drop_upload(hash, &old)?;
+        }
+        let blob = blob_key(hash);
+        let multipart = self.call(
+            || format!("start a multipart upload of {blob}"),
+            self.parts.create_multipart(&blob),
+        )?;
+        let nonce_prefix =
+            qc_blobs::fresh_nonce_prefix().map_err(crate::io_err("draw a nonce prefix"))?;
+        let mut upload = [0u8; 8];
+        getrandom::fill(&mut upload)
+            .map_err(|e| crate::io_err("draw an upload id")(io::Error::other(e)))?;
+        let m = Manifest {
+            size,
+            upload: hex::encode(upload),
+            nonce_prefix: hex::encode(nonce_prefix),
+            multipart,
+            sha256: hex::encode(Sha256::new().serialize()),
+            parts: Vec::new(),
+            pending: Vec::new(),
+        };
+        self.put_manifest(hash, &m)
+    }
+
+    fn receive(
+        &self,
+        hash: &[u8; 32],
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<(), EvidenceError> {
+        let mut m = self
+            .manifest(hash)?
+            .ok_or_else(|| EvidenceError::upload(hash, "no upload started"))?;
+        if m.size != size {
+            return Err(EvidenceError::upload(
+                hash,
+                format!("the upload is of {} bytes, not {size}", m.size),
+            ));
+        }
+        let held = m.received();
+        if offset != held {
+            return Err(EvidenceError::upload(
+                hash,
+                format!("offset {offset} does not continue the upload at {held}"),
+            ));
+        }
+        let len = bytes.len() as u64;
+        let end = offset + len;
+        let nonce = m.nonce_prefix(hash)?;
+        let sealed = self
+            .sealer
+            .seal_piece(&nonce, size, offset, bytes)
+            .map_err(crate::io_err(format!(
+                "seal {len} bytes at {offset} of {}",
+                hex::encode(hash)
+            )))?;
+        let mut hasher = m.hasher(hash)?;
+        hasher.update(bytes);
+        m.sha256 = hex::encode(hasher.serialize());
+        let pending: u64 = m.pending.iter().map(|p| p.len).sum();
+        if end < size && pending + len < PART_MIN {
+            let key = piece_key(hash, &m.upload, offset);
+            self.call(
+                || format!("write {key}"),
+                self.store.put(&key, PutPayload::from(sealed)),
+            )?;
+            m.pending.push(Piece { offset, len });
+            return self.put_manifest(hash, &m);
+        }
+        let start = m.pending.first().map_or(offset, |p| p.offset);
+        let mut data = Vec::with_capacity((pending + len) as usize + 64 * TAG);
+        if start == 0 {
+            data.extend_from_slice(&qc_blobs::header(&nonce));
+        }
+        self.read_pending(hash, &m, &mut data)?;
+        data.extend_from_slice(&sealed);
+        drop(sealed);
+        let blob = blob_key(hash);
+        let index = m.parts.len();
+        let part = self.call(
+            || format!("put part {index} of {blob}"),
+            self.parts
+                .put_part(&blob, &m.multipart, index, PutPayload::from(data)),
+        )?;
+        let done = std::mem::take(&mut m.pending);
+        m.parts.push(Part {
+            offset: start,
+            len: end - start,
+            content_id: part.content_id,
+        });
+        self.put_manifest(hash, &m)?;
+        for piece in done {
+            let key = piece_key(hash, &m.upload, piece.offset);
+            // Only after the manifest that no longer lists them: until then a retry of this
+            // piece reads them again. A leftover is only untidy: `finish` and `discard` sweep
+            // the upload's prefix.
+            let _ = self.run(String::new, self.store.delete(&key));
+        }
+        Ok(())
+    }
+
+    fn finish(&self, hash: &[u8; 32], size: u64, known_good: bool) -> Result<bool, EvidenceError> {
+        let Some(mut m) = self.manifest(hash)? else {
+            return Err(EvidenceError::upload(hash, "no upload started"));
+        };
+        if m.size != size || m.received() != size {
+            return Err(EvidenceError::upload(
+                hash,
+                format!("{} of {size} bytes received", m.received()),
+            ));
+        }
+        if m.parts.is_empty() {
+            // An empty blob whose one (empty) piece was never sent.
+            self.receive(hash, size, 0, &[])?;
+            m = self
+                .manifest(hash)?
+                .ok_or_else(|| EvidenceError::upload(hash, "the upload went away"))?;
+        }
+        let summed: [u8; 32] = m.hasher(hash)?.finalize().into();
+        if &summed != hash {
+            self.drop_upload(hash, &m)?;
+            return Ok(false);
+        }
+        if self.contains(hash)? {
+            // Kept already (another process finished the same bytes): blobs are never
+            // overwritten.
+            self.drop_upload(hash, &m)?;
+            return Ok(true);
+        }
+        let blob = blob_key(hash);
+        let parts: Vec<PartId> = m
+            .parts
+            .iter()
+            .map(|p| PartId {
+                content_id: p.content_id.clone(),
+            })
+            .collect();
+        self.call(
+            || format!("complete the multipart upload of {blob}"),
+            self.parts.complete_multipart(&blob, &m.multipart, parts),
+        )?;
+        if !known_good && !self.verify(hash)? {
+            self.call(|| format!("delete {blob}"), self.store.delete(&blob))?;
+            self.drop_upload(hash, &m)?;
+            return Ok(false);
+        }
+        self.drop_upload(hash, &m)?;
+        Ok(true)
+    }
+
+    fn discard(&self, hash: &[u8; 32]) -> Result<(), EvidenceError> {
+        match self.manifest(hash)? {
+            Some(m) => self.drop_upload(hash, &m),
+            None => Ok(()),
+        }
+    }
+
+    fn open(&self, hash: &[u8; 32]) -> Result<Box<dyn io::Read + Send>, EvidenceError> {
+        let key = blob_key(hash);
+        let got = match self.run(|| format!("read {key}"), self.store.get(&key))? {
+            Ok(g) => g,
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(EvidenceError::NotFound(hex::encode(hash)));
+            }
+            Err(source) => {
+                return Err(EvidenceError::Store {
+                    what: format!("read {key}"),
+                    source,
+                });
+            }
+        };
+        // One GET streamed: a consistent copy of the object however long the reading takes.
+        let source = StreamReader {
+            runtime: self.runtime.clone(),
+            stream: got.into_stream(),
+            current: None,
+            pos: 0,
+        };
+        let reader = self
+            .sealer
+            .reader(source, Some(*hash))
+            .map_err(crate::io_err(format!("open {key}")))?;
+        Ok(Box::new(reader))
+    }
+}
+
+/// Where an upload stands; see [`ObjectEvidence`].
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    /// The blob's size in original bytes.
+    size: u64,
+    /// Drawn at `begin`: names this upload's pending pieces.
+    upload: String,
+    /// The nonce prefix the blob is sealed under (hex).
+    nonce_prefix: String,
+    /// The store's multipart upload id.
+    multipart: String,
+    /// SHA-256 state after every byte received (hex of the serialized state).
+    sha256: String,
+    /// The parts put, in order.
+    parts: Vec<Part>,
+    /// The pieces put as objects of their own, waiting to make a part, in order.
+    pending: Vec<Piece>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Part {
+    offset: u64,
+    len: u64,
+    content_id: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Piece {
+    offset: u64,
+    len: u64,
+}
+
+impl Manifest {
+    fn received(&self) -> u64 {
+        self.parts.iter().map(|p| p.len).sum::<u64>()
+            + self.pending.iter().map(|p| p.len).sum::<u64>()
+    }
+
+    fn nonce_prefix(&self, hash: &[u8; 32]) -> Result<[u8; NONCE_PREFIX], EvidenceError> {
+        hex::decode(&self.nonce_prefix)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| EvidenceError::upload(hash, "the manifest's nonce prefix is unreadable"))
+    }
+
+    fn hasher(&self, hash: &[u8; 32]) -> Result<Sha256, EvidenceError> {
+        let bad = || EvidenceError::upload(hash, "the manifest's SHA-256 state is unreadable");
+        let bytes = hex::decode(&self.sha256).map_err(|_| bad())?;
+        let state = bytes.as_slice().try_into().map_err(|_| bad())?;
+        Sha256::deserialize(state).map_err(|_| bad())
+    }
+}
+
+fn blob_key(hash: &[u8; 32]) -> Path {
+    Path::from(format!("blobs/{}", hex::encode(hash)))
+}
+
+fn manifest_key(hash: &[u8; 32]) -> Path {
+    Path::from(format!("uploads/{}.json", hex::encode(hash)))
+}
+
+fn pending_dir(hash: &[u8; 32], upload: &str) -> Path {
+    Path::from(format!("uploads/{}/{upload}", hex::encode(hash)))
+}
+
+fn piece_key(hash: &[u8; 32], upload: &str, offset: u64) -> Path {
+    // Zero-padded so a listing sorts in offset order.
+    Path::from(format!(
+        "uploads/{}/{upload}/{offset:020}",
+        hex::encode(hash)
+    ))
+}
+
+/// The sealed length of a piece of `len` original bytes (not the header).
+fn sealed_len(len: u64, size: u64) -> u64 {
+    let chunks = if size == 0 {
+        1
+    } else {
+        len.div_ceil(CHUNK as u64)
+    };
+    len + chunks * TAG as u64
+}
+
+/// The instance's runtime; shut down in the background when dropped, so that dropping the
+/// last handle inside an async context (where a blocking shutdown panics) is fine.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn block_on<F: Future>(&self, f: F) -> Option<F::Output> {
+        self.0.as_ref().map(|rt| rt.block_on(f))
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A blocking `Read` over an object's byte stream: one frame of the response held at a time.
+struct StreamReader<B> {
+    runtime: Arc<Runtime>,
+    stream: BoxStream<'static, object_store::Result<B>>,
+    current: Option<B>,
+    pos: usize,
+}
+
+impl<B: AsRef<[u8]>> io::Read for StreamReader<B> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(cur) = &self.current {
+                let cur = cur.as_ref();
+                if self.pos < cur.len() {
+                    let n = buf.len().min(cur.len() - self.pos);
+                    buf[..n].copy_from_slice(&cur[self.pos..self.pos + n]);
+                    self.pos += n;
+                    return Ok(n);
+                }
+            }
+            let next = self
+                .runtime
+                .block_on(self.stream.next())
+                .ok_or_else(|| io::Error::other("the object store's runtime is shut down"))?;
+            match next {
+                None => return Ok(0),
+                Some(Ok(bytes)) => {
+                    self.current = Some(bytes);
+                    self.pos = 0;
+                }
+                Some(Err(e)) => return Err(io::Error::other(e)),
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The evidence suite on every store (local files, object_store's local files, SeaweedFS's S3
+//! with signatures enforced), and what only an object store has: S3's part sizes and a store
+//! that dies mid-upload.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::ObjectStoreExt as _;
+use object_store::path::Path;
+use qc_station_evidence::suite::{self, Place, data, read_all, send, sha256};
+use qc_station_evidence::{Evidence, LocalEvidence, ObjectEvidence, S3Config};
+use qc_test_services::Seaweed;
+
+const KEY: [u8; 32] = [7; 32];
+const K: usize = 64 * 1024;
+const MIB: usize = 1024 * 1024;
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// Flips a byte of `blobs/<hex>` through the store itself.
+fn flip_object(e: &ObjectEvidence, hash: &[u8; 32], at: u64) {
+    let key = Path::from(format!("blobs/{}", hex::encode(hash)));
+    let store = e.store().clone();
+    block_on(async move {
+        let mut bytes = store
+            .get(&key)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        bytes[at as usize] ^= 1;
+        store.put(&key, bytes.into()).await.unwrap();
+    });
+}
+
+fn s3_config(s3: &Seaweed, bucket: &str) -> S3Config {
+    S3Config {
+        endpoint: s3.endpoint(),
+        bucket: bucket.to_string(),
+        region: s3.region().to_string(),
+        access_key: s3.access_key().to_string(),
+        secret_key: s3.secret_key().to_string(),
+        allow_http: true,
+        retry_timeout: None,
+    }
+}
+
+#[test]
+fn local_evidence_passes_the_suite() {
+    suite::run(|| {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let at = dir.clone();
+        Place {
+            open: Box::new(move || LocalEvidence::open(at.path(), KEY).unwrap()),
+            flip: Box::new(move |_, hash, at| {
+                let name = hex::encode(hash);
+                let path = dir.path().join(&name[..2]).join(&name);
+                let mut bytes = std::fs::read(&path).unwrap();
+                bytes[at as usize] ^= 1;
+                std::fs::write(&path, bytes).unwrap();
+            }),
+        }
+    });
+}
+
+#[test]
+fn object_evidence_on_local_files_passes_the_suite() {
+    suite::run(|| {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        Place {
+            open: Box::new(move || ObjectEvidence::local(dir.path(), KEY).unwrap()),
+            flip: Box::new(flip_object),
+        }
+    });
+}
+
+#[test]
+fn object_evidence_on_seaweed_s3_passes_the_suite() {
+    let s3 = Arc::new(Seaweed::start_with_credentials().unwrap());
+    suite::run(|| {
+        let config = s3_config(&s3, &s3.new_bucket().unwrap());
+        let s3 = s3.clone();
+        Place {
+            open: Box::new(move || {
+                let _alive = &s3;
+                ObjectEvidence::s3(&config, KEY).unwrap()
+            }),
+            flip: Box::new(flip_object),
+        }
+    });
+}
+
+#[test]
+fn wrong_credentials_are_refused() {
+    let s3 = Seaweed::start_with_credentials().unwrap();
+    let mut config = s3_config(&s3, s3.bucket());
+    config.secret_key = "wrong".into();
+    config.retry_timeout = Some(Duration::from_secs(2));
+    let e = ObjectEvidence::s3(&config, KEY).unwrap();
+    assert!(
+        e.contains(&[1; 32]).is_err(),
+        "a wrong signature is refused"
+    );
+    assert!(e.begin(&[1; 32], 10).is_err());
+}
+
+#[derive(serde::Deserialize)]
+struct Manifest {
+    parts: Vec<Part>,
+    pending: Vec<Part>,
+}
+
+#[derive(serde::Deserialize)]
+struct Part {
+    offset: u64,
+    len: u64,
+}
+
+fn manifest(e: &ObjectEvidence, hash: &[u8; 32]) -> Manifest {
+    let key = Path::from(format!("uploads/{}.json", hex::encode(hash)));
+    let store = e.store().clone();
+    let bytes = block_on(async move { store.get(&key).await.unwrap().bytes().await.unwrap() });
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[test]
+fn s3_parts_are_at_least_5_mib_but_the_last() {
+    let s3 = Seaweed::start_with_credentials().unwrap();
+    let e = ObjectEvidence::s3(&s3_config(&s3, s3.bucket()), KEY).unwrap();
+    let blob = data(11 * MIB + 3 * K + 9, 10);
+    let hash = sha256(&blob);
+    let size = blob.len() as u64;
+    e.begin(&hash, size).unwrap();
+    // 64 KiB pieces only: every part is made of waiting pieces.
+    send(&e, &hash, &blob, &[K; 170]);
+    let m = manifest(&e, &hash);
+    assert_eq!(m.parts.len(), 2);
+    let mut at = 0;
+    for p in &m.parts {
+        assert_eq!(p.offset, at, "parts follow each other");
+        assert!(
+            p.len >= 5 * MIB as u64,
+            "a part but the last is at least 5 MiB"
+        );
+        at += p.len;
+    }
+    assert_eq!(m.pending.len(), (170 * K - at as usize) / K);
+    send(&e, &hash, &blob, &[K; 10]);
+    assert!(e.finish(&hash, size, true).unwrap());
+    assert!(read_all(&e, &hash) == blob);
+    // Nothing of the upload is left: only the blob. (SeaweedFS also lists an object named
+    // after the bucket, made by creating it through the filer.)
+    let store = e.store().clone();
+    let mut left: Vec<String> = block_on(async move {
+        use futures_util::TryStreamExt as _;
+        store
+            .list(None)
+            .map_ok(|m| m.location.to_string())
+            .try_collect()
+            .await
+            .unwrap()
+    });
+    left.retain(|k| k.contains('/'));
+    assert_eq!(left, [format!("blobs/{}", hex::encode(hash))]);
+}
+
+#[test]
+fn an_upload_survives_the_store_being_killed_and_restarted() {
+    let mut s3 = Seaweed::start_with_credentials().unwrap();
+    let mut config = s3_config(&s3, s3.bucket());
+    config.retry_timeout = Some(Duration::from_secs(3));
+    let blob = data(14 * MIB + 5, 11);
+    let hash = sha256(&blob);
+    let size = blob.len() as u64;
+    let a = ObjectEvidence::s3(&config, KEY).unwrap();
+    a.begin(&hash, size).unwrap();
+    // A part, and pieces waiting.
+    send(&a, &hash, &blob, &[6 * MIB, K, K]);
+    let held = a.received(&hash, size).unwrap();
+
+    s3.kill();
+    let at = held as usize;
+    let cut = a.receive(&hash, size, held, &blob[at..at + 5 * MIB]);
+    assert!(cut.is_err(), "the store is down");
+    s3.restart().unwrap();
+
+    // Another process carries on from what the manifest says.
+    let b = ObjectEvidence::s3(&config, KEY).unwrap();
+    assert_eq!(b.received(&hash, size).unwrap(), held);
+    send(&b, &hash, &blob, &[5 * MIB, K, 8 * MIB]);
+    assert!(b.finish(&hash, size, false).unwrap());
+    assert!(
+        read_all(&a, &hash) == blob,
+        "the first instance reads it too"
+    );
+}
+
+/// A process that put a part (or a waiting piece) and died before rewriting the manifest: the
+/// manifest is put back as it was before, and the device sends the same piece again.
+fn a_piece_put_but_not_in_the_manifest_is_harmless(e: &ObjectEvidence) {
+    let blob = data(13 * MIB + 11, 12);
+    let hash = sha256(&blob);
+    let size = blob.len() as u64;
+    let key = Path::from(format!("uploads/{}.json", hex::encode(hash)));
+    let store = e.store().clone();
+    let snapshot = || {
+        let (store, key) = (store.clone(), key.clone());
+        block_on(async move { store.get(&key).await.unwrap().bytes().await.unwrap() })
+    };
+    let restore = |bytes: Vec<u8>| {
+        let (store, key) = (store.clone(), key.clone());
+        block_on(async move { store.put(&key, bytes.into()).await.unwrap() });
+    };
+    e.begin(&hash, size).unwrap();
+    // A part lost from the manifest (no pieces were waiting, so nothing else changed).
+    let before = snapshot().to_vec();
+    send(e, &hash, &blob, &[6 * MIB]);
+    restore(before);
+    assert_eq!(e.received(&hash, size).unwrap(), 0);
+    send(e, &hash, &blob, &[K, 2 * K]);
+    // A waiting piece lost from the manifest.
+    let before = snapshot().to_vec();
+    send(e, &hash, &blob, &[K]);
+    restore(before);
+    assert_eq!(e.received(&hash, size).unwrap(), 3 * K as u64);
+    // Sent again: the first part is put again under its number, now of other bytes.
+    send(e, &hash, &blob, &[K, 6 * MIB]);
+    send(e, &hash, &blob, &[5 * MIB + K, 8 * MIB]);
+    assert!(e.finish(&hash, size, false).unwrap());
+    assert!(read_all(e, &hash) == blob);
+}
+
+#[test]
+fn a_piece_lost_from_the_manifest_is_harmless_on_local_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    a_piece_put_but_not_in_the_manifest_is_harmless(
+        &ObjectEvidence::local(dir.path(), KEY).unwrap(),
+    );
+}
+
+#[test]
+fn a_piece_lost_from_the_manifest_is_harmless_on_s3() {
+    let s3 = Seaweed::start_with_credentials().unwrap();
+    a_piece_put_but_not_in_the_manifest_is_harmless(
+        &ObjectEvidence::s3(&s3_config(&s3, s3.bucket()), KEY).unwrap(),
+    );
+}
