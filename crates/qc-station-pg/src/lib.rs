@@ -135,6 +135,9 @@ impl PgStorage {
         schema::migrate(&mut first)?;
         drop(first);
         let pool = r2d2::Pool::builder()
+            // No test query before each use: it doubled the round trips of every call, and a
+            // dead connection fails its statement anyway (the request is then retried).
+            .test_on_check_out(false)
             .max_size(pool_size)
             // Connections open as requests need them: tests and small stations stay well
             // under the server's connection limit.
@@ -241,12 +244,20 @@ impl Storage for PgStorage {
         })?))
     }
 
-    fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
-        let row = self
+    fn entry_indexes(&self, hashes: &[Digest]) -> Result<Vec<Option<u64>>, StorageError> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let asked: Vec<&[u8]> = hashes.iter().map(|h| h.as_slice()).collect();
+        let rows = self
             .conn()?
-            .query_opt("SELECT idx FROM log WHERE hash = $1", &[&hash.as_slice()])
-            .map_err(pg("finding an entry"))?;
-        row.map(|r| uint(col(&r, 0)?)).transpose()
+            .query("SELECT hash, idx FROM log WHERE hash = ANY($1)", &[&asked])
+            .map_err(pg("finding entries"))?;
+        let mut found = BTreeMap::new();
+        for r in &rows {
+            found.insert(digest(col(r, 0)?)?, uint(col(r, 1)?)?);
+        }
+        Ok(hashes.iter().map(|h| found.get(h).copied()).collect())
     }
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {

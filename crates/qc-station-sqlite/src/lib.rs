@@ -264,17 +264,21 @@ impl Storage for SqliteStorage {
         Ok(Box::new(SqliteSequencer { conn, open: true }))
     }
 
-    fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
+    fn entry_indexes(&self, hashes: &[Digest]) -> Result<Vec<Option<u64>>, StorageError> {
+        let conn = self.reader();
         // Log indexes count from 0; SQLite's rowids from 1.
-        self.reader()
-            .query_row(
-                "SELECT idx - 1 FROM log WHERE hash = ?1",
-                [hash.to_vec()],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()
-            .map(|o| o.map(|i| i as u64))
-            .map_err(err)
+        let mut stmt = conn
+            .prepare_cached("SELECT idx - 1 FROM log WHERE hash = ?1")
+            .map_err(err)?;
+        hashes
+            .iter()
+            .map(|h| {
+                stmt.query_row([h.to_vec()], |r| r.get::<_, i64>(0))
+                    .optional()
+                    .map(|o| o.map(|i| i as u64))
+                    .map_err(err)
+            })
+            .collect()
     }
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {

@@ -120,8 +120,16 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<BTreeMap<String, FeedHead>, StorageError>;
     /// Takes the log for appending; waits while another sequencer holds it.
     fn sequence(&self) -> Result<Box<dyn Sequencer + '_>, StorageError>;
+    /// The log indexes of entries, in the order asked (`None` for one not accepted): one
+    /// query for an upload's worth.
+    fn entry_indexes(&self, hashes: &[Digest]) -> Result<Vec<Option<u64>>, StorageError>;
     /// The log index of an accepted entry.
-    fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError>;
+    fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
+        Ok(self
+            .entry_indexes(std::slice::from_ref(hash))?
+            .pop()
+            .flatten())
+    }
     /// Every accepted entry about a case, in log order.
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError>;
     /// Stores a one-time enrolment code (by its hash), valid until `expires`.
@@ -222,8 +230,8 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).sequence()
     }
 
-    fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
-        (**self).entry_index(hash)
+    fn entry_indexes(&self, hashes: &[Digest]) -> Result<Vec<Option<u64>>, StorageError> {
+        (**self).entry_indexes(hashes)
     }
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -550,6 +558,12 @@ pub mod suite {
             s.entry_index(&a2.hash()).unwrap() == Some(2),
         );
         check("unknown entry", s.entry_index(&[9; 32]).unwrap().is_none());
+        check(
+            "indexes in the order asked",
+            s.entry_indexes(&[a2.hash(), [9; 32], a1.hash(), a2.hash()])
+                .unwrap()
+                == [Some(2), None, Some(0), Some(2)],
+        );
         let heads = s.feed_heads(&devices(&["a", "b", "c"])).unwrap();
         check(
             "feed head of a",

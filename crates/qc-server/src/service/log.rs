@@ -391,12 +391,14 @@ impl<S: Storage> Service<S> {
         checkpoint: &SignedCheckpoint,
     ) -> Result<Vec<EntryReceipt>, ServiceError> {
         let tiles = Tiles::new(&self.storage);
-        entries
-            .map(|e| {
-                let hash = e.hash();
-                let index = self
-                    .storage
-                    .entry_index(&hash)?
+        let entries: Vec<&SignedEntry> = entries.collect();
+        let hashes: Vec<Digest> = entries.iter().map(|e| e.hash()).collect();
+        let indexes = self.storage.entry_indexes(&hashes)?;
+        hashes
+            .into_iter()
+            .zip(indexes)
+            .map(|(hash, index)| {
+                let index = index
                     .filter(|i| *i < tree.size)
                     .ok_or_else(|| damaged("an accepted entry is not in the log"))?;
                 Ok(EntryReceipt {

@@ -12,6 +12,7 @@ use qc_domain::Person;
 use qc_domain::Timestamp;
 use qc_identity::cert::public_key;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
+use qc_log::SignedCheckpoint;
 use qc_sync::auth::{AuthError, NONCE_TTL_MS, RequestAuth, is_device_id};
 use qc_sync::wire::{
     CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
@@ -617,7 +618,23 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
-        self.push_within(&scope, &[], req, now)
+        let (tree, checkpoint) = self.push_within(&scope, &[], req, now)?;
+        self.push_answer(&tree, checkpoint, req)
+    }
+
+    /// The answer to an upload: a receipt for each entry sent and a consistency proof from the
+    /// size the device knew, under `checkpoint` (signed over `tree`, which holds them all).
+    fn push_answer(
+        &self,
+        tree: &TreeState,
+        checkpoint: SignedCheckpoint,
+        req: &PushEntries,
+    ) -> Result<PushResponse, ServiceError> {
+        Ok(PushResponse {
+            receipts: self.receipts_for(tree, req.entries.iter(), &checkpoint)?,
+            consistency: self.proof_from(tree, req.known_size)?,
+            checkpoint,
+        })
     }
 
     /// [`Self::push`] for a device of `scope`, with the documents `arriving` in the same
@@ -629,7 +646,7 @@ impl<S: Storage> Service<S> {
         arriving: &[MergedDoc],
         req: &PushEntries,
         now: Timestamp,
-    ) -> Result<PushResponse, ServiceError> {
+    ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
         let new = self.unlogged(&req.entries)?;
         if new.iter().any(SignedEntry::is_elided) {
             return Err(ServiceError::BadRequest(
@@ -656,20 +673,17 @@ impl<S: Storage> Service<S> {
                 )));
             }
         }
-        let (tree, checkpoint) = self.append(&req.entries, now)?;
-        let receipts = self.receipts_for(&tree, req.entries.iter(), &checkpoint)?;
-        Ok(PushResponse {
-            receipts,
-            consistency: self.proof_from(&tree, req.known_size)?,
-            checkpoint,
-        })
+        self.append(&req.entries, now)
     }
 
     /// The entries of `entries` not yet in the log, once each.
     fn unlogged(&self, entries: &[SignedEntry]) -> Result<Vec<SignedEntry>, ServiceError> {
-        let mut new = Vec::new();
-        for e in entries {
-            if self.storage.entry_index(&e.hash())?.is_none() && !new.contains(e) {
+        let hashes: Vec<Digest> = entries.iter().map(SignedEntry::hash).collect();
+        let indexes = self.storage.entry_indexes(&hashes)?;
+        let mut new: Vec<SignedEntry> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for ((e, hash), index) in entries.iter().zip(&hashes).zip(indexes) {
+            if index.is_none() && seen.insert(*hash) {
                 new.push(e.clone());
             }
         }
@@ -867,7 +881,7 @@ impl<S: Storage> Service<S> {
         // the document that comes with them; entries are kept before documents.
         let scope = self.scope(device)?;
         let merged = self.merge_docs(&scope, &req.up)?;
-        let push = self.push_within(&scope, &merged, &req.push, now)?;
+        let (mut tree, mut checkpoint) = self.push_within(&scope, &merged, &req.push, now)?;
         let acked = self.keep_docs(merged)?;
         let down = match &req.want {
             Some(want) => self.pull_docs(device, want)?,
@@ -877,14 +891,16 @@ impl<S: Storage> Service<S> {
                 certificates: Vec::new(),
             },
         };
-        let tree = push
-            .checkpoint
-            .decode_unverified()
-            .map(|c| TreeState {
-                size: c.size,
-                root: c.root,
-            })
-            .map_err(|e| StorageError::Damaged(e.to_string()))?;
+        // Every receipt of the answer leads to one checkpoint: one over the log as it is after
+        // the entries going down were read, when other uploads were appended meanwhile.
+        if !down.entries.is_empty() {
+            let now_tree = self.storage.log_head()?.tree;
+            if now_tree.size > tree.size {
+                tree = now_tree;
+                checkpoint = self.sign_checkpoint(&tree, now);
+            }
+        }
+        let push = self.push_answer(&tree, checkpoint, &req.push)?;
         let down_receipts = self.receipts_for(&tree, down.entries.iter(), &push.checkpoint)?;
         Ok(SyncResponse {
             push,
