@@ -36,17 +36,6 @@ const CHUNK: u64 = 64 * 1024;
 
 type Digest = [u8; 32];
 
-/// This test's seed: `QC_CRASH_SEED` (hex) if set, else `default`; printed to replay a failure.
-fn seed(default: u64) -> Xorshift {
-    let seed = std::env::var("QC_CRASH_SEED")
-        .ok()
-        .and_then(|s| u64::from_str_radix(s.trim().trim_start_matches("0x"), 16).ok())
-        .filter(|s| *s != 0)
-        .unwrap_or(default);
-    println!("seed {seed:#x}: QC_CRASH_SEED={seed:#x} replays these moments");
-    Xorshift(seed)
-}
-
 /// A moment within `span`.
 fn moment(rng: &mut Xorshift, span: Duration) -> Duration {
     Duration::from_micros(rng.below(span.as_micros().max(1) as u64))
@@ -256,7 +245,7 @@ const SYNCS: usize = 4;
 
 #[test]
 fn the_station_killed_while_it_logs_entries_loses_and_repeats_none() {
-    let mut rng = seed(0x5eed_0a11_0001);
+    let mut rng = Xorshift::seeded(0x5eed_0a11_0001);
     let bin = cli_binary().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut bureau = Bureau::start(tmp.path()).unwrap();
@@ -374,7 +363,7 @@ fn sealed_len(len: u64) -> u64 {
 
 #[test]
 fn the_station_killed_while_it_receives_files_keeps_what_it_confirmed_and_gets_the_rest() {
-    let mut rng = seed(0x5eed_0a11_0002);
+    let mut rng = Xorshift::seeded(0x5eed_0a11_0002);
     let bin = cli_binary().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut bureau = Bureau::start(tmp.path()).unwrap();
@@ -532,7 +521,7 @@ fn kill_at(child: &mut Killable, at: Instant) -> std::process::ExitStatus {
 
 #[test]
 fn a_tablet_sync_killed_loses_nothing_acknowledged_and_finishes_later() {
-    let mut rng = seed(0x5eed_0a11_0003);
+    let mut rng = Xorshift::seeded(0x5eed_0a11_0003);
     let bin = cli_binary().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let bureau = Bureau::start(tmp.path()).unwrap();
@@ -633,7 +622,7 @@ fn partial_files(dir: &Path) -> usize {
 
 #[test]
 fn evidence_add_killed_mid_write_leaves_nothing_behind_and_keeps_what_it_said() {
-    let mut rng = seed(0x5eed_0a11_0004);
+    let mut rng = Xorshift::seeded(0x5eed_0a11_0004);
     let bin = cli_binary().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let bureau = Bureau::start(tmp.path()).unwrap();

@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use qc_api::Quancheng;
@@ -24,32 +23,12 @@ use qc_test_services::{Postgres, Seaweed};
 use qc_tests::fixtures::{new_case, open_investigation};
 use qc_tests::process::Killable;
 use qc_tests::station::{Bureau, pin};
-use qc_tests::{Xorshift, cli_binary};
+use qc_tests::{Xorshift, cli_binary, free_port};
 
 /// Kills: at least 20, at random moments.
 const KILLS: u64 = 22;
 /// What tablets send per chunk: files go up in several requests, so kills fall between them.
 const CHUNK: u64 = 64 * 1024;
-
-/// This test's seed: `QC_CRASH_SEED` (hex) if set, else `default`; printed to replay a failure.
-fn seed(default: u64) -> Xorshift {
-    let seed = std::env::var("QC_CRASH_SEED")
-        .ok()
-        .and_then(|s| u64::from_str_radix(s.trim().trim_start_matches("0x"), 16).ok())
-        .filter(|s| *s != 0)
-        .unwrap_or(default);
-    println!("seed {seed:#x}: QC_CRASH_SEED={seed:#x} replays these moments");
-    Xorshift(seed)
-}
-
-/// A free port on 127.0.0.1.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// One of the two station processes.
 struct Instance {
@@ -83,7 +62,7 @@ fn tablet(bureau: &Bureau, dir: &std::path::Path, address: &str) -> (Quancheng, 
 
 #[test]
 fn two_stations_on_one_database_lose_nothing_when_one_is_killed_mid_upload() {
-    let mut rng = seed(0x5eed_0a11_0005);
+    let mut rng = Xorshift::seeded(0x5eed_0a11_0005);
     let bin = cli_binary().unwrap();
     let url = Postgres::shared().new_database().unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -97,7 +76,7 @@ fn two_stations_on_one_database_lose_nothing_when_one_is_killed_mid_upload() {
     let mut instances: Vec<Instance> = ["a", "b"]
         .into_iter()
         .map(|name| {
-            let listen = format!("127.0.0.1:{}", free_port());
+            let listen = format!("127.0.0.1:{}", free_port().unwrap());
             let child = bureau.serve_child(&bin, logs, name, &listen).unwrap();
             Instance {
                 name,
@@ -243,7 +222,7 @@ fn a_station_restored_from_its_backup_proves_consistency_with_the_last_checkpoin
     let tmp = tempfile::tempdir().unwrap();
     let mut bureau = Bureau::start(tmp.path()).unwrap();
     bureau.use_database(&bin, &url);
-    let listen = format!("127.0.0.1:{}", free_port());
+    let listen = format!("127.0.0.1:{}", free_port().unwrap());
     let mut station = bureau.serve_child(&bin, tmp.path(), "a", &listen).unwrap();
     bureau.station.url = format!("https://{listen}");
     let (mut tablet, case) = tablet(&bureau, &tmp.path().join("t"), "景华路88号");

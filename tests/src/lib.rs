@@ -56,6 +56,18 @@ pub fn cli_binary() -> anyhow::Result<PathBuf> {
 pub struct Xorshift(pub u64);
 
 impl Xorshift {
+    /// A test's sequence: from `QC_CRASH_SEED` (hex) if set, else from `default`; the seed is
+    /// printed, so a failure can be replayed with the same moments.
+    pub fn seeded(default: u64) -> Xorshift {
+        let seed = std::env::var("QC_CRASH_SEED")
+            .ok()
+            .and_then(|s| u64::from_str_radix(s.trim().trim_start_matches("0x"), 16).ok())
+            .filter(|s| *s != 0)
+            .unwrap_or(default);
+        println!("seed {seed:#x}: QC_CRASH_SEED={seed:#x} replays these moments");
+        Xorshift(seed)
+    }
+
     /// The next number, below `n` (which must not be 0).
     pub fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 << 13;
@@ -65,7 +77,8 @@ impl Xorshift {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
+/// A free TCP port on 127.0.0.1 (free when asked: bind it soon).
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 

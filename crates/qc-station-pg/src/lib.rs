@@ -43,10 +43,13 @@ use std::time::Duration;
 use postgres::types::FromSql;
 use postgres::{NoTls, Row};
 use qc_chain::{Digest, FeedHead, SignedEntry};
-use qc_domain::{CaseStatus, Timestamp};
+use qc_domain::Timestamp;
 use qc_identity::{SignedCertificate, SignedRevocationList};
+/// For the modules: a stored hash (see [`stored_digest`]).
+use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, TileId,
+    BlobState, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, StoredSigned, TileId,
+    stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -89,11 +92,6 @@ fn int(n: u64) -> Result<i64, StorageError> {
 /// A stored BIGINT that must not be negative.
 fn uint(n: i64) -> Result<u64, StorageError> {
     u64::try_from(n).map_err(|_| StorageError::Damaged(format!("a stored count is {n}")))
-}
-
-fn digest(b: Vec<u8>) -> Result<Digest, StorageError> {
-    b.try_into()
-        .map_err(|_| StorageError::Damaged("a stored hash is not 32 bytes".into()))
 }
 
 /// The base station's PostgreSQL store, with evidence files in a local directory.
@@ -193,29 +191,13 @@ impl PgStorage {
     }
 
     /// Bytes and signature, the columns of the first two of a one-row query.
-    fn signed(&self, sql: &str, id: &str) -> Result<Option<Signed>, StorageError> {
+    fn signed(&self, sql: &str, id: &str) -> Result<Option<StoredSigned>, StorageError> {
         let row = self
             .conn()?
             .query_opt(sql, &[&id])
             .map_err(pg("reading a signed object"))?;
         row.map(|r| Ok((col(&r, 0)?, col(&r, 1)?))).transpose()
     }
-}
-
-/// Canonical bytes and a signature over them, as kept.
-type Signed = (Vec<u8>, Vec<u8>);
-
-fn case_meta(squad: String, status: &str, heads: &[u8]) -> Result<CaseMeta, StorageError> {
-    Ok(CaseMeta {
-        squad,
-        // As in the SQLite backend: a status this code does not know reads as registered, and
-        // the service re-reads the document.
-        status: CaseStatus::from_code(status).unwrap_or(CaseStatus::Registered),
-        heads: heads
-            .chunks(32)
-            .map(|c| digest(c.to_vec()))
-            .collect::<Result<_, _>>()?,
-    })
 }
 
 impl Storage for PgStorage {
@@ -255,7 +237,7 @@ impl Storage for PgStorage {
             .map_err(pg("finding entries"))?;
         let mut found = BTreeMap::new();
         for r in &rows {
-            found.insert(digest(col(r, 0)?)?, uint(col(r, 1)?)?);
+            found.insert(stored_digest(col(r, 0)?)?, uint(col(r, 1)?)?);
         }
         Ok(hashes.iter().map(|h| found.get(h).copied()).collect())
     }
@@ -418,7 +400,10 @@ impl Storage for PgStorage {
         row.map(|r| {
             let status: String = col(&r, 1)?;
             let heads: Vec<u8> = col(&r, 2)?;
-            Ok((case_meta(col(&r, 0)?, &status, &heads)?, col(&r, 3)?))
+            Ok((
+                CaseMeta::from_stored(col(&r, 0)?, &status, &heads)?,
+                col(&r, 3)?,
+            ))
         })
         .transpose()
     }
@@ -454,7 +439,10 @@ impl Storage for PgStorage {
             .map(|r| {
                 let status: String = col(r, 2)?;
                 let heads: Vec<u8> = col(r, 3)?;
-                Ok((col(r, 0)?, case_meta(col(r, 1)?, &status, &heads)?))
+                Ok((
+                    col(r, 0)?,
+                    CaseMeta::from_stored(col(r, 1)?, &status, &heads)?,
+                ))
             })
             .collect()
     }

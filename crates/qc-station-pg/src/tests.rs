@@ -3,9 +3,8 @@
 use std::sync::Barrier;
 use std::time::Instant;
 
-use qc_chain::{Action, Entry};
 use qc_station_storage::TreeState;
-use qc_station_storage::suite;
+use qc_station_storage::suite::{self, entry};
 use qc_test_services::{Postgres, Seaweed};
 use sha2::{Digest as _, Sha256};
 
@@ -20,22 +19,6 @@ fn new_database() -> String {
 
 fn store(url: &str) -> PgStorage {
     PgStorage::with_temporary_blobs(url, TEST_POOL).unwrap()
-}
-
-fn entry(device: &str, seq: u64, prev: Digest, case: &str) -> SignedEntry {
-    let e = Entry {
-        device: device.into(),
-        seq,
-        prev,
-        time: Timestamp(seq as i64),
-        actors: vec![],
-        action: Action::Export,
-        case: case.into(),
-        heads: vec![],
-        blobs: vec![],
-        records: vec![],
-    };
-    SignedEntry::sign(&e, &ed25519_dalek::SigningKey::from_bytes(&[1; 32]), &[])
 }
 
 /// The tiles a store holds, read as the service reads them.

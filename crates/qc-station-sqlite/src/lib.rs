@@ -10,13 +10,14 @@ use qc_blobs::BlobStore;
 use sha2::{Digest as _, Sha256};
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
-use qc_domain::{CaseStatus, Timestamp};
+use qc_domain::Timestamp;
 use qc_identity::{SignedCertificate, SignedRevocationList};
 use qc_log::SignedCheckpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use qc_station_storage::{
-    BlobState, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, TileId, TreeState,
+    BlobState, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, StoredSigned, TileId,
+    TreeState, stored_digest,
 };
 
 /// Schema migrations, append-only: never edit a released one.
@@ -217,11 +218,6 @@ impl SqliteStorage {
     }
 }
 
-fn digest(b: Vec<u8>) -> Result<Digest, StorageError> {
-    b.try_into()
-        .map_err(|_| StorageError::Damaged("a stored hash is not 32 bytes".into()))
-}
-
 /// An entry as kept: signed bytes, body, device signature, actor signatures (JSON).
 type EntryRow = (Vec<u8>, Option<Vec<u8>>, Vec<u8>, Vec<u8>);
 
@@ -314,7 +310,9 @@ impl Storage for SqliteStorage {
             )
             .optional()
             .map_err(err)?
-            .map(|(squad, status, heads, doc)| Ok((case_meta(squad, &status, &heads)?, doc)))
+            .map(|(squad, status, heads, doc)| {
+                Ok((CaseMeta::from_stored(squad, &status, &heads)?, doc))
+            })
             .transpose()
     }
 
@@ -353,7 +351,7 @@ impl Storage for SqliteStorage {
             .map_err(err)?;
         rows.map(|r| {
             let (case, squad, status, heads) = r.map_err(err)?;
-            Ok((case, case_meta(squad, &status, &heads)?))
+            Ok((case, CaseMeta::from_stored(squad, &status, &heads)?))
         })
         .collect()
     }
@@ -674,7 +672,7 @@ impl SqliteStorage {
     }
 
     /// The signed object a single-row table keeps: its bytes and signature.
-    fn single(&self, table: &str) -> Result<Option<Signed>, StorageError> {
+    fn single(&self, table: &str) -> Result<Option<StoredSigned>, StorageError> {
         self.reader()
             .query_row(&format!("SELECT bytes, signature FROM {table}"), [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -690,7 +688,7 @@ impl SqliteStorage {
         let rows = stmt
             .query_map([], |r| r.get::<_, Vec<u8>>(0))
             .map_err(err)?;
-        rows.map(|r| digest(r.map_err(err)?)).collect()
+        rows.map(|r| stored_digest(r.map_err(err)?)).collect()
     }
 
     fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -776,7 +774,7 @@ fn read_head(conn: &Connection) -> Result<LogHead, StorageError> {
     Ok(LogHead {
         tree: TreeState {
             size: size as u64,
-            root: digest(root)?,
+            root: stored_digest(root)?,
         },
         checkpoint: bytes
             .zip(signature)
@@ -805,7 +803,7 @@ fn entry_hashes(conn: &Connection, from: u64, to: u64) -> Result<Vec<Digest>, St
             r.get::<_, Vec<u8>>(0)
         })
         .map_err(err)?;
-    rows.map(|r| digest(r.map_err(err)?)).collect()
+    rows.map(|r| stored_digest(r.map_err(err)?)).collect()
 }
 
 fn feed_heads(
@@ -828,7 +826,7 @@ fn feed_heads(
                 device.clone(),
                 FeedHead {
                     seq: seq as u64,
-                    hash: digest(hash)?,
+                    hash: stored_digest(hash)?,
                 },
             );
         }
@@ -956,22 +954,6 @@ fn build_tiles(conn: &Connection) -> Result<(), StorageError> {
             }
         }
     }
-}
-
-/// Canonical bytes and a signature over them, as kept.
-type Signed = (Vec<u8>, Vec<u8>);
-
-fn case_meta(squad: String, status: &str, heads: &[u8]) -> Result<CaseMeta, StorageError> {
-    Ok(CaseMeta {
-        squad,
-        // Documents kept before statuses were recorded read as unknown: the service re-reads
-        // them (see `Service::new`).
-        status: CaseStatus::from_code(status).unwrap_or(CaseStatus::Registered),
-        heads: heads
-            .chunks(32)
-            .map(|c| digest(c.to_vec()))
-            .collect::<Result<_, _>>()?,
-    })
 }
 
 #[cfg(test)]

@@ -51,6 +51,36 @@ pub struct CaseMeta {
     pub heads: Vec<Digest>,
 }
 
+impl CaseMeta {
+    /// A case's meta as a backend keeps it: the squad, the status's code (one this code does
+    /// not know, or none from before statuses were kept, reads as registered: the service
+    /// re-reads the document, see `Service::new`) and the heads, 32 bytes each.
+    pub fn from_stored(
+        squad: String,
+        status: &str,
+        heads: &[u8],
+    ) -> Result<CaseMeta, StorageError> {
+        Ok(CaseMeta {
+            squad,
+            status: CaseStatus::from_code(status).unwrap_or(CaseStatus::Registered),
+            heads: heads
+                .chunks(32)
+                .map(|c| stored_digest(c.to_vec()))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// A hash as a backend keeps it: exactly 32 bytes, or the store is damaged.
+pub fn stored_digest(bytes: Vec<u8>) -> Result<Digest, StorageError> {
+    bytes
+        .try_into()
+        .map_err(|_| StorageError::Damaged("a stored hash is not 32 bytes".into()))
+}
+
+/// Canonical bytes and a signature over them, as a backend keeps a signed object.
+pub type StoredSigned = (Vec<u8>, Vec<u8>);
+
 /// How much of a blob the station holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobState {
@@ -354,7 +384,8 @@ pub mod suite {
 
     use super::*;
 
-    fn entry(device: &str, seq: u64, prev: Digest, case: &str) -> SignedEntry {
+    /// An entry of `device`'s feed about `case` (the suite's, and a backend's own tests').
+    pub fn entry(device: &str, seq: u64, prev: Digest, case: &str) -> SignedEntry {
         let e = Entry {
             device: device.into(),
             seq,
