@@ -427,6 +427,17 @@ impl Storage for PgStorage {
         Ok(())
     }
 
+    fn cases_without_heads(&self) -> Result<Vec<String>, StorageError> {
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT case_id FROM case_docs WHERE heads = ''::BYTEA ORDER BY case_id",
+                &[],
+            )
+            .map_err(pg("listing cases without heads"))?;
+        rows.iter().map(|r| col(r, 0)).collect()
+    }
+
     fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
         let rows = self
             .conn()?

@@ -65,6 +65,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[r#"
         doc     BYTEA NOT NULL
     );
     CREATE INDEX case_docs_squad ON case_docs (squad);
+    CREATE INDEX case_docs_without_heads ON case_docs (case_id) WHERE heads = ''::BYTEA;
     CREATE TABLE blobs (
         hash     BYTEA PRIMARY KEY,
         size     BIGINT NOT NULL,

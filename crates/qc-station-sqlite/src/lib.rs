@@ -334,6 +334,15 @@ impl Storage for SqliteStorage {
             .map_err(err)
     }
 
+    fn cases_without_heads(&self) -> Result<Vec<String>, StorageError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare("SELECT case_id FROM case_docs WHERE heads = x'' ORDER BY case_id")
+            .map_err(err)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+        rows.map(|r| r.map_err(err)).collect()
+    }
+
     fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
         let conn = self.reader();
         let mut stmt = conn

@@ -201,6 +201,8 @@ pub trait Storage: Send + Sync + 'static {
     fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError>;
     /// Every case held, by id, without the documents.
     fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError>;
+    /// The cases whose documents were kept before their heads were (an older store's).
+    fn cases_without_heads(&self) -> Result<Vec<String>, StorageError>;
     /// The feeds of every device that touched a case, each from its first entry up to its last
     /// entry about the case, device by device in feed order (what a device needs to verify
     /// them).
@@ -322,6 +324,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
         (**self).case_metas()
+    }
+
+    fn cases_without_heads(&self) -> Result<Vec<String>, StorageError> {
+        (**self).cases_without_heads()
     }
 
     fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -509,8 +515,18 @@ pub mod suite {
             s.case_doc("c1").unwrap() == Some((later.clone(), b"v2".to_vec())),
         );
         check(
+            "the one kept without heads",
+            s.cases_without_heads().unwrap() == ["c2"],
+        );
+        check(
             "every case's meta",
             s.case_metas().unwrap() == vec![("c1".to_owned(), later), ("c2".to_owned(), other)],
+        );
+        s.put_case_doc("c3", &meta("二中队", CaseStatus::Registered, &[]), b"old")
+            .unwrap();
+        check(
+            "those kept without heads",
+            s.cases_without_heads().unwrap() == ["c2", "c3"],
         );
         let a1 = entry("a", 1, [0; 32], "c9");
         let a2 = entry("a", 2, a1.hash(), "c1");

@@ -250,11 +250,9 @@ impl<S: Storage> Service<S> {
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
         let revocations = identity.revocations.take();
         Self::check_log(&storage, &identity.log_key.verifying_key())?;
-        for (case, meta) in storage.case_metas()? {
-            // Kept before the station recorded heads and status: read them from the document.
-            if meta.heads.is_empty()
-                && let Some((_, bytes)) = storage.case_doc(&case)?
-            {
+        // Kept before the station recorded heads and status: read them from the document.
+        for case in storage.cases_without_heads()? {
+            if let Some((_, bytes)) = storage.case_doc(&case)? {
                 let damaged = |e: DocError| StorageError::Damaged(format!("case {case}: {e}"));
                 let mut doc = CaseDoc::load(&bytes, b"station").map_err(damaged)?;
                 let meta = meta_of(&mut doc).map_err(damaged)?;
