@@ -242,7 +242,7 @@ impl Seaweed {
         self.wait_until_ready(&log_path)
     }
 
-    /// Waits until the S3 gateway answers HTTP.
+    /// Waits until the S3 gateway answers HTTP and the filer stores and reads files.
     fn wait_until_ready(&mut self, log_path: &Path) -> Result<(), Failure> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -258,7 +258,7 @@ impl Seaweed {
                     "weed exited ({status}) while starting:\n{tail}"
                 )));
             }
-            if http_request(self.ports.s3, "GET", "/", &[], b"").is_ok() {
+            if http_request(self.ports.s3, "GET", "/", &[], b"").is_ok() && self.stores_files() {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -270,6 +270,17 @@ impl Seaweed {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Whether a file written through the filer reads back. After a restart the gateway
+    /// answers before the volume server has told the master its volumes again, and until then
+    /// every read of an existing object is an HTTP 500.
+    fn stores_files(&self) -> bool {
+        let path = "/.quancheng-probe/ready";
+        let put = http_request(self.ports.filer, "PUT", path, &[], b"ready");
+        matches!(put, Ok(r) if r.status < 300)
+            && matches!(http_request(self.ports.filer, "GET", path, &[], b""),
+                        Ok(r) if r.status == 200 && r.body == b"ready")
     }
 
     /// Makes a bucket and waits until the S3 gateway serves it.
