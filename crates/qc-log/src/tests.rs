@@ -1,101 +1,60 @@
 use super::*;
 
-/// The RFC 6962 reference leaves (Certificate Transparency's test data).
-fn leaves() -> Vec<Vec<u8>> {
-    [
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-        "606162636465666768696a6b6c6d6e6f",
-    ]
-    .iter()
-    .map(|h| hex::decode(h).unwrap())
-    .collect()
+/// The RFC 6962 reference data (Certificate Transparency's): leaves, roots for sizes 0 to 8,
+/// inclusion and consistency proofs.
+#[derive(serde::Deserialize)]
+struct Rfc6962 {
+    leaves: Vec<String>,
+    roots: Vec<String>,
+    inclusion: Vec<(u64, u64, Vec<String>)>,
+    consistency: Vec<(u64, u64, Vec<String>)>,
 }
 
-/// Reference roots for sizes 0 to 8.
-const ROOTS: [&str; 9] = [
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-];
+fn rfc() -> Rfc6962 {
+    serde_json::from_str(include_str!("../../qc-tlog/testdata/rfc6962.json")).unwrap()
+}
+
+/// The reference leaves' bytes.
+fn rfc_leaves() -> Vec<Vec<u8>> {
+    rfc()
+        .leaves
+        .iter()
+        .map(|h| hex::decode(h).unwrap())
+        .collect()
+}
 
 fn d(h: &str) -> Digest {
     hex::decode(h).unwrap().try_into().unwrap()
 }
 
 fn log_of(n: usize) -> Log<Vec<u8>> {
-    Log::from_leaves(leaves().into_iter().take(n))
+    Log::from_leaves(rfc_leaves().into_iter().take(n))
 }
 
 #[test]
 fn roots_match_the_rfc_reference_for_every_size() {
-    for (n, want) in ROOTS.iter().enumerate() {
+    for (n, want) in rfc().roots.iter().enumerate() {
         assert_eq!(hex::encode(log_of(n).root()), *want, "size {n}");
     }
 }
 
 #[test]
 fn inclusion_proofs_match_the_rfc_reference() {
-    // (leaf index, tree size, audit path)
-    let vectors: [(u64, usize, &[&str]); 4] = [
-        (
-            0,
-            8,
-            &[
-                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-            ],
-        ),
-        (
-            5,
-            8,
-            &[
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-            ],
-        ),
-        (
-            2,
-            3,
-            &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"],
-        ),
-        (
-            1,
-            5,
-            &[
-                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-            ],
-        ),
-    ];
-    let all = leaves();
-    for (index, size, path) in vectors {
+    let (all, rfc) = (rfc_leaves(), rfc());
+    for (index, size, path) in rfc.inclusion {
+        let size = size as usize;
         let log = log_of(size);
         let proof = log.inclusion(index).unwrap();
         let want: Vec<Digest> = path.iter().map(|h| d(h)).collect();
         assert_eq!(proof, want, "leaf {index} of {size}");
-        let root = d(ROOTS[size]);
+        let root = d(&rfc.roots[size]);
         verify_inclusion(&all[index as usize], index, size as u64, &root, &proof).unwrap();
         assert_eq!(
             verify_inclusion(
                 &all[index as usize],
                 index,
                 size as u64,
-                &d(ROOTS[0]),
+                &d(&rfc.roots[0]),
                 &proof
             ),
             Err(LogError::NotIncluded)
@@ -105,44 +64,17 @@ fn inclusion_proofs_match_the_rfc_reference() {
 
 #[test]
 fn consistency_proofs_match_the_rfc_reference() {
-    let vectors: [(u64, usize, &[&str]); 4] = [
-        (1, 1, &[]),
-        (
-            1,
-            8,
-            &[
-                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-            ],
-        ),
-        (
-            6,
-            8,
-            &[
-                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-            ],
-        ),
-        (
-            2,
-            5,
-            &[
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-            ],
-        ),
-    ];
-    for (old, size, path) in vectors {
+    let rfc = rfc();
+    for (old, size, path) in rfc.consistency {
+        let size = size as usize;
         let proof = log_of(size).consistency(old).unwrap();
         let want: Vec<Digest> = path.iter().map(|h| d(h)).collect();
         assert_eq!(proof, want, "{old} -> {size}");
         verify_consistency(
             old,
-            &d(ROOTS[old as usize]),
+            &d(&rfc.roots[old as usize]),
             size as u64,
-            &d(ROOTS[size]),
+            &d(&rfc.roots[size]),
             &proof,
         )
         .unwrap();

@@ -2,35 +2,28 @@ use super::*;
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use sha2::{Digest, Sha256};
 
-/// The RFC 6962 reference leaves (Certificate Transparency's test data), as in qc-log's tests.
-fn rfc_leaves() -> Vec<Vec<u8>> {
-    [
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-        "606162636465666768696a6b6c6d6e6f",
-    ]
-    .iter()
-    .map(|h| hex::decode(h).unwrap())
-    .collect()
+/// The RFC 6962 reference data (Certificate Transparency's): leaves, roots for sizes 0 to 8,
+/// inclusion and consistency proofs.
+#[derive(serde::Deserialize)]
+struct Rfc6962 {
+    leaves: Vec<String>,
+    roots: Vec<String>,
+    inclusion: Vec<(u64, u64, Vec<String>)>,
+    consistency: Vec<(u64, u64, Vec<String>)>,
 }
 
-/// Reference roots for sizes 0 to 8.
-const ROOTS: [&str; 9] = [
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-];
+fn rfc() -> Rfc6962 {
+    serde_json::from_str(include_str!("../testdata/rfc6962.json")).unwrap()
+}
+
+/// The reference leaves' bytes.
+fn rfc_leaves() -> Vec<Vec<u8>> {
+    rfc()
+        .leaves
+        .iter()
+        .map(|h| hex::decode(h).unwrap())
+        .collect()
+}
 
 fn d(h: &str) -> Hash {
     hex::decode(h).unwrap().try_into().unwrap()
@@ -54,54 +47,21 @@ fn rfc_tiles() -> MemTiles {
 #[test]
 fn roots_match_the_rfc_reference_for_every_size() {
     let tiles = rfc_tiles();
-    for (n, want) in ROOTS.iter().enumerate() {
+    let roots = rfc().roots;
+    for (n, want) in roots.iter().enumerate() {
         assert_eq!(
             hex::encode(root(n as u64, &tiles).unwrap()),
             *want,
             "size {n}"
         );
     }
-    assert_eq!(EMPTY_ROOT, d(ROOTS[0]));
+    assert_eq!(EMPTY_ROOT, d(&roots[0]));
 }
 
 #[test]
 fn inclusion_proofs_match_the_rfc_reference() {
-    let vectors: [(u64, u64, &[&str]); 4] = [
-        (
-            0,
-            8,
-            &[
-                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-            ],
-        ),
-        (
-            5,
-            8,
-            &[
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-            ],
-        ),
-        (
-            2,
-            3,
-            &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"],
-        ),
-        (
-            1,
-            5,
-            &[
-                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-            ],
-        ),
-    ];
     let tiles = rfc_tiles();
-    for (index, size, path) in vectors {
+    for (index, size, path) in rfc().inclusion {
         let want: Vec<Hash> = path.iter().map(|h| d(h)).collect();
         assert_eq!(
             inclusion(size, index, &tiles).unwrap(),
@@ -113,37 +73,8 @@ fn inclusion_proofs_match_the_rfc_reference() {
 
 #[test]
 fn consistency_proofs_match_the_rfc_reference() {
-    let vectors: [(u64, u64, &[&str]); 4] = [
-        (1, 1, &[]),
-        (
-            1,
-            8,
-            &[
-                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-            ],
-        ),
-        (
-            6,
-            8,
-            &[
-                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-            ],
-        ),
-        (
-            2,
-            5,
-            &[
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-            ],
-        ),
-    ];
     let tiles = rfc_tiles();
-    for (old, new, path) in vectors {
+    for (old, new, path) in rfc().consistency {
         let want: Vec<Hash> = path.iter().map(|h| d(h)).collect();
         assert_eq!(
             consistency(old, new, &tiles).unwrap(),
