@@ -321,9 +321,7 @@ fn raw_unnest(c: &mut postgres::Client, rows: &[Row], batch: usize) -> anyhow::R
         let actor_sigs: Vec<&[u8]> = chunk.iter().map(|r| r.actor_sigs.as_slice()).collect();
         let mut tx = c.transaction()?;
         tx.execute(
-            "INSERT INTO log (idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
-             SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::BIGINT[],
-                                  $5::TEXT[], $6::BYTEA[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])",
+            qc_station_pg::APPEND_ENTRIES,
             &[
                 &idx,
                 &hash,

@@ -127,6 +127,7 @@ impl ApiError {
                 "not_found" => "not_found",
                 "forbidden" => "forbidden",
                 "blob_mismatch" => "blob_mismatch",
+                "revoked_device" => "revoked_device",
                 _ => "station",
             },
             Self::Evidence(qc_evidence::EvidenceError::Empty) => "evidence_empty",

@@ -23,6 +23,7 @@ use qc_identity::{
     BureauKey, CertId, KdfParams, PinGuard, Revocation, SignedCertificate, SignedRevocationList,
     SigningKey, Subject, TrustAnchor, keywrap,
 };
+use qc_server::{Service, Storage};
 use qc_store::{CaseFilter, CaseRow, OfficerRecord, Store};
 use qc_store::{EntryContext, Touched};
 use serde::{Deserialize, Serialize};
@@ -317,19 +318,33 @@ impl Quancheng {
     }
 
     /// Revokes a person's certificate from now on, by the bureau key held in this data
-    /// directory. Administrators only. Their acts before now stay valid.
+    /// directory, at the embedded station run from here if there is one. Administrators only.
+    /// Their acts before now stay valid.
     pub fn revoke(
         &mut self,
         person_id: &str,
         reason: &str,
         admin: &Unlocked,
     ) -> Result<(), ApiError> {
+        let station = self.embedded_station()?;
+        self.revoke_on(station.as_ref(), person_id, reason, admin)
+    }
+
+    /// [`Self::revoke`] at the station `station` (on whichever store it keeps; none: only
+    /// here): keys made on tablets for the person are revoked too, and the station and every
+    /// process on its store refuse them at once.
+    pub fn revoke_on<S: Storage>(
+        &mut self,
+        station: Option<&Service<S>>,
+        person_id: &str,
+        reason: &str,
+        admin: &Unlocked,
+    ) -> Result<(), ApiError> {
         let mut certs = vec![self.store.officer(person_id)?.cert];
-        if self.station_dir().join("station.db").exists() {
-            // Keys made on tablets for them are theirs too.
-            certs.extend(self.station_service()?.person_certificates(person_id)?);
+        if let Some(station) = station {
+            certs.extend(station.person_certificates(person_id)?);
         }
-        self.revoke_certificates(&certs, person_id, reason, admin)
+        self.revoke_certificates(station, &certs, person_id, reason, admin)
     }
 
     /// Revokes an enrolled device (a lost or stolen tablet) from now on: the station refuses
@@ -340,18 +355,30 @@ impl Quancheng {
         reason: &str,
         admin: &Unlocked,
     ) -> Result<(), ApiError> {
+        let station = self.station_service()?;
+        self.revoke_device_on(&station, device_id, reason, admin)
+    }
+
+    /// [`Self::revoke_device`] at the station `station` (on whichever store it keeps).
+    pub fn revoke_device_on<S: Storage>(
+        &mut self,
+        station: &Service<S>,
+        device_id: &str,
+        reason: &str,
+        admin: &Unlocked,
+    ) -> Result<(), ApiError> {
         require_admin(admin, "revoke")?;
-        let cert = self
-            .station_service()?
+        let cert = station
             .device_certificate(device_id)?
             .ok_or_else(|| ApiError::Invalid(format!("no device {device_id} is enrolled")))?;
-        self.revoke_certificates(&[cert], device_id, reason, admin)
+        self.revoke_certificates(Some(station), &[cert], device_id, reason, admin)
     }
 
     /// Adds certificates to the bureau's revocation list and puts the new list in force here
-    /// and at the station run from this directory.
-    fn revoke_certificates(
+    /// and at `station`.
+    fn revoke_certificates<S: Storage>(
         &mut self,
+        station: Option<&Service<S>>,
         certs: &[SignedCertificate],
         whose: &str,
         reason: &str,
@@ -389,10 +416,9 @@ impl Quancheng {
         }));
         let crl = bureau.revoke(current.number + 1, now, revoked);
         self.adopt_revocations(&crl)?;
-        if self.station_dir().join("station.db").exists() {
-            // Opening the station's files puts the newer list in force there (a running
-            // station takes it up with its next request).
-            self.station_service()?;
+        if let Some(station) = station {
+            // A running station process takes it up with its next request.
+            station.put_revocations(&crl)?;
         }
         tracing::warn!(whose, by = %admin.person.id, "certificate revoked");
         Ok(())

@@ -240,6 +240,20 @@ impl Quancheng {
         self.station_service_on(storage)
     }
 
+    /// Whether an embedded station was ever started from this directory.
+    pub fn has_embedded_station(&self) -> bool {
+        self.station_dir().join("station.db").exists()
+    }
+
+    /// The embedded station run from this directory, if it was ever started.
+    pub fn embedded_station(&mut self) -> Result<Option<Service<SqliteStorage>>, ApiError> {
+        if self.has_embedded_station() {
+            Ok(Some(self.station_service()?))
+        } else {
+            Ok(None)
+        }
+    }
+
     /// The embedded store of the station run from this directory (created if missing).
     pub fn station_storage(&mut self) -> Result<SqliteStorage, ApiError> {
         let storage_key = self.secret_or_new("station_db")?;

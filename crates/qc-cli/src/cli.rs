@@ -206,6 +206,8 @@ enum AdminCommand {
         reason: String,
         #[command(flatten)]
         who: Officer,
+        #[command(flatten)]
+        store: station::StoreArgs,
     },
 }
 
@@ -464,20 +466,16 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             device,
             reason,
             who,
+            store,
         }) => {
             let mut app = open(&dir)?;
             let admin = app.unlock(&who.officer, &who.pin)?;
-            let whose = match (person, device) {
-                (_, Some(device)) => {
-                    app.revoke_device(device, reason, &admin)?;
-                    format!("设备 {device}")
-                }
-                (Some(person), None) => {
-                    app.revoke(person, reason, &admin)?;
-                    person.clone()
-                }
+            let (revoked, whose) = match (person, device) {
+                (_, Some(device)) => (station::Revoked::Device(device), format!("设备 {device}")),
+                (Some(person), None) => (station::Revoked::Person(person), person.clone()),
                 (None, None) => bail!("a person or --device is required"),
             };
+            station::revoke(&mut app, store, revoked, reason, &admin)?;
             output::done(&format!("已吊销 {whose} 的证书"), args.json)
         }
         Command::Serve(args) => station::serve(open(&dir)?, args),

@@ -54,7 +54,7 @@ pub struct ServeArgs {
 
 /// Where the station run from this directory keeps its state, for `serve` and the
 /// administrator's commands that reach into it.
-#[derive(clap::Args, Debug, Default)]
+#[derive(clap::Args, Clone, Debug, Default)]
 pub struct StoreArgs {
     /// Where the station keeps its log and state: `sqlite` (the default: a file in this
     /// directory) or a PostgreSQL URL (`postgres://user@host/db`) that several station
@@ -243,29 +243,61 @@ fn open_station(
     Ok(app.station_service_on(storage)?)
 }
 
-/// `quancheng admin enrol`: a one-time code, kept by the station on the store `store` names.
+/// The settings of the station an administrator's command reaches into.
+fn admin_config(store: &StoreArgs) -> anyhow::Result<ServeConfig> {
+    ServeArgs {
+        listen: None,
+        name: Vec::new(),
+        store: store.clone(),
+    }
+    .resolve()
+}
+
+/// `quancheng admin enroll`: an enrolment code issued at the station on `store`.
 pub fn issue_enrolment_code(
     app: &mut Quancheng,
     store: &StoreArgs,
     grant: &qc_server::storage::Grant,
     admin: &qc_api::Unlocked,
 ) -> anyhow::Result<String> {
-    let config = ServeArgs {
-        listen: None,
-        name: Vec::new(),
-        store: StoreArgs {
-            database: store.database.clone(),
-            pool_size: store.pool_size,
-            evidence_dir: store.evidence_dir.clone(),
-            s3_bucket: store.s3_bucket.clone(),
-            s3_endpoint: store.s3_endpoint.clone(),
-            s3_region: store.s3_region.clone(),
-            config: store.config.clone(),
-        },
-    }
-    .resolve()?;
-    let service = open_station(app, &config)?;
+    let service = open_station(app, &admin_config(store)?)?;
     Ok(app.issue_enrolment_code_on(&service, grant, admin)?)
+}
+
+/// `quancheng admin revoke`: a person (and the keys made for them on tablets) or a device
+/// revoked here and at the station on `store`, which puts the list in force at once.
+pub fn revoke(
+    app: &mut Quancheng,
+    store: &StoreArgs,
+    whose: Revoked<'_>,
+    reason: &str,
+    admin: &qc_api::Unlocked,
+) -> anyhow::Result<()> {
+    let config = admin_config(store)?;
+    // An embedded station never started has no devices, and the list reaches it at start.
+    let station = if config.database == Database::Sqlite && !app.has_embedded_station() {
+        None
+    } else {
+        Some(open_station(app, &config)?)
+    };
+    match whose {
+        Revoked::Person(person) => app.revoke_on(station.as_ref(), person, reason, admin)?,
+        Revoked::Device(device) => {
+            let station = station.with_context(|| {
+                format!("no station runs from this directory, so no device {device} is enrolled")
+            })?;
+            app.revoke_device_on(&station, device, reason, admin)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whose certificates `admin revoke` revokes.
+pub enum Revoked<'a> {
+    /// A person's, by id.
+    Person(&'a str),
+    /// A device's, by id.
+    Device(&'a str),
 }
 
 /// `quancheng serve`: runs until Ctrl-C or SIGTERM; in-flight requests finish first.

@@ -201,6 +201,12 @@ impl CaseStatus {
         )
     }
 
+    /// Every status [`CaseStatus::sent_for_review`] holds for, in lifecycle order (what a
+    /// query by status asks for).
+    pub fn all_sent_for_review() -> impl Iterator<Item = CaseStatus> {
+        CaseStatus::ALL.into_iter().filter(|s| s.sent_for_review())
+    }
+
     /// Every status, in lifecycle order.
     pub const ALL: [CaseStatus; 16] = [
         CaseStatus::Registered,

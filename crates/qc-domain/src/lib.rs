@@ -27,7 +27,7 @@ pub use document::DocumentKind;
 pub use evidence::{
     CopyAttestation, EvidenceFacts, EvidenceItem, EvidenceSignature, ExifSummary, MediaKind,
 };
-pub use person::{CertNo, EnforcementOfficer, Person, PersonId, Role};
+pub use person::{CaseView, CertNo, EnforcementOfficer, Person, PersonId, Role};
 pub use procedure::{NextStep, next_steps, waiting_on};
 pub use record::{
     Inspection, Interviewee, NoPartySignature, Notice, NoticeItem, OfficerRef, Outcome721, Page,

@@ -1,10 +1,12 @@
 //! People and their roles in the procedure, and the proof types that keep an assistant out of
 //! places where an enforcement officer is required.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::CaseStatus;
 use crate::rules::RuleViolation;
 
 /// Stable identifier of a person (the id in their certificate).
@@ -154,18 +156,72 @@ impl Person {
                 .is_some_and(|no| !no.0.trim().is_empty())
     }
 
-    /// Whether this person may see and work on a case of `squad` that is now at `status`:
-    /// their own squad's cases (a squad leader leads their own squad); a legal reviewer also
-    /// every case sent for review; the head every case.
-    pub fn may_see(&self, squad: &str, status: crate::CaseStatus) -> bool {
-        match self.role {
-            Role::Head => true,
-            Role::LegalReviewer => self.squad == squad || status.sent_for_review(),
+    /// Whether this person may see and work on a case of `squad` that is now at `status` (the
+    /// rule is [`CaseView::of`]'s).
+    pub fn may_see(&self, squad: &str, status: CaseStatus) -> bool {
+        CaseView::of(self).sees(squad, status)
+    }
+}
+
+/// Which cases some people may see, as a query can ask for them: the rule of
+/// [`Person::may_see`], kept once, here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseView {
+    /// Every case (the head).
+    pub everything: bool,
+    /// Squads all of whose cases are seen.
+    pub squads: BTreeSet<String>,
+    /// Also every case sent for review, of any squad (a legal reviewer).
+    pub sent_for_review: bool,
+}
+
+impl CaseView {
+    /// What one person may see: their own squad's cases (a squad leader leads their own
+    /// squad); a legal reviewer also every case sent for review; the head every case.
+    pub fn of(person: &Person) -> CaseView {
+        let mut view = CaseView::squad(&person.squad);
+        match person.role {
+            Role::Head => view.everything = true,
+            Role::LegalReviewer => view.sent_for_review = true,
             Role::EnforcementOfficer
             | Role::Assistant
             | Role::SquadLeader
-            | Role::Administrator => self.squad == squad,
+            | Role::Administrator => {}
         }
+        view
+    }
+
+    /// The cases of one squad.
+    pub fn squad(squad: &str) -> CaseView {
+        CaseView {
+            squads: BTreeSet::from([squad.to_owned()]),
+            ..CaseView::default()
+        }
+    }
+
+    /// What a device of `squad` holding the keys of `people` may see: its squad's cases and
+    /// whatever any of them may see.
+    pub fn of_device<'a>(squad: &str, people: impl IntoIterator<Item = &'a Person>) -> CaseView {
+        people
+            .into_iter()
+            .map(CaseView::of)
+            .fold(CaseView::squad(squad), CaseView::union)
+    }
+
+    /// What this view or `other` sees.
+    #[must_use]
+    pub fn union(mut self, other: CaseView) -> CaseView {
+        self.everything |= other.everything;
+        self.sent_for_review |= other.sent_for_review;
+        self.squads.extend(other.squads);
+        self
+    }
+
+    /// Whether a case of `squad` now at `status` is seen.
+    pub fn sees(&self, squad: &str, status: CaseStatus) -> bool {
+        self.everything
+            || self.squads.contains(squad)
+            || (self.sent_for_review && status.sent_for_review())
     }
 }
 

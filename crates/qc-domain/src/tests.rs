@@ -2615,6 +2615,44 @@ fn people_see_their_squads_cases_reviewers_those_sent_for_review_and_the_head_al
     assert!(head.may_see(other, Registered));
 }
 
+#[test]
+fn a_devices_view_is_its_squad_and_what_its_people_may_see() {
+    use CaseStatus::*;
+    let officer = person_of("a", "张伟", Role::EnforcementOfficer, "二中队");
+    let legal = person_of("l", "孙丽", Role::LegalReviewer, "三中队");
+    let view = CaseView::of_device("一中队", [&officer, &legal]);
+    assert_eq!(
+        view.squads,
+        ["一中队", "二中队", "三中队"].map(String::from).into()
+    );
+    assert!(view.sent_for_review && !view.everything);
+    assert!(view.sees("二中队", Registered) && view.sees("三中队", Investigating));
+    assert!(!view.sees("四中队", Investigating) && view.sees("四中队", Decided));
+    let alone = CaseView::of_device("一中队", []);
+    assert!(alone.sees("一中队", Registered) && !alone.sees("二中队", Decided));
+    let head = person_of("h", "周文", Role::Head, "一中队");
+    assert!(CaseView::of_device("一中队", [&head]).sees("四中队", Registered));
+}
+
+#[test]
+fn the_statuses_sent_for_review_are_listed_for_queries() {
+    use CaseStatus::*;
+    let listed: Vec<CaseStatus> = CaseStatus::all_sent_for_review().collect();
+    assert_eq!(
+        listed,
+        [
+            InvestigationConcluded,
+            Notified,
+            LegalReviewed,
+            Decided,
+            Delivered,
+            Executed,
+            Closed,
+            Disclosed
+        ]
+    );
+}
+
 mod records {
     use super::*;
 

@@ -37,13 +37,14 @@ pub use qc_station_evidence::{Evidence, LocalEvidence, ObjectEvidence, S3Config}
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use postgres::types::FromSql;
 use postgres::{NoTls, Row};
 use qc_chain::{Digest, FeedHead, SignedEntry};
-use qc_domain::Timestamp;
+use qc_domain::{CaseStatus, CaseView, Timestamp};
 use qc_identity::{SignedCertificate, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
@@ -56,6 +57,14 @@ use r2d2_postgres::PostgresConnectionManager;
 /// Connections a store keeps at most by default: enough for a station's request threads and
 /// one waiting sequencer.
 pub const DEFAULT_POOL_SIZE: u32 = 16;
+
+/// The one statement that appends a batch of entries to the log, each column an array
+/// (`idx`, `hash`, `device`, `seq`, `case_id`, `entry`, `body`, `device_sig`, `actor_sigs`);
+/// public so the benchmark's raw baseline runs exactly it.
+pub const APPEND_ENTRIES: &str =
+    "INSERT INTO log (idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
+     SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::BIGINT[], $5::TEXT[],
+                          $6::BYTEA[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])";
 
 /// How long a call waits for a free pooled connection before failing.
 const POOL_WAIT: Duration = Duration::from_secs(30);
@@ -93,6 +102,18 @@ fn int(n: u64) -> Result<i64, StorageError> {
 fn uint(n: i64) -> Result<u64, StorageError> {
     u64::try_from(n).map_err(|_| StorageError::Damaged(format!("a stored count is {n}")))
 }
+
+/// Every case, as [`Storage::case_metas_seen`] reads them.
+const METAS_ALL: &str = "SELECT case_id, squad, status, heads FROM case_docs ORDER BY case_id";
+/// The cases of the squads `$1` and at the statuses `$2` (a bitmap OR of the two indexes).
+const METAS_SEEN: &str = "SELECT case_id, squad, status, heads FROM case_docs
+     WHERE squad = ANY($1) OR status = ANY($2) ORDER BY case_id";
+/// The latest wrong codes from source `$3` after `$1`, at most `$2`.
+const FAILURES_FROM_SOURCE: &str = "SELECT time FROM code_failures WHERE source = $3 AND time > $1
+     ORDER BY time DESC LIMIT $2";
+/// The latest wrong codes from anywhere after `$1`, at most `$2`.
+const FAILURES_IN_ALL: &str =
+    "SELECT time FROM code_failures WHERE time > $1 ORDER BY time DESC LIMIT $2";
 
 /// The base station's PostgreSQL store, with evidence files in a local directory.
 pub struct PgStorage {
@@ -389,6 +410,57 @@ impl Storage for PgStorage {
             .collect()
     }
 
+    fn officer_certs_of(&self, device: &str) -> Result<Vec<SignedCertificate>, StorageError> {
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT cert, signature FROM officer_certs WHERE device = $1 ORDER BY cert",
+                &[&device],
+            )
+            .map_err(pg("reading a device's officer certificates"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(SignedCertificate {
+                    bytes: col(r, 0)?,
+                    signature: col(r, 1)?,
+                })
+            })
+            .collect()
+    }
+
+    fn add_code_failure(
+        &self,
+        source: IpAddr,
+        time: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<(), StorageError> {
+        // One round trip: the stale ones go in the same statement.
+        self.conn()?
+            .execute(
+                "WITH stale AS (DELETE FROM code_failures WHERE time < $3)
+                 INSERT INTO code_failures (source, time) VALUES ($1, $2)",
+                &[&source.to_string(), &time.0, &forget_before.0],
+            )
+            .map_err(pg("recording a wrong enrolment code"))?;
+        Ok(())
+    }
+
+    fn code_failures(
+        &self,
+        source: Option<IpAddr>,
+        since: Timestamp,
+        newest: u32,
+    ) -> Result<Vec<Timestamp>, StorageError> {
+        let newest = i64::from(newest);
+        let mut c = self.conn()?;
+        let rows = match source {
+            Some(s) => c.query(FAILURES_FROM_SOURCE, &[&since.0, &newest, &s.to_string()]),
+            None => c.query(FAILURES_IN_ALL, &[&since.0, &newest]),
+        }
+        .map_err(pg("counting wrong enrolment codes"))?;
+        rows.iter().map(|r| col(r, 0).map(Timestamp)).collect()
+    }
+
     fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
         let row = self
             .conn()?
@@ -438,14 +510,21 @@ impl Storage for PgStorage {
         rows.iter().map(|r| col(r, 0)).collect()
     }
 
-    fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
-        let rows = self
-            .conn()?
-            .query(
-                "SELECT case_id, squad, status, heads FROM case_docs ORDER BY case_id",
-                &[],
-            )
-            .map_err(pg("listing cases"))?;
+    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<(String, CaseMeta)>, StorageError> {
+        let rows = if view.everything {
+            self.conn()?.query(METAS_ALL, &[])
+        } else {
+            let squads: Vec<&str> = view.squads.iter().map(String::as_str).collect();
+            let statuses: Vec<&str> = if view.sent_for_review {
+                CaseStatus::all_sent_for_review()
+                    .map(CaseStatus::code)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            self.conn()?.query(METAS_SEEN, &[&squads, &statuses])
+        }
+        .map_err(pg("listing cases"))?;
         rows.iter()
             .map(|r| {
                 let status: String = col(r, 2)?;

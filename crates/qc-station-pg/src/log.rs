@@ -231,9 +231,7 @@ fn insert_entries(c: &mut Client, first: u64, entries: &[SignedEntry]) -> Result
     let body: Vec<Option<&[u8]>> = entries.iter().map(|e| e.body.as_deref()).collect();
     let device_sig: Vec<&[u8]> = entries.iter().map(|e| e.device_sig.as_slice()).collect();
     c.execute(
-        "INSERT INTO log (idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
-         SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::BIGINT[], $5::TEXT[],
-                              $6::BYTEA[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])",
+        crate::APPEND_ENTRIES,
         &[
             &idx,
             &hash,

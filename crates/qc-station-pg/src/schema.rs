@@ -8,7 +8,8 @@ use crate::{col, pg};
 /// Schema migrations, append-only: never edit a released one (a known-answer test holds them).
 /// Text keys are `COLLATE "C"`: compared and ordered bytewise whatever the database's locale,
 /// as SQLite and Rust's `String` order them.
-pub(crate) const MIGRATIONS: &[&str] = &[r#"
+pub(crate) const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE log (
         idx        BIGINT PRIMARY KEY CHECK (idx >= 0),
         hash       BYTEA NOT NULL UNIQUE,
@@ -90,7 +91,19 @@ pub(crate) const MIGRATIONS: &[&str] = &[r#"
         bytes     BYTEA NOT NULL,
         signature BYTEA NOT NULL
     );
-"#];
+"#,
+    // A sync reads the cases its device sees by squad or status, not every case; wrong
+    // enrolment codes are counted here, so every process on the database shares the limit.
+    r#"
+    CREATE INDEX case_docs_status ON case_docs (status);
+    CREATE TABLE code_failures (
+        source TEXT COLLATE "C" NOT NULL,
+        time   BIGINT NOT NULL
+    );
+    CREATE INDEX code_failures_source ON code_failures (source, time);
+    CREATE INDEX code_failures_time ON code_failures (time);
+"#,
+];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes
 /// starting at once on a new database do not both migrate it: the second waits, then finds the

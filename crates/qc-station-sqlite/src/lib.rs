@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -10,7 +11,7 @@ use qc_blobs::BlobStore;
 use sha2::{Digest as _, Sha256};
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
-use qc_domain::Timestamp;
+use qc_domain::{CaseStatus, CaseView, Timestamp};
 use qc_identity::{SignedCertificate, SignedRevocationList};
 use qc_log::SignedCheckpoint;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -117,6 +118,17 @@ const MIGRATIONS: &[&str] = &[
         hashes BLOB NOT NULL,
         PRIMARY KEY (level, idx)
     ) STRICT;
+"#,
+    // A sync reads the cases its device sees by squad or status, not every case; wrong
+    // enrolment codes are counted here, so every process on the file shares the limit.
+    r#"
+    CREATE INDEX case_docs_status ON case_docs(status);
+    CREATE TABLE code_failures (
+        source TEXT NOT NULL,
+        time   INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX code_failures_source ON code_failures(source, time);
+    CREATE INDEX code_failures_time ON code_failures(time);
 "#,
 ];
 
@@ -343,13 +355,12 @@ impl Storage for SqliteStorage {
         rows.map(|r| r.map_err(err)).collect()
     }
 
-    fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
+    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<(String, CaseMeta)>, StorageError> {
+        let (sql, args) = metas_seen(view);
         let conn = self.reader();
-        let mut stmt = conn
-            .prepare("SELECT case_id, squad, status, heads FROM case_docs ORDER BY case_id")
-            .map_err(err)?;
+        let mut stmt = conn.prepare(&sql).map_err(err)?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map(rusqlite::params_from_iter(args), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -492,6 +503,69 @@ impl Storage for SqliteStorage {
                     },
                 ))
             })
+            .map_err(err)?;
+        rows.map(|r| r.map_err(err)).collect()
+    }
+
+    fn officer_certs_of(&self, device: &str) -> Result<Vec<SignedCertificate>, StorageError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT cert, signature FROM officer_certs WHERE device = ?1 ORDER BY cert",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([device], |r| {
+                Ok(SignedCertificate {
+                    bytes: r.get(0)?,
+                    signature: r.get(1)?,
+                })
+            })
+            .map_err(err)?;
+        rows.map(|r| r.map_err(err)).collect()
+    }
+
+    fn add_code_failure(
+        &self,
+        source: IpAddr,
+        time: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "DELETE FROM code_failures WHERE time < ?1",
+            [forget_before.0],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "INSERT INTO code_failures(source, time) VALUES (?1, ?2)",
+            params![source.to_string(), time.0],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn code_failures(
+        &self,
+        source: Option<IpAddr>,
+        since: Timestamp,
+        newest: u32,
+    ) -> Result<Vec<Timestamp>, StorageError> {
+        let conn = self.reader();
+        // Two statements, so each reads one range of one index.
+        let (sql, source) = match source {
+            Some(s) => (FAILURES_FROM_SOURCE, Some(s.to_string())),
+            None => (FAILURES_IN_ALL, None),
+        };
+        let mut stmt = conn.prepare_cached(sql).map_err(err)?;
+        let since = since.0;
+        let args: Vec<&dyn rusqlite::ToSql> = match &source {
+            Some(s) => vec![&since, &newest, s],
+            None => vec![&since, &newest],
+        };
+        let rows = stmt
+            .query_map(args.as_slice(), |r| r.get(0).map(Timestamp))
             .map_err(err)?;
         rows.map(|r| r.map_err(err)).collect()
     }
@@ -760,6 +834,50 @@ impl Drop for SqliteSequencer<'_> {
     }
 }
 
+/// The latest wrong codes from one source (`?3`) after `?1`, at most `?2`.
+const FAILURES_FROM_SOURCE: &str = "SELECT time FROM code_failures WHERE source = ?3 AND time > ?1
+     ORDER BY time DESC LIMIT ?2";
+/// The latest wrong codes from anywhere after `?1`, at most `?2`.
+const FAILURES_IN_ALL: &str =
+    "SELECT time FROM code_failures WHERE time > ?1 ORDER BY time DESC LIMIT ?2";
+
+/// The query of [`Storage::case_metas_seen`] and its arguments.
+fn metas_seen(view: &CaseView) -> (String, Vec<String>) {
+    const COLUMNS: &str = "SELECT case_id, squad, status, heads FROM case_docs";
+    if view.everything {
+        return (format!("{COLUMNS} ORDER BY case_id"), Vec::new());
+    }
+    let squads: Vec<String> = view.squads.iter().cloned().collect();
+    let statuses: Vec<String> = if view.sent_for_review {
+        CaseStatus::all_sent_for_review()
+            .map(|s| s.code().to_owned())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // One placeholder per squad and status (a device holds a few people's keys), each list
+    // looked up in its column's index; an empty list is left out, as SQLite then scans.
+    let mut terms = Vec::new();
+    let mut args = Vec::new();
+    for (column, values) in [("squad", squads), ("status", statuses)] {
+        if values.is_empty() {
+            continue;
+        }
+        let places: Vec<String> = (args.len()..args.len() + values.len())
+            .map(|i| format!("?{}", i + 1))
+            .collect();
+        terms.push(format!("{column} IN ({})", places.join(", ")));
+        args.extend(values);
+    }
+    let filter = if terms.is_empty() {
+        "0".to_owned()
+    } else {
+        terms.join(" OR ")
+    };
+    let sql = format!("{COLUMNS} WHERE {filter} ORDER BY case_id");
+    (sql, args)
+}
+
 fn read_head(conn: &Connection) -> Result<LogHead, StorageError> {
     let row = conn
         .query_row(
@@ -1009,6 +1127,56 @@ mod tests {
         );
         for (id, tile) in &mem.tiles {
             assert_eq!(s.tile(*id).unwrap().as_ref(), Some(tile), "tile {id:?}");
+        }
+    }
+
+    /// What SQLite plans for a query: one line per step.
+    fn plan(s: &SqliteStorage, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Vec<String> {
+        let conn = s.reader();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(args, |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// The queries a sync and an enrolment make read through indexes, never the whole table
+    /// (SQLite plans without statistics, so an empty store plans as a full one would).
+    #[test]
+    fn cases_seen_and_wrong_codes_are_read_by_index() {
+        use qc_domain::{Person, PersonId, Role};
+        let s = SqliteStorage::temporary().unwrap();
+        let reviewer = Person {
+            id: PersonId("l".into()),
+            name: "孙丽".into(),
+            role: Role::LegalReviewer,
+            cert_no: None,
+            squad: "二中队".into(),
+        };
+        let (sql, args) = metas_seen(&CaseView::of_device("一中队", [&reviewer]));
+        let args: Vec<&dyn rusqlite::ToSql> =
+            args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        let steps = plan(&s, &sql, &args);
+        let uses = |index: &str| steps.iter().any(|l| l.contains(index));
+        assert!(
+            uses("case_docs_squad")
+                && uses("case_docs_status")
+                && !steps.iter().any(|l| l.starts_with("SCAN case_docs")),
+            "{steps:?}"
+        );
+        let (sql, _) = metas_seen(&CaseView::squad("一中队"));
+        let steps = plan(&s, &sql, &[&"一中队"]);
+        assert!(
+            steps.iter().all(|l| !l.starts_with("SCAN case_docs")),
+            "{steps:?}"
+        );
+        for (sql, index) in [
+            (FAILURES_FROM_SOURCE, "code_failures_source"),
+            (FAILURES_IN_ALL, "code_failures_time"),
+        ] {
+            let args: [&dyn rusqlite::ToSql; 3] = [&0i64, &10u32, &"10.0.0.1"];
+            let steps = plan(&s, sql, &args[..sql.matches('?').count()]);
+            assert!(steps.iter().any(|l| l.contains(index)), "{steps:?}");
         }
     }
 

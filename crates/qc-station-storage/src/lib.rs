@@ -6,9 +6,10 @@
 //! lock) and requests run at once.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
-use qc_domain::{CaseStatus, Timestamp};
+use qc_domain::{CaseStatus, CaseView, Timestamp};
 use qc_identity::{SignedCertificate, SignedRevocationList};
 use qc_log::SignedCheckpoint;
 pub use qc_tlog::{TileId, TreeState};
@@ -187,6 +188,22 @@ pub trait Storage: Send + Sync + 'static {
         time: Timestamp,
         forget_before: Timestamp,
     ) -> Result<bool, StorageError>;
+    /// Records a wrong enrolment code offered from `source` at `time`, and forgets those
+    /// offered before `forget_before` (no limit counts them any more).
+    fn add_code_failure(
+        &self,
+        source: IpAddr,
+        time: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<(), StorageError>;
+    /// When the latest `newest` wrong codes offered after `since` were offered, latest first:
+    /// from `source`, or from anywhere for `None`.
+    fn code_failures(
+        &self,
+        source: Option<IpAddr>,
+        since: Timestamp,
+        newest: u32,
+    ) -> Result<Vec<Timestamp>, StorageError>;
     /// Keeps an enrolled device's certificate.
     fn add_device(&self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// An enrolled device's certificate.
@@ -195,12 +212,15 @@ pub trait Storage: Send + Sync + 'static {
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// Every person's certificate kept, with the device that holds its key.
     fn officer_certs(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError>;
+    /// The certificates of the people whose keys `device` holds.
+    fn officer_certs_of(&self, device: &str) -> Result<Vec<SignedCertificate>, StorageError>;
     /// A case document: what is known of it and its saved bytes.
     fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError>;
     /// Keeps a case document (replacing the previous save of it).
     fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError>;
-    /// Every case held, by id, without the documents.
-    fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError>;
+    /// The cases `view` sees, by id, without the documents (a query by squad and status, not
+    /// a read of every case).
+    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<(String, CaseMeta)>, StorageError>;
     /// The cases whose documents were kept before their heads were (an older store's).
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError>;
     /// The feeds of every device that touched a case, each from its first entry up to its last
@@ -298,6 +318,24 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).use_nonce(device, nonce, time, forget_before)
     }
 
+    fn add_code_failure(
+        &self,
+        source: IpAddr,
+        time: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<(), StorageError> {
+        (**self).add_code_failure(source, time, forget_before)
+    }
+
+    fn code_failures(
+        &self,
+        source: Option<IpAddr>,
+        since: Timestamp,
+        newest: u32,
+    ) -> Result<Vec<Timestamp>, StorageError> {
+        (**self).code_failures(source, since, newest)
+    }
+
     fn add_device(&self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
         (**self).add_device(id, cert)
     }
@@ -314,6 +352,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).officer_certs()
     }
 
+    fn officer_certs_of(&self, device: &str) -> Result<Vec<SignedCertificate>, StorageError> {
+        (**self).officer_certs_of(device)
+    }
+
     fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
         (**self).case_doc(case)
     }
@@ -322,8 +364,8 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).put_case_doc(case, meta, doc)
     }
 
-    fn case_metas(&self) -> Result<Vec<(String, CaseMeta)>, StorageError> {
-        (**self).case_metas()
+    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<(String, CaseMeta)>, StorageError> {
+        (**self).case_metas_seen(view)
     }
 
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError> {
@@ -421,6 +463,8 @@ pub mod suite {
         devices_are_kept(fresh());
         officers_kept_by_device(fresh());
         case_docs_by_squad_and_feeds_by_case(fresh());
+        cases_seen_by_squad_and_status(fresh());
+        wrong_codes_counted_by_source_and_in_all(fresh());
         blobs_resume_and_keep_only_what_matches(fresh());
     }
 
@@ -495,6 +539,141 @@ pub mod suite {
             "officer certificates by device, once each",
             s.officer_certs().unwrap() == vec![("t1".into(), cert(1)), ("t2".into(), cert(2))],
         );
+        s.add_officer_cert("t1", &cert(3)).unwrap();
+        check(
+            "one device's officer certificates",
+            s.officer_certs_of("t1").unwrap() == [cert(1), cert(3)]
+                && s.officer_certs_of("t2").unwrap() == [cert(2)]
+                && s.officer_certs_of("t3").unwrap().is_empty(),
+        );
+    }
+
+    fn cases_seen_by_squad_and_status<S: Storage>(s: S) {
+        use CaseStatus::*;
+        let put = |case: &str, squad: &str, status: CaseStatus| {
+            let meta = CaseMeta {
+                squad: squad.into(),
+                status,
+                heads: vec![[case.len() as u8; 32]],
+            };
+            s.put_case_doc(case, &meta, b"doc").unwrap();
+        };
+        let person = |role, squad: &str| qc_domain::Person {
+            id: qc_domain::PersonId("p".into()),
+            name: "某人".into(),
+            role,
+            cert_no: None,
+            squad: squad.into(),
+        };
+        let seen = |view: &CaseView| -> Vec<String> {
+            s.case_metas_seen(view)
+                .unwrap()
+                .into_iter()
+                .map(|(case, _)| case)
+                .collect()
+        };
+        put("c1", "一中队", Registered);
+        put("c2", "二中队", Investigating);
+        put("c3", "二中队", InvestigationConcluded);
+        put("c4", "三中队", Decided);
+        put("c5", "一中队", Closed);
+        put("c6", "一中队 ", Registered);
+        let head = CaseView::of(&person(qc_domain::Role::Head, "一中队"));
+        let member = CaseView::of(&person(qc_domain::Role::EnforcementOfficer, "二中队"));
+        let reviewer = CaseView::of(&person(qc_domain::Role::LegalReviewer, "一中队"));
+        let device = CaseView::of_device("一中队", [&person(qc_domain::Role::Assistant, "二中队")]);
+        check(
+            "the head sees every case",
+            seen(&head) == ["c1", "c2", "c3", "c4", "c5", "c6"],
+        );
+        check(
+            "a squad member their squad's",
+            seen(&member) == ["c2", "c3"],
+        );
+        check(
+            "a device its squad's and its people's",
+            seen(&device) == ["c1", "c2", "c3", "c5"],
+        );
+        check(
+            "a legal reviewer their squad's and those sent for review, once each",
+            seen(&reviewer) == ["c1", "c3", "c4", "c5"],
+        );
+        check("nobody nothing", seen(&CaseView::default()).is_empty());
+        let all = s.case_metas_seen(&head).unwrap();
+        for view in [&head, &member, &reviewer, &device] {
+            check(
+                "as the rule says, with what is kept of each",
+                s.case_metas_seen(view).unwrap()
+                    == all
+                        .iter()
+                        .filter(|(_, m)| view.sees(&m.squad, m.status))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+            );
+        }
+        put("c2", "二中队", InvestigationConcluded);
+        put("c4", "三中队", Investigating);
+        check(
+            "sent for review: in the reviewer's view; sent back: out of it",
+            seen(&reviewer) == ["c1", "c2", "c3", "c5"],
+        );
+        put("c1", "二中队", Registered);
+        check(
+            "a case moved to another squad",
+            seen(&member) == ["c1", "c2", "c3"] && seen(&device) == ["c1", "c2", "c3", "c5"],
+        );
+        check(
+            "and out of its old squad's",
+            seen(&CaseView::squad("一中队")) == ["c5"],
+        );
+    }
+
+    fn wrong_codes_counted_by_source_and_in_all<S: Storage>(s: S) {
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let b: IpAddr = "fd00::1".parse().unwrap();
+        let fail = |source, time, forget_before| {
+            s.add_code_failure(source, Timestamp(time), Timestamp(forget_before))
+                .unwrap();
+        };
+        let times = |source, since, newest| -> Vec<i64> {
+            s.code_failures(source, Timestamp(since), newest)
+                .unwrap()
+                .into_iter()
+                .map(|t| t.0)
+                .collect()
+        };
+        check("none yet", times(None, 0, 10).is_empty());
+        fail(a, 100, 0);
+        fail(a, 200, 0);
+        fail(b, 150, 0);
+        fail(a, 300, 0);
+        fail(a, 300, 0);
+        check(
+            "a source's, latest first, each counted",
+            times(Some(a), 0, 10) == [300, 300, 200, 100],
+        );
+        check(
+            "only the latest asked",
+            times(Some(a), 0, 3) == [300, 300, 200],
+        );
+        check(
+            "only after `since`",
+            times(Some(a), 100, 10) == [300, 300, 200],
+        );
+        check("another source's", times(Some(b), 0, 10) == [150]);
+        check(
+            "a source with none",
+            times(Some([10, 0, 0, 2].into()), 0, 10).is_empty(),
+        );
+        check(
+            "all sources'",
+            times(None, 0, 10) == [300, 300, 200, 150, 100] && times(None, 0, 2) == [300, 300],
+        );
+        fail(b, 400, 200);
+        check(
+            "older ones forgotten",
+            times(None, 0, 10) == [400, 300, 300, 200] && times(Some(b), 0, 10) == [400],
+        );
     }
 
     fn case_docs_by_squad_and_feeds_by_case<S: Storage>(s: S) {
@@ -520,7 +699,12 @@ pub mod suite {
         );
         check(
             "every case's meta",
-            s.case_metas().unwrap() == vec![("c1".to_owned(), later), ("c2".to_owned(), other)],
+            s.case_metas_seen(&CaseView {
+                everything: true,
+                ..CaseView::default()
+            })
+            .unwrap()
+                == vec![("c1".to_owned(), later), ("c2".to_owned(), other)],
         );
         s.put_case_doc("c3", &meta("二中队", CaseStatus::Registered, &[]), b"old")
             .unwrap();

@@ -1,90 +1,110 @@
 //! A limit on wrong enrolment codes, per source and in all: a code has 60 random bits, and this
-//! keeps guessing at a few hundred tries an hour instead of a thousand a second.
+//! keeps guessing at a few hundred tries an hour instead of a thousand a second. The wrong codes
+//! are counted in the store, so station processes sharing one database share the limit too
+//! (counted per process, N processes would give an attacker N times the tries).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use qc_domain::Timestamp;
+
+use super::ServiceError;
+use crate::storage::Storage;
 
 /// Wrong codes one source may offer per window.
 pub const WRONG_CODES_PER_SOURCE: u32 = 10;
 /// Wrong codes all sources together may offer per window (an attacker with many addresses
 /// can then hold up enrolment for a window, but cannot guess faster).
 pub const WRONG_CODES_IN_ALL: u32 = 100;
-/// The window, ms.
+/// The window, ms: a wrong code counts for this long after it was offered.
 pub const WRONG_CODES_WINDOW_MS: i64 = 10 * 60 * 1000;
-/// Sources counted at most: past that, the limit in all still holds and memory stays bounded.
-const MAX_SOURCES: usize = 10_000;
 
-/// Wrong codes offered in the current window.
-#[derive(Debug, Default)]
-pub(super) struct CodeAttempts {
-    /// Start of the window, ms.
-    since: i64,
-    in_all: u32,
-    by_source: HashMap<IpAddr, u32>,
+/// Refuses with [`ServiceError::TooManyAttempts`] when `source`, or all sources together,
+/// offered as many wrong codes as allowed within the window before `now`.
+pub(super) fn check<S: Storage>(
+    storage: &S,
+    source: IpAddr,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    let since = Timestamp(now.0 - WRONG_CODES_WINDOW_MS);
+    let mut wait_ms = None;
+    for (from, limit) in [
+        (Some(source), WRONG_CODES_PER_SOURCE),
+        (None, WRONG_CODES_IN_ALL),
+    ] {
+        let latest = storage.code_failures(from, since, limit)?;
+        // At the limit until the oldest of the latest `limit` leaves the window.
+        if latest.len() >= limit as usize
+            && let Some(oldest) = latest.last()
+        {
+            let left = oldest.0 + WRONG_CODES_WINDOW_MS - now.0;
+            wait_ms = wait_ms.max(Some(left));
+        }
+    }
+    match wait_ms {
+        None => Ok(()),
+        // A clock set back leaves failures "from the future": never ask for more than a window.
+        Some(ms) => Err(ServiceError::TooManyAttempts {
+            retry_after_s: (ms.clamp(1, WRONG_CODES_WINDOW_MS) as u64).div_ceil(1000),
+        }),
+    }
 }
 
-impl CodeAttempts {
-    /// Starts a new window when the current one is over (or the clock went back).
-    fn roll(&mut self, now: Timestamp) {
-        if now.0 >= self.since + WRONG_CODES_WINDOW_MS || now.0 < self.since {
-            *self = CodeAttempts {
-                since: now.0,
-                ..CodeAttempts::default()
-            };
-        }
-    }
-
-    /// Whether `source` may offer a code now; if not, the seconds until it may.
-    pub(super) fn check(&mut self, source: IpAddr, now: Timestamp) -> Result<(), u64> {
-        self.roll(now);
-        let from_source = self.by_source.get(&source).copied().unwrap_or(0);
-        if self.in_all >= WRONG_CODES_IN_ALL || from_source >= WRONG_CODES_PER_SOURCE {
-            let left_ms = (self.since + WRONG_CODES_WINDOW_MS - now.0).max(1) as u64;
-            return Err(left_ms.div_ceil(1000));
-        }
-        Ok(())
-    }
-
-    /// Counts a wrong code offered by `source`.
-    pub(super) fn failed(&mut self, source: IpAddr, now: Timestamp) {
-        self.roll(now);
-        self.in_all += 1;
-        if self.by_source.len() < MAX_SOURCES || self.by_source.contains_key(&source) {
-            *self.by_source.entry(source).or_default() += 1;
-        }
-    }
+/// Counts a wrong code offered by `source` (and forgets those no window counts any more).
+pub(super) fn failed<S: Storage>(
+    storage: &S,
+    source: IpAddr,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    let forget_before = Timestamp(now.0 - WRONG_CODES_WINDOW_MS);
+    Ok(storage.add_code_failure(source, now, forget_before)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SqliteStorage;
 
     const T: Timestamp = Timestamp(1_795_000_000_000);
 
+    fn retry_after<S: Storage>(s: &S, source: IpAddr, now: Timestamp) -> Option<u64> {
+        match check(s, source, now) {
+            Ok(()) => None,
+            Err(ServiceError::TooManyAttempts { retry_after_s }) => Some(retry_after_s),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
     #[test]
     fn a_source_and_all_sources_are_limited_for_a_window() {
-        let mut a = CodeAttempts::default();
+        let s = SqliteStorage::temporary().unwrap();
         let one: IpAddr = [10, 0, 0, 1].into();
-        for _ in 0..WRONG_CODES_PER_SOURCE {
-            a.check(one, T).unwrap();
-            a.failed(one, T);
+        let at = |ms: i64| Timestamp(T.0 + ms);
+        // One wrong code a second: the window slides, freeing a try as each leaves it.
+        for i in 0..i64::from(WRONG_CODES_PER_SOURCE) {
+            assert_eq!(retry_after(&s, one, at(i * 1000)), None);
+            failed(&s, one, at(i * 1000)).unwrap();
         }
-        assert_eq!(a.check(one, T), Err((WRONG_CODES_WINDOW_MS / 1000) as u64));
-        assert_eq!(a.check(one, Timestamp(T.0 + 1500)), Err(599));
-        a.check([10, 0, 0, 2].into(), T).unwrap();
-        a.check(one, Timestamp(T.0 + WRONG_CODES_WINDOW_MS))
-            .unwrap();
+        let last = i64::from(WRONG_CODES_PER_SOURCE) * 1000;
+        assert_eq!(
+            retry_after(&s, one, at(last)),
+            Some((WRONG_CODES_WINDOW_MS / 1000 - last / 1000) as u64)
+        );
+        assert_eq!(retry_after(&s, one, at(last + 1500)), Some(589));
+        assert_eq!(retry_after(&s, [10, 0, 0, 2].into(), at(last)), None);
+        assert_eq!(retry_after(&s, one, at(WRONG_CODES_WINDOW_MS - 1)), Some(1));
+        assert_eq!(retry_after(&s, one, at(WRONG_CODES_WINDOW_MS)), None);
+        let later = at(2 * WRONG_CODES_WINDOW_MS);
         for i in 0..WRONG_CODES_IN_ALL {
-            a.failed(
-                [10, 1, (i / 256) as u8, i as u8].into(),
-                Timestamp(T.0 + WRONG_CODES_WINDOW_MS),
-            );
+            failed(&s, [10, 1, (i / 256) as u8, i as u8].into(), later).unwrap();
         }
-        assert!(
-            a.check([10, 9, 9, 9].into(), Timestamp(T.0 + WRONG_CODES_WINDOW_MS))
-                .is_err()
+        assert_eq!(
+            retry_after(&s, [10, 9, 9, 9].into(), later),
+            Some((WRONG_CODES_WINDOW_MS / 1000) as u64)
+        );
+        // A clock set back an hour: asked to wait no longer than a window.
+        assert_eq!(
+            retry_after(&s, [10, 9, 9, 9].into(), Timestamp(later.0 - 3_600_000)),
+            Some((WRONG_CODES_WINDOW_MS / 1000) as u64)
         );
     }
 }

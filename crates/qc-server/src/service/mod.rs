@@ -8,8 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use qc_casedoc::{CaseDoc, DocError};
 use qc_chain::{Digest, FeedHead, Problem, SignedEntry, verify_feed_after_with};
-use qc_domain::Person;
-use qc_domain::Timestamp;
+use qc_domain::{CaseView, Person, Timestamp};
 use qc_identity::cert::public_key;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
 use qc_log::SignedCheckpoint;
@@ -163,7 +162,6 @@ pub struct Service<S: Storage> {
     /// The trust anchor and the revocation list in force (a newer list may arrive from the
     /// administrator at any time).
     trust: RwLock<Trust>,
-    code_attempts: Mutex<attempts::CodeAttempts>,
     /// Uploads of a file the station already keeps, sent again for another case: the running
     /// SHA-256 of what arrived, by (case, hash). See `blobs`.
     proofs: Mutex<BTreeMap<(String, Digest), (u64, Sha256)>>,
@@ -186,18 +184,13 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The cases a device may see and change.
-struct Scope {
-    squad: String,
-    people: Vec<Person>,
-}
+struct Scope(CaseView);
 
 impl Scope {
+    /// Whether one case is in scope (a sync's list of cases is read by the view itself, see
+    /// [`Storage::case_metas_seen`]).
     fn sees(&self, meta: &CaseMeta) -> bool {
-        meta.squad == self.squad
-            || self
-                .people
-                .iter()
-                .any(|p| p.may_see(&meta.squad, meta.status))
+        self.0.sees(&meta.squad, meta.status)
     }
 }
 
@@ -217,6 +210,12 @@ fn meta_of(doc: &mut CaseDoc) -> Result<CaseMeta, DocError> {
     })
 }
 
+/// A revocation list's number (none for no list, or one that does not decode).
+fn list_number(crl: Option<&SignedRevocationList>) -> Option<u64> {
+    crl.and_then(|c| c.decode_unverified().ok())
+        .map(|l| l.number)
+}
+
 /// A public key sent for certification: 32 bytes of hex that make a usable Ed25519 key.
 fn key_from_hex(hex_key: &str) -> Result<[u8; 32], ServiceError> {
     qc_sync::wire::public_key_from_hex(hex_key)
@@ -233,12 +232,8 @@ impl<S: Storage> Service<S> {
     /// (a store changed behind its back is refused).
     pub fn new(storage: S, mut identity: Identity) -> Result<Service<S>, ServiceError> {
         // The newer of the list the bureau holds and the one kept here is in force, and kept.
-        let number = |c: &Option<SignedRevocationList>| {
-            c.as_ref()
-                .and_then(|c| c.decode_unverified().ok())
-                .map(|l| l.number)
-        };
         let kept = storage.revocations()?;
+        let number = |c: &Option<SignedRevocationList>| list_number(c.as_ref());
         if number(&kept) > number(&identity.revocations) {
             identity.revocations = kept;
         } else if let Some(crl) = &identity.revocations
@@ -266,7 +261,6 @@ impl<S: Storage> Service<S> {
                 anchor,
                 revocations,
             }),
-            code_attempts: Mutex::default(),
             proofs: Mutex::default(),
             blob_writes: Mutex::default(),
             batches: log::Batches::default(),
@@ -308,7 +302,7 @@ impl<S: Storage> Service<S> {
         let Some(kept) = self.storage.revocations()? else {
             return Ok(());
         };
-        let number = kept.decode_unverified().ok().map(|l| l.number);
+        let number = list_number(Some(&kept));
         if number > Some(self.trust().anchor.revocations().number) {
             let anchor = TrustAnchor::new(self.identity.bureau.public(), Some(&kept))
                 .map_err(|e| StorageError::Damaged(e.to_string()))?;
@@ -322,6 +316,17 @@ impl<S: Storage> Service<S> {
             }
         }
         Ok(())
+    }
+
+    /// Puts a revocation list the bureau signed in force at every process on this store, if
+    /// it is newer than the one kept (an administrator's revocation, made on any machine).
+    pub fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), ServiceError> {
+        let list = TrustAnchor::new(self.identity.bureau.public(), Some(crl))
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        if Some(list.revocations().number) > list_number(self.storage.revocations()?.as_ref()) {
+            self.storage.put_revocations(crl)?;
+        }
+        self.refresh_revocations()
     }
 
     /// The revocation list in force.
@@ -422,14 +427,12 @@ impl<S: Storage> Service<S> {
         wanted: &dyn Fn(&Grant) -> bool,
         now: Timestamp,
     ) -> Result<Option<Grant>, ServiceError> {
-        locked(&self.code_attempts)
-            .check(source, now)
-            .map_err(|retry_after_s| ServiceError::TooManyAttempts { retry_after_s })?;
+        attempts::check(&self.storage, source, now)?;
         let grant = self
             .storage
             .take_enrolment_code(&code_hash(code), now, wanted)?;
         if grant.is_none() {
-            locked(&self.code_attempts).failed(source, now);
+            attempts::failed(&self.storage, source, now)?;
         }
         Ok(grant)
     }
@@ -589,18 +592,21 @@ impl<S: Storage> Service<S> {
         })
     }
 
-    /// People's certificates (the bureau's and those issued here) and the devices'.
+    /// The certificates entries of `devices` can need: the bureau's people's, the keys made
+    /// on those devices, and the devices'.
     fn certificates_for(
         &self,
         devices: &BTreeSet<String>,
     ) -> Result<Vec<SignedCertificate>, ServiceError> {
+        // A key made for a person on a tablet signs only on that tablet, so the devices'
+        // own keys are all an entry of theirs can need (not every officer's in the city).
         let mut certs = self.identity.certificates.clone();
-        for (_, c) in self.storage.officer_certs()? {
-            if !certs.contains(&c) {
-                certs.push(c);
-            }
-        }
         for d in devices {
+            for c in self.storage.officer_certs_of(d)? {
+                if !certs.contains(&c) {
+                    certs.push(c);
+                }
+            }
             certs.extend(self.storage.device(d)?);
         }
         Ok(certs)
@@ -738,14 +744,13 @@ impl<S: Storage> Service<S> {
         let Subject::Device { squad, .. } = cert.subject else {
             return Err(AuthError::UnknownDevice(device.into()).into());
         };
-        let people = self
+        let people: Vec<Person> = self
             .storage
-            .officer_certs()?
+            .officer_certs_of(device)?
             .into_iter()
-            .filter(|(d, _)| d == device)
-            .filter_map(|(_, c)| c.decode_unverified().ok()?.person())
+            .filter_map(|c| c.decode_unverified().ok()?.person())
             .collect();
-        Ok(Scope { squad, people })
+        Ok(Scope(CaseView::of_device(&squad, &people)))
     }
 
     /// Applies a device's document changes to cases it may change. All of the upload is
@@ -825,18 +830,14 @@ impl<S: Storage> Service<S> {
             .iter()
             .map(|h| (h.case.as_str(), h.digests()))
             .collect();
-        let metas = self.storage.case_metas()?;
-        let visible: BTreeSet<&str> = metas
-            .iter()
-            .filter(|(_, m)| scope.sees(m))
-            .map(|(c, _)| c.as_str())
-            .collect();
+        let metas = self.storage.case_metas_seen(&scope.0)?;
+        let visible: BTreeSet<&str> = metas.iter().map(|(c, _)| c.as_str()).collect();
         for (case, meta) in &metas {
             let have = held_by_device
                 .get(case.as_str())
                 .cloned()
                 .unwrap_or_default();
-            if !visible.contains(case.as_str()) || have == meta.heads {
+            if have == meta.heads {
                 continue;
             }
             let Some((_, held)) = self.storage.case_doc(case)? else {

@@ -322,6 +322,39 @@ fn wrong_codes_are_limited_per_source() {
     s.enrol(&req(&code, "t2"), FROM, later).unwrap();
 }
 
+/// Two stations on one store (two processes behind a proxy) share the count of wrong codes:
+/// an attacker spreading guesses over both gets no more tries than from one.
+#[test]
+fn two_stations_on_one_store_share_the_wrong_code_limit() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let a = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    let b = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
+    let req = |code: &str| EnrolRequest {
+        code: code.into(),
+        device_id: "t1".into(),
+        label: "平板".into(),
+        public_key: hex::encode(w.device.verifying_key().to_bytes()),
+    };
+    for i in 0..WRONG_CODES_PER_SOURCE {
+        let station = if i % 2 == 0 { &a } else { &b };
+        let e = station
+            .enrol(&req("AAAA-BBBB-CCCC"), FROM, NOW)
+            .unwrap_err();
+        assert_eq!(e.status(), 403);
+    }
+    let code = a
+        .issue_enrolment_code(&squad_grant("一中队"), [9; 8], NOW)
+        .unwrap();
+    for station in [&a, &b] {
+        let e = station.enrol(&req(&code), FROM, NOW).unwrap_err();
+        assert_eq!(e.body().code, "too_many_attempts");
+    }
+    b.enrol(&req(&code), FROM, Timestamp(NOW.0 + WRONG_CODES_WINDOW_MS))
+        .unwrap();
+}
+
 #[test]
 fn a_revoked_device_is_refused() {
     let w = world();
@@ -792,6 +825,59 @@ mod docs {
         assert_eq!(meta.heads, held, "nothing of it kept");
     }
 
+    /// A sync sends the cases the device's people may see, as the store reads them by squad
+    /// and status: a legal reviewer's device gets another squad's case while it is sent for
+    /// review, and a device gets the cases of the squad of an officer whose key it holds.
+    #[test]
+    fn a_device_receives_what_its_people_may_see_as_statuses_change() {
+        use qc_domain::CaseStatus::{Investigating, InvestigationConcluded};
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol_as(&s, "tablet-a", "一中队", 50);
+        enrol_as(&s, "tablet-c", "法制科", 52);
+        enrol_as(&s, "tablet-d", "二中队", 53);
+        enrol_as(&s, "tablet-e", "二中队", 54);
+        let reviewer = BureauKey::from_seed(&w.bureau_seed)
+            .issue(
+                21,
+                Subject::Officer {
+                    person_id: "sun.li".into(),
+                    name: "孙丽".into(),
+                    cert_no: None,
+                    role: Role::LegalReviewer,
+                    squad: "法制科".into(),
+                },
+                SigningKey::from_bytes(&[21; 32]).verifying_key().to_bytes(),
+                NOW,
+                Timestamp(NOW.0 + DAY),
+            )
+            .unwrap();
+        s.storage.add_officer_cert("tablet-c", &reviewer).unwrap();
+        // 李明 of 一中队 holds a key on one of 二中队's tablets.
+        s.storage
+            .add_officer_cert("tablet-d", &w.officer.1)
+            .unwrap();
+        let mut a = case("一中队");
+        s.push_docs("tablet-a", &up(&mut a, &[])).unwrap();
+        let cases = |device: &str| -> Vec<String> {
+            let down = s.pull_docs(device, &want(None)).unwrap();
+            down.docs.into_iter().map(|d| d.case).collect()
+        };
+        assert!(cases("tablet-c").is_empty(), "registered: not for review");
+        assert_eq!(cases("tablet-d"), ["case-1"], "through 李明's key");
+        assert!(cases("tablet-e").is_empty(), "nobody of 一中队 on it");
+        // The station's meta as a sync that sent the case for review (or back) leaves it.
+        let set = |status| {
+            let (mut meta, doc) = s.storage.case_doc("case-1").unwrap().unwrap();
+            meta.status = status;
+            s.storage.put_case_doc("case-1", &meta, &doc).unwrap();
+        };
+        set(InvestigationConcluded);
+        assert_eq!(cases("tablet-c"), ["case-1"], "sent for review");
+        set(Investigating);
+        assert!(cases("tablet-c").is_empty(), "sent back");
+    }
+
     /// An entry of `device` (its key from `seed`), first in its feed, about `case`.
     fn entry_of(
         device: &str,
@@ -1147,7 +1233,7 @@ mod docs {
         );
         // Acts signed with the new key verify at the station.
         assert!(
-            s.certificates_for(&BTreeSet::new())
+            s.certificates_for(&BTreeSet::from(["tablet-a".to_owned()]))
                 .unwrap()
                 .contains(&cert)
         );
@@ -1167,19 +1253,16 @@ mod docs {
             cert_no: None,
             squad: "法制科".into(),
         };
-        let legal = Scope {
-            squad: "法制科".into(),
-            people: vec![person(Role::LegalReviewer)],
-        };
+        let legal = Scope(CaseView::of_device(
+            "法制科",
+            &[person(Role::LegalReviewer)],
+        ));
         assert!(legal.sees(&meta(
             "二中队",
             qc_domain::CaseStatus::InvestigationConcluded
         )));
         assert!(!legal.sees(&meta("二中队", qc_domain::CaseStatus::Investigating)));
-        let plain = Scope {
-            squad: "一中队".into(),
-            people: vec![],
-        };
+        let plain = Scope(CaseView::of_device("一中队", []));
         assert!(plain.sees(&meta("一中队", qc_domain::CaseStatus::Registered)));
         assert!(!plain.sees(&meta("二中队", qc_domain::CaseStatus::Decided)));
     }
