@@ -2,28 +2,7 @@ use super::*;
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use sha2::{Digest, Sha256};
 
-/// The RFC 6962 reference data (Certificate Transparency's): leaves, roots for sizes 0 to 8,
-/// inclusion and consistency proofs.
-#[derive(serde::Deserialize)]
-struct Rfc6962 {
-    leaves: Vec<String>,
-    roots: Vec<String>,
-    inclusion: Vec<(u64, u64, Vec<String>)>,
-    consistency: Vec<(u64, u64, Vec<String>)>,
-}
-
-fn rfc() -> Rfc6962 {
-    serde_json::from_str(include_str!("../testdata/rfc6962.json")).unwrap()
-}
-
-/// The reference leaves' bytes.
-fn rfc_leaves() -> Vec<Vec<u8>> {
-    rfc()
-        .leaves
-        .iter()
-        .map(|h| hex::decode(h).unwrap())
-        .collect()
-}
+include!("../testdata/rfc6962.rs");
 
 fn d(h: &str) -> Hash {
     hex::decode(h).unwrap().try_into().unwrap()
