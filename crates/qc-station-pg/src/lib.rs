@@ -49,8 +49,8 @@ use qc_identity::{SignedCertificate, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, StoredSigned, TileId,
-    stored_digest,
+    BlobState, Blobs, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, StoredSigned,
+    TileId, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -120,7 +120,7 @@ pub struct PgStorage {
     pool: r2d2::Pool<Manager>,
     /// The turn of this process's sequencers (see `log::PgSequencer`).
     sequencing: Mutex<()>,
-    blobs: blobs::Blobs,
+    blobs: Blobs,
     // Dropped last: the blob store's directory, for a store made by `with_temporary_blobs`.
     _temporary: Option<tempfile::TempDir>,
 }
@@ -167,7 +167,7 @@ impl PgStorage {
         Ok(PgStorage {
             pool,
             sequencing: Mutex::new(()),
-            blobs: blobs::Blobs::new(evidence),
+            blobs: Blobs::new(evidence),
             _temporary: None,
         })
     }
@@ -538,7 +538,7 @@ impl Storage for PgStorage {
     }
 
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {
-        blobs::state(self, hash)
+        self.blobs.state(self, hash)
     }
 
     fn write_blob_chunk(
@@ -548,11 +548,11 @@ impl Storage for PgStorage {
         offset: u64,
         bytes: &[u8],
     ) -> Result<(), StorageError> {
-        blobs::write_chunk(self, hash, size, offset, bytes)
+        self.blobs.write_chunk(self, hash, size, offset, bytes)
     }
 
     fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError> {
-        blobs::finish(self, hash)
+        self.blobs.finish(self, hash)
     }
 
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
@@ -564,11 +564,11 @@ impl Storage for PgStorage {
     }
 
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
-        blobs::unfinished(self)
+        self.blobs.unfinished(self)
     }
 
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {
-        blobs::open(self, hash)
+        self.blobs.open(self, hash)
     }
 
     fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {

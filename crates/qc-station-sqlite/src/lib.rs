@@ -1,13 +1,13 @@
 //! The base station's embedded backend: one SQLCipher file (encrypted at rest, WAL,
 //! `synchronous=FULL`), evidence files encrypted in a directory beside it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use qc_blobs::BlobStore;
+use qc_station_evidence::{Evidence, LocalEvidence};
 use sha2::{Digest as _, Sha256};
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
@@ -17,8 +17,8 @@ use qc_log::SignedCheckpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use qc_station_storage::{
-    BlobState, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, StoredSigned, TileId,
-    TreeState, stored_digest,
+    BlobRows, BlobState, Blobs, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError,
+    StoredSigned, TileId, TreeState, stored_digest,
 };
 
 /// Schema migrations, append-only: never edit a released one.
@@ -139,7 +139,8 @@ fn err(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
-/// The base station's SQLite store, with evidence files in a `blobs` directory beside it.
+/// The base station's SQLite store, with evidence files in a `blobs` directory beside it (or in
+/// any [`Evidence`] store).
 pub struct SqliteStorage {
     /// The connection that writes: SQLite has one writer at a time anyway, and a squad's
     /// station needs no more; each call holds it only for its statements (the sequencer for
@@ -148,10 +149,7 @@ pub struct SqliteStorage {
     /// A connection for reading, so reads (verifying an upload) go on while the log is held
     /// (WAL: readers see the last commit and never wait for the writer).
     reader: Mutex<Connection>,
-    blobs: BlobStore,
-    /// Running SHA-256 of uploads under way (bytes received in order so far), so a finished
-    /// upload is checked without reading it back.
-    hashing: Mutex<HashMap<Digest, (u64, Sha256)>>,
+    blobs: Blobs,
     _temporary: Option<tempfile::TempDir>,
 }
 
@@ -170,7 +168,17 @@ impl SqliteStorage {
     /// go under `blobs/` beside it.
     pub fn open(path: &Path, key: &[u8; 32]) -> Result<SqliteStorage, StorageError> {
         let dir = path.parent().unwrap_or(Path::new(".")).join("blobs");
-        let blobs = BlobStore::open(&dir, blob_key(key)).map_err(err)?;
+        let evidence = LocalEvidence::open(&dir, blob_key(key)).map_err(err)?;
+        SqliteStorage::open_with_evidence(path, key, Box::new(evidence))
+    }
+
+    /// Opens (creating if missing) the store at `path`, encrypted with `key`, with evidence
+    /// bytes in `evidence`.
+    pub fn open_with_evidence(
+        path: &Path,
+        key: &[u8; 32],
+        evidence: Box<dyn Evidence>,
+    ) -> Result<SqliteStorage, StorageError> {
         // SQLCipher 4.19 finishes its one-time set-up only after SQLite says it is ready: a
         // second thread opening a keyed file at that moment fails, so the first open of the
         // process runs alone.
@@ -215,8 +223,7 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             conn: Mutex::new(conn),
             reader: Mutex::new(reader),
-            blobs,
-            hashing: Mutex::new(HashMap::new()),
+            blobs: Blobs::new(evidence),
             _temporary: None,
         })
     }
@@ -571,31 +578,7 @@ impl Storage for SqliteStorage {
     }
 
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {
-        // The files say how far an upload got (whole chunks, synced before each answer) and
-        // whether it is complete: no database write per chunk.
-        let Some(size) = self
-            .reader()
-            .query_row(
-                "SELECT size FROM blobs WHERE hash = ?1",
-                [hash.to_vec()],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()
-            .map_err(err)?
-        else {
-            return Ok(None);
-        };
-        let size = size as u64;
-        let complete = self.blobs.contains(hash);
-        Ok(Some(BlobState {
-            size,
-            received: if complete {
-                size
-            } else {
-                self.blobs.received(hash, size).map_err(err)?
-            },
-            complete,
-        }))
+        self.blobs.state(self, hash)
     }
 
     fn write_blob_chunk(
@@ -605,79 +588,11 @@ impl Storage for SqliteStorage {
         offset: u64,
         bytes: &[u8],
     ) -> Result<(), StorageError> {
-        let held = self.blob_state(hash)?;
-        if held.is_some_and(|b| b.complete) {
-            return Err(StorageError::Backend("the blob is already complete".into()));
-        }
-        let end = offset + bytes.len() as u64;
-        if end > size {
-            return Err(StorageError::Backend(
-                "more bytes than the blob's size".into(),
-            ));
-        }
-        if offset == 0 {
-            let previous: Option<i64> = self
-                .conn()
-                .query_row(
-                    "SELECT attempt FROM blobs WHERE hash = ?1",
-                    [hash.to_vec()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(err)?;
-            let attempt = previous.map_or(0, |a| a + 1);
-            self.conn()
-                .execute(
-                    "INSERT INTO blobs(hash, size, attempt) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(hash) DO UPDATE SET size = excluded.size, attempt = excluded.attempt",
-                    params![hash.to_vec(), size as i64, attempt],
-                )
-                .map_err(err)?;
-            self.blobs.begin_receiving(hash).map_err(err)?;
-            self.hashing().insert(*hash, (0, Sha256::new()));
-        } else if !held.is_some_and(|b| offset <= b.received && b.size == size) {
-            return Err(StorageError::Backend(format!(
-                "offset {offset} does not continue the upload"
-            )));
-        }
-        self.blobs.receive(hash, size, offset, bytes).map_err(err)?;
-        // Hash as the bytes arrive in order; anything else is checked by reading back.
-        let mut hashing = self.hashing();
-        match hashing.get_mut(hash) {
-            Some((at, h)) if *at == offset => {
-                h.update(bytes);
-                *at = end;
-            }
-            _ => {
-                hashing.remove(hash);
-            }
-        }
-        Ok(())
+        self.blobs.write_chunk(self, hash, size, offset, bytes)
     }
 
     fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError> {
-        let state = self
-            .blob_state(hash)?
-            .filter(|b| !b.complete && b.received == b.size)
-            .ok_or_else(|| StorageError::Backend("the blob is not all received".into()))?;
-        let running = self.hashing().remove(hash);
-        let kept = match running {
-            Some((at, h)) if at == state.size => {
-                if <[u8; 32]>::from(h.finalize()) == *hash {
-                    self.blobs.finish_receiving(hash, true).map_err(err)?
-                } else {
-                    self.blobs.discard_receiving(hash).map_err(err)?;
-                    false
-                }
-            }
-            _ => self.blobs.finish_receiving(hash, false).map_err(err)?,
-        };
-        if !kept {
-            self.conn()
-                .execute("DELETE FROM blobs WHERE hash = ?1", [hash.to_vec()])
-                .map_err(err)?;
-        }
-        Ok(kept)
+        self.blobs.finish(self, hash)
     }
 
     fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
@@ -713,16 +628,62 @@ impl Storage for SqliteStorage {
     }
 
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
-        let mut hashes = self.hashes("SELECT hash FROM blobs ORDER BY hash")?;
-        hashes.retain(|h| !self.blobs.contains(h));
-        Ok(hashes)
+        self.blobs.unfinished(self)
     }
 
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {
-        if !self.blob_state(hash)?.is_some_and(|b| b.complete) {
-            return Err(StorageError::Backend("no such blob".into()));
-        }
-        Ok(Box::new(self.blobs.read(hash).map_err(err)?))
+        self.blobs.open(self, hash)
+    }
+}
+
+/// The `blobs` table has no column for a blob kept: whether it is kept is asked of the evidence
+/// store each time (a file lookup), as [`Blobs`] does for a kept blob not yet recorded, which
+/// keeps the schema as existing stations have it.
+impl BlobRows for SqliteStorage {
+    fn blob_row(&self, hash: &Digest) -> Result<Option<(u64, bool)>, StorageError> {
+        self.reader()
+            .query_row(
+                "SELECT size FROM blobs WHERE hash = ?1",
+                [hash.to_vec()],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map_err(err)?
+            .map(|size| {
+                let size = u64::try_from(size)
+                    .map_err(|_| StorageError::Damaged(format!("a blob's size is {size}")))?;
+                Ok((size, false))
+            })
+            .transpose()
+    }
+
+    fn start_blob_row(&self, hash: &Digest, size: u64) -> Result<(), StorageError> {
+        let size = i64::try_from(size)
+            .map_err(|_| StorageError::Backend(format!("{size} is too large to store")))?;
+        self.conn()
+            .execute(
+                "INSERT INTO blobs(hash, size, attempt) VALUES (?1, ?2, 0)
+                 ON CONFLICT(hash) DO UPDATE SET size = excluded.size, attempt = attempt + 1",
+                params![hash.to_vec(), size],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn mark_blob_kept(&self, _hash: &Digest) -> Result<(), StorageError> {
+        // Nothing to record: the kept file itself is the record.
+        Ok(())
+    }
+
+    fn forget_blob_row(&self, hash: &Digest) -> Result<(), StorageError> {
+        self.conn()
+            .execute("DELETE FROM blobs WHERE hash = ?1", [hash.to_vec()])
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn unkept_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
+        self.hashes("SELECT hash FROM blobs ORDER BY hash")
     }
 }
 
@@ -734,10 +695,6 @@ impl SqliteStorage {
 
     fn reader(&self) -> MutexGuard<'_, Connection> {
         self.reader.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn hashing(&self) -> MutexGuard<'_, HashMap<Digest, (u64, Sha256)>> {
-        self.hashing.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Replaces the one signed object a single-row table keeps.

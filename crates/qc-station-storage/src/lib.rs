@@ -5,9 +5,12 @@
 //! Methods take `&self`: a backend owns its connections (a pool, or one connection behind a
 //! lock) and requests run at once.
 
+mod blobs;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+pub use blobs::{BlobRows, Blobs};
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_domain::{CaseStatus, CaseView, Timestamp};
 use qc_identity::{SignedCertificate, SignedRevocationList};
