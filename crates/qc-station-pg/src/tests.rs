@@ -367,6 +367,31 @@ fn cases_seen_and_wrong_codes_are_read_by_index() {
     assert!(in_all.contains("code_failures_time"), "{in_all}");
 }
 
+/// A case's feeds are read by index on a log that has grown since its table was last
+/// analysed (a new station's first hour): the plan the planner makes without statistics must
+/// not scan the log once per case sent.
+#[test]
+fn a_case_s_feeds_are_read_by_index_before_the_log_is_analysed() {
+    let s = store(&new_database());
+    let mut c = s.conn().unwrap();
+    c.batch_execute(
+        "INSERT INTO log (idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
+         SELECT i, sha256(int8send(i)), 'd' || (i % 50), i / 50 + 1, 'c' || (i % 500),
+                '\\x00', NULL, '\\x00', '\\x5b5d'
+         FROM generate_series(0, 19999) AS i",
+    )
+    .unwrap();
+    let plan: Vec<String> = c
+        .query(&format!("EXPLAIN {FEEDS_FOR_CASE}"), &[&"c7"])
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect();
+    let plan = plan.join("\n");
+    assert!(!plan.contains("Seq Scan"), "{plan}");
+    assert!(plan.contains("log_device_seq_key"), "{plan}");
+}
+
 #[test]
 fn a_wrong_address_fails_at_once() {
     let port = std::net::TcpListener::bind(("127.0.0.1", 0))
