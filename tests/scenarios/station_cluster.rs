@@ -285,6 +285,62 @@ fn a_station_restored_from_its_backup_proves_consistency_with_the_last_checkpoin
     assert_eq!((again.sent, again.blobs_sent), (0, 0));
 }
 
+/// A lost tablet revoked by the administrator's command on one machine is refused at once by
+/// both running processes (each takes up the list the database holds with its next request),
+/// while the squad's other tablet syncs on; then both stop cleanly when asked.
+#[test]
+fn a_tablet_revoked_from_the_command_line_is_refused_by_every_instance() {
+    let bin = cli_binary().unwrap();
+    let url = Postgres::shared().new_database().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bureau = Bureau::start(tmp.path()).unwrap();
+    bureau.use_database(&bin, &url);
+    let listens: Vec<String> = (0..2)
+        .map(|_| format!("127.0.0.1:{}", free_port().unwrap()))
+        .collect();
+    let mut instances: Vec<Killable> = ["a", "b"]
+        .iter()
+        .zip(&listens)
+        .map(|(name, listen)| bureau.serve_child(&bin, tmp.path(), name, listen).unwrap())
+        .collect();
+    bureau.station.url = format!("https://{}", listens[0]);
+    let (mut lost, _) = tablet(&bureau, &tmp.path().join("lost"), "景华路88号");
+    let (mut kept, _) = tablet(&bureau, &tmp.path().join("kept"), "东风路12号");
+    let through = |t: &mut Quancheng, listen: &str| {
+        t.set_station(&Station {
+            url: format!("https://{listen}"),
+            ..bureau.station.clone()
+        })
+        .unwrap();
+        t.sync()
+    };
+    for listen in &listens {
+        through(&mut lost, listen).unwrap();
+    }
+
+    bureau.revoke_device(lost.device_id(), "平板遗失").unwrap();
+    for listen in &listens {
+        let e = through(&mut lost, listen).unwrap_err();
+        assert_eq!(e.code(), "revoked_device", "through {listen}: {e}");
+        through(&mut kept, listen).unwrap();
+    }
+    // Revoking it again says so, and changes nothing.
+    let again = bureau.revoke_device(lost.device_id(), "平板遗失");
+    assert!(
+        again.is_err_and(|e| e.to_string().contains("already revoked")),
+        "a second revocation is refused"
+    );
+    // An operator stops the instances: each closes its database connections and exits cleanly.
+    for instance in &mut instances {
+        let status = instance.terminate(Duration::from_secs(40)).unwrap();
+        assert!(
+            status.success(),
+            "stopped with {status}: {}",
+            instance.stderr()
+        );
+    }
+}
+
 /// Copies a directory tree (an operator's rsync of the evidence directory).
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -427,8 +427,39 @@ pub mod station {
     use qc_api::{DataDir, OsEntropy, Quancheng, SystemClock, demo};
     use qc_server::http::{AppState, Running, router, self_signed, serve_tls};
     use qc_server::storage::Grant;
+    use qc_server::{Service, Storage};
+    pub use qc_station_evidence::S3Config;
+    use qc_station_evidence::{Evidence, LocalEvidence, ObjectEvidence};
 
     use crate::process::Killable;
+
+    /// The service a station's routes share, held so that it is dropped last, outside the
+    /// server's runtime: PostgreSQL's blocking client panics when its connections are dropped
+    /// on a runtime thread.
+    type Keep = Arc<dyn std::any::Any + Send + Sync>;
+
+    /// The station's routes, counting the requests it answers in `requests`, its log key (hex)
+    /// and the service to keep; uploads a killed station left are finished first, as
+    /// `quancheng serve` does.
+    fn counted<S: Storage + 'static>(
+        service: Service<S>,
+        requests: &Arc<AtomicU64>,
+    ) -> anyhow::Result<(axum::Router, String, Keep)> {
+        service.finish_interrupted_uploads()?;
+        let log_key = hex::encode(service.log_key());
+        let state = Arc::new(AppState {
+            service,
+            clock: Arc::new(SystemClock),
+        });
+        let counter = requests.clone();
+        let routes = router(state.clone()).layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                next.run(req)
+            },
+        ));
+        Ok((routes, log_key, state))
+    }
 
     /// A demo person's PIN.
     pub fn pin(id: &str) -> String {
@@ -455,12 +486,31 @@ pub mod station {
         /// How devices reach the station.
         pub station: Station,
         requests: Arc<AtomicU64>,
-        running: Option<(tokio::runtime::Runtime, Running)>,
+        running: Option<(tokio::runtime::Runtime, Running, Keep)>,
         /// What stations in child processes and the administrator's commands are told of
         /// where the station keeps its state (the database, the evidence bucket).
         env: Vec<(String, String)>,
         /// The command line, for the administrator's commands on that database.
         cli: Option<PathBuf>,
+        /// What the station run in this process keeps its state in.
+        backend: Backend,
+    }
+
+    /// Where the station run in this process keeps its state.
+    #[derive(Clone, Debug, Default)]
+    pub enum Backend {
+        /// The embedded SQLite store under the bureau directory, as `quancheng serve` without
+        /// a database.
+        #[default]
+        Sqlite,
+        /// The PostgreSQL database at `url`, with evidence in `s3` or, without it, in the
+        /// station directory's `blobs/`.
+        Postgres {
+            /// The database URL.
+            url: String,
+            /// The evidence bucket.
+            s3: Option<S3Config>,
+        },
     }
 
     impl Bureau {
@@ -474,8 +524,14 @@ pub mod station {
                 Arc::new(SystemClock),
                 Box::new(OsEntropy),
             )?;
+            Bureau::open(&dir, Backend::Sqlite)
+        }
+
+        /// Starts the station of an existing bureau directory (one [`Bureau::start`] made, or
+        /// a copy of it) in this process on `backend`, with a new address and certificate.
+        pub fn open(dir: &Path, backend: Backend) -> anyhow::Result<Bureau> {
             let mut b = Bureau {
-                dir,
+                dir: dir.to_owned(),
                 station: Station {
                     url: String::new(),
                     cert_pem: String::new(),
@@ -485,18 +541,35 @@ pub mod station {
                 running: None,
                 env: Vec::new(),
                 cli: None,
+                backend,
             };
             b.restart()?;
             Ok(b)
         }
 
+        /// A copy of the bureau directory at `dir` (the device's data and the station's files
+        /// as they are now), made with the station stopped and started again after; open it
+        /// with [`Bureau::open`] to run the same device against another station.
+        pub fn copy_to(&mut self, dir: &Path) -> anyhow::Result<PathBuf> {
+            self.stop();
+            let status = Command::new("cp")
+                .arg("-a")
+                .arg(&self.dir)
+                .arg(dir)
+                .status()?;
+            self.restart()?;
+            anyhow::ensure!(status.success(), "cp -a {} failed", self.dir.display());
+            Ok(dir.to_owned())
+        }
+
         /// Stops the station (in-flight requests finish first).
         pub fn stop(&mut self) {
-            if let Some((runtime, running)) = self.running.take() {
+            if let Some((runtime, running, service)) = self.running.take() {
                 running
                     .handle
                     .graceful_shutdown(Some(std::time::Duration::from_secs(5)));
                 drop(runtime);
+                drop(service);
             }
         }
 
@@ -504,10 +577,22 @@ pub mod station {
         pub fn restart(&mut self) -> anyhow::Result<()> {
             self.stop();
             let mut app = open(&self.dir)?;
-            let service = app.station_service()?;
-            service.finish_interrupted_uploads()?;
-            let log_key = hex::encode(service.log_key());
+            let (routes, log_key, service) = match &self.backend {
+                Backend::Sqlite => counted(app.station_service()?, &self.requests)?,
+                Backend::Postgres { url, s3 } => {
+                    let key = app.station_blob_key()?;
+                    let evidence: Box<dyn Evidence> = match s3 {
+                        Some(config) => Box::new(ObjectEvidence::s3(config, key)?),
+                        None => {
+                            Box::new(LocalEvidence::open(app.station_dir().join("blobs"), key)?)
+                        }
+                    };
+                    let storage = qc_station_pg::PgStorage::open(url, evidence)?;
+                    counted(app.station_service_on(storage)?, &self.requests)?
+                }
+            };
             if self.station.cert_pem.is_empty() {
+                std::fs::create_dir_all(self.dir.join("station"))?;
                 let (cert, key) = self_signed(&["127.0.0.1".into()]).map_err(anyhow::Error::msg)?;
                 self.station.cert_pem = cert;
                 std::fs::write(self.dir.join("station").join("tls-key.pem"), key)?;
@@ -522,21 +607,10 @@ pub mod station {
                 Some((_, port)) => format!("127.0.0.1:{port}"),
                 None => "127.0.0.1:0".into(),
             };
-            let state = Arc::new(AppState {
-                service,
-                clock: Arc::new(SystemClock),
-            });
             let runtime = tokio::runtime::Runtime::new()?;
-            let counter = self.requests.clone();
-            let counted = router(state).layer(axum::middleware::from_fn(
-                move |req: axum::extract::Request, next: axum::middleware::Next| {
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    next.run(req)
-                },
-            ));
             let (running, _task) = runtime
                 .block_on(serve_tls(
-                    counted,
+                    routes,
                     addr.parse()?,
                     self.station.cert_pem.clone(),
                     key,
@@ -545,7 +619,7 @@ pub mod station {
             self.station.url = format!("https://127.0.0.1:{}", running.addr.port());
             self.station.log_key = log_key;
             app.set_station(&self.station)?;
-            self.running = Some((runtime, running));
+            self.running = Some((runtime, running, service));
             Ok(())
         }
 
@@ -636,31 +710,12 @@ pub mod station {
 
         /// A one-time code from the administrator (吴敏).
         pub fn code(&self, grant: &Grant) -> anyhow::Result<String> {
-            if let Some(bin) = &self.cli {
+            if self.cli.is_some() {
                 let (flag, whom) = match grant {
                     Grant::Device { squad } => ("--squad", squad),
                     Grant::Officer { person } => ("--person", person),
                 };
-                let out = Command::new(bin)
-                    .arg("--data-dir")
-                    .arg(&self.dir)
-                    .args([
-                        "admin",
-                        "enroll",
-                        flag,
-                        whom,
-                        "--officer",
-                        "wu.min",
-                        "--json",
-                    ])
-                    .env("QUANCHENG_PIN", pin("wu.min"))
-                    .envs(self.env.iter().map(|(k, v)| (k, v)))
-                    .env_remove("QUANCHENG_KEY_FILE")
-                    .output()?;
-                if !out.status.success() {
-                    bail!("admin enroll: {}", String::from_utf8_lossy(&out.stderr));
-                }
-                let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+                let v = self.admin(&["enroll", flag, whom])?;
                 return v["code"]
                     .as_str()
                     .map(str::to_owned)
@@ -669,6 +724,45 @@ pub mod station {
             let mut app = self.app()?;
             let admin = app.unlock("wu.min", &pin("wu.min"))?;
             Ok(app.issue_enrolment_code(grant, &admin)?)
+        }
+
+        /// The administrator (吴敏) revokes a lost tablet at the station, through the command
+        /// line when the station is on a database ([`Self::use_database`]).
+        pub fn revoke_device(&self, device: &str, reason: &str) -> anyhow::Result<()> {
+            if self.cli.is_some() {
+                self.admin(&["revoke", "--device", device, "--reason", reason])?;
+                return Ok(());
+            }
+            let mut app = self.app()?;
+            let admin = app.unlock("wu.min", &pin("wu.min"))?;
+            Ok(app.revoke_device(device, reason, &admin)?)
+        }
+
+        /// `quancheng admin ARGS` as the administrator (吴敏), with the station's settings;
+        /// its JSON answer.
+        fn admin(&self, args: &[&str]) -> anyhow::Result<serde_json::Value> {
+            let bin = self
+                .cli
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("no command-line binary was given"))?;
+            let out = Command::new(bin)
+                .arg("--data-dir")
+                .arg(&self.dir)
+                .arg("admin")
+                .args(args)
+                .args(["--officer", "wu.min", "--json"])
+                .env("QUANCHENG_PIN", pin("wu.min"))
+                .envs(self.env.iter().map(|(k, v)| (k, v)))
+                .env_remove("QUANCHENG_KEY_FILE")
+                .output()?;
+            if !out.status.success() {
+                bail!(
+                    "admin {}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            Ok(serde_json::from_slice(&out.stdout)?)
         }
 
         /// A new tablet of `squad` at `dir`, with keys made on it for `people` (their demo
@@ -763,6 +857,19 @@ pub mod process {
             let status = self.child.wait()?;
             self.status = Some(status);
             Ok(status)
+        }
+
+        /// Asks it to stop (SIGTERM), as an operator's `systemctl stop` does, and waits up to
+        /// `timeout` for it to end; returns how it ended.
+        pub fn terminate(&mut self, timeout: Duration) -> anyhow::Result<ExitStatus> {
+            if let Some(s) = self.ended() {
+                return Ok(s);
+            }
+            let sent = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status()?;
+            anyhow::ensure!(sent.success(), "kill -TERM failed");
+            self.wait(timeout)
         }
 
         /// Waits for it to end by itself; after `timeout` it is killed and this fails.

@@ -327,8 +327,9 @@ fn run<S: Storage>(
         clock: Arc::new(SystemClock),
     });
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async move {
-        let (running, task) = serve_tls(router(state), listen, cert.clone(), key)
+    let routes = router(state.clone());
+    let served = runtime.block_on(async move {
+        let (running, task) = serve_tls(routes, listen, cert.clone(), key)
             .await
             .map_err(anyhow::Error::msg)?;
         let url = format!("https://{}", running.addr);
@@ -354,7 +355,12 @@ fn run<S: Storage>(
         task.await??;
         println!("基站已停止");
         anyhow::Ok(())
-    })
+    });
+    // The store goes last, outside the runtime: PostgreSQL's blocking client and the object
+    // store's own runtime cannot be closed on a thread that drives async tasks (it aborts).
+    drop(runtime);
+    drop(state);
+    served
 }
 
 async fn stopped() {

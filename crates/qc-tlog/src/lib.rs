@@ -201,6 +201,9 @@ struct TileHashes<'a, T: TileSource> {
     fresh: Option<&'a BTreeMap<TileId, Vec<u8>>>,
     /// One call may want many hashes of one tile; read each once.
     cache: RefCell<BTreeMap<TileId, Vec<u8>>>,
+    /// Hashes above a tile's bottom are computed from its leaves (up to 255 SHA-256 each);
+    /// the proofs of one batch share most of them.
+    computed: RefCell<BTreeMap<u64, tlog_tiles::Hash>>,
     failure: RefCell<Option<TlogError>>,
 }
 
@@ -210,6 +213,7 @@ impl<'a, T: TileSource> TileHashes<'a, T> {
             source,
             fresh,
             cache: RefCell::new(BTreeMap::new()),
+            computed: RefCell::new(BTreeMap::new()),
             failure: RefCell::new(None),
         }
     }
@@ -226,6 +230,15 @@ impl<'a, T: TileSource> TileHashes<'a, T> {
     }
 
     fn hash(&self, index: u64) -> Result<tlog_tiles::Hash, TlogError> {
+        if let Some(h) = self.computed.borrow().get(&index) {
+            return Ok(*h);
+        }
+        let hash = self.compute(index)?;
+        self.computed.borrow_mut().insert(index, hash);
+        Ok(hash)
+    }
+
+    fn compute(&self, index: u64) -> Result<tlog_tiles::Hash, TlogError> {
         let tile = Tile::from_index(TILE_HEIGHT, index);
         let id = TileId {
             level: tile.level(),
@@ -388,6 +401,27 @@ pub fn inclusion<T: TileSource>(size: u64, index: u64, tiles: &T) -> Result<Vec<
     }
     let proof = TileHashes::new(tiles, None).run(|r| tlog_tiles::prove_record(size, index, r))?;
     Ok(proof.into_iter().map(|h| h.0).collect())
+}
+
+/// The inclusion proofs of several leaves in the tree of `size` leaves, in their order (each
+/// as [`inclusion`] makes it); the tiles read and hashes computed for one serve the others.
+pub fn inclusions<T: TileSource>(
+    size: u64,
+    indexes: &[u64],
+    tiles: &T,
+) -> Result<Vec<Vec<Hash>>, TlogError> {
+    check_size(size)?;
+    let reader = TileHashes::new(tiles, None);
+    indexes
+        .iter()
+        .map(|&index| {
+            if index >= size {
+                return Err(TlogError::BadIndex { index, size });
+            }
+            let proof = reader.run(|r| tlog_tiles::prove_record(size, index, r))?;
+            Ok(proof.into_iter().map(|h| h.0).collect())
+        })
+        .collect()
 }
 
 /// The RFC 6962 proof that the tree of `old` leaves is a prefix of that of `new` (as

@@ -97,6 +97,7 @@ fn check_against(
         ref_root(reference),
         "root {size}"
     );
+    let (mut batch, mut wants) = (Vec::new(), Vec::new());
     for i in indexes.into_iter().filter(|&i| i < size) {
         let want = split(reference.prove_inclusion(i as usize).as_bytes());
         assert_eq!(
@@ -104,7 +105,15 @@ fn check_against(
             want,
             "leaf {i} of {size}"
         );
+        batch.push(i);
+        wants.push(want);
     }
+    // The same proofs made in one batch, sharing what they read and compute.
+    assert_eq!(
+        inclusions(size, &batch, tiles).unwrap(),
+        wants,
+        "batch of {size}"
+    );
     for old in olds.into_iter().filter(|&o| (1..=size).contains(&o)) {
         let want = split(
             reference

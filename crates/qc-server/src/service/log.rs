@@ -393,24 +393,31 @@ impl<S: Storage> Service<S> {
         let tiles = Tiles::new(&self.storage);
         let entries: Vec<&SignedEntry> = entries.collect();
         let hashes: Vec<Digest> = entries.iter().map(|e| e.hash()).collect();
-        let indexes = self.storage.entry_indexes(&hashes)?;
-        hashes
+        let indexes = self
+            .storage
+            .entry_indexes(&hashes)?
+            .into_iter()
+            .map(|index| {
+                index
+                    .filter(|i| *i < tree.size)
+                    .ok_or_else(|| damaged("an accepted entry is not in the log"))
+            })
+            .collect::<Result<Vec<u64>, _>>()?;
+        // One batch: a sync's receipts share most of their paths.
+        let proofs = qc_tlog::inclusions(tree.size, &indexes, &tiles).map_err(damaged)?;
+        Ok(hashes
             .into_iter()
             .zip(indexes)
-            .map(|(hash, index)| {
-                let index = index
-                    .filter(|i| *i < tree.size)
-                    .ok_or_else(|| damaged("an accepted entry is not in the log"))?;
-                Ok(EntryReceipt {
-                    entry: hash,
-                    receipt: Receipt {
-                        checkpoint: checkpoint.clone(),
-                        index,
-                        proof: qc_tlog::inclusion(tree.size, index, &tiles).map_err(damaged)?,
-                    },
-                })
+            .zip(proofs)
+            .map(|((hash, index), proof)| EntryReceipt {
+                entry: hash,
+                receipt: Receipt {
+                    checkpoint: checkpoint.clone(),
+                    index,
+                    proof,
+                },
             })
-            .collect()
+            .collect())
     }
 
     /// A proof from `from` to `tree`; empty when there is nothing to prove (or the device

@@ -817,7 +817,16 @@ impl<S: Storage> Service<S> {
     /// What the device lacks of the cases it may see: changes after the heads it holds, with
     /// the entries and certificates it needs to verify them.
     pub fn pull_docs(&self, device: &str, req: &DocsWant) -> Result<DocsDown, ServiceError> {
-        let scope = self.scope(device)?;
+        self.pull_within(&self.scope(device)?, device, req)
+    }
+
+    /// [`Self::pull_docs`] for a device whose scope was read already.
+    fn pull_within(
+        &self,
+        scope: &Scope,
+        device: &str,
+        req: &DocsWant,
+    ) -> Result<DocsDown, ServiceError> {
         let mut out = DocsDown {
             docs: Vec::new(),
             entries: Vec::new(),
@@ -883,7 +892,7 @@ impl<S: Storage> Service<S> {
         let (mut tree, mut checkpoint) = self.push_within(&scope, &merged, &req.push, now)?;
         let acked = self.keep_docs(merged)?;
         let down = match &req.want {
-            Some(want) => self.pull_docs(device, want)?,
+            Some(want) => self.pull_within(&scope, device, want)?,
             None => DocsDown {
                 docs: Vec::new(),
                 entries: Vec::new(),
