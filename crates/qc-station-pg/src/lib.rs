@@ -30,6 +30,7 @@
 //!   whatever locale the database was made with.
 
 mod blobs;
+mod client;
 mod log;
 mod schema;
 
@@ -69,7 +70,7 @@ pub const APPEND_ENTRIES: &str =
 /// How long a call waits for a free pooled connection before failing.
 const POOL_WAIT: Duration = Duration::from_secs(30);
 
-type Manager = PostgresConnectionManager<NoTls>;
+use client::Manager;
 /// A connection taken from the pool.
 type Conn = r2d2::PooledConnection<Manager>;
 
@@ -172,7 +173,7 @@ impl PgStorage {
             // under the server's connection limit.
             .min_idle(Some(1))
             .connection_timeout(POOL_WAIT)
-            .build(PostgresConnectionManager::new(config, NoTls))
+            .build(Manager(PostgresConnectionManager::new(config, NoTls)))
             .map_err(|e| StorageError::Backend(format!("opening the connection pool: {e}")))?;
         Ok(PgStorage {
             pool,

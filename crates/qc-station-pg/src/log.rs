@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
-use postgres::Client;
+use crate::client::Client;
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_log::SignedCheckpoint;
 use qc_station_storage::{LogHead, Sequencer, StorageError, TileId, TreeState};

@@ -272,7 +272,12 @@ fn migrations_run_once_and_a_newer_schema_is_refused() {
         threads.into_iter().map(|t| t.join().unwrap()).collect()
     });
     let one = |sql: &str| -> i64 {
-        let row = stores[0].conn().unwrap().query_one(sql, &[]).unwrap();
+        let row = stores[0]
+            .conn()
+            .unwrap()
+            .query_opt(sql, &[])
+            .unwrap()
+            .unwrap();
         row.get(0)
     };
     assert_eq!(
@@ -390,6 +395,29 @@ fn a_case_s_feeds_are_read_by_index_before_the_log_is_analysed() {
     let plan = plan.join("\n");
     assert!(!plan.contains("Seq Scan"), "{plan}");
     assert!(plan.contains("log_device_seq_key"), "{plan}");
+}
+
+/// A connection prepares a statement once and reuses it, also after the transaction it was
+/// first prepared in was rolled back.
+#[test]
+fn a_pooled_connection_prepares_each_statement_once() {
+    let s = store(&new_database());
+    let mut c = s.conn().unwrap();
+    const ASKED: &str = "SELECT count(*) FROM devices WHERE id = $1";
+    c.batch_execute("BEGIN").unwrap();
+    c.query(ASKED, &[&"t1"]).unwrap();
+    c.batch_execute("ROLLBACK").unwrap();
+    for _ in 0..3 {
+        c.query(ASKED, &[&"t1"]).unwrap();
+    }
+    let kept = c
+        .query(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1",
+            &[&ASKED],
+        )
+        .unwrap()[0]
+        .get::<_, i64>(0);
+    assert_eq!(kept, 1, "prepared once, on this connection");
 }
 
 #[test]
