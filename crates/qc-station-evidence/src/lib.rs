@@ -30,7 +30,8 @@ pub trait Evidence: Send + Sync + 'static {
     /// Starts an upload (replacing an unfinished one).
     fn begin(&self, hash: &[u8; 32], size: u64) -> Result<(), EvidenceError>;
     /// Writes the piece at `offset` (== received so far; a multiple of 64 KiB; a whole number of
-    /// 64 KiB chunks unless it ends the blob). Durable on return.
+    /// 64 KiB chunks unless it ends the blob). Durable on return. A piece that completes the
+    /// blob may be kept at once if the blob matches its hash: visible then, before `finish`.
     fn receive(
         &self,
         hash: &[u8; 32],
@@ -40,7 +41,8 @@ pub trait Evidence: Send + Sync + 'static {
     ) -> Result<(), EvidenceError>;
     /// Ends a whole upload: `known_good` = the caller hashed everything as it arrived and it
     /// matched; otherwise the bytes are read back and hashed. Kept (visible under its hash) only
-    /// if it matches: true; else discarded: false.
+    /// if it matches: true (also for a blob kept as its last piece arrived); else discarded:
+    /// false.
     fn finish(&self, hash: &[u8; 32], size: u64, known_good: bool) -> Result<bool, EvidenceError>;
     /// Drops an unfinished upload.
     fn discard(&self, hash: &[u8; 32]) -> Result<(), EvidenceError>;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures_util::TryStreamExt as _;
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::{MultipartId, ObjectStore, ObjectStoreExt as _, PutPayload, PutResult};
@@ -101,10 +101,28 @@ pub(crate) async fn delete_under(
     store: &dyn ObjectStore,
     prefix: &Path,
 ) -> object_store::Result<()> {
-    let items: Vec<_> = store.list(Some(prefix)).try_collect().await?;
-    for item in items {
-        match store.delete(&item.location).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+    let items: Vec<Path> = store
+        .list(Some(prefix))
+        .map_ok(|item| item.location)
+        .try_collect()
+        .await?;
+    delete_all(store, items).await
+}
+
+/// Deletes the objects at `keys` (missing ones are fine), in one request where the store
+/// deletes in bulk (S3's `DeleteObjects`).
+pub(crate) async fn delete_all(
+    store: &dyn ObjectStore,
+    keys: Vec<Path>,
+) -> object_store::Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut deleted =
+        store.delete_stream(futures_util::stream::iter(keys.into_iter().map(Ok)).boxed());
+    while let Some(done) = deleted.next().await {
+        match done {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => return Err(e),
         }
     }

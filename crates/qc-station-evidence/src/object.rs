@@ -12,12 +12,12 @@ use object_store::local::LocalFileSystem;
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, RetryConfig};
-use qc_blobs::{CHUNK, NONCE_PREFIX, Sealer, TAG};
+use qc_blobs::{CHUNK, HEADER, NONCE_PREFIX, Sealer, TAG};
 use serde::{Deserialize, Serialize};
 use sha2::digest::common::hazmat::SerializableState as _;
 use sha2::{Digest as _, Sha256};
 
-use crate::local_parts::{ObjectParts, delete_under};
+use crate::local_parts::{ObjectParts, delete_all, delete_under};
 use crate::{Evidence, EvidenceError};
 
 /// The least a part but the last may hold (S3's minimum), in original bytes.
@@ -50,14 +50,23 @@ pub struct S3Config {
 /// - `blobs/<hex>`: a complete blob, sealed (the same bytes as a [`qc_blobs::BlobStore`]
 ///   file). Only these count for `contains` and `open`.
 /// - `uploads/<hex>.json`: the manifest of the upload under way of a blob (one per blob): its
-///   size, nonce prefix, multipart upload id, the parts put so far, the pieces waiting to make
-///   a part, and the SHA-256 state of everything received. Rewritten (a PUT is atomic) after
-///   every piece, so any process reads where an upload stands and continues it.
+///   size, nonce prefix, multipart upload id (once one is started), the parts put so far, the
+///   pieces waiting to make a part, and the SHA-256 state of everything received. Rewritten (a
+///   PUT is atomic) after every piece, so any process reads where an upload stands and
+///   continues it.
 /// - `uploads/<hex>/<upload>/<offset>`: a sealed piece waiting to make a part (see below);
 ///   `<upload>` is drawn at each `begin`, so leftovers of a replaced upload never mix in.
 /// - `multipart/<id>/<n>`: a part, for stores without multipart uploads (a local directory).
 ///
-/// A multipart upload targets `blobs/<hex>` itself: S3 (and MinIO) refuse to copy an object
+/// A blob that arrives whole, in one piece at offset 0 (what a device sends for a file under
+/// its chunk size), is hashed in memory and, if it matches its name, sealed and put under
+/// `blobs/<hex>` in one request (a PUT is atomic: the object appears whole or not at all) as
+/// that piece is received; `finish` then finds it kept. Per file that saves the multipart
+/// upload's requests and most of the manifest's, each a round trip to the store. One that does
+/// not match goes the way of any other piece, and `finish` refuses it.
+///
+/// Otherwise a multipart upload, started when its first part is due and listed in the manifest
+/// before that part is put, targets `blobs/<hex>` itself: S3 (and MinIO) refuse to copy an object
 /// over 5 GiB in one request, and a body-camera video is up to 16 GiB, so a staging object
 /// could not be copied into place; copying would also write every byte twice. Nothing is
 /// visible before completion, and completion happens only once the SHA-256 of everything
@@ -229,27 +238,104 @@ impl ObjectEvidence {
 
     /// Removes everything of an upload: its multipart upload, pending pieces and manifest.
     fn drop_upload(&self, hash: &[u8; 32], m: &Manifest) -> Result<(), EvidenceError> {
-        let blob = blob_key(hash);
-        self.call(|| format!("abort the multipart upload of {blob}"), async {
-            match self.parts.abort_multipart(&blob, &m.multipart).await {
-                // Already completed or aborted (by a process that died before the manifest
-                // went).
-                Err(object_store::Error::NotFound { .. }) => Ok(()),
-                other => other,
-            }
-        })?;
+        self.abort(hash, m)?;
+        self.drop_remains(hash, m)
+    }
+
+    /// Removes an upload's pending pieces, then its manifest (last, so that a process that
+    /// dies in between leaves what tells the next one what to remove).
+    fn drop_remains(&self, hash: &[u8; 32], m: &Manifest) -> Result<(), EvidenceError> {
         let pending = pending_dir(hash, &m.upload);
         self.call(
             || format!("delete {pending}"),
             delete_under(self.store.as_ref(), &pending),
         )?;
         let key = manifest_key(hash);
-        self.call(|| format!("delete {key}"), async {
-            match self.store.delete(&key).await {
+        self.call(
+            || format!("delete {key}"),
+            delete_all(self.store.as_ref(), vec![key.clone()]),
+        )
+    }
+
+    /// Aborts an upload's multipart upload, if it was started.
+    fn abort(&self, hash: &[u8; 32], m: &Manifest) -> Result<(), EvidenceError> {
+        let Some(multipart) = &m.multipart else {
+            return Ok(());
+        };
+        let blob = blob_key(hash);
+        self.call(|| format!("abort the multipart upload of {blob}"), async {
+            match self.parts.abort_multipart(&blob, multipart).await {
+                // Already completed or aborted (by a process that died before the manifest
+                // went).
                 Err(object_store::Error::NotFound { .. }) => Ok(()),
                 other => other,
             }
         })
+    }
+
+    /// The upload's multipart upload, started when its first part is due.
+    fn multipart(&self, hash: &[u8; 32], m: &mut Manifest) -> Result<String, EvidenceError> {
+        if let Some(multipart) = &m.multipart {
+            return Ok(multipart.clone());
+        }
+        let blob = blob_key(hash);
+        let multipart = self.call(
+            || format!("start a multipart upload of {blob}"),
+            self.parts.create_multipart(&blob),
+        )?;
+        m.multipart = Some(multipart.clone());
+        // Listed before a part goes into it: whoever drops the upload aborts it then, even if
+        // this process dies before the part is in the manifest.
+        self.put_manifest(hash, m)?;
+        Ok(multipart)
+    }
+
+    /// Keeps a blob that arrived whole and matches its name (see [`ObjectEvidence`]), then
+    /// drops what there is of its upload.
+    fn keep_whole(&self, hash: &[u8; 32], m: &Manifest, bytes: &[u8]) -> Result<(), EvidenceError> {
+        // Not the manifest's: a process that died may have sealed other bytes under it.
+        let nonce = qc_blobs::fresh_nonce_prefix().map_err(crate::io_err("draw a nonce prefix"))?;
+        let size = bytes.len() as u64;
+        let sealed = self
+            .sealer
+            .seal_piece(&nonce, size, 0, bytes)
+            .map_err(crate::io_err(format!(
+                "seal {size} bytes of {}",
+                hex::encode(hash)
+            )))?;
+        let mut whole = Vec::with_capacity(HEADER + sealed.len());
+        whole.extend_from_slice(&qc_blobs::header(&nonce));
+        whole.extend_from_slice(&sealed);
+        drop(sealed);
+        let blob = blob_key(hash);
+        // Not looked up first: the caller did, so only uploads of the same bytes at once race
+        // here, and the loser replaces the blob with the same content, sealed anew.
+        self.call(
+            || format!("put {blob}"),
+            self.store.put(&blob, PutPayload::from(whole)),
+        )?;
+        self.abort(hash, m)?;
+        // With nothing received, the only piece there can be is one put at offset 0 by a
+        // process that died before listing it: named here, it goes in the manifest's request
+        // (one bulk delete on S3) instead of a listing.
+        let (key, piece) = (manifest_key(hash), piece_key(hash, &m.upload, 0));
+        self.call(
+            || format!("delete {key}"),
+            delete_all(self.store.as_ref(), vec![key.clone(), piece]),
+        )
+    }
+
+    /// The sealed size of the complete blob kept under `hash`, if one is.
+    fn kept(&self, hash: &[u8; 32]) -> Result<Option<u64>, EvidenceError> {
+        let key = blob_key(hash);
+        match self.run(|| format!("look up {key}"), self.store.head(&key))? {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(source) => Err(EvidenceError::Store {
+                what: format!("look up {key}"),
+                source,
+            }),
+        }
     }
 
     /// Reads the pending pieces back, in order, for a part.
@@ -300,15 +386,7 @@ impl ObjectEvidence {
 
 impl Evidence for ObjectEvidence {
     fn contains(&self, hash: &[u8; 32]) -> Result<bool, EvidenceError> {
-        let key = blob_key(hash);
-        match self.run(|| format!("look up {key}"), self.store.head(&key))? {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::NotFound { .. }) => Ok(false),
-            Err(source) => Err(EvidenceError::Store {
-                what: format!("look up {key}"),
-                source,
-            }),
-        }
+        Ok(self.kept(hash)?.is_some())
     }
 
     fn received(&self, hash: &[u8; 32], size: u64) -> Result<u64, EvidenceError> {
@@ -319,14 +397,7 @@ impl Evidence for ObjectEvidence {
     }
 
     fn begin(&self, hash: &[u8; 32], size: u64) -> Result<(), EvidenceError> {
-        if let Some(old) = self.manifest(hash)? {
-            self.drop_upload(hash, &old)?;
-        }
-        let blob = blob_key(hash);
-        let multipart = self.call(
-            || format!("start a multipart upload of {blob}"),
-            self.parts.create_multipart(&blob),
-        )?;
+        let old = self.manifest(hash)?;
         let nonce_prefix =
             qc_blobs::fresh_nonce_prefix().map_err(crate::io_err("draw a nonce prefix"))?;
         let mut upload = [0u8; 8];
@@ -336,12 +407,24 @@ impl Evidence for ObjectEvidence {
             size,
             upload: hex::encode(upload),
             nonce_prefix: hex::encode(nonce_prefix),
-            multipart,
+            multipart: None,
             sha256: hex::encode(Sha256::new().serialize()),
             parts: Vec::new(),
             pending: Vec::new(),
         };
-        self.put_manifest(hash, &m)
+        // The new manifest replaces the old one in the same request; what the old upload left
+        // is removed after, so a process dying in between leaves only garbage, never a manifest
+        // naming parts or pieces already gone.
+        self.put_manifest(hash, &m)?;
+        if let Some(old) = old {
+            self.abort(hash, &old)?;
+            let pending = pending_dir(hash, &old.upload);
+            self.call(
+                || format!("delete {pending}"),
+                delete_under(self.store.as_ref(), &pending),
+            )?;
+        }
+        Ok(())
     }
 
     fn receive(
@@ -369,6 +452,14 @@ impl Evidence for ObjectEvidence {
         }
         let len = bytes.len() as u64;
         let end = offset + len;
+        let mut hasher = m.hasher(hash)?;
+        hasher.update(bytes);
+        if offset == 0 && end == size && <[u8; 32]>::from(hasher.clone().finalize()) == *hash {
+            return self.keep_whole(hash, &m, bytes);
+        }
+        // Set only with the piece or part that holds these bytes: the manifest may be written
+        // before (a multipart upload started).
+        let sha256 = hex::encode(hasher.serialize());
         let nonce = m.nonce_prefix(hash)?;
         let sealed = self
             .sealer
@@ -377,9 +468,6 @@ impl Evidence for ObjectEvidence {
                 "seal {len} bytes at {offset} of {}",
                 hex::encode(hash)
             )))?;
-        let mut hasher = m.hasher(hash)?;
-        hasher.update(bytes);
-        m.sha256 = hex::encode(hasher.serialize());
         let pending: u64 = m.pending.iter().map(|p| p.len).sum();
         if end < size && pending + len < PART_MIN {
             let key = piece_key(hash, &m.upload, offset);
@@ -387,9 +475,11 @@ impl Evidence for ObjectEvidence {
                 || format!("write {key}"),
                 self.store.put(&key, PutPayload::from(sealed)),
             )?;
+            m.sha256 = sha256;
             m.pending.push(Piece { offset, len });
             return self.put_manifest(hash, &m);
         }
+        let multipart = self.multipart(hash, &mut m)?;
         let start = m.pending.first().map_or(offset, |p| p.offset);
         let mut data = Vec::with_capacity((pending + len) as usize + 64 * TAG);
         if start == 0 {
@@ -403,9 +493,10 @@ impl Evidence for ObjectEvidence {
         let part = self.call(
             || format!("put part {index} of {blob}"),
             self.parts
-                .put_part(&blob, &m.multipart, index, PutPayload::from(data)),
+                .put_part(&blob, &multipart, index, PutPayload::from(data)),
         )?;
         let done = std::mem::take(&mut m.pending);
+        m.sha256 = sha256;
         m.parts.push(Part {
             offset: start,
             len: end - start,
@@ -423,8 +514,12 @@ impl Evidence for ObjectEvidence {
     }
 
     fn finish(&self, hash: &[u8; 32], size: u64, known_good: bool) -> Result<bool, EvidenceError> {
-        let Some(mut m) = self.manifest(hash)? else {
-            return Err(EvidenceError::upload(hash, "no upload started"));
+        let Some(m) = self.manifest(hash)? else {
+            // Kept as its one piece arrived, or there was no upload.
+            return match self.kept(hash)? {
+                Some(sealed) if sealed == HEADER as u64 + sealed_len(size, size) => Ok(true),
+                _ => Err(EvidenceError::upload(hash, "no upload started")),
+            };
         };
         if m.size != size || m.received() != size {
             return Err(EvidenceError::upload(
@@ -435,9 +530,7 @@ impl Evidence for ObjectEvidence {
         if m.parts.is_empty() {
             // An empty blob whose one (empty) piece was never sent.
             self.receive(hash, size, 0, &[])?;
-            m = self
-                .manifest(hash)?
-                .ok_or_else(|| EvidenceError::upload(hash, "the upload went away"))?;
+            return self.finish(hash, size, known_good);
         }
         let summed: [u8; 32] = m.hasher(hash)?.finalize().into();
         if &summed != hash {
@@ -450,6 +543,9 @@ impl Evidence for ObjectEvidence {
             self.drop_upload(hash, &m)?;
             return Ok(true);
         }
+        let multipart = m.multipart.as_ref().ok_or_else(|| {
+            EvidenceError::upload(hash, "the manifest lists parts but no multipart upload")
+        })?;
         let blob = blob_key(hash);
         let parts: Vec<PartId> = m
             .parts
@@ -460,14 +556,15 @@ impl Evidence for ObjectEvidence {
             .collect();
         self.call(
             || format!("complete the multipart upload of {blob}"),
-            self.parts.complete_multipart(&blob, &m.multipart, parts),
+            self.parts.complete_multipart(&blob, multipart, parts),
         )?;
+        // Completed: nothing is left to abort.
         if !known_good && !self.verify(hash)? {
             self.call(|| format!("delete {blob}"), self.store.delete(&blob))?;
-            self.drop_upload(hash, &m)?;
+            self.drop_remains(hash, &m)?;
             return Ok(false);
         }
-        self.drop_upload(hash, &m)?;
+        self.drop_remains(hash, &m)?;
         Ok(true)
     }
 
@@ -516,8 +613,9 @@ struct Manifest {
     upload: String,
     /// The nonce prefix the blob is sealed under (hex).
     nonce_prefix: String,
-    /// The store's multipart upload id.
-    multipart: String,
+    /// The store's multipart upload id, once the first part was due.
+    #[serde(default)]
+    multipart: Option<String>,
     /// SHA-256 state after every byte received (hex of the serialized state).
     sha256: String,
     /// The parts put, in order.

@@ -29,7 +29,7 @@ pub struct Place<E> {
 
 /// Runs every check, each on a store made by `fresh`; prints how long each took.
 pub fn run<E: Evidence>(fresh: impl Fn() -> Place<E>) {
-    let checks: [Check<E>; 9] = [
+    let checks: [Check<E>; 10] = [
         (
             "pieces_of_uneven_sizes_make_the_whole",
             pieces_of_uneven_sizes_make_the_whole,
@@ -59,6 +59,10 @@ pub fn run<E: Evidence>(fresh: impl Fn() -> Place<E>) {
             a_large_blob_reads_back_equal_in_small_reads,
         ),
         ("an_empty_blob_is_kept", an_empty_blob_is_kept),
+        (
+            "a_blob_in_one_piece_is_kept_only_if_it_matches",
+            a_blob_in_one_piece_is_kept_only_if_it_matches,
+        ),
         ("works_inside_spawn_blocking", works_inside_spawn_blocking),
     ];
     for (name, check) in checks {
@@ -296,6 +300,37 @@ fn an_empty_blob_is_kept<E: Evidence>(place: Place<E>) {
     e.receive(&hash, 0, 0, b"").unwrap();
     assert!(e.finish(&hash, 0, false).unwrap());
     assert!(read_all(&e, &hash).is_empty());
+}
+
+fn a_blob_in_one_piece_is_kept_only_if_it_matches<E: Evidence>(place: Place<E>) {
+    // A file under a device's chunk size: the whole of it in one piece.
+    let blob = data(2 * MIB + 500 * K + 7, 13);
+    let hash = sha256(&blob);
+    let size = blob.len() as u64;
+    let a = (place.open)();
+    a.begin(&hash, size).unwrap();
+    a.receive(&hash, size, 0, &blob).unwrap();
+    // Another process, which did not see the bytes arrive, finishes it.
+    let b = (place.open)();
+    assert!(b.finish(&hash, size, false).unwrap(), "kept");
+    assert!(b.contains(&hash).unwrap());
+    assert_eq!(b.received(&hash, size).unwrap(), 0, "no upload left");
+    assert!(read_all(&a, &hash) == blob, "reads back as sent");
+
+    let claimed = sha256(b"not these bytes");
+    let wrong = data(blob.len(), 14);
+    a.begin(&claimed, size).unwrap();
+    a.receive(&claimed, size, 0, &wrong).unwrap();
+    assert!(!a.contains(&claimed).unwrap(), "not visible once received");
+    assert_eq!(a.received(&claimed, size).unwrap(), size);
+    assert!(!b.finish(&claimed, size, false).unwrap(), "refused");
+    assert!(!a.contains(&claimed).unwrap(), "nothing visible");
+    assert!(matches!(a.open(&claimed), Err(EvidenceError::NotFound(_))));
+    assert_eq!(a.received(&claimed, size).unwrap(), 0, "upload gone");
+    assert!(
+        a.finish(&claimed, size, false).is_err(),
+        "nothing left to finish"
+    );
 }
 
 fn works_inside_spawn_blocking<E: Evidence>(place: Place<E>) {

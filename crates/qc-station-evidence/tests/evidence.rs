@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use object_store::ObjectStoreExt as _;
+use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use qc_station_evidence::suite::{self, Place, data, read_all, send, sha256};
 use qc_station_evidence::{Evidence, LocalEvidence, ObjectEvidence, S3Config};
@@ -252,5 +253,233 @@ fn a_piece_lost_from_the_manifest_is_harmless_on_s3() {
     let s3 = Seaweed::start_with_credentials().unwrap();
     a_piece_put_but_not_in_the_manifest_is_harmless(
         &ObjectEvidence::s3(&s3_config(&s3, s3.bucket()), KEY).unwrap(),
+    );
+}
+
+/// An object store that notes each request made to it (the method and whether the key is a
+/// blob, a manifest or something else), both as a store and as multipart uploads.
+#[derive(Debug)]
+struct Counting {
+    inner: Arc<object_store::aws::AmazonS3>,
+    seen: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Counting {
+    fn note(&self, what: &str, key: &Path) {
+        let kind = if key.as_ref().starts_with("blobs/") {
+            "blob"
+        } else if key.as_ref().ends_with(".json") {
+            "manifest"
+        } else {
+            "other"
+        };
+        self.seen.lock().unwrap().push(format!("{what} {kind}"));
+    }
+
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut self.seen.lock().unwrap())
+    }
+}
+
+impl std::fmt::Display for Counting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Counting({})", self.inner)
+    }
+}
+
+#[async_trait::async_trait]
+impl object_store::ObjectStore for Counting {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: object_store::PutPayload,
+        opts: object_store::PutOptions,
+    ) -> object_store::Result<object_store::PutResult> {
+        self.note("put", location);
+        self.inner.put_opts(location, payload, opts).await
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: object_store::PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
+        self.note("streamed put", location);
+        self.inner.put_multipart_opts(location, opts).await
+    }
+
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: object_store::GetOptions,
+    ) -> object_store::Result<object_store::GetResult> {
+        self.note(if options.head { "head" } else { "get" }, location);
+        self.inner.get_opts(location, options).await
+    }
+
+    fn delete_stream(
+        &self,
+        locations: futures_util::stream::BoxStream<'static, object_store::Result<Path>>,
+    ) -> futures_util::stream::BoxStream<'static, object_store::Result<Path>> {
+        self.seen.lock().unwrap().push("delete".into());
+        self.inner.delete_stream(locations)
+    }
+
+    fn list(
+        &self,
+        prefix: Option<&Path>,
+    ) -> futures_util::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>>
+    {
+        self.seen.lock().unwrap().push("list".into());
+        self.inner.list(prefix)
+    }
+
+    async fn list_with_delimiter(
+        &self,
+        prefix: Option<&Path>,
+    ) -> object_store::Result<object_store::ListResult> {
+        self.seen.lock().unwrap().push("list".into());
+        self.inner.list_with_delimiter(prefix).await
+    }
+
+    async fn copy_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: object_store::CopyOptions,
+    ) -> object_store::Result<()> {
+        self.note("copy", to);
+        self.inner.copy_opts(from, to, options).await
+    }
+}
+
+#[async_trait::async_trait]
+impl MultipartStore for Counting {
+    async fn create_multipart(
+        &self,
+        path: &Path,
+    ) -> object_store::Result<object_store::MultipartId> {
+        self.note("create multipart", path);
+        self.inner.create_multipart(path).await
+    }
+
+    async fn put_part(
+        &self,
+        path: &Path,
+        id: &object_store::MultipartId,
+        part_idx: usize,
+        data: object_store::PutPayload,
+    ) -> object_store::Result<PartId> {
+        self.note("put part", path);
+        self.inner.put_part(path, id, part_idx, data).await
+    }
+
+    async fn complete_multipart(
+        &self,
+        path: &Path,
+        id: &object_store::MultipartId,
+        parts: Vec<PartId>,
+    ) -> object_store::Result<object_store::PutResult> {
+        self.note("complete multipart", path);
+        self.inner.complete_multipart(path, id, parts).await
+    }
+
+    async fn abort_multipart(
+        &self,
+        path: &Path,
+        id: &object_store::MultipartId,
+    ) -> object_store::Result<()> {
+        self.note("abort multipart", path);
+        self.inner.abort_multipart(path, id).await
+    }
+}
+
+/// Everything in the bucket but SeaweedFS's own object named after it.
+fn keys_in(e: &ObjectEvidence) -> Vec<String> {
+    use futures_util::TryStreamExt as _;
+    let store = e.store().clone();
+    let mut keys: Vec<String> = block_on(async move {
+        store
+            .list(None)
+            .map_ok(|m| m.location.to_string())
+            .try_collect()
+            .await
+            .unwrap()
+    });
+    keys.retain(|k| k.contains('/'));
+    keys
+}
+
+#[test]
+fn a_blob_in_one_piece_is_put_whole_in_one_request() {
+    let s3 = Seaweed::start_with_credentials().unwrap();
+    let config = s3_config(&s3, s3.bucket());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let inner = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(&config.endpoint)
+        .with_bucket_name(&config.bucket)
+        .with_region(&config.region)
+        .with_access_key_id(&config.access_key)
+        .with_secret_access_key(&config.secret_key)
+        .with_allow_http(true)
+        .with_virtual_hosted_style_request(false)
+        .build()
+        .unwrap();
+    let counting = Arc::new(Counting {
+        inner: Arc::new(inner),
+        seen: Arc::default(),
+    });
+    let e = ObjectEvidence::with_store(counting.clone(), counting.clone(), KEY).unwrap();
+
+    // A file under a device's chunk size, sent in one piece.
+    let blob = data(2 * MIB + 500 * K + 7, 13);
+    let hash = sha256(&blob);
+    let size = blob.len() as u64;
+    e.begin(&hash, size).unwrap();
+    assert_eq!(
+        counting.take(),
+        ["get manifest", "put manifest"],
+        "begin: no multipart upload yet"
+    );
+    e.receive(&hash, size, 0, &blob).unwrap();
+    assert_eq!(
+        counting.take(),
+        ["get manifest", "put blob", "delete"],
+        "the piece: the sealed blob put whole, the manifest dropped"
+    );
+    assert!(e.contains(&hash).unwrap(), "kept as it arrived");
+    assert!(
+        e.finish(&hash, size, false).unwrap(),
+        "finishing finds it kept"
+    );
+    assert!(read_all(&e, &hash) == blob);
+    assert_eq!(keys_in(&e), [format!("blobs/{}", hex::encode(hash))]);
+
+    // The wrong bytes in one piece: stored as any piece, never visible, refused.
+    counting.take();
+    let claimed = sha256(b"not these bytes");
+    let wrong = data(blob.len(), 14);
+    e.begin(&claimed, size).unwrap();
+    e.receive(&claimed, size, 0, &wrong).unwrap();
+    assert!(
+        counting.take().contains(&"put part blob".to_string()),
+        "put as a part"
+    );
+    assert!(!e.contains(&claimed).unwrap(), "not visible");
+    assert_eq!(e.received(&claimed, size).unwrap(), size);
+    assert!(!e.finish(&claimed, size, false).unwrap(), "refused");
+    assert!(!e.contains(&claimed).unwrap(), "nothing visible");
+    assert!(matches!(
+        e.open(&claimed),
+        Err(qc_station_evidence::EvidenceError::NotFound(_))
+    ));
+    assert!(
+        e.finish(&claimed, size, false).is_err(),
+        "nothing to finish"
+    );
+    assert_eq!(
+        keys_in(&e),
+        [format!("blobs/{}", hex::encode(hash))],
+        "nothing of the refused upload is left"
     );
 }

@@ -42,7 +42,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use postgres::types::FromSql;
+use postgres::types::{FromSql, ToSql};
 use postgres::{NoTls, Row};
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_domain::{CaseStatus, CaseView, Timestamp};
@@ -106,17 +106,26 @@ fn uint(n: i64) -> Result<u64, StorageError> {
 
 /// Every case, as [`Storage::case_metas_seen`] reads them.
 const METAS_ALL: &str = "SELECT case_id, squad, status, heads FROM case_docs ORDER BY case_id";
-/// The cases of the squads `$1` and at the statuses `$2` (a bitmap OR of the two indexes).
-/// The feeds that touched a case, each up to its last entry about it. Each feed is read
-/// through its (device, seq) index whatever the planner knows: a join planned on a young table
-/// without statistics scanned the whole log per call.
-const FEEDS_FOR_CASE: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sigs
-     FROM (SELECT device, max(seq) AS last FROM log WHERE case_id = $1 GROUP BY device) t
+/// The feeds that touched any of the cases `$1`, each up to its last entry about one of them.
+/// Each feed is read through its (device, seq) index whatever the planner knows: a join
+/// planned on a young table without statistics scanned the whole log per call.
+const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sigs
+     FROM (SELECT device, max(seq) AS last FROM log WHERE case_id = ANY($1) GROUP BY device) t
      CROSS JOIN LATERAL (
        SELECT entry, body, device_sig, actor_sigs, seq FROM log
        WHERE device = t.device AND seq <= t.last ORDER BY seq) l
      ORDER BY t.device, l.seq";
-
+/// The documents of the cases `$1`.
+const CASE_DOCS: &str = "SELECT case_id, squad, status, heads, doc FROM case_docs
+     WHERE case_id = ANY($1) ORDER BY case_id";
+/// The certificates of the devices `$1`: device by device, its people's (by their bytes), then
+/// its own.
+const DEVICE_CERTIFICATES: &str = "SELECT cert, signature, device, 0 FROM officer_certs
+       WHERE device = ANY($1)
+     UNION ALL
+     SELECT cert, signature, id, 1 FROM devices WHERE id = ANY($1)
+     ORDER BY 3, 4, 1";
+/// The cases of the squads `$1` and at the statuses `$2` (a bitmap OR of the two indexes).
 const METAS_SEEN: &str = "SELECT case_id, squad, status, heads FROM case_docs
      WHERE squad = ANY($1) OR status = ANY($2) ORDER BY case_id";
 /// The latest wrong codes from source `$3` after `$1`, at most `$2`.
@@ -202,13 +211,24 @@ impl PgStorage {
             .map_err(|e| StorageError::Backend(format!("no database connection: {e}")))
     }
 
-    /// Entries a query of one text parameter returns, in its order.
-    fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
-        let rows = self
-            .conn()?
-            .query(sql, &[&arg])
-            .map_err(pg("reading entries"))?;
-        rows.iter()
+    /// The rows a query of one parameter returns; `what` names it in an error.
+    fn rows(
+        &self,
+        sql: &str,
+        arg: &(dyn ToSql + Sync),
+        what: &'static str,
+    ) -> Result<Vec<Row>, StorageError> {
+        self.conn()?.query(sql, &[arg]).map_err(pg(what))
+    }
+
+    /// Entries a query of one parameter returns, in its order.
+    fn entries(
+        &self,
+        sql: &str,
+        arg: &(dyn ToSql + Sync),
+    ) -> Result<Vec<SignedEntry>, StorageError> {
+        self.rows(sql, arg, "reading entries")?
+            .iter()
             .map(|r| {
                 let sigs: Vec<u8> = col(r, 3)?;
                 Ok(SignedEntry {
@@ -217,6 +237,24 @@ impl PgStorage {
                     device_sig: col(r, 2)?,
                     actor_sigs: serde_json::from_slice(&sigs)
                         .map_err(|e| StorageError::Damaged(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Certificates a query of one parameter returns (bytes and signature its first two
+    /// columns), in its order.
+    fn certificates(
+        &self,
+        sql: &str,
+        arg: &(dyn ToSql + Sync),
+    ) -> Result<Vec<SignedCertificate>, StorageError> {
+        self.rows(sql, arg, "reading certificates")?
+            .iter()
+            .map(|r| {
+                Ok(SignedCertificate {
+                    bytes: col(r, 0)?,
+                    signature: col(r, 1)?,
                 })
             })
             .collect()
@@ -277,12 +315,15 @@ impl Storage for PgStorage {
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
         self.entries(
             "SELECT entry, body, device_sig, actor_sigs FROM log WHERE case_id = $1 ORDER BY idx",
-            case,
+            &case,
         )
     }
 
-    fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
-        self.entries(FEEDS_FOR_CASE, case)
+    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError> {
+        if cases.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.entries(FEEDS_FOR_CASES, &cases)
     }
 
     fn add_enrolment_code(
@@ -416,21 +457,21 @@ impl Storage for PgStorage {
     }
 
     fn officer_certs_of(&self, device: &str) -> Result<Vec<SignedCertificate>, StorageError> {
-        let rows = self
-            .conn()?
-            .query(
-                "SELECT cert, signature FROM officer_certs WHERE device = $1 ORDER BY cert",
-                &[&device],
-            )
-            .map_err(pg("reading a device's officer certificates"))?;
-        rows.iter()
-            .map(|r| {
-                Ok(SignedCertificate {
-                    bytes: col(r, 0)?,
-                    signature: col(r, 1)?,
-                })
-            })
-            .collect()
+        self.certificates(
+            "SELECT cert, signature FROM officer_certs WHERE device = $1 ORDER BY cert",
+            &device,
+        )
+    }
+
+    fn device_certificates(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<Vec<SignedCertificate>, StorageError> {
+        if devices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let devices: Vec<&str> = devices.iter().map(String::as_str).collect();
+        self.certificates(DEVICE_CERTIFICATES, &devices)
     }
 
     fn add_code_failure(
@@ -483,6 +524,27 @@ impl Storage for PgStorage {
             ))
         })
         .transpose()
+    }
+
+    fn case_docs(
+        &self,
+        cases: &[String],
+    ) -> Result<Vec<(String, CaseMeta, Vec<u8>)>, StorageError> {
+        if cases.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.rows(CASE_DOCS, &cases, "reading case documents")?
+            .iter()
+            .map(|r| {
+                let status: String = col(r, 2)?;
+                let heads: Vec<u8> = col(r, 3)?;
+                Ok((
+                    col(r, 0)?,
+                    CaseMeta::from_stored(col(r, 1)?, &status, &heads)?,
+                    col(r, 4)?,
+                ))
+            })
+            .collect()
     }
 
     fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError> {

@@ -303,14 +303,11 @@ impl Storage for SqliteStorage {
         )
     }
 
-    fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
-        self.entries(
-            "SELECT l.entry, l.body, l.device_sig, l.actor_sigs FROM log l
-             JOIN (SELECT device, max(seq) AS last FROM log WHERE case_id = ?1 GROUP BY device) t
-               ON l.device = t.device AND l.seq <= t.last
-             ORDER BY l.device, l.seq",
-            case,
-        )
+    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError> {
+        if cases.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.entries(FEEDS_FOR_CASES, &json_list(cases)?)
     }
 
     fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
@@ -333,6 +330,33 @@ impl Storage for SqliteStorage {
                 Ok((CaseMeta::from_stored(squad, &status, &heads)?, doc))
             })
             .transpose()
+    }
+
+    fn case_docs(
+        &self,
+        cases: &[String],
+    ) -> Result<Vec<(String, CaseMeta, Vec<u8>)>, StorageError> {
+        if cases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(CASE_DOCS).map_err(err)?;
+        let rows = stmt
+            .query_map([json_list(cases)?], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                ))
+            })
+            .map_err(err)?;
+        rows.map(|r| {
+            let (case, squad, status, heads, doc) = r.map_err(err)?;
+            Ok((case, CaseMeta::from_stored(squad, &status, &heads)?, doc))
+        })
+        .collect()
     }
 
     fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError> {
@@ -515,21 +539,20 @@ impl Storage for SqliteStorage {
     }
 
     fn officer_certs_of(&self, device: &str) -> Result<Vec<SignedCertificate>, StorageError> {
-        let conn = self.reader();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT cert, signature FROM officer_certs WHERE device = ?1 ORDER BY cert",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([device], |r| {
-                Ok(SignedCertificate {
-                    bytes: r.get(0)?,
-                    signature: r.get(1)?,
-                })
-            })
-            .map_err(err)?;
-        rows.map(|r| r.map_err(err)).collect()
+        self.certificates(
+            "SELECT cert, signature FROM officer_certs WHERE device = ?1 ORDER BY cert",
+            device,
+        )
+    }
+
+    fn device_certificates(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<Vec<SignedCertificate>, StorageError> {
+        if devices.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.certificates(DEVICE_CERTIFICATES, &json_list(devices)?)
     }
 
     fn add_code_failure(
@@ -731,9 +754,25 @@ impl SqliteStorage {
         rows.map(|r| stored_digest(r.map_err(err)?)).collect()
     }
 
+    /// Certificates a query of one parameter returns (bytes and signature its first two
+    /// columns), in its order.
+    fn certificates(&self, sql: &str, arg: &str) -> Result<Vec<SignedCertificate>, StorageError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(sql).map_err(err)?;
+        let rows = stmt
+            .query_map([arg], |r| {
+                Ok(SignedCertificate {
+                    bytes: r.get(0)?,
+                    signature: r.get(1)?,
+                })
+            })
+            .map_err(err)?;
+        rows.map(|r| r.map_err(err)).collect()
+    }
+
     fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
         let conn = self.reader();
-        let mut stmt = conn.prepare(sql).map_err(err)?;
+        let mut stmt = conn.prepare_cached(sql).map_err(err)?;
         let rows = stmt
             .query_map([arg], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .map_err(err)?;
@@ -797,6 +836,32 @@ const FAILURES_FROM_SOURCE: &str = "SELECT time FROM code_failures WHERE source 
 /// The latest wrong codes from anywhere after `?1`, at most `?2`.
 const FAILURES_IN_ALL: &str =
     "SELECT time FROM code_failures WHERE time > ?1 ORDER BY time DESC LIMIT ?2";
+
+// The batched reads take their ids as one JSON array (`json_each`): one statement text, so
+// prepared once whatever the count, with no limit on the number of parameters; SQLite looks
+// each id up in the index as it would a list of placeholders.
+
+/// The documents of the cases of the JSON array `?1`.
+const CASE_DOCS: &str = "SELECT case_id, squad, status, heads, doc FROM case_docs
+     WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id";
+/// The feeds that touched any case of the JSON array `?1`, each up to its last entry about one.
+const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sigs FROM log l
+     JOIN (SELECT device, max(seq) AS last FROM log
+           WHERE case_id IN (SELECT value FROM json_each(?1)) GROUP BY device) t
+       ON l.device = t.device AND l.seq <= t.last
+     ORDER BY l.device, l.seq";
+/// The certificates of the devices of the JSON array `?1`: device by device, its people's
+/// (by their bytes), then its own.
+const DEVICE_CERTIFICATES: &str = "SELECT cert, signature, device, 0 FROM officer_certs
+       WHERE device IN (SELECT value FROM json_each(?1))
+     UNION ALL
+     SELECT cert, signature, id, 1 FROM devices WHERE id IN (SELECT value FROM json_each(?1))
+     ORDER BY 3, 4, 1";
+
+/// Ids as the JSON array the batched reads take.
+fn json_list<'a>(ids: impl IntoIterator<Item = &'a String>) -> Result<String, StorageError> {
+    serde_json::to_string(&ids.into_iter().collect::<Vec<_>>()).map_err(err)
+}
 
 /// The query of [`Storage::case_metas_seen`] and its arguments.
 fn metas_seen(view: &CaseView) -> (String, Vec<String>) {
@@ -1134,6 +1199,21 @@ mod tests {
             let args: [&dyn rusqlite::ToSql; 3] = [&0i64, &10u32, &"10.0.0.1"];
             let steps = plan(&s, sql, &args[..sql.matches('?').count()]);
             assert!(steps.iter().any(|l| l.contains(index)), "{steps:?}");
+        }
+    }
+
+    /// A sync's batched reads look each id up in an index, whatever the number of ids.
+    #[test]
+    fn batched_reads_look_ids_up_by_index() {
+        let s = SqliteStorage::temporary().unwrap();
+        for sql in [CASE_DOCS, FEEDS_FOR_CASES, DEVICE_CERTIFICATES] {
+            let steps = plan(&s, sql, &[&r#"["c1", "c2", "c3"]"#]);
+            let scanned = steps.iter().any(|l| {
+                ["log", "l", "case_docs", "officer_certs", "devices"]
+                    .iter()
+                    .any(|table| l.starts_with(&format!("SCAN {table}")))
+            });
+            assert!(!scanned, "{steps:?}");
         }
     }
 

@@ -217,8 +217,18 @@ pub trait Storage: Send + Sync + 'static {
     fn officer_certs(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError>;
     /// The certificates of the people whose keys `device` holds.
     fn officer_certs_of(&self, device: &str) -> Result<Vec<SignedCertificate>, StorageError>;
+    /// The certificates of `devices` in one query, device by device: those of the people whose
+    /// keys it holds (as [`Self::officer_certs_of`]), then its own; unknown devices have none.
+    fn device_certificates(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<Vec<SignedCertificate>, StorageError>;
     /// A case document: what is known of it and its saved bytes.
     fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError>;
+    /// The documents of `cases` in one query, by case id, as [`Self::case_doc`] reads each;
+    /// cases without a document are left out.
+    fn case_docs(&self, cases: &[String])
+    -> Result<Vec<(String, CaseMeta, Vec<u8>)>, StorageError>;
     /// Keeps a case document (replacing the previous save of it).
     fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError>;
     /// The cases `view` sees, by id, without the documents (a query by squad and status, not
@@ -226,10 +236,10 @@ pub trait Storage: Send + Sync + 'static {
     fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<(String, CaseMeta)>, StorageError>;
     /// The cases whose documents were kept before their heads were (an older store's).
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError>;
-    /// The feeds of every device that touched a case, each from its first entry up to its last
-    /// entry about the case, device by device in feed order (what a device needs to verify
-    /// them).
-    fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError>;
+    /// The feeds of every device that touched any of `cases`, each from its first entry up to
+    /// its last entry about one of them, device by device in feed order (what a device needs
+    /// to verify them), in one query.
+    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError>;
     /// How much of a blob is held.
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError>;
     /// Writes `bytes` at `offset` of a blob of `size` being received: at offset 0 a new
@@ -243,8 +253,8 @@ pub trait Storage: Send + Sync + 'static {
         bytes: &[u8],
     ) -> Result<(), StorageError>;
     /// Ends a blob's upload once all of it is received: computes the SHA-256 of the received
-    /// bytes and keeps the blob only if it equals `hash` (true); otherwise the received bytes
-    /// are discarded (false).
+    /// bytes and keeps the blob only if it equals `hash` (true, also when the evidence store
+    /// kept it as its last chunk arrived); otherwise the received bytes are discarded (false).
     fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError>;
     /// Records that the bytes of a kept blob were uploaded for `case` (kept once).
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError>;
@@ -359,8 +369,22 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).officer_certs_of(device)
     }
 
+    fn device_certificates(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<Vec<SignedCertificate>, StorageError> {
+        (**self).device_certificates(devices)
+    }
+
     fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
         (**self).case_doc(case)
+    }
+
+    fn case_docs(
+        &self,
+        cases: &[String],
+    ) -> Result<Vec<(String, CaseMeta, Vec<u8>)>, StorageError> {
+        (**self).case_docs(cases)
     }
 
     fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError> {
@@ -375,8 +399,8 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).cases_without_heads()
     }
 
-    fn feeds_for_case(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
-        (**self).feeds_for_case(case)
+    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError> {
+        (**self).feeds_for_cases(cases)
     }
 
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {
@@ -521,6 +545,22 @@ pub mod suite {
         s.open_blob(&hash).unwrap().read_to_end(&mut back).unwrap();
         check("same bytes back", back == data);
 
+        // A blob in one chunk (an object store keeps it as it arrives).
+        let small = &data[..5000];
+        let small_hash: Digest = Sha256::digest(small).into();
+        s.write_blob_chunk(&small_hash, 5000, 0, small).unwrap();
+        check("one chunk kept", s.finish_blob(&small_hash).unwrap());
+        check(
+            "one chunk complete",
+            s.blob_state(&small_hash)
+                .unwrap()
+                .is_some_and(|b| b.complete && b.received == 5000),
+        );
+        check(
+            "one chunk finished",
+            s.unfinished_blobs().unwrap().is_empty(),
+        );
+
         let other: Digest = [7; 32];
         s.write_blob_chunk(&other, 3, 0, b"abc").unwrap();
         check("wrong hash not kept", !s.finish_blob(&other).unwrap());
@@ -549,6 +589,29 @@ pub mod suite {
                 && s.officer_certs_of("t2").unwrap() == [cert(2)]
                 && s.officer_certs_of("t3").unwrap().is_empty(),
         );
+        s.add_device("t2", &cert(12)).unwrap();
+        s.add_device("t4", &cert(14)).unwrap();
+        s.add_officer_cert("t4", &cert(4)).unwrap();
+        let one_by_one = |names: &[&str]| -> Vec<SignedCertificate> {
+            let mut certs = Vec::new();
+            for d in names {
+                certs.extend(s.officer_certs_of(d).unwrap());
+                certs.extend(s.device(d).unwrap());
+            }
+            certs
+        };
+        let batched = |names: &[&str]| s.device_certificates(&devices(names)).unwrap();
+        check(
+            "devices' certificates in one read: their people's, then their own",
+            batched(&["t4", "t1", "t2"])
+                == [cert(1), cert(3), cert(2), cert(12), cert(4), cert(14)]
+                && batched(&["t1", "t2", "t4"]) == one_by_one(&["t1", "t2", "t4"]),
+        );
+        check(
+            "unknown devices have none",
+            batched(&["t9", "t2"]) == [cert(2), cert(12)] && batched(&["t9"]).is_empty(),
+        );
+        check("no devices, no certificates", batched(&[]).is_empty());
     }
 
     fn cases_seen_by_squad_and_status<S: Storage>(s: S) {
@@ -715,15 +778,73 @@ pub mod suite {
             "those kept without heads",
             s.cases_without_heads().unwrap() == ["c2", "c3"],
         );
+        let docs = |cases: &[&str]| {
+            let cases: Vec<String> = cases.iter().map(|c| (*c).to_owned()).collect();
+            s.case_docs(&cases).unwrap()
+        };
+        let one_by_one: Vec<(String, CaseMeta, Vec<u8>)> = ["c1", "c2", "c3"]
+            .into_iter()
+            .map(|c| {
+                let (meta, doc) = s.case_doc(c).unwrap().unwrap();
+                (c.to_owned(), meta, doc)
+            })
+            .collect();
+        check(
+            "documents in one read, by case, as read one by one",
+            docs(&["c3", "c1", "c2", "c1"]) == one_by_one,
+        );
+        check(
+            "cases without a document left out",
+            docs(&["c9", "c2"]) == one_by_one[1..2] && docs(&["c9"]).is_empty(),
+        );
+        check("no cases, no documents", docs(&[]).is_empty());
+
         let a1 = entry("a", 1, [0; 32], "c9");
         let a2 = entry("a", 2, a1.hash(), "c1");
         let a3 = entry("a", 3, a2.hash(), "c9");
+        let a4 = entry("a", 4, a3.hash(), "c2");
+        let a5 = entry("a", 5, a4.hash(), "c9");
         let b1 = entry("b", 1, [0; 32], "c1");
-        append(&s, &[a1.clone(), b1.clone(), a2.clone(), a3]).unwrap();
+        let b2 = entry("b", 2, b1.hash(), "c3");
+        let d1 = entry("d", 1, [0; 32], "c9");
+        let d2 = entry("d", 2, d1.hash(), "c2");
+        let d3 = entry("d", 3, d2.hash(), "c9");
+        append(&s, &[a1.clone(), b1.clone(), d1.clone(), a2.clone()]).unwrap();
+        append(
+            &s,
+            &[d2.clone(), a3.clone(), b2.clone(), a4.clone(), a5, d3],
+        )
+        .unwrap();
+        let feeds = |cases: &[&str]| {
+            let cases: Vec<String> = cases.iter().map(|c| (*c).to_owned()).collect();
+            s.feeds_for_cases(&cases).unwrap()
+        };
         check(
             "feeds up to the last entry about the case",
-            s.feeds_for_case("c1").unwrap() == vec![a1, a2, b1],
+            feeds(&["c1"]) == [a1.clone(), a2.clone(), b1.clone()],
         );
+        check(
+            "another case's",
+            feeds(&["c2"])
+                == [
+                    a1.clone(),
+                    a2.clone(),
+                    a3.clone(),
+                    a4.clone(),
+                    d1.clone(),
+                    d2.clone(),
+                ],
+        );
+        let union = [a1, a2, a3, a4, b1, b2, d1, d2];
+        check(
+            "several cases: the union, once each, device by device in feed order",
+            feeds(&["c2", "c1", "c3"]) == union && feeds(&["c3", "c2", "c1", "c2"]) == union,
+        );
+        check(
+            "unknown cases ignored",
+            feeds(&["c7", "c1", "c8"]) == feeds(&["c1"]) && feeds(&["c7"]).is_empty(),
+        );
+        check("no cases, no entries", feeds(&[]).is_empty());
     }
 
     /// Appends `entries` as the station does: under a sequencer, with the tiles and head
