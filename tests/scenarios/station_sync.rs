@@ -7,6 +7,8 @@
 //! checked against what the station logged about its case since.
 #![allow(clippy::unwrap_used)]
 
+use std::io::Read as _;
+
 use qc_api::Quancheng;
 use qc_api::records::NewEvidence;
 use qc_domain::*;
@@ -432,4 +434,55 @@ fn entries_hidden_from_a_reviewer_come_whole_once_the_case_is_sent_for_review() 
     assert!(cases(&legal).contains(&case));
     let sun = legal.unlock("sun.li", &pin("sun.li")).unwrap();
     export_and_verify(&mut legal, &case, &sun, None);
+}
+
+/// An evidence file that fits in one request goes up in that request, without asking the
+/// station first; a file of several chunks asks where the station's copy stops, then sends
+/// them. (The same entries go up with either, so the difference is the file's requests.)
+#[test]
+fn an_evidence_file_of_one_chunk_goes_up_in_one_request() {
+    const CHUNK: usize = 64 * 1024;
+    let tmp = tempfile::tempdir().unwrap();
+    let bureau = Bureau::start(tmp.path()).unwrap();
+    let people = ["li.ming", "wang.fang", "liu.jianguo"];
+    let mut t = bureau
+        .tablet(&tmp.path().join("t"), "一中队", &people)
+        .unwrap();
+    t.set_upload_chunk(CHUNK);
+    let [li, wang, liu] = people.map(|p| t.unlock(p, &pin(p)).unwrap());
+    let case = t
+        .register_case(new_case("景华路88号", "占道堆放货物"), &li)
+        .unwrap()
+        .0;
+    open_investigation(&mut t, &case, &liu, [&li, &wang]).unwrap();
+    t.sync().unwrap();
+    let mut requests_for = |len: usize, name: &str| -> u64 {
+        let mut bytes = Vec::new();
+        sample::Video::new(len as u64)
+            .read_to_end(&mut bytes)
+            .unwrap();
+        t.add_evidence(
+            &case,
+            &bytes[..],
+            NewEvidence {
+                file_name: name.into(),
+                description: "现场执法录像".into(),
+                attestation: None,
+            },
+            &[&li, &wang],
+        )
+        .unwrap();
+        let before = bureau.requests();
+        let report = t.sync().unwrap();
+        assert_eq!(report.blobs_sent, 1, "{name}");
+        bureau.requests() - before
+    };
+    let one_chunk = requests_for(CHUNK - 100, "DSJ_001.mp4");
+    let three_chunks = requests_for(2 * CHUNK + 5, "DSJ_002.mp4");
+    assert_eq!(
+        three_chunks - one_chunk,
+        3,
+        "three chunks and a question ({three_chunks} requests) against one chunk alone \
+         ({one_chunk})"
+    );
 }
