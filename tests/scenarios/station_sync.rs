@@ -436,18 +436,17 @@ fn entries_hidden_from_a_reviewer_come_whole_once_the_case_is_sent_for_review() 
     export_and_verify(&mut legal, &case, &sun, None);
 }
 
-/// An evidence file that fits in one request goes up in that request, without asking the
-/// station first; a file of several chunks asks where the station's copy stops, then sends
-/// them. (The same entries go up with either, so the difference is the file's requests.)
-#[test]
-fn an_evidence_file_of_one_chunk_goes_up_in_one_request() {
-    const CHUNK: usize = 64 * 1024;
-    let tmp = tempfile::tempdir().unwrap();
-    let bureau = Bureau::start(tmp.path()).unwrap();
+/// Requests per evidence chunk in the tests of uploads below.
+const CHUNK: usize = 64 * 1024;
+
+/// A tablet of 一中队 sending `CHUNK`-byte chunks, with a case under investigation (synced),
+/// and the two officers who capture evidence.
+fn uploading_tablet(
+    bureau: &Bureau,
+    dir: &std::path::Path,
+) -> (Quancheng, String, [qc_api::Unlocked; 2]) {
     let people = ["li.ming", "wang.fang", "liu.jianguo"];
-    let mut t = bureau
-        .tablet(&tmp.path().join("t"), "一中队", &people)
-        .unwrap();
+    let mut t = bureau.tablet(dir, "一中队", &people).unwrap();
     t.set_upload_chunk(CHUNK);
     let [li, wang, liu] = people.map(|p| t.unlock(p, &pin(p)).unwrap());
     let case = t
@@ -456,22 +455,46 @@ fn an_evidence_file_of_one_chunk_goes_up_in_one_request() {
         .0;
     open_investigation(&mut t, &case, &liu, [&li, &wang]).unwrap();
     t.sync().unwrap();
-    let mut requests_for = |len: usize, name: &str| -> u64 {
-        let mut bytes = Vec::new();
-        sample::Video::new(len as u64)
-            .read_to_end(&mut bytes)
-            .unwrap();
-        t.add_evidence(
-            &case,
-            &bytes[..],
-            NewEvidence {
-                file_name: name.into(),
-                description: "现场执法录像".into(),
-                attestation: None,
-            },
-            &[&li, &wang],
-        )
+    (t, case, [li, wang])
+}
+
+/// A video of `len` bytes captured for `case` by both officers.
+fn add_video(
+    t: &mut Quancheng,
+    case: &str,
+    officers: &[qc_api::Unlocked; 2],
+    len: usize,
+    name: &str,
+) {
+    let mut bytes = Vec::new();
+    sample::Video::new(len as u64)
+        .read_to_end(&mut bytes)
         .unwrap();
+    // Each file unlike the others.
+    bytes.extend_from_slice(name.as_bytes());
+    t.add_evidence(
+        case,
+        &bytes[..],
+        NewEvidence {
+            file_name: name.into(),
+            description: "现场执法录像".into(),
+            attestation: None,
+        },
+        &[&officers[0], &officers[1]],
+    )
+    .unwrap();
+}
+
+/// An evidence file that fits in one request goes up in that request, without asking the
+/// station first; a file of several chunks asks where the station's copy stops, then sends
+/// them. (The same entries go up with either, so the difference is the file's requests.)
+#[test]
+fn an_evidence_file_of_one_chunk_goes_up_in_one_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bureau = Bureau::start(tmp.path()).unwrap();
+    let (mut t, case, officers) = uploading_tablet(&bureau, &tmp.path().join("t"));
+    let mut requests_for = |len: usize, name: &str| -> u64 {
+        add_video(&mut t, &case, &officers, len, name);
         let before = bureau.requests();
         let report = t.sync().unwrap();
         assert_eq!(report.blobs_sent, 1, "{name}");
@@ -485,4 +508,36 @@ fn an_evidence_file_of_one_chunk_goes_up_in_one_request() {
         "three chunks and a question ({three_chunks} requests) against one chunk alone \
          ({one_chunk})"
     );
+}
+
+/// A tablet with several files to send has more than one on its way at once (each file's
+/// requests wait on the station, and files in flight together overlap those waits); every
+/// file arrives, once.
+#[test]
+fn several_evidence_files_go_up_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bureau = Bureau::start(tmp.path()).unwrap();
+    let (mut t, case, officers) = uploading_tablet(&bureau, &tmp.path().join("t"));
+    for i in 0..6 {
+        add_video(
+            &mut t,
+            &case,
+            &officers,
+            3 * CHUNK,
+            &format!("DSJ_{i:03}.mp4"),
+        );
+    }
+    assert_eq!(
+        bureau.most_at_once(),
+        1,
+        "a sync's requests before: one at a time"
+    );
+    let report = t.sync().unwrap();
+    assert_eq!(report.blobs_sent, 6);
+    assert!(
+        bureau.most_at_once() >= 2,
+        "files in flight at once: {}",
+        bureau.most_at_once()
+    );
+    assert_eq!(t.sync().unwrap().blobs_sent, 0, "each file once");
 }

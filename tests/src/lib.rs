@@ -438,12 +438,20 @@ pub mod station {
     /// on a runtime thread.
     type Keep = Arc<dyn std::any::Any + Send + Sync>;
 
-    /// The station's routes, counting the requests it answers in `requests`, its log key (hex)
+    /// What a station in a test has answered: requests in all, and the most at once.
+    #[derive(Default)]
+    pub struct Traffic {
+        requests: AtomicU64,
+        in_flight: AtomicU64,
+        most: AtomicU64,
+    }
+
+    /// The station's routes, counting the requests it answers in `traffic`, its log key (hex)
     /// and the service to keep; uploads a killed station left are finished first, as
     /// `quancheng serve` does.
     fn counted<S: Storage + 'static>(
         service: Service<S>,
-        requests: &Arc<AtomicU64>,
+        traffic: &Arc<Traffic>,
     ) -> anyhow::Result<(axum::Router, String, Keep)> {
         service.finish_interrupted_uploads()?;
         let log_key = hex::encode(service.log_key());
@@ -451,11 +459,18 @@ pub mod station {
             service,
             clock: Arc::new(SystemClock),
         });
-        let counter = requests.clone();
+        let traffic = traffic.clone();
         let routes = router(state.clone()).layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
-                counter.fetch_add(1, Ordering::Relaxed);
-                next.run(req)
+                let traffic = traffic.clone();
+                async move {
+                    traffic.requests.fetch_add(1, Ordering::Relaxed);
+                    let now = traffic.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    traffic.most.fetch_max(now, Ordering::SeqCst);
+                    let answer = next.run(req).await;
+                    traffic.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    answer
+                }
             },
         ));
         Ok((routes, log_key, state))
@@ -485,7 +500,7 @@ pub mod station {
         pub dir: PathBuf,
         /// How devices reach the station.
         pub station: Station,
-        requests: Arc<AtomicU64>,
+        traffic: Arc<Traffic>,
         running: Option<(tokio::runtime::Runtime, Running, Keep)>,
         /// What stations in child processes and the administrator's commands are told of
         /// where the station keeps its state (the database, the evidence bucket).
@@ -537,7 +552,7 @@ pub mod station {
                     cert_pem: String::new(),
                     log_key: String::new(),
                 },
-                requests: Arc::new(AtomicU64::new(0)),
+                traffic: Arc::default(),
                 running: None,
                 env: Vec::new(),
                 cli: None,
@@ -578,7 +593,7 @@ pub mod station {
             self.stop();
             let mut app = open(&self.dir)?;
             let (routes, log_key, service) = match &self.backend {
-                Backend::Sqlite => counted(app.station_service()?, &self.requests)?,
+                Backend::Sqlite => counted(app.station_service()?, &self.traffic)?,
                 Backend::Postgres { url, s3 } => {
                     let key = app.station_blob_key()?;
                     let evidence: Box<dyn Evidence> = match s3 {
@@ -588,7 +603,7 @@ pub mod station {
                         }
                     };
                     let storage = qc_station_pg::PgStorage::open(url, evidence)?;
-                    counted(app.station_service_on(storage)?, &self.requests)?
+                    counted(app.station_service_on(storage)?, &self.traffic)?
                 }
             };
             if self.station.cert_pem.is_empty() {
@@ -700,7 +715,12 @@ pub mod station {
 
         /// Requests the station has answered so far.
         pub fn requests(&self) -> u64 {
-            self.requests.load(Ordering::Relaxed)
+            self.traffic.requests.load(Ordering::Relaxed)
+        }
+
+        /// The most requests the station has served at once so far.
+        pub fn most_at_once(&self) -> u64 {
+            self.traffic.most.load(Ordering::SeqCst)
         }
 
         /// The bureau's own device.
