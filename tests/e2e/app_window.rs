@@ -66,23 +66,53 @@ async fn choose(c: &Client, nth: usize, option: &str) {
             Err(_) => false,
         }
     };
-    eventually(option, WAIT, || async {
-        if shown().await {
-            c.find(Locator::Css(option)).await.ok()?.click().await.ok()
-        } else {
-            let menu = c.find(Locator::Css(&title)).await.ok()?;
-            menu.click().await.ok()?;
-            None
+    let chosen = || async {
+        let class = c
+            .find(Locator::Css(option))
+            .await
+            .ok()?
+            .attr("class")
+            .await
+            .ok()??;
+        class
+            .contains("van-dropdown-item__option--active")
+            .then_some(())
+    };
+    // A tap while the menu still slides open can land beside the option (the page is slow on
+    // a busy machine): tap only once the option stands still, and again if it was not chosen.
+    for _ in 0..3 {
+        let last = std::cell::Cell::new(None);
+        eventually(option, WAIT, || async {
+            if shown().await {
+                let o = c.find(Locator::Css(option)).await.ok()?;
+                let at = o.rectangle().await.ok()?;
+                if last.replace(Some(at)) != Some(at) {
+                    return None;
+                }
+                o.click().await.ok()
+            } else {
+                last.set(None);
+                let menu = c.find(Locator::Css(&title)).await.ok()?;
+                menu.click().await.ok()?;
+                None
+            }
+        })
+        .await
+        .unwrap();
+        // Shut before anything else is tapped (a menu still closing swallows taps).
+        eventually("the menu shut", WAIT, || async {
+            (!shown().await).then_some(())
+        })
+        .await
+        .unwrap();
+        if eventually("the option chosen", Duration::from_secs(3), chosen)
+            .await
+            .is_ok()
+        {
+            return;
         }
-    })
-    .await
-    .unwrap();
-    // Shut before anything else is tapped (a menu still closing swallows taps).
-    eventually("the menu shut", WAIT, || async {
-        (!shown().await).then_some(())
-    })
-    .await
-    .unwrap();
+    }
+    panic!("{option} was not chosen in three tries");
 }
 
 /// Waits until the page's text holds every one of `texts`; returns the page's text then.
