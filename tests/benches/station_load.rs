@@ -15,7 +15,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -153,19 +153,7 @@ impl Instance {
             dir.path().display(),
             database.unwrap_or_default()
         );
-        let mut child = Command::new(std::env::current_exe()?)
-            .env(CHILD, spec)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()?;
-        let mut out = BufReader::new(
-            child
-                .stdout
-                .take()
-                .ok_or_else(|| anyhow::anyhow!("no stdout"))?,
-        );
-        let mut ready = String::new();
-        out.read_line(&mut ready)?;
+        let (child, out, ready) = qc_tests::process::rerun_self(CHILD, &spec)?;
         let mut parts = ready.split_whitespace().skip(1);
         let port = parts
             .next()

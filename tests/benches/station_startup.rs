@@ -16,8 +16,6 @@
 //! under 200 MiB; exits non-zero when missed.
 
 use std::cell::RefCell;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
@@ -96,18 +94,7 @@ struct Startup {
 
 fn start_once(url: &str, size: u64) -> anyhow::Result<Startup> {
     let t = Instant::now();
-    let mut child = Command::new(std::env::current_exe()?)
-        .env(CHILD, url)
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut out = BufReader::new(
-        child
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("no stdout"))?,
-    );
-    let mut line = String::new();
-    out.read_line(&mut line)?;
+    let (mut child, _out, line) = qc_tests::process::rerun_self(CHILD, url)?;
     let total = t.elapsed();
     let status = child.wait()?;
     anyhow::ensure!(status.success(), "the station did not start: {line}");

@@ -825,11 +825,30 @@ pub mod station {
 /// cut or the out-of-memory killer stops a process, with no chance to clean up.
 pub mod process {
     use std::fs::File;
+    use std::io::{BufRead as _, BufReader};
     use std::path::{Path, PathBuf};
-    use std::process::{Child, Command, ExitStatus};
+    use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
     use std::time::{Duration, Instant};
 
     use anyhow::{Context, bail};
+
+    /// This program run again as a child with `var` set to `value` (a benchmark's station in
+    /// a process of its own, so that its memory is its own), stdin and stdout piped: the
+    /// child, its output, and the first line it wrote (its answer, or that it is ready).
+    pub fn rerun_self(
+        var: &str,
+        value: &str,
+    ) -> anyhow::Result<(Child, BufReader<ChildStdout>, String)> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .env(var, value)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let mut out = BufReader::new(child.stdout.take().context("no stdout")?);
+        let mut first = String::new();
+        out.read_line(&mut first)?;
+        Ok((child, out, first))
+    }
 
     /// A child whose output goes to files, killed and reaped when dropped, so that a failing
     /// test leaves nothing running.
