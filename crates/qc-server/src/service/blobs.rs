@@ -8,7 +8,7 @@ use qc_sync::wire::{BLOB_ALIGN, BlobStatus};
 use sha2::Digest as _;
 
 use super::{Service, ServiceError};
-use crate::storage::Storage;
+use crate::storage::{BlobState, Storage};
 
 /// The largest evidence file accepted (a long body-camera video).
 pub const MAX_BLOB: u64 = 16 * 1024 * 1024 * 1024;
@@ -45,16 +45,31 @@ impl<S: Storage> Service<S> {
         case: &str,
         hash: &Digest,
     ) -> Result<BlobStatus, ServiceError> {
+        Ok(self.held(device, case, hash)?.0)
+    }
+
+    /// What the device hears of a blob, and the state the store keeps of it, read once (each
+    /// read may ask the evidence store, an object store's requests among them).
+    fn held(
+        &self,
+        device: &str,
+        case: &str,
+        hash: &Digest,
+    ) -> Result<(BlobStatus, Option<BlobState>), ServiceError> {
         self.check_blob(device, case, hash)?;
-        if self.finish_received(hash)? == Some(false) {
-            tracing::warn!(
-                device,
-                case,
-                blob = hex::encode(hash),
-                "blob received whole before a stop did not match its hash; discarded"
-            );
+        let mut stored = self.storage.blob_state(hash)?;
+        if stored.is_some_and(|b| !b.complete && b.received == b.size) {
+            if self.finish_received(hash)? == Some(false) {
+                tracing::warn!(
+                    device,
+                    case,
+                    blob = hex::encode(hash),
+                    "blob received whole before a stop did not match its hash; discarded"
+                );
+            }
+            stored = self.storage.blob_state(hash)?;
         }
-        Ok(match self.storage.blob_state(hash)? {
+        let status = match stored {
             // Kept, but its bytes came for another case: this case's uploader proves it holds
             // them by sending them (a hash learnt elsewhere is not the file).
             Some(b) if b.complete && !self.storage.blob_in_case(hash, case)? => BlobStatus {
@@ -71,7 +86,8 @@ impl<S: Storage> Service<S> {
                 received: 0,
                 complete: false,
             },
-        })
+        };
+        Ok((status, stored))
     }
 
     /// Takes a chunk of a file the station keeps, sent for another case: hashed as it comes,
@@ -135,7 +151,7 @@ impl<S: Storage> Service<S> {
         bytes: &[u8],
     ) -> Result<BlobStatus, ServiceError> {
         let _writing = super::locked(&self.blob_writes);
-        let held = self.blob_status(device, case, hash)?;
+        let (held, stored) = self.held(device, case, hash)?;
         if held.complete {
             return Ok(held);
         }
@@ -154,7 +170,6 @@ impl<S: Storage> Service<S> {
                 "chunks start and end at multiples of {BLOB_ALIGN} bytes (but the last)"
             )));
         }
-        let stored = self.storage.blob_state(hash)?;
         // The size declared when the upload began holds until it ends (a blob's hash fixes it).
         let began_as = stored.map_or(size, |b| b.size);
         if offset != held.received || end > size || (offset > 0 && began_as != size) {
