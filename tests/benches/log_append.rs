@@ -49,6 +49,7 @@ fn identity() -> Identity {
         log_key: SigningKey::from_bytes(&[40; 32]),
         certificates: vec![officer().1],
         revocations: None,
+        desk_seed: [50; 32],
     }
 }
 

@@ -96,6 +96,7 @@ fn serve<S: Storage>(dir: &Path, codes: usize, storage: S) -> anyhow::Result<()>
             log_key: SigningKey::from_bytes(&[40; 32]),
             certificates: vec![officer().1],
             revocations: None,
+            desk_seed: [50; 32],
         },
     )?;
     let mut issued = Vec::new();

@@ -56,6 +56,7 @@ fn identity() -> Identity {
         log_key: log_key(),
         certificates: vec![officer.1],
         revocations: None,
+        desk_seed: [50; 32],
     }
 }
 

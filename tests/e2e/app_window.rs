@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use qc_api::{DataDir, OsEntropy, Quancheng, SystemClock, demo};
-use qc_tests::{Display, Driver, app_binary, eventually, workspace_root};
+use qc_tests::{Display, Driver, app_binary, eventually, snapshot};
 
 const WAIT: Duration = Duration::from_secs(40);
 
@@ -289,30 +289,6 @@ async fn scroll_to(c: &Client, css: &str) {
     .unwrap();
 }
 
-/// Waits until WebKit has painted what the DOM holds (a busy machine lags), then saves a
-/// screenshot.
-async fn snapshot(c: &Client, name: &str) {
-    c.execute_async(
-        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
-        vec![],
-    )
-    .await
-    .unwrap();
-    save_screenshot(name, &c.screenshot().await.unwrap());
-}
-
-/// Saves a screenshot under target/screens (and docs/screens when asked to refresh them).
-fn save_screenshot(name: &str, png: &[u8]) {
-    let out = workspace_root().join("target").join("screens");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join(name), png).unwrap();
-    if std::env::var_os("QUANCHENG_UPDATE_SCREENS").is_some() {
-        let docs = workspace_root().join("docs").join("screens");
-        std::fs::create_dir_all(&docs).unwrap();
-        std::fs::write(docs.join(name), png).unwrap();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
     let tmp = tempfile::tempdir().unwrap();
@@ -458,13 +434,31 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .unwrap();
     click(&c, ".case-card").await;
     tap(&c, "the camera button", ".take-photo").await;
-    // The shutter opens once the camera delivers frames.
-    eventually("the live camera", WAIT, || async {
-        let shutter = c.find(Locator::Css(".shutter")).await.ok()?;
-        shutter.is_enabled().await.ok()?.then_some(())
+    // The shutter opens once the camera delivers frames. A tap that landed while the case view
+    // was still settling opened nothing: tapped again after a while with no camera view.
+    let tapped = std::cell::Cell::new(std::time::Instant::now());
+    let live = eventually("the live camera", WAIT, || async {
+        if let Ok(shutter) = c.find(Locator::Css(".shutter")).await {
+            return shutter.is_enabled().await.ok()?.then_some(());
+        }
+        if let Ok(error) = c.find(Locator::Css(".camera-error")).await {
+            panic!(
+                "the camera failed: {}",
+                error.text().await.unwrap_or_default()
+            );
+        }
+        if tapped.get().elapsed() > Duration::from_secs(5)
+            && let Ok(button) = c.find(Locator::Css(".take-photo")).await
+            && button.click().await.is_ok()
+        {
+            tapped.set(std::time::Instant::now());
+        }
+        None
     })
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    .await;
+    if let Err(e) = live {
+        panic!("{e}; the window shows: {}", body_text(&c).await);
+    }
     snapshot(&c, "camera.png").await;
     click(&c, ".shutter").await;
     let name = text_where(&c, ".pick", |t| t.starts_with("IMG_")).await;

@@ -19,6 +19,8 @@ use qc_api::Quancheng;
 use qc_api::records::NewEvidence;
 use qc_api::station::Station;
 use qc_evidence::sample::Video;
+use qc_server::service::{DeskSigner, desk_device};
+use qc_station_evidence::LocalEvidence;
 use qc_test_services::{Postgres, Seaweed};
 use qc_tests::fixtures::{new_case, open_investigation};
 use qc_tests::process::Killable;
@@ -339,6 +341,91 @@ fn a_tablet_revoked_from_the_command_line_is_refused_by_every_instance() {
             instance.stderr()
         );
     }
+}
+
+/// The bureau's desk on a city's endpoint: a tablet's case with a photo, synced through one
+/// instance, is checked whole by each of two more on the same database (as the console does),
+/// and exported at the desk through each in turn: the second export follows the first on the
+/// desk's feed, and both bundles verify.
+#[test]
+fn two_instances_on_one_database_check_and_export_a_case_for_the_desk() {
+    let bin = cli_binary().unwrap();
+    let url = Postgres::shared().new_database().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bureau = Bureau::start(tmp.path()).unwrap();
+    bureau.use_database(&bin, &url);
+    let listen = format!("127.0.0.1:{}", free_port().unwrap());
+    let mut serving = bureau.serve_child(&bin, tmp.path(), "a", &listen).unwrap();
+    bureau.station.url = format!("https://{listen}");
+    let (mut t, case) = tablet(&bureau, &tmp.path().join("tablet"), "纬二路3号");
+    let [li, wang] = ["li.ming", "wang.fang"].map(|p| t.unlock(p, &pin(p)).unwrap());
+    t.add_evidence(
+        &case,
+        &qc_evidence::sample::camera_photo(320, 240)[..],
+        NewEvidence {
+            file_name: "IMG_0002.jpg".into(),
+            description: "占道堆放的货物".into(),
+            attestation: None,
+        },
+        &[&li, &wang],
+    )
+    .unwrap();
+    t.sync().unwrap();
+
+    // Two more instances, in this process, on the same database and evidence directory.
+    let instance = || {
+        let mut app = qc_tests::station::open(&bureau.dir).unwrap();
+        let evidence = LocalEvidence::open(
+            app.station_dir().join("blobs"),
+            app.station_blob_key().unwrap(),
+        )
+        .unwrap();
+        let storage = qc_station_pg::PgStorage::open(&url, Box::new(evidence)).unwrap();
+        app.station_service_on(storage).unwrap()
+    };
+    let (x, y) = (instance(), instance());
+    let now = || qc_domain::Clock::now(&qc_api::SystemClock);
+    for station in [&x, &y] {
+        let held = station.check_case(&case, now()).unwrap().unwrap();
+        let problems: Vec<String> = held.report.problems.iter().map(|p| p.en()).collect();
+        assert!(problems.is_empty(), "{problems:?}");
+        // The photo (and whatever else the case's entries name), each read whole.
+        assert!(!held.evidence.is_empty() && held.evidence.iter().all(|f| f.intact));
+    }
+
+    let head = x.bureau_person("zhou.wen").unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let view = qc_domain::CaseView {
+        everything: true,
+        ..qc_domain::CaseView::default()
+    };
+    let signer = DeskSigner {
+        login: "zhou",
+        person: &head,
+        view: &view,
+        key: &key,
+    };
+    let first = x.export_case(&case, &signer, now()).unwrap().unwrap();
+    let second = y.export_case(&case, &signer, now()).unwrap().unwrap();
+    for exported in [&first, &second] {
+        let problems: Vec<String> = exported.report.problems.iter().map(|p| p.en()).collect();
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+    let (contents, _) = qc_bundle::read(&second.bundle[..]).unwrap();
+    let desk: Vec<u64> = contents
+        .entries
+        .iter()
+        .filter_map(|e| e.head().ok())
+        .filter(|h| h.device == desk_device("zhou"))
+        .map(|h| h.seq)
+        .collect();
+    assert_eq!(
+        desk,
+        [1, 2],
+        "the second export follows the first on the desk's feed"
+    );
+    let status = serving.terminate(Duration::from_secs(40)).unwrap();
+    assert!(status.success(), "{}", serving.stderr());
 }
 
 /// Copies a directory tree (an operator's rsync of the evidence directory).

@@ -231,6 +231,103 @@ impl Drop for Driver {
     }
 }
 
+/// Debian's chromedriver on a free port, driving a headless chromium (the bureau's console in
+/// a real browser); stopped on drop.
+pub struct Chrome {
+    child: Child,
+    port: u16,
+}
+
+impl Chrome {
+    /// Starts chromedriver (scripts/setup installs `chromium-driver`).
+    pub fn start() -> anyhow::Result<Chrome> {
+        let port = free_port()?;
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start chromedriver (scripts/setup installs chromium-driver)")?;
+        let mut c = Chrome { child, port };
+        if let Err(e) = wait_for("chromedriver", Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        }) {
+            stop(&mut c.child);
+            return Err(e);
+        }
+        Ok(c)
+    }
+
+    /// A browser session: headless, 1440×900, Chinese first, trusting the station's
+    /// self-signed certificate as an operator who pinned it would.
+    pub async fn session(&self) -> anyhow::Result<fantoccini::Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "chrome".into());
+        caps.insert("acceptInsecureCerts".into(), true.into());
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1440,900",
+                    "--lang=zh-CN",
+                ],
+            }),
+        );
+        fantoccini::ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .context("cannot open a browser session through chromedriver")
+    }
+}
+
+impl Drop for Chrome {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// Waits until the browser has painted what the DOM holds (a busy machine lags), then saves a
+/// screenshot of the window (see [`save_screenshot`]).
+pub async fn snapshot(c: &fantoccini::Client, name: &str) {
+    let painted = c
+        .execute_async(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
+            vec![],
+        )
+        .await;
+    if let Err(e) = painted {
+        panic!("the window did not paint for {name}: {e}");
+    }
+    match c.screenshot().await {
+        Ok(png) => save_screenshot(name, &png),
+        Err(e) => panic!("no screenshot {name}: {e}"),
+    }
+}
+
+/// Saves a screenshot under target/screens (and docs/screens when asked to refresh them with
+/// `QUANCHENG_UPDATE_SCREENS`).
+pub fn save_screenshot(name: &str, png: &[u8]) {
+    let out = workspace_root().join("target").join("screens");
+    let saved = std::fs::create_dir_all(&out).and_then(|()| std::fs::write(out.join(name), png));
+    if let Err(e) = saved {
+        panic!("cannot save screenshot {name}: {e}");
+    }
+    if std::env::var_os("QUANCHENG_UPDATE_SCREENS").is_some() {
+        let docs = workspace_root().join("docs").join("screens");
+        let saved =
+            std::fs::create_dir_all(&docs).and_then(|()| std::fs::write(docs.join(name), png));
+        if let Err(e) = saved {
+            panic!("cannot save screenshot {name} in docs: {e}");
+        }
+    }
+}
+
 /// Polls `check` until it returns `Some`, or fails after `timeout` with `what`.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> anyhow::Result<T>
 where

@@ -20,8 +20,8 @@ use qc_domain::{
     Person, Timestamp, WorkflowEvent, check_registration, validate,
 };
 use qc_identity::{
-    BureauKey, CertId, KdfParams, PinGuard, Revocation, SignedCertificate, SignedRevocationList,
-    SigningKey, Subject, TrustAnchor, keywrap,
+    BureauKey, CertId, KdfParams, PinGuard, SignedCertificate, SignedRevocationList, SigningKey,
+    Subject, TrustAnchor, keywrap,
 };
 use qc_server::{Service, Storage};
 use qc_store::{CaseFilter, CaseRow, OfficerRecord, Store};
@@ -227,7 +227,7 @@ impl Quancheng {
             let key = SigningKey::from_bytes(&entropy::random::<32>(entropy.as_mut()));
             let cert = bureau.issue(
                 i as u64 + 2,
-                subject_of(&e.person),
+                Subject::officer(&e.person),
                 key.verifying_key().to_bytes(),
                 from,
                 until,
@@ -392,29 +392,15 @@ impl Quancheng {
             .into());
         }
         let now = self.now();
-        let current = self.anchor.revocations();
-        // The same certificate can come from this directory and from the station's records.
-        let mut seen = std::collections::BTreeSet::new();
-        let fresh: Vec<&SignedCertificate> = certs
-            .iter()
-            .filter(|c| current.revoked_at(&c.id()).is_none() && seen.insert(c.id()))
-            .collect();
-        if fresh.is_empty() {
-            return Err(ApiError::Invalid(format!("{whose} is already revoked")));
-        }
         let seed: [u8; 32] = self
             .store
             .secret("bureau")?
             .and_then(|s| s.as_slice().try_into().ok())
             .ok_or_else(|| ApiError::Invalid("this data directory holds no bureau key".into()))?;
         let bureau = BureauKey::from_seed(&seed);
-        let mut revoked = current.revoked.clone();
-        revoked.extend(fresh.iter().map(|c| Revocation {
-            cert: c.id(),
-            revoked_at: now,
-            reason: reason.trim().into(),
-        }));
-        let crl = bureau.revoke(current.number + 1, now, revoked);
+        let (crl, _) = bureau
+            .revoke_more(self.anchor.revocations(), certs, reason, now)
+            .ok_or_else(|| ApiError::Invalid(format!("{whose} is already revoked")))?;
         self.adopt_revocations(&crl)?;
         if let Some(station) = station {
             // A running station process takes it up with its next request.
@@ -1045,16 +1031,6 @@ fn require_admin(who: &Unlocked, act: &'static str) -> Result<(), ApiError> {
             roles: &[qc_domain::Role::Administrator],
         }
         .into())
-    }
-}
-
-fn subject_of(p: &Person) -> Subject {
-    Subject::Officer {
-        person_id: p.id.0.clone(),
-        name: p.name.clone(),
-        cert_no: p.cert_no.as_ref().map(|c| c.0.clone()),
-        role: p.role,
-        squad: p.squad.clone(),
     }
 }
 

@@ -296,6 +296,7 @@ impl Quancheng {
                 log_key: SigningKey::from_bytes(&log),
                 certificates: people,
                 revocations: stored_revocations(&self.store)?,
+                desk_seed: desk_seed(&seed),
             },
         )?;
         service.register_device(&self.device_id, &own)?;
@@ -870,10 +871,9 @@ impl Quancheng {
     }
 }
 
-/// Evidence files uploaded at once in a sync: into an S3-backed station, 3 gave 62% of plain
-/// PUTs' rate and 4 gave 66% (docs/benchmarks.md). Each holds at most two chunks in memory
-/// (the one on its way and the next, read ahead).
-const UPLOADS_AT_ONCE: usize = 4;
+/// Evidence files uploaded at once in a sync (figures in docs/benchmarks.md, issue 14). Each
+/// holds at most two chunks in memory (the one on its way and the next, read ahead).
+pub const UPLOADS_AT_ONCE: usize = 4;
 
 /// What an upload thread tells the sync.
 enum Uploading {
@@ -915,16 +915,29 @@ impl<'a> Signer<'a> {
         path: &str,
         body: Vec<u8>,
     ) -> Result<reqwest::blocking::Response, ApiError> {
+        let digest = qc_sync::auth::body_digest(&body);
+        self.send_hashed(link, method, path, body, digest)
+    }
+
+    /// As [`Signer::send`], for a body whose SHA-256 is known.
+    fn send_hashed(
+        &self,
+        link: &Link,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+        body_sha256: [u8; 32],
+    ) -> Result<reqwest::blocking::Response, ApiError> {
         let nonce = {
             let mut entropy = self.entropy.lock().unwrap_or_else(PoisonError::into_inner);
             entropy::random::<16>(&mut **entropy)
         };
-        let auth = RequestAuth::sign(
+        let auth = RequestAuth::sign_digest(
             self.device_id,
             self.device_key,
             method.as_str(),
             path,
-            &body,
+            body_sha256,
             self.clock.now(),
             nonce,
         );
@@ -1076,9 +1089,16 @@ impl Upload<'_> {
             };
             let target = format!("{path}?size={size}&offset={at}");
             let len = buf.len() as u64;
+            // The whole file is the file named by its hash (the store's reader authenticated
+            // its bytes): not hashed again for the signature.
+            let digest = if at == 0 && len == size {
+                *hash
+            } else {
+                qc_sync::auth::body_digest(&buf)
+            };
             let status: BlobStatus = match self
                 .signer
-                .send(self.link, reqwest::Method::PUT, &target, buf)
+                .send_hashed(self.link, reqwest::Method::PUT, &target, buf, digest)
                 .and_then(answer)
             {
                 Ok(s) => s,
@@ -1255,6 +1275,16 @@ fn log_inconsistent(e: qc_sync::witness::WitnessError) -> ApiError {
 fn is_transient(e: &ApiError) -> bool {
     matches!(e, ApiError::Station { code, .. }
         if code == "station_unreachable" || code == "upload_out_of_step" || code == "blob_mismatch")
+}
+
+/// What the keys of the desk devices are derived from: the bureau key's seed, hashed, so every
+/// instance run from a copy of the bureau's directory derives the same ones.
+fn desk_seed(bureau_seed: &[u8; 32]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(b"quancheng desk devices\0");
+    h.update(bureau_seed);
+    h.finalize().into()
 }
 
 #[cfg(test)]

@@ -91,6 +91,21 @@ impl Sealer {
         offset: u64,
         bytes: &[u8],
     ) -> io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(bytes.len() + bytes.len().div_ceil(CHUNK).max(1) * TAG);
+        self.seal_piece_into(nonce_prefix, size, offset, bytes, &mut out)?;
+        Ok(out)
+    }
+
+    /// As [`Sealer::seal_piece`], appending the sealed piece to `out` (sealed in place there:
+    /// no copy of the piece on the side).
+    pub fn seal_piece_into(
+        &self,
+        nonce_prefix: &[u8; NONCE_PREFIX],
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+    ) -> io::Result<()> {
         let end = offset + bytes.len() as u64;
         if !offset.is_multiple_of(CHUNK as u64)
             || (end != size && !bytes.len().is_multiple_of(CHUNK))
@@ -101,7 +116,7 @@ impl Sealer {
         let stream = aead_stream::StreamBE32::from_aead(self.cipher(), nonce_prefix.into());
         let last = size.saturating_sub(1) / CHUNK as u64;
         let first = offset / CHUNK as u64;
-        let mut out = Vec::with_capacity(bytes.len() + bytes.len().div_ceil(CHUNK).max(1) * TAG);
+        out.reserve(bytes.len() + bytes.len().div_ceil(CHUNK).max(1) * TAG);
         let empty: [&[u8]; 1] = [&[]];
         // `chunks` yields nothing for an empty slice, but an empty blob still has its last chunk.
         let pieces: Box<dyn Iterator<Item = &[u8]>> = if size == 0 {
@@ -113,12 +128,13 @@ impl Sealer {
             let position = first + i as u64;
             let counter =
                 u32::try_from(position).map_err(|_| invalid("blob too large for its format"))?;
-            let sealed = stream
-                .encrypt(counter, position == last, Payload::from(piece))
+            let start = out.len();
+            out.extend_from_slice(piece);
+            stream
+                .encrypt_in_place(counter, position == last, &[], &mut Tail { out, start })
                 .map_err(|_| invalid("encryption failed"))?;
-            out.extend_from_slice(&sealed);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Reads a sealed file (header first) from any source, decrypting and authenticating chunk
@@ -524,6 +540,36 @@ impl<R: Read> Read for SealedReader<R> {
         buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n)
+    }
+}
+
+/// The end of a buffer from `start`, as the AEAD sees it: a chunk sealed in place where it
+/// lies in the output, its tag appended after it.
+struct Tail<'a> {
+    out: &'a mut Vec<u8>,
+    start: usize,
+}
+
+impl AsRef<[u8]> for Tail<'_> {
+    fn as_ref(&self) -> &[u8] {
+        &self.out[self.start..]
+    }
+}
+
+impl AsMut<[u8]> for Tail<'_> {
+    fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.out[self.start..]
+    }
+}
+
+impl chacha20poly1305::aead::Buffer for Tail<'_> {
+    fn extend_from_slice(&mut self, other: &[u8]) -> chacha20poly1305::aead::Result<()> {
+        self.out.extend_from_slice(other);
+        Ok(())
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.out.truncate(self.start + len);
     }
 }
 

@@ -904,25 +904,60 @@ pub fn verify(
     trusted: Option<[u8; 32]>,
     trusted_log: Option<[u8; 32]>,
 ) -> Report {
+    let measured: BTreeMap<Digest, Digest> = contents
+        .blobs
+        .iter()
+        .map(|(name, bytes)| (*name, sha256(bytes)))
+        .collect();
+    check(contents, &measured, (trusted, trusted_log), Some(integrity))
+}
+
+/// Checks a case as a base station holds it, by the rules a bundle of it would be checked by
+/// but the bundle's own (its container, its table of contents and its export act: there is
+/// none). The station passes what it keeps: the document, every feed that touched the case,
+/// the certificates, the revocation list and a receipt from its own log for each entry
+/// (`contents.export` and `toc` are not read; `exported_at` is reported as the time of the
+/// check). Evidence files are hashed as they stream from the store: `measured` holds, by name,
+/// the SHA-256 of each file that could be read whole; `contents.blobs` need only hold the files
+/// whose bytes are checked besides (an issued document's PDF and data).
+pub fn verify_held(
+    contents: &Contents,
+    measured: &BTreeMap<Digest, Digest>,
+    bureau: [u8; 32],
+    log_key: [u8; 32],
+) -> Report {
+    check(contents, measured, (Some(bureau), Some(log_key)), None)
+}
+
+/// The checks of [`verify`] and [`verify_held`]; `bundle` is the container's integrity when
+/// a bundle is checked, whose table of contents and export act are then checked too.
+fn check(
+    contents: &Contents,
+    measured: &BTreeMap<Digest, Digest>,
+    (trusted, trusted_log): (Option<[u8; 32]>, Option<[u8; 32]>),
+    bundle: Option<&Integrity>,
+) -> Report {
     let mut problems: Vec<BundleProblem> = Vec::new();
-    problems.extend(
-        integrity
-            .mismatched
-            .iter()
-            .map(|p| BundleProblem::Altered { path: p.clone() }),
-    );
-    problems.extend(
-        integrity
-            .missing
-            .iter()
-            .map(|p| BundleProblem::Missing { path: p.clone() }),
-    );
-    problems.extend(
-        integrity
-            .unlisted
-            .iter()
-            .map(|p| BundleProblem::Unlisted { path: p.clone() }),
-    );
+    if let Some(integrity) = bundle {
+        problems.extend(
+            integrity
+                .mismatched
+                .iter()
+                .map(|p| BundleProblem::Altered { path: p.clone() }),
+        );
+        problems.extend(
+            integrity
+                .missing
+                .iter()
+                .map(|p| BundleProblem::Missing { path: p.clone() }),
+        );
+        problems.extend(
+            integrity
+                .unlisted
+                .iter()
+                .map(|p| BundleProblem::Unlisted { path: p.clone() }),
+        );
+    }
 
     let (key, key_source) = match trusted {
         Some(k) => (k, KeySource::Given),
@@ -966,13 +1001,15 @@ pub fn verify(
         problems.push(BundleProblem::NoRegistration);
     }
     let heads = check_document(contents, &case_entries, &mut problems);
-    if let Some(fault) = export_fault(contents, integrity, &feed.entries, heads.as_ref()) {
+    if let Some(integrity) = bundle
+        && let Some(fault) = export_fault(contents, integrity, &feed.entries, heads.as_ref())
+    {
         problems.push(BundleProblem::Export { fault });
     }
-    check_blobs(contents, &case_entries, &mut problems);
+    check_blobs(measured, &case_entries, &mut problems);
     check_issued_documents(contents, &case_entries, &mut problems);
     let items = table_of_contents(&contents.case, &feed.entries);
-    if items != contents.toc {
+    if bundle.is_some() && items != contents.toc {
         problems.push(BundleProblem::TableOfContents);
     }
     let receipts = check_receipts(contents, trusted_log, &mut problems);
@@ -1081,21 +1118,24 @@ fn check_document(
 }
 
 /// Every evidence file an entry refers to must be present with that hash; every file present
-/// must be referred to.
-fn check_blobs(contents: &Contents, entries: &[&VerifiedEntry], problems: &mut Vec<BundleProblem>) {
+/// must be referred to. `measured` is each present file's SHA-256 by its name.
+fn check_blobs(
+    measured: &BTreeMap<Digest, Digest>,
+    entries: &[&VerifiedEntry],
+    problems: &mut Vec<BundleProblem>,
+) {
     let referenced: BTreeSet<Digest> = entries.iter().flat_map(|v| v.entry.blobs.clone()).collect();
     for hash in &referenced {
-        match contents.blobs.get(hash) {
-            Some(bytes) if &sha256(bytes) == hash => {}
-            _ => problems.push(BundleProblem::MissingBlob {
+        if measured.get(hash) != Some(hash) {
+            problems.push(BundleProblem::MissingBlob {
                 hash: hex::encode(hash),
-            }),
+            });
         }
     }
-    for (hash, bytes) in &contents.blobs {
-        if !referenced.contains(hash) || &sha256(bytes) != hash {
+    for (name, digest) in measured {
+        if !referenced.contains(name) || name != digest {
             problems.push(BundleProblem::StrayBlob {
-                hash: hex::encode(hash),
+                hash: hex::encode(name),
             });
         }
     }

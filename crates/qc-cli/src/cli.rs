@@ -193,6 +193,33 @@ enum AdminCommand {
         #[command(flatten)]
         store: station::StoreArgs,
     },
+    /// A desk account for the bureau's web console (password from QUANCHENG_DESK_PASSWORD);
+    /// prints the TOTP secret to enrol in an authenticator app.
+    Desk {
+        /// The sign-in name (letters, digits, `.`, `_`, `-`).
+        #[arg(long)]
+        login: String,
+        /// The person's name.
+        #[arg(long)]
+        name: String,
+        /// head, legal_reviewer, squad_leader, supervision or administrator.
+        #[arg(long)]
+        role: String,
+        /// A squad leader's squad (repeat for several).
+        #[arg(long)]
+        squad: Vec<String>,
+        /// The bureau's person the account is (their id; required for head and squad_leader):
+        /// what they sign at the desk names them as their certificate does.
+        #[arg(long)]
+        person: Option<String>,
+        /// The initial password (at least 10 characters).
+        #[arg(long, env = "QUANCHENG_DESK_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[command(flatten)]
+        who: Officer,
+        #[command(flatten)]
+        store: station::StoreArgs,
+    },
     /// Revoke a person's certificate (left the bureau) or a device (lost tablet) from now on.
     Revoke {
         /// Person id.
@@ -477,6 +504,40 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             };
             station::revoke(&mut app, store, revoked, reason, &admin)?;
             output::done(&format!("已吊销 {whose} 的证书"), args.json)
+        }
+        Command::Admin(AdminCommand::Desk {
+            login,
+            name,
+            role,
+            squad,
+            person,
+            password,
+            who,
+            store,
+        }) => {
+            let mut app = open(&dir)?;
+            let admin = app.unlock(&who.officer, &who.pin)?;
+            let role = qc_console::DeskRole::from_code(role).with_context(|| {
+                format!(
+                    "没有角色 {role} (no such role; one of: {})",
+                    qc_console::DeskRole::ALL.map(|r| r.code()).join(", ")
+                )
+            })?;
+            let new = qc_console::NewAccount {
+                login: login.clone(),
+                name: name.clone(),
+                role,
+                squads: squad.clone(),
+                person: None,
+            };
+            let made = station::add_desk_account(
+                &mut app,
+                store,
+                (new, person.as_deref()),
+                password,
+                &admin,
+            )?;
+            output::desk_account(&made, args.json)
         }
         Command::Serve(args) => station::serve(open(&dir)?, args),
         Command::Sync {

@@ -837,6 +837,28 @@ fn freshness_report(f: &qc_bundle::Freshness, zh: bool) -> anyhow::Result<()> {
 }
 
 /// An enrolment code for the administrator to hand over.
+/// A desk account made: what its holder needs to sign in to the console.
+pub fn desk_account(made: &qc_console::Enrolled, as_json: bool) -> anyhow::Result<()> {
+    let a = &made.account;
+    if as_json {
+        return json(&serde_json::json!({
+            "account": a,
+            "totp_secret": made.totp_secret,
+            "otpauth_url": made.otpauth_url,
+        }));
+    }
+    out!(
+        "已建立控制台账号：{}（{}，{}）",
+        a.login,
+        a.name,
+        a.role_label
+    );
+    out!("请在身份验证器应用中添加以下密钥（仅显示这一次）：");
+    out!("  密钥：{}", made.totp_secret);
+    out!("  链接：{}", made.otpauth_url);
+    Ok(())
+}
+
 pub fn enrolment_code(
     code: &str,
     grant: &qc_server::storage::Grant,

@@ -292,6 +292,35 @@ pub fn revoke(
     Ok(())
 }
 
+/// `quancheng admin desk`: a desk account for the console, made at the station on `store`.
+pub fn add_desk_account(
+    app: &mut Quancheng,
+    store: &StoreArgs,
+    (mut new, person): (qc_console::NewAccount, Option<&str>),
+    password: &str,
+    admin: &qc_api::Unlocked,
+) -> anyhow::Result<qc_console::Enrolled> {
+    app.require_admin(admin, "make desk accounts")?;
+    let service = open_station(app, &admin_config(store)?)?;
+    if let Some(id) = person {
+        new.person = Some(
+            service
+                .bureau_person(id)
+                .map_err(|e| anyhow::anyhow!("本局没有人员 {id} ({e})"))?,
+        );
+    }
+    let console = qc_console::Console::new(Default::default(), qc_console::os_random());
+    console
+        .add_account(
+            service.storage(),
+            new,
+            password,
+            &admin.person().id.0,
+            qc_domain::Clock::now(&SystemClock),
+        )
+        .map_err(|e| anyhow::anyhow!("{} ({e})", e.message_zh()))
+}
+
 /// Whose certificates `admin revoke` revokes.
 pub enum Revoked<'a> {
     /// A person's, by id.
@@ -327,7 +356,11 @@ fn run<S: Storage>(
         clock: Arc::new(SystemClock),
     });
     let runtime = tokio::runtime::Runtime::new()?;
-    let routes = router(state.clone());
+    let desk = Arc::new(qc_console::http::Desk {
+        station: state.clone(),
+        console: qc_console::Console::new(Default::default(), qc_console::os_random()),
+    });
+    let routes = router(state.clone()).merge(qc_console::http::router(desk));
     let served = runtime.block_on(async move {
         let (running, task) = serve_tls(routes, listen, cert.clone(), key)
             .await

@@ -12,9 +12,14 @@ pub fn text(case: &str, digest: &[u8; 32]) -> String {
 
 /// The code as an SVG image (error correction M: a creased or smudged print still reads).
 pub fn svg(case: &str, digest: &[u8; 32]) -> String {
-    let code = QrCode::with_error_correction_level(text(case, digest), EcLevel::M)
-        .expect("a case id and a digest fit a QR code");
-    code.render::<svg::Color>().quiet_zone(true).build()
+    svg_of(&text(case, digest)).expect("a case id and a digest fit a QR code")
+}
+
+/// Any short text as a QR code in an SVG image (error correction M); `None` if it is too long
+/// for one.
+pub fn svg_of(text: &str) -> Option<String> {
+    let code = QrCode::with_error_correction_level(text, EcLevel::M).ok()?;
+    Some(code.render::<svg::Color>().quiet_zone(true).build())
 }
 
 /// Reads [`text`] back: the case id and the digest.

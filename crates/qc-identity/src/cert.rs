@@ -78,7 +78,25 @@ pub struct Certificate {
 impl Certificate {
     /// The person this certificate names, if it is an officer's.
     pub fn person(&self) -> Option<Person> {
-        match &self.subject {
+        self.subject.person()
+    }
+}
+
+impl Subject {
+    /// An officer's subject for `person`, as a certificate names them.
+    pub fn officer(person: &Person) -> Subject {
+        Subject::Officer {
+            person_id: person.id.0.clone(),
+            name: person.name.clone(),
+            cert_no: person.cert_no.as_ref().map(|c| c.0.clone()),
+            role: person.role,
+            squad: person.squad.clone(),
+        }
+    }
+
+    /// The person this subject names, if it is an officer.
+    pub fn person(&self) -> Option<Person> {
+        match self {
             Subject::Officer {
                 person_id,
                 name,
@@ -255,6 +273,36 @@ impl BureauKey {
         let bytes = canonical::encode(CERT_TAG, &cert);
         let signature = sign_bytes(&self.0, &bytes);
         Ok(SignedCertificate { bytes, signature })
+    }
+
+    /// Issues the list after `current`: every entry of it, and each of `certs` not revoked yet
+    /// revoked from `now` for `reason`. `None` when all of them are revoked already.
+    pub fn revoke_more(
+        &self,
+        current: &RevocationList,
+        certs: &[SignedCertificate],
+        reason: &str,
+        now: Timestamp,
+    ) -> Option<(SignedRevocationList, usize)> {
+        // The same certificate may be named twice (a directory's and a station's records).
+        let mut seen = std::collections::BTreeSet::new();
+        let fresh: Vec<Revocation> = certs
+            .iter()
+            .map(SignedCertificate::id)
+            .filter(|id| current.revoked_at(id).is_none() && seen.insert(*id))
+            .map(|cert| Revocation {
+                cert,
+                revoked_at: now,
+                reason: reason.trim().into(),
+            })
+            .collect();
+        if fresh.is_empty() {
+            return None;
+        }
+        let added = fresh.len();
+        let mut revoked = current.revoked.clone();
+        revoked.extend(fresh);
+        Some((self.revoke(current.number + 1, now, revoked), added))
     }
 
     /// Issues a revocation list.

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::metrics::{Metrics, track};
-use crate::service::{Service, ServiceError};
+use crate::service::{Chunk, Service, ServiceError};
 use crate::storage::{Storage, StorageError};
 
 /// Largest request body accepted (an upload of entries; blobs come in chunks of their own).
@@ -181,8 +181,20 @@ struct Signed {
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
+    /// The body's SHA-256, taken once (on a blocking thread) for the signature and whoever
+    /// else needs it: an evidence file's chunk is hashed once on its way in.
+    body_sha256: std::sync::OnceLock<[u8; 32]>,
     /// The room the body takes among those held, until the request is answered.
     _room: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Signed {
+    /// The SHA-256 of the body.
+    fn body_sha256(&self) -> [u8; 32] {
+        *self
+            .body_sha256
+            .get_or_init(|| qc_sync::auth::body_digest(&self.body))
+    }
 }
 
 impl<S: Storage> FromRequest<Arc<AppState<S>>> for Signed {
@@ -217,6 +229,7 @@ impl<S: Storage> FromRequest<Arc<AppState<S>>> for Signed {
             uri: parts.uri,
             headers: parts.headers,
             body,
+            body_sha256: std::sync::OnceLock::new(),
             _room: permit,
         })
     }
@@ -238,7 +251,7 @@ fn authenticate<S: Storage>(state: &AppState<S>, request: &Signed) -> Result<Str
         request.method.as_str(),
         path,
         |h| request.headers.get(h).and_then(|v| v.to_str().ok()),
-        &request.body,
+        request.body_sha256(),
         state.clock.now(),
     )
 }
@@ -421,7 +434,8 @@ async fn blob_chunk<S: Storage>(
     // refused before it is written.
     on_blob(&state, blob, request, |s, device, case, hash, request| {
         let q: qc_sync::wire::ChunkQuery = query(request)?;
-        s.put_blob_chunk(device, case, hash, (q.size, q.offset), &request.body)
+        let chunk = Chunk::hashed(&request.body, request.body_sha256());
+        s.put_blob_chunk(device, case, hash, (q.size, q.offset), chunk)
     })
     .await
     .map(axum::Json)
@@ -432,11 +446,19 @@ async fn blob_data<S: Storage>(
     Path(blob): Path<(String, String)>,
     request: Signed,
 ) -> Result<impl IntoResponse, Failure> {
-    let (size, mut reader) = on_blob(&state, blob, request, |s, device, case, hash, _| {
+    let (size, reader) = on_blob(&state, blob, request, |s, device, case, hash, _| {
         s.open_blob(device, case, hash)
     })
     .await?;
-    // Read on a blocking thread, a few chunks ahead of the network: memory stays bounded.
+    Ok((
+        [(axum::http::header::CONTENT_LENGTH, size.to_string())],
+        streamed(reader),
+    ))
+}
+
+/// A body read from `reader` on a blocking thread, a few chunks ahead of the network: memory
+/// stays bounded however large the file.
+pub fn streamed(mut reader: Box<dyn Read + Send>) -> axum::body::Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
     tokio::task::spawn_blocking(move || {
         loop {
@@ -457,10 +479,7 @@ async fn blob_data<S: Storage>(
     });
     let stream =
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
-    Ok((
-        [(axum::http::header::CONTENT_LENGTH, size.to_string())],
-        axum::body::Body::from_stream(stream),
-    ))
+    axum::body::Body::from_stream(stream)
 }
 
 #[derive(Deserialize)]

@@ -53,6 +53,7 @@ fn station_with(limits: &Limits) -> Station {
             log_key: SigningKey::from_bytes(&[40; 32]),
             certificates: vec![ocert.clone()],
             revocations: None,
+            desk_seed: [50; 32],
         },
     )
     .unwrap();

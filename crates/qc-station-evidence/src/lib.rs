@@ -46,6 +46,19 @@ pub trait Evidence: Send + Sync + 'static {
     fn finish(&self, hash: &[u8; 32], size: u64, known_good: bool) -> Result<bool, EvidenceError>;
     /// Drops an unfinished upload.
     fn discard(&self, hash: &[u8; 32]) -> Result<(), EvidenceError>;
+    /// Keeps a blob that arrived whole, whose bytes the caller checked against `hash`:
+    /// durable and visible on return (an unfinished upload of it is left to `begin` or
+    /// `discard`).
+    fn put_whole(&self, hash: &[u8; 32], bytes: &[u8]) -> Result<(), EvidenceError> {
+        let size = bytes.len() as u64;
+        self.begin(hash, size)?;
+        self.receive(hash, size, 0, bytes)?;
+        if self.finish(hash, size, true)? {
+            Ok(())
+        } else {
+            Err(EvidenceError::upload(hash, "not kept"))
+        }
+    }
     /// Reads a complete blob, streamed (constant memory), authenticated chunk by chunk and
     /// hashed: the reader fails if anything was changed.
     fn open(&self, hash: &[u8; 32]) -> Result<Box<dyn io::Read + Send>, EvidenceError>;

@@ -117,6 +117,10 @@ impl ObjectEvidence {
             .with_secret_access_key(&config.secret_key)
             .with_allow_http(config.allow_http)
             .with_virtual_hosted_style_request(false)
+            // The SigV4 signature still covers each request, not each body's SHA-256 (one more
+            // hash of every evidence byte): what is put is sealed (ChaCha20-Poly1305) and read
+            // back authenticated, so a body changed on the way is found when it is read.
+            .with_unsigned_payload(true)
             .with_retry(retry)
             .build()
             .map_err(|source| EvidenceError::Store {
@@ -293,27 +297,7 @@ impl ObjectEvidence {
     /// Keeps a blob that arrived whole and matches its name (see [`ObjectEvidence`]), then
     /// drops what there is of its upload.
     fn keep_whole(&self, hash: &[u8; 32], m: &Manifest, bytes: &[u8]) -> Result<(), EvidenceError> {
-        // Not the manifest's: a process that died may have sealed other bytes under it.
-        let nonce = qc_blobs::fresh_nonce_prefix().map_err(crate::io_err("draw a nonce prefix"))?;
-        let size = bytes.len() as u64;
-        let sealed = self
-            .sealer
-            .seal_piece(&nonce, size, 0, bytes)
-            .map_err(crate::io_err(format!(
-                "seal {size} bytes of {}",
-                hex::encode(hash)
-            )))?;
-        let mut whole = Vec::with_capacity(HEADER + sealed.len());
-        whole.extend_from_slice(&qc_blobs::header(&nonce));
-        whole.extend_from_slice(&sealed);
-        drop(sealed);
-        let blob = blob_key(hash);
-        // Not looked up first: the caller did, so only uploads of the same bytes at once race
-        // here, and the loser replaces the blob with the same content, sealed anew.
-        self.call(
-            || format!("put {blob}"),
-            self.store.put(&blob, PutPayload::from(whole)),
-        )?;
+        self.put_sealed(hash, bytes)?;
         self.abort(hash, m)?;
         // With nothing received, the only piece there can be is one put at offset 0 by a
         // process that died before listing it: named here, it goes in the manifest's request
@@ -323,6 +307,30 @@ impl ObjectEvidence {
             || format!("delete {key}"),
             delete_all(self.store.as_ref(), vec![key.clone(), piece]),
         )
+    }
+
+    /// Seals a whole blob and puts it under its name in one request (atomic: whole or not at
+    /// all).
+    fn put_sealed(&self, hash: &[u8; 32], bytes: &[u8]) -> Result<(), EvidenceError> {
+        // Not the manifest's: a process that died may have sealed other bytes under it.
+        let nonce = qc_blobs::fresh_nonce_prefix().map_err(crate::io_err("draw a nonce prefix"))?;
+        let size = bytes.len() as u64;
+        let mut whole = Vec::with_capacity(HEADER + sealed_len(size, size) as usize);
+        whole.extend_from_slice(&qc_blobs::header(&nonce));
+        self.sealer
+            .seal_piece_into(&nonce, size, 0, bytes, &mut whole)
+            .map_err(crate::io_err(format!(
+                "seal {size} bytes of {}",
+                hex::encode(hash)
+            )))?;
+        let blob = blob_key(hash);
+        // Not looked up first: the caller did, so only uploads of the same bytes at once race
+        // here, and the loser replaces the blob with the same content, sealed anew.
+        self.call(
+            || format!("put {blob}"),
+            self.store.put(&blob, PutPayload::from(whole)),
+        )
+        .map(drop)
     }
 
     /// The sealed size of the complete blob kept under `hash`, if one is.
@@ -566,6 +574,11 @@ impl Evidence for ObjectEvidence {
         }
         self.drop_remains(hash, &m)?;
         Ok(true)
+    }
+
+    fn put_whole(&self, hash: &[u8; 32], bytes: &[u8]) -> Result<(), EvidenceError> {
+        // No manifest: one PUT is all a file sent in one request needs.
+        self.put_sealed(hash, bytes)
     }
 
     fn discard(&self, hash: &[u8; 32]) -> Result<(), EvidenceError> {

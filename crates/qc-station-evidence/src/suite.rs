@@ -29,7 +29,7 @@ pub struct Place<E> {
 
 /// Runs every check, each on a store made by `fresh`; prints how long each took.
 pub fn run<E: Evidence>(fresh: impl Fn() -> Place<E>) {
-    let checks: [Check<E>; 10] = [
+    let checks: [Check<E>; 11] = [
         (
             "pieces_of_uneven_sizes_make_the_whole",
             pieces_of_uneven_sizes_make_the_whole,
@@ -62,6 +62,10 @@ pub fn run<E: Evidence>(fresh: impl Fn() -> Place<E>) {
         (
             "a_blob_in_one_piece_is_kept_only_if_it_matches",
             a_blob_in_one_piece_is_kept_only_if_it_matches,
+        ),
+        (
+            "a_blob_put_whole_is_kept_at_once",
+            a_blob_put_whole_is_kept_at_once,
         ),
         ("works_inside_spawn_blocking", works_inside_spawn_blocking),
     ];
@@ -330,6 +334,21 @@ fn a_blob_in_one_piece_is_kept_only_if_it_matches<E: Evidence>(place: Place<E>) 
     assert!(
         a.finish(&claimed, size, false).is_err(),
         "nothing left to finish"
+    );
+}
+
+fn a_blob_put_whole_is_kept_at_once<E: Evidence>(place: Place<E>) {
+    let blob = data(2 * MIB + 500 * K + 7, 16);
+    let hash = sha256(&blob);
+    let a = (place.open)();
+    a.put_whole(&hash, &blob).unwrap();
+    let b = (place.open)();
+    assert!(b.contains(&hash).unwrap(), "visible to every process");
+    assert!(read_all(&b, &hash) == blob, "reads back as sent");
+    assert_eq!(
+        b.received(&hash, blob.len() as u64).unwrap(),
+        0,
+        "no upload"
     );
 }
 

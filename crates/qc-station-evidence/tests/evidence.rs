@@ -470,4 +470,13 @@ fn a_blob_in_one_piece_is_put_whole_in_one_request() {
         [format!("blobs/{}", hex::encode(hash))],
         "nothing of the refused upload is left"
     );
+
+    // A file the caller checked as it arrived whole, with no upload begun: one request.
+    counting.take();
+    let other = data(blob.len(), 15);
+    let other_hash = sha256(&other);
+    e.put_whole(&other_hash, &other).unwrap();
+    assert_eq!(counting.take(), ["put blob"], "kept in one request");
+    assert!(read_all(&e, &other_hash) == other);
+    assert_eq!(keys_in(&e).len(), 2, "the blob alone, no manifest");
 }

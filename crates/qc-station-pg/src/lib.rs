@@ -31,7 +31,9 @@
 
 mod blobs;
 mod client;
+mod desk;
 mod log;
+mod rows;
 mod schema;
 
 pub use qc_station_evidence::{Evidence, LocalEvidence, ObjectEvidence, S3Config};
@@ -326,6 +328,13 @@ impl Storage for PgStorage {
         self.entries(FEEDS_FOR_CASES, &cases)
     }
 
+    fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        self.entries(
+            "SELECT entry, body, device_sig, actor_sigs FROM log WHERE device = $1 ORDER BY seq",
+            &device,
+        )
+    }
+
     fn add_enrolment_code(
         &self,
         code: &Digest,
@@ -422,6 +431,23 @@ impl Storage for PgStorage {
         Ok(self
             .signed("SELECT cert, signature FROM devices WHERE id = $1", id)?
             .map(|(bytes, signature)| SignedCertificate { bytes, signature }))
+    }
+
+    fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
+        self.conn()?
+            .query("SELECT id, cert, signature FROM devices ORDER BY id", &[])
+            .map_err(pg("listing devices"))?
+            .iter()
+            .map(|r| {
+                Ok((
+                    col(r, 0)?,
+                    SignedCertificate {
+                        bytes: col(r, 1)?,
+                        signature: col(r, 2)?,
+                    },
+                ))
+            })
+            .collect()
     }
 
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
@@ -620,6 +646,10 @@ impl Storage for PgStorage {
 
     fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError> {
         self.blobs.finish(self, hash)
+    }
+
+    fn keep_whole_blob(&self, hash: &Digest, bytes: &[u8]) -> Result<(), StorageError> {
+        self.blobs.keep_whole(self, hash, bytes)
     }
 
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {

@@ -103,6 +103,100 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX code_failures_source ON code_failures (source, time);
     CREATE INDEX code_failures_time ON code_failures (time);
 "#,
+    // The bureau's console: desk accounts, their sessions, the sign-in and operation logs.
+    r#"
+    CREATE TABLE desk_accounts (
+        login          TEXT COLLATE "C" PRIMARY KEY,
+        name           TEXT NOT NULL,
+        role           TEXT NOT NULL,
+        squads         TEXT NOT NULL,
+        password_hash  TEXT NOT NULL,
+        totp_secret    BYTEA NOT NULL,
+        totp_last_step BIGINT NOT NULL,
+        failures       INT NOT NULL,
+        locked_until   BIGINT
+    );
+    CREATE TABLE desk_sessions (
+        token_hash BYTEA PRIMARY KEY,
+        login      TEXT COLLATE "C" NOT NULL REFERENCES desk_accounts (login),
+        csrf       TEXT NOT NULL,
+        started    BIGINT NOT NULL,
+        last_seen  BIGINT NOT NULL
+    );
+    CREATE TABLE desk_log (
+        id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind   TEXT NOT NULL,
+        at     BIGINT NOT NULL,
+        login  TEXT NOT NULL,
+        what   TEXT NOT NULL,
+        ok     BOOLEAN NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX desk_log_kind ON desk_log (kind, id);
+"#,
+    // The case list the bureau's console searches and counts, derived from each document.
+    r#"
+    CREATE TABLE case_rows (
+        case_id        TEXT COLLATE "C" PRIMARY KEY,
+        squad          TEXT COLLATE "C" NOT NULL,
+        status         TEXT NOT NULL,
+        domain         TEXT NOT NULL,
+        domain_name    TEXT NOT NULL,
+        violation      TEXT NOT NULL,
+        violation_name TEXT NOT NULL,
+        address        TEXT NOT NULL,
+        grid           TEXT COLLATE "C" NOT NULL,
+        parties        TEXT NOT NULL,
+        summary        TEXT NOT NULL,
+        search         TEXT NOT NULL,
+        registered_at  BIGINT NOT NULL,
+        updated_at     BIGINT NOT NULL,
+        outcome721     TEXT,
+        outcome_at     BIGINT
+    );
+    CREATE INDEX case_rows_registered ON case_rows (registered_at);
+    CREATE INDEX case_rows_squad ON case_rows (squad, registered_at);
+    CREATE INDEX case_rows_status ON case_rows (status);
+    CREATE TABLE case_row_deadlines (
+        case_id TEXT COLLATE "C" NOT NULL,
+        kind    TEXT NOT NULL,
+        due_at  BIGINT NOT NULL
+    );
+    CREATE INDEX case_row_deadlines_case ON case_row_deadlines (case_id);
+    CREATE TABLE case_row_people (
+        case_id TEXT COLLATE "C" NOT NULL,
+        person  TEXT COLLATE "C" NOT NULL
+    );
+    CREATE INDEX case_row_people_case ON case_row_people (case_id);
+"#,
+    // The dashboard reads only the deadlines overdue or due soon.
+    r#"
+    CREATE INDEX case_row_deadlines_due ON case_row_deadlines (due_at);
+"#,
+    // A desk account may be a person of the bureau, whom their signatures at the desk name.
+    r#"
+    ALTER TABLE desk_accounts ADD COLUMN person TEXT COLLATE "C";
+"#,
+    // 行政处罚结果公开: the published results, derived with the case rows (which are dropped
+    // here to be derived again at the next start, with them).
+    r#"
+    CREATE TABLE disclosures (
+        case_id                TEXT COLLATE "C" PRIMARY KEY,
+        violation_name         TEXT NOT NULL,
+        disclosed_at           BIGINT NOT NULL,
+        text                   TEXT NOT NULL,
+        revoked_at             BIGINT,
+        revoked_by             TEXT,
+        revoked_reason         TEXT,
+        corrected_at           BIGINT,
+        correction_explanation TEXT,
+        correction_text        TEXT
+    );
+    CREATE INDEX disclosures_newest ON disclosures (disclosed_at);
+    DELETE FROM case_row_deadlines;
+    DELETE FROM case_row_people;
+    DELETE FROM case_rows;
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

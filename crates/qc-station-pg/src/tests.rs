@@ -38,6 +38,16 @@ fn the_postgresql_backend_passes_the_storage_suite() {
     eprintln!("storage suite on PostgreSQL: {:?}", started.elapsed());
 }
 
+#[test]
+fn the_postgresql_backend_passes_the_desk_suite() {
+    qc_station_storage::desk::suite::run(&store(&new_database()));
+}
+
+#[test]
+fn the_postgresql_backend_passes_the_case_rows_suite() {
+    qc_station_storage::rows::suite::run(&store(&new_database()));
+}
+
 /// The same suite with evidence bytes in a real S3 server (SeaweedFS, signed requests): what a
 /// city's endpoint runs, every process sharing the bucket.
 #[test]
@@ -330,6 +340,11 @@ fn released_migrations_never_change() {
         [
             "655228394491fd771eb637f3bee41f639aee18d024136d63005ecf868ffcea37",
             "194a6eb948b58152e4756a8d6188fd4833cd6d93f056453509db67c397bd2815",
+            "51f869f1978ea920a1ce53a5d43c750215775051a21aa8b8634973938e766fe8",
+            "b86188483ab270106665093d4f25a248bb1ebd478d048dc42582baa18bf91076",
+            "d6e1c60f5c98f4f3f7eb0772ed8f04ee6002650200b7cad0d9b936e21539dd81",
+            "0ed4094d08153c4aedc14642d61b9be2ce2c811f185bd496274b9a0c7fd7ce76",
+            "d31738d6df03419abfc9115bbcc1c44c6d279a53405c86cc6ea4d2f2b965cc2c",
         ]
     );
 }

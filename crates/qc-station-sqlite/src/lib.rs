@@ -16,6 +16,13 @@ use qc_identity::{SignedCertificate, SignedRevocationList};
 use qc_log::SignedCheckpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use qc_station_storage::desk::{
+    self, DeskAccountRow, DeskLogKind, DeskLogRow, DeskSessionRow, DeskStore,
+};
+use qc_station_storage::rows::{
+    self, CaseFigures, CasePage, CaseQuery, CaseRow, CaseRows, Disclosed, Disclosure,
+    DisclosurePage, Period,
+};
 use qc_station_storage::{
     BlobRows, BlobState, Blobs, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError,
     StoredSigned, TileId, TreeState, stored_digest,
@@ -129,6 +136,100 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX code_failures_source ON code_failures(source, time);
     CREATE INDEX code_failures_time ON code_failures(time);
+"#,
+    // The bureau's console: desk accounts, their sessions, the sign-in and operation logs.
+    r#"
+    CREATE TABLE desk_accounts (
+        login          TEXT PRIMARY KEY,
+        name           TEXT NOT NULL,
+        role           TEXT NOT NULL,
+        squads         TEXT NOT NULL,
+        password_hash  TEXT NOT NULL,
+        totp_secret    BLOB NOT NULL,
+        totp_last_step INTEGER NOT NULL,
+        failures       INTEGER NOT NULL,
+        locked_until   INTEGER
+    ) STRICT;
+    CREATE TABLE desk_sessions (
+        token_hash BLOB PRIMARY KEY,
+        login      TEXT NOT NULL REFERENCES desk_accounts(login),
+        csrf       TEXT NOT NULL,
+        started    INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE desk_log (
+        id     INTEGER PRIMARY KEY,
+        kind   TEXT NOT NULL,
+        at     INTEGER NOT NULL,
+        login  TEXT NOT NULL,
+        what   TEXT NOT NULL,
+        ok     INTEGER NOT NULL,
+        source TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX desk_log_kind ON desk_log(kind, id);
+"#,
+    // The case list the bureau's console searches and counts, derived from each document.
+    r#"
+    CREATE TABLE case_rows (
+        case_id        TEXT PRIMARY KEY,
+        squad          TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        domain         TEXT NOT NULL,
+        domain_name    TEXT NOT NULL,
+        violation      TEXT NOT NULL,
+        violation_name TEXT NOT NULL,
+        address        TEXT NOT NULL,
+        grid           TEXT NOT NULL,
+        parties        TEXT NOT NULL,
+        summary        TEXT NOT NULL,
+        search         TEXT NOT NULL,
+        registered_at  INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        outcome721     TEXT,
+        outcome_at     INTEGER
+    ) STRICT;
+    CREATE INDEX case_rows_registered ON case_rows(registered_at);
+    CREATE INDEX case_rows_squad ON case_rows(squad, registered_at);
+    CREATE INDEX case_rows_status ON case_rows(status);
+    CREATE TABLE case_row_deadlines (
+        case_id TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        due_at  INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX case_row_deadlines_case ON case_row_deadlines(case_id);
+    CREATE TABLE case_row_people (
+        case_id TEXT NOT NULL,
+        person  TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX case_row_people_case ON case_row_people(case_id);
+"#,
+    // The dashboard reads only the deadlines overdue or due soon.
+    r#"
+    CREATE INDEX case_row_deadlines_due ON case_row_deadlines(due_at);
+"#,
+    // A desk account may be a person of the bureau, whom their signatures at the desk name.
+    r#"
+    ALTER TABLE desk_accounts ADD COLUMN person TEXT;
+"#,
+    // 行政处罚结果公开: the published results, derived with the case rows (which are dropped
+    // here to be derived again at the next start, with them).
+    r#"
+    CREATE TABLE disclosures (
+        case_id                TEXT PRIMARY KEY,
+        violation_name         TEXT NOT NULL,
+        disclosed_at           INTEGER NOT NULL,
+        text                   TEXT NOT NULL,
+        revoked_at             INTEGER,
+        revoked_by             TEXT,
+        revoked_reason         TEXT,
+        corrected_at           INTEGER,
+        correction_explanation TEXT,
+        correction_text        TEXT
+    ) STRICT;
+    CREATE INDEX disclosures_newest ON disclosures(disclosed_at);
+    DELETE FROM case_row_deadlines;
+    DELETE FROM case_row_people;
+    DELETE FROM case_rows;
 "#,
 ];
 
@@ -308,6 +409,13 @@ impl Storage for SqliteStorage {
             return Ok(Vec::new());
         }
         self.entries(FEEDS_FOR_CASES, &json_list(cases)?)
+    }
+
+    fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        self.entries(
+            "SELECT entry, body, device_sig, actor_sigs FROM log WHERE device = ?1 ORDER BY seq",
+            device,
+        )
     }
 
     fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
@@ -509,6 +617,25 @@ impl Storage for SqliteStorage {
             .map_err(err)
     }
 
+    fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare("SELECT id, cert, signature FROM devices ORDER BY id")
+            .map_err(err)?;
+        q.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                SignedCertificate {
+                    bytes: r.get(1)?,
+                    signature: r.get(2)?,
+                },
+            ))
+        })
+        .map_err(err)?
+        .collect::<Result<_, _>>()
+        .map_err(err)
+    }
+
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
         self.conn()
             .execute(
@@ -618,6 +745,10 @@ impl Storage for SqliteStorage {
         self.blobs.finish(self, hash)
     }
 
+    fn keep_whole_blob(&self, hash: &Digest, bytes: &[u8]) -> Result<(), StorageError> {
+        self.blobs.keep_whole(self, hash, bytes)
+    }
+
     fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
         self.put_single("revocations", &crl.bytes, &crl.signature)
     }
@@ -656,6 +787,399 @@ impl Storage for SqliteStorage {
 
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {
         self.blobs.open(self, hash)
+    }
+}
+
+const DESK_ACCOUNT_COLUMNS: &str = "login, name, role, squads, password_hash, totp_secret, totp_last_step, failures, locked_until, \
+     person";
+
+fn desk_account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeskAccountRow> {
+    Ok(DeskAccountRow {
+        login: r.get(0)?,
+        name: r.get(1)?,
+        role: r.get(2)?,
+        squads: desk::squads_from_column(&r.get::<_, String>(3)?),
+        password_hash: r.get(4)?,
+        totp_secret: r.get(5)?,
+        totp_last_step: r.get(6)?,
+        failures: r.get(7)?,
+        locked_until: r.get(8)?,
+        person: r.get(9)?,
+    })
+}
+
+impl DeskStore for SqliteStorage {
+    fn add_desk_account(&self, a: &DeskAccountRow) -> Result<bool, StorageError> {
+        self.conn()
+            .execute(
+                &format!(
+                    "INSERT INTO desk_accounts ({DESK_ACCOUNT_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(login) DO NOTHING"
+                ),
+                params![
+                    a.login,
+                    a.name,
+                    a.role,
+                    desk::squads_column(&a.squads),
+                    a.password_hash,
+                    a.totp_secret,
+                    a.totp_last_step,
+                    a.failures,
+                    a.locked_until,
+                    a.person
+                ],
+            )
+            .map(|n| n == 1)
+            .map_err(err)
+    }
+
+    fn desk_account(&self, login: &str) -> Result<Option<DeskAccountRow>, StorageError> {
+        self.reader()
+            .query_row(
+                &format!("SELECT {DESK_ACCOUNT_COLUMNS} FROM desk_accounts WHERE login = ?1"),
+                [login],
+                desk_account_row,
+            )
+            .optional()
+            .map_err(err)
+    }
+
+    fn desk_accounts(&self) -> Result<Vec<DeskAccountRow>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare(&format!(
+                "SELECT {DESK_ACCOUNT_COLUMNS} FROM desk_accounts ORDER BY login"
+            ))
+            .map_err(err)?;
+        q.query_map([], desk_account_row)
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)
+    }
+
+    fn set_desk_sign_in_state(
+        &self,
+        login: &str,
+        failures: u32,
+        locked_until: Option<i64>,
+        totp_last_step: i64,
+    ) -> Result<(), StorageError> {
+        self.conn()
+            .execute(
+                "UPDATE desk_accounts SET failures = ?2, locked_until = ?3, totp_last_step = ?4
+                 WHERE login = ?1",
+                params![login, failures, locked_until, totp_last_step],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn add_desk_session(&self, s: &DeskSessionRow) -> Result<(), StorageError> {
+        self.conn()
+            .execute(
+                "INSERT INTO desk_sessions (token_hash, login, csrf, started, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    s.token_hash.to_vec(),
+                    s.login,
+                    s.csrf,
+                    s.started,
+                    s.last_seen
+                ],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn desk_session(&self, token_hash: &[u8; 32]) -> Result<Option<DeskSessionRow>, StorageError> {
+        self.reader()
+            .query_row(
+                "SELECT login, csrf, started, last_seen FROM desk_sessions WHERE token_hash = ?1",
+                [token_hash.to_vec()],
+                |r| {
+                    Ok(DeskSessionRow {
+                        token_hash: *token_hash,
+                        login: r.get(0)?,
+                        csrf: r.get(1)?,
+                        started: r.get(2)?,
+                        last_seen: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(err)
+    }
+
+    fn touch_desk_session(&self, token_hash: &[u8; 32], at: i64) -> Result<(), StorageError> {
+        self.conn()
+            .execute(
+                "UPDATE desk_sessions SET last_seen = ?2 WHERE token_hash = ?1",
+                params![token_hash.to_vec(), at],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn drop_desk_session(&self, token_hash: &[u8; 32]) -> Result<(), StorageError> {
+        self.conn()
+            .execute(
+                "DELETE FROM desk_sessions WHERE token_hash = ?1",
+                [token_hash.to_vec()],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn add_desk_log(&self, row: &DeskLogRow) -> Result<(), StorageError> {
+        self.conn()
+            .execute(
+                "INSERT INTO desk_log (kind, at, login, what, ok, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    row.kind.code(),
+                    row.at,
+                    row.login,
+                    row.what,
+                    row.ok,
+                    row.source
+                ],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn desk_log(&self, kind: DeskLogKind, limit: u32) -> Result<Vec<DeskLogRow>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare(
+                "SELECT at, login, what, ok, source FROM desk_log WHERE kind = ?1
+                 ORDER BY id DESC LIMIT ?2",
+            )
+            .map_err(err)?;
+        q.query_map(params![kind.code(), limit], |r| {
+            Ok(DeskLogRow {
+                at: r.get(0)?,
+                kind,
+                login: r.get(1)?,
+                what: r.get(2)?,
+                ok: r.get(3)?,
+                source: r.get(4)?,
+            })
+        })
+        .map_err(err)?
+        .collect::<Result<_, _>>()
+        .map_err(err)
+    }
+}
+
+/// The rows of a statement built in `qc_station_storage::rows`: its `$N` placeholders read as
+/// SQLite's `?N` (bound by number, whatever the order they appear in).
+fn rows_of<T>(
+    conn: &Connection,
+    st: &rows::Statement,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StorageError> {
+    let sql = st.sql.replace('$', "?");
+    let args: Vec<rusqlite::types::Value> = st
+        .args
+        .iter()
+        .map(|a| match a {
+            rows::Arg::Text(t) => rusqlite::types::Value::Text(t.clone()),
+            rows::Arg::Int(i) => rusqlite::types::Value::Integer(*i),
+        })
+        .collect();
+    let mut q = conn.prepare(&sql).map_err(err)?;
+    q.query_map(rusqlite::params_from_iter(args), read)
+        .map_err(err)?
+        .collect::<Result<_, _>>()
+        .map_err(err)
+}
+
+impl CaseRows for SqliteStorage {
+    fn put_case_row(&self, row: &CaseRow) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        let (outcome, outcome_at) = match &row.outcome721 {
+            Some((k, at)) => (Some(k.as_str()), Some(*at)),
+            None => (None, None),
+        };
+        tx.execute(
+            "INSERT INTO case_rows (case_id, squad, status, domain, domain_name, violation,
+               violation_name, address, grid, parties, summary, search, registered_at, updated_at,
+               outcome721, outcome_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad, status = excluded.status,
+               domain = excluded.domain, domain_name = excluded.domain_name,
+               violation = excluded.violation, violation_name = excluded.violation_name,
+               address = excluded.address, grid = excluded.grid, parties = excluded.parties,
+               summary = excluded.summary, search = excluded.search,
+               registered_at = excluded.registered_at, updated_at = excluded.updated_at,
+               outcome721 = excluded.outcome721, outcome_at = excluded.outcome_at",
+            params![
+                row.id,
+                row.squad,
+                row.status,
+                row.domain,
+                row.domain_name,
+                row.violation,
+                row.violation_name,
+                row.address,
+                row.grid,
+                row.parties,
+                row.summary,
+                rows::search_text(row),
+                row.registered_at,
+                row.updated_at,
+                outcome,
+                outcome_at
+            ],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "DELETE FROM case_row_deadlines WHERE case_id = ?1",
+            [&row.id],
+        )
+        .map_err(err)?;
+        tx.execute("DELETE FROM case_row_people WHERE case_id = ?1", [&row.id])
+            .map_err(err)?;
+        for (kind, due) in &row.deadlines {
+            tx.execute(
+                "INSERT INTO case_row_deadlines (case_id, kind, due_at) VALUES (?1, ?2, ?3)",
+                params![row.id, kind, due],
+            )
+            .map_err(err)?;
+        }
+        for person in &row.people {
+            tx.execute(
+                "INSERT INTO case_row_people (case_id, person) VALUES (?1, ?2)",
+                params![row.id, person],
+            )
+            .map_err(err)?;
+        }
+        match &row.disclosure {
+            Some(d) => {
+                let (at, text, ra, rb, rr, ca, ce, ct) = d.columns();
+                tx.execute(
+                    &rows::PUT_DISCLOSURE.replace('$', "?"),
+                    params![row.id, row.violation_name, at, text, ra, rb, rr, ca, ce, ct],
+                )
+            }
+            None => tx.execute(&rows::DROP_DISCLOSURE.replace('$', "?"), [&row.id]),
+        }
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn disclosures(&self, limit: u32, offset: u32) -> Result<DisclosurePage, StorageError> {
+        let reader = self.reader();
+        let total: i64 = reader
+            .query_row(rows::COUNT_DISCLOSURES, [], |r| r.get(0))
+            .map_err(err)?;
+        let mut q = reader
+            .prepare_cached(&rows::DISCLOSURE_PAGE.replace('$', "?"))
+            .map_err(err)?;
+        let page = q
+            .query_map(params![limit, offset], |r| {
+                Ok(Disclosed {
+                    case_id: r.get(0)?,
+                    violation_name: r.get(1)?,
+                    disclosure: Disclosure::from_columns((
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    )),
+                })
+            })
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(err)?;
+        Ok(DisclosurePage {
+            total: rows::count(total)?,
+            rows: page,
+        })
+    }
+
+    fn cases_without_rows(&self) -> Result<Vec<String>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare(
+                "SELECT case_id FROM case_docs WHERE case_id NOT IN (SELECT case_id FROM case_rows)
+                 ORDER BY case_id",
+            )
+            .map_err(err)?;
+        q.query_map([], |r| r.get(0))
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)
+    }
+
+    fn case_page(
+        &self,
+        view: &CaseView,
+        query: &CaseQuery,
+        now: Timestamp,
+    ) -> Result<CasePage, StorageError> {
+        let reader = self.reader();
+        let total = rows_of(&reader, &rows::count_statement(view, query), |r| {
+            r.get::<_, i64>(0)
+        })?;
+        let page = rows_of(&reader, &rows::page_statement(view, query, now), |r| {
+            Ok((
+                CaseRow {
+                    id: r.get(0)?,
+                    squad: r.get(1)?,
+                    status: r.get(2)?,
+                    domain: r.get(3)?,
+                    domain_name: r.get(4)?,
+                    violation: r.get(5)?,
+                    violation_name: r.get(6)?,
+                    address: r.get(7)?,
+                    grid: r.get(8)?,
+                    parties: r.get(9)?,
+                    summary: r.get(10)?,
+                    registered_at: r.get(11)?,
+                    updated_at: r.get(12)?,
+                    outcome721: match (r.get::<_, Option<String>>(13)?, r.get(14)?) {
+                        (Some(k), Some(at)) => Some((k, at)),
+                        _ => None,
+                    },
+                    people: Vec::new(),
+                    deadlines: Vec::new(),
+                    disclosure: None,
+                },
+                r.get::<_, i64>(15)?,
+            ))
+        })?;
+        Ok(CasePage {
+            total: rows::count(total.first().copied().unwrap_or_default())?,
+            rows: page
+                .into_iter()
+                .map(|(row, overdue)| Ok((row, rows::count(overdue)?)))
+                .collect::<Result<_, StorageError>>()?,
+        })
+    }
+
+    fn case_figures(
+        &self,
+        view: &CaseView,
+        period: Period,
+        now: Timestamp,
+        due_soon_ms: i64,
+    ) -> Result<CaseFigures, StorageError> {
+        let reader = self.reader();
+        rows::figures(view, period, now, due_soon_ms, |st| {
+            rows_of(&reader, st, |r| {
+                let numbers = (2..r.as_ref().column_count())
+                    .map(|i| r.get::<_, Option<i64>>(i).map(Option::unwrap_or_default))
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok((r.get(0)?, r.get(1)?, numbers))
+            })
+        })
     }
 }
 
@@ -1112,6 +1636,8 @@ mod tests {
     #[test]
     fn the_sqlite_backend_passes_the_storage_suite() {
         qc_station_storage::suite::run(|| SqliteStorage::temporary().unwrap());
+        qc_station_storage::desk::suite::run(&SqliteStorage::temporary().unwrap());
+        qc_station_storage::rows::suite::run(&SqliteStorage::temporary().unwrap());
     }
 
     /// A store kept before the log had tiles (its leaves were the tree, rebuilt at start):

@@ -148,6 +148,22 @@ impl Blobs {
         Ok(())
     }
 
+    /// Keeps a blob that arrived whole (see [`crate::Storage::keep_whole_blob`]). Its row
+    /// first, as for any upload: a process that dies before the bytes are kept leaves an
+    /// unfinished upload, which the next start finishes (the bytes all there) or discards.
+    pub fn keep_whole<R: BlobRows + ?Sized>(
+        &self,
+        rows: &R,
+        hash: &Digest,
+        bytes: &[u8],
+    ) -> Result<(), StorageError> {
+        rows.start_blob_row(hash, bytes.len() as u64)?;
+        self.bytes
+            .put_whole(hash, bytes)
+            .map_err(bytes_err("keeping a blob"))?;
+        rows.mark_blob_kept(hash)
+    }
+
     /// Ends an upload, keeping the blob only if it matches (see [`crate::Storage::finish_blob`]).
     pub fn finish<R: BlobRows + ?Sized>(
         &self,

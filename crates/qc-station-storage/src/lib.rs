@@ -6,6 +6,8 @@
 //! lock) and requests run at once.
 
 mod blobs;
+pub mod desk;
+pub mod rows;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -140,7 +142,7 @@ pub trait Sequencer {
 }
 
 /// The base station's durable state.
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// The log's head as last committed.
     fn log_head(&self) -> Result<LogHead, StorageError>;
     /// A hash tile of the log (C2SP tlog-tiles: as many hashes as the log has filled of it).
@@ -211,6 +213,8 @@ pub trait Storage: Send + Sync + 'static {
     fn add_device(&self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// An enrolled device's certificate.
     fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError>;
+    /// Every enrolled device with its certificate, by id.
+    fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError>;
     /// Keeps a person's certificate for a key held on `device` (kept once).
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// Every person's certificate kept, with the device that holds its key.
@@ -240,6 +244,8 @@ pub trait Storage: Send + Sync + 'static {
     /// its last entry about one of them, device by device in feed order (what a device needs
     /// to verify them), in one query.
     fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError>;
+    /// A device's whole feed, in order (empty for a device that wrote nothing).
+    fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError>;
     /// How much of a blob is held.
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError>;
     /// Writes `bytes` at `offset` of a blob of `size` being received: at offset 0 a new
@@ -256,6 +262,9 @@ pub trait Storage: Send + Sync + 'static {
     /// bytes and keeps the blob only if it equals `hash` (true, also when the evidence store
     /// kept it as its last chunk arrived); otherwise the received bytes are discarded (false).
     fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError>;
+    /// Keeps a blob that arrived whole in one request, whose bytes the caller checked against
+    /// `hash`, with no upload started for it: kept and recorded when it returns.
+    fn keep_whole_blob(&self, hash: &Digest, bytes: &[u8]) -> Result<(), StorageError>;
     /// Records that the bytes of a kept blob were uploaded for `case` (kept once).
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError>;
     /// Whether the bytes of a blob were uploaded for `case`.
@@ -357,6 +366,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).device(id)
     }
 
+    fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
+        (**self).devices()
+    }
+
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
         (**self).add_officer_cert(device, cert)
     }
@@ -403,6 +416,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).feeds_for_cases(cases)
     }
 
+    fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        (**self).device_feed(device)
+    }
+
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {
         (**self).blob_state(hash)
     }
@@ -419,6 +436,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError> {
         (**self).finish_blob(hash)
+    }
+
+    fn keep_whole_blob(&self, hash: &Digest, bytes: &[u8]) -> Result<(), StorageError> {
+        (**self).keep_whole_blob(hash, bytes)
     }
 
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
@@ -778,6 +799,20 @@ pub mod suite {
             "those kept without heads",
             s.cases_without_heads().unwrap() == ["c2", "c3"],
         );
+        check(
+            "documents without a case-list row",
+            s.cases_without_rows().unwrap() == ["c1", "c2", "c3"],
+        );
+        s.put_case_row(&rows::CaseRow {
+            id: "c2".into(),
+            squad: "二中队".into(),
+            ..rows::CaseRow::default()
+        })
+        .unwrap();
+        check(
+            "a row kept",
+            s.cases_without_rows().unwrap() == ["c1", "c3"],
+        );
         let docs = |cases: &[&str]| {
             let cases: Vec<String> = cases.iter().map(|c| (*c).to_owned()).collect();
             s.case_docs(&cases).unwrap()
@@ -812,7 +847,14 @@ pub mod suite {
         append(&s, &[a1.clone(), b1.clone(), d1.clone(), a2.clone()]).unwrap();
         append(
             &s,
-            &[d2.clone(), a3.clone(), b2.clone(), a4.clone(), a5, d3],
+            &[
+                d2.clone(),
+                a3.clone(),
+                b2.clone(),
+                a4.clone(),
+                a5,
+                d3.clone(),
+            ],
         )
         .unwrap();
         let feeds = |cases: &[&str]| {
@@ -834,6 +876,11 @@ pub mod suite {
                     d1.clone(),
                     d2.clone(),
                 ],
+        );
+        check(
+            "a device's whole feed, in order",
+            s.device_feed("d").unwrap() == [d1.clone(), d2.clone(), d3.clone()]
+                && s.device_feed("nobody").unwrap().is_empty(),
         );
         let union = [a1, a2, a3, a4, b1, b2, d1, d2];
         check(
@@ -1063,7 +1110,17 @@ pub mod suite {
         };
         check("no device", s.device("t1").unwrap().is_none());
         s.add_device("t1", &cert).unwrap();
-        check("device kept", s.device("t1").unwrap() == Some(cert));
+        check("device kept", s.device("t1").unwrap() == Some(cert.clone()));
+        s.add_device("t0", &cert).unwrap();
+        check(
+            "every device, by id",
+            s.devices()
+                .unwrap()
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect::<Vec<_>>()
+                == ["t0", "t1"],
+        );
         check("no revocations", s.revocations().unwrap().is_none());
         let crl = |b: u8| SignedRevocationList {
             bytes: vec![b],

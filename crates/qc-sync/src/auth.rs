@@ -127,13 +127,18 @@ pub struct RequestAuth {
     pub signature: Vec<u8>,
 }
 
+/// The SHA-256 of a request's body, which its signature covers.
+pub fn body_digest(body: &[u8]) -> [u8; 32] {
+    Sha256::digest(body).into()
+}
+
 fn covered(
     device: &str,
     method: &str,
     path: &str,
     time: Timestamp,
     nonce: [u8; 16],
-    body: &[u8],
+    body: [u8; 32],
 ) -> Vec<u8> {
     canonical::encode(
         REQUEST_TAG,
@@ -143,7 +148,7 @@ fn covered(
             path,
             time,
             nonce,
-            body: Sha256::digest(body).into(),
+            body,
         },
     )
 }
@@ -156,6 +161,19 @@ impl RequestAuth {
         method: &str,
         path: &str,
         body: &[u8],
+        time: Timestamp,
+        nonce: [u8; 16],
+    ) -> RequestAuth {
+        Self::sign_digest(device, key, method, path, body_digest(body), time, nonce)
+    }
+
+    /// Signs a request whose body's SHA-256 ([`body_digest`]) the caller knows already.
+    pub fn sign_digest(
+        device: &str,
+        key: &SigningKey,
+        method: &str,
+        path: &str,
+        body: [u8; 32],
         time: Timestamp,
         nonce: [u8; 16],
     ) -> RequestAuth {
@@ -207,13 +225,14 @@ impl RequestAuth {
     }
 
     /// Checks the signature with the device's key and the time against `now`; the caller
-    /// then accepts the nonce once (remembered for [`NONCE_TTL_MS`]).
+    /// then accepts the nonce once (remembered for [`NONCE_TTL_MS`]). `body` is the SHA-256 of
+    /// the body as received ([`body_digest`]).
     pub fn verify(
         &self,
         key: &VerifyingKey,
         method: &str,
         path: &str,
-        body: &[u8],
+        body: [u8; 32],
         now: Timestamp,
     ) -> Result<(), AuthError> {
         let bytes = covered(&self.device, method, path, self.time, self.nonce, body);
@@ -267,8 +286,14 @@ mod tests {
     fn a_signed_request_verifies() {
         let (key, a) = signed(b"{}", NOW, 1);
         let a = round_trip(&a);
-        a.verify(&key.verifying_key(), "POST", "/v1/entries", b"{}", NOW)
-            .unwrap();
+        a.verify(
+            &key.verifying_key(),
+            "POST",
+            "/v1/entries",
+            body_digest(b"{}"),
+            NOW,
+        )
+        .unwrap();
         assert_eq!(AuthError::Replay.status(), 409);
     }
 
@@ -282,19 +307,19 @@ mod tests {
             ("POST", "/v1/entries", b"{ }"),
         ] {
             assert_eq!(
-                a.verify(&k, method, path, body, NOW),
+                a.verify(&k, method, path, body_digest(body), NOW),
                 Err(AuthError::BadSignature)
             );
         }
         let mut other = a.clone();
         other.device = "tablet-b".into();
         assert_eq!(
-            other.verify(&k, "POST", "/v1/entries", b"{}", NOW),
+            other.verify(&k, "POST", "/v1/entries", body_digest(b"{}"), NOW),
             Err(AuthError::BadSignature)
         );
         let stranger = SigningKey::from_bytes(&[5; 32]).verifying_key();
         assert_eq!(
-            a.verify(&stranger, "POST", "/v1/entries", b"{}", NOW),
+            a.verify(&stranger, "POST", "/v1/entries", body_digest(b"{}"), NOW),
             Err(AuthError::BadSignature)
         );
     }
@@ -304,7 +329,13 @@ mod tests {
         let late = Timestamp(NOW.0 - MAX_SKEW_MS - 1);
         let (key, a) = signed(b"", late, 1);
         assert!(matches!(
-            a.verify(&key.verifying_key(), "POST", "/v1/entries", b"", NOW),
+            a.verify(
+                &key.verifying_key(),
+                "POST",
+                "/v1/entries",
+                body_digest(b""),
+                NOW
+            ),
             Err(AuthError::Skew { .. })
         ));
     }

@@ -135,7 +135,7 @@ impl Seaweed {
         let weed = weed_binary()?;
         let dir = tempfile::Builder::new()
             .prefix("qc-s3-")
-            .tempdir()
+            .tempdir_in(roomiest_dir())
             .map_err(|e| format!("cannot make a temporary directory: {e}"))?;
         let janitor = Janitor::spawn(&[dir.path()])?;
         let mut s3 = Seaweed {
@@ -251,7 +251,10 @@ impl Seaweed {
             {
                 let tail = log_tail(log_path);
                 self.child = None;
-                if tail.contains("not available") || tail.contains("address already in use") {
+                // The whole log: a fatal bind error is followed by a goroutine dump longer
+                // than the tail shown.
+                let log = std::fs::read_to_string(log_path).unwrap_or_default();
+                if log.contains("not available") || log.contains("address already in use") {
                     return Err(Failure::PortTaken(tail));
                 }
                 return Err(Failure::Other(format!(
@@ -407,6 +410,26 @@ impl Ports {
         .iter()
         .map(|(name, port)| PathBuf::from(format!("/tmp/seaweedfs-{name}-grpc-{port}.sock")))
         .collect()
+    }
+}
+
+/// The temporary directory, or /dev/shm when that has more room beyond its last 1%: weed makes
+/// as many volumes as the free space holds and turns them read-only below 1% free, so on a nearly
+/// full disk (CI's is shared: once 520 MiB free of 252 GiB) it refused every write, whereas the
+/// stores the tests start hold a few hundred MiB at most.
+fn roomiest_dir() -> PathBuf {
+    let room = |dir: &Path| {
+        rustix::fs::statvfs(dir).map_or(0, |s| {
+            let block = s.f_frsize;
+            (s.f_bavail * block).saturating_sub(s.f_blocks * block / 100)
+        })
+    };
+    let tmp = std::env::temp_dir();
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() && room(shm) > room(&tmp) {
+        shm.to_path_buf()
+    } else {
+        tmp
     }
 }
 

@@ -1,7 +1,9 @@
 //! Evidence files up (resumable, content-addressed) and down (for reviewers), for the cases a
 //! device may see.
 
+use std::collections::HashSet;
 use std::io::Read;
+use std::sync::{Condvar, Mutex};
 
 use qc_chain::Digest;
 use qc_sync::wire::{BLOB_ALIGN, BlobStatus};
@@ -12,6 +14,66 @@ use crate::storage::{BlobState, Storage};
 
 /// The largest evidence file accepted (a long body-camera video).
 pub const MAX_BLOB: u64 = 16 * 1024 * 1024 * 1024;
+
+/// A chunk of an evidence file as received, with its SHA-256.
+pub struct Chunk<'a> {
+    bytes: &'a [u8],
+    sha256: Digest,
+}
+
+impl<'a> Chunk<'a> {
+    /// A chunk, hashed here.
+    pub fn new(bytes: &'a [u8]) -> Chunk<'a> {
+        Chunk {
+            bytes,
+            sha256: qc_sync::auth::body_digest(bytes),
+        }
+    }
+
+    /// A chunk whose SHA-256 was taken of these very bytes (its request's signature check
+    /// did), so a file that comes in one request is hashed once.
+    pub(crate) fn hashed(bytes: &'a [u8], sha256: Digest) -> Chunk<'a> {
+        Chunk { bytes, sha256 }
+    }
+}
+
+/// The blobs whose chunk a request is writing: one request per blob at a time.
+#[derive(Default)]
+pub(super) struct Writing {
+    blobs: Mutex<HashSet<Digest>>,
+    freed: Condvar,
+}
+
+/// A blob being written by this request, until dropped.
+struct WritingBlob<'a> {
+    writing: &'a Writing,
+    hash: Digest,
+}
+
+impl Writing {
+    /// Waits until no other request writes `hash`, then holds it.
+    fn hold(&self, hash: &Digest) -> WritingBlob<'_> {
+        let mut blobs = super::locked(&self.blobs);
+        while blobs.contains(hash) {
+            blobs = self
+                .freed
+                .wait(blobs)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        blobs.insert(*hash);
+        WritingBlob {
+            writing: self,
+            hash: *hash,
+        }
+    }
+}
+
+impl Drop for WritingBlob<'_> {
+    fn drop(&mut self) {
+        super::locked(&self.writing.blobs).remove(&self.hash);
+        self.writing.freed.notify_all();
+    }
+}
 
 impl<S: Storage> Service<S> {
     /// Refuses unless the device may see `case` and an accepted entry of it names the blob
@@ -148,9 +210,10 @@ impl<S: Storage> Service<S> {
         case: &str,
         hash: &Digest,
         (size, offset): (u64, u64),
-        bytes: &[u8],
+        chunk: Chunk<'_>,
     ) -> Result<BlobStatus, ServiceError> {
-        let _writing = super::locked(&self.blob_writes);
+        let bytes = chunk.bytes;
+        let _writing = self.blob_writes.hold(hash);
         let (held, stored) = self.held(device, case, hash)?;
         if held.complete {
             return Ok(held);
@@ -182,22 +245,32 @@ impl<S: Storage> Service<S> {
         if stored.is_some_and(|b| b.complete) {
             return self.prove_chunk(case, hash, (size, offset), bytes);
         }
-        self.storage.write_blob_chunk(hash, size, offset, bytes)?;
-        let received = end;
-        if received < size {
-            return Ok(BlobStatus {
-                received,
-                complete: false,
-            });
-        }
-        if !self.storage.finish_blob(hash)? {
+        let mismatch = || {
             tracing::warn!(
                 device,
                 case,
                 blob = hex::encode(hash),
                 "blob does not match its hash"
             );
-            return Err(ServiceError::BlobMismatch(hex::encode(hash)));
+            Err(ServiceError::BlobMismatch(hex::encode(hash)))
+        };
+        if stored.is_none() && end == size {
+            // The whole file in one request and no upload of it begun: kept in one write.
+            if chunk.sha256 != *hash {
+                return mismatch();
+            }
+            self.storage.keep_whole_blob(hash, bytes)?;
+        } else {
+            self.storage.write_blob_chunk(hash, size, offset, bytes)?;
+            if end < size {
+                return Ok(BlobStatus {
+                    received: end,
+                    complete: false,
+                });
+            }
+            if !self.storage.finish_blob(hash)? {
+                return mismatch();
+            }
         }
         self.storage.link_blob(hash, case)?;
         tracing::info!(
@@ -208,7 +281,7 @@ impl<S: Storage> Service<S> {
             "blob received"
         );
         Ok(BlobStatus {
-            received,
+            received: size,
             complete: true,
         })
     }
@@ -221,6 +294,16 @@ impl<S: Storage> Service<S> {
         hash: &Digest,
     ) -> Result<(u64, Box<dyn Read + Send>), ServiceError> {
         self.check_blob(device, case, hash)?;
+        self.open_case_blob(case, hash)
+    }
+
+    /// A complete blob uploaded for `case`, for reading (whoever asks has been found to see
+    /// the case).
+    pub fn open_case_blob(
+        &self,
+        case: &str,
+        hash: &Digest,
+    ) -> Result<(u64, Box<dyn Read + Send>), ServiceError> {
         match self.storage.blob_state(hash)? {
             Some(b) if b.complete && self.storage.blob_in_case(hash, case)? => {
                 Ok((b.size, self.storage.open_blob(hash)?))

@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use qc_casedoc::{CaseDoc, DocError};
 use qc_chain::{Digest, FeedHead, Problem, SignedEntry, verify_feed_after_with};
-use qc_domain::{CaseView, Person, Timestamp};
+use qc_domain::{CaseView, Catalogue, Person, Timestamp};
 use qc_identity::cert::public_key;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
 use qc_log::SignedCheckpoint;
@@ -23,12 +23,19 @@ use thiserror::Error;
 
 use crate::storage::{CaseMeta, Grant, Storage, StorageError, TreeState};
 
+pub use check::{HeldCase, HeldFile};
+pub use desk::{DeskSigner, Exported, desk_device};
+
 mod attempts;
 mod blobs;
+mod check;
+mod desk;
 mod freshness;
 mod log;
+mod rows;
 
 pub use attempts::{WRONG_CODES_IN_ALL, WRONG_CODES_PER_SOURCE, WRONG_CODES_WINDOW_MS};
+pub use blobs::Chunk;
 pub use log::LogStats;
 
 /// How long an enrolment code works.
@@ -77,6 +84,14 @@ pub enum ServiceError {
     /// A request body over the route's limit; it was not read.
     #[error("request body over {0} bytes")]
     TooLarge(usize),
+    /// A case whose evidence files together are over what the station builds a bundle of.
+    #[error("the case's files ({bytes} bytes) are over the {limit}-byte limit of an export here")]
+    ExportTooLarge {
+        /// The files' bytes in all.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -96,7 +111,7 @@ impl ServiceError {
             ServiceError::TooManyAttempts { .. } => 429,
             ServiceError::Busy => 503,
             ServiceError::SlowRequest => 408,
-            ServiceError::TooLarge(_) => 413,
+            ServiceError::TooLarge(_) | ServiceError::ExportTooLarge { .. } => 413,
             ServiceError::Storage(_) => 500,
         }
     }
@@ -132,6 +147,14 @@ impl ServiceError {
             ServiceError::Busy => ("station_busy", "基站繁忙，请稍后重试".into()),
             ServiceError::SlowRequest => ("request_timeout", "请求发送过慢，已中断，请重试".into()),
             ServiceError::TooLarge(_) => ("body_too_large", "请求内容过大，基站未接收".into()),
+            ServiceError::ExportTooLarge { bytes, limit } => (
+                "export_too_large",
+                format!(
+                    "该案证据文件共 {} MB，超过在基站导出的上限 {} MB，请在平板上导出",
+                    bytes.div_ceil(1 << 20),
+                    limit >> 20
+                ),
+            ),
             ServiceError::Storage(_) => ("server_storage", "基站存储出错，请稍后重试".into()),
         };
         ErrorBody {
@@ -150,6 +173,8 @@ pub struct Identity {
     pub log_key: SigningKey,
     /// People's certificates (and the bureau's own devices').
     pub certificates: Vec<SignedCertificate>,
+    /// What the keys of the devices desk accounts act through are derived from.
+    pub desk_seed: [u8; 32],
     /// The revocation list in force.
     pub revocations: Option<SignedRevocationList>,
 }
@@ -165,10 +190,13 @@ pub struct Service<S: Storage> {
     /// Uploads of a file the station already keeps, sent again for another case: the running
     /// SHA-256 of what arrived, by (case, hash). See `blobs`.
     proofs: Mutex<BTreeMap<(String, Digest), (u64, Sha256)>>,
-    /// Held while a chunk is written, so two requests never write one upload at once.
-    blob_writes: Mutex<()>,
+    /// The uploads a request is writing a chunk of, so two requests never write one upload at
+    /// once (uploads of different files go on side by side).
+    blob_writes: blobs::Writing,
     /// Verified uploads waiting to be appended to the log together.
     batches: log::Batches,
+    /// The violation types the case list names (the city's default catalogue).
+    catalogue: Catalogue,
 }
 
 /// Whom the station trusts.
@@ -202,6 +230,22 @@ struct MergedDoc {
 }
 
 /// What the station records of a case document.
+/// A kept case document, loaded: its bytes and the document (one that does not load is
+/// damage).
+fn stored_doc<S: Storage>(
+    storage: &S,
+    case: &str,
+) -> Result<Option<(Vec<u8>, CaseDoc)>, StorageError> {
+    storage
+        .case_doc(case)?
+        .map(|(_, bytes)| {
+            let doc = CaseDoc::load(&bytes, b"station")
+                .map_err(|e| StorageError::Damaged(format!("case {case}: {e}")))?;
+            Ok((bytes, doc))
+        })
+        .transpose()
+}
+
 fn meta_of(doc: &mut CaseDoc) -> Result<CaseMeta, DocError> {
     Ok(CaseMeta {
         squad: doc.header()?.squad,
@@ -247,11 +291,17 @@ impl<S: Storage> Service<S> {
         Self::check_log(&storage, &identity.log_key.verifying_key())?;
         // Kept before the station recorded heads and status: read them from the document.
         for case in storage.cases_without_heads()? {
-            if let Some((_, bytes)) = storage.case_doc(&case)? {
-                let damaged = |e: DocError| StorageError::Damaged(format!("case {case}: {e}"));
-                let mut doc = CaseDoc::load(&bytes, b"station").map_err(damaged)?;
-                let meta = meta_of(&mut doc).map_err(damaged)?;
+            if let Some((bytes, mut doc)) = stored_doc(&storage, &case)? {
+                let meta = meta_of(&mut doc)
+                    .map_err(|e| StorageError::Damaged(format!("case {case}: {e}")))?;
                 storage.put_case_doc(&case, &meta, &bytes)?;
+            }
+        }
+        let catalogue = Catalogue::default_zh();
+        // Kept before the station kept its case list (or a stop between the two writes).
+        for case in storage.cases_without_rows()? {
+            if let Some((_, doc)) = stored_doc(&storage, &case)? {
+                rows::keep_row(&storage, &case, &doc, &catalogue)?;
             }
         }
         Ok(Service {
@@ -262,8 +312,9 @@ impl<S: Storage> Service<S> {
                 revocations,
             }),
             proofs: Mutex::default(),
-            blob_writes: Mutex::default(),
+            blob_writes: blobs::Writing::default(),
             batches: log::Batches::default(),
+            catalogue,
         })
     }
 
@@ -362,6 +413,37 @@ impl<S: Storage> Service<S> {
         Ok(self.storage.device(id)?)
     }
 
+    /// Revokes a lost device and the people's keys made on it, from `now`, with the bureau key
+    /// this station holds (`reason` kept in the list): in force here at once and in every
+    /// process on the store at its next request. Returns the list and how many certificates
+    /// it added.
+    pub fn revoke_device(
+        &self,
+        device: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(SignedRevocationList, usize), ServiceError> {
+        if reason.trim().is_empty() {
+            return Err(ServiceError::BadRequest("吊销理由不能为空".into()));
+        }
+        let cert = self
+            .storage
+            .device(device)?
+            .ok_or_else(|| ServiceError::NotFound(format!("device {device}")))?;
+        let mut certs = vec![cert];
+        certs.extend(self.storage.officer_certs_of(device)?);
+        self.refresh_revocations()?;
+        let current = self.trust().anchor.revocations().clone();
+        let (crl, added) = self
+            .identity
+            .bureau
+            .revoke_more(&current, &certs, reason, now)
+            .ok_or_else(|| ServiceError::BadRequest(format!("设备 {device} 已被吊销")))?;
+        self.put_revocations(&crl)?;
+        tracing::warn!(device, added, "device revoked at the station");
+        Ok((crl, added))
+    }
+
     /// The key of an enrolled device in good standing.
     fn device_key(&self, device: &str, now: Timestamp) -> Result<VerifyingKey, ServiceError> {
         self.refresh_revocations()?;
@@ -392,6 +474,11 @@ impl<S: Storage> Service<S> {
         Ok(auth.check_time(now)?)
     }
 
+    /// The store the station keeps its state in (the console works on it too).
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
     /// Checks a request's signature, device and freshness, and takes its nonce (once, kept in
     /// the store so a replay fails after a restart too); returns the device id.
     pub fn authenticate<'a>(
@@ -399,7 +486,7 @@ impl<S: Storage> Service<S> {
         method: &str,
         path: &str,
         header: impl Fn(&str) -> Option<&'a str>,
-        body: &[u8],
+        body: [u8; 32],
         now: Timestamp,
     ) -> Result<String, ServiceError> {
         let auth = RequestAuth::from_headers(header)?;
@@ -471,6 +558,31 @@ impl<S: Storage> Service<S> {
             .ok_or_else(|| ServiceError::NotFound(format!("no person {person}")))
     }
 
+    /// A person the bureau has certified, as their certificate names them.
+    pub fn bureau_person(&self, person: &str) -> Result<Person, ServiceError> {
+        Subject::person(&self.person_subject(person)?)
+            .ok_or_else(|| ServiceError::NotFound(format!("no person {person}")))
+    }
+
+    /// `key` certified by the bureau key for `subject`, valid from `now` for two years.
+    fn certify(
+        &self,
+        subject: Subject,
+        key: [u8; 32],
+        now: Timestamp,
+    ) -> Result<SignedCertificate, ServiceError> {
+        self.identity
+            .bureau
+            .issue(
+                now.0 as u64,
+                subject,
+                key,
+                now,
+                Timestamp(now.0 + DEVICE_CERT_MS),
+            )
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))
+    }
+
     /// Certifies a key an enrolled device made for a person, proven by an administrator's
     /// one-time code for that person, sent from `source`.
     pub fn enrol_officer(
@@ -483,17 +595,7 @@ impl<S: Storage> Service<S> {
         let key = key_from_hex(&req.public_key)?;
         let subject = self.person_subject(&req.person_id)?;
         // Issued before the code is taken: nothing after taking it can fail but the store.
-        let certificate = self
-            .identity
-            .bureau
-            .issue(
-                now.0 as u64,
-                subject,
-                key,
-                now,
-                Timestamp(now.0 + DEVICE_CERT_MS),
-            )
-            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        let certificate = self.certify(subject, key, now)?;
         let wanted = |g: &Grant| matches!(g, Grant::Officer { person } if *person == req.person_id);
         if self.take_code(&req.code, source, &wanted, now)?.is_none() {
             return Err(ServiceError::Forbidden(format!(
@@ -549,6 +651,14 @@ impl<S: Storage> Service<S> {
                 "device_id must be 1 to 64 ASCII letters, digits, '.', '_' or '-'".into(),
             ));
         }
+        // The desks' devices are the station's own: a tablet named like one would be given a
+        // desk person's view of the cases when that person first signs.
+        if id.starts_with(desk::DESK_PREFIX) {
+            return Err(ServiceError::BadRequest(format!(
+                "device ids beginning with {} are the bureau desks'",
+                desk::DESK_PREFIX
+            )));
+        }
         let label = req.label.trim();
         if label.chars().count() > MAX_LABEL || label.chars().any(char::is_control) {
             return Err(ServiceError::BadRequest(format!(
@@ -566,21 +676,15 @@ impl<S: Storage> Service<S> {
                 "the enrolment code is wrong, used, expired or not for a device".into(),
             ));
         };
-        let certificate = self
-            .identity
-            .bureau
-            .issue(
-                now.0 as u64,
-                Subject::Device {
-                    device_id: id.into(),
-                    squad: squad.clone(),
-                    label: label.into(),
-                },
-                key,
-                now,
-                Timestamp(now.0 + DEVICE_CERT_MS),
-            )
-            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        let certificate = self.certify(
+            Subject::Device {
+                device_id: id.into(),
+                squad: squad.clone(),
+                label: label.into(),
+            },
+            key,
+            now,
+        )?;
         self.storage.add_device(id, &certificate)?;
         tracing::info!(device = id, squad, "device enrolled");
         Ok(EnrolResponse {
@@ -803,6 +907,7 @@ impl<S: Storage> Service<S> {
         } in merged
         {
             self.storage.put_case_doc(&case, &meta, &doc.save())?;
+            rows::keep_row(&self.storage, &case, &doc, &self.catalogue)?;
             heads.push(CaseHeads {
                 case,
                 heads: meta.heads.iter().map(hex::encode).collect(),

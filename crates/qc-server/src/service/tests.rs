@@ -37,6 +37,7 @@ fn identity(w: &World, revocations: Option<SignedRevocationList>) -> Identity {
         log_key: SigningKey::from_bytes(&[40; 32]),
         certificates: vec![w.officer.1.clone()],
         revocations,
+        desk_seed: [50; 32],
     }
 }
 
@@ -74,6 +75,23 @@ fn enrol<S: Storage>(w: &World, s: &Service<S>) -> SignedCertificate {
 fn hold_case<S: Storage>(s: &Service<S>, device: &str) {
     let mut doc = docs::case("一中队");
     s.push_docs(device, &docs::up(&mut doc, &[])).unwrap();
+}
+
+/// A station on `storage` that holds case-1 and `n` entries of tablet-a's feed about it.
+fn station_with_feed<S: Storage>(w: &World, storage: S, n: u64) -> Service<S> {
+    let s = service(w, storage);
+    enrol(w, &s);
+    hold_case(&s, "tablet-a");
+    s.push(
+        "tablet-a",
+        &PushEntries {
+            entries: feed(w, n),
+            known_size: 0,
+        },
+        NOW,
+    )
+    .unwrap();
+    s
 }
 
 /// The device's feed: `n` entries by the officer.
@@ -120,6 +138,14 @@ fn an_enrolment_code_works_once_for_one_device() {
         .enrol(&req("AAAA-BBBB-CCCC", "t1"), FROM, NOW)
         .unwrap_err();
     assert_eq!(e.status(), 403);
+    // A tablet may not take the name of a bureau desk's device (it would be given that
+    // desk's view when its person first signs); the code stays good.
+    assert_eq!(
+        s.enrol(&req(&code, "desk-zhou"), FROM, NOW)
+            .unwrap_err()
+            .status(),
+        400
+    );
     // Case and dashes do not matter when reading a code aloud.
     let r = s
         .enrol(&req(&code.to_lowercase().replace('-', ""), "t1"), FROM, NOW)
@@ -155,7 +181,7 @@ fn call<S: Storage>(
         "POST",
         "/v1/entries",
         |name| h.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str()),
-        body,
+        qc_sync::auth::body_digest(body),
         NOW,
     )
 }
@@ -592,18 +618,7 @@ fn a_restarted_server_has_the_same_log_and_refuses_a_store_changed_behind_its_ba
     let w = world();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
-    let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
-    enrol(&w, &s);
-    hold_case(&s, "tablet-a");
-    s.push(
-        "tablet-a",
-        &PushEntries {
-            entries: feed(&w, 4),
-            known_size: 0,
-        },
-        NOW,
-    )
-    .unwrap();
+    let s = station_with_feed(&w, SqliteStorage::open(&path, &[2; 32]).unwrap(), 4);
     let root = s.consistency(0, NOW).unwrap().checkpoint;
     drop(s);
     let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
@@ -1032,7 +1047,13 @@ mod docs {
         let entries = vec![SignedEntry::sign(&e, &w.device, &[&w.officer.0])];
         let size = photo.len() as u64;
         // Before the entry naming it arrives, the station knows no such blob.
-        let early = s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..10]);
+        let early = s.put_blob_chunk(
+            "tablet-a",
+            "case-1",
+            &hash,
+            (size, 0),
+            Chunk::new(&photo[..10]),
+        );
         assert_eq!(early.unwrap_err().status(), 404);
         let mut doc = case("一中队");
         s.sync(
@@ -1049,26 +1070,56 @@ mod docs {
         )
         .unwrap();
 
-        let odd = s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..40_000]);
+        let odd = s.put_blob_chunk(
+            "tablet-a",
+            "case-1",
+            &hash,
+            (size, 0),
+            Chunk::new(&photo[..40_000]),
+        );
         assert_eq!(
             odd.unwrap_err().status(),
             400,
             "chunks end on 64 KiB boundaries"
         );
         let st = s
-            .put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..65_536])
+            .put_blob_chunk(
+                "tablet-a",
+                "case-1",
+                &hash,
+                (size, 0),
+                Chunk::new(&photo[..65_536]),
+            )
             .unwrap();
         assert_eq!((st.received, st.complete), (65_536, false));
         // A chunk sent twice (its answer was lost) is out of step; the status says where to go on.
-        let again = s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), &photo[..65_536]);
+        let again = s.put_blob_chunk(
+            "tablet-a",
+            "case-1",
+            &hash,
+            (size, 0),
+            Chunk::new(&photo[..65_536]),
+        );
         assert_eq!(again.unwrap_err().status(), 409);
         // Another size than the upload began with, or an offset near 2^64: the device's
         // mistake (4xx), not a failure of the station.
         let resized = (2 * 65_536 + 10, 65_536);
-        let resized = s.put_blob_chunk("tablet-a", "case-1", &hash, resized, &[0; 65_536]);
+        let resized = s.put_blob_chunk(
+            "tablet-a",
+            "case-1",
+            &hash,
+            resized,
+            Chunk::new(&[0; 65_536]),
+        );
         assert_eq!(resized.unwrap_err().status(), 409);
         let far = (size, u64::MAX - 65_535);
-        let far = s.put_blob_chunk("tablet-a", "case-1", &hash, far, &photo[..65_536]);
+        let far = s.put_blob_chunk(
+            "tablet-a",
+            "case-1",
+            &hash,
+            far,
+            Chunk::new(&photo[..65_536]),
+        );
         assert_eq!(far.unwrap_err().status(), 400);
         assert_eq!(
             s.blob_status("tablet-a", "case-1", &hash).unwrap().received,
@@ -1094,7 +1145,7 @@ mod docs {
                 "case-1",
                 &hash,
                 (size, 65_536),
-                &photo[65_536..],
+                Chunk::new(&photo[65_536..]),
             )
             .unwrap();
         assert!(st.complete);
@@ -1122,8 +1173,10 @@ mod docs {
             NOW,
         )
         .unwrap();
-        let bad = s.put_blob_chunk("tablet-a", "case-1", &fake, (size, 0), &junk);
+        let bad = s.put_blob_chunk("tablet-a", "case-1", &fake, (size, 0), Chunk::new(&junk));
         assert_eq!(bad.unwrap_err().status(), 422);
+        let left = s.blob_status("tablet-a", "case-1", &fake).unwrap();
+        assert_eq!((left.received, left.complete), (0, false), "nothing kept");
 
         // 二中队's tablet names the photo's hash (learnt somehow) on a case of its own: the
         // station serves it only once that tablet has sent the bytes themselves.
@@ -1159,17 +1212,23 @@ mod docs {
                 .status(),
             404
         );
-        let wrong = s.put_blob_chunk("tablet-c", "case-2", &hash, (size, 0), &junk);
+        let wrong = s.put_blob_chunk("tablet-c", "case-2", &hash, (size, 0), Chunk::new(&junk));
         assert_eq!(wrong.unwrap_err().status(), 422);
-        s.put_blob_chunk("tablet-c", "case-2", &hash, (size, 0), &photo[..65_536])
-            .unwrap();
+        s.put_blob_chunk(
+            "tablet-c",
+            "case-2",
+            &hash,
+            (size, 0),
+            Chunk::new(&photo[..65_536]),
+        )
+        .unwrap();
         let st = s
             .put_blob_chunk(
                 "tablet-c",
                 "case-2",
                 &hash,
                 (size, 65_536),
-                &photo[65_536..],
+                Chunk::new(&photo[65_536..]),
             )
             .unwrap();
         assert!(st.complete);
@@ -1271,15 +1330,8 @@ mod docs {
 #[test]
 fn anyone_learns_what_is_logged_about_a_case_proven_under_the_current_checkpoint() {
     let w = world();
-    let s = service(&w, SqliteStorage::temporary().unwrap());
-    enrol(&w, &s);
-    hold_case(&s, "tablet-a");
+    let s = station_with_feed(&w, SqliteStorage::temporary().unwrap(), 3);
     let f = feed(&w, 3);
-    let req = PushEntries {
-        entries: f.clone(),
-        known_size: 0,
-    };
-    s.push("tablet-a", &req, NOW).unwrap();
     let answer = s.case_log("case-1", NOW).unwrap();
     let key = ed25519_dalek::VerifyingKey::from_bytes(&s.log_key()).unwrap();
     let logged: Vec<_> = answer.entries.iter().map(|r| r.entry).collect();
@@ -1290,4 +1342,56 @@ fn anyone_learns_what_is_logged_about_a_case_proven_under_the_current_checkpoint
     }
     assert!(s.case_log("case-9", NOW).unwrap().entries.is_empty());
     assert_eq!(s.case_log(&"x".repeat(129), NOW).unwrap_err().status(), 400);
+}
+
+#[test]
+fn a_case_checked_where_it_is_kept_shows_an_entry_changed_behind_the_station_s_back() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let s = station_with_feed(&w, SqliteStorage::open(&path, &[2; 32]).unwrap(), 3);
+    assert!(s.check_case("case-9", NOW).unwrap().is_none());
+    let before = s.check_case("case-1", NOW).unwrap().unwrap();
+    assert_eq!(before.meta.squad, "一中队");
+    assert_eq!(before.report.entries_verified, 3);
+    assert_eq!(
+        (
+            before.report.receipts.verified,
+            before.report.receipts.entries
+        ),
+        (3, 3),
+        "every entry proven in the station's own log"
+    );
+
+    // Someone changes the last byte of the second entry in the database.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode([2u8; 32])))
+        .unwrap();
+    conn.execute_batch(
+        "UPDATE log SET entry = CAST(substr(entry, 1, length(entry) - 1)
+             || CASE WHEN substr(entry, -1) = X'00' THEN X'01' ELSE X'00' END AS BLOB)
+         WHERE device = 'tablet-a' AND seq = 2",
+    )
+    .unwrap();
+
+    let after = s.check_case("case-1", NOW).unwrap().unwrap();
+    let new: Vec<&qc_bundle::BundleProblem> = after
+        .report
+        .problems
+        .iter()
+        .filter(|p| !before.report.problems.contains(p))
+        .collect();
+    assert!(
+        new.iter()
+            .any(|p| matches!(p, qc_bundle::BundleProblem::Feed(_))),
+        "the altered entry's signature no longer holds: {new:?}"
+    );
+    assert!(
+        new.iter().any(|p| matches!(
+            p,
+            qc_bundle::BundleProblem::BadReceipt { reason, .. } if reason.contains("not in this station's log")
+        )),
+        "the altered entry is not the one logged: {new:?}"
+    );
+    assert_eq!(after.report.receipts.verified, 2);
 }

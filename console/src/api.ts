@@ -1,0 +1,480 @@
+// The one typed module over the station's console API (/console/api, same origin). Views never
+// call `fetch` themselves.
+import { i18n } from "./i18n";
+
+export type Role = "head" | "legal_reviewer" | "squad_leader" | "supervision" | "administrator";
+
+export interface Account {
+  login: string;
+  name: string;
+  role: Role;
+  /** The role in Chinese, as the station names it. */
+  role_label: string;
+  squads: string[];
+}
+
+/** The answer to signing in and to the session check. */
+export interface Session {
+  account: Account;
+  csrf: string;
+}
+
+/** One row of a dashboard count: the thing counted (its code), its Chinese name, and how many. */
+export interface Count {
+  key: string;
+  label: string;
+  count: number;
+}
+
+/** Open deadlines of a squad or of an officer (then `label` is the person's id). */
+export interface DeadlineCount {
+  key: string;
+  label: string;
+  /** Past due. */
+  overdue: number;
+  /** Not yet due, but soon. */
+  due_soon: number;
+}
+
+/** The 721 method of one squad: how many cases went to service, to management, to enforcement. */
+export interface Ratio721 {
+  squad: string;
+  service: number;
+  management: number;
+  enforcement: number;
+}
+
+/** Which registration times a dashboard counts: [from, to) in ms since the epoch; null is open. */
+export interface Period {
+  from: number | null;
+  to: number | null;
+}
+
+export interface Dashboard {
+  period: Period;
+  total: number;
+  by_status: Count[];
+  by_domain: Count[];
+  by_squad: Count[];
+  by_grid: Count[];
+  deadlines_by_squad: DeadlineCount[];
+  deadlines_by_officer: DeadlineCount[];
+  ratio721: Ratio721[];
+  /** A Chinese sentence: which cases the person sees, e.g. 全部案件 or 一中队的案件. */
+  scope: string;
+}
+
+/** A case as the list shows it. Every text is the station's, shown as text. */
+export interface CaseRow {
+  id: string;
+  squad: string;
+  status: string;
+  /** Chinese, e.g. 立案. */
+  status_label: string;
+  domain: string;
+  domain_name: string;
+  violation_name: string;
+  address: string;
+  parties: string;
+  summary: string;
+  grid: string;
+  /** Milliseconds since the epoch. */
+  registered_at: number;
+  updated_at: number;
+  /** Open deadlines already past due. */
+  overdue: number;
+}
+
+export interface CaseList {
+  /** All the cases that match, not only this page's. */
+  total: number;
+  cases: CaseRow[];
+}
+
+/** What to list: every part optional; empty text counts as not given. */
+export interface CaseQuery {
+  /** Chinese text looked for in the address, the parties and the summary. */
+  q?: string;
+  status?: string;
+  squad?: string;
+  domain?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** A deadline of a case: still open, or met after it was due. */
+export interface CaseDeadline {
+  /** Chinese, e.g. 作出处罚决定. */
+  label: string;
+  due_at: number;
+  urgency: "pending" | "due_soon" | "overdue" | "late";
+  /** Chinese. */
+  urgency_label: string;
+}
+
+/** What a case's document says; every text is the station's, shown as text. */
+export interface CaseFacts {
+  domain_name: string;
+  violation_name: string;
+  address: string;
+  grid: string;
+  parties: string;
+  summary: string;
+  registered_at: number;
+  updated_at: number;
+  deadlines: CaseDeadline[];
+}
+
+/** The station's check of a case's whole-process record, as kept now. */
+export interface RecordCheck {
+  /** Nothing wrong: every signature, the document, every evidence file and the log agree. */
+  intact: boolean;
+  checked_at: number;
+  /** Signed entries verified (of every device that touched the case). */
+  entries_verified: number;
+  /** Entries proven in the station's log, of `entries`. */
+  logged: number;
+  entries: number;
+  /** Chinese, one sentence each. */
+  problems: string[];
+}
+
+/** One item of the case file's table of contents (卷内目录), proven by a signed entry. */
+export interface FileItem {
+  no: number;
+  section: string;
+  /** Chinese, e.g. 立案材料. */
+  section_zh: string;
+  /** Chinese, e.g. 现场检查笔录. */
+  title: string;
+  /** When recorded, by the device's clock (ms). */
+  time: number;
+  /** Who signed it (names). */
+  signers: string[];
+  device: string;
+  seq: number;
+  /** The entry's hash (hex). */
+  entry: string;
+}
+
+/** An evidence file of a case. */
+export interface EvidenceFile {
+  /** SHA-256 (hex): the file's name. */
+  hash: string;
+  /** Null while the station does not hold it whole. */
+  size: number | null;
+  /** Read whole, and its hash is its name. */
+  intact: boolean;
+  /** e.g. image/jpeg, application/pdf. */
+  media: string;
+}
+
+export interface CasePage {
+  id: string;
+  squad: string;
+  status: string;
+  status_label: string;
+  /** Null when the station cannot read the case's document (the check says why). */
+  facts: CaseFacts | null;
+  check: RecordCheck;
+  items: FileItem[];
+  evidence: EvidenceFile[];
+}
+
+/** A case file exported and signed at the desk: the bundle to save, and the verifier's verdict on it. */
+export interface ExportedBundle {
+  /** The file name the station gives it. */
+  name: string;
+  bundle: Blob;
+  /** The bundle verifies as a whole (signatures, document, files, table of contents, export act). */
+  intact: boolean;
+  /** How many problems verifying it found. */
+  problems: number;
+}
+
+/** A penalty result as published (行政处罚结果公开), and what became of it. Public. */
+export interface Published {
+  case_id: string;
+  violation_name: string;
+  published_at: number;
+  /** As published: personal data was redacted before it was accepted. */
+  text: string;
+  revoked: { at: number; authority: string; reason: string } | null;
+  corrected: { at: number; explanation: string; text: string } | null;
+}
+
+export interface PublishedList {
+  total: number;
+  results: Published[];
+}
+
+export type LogKind = "login" | "operation";
+
+export interface LogEntry {
+  /** Milliseconds since the epoch. */
+  at: number;
+  login: string;
+  /** Chinese. */
+  what: string;
+  ok: boolean;
+  /** The client's IP address. */
+  source: string;
+}
+
+/** A tablet the station enrolled. Every text is the station's, shown as text. */
+export interface Device {
+  id: string;
+  label: string;
+  squad: string;
+  revoked: boolean;
+  /** Milliseconds since the epoch; null while not revoked. */
+  revoked_at: number | null;
+  /** Why it was revoked, as the person who did it wrote it. */
+  reason: string | null;
+  /** How many people's signing keys were made on it. */
+  keys: number;
+}
+
+export interface DeviceList {
+  devices: Device[];
+  /** Whether this person may revoke devices and issue enrolment codes. */
+  may_manage: boolean;
+}
+
+/** What revoking a device did: the revocation list's new number and how many certificates it revoked. */
+export interface Revocation {
+  number: number;
+  revoked: number;
+}
+
+/** A one-time code that enrols a tablet into a squad. */
+export interface EnrolmentCode {
+  code: string;
+  squad: string;
+  /** Milliseconds since the epoch. */
+  expires_at: number;
+  /** An SVG document of the code's QR: shown only as an image, never put into the page as markup. */
+  qr_svg: string;
+}
+
+/** An error answer: HTTP status, the station's code, and its Chinese message. Status 0: no answer. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const API_BASE = "/console/api";
+export const CSRF_KEY = "qc-console-csrf";
+const SIGN_IN = "/sign-in";
+
+function stored(): string | null {
+  try {
+    return sessionStorage.getItem(CSRF_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** The CSRF token of this tab's session: kept in memory, and in sessionStorage across reloads. */
+let csrf: string | null = stored();
+
+export function csrfToken(): string | null {
+  return csrf;
+}
+
+function keepCsrf(token: string | null) {
+  csrf = token;
+  try {
+    if (token) sessionStorage.setItem(CSRF_KEY, token);
+    else sessionStorage.removeItem(CSRF_KEY);
+  } catch {
+    // Storage refused (private mode): the token still lives in memory for this page.
+  }
+}
+
+let unauthorized: () => void = () => {};
+
+/** What to do when the station answers 401 to anything but signing in: go to the sign-in page. */
+export function onUnauthorized(handler: () => void) {
+  unauthorized = handler;
+}
+
+const t = (key: string, named?: Record<string, unknown>) =>
+  (i18n.global.t as unknown as (k: string, n?: Record<string, unknown>) => string)(key, named ?? {});
+
+/** An error answer as an ApiError: the body is `{code, message}`; either may be missing. */
+export async function errorOf(res: Response): Promise<ApiError> {
+  let code = "";
+  let message = "";
+  try {
+    const body: unknown = await res.json();
+    if (body && typeof body === "object") {
+      const b = body as Record<string, unknown>;
+      if (typeof b.code === "string") code = b.code;
+      if (typeof b.message === "string") message = b.message;
+    }
+  } catch {
+    // Not JSON (a proxy's error page): fall back to the status.
+  }
+  if (!code) code = res.status === 401 ? "unauthorized" : `http_${res.status}`;
+  if (!message) {
+    const known = `error.code.${code}`;
+    message = i18n.global.te(known, "zh-CN") ? t(known) : t("error.http", { status: res.status });
+  }
+  return new ApiError(res.status, code, message);
+}
+
+interface Options {
+  body?: unknown;
+  /** A 401 is an answer here (the session check at start), not a reason to leave the page. */
+  quiet401?: boolean;
+  /** Already retried once with a fresh CSRF token. */
+  retried?: boolean;
+}
+
+async function request<T>(method: "GET" | "POST", path: string, opts: Options = {}): Promise<T> {
+  const res = await answer(method, path, opts);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** The station's answer to a call, once it is a success (else an ApiError, as `request` says). */
+async function answer(method: "GET" | "POST", path: string, opts: Options = {}): Promise<Response> {
+  const signingIn = method === "POST" && path === SIGN_IN;
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (opts.body !== undefined) headers["content-type"] = "application/json";
+  if (!signingIn && csrf) headers["x-csrf-token"] = csrf;
+  let res: Response;
+  try {
+    res = await fetch(API_BASE + path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+  } catch {
+    throw new ApiError(0, "network", t("error.network"));
+  }
+  if (!res.ok) {
+    const err = await errorOf(res);
+    // The cookie belongs to a newer session than this tab's token (signed in again in another
+    // tab): take the current session's token and try once more.
+    if (res.status === 403 && err.code === "csrf" && !opts.retried && path !== "/session") {
+      const s = await request<Session>("GET", "/session", { quiet401: true, retried: true }).catch(() => null);
+      if (s) {
+        keepCsrf(s.csrf);
+        return answer(method, path, { ...opts, retried: true });
+      }
+    }
+    if (res.status === 401 && !signingIn) {
+      keepCsrf(null);
+      if (!opts.quiet401) unauthorized();
+    }
+    throw err;
+  }
+  return res;
+}
+
+/** A dashboard with every section, empty where the answer left one out (an older station). */
+function completeDashboard(d: Partial<Dashboard>): Dashboard {
+  return {
+    period: { from: d.period?.from ?? null, to: d.period?.to ?? null },
+    total: d.total ?? 0,
+    by_status: d.by_status ?? [],
+    by_domain: d.by_domain ?? [],
+    by_squad: d.by_squad ?? [],
+    by_grid: d.by_grid ?? [],
+    deadlines_by_squad: d.deadlines_by_squad ?? [],
+    deadlines_by_officer: d.deadlines_by_officer ?? [],
+    ratio721: d.ratio721 ?? [],
+    scope: d.scope ?? "",
+  };
+}
+
+/** `?a=1&b=x` of the parts given (empty text, null and undefined left out), or "" when none. */
+export function query(parts: object): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(parts)) {
+    if (v === undefined || v === null || v === "") continue;
+    p.append(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+export const api = {
+  async signIn(login: string, password: string, code: string): Promise<Account> {
+    const s = await request<Session>("POST", SIGN_IN, { body: { login, password, code } });
+    keepCsrf(s.csrf);
+    return s.account;
+  },
+  /** The signed-in account after a reload, or null when there is no session. */
+  async session(): Promise<Account | null> {
+    try {
+      const s = await request<Session>("GET", "/session", { quiet401: true });
+      keepCsrf(s.csrf);
+      return s.account;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return null;
+      throw e;
+    }
+  },
+  /** Ends the session; one that had already ended (401) counts as ended. */
+  async signOut(): Promise<void> {
+    try {
+      await request<void>("POST", "/sign-out", { quiet401: true });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) throw e;
+    }
+    keepCsrf(null);
+  },
+  /** The counts of the cases registered in [from, to) (all of them without a period). */
+  dashboard: async (period: Partial<Period> = {}) =>
+    completeDashboard(await request<Partial<Dashboard>>("GET", "/dashboard" + query(period))),
+  cases: async (q: CaseQuery = {}): Promise<CaseList> => {
+    const got = await request<Partial<CaseList>>("GET", "/cases" + query(q));
+    return { total: got.total ?? 0, cases: got.cases ?? [] };
+  },
+  /** A case the person sees, its record checked by the station now. */
+  case: (id: string) => request<CasePage>("GET", `/cases/${encodeURIComponent(id)}`),
+  /** An evidence file of a case, whole (for showing from a blob URL). */
+  evidence: async (caseId: string, hash: string): Promise<Blob> =>
+    (await answer("GET", `/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(hash)}`)).blob(),
+  /**
+   * Exports a case as a case file (一案一档) signed by this account: the password, typed again,
+   * confirms the signature (a wrong one counts towards the lock like at sign-in).
+   */
+  exportCase: async (id: string, password: string): Promise<ExportedBundle> => {
+    const res = await answer("POST", `/cases/${encodeURIComponent(id)}/export`, { body: { password } });
+    const named = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "");
+    return {
+      name: named?.[1] ?? `${id}.qcbundle`,
+      bundle: await res.blob(),
+      intact: res.headers.get("x-quancheng-verdict") === "intact",
+      problems: Number(res.headers.get("x-quancheng-problems") ?? "0") || 0,
+    };
+  },
+  /** The published penalty results, newest first: for anyone, without signing in. */
+  published: async (limit = 20, offset = 0): Promise<PublishedList> => {
+    const got = await request<Partial<PublishedList>>("GET", "/public/disclosures" + query({ limit, offset }), {
+      quiet401: true,
+    });
+    return { total: got.total ?? 0, results: got.results ?? [] };
+  },
+  logs: async (kind: LogKind, limit = 200) =>
+    (await request<{ entries: LogEntry[] }>("GET", `/logs?kind=${kind}&limit=${limit}`)).entries,
+  devices: async (): Promise<DeviceList> => {
+    const got = await request<Partial<DeviceList>>("GET", "/devices");
+    return { devices: got.devices ?? [], may_manage: got.may_manage ?? false };
+  },
+  /** Refuses the tablet and every signing key made on it from now on; cannot be undone. */
+  revokeDevice: (id: string, reason: string) =>
+    request<Revocation>("POST", `/devices/${encodeURIComponent(id)}/revoke`, { body: { reason } }),
+  issueEnrolmentCode: (squad: string) => request<EnrolmentCode>("POST", "/enrolment-codes", { body: { squad } }),
+};

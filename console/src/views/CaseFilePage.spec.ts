@@ -1,0 +1,228 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import { createMemoryHistory, createRouter } from "vue-router";
+import { makeI18n } from "../i18n";
+import { formatTime } from "../format";
+import type { CasePage } from "../api";
+import { answer, fakeStation, zhang } from "../testing.fixture";
+import { account } from "../session";
+import CaseFilePage from "./CaseFilePage.vue";
+
+beforeEach(() => sessionStorage.clear());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  account.value = null;
+});
+
+const PHOTO = "ab".repeat(32);
+const PDF = "cd".repeat(32);
+
+const casePage = (over: Partial<CasePage> = {}): CasePage => ({
+  id: "QC-2026-0001",
+  squad: "一中队",
+  status: "filed",
+  status_label: "立案",
+  facts: {
+    domain_name: "市容环境",
+    violation_name: "占道经营",
+    address: "历下区泉城路 1 号",
+    grid: "泉城路网格",
+    parties: "王某",
+    summary: "<script>window.__pwned=1</script>流动摊贩",
+    registered_at: Date.UTC(2026, 10, 3, 1, 2, 3),
+    updated_at: Date.UTC(2026, 10, 4, 1, 2, 3),
+    deadlines: [{ label: "作出处罚决定", due_at: Date.UTC(2026, 11, 3), urgency: "overdue", urgency_label: "已逾期" }],
+  },
+  check: {
+    intact: true,
+    checked_at: Date.UTC(2026, 11, 1, 8),
+    entries_verified: 7,
+    logged: 7,
+    entries: 7,
+    problems: [],
+  },
+  items: [
+    {
+      no: 1,
+      section: "filing",
+      section_zh: "立案材料",
+      title: "案件登记",
+      time: Date.UTC(2026, 10, 3, 1, 2, 3),
+      signers: ["李明", "王芳"],
+      device: "tablet-1",
+      seq: 3,
+      entry: "ef".repeat(32),
+    },
+  ],
+  evidence: [
+    { hash: PHOTO, size: 2_516_582, intact: true, media: "image/jpeg" },
+    { hash: PDF, size: null, intact: false, media: "application/octet-stream" },
+  ],
+  ...over,
+});
+
+async function mountAt(path: string) {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: "/cases", name: "cases", component: { template: "<div />" } },
+      { path: "/cases/:id", name: "case", component: CaseFilePage },
+    ],
+  });
+  await router.push(path);
+  await router.isReady();
+  const w = mount(CaseFilePage, { global: { plugins: [makeI18n(), router] }, attachTo: document.body });
+  await flushPromises();
+  return w;
+}
+
+describe("CaseFilePage", () => {
+  it("shows the case, its table of contents and files as text, and a verified record in green", async () => {
+    const seen = fakeStation(() => answer(200, casePage()));
+    const w = await mountAt("/cases/QC-2026-0001");
+    expect(seen.map((s) => s.url)).toEqual(["/console/api/cases/QC-2026-0001"]);
+    const check = w.find("[data-test=record-check]");
+    expect(check.attributes("data-intact")).toBe("true");
+    expect(check.classes()).toContain("intact");
+    expect(w.find("[data-test=record-verdict]").text()).toBe("全过程记录核验通过");
+    expect(check.text()).toContain(`核验相关设备的签名记录 7 条，其中 7/7 条已在基站日志中得到证明；核验时间 ${formatTime(Date.UTC(2026, 11, 1, 8))}`);
+    expect(w.find("[data-test=record-problems]").exists()).toBe(false);
+    expect(w.find("[data-test=case-summary]").text()).toBe("<script>window.__pwned=1</script>流动摊贩");
+    expect(w.find("[data-test=case-facts] script").exists()).toBe(false);
+    expect(w.find("[data-test=case-deadline]").classes()).toContain("overdue");
+    const items = w.findAll("[data-test=case-items] tbody tr.el-table__row").map((r) => r.findAll("td").map((c) => c.text()));
+    expect(items).toEqual([["1", "立案材料", "案件登记", formatTime(Date.UTC(2026, 10, 3, 1, 2, 3)), "李明、王芳", "tablet-1 #3"]]);
+    const files = w.findAll("[data-test=case-evidence] tbody tr.el-table__row").map((r) => r.findAll("td").map((c) => c.text()));
+    expect(files).toEqual([
+      [`${PHOTO.slice(0, 16)}…`, "image/jpeg", "2.4 MiB", "完好", "查看"],
+      [`${PDF.slice(0, 16)}…`, "application/octet-stream", "—", "缺失或损坏", ""],
+    ]);
+    w.unmount();
+  });
+
+  it("shows a record with problems in red, each problem listed, and checks again on asking", async () => {
+    let broken = false;
+    const seen = fakeStation(() =>
+      answer(
+        200,
+        broken
+          ? casePage({
+              check: { ...casePage().check, intact: false, problems: ["证据文件 abababababab 缺失或被替换"] },
+            })
+          : casePage(),
+      ),
+    );
+    const w = await mountAt("/cases/QC-2026-0001");
+    expect(w.find("[data-test=record-check]").attributes("data-intact")).toBe("true");
+    broken = true;
+    await w.find("[data-test=check-again]").trigger("click");
+    await flushPromises();
+    expect(seen).toHaveLength(2);
+    const check = w.find("[data-test=record-check]");
+    expect(check.attributes("data-intact")).toBe("false");
+    expect(check.classes()).toContain("broken");
+    expect(w.find("[data-test=record-verdict]").text()).toBe("全过程记录核验发现问题");
+    expect(w.findAll("[data-test=record-problems] li").map((l) => l.text())).toEqual(["证据文件 abababababab 缺失或被替换"]);
+    w.unmount();
+  });
+
+  it("fetches a photo through the console's API and shows it from a blob URL", async () => {
+    const seen = fakeStation((_m, url) =>
+      url.includes("/evidence/")
+        ? new Response(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]), { status: 200, headers: { "content-type": "image/jpeg" } })
+        : answer(200, casePage()),
+    );
+    const original = { create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+    const created = vi.fn(() => "blob:photo-1");
+    const revoked = vi.fn();
+    URL.createObjectURL = created;
+    URL.revokeObjectURL = revoked;
+    try {
+      const w = await mountAt("/cases/QC-2026-0001");
+      await w.find("[data-test=open-file]").trigger("click");
+      await flushPromises();
+      const asked = seen.find((s) => s.url.includes("/evidence/"));
+      expect(asked?.url).toBe(`/console/api/cases/QC-2026-0001/evidence/${PHOTO}`);
+      expect(asked?.credentials).toBe("same-origin");
+      expect(created).toHaveBeenCalledTimes(1);
+      expect(document.querySelector("[data-test=photo]")?.getAttribute("src")).toBe("blob:photo-1");
+      // Leaving the page lets go of the photo's bytes.
+      w.unmount();
+      expect(revoked).toHaveBeenCalledWith("blob:photo-1");
+    } finally {
+      URL.createObjectURL = original.create;
+      URL.revokeObjectURL = original.revoke;
+    }
+  });
+
+  it("says in Chinese why a case cannot be shown", async () => {
+    fakeStation(() => answer(404, { code: "not_found", message: "没有该案件或文件，或当前账号无权查看" }));
+    const w = await mountAt("/cases/QC-OTHER");
+    expect(w.find("[data-test=case-error]").text()).toBe("没有该案件或文件，或当前账号无权查看");
+    expect(w.find("[data-test=record-check]").exists()).toBe(false);
+    w.unmount();
+  });
+
+  it("exports a signed case file after the password is typed again, and says why it could not", async () => {
+    account.value = zhang;
+    let tries = 0;
+    const seen = fakeStation((method, url) => {
+      if (method === "POST" && url.endsWith("/export")) {
+        tries += 1;
+        if (tries === 1) return answer(422, { code: "wrong_password", message: "密码不正确，未签名" });
+        return new Response(new Uint8Array([1, 2, 3]), {
+          status: 200,
+          headers: {
+            "content-type": "application/x-tar",
+            "content-disposition": 'attachment; filename="QC-2026-0001-1.qcbundle"',
+            "x-quancheng-verdict": "intact",
+            "x-quancheng-problems": "0",
+          },
+        });
+      }
+      return answer(200, casePage());
+    });
+    const original = { create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+    const created = vi.fn(() => "blob:bundle-1");
+    URL.createObjectURL = created;
+    URL.revokeObjectURL = vi.fn();
+    try {
+      const w = await mountAt("/cases/QC-2026-0001");
+      await w.find("[data-test=export-case]").trigger("click");
+      await flushPromises();
+      const box = document.querySelector<HTMLInputElement>("input[data-test=export-password], [data-test=export-password] input");
+      const confirm = () => (document.querySelector("[data-test=export-confirm]") as HTMLElement).click();
+      // Nothing typed: asked for it, nothing sent.
+      confirm();
+      await flushPromises();
+      expect(document.querySelector("[data-test=export-error]")?.textContent).toBe("请输入登录密码");
+      box!.value = "wrong";
+      box!.dispatchEvent(new Event("input"));
+      confirm();
+      await flushPromises();
+      expect(document.querySelector("[data-test=export-error]")?.textContent).toBe("密码不正确，未签名");
+      box!.value = "right password";
+      box!.dispatchEvent(new Event("input"));
+      confirm();
+      await flushPromises();
+      const posts = seen.filter((s) => s.method === "POST");
+      expect(posts.map((s) => [s.url, s.body])).toEqual([
+        ["/console/api/cases/QC-2026-0001/export", { password: "wrong" }],
+        ["/console/api/cases/QC-2026-0001/export", { password: "right password" }],
+      ]);
+      expect(created).toHaveBeenCalledTimes(1);
+      w.unmount();
+    } finally {
+      URL.createObjectURL = original.create;
+      URL.revokeObjectURL = original.revoke;
+    }
+  });
+
+  it("offers no export to supervision, who only reads", async () => {
+    account.value = { ...zhang, role: "supervision", role_label: "督察", squads: [] };
+    fakeStation(() => answer(200, casePage()));
+    const w = await mountAt("/cases/QC-2026-0001");
+    expect(w.find("[data-test=export-case]").exists()).toBe(false);
+    w.unmount();
+  });
+});

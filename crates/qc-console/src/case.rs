@@ -1,0 +1,327 @@
+//! The case page: what a case holds and where it stands, its whole-process record checked on
+//! the station as it is kept now, and its evidence files read out to the people who see it.
+
+use std::io::Read;
+
+use qc_bundle::TocItem;
+use qc_domain::{Person, PersonId, Timestamp};
+use qc_server::Service;
+use qc_server::service::{DeskSigner, Exported};
+use qc_station_storage::{CaseMeta, Storage};
+use serde::Serialize;
+
+use crate::{Console, ConsoleError, Session, status_zh};
+
+/// A case as the console shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CasePage {
+    /// The case id.
+    pub id: String,
+    /// Its squad.
+    pub squad: String,
+    /// Its status's code.
+    pub status: String,
+    /// The status in Chinese.
+    pub status_label: String,
+    /// What its document says; none when the document cannot be read.
+    pub facts: Option<CaseFacts>,
+    /// The check of its record.
+    pub check: RecordCheck,
+    /// 卷内目录: every act its signed entries prove, by section.
+    pub items: Vec<TocItem>,
+    /// Its evidence files.
+    pub evidence: Vec<EvidenceFile>,
+}
+
+/// What a case's document says.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseFacts {
+    /// The domain's name.
+    pub domain_name: String,
+    /// The violation's name.
+    pub violation_name: String,
+    /// Where.
+    pub address: String,
+    /// The grid unit.
+    pub grid: String,
+    /// The parties.
+    pub parties: String,
+    /// What happened.
+    pub summary: String,
+    /// When registered (ms).
+    pub registered_at: i64,
+    /// The latest act (ms).
+    pub updated_at: i64,
+    /// Its deadlines still open, or met late.
+    pub deadlines: Vec<DeadlineShown>,
+}
+
+/// A deadline of the case.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineShown {
+    /// What is due, in Chinese.
+    pub label: &'static str,
+    /// When (ms).
+    pub due_at: i64,
+    /// How close (`pending`, `due_soon`, `overdue`, `late`).
+    pub urgency: qc_domain::Urgency,
+    /// The urgency in Chinese.
+    pub urgency_label: &'static str,
+}
+
+/// The verdict on a case's record as the station keeps it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordCheck {
+    /// Nothing wrong.
+    pub intact: bool,
+    /// When checked (ms).
+    pub checked_at: i64,
+    /// Signed entries verified (every feed that touched the case).
+    pub entries_verified: u64,
+    /// Entries proven in the station's log under the checkpoint of the check.
+    pub logged: u64,
+    /// Entries checked for it.
+    pub entries: u64,
+    /// Everything wrong, in Chinese.
+    pub problems: Vec<String>,
+}
+
+/// An evidence file of the case.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceFile {
+    /// Its SHA-256 (hex): its name.
+    pub hash: String,
+    /// Its size, when the station holds it whole.
+    pub size: Option<u64>,
+    /// Read whole, and its hash is its name.
+    pub intact: bool,
+    /// Its media type, from how it begins.
+    pub media: &'static str,
+}
+
+/// The squad a desk certificate names for the bureau's own staff (局机关).
+const BUREAU_SQUAD: &str = "局机关";
+
+/// An evidence file being read out.
+pub struct EvidenceRead {
+    /// Its size.
+    pub size: u64,
+    /// Its media type, from how it begins.
+    pub media: &'static str,
+    /// Its bytes, from the first.
+    pub bytes: Box<dyn Read + Send>,
+}
+
+/// The media type of a file that begins with `head`.
+pub fn media_type(head: &[u8]) -> &'static str {
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if starts(b"\xff\xd8\xff") {
+        "image/jpeg"
+    } else if starts(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if starts(b"%PDF-") {
+        "application/pdf"
+    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        "video/mp4"
+    } else if starts(b"RIFF") && head.len() >= 12 && &head[8..12] == b"WAVE" {
+        "audio/wav"
+    } else if starts(b"{") {
+        "application/json"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+impl Console {
+    /// The case a signed-in person may see, for reading: its kept squad and status.
+    fn case_seen<S: Storage>(
+        station: &Service<S>,
+        session: &Session,
+        case: &str,
+    ) -> Result<CaseMeta, ConsoleError> {
+        // A case out of the person's view answers as one that does not exist: its id says
+        // nothing of another squad's work.
+        station
+            .case_meta(case)?
+            .filter(|meta| session.account.view().sees(&meta.squad, meta.status))
+            .ok_or(ConsoleError::NotFound)
+    }
+
+    /// A case's page, its record checked now.
+    pub fn case<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        case: &str,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<CasePage, ConsoleError> {
+        Self::case_seen(station, session, case)?;
+        let held = station
+            .check_case(case, now)?
+            .ok_or(ConsoleError::NotFound)?;
+        let report = held.report;
+        self.record(
+            station.storage(),
+            session,
+            &format!(
+                "查看案件 {case}（核验{}）",
+                if report.is_clean() {
+                    "通过"
+                } else {
+                    "发现问题"
+                }
+            ),
+            source,
+            now,
+        )?;
+        let facts = held.summary.map(|s| CaseFacts {
+            domain_name: s.domain_name,
+            violation_name: s.violation_name,
+            address: s.address,
+            grid: s.grid,
+            parties: s.parties,
+            summary: s.summary,
+            registered_at: s.registered_at.0,
+            updated_at: s.updated_at.0,
+            deadlines: s
+                .deadlines
+                .into_iter()
+                .map(|d| DeadlineShown {
+                    label: d.kind.zh(),
+                    due_at: d.due.0,
+                    urgency: d.urgency,
+                    urgency_label: d.urgency.zh(),
+                })
+                .collect(),
+        });
+        Ok(CasePage {
+            id: case.to_owned(),
+            squad: held.meta.squad,
+            status: held.meta.status.code().to_owned(),
+            status_label: status_zh(held.meta.status.code()),
+            facts,
+            check: RecordCheck {
+                intact: report.is_clean(),
+                checked_at: now.0,
+                entries_verified: report.entries_verified as u64,
+                logged: report.receipts.verified as u64,
+                entries: report.receipts.entries as u64,
+                problems: report.problems.iter().map(|p| p.zh()).collect(),
+            },
+            items: report.items,
+            evidence: held
+                .evidence
+                .into_iter()
+                .map(|f| EvidenceFile {
+                    hash: hex::encode(f.hash),
+                    size: f.size,
+                    intact: f.intact,
+                    media: media_type(&f.head),
+                })
+                .collect(),
+        })
+    }
+
+    /// An evidence file of a case the person sees, for reading.
+    pub fn evidence<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (case, hash): (&str, &str),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<EvidenceRead, ConsoleError> {
+        Self::case_seen(station, session, case)?;
+        let digest: qc_chain::Digest = hex::decode(hash)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| ConsoleError::BadRequest("证据文件编号有误".into()))?;
+        let (size, mut reader) = station.open_case_blob(case, &digest).map_err(|e| match e {
+            qc_server::ServiceError::NotFound(_) => ConsoleError::NotFound,
+            other => other.into(),
+        })?;
+        // Its first bytes say its type; they are read again with the rest.
+        let mut head = Vec::with_capacity(16);
+        (&mut reader).take(16).read_to_end(&mut head).map_err(|e| {
+            ConsoleError::Storage(qc_station_storage::StorageError::Damaged(format!(
+                "evidence file {hash}: {e}"
+            )))
+        })?;
+        self.record(
+            station.storage(),
+            session,
+            &format!("查看案件 {case} 的证据 {}", &hash[..12]),
+            source,
+            now,
+        )?;
+        Ok(EvidenceRead {
+            size,
+            media: media_type(&head),
+            bytes: Box::new(std::io::Cursor::new(head).chain(reader)),
+        })
+    }
+
+    /// Exports a case the person sees as a case file (一案一档): a bundle of the case as the
+    /// station keeps it, bound to an export entry the person signs (their password typed
+    /// again yields the key) and the station logs. The bundle and its verification.
+    pub fn export<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (case, password): (&str, &str),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<Exported, ConsoleError> {
+        Self::case_seen(station, session, case)?;
+        let account = &session.account;
+        let role = account.role.signs_as().ok_or(ConsoleError::Forbidden)?;
+        let salt = station.desk_key_salt(&account.login);
+        let (key, row) = self.signing_key(station.storage(), (session, &salt), password, now)?;
+        let person = match &row.person {
+            Some(id) => station.bureau_person(id)?,
+            None if role.enforces() => {
+                return Err(ConsoleError::BadRequest(
+                    "该账号未关联本局人员，不能签名；请管理员以 --person 重新建立账号".into(),
+                ));
+            }
+            // Staff without an 执法证 (法制审核, 管理员) sign as their account.
+            None => Person {
+                id: PersonId(format!("desk.{}", account.login)),
+                name: account.name.clone(),
+                role,
+                cert_no: None,
+                squad: account
+                    .squads
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| BUREAU_SQUAD.to_owned()),
+            },
+        };
+        let exported = station
+            .export_case(
+                case,
+                &DeskSigner {
+                    login: &account.login,
+                    person: &person,
+                    view: &account.view(),
+                    key: &key,
+                },
+                now,
+            )?
+            .ok_or(ConsoleError::NotFound)?;
+        let verdict = if exported.report.is_clean() {
+            "核验通过"
+        } else {
+            "核验发现问题"
+        };
+        self.record(
+            station.storage(),
+            session,
+            &format!("导出案卷 {case}（签名导出，{verdict}）"),
+            source,
+            now,
+        )?;
+        Ok(exported)
+    }
+}

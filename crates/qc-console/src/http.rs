@@ -1,0 +1,581 @@
+//! The console over HTTP, in the station's process and behind its TLS: the built page at
+//! `/console/` and thin JSON handlers at `/console/api/` over [`Console`]. A session is a
+//! cookie (HttpOnly, Secure, SameSite=Strict, path `/console`); every call but signing in and
+//! reading the session also carries the session's CSRF token in `x-csrf-token`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use qc_server::http::AppState;
+use qc_station_storage::Storage;
+use qc_station_storage::desk::DeskLogKind;
+use qc_station_storage::rows::{CaseQuery, Period};
+use rust_embed::RustEmbed;
+use serde::{Deserialize, Serialize};
+
+use crate::{Console, ConsoleError, Session};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "qc_console";
+/// The header that carries the CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The built page (`console/dist`, made by `npm run build` in `console/`, which
+/// scripts/setup runs).
+#[derive(RustEmbed)]
+#[folder = "../../console/dist"]
+#[allow_missing = true]
+struct Page;
+
+/// The console beside the station it serves.
+pub struct Desk<S: Storage> {
+    /// The station (its store and clock).
+    pub station: Arc<AppState<S>>,
+    /// The console's rules.
+    pub console: Console,
+}
+
+/// The console's routes, to merge with the station's.
+pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
+    Router::new()
+        .route("/console/api/sign-in", post(sign_in::<S>))
+        .route("/console/api/session", get(session::<S>))
+        .route("/console/api/sign-out", post(sign_out::<S>))
+        .route("/console/api/dashboard", get(dashboard::<S>))
+        .route("/console/api/cases", get(cases::<S>))
+        .route("/console/api/cases/{id}", get(case::<S>))
+        .route(
+            "/console/api/cases/{id}/evidence/{hash}",
+            get(evidence::<S>),
+        )
+        .route("/console/api/cases/{id}/export", post(export::<S>))
+        .route("/console/api/devices", get(devices::<S>))
+        .route("/console/api/devices/{id}/revoke", post(revoke_device::<S>))
+        .route("/console/api/enrolment-codes", post(enrolment_code::<S>))
+        .route("/console/api/logs", get(logs::<S>))
+        .route("/console/api/public/disclosures", get(disclosures::<S>))
+        .route("/console/api/{*rest}", get(no_such_call).post(no_such_call))
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
+        .route("/console/", get(index))
+        .route("/console/{*path}", get(page))
+        .with_state(desk)
+}
+
+/// A console error as the page reads it: status, and `{code, message}` in Chinese.
+struct Failure(ConsoleError);
+
+impl From<ConsoleError> for Failure {
+    fn from(e: ConsoleError) -> Failure {
+        Failure(e)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if e.status() >= 500 {
+            tracing::error!(error = %e, "console request failed");
+        } else {
+            tracing::info!(error = %e, "console request refused");
+        }
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = Json(serde_json::json!({ "code": e.code(), "message": e.message_zh() }));
+        (status, guarded(), body).into_response()
+    }
+}
+
+/// Headers on every console answer: no framing, no sniffing, scripts and styles from here.
+fn guarded() -> [(header::HeaderName, &'static str); 4] {
+    [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
+             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ]
+}
+
+/// Runs `f` on a blocking thread (the store and Argon2 block).
+async fn blocking<S: Storage, R: Send + 'static>(
+    desk: &Arc<Desk<S>>,
+    f: impl FnOnce(&Desk<S>, qc_domain::Timestamp) -> Result<R, ConsoleError> + Send + 'static,
+) -> Result<R, Failure> {
+    let desk = desk.clone();
+    tokio::task::spawn_blocking(move || {
+        let now = desk.station.clock.now();
+        f(&desk, now)
+    })
+    .await
+    .map_err(|e| {
+        Failure(ConsoleError::Storage(
+            qc_station_storage::StorageError::Backend(format!("console task: {e}")),
+        ))
+    })?
+    .map_err(Failure)
+}
+
+/// The session cookie's token, if the request has one.
+fn token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The session of a request that acts (cookie and CSRF header both).
+fn acting<S: Storage>(
+    desk: &Desk<S>,
+    headers: &HeaderMap,
+    now: qc_domain::Timestamp,
+) -> Result<(String, Session), ConsoleError> {
+    let token = token(headers).ok_or(ConsoleError::NoSession)?;
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let session = desk
+        .console
+        .acting(desk.station.service.storage(), &token, csrf, now)?;
+    Ok((token, session))
+}
+
+/// A call of a signed-in person (cookie and CSRF header): `f` runs on a blocking thread with
+/// the session, where the request came from and the time; its answer goes back as JSON.
+async fn act<S: Storage, R: Serialize + Send + 'static>(
+    desk: &Arc<Desk<S>>,
+    headers: HeaderMap,
+    peer: SocketAddr,
+    f: impl FnOnce(&Desk<S>, &Session, &str, qc_domain::Timestamp) -> Result<R, ConsoleError>
+    + Send
+    + 'static,
+) -> Result<Response, Failure> {
+    let answer = blocking(desk, move |d, now| {
+        let (_, session) = acting(d, &headers, now)?;
+        f(d, &session, &peer.ip().to_string(), now)
+    })
+    .await?;
+    Ok((guarded(), Json(answer)).into_response())
+}
+
+fn cookie(value: &str, max_age: Option<u32>) -> HeaderValue {
+    let age = max_age.map_or(String::new(), |s| format!("; Max-Age={s}"));
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={value}; Path=/console; HttpOnly; Secure; SameSite=Strict{age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("qc_console=; Path=/console; Max-Age=0"))
+}
+
+/// What the sign-in form sends.
+#[derive(Deserialize)]
+struct SignInForm {
+    login: String,
+    password: String,
+    code: String,
+}
+
+async fn sign_in<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let form: SignInForm = serde_json::from_slice(&body)
+        .map_err(|e| ConsoleError::BadRequest(format!("登录表单：{e}")))?;
+    let signed_in = blocking(&desk, move |d, now| {
+        d.console.sign_in(
+            d.station.service.storage(),
+            &form.login,
+            &form.password,
+            form.code.trim(),
+            &peer.ip().to_string(),
+            now,
+        )
+    })
+    .await?;
+    let mut answer = (guarded(), Json(&signed_in.session)).into_response();
+    answer
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie(&signed_in.token, None));
+    Ok(answer)
+}
+
+async fn session<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let token = token(&headers).ok_or(ConsoleError::NoSession)?;
+    let session = blocking(&desk, move |d, now| {
+        d.console.session(d.station.service.storage(), &token, now)
+    })
+    .await?;
+    Ok((guarded(), Json(session)).into_response())
+}
+
+async fn sign_out<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    blocking(&desk, move |d, now| {
+        let (token, session) = acting(d, &headers, now)?;
+        d.console.sign_out(
+            d.station.service.storage(),
+            &token,
+            &session,
+            &peer.ip().to_string(),
+            now,
+        )
+    })
+    .await?;
+    let mut answer = (StatusCode::NO_CONTENT, guarded()).into_response();
+    answer
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie("", Some(0)));
+    Ok(answer)
+}
+
+/// The dashboard's period (ms since the epoch; either end open).
+#[derive(Deserialize)]
+struct PeriodQuery {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+async fn dashboard<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, Failure> {
+    let period = Period {
+        from: q.from,
+        to: q.to,
+    };
+    act(&desk, headers, peer, move |d, session, source, now| {
+        d.console
+            .dashboard(&d.station.service, session, period, source, now)
+    })
+    .await
+}
+
+/// A search of the case list.
+#[derive(Deserialize)]
+struct CasesQuery {
+    q: Option<String>,
+    status: Option<String>,
+    squad: Option<String>,
+    domain: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+async fn cases<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<CasesQuery>,
+) -> Result<Response, Failure> {
+    let query = CaseQuery {
+        text: q.q,
+        status: q.status,
+        squad: q.squad,
+        domain: q.domain,
+        limit: q.limit.unwrap_or(50),
+        offset: q.offset.unwrap_or(0),
+    };
+    act(&desk, headers, peer, move |d, session, source, now| {
+        let store = d.station.service.storage();
+        d.console.cases(store, session, query, source, now)
+    })
+    .await
+}
+
+async fn case<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    act(&desk, headers, peer, move |d, session, source, now| {
+        d.console
+            .case(&d.station.service, session, &id, source, now)
+    })
+    .await
+}
+
+/// An evidence file, streamed from the store with its type (the page fetches it with the CSRF
+/// header like any call, and shows it from a blob URL).
+async fn evidence<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path((id, hash)): Path<(String, String)>,
+) -> Result<Response, Failure> {
+    let file = blocking(&desk, move |d, now| {
+        let (_, session) = acting(d, &headers, now)?;
+        d.console.evidence(
+            &d.station.service,
+            &session,
+            (&id, &hash),
+            &peer.ip().to_string(),
+            now,
+        )
+    })
+    .await?;
+    Ok((
+        guarded(),
+        [
+            (header::CONTENT_TYPE, file.media.to_owned()),
+            (header::CONTENT_LENGTH, file.size.to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        qc_server::http::streamed(file.bytes),
+    )
+        .into_response())
+}
+
+/// What confirms a signature: the account's password, typed again.
+#[derive(Deserialize)]
+struct Confirmed {
+    password: String,
+}
+
+/// The verdict on an exported bundle, in headers beside its bytes: `intact` or `problems`.
+pub const VERDICT_HEADER: &str = "x-quancheng-verdict";
+/// How many problems verifying the exported bundle found.
+pub const PROBLEMS_HEADER: &str = "x-quancheng-problems";
+
+/// A case file exported and signed at the desk: the bundle's bytes to save, with the
+/// verifier's verdict on them in headers.
+async fn export<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let form: Confirmed = serde_json::from_slice(&body)
+        .map_err(|e| ConsoleError::BadRequest(format!("导出确认：{e}")))?;
+    let case = id.clone();
+    let (exported, at) = blocking(&desk, move |d, now| {
+        let (_, session) = acting(d, &headers, now)?;
+        let exported = d.console.export(
+            &d.station.service,
+            &session,
+            (&case, &form.password),
+            &peer.ip().to_string(),
+            now,
+        )?;
+        Ok((exported, now))
+    })
+    .await?;
+    let verdict = if exported.report.is_clean() {
+        "intact"
+    } else {
+        "problems"
+    };
+    // The case id is the station's own (checked to exist); only safe characters go into
+    // the file name all the same.
+    let name: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    Ok((
+        guarded(),
+        [
+            (header::CONTENT_TYPE, "application/x-tar".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}-{}.qcbundle\"", at.0),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            (
+                header::HeaderName::from_static(VERDICT_HEADER),
+                verdict.to_owned(),
+            ),
+            (
+                header::HeaderName::from_static(PROBLEMS_HEADER),
+                exported.report.problems.len().to_string(),
+            ),
+        ],
+        exported.bundle,
+    )
+        .into_response())
+}
+
+/// Which page of a public list.
+#[derive(Deserialize)]
+struct PageQuery {
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+/// The published penalty results: for anyone, without a session.
+async fn disclosures<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, Failure> {
+    let list = blocking(&desk, move |d, _| {
+        d.console.published(
+            d.station.service.storage(),
+            (q.limit.unwrap_or(20), q.offset.unwrap_or(0)),
+        )
+    })
+    .await?;
+    Ok((guarded(), Json(list)).into_response())
+}
+
+/// Which log, and how many lines.
+#[derive(Deserialize)]
+struct LogQuery {
+    kind: String,
+    limit: Option<u32>,
+}
+
+/// The log lines, as the page reads them.
+#[derive(Serialize)]
+struct LogLines {
+    entries: Vec<crate::LogLine>,
+}
+
+async fn logs<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<LogQuery>,
+) -> Result<Response, Failure> {
+    let kind = match q.kind.as_str() {
+        "login" => DeskLogKind::SignIn,
+        "operation" => DeskLogKind::Operation,
+        other => {
+            return Err(ConsoleError::BadRequest(format!("没有 {other} 这种日志")).into());
+        }
+    };
+    let limit = q.limit.unwrap_or(200);
+    act(&desk, headers, peer, move |d, session, source, now| {
+        let store = d.station.service.storage();
+        let entries = d.console.logs(store, session, (kind, limit), source, now)?;
+        Ok(LogLines { entries })
+    })
+    .await
+}
+
+async fn devices<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    act(&desk, headers, peer, |d, session, source, now| {
+        d.console.devices(&d.station.service, session, source, now)
+    })
+    .await
+}
+
+/// Why a device is revoked.
+#[derive(Deserialize)]
+struct RevokeForm {
+    reason: String,
+}
+
+async fn revoke_device<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let form: RevokeForm = serde_json::from_slice(&body)
+        .map_err(|e| ConsoleError::BadRequest(format!("吊销表单：{e}")))?;
+    act(&desk, headers, peer, move |d, session, source, now| {
+        let device = (id.as_str(), form.reason.as_str());
+        d.console
+            .revoke_device(&d.station.service, session, device, source, now)
+    })
+    .await
+}
+
+/// The squad a new tablet is for.
+#[derive(Deserialize)]
+struct CodeForm {
+    squad: String,
+}
+
+async fn enrolment_code<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let form: CodeForm = serde_json::from_slice(&body)
+        .map_err(|e| ConsoleError::BadRequest(format!("登记码表单：{e}")))?;
+    act(&desk, headers, peer, move |d, session, source, now| {
+        d.console
+            .enrolment_code(&d.station.service, session, &form.squad, source, now)
+    })
+    .await
+}
+
+async fn no_such_call() -> Failure {
+    Failure(ConsoleError::BadRequest("没有这个接口".into()))
+}
+
+async fn index() -> Response {
+    file("index.html")
+}
+
+/// A file of the page; any other path is the page itself (its router shows the view).
+async fn page(Path(path): Path<String>) -> Response {
+    if Page::get(&path).is_some() {
+        file(&path)
+    } else {
+        file("index.html")
+    }
+}
+
+fn file(path: &str) -> Response {
+    let Some(f) = Page::get(path) else {
+        tracing::error!(path, "the console page is not built (run scripts/setup)");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            guarded(),
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "控制台页面尚未构建，请运行 scripts/setup",
+        )
+            .into_response();
+    };
+    let mime = match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
+        Some("ttf") => "font/ttf",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    // Hashed asset names change with their content; the page itself is asked for each time.
+    let cache = if path == "index.html" {
+        "no-cache"
+    } else {
+        "public, max-age=31536000, immutable"
+    };
+    (
+        guarded(),
+        [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, cache)],
+        f.data.into_owned(),
+    )
+        .into_response()
+}

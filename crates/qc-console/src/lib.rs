@@ -1,0 +1,1185 @@
+//! The bureau's web console (监督平台): the desk staff's accounts (password hashed with
+//! Argon2id, and a TOTP second factor), lock-out after wrong attempts, sessions with an idle
+//! timeout and a CSRF token, the sign-in and operation logs, and what each desk role sees of
+//! the cases (the rule of [`qc_domain::CaseView`], as on tablets).
+//!
+//! Architecture invariant: the console knows no SQL and no HTTP here. Rows come and go through
+//! [`DeskStore`] and the station's [`Storage`]; [`http`] is a thin adapter over [`Console`].
+
+mod case;
+pub mod http;
+mod public;
+
+pub use case::{
+    CaseFacts, CasePage, DeadlineShown, EvidenceFile, EvidenceRead, RecordCheck, media_type,
+};
+pub use public::{CorrectionNote, Published, PublishedList, RevokedNote};
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use qc_domain::{CaseStatus, CaseView, DeadlinePolicy, Person, Role, Timestamp};
+use qc_identity::Subject;
+use qc_server::{Service, ServiceError};
+use qc_station_storage::desk::{
+    DeskAccountRow, DeskLogKind, DeskLogRow, DeskSessionRow, DeskStore,
+};
+use qc_station_storage::rows::{CaseQuery, Period};
+use qc_station_storage::{Storage, StorageError};
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+use thiserror::Error;
+use totp_rs::{Algorithm, Builder, Secret, Totp};
+
+/// What a desk account does at the bureau.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskRole {
+    /// 局领导 — the head: every case.
+    Head,
+    /// 法制科 — the legal department: the cases sent for review.
+    LegalReviewer,
+    /// 中队长 — a squad leader: their squads' cases.
+    SquadLeader,
+    /// 督察 — supervision: every case, read only, and the logs.
+    Supervision,
+    /// 管理员 — the administrator: accounts, devices and people; no case.
+    Administrator,
+}
+
+impl DeskRole {
+    /// Every role, as listed to users.
+    pub const ALL: [DeskRole; 5] = [
+        DeskRole::Head,
+        DeskRole::LegalReviewer,
+        DeskRole::SquadLeader,
+        DeskRole::Supervision,
+        DeskRole::Administrator,
+    ];
+
+    /// The role its signatures carry, for the roles that sign acts (supervision only reads).
+    pub fn signs_as(self) -> Option<Role> {
+        match self {
+            DeskRole::Head => Some(Role::Head),
+            DeskRole::LegalReviewer => Some(Role::LegalReviewer),
+            DeskRole::SquadLeader => Some(Role::SquadLeader),
+            DeskRole::Administrator => Some(Role::Administrator),
+            DeskRole::Supervision => None,
+        }
+    }
+
+    /// The role's code (kept in the store, sent to the page, typed on the command line).
+    pub fn code(self) -> &'static str {
+        match self {
+            DeskRole::Head => "head",
+            DeskRole::LegalReviewer => "legal_reviewer",
+            DeskRole::SquadLeader => "squad_leader",
+            DeskRole::Supervision => "supervision",
+            DeskRole::Administrator => "administrator",
+        }
+    }
+
+    /// The role named by `code`.
+    pub fn from_code(code: &str) -> Option<DeskRole> {
+        DeskRole::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The role's name in Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            DeskRole::Head => "局领导",
+            DeskRole::LegalReviewer => "法制审核",
+            DeskRole::SquadLeader => "中队长",
+            DeskRole::Supervision => "督察",
+            DeskRole::Administrator => "管理员",
+        }
+    }
+
+    /// Whether the role sees the devices (the administrator also manages them).
+    pub fn sees_devices(self) -> bool {
+        self.reads_logs()
+    }
+
+    /// Whether the role reads the sign-in and operation logs.
+    pub fn reads_logs(self) -> bool {
+        matches!(
+            self,
+            DeskRole::Head | DeskRole::Supervision | DeskRole::Administrator
+        )
+    }
+}
+
+/// A desk account as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    /// The sign-in name.
+    pub login: String,
+    /// The person's name.
+    pub name: String,
+    /// The role's code.
+    #[serde(serialize_with = "role_code")]
+    pub role: DeskRole,
+    /// The role in Chinese.
+    pub role_label: &'static str,
+    /// A squad leader's squads.
+    pub squads: Vec<String>,
+}
+
+fn role_code<S: serde::Serializer>(role: &DeskRole, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(role.code())
+}
+
+impl Account {
+    /// The cases the account sees.
+    pub fn view(&self) -> CaseView {
+        match self.role {
+            DeskRole::Head | DeskRole::Supervision => CaseView {
+                everything: true,
+                ..CaseView::default()
+            },
+            DeskRole::LegalReviewer => CaseView {
+                sent_for_review: true,
+                ..CaseView::default()
+            },
+            DeskRole::SquadLeader => CaseView {
+                squads: self.squads.iter().cloned().collect(),
+                ..CaseView::default()
+            },
+            DeskRole::Administrator => CaseView::default(),
+        }
+    }
+
+    /// What the account sees, in a sentence.
+    pub fn view_zh(&self) -> String {
+        match self.role {
+            DeskRole::Head => "全部案件".into(),
+            DeskRole::Supervision => "全部案件（只读）".into(),
+            DeskRole::LegalReviewer => "送法制审核的案件".into(),
+            DeskRole::SquadLeader => format!("{}的案件", self.squads.join("、")),
+            DeskRole::Administrator => "管理员不查看案件".into(),
+        }
+    }
+
+    fn from_row(row: &DeskAccountRow) -> Result<Account, ConsoleError> {
+        let role = DeskRole::from_code(&row.role).ok_or_else(|| {
+            StorageError::Damaged(format!(
+                "desk account {} has role {:?}",
+                row.login, row.role
+            ))
+        })?;
+        Ok(Account {
+            login: row.login.clone(),
+            name: row.name.clone(),
+            role,
+            role_label: role.zh(),
+            squads: row.squads.clone(),
+        })
+    }
+}
+
+/// A new desk account, as the administrator describes it.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// The sign-in name: letters, digits, `.`, `_` or `-`.
+    pub login: String,
+    /// The person's name.
+    pub name: String,
+    /// The role.
+    pub role: DeskRole,
+    /// The squads, for a squad leader (at least one); none for other roles.
+    pub squads: Vec<String>,
+    /// The bureau's person the account is, as their certificate names them: required for the
+    /// head and a squad leader (what they sign carries their 执法证 number), of the role the
+    /// account's signatures carry.
+    pub person: Option<Person>,
+}
+
+/// A desk account made: what its holder enrols in an authenticator app.
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    /// The account.
+    pub account: Account,
+    /// The TOTP secret in base32, to type into an authenticator.
+    pub totp_secret: String,
+    /// The `otpauth://` address, to show as a QR code.
+    pub otpauth_url: String,
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    /// Whose.
+    pub account: Account,
+    /// The token the page sends back in the `x-csrf-token` header.
+    pub csrf: String,
+}
+
+/// A sign-in that succeeded: the session and its secret token (the cookie's value).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The cookie's value; the store keeps only its SHA-256.
+    pub token: String,
+    /// The session.
+    pub session: Session,
+}
+
+/// A count under a key, with its label, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Keyed {
+    /// The key (a status or domain code, a squad, a grid unit).
+    pub key: String,
+    /// What the page shows for it.
+    pub label: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// Open deadlines under a squad or a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadlineFigure {
+    /// The squad or the person's id.
+    pub key: String,
+    /// What the page shows for it.
+    pub label: String,
+    /// 已逾期.
+    pub overdue: u64,
+    /// 即将到期.
+    pub due_soon: u64,
+}
+
+/// A squad's 721 figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RatioFigure {
+    /// The squad.
+    pub squad: String,
+    /// 服务.
+    pub service: u64,
+    /// 管理.
+    pub management: u64,
+    /// 执法.
+    pub enforcement: u64,
+}
+
+/// The period a dashboard covers (ms since the epoch; open ends unbounded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PeriodShown {
+    /// From, inclusive.
+    pub from: Option<i64>,
+    /// To, exclusive.
+    pub to: Option<i64>,
+}
+
+/// The dashboard: the cases a person sees, counted; deadlines; the 721 ratio.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dashboard {
+    /// The period asked for: cases registered in it; 721 outcomes in it.
+    pub period: PeriodShown,
+    /// Cases registered in the period.
+    pub total: u64,
+    /// By status.
+    pub by_status: Vec<Keyed>,
+    /// By domain.
+    pub by_domain: Vec<Keyed>,
+    /// By squad.
+    pub by_squad: Vec<Keyed>,
+    /// By grid unit.
+    pub by_grid: Vec<Keyed>,
+    /// Open deadlines now, by squad.
+    pub deadlines_by_squad: Vec<DeadlineFigure>,
+    /// Open deadlines now, by officer whose case it is.
+    pub deadlines_by_officer: Vec<DeadlineFigure>,
+    /// Matters by 721 outcome in the period, by squad.
+    pub ratio721: Vec<RatioFigure>,
+    /// What the person sees, in a sentence.
+    pub scope: String,
+}
+
+/// A case in the console's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseItem {
+    /// The case id.
+    pub id: String,
+    /// Its squad.
+    pub squad: String,
+    /// Its status's code.
+    pub status: String,
+    /// The status in Chinese.
+    pub status_label: String,
+    /// The domain's code.
+    pub domain: String,
+    /// The domain's name.
+    pub domain_name: String,
+    /// The violation's name.
+    pub violation_name: String,
+    /// Where.
+    pub address: String,
+    /// The parties.
+    pub parties: String,
+    /// What happened.
+    pub summary: String,
+    /// The grid unit.
+    pub grid: String,
+    /// When registered (ms).
+    pub registered_at: i64,
+    /// The latest act (ms).
+    pub updated_at: i64,
+    /// Open deadlines past due.
+    pub overdue: u64,
+}
+
+/// A page of the console's case list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseList {
+    /// Cases matching, in all.
+    pub total: u64,
+    /// This page.
+    pub cases: Vec<CaseItem>,
+}
+
+/// An enrolled device as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceItem {
+    /// The device id.
+    pub id: String,
+    /// Its label ("一中队 平板 3").
+    pub label: String,
+    /// The squad it is issued to.
+    pub squad: String,
+    /// Whether its certificate is revoked.
+    pub revoked: bool,
+    /// Since when (ms).
+    pub revoked_at: Option<i64>,
+    /// Why.
+    pub reason: Option<String>,
+    /// People's signing keys made on it.
+    pub keys: u64,
+}
+
+/// The devices, and whether this person may revoke them and issue codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceList {
+    /// Every enrolled device.
+    pub devices: Vec<DeviceItem>,
+    /// Whether the person manages devices (the administrator).
+    pub may_manage: bool,
+}
+
+/// A device revoked from the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revoked {
+    /// The revocation list's number now in force.
+    pub number: u64,
+    /// Certificates it added (the device's and the keys made on it).
+    pub revoked: u64,
+}
+
+/// A one-time code for a new tablet of a squad.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrolmentCode {
+    /// The code, read aloud or typed on the tablet.
+    pub code: String,
+    /// The squad the tablet is for.
+    pub squad: String,
+    /// Until when it can be used (ms).
+    pub expires_at: i64,
+    /// The code as a QR image (SVG).
+    pub qr_svg: String,
+}
+
+/// A status's Chinese name from its code (the code itself if unknown).
+fn status_zh(code: &str) -> String {
+    CaseStatus::ALL
+        .into_iter()
+        .find(|s| s.code() == code)
+        .map_or_else(|| code.to_owned(), |s| s.zh().to_owned())
+}
+
+/// How close a deadline is "due soon" (the tablets' window).
+fn due_soon_ms() -> i64 {
+    DeadlinePolicy::default().due_soon_days * 86_400_000
+}
+
+/// One line of a desk log, as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogLine {
+    /// When (ms since the epoch).
+    pub at: i64,
+    /// The account named.
+    pub login: String,
+    /// What happened, in Chinese.
+    pub what: String,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// Where the request came from.
+    pub source: String,
+}
+
+/// How sign-in and sessions behave.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Wrong attempts in a row that lock an account.
+    pub max_failures: u32,
+    /// How long a lock lasts (ms).
+    pub lock_ms: i64,
+    /// A session unused this long ends (ms).
+    pub idle_ms: i64,
+    /// A session ends this long after sign-in whatever its use (ms).
+    pub max_session_ms: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            max_failures: 5,
+            lock_ms: 15 * 60 * 1000,
+            idle_ms: 30 * 60 * 1000,
+            max_session_ms: 12 * 60 * 60 * 1000,
+        }
+    }
+}
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// TOTP: a code every 30 seconds, one step of clock drift either way.
+const TOTP_STEP_SECS: u64 = 30;
+/// The issuer an authenticator app shows.
+const ISSUER: &str = "Quancheng";
+
+/// What went wrong in the console.
+#[derive(Debug, Error)]
+pub enum ConsoleError {
+    /// Wrong login, password or code (which one is not said).
+    #[error("wrong login, password or code")]
+    BadCredentials,
+    /// Too many wrong attempts: sign-in refused until then.
+    #[error("account locked until {until_ms}")]
+    Locked {
+        /// When the lock ends (ms since the epoch).
+        until_ms: i64,
+    },
+    /// No session, or it ended.
+    #[error("not signed in")]
+    NoSession,
+    /// The request did not carry the session's CSRF token.
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    /// The account may not do this.
+    #[error("not allowed for this account")]
+    Forbidden,
+    /// The password typed to confirm a signature is not the account's.
+    #[error("wrong password for the signature")]
+    WrongPassword,
+    /// No such case or file, or none the account sees.
+    #[error("no such case or file in view")]
+    NotFound,
+    /// The request is not acceptable.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// An account of that login exists.
+    #[error("desk account {0} exists")]
+    LoginTaken(String),
+    /// The station refused or failed.
+    #[error(transparent)]
+    Station(#[from] ServiceError),
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ConsoleError {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            ConsoleError::BadCredentials | ConsoleError::NoSession => 401,
+            ConsoleError::Csrf | ConsoleError::Forbidden => 403,
+            ConsoleError::BadRequest(_) => 400,
+            ConsoleError::NotFound => 404,
+            ConsoleError::WrongPassword => 422,
+            ConsoleError::LoginTaken(_) => 409,
+            ConsoleError::Locked { .. } => 423,
+            ConsoleError::Station(e) => e.status(),
+            ConsoleError::Storage(_) => 500,
+        }
+    }
+
+    /// A stable code for the page.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConsoleError::BadCredentials => "bad_credentials",
+            ConsoleError::Locked { .. } => "locked",
+            ConsoleError::NoSession => "no_session",
+            ConsoleError::Csrf => "csrf",
+            ConsoleError::Forbidden => "forbidden",
+            ConsoleError::BadRequest(_) => "bad_request",
+            ConsoleError::NotFound => "not_found",
+            ConsoleError::WrongPassword => "wrong_password",
+            ConsoleError::LoginTaken(_) => "login_taken",
+            ConsoleError::Station(_) => "station",
+            ConsoleError::Storage(_) => "storage",
+        }
+    }
+
+    /// What the person is told, in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            ConsoleError::BadCredentials => "登录名、密码或动态验证码不正确".into(),
+            ConsoleError::Locked { .. } => "连续输错次数过多，账号已暂时锁定，请稍后再试".into(),
+            ConsoleError::NoSession => "请先登录".into(),
+            ConsoleError::Csrf => "请求缺少安全令牌，请刷新页面后重试".into(),
+            ConsoleError::Forbidden => "当前账号无权进行此操作".into(),
+            ConsoleError::BadRequest(why) => format!("请求有误：{why}"),
+            ConsoleError::NotFound => "没有该案件或文件，或当前账号无权查看".into(),
+            ConsoleError::WrongPassword => "密码不正确，未签名".into(),
+            ConsoleError::LoginTaken(login) => format!("登录名 {login} 已被使用"),
+            ConsoleError::Station(e) => e.body().message,
+            ConsoleError::Storage(_) => "服务器存储出错，请联系管理员".into(),
+        }
+    }
+}
+
+/// Where random bytes come from (the operating system's generator; a fixed one in tests).
+pub type Random = Box<dyn Fn(&mut [u8]) + Send + Sync>;
+
+/// The operating system's random generator.
+pub fn os_random() -> Random {
+    Box::new(|buf| getrandom::fill(buf).unwrap_or_else(|e| panic!("no randomness: {e}")))
+}
+
+/// The console's rules; each act is given the store it works on (the station's own).
+pub struct Console {
+    policy: Policy,
+    random: Random,
+}
+
+/// A line of a desk log.
+fn line(
+    kind: DeskLogKind,
+    login: &str,
+    what: &str,
+    ok: bool,
+    source: &str,
+    now: Timestamp,
+) -> DeskLogRow {
+    DeskLogRow {
+        at: now.0,
+        kind,
+        login: login.into(),
+        what: what.into(),
+        ok,
+        source: source.into(),
+    }
+}
+
+fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The account's TOTP generator (RFC 6238: HMAC-SHA1, six digits, 30 seconds, what every
+/// authenticator app takes).
+pub fn totp(secret: &[u8], login: &str) -> Result<Totp, ConsoleError> {
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(0)
+        .with_step_duration(TOTP_STEP_SECS)
+        .with_secret(Secret::new(secret.into()))
+        .with_issuer(Some(ISSUER))
+        .with_account_name(login)
+        .build()
+        .map_err(|e| ConsoleError::BadRequest(format!("TOTP: {e}")))
+}
+
+/// The key a desk account signs acts with: derived from its password (Argon2id, with a salt
+/// from the station's secret and the login: `Service::desk_key_salt`), so only someone who
+/// types the password can sign as the account; the station certifies its public half the first
+/// time it signs.
+fn signing_key_of(
+    password: &str,
+    salt: &[u8; 16],
+) -> Result<ed25519_dalek::SigningKey, ConsoleError> {
+    let mut seed = [0u8; 32];
+    Argon2::default()
+        .hash_password_into(password.as_bytes(), salt, &mut seed)
+        .map_err(|e| ConsoleError::BadRequest(format!("key: {e}")))?;
+    Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+}
+
+fn valid_login(login: &str) -> bool {
+    !login.is_empty()
+        && login.len() <= 64
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+impl Console {
+    /// The console with `policy`, drawing tokens, salts and secrets from `random`.
+    pub fn new(policy: Policy, random: Random) -> Console {
+        Console { policy, random }
+    }
+
+    fn random<const N: usize>(&self) -> [u8; N] {
+        let mut b = [0; N];
+        (self.random)(&mut b);
+        b
+    }
+
+    /// Makes a desk account (the administrator's act, from the command line or the console).
+    pub fn add_account<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        new: NewAccount,
+        password: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<Enrolled, ConsoleError> {
+        if !valid_login(&new.login) {
+            return Err(ConsoleError::BadRequest(
+                "登录名只能包含字母、数字和 . _ -".into(),
+            ));
+        }
+        if new.name.trim().is_empty() {
+            return Err(ConsoleError::BadRequest("姓名不能为空".into()));
+        }
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(ConsoleError::BadRequest(format!(
+                "密码至少 {MIN_PASSWORD_CHARS} 位"
+            )));
+        }
+        let squads: Vec<String> = new
+            .squads
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if (new.role == DeskRole::SquadLeader) == squads.is_empty() {
+            return Err(ConsoleError::BadRequest(
+                "中队长须指定所辖中队，其他角色不指定中队".into(),
+            ));
+        }
+        match (&new.person, new.role.signs_as()) {
+            (Some(p), Some(role)) if p.role == role => {}
+            (Some(p), _) => {
+                return Err(ConsoleError::BadRequest(format!(
+                    "{}（{}）是{}，与账号角色{}不符",
+                    p.name,
+                    p.id,
+                    p.role.zh(),
+                    new.role.zh()
+                )));
+            }
+            (None, Some(role)) if role.enforces() => {
+                return Err(ConsoleError::BadRequest(
+                    "局领导、中队长账号须关联本局人员（签名须带执法证号）".into(),
+                ));
+            }
+            (None, _) => {}
+        }
+        let salt: [u8; 16] = self.random();
+        let password_hash = Argon2::default()
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .map_err(|e| ConsoleError::BadRequest(format!("password: {e}")))?
+            .to_string();
+        let secret: [u8; 20] = self.random();
+        let otp = totp(&secret, &new.login)?;
+        let otpauth_url = otp
+            .to_url()
+            .map_err(|e| ConsoleError::BadRequest(format!("TOTP: {e}")))?;
+        let row = DeskAccountRow {
+            login: new.login.clone(),
+            name: new.name.trim().to_owned(),
+            role: new.role.code().into(),
+            squads,
+            password_hash,
+            totp_secret: secret.to_vec(),
+            totp_last_step: 0,
+            failures: 0,
+            locked_until: None,
+            person: new.person.as_ref().map(|p| p.id.0.clone()),
+        };
+        if !store.add_desk_account(&row)? {
+            return Err(ConsoleError::LoginTaken(new.login));
+        }
+        store.add_desk_log(&line(
+            DeskLogKind::Operation,
+            by,
+            &format!("新建账号 {}（{}）", row.login, new.role.zh()),
+            true,
+            "",
+            now,
+        ))?;
+        Ok(Enrolled {
+            account: Account::from_row(&row)?,
+            totp_secret: otp.secret().to_base32(),
+            otpauth_url,
+        })
+    }
+
+    /// Signs in with a password and the authenticator's current code.
+    pub fn sign_in<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        login: &str,
+        password: &str,
+        code: &str,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<SignedIn, ConsoleError> {
+        let refused = |what: &str, e: ConsoleError| {
+            store.add_desk_log(&line(DeskLogKind::SignIn, login, what, false, source, now))?;
+            tracing::warn!(login, source, error = %e, "console sign-in refused");
+            Err(e)
+        };
+        let Some(row) = store.desk_account(login)? else {
+            // The same work as for an account, so timing does not tell which logins exist.
+            let _ = Argon2::default().verify_password(
+                password.as_bytes(),
+                "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            );
+            return refused("登录失败：无此账号", ConsoleError::BadCredentials);
+        };
+        if let Some(until_ms) = row.locked_until.filter(|&u| u > now.0) {
+            return refused("登录被拒：账号已锁定", ConsoleError::Locked { until_ms });
+        }
+        let password_ok = Argon2::default()
+            .verify_password(password.as_bytes(), row.password_hash.as_str())
+            .is_ok();
+        let step = self.code_step(&row, code, now)?;
+        let (Some(step), true) = (step, password_ok) else {
+            return match self.count_failure(store, &row, now)? {
+                Some(until_ms) => refused(
+                    "登录失败，连续输错过多，账号锁定",
+                    ConsoleError::Locked { until_ms },
+                ),
+                None => refused("登录失败：密码或验证码错误", ConsoleError::BadCredentials),
+            };
+        };
+        store.set_desk_sign_in_state(login, 0, None, step)?;
+        let token = hex::encode(self.random::<32>());
+        let csrf = hex::encode(self.random::<32>());
+        store.add_desk_session(&DeskSessionRow {
+            token_hash: token_hash(&token),
+            login: login.into(),
+            csrf: csrf.clone(),
+            started: now.0,
+            last_seen: now.0,
+        })?;
+        store.add_desk_log(&line(
+            DeskLogKind::SignIn,
+            login,
+            "登录成功",
+            true,
+            source,
+            now,
+        ))?;
+        tracing::info!(login, source, "console sign-in");
+        Ok(SignedIn {
+            token,
+            session: Session {
+                account: Account::from_row(&row)?,
+                csrf,
+            },
+        })
+    }
+
+    /// Counts a wrong attempt against an account; when the account is locked by it, until
+    /// when. Wrong passwords at sign-in and when confirming a signature count alike, so
+    /// neither is a way round the lock.
+    fn count_failure<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        row: &DeskAccountRow,
+        now: Timestamp,
+    ) -> Result<Option<i64>, ConsoleError> {
+        let failures = row.failures + 1;
+        let locked_until =
+            (failures >= self.policy.max_failures).then_some(now.0 + self.policy.lock_ms);
+        store.set_desk_sign_in_state(&row.login, failures, locked_until, row.totp_last_step)?;
+        Ok(locked_until)
+    }
+
+    /// The signed-in person's key for signing an act, from their password typed again (the
+    /// station keeps no copy of it): wrong passwords count towards the lock like at sign-in.
+    fn signing_key<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        (session, salt): (&Session, &[u8; 16]),
+        password: &str,
+        now: Timestamp,
+    ) -> Result<(ed25519_dalek::SigningKey, DeskAccountRow), ConsoleError> {
+        let login = &session.account.login;
+        let row = store.desk_account(login)?.ok_or(ConsoleError::NoSession)?;
+        if let Some(until_ms) = row.locked_until.filter(|&u| u > now.0) {
+            return Err(ConsoleError::Locked { until_ms });
+        }
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), row.password_hash.as_str())
+            .is_ok();
+        if !ok {
+            let locked = self.count_failure(store, &row, now)?;
+            tracing::warn!(login = %login, "wrong password confirming a signature");
+            return Err(match locked {
+                Some(until_ms) => ConsoleError::Locked { until_ms },
+                None => ConsoleError::WrongPassword,
+            });
+        }
+        if row.failures > 0 {
+            store.set_desk_sign_in_state(login, 0, None, row.totp_last_step)?;
+        }
+        Ok((signing_key_of(password, salt)?, row))
+    }
+
+    /// The time step of `code` if it is the account's current code (one step of drift either
+    /// way) and newer than the last one used: a code is good once.
+    fn code_step(
+        &self,
+        row: &DeskAccountRow,
+        code: &str,
+        now: Timestamp,
+    ) -> Result<Option<i64>, ConsoleError> {
+        let otp = totp(&row.totp_secret, &row.login)?;
+        let current = now.0.max(0) as u64 / 1000 / TOTP_STEP_SECS;
+        Ok([current.saturating_sub(1), current, current + 1]
+            .into_iter()
+            .filter(|&step| step as i64 > row.totp_last_step)
+            .find(|&step| otp.check(code, step * TOTP_STEP_SECS).is_some())
+            .map(|step| step as i64))
+    }
+
+    /// The session of a cookie's token, if it is live; marks it used.
+    pub fn session<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Session, ConsoleError> {
+        let hash = token_hash(token);
+        let row = store.desk_session(&hash)?.ok_or(ConsoleError::NoSession)?;
+        if now.0 - row.last_seen > self.policy.idle_ms
+            || now.0 - row.started > self.policy.max_session_ms
+        {
+            store.drop_desk_session(&hash)?;
+            return Err(ConsoleError::NoSession);
+        }
+        let account = store
+            .desk_account(&row.login)?
+            .ok_or(ConsoleError::NoSession)?;
+        store.touch_desk_session(&hash, now.0)?;
+        Ok(Session {
+            account: Account::from_row(&account)?,
+            csrf: row.csrf,
+        })
+    }
+
+    /// The session of a request that acts: its token and the CSRF header it carried.
+    pub fn acting<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        token: &str,
+        csrf: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Session, ConsoleError> {
+        let session = self.session(store, token, now)?;
+        let sent = csrf.ok_or(ConsoleError::Csrf)?;
+        // Compared as digests: equal time whatever the first differing byte.
+        if Sha256::digest(sent.as_bytes()) != Sha256::digest(session.csrf.as_bytes()) {
+            return Err(ConsoleError::Csrf);
+        }
+        Ok(session)
+    }
+
+    /// Ends a session.
+    pub fn sign_out<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        token: &str,
+        session: &Session,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<(), ConsoleError> {
+        store.drop_desk_session(&token_hash(token))?;
+        store.add_desk_log(&line(
+            DeskLogKind::SignIn,
+            &session.account.login,
+            "退出登录",
+            true,
+            source,
+            now,
+        ))?;
+        Ok(())
+    }
+
+    /// Records what a signed-in person did (the operation log).
+    fn record<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        session: &Session,
+        what: &str,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<(), ConsoleError> {
+        store.add_desk_log(&line(
+            DeskLogKind::Operation,
+            &session.account.login,
+            what,
+            true,
+            source,
+            now,
+        ))?;
+        Ok(())
+    }
+
+    /// The latest lines of a log, for the roles that read them (the reading is logged too,
+    /// as every console act is: `source` is where the request came from).
+    pub fn logs<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        session: &Session,
+        (kind, limit): (DeskLogKind, u32),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<Vec<LogLine>, ConsoleError> {
+        if !session.account.role.reads_logs() {
+            return Err(ConsoleError::Forbidden);
+        }
+        let lines = store.desk_log(kind, limit.clamp(1, 1000))?;
+        let what = match kind {
+            DeskLogKind::SignIn => "查看登录日志",
+            DeskLogKind::Operation => "查看操作日志",
+        };
+        self.record(store, session, what, source, now)?;
+        Ok(lines
+            .into_iter()
+            .map(|r| LogLine {
+                at: r.at,
+                login: r.login,
+                what: r.what,
+                ok: r.ok,
+                source: r.source,
+            })
+            .collect())
+    }
+
+    /// The enrolled devices, for the roles that see them.
+    pub fn devices<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<DeviceList, ConsoleError> {
+        if !session.account.role.sees_devices() {
+            return Err(ConsoleError::Forbidden);
+        }
+        let store = station.storage();
+        let revocations = station.revocations();
+        let list = revocations
+            .as_ref()
+            .and_then(|l| l.decode_unverified().ok());
+        let mut devices = Vec::new();
+        for (id, cert) in store.devices()? {
+            let (label, squad) = match cert.decode_unverified().map(|c| c.subject) {
+                Ok(Subject::Device { label, squad, .. }) => (label, squad),
+                _ => (id.clone(), String::new()),
+            };
+            let revocation = list.as_ref().and_then(|l| {
+                let cert_id = cert.id();
+                l.revoked.iter().find(|r| r.cert == cert_id).cloned()
+            });
+            devices.push(DeviceItem {
+                keys: store.officer_certs_of(&id)?.len() as u64,
+                id,
+                label,
+                squad,
+                revoked: revocation.is_some(),
+                revoked_at: revocation.as_ref().map(|r| r.revoked_at.0),
+                reason: revocation.map(|r| r.reason),
+            });
+        }
+        self.record(store, session, "查看设备", source, now)?;
+        Ok(DeviceList {
+            devices,
+            may_manage: session.account.role == DeskRole::Administrator,
+        })
+    }
+
+    /// Revokes a lost device and the keys made on it (the administrator's act).
+    pub fn revoke_device<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (device, reason): (&str, &str),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<Revoked, ConsoleError> {
+        if session.account.role != DeskRole::Administrator {
+            return Err(ConsoleError::Forbidden);
+        }
+        let (crl, added) = station.revoke_device(device, reason, now)?;
+        let number = crl
+            .decode_unverified()
+            .map_err(|e| StorageError::Damaged(format!("the list just signed: {e}")))?
+            .number;
+        self.record(
+            station.storage(),
+            session,
+            &format!(
+                "吊销设备 {device}（{}），第 {number} 号吊销清单",
+                reason.trim()
+            ),
+            source,
+            now,
+        )?;
+        Ok(Revoked {
+            number,
+            revoked: added as u64,
+        })
+    }
+
+    /// A one-time code to enrol a new tablet of `squad` (the administrator's act).
+    pub fn enrolment_code<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        squad: &str,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<EnrolmentCode, ConsoleError> {
+        if session.account.role != DeskRole::Administrator {
+            return Err(ConsoleError::Forbidden);
+        }
+        let squad = squad.trim();
+        if squad.is_empty() {
+            return Err(ConsoleError::BadRequest("请填写中队".into()));
+        }
+        let grant = qc_station_storage::Grant::Device {
+            squad: squad.to_owned(),
+        };
+        let code = station.issue_enrolment_code(&grant, self.random(), now)?;
+        let qr_svg = qc_document::qr::svg_of(&code)
+            .ok_or_else(|| ConsoleError::BadRequest("登记码无法生成二维码".into()))?;
+        self.record(
+            station.storage(),
+            session,
+            &format!("生成{squad}的设备登记码"),
+            source,
+            now,
+        )?;
+        Ok(EnrolmentCode {
+            code,
+            squad: squad.to_owned(),
+            expires_at: now.0 + qc_server::service::CODE_VALID_MS,
+            qr_svg,
+        })
+    }
+
+    /// The dashboard of the cases the person sees over `period`.
+    pub fn dashboard<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        period: Period,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<Dashboard, ConsoleError> {
+        let store = station.storage();
+        let f = store.case_figures(&session.account.view(), period, now, due_soon_ms())?;
+        self.record(store, session, "查看统计", source, now)?;
+        let keyed = |v: Vec<qc_station_storage::rows::Count>, status: bool| -> Vec<Keyed> {
+            v.into_iter()
+                .map(|c| Keyed {
+                    label: if status { status_zh(&c.key) } else { c.label },
+                    key: c.key,
+                    count: c.count,
+                })
+                .collect()
+        };
+        // Officers by name, as the bureau's certificates name them (an id the station does not
+        // know, as it is).
+        let name = |id: &str| {
+            station
+                .bureau_person(id)
+                .map_or_else(|_| id.to_owned(), |p| p.name)
+        };
+        let deadlines = |v: Vec<qc_station_storage::rows::DeadlineCount>, people: bool| {
+            v.into_iter()
+                .map(|d| DeadlineFigure {
+                    label: if people { name(&d.key) } else { d.key.clone() },
+                    key: d.key,
+                    overdue: d.overdue,
+                    due_soon: d.due_soon,
+                })
+                .collect()
+        };
+        Ok(Dashboard {
+            period: PeriodShown {
+                from: period.from,
+                to: period.to,
+            },
+            total: f.total,
+            by_status: keyed(f.by_status, true),
+            by_domain: keyed(f.by_domain, false),
+            by_squad: keyed(f.by_squad, false),
+            by_grid: keyed(f.by_grid, false),
+            deadlines_by_squad: deadlines(f.deadlines_by_squad, false),
+            deadlines_by_officer: deadlines(f.deadlines_by_person, true),
+            ratio721: f
+                .ratio721
+                .into_iter()
+                .map(|r| RatioFigure {
+                    squad: r.squad,
+                    service: r.service,
+                    management: r.management,
+                    enforcement: r.enforcement,
+                })
+                .collect(),
+            scope: session.account.view_zh(),
+        })
+    }
+
+    /// A page of the cases the person sees that match `query` (at most 200 a page).
+    pub fn cases<S: Storage + ?Sized>(
+        &self,
+        store: &S,
+        session: &Session,
+        mut query: CaseQuery,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<CaseList, ConsoleError> {
+        query.limit = query.limit.clamp(1, 200);
+        let page = store.case_page(&session.account.view(), &query, now)?;
+        let what = match query
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(text) => format!("查询案件：{text}"),
+            None => "查看案件列表".to_owned(),
+        };
+        self.record(store, session, &what, source, now)?;
+        Ok(CaseList {
+            total: page.total,
+            cases: page
+                .rows
+                .into_iter()
+                .map(|(r, overdue)| CaseItem {
+                    status_label: status_zh(&r.status),
+                    id: r.id,
+                    squad: r.squad,
+                    status: r.status,
+                    domain: r.domain,
+                    domain_name: r.domain_name,
+                    violation_name: r.violation_name,
+                    address: r.address,
+                    parties: r.parties,
+                    summary: r.summary,
+                    grid: r.grid,
+                    registered_at: r.registered_at,
+                    updated_at: r.updated_at,
+                    overdue,
+                })
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

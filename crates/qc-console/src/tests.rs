@@ -1,0 +1,331 @@
+//! The console's rules on a real store (SQLCipher in a temporary file), with a fixed clock and
+//! fixed randomness.
+
+use qc_station_sqlite::SqliteStorage;
+
+use super::*;
+
+const T0: Timestamp = Timestamp(1_795_000_000_000);
+const PASSWORD: &str = "correct horse 17";
+
+fn console() -> Console {
+    let counter = std::sync::atomic::AtomicU8::new(1);
+    Console::new(
+        Policy::default(),
+        Box::new(move |buf| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            buf.fill(n);
+        }),
+    )
+}
+
+fn leader() -> NewAccount {
+    NewAccount {
+        login: "zhao.dui".into(),
+        name: "赵队长".into(),
+        role: DeskRole::SquadLeader,
+        squads: vec!["一中队".into()],
+        person: Some(person(Role::SquadLeader)),
+    }
+}
+
+/// The bureau's person 赵强 in `role`, as a certificate names them.
+fn person(role: Role) -> Person {
+    Person {
+        id: qc_domain::PersonId("zhao.qiang".into()),
+        name: "赵强".into(),
+        role,
+        cert_no: role
+            .enforces()
+            .then(|| qc_domain::CertNo("41030020103".into())),
+        squad: "一中队".into(),
+    }
+}
+
+/// The authenticator's code at `now` for an enrolled account.
+fn code(enrolled: &Enrolled, now: Timestamp) -> String {
+    let secret = Secret::try_from_base32(&enrolled.totp_secret).unwrap();
+    totp(secret.as_bytes(), &enrolled.account.login)
+        .unwrap()
+        .generate(now.0 as u64 / 1000)
+        .to_string()
+}
+
+fn enrolled(c: &Console, store: &SqliteStorage, new: NewAccount) -> Enrolled {
+    c.add_account(store, new, PASSWORD, "admin", T0).unwrap()
+}
+
+#[test]
+fn an_account_signs_in_with_password_and_code_once() {
+    let (c, store) = (console(), SqliteStorage::temporary().unwrap());
+    let e = enrolled(&c, &store, leader());
+    assert!(
+        e.otpauth_url
+            .starts_with("otpauth://totp/Quancheng:zhao.dui?")
+    );
+    let now = Timestamp(T0.0 + 60_000);
+    let s = c
+        .sign_in(
+            &store,
+            "zhao.dui",
+            PASSWORD,
+            &code(&e, now),
+            "10.0.0.9",
+            now,
+        )
+        .unwrap();
+    assert_eq!(s.session.account.role, DeskRole::SquadLeader);
+    assert_eq!(
+        c.session(&store, &s.token, now).unwrap().csrf,
+        s.session.csrf
+    );
+    // The same code again (someone who saw it typed): refused.
+    let again = c.sign_in(
+        &store,
+        "zhao.dui",
+        PASSWORD,
+        &code(&e, now),
+        "10.0.0.9",
+        now,
+    );
+    assert!(matches!(again, Err(ConsoleError::BadCredentials)));
+    let log = c
+        .logs(
+            &store,
+            &Session {
+                account: Account {
+                    role: DeskRole::Supervision,
+                    ..s.session.account.clone()
+                },
+                csrf: String::new(),
+            },
+            (DeskLogKind::SignIn, 10),
+            "x",
+            now,
+        )
+        .unwrap();
+    assert_eq!(
+        log.iter().map(|l| l.ok).collect::<Vec<_>>(),
+        [false, true],
+        "both attempts logged"
+    );
+    assert_eq!(log[1].source, "10.0.0.9");
+    // Reading a log is an act of its own, recorded in the operation log.
+    let done = store.desk_log(DeskLogKind::Operation, 1).unwrap();
+    assert_eq!(
+        (done[0].what.as_str(), done[0].source.as_str()),
+        ("查看登录日志", "x")
+    );
+}
+
+#[test]
+fn wrong_attempts_lock_the_account_for_a_while() {
+    let (c, store) = (console(), SqliteStorage::temporary().unwrap());
+    let e = enrolled(&c, &store, leader());
+    let mut now = T0;
+    for i in 1..=5 {
+        now = Timestamp(now.0 + 31_000);
+        let r = c.sign_in(
+            &store,
+            "zhao.dui",
+            "wrong password!",
+            &code(&e, now),
+            "x",
+            now,
+        );
+        match (i, r) {
+            (1..=4, Err(ConsoleError::BadCredentials)) | (5, Err(ConsoleError::Locked { .. })) => {}
+            (i, r) => panic!("attempt {i}: {:?}", r.map(|s| s.token)),
+        }
+    }
+    now = Timestamp(now.0 + 31_000);
+    let right = c.sign_in(&store, "zhao.dui", PASSWORD, &code(&e, now), "x", now);
+    assert!(
+        matches!(right, Err(ConsoleError::Locked { .. })),
+        "locked even when right"
+    );
+    now = Timestamp(now.0 + Policy::default().lock_ms);
+    c.sign_in(&store, "zhao.dui", PASSWORD, &code(&e, now), "x", now)
+        .expect("the lock ends");
+    // A wrong code with the right password counts as wrong too.
+    let r = c.sign_in(&store, "zhao.dui", PASSWORD, "000000", "x", now);
+    assert!(matches!(r, Err(ConsoleError::BadCredentials)));
+    let r = c.sign_in(&store, "nobody", PASSWORD, "000000", "x", now);
+    assert!(
+        matches!(r, Err(ConsoleError::BadCredentials)),
+        "same answer for no account"
+    );
+}
+
+#[test]
+fn a_session_needs_its_csrf_token_and_ends_when_idle() {
+    let (c, store) = (console(), SqliteStorage::temporary().unwrap());
+    let e = enrolled(&c, &store, leader());
+    let s = c
+        .sign_in(&store, "zhao.dui", PASSWORD, &code(&e, T0), "x", T0)
+        .unwrap();
+    let csrf = s.session.csrf.clone();
+    assert!(matches!(
+        c.acting(&store, &s.token, None, T0),
+        Err(ConsoleError::Csrf)
+    ));
+    assert!(matches!(
+        c.acting(&store, &s.token, Some("forged"), T0),
+        Err(ConsoleError::Csrf)
+    ));
+    assert!(matches!(
+        c.acting(&store, "not a token", Some(&csrf), T0),
+        Err(ConsoleError::NoSession)
+    ));
+    let idle = Policy::default().idle_ms;
+    let later = Timestamp(T0.0 + idle - 1);
+    c.acting(&store, &s.token, Some(&csrf), later).unwrap();
+    let after = Timestamp(later.0 + idle + 1);
+    assert!(matches!(
+        c.session(&store, &s.token, after),
+        Err(ConsoleError::NoSession)
+    ));
+    // Signed out: the token is dead at once.
+    let s = c
+        .sign_in(&store, "zhao.dui", PASSWORD, &code(&e, after), "x", after)
+        .unwrap();
+    c.sign_out(&store, &s.token, &s.session, "x", after)
+        .unwrap();
+    assert!(c.session(&store, &s.token, after).is_err());
+}
+
+#[test]
+fn accounts_are_checked_when_made_and_logins_are_unique() {
+    let (c, store) = (console(), SqliteStorage::temporary().unwrap());
+    let bad = |new: NewAccount, password: &str| {
+        c.add_account(&store, new, password, "admin", T0)
+            .map(|e| e.account)
+    };
+    assert!(matches!(
+        bad(leader(), "short"),
+        Err(ConsoleError::BadRequest(_))
+    ));
+    let no_squad = NewAccount {
+        squads: vec![],
+        ..leader()
+    };
+    assert!(matches!(
+        bad(no_squad, PASSWORD),
+        Err(ConsoleError::BadRequest(_))
+    ));
+    let head_with_squad = NewAccount {
+        role: DeskRole::Head,
+        ..leader()
+    };
+    assert!(matches!(
+        bad(head_with_squad, PASSWORD),
+        Err(ConsoleError::BadRequest(_))
+    ));
+    let odd_login = NewAccount {
+        login: "赵 队".into(),
+        ..leader()
+    };
+    assert!(matches!(
+        bad(odd_login, PASSWORD),
+        Err(ConsoleError::BadRequest(_))
+    ));
+    let nobody = NewAccount {
+        person: None,
+        ..leader()
+    };
+    assert!(
+        matches!(bad(nobody, PASSWORD), Err(ConsoleError::BadRequest(why)) if why.contains("执法证号")),
+        "a squad leader signs as a person with an 执法证"
+    );
+    let someone_else = NewAccount {
+        person: Some(person(Role::EnforcementOfficer)),
+        ..leader()
+    };
+    assert!(matches!(
+        bad(someone_else, PASSWORD),
+        Err(ConsoleError::BadRequest(why)) if why.contains("不符")
+    ));
+    let reviewer = NewAccount {
+        login: "sun".into(),
+        role: DeskRole::LegalReviewer,
+        squads: vec![],
+        person: None,
+        ..leader()
+    };
+    bad(reviewer, PASSWORD).unwrap();
+    bad(leader(), PASSWORD).unwrap();
+    assert_eq!(
+        store
+            .desk_account("zhao.dui")
+            .unwrap()
+            .unwrap()
+            .person
+            .as_deref(),
+        Some("zhao.qiang")
+    );
+    assert!(matches!(
+        bad(leader(), PASSWORD),
+        Err(ConsoleError::LoginTaken(_))
+    ));
+}
+
+#[test]
+fn a_signature_needs_the_password_again_and_wrong_ones_count_towards_the_lock() {
+    let (c, store) = (console(), SqliteStorage::temporary().unwrap());
+    let e = enrolled(&c, &store, leader());
+    let s = c
+        .sign_in(&store, "zhao.dui", PASSWORD, &code(&e, T0), "x", T0)
+        .unwrap();
+    // The key is the password's with the station's salt: the same each time, another for
+    // another password or salt (another station, another login).
+    let salt = [9; 16];
+    let (key, row) = c
+        .signing_key(&store, (&s.session, &salt), PASSWORD, T0)
+        .unwrap();
+    assert_eq!(row.person.as_deref(), Some("zhao.qiang"));
+    assert_eq!(
+        key.to_bytes(),
+        signing_key_of(PASSWORD, &salt).unwrap().to_bytes()
+    );
+    assert_ne!(
+        key.to_bytes(),
+        signing_key_of("another password", &salt)
+            .unwrap()
+            .to_bytes()
+    );
+    assert_ne!(
+        key.to_bytes(),
+        signing_key_of(PASSWORD, &[8; 16]).unwrap().to_bytes()
+    );
+    for i in 1..=5 {
+        let r = c.signing_key(&store, (&s.session, &salt), "wrong wrong", T0);
+        if i < 5 {
+            assert!(matches!(r, Err(ConsoleError::WrongPassword)), "attempt {i}");
+        } else {
+            assert!(matches!(r, Err(ConsoleError::Locked { .. })), "attempt {i}");
+        }
+    }
+    assert!(
+        matches!(
+            c.signing_key(&store, (&s.session, &salt), PASSWORD, T0),
+            Err(ConsoleError::Locked { .. })
+        ),
+        "locked: not even the right password signs"
+    );
+}
+
+#[test]
+fn logs_are_for_the_head_supervision_and_the_administrator() {
+    let (c, store) = (console(), SqliteStorage::temporary().unwrap());
+    let e = enrolled(&c, &store, leader());
+    let s = c
+        .sign_in(&store, "zhao.dui", PASSWORD, &code(&e, T0), "x", T0)
+        .unwrap();
+    assert!(matches!(
+        c.logs(&store, &s.session, (DeskLogKind::SignIn, 10), "x", T0),
+        Err(ConsoleError::Forbidden)
+    ));
+    for role in DeskRole::ALL {
+        assert_eq!(DeskRole::from_code(role.code()), Some(role));
+    }
+}

@@ -1,0 +1,110 @@
+//! The station's case list (what the bureau's console searches and counts): one row per case,
+//! derived from its document each time the document is kept.
+
+use std::collections::BTreeSet;
+
+use qc_casedoc::{CaseDoc, CaseSummary, DocError};
+use qc_domain::{Act, CaseState, Catalogue, DeadlinePolicy, Timestamp, WorkflowEvent, replay};
+
+use crate::storage::rows::{CaseRow, Disclosure};
+use crate::storage::{Storage, StorageError};
+
+/// Keeps the row of a case's document. A document whose row cannot be derived is kept and
+/// served all the same: only the console's list lacks it (said in the log, again at each
+/// start, which tries anew).
+pub(super) fn keep_row<S: Storage>(
+    storage: &S,
+    case: &str,
+    doc: &CaseDoc,
+    catalogue: &Catalogue,
+) -> Result<(), StorageError> {
+    match case_row(doc, catalogue) {
+        Ok(row) => storage.put_case_row(&row),
+        Err(e) => {
+            tracing::warn!(case, error = %e, "no case-list row for a document");
+            Ok(())
+        }
+    }
+}
+
+/// The row of a case's document.
+fn case_row(doc: &CaseDoc, catalogue: &Catalogue) -> Result<CaseRow, DocError> {
+    // Only when each deadline is due is kept, not how urgent it was at some moment: any
+    // instant derives the same row.
+    // Replayed once for the row and its disclosure (this runs for every document kept).
+    let events = doc.events()?;
+    let state = replay(doc.header()?, &events);
+    let s = CaseSummary::derive(
+        &state,
+        &events,
+        catalogue,
+        &DeadlinePolicy::default(),
+        Timestamp(0),
+    );
+    Ok(CaseRow {
+        id: s.id,
+        squad: s.squad,
+        status: s.status,
+        domain: s.domain,
+        domain_name: s.domain_name,
+        violation: s.violation,
+        violation_name: s.violation_name,
+        address: s.address,
+        grid: s.grid,
+        parties: s.parties,
+        summary: s.summary,
+        registered_at: s.registered_at.0,
+        updated_at: s.updated_at.0,
+        outcome721: s.outcome721.map(|(k, at)| (k, at.0)),
+        people: s.people,
+        // Open ones only: one met late stays on the case's record, not among what is due.
+        deadlines: s
+            .deadlines
+            .iter()
+            .filter(|d| d.met_late.is_none())
+            .map(|d| (d.kind.code().to_owned(), d.due.0))
+            .collect(),
+        disclosure: disclosure(&state, &events),
+    })
+}
+
+/// The penalty result as published, and what became of it: the acts the replayed state
+/// accepted (an act a merge left out of order counts as it does in the state).
+fn disclosure(state: &CaseState, events: &[WorkflowEvent]) -> Option<Disclosure> {
+    let at = state.disclosed_at?;
+    // Only what the replay accepted, in the order it did: an act a merge left that did not
+    // apply is no part of what was published.
+    let refused: BTreeSet<&str> = state.anomalies.iter().map(|a| a.event.as_str()).collect();
+    let accepted = || events.iter().filter(|e| !refused.contains(e.id.as_str()));
+    let text = accepted()
+        .find_map(|e| match &e.act {
+            Act::Disclose { text, .. } if e.at == at => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let revoked = state.revoked_at.and_then(|when| {
+        accepted().find_map(|e| match &e.act {
+            Act::RevokeDecision { authority, reason } if e.at == when => {
+                Some((e.at.0, authority.clone(), reason.clone()))
+            }
+            _ => None,
+        })
+    });
+    let corrected = state
+        .disclosure_corrected
+        .then(|| {
+            accepted().find_map(|e| match &e.act {
+                Act::CorrectDisclosure { explanation, text } => {
+                    Some((e.at.0, explanation.clone(), text.clone()))
+                }
+                _ => None,
+            })
+        })
+        .flatten();
+    Some(Disclosure {
+        at: at.0,
+        text,
+        revoked,
+        corrected,
+    })
+}

@@ -1,0 +1,241 @@
+//! The station's case list (what the console searches and counts) in PostgreSQL: the statements
+//! are built in [`qc_station_storage::rows`], shared with SQLite.
+
+use postgres::types::ToSql;
+use qc_domain::{CaseView, Timestamp};
+use qc_station_storage::StorageError;
+use qc_station_storage::rows::{
+    self, Arg, CaseFigures, CasePage, CaseQuery, CaseRow, CaseRows, Disclosed, Disclosure,
+    DisclosurePage, Period, Statement,
+};
+
+use crate::{PgStorage, col, pg};
+
+impl PgStorage {
+    /// The rows of a shared statement.
+    fn rows_of(&self, st: &Statement) -> Result<Vec<postgres::Row>, StorageError> {
+        let args: Vec<Box<dyn ToSql + Sync>> = st
+            .args
+            .iter()
+            .map(|a| -> Box<dyn ToSql + Sync> {
+                match a {
+                    Arg::Text(t) => Box::new(t.clone()),
+                    Arg::Int(i) => Box::new(*i),
+                }
+            })
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
+        self.conn()?
+            .query(&st.sql, &refs)
+            .map_err(pg("reading the case list"))
+    }
+}
+
+impl CaseRows for PgStorage {
+    fn put_case_row(&self, row: &CaseRow) -> Result<(), StorageError> {
+        let (outcome, outcome_at) = match &row.outcome721 {
+            Some((k, at)) => (Some(k.as_str()), Some(*at)),
+            None => (None, None),
+        };
+        let kinds: Vec<&str> = row.deadlines.iter().map(|(k, _)| k.as_str()).collect();
+        let dues: Vec<i64> = row.deadlines.iter().map(|(_, d)| *d).collect();
+        let mut c = self.conn()?;
+        c.batch_execute("BEGIN").map_err(pg("keeping a case row"))?;
+        let written = (|| {
+            c.execute(
+                "INSERT INTO case_rows (case_id, squad, status, domain, domain_name, violation,
+                   violation_name, address, grid, parties, summary, search, registered_at,
+                   updated_at, outcome721, outcome_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                 ON CONFLICT (case_id) DO UPDATE SET squad = EXCLUDED.squad,
+                   status = EXCLUDED.status, domain = EXCLUDED.domain,
+                   domain_name = EXCLUDED.domain_name, violation = EXCLUDED.violation,
+                   violation_name = EXCLUDED.violation_name, address = EXCLUDED.address,
+                   grid = EXCLUDED.grid, parties = EXCLUDED.parties, summary = EXCLUDED.summary,
+                   search = EXCLUDED.search, registered_at = EXCLUDED.registered_at,
+                   updated_at = EXCLUDED.updated_at, outcome721 = EXCLUDED.outcome721,
+                   outcome_at = EXCLUDED.outcome_at",
+                &[
+                    &row.id,
+                    &row.squad,
+                    &row.status,
+                    &row.domain,
+                    &row.domain_name,
+                    &row.violation,
+                    &row.violation_name,
+                    &row.address,
+                    &row.grid,
+                    &row.parties,
+                    &row.summary,
+                    &rows::search_text(row),
+                    &row.registered_at,
+                    &row.updated_at,
+                    &outcome,
+                    &outcome_at,
+                ],
+            )?;
+            c.execute(
+                "DELETE FROM case_row_deadlines WHERE case_id = $1",
+                &[&row.id],
+            )?;
+            c.execute("DELETE FROM case_row_people WHERE case_id = $1", &[&row.id])?;
+            c.execute(
+                "INSERT INTO case_row_deadlines (case_id, kind, due_at)
+                 SELECT $1, k, d FROM UNNEST($2::TEXT[], $3::BIGINT[]) AS t(k, d)",
+                &[&row.id, &kinds, &dues],
+            )?;
+            c.execute(
+                "INSERT INTO case_row_people (case_id, person)
+                 SELECT $1, p FROM UNNEST($2::TEXT[]) AS t(p)",
+                &[&row.id, &row.people],
+            )?;
+            match &row.disclosure {
+                Some(d) => {
+                    let (at, text, ra, rb, rr, ca, ce, ct) = d.columns();
+                    c.execute(
+                        rows::PUT_DISCLOSURE,
+                        &[
+                            &row.id,
+                            &row.violation_name,
+                            &at,
+                            &text,
+                            &ra,
+                            &rb,
+                            &rr,
+                            &ca,
+                            &ce,
+                            &ct,
+                        ],
+                    )?
+                }
+                None => c.execute(rows::DROP_DISCLOSURE, &[&row.id])?,
+            };
+            c.batch_execute("COMMIT")
+        })();
+        if written.is_err() {
+            let _ = c.batch_execute("ROLLBACK");
+        }
+        written.map_err(pg("keeping a case row"))
+    }
+
+    fn cases_without_rows(&self) -> Result<Vec<String>, StorageError> {
+        self.conn()?
+            .query(
+                "SELECT d.case_id FROM case_docs d
+                 WHERE NOT EXISTS (SELECT 1 FROM case_rows r WHERE r.case_id = d.case_id)
+                 ORDER BY d.case_id",
+                &[],
+            )
+            .map_err(pg("listing cases without rows"))?
+            .iter()
+            .map(|r| col(r, 0))
+            .collect()
+    }
+
+    fn case_page(
+        &self,
+        view: &CaseView,
+        query: &CaseQuery,
+        now: Timestamp,
+    ) -> Result<CasePage, StorageError> {
+        let total: i64 = self
+            .rows_of(&rows::count_statement(view, query))?
+            .first()
+            .map(|r| col(r, 0))
+            .transpose()?
+            .unwrap_or_default();
+        let rows = self
+            .rows_of(&rows::page_statement(view, query, now))?
+            .iter()
+            .map(|r| {
+                let outcome: Option<String> = col(r, 13)?;
+                let at: Option<i64> = col(r, 14)?;
+                let overdue: i64 = col(r, 15)?;
+                Ok((
+                    CaseRow {
+                        id: col(r, 0)?,
+                        squad: col(r, 1)?,
+                        status: col(r, 2)?,
+                        domain: col(r, 3)?,
+                        domain_name: col(r, 4)?,
+                        violation: col(r, 5)?,
+                        violation_name: col(r, 6)?,
+                        address: col(r, 7)?,
+                        grid: col(r, 8)?,
+                        parties: col(r, 9)?,
+                        summary: col(r, 10)?,
+                        registered_at: col(r, 11)?,
+                        updated_at: col(r, 12)?,
+                        outcome721: outcome.zip(at),
+                        people: Vec::new(),
+                        deadlines: Vec::new(),
+                        disclosure: None,
+                    },
+                    rows::count(overdue)?,
+                ))
+            })
+            .collect::<Result<_, StorageError>>()?;
+        Ok(CasePage {
+            total: rows::count(total)?,
+            rows,
+        })
+    }
+
+    fn case_figures(
+        &self,
+        view: &CaseView,
+        period: Period,
+        now: Timestamp,
+        due_soon_ms: i64,
+    ) -> Result<CaseFigures, StorageError> {
+        rows::figures(view, period, now, due_soon_ms, |st| {
+            self.rows_of(st)?
+                .iter()
+                .map(|r| {
+                    let numbers = (2..r.len())
+                        .map(|i| col::<Option<i64>>(r, i).map(Option::unwrap_or_default))
+                        .collect::<Result<_, _>>()?;
+                    Ok((col(r, 0)?, col(r, 1)?, numbers))
+                })
+                .collect()
+        })
+    }
+
+    fn disclosures(&self, limit: u32, offset: u32) -> Result<DisclosurePage, StorageError> {
+        let mut c = self.conn()?;
+        let total: i64 = c
+            .query_opt(rows::COUNT_DISCLOSURES, &[])
+            .map_err(pg("counting disclosures"))?
+            .map(|r| col(&r, 0))
+            .transpose()?
+            .unwrap_or_default();
+        let rows = c
+            .query(
+                rows::DISCLOSURE_PAGE,
+                &[&i64::from(limit), &i64::from(offset)],
+            )
+            .map_err(pg("reading disclosures"))?
+            .iter()
+            .map(|r| {
+                Ok(Disclosed {
+                    case_id: col(r, 0)?,
+                    violation_name: col(r, 1)?,
+                    disclosure: Disclosure::from_columns((
+                        col(r, 2)?,
+                        col(r, 3)?,
+                        col(r, 4)?,
+                        col(r, 5)?,
+                        col(r, 6)?,
+                        col(r, 7)?,
+                        col(r, 8)?,
+                        col(r, 9)?,
+                    )),
+                })
+            })
+            .collect::<Result<_, StorageError>>()?;
+        Ok(DisclosurePage {
+            total: rows::count(total)?,
+            rows,
+        })
+    }
+}

@@ -1,0 +1,899 @@
+//! The bureau's web console in a real browser (Debian's chromium through chromedriver), served
+//! by `quancheng serve` on a demo bureau whose cases were synced to it; and its endpoints'
+//! security over HTTPS.
+
+// Test helpers unwrap like the tests themselves: a failure here is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use qc_domain::CaseStatus;
+use qc_tests::process::Killable;
+use qc_tests::{Chrome, cli_binary, eventually, free_port, snapshot};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// One browser at a time: each test drives a chromium and a station of its own, and on two
+/// cores shared with the other test binaries several at once only wait on each other.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+const PASSWORD: &str = "desk-password-1";
+/// A summary a hostile or careless officer might type.
+const SCRIPTED: &str =
+    "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>占道经营";
+
+/// Runs the CLI on the data directory `dir`, whatever its outcome.
+fn run_cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    Command::new(cli_binary().unwrap())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("QUANCHENG_KEY_FILE")
+        .output()
+        .unwrap()
+}
+
+/// Runs the CLI on the data directory `dir`; its standard output (it must succeed).
+fn cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = run_cli(dir, args, env);
+    assert!(
+        out.status.success(),
+        "quancheng {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A demo bureau with its station serving, every case synced up, and a desk account for the
+/// head (周文): the station, its address, and the account's TOTP secret.
+struct Bureau {
+    _station: Killable,
+    url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Bureau {
+    fn start() -> Bureau {
+        let dir = tempfile::tempdir().unwrap();
+        cli(dir.path(), &["demo"], &[]);
+        let listen = format!("127.0.0.1:{}", free_port().unwrap());
+        let mut cmd = Command::new(cli_binary().unwrap());
+        cmd.arg("--data-dir")
+            .arg(dir.path())
+            .args(["serve", "--listen", &listen]);
+        let mut station = Killable::spawn(&mut cmd, dir.path(), "station").unwrap();
+        let started = std::time::Instant::now();
+        while !station.stdout().contains("Ctrl-C") {
+            assert!(station.ended().is_none(), "station: {}", station.stderr());
+            assert!(started.elapsed() < WAIT, "station did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // A case whose summary holds markup: the console must show it as text.
+        cli(
+            dir.path(),
+            &[
+                "case",
+                "new",
+                "--officer",
+                "li.ming",
+                "--violation",
+                "transport.road_occupation",
+                "--address",
+                "试验路7号",
+                "--grid",
+                "JX-02-04",
+                "--summary",
+                SCRIPTED,
+            ],
+            &[("QUANCHENG_PIN", "147258")],
+        );
+        cli(dir.path(), &["sync"], &[]);
+        Bureau {
+            _station: station,
+            url: format!("https://{listen}"),
+            dir,
+        }
+    }
+
+    /// Makes a desk account (the administrator 吴敏 on the command line); its TOTP secret.
+    /// The account of the head or a squad leader is a person of the demo bureau (周文, 刘建国
+    /// of 一中队), whom their signatures name.
+    fn desk_account(&self, (login, name): (&str, &str), role: &str, squads: &[&str]) -> String {
+        let mut args = vec![
+            "--json",
+            "admin",
+            "desk",
+            "--login",
+            login,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--officer",
+            "wu.min",
+        ];
+        for s in squads {
+            args.extend(["--squad", s]);
+        }
+        match role {
+            "head" => args.extend(["--person", "zhou.wen"]),
+            "squad_leader" => args.extend(["--person", "liu.jianguo"]),
+            _ => {}
+        }
+        let out = cli(
+            self.dir.path(),
+            &args,
+            &[
+                ("QUANCHENG_PIN", "357159"),
+                ("QUANCHENG_DESK_PASSWORD", PASSWORD),
+            ],
+        );
+        let made: serde_json::Value = serde_json::from_str(&out).unwrap();
+        made["totp_secret"].as_str().unwrap().to_owned()
+    }
+
+    /// Asserts that `bundle` verifies with the command-line verifier, trusting this bureau's
+    /// key, from a directory that holds nothing of the bureau.
+    fn verifies(&self, bundle: &Path) {
+        let info: serde_json::Value =
+            serde_json::from_str(&cli(self.dir.path(), &["info", "--json"], &[])).unwrap();
+        let key = info["bureau_key"].as_str().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let out = run_cli(
+            elsewhere.path(),
+            &["verify", bundle.to_str().unwrap(), "--bureau", key],
+            &[],
+        );
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && said.contains("完整、未被篡改"),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The figures of every case, computed here from what the officers' own command line
+    /// lists: rows of (label, numbers…) for each of the dashboard's tables by `data-test`.
+    fn figures(&self) -> BTreeMap<&'static str, BTreeMap<String, Vec<u64>>> {
+        let listed: serde_json::Value =
+            serde_json::from_str(&cli(self.dir.path(), &["case", "list", "--json"], &[])).unwrap();
+        let mut f: BTreeMap<&'static str, BTreeMap<String, Vec<u64>>> = BTreeMap::new();
+        fn row<'a>(
+            f: &'a mut BTreeMap<&'static str, BTreeMap<String, Vec<u64>>>,
+            table: &'static str,
+            key: &str,
+            width: usize,
+        ) -> &'a mut Vec<u64> {
+            f.entry(table)
+                .or_default()
+                .entry(key.to_owned())
+                .or_insert_with(|| vec![0; width])
+        }
+        for case in listed.as_array().unwrap() {
+            let code = case["status"].as_str().unwrap();
+            let status = CaseStatus::ALL
+                .into_iter()
+                .find(|s| s.code() == code)
+                .unwrap();
+            let squad = case["squad"].as_str().unwrap();
+            row(&mut f, "cases-by-status", status.zh(), 1)[0] += 1;
+            row(&mut f, "cases-by-squad", squad, 1)[0] += 1;
+            row(
+                &mut f,
+                "cases-by-domain",
+                case["domain_name"].as_str().unwrap(),
+                1,
+            )[0] += 1;
+            row(&mut f, "cases-by-grid", case["grid"].as_str().unwrap(), 1)[0] += 1;
+            for d in case["deadlines"].as_array().unwrap() {
+                // The squads with deadlines overdue or due soon; one met late is no longer
+                // open, as the station counts.
+                match d["urgency"].as_str().unwrap() {
+                    "overdue" => row(&mut f, "deadlines-by-squad", squad, 2)[0] += 1,
+                    "due_soon" => row(&mut f, "deadlines-by-squad", squad, 2)[1] += 1,
+                    _ => {}
+                }
+            }
+            if let Some(kind) = case["outcome721"].get(0).and_then(|k| k.as_str()) {
+                let column = ["service", "management", "enforcement"]
+                    .iter()
+                    .position(|k| *k == kind)
+                    .unwrap();
+                row(&mut f, "ratio-721", squad, 3)[column] += 1;
+            }
+        }
+        f
+    }
+}
+
+/// The authenticator's current code for a base32 secret (an independent RFC 6238: the test's
+/// own, not the station's).
+fn code_now(secret_b32: &str) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_b32).unwrap();
+    let step = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 30;
+    let mac = hmac_sha1(secret.as_bytes(), &step.to_be_bytes());
+    let at = usize::from(mac[19] & 0x0f);
+    let n = u32::from_be_bytes([mac[at] & 0x7f, mac[at + 1], mac[at + 2], mac[at + 3]]);
+    format!("{:06}", n % 1_000_000)
+}
+
+fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
+    use sha1::Digest as _;
+    let mut k = [0u8; 64];
+    k[..key.len()].copy_from_slice(key);
+    let inner: Vec<u8> = k
+        .iter()
+        .map(|b| b ^ 0x36)
+        .chain(msg.iter().copied())
+        .collect();
+    let inner = sha1::Sha1::digest(&inner);
+    let outer: Vec<u8> = k
+        .iter()
+        .map(|b| b ^ 0x5c)
+        .chain(inner.iter().copied())
+        .collect();
+    sha1::Sha1::digest(&outer).into()
+}
+
+async fn text(c: &Client) -> String {
+    c.execute("return document.body.innerText", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+async fn shows(c: &Client, what: &str) {
+    let shown = eventually(what, WAIT, || async {
+        text(c).await.contains(what).then_some(())
+    })
+    .await;
+    if let Err(e) = shown {
+        panic!("{e}; the page shows: {}", text(c).await);
+    }
+}
+
+async fn type_into(c: &Client, css: &str, value: &str) {
+    let el = eventually(css, WAIT, || async { c.find(Locator::Css(css)).await.ok() })
+        .await
+        .unwrap();
+    // Emptied as a person would, with the input event the page's model listens for (a
+    // WebDriver clear does not send one, and the model would keep the old text).
+    c.execute(
+        "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![serde_json::to_value(&el).unwrap()],
+    )
+    .await
+    .unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+/// Chromium at the console's `page`, signed in there with a new desk account of `role`.
+async fn signed_in(
+    bureau: &Bureau,
+    (login, name): (&str, &str),
+    role: &str,
+    page: &str,
+) -> (Chrome, Client) {
+    let secret = bureau.desk_account((login, name), role, &[]);
+    let chrome = Chrome::start().unwrap();
+    let c = chrome.session().await.unwrap();
+    c.goto(&format!("{}/console/{page}", bureau.url))
+        .await
+        .unwrap();
+    sign_in(&c, login, PASSWORD, &code_now(&secret)).await;
+    // Signed in (the cookie set) before anything else is asked.
+    shows(&c, "退出").await;
+    (chrome, c)
+}
+
+/// Whether the case page's record check says the record is intact.
+async fn record_intact(c: &Client) -> Option<String> {
+    c.find(Locator::Css("[data-test=record-check]"))
+        .await
+        .unwrap()
+        .attr("data-intact")
+        .await
+        .unwrap()
+}
+
+/// Clicks what `css` finds (it must be there).
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn sign_in(c: &Client, login: &str, password: &str, code: &str) {
+    type_into(c, "[data-test=login]", login).await;
+    type_into(c, "[data-test=password]", password).await;
+    type_into(c, "[data-test=code]", code).await;
+    click(c, "[data-test=sign-in]").await;
+}
+
+/// A dashboard table's rows as shown: first cell → the numbers in the cells after it (a
+/// cell that is not a number, such as the 721 percentages, is left out).
+async fn table_rows(c: &Client, test: &str) -> BTreeMap<String, Vec<u64>> {
+    let rows = c
+        .execute(
+            &format!(
+                "return [...document.querySelectorAll('[data-test={test}] tbody tr')]
+                    .map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            let cells: Vec<&str> = r
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            let (label, rest) = cells.split_first()?;
+            Some((
+                (*label).to_owned(),
+                rest.iter().filter_map(|c| c.parse().ok()).collect(),
+            ))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_head_signs_in_with_a_second_factor_and_sees_every_case_counted() {
+    let _one = ONE_BROWSER.lock().await;
+    let bureau = Bureau::start();
+    let secret = bureau.desk_account(("zhou", "周文"), "head", &[]);
+    let chrome = Chrome::start().unwrap();
+    let c = chrome.session().await.unwrap();
+    c.goto(&format!("{}/console/", bureau.url)).await.unwrap();
+    shows(&c, "动态验证码").await;
+    snapshot(&c, "console-sign-in.png").await;
+
+    // A wrong code: told so in Chinese, still on the sign-in page.
+    sign_in(&c, "zhou", PASSWORD, "000000").await;
+    shows(&c, "登录名、密码或动态验证码不正确").await;
+
+    sign_in(&c, "zhou", PASSWORD, &code_now(&secret)).await;
+    shows(&c, "全部案件").await;
+    let expected = bureau.figures();
+    assert_eq!(
+        expected["cases-by-status"]
+            .values()
+            .map(|v| v[0])
+            .sum::<u64>(),
+        19,
+        "the demo's 18 cases and the one registered here"
+    );
+    for (table, rows) in &expected {
+        let shown = eventually(table, WAIT, || async {
+            let rows = table_rows(&c, table).await;
+            (!rows.is_empty()).then_some(rows)
+        })
+        .await
+        .unwrap();
+        assert_eq!(&shown, rows, "{table}: the page's figures are the cases'");
+    }
+    // Officers' deadlines by name, as the bureau's certificates name them, not by id.
+    let officers = table_rows(&c, "deadlines-by-officer").await;
+    assert!(!officers.is_empty(), "the demo has open deadlines");
+    for name in officers.keys() {
+        assert!(
+            !name.is_empty() && !name.chars().any(|ch| ch.is_ascii_alphanumeric()),
+            "{name}: an id, not a name"
+        );
+    }
+    snapshot(&c, "console-dashboard.png").await;
+
+    // A search: the case with markup in its summary is found, and the markup stays text.
+    click(&c, "[data-test=nav-cases]").await;
+    type_into(
+        &c,
+        "[data-test=case-search] input, input[data-test=case-search]",
+        "试验路7",
+    )
+    .await;
+    click(&c, "[data-test=case-search-go]").await;
+    shows(&c, "共 1 件").await;
+    shows(&c, "试验路7号").await;
+    let injected = c
+        .execute(
+            "return window.__pwned === undefined
+                && !document.querySelector('[data-test=case-table] script, [data-test=case-table] img')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        injected,
+        serde_json::json!(true),
+        "markup in a summary ran or was parsed"
+    );
+    snapshot(&c, "console-cases.png").await;
+
+    // The logs: this sign-in and the refused one, and the overview viewed.
+    click(&c, "[data-test=nav-logs]").await;
+    shows(&c, "登录成功").await;
+    shows(&c, "登录失败").await;
+    snapshot(&c, "console-logs.png").await;
+
+    // Signed out: the page is back at sign-in and a reload does not bring the session back.
+    click(&c, "[data-test=sign-out]").await;
+    shows(&c, "动态验证码").await;
+    c.goto(&format!("{}/console/", bureau.url)).await.unwrap();
+    shows(&c, "动态验证码").await;
+    c.close().await.unwrap();
+}
+
+/// The HTTPS client a script or an attacker would use (the station's certificate is
+/// self-signed; what is tested here is the console, not TLS).
+fn client() -> reqwest::blocking::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwords() {
+    let bureau = Bureau::start();
+    let secret = bureau.desk_account(("zhao", "刘建国"), "squad_leader", &["一中队"]);
+    let http = client();
+    let api = |path: &str| format!("{}/console/api/{path}", bureau.url);
+
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli(bureau.dir.path(), &["case", "list", "--json"], &[])).unwrap();
+    let of_squad = |mine: bool| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| (c["squad"] == "一中队") == mine)
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let (own, other) = (of_squad(true), of_squad(false));
+    let own_page = format!("cases/{own}");
+    let other_page = format!("cases/{other}");
+    let other_file = format!("cases/{other}/evidence/{}", "ab".repeat(32));
+    for path in [
+        "session",
+        "dashboard",
+        "cases?q=x",
+        "logs?kind=login",
+        own_page.as_str(),
+        other_file.as_str(),
+    ] {
+        let status = http.get(api(path)).send().unwrap().status();
+        assert_eq!(status, 401, "{path} without a session");
+    }
+    assert_eq!(http.post(api("sign-out")).send().unwrap().status(), 401);
+
+    // Signs in as a script would: the cookie as set, the cookie to send back, the CSRF token.
+    let sign_in = |login: &str, secret: &str| {
+        let signed = http
+            .post(api("sign-in"))
+            .json(&serde_json::json!({"login": login, "password": PASSWORD, "code": code_now(secret)}))
+            .send()
+            .unwrap();
+        assert_eq!(signed.status(), 200, "{login} signing in");
+        let cookie = signed.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let session = cookie.split(';').next().unwrap().to_owned();
+        let body: serde_json::Value = signed.json().unwrap();
+        (cookie, session, body["csrf"].as_str().unwrap().to_owned())
+    };
+    let (cookie, session, csrf) = sign_in("zhao", &secret);
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/console"] {
+        assert!(cookie.contains(flag), "{cookie} lacks {flag}");
+    }
+
+    let with = |path: &str, token: Option<&str>| {
+        let mut r = http.get(api(path)).header("cookie", &session);
+        if let Some(t) = token {
+            r = r.header("x-csrf-token", t);
+        }
+        r.send().unwrap()
+    };
+    for path in ["dashboard", "cases", "logs?kind=login", own_page.as_str()] {
+        assert_eq!(with(path, None).status(), 403, "{path}: no CSRF token");
+        assert_eq!(
+            with(path, Some("forged")).status(),
+            403,
+            "{path}: wrong token"
+        );
+    }
+    let overview: serde_json::Value = with("dashboard", Some(&csrf)).json().unwrap();
+    assert_eq!(overview["scope"], "一中队的案件");
+    let squad_cases: u64 = serde_json::from_str::<serde_json::Value>(&cli(
+        bureau.dir.path(),
+        &["case", "list", "--json"],
+        &[],
+    ))
+    .unwrap()
+    .as_array()
+    .unwrap()
+    .iter()
+    .filter(|c| c["squad"] == "一中队")
+    .count() as u64;
+    assert_eq!(
+        overview["total"], squad_cases,
+        "a squad leader sees their squad"
+    );
+    // Their squad's case opens; another squad's, and its files, answer as if there were none.
+    let page = with(&own_page, Some(&csrf));
+    assert_eq!(page.status(), 200);
+    let page: serde_json::Value = page.json().unwrap();
+    assert_eq!(page["squad"], "一中队");
+    assert_eq!(with(&other_page, Some(&csrf)).status(), 404, "{other_page}");
+    // Exporting signs: the CSRF token, the password again, and a case in view.
+    let export_as = |session: &str, case: &str, token: Option<&str>, password: &str| {
+        let mut r = http
+            .post(api(&format!("cases/{case}/export")))
+            .header("cookie", session)
+            .json(&serde_json::json!({ "password": password }));
+        if let Some(t) = token {
+            r = r.header("x-csrf-token", t);
+        }
+        r.send().unwrap()
+    };
+    let export = |case: &str, token: Option<&str>, password: &str| {
+        export_as(&session, case, token, password)
+    };
+    assert_eq!(
+        export(&own, None, PASSWORD).status(),
+        403,
+        "export without CSRF"
+    );
+    let wrong = export(&own, Some(&csrf), "wrong wrong");
+    assert_eq!(wrong.status(), 422);
+    assert_eq!(
+        wrong.json::<serde_json::Value>().unwrap()["code"],
+        "wrong_password"
+    );
+    assert_eq!(export(&other, Some(&csrf), PASSWORD).status(), 404);
+    let exported = export(&own, Some(&csrf), PASSWORD);
+    assert_eq!(exported.status(), 200, "{:?}", exported.text());
+    assert_eq!(
+        exported.headers()["x-quancheng-verdict"],
+        "intact",
+        "the station's own verdict on what it exported"
+    );
+    let bundle = bureau.dir.path().join("leader.qcbundle");
+    std::fs::write(&bundle, exported.bytes().unwrap()).unwrap();
+    bureau.verifies(&bundle);
+    // Supervision reads every case and signs nothing.
+    let du = bureau.desk_account(("du", "杜监"), "supervision", &[]);
+    let (_, du_session, du_csrf) = sign_in("du", &du);
+    let refused = export_as(&du_session, &own, Some(&du_csrf), PASSWORD);
+    assert_eq!(refused.status(), 403, "supervision exporting");
+    // A squad leader over two squads exports a case of the second as well.
+    let both = bureau.desk_account(("liu", "刘建国"), "squad_leader", &["一中队", "二中队"]);
+    let (_, liu_session, liu_csrf) = sign_in("liu", &both);
+    let exported = export_as(&liu_session, &other, Some(&liu_csrf), PASSWORD);
+    assert_eq!(exported.status(), 200, "{:?}", exported.text());
+    let bundle = bureau.dir.path().join("two-squads.qcbundle");
+    std::fs::write(&bundle, exported.bytes().unwrap()).unwrap();
+    bureau.verifies(&bundle);
+    assert_eq!(with(&other_file, Some(&csrf)).status(), 404, "{other_file}");
+    let logs = with("logs?kind=login", Some(&csrf));
+    assert_eq!(logs.status(), 403, "a squad leader does not read the logs");
+
+    // Five wrong passwords lock the account; then even the right one is refused.
+    for i in 1..=5 {
+        let r = http
+            .post(api("sign-in"))
+            .json(
+                &serde_json::json!({"login": "zhao", "password": "wrong wrong", "code": "123456"}),
+            )
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), if i < 5 { 401 } else { 423 }, "attempt {i}");
+    }
+    let locked = http
+        .post(api("sign-in"))
+        .json(
+            &serde_json::json!({"login": "zhao", "password": PASSWORD, "code": code_now(&secret)}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(locked.status(), 423);
+    let why: serde_json::Value = locked.json().unwrap();
+    assert_eq!(why["code"], "locked");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sync() {
+    let _one = ONE_BROWSER.lock().await;
+    let bureau = Bureau::start();
+    let (_chrome, c) = signed_in(&bureau, ("wu", "吴敏"), "administrator", "devices").await;
+    c.goto(&format!("{}/console/devices", bureau.url))
+        .await
+        .unwrap();
+    // The bureau directory's own tablet, the one that synced the demo cases.
+    let revoke = eventually("the device's revoke button", WAIT, || async {
+        c.find(Locator::Css(".el-table [data-test^=revoke-]"))
+            .await
+            .ok()
+    })
+    .await;
+    let revoke = match revoke {
+        Ok(r) => r,
+        Err(e) => panic!("{e}; the page shows: {}", text(&c).await),
+    };
+    // A new tablet's code, with its QR, before the old one is revoked.
+    type_into(&c, "[data-test=code-squad]", "一中队").await;
+    click(&c, "[data-test=code-issue]").await;
+    let code = eventually("the enrolment code", WAIT, || async {
+        let t = c
+            .find(Locator::Css("[data-test=enrolment-code]"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (t.trim().len() == 14).then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(
+        code.trim().chars().filter(|ch| *ch == '-').count() == 2,
+        "{code}"
+    );
+    let qr = c
+        .execute(
+            "const i = document.querySelector('[data-test=enrolment-qr]'); return i && i.tagName === 'IMG' && i.src.startsWith('data:image/svg+xml');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(qr, serde_json::json!(true), "the code's QR is an image");
+    snapshot(&c, "console-devices.png").await;
+
+    revoke.click().await.unwrap();
+    type_into(&c, "[data-test=revoke-reason]", "平板丢失").await;
+    click(&c, "[data-test=revoke-confirm]").await;
+    shows(&c, "已吊销").await;
+    shows(&c, "平板丢失").await;
+    c.close().await.unwrap();
+
+    // The tablet syncs next: refused, and told why.
+    let refused = run_cli(bureau.dir.path(), &["sync"], &[]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "a revoked tablet synced");
+    assert!(said.contains("吊销"), "{said}");
+}
+
+/// The file under `dir` whose name is `hash` (hex), however the evidence store lays it out.
+fn stored_file(dir: &Path, hash: &str) -> Option<std::path::PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = stored_file(&path, hash) {
+                return Some(found);
+            }
+        } else if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(hash))
+        {
+            return Some(path);
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_changed() {
+    let _one = ONE_BROWSER.lock().await;
+    let bureau = Bureau::start();
+    let (_chrome, c) = signed_in(&bureau, ("zhou", "周文"), "head", "cases").await;
+    shows(&c, "共 19 件").await;
+
+    // A case with a photo, found as a script would (the page's own calls, with its token).
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             (async () => {
+               const csrf = sessionStorage.getItem('qc-console-csrf');
+               const call = async (p) => (await fetch('/console/api' + p, { headers: { 'x-csrf-token': csrf } })).json();
+               const list = await call('/cases?limit=200');
+               for (const row of list.cases) {
+                 const page = await call('/cases/' + encodeURIComponent(row.id));
+                 const photo = page.evidence.find((f) => f.media === 'image/jpeg');
+                 if (photo) return [row.id, photo.hash];
+               }
+               return null;
+             })().then(done, (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let [id, hash] = [0, 1].map(|i| {
+        found[i]
+            .as_str()
+            .unwrap_or_else(|| panic!("{found}"))
+            .to_owned()
+    });
+
+    // Opened from the list, as a person does: the record verifies.
+    c.goto(&format!("{}/console/cases/{id}", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "全过程记录核验通过").await;
+    shows(&c, "卷内目录").await;
+    assert_eq!(record_intact(&c).await.as_deref(), Some("true"));
+    snapshot(&c, "console-case.png").await;
+    // The head exports the case file, signing with their password: the file saved is a
+    // bundle that the command-line verifier, given only the bureau's key, finds whole.
+    c.execute(
+        "window.__saved = [];
+         const keep = URL.createObjectURL.bind(URL);
+         URL.createObjectURL = (b) => { window.__saved.push(b); return keep(b); };",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&c, "[data-test=export-case]").await;
+    type_into(
+        &c,
+        "[data-test=export-password] input, input[data-test=export-password]",
+        "not the password",
+    )
+    .await;
+    click(&c, "[data-test=export-confirm]").await;
+    shows(&c, "密码不正确，未签名").await;
+    type_into(
+        &c,
+        "[data-test=export-password] input, input[data-test=export-password]",
+        PASSWORD,
+    )
+    .await;
+    click(&c, "[data-test=export-confirm]").await;
+    shows(&c, "案卷已签名导出，案卷包核验通过").await;
+    let saved = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const b = window.__saved[window.__saved.length - 1];
+             b.arrayBuffer().then((a) => done([...new Uint8Array(a)]
+               .map((x) => x.toString(16).padStart(2, '0')).join('')));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let bundle = bureau.dir.path().join("exported.qcbundle");
+    std::fs::write(&bundle, hex::decode(saved.as_str().unwrap()).unwrap()).unwrap();
+    bureau.verifies(&bundle);
+
+    // The photo opens, fetched through the console's API.
+    click(&c, "[data-test=open-file]").await;
+    let decoded = eventually("the photo shown", WAIT, || async {
+        let v = c
+            .execute(
+                "const i = document.querySelector('[data-test=photo]');
+                 return !!i && i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:');",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (v == serde_json::json!(true)).then_some(())
+    })
+    .await;
+    assert!(decoded.is_ok(), "the photo did not show");
+
+    // A byte of the stored photo changed behind the station's back: checked again, red.
+    let file = stored_file(&bureau.dir.path().join("station"), &hash)
+        .unwrap_or_else(|| panic!("no stored file for {hash}"));
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&file, &bytes).unwrap();
+    c.goto(&format!("{}/console/cases/{id}", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "全过程记录核验发现问题").await;
+    shows(&c, &format!("证据文件 {} 缺失或被替换", &hash[..12])).await;
+    shows(&c, "缺失或损坏").await;
+    assert_eq!(record_intact(&c).await.as_deref(), Some("false"));
+    snapshot(&c, "console-case-broken.png").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn anyone_reads_the_published_results_with_their_history_without_signing_in() {
+    let _one = ONE_BROWSER.lock().await;
+    let bureau = Bureau::start();
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli(bureau.dir.path(), &["case", "list", "--json"], &[])).unwrap();
+    let disclosed = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "disclosed")
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .expect("the demo has a disclosed case");
+    let chrome = Chrome::start().unwrap();
+    let c = chrome.session().await.unwrap();
+    c.goto(&format!("{}/console/disclosures", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "行政处罚结果公开").await;
+    shows(&c, &disclosed).await;
+    shows(&c, "共 1 件").await;
+
+    // The head records that a court revoked the decision and corrects what was published;
+    // the tablet syncs; the page shows the history, the first text struck through.
+    let head = [("QUANCHENG_PIN", "159357")];
+    cli(
+        bureau.dir.path(),
+        &[
+            "act",
+            "revoke",
+            &disclosed,
+            "--officer",
+            "zhou.wen",
+            "--authority",
+            "某区人民法院",
+            "--reason",
+            "认定事实不清",
+        ],
+        &head,
+    );
+    cli(
+        bureau.dir.path(),
+        &[
+            "act",
+            "correct-disclosure",
+            &disclosed,
+            "--officer",
+            "zhou.wen",
+            "--explanation",
+            "原处罚决定已被人民法院判决撤销",
+            "--text",
+            "该行政处罚决定已撤销。",
+        ],
+        &head,
+    );
+    cli(bureau.dir.path(), &["sync"], &[]);
+    c.refresh().await.unwrap();
+    shows(&c, "经某区人民法院撤销：认定事实不清").await;
+    shows(&c, "更正后内容：该行政处罚决定已撤销。").await;
+    let struck = c
+        .execute(
+            "return document.querySelector('[data-test=published-text]').classList.contains('superseded')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(struck, serde_json::json!(true));
+    snapshot(&c, "console-disclosures.png").await;
+    c.close().await.unwrap();
+
+    // The same list for a script, without a session.
+    let url = format!("{}/console/api/public/disclosures", bureau.url);
+    let list: serde_json::Value =
+        tokio::task::spawn_blocking(move || client().get(url).send().unwrap().json().unwrap())
+            .await
+            .unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["results"][0]["case_id"], disclosed.as_str());
+    assert_eq!(
+        list["results"][0]["corrected"]["text"],
+        "该行政处罚决定已撤销。"
+    );
+}
