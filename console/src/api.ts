@@ -179,6 +179,52 @@ export interface CasePage {
   check: RecordCheck;
   items: FileItem[];
   evidence: EvidenceFile[];
+  /** Its case-file reviews (案卷评查), in the file's order. */
+  reviews: ReviewShown[];
+  /** Whether this account may review the case's file now (法制审核 or 局领导, the case closed). */
+  may_review: boolean;
+  /** The checklist a review scores, in order. */
+  checklist: ChecklistItem[];
+}
+
+/** A line of the case-file review checklist. */
+export interface ChecklistItem {
+  key: string;
+  /** What is judged, in Chinese. */
+  zh: string;
+  /** Full marks. */
+  max: number;
+}
+
+/** A checklist line as scored; points taken off need a comment. */
+export interface ItemScore {
+  key: string;
+  score: number;
+  comment: string;
+}
+
+/** 案卷评查 as filled in: every checklist line in order, and the overall opinion. */
+export interface ReviewSheet {
+  items: ItemScore[];
+  comment: string;
+}
+
+/** A case-file review as its reviewer signed it. */
+export interface CaseFileReview extends ReviewSheet {
+  case: string;
+  total: number;
+  grade: "excellent" | "passing" | "failing";
+}
+
+/** A case-file review on the case page: its signed entry and its sheet. */
+export interface ReviewShown {
+  entry: string;
+  /** When signed (ms). */
+  time: number;
+  /** Who signed it (names). */
+  signers: string[];
+  /** Null when the station cannot read the sheet (the record check says why). */
+  review: CaseFileReview | null;
 }
 
 /** A case file exported and signed at the desk: the bundle to save, and the verifier's verdict on it. */
@@ -460,6 +506,9 @@ export const api = {
       problems: Number(res.headers.get("x-quancheng-problems") ?? "0") || 0,
     };
   },
+  /** 案卷评查: scores a closed case's file, signed by this account (the password confirms it). */
+  reviewCase: (id: string, sheet: ReviewSheet, password: string) =>
+    request<CaseFileReview>("POST", `/cases/${encodeURIComponent(id)}/reviews`, { body: { ...sheet, password } }),
   /** The published penalty results, newest first: for anyone, without signing in. */
   published: async (limit = 20, offset = 0): Promise<PublishedList> => {
     const got = await request<Partial<PublishedList>>("GET", "/public/disclosures" + query({ limit, offset }), {

@@ -11,6 +11,7 @@ import "element-plus/es/components/card/style/css";
 import "element-plus/es/components/form/style/css";
 import "element-plus/es/components/form-item/style/css";
 import "element-plus/es/components/input/style/css";
+import "element-plus/es/components/input-number/style/css";
 import "element-plus/es/components/button/style/css";
 import "element-plus/es/components/alert/style/css";
 import "element-plus/es/components/tag/style/css";

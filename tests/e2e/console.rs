@@ -19,6 +19,10 @@ const WAIT: Duration = Duration::from_secs(60);
 
 /// One browser at a time: each test drives a chromium and a station of its own, and on two
 /// cores shared with the other test binaries several at once only wait on each other.
+/// What the legal department writes on a reviewed case file.
+const REVIEW_OPINION: &str = "卷宗整体规范，证据链完整";
+const REVIEW_REASON: &str = "一张现场照片缺第二名执法人员签名";
+
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const PASSWORD: &str = "desk-password-1";
 /// A summary a hostile or careless officer might type.
@@ -276,14 +280,15 @@ async fn type_into(c: &Client, css: &str, value: &str) {
     el.send_keys(value).await.unwrap();
 }
 
-/// Chromium at the console's `page`, signed in there with a new desk account of `role`.
+/// Chromium at the console's `page`, signed in there with a new desk account of `role` (for
+/// `squads`, a squad leader's).
 async fn signed_in(
     bureau: &Bureau,
     (login, name): (&str, &str),
-    role: &str,
+    (role, squads): (&str, &[&str]),
     page: &str,
 ) -> (Chrome, Client) {
-    let secret = bureau.desk_account((login, name), role, &[]);
+    let secret = bureau.desk_account((login, name), role, squads);
     let chrome = Chrome::start().unwrap();
     let c = chrome.session().await.unwrap();
     c.goto(&format!("{}/console/{page}", bureau.url))
@@ -303,6 +308,40 @@ async fn record_intact(c: &Client) -> Option<String> {
         .attr("data-intact")
         .await
         .unwrap()
+}
+
+/// With the export dialog open: signs with the password, keeps the file the page saves, and
+/// has the command-line verifier, given only the bureau's key, find it whole.
+async fn exports_a_verified_bundle(c: &Client, bureau: &Bureau) {
+    c.execute(
+        "window.__saved = [];
+         const keep = URL.createObjectURL.bind(URL);
+         URL.createObjectURL = (b) => { window.__saved.push(b); return keep(b); };",
+        vec![],
+    )
+    .await
+    .unwrap();
+    type_into(
+        c,
+        "[data-test=export-password] input, input[data-test=export-password]",
+        PASSWORD,
+    )
+    .await;
+    click(c, "[data-test=export-confirm]").await;
+    shows(c, "案卷已签名导出，案卷包核验通过").await;
+    let saved = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const b = window.__saved[window.__saved.length - 1];
+             b.arrayBuffer().then((a) => done([...new Uint8Array(a)]
+               .map((x) => x.toString(16).padStart(2, '0')).join('')));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let bundle = bureau.dir.path().join("exported.qcbundle");
+    std::fs::write(&bundle, hex::decode(saved.as_str().unwrap()).unwrap()).unwrap();
+    bureau.verifies(&bundle);
 }
 
 /// Clicks what `css` finds (it must be there).
@@ -582,6 +621,31 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
     let (_, du_session, du_csrf) = sign_in("du", &du);
     let refused = export_as(&du_session, &own, Some(&du_csrf), PASSWORD);
     assert_eq!(refused.status(), 403, "supervision exporting");
+    // Reviewing a case file (案卷评查) is for the legal department and the head: a squad
+    // leader and supervision are refused, and the legal department reviews closed cases only.
+    let review_as = |session: &str, case: &str, token: &str| {
+        http.post(api(&format!("cases/{case}/reviews")))
+            .header("cookie", session)
+            .header("x-csrf-token", token)
+            .json(&serde_json::json!({"items": [], "comment": "意见", "password": PASSWORD}))
+            .send()
+            .unwrap()
+    };
+    assert_eq!(review_as(&session, &own, &csrf).status(), 403, "a leader");
+    assert_eq!(review_as(&du_session, &own, &du_csrf).status(), 403);
+    let undecided = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "investigation_concluded" || c["status"] == "notified")
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .expect("the demo has a case before its decision");
+    let sun = bureau.desk_account(("sun", "孙丽"), "legal_reviewer", &[]);
+    let (_, sun_session, sun_csrf) = sign_in("sun", &sun);
+    let early = review_as(&sun_session, &undecided, &sun_csrf);
+    assert_eq!(early.status(), 400);
+    let why: serde_json::Value = early.json().unwrap();
+    assert_eq!(why["message"], "请求有误：只有已结案的案卷可以评查");
     // A squad leader over two squads exports a case of the second as well.
     let both = bureau.desk_account(("liu", "刘建国"), "squad_leader", &["一中队", "二中队"]);
     let (_, liu_session, liu_csrf) = sign_in("liu", &both);
@@ -621,7 +685,7 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
 async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sync() {
     let _one = ONE_BROWSER.lock().await;
     let bureau = Bureau::start();
-    let (_chrome, c) = signed_in(&bureau, ("wu", "吴敏"), "administrator", "devices").await;
+    let (_chrome, c) = signed_in(&bureau, ("wu", "吴敏"), ("administrator", &[]), "devices").await;
     c.goto(&format!("{}/console/devices", bureau.url))
         .await
         .unwrap();
@@ -702,7 +766,7 @@ fn stored_file(dir: &Path, hash: &str) -> Option<std::path::PathBuf> {
 async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_changed() {
     let _one = ONE_BROWSER.lock().await;
     let bureau = Bureau::start();
-    let (_chrome, c) = signed_in(&bureau, ("zhou", "周文"), "head", "cases").await;
+    let (_chrome, c) = signed_in(&bureau, ("zhou", "周文"), ("head", &[]), "cases").await;
     shows(&c, "共 19 件").await;
 
     // A case with a photo, found as a script would (the page's own calls, with its token).
@@ -741,14 +805,6 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     snapshot(&c, "console-case.png").await;
     // The head exports the case file, signing with their password: the file saved is a
     // bundle that the command-line verifier, given only the bureau's key, finds whole.
-    c.execute(
-        "window.__saved = [];
-         const keep = URL.createObjectURL.bind(URL);
-         URL.createObjectURL = (b) => { window.__saved.push(b); return keep(b); };",
-        vec![],
-    )
-    .await
-    .unwrap();
     click(&c, "[data-test=export-case]").await;
     type_into(
         &c,
@@ -758,27 +814,7 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     .await;
     click(&c, "[data-test=export-confirm]").await;
     shows(&c, "密码不正确，未签名").await;
-    type_into(
-        &c,
-        "[data-test=export-password] input, input[data-test=export-password]",
-        PASSWORD,
-    )
-    .await;
-    click(&c, "[data-test=export-confirm]").await;
-    shows(&c, "案卷已签名导出，案卷包核验通过").await;
-    let saved = c
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             const b = window.__saved[window.__saved.length - 1];
-             b.arrayBuffer().then((a) => done([...new Uint8Array(a)]
-               .map((x) => x.toString(16).padStart(2, '0')).join('')));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let bundle = bureau.dir.path().join("exported.qcbundle");
-    std::fs::write(&bundle, hex::decode(saved.as_str().unwrap()).unwrap()).unwrap();
-    bureau.verifies(&bundle);
+    exports_a_verified_bundle(&c, &bureau).await;
 
     // The photo opens, fetched through the console's API.
     click(&c, "[data-test=open-file]").await;
@@ -811,6 +847,109 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     shows(&c, "缺失或损坏").await;
     assert_eq!(record_intact(&c).await.as_deref(), Some("false"));
     snapshot(&c, "console-case-broken.png").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_case_file_is_reviewed_at_the_desk_and_its_squad_reads_the_comments() {
+    let _one = ONE_BROWSER.lock().await;
+    let bureau = Bureau::start();
+    let (chrome, c) = signed_in(
+        &bureau,
+        ("sun.li", "孙丽"),
+        ("legal_reviewer", &[]),
+        "cases",
+    )
+    .await;
+    // A closed case, found as a script would (the page's own call, with its token).
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const csrf = sessionStorage.getItem('qc-console-csrf');
+             fetch('/console/api/cases?status=closed&limit=200', { headers: { 'x-csrf-token': csrf } })
+               .then((r) => r.json())
+               .then((l) => done(l.cases.length ? [l.cases[0].id, l.cases[0].squad] : null), (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let [id, squad] = [0, 1].map(|i| {
+        found[i]
+            .as_str()
+            .unwrap_or_else(|| panic!("no closed case: {found}"))
+            .to_owned()
+    });
+    c.goto(&format!("{}/console/cases/{id}", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "尚未评查").await;
+    click(&c, "[data-test=review-case]").await;
+    shows(&c, "案卷评查（签名提交）").await;
+    // Points taken off without a reason: the station refuses, in Chinese.
+    type_into(
+        &c,
+        "[data-test=score-evidence] input, input[data-test=score-evidence]",
+        "16",
+    )
+    .await;
+    type_into(
+        &c,
+        "[data-test=review-opinion] textarea, textarea[data-test=review-opinion]",
+        REVIEW_OPINION,
+    )
+    .await;
+    type_into(
+        &c,
+        "[data-test=review-password] input, input[data-test=review-password]",
+        PASSWORD,
+    )
+    .await;
+    shows(&c, "96 分").await;
+    click(&c, "[data-test=review-confirm]").await;
+    shows(&c, "“证据确凿充分”扣分须写明理由").await;
+    type_into(
+        &c,
+        "[data-test=reason-evidence] input, input[data-test=reason-evidence]",
+        REVIEW_REASON,
+    )
+    .await;
+    type_into(
+        &c,
+        "[data-test=review-password] input, input[data-test=review-password]",
+        PASSWORD,
+    )
+    .await;
+    click(&c, "[data-test=review-confirm]").await;
+    shows(&c, "评查已签名提交：96 分，优秀").await;
+    // The review is a signed act of the case: the record still verifies with it, and the
+    // case file exported now carries it and verifies whole.
+    shows(&c, "孙丽 于").await;
+    shows(&c, &format!("评查意见：{REVIEW_OPINION}")).await;
+    assert_eq!(record_intact(&c).await.as_deref(), Some("true"));
+    c.execute(
+        "document.querySelector('[data-test=review]').scrollIntoView({ block: 'end' })",
+        vec![],
+    )
+    .await
+    .unwrap();
+    snapshot(&c, "console-review.png").await;
+    click(&c, "[data-test=export-case]").await;
+    exports_a_verified_bundle(&c, &bureau).await;
+    c.close().await.unwrap();
+    drop(chrome);
+
+    // The squad's leader reads the comments, and cannot review.
+    let page = format!("cases/{id}");
+    let leader = ("squad_leader", &[squad.as_str()][..]);
+    let (_chrome, c) = signed_in(&bureau, ("liu", "刘建国"), leader, &page).await;
+    shows(&c, REVIEW_REASON).await;
+    shows(&c, &format!("评查意见：{REVIEW_OPINION}")).await;
+    assert!(
+        c.find(Locator::Css("[data-test=review-case]"))
+            .await
+            .is_err(),
+        "a squad leader may not review"
+    );
     c.close().await.unwrap();
 }
 

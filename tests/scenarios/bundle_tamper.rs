@@ -33,6 +33,7 @@ const OFFICER_B: usize = 1;
 const ASSISTANT: usize = 2;
 const SHORT_LIVED: usize = 3;
 const LEADER: usize = 4;
+const REVIEWER: usize = 5;
 
 fn world() -> World {
     let bureau = BureauKey::from_seed(&[1; 32]);
@@ -64,6 +65,7 @@ fn world() -> World {
         (22, "陈晓", Role::Assistant, 365),
         (23, "赵强", Role::EnforcementOfficer, 1),
         (24, "刘建国", Role::SquadLeader, 365),
+        (25, "孙丽", Role::LegalReviewer, 365),
     ] {
         let key = SigningKey::from_bytes(&[n; 32]);
         let cert = bureau
@@ -1195,4 +1197,64 @@ fn an_issued_document_whose_files_disagree_with_its_entry_is_detected() {
     );
     assert_eq!(faults(&issue("示城管罚决字〔2026〕A-002号", true)), 1);
     assert_eq!(faults(&issue("示城管罚决字〔2026〕A-001号", false)), 1);
+}
+
+/// A case-file review (案卷评查) is whole when its one file is a review sheet of this case and
+/// its record that file's digest, and it is signed by the legal department or the head: a
+/// sheet of another case, a record naming something else, or a squad leader's signature are
+/// each a fault.
+#[test]
+fn a_case_file_review_whose_sheet_or_signer_is_wrong_is_detected() {
+    let w = world();
+    let review = |sheet_case: &str, record_is_sheet: bool, by: usize| {
+        let (_, feeds) = valid(&w);
+        let mut a = Feed::new(&w, 0);
+        a.entries = feeds[0].entries.clone();
+        let b = Feed {
+            w: &w,
+            device: 1,
+            entries: feeds[1].entries.clone(),
+        };
+        let mut doc = CaseDoc::load(&valid(&w).0.document, b"tablet-a").unwrap();
+        let sheet = serde_json::to_vec(&serde_json::json!({
+            "format": "quancheng-case-review", "version": 1, "case": sheet_case,
+            "items": [], "total": 0, "grade": "failing", "comment": "证据不足",
+        }))
+        .unwrap();
+        let hash: [u8; 32] = Sha256::digest(&sheet).into();
+        let record = if record_is_sheet { hash } else { [7; 32] };
+        a.act_on(
+            &mut doc,
+            Action::CaseFileReviewed,
+            &[by],
+            30,
+            (vec![hash], vec![record]),
+        );
+        let mut c = contents_of(&w, &mut doc, &[&a, &b], None);
+        c.blobs.insert(hash, sheet);
+        seal(&w, &mut c);
+        check_contents(&c, &w)
+    };
+    let faults = |r: &Report| {
+        r.problems
+            .iter()
+            .filter(|p| matches!(p, BundleProblem::BadReview { .. }))
+            .count()
+    };
+    let honest = review("case-tamper", true, REVIEWER);
+    assert!(honest.is_clean(), "{:?}", honest.problems);
+    assert!(
+        honest
+            .items
+            .iter()
+            .any(|i| i.title == "案卷评查" && i.section_zh == "结案材料" && i.signers == ["孙丽"])
+    );
+    assert_eq!(faults(&review("another-case", true, REVIEWER)), 1);
+    assert_eq!(faults(&review("case-tamper", false, REVIEWER)), 1);
+    let by_leader = review("case-tamper", true, LEADER);
+    assert!(
+        !by_leader.is_clean() && faults(&by_leader) == 0,
+        "{:?}",
+        by_leader.problems
+    );
 }

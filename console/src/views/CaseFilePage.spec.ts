@@ -54,6 +54,9 @@ const casePage = (over: Partial<CasePage> = {}): CasePage => ({
       entry: "ef".repeat(32),
     },
   ],
+  reviews: [],
+  may_review: false,
+  checklist: [],
   evidence: [
     { hash: PHOTO, size: 2_516_582, intact: true, media: "image/jpeg" },
     { hash: PDF, size: null, intact: false, media: "application/octet-stream" },
@@ -223,6 +226,86 @@ describe("CaseFilePage", () => {
     fakeStation(() => answer(200, casePage()));
     const w = await mountAt("/cases/QC-2026-0001");
     expect(w.find("[data-test=export-case]").exists()).toBe(false);
+    w.unmount();
+  });
+
+  it("shows a case's reviews as text, and signs a review scored line by line with the password", async () => {
+    account.value = zhang;
+    const checklist = [
+      { key: "facts", zh: "事实清楚", max: 15 },
+      { key: "evidence", zh: "证据确凿充分", max: 20 },
+    ];
+    const earlier = {
+      entry: "ee".repeat(32),
+      time: Date.UTC(2026, 10, 20, 2),
+      signers: ["法制科 孙丽"],
+      review: {
+        case: "QC-2026-0001",
+        items: [
+          { key: "facts", score: 15, comment: "" },
+          { key: "evidence", score: 12, comment: "<b>照片</b>未经两人签名" },
+        ],
+        total: 27,
+        grade: "failing" as const,
+        comment: "证据不足",
+      },
+    };
+    let reviewed = false;
+    const seen = fakeStation((method, url) => {
+      if (method === "POST" && url.endsWith("/reviews")) {
+        reviewed = true;
+        return answer(200, { ...earlier.review, total: 33, grade: "failing" });
+      }
+      return answer(
+        200,
+        casePage({ status: "closed", may_review: true, checklist, reviews: reviewed ? [earlier, earlier] : [earlier] }),
+      );
+    });
+    const w = await mountAt("/cases/QC-2026-0001");
+    expect(w.find("[data-test=review-total]").text()).toBe("27 分");
+    expect(w.find("[data-test=review-grade]").text()).toBe("不合格");
+    expect(w.find("[data-test=review-comment]").text()).toBe("评查意见：证据不足");
+    expect(w.find("[data-test=review]").text()).toContain("<b>照片</b>未经两人签名");
+    expect(w.find("[data-test=review] b").exists()).toBe(false);
+
+    await w.find("[data-test=review-case]").trigger("click");
+    await flushPromises();
+    const sum = () => document.querySelector("[data-test=review-sum]")?.textContent;
+    expect(sum()).toBe("35 分");
+    const typeIn = async (css: string, value: string) => {
+      const box = document.querySelector<HTMLInputElement | HTMLTextAreaElement>(`input[data-test=${css}], textarea[data-test=${css}], [data-test=${css}] input, [data-test=${css}] textarea`)!;
+      box.value = value;
+      box.dispatchEvent(new Event("input"));
+      box.dispatchEvent(new Event("change"));
+      await flushPromises();
+    };
+    await typeIn("score-evidence", "18");
+    expect(sum()).toBe("33 分");
+    await typeIn("reason-evidence", "一张照片缺第二名执法人员签名");
+    await typeIn("review-opinion", "基本规范");
+    await typeIn("review-password", "pw");
+    (document.querySelector("[data-test=review-confirm]") as HTMLElement).click();
+    await flushPromises();
+    const sent = seen.find((s) => s.method === "POST");
+    expect(sent?.url).toBe("/console/api/cases/QC-2026-0001/reviews");
+    expect(sent?.body).toEqual({
+      items: [
+        { key: "facts", score: 15, comment: "" },
+        { key: "evidence", score: 18, comment: "一张照片缺第二名执法人员签名" },
+      ],
+      comment: "基本规范",
+      password: "pw",
+    });
+    // Reloaded after signing: the page shows what the station now holds.
+    expect(w.findAll("[data-test=review]")).toHaveLength(2);
+    w.unmount();
+  });
+
+  it("offers no review where the account may not review", async () => {
+    fakeStation(() => answer(200, casePage({ status: "closed", may_review: false })));
+    const w = await mountAt("/cases/QC-2026-0001");
+    expect(w.find("[data-test=review-case]").exists()).toBe(false);
+    expect(w.find("[data-test=no-reviews]").text()).toBe("尚未评查");
     w.unmount();
   });
 });

@@ -635,6 +635,13 @@ pub enum BundleProblem {
         /// What is wrong (English).
         reason: String,
     },
+    /// A case-file review (案卷评查) whose sheet is not what its entry says.
+    BadReview {
+        /// The reviewing entry's hash (hex).
+        entry: String,
+        /// What is wrong (English).
+        reason: String,
+    },
     /// A problem in the device feeds.
     Feed(Problem),
 }
@@ -729,6 +736,9 @@ impl BundleProblem {
             BundleProblem::BadDocument { entry, reason } => {
                 format!("document issued by entry {entry}: {reason}")
             }
+            BundleProblem::BadReview { entry, reason } => {
+                format!("case-file review by entry {entry}: {reason}")
+            }
             BundleProblem::Feed(p) => p.en(),
         }
     }
@@ -779,6 +789,12 @@ impl BundleProblem {
             BundleProblem::BadDocument { entry, reason } => {
                 format!(
                     "出具文书的记录 {} 与其文件不符：{reason}",
+                    &entry[..12.min(entry.len())]
+                )
+            }
+            BundleProblem::BadReview { entry, reason } => {
+                format!(
+                    "案卷评查记录 {} 与其评查表不符：{reason}",
                     &entry[..12.min(entry.len())]
                 )
             }
@@ -1142,22 +1158,28 @@ fn check_blobs(
 }
 
 /// Every document issued in the case names its PDF and its data, and the data says what the
-/// entry says (format, kind, number, case). Whether the PDF is what the data renders to needs
-/// the layout and fonts: `qc_api` checks that beside this verdict.
+/// entry says (format, kind, number, case); every case-file review names its sheet, which says
+/// it reviews this case. Whether a PDF is what its data renders to needs the layout and fonts:
+/// `qc_api` checks that beside this verdict.
 fn check_issued_documents(
     contents: &Contents,
     entries: &[&VerifiedEntry],
     problems: &mut Vec<BundleProblem>,
 ) {
     for v in entries {
-        let Action::DocumentIssued { kind, number } = &v.entry.action else {
-            continue;
-        };
-        if let Err(reason) = issued_document_fault(contents, &v.entry, kind, number) {
-            problems.push(BundleProblem::BadDocument {
-                entry: hex::encode(v.hash),
-                reason,
-            });
+        let entry = hex::encode(v.hash);
+        match &v.entry.action {
+            Action::DocumentIssued { kind, number } => {
+                if let Err(reason) = issued_document_fault(contents, &v.entry, kind, number) {
+                    problems.push(BundleProblem::BadDocument { entry, reason });
+                }
+            }
+            Action::CaseFileReviewed => {
+                if let Err(reason) = review_fault(contents, &v.entry) {
+                    problems.push(BundleProblem::BadReview { entry, reason });
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -1180,6 +1202,37 @@ fn issued_document_fault(
     {
         return Err("the first blob is not a PDF".into());
     }
+    data_fault(
+        contents,
+        data,
+        "quancheng-document",
+        &[("kind", kind), ("number", number), ("case", &contents.case)],
+    )
+}
+
+fn review_fault(contents: &Contents, entry: &qc_chain::Entry) -> Result<(), String> {
+    let ([sheet], [digest]) = (entry.blobs.as_slice(), entry.records.as_slice()) else {
+        return Err("it must name one blob (the review) and one record (its digest)".into());
+    };
+    if sheet != digest {
+        return Err("the record is not the review's digest".into());
+    }
+    data_fault(
+        contents,
+        sheet,
+        qc_domain::review::REVIEW_FORMAT,
+        &[("case", &contents.case)],
+    )
+}
+
+/// Whether the JSON blob `data` (when present: a missing blob is the blob check's fault) is of
+/// `format` version 1 with the string `fields` given.
+fn data_fault(
+    contents: &Contents,
+    data: &Digest,
+    format: &str,
+    fields: &[(&str, &str)],
+) -> Result<(), String> {
     let Some(bytes) = contents.blobs.get(data) else {
         return Ok(());
     };
@@ -1191,11 +1244,11 @@ fn issued_document_fault(
             .unwrap_or_default()
             .to_owned()
     };
-    if field("format") != "quancheng-document" || json.get("version") != Some(&1.into()) {
-        return Err("the data is not a quancheng-document of version 1".into());
+    if field("format") != format || json.get("version") != Some(&1.into()) {
+        return Err(format!("the data is not a {format} of version 1"));
     }
-    for (key, want) in [("kind", kind), ("number", number), ("case", &contents.case)] {
-        if field(key) != want {
+    for (key, want) in fields {
+        if field(key) != *want {
             return Err(format!("the data's {key} is not the entry's ({want})"));
         }
     }

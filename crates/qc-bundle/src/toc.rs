@@ -43,6 +43,7 @@ fn place(action: &Action) -> Option<(FileSection, String)> {
             DocumentKind::from_name(kind).map_or(FileSection::Investigation, |k| k.section()),
             action.zh(),
         ),
+        Action::CaseFileReviewed => (FileSection::Closing, action.zh()),
         Action::Export => return None,
         other => (FileSection::Investigation, other.zh()),
     })

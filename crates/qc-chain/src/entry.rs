@@ -68,6 +68,9 @@ pub enum Action {
         /// 文号, or empty for a document without one.
         number: String,
     },
+    /// 案卷评查 — a closed case's file was reviewed at a desk: `blobs` and `records` are the
+    /// review's JSON (`qc_domain::review::CaseFileReview`) and its digest.
+    CaseFileReviewed,
 }
 
 impl Action {
@@ -93,6 +96,7 @@ impl Action {
             }
             Action::MergeConflict => SignersRequired::DEVICE,
             Action::Export => SignersRequired::ANYONE,
+            Action::CaseFileReviewed => qc_domain::review::REVIEWERS,
         })
     }
 
@@ -118,6 +122,7 @@ impl Action {
             Action::Correction { .. } => "更正".into(),
             Action::MergeConflict => "合并冲突待复核".into(),
             Action::Export => "导出案卷".into(),
+            Action::CaseFileReviewed => "案卷评查".into(),
             Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
             Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
             Action::DocumentIssued { kind, number } => {

@@ -4,7 +4,8 @@
 use std::io::Read;
 
 use qc_bundle::TocItem;
-use qc_domain::{Person, PersonId, Timestamp};
+use qc_domain::review::{self, CHECKLIST, CaseFileReview, ChecklistItem, ItemScore};
+use qc_domain::{Person, PersonId, Role, Timestamp};
 use qc_server::Service;
 use qc_server::service::{DeskSigner, Exported};
 use qc_station_storage::{CaseMeta, Storage};
@@ -31,6 +32,34 @@ pub struct CasePage {
     pub items: Vec<TocItem>,
     /// Its evidence files.
     pub evidence: Vec<EvidenceFile>,
+    /// Its case-file reviews (案卷评查), in the file's order.
+    pub reviews: Vec<ReviewShown>,
+    /// Whether the person may review its file now (their role, and the case closed).
+    pub may_review: bool,
+    /// The checklist a review scores.
+    pub checklist: &'static [ChecklistItem],
+}
+
+/// A case-file review as the case page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewShown {
+    /// Its entry's hash (hex).
+    pub entry: String,
+    /// When signed (ms).
+    pub time: i64,
+    /// Who signed it.
+    pub signers: Vec<String>,
+    /// The sheet; `None` when the station cannot read it (the record check says why).
+    pub review: Option<CaseFileReview>,
+}
+
+/// A review as the reviewer fills it in.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReviewSheet {
+    /// Every checklist line, scored, in order.
+    pub items: Vec<ItemScore>,
+    /// The overall opinion.
+    pub comment: String,
 }
 
 /// What a case's document says.
@@ -195,7 +224,25 @@ impl Console {
                 })
                 .collect(),
         });
+        let may_review = session
+            .account
+            .role
+            .signs_as()
+            .is_some_and(review::may_review)
+            && review::reviewable(held.meta.status);
         Ok(CasePage {
+            may_review,
+            checklist: &CHECKLIST,
+            reviews: held
+                .reviews
+                .into_iter()
+                .map(|r| ReviewShown {
+                    entry: r.entry,
+                    time: r.time.0,
+                    signers: r.signers,
+                    review: r.review,
+                })
+                .collect(),
             id: case.to_owned(),
             squad: held.meta.squad,
             status: held.meta.status.code().to_owned(),
@@ -274,8 +321,77 @@ impl Console {
         now: Timestamp,
     ) -> Result<Exported, ConsoleError> {
         Self::case_seen(station, session, case)?;
+        let role = session
+            .account
+            .role
+            .signs_as()
+            .ok_or(ConsoleError::Forbidden)?;
+        let exported = self.sign_as(station, session, (role, password), now, |signer| {
+            station.export_case(case, signer, now)
+        })?;
+        let verdict = if exported.report.is_clean() {
+            "核验通过"
+        } else {
+            "核验发现问题"
+        };
+        self.record(
+            station.storage(),
+            session,
+            &format!("导出案卷 {case}（签名导出，{verdict}）"),
+            source,
+            now,
+        )?;
+        Ok(exported)
+    }
+
+    /// 案卷评查: the legal department or the head scores a closed case the person sees against
+    /// the checklist and signs the sheet (their password typed again yields the key); the
+    /// station logs it and keeps the sheet with the case, where its squad reads it.
+    pub fn review<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (case, sheet, password): (&str, ReviewSheet, &str),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<CaseFileReview, ConsoleError> {
+        let meta = Self::case_seen(station, session, case)?;
+        let role = session
+            .account
+            .role
+            .signs_as()
+            .filter(|&r| review::may_review(r))
+            .ok_or(ConsoleError::Forbidden)?;
+        let review = CaseFileReview::new(case, meta.status, sheet.items, &sheet.comment)
+            .map_err(|e| ConsoleError::BadRequest(e.zh()))?;
+        self.sign_as(station, session, (role, password), now, |signer| {
+            station.review_case(&review, signer, now)
+        })?;
+        self.record(
+            station.storage(),
+            session,
+            &format!(
+                "案卷评查 {case}（{} 分，{}）",
+                review.total,
+                review.grade.zh()
+            ),
+            source,
+            now,
+        )?;
+        Ok(review)
+    }
+
+    /// Does `act` as the signed-in person signing as `role`, their key from `password`; the
+    /// act's `None` (no such case at the station) is not found.
+    fn sign_as<S: Storage, T>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (role, password): (Role, &str),
+        now: Timestamp,
+        act: impl FnOnce(&DeskSigner<'_>) -> Result<Option<T>, qc_server::ServiceError>,
+    ) -> Result<T, ConsoleError> {
         let account = &session.account;
-        let role = account.role.signs_as().ok_or(ConsoleError::Forbidden)?;
         let salt = station.desk_key_salt(&account.login);
         let (key, row) = self.signing_key(station.storage(), (session, &salt), password, now)?;
         let person = match &row.person {
@@ -298,30 +414,12 @@ impl Console {
                     .unwrap_or_else(|| BUREAU_SQUAD.to_owned()),
             },
         };
-        let exported = station
-            .export_case(
-                case,
-                &DeskSigner {
-                    login: &account.login,
-                    person: &person,
-                    view: &account.view(),
-                    key: &key,
-                },
-                now,
-            )?
-            .ok_or(ConsoleError::NotFound)?;
-        let verdict = if exported.report.is_clean() {
-            "核验通过"
-        } else {
-            "核验发现问题"
-        };
-        self.record(
-            station.storage(),
-            session,
-            &format!("导出案卷 {case}（签名导出，{verdict}）"),
-            source,
-            now,
-        )?;
-        Ok(exported)
+        act(&DeskSigner {
+            login: &account.login,
+            person: &person,
+            view: &account.view(),
+            key: &key,
+        })?
+        .ok_or(ConsoleError::NotFound)
     }
 }

@@ -54,6 +54,7 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
             get(evidence::<S>),
         )
         .route("/console/api/cases/{id}/export", post(export::<S>))
+        .route("/console/api/cases/{id}/reviews", post(review::<S>))
         .route("/console/api/devices", get(devices::<S>))
         .route("/console/api/devices/{id}/revoke", post(revoke_device::<S>))
         .route("/console/api/enrolment-codes", post(enrolment_code::<S>))
@@ -501,6 +502,31 @@ async fn revoke_device<S: Storage>(
         let device = (id.as_str(), form.reason.as_str());
         d.console
             .revoke_device(&d.station.service, session, device, source, now)
+    })
+    .await
+}
+
+/// A case-file review as filled in, and the password that signs it.
+#[derive(Deserialize)]
+struct ReviewForm {
+    #[serde(flatten)]
+    sheet: crate::ReviewSheet,
+    password: String,
+}
+
+async fn review<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let form: ReviewForm = serde_json::from_slice(&body)
+        .map_err(|e| ConsoleError::BadRequest(format!("评查表：{e}")))?;
+    act(&desk, headers, peer, move |d, session, source, now| {
+        let sheet = (id.as_str(), form.sheet, form.password.as_str());
+        d.console
+            .review(&d.station.service, session, sheet, source, now)
     })
     .await
 }

@@ -11,7 +11,8 @@ pub mod http;
 mod public;
 
 pub use case::{
-    CaseFacts, CasePage, DeadlineShown, EvidenceFile, EvidenceRead, RecordCheck, media_type,
+    CaseFacts, CasePage, DeadlineShown, EvidenceFile, EvidenceRead, RecordCheck, ReviewSheet,
+    ReviewShown, media_type,
 };
 pub use public::{CorrectionNote, Published, PublishedList, RevokedNote};
 

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod person;
 pub mod procedure;
 pub mod record;
+pub mod review;
 pub mod rules;
 pub mod workflow;
 

@@ -10,6 +10,7 @@ use std::io::Read;
 use qc_bundle::{BundleProblem, Contents, Report};
 use qc_casedoc::{CaseDoc, CaseSummary};
 use qc_chain::{Action, Digest, SignedEntry};
+use qc_domain::review::CaseFileReview;
 use qc_domain::{DeadlinePolicy, Timestamp};
 use sha2::{Digest as _, Sha256};
 
@@ -31,6 +32,21 @@ pub struct HeldCase {
     pub report: Report,
     /// Every evidence file its entries name.
     pub evidence: Vec<HeldFile>,
+    /// Its case-file reviews (案卷评查) whose entries verify, in the file's order.
+    pub reviews: Vec<HeldReview>,
+}
+
+/// A case-file review (案卷评查) of a case, as its verified entry and its sheet say.
+#[derive(Debug, Clone)]
+pub struct HeldReview {
+    /// The entry's hash (hex).
+    pub entry: String,
+    /// When it was signed.
+    pub time: Timestamp,
+    /// Who signed it.
+    pub signers: Vec<String>,
+    /// The sheet, `None` when the station cannot read it (the check says why).
+    pub review: Option<CaseFileReview>,
 }
 
 /// An evidence file a case's entries name, as the store holds it.
@@ -99,11 +115,13 @@ impl<S: Storage> Service<S> {
                 CaseSummary::from_doc(&doc, &self.catalogue, &DeadlinePolicy::default(), now)
             })
             .ok();
+        let reviews = reviews_held(&held.contents, &report);
         Ok(Some(HeldCase {
             meta: held.meta,
             summary,
             report,
             evidence: held.evidence,
+            reviews,
         }))
     }
 
@@ -136,7 +154,10 @@ impl<S: Storage> Service<S> {
                 continue;
             }
             let read_inside = matches!(keep, Keep::All { .. })
-                || matches!(e.action, Action::DocumentIssued { .. });
+                || matches!(
+                    e.action,
+                    Action::DocumentIssued { .. } | Action::CaseFileReviewed
+                );
             for hash in e.blobs {
                 *named.entry(hash).or_default() |= read_inside;
             }
@@ -276,4 +297,34 @@ impl<S: Storage> Service<S> {
         }
         Ok((file, Some(digest)))
     }
+}
+
+/// The reviews among the verified acts of `report`, with their sheets as `contents` hold them.
+fn reviews_held(contents: &Contents, report: &Report) -> Vec<HeldReview> {
+    let sheets: BTreeMap<String, Option<CaseFileReview>> = contents
+        .entries
+        .iter()
+        .filter_map(|signed| {
+            let e = signed.entry().ok()?;
+            (e.action == Action::CaseFileReviewed).then(|| {
+                let sheet = e.blobs.first().and_then(|h| contents.blobs.get(h));
+                (
+                    hex::encode(signed.hash()),
+                    sheet.and_then(|b| serde_json::from_slice(b).ok()),
+                )
+            })
+        })
+        .collect();
+    report
+        .items
+        .iter()
+        .filter_map(|item| {
+            Some(HeldReview {
+                entry: item.entry.clone(),
+                time: item.time,
+                signers: item.signers.clone(),
+                review: sheets.get(&item.entry)?.clone(),
+            })
+        })
+        .collect()
 }

@@ -4,8 +4,9 @@
 //! password yields (the console derives it; the station certifies it the first time it signs).
 //! So the log says which desk and which person did what, and a verifier checks it as any entry.
 //!
-//! The first such act is the export of a case file (一案一档) as a bundle: the station's case
-//! as it keeps it, bound to a signed export entry exactly as a tablet's export is.
+//! The acts: the export of a case file (一案一档) as a bundle, the station's case as it keeps
+//! it, bound to a signed export entry exactly as a tablet's export is; and the review of a
+//! closed case's file (案卷评查), its sheet a file of the case that the entry names.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +14,7 @@ use ed25519_dalek::SigningKey;
 use qc_bundle::{Contents, Report};
 use qc_casedoc::CaseDoc;
 use qc_chain::{Action, Entry, FeedHead, SignedEntry};
+use qc_domain::review::{CaseFileReview, REVIEWERS};
 use qc_domain::{CaseView, Person, Timestamp};
 use qc_identity::{IdentityError, SignedCertificate, Subject};
 use qc_sync::wire::PushEntries;
@@ -22,9 +24,9 @@ use super::check::Keep;
 use super::{Scope, Service, ServiceError};
 use crate::storage::{Storage, StorageError};
 
-/// How often an export is signed again when another instance appended to the same desk's feed
+/// How often a desk act is signed again when another instance appended to the same desk's feed
 /// in between.
-const EXPORT_TRIES: usize = 3;
+const DESK_ACT_TRIES: usize = 3;
 
 /// Who signs a desk act: the account, the person it is (as their certificate will name them),
 /// the cases the account sees, and the person's key the console derived.
@@ -175,56 +177,158 @@ impl<S: Storage> Service<S> {
         let cert = self.desk_certificate(signer, now)?;
         let device = desk_device(signer.login);
         let device_key = self.desk_device_key(signer.login);
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let keep = Keep::All {
-                max_bytes: EXPORT_MAX_BYTES,
-            };
+        let keep = Keep::All {
+            max_bytes: EXPORT_MAX_BYTES,
+        };
+        let signed = self.push_desk_act(signer, now, || {
             let Some(held) = self.held_case(case, now, keep)? else {
                 return Ok(None);
             };
             let mut contents = held.contents;
             let export = self.sign_export(&mut contents, (&device, &device_key), &cert, signer)?;
+            Ok(Some((export, contents)))
+        })?;
+        let Some((export, mut contents)) = signed else {
+            return Ok(None);
+        };
+        contents.export = export.hash();
+        contents.entries.push(export);
+        let mut bundle = Vec::new();
+        qc_bundle::write(&mut bundle, &contents)
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        let (read, integrity) =
+            qc_bundle::read(&bundle[..]).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        let report = qc_bundle::verify(
+            &read,
+            &integrity,
+            Some(self.identity.bureau.public()),
+            Some(self.log_key()),
+        );
+        tracing::info!(
+            case,
+            login = signer.login,
+            clean = report.is_clean(),
+            "case exported at a desk"
+        );
+        Ok(Some(Exported { bundle, report }))
+    }
+
+    /// 案卷评查: signs `review` of its (closed) case as `signer`'s act on their desk device, its
+    /// sheet kept as a file of the case; the entry's hash, or `None` for a case the station
+    /// never received. Whether `signer` sees the case is the console's to check.
+    pub fn review_case(
+        &self,
+        review: &CaseFileReview,
+        signer: &DeskSigner<'_>,
+        now: Timestamp,
+    ) -> Result<Option<qc_chain::Digest>, ServiceError> {
+        let case = review.case.as_str();
+        if !REVIEWERS.counts(signer.person) {
+            return Err(ServiceError::Forbidden(format!(
+                "{} may not review case files",
+                signer.login
+            )));
+        }
+        let Some((meta, document)) = self.storage.case_doc(case)? else {
+            return Ok(None);
+        };
+        if !qc_domain::review::reviewable(meta.status) {
+            return Err(ServiceError::BadRequest(format!(
+                "case {case} is not closed ({})",
+                meta.status.code()
+            )));
+        }
+        let heads = CaseDoc::load(&document, b"station")
+            .map_err(|e| ServiceError::BadRequest(format!("case {case}: {e}")))?
+            .heads_digests();
+        let sheet = serde_json::to_vec(review)
+            .map_err(|e| ServiceError::BadRequest(format!("review of {case}: {e}")))?;
+        let hash: qc_chain::Digest = Sha256::digest(&sheet).into();
+        // The sheet first: a file no entry names yet is no fault of the case, an entry naming
+        // a file the station lacks would be.
+        if !self.storage.blob_state(&hash)?.is_some_and(|b| b.complete) {
+            self.storage.keep_whole_blob(&hash, &sheet)?;
+        }
+        self.storage.link_blob(&hash, case)?;
+        let cert = self.desk_certificate(signer, now)?;
+        let device = desk_device(signer.login);
+        let device_key = self.desk_device_key(signer.login);
+        let signed = self.push_desk_act(signer, now, || {
+            let (_, head) = self.desk_feed(&device)?;
+            let entry = Entry {
+                device: device.clone(),
+                seq: head.seq + 1,
+                prev: head.hash,
+                time: now,
+                actors: vec![cert.id()],
+                action: Action::CaseFileReviewed,
+                case: case.to_owned(),
+                heads: heads.clone(),
+                blobs: vec![hash],
+                records: vec![hash],
+            };
+            Ok(Some((
+                SignedEntry::sign(&entry, &device_key, &[signer.key]),
+                (),
+            )))
+        })?;
+        let entry = signed.map(|(e, ())| e.hash());
+        tracing::info!(
+            case,
+            login = signer.login,
+            total = review.total,
+            "case file reviewed at a desk"
+        );
+        Ok(entry)
+    }
+
+    /// Logs the act `sign` makes within `signer`'s view, signing it again when another
+    /// instance appended to the same desk feed in between (the log refuses the fork).
+    /// `None` when `sign` finds nothing to act on.
+    fn push_desk_act<T>(
+        &self,
+        signer: &DeskSigner<'_>,
+        now: Timestamp,
+        mut sign: impl FnMut() -> Result<Option<(SignedEntry, T)>, ServiceError>,
+    ) -> Result<Option<(SignedEntry, T)>, ServiceError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let Some((entry, made)) = sign()? else {
+                return Ok(None);
+            };
             // Logged within the account's view (the desk device's own people name one squad;
             // a squad leader's desk may cover several).
             let pushed = self.push_within(
                 &Scope(signer.view.clone()),
                 &[],
                 &PushEntries {
-                    entries: vec![export.clone()],
+                    entries: vec![entry.clone()],
                     known_size: 0,
                 },
                 now,
             );
             match pushed {
-                Ok(_) => {
-                    contents.export = export.hash();
-                    contents.entries.push(export);
-                    let mut bundle = Vec::new();
-                    qc_bundle::write(&mut bundle, &contents)
-                        .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
-                    let (read, integrity) = qc_bundle::read(&bundle[..])
-                        .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
-                    let report = qc_bundle::verify(
-                        &read,
-                        &integrity,
-                        Some(self.identity.bureau.public()),
-                        Some(self.log_key()),
-                    );
-                    tracing::info!(
-                        case,
-                        login = signer.login,
-                        clean = report.is_clean(),
-                        "case exported at a desk"
-                    );
-                    return Ok(Some(Exported { bundle, report }));
-                }
-                // Another instance appended to this desk's feed meanwhile: sign after it.
-                Err(ServiceError::Refused(_)) if tries < EXPORT_TRIES => continue,
+                Ok(_) => return Ok(Some((entry, made))),
+                Err(ServiceError::Refused(_)) if tries < DESK_ACT_TRIES => continue,
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// A desk device's feed as kept, and the head its next entry follows.
+    fn desk_feed(&self, device: &str) -> Result<(Vec<SignedEntry>, FeedHead), ServiceError> {
+        let own = self.storage.device_feed(device)?;
+        let head = match own.last() {
+            Some(last) => {
+                let e = last
+                    .entry()
+                    .map_err(|e| StorageError::Damaged(format!("desk feed {device}: {e}")))?;
+                FeedHead::after(last, &e)
+            }
+            None => FeedHead::default(),
+        };
+        Ok((own, head))
     }
 
     /// Makes `contents` (as [`Service::held_case`] gathered them) what a bundle holds beside its
@@ -238,18 +342,9 @@ impl<S: Storage> Service<S> {
         cert: &SignedCertificate,
         signer: &DeskSigner<'_>,
     ) -> Result<SignedEntry, ServiceError> {
-        let own = self.storage.device_feed(device)?;
         // The entry follows the feed as read: if another instance appends meanwhile, the log
         // refuses it as a fork and it is signed again after theirs.
-        let head = match own.last() {
-            Some(last) => {
-                let e = last
-                    .entry()
-                    .map_err(|e| StorageError::Damaged(format!("desk feed {device}: {e}")))?;
-                FeedHead::after(last, &e)
-            }
-            None => FeedHead::default(),
-        };
+        let (own, head) = self.desk_feed(device)?;
         contents
             .entries
             .retain(|e| e.head().is_ok_and(|h| h.device != device));

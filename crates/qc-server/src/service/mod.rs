@@ -23,7 +23,7 @@ use thiserror::Error;
 
 use crate::storage::{CaseMeta, Grant, Storage, StorageError, TreeState};
 
-pub use check::{HeldCase, HeldFile};
+pub use check::{HeldCase, HeldFile, HeldReview};
 pub use desk::{DeskSigner, Exported, desk_device};
 
 mod attempts;
