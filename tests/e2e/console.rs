@@ -344,6 +344,18 @@ async fn exports_a_verified_bundle(c: &Client, bureau: &Bureau) {
     bureau.verifies(&bundle);
 }
 
+/// The two strings an asynchronous `script` in the page answers (found with the page's own
+/// calls, as a script would), or a panic with what it answered instead.
+async fn found_in_page(c: &Client, script: &str) -> [String; 2] {
+    let found = c.execute_async(script, vec![]).await.unwrap();
+    [0, 1].map(|i| {
+        found[i]
+            .as_str()
+            .unwrap_or_else(|| panic!("the page found: {found}"))
+            .to_owned()
+    })
+}
+
 /// Clicks what `css` finds (it must be there).
 async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
@@ -770,9 +782,9 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     shows(&c, "共 19 件").await;
 
     // A case with a photo, found as a script would (the page's own calls, with its token).
-    let found = c
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
+    let [id, hash] = found_in_page(
+        &c,
+        "const done = arguments[arguments.length - 1];
              (async () => {
                const csrf = sessionStorage.getItem('qc-console-csrf');
                const call = async (p) => (await fetch('/console/api' + p, { headers: { 'x-csrf-token': csrf } })).json();
@@ -784,16 +796,8 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
                }
                return null;
              })().then(done, (e) => done(String(e)));",
-            vec![],
         )
-        .await
-        .unwrap();
-    let [id, hash] = [0, 1].map(|i| {
-        found[i]
-            .as_str()
-            .unwrap_or_else(|| panic!("{found}"))
-            .to_owned()
-    });
+        .await;
 
     // Opened from the list, as a person does: the record verifies.
     c.goto(&format!("{}/console/cases/{id}", bureau.url))
@@ -862,23 +866,15 @@ async fn a_closed_case_file_is_reviewed_at_the_desk_and_its_squad_reads_the_comm
     )
     .await;
     // A closed case, found as a script would (the page's own call, with its token).
-    let found = c
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
+    let [id, squad] = found_in_page(
+        &c,
+        "const done = arguments[arguments.length - 1];
              const csrf = sessionStorage.getItem('qc-console-csrf');
              fetch('/console/api/cases?status=closed&limit=200', { headers: { 'x-csrf-token': csrf } })
                .then((r) => r.json())
                .then((l) => done(l.cases.length ? [l.cases[0].id, l.cases[0].squad] : null), (e) => done(String(e)));",
-            vec![],
         )
-        .await
-        .unwrap();
-    let [id, squad] = [0, 1].map(|i| {
-        found[i]
-            .as_str()
-            .unwrap_or_else(|| panic!("no closed case: {found}"))
-            .to_owned()
-    });
+        .await;
     c.goto(&format!("{}/console/cases/{id}", bureau.url))
         .await
         .unwrap();

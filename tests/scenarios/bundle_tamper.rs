@@ -1138,6 +1138,20 @@ fn a_station_answer_tells_whether_the_bundle_is_still_the_latest() {
     assert!(qc_bundle::check_freshness(&c, &old, &logged, key).is_err());
 }
 
+/// The valid bundle's two feeds, to act on further, and its document as tablet A holds it.
+fn valid_to_go_on(w: &World) -> (Feed<'_>, Feed<'_>, CaseDoc) {
+    let (contents, feeds) = valid(w);
+    let mut a = Feed::new(w, 0);
+    a.entries = feeds[0].entries.clone();
+    let b = Feed {
+        w,
+        device: 1,
+        entries: feeds[1].entries.clone(),
+    };
+    let doc = CaseDoc::load(&contents.document, b"tablet-a").unwrap();
+    (a, b, doc)
+}
+
 /// A document issued by a signed entry whose data says another number than the entry's (a
 /// device that prints one thing and signs another), or whose record is not the data's digest:
 /// each is a fault of check 10, though every signature holds.
@@ -1145,15 +1159,7 @@ fn a_station_answer_tells_whether_the_bundle_is_still_the_latest() {
 fn an_issued_document_whose_files_disagree_with_its_entry_is_detected() {
     let w = world();
     let issue = |data_number: &str, record_is_data: bool| {
-        let (_, feeds) = valid(&w);
-        let mut a = Feed::new(&w, 0);
-        a.entries = feeds[0].entries.clone();
-        let b = Feed {
-            w: &w,
-            device: 1,
-            entries: feeds[1].entries.clone(),
-        };
-        let mut doc = CaseDoc::load(&valid(&w).0.document, b"tablet-a").unwrap();
+        let (mut a, b, mut doc) = valid_to_go_on(&w);
         let pdf = b"%PDF-1.7 the decision as printed".to_vec();
         let data = serde_json::to_vec(&serde_json::json!({
             "format": "quancheng-document", "version": 1, "kind": "decision",
@@ -1207,15 +1213,7 @@ fn an_issued_document_whose_files_disagree_with_its_entry_is_detected() {
 fn a_case_file_review_whose_sheet_or_signer_is_wrong_is_detected() {
     let w = world();
     let review = |sheet_case: &str, record_is_sheet: bool, by: usize| {
-        let (_, feeds) = valid(&w);
-        let mut a = Feed::new(&w, 0);
-        a.entries = feeds[0].entries.clone();
-        let b = Feed {
-            w: &w,
-            device: 1,
-            entries: feeds[1].entries.clone(),
-        };
-        let mut doc = CaseDoc::load(&valid(&w).0.document, b"tablet-a").unwrap();
+        let (mut a, b, mut doc) = valid_to_go_on(&w);
         let sheet = serde_json::to_vec(&serde_json::json!({
             "format": "quancheng-case-review", "version": 1, "case": sheet_case,
             "items": [], "total": 0, "grade": "failing", "comment": "证据不足",

@@ -70,6 +70,11 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .with_state(desk)
 }
 
+/// A JSON form the page sent, or why it is not one (`what` names the form, in Chinese).
+fn form<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ConsoleError> {
+    serde_json::from_slice(body).map_err(|e| ConsoleError::BadRequest(format!("{what}：{e}")))
+}
+
 /// A console error as the page reads it: status, and `{code, message}` in Chinese.
 struct Failure(ConsoleError);
 
@@ -191,8 +196,7 @@ async fn sign_in<S: Storage>(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: SignInForm = serde_json::from_slice(&body)
-        .map_err(|e| ConsoleError::BadRequest(format!("登录表单：{e}")))?;
+    let form: SignInForm = form(&body, "登录表单")?;
     let signed_in = blocking(&desk, move |d, now| {
         d.console.sign_in(
             d.station.service.storage(),
@@ -366,8 +370,7 @@ async fn export<S: Storage>(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: Confirmed = serde_json::from_slice(&body)
-        .map_err(|e| ConsoleError::BadRequest(format!("导出确认：{e}")))?;
+    let form: Confirmed = form(&body, "导出确认")?;
     let case = id.clone();
     let (exported, at) = blocking(&desk, move |d, now| {
         let (_, session) = acting(d, &headers, now)?;
@@ -496,8 +499,7 @@ async fn revoke_device<S: Storage>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: RevokeForm = serde_json::from_slice(&body)
-        .map_err(|e| ConsoleError::BadRequest(format!("吊销表单：{e}")))?;
+    let form: RevokeForm = form(&body, "吊销表单")?;
     act(&desk, headers, peer, move |d, session, source, now| {
         let device = (id.as_str(), form.reason.as_str());
         d.console
@@ -521,8 +523,7 @@ async fn review<S: Storage>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: ReviewForm = serde_json::from_slice(&body)
-        .map_err(|e| ConsoleError::BadRequest(format!("评查表：{e}")))?;
+    let form: ReviewForm = form(&body, "评查表")?;
     act(&desk, headers, peer, move |d, session, source, now| {
         let sheet = (id.as_str(), form.sheet, form.password.as_str());
         d.console
@@ -543,8 +544,7 @@ async fn enrolment_code<S: Storage>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: CodeForm = serde_json::from_slice(&body)
-        .map_err(|e| ConsoleError::BadRequest(format!("登记码表单：{e}")))?;
+    let form: CodeForm = form(&body, "登记码表单")?;
     act(&desk, headers, peer, move |d, session, source, now| {
         d.console
             .enrolment_code(&d.station.service, session, &form.squad, source, now)
