@@ -280,6 +280,15 @@ async fn type_into(c: &Client, css: &str, value: &str) {
     el.send_keys(value).await.unwrap();
 }
 
+/// Types `value` into the page's field `test` (its `data-test`): an Element Plus input or
+/// text area, whichever element carries the name.
+async fn fill(c: &Client, test: &str, value: &str) {
+    let css = ["input", "textarea"]
+        .map(|tag| format!("[data-test={test}] {tag}, {tag}[data-test={test}]"))
+        .join(", ");
+    type_into(c, &css, value).await;
+}
+
 /// Chromium at the console's `page`, signed in there with a new desk account of `role` (for
 /// `squads`, a squad leader's).
 async fn signed_in(
@@ -321,12 +330,7 @@ async fn exports_a_verified_bundle(c: &Client, bureau: &Bureau) {
     )
     .await
     .unwrap();
-    type_into(
-        c,
-        "[data-test=export-password] input, input[data-test=export-password]",
-        PASSWORD,
-    )
-    .await;
+    fill(c, "export-password", PASSWORD).await;
     click(c, "[data-test=export-confirm]").await;
     shows(c, "案卷已签名导出，案卷包核验通过").await;
     let saved = c
@@ -453,12 +457,7 @@ async fn the_head_signs_in_with_a_second_factor_and_sees_every_case_counted() {
 
     // A search: the case with markup in its summary is found, and the markup stays text.
     click(&c, "[data-test=nav-cases]").await;
-    type_into(
-        &c,
-        "[data-test=case-search] input, input[data-test=case-search]",
-        "试验路7",
-    )
-    .await;
+    fill(&c, "case-search", "试验路7").await;
     click(&c, "[data-test=case-search-go]").await;
     shows(&c, "共 1 件").await;
     shows(&c, "试验路7号").await;
@@ -810,12 +809,7 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     // The head exports the case file, signing with their password: the file saved is a
     // bundle that the command-line verifier, given only the bureau's key, finds whole.
     click(&c, "[data-test=export-case]").await;
-    type_into(
-        &c,
-        "[data-test=export-password] input, input[data-test=export-password]",
-        "not the password",
-    )
-    .await;
+    fill(&c, "export-password", "not the password").await;
     click(&c, "[data-test=export-confirm]").await;
     shows(&c, "密码不正确，未签名").await;
     exports_a_verified_bundle(&c, &bureau).await;
@@ -882,39 +876,14 @@ async fn a_closed_case_file_is_reviewed_at_the_desk_and_its_squad_reads_the_comm
     click(&c, "[data-test=review-case]").await;
     shows(&c, "案卷评查（签名提交）").await;
     // Points taken off without a reason: the station refuses, in Chinese.
-    type_into(
-        &c,
-        "[data-test=score-evidence] input, input[data-test=score-evidence]",
-        "16",
-    )
-    .await;
-    type_into(
-        &c,
-        "[data-test=review-opinion] textarea, textarea[data-test=review-opinion]",
-        REVIEW_OPINION,
-    )
-    .await;
-    type_into(
-        &c,
-        "[data-test=review-password] input, input[data-test=review-password]",
-        PASSWORD,
-    )
-    .await;
+    fill(&c, "score-evidence", "16").await;
+    fill(&c, "review-opinion", REVIEW_OPINION).await;
+    fill(&c, "review-password", PASSWORD).await;
     shows(&c, "96 分").await;
     click(&c, "[data-test=review-confirm]").await;
     shows(&c, "“证据确凿充分”扣分须写明理由").await;
-    type_into(
-        &c,
-        "[data-test=reason-evidence] input, input[data-test=reason-evidence]",
-        REVIEW_REASON,
-    )
-    .await;
-    type_into(
-        &c,
-        "[data-test=review-password] input, input[data-test=review-password]",
-        PASSWORD,
-    )
-    .await;
+    fill(&c, "reason-evidence", REVIEW_REASON).await;
+    fill(&c, "review-password", PASSWORD).await;
     click(&c, "[data-test=review-confirm]").await;
     shows(&c, "评查已签名提交：96 分，优秀").await;
     // The review is a signed act of the case: the record still verifies with it, and the
