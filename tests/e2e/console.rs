@@ -409,6 +409,36 @@ async fn table_rows(c: &Client, test: &str) -> BTreeMap<String, Vec<u64>> {
         .collect()
 }
 
+/// Asserts that the chart above a dashboard table draws the table's numbers, a series per
+/// column in the rows' order, as SVG with a bar for each number that is not zero.
+async fn charts_its_table(c: &Client, test: &str) {
+    let got = c
+        .execute(
+            &format!(
+                "const rows = [...document.querySelectorAll('[data-test={test}] tbody tr')]
+                   .map(tr => [...tr.querySelectorAll('td')].slice(1).map(td => td.innerText.trim())
+                     .filter(x => /^[0-9]+$/.test(x)));
+                 const series = rows.length ? rows[0].map((_, i) => rows.map(r => r[i]).join(',')).join(';') : '';
+                 const nonzero = rows.flat().filter(x => x !== '0').length;
+                 const chart = document.querySelector('[data-test={test}-chart]');
+                 return [series, chart ? chart.dataset.bars : null, nonzero,
+                   chart ? chart.querySelectorAll('svg path').length : 0];"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        got[0], got[1],
+        "{test}: the chart's numbers are the table's"
+    );
+    let (nonzero, paths) = (got[2].as_u64().unwrap(), got[3].as_u64().unwrap());
+    assert!(
+        paths >= nonzero,
+        "{test}: {paths} shapes for {nonzero} bars"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_head_signs_in_with_a_second_factor_and_sees_every_case_counted() {
     let _one = ONE_BROWSER.lock().await;
@@ -443,6 +473,10 @@ async fn the_head_signs_in_with_a_second_factor_and_sees_every_case_counted() {
         .await
         .unwrap();
         assert_eq!(&shown, rows, "{table}: the page's figures are the cases'");
+    }
+    // Each table's chart is drawn from the numbers beside it.
+    for table in expected.keys() {
+        charts_its_table(&c, table).await;
     }
     // Officers' deadlines by name, as the bureau's certificates name them, not by id.
     let officers = table_rows(&c, "deadlines-by-officer").await;

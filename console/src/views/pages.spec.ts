@@ -56,6 +56,13 @@ describe("DashboardPage", () => {
       ["二中队", "1", "1", "1", "34% : 33% : 33%"],
       ["三中队", "0", "0", "0", "—"],
     ]);
+    // Each table has its chart, drawn from the same numbers (as SVG), the labels as text.
+    const bars = (test: string) => w.find(`[data-test=${test}-chart]`).attributes("data-bars");
+    expect(bars("cases-by-squad")).toBe("10,8");
+    expect(bars("deadlines-by-squad")).toBe("3,0;1,2");
+    expect(bars("ratio-721")).toBe("7,1,0;2,1,0;1,1,0");
+    expect(w.find("[data-test=cases-by-status-chart] svg").exists()).toBe(true);
+    expect(w.find("[data-test=cases-by-status-chart] b").exists()).toBe(false);
     // Numbers on the right.
     const countCell = w.find("[data-test=cases-by-status] tbody tr td:last-child");
     expect(countCell.classes()).toContain("is-right");
