@@ -62,6 +62,17 @@ export interface Dashboard {
   ratio721: Ratio721[];
   /** A Chinese sentence: which cases the person sees, e.g. 全部案件 or 一中队的案件. */
   scope: string;
+  /** Whether the tablets of the squads in view sync. */
+  sync_health: SyncHealth;
+}
+
+/** The tablets in service in the squads a person sees, and those silent for days. */
+export interface SyncHealth {
+  stale_after_days: number;
+  /** Tablets in service (not revoked). */
+  devices: number;
+  /** Those not synced for `stale_after_days` days, never-synced first, then the longest silent. */
+  stale: Device[];
 }
 
 /** A case as the list shows it. Every text is the station's, shown as text. */
@@ -279,6 +290,8 @@ export interface Device {
   reason: string | null;
   /** How many people's signing keys were made on it. */
   keys: number;
+  /** When it last synced (ms); null if it never did. */
+  last_seen: number | null;
 }
 
 export interface DeviceList {
@@ -440,6 +453,11 @@ function completeDashboard(d: Partial<Dashboard>): Dashboard {
     deadlines_by_officer: d.deadlines_by_officer ?? [],
     ratio721: d.ratio721 ?? [],
     scope: d.scope ?? "",
+    sync_health: {
+      stale_after_days: d.sync_health?.stale_after_days ?? 0,
+      devices: d.sync_health?.devices ?? 0,
+      stale: d.sync_health?.stale ?? [],
+    },
   };
 }
 

@@ -35,6 +35,22 @@ export const dashboardAnswer: Dashboard = {
     { squad: "三中队", service: 0, management: 0, enforcement: 0 },
   ],
   scope: "全部案件",
+  sync_health: {
+    stale_after_days: 3,
+    devices: 4,
+    stale: [
+      {
+        id: "pad-0007",
+        label: "<b>二中队 7 号平板</b>",
+        squad: "二中队",
+        revoked: false,
+        revoked_at: null,
+        reason: null,
+        keys: 2,
+        last_seen: null,
+      },
+    ],
+  },
 };
 
 export const caseRow = (over: Partial<CaseRow> = {}): CaseRow => ({

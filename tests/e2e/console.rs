@@ -474,6 +474,17 @@ async fn the_head_signs_in_with_a_second_factor_and_sees_every_case_counted() {
         .unwrap();
         assert_eq!(&shown, rows, "{table}: the page's figures are the cases'");
     }
+    // The tablets synced when the bureau started: none is silent for days.
+    let synced = eventually("the tablets' sync", WAIT, || async {
+        let t = text(&c).await;
+        let at = t.find("在用平板 ")?;
+        let rest = &t[at + "在用平板 ".len()..];
+        let n: u64 = rest.split(' ').next()?.parse().ok()?;
+        rest.contains("其中 0 台超过 3 天未同步").then_some(n)
+    })
+    .await
+    .unwrap();
+    assert!(synced >= 1, "the demo's tablets are in service");
     // Each table's chart is drawn from the numbers beside it.
     for table in expected.keys() {
         charts_its_table(&c, table).await;
@@ -745,6 +756,16 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
         Ok(r) => r,
         Err(e) => panic!("{e}; the page shows: {}", text(&c).await),
     };
+    // It synced when the bureau started: the table says when.
+    shows(&c, "最近同步").await;
+    let row = c
+        .find(Locator::Css(".el-table__body tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!row.contains("从未同步"), "{row}");
     // A new tablet's code, with its QR, before the old one is revoked.
     type_into(&c, "[data-test=code-squad]", "一中队").await;
     click(&c, "[data-test=code-issue]").await;

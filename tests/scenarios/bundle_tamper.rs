@@ -34,12 +34,14 @@ const ASSISTANT: usize = 2;
 const SHORT_LIVED: usize = 3;
 const LEADER: usize = 4;
 const REVIEWER: usize = 5;
+/// The legal department's desk device.
+const DESK: usize = 2;
 
 fn world() -> World {
     let bureau = BureauKey::from_seed(&[1; 32]);
     let mut certs = Vec::new();
     let mut devices = Vec::new();
-    for (n, id) in [(10u8, "tablet-a"), (11, "tablet-b")] {
+    for (n, id) in [(10u8, "tablet-a"), (11, "tablet-b"), (12, "desk-sun")] {
         let key = SigningKey::from_bytes(&[n; 32]);
         certs.push(
             bureau
@@ -1212,8 +1214,9 @@ fn an_issued_document_whose_files_disagree_with_its_entry_is_detected() {
 #[test]
 fn a_case_file_review_whose_sheet_or_signer_is_wrong_is_detected() {
     let w = world();
-    let review = |sheet_case: &str, record_is_sheet: bool, by: usize| {
-        let (mut a, b, mut doc) = valid_to_go_on(&w);
+    let review_on = |device: usize, sheet_case: &str, record_is_sheet: bool, by: usize| {
+        let (a, b, mut doc) = valid_to_go_on(&w);
+        let mut desk = Feed::new(&w, device);
         let sheet = serde_json::to_vec(&serde_json::json!({
             "format": "quancheng-case-review", "version": 1, "case": sheet_case,
             "items": [], "total": 0, "grade": "failing", "comment": "证据不足",
@@ -1221,14 +1224,26 @@ fn a_case_file_review_whose_sheet_or_signer_is_wrong_is_detected() {
         .unwrap();
         let hash: [u8; 32] = Sha256::digest(&sheet).into();
         let record = if record_is_sheet { hash } else { [7; 32] };
-        a.act_on(
-            &mut doc,
-            Action::CaseFileReviewed,
-            &[by],
-            30,
-            (vec![hash], vec![record]),
-        );
-        let mut c = contents_of(&w, &mut doc, &[&a, &b], None);
+        let mut c = if device == DESK {
+            desk.act_on(
+                &mut doc,
+                Action::CaseFileReviewed,
+                &[by],
+                30,
+                (vec![hash], vec![record]),
+            );
+            contents_of(&w, &mut doc, &[&a, &b, &desk], None)
+        } else {
+            let mut a = a;
+            a.act_on(
+                &mut doc,
+                Action::CaseFileReviewed,
+                &[by],
+                30,
+                (vec![hash], vec![record]),
+            );
+            contents_of(&w, &mut doc, &[&a, &b], None)
+        };
         c.blobs.insert(hash, sheet);
         seal(&w, &mut c);
         check_contents(&c, &w)
@@ -1238,6 +1253,9 @@ fn a_case_file_review_whose_sheet_or_signer_is_wrong_is_detected() {
             .iter()
             .filter(|p| matches!(p, BundleProblem::BadReview { .. }))
             .count()
+    };
+    let review = |sheet_case: &str, record_is_sheet: bool, by: usize| {
+        review_on(DESK, sheet_case, record_is_sheet, by)
     };
     let honest = review("case-tamper", true, REVIEWER);
     assert!(honest.is_clean(), "{:?}", honest.problems);
@@ -1249,6 +1267,11 @@ fn a_case_file_review_whose_sheet_or_signer_is_wrong_is_detected() {
     );
     assert_eq!(faults(&review("another-case", true, REVIEWER)), 1);
     assert_eq!(faults(&review("case-tamper", false, REVIEWER)), 1);
+    assert_eq!(
+        faults(&review_on(0, "case-tamper", true, REVIEWER)),
+        1,
+        "a review on a tablet"
+    );
     let by_leader = review("case-tamper", true, LEADER);
     assert!(
         !by_leader.is_clean() && faults(&by_leader) == 0,

@@ -14,6 +14,8 @@ export default {
   nav: { dashboard: "概览", cases: "案件", logs: "日志", devices: "设备" },
   header: { signOut: "退出" },
   dashboard: {
+    syncHealth: "平板同步情况",
+    syncSummary: "在用平板 {devices} 台，其中 {stale} 台超过 {days} 天未同步",
     title: "概览",
     total: "案件总数",
     scope: "范围",
@@ -165,6 +167,8 @@ export default {
     device: "设备",
     squad: "中队",
     keys: "签名密钥",
+    lastSeen: "最近同步",
+    neverSeen: "从未同步",
     status: "状态",
     actions: "操作",
     active: "正常",

@@ -20,6 +20,7 @@ afterEach(() => {
 });
 
 const revokedAt = Date.UTC(2026, 10, 20, 2, 3, 4);
+const seenAt = Date.UTC(2026, 10, 19, 8, 0, 0);
 
 const device = (over: Partial<Device> = {}): Device => ({
   id: "pad-0001",
@@ -29,6 +30,7 @@ const device = (over: Partial<Device> = {}): Device => ({
   revoked_at: null,
   reason: null,
   keys: 3,
+  last_seen: seenAt,
   ...over,
 });
 
@@ -38,6 +40,7 @@ const twoDevices = (): Device[] => [
     id: "pad-0002",
     label: "一中队 2 号平板",
     keys: 1,
+    last_seen: null,
     revoked: true,
     revoked_at: revokedAt,
     reason: "平板丢失<script>alert(1)</script>",
@@ -72,11 +75,11 @@ describe("DevicesPage", () => {
     const w = mount(DevicesPage, { global: { plugins: [makeI18n()] }, attachTo: document.body });
     await flushPromises();
 
-    expect(heads(w)).toEqual(["设备", "中队", "签名密钥", "状态", "操作"]);
+    expect(heads(w)).toEqual(["设备", "中队", "签名密钥", "最近同步", "状态", "操作"]);
     const at = formatTime(revokedAt);
     expect(rows(w)).toEqual([
-      ["<b>一中队 1 号平板</b>pad-0001", "一中队", "3", "正常", "吊销"],
-      ["一中队 2 号平板pad-0002", "一中队", "1", `已吊销${at}平板丢失<script>alert(1)</script>`, ""],
+      ["<b>一中队 1 号平板</b>pad-0001", "一中队", "3", formatTime(seenAt), "正常", "吊销"],
+      ["一中队 2 号平板pad-0002", "一中队", "1", "从未同步", `已吊销${at}平板丢失<script>alert(1)</script>`, ""],
     ]);
     // Station text is text, never markup.
     expect(w.find("[data-test=device-table] tbody b").exists()).toBe(false);
@@ -118,7 +121,7 @@ describe("DevicesPage", () => {
     expect(document.body.textContent).toContain("已吊销 3 个证书");
     // The list again, from the station.
     expect(seen.filter((s) => s.url === "/console/api/devices")).toHaveLength(2);
-    expect(rows(w)[0][3]).toBe(`已吊销${at}借出未归还`);
+    expect(rows(w)[0][4]).toBe(`已吊销${at}借出未归还`);
     expect(w.find("[data-test=revoke-pad-0001]").exists()).toBe(false);
     w.unmount();
   });
@@ -147,7 +150,7 @@ describe("DevicesPage", () => {
     const w = mount(DevicesPage, { global: { plugins: [makeI18n()] } });
     await flushPromises();
     expect(rows(w)).toHaveLength(2);
-    expect(heads(w)).toEqual(["设备", "中队", "签名密钥", "状态"]);
+    expect(heads(w)).toEqual(["设备", "中队", "签名密钥", "最近同步", "状态"]);
     expect(w.findAll("[data-test^=revoke-]")).toHaveLength(0);
     expect(w.findAll("button").map((b) => b.text())).not.toContain("吊销");
     expect(w.find("[data-test=code-squad]").exists()).toBe(false);

@@ -63,6 +63,9 @@ describe("DashboardPage", () => {
     expect(bars("ratio-721")).toBe("7,1,0;2,1,0;1,1,0");
     expect(w.find("[data-test=cases-by-status-chart] svg").exists()).toBe(true);
     expect(w.find("[data-test=cases-by-status-chart] b").exists()).toBe(false);
+    // Tablets silent for days, by name, as text.
+    expect(w.find("[data-test=sync-summary]").text()).toBe("在用平板 4 台，其中 1 台超过 3 天未同步");
+    expect(rowsOf(w, "stale-devices")).toEqual([["<b>二中队 7 号平板</b>（pad-0007）", "二中队", "从未同步"]]);
     // Numbers on the right.
     const countCell = w.find("[data-test=cases-by-status] tbody tr td:last-child");
     expect(countCell.classes()).toContain("is-right");

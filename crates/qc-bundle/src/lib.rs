@@ -1211,6 +1211,9 @@ fn issued_document_fault(
 }
 
 fn review_fault(contents: &Contents, entry: &qc_chain::Entry) -> Result<(), String> {
+    if !entry.device.starts_with(qc_chain::DESK_DEVICE_PREFIX) {
+        return Err("a review is made on a desk's device".into());
+    }
     let ([sheet], [digest]) = (entry.blobs.as_slice(), entry.records.as_slice()) else {
         return Err("it must name one blob (the review) and one record (its digest)".into());
     };
@@ -1225,8 +1228,9 @@ fn review_fault(contents: &Contents, entry: &qc_chain::Entry) -> Result<(), Stri
     )
 }
 
-/// Whether the JSON blob `data` (when present: a missing blob is the blob check's fault) is of
-/// `format` version 1 with the string `fields` given.
+/// Whether the JSON blob `data` (when present: a missing blob is the blob check's fault) is an
+/// object of `format` and version 1 holding the string `fields` given: every key present, a
+/// string where one is named, `version` the integer 1 (not `1.0`).
 fn data_fault(
     contents: &Contents,
     data: &Digest,
@@ -1238,17 +1242,16 @@ fn data_fault(
     };
     let json: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| format!("the data is not JSON: {e}"))?;
-    let field = |k: &str| {
-        json.get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    if field("format") != format || json.get("version") != Some(&1.into()) {
+    let field = |k: &str| json.get(k).and_then(|v| v.as_str());
+    let version = json
+        .get("version")
+        .and_then(|v| v.as_number())
+        .filter(|n| n.is_u64());
+    if field("format") != Some(format) || version.and_then(|n| n.as_u64()) != Some(1) {
         return Err(format!("the data is not a {format} of version 1"));
     }
     for (key, want) in fields {
-        if field(key) != *want {
+        if field(key) != Some(*want) {
             return Err(format!("the data's {key} is not the entry's ({want})"));
         }
     }

@@ -137,6 +137,10 @@ impl Action {
     }
 }
 
+/// How the id of every device of the bureau's desks begins (`desk-<login>`): the only devices
+/// whose feeds may hold a case-file review; no tablet may enrol with such an id.
+pub const DESK_DEVICE_PREFIX: &str = "desk-";
+
 /// An entry of a device's feed. Its canonical bytes are what the device and actors sign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {

@@ -9,8 +9,8 @@ pub mod entry;
 pub mod verify;
 
 pub use entry::{
-    Action, Digest, ENTRY_BODY_TAG, ENTRY_HEAD_TAG, ENTRY_TAG, Entry, EntryHead, FeedHead,
-    SignedEntry, case_commitment,
+    Action, DESK_DEVICE_PREFIX, Digest, ENTRY_BODY_TAG, ENTRY_HEAD_TAG, ENTRY_TAG, Entry,
+    EntryHead, FeedHead, SignedEntry, case_commitment,
 };
 pub use verify::{
     FeedReport, Problem, VerifiedEntry, verify_feed, verify_feed_after, verify_feed_after_with,

@@ -224,12 +224,16 @@ impl Console {
                 })
                 .collect(),
         });
-        let may_review = session
-            .account
-            .role
-            .signs_as()
-            .is_some_and(review::may_review)
-            && review::reviewable(held.meta.status);
+        // The button only for someone whose signature the log takes (a head needs an 执法证).
+        let may_review = match session.account.role.signs_as() {
+            Some(role) if review::may_review(role) && review::reviewable(held.meta.status) => {
+                let row = station.storage().desk_account(&session.account.login)?;
+                let person = row.and_then(|r| r.person);
+                desk_person(station, session, person.as_deref(), role)
+                    .is_ok_and(|p| review::REVIEWERS.counts(&p))
+            }
+            _ => false,
+        };
         Ok(CasePage {
             may_review,
             checklist: &CHECKLIST,
@@ -394,26 +398,7 @@ impl Console {
         let account = &session.account;
         let salt = station.desk_key_salt(&account.login);
         let (key, row) = self.signing_key(station.storage(), (session, &salt), password, now)?;
-        let person = match &row.person {
-            Some(id) => station.bureau_person(id)?,
-            None if role.enforces() => {
-                return Err(ConsoleError::BadRequest(
-                    "该账号未关联本局人员，不能签名；请管理员以 --person 重新建立账号".into(),
-                ));
-            }
-            // Staff without an 执法证 (法制审核, 管理员) sign as their account.
-            None => Person {
-                id: PersonId(format!("desk.{}", account.login)),
-                name: account.name.clone(),
-                role,
-                cert_no: None,
-                squad: account
-                    .squads
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| BUREAU_SQUAD.to_owned()),
-            },
-        };
+        let person = desk_person(station, session, row.person.as_deref(), role)?;
         act(&DeskSigner {
             login: &account.login,
             person: &person,
@@ -422,4 +407,34 @@ impl Console {
         })?
         .ok_or(ConsoleError::NotFound)
     }
+}
+
+/// Whom the signed-in person signs as in `role`: the bureau's person their account is
+/// (`person`), or, for staff without an 执法证 (法制审核, 管理员), their account itself.
+fn desk_person<S: Storage>(
+    station: &Service<S>,
+    session: &Session,
+    person: Option<&str>,
+    role: Role,
+) -> Result<Person, ConsoleError> {
+    let account = &session.account;
+    Ok(match person {
+        Some(id) => station.bureau_person(id)?,
+        None if role.enforces() => {
+            return Err(ConsoleError::BadRequest(
+                "该账号未关联本局人员，不能签名；请管理员以 --person 重新建立账号".into(),
+            ));
+        }
+        None => Person {
+            id: PersonId(format!("desk.{}", account.login)),
+            name: account.name.clone(),
+            role,
+            cert_no: None,
+            squad: account
+                .squads
+                .first()
+                .cloned()
+                .unwrap_or_else(|| BUREAU_SQUAD.to_owned()),
+        },
+    })
 }

@@ -290,6 +290,8 @@ pub struct Dashboard {
     pub ratio721: Vec<RatioFigure>,
     /// What the person sees, in a sentence.
     pub scope: String,
+    /// Whether the tablets in view sync.
+    pub sync_health: SyncHealth,
 }
 
 /// A case in the console's list.
@@ -351,6 +353,22 @@ pub struct DeviceItem {
     pub reason: Option<String>,
     /// People's signing keys made on it.
     pub keys: u64,
+    /// When it last synced (ms), if ever.
+    pub last_seen: Option<i64>,
+}
+
+/// Days without a sync after which the dashboard lists a tablet.
+pub const STALE_AFTER_DAYS: i64 = 3;
+
+/// The tablets in a person's view and those not synced for [`STALE_AFTER_DAYS`] days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncHealth {
+    /// The days.
+    pub stale_after_days: i64,
+    /// Tablets of the squads in view in service (not revoked).
+    pub devices: u64,
+    /// Those not synced for the days, the longest silent first (never synced first of all).
+    pub stale: Vec<DeviceItem>,
 }
 
 /// The devices, and whether this person may revoke them and issue codes.
@@ -600,6 +618,62 @@ fn signing_key_of(
         .hash_password_into(password.as_bytes(), salt, &mut seed)
         .map_err(|e| ConsoleError::BadRequest(format!("key: {e}")))?;
     Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+}
+
+/// Every enrolled device as the console lists it: label and squad from its certificate,
+/// whether the revocation list in force names it, its keys, its last sync.
+fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, ConsoleError> {
+    let store = station.storage();
+    let revocations = station.revocations();
+    let list = revocations
+        .as_ref()
+        .and_then(|l| l.decode_unverified().ok());
+    let seen: std::collections::BTreeMap<String, Timestamp> =
+        store.devices_seen()?.into_iter().collect();
+    let mut devices = Vec::new();
+    for (id, cert) in store.devices()? {
+        let (label, squad) = match cert.decode_unverified().map(|c| c.subject) {
+            Ok(Subject::Device { label, squad, .. }) => (label, squad),
+            _ => (id.clone(), String::new()),
+        };
+        let revocation = list.as_ref().and_then(|l| {
+            let cert_id = cert.id();
+            l.revoked.iter().find(|r| r.cert == cert_id).cloned()
+        });
+        devices.push(DeviceItem {
+            keys: store.officer_certs_of(&id)?.len() as u64,
+            last_seen: seen.get(&id).map(|t| t.0),
+            id,
+            label,
+            squad,
+            revoked: revocation.is_some(),
+            revoked_at: revocation.as_ref().map(|r| r.revoked_at.0),
+            reason: revocation.map(|r| r.reason),
+        });
+    }
+    Ok(devices)
+}
+
+/// The tablets of the squads `view` covers that are in service, and those of them silent for
+/// [`STALE_AFTER_DAYS`] days at `now`.
+fn sync_health(devices: Vec<DeviceItem>, view: &CaseView, now: Timestamp) -> SyncHealth {
+    let since = now.0 - STALE_AFTER_DAYS * 24 * 3600 * 1000;
+    let in_service: Vec<DeviceItem> = devices
+        .into_iter()
+        .filter(|d| !d.revoked && !d.id.starts_with(qc_server::service::DESK_PREFIX))
+        .filter(|d| view.everything || view.squads.contains(&d.squad))
+        .collect();
+    let count = in_service.len() as u64;
+    let mut stale: Vec<DeviceItem> = in_service
+        .into_iter()
+        .filter(|d| d.last_seen.is_none_or(|t| t < since))
+        .collect();
+    stale.sort_by_key(|d| (d.last_seen, d.id.clone()));
+    SyncHealth {
+        stale_after_days: STALE_AFTER_DAYS,
+        devices: count,
+        stale,
+    }
 }
 
 fn valid_login(login: &str) -> bool {
@@ -970,30 +1044,7 @@ impl Console {
             return Err(ConsoleError::Forbidden);
         }
         let store = station.storage();
-        let revocations = station.revocations();
-        let list = revocations
-            .as_ref()
-            .and_then(|l| l.decode_unverified().ok());
-        let mut devices = Vec::new();
-        for (id, cert) in store.devices()? {
-            let (label, squad) = match cert.decode_unverified().map(|c| c.subject) {
-                Ok(Subject::Device { label, squad, .. }) => (label, squad),
-                _ => (id.clone(), String::new()),
-            };
-            let revocation = list.as_ref().and_then(|l| {
-                let cert_id = cert.id();
-                l.revoked.iter().find(|r| r.cert == cert_id).cloned()
-            });
-            devices.push(DeviceItem {
-                keys: store.officer_certs_of(&id)?.len() as u64,
-                id,
-                label,
-                squad,
-                revoked: revocation.is_some(),
-                revoked_at: revocation.as_ref().map(|r| r.revoked_at.0),
-                reason: revocation.map(|r| r.reason),
-            });
-        }
+        let devices = device_items(station)?;
         self.record(store, session, "查看设备", source, now)?;
         Ok(DeviceList {
             devices,
@@ -1132,6 +1183,7 @@ impl Console {
                 })
                 .collect(),
             scope: session.account.view_zh(),
+            sync_health: sync_health(device_items(station)?, &session.account.view(), now),
         })
     }
 

@@ -329,3 +329,50 @@ fn logs_are_for_the_head_supervision_and_the_administrator() {
         assert_eq!(DeskRole::from_code(role.code()), Some(role));
     }
 }
+
+#[test]
+fn tablets_silent_for_days_are_listed_for_the_squads_in_view() {
+    let day = 24 * 3600 * 1000;
+    let now = Timestamp(T0.0 + 10 * day);
+    let d = |id: &str, squad: &str, last_seen: Option<i64>, revoked: bool| DeviceItem {
+        id: id.into(),
+        label: format!("{id} 平板"),
+        squad: squad.into(),
+        revoked,
+        revoked_at: None,
+        reason: None,
+        keys: 1,
+        last_seen,
+    };
+    let devices = vec![
+        d("fresh", "一中队", Some(now.0 - day), false),
+        d(
+            "edge",
+            "一中队",
+            Some(now.0 - STALE_AFTER_DAYS * day),
+            false,
+        ),
+        d("silent", "一中队", Some(now.0 - 4 * day), false),
+        d("never", "一中队", None, false),
+        d("lost", "一中队", None, true),
+        d("desk-zhou", "一中队", None, false),
+        d("other", "二中队", None, false),
+    ];
+    let h = sync_health(devices.clone(), &CaseView::squad("一中队"), now);
+    assert_eq!(
+        h.devices, 4,
+        "in service: not revoked, not a desk, of the squad"
+    );
+    let stale: Vec<&str> = h.stale.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(stale, ["never", "silent"], "never synced first");
+    let all = CaseView {
+        everything: true,
+        ..CaseView::default()
+    };
+    assert_eq!(sync_health(devices.clone(), &all, now).stale.len(), 3);
+    let legal = CaseView {
+        sent_for_review: true,
+        ..CaseView::default()
+    };
+    assert_eq!(sync_health(devices, &legal, now).devices, 0);
+}

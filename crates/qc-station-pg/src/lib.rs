@@ -450,6 +450,29 @@ impl Storage for PgStorage {
             .collect()
     }
 
+    fn device_seen(&self, id: &str, at: Timestamp) -> Result<(), StorageError> {
+        self.conn()?
+            .execute(
+                "UPDATE devices SET last_seen = $2
+                 WHERE id = $1 AND (last_seen IS NULL OR last_seen < $2)",
+                &[&id, &at.0],
+            )
+            .map_err(pg("noting a device's sync"))?;
+        Ok(())
+    }
+
+    fn devices_seen(&self) -> Result<Vec<(String, Timestamp)>, StorageError> {
+        self.conn()?
+            .query(
+                "SELECT id, last_seen FROM devices WHERE last_seen IS NOT NULL ORDER BY id",
+                &[],
+            )
+            .map_err(pg("listing when devices synced"))?
+            .iter()
+            .map(|r| Ok((col(r, 0)?, Timestamp(col(r, 1)?))))
+            .collect()
+    }
+
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
         self.conn()?
             .execute(

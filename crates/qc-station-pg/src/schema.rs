@@ -197,6 +197,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     DELETE FROM case_row_people;
     DELETE FROM case_rows;
 "#,
+    // When each device last synced: the console lists those not seen for days.
+    r#"
+    ALTER TABLE devices ADD COLUMN last_seen BIGINT;
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

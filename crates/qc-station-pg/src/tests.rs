@@ -345,6 +345,7 @@ fn released_migrations_never_change() {
             "d6e1c60f5c98f4f3f7eb0772ed8f04ee6002650200b7cad0d9b936e21539dd81",
             "0ed4094d08153c4aedc14642d61b9be2ce2c811f185bd496274b9a0c7fd7ce76",
             "d31738d6df03419abfc9115bbcc1c44c6d279a53405c86cc6ea4d2f2b965cc2c",
+            "50366e40f00b2e09c45324042e509d10c9da9ce804dea0abeaca48a59e52b038",
         ]
     );
 }

@@ -231,6 +231,10 @@ const MIGRATIONS: &[&str] = &[
     DELETE FROM case_row_people;
     DELETE FROM case_rows;
 "#,
+    // When each device last synced: the console lists those not seen for days.
+    r#"
+    ALTER TABLE devices ADD COLUMN last_seen INTEGER;
+"#,
 ];
 
 /// Leaves integrated per transaction when an older store's tiles are built.
@@ -634,6 +638,28 @@ impl Storage for SqliteStorage {
         .map_err(err)?
         .collect::<Result<_, _>>()
         .map_err(err)
+    }
+
+    fn device_seen(&self, id: &str, at: Timestamp) -> Result<(), StorageError> {
+        self.conn()
+            .execute(
+                "UPDATE devices SET last_seen = ?2
+                 WHERE id = ?1 AND (last_seen IS NULL OR last_seen < ?2)",
+                params![id, at.0],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn devices_seen(&self) -> Result<Vec<(String, Timestamp)>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare("SELECT id, last_seen FROM devices WHERE last_seen IS NOT NULL ORDER BY id")
+            .map_err(err)?;
+        q.query_map([], |r| Ok((r.get(0)?, Timestamp(r.get(1)?))))
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)
     }
 
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {

@@ -215,6 +215,11 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError>;
     /// Every enrolled device with its certificate, by id.
     fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError>;
+    /// Notes that enrolled device `id` synced at `at` (an earlier time than the one kept is
+    /// not kept).
+    fn device_seen(&self, id: &str, at: Timestamp) -> Result<(), StorageError>;
+    /// When each device that ever synced last did, by id.
+    fn devices_seen(&self) -> Result<Vec<(String, Timestamp)>, StorageError>;
     /// Keeps a person's certificate for a key held on `device` (kept once).
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// Every person's certificate kept, with the device that holds its key.
@@ -368,6 +373,14 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
         (**self).devices()
+    }
+
+    fn device_seen(&self, id: &str, at: Timestamp) -> Result<(), StorageError> {
+        (**self).device_seen(id, at)
+    }
+
+    fn devices_seen(&self) -> Result<Vec<(String, Timestamp)>, StorageError> {
+        (**self).devices_seen()
     }
 
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
@@ -1120,6 +1133,19 @@ pub mod suite {
                 .map(|(id, _)| id)
                 .collect::<Vec<_>>()
                 == ["t0", "t1"],
+        );
+        check("none synced yet", s.devices_seen().unwrap().is_empty());
+        s.device_seen("t1", Timestamp(500)).unwrap();
+        s.device_seen("t1", Timestamp(400)).unwrap();
+        s.device_seen("nobody", Timestamp(600)).unwrap();
+        check(
+            "the latest sync of enrolled devices",
+            s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(500))],
+        );
+        s.device_seen("t1", Timestamp(700)).unwrap();
+        check(
+            "a later sync replaces it",
+            s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(700))],
         );
         check("no revocations", s.revocations().unwrap().is_none());
         let crl = |b: u8| SignedRevocationList {

@@ -115,7 +115,7 @@ impl<S: Storage> Service<S> {
                 CaseSummary::from_doc(&doc, &self.catalogue, &DeadlinePolicy::default(), now)
             })
             .ok();
-        let reviews = reviews_held(&held.contents, &report);
+        let reviews = reviews_held(&held.contents, &held.measured, &report);
         Ok(Some(HeldCase {
             meta: held.meta,
             summary,
@@ -299,19 +299,35 @@ impl<S: Storage> Service<S> {
     }
 }
 
-/// The reviews among the verified acts of `report`, with their sheets as `contents` hold them.
-fn reviews_held(contents: &Contents, report: &Report) -> Vec<HeldReview> {
+/// The reviews among the verified acts of `report`, each with its sheet as `contents` hold
+/// it when the sheet is whole: read to the end with its name as its SHA-256 (`measured`) and
+/// no fault of check 11. A sheet changed behind the station's back is not shown as signed.
+fn reviews_held(
+    contents: &Contents,
+    measured: &BTreeMap<Digest, Digest>,
+    report: &Report,
+) -> Vec<HeldReview> {
+    let faulty: BTreeSet<&str> = report
+        .problems
+        .iter()
+        .filter_map(|p| match p {
+            BundleProblem::BadReview { entry, .. } => Some(entry.as_str()),
+            _ => None,
+        })
+        .collect();
     let sheets: BTreeMap<String, Option<CaseFileReview>> = contents
         .entries
         .iter()
         .filter_map(|signed| {
             let e = signed.entry().ok()?;
             (e.action == Action::CaseFileReviewed).then(|| {
-                let sheet = e.blobs.first().and_then(|h| contents.blobs.get(h));
-                (
-                    hex::encode(signed.hash()),
-                    sheet.and_then(|b| serde_json::from_slice(b).ok()),
-                )
+                let hash = hex::encode(signed.hash());
+                let sheet = e
+                    .blobs
+                    .first()
+                    .filter(|h| measured.get(*h) == Some(*h) && !faulty.contains(hash.as_str()))
+                    .and_then(|h| contents.blobs.get(h));
+                (hash, sheet.and_then(|b| serde_json::from_slice(b).ok()))
             })
         })
         .collect();

@@ -50,7 +50,7 @@ pub struct Exported {
 }
 
 /// How the id of every desk device begins (no tablet may enrol with such an id).
-pub const DESK_PREFIX: &str = "desk-";
+pub const DESK_PREFIX: &str = qc_chain::DESK_DEVICE_PREFIX;
 
 /// Most bytes of evidence a bundle made here holds: it is built in memory (as on a tablet);
 /// a bigger case is exported on a tablet.
@@ -241,16 +241,15 @@ impl<S: Storage> Service<S> {
         let heads = CaseDoc::load(&document, b"station")
             .map_err(|e| ServiceError::BadRequest(format!("case {case}: {e}")))?
             .heads_digests();
+        let cert = self.desk_certificate(signer, now)?;
         let sheet = serde_json::to_vec(review)
             .map_err(|e| ServiceError::BadRequest(format!("review of {case}: {e}")))?;
         let hash: qc_chain::Digest = Sha256::digest(&sheet).into();
-        // The sheet first: a file no entry names yet is no fault of the case, an entry naming
-        // a file the station lacks would be.
-        if !self.storage.blob_state(&hash)?.is_some_and(|b| b.complete) {
+        // The sheet is kept first (an entry naming a file the station lacks would be a fault of
+        // the case) but is the case's, and readable, only once its entry is logged.
+        if self.storage.blob_state(&hash)?.is_none() {
             self.storage.keep_whole_blob(&hash, &sheet)?;
         }
-        self.storage.link_blob(&hash, case)?;
-        let cert = self.desk_certificate(signer, now)?;
         let device = desk_device(signer.login);
         let device_key = self.desk_device_key(signer.login);
         let signed = self.push_desk_act(signer, now, || {
@@ -273,6 +272,7 @@ impl<S: Storage> Service<S> {
             )))
         })?;
         let entry = signed.map(|(e, ())| e.hash());
+        self.storage.link_blob(&hash, case)?;
         tracing::info!(
             case,
             login = signer.login,
@@ -310,7 +310,7 @@ impl<S: Storage> Service<S> {
             );
             match pushed {
                 Ok(_) => return Ok(Some((entry, made))),
-                Err(ServiceError::Refused(_)) if tries < DESK_ACT_TRIES => continue,
+                Err(ServiceError::Refused(p)) if tries < DESK_ACT_TRIES && appended(&p) => continue,
                 Err(e) => return Err(e),
             }
         }
@@ -388,4 +388,16 @@ impl<S: Storage> Service<S> {
         };
         Ok(SignedEntry::sign(&entry, device_key, &[signer.key]))
     }
+}
+
+/// Whether a refusal says the desk feed moved on under the act (another instance appended):
+/// signed again after it, the act goes in. Any other refusal would come back the same.
+fn appended(problems: &[qc_chain::Problem]) -> bool {
+    use qc_chain::Problem;
+    problems.iter().any(|p| {
+        matches!(
+            p,
+            Problem::Fork { .. } | Problem::Gap { .. } | Problem::BrokenLink { .. }
+        )
+    })
 }

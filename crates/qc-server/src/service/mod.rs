@@ -1,13 +1,13 @@
 //! The base station's logic, without HTTP: authenticate a request, enrol a device, accept a
 //! device's entries (verify, log, receipt), prove the log's consistency.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use qc_casedoc::{CaseDoc, DocError};
-use qc_chain::{Digest, FeedHead, Problem, SignedEntry, verify_feed_after_with};
+use qc_chain::{Action, Digest, FeedHead, Problem, SignedEntry, verify_feed_after_with};
 use qc_domain::{CaseView, Catalogue, Person, Timestamp};
 use qc_identity::cert::public_key;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
@@ -24,7 +24,7 @@ use thiserror::Error;
 use crate::storage::{CaseMeta, Grant, Storage, StorageError, TreeState};
 
 pub use check::{HeldCase, HeldFile, HeldReview};
-pub use desk::{DeskSigner, Exported, desk_device};
+pub use desk::{DESK_PREFIX, DeskSigner, Exported, desk_device};
 
 mod attempts;
 mod blobs;
@@ -197,7 +197,13 @@ pub struct Service<S: Storage> {
     batches: log::Batches,
     /// The violation types the case list names (the city's default catalogue).
     catalogue: Catalogue,
+    /// When this instance last noted each device's sync in the store (a write at most every
+    /// [`SEEN_EVERY_MS`], so an idle sync stays a read).
+    seen: Mutex<HashMap<String, Timestamp>>,
 }
+
+/// How stale the kept time of a device's last sync may get: the console counts days.
+pub const SEEN_EVERY_MS: i64 = 10 * 60 * 1000;
 
 /// Whom the station trusts.
 struct Trust {
@@ -315,7 +321,21 @@ impl<S: Storage> Service<S> {
             blob_writes: blobs::Writing::default(),
             batches: log::Batches::default(),
             catalogue,
+            seen: Mutex::default(),
         })
+    }
+
+    /// Notes that `device` synced `now`, in the store when what this instance noted last is
+    /// older than [`SEEN_EVERY_MS`].
+    fn note_seen(&self, device: &str, now: Timestamp) -> Result<(), ServiceError> {
+        let due = locked(&self.seen)
+            .get(device)
+            .is_none_or(|last| now.0 - last.0 >= SEEN_EVERY_MS);
+        if due {
+            self.storage.device_seen(device, now)?;
+            locked(&self.seen).insert(device.to_owned(), now);
+        }
+        Ok(())
     }
 
     /// Keeps or discards every upload whose last byte arrived just before the station stopped,
@@ -762,19 +782,42 @@ impl<S: Storage> Service<S> {
             .iter()
             .filter_map(|e| e.entry().ok().map(|x| x.case))
             .collect();
+        let mut metas = BTreeMap::new();
         for case in cases {
             let meta = match arriving.iter().find(|d| d.case == case) {
                 Some(d) => Some(d.meta.clone()),
                 None => self.storage.case_doc(&case)?.map(|(m, _)| m),
             };
-            if !meta.is_some_and(|m| scope.sees(&m)) {
-                tracing::warn!(
-                    case,
-                    "entries about a case out of the device's scope refused"
-                );
+            match meta {
+                Some(m) if scope.sees(&m) => {
+                    metas.insert(case, m);
+                }
+                _ => {
+                    tracing::warn!(
+                        case,
+                        "entries about a case out of the device's scope refused"
+                    );
+                    return Err(ServiceError::Forbidden(format!(
+                        "entries about case {case}, which this device may not change or the \
+                         station holds no document of"
+                    )));
+                }
+            }
+        }
+        // 案卷评查 is the desk's act on a closed case's file, naming its one sheet.
+        for e in new.iter().filter_map(|e| e.entry().ok()) {
+            if e.action == Action::CaseFileReviewed
+                && !(e.device.starts_with(desk::DESK_PREFIX)
+                    && metas
+                        .get(&e.case)
+                        .is_some_and(|m| qc_domain::review::reviewable(m.status))
+                    && e.blobs.len() == 1
+                    && e.records == e.blobs)
+            {
+                tracing::warn!(case = e.case, device = e.device, "a review refused");
                 return Err(ServiceError::Forbidden(format!(
-                    "entries about case {case}, which this device may not change or the station \
-                     holds no document of"
+                    "a review of case {} is made at a desk, of a closed case, naming its sheet",
+                    e.case
                 )));
             }
         }
@@ -987,6 +1030,7 @@ impl<S: Storage> Service<S> {
         // Documents are checked first, since entries about a new case are in scope only by
         // the document that comes with them; entries are kept before documents.
         let scope = self.scope(device)?;
+        self.note_seen(device, now)?;
         let merged = self.merge_docs(&scope, &req.up)?;
         let (mut tree, mut checkpoint) = self.push_within(&scope, &merged, &req.push, now)?;
         let acked = self.keep_docs(merged)?;

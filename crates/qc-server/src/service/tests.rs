@@ -918,6 +918,43 @@ mod docs {
     }
 
     #[test]
+    fn a_review_made_on_a_tablet_is_refused_by_the_log() {
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol_as(&s, "tablet-b", "一中队", 51);
+        let mut ours = case("一中队");
+        s.push_docs("tablet-b", &up(&mut ours, &[])).unwrap();
+        let (mut meta, doc) = s.storage.case_doc("case-1").unwrap().unwrap();
+        meta.status = qc_domain::CaseStatus::Closed;
+        s.storage.put_case_doc("case-1", &meta, &doc).unwrap();
+        let review = Entry {
+            blobs: vec![[3; 32]],
+            records: vec![[3; 32]],
+            ..entry_of(
+                "tablet-b",
+                51,
+                "case-1",
+                Action::CaseFileReviewed,
+                &[&w.officer],
+            )
+            .entry()
+            .unwrap()
+        };
+        let signed =
+            SignedEntry::sign(&review, &SigningKey::from_bytes(&[51; 32]), &[&w.officer.0]);
+        let e = s.push(
+            "tablet-b",
+            &PushEntries {
+                entries: vec![signed],
+                known_size: 0,
+            },
+            NOW,
+        );
+        assert_eq!(e.unwrap_err().status(), 403, "a review is the desk's act");
+        assert_eq!(s.log_size().unwrap(), 0);
+    }
+
+    #[test]
     fn entries_about_another_squads_case_or_unsigned_acts_are_refused() {
         let w = world();
         let s = service(&w, SqliteStorage::temporary().unwrap());
@@ -1394,4 +1431,30 @@ fn a_case_checked_where_it_is_kept_shows_an_entry_changed_behind_the_station_s_b
         "the altered entry is not the one logged: {new:?}"
     );
     assert_eq!(after.report.receipts.verified, 2);
+}
+
+#[test]
+fn a_sync_notes_when_the_device_was_last_seen_writing_at_most_every_ten_minutes() {
+    let w = world();
+    let s = service(&w, SqliteStorage::temporary().unwrap());
+    enrol(&w, &s);
+    let idle = SyncRequest {
+        push: PushEntries {
+            entries: Vec::new(),
+            known_size: 0,
+        },
+        up: qc_sync::wire::DocsUp { docs: Vec::new() },
+        want: None,
+    };
+    let seen = || s.storage().devices_seen().unwrap();
+    assert!(seen().is_empty(), "never synced");
+    s.sync("tablet-a", &idle, NOW).unwrap();
+    assert_eq!(seen(), [("tablet-a".to_owned(), NOW)]);
+    // An idle sync soon after is a read: what is kept stays.
+    let soon = Timestamp(NOW.0 + SEEN_EVERY_MS - 1);
+    s.sync("tablet-a", &idle, soon).unwrap();
+    assert_eq!(seen(), [("tablet-a".to_owned(), NOW)]);
+    let later = Timestamp(NOW.0 + SEEN_EVERY_MS);
+    s.sync("tablet-a", &idle, later).unwrap();
+    assert_eq!(seen(), [("tablet-a".to_owned(), later)]);
 }
