@@ -294,6 +294,32 @@ export interface Device {
   last_seen: number | null;
 }
 
+/** A signing key the station certified for a person, on a tablet or a desk. */
+export interface SigningKey {
+  device: string;
+  device_label: string;
+  /** Valid from and until (ms). */
+  not_before: number;
+  not_after: number;
+  state: "valid" | "expired" | "revoked";
+  /** Chinese, e.g. 有效. */
+  state_label: string;
+  revoked_at: number | null;
+  reason: string | null;
+}
+
+/** A person of the bureau (its directory) with their signing keys. */
+export interface PersonItem {
+  id: string;
+  name: string;
+  /** Chinese, e.g. 执法队员. */
+  role_label: string;
+  squad: string;
+  /** 执法证 number, for those who enforce. */
+  cert_no: string | null;
+  keys: SigningKey[];
+}
+
 export interface DeviceList {
   devices: Device[];
   /** Whether this person may revoke devices and issue enrolment codes. */
@@ -539,6 +565,11 @@ export const api = {
   devices: async (): Promise<DeviceList> => {
     const got = await request<Partial<DeviceList>>("GET", "/devices");
     return { devices: got.devices ?? [], may_manage: got.may_manage ?? false };
+  },
+  /** The bureau's people and their signing keys (the head, supervision, the administrator). */
+  people: async (): Promise<{ people: PersonItem[] }> => {
+    const got = await request<{ people?: PersonItem[] }>("GET", "/people");
+    return { people: got.people ?? [] };
   },
   /** Refuses the tablet and every signing key made on it from now on; cannot be undone. */
   revokeDevice: (id: string, reason: string) =>

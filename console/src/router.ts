@@ -39,6 +39,7 @@ export function makeRouter(history: RouterHistory = createWebHistory(import.meta
           { path: "cases/:id", name: "case", component: () => import("./views/CaseFilePage.vue") },
           { path: "logs", name: "logs", component: () => import("./views/LogsPage.vue") },
           { path: "devices", name: "devices", component: () => import("./views/DevicesPage.vue") },
+          { path: "people", name: "people", component: () => import("./views/PeoplePage.vue") },
         ],
       },
       { path: "/:rest(.*)*", redirect: "/" },

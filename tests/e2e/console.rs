@@ -572,6 +572,7 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         "dashboard",
         "cases?q=x",
         "logs?kind=login",
+        "people",
         own_page.as_str(),
         other_file.as_str(),
     ] {
@@ -713,6 +714,8 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
     assert_eq!(with(&other_file, Some(&csrf)).status(), 404, "{other_file}");
     let logs = with("logs?kind=login", Some(&csrf));
     assert_eq!(logs.status(), 403, "a squad leader does not read the logs");
+    let people = with("people", Some(&csrf));
+    assert_eq!(people.status(), 403, "nor the bureau's people");
 
     // Five wrong passwords lock the account; then even the right one is refused.
     for i in 1..=5 {
@@ -800,6 +803,50 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     click(&c, "[data-test=revoke-confirm]").await;
     shows(&c, "已吊销").await;
     shows(&c, "平板丢失").await;
+
+    // The people's keys made on it are revoked with it: the people page says whose.
+    c.goto(&format!("{}/console/people", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "人员与证书").await;
+    let with_revoked = eventually("a person with a revoked key", WAIT, || async {
+        let rows = c
+            .execute(
+                "return [...document.querySelectorAll('[data-test=people-table] tbody tr.el-table__row')]
+                   .map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))",
+                vec![],
+            )
+            .await
+            .ok()?;
+        rows.as_array()?.iter().position(|r| {
+            r.get(6)
+                .and_then(|v| v.as_str())
+                .and_then(|n| n.parse::<u64>().ok())
+                .is_some_and(|n| n > 0)
+        })
+    })
+    .await
+    .unwrap();
+    c.execute(
+        "document.querySelectorAll('[data-test=people-table] tbody tr.el-table__row')[arguments[0]]
+           .querySelector('.el-table__expand-icon').click()",
+        vec![serde_json::json!(with_revoked)],
+    )
+    .await
+    .unwrap();
+    shows(&c, "所在设备").await;
+    let states = c
+        .execute(
+            "return [...document.querySelectorAll('[data-test=key-state]')].map(e => e.innerText.trim())",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        states.as_array().unwrap().iter().any(|s| s == "已吊销"),
+        "{states}"
+    );
+    snapshot(&c, "console-people.png").await;
     c.close().await.unwrap();
 
     // The tablet syncs next: refused, and told why.

@@ -7,6 +7,7 @@ import { answer, caseRow, dashboardAnswer, fakeStation } from "../testing.fixtur
 import DashboardPage from "./DashboardPage.vue";
 import CasesPage from "./CasesPage.vue";
 import LogsPage from "./LogsPage.vue";
+import PeoplePage from "./PeoplePage.vue";
 
 beforeEach(() => sessionStorage.clear());
 afterEach(() => vi.unstubAllGlobals());
@@ -256,5 +257,64 @@ describe("LogsPage", () => {
       "/console/api/logs?kind=operation&limit=200",
     ]);
     expect(w.find("[data-test=logs-error]").text()).toBe("中队长不能查看操作日志");
+  });
+});
+
+describe("PeoplePage", () => {
+  const key = (over: object) => ({
+    device: "pad-0001",
+    device_label: "<b>一中队 1 号平板</b>",
+    not_before: Date.UTC(2026, 0, 1),
+    not_after: Date.UTC(2028, 0, 1),
+    state: "valid",
+    state_label: "有效",
+    revoked_at: null,
+    reason: null,
+    ...over,
+  });
+
+  it("lists each person with their keys counted by state, and their keys on expanding, as text", async () => {
+    const lost = Date.UTC(2026, 10, 20, 2);
+    fakeStation(() =>
+      answer(200, {
+        people: [
+          {
+            id: "li.ming",
+            name: "李明",
+            role_label: "执法队员",
+            squad: "一中队",
+            cert_no: "37010001",
+            keys: [
+              key({ state: "revoked", state_label: "已吊销", revoked_at: lost, reason: "平板丢失" }),
+              key({ device: "pad-0002", device_label: "一中队 2 号平板" }),
+            ],
+          },
+          { id: "sun.li", name: "孙丽", role_label: "法制审核员", squad: "局机关", cert_no: null, keys: [] },
+        ],
+      }),
+    );
+    const w = mount(PeoplePage, { global: { plugins: [makeI18n()] }, attachTo: document.body });
+    await flushPromises();
+    expect(headsOf(w, "people-table").slice(1)).toEqual(["姓名", "角色", "中队", "执法证号", "有效密钥", "已吊销", "已过期"]);
+    expect(rowsOf(w, "people-table").map((r) => r.slice(1))).toEqual([
+      ["李明", "执法队员", "一中队", "37010001", "1", "1", "0"],
+      ["孙丽", "法制审核员", "局机关", "—", "0", "0", "0"],
+    ]);
+    await w.find("[data-test=people-table] .el-table__expand-icon").trigger("click");
+    await flushPromises();
+    const states = w.findAll("[data-test=key-state]").map((s) => s.text());
+    expect(states).toEqual(["已吊销", "有效"]);
+    expect(w.text()).toContain(`${formatTime(lost)} 平板丢失`);
+    expect(w.text()).toContain("<b>一中队 1 号平板</b>（pad-0001）");
+    expect(w.find("[data-test=people-table] b").exists()).toBe(false);
+    w.unmount();
+  });
+
+  it("says in Chinese why the list cannot be shown", async () => {
+    fakeStation(() => answer(403, { code: "forbidden", message: "当前账号无权进行此操作" }));
+    const w = mount(PeoplePage, { global: { plugins: [makeI18n()] } });
+    await flushPromises();
+    expect(w.find("[data-test=people-error]").text()).toBe("当前账号无权进行此操作");
+    w.unmount();
   });
 });

@@ -56,6 +56,7 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .route("/console/api/cases/{id}/export", post(export::<S>))
         .route("/console/api/cases/{id}/reviews", post(review::<S>))
         .route("/console/api/devices", get(devices::<S>))
+        .route("/console/api/people", get(people::<S>))
         .route("/console/api/devices/{id}/revoke", post(revoke_device::<S>))
         .route("/console/api/enrolment-codes", post(enrolment_code::<S>))
         .route("/console/api/logs", get(logs::<S>))
@@ -482,6 +483,17 @@ async fn devices<S: Storage>(
 ) -> Result<Response, Failure> {
     act(&desk, headers, peer, |d, session, source, now| {
         d.console.devices(&d.station.service, session, source, now)
+    })
+    .await
+}
+
+async fn people<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    act(&desk, headers, peer, |d, session, source, now| {
+        d.console.people(&d.station.service, session, source, now)
     })
     .await
 }

@@ -8,12 +8,14 @@
 
 mod case;
 pub mod http;
+mod people;
 mod public;
 
 pub use case::{
     CaseFacts, CasePage, DeadlineShown, EvidenceFile, EvidenceRead, RecordCheck, ReviewSheet,
     ReviewShown, media_type,
 };
+pub use people::{KeyItem, KeyState, PeopleList, PersonItem};
 pub use public::{CorrectionNote, Published, PublishedList, RevokedNote};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
@@ -620,6 +622,15 @@ fn signing_key_of(
     Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
 }
 
+/// A device's label and squad as its certificate names them (its id and no squad when it
+/// does not).
+fn device_label_squad(id: &str, cert: &qc_identity::SignedCertificate) -> (String, String) {
+    match cert.decode_unverified().map(|c| c.subject) {
+        Ok(Subject::Device { label, squad, .. }) => (label, squad),
+        _ => (id.to_owned(), String::new()),
+    }
+}
+
 /// Every enrolled device as the console lists it: label and squad from its certificate,
 /// whether the revocation list in force names it, its keys, its last sync.
 fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, ConsoleError> {
@@ -632,10 +643,7 @@ fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, Con
         store.devices_seen()?.into_iter().collect();
     let mut devices = Vec::new();
     for (id, cert) in store.devices()? {
-        let (label, squad) = match cert.decode_unverified().map(|c| c.subject) {
-            Ok(Subject::Device { label, squad, .. }) => (label, squad),
-            _ => (id.clone(), String::new()),
-        };
+        let (label, squad) = device_label_squad(&id, &cert);
         let revocation = list.as_ref().and_then(|l| {
             let cert_id = cert.id();
             l.revoked.iter().find(|r| r.cert == cert_id).cloned()

@@ -578,6 +578,21 @@ impl<S: Storage> Service<S> {
             .ok_or_else(|| ServiceError::NotFound(format!("no person {person}")))
     }
 
+    /// Every person the bureau has certified (its directory), as their certificates name
+    /// them, by id.
+    pub fn bureau_people(&self) -> Vec<Person> {
+        let mut people: BTreeMap<String, Person> = BTreeMap::new();
+        for p in self
+            .identity
+            .certificates
+            .iter()
+            .filter_map(|c| c.decode_unverified().ok()?.person())
+        {
+            people.entry(p.id.0.clone()).or_insert(p);
+        }
+        people.into_values().collect()
+    }
+
     /// A person the bureau has certified, as their certificate names them.
     pub fn bureau_person(&self, person: &str) -> Result<Person, ServiceError> {
         Subject::person(&self.person_subject(person)?)
