@@ -1,6 +1,6 @@
 // CSV built in the browser (the dashboard's 导出): pure functions, no DOM.
 import type { Dashboard } from "./api";
-import { formatPeriod, ratioText } from "./format";
+import { formatPeriod, formatTime, ratioText } from "./format";
 
 export type Cell = string | number;
 
@@ -41,7 +41,7 @@ export function toCsv(sections: CsvSection[], preface: Cell[][] = []): string {
 type Translate = (key: string) => string;
 
 /** The dashboard's sections, titled and headed as on the page. */
-export function dashboardSections(d: Dashboard, t: Translate): CsvSection[] {
+export function dashboardSections(d: Dashboard, t: Translate, locale = "zh-CN"): CsvSection[] {
   const counts = (title: string, what: string, rows: Dashboard["by_status"]): CsvSection => ({
     title: t(title),
     header: [t(what), t("dashboard.count")],
@@ -70,12 +70,21 @@ export function dashboardSections(d: Dashboard, t: Translate): CsvSection[] {
         ratioText(r.service, r.management, r.enforcement),
       ]),
     },
+    {
+      title: t("dashboard.syncHealth"),
+      header: [t("devices.device"), t("dashboard.squad"), t("devices.lastSeen")],
+      rows: d.sync_health.stale.map((s) => [
+        `${s.label}（${s.id}）`,
+        s.squad,
+        s.last_seen === null ? t("devices.neverSeen") : formatTime(s.last_seen, locale),
+      ]),
+    },
   ];
 }
 
 /** The dashboard as a CSV file: which cases, the period and the total first, then every section. */
 export function dashboardCsv(d: Dashboard, t: Translate, locale = "zh-CN"): string {
-  return toCsv(dashboardSections(d, t), [
+  return toCsv(dashboardSections(d, t, locale), [
     [t("dashboard.scope"), d.scope],
     [t("dashboard.period"), formatPeriod(d.period, t("dashboard.allTime"), locale)],
     [t("dashboard.total"), d.total],

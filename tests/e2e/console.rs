@@ -95,6 +95,29 @@ impl Bureau {
             ],
             &[("QUANCHENG_PIN", "147258")],
         );
+        // The decided case's 行政处罚决定书 issued: a PDF among the files the station holds.
+        let listed: serde_json::Value =
+            serde_json::from_str(&cli(dir.path(), &["case", "list", "--json"], &[])).unwrap();
+        let decided = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["status"] == "decided")
+            .and_then(|c| c["id"].as_str())
+            .expect("the demo has a decided case")
+            .to_owned();
+        cli(
+            dir.path(),
+            &[
+                "document",
+                "issue",
+                &decided,
+                "decision",
+                "--officer",
+                "li.ming",
+            ],
+            &[("QUANCHENG_PIN", "147258")],
+        );
         cli(dir.path(), &["sync"], &[]);
         Bureau {
             _station: station,
@@ -931,6 +954,57 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     })
     .await;
     assert!(decoded.is_ok(), "the photo did not show");
+
+    // An issued document opens in the browser's own PDF viewer, fetched through the API.
+    let [doc_case, _] = found_in_page(
+        &c,
+        "const done = arguments[arguments.length - 1];
+             (async () => {
+               const csrf = sessionStorage.getItem('qc-console-csrf');
+               const call = async (p) => (await fetch('/console/api' + p, { headers: { 'x-csrf-token': csrf } })).json();
+               const list = await call('/cases?limit=200');
+               for (const row of list.cases) {
+                 const page = await call('/cases/' + encodeURIComponent(row.id));
+                 const pdf = page.evidence.find((f) => f.media === 'application/pdf' && f.intact);
+                 if (pdf) return [row.id, pdf.hash];
+               }
+               return null;
+             })().then(done, (e) => done(String(e)));",
+    )
+    .await;
+    c.goto(&format!("{}/console/cases/{doc_case}", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "卷内目录").await;
+    c.execute(
+        "window.__blobs = new Map();
+         const keep = URL.createObjectURL.bind(URL);
+         URL.createObjectURL = (b) => { const u = keep(b); window.__blobs.set(u, b); return u; };
+         const row = [...document.querySelectorAll('[data-test=case-evidence] tbody tr')]
+           .find(tr => tr.innerText.includes('application/pdf'));
+         row.querySelector('[data-test=open-file]').click();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let pdf = eventually("the document shown", WAIT, || async {
+        let v = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const f = document.querySelector('[data-test=pdf-preview]');
+                 const b = f && window.__blobs.get(f.src);
+                 if (!b) { done(null); return; }
+                 b.arrayBuffer().then(a => done(String.fromCharCode(...new Uint8Array(a).slice(0, 5))));",
+                vec![],
+            )
+            .await
+            .ok()?;
+        v.as_str().map(str::to_owned)
+    })
+    .await
+    .unwrap();
+    assert_eq!(pdf, "%PDF-", "the viewer holds the issued PDF");
+    snapshot(&c, "console-document.png").await;
 
     // A byte of the stored photo changed behind the station's back: checked again, red.
     let file = stored_file(&bureau.dir.path().join("station"), &hash)

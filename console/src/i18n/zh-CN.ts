@@ -116,6 +116,7 @@ export default {
     view: "查看",
     download: "下载",
     photo: "照片",
+    document: "文书",
     export: "导出案卷",
     exportTitle: "签名导出案卷",
     exportExplain:

@@ -158,6 +158,33 @@ describe("CaseFilePage", () => {
     }
   });
 
+  it("shows an issued document's PDF in the browser's viewer from a blob URL", async () => {
+    const DOC = "ef".repeat(32);
+    fakeStation((_m, url) =>
+      url.includes("/evidence/")
+        ? new Response(new TextEncoder().encode("%PDF-1.7"), { status: 200, headers: { "content-type": "application/pdf" } })
+        : answer(200, casePage({ evidence: [{ hash: DOC, size: 8, intact: true, media: "application/pdf" }] })),
+    );
+    const original = { create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+    URL.createObjectURL = vi.fn(() => "blob:doc-1");
+    URL.revokeObjectURL = vi.fn();
+    try {
+      const w = await mountAt("/cases/QC-2026-0001");
+      const button = w.find("[data-test=open-file]");
+      expect(button.text()).toBe("查看");
+      await button.trigger("click");
+      await flushPromises();
+      const frame = document.querySelector("[data-test=pdf-preview]");
+      expect(frame?.tagName).toBe("IFRAME");
+      expect(frame?.getAttribute("src")).toBe("blob:doc-1");
+      expect(document.querySelector("[data-test=photo]")).toBeNull();
+      w.unmount();
+    } finally {
+      URL.createObjectURL = original.create;
+      URL.revokeObjectURL = original.revoke;
+    }
+  });
+
   it("says in Chinese why a case cannot be shown", async () => {
     fakeStation(() => answer(404, { code: "not_found", message: "没有该案件或文件，或当前账号无权查看" }));
     const w = await mountAt("/cases/QC-OTHER");

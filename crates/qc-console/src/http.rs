@@ -104,8 +104,9 @@ fn guarded() -> [(header::HeaderName, &'static str); 4] {
     [
         (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
-             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            "default-src 'self'; img-src 'self' data: blob:; frame-src blob:; \
+             style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; \
+             form-action 'self'",
         ),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
