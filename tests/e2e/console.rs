@@ -383,6 +383,24 @@ async fn found_in_page(c: &Client, script: &str) -> [String; 2] {
     })
 }
 
+/// The first case in view with an intact file of `media`, and that file's hash, found as a
+/// script would (the page's own calls, with its token).
+async fn case_with_file(c: &Client, media: &str) -> [String; 2] {
+    let script = "const done = arguments[arguments.length - 1];
+         (async () => {
+           const csrf = sessionStorage.getItem('qc-console-csrf');
+           const call = async (p) => (await fetch('/console/api' + p, { headers: { 'x-csrf-token': csrf } })).json();
+           const list = await call('/cases?limit=200');
+           for (const row of list.cases) {
+             const page = await call('/cases/' + encodeURIComponent(row.id));
+             const file = page.evidence.find((f) => f.media === MEDIA && f.intact);
+             if (file) return [row.id, file.hash];
+           }
+           return null;
+         })().then(done, (e) => done(String(e)));";
+    found_in_page(c, &script.replace("MEDIA", &format!("'{media}'"))).await
+}
+
 /// Clicks what `css` finds (it must be there).
 async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
@@ -905,23 +923,8 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     let (_chrome, c) = signed_in(&bureau, ("zhou", "周文"), ("head", &[]), "cases").await;
     shows(&c, "共 19 件").await;
 
-    // A case with a photo, found as a script would (the page's own calls, with its token).
-    let [id, hash] = found_in_page(
-        &c,
-        "const done = arguments[arguments.length - 1];
-             (async () => {
-               const csrf = sessionStorage.getItem('qc-console-csrf');
-               const call = async (p) => (await fetch('/console/api' + p, { headers: { 'x-csrf-token': csrf } })).json();
-               const list = await call('/cases?limit=200');
-               for (const row of list.cases) {
-                 const page = await call('/cases/' + encodeURIComponent(row.id));
-                 const photo = page.evidence.find((f) => f.media === 'image/jpeg');
-                 if (photo) return [row.id, photo.hash];
-               }
-               return null;
-             })().then(done, (e) => done(String(e)));",
-        )
-        .await;
+    // A case with a photo.
+    let [id, hash] = case_with_file(&c, "image/jpeg").await;
 
     // Opened from the list, as a person does: the record verifies.
     c.goto(&format!("{}/console/cases/{id}", bureau.url))
@@ -956,22 +959,7 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     assert!(decoded.is_ok(), "the photo did not show");
 
     // An issued document opens in the browser's own PDF viewer, fetched through the API.
-    let [doc_case, _] = found_in_page(
-        &c,
-        "const done = arguments[arguments.length - 1];
-             (async () => {
-               const csrf = sessionStorage.getItem('qc-console-csrf');
-               const call = async (p) => (await fetch('/console/api' + p, { headers: { 'x-csrf-token': csrf } })).json();
-               const list = await call('/cases?limit=200');
-               for (const row of list.cases) {
-                 const page = await call('/cases/' + encodeURIComponent(row.id));
-                 const pdf = page.evidence.find((f) => f.media === 'application/pdf' && f.intact);
-                 if (pdf) return [row.id, pdf.hash];
-               }
-               return null;
-             })().then(done, (e) => done(String(e)));",
-    )
-    .await;
+    let [doc_case, _] = case_with_file(&c, "application/pdf").await;
     c.goto(&format!("{}/console/cases/{doc_case}", bureau.url))
         .await
         .unwrap();
