@@ -1059,6 +1059,60 @@ mod docs {
     }
 
     #[test]
+    fn a_case_whose_files_pass_the_limit_is_not_gathered_for_an_export() {
+        use sha2::{Digest as _, Sha256};
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol(&w, &s);
+        let photo: Vec<u8> = (0..70_000u32).map(|i| (i * 11 % 256) as u8).collect();
+        let hash: [u8; 32] = Sha256::digest(&photo).into();
+        let e = Entry {
+            device: "tablet-a".into(),
+            seq: 1,
+            prev: [0; 32],
+            time: NOW,
+            actors: vec![w.officer.1.id()],
+            action: Action::EvidenceAwaitingSecond,
+            case: "case-1".into(),
+            heads: vec![],
+            blobs: vec![hash],
+            records: vec![],
+        };
+        let mut doc = case("一中队");
+        s.sync(
+            "tablet-a",
+            &SyncRequest {
+                push: PushEntries {
+                    entries: vec![SignedEntry::sign(&e, &w.device, &[&w.officer.0])],
+                    known_size: 0,
+                },
+                up: up(&mut doc, &[]),
+                want: None,
+            },
+            NOW,
+        )
+        .unwrap();
+        let size = photo.len() as u64;
+        s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), Chunk::new(&photo))
+            .unwrap();
+        let gathered =
+            |max_bytes| s.held_case("case-1", NOW, super::super::check::Keep::All { max_bytes });
+        match gathered(size - 1) {
+            Err(ServiceError::ExportTooLarge { bytes, limit }) => {
+                assert_eq!((bytes, limit), (size, size - 1));
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a case over the limit was gathered"),
+        }
+        let held = gathered(size).unwrap().unwrap();
+        assert_eq!(held.contents.blobs.get(&hash), Some(&photo), "kept whole");
+        assert_eq!(
+            ServiceError::ExportTooLarge { bytes: 2, limit: 1 }.status(),
+            413
+        );
+    }
+
+    #[test]
     fn blobs_go_up_in_chunks_resume_and_are_kept_only_whole_for_those_who_may_see_them() {
         use sha2::{Digest as _, Sha256};
         use std::io::Read as _;
