@@ -55,6 +55,13 @@ fn enrolled(c: &Console, store: &SqliteStorage, new: NewAccount) -> Enrolled {
     c.add_account(store, new, PASSWORD, "admin", T0).unwrap()
 }
 
+/// The squad leader's account made and signed in at `T0`.
+fn leader_signed_in(c: &Console, store: &SqliteStorage) -> SignedIn {
+    let e = enrolled(c, store, leader());
+    c.sign_in(store, "zhao.dui", PASSWORD, &code(&e, T0), "x", T0)
+        .unwrap()
+}
+
 #[test]
 fn an_account_signs_in_with_password_and_code_once() {
     let (c, store) = (console(), SqliteStorage::temporary().unwrap());
@@ -272,10 +279,7 @@ fn accounts_are_checked_when_made_and_logins_are_unique() {
 #[test]
 fn a_signature_needs_the_password_again_and_wrong_ones_count_towards_the_lock() {
     let (c, store) = (console(), SqliteStorage::temporary().unwrap());
-    let e = enrolled(&c, &store, leader());
-    let s = c
-        .sign_in(&store, "zhao.dui", PASSWORD, &code(&e, T0), "x", T0)
-        .unwrap();
+    let s = leader_signed_in(&c, &store);
     // The key is the password's with the station's salt: the same each time, another for
     // another password or salt (another station, another login).
     let salt = [9; 16];
@@ -317,10 +321,7 @@ fn a_signature_needs_the_password_again_and_wrong_ones_count_towards_the_lock() 
 #[test]
 fn logs_are_for_the_head_supervision_and_the_administrator() {
     let (c, store) = (console(), SqliteStorage::temporary().unwrap());
-    let e = enrolled(&c, &store, leader());
-    let s = c
-        .sign_in(&store, "zhao.dui", PASSWORD, &code(&e, T0), "x", T0)
-        .unwrap();
+    let s = leader_signed_in(&c, &store);
     assert!(matches!(
         c.logs(&store, &s.session, (DeskLogKind::SignIn, 10), "x", T0),
         Err(ConsoleError::Forbidden)

@@ -1058,14 +1058,8 @@ mod docs {
         assert!(s.storage.unfinished_blobs().unwrap().is_empty());
     }
 
-    #[test]
-    fn a_case_whose_files_pass_the_limit_is_not_gathered_for_an_export() {
-        use sha2::{Digest as _, Sha256};
-        let w = world();
-        let s = service(&w, SqliteStorage::temporary().unwrap());
-        enrol(&w, &s);
-        let photo: Vec<u8> = (0..70_000u32).map(|i| (i * 11 % 256) as u8).collect();
-        let hash: [u8; 32] = Sha256::digest(&photo).into();
+    /// tablet-a's first entry: evidence of case-1 in the file `hash`, signed by the officer.
+    fn naming_blob(w: &World, hash: [u8; 32]) -> SignedEntry {
         let e = Entry {
             device: "tablet-a".into(),
             seq: 1,
@@ -1078,12 +1072,23 @@ mod docs {
             blobs: vec![hash],
             records: vec![],
         };
+        SignedEntry::sign(&e, &w.device, &[&w.officer.0])
+    }
+
+    #[test]
+    fn a_case_whose_files_pass_the_limit_is_not_gathered_for_an_export() {
+        use sha2::{Digest as _, Sha256};
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol(&w, &s);
+        let photo: Vec<u8> = (0..70_000u32).map(|i| (i * 11 % 256) as u8).collect();
+        let hash: [u8; 32] = Sha256::digest(&photo).into();
         let mut doc = case("一中队");
         s.sync(
             "tablet-a",
             &SyncRequest {
                 push: PushEntries {
-                    entries: vec![SignedEntry::sign(&e, &w.device, &[&w.officer.0])],
+                    entries: vec![naming_blob(&w, hash)],
                     known_size: 0,
                 },
                 up: up(&mut doc, &[]),
@@ -1123,19 +1128,8 @@ mod docs {
         enrol_as(&s, "tablet-c", "二中队", 52);
         let photo: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 256) as u8).collect();
         let hash: [u8; 32] = Sha256::digest(&photo).into();
-        let e = Entry {
-            device: "tablet-a".into(),
-            seq: 1,
-            prev: [0; 32],
-            time: NOW,
-            actors: vec![w.officer.1.id()],
-            action: Action::EvidenceAwaitingSecond,
-            case: "case-1".into(),
-            heads: vec![],
-            blobs: vec![hash],
-            records: vec![],
-        };
-        let entries = vec![SignedEntry::sign(&e, &w.device, &[&w.officer.0])];
+        let entries = vec![naming_blob(&w, hash)];
+        let e = entries[0].entry().unwrap();
         let size = photo.len() as u64;
         // Before the entry naming it arrives, the station knows no such blob.
         let early = s.put_blob_chunk(
