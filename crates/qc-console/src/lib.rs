@@ -641,6 +641,11 @@ fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, Con
         .and_then(|l| l.decode_unverified().ok());
     let seen: std::collections::BTreeMap<String, Timestamp> =
         store.devices_seen()?.into_iter().collect();
+    // Every device's keys counted from one read (the dashboard lists devices too).
+    let mut keys: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for (device, _) in store.officer_certs()? {
+        *keys.entry(device).or_default() += 1;
+    }
     let mut devices = Vec::new();
     for (id, cert) in store.devices()? {
         let (label, squad) = device_label_squad(&id, &cert);
@@ -649,7 +654,7 @@ fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, Con
             l.revoked.iter().find(|r| r.cert == cert_id).cloned()
         });
         devices.push(DeviceItem {
-            keys: store.officer_certs_of(&id)?.len() as u64,
+            keys: keys.get(&id).copied().unwrap_or(0),
             last_seen: seen.get(&id).map(|t| t.0),
             id,
             label,
