@@ -71,6 +71,13 @@ pub enum Action {
     /// 案卷评查 — a closed case's file was reviewed at a desk: `blobs` and `records` are the
     /// review's JSON (`qc_domain::review::CaseFileReview`) and its digest.
     CaseFileReviewed,
+    /// 双随机抽查计划 — a random inspection's plan was signed at a desk: `case` is the draw's id
+    /// (`qc_domain::draw::DRAW_PREFIX`), `blobs` and `records` the plan's JSON
+    /// (`qc_domain::draw::DrawPlan`) and its digest.
+    InspectionPlanned,
+    /// 双随机抽取 — the draw of a plan logged earlier: `case` is the draw's id, `blobs` and
+    /// `records` the result's JSON (`qc_domain::draw::DrawResult`) and its digest.
+    InspectionDrawn,
 }
 
 impl Action {
@@ -97,6 +104,7 @@ impl Action {
             Action::MergeConflict => SignersRequired::DEVICE,
             Action::Export => SignersRequired::ANYONE,
             Action::CaseFileReviewed => qc_domain::review::REVIEWERS,
+            Action::InspectionPlanned | Action::InspectionDrawn => qc_domain::draw::DRAWERS,
         })
     }
 
@@ -123,6 +131,8 @@ impl Action {
             Action::MergeConflict => "合并冲突待复核".into(),
             Action::Export => "导出案卷".into(),
             Action::CaseFileReviewed => "案卷评查".into(),
+            Action::InspectionPlanned => "双随机抽查计划".into(),
+            Action::InspectionDrawn => "双随机抽取".into(),
             Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
             Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
             Action::DocumentIssued { kind, number } => {
@@ -138,7 +148,8 @@ impl Action {
 }
 
 /// How the id of every device of the bureau's desks begins (`desk-<login>`): the only devices
-/// whose feeds may hold a case-file review; no tablet may enrol with such an id.
+/// whose feeds may hold a case-file review or a random inspection's acts; no tablet may enrol
+/// with such an id.
 pub const DESK_DEVICE_PREFIX: &str = "desk-";
 
 /// An entry of a device's feed. Its canonical bytes are what the device and actors sign.

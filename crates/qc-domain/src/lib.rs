@@ -8,6 +8,7 @@ pub mod case;
 pub mod catalogue;
 pub mod clock;
 pub mod deadline;
+pub mod draw;
 pub mod document;
 pub mod evidence;
 pub mod person;

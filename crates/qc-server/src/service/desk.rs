@@ -241,14 +241,33 @@ impl<S: Storage> Service<S> {
         let heads = CaseDoc::load(&document, b"station")
             .map_err(|e| ServiceError::BadRequest(format!("case {case}: {e}")))?
             .heads_digests();
-        let cert = self.desk_certificate(signer, now)?;
         let sheet = serde_json::to_vec(review)
             .map_err(|e| ServiceError::BadRequest(format!("review of {case}: {e}")))?;
-        let hash: qc_chain::Digest = Sha256::digest(&sheet).into();
-        // The sheet is kept first (an entry naming a file the station lacks would be a fault of
-        // the case) but is the case's, and readable, only once its entry is logged.
+        let entry = self.sign_sheet(signer, (Action::CaseFileReviewed, case, heads), &sheet, now)?;
+        tracing::info!(
+            case,
+            login = signer.login,
+            total = review.total,
+            "case file reviewed at a desk"
+        );
+        Ok(Some(entry))
+    }
+
+    /// Signs `signer`'s act naming one JSON `sheet` as both its file and its record, on `case`
+    /// (a case, or a draw) with `heads`: the sheet kept first (an entry naming a file the
+    /// station lacks would be a fault) and made a file of `case` once the entry is logged.
+    /// The entry's hash.
+    pub(super) fn sign_sheet(
+        &self,
+        signer: &DeskSigner<'_>,
+        (action, case, heads): (Action, &str, Vec<qc_chain::Digest>),
+        sheet: &[u8],
+        now: Timestamp,
+    ) -> Result<qc_chain::Digest, ServiceError> {
+        let cert = self.desk_certificate(signer, now)?;
+        let hash: qc_chain::Digest = Sha256::digest(sheet).into();
         if self.storage.blob_state(&hash)?.is_none() {
-            self.storage.keep_whole_blob(&hash, &sheet)?;
+            self.storage.keep_whole_blob(&hash, sheet)?;
         }
         let device = desk_device(signer.login);
         let device_key = self.desk_device_key(signer.login);
@@ -260,7 +279,7 @@ impl<S: Storage> Service<S> {
                 prev: head.hash,
                 time: now,
                 actors: vec![cert.id()],
-                action: Action::CaseFileReviewed,
+                action: action.clone(),
                 case: case.to_owned(),
                 heads: heads.clone(),
                 blobs: vec![hash],
@@ -271,15 +290,10 @@ impl<S: Storage> Service<S> {
                 (),
             )))
         })?;
-        let entry = signed.map(|(e, ())| e.hash());
         self.storage.link_blob(&hash, case)?;
-        tracing::info!(
-            case,
-            login = signer.login,
-            total = review.total,
-            "case file reviewed at a desk"
-        );
-        Ok(entry)
+        signed
+            .map(|(e, ())| e.hash())
+            .ok_or_else(|| StorageError::Damaged(format!("a desk act on {case} signed nothing")).into())
     }
 
     /// Logs the act `sign` makes within `signer`'s view, signing it again when another

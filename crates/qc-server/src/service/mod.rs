@@ -25,11 +25,13 @@ use crate::storage::{CaseMeta, Grant, Storage, StorageError, TreeState};
 
 pub use check::{HeldCase, HeldFile, HeldReview};
 pub use desk::{DESK_PREFIX, DeskSigner, Exported, desk_device};
+pub use draw::Draw;
 
 mod attempts;
 mod blobs;
 mod check;
 mod desk;
+mod draw;
 mod freshness;
 mod log;
 mod rows;
@@ -793,9 +795,11 @@ impl<S: Storage> Service<S> {
                 "an entry without its body cannot be logged".into(),
             ));
         }
+        // A random inspection's acts name the draw where other entries name a case.
         let cases: BTreeSet<String> = new
             .iter()
             .filter_map(|e| e.entry().ok().map(|x| x.case))
+            .filter(|c| !qc_domain::draw::is_draw_id(c))
             .collect();
         let mut metas = BTreeMap::new();
         for case in cases {
@@ -836,7 +840,42 @@ impl<S: Storage> Service<S> {
                 )));
             }
         }
+        self.check_draw_acts(&new)?;
         self.append(&req.entries, now)
+    }
+
+    /// A random inspection's acts are made at a desk, name their one sheet, and come in their
+    /// order: one plan under a new draw id, then one draw of it. Nothing else names a draw.
+    fn check_draw_acts(&self, new: &[SignedEntry]) -> Result<(), ServiceError> {
+        for e in new.iter().filter_map(|e| e.entry().ok()) {
+            let planned = e.action == Action::InspectionPlanned;
+            let drawn = e.action == Action::InspectionDrawn;
+            if !qc_domain::draw::is_draw_id(&e.case) && !planned && !drawn {
+                continue;
+            }
+            let before: Vec<Action> = self
+                .storage
+                .case_entries(&e.case)?
+                .iter()
+                .filter_map(|x| x.entry().ok().map(|x| x.action))
+                .collect();
+            let in_order = (planned && before.is_empty())
+                || (drawn && before == [Action::InspectionPlanned]);
+            if !(in_order
+                && qc_domain::draw::is_draw_id(&e.case)
+                && e.device.starts_with(desk::DESK_PREFIX)
+                && e.blobs.len() == 1
+                && e.records == e.blobs)
+            {
+                tracing::warn!(draw = e.case, device = e.device, "a draw's act refused");
+                return Err(ServiceError::Forbidden(format!(
+                    "a random inspection {} is planned once, then drawn once, at a desk, each \
+                     act naming its sheet",
+                    e.case
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The entries of `entries` not yet in the log, once each.

@@ -1506,3 +1506,124 @@ fn a_sync_notes_when_the_device_was_last_seen_writing_at_most_every_ten_minutes(
     s.sync("tablet-a", &idle, later).unwrap();
     assert_eq!(seen(), [("tablet-a".to_owned(), later)]);
 }
+
+mod draws {
+    use qc_domain::draw::{DrawPlan, Inspector, Target, seed_size};
+    use qc_domain::{CaseView, CertNo, Person, PersonId};
+
+    use super::*;
+
+    fn plan(id: &str) -> DrawPlan {
+        DrawPlan::new(
+            id,
+            "沿街商户市容秩序抽查",
+            3,
+            (0..12)
+                .map(|i| Target {
+                    id: format!("9165{i:04}"),
+                    name: format!("商户{i}"),
+                    address: String::new(),
+                    category: String::new(),
+                })
+                .collect(),
+            (0..5)
+                .map(|i| Inspector {
+                    id: format!("officer-{i}"),
+                    name: format!("队员{i}"),
+                    squad: "一中队".into(),
+                })
+                .collect(),
+            NOW,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_draw_waits_for_an_entry_after_its_plan_and_is_the_plan_drawn_under_that_tree() {
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        let head = Person {
+            id: PersonId("head-1".into()),
+            name: "赵局长".into(),
+            role: Role::Head,
+            cert_no: Some(CertNo("65010000001".into())),
+            squad: "局机关".into(),
+        };
+        let view = CaseView::of(&head);
+        let key = SigningKey::from_bytes(&[60; 32]);
+        let signer = DeskSigner {
+            login: "zhao",
+            person: &head,
+            view: &view,
+            key: &key,
+        };
+        let planned = s.plan_inspection(&plan("draw-a"), &signer, NOW).unwrap();
+        assert_eq!(planned.plan_index, 0);
+        assert!(!planned.seedable && planned.result.is_none());
+        let early = s.draw_inspection("draw-a", &signer, NOW).unwrap_err();
+        assert_eq!(early.status(), 409, "the seed is not on the log yet: {early}");
+        let again = s.plan_inspection(&plan("draw-a"), &signer, NOW).unwrap_err();
+        assert_eq!(again.status(), 400, "one plan per draw");
+
+        // Another plan is the entry after the first one: its tree of two seeds the draw.
+        s.plan_inspection(&plan("draw-b"), &signer, NOW).unwrap();
+        let root = qc_tlog::root(2, &super::super::log::Tiles::new(&s.storage)).unwrap();
+        let made = s
+            .draw_inspection("draw-a", &signer, NOW)
+            .unwrap()
+            .unwrap();
+        let result = made.result.clone().unwrap();
+        assert_eq!(result.seed_size, seed_size(0));
+        assert_eq!(result.root, hex::encode(root));
+        let seed = qc_domain::draw::seed(&made.plan_digest, &root);
+        assert_eq!(result.tasks, qc_domain::draw::draw(&made.plan, &seed));
+        // Drawn once: asking again gives the same draw, and the list shows both plans.
+        let twice = s.draw_inspection("draw-a", &signer, NOW).unwrap().unwrap();
+        assert_eq!(twice.result, Some(result));
+        assert_eq!(s.log_size().unwrap(), 3);
+        let ids: Vec<String> = s.draws().unwrap().into_iter().map(|d| d.plan.id).collect();
+        assert_eq!(ids, ["draw-b", "draw-a"]);
+
+        // Only the head plans a draw.
+        let officer = Person {
+            role: Role::EnforcementOfficer,
+            ..head.clone()
+        };
+        let theirs = DeskSigner {
+            person: &officer,
+            ..signer
+        };
+        let e = s.plan_inspection(&plan("draw-c"), &theirs, NOW).unwrap_err();
+        assert_eq!(e.status(), 403);
+    }
+
+    #[test]
+    fn a_draws_act_made_on_a_tablet_is_refused_by_the_log() {
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        docs::enrol_as(&s, "tablet-b", "一中队", 51);
+        let e = Entry {
+            device: "tablet-b".into(),
+            seq: 1,
+            prev: [0; 32],
+            time: NOW,
+            actors: vec![w.officer.1.id()],
+            action: Action::InspectionPlanned,
+            case: "draw-x".into(),
+            heads: vec![],
+            blobs: vec![[3; 32]],
+            records: vec![[3; 32]],
+        };
+        let signed = SignedEntry::sign(&e, &SigningKey::from_bytes(&[51; 32]), &[&w.officer.0]);
+        let pushed = s.push(
+            "tablet-b",
+            &PushEntries {
+                entries: vec![signed],
+                known_size: 0,
+            },
+            NOW,
+        );
+        assert_eq!(pushed.unwrap_err().status(), 403);
+        assert_eq!(s.log_size().unwrap(), 0);
+    }
+}

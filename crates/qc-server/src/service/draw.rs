@@ -1,0 +1,203 @@
+//! 双随机、一公开 at the station: a random inspection's plan and then its draw, each a desk act
+//! on the log naming its JSON (kept as a file of the draw, under the draw's id), and the draws
+//! the log holds, read back and checked against the log's own tree.
+
+use std::io::Read as _;
+
+use qc_chain::{Action, Digest};
+use qc_domain::Timestamp;
+use qc_domain::draw::{DRAWERS, DrawPlan, DrawResult, seed_size};
+use sha2::{Digest as _, Sha256};
+
+use super::log::Tiles;
+use super::{DeskSigner, Service, ServiceError};
+use crate::storage::{Storage, StorageError};
+
+/// Most bytes of a plan's or a result's JSON read back (a register at its largest).
+const SHEET_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A random inspection as the log holds it.
+#[derive(Debug, Clone)]
+pub struct Draw {
+    /// The plan.
+    pub plan: DrawPlan,
+    /// SHA-256 of the plan's JSON.
+    pub plan_digest: Digest,
+    /// The plan's entry's index in the log.
+    pub plan_index: u64,
+    /// The draw, once made (checked against its plan and the log's tree).
+    pub result: Option<DrawResult>,
+    /// Whether the log already holds the tree whose root seeds the draw.
+    pub seedable: bool,
+}
+
+impl<S: Storage> Service<S> {
+    /// Signs `plan` as `signer`'s act on their desk device: its JSON kept under the draw's id,
+    /// the entry logged. The draw can be made once the log holds one more entry.
+    pub fn plan_inspection(
+        &self,
+        plan: &DrawPlan,
+        signer: &DeskSigner<'_>,
+        now: Timestamp,
+    ) -> Result<Draw, ServiceError> {
+        may_draw(signer)?;
+        plan.check()
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        if !self.storage.case_entries(&plan.id)?.is_empty() {
+            return Err(ServiceError::BadRequest(format!(
+                "a draw {} is on the log already",
+                plan.id
+            )));
+        }
+        self.sign_sheet(
+            signer,
+            (Action::InspectionPlanned, &plan.id, Vec::new()),
+            &plan.to_json(),
+            now,
+        )?;
+        tracing::info!(draw = plan.id, login = signer.login, "random inspection planned");
+        self.draw(&plan.id)?
+            .ok_or_else(|| StorageError::Damaged(format!("draw {} vanished", plan.id)).into())
+    }
+
+    /// Makes the draw of plan `id` under the root of the log's tree of the plan's index plus
+    /// two, signed as `signer`'s act; the draw as it stands afterwards (as it was, if made
+    /// already), or `None` for no such plan. Out of step while the log holds no entry after
+    /// the plan.
+    pub fn draw_inspection(
+        &self,
+        id: &str,
+        signer: &DeskSigner<'_>,
+        now: Timestamp,
+    ) -> Result<Option<Draw>, ServiceError> {
+        may_draw(signer)?;
+        let Some(draw) = self.draw(id)? else {
+            return Ok(None);
+        };
+        if draw.result.is_some() {
+            return Ok(Some(draw));
+        }
+        if !draw.seedable {
+            return Err(ServiceError::OutOfStep(format!(
+                "draw {id}: the log holds no entry after the plan yet"
+            )));
+        }
+        let size = seed_size(draw.plan_index);
+        let root = self.root_at(size)?;
+        let result = DrawResult::make(&draw.plan, &draw.plan_digest, size, &root, now);
+        self.sign_sheet(
+            signer,
+            (Action::InspectionDrawn, id, Vec::new()),
+            &result.to_json(),
+            now,
+        )?;
+        tracing::info!(draw = id, login = signer.login, "random inspection drawn");
+        self.draw(id)
+    }
+
+    /// Every random inspection on the log, newest plan first.
+    pub fn draws(&self) -> Result<Vec<Draw>, ServiceError> {
+        let mut ids = Vec::new();
+        for (device, _) in self.storage.devices()? {
+            if !device.starts_with(super::DESK_PREFIX) {
+                continue;
+            }
+            for e in self.storage.device_feed(&device)? {
+                if let Ok(x) = e.entry()
+                    && x.action == Action::InspectionPlanned
+                {
+                    ids.push(x.case);
+                }
+            }
+        }
+        let mut draws = Vec::new();
+        for id in ids {
+            draws.extend(self.draw(&id)?);
+        }
+        draws.sort_by_key(|d| std::cmp::Reverse(d.plan_index));
+        Ok(draws)
+    }
+
+    /// The random inspection `id` as the log holds it (its first plan and first draw count).
+    pub fn draw(&self, id: &str) -> Result<Option<Draw>, ServiceError> {
+        let entries = self.storage.case_entries(id)?;
+        let acts: Vec<(Digest, qc_chain::Entry)> = entries
+            .iter()
+            .filter_map(|e| e.entry().ok().map(|x| (e.hash(), x)))
+            .collect();
+        let Some((plan_entry, planned)) = acts
+            .iter()
+            .find(|(_, x)| x.action == Action::InspectionPlanned)
+        else {
+            return Ok(None);
+        };
+        let damaged = |why: &str| StorageError::Damaged(format!("draw {id}: {why}"));
+        let [plan_digest] = planned.blobs[..] else {
+            return Err(damaged("the plan's entry names no one file").into());
+        };
+        let plan = DrawPlan::from_json(&self.sheet(&plan_digest)?)
+            .map_err(|e| damaged(&e.to_string()))?;
+        let plan_index = self
+            .storage
+            .entry_index(plan_entry)?
+            .ok_or_else(|| damaged("the plan's entry is not logged"))?;
+        let size = seed_size(plan_index);
+        let seedable = self.log_size()? >= size;
+        let result = match acts
+            .iter()
+            .find(|(_, x)| x.action == Action::InspectionDrawn)
+        {
+            Some((_, drawn)) => {
+                let [digest] = drawn.blobs[..] else {
+                    return Err(damaged("the draw's entry names no one file").into());
+                };
+                let result = DrawResult::from_json(&self.sheet(&digest)?)
+                    .map_err(|e| damaged(&e.to_string()))?;
+                result
+                    .check(&plan, &plan_digest, plan_index, &self.root_at(size)?)
+                    .map_err(|e| damaged(&e.to_string()))?;
+                Some(result)
+            }
+            None => None,
+        };
+        Ok(Some(Draw {
+            plan,
+            plan_digest,
+            plan_index,
+            result,
+            seedable,
+        }))
+    }
+
+    /// The root hash of the log's tree of `size` leaves.
+    fn root_at(&self, size: u64) -> Result<Digest, ServiceError> {
+        qc_tlog::root(size, &Tiles::new(&self.storage))
+            .map_err(|e| StorageError::Damaged(format!("the log's tree of {size}: {e}")).into())
+    }
+
+    /// The bytes of the kept JSON file `hash`, checked against its name.
+    fn sheet(&self, hash: &Digest) -> Result<Vec<u8>, ServiceError> {
+        let mut bytes = Vec::new();
+        self.storage
+            .open_blob(hash)?
+            .take(SHEET_MAX_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(|e| StorageError::Backend(format!("reading a kept file: {e}")))?;
+        if <[u8; 32]>::from(Sha256::digest(&bytes)) != *hash {
+            return Err(StorageError::Damaged("a kept file does not match its name".into()).into());
+        }
+        Ok(bytes)
+    }
+}
+
+/// Refuses anyone but a head of unit.
+fn may_draw(signer: &DeskSigner<'_>) -> Result<(), ServiceError> {
+    if DRAWERS.counts(signer.person) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!(
+            "{} may not plan or make a random inspection",
+            signer.login
+        )))
+    }
+}
