@@ -308,6 +308,66 @@ export interface SigningKey {
   reason: string | null;
 }
 
+/** 双随机: one target of the register (检查对象名录). */
+export interface DrawTarget {
+  id: string;
+  name: string;
+  address: string;
+  category: string;
+}
+
+/** An enforcement officer who may be drawn to inspect. */
+export interface Inspector {
+  id: string;
+  name: string;
+  squad: string;
+}
+
+/** A register file as read, before anything is signed. */
+export interface RegisterPreview {
+  targets: DrawTarget[];
+  /** Lines left out, each with its reason in Chinese. */
+  problems: string[];
+  encoding: string;
+}
+
+/** A target drawn and the inspectors drawn for it. */
+export interface DrawTask extends DrawTarget {
+  inspectors: Inspector[];
+}
+
+/** A random inspection: its plan, and what was drawn once it was. */
+export interface DrawItem {
+  id: string;
+  title: string;
+  count: number;
+  register_size: number;
+  inspector_count: number;
+  planned_at: number;
+  plan_digest: string;
+  plan_index: number;
+  seed_size: number;
+  /** The log holds the tree whose root seeds the draw. */
+  seedable: boolean;
+  drawn_at: number | null;
+  root: string | null;
+  tasks: DrawTask[];
+}
+
+export interface DrawList {
+  draws: DrawItem[];
+  may_draw: boolean;
+  inspectors: Inspector[];
+}
+
+/** A new plan: the register as previewed and the inspectors chosen (by person id). */
+export interface PlanForm {
+  title: string;
+  count: number;
+  targets: DrawTarget[];
+  inspectors: string[];
+}
+
 /** A person of the bureau (its directory) with their signing keys. */
 export interface PersonItem {
   id: string;
@@ -417,6 +477,8 @@ export async function errorOf(res: Response): Promise<ApiError> {
 
 interface Options {
   body?: unknown;
+  /** A file sent as it is (a register), instead of a JSON body. */
+  file?: Blob;
   /** A 401 is an answer here (the session check at start), not a reason to leave the page. */
   quiet401?: boolean;
   /** Already retried once with a fresh CSRF token. */
@@ -434,6 +496,7 @@ async function answer(method: "GET" | "POST", path: string, opts: Options = {}):
   const signingIn = method === "POST" && path === SIGN_IN;
   const headers: Record<string, string> = { accept: "application/json" };
   if (opts.body !== undefined) headers["content-type"] = "application/json";
+  if (opts.file !== undefined) headers["content-type"] = "text/csv";
   if (!signingIn && csrf) headers["x-csrf-token"] = csrf;
   let res: Response;
   try {
@@ -441,7 +504,7 @@ async function answer(method: "GET" | "POST", path: string, opts: Options = {}):
       method,
       headers,
       credentials: "same-origin",
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.file ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
     });
   } catch {
     throw new ApiError(0, "network", t("error.network"));
@@ -574,5 +637,21 @@ export const api = {
   /** Refuses the tablet and every signing key made on it from now on; cannot be undone. */
   revokeDevice: (id: string, reason: string) =>
     request<Revocation>("POST", `/devices/${encodeURIComponent(id)}/revoke`, { body: { reason } }),
+  /** 双随机: the draws (newest first), whether this account plans them, and who may be drawn. */
+  draws: async (): Promise<DrawList> => {
+    const got = await request<Partial<DrawList>>("GET", "/draws");
+    return { draws: got.draws ?? [], may_draw: got.may_draw ?? false, inspectors: got.inspectors ?? [] };
+  },
+  /** Reads a register file (CSV, UTF-8 or GBK) for a look before planning; nothing is kept. */
+  previewRegister: (file: Blob) => request<RegisterPreview>("POST", "/draws/register", { file }),
+  /** 抽查计划, signed by this account (the password confirms it). */
+  planDraw: (plan: PlanForm, password: string) =>
+    request<DrawItem>("POST", "/draws", { body: { ...plan, password } }),
+  /** 随机抽取 of a plan whose seed the log holds, signed by this account. */
+  makeDraw: (id: string, password: string) =>
+    request<DrawItem>("POST", `/draws/${encodeURIComponent(id)}/draw`, { body: { password } }),
+  /** The published draws, for anyone. */
+  publishedDraws: async (): Promise<DrawItem[]> =>
+    (await request<DrawItem[]>("GET", "/public/draws", { quiet401: true })) ?? [],
   issueEnrolmentCode: (squad: string) => request<EnrolmentCode>("POST", "/enrolment-codes", { body: { squad } }),
 };

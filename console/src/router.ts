@@ -40,6 +40,7 @@ export function makeRouter(history: RouterHistory = createWebHistory(import.meta
           { path: "logs", name: "logs", component: () => import("./views/LogsPage.vue") },
           { path: "devices", name: "devices", component: () => import("./views/DevicesPage.vue") },
           { path: "people", name: "people", component: () => import("./views/PeoplePage.vue") },
+          { path: "draws", name: "draws", component: () => import("./views/DrawsPage.vue") },
         ],
       },
       { path: "/:rest(.*)*", redirect: "/" },

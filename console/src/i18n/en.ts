@@ -12,7 +12,7 @@ export default {
     missing: "Enter the login, password and one-time code",
     badCode: "The one-time code is 6 digits",
   },
-  nav: { dashboard: "Overview", cases: "Cases", logs: "Logs", devices: "Devices" },
+  nav: { dashboard: "Overview", cases: "Cases", logs: "Logs", devices: "Devices", people: "People", draws: "Random inspections" },
   header: { signOut: "Sign out" },
   dashboard: {
     title: "Overview",

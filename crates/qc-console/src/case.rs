@@ -387,7 +387,7 @@ impl Console {
 
     /// Does `act` as the signed-in person signing as `role`, their key from `password`; the
     /// act's `None` (no such case at the station) is not found.
-    fn sign_as<S: Storage, T>(
+    pub(crate) fn sign_as<S: Storage, T>(
         &self,
         station: &Service<S>,
         session: &Session,

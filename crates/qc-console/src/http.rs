@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -60,7 +60,20 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .route("/console/api/devices/{id}/revoke", post(revoke_device::<S>))
         .route("/console/api/enrolment-codes", post(enrolment_code::<S>))
         .route("/console/api/logs", get(logs::<S>))
+        .route("/console/api/draws", get(draws::<S>).post(plan_draw::<S>))
+        .route(
+            "/console/api/draws/register",
+            post(preview_register::<S>).layer(DefaultBodyLimit::max(
+                crate::draw::REGISTER_MAX_BYTES + 1,
+            )),
+        )
+        .route("/console/api/draws/{id}/draw", post(make_draw::<S>))
         .route("/console/api/public/disclosures", get(disclosures::<S>))
+        .route("/console/api/public/draws", get(published_draws::<S>))
+        .route(
+            "/console/api/public/draws/{id}/{file}",
+            get(draw_file::<S>),
+        )
         .route("/console/api/{*rest}", get(no_such_call).post(no_such_call))
         .route(
             "/console",
@@ -563,6 +576,101 @@ async fn enrolment_code<S: Storage>(
             .enrolment_code(&d.station.service, session, &form.squad, source, now)
     })
     .await
+}
+
+async fn draws<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    act(&desk, headers, peer, |d, session, _, _| {
+        d.console.draws(&d.station.service, session)
+    })
+    .await
+}
+
+/// A register file, as its bytes: read for a preview, nothing kept.
+async fn preview_register<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    act(&desk, headers, peer, move |d, session, _, _| {
+        d.console.preview_register(session, &body)
+    })
+    .await
+}
+
+/// A plan, with the password that signs it.
+#[derive(Deserialize)]
+struct PlanDrawForm {
+    #[serde(flatten)]
+    plan: crate::draw::PlanForm,
+    password: String,
+}
+
+async fn plan_draw<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let form: PlanDrawForm = form(&body, "抽查计划")?;
+    act(&desk, headers, peer, move |d, session, source, now| {
+        let plan = (form.plan, form.password.as_str());
+        d.console
+            .plan_draw(&d.station.service, session, plan, source, now)
+    })
+    .await
+}
+
+/// The password that signs a draw.
+#[derive(Deserialize)]
+struct PasswordForm {
+    password: String,
+}
+
+async fn make_draw<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let form: PasswordForm = form(&body, "抽取确认")?;
+    act(&desk, headers, peer, move |d, session, source, now| {
+        let draw = (id.as_str(), form.password.as_str());
+        d.console
+            .make_draw(&d.station.service, session, draw, source, now)
+    })
+    .await
+}
+
+async fn published_draws<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+) -> Result<Response, Failure> {
+    let list = blocking(&desk, |d, _| {
+        d.console.published_draws(&d.station.service)
+    })
+    .await?;
+    Ok((guarded(), Json(list)).into_response())
+}
+
+async fn draw_file<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, Failure> {
+    let bytes = blocking(&desk, move |d, _| {
+        d.console.draw_file(&d.station.service, &id, &file)
+    })
+    .await?;
+    Ok((
+        guarded(),
+        [(header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn no_such_call() -> Failure {

@@ -7,6 +7,7 @@
 //! [`DeskStore`] and the station's [`Storage`]; [`http`] is a thin adapter over [`Console`].
 
 mod case;
+pub mod draw;
 pub mod http;
 mod people;
 mod public;

@@ -21,12 +21,16 @@ const SHEET_MAX_BYTES: u64 = 64 * 1024 * 1024;
 pub struct Draw {
     /// The plan.
     pub plan: DrawPlan,
+    /// The plan's JSON, as signed.
+    pub plan_json: Vec<u8>,
     /// SHA-256 of the plan's JSON.
     pub plan_digest: Digest,
     /// The plan's entry's index in the log.
     pub plan_index: u64,
     /// The draw, once made (checked against its plan and the log's tree).
     pub result: Option<DrawResult>,
+    /// The draw's JSON, as signed.
+    pub result_json: Option<Vec<u8>>,
     /// Whether the log already holds the tree whose root seeds the draw.
     pub seedable: bool,
 }
@@ -135,15 +139,15 @@ impl<S: Storage> Service<S> {
         let [plan_digest] = planned.blobs[..] else {
             return Err(damaged("the plan's entry names no one file").into());
         };
-        let plan = DrawPlan::from_json(&self.sheet(&plan_digest)?)
-            .map_err(|e| damaged(&e.to_string()))?;
+        let plan_json = self.sheet(&plan_digest)?;
+        let plan = DrawPlan::from_json(&plan_json).map_err(|e| damaged(&e.to_string()))?;
         let plan_index = self
             .storage
             .entry_index(plan_entry)?
             .ok_or_else(|| damaged("the plan's entry is not logged"))?;
         let size = seed_size(plan_index);
         let seedable = self.log_size()? >= size;
-        let result = match acts
+        let (result, result_json) = match acts
             .iter()
             .find(|(_, x)| x.action == Action::InspectionDrawn)
         {
@@ -151,20 +155,22 @@ impl<S: Storage> Service<S> {
                 let [digest] = drawn.blobs[..] else {
                     return Err(damaged("the draw's entry names no one file").into());
                 };
-                let result = DrawResult::from_json(&self.sheet(&digest)?)
-                    .map_err(|e| damaged(&e.to_string()))?;
+                let json = self.sheet(&digest)?;
+                let result = DrawResult::from_json(&json).map_err(|e| damaged(&e.to_string()))?;
                 result
                     .check(&plan, &plan_digest, plan_index, &self.root_at(size)?)
                     .map_err(|e| damaged(&e.to_string()))?;
-                Some(result)
+                (Some(result), Some(json))
             }
-            None => None,
+            None => (None, None),
         };
         Ok(Some(Draw {
             plan,
+            plan_json,
             plan_digest,
             plan_index,
             result,
+            result_json,
             seedable,
         }))
     }
