@@ -47,12 +47,49 @@ describe("router", () => {
           ],
         });
       }
+      if (url === "/console/api/public/draws") {
+        return answer(200, [
+          {
+            id: "draw-1",
+            title: "沿街商户抽查",
+            count: 1,
+            register_size: 3,
+            inspector_count: 2,
+            planned_at: Date.UTC(2026, 10, 1),
+            plan_digest: "ab",
+            plan_index: 4,
+            seed_size: 6,
+            seedable: true,
+            drawn_at: Date.UTC(2026, 10, 2),
+            root: "cd",
+            tasks: [
+              {
+                id: "T1",
+                name: "<script>window.__pwned=1</script>一号商店",
+                address: "解放路1号",
+                category: "",
+                inspectors: [
+                  { id: "a", name: "李明", squad: "一中队" },
+                  { id: "b", name: "王芳", squad: "一中队" },
+                ],
+              },
+            ],
+          },
+        ]);
+      }
       return answer(401, { code: "unauthorized", message: "请先登录" });
     });
     const { router, w } = await open("/disclosures");
     expect(router.currentRoute.value.name).toBe("disclosures");
     expect(seen.some((s) => s.url === "/console/api/session")).toBe(false);
-    expect(seen.map((s) => s.url)).toEqual(["/console/api/public/disclosures?limit=20&offset=0"]);
+    expect(seen.map((s) => s.url).sort()).toEqual([
+      "/console/api/public/disclosures?limit=20&offset=0",
+      "/console/api/public/draws",
+    ]);
+    const draw = w.find("[data-test=published-draw]");
+    expect(draw.text()).toContain("<script>window.__pwned=1</script>一号商店");
+    expect(draw.text()).toContain("李明、王芳");
+    expect(draw.find("script").exists()).toBe(false);
     expect(w.find("[data-test=published-total]").text()).toBe("共 2 件");
     const texts = w.findAll("[data-test=published-text]");
     expect(texts.map((x) => x.text())).toEqual([

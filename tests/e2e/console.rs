@@ -1165,3 +1165,241 @@ async fn anyone_reads_the_published_results_with_their_history_without_signing_i
         "该行政处罚决定已撤销。"
     );
 }
+
+/// A register as a bureau's spreadsheet exports it: twelve shops, and one line without an id.
+fn register_csv() -> String {
+    let mut csv = String::from("\u{feff}统一社会信用代码,名称,地址,类别\n");
+    for i in 0..12 {
+        csv.push_str(&format!("91650102MA{i:04}X,商户{i}号,解放南路{i}号,沿街商户\n"));
+    }
+    csv.push_str(",无编号商户,解放南路99号,沿街商户\n");
+    csv
+}
+
+/// SHA-256 of the parts, one after another.
+fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// The RFC 6962 root of `leaves` (leaf hashes), written here from the RFC, not the station's
+/// code.
+fn rfc6962_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+    match leaves.len() {
+        0 => sha256(&[]),
+        1 => leaves[0],
+        n => {
+            let k = 1 << (usize::BITS - 1 - (n - 1).leading_zeros());
+            sha256(&[&[1], &rfc6962_root(&leaves[..k]), &rfc6962_root(&leaves[k..])])
+        }
+    }
+}
+
+/// The C2SP tlog-tiles path element of index `n`: groups of three digits, all but the last
+/// prefixed with `x`.
+fn tile_index(n: u64) -> String {
+    let digits = format!("{n:03}");
+    let pad = (3 - digits.len() % 3) % 3;
+    let digits = format!("{}{digits}", "0".repeat(pad));
+    let groups: Vec<&str> = (0..digits.len() / 3)
+        .map(|i| &digits[i * 3..i * 3 + 3])
+        .collect();
+    let (last, rest) = groups.split_last().unwrap();
+    rest.iter()
+        .map(|g| format!("x{g}/"))
+        .chain([last.to_string()])
+        .collect()
+}
+
+/// A published draw worked out again by an outsider from docs/random-inspection.md alone:
+/// the plan and result files the public page links, the log's checkpoint and entry bundles.
+/// Returns the tasks it finds (target id, inspector ids); it asserts the result agrees.
+fn draw_recomputed(url: &str, id: &str) -> Vec<(String, Vec<String>)> {
+    let http = client();
+    let get = |path: &str| {
+        let res = http.get(format!("{url}{path}")).send().unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.bytes().unwrap().to_vec()
+    };
+    let plan_bytes = get(&format!("/console/api/public/draws/{id}/plan.json"));
+    let plan: serde_json::Value = serde_json::from_slice(&plan_bytes).unwrap();
+    let result: serde_json::Value =
+        serde_json::from_slice(&get(&format!("/console/api/public/draws/{id}/result.json")))
+            .unwrap();
+    let plan_digest = sha256(&[&plan_bytes]);
+    assert_eq!(result["plan"], hex::encode(plan_digest), "the result names the plan");
+
+    // The seeding tree's root, from the log's entry bundles (leaves are entry hashes).
+    let checkpoint = String::from_utf8(get("/v1/log/checkpoint")).unwrap();
+    let log_size: u64 = checkpoint.lines().nth(1).unwrap().parse().unwrap();
+    let seed_size = result["seed_size"].as_u64().unwrap();
+    assert!(seed_size <= log_size);
+    let mut leaves = Vec::new();
+    for n in 0..seed_size.div_ceil(256) {
+        let partial = (n == log_size / 256 && log_size % 256 != 0)
+            .then(|| format!(".p/{}", log_size % 256))
+            .unwrap_or_default();
+        let bundle = get(&format!("/v1/log/tile/entries/{}{partial}", tile_index(n)));
+        let mut rest = &bundle[..];
+        while let [a, b, tail @ ..] = rest {
+            let len = usize::from(u16::from_be_bytes([*a, *b]));
+            leaves.push(sha256(&[&[0], &tail[..len]]));
+            rest = &tail[len..];
+        }
+    }
+    let root = rfc6962_root(&leaves[..seed_size as usize]);
+    assert_eq!(result["root"], hex::encode(root), "the seed is the log's tree");
+
+    // The draw itself.
+    let seed = sha256(&[b"quancheng-draw-seed\0", &plan_digest, &root]);
+    let rank = |label: &[u8], names: &[&str]| {
+        let mut parts: Vec<&[u8]> = vec![&seed, label];
+        for n in names {
+            parts.extend([n.as_bytes(), &[0u8][..]]);
+        }
+        sha256(&parts)
+    };
+    let ids = |list: &serde_json::Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut targets = ids(&plan["targets"]);
+    targets.sort_by_key(|t| (rank(b"target\0", &[t]), t.clone()));
+    targets.truncate(plan["count"].as_u64().unwrap() as usize);
+    let inspectors = ids(&plan["inspectors"]);
+    let mut load = vec![0u32; inspectors.len()];
+    let tasks: Vec<(String, Vec<String>)> = targets
+        .into_iter()
+        .map(|t| {
+            let mut order: Vec<(u32, [u8; 32], usize)> = (0..inspectors.len())
+                .map(|i| (load[i], rank(b"inspector\0", &[&t, &inspectors[i]]), i))
+                .collect();
+            order.sort();
+            let two: Vec<usize> = order[..2].iter().map(|o| o.2).collect();
+            two.iter().for_each(|&i| load[i] += 1);
+            (t, two.iter().map(|&i| inspectors[i].clone()).collect())
+        })
+        .collect();
+    let published: Vec<(String, Vec<String>)> = result["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let who = t["inspectors"].as_array().unwrap();
+            (
+                t["target"].as_str().unwrap().to_owned(),
+                who.iter().map(|i| i.as_str().unwrap().to_owned()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(published, tasks, "the draw is what the rule gives");
+    tasks
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_head_draws_targets_and_inspectors_that_an_outsider_draws_again_from_what_is_published()
+{
+    let _one = ONE_BROWSER.lock().await;
+    let bureau = Bureau::start();
+    let (_chrome, c) = signed_in(&bureau, ("zhou", "周文"), ("head", &[]), "draws").await;
+    shows(&c, "暂无抽查").await;
+    let register = bureau.dir.path().join("名录.csv");
+    std::fs::write(&register, register_csv()).unwrap();
+
+    // The plan: the register read and looked over, four targets, every officer in the pool.
+    click(&c, "[data-test=plan-draw]").await;
+    fill(&c, "draw-title-input", "2026年第四季度沿街商户市容秩序抽查").await;
+    c.find(Locator::Css("[data-test=register-file]"))
+        .await
+        .unwrap()
+        .send_keys(register.to_str().unwrap())
+        .await
+        .unwrap();
+    shows(&c, "读取到 12 个检查对象（UTF-8 编码），1 行未导入").await;
+    shows(&c, "第 14 行：").await;
+    fill(&c, "draw-count", "4").await;
+    fill(&c, "plan-password", PASSWORD).await;
+    click(&c, "[data-test=plan-confirm]").await;
+    shows(&c, "已签名上链").await;
+    shows(&c, "等待种子").await;
+    let disabled = c
+        .find(Locator::Css("[data-test=make-draw]"))
+        .await
+        .unwrap()
+        .attr("disabled")
+        .await
+        .unwrap();
+    assert!(disabled.is_some(), "no draw before the log moves past the plan");
+
+    // A tablet's work reaches the log: the tree after the plan is there, the draw can be made.
+    let dir = bureau.dir.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        cli(
+            &dir,
+            &[
+                "case",
+                "new",
+                "--officer",
+                "li.ming",
+                "--violation",
+                "transport.road_occupation",
+                "--address",
+                "抽查后新登记",
+                "--grid",
+                "JX-02-04",
+                "--summary",
+                "巡查发现",
+            ],
+            &[("QUANCHENG_PIN", "147258")],
+        );
+        cli(&dir, &["sync"], &[]);
+    })
+    .await
+    .unwrap();
+    click(&c, "[data-test=refresh]").await;
+    shows(&c, "可抽取").await;
+    click(&c, "[data-test=make-draw]").await;
+    fill(&c, "draw-password", PASSWORD).await;
+    click(&c, "[data-test=draw-confirm]").await;
+    shows(&c, "已抽取 4 个检查对象").await;
+
+    // An outsider, from the published files and the log alone, draws the same.
+    let id = found_in_page(
+        &c,
+        "const done = arguments[arguments.length - 1];
+         fetch('/console/api/public/draws').then((r) => r.json())
+           .then((l) => done([l[0].id, l[0].tasks[0].inspectors.map((i) => `${i.name}（${i.squad}）`).join('、')]),
+                 (e) => done(String(e)));",
+    )
+    .await;
+    let url = bureau.url.clone();
+    let draw = id[0].clone();
+    let tasks = tokio::task::spawn_blocking(move || draw_recomputed(&url, &draw))
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 4);
+    c.execute(
+        "document.querySelector('[data-test=draws-table] .el-table__expand-icon').click()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shows(&c, &tasks[0].0).await;
+    shows(&c, &id[1]).await;
+    snapshot(&c, "console-draws.png").await;
+
+    // Published for anyone, without signing in.
+    c.goto(&format!("{}/console/disclosures", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "双随机抽查结果").await;
+    shows(&c, "2026年第四季度沿街商户市容秩序抽查").await;
+    c.close().await.unwrap();
+}

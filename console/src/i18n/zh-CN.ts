@@ -46,6 +46,7 @@ export default {
     category: "类别",
     inspectors: "检查人员",
     public: "双随机抽查结果",
+    drawnAt: "抽取时间",
   },
   people: {
     title: "人员与证书",
