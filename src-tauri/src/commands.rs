@@ -278,6 +278,14 @@ pub fn people(state: State<'_, AppState>) -> Result<Vec<Person>, WireError> {
     with_app(&state, |a| a.people())
 }
 
+/// 双随机抽查任务: the targets drawn for this device's people, as the last sync brought them.
+#[tauri::command]
+pub fn inspection_tasks(
+    state: State<'_, AppState>,
+) -> Result<Vec<qc_api::station::InspectionTask>, WireError> {
+    with_app(&state, |a| a.inspection_tasks())
+}
+
 /// The cases with changes not yet at the base station.
 #[tauri::command]
 pub fn unsynced_cases(state: State<'_, AppState>) -> Result<Vec<String>, WireError> {

@@ -83,6 +83,7 @@ fn main() {
             commands::record_act,
             commands::deliver_signed,
             commands::people,
+            commands::inspection_tasks,
             commands::unsynced_cases,
             commands::export_case,
             commands::add_evidence,

@@ -1170,7 +1170,9 @@ async fn anyone_reads_the_published_results_with_their_history_without_signing_i
 fn register_csv() -> String {
     let mut csv = String::from("\u{feff}统一社会信用代码,名称,地址,类别\n");
     for i in 0..12 {
-        csv.push_str(&format!("91650102MA{i:04}X,商户{i}号,解放南路{i}号,沿街商户\n"));
+        csv.push_str(&format!(
+            "91650102MA{i:04}X,商户{i}号,解放南路{i}号,沿街商户\n"
+        ));
     }
     csv.push_str(",无编号商户,解放南路99号,沿街商户\n");
     csv
@@ -1194,7 +1196,11 @@ fn rfc6962_root(leaves: &[[u8; 32]]) -> [u8; 32] {
         1 => leaves[0],
         n => {
             let k = 1 << (usize::BITS - 1 - (n - 1).leading_zeros());
-            sha256(&[&[1], &rfc6962_root(&leaves[..k]), &rfc6962_root(&leaves[k..])])
+            sha256(&[
+                &[1],
+                &rfc6962_root(&leaves[..k]),
+                &rfc6962_root(&leaves[k..]),
+            ])
         }
     }
 }
@@ -1231,7 +1237,11 @@ fn draw_recomputed(url: &str, id: &str) -> Vec<(String, Vec<String>)> {
         serde_json::from_slice(&get(&format!("/console/api/public/draws/{id}/result.json")))
             .unwrap();
     let plan_digest = sha256(&[&plan_bytes]);
-    assert_eq!(result["plan"], hex::encode(plan_digest), "the result names the plan");
+    assert_eq!(
+        result["plan"],
+        hex::encode(plan_digest),
+        "the result names the plan"
+    );
 
     // The seeding tree's root, from the log's entry bundles (leaves are entry hashes).
     let checkpoint = String::from_utf8(get("/v1/log/checkpoint")).unwrap();
@@ -1240,9 +1250,11 @@ fn draw_recomputed(url: &str, id: &str) -> Vec<(String, Vec<String>)> {
     assert!(seed_size <= log_size);
     let mut leaves = Vec::new();
     for n in 0..seed_size.div_ceil(256) {
-        let partial = (n == log_size / 256 && log_size % 256 != 0)
-            .then(|| format!(".p/{}", log_size % 256))
-            .unwrap_or_default();
+        let partial = if n == log_size / 256 && !log_size.is_multiple_of(256) {
+            format!(".p/{}", log_size % 256)
+        } else {
+            String::new()
+        };
         let bundle = get(&format!("/v1/log/tile/entries/{}{partial}", tile_index(n)));
         let mut rest = &bundle[..];
         while let [a, b, tail @ ..] = rest {
@@ -1252,7 +1264,11 @@ fn draw_recomputed(url: &str, id: &str) -> Vec<(String, Vec<String>)> {
         }
     }
     let root = rfc6962_root(&leaves[..seed_size as usize]);
-    assert_eq!(result["root"], hex::encode(root), "the seed is the log's tree");
+    assert_eq!(
+        result["root"],
+        hex::encode(root),
+        "the seed is the log's tree"
+    );
 
     // The draw itself.
     let seed = sha256(&[b"quancheng-draw-seed\0", &plan_digest, &root]);
@@ -1336,7 +1352,10 @@ async fn the_head_draws_targets_and_inspectors_that_an_outsider_draws_again_from
         .attr("disabled")
         .await
         .unwrap();
-    assert!(disabled.is_some(), "no draw before the log moves past the plan");
+    assert!(
+        disabled.is_some(),
+        "no draw before the log moves past the plan"
+    );
 
     // A tablet's work reaches the log: the tree after the plan is there, the draw can be made.
     let dir = bureau.dir.path().to_owned();
@@ -1385,6 +1404,46 @@ async fn the_head_draws_targets_and_inspectors_that_an_outsider_draws_again_from
         .await
         .unwrap();
     assert_eq!(tasks.len(), 4);
+    // The tablet's next sync brings the tasks of its people (the demo tablet holds the keys
+    // of several officers), as its command line lists them.
+    let dir = bureau.dir.path().to_owned();
+    let expected = tasks.clone();
+    tokio::task::spawn_blocking(move || {
+        cli(&dir, &["sync"], &[]);
+        let people: serde_json::Value =
+            serde_json::from_str(&cli(&dir, &["people", "--json"], &[])).unwrap();
+        let ours: Vec<&str> = people
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        let held: serde_json::Value =
+            serde_json::from_str(&cli(&dir, &["tasks", "--json"], &[])).unwrap();
+        let held: Vec<(String, Vec<String>)> = held
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let who = t["inspectors"].as_array().unwrap();
+                (
+                    t["target"]["id"].as_str().unwrap().to_owned(),
+                    who.iter()
+                        .map(|i| i["id"].as_str().unwrap().to_owned())
+                        .collect(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, Vec<String>)> = expected
+            .into_iter()
+            .filter(|(_, who)| who.iter().any(|i| ours.contains(&i.as_str())))
+            .collect();
+        // Six inspectors for eight places: every one is drawn, the tablet's among them.
+        assert!(!want.is_empty(), "the demo tablet's officers are drawn");
+        assert_eq!(held, want, "the tablet holds its people's tasks");
+    })
+    .await
+    .unwrap();
     c.execute(
         "document.querySelector('[data-test=draws-table] .el-table__expand-icon').click()",
         vec![],

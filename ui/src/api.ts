@@ -522,6 +522,17 @@ export interface SyncReport {
   blobs_sent: number;
   blob_bytes: number;
   log_size: number;
+  /** 双随机 tasks now held for this device's people. */
+  tasks?: number;
+}
+
+/** 双随机抽查任务: a target drawn for inspection, and the two officers drawn to inspect it. */
+export interface InspectionTask {
+  draw: string;
+  title: string;
+  drawn_at: number;
+  target: { id: string; name: string; address: string; category: string };
+  inspectors: { id: string; name: string; squad: string }[];
 }
 
 /** A document (执法文书) as issued: its 文号, the digests of its data and PDF, who issued it. */
@@ -614,6 +625,8 @@ export const api = {
   /** A squad's (null: every squad's) 721 ratio between two ms timestamps. */
   ratio721: (squad: string | null, from: number, to: number) => call<Ratio721>("ratio_721", { squad, from, to }),
   people: () => call<Person[]>("people"),
+  /** The 双随机 tasks of this device's people, as the last sync brought them. */
+  inspectionTasks: () => call<InspectionTask[]>("inspection_tasks"),
   unsyncedCases: () => call<string[]>("unsynced_cases"),
   exportCase: (id: string) => call<string>("export_case", { case: id }),
   /** The file's bytes go as the raw request body, not as JSON. */

@@ -45,6 +45,11 @@ pub struct Station {
     pub log_key: String,
 }
 
+pub use qc_sync::wire::InspectionTask;
+
+/// Where the tablet keeps the 双随机 tasks the last sync brought.
+const TASKS_KEY: &str = "inspection_tasks";
+
 /// What a sync did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
@@ -62,6 +67,8 @@ pub struct SyncReport {
     pub blob_bytes: u64,
     /// The server log's size at the checkpoint now held.
     pub log_size: u64,
+    /// 双随机 inspection tasks now held for the people of this device.
+    pub tasks: usize,
 }
 
 /// What is waiting for the base station, for the sync screen.
@@ -343,6 +350,14 @@ impl Quancheng {
         Ok(())
     }
 
+    /// The 双随机 inspection tasks of this device's people, as the last sync brought them:
+    /// the newest draw first, each draw's targets in the order drawn.
+    pub fn inspection_tasks(&self) -> Result<Vec<InspectionTask>, ApiError> {
+        let mut tasks: Vec<InspectionTask> = self.meta_json(TASKS_KEY)?.unwrap_or_default();
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.drawn_at));
+        Ok(tasks)
+    }
+
     /// Certificates seen in other devices' uploads (their devices', people's keys on them),
     /// kept so this device can check those entries again later (case file, export).
     pub(crate) fn other_certificates(&self) -> Result<Vec<SignedCertificate>, ApiError> {
@@ -582,6 +597,7 @@ impl Quancheng {
             blobs_sent: 0,
             blob_bytes: 0,
             log_size: 0,
+            tasks: 0,
         };
         // A long time offline is sent in several requests; each one that lands is kept, so a
         // cut sync resumes from there. The last one asks for what this device lacks.
@@ -632,6 +648,9 @@ impl Quancheng {
             self.store.set_station_acks(&heads)?;
             report.docs_received += self.apply_docs_down(&resp.down)?;
             self.store.put_receipts(&down)?;
+            // The station sends the whole list each time: what is held is replaced.
+            self.set_meta_json(TASKS_KEY, &resp.tasks)?;
+            report.tasks = resp.tasks.len();
             report.receipts += rows.len();
             at.items_done += entries.len() + heads.len();
             progress(&at);

@@ -119,6 +119,9 @@ enum Command {
     Admin(AdminCommand),
     /// People enrolled on this device.
     People,
+    /// 双随机抽查任务: the targets drawn for inspection by this device's people, as the last
+    /// sync brought them.
+    Tasks,
     /// This device: data directory, device id, the bureau key it trusts, counts.
     Info,
 }
@@ -620,6 +623,10 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
         Command::People => {
             let app = open(&dir)?;
             output::people(&app.people()?, args.json)
+        }
+        Command::Tasks => {
+            let app = open(&dir)?;
+            output::tasks(&app.inspection_tasks()?, args.json)
         }
         Command::Info => {
             let app = open(&dir)?;

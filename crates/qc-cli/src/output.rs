@@ -189,6 +189,36 @@ pub fn people(people: &[Person], as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The 双随机 tasks held: draw, target, address, inspectors.
+pub fn tasks(tasks: &[qc_api::station::InspectionTask], as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(tasks);
+    }
+    if tasks.is_empty() {
+        println!("暂无双随机抽查任务（同步后更新）");
+        return Ok(());
+    }
+    table(
+        &["抽查事项", "检查对象", "地址", "检查人员"],
+        &tasks
+            .iter()
+            .map(|t| {
+                vec![
+                    t.title.clone(),
+                    format!("{}（{}）", t.target.name, t.target.id),
+                    t.target.address.clone(),
+                    t.inspectors
+                        .iter()
+                        .map(|i| i.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(())
+}
+
 /// What `quancheng info` shows.
 #[derive(Serialize)]
 pub struct Info {

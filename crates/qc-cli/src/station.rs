@@ -441,14 +441,15 @@ pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> any
     output::log_key(&log_key)?;
     output::done(
         &format!(
-            "同步完成：上传 {} 条记录，收到并核验 {} 份回执；案件文档上传 {} 件、接收 {} 件；证据文件上传 {} 个（{:.1} MB）；基站日志共 {} 条",
+            "同步完成：上传 {} 条记录，收到并核验 {} 份回执；案件文档上传 {} 件、接收 {} 件；证据文件上传 {} 个（{:.1} MB）；基站日志共 {} 条；双随机抽查任务 {} 项",
             r.sent,
             r.receipts,
             r.docs_sent,
             r.docs_received,
             r.blobs_sent,
             r.blob_bytes as f64 / 1e6,
-            r.log_size
+            r.log_size,
+            r.tasks
         ),
         false,
     )

@@ -94,8 +94,14 @@ pub struct PlanForm {
 
 /// The columns a register's header may name, by field (the first found is taken).
 const COLUMNS: [(&str, &[&str]); 4] = [
-    ("id", &["编号", "统一社会信用代码", "信用代码", "对象编号", "id"]),
-    ("name", &["名称", "对象名称", "单位名称", "商户名称", "name"]),
+    (
+        "id",
+        &["编号", "统一社会信用代码", "信用代码", "对象编号", "id"],
+    ),
+    (
+        "name",
+        &["名称", "对象名称", "单位名称", "商户名称", "name"],
+    ),
     ("address", &["地址", "经营地址", "address"]),
     ("category", &["类别", "类型", "行业", "category"]),
 ];
@@ -343,7 +349,9 @@ impl Console {
                     .find(|p| p.id.0 == *id)
                     .and_then(Inspector::of)
                     .ok_or_else(|| {
-                        ConsoleError::BadRequest(format!("{id} 不是本局的执法队员，不能抽为检查人员"))
+                        ConsoleError::BadRequest(format!(
+                            "{id} 不是本局的执法队员，不能抽为检查人员"
+                        ))
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;

@@ -63,17 +63,13 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .route("/console/api/draws", get(draws::<S>).post(plan_draw::<S>))
         .route(
             "/console/api/draws/register",
-            post(preview_register::<S>).layer(DefaultBodyLimit::max(
-                crate::draw::REGISTER_MAX_BYTES + 1,
-            )),
+            post(preview_register::<S>)
+                .layer(DefaultBodyLimit::max(crate::draw::REGISTER_MAX_BYTES + 1)),
         )
         .route("/console/api/draws/{id}/draw", post(make_draw::<S>))
         .route("/console/api/public/disclosures", get(disclosures::<S>))
         .route("/console/api/public/draws", get(published_draws::<S>))
-        .route(
-            "/console/api/public/draws/{id}/{file}",
-            get(draw_file::<S>),
-        )
+        .route("/console/api/public/draws/{id}/{file}", get(draw_file::<S>))
         .route("/console/api/{*rest}", get(no_such_call).post(no_such_call))
         .route(
             "/console",
@@ -650,10 +646,7 @@ async fn make_draw<S: Storage>(
 async fn published_draws<S: Storage>(
     State(desk): State<Arc<Desk<S>>>,
 ) -> Result<Response, Failure> {
-    let list = blocking(&desk, |d, _| {
-        d.console.published_draws(&d.station.service)
-    })
-    .await?;
+    let list = blocking(&desk, |d, _| d.console.published_draws(&d.station.service)).await?;
     Ok((guarded(), Json(list)).into_response())
 }
 

@@ -77,7 +77,12 @@ impl Inspector {
     pub fn of(person: &Person) -> Option<Inspector> {
         EnforcementOfficer::try_from(person.clone())
             .ok()
-            .filter(|o| matches!(o.person().role, Role::EnforcementOfficer | Role::SquadLeader))
+            .filter(|o| {
+                matches!(
+                    o.person().role,
+                    Role::EnforcementOfficer | Role::SquadLeader
+                )
+            })
             .map(|o| Inspector::from(&o))
     }
 }
@@ -461,7 +466,13 @@ impl DrawResult {
         plan_index: u64,
         root: &[u8; 32],
     ) -> Result<(), DrawError> {
-        let again = DrawResult::make(plan, plan_digest, seed_size(plan_index), root, self.drawn_at);
+        let again = DrawResult::make(
+            plan,
+            plan_digest,
+            seed_size(plan_index),
+            root,
+            self.drawn_at,
+        );
         if *self == again {
             Ok(())
         } else {

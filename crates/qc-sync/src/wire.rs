@@ -116,6 +116,25 @@ pub struct SyncResponse {
     pub down_receipts: Vec<EntryReceipt>,
     /// The bureau's revocation list in force at the station.
     pub revocations: Option<SignedRevocationList>,
+    /// The random inspections (双随机) drawn lately for the people whose keys the device
+    /// holds: the whole list each time (an older station sends none).
+    #[serde(default)]
+    pub tasks: Vec<InspectionTask>,
+}
+
+/// 双随机抽查任务 — a target drawn for inspection and the two officers drawn to inspect it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectionTask {
+    /// The draw's id.
+    pub draw: String,
+    /// What the inspection is.
+    pub title: String,
+    /// When it was drawn.
+    pub drawn_at: qc_domain::Timestamp,
+    /// The target.
+    pub target: qc_domain::draw::Target,
+    /// The inspectors drawn, in order.
+    pub inspectors: Vec<qc_domain::draw::Inspector>,
 }
 
 /// `GET /v1/log/consistency?from=N`: the current checkpoint and a proof it extends size N.

@@ -494,6 +494,8 @@ export default {
     failed: "Sync did not finish",
     retry: "Retry",
     kept: "Nothing recorded here was changed; try again any time.",
+    tasks: "Random inspection tasks",
+    inspectors: "Inspectors: {names}",
   },
   procedure: {
     title: "Where the case stands",

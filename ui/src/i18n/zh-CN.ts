@@ -493,6 +493,8 @@ export default {
     failed: "同步未完成",
     retry: "重试",
     kept: "本机记录未受影响，可随时重试。",
+    tasks: "双随机抽查任务",
+    inspectors: "检查人员：{names}",
   },
   procedure: {
     title: "办案进度",

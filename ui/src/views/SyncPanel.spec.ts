@@ -6,12 +6,14 @@ import { makeI18n } from "../i18n";
 // The panel talks to the app only through ../api; here that module answers from memory.
 const syncStatus = vi.fn();
 const sync = vi.fn();
+const inspectionTasks = vi.fn();
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
     ...real,
     api: {
       syncStatus: () => syncStatus(),
+      inspectionTasks: () => inspectionTasks(),
       sync: (onProgress: (p: unknown) => void) => sync(onProgress),
     },
   };
@@ -35,6 +37,8 @@ describe("SyncPanel", () => {
   beforeEach(() => {
     syncStatus.mockReset();
     sync.mockReset();
+    inspectionTasks.mockReset();
+    inspectionTasks.mockResolvedValue([]);
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
   });
   afterEach(() => {
@@ -49,6 +53,36 @@ describe("SyncPanel", () => {
     expect(w.text()).toContain("基站 https://127.0.0.1:8443");
     expect(w.text()).toContain("待上传：5 条签名记录、1 件案件的修改、2 个证据文件");
     expect(w.text()).toContain("基站日志已核验至第 91 条");
+  });
+
+  it("lists the random inspection tasks the last sync brought, as text", async () => {
+    syncStatus.mockResolvedValue(status(0));
+    inspectionTasks.mockResolvedValue([
+      {
+        draw: "draw-1",
+        title: "沿街商户市容秩序抽查",
+        drawn_at: Date.UTC(2026, 11, 1, 4),
+        target: { id: "T1", name: "<b>一号商店</b>", address: "解放路1号", category: "沿街商户" },
+        inspectors: [
+          { id: "li.ming", name: "李明", squad: "一中队" },
+          { id: "wang.fang", name: "王芳", squad: "一中队" },
+        ],
+      },
+    ]);
+    const w = mountPanel();
+    await flushPromises();
+    const tasks = w.find("[data-test=inspection-tasks]");
+    expect(tasks.text()).toContain("双随机抽查任务");
+    expect(tasks.text()).toContain("<b>一号商店</b>（解放路1号）");
+    expect(tasks.text()).toContain("检查人员：李明、王芳");
+    expect(tasks.find("b").exists()).toBe(false);
+  });
+
+  it("shows no task list when no task is held", async () => {
+    syncStatus.mockResolvedValue(status(0));
+    const w = mountPanel();
+    await flushPromises();
+    expect(w.find("[data-test=inspection-tasks]").exists()).toBe(false);
   });
 
   it("cannot sync before the device is enrolled", async () => {

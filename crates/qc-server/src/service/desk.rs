@@ -243,7 +243,8 @@ impl<S: Storage> Service<S> {
             .heads_digests();
         let sheet = serde_json::to_vec(review)
             .map_err(|e| ServiceError::BadRequest(format!("review of {case}: {e}")))?;
-        let entry = self.sign_sheet(signer, (Action::CaseFileReviewed, case, heads), &sheet, now)?;
+        let entry =
+            self.sign_sheet(signer, (Action::CaseFileReviewed, case, heads), &sheet, now)?;
         tracing::info!(
             case,
             login = signer.login,
@@ -291,9 +292,9 @@ impl<S: Storage> Service<S> {
             )))
         })?;
         self.storage.link_blob(&hash, case)?;
-        signed
-            .map(|(e, ())| e.hash())
-            .ok_or_else(|| StorageError::Damaged(format!("a desk act on {case} signed nothing")).into())
+        signed.map(|(e, ())| e.hash()).ok_or_else(|| {
+            StorageError::Damaged(format!("a desk act on {case} signed nothing")).into()
+        })
     }
 
     /// Logs the act `sign` makes within `signer`'s view, signing it again when another

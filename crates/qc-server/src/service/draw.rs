@@ -2,11 +2,14 @@
 //! on the log naming its JSON (kept as a file of the draw, under the draw's id), and the draws
 //! the log holds, read back and checked against the log's own tree.
 
+use std::collections::BTreeSet;
 use std::io::Read as _;
+use std::sync::Arc;
 
 use qc_chain::{Action, Digest};
 use qc_domain::Timestamp;
 use qc_domain::draw::{DRAWERS, DrawPlan, DrawResult, seed_size};
+use qc_sync::wire::InspectionTask;
 use sha2::{Digest as _, Sha256};
 
 use super::log::Tiles;
@@ -15,6 +18,11 @@ use crate::storage::{Storage, StorageError};
 
 /// Most bytes of a plan's or a result's JSON read back (a register at its largest).
 const SHEET_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// How long an instance's reading of the draws' tasks serves its syncs: a draw made at
+/// another instance reaches tablets within this.
+pub const TASKS_EVERY_MS: i64 = 60 * 1000;
+/// How long after its draw a task still goes to tablets.
+pub const TASKS_FOR_MS: i64 = 180 * 24 * 60 * 60 * 1000;
 
 /// A random inspection as the log holds it.
 #[derive(Debug, Clone)]
@@ -59,7 +67,11 @@ impl<S: Storage> Service<S> {
             &plan.to_json(),
             now,
         )?;
-        tracing::info!(draw = plan.id, login = signer.login, "random inspection planned");
+        tracing::info!(
+            draw = plan.id,
+            login = signer.login,
+            "random inspection planned"
+        );
         self.draw(&plan.id)?
             .ok_or_else(|| StorageError::Damaged(format!("draw {} vanished", plan.id)).into())
     }
@@ -96,7 +108,68 @@ impl<S: Storage> Service<S> {
             now,
         )?;
         tracing::info!(draw = id, login = signer.login, "random inspection drawn");
+        *super::locked(&self.tasks) = None;
         self.draw(id)
+    }
+
+    /// The tasks of the draws made in the last [`TASKS_FOR_MS`] in which one of the people
+    /// whose keys `device` holds was drawn.
+    pub(super) fn tasks_for(
+        &self,
+        device: &str,
+        now: Timestamp,
+    ) -> Result<Vec<InspectionTask>, ServiceError> {
+        let all = self.recent_tasks(now)?;
+        if all.is_empty() {
+            return Ok(Vec::new());
+        }
+        let people: BTreeSet<String> = self
+            .storage
+            .officer_certs_of(device)?
+            .iter()
+            .filter_map(|c| Some(c.decode_unverified().ok()?.person()?.id.0))
+            .collect();
+        Ok(all
+            .iter()
+            .filter(|t| t.inspectors.iter().any(|i| people.contains(&i.id)))
+            .cloned()
+            .collect())
+    }
+
+    /// Every task of the draws made lately, read again at most every [`TASKS_EVERY_MS`].
+    fn recent_tasks(&self, now: Timestamp) -> Result<Arc<Vec<InspectionTask>>, ServiceError> {
+        if let Some((read, tasks)) = &*super::locked(&self.tasks)
+            && now.0 - read.0 < TASKS_EVERY_MS
+            && now.0 >= read.0
+        {
+            return Ok(tasks.clone());
+        }
+        let mut tasks = Vec::new();
+        for d in self.draws()? {
+            let Some(result) = d.result else { continue };
+            if now.0 - result.drawn_at.0 > TASKS_FOR_MS {
+                continue;
+            }
+            for t in result.tasks {
+                let Some(target) = d.plan.target(&t.target) else {
+                    continue;
+                };
+                tasks.push(InspectionTask {
+                    draw: d.plan.id.clone(),
+                    title: d.plan.title.clone(),
+                    drawn_at: result.drawn_at,
+                    target: target.clone(),
+                    inspectors: t
+                        .inspectors
+                        .iter()
+                        .filter_map(|i| d.plan.inspector(i).cloned())
+                        .collect(),
+                });
+            }
+        }
+        let tasks = Arc::new(tasks);
+        *super::locked(&self.tasks) = Some((now, tasks.clone()));
+        Ok(tasks)
     }
 
     /// Every random inspection on the log, newest plan first.

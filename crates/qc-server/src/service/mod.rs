@@ -15,8 +15,8 @@ use qc_log::SignedCheckpoint;
 use qc_sync::auth::{AuthError, NONCE_TTL_MS, RequestAuth, is_device_id};
 use qc_sync::wire::{
     CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
-    EnrolResponse, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries, PushResponse,
-    SyncRequest, SyncResponse,
+    EnrolResponse, ErrorBody, InspectionTask, OfficerEnrolRequest, OfficerEnrolResponse,
+    PushEntries, PushResponse, SyncRequest, SyncResponse,
 };
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -202,6 +202,9 @@ pub struct Service<S: Storage> {
     /// When this instance last noted each device's sync in the store (a write at most every
     /// [`SEEN_EVERY_MS`], so an idle sync stays a read).
     seen: Mutex<HashMap<String, Timestamp>>,
+    /// The inspection tasks of the draws made lately, as this instance last read them (at most
+    /// every [`draw::TASKS_EVERY_MS`], or at once after a draw made here).
+    tasks: Mutex<Option<(Timestamp, std::sync::Arc<Vec<InspectionTask>>)>>,
 }
 
 /// How stale the kept time of a device's last sync may get: the console counts days.
@@ -324,6 +327,7 @@ impl<S: Storage> Service<S> {
             batches: log::Batches::default(),
             catalogue,
             seen: Mutex::default(),
+            tasks: Mutex::default(),
         })
     }
 
@@ -859,8 +863,8 @@ impl<S: Storage> Service<S> {
                 .iter()
                 .filter_map(|x| x.entry().ok().map(|x| x.action))
                 .collect();
-            let in_order = (planned && before.is_empty())
-                || (drawn && before == [Action::InspectionPlanned]);
+            let in_order =
+                (planned && before.is_empty()) || (drawn && before == [Action::InspectionPlanned]);
             if !(in_order
                 && qc_domain::draw::is_draw_id(&e.case)
                 && e.device.starts_with(desk::DESK_PREFIX)
@@ -1113,6 +1117,7 @@ impl<S: Storage> Service<S> {
             down,
             down_receipts,
             revocations: self.revocations(),
+            tasks: self.tasks_for(device, now)?,
         })
     }
 

@@ -1526,9 +1526,14 @@ mod draws {
                     category: String::new(),
                 })
                 .collect(),
+            // 李明 (the test officer) and four others.
             (0..5)
                 .map(|i| Inspector {
-                    id: format!("officer-{i}"),
+                    id: if i == 0 {
+                        "li.ming".into()
+                    } else {
+                        format!("officer-{i}")
+                    },
                     name: format!("队员{i}"),
                     squad: "一中队".into(),
                 })
@@ -1561,17 +1566,20 @@ mod draws {
         assert_eq!(planned.plan_index, 0);
         assert!(!planned.seedable && planned.result.is_none());
         let early = s.draw_inspection("draw-a", &signer, NOW).unwrap_err();
-        assert_eq!(early.status(), 409, "the seed is not on the log yet: {early}");
-        let again = s.plan_inspection(&plan("draw-a"), &signer, NOW).unwrap_err();
+        assert_eq!(
+            early.status(),
+            409,
+            "the seed is not on the log yet: {early}"
+        );
+        let again = s
+            .plan_inspection(&plan("draw-a"), &signer, NOW)
+            .unwrap_err();
         assert_eq!(again.status(), 400, "one plan per draw");
 
         // Another plan is the entry after the first one: its tree of two seeds the draw.
         s.plan_inspection(&plan("draw-b"), &signer, NOW).unwrap();
         let root = qc_tlog::root(2, &super::super::log::Tiles::new(&s.storage)).unwrap();
-        let made = s
-            .draw_inspection("draw-a", &signer, NOW)
-            .unwrap()
-            .unwrap();
+        let made = s.draw_inspection("draw-a", &signer, NOW).unwrap().unwrap();
         let result = made.result.clone().unwrap();
         assert_eq!(result.seed_size, seed_size(0));
         assert_eq!(result.root, hex::encode(root));
@@ -1593,8 +1601,34 @@ mod draws {
             person: &officer,
             ..signer
         };
-        let e = s.plan_inspection(&plan("draw-c"), &theirs, NOW).unwrap_err();
+        let e = s
+            .plan_inspection(&plan("draw-c"), &theirs, NOW)
+            .unwrap_err();
         assert_eq!(e.status(), 403);
+
+        // The tablet holding 李明's key receives his tasks at its next sync (six places over
+        // five inspectors: one at least); a tablet of nobody drawn, none.
+        enrol(&w, &s);
+        s.storage
+            .add_officer_cert("tablet-a", &w.officer.1)
+            .unwrap();
+        docs::enrol_as(&s, "tablet-b", "一中队", 51);
+        let idle = SyncRequest {
+            push: PushEntries {
+                entries: Vec::new(),
+                known_size: 0,
+            },
+            up: qc_sync::wire::DocsUp { docs: Vec::new() },
+            want: None,
+        };
+        let tasks = s.sync("tablet-a", &idle, NOW).unwrap().tasks;
+        assert!(!tasks.is_empty());
+        for t in &tasks {
+            assert_eq!(t.draw, "draw-a");
+            assert!(t.inspectors.iter().any(|i| i.id == "li.ming"), "{t:?}");
+            assert!(made.plan.target(&t.target.id).is_some());
+        }
+        assert!(s.sync("tablet-b", &idle, NOW).unwrap().tasks.is_empty());
     }
 
     #[test]
