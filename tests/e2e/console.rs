@@ -52,6 +52,28 @@ fn cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// 李明 registers a road-occupation case at `address` on the tablet of `dir`.
+fn register_case(dir: &Path, address: &str, summary: &str) {
+    cli(
+        dir,
+        &[
+            "case",
+            "new",
+            "--officer",
+            "li.ming",
+            "--violation",
+            "transport.road_occupation",
+            "--address",
+            address,
+            "--grid",
+            "JX-02-04",
+            "--summary",
+            summary,
+        ],
+        &[("QUANCHENG_PIN", "147258")],
+    );
+}
+
 /// A demo bureau with its station serving, every case synced up, and a desk account for the
 /// head (周文): the station, its address, and the account's TOTP secret.
 struct Bureau {
@@ -77,24 +99,7 @@ impl Bureau {
             std::thread::sleep(Duration::from_millis(50));
         }
         // A case whose summary holds markup: the console must show it as text.
-        cli(
-            dir.path(),
-            &[
-                "case",
-                "new",
-                "--officer",
-                "li.ming",
-                "--violation",
-                "transport.road_occupation",
-                "--address",
-                "试验路7号",
-                "--grid",
-                "JX-02-04",
-                "--summary",
-                SCRIPTED,
-            ],
-            &[("QUANCHENG_PIN", "147258")],
-        );
+        register_case(dir.path(), "试验路7号", SCRIPTED);
         // The decided case's 行政处罚决定书 issued: a PDF among the files the station holds.
         let listed: serde_json::Value =
             serde_json::from_str(&cli(dir.path(), &["case", "list", "--json"], &[])).unwrap();
@@ -614,13 +619,17 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         "cases?q=x",
         "logs?kind=login",
         "people",
+        "draws",
         own_page.as_str(),
         other_file.as_str(),
     ] {
         let status = http.get(api(path)).send().unwrap().status();
         assert_eq!(status, 401, "{path} without a session");
     }
-    assert_eq!(http.post(api("sign-out")).send().unwrap().status(), 401);
+    for path in ["sign-out", "draws", "draws/register", "draws/draw-x/draw"] {
+        let status = http.post(api(path)).send().unwrap().status();
+        assert_eq!(status, 401, "POST {path} without a session");
+    }
 
     // Signs in as a script would: the cookie as set, the cookie to send back, the CSRF token.
     let sign_in = |login: &str, secret: &str| {
@@ -647,7 +656,13 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         }
         r.send().unwrap()
     };
-    for path in ["dashboard", "cases", "logs?kind=login", own_page.as_str()] {
+    for path in [
+        "dashboard",
+        "cases",
+        "logs?kind=login",
+        "draws",
+        own_page.as_str(),
+    ] {
         assert_eq!(with(path, None).status(), 403, "{path}: no CSRF token");
         assert_eq!(
             with(path, Some("forged")).status(),
@@ -757,6 +772,24 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
     assert_eq!(logs.status(), 403, "a squad leader does not read the logs");
     let people = with("people", Some(&csrf));
     assert_eq!(people.status(), 403, "nor the bureau's people");
+    // 双随机: a squad leader reads the draws but neither reads a register nor plans a draw.
+    let draws: serde_json::Value = with("draws", Some(&csrf)).json().unwrap();
+    assert_eq!(draws["may_draw"], false);
+    let post = |path: &str, body: reqwest::blocking::Body| {
+        http.post(api(path))
+            .header("cookie", &session)
+            .header("x-csrf-token", &csrf)
+            .body(body)
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(post("draws/register", "编号,名称\nA,甲\n".into()), 403);
+    let plan = serde_json::json!({"title": "抽查", "count": 1, "targets": [], "inspectors": [],
+        "password": PASSWORD});
+    assert_eq!(post("draws", plan.to_string().into()), 403);
+    let draw = serde_json::json!({ "password": PASSWORD }).to_string();
+    assert_eq!(post("draws/draw-x/draw", draw.into()), 403);
 
     // Five wrong passwords lock the account; then even the right one is refused.
     for i in 1..=5 {
@@ -1360,24 +1393,7 @@ async fn the_head_draws_targets_and_inspectors_that_an_outsider_draws_again_from
     // A tablet's work reaches the log: the tree after the plan is there, the draw can be made.
     let dir = bureau.dir.path().to_owned();
     tokio::task::spawn_blocking(move || {
-        cli(
-            &dir,
-            &[
-                "case",
-                "new",
-                "--officer",
-                "li.ming",
-                "--violation",
-                "transport.road_occupation",
-                "--address",
-                "抽查后新登记",
-                "--grid",
-                "JX-02-04",
-                "--summary",
-                "巡查发现",
-            ],
-            &[("QUANCHENG_PIN", "147258")],
-        );
+        register_case(&dir, "抽查后新登记", "巡查发现");
         cli(&dir, &["sync"], &[]);
     })
     .await

@@ -6,7 +6,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -168,22 +169,79 @@ fn acting<S: Storage>(
     Ok((token, session))
 }
 
-/// A call of a signed-in person (cookie and CSRF header): `f` runs on a blocking thread with
-/// the session, where the request came from and the time; its answer goes back as JSON.
-async fn act<S: Storage, R: Serialize + Send + 'static>(
-    desk: &Arc<Desk<S>>,
-    headers: HeaderMap,
+/// A call of a signed-in person: the console, where the request came from, and its headers
+/// (the session's cookie and CSRF token, checked when the call runs).
+struct Caller<S: Storage> {
+    desk: Arc<Desk<S>>,
     peer: SocketAddr,
-    f: impl FnOnce(&Desk<S>, &Session, &str, qc_domain::Timestamp) -> Result<R, ConsoleError>
-    + Send
-    + 'static,
-) -> Result<Response, Failure> {
-    let answer = blocking(desk, move |d, now| {
-        let (_, session) = acting(d, &headers, now)?;
-        f(d, &session, &peer.ip().to_string(), now)
-    })
-    .await?;
-    Ok((guarded(), Json(answer)).into_response())
+    headers: HeaderMap,
+}
+
+impl<S: Storage> FromRequestParts<Arc<Desk<S>>> for Caller<S> {
+    type Rejection = Failure;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        desk: &Arc<Desk<S>>,
+    ) -> Result<Caller<S>, Failure> {
+        let ConnectInfo(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .copied()
+            .ok_or_else(|| {
+                Failure(ConsoleError::Storage(
+                    qc_station_storage::StorageError::Backend(
+                        "served without the peer's address".into(),
+                    ),
+                ))
+            })?;
+        Ok(Caller {
+            desk: desk.clone(),
+            peer,
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+impl<S: Storage> Caller<S> {
+    /// Runs `f` on a blocking thread with the caller's session, its token and where the
+    /// request came from, and the time.
+    async fn run<R: Send + 'static>(
+        self,
+        f: impl FnOnce(
+            &Desk<S>,
+            &Session,
+            (&str, &str),
+            qc_domain::Timestamp,
+        ) -> Result<R, ConsoleError>
+        + Send
+        + 'static,
+    ) -> Result<R, Failure> {
+        let Caller {
+            desk,
+            peer,
+            headers,
+        } = self;
+        blocking(&desk, move |d, now| {
+            let (token, session) = acting(d, &headers, now)?;
+            f(d, &session, (&token, &peer.ip().to_string()), now)
+        })
+        .await
+    }
+
+    /// [`Caller::run`], `f` given the session, the source and the time; its answer goes back
+    /// as JSON.
+    async fn act<R: Serialize + Send + 'static>(
+        self,
+        f: impl FnOnce(&Desk<S>, &Session, &str, qc_domain::Timestamp) -> Result<R, ConsoleError>
+        + Send
+        + 'static,
+    ) -> Result<Response, Failure> {
+        let answer = self
+            .run(move |d, session, (_, source), now| f(d, session, source, now))
+            .await?;
+        Ok((guarded(), Json(answer)).into_response())
+    }
 }
 
 fn cookie(value: &str, max_age: Option<u32>) -> HeaderValue {
@@ -238,22 +296,13 @@ async fn session<S: Storage>(
     Ok((guarded(), Json(session)).into_response())
 }
 
-async fn sign_out<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Result<Response, Failure> {
-    blocking(&desk, move |d, now| {
-        let (token, session) = acting(d, &headers, now)?;
-        d.console.sign_out(
-            d.station.service.storage(),
-            &token,
-            &session,
-            &peer.ip().to_string(),
-            now,
-        )
-    })
-    .await?;
+async fn sign_out<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
+    caller
+        .run(|d, session, (token, source), now| {
+            let store = d.station.service.storage();
+            d.console.sign_out(store, token, session, source, now)
+        })
+        .await?;
     let mut answer = (StatusCode::NO_CONTENT, guarded()).into_response();
     answer
         .headers_mut()
@@ -269,20 +318,19 @@ struct PeriodQuery {
 }
 
 async fn dashboard<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller<S>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, Failure> {
     let period = Period {
         from: q.from,
         to: q.to,
     };
-    act(&desk, headers, peer, move |d, session, source, now| {
-        d.console
-            .dashboard(&d.station.service, session, period, source, now)
-    })
-    .await
+    caller
+        .act(move |d, session, source, now| {
+            d.console
+                .dashboard(&d.station.service, session, period, source, now)
+        })
+        .await
 }
 
 /// A search of the case list.
@@ -297,9 +345,7 @@ struct CasesQuery {
 }
 
 async fn cases<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller<S>,
     Query(q): Query<CasesQuery>,
 ) -> Result<Response, Failure> {
     let query = CaseQuery {
@@ -310,45 +356,36 @@ async fn cases<S: Storage>(
         limit: q.limit.unwrap_or(50),
         offset: q.offset.unwrap_or(0),
     };
-    act(&desk, headers, peer, move |d, session, source, now| {
-        let store = d.station.service.storage();
-        d.console.cases(store, session, query, source, now)
-    })
-    .await
+    caller
+        .act(move |d, session, source, now| {
+            let store = d.station.service.storage();
+            d.console.cases(store, session, query, source, now)
+        })
+        .await
 }
 
-async fn case<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Response, Failure> {
-    act(&desk, headers, peer, move |d, session, source, now| {
-        d.console
-            .case(&d.station.service, session, &id, source, now)
-    })
-    .await
+async fn case<S: Storage>(caller: Caller<S>, Path(id): Path<String>) -> Result<Response, Failure> {
+    caller
+        .act(move |d, session, source, now| {
+            d.console
+                .case(&d.station.service, session, &id, source, now)
+        })
+        .await
 }
 
 /// An evidence file, streamed from the store with its type (the page fetches it with the CSRF
 /// header like any call, and shows it from a blob URL).
 async fn evidence<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller<S>,
     Path((id, hash)): Path<(String, String)>,
 ) -> Result<Response, Failure> {
-    let file = blocking(&desk, move |d, now| {
-        let (_, session) = acting(d, &headers, now)?;
-        d.console.evidence(
-            &d.station.service,
-            &session,
-            (&id, &hash),
-            &peer.ip().to_string(),
-            now,
-        )
-    })
-    .await?;
+    let file = caller
+        .run(move |d, session, (_, source), now| {
+            let file = (id.as_str(), hash.as_str());
+            d.console
+                .evidence(&d.station.service, session, file, source, now)
+        })
+        .await?;
     Ok((
         guarded(),
         [
@@ -375,26 +412,21 @@ pub const PROBLEMS_HEADER: &str = "x-quancheng-problems";
 /// A case file exported and signed at the desk: the bundle's bytes to save, with the
 /// verifier's verdict on them in headers.
 async fn export<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller<S>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: Confirmed = form(&body, "导出确认")?;
     let case = id.clone();
-    let (exported, at) = blocking(&desk, move |d, now| {
-        let (_, session) = acting(d, &headers, now)?;
-        let exported = d.console.export(
-            &d.station.service,
-            &session,
-            (&case, &form.password),
-            &peer.ip().to_string(),
-            now,
-        )?;
-        Ok((exported, now))
-    })
-    .await?;
+    let (exported, at) = caller
+        .run(move |d, session, (_, source), now| {
+            let form: Confirmed = form(&body, "导出确认")?;
+            let case = (case.as_str(), form.password.as_str());
+            let exported = d
+                .console
+                .export(&d.station.service, session, case, source, now)?;
+            Ok((exported, now))
+        })
+        .await?;
     let verdict = if exported.report.is_clean() {
         "intact"
     } else {
@@ -465,9 +497,7 @@ struct LogLines {
 }
 
 async fn logs<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller<S>,
     Query(q): Query<LogQuery>,
 ) -> Result<Response, Failure> {
     let kind = match q.kind.as_str() {
@@ -478,34 +508,25 @@ async fn logs<S: Storage>(
         }
     };
     let limit = q.limit.unwrap_or(200);
-    act(&desk, headers, peer, move |d, session, source, now| {
-        let store = d.station.service.storage();
-        let entries = d.console.logs(store, session, (kind, limit), source, now)?;
-        Ok(LogLines { entries })
-    })
-    .await
+    caller
+        .act(move |d, session, source, now| {
+            let store = d.station.service.storage();
+            let entries = d.console.logs(store, session, (kind, limit), source, now)?;
+            Ok(LogLines { entries })
+        })
+        .await
 }
 
-async fn devices<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Result<Response, Failure> {
-    act(&desk, headers, peer, |d, session, source, now| {
-        d.console.devices(&d.station.service, session, source, now)
-    })
-    .await
+async fn devices<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
+    caller
+        .act(|d, session, source, now| d.console.devices(&d.station.service, session, source, now))
+        .await
 }
 
-async fn people<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Result<Response, Failure> {
-    act(&desk, headers, peer, |d, session, source, now| {
-        d.console.people(&d.station.service, session, source, now)
-    })
-    .await
+async fn people<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
+    caller
+        .act(|d, session, source, now| d.console.people(&d.station.service, session, source, now))
+        .await
 }
 
 /// Why a device is revoked.
@@ -515,19 +536,18 @@ struct RevokeForm {
 }
 
 async fn revoke_device<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    caller: Caller<S>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: RevokeForm = form(&body, "吊销表单")?;
-    act(&desk, headers, peer, move |d, session, source, now| {
-        let device = (id.as_str(), form.reason.as_str());
-        d.console
-            .revoke_device(&d.station.service, session, device, source, now)
-    })
-    .await
+    caller
+        .act(move |d, session, source, now| {
+            let form: RevokeForm = form(&body, "吊销表单")?;
+            let device = (id.as_str(), form.reason.as_str());
+            d.console
+                .revoke_device(&d.station.service, session, device, source, now)
+        })
+        .await
 }
 
 /// A case-file review as filled in, and the password that signs it.
@@ -539,19 +559,18 @@ struct ReviewForm {
 }
 
 async fn review<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    caller: Caller<S>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: ReviewForm = form(&body, "评查表")?;
-    act(&desk, headers, peer, move |d, session, source, now| {
-        let sheet = (id.as_str(), form.sheet, form.password.as_str());
-        d.console
-            .review(&d.station.service, session, sheet, source, now)
-    })
-    .await
+    caller
+        .act(move |d, session, source, now| {
+            let form: ReviewForm = form(&body, "评查表")?;
+            let sheet = (id.as_str(), form.sheet, form.password.as_str());
+            d.console
+                .review(&d.station.service, session, sheet, source, now)
+        })
+        .await
 }
 
 /// The squad a new tablet is for.
@@ -561,41 +580,32 @@ struct CodeForm {
 }
 
 async fn enrolment_code<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller<S>,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: CodeForm = form(&body, "登记码表单")?;
-    act(&desk, headers, peer, move |d, session, source, now| {
-        d.console
-            .enrolment_code(&d.station.service, session, &form.squad, source, now)
-    })
-    .await
+    caller
+        .act(move |d, session, source, now| {
+            let form: CodeForm = form(&body, "登记码表单")?;
+            d.console
+                .enrolment_code(&d.station.service, session, &form.squad, source, now)
+        })
+        .await
 }
 
-async fn draws<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Result<Response, Failure> {
-    act(&desk, headers, peer, |d, session, _, _| {
-        d.console.draws(&d.station.service, session)
-    })
-    .await
+async fn draws<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
+    caller
+        .act(|d, session, _, _| d.console.draws(&d.station.service, session))
+        .await
 }
 
 /// A register file, as its bytes: read for a preview, nothing kept.
 async fn preview_register<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller<S>,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    act(&desk, headers, peer, move |d, session, _, _| {
-        d.console.preview_register(session, &body)
-    })
-    .await
+    caller
+        .act(move |d, session, _, _| d.console.preview_register(session, &body))
+        .await
 }
 
 /// A plan, with the password that signs it.
@@ -607,40 +617,32 @@ struct PlanDrawForm {
 }
 
 async fn plan_draw<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller<S>,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: PlanDrawForm = form(&body, "抽查计划")?;
-    act(&desk, headers, peer, move |d, session, source, now| {
-        let plan = (form.plan, form.password.as_str());
-        d.console
-            .plan_draw(&d.station.service, session, plan, source, now)
-    })
-    .await
-}
-
-/// The password that signs a draw.
-#[derive(Deserialize)]
-struct PasswordForm {
-    password: String,
+    caller
+        .act(move |d, session, source, now| {
+            let form: PlanDrawForm = form(&body, "抽查计划")?;
+            let plan = (form.plan, form.password.as_str());
+            d.console
+                .plan_draw(&d.station.service, session, plan, source, now)
+        })
+        .await
 }
 
 async fn make_draw<S: Storage>(
-    State(desk): State<Arc<Desk<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    caller: Caller<S>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: PasswordForm = form(&body, "抽取确认")?;
-    act(&desk, headers, peer, move |d, session, source, now| {
-        let draw = (id.as_str(), form.password.as_str());
-        d.console
-            .make_draw(&d.station.service, session, draw, source, now)
-    })
-    .await
+    caller
+        .act(move |d, session, source, now| {
+            let form: Confirmed = form(&body, "抽取确认")?;
+            let draw = (id.as_str(), form.password.as_str());
+            d.console
+                .make_draw(&d.station.service, session, draw, source, now)
+        })
+        .await
 }
 
 async fn published_draws<S: Storage>(

@@ -1481,19 +1481,24 @@ fn a_case_checked_where_it_is_kept_shows_an_entry_changed_behind_the_station_s_b
     assert_eq!(after.report.receipts.verified, 2);
 }
 
-#[test]
-fn a_sync_notes_when_the_device_was_last_seen_writing_at_most_every_ten_minutes() {
-    let w = world();
-    let s = service(&w, SqliteStorage::temporary().unwrap());
-    enrol(&w, &s);
-    let idle = SyncRequest {
+/// A sync that sends nothing and asks for nothing.
+fn idle_sync() -> SyncRequest {
+    SyncRequest {
         push: PushEntries {
             entries: Vec::new(),
             known_size: 0,
         },
         up: qc_sync::wire::DocsUp { docs: Vec::new() },
         want: None,
-    };
+    }
+}
+
+#[test]
+fn a_sync_notes_when_the_device_was_last_seen_writing_at_most_every_ten_minutes() {
+    let w = world();
+    let s = service(&w, SqliteStorage::temporary().unwrap());
+    enrol(&w, &s);
+    let idle = idle_sync();
     let seen = || s.storage().devices_seen().unwrap();
     assert!(seen().is_empty(), "never synced");
     s.sync("tablet-a", &idle, NOW).unwrap();
@@ -1613,14 +1618,7 @@ mod draws {
             .add_officer_cert("tablet-a", &w.officer.1)
             .unwrap();
         docs::enrol_as(&s, "tablet-b", "一中队", 51);
-        let idle = SyncRequest {
-            push: PushEntries {
-                entries: Vec::new(),
-                known_size: 0,
-            },
-            up: qc_sync::wire::DocsUp { docs: Vec::new() },
-            want: None,
-        };
+        let idle = idle_sync();
         let tasks = s.sync("tablet-a", &idle, NOW).unwrap().tasks;
         assert!(!tasks.is_empty());
         for t in &tasks {
