@@ -331,9 +331,31 @@ export interface RegisterPreview {
   encoding: string;
 }
 
-/** A target drawn and the inspectors drawn for it. */
+export type Outcome = "compliant" | "corrected" | "case_filed" | "not_found";
+
+/** What the inspection of a drawn target found. */
+export interface InspectionReport {
+  outcome: Outcome;
+  outcome_label: string;
+  case: string;
+  note: string;
+  reported_at: number;
+}
+
+/** A target drawn, the inspectors drawn for it, and what they found. */
 export interface DrawTask extends DrawTarget {
   inspectors: Inspector[];
+  report: InspectionReport | null;
+  /** This account records the result (the head, or the leader of an inspector's squad). */
+  may_report: boolean;
+}
+
+/** A report as sent. */
+export interface ReportForm {
+  target: string;
+  outcome: Outcome;
+  case: string;
+  note: string;
 }
 
 /** A random inspection: its plan, and what was drawn once it was. */
@@ -650,6 +672,9 @@ export const api = {
   /** 随机抽取 of a plan whose seed the log holds, signed by this account. */
   makeDraw: (id: string, password: string) =>
     request<DrawItem>("POST", `/draws/${encodeURIComponent(id)}/draw`, { body: { password } }),
+  /** 检查结果 of a drawn target, signed by this account. */
+  reportDraw: (id: string, report: ReportForm, password: string) =>
+    request<DrawItem>("POST", `/draws/${encodeURIComponent(id)}/reports`, { body: { ...report, password } }),
   /** The published draws, for anyone. */
   publishedDraws: async (): Promise<DrawItem[]> =>
     (await request<DrawItem[]>("GET", "/public/draws", { quiet401: true })) ?? [],

@@ -23,6 +23,9 @@ const WAIT: Duration = Duration::from_secs(60);
 const REVIEW_OPINION: &str = "卷宗整体规范，证据链完整";
 const REVIEW_REASON: &str = "一张现场照片缺第二名执法人员签名";
 
+/// What the inspectors of a drawn shop noted.
+const INSPECTION_NOTE: &str = "门前三包落实，无占道经营";
+
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const PASSWORD: &str = "desk-password-1";
 /// A summary a hostile or careless officer might type.
@@ -1281,7 +1284,7 @@ fn draw_recomputed(url: &str, id: &str) -> Vec<(String, Vec<String>)> {
     let log_size: u64 = checkpoint.lines().nth(1).unwrap().parse().unwrap();
     let seed_size = result["seed_size"].as_u64().unwrap();
     assert!(seed_size <= log_size);
-    let mut leaves = Vec::new();
+    let (mut entries, mut leaves) = (Vec::new(), Vec::new());
     for n in 0..seed_size.div_ceil(256) {
         let partial = if n == log_size / 256 && !log_size.is_multiple_of(256) {
             format!(".p/{}", log_size % 256)
@@ -1292,6 +1295,7 @@ fn draw_recomputed(url: &str, id: &str) -> Vec<(String, Vec<String>)> {
         let mut rest = &bundle[..];
         while let [a, b, tail @ ..] = rest {
             let len = usize::from(u16::from_be_bytes([*a, *b]));
+            entries.push(tail[..len].to_vec());
             leaves.push(sha256(&[&[0], &tail[..len]]));
             rest = &tail[len..];
         }
@@ -1301,6 +1305,22 @@ fn draw_recomputed(url: &str, id: &str) -> Vec<(String, Vec<String>)> {
         result["root"],
         hex::encode(root),
         "the seed is the log's tree"
+    );
+    // The draw's first entry (its plan) is the leaf just before the one after it.
+    let logged: serde_json::Value =
+        serde_json::from_slice(&get(&format!("/v1/cases/{id}/log"))).unwrap();
+    let first = &logged["entries"][0];
+    assert_eq!(first["receipt"]["index"].as_u64(), Some(seed_size - 2));
+    let hash: Vec<u8> = first["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_u64().unwrap() as u8)
+        .collect();
+    assert_eq!(
+        hash,
+        entries[seed_size as usize - 2],
+        "the plan's entry is that leaf"
     );
 
     // The draw itself.
@@ -1468,6 +1488,20 @@ async fn the_head_draws_targets_and_inspectors_that_an_outsider_draws_again_from
     .unwrap();
     shows(&c, &tasks[0].0).await;
     shows(&c, &id[1]).await;
+    // What the first inspection found, recorded by the head and published.
+    click(&c, "[data-test=report-task]").await;
+    fill(&c, "report-note", INSPECTION_NOTE).await;
+    fill(&c, "report-password", PASSWORD).await;
+    click(&c, "[data-test=report-confirm]").await;
+    shows(&c, "检查结果已签名公开").await;
+    shows(&c, INSPECTION_NOTE).await;
+    // The notices have said their piece; the picture shows the page.
+    c.execute(
+        "document.querySelectorAll('.el-message').forEach((m) => m.remove())",
+        vec![],
+    )
+    .await
+    .unwrap();
     snapshot(&c, "console-draws.png").await;
 
     // Published for anyone, without signing in.
@@ -1476,5 +1510,6 @@ async fn the_head_draws_targets_and_inspectors_that_an_outsider_draws_again_from
         .unwrap();
     shows(&c, "双随机抽查结果").await;
     shows(&c, "2026年第四季度沿街商户市容秩序抽查").await;
+    shows(&c, &format!("未发现问题：{INSPECTION_NOTE}")).await;
     c.close().await.unwrap();
 }

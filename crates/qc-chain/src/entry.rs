@@ -78,6 +78,10 @@ pub enum Action {
     /// 双随机抽取 — the draw of a plan logged earlier: `case` is the draw's id, `blobs` and
     /// `records` the result's JSON (`qc_domain::draw::DrawResult`) and its digest.
     InspectionDrawn,
+    /// 检查结果 — what the inspection of a drawn target found, recorded at a desk: `case` is
+    /// the draw's id, `blobs` and `records` the report's JSON
+    /// (`qc_domain::draw::InspectionReport`) and its digest.
+    InspectionReported,
 }
 
 impl Action {
@@ -105,6 +109,7 @@ impl Action {
             Action::Export => SignersRequired::ANYONE,
             Action::CaseFileReviewed => qc_domain::review::REVIEWERS,
             Action::InspectionPlanned | Action::InspectionDrawn => qc_domain::draw::DRAWERS,
+            Action::InspectionReported => qc_domain::draw::REPORTERS,
         })
     }
 
@@ -133,6 +138,7 @@ impl Action {
             Action::CaseFileReviewed => "案卷评查".into(),
             Action::InspectionPlanned => "双随机抽查计划".into(),
             Action::InspectionDrawn => "双随机抽取".into(),
+            Action::InspectionReported => "双随机检查结果".into(),
             Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
             Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
             Action::DocumentIssued { kind, number } => {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use qc_domain::draw::{DrawPlan, Inspector, Target};
+use qc_domain::draw::{DrawPlan, InspectionReport, Inspector, MAX_TARGETS, Outcome, Target};
 use qc_domain::{Role, Timestamp};
 use qc_server::{Draw, Service};
 use qc_station_storage::Storage;
@@ -15,6 +15,8 @@ use crate::{Console, ConsoleError, DeskRole, Session};
 
 /// Most bytes of a register file.
 pub const REGISTER_MAX_BYTES: usize = 16 * 1024 * 1024;
+/// Most lines left out that a preview lists (then it says there are more).
+const PROBLEMS_SHOWN: usize = 200;
 
 /// What the import found in a register file, before anything is signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,7 +29,7 @@ pub struct RegisterPreview {
     pub encoding: &'static str,
 }
 
-/// A target drawn, and who inspects it.
+/// A target drawn, who inspects it, and what they found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TaskItem {
     /// The target as the register gives it.
@@ -35,6 +37,53 @@ pub struct TaskItem {
     pub target: Target,
     /// The inspectors drawn, with their squads.
     pub inspectors: Vec<Inspector>,
+    /// The latest report of the inspection, once made.
+    pub report: Option<ReportItem>,
+    /// Whether the account records the result (the head, or the leader of an inspector's
+    /// squad).
+    pub may_report: bool,
+}
+
+/// What an inspection found, as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportItem {
+    /// The outcome's code.
+    pub outcome: Outcome,
+    /// The outcome in Chinese.
+    pub outcome_label: &'static str,
+    /// The case filed, or empty.
+    pub case: String,
+    /// The inspectors' note.
+    pub note: String,
+    /// When reported (ms).
+    pub reported_at: i64,
+}
+
+impl From<&InspectionReport> for ReportItem {
+    fn from(r: &InspectionReport) -> ReportItem {
+        ReportItem {
+            outcome: r.outcome,
+            outcome_label: r.outcome.zh(),
+            case: r.case.clone(),
+            note: r.note.clone(),
+            reported_at: r.reported_at.0,
+        }
+    }
+}
+
+/// A report as the page sends it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportForm {
+    /// The target's id.
+    pub target: String,
+    /// What was found.
+    pub outcome: Outcome,
+    /// The case filed, or empty.
+    #[serde(default)]
+    pub case: String,
+    /// The inspectors' note.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// A random inspection as the console shows it.
@@ -159,15 +208,29 @@ pub fn read_register(bytes: &[u8]) -> Result<RegisterPreview, ConsoleError> {
         encoding,
     };
     let mut seen = BTreeMap::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
+    let problem = |p: &mut RegisterPreview, why: String| {
+        if p.problems.len() < PROBLEMS_SHOWN {
+            p.problems.push(why);
+        } else if p.problems.len() == PROBLEMS_SHOWN {
+            p.problems.push("……其余有问题的行不再列出".into());
+        }
+    };
+    for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                preview.problems.push(format!("第 {line} 行无法读取：{e}"));
+                let line = e.position().map_or(0, csv::Position::line);
+                problem(&mut preview, format!("第 {line} 行无法读取：{e}"));
                 continue;
             }
         };
+        // The line the record starts on (a quoted field may span lines; blank lines count).
+        let line = record.position().map_or(0, csv::Position::line);
+        if preview.targets.len() >= MAX_TARGETS {
+            return Err(ConsoleError::BadRequest(format!(
+                "名录超过 {MAX_TARGETS} 个检查对象，请分批抽查"
+            )));
+        }
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -193,12 +256,13 @@ pub fn read_register(bytes: &[u8]) -> Result<RegisterPreview, ConsoleError> {
             Timestamp(0),
         );
         if let Err(e) = lone {
-            preview.problems.push(format!("第 {line} 行：{}", e.zh()));
+            problem(&mut preview, format!("第 {line} 行：{}", e.zh()));
         } else if let Some(first) = seen.insert(target.id.clone(), line) {
-            preview.problems.push(format!(
+            let why = format!(
                 "第 {line} 行：编号 {} 与第 {first} 行重复，未导入",
                 target.id
-            ));
+            );
+            problem(&mut preview, why);
             seen.insert(target.id, first);
         } else {
             preview.targets.push(target);
@@ -216,7 +280,9 @@ fn placeholder(id: &str) -> Inspector {
     }
 }
 
-fn item(d: Draw) -> DrawItem {
+/// `d` as shown; `may_report` says whether the account records the result of a target with
+/// these inspectors.
+fn item(d: Draw, may_report: impl Fn(&[Inspector]) -> bool) -> DrawItem {
     let tasks = d
         .result
         .as_ref()
@@ -224,13 +290,16 @@ fn item(d: Draw) -> DrawItem {
             r.tasks
                 .iter()
                 .filter_map(|t| {
+                    let inspectors: Vec<Inspector> = t
+                        .inspectors
+                        .iter()
+                        .filter_map(|i| d.plan.inspector(i).cloned())
+                        .collect();
                     Some(TaskItem {
                         target: d.plan.target(&t.target)?.clone(),
-                        inspectors: t
-                            .inspectors
-                            .iter()
-                            .filter_map(|i| d.plan.inspector(i).cloned())
-                            .collect(),
+                        report: d.report(&t.target).map(ReportItem::from),
+                        may_report: may_report(&inspectors),
+                        inspectors,
                     })
                 })
                 .collect()
@@ -253,6 +322,17 @@ fn item(d: Draw) -> DrawItem {
     }
 }
 
+/// Whether the account records the result of a target these inspectors inspected: the head,
+/// or a squad leader of one of their squads.
+fn reports_for(session: &Session, inspectors: &[Inspector]) -> bool {
+    let account = &session.account;
+    match account.role {
+        DeskRole::Head => true,
+        DeskRole::SquadLeader => inspectors.iter().any(|i| account.squads.contains(&i.squad)),
+        _ => false,
+    }
+}
+
 /// Whether the account plans and makes draws: the head.
 fn may_draw(session: &Session) -> bool {
     session.account.role == DeskRole::Head
@@ -268,7 +348,11 @@ impl Console {
     ) -> Result<DrawList, ConsoleError> {
         let may = may_draw(session);
         Ok(DrawList {
-            draws: station.draws()?.into_iter().map(item).collect(),
+            draws: station
+                .draws()?
+                .into_iter()
+                .map(|d| item(d, |i| reports_for(session, i)))
+                .collect(),
             may_draw: may,
             inspectors: if may {
                 station
@@ -282,7 +366,9 @@ impl Console {
         })
     }
 
-    /// The drawn inspections, for anyone (一公开): what was drawn and the files to repeat it.
+    /// Every random inspection, for anyone (一公开): what was drawn and found, and the files to
+    /// repeat the draw; a plan not (yet) drawn too, so a plan left undrawn once its seed was
+    /// known is seen.
     pub fn published_draws<S: Storage>(
         &self,
         station: &Service<S>,
@@ -290,23 +376,19 @@ impl Console {
         Ok(station
             .draws()?
             .into_iter()
-            .filter(|d| d.result.is_some())
-            .map(item)
+            .map(|d| item(d, |_| false))
             .collect())
     }
 
-    /// The JSON of a drawn inspection's plan (`which` = `plan`) or result (`result`), as
-    /// signed: what anyone repeats the draw from.
+    /// The JSON of an inspection's plan (`which` = `plan.json`) or, once drawn, its result
+    /// (`result.json`), as signed: what anyone repeats the draw from.
     pub fn draw_file<S: Storage>(
         &self,
         station: &Service<S>,
         id: &str,
         which: &str,
     ) -> Result<Vec<u8>, ConsoleError> {
-        let draw = station
-            .draw(id)?
-            .filter(|d| d.result.is_some())
-            .ok_or(ConsoleError::NotFound)?;
+        let draw = station.draw(id)?.ok_or(ConsoleError::NotFound)?;
         match which {
             "plan.json" => Ok(draw.plan_json),
             "result.json" => draw.result_json.ok_or(ConsoleError::NotFound),
@@ -355,7 +437,14 @@ impl Console {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let id = format!("draw-{}-{}", now.0, hex::encode(self.random::<3>()));
+        let day = now.china_date();
+        let id = format!(
+            "draw-{:04}{:02}{:02}-{}",
+            day.year(),
+            u8::from(day.month()),
+            day.day(),
+            hex::encode(self.random::<3>())
+        );
         let plan = DrawPlan::new(&id, &form.title, form.count, form.targets, inspectors, now)
             .map_err(|e| ConsoleError::BadRequest(e.zh()))?;
         let draw = self.sign_as(station, session, (Role::Head, password), now, |signer| {
@@ -373,7 +462,7 @@ impl Console {
             source,
             now,
         )?;
-        Ok(item(draw))
+        Ok(item(draw, |i| reports_for(session, i)))
     }
 
     /// 随机抽取: the head makes the draw of plan `id`, once the log holds its seed.
@@ -407,7 +496,63 @@ impl Console {
             source,
             now,
         )?;
-        Ok(item(draw))
+        Ok(item(draw, |i| reports_for(session, i)))
+    }
+
+    /// 检查结果: the head, or the leader of an inspector's squad, records what the inspection
+    /// of a drawn target found (signed onto the log, published).
+    pub fn report_draw<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (id, form, password): (&str, ReportForm, &str),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<DrawItem, ConsoleError> {
+        let role = match session.account.role {
+            DeskRole::Head => Role::Head,
+            DeskRole::SquadLeader => Role::SquadLeader,
+            _ => return Err(ConsoleError::Forbidden),
+        };
+        let draw = station.draw(id)?.ok_or(ConsoleError::NotFound)?;
+        let result = draw
+            .result
+            .as_ref()
+            .ok_or_else(|| ConsoleError::BadRequest("尚未抽取，不能录入检查结果".into()))?;
+        let task = result.tasks.iter().find(|t| t.target == form.target);
+        let inspectors: Vec<Inspector> = task
+            .map(|t| {
+                t.inspectors
+                    .iter()
+                    .filter_map(|i| draw.plan.inspector(i).cloned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if task.is_some() && !reports_for(session, &inspectors) {
+            return Err(ConsoleError::Forbidden);
+        }
+        let report = InspectionReport::new(
+            result,
+            (&form.target, form.outcome, &form.case),
+            &form.note,
+            now,
+        )
+        .map_err(|e| ConsoleError::BadRequest(e.zh()))?;
+        let draw = self.sign_as(station, session, (role, password), now, |signer| {
+            station.report_inspection(&report, signer, now)
+        })?;
+        self.record(
+            station.storage(),
+            session,
+            &format!(
+                "双随机检查结果 {id} {}：{}",
+                report.target,
+                report.outcome.zh()
+            ),
+            source,
+            now,
+        )?;
+        Ok(item(draw, |i| reports_for(session, i)))
     }
 }
 
@@ -422,14 +567,17 @@ mod tests {
                    ,无编号商店,解放路2号,沿街商户\n\
                    91650100A,重复商店,解放路3号,沿街商户\n\
                    \n\
-                   91650100B,\"二号,工地\",新华路8号,建筑工地\n";
+                   91650100B,\"二号,工地\",新华路8号,建筑工地\n\
+                   ,第八行,解放路8号,沿街商户\n";
         let p = read_register(csv.as_bytes()).unwrap();
         assert_eq!(p.encoding, "UTF-8");
         let names: Vec<&str> = p.targets.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["一号商店", "二号,工地"]);
-        assert_eq!(p.problems.len(), 2, "{:?}", p.problems);
+        assert_eq!(p.problems.len(), 3, "{:?}", p.problems);
         assert!(p.problems[0].starts_with("第 3 行"), "{:?}", p.problems);
         assert!(p.problems[1].contains("与第 2 行重复"), "{:?}", p.problems);
+        // After a blank line, the line number is still the file's.
+        assert!(p.problems[2].starts_with("第 7 行"), "{:?}", p.problems);
 
         let (gbk, _, _) = encoding_rs::GBK.encode("编号,名称\nA1,三号商店\n");
         let p = read_register(&gbk).unwrap();

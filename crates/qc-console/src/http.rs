@@ -61,13 +61,21 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .route("/console/api/devices/{id}/revoke", post(revoke_device::<S>))
         .route("/console/api/enrolment-codes", post(enrolment_code::<S>))
         .route("/console/api/logs", get(logs::<S>))
-        .route("/console/api/draws", get(draws::<S>).post(plan_draw::<S>))
+        .route(
+            "/console/api/draws",
+            get(draws::<S>)
+                .post(plan_draw::<S>)
+                .layer(DefaultBodyLimit::max(
+                    qc_domain::draw::PLAN_MAX_BYTES + 64 * 1024,
+                )),
+        )
         .route(
             "/console/api/draws/register",
             post(preview_register::<S>)
                 .layer(DefaultBodyLimit::max(crate::draw::REGISTER_MAX_BYTES + 1)),
         )
         .route("/console/api/draws/{id}/draw", post(make_draw::<S>))
+        .route("/console/api/draws/{id}/reports", post(report_draw::<S>))
         .route("/console/api/public/disclosures", get(disclosures::<S>))
         .route("/console/api/public/draws", get(published_draws::<S>))
         .route("/console/api/public/draws/{id}/{file}", get(draw_file::<S>))
@@ -169,12 +177,14 @@ fn acting<S: Storage>(
     Ok((token, session))
 }
 
-/// A call of a signed-in person: the console, where the request came from, and its headers
-/// (the session's cookie and CSRF token, checked when the call runs).
+/// A call of a signed-in person: the console, the session (cookie and CSRF token checked
+/// when the request's head arrives, before any body is read), its token and where the request
+/// came from.
 struct Caller<S: Storage> {
     desk: Arc<Desk<S>>,
-    peer: SocketAddr,
-    headers: HeaderMap,
+    session: Session,
+    token: String,
+    source: String,
 }
 
 impl<S: Storage> FromRequestParts<Arc<Desk<S>>> for Caller<S> {
@@ -195,10 +205,13 @@ impl<S: Storage> FromRequestParts<Arc<Desk<S>>> for Caller<S> {
                     ),
                 ))
             })?;
+        let headers = parts.headers.clone();
+        let (token, session) = blocking(desk, move |d, now| acting(d, &headers, now)).await?;
         Ok(Caller {
             desk: desk.clone(),
-            peer,
-            headers: parts.headers.clone(),
+            session,
+            token,
+            source: peer.ip().to_string(),
         })
     }
 }
@@ -219,14 +232,11 @@ impl<S: Storage> Caller<S> {
     ) -> Result<R, Failure> {
         let Caller {
             desk,
-            peer,
-            headers,
+            session,
+            token,
+            source,
         } = self;
-        blocking(&desk, move |d, now| {
-            let (token, session) = acting(d, &headers, now)?;
-            f(d, &session, (&token, &peer.ip().to_string()), now)
-        })
-        .await
+        blocking(&desk, move |d, now| f(d, &session, (&token, &source), now)).await
     }
 
     /// [`Caller::run`], `f` given the session, the source and the time; its answer goes back
@@ -641,6 +651,29 @@ async fn make_draw<S: Storage>(
             let draw = (id.as_str(), form.password.as_str());
             d.console
                 .make_draw(&d.station.service, session, draw, source, now)
+        })
+        .await
+}
+
+/// A report of an inspection, with the password that signs it.
+#[derive(Deserialize)]
+struct ReportDrawForm {
+    #[serde(flatten)]
+    report: crate::draw::ReportForm,
+    password: String,
+}
+
+async fn report_draw<S: Storage>(
+    caller: Caller<S>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    caller
+        .act(move |d, session, source, now| {
+            let form: ReportDrawForm = form(&body, "检查结果")?;
+            let report = (id.as_str(), form.report, form.password.as_str());
+            d.console
+                .report_draw(&d.station.service, session, report, source, now)
         })
         .await
 }

@@ -28,6 +28,8 @@ pub const INSPECTORS_PER_TARGET: usize = 2;
 pub const MAX_TARGETS: usize = 100_000;
 /// Most characters of one field of a target or of the title.
 pub const FIELD_MAX_CHARS: usize = 200;
+/// Most bytes of a plan's JSON (the page sends it whole; the station reads it back whole).
+pub const PLAN_MAX_BYTES: usize = 32 * 1024 * 1024;
 
 /// Who plans and makes a draw: the head of unit (负责人), who answers for the inspection plan.
 pub const DRAWERS: SignersRequired = SignersRequired {
@@ -172,6 +174,9 @@ pub enum DrawError {
         /// Targets in the register.
         targets: usize,
     },
+    /// A plan whose JSON is over [`PLAN_MAX_BYTES`].
+    #[error("the plan's JSON is over {PLAN_MAX_BYTES} bytes")]
+    TooLarge,
     /// A draw's id that does not begin with [`DRAW_PREFIX`] or holds other characters.
     #[error("draw id {0} is not draw- then letters, digits and -")]
     BadId(String),
@@ -201,6 +206,7 @@ impl DrawError {
                 format!("不能从 {targets} 个检查对象中抽取 {count} 个")
             }
             DrawError::BadId(id) => format!("抽查编号 {id} 不合规"),
+            DrawError::TooLarge => format!("抽查计划超过 {} MB", PLAN_MAX_BYTES / 1024 / 1024),
             DrawError::UnknownFormat(f) => format!("不是第 1 版的 {f}"),
             DrawError::NotTheDraw => "抽取结果与计划和随机种子不符".into(),
         }
@@ -217,12 +223,21 @@ fn field_zh(field: &str) -> &'static str {
     }
 }
 
-/// Whether `s` may be an id: not empty, at most [`FIELD_MAX_CHARS`], no control character
-/// (the rule hashes ids with a NUL after them).
+/// Whether `s` may be a field: not blank (unless `may_be_empty`), at most
+/// [`FIELD_MAX_CHARS`], no control character (the rule hashes ids with a NUL after them) and
+/// no invisible format character (zero-width, bidirectional), so two ids or names that look
+/// the same are the same.
 fn fits(s: &str, may_be_empty: bool) -> bool {
     (may_be_empty || !s.trim().is_empty())
         && s.chars().count() <= FIELD_MAX_CHARS
-        && !s.chars().any(char::is_control)
+        && !s.chars().any(|c| c.is_control() || invisible(c))
+}
+
+/// The format characters (Unicode Cf) that change how text looks or reads without showing.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// Whether `id` is a draw's id.
@@ -256,6 +271,9 @@ impl DrawPlan {
             planned_at,
         };
         plan.check()?;
+        if plan.to_json().len() > PLAN_MAX_BYTES {
+            return Err(DrawError::TooLarge);
+        }
         Ok(plan)
     }
 
@@ -481,6 +499,148 @@ impl DrawResult {
     }
 }
 
+/// The `format` of an inspection report's JSON.
+pub const REPORT_FORMAT: &str = "quancheng-draw-report";
+/// Most characters of a report's note.
+pub const NOTE_MAX_CHARS: usize = 500;
+
+/// Who records what an inspection found: the squad leader (中队长) or the head, at a desk.
+pub const REPORTERS: SignersRequired = SignersRequired {
+    roles: &[Role::SquadLeader, Role::Head],
+    officers: 0,
+};
+
+/// 检查结果 — what the inspection of a drawn target found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// 未发现问题 — nothing wrong.
+    Compliant,
+    /// 发现问题，已责令改正 — a problem, ordered corrected on the spot.
+    Corrected,
+    /// 发现违法行为，已立案查处 — a violation, a case filed (named).
+    CaseFiled,
+    /// 检查对象不存在或已停业 — the target could not be inspected.
+    NotFound,
+}
+
+impl Outcome {
+    /// Every outcome, as listed to users.
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Compliant,
+        Outcome::Corrected,
+        Outcome::CaseFiled,
+        Outcome::NotFound,
+    ];
+
+    /// In Chinese, as published.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Outcome::Compliant => "未发现问题",
+            Outcome::Corrected => "发现问题，已责令改正",
+            Outcome::CaseFiled => "发现违法行为，已立案查处",
+            Outcome::NotFound => "检查对象不存在或已停业",
+        }
+    }
+}
+
+/// 检查结果记录 — the result of inspecting one drawn target, recorded at a desk and published.
+/// A later report of the same target replaces an earlier one; both stay on the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectionReport {
+    /// Always [`REPORT_FORMAT`].
+    pub format: String,
+    /// Layout version, 1.
+    pub version: u32,
+    /// The draw's id.
+    pub draw: String,
+    /// The target's id in the register.
+    pub target: String,
+    /// What was found.
+    pub outcome: Outcome,
+    /// The case filed, for [`Outcome::CaseFiled`]; empty otherwise.
+    pub case: String,
+    /// What the inspectors noted (published with the result).
+    pub note: String,
+    /// When the report was signed.
+    pub reported_at: Timestamp,
+}
+
+impl InspectionReport {
+    /// A report of `target` in the draw `result` of `plan`: a target drawn, a case named exactly
+    /// when one was filed, a note of at most [`NOTE_MAX_CHARS`].
+    pub fn new(
+        result: &DrawResult,
+        (target, outcome, case): (&str, Outcome, &str),
+        note: &str,
+        reported_at: Timestamp,
+    ) -> Result<InspectionReport, ReportError> {
+        if !result.tasks.iter().any(|t| t.target == target) {
+            return Err(ReportError::NotDrawn(target.to_owned()));
+        }
+        let case = case.trim();
+        if (outcome == Outcome::CaseFiled) == case.is_empty() || !fits(case, true) {
+            return Err(ReportError::CaseNamed);
+        }
+        let note = note.trim();
+        if note.chars().count() > NOTE_MAX_CHARS
+            || note.chars().any(|c| c.is_control() && c != '\n')
+        {
+            return Err(ReportError::Note);
+        }
+        Ok(InspectionReport {
+            format: REPORT_FORMAT.into(),
+            version: 1,
+            draw: result.id.clone(),
+            target: target.to_owned(),
+            outcome,
+            case: case.to_owned(),
+            note: note.to_owned(),
+            reported_at,
+        })
+    }
+
+    /// The report's JSON, as signed and published.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a report is plain data")
+    }
+
+    /// A report read from its JSON.
+    pub fn from_json(bytes: &[u8]) -> Result<InspectionReport, DrawError> {
+        let r: InspectionReport =
+            serde_json::from_slice(bytes).map_err(|_| DrawError::UnknownFormat(REPORT_FORMAT))?;
+        if r.format != REPORT_FORMAT || r.version != 1 {
+            return Err(DrawError::UnknownFormat(REPORT_FORMAT));
+        }
+        Ok(r)
+    }
+}
+
+/// Why a report is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ReportError {
+    /// The target was not drawn.
+    #[error("target {0} was not drawn")]
+    NotDrawn(String),
+    /// A case named without one filed, or filed without one named.
+    #[error("a case is named exactly when one was filed")]
+    CaseNamed,
+    /// A note too long or holding control characters.
+    #[error("the note is over {NOTE_MAX_CHARS} characters or holds control characters")]
+    Note,
+}
+
+impl ReportError {
+    /// The reason in Chinese, for the console.
+    pub fn zh(&self) -> String {
+        match self {
+            ReportError::NotDrawn(t) => format!("检查对象 {t} 不在本次抽取结果中"),
+            ReportError::CaseNamed => "立案查处时须填写案件编号，其他结果不填".into(),
+            ReportError::Note => format!("检查情况说明不超过 {NOTE_MAX_CHARS} 字"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,6 +759,12 @@ mod tests {
                 targets: 3
             })
         );
+        let mut hidden = p.targets.clone();
+        hidden[1].name = "商户\u{202E}1".into();
+        assert!(matches!(
+            make(hidden, p.inspectors.clone(), 1),
+            Err(DrawError::BadField { field: "name", .. })
+        ));
         let mut nul = p.targets.clone();
         nul[1].id = "T\0".into();
         assert!(matches!(
@@ -611,6 +777,46 @@ mod tests {
         );
         assert!(!is_draw_id("draw-"));
         assert!(is_draw_id("draw-20261201-ab12"));
+    }
+
+    #[test]
+    fn a_report_names_a_drawn_target_and_a_case_only_when_one_was_filed() {
+        let p = plan(10, 3, 2);
+        let digest: [u8; 32] = Sha256::digest(p.to_json()).into();
+        let r = DrawResult::make(&p, &digest, 2, &[1; 32], Timestamp(1));
+        let drawn = r.tasks[0].target.clone();
+        let ok = InspectionReport::new(
+            &r,
+            (&drawn, Outcome::Compliant, ""),
+            "经营正常",
+            Timestamp(2),
+        );
+        let ok = ok.unwrap();
+        assert_eq!(InspectionReport::from_json(&ok.to_json()).unwrap(), ok);
+        let not_drawn = p
+            .targets
+            .iter()
+            .find(|t| r.tasks.iter().all(|x| x.target != t.id))
+            .unwrap();
+        assert_eq!(
+            InspectionReport::new(
+                &r,
+                (&not_drawn.id, Outcome::Compliant, ""),
+                "",
+                Timestamp(2)
+            ),
+            Err(ReportError::NotDrawn(not_drawn.id.clone()))
+        );
+        for (outcome, case) in [(Outcome::CaseFiled, ""), (Outcome::Corrected, "case-1")] {
+            assert_eq!(
+                InspectionReport::new(&r, (&drawn, outcome, case), "", Timestamp(2)),
+                Err(ReportError::CaseNamed)
+            );
+        }
+        assert!(
+            InspectionReport::new(&r, (&drawn, Outcome::CaseFiled, "case-1"), "", Timestamp(2))
+                .is_ok()
+        );
     }
 
     #[test]

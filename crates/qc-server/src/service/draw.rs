@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use qc_chain::{Action, Digest};
 use qc_domain::Timestamp;
-use qc_domain::draw::{DRAWERS, DrawPlan, DrawResult, seed_size};
+use qc_domain::draw::{DRAWERS, DrawPlan, DrawResult, InspectionReport, REPORTERS, seed_size};
 use qc_sync::wire::InspectionTask;
 use sha2::{Digest as _, Sha256};
 
@@ -23,6 +23,22 @@ const SHEET_MAX_BYTES: u64 = 64 * 1024 * 1024;
 pub const TASKS_EVERY_MS: i64 = 60 * 1000;
 /// How long after its draw a task still goes to tablets.
 pub const TASKS_FOR_MS: i64 = 180 * 24 * 60 * 60 * 1000;
+
+/// The tasks an instance last read, and how many draws were made here since it started (a
+/// list read while one was made is not kept).
+#[derive(Default)]
+pub(super) struct TaskCache {
+    read: Option<(Timestamp, Arc<Vec<InspectionTask>>)>,
+    generation: u64,
+}
+
+impl TaskCache {
+    /// Forgets what was read: a draw was made here.
+    fn forget(&mut self) {
+        self.read = None;
+        self.generation += 1;
+    }
+}
 
 /// A random inspection as the log holds it.
 #[derive(Debug, Clone)]
@@ -41,6 +57,16 @@ pub struct Draw {
     pub result_json: Option<Vec<u8>>,
     /// Whether the log already holds the tree whose root seeds the draw.
     pub seedable: bool,
+    /// What the inspections found, in log order (a later report of a target replaces an
+    /// earlier one).
+    pub reports: Vec<InspectionReport>,
+}
+
+impl Draw {
+    /// The latest report of `target`.
+    pub fn report(&self, target: &str) -> Option<&InspectionReport> {
+        self.reports.iter().rev().find(|r| r.target == target)
+    }
 }
 
 impl<S: Storage> Service<S> {
@@ -55,6 +81,12 @@ impl<S: Storage> Service<S> {
         may_draw(signer)?;
         plan.check()
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        let json = plan.to_json();
+        if json.len() > qc_domain::draw::PLAN_MAX_BYTES {
+            return Err(ServiceError::BadRequest(
+                qc_domain::draw::DrawError::TooLarge.to_string(),
+            ));
+        }
         if !self.storage.case_entries(&plan.id)?.is_empty() {
             return Err(ServiceError::BadRequest(format!(
                 "a draw {} is on the log already",
@@ -64,7 +96,7 @@ impl<S: Storage> Service<S> {
         self.sign_sheet(
             signer,
             (Action::InspectionPlanned, &plan.id, Vec::new()),
-            &plan.to_json(),
+            &json,
             now,
         )?;
         tracing::info!(
@@ -101,51 +133,74 @@ impl<S: Storage> Service<S> {
         let size = seed_size(draw.plan_index);
         let root = self.root_at(size)?;
         let result = DrawResult::make(&draw.plan, &draw.plan_digest, size, &root, now);
-        self.sign_sheet(
+        let signed = self.sign_sheet(
             signer,
             (Action::InspectionDrawn, id, Vec::new()),
             &result.to_json(),
             now,
-        )?;
+        );
+        if let Err(e) = signed {
+            // Drawn meanwhile at another desk: that draw stands (the rule gives the same).
+            return match self.draw(id)? {
+                Some(d) if d.result.is_some() => Ok(Some(d)),
+                _ => Err(e),
+            };
+        }
         tracing::info!(draw = id, login = signer.login, "random inspection drawn");
-        *super::locked(&self.tasks) = None;
+        super::locked(&self.tasks).forget();
         self.draw(id)
     }
 
     /// The tasks of the draws made in the last [`TASKS_FOR_MS`] in which one of the people
-    /// whose keys `device` holds was drawn.
-    pub(super) fn tasks_for(
-        &self,
-        device: &str,
-        now: Timestamp,
-    ) -> Result<Vec<InspectionTask>, ServiceError> {
-        let all = self.recent_tasks(now)?;
+    /// whose keys `device` holds was drawn. Best effort: a sync never fails for them (the last
+    /// list read is sent, or none).
+    pub(super) fn tasks_for(&self, device: &str, now: Timestamp) -> Vec<InspectionTask> {
+        let all = self.recent_tasks(now);
         if all.is_empty() {
-            return Ok(Vec::new());
+            return Vec::new();
         }
-        let people: BTreeSet<String> = self
-            .storage
-            .officer_certs_of(device)?
-            .iter()
-            .filter_map(|c| Some(c.decode_unverified().ok()?.person()?.id.0))
-            .collect();
-        Ok(all
-            .iter()
+        let people: BTreeSet<String> = match self.storage.officer_certs_of(device) {
+            Ok(certs) => certs
+                .iter()
+                .filter_map(|c| Some(c.decode_unverified().ok()?.person()?.id.0))
+                .collect(),
+            Err(e) => {
+                tracing::warn!(device, error = %e, "tasks not sent: the device's people unread");
+                return Vec::new();
+            }
+        };
+        all.iter()
             .filter(|t| t.inspectors.iter().any(|i| people.contains(&i.id)))
             .cloned()
-            .collect())
+            .collect()
     }
 
-    /// Every task of the draws made lately, read again at most every [`TASKS_EVERY_MS`].
-    fn recent_tasks(&self, now: Timestamp) -> Result<Arc<Vec<InspectionTask>>, ServiceError> {
-        if let Some((read, tasks)) = &*super::locked(&self.tasks)
-            && now.0 - read.0 < TASKS_EVERY_MS
-            && now.0 >= read.0
-        {
-            return Ok(tasks.clone());
-        }
+    /// Every task of the draws made lately, read again at most every [`TASKS_EVERY_MS`] (at
+    /// once after a draw made here).
+    fn recent_tasks(&self, now: Timestamp) -> Arc<Vec<InspectionTask>> {
+        let generation = {
+            let cache = super::locked(&self.tasks);
+            if let Some((read, tasks)) = &cache.read
+                && (0..TASKS_EVERY_MS).contains(&(now.0 - read.0))
+            {
+                return tasks.clone();
+            }
+            cache.generation
+        };
+        let draws = match self.draws() {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "tasks not read again; the last list stands");
+                let cache = super::locked(&self.tasks);
+                return cache
+                    .read
+                    .as_ref()
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_default();
+            }
+        };
         let mut tasks = Vec::new();
-        for d in self.draws()? {
+        for d in draws {
             let Some(result) = d.result else { continue };
             if now.0 - result.drawn_at.0 > TASKS_FOR_MS {
                 continue;
@@ -168,11 +223,57 @@ impl<S: Storage> Service<S> {
             }
         }
         let tasks = Arc::new(tasks);
-        *super::locked(&self.tasks) = Some((now, tasks.clone()));
-        Ok(tasks)
+        let mut cache = super::locked(&self.tasks);
+        // A draw made here while this was read: what was read may lack it, so it is not kept.
+        if cache.generation == generation {
+            cache.read = Some((now, tasks.clone()));
+        }
+        tasks
     }
 
-    /// Every random inspection on the log, newest plan first.
+    /// 检查结果: signs `report` (of a target drawn) as `signer`'s act; the draw as it stands
+    /// afterwards, or `None` for no such draw. Whether `signer` answers for the target's
+    /// inspectors is the console's to check.
+    pub fn report_inspection(
+        &self,
+        report: &InspectionReport,
+        signer: &DeskSigner<'_>,
+        now: Timestamp,
+    ) -> Result<Option<Draw>, ServiceError> {
+        if !REPORTERS.counts(signer.person) {
+            return Err(ServiceError::Forbidden(format!(
+                "{} may not report an inspection",
+                signer.login
+            )));
+        }
+        let Some(draw) = self.draw(&report.draw)? else {
+            return Ok(None);
+        };
+        let drawn = draw
+            .result
+            .as_ref()
+            .is_some_and(|r| r.tasks.iter().any(|t| t.target == report.target));
+        if !drawn {
+            return Err(ServiceError::BadRequest(format!(
+                "target {} was not drawn in {}",
+                report.target, report.draw
+            )));
+        }
+        self.sign_sheet(
+            signer,
+            (Action::InspectionReported, &report.draw, Vec::new()),
+            &report.to_json(),
+            now,
+        )?;
+        tracing::info!(
+            draw = report.draw,
+            target = report.target,
+            "inspection reported"
+        );
+        self.draw(&report.draw)
+    }
+
+    /// Every random inspection on the log that reads back whole, newest plan first.
     pub fn draws(&self) -> Result<Vec<Draw>, ServiceError> {
         let mut ids = Vec::new();
         for (device, _) in self.storage.devices()? {
@@ -187,9 +288,15 @@ impl<S: Storage> Service<S> {
                 }
             }
         }
+        ids.sort();
+        ids.dedup();
         let mut draws = Vec::new();
         for id in ids {
-            draws.extend(self.draw(&id)?);
+            // One damaged draw is reported and left out; the others are still listed.
+            match self.draw(&id) {
+                Ok(d) => draws.extend(d),
+                Err(e) => tracing::error!(draw = id, error = %e, "a draw cannot be read"),
+            }
         }
         draws.sort_by_key(|d| std::cmp::Reverse(d.plan_index));
         Ok(draws)
@@ -237,6 +344,24 @@ impl<S: Storage> Service<S> {
             }
             None => (None, None),
         };
+        let mut reports = Vec::new();
+        for (_, x) in acts
+            .iter()
+            .filter(|(_, x)| x.action == Action::InspectionReported)
+        {
+            let [digest] = x.blobs[..] else {
+                return Err(damaged("a report's entry names no one file").into());
+            };
+            let report = InspectionReport::from_json(&self.sheet(&digest)?)
+                .map_err(|e| damaged(&e.to_string()))?;
+            let drawn = result
+                .as_ref()
+                .is_some_and(|r| r.tasks.iter().any(|t| t.target == report.target));
+            if report.draw != id || !drawn {
+                return Err(damaged("a report of a target not drawn").into());
+            }
+            reports.push(report);
+        }
         Ok(Some(Draw {
             plan,
             plan_json,
@@ -245,6 +370,7 @@ impl<S: Storage> Service<S> {
             result,
             result_json,
             seedable,
+            reports,
         }))
     }
 

@@ -15,8 +15,8 @@ use qc_log::SignedCheckpoint;
 use qc_sync::auth::{AuthError, NONCE_TTL_MS, RequestAuth, is_device_id};
 use qc_sync::wire::{
     CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
-    EnrolResponse, ErrorBody, InspectionTask, OfficerEnrolRequest, OfficerEnrolResponse,
-    PushEntries, PushResponse, SyncRequest, SyncResponse,
+    EnrolResponse, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries, PushResponse,
+    SyncRequest, SyncResponse,
 };
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -204,7 +204,7 @@ pub struct Service<S: Storage> {
     seen: Mutex<HashMap<String, Timestamp>>,
     /// The inspection tasks of the draws made lately, as this instance last read them (at most
     /// every [`draw::TASKS_EVERY_MS`], or at once after a draw made here).
-    tasks: Mutex<Option<(Timestamp, std::sync::Arc<Vec<InspectionTask>>)>>,
+    tasks: Mutex<draw::TaskCache>,
 }
 
 /// How stale the kept time of a device's last sync may get: the console counts days.
@@ -849,12 +849,16 @@ impl<S: Storage> Service<S> {
     }
 
     /// A random inspection's acts are made at a desk, name their one sheet, and come in their
-    /// order: one plan under a new draw id, then one draw of it. Nothing else names a draw.
+    /// order: one plan under a new draw id, one draw of it, then the inspections' reports.
+    /// Nothing else names a draw.
     fn check_draw_acts(&self, new: &[SignedEntry]) -> Result<(), ServiceError> {
+        // The acts of this upload count as they come: two plans or two draws in one are refused.
+        let mut sent: BTreeMap<String, Vec<Action>> = BTreeMap::new();
         for e in new.iter().filter_map(|e| e.entry().ok()) {
             let planned = e.action == Action::InspectionPlanned;
             let drawn = e.action == Action::InspectionDrawn;
-            if !qc_domain::draw::is_draw_id(&e.case) && !planned && !drawn {
+            let reported = e.action == Action::InspectionReported;
+            if !qc_domain::draw::is_draw_id(&e.case) && !planned && !drawn && !reported {
                 continue;
             }
             let before: Vec<Action> = self
@@ -862,9 +866,11 @@ impl<S: Storage> Service<S> {
                 .case_entries(&e.case)?
                 .iter()
                 .filter_map(|x| x.entry().ok().map(|x| x.action))
+                .chain(sent.get(&e.case).into_iter().flatten().cloned())
                 .collect();
-            let in_order =
-                (planned && before.is_empty()) || (drawn && before == [Action::InspectionPlanned]);
+            let in_order = (planned && before.is_empty())
+                || (drawn && before == [Action::InspectionPlanned])
+                || (reported && before.contains(&Action::InspectionDrawn));
             if !(in_order
                 && qc_domain::draw::is_draw_id(&e.case)
                 && e.device.starts_with(desk::DESK_PREFIX)
@@ -873,11 +879,12 @@ impl<S: Storage> Service<S> {
             {
                 tracing::warn!(draw = e.case, device = e.device, "a draw's act refused");
                 return Err(ServiceError::Forbidden(format!(
-                    "a random inspection {} is planned once, then drawn once, at a desk, each \
-                     act naming its sheet",
+                    "a random inspection {} is planned once, drawn once, then reported, at a \
+                     desk, each act naming its sheet",
                     e.case
                 )));
             }
+            sent.entry(e.case).or_default().push(e.action);
         }
         Ok(())
     }
@@ -1117,7 +1124,7 @@ impl<S: Storage> Service<S> {
             down,
             down_receipts,
             revocations: self.revocations(),
-            tasks: self.tasks_for(device, now)?,
+            tasks: self.tasks_for(device, now),
         })
     }
 

@@ -1597,6 +1597,37 @@ mod draws {
         let ids: Vec<String> = s.draws().unwrap().into_iter().map(|d| d.plan.id).collect();
         assert_eq!(ids, ["draw-b", "draw-a"]);
 
+        // What an inspection found is reported on a drawn target only; the latest counts.
+        use qc_domain::draw::{InspectionReport, Outcome};
+        let result = made.result.clone().unwrap();
+        let drawn = result.tasks[0].target.clone();
+        let report = |outcome, note: &str| {
+            InspectionReport::new(&result, (&drawn, outcome, ""), note, NOW).unwrap()
+        };
+        s.report_inspection(&report(Outcome::NotFound, "大门紧闭"), &signer, NOW)
+            .unwrap();
+        let after = s
+            .report_inspection(&report(Outcome::Compliant, "复查正常营业"), &signer, NOW)
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.reports.len(), 2);
+        assert_eq!(after.report(&drawn).unwrap().outcome, Outcome::Compliant);
+        let mut stray = report(Outcome::Compliant, "");
+        stray.target = made
+            .plan
+            .targets
+            .iter()
+            .find(|t| result.tasks.iter().all(|x| x.target != t.id))
+            .unwrap()
+            .id
+            .clone();
+        let e = s.report_inspection(&stray, &signer, NOW).unwrap_err();
+        assert_eq!(e.status(), 400, "a target not drawn");
+        let mut early = report(Outcome::Compliant, "");
+        early.draw = "draw-b".into();
+        let e = s.report_inspection(&early, &signer, NOW).unwrap_err();
+        assert_eq!(e.status(), 400, "a draw not made yet");
+
         // Only the head plans a draw.
         let officer = Person {
             role: Role::EnforcementOfficer,
