@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::sync::Arc;
 
-use qc_chain::{Action, Digest};
+use qc_chain::{Action, Digest, SignedEntry};
 use qc_domain::Timestamp;
 use qc_domain::draw::{DRAWERS, DrawPlan, DrawResult, InspectionReport, REPORTERS, seed_size};
 use qc_sync::wire::InspectionTask;
@@ -39,6 +39,9 @@ impl TaskCache {
         self.generation += 1;
     }
 }
+
+/// The draws as last read and checked, by id, with the hashes of the entries naming each then.
+pub(super) type DrawCache = std::collections::HashMap<String, (Vec<Digest>, Arc<Draw>)>;
 
 /// A random inspection as the log holds it.
 #[derive(Debug, Clone)]
@@ -305,6 +308,26 @@ impl<S: Storage> Service<S> {
     /// The random inspection `id` as the log holds it (its first plan and first draw count).
     pub fn draw(&self, id: &str) -> Result<Option<Draw>, ServiceError> {
         let entries = self.storage.case_entries(id)?;
+        let hashes: Vec<Digest> = entries.iter().map(SignedEntry::hash).collect();
+        // Read and checked already, and no act on it since: only whether it can be drawn moves.
+        let known = super::locked(&self.draws)
+            .get(id)
+            .filter(|(seen, _)| *seen == hashes)
+            .map(|(_, d)| d.clone());
+        if let Some(d) = known {
+            let mut d = Draw::clone(&d);
+            d.seedable = d.result.is_some() || self.log_size()? >= seed_size(d.plan_index);
+            return Ok(Some(d));
+        }
+        let read = self.read_draw(id, &entries)?;
+        if let Some(d) = &read {
+            super::locked(&self.draws).insert(id.to_owned(), (hashes, Arc::new(d.clone())));
+        }
+        Ok(read)
+    }
+
+    /// [`Service::draw`] read from `entries` (those naming `id`) and the files they name.
+    fn read_draw(&self, id: &str, entries: &[SignedEntry]) -> Result<Option<Draw>, ServiceError> {
         let acts: Vec<(Digest, qc_chain::Entry)> = entries
             .iter()
             .filter_map(|e| e.entry().ok().map(|x| (e.hash(), x)))

@@ -205,6 +205,8 @@ pub struct Service<S: Storage> {
     /// The inspection tasks of the draws made lately, as this instance last read them (at most
     /// every [`draw::TASKS_EVERY_MS`], or at once after a draw made here).
     tasks: Mutex<draw::TaskCache>,
+    /// The random inspections as this instance last read and checked them.
+    draws: Mutex<draw::DrawCache>,
 }
 
 /// How stale the kept time of a device's last sync may get: the console counts days.
@@ -328,6 +330,7 @@ impl<S: Storage> Service<S> {
             catalogue,
             seen: Mutex::default(),
             tasks: Mutex::default(),
+            draws: Mutex::default(),
         })
     }
 
