@@ -13,11 +13,12 @@ use qc_domain::{
 use qc_log::{Log, Receipt, SignedCheckpoint};
 use qc_sync::wire::{
     BlobStatus, CaseHeads, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
-    EntryReceipt, OfficerEnrolRequest, PushEntries, PushResponse, SyncRequest, SyncResponse,
+    EntryReceipt, InspectionTask, OfficerEnrolRequest, PushEntries, PushResponse, SyncRequest,
+    SyncResponse,
 };
 use qc_sync::witness::Witness;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 const T0: Timestamp = Timestamp(1_795_000_000_000);
 /// The case the station holds.
@@ -277,6 +278,22 @@ pub fn sync() -> &'static Sync {
             },
             down_receipts: receipts(&others),
             revocations: None,
+            tasks: vec![InspectionTask {
+                draw: "draw-20261201-abcdef".into(),
+                title: "沿街商户市容秩序抽查".into(),
+                drawn_at: qc_domain::Timestamp(1_780_000_000_000),
+                target: qc_domain::draw::Target {
+                    id: "91650102MA0001X".into(),
+                    name: "商户1号".into(),
+                    address: "解放南路1号".into(),
+                    category: "沿街商户".into(),
+                },
+                inspectors: vec![qc_domain::draw::Inspector {
+                    id: "li.ming".into(),
+                    name: "李明".into(),
+                    squad: "一中队".into(),
+                }],
+            }],
         };
         // Seeds the station or the device would refuse start the fuzzer off short of the code
         // that matters (the proofs, the merge).
