@@ -346,7 +346,8 @@ fn a_tablet_revoked_from_the_command_line_is_refused_by_every_instance() {
 /// The bureau's desk on a city's endpoint: a tablet's case with a photo, synced through one
 /// instance, is checked whole by each of two more on the same database (as the console does),
 /// and exported at the desk through each in turn: the second export follows the first on the
-/// desk's feed, and both bundles verify.
+/// desk's feed, and both bundles verify; a random inspection is planned through one and drawn
+/// through the other.
 #[test]
 fn two_instances_on_one_database_check_and_export_a_case_for_the_desk() {
     let bin = cli_binary().unwrap();
@@ -423,6 +424,55 @@ fn two_instances_on_one_database_check_and_export_a_case_for_the_desk() {
         desk,
         [1, 2],
         "the second export follows the first on the desk's feed"
+    );
+
+    // 双随机 on the same database: planned through one instance, drawn through the other once
+    // the log moved on, read alike by both; the tablet's next sync brings its people's tasks.
+    use qc_domain::draw::{DrawPlan, Inspector, Target};
+    let inspectors: Vec<Inspector> = ["li.ming", "wang.fang"]
+        .iter()
+        .map(|p| Inspector::of(&x.bureau_person(p).unwrap()).unwrap())
+        .collect();
+    let targets = (0..6)
+        .map(|i| Target {
+            id: format!("9137010{i}"),
+            name: format!("商户{i}号"),
+            address: format!("纬二路{i}号"),
+            category: "沿街商户".into(),
+        })
+        .collect();
+    let plan = DrawPlan::new(
+        "draw-cluster",
+        "沿街商户抽查",
+        2,
+        targets,
+        inspectors,
+        now(),
+    );
+    let planned = x.plan_inspection(&plan.unwrap(), &signer, now()).unwrap();
+    let early = y
+        .draw_inspection("draw-cluster", &signer, now())
+        .unwrap_err();
+    assert_eq!(early.status(), 409, "no entry after the plan yet");
+    y.export_case(&case, &signer, now()).unwrap().unwrap();
+    let drawn = y
+        .draw_inspection("draw-cluster", &signer, now())
+        .unwrap()
+        .unwrap();
+    assert_eq!(drawn.plan_index, planned.plan_index);
+    let result = drawn.result.clone().unwrap();
+    assert_eq!(
+        x.draw("draw-cluster").unwrap().unwrap().result,
+        Some(result)
+    );
+    // Two inspectors for two targets: both drawn each time, so the tablet holds two tasks.
+    let report = t.sync().unwrap();
+    assert_eq!(report.tasks, 2);
+    assert!(
+        t.inspection_tasks()
+            .unwrap()
+            .iter()
+            .all(|task| { task.draw == "draw-cluster" && task.inspectors.len() == 2 })
     );
     let status = serving.terminate(Duration::from_secs(40)).unwrap();
     assert!(status.success(), "{}", serving.stderr());

@@ -111,6 +111,12 @@ const METAS_ALL: &str = "SELECT case_id, squad, status, heads FROM case_docs ORD
 /// The feeds that touched any of the cases `$1`, each up to its last entry about one of them.
 /// Each feed is read through its (device, seq) index whatever the planner knows: a join
 /// planned on a young table without statistics scanned the whole log per call.
+/// The ids in `[$1, $2)` (no end when `$2` is null) compared as bytes, each with its last
+/// entry's index.
+const CASE_IDS_WITH_PREFIX: &str = "SELECT case_id, MAX(idx) FROM log
+    WHERE case_id COLLATE \"C\" >= $1 AND ($2::TEXT IS NULL OR case_id COLLATE \"C\" < $2)
+    GROUP BY case_id ORDER BY case_id COLLATE \"C\"";
+
 const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sigs
      FROM (SELECT device, max(seq) AS last FROM log WHERE case_id = ANY($1) GROUP BY device) t
      CROSS JOIN LATERAL (
@@ -319,6 +325,19 @@ impl Storage for PgStorage {
             "SELECT entry, body, device_sig, actor_sigs FROM log WHERE case_id = $1 ORDER BY idx",
             &case,
         )
+    }
+
+    fn case_ids_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u64)>, StorageError> {
+        // Compared as bytes (the "C" collation, whatever the database's), a range of the index
+        // made for it (migration 9).
+        let end = qc_station_storage::prefix_end(prefix);
+        let rows = self
+            .conn()?
+            .query(CASE_IDS_WITH_PREFIX, &[&prefix, &end])
+            .map_err(pg("listing ids by prefix"))?;
+        rows.iter()
+            .map(|r| Ok((col::<String>(r, 0)?, uint(col(r, 1)?)?)))
+            .collect()
     }
 
     fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError> {

@@ -201,6 +201,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE devices ADD COLUMN last_seen BIGINT;
 "#,
+    // The ids entries name by prefix (a random inspection's `draw-…`), read as a range of
+    // bytes whatever the database's collation.
+    r#"
+    CREATE INDEX log_case_bytes ON log ((case_id COLLATE "C"), idx);
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

@@ -346,6 +346,7 @@ fn released_migrations_never_change() {
             "0ed4094d08153c4aedc14642d61b9be2ce2c811f185bd496274b9a0c7fd7ce76",
             "d31738d6df03419abfc9115bbcc1c44c6d279a53405c86cc6ea4d2f2b965cc2c",
             "50366e40f00b2e09c45324042e509d10c9da9ce804dea0abeaca48a59e52b038",
+            "697447cbc40590d345794594eb979786068a55e26b02c9dd1fe19cdb034b1441",
         ]
     );
 }
@@ -386,6 +387,8 @@ fn cases_seen_and_wrong_codes_are_read_by_index() {
     );
     let in_all = plan(FAILURES_IN_ALL, &[&0i64, &100i64]);
     assert!(in_all.contains("code_failures_time"), "{in_all}");
+    let draws = plan(CASE_IDS_WITH_PREFIX, &[&"draw-", &Some("draw.")]);
+    assert!(draws.contains("log_case_bytes"), "{draws}");
 }
 
 /// The cases' feeds are read by index on a log that has grown since its table was last

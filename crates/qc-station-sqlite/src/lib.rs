@@ -408,6 +408,25 @@ impl Storage for SqliteStorage {
         )
     }
 
+    fn case_ids_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u64)>, StorageError> {
+        // A range of the (case_id, idx) index; text compares as bytes (BINARY), and UTF-8's byte
+        // order is its characters' order.
+        let end = qc_station_storage::prefix_end(prefix);
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT case_id, MAX(idx) - 1 FROM log WHERE case_id >= ?1 \
+                 AND (?2 IS NULL OR case_id < ?2) GROUP BY case_id ORDER BY case_id",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![prefix, end], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
     fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError> {
         if cases.is_empty() {
             return Ok(Vec::new());

@@ -168,6 +168,10 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     }
     /// Every accepted entry about a case, in log order.
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError>;
+    /// The ids beginning with `prefix` that logged entries name where a case goes (a random
+    /// inspection's `draw-…`), in byte order, each with the log index of the last entry
+    /// naming it (read by index, however long the log).
+    fn case_ids_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u64)>, StorageError>;
     /// Stores a one-time enrolment code (by its hash), valid until `expires`.
     fn add_enrolment_code(
         &self,
@@ -284,6 +288,24 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError>;
 }
 
+/// The least string greater than every string beginning with `prefix` (its last character
+/// moved one on; `None` when none is: a prefix of only U+10FFFF). With `prefix` it bounds a
+/// range an ordinary index reads.
+pub fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = last as u32 + 1;
+        if (0xD800..0xE000).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(c) = char::from_u32(next) {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// A store chosen at run time (the command line picks SQLite or PostgreSQL by its settings).
 impl<T: Storage + ?Sized> Storage for Box<T> {
     fn log_head(&self) -> Result<LogHead, StorageError> {
@@ -315,6 +337,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
         (**self).case_entries(case)
+    }
+
+    fn case_ids_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u64)>, StorageError> {
+        (**self).case_ids_with_prefix(prefix)
     }
 
     fn add_enrolment_code(
@@ -993,6 +1019,12 @@ pub mod suite {
         check(
             "entries of a case",
             s.case_entries("c1").unwrap() == vec![a1.clone(), a2.clone()],
+        );
+        check(
+            "ids by prefix, with their last entry",
+            s.case_ids_with_prefix("c").unwrap() == [("c1".into(), 2), ("c2".into(), 1)]
+                && s.case_ids_with_prefix("c2").unwrap() == [("c2".into(), 1)]
+                && s.case_ids_with_prefix("d").unwrap().is_empty(),
         );
         // A batch that repeats a held entry is refused whole.
         let a3 = entry("a", 3, a2.hash(), "c1");

@@ -18,26 +18,16 @@ use crate::storage::{Storage, StorageError};
 
 /// Most bytes of a plan's or a result's JSON read back (a register at its largest).
 const SHEET_MAX_BYTES: u64 = 64 * 1024 * 1024;
-/// How long an instance's reading of the draws' tasks serves its syncs: a draw made at
-/// another instance reaches tablets within this.
-pub const TASKS_EVERY_MS: i64 = 60 * 1000;
 /// How long after its draw a task still goes to tablets.
 pub const TASKS_FOR_MS: i64 = 180 * 24 * 60 * 60 * 1000;
 
-/// The tasks an instance last read, and how many draws were made here since it started (a
-/// list read while one was made is not kept).
+/// The draws' ids, each with the index of its last entry, as the log lists them.
+type DrawIds = Vec<(String, u64)>;
+
+/// The tasks an instance last read, with the draws' ids and last entries they were read from.
 #[derive(Default)]
 pub(super) struct TaskCache {
-    read: Option<(Timestamp, Arc<Vec<InspectionTask>>)>,
-    generation: u64,
-}
-
-impl TaskCache {
-    /// Forgets what was read: a draw was made here.
-    fn forget(&mut self) {
-        self.read = None;
-        self.generation += 1;
-    }
+    read: Option<(DrawIds, Arc<Vec<InspectionTask>>)>,
 }
 
 /// The draws as last read and checked, by id, with the hashes of the entries naming each then.
@@ -150,7 +140,6 @@ impl<S: Storage> Service<S> {
             };
         }
         tracing::info!(draw = id, login = signer.login, "random inspection drawn");
-        super::locked(&self.tasks).forget();
         self.draw(id)
     }
 
@@ -178,19 +167,30 @@ impl<S: Storage> Service<S> {
             .collect()
     }
 
-    /// Every task of the draws made lately, read again at most every [`TASKS_EVERY_MS`] (at
-    /// once after a draw made here).
+    /// Every task of the draws made lately, read again only when an act names a draw (one
+    /// indexed read tells), by any instance.
     fn recent_tasks(&self, now: Timestamp) -> Arc<Vec<InspectionTask>> {
-        let generation = {
-            let cache = super::locked(&self.tasks);
-            if let Some((read, tasks)) = &cache.read
-                && (0..TASKS_EVERY_MS).contains(&(now.0 - read.0))
-            {
-                return tasks.clone();
+        let ids = match self
+            .storage
+            .case_ids_with_prefix(qc_domain::draw::DRAW_PREFIX)
+        {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, "tasks not read again; the last list stands");
+                let cache = super::locked(&self.tasks);
+                return cache
+                    .read
+                    .as_ref()
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_default();
             }
-            cache.generation
         };
-        let draws = match self.draws() {
+        if let Some((seen, tasks)) = &super::locked(&self.tasks).read
+            && *seen == ids
+        {
+            return tasks.clone();
+        }
+        let draws = match self.read_draws(&ids) {
             Ok(d) => d,
             Err(e) => {
                 tracing::warn!(error = %e, "tasks not read again; the last list stands");
@@ -226,11 +226,9 @@ impl<S: Storage> Service<S> {
             }
         }
         let tasks = Arc::new(tasks);
-        let mut cache = super::locked(&self.tasks);
-        // A draw made here while this was read: what was read may lack it, so it is not kept.
-        if cache.generation == generation {
-            cache.read = Some((now, tasks.clone()));
-        }
+        // Kept under the ids read first: a draw made meanwhile changes them, and the next
+        // sync reads again.
+        super::locked(&self.tasks).read = Some((ids, tasks.clone()));
         tasks
     }
 
@@ -278,25 +276,19 @@ impl<S: Storage> Service<S> {
 
     /// Every random inspection on the log that reads back whole, newest plan first.
     pub fn draws(&self) -> Result<Vec<Draw>, ServiceError> {
-        let mut ids = Vec::new();
-        for (device, _) in self.storage.devices()? {
-            if !device.starts_with(super::DESK_PREFIX) {
-                continue;
-            }
-            for e in self.storage.device_feed(&device)? {
-                if let Ok(x) = e.entry()
-                    && x.action == Action::InspectionPlanned
-                {
-                    ids.push(x.case);
-                }
-            }
-        }
-        ids.sort();
-        ids.dedup();
+        let ids = self
+            .storage
+            .case_ids_with_prefix(qc_domain::draw::DRAW_PREFIX)?;
+        self.read_draws(&ids)
+    }
+
+    /// The draws `ids` (as [`Storage::case_ids_with_prefix`] lists them) that read back whole,
+    /// newest plan first.
+    fn read_draws(&self, ids: &[(String, u64)]) -> Result<Vec<Draw>, ServiceError> {
         let mut draws = Vec::new();
-        for id in ids {
+        for (id, _) in ids {
             // One damaged draw is reported and left out; the others are still listed.
-            match self.draw(&id) {
+            match self.draw(id) {
                 Ok(d) => draws.extend(d),
                 Err(e) => tracing::error!(draw = id, error = %e, "a draw cannot be read"),
             }

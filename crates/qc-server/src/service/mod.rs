@@ -202,8 +202,8 @@ pub struct Service<S: Storage> {
     /// When this instance last noted each device's sync in the store (a write at most every
     /// [`SEEN_EVERY_MS`], so an idle sync stays a read).
     seen: Mutex<HashMap<String, Timestamp>>,
-    /// The inspection tasks of the draws made lately, as this instance last read them (at most
-    /// every [`draw::TASKS_EVERY_MS`], or at once after a draw made here).
+    /// The inspection tasks of the draws made lately, as this instance last read them (again
+    /// once an act names a draw, at any instance).
     tasks: Mutex<draw::TaskCache>,
     /// The random inspections as this instance last read and checked them.
     draws: Mutex<draw::DrawCache>,
