@@ -278,7 +278,7 @@ pub fn sync() -> &'static Sync {
             },
             down_receipts: receipts(&others),
             revocations: None,
-            tasks: vec![InspectionTask {
+            tasks: Some(vec![InspectionTask {
                 draw: "draw-20261201-abcdef".into(),
                 title: "沿街商户市容秩序抽查".into(),
                 drawn_at: qc_domain::Timestamp(1_780_000_000_000),
@@ -293,7 +293,7 @@ pub fn sync() -> &'static Sync {
                     name: "李明".into(),
                     squad: "一中队".into(),
                 }],
-            }],
+            }]),
         };
         // Seeds the station or the device would refuse start the fuzzer off short of the code
         // that matters (the proofs, the merge).

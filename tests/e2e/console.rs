@@ -1409,6 +1409,19 @@ async fn the_head_draws_targets_and_inspectors_that_an_outsider_draws_again_from
         disabled.is_some(),
         "no draw before the log moves past the plan"
     );
+    // Nor is the plan public yet: known early, whoever writes the next entry could steer the
+    // seed.
+    let public = found_in_page(
+        &c,
+        "const done = arguments[arguments.length - 1];
+         fetch('/console/api/public/draws').then((r) => r.json())
+           .then((l) => done([String(l.length), '']), (e) => done(String(e)));",
+    )
+    .await;
+    assert_eq!(
+        public[0], "0",
+        "a plan waiting for its seed is not published"
+    );
 
     // A tablet's work reaches the log: the tree after the plan is there, the draw can be made.
     let dir = bureau.dir.path().to_owned();

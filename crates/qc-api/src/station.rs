@@ -648,9 +648,11 @@ impl Quancheng {
             self.store.set_station_acks(&heads)?;
             report.docs_received += self.apply_docs_down(&resp.down)?;
             self.store.put_receipts(&down)?;
-            // The station sends the whole list each time: what is held is replaced.
-            self.set_meta_json(TASKS_KEY, &resp.tasks)?;
-            report.tasks = resp.tasks.len();
+            // The whole list replaces what is held; none sent, what is held stays.
+            if let Some(tasks) = &resp.tasks {
+                self.set_meta_json(TASKS_KEY, tasks)?;
+            }
+            report.tasks = self.inspection_tasks()?.len();
             report.receipts += rows.len();
             at.items_done += entries.len() + heads.len();
             progress(&at);

@@ -226,11 +226,6 @@ pub fn read_register(bytes: &[u8]) -> Result<RegisterPreview, ConsoleError> {
         };
         // The line the record starts on (a quoted field may span lines; blank lines count).
         let line = record.position().map_or(0, csv::Position::line);
-        if preview.targets.len() >= MAX_TARGETS {
-            return Err(ConsoleError::BadRequest(format!(
-                "名录超过 {MAX_TARGETS} 个检查对象，请分批抽查"
-            )));
-        }
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -264,6 +259,10 @@ pub fn read_register(bytes: &[u8]) -> Result<RegisterPreview, ConsoleError> {
             );
             problem(&mut preview, why);
             seen.insert(target.id, first);
+        } else if preview.targets.len() == MAX_TARGETS {
+            return Err(ConsoleError::BadRequest(format!(
+                "名录超过 {MAX_TARGETS} 个检查对象，请分批抽查"
+            )));
         } else {
             preview.targets.push(target);
         }
@@ -366,9 +365,10 @@ impl Console {
         })
     }
 
-    /// Every random inspection, for anyone (一公开): what was drawn and found, and the files to
-    /// repeat the draw; a plan not (yet) drawn too, so a plan left undrawn once its seed was
-    /// known is seen.
+    /// Every random inspection whose seed is fixed, for anyone (一公开): what was drawn and
+    /// found, and the files to repeat the draw. A plan undrawn once its seed is known is
+    /// listed too; one still waiting for its seed is not (its targets known early, whoever
+    /// writes the next entry could steer the seed).
     pub fn published_draws<S: Storage>(
         &self,
         station: &Service<S>,
@@ -376,24 +376,29 @@ impl Console {
         Ok(station
             .draws()?
             .into_iter()
+            .filter(|d| d.seedable)
             .map(|d| item(d, |_| false))
             .collect())
     }
 
-    /// The JSON of an inspection's plan (`which` = `plan.json`) or, once drawn, its result
-    /// (`result.json`), as signed: what anyone repeats the draw from.
+    /// The JSON of an inspection's plan (`which` = `plan.json`, once its seed is fixed) or
+    /// its result (`result.json`, once drawn), as signed: what anyone repeats the draw from.
     pub fn draw_file<S: Storage>(
         &self,
         station: &Service<S>,
         id: &str,
         which: &str,
     ) -> Result<Vec<u8>, ConsoleError> {
-        let draw = station.draw(id)?.ok_or(ConsoleError::NotFound)?;
-        match which {
-            "plan.json" => Ok(draw.plan_json),
-            "result.json" => draw.result_json.ok_or(ConsoleError::NotFound),
-            _ => Err(ConsoleError::NotFound),
-        }
+        let draw = station
+            .draw(id)?
+            .filter(|d| d.seedable)
+            .ok_or(ConsoleError::NotFound)?;
+        let digest = match which {
+            "plan.json" => draw.plan_digest,
+            "result.json" => draw.result_digest.ok_or(ConsoleError::NotFound)?,
+            _ => return Err(ConsoleError::NotFound),
+        };
+        Ok(station.sheet(&digest)?)
     }
 
     /// Reads a register file for the head to look over before planning.

@@ -224,20 +224,25 @@ fn field_zh(field: &str) -> &'static str {
 }
 
 /// Whether `s` may be a field: not blank (unless `may_be_empty`), at most
-/// [`FIELD_MAX_CHARS`], no control character (the rule hashes ids with a NUL after them) and
-/// no invisible format character (zero-width, bidirectional), so two ids or names that look
-/// the same are the same.
-fn fits(s: &str, may_be_empty: bool) -> bool {
+/// [`FIELD_MAX_CHARS`], no control character (the rule hashes ids with a NUL after them) and,
+/// for what is about to be signed (`new`), no invisible character (zero-width, bidirectional,
+/// fillers), so two ids or names that look the same are the same. A plan on the log is read
+/// back by the rules it was signed under: the invisible ones were added later.
+fn fits(s: &str, may_be_empty: bool, new: bool) -> bool {
     (may_be_empty || !s.trim().is_empty())
         && s.chars().count() <= FIELD_MAX_CHARS
-        && !s.chars().any(|c| c.is_control() || invisible(c))
+        && !s.chars().any(|c| c.is_control() || (new && invisible(c)))
 }
 
-/// The format characters (Unicode Cf) that change how text looks or reads without showing.
-fn invisible(c: char) -> bool {
+/// The characters that change how text looks or reads without showing: Unicode's format
+/// characters that text from office documents carries, line and paragraph separators, and the
+/// blank fillers.
+pub fn invisible(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
+        '\u{00AD}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+        | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
 }
 
 /// Whether `id` is a draw's id.
@@ -271,21 +276,33 @@ impl DrawPlan {
             planned_at,
         };
         plan.check()?;
-        if plan.to_json().len() > PLAN_MAX_BYTES {
-            return Err(DrawError::TooLarge);
-        }
         Ok(plan)
     }
 
-    /// Checks a plan as read back (from its JSON).
+    /// Checks a plan about to be signed: [`DrawPlan::check_logged`], no invisible character
+    /// in its fields, and its JSON at most [`PLAN_MAX_BYTES`].
     pub fn check(&self) -> Result<(), DrawError> {
+        self.checked(true)?;
+        if self.to_json().len() > PLAN_MAX_BYTES {
+            return Err(DrawError::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// Checks a plan as read back from the log: its format, id, fields (no control character),
+    /// distinct targets and inspectors, and its count.
+    pub fn check_logged(&self) -> Result<(), DrawError> {
+        self.checked(false)
+    }
+
+    fn checked(&self, new: bool) -> Result<(), DrawError> {
         if self.format != PLAN_FORMAT || self.version != 1 {
             return Err(DrawError::UnknownFormat(PLAN_FORMAT));
         }
         if !is_draw_id(&self.id) {
             return Err(DrawError::BadId(self.id.clone()));
         }
-        if !fits(&self.title, false) {
+        if !fits(&self.title, false, new) {
             return Err(DrawError::BadField {
                 field: "title",
                 what: "抽查计划".into(),
@@ -305,7 +322,7 @@ impl DrawPlan {
                 ("address", &t.address, true),
                 ("category", &t.category, true),
             ] {
-                if !fits(value, may_be_empty) {
+                if !fits(value, may_be_empty, new) {
                     return Err(DrawError::BadField {
                         field,
                         what: t.id.clone(),
@@ -321,7 +338,7 @@ impl DrawPlan {
         }
         let mut people = BTreeSet::new();
         for i in &self.inspectors {
-            if !fits(&i.id, false) {
+            if !fits(&i.id, false, new) {
                 return Err(DrawError::BadField {
                     field: "id",
                     what: i.name.clone(),
@@ -349,7 +366,7 @@ impl DrawPlan {
     pub fn from_json(bytes: &[u8]) -> Result<DrawPlan, DrawError> {
         let plan: DrawPlan =
             serde_json::from_slice(bytes).map_err(|_| DrawError::UnknownFormat(PLAN_FORMAT))?;
-        plan.check()?;
+        plan.check_logged()?;
         Ok(plan)
     }
 
@@ -579,13 +596,12 @@ impl InspectionReport {
             return Err(ReportError::NotDrawn(target.to_owned()));
         }
         let case = case.trim();
-        if (outcome == Outcome::CaseFiled) == case.is_empty() || !fits(case, true) {
+        if (outcome == Outcome::CaseFiled) == case.is_empty() || !fits(case, true, true) {
             return Err(ReportError::CaseNamed);
         }
         let note = note.trim();
-        if note.chars().count() > NOTE_MAX_CHARS
-            || note.chars().any(|c| c.is_control() && c != '\n')
-        {
+        let hidden = |c: char| (c.is_control() && c != '\n') || invisible(c);
+        if note.chars().count() > NOTE_MAX_CHARS || note.chars().any(hidden) {
             return Err(ReportError::Note);
         }
         Ok(InspectionReport {
@@ -625,8 +641,10 @@ pub enum ReportError {
     /// A case named without one filed, or filed without one named.
     #[error("a case is named exactly when one was filed")]
     CaseNamed,
-    /// A note too long or holding control characters.
-    #[error("the note is over {NOTE_MAX_CHARS} characters or holds control characters")]
+    /// A note too long or holding control or invisible characters.
+    #[error(
+        "the note is over {NOTE_MAX_CHARS} characters or holds control or invisible characters"
+    )]
     Note,
 }
 
@@ -636,7 +654,9 @@ impl ReportError {
         match self {
             ReportError::NotDrawn(t) => format!("检查对象 {t} 不在本次抽取结果中"),
             ReportError::CaseNamed => "立案查处时须填写案件编号，其他结果不填".into(),
-            ReportError::Note => format!("检查情况说明不超过 {NOTE_MAX_CHARS} 字"),
+            ReportError::Note => {
+                format!("检查情况说明不超过 {NOTE_MAX_CHARS} 字，且不含不可见字符")
+            }
         }
     }
 }
@@ -765,6 +785,11 @@ mod tests {
             make(hidden, p.inspectors.clone(), 1),
             Err(DrawError::BadField { field: "name", .. })
         ));
+        // Refused when signed; a plan on the log that has one still reads back.
+        let mut logged = p.clone();
+        logged.targets[1].name = "商户\u{200B}1".into();
+        assert!(logged.check().is_err());
+        assert_eq!(DrawPlan::from_json(&logged.to_json()), Ok(logged));
         let mut nul = p.targets.clone();
         nul[1].id = "T\0".into();
         assert!(matches!(

@@ -117,9 +117,10 @@ pub struct SyncResponse {
     /// The bureau's revocation list in force at the station.
     pub revocations: Option<SignedRevocationList>,
     /// The random inspections (双随机) drawn lately for the people whose keys the device
-    /// holds: the whole list each time (an older station sends none).
+    /// holds: the whole list, which replaces the one the device keeps; none when the station
+    /// cannot read them now (or is older), and the device keeps its list.
     #[serde(default)]
-    pub tasks: Vec<InspectionTask>,
+    pub tasks: Option<Vec<InspectionTask>>,
 }
 
 /// 双随机抽查任务 — a target drawn for inspection and the two officers drawn to inspect it.

@@ -38,16 +38,14 @@ pub(super) type DrawCache = std::collections::HashMap<String, (Vec<Digest>, Arc<
 pub struct Draw {
     /// The plan.
     pub plan: DrawPlan,
-    /// The plan's JSON, as signed.
-    pub plan_json: Vec<u8>,
     /// SHA-256 of the plan's JSON.
     pub plan_digest: Digest,
     /// The plan's entry's index in the log.
     pub plan_index: u64,
     /// The draw, once made (checked against its plan and the log's tree).
     pub result: Option<DrawResult>,
-    /// The draw's JSON, as signed.
-    pub result_json: Option<Vec<u8>>,
+    /// SHA-256 of the draw's JSON, once drawn.
+    pub result_digest: Option<Digest>,
     /// Whether the log already holds the tree whose root seeds the draw.
     pub seedable: bool,
     /// What the inspections found, in log order (a later report of a target replaces an
@@ -75,11 +73,6 @@ impl<S: Storage> Service<S> {
         plan.check()
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
         let json = plan.to_json();
-        if json.len() > qc_domain::draw::PLAN_MAX_BYTES {
-            return Err(ServiceError::BadRequest(
-                qc_domain::draw::DrawError::TooLarge.to_string(),
-            ));
-        }
         if !self.storage.case_entries(&plan.id)?.is_empty() {
             return Err(ServiceError::BadRequest(format!(
                 "a draw {} is on the log already",
@@ -144,13 +137,10 @@ impl<S: Storage> Service<S> {
     }
 
     /// The tasks of the draws made in the last [`TASKS_FOR_MS`] in which one of the people
-    /// whose keys `device` holds was drawn. Best effort: a sync never fails for them (the last
-    /// list read is sent, or none).
-    pub(super) fn tasks_for(&self, device: &str, now: Timestamp) -> Vec<InspectionTask> {
-        let all = self.recent_tasks(now);
-        if all.is_empty() {
-            return Vec::new();
-        }
+    /// whose keys `device` holds was drawn; `None` when they cannot be read now (the tablet
+    /// keeps the list it has: a sync never fails, nor wipes a tablet's tasks, for them).
+    pub(super) fn tasks_for(&self, device: &str, now: Timestamp) -> Option<Vec<InspectionTask>> {
+        let all = self.recent_tasks()?;
         let people: BTreeSet<String> = match self.storage.officer_certs_of(device) {
             Ok(certs) => certs
                 .iter()
@@ -158,18 +148,28 @@ impl<S: Storage> Service<S> {
                 .collect(),
             Err(e) => {
                 tracing::warn!(device, error = %e, "tasks not sent: the device's people unread");
-                return Vec::new();
+                return None;
             }
         };
-        all.iter()
-            .filter(|t| t.inspectors.iter().any(|i| people.contains(&i.id)))
-            .cloned()
-            .collect()
+        Some(
+            all.iter()
+                .filter(|t| now.0 - t.drawn_at.0 <= TASKS_FOR_MS)
+                .filter(|t| t.inspectors.iter().any(|i| people.contains(&i.id)))
+                .cloned()
+                .collect(),
+        )
     }
 
-    /// Every task of the draws made lately, read again only when an act names a draw (one
-    /// indexed read tells), by any instance.
-    fn recent_tasks(&self, now: Timestamp) -> Arc<Vec<InspectionTask>> {
+    /// Every task of every draw, read again only when an act names a draw (one indexed read
+    /// tells), by any instance; kept only when every draw read whole. `None` when nothing
+    /// can be read and nothing was.
+    fn recent_tasks(&self) -> Option<Arc<Vec<InspectionTask>>> {
+        let last = || {
+            super::locked(&self.tasks)
+                .read
+                .as_ref()
+                .map(|(_, t)| t.clone())
+        };
         let ids = match self
             .storage
             .case_ids_with_prefix(qc_domain::draw::DRAW_PREFIX)
@@ -177,37 +177,21 @@ impl<S: Storage> Service<S> {
             Ok(ids) => ids,
             Err(e) => {
                 tracing::warn!(error = %e, "tasks not read again; the last list stands");
-                let cache = super::locked(&self.tasks);
-                return cache
-                    .read
-                    .as_ref()
-                    .map(|(_, t)| t.clone())
-                    .unwrap_or_default();
+                return last();
             }
         };
         if let Some((seen, tasks)) = &super::locked(&self.tasks).read
             && *seen == ids
         {
-            return tasks.clone();
+            return Some(tasks.clone());
         }
-        let draws = match self.read_draws(&ids) {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!(error = %e, "tasks not read again; the last list stands");
-                let cache = super::locked(&self.tasks);
-                return cache
-                    .read
-                    .as_ref()
-                    .map(|(_, t)| t.clone())
-                    .unwrap_or_default();
-            }
-        };
+        let (draws, whole) = self.read_draws(&ids);
+        if !whole {
+            return last();
+        }
         let mut tasks = Vec::new();
         for d in draws {
             let Some(result) = d.result else { continue };
-            if now.0 - result.drawn_at.0 > TASKS_FOR_MS {
-                continue;
-            }
             for t in result.tasks {
                 let Some(target) = d.plan.target(&t.target) else {
                     continue;
@@ -229,7 +213,7 @@ impl<S: Storage> Service<S> {
         // Kept under the ids read first: a draw made meanwhile changes them, and the next
         // sync reads again.
         super::locked(&self.tasks).read = Some((ids, tasks.clone()));
-        tasks
+        Some(tasks)
     }
 
     /// 检查结果: signs `report` (of a target drawn) as `signer`'s act; the draw as it stands
@@ -279,22 +263,25 @@ impl<S: Storage> Service<S> {
         let ids = self
             .storage
             .case_ids_with_prefix(qc_domain::draw::DRAW_PREFIX)?;
-        self.read_draws(&ids)
+        Ok(self.read_draws(&ids).0)
     }
 
     /// The draws `ids` (as [`Storage::case_ids_with_prefix`] lists them) that read back whole,
-    /// newest plan first.
-    fn read_draws(&self, ids: &[(String, u64)]) -> Result<Vec<Draw>, ServiceError> {
-        let mut draws = Vec::new();
+    /// newest plan first, and whether every one did.
+    fn read_draws(&self, ids: &[(String, u64)]) -> (Vec<Draw>, bool) {
+        let (mut draws, mut whole) = (Vec::new(), true);
         for (id, _) in ids {
-            // One damaged draw is reported and left out; the others are still listed.
+            // One that cannot be read is reported and left out; the others are still listed.
             match self.draw(id) {
                 Ok(d) => draws.extend(d),
-                Err(e) => tracing::error!(draw = id, error = %e, "a draw cannot be read"),
+                Err(e) => {
+                    whole = false;
+                    tracing::error!(draw = id, error = %e, "a draw cannot be read");
+                }
             }
         }
         draws.sort_by_key(|d| std::cmp::Reverse(d.plan_index));
-        Ok(draws)
+        (draws, whole)
     }
 
     /// The random inspection `id` as the log holds it (its first plan and first draw count).
@@ -334,15 +321,15 @@ impl<S: Storage> Service<S> {
         let [plan_digest] = planned.blobs[..] else {
             return Err(damaged("the plan's entry names no one file").into());
         };
-        let plan_json = self.sheet(&plan_digest)?;
-        let plan = DrawPlan::from_json(&plan_json).map_err(|e| damaged(&e.to_string()))?;
+        let plan =
+            DrawPlan::from_json(&self.sheet(&plan_digest)?).map_err(|e| damaged(&e.to_string()))?;
         let plan_index = self
             .storage
             .entry_index(plan_entry)?
             .ok_or_else(|| damaged("the plan's entry is not logged"))?;
         let size = seed_size(plan_index);
         let seedable = self.log_size()? >= size;
-        let (result, result_json) = match acts
+        let (result, result_digest) = match acts
             .iter()
             .find(|(_, x)| x.action == Action::InspectionDrawn)
         {
@@ -350,12 +337,12 @@ impl<S: Storage> Service<S> {
                 let [digest] = drawn.blobs[..] else {
                     return Err(damaged("the draw's entry names no one file").into());
                 };
-                let json = self.sheet(&digest)?;
-                let result = DrawResult::from_json(&json).map_err(|e| damaged(&e.to_string()))?;
+                let result = DrawResult::from_json(&self.sheet(&digest)?)
+                    .map_err(|e| damaged(&e.to_string()))?;
                 result
                     .check(&plan, &plan_digest, plan_index, &self.root_at(size)?)
                     .map_err(|e| damaged(&e.to_string()))?;
-                (Some(result), Some(json))
+                (Some(result), Some(digest))
             }
             None => (None, None),
         };
@@ -379,11 +366,10 @@ impl<S: Storage> Service<S> {
         }
         Ok(Some(Draw {
             plan,
-            plan_json,
             plan_digest,
             plan_index,
             result,
-            result_json,
+            result_digest,
             seedable,
             reports,
         }))
@@ -395,8 +381,9 @@ impl<S: Storage> Service<S> {
             .map_err(|e| StorageError::Damaged(format!("the log's tree of {size}: {e}")).into())
     }
 
-    /// The bytes of the kept JSON file `hash`, checked against its name.
-    fn sheet(&self, hash: &Digest) -> Result<Vec<u8>, ServiceError> {
+    /// The bytes of a draw's kept JSON file `hash` (its plan's, its result's), checked against
+    /// its name.
+    pub fn sheet(&self, hash: &Digest) -> Result<Vec<u8>, ServiceError> {
         let mut bytes = Vec::new();
         self.storage
             .open_blob(hash)?

@@ -1650,14 +1650,21 @@ mod draws {
             .unwrap();
         docs::enrol_as(&s, "tablet-b", "一中队", 51);
         let idle = idle_sync();
-        let tasks = s.sync("tablet-a", &idle, NOW).unwrap().tasks;
+        let tasks = s.sync("tablet-a", &idle, NOW).unwrap().tasks.unwrap();
         assert!(!tasks.is_empty());
         for t in &tasks {
             assert_eq!(t.draw, "draw-a");
             assert!(t.inspectors.iter().any(|i| i.id == "li.ming"), "{t:?}");
             assert!(made.plan.target(&t.target.id).is_some());
         }
-        assert!(s.sync("tablet-b", &idle, NOW).unwrap().tasks.is_empty());
+        let theirs = s.sync("tablet-b", &idle, NOW).unwrap().tasks;
+        assert_eq!(theirs, Some(Vec::new()));
+        // Half a year after the draw, its tasks are no longer sent.
+        let later = Timestamp(NOW.0 + super::super::draw::TASKS_FOR_MS + 1);
+        assert_eq!(
+            s.sync("tablet-a", &idle, later).unwrap().tasks,
+            Some(Vec::new())
+        );
     }
 
     #[test]
