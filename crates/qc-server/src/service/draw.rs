@@ -18,6 +18,8 @@ use crate::storage::{Storage, StorageError};
 
 /// Most bytes of a plan's or a result's JSON read back (a register at its largest).
 const SHEET_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// How many draws an instance keeps read and checked (each holds its parsed register).
+pub const DRAWS_KEPT: usize = 32;
 /// How long after its draw a task still goes to tablets.
 pub const TASKS_FOR_MS: i64 = 180 * 24 * 60 * 60 * 1000;
 
@@ -300,7 +302,18 @@ impl<S: Storage> Service<S> {
         }
         let read = self.read_draw(id, &entries)?;
         if let Some(d) = &read {
-            super::locked(&self.draws).insert(id.to_owned(), (hashes, Arc::new(d.clone())));
+            let mut cache = super::locked(&self.draws);
+            cache.insert(id.to_owned(), (hashes, Arc::new(d.clone())));
+            // Bounded: the oldest plans go first (read again if asked for).
+            while cache.len() > DRAWS_KEPT {
+                let oldest = cache
+                    .iter()
+                    .min_by_key(|(_, (_, d))| d.plan_index)
+                    .map(|(id, _)| id.clone());
+                if let Some(oldest) = oldest {
+                    cache.remove(&oldest);
+                }
+            }
         }
         Ok(read)
     }

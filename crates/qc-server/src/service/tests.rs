@@ -1668,6 +1668,35 @@ mod draws {
     }
 
     #[test]
+    fn an_instance_keeps_a_bounded_number_of_draws_read() {
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        let head = Person {
+            id: PersonId("head-1".into()),
+            name: "赵局长".into(),
+            role: Role::Head,
+            cert_no: Some(CertNo("65010000001".into())),
+            squad: "局机关".into(),
+        };
+        let (view, key) = (CaseView::of(&head), SigningKey::from_bytes(&[60; 32]));
+        let signer = DeskSigner {
+            login: "zhao",
+            person: &head,
+            view: &view,
+            key: &key,
+        };
+        let n = super::super::draw::DRAWS_KEPT + 3;
+        for i in 0..n {
+            s.plan_inspection(&plan(&format!("draw-{i}")), &signer, NOW)
+                .unwrap();
+        }
+        assert_eq!(s.draws().unwrap().len(), n, "every draw listed");
+        let kept = super::super::locked(&s.draws);
+        assert_eq!(kept.len(), super::super::draw::DRAWS_KEPT);
+        assert!(!kept.contains_key("draw-0"), "the oldest left out");
+    }
+
+    #[test]
     fn a_draws_act_made_on_a_tablet_is_refused_by_the_log() {
         let w = world();
         let s = service(&w, SqliteStorage::temporary().unwrap());
