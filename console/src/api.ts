@@ -73,6 +73,19 @@ export interface SyncHealth {
   devices: number;
   /** Those not synced for `stale_after_days` days, never-synced first, then the longest silent. */
   stale: Device[];
+  /** Tablets whose entries name files the station does not hold yet, the longest waiting first. */
+  pending: PendingUploads[];
+}
+
+/** The files a tablet named in its entries and has not sent yet. */
+export interface PendingUploads {
+  device: string;
+  label: string;
+  squad: string;
+  files: number;
+  cases: number;
+  /** Since when the oldest waits (ms). */
+  oldest: number;
 }
 
 /** A case as the list shows it. Every text is the station's, shown as text. */
@@ -568,6 +581,7 @@ function completeDashboard(d: Partial<Dashboard>): Dashboard {
       stale_after_days: d.sync_health?.stale_after_days ?? 0,
       devices: d.sync_health?.devices ?? 0,
       stale: d.sync_health?.stale ?? [],
+      pending: d.sync_health?.pending ?? [],
     },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BOM, csvField, dashboardCsv, toCsv } from "./csv";
 import { makeI18n } from "./i18n";
-import { percentages, ratioText } from "./format";
+import { formatTime, percentages, ratioText } from "./format";
 import { dashboardAnswer } from "./testing.fixture";
 
 const t = (k: string) => makeI18n().global.t(k);
@@ -54,6 +54,7 @@ describe("csv", () => {
       "期限（按执法人员）",
       "721 工作法（按中队）",
       "平板同步情况",
+      "待上传证据",
     ]);
     expect(blocks[1]).toBe("按状态\r\n案件状态,件数\r\n立案,12\r\n<b>决定</b>,6");
     expect(blocks[4]).toBe('按网格\r\n网格,件数\r\n"东区,""一""网格\n北片",2');
@@ -62,7 +63,10 @@ describe("csv", () => {
     expect(blocks[7]).toBe(
       "721 工作法（按中队）\r\n中队,服务,管理,执法,比例\r\n一中队,7,2,1,70% : 20% : 10%\r\n二中队,1,1,1,34% : 33% : 33%\r\n三中队,0,0,0,—",
     );
-    expect(blocks[8]).toBe("平板同步情况\r\n设备,中队,最近同步\r\n<b>二中队 7 号平板</b>（pad-0007）,二中队,从未同步\r\n");
+    expect(blocks[8]).toBe("平板同步情况\r\n设备,中队,最近同步\r\n<b>二中队 7 号平板</b>（pad-0007）,二中队,从未同步");
+    expect(blocks[9]).toBe(
+      `待上传证据\r\n设备,中队,待上传文件,涉及案件,最早登记于\r\n一中队 1 号平板（pad-0001）,一中队,3,2,${formatTime(Date.UTC(2026, 10, 28, 1, 2, 3))}\r\n`,
+    );
     expect(dashboardCsv(dashboardAnswer, t)).toContain("登记时间,全部时间\r\n");
   });
 });

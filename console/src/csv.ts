@@ -79,6 +79,23 @@ export function dashboardSections(d: Dashboard, t: Translate, locale = "zh-CN"):
         s.last_seen === null ? t("devices.neverSeen") : formatTime(s.last_seen, locale),
       ]),
     },
+    {
+      title: t("dashboard.pendingTitle"),
+      header: [
+        t("devices.device"),
+        t("dashboard.squad"),
+        t("dashboard.pendingFiles"),
+        t("dashboard.pendingCases"),
+        t("dashboard.pendingSince"),
+      ],
+      rows: d.sync_health.pending.map((p) => [
+        `${p.label}（${p.device}）`,
+        p.squad,
+        p.files,
+        p.cases,
+        formatTime(p.oldest, locale),
+      ]),
+    },
   ];
 }
 

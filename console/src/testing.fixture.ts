@@ -50,6 +50,16 @@ export const dashboardAnswer: Dashboard = {
         last_seen: null,
       },
     ],
+    pending: [
+      {
+        device: "pad-0001",
+        label: "一中队 1 号平板",
+        squad: "一中队",
+        files: 3,
+        cases: 2,
+        oldest: Date.UTC(2026, 10, 28, 1, 2, 3),
+      },
+    ],
   },
 };
 

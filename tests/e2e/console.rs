@@ -534,6 +534,8 @@ async fn the_head_signs_in_with_a_second_factor_and_sees_every_case_counted() {
     .await
     .unwrap();
     assert!(synced >= 1, "the demo's tablets are in service");
+    // And every file their entries name reached the station.
+    shows(&c, "已登记的证据文件均已上传基站").await;
     // Each table's chart is drawn from the numbers beside it.
     for table in expected.keys() {
         charts_its_table(&c, table).await;

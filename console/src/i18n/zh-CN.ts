@@ -80,6 +80,12 @@ export default {
   dashboard: {
     syncHealth: "平板同步情况",
     syncSummary: "在用平板 {devices} 台，其中 {stale} 台超过 {days} 天未同步",
+    pendingSummary: "{devices} 台平板有 {files} 个证据文件已登记、尚未上传到基站",
+    pendingNone: "已登记的证据文件均已上传基站",
+    pendingTitle: "待上传证据",
+    pendingFiles: "待上传文件",
+    pendingCases: "涉及案件",
+    pendingSince: "最早登记于",
     title: "概览",
     total: "案件总数",
     scope: "范围",

@@ -67,6 +67,10 @@ describe("DashboardPage", () => {
     // Tablets silent for days, by name, as text.
     expect(w.find("[data-test=sync-summary]").text()).toBe("在用平板 4 台，其中 1 台超过 3 天未同步");
     expect(rowsOf(w, "stale-devices")).toEqual([["<b>二中队 7 号平板</b>（pad-0007）", "二中队", "从未同步"]]);
+    expect(w.find("[data-test=pending-summary]").text()).toBe("1 台平板有 3 个证据文件已登记、尚未上传到基站");
+    expect(rowsOf(w, "pending-uploads")).toEqual([
+      ["一中队 1 号平板（pad-0001）", "一中队", "3", "2", formatTime(Date.UTC(2026, 10, 28, 1, 2, 3))],
+    ]);
     // Numbers on the right.
     const countCell = w.find("[data-test=cases-by-status] tbody tr td:last-child");
     expect(countCell.classes()).toContain("is-right");

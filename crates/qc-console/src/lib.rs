@@ -19,6 +19,8 @@ pub use case::{
 pub use people::{KeyItem, KeyState, PeopleList, PersonItem};
 pub use public::{CorrectionNote, Published, PublishedList, RevokedNote};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use qc_domain::{CaseStatus, CaseView, DeadlinePolicy, Person, Role, Timestamp};
 use qc_identity::Subject;
@@ -27,7 +29,7 @@ use qc_station_storage::desk::{
     DeskAccountRow, DeskLogKind, DeskLogRow, DeskSessionRow, DeskStore,
 };
 use qc_station_storage::rows::{CaseQuery, Period};
-use qc_station_storage::{Storage, StorageError};
+use qc_station_storage::{PendingBlob, Storage, StorageError};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -372,6 +374,26 @@ pub struct SyncHealth {
     pub devices: u64,
     /// Those not synced for the days, the longest silent first (never synced first of all).
     pub stale: Vec<DeviceItem>,
+    /// The tablets whose entries name files the station does not hold yet (cases in view),
+    /// the longest waiting first.
+    pub pending: Vec<PendingUploads>,
+}
+
+/// The files a tablet has named in its entries and not sent yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingUploads {
+    /// The device.
+    pub device: String,
+    /// Its label.
+    pub label: String,
+    /// Its squad.
+    pub squad: String,
+    /// Files not held yet.
+    pub files: u64,
+    /// Of how many cases.
+    pub cases: u64,
+    /// Since when the oldest waits (ms).
+    pub oldest: i64,
 }
 
 /// The devices, and whether this person may revoke them and issue codes.
@@ -670,7 +692,39 @@ fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, Con
 
 /// The tablets of the squads `view` covers that are in service, and those of them silent for
 /// [`STALE_AFTER_DAYS`] days at `now`.
-fn sync_health(devices: Vec<DeviceItem>, view: &CaseView, now: Timestamp) -> SyncHealth {
+/// The tablets in view, those silent for days, and the files not yet sent from each
+/// (`pending`: of cases in view already).
+fn sync_health(
+    devices: Vec<DeviceItem>,
+    pending: &[PendingBlob],
+    view: &CaseView,
+    now: Timestamp,
+) -> SyncHealth {
+    // By device: its rows (one per file and case), the cases, the oldest.
+    let mut waiting: BTreeMap<&str, (u64, BTreeSet<&str>, i64)> = BTreeMap::new();
+    for p in pending {
+        let w = waiting
+            .entry(p.device.as_str())
+            .or_insert((0, BTreeSet::new(), p.since.0));
+        w.0 += 1;
+        w.1.insert(p.case.as_str());
+        w.2 = w.2.min(p.since.0);
+    }
+    let mut pending: Vec<PendingUploads> = waiting
+        .into_iter()
+        .map(|(device, (files, cases, oldest))| {
+            let known = devices.iter().find(|d| d.id == device);
+            PendingUploads {
+                device: device.to_owned(),
+                label: known.map_or_else(|| device.to_owned(), |d| d.label.clone()),
+                squad: known.map(|d| d.squad.clone()).unwrap_or_default(),
+                files,
+                cases: cases.len() as u64,
+                oldest,
+            }
+        })
+        .collect();
+    pending.sort_by_key(|p| (p.oldest, p.device.clone()));
     let since = now.0 - STALE_AFTER_DAYS * 24 * 3600 * 1000;
     let in_service: Vec<DeviceItem> = devices
         .into_iter()
@@ -687,6 +741,7 @@ fn sync_health(devices: Vec<DeviceItem>, view: &CaseView, now: Timestamp) -> Syn
         stale_after_days: STALE_AFTER_DAYS,
         devices: count,
         stale,
+        pending,
     }
 }
 
@@ -1146,7 +1201,8 @@ impl Console {
         now: Timestamp,
     ) -> Result<Dashboard, ConsoleError> {
         let store = station.storage();
-        let f = store.case_figures(&session.account.view(), period, now, due_soon_ms())?;
+        let view = session.account.view();
+        let f = store.case_figures(&view, period, now, due_soon_ms())?;
         self.record(store, session, "查看统计", source, now)?;
         let keyed = |v: Vec<qc_station_storage::rows::Count>, status: bool| -> Vec<Keyed> {
             v.into_iter()
@@ -1197,7 +1253,12 @@ impl Console {
                 })
                 .collect(),
             scope: session.account.view_zh(),
-            sync_health: sync_health(device_items(station)?, &session.account.view(), now),
+            sync_health: sync_health(
+                device_items(station)?,
+                &station.pending_uploads_seen(&view)?,
+                &view,
+                now,
+            ),
         })
     }
 

@@ -359,7 +359,7 @@ fn tablets_silent_for_days_are_listed_for_the_squads_in_view() {
         d("desk-zhou", "一中队", None, false),
         d("other", "二中队", None, false),
     ];
-    let h = sync_health(devices.clone(), &CaseView::squad("一中队"), now);
+    let h = sync_health(devices.clone(), &[], &CaseView::squad("一中队"), now);
     assert_eq!(
         h.devices, 4,
         "in service: not revoked, not a desk, of the squad"
@@ -370,10 +370,45 @@ fn tablets_silent_for_days_are_listed_for_the_squads_in_view() {
         everything: true,
         ..CaseView::default()
     };
-    assert_eq!(sync_health(devices.clone(), &all, now).stale.len(), 3);
+    assert_eq!(sync_health(devices.clone(), &[], &all, now).stale.len(), 3);
     let legal = CaseView {
         sent_for_review: true,
         ..CaseView::default()
     };
-    assert_eq!(sync_health(devices, &legal, now).devices, 0);
+    assert_eq!(sync_health(devices.clone(), &[], &legal, now).devices, 0);
+
+    // Files named and not yet sent, by tablet, the longest waiting first.
+    let file = |hash: u8, case: &str, device: &str, since: i64| PendingBlob {
+        hash: [hash; 32],
+        case: case.into(),
+        device: device.into(),
+        since: Timestamp(since),
+    };
+    let pending = [
+        file(1, "c1", "fresh", now.0 - 100),
+        file(2, "c1", "fresh", now.0 - 50),
+        file(3, "c2", "fresh", now.0 - 10),
+        file(4, "c3", "silent", now.0 - 200),
+    ];
+    let h = sync_health(devices, &pending, &all, now);
+    let got: Vec<(&str, &str, u64, u64, i64)> = h
+        .pending
+        .iter()
+        .map(|p| {
+            (
+                p.device.as_str(),
+                p.label.as_str(),
+                p.files,
+                p.cases,
+                p.oldest,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("silent", "silent 平板", 1, 1, now.0 - 200),
+            ("fresh", "fresh 平板", 3, 2, now.0 - 100),
+        ]
+    );
 }

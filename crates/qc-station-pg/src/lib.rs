@@ -52,8 +52,8 @@ use qc_identity::{SignedCertificate, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, Blobs, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError, StoredSigned,
-    TileId, stored_digest,
+    BlobState, Blobs, CaseMeta, Grant, LogHead, PendingBlob, Sequencer, Storage, StorageError,
+    StoredSigned, TileId, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -490,6 +490,60 @@ impl Storage for PgStorage {
             .iter()
             .map(|r| Ok((col(r, 0)?, Timestamp(col(r, 1)?))))
             .collect()
+    }
+
+    fn note_pending_blobs(&self, pending: &[PendingBlob]) -> Result<(), StorageError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let hashes: Vec<&[u8]> = pending.iter().map(|p| p.hash.as_slice()).collect();
+        let cases: Vec<&str> = pending.iter().map(|p| p.case.as_str()).collect();
+        let devices: Vec<&str> = pending.iter().map(|p| p.device.as_str()).collect();
+        let since: Vec<i64> = pending.iter().map(|p| p.since.0).collect();
+        // One statement; a file named twice in one call keeps its earliest time.
+        self.conn()?
+            .execute(
+                "INSERT INTO pending_blobs (hash, case_id, device, since)
+                 SELECT hash, case_id, device, min(since)
+                 FROM UNNEST($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BIGINT[])
+                   AS t(hash, case_id, device, since)
+                 GROUP BY hash, case_id, device
+                 ON CONFLICT (hash, case_id, device)
+                 DO UPDATE SET since = LEAST(pending_blobs.since, excluded.since)",
+                &[&hashes, &cases, &devices, &since],
+            )
+            .map_err(pg("noting pending files"))?;
+        Ok(())
+    }
+
+    fn pending_blobs(&self) -> Result<Vec<PendingBlob>, StorageError> {
+        self.conn()?
+            .query(
+                "SELECT hash, case_id, device, since FROM pending_blobs
+                 ORDER BY since, case_id COLLATE \"C\", device COLLATE \"C\", hash",
+                &[],
+            )
+            .map_err(pg("listing pending files"))?
+            .iter()
+            .map(|r| {
+                Ok(PendingBlob {
+                    hash: stored_digest(col(r, 0)?)?,
+                    case: col(r, 1)?,
+                    device: col(r, 2)?,
+                    since: Timestamp(col(r, 3)?),
+                })
+            })
+            .collect()
+    }
+
+    fn clear_pending_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
+        self.conn()?
+            .execute(
+                "DELETE FROM pending_blobs WHERE hash = $1 AND case_id = $2",
+                &[&hash.as_slice(), &case],
+            )
+            .map_err(pg("forgetting a pending file"))?;
+        Ok(())
     }
 
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {

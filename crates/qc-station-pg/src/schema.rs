@@ -206,6 +206,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX log_case_bytes ON log ((case_id COLLATE "C"), idx);
 "#,
+    // Files entries name that the station does not hold yet: the console's uploads pending.
+    r#"
+    CREATE TABLE pending_blobs (
+        hash    BYTEA NOT NULL,
+        case_id TEXT NOT NULL,
+        device  TEXT NOT NULL,
+        since   BIGINT NOT NULL,
+        PRIMARY KEY (hash, case_id, device)
+    );
+    CREATE INDEX pending_blobs_since ON pending_blobs (since);
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

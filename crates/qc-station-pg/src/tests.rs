@@ -347,6 +347,7 @@ fn released_migrations_never_change() {
             "d31738d6df03419abfc9115bbcc1c44c6d279a53405c86cc6ea4d2f2b965cc2c",
             "50366e40f00b2e09c45324042e509d10c9da9ce804dea0abeaca48a59e52b038",
             "697447cbc40590d345794594eb979786068a55e26b02c9dd1fe19cdb034b1441",
+            "ea2cd1325fc84b84f8d4aed19a3547b2b50e20bd17b5d5e22b01d947819bfaa1",
         ]
     );
 }

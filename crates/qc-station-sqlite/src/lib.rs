@@ -24,8 +24,8 @@ use qc_station_storage::rows::{
     DisclosurePage, Period,
 };
 use qc_station_storage::{
-    BlobRows, BlobState, Blobs, CaseMeta, Grant, LogHead, Sequencer, Storage, StorageError,
-    StoredSigned, TileId, TreeState, stored_digest,
+    BlobRows, BlobState, Blobs, CaseMeta, Grant, LogHead, PendingBlob, Sequencer, Storage,
+    StorageError, StoredSigned, TileId, TreeState, stored_digest,
 };
 
 /// Schema migrations, append-only: never edit a released one.
@@ -234,6 +234,17 @@ const MIGRATIONS: &[&str] = &[
     // When each device last synced: the console lists those not seen for days.
     r#"
     ALTER TABLE devices ADD COLUMN last_seen INTEGER;
+"#,
+    // Files entries name that the station does not hold yet: the console's uploads pending.
+    r#"
+    CREATE TABLE pending_blobs (
+        hash    BLOB NOT NULL,
+        case_id TEXT NOT NULL,
+        device  TEXT NOT NULL,
+        since   INTEGER NOT NULL,
+        PRIMARY KEY (hash, case_id, device)
+    ) STRICT;
+    CREATE INDEX pending_blobs_since ON pending_blobs(since);
 "#,
 ];
 
@@ -678,6 +689,64 @@ impl Storage for SqliteStorage {
         q.query_map([], |r| Ok((r.get(0)?, Timestamp(r.get(1)?))))
             .map_err(err)?
             .collect::<Result<_, _>>()
+            .map_err(err)
+    }
+
+    fn note_pending_blobs(&self, pending: &[PendingBlob]) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO pending_blobs(hash, case_id, device, since) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT DO UPDATE SET since = min(since, excluded.since)",
+                )
+                .map_err(err)?;
+            for p in pending {
+                stmt.execute(params![p.hash.to_vec(), p.case, p.device, p.since.0])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    fn pending_blobs(&self) -> Result<Vec<PendingBlob>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare(
+                "SELECT hash, case_id, device, since FROM pending_blobs
+                 ORDER BY since, case_id, device, hash",
+            )
+            .map_err(err)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    Timestamp(r.get(3)?),
+                ))
+            })
+            .map_err(err)?;
+        rows.map(|row| {
+            let (hash, case, device, since) = row.map_err(err)?;
+            Ok(PendingBlob {
+                hash: stored_digest(hash)?,
+                case,
+                device,
+                since,
+            })
+        })
+        .collect()
+    }
+
+    fn clear_pending_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
+        self.conn()
+            .execute(
+                "DELETE FROM pending_blobs WHERE hash = ?1 AND case_id = ?2",
+                params![hash.to_vec(), case],
+            )
+            .map(drop)
             .map_err(err)
     }
 

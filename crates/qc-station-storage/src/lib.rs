@@ -224,6 +224,13 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn device_seen(&self, id: &str, at: Timestamp) -> Result<(), StorageError>;
     /// When each device that ever synced last did, by id.
     fn devices_seen(&self) -> Result<Vec<(String, Timestamp)>, StorageError>;
+    /// Notes files that logged entries name and the station does not hold yet (kept once per
+    /// file, case and device, with the earliest time).
+    fn note_pending_blobs(&self, pending: &[PendingBlob]) -> Result<(), StorageError>;
+    /// The files noted as pending, oldest first.
+    fn pending_blobs(&self) -> Result<Vec<PendingBlob>, StorageError>;
+    /// Forgets a file as pending for a case (the station holds it for that case now).
+    fn clear_pending_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError>;
     /// Keeps a person's certificate for a key held on `device` (kept once).
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// Every person's certificate kept, with the device that holds its key.
@@ -304,6 +311,20 @@ pub fn prefix_end(prefix: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// A file an entry names that the station does not hold yet: which, for which case, which
+/// device must send it, and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingBlob {
+    /// The file's SHA-256.
+    pub hash: Digest,
+    /// The case.
+    pub case: String,
+    /// The device whose entry named it.
+    pub device: String,
+    /// When the entry was logged.
+    pub since: Timestamp,
 }
 
 /// A store chosen at run time (the command line picks SQLite or PostgreSQL by its settings).
@@ -407,6 +428,18 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn devices_seen(&self) -> Result<Vec<(String, Timestamp)>, StorageError> {
         (**self).devices_seen()
+    }
+
+    fn note_pending_blobs(&self, pending: &[PendingBlob]) -> Result<(), StorageError> {
+        (**self).note_pending_blobs(pending)
+    }
+
+    fn pending_blobs(&self) -> Result<Vec<PendingBlob>, StorageError> {
+        (**self).pending_blobs()
+    }
+
+    fn clear_pending_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
+        (**self).clear_pending_blob(hash, case)
     }
 
     fn add_officer_cert(&self, device: &str, cert: &SignedCertificate) -> Result<(), StorageError> {
@@ -1178,6 +1211,32 @@ pub mod suite {
         check(
             "a later sync replaces it",
             s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(700))],
+        );
+        check("no file pending", s.pending_blobs().unwrap().is_empty());
+        let pending = |hash: u8, case: &str, since: i64| PendingBlob {
+            hash: [hash; 32],
+            case: case.into(),
+            device: "t1".into(),
+            since: Timestamp(since),
+        };
+        s.note_pending_blobs(&[pending(1, "c1", 900), pending(2, "c1", 800)])
+            .unwrap();
+        // Named again later (another entry): the earliest time stays.
+        s.note_pending_blobs(&[pending(1, "c1", 950), pending(1, "c2", 950)])
+            .unwrap();
+        check(
+            "pending files, oldest first",
+            s.pending_blobs().unwrap()
+                == [
+                    pending(2, "c1", 800),
+                    pending(1, "c1", 900),
+                    pending(1, "c2", 950),
+                ],
+        );
+        s.clear_pending_blob(&[1; 32], "c1").unwrap();
+        check(
+            "a file held for a case is no longer pending for it",
+            s.pending_blobs().unwrap() == [pending(2, "c1", 800), pending(1, "c2", 950)],
         );
         check("no revocations", s.revocations().unwrap().is_none());
         let crl = |b: u8| SignedRevocationList {

@@ -5,12 +5,13 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::sync::{Condvar, Mutex};
 
-use qc_chain::Digest;
+use qc_chain::{Digest, SignedEntry};
+use qc_domain::{CaseView, Timestamp};
 use qc_sync::wire::{BLOB_ALIGN, BlobStatus};
 use sha2::Digest as _;
 
 use super::{Service, ServiceError};
-use crate::storage::{BlobState, Storage};
+use crate::storage::{BlobState, PendingBlob, Storage};
 
 /// The largest evidence file accepted (a long body-camera video).
 pub const MAX_BLOB: u64 = 16 * 1024 * 1024 * 1024;
@@ -178,6 +179,7 @@ impl<S: Storage> Service<S> {
             return Err(ServiceError::BlobMismatch(hex::encode(hash)));
         }
         self.storage.link_blob(hash, case)?;
+        self.held_now(hash, case);
         tracing::info!(
             case,
             blob = hex::encode(hash),
@@ -187,6 +189,83 @@ impl<S: Storage> Service<S> {
             received: size,
             complete: true,
         })
+    }
+
+    /// Forgets `hash` as pending for `case`, which the station now holds it for. A failure
+    /// only leaves a row the reading of pending files checks and clears.
+    fn held_now(&self, hash: &Digest, case: &str) {
+        if let Err(e) = self.storage.clear_pending_blob(hash, case) {
+            tracing::warn!(case, blob = hex::encode(hash), error = %e, "pending file not cleared");
+        }
+    }
+
+    /// [`Service::pending_uploads`] of the cases `view` sees.
+    pub fn pending_uploads_seen(&self, view: &CaseView) -> Result<Vec<PendingBlob>, ServiceError> {
+        let pending = self.pending_uploads()?;
+        let cases: Vec<String> = pending
+            .iter()
+            .map(|p| p.case.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let seen: HashSet<String> = self
+            .storage
+            .case_docs(&cases)?
+            .into_iter()
+            .filter(|(_, meta, _)| view.sees(&meta.squad, meta.status))
+            .map(|(case, _, _)| case)
+            .collect();
+        Ok(pending
+            .into_iter()
+            .filter(|p| seen.contains(&p.case))
+            .collect())
+    }
+
+    /// The files logged entries name that the station does not hold for their case yet,
+    /// oldest first (rows a missed clearing left are checked here and cleared).
+    pub fn pending_uploads(&self) -> Result<Vec<PendingBlob>, ServiceError> {
+        let mut pending = Vec::new();
+        for p in self.storage.pending_blobs()? {
+            let held = self
+                .storage
+                .blob_state(&p.hash)?
+                .is_some_and(|b| b.complete)
+                && self.storage.blob_in_case(&p.hash, &p.case)?;
+            if held {
+                self.held_now(&p.hash, &p.case);
+            } else {
+                pending.push(p);
+            }
+        }
+        Ok(pending)
+    }
+
+    /// Notes the files `entries` (just logged) name that the station does not hold for their
+    /// case. Best effort: the entries are logged whatever happens here.
+    pub(super) fn note_pending(&self, entries: &[SignedEntry], now: Timestamp) {
+        let mut pending = Vec::new();
+        for e in entries.iter().filter_map(|e| e.entry().ok()) {
+            for hash in &e.blobs {
+                let held = self
+                    .storage
+                    .blob_state(hash)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|b| b.complete)
+                    && self.storage.blob_in_case(hash, &e.case).unwrap_or(false);
+                if !held {
+                    pending.push(PendingBlob {
+                        hash: *hash,
+                        case: e.case.clone(),
+                        device: e.device.clone(),
+                        since: now,
+                    });
+                }
+            }
+        }
+        if let Err(e) = self.storage.note_pending_blobs(&pending) {
+            tracing::warn!(error = %e, "pending files not noted");
+        }
     }
 
     /// Ends an upload whose last byte arrived but which was not kept (the station stopped in
@@ -273,6 +352,7 @@ impl<S: Storage> Service<S> {
             }
         }
         self.storage.link_blob(hash, case)?;
+        self.held_now(hash, case);
         tracing::info!(
             device,
             case,

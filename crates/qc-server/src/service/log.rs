@@ -235,13 +235,17 @@ impl<S: Storage> Service<S> {
                 tracing::warn!(problems = report.problems.len(), "upload refused");
                 return Err(ServiceError::Refused(report.problems));
             }
+            let logged = new.clone();
             let pending = Pending {
                 entries: new,
                 heads,
                 devices: devices.clone(),
             };
             match self.sequence_batched(pending, now) {
-                Ok(Some(done)) => return Ok(done),
+                Ok(Some(done)) => {
+                    self.note_pending(&logged, now);
+                    return Ok(done);
+                }
                 Ok(None) => continue,
                 Err(e) => return Err(StorageError::Backend(e).into()),
             }

@@ -1076,7 +1076,8 @@ mod docs {
     }
 
     #[test]
-    fn a_case_whose_files_pass_the_limit_is_not_gathered_for_an_export() {
+    fn a_file_is_pending_until_it_arrives_and_a_case_whose_files_pass_the_limit_is_not_gathered_for_an_export()
+     {
         use sha2::{Digest as _, Sha256};
         let w = world();
         let s = service(&w, SqliteStorage::temporary().unwrap());
@@ -1097,9 +1098,30 @@ mod docs {
             NOW,
         )
         .unwrap();
+        // The file the entry names is pending from its tablet until it arrives, for those who
+        // see the case.
+        let pending = s.pending_uploads().unwrap();
+        assert_eq!(pending.len(), 1);
+        let squad = |name: &str| s.pending_uploads_seen(&qc_domain::CaseView::squad(name));
+        assert_eq!(squad("一中队").unwrap(), pending);
+        assert!(squad("二中队").unwrap().is_empty(), "another squad's case");
+        assert_eq!(
+            (
+                pending[0].hash,
+                &*pending[0].case,
+                &*pending[0].device,
+                pending[0].since
+            ),
+            (hash, "case-1", "tablet-a", NOW)
+        );
         let size = photo.len() as u64;
         s.put_blob_chunk("tablet-a", "case-1", &hash, (size, 0), Chunk::new(&photo))
             .unwrap();
+        assert!(s.pending_uploads().unwrap().is_empty(), "received");
+        assert!(
+            s.storage.pending_blobs().unwrap().is_empty(),
+            "and its row cleared"
+        );
         let gathered =
             |max_bytes| s.held_case("case-1", NOW, super::super::check::Keep::All { max_bytes });
         match gathered(size - 1) {
