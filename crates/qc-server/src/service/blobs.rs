@@ -193,7 +193,7 @@ impl<S: Storage> Service<S> {
 
     /// Forgets `hash` as pending for `case`, which the station now holds it for. A failure
     /// only leaves a row the reading of pending files checks and clears.
-    fn held_now(&self, hash: &Digest, case: &str) {
+    pub(super) fn held_now(&self, hash: &Digest, case: &str) {
         if let Err(e) = self.storage.clear_pending_blob(hash, case) {
             tracing::warn!(case, blob = hex::encode(hash), error = %e, "pending file not cleared");
         }

@@ -292,6 +292,8 @@ impl<S: Storage> Service<S> {
             )))
         })?;
         self.storage.link_blob(&hash, case)?;
+        // Kept before it was logged, linked after: never a file the desk has yet to send.
+        self.held_now(&hash, case);
         signed.map(|(e, ())| e.hash()).ok_or_else(|| {
             StorageError::Damaged(format!("a desk act on {case} signed nothing")).into()
         })

@@ -1618,6 +1618,10 @@ mod draws {
         assert_eq!(s.log_size().unwrap(), 3);
         let ids: Vec<String> = s.draws().unwrap().into_iter().map(|d| d.plan.id).collect();
         assert_eq!(ids, ["draw-b", "draw-a"]);
+        assert!(
+            s.storage.pending_blobs().unwrap().is_empty(),
+            "a desk's sheets are never files it has yet to send"
+        );
 
         // What an inspection found is reported on a drawn target only; the latest counts.
         use qc_domain::draw::{InspectionReport, Outcome};
