@@ -1570,10 +1570,8 @@ mod draws {
         .unwrap()
     }
 
-    #[test]
-    fn a_draw_waits_for_an_entry_after_its_plan_and_is_the_plan_drawn_under_that_tree() {
-        let w = world();
-        let s = service(&w, SqliteStorage::temporary().unwrap());
+    /// The head of unit at a desk: the person, what they see, the key they sign with.
+    fn head_of_unit() -> (Person, CaseView, SigningKey) {
         let head = Person {
             id: PersonId("head-1".into()),
             name: "赵局长".into(),
@@ -1582,7 +1580,14 @@ mod draws {
             squad: "局机关".into(),
         };
         let view = CaseView::of(&head);
-        let key = SigningKey::from_bytes(&[60; 32]);
+        (head, view, SigningKey::from_bytes(&[60; 32]))
+    }
+
+    #[test]
+    fn a_draw_waits_for_an_entry_after_its_plan_and_is_the_plan_drawn_under_that_tree() {
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        let (head, view, key) = head_of_unit();
         let signer = DeskSigner {
             login: "zhao",
             person: &head,
@@ -1697,14 +1702,7 @@ mod draws {
     fn an_instance_keeps_a_bounded_number_of_draws_read() {
         let w = world();
         let s = service(&w, SqliteStorage::temporary().unwrap());
-        let head = Person {
-            id: PersonId("head-1".into()),
-            name: "赵局长".into(),
-            role: Role::Head,
-            cert_no: Some(CertNo("65010000001".into())),
-            squad: "局机关".into(),
-        };
-        let (view, key) = (CaseView::of(&head), SigningKey::from_bytes(&[60; 32]));
+        let (head, view, key) = head_of_unit();
         let signer = DeskSigner {
             login: "zhao",
             person: &head,
