@@ -177,13 +177,12 @@ fn acting<S: Storage>(
     Ok((token, session))
 }
 
-/// A call of a signed-in person: the console, the session (cookie and CSRF token checked
-/// when the request's head arrives, before any body is read), its token and where the request
-/// came from.
+/// A call of a signed-in person: the console, the request's headers and where it came from.
+/// The session (cookie and CSRF token) is checked when the request's head arrives, before any
+/// body is read, and again when the call runs (a slow body may outlast the session).
 struct Caller<S: Storage> {
     desk: Arc<Desk<S>>,
-    session: Session,
-    token: String,
+    headers: HeaderMap,
     source: String,
 }
 
@@ -206,19 +205,19 @@ impl<S: Storage> FromRequestParts<Arc<Desk<S>>> for Caller<S> {
                 ))
             })?;
         let headers = parts.headers.clone();
-        let (token, session) = blocking(desk, move |d, now| acting(d, &headers, now)).await?;
+        let checked = headers.clone();
+        blocking(desk, move |d, now| acting(d, &checked, now)).await?;
         Ok(Caller {
             desk: desk.clone(),
-            session,
-            token,
+            headers,
             source: peer.ip().to_string(),
         })
     }
 }
 
 impl<S: Storage> Caller<S> {
-    /// Runs `f` on a blocking thread with the caller's session, its token and where the
-    /// request came from, and the time.
+    /// Runs `f` on a blocking thread with the caller's session (checked again now), its token
+    /// and where the request came from, and the time.
     async fn run<R: Send + 'static>(
         self,
         f: impl FnOnce(
@@ -232,11 +231,14 @@ impl<S: Storage> Caller<S> {
     ) -> Result<R, Failure> {
         let Caller {
             desk,
-            session,
-            token,
+            headers,
             source,
         } = self;
-        blocking(&desk, move |d, now| f(d, &session, (&token, &source), now)).await
+        blocking(&desk, move |d, now| {
+            let (token, session) = acting(d, &headers, now)?;
+            f(d, &session, (&token, &source), now)
+        })
+        .await
     }
 
     /// [`Caller::run`], `f` given the session, the source and the time; its answer goes back
