@@ -289,11 +289,7 @@ fn item(d: Draw, may_report: impl Fn(&[Inspector]) -> bool) -> DrawItem {
             r.tasks
                 .iter()
                 .filter_map(|t| {
-                    let inspectors: Vec<Inspector> = t
-                        .inspectors
-                        .iter()
-                        .filter_map(|i| d.plan.inspector(i).cloned())
-                        .collect();
+                    let inspectors = d.plan.inspectors_of(t);
                     Some(TaskItem {
                         target: d.plan.target(&t.target)?.clone(),
                         report: d.report(&t.target).map(ReportItem::from),
@@ -524,16 +520,10 @@ impl Console {
             .result
             .as_ref()
             .ok_or_else(|| ConsoleError::BadRequest("尚未抽取，不能录入检查结果".into()))?;
-        let task = result.tasks.iter().find(|t| t.target == form.target);
-        let inspectors: Vec<Inspector> = task
-            .map(|t| {
-                t.inspectors
-                    .iter()
-                    .filter_map(|i| draw.plan.inspector(i).cloned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if task.is_some() && !reports_for(session, &inspectors) {
+        // A target not drawn is the report's to refuse, with its reason.
+        if let Some(task) = result.task(&form.target)
+            && !reports_for(session, &draw.plan.inspectors_of(task))
+        {
             return Err(ConsoleError::Forbidden);
         }
         let report = InspectionReport::new(

@@ -379,6 +379,14 @@ impl DrawPlan {
     pub fn inspector(&self, id: &str) -> Option<&Inspector> {
         self.inspectors.iter().find(|i| i.id == id)
     }
+
+    /// The inspectors `task` names, as this plan lists them.
+    pub fn inspectors_of(&self, task: &Task) -> Vec<Inspector> {
+        task.inspectors
+            .iter()
+            .filter_map(|i| self.inspector(i).cloned())
+            .collect()
+    }
 }
 
 /// The size of the log tree whose root seeds the draw of a plan logged at `plan_index`: the
@@ -475,6 +483,11 @@ impl DrawResult {
             tasks: draw(plan, &seed(plan_digest, root)),
             drawn_at,
         }
+    }
+
+    /// The task of `target`, if it was drawn.
+    pub fn task(&self, target: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.target == target)
     }
 
     /// The result's JSON, as signed and published.
@@ -592,7 +605,7 @@ impl InspectionReport {
         note: &str,
         reported_at: Timestamp,
     ) -> Result<InspectionReport, ReportError> {
-        if !result.tasks.iter().any(|t| t.target == target) {
+        if result.task(target).is_none() {
             return Err(ReportError::NotDrawn(target.to_owned()));
         }
         let case = case.trim();

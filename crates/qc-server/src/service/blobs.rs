@@ -5,13 +5,13 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::sync::{Condvar, Mutex};
 
-use qc_chain::{Digest, SignedEntry};
-use qc_domain::{CaseView, Timestamp};
+use qc_chain::Digest;
+use qc_domain::CaseView;
 use qc_sync::wire::{BLOB_ALIGN, BlobStatus};
 use sha2::Digest as _;
 
 use super::{Service, ServiceError};
-use crate::storage::{BlobState, PendingBlob, Storage};
+use crate::storage::{BlobState, PendingBlob, Storage, StorageError};
 
 /// The largest evidence file accepted (a long body-camera video).
 pub const MAX_BLOB: u64 = 16 * 1024 * 1024 * 1024;
@@ -226,12 +226,7 @@ impl<S: Storage> Service<S> {
     pub fn pending_uploads(&self) -> Result<Vec<PendingBlob>, ServiceError> {
         let mut pending = Vec::new();
         for p in self.storage.pending_blobs()? {
-            let held = self
-                .storage
-                .blob_state(&p.hash)?
-                .is_some_and(|b| b.complete)
-                && self.storage.blob_in_case(&p.hash, &p.case)?;
-            if held {
+            if self.held_for(&p.hash, &p.case)? {
                 self.held_now(&p.hash, &p.case);
             } else {
                 pending.push(p);
@@ -240,29 +235,19 @@ impl<S: Storage> Service<S> {
         Ok(pending)
     }
 
-    /// Notes the files `entries` (just logged) name that the station does not hold for their
-    /// case. Best effort: the entries are logged whatever happens here.
-    pub(super) fn note_pending(&self, entries: &[SignedEntry], now: Timestamp) {
-        let mut pending = Vec::new();
-        for e in entries.iter().filter_map(|e| e.entry().ok()) {
-            for hash in &e.blobs {
-                let held = self
-                    .storage
-                    .blob_state(hash)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|b| b.complete)
-                    && self.storage.blob_in_case(hash, &e.case).unwrap_or(false);
-                if !held {
-                    pending.push(PendingBlob {
-                        hash: *hash,
-                        case: e.case.clone(),
-                        device: e.device.clone(),
-                        since: now,
-                    });
-                }
-            }
-        }
+    /// Whether the station holds file `hash` whole for `case`.
+    fn held_for(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+        Ok(self.storage.blob_state(hash)?.is_some_and(|b| b.complete)
+            && self.storage.blob_in_case(hash, case)?)
+    }
+
+    /// Notes, of the files `named` (by entries just logged), those the station does not hold
+    /// for their case. Best effort: the entries are logged whatever happens here.
+    pub(super) fn note_pending(&self, named: Vec<PendingBlob>) {
+        let pending: Vec<PendingBlob> = named
+            .into_iter()
+            .filter(|p| !self.held_for(&p.hash, &p.case).unwrap_or(false))
+            .collect();
         if let Err(e) = self.storage.note_pending_blobs(&pending) {
             tracing::warn!(error = %e, "pending files not noted");
         }

@@ -15,7 +15,7 @@ use qc_bundle::{Contents, Report};
 use qc_casedoc::CaseDoc;
 use qc_chain::{Action, Entry, FeedHead, SignedEntry};
 use qc_domain::review::{CaseFileReview, REVIEWERS};
-use qc_domain::{CaseView, Person, Timestamp};
+use qc_domain::{CaseView, Person, SignersRequired, Timestamp};
 use qc_identity::{IdentityError, SignedCertificate, Subject};
 use qc_sync::wire::PushEntries;
 use sha2::{Digest as _, Sha256};
@@ -39,6 +39,20 @@ pub struct DeskSigner<'a> {
     pub view: &'a CaseView,
     /// The person's key.
     pub key: &'a SigningKey,
+}
+
+impl DeskSigner<'_> {
+    /// Refuses the act `what` unless this person holds a role it needs (`required`).
+    pub(super) fn may(&self, required: SignersRequired, what: &str) -> Result<(), ServiceError> {
+        if required.counts(self.person) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(format!(
+                "{} may not {what}",
+                self.login
+            )))
+        }
+    }
 }
 
 /// A case file exported at a desk.
@@ -223,12 +237,7 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<Option<qc_chain::Digest>, ServiceError> {
         let case = review.case.as_str();
-        if !REVIEWERS.counts(signer.person) {
-            return Err(ServiceError::Forbidden(format!(
-                "{} may not review case files",
-                signer.login
-            )));
-        }
+        signer.may(REVIEWERS, "review case files")?;
         let Some((meta, document)) = self.storage.case_doc(case)? else {
             return Ok(None);
         };

@@ -7,8 +7,8 @@ use std::io::Read as _;
 use std::sync::Arc;
 
 use qc_chain::{Action, Digest, SignedEntry};
-use qc_domain::Timestamp;
 use qc_domain::draw::{DRAWERS, DrawPlan, DrawResult, InspectionReport, REPORTERS, seed_size};
+use qc_domain::{Person, Timestamp};
 use qc_sync::wire::InspectionTask;
 use sha2::{Digest as _, Sha256};
 
@@ -71,7 +71,7 @@ impl<S: Storage> Service<S> {
         signer: &DeskSigner<'_>,
         now: Timestamp,
     ) -> Result<Draw, ServiceError> {
-        may_draw(signer)?;
+        signer.may(DRAWERS, "plan a random inspection")?;
         plan.check()
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
         let json = plan.to_json();
@@ -106,7 +106,7 @@ impl<S: Storage> Service<S> {
         signer: &DeskSigner<'_>,
         now: Timestamp,
     ) -> Result<Option<Draw>, ServiceError> {
-        may_draw(signer)?;
+        signer.may(DRAWERS, "make a random inspection's draw")?;
         let Some(draw) = self.draw(id)? else {
             return Ok(None);
         };
@@ -138,25 +138,20 @@ impl<S: Storage> Service<S> {
         self.draw(id)
     }
 
-    /// The tasks of the draws made in the last [`TASKS_FOR_MS`] in which one of the people
-    /// whose keys `device` holds was drawn; `None` when they cannot be read now (the tablet
-    /// keeps the list it has: a sync never fails, nor wipes a tablet's tasks, for them).
-    pub(super) fn tasks_for(&self, device: &str, now: Timestamp) -> Option<Vec<InspectionTask>> {
+    /// The tasks of the draws made in the last [`TASKS_FOR_MS`] in which one of `people`
+    /// (those whose keys a device holds) was drawn; `None` when they cannot be read now (the
+    /// tablet keeps the list it has: a sync never fails, nor wipes a tablet's tasks, for them).
+    pub(super) fn tasks_for(
+        &self,
+        people: &[Person],
+        now: Timestamp,
+    ) -> Option<Vec<InspectionTask>> {
         let all = self.recent_tasks()?;
-        let people: BTreeSet<String> = match self.storage.officer_certs_of(device) {
-            Ok(certs) => certs
-                .iter()
-                .filter_map(|c| Some(c.decode_unverified().ok()?.person()?.id.0))
-                .collect(),
-            Err(e) => {
-                tracing::warn!(device, error = %e, "tasks not sent: the device's people unread");
-                return None;
-            }
-        };
+        let people: BTreeSet<&str> = people.iter().map(|p| p.id.0.as_str()).collect();
         Some(
             all.iter()
                 .filter(|t| now.0 - t.drawn_at.0 <= TASKS_FOR_MS)
-                .filter(|t| t.inspectors.iter().any(|i| people.contains(&i.id)))
+                .filter(|t| t.inspectors.iter().any(|i| people.contains(i.id.as_str())))
                 .cloned()
                 .collect(),
         )
@@ -203,11 +198,7 @@ impl<S: Storage> Service<S> {
                     title: d.plan.title.clone(),
                     drawn_at: result.drawn_at,
                     target: target.clone(),
-                    inspectors: t
-                        .inspectors
-                        .iter()
-                        .filter_map(|i| d.plan.inspector(i).cloned())
-                        .collect(),
+                    inspectors: d.plan.inspectors_of(&t),
                 });
             }
         }
@@ -227,20 +218,16 @@ impl<S: Storage> Service<S> {
         signer: &DeskSigner<'_>,
         now: Timestamp,
     ) -> Result<Option<Draw>, ServiceError> {
-        if !REPORTERS.counts(signer.person) {
-            return Err(ServiceError::Forbidden(format!(
-                "{} may not report an inspection",
-                signer.login
-            )));
-        }
+        signer.may(REPORTERS, "report an inspection")?;
         let Some(draw) = self.draw(&report.draw)? else {
             return Ok(None);
         };
-        let drawn = draw
+        if draw
             .result
             .as_ref()
-            .is_some_and(|r| r.tasks.iter().any(|t| t.target == report.target));
-        if !drawn {
+            .and_then(|r| r.task(&report.target))
+            .is_none()
+        {
             return Err(ServiceError::BadRequest(format!(
                 "target {} was not drawn in {}",
                 report.target, report.draw
@@ -369,10 +356,8 @@ impl<S: Storage> Service<S> {
             };
             let report = InspectionReport::from_json(&self.sheet(&digest)?)
                 .map_err(|e| damaged(&e.to_string()))?;
-            let drawn = result
-                .as_ref()
-                .is_some_and(|r| r.tasks.iter().any(|t| t.target == report.target));
-            if report.draw != id || !drawn {
+            let drawn = result.as_ref().and_then(|r| r.task(&report.target));
+            if report.draw != id || drawn.is_none() {
                 return Err(damaged("a report of a target not drawn").into());
             }
             reports.push(report);
@@ -407,17 +392,5 @@ impl<S: Storage> Service<S> {
             return Err(StorageError::Damaged("a kept file does not match its name".into()).into());
         }
         Ok(bytes)
-    }
-}
-
-/// Refuses anyone but a head of unit.
-fn may_draw(signer: &DeskSigner<'_>) -> Result<(), ServiceError> {
-    if DRAWERS.counts(signer.person) {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(format!(
-            "{} may not plan or make a random inspection",
-            signer.login
-        )))
     }
 }

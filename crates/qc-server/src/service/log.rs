@@ -17,7 +17,7 @@ use qc_tlog::note::NoteCheckpoint;
 use qc_tlog::{TileId, TilePath, TileSource, TreeState};
 
 use super::{Service, ServiceError, locked};
-use crate::storage::{LogHead, Sequencer, Storage, StorageError};
+use crate::storage::{LogHead, PendingBlob, Sequencer, Storage, StorageError};
 
 /// An upload verified against the feed heads it continues, waiting to be sequenced.
 pub(super) struct Pending {
@@ -235,7 +235,19 @@ impl<S: Storage> Service<S> {
                 tracing::warn!(problems = report.problems.len(), "upload refused");
                 return Err(ServiceError::Refused(report.problems));
             }
-            let logged = new.clone();
+            // The files the entries name (what is not held is noted once they are logged).
+            let named: Vec<PendingBlob> = new
+                .iter()
+                .filter_map(|e| e.entry().ok())
+                .flat_map(|e| {
+                    e.blobs.into_iter().map(move |hash| PendingBlob {
+                        hash,
+                        case: e.case.clone(),
+                        device: e.device.clone(),
+                        since: now,
+                    })
+                })
+                .collect();
             let pending = Pending {
                 entries: new,
                 heads,
@@ -243,7 +255,7 @@ impl<S: Storage> Service<S> {
             };
             match self.sequence_batched(pending, now) {
                 Ok(Some(done)) => {
-                    self.note_pending(&logged, now);
+                    self.note_pending(named);
                     return Ok(done);
                 }
                 Ok(None) => continue,

@@ -802,17 +802,19 @@ impl<S: Storage> Service<S> {
                 "an entry without its body cannot be logged".into(),
             ));
         }
+        // Read once (one that does not read is the verifier's to report).
+        let decoded: Vec<qc_chain::Entry> = new.iter().filter_map(|e| e.entry().ok()).collect();
         // A random inspection's acts name the draw where other entries name a case.
-        let cases: BTreeSet<String> = new
+        let cases: BTreeSet<&str> = decoded
             .iter()
-            .filter_map(|e| e.entry().ok().map(|x| x.case))
+            .map(|x| x.case.as_str())
             .filter(|c| !qc_domain::draw::is_draw_id(c))
             .collect();
         let mut metas = BTreeMap::new();
         for case in cases {
             let meta = match arriving.iter().find(|d| d.case == case) {
                 Some(d) => Some(d.meta.clone()),
-                None => self.storage.case_doc(&case)?.map(|(m, _)| m),
+                None => self.storage.case_doc(case)?.map(|(m, _)| m),
             };
             match meta {
                 Some(m) if scope.sees(&m) => {
@@ -831,11 +833,11 @@ impl<S: Storage> Service<S> {
             }
         }
         // 案卷评查 is the desk's act on a closed case's file, naming its one sheet.
-        for e in new.iter().filter_map(|e| e.entry().ok()) {
+        for e in &decoded {
             if e.action == Action::CaseFileReviewed
                 && !(e.device.starts_with(desk::DESK_PREFIX)
                     && metas
-                        .get(&e.case)
+                        .get(e.case.as_str())
                         .is_some_and(|m| qc_domain::review::reviewable(m.status))
                     && e.blobs.len() == 1
                     && e.records == e.blobs)
@@ -847,17 +849,17 @@ impl<S: Storage> Service<S> {
                 )));
             }
         }
-        self.check_draw_acts(&new)?;
+        self.check_draw_acts(&decoded)?;
         self.append(&req.entries, now)
     }
 
     /// A random inspection's acts are made at a desk, name their one sheet, and come in their
     /// order: one plan under a new draw id, one draw of it, then the inspections' reports.
     /// Nothing else names a draw.
-    fn check_draw_acts(&self, new: &[SignedEntry]) -> Result<(), ServiceError> {
+    fn check_draw_acts(&self, new: &[qc_chain::Entry]) -> Result<(), ServiceError> {
         // The acts of this upload count as they come: two plans or two draws in one are refused.
-        let mut sent: BTreeMap<String, Vec<Action>> = BTreeMap::new();
-        for e in new.iter().filter_map(|e| e.entry().ok()) {
+        let mut sent: BTreeMap<&str, Vec<Action>> = BTreeMap::new();
+        for e in new {
             let planned = e.action == Action::InspectionPlanned;
             let drawn = e.action == Action::InspectionDrawn;
             let reported = e.action == Action::InspectionReported;
@@ -869,7 +871,7 @@ impl<S: Storage> Service<S> {
                 .case_entries(&e.case)?
                 .iter()
                 .filter_map(|x| x.entry().ok().map(|x| x.action))
-                .chain(sent.get(&e.case).into_iter().flatten().cloned())
+                .chain(sent.get(e.case.as_str()).into_iter().flatten().cloned())
                 .collect();
             let in_order = (planned && before.is_empty())
                 || (drawn && before == [Action::InspectionPlanned])
@@ -887,7 +889,7 @@ impl<S: Storage> Service<S> {
                     e.case
                 )));
             }
-            sent.entry(e.case).or_default().push(e.action);
+            sent.entry(&e.case).or_default().push(e.action.clone());
         }
         Ok(())
     }
@@ -947,6 +949,12 @@ impl<S: Storage> Service<S> {
     /// What an enrolled device may see and change: its squad's cases and those its people
     /// may see.
     fn scope(&self, device: &str) -> Result<Scope, ServiceError> {
+        let (squad, people) = self.device_people(device)?;
+        Ok(Scope(CaseView::of_device(&squad, &people)))
+    }
+
+    /// The squad of `device` and the people whose keys it holds.
+    fn device_people(&self, device: &str) -> Result<(String, Vec<Person>), ServiceError> {
         let cert = self
             .storage
             .device(device)?
@@ -962,7 +970,7 @@ impl<S: Storage> Service<S> {
             .into_iter()
             .filter_map(|c| c.decode_unverified().ok()?.person())
             .collect();
-        Ok(Scope(CaseView::of_device(&squad, &people)))
+        Ok((squad, people))
     }
 
     /// Applies a device's document changes to cases it may change. All of the upload is
@@ -1097,7 +1105,8 @@ impl<S: Storage> Service<S> {
     ) -> Result<SyncResponse, ServiceError> {
         // Documents are checked first, since entries about a new case are in scope only by
         // the document that comes with them; entries are kept before documents.
-        let scope = self.scope(device)?;
+        let (squad, people) = self.device_people(device)?;
+        let scope = Scope(CaseView::of_device(&squad, &people));
         self.note_seen(device, now)?;
         let merged = self.merge_docs(&scope, &req.up)?;
         let (mut tree, mut checkpoint) = self.push_within(&scope, &merged, &req.push, now)?;
@@ -1127,7 +1136,7 @@ impl<S: Storage> Service<S> {
             down,
             down_receipts,
             revocations: self.revocations(),
-            tasks: self.tasks_for(device, now),
+            tasks: self.tasks_for(&people, now),
         })
     }
 
