@@ -191,6 +191,8 @@ export interface EvidenceFile {
   intact: boolean;
   /** e.g. image/jpeg, application/pdf. */
   media: string;
+  /** For audio and video held whole: the token of its player's address ({@link playAddress}). */
+  play: string | null;
 }
 
 export interface CasePage {
@@ -632,6 +634,15 @@ export const api = {
   },
   /** A case the person sees, its record checked by the station now. */
   case: (id: string) => request<CasePage>("GET", `/cases/${encodeURIComponent(id)}`),
+  /**
+   * Where a media element plays an audio or video file of a case: it fetches the parts it
+   * needs itself (seeking asks for a range), with the session's cookie and the file's play
+   * token in the address instead of the CSRF header.
+   */
+  playAddress: (caseId: string, file: EvidenceFile): string | null =>
+    file.play === null
+      ? null
+      : `${API_BASE}/cases/${encodeURIComponent(caseId)}/play/${encodeURIComponent(file.hash)}/${encodeURIComponent(file.play)}`,
   /** An evidence file of a case, whole (for showing from a blob URL). */
   evidence: async (caseId: string, hash: string): Promise<Blob> =>
     (await answer("GET", `/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(hash)}`)).blob(),

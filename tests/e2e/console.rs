@@ -134,6 +134,47 @@ impl Bureau {
         }
     }
 
+    /// 李明 and 王芳 record the questioning in the case under investigation: a two-minute
+    /// recording (10 MiB of WAV) captured as evidence on the tablet and synced up. The case's
+    /// id and the recording's bytes.
+    fn record_questioning(&self) -> (String, Vec<u8>) {
+        let listed: serde_json::Value =
+            serde_json::from_str(&cli(self.dir.path(), &["case", "list", "--json"], &[])).unwrap();
+        let case = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["status"] == "investigating")
+            .and_then(|c| c["id"].as_str())
+            .expect("the demo has a case under investigation")
+            .to_owned();
+        let wav = qc_evidence::sample::tone_wav(120, 44_100);
+        let file = self.dir.path().join("询问同步录音.wav");
+        std::fs::write(&file, &wav).unwrap();
+        cli(
+            self.dir.path(),
+            &[
+                "evidence",
+                "add",
+                file.to_str().unwrap(),
+                "--case",
+                &case,
+                "--officer",
+                "li.ming",
+                "--second",
+                "wang.fang",
+                "--description",
+                "询问同步录音",
+            ],
+            &[
+                ("QUANCHENG_PIN", "147258"),
+                ("QUANCHENG_SECOND_PIN", "258369"),
+            ],
+        );
+        cli(self.dir.path(), &["sync"], &[]);
+        (case, wav)
+    }
+
     /// Makes a desk account (the administrator 吴敏 on the command line); its TOTP secret.
     /// The account of the head or a squad leader is a person of the demo bureau (周文, 刘建国
     /// of 一中队), whom their signatures name.
@@ -618,6 +659,7 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
     let own_page = format!("cases/{own}");
     let other_page = format!("cases/{other}");
     let other_file = format!("cases/{other}/evidence/{}", "ab".repeat(32));
+    let other_play = format!("cases/{other}/play/{}/{}", "ab".repeat(32), "00");
     for path in [
         "session",
         "dashboard",
@@ -627,6 +669,7 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         "draws",
         own_page.as_str(),
         other_file.as_str(),
+        other_play.as_str(),
     ] {
         let status = http.get(api(path)).send().unwrap().status();
         assert_eq!(status, 401, "{path} without a session");
@@ -675,6 +718,8 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
             "{path}: wrong token"
         );
     }
+    // A player's address needs its own token: the CSRF header does not stand for it.
+    assert_eq!(with(&other_play, Some(&csrf)).status(), 403, "{other_play}");
     let overview: serde_json::Value = with("dashboard", Some(&csrf)).json().unwrap();
     assert_eq!(overview["scope"], "一中队的案件");
     let squad_cases: u64 = serde_json::from_str::<serde_json::Value>(&cli(
@@ -954,6 +999,125 @@ fn stored_file(dir: &Path, hash: &str) -> Option<std::path::PathBuf> {
     None
 }
 
+/// A questioning's recording plays on its case page: the player reads its length, seeks near
+/// the end, and the station served that part alone (its operation log says which bytes); the
+/// player's address answers ranges exactly, and nothing without its token.
+async fn plays_a_recording_seeking_by_ranges(c: &Client, bureau: &Bureau) {
+    let (case, wav) = bureau.record_questioning();
+    let hash = hex::encode(sha256(&[wav.as_slice()]));
+    c.goto(&format!("{}/console/cases/{case}", bureau.url))
+        .await
+        .unwrap();
+    shows(c, "卷内目录").await;
+    c.execute(
+        "const row = [...document.querySelectorAll('[data-test=case-evidence] tbody tr')]
+           .find(tr => tr.innerText.includes('audio/wav'));
+         row.querySelector('[data-test=play-file]').click();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let duration = eventually("the recording's length", WAIT, || async {
+        let v = c
+            .execute(
+                "const p = document.querySelector('[data-test=player]');
+                 return p && p.readyState >= 1 ? p.duration : null;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        v.as_f64()
+    })
+    .await
+    .unwrap();
+    assert!((duration - 120.0).abs() < 0.5, "duration {duration}");
+    // Seek to 1:40, as a person drags the slider: the player asks for the part it needs.
+    let seeked = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const p = document.querySelector('[data-test=player]');
+             p.addEventListener('seeked', () => done(p.currentTime), { once: true });
+             p.addEventListener('error', () => done('error ' + p.error.code), { once: true });
+             p.currentTime = 100;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let at = seeked
+        .as_f64()
+        .unwrap_or_else(|| panic!("seeking: {seeked}"));
+    assert!((at - 100.0).abs() < 0.5, "the player is at {at}");
+    let playable = eventually("sound at 1:40", WAIT, || async {
+        let v = c
+            .execute(
+                "const p = document.querySelector('[data-test=player]');
+                 return !p.error && p.readyState >= 2 && !document.querySelector('[data-test=play-error]');",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (v == serde_json::json!(true)).then_some(())
+    })
+    .await;
+    assert!(playable.is_ok(), "the player has no data at 1:40");
+    snapshot(c, "console-recording.png").await;
+
+    // The station read the recording from the middle: its operation log names the bytes.
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         const csrf = sessionStorage.getItem('qc-console-csrf');
+         fetch('/console/api/logs?kind=operation&limit=500', {{ headers: {{ 'x-csrf-token': csrf }} }})
+           .then(r => r.json())
+           .then(l => done(l.entries.map(e => e.what).filter(w => w.includes('{}'))), e => done(String(e)));",
+        &hash[..12]
+    );
+    let reads = c.execute_async(&script, vec![]).await.unwrap();
+    let starts: Vec<u64> = reads
+        .as_array()
+        .unwrap_or_else(|| panic!("the log: {reads}"))
+        .iter()
+        .filter_map(|w| {
+            let w = w.as_str()?;
+            let from = w.split("（第 ").nth(1)?;
+            from.split('–').next()?.parse().ok()
+        })
+        .collect();
+    let middle = 44 + 90 * 88_200;
+    assert!(
+        starts.iter().any(|&s| s > middle),
+        "no read from past 1:30 in {reads}"
+    );
+
+    // The address as a script uses it: a range exactly, nothing past the end, nothing with
+    // another token.
+    let size = wav.len();
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         const p = document.querySelector('[data-test=player]');
+         const src = p.getAttribute('src');
+         (async () => {{
+           const part = await fetch(src, {{ headers: {{ Range: 'bytes=70000-70099' }} }});
+           const bytes = [...new Uint8Array(await part.arrayBuffer())];
+           const past = await fetch(src, {{ headers: {{ Range: 'bytes={size}-' }} }});
+           const forged = await fetch(src.slice(0, src.lastIndexOf('/')) + '/00', {{ headers: {{ Range: 'bytes=0-9' }} }});
+           return [part.status, part.headers.get('content-range'), bytes, past.status,
+                   past.headers.get('content-range'), forged.status];
+         }})().then(done, e => done(String(e)));"
+    );
+    let answers = c.execute_async(&script, vec![]).await.unwrap();
+    let expected: Vec<u8> = wav[70_000..70_100].to_vec();
+    assert_eq!(answers[0], 206, "{answers}");
+    assert_eq!(answers[1], format!("bytes 70000-70099/{size}"), "{answers}");
+    assert_eq!(
+        answers[2],
+        serde_json::json!(expected),
+        "the bytes of the range"
+    );
+    assert_eq!(answers[3], 416, "{answers}");
+    assert_eq!(answers[4], format!("bytes */{size}"), "{answers}");
+    assert_eq!(answers[5], 403, "another token: {answers}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_changed() {
     let _one = ONE_BROWSER.lock().await;
@@ -1031,6 +1195,8 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     .unwrap();
     assert_eq!(pdf, "%PDF-", "the viewer holds the issued PDF");
     snapshot(&c, "console-document.png").await;
+
+    plays_a_recording_seeking_by_ranges(&c, &bureau).await;
 
     // A byte of the stored photo changed behind the station's back: checked again, red.
     let file = stored_file(&bureau.dir.path().join("station"), &hash)

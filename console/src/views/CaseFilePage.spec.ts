@@ -58,8 +58,8 @@ const casePage = (over: Partial<CasePage> = {}): CasePage => ({
   may_review: false,
   checklist: [],
   evidence: [
-    { hash: PHOTO, size: 2_516_582, intact: true, media: "image/jpeg" },
-    { hash: PDF, size: null, intact: false, media: "application/octet-stream" },
+    { hash: PHOTO, size: 2_516_582, intact: true, media: "image/jpeg", play: null },
+    { hash: PDF, size: null, intact: false, media: "application/octet-stream", play: null },
   ],
   ...over,
 });
@@ -163,7 +163,7 @@ describe("CaseFilePage", () => {
     fakeStation((_m, url) =>
       url.includes("/evidence/")
         ? new Response(new TextEncoder().encode("%PDF-1.7"), { status: 200, headers: { "content-type": "application/pdf" } })
-        : answer(200, casePage({ evidence: [{ hash: DOC, size: 8, intact: true, media: "application/pdf" }] })),
+        : answer(200, casePage({ evidence: [{ hash: DOC, size: 8, intact: true, media: "application/pdf", play: null }] })),
     );
     const original = { create: URL.createObjectURL, revoke: URL.revokeObjectURL };
     URL.createObjectURL = vi.fn(() => "blob:doc-1");
@@ -183,6 +183,48 @@ describe("CaseFilePage", () => {
       URL.createObjectURL = original.create;
       URL.revokeObjectURL = original.revoke;
     }
+  });
+
+  it("plays a recording from its player address, never fetching it whole, and says when it cannot", async () => {
+    const AUDIO = "12".repeat(32);
+    const seen = fakeStation(() =>
+      answer(
+        200,
+        casePage({
+          id: "QC/2026 1",
+          evidence: [{ hash: AUDIO, size: 10_584_044, intact: true, media: "audio/wav", play: "token-1" }],
+        }),
+      ),
+    );
+    const w = await mountAt("/cases/QC-2026-0001");
+    const row = w.find("[data-test=case-evidence] tbody tr.el-table__row");
+    expect(row.find("[data-test=play-file]").text()).toBe("播放");
+    expect(row.find("[data-test=open-file]").text()).toBe("下载");
+    await row.find("[data-test=play-file]").trigger("click");
+    await flushPromises();
+    const player = document.querySelector("[data-test=player]") as HTMLAudioElement | null;
+    expect(player?.tagName).toBe("AUDIO");
+    expect(player?.getAttribute("src")).toBe(`/console/api/cases/QC%2F2026%201/play/${AUDIO}/token-1`);
+    expect(player?.getAttribute("preload")).toBe("metadata");
+    // The element reads the file itself; the page made no call for it.
+    expect(seen.map((s) => s.url)).toEqual(["/console/api/cases/QC-2026-0001"]);
+    expect(document.querySelector("[data-test=play-error]")).toBeNull();
+    player?.dispatchEvent(new Event("error"));
+    await flushPromises();
+    expect(document.querySelector("[data-test=play-error]")?.textContent).toContain("无法播放该文件");
+    w.unmount();
+  });
+
+  it("plays a video in a video element", async () => {
+    const VIDEO = "34".repeat(32);
+    fakeStation(() =>
+      answer(200, casePage({ evidence: [{ hash: VIDEO, size: 1000, intact: true, media: "video/mp4", play: "t" }] })),
+    );
+    const w = await mountAt("/cases/QC-2026-0001");
+    await w.find("[data-test=play-file]").trigger("click");
+    await flushPromises();
+    expect(document.querySelector("[data-test=player]")?.tagName).toBe("VIDEO");
+    w.unmount();
   });
 
   it("says in Chinese why a case cannot be shown", async () => {

@@ -9,9 +9,15 @@
 //!
 //! The sealing itself ([`Sealer`], [`SealedReader`], [`header`], [`sealed_offset`]) is public so
 //! that other stores of evidence (objects in S3) keep the same format with the same code.
+//!
+//! A range of a blob (a player seeking in a video) is read by decrypting only the chunks that
+//! hold it ([`sealed_span`], [`Sealer::range_reader`]): each chunk is authenticated by its
+//! position and whether it is the last, so a range is as trustworthy as the whole, though only
+//! a whole read checks the content's SHA-256.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use std::io::Seek;
@@ -44,6 +50,42 @@ pub fn header(nonce_prefix: &[u8; NONCE_PREFIX]) -> [u8; HEADER] {
 /// [`CHUNK`]) begins.
 pub fn sealed_offset(offset: u64) -> u64 {
     HEADER as u64 + offset / CHUNK as u64 * (CHUNK + TAG) as u64
+}
+
+/// The length of the sealed file of a blob of `size` bytes (header, chunks and their tags; an
+/// empty blob is one empty chunk).
+pub fn sealed_len(size: u64) -> u64 {
+    let chunks = size.div_ceil(CHUNK as u64).max(1);
+    HEADER as u64 + size + chunks * TAG as u64
+}
+
+/// Where in the sealed file of a blob of `size` bytes lie the chunks that hold its original
+/// bytes `range`: what a [`Sealer::range_reader`] of that range reads. The range must be
+/// non-empty and within the blob.
+pub fn sealed_span(size: u64, range: &Range<u64>) -> io::Result<Range<u64>> {
+    if range.start >= range.end || range.end > size {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "bytes {}..{} are not a range of a {size}-byte blob",
+                range.start, range.end
+            ),
+        ));
+    }
+    let chunk = CHUNK as u64;
+    let after = (range.end - 1) / chunk + 1;
+    Ok(sealed_offset(range.start / chunk * chunk)
+        ..sealed_offset(after * chunk).min(sealed_len(size)))
+}
+
+/// The nonce prefix a sealed file's header names (the header checked).
+pub fn nonce_prefix_of(head: &[u8; HEADER]) -> io::Result<[u8; NONCE_PREFIX]> {
+    if &head[..MAGIC.len()] != MAGIC {
+        return Err(invalid("not a Quancheng blob file"));
+    }
+    let mut prefix = [0u8; NONCE_PREFIX];
+    prefix.copy_from_slice(&head[MAGIC.len()..]);
+    Ok(prefix)
 }
 
 /// Fresh random bytes for a nonce prefix. Every sealing of a file draws one: a nonce derived
@@ -149,11 +191,7 @@ impl Sealer {
         source
             .read_exact(&mut head)
             .map_err(|_| invalid("blob file too short"))?;
-        if &head[..MAGIC.len()] != MAGIC {
-            return Err(invalid("not a Quancheng blob file"));
-        }
-        let mut prefix = [0u8; NONCE_PREFIX];
-        prefix.copy_from_slice(&head[MAGIC.len()..]);
+        let prefix = nonce_prefix_of(&head)?;
         let mut r = SealedReader {
             file: source,
             dec: Some(DecryptorBE32::from_aead(self.cipher(), &prefix.into())),
@@ -165,6 +203,31 @@ impl Sealer {
         };
         r.next = r.read_chunk()?;
         Ok(r)
+    }
+
+    /// Reads the original bytes `range` of a blob of `size` bytes sealed under `nonce_prefix`,
+    /// from `source` holding the file's bytes [`sealed_span`]`(size, range)` (and no more is
+    /// read from it), decrypting and authenticating only the chunks that hold the range.
+    pub fn range_reader<R: Read>(
+        &self,
+        nonce_prefix: &[u8; NONCE_PREFIX],
+        size: u64,
+        range: Range<u64>,
+        source: R,
+    ) -> io::Result<RangeReader<R>> {
+        sealed_span(size, &range)?;
+        let chunk = CHUNK as u64;
+        Ok(RangeReader {
+            source,
+            stream: aead_stream::StreamBE32::from_aead(self.cipher(), nonce_prefix.into()),
+            next: range.start / chunk,
+            last: (size - 1) / chunk,
+            size,
+            skip: (range.start % chunk) as usize,
+            left: range.end - range.start,
+            plain: Vec::with_capacity(CHUNK + TAG),
+            pos: 0,
+        })
     }
 }
 
@@ -370,6 +433,26 @@ impl BlobStore {
         self.read_file(&self.path(hash), Some(*hash))
     }
 
+    /// Opens the original bytes `range` of a stored blob of `size` bytes (its size as recorded
+    /// when it was kept): only the chunks that hold the range are read and decrypted, each
+    /// authenticated.
+    pub fn read_range(
+        &self,
+        hash: &[u8; 32],
+        size: u64,
+        range: Range<u64>,
+    ) -> io::Result<RangeReader<io::Take<File>>> {
+        let span = sealed_span(size, &range)?;
+        let mut file = File::open(self.path(hash))?;
+        let mut head = [0u8; HEADER];
+        file.read_exact(&mut head)
+            .map_err(|_| invalid("blob file too short"))?;
+        let prefix = nonce_prefix_of(&head)?;
+        file.seek(io::SeekFrom::Start(span.start))?;
+        self.sealer
+            .range_reader(&prefix, size, range, file.take(span.end - span.start))
+    }
+
     /// Opens a blob for a copy whose receiver checks the whole file's SHA-256 itself (an
     /// upload): every chunk is still authenticated, in order and to the end, but the reader
     /// does not hash the content a second time.
@@ -539,6 +622,70 @@ impl<R: Read> Read for SealedReader<R> {
         let n = buf.len().min(self.out.len() - self.pos);
         buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
         self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Reads a range of a sealed blob, decrypting only the chunks that hold it; see
+/// [`Sealer::range_reader`].
+pub struct RangeReader<R> {
+    source: R,
+    stream: aead_stream::StreamBE32<ChaCha20Poly1305>,
+    /// The next chunk to read.
+    next: u64,
+    /// The blob's last chunk (sealed as the last).
+    last: u64,
+    size: u64,
+    /// Bytes of the next chunk before the range (only the first chunk has any).
+    skip: usize,
+    /// Bytes of the range not yet given out.
+    left: u64,
+    plain: Vec<u8>,
+    pos: usize,
+}
+
+impl<R: Read> RangeReader<R> {
+    /// Decrypts the next chunk of the range into `plain`.
+    fn refill(&mut self) -> io::Result<()> {
+        let chunk = CHUNK as u64;
+        let len = if self.next == self.last {
+            self.size - self.last * chunk
+        } else {
+            chunk
+        };
+        self.plain.resize(len as usize + TAG, 0);
+        self.source
+            .read_exact(&mut self.plain)
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::UnexpectedEof => invalid("blob file was cut short"),
+                _ => e,
+            })?;
+        let counter =
+            u32::try_from(self.next).map_err(|_| invalid("blob too large for its format"))?;
+        self.stream
+            .decrypt_in_place(counter, self.next == self.last, &[], &mut self.plain)
+            .map_err(|_| invalid("blob file was altered"))?;
+        self.pos = std::mem::take(&mut self.skip);
+        self.next += 1;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for RangeReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        if self.pos >= self.plain.len() {
+            self.refill()?;
+        }
+        let n = buf
+            .len()
+            .min(self.plain.len() - self.pos)
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        buf[..n].copy_from_slice(&self.plain[self.pos..self.pos + n]);
+        self.pos += n;
+        self.left -= n as u64;
         Ok(n)
     }
 }

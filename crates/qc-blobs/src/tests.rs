@@ -227,3 +227,118 @@ fn a_dead_writers_temporary_file_is_removed_on_opening_a_live_ones_is_kept() {
     again.commit(live, &hash).unwrap();
     assert_eq!(read_all(&again, &hash).unwrap(), d);
 }
+
+/// Counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+#[test]
+fn any_range_reads_back_from_only_the_chunks_that_hold_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let c = CHUNK as u64;
+    for (i, n) in [1, CHUNK, CHUNK + 1, 3 * CHUNK + 17]
+        .into_iter()
+        .enumerate()
+    {
+        let d = data(n);
+        let (hash, path) = put(&s, &d, 40 + i as u8);
+        let size = n as u64;
+        let file = std::fs::read(&path).unwrap();
+        assert_eq!(file.len() as u64, sealed_len(size));
+        for range in [
+            0..1,
+            0..size,
+            size - 1..size,
+            c - 1..c + 1,
+            c..size,
+            17..2 * c + 5,
+        ] {
+            if range.end > size || range.start >= range.end {
+                continue;
+            }
+            let want = &d[range.start as usize..range.end as usize];
+            let mut got = Vec::new();
+            s.read_range(&hash, size, range.clone())
+                .unwrap()
+                .read_to_end(&mut got)
+                .unwrap();
+            assert_eq!(got, want, "size {n}, range {range:?}");
+            // Read from the span alone, as an object store's ranged GET gives it: only the
+            // chunks holding the range are read.
+            let span = sealed_span(size, &range).unwrap();
+            let chunks = (range.end - 1) / c - range.start / c + 1;
+            assert!(span.end - span.start <= chunks * (c + TAG as u64));
+            let read = std::rc::Rc::new(std::cell::Cell::new(0));
+            let source = Counted {
+                inner: &file[span.start as usize..span.end as usize],
+                read: read.clone(),
+            };
+            let prefix = nonce_prefix_of(file[..HEADER].try_into().unwrap()).unwrap();
+            let mut got = Vec::new();
+            s.sealer
+                .range_reader(&prefix, size, range.clone(), source)
+                .unwrap()
+                .read_to_end(&mut got)
+                .unwrap();
+            assert_eq!(got, want);
+            assert_eq!(
+                read.get(),
+                span.end - span.start,
+                "size {n}, range {range:?}"
+            );
+        }
+        // Nothing outside the blob, nor an empty range.
+        assert!(s.read_range(&hash, size, 0..size + 1).is_err());
+        assert!(s.read_range(&hash, size, 1..1).is_err());
+    }
+}
+
+#[test]
+fn a_range_of_a_changed_cut_or_misnamed_file_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let c = CHUNK as u64;
+    let d = data(3 * CHUNK + 17);
+    let size = d.len() as u64;
+    let (hash, path) = put(&s, &d, 60);
+    let read = |range: Range<u64>, size: u64| -> io::Result<Vec<u8>> {
+        let mut got = Vec::new();
+        s.read_range(&hash, size, range)?.read_to_end(&mut got)?;
+        Ok(got)
+    };
+    let original = std::fs::read(&path).unwrap();
+
+    // A byte of the second chunk changed: a range in it fails, one in the first still reads.
+    let mut changed = original.clone();
+    changed[sealed_offset(c) as usize + 5] ^= 1;
+    std::fs::write(&path, &changed).unwrap();
+    assert!(read(c..c + 10, size).is_err());
+    assert_eq!(read(0..10, size).unwrap(), &d[..10]);
+
+    // Cut after the third chunk: the third is not sealed as the last, so reading it as the
+    // end of a shorter blob fails, and the real last chunk is gone.
+    std::fs::write(&path, &original[..sealed_offset(3 * c) as usize]).unwrap();
+    assert!(read(2 * c..3 * c, 3 * c).is_err());
+    assert!(read(3 * c..size, size).is_err());
+
+    // Chunks swapped: each is bound to its position.
+    let mut swapped = original.clone();
+    let (a, b) = (sealed_offset(0) as usize, sealed_offset(c) as usize);
+    let first = original[a..b].to_vec();
+    swapped.copy_within(b..b + (b - a), a);
+    swapped[b..b + (b - a)].copy_from_slice(&first);
+    std::fs::write(&path, &swapped).unwrap();
+    assert!(read(0..10, size).is_err());
+    assert!(read(c..c + 10, size).is_err());
+}

@@ -126,6 +126,9 @@ pub struct EvidenceFile {
     pub intact: bool,
     /// Its media type, from how it begins.
     pub media: &'static str,
+    /// For audio and video held whole: the token of its player's address (a media element
+    /// cannot send the CSRF header; see [`Console::play_token`]).
+    pub play: Option<String>,
 }
 
 /// The squad a desk certificate names for the bureau's own staff (局机关).
@@ -137,8 +140,40 @@ pub struct EvidenceRead {
     pub size: u64,
     /// Its media type, from how it begins.
     pub media: &'static str,
-    /// Its bytes, from the first.
+    /// The part read when a range was asked for (a player seeking); none = all of it.
+    pub range: Option<std::ops::Range<u64>>,
+    /// Its bytes: the range asked for, or all from the first.
     pub bytes: Box<dyn Read + Send>,
+}
+
+/// The part of a file of `size` bytes an HTTP `Range` header asks for: none for the whole
+/// file (no header, one the server may ignore: unreadable, several ranges, an empty file), or
+/// a refusal when it lies outside the file.
+pub(crate) fn requested_range(
+    header: Option<&str>,
+    size: u64,
+) -> Result<Option<std::ops::Range<u64>>, ConsoleError> {
+    use http_range_header::{EndPosition, RangeUnsatisfiableError as Unsatisfiable, StartPosition};
+    let Some(parsed) = header.and_then(|h| http_range_header::parse_range_header(h).ok()) else {
+        return Ok(None);
+    };
+    let [one] = parsed.ranges.as_slice() else {
+        return Ok(None);
+    };
+    // A last byte before the first makes the header invalid, to be ignored (§14.1.1).
+    let reversed = matches!(
+        (one.start, one.end),
+        (StartPosition::Index(first), EndPosition::Index(last)) if last < first
+    );
+    if size == 0 || reversed {
+        return Ok(None);
+    }
+    match parsed.validate(size) {
+        Ok(ranges) => Ok(ranges.first().map(|r| *r.start()..*r.end() + 1)),
+        // A suffix longer than the file is the whole file (RFC 9110 §14.1.3).
+        Err(Unsatisfiable::FileSuffixOutOfBounds) => Ok(Some(0..size)),
+        Err(_) => Err(ConsoleError::RangeNotSatisfiable { size }),
+    }
 }
 
 /// The media type of a file that begins with `head`.
@@ -264,22 +299,31 @@ impl Console {
             evidence: held
                 .evidence
                 .into_iter()
-                .map(|f| EvidenceFile {
-                    hash: hex::encode(f.hash),
-                    size: f.size,
-                    intact: f.intact,
-                    media: media_type(&f.head),
+                .map(|f| {
+                    let hash = hex::encode(f.hash);
+                    let media = media_type(&f.head);
+                    let playable = media.starts_with("audio/") || media.starts_with("video/");
+                    EvidenceFile {
+                        play: (playable && f.intact)
+                            .then(|| Console::play_token(session, case, &hash)),
+                        hash,
+                        size: f.size,
+                        intact: f.intact,
+                        media,
+                    }
                 })
                 .collect(),
         })
     }
 
-    /// An evidence file of a case the person sees, for reading.
+    /// An evidence file of a case the person sees, for reading: the whole file, or the part
+    /// an HTTP `Range` header asks for (a player seeking), decrypted from only the part of
+    /// the stored file that holds it.
     pub fn evidence<S: Storage>(
         &self,
         station: &Service<S>,
         session: &Session,
-        (case, hash): (&str, &str),
+        (case, hash, range): (&str, &str, Option<&str>),
         source: &str,
         now: Timestamp,
     ) -> Result<EvidenceRead, ConsoleError> {
@@ -288,28 +332,54 @@ impl Console {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| ConsoleError::BadRequest("证据文件编号有误".into()))?;
-        let (size, mut reader) = station.open_case_blob(case, &digest).map_err(|e| match e {
+        let not_held = |e| match e {
             qc_server::ServiceError::NotFound(_) => ConsoleError::NotFound,
             other => other.into(),
-        })?;
-        // Its first bytes say its type; they are read again with the rest.
-        let mut head = Vec::with_capacity(16);
-        (&mut reader).take(16).read_to_end(&mut head).map_err(|e| {
+        };
+        let damaged = |e: std::io::Error| {
             ConsoleError::Storage(qc_station_storage::StorageError::Damaged(format!(
                 "evidence file {hash}: {e}"
             )))
-        })?;
+        };
+        let size = station.case_blob_size(case, &digest).map_err(not_held)?;
+        let range = requested_range(range, size)?;
+        // Its first bytes say its type; read with the rest when the whole file is read.
+        let mut head = Vec::with_capacity(16);
+        let bytes: Box<dyn Read + Send> = match &range {
+            Some(r) => {
+                station
+                    .open_case_blob_range(case, &digest, 0..size.min(16))
+                    .map_err(not_held)?
+                    .read_to_end(&mut head)
+                    .map_err(damaged)?;
+                station
+                    .open_case_blob_range(case, &digest, r.clone())
+                    .map_err(not_held)?
+            }
+            None => {
+                let (_, mut reader) = station.open_case_blob(case, &digest).map_err(not_held)?;
+                (&mut reader)
+                    .take(16)
+                    .read_to_end(&mut head)
+                    .map_err(damaged)?;
+                Box::new(std::io::Cursor::new(head.clone()).chain(reader))
+            }
+        };
+        let part = range.as_ref().map_or(String::new(), |r| {
+            format!("（第 {}–{} 字节）", r.start, r.end - 1)
+        });
         self.record(
             station.storage(),
             session,
-            &format!("查看案件 {case} 的证据 {}", &hash[..12]),
+            &format!("查看案件 {case} 的证据 {}{part}", &hash[..12]),
             source,
             now,
         )?;
         Ok(EvidenceRead {
             size,
             media: media_type(&head),
-            bytes: Box::new(std::io::Cursor::new(head).chain(reader)),
+            range,
+            bytes,
         })
     }
 

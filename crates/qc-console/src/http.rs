@@ -19,7 +19,7 @@ use qc_station_storage::rows::{CaseQuery, Period};
 use rust_embed::RustEmbed;
 use serde::{Deserialize, Serialize};
 
-use crate::{Console, ConsoleError, Session};
+use crate::{Console, ConsoleError, EvidenceRead, Session};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "qc_console";
@@ -53,6 +53,10 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .route(
             "/console/api/cases/{id}/evidence/{hash}",
             get(evidence::<S>),
+        )
+        .route(
+            "/console/api/cases/{id}/play/{hash}/{token}",
+            get(play::<S>),
         )
         .route("/console/api/cases/{id}/export", post(export::<S>))
         .route("/console/api/cases/{id}/reviews", post(review::<S>))
@@ -113,7 +117,13 @@ impl IntoResponse for Failure {
         }
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = Json(serde_json::json!({ "code": e.code(), "message": e.message_zh() }));
-        (status, guarded(), body).into_response()
+        let mut answer = (status, guarded(), body).into_response();
+        if let ConsoleError::RangeNotSatisfiable { size } = e
+            && let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            answer.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+        answer
     }
 }
 
@@ -386,28 +396,77 @@ async fn case<S: Storage>(caller: Caller<S>, Path(id): Path<String>) -> Result<R
 }
 
 /// An evidence file, streamed from the store with its type (the page fetches it with the CSRF
-/// header like any call, and shows it from a blob URL).
+/// header like any call, and shows it from a blob URL); the part a `Range` header asks for.
 async fn evidence<S: Storage>(
     caller: Caller<S>,
     Path((id, hash)): Path<(String, String)>,
 ) -> Result<Response, Failure> {
+    let range = range_header(&caller.headers);
     let file = caller
         .run(move |d, session, (_, source), now| {
-            let file = (id.as_str(), hash.as_str());
+            let file = (id.as_str(), hash.as_str(), range.as_deref());
             d.console
                 .evidence(&d.station.service, session, file, source, now)
         })
         .await?;
-    Ok((
+    Ok(file_answer(file))
+}
+
+/// An audio or video file for the page's player (a media element: it sends the cookie and
+/// `Range` headers, never the CSRF header, so the address carries the file's play token).
+async fn play<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path((id, hash, play)): Path<(String, String, String)>,
+) -> Result<Response, Failure> {
+    let file = blocking(&desk, move |d, now| {
+        let token = token(&headers).ok_or(ConsoleError::NoSession)?;
+        let store = d.station.service.storage();
+        let session = d.console.playing(store, &token, (&id, &hash, &play), now)?;
+        let range = range_header(&headers);
+        let file = (id.as_str(), hash.as_str(), range.as_deref());
+        let source = peer.ip().to_string();
+        d.console
+            .evidence(&d.station.service, &session, file, &source, now)
+    })
+    .await?;
+    Ok(file_answer(file))
+}
+
+/// The `Range` header of a request, if readable.
+fn range_header(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// An evidence file's answer: all of it (200), or the range asked for (206), streamed.
+fn file_answer(file: EvidenceRead) -> Response {
+    let (status, length) = match &file.range {
+        Some(r) => (StatusCode::PARTIAL_CONTENT, r.end - r.start),
+        None => (StatusCode::OK, file.size),
+    };
+    let mut answer = (
+        status,
         guarded(),
         [
             (header::CONTENT_TYPE, file.media.to_owned()),
-            (header::CONTENT_LENGTH, file.size.to_string()),
+            (header::CONTENT_LENGTH, length.to_string()),
+            (header::ACCEPT_RANGES, "bytes".to_owned()),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         qc_server::http::streamed(file.bytes),
     )
-        .into_response())
+        .into_response();
+    if let Some(r) = file.range {
+        let range = format!("bytes {}-{}/{}", r.start, r.end - 1, file.size);
+        if let Ok(v) = HeaderValue::from_str(&range) {
+            answer.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+    }
+    answer
 }
 
 /// What confirms a signature: the account's password, typed again.

@@ -22,6 +22,7 @@ pub use public::{CorrectionNote, Published, PublishedList, RevokedNote};
 use std::collections::{BTreeMap, BTreeSet};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use hmac::{Hmac, KeyInit as _, Mac as _};
 use qc_domain::{CaseStatus, CaseView, DeadlinePolicy, Person, Role, Timestamp};
 use qc_identity::Subject;
 use qc_server::{Service, ServiceError};
@@ -525,6 +526,12 @@ pub enum ConsoleError {
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The part of a file asked for lies outside it.
+    #[error("range outside a file of {size} bytes")]
+    RangeNotSatisfiable {
+        /// The file's size.
+        size: u64,
+    },
 }
 
 impl ConsoleError {
@@ -540,6 +547,7 @@ impl ConsoleError {
             ConsoleError::Locked { .. } => 423,
             ConsoleError::Station(e) => e.status(),
             ConsoleError::Storage(_) => 500,
+            ConsoleError::RangeNotSatisfiable { .. } => 416,
         }
     }
 
@@ -557,6 +565,7 @@ impl ConsoleError {
             ConsoleError::LoginTaken(_) => "login_taken",
             ConsoleError::Station(_) => "station",
             ConsoleError::Storage(_) => "storage",
+            ConsoleError::RangeNotSatisfiable { .. } => "range",
         }
     }
 
@@ -574,6 +583,9 @@ impl ConsoleError {
             ConsoleError::LoginTaken(login) => format!("登录名 {login} 已被使用"),
             ConsoleError::Station(e) => e.body().message,
             ConsoleError::Storage(_) => "服务器存储出错，请联系管理员".into(),
+            ConsoleError::RangeNotSatisfiable { size } => {
+                format!("请求的文件范围超出文件大小（{size} 字节）")
+            }
         }
     }
 }
@@ -1024,6 +1036,38 @@ impl Console {
         let sent = csrf.ok_or(ConsoleError::Csrf)?;
         // Compared as digests: equal time whatever the first differing byte.
         if Sha256::digest(sent.as_bytes()) != Sha256::digest(session.csrf.as_bytes()) {
+            return Err(ConsoleError::Csrf);
+        }
+        Ok(session)
+    }
+
+    /// The token of the address that plays a case's audio or video file in this session: a
+    /// media element fetches it itself, without the CSRF header, so the address carries a
+    /// MAC of the case and file under the session's CSRF token instead (valid for that file,
+    /// in that session only).
+    pub fn play_token(session: &Session, case: &str, hash: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(session.csrf.as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        for part in ["quancheng-play", case, hash] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// The session of a request from a player: its cookie's token and the address's
+    /// [`Console::play_token`] for `(case, hash)`.
+    pub fn playing<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        token: &str,
+        (case, hash, play): (&str, &str, &str),
+        now: Timestamp,
+    ) -> Result<Session, ConsoleError> {
+        let session = self.session(store, token, now)?;
+        let expected = Self::play_token(&session, case, hash);
+        // Compared as digests: equal time whatever the first differing byte.
+        if Sha256::digest(play.as_bytes()) != Sha256::digest(expected.as_bytes()) {
             return Err(ConsoleError::Csrf);
         }
         Ok(session)

@@ -202,6 +202,71 @@ fn a_session_needs_its_csrf_token_and_ends_when_idle() {
 }
 
 #[test]
+fn a_player_address_plays_one_file_in_one_session() {
+    let (c, store) = (console(), SqliteStorage::temporary().unwrap());
+    let e = enrolled(&c, &store, leader());
+    let s = c
+        .sign_in(&store, "zhao.dui", PASSWORD, &code(&e, T0), "x", T0)
+        .unwrap();
+    let (case, hash) = ("case-1", "ab".repeat(32));
+    let play = Console::play_token(&s.session, case, &hash);
+    let played = c
+        .playing(&store, &s.token, (case, &hash, &play), T0)
+        .unwrap();
+    assert_eq!(played.account.login, "zhao.dui");
+    // Another file, another case, a forged token, a dead session: refused.
+    let other = "cd".repeat(32);
+    for (case, hash, play) in [
+        (case, other.as_str(), play.as_str()),
+        ("case-2", hash.as_str(), play.as_str()),
+        (case, hash.as_str(), "00"),
+        // The parts are framed: moving a character from one to the next changes the token.
+        ("case-", &format!("1{hash}"), play.as_str()),
+    ] {
+        assert!(matches!(
+            c.playing(&store, &s.token, (case, hash, play), T0),
+            Err(ConsoleError::Csrf)
+        ));
+    }
+    assert!(matches!(
+        c.playing(&store, "not a token", (case, &hash, &play), T0),
+        Err(ConsoleError::NoSession)
+    ));
+    // The next session's token differs: an address does not outlive its session.
+    let later = Timestamp(T0.0 + 60_000);
+    let again = c
+        .sign_in(&store, "zhao.dui", PASSWORD, &code(&e, later), "x", later)
+        .unwrap();
+    assert_ne!(Console::play_token(&again.session, case, &hash), play);
+}
+
+#[test]
+fn a_range_header_asks_for_part_of_a_file_or_all_of_it() {
+    let ask = |h: Option<&str>, size| case::requested_range(h, size);
+    assert_eq!(ask(None, 100).unwrap(), None);
+    assert_eq!(ask(Some("bytes=0-"), 100).unwrap(), Some(0..100));
+    assert_eq!(ask(Some("bytes=10-19"), 100).unwrap(), Some(10..20));
+    assert_eq!(ask(Some("bytes=-5"), 100).unwrap(), Some(95..100));
+    // Past the end: cut at the end; a suffix longer than the file is all of it.
+    assert_eq!(ask(Some("bytes=90-500"), 100).unwrap(), Some(90..100));
+    assert_eq!(ask(Some("bytes=-500"), 100).unwrap(), Some(0..100));
+    // Headers a server may ignore: all of the file.
+    for ignored in ["bytes=0-1,5-6", "items=0-1", "bytes=x-y", "bytes=5-1"] {
+        assert_eq!(ask(Some(ignored), 100).ok().flatten(), None, "{ignored}");
+    }
+    assert_eq!(ask(Some("bytes=0-"), 0).unwrap(), None);
+    // Starting past the end: refused, with the size.
+    assert!(matches!(
+        ask(Some("bytes=100-"), 100),
+        Err(ConsoleError::RangeNotSatisfiable { size: 100 })
+    ));
+    assert_eq!(
+        ConsoleError::RangeNotSatisfiable { size: 100 }.status(),
+        416
+    );
+}
+
+#[test]
 fn accounts_are_checked_when_made_and_logins_are_unique() {
     let (c, store) = (console(), SqliteStorage::temporary().unwrap());
     let bad = |new: NewAccount, password: &str| {

@@ -133,3 +133,31 @@ impl Read for Video {
         Ok(n)
     }
 }
+
+/// A playable recording: `seconds` of a 16-bit mono PCM WAV at `rate` samples a second, a tone
+/// whose pitch rises over the clip (so a player seeking lands somewhere audibly different).
+pub fn tone_wav(seconds: u32, rate: u32) -> Vec<u8> {
+    let samples = seconds as usize * rate as usize;
+    let data_len = (samples * 2) as u32;
+    let mut out = Vec::with_capacity(44 + samples * 2);
+    out.extend(b"RIFF");
+    out.extend((36 + data_len).to_le_bytes());
+    out.extend(b"WAVEfmt ");
+    out.extend(16u32.to_le_bytes());
+    out.extend(1u16.to_le_bytes()); // PCM
+    out.extend(1u16.to_le_bytes()); // mono
+    out.extend(rate.to_le_bytes());
+    out.extend((rate * 2).to_le_bytes()); // bytes a second
+    out.extend(2u16.to_le_bytes()); // bytes a sample
+    out.extend(16u16.to_le_bytes()); // bits a sample
+    out.extend(b"data");
+    out.extend(data_len.to_le_bytes());
+    let mut phase = 0f64;
+    for i in 0..samples {
+        let t = i as f64 / samples as f64;
+        phase += std::f64::consts::TAU * (220.0 + 440.0 * t) / rate as f64;
+        let v = (phase.sin() * 8000.0) as i16;
+        out.extend(v.to_le_bytes());
+    }
+    out
+}

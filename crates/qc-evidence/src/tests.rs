@@ -161,3 +161,14 @@ fn a_large_video_streams_through() {
     assert_eq!((r.mime.as_str(), r.kind), ("video/mp4", MediaKind::Video));
     assert!(r.thumbnail.is_none() && r.exif.is_none());
 }
+
+#[test]
+fn a_sample_recording_is_audio_of_the_length_asked() {
+    let wav = crate::sample::tone_wav(3, 8000);
+    assert_eq!(wav.len(), 44 + 3 * 8000 * 2);
+    let (r, sink) = run(&wav);
+    let r = r.unwrap();
+    assert_eq!(sink, wav);
+    assert_eq!(r.kind, MediaKind::Audio);
+    assert!(r.thumbnail.is_none());
+}

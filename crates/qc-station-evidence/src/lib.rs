@@ -11,6 +11,7 @@ mod object;
 pub mod suite;
 
 use std::io;
+use std::ops::Range;
 use std::path::PathBuf;
 
 use qc_blobs::BlobStore;
@@ -62,6 +63,16 @@ pub trait Evidence: Send + Sync + 'static {
     /// Reads a complete blob, streamed (constant memory), authenticated chunk by chunk and
     /// hashed: the reader fails if anything was changed.
     fn open(&self, hash: &[u8; 32]) -> Result<Box<dyn io::Read + Send>, EvidenceError>;
+    /// Reads the original bytes `range` of a complete blob of `size` bytes (a player seeking),
+    /// streamed: only the sealed chunks that hold the range are fetched, each authenticated
+    /// (the content's SHA-256 is checked only by a whole read). `range` must be non-empty and
+    /// within the blob.
+    fn open_range(
+        &self,
+        hash: &[u8; 32],
+        size: u64,
+        range: Range<u64>,
+    ) -> Result<Box<dyn io::Read + Send>, EvidenceError>;
 }
 
 /// What went wrong with evidence bytes.
@@ -206,6 +217,25 @@ impl Evidence for LocalEvidence {
             .blobs
             .read(hash)
             .map_err(io_err(format!("open blob {}", hex::encode(hash))))?;
+        Ok(Box::new(reader))
+    }
+
+    fn open_range(
+        &self,
+        hash: &[u8; 32],
+        size: u64,
+        range: Range<u64>,
+    ) -> Result<Box<dyn io::Read + Send>, EvidenceError> {
+        if !self.blobs.contains(hash) {
+            return Err(EvidenceError::NotFound(hex::encode(hash)));
+        }
+        let reader = self
+            .blobs
+            .read_range(hash, size, range)
+            .map_err(io_err(format!(
+                "open a range of blob {}",
+                hex::encode(hash)
+            )))?;
         Ok(Box::new(reader))
     }
 }

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::io;
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +12,9 @@ use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, RetryConfig};
+use object_store::{
+    GetOptions, GetRange, ObjectStore, ObjectStoreExt as _, PutPayload, RetryConfig,
+};
 use qc_blobs::{CHUNK, HEADER, NONCE_PREFIX, Sealer, TAG};
 use serde::{Deserialize, Serialize};
 use sha2::digest::common::hazmat::SerializableState as _;
@@ -590,7 +593,52 @@ impl Evidence for ObjectEvidence {
 
     fn open(&self, hash: &[u8; 32]) -> Result<Box<dyn io::Read + Send>, EvidenceError> {
         let key = blob_key(hash);
-        let got = match self.run(|| format!("read {key}"), self.store.get(&key))? {
+        // One GET streamed: a consistent copy of the object however long the reading takes.
+        let source = self.get(hash, GetOptions::default())?;
+        let reader = self
+            .sealer
+            .reader(source, Some(*hash))
+            .map_err(crate::io_err(format!("open {key}")))?;
+        Ok(Box::new(reader))
+    }
+
+    fn open_range(
+        &self,
+        hash: &[u8; 32],
+        size: u64,
+        range: Range<u64>,
+    ) -> Result<Box<dyn io::Read + Send>, EvidenceError> {
+        let key = blob_key(hash);
+        let what = || format!("open bytes {}..{} of {key}", range.start, range.end);
+        let span = qc_blobs::sealed_span(size, &range).map_err(crate::io_err(what()))?;
+        let ranged = |r: Range<u64>| GetOptions {
+            range: Some(GetRange::Bounded(r)),
+            ..GetOptions::default()
+        };
+        let mut head = [0u8; HEADER];
+        io::Read::read_exact(&mut self.get(hash, ranged(0..HEADER as u64))?, &mut head)
+            .map_err(crate::io_err(what()))?;
+        let prefix = qc_blobs::nonce_prefix_of(&head).map_err(crate::io_err(what()))?;
+        // Objects are written once under their hash: the header and the span read apart are
+        // of one object.
+        let source = self.get(hash, ranged(span))?;
+        let reader = self
+            .sealer
+            .range_reader(&prefix, size, range.clone(), source)
+            .map_err(crate::io_err(what()))?;
+        Ok(Box::new(reader))
+    }
+}
+
+impl ObjectEvidence {
+    /// The bytes of a kept blob's object (`options` say which), streamed.
+    fn get(
+        &self,
+        hash: &[u8; 32],
+        options: GetOptions,
+    ) -> Result<StreamReader<impl AsRef<[u8]> + Send + 'static>, EvidenceError> {
+        let key = blob_key(hash);
+        let got = match self.run(|| format!("read {key}"), self.store.get_opts(&key, options))? {
             Ok(g) => g,
             Err(object_store::Error::NotFound { .. }) => {
                 return Err(EvidenceError::NotFound(hex::encode(hash)));
@@ -602,18 +650,12 @@ impl Evidence for ObjectEvidence {
                 });
             }
         };
-        // One GET streamed: a consistent copy of the object however long the reading takes.
-        let source = StreamReader {
+        Ok(StreamReader {
             runtime: self.runtime.clone(),
             stream: got.into_stream(),
             current: None,
             pos: 0,
-        };
-        let reader = self
-            .sealer
-            .reader(source, Some(*hash))
-            .map_err(crate::io_err(format!("open {key}")))?;
-        Ok(Box::new(reader))
+        })
     }
 }
 

@@ -29,7 +29,7 @@ pub struct Place<E> {
 
 /// Runs every check, each on a store made by `fresh`; prints how long each took.
 pub fn run<E: Evidence>(fresh: impl Fn() -> Place<E>) {
-    let checks: [Check<E>; 11] = [
+    let checks: [Check<E>; 12] = [
         (
             "pieces_of_uneven_sizes_make_the_whole",
             pieces_of_uneven_sizes_make_the_whole,
@@ -68,6 +68,10 @@ pub fn run<E: Evidence>(fresh: impl Fn() -> Place<E>) {
             a_blob_put_whole_is_kept_at_once,
         ),
         ("works_inside_spawn_blocking", works_inside_spawn_blocking),
+        (
+            "ranges_read_back_and_a_flipped_byte_fails_its_range",
+            ranges_read_back_and_a_flipped_byte_fails_its_range,
+        ),
     ];
     for (name, check) in checks {
         let started = Instant::now();
@@ -271,6 +275,48 @@ fn a_flipped_byte_fails_the_reader<E: Evidence>(place: Place<E>) {
             })
     });
     assert!(read.is_err(), "a changed byte is detected");
+}
+
+/// Reads a range of a blob; the error of opening or reading it.
+fn read_range(
+    e: &impl Evidence,
+    hash: &[u8; 32],
+    size: u64,
+    range: std::ops::Range<u64>,
+) -> Result<Vec<u8>, EvidenceError> {
+    let mut back = Vec::new();
+    e.open_range(hash, size, range)?
+        .read_to_end(&mut back)
+        .map_err(|source| EvidenceError::Io {
+            what: "read a range".into(),
+            source,
+        })?;
+    Ok(back)
+}
+
+fn ranges_read_back_and_a_flipped_byte_fails_its_range<E: Evidence>(place: Place<E>) {
+    let e = (place.open)();
+    let blob = data(5 * K + 123, 11);
+    let hash = sha256(&blob);
+    let size = blob.len() as u64;
+    assert!(matches!(
+        e.open_range(&hash, size, 0..1),
+        Err(EvidenceError::NotFound(_))
+    ));
+    e.put_whole(&hash, &blob).unwrap();
+    let k = K as u64;
+    for range in [0..1, 0..size, k - 1..k + 1, 3 * k + 5..size, size - 1..size] {
+        let back = read_range(&e, &hash, size, range.clone()).unwrap();
+        assert!(
+            back == blob[range.start as usize..range.end as usize],
+            "bytes {range:?}"
+        );
+    }
+    assert!(read_range(&e, &hash, size, 0..size + 1).is_err());
+    // A byte of the third chunk changed: a range there fails, one in the first still reads.
+    (place.flip)(&e, &hash, qc_blobs::sealed_offset(2 * k) + 10);
+    assert!(read_range(&e, &hash, size, 2 * k..2 * k + 100).is_err());
+    assert!(read_range(&e, &hash, size, 0..100).unwrap() == blob[..100]);
 }
 
 fn a_large_blob_reads_back_equal_in_small_reads<E: Evidence>(place: Place<E>) {

@@ -764,6 +764,14 @@ impl Storage for PgStorage {
         self.blobs.open(self, hash)
     }
 
+    fn open_blob_range(
+        &self,
+        hash: &Digest,
+        range: std::ops::Range<u64>,
+    ) -> Result<Box<dyn Read + Send>, StorageError> {
+        self.blobs.open_range(self, hash, range)
+    }
+
     fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
         self.conn()?
             .execute(

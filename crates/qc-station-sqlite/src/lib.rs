@@ -902,6 +902,14 @@ impl Storage for SqliteStorage {
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn Read + Send>, StorageError> {
         self.blobs.open(self, hash)
     }
+
+    fn open_blob_range(
+        &self,
+        hash: &Digest,
+        range: std::ops::Range<u64>,
+    ) -> Result<Box<dyn Read + Send>, StorageError> {
+        self.blobs.open_range(self, hash, range)
+    }
 }
 
 const DESK_ACCOUNT_COLUMNS: &str = "login, name, role, squads, password_hash, totp_secret, totp_last_step, failures, locked_until, \

@@ -234,6 +234,22 @@ impl Blobs {
         }
         self.bytes.open(hash).map_err(bytes_err("opening a blob"))
     }
+
+    /// Reads the original bytes `range` of a complete blob (non-empty, within it).
+    pub fn open_range<R: BlobRows + ?Sized>(
+        &self,
+        rows: &R,
+        hash: &Digest,
+        range: std::ops::Range<u64>,
+    ) -> Result<Box<dyn Read + Send>, StorageError> {
+        let size = match self.state(rows, hash)? {
+            Some(b) if b.complete => b.size,
+            _ => return Err(StorageError::Backend("no such blob".into())),
+        };
+        self.bytes
+            .open_range(hash, size, range)
+            .map_err(bytes_err("opening a range of a blob"))
+    }
 }
 
 #[cfg(test)]

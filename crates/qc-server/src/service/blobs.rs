@@ -369,14 +369,32 @@ impl<S: Storage> Service<S> {
         case: &str,
         hash: &Digest,
     ) -> Result<(u64, Box<dyn Read + Send>), ServiceError> {
+        let size = self.case_blob_size(case, hash)?;
+        Ok((size, self.storage.open_blob(hash)?))
+    }
+
+    /// The size of a complete blob uploaded for `case` (whoever asks has been found to see the
+    /// case).
+    pub fn case_blob_size(&self, case: &str, hash: &Digest) -> Result<u64, ServiceError> {
         match self.storage.blob_state(hash)? {
-            Some(b) if b.complete && self.storage.blob_in_case(hash, case)? => {
-                Ok((b.size, self.storage.open_blob(hash)?))
-            }
+            Some(b) if b.complete && self.storage.blob_in_case(hash, case)? => Ok(b.size),
             _ => Err(ServiceError::NotFound(format!(
                 "blob {} is not at the station yet",
                 hex::encode(hash)
             ))),
         }
+    }
+
+    /// The bytes `range` (non-empty, within [`Service::case_blob_size`]) of a complete blob
+    /// uploaded for `case`, read and decrypted from only the part of the stored file that
+    /// holds them (a player seeking in a video).
+    pub fn open_case_blob_range(
+        &self,
+        case: &str,
+        hash: &Digest,
+        range: std::ops::Range<u64>,
+    ) -> Result<Box<dyn Read + Send>, ServiceError> {
+        self.case_blob_size(case, hash)?;
+        Ok(self.storage.open_blob_range(hash, range)?)
     }
 }
