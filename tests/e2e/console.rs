@@ -134,8 +134,8 @@ impl Bureau {
         }
     }
 
-    /// 李明 and 王芳 record the questioning in the case under investigation: a two-minute
-    /// recording (10 MiB of WAV) captured as evidence on the tablet and synced up. The case's
+    /// 李明 and 王芳 record the questioning in the case under investigation: a three-minute
+    /// recording (15 MiB of WAV) captured as evidence on the tablet and synced up. The case's
     /// id and the recording's bytes.
     fn record_questioning(&self) -> (String, Vec<u8>) {
         let listed: serde_json::Value =
@@ -148,7 +148,7 @@ impl Bureau {
             .and_then(|c| c["id"].as_str())
             .expect("the demo has a case under investigation")
             .to_owned();
-        let wav = qc_evidence::sample::tone_wav(120, 44_100);
+        let wav = qc_evidence::sample::tone_wav(180, 44_100);
         let file = self.dir.path().join("询问同步录音.wav");
         std::fs::write(&file, &wav).unwrap();
         cli(
@@ -284,6 +284,18 @@ impl Bureau {
         }
         f
     }
+}
+
+/// A player's address token as docs and ARCHITECTURE.md describe it, written here: HMAC-SHA-256
+/// under the session's CSRF token of the length-framed label, case and file.
+fn play_token(csrf: &str, case: &str, file: &str) -> String {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(csrf.as_bytes()).unwrap();
+    for part in ["quancheng-play", case, file] {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part.as_bytes());
+    }
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// The authenticator's current code for a base32 secret (an independent RFC 6238: the test's
@@ -718,8 +730,21 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
             "{path}: wrong token"
         );
     }
-    // A player's address needs its own token: the CSRF header does not stand for it.
+    // A player's address needs its own token: the CSRF header does not stand for it. A token
+    // made right, from the session's own CSRF token, opens no case out of the leader's view.
     assert_eq!(with(&other_play, Some(&csrf)).status(), 403, "{other_play}");
+    let file = "ab".repeat(32);
+    let made_right = format!(
+        "cases/{other}/play/{file}/{}",
+        play_token(&csrf, &other, &file)
+    );
+    assert_eq!(with(&made_right, None).status(), 404, "{made_right}");
+    let own_right = format!("cases/{own}/play/{file}/{}", play_token(&csrf, &own, &file));
+    assert_eq!(
+        with(&own_right, None).status(),
+        404,
+        "no such file in their own case: {own_right}"
+    );
     let overview: serde_json::Value = with("dashboard", Some(&csrf)).json().unwrap();
     assert_eq!(overview["scope"], "一中队的案件");
     let squad_cases: u64 = serde_json::from_str::<serde_json::Value>(&cli(
@@ -1000,8 +1025,9 @@ fn stored_file(dir: &Path, hash: &str) -> Option<std::path::PathBuf> {
 }
 
 /// A questioning's recording plays on its case page: the player reads its length, seeks near
-/// the end, and the station served that part alone (its operation log says which bytes); the
-/// player's address answers ranges exactly, and nothing without its token.
+/// the end, and the station served that part alone (its operation log says which bytes: past
+/// the first two pieces a player reads in turn, so only a seek asked for it); the player's
+/// address answers ranges exactly, and nothing without its token.
 async fn plays_a_recording_seeking_by_ranges(c: &Client, bureau: &Bureau) {
     let (case, wav) = bureau.record_questioning();
     let hash = hex::encode(sha256(&[wav.as_slice()]));
@@ -1011,7 +1037,7 @@ async fn plays_a_recording_seeking_by_ranges(c: &Client, bureau: &Bureau) {
     shows(c, "卷内目录").await;
     c.execute(
         "const row = [...document.querySelectorAll('[data-test=case-evidence] tbody tr')]
-           .find(tr => tr.innerText.includes('audio/wav'));
+           .find(tr => tr.innerText.includes('wav'));
          row.querySelector('[data-test=play-file]').click();",
         vec![],
     )
@@ -1030,15 +1056,15 @@ async fn plays_a_recording_seeking_by_ranges(c: &Client, bureau: &Bureau) {
     })
     .await
     .unwrap();
-    assert!((duration - 120.0).abs() < 0.5, "duration {duration}");
-    // Seek to 1:40, as a person drags the slider: the player asks for the part it needs.
+    assert!((duration - 180.0).abs() < 0.5, "duration {duration}");
+    // Seek to 2:30, as a person drags the slider: the player asks for the part it needs.
     let seeked = c
         .execute_async(
             "const done = arguments[arguments.length - 1];
              const p = document.querySelector('[data-test=player]');
              p.addEventListener('seeked', () => done(p.currentTime), { once: true });
              p.addEventListener('error', () => done('error ' + p.error.code), { once: true });
-             p.currentTime = 100;",
+             p.currentTime = 150;",
             vec![],
         )
         .await
@@ -1046,8 +1072,8 @@ async fn plays_a_recording_seeking_by_ranges(c: &Client, bureau: &Bureau) {
     let at = seeked
         .as_f64()
         .unwrap_or_else(|| panic!("seeking: {seeked}"));
-    assert!((at - 100.0).abs() < 0.5, "the player is at {at}");
-    let playable = eventually("sound at 1:40", WAIT, || async {
+    assert!((at - 150.0).abs() < 0.5, "the player is at {at}");
+    let playable = eventually("sound at 2:30", WAIT, || async {
         let v = c
             .execute(
                 "const p = document.querySelector('[data-test=player]');
@@ -1059,7 +1085,7 @@ async fn plays_a_recording_seeking_by_ranges(c: &Client, bureau: &Bureau) {
         (v == serde_json::json!(true)).then_some(())
     })
     .await;
-    assert!(playable.is_ok(), "the player has no data at 1:40");
+    assert!(playable.is_ok(), "the player has no data at 2:30");
     snapshot(c, "console-recording.png").await;
 
     // The station read the recording from the middle: its operation log names the bytes.
@@ -1082,10 +1108,12 @@ async fn plays_a_recording_seeking_by_ranges(c: &Client, bureau: &Bureau) {
             from.split('–').next()?.parse().ok()
         })
         .collect();
-    let middle = 44 + 90 * 88_200;
+    // 2:00 is 10.6 MB in: past the first answer's 8 MiB, which a paused player does not read on
+    // from.
+    let past = 44 + 120 * 88_200;
     assert!(
-        starts.iter().any(|&s| s > middle),
-        "no read from past 1:30 in {reads}"
+        starts.iter().any(|&s| s > past),
+        "no read from past 2:00 in {reads}"
     );
 
     // The address as a script uses it: a range exactly, nothing past the end, nothing with

@@ -11,9 +11,11 @@
 //! that other stores of evidence (objects in S3) keep the same format with the same code.
 //!
 //! A range of a blob (a player seeking in a video) is read by decrypting only the chunks that
-//! hold it ([`sealed_span`], [`Sealer::range_reader`]): each chunk is authenticated by its
-//! position and whether it is the last, so a range is as trustworthy as the whole, though only
-//! a whole read checks the content's SHA-256.
+//! hold it ([`sealed_span`], [`Sealer::range_reader`]): each chunk is authenticated as sealed
+//! under this key and the file's nonce prefix, at its position, and as the last or not, so a
+//! changed, cut or reordered file fails. A range is not bound to the blob's name: another
+//! blob's whole sealed file put in its place reads back as that blob's bytes until a whole read
+//! checks the SHA-256 (which the station does before it offers a file for playing).
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -217,7 +219,7 @@ impl Sealer {
     ) -> io::Result<RangeReader<R>> {
         sealed_span(size, &range)?;
         let chunk = CHUNK as u64;
-        Ok(RangeReader {
+        let mut reader = RangeReader {
             source,
             stream: aead_stream::StreamBE32::from_aead(self.cipher(), nonce_prefix.into()),
             next: range.start / chunk,
@@ -227,7 +229,10 @@ impl Sealer {
             left: range.end - range.start,
             plain: Vec::with_capacity(CHUNK + TAG),
             pos: 0,
-        })
+        };
+        // The first chunk now: a damaged one is an error before anything is answered.
+        reader.refill()?;
+        Ok(reader)
     }
 }
 

@@ -7,7 +7,7 @@ use qc_bundle::TocItem;
 use qc_domain::review::{self, CHECKLIST, CaseFileReview, ChecklistItem, ItemScore};
 use qc_domain::{Person, PersonId, Role, Timestamp};
 use qc_server::Service;
-use qc_server::service::{DeskSigner, Exported};
+use qc_server::service::{DeskSigner, Exported, HEAD_BYTES};
 use qc_station_storage::{CaseMeta, Storage};
 use serde::Serialize;
 
@@ -140,21 +140,50 @@ pub struct EvidenceRead {
     pub size: u64,
     /// Its media type, from how it begins.
     pub media: &'static str,
+    /// Its entity tag ([`entity_tag`]).
+    pub tag: String,
     /// The part read when a range was asked for (a player seeking); none = all of it.
     pub range: Option<std::ops::Range<u64>>,
     /// Its bytes: the range asked for, or all from the first.
     pub bytes: Box<dyn Read + Send>,
 }
 
-/// The part of a file of `size` bytes an HTTP `Range` header asks for: none for the whole
-/// file (no header, one the server may ignore: unreadable, several ranges, an empty file), or
-/// a refusal when it lies outside the file.
+/// The most bytes one answer to a range gives: a player asks again for more, and each ask is
+/// checked against the session (an open-ended answer could outlive it while a player pauses).
+pub const PIECE: u64 = 8 * 1024 * 1024;
+
+/// What a request asks of a file: its `Range` header, and its `If-Range` (the range holds
+/// only while the file is the one the client has: its entity tag is the file's hash).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ask<'a> {
+    /// The `Range` header.
+    pub range: Option<&'a str>,
+    /// The `If-Range` header.
+    pub if_range: Option<&'a str>,
+}
+
+/// The entity tag of the file named `hash` (hex): the name itself, for content never changes.
+pub fn entity_tag(hash: &str) -> String {
+    format!("\"{hash}\"")
+}
+
+/// The part of the file named `hash` of `size` bytes a request asks for, at most [`PIECE`]
+/// bytes: none for the whole file (no `Range`, one the server ignores: unreadable, several
+/// ranges, a last byte before the first, an `If-Range` naming another file, an empty file), or
+/// a refusal when it starts past the end.
 pub(crate) fn requested_range(
-    header: Option<&str>,
+    ask: Ask<'_>,
+    hash: &str,
     size: u64,
 ) -> Result<Option<std::ops::Range<u64>>, ConsoleError> {
     use http_range_header::{EndPosition, RangeUnsatisfiableError as Unsatisfiable, StartPosition};
-    let Some(parsed) = header.and_then(|h| http_range_header::parse_range_header(h).ok()) else {
+    if ask.if_range.is_some_and(|tag| tag != entity_tag(hash)) {
+        return Ok(None);
+    }
+    let Some(parsed) = ask
+        .range
+        .and_then(|h| http_range_header::parse_range_header(h).ok())
+    else {
         return Ok(None);
     };
     let [one] = parsed.ranges.as_slice() else {
@@ -168,31 +197,25 @@ pub(crate) fn requested_range(
     if size == 0 || reversed {
         return Ok(None);
     }
-    match parsed.validate(size) {
-        Ok(ranges) => Ok(ranges.first().map(|r| *r.start()..*r.end() + 1)),
+    let range = match parsed.validate(size) {
+        Ok(ranges) => ranges.first().map_or(0..size, |r| *r.start()..*r.end() + 1),
         // A suffix longer than the file is the whole file (RFC 9110 §14.1.3).
-        Err(Unsatisfiable::FileSuffixOutOfBounds) => Ok(Some(0..size)),
-        Err(_) => Err(ConsoleError::RangeNotSatisfiable { size }),
-    }
+        Err(Unsatisfiable::FileSuffixOutOfBounds) => 0..size,
+        Err(_) => return Err(ConsoleError::RangeNotSatisfiable { size }),
+    };
+    Ok(Some(range.start..range.end.min(range.start + PIECE)))
 }
 
-/// The media type of a file that begins with `head`.
+/// The media type of a file that begins with `head` (its first
+/// [`qc_server::service::HEAD_BYTES`]): evidence as the tablets tell it
+/// (`qc_evidence::sniff`), a desk's signed sheet as JSON, anything else as bytes.
 pub fn media_type(head: &[u8]) -> &'static str {
-    let starts = |magic: &[u8]| head.starts_with(magic);
-    if starts(b"\xff\xd8\xff") {
-        "image/jpeg"
-    } else if starts(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if starts(b"%PDF-") {
-        "application/pdf"
-    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
-        "video/mp4"
-    } else if starts(b"RIFF") && head.len() >= 12 && &head[8..12] == b"WAVE" {
-        "audio/wav"
-    } else if starts(b"{") {
-        "application/json"
-    } else {
-        "application/octet-stream"
+    // As many as the station keeps of each file tell the tablets' types.
+    const _: () = assert!(HEAD_BYTES >= qc_evidence::SNIFF_BYTES);
+    match qc_evidence::sniff(head) {
+        Ok((mime, _)) => mime,
+        Err(_) if head.starts_with(b"{") => "application/json",
+        Err(_) => "application/octet-stream",
     }
 }
 
@@ -317,13 +340,13 @@ impl Console {
     }
 
     /// An evidence file of a case the person sees, for reading: the whole file, or the part
-    /// an HTTP `Range` header asks for (a player seeking), decrypted from only the part of
-    /// the stored file that holds it.
+    /// a request asks for ([`Ask`]; a player seeking), decrypted from only the part of the
+    /// stored file that holds it.
     pub fn evidence<S: Storage>(
         &self,
         station: &Service<S>,
         session: &Session,
-        (case, hash, range): (&str, &str, Option<&str>),
+        (case, hash, ask): (&str, &str, Ask<'_>),
         source: &str,
         now: Timestamp,
     ) -> Result<EvidenceRead, ConsoleError> {
@@ -332,38 +355,37 @@ impl Console {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| ConsoleError::BadRequest("证据文件编号有误".into()))?;
-        let not_held = |e| match e {
-            qc_server::ServiceError::NotFound(_) => ConsoleError::NotFound,
-            other => other.into(),
-        };
         let damaged = |e: std::io::Error| {
             ConsoleError::Storage(qc_station_storage::StorageError::Damaged(format!(
                 "evidence file {hash}: {e}"
             )))
         };
-        let size = station.case_blob_size(case, &digest).map_err(not_held)?;
-        let range = requested_range(range, size)?;
-        // Its first bytes say its type; read with the rest when the whole file is read.
-        let mut head = Vec::with_capacity(16);
-        let bytes: Box<dyn Read + Send> = match &range {
-            Some(r) => {
-                station
-                    .open_case_blob_range(case, &digest, 0..size.min(16))
-                    .map_err(not_held)?
-                    .read_to_end(&mut head)
-                    .map_err(damaged)?;
-                station
-                    .open_case_blob_range(case, &digest, r.clone())
-                    .map_err(not_held)?
-            }
-            None => {
-                let (_, mut reader) = station.open_case_blob(case, &digest).map_err(not_held)?;
-                (&mut reader)
-                    .take(16)
-                    .read_to_end(&mut head)
-                    .map_err(damaged)?;
-                Box::new(std::io::Cursor::new(head.clone()).chain(reader))
-            }
+        let blob = station.case_blob(case, &digest).map_err(|e| match e {
+            qc_server::ServiceError::NotFound(_) => ConsoleError::NotFound,
+            other => other.into(),
+        })?;
+        let range = requested_range(ask, hash, blob.size)?;
+        // Its first bytes say its type: read with the rest when the read holds them.
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        let from_start = range
+            .as_ref()
+            .is_none_or(|r| r.start == 0 && r.end >= blob.size.min(HEAD_BYTES as u64));
+        if !from_start {
+            let first = 0..blob.size.min(HEAD_BYTES as u64);
+            station
+                .read_case_blob(&blob, Some(first))?
+                .read_to_end(&mut head)
+                .map_err(damaged)?;
+        }
+        let mut reader = station.read_case_blob(&blob, range.clone())?;
+        let bytes: Box<dyn Read + Send> = if from_start {
+            (&mut reader)
+                .take(HEAD_BYTES as u64)
+                .read_to_end(&mut head)
+                .map_err(damaged)?;
+            Box::new(std::io::Cursor::new(head.clone()).chain(reader))
+        } else {
+            reader
         };
         let part = range.as_ref().map_or(String::new(), |r| {
             format!("（第 {}–{} 字节）", r.start, r.end - 1)
@@ -376,8 +398,9 @@ impl Console {
             now,
         )?;
         Ok(EvidenceRead {
-            size,
+            size: blob.size,
             media: media_type(&head),
+            tag: entity_tag(hash),
             range,
             bytes,
         })

@@ -19,7 +19,7 @@ use qc_station_storage::rows::{CaseQuery, Period};
 use rust_embed::RustEmbed;
 use serde::{Deserialize, Serialize};
 
-use crate::{Console, ConsoleError, EvidenceRead, Session};
+use crate::{Ask, Console, ConsoleError, EvidenceRead, Session};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "qc_console";
@@ -401,10 +401,14 @@ async fn evidence<S: Storage>(
     caller: Caller<S>,
     Path((id, hash)): Path<(String, String)>,
 ) -> Result<Response, Failure> {
-    let range = range_header(&caller.headers);
+    let (range, if_range) = asked(&caller.headers);
     let file = caller
         .run(move |d, session, (_, source), now| {
-            let file = (id.as_str(), hash.as_str(), range.as_deref());
+            let ask = Ask {
+                range: range.as_deref(),
+                if_range: if_range.as_deref(),
+            };
+            let file = (id.as_str(), hash.as_str(), ask);
             d.console
                 .evidence(&d.station.service, session, file, source, now)
         })
@@ -424,8 +428,12 @@ async fn play<S: Storage>(
         let token = token(&headers).ok_or(ConsoleError::NoSession)?;
         let store = d.station.service.storage();
         let session = d.console.playing(store, &token, (&id, &hash, &play), now)?;
-        let range = range_header(&headers);
-        let file = (id.as_str(), hash.as_str(), range.as_deref());
+        let (range, if_range) = asked(&headers);
+        let ask = Ask {
+            range: range.as_deref(),
+            if_range: if_range.as_deref(),
+        };
+        let file = (id.as_str(), hash.as_str(), ask);
         let source = peer.ip().to_string();
         d.console
             .evidence(&d.station.service, &session, file, &source, now)
@@ -434,12 +442,15 @@ async fn play<S: Storage>(
     Ok(file_answer(file))
 }
 
-/// The `Range` header of a request, if readable.
-fn range_header(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+/// The `Range` and `If-Range` headers of a request, if readable.
+fn asked(headers: &HeaderMap) -> (Option<String>, Option<String>) {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    (text(header::RANGE), text(header::IF_RANGE))
 }
 
 /// An evidence file's answer: all of it (200), or the range asked for (206), streamed.
@@ -455,6 +466,7 @@ fn file_answer(file: EvidenceRead) -> Response {
             (header::CONTENT_TYPE, file.media.to_owned()),
             (header::CONTENT_LENGTH, length.to_string()),
             (header::ACCEPT_RANGES, "bytes".to_owned()),
+            (header::ETAG, file.tag.clone()),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         qc_server::http::streamed(file.bytes),

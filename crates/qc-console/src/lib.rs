@@ -13,8 +13,8 @@ mod people;
 mod public;
 
 pub use case::{
-    CaseFacts, CasePage, DeadlineShown, EvidenceFile, EvidenceRead, RecordCheck, ReviewSheet,
-    ReviewShown, media_type,
+    Ask, CaseFacts, CasePage, DeadlineShown, EvidenceFile, EvidenceRead, PIECE, RecordCheck,
+    ReviewSheet, ReviewShown, entity_tag, media_type,
 };
 pub use people::{KeyItem, KeyState, PeopleList, PersonItem};
 pub use public::{CorrectionNote, Published, PublishedList, RevokedNote};
@@ -604,6 +604,12 @@ pub struct Console {
     random: Random,
 }
 
+/// Whether a secret sent equals the one kept, compared as digests: equal time whatever the
+/// first differing byte.
+fn same_secret(sent: &str, kept: &str) -> bool {
+    Sha256::digest(sent.as_bytes()) == Sha256::digest(kept.as_bytes())
+}
+
 /// A line of a desk log.
 fn line(
     kind: DeskLogKind,
@@ -1034,8 +1040,7 @@ impl Console {
     ) -> Result<Session, ConsoleError> {
         let session = self.session(store, token, now)?;
         let sent = csrf.ok_or(ConsoleError::Csrf)?;
-        // Compared as digests: equal time whatever the first differing byte.
-        if Sha256::digest(sent.as_bytes()) != Sha256::digest(session.csrf.as_bytes()) {
+        if !same_secret(sent, &session.csrf) {
             return Err(ConsoleError::Csrf);
         }
         Ok(session)
@@ -1065,9 +1070,7 @@ impl Console {
         now: Timestamp,
     ) -> Result<Session, ConsoleError> {
         let session = self.session(store, token, now)?;
-        let expected = Self::play_token(&session, case, hash);
-        // Compared as digests: equal time whatever the first differing byte.
-        if Sha256::digest(play.as_bytes()) != Sha256::digest(expected.as_bytes()) {
+        if !same_secret(play, &Self::play_token(&session, case, hash)) {
             return Err(ConsoleError::Csrf);
         }
         Ok(session)

@@ -242,19 +242,49 @@ fn a_player_address_plays_one_file_in_one_session() {
 
 #[test]
 fn a_range_header_asks_for_part_of_a_file_or_all_of_it() {
-    let ask = |h: Option<&str>, size| case::requested_range(h, size);
-    assert_eq!(ask(None, 100).unwrap(), None);
-    assert_eq!(ask(Some("bytes=0-"), 100).unwrap(), Some(0..100));
-    assert_eq!(ask(Some("bytes=10-19"), 100).unwrap(), Some(10..20));
-    assert_eq!(ask(Some("bytes=-5"), 100).unwrap(), Some(95..100));
+    let hash = "ab".repeat(32);
+    let ask = |h: Option<&str>, size| {
+        let ask = case::Ask {
+            range: h,
+            if_range: None,
+        };
+        case::requested_range(ask, &hash, size)
+    };
+    let part = |h: &str, size| ask(Some(h), size).unwrap().unwrap();
+    assert!(matches!(ask(None, 100), Ok(None)));
+    assert_eq!(part("bytes=0-", 100), 0..100);
+    assert_eq!(part("bytes=10-19", 100), 10..20);
+    assert_eq!(part("bytes=-5", 100), 95..100);
     // Past the end: cut at the end; a suffix longer than the file is all of it.
-    assert_eq!(ask(Some("bytes=90-500"), 100).unwrap(), Some(90..100));
-    assert_eq!(ask(Some("bytes=-500"), 100).unwrap(), Some(0..100));
-    // Headers a server may ignore: all of the file.
+    assert_eq!(part("bytes=90-500", 100), 90..100);
+    assert_eq!(part("bytes=-500", 100), 0..100);
+    // At most a piece at a time: the player asks again.
+    let big = 3 * PIECE + 5;
+    assert_eq!(part("bytes=0-", big), 0..PIECE);
+    assert_eq!(
+        part(&format!("bytes={}-", 2 * PIECE + 1), big),
+        2 * PIECE + 1..3 * PIECE + 1
+    );
+    assert_eq!(part("bytes=-10", big), big - 10..big);
+    // Headers a server ignores: all of the file.
     for ignored in ["bytes=0-1,5-6", "items=0-1", "bytes=x-y", "bytes=5-1"] {
-        assert_eq!(ask(Some(ignored), 100).ok().flatten(), None, "{ignored}");
+        assert!(matches!(ask(Some(ignored), 100), Ok(None)), "{ignored}");
     }
-    assert_eq!(ask(Some("bytes=0-"), 0).unwrap(), None);
+    assert!(matches!(ask(Some("bytes=0-"), 0), Ok(None)));
+    // Only while the client holds this very file.
+    let same = case::Ask {
+        range: Some("bytes=10-19"),
+        if_range: Some(&entity_tag(&hash)),
+    };
+    assert_eq!(
+        case::requested_range(same, &hash, 100).unwrap(),
+        Some(10..20)
+    );
+    let other = case::Ask {
+        range: Some("bytes=10-19"),
+        if_range: Some("\"cdcd\""),
+    };
+    assert!(matches!(case::requested_range(other, &hash, 100), Ok(None)));
     // Starting past the end: refused, with the size.
     assert!(matches!(
         ask(Some("bytes=100-"), 100),
@@ -264,6 +294,18 @@ fn a_range_header_asks_for_part_of_a_file_or_all_of_it() {
         ConsoleError::RangeNotSatisfiable { size: 100 }.status(),
         416
     );
+}
+
+#[test]
+fn a_file_is_told_by_its_first_bytes() {
+    let wav = qc_evidence::sample::tone_wav(1, 8000);
+    let jpeg = qc_evidence::sample::jpeg(16, 16);
+    let head = |b: &[u8]| b[..b.len().min(qc_server::service::HEAD_BYTES)].to_vec();
+    assert_eq!(media_type(&head(&wav)), qc_evidence::sniff(&wav).unwrap().0);
+    assert!(media_type(&head(&wav)).starts_with("audio/"));
+    assert_eq!(media_type(&head(&jpeg)), "image/jpeg");
+    assert_eq!(media_type(b"{\"sheet\": 1}"), "application/json");
+    assert_eq!(media_type(b"\0\0\0"), "application/octet-stream");
 }
 
 #[test]

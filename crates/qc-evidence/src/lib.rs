@@ -90,6 +90,9 @@ impl EvidenceError {
     }
 }
 
+/// How many of a file's first bytes [`sniff`] needs to tell its type.
+pub const SNIFF_BYTES: usize = 64;
+
 /// The type of a file from its first bytes.
 pub fn sniff(head: &[u8]) -> Result<(&'static str, MediaKind), EvidenceError> {
     let Some(t) = infer::get(head) else {
@@ -134,7 +137,7 @@ pub fn ingest(
         if head.len() < HEAD_BYTES {
             head.extend_from_slice(&chunk[..chunk.len().min(HEAD_BYTES - head.len())]);
         }
-        if kind.is_none() && (head.len() >= 64 || size >= 64) {
+        if kind.is_none() && (head.len() >= SNIFF_BYTES || size >= SNIFF_BYTES as u64) {
             let k = sniff(&head)?;
             if k.1 == MediaKind::Photo {
                 whole = Some(Vec::new());

@@ -767,9 +767,10 @@ impl Storage for PgStorage {
     fn open_blob_range(
         &self,
         hash: &Digest,
+        size: u64,
         range: std::ops::Range<u64>,
     ) -> Result<Box<dyn Read + Send>, StorageError> {
-        self.blobs.open_range(self, hash, range)
+        self.blobs.open_range(hash, size, range)
     }
 
     fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {

@@ -906,9 +906,10 @@ impl Storage for SqliteStorage {
     fn open_blob_range(
         &self,
         hash: &Digest,
+        size: u64,
         range: std::ops::Range<u64>,
     ) -> Result<Box<dyn Read + Send>, StorageError> {
-        self.blobs.open_range(self, hash, range)
+        self.blobs.open_range(hash, size, range)
     }
 }
 

@@ -289,11 +289,13 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError>;
     /// Reads a complete blob.
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn std::io::Read + Send>, StorageError>;
-    /// Reads the bytes `range` of a complete blob (non-empty, within it), fetching and
-    /// decrypting only the part of the stored file that holds them.
+    /// Reads the bytes `range` (non-empty, within it) of a complete blob of `size` bytes (as
+    /// its [`BlobState`] says), fetching and decrypting only the part of the stored file that
+    /// holds them.
     fn open_blob_range(
         &self,
         hash: &Digest,
+        size: u64,
         range: std::ops::Range<u64>,
     ) -> Result<Box<dyn std::io::Read + Send>, StorageError>;
     /// Keeps the bureau's revocation list in force (replacing the one kept).
@@ -540,9 +542,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
     fn open_blob_range(
         &self,
         hash: &Digest,
+        size: u64,
         range: std::ops::Range<u64>,
     ) -> Result<Box<dyn std::io::Read + Send>, StorageError> {
-        (**self).open_blob_range(hash, range)
+        (**self).open_blob_range(hash, size, range)
     }
 
     fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
@@ -654,7 +657,7 @@ pub mod suite {
         check("same bytes back", back == data);
         let mut part = Vec::new();
         let span = K as u64 - 3..2 * K as u64 + 9;
-        s.open_blob_range(&hash, span.clone())
+        s.open_blob_range(&hash, size, span.clone())
             .unwrap()
             .read_to_end(&mut part)
             .unwrap();
@@ -664,7 +667,7 @@ pub mod suite {
         );
         check(
             "no range past the end",
-            s.open_blob_range(&hash, 0..size + 1).is_err(),
+            s.open_blob_range(&hash, size, 0..size + 1).is_err(),
         );
 
         // A blob in one chunk (an object store keeps it as it arrives).

@@ -369,15 +369,18 @@ impl<S: Storage> Service<S> {
         case: &str,
         hash: &Digest,
     ) -> Result<(u64, Box<dyn Read + Send>), ServiceError> {
-        let size = self.case_blob_size(case, hash)?;
-        Ok((size, self.storage.open_blob(hash)?))
+        let blob = self.case_blob(case, hash)?;
+        Ok((blob.size, self.read_case_blob(&blob, None)?))
     }
 
-    /// The size of a complete blob uploaded for `case` (whoever asks has been found to see the
-    /// case).
-    pub fn case_blob_size(&self, case: &str, hash: &Digest) -> Result<u64, ServiceError> {
+    /// A complete blob uploaded for `case` (whoever asks has been found to see the case),
+    /// found so: what [`Service::read_case_blob`] reads.
+    pub fn case_blob(&self, case: &str, hash: &Digest) -> Result<CaseBlob, ServiceError> {
         match self.storage.blob_state(hash)? {
-            Some(b) if b.complete && self.storage.blob_in_case(hash, case)? => Ok(b.size),
+            Some(b) if b.complete && self.storage.blob_in_case(hash, case)? => Ok(CaseBlob {
+                hash: *hash,
+                size: b.size,
+            }),
             _ => Err(ServiceError::NotFound(format!(
                 "blob {} is not at the station yet",
                 hex::encode(hash)
@@ -385,16 +388,24 @@ impl<S: Storage> Service<S> {
         }
     }
 
-    /// The bytes `range` (non-empty, within [`Service::case_blob_size`]) of a complete blob
-    /// uploaded for `case`, read and decrypted from only the part of the stored file that
-    /// holds them (a player seeking in a video).
-    pub fn open_case_blob_range(
+    /// A case's blob: all of it, or the bytes `range` (non-empty, within its size) read and
+    /// decrypted from only the part of the stored file that holds them (a player seeking).
+    pub fn read_case_blob(
         &self,
-        case: &str,
-        hash: &Digest,
-        range: std::ops::Range<u64>,
+        blob: &CaseBlob,
+        range: Option<std::ops::Range<u64>>,
     ) -> Result<Box<dyn Read + Send>, ServiceError> {
-        self.case_blob_size(case, hash)?;
-        Ok(self.storage.open_blob_range(hash, range)?)
+        Ok(match range {
+            None => self.storage.open_blob(&blob.hash)?,
+            Some(r) => self.storage.open_blob_range(&blob.hash, blob.size, r)?,
+        })
     }
+}
+
+/// A complete blob of a case, found by [`Service::case_blob`]: only that check makes one.
+#[derive(Debug, Clone)]
+pub struct CaseBlob {
+    hash: Digest,
+    /// Its size in bytes.
+    pub size: u64,
 }

@@ -58,9 +58,13 @@ pub struct HeldFile {
     pub size: Option<u64>,
     /// Whether it was read whole and hashes to its name.
     pub intact: bool,
-    /// How it begins (a file's type), when it could be read.
+    /// How it begins (its first [`HEAD_BYTES`], which tell its type), when it could be read.
     pub head: Vec<u8>,
 }
+
+/// How many of a file's first bytes [`HeldFile::head`] keeps: as many as `qc_evidence::sniff`
+/// reads to tell a type.
+pub const HEAD_BYTES: usize = 64;
 
 /// Which evidence files' bytes [`Service::held_case`] keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,8 +277,8 @@ impl<S: Storage> Service<S> {
                     return Ok(());
                 }
                 sha.update(&buf[..n]);
-                if file.head.len() < 16 {
-                    let more = (16 - file.head.len()).min(n);
+                if file.head.len() < HEAD_BYTES {
+                    let more = (HEAD_BYTES - file.head.len()).min(n);
                     file.head.extend_from_slice(&buf[..more]);
                 }
                 if let Some(k) = kept.as_mut()

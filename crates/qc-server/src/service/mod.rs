@@ -23,7 +23,7 @@ use thiserror::Error;
 
 use crate::storage::{CaseMeta, Grant, Storage, StorageError, TreeState};
 
-pub use check::{HeldCase, HeldFile, HeldReview};
+pub use check::{HEAD_BYTES, HeldCase, HeldFile, HeldReview};
 pub use desk::{DESK_PREFIX, DeskSigner, Exported, desk_device};
 pub use draw::Draw;
 
@@ -37,7 +37,7 @@ mod log;
 mod rows;
 
 pub use attempts::{WRONG_CODES_IN_ALL, WRONG_CODES_PER_SOURCE, WRONG_CODES_WINDOW_MS};
-pub use blobs::Chunk;
+pub use blobs::{CaseBlob, Chunk};
 pub use log::LogStats;
 
 /// How long an enrolment code works.
