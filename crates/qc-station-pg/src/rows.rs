@@ -75,19 +75,34 @@ impl CaseRows for PgStorage {
                 ],
             )?;
             c.execute(
+                rows::PUT_FACTS,
+                &[
+                    &row.id,
+                    &row.squad,
+                    &row.status,
+                    &row.domain,
+                    &row.domain_name,
+                    &row.grid,
+                    &row.registered_at,
+                    &outcome,
+                    &outcome_at,
+                ],
+            )?;
+            c.execute(
                 "DELETE FROM case_row_deadlines WHERE case_id = $1",
                 &[&row.id],
             )?;
-            c.execute("DELETE FROM case_row_people WHERE case_id = $1", &[&row.id])?;
+            c.execute("DELETE FROM case_row_duties WHERE case_id = $1", &[&row.id])?;
             c.execute(
-                "INSERT INTO case_row_deadlines (case_id, kind, due_at)
-                 SELECT $1, k, d FROM UNNEST($2::TEXT[], $3::BIGINT[]) AS t(k, d)",
-                &[&row.id, &kinds, &dues],
+                "INSERT INTO case_row_deadlines (case_id, kind, due_at, squad, status)
+                 SELECT $1, k, d, $4, $5 FROM UNNEST($2::TEXT[], $3::BIGINT[]) AS t(k, d)",
+                &[&row.id, &kinds, &dues, &row.squad, &row.status],
             )?;
+            // A duty per person and deadline.
             c.execute(
-                "INSERT INTO case_row_people (case_id, person)
-                 SELECT $1, p FROM UNNEST($2::TEXT[]) AS t(p)",
-                &[&row.id, &row.people],
+                "INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
+                 SELECT $1, p, d, $4, $5 FROM UNNEST($2::TEXT[]) AS t(p), UNNEST($3::BIGINT[]) AS u(d)",
+                &[&row.id, &row.people, &dues, &row.squad, &row.status],
             )?;
             match &row.disclosure {
                 Some(d) => {

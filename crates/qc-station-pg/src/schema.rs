@@ -217,6 +217,48 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX pending_blobs_since ON pending_blobs (since);
 "#,
+    // The dashboard reads narrow rows: its counts the facts of a case (not the texts a search
+    // reads: a quarter of the pages), its deadline figures one table each, no join, from the
+    // index alone: a deadline row carries its case's squad and status (what a view filters
+    // on), and a duty row is a deadline of one of the case's people (which replaces the
+    // people rows, read only for that).
+    r#"
+    CREATE TABLE case_row_facts (
+        case_id       TEXT COLLATE "C" PRIMARY KEY,
+        squad         TEXT COLLATE "C" NOT NULL,
+        status        TEXT NOT NULL,
+        domain        TEXT NOT NULL,
+        domain_name   TEXT NOT NULL,
+        grid          TEXT COLLATE "C" NOT NULL,
+        registered_at BIGINT NOT NULL,
+        outcome721    TEXT,
+        outcome_at    BIGINT
+    );
+    INSERT INTO case_row_facts (case_id, squad, status, domain, domain_name, grid,
+        registered_at, outcome721, outcome_at)
+      SELECT case_id, squad, status, domain, domain_name, grid, registered_at, outcome721,
+        outcome_at FROM case_rows;
+    CREATE INDEX case_row_facts_squad ON case_row_facts (squad, registered_at);
+    ALTER TABLE case_row_deadlines ADD COLUMN squad TEXT COLLATE "C" NOT NULL DEFAULT '',
+      ADD COLUMN status TEXT NOT NULL DEFAULT '';
+    UPDATE case_row_deadlines d SET squad = r.squad, status = r.status
+      FROM case_rows r WHERE r.case_id = d.case_id;
+    DROP INDEX case_row_deadlines_due;
+    CREATE INDEX case_row_deadlines_due ON case_row_deadlines (due_at) INCLUDE (squad, status);
+    CREATE TABLE case_row_duties (
+        case_id TEXT COLLATE "C" NOT NULL,
+        person  TEXT COLLATE "C" NOT NULL,
+        due_at  BIGINT NOT NULL,
+        squad   TEXT COLLATE "C" NOT NULL,
+        status  TEXT NOT NULL
+    );
+    INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
+      SELECT p.case_id, p.person, d.due_at, d.squad, d.status
+      FROM case_row_people p JOIN case_row_deadlines d ON d.case_id = p.case_id;
+    DROP TABLE case_row_people;
+    CREATE INDEX case_row_duties_case ON case_row_duties (case_id);
+    CREATE INDEX case_row_duties_due ON case_row_duties (due_at) INCLUDE (person, squad, status);
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

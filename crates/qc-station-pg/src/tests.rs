@@ -348,8 +348,31 @@ fn released_migrations_never_change() {
             "50366e40f00b2e09c45324042e509d10c9da9ce804dea0abeaca48a59e52b038",
             "697447cbc40590d345794594eb979786068a55e26b02c9dd1fe19cdb034b1441",
             "ea2cd1325fc84b84f8d4aed19a3547b2b50e20bd17b5d5e22b01d947819bfaa1",
+            "435e255b13ab524e2483aecf3a396315e283a36d1edfc286ac33e046c6ba4cd9",
         ]
     );
+}
+
+/// A database kept before deadline rows carried their case's squad and status: opening it
+/// moves them, and its people, into the rows the dashboard reads, which count as before.
+#[test]
+fn an_older_database_s_deadlines_count_as_before_once_migrated() {
+    let url = new_database();
+    {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let before = schema::MIGRATIONS.len() - 1;
+        for m in &schema::MIGRATIONS[..before] {
+            c.batch_execute(m).unwrap();
+        }
+        c.batch_execute(&format!(
+            "CREATE TABLE schema_version (one INT PRIMARY KEY CHECK (one = 1), version INT NOT NULL);
+             INSERT INTO schema_version VALUES (1, {before});"
+        ))
+        .unwrap();
+        c.batch_execute(qc_station_storage::rows::suite::ROWS_BEFORE_DUTIES)
+            .unwrap();
+    }
+    qc_station_storage::rows::suite::rows_before_duties_count_as_before(&store(&url));
 }
 
 /// A sync's read of the cases its device sees and an enrolment's count of wrong codes can be

@@ -246,6 +246,48 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX pending_blobs_since ON pending_blobs(since);
 "#,
+    // The dashboard reads narrow rows: its counts the facts of a case (not the texts a search
+    // reads), its deadline figures one table each, no join: a deadline row carries its case's
+    // squad and status (what a view filters on), and a duty row is a deadline of one of the
+    // case's people (which replaces the people rows, read only for that).
+    r#"
+    CREATE TABLE case_row_facts (
+        case_id       TEXT PRIMARY KEY,
+        squad         TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        domain        TEXT NOT NULL,
+        domain_name   TEXT NOT NULL,
+        grid          TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        outcome721    TEXT,
+        outcome_at    INTEGER
+    ) STRICT;
+    INSERT INTO case_row_facts (case_id, squad, status, domain, domain_name, grid,
+        registered_at, outcome721, outcome_at)
+      SELECT case_id, squad, status, domain, domain_name, grid, registered_at, outcome721,
+        outcome_at FROM case_rows;
+    CREATE INDEX case_row_facts_squad ON case_row_facts(squad, registered_at);
+    ALTER TABLE case_row_deadlines ADD COLUMN squad TEXT NOT NULL DEFAULT '';
+    ALTER TABLE case_row_deadlines ADD COLUMN status TEXT NOT NULL DEFAULT '';
+    UPDATE case_row_deadlines SET
+      squad = COALESCE((SELECT r.squad FROM case_rows r
+                        WHERE r.case_id = case_row_deadlines.case_id), ''),
+      status = COALESCE((SELECT r.status FROM case_rows r
+                         WHERE r.case_id = case_row_deadlines.case_id), '');
+    CREATE TABLE case_row_duties (
+        case_id TEXT NOT NULL,
+        person  TEXT NOT NULL,
+        due_at  INTEGER NOT NULL,
+        squad   TEXT NOT NULL,
+        status  TEXT NOT NULL
+    ) STRICT;
+    INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
+      SELECT p.case_id, p.person, d.due_at, d.squad, d.status
+      FROM case_row_people p JOIN case_row_deadlines d ON d.case_id = p.case_id;
+    DROP TABLE case_row_people;
+    CREATE INDEX case_row_duties_case ON case_row_duties(case_id);
+    CREATE INDEX case_row_duties_due ON case_row_duties(due_at);
+"#,
 ];
 
 /// Leaves integrated per transaction when an older store's tiles are built.
@@ -1159,25 +1201,42 @@ impl CaseRows for SqliteStorage {
         )
         .map_err(err)?;
         tx.execute(
+            &rows::PUT_FACTS.replace('$', "?"),
+            params![
+                row.id,
+                row.squad,
+                row.status,
+                row.domain,
+                row.domain_name,
+                row.grid,
+                row.registered_at,
+                outcome,
+                outcome_at
+            ],
+        )
+        .map_err(err)?;
+        tx.execute(
             "DELETE FROM case_row_deadlines WHERE case_id = ?1",
             [&row.id],
         )
         .map_err(err)?;
-        tx.execute("DELETE FROM case_row_people WHERE case_id = ?1", [&row.id])
+        tx.execute("DELETE FROM case_row_duties WHERE case_id = ?1", [&row.id])
             .map_err(err)?;
         for (kind, due) in &row.deadlines {
             tx.execute(
-                "INSERT INTO case_row_deadlines (case_id, kind, due_at) VALUES (?1, ?2, ?3)",
-                params![row.id, kind, due],
+                "INSERT INTO case_row_deadlines (case_id, kind, due_at, squad, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![row.id, kind, due, row.squad, row.status],
             )
             .map_err(err)?;
-        }
-        for person in &row.people {
-            tx.execute(
-                "INSERT INTO case_row_people (case_id, person) VALUES (?1, ?2)",
-                params![row.id, person],
-            )
-            .map_err(err)?;
+            for person in &row.people {
+                tx.execute(
+                    "INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![row.id, person, due, row.squad, row.status],
+                )
+                .map_err(err)?;
+            }
         }
         match &row.disclosure {
             Some(d) => {
@@ -1761,6 +1820,32 @@ mod tests {
         qc_station_storage::suite::run(|| SqliteStorage::temporary().unwrap());
         qc_station_storage::desk::suite::run(&SqliteStorage::temporary().unwrap());
         qc_station_storage::rows::suite::run(&SqliteStorage::temporary().unwrap());
+    }
+
+    /// A store kept before deadline rows carried their case's squad and status: opening it
+    /// moves them, and its people, into the rows the dashboard reads, which count as before.
+    #[test]
+    fn an_older_store_s_deadlines_count_as_before_once_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let key = [4u8; 32];
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))
+                .unwrap();
+            let before = MIGRATIONS.len() - 1;
+            for (i, m) in MIGRATIONS[..before].iter().enumerate() {
+                conn.execute_batch(&format!(
+                    "BEGIN; {m} PRAGMA user_version = {}; COMMIT;",
+                    i + 1
+                ))
+                .unwrap();
+            }
+            conn.execute_batch(qc_station_storage::rows::suite::ROWS_BEFORE_DUTIES)
+                .unwrap();
+        }
+        let s = SqliteStorage::open(&path, &key).unwrap();
+        qc_station_storage::rows::suite::rows_before_duties_count_as_before(&s);
     }
 
     /// A store kept before the log had tiles (its leaves were the tree, rebuilt at start):

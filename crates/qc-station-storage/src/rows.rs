@@ -215,7 +215,8 @@ pub struct Statement {
     pub args: Vec<Arg>,
 }
 
-/// Builds the WHERE clause of a statement over `case_rows r`.
+/// Builds the WHERE clause of a statement over a table `r` holding `squad` and `status` (a
+/// case row, its facts, its deadlines, its duties).
 struct Where {
     terms: Vec<String>,
     args: Vec<Arg>,
@@ -364,7 +365,18 @@ fn filtered(view: &CaseView, q: &CaseQuery) -> Where {
         .text(q.text.as_ref())
 }
 
-/// Counts of the cases registered in the period, grouped by `column` (key, label, count).
+/// Keeps a case's facts, the narrow row the dashboard counts (both backends' SQL; arguments:
+/// id, squad, status, domain, domain name, grid, registered at, 721 outcome and its time).
+pub const PUT_FACTS: &str = "INSERT INTO case_row_facts (case_id, squad, status, domain, \
+       domain_name, grid, registered_at, outcome721, outcome_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (case_id) DO UPDATE SET squad = EXCLUDED.squad, status = EXCLUDED.status, \
+       domain = EXCLUDED.domain, domain_name = EXCLUDED.domain_name, grid = EXCLUDED.grid, \
+       registered_at = EXCLUDED.registered_at, outcome721 = EXCLUDED.outcome721, \
+       outcome_at = EXCLUDED.outcome_at";
+
+/// Counts of the cases registered in the period, grouped by `column` (key, label, count),
+/// read from the cases' facts.
 pub fn grouped_statement(view: &CaseView, period: Period, column: &str) -> Statement {
     let label = if column == "domain" {
         "MIN(r.domain_name)"
@@ -377,7 +389,7 @@ pub fn grouped_statement(view: &CaseView, period: Period, column: &str) -> State
         .period("registered_at", period)
         .statement(
             &format!(
-                "SELECT r.{column}, {label}, COUNT(*) FROM case_rows r{{where}} \
+                "SELECT r.{column}, {label}, COUNT(*) FROM case_row_facts r{{where}} \
                  GROUP BY r.{column} ORDER BY COUNT(*) DESC, r.{column}"
             ),
             &[],
@@ -386,30 +398,27 @@ pub fn grouped_statement(view: &CaseView, period: Period, column: &str) -> State
 
 /// Open deadlines that are overdue or due soon, by squad (`by_person` false) or by person
 /// (true): key, overdue, due soon. Those further off are not read (an index on the due date
-/// leaves them out).
+/// leaves them out), and no case row is: each deadline row, and each person's duty row,
+/// carries its case's squad and status, which is all a view filters on.
 pub fn deadlines_statement(
     view: &CaseView,
     now: Timestamp,
     due_soon_ms: i64,
     by_person: bool,
 ) -> Statement {
-    let (key, join) = if by_person {
-        (
-            "p.person",
-            " JOIN case_row_people p ON p.case_id = r.case_id",
-        )
+    let (key, table) = if by_person {
+        ("r.person", "case_row_duties")
     } else {
-        ("r.squad", "")
+        ("r.squad", "case_row_deadlines")
     };
     let mut w = Where::new().view(view);
-    w.terms.push("d.due_at <= {soon}".into());
+    w.terms.push("r.due_at <= {soon}".into());
     w.statement(
         &format!(
             "SELECT {key}, {key}, \
-               SUM(CASE WHEN d.due_at < {{now}} THEN 1 ELSE 0 END), \
-               SUM(CASE WHEN d.due_at >= {{now2}} THEN 1 ELSE 0 END) \
-             FROM case_row_deadlines d JOIN case_rows r ON r.case_id = d.case_id{join}{{where}} \
-             GROUP BY {key} ORDER BY {key}"
+               SUM(CASE WHEN r.due_at < {{now}} THEN 1 ELSE 0 END), \
+               SUM(CASE WHEN r.due_at >= {{now2}} THEN 1 ELSE 0 END) \
+             FROM {table} r{{where}} GROUP BY {key} ORDER BY {key}"
         ),
         &[
             ("now", now.0),
@@ -419,7 +428,7 @@ pub fn deadlines_statement(
     )
 }
 
-/// Matters by 721 outcome in the period, by squad.
+/// Matters by 721 outcome in the period, by squad, read from the cases' facts.
 pub fn ratio_statement(view: &CaseView, period: Period) -> Statement {
     let mut w = Where::new().view(view).period("outcome_at", period);
     w.terms.push("r.outcome_at IS NOT NULL".into());
@@ -428,7 +437,7 @@ pub fn ratio_statement(view: &CaseView, period: Period) -> Statement {
            SUM(CASE WHEN r.outcome721 = 'service' THEN 1 ELSE 0 END), \
            SUM(CASE WHEN r.outcome721 = 'management' THEN 1 ELSE 0 END), \
            SUM(CASE WHEN r.outcome721 = 'enforcement' THEN 1 ELSE 0 END) \
-         FROM case_rows r{where} GROUP BY r.squad ORDER BY r.squad",
+         FROM case_row_facts r{where} GROUP BY r.squad ORDER BY r.squad",
         &[],
     )
 }
@@ -853,6 +862,31 @@ pub mod suite {
             .unwrap();
         assert_eq!((f.total, f.deadlines_by_squad.len()), (2, 1));
 
+        // A case moved to another squad and sent for legal review: its deadlines count there,
+        // and for the legal department, at once.
+        let legal = CaseView {
+            sent_for_review: true,
+            ..CaseView::default()
+        };
+        let moved = CaseRow {
+            squad: "二中队".into(),
+            status: "investigation_concluded".into(),
+            ..a.clone()
+        };
+        store.put_case_row(&moved).unwrap();
+        let f = store
+            .case_figures(&legal, Period::default(), NOW, 3 * DAY)
+            .unwrap();
+        assert_eq!(dl(&f.deadlines_by_squad), [("二中队".into(), 1, 1)]);
+        assert_eq!(
+            dl(&f.deadlines_by_person),
+            [("li.ming".into(), 1, 1), ("wang.fang".into(), 1, 1)]
+        );
+        let f = store
+            .case_figures(&squad, Period::default(), NOW, 3 * DAY)
+            .unwrap();
+        assert!(f.deadlines_by_squad.is_empty() && f.deadlines_by_person.is_empty());
+
         // A row kept again replaces its deadlines and people.
         a.deadlines.clear();
         a.people = vec!["zhao".into()];
@@ -868,5 +902,51 @@ pub mod suite {
         assert_eq!(store.case_page(&all(), &query(), NOW).unwrap().total, 3);
         // Last: its rows would change the figures above.
         disclosures(store);
+    }
+
+    /// Case rows as a store kept them before the dashboard's narrow rows (facts apart,
+    /// deadline rows carrying their case's squad and status, people's duties): SQL both
+    /// backends run on that schema.
+    pub const ROWS_BEFORE_DUTIES: &str = "
+        INSERT INTO case_rows (case_id, squad, status, domain, domain_name, violation,
+          violation_name, address, grid, parties, summary, search, registered_at, updated_at)
+        VALUES ('a', '一中队', 'filed', 'transport', '交通管理', 'v', '占道', '景华路', 'G', '',
+                '', '', 1794900000000, 1794900000000),
+               ('b', '二中队', 'legal_reviewed', 'city', '市容环境', 'v', '占道', '景华路', 'G',
+                '', '', '', 1794900000000, 1794900000000);
+        INSERT INTO case_row_deadlines (case_id, kind, due_at)
+        VALUES ('a', 'decision', 1794913600000), ('a', 'delivery', 1795086400000),
+               ('b', 'decision', 1795043200000);
+        INSERT INTO case_row_people (case_id, person)
+        VALUES ('a', 'li.ming'), ('a', 'wang.fang'), ('b', 'zhao.qiang');";
+
+    /// After the migration, the rows of [`ROWS_BEFORE_DUTIES`] count as they did.
+    pub fn rows_before_duties_count_as_before<S: CaseRows>(store: &S) {
+        let f = store
+            .case_figures(&all(), Period::default(), NOW, 3 * DAY)
+            .unwrap();
+        assert_eq!(f.total, 2, "the cases' facts moved too");
+        assert_eq!(f.by_squad.len(), 2);
+        fn dl(v: &[DeadlineCount]) -> Vec<(&str, u64, u64)> {
+            v.iter()
+                .map(|d| (d.key.as_str(), d.overdue, d.due_soon))
+                .collect()
+        }
+        assert_eq!(
+            dl(&f.deadlines_by_squad),
+            [("一中队", 1, 1), ("二中队", 0, 1)]
+        );
+        assert_eq!(
+            dl(&f.deadlines_by_person),
+            [("li.ming", 1, 1), ("wang.fang", 1, 1), ("zhao.qiang", 0, 1)]
+        );
+        let legal = CaseView {
+            sent_for_review: true,
+            ..CaseView::default()
+        };
+        let f = store
+            .case_figures(&legal, Period::default(), NOW, 3 * DAY)
+            .unwrap();
+        assert_eq!(dl(&f.deadlines_by_person), [("zhao.qiang", 0, 1)]);
     }
 }
