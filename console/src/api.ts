@@ -417,6 +417,34 @@ export interface PersonItem {
   keys: SigningKey[];
 }
 
+/** A desk account as the administrator's list shows it (never its secrets). */
+export interface AccountItem extends Account {
+  /** The bureau's person the account is, by id. */
+  person: string | null;
+  /** Until when sign-in is refused after wrong attempts (ms), if it is now. */
+  locked_until: number | null;
+}
+
+/** What the administrator fills in for a new desk account. */
+export interface AccountForm {
+  login: string;
+  name: string;
+  role: Role;
+  squads: string[];
+  person: string | null;
+  /** The first password, handed over by the administrator. */
+  password: string;
+}
+
+/** A new desk account's authenticator secret, shown once. */
+export interface AccountMade {
+  login: string;
+  totp_secret: string;
+  otpauth_url: string;
+  /** The `otpauth://` address as a QR code (SVG, shown as an image). */
+  qr_svg: string;
+}
+
 export interface DeviceList {
   devices: Device[];
   /** Whether this person may revoke devices and issue enrolment codes. */
@@ -703,5 +731,12 @@ export const api = {
   /** The published draws, for anyone. */
   publishedDraws: async (): Promise<DrawItem[]> =>
     (await request<DrawItem[]>("GET", "/public/draws", { quiet401: true })) ?? [],
+  /** The desk accounts (the administrator). */
+  accounts: async (): Promise<{ accounts: AccountItem[] }> => {
+    const got = await request<{ accounts?: AccountItem[] }>("GET", "/accounts");
+    return { accounts: got.accounts ?? [] };
+  },
+  /** Makes a desk account (the administrator); its authenticator secret, shown once. */
+  makeAccount: (form: AccountForm) => request<AccountMade>("POST", "/accounts", { body: form }),
   issueEnrolmentCode: (squad: string) => request<EnrolmentCode>("POST", "/enrolment-codes", { body: { squad } }),
 };

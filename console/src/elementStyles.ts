@@ -27,3 +27,5 @@ import "element-plus/es/components/date-picker/style/css";
 import "element-plus/es/components/loading/style/css";
 import "element-plus/es/components/message/style/css";
 import "element-plus/es/components/dialog/style/css";
+import "element-plus/es/components/radio-group/style/css";
+import "element-plus/es/components/radio-button/style/css";

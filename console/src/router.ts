@@ -41,6 +41,7 @@ export function makeRouter(history: RouterHistory = createWebHistory(import.meta
           { path: "devices", name: "devices", component: () => import("./views/DevicesPage.vue") },
           { path: "people", name: "people", component: () => import("./views/PeoplePage.vue") },
           { path: "draws", name: "draws", component: () => import("./views/DrawsPage.vue") },
+          { path: "accounts", name: "accounts", component: () => import("./views/AccountsPage.vue") },
         ],
       },
       { path: "/:rest(.*)*", redirect: "/" },

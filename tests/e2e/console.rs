@@ -679,6 +679,7 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         "logs?kind=login",
         "people",
         "draws",
+        "accounts",
         own_page.as_str(),
         other_file.as_str(),
         other_play.as_str(),
@@ -686,7 +687,13 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         let status = http.get(api(path)).send().unwrap().status();
         assert_eq!(status, 401, "{path} without a session");
     }
-    for path in ["sign-out", "draws", "draws/register", "draws/draw-x/draw"] {
+    for path in [
+        "sign-out",
+        "draws",
+        "draws/register",
+        "draws/draw-x/draw",
+        "accounts",
+    ] {
         let status = http.post(api(path)).send().unwrap().status();
         assert_eq!(status, 401, "POST {path} without a session");
     }
@@ -730,6 +737,23 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
             "{path}: wrong token"
         );
     }
+    // Only the administrator lists or makes accounts.
+    assert_eq!(
+        with("accounts", Some(&csrf)).status(),
+        403,
+        "a leader lists accounts"
+    );
+    let made = http
+        .post(api("accounts"))
+        .header("cookie", &session)
+        .header("x-csrf-token", &csrf)
+        .json(
+            &serde_json::json!({"login": "mine", "name": "我", "role": "administrator",
+            "password": "long enough password"}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(made.status(), 403, "a leader makes an administrator");
     // A player's address needs its own token: the CSRF header does not stand for it. A token
     // made right, from the session's own CSRF token, opens no case out of the leader's view.
     assert_eq!(with(&other_play, Some(&csrf)).status(), 403, "{other_play}");
@@ -996,6 +1020,66 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
         "{states}"
     );
     snapshot(&c, "console-people.png").await;
+
+    // The administrator opens an account for 刘建国, leader of 一中队: its secret is shown
+    // once, and with it he signs in.
+    c.goto(&format!("{}/console/accounts", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "控制台账号").await;
+    type_into(&c, "[data-test=account-login]", "liu").await;
+    click(&c, "[data-test=role-squad_leader]").await;
+    type_into(&c, "[data-test=account-squads]", "一中队").await;
+    // The person from the list of the bureau's people: its option shows once the list opens.
+    click(&c, "[data-test=account-person]").await;
+    let picked = eventually("刘建国 in the list", WAIT, || async {
+        let v = c
+            .execute(
+                "const o = document.querySelector(\"[data-test='person-liu.jianguo']\");
+                 if (!o) return false; o.click(); return true;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (v == serde_json::json!(true)).then_some(())
+    })
+    .await;
+    assert!(picked.is_ok(), "no 刘建国 to pick: {}", text(&c).await);
+    type_into(&c, "[data-test=account-password]", PASSWORD).await;
+    click(&c, "[data-test=account-make]").await;
+    let secret = eventually("the new account's secret", WAIT, || async {
+        let t = c
+            .find(Locator::Css("[data-test=account-secret]"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (!t.trim().is_empty()).then(|| t.trim().to_owned())
+    })
+    .await;
+    let secret = match secret {
+        Ok(s) => s,
+        Err(e) => panic!("{e}; the page shows: {}", text(&c).await),
+    };
+    shows(&c, "刘建国").await;
+    snapshot(&c, "console-accounts.png").await;
+    // He signs in with it (as a script would, from this browser, which ends the
+    // administrator's session).
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         fetch('/console/api/sign-in', {{ method: 'POST', headers: {{ 'content-type': 'application/json' }},
+           body: JSON.stringify({{ login: 'liu', password: '{PASSWORD}', code: '{}' }}) }})
+           .then(async r => done([r.status, await r.json()]), e => done(String(e)));",
+        code_now(&secret)
+    );
+    let signed = c.execute_async(&script, vec![]).await.unwrap();
+    assert_eq!(signed[0], 200, "the new account signs in: {signed}");
+    assert_eq!(signed[1]["account"]["role"], "squad_leader");
+    assert_eq!(
+        signed[1]["account"]["squads"],
+        serde_json::json!(["一中队"])
+    );
     c.close().await.unwrap();
 
     // The tablet syncs next: refused, and told why.

@@ -12,7 +12,15 @@ export default {
     missing: "Enter the login, password and one-time code",
     badCode: "The one-time code is 6 digits",
   },
-  nav: { dashboard: "Overview", cases: "Cases", logs: "Logs", devices: "Devices", people: "People", draws: "Random inspections" },
+  nav: {
+    dashboard: "Overview",
+    cases: "Cases",
+    logs: "Logs",
+    devices: "Devices",
+    people: "People",
+    draws: "Random inspections",
+    accounts: "Accounts",
+  },
   header: { signOut: "Sign out" },
   dashboard: {
     title: "Overview",

@@ -315,7 +315,7 @@ pub fn add_desk_account(
             service.storage(),
             new,
             password,
-            &admin.person().id.0,
+            (&admin.person().id.0, "命令行"),
             qc_domain::Clock::now(&SystemClock),
         )
         .map_err(|e| anyhow::anyhow!("{} ({e})", e.message_zh()))

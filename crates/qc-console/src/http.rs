@@ -62,6 +62,10 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .route("/console/api/cases/{id}/reviews", post(review::<S>))
         .route("/console/api/devices", get(devices::<S>))
         .route("/console/api/people", get(people::<S>))
+        .route(
+            "/console/api/accounts",
+            get(accounts::<S>).post(make_account::<S>),
+        )
         .route("/console/api/devices/{id}/revoke", post(revoke_device::<S>))
         .route("/console/api/enrolment-codes", post(enrolment_code::<S>))
         .route("/console/api/logs", get(logs::<S>))
@@ -609,6 +613,25 @@ async fn devices<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
 async fn people<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
     caller
         .act(|d, session, source, now| d.console.people(&d.station.service, session, source, now))
+        .await
+}
+
+async fn accounts<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
+    caller
+        .act(|d, session, source, now| d.console.accounts(&d.station.service, session, source, now))
+        .await
+}
+
+async fn make_account<S: Storage>(
+    caller: Caller<S>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    caller
+        .act(move |d, session, source, now| {
+            let form: crate::AccountForm = form(&body, "账号表单")?;
+            d.console
+                .make_account(&d.station.service, session, form, source, now)
+        })
         .await
 }
 

@@ -6,12 +6,14 @@
 //! Architecture invariant: the console knows no SQL and no HTTP here. Rows come and go through
 //! [`DeskStore`] and the station's [`Storage`]; [`http`] is a thin adapter over [`Console`].
 
+mod accounts;
 mod case;
 pub mod draw;
 pub mod http;
 mod people;
 mod public;
 
+pub use accounts::{AccountForm, AccountItem, AccountList, AccountMade};
 pub use case::{
     Ask, CaseFacts, CasePage, DeadlineShown, EvidenceFile, EvidenceRead, PIECE, RecordCheck,
     ReviewSheet, ReviewShown, entity_tag, media_type,
@@ -783,13 +785,14 @@ impl Console {
         b
     }
 
-    /// Makes a desk account (the administrator's act, from the command line or the console).
+    /// Makes a desk account (the administrator's act, from the command line or the console):
+    /// `by` is who made it, `source` where from (the operation log says both).
     pub fn add_account<S: DeskStore + ?Sized>(
         &self,
         store: &S,
         new: NewAccount,
         password: &str,
-        by: &str,
+        (by, source): (&str, &str),
         now: Timestamp,
     ) -> Result<Enrolled, ConsoleError> {
         if !valid_login(&new.login) {
@@ -862,9 +865,9 @@ impl Console {
         store.add_desk_log(&line(
             DeskLogKind::Operation,
             by,
-            &format!("新建账号 {}（{}）", row.login, new.role.zh()),
+            &format!("新建账号 {}（{}，{}）", row.login, row.name, new.role.zh()),
             true,
-            "",
+            source,
             now,
         ))?;
         Ok(Enrolled {

@@ -52,7 +52,8 @@ fn code(enrolled: &Enrolled, now: Timestamp) -> String {
 }
 
 fn enrolled(c: &Console, store: &SqliteStorage, new: NewAccount) -> Enrolled {
-    c.add_account(store, new, PASSWORD, "admin", T0).unwrap()
+    c.add_account(store, new, PASSWORD, ("admin", "x"), T0)
+        .unwrap()
 }
 
 /// The squad leader's account made and signed in at `T0`.
@@ -312,7 +313,7 @@ fn a_file_is_told_by_its_first_bytes() {
 fn accounts_are_checked_when_made_and_logins_are_unique() {
     let (c, store) = (console(), SqliteStorage::temporary().unwrap());
     let bad = |new: NewAccount, password: &str| {
-        c.add_account(&store, new, password, "admin", T0)
+        c.add_account(&store, new, password, ("admin", "x"), T0)
             .map(|e| e.account)
     };
     assert!(matches!(

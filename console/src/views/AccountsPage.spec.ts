@@ -1,0 +1,127 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import type { AccountItem, PersonItem } from "../api";
+import { makeI18n } from "../i18n";
+import { resetSession } from "../session";
+import { answer, fakeStation } from "../testing.fixture";
+import AccountsPage from "./AccountsPage.vue";
+
+beforeEach(() => {
+  sessionStorage.clear();
+  resetSession();
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+  document.body.innerHTML = "";
+});
+
+const admin: AccountItem = {
+  login: "wu.min",
+  name: "吴敏",
+  role: "administrator",
+  role_label: "管理员",
+  squads: [],
+  person: null,
+  locked_until: null,
+};
+
+const liu: PersonItem = {
+  id: "liu.jianguo",
+  name: "刘建国",
+  role_label: "中队长",
+  squad: "一中队",
+  cert_no: "41030020001",
+  keys: [],
+};
+
+const QR = '<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned=1</script></svg>';
+
+async function mountPage() {
+  const w = mount(AccountsPage, { global: { plugins: [makeI18n()] }, attachTo: document.body });
+  await flushPromises();
+  return w;
+}
+
+describe("AccountsPage", () => {
+  it("lists the accounts as text, with a locked one marked", async () => {
+    fakeStation((_m, url) =>
+      url.endsWith("/people")
+        ? answer(200, { people: [liu] })
+        : answer(200, {
+            accounts: [admin, { ...admin, login: "x<b>y</b>", name: "<i>某</i>", locked_until: Date.UTC(2030, 0, 1) }],
+          }),
+    );
+    const w = await mountPage();
+    const rows = w.findAll("[data-test=accounts-table] tbody tr.el-table__row").map((r) => r.findAll("td").map((c) => c.text()));
+    expect(rows[0].slice(0, 3)).toEqual(["wu.min", "吴敏", "管理员"]);
+    expect(rows[0][5]).toBe("正常");
+    expect(rows[1].slice(0, 2)).toEqual(["x<b>y</b>", "<i>某</i>"]);
+    expect(rows[1][5]).toContain("已锁定至");
+    expect(w.find("[data-test=accounts-table] b").exists()).toBe(false);
+    w.unmount();
+  });
+
+  it("makes a squad leader's account for a person and shows its secret once, the QR as an image", async () => {
+    let made = false;
+    const seen = fakeStation((method, url) => {
+      if (url.endsWith("/people")) return answer(200, { people: [liu] });
+      if (method === "POST") {
+        made = true;
+        return answer(200, { login: "liu", totp_secret: "JBSWY3DPEHPK3PXP", otpauth_url: "otpauth://totp/x", qr_svg: QR });
+      }
+      return answer(200, { accounts: made ? [admin, { ...admin, login: "liu" }] : [admin] });
+    });
+    const w = await mountPage();
+    await w.find("[data-test=account-make]").trigger("click");
+    expect(w.find("[data-test=account-error]").text()).toBe("请填写登录名、姓名、角色和初始密码");
+    expect(seen.filter((s) => s.method === "POST")).toEqual([]);
+
+    await w.find("[data-test=account-login]").setValue("liu");
+    (w.vm as unknown as { form: { role: string; person: string } }).form.role = "squad_leader";
+    await flushPromises();
+    await w.find("[data-test=account-squads]").setValue("一中队， 二中队");
+    (w.vm as unknown as { pickPerson: (id: string) => void; form: { person: string } }).form.person = "liu.jianguo";
+    (w.vm as unknown as { pickPerson: (id: string) => void }).pickPerson("liu.jianguo");
+    await w.find("[data-test=account-password]").setValue("correct horse 17");
+    await w.find("[data-test=account-make]").trigger("click");
+    await flushPromises();
+
+    const post = seen.find((s) => s.method === "POST");
+    expect(post?.url).toBe("/console/api/accounts");
+    expect(post?.body).toEqual({
+      login: "liu",
+      name: "刘建国",
+      role: "squad_leader",
+      squads: ["一中队", "二中队"],
+      person: "liu.jianguo",
+      password: "correct horse 17",
+    });
+    expect(w.find("[data-test=account-secret]").text()).toBe("JBSWY3DPEHPK3PXP");
+    const qr = w.find("[data-test=account-qr]");
+    expect(qr.element.tagName).toBe("IMG");
+    expect(qr.attributes("src")).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(document.querySelector("[data-test=account-made] svg")).toBeNull();
+    // The form is empty again, the list read again.
+    expect((w.find("[data-test=account-password]").element as HTMLInputElement).value).toBe("");
+    expect(w.findAll("[data-test=accounts-table] tbody tr.el-table__row")).toHaveLength(2);
+    w.unmount();
+  });
+
+  it("says in Chinese why an account was not made", async () => {
+    fakeStation((method, url) => {
+      if (url.endsWith("/people")) return answer(200, { people: [] });
+      if (method === "POST") return answer(409, { code: "login_taken", message: "登录名 liu 已被使用" });
+      return answer(200, { accounts: [admin] });
+    });
+    const w = await mountPage();
+    await w.find("[data-test=account-login]").setValue("liu");
+    await w.find("[data-test=account-name-input]").setValue("刘");
+    (w.vm as unknown as { form: { role: string } }).form.role = "supervision";
+    await w.find("[data-test=account-password]").setValue("correct horse 17");
+    await w.find("[data-test=account-make]").trigger("click");
+    await flushPromises();
+    expect(w.find("[data-test=account-error]").text()).toBe("登录名 liu 已被使用");
+    expect(w.find("[data-test=account-made]").exists()).toBe(false);
+    w.unmount();
+  });
+});
