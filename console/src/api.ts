@@ -434,6 +434,8 @@ export interface AccountForm {
   person: string | null;
   /** The first password, handed over by the administrator. */
   password: string;
+  /** The administrator's own password, typed again to confirm. */
+  confirm: string;
 }
 
 /** A new desk account's authenticator secret, shown once. */

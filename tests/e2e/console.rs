@@ -197,6 +197,8 @@ impl Bureau {
         }
         match role {
             "head" => args.extend(["--person", "zhou.wen"]),
+            // 马琳 leads 二中队; 刘建国, 一中队.
+            "squad_leader" if name == "马琳" => args.extend(["--person", "ma.lin"]),
             "squad_leader" => args.extend(["--person", "liu.jianguo"]),
             _ => {}
         }
@@ -859,8 +861,8 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
     let why: serde_json::Value = early.json().unwrap();
     assert_eq!(why["message"], "请求有误：只有已结案的案卷可以评查");
     // A squad leader over two squads exports a case of the second as well.
-    let both = bureau.desk_account(("liu", "刘建国"), "squad_leader", &["一中队", "二中队"]);
-    let (_, liu_session, liu_csrf) = sign_in("liu", &both);
+    let both = bureau.desk_account(("ma", "马琳"), "squad_leader", &["一中队", "二中队"]);
+    let (_, liu_session, liu_csrf) = sign_in("ma", &both);
     let exported = export_as(&liu_session, &other, Some(&liu_csrf), PASSWORD);
     assert_eq!(exported.status(), 200, "{:?}", exported.text());
     let bundle = bureau.dir.path().join("two-squads.qcbundle");
@@ -918,6 +920,90 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     let _one = ONE_BROWSER.lock().await;
     let bureau = Bureau::start();
     let (_chrome, c) = signed_in(&bureau, ("wu", "吴敏"), ("administrator", &[]), "devices").await;
+    // The administrator opens an account for 刘建国, leader of 一中队: its secret is shown
+    // once, and with it he signs in.
+    c.goto(&format!("{}/console/accounts", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "控制台账号").await;
+    type_into(&c, "[data-test=account-login]", "liu").await;
+    click(&c, "[data-test=role-squad_leader]").await;
+    type_into(&c, "[data-test=account-squads]", "一中队").await;
+    // The person from the list of the bureau's people: its option shows once the list opens.
+    click(&c, "[data-test=account-person]").await;
+    let picked = eventually("刘建国 in the list", WAIT, || async {
+        let v = c
+            .execute(
+                "const o = document.querySelector(\"[data-test='person-liu.jianguo']\");
+                 if (!o) return false; o.click(); return true;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (v == serde_json::json!(true)).then_some(())
+    })
+    .await;
+    assert!(picked.is_ok(), "no 刘建国 to pick: {}", text(&c).await);
+    type_into(&c, "[data-test=account-password]", PASSWORD).await;
+    // The administrator confirms with their own password (the same in this test).
+    type_into(&c, "[data-test=account-confirm]", PASSWORD).await;
+    click(&c, "[data-test=account-make]").await;
+    let secret = eventually("the new account's secret", WAIT, || async {
+        let t = c
+            .find(Locator::Css("[data-test=account-secret]"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (!t.trim().is_empty()).then(|| t.trim().to_owned())
+    })
+    .await;
+    let secret = match secret {
+        Ok(s) => s,
+        Err(e) => panic!("{e}; the page shows: {}", text(&c).await),
+    };
+    shows(&c, "刘建国").await;
+    snapshot(&c, "console-accounts.png").await;
+    // One account per person: a second for 刘建国 is refused, and the refusal logged.
+    type_into(&c, "[data-test=account-login]", "liu2").await;
+    click(&c, "[data-test=role-squad_leader]").await;
+    type_into(&c, "[data-test=account-squads]", "一中队").await;
+    click(&c, "[data-test=account-person]").await;
+    let picked = eventually("刘建国 in the list again", WAIT, || async {
+        let v = c
+            .execute(
+                "const o = [...document.querySelectorAll(\"[data-test='person-liu.jianguo']\")].pop();
+                 if (!o) return false; o.click(); return true;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (v == serde_json::json!(true)).then_some(())
+    })
+    .await;
+    assert!(picked.is_ok(), "no 刘建国 to pick again");
+    type_into(&c, "[data-test=account-password]", PASSWORD).await;
+    type_into(&c, "[data-test=account-confirm]", PASSWORD).await;
+    click(&c, "[data-test=account-make]").await;
+    shows(&c, "已有控制台账号 liu").await;
+    // He signs in with it (as a script would; no cookie kept, so the administrator's session
+    // in this browser goes on).
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         fetch('/console/api/sign-in', {{ method: 'POST', credentials: 'omit',
+           headers: {{ 'content-type': 'application/json' }},
+           body: JSON.stringify({{ login: 'liu', password: '{PASSWORD}', code: '{}' }}) }})
+           .then(async r => done([r.status, await r.json()]), e => done(String(e)));",
+        code_now(&secret)
+    );
+    let signed = c.execute_async(&script, vec![]).await.unwrap();
+    assert_eq!(signed[0], 200, "the new account signs in: {signed}");
+    assert_eq!(signed[1]["account"]["role"], "squad_leader");
+    assert_eq!(
+        signed[1]["account"]["squads"],
+        serde_json::json!(["一中队"])
+    );
     c.goto(&format!("{}/console/devices", bureau.url))
         .await
         .unwrap();
@@ -1021,65 +1107,6 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     );
     snapshot(&c, "console-people.png").await;
 
-    // The administrator opens an account for 刘建国, leader of 一中队: its secret is shown
-    // once, and with it he signs in.
-    c.goto(&format!("{}/console/accounts", bureau.url))
-        .await
-        .unwrap();
-    shows(&c, "控制台账号").await;
-    type_into(&c, "[data-test=account-login]", "liu").await;
-    click(&c, "[data-test=role-squad_leader]").await;
-    type_into(&c, "[data-test=account-squads]", "一中队").await;
-    // The person from the list of the bureau's people: its option shows once the list opens.
-    click(&c, "[data-test=account-person]").await;
-    let picked = eventually("刘建国 in the list", WAIT, || async {
-        let v = c
-            .execute(
-                "const o = document.querySelector(\"[data-test='person-liu.jianguo']\");
-                 if (!o) return false; o.click(); return true;",
-                vec![],
-            )
-            .await
-            .ok()?;
-        (v == serde_json::json!(true)).then_some(())
-    })
-    .await;
-    assert!(picked.is_ok(), "no 刘建国 to pick: {}", text(&c).await);
-    type_into(&c, "[data-test=account-password]", PASSWORD).await;
-    click(&c, "[data-test=account-make]").await;
-    let secret = eventually("the new account's secret", WAIT, || async {
-        let t = c
-            .find(Locator::Css("[data-test=account-secret]"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        (!t.trim().is_empty()).then(|| t.trim().to_owned())
-    })
-    .await;
-    let secret = match secret {
-        Ok(s) => s,
-        Err(e) => panic!("{e}; the page shows: {}", text(&c).await),
-    };
-    shows(&c, "刘建国").await;
-    snapshot(&c, "console-accounts.png").await;
-    // He signs in with it (as a script would, from this browser, which ends the
-    // administrator's session).
-    let script = format!(
-        "const done = arguments[arguments.length - 1];
-         fetch('/console/api/sign-in', {{ method: 'POST', headers: {{ 'content-type': 'application/json' }},
-           body: JSON.stringify({{ login: 'liu', password: '{PASSWORD}', code: '{}' }}) }})
-           .then(async r => done([r.status, await r.json()]), e => done(String(e)));",
-        code_now(&secret)
-    );
-    let signed = c.execute_async(&script, vec![]).await.unwrap();
-    assert_eq!(signed[0], 200, "the new account signs in: {signed}");
-    assert_eq!(signed[1]["account"]["role"], "squad_leader");
-    assert_eq!(
-        signed[1]["account"]["squads"],
-        serde_json::json!(["一中队"])
-    );
     c.close().await.unwrap();
 
     // The tablet syncs next: refused, and told why.

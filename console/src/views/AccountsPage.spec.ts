@@ -73,16 +73,18 @@ describe("AccountsPage", () => {
     });
     const w = await mountPage();
     await w.find("[data-test=account-make]").trigger("click");
-    expect(w.find("[data-test=account-error]").text()).toBe("请填写登录名、姓名、角色和初始密码");
+    expect(w.find("[data-test=account-error]").text()).toBe("请填写登录名、姓名、角色、初始密码和您的登录密码");
     expect(seen.filter((s) => s.method === "POST")).toEqual([]);
 
     await w.find("[data-test=account-login]").setValue("liu");
+    await w.find("[data-test=account-name-input]").setValue("王芳");
     (w.vm as unknown as { form: { role: string; person: string } }).form.role = "squad_leader";
     await flushPromises();
     await w.find("[data-test=account-squads]").setValue("一中队， 二中队");
     (w.vm as unknown as { pickPerson: (id: string) => void; form: { person: string } }).form.person = "liu.jianguo";
     (w.vm as unknown as { pickPerson: (id: string) => void }).pickPerson("liu.jianguo");
     await w.find("[data-test=account-password]").setValue("correct horse 17");
+    await w.find("[data-test=account-confirm]").setValue("admin's own 1");
     await w.find("[data-test=account-make]").trigger("click");
     await flushPromises();
 
@@ -95,6 +97,7 @@ describe("AccountsPage", () => {
       squads: ["一中队", "二中队"],
       person: "liu.jianguo",
       password: "correct horse 17",
+      confirm: "admin's own 1",
     });
     expect(w.find("[data-test=account-secret]").text()).toBe("JBSWY3DPEHPK3PXP");
     const qr = w.find("[data-test=account-qr]");
@@ -108,7 +111,7 @@ describe("AccountsPage", () => {
   });
 
   it("says in Chinese why an account was not made", async () => {
-    fakeStation((method, url) => {
+    const seen = fakeStation((method, url) => {
       if (url.endsWith("/people")) return answer(200, { people: [] });
       if (method === "POST") return answer(409, { code: "login_taken", message: "登录名 liu 已被使用" });
       return answer(200, { accounts: [admin] });
@@ -116,11 +119,19 @@ describe("AccountsPage", () => {
     const w = await mountPage();
     await w.find("[data-test=account-login]").setValue("liu");
     await w.find("[data-test=account-name-input]").setValue("刘");
+    // Squads typed for a squad leader, then another role chosen: none are sent.
+    (w.vm as unknown as { form: { role: string } }).form.role = "squad_leader";
+    await flushPromises();
+    await w.find("[data-test=account-squads]").setValue("一中队");
     (w.vm as unknown as { form: { role: string } }).form.role = "supervision";
+    await flushPromises();
+    expect(w.find("[data-test=account-squads]").exists()).toBe(false);
     await w.find("[data-test=account-password]").setValue("correct horse 17");
+    await w.find("[data-test=account-confirm]").setValue("admin's own 1");
     await w.find("[data-test=account-make]").trigger("click");
     await flushPromises();
     expect(w.find("[data-test=account-error]").text()).toBe("登录名 liu 已被使用");
+    expect(seen.find((x) => x.method === "POST")?.body).toMatchObject({ role: "supervision", squads: [] });
     expect(w.find("[data-test=account-made]").exists()).toBe(false);
     w.unmount();
   });

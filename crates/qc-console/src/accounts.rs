@@ -6,7 +6,9 @@ use qc_server::Service;
 use qc_station_storage::Storage;
 use serde::{Deserialize, Serialize};
 
-use crate::{Console, ConsoleError, DeskRole, NewAccount, Session};
+use qc_station_storage::desk::DeskLogKind;
+
+use crate::{Console, ConsoleError, DeskRole, NewAccount, Session, line};
 
 /// A desk account as the administrator's list shows it (never its secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,6 +53,9 @@ pub struct AccountForm {
     pub person: Option<String>,
     /// The first password, which the administrator hands over.
     pub password: String,
+    /// The administrator's own password, typed again: making an account is a weighty act.
+    #[serde(default)]
+    pub confirm: String,
 }
 
 /// A new account: what its holder enrols in an authenticator app, shown once.
@@ -102,9 +107,37 @@ impl Console {
         Ok(AccountList { accounts })
     }
 
-    /// Makes a desk account, the administrator's act: the person it names must be one the
-    /// bureau has certified (what the head and a squad leader sign names them).
+    /// Makes a desk account, the administrator's act, confirmed with their own password: the
+    /// person it names must be one the bureau certified, their certificate in force, and
+    /// without an account yet (the account's name is theirs). A refusal is in the operation
+    /// log too.
     pub fn make_account<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        form: AccountForm,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<AccountMade, ConsoleError> {
+        let login = form.login.trim().to_owned();
+        let made = self.try_make_account(station, session, form, source, now);
+        if let Err(e) = &made {
+            let refused = line(
+                DeskLogKind::Operation,
+                &session.account.login,
+                &format!("新建账号 {login} 未成：{}", e.message_zh()),
+                false,
+                source,
+                now,
+            );
+            if let Err(log) = station.storage().add_desk_log(&refused) {
+                tracing::error!(error = %log, "the operation log refused a line");
+            }
+        }
+        made
+    }
+
+    fn try_make_account<S: Storage>(
         &self,
         station: &Service<S>,
         session: &Session,
@@ -115,26 +148,33 @@ impl Console {
         if session.account.role != DeskRole::Administrator {
             return Err(ConsoleError::Forbidden);
         }
+        let store = station.storage();
+        self.confirm_password(store, session, &form.confirm, now)?;
         let role = DeskRole::from_code(&form.role)
             .ok_or_else(|| ConsoleError::BadRequest(format!("没有 {} 这种角色", form.role)))?;
         let person = match form.person.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(id) => Some(
-                station
-                    .bureau_person(id)
-                    .map_err(|_| ConsoleError::BadRequest(format!("本局没有持证人员 {id}")))?,
-            ),
+            Some(id) => Some(station.person_in_force(id, now).map_err(|_| {
+                ConsoleError::BadRequest(format!("本局没有证书在有效期内的人员 {id}"))
+            })?),
         };
         let new = NewAccount {
             login: form.login.trim().to_owned(),
-            name: form.name.trim().to_owned(),
+            // A person's account bears their name as their certificate gives it.
+            name: person
+                .as_ref()
+                .map_or_else(|| form.name.trim().to_owned(), |p| p.name.clone()),
             role,
             squads: form.squads,
             person,
         };
-        let store = station.storage();
-        let by = (session.account.login.as_str(), source);
-        let made = self.add_account(store, new, &form.password, by, now)?;
+        let made = self.add_account(
+            store,
+            new,
+            &form.password,
+            (&session.account.login, source),
+            now,
+        )?;
         let qr_svg = qc_document::qr::svg_of(&made.otpauth_url)
             .ok_or_else(|| ConsoleError::BadRequest("无法生成二维码".into()))?;
         Ok(AccountMade {

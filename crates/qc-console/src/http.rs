@@ -617,22 +617,33 @@ async fn people<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
 }
 
 async fn accounts<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
-    caller
+    let answer = caller
         .act(|d, session, source, now| d.console.accounts(&d.station.service, session, source, now))
-        .await
+        .await?;
+    Ok(kept_nowhere(answer))
 }
 
 async fn make_account<S: Storage>(
     caller: Caller<S>,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    caller
+    let answer = caller
         .act(move |d, session, source, now| {
             let form: crate::AccountForm = form(&body, "账号表单")?;
             d.console
                 .make_account(&d.station.service, session, form, source, now)
         })
-        .await
+        .await?;
+    Ok(kept_nowhere(answer))
+}
+
+/// An answer no cache keeps (a new account's authenticator secret, the list of accounts).
+fn kept_nowhere(mut answer: Response) -> Response {
+    answer.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    answer
 }
 
 /// Why a device is revoked.

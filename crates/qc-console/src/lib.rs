@@ -837,6 +837,18 @@ impl Console {
             }
             (None, _) => {}
         }
+        if let Some(p) = &new.person
+            && let Some(other) = store
+                .desk_accounts()?
+                .into_iter()
+                .find(|a| a.person.as_deref() == Some(p.id.0.as_str()))
+        {
+            // One account per person: a second would sign as them too.
+            return Err(ConsoleError::BadRequest(format!(
+                "{}（{}）已有控制台账号 {}",
+                p.name, p.id, other.login
+            )));
+        }
         let salt: [u8; 16] = self.random();
         let password_hash = Argon2::default()
             .hash_password_with_salt(password.as_bytes(), &salt)
@@ -865,7 +877,20 @@ impl Console {
         store.add_desk_log(&line(
             DeskLogKind::Operation,
             by,
-            &format!("新建账号 {}（{}，{}）", row.login, row.name, new.role.zh()),
+            &format!(
+                "新建账号 {}（{}，{}{}{}）",
+                row.login,
+                row.name,
+                new.role.zh(),
+                row.person
+                    .as_deref()
+                    .map_or(String::new(), |p| format!("，关联人员 {p}")),
+                if row.squads.is_empty() {
+                    String::new()
+                } else {
+                    format!("，所辖 {}", row.squads.join("、"))
+                }
+            ),
             true,
             source,
             now,
@@ -969,6 +994,19 @@ impl Console {
         password: &str,
         now: Timestamp,
     ) -> Result<(ed25519_dalek::SigningKey, DeskAccountRow), ConsoleError> {
+        let row = self.confirm_password(store, session, password, now)?;
+        Ok((signing_key_of(password, salt)?, row))
+    }
+
+    /// The signed-in person's password, typed again to confirm a weighty act: wrong ones
+    /// count towards the lock like at sign-in. Their account as kept.
+    fn confirm_password<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        session: &Session,
+        password: &str,
+        now: Timestamp,
+    ) -> Result<DeskAccountRow, ConsoleError> {
         let login = &session.account.login;
         let row = store.desk_account(login)?.ok_or(ConsoleError::NoSession)?;
         if let Some(until_ms) = row.locked_until.filter(|&u| u > now.0) {
@@ -979,7 +1017,7 @@ impl Console {
             .is_ok();
         if !ok {
             let locked = self.count_failure(store, &row, now)?;
-            tracing::warn!(login = %login, "wrong password confirming a signature");
+            tracing::warn!(login = %login, "wrong password confirming an act");
             return Err(match locked {
                 Some(until_ms) => ConsoleError::Locked { until_ms },
                 None => ConsoleError::WrongPassword,
@@ -988,7 +1026,7 @@ impl Console {
         if row.failures > 0 {
             store.set_desk_sign_in_state(login, 0, None, row.totp_last_step)?;
         }
-        Ok((signing_key_of(password, salt)?, row))
+        Ok(row)
     }
 
     /// The time step of `code` if it is the account's current code (one step of drift either

@@ -239,10 +239,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
       SELECT case_id, squad, status, domain, domain_name, grid, registered_at, outcome721,
         outcome_at FROM case_rows;
     CREATE INDEX case_row_facts_squad ON case_row_facts (squad, registered_at);
+    DELETE FROM case_row_deadlines d
+      WHERE NOT EXISTS (SELECT 1 FROM case_rows r WHERE r.case_id = d.case_id);
     ALTER TABLE case_row_deadlines ADD COLUMN squad TEXT COLLATE "C" NOT NULL DEFAULT '',
       ADD COLUMN status TEXT NOT NULL DEFAULT '';
     UPDATE case_row_deadlines d SET squad = r.squad, status = r.status
       FROM case_rows r WHERE r.case_id = d.case_id;
+    ALTER TABLE case_row_deadlines ALTER COLUMN squad DROP DEFAULT,
+      ALTER COLUMN status DROP DEFAULT;
     DROP INDEX case_row_deadlines_due;
     CREATE INDEX case_row_deadlines_due ON case_row_deadlines (due_at) INCLUDE (squad, status);
     CREATE TABLE case_row_duties (
@@ -258,6 +262,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     DROP TABLE case_row_people;
     CREATE INDEX case_row_duties_case ON case_row_duties (case_id);
     CREATE INDEX case_row_duties_due ON case_row_duties (due_at) INCLUDE (person, squad, status);
+    ANALYZE case_row_facts, case_row_deadlines, case_row_duties;
 "#,
 ];
 

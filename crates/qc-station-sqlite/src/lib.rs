@@ -267,6 +267,7 @@ const MIGRATIONS: &[&str] = &[
       SELECT case_id, squad, status, domain, domain_name, grid, registered_at, outcome721,
         outcome_at FROM case_rows;
     CREATE INDEX case_row_facts_squad ON case_row_facts(squad, registered_at);
+    DELETE FROM case_row_deadlines WHERE case_id NOT IN (SELECT case_id FROM case_rows);
     ALTER TABLE case_row_deadlines ADD COLUMN squad TEXT NOT NULL DEFAULT '';
     ALTER TABLE case_row_deadlines ADD COLUMN status TEXT NOT NULL DEFAULT '';
     UPDATE case_row_deadlines SET

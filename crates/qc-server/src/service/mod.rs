@@ -608,6 +608,32 @@ impl<S: Storage> Service<S> {
             .ok_or_else(|| ServiceError::NotFound(format!("no person {person}")))
     }
 
+    /// A person the bureau has certified who holds a certificate in force at `now` (neither
+    /// revoked nor expired: the directory's, or a key the station certified on a tablet), as
+    /// the newest such certificate names them: whom a new desk account may be opened for. A
+    /// person revoked loses every certificate; one whose tablet was lost keeps any key made
+    /// elsewhere.
+    pub fn person_in_force(&self, person: &str, now: Timestamp) -> Result<Person, ServiceError> {
+        let revoked: Vec<_> = self
+            .revocations()
+            .and_then(|l| l.decode_unverified().ok())
+            .map(|l| l.revoked)
+            .unwrap_or_default();
+        let certified = self.person_certificates(person)?;
+        self.identity
+            .certificates
+            .iter()
+            .chain(&certified)
+            .filter(|c| !revoked.iter().any(|r| r.cert == c.id()))
+            .filter_map(|c| c.decode_unverified().ok())
+            .filter(|c| c.not_before <= now && now < c.not_after)
+            .filter_map(|c| Some((c.not_before, c.person()?)))
+            .filter(|(_, p)| p.id.0 == person)
+            .max_by_key(|(since, _)| *since)
+            .map(|(_, p)| p)
+            .ok_or_else(|| ServiceError::NotFound(format!("no certificate of {person} in force")))
+    }
+
     /// `key` certified by the bureau key for `subject`, valid from `now` for two years.
     fn certify(
         &self,

@@ -382,6 +382,34 @@ fn two_stations_on_one_store_share_the_wrong_code_limit() {
 }
 
 #[test]
+fn a_person_is_in_force_while_a_certificate_of_theirs_is() {
+    let w = world();
+    let officer = w.officer.1.decode_unverified().unwrap();
+    let id = officer.person().unwrap().id.0;
+    let s = service(&w, SqliteStorage::temporary().unwrap());
+    assert_eq!(s.person_in_force(&id, NOW).unwrap().id.0, id);
+    assert!(s.person_in_force("nobody", NOW).is_err());
+    // Past its end, or before its start: not in force.
+    assert!(
+        s.person_in_force(&id, Timestamp(NOW.0 + 366 * DAY))
+            .is_err()
+    );
+    assert!(s.person_in_force(&id, Timestamp(NOW.0 - 2 * DAY)).is_err());
+    // Revoked (the person left the bureau): not in force.
+    let crl = BureauKey::from_seed(&w.bureau_seed).revoke(
+        1,
+        NOW,
+        vec![Revocation {
+            cert: w.officer.1.id(),
+            revoked_at: Timestamp(NOW.0 - 1000),
+            reason: "调离".into(),
+        }],
+    );
+    let s = Service::new(SqliteStorage::temporary().unwrap(), identity(&w, Some(crl))).unwrap();
+    assert!(s.person_in_force(&id, NOW).is_err());
+}
+
+#[test]
 fn a_revoked_device_is_refused() {
     let w = world();
     let dir = tempfile::tempdir().unwrap();
