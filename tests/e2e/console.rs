@@ -926,28 +926,7 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
         .await
         .unwrap();
     shows(&c, "控制台账号").await;
-    type_into(&c, "[data-test=account-login]", "liu").await;
-    click(&c, "[data-test=role-squad_leader]").await;
-    type_into(&c, "[data-test=account-squads]", "一中队").await;
-    // The person from the list of the bureau's people: its option shows once the list opens.
-    click(&c, "[data-test=account-person]").await;
-    let picked = eventually("刘建国 in the list", WAIT, || async {
-        let v = c
-            .execute(
-                "const o = document.querySelector(\"[data-test='person-liu.jianguo']\");
-                 if (!o) return false; o.click(); return true;",
-                vec![],
-            )
-            .await
-            .ok()?;
-        (v == serde_json::json!(true)).then_some(())
-    })
-    .await;
-    assert!(picked.is_ok(), "no 刘建国 to pick: {}", text(&c).await);
-    type_into(&c, "[data-test=account-password]", PASSWORD).await;
-    // The administrator confirms with their own password (the same in this test).
-    type_into(&c, "[data-test=account-confirm]", PASSWORD).await;
-    click(&c, "[data-test=account-make]").await;
+    open_account(&c, "liu").await;
     let secret = eventually("the new account's secret", WAIT, || async {
         let t = c
             .find(Locator::Css("[data-test=account-secret]"))
@@ -966,26 +945,7 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     shows(&c, "刘建国").await;
     snapshot(&c, "console-accounts.png").await;
     // One account per person: a second for 刘建国 is refused, and the refusal logged.
-    type_into(&c, "[data-test=account-login]", "liu2").await;
-    click(&c, "[data-test=role-squad_leader]").await;
-    type_into(&c, "[data-test=account-squads]", "一中队").await;
-    click(&c, "[data-test=account-person]").await;
-    let picked = eventually("刘建国 in the list again", WAIT, || async {
-        let v = c
-            .execute(
-                "const o = [...document.querySelectorAll(\"[data-test='person-liu.jianguo']\")].pop();
-                 if (!o) return false; o.click(); return true;",
-                vec![],
-            )
-            .await
-            .ok()?;
-        (v == serde_json::json!(true)).then_some(())
-    })
-    .await;
-    assert!(picked.is_ok(), "no 刘建国 to pick again");
-    type_into(&c, "[data-test=account-password]", PASSWORD).await;
-    type_into(&c, "[data-test=account-confirm]", PASSWORD).await;
-    click(&c, "[data-test=account-make]").await;
+    open_account(&c, "liu2").await;
     shows(&c, "已有控制台账号 liu").await;
     // He signs in with it (as a script would; no cookie kept, so the administrator's session
     // in this browser goes on).
@@ -1114,6 +1074,32 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "a revoked tablet synced");
     assert!(said.contains("吊销"), "{said}");
+}
+
+/// The administrator fills the 账号 page's form for 刘建国, leader of 一中队, under `login`,
+/// confirms with their own password (the same as his in these tests) and makes it.
+async fn open_account(c: &Client, login: &str) {
+    type_into(c, "[data-test=account-login]", login).await;
+    click(c, "[data-test=role-squad_leader]").await;
+    type_into(c, "[data-test=account-squads]", "一中队").await;
+    // The person from the list of the bureau's people: its option shows once the list opens.
+    click(c, "[data-test=account-person]").await;
+    let picked = eventually("刘建国 in the list", WAIT, || async {
+        let v = c
+            .execute(
+                "const o = [...document.querySelectorAll(\"[data-test='person-liu.jianguo']\")].pop();
+                 if (!o) return false; o.click(); return true;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (v == serde_json::json!(true)).then_some(())
+    })
+    .await;
+    assert!(picked.is_ok(), "no 刘建国 to pick: {}", text(c).await);
+    type_into(c, "[data-test=account-password]", PASSWORD).await;
+    type_into(c, "[data-test=account-confirm]", PASSWORD).await;
+    click(c, "[data-test=account-make]").await;
 }
 
 /// The file under `dir` whose name is `hash` (hex), however the evidence store lays it out.

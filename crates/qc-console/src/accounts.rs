@@ -71,6 +71,15 @@ pub struct AccountMade {
     pub qr_svg: String,
 }
 
+/// Refuses anyone but the administrator.
+fn administrator(session: &Session) -> Result<(), ConsoleError> {
+    if session.account.role == DeskRole::Administrator {
+        Ok(())
+    } else {
+        Err(ConsoleError::Forbidden)
+    }
+}
+
 impl Console {
     /// The desk accounts, for the administrator.
     pub fn accounts<S: Storage>(
@@ -80,9 +89,7 @@ impl Console {
         source: &str,
         now: Timestamp,
     ) -> Result<AccountList, ConsoleError> {
-        if session.account.role != DeskRole::Administrator {
-            return Err(ConsoleError::Forbidden);
-        }
+        administrator(session)?;
         let store = station.storage();
         let mut accounts = Vec::new();
         for row in store.desk_accounts()? {
@@ -145,9 +152,7 @@ impl Console {
         source: &str,
         now: Timestamp,
     ) -> Result<AccountMade, ConsoleError> {
-        if session.account.role != DeskRole::Administrator {
-            return Err(ConsoleError::Forbidden);
-        }
+        administrator(session)?;
         let store = station.storage();
         self.confirm_password(store, session, &form.confirm, now)?;
         let role = DeskRole::from_code(&form.role)
