@@ -841,7 +841,7 @@ impl Console {
             && let Some(other) = store
                 .desk_accounts()?
                 .into_iter()
-                .find(|a| a.person.as_deref() == Some(p.id.0.as_str()))
+                .find(|a| a.person.as_deref() == Some(p.id.0.as_str()) && a.login != new.login)
         {
             // One account per person: a second would sign as them too.
             return Err(ConsoleError::BadRequest(format!(

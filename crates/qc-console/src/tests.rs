@@ -382,6 +382,15 @@ fn accounts_are_checked_when_made_and_logins_are_unique() {
         bad(leader(), PASSWORD),
         Err(ConsoleError::LoginTaken(_))
     ));
+    // One account per person: another login for 赵强 would sign as him too.
+    let again = NewAccount {
+        login: "zhao2".into(),
+        ..leader()
+    };
+    assert!(matches!(
+        bad(again, PASSWORD),
+        Err(ConsoleError::BadRequest(why)) if why.contains("已有控制台账号 zhao.dui")
+    ));
 }
 
 #[test]
