@@ -409,6 +409,8 @@ export interface PlanForm {
 export interface PersonItem {
   id: string;
   name: string;
+  /** e.g. squad_leader, head, enforcement_officer. */
+  role: string;
   /** Chinese, e.g. 执法队员. */
   role_label: string;
   squad: string;

@@ -28,11 +28,14 @@ const admin: AccountItem = {
 const liu: PersonItem = {
   id: "liu.jianguo",
   name: "刘建国",
+  role: "squad_leader",
   role_label: "中队长",
   squad: "一中队",
   cert_no: "41030020001",
   keys: [],
 };
+
+const officer: PersonItem = { ...liu, id: "li.ming", name: "李明", role: "enforcement_officer", role_label: "执法队员" };
 
 const QR = '<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned=1</script></svg>';
 
@@ -64,7 +67,7 @@ describe("AccountsPage", () => {
   it("makes a squad leader's account for a person and shows its secret once, the QR as an image", async () => {
     let made = false;
     const seen = fakeStation((method, url) => {
-      if (url.endsWith("/people")) return answer(200, { people: [liu] });
+      if (url.endsWith("/people")) return answer(200, { people: [liu, officer] });
       if (method === "POST") {
         made = true;
         return answer(200, { login: "liu", totp_secret: "JBSWY3DPEHPK3PXP", otpauth_url: "otpauth://totp/x", qr_svg: QR });
@@ -81,6 +84,8 @@ describe("AccountsPage", () => {
     (w.vm as unknown as { form: { role: string; person: string } }).form.role = "squad_leader";
     await flushPromises();
     await w.find("[data-test=account-squads]").setValue("一中队， 二中队");
+    // Only people of the role chosen are offered.
+    expect((w.vm as unknown as { candidates: PersonItem[] }).candidates.map((p) => p.id)).toEqual(["liu.jianguo"]);
     (w.vm as unknown as { pickPerson: (id: string) => void; form: { person: string } }).form.person = "liu.jianguo";
     (w.vm as unknown as { pickPerson: (id: string) => void }).pickPerson("liu.jianguo");
     await w.find("[data-test=account-password]").setValue("correct horse 17");

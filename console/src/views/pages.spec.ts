@@ -285,6 +285,7 @@ describe("PeoplePage", () => {
           {
             id: "li.ming",
             name: "李明",
+            role: "enforcement_officer",
             role_label: "执法队员",
             squad: "一中队",
             cert_no: "37010001",
@@ -293,7 +294,7 @@ describe("PeoplePage", () => {
               key({ device: "pad-0002", device_label: "一中队 2 号平板" }),
             ],
           },
-          { id: "sun.li", name: "孙丽", role_label: "法制审核员", squad: "局机关", cert_no: null, keys: [] },
+          { id: "sun.li", name: "孙丽", role: "legal_reviewer", role_label: "法制审核员", squad: "局机关", cert_no: null, keys: [] },
         ],
       }),
     );

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use qc_domain::{Person, Timestamp};
+use qc_domain::{Person, Role, Timestamp};
 use qc_server::Service;
 use qc_station_storage::Storage;
 use serde::Serialize;
@@ -61,6 +61,8 @@ pub struct PersonItem {
     pub id: String,
     /// Their name.
     pub name: String,
+    /// Their role.
+    pub role: Role,
     /// Their role in Chinese.
     pub role_label: &'static str,
     /// Their squad.
@@ -80,6 +82,7 @@ pub struct PeopleList {
 
 fn item(p: Person) -> PersonItem {
     PersonItem {
+        role: p.role,
         role_label: p.role.zh(),
         cert_no: p.cert_no.map(|c| c.0),
         id: p.id.0,
