@@ -732,9 +732,15 @@ export const api = {
   /** 检查结果 of a drawn target, signed by this account. */
   reportDraw: (id: string, report: ReportForm, password: string) =>
     request<DrawItem>("POST", `/draws/${encodeURIComponent(id)}/reports`, { body: { ...report, password } }),
-  /** The published draws, for anyone. */
-  publishedDraws: async (): Promise<DrawItem[]> =>
-    (await request<DrawItem[]>("GET", "/public/draws", { quiet401: true })) ?? [],
+  /** A page of the published draws, newest first, for anyone; how many plans there are. */
+  publishedDraws: async (limit: number, offset: number): Promise<{ draws: DrawItem[]; total: number }> => {
+    const got = await request<{ draws?: DrawItem[]; total?: number }>(
+      "GET",
+      `/public/draws?limit=${limit}&offset=${offset}`,
+      { quiet401: true },
+    );
+    return { draws: got.draws ?? [], total: got.total ?? 0 };
+  },
   /** The desk accounts (the administrator). */
   accounts: async (): Promise<{ accounts: AccountItem[] }> => {
     const got = await request<{ accounts?: AccountItem[] }>("GET", "/accounts");

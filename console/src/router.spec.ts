@@ -47,8 +47,8 @@ describe("router", () => {
           ],
         });
       }
-      if (url === "/console/api/public/draws") {
-        return answer(200, [
+      if (url === "/console/api/public/draws?limit=10&offset=0") {
+        return answer(200, { total: 1, draws: [
           {
             id: "draw-1",
             title: "沿街商户抽查",
@@ -75,7 +75,7 @@ describe("router", () => {
               },
             ],
           },
-        ]);
+        ] });
       }
       return answer(401, { code: "unauthorized", message: "请先登录" });
     });
@@ -84,7 +84,7 @@ describe("router", () => {
     expect(seen.some((s) => s.url === "/console/api/session")).toBe(false);
     expect(seen.map((s) => s.url).sort()).toEqual([
       "/console/api/public/disclosures?limit=20&offset=0",
-      "/console/api/public/draws",
+      "/console/api/public/draws?limit=10&offset=0",
     ]);
     const draw = w.find("[data-test=published-draw]");
     expect(draw.text()).toContain("<script>window.__pwned=1</script>一号商店");

@@ -1708,7 +1708,7 @@ async fn the_head_draws_targets_and_inspectors_that_an_outsider_draws_again_from
         &c,
         "const done = arguments[arguments.length - 1];
          fetch('/console/api/public/draws').then((r) => r.json())
-           .then((l) => done([String(l.length), '']), (e) => done(String(e)));",
+           .then((l) => done([String(l.draws.length), '']), (e) => done(String(e)));",
     )
     .await;
     assert_eq!(
@@ -1736,7 +1736,7 @@ async fn the_head_draws_targets_and_inspectors_that_an_outsider_draws_again_from
         &c,
         "const done = arguments[arguments.length - 1];
          fetch('/console/api/public/draws').then((r) => r.json())
-           .then((l) => done([l[0].id, l[0].tasks[0].inspectors.map((i) => `${i.name}（${i.squad}）`).join('、')]),
+           .then((l) => done([l.draws[0].id, l.draws[0].tasks[0].inspectors.map((i) => `${i.name}（${i.squad}）`).join('、')]),
                  (e) => done(String(e)));",
     )
     .await;

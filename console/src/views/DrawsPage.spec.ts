@@ -109,3 +109,31 @@ describe("DrawsPage", () => {
     expect(posts[0].headers["x-csrf-token"]).toBe("tok-r");
   });
 });
+
+describe("PublishedDraws", () => {
+  it("turns the pages of the published draws, asking the station for one page at a time", async () => {
+    const { default: PublishedDraws } = await import("./PublishedDraws.vue");
+    const seen = fakeStation((_m, url) => {
+      const offset = Number(new URL(url, "https://x").searchParams.get("offset"));
+      const draws = Array.from({ length: offset === 0 ? 10 : 5 }, (_, i) => ({
+        ...drawn,
+        id: `draw-${offset + i}`,
+        title: `抽查 ${offset + i}`,
+      }));
+      return answer(200, { total: 15, draws });
+    });
+    const w = mount(PublishedDraws, { global: { plugins: [makeI18n()] }, attachTo: document.body });
+    await flushPromises();
+    expect(w.findAll("[data-test=published-draw]")).toHaveLength(10);
+    const second = w.findAll(".el-pager li").find((li) => li.text() === "2");
+    await second?.trigger("click");
+    await flushPromises();
+    expect(seen.map((s) => s.url)).toEqual([
+      "/console/api/public/draws?limit=10&offset=0",
+      "/console/api/public/draws?limit=10&offset=10",
+    ]);
+    const titles = w.findAll("[data-test=published-draw] h3").map((h) => h.text());
+    expect(titles).toEqual(["抽查 10", "抽查 11", "抽查 12", "抽查 13", "抽查 14"]);
+    w.unmount();
+  });
+});

@@ -328,6 +328,15 @@ fn reports_for(session: &Session, inspectors: &[Inspector]) -> bool {
     }
 }
 
+/// A page of the published draws.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedDraws {
+    /// Those of the page whose seed is fixed, newest first.
+    pub draws: Vec<DrawItem>,
+    /// How many plans there are (the pages to turn; the newest may still wait for a seed).
+    pub total: u64,
+}
+
 /// Whether the account plans and makes draws: the head.
 fn may_draw(session: &Session) -> bool {
     session.account.role == DeskRole::Head
@@ -361,20 +370,26 @@ impl Console {
         })
     }
 
-    /// Every random inspection whose seed is fixed, for anyone (一公开): what was drawn and
-    /// found, and the files to repeat the draw. A plan undrawn once its seed is known is
-    /// listed too; one still waiting for its seed is not (its targets known early, whoever
-    /// writes the next entry could steer the seed).
+    /// A page of the random inspections, newest first, for anyone (一公开): those whose seed
+    /// is fixed, with what was drawn and found, and the files to repeat the draw. A plan
+    /// undrawn once its seed is known is listed too; one still waiting for its seed is not
+    /// (its targets known early, whoever writes the next entry could steer the seed), so a
+    /// page may hold fewer than `limit` (at most 50).
     pub fn published_draws<S: Storage>(
         &self,
         station: &Service<S>,
-    ) -> Result<Vec<DrawItem>, ConsoleError> {
-        Ok(station
-            .draws()?
-            .into_iter()
-            .filter(|d| d.seedable)
-            .map(|d| item(d, |_| false))
-            .collect())
+        (limit, offset): (u32, u32),
+    ) -> Result<PublishedDraws, ConsoleError> {
+        let limit = limit.clamp(1, 50) as usize;
+        let (draws, total) = station.draws_page(offset as usize, limit)?;
+        Ok(PublishedDraws {
+            draws: draws
+                .into_iter()
+                .filter(|d| d.seedable)
+                .map(|d| item(d, |_| false))
+                .collect(),
+            total: total as u64,
+        })
     }
 
     /// The JSON of an inspection's plan (`which` = `plan.json`, once its seed is fixed) or

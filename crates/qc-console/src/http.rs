@@ -787,8 +787,13 @@ async fn report_draw<S: Storage>(
 
 async fn published_draws<S: Storage>(
     State(desk): State<Arc<Desk<S>>>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, Failure> {
-    let list = blocking(&desk, |d, _| d.console.published_draws(&d.station.service)).await?;
+    let page = (q.limit.unwrap_or(10), q.offset.unwrap_or(0));
+    let list = blocking(&desk, move |d, _| {
+        d.console.published_draws(&d.station.service, page)
+    })
+    .await?;
     Ok((guarded(), Json(list)).into_response())
 }
 

@@ -255,6 +255,26 @@ impl<S: Storage> Service<S> {
         Ok(self.read_draws(&ids).0)
     }
 
+    /// A page of the draws: `limit` from `offset`, newest first by id (an id begins with the
+    /// day it was planned), and how many there are. Only the page's draws are read, so a
+    /// bureau's years of draws cost a list anyone may ask for no more than one page.
+    pub fn draws_page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<Draw>, usize), ServiceError> {
+        let mut ids = self
+            .storage
+            .case_ids_with_prefix(qc_domain::draw::DRAW_PREFIX)?;
+        ids.sort_by(|a, b| b.0.cmp(&a.0));
+        let total = ids.len();
+        let page: Vec<_> = ids.into_iter().skip(offset).take(limit).collect();
+        let mut draws = self.read_draws(&page).0;
+        // The pages' order within a page too.
+        draws.sort_by(|a, b| b.plan.id.cmp(&a.plan.id));
+        Ok((draws, total))
+    }
+
     /// The draws `ids` (as [`Storage::case_ids_with_prefix`] lists them) that read back whole,
     /// newest plan first, and whether every one did.
     fn read_draws(&self, ids: &[(String, u64)]) -> (Vec<Draw>, bool) {

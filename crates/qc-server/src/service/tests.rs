@@ -1749,6 +1749,47 @@ mod draws {
     }
 
     #[test]
+    fn draws_are_listed_a_page_at_a_time_newest_first_reading_only_the_page() {
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        let (head, view, key) = head_of_unit();
+        let signer = DeskSigner {
+            login: "zhao",
+            person: &head,
+            view: &view,
+            key: &key,
+        };
+        for day in ["20261201", "20261203", "20261202"] {
+            s.plan_inspection(&plan(&format!("draw-{day}-aaaaaa")), &signer, NOW)
+                .unwrap();
+        }
+        super::super::locked(&s.draws).clear();
+        let ids = |(draws, total): (Vec<Draw>, usize)| {
+            (
+                draws.into_iter().map(|d| d.plan.id).collect::<Vec<_>>(),
+                total,
+            )
+        };
+        assert_eq!(
+            ids(s.draws_page(0, 2).unwrap()),
+            (
+                vec![
+                    "draw-20261203-aaaaaa".to_owned(),
+                    "draw-20261202-aaaaaa".to_owned()
+                ],
+                3
+            )
+        );
+        // Only the page was read.
+        assert_eq!(super::super::locked(&s.draws).len(), 2);
+        assert_eq!(
+            ids(s.draws_page(2, 2).unwrap()),
+            (vec!["draw-20261201-aaaaaa".to_owned()], 3)
+        );
+        assert_eq!(ids(s.draws_page(3, 2).unwrap()), (vec![], 3));
+    }
+
+    #[test]
     fn a_draws_act_made_on_a_tablet_is_refused_by_the_log() {
         let w = world();
         let s = service(&w, SqliteStorage::temporary().unwrap());
