@@ -1599,29 +1599,45 @@ mod draws {
     }
 
     /// The head of unit at a desk: the person, what they see, the key they sign with.
-    fn head_of_unit() -> (Person, CaseView, SigningKey) {
-        let head = Person {
-            id: PersonId("head-1".into()),
-            name: "赵局长".into(),
-            role: Role::Head,
-            cert_no: Some(CertNo("65010000001".into())),
-            squad: "局机关".into(),
-        };
-        let view = CaseView::of(&head);
-        (head, view, SigningKey::from_bytes(&[60; 32]))
+    struct HeadOfUnit {
+        head: Person,
+        view: CaseView,
+        key: SigningKey,
+    }
+
+    impl HeadOfUnit {
+        fn new() -> HeadOfUnit {
+            let head = Person {
+                id: PersonId("head-1".into()),
+                name: "赵局长".into(),
+                role: Role::Head,
+                cert_no: Some(CertNo("65010000001".into())),
+                squad: "局机关".into(),
+            };
+            HeadOfUnit {
+                view: CaseView::of(&head),
+                head,
+                key: SigningKey::from_bytes(&[60; 32]),
+            }
+        }
+
+        /// Who signs, at the desk of `zhao`.
+        fn signer(&self) -> DeskSigner<'_> {
+            DeskSigner {
+                login: "zhao",
+                person: &self.head,
+                view: &self.view,
+                key: &self.key,
+            }
+        }
     }
 
     #[test]
     fn a_draw_waits_for_an_entry_after_its_plan_and_is_the_plan_drawn_under_that_tree() {
         let w = world();
         let s = service(&w, SqliteStorage::temporary().unwrap());
-        let (head, view, key) = head_of_unit();
-        let signer = DeskSigner {
-            login: "zhao",
-            person: &head,
-            view: &view,
-            key: &key,
-        };
+        let head = HeadOfUnit::new();
+        let signer = head.signer();
         let planned = s.plan_inspection(&plan("draw-a"), &signer, NOW).unwrap();
         assert_eq!(planned.plan_index, 0);
         assert!(!planned.seedable && planned.result.is_none());
@@ -1690,7 +1706,7 @@ mod draws {
         // Only the head plans a draw.
         let officer = Person {
             role: Role::EnforcementOfficer,
-            ..head.clone()
+            ..head.head.clone()
         };
         let theirs = DeskSigner {
             person: &officer,
@@ -1730,13 +1746,8 @@ mod draws {
     fn an_instance_keeps_a_bounded_number_of_draws_read() {
         let w = world();
         let s = service(&w, SqliteStorage::temporary().unwrap());
-        let (head, view, key) = head_of_unit();
-        let signer = DeskSigner {
-            login: "zhao",
-            person: &head,
-            view: &view,
-            key: &key,
-        };
+        let head = HeadOfUnit::new();
+        let signer = head.signer();
         let n = super::super::draw::DRAWS_KEPT + 3;
         for i in 0..n {
             s.plan_inspection(&plan(&format!("draw-{i}")), &signer, NOW)
@@ -1752,13 +1763,8 @@ mod draws {
     fn draws_are_listed_a_page_at_a_time_newest_first_reading_only_the_page() {
         let w = world();
         let s = service(&w, SqliteStorage::temporary().unwrap());
-        let (head, view, key) = head_of_unit();
-        let signer = DeskSigner {
-            login: "zhao",
-            person: &head,
-            view: &view,
-            key: &key,
-        };
+        let head = HeadOfUnit::new();
+        let signer = head.signer();
         for day in ["20261201", "20261203", "20261202"] {
             s.plan_inspection(&plan(&format!("draw-{day}-aaaaaa")), &signer, NOW)
                 .unwrap();
