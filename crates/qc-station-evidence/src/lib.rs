@@ -144,6 +144,15 @@ impl LocalEvidence {
         &self.dir
     }
 
+    /// Refuses a blob not kept whole.
+    fn held(&self, hash: &[u8; 32]) -> Result<(), EvidenceError> {
+        if self.blobs.contains(hash) {
+            Ok(())
+        } else {
+            Err(EvidenceError::NotFound(hex::encode(hash)))
+        }
+    }
+
     fn check_turn(&self, hash: &[u8; 32], size: u64, offset: u64) -> Result<(), EvidenceError> {
         let held = self.received(hash, size)?;
         if offset != held {
@@ -210,9 +219,7 @@ impl Evidence for LocalEvidence {
     }
 
     fn open(&self, hash: &[u8; 32]) -> Result<Box<dyn io::Read + Send>, EvidenceError> {
-        if !self.blobs.contains(hash) {
-            return Err(EvidenceError::NotFound(hex::encode(hash)));
-        }
+        self.held(hash)?;
         let reader = self
             .blobs
             .read(hash)
@@ -226,9 +233,7 @@ impl Evidence for LocalEvidence {
         size: u64,
         range: Range<u64>,
     ) -> Result<Box<dyn io::Read + Send>, EvidenceError> {
-        if !self.blobs.contains(hash) {
-            return Err(EvidenceError::NotFound(hex::encode(hash)));
-        }
+        self.held(hash)?;
         let reader = self
             .blobs
             .read_range(hash, size, range)

@@ -702,6 +702,13 @@ pub mod suite {
         store.put_case_row(&d).unwrap();
     }
 
+    /// Deadline counts as (key, overdue, due soon), to compare.
+    fn dl(v: &[DeadlineCount]) -> Vec<(&str, u64, u64)> {
+        v.iter()
+            .map(|d| (d.key.as_str(), d.overdue, d.due_soon))
+            .collect()
+    }
+
     /// Runs every check on `store`.
     pub fn run<S: CaseRows>(store: &S) {
         let mut a = row("a", "一中队", "filed", 3);
@@ -823,19 +830,14 @@ pub mod suite {
         );
         assert_eq!(f.by_status.len(), 3);
         assert_eq!(f.by_grid.len(), 2);
-        let dl = |v: &[DeadlineCount]| {
-            v.iter()
-                .map(|d| (d.key.clone(), d.overdue, d.due_soon))
-                .collect::<Vec<_>>()
-        };
         assert_eq!(
             dl(&f.deadlines_by_squad),
-            [("一中队".into(), 1, 1)],
+            [("一中队", 1, 1)],
             "squads with deadlines overdue or due soon"
         );
         assert_eq!(
             dl(&f.deadlines_by_person),
-            [("li.ming".into(), 1, 1), ("wang.fang".into(), 1, 1)]
+            [("li.ming", 1, 1), ("wang.fang", 1, 1)]
         );
         assert_eq!(
             f.ratio721,
@@ -877,10 +879,10 @@ pub mod suite {
         let f = store
             .case_figures(&legal, Period::default(), NOW, 3 * DAY)
             .unwrap();
-        assert_eq!(dl(&f.deadlines_by_squad), [("二中队".into(), 1, 1)]);
+        assert_eq!(dl(&f.deadlines_by_squad), [("二中队", 1, 1)]);
         assert_eq!(
             dl(&f.deadlines_by_person),
-            [("li.ming".into(), 1, 1), ("wang.fang".into(), 1, 1)]
+            [("li.ming", 1, 1), ("wang.fang", 1, 1)]
         );
         // Its facts moved too: counted for the legal department, in its new squad.
         assert_eq!(f.total, 2, "{:?}", f.by_status);
@@ -936,11 +938,6 @@ pub mod suite {
             .unwrap();
         assert_eq!(f.total, 2, "the cases' facts moved too");
         assert_eq!(f.by_squad.len(), 2);
-        fn dl(v: &[DeadlineCount]) -> Vec<(&str, u64, u64)> {
-            v.iter()
-                .map(|d| (d.key.as_str(), d.overdue, d.due_soon))
-                .collect()
-        }
         assert_eq!(
             dl(&f.deadlines_by_squad),
             [("一中队", 1, 1), ("二中队", 0, 1)]
