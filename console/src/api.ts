@@ -425,6 +425,8 @@ export interface AccountItem extends Account {
   person: string | null;
   /** Until when sign-in is refused after wrong attempts (ms), if it is now. */
   locked_until: number | null;
+  /** Until when its activation code is good (ms), while its holder has not activated it. */
+  activation_until: number | null;
 }
 
 /** What the administrator fills in for a new desk account. */
@@ -434,19 +436,34 @@ export interface AccountForm {
   role: Role;
   squads: string[];
   person: string | null;
-  /** The first password, handed over by the administrator. */
-  password: string;
   /** The administrator's own password, typed again to confirm. */
   confirm: string;
 }
 
-/** A new desk account's authenticator secret, shown once. */
-export interface AccountMade {
+/** The one-time code that activates a new or reset account, for its holder; shown once. */
+export interface ActivationCode {
   login: string;
+  code: string;
+  /** Until when it is good (ms). */
+  until: number;
+}
+
+/** What the activation page shows the holder of a good code. */
+export interface Enrolment {
+  login: string;
+  name: string;
+  role_label: string;
   totp_secret: string;
   otpauth_url: string;
   /** The `otpauth://` address as a QR code (SVG, shown as an image). */
   qr_svg: string;
+  until: number;
+}
+
+/** Where the holder activates their account: the code rides after `#`, which no browser sends. */
+export function activationLink(origin: string, code: ActivationCode): string {
+  const fragment = new URLSearchParams({ login: code.login, code: code.code }).toString();
+  return `${origin}${import.meta.env.BASE_URL}activate#${fragment}`;
 }
 
 export interface DeviceList {
@@ -746,7 +763,23 @@ export const api = {
     const got = await request<{ accounts?: AccountItem[] }>("GET", "/accounts");
     return { accounts: got.accounts ?? [] };
   },
-  /** Makes a desk account (the administrator); its authenticator secret, shown once. */
-  makeAccount: (form: AccountForm) => request<AccountMade>("POST", "/accounts", { body: form }),
+  /** Makes a desk account (the administrator); the code its holder activates it with, shown once. */
+  makeAccount: (form: AccountForm) => request<ActivationCode>("POST", "/accounts", { body: form }),
+  /** Resets a desk account (the administrator, their password typed again); its new activation code. */
+  resetAccount: (login: string, confirm: string) =>
+    request<ActivationCode>("POST", `/accounts/${encodeURIComponent(login)}/reset`, { body: { confirm } }),
+  /** The account an activation code opens, and the authenticator to enrol. */
+  enrolment: (login: string, code: string) => request<Enrolment>("POST", "/activation", { body: { login, code } }),
+  /** Activates an account with the password chosen and a code of the authenticator; signed in. */
+  async activate(form: { login: string; code: string; password: string; totp: string }): Promise<Account> {
+    const s = await request<Session>("POST", "/activate", { body: form });
+    keepCsrf(s.csrf);
+    return s.account;
+  },
+  /** Changes this account's password; every session of it ends, this one too. */
+  async changePassword(old: string, fresh: string): Promise<void> {
+    await request<void>("POST", "/password", { body: { old, new: fresh } });
+    keepCsrf(null);
+  },
   issueEnrolmentCode: (squad: string) => request<EnrolmentCode>("POST", "/enrolment-codes", { body: { squad } }),
 };

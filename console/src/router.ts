@@ -25,6 +25,12 @@ export function makeRouter(history: RouterHistory = createWebHistory(import.meta
     routes: [
       { path: "/sign-in", name: "sign-in", component: () => import("./views/SignIn.vue"), meta: { public: true } },
       {
+        path: "/activate",
+        name: "activate",
+        component: () => import("./views/ActivatePage.vue"),
+        meta: { open: true },
+      },
+      {
         path: "/disclosures",
         name: "disclosures",
         component: () => import("./views/DisclosuresPage.vue"),

@@ -695,6 +695,8 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         "draws/register",
         "draws/draw-x/draw",
         "accounts",
+        "accounts/zhao/reset",
+        "password",
     ] {
         let status = http.post(api(path)).send().unwrap().status();
         assert_eq!(status, 401, "POST {path} without a session");
@@ -756,6 +758,14 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         .send()
         .unwrap();
     assert_eq!(made.status(), 403, "a leader makes an administrator");
+    let reset = http
+        .post(api("accounts/zhao/reset"))
+        .header("cookie", &session)
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "confirm": PASSWORD }))
+        .send()
+        .unwrap();
+    assert_eq!(reset.status(), 403, "a leader resets an account");
     // A player's address needs its own token: the CSRF header does not stand for it. A token
     // made right, from the session's own CSRF token, opens no case out of the leader's view.
     assert_eq!(with(&other_play, Some(&csrf)).status(), 403, "{other_play}");
@@ -915,55 +925,310 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
     assert_eq!(why["code"], "locked");
 }
 
+/// A desk account made for its holder to activate, as a script does it: the administrator
+/// hands over a one-time code and never knows the password; a changed password or a reset
+/// ends every session and revokes the desk key the old password derived.
+#[test]
+fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_ends_its_sessions() {
+    let bureau = Bureau::start();
+    let http = client();
+    let api = |path: &str| format!("{}/console/api/{path}", bureau.url);
+    let activation = |out: &str| -> String {
+        let made: serde_json::Value = serde_json::from_str(out).unwrap();
+        assert_eq!(made["login"], "zhou");
+        made["code"].as_str().unwrap().to_owned()
+    };
+    let pin = [("QUANCHENG_PIN", "357159")];
+    let code = activation(&cli(
+        bureau.dir.path(),
+        &[
+            "--json",
+            "admin",
+            "desk",
+            "--activation",
+            "--login",
+            "zhou",
+            "--name",
+            "周文",
+            "--role",
+            "head",
+            "--person",
+            "zhou.wen",
+            "--officer",
+            "wu.min",
+        ],
+        &pin,
+    ));
+    let post =
+        |path: &str, body: serde_json::Value| http.post(api(path)).json(&body).send().unwrap();
+    let used = std::cell::RefCell::new(Vec::<String>::new());
+    let fresh_code = |secret: &str| {
+        // A code is good once per account: wait for the next one.
+        loop {
+            let c = code_now(secret);
+            if !used.borrow().contains(&c) {
+                used.borrow_mut().push(c.clone());
+                break c;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    };
+    // Until activated nobody signs in, whatever they type.
+    let early = post(
+        "sign-in",
+        serde_json::json!({"login": "zhou", "password": "", "code": "000000"}),
+    );
+    assert_eq!(early.status(), 401);
+    assert_eq!(
+        post(
+            "activation",
+            serde_json::json!({"login": "zhou", "code": "0".repeat(32)})
+        )
+        .status(),
+        400,
+        "a wrong code"
+    );
+    let shown = post(
+        "activation",
+        serde_json::json!({"login": "zhou", "code": code}),
+    );
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["cache-control"], "private, no-store");
+    let shown: serde_json::Value = shown.json().unwrap();
+    assert_eq!(shown["name"], "周文");
+    let secret = shown["totp_secret"].as_str().unwrap().to_owned();
+    let activate = |code: &str, password: &str, totp: &str| {
+        post(
+            "activate",
+            serde_json::json!({"login": "zhou", "code": code, "password": password,
+                "totp": totp}),
+        )
+    };
+    let activated = activate(&code, PASSWORD, &fresh_code(&secret));
+    assert_eq!(activated.status(), 200, "{:?}", activated.text());
+    let cookie = activated.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let csrf = activated.json::<serde_json::Value>().unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        activate(&code, "another long password", &code_now(&secret)).status(),
+        400,
+        "a code is used once"
+    );
+    // Signed in: the head exports a case, which certifies the key his password derives.
+    let with = |path: &str, session: &str, csrf: &str| {
+        http.get(api(path))
+            .header("cookie", session)
+            .header("x-csrf-token", csrf)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(with("dashboard", &session, &csrf).status(), 200);
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli(bureau.dir.path(), &["case", "list", "--json"], &[])).unwrap();
+    let case = listed[0]["id"].as_str().unwrap().to_owned();
+    let export = |session: &str, csrf: &str, password: &str| {
+        http.post(api(&format!("cases/{case}/export")))
+            .header("cookie", session)
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({ "password": password }))
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(export(&session, &csrf, PASSWORD), 200);
+    // His keys on his desk, by state, as the administrator's people page lists them.
+    let admin_secret = bureau.desk_account(("wu", "吴敏"), "administrator", &[]);
+    let admin = post(
+        "sign-in",
+        serde_json::json!({"login": "wu", "password": PASSWORD, "code": fresh_code(&admin_secret)}),
+    );
+    assert_eq!(admin.status(), 200);
+    let admin_session = admin.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let admin_csrf = admin.json::<serde_json::Value>().unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let desk_keys = || -> Vec<String> {
+        let people: serde_json::Value = with("people", &admin_session, &admin_csrf).json().unwrap();
+        let zhou = people["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "zhou.wen")
+            .unwrap();
+        zhou["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["device"] == "desk-zhou")
+            .map(|k| k["state"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(desk_keys(), ["valid"]);
+
+    // He changes his password: every session ends, the old password no longer signs in.
+    let change = |session: &str, csrf: &str, old: &str, new: &str| {
+        http.post(api("password"))
+            .header("cookie", session)
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({ "old": old, "new": new }))
+            .send()
+            .unwrap()
+    };
+    let wrong = change(&session, &csrf, "wrong wrong", "a new long password");
+    assert_eq!(wrong.status(), 422, "the old password typed wrong");
+    let changed = change(&session, &csrf, PASSWORD, "a new long password");
+    assert_eq!(changed.status(), 204, "{:?}", changed.text());
+    assert!(
+        changed.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        with("dashboard", &session, &csrf).status(),
+        401,
+        "the session ended"
+    );
+    let sign_in = |password: &str, code: &str| {
+        post(
+            "sign-in",
+            serde_json::json!({"login": "zhou", "password": password, "code": code}),
+        )
+    };
+    // A refused sign-in spends no code: the same one serves the right password next.
+    let code = fresh_code(&secret);
+    assert_eq!(sign_in(PASSWORD, &code).status(), 401, "the old password");
+    let signed = sign_in("a new long password", &code);
+    assert_eq!(signed.status(), 200);
+    let session2 = signed.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf2 = signed.json::<serde_json::Value>().unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The old password's key was revoked; the new password signs with a key certified anew.
+    assert_eq!(desk_keys(), ["revoked"]);
+    assert_eq!(export(&session2, &csrf2, "a new long password"), 200);
+    let mut states = desk_keys();
+    states.sort();
+    assert_eq!(states, ["revoked", "valid"]);
+
+    // The administrator resets the account at the station: his session ends, and only the
+    // new code opens it again.
+    let again = activation(&cli(
+        bureau.dir.path(),
+        &[
+            "--json",
+            "admin",
+            "desk-reset",
+            "--login",
+            "zhou",
+            "--officer",
+            "wu.min",
+        ],
+        &pin,
+    ));
+    assert_ne!(again, code);
+    assert_eq!(
+        with("dashboard", &session2, &csrf2).status(),
+        401,
+        "reset ends sessions"
+    );
+    let accounts: serde_json::Value = with("accounts", &admin_session, &admin_csrf)
+        .json()
+        .unwrap();
+    let zhou = accounts["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["login"] == "zhou")
+        .unwrap();
+    assert!(
+        zhou["activation_until"].as_i64().is_some(),
+        "awaiting activation, with no password: {zhou}"
+    );
+    let shown: serde_json::Value = post(
+        "activation",
+        serde_json::json!({"login": "zhou", "code": again}),
+    )
+    .json()
+    .unwrap();
+    assert_ne!(shown["totp_secret"], secret, "a new authenticator");
+    assert_eq!(
+        desk_keys(),
+        ["revoked", "revoked"],
+        "every desk key revoked"
+    );
+    // Each step is in the logs: the activation at sign-in, the rest as operations.
+    let logs = |kind: &str| {
+        with(&format!("logs?kind={kind}"), &admin_session, &admin_csrf)
+            .text()
+            .unwrap()
+    };
+    assert!(logs("login").contains("激活账号：本人设置密码并绑定验证器"));
+    let operations = logs("operation");
+    for what in [
+        "新建账号 zhou",
+        "待本人激活",
+        "修改密码（吊销原密码的控制台签名证书 1 张）",
+        "重置账号 zhou",
+    ] {
+        assert!(operations.contains(what), "{what} not in {operations}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sync() {
     let _one = ONE_BROWSER.lock().await;
     let bureau = Bureau::start();
     let (_chrome, c) = signed_in(&bureau, ("wu", "吴敏"), ("administrator", &[]), "devices").await;
-    // The administrator opens an account for 刘建国, leader of 一中队: its secret is shown
-    // once, and with it he signs in.
+    // The administrator opens an account for 刘建国, leader of 一中队: no password is asked,
+    // an activation link is shown once, for him to open.
     c.goto(&format!("{}/console/accounts", bureau.url))
         .await
         .unwrap();
     shows(&c, "控制台账号").await;
     open_account(&c, "liu").await;
-    let secret = eventually("the new account's secret", WAIT, || async {
+    let link = eventually("the new account's activation link", WAIT, || async {
         let t = c
-            .find(Locator::Css("[data-test=account-secret]"))
+            .find(Locator::Css("[data-test=account-link]"))
             .await
             .ok()?
             .text()
             .await
             .ok()?;
-        (!t.trim().is_empty()).then(|| t.trim().to_owned())
+        t.contains("/console/activate#")
+            .then(|| t.trim().to_owned())
     })
     .await;
-    let secret = match secret {
+    let link = match link {
         Ok(s) => s,
         Err(e) => panic!("{e}; the page shows: {}", text(&c).await),
     };
-    shows(&c, "刘建国").await;
+    assert!(link.starts_with(&bureau.url), "{link}");
+    shows(&c, "待本人激活").await;
     snapshot(&c, "console-accounts.png").await;
     // One account per person: a second for 刘建国 is refused, and the refusal logged.
     open_account(&c, "liu2").await;
     shows(&c, "已有控制台账号 liu").await;
-    // He signs in with it (as a script would; no cookie kept, so the administrator's session
-    // in this browser goes on).
-    let script = format!(
-        "const done = arguments[arguments.length - 1];
-         fetch('/console/api/sign-in', {{ method: 'POST', credentials: 'omit',
-           headers: {{ 'content-type': 'application/json' }},
-           body: JSON.stringify({{ login: 'liu', password: '{PASSWORD}', code: '{}' }}) }})
-           .then(async r => done([r.status, await r.json()]), e => done(String(e)));",
-        code_now(&secret)
-    );
-    let signed = c.execute_async(&script, vec![]).await.unwrap();
-    assert_eq!(signed[0], 200, "the new account signs in: {signed}");
-    assert_eq!(signed[1]["account"]["role"], "squad_leader");
-    assert_eq!(
-        signed[1]["account"]["squads"],
-        serde_json::json!(["一中队"])
-    );
     c.goto(&format!("{}/console/devices", bureau.url))
         .await
         .unwrap();
@@ -1067,6 +1332,38 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     );
     snapshot(&c, "console-people.png").await;
 
+    // 刘建国 opens his link: he enrols the authenticator shown, chooses his own password,
+    // and is signed in as himself.
+    c.goto(&link).await.unwrap();
+    shows(&c, "激活控制台账号").await;
+    let secret = eventually("the authenticator's secret", WAIT, || async {
+        let t = c
+            .find(Locator::Css("[data-test=activate-secret]"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (!t.trim().is_empty()).then(|| t.trim().to_owned())
+    })
+    .await
+    .unwrap();
+    shows(&c, "刘建国（中队长），登录名 liu").await;
+    type_into(&c, "[data-test=activate-password]", PASSWORD).await;
+    type_into(&c, "[data-test=activate-again]", PASSWORD).await;
+    snapshot(&c, "console-activate.png").await;
+    type_into(&c, "[data-test=activate-code]", &code_now(&secret)).await;
+    click(&c, "[data-test=activate-submit]").await;
+    shows(&c, "一中队的案件").await;
+    let who = c
+        .find(Locator::Css("[data-test=account-name]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(who, "刘建国");
+
     c.close().await.unwrap();
 
     // The tablet syncs next: refused, and told why.
@@ -1077,7 +1374,7 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
 }
 
 /// The administrator fills the 账号 page's form for 刘建国, leader of 一中队, under `login`,
-/// confirms with their own password (the same as his in these tests) and makes it.
+/// confirms with their own password and makes it.
 async fn open_account(c: &Client, login: &str) {
     type_into(c, "[data-test=account-login]", login).await;
     click(c, "[data-test=role-squad_leader]").await;
@@ -1097,7 +1394,6 @@ async fn open_account(c: &Client, login: &str) {
     })
     .await;
     assert!(picked.is_ok(), "no 刘建国 to pick: {}", text(c).await);
-    type_into(c, "[data-test=account-password]", PASSWORD).await;
     type_into(c, "[data-test=account-confirm]", PASSWORD).await;
     click(c, "[data-test=account-make]").await;
 }

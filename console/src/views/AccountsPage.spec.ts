@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import type { AccountItem, PersonItem } from "../api";
 import { makeI18n } from "../i18n";
-import { resetSession } from "../session";
+import { account, resetSession } from "../session";
 import { answer, fakeStation } from "../testing.fixture";
 import AccountsPage from "./AccountsPage.vue";
 
@@ -23,6 +23,7 @@ const admin: AccountItem = {
   squads: [],
   person: null,
   locked_until: null,
+  activation_until: null,
 };
 
 const liu: PersonItem = {
@@ -37,7 +38,7 @@ const liu: PersonItem = {
 
 const officer: PersonItem = { ...liu, id: "li.ming", name: "李明", role: "enforcement_officer", role_label: "执法队员" };
 
-const QR = '<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned=1</script></svg>';
+const CODE = "0123456789abcdef0123456789abcdef";
 
 async function mountPage() {
   const w = mount(AccountsPage, { global: { plugins: [makeI18n()] }, attachTo: document.body });
@@ -46,12 +47,18 @@ async function mountPage() {
 }
 
 describe("AccountsPage", () => {
-  it("lists the accounts as text, with a locked one marked", async () => {
+  it("lists the accounts as text, locked, awaiting activation or expired, none resettable by itself", async () => {
+    account.value = admin;
     fakeStation((_m, url) =>
       url.endsWith("/people")
         ? answer(200, { people: [liu] })
         : answer(200, {
-            accounts: [admin, { ...admin, login: "x<b>y</b>", name: "<i>某</i>", locked_until: Date.UTC(2030, 0, 1) }],
+            accounts: [
+              admin,
+              { ...admin, login: "x<b>y</b>", name: "<i>某</i>", locked_until: Date.UTC(2030, 0, 1) },
+              { ...admin, login: "new", activation_until: Date.now() + 3_600_000 },
+              { ...admin, login: "late", activation_until: Date.now() - 1 },
+            ],
           }),
     );
     const w = await mountPage();
@@ -60,35 +67,40 @@ describe("AccountsPage", () => {
     expect(rows[0][5]).toBe("正常");
     expect(rows[1].slice(0, 2)).toEqual(["x<b>y</b>", "<i>某</i>"]);
     expect(rows[1][5]).toContain("已锁定至");
+    expect(rows[2][5]).toContain("待本人激活");
+    expect(rows[3][5]).toBe("激活链接已过期");
     expect(w.find("[data-test=accounts-table] b").exists()).toBe(false);
+    // The administrator resets others' accounts, never their own.
+    expect(w.find("[data-test='reset-wu.min']").exists()).toBe(false);
+    expect(w.find("[data-test=reset-new]").exists()).toBe(true);
     w.unmount();
   });
 
-  it("makes a squad leader's account for a person and shows its secret once, the QR as an image", async () => {
+  it("makes a squad leader's account for a person and shows its activation link once, no password asked", async () => {
     let made = false;
     const seen = fakeStation((method, url) => {
       if (url.endsWith("/people")) return answer(200, { people: [liu, officer] });
       if (method === "POST") {
         made = true;
-        return answer(200, { login: "liu", totp_secret: "JBSWY3DPEHPK3PXP", otpauth_url: "otpauth://totp/x", qr_svg: QR });
+        return answer(200, { login: "liu", code: CODE, until: Date.UTC(2030, 0, 1) });
       }
       return answer(200, { accounts: made ? [admin, { ...admin, login: "liu" }] : [admin] });
     });
     const w = await mountPage();
     await w.find("[data-test=account-make]").trigger("click");
-    expect(w.find("[data-test=account-error]").text()).toBe("请填写登录名、姓名、角色、初始密码和您的登录密码");
+    expect(w.find("[data-test=account-error]").text()).toBe("请填写登录名、姓名、角色和您的登录密码");
+    expect(w.find("[data-test=account-password]").exists()).toBe(false);
     expect(seen.filter((s) => s.method === "POST")).toEqual([]);
 
     await w.find("[data-test=account-login]").setValue("liu");
     await w.find("[data-test=account-name-input]").setValue("王芳");
-    (w.vm as unknown as { form: { role: string; person: string } }).form.role = "squad_leader";
+    await w.find("[data-test=role-squad_leader] input").setValue(true);
     await flushPromises();
     await w.find("[data-test=account-squads]").setValue("一中队， 二中队");
     // Only people of the role chosen are offered.
     expect((w.vm as unknown as { candidates: PersonItem[] }).candidates.map((p) => p.id)).toEqual(["liu.jianguo"]);
     (w.vm as unknown as { pickPerson: (id: string) => void; form: { person: string } }).form.person = "liu.jianguo";
     (w.vm as unknown as { pickPerson: (id: string) => void }).pickPerson("liu.jianguo");
-    await w.find("[data-test=account-password]").setValue("correct horse 17");
     await w.find("[data-test=account-confirm]").setValue("admin's own 1");
     await w.find("[data-test=account-make]").trigger("click");
     await flushPromises();
@@ -101,17 +113,50 @@ describe("AccountsPage", () => {
       role: "squad_leader",
       squads: ["一中队", "二中队"],
       person: "liu.jianguo",
-      password: "correct horse 17",
       confirm: "admin's own 1",
     });
-    expect(w.find("[data-test=account-secret]").text()).toBe("JBSWY3DPEHPK3PXP");
-    const qr = w.find("[data-test=account-qr]");
-    expect(qr.element.tagName).toBe("IMG");
-    expect(qr.attributes("src")).toMatch(/^data:image\/svg\+xml;base64,/);
-    expect(document.querySelector("[data-test=account-made] svg")).toBeNull();
+    expect(w.find("[data-test=account-made]").text()).toContain("账号 liu 已建立，待本人激活");
+    expect(w.find("[data-test=account-code]").text()).toBe(CODE);
+    expect(w.find("[data-test=account-link]").text()).toBe(
+      `${window.location.origin}${import.meta.env.BASE_URL}activate#login=liu&code=${CODE}`,
+    );
     // The form is empty again, the list read again.
-    expect((w.find("[data-test=account-password]").element as HTMLInputElement).value).toBe("");
+    expect((w.find("[data-test=account-confirm]").element as HTMLInputElement).value).toBe("");
     expect(w.findAll("[data-test=accounts-table] tbody tr.el-table__row")).toHaveLength(2);
+    // Handed over: hidden.
+    await w.find("[data-test=account-hide]").trigger("click");
+    expect(w.find("[data-test=account-made]").exists()).toBe(false);
+    w.unmount();
+  });
+
+  it("resets another's account with the administrator's password and shows its new link", async () => {
+    account.value = admin;
+    const seen = fakeStation((method, url) => {
+      if (url.endsWith("/people")) return answer(200, { people: [] });
+      if (method === "POST") {
+        const body = seen[seen.length - 1].body as { confirm: string };
+        return body.confirm === "admin's own 1"
+          ? answer(200, { login: "liu", code: CODE, until: Date.UTC(2030, 0, 1) })
+          : answer(422, { code: "wrong_password", message: "密码不正确，未签名" });
+      }
+      return answer(200, { accounts: [admin, { ...admin, login: "liu", role: "squad_leader" }] });
+    });
+    const w = await mountPage();
+    await w.find("[data-test=reset-liu]").trigger("click");
+    await flushPromises();
+    await w.find("[data-test=reset-confirm]").trigger("click");
+    expect(document.querySelector("[data-test=reset-error]")?.textContent).toBe("请输入您的登录密码以确认");
+    await w.find("[data-test=reset-password]").setValue("wrong");
+    await w.find("[data-test=reset-confirm]").trigger("click");
+    await flushPromises();
+    expect(document.querySelector("[data-test=reset-error]")?.textContent).toBe("密码不正确，未签名");
+    await w.find("[data-test=reset-password]").setValue("admin's own 1");
+    await w.find("[data-test=reset-confirm]").trigger("click");
+    await flushPromises();
+    const posts = seen.filter((s) => s.method === "POST");
+    expect(posts.map((p) => p.url)).toEqual(["/console/api/accounts/liu/reset", "/console/api/accounts/liu/reset"]);
+    expect(w.find("[data-test=account-made]").text()).toContain("账号 liu 已重置");
+    expect(w.find("[data-test=account-code]").text()).toBe(CODE);
     w.unmount();
   });
 
@@ -125,13 +170,12 @@ describe("AccountsPage", () => {
     await w.find("[data-test=account-login]").setValue("liu");
     await w.find("[data-test=account-name-input]").setValue("刘");
     // Squads typed for a squad leader, then another role chosen: none are sent.
-    (w.vm as unknown as { form: { role: string } }).form.role = "squad_leader";
+    await w.find("[data-test=role-squad_leader] input").setValue(true);
     await flushPromises();
     await w.find("[data-test=account-squads]").setValue("一中队");
-    (w.vm as unknown as { form: { role: string } }).form.role = "supervision";
+    await w.find("[data-test=role-supervision] input").setValue(true);
     await flushPromises();
     expect(w.find("[data-test=account-squads]").exists()).toBe(false);
-    await w.find("[data-test=account-password]").setValue("correct horse 17");
     await w.find("[data-test=account-confirm]").setValue("admin's own 1");
     await w.find("[data-test=account-make]").trigger("click");
     await flushPromises();

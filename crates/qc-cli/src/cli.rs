@@ -196,8 +196,9 @@ enum AdminCommand {
         #[command(flatten)]
         store: station::StoreArgs,
     },
-    /// A desk account for the bureau's web console (password from QUANCHENG_DESK_PASSWORD);
-    /// prints the TOTP secret to enrol in an authenticator app.
+    /// A desk account for the bureau's web console: with --activation, prints the one-time
+    /// code its holder activates it with (setting their own password and authenticator);
+    /// otherwise the password is QUANCHENG_DESK_PASSWORD and the TOTP secret is printed.
     Desk {
         /// The sign-in name (letters, digits, `.`, `_`, `-`).
         #[arg(long)]
@@ -215,9 +216,30 @@ enum AdminCommand {
         /// what they sign at the desk names them as their certificate does.
         #[arg(long)]
         person: Option<String>,
-        /// The initial password (at least 10 characters).
-        #[arg(long, env = "QUANCHENG_DESK_PASSWORD", hide_env_values = true)]
-        password: String,
+        /// The initial password (at least 10 characters), for an account made for oneself.
+        #[arg(
+            long,
+            env = "QUANCHENG_DESK_PASSWORD",
+            hide_env_values = true,
+            required_unless_present = "activation"
+        )]
+        password: Option<String>,
+        /// Make the account for its holder to activate (the administrator never knows the
+        /// password): prints the activation code to hand over.
+        #[arg(long)]
+        activation: bool,
+        #[command(flatten)]
+        who: Officer,
+        #[command(flatten)]
+        store: station::StoreArgs,
+    },
+    /// Reset a desk account whose holder forgot the password or lost the authenticator: its
+    /// sessions end, its desk signing keys are revoked, and it prints the code its holder
+    /// activates it with again.
+    DeskReset {
+        /// The account's sign-in name.
+        #[arg(long)]
+        login: String,
         #[command(flatten)]
         who: Officer,
         #[command(flatten)]
@@ -515,6 +537,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             squad,
             person,
             password,
+            activation,
             who,
             store,
         }) => {
@@ -533,14 +556,26 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
                 squads: squad.clone(),
                 person: None,
             };
-            let made = station::add_desk_account(
+            // With --activation clap leaves no password; without, it requires one.
+            let first = password.as_deref().filter(|_| !activation);
+            match station::add_desk_account(
                 &mut app,
                 store,
                 (new, person.as_deref()),
-                password,
+                first,
                 &admin,
-            )?;
-            output::desk_account(&made, args.json)
+            )? {
+                station::DeskMade::Enrolled(made) => output::desk_account(&made, args.json),
+                station::DeskMade::Invited(made) => {
+                    output::activation(&made.activation, "已建立控制台账号，待本人激活", args.json)
+                }
+            }
+        }
+        Command::Admin(AdminCommand::DeskReset { login, who, store }) => {
+            let mut app = open(&dir)?;
+            let admin = app.unlock(&who.officer, &who.pin)?;
+            let code = station::reset_desk_account(&mut app, store, login, &admin)?;
+            output::activation(&code, "已重置控制台账号，待本人重新激活", args.json)
         }
         Command::Serve(args) => station::serve(open(&dir)?, args),
         Command::Sync {

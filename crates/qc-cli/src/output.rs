@@ -866,7 +866,30 @@ fn freshness_report(f: &qc_bundle::Freshness, zh: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An enrolment code for the administrator to hand over.
+/// A desk account's activation code for the administrator to hand over (`what` says what was
+/// done).
+pub fn activation(
+    code: &qc_console::ActivationCode,
+    what: &str,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    if as_json {
+        return json(code);
+    }
+    out!("{what}：{}", code.login);
+    out!("请将以下激活码当面交给账号本人（仅显示这一次），在控制台激活页设置密码并绑定验证器：");
+    out!("  激活码：{}", code.code);
+    out!(
+        "  激活页：/console/activate#{}",
+        qc_console::activation_fragment(code)
+    );
+    out!(
+        "  有效期至：{}",
+        qc_domain::Timestamp(code.until).display_china()
+    );
+    Ok(())
+}
+
 /// A desk account made: what its holder needs to sign in to the console.
 pub fn desk_account(made: &qc_console::Enrolled, as_json: bool) -> anyhow::Result<()> {
     let a = &made.account;
@@ -889,6 +912,7 @@ pub fn desk_account(made: &qc_console::Enrolled, as_json: bool) -> anyhow::Resul
     Ok(())
 }
 
+/// An enrolment code for the administrator to hand over.
 pub fn enrolment_code(
     code: &str,
     grant: &qc_server::storage::Grant,

@@ -292,14 +292,23 @@ pub fn revoke(
     Ok(())
 }
 
-/// `quancheng admin desk`: a desk account for the console, made at the station on `store`.
+/// A desk account made at the command line.
+pub enum DeskMade {
+    /// With the password given: its authenticator to enrol.
+    Enrolled(qc_console::Enrolled),
+    /// For its holder to activate.
+    Invited(qc_console::Invited),
+}
+
+/// `quancheng admin desk`: a desk account for the console, made at the station on `store`,
+/// with `password` or (none) for its holder to activate.
 pub fn add_desk_account(
     app: &mut Quancheng,
     store: &StoreArgs,
     (mut new, person): (qc_console::NewAccount, Option<&str>),
-    password: &str,
+    password: Option<&str>,
     admin: &qc_api::Unlocked,
-) -> anyhow::Result<qc_console::Enrolled> {
+) -> anyhow::Result<DeskMade> {
     app.require_admin(admin, "make desk accounts")?;
     let service = open_station(app, &admin_config(store)?)?;
     if let Some(id) = person {
@@ -310,14 +319,34 @@ pub fn add_desk_account(
         );
     }
     let console = qc_console::Console::new(Default::default(), qc_console::os_random());
+    let by = (admin.person().id.0.as_str(), "命令行");
+    let now = qc_domain::Clock::now(&SystemClock);
+    let store = service.storage();
+    match password {
+        Some(password) => console
+            .add_account(store, new, password, by, now)
+            .map(DeskMade::Enrolled),
+        None => console
+            .invite_account(store, new, by, now)
+            .map(DeskMade::Invited),
+    }
+    .map_err(|e| anyhow::anyhow!("{} ({e})", e.message_zh()))
+}
+
+/// `quancheng admin desk-reset`: a desk account reset at the station on `store`; the code
+/// its holder activates it with again.
+pub fn reset_desk_account(
+    app: &mut Quancheng,
+    store: &StoreArgs,
+    login: &str,
+    admin: &qc_api::Unlocked,
+) -> anyhow::Result<qc_console::ActivationCode> {
+    app.require_admin(admin, "reset desk accounts")?;
+    let service = open_station(app, &admin_config(store)?)?;
+    let console = qc_console::Console::new(Default::default(), qc_console::os_random());
+    let by = (admin.person().id.0.as_str(), "命令行");
     console
-        .add_account(
-            service.storage(),
-            new,
-            password,
-            (&admin.person().id.0, "命令行"),
-            qc_domain::Clock::now(&SystemClock),
-        )
+        .reset(&service, login, by, qc_domain::Clock::now(&SystemClock))
         .map_err(|e| anyhow::anyhow!("{} ({e})", e.message_zh()))
 }
 

@@ -1,14 +1,19 @@
-//! Desk accounts as the administrator keeps them in the console: the list, and a new account
-//! made for a person of the bureau, whose authenticator secret is shown once as a QR code.
+//! Desk accounts as the administrator keeps them in the console: the list, a new account made
+//! for a person of the bureau and a forgotten one reset, each handed over as a one-time
+//! activation code with which the holder sets their own password and enrols the authenticator
+//! (so the administrator never knows either, and cannot sign as them); and a password changed
+//! by its holder. A changed password or a reset revokes the desk keys the old password derived.
 
 use qc_domain::Timestamp;
 use qc_server::Service;
 use qc_station_storage::Storage;
 use serde::{Deserialize, Serialize};
 
-use qc_station_storage::desk::DeskLogKind;
+use qc_station_storage::desk::{DeskAccountRow, DeskCredentials, DeskLogKind, DeskStore};
 
-use crate::{Console, ConsoleError, DeskRole, NewAccount, Session, line};
+use crate::{
+    Account, Console, ConsoleError, DeskRole, NewAccount, Session, SignedIn, line, token_hash, totp,
+};
 
 /// A desk account as the administrator's list shows it (never its secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,6 +32,9 @@ pub struct AccountItem {
     pub person: Option<String>,
     /// Until when sign-in is refused after wrong attempts (ms), if it is now.
     pub locked_until: Option<i64>,
+    /// Until when its activation code is good (ms), while its holder has not activated it
+    /// (in the past once expired).
+    pub activation_until: Option<i64>,
 }
 
 /// The desk accounts.
@@ -51,24 +59,85 @@ pub struct AccountForm {
     /// The bureau's person the account is, by id (the head's and a squad leader's must be).
     #[serde(default)]
     pub person: Option<String>,
-    /// The first password, which the administrator hands over.
-    pub password: String,
     /// The administrator's own password, typed again: making an account is a weighty act.
     #[serde(default)]
     pub confirm: String,
 }
 
-/// A new account: what its holder enrols in an authenticator app, shown once.
+/// What the administrator hands to an account's holder: the code that activates it (shown
+/// once; the station keeps only its digest).
 #[derive(Debug, Clone, Serialize)]
-pub struct AccountMade {
+pub struct ActivationCode {
     /// The sign-in name.
     pub login: String,
+    /// The one-time code (32 hex digits).
+    pub code: String,
+    /// Until when it is good (ms since the epoch).
+    pub until: i64,
+}
+
+/// The part of the activation page's address after `#` that carries an activation code (a
+/// browser never sends it, so no access log or proxy keeps the code).
+pub fn activation_fragment(code: &ActivationCode) -> String {
+    format!("login={}&code={}", code.login, code.code)
+}
+
+/// A desk account made for its holder to activate.
+#[derive(Debug, Clone)]
+pub struct Invited {
+    /// The account.
+    pub account: Account,
+    /// What the administrator hands over.
+    pub activation: ActivationCode,
+}
+
+/// What the activation page shows the holder: whose account, and the authenticator to enrol.
+#[derive(Debug, Clone, Serialize)]
+pub struct Enrolment {
+    /// The sign-in name.
+    pub login: String,
+    /// The person's name.
+    pub name: String,
+    /// The role in Chinese.
+    pub role_label: &'static str,
     /// The TOTP secret in base32.
     pub totp_secret: String,
     /// The `otpauth://` address.
     pub otpauth_url: String,
     /// The address as a QR code (SVG).
     pub qr_svg: String,
+    /// Until when the code is good (ms since the epoch).
+    pub until: i64,
+}
+
+/// What the holder sends to activate their account.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActivationForm {
+    /// The sign-in name.
+    pub login: String,
+    /// The activation code.
+    pub code: String,
+    /// The password they chose.
+    pub password: String,
+    /// The authenticator's current code, which shows it was enrolled.
+    pub totp: String,
+}
+
+/// The administrator's confirmation of a reset: their own password.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResetForm {
+    /// The administrator's own password, typed again.
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// A password change: the current one and the new.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PasswordForm {
+    /// The password now.
+    pub old: String,
+    /// The password from now on.
+    pub new: String,
 }
 
 /// Refuses anyone but the administrator.
@@ -103,6 +172,7 @@ impl Console {
                 role: role.code(),
                 role_label: role.zh(),
                 locked_until: row.locked_until.filter(|until| *until > now.0),
+                activation_until: row.credentials.activation.map(|a| a.until),
                 login: row.login,
                 name: row.name,
                 squads: row.squads,
@@ -125,23 +195,11 @@ impl Console {
         form: AccountForm,
         source: &str,
         now: Timestamp,
-    ) -> Result<AccountMade, ConsoleError> {
-        let login = form.login.trim().to_owned();
+    ) -> Result<ActivationCode, ConsoleError> {
+        let what = format!("新建账号 {}", form.login.trim());
         let made = self.try_make_account(station, session, form, source, now);
-        if let Err(e) = &made {
-            let refused = line(
-                DeskLogKind::Operation,
-                &session.account.login,
-                &format!("新建账号 {login} 未成：{}", e.message_zh()),
-                false,
-                source,
-                now,
-            );
-            if let Err(log) = station.storage().add_desk_log(&refused) {
-                tracing::error!(error = %log, "the operation log refused a line");
-            }
-        }
-        made
+        let by = (DeskLogKind::Operation, session.account.login.as_str());
+        refusal_logged(station.storage(), by, &what, (source, now), made)
     }
 
     fn try_make_account<S: Storage>(
@@ -151,7 +209,7 @@ impl Console {
         form: AccountForm,
         source: &str,
         now: Timestamp,
-    ) -> Result<AccountMade, ConsoleError> {
+    ) -> Result<ActivationCode, ConsoleError> {
         administrator(session)?;
         let store = station.storage();
         self.confirm_password(store, session, &form.confirm, now)?;
@@ -173,20 +231,281 @@ impl Console {
             squads: form.squads,
             person,
         };
-        let made = self.add_account(
-            store,
-            new,
-            &form.password,
-            (&session.account.login, source),
-            now,
-        )?;
-        let qr_svg = qc_document::qr::svg_of(&made.otpauth_url)
-            .ok_or_else(|| ConsoleError::BadRequest("无法生成二维码".into()))?;
-        Ok(AccountMade {
-            login: made.account.login,
-            totp_secret: made.totp_secret,
-            otpauth_url: made.otpauth_url,
-            qr_svg,
-        })
+        let invited = self.invite_account(store, new, (&session.account.login, source), now)?;
+        Ok(invited.activation)
     }
+
+    /// Resets a desk account whose holder forgot the password or lost the authenticator: the
+    /// administrator's act, confirmed with their own password. The account signs nobody in
+    /// until its holder activates it again with the code returned; its sessions end, and the
+    /// desk keys its old password derived are revoked.
+    pub fn reset_account<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (login, form): (&str, ResetForm),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<ActivationCode, ConsoleError> {
+        let reset = self.try_reset_account(station, session, (login, form), source, now);
+        let by = (DeskLogKind::Operation, session.account.login.as_str());
+        refusal_logged(
+            station.storage(),
+            by,
+            &format!("重置账号 {login}"),
+            (source, now),
+            reset,
+        )
+    }
+
+    fn try_reset_account<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (login, form): (&str, ResetForm),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<ActivationCode, ConsoleError> {
+        administrator(session)?;
+        if login == session.account.login {
+            // Resetting oneself would leave the bureau without a way in until activated.
+            return Err(ConsoleError::BadRequest("不能重置自己的账号".into()));
+        }
+        self.confirm_password(station.storage(), session, &form.confirm, now)?;
+        self.reset(station, login, (&session.account.login, source), now)
+    }
+
+    /// Resets the desk account `login` (the administrator's act, from the command line or
+    /// the console): a fresh authenticator secret and no password until its holder activates
+    /// it with the code returned; its sessions end and its desk keys are revoked. `by` is who
+    /// did it, `source` where from (the operation log says both).
+    pub fn reset<S: Storage>(
+        &self,
+        station: &Service<S>,
+        login: &str,
+        (by, source): (&str, &str),
+        now: Timestamp,
+    ) -> Result<ActivationCode, ConsoleError> {
+        let store = station.storage();
+        let row = store.desk_account(login)?.ok_or(ConsoleError::NotFound)?;
+        let (credentials, activation) = self.awaiting_activation(login, now);
+        let revoked =
+            self.replace_credentials(station, &row, &credentials, "控制台账号已重置", now)?;
+        store.add_desk_log(&line(
+            DeskLogKind::Operation,
+            by,
+            &format!("重置账号 {login}，待本人重新激活（吊销其控制台签名证书 {revoked} 张）"),
+            true,
+            source,
+            now,
+        ))?;
+        Ok(activation)
+    }
+
+    /// Changes the signed-in person's password, the current one typed again (wrong ones count
+    /// towards the lock). Every session of the account ends (theirs too: they sign in again),
+    /// and the desk keys the old password derived are revoked.
+    pub fn change_password<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        form: PasswordForm,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<(), ConsoleError> {
+        let changed = self.try_change_password(station, session, form, source, now);
+        let by = (DeskLogKind::Operation, session.account.login.as_str());
+        refusal_logged(station.storage(), by, "修改密码", (source, now), changed)
+    }
+
+    fn try_change_password<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        form: PasswordForm,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<(), ConsoleError> {
+        let store = station.storage();
+        let row = self.confirm_password(store, session, &form.old, now)?;
+        if form.new == form.old {
+            return Err(ConsoleError::BadRequest("新密码不能与原密码相同".into()));
+        }
+        let credentials = DeskCredentials {
+            password_hash: self.password_hash(&form.new)?,
+            ..row.credentials.clone()
+        };
+        let revoked =
+            self.replace_credentials(station, &row, &credentials, "控制台密码已更改", now)?;
+        store.add_desk_log(&line(
+            DeskLogKind::Operation,
+            &session.account.login,
+            &format!("修改密码（吊销原密码的控制台签名证书 {revoked} 张）"),
+            true,
+            source,
+            now,
+        ))?;
+        Ok(())
+    }
+
+    /// Replaces `row`'s credentials, ends its sessions and revokes the desk keys its old
+    /// password derived (`reason` on the list); how many certificates were revoked. Refused
+    /// if the credentials changed since `row` was read.
+    fn replace_credentials<S: Storage>(
+        &self,
+        station: &Service<S>,
+        row: &DeskAccountRow,
+        credentials: &DeskCredentials,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<usize, ConsoleError> {
+        let store = station.storage();
+        if !store.set_desk_credentials(&row.login, &row.credentials, credentials, 0)? {
+            return Err(ConsoleError::BadRequest(
+                "账号刚被改动过，请刷新后重试".into(),
+            ));
+        }
+        store.drop_desk_sessions_of(&row.login)?;
+        Ok(station.revoke_desk_keys(&row.login, reason, now)?)
+    }
+
+    /// What the activation page shows the holder of a good code: their account and the
+    /// authenticator to enrol. Each look, and each refusal, is in the sign-in log.
+    pub fn enrolment<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        (login, code): (&str, &str),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<Enrolment, ConsoleError> {
+        let shown = activating(store, login, code, now).and_then(|row| {
+            let role = DeskRole::from_code(&row.role).ok_or(ConsoleError::BadActivation)?;
+            let otp = totp(&row.credentials.totp_secret, login)?;
+            let otpauth_url = otp
+                .to_url()
+                .map_err(|e| ConsoleError::BadRequest(format!("TOTP: {e}")))?;
+            let qr_svg = qc_document::qr::svg_of(&otpauth_url)
+                .ok_or_else(|| ConsoleError::BadRequest("无法生成二维码".into()))?;
+            store.add_desk_log(&line(
+                DeskLogKind::SignIn,
+                login,
+                "打开激活页面",
+                true,
+                source,
+                now,
+            ))?;
+            Ok(Enrolment {
+                login: row.login,
+                name: row.name,
+                role_label: role.zh(),
+                totp_secret: otp.secret().to_base32(),
+                otpauth_url,
+                qr_svg,
+                until: row.credentials.activation.map_or(0, |a| a.until),
+            })
+        });
+        refusal_logged(
+            store,
+            (DeskLogKind::SignIn, login),
+            "打开激活页面",
+            (source, now),
+            shown,
+        )
+    }
+
+    /// Activates an account with its code: the password the holder chose, and a code of the
+    /// authenticator they enrolled (which shows it works). The code is used up; the holder is
+    /// signed in.
+    pub fn activate<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        form: ActivationForm,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<SignedIn, ConsoleError> {
+        let login = form.login.clone();
+        let activated = self.try_activate(store, form, source, now);
+        refusal_logged(
+            store,
+            (DeskLogKind::SignIn, &login),
+            "激活账号",
+            (source, now),
+            activated,
+        )
+    }
+
+    fn try_activate<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        form: ActivationForm,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<SignedIn, ConsoleError> {
+        let row = activating(store, &form.login, &form.code, now)?;
+        let step = self
+            .code_step(&row, form.totp.trim(), now)?
+            .ok_or_else(|| {
+                ConsoleError::BadRequest("动态验证码不正确，请核对验证器后重试".into())
+            })?;
+        let credentials = DeskCredentials {
+            password_hash: self.password_hash(&form.password)?,
+            totp_secret: row.credentials.totp_secret.clone(),
+            activation: None,
+        };
+        if !store.set_desk_credentials(&row.login, &row.credentials, &credentials, step)? {
+            return Err(ConsoleError::BadActivation);
+        }
+        store.add_desk_log(&line(
+            DeskLogKind::SignIn,
+            &row.login,
+            "激活账号：本人设置密码并绑定验证器",
+            true,
+            source,
+            now,
+        ))?;
+        tracing::info!(login = %row.login, source, "desk account activated");
+        self.open_session(store, &row, source, now)
+    }
+}
+
+/// The account a good activation code opens (wrong, used and expired codes alike refused).
+fn activating<S: DeskStore + ?Sized>(
+    store: &S,
+    login: &str,
+    code: &str,
+    now: Timestamp,
+) -> Result<DeskAccountRow, ConsoleError> {
+    let row = store
+        .desk_account(login)?
+        .ok_or(ConsoleError::BadActivation)?;
+    match row.credentials.activation {
+        // Digests compared: equal time whatever the first differing byte.
+        Some(a) if a.until > now.0 && a.code_hash == token_hash(code.trim()) => Ok(row),
+        _ => Err(ConsoleError::BadActivation),
+    }
+}
+
+/// `result`, its refusal written to the log `kind` as `what` refused, by `login`, with why.
+fn refusal_logged<S: DeskStore + ?Sized, T>(
+    store: &S,
+    (kind, login): (DeskLogKind, &str),
+    what: &str,
+    (source, now): (&str, Timestamp),
+    result: Result<T, ConsoleError>,
+) -> Result<T, ConsoleError> {
+    if let Err(e) = &result {
+        let refused = line(
+            kind,
+            login,
+            &format!("{what} 未成：{}", e.message_zh()),
+            false,
+            source,
+            now,
+        );
+        if let Err(log) = store.add_desk_log(&refused) {
+            tracing::error!(error = %log, "a desk log refused a line");
+        }
+        tracing::warn!(login, what, error = %e, "console act refused");
+    }
+    result
 }

@@ -47,6 +47,9 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .route("/console/api/sign-in", post(sign_in::<S>))
         .route("/console/api/session", get(session::<S>))
         .route("/console/api/sign-out", post(sign_out::<S>))
+        .route("/console/api/activation", post(enrolment::<S>))
+        .route("/console/api/activate", post(activate::<S>))
+        .route("/console/api/password", post(change_password::<S>))
         .route("/console/api/dashboard", get(dashboard::<S>))
         .route("/console/api/cases", get(cases::<S>))
         .route("/console/api/cases/{id}", get(case::<S>))
@@ -65,6 +68,10 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .route(
             "/console/api/accounts",
             get(accounts::<S>).post(make_account::<S>),
+        )
+        .route(
+            "/console/api/accounts/{login}/reset",
+            post(reset_account::<S>),
         )
         .route("/console/api/devices/{id}/revoke", post(revoke_device::<S>))
         .route("/console/api/enrolment-codes", post(enrolment_code::<S>))
@@ -303,11 +310,71 @@ async fn sign_in<S: Storage>(
         )
     })
     .await?;
+    Ok(session_begun(&signed_in))
+}
+
+/// The answer that begins a session: its cookie, and the session for the page.
+fn session_begun(signed_in: &crate::SignedIn) -> Response {
     let mut answer = (guarded(), Json(&signed_in.session)).into_response();
     answer
         .headers_mut()
         .insert(header::SET_COOKIE, cookie(&signed_in.token, None));
-    Ok(answer)
+    answer
+}
+
+/// What the activation page sends to see the authenticator to enrol.
+#[derive(Deserialize)]
+struct EnrolmentForm {
+    login: String,
+    code: String,
+}
+
+/// Whose account an activation code opens, and the authenticator to enrol (no session yet:
+/// the code is the holder's proof).
+async fn enrolment<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let form: EnrolmentForm = form(&body, "激活表单")?;
+    let shown = blocking(&desk, move |d, now| {
+        let store = d.station.service.storage();
+        let code = (form.login.as_str(), form.code.as_str());
+        d.console
+            .enrolment(store, code, &peer.ip().to_string(), now)
+    })
+    .await?;
+    Ok(kept_nowhere((guarded(), Json(shown)).into_response()))
+}
+
+/// An account activated by its holder, who is then signed in.
+async fn activate<S: Storage>(
+    State(desk): State<Arc<Desk<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let form: crate::ActivationForm = form(&body, "激活表单")?;
+    let signed_in = blocking(&desk, move |d, now| {
+        let store = d.station.service.storage();
+        d.console.activate(store, form, &peer.ip().to_string(), now)
+    })
+    .await?;
+    Ok(session_begun(&signed_in))
+}
+
+/// The signed-in person's password changed; every session of theirs ends, this one too.
+async fn change_password<S: Storage>(
+    caller: Caller<S>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    caller
+        .run(move |d, session, (_, source), now| {
+            let form: crate::PasswordForm = form(&body, "修改密码表单")?;
+            d.console
+                .change_password(&d.station.service, session, form, source, now)
+        })
+        .await?;
+    Ok(session_ended())
 }
 
 async fn session<S: Storage>(
@@ -329,11 +396,16 @@ async fn sign_out<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
             d.console.sign_out(store, token, session, source, now)
         })
         .await?;
+    Ok(session_ended())
+}
+
+/// The answer that ends a session: its cookie cleared.
+fn session_ended() -> Response {
     let mut answer = (StatusCode::NO_CONTENT, guarded()).into_response();
     answer
         .headers_mut()
         .insert(header::SET_COOKIE, cookie("", Some(0)));
-    Ok(answer)
+    answer
 }
 
 /// The dashboard's period (ms since the epoch; either end open).
@@ -637,7 +709,24 @@ async fn make_account<S: Storage>(
     Ok(kept_nowhere(answer))
 }
 
-/// An answer no cache keeps (a new account's authenticator secret, the list of accounts).
+/// A desk account reset by the administrator: the code its holder activates it with again.
+async fn reset_account<S: Storage>(
+    caller: Caller<S>,
+    Path(login): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let answer = caller
+        .act(move |d, session, source, now| {
+            let form: crate::ResetForm = form(&body, "重置账号表单")?;
+            let reset = (login.as_str(), form);
+            d.console
+                .reset_account(&d.station.service, session, reset, source, now)
+        })
+        .await?;
+    Ok(kept_nowhere(answer))
+}
+
+/// An answer no cache keeps (an activation code or secret, the list of accounts).
 fn kept_nowhere(mut answer: Response) -> Response {
     answer.headers_mut().insert(
         header::CACHE_CONTROL,

@@ -13,7 +13,10 @@ pub mod http;
 mod people;
 mod public;
 
-pub use accounts::{AccountForm, AccountItem, AccountList, AccountMade};
+pub use accounts::{
+    AccountForm, AccountItem, AccountList, ActivationCode, ActivationForm, Enrolment, Invited,
+    PasswordForm, ResetForm, activation_fragment,
+};
 pub use case::{
     Ask, CaseFacts, CasePage, DeadlineShown, EvidenceFile, EvidenceRead, PIECE, RecordCheck,
     ReviewSheet, ReviewShown, entity_tag, media_type,
@@ -29,7 +32,7 @@ use qc_domain::{CaseStatus, CaseView, DeadlinePolicy, Person, Role, Timestamp};
 use qc_identity::Subject;
 use qc_server::{Service, ServiceError};
 use qc_station_storage::desk::{
-    DeskAccountRow, DeskLogKind, DeskLogRow, DeskSessionRow, DeskStore,
+    DeskAccountRow, DeskCredentials, DeskLogKind, DeskLogRow, DeskSessionRow, DeskStore,
 };
 use qc_station_storage::rows::{CaseQuery, Period};
 use qc_station_storage::{PendingBlob, Storage, StorageError};
@@ -469,6 +472,8 @@ pub struct Policy {
     pub idle_ms: i64,
     /// A session ends this long after sign-in whatever its use (ms).
     pub max_session_ms: i64,
+    /// An account's activation code is good this long (ms).
+    pub activation_ms: i64,
 }
 
 impl Default for Policy {
@@ -478,6 +483,7 @@ impl Default for Policy {
             lock_ms: 15 * 60 * 1000,
             idle_ms: 30 * 60 * 1000,
             max_session_ms: 12 * 60 * 60 * 1000,
+            activation_ms: 72 * 60 * 60 * 1000,
         }
     }
 }
@@ -522,6 +528,9 @@ pub enum ConsoleError {
     /// An account of that login exists.
     #[error("desk account {0} exists")]
     LoginTaken(String),
+    /// An activation code that is wrong, used or expired.
+    #[error("no such activation, or it was used or has expired")]
+    BadActivation,
     /// The station refused or failed.
     #[error(transparent)]
     Station(#[from] ServiceError),
@@ -546,6 +555,7 @@ impl ConsoleError {
             ConsoleError::NotFound => 404,
             ConsoleError::WrongPassword => 422,
             ConsoleError::LoginTaken(_) => 409,
+            ConsoleError::BadActivation => 400,
             ConsoleError::Locked { .. } => 423,
             ConsoleError::Station(e) => e.status(),
             ConsoleError::Storage(_) => 500,
@@ -565,6 +575,7 @@ impl ConsoleError {
             ConsoleError::NotFound => "not_found",
             ConsoleError::WrongPassword => "wrong_password",
             ConsoleError::LoginTaken(_) => "login_taken",
+            ConsoleError::BadActivation => "bad_activation",
             ConsoleError::Station(_) => "station",
             ConsoleError::Storage(_) => "storage",
             ConsoleError::RangeNotSatisfiable { .. } => "range",
@@ -583,6 +594,9 @@ impl ConsoleError {
             ConsoleError::NotFound => "没有该案件或文件，或当前账号无权查看".into(),
             ConsoleError::WrongPassword => "密码不正确，未签名".into(),
             ConsoleError::LoginTaken(login) => format!("登录名 {login} 已被使用"),
+            ConsoleError::BadActivation => {
+                "激活链接无效、已使用或已过期，请联系管理员重新生成".into()
+            }
             ConsoleError::Station(e) => e.body().message,
             ConsoleError::Storage(_) => "服务器存储出错，请联系管理员".into(),
             ConsoleError::RangeNotSatisfiable { size } => {
@@ -678,7 +692,7 @@ fn device_label_squad(id: &str, cert: &qc_identity::SignedCertificate) -> (Strin
 /// whether the revocation list in force names it, its keys, its last sync.
 fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, ConsoleError> {
     let store = station.storage();
-    let revocations = station.revocations();
+    let revocations = station.revocations()?;
     let list = revocations
         .as_ref()
         .and_then(|l| l.decode_unverified().ok());
@@ -785,16 +799,99 @@ impl Console {
         b
     }
 
-    /// Makes a desk account (the administrator's act, from the command line or the console):
-    /// `by` is who made it, `source` where from (the operation log says both).
+    /// Makes a desk account whose first password is `password` (the holder types it at the
+    /// station: the command line's way, for the first administrator); `by` is who made it,
+    /// `source` where from (the operation log says both).
     pub fn add_account<S: DeskStore + ?Sized>(
         &self,
         store: &S,
         new: NewAccount,
         password: &str,
-        (by, source): (&str, &str),
+        by: (&str, &str),
         now: Timestamp,
     ) -> Result<Enrolled, ConsoleError> {
+        let secret: [u8; 20] = self.random();
+        let credentials = DeskCredentials {
+            password_hash: self.password_hash(password)?,
+            totp_secret: secret.to_vec(),
+            activation: None,
+        };
+        let account = self.keep_account(store, new, credentials, by, now)?;
+        let otp = totp(&secret, &account.login)?;
+        Ok(Enrolled {
+            account,
+            totp_secret: otp.secret().to_base32(),
+            otpauth_url: otp
+                .to_url()
+                .map_err(|e| ConsoleError::BadRequest(format!("TOTP: {e}")))?,
+        })
+    }
+
+    /// Makes a desk account its holder activates with the code returned (setting their own
+    /// password and enrolling the authenticator), so whoever made it knows neither.
+    pub fn invite_account<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        new: NewAccount,
+        by: (&str, &str),
+        now: Timestamp,
+    ) -> Result<Invited, ConsoleError> {
+        let (credentials, activation) = self.awaiting_activation(&new.login, now);
+        let account = self.keep_account(store, new, credentials, by, now)?;
+        Ok(Invited {
+            account,
+            activation,
+        })
+    }
+
+    /// Credentials that sign nobody in until activated with the code returned: a fresh
+    /// authenticator secret and no password.
+    fn awaiting_activation(
+        &self,
+        login: &str,
+        now: Timestamp,
+    ) -> (DeskCredentials, ActivationCode) {
+        let code = hex::encode(self.random::<16>());
+        let until = now.0 + self.policy.activation_ms;
+        let credentials = DeskCredentials {
+            password_hash: String::new(),
+            totp_secret: self.random::<20>().to_vec(),
+            activation: Some(qc_station_storage::desk::DeskActivation {
+                code_hash: token_hash(&code),
+                until,
+            }),
+        };
+        let code = ActivationCode {
+            login: login.to_owned(),
+            code,
+            until,
+        };
+        (credentials, code)
+    }
+
+    /// A password's Argon2id hash, once it is long enough.
+    fn password_hash(&self, password: &str) -> Result<String, ConsoleError> {
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(ConsoleError::BadRequest(format!(
+                "密码至少 {MIN_PASSWORD_CHARS} 位"
+            )));
+        }
+        let salt: [u8; 16] = self.random();
+        Ok(Argon2::default()
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .map_err(|e| ConsoleError::BadRequest(format!("password: {e}")))?
+            .to_string())
+    }
+
+    /// Checks a new account and keeps it with `credentials`, writing the operation log's line.
+    fn keep_account<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        new: NewAccount,
+        credentials: DeskCredentials,
+        (by, source): (&str, &str),
+        now: Timestamp,
+    ) -> Result<Account, ConsoleError> {
         if !valid_login(&new.login) {
             return Err(ConsoleError::BadRequest(
                 "登录名只能包含字母、数字和 . _ -".into(),
@@ -802,11 +899,6 @@ impl Console {
         }
         if new.name.trim().is_empty() {
             return Err(ConsoleError::BadRequest("姓名不能为空".into()));
-        }
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(ConsoleError::BadRequest(format!(
-                "密码至少 {MIN_PASSWORD_CHARS} 位"
-            )));
         }
         let squads: Vec<String> = new
             .squads
@@ -849,23 +941,13 @@ impl Console {
                 p.name, p.id, other.login
             )));
         }
-        let salt: [u8; 16] = self.random();
-        let password_hash = Argon2::default()
-            .hash_password_with_salt(password.as_bytes(), &salt)
-            .map_err(|e| ConsoleError::BadRequest(format!("password: {e}")))?
-            .to_string();
-        let secret: [u8; 20] = self.random();
-        let otp = totp(&secret, &new.login)?;
-        let otpauth_url = otp
-            .to_url()
-            .map_err(|e| ConsoleError::BadRequest(format!("TOTP: {e}")))?;
+        let pending = credentials.activation.is_some();
         let row = DeskAccountRow {
             login: new.login.clone(),
             name: new.name.trim().to_owned(),
             role: new.role.code().into(),
             squads,
-            password_hash,
-            totp_secret: secret.to_vec(),
+            credentials,
             totp_last_step: 0,
             failures: 0,
             locked_until: None,
@@ -878,7 +960,7 @@ impl Console {
             DeskLogKind::Operation,
             by,
             &format!(
-                "新建账号 {}（{}，{}{}{}）",
+                "新建账号 {}（{}，{}{}{}）{}",
                 row.login,
                 row.name,
                 new.role.zh(),
@@ -889,17 +971,14 @@ impl Console {
                     String::new()
                 } else {
                     format!("，所辖 {}", row.squads.join("、"))
-                }
+                },
+                if pending { "，待本人激活" } else { "" }
             ),
             true,
             source,
             now,
         ))?;
-        Ok(Enrolled {
-            account: Account::from_row(&row)?,
-            totp_secret: otp.secret().to_base32(),
-            otpauth_url,
-        })
+        Account::from_row(&row)
     }
 
     /// Signs in with a password and the authenticator's current code.
@@ -929,7 +1008,7 @@ impl Console {
             return refused("登录被拒：账号已锁定", ConsoleError::Locked { until_ms });
         }
         let password_ok = Argon2::default()
-            .verify_password(password.as_bytes(), row.password_hash.as_str())
+            .verify_password(password.as_bytes(), row.credentials.password_hash.as_str())
             .is_ok();
         let step = self.code_step(&row, code, now)?;
         let (Some(step), true) = (step, password_ok) else {
@@ -942,6 +1021,20 @@ impl Console {
             };
         };
         store.set_desk_sign_in_state(login, 0, None, step)?;
+        let signed_in = self.open_session(store, &row, source, now)?;
+        tracing::info!(login, source, "console sign-in");
+        Ok(signed_in)
+    }
+
+    /// A new session of the account `row`, its sign-in logged.
+    fn open_session<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        row: &DeskAccountRow,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<SignedIn, ConsoleError> {
+        let login = row.login.as_str();
         let token = hex::encode(self.random::<32>());
         let csrf = hex::encode(self.random::<32>());
         store.add_desk_session(&DeskSessionRow {
@@ -959,11 +1052,10 @@ impl Console {
             source,
             now,
         ))?;
-        tracing::info!(login, source, "console sign-in");
         Ok(SignedIn {
             token,
             session: Session {
-                account: Account::from_row(&row)?,
+                account: Account::from_row(row)?,
                 csrf,
             },
         })
@@ -1013,7 +1105,7 @@ impl Console {
             return Err(ConsoleError::Locked { until_ms });
         }
         let ok = Argon2::default()
-            .verify_password(password.as_bytes(), row.password_hash.as_str())
+            .verify_password(password.as_bytes(), row.credentials.password_hash.as_str())
             .is_ok();
         if !ok {
             let locked = self.count_failure(store, &row, now)?;
@@ -1037,7 +1129,7 @@ impl Console {
         code: &str,
         now: Timestamp,
     ) -> Result<Option<i64>, ConsoleError> {
-        let otp = totp(&row.totp_secret, &row.login)?;
+        let otp = totp(&row.credentials.totp_secret, &row.login)?;
         let current = now.0.max(0) as u64 / 1000 / TOTP_STEP_SECS;
         Ok([current.saturating_sub(1), current, current + 1]
             .into_iter()

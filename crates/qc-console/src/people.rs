@@ -112,7 +112,7 @@ impl Console {
             .map(|(id, cert)| (id.clone(), device_label_squad(&id, &cert).0))
             .collect();
         let revoked = station
-            .revocations()
+            .revocations()?
             .and_then(|l| l.decode_unverified().ok())
             .map(|l| l.revoked)
             .unwrap_or_default();

@@ -529,3 +529,128 @@ fn tablets_silent_for_days_are_listed_for_the_squads_in_view() {
         ]
     );
 }
+
+/// The authenticator's code at `now` for the secret an activation page shows.
+fn enrolment_code(shown: &Enrolment, now: Timestamp) -> String {
+    let secret = Secret::try_from_base32(&shown.totp_secret).unwrap();
+    totp(secret.as_bytes(), &shown.login)
+        .unwrap()
+        .generate(now.0 as u64 / 1000)
+        .to_string()
+}
+
+#[test]
+fn an_invited_account_is_activated_once_by_its_holder_who_chooses_the_password() {
+    let (c, store) = (console(), SqliteStorage::temporary().unwrap());
+    let invited = c
+        .invite_account(&store, leader(), ("admin", "x"), T0)
+        .unwrap();
+    let code = invited.activation.code.clone();
+    assert_eq!(code.len(), 32);
+    assert_eq!(
+        invited.activation.until,
+        T0.0 + Policy::default().activation_ms
+    );
+    let kept = store.desk_account("zhao.dui").unwrap().unwrap();
+    assert!(kept.credentials.password_hash.is_empty(), "no password yet");
+    assert_ne!(
+        kept.credentials.activation.unwrap().code_hash,
+        [0; 32],
+        "the code's digest kept"
+    );
+    // Before activation nobody signs in, whatever they type.
+    assert!(matches!(
+        c.sign_in(&store, "zhao.dui", "", "000000", "x", T0),
+        Err(ConsoleError::BadCredentials)
+    ));
+    // A wrong code, or another login, shows nothing.
+    for (login, code) in [("zhao.dui", "0".repeat(32)), ("other", code.clone())] {
+        assert!(matches!(
+            c.enrolment(&store, (login, &code), "x", T0),
+            Err(ConsoleError::BadActivation)
+        ));
+    }
+    let now = Timestamp(T0.0 + 60_000);
+    let shown = c.enrolment(&store, ("zhao.dui", &code), "x", now).unwrap();
+    assert_eq!(
+        (shown.name.as_str(), shown.role_label),
+        ("赵队长", "中队长")
+    );
+    assert!(shown.qr_svg.contains("<svg"), "{}", shown.qr_svg);
+    let form = |password: &str, totp: String| ActivationForm {
+        login: "zhao.dui".into(),
+        code: code.clone(),
+        password: password.into(),
+        totp,
+    };
+    let short = c.activate(&store, form("short", enrolment_code(&shown, now)), "x", now);
+    assert!(matches!(short, Err(ConsoleError::BadRequest(why)) if why.contains("至少")));
+    let wrong = c.activate(&store, form(PASSWORD, "000000".into()), "x", now);
+    assert!(matches!(wrong, Err(ConsoleError::BadRequest(why)) if why.contains("验证码")));
+    let signed = c
+        .activate(
+            &store,
+            form(PASSWORD, enrolment_code(&shown, now)),
+            "x",
+            now,
+        )
+        .unwrap();
+    assert_eq!(signed.session.account.login, "zhao.dui");
+    c.session(&store, &signed.token, now).unwrap();
+    // Used up: the code neither shows the secret again nor activates again.
+    let later = Timestamp(now.0 + 60_000);
+    assert!(matches!(
+        c.enrolment(&store, ("zhao.dui", &code), "x", later),
+        Err(ConsoleError::BadActivation)
+    ));
+    assert!(matches!(
+        c.activate(
+            &store,
+            form("another password", enrolment_code(&shown, later)),
+            "x",
+            later
+        ),
+        Err(ConsoleError::BadActivation)
+    ));
+    // The holder signs in with the password they chose and the authenticator they enrolled.
+    c.sign_in(
+        &store,
+        "zhao.dui",
+        PASSWORD,
+        &enrolment_code(&shown, later),
+        "x",
+        later,
+    )
+    .unwrap();
+    let log: Vec<String> = store
+        .desk_log(DeskLogKind::SignIn, 20)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.what)
+        .collect();
+    assert!(
+        log.iter().any(|l| l.contains("激活账号：本人设置密码")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|l| l.starts_with("激活账号 未成")),
+        "{log:?}"
+    );
+    let made = store.desk_log(DeskLogKind::Operation, 5).unwrap();
+    assert!(made[0].what.contains("待本人激活"), "{:?}", made[0]);
+
+    // A code past its time is refused like a wrong one.
+    let other = NewAccount {
+        login: "sun".into(),
+        role: DeskRole::LegalReviewer,
+        squads: vec![],
+        person: None,
+        ..leader()
+    };
+    let late = c.invite_account(&store, other, ("admin", "x"), T0).unwrap();
+    let expired = Timestamp(late.activation.until);
+    assert!(matches!(
+        c.enrolment(&store, ("sun", &late.activation.code), "x", expired),
+        Err(ConsoleError::BadActivation)
+    ));
+}

@@ -3,13 +3,13 @@
 use postgres::Row;
 use qc_station_storage::StorageError;
 use qc_station_storage::desk::{
-    self, DeskAccountRow, DeskLogKind, DeskLogRow, DeskSessionRow, DeskStore,
+    self, DeskAccountRow, DeskCredentials, DeskLogKind, DeskLogRow, DeskSessionRow, DeskStore,
 };
 
 use crate::{PgStorage, col, pg};
 
 const ACCOUNT_COLUMNS: &str = "login, name, role, squads, password_hash, totp_secret, \
-     totp_last_step, failures, locked_until, person";
+     totp_last_step, failures, locked_until, person, activation_hash, activation_until";
 
 fn account(r: &Row) -> Result<DeskAccountRow, StorageError> {
     let failures: i32 = col(r, 7)?;
@@ -18,8 +18,11 @@ fn account(r: &Row) -> Result<DeskAccountRow, StorageError> {
         name: col(r, 1)?,
         role: col(r, 2)?,
         squads: desk::squads_from_column(col(r, 3)?),
-        password_hash: col(r, 4)?,
-        totp_secret: col(r, 5)?,
+        credentials: DeskCredentials {
+            password_hash: col(r, 4)?,
+            totp_secret: col(r, 5)?,
+            activation: desk::activation_from_columns(col(r, 10)?, col(r, 11)?)?,
+        },
         totp_last_step: col(r, 6)?,
         failures: u32::try_from(failures)
             .map_err(|_| StorageError::Damaged(format!("{failures} failed sign-ins")))?,
@@ -38,19 +41,22 @@ impl DeskStore for PgStorage {
             .execute(
                 &format!(
                     "INSERT INTO desk_accounts ({ACCOUNT_COLUMNS})
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (login) DO NOTHING"
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                     ON CONFLICT (login) DO NOTHING"
                 ),
                 &[
                     &a.login,
                     &a.name,
                     &a.role,
                     &desk::squads_column(&a.squads),
-                    &a.password_hash,
-                    &a.totp_secret,
+                    &a.credentials.password_hash,
+                    &a.credentials.totp_secret,
                     &a.totp_last_step,
                     &count(a.failures)?,
                     &a.locked_until,
                     &a.person,
+                    &a.credentials.activation.map(|x| x.code_hash.to_vec()),
+                    &a.credentials.activation.map(|x| x.until),
                 ],
             )
             .map(|n| n == 1)
@@ -96,6 +102,42 @@ impl DeskStore for PgStorage {
             )
             .map(drop)
             .map_err(pg("recording a sign-in"))
+    }
+
+    fn set_desk_credentials(
+        &self,
+        login: &str,
+        was: &DeskCredentials,
+        new: &DeskCredentials,
+        totp_last_step: i64,
+    ) -> Result<bool, StorageError> {
+        self.conn()?
+            .execute(
+                "UPDATE desk_accounts SET password_hash = $5, totp_secret = $6,
+                   activation_hash = $7, activation_until = $8, totp_last_step = $9,
+                   failures = 0, locked_until = NULL
+                 WHERE login = $1 AND password_hash = $2 AND totp_secret = $3
+                   AND activation_hash IS NOT DISTINCT FROM $4",
+                &[
+                    &login,
+                    &was.password_hash,
+                    &was.totp_secret,
+                    &was.activation.map(|x| x.code_hash.to_vec()),
+                    &new.password_hash,
+                    &new.totp_secret,
+                    &new.activation.map(|x| x.code_hash.to_vec()),
+                    &new.activation.map(|x| x.until),
+                    &totp_last_step,
+                ],
+            )
+            .map(|n| n == 1)
+            .map_err(pg("changing a desk account's credentials"))
+    }
+
+    fn drop_desk_sessions_of(&self, login: &str) -> Result<u64, StorageError> {
+        self.conn()?
+            .execute("DELETE FROM desk_sessions WHERE login = $1", &[&login])
+            .map_err(pg("ending an account's desk sessions"))
     }
 
     fn add_desk_session(&self, s: &DeskSessionRow) -> Result<(), StorageError> {

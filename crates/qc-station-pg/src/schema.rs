@@ -264,6 +264,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX case_row_duties_due ON case_row_duties (due_at) INCLUDE (person, squad, status);
     ANALYZE case_row_facts, case_row_deadlines, case_row_duties;
 "#,
+    // A desk account its holder activates: the administrator hands over a one-time code, not
+    // a password.
+    r#"
+    ALTER TABLE desk_accounts ADD COLUMN activation_hash BYTEA;
+    ALTER TABLE desk_accounts ADD COLUMN activation_until BIGINT;
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

@@ -349,6 +349,7 @@ fn released_migrations_never_change() {
             "697447cbc40590d345794594eb979786068a55e26b02c9dd1fe19cdb034b1441",
             "ea2cd1325fc84b84f8d4aed19a3547b2b50e20bd17b5d5e22b01d947819bfaa1",
             "9c28781a5fda58feba88d6278569f29bc1225e9164e5a99c8e2edbee1f7fddb1",
+            "84318ada2a2886599f60c04efd3eb9bf5daf6e86886a764257c8d639f3a7bd56",
         ]
     );
 }
@@ -360,7 +361,8 @@ fn an_older_database_s_deadlines_count_as_before_once_migrated() {
     let url = new_database();
     {
         let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        let before = schema::MIGRATIONS.len() - 1;
+        // The migrations before the one that shaped the rows for the dashboard.
+        let before = 10;
         for m in &schema::MIGRATIONS[..before] {
             c.batch_execute(m).unwrap();
         }

@@ -17,7 +17,7 @@ use qc_log::SignedCheckpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use qc_station_storage::desk::{
-    self, DeskAccountRow, DeskLogKind, DeskLogRow, DeskSessionRow, DeskStore,
+    self, DeskAccountRow, DeskCredentials, DeskLogKind, DeskLogRow, DeskSessionRow, DeskStore,
 };
 use qc_station_storage::rows::{
     self, CaseFigures, CasePage, CaseQuery, CaseRow, CaseRows, Disclosed, Disclosure,
@@ -288,6 +288,12 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE case_row_people;
     CREATE INDEX case_row_duties_case ON case_row_duties(case_id);
     CREATE INDEX case_row_duties_due ON case_row_duties(due_at);
+"#,
+    // A desk account its holder activates: the administrator hands over a one-time code, not
+    // a password.
+    r#"
+    ALTER TABLE desk_accounts ADD COLUMN activation_hash BLOB;
+    ALTER TABLE desk_accounts ADD COLUMN activation_until INTEGER;
 "#,
 ];
 
@@ -957,7 +963,7 @@ impl Storage for SqliteStorage {
 }
 
 const DESK_ACCOUNT_COLUMNS: &str = "login, name, role, squads, password_hash, totp_secret, totp_last_step, failures, locked_until, \
-     person";
+     person, activation_hash, activation_until";
 
 fn desk_account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeskAccountRow> {
     Ok(DeskAccountRow {
@@ -965,8 +971,13 @@ fn desk_account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeskAccountRow> {
         name: r.get(1)?,
         role: r.get(2)?,
         squads: desk::squads_from_column(&r.get::<_, String>(3)?),
-        password_hash: r.get(4)?,
-        totp_secret: r.get(5)?,
+        credentials: DeskCredentials {
+            password_hash: r.get(4)?,
+            totp_secret: r.get(5)?,
+            activation: desk::activation_from_columns(r.get(10)?, r.get(11)?).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Blob, e.into())
+            })?,
+        },
         totp_last_step: r.get(6)?,
         failures: r.get(7)?,
         locked_until: r.get(8)?,
@@ -980,19 +991,22 @@ impl DeskStore for SqliteStorage {
             .execute(
                 &format!(
                     "INSERT INTO desk_accounts ({DESK_ACCOUNT_COLUMNS})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(login) DO NOTHING"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     ON CONFLICT(login) DO NOTHING"
                 ),
                 params![
                     a.login,
                     a.name,
                     a.role,
                     desk::squads_column(&a.squads),
-                    a.password_hash,
-                    a.totp_secret,
+                    a.credentials.password_hash,
+                    a.credentials.totp_secret,
                     a.totp_last_step,
                     a.failures,
                     a.locked_until,
-                    a.person
+                    a.person,
+                    a.credentials.activation.map(|x| x.code_hash.to_vec()),
+                    a.credentials.activation.map(|x| x.until),
                 ],
             )
             .map(|n| n == 1)
@@ -1037,6 +1051,43 @@ impl DeskStore for SqliteStorage {
                 params![login, failures, locked_until, totp_last_step],
             )
             .map(drop)
+            .map_err(err)
+    }
+
+    fn set_desk_credentials(
+        &self,
+        login: &str,
+        was: &DeskCredentials,
+        new: &DeskCredentials,
+        totp_last_step: i64,
+    ) -> Result<bool, StorageError> {
+        self.conn()
+            .execute(
+                "UPDATE desk_accounts SET password_hash = ?5, totp_secret = ?6,
+                   activation_hash = ?7, activation_until = ?8, totp_last_step = ?9,
+                   failures = 0, locked_until = NULL
+                 WHERE login = ?1 AND password_hash = ?2 AND totp_secret = ?3
+                   AND activation_hash IS ?4",
+                params![
+                    login,
+                    was.password_hash,
+                    was.totp_secret,
+                    was.activation.map(|x| x.code_hash.to_vec()),
+                    new.password_hash,
+                    new.totp_secret,
+                    new.activation.map(|x| x.code_hash.to_vec()),
+                    new.activation.map(|x| x.until),
+                    totp_last_step,
+                ],
+            )
+            .map(|n| n == 1)
+            .map_err(err)
+    }
+
+    fn drop_desk_sessions_of(&self, login: &str) -> Result<u64, StorageError> {
+        self.conn()
+            .execute("DELETE FROM desk_sessions WHERE login = ?1", [login])
+            .map(|n| n as u64)
             .map_err(err)
     }
 
@@ -1834,7 +1885,8 @@ mod tests {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))
                 .unwrap();
-            let before = MIGRATIONS.len() - 1;
+            // The migrations before the one that shaped the rows for the dashboard.
+            let before = 15;
             for (i, m) in MIGRATIONS[..before].iter().enumerate() {
                 conn.execute_batch(&format!(
                     "BEGIN; {m} PRAGMA user_version = {}; COMMIT;",

@@ -14,10 +14,8 @@ pub struct DeskAccountRow {
     pub role: String,
     /// The squads a squad leader's account covers.
     pub squads: Vec<String>,
-    /// The password's Argon2id hash, PHC string.
-    pub password_hash: String,
-    /// The TOTP secret (RFC 6238).
-    pub totp_secret: Vec<u8>,
+    /// What signing in takes.
+    pub credentials: DeskCredentials,
     /// The last TOTP time step accepted (a code is good once).
     pub totp_last_step: i64,
     /// Failed sign-ins since the last good one.
@@ -27,6 +25,28 @@ pub struct DeskAccountRow {
     /// The bureau's person the account belongs to (their id): what they sign at the desk
     /// names them as their certificate does.
     pub person: Option<String>,
+}
+
+/// What signing in to a desk account takes: a password and the authenticator's secret, or,
+/// until its holder activates it, an activation code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskCredentials {
+    /// The password's Argon2id hash, PHC string; empty while the account awaits activation.
+    pub password_hash: String,
+    /// The TOTP secret (RFC 6238).
+    pub totp_secret: Vec<u8>,
+    /// The activation its holder has yet to complete, if any.
+    pub activation: Option<DeskActivation>,
+}
+
+/// An account's pending activation: its holder sets the password and enrols the
+/// authenticator with a one-time code, so the administrator who made it knows neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeskActivation {
+    /// SHA-256 of the code (the code itself is never kept).
+    pub code_hash: [u8; 32],
+    /// Until when the code is good (ms since the epoch).
+    pub until: i64,
 }
 
 /// A desk session as kept: the SHA-256 of its token, never the token.
@@ -96,6 +116,18 @@ pub trait DeskStore {
         locked_until: Option<i64>,
         totp_last_step: i64,
     ) -> Result<(), StorageError>;
+    /// Replaces an account's credentials with `new` if they are still `was` (the last TOTP
+    /// step, failures and lock are reset too); `Ok(false)` if they changed meanwhile (nothing
+    /// changed): a code, password or activation is used once even by two requests at a time.
+    fn set_desk_credentials(
+        &self,
+        login: &str,
+        was: &DeskCredentials,
+        new: &DeskCredentials,
+        totp_last_step: i64,
+    ) -> Result<bool, StorageError>;
+    /// Ends every session of an account; how many there were.
+    fn drop_desk_sessions_of(&self, login: &str) -> Result<u64, StorageError>;
     /// Keeps a new session.
     fn add_desk_session(&self, session: &DeskSessionRow) -> Result<(), StorageError>;
     /// A session by its token's hash.
@@ -128,6 +160,18 @@ impl<T: DeskStore + ?Sized> DeskStore for Box<T> {
         totp_last_step: i64,
     ) -> Result<(), StorageError> {
         (**self).set_desk_sign_in_state(login, failures, locked_until, totp_last_step)
+    }
+    fn set_desk_credentials(
+        &self,
+        login: &str,
+        was: &DeskCredentials,
+        new: &DeskCredentials,
+        totp_last_step: i64,
+    ) -> Result<bool, StorageError> {
+        (**self).set_desk_credentials(login, was, new, totp_last_step)
+    }
+    fn drop_desk_sessions_of(&self, login: &str) -> Result<u64, StorageError> {
+        (**self).drop_desk_sessions_of(login)
     }
     fn add_desk_session(&self, session: &DeskSessionRow) -> Result<(), StorageError> {
         (**self).add_desk_session(session)
@@ -163,6 +207,25 @@ pub fn squads_from_column(column: &str) -> Vec<String> {
         .collect()
 }
 
+/// An account's pending activation read back from its two columns (both set or neither).
+pub fn activation_from_columns(
+    code_hash: Option<Vec<u8>>,
+    until: Option<i64>,
+) -> Result<Option<DeskActivation>, StorageError> {
+    match (code_hash, until) {
+        (None, None) => Ok(None),
+        (Some(hash), Some(until)) => Ok(Some(DeskActivation {
+            code_hash: hash.try_into().map_err(|h: Vec<u8>| {
+                StorageError::Damaged(format!("an activation code hash of {} bytes", h.len()))
+            })?,
+            until,
+        })),
+        _ => Err(StorageError::Damaged(
+            "an activation without its code or its time".into(),
+        )),
+    }
+}
+
 /// A log kind read back from its code.
 pub fn log_kind_from_code(code: &str) -> Result<DeskLogKind, StorageError> {
     match code {
@@ -185,8 +248,11 @@ pub mod suite {
             name: "王督察".into(),
             role: "squad_leader".into(),
             squads: vec!["一中队".into(), "二中队".into()],
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-            totp_secret: vec![7; 20],
+            credentials: DeskCredentials {
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                totp_secret: vec![7; 20],
+                activation: None,
+            },
             totp_last_step: 0,
             failures: 0,
             locked_until: None,
@@ -231,6 +297,8 @@ pub mod suite {
         let got = store.desk_account("wang").unwrap().unwrap();
         assert_eq!((got.failures, got.locked_until), (0, None));
 
+        credentials(store);
+
         let s = DeskSessionRow {
             token_hash: [9; 32],
             login: "wang".into(),
@@ -245,6 +313,23 @@ pub mod suite {
         assert_eq!(store.desk_session(&[9; 32]).unwrap().unwrap().last_seen, 20);
         store.drop_desk_session(&[9; 32]).unwrap();
         assert_eq!(store.desk_session(&[9; 32]).unwrap(), None);
+        for (hash, login) in [([1; 32], "wang"), ([2; 32], "wang"), ([3; 32], "li")] {
+            store
+                .add_desk_session(&DeskSessionRow {
+                    token_hash: hash,
+                    login: login.into(),
+                    ..s.clone()
+                })
+                .unwrap();
+        }
+        assert_eq!(store.drop_desk_sessions_of("wang").unwrap(), 2);
+        assert_eq!(store.desk_session(&[1; 32]).unwrap(), None);
+        assert_eq!(store.desk_session(&[2; 32]).unwrap(), None);
+        assert!(
+            store.desk_session(&[3; 32]).unwrap().is_some(),
+            "another's stays"
+        );
+        assert_eq!(store.drop_desk_sessions_of("wang").unwrap(), 0);
 
         for (i, kind) in [
             DeskLogKind::SignIn,
@@ -276,6 +361,64 @@ pub mod suite {
         assert_eq!(
             store.desk_log(DeskLogKind::Operation, 10).unwrap()[0].what,
             "第1条"
+        );
+    }
+
+    /// An account awaiting activation is activated once; a password changed only from the
+    /// credentials last read.
+    fn credentials<S: DeskStore>(store: &S) {
+        let pending = DeskCredentials {
+            password_hash: String::new(),
+            totp_secret: vec![5; 20],
+            activation: Some(DeskActivation {
+                code_hash: [4; 32],
+                until: 5_000,
+            }),
+        };
+        let mut a = account("new");
+        a.credentials = pending.clone();
+        assert!(store.add_desk_account(&a).unwrap());
+        assert_eq!(store.desk_account("new").unwrap(), Some(a.clone()));
+        store.set_desk_sign_in_state("new", 2, Some(9), 3).unwrap();
+        let active = DeskCredentials {
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$bmV3".into(),
+            activation: None,
+            ..pending.clone()
+        };
+        assert!(
+            store
+                .set_desk_credentials("new", &pending, &active, 77)
+                .unwrap()
+        );
+        assert!(
+            !store
+                .set_desk_credentials("new", &pending, &active, 78)
+                .unwrap(),
+            "an activation is completed once"
+        );
+        let got = store.desk_account("new").unwrap().unwrap();
+        assert_eq!(got.credentials, active);
+        assert_eq!(
+            (got.totp_last_step, got.failures, got.locked_until),
+            (77, 0, None),
+            "new credentials start afresh"
+        );
+        let mut stale = active.clone();
+        stale.totp_secret = vec![6; 20];
+        assert!(
+            !store
+                .set_desk_credentials("new", &stale, &pending, 0)
+                .unwrap(),
+            "a secret changed meanwhile"
+        );
+        assert!(
+            !store
+                .set_desk_credentials("nobody", &active, &pending, 0)
+                .unwrap()
+        );
+        assert_eq!(
+            store.desk_account("new").unwrap().unwrap().credentials,
+            active
         );
     }
 }

@@ -201,7 +201,7 @@ impl<S: Storage> Service<S> {
             bureau_public: self.identity.bureau.public(),
             document,
             certificates: self.certificates_for(&devices)?,
-            revocations: self.revocations(),
+            revocations: self.revocations()?,
             blobs: kept,
             toc: Vec::new(),
             receipts: receipts.into_iter().map(|r| (r.entry, r.receipt)).collect(),

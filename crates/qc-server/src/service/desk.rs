@@ -90,6 +90,25 @@ impl<S: Storage> Service<S> {
         salt
     }
 
+    /// Revokes from `now` every signing key certified on `login`'s desk (its password changed
+    /// or its account was reset: a key the old password derives must sign nothing more; what
+    /// it signed before stays valid). How many certificates the list gained.
+    pub fn revoke_desk_keys(
+        &self,
+        login: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<usize, ServiceError> {
+        let certs = self.storage.officer_certs_of(&desk_device(login))?;
+        let added = self
+            .revoke_certificates(&certs, reason, now)?
+            .map_or(0, |(_, added)| added);
+        if added > 0 {
+            tracing::warn!(login, added, "desk signing keys revoked");
+        }
+        Ok(added)
+    }
+
     /// The key of the device a desk account acts through: derived, so every instance of the
     /// station holds the same one.
     fn desk_device_key(&self, login: &str) -> SigningKey {

@@ -409,9 +409,11 @@ impl<S: Storage> Service<S> {
         self.refresh_revocations()
     }
 
-    /// The revocation list in force.
-    pub fn revocations(&self) -> Option<SignedRevocationList> {
-        self.trust().revocations.clone()
+    /// The revocation list in force: the newest any process on this store has kept (another
+    /// instance, or the command line, may have revoked since this one last looked).
+    pub fn revocations(&self) -> Result<Option<SignedRevocationList>, ServiceError> {
+        self.refresh_revocations()?;
+        Ok(self.trust().revocations.clone())
     }
 
     fn trust(&self) -> std::sync::RwLockReadGuard<'_, Trust> {
@@ -461,16 +463,32 @@ impl<S: Storage> Service<S> {
             .ok_or_else(|| ServiceError::NotFound(format!("device {device}")))?;
         let mut certs = vec![cert];
         certs.extend(self.storage.officer_certs_of(device)?);
-        self.refresh_revocations()?;
-        let current = self.trust().anchor.revocations().clone();
         let (crl, added) = self
-            .identity
-            .bureau
-            .revoke_more(&current, &certs, reason, now)
+            .revoke_certificates(&certs, reason, now)?
             .ok_or_else(|| ServiceError::BadRequest(format!("设备 {device} 已被吊销")))?;
-        self.put_revocations(&crl)?;
         tracing::warn!(device, added, "device revoked at the station");
         Ok((crl, added))
+    }
+
+    /// Adds `certs` to the revocation list from `now` with the bureau key and keeps the list;
+    /// `None` when all of them were revoked already (nothing changed).
+    pub(crate) fn revoke_certificates(
+        &self,
+        certs: &[SignedCertificate],
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Option<(SignedRevocationList, usize)>, ServiceError> {
+        self.refresh_revocations()?;
+        let current = self.trust().anchor.revocations().clone();
+        let Some((crl, added)) = self
+            .identity
+            .bureau
+            .revoke_more(&current, certs, reason, now)
+        else {
+            return Ok(None);
+        };
+        self.put_revocations(&crl)?;
+        Ok(Some((crl, added)))
     }
 
     /// The key of an enrolled device in good standing.
@@ -615,7 +633,7 @@ impl<S: Storage> Service<S> {
     /// elsewhere.
     pub fn person_in_force(&self, person: &str, now: Timestamp) -> Result<Person, ServiceError> {
         let revoked: Vec<_> = self
-            .revocations()
+            .revocations()?
             .and_then(|l| l.decode_unverified().ok())
             .map(|l| l.revoked)
             .unwrap_or_default();
@@ -762,7 +780,7 @@ impl<S: Storage> Service<S> {
             bureau_public: hex::encode(self.identity.bureau.public()),
             log_key: hex::encode(self.log_key()),
             certificates: self.identity.certificates.clone(),
-            revocations: self.revocations(),
+            revocations: self.revocations()?,
         })
     }
 
@@ -1161,7 +1179,7 @@ impl<S: Storage> Service<S> {
             acked,
             down,
             down_receipts,
-            revocations: self.revocations(),
+            revocations: self.revocations()?,
             tasks: self.tasks_for(&people, now),
         })
     }

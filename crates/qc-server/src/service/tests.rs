@@ -1632,6 +1632,42 @@ mod draws {
         }
     }
 
+    /// A changed password or a reset account revokes the desk keys the old password derived:
+    /// they sign nothing more, and the key of the new password is certified when it signs.
+    #[test]
+    fn a_desk_s_revoked_keys_sign_nothing_more_and_a_new_password_s_key_signs() {
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        let head = HeadOfUnit::new();
+        s.plan_inspection(&plan("draw-a"), &head.signer(), NOW)
+            .unwrap();
+        let changed = Timestamp(NOW.0 + 1_000);
+        assert_eq!(
+            s.revoke_desk_keys("zhao", "控制台密码已更改", changed)
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            s.revoke_desk_keys("zhao", "控制台密码已更改", changed)
+                .unwrap(),
+            0,
+            "revoked once"
+        );
+        let later = Timestamp(NOW.0 + 2_000);
+        let e = s
+            .plan_inspection(&plan("draw-b"), &head.signer(), later)
+            .unwrap_err();
+        assert_eq!(e.status(), 403, "the old password's key signed: {e}");
+        let new_key = SigningKey::from_bytes(&[61; 32]);
+        let signer = DeskSigner {
+            key: &new_key,
+            ..head.signer()
+        };
+        s.plan_inspection(&plan("draw-b"), &signer, later).unwrap();
+        assert_eq!(s.log_size().unwrap(), 2, "the earlier act stays on the log");
+        assert_eq!(s.revoke_desk_keys("nobody", "x", later).unwrap(), 0);
+    }
+
     #[test]
     fn a_draw_waits_for_an_entry_after_its_plan_and_is_the_plan_drawn_under_that_tree() {
         let w = world();
