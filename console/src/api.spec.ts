@@ -90,13 +90,13 @@ describe("api", () => {
     await api.signIn("zhang.wei", "mima-123", "123456");
     // An older station that leaves out may_manage: nothing may be managed.
     expect(await api.devices()).toEqual({ devices: [], may_manage: false });
-    expect(await api.revokeDevice("pad/1 ?x", "丢失")).toEqual({ number: 4, revoked: 2 });
-    expect(await api.issueEnrolmentCode("一中队")).toMatchObject({ code: "AB12" });
+    expect(await api.revokeDevice("pad/1 ?x", "丢失", "pw")).toEqual({ number: 4, revoked: 2 });
+    expect(await api.issueEnrolmentCode("一中队", "pw")).toMatchObject({ code: "AB12" });
     expect(seen.slice(1).map((s) => [s.method, s.url, s.body, s.headers["x-csrf-token"]])).toEqual([
       ["GET", "/console/api/devices", undefined, "tok-v"],
       // The id is one path segment, whatever it holds.
-      ["POST", "/console/api/devices/pad%2F1%20%3Fx/revoke", { reason: "丢失" }, "tok-v"],
-      ["POST", "/console/api/enrolment-codes", { squad: "一中队" }, "tok-v"],
+      ["POST", "/console/api/devices/pad%2F1%20%3Fx/revoke", { reason: "丢失", password: "pw" }, "tok-v"],
+      ["POST", "/console/api/enrolment-codes", { squad: "一中队", password: "pw" }, "tok-v"],
     ]);
   });
 

@@ -307,6 +307,8 @@ export interface Device {
   keys: number;
   /** When it last synced (ms); null if it never did. */
   last_seen: number | null;
+  /** A desk's device (a console account acts through it; it never syncs), not a tablet. */
+  desk?: boolean;
 }
 
 /** A signing key the station certified for a person, on a tablet or a desk. */
@@ -730,9 +732,10 @@ export const api = {
     const got = await request<{ people?: PersonItem[] }>("GET", "/people");
     return { people: got.people ?? [] };
   },
-  /** Refuses the tablet and every signing key made on it from now on; cannot be undone. */
-  revokeDevice: (id: string, reason: string) =>
-    request<Revocation>("POST", `/devices/${encodeURIComponent(id)}/revoke`, { body: { reason } }),
+  /** Refuses the tablet and every signing key made on it from now on; cannot be undone. Signed
+   * onto the log by the administrator (the password confirms it). */
+  revokeDevice: (id: string, reason: string, password: string) =>
+    request<Revocation>("POST", `/devices/${encodeURIComponent(id)}/revoke`, { body: { reason, password } }),
   /** 双随机: the draws (newest first), whether this account plans them, and who may be drawn. */
   draws: async (): Promise<DrawList> => {
     const got = await request<Partial<DrawList>>("GET", "/draws");
@@ -781,5 +784,6 @@ export const api = {
     await request<void>("POST", "/password", { body: { old, new: fresh } });
     keepCsrf(null);
   },
-  issueEnrolmentCode: (squad: string) => request<EnrolmentCode>("POST", "/enrolment-codes", { body: { squad } }),
+  issueEnrolmentCode: (squad: string, password: string) =>
+    request<EnrolmentCode>("POST", "/enrolment-codes", { body: { squad, password } }),
 };

@@ -715,6 +715,16 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         let body: serde_json::Value = signed.json().unwrap();
         (cookie, session, body["csrf"].as_str().unwrap().to_owned())
     };
+    // Sign-in and activation take JSON only: a cross-site form (text/plain) is refused.
+    for path in ["sign-in", "activation", "activate"] {
+        let plain = http
+            .post(api(path))
+            .header("content-type", "text/plain")
+            .body(r#"{"login": "zhao", "password": "x", "code": "1", "totp": "1"}"#)
+            .send()
+            .unwrap();
+        assert_eq!(plain.status(), 400, "{path} as text/plain");
+    }
     let (cookie, session, csrf) = sign_in("zhao", &secret);
     for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/console"] {
         assert!(cookie.contains(flag), "{cookie} lacks {flag}");
@@ -1015,9 +1025,11 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
         .as_str()
         .unwrap()
         .to_owned();
+    let reused = activate(&code, "another long password", &code_now(&secret));
+    assert_eq!(reused.status(), 400);
     assert_eq!(
-        activate(&code, "another long password", &code_now(&secret)).status(),
-        400,
+        reused.json::<serde_json::Value>().unwrap()["code"],
+        "bad_activation",
         "a code is used once"
     );
     // Signed in: the head exports a case, which certifies the key his password derives.
@@ -1133,7 +1145,7 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
 
     // The administrator resets the account at the station: his session ends, and only the
     // new code opens it again.
-    let again = activation(&cli(
+    let again_code = activation(&cli(
         bureau.dir.path(),
         &[
             "--json",
@@ -1146,7 +1158,7 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
         ],
         &pin,
     ));
-    assert_ne!(again, code);
+    assert_ne!(again_code, code);
     assert_eq!(
         with("dashboard", &session2, &csrf2).status(),
         401,
@@ -1167,16 +1179,36 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
     );
     let shown: serde_json::Value = post(
         "activation",
-        serde_json::json!({"login": "zhou", "code": again}),
+        serde_json::json!({"login": "zhou", "code": again_code}),
     )
     .json()
     .unwrap();
     assert_ne!(shown["totp_secret"], secret, "a new authenticator");
+    let secret = shown["totp_secret"].as_str().unwrap().to_owned();
     assert_eq!(
         desk_keys(),
         ["revoked", "revoked"],
         "every desk key revoked"
     );
+    // He activates it again keeping the password he had: his key is a new one all the same
+    // (the account's key salt is new), so he signs.
+    let back = activate(&again_code, "a new long password", &fresh_code(&secret));
+    assert_eq!(back.status(), 200, "{:?}", back.text());
+    let session3 = back.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf3 = back.json::<serde_json::Value>().unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(export(&session3, &csrf3, "a new long password"), 200);
+    let mut states = desk_keys();
+    states.sort();
+    assert_eq!(states, ["revoked", "revoked", "valid"]);
     // Each step is in the logs: the activation at sign-in, the rest as operations.
     let logs = |kind: &str| {
         with(&format!("logs?kind={kind}"), &admin_session, &admin_csrf)
@@ -1255,6 +1287,7 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     assert!(!row.contains("从未同步"), "{row}");
     // A new tablet's code, with its QR, before the old one is revoked.
     type_into(&c, "[data-test=code-squad]", "一中队").await;
+    type_into(&c, "[data-test=code-password]", PASSWORD).await;
     click(&c, "[data-test=code-issue]").await;
     let code = eventually("the enrolment code", WAIT, || async {
         let t = c
@@ -1284,9 +1317,35 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
 
     revoke.click().await.unwrap();
     type_into(&c, "[data-test=revoke-reason]", "平板丢失").await;
+    type_into(&c, "[data-test=revoke-password]", PASSWORD).await;
     click(&c, "[data-test=revoke-confirm]").await;
     shows(&c, "已吊销").await;
     shows(&c, "平板丢失").await;
+    // Each of the administrator's acts is on the log under the day's id, proven to anyone:
+    // the account opened (not the one refused), the code issued, the tablet revoked.
+    let today = qc_domain::Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    )
+    .china_date();
+    let day = format!(
+        "admin-{:04}{:02}{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let url = format!("{}/v1/cases/{day}/log", bureau.url);
+    let logged: serde_json::Value =
+        tokio::task::spawn_blocking(move || client().get(url).send().unwrap().json().unwrap())
+            .await
+            .unwrap();
+    assert_eq!(
+        logged["entries"].as_array().map(Vec::len),
+        Some(3),
+        "the administration acts on the log: {logged}"
+    );
 
     // The people's keys made on it are revoked with it: the people page says whose.
     c.goto(&format!("{}/console/people", bureau.url))

@@ -108,6 +108,12 @@ describe("DevicesPage", () => {
 
     await reason.setValue("  借出未归还 ");
     expect(confirm().attributes("disabled")).toBeUndefined();
+    // The act is signed onto the log: the administrator's password first.
+    await confirm().trigger("click");
+    await flushPromises();
+    expect(w.find("[data-test=revoke-error]").text()).toContain("请输入您的登录密码");
+    expect(seen.some((s) => s.url.endsWith("/revoke"))).toBe(false);
+    await w.find("input[data-test=revoke-password]").setValue("admin's own 1");
     await confirm().trigger("click");
     await flushPromises();
 
@@ -115,7 +121,7 @@ describe("DevicesPage", () => {
     expect(posts).toHaveLength(1);
     expect(posts[0].method).toBe("POST");
     expect(posts[0].url).toBe("/console/api/devices/pad-0001/revoke");
-    expect(posts[0].body).toEqual({ reason: "借出未归还" });
+    expect(posts[0].body).toEqual({ reason: "借出未归还", password: "admin's own 1" });
     expect(posts[0].headers["content-type"]).toBe("application/json");
     expect(posts[0].headers["x-csrf-token"]).toBe("tok-d");
     expect(document.body.textContent).toContain("已吊销 3 个证书");
@@ -137,6 +143,7 @@ describe("DevicesPage", () => {
     await w.find("[data-test=revoke-pad-0001]").trigger("click");
     await flushPromises();
     await w.find("textarea[data-test=revoke-reason]").setValue("平板丢失");
+    await w.find("input[data-test=revoke-password]").setValue("admin's own 1");
     await w.find("[data-test=revoke-confirm]").trigger("click");
     await flushPromises();
     expect(w.find("[data-test=revoke-error]").text()).toBe("该设备已被吊销");
@@ -185,10 +192,16 @@ describe("DevicesPage", () => {
     await w.find("input[data-test=code-squad]").setValue(" 二中队 ");
     await w.find("[data-test=code-issue]").trigger("click");
     await flushPromises();
+    expect(w.find("[data-test=code-error]").text()).toContain("请输入您的登录密码");
+    await w.find("input[data-test=code-password]").setValue("admin's own 1");
+    await w.find("[data-test=code-issue]").trigger("click");
+    await flushPromises();
 
     const post = seen.filter((s) => s.method === "POST" && s.url === "/console/api/enrolment-codes");
     expect(post).toHaveLength(1);
-    expect(post[0].body).toEqual({ squad: "二中队" });
+    expect(post[0].body).toEqual({ squad: "二中队", password: "admin's own 1" });
+    // The password is not kept on the page once used.
+    expect((w.find("input[data-test=code-password]").element as HTMLInputElement).value).toBe("");
     expect(post[0].headers["x-csrf-token"]).toBe("tok-e");
 
     expect(w.find("[data-test=enrolment-code]").text()).toBe("K7Q2-9XMA");

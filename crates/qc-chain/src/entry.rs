@@ -82,6 +82,10 @@ pub enum Action {
     /// the draw's id, `blobs` and `records` the report's JSON
     /// (`qc_domain::draw::InspectionReport`) and its digest.
     InspectionReported,
+    /// 管理操作 — an administrator's change of who may do what, at a desk: `case` is the day's
+    /// administration id (`qc_domain::admin::ADMIN_PREFIX`), `blobs` and `records` the act's
+    /// JSON (`qc_domain::admin::AdminAct`) and its digest.
+    Administered,
 }
 
 impl Action {
@@ -110,6 +114,7 @@ impl Action {
             Action::CaseFileReviewed => qc_domain::review::REVIEWERS,
             Action::InspectionPlanned | Action::InspectionDrawn => qc_domain::draw::DRAWERS,
             Action::InspectionReported => qc_domain::draw::REPORTERS,
+            Action::Administered => qc_domain::admin::ADMINISTRATORS,
         })
     }
 
@@ -139,6 +144,7 @@ impl Action {
             Action::InspectionPlanned => "双随机抽查计划".into(),
             Action::InspectionDrawn => "双随机抽取".into(),
             Action::InspectionReported => "双随机检查结果".into(),
+            Action::Administered => "管理操作".into(),
             Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
             Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
             Action::DocumentIssued { kind, number } => {

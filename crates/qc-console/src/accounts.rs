@@ -5,6 +5,7 @@
 //! by its holder. A changed password or a reset revokes the desk keys the old password derived.
 
 use qc_domain::Timestamp;
+use qc_domain::admin::{AdminAct, AdminKind};
 use qc_server::Service;
 use qc_station_storage::Storage;
 use serde::{Deserialize, Serialize};
@@ -211,10 +212,31 @@ impl Console {
         now: Timestamp,
     ) -> Result<ActivationCode, ConsoleError> {
         administrator(session)?;
+        let confirm = form.confirm.clone();
+        self.administer(station, session, &confirm, now, || {
+            self.open_account(station, session, form, source, now)
+        })
+    }
+
+    /// Opens the account `form` describes (the administrator's password checked already): the
+    /// code its holder activates it with, and the act to sign.
+    fn open_account<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        form: AccountForm,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<(ActivationCode, AdminAct), ConsoleError> {
         let store = station.storage();
-        self.confirm_password(store, session, &form.confirm, now)?;
         let role = DeskRole::from_code(&form.role)
             .ok_or_else(|| ConsoleError::BadRequest(format!("没有 {} 这种角色", form.role)))?;
+        let person_id = form
+            .person
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned);
         let person = match form.person.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(id) => Some(station.person_in_force(id, now).map_err(|_| {
@@ -232,7 +254,15 @@ impl Console {
             person,
         };
         let invited = self.invite_account(store, new, (&session.account.login, source), now)?;
-        Ok(invited.activation)
+        let a = &invited.account;
+        let act = AdminAct {
+            kind: AdminKind::AccountOpened,
+            subject: a.login.clone(),
+            detail: account_detail(a, person_id.as_deref()),
+            by: session.account.login.clone(),
+            at: now,
+        };
+        Ok((invited.activation, act))
     }
 
     /// Resets a desk account whose holder forgot the password or lost the authenticator: the
@@ -271,8 +301,17 @@ impl Console {
             // Resetting oneself would leave the bureau without a way in until activated.
             return Err(ConsoleError::BadRequest("不能重置自己的账号".into()));
         }
-        self.confirm_password(station.storage(), session, &form.confirm, now)?;
-        self.reset(station, login, (&session.account.login, source), now)
+        self.administer(station, session, &form.confirm, now, || {
+            let code = self.reset(station, login, (&session.account.login, source), now)?;
+            let act = AdminAct {
+                kind: AdminKind::AccountReset,
+                subject: login.to_owned(),
+                detail: "原密码和验证器作废，待本人重新激活".into(),
+                by: session.account.login.clone(),
+                at: now,
+            };
+            Ok((code, act))
+        })
     }
 
     /// Resets the desk account `login` (the administrator's act, from the command line or
@@ -290,7 +329,7 @@ impl Console {
         let row = store.desk_account(login)?.ok_or(ConsoleError::NotFound)?;
         let (credentials, activation) = self.awaiting_activation(login, now);
         let revoked =
-            self.replace_credentials(station, &row, &credentials, "控制台账号已重置", now)?;
+            self.replace_credentials(station, &row, (&credentials, 0), "控制台账号已重置", now)?;
         store.add_desk_log(&line(
             DeskLogKind::Operation,
             by,
@@ -333,10 +372,13 @@ impl Console {
         }
         let credentials = DeskCredentials {
             password_hash: self.password_hash(&form.new)?,
+            key_salt: self.random::<16>().to_vec(),
+            changed_at: now.0,
             ..row.credentials.clone()
         };
-        let revoked =
-            self.replace_credentials(station, &row, &credentials, "控制台密码已更改", now)?;
+        // The same authenticator: a code used already stays used.
+        let kept = (&credentials, row.totp_last_step);
+        let revoked = self.replace_credentials(station, &row, kept, "控制台密码已更改", now)?;
         store.add_desk_log(&line(
             DeskLogKind::Operation,
             &session.account.login,
@@ -348,25 +390,35 @@ impl Console {
         Ok(())
     }
 
-    /// Replaces `row`'s credentials, ends its sessions and revokes the desk keys its old
-    /// password derived (`reason` on the list); how many certificates were revoked. Refused
-    /// if the credentials changed since `row` was read.
+    /// Replaces `row`'s credentials (and its last TOTP step), ends its sessions and revokes the
+    /// desk keys its old password derived (`reason` on the list); how many certificates were
+    /// revoked. Refused if the credentials changed since `row` was read. Once they are
+    /// replaced the act stands: the sessions are over already (each began before the change),
+    /// and a revocation that fails is logged, not undone (the old key needs the old password,
+    /// which no longer signs in).
     fn replace_credentials<S: Storage>(
         &self,
         station: &Service<S>,
         row: &DeskAccountRow,
-        credentials: &DeskCredentials,
+        (credentials, totp_last_step): (&DeskCredentials, i64),
         reason: &str,
         now: Timestamp,
     ) -> Result<usize, ConsoleError> {
         let store = station.storage();
-        if !store.set_desk_credentials(&row.login, &row.credentials, credentials, 0)? {
+        if !store.set_desk_credentials(&row.login, &row.credentials, credentials, totp_last_step)? {
             return Err(ConsoleError::BadRequest(
                 "账号刚被改动过，请刷新后重试".into(),
             ));
         }
-        store.drop_desk_sessions_of(&row.login)?;
-        Ok(station.revoke_desk_keys(&row.login, reason, now)?)
+        if let Err(e) = store.drop_desk_sessions_of(&row.login) {
+            tracing::error!(login = %row.login, error = %e, "sessions not dropped; they are over all the same");
+        }
+        Ok(station
+            .revoke_desk_keys(&row.login, reason, now)
+            .unwrap_or_else(|e| {
+                tracing::error!(login = %row.login, error = %e, "desk keys not revoked");
+                0
+            }))
     }
 
     /// What the activation page shows the holder of a good code: their account and the
@@ -451,6 +503,8 @@ impl Console {
             password_hash: self.password_hash(&form.password)?,
             totp_secret: row.credentials.totp_secret.clone(),
             activation: None,
+            key_salt: self.random::<16>().to_vec(),
+            changed_at: now.0,
         };
         if !store.set_desk_credentials(&row.login, &row.credentials, &credentials, step)? {
             return Err(ConsoleError::BadActivation);
@@ -468,6 +522,18 @@ impl Console {
     }
 }
 
+/// What an opened account is, as its administration act says it: role, person and squads.
+fn account_detail(a: &Account, person: Option<&str>) -> String {
+    let mut detail = a.role_label.to_owned();
+    if let Some(p) = person {
+        detail.push_str(&format!("，关联人员 {p}"));
+    }
+    if !a.squads.is_empty() {
+        detail.push_str(&format!("，所辖 {}", a.squads.join("、")));
+    }
+    detail
+}
+
 /// The account a good activation code opens (wrong, used and expired codes alike refused).
 fn activating<S: DeskStore + ?Sized>(
     store: &S,
@@ -480,7 +546,11 @@ fn activating<S: DeskStore + ?Sized>(
         .ok_or(ConsoleError::BadActivation)?;
     match row.credentials.activation {
         // Digests compared: equal time whatever the first differing byte.
-        Some(a) if a.until > now.0 && a.code_hash == token_hash(code.trim()) => Ok(row),
+        Some(a)
+            if a.until > now.0 && a.code_hash == token_hash(&code.trim().to_ascii_lowercase()) =>
+        {
+            Ok(row)
+        }
         _ => Err(ConsoleError::BadActivation),
     }
 }

@@ -4,6 +4,7 @@
 use std::io::Read;
 
 use qc_bundle::TocItem;
+use qc_domain::admin::AdminAct;
 use qc_domain::review::{self, CHECKLIST, CaseFileReview, ChecklistItem, ItemScore};
 use qc_domain::{Person, PersonId, Role, Timestamp};
 use qc_server::Service;
@@ -11,7 +12,7 @@ use qc_server::service::{DeskSigner, Exported, HEAD_BYTES};
 use qc_station_storage::{CaseMeta, Storage};
 use serde::Serialize;
 
-use crate::{Console, ConsoleError, Session, status_zh};
+use crate::{Console, ConsoleError, DeskRole, Session, status_zh};
 
 /// A case as the console shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -488,10 +489,8 @@ impl Console {
         now: Timestamp,
         act: impl FnOnce(&DeskSigner<'_>) -> Result<Option<T>, qc_server::ServiceError>,
     ) -> Result<T, ConsoleError> {
+        let (key, person) = self.signing_as(station, session, (role, password), now)?;
         let account = &session.account;
-        let salt = station.desk_key_salt(&account.login);
-        let (key, row) = self.signing_key(station.storage(), (session, &salt), password, now)?;
-        let person = desk_person(station, session, row.person.as_deref(), role)?;
         act(&DeskSigner {
             login: &account.login,
             person: &person,
@@ -499,6 +498,50 @@ impl Console {
             key: &key,
         })?
         .ok_or(ConsoleError::NotFound)
+    }
+
+    /// Makes an administration act (管理操作) as the signed-in administrator: `change` makes
+    /// it and says what it was, then the key their password (typed again) derives signs it
+    /// onto the log. The password is checked before anything changes.
+    pub(crate) fn administer<S: Storage, T>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        password: &str,
+        now: Timestamp,
+        change: impl FnOnce() -> Result<(T, AdminAct), ConsoleError>,
+    ) -> Result<T, ConsoleError> {
+        if session.account.role != DeskRole::Administrator {
+            return Err(ConsoleError::Forbidden);
+        }
+        let role = (Role::Administrator, password);
+        let (key, person) = self.signing_as(station, session, role, now)?;
+        let (made, act) = change()?;
+        let account = &session.account;
+        let signer = DeskSigner {
+            login: &account.login,
+            person: &person,
+            view: &account.view(),
+            key: &key,
+        };
+        station.record_admin_act(&act, &signer, now)?;
+        Ok(made)
+    }
+
+    /// The signed-in person's key, from their password typed again, and whom they sign as in
+    /// `role`.
+    fn signing_as<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (role, password): (Role, &str),
+        now: Timestamp,
+    ) -> Result<(ed25519_dalek::SigningKey, Person), ConsoleError> {
+        let login = &session.account.login;
+        let salt = |own: &[u8]| station.desk_key_salt(login, own);
+        let (key, row) = self.signing_key(station.storage(), (session, salt), password, now)?;
+        let person = desk_person(station, session, row.person.as_deref(), role)?;
+        Ok((key, person))
     }
 }
 

@@ -109,6 +109,25 @@ fn form<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Co
     serde_json::from_slice(body).map_err(|e| ConsoleError::BadRequest(format!("{what}：{e}")))
 }
 
+/// A JSON form sent without a session (sign-in, activation), which no CSRF token guards: only
+/// as `application/json`, which a cross-site HTML form cannot send without the browser asking
+/// first, so no other site signs a browser in to an account of its choosing.
+fn json_form<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Result<T, ConsoleError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ConsoleError::BadRequest(format!("{what}须以 JSON 提交")));
+    }
+    form(body, what)
+}
+
 /// A console error as the page reads it: status, and `{code, message}` in Chinese.
 struct Failure(ConsoleError);
 
@@ -296,9 +315,10 @@ struct SignInForm {
 async fn sign_in<S: Storage>(
     State(desk): State<Arc<Desk<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: SignInForm = form(&body, "登录表单")?;
+    let form: SignInForm = json_form(&headers, &body, "登录表单")?;
     let signed_in = blocking(&desk, move |d, now| {
         d.console.sign_in(
             d.station.service.storage(),
@@ -334,9 +354,10 @@ struct EnrolmentForm {
 async fn enrolment<S: Storage>(
     State(desk): State<Arc<Desk<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: EnrolmentForm = form(&body, "激活表单")?;
+    let form: EnrolmentForm = json_form(&headers, &body, "激活表单")?;
     let shown = blocking(&desk, move |d, now| {
         let store = d.station.service.storage();
         let code = (form.login.as_str(), form.code.as_str());
@@ -351,9 +372,10 @@ async fn enrolment<S: Storage>(
 async fn activate<S: Storage>(
     State(desk): State<Arc<Desk<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: crate::ActivationForm = form(&body, "激活表单")?;
+    let form: crate::ActivationForm = json_form(&headers, &body, "激活表单")?;
     let signed_in = blocking(&desk, move |d, now| {
         let store = d.station.service.storage();
         d.console.activate(store, form, &peer.ip().to_string(), now)
@@ -735,10 +757,12 @@ fn kept_nowhere(mut answer: Response) -> Response {
     answer
 }
 
-/// Why a device is revoked.
+/// Why a device is revoked, and the administrator's password that signs it.
 #[derive(Deserialize)]
 struct RevokeForm {
     reason: String,
+    #[serde(default)]
+    password: String,
 }
 
 async fn revoke_device<S: Storage>(
@@ -749,7 +773,7 @@ async fn revoke_device<S: Storage>(
     caller
         .act(move |d, session, source, now| {
             let form: RevokeForm = form(&body, "吊销表单")?;
-            let device = (id.as_str(), form.reason.as_str());
+            let device = (id.as_str(), form.reason.as_str(), form.password.as_str());
             d.console
                 .revoke_device(&d.station.service, session, device, source, now)
         })
@@ -779,10 +803,12 @@ async fn review<S: Storage>(
         .await
 }
 
-/// The squad a new tablet is for.
+/// The squad a new tablet is for, and the administrator's password that signs the code.
 #[derive(Deserialize)]
 struct CodeForm {
     squad: String,
+    #[serde(default)]
+    password: String,
 }
 
 async fn enrolment_code<S: Storage>(
@@ -792,8 +818,9 @@ async fn enrolment_code<S: Storage>(
     caller
         .act(move |d, session, source, now| {
             let form: CodeForm = form(&body, "登记码表单")?;
+            let code = (form.squad.as_str(), form.password.as_str());
             d.console
-                .enrolment_code(&d.station.service, session, &form.squad, source, now)
+                .enrolment_code(&d.station.service, session, code, source, now)
         })
         .await
 }

@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use hmac::{Hmac, KeyInit as _, Mac as _};
+use qc_domain::admin::{AdminAct, AdminKind};
 use qc_domain::{CaseStatus, CaseView, DeadlinePolicy, Person, Role, Timestamp};
 use qc_identity::Subject;
 use qc_server::{Service, ServiceError};
@@ -366,6 +367,8 @@ pub struct DeviceItem {
     pub keys: u64,
     /// When it last synced (ms), if ever.
     pub last_seen: Option<i64>,
+    /// A desk's device (a desk account acts through it; it never syncs), not a tablet.
+    pub desk: bool,
 }
 
 /// Days without a sync after which the dashboard lists a tablet.
@@ -638,7 +641,8 @@ fn line(
     DeskLogRow {
         at: now.0,
         kind,
-        login: login.into(),
+        // A login as typed at a refused sign-in may be anything: no longer than a login.
+        login: login.chars().take(64).collect(),
         what: what.into(),
         ok,
         source: source.into(),
@@ -711,6 +715,7 @@ fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, Con
             l.revoked.iter().find(|r| r.cert == cert_id).cloned()
         });
         devices.push(DeviceItem {
+            desk: id.starts_with(qc_server::service::DESK_PREFIX),
             keys: keys.get(&id).copied().unwrap_or(0),
             last_seen: seen.get(&id).map(|t| t.0),
             id,
@@ -721,6 +726,8 @@ fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, Con
             reason: revocation.map(|r| r.reason),
         });
     }
+    // The tablets first; the desks' devices after them.
+    devices.sort_by(|a, b| (a.desk, &a.id).cmp(&(b.desk, &b.id)));
     Ok(devices)
 }
 
@@ -762,7 +769,7 @@ fn sync_health(
     let since = now.0 - STALE_AFTER_DAYS * 24 * 3600 * 1000;
     let in_service: Vec<DeviceItem> = devices
         .into_iter()
-        .filter(|d| !d.revoked && !d.id.starts_with(qc_server::service::DESK_PREFIX))
+        .filter(|d| !d.revoked && !d.desk)
         .filter(|d| view.everything || view.squads.contains(&d.squad))
         .collect();
     let count = in_service.len() as u64;
@@ -815,6 +822,8 @@ impl Console {
             password_hash: self.password_hash(password)?,
             totp_secret: secret.to_vec(),
             activation: None,
+            key_salt: self.random::<16>().to_vec(),
+            changed_at: now.0,
         };
         let account = self.keep_account(store, new, credentials, by, now)?;
         let otp = totp(&secret, &account.login)?;
@@ -860,6 +869,8 @@ impl Console {
                 code_hash: token_hash(&code),
                 until,
             }),
+            key_salt: Vec::new(),
+            changed_at: now.0,
         };
         let code = ActivationCode {
             login: login.to_owned(),
@@ -1079,15 +1090,17 @@ impl Console {
 
     /// The signed-in person's key for signing an act, from their password typed again (the
     /// station keeps no copy of it): wrong passwords count towards the lock like at sign-in.
+    /// `salt` makes the key's salt of the account's own (`key_salt`, new with each password).
     fn signing_key<S: DeskStore + ?Sized>(
         &self,
         store: &S,
-        (session, salt): (&Session, &[u8; 16]),
+        (session, salt): (&Session, impl FnOnce(&[u8]) -> [u8; 16]),
         password: &str,
         now: Timestamp,
     ) -> Result<(ed25519_dalek::SigningKey, DeskAccountRow), ConsoleError> {
         let row = self.confirm_password(store, session, password, now)?;
-        Ok((signing_key_of(password, salt)?, row))
+        let salt = salt(&row.credentials.key_salt);
+        Ok((signing_key_of(password, &salt)?, row))
     }
 
     /// The signed-in person's password, typed again to confirm a weighty act: wrong ones
@@ -1156,6 +1169,13 @@ impl Console {
         let account = store
             .desk_account(&row.login)?
             .ok_or(ConsoleError::NoSession)?;
+        // Begun before the account's password changed or it was reset (a sign-in racing
+        // either), or while it awaits activation: over.
+        if row.started < account.credentials.changed_at || account.credentials.activation.is_some()
+        {
+            store.drop_desk_session(&hash)?;
+            return Err(ConsoleError::NoSession);
+        }
         store.touch_desk_session(&hash, now.0)?;
         Ok(Session {
             account: Account::from_row(&account)?,
@@ -1301,19 +1321,27 @@ impl Console {
         })
     }
 
-    /// Revokes a lost device and the keys made on it (the administrator's act).
+    /// Revokes a lost device and the keys made on it (the administrator's act, signed onto the
+    /// log with their password typed again).
     pub fn revoke_device<S: Storage>(
         &self,
         station: &Service<S>,
         session: &Session,
-        (device, reason): (&str, &str),
+        (device, reason, password): (&str, &str, &str),
         source: &str,
         now: Timestamp,
     ) -> Result<Revoked, ConsoleError> {
-        if session.account.role != DeskRole::Administrator {
-            return Err(ConsoleError::Forbidden);
-        }
-        let (crl, added) = station.revoke_device(device, reason, now)?;
+        let (crl, added) = self.administer(station, session, password, now, || {
+            let revoked = station.revoke_device(device, reason, now)?;
+            let act = AdminAct {
+                kind: AdminKind::DeviceRevoked,
+                subject: device.to_owned(),
+                detail: reason.trim().to_owned(),
+                by: session.account.login.clone(),
+                at: now,
+            };
+            Ok((revoked, act))
+        })?;
         let number = crl
             .decode_unverified()
             .map_err(|e| StorageError::Damaged(format!("the list just signed: {e}")))?
@@ -1334,26 +1362,34 @@ impl Console {
         })
     }
 
-    /// A one-time code to enrol a new tablet of `squad` (the administrator's act).
+    /// A one-time code to enrol a new tablet of `squad` (the administrator's act, signed onto
+    /// the log with their password typed again; the code itself is not in the act).
     pub fn enrolment_code<S: Storage>(
         &self,
         station: &Service<S>,
         session: &Session,
-        squad: &str,
+        (squad, password): (&str, &str),
         source: &str,
         now: Timestamp,
     ) -> Result<EnrolmentCode, ConsoleError> {
-        if session.account.role != DeskRole::Administrator {
-            return Err(ConsoleError::Forbidden);
-        }
         let squad = squad.trim();
-        if squad.is_empty() {
+        if session.account.role == DeskRole::Administrator && squad.is_empty() {
             return Err(ConsoleError::BadRequest("请填写中队".into()));
         }
-        let grant = qc_station_storage::Grant::Device {
-            squad: squad.to_owned(),
-        };
-        let code = station.issue_enrolment_code(&grant, self.random(), now)?;
+        let code = self.administer(station, session, password, now, || {
+            let grant = qc_station_storage::Grant::Device {
+                squad: squad.to_owned(),
+            };
+            let code = station.issue_enrolment_code(&grant, self.random(), now)?;
+            let act = AdminAct {
+                kind: AdminKind::EnrolmentCodeIssued,
+                subject: squad.to_owned(),
+                detail: String::new(),
+                by: session.account.login.clone(),
+                at: now,
+            };
+            Ok((code, act))
+        })?;
         let qr_svg = qc_document::qr::svg_of(&code)
             .ok_or_else(|| ConsoleError::BadRequest("登记码无法生成二维码".into()))?;
         self.record(

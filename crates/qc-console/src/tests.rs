@@ -401,7 +401,7 @@ fn a_signature_needs_the_password_again_and_wrong_ones_count_towards_the_lock() 
     // another password or salt (another station, another login).
     let salt = [9; 16];
     let (key, row) = c
-        .signing_key(&store, (&s.session, &salt), PASSWORD, T0)
+        .signing_key(&store, (&s.session, |_: &[u8]| salt), PASSWORD, T0)
         .unwrap();
     assert_eq!(row.person.as_deref(), Some("zhao.qiang"));
     assert_eq!(
@@ -419,7 +419,7 @@ fn a_signature_needs_the_password_again_and_wrong_ones_count_towards_the_lock() 
         signing_key_of(PASSWORD, &[8; 16]).unwrap().to_bytes()
     );
     for i in 1..=5 {
-        let r = c.signing_key(&store, (&s.session, &salt), "wrong wrong", T0);
+        let r = c.signing_key(&store, (&s.session, |_: &[u8]| salt), "wrong wrong", T0);
         if i < 5 {
             assert!(matches!(r, Err(ConsoleError::WrongPassword)), "attempt {i}");
         } else {
@@ -428,7 +428,7 @@ fn a_signature_needs_the_password_again_and_wrong_ones_count_towards_the_lock() 
     }
     assert!(
         matches!(
-            c.signing_key(&store, (&s.session, &salt), PASSWORD, T0),
+            c.signing_key(&store, (&s.session, |_: &[u8]| salt), PASSWORD, T0),
             Err(ConsoleError::Locked { .. })
         ),
         "locked: not even the right password signs"
@@ -461,6 +461,7 @@ fn tablets_silent_for_days_are_listed_for_the_squads_in_view() {
         reason: None,
         keys: 1,
         last_seen,
+        desk: id.starts_with(qc_server::service::DESK_PREFIX),
     };
     let devices = vec![
         d("fresh", "一中队", Some(now.0 - day), false),
@@ -652,5 +653,28 @@ fn an_invited_account_is_activated_once_by_its_holder_who_chooses_the_password()
     assert!(matches!(
         c.enrolment(&store, ("sun", &late.activation.code), "x", expired),
         Err(ConsoleError::BadActivation)
+    ));
+}
+
+#[test]
+fn a_session_begun_before_the_password_changed_is_over() {
+    let (c, store) = (console(), SqliteStorage::temporary().unwrap());
+    let s = leader_signed_in(&c, &store);
+    c.session(&store, &s.token, T0).unwrap();
+    let row = store.desk_account("zhao.dui").unwrap().unwrap();
+    // Another instance changes the password after this session began (its sessions dropped
+    // there, or a sign-in racing the change added this one after the drop).
+    let changed = DeskCredentials {
+        changed_at: T0.0 + 1,
+        ..row.credentials.clone()
+    };
+    assert!(
+        store
+            .set_desk_credentials("zhao.dui", &row.credentials, &changed, row.totp_last_step)
+            .unwrap()
+    );
+    assert!(matches!(
+        c.session(&store, &s.token, Timestamp(T0.0 + 2)),
+        Err(ConsoleError::NoSession)
     ));
 }

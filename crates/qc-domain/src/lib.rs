@@ -4,6 +4,7 @@
 //!
 //! Pure: no I/O, no storage, no clock of its own (time is passed in).
 
+pub mod admin;
 pub mod case;
 pub mod catalogue;
 pub mod clock;

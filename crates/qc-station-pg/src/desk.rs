@@ -9,7 +9,8 @@ use qc_station_storage::desk::{
 use crate::{PgStorage, col, pg};
 
 const ACCOUNT_COLUMNS: &str = "login, name, role, squads, password_hash, totp_secret, \
-     totp_last_step, failures, locked_until, person, activation_hash, activation_until";
+     totp_last_step, failures, locked_until, person, activation_hash, activation_until, key_salt, \
+     credentials_at";
 
 fn account(r: &Row) -> Result<DeskAccountRow, StorageError> {
     let failures: i32 = col(r, 7)?;
@@ -22,6 +23,8 @@ fn account(r: &Row) -> Result<DeskAccountRow, StorageError> {
             password_hash: col(r, 4)?,
             totp_secret: col(r, 5)?,
             activation: desk::activation_from_columns(col(r, 10)?, col(r, 11)?)?,
+            key_salt: col(r, 12)?,
+            changed_at: col(r, 13)?,
         },
         totp_last_step: col(r, 6)?,
         failures: u32::try_from(failures)
@@ -41,7 +44,7 @@ impl DeskStore for PgStorage {
             .execute(
                 &format!(
                     "INSERT INTO desk_accounts ({ACCOUNT_COLUMNS})
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                      ON CONFLICT (login) DO NOTHING"
                 ),
                 &[
@@ -57,6 +60,8 @@ impl DeskStore for PgStorage {
                     &a.person,
                     &a.credentials.activation.map(|x| x.code_hash.to_vec()),
                     &a.credentials.activation.map(|x| x.until),
+                    &a.credentials.key_salt,
+                    &a.credentials.changed_at,
                 ],
             )
             .map(|n| n == 1)
@@ -115,7 +120,7 @@ impl DeskStore for PgStorage {
             .execute(
                 "UPDATE desk_accounts SET password_hash = $5, totp_secret = $6,
                    activation_hash = $7, activation_until = $8, totp_last_step = $9,
-                   failures = 0, locked_until = NULL
+                   key_salt = $10, credentials_at = $11, failures = 0, locked_until = NULL
                  WHERE login = $1 AND password_hash = $2 AND totp_secret = $3
                    AND activation_hash IS NOT DISTINCT FROM $4",
                 &[
@@ -128,6 +133,8 @@ impl DeskStore for PgStorage {
                     &new.activation.map(|x| x.code_hash.to_vec()),
                     &new.activation.map(|x| x.until),
                     &totp_last_step,
+                    &new.key_salt,
+                    &new.changed_at,
                 ],
             )
             .map(|n| n == 1)

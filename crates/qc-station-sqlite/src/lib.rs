@@ -294,6 +294,8 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE desk_accounts ADD COLUMN activation_hash BLOB;
     ALTER TABLE desk_accounts ADD COLUMN activation_until INTEGER;
+    ALTER TABLE desk_accounts ADD COLUMN key_salt BLOB NOT NULL DEFAULT x'';
+    ALTER TABLE desk_accounts ADD COLUMN credentials_at INTEGER NOT NULL DEFAULT 0;
 "#,
 ];
 
@@ -912,8 +914,26 @@ impl Storage for SqliteStorage {
         self.blobs.keep_whole(self, hash, bytes)
     }
 
-    fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
-        self.put_single("revocations", &crl.bytes, &crl.signature)
+    fn put_revocations(
+        &self,
+        crl: &SignedRevocationList,
+        replacing: Option<&SignedRevocationList>,
+    ) -> Result<bool, StorageError> {
+        let conn = self.conn();
+        match replacing {
+            None => conn.execute(
+                "INSERT INTO revocations(one, bytes, signature) VALUES (1, ?1, ?2)
+                 ON CONFLICT(one) DO NOTHING",
+                params![crl.bytes, crl.signature],
+            ),
+            Some(old) => conn.execute(
+                "UPDATE revocations SET bytes = ?1, signature = ?2
+                 WHERE one = 1 AND bytes = ?3 AND signature = ?4",
+                params![crl.bytes, crl.signature, old.bytes, old.signature],
+            ),
+        }
+        .map(|n| n == 1)
+        .map_err(err)
     }
 
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {
@@ -963,7 +983,7 @@ impl Storage for SqliteStorage {
 }
 
 const DESK_ACCOUNT_COLUMNS: &str = "login, name, role, squads, password_hash, totp_secret, totp_last_step, failures, locked_until, \
-     person, activation_hash, activation_until";
+     person, activation_hash, activation_until, key_salt, credentials_at";
 
 fn desk_account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeskAccountRow> {
     Ok(DeskAccountRow {
@@ -977,6 +997,8 @@ fn desk_account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeskAccountRow> {
             activation: desk::activation_from_columns(r.get(10)?, r.get(11)?).map_err(|e| {
                 rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Blob, e.into())
             })?,
+            key_salt: r.get(12)?,
+            changed_at: r.get(13)?,
         },
         totp_last_step: r.get(6)?,
         failures: r.get(7)?,
@@ -991,7 +1013,7 @@ impl DeskStore for SqliteStorage {
             .execute(
                 &format!(
                     "INSERT INTO desk_accounts ({DESK_ACCOUNT_COLUMNS})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                      ON CONFLICT(login) DO NOTHING"
                 ),
                 params![
@@ -1007,6 +1029,8 @@ impl DeskStore for SqliteStorage {
                     a.person,
                     a.credentials.activation.map(|x| x.code_hash.to_vec()),
                     a.credentials.activation.map(|x| x.until),
+                    a.credentials.key_salt,
+                    a.credentials.changed_at,
                 ],
             )
             .map(|n| n == 1)
@@ -1065,7 +1089,7 @@ impl DeskStore for SqliteStorage {
             .execute(
                 "UPDATE desk_accounts SET password_hash = ?5, totp_secret = ?6,
                    activation_hash = ?7, activation_until = ?8, totp_last_step = ?9,
-                   failures = 0, locked_until = NULL
+                   key_salt = ?10, credentials_at = ?11, failures = 0, locked_until = NULL
                  WHERE login = ?1 AND password_hash = ?2 AND totp_secret = ?3
                    AND activation_hash IS ?4",
                 params![
@@ -1078,6 +1102,8 @@ impl DeskStore for SqliteStorage {
                     new.activation.map(|x| x.code_hash.to_vec()),
                     new.activation.map(|x| x.until),
                     totp_last_step,
+                    new.key_salt,
+                    new.changed_at,
                 ],
             )
             .map(|n| n == 1)
@@ -1476,20 +1502,6 @@ impl SqliteStorage {
 
     fn reader(&self) -> MutexGuard<'_, Connection> {
         self.reader.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Replaces the one signed object a single-row table keeps.
-    fn put_single(&self, table: &str, bytes: &[u8], signature: &[u8]) -> Result<(), StorageError> {
-        self.conn()
-            .execute(
-                &format!(
-                    "INSERT INTO {table}(one, bytes, signature) VALUES (1, ?1, ?2)
-                     ON CONFLICT(one) DO UPDATE SET bytes = excluded.bytes, signature = excluded.signature"
-                ),
-                params![bytes, signature],
-            )
-            .map(drop)
-            .map_err(err)
     }
 
     /// The signed object a single-row table keeps: its bytes and signature.

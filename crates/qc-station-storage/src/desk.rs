@@ -37,6 +37,12 @@ pub struct DeskCredentials {
     pub totp_secret: Vec<u8>,
     /// The activation its holder has yet to complete, if any.
     pub activation: Option<DeskActivation>,
+    /// Random bytes new with every password, in the salt of the desk signing key: a password
+    /// used again after a reset or change derives a new key, not a revoked one (empty for an
+    /// account made before).
+    pub key_salt: Vec<u8>,
+    /// When they were set (ms since the epoch): a session begun before is over.
+    pub changed_at: i64,
 }
 
 /// An account's pending activation: its holder sets the password and enrols the
@@ -252,6 +258,8 @@ pub mod suite {
                 password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
                 totp_secret: vec![7; 20],
                 activation: None,
+                key_salt: vec![3; 16],
+                changed_at: 5,
             },
             totp_last_step: 0,
             failures: 0,
@@ -374,6 +382,8 @@ pub mod suite {
                 code_hash: [4; 32],
                 until: 5_000,
             }),
+            key_salt: Vec::new(),
+            changed_at: 10,
         };
         let mut a = account("new");
         a.credentials = pending.clone();
@@ -383,6 +393,8 @@ pub mod suite {
         let active = DeskCredentials {
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$bmV3".into(),
             activation: None,
+            key_salt: vec![9; 16],
+            changed_at: 20,
             ..pending.clone()
         };
         assert!(

@@ -298,8 +298,14 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
         size: u64,
         range: std::ops::Range<u64>,
     ) -> Result<Box<dyn std::io::Read + Send>, StorageError>;
-    /// Keeps the bureau's revocation list in force (replacing the one kept).
-    fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError>;
+    /// Keeps `crl` as the bureau's revocation list in force if the one kept is still
+    /// `replacing` (`None`: none kept); `Ok(false)` when another process kept another one
+    /// meanwhile (nothing changed), so two revocations at once never lose one.
+    fn put_revocations(
+        &self,
+        crl: &SignedRevocationList,
+        replacing: Option<&SignedRevocationList>,
+    ) -> Result<bool, StorageError>;
     /// The revocation list kept.
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError>;
 }
@@ -548,8 +554,12 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).open_blob_range(hash, size, range)
     }
 
-    fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), StorageError> {
-        (**self).put_revocations(crl)
+    fn put_revocations(
+        &self,
+        crl: &SignedRevocationList,
+        replacing: Option<&SignedRevocationList>,
+    ) -> Result<bool, StorageError> {
+        (**self).put_revocations(crl, replacing)
     }
 
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {
@@ -1275,8 +1285,19 @@ pub mod suite {
             bytes: vec![b],
             signature: vec![b; 64],
         };
-        s.put_revocations(&crl(1)).unwrap();
-        s.put_revocations(&crl(2)).unwrap();
+        check("a first list", s.put_revocations(&crl(1), None).unwrap());
+        check(
+            "a first list only once",
+            !s.put_revocations(&crl(3), None).unwrap(),
+        );
+        check(
+            "the next list",
+            s.put_revocations(&crl(2), Some(&crl(1))).unwrap(),
+        );
+        check(
+            "not over a list kept meanwhile",
+            !s.put_revocations(&crl(4), Some(&crl(1))).unwrap(),
+        );
         check(
             "latest revocations",
             s.revocations().unwrap() == Some(crl(2)),

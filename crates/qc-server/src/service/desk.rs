@@ -76,18 +76,77 @@ pub fn desk_device(login: &str) -> String {
 }
 
 impl<S: Storage> Service<S> {
-    /// The salt of the key a desk account signs with: the station's secret seed and the login,
-    /// so a certificate's public key (in every bundle) cannot be checked against guessed
-    /// passwords without the station.
-    pub fn desk_key_salt(&self, login: &str) -> [u8; 16] {
+    /// The salt of the key a desk account signs with: the station's secret seed, the login
+    /// and the account's own random bytes (`own`, new with each password), so a certificate's
+    /// public key (in every bundle) cannot be checked against guessed passwords without the
+    /// station, and a password used again derives a key never revoked.
+    pub fn desk_key_salt(&self, login: &str, own: &[u8]) -> [u8; 16] {
         let mut h = Sha256::new();
         h.update(b"quancheng desk signing key salt\0");
         h.update(self.identity.desk_seed);
         h.update(login.as_bytes());
+        // Empty for an account made before: its key stays the one it had.
+        h.update(own);
         let d: [u8; 32] = h.finalize().into();
         let mut salt = [0; 16];
         salt.copy_from_slice(&d[..16]);
         salt
+    }
+
+    /// 管理操作: signs `act` as `signer`'s act on their desk device (an administrator's), its
+    /// sheet kept under the day's administration id; the entry's hash.
+    pub fn record_admin_act(
+        &self,
+        act: &qc_domain::admin::AdminAct,
+        signer: &DeskSigner<'_>,
+        now: Timestamp,
+    ) -> Result<qc_chain::Digest, ServiceError> {
+        signer.may(
+            qc_domain::admin::ADMINISTRATORS,
+            "record an administration act",
+        )?;
+        let hash = self.sign_sheet(
+            signer,
+            (Action::Administered, &act.log_id(), Vec::new()),
+            &act.to_json(),
+            now,
+        )?;
+        tracing::info!(login = signer.login, kind = ?act.kind, subject = act.subject, "administration act logged");
+        Ok(hash)
+    }
+
+    /// The administration acts the log holds for the day `id` names (`admin-YYYYMMDD`), in
+    /// log order, each with its entry: what an auditor reads back.
+    pub fn admin_acts(
+        &self,
+        id: &str,
+    ) -> Result<Vec<(SignedEntry, qc_domain::admin::AdminAct)>, ServiceError> {
+        let mut acts = Vec::new();
+        for signed in self.storage.case_entries(id)? {
+            let entry = signed
+                .entry()
+                .map_err(|e| StorageError::Damaged(format!("an entry of {id}: {e}")))?;
+            let [sheet] = entry.blobs.as_slice() else {
+                return Err(
+                    StorageError::Damaged(format!("an entry of {id} names no sheet")).into(),
+                );
+            };
+            let mut json = Vec::new();
+            std::io::Read::read_to_end(&mut self.storage.open_blob(sheet)?, &mut json).map_err(
+                |e| StorageError::Damaged(format!("the sheet of an entry of {id}: {e}")),
+            )?;
+            if <[u8; 32]>::from(Sha256::digest(&json)) != *sheet {
+                return Err(StorageError::Damaged(format!(
+                    "the sheet of an entry of {id} was changed"
+                ))
+                .into());
+            }
+            let act = serde_json::from_slice(&json).map_err(|e| {
+                StorageError::Damaged(format!("the sheet of an entry of {id}: {e}"))
+            })?;
+            acts.push((signed, act));
+        }
+        Ok(acts)
     }
 
     /// Revokes from `now` every signing key certified on `login`'s desk (its password changed

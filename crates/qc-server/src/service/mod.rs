@@ -209,6 +209,9 @@ pub struct Service<S: Storage> {
     draws: Mutex<draw::DrawCache>,
 }
 
+/// How often a revocation is built again on a list another process kept meanwhile.
+const LIST_TRIES: usize = 8;
+
 /// How stale the kept time of a device's last sync may get: the console counts days.
 pub const SEEN_EVERY_MS: i64 = 10 * 60 * 1000;
 
@@ -296,7 +299,8 @@ impl<S: Storage> Service<S> {
         } else if let Some(crl) = &identity.revocations
             && number(&kept) < number(&identity.revocations)
         {
-            storage.put_revocations(crl)?;
+            // Another process keeping a list meanwhile is read at the next refresh.
+            storage.put_revocations(crl, kept.as_ref())?;
         }
         let anchor = TrustAnchor::new(identity.bureau.public(), identity.revocations.as_ref())
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
@@ -403,8 +407,13 @@ impl<S: Storage> Service<S> {
     pub fn put_revocations(&self, crl: &SignedRevocationList) -> Result<(), ServiceError> {
         let list = TrustAnchor::new(self.identity.bureau.public(), Some(crl))
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
-        if Some(list.revocations().number) > list_number(self.storage.revocations()?.as_ref()) {
-            self.storage.put_revocations(crl)?;
+        for _ in 0..LIST_TRIES {
+            let kept = self.storage.revocations()?;
+            if Some(list.revocations().number) <= list_number(kept.as_ref())
+                || self.storage.put_revocations(crl, kept.as_ref())?
+            {
+                break;
+            }
         }
         self.refresh_revocations()
     }
@@ -478,17 +487,29 @@ impl<S: Storage> Service<S> {
         reason: &str,
         now: Timestamp,
     ) -> Result<Option<(SignedRevocationList, usize)>, ServiceError> {
-        self.refresh_revocations()?;
-        let current = self.trust().anchor.revocations().clone();
-        let Some((crl, added)) = self
-            .identity
-            .bureau
-            .revoke_more(&current, certs, reason, now)
-        else {
-            return Ok(None);
-        };
-        self.put_revocations(&crl)?;
-        Ok(Some((crl, added)))
+        // Built on the list kept and kept only in its place: a revocation made meanwhile by
+        // another request or process is read again and built on, never overwritten.
+        for _ in 0..LIST_TRIES {
+            let kept = self.storage.revocations()?;
+            let current = TrustAnchor::new(self.identity.bureau.public(), kept.as_ref())
+                .map_err(|e| StorageError::Damaged(e.to_string()))?
+                .revocations()
+                .clone();
+            let Some((crl, added)) = self
+                .identity
+                .bureau
+                .revoke_more(&current, certs, reason, now)
+            else {
+                return Ok(None);
+            };
+            if self.storage.put_revocations(&crl, kept.as_ref())? {
+                self.refresh_revocations()?;
+                return Ok(Some((crl, added)));
+            }
+        }
+        Err(ServiceError::OutOfStep(
+            "the revocation list kept changing; try again".into(),
+        ))
     }
 
     /// The key of an enrolled device in good standing.
@@ -848,11 +869,12 @@ impl<S: Storage> Service<S> {
         }
         // Read once (one that does not read is the verifier's to report).
         let decoded: Vec<qc_chain::Entry> = new.iter().filter_map(|e| e.entry().ok()).collect();
-        // A random inspection's acts name the draw where other entries name a case.
+        // A random inspection's acts name the draw where other entries name a case, and an
+        // administration act its day.
         let cases: BTreeSet<&str> = decoded
             .iter()
             .map(|x| x.case.as_str())
-            .filter(|c| !qc_domain::draw::is_draw_id(c))
+            .filter(|c| !qc_domain::draw::is_draw_id(c) && !qc_domain::admin::is_admin_id(c))
             .collect();
         let mut metas = BTreeMap::new();
         for case in cases {
@@ -894,6 +916,7 @@ impl<S: Storage> Service<S> {
             }
         }
         self.check_draw_acts(&decoded)?;
+        check_admin_acts(&decoded)?;
         self.append(&req.entries, now)
     }
 
@@ -1200,3 +1223,34 @@ impl<S: Storage> Service<S> {
 
 #[cfg(test)]
 mod tests;
+
+/// An administration act (管理操作) is made at a desk, names its day's administration id and its
+/// one sheet; nothing else names such an id.
+fn check_admin_acts(new: &[qc_chain::Entry]) -> Result<(), ServiceError> {
+    for e in new {
+        let named = qc_domain::admin::is_admin_id(&e.case);
+        let administered = e.action == Action::Administered;
+        if !(named || administered) {
+            continue;
+        }
+        if !(named
+            && administered
+            && e.device.starts_with(desk::DESK_PREFIX)
+            && e.blobs.len() == 1
+            && e.records == e.blobs)
+        {
+            tracing::warn!(
+                id = e.case,
+                device = e.device,
+                "an administration act refused"
+            );
+            return Err(ServiceError::Forbidden(format!(
+                "an administration act is made at a desk, names its day ({}) and its sheet, \
+                 and nothing else names it: {}",
+                qc_domain::admin::ADMIN_PREFIX,
+                e.case
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1632,6 +1632,59 @@ mod draws {
         }
     }
 
+    /// An administrator's act is signed onto the log under its day's id and reads back; only
+    /// an administrator signs one, and nothing else may name such an id.
+    #[test]
+    fn administration_acts_are_signed_by_the_administrator_and_read_back() {
+        use qc_domain::admin::{AdminAct, AdminKind};
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        let admin = Person {
+            id: PersonId("desk.wu".into()),
+            name: "吴敏".into(),
+            role: Role::Administrator,
+            cert_no: None,
+            squad: "局机关".into(),
+        };
+        let view = CaseView::of(&admin);
+        let key = SigningKey::from_bytes(&[62; 32]);
+        let signer = DeskSigner {
+            login: "wu",
+            person: &admin,
+            view: &view,
+            key: &key,
+        };
+        let act = AdminAct {
+            kind: AdminKind::DeviceRevoked,
+            subject: "tab-9".into(),
+            detail: "平板丢失".into(),
+            by: "wu".into(),
+            at: NOW,
+        };
+        let hash = s.record_admin_act(&act, &signer, NOW).unwrap();
+        let read = s.admin_acts(&act.log_id()).unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].0.hash(), hash);
+        assert_eq!(read[0].1, act);
+        assert_eq!(read[0].0.entry().unwrap().action, Action::Administered);
+        // The head is no administrator.
+        let head = HeadOfUnit::new();
+        let e = s.record_admin_act(&act, &head.signer(), NOW).unwrap_err();
+        assert_eq!(e.status(), 403, "{e}");
+        // A tablet's entry naming the day's id is refused, as is an administration act
+        // naming a case.
+        for (action, case) in [
+            (Action::RecordCreated, act.log_id()),
+            (Action::Administered, "C-1".to_owned()),
+        ] {
+            let mut entry = feed(&w, 1)[0].entry().unwrap();
+            entry.action = action;
+            entry.case = case;
+            let e = super::super::check_admin_acts(&[entry]).unwrap_err();
+            assert_eq!(e.status(), 403, "{e}");
+        }
+    }
+
     /// A changed password or a reset account revokes the desk keys the old password derived:
     /// they sign nothing more, and the key of the new password is certified when it signs.
     #[test]
