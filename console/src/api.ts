@@ -282,6 +282,20 @@ export interface PublishedList {
 
 export type LogKind = "login" | "operation";
 
+/** 管理操作: an administrator's change, as the log holds it (signed, its sheet checked). */
+export interface AdminActEntry {
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** The administrator's desk login. */
+  by: string;
+  /** Chinese. */
+  kind: string;
+  subject: string;
+  detail: string;
+  /** Its entry's hash on the log (hex). */
+  entry: string;
+}
+
 export interface LogEntry {
   /** Milliseconds since the epoch. */
   at: number;
@@ -429,6 +443,8 @@ export interface AccountItem extends Account {
   locked_until: number | null;
   /** Until when its activation code is good (ms), while its holder has not activated it. */
   activation_until: number | null;
+  /** Disabled (停用): nobody signs in with it until it is reset. */
+  disabled?: boolean;
 }
 
 /** What the administrator fills in for a new desk account. */
@@ -721,6 +737,9 @@ export const api = {
     });
     return { total: got.total ?? 0, results: got.results ?? [] };
   },
+  /** The administration acts on the log for a day (`YYYYMMDD`; today without one). */
+  adminActs: async (day = ""): Promise<AdminActEntry[]> =>
+    (await request<{ acts?: AdminActEntry[] }>("GET", "/admin-acts" + query({ day }))).acts ?? [],
   logs: async (kind: LogKind, limit = 200) =>
     (await request<{ entries: LogEntry[] }>("GET", `/logs?kind=${kind}&limit=${limit}`)).entries,
   devices: async (): Promise<DeviceList> => {
@@ -771,6 +790,12 @@ export const api = {
   /** Resets a desk account (the administrator, their password typed again); its new activation code. */
   resetAccount: (login: string, confirm: string) =>
     request<ActivationCode>("POST", `/accounts/${encodeURIComponent(login)}/reset`, { body: { confirm } }),
+  /** Disables a desk account (the administrator, their password typed again). */
+  disableAccount: (login: string, confirm: string) =>
+    request<null>("POST", `/accounts/${encodeURIComponent(login)}/disable`, { body: { confirm } }),
+  /** Lifts a desk account's lock (the administrator, their password typed again). */
+  unlockAccount: (login: string, confirm: string) =>
+    request<null>("POST", `/accounts/${encodeURIComponent(login)}/unlock`, { body: { confirm } }),
   /** The account an activation code opens, and the authenticator to enrol. */
   enrolment: (login: string, code: string) => request<Enrolment>("POST", "/activation", { body: { login, code } }),
   /** Activates an account with the password chosen and a code of the authenticator; signed in. */

@@ -724,8 +724,15 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
             .send()
             .unwrap();
         assert_eq!(plain.status(), 400, "{path} as text/plain");
+        let why: serde_json::Value = plain.json().unwrap();
+        assert!(
+            why["message"].as_str().unwrap().contains("须以 JSON 提交"),
+            "{path}: {why}"
+        );
     }
     let (cookie, session, csrf) = sign_in("zhao", &secret);
+    // About the code spent (a code is good once): one newer signs in again.
+    let spent = code_now(&secret);
     for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/console"] {
         assert!(cookie.contains(flag), "{cookie} lacks {flag}");
     }
@@ -933,6 +940,30 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
     assert_eq!(locked.status(), 423);
     let why: serde_json::Value = locked.json().unwrap();
     assert_eq!(why["code"], "locked");
+    // The administrator lifts the lock from the command line: he signs in again (with a code
+    // newer than the one he used last).
+    cli(
+        bureau.dir.path(),
+        &[
+            "admin",
+            "desk-unlock",
+            "--login",
+            "zhao",
+            "--officer",
+            "wu.min",
+        ],
+        &[("QUANCHENG_PIN", "357159")],
+    );
+    while code_now(&secret) == spent {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    let again = http
+        .post(api("sign-in"))
+        .json(&serde_json::json!({"login": "zhao", "password": PASSWORD,
+            "code": code_now(&secret)}))
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 200, "unlocked, he signs in");
 }
 
 /// A desk account made for its holder to activate, as a script does it: the administrator
@@ -941,6 +972,7 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
 #[test]
 fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_ends_its_sessions() {
     let bureau = Bureau::start();
+    let first_day = todays_admin_id();
     let http = client();
     let api = |path: &str| format!("{}/console/api/{path}", bureau.url);
     let activation = |out: &str| -> String {
@@ -1209,6 +1241,31 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
     let mut states = desk_keys();
     states.sort();
     assert_eq!(states, ["revoked", "revoked", "valid"]);
+    // He leaves the bureau: the administrator disables his account in the console, signing
+    // the act with her password onto the log. His session ends, his desk keys are revoked.
+    let disable = |confirm: &str| {
+        http.post(api("accounts/zhou/disable"))
+            .header("cookie", &admin_session)
+            .header("x-csrf-token", &admin_csrf)
+            .json(&serde_json::json!({ "confirm": confirm }))
+            .send()
+            .unwrap()
+    };
+    assert_eq!(
+        disable("wrong wrong").status(),
+        422,
+        "not without her password"
+    );
+    assert_eq!(with("dashboard", &session3, &csrf3).status(), 200);
+    assert_eq!(disable(PASSWORD).status(), 200);
+    assert_eq!(with("dashboard", &session3, &csrf3).status(), 401);
+    assert_eq!(desk_keys(), ["revoked", "revoked", "revoked"]);
+    assert_eq!(disable(PASSWORD).status(), 400, "disabled once");
+    assert_eq!(
+        admin_entries(&bureau.url, &first_day),
+        1,
+        "the disabling on the log (the command line's acts are not)"
+    );
     // Each step is in the logs: the activation at sign-in, the rest as operations.
     let logs = |kind: &str| {
         with(&format!("logs?kind={kind}"), &admin_session, &admin_csrf)
@@ -1231,6 +1288,7 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
 async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sync() {
     let _one = ONE_BROWSER.lock().await;
     let bureau = Bureau::start();
+    let first_day = todays_admin_id();
     let (_chrome, c) = signed_in(&bureau, ("wu", "吴敏"), ("administrator", &[]), "devices").await;
     // The administrator opens an account for 刘建国, leader of 一中队: no password is asked,
     // an activation link is shown once, for him to open.
@@ -1239,22 +1297,10 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
         .unwrap();
     shows(&c, "控制台账号").await;
     open_account(&c, "liu").await;
-    let link = eventually("the new account's activation link", WAIT, || async {
-        let t = c
-            .find(Locator::Css("[data-test=account-link]"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
+    let link = text_once(&c, "[data-test=account-link]", |t| {
         t.contains("/console/activate#")
-            .then(|| t.trim().to_owned())
     })
     .await;
-    let link = match link {
-        Ok(s) => s,
-        Err(e) => panic!("{e}; the page shows: {}", text(&c).await),
-    };
     assert!(link.starts_with(&bureau.url), "{link}");
     shows(&c, "待本人激活").await;
     snapshot(&c, "console-accounts.png").await;
@@ -1289,18 +1335,7 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     type_into(&c, "[data-test=code-squad]", "一中队").await;
     type_into(&c, "[data-test=code-password]", PASSWORD).await;
     click(&c, "[data-test=code-issue]").await;
-    let code = eventually("the enrolment code", WAIT, || async {
-        let t = c
-            .find(Locator::Css("[data-test=enrolment-code]"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        (t.trim().len() == 14).then_some(t)
-    })
-    .await
-    .unwrap();
+    let code = text_once(&c, "[data-test=enrolment-code]", |t| t.len() == 14).await;
     assert!(
         code.trim().chars().filter(|ch| *ch == '-').count() == 2,
         "{code}"
@@ -1323,29 +1358,11 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     shows(&c, "平板丢失").await;
     // Each of the administrator's acts is on the log under the day's id, proven to anyone:
     // the account opened (not the one refused), the code issued, the tablet revoked.
-    let today = qc_domain::Timestamp(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64,
-    )
-    .china_date();
-    let day = format!(
-        "admin-{:04}{:02}{:02}",
-        today.year(),
-        u8::from(today.month()),
-        today.day()
-    );
-    let url = format!("{}/v1/cases/{day}/log", bureau.url);
-    let logged: serde_json::Value =
-        tokio::task::spawn_blocking(move || client().get(url).send().unwrap().json().unwrap())
-            .await
-            .unwrap();
-    assert_eq!(
-        logged["entries"].as_array().map(Vec::len),
-        Some(3),
-        "the administration acts on the log: {logged}"
-    );
+    let url = bureau.url.clone();
+    let logged = tokio::task::spawn_blocking(move || admin_entries(&url, &first_day))
+        .await
+        .unwrap();
+    assert_eq!(logged, 3, "the administration acts on the log");
 
     // The people's keys made on it are revoked with it: the people page says whose.
     c.goto(&format!("{}/console/people", bureau.url))
@@ -1391,22 +1408,26 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     );
     snapshot(&c, "console-people.png").await;
 
+    // The administration acts as the log holds them, each read back, on the logs page.
+    c.goto(&format!("{}/console/logs", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "管理操作（已上链）").await;
+    c.execute(
+        "[...document.querySelectorAll('.el-tabs__item')].find(t => t.innerText.includes('管理操作')).click()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    for what in ["新建控制台账号", "签发设备注册码", "吊销设备", "平板丢失"] {
+        shows(&c, what).await;
+    }
+
     // 刘建国 opens his link: he enrols the authenticator shown, chooses his own password,
     // and is signed in as himself.
     c.goto(&link).await.unwrap();
     shows(&c, "激活控制台账号").await;
-    let secret = eventually("the authenticator's secret", WAIT, || async {
-        let t = c
-            .find(Locator::Css("[data-test=activate-secret]"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        (!t.trim().is_empty()).then(|| t.trim().to_owned())
-    })
-    .await
-    .unwrap();
+    let secret = text_once(&c, "[data-test=activate-secret]", |t| !t.is_empty()).await;
     shows(&c, "刘建国（中队长），登录名 liu").await;
     type_into(&c, "[data-test=activate-password]", PASSWORD).await;
     type_into(&c, "[data-test=activate-again]", PASSWORD).await;
@@ -1430,6 +1451,46 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "a revoked tablet synced");
     assert!(said.contains("吊销"), "{said}");
+}
+
+/// The id today's administration acts name on the log (`admin-YYYYMMDD`).
+fn todays_admin_id() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    qc_domain::admin::log_id(qc_domain::Timestamp(now.as_millis() as i64))
+}
+
+/// How many administration entries the station at `url` proves from the day `first_day` to
+/// today (a test run may cross midnight in Beijing).
+fn admin_entries(url: &str, first_day: &str) -> usize {
+    let mut days = vec![first_day.to_owned(), todays_admin_id()];
+    days.dedup();
+    days.iter()
+        .map(|day| {
+            let logged: serde_json::Value = client()
+                .get(format!("{url}/v1/cases/{day}/log"))
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            logged["entries"].as_array().map_or(0, Vec::len)
+        })
+        .sum()
+}
+
+/// The text of the element `css` once it is there and `good` takes it, trimmed.
+async fn text_once(c: &Client, css: &str, good: impl Fn(&str) -> bool) -> String {
+    let found = eventually(css, WAIT, || async {
+        let t = c.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
+        let t = t.trim();
+        good(t).then(|| t.to_owned())
+    })
+    .await;
+    match found {
+        Ok(t) => t,
+        Err(e) => panic!("{e}; the page shows: {}", text(c).await),
+    }
 }
 
 /// The administrator fills the 账号 page's form for 刘建国, leader of 一中队, under `login`,
@@ -1621,7 +1682,7 @@ async fn a_case_page_shows_its_record_verified_and_red_once_a_stored_file_is_cha
     click(&c, "[data-test=export-case]").await;
     fill(&c, "export-password", "not the password").await;
     click(&c, "[data-test=export-confirm]").await;
-    shows(&c, "密码不正确，未签名").await;
+    shows(&c, "密码不正确，未签名，也未作任何更改").await;
     exports_a_verified_bundle(&c, &bureau).await;
 
     // The photo opens, fetched through the console's API.

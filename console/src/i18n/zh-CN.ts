@@ -84,6 +84,16 @@ export default {
     resetExplain:
       "本人忘记密码或丢失验证器时重置：账号原密码和验证器立即作废，已登录的会话结束，其原密码所生的控制台签名证书被吊销；本人须用新的激活链接重新设置。请输入您的登录密码确认。",
     resetMissing: "请输入您的登录密码以确认",
+    disabled: "已停用",
+    disable: "停用",
+    disableTitle: "停用账号 {login}",
+    disableExplain:
+      "人员调离或不应再登录时停用：账号立即不能登录，已登录的会话结束，其控制台签名证书被吊销；此前的签名仍然有效。需要恢复时使用“重置”生成新的激活链接。请输入您的登录密码确认，此操作将签名记入执法全过程记录。",
+    wasDisabled: "账号 {login} 已停用",
+    unlock: "解锁",
+    unlockTitle: "解除账号 {login} 的锁定",
+    unlockExplain: "该账号因连续输错被暂时锁定。确认是本人后可提前解除锁定。请输入您的登录密码确认。",
+    wasUnlocked: "账号 {login} 已解除锁定",
     roles: {
       head: "局领导",
       legal_reviewer: "法制审核",
@@ -314,6 +324,14 @@ export default {
     failed: "失败",
     empty: "暂无记录",
     refresh: "刷新",
+    admin: "管理操作（已上链）",
+    adminIntro: "管理员开设、重置、停用、解锁账号，吊销设备，签发登记码，均以其密码签名记入执法全过程记录；此处列出所选日期的记录。",
+    day: "日期",
+    kind: "操作",
+    subject: "对象",
+    detail: "说明",
+    by: "操作人",
+    entry: "记录哈希",
   },
   devices: {
     password: "您的登录密码（签名上链）",

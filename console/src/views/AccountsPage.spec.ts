@@ -137,7 +137,7 @@ describe("AccountsPage", () => {
         const body = seen[seen.length - 1].body as { confirm: string };
         return body.confirm === "admin's own 1"
           ? answer(200, { login: "liu", code: CODE, until: Date.UTC(2030, 0, 1) })
-          : answer(422, { code: "wrong_password", message: "密码不正确，未签名" });
+          : answer(422, { code: "wrong_password", message: "密码不正确，未签名，也未作任何更改" });
       }
       return answer(200, { accounts: [admin, { ...admin, login: "liu", role: "squad_leader" }] });
     });
@@ -149,7 +149,7 @@ describe("AccountsPage", () => {
     await w.find("[data-test=reset-password]").setValue("wrong");
     await w.find("[data-test=reset-confirm]").trigger("click");
     await flushPromises();
-    expect(document.querySelector("[data-test=reset-error]")?.textContent).toBe("密码不正确，未签名");
+    expect(document.querySelector("[data-test=reset-error]")?.textContent).toBe("密码不正确，未签名，也未作任何更改");
     await w.find("[data-test=reset-password]").setValue("admin's own 1");
     await w.find("[data-test=reset-confirm]").trigger("click");
     await flushPromises();
@@ -157,6 +157,50 @@ describe("AccountsPage", () => {
     expect(posts.map((p) => p.url)).toEqual(["/console/api/accounts/liu/reset", "/console/api/accounts/liu/reset"]);
     expect(w.find("[data-test=account-made]").text()).toContain("账号 liu 已重置");
     expect(w.find("[data-test=account-code]").text()).toBe(CODE);
+    w.unmount();
+  });
+
+  it("disables an account and lifts another's lock, each confirmed with the password; a disabled one says so", async () => {
+    account.value = admin;
+    const locked = Date.now() + 600_000;
+    let disabled = false;
+    const seen = fakeStation((method, url) => {
+      if (url.endsWith("/people")) return answer(200, { people: [] });
+      if (method === "POST") {
+        if (url.endsWith("/disable")) disabled = true;
+        return answer(200, null);
+      }
+      return answer(200, {
+        accounts: [
+          admin,
+          { ...admin, login: "liu", disabled },
+          { ...admin, login: "ma", locked_until: locked },
+        ],
+      });
+    });
+    const w = await mountPage();
+    // Only a locked account offers 解锁.
+    expect(w.find("[data-test=unlock-liu]").exists()).toBe(false);
+    await w.find("[data-test=disable-liu]").trigger("click");
+    await flushPromises();
+    await w.find("[data-test=disable-password]").setValue("admin's own 1");
+    await w.find("[data-test=disable-confirm]").trigger("click");
+    await flushPromises();
+    await w.find("[data-test=unlock-ma]").trigger("click");
+    await flushPromises();
+    await w.find("[data-test=unlock-password]").setValue("admin's own 1");
+    await w.find("[data-test=unlock-confirm]").trigger("click");
+    await flushPromises();
+    const posts = seen.filter((x) => x.method === "POST");
+    expect(posts.map((p) => [p.url, p.body])).toEqual([
+      ["/console/api/accounts/liu/disable", { confirm: "admin's own 1" }],
+      ["/console/api/accounts/ma/unlock", { confirm: "admin's own 1" }],
+    ]);
+    const rows = w.findAll("[data-test=accounts-table] tbody tr.el-table__row").map((r) => r.findAll("td").map((c) => c.text()));
+    expect(rows[1][5]).toBe("已停用");
+    // A disabled account is reset, not disabled again.
+    expect(w.find("[data-test=disable-liu]").exists()).toBe(false);
+    expect(w.find("[data-test=reset-liu]").exists()).toBe(true);
     w.unmount();
   });
 

@@ -81,6 +81,23 @@ describe("ActivatePage", () => {
     w.unmount();
   });
 
+  it("says so when the code was used meanwhile, and offers the form no more", async () => {
+    fakeStation((_m, url) =>
+      url === "/console/api/activation"
+        ? answer(200, shown)
+        : answer(400, { code: "bad_activation", message: "激活链接无效、已使用或已过期，请联系管理员重新生成" }),
+    );
+    const { w } = await open(`/activate#login=zhang.wei&code=${CODE}`);
+    await w.find("[data-test=activate-password]").setValue("my own password");
+    await w.find("[data-test=activate-again]").setValue("my own password");
+    await w.find("[data-test=activate-code]").setValue("123456");
+    await w.find("form").trigger("submit");
+    await flushPromises();
+    expect(w.find("[data-test=activate-link-error]").text()).toBe("激活链接无效、已使用或已过期，请联系管理员重新生成");
+    expect(w.find("form").exists()).toBe(false);
+    w.unmount();
+  });
+
   it("says why a link opens nothing", async () => {
     fakeStation(() =>
       answer(400, { code: "bad_activation", message: "激活链接无效、已使用或已过期，请联系管理员重新生成" }),

@@ -23,7 +23,7 @@ describe("ConsoleLayout", () => {
       if (url === "/console/api/session") return answer(200, { account: zhang, csrf: "tok" });
       if (url === "/console/api/password")
         return ++tries === 1
-          ? answer(422, { code: "wrong_password", message: "密码不正确，未签名" })
+          ? answer(422, { code: "wrong_password", message: "密码不正确，未签名，也未作任何更改" })
           : answer(204);
       return answer(200, dashboardAnswer);
     });
@@ -44,7 +44,7 @@ describe("ConsoleLayout", () => {
     await field("again").setValue("new password 1");
     await field("submit").trigger("click");
     await flushPromises();
-    expect(field("error").text()).toBe("密码不正确，未签名");
+    expect(field("error").text()).toBe("密码不正确，未签名，也未作任何更改");
     await field("submit").trigger("click");
     await flushPromises();
     const sent = seen.filter((s) => s.url === "/console/api/password");

@@ -61,7 +61,10 @@ describe("DevicesPage", () => {
     const seen = fakeStation((method, url) => {
       if (url === "/console/api/sign-in") return answer(200, { account: zhang, csrf: "tok-d" });
       if (method === "GET" && url === "/console/api/devices") {
-        const list = twoDevices();
+        const list = [
+          ...twoDevices(),
+          device({ id: "desk-wu", label: "局端控制台 吴敏", squad: "局机关", keys: 1, last_seen: null, desk: true }),
+        ];
         if (revoked) Object.assign(list[0], { revoked: true, revoked_at: revokedAt, reason: "借出未归还" });
         return answer(200, { devices: list, may_manage: true });
       }
@@ -80,6 +83,8 @@ describe("DevicesPage", () => {
     expect(rows(w)).toEqual([
       ["<b>一中队 1 号平板</b>pad-0001", "一中队", "3", formatTime(seenAt), "正常", "吊销"],
       ["一中队 2 号平板pad-0002", "一中队", "1", "从未同步", `已吊销${at}平板丢失<script>alert(1)</script>`, ""],
+      // A desk's device never syncs, and goes with its account (停用 on the accounts page).
+      ["局端控制台 吴敏desk-wu", "局机关", "1", "控制台（不同步）", "正常", ""],
     ]);
     // Station text is text, never markup.
     expect(w.find("[data-test=device-table] tbody b").exists()).toBe(false);

@@ -253,7 +253,7 @@ describe("LogsPage", () => {
     expect(formatTime(at)).toMatch(/^2026\/12\/01 \d\d:\d\d:05$/);
 
     const tabs = w.findAll(".el-tabs__item");
-    expect(tabs.map((t) => t.text())).toEqual(["登录日志", "操作日志"]);
+    expect(tabs.map((t) => t.text())).toEqual(["登录日志", "操作日志", "管理操作（已上链）"]);
     await tabs[1].trigger("click");
     await flushPromises();
     expect(seen.map((s) => s.url)).toEqual([
@@ -261,6 +261,29 @@ describe("LogsPage", () => {
       "/console/api/logs?kind=operation&limit=200",
     ]);
     expect(w.find("[data-test=logs-error]").text()).toBe("中队长不能查看操作日志");
+  });
+
+  it("lists the day's administration acts from the log, as text, with their entries' hashes", async () => {
+    const at = Date.UTC(2026, 11, 2, 1, 0, 0);
+    const seen = fakeStation((_m, url) =>
+      url.startsWith("/console/api/admin-acts")
+        ? answer(200, {
+            acts: [
+              { at, by: "wu", kind: "吊销设备", subject: "pad-1", detail: "<b>平板丢失</b>", entry: "ab".repeat(32) },
+            ],
+          })
+        : answer(200, { entries: [] }),
+    );
+    const w = mount(LogsPage, { global: { plugins: [makeI18n()] } });
+    await flushPromises();
+    await w.findAll(".el-tabs__item")[2].trigger("click");
+    await flushPromises();
+    expect(seen.map((s) => s.url)).toContain("/console/api/admin-acts");
+    const rows = w.findAll("[data-test=admin-acts] tbody tr");
+    expect(rows.map(cells)).toEqual([
+      [formatTime(at), "吊销设备", "pad-1", "<b>平板丢失</b>", "wu", "abababababab…"],
+    ]);
+    expect(w.find("[data-test=admin-acts] tbody b").exists()).toBe(false);
   });
 });
 

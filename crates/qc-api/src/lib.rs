@@ -397,15 +397,26 @@ impl Quancheng {
             .secret("bureau")?
             .and_then(|s| s.as_slice().try_into().ok())
             .ok_or_else(|| ApiError::Invalid("this data directory holds no bureau key".into()))?;
-        let bureau = BureauKey::from_seed(&seed);
-        let (crl, _) = bureau
-            .revoke_more(self.anchor.revocations(), certs, reason, now)
-            .ok_or_else(|| ApiError::Invalid(format!("{whose} is already revoked")))?;
+        let already = || ApiError::Invalid(format!("{whose} is already revoked"));
+        let crl = match station {
+            // Built on the list the station keeps, by compare-and-set: a revocation made there
+            // meanwhile (a desk's keys, another process) is kept, not overwritten. A running
+            // station process takes it up with its next request.
+            Some(station) => {
+                station
+                    .revoke_certificates(certs, reason, now)?
+                    .ok_or_else(already)?
+                    .0
+            }
+            None => {
+                let bureau = BureauKey::from_seed(&seed);
+                bureau
+                    .revoke_more(self.anchor.revocations(), certs, reason, now)
+                    .ok_or_else(already)?
+                    .0
+            }
+        };
         self.adopt_revocations(&crl)?;
-        if let Some(station) = station {
-            // A running station process takes it up with its next request.
-            station.put_revocations(&crl)?;
-        }
         tracing::warn!(whose, by = %admin.person.id, "certificate revoked");
         Ok(())
     }

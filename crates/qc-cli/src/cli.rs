@@ -245,6 +245,27 @@ enum AdminCommand {
         #[command(flatten)]
         store: station::StoreArgs,
     },
+    /// Disable a desk account (its holder left): nobody signs in with it until it is reset;
+    /// its sessions end and its desk signing keys are revoked.
+    DeskDisable {
+        /// The account's sign-in name.
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        who: Officer,
+        #[command(flatten)]
+        store: station::StoreArgs,
+    },
+    /// Open a desk account locked by wrong attempts before its lock runs out.
+    DeskUnlock {
+        /// The account's sign-in name.
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        who: Officer,
+        #[command(flatten)]
+        store: station::StoreArgs,
+    },
     /// Revoke a person's certificate (left the bureau) or a device (lost tablet) from now on.
     Revoke {
         /// Person id.
@@ -571,11 +592,30 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Admin(AdminCommand::DeskReset { login, who, store }) => {
+        Command::Admin(
+            AdminCommand::DeskReset { login, who, store }
+            | AdminCommand::DeskDisable { login, who, store }
+            | AdminCommand::DeskUnlock { login, who, store },
+        ) => {
             let mut app = open(&dir)?;
             let admin = app.unlock(&who.officer, &who.pin)?;
-            let code = station::reset_desk_account(&mut app, store, login, &admin)?;
-            output::activation(&code, "已重置控制台账号，待本人重新激活", args.json)
+            let act = match &args.command {
+                Command::Admin(AdminCommand::DeskReset { .. }) => station::DeskAct::Reset,
+                Command::Admin(AdminCommand::DeskDisable { .. }) => station::DeskAct::Disable,
+                _ => station::DeskAct::Unlock,
+            };
+            match station::act_on_desk_account(&mut app, store, (login, act), &admin)? {
+                station::DeskActDone::Reset(code) => {
+                    output::activation(&code, "已重置控制台账号，待本人重新激活", args.json)
+                }
+                station::DeskActDone::Disabled(revoked) => output::done(
+                    &format!("已停用控制台账号 {login}（吊销其控制台签名证书 {revoked} 张）"),
+                    args.json,
+                ),
+                station::DeskActDone::Unlocked => {
+                    output::done(&format!("已解除控制台账号 {login} 的锁定"), args.json)
+                }
+            }
         }
         Command::Serve(args) => station::serve(open(&dir)?, args),
         Command::Sync {

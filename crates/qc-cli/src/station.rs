@@ -333,21 +333,51 @@ pub fn add_desk_account(
     .map_err(|e| anyhow::anyhow!("{} ({e})", e.message_zh()))
 }
 
-/// `quancheng admin desk-reset`: a desk account reset at the station on `store`; the code
-/// its holder activates it with again.
-pub fn reset_desk_account(
+/// What `admin desk-reset`, `desk-disable` and `desk-unlock` do to a desk account.
+pub enum DeskAct {
+    /// A new activation for its holder.
+    Reset,
+    /// Nobody signs in with it until it is reset.
+    Disable,
+    /// Its lock lifted.
+    Unlock,
+}
+
+/// What was done to a desk account.
+pub enum DeskActDone {
+    /// Reset: the code its holder activates it with again.
+    Reset(qc_console::ActivationCode),
+    /// Disabled: how many of its desk keys were revoked.
+    Disabled(usize),
+    /// Unlocked.
+    Unlocked,
+}
+
+/// `quancheng admin desk-reset|desk-disable|desk-unlock`: `act` done to the desk account
+/// `login` at the station on `store` (the operation log says by whom, from the command line).
+pub fn act_on_desk_account(
     app: &mut Quancheng,
     store: &StoreArgs,
-    login: &str,
+    (login, act): (&str, DeskAct),
     admin: &qc_api::Unlocked,
-) -> anyhow::Result<qc_console::ActivationCode> {
-    app.require_admin(admin, "reset desk accounts")?;
+) -> anyhow::Result<DeskActDone> {
+    app.require_admin(admin, "manage desk accounts")?;
     let service = open_station(app, &admin_config(store)?)?;
     let console = qc_console::Console::new(Default::default(), qc_console::os_random());
     let by = (admin.person().id.0.as_str(), "命令行");
-    console
-        .reset(&service, login, by, qc_domain::Clock::now(&SystemClock))
-        .map_err(|e| anyhow::anyhow!("{} ({e})", e.message_zh()))
+    let now = qc_domain::Clock::now(&SystemClock);
+    match act {
+        DeskAct::Reset => console
+            .reset(&service, login, by, now)
+            .map(DeskActDone::Reset),
+        DeskAct::Disable => console
+            .disable(&service, login, by, now)
+            .map(DeskActDone::Disabled),
+        DeskAct::Unlock => console
+            .unlock(&service, login, by, now)
+            .map(|()| DeskActDone::Unlocked),
+    }
+    .map_err(|e| anyhow::anyhow!("{} ({e})", e.message_zh()))
 }
 
 /// Whose certificates `admin revoke` revokes.

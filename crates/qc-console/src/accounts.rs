@@ -36,6 +36,8 @@ pub struct AccountItem {
     /// Until when its activation code is good (ms), while its holder has not activated it
     /// (in the past once expired).
     pub activation_until: Option<i64>,
+    /// Disabled (停用): nobody signs in with it until it is reset.
+    pub disabled: bool,
 }
 
 /// The desk accounts.
@@ -174,6 +176,7 @@ impl Console {
                 role_label: role.zh(),
                 locked_until: row.locked_until.filter(|until| *until > now.0),
                 activation_until: row.credentials.activation.map(|a| a.until),
+                disabled: row.credentials.disabled(),
                 login: row.login,
                 name: row.name,
                 squads: row.squads,
@@ -213,7 +216,7 @@ impl Console {
     ) -> Result<ActivationCode, ConsoleError> {
         administrator(session)?;
         let confirm = form.confirm.clone();
-        self.administer(station, session, &confirm, now, || {
+        self.administer(station, (session, source), &confirm, now, || {
             self.open_account(station, session, form, source, now)
         })
     }
@@ -277,41 +280,92 @@ impl Console {
         source: &str,
         now: Timestamp,
     ) -> Result<ActivationCode, ConsoleError> {
-        let reset = self.try_reset_account(station, session, (login, form), source, now);
-        let by = (DeskLogKind::Operation, session.account.login.as_str());
-        refusal_logged(
-            station.storage(),
-            by,
-            &format!("重置账号 {login}"),
-            (source, now),
-            reset,
-        )
+        let act = (AdminKind::AccountReset, "重置账号");
+        self.on_account(station, session, (login, form), act, source, now, |by| {
+            let code = self.reset(station, login, by, now)?;
+            Ok((code, "原密码和验证器作废，待本人重新激活".into()))
+        })
     }
 
-    fn try_reset_account<S: Storage>(
+    /// Disables a desk account (停用: its holder left, or must not sign in): the
+    /// administrator's act, confirmed with their own password. Nobody signs in with it, nor
+    /// activates it, until it is reset; its sessions end and its desk keys are revoked.
+    pub fn disable_account<S: Storage>(
         &self,
         station: &Service<S>,
         session: &Session,
         (login, form): (&str, ResetForm),
         source: &str,
         now: Timestamp,
-    ) -> Result<ActivationCode, ConsoleError> {
-        administrator(session)?;
-        if login == session.account.login {
-            // Resetting oneself would leave the bureau without a way in until activated.
-            return Err(ConsoleError::BadRequest("不能重置自己的账号".into()));
-        }
-        self.administer(station, session, &form.confirm, now, || {
-            let code = self.reset(station, login, (&session.account.login, source), now)?;
-            let act = AdminAct {
-                kind: AdminKind::AccountReset,
-                subject: login.to_owned(),
-                detail: "原密码和验证器作废，待本人重新激活".into(),
-                by: session.account.login.clone(),
-                at: now,
-            };
-            Ok((code, act))
+    ) -> Result<(), ConsoleError> {
+        let act = (AdminKind::AccountDisabled, "停用账号");
+        self.on_account(station, session, (login, form), act, source, now, |by| {
+            let revoked = self.disable(station, login, by, now)?;
+            Ok(((), format!("吊销其控制台签名证书 {revoked} 张")))
         })
+    }
+
+    /// Opens a desk account locked by wrong attempts before its lock runs out: the
+    /// administrator's act, confirmed with their own password.
+    pub fn unlock_account<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (login, form): (&str, ResetForm),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<(), ConsoleError> {
+        let act = (AdminKind::AccountUnlocked, "解除锁定");
+        self.on_account(station, session, (login, form), act, source, now, |by| {
+            self.unlock(station, login, by, now)?;
+            Ok(((), String::new()))
+        })
+    }
+
+    /// An administrator's act on another's desk account `login` (never their own): their
+    /// password typed again, `change` made (given who and where from, for the operation log;
+    /// it says the act's detail), then signed onto the log as `kind`. A refusal is in the
+    /// operation log as `what` refused.
+    #[allow(clippy::too_many_arguments)]
+    fn on_account<S: Storage, T>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (login, form): (&str, ResetForm),
+        (kind, what): (AdminKind, &str),
+        source: &str,
+        now: Timestamp,
+        change: impl FnOnce((&str, &str)) -> Result<(T, String), ConsoleError>,
+    ) -> Result<T, ConsoleError> {
+        let by = session.account.login.as_str();
+        let done = administrator(session).and_then(|()| {
+            if login == by {
+                // Resetting, disabling or unlocking oneself would leave the bureau without a
+                // way in.
+                return Err(ConsoleError::BadRequest(
+                    "不能对自己的账号进行此操作".into(),
+                ));
+            }
+            self.administer(station, (session, source), &form.confirm, now, || {
+                let (made, detail) = change((by, source))?;
+                let act = AdminAct {
+                    kind,
+                    subject: login.to_owned(),
+                    detail,
+                    by: by.to_owned(),
+                    at: now,
+                };
+                Ok((made, act))
+            })
+        });
+        let log = (DeskLogKind::Operation, by);
+        refusal_logged(
+            station.storage(),
+            log,
+            &format!("{what} {login}"),
+            (source, now),
+            done,
+        )
     }
 
     /// Resets the desk account `login` (the administrator's act, from the command line or
@@ -339,6 +393,67 @@ impl Console {
             now,
         ))?;
         Ok(activation)
+    }
+
+    /// Disables the desk account `login` (from the command line or the console): no password,
+    /// no activation, a new authenticator secret nobody holds; its sessions end and its desk
+    /// keys are revoked. How many certificates were revoked.
+    pub fn disable<S: Storage>(
+        &self,
+        station: &Service<S>,
+        login: &str,
+        (by, source): (&str, &str),
+        now: Timestamp,
+    ) -> Result<usize, ConsoleError> {
+        let store = station.storage();
+        let row = store.desk_account(login)?.ok_or(ConsoleError::NotFound)?;
+        if row.credentials.disabled() {
+            return Err(ConsoleError::BadRequest(format!("账号 {login} 已停用")));
+        }
+        let credentials = DeskCredentials {
+            password_hash: String::new(),
+            totp_secret: self.random::<20>().to_vec(),
+            activation: None,
+            key_salt: Vec::new(),
+            changed_at: now.0,
+        };
+        let revoked =
+            self.replace_credentials(station, &row, (&credentials, 0), "控制台账号已停用", now)?;
+        store.add_desk_log(&line(
+            DeskLogKind::Operation,
+            by,
+            &format!("停用账号 {login}（吊销其控制台签名证书 {revoked} 张）"),
+            true,
+            source,
+            now,
+        ))?;
+        Ok(revoked)
+    }
+
+    /// Opens the desk account `login`, locked by wrong attempts (from the command line or the
+    /// console).
+    pub fn unlock<S: Storage>(
+        &self,
+        station: &Service<S>,
+        login: &str,
+        (by, source): (&str, &str),
+        now: Timestamp,
+    ) -> Result<(), ConsoleError> {
+        let store = station.storage();
+        let row = store.desk_account(login)?.ok_or(ConsoleError::NotFound)?;
+        if row.locked_until.is_none_or(|until| until <= now.0) {
+            return Err(ConsoleError::BadRequest(format!("账号 {login} 未被锁定")));
+        }
+        store.set_desk_sign_in_state(login, 0, None, row.totp_last_step)?;
+        store.add_desk_log(&line(
+            DeskLogKind::Operation,
+            by,
+            &format!("解除账号 {login} 的锁定"),
+            true,
+            source,
+            now,
+        ))?;
+        Ok(())
     }
 
     /// Changes the signed-in person's password, the current one typed again (wrong ones count
@@ -563,7 +678,10 @@ fn refusal_logged<S: DeskStore + ?Sized, T>(
     (source, now): (&str, Timestamp),
     result: Result<T, ConsoleError>,
 ) -> Result<T, ConsoleError> {
-    if let Err(e) = &result {
+    // An act made but not signed is no refusal: it wrote its own line.
+    if let Err(e) = &result
+        && !matches!(e, ConsoleError::Unlogged { .. })
+    {
         let refused = line(
             kind,
             login,

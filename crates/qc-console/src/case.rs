@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use qc_bundle::TocItem;
-use qc_domain::admin::AdminAct;
+use qc_domain::admin::{ADMINISTRATORS, AdminAct};
 use qc_domain::review::{self, CHECKLIST, CaseFileReview, ChecklistItem, ItemScore};
 use qc_domain::{Person, PersonId, Role, Timestamp};
 use qc_server::Service;
@@ -506,7 +506,7 @@ impl Console {
     pub(crate) fn administer<S: Storage, T>(
         &self,
         station: &Service<S>,
-        session: &Session,
+        (session, source): (&Session, &str),
         password: &str,
         now: Timestamp,
         change: impl FnOnce() -> Result<(T, AdminAct), ConsoleError>,
@@ -516,7 +516,6 @@ impl Console {
         }
         let role = (Role::Administrator, password);
         let (key, person) = self.signing_as(station, session, role, now)?;
-        let (made, act) = change()?;
         let account = &session.account;
         let signer = DeskSigner {
             login: &account.login,
@@ -524,7 +523,28 @@ impl Console {
             view: &account.view(),
             key: &key,
         };
-        station.record_admin_act(&act, &signer, now)?;
+        // Whatever the signature needs is checked before anything changes.
+        station.desk_signer_ready(&signer, ADMINISTRATORS, now)?;
+        let (made, act) = change()?;
+        if let Err(e) = station.record_admin_act(&act, &signer, now) {
+            tracing::error!(act = %act.zh(), error = %e, "an administration act made but not logged");
+            let unlogged = ConsoleError::Unlogged {
+                what: act.zh(),
+                why: e.to_string(),
+            };
+            let said = format!("{}（{e}）", unlogged.message_zh());
+            if let Err(log) = station.storage().add_desk_log(&crate::line(
+                qc_station_storage::desk::DeskLogKind::Operation,
+                &account.login,
+                &said,
+                false,
+                source,
+                now,
+            )) {
+                tracing::error!(error = %log, "the operation log refused a line");
+            }
+            return Err(unlogged);
+        }
         Ok(made)
     }
 

@@ -73,9 +73,18 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
             "/console/api/accounts/{login}/reset",
             post(reset_account::<S>),
         )
+        .route(
+            "/console/api/accounts/{login}/disable",
+            post(disable_account::<S>),
+        )
+        .route(
+            "/console/api/accounts/{login}/unlock",
+            post(unlock_account::<S>),
+        )
         .route("/console/api/devices/{id}/revoke", post(revoke_device::<S>))
         .route("/console/api/enrolment-codes", post(enrolment_code::<S>))
         .route("/console/api/logs", get(logs::<S>))
+        .route("/console/api/admin-acts", get(admin_acts::<S>))
         .route(
             "/console/api/draws",
             get(draws::<S>)
@@ -677,6 +686,33 @@ struct LogLines {
     entries: Vec<crate::LogLine>,
 }
 
+/// The day whose administration acts are asked for (`YYYYMMDD`).
+#[derive(Deserialize)]
+struct DayQuery {
+    day: Option<String>,
+}
+
+/// The administration acts of a day, as the page reads them.
+#[derive(Serialize)]
+struct AdminActs {
+    acts: Vec<crate::AdminActItem>,
+}
+
+async fn admin_acts<S: Storage>(
+    caller: Caller<S>,
+    Query(q): Query<DayQuery>,
+) -> Result<Response, Failure> {
+    caller
+        .act(move |d, session, source, now| {
+            let day = q.day.as_deref();
+            let acts = d
+                .console
+                .admin_acts(&d.station.service, session, day, source, now)?;
+            Ok(AdminActs { acts })
+        })
+        .await
+}
+
 async fn logs<S: Storage>(
     caller: Caller<S>,
     Query(q): Query<LogQuery>,
@@ -746,6 +782,36 @@ async fn reset_account<S: Storage>(
         })
         .await?;
     Ok(kept_nowhere(answer))
+}
+
+/// A desk account disabled by the administrator (its holder left).
+async fn disable_account<S: Storage>(
+    caller: Caller<S>,
+    Path(login): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    caller
+        .act(move |d, session, source, now| {
+            let form: crate::ResetForm = form(&body, "停用账号表单")?;
+            d.console
+                .disable_account(&d.station.service, session, (&login, form), source, now)
+        })
+        .await
+}
+
+/// A desk account locked by wrong attempts, opened again by the administrator.
+async fn unlock_account<S: Storage>(
+    caller: Caller<S>,
+    Path(login): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    caller
+        .act(move |d, session, source, now| {
+            let form: crate::ResetForm = form(&body, "解除锁定表单")?;
+            d.console
+                .unlock_account(&d.station.service, session, (&login, form), source, now)
+        })
+        .await
 }
 
 /// An answer no cache keeps (an activation code or secret, the list of accounts).

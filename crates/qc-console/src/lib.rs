@@ -464,6 +464,23 @@ pub struct LogLine {
     pub source: String,
 }
 
+/// An administration act (管理操作) as the log holds it, as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdminActItem {
+    /// When (ms since the epoch).
+    pub at: i64,
+    /// The administrator's desk login.
+    pub by: String,
+    /// What kind of change, in Chinese.
+    pub kind: &'static str,
+    /// What it changed.
+    pub subject: String,
+    /// The rest.
+    pub detail: String,
+    /// The hash of its entry on the log (hex).
+    pub entry: String,
+}
+
 /// How sign-in and sessions behave.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
@@ -534,6 +551,14 @@ pub enum ConsoleError {
     /// An activation code that is wrong, used or expired.
     #[error("no such activation, or it was used or has expired")]
     BadActivation,
+    /// An administration act was made but could not be signed onto the log.
+    #[error("{what} was made but not logged: {why}")]
+    Unlogged {
+        /// The act, in Chinese.
+        what: String,
+        /// Why the signature failed.
+        why: String,
+    },
     /// The station refused or failed.
     #[error(transparent)]
     Station(#[from] ServiceError),
@@ -559,6 +584,7 @@ impl ConsoleError {
             ConsoleError::WrongPassword => 422,
             ConsoleError::LoginTaken(_) => 409,
             ConsoleError::BadActivation => 400,
+            ConsoleError::Unlogged { .. } => 500,
             ConsoleError::Locked { .. } => 423,
             ConsoleError::Station(e) => e.status(),
             ConsoleError::Storage(_) => 500,
@@ -579,6 +605,7 @@ impl ConsoleError {
             ConsoleError::WrongPassword => "wrong_password",
             ConsoleError::LoginTaken(_) => "login_taken",
             ConsoleError::BadActivation => "bad_activation",
+            ConsoleError::Unlogged { .. } => "unlogged",
             ConsoleError::Station(_) => "station",
             ConsoleError::Storage(_) => "storage",
             ConsoleError::RangeNotSatisfiable { .. } => "range",
@@ -595,10 +622,13 @@ impl ConsoleError {
             ConsoleError::Forbidden => "当前账号无权进行此操作".into(),
             ConsoleError::BadRequest(why) => format!("请求有误：{why}"),
             ConsoleError::NotFound => "没有该案件或文件，或当前账号无权查看".into(),
-            ConsoleError::WrongPassword => "密码不正确，未签名".into(),
+            ConsoleError::WrongPassword => "密码不正确，未签名，也未作任何更改".into(),
             ConsoleError::LoginTaken(login) => format!("登录名 {login} 已被使用"),
             ConsoleError::BadActivation => {
                 "激活链接无效、已使用或已过期，请联系管理员重新生成".into()
+            }
+            ConsoleError::Unlogged { what, .. } => {
+                format!("{what}已完成，但未能签名记入执法全过程记录，请联系系统运维人员")
             }
             ConsoleError::Station(e) => e.body().message,
             ConsoleError::Storage(_) => "服务器存储出错，请联系管理员".into(),
@@ -1113,6 +1143,10 @@ impl Console {
         now: Timestamp,
     ) -> Result<DeskAccountRow, ConsoleError> {
         let login = &session.account.login;
+        if password.is_empty() {
+            // Nothing typed (an old page, a slip): not a wrong guess towards the lock.
+            return Err(ConsoleError::BadRequest("请输入您的登录密码".into()));
+        }
         let row = store.desk_account(login)?.ok_or(ConsoleError::NoSession)?;
         if let Some(until_ms) = row.locked_until.filter(|&u| u > now.0) {
             return Err(ConsoleError::Locked { until_ms });
@@ -1301,6 +1335,50 @@ impl Console {
             .collect())
     }
 
+    /// The administration acts the log holds for a day (`YYYYMMDD`, Beijing time; today when
+    /// none), each read back with its sheet checked against its entry, for the roles that
+    /// read the logs.
+    pub fn admin_acts<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        day: Option<&str>,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<Vec<AdminActItem>, ConsoleError> {
+        if !session.account.role.reads_logs() {
+            return Err(ConsoleError::Forbidden);
+        }
+        let id = match day.map(str::trim).filter(|d| !d.is_empty()) {
+            None => qc_domain::admin::log_id(now),
+            Some(d) => format!("{}{d}", qc_domain::admin::ADMIN_PREFIX),
+        };
+        if !qc_domain::admin::is_admin_id(&id) {
+            return Err(ConsoleError::BadRequest(
+                "日期应为 8 位数字，如 20261202".into(),
+            ));
+        }
+        let acts = station.admin_acts(&id)?;
+        self.record(
+            station.storage(),
+            session,
+            &format!("查看管理操作记录（{id}）"),
+            source,
+            now,
+        )?;
+        Ok(acts
+            .into_iter()
+            .map(|(entry, act)| AdminActItem {
+                at: act.at.0,
+                by: act.by,
+                kind: act.kind.zh(),
+                subject: act.subject,
+                detail: act.detail,
+                entry: hex::encode(entry.hash()),
+            })
+            .collect())
+    }
+
     /// The enrolled devices, for the roles that see them.
     pub fn devices<S: Storage>(
         &self,
@@ -1331,7 +1409,13 @@ impl Console {
         source: &str,
         now: Timestamp,
     ) -> Result<Revoked, ConsoleError> {
-        let (crl, added) = self.administer(station, session, password, now, || {
+        if device.starts_with(qc_server::service::DESK_PREFIX) {
+            // A desk's device goes with its account: disabling the account revokes its keys.
+            return Err(ConsoleError::BadRequest(
+                "控制台账号的设备不能在此吊销，请在账号页停用该账号".into(),
+            ));
+        }
+        let (crl, added) = self.administer(station, (session, source), password, now, || {
             let revoked = station.revoke_device(device, reason, now)?;
             let act = AdminAct {
                 kind: AdminKind::DeviceRevoked,
@@ -1376,7 +1460,7 @@ impl Console {
         if session.account.role == DeskRole::Administrator && squad.is_empty() {
             return Err(ConsoleError::BadRequest("请填写中队".into()));
         }
-        let code = self.administer(station, session, password, now, || {
+        let code = self.administer(station, (session, source), password, now, || {
             let grant = qc_station_storage::Grant::Device {
                 squad: squad.to_owned(),
             };

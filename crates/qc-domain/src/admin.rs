@@ -26,6 +26,11 @@ pub enum AdminKind {
     /// 重置控制台账号 — a desk account reset: its password and authenticator void, its desk
     /// keys revoked.
     AccountReset,
+    /// 停用控制台账号 — a desk account disabled (its holder left): nobody signs in with it
+    /// until it is reset, its sessions end and its desk keys are revoked.
+    AccountDisabled,
+    /// 解除账号锁定 — a desk account locked by wrong attempts opened again.
+    AccountUnlocked,
     /// 吊销设备 — a lost tablet revoked with the keys made on it.
     DeviceRevoked,
     /// 签发设备注册码 — a one-time code that enrols a new tablet.
@@ -38,6 +43,8 @@ impl AdminKind {
         match self {
             AdminKind::AccountOpened => "新建控制台账号",
             AdminKind::AccountReset => "重置控制台账号",
+            AdminKind::AccountDisabled => "停用控制台账号",
+            AdminKind::AccountUnlocked => "解除账号锁定",
             AdminKind::DeviceRevoked => "吊销设备",
             AdminKind::EnrolmentCodeIssued => "签发设备注册码",
         }
@@ -61,15 +68,9 @@ pub struct AdminAct {
 }
 
 impl AdminAct {
-    /// The id the act's entry names: its day's (`admin-YYYYMMDD`, Beijing time).
+    /// The id the act's entry names: its day's.
     pub fn log_id(&self) -> String {
-        let d = self.at.china_date();
-        format!(
-            "{ADMIN_PREFIX}{:04}{:02}{:02}",
-            d.year(),
-            u8::from(d.month()),
-            d.day()
-        )
+        log_id(self.at)
     }
 
     /// The sheet the entry names: its JSON.
@@ -85,6 +86,17 @@ impl AdminAct {
             format!("{} {}（{}）", self.kind.zh(), self.subject, self.detail)
         }
     }
+}
+
+/// The id the administration acts of the day of `at` name (`admin-YYYYMMDD`, Beijing time).
+pub fn log_id(at: Timestamp) -> String {
+    let d = at.china_date();
+    format!(
+        "{ADMIN_PREFIX}{:04}{:02}{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    )
 }
 
 /// Whether `id` is an administration entry's (`admin-` and eight digits).

@@ -1088,7 +1088,9 @@ impl DeskStore for SqliteStorage {
         self.conn()
             .execute(
                 "UPDATE desk_accounts SET password_hash = ?5, totp_secret = ?6,
-                   activation_hash = ?7, activation_until = ?8, totp_last_step = ?9,
+                   activation_hash = ?7, activation_until = ?8,
+                   totp_last_step = CASE WHEN totp_secret = ?6
+                     THEN MAX(totp_last_step, ?9) ELSE ?9 END,
                    key_salt = ?10, credentials_at = ?11, failures = 0, locked_until = NULL
                  WHERE login = ?1 AND password_hash = ?2 AND totp_secret = ?3
                    AND activation_hash IS ?4",

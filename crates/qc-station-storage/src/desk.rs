@@ -45,6 +45,13 @@ pub struct DeskCredentials {
     pub changed_at: i64,
 }
 
+impl DeskCredentials {
+    /// Disabled (停用): neither a password nor an activation; only a reset opens it again.
+    pub fn disabled(&self) -> bool {
+        self.password_hash.is_empty() && self.activation.is_none()
+    }
+}
+
 /// An account's pending activation: its holder sets the password and enrols the
 /// authenticator with a one-time code, so the administrator who made it knows neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,8 +129,9 @@ pub trait DeskStore {
         locked_until: Option<i64>,
         totp_last_step: i64,
     ) -> Result<(), StorageError>;
-    /// Replaces an account's credentials with `new` if they are still `was` (the last TOTP
-    /// step, failures and lock are reset too); `Ok(false)` if they changed meanwhile (nothing
+    /// Replaces an account's credentials with `new` if they are still `was` (failures and
+    /// lock reset; the last TOTP step `totp_last_step` for a new authenticator secret, or
+    /// raised to it for the same one: a code used meanwhile stays used); `Ok(false)` if they changed meanwhile (nothing
     /// changed): a code, password or activation is used once even by two requests at a time.
     fn set_desk_credentials(
         &self,
@@ -432,5 +440,27 @@ pub mod suite {
             store.desk_account("new").unwrap().unwrap().credentials,
             active
         );
+        // The same authenticator: a step used meanwhile stays used. A new one: its own step.
+        let changed = DeskCredentials {
+            key_salt: vec![8; 16],
+            ..active.clone()
+        };
+        assert!(
+            store
+                .set_desk_credentials("new", &active, &changed, 50)
+                .unwrap()
+        );
+        let step = || store.desk_account("new").unwrap().unwrap().totp_last_step;
+        assert_eq!(step(), 77);
+        let renewed = DeskCredentials {
+            totp_secret: vec![4; 20],
+            ..changed.clone()
+        };
+        assert!(
+            store
+                .set_desk_credentials("new", &changed, &renewed, 0)
+                .unwrap()
+        );
+        assert_eq!(step(), 0);
     }
 }

@@ -93,6 +93,18 @@ impl<S: Storage> Service<S> {
         salt
     }
 
+    /// Whether `signer` may sign an act that `required` roles sign, their desk's certificate
+    /// in force (issued now if need be): what a desk act checks before it changes anything.
+    pub fn desk_signer_ready(
+        &self,
+        signer: &DeskSigner<'_>,
+        required: SignersRequired,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        signer.may(required, "sign this act")?;
+        self.desk_certificate(signer, now).map(drop)
+    }
+
     /// 管理操作: signs `act` as `signer`'s act on their desk device (an administrator's), its
     /// sheet kept under the day's administration id; the entry's hash.
     pub fn record_admin_act(

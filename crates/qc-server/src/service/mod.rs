@@ -409,9 +409,17 @@ impl<S: Storage> Service<S> {
             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
         for _ in 0..LIST_TRIES {
             let kept = self.storage.revocations()?;
-            if Some(list.revocations().number) <= list_number(kept.as_ref())
-                || self.storage.put_revocations(crl, kept.as_ref())?
-            {
+            if Some(list.revocations().number) <= list_number(kept.as_ref()) {
+                if kept.as_ref().is_some_and(|k| k.bytes != crl.bytes) {
+                    // Another list of that number or a newer one is in force: this one,
+                    // built on an older list, would lose what that one revoked.
+                    return Err(ServiceError::OutOfStep(
+                        "the station holds a newer revocation list; revoke at the station".into(),
+                    ));
+                }
+                break;
+            }
+            if self.storage.put_revocations(crl, kept.as_ref())? {
                 break;
             }
         }
@@ -481,7 +489,7 @@ impl<S: Storage> Service<S> {
 
     /// Adds `certs` to the revocation list from `now` with the bureau key and keeps the list;
     /// `None` when all of them were revoked already (nothing changed).
-    pub(crate) fn revoke_certificates(
+    pub fn revoke_certificates(
         &self,
         certs: &[SignedCertificate],
         reason: &str,

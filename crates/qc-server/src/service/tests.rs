@@ -1671,18 +1671,59 @@ mod draws {
         let head = HeadOfUnit::new();
         let e = s.record_admin_act(&act, &head.signer(), NOW).unwrap_err();
         assert_eq!(e.status(), 403, "{e}");
-        // A tablet's entry naming the day's id is refused, as is an administration act
-        // naming a case.
-        for (action, case) in [
-            (Action::RecordCreated, act.log_id()),
-            (Action::Administered, "C-1".to_owned()),
-        ] {
-            let mut entry = feed(&w, 1)[0].entry().unwrap();
-            entry.action = action;
-            entry.case = case;
-            let e = super::super::check_admin_acts(&[entry]).unwrap_err();
-            assert_eq!(e.status(), 403, "{e}");
+        // The rule, one part broken at a time: the act off a desk, with two sheets, naming a
+        // case; another act naming the day's id.
+        let logged = read[0].0.entry().unwrap();
+        super::super::check_admin_acts(std::slice::from_ref(&logged)).unwrap();
+        let broken = [
+            qc_chain::Entry {
+                device: "tablet-a".into(),
+                ..logged.clone()
+            },
+            qc_chain::Entry {
+                blobs: vec![[1; 32], [2; 32]],
+                records: vec![[1; 32], [2; 32]],
+                ..logged.clone()
+            },
+            qc_chain::Entry {
+                case: "C-1".into(),
+                ..logged.clone()
+            },
+            qc_chain::Entry {
+                action: Action::RecordCreated,
+                ..logged.clone()
+            },
+        ];
+        for entry in broken {
+            let e = super::super::check_admin_acts(std::slice::from_ref(&entry)).unwrap_err();
+            assert_eq!(e.status(), 403, "{entry:?}: {e}");
         }
+        // A tablet's upload naming the day's id is refused whole.
+        enrol(&w, &s);
+        let mut entry = feed(&w, 1)[0].entry().unwrap();
+        entry.case = act.log_id();
+        let signed = SignedEntry::sign(&entry, &w.device, &[&w.officer.0]);
+        let upload = PushEntries {
+            entries: vec![signed],
+            known_size: 0,
+        };
+        let e = s.push("tablet-a", &upload, NOW).unwrap_err();
+        assert_eq!(e.status(), 403, "{e}");
+        assert_eq!(s.log_size().unwrap(), 1);
+    }
+
+    /// An account made before its own key salt (none kept) signs with the key it always had.
+    #[test]
+    fn an_account_without_its_own_key_salt_keeps_the_salt_it_had() {
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        let mut before = Sha256::new();
+        before.update(b"quancheng desk signing key salt\0");
+        before.update(s.identity.desk_seed);
+        before.update(b"wu");
+        let before: [u8; 32] = before.finalize().into();
+        assert_eq!(s.desk_key_salt("wu", &[]), before[..16]);
+        assert_ne!(s.desk_key_salt("wu", &[1; 16]), before[..16]);
     }
 
     /// A changed password or a reset account revokes the desk keys the old password derived:
