@@ -1284,6 +1284,165 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
     }
 }
 
+/// The desks' acts made by a script at the station's command line (`quancheng desk`): a
+/// random inspection planned, drawn once the log moved past its plan, a target's result
+/// reported, a closed case's file reviewed; each signed with the account's password, each
+/// refused without it.
+#[test]
+fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
+    let bureau = Bureau::start();
+    bureau.desk_account(("zhou", "周文"), "head", &[]);
+    bureau.desk_account(("sun", "孙丽"), "legal_reviewer", &[]);
+    let dir = bureau.dir.path();
+    let register = dir.join("register.csv");
+    std::fs::write(&register, register_csv()).unwrap();
+    let desk = |login: &str, password: &str, args: &[&str]| {
+        let mut all = vec!["--json", "desk"];
+        all.extend_from_slice(args);
+        all.extend(["--login", login]);
+        run_cli(dir, &all, &[("QUANCHENG_DESK_PASSWORD", password)])
+    };
+    let json = |out: std::process::Output| -> serde_json::Value {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let plan_args = [
+        "plan",
+        "--title",
+        "命令行抽查",
+        "--count",
+        "2",
+        "--register",
+        register.to_str().unwrap(),
+        "--inspector",
+        "li.ming",
+        "--inspector",
+        "wang.fang",
+        "--inspector",
+        "liu.jianguo",
+    ];
+    let wrong = desk("zhou", "wrong wrong", &plan_args);
+    assert!(!wrong.status.success(), "planned without the password");
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("密码不正确"));
+    let planned = json(desk("zhou", PASSWORD, &plan_args));
+    let id = planned["id"].as_str().unwrap().to_owned();
+    assert_eq!(planned["register_size"], 12, "the row without an id left out");
+    // No draw before the log holds an entry after the plan.
+    let early = desk("zhou", PASSWORD, &["draw", "--draw", &id]);
+    assert!(!early.status.success(), "drawn before its seed");
+    // 案卷评查 of a closed case by the legal department: an entry after the plan.
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli(dir, &["case", "list", "--json"], &[])).unwrap();
+    let closed = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "closed" || c["status"] == "disclosed")
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .expect("the demo has a closed case");
+    let sheet = dir.join("review.json");
+    let items: Vec<serde_json::Value> = qc_domain::review::CHECKLIST
+        .iter()
+        .map(|i| serde_json::json!({"key": i.key, "score": i.max}))
+        .collect();
+    std::fs::write(
+        &sheet,
+        serde_json::json!({"items": items, "comment": "案卷齐全"}).to_string(),
+    )
+    .unwrap();
+    let review_args = [
+        "review",
+        "--case",
+        &closed,
+        "--sheet",
+        sheet.to_str().unwrap(),
+    ];
+    let refused = desk(
+        "zhou",
+        PASSWORD,
+        &[
+            "review",
+            "--case",
+            "no-such-case",
+            "--sheet",
+            sheet.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success(), "a case the station never had");
+    let reviewed = json(desk("sun", PASSWORD, &review_args));
+    assert_eq!(reviewed["total"], 100);
+    // Drawn now; then a drawn target's result reported.
+    let drawn = json(desk("zhou", PASSWORD, &["draw", "--draw", &id]));
+    let tasks = drawn["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 2);
+    let target = tasks[0]["id"].as_str().unwrap().to_owned();
+    let report = [
+        "report",
+        "--draw",
+        &id,
+        "--target",
+        &target,
+        "--outcome",
+        "compliant",
+        "--note",
+        "经营正常",
+    ];
+    let reported = json(desk("zhou", PASSWORD, &report));
+    let task = reported["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == target.as_str())
+        .unwrap();
+    assert_eq!(task["report"]["note"], "经营正常");
+    let odd = [
+        "report",
+        "--draw",
+        &id,
+        "--target",
+        &target,
+        "--outcome",
+        "maybe",
+    ];
+    assert!(
+        !desk("zhou", PASSWORD, &odd).status.success(),
+        "no such outcome"
+    );
+    // The operation log says each was done at the command line.
+    let http = client();
+    let admin = bureau.desk_account(("wu", "吴敏"), "administrator", &[]);
+    let signed = http
+        .post(format!("{}/console/api/sign-in", bureau.url))
+        .json(&serde_json::json!({"login": "wu", "password": PASSWORD, "code": code_now(&admin)}))
+        .send()
+        .unwrap();
+    let cookie = signed.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = signed.json::<serde_json::Value>().unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let log = http
+        .get(format!("{}/console/api/logs?kind=operation", bureau.url))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(log.contains("命令行"), "{log}");
+    assert!(log.contains(&format!("案卷评查 {closed}")), "{log}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sync() {
     let _one = ONE_BROWSER.lock().await;

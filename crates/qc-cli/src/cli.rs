@@ -10,7 +10,7 @@ use qc_domain::{CaseSource, GeoPoint, Party, PartyKind};
 use qc_server::storage::Grant;
 use qc_store::{CaseFilter, DueFilter};
 
-use crate::{acts, documents, field, output, station};
+use crate::{acts, desk, documents, field, output, station};
 
 /// 全程 Quancheng — whole-process records for urban-management enforcement.
 #[derive(Debug, Parser)]
@@ -117,6 +117,10 @@ enum Command {
     /// Administration (管理员): enrolment codes, revoke credentials.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The bureau's desks (局端) at the station's command line, as a console account: 案卷评查
+    /// and 双随机 (plan, draw, report), signed like the console's acts.
+    #[command(subcommand)]
+    Desk(desk::DeskCommand),
     /// People enrolled on this device.
     People,
     /// 双随机抽查任务: the targets drawn for inspection by this device's people, as the last
@@ -618,6 +622,10 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             }
         }
         Command::Serve(args) => station::serve(open(&dir)?, args),
+        Command::Desk(cmd) => {
+            let made = desk::run(&mut open(&dir)?, cmd)?;
+            output::desk_act(&made, args.json)
+        }
         Command::Sync {
             server,
             cert,

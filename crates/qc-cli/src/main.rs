@@ -2,6 +2,7 @@
 
 mod acts;
 mod cli;
+mod desk;
 mod documents;
 mod field;
 mod output;

@@ -912,6 +912,16 @@ pub fn desk_account(made: &qc_console::Enrolled, as_json: bool) -> anyhow::Resul
     Ok(())
 }
 
+/// A desk act signed at the command line: what it made.
+pub fn desk_act(made: &serde_json::Value, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(made);
+    }
+    out!("已签名记入执法全过程记录：");
+    out!("{}", serde_json::to_string_pretty(made)?);
+    Ok(())
+}
+
 /// An enrolment code for the administrator to hand over.
 pub fn enrolment_code(
     code: &str,

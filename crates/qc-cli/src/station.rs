@@ -244,6 +244,14 @@ fn open_station(
 }
 
 /// The settings of the station an administrator's command reaches into.
+/// The station run from this directory, on `store`, for an act at its command line.
+pub fn station_on(
+    app: &mut Quancheng,
+    store: &StoreArgs,
+) -> anyhow::Result<Service<Box<dyn Storage>>> {
+    open_station(app, &admin_config(store)?)
+}
+
 fn admin_config(store: &StoreArgs) -> anyhow::Result<ServeConfig> {
     ServeArgs {
         listen: None,

@@ -1102,6 +1102,40 @@ impl Console {
         })
     }
 
+    /// The desk account `login` acting at the station's command line: its password checked as
+    /// for a signature (wrong ones count towards the lock), no session kept and no second
+    /// factor asked (whoever runs the command line at the station holds its keys already).
+    /// Each act still needs the password, and the sign-in log says who used the account so.
+    pub fn local_session<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        login: &str,
+        password: &str,
+        now: Timestamp,
+    ) -> Result<Session, ConsoleError> {
+        let row = store
+            .desk_account(login)?
+            .ok_or(ConsoleError::BadCredentials)?;
+        let session = Session {
+            account: Account::from_row(&row)?,
+            csrf: String::new(),
+        };
+        let checked = self.confirm_password(store, &session, password, now);
+        store.add_desk_log(&line(
+            DeskLogKind::SignIn,
+            login,
+            if checked.is_ok() {
+                "在基站命令行使用账号"
+            } else {
+                "在基站命令行使用账号未成：密码错误"
+            },
+            checked.is_ok(),
+            "命令行",
+            now,
+        ))?;
+        checked.map(|_| session)
+    }
+
     /// Counts a wrong attempt against an account; when the account is locked by it, until
     /// when. Wrong passwords at sign-in and when confirming a signature count alike, so
     /// neither is a way round the lock.

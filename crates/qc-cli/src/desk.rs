@@ -1,0 +1,195 @@
+//! `quancheng desk`: the acts of the bureau's desks (局端) made at the station's command line
+//! as a console account, for scripts: 案卷评查 and 双随机 (plan, draw, report). The same
+//! facade as the console, so the same rules, signatures and logs.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Subcommand;
+use qc_console::draw::{PlanForm, ReportForm};
+use qc_console::{Console, ConsoleError, ReviewSheet, Session};
+use qc_domain::Timestamp;
+use qc_server::{Service, Storage};
+
+use crate::station::{self, StoreArgs};
+
+/// Where the operation log says a command-line act came from.
+const SOURCE: &str = "命令行";
+
+/// The console account acting.
+#[derive(Debug, clap::Args)]
+pub struct DeskAccount {
+    /// The console account's sign-in name.
+    #[arg(long)]
+    login: String,
+    /// Its password, which signs the act (better: QUANCHENG_DESK_PASSWORD).
+    #[arg(long, env = "QUANCHENG_DESK_PASSWORD", hide_env_values = true)]
+    password: String,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// The desks' acts.
+#[derive(Debug, Subcommand)]
+pub enum DeskCommand {
+    /// 案卷评查: score a closed case's file against the checklist, signed (the legal
+    /// department or the head). The sheet is JSON: `{"items": [{"id": …, "deducted": …,
+    /// "reason": …}, …], "comment": …}`, every checklist line in order.
+    Review {
+        /// The case.
+        #[arg(long)]
+        case: String,
+        /// The scored sheet (JSON).
+        #[arg(long)]
+        sheet: PathBuf,
+        #[command(flatten)]
+        desk: DeskAccount,
+    },
+    /// 双随机: plan a random inspection, signed by the head: the register of targets (CSV,
+    /// UTF-8 or GBK, with 编号 and 名称 columns), how many to draw, the inspectors.
+    Plan {
+        /// What is inspected.
+        #[arg(long)]
+        title: String,
+        /// How many targets to draw.
+        #[arg(long)]
+        count: u32,
+        /// The register (CSV).
+        #[arg(long)]
+        register: PathBuf,
+        /// An eligible inspector's person id (repeat; at least two).
+        #[arg(long = "inspector", required = true)]
+        inspectors: Vec<String>,
+        #[command(flatten)]
+        desk: DeskAccount,
+    },
+    /// 双随机: draw a planned inspection, signed by the head, once the log holds an entry
+    /// after its plan.
+    Draw {
+        /// The draw's id.
+        #[arg(long)]
+        draw: String,
+        #[command(flatten)]
+        desk: DeskAccount,
+    },
+    /// 检查结果: what the inspection of a drawn target found, signed (the head, or the leader
+    /// of an inspector's squad).
+    Report {
+        /// The draw's id.
+        #[arg(long)]
+        draw: String,
+        /// The target's id.
+        #[arg(long)]
+        target: String,
+        /// compliant, violation, not_found or … (as the console offers).
+        #[arg(long)]
+        outcome: String,
+        /// The case filed for it, if any.
+        #[arg(long, default_value = "")]
+        case: String,
+        /// The inspectors' note.
+        #[arg(long, default_value = "")]
+        note: String,
+        #[command(flatten)]
+        desk: DeskAccount,
+    },
+}
+
+impl DeskCommand {
+    fn desk(&self) -> &DeskAccount {
+        match self {
+            DeskCommand::Review { desk, .. }
+            | DeskCommand::Plan { desk, .. }
+            | DeskCommand::Draw { desk, .. }
+            | DeskCommand::Report { desk, .. } => desk,
+        }
+    }
+}
+
+/// Runs `cmd` at the station of `app`; what it made, as JSON.
+pub fn run(app: &mut qc_api::Quancheng, cmd: &DeskCommand) -> anyhow::Result<serde_json::Value> {
+    let desk = cmd.desk();
+    let service = station::station_on(app, &desk.store)?;
+    let console = Console::new(Default::default(), qc_console::os_random());
+    let now = qc_domain::Clock::now(&qc_api::SystemClock);
+    let said = |e: ConsoleError| anyhow::anyhow!("{} ({e})", e.message_zh());
+    let session = console
+        .local_session(service.storage(), &desk.login, &desk.password, now)
+        .map_err(said)?;
+    act(&console, (&service, &session), cmd, now).map_err(|e| match e.downcast::<ConsoleError>() {
+        Ok(e) => said(e),
+        Err(e) => e,
+    })
+}
+
+fn act<S: Storage>(
+    console: &Console,
+    (station, session): (&Service<S>, &Session),
+    cmd: &DeskCommand,
+    now: Timestamp,
+) -> anyhow::Result<serde_json::Value> {
+    let password = cmd.desk().password.as_str();
+    Ok(match cmd {
+        DeskCommand::Review { case, sheet, .. } => {
+            let sheet: ReviewSheet = read_json(sheet)?;
+            let review = console.review(station, session, (case, sheet, password), SOURCE, now)?;
+            serde_json::to_value(review)?
+        }
+        DeskCommand::Plan {
+            title,
+            count,
+            register,
+            inspectors,
+            ..
+        } => {
+            let bytes = std::fs::read(register)
+                .with_context(|| format!("无法读取 {} (cannot read)", register.display()))?;
+            let targets = console.preview_register(session, &bytes)?.targets;
+            let form = PlanForm {
+                title: title.clone(),
+                count: *count,
+                targets,
+                inspectors: inspectors.clone(),
+            };
+            serde_json::to_value(console.plan_draw(
+                station,
+                session,
+                (form, password),
+                SOURCE,
+                now,
+            )?)?
+        }
+        DeskCommand::Draw { draw, .. } => serde_json::to_value(console.make_draw(
+            station,
+            session,
+            (draw, password),
+            SOURCE,
+            now,
+        )?)?,
+        DeskCommand::Report {
+            draw,
+            target,
+            outcome,
+            case,
+            note,
+            ..
+        } => {
+            let form = ReportForm {
+                target: target.clone(),
+                outcome: serde_json::from_value(serde_json::Value::String(outcome.clone()))
+                    .with_context(|| format!("没有 {outcome} 这种检查结果 (no such outcome)"))?,
+                case: case.clone(),
+                note: note.clone(),
+            };
+            let report = (draw.as_str(), form, password);
+            serde_json::to_value(console.report_draw(station, session, report, SOURCE, now)?)?
+        }
+    })
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("无法读取 {} (cannot read)", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} 不是有效的 JSON (not valid JSON)", path.display()))
+}
