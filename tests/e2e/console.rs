@@ -1048,15 +1048,7 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
     };
     let activated = activate(&code, PASSWORD, &fresh_code(&secret));
     assert_eq!(activated.status(), 200, "{:?}", activated.text());
-    let cookie = activated.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let session = cookie.split(';').next().unwrap().to_owned();
-    let csrf = activated.json::<serde_json::Value>().unwrap()["csrf"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (session, csrf) = session_of(activated);
     let reused = activate(&code, "another long password", &code_now(&secret));
     assert_eq!(reused.status(), 400);
     assert_eq!(
@@ -1093,17 +1085,7 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
         serde_json::json!({"login": "wu", "password": PASSWORD, "code": fresh_code(&admin_secret)}),
     );
     assert_eq!(admin.status(), 200);
-    let admin_session = admin.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let admin_csrf = admin.json::<serde_json::Value>().unwrap()["csrf"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (admin_session, admin_csrf) = session_of(admin);
     let desk_keys = || -> Vec<String> {
         let people: serde_json::Value = with("people", &admin_session, &admin_csrf).json().unwrap();
         let zhou = people["people"]
@@ -1157,17 +1139,7 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
     assert_eq!(sign_in(PASSWORD, &code).status(), 401, "the old password");
     let signed = sign_in("a new long password", &code);
     assert_eq!(signed.status(), 200);
-    let session2 = signed.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf2 = signed.json::<serde_json::Value>().unwrap()["csrf"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (session2, csrf2) = session_of(signed);
     // The old password's key was revoked; the new password signs with a key certified anew.
     assert_eq!(desk_keys(), ["revoked"]);
     assert_eq!(export(&session2, &csrf2, "a new long password"), 200);
@@ -1226,17 +1198,7 @@ fn a_desk_account_is_activated_by_its_holder_and_a_changed_password_or_reset_end
     // (the account's key salt is new), so he signs.
     let back = activate(&again_code, "a new long password", &fresh_code(&secret));
     assert_eq!(back.status(), 200, "{:?}", back.text());
-    let session3 = back.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf3 = back.json::<serde_json::Value>().unwrap()["csrf"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (session3, csrf3) = session_of(back);
     assert_eq!(export(&session3, &csrf3, "a new long password"), 200);
     let mut states = desk_keys();
     states.sort();
@@ -1330,7 +1292,10 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("密码不正确"));
     let planned = json(desk("zhou", PASSWORD, &plan_args));
     let id = planned["id"].as_str().unwrap().to_owned();
-    assert_eq!(planned["register_size"], 12, "the row without an id left out");
+    assert_eq!(
+        planned["register_size"], 12,
+        "the row without an id left out"
+    );
     // No draw before the log holds an entry after the plan.
     let early = desk("zhou", PASSWORD, &["draw", "--draw", &id]);
     assert!(!early.status.success(), "drawn before its seed");
@@ -1420,17 +1385,7 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
         .json(&serde_json::json!({"login": "wu", "password": PASSWORD, "code": code_now(&admin)}))
         .send()
         .unwrap();
-    let cookie = signed.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf = signed.json::<serde_json::Value>().unwrap()["csrf"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (cookie, csrf) = session_of(signed);
     let log = http
         .get(format!("{}/console/api/logs?kind=operation", bureau.url))
         .header("cookie", &cookie)
@@ -1594,13 +1549,7 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     type_into(&c, "[data-test=activate-code]", &code_now(&secret)).await;
     click(&c, "[data-test=activate-submit]").await;
     shows(&c, "一中队的案件").await;
-    let who = c
-        .find(Locator::Css("[data-test=account-name]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let who = text_once(&c, "[data-test=account-name]", |t| !t.is_empty()).await;
     assert_eq!(who, "刘建国");
 
     c.close().await.unwrap();
@@ -1610,6 +1559,15 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "a revoked tablet synced");
     assert!(said.contains("吊销"), "{said}");
+}
+
+/// The session an answer began, as a script keeps it: the cookie to send back, and the CSRF
+/// token.
+fn session_of(answer: reqwest::blocking::Response) -> (String, String) {
+    let cookie = answer.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let body: serde_json::Value = answer.json().unwrap();
+    (cookie, body["csrf"].as_str().unwrap().to_owned())
 }
 
 /// The id today's administration acts name on the log (`admin-YYYYMMDD`).

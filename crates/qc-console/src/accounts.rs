@@ -379,19 +379,14 @@ impl Console {
         (by, source): (&str, &str),
         now: Timestamp,
     ) -> Result<ActivationCode, ConsoleError> {
-        let store = station.storage();
-        let row = store.desk_account(login)?.ok_or(ConsoleError::NotFound)?;
+        let row = station
+            .storage()
+            .desk_account(login)?
+            .ok_or(ConsoleError::NotFound)?;
         let (credentials, activation) = self.awaiting_activation(login, now);
-        let revoked =
-            self.replace_credentials(station, &row, (&credentials, 0), "控制台账号已重置", now)?;
-        store.add_desk_log(&line(
-            DeskLogKind::Operation,
-            by,
-            &format!("重置账号 {login}，待本人重新激活（吊销其控制台签名证书 {revoked} 张）"),
-            true,
-            source,
-            now,
-        ))?;
+        let said = |n| format!("重置账号 {login}，待本人重新激活（吊销其控制台签名证书 {n} 张）");
+        let why = ("控制台账号已重置", &said as &dyn Fn(usize) -> String);
+        self.replace_logged(station, (&row, &credentials), why, (by, source), now)?;
         Ok(activation)
     }
 
@@ -405,8 +400,10 @@ impl Console {
         (by, source): (&str, &str),
         now: Timestamp,
     ) -> Result<usize, ConsoleError> {
-        let store = station.storage();
-        let row = store.desk_account(login)?.ok_or(ConsoleError::NotFound)?;
+        let row = station
+            .storage()
+            .desk_account(login)?
+            .ok_or(ConsoleError::NotFound)?;
         if row.credentials.disabled() {
             return Err(ConsoleError::BadRequest(format!("账号 {login} 已停用")));
         }
@@ -417,16 +414,25 @@ impl Console {
             key_salt: Vec::new(),
             changed_at: now.0,
         };
-        let revoked =
-            self.replace_credentials(station, &row, (&credentials, 0), "控制台账号已停用", now)?;
-        store.add_desk_log(&line(
-            DeskLogKind::Operation,
-            by,
-            &format!("停用账号 {login}（吊销其控制台签名证书 {revoked} 张）"),
-            true,
-            source,
-            now,
-        ))?;
+        let said = |n| format!("停用账号 {login}（吊销其控制台签名证书 {n} 张）");
+        let why = ("控制台账号已停用", &said as &dyn Fn(usize) -> String);
+        self.replace_logged(station, (&row, &credentials), why, (by, source), now)
+    }
+
+    /// [`Console::replace_credentials`] with a new authenticator (its last step afresh), the
+    /// operation log told `said` of the certificates revoked (`reason` on the list).
+    fn replace_logged<S: Storage>(
+        &self,
+        station: &Service<S>,
+        (row, credentials): (&DeskAccountRow, &DeskCredentials),
+        (reason, said): (&str, &dyn Fn(usize) -> String),
+        (by, source): (&str, &str),
+        now: Timestamp,
+    ) -> Result<usize, ConsoleError> {
+        let revoked = self.replace_credentials(station, row, (credentials, 0), reason, now)?;
+        let what = said(revoked);
+        let done = line(DeskLogKind::Operation, by, &what, true, source, now);
+        station.storage().add_desk_log(&done)?;
         Ok(revoked)
     }
 
