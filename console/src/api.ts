@@ -409,6 +409,8 @@ export interface DrawItem {
 
 export interface DrawList {
   draws: DrawItem[];
+  /** How many there are (this is a page of them). */
+  total: number;
   may_draw: boolean;
   inspectors: Inspector[];
 }
@@ -755,10 +757,16 @@ export const api = {
    * onto the log by the administrator (the password confirms it). */
   revokeDevice: (id: string, reason: string, password: string) =>
     request<Revocation>("POST", `/devices/${encodeURIComponent(id)}/revoke`, { body: { reason, password } }),
-  /** 双随机: the draws (newest first), whether this account plans them, and who may be drawn. */
-  draws: async (): Promise<DrawList> => {
-    const got = await request<Partial<DrawList>>("GET", "/draws");
-    return { draws: got.draws ?? [], may_draw: got.may_draw ?? false, inspectors: got.inspectors ?? [] };
+  /** 双随机: a page of the draws (newest first), how many there are, whether this account plans
+   * them, and who may be drawn. */
+  draws: async (limit = 20, offset = 0): Promise<DrawList> => {
+    const got = await request<Partial<DrawList>>("GET", "/draws" + query({ limit, offset }));
+    return {
+      draws: got.draws ?? [],
+      total: got.total ?? got.draws?.length ?? 0,
+      may_draw: got.may_draw ?? false,
+      inspectors: got.inspectors ?? [],
+    };
   },
   /** Reads a register file (CSV, UTF-8 or GBK) for a look before planning; nothing is kept. */
   previewRegister: (file: Blob) => request<RegisterPreview>("POST", "/draws/register", { file }),

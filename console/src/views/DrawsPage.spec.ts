@@ -64,8 +64,11 @@ describe("DrawsPage", () => {
   it("lets a squad leader record the result of their squad's target only, and shows station text as text", async () => {
     const seen = fakeStation((method, url) => {
       if (url === "/console/api/sign-in") return answer(200, { account: zhang, csrf: "tok-r" });
-      if (method === "GET" && url === "/console/api/draws") {
-        return answer(200, { draws: [drawn], may_draw: false, inspectors: [] });
+      if (method === "GET" && url.startsWith("/console/api/draws?")) {
+        // A page of 20 at a time: the second page asked for holds the draw.
+        return url.endsWith("offset=20")
+          ? answer(200, { draws: [drawn], total: 21, may_draw: false, inspectors: [] })
+          : answer(200, { draws: [], total: 21, may_draw: false, inspectors: [] });
       }
       if (method === "POST" && url === `/console/api/draws/${drawn.id}/reports`) return answer(200, drawn);
       return answer(404, { code: "not_found", message: "没有这个地址" });
@@ -73,6 +76,10 @@ describe("DrawsPage", () => {
     await api.signIn("zhang.wei", "mima-123", "123456");
     const w = mount(DrawsPage, { global: { plugins: [makeI18n()] }, attachTo: document.body });
     await flushPromises();
+    expect(seen.filter((x) => x.method === "GET").map((x) => x.url)).toEqual(["/console/api/draws?limit=20&offset=0"]);
+    await w.find("[data-test=draw-pages] .btn-next").trigger("click");
+    await flushPromises();
+    expect(seen.filter((x) => x.method === "GET").map((x) => x.url)[1]).toBe("/console/api/draws?limit=20&offset=20");
 
     // Planning and drawing are the head's.
     expect(w.find("[data-test=plan-draw]").exists()).toBe(false);

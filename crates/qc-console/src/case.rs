@@ -432,13 +432,13 @@ impl Console {
         } else {
             "核验发现问题"
         };
-        self.record(
+        self.recorded(
             station.storage(),
             session,
             &format!("导出案卷 {case}（签名导出，{verdict}）"),
             source,
             now,
-        )?;
+        );
         Ok(exported)
     }
 
@@ -465,7 +465,7 @@ impl Console {
         self.sign_as(station, session, (role, password), now, |signer| {
             station.review_case(&review, signer, now)
         })?;
-        self.record(
+        self.recorded(
             station.storage(),
             session,
             &format!(
@@ -475,7 +475,7 @@ impl Console {
             ),
             source,
             now,
-        )?;
+        );
         Ok(review)
     }
 

@@ -120,8 +120,10 @@ pub struct DrawItem {
 /// The draws, and what the account may do with them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DrawList {
-    /// Newest plan first.
+    /// A page of them, newest plan first.
     pub draws: Vec<DrawItem>,
+    /// How many there are.
+    pub total: u64,
     /// Whether the account plans and makes draws (the head).
     pub may_draw: bool,
     /// Who could be drawn (the bureau's enforcement officers of the squads), for a new plan.
@@ -343,20 +345,24 @@ fn may_draw(session: &Session) -> bool {
 }
 
 impl Console {
-    /// Every draw, for any desk account (what is drawn is published anyway); with the
-    /// inspectors who could be drawn for the head, who plans.
+    /// A page of the draws (`limit` from `offset`, at most 50), for any desk account (what is
+    /// drawn is published anyway); with the inspectors who could be drawn for the head, who
+    /// plans.
     pub fn draws<S: Storage>(
         &self,
         station: &Service<S>,
         session: &Session,
+        (limit, offset): (u32, u32),
     ) -> Result<DrawList, ConsoleError> {
         let may = may_draw(session);
+        // Only the page's draws are read: a bureau's years of draws cost no more.
+        let (draws, total) = station.draws_page(offset as usize, limit.clamp(1, 50) as usize)?;
         Ok(DrawList {
-            draws: station
-                .draws()?
+            draws: draws
                 .into_iter()
                 .map(|d| item(d, |i| reports_for(session, i)))
                 .collect(),
+            total: total as u64,
             may_draw: may,
             inspectors: if may {
                 station
@@ -466,7 +472,7 @@ impl Console {
         let draw = self.sign_as(station, session, (Role::Head, password), now, |signer| {
             station.plan_inspection(&plan, signer, now).map(Some)
         })?;
-        self.record(
+        self.recorded(
             station.storage(),
             session,
             &format!(
@@ -477,7 +483,7 @@ impl Console {
             ),
             source,
             now,
-        )?;
+        );
         Ok(item(draw, |i| reports_for(session, i)))
     }
 
@@ -505,13 +511,13 @@ impl Console {
                 }
                 other => other,
             })?;
-        self.record(
+        self.recorded(
             station.storage(),
             session,
             &format!("双随机抽取 {id}"),
             source,
             now,
-        )?;
+        );
         Ok(item(draw, |i| reports_for(session, i)))
     }
 
@@ -551,7 +557,7 @@ impl Console {
         let draw = self.sign_as(station, session, (role, password), now, |signer| {
             station.report_inspection(&report, signer, now)
         })?;
-        self.record(
+        self.recorded(
             station.storage(),
             session,
             &format!(
@@ -561,7 +567,7 @@ impl Console {
             ),
             source,
             now,
-        )?;
+        );
         Ok(item(draw, |i| reports_for(session, i)))
     }
 }

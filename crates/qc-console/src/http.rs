@@ -891,9 +891,13 @@ async fn enrolment_code<S: Storage>(
         .await
 }
 
-async fn draws<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
+async fn draws<S: Storage>(
+    caller: Caller<S>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, Failure> {
+    let page = (q.limit.unwrap_or(20), q.offset.unwrap_or(0));
     caller
-        .act(|d, session, _, _| d.console.draws(&d.station.service, session))
+        .act(move |d, session, _, _| d.console.draws(&d.station.service, session, page))
         .await
 }
 

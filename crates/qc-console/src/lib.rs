@@ -1338,6 +1338,21 @@ impl Console {
         Ok(())
     }
 
+    /// Records an act already signed onto the log (the operation log): a line that cannot be
+    /// written is reported, not returned, so the person is not told to sign again what is signed.
+    fn recorded<S: DeskStore + ?Sized>(
+        &self,
+        store: &S,
+        session: &Session,
+        what: &str,
+        source: &str,
+        now: Timestamp,
+    ) {
+        if let Err(e) = self.record(store, session, what, source, now) {
+            tracing::error!(what, error = %e, "a signed act is not in the operation log");
+        }
+    }
+
     /// The latest lines of a log, for the roles that read them (the reading is logged too,
     /// as every console act is: `source` is where the request came from).
     pub fn logs<S: DeskStore + ?Sized>(
@@ -1464,7 +1479,7 @@ impl Console {
             .decode_unverified()
             .map_err(|e| StorageError::Damaged(format!("the list just signed: {e}")))?
             .number;
-        self.record(
+        self.recorded(
             station.storage(),
             session,
             &format!(
@@ -1473,7 +1488,7 @@ impl Console {
             ),
             source,
             now,
-        )?;
+        );
         Ok(Revoked {
             number,
             revoked: added as u64,
@@ -1510,13 +1525,13 @@ impl Console {
         })?;
         let qr_svg = qc_document::qr::svg_of(&code)
             .ok_or_else(|| ConsoleError::BadRequest("登记码无法生成二维码".into()))?;
-        self.record(
+        self.recorded(
             station.storage(),
             session,
             &format!("生成{squad}的设备登记码"),
             source,
             now,
-        )?;
+        );
         Ok(EnrolmentCode {
             code,
             squad: squad.to_owned(),

@@ -247,14 +247,6 @@ impl<S: Storage> Service<S> {
         self.draw(&report.draw)
     }
 
-    /// Every random inspection on the log that reads back whole, newest plan first.
-    pub fn draws(&self) -> Result<Vec<Draw>, ServiceError> {
-        let ids = self
-            .storage
-            .case_ids_with_prefix(qc_domain::draw::DRAW_PREFIX)?;
-        Ok(self.read_draws(&ids).0)
-    }
-
     /// A page of the draws: `limit` from `offset`, newest first by id (an id begins with the
     /// day it was planned), and how many there are. Only the page's draws are read, so a
     /// bureau's years of draws cost a list anyone may ask for no more than one page.

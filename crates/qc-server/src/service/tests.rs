@@ -1795,7 +1795,13 @@ mod draws {
         let twice = s.draw_inspection("draw-a", &signer, NOW).unwrap().unwrap();
         assert_eq!(twice.result, Some(result));
         assert_eq!(s.log_size().unwrap(), 3);
-        let ids: Vec<String> = s.draws().unwrap().into_iter().map(|d| d.plan.id).collect();
+        let ids: Vec<String> = s
+            .draws_page(0, 10)
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|d| d.plan.id)
+            .collect();
         assert_eq!(ids, ["draw-b", "draw-a"]);
         assert!(
             s.storage.pending_blobs().unwrap().is_empty(),
@@ -1883,7 +1889,7 @@ mod draws {
             s.plan_inspection(&plan(&format!("draw-{i}")), &signer, NOW)
                 .unwrap();
         }
-        assert_eq!(s.draws().unwrap().len(), n, "every draw listed");
+        assert_eq!(s.draws_page(0, n).unwrap().0.len(), n, "every draw listed");
         let kept = super::super::locked(&s.draws);
         assert_eq!(kept.len(), super::super::draw::DRAWS_KEPT);
         assert!(!kept.contains_key("draw-0"), "the oldest left out");
