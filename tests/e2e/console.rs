@@ -1758,8 +1758,10 @@ async fn plays_a_recording_seeking_by_ranges(c: &Client, bureau: &Bureau) {
            const bytes = [...new Uint8Array(await part.arrayBuffer())];
            const past = await fetch(src, {{ headers: {{ Range: 'bytes={size}-' }} }});
            const forged = await fetch(src.slice(0, src.lastIndexOf('/')) + '/00', {{ headers: {{ Range: 'bytes=0-9' }} }});
+           const head = await fetch(src, {{ method: 'HEAD', headers: {{ Range: 'bytes=0-9' }} }});
            return [part.status, part.headers.get('content-range'), bytes, past.status,
-                   past.headers.get('content-range'), forged.status];
+                   past.headers.get('content-range'), forged.status, head.status,
+                   head.headers.get('content-length')];
          }})().then(done, e => done(String(e)));"
     );
     let answers = c.execute_async(&script, vec![]).await.unwrap();
@@ -1774,6 +1776,9 @@ async fn plays_a_recording_seeking_by_ranges(c: &Client, bureau: &Bureau) {
     assert_eq!(answers[3], 416, "{answers}");
     assert_eq!(answers[4], format!("bytes */{size}"), "{answers}");
     assert_eq!(answers[5], 403, "another token: {answers}");
+    // Ranges are a GET's: a HEAD with one answers for the whole file.
+    assert_eq!(answers[6], 200, "{answers}");
+    assert_eq!(answers[7], size.to_string(), "{answers}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -181,6 +181,15 @@ pub(crate) fn requested_range(
     if ask.if_range.is_some_and(|tag| tag != entity_tag(hash)) {
         return Ok(None);
     }
+    // A suffix of no bytes selects nothing: unsatisfiable (RFC 9110 §14.1.3), where the
+    // parser sees a syntax error to ignore.
+    let no_bytes = ask
+        .range
+        .and_then(|h| h.trim().strip_prefix("bytes=")?.trim().strip_prefix('-'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b == b'0'));
+    if no_bytes {
+        return Err(ConsoleError::RangeNotSatisfiable { size });
+    }
     let Some(parsed) = ask
         .range
         .and_then(|h| http_range_header::parse_range_header(h).ok())

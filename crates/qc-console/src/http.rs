@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -115,7 +115,26 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
 
 /// A JSON form the page sent, or why it is not one (`what` names the form, in Chinese).
 fn form<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ConsoleError> {
-    serde_json::from_slice(body).map_err(|e| ConsoleError::BadRequest(format!("{what}：{e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        tracing::info!(form = what, error = %e, "a console form refused");
+        ConsoleError::BadRequest(format!("{what}{}", form_fault_zh(&e)))
+    })
+}
+
+/// What is wrong with a form, in Chinese (serde says it in English, for the log).
+pub(crate) fn form_fault_zh(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let text = e.to_string();
+    // serde names the field between backticks: `login`.
+    let named = || text.split('`').nth(1).unwrap_or("").to_owned();
+    match e.classify() {
+        Category::Data if text.starts_with("missing field") => format!("缺少“{}”", named()),
+        Category::Data if text.starts_with("unknown variant") => {
+            format!("中“{}”不是可选的值", named())
+        }
+        Category::Data => format!("中有内容的类型或取值不正确（第 {} 列）", e.column()),
+        Category::Syntax | Category::Eof | Category::Io => "不是有效的 JSON".into(),
+    }
 }
 
 /// A JSON form sent without a session (sign-in, activation), which no CSRF token guards: only
@@ -506,9 +525,10 @@ async fn case<S: Storage>(caller: Caller<S>, Path(id): Path<String>) -> Result<R
 /// header like any call, and shows it from a blob URL); the part a `Range` header asks for.
 async fn evidence<S: Storage>(
     caller: Caller<S>,
+    method: Method,
     Path((id, hash)): Path<(String, String)>,
 ) -> Result<Response, Failure> {
-    let (range, if_range) = asked(&caller.headers);
+    let (range, if_range) = asked(&method, &caller.headers);
     let file = caller
         .run(move |d, session, (_, source), now| {
             let ask = Ask {
@@ -528,6 +548,7 @@ async fn evidence<S: Storage>(
 async fn play<S: Storage>(
     State(desk): State<Arc<Desk<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
     headers: HeaderMap,
     Path((id, hash, play)): Path<(String, String, String)>,
 ) -> Result<Response, Failure> {
@@ -535,7 +556,7 @@ async fn play<S: Storage>(
         let token = token(&headers).ok_or(ConsoleError::NoSession)?;
         let store = d.station.service.storage();
         let session = d.console.playing(store, &token, (&id, &hash, &play), now)?;
-        let (range, if_range) = asked(&headers);
+        let (range, if_range) = asked(&method, &headers);
         let ask = Ask {
             range: range.as_deref(),
             if_range: if_range.as_deref(),
@@ -549,8 +570,12 @@ async fn play<S: Storage>(
     Ok(file_answer(file))
 }
 
-/// The `Range` and `If-Range` headers of a request, if readable.
-fn asked(headers: &HeaderMap) -> (Option<String>, Option<String>) {
+/// The `Range` and `If-Range` headers of a request, if readable: none but for a GET, the one
+/// method ranges are defined for (a HEAD with `Range` answers as for the whole file).
+fn asked(method: &Method, headers: &HeaderMap) -> (Option<String>, Option<String>) {
+    if method != Method::GET {
+        return (None, None);
+    }
     let text = |name| {
         headers
             .get(name)

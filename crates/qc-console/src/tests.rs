@@ -286,11 +286,16 @@ fn a_range_header_asks_for_part_of_a_file_or_all_of_it() {
         if_range: Some("\"cdcd\""),
     };
     assert!(matches!(case::requested_range(other, &hash, 100), Ok(None)));
-    // Starting past the end: refused, with the size.
-    assert!(matches!(
-        ask(Some("bytes=100-"), 100),
-        Err(ConsoleError::RangeNotSatisfiable { size: 100 })
-    ));
+    // Starting past the end, or the last no bytes: refused, with the size (RFC 9110 §14.1.3).
+    for unsatisfiable in ["bytes=100-", "bytes=-0"] {
+        assert!(
+            matches!(
+                ask(Some(unsatisfiable), 100),
+                Err(ConsoleError::RangeNotSatisfiable { size: 100 })
+            ),
+            "{unsatisfiable}"
+        );
+    }
     assert_eq!(
         ConsoleError::RangeNotSatisfiable { size: 100 }.status(),
         416
@@ -677,4 +682,19 @@ fn a_session_begun_before_the_password_changed_is_over() {
         c.session(&store, &s.token, Timestamp(T0.0 + 2)),
         Err(ConsoleError::NoSession)
     ));
+}
+
+#[test]
+fn a_form_s_fault_is_told_in_chinese() {
+    let fault = |json: &str| {
+        let e = serde_json::from_str::<AccountForm>(json).unwrap_err();
+        http::form_fault_zh(&e)
+    };
+    assert_eq!(fault(r#"{"name": "x", "role": "head"}"#), "缺少“login”");
+    assert_eq!(fault("{"), "不是有效的 JSON");
+    assert!(fault(r#"{"login": 5}"#).starts_with("中有内容的类型或取值不正确"));
+    let outcome =
+        serde_json::from_str::<draw::ReportForm>(r#"{"target": "a", "outcome": "maybe"}"#)
+            .unwrap_err();
+    assert_eq!(http::form_fault_zh(&outcome), "中“maybe”不是可选的值");
 }
