@@ -33,8 +33,9 @@ pub struct DeskAccount {
 #[derive(Debug, Subcommand)]
 pub enum DeskCommand {
     /// 案卷评查: score a closed case's file against the checklist, signed (the legal
-    /// department or the head). The sheet is JSON: `{"items": [{"id": …, "deducted": …,
-    /// "reason": …}, …], "comment": …}`, every checklist line in order.
+    /// department or the head). The sheet is JSON: `{"items": [{"key": …, "score": …,
+    /// "comment": …}, …], "comment": …}`, every checklist line in order (authority, facts,
+    /// evidence, law, procedure, documents, filing), a comment where points are taken off.
     Review {
         /// The case.
         #[arg(long)]
@@ -60,6 +61,10 @@ pub enum DeskCommand {
         /// An eligible inspector's person id (repeat; at least two).
         #[arg(long = "inspector", required = true)]
         inspectors: Vec<String>,
+        /// Sign even when lines of the register were left out (each is said on stderr);
+        /// without it such a register is refused, as a plan cannot be changed once signed.
+        #[arg(long)]
+        skip_bad_lines: bool,
         #[command(flatten)]
         desk: DeskAccount,
     },
@@ -81,7 +86,7 @@ pub enum DeskCommand {
         /// The target's id.
         #[arg(long)]
         target: String,
-        /// compliant, violation, not_found or … (as the console offers).
+        /// compliant, corrected, case_filed or not_found.
         #[arg(long)]
         outcome: String,
         /// The case filed for it, if any.
@@ -112,12 +117,11 @@ pub fn run(app: &mut qc_api::Quancheng, cmd: &DeskCommand) -> anyhow::Result<ser
     let service = station::station_on(app, &desk.store)?;
     let console = Console::new(Default::default(), qc_console::os_random());
     let now = qc_domain::Clock::now(&qc_api::SystemClock);
-    let said = |e: ConsoleError| anyhow::anyhow!("{} ({e})", e.message_zh());
     let session = console
         .local_session(service.storage(), &desk.login, &desk.password, now)
-        .map_err(said)?;
+        .map_err(station::console_said)?;
     act(&console, (&service, &session), cmd, now).map_err(|e| match e.downcast::<ConsoleError>() {
-        Ok(e) => said(e),
+        Ok(e) => station::console_said(e),
         Err(e) => e,
     })
 }
@@ -140,11 +144,23 @@ fn act<S: Storage>(
             count,
             register,
             inspectors,
+            skip_bad_lines,
             ..
         } => {
             let bytes = std::fs::read(register)
                 .with_context(|| format!("无法读取 {} (cannot read)", register.display()))?;
-            let targets = console.preview_register(session, &bytes)?.targets;
+            let preview = console.preview_register(session, &bytes)?;
+            for problem in &preview.problems {
+                eprintln!("{}：{problem}", register.display());
+            }
+            if !preview.problems.is_empty() && !skip_bad_lines {
+                anyhow::bail!(
+                    "名录有 {} 行未能读入，计划签名后不能修改；核对后重试，或加 --skip-bad-lines                      ({} lines of the register were left out)",
+                    preview.problems.len(),
+                    preview.problems.len()
+                );
+            }
+            let targets = preview.targets;
             let form = PlanForm {
                 title: title.clone(),
                 count: *count,

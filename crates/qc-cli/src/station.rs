@@ -243,7 +243,11 @@ fn open_station(
     Ok(app.station_service_on(storage)?)
 }
 
-/// The settings of the station an administrator's command reaches into.
+/// A console refusal as the command line says it: Chinese, then the English.
+pub fn console_said(e: qc_console::ConsoleError) -> anyhow::Error {
+    anyhow::anyhow!("{} ({e})", e.message_zh())
+}
+
 /// The station run from this directory, on `store`, for an act at its command line.
 pub fn station_on(
     app: &mut Quancheng,
@@ -252,6 +256,7 @@ pub fn station_on(
     open_station(app, &admin_config(store)?)
 }
 
+/// The settings of the station an administrator's command reaches into.
 fn admin_config(store: &StoreArgs) -> anyhow::Result<ServeConfig> {
     ServeArgs {
         listen: None,
@@ -338,7 +343,7 @@ pub fn add_desk_account(
             .invite_account(store, new, by, now)
             .map(DeskMade::Invited),
     }
-    .map_err(|e| anyhow::anyhow!("{} ({e})", e.message_zh()))
+    .map_err(console_said)
 }
 
 /// What `admin desk-reset`, `desk-disable` and `desk-unlock` do to a desk account.
@@ -385,7 +390,7 @@ pub fn act_on_desk_account(
             .unlock(&service, login, by, now)
             .map(|()| DeskActDone::Unlocked),
     }
-    .map_err(|e| anyhow::anyhow!("{} ({e})", e.message_zh()))
+    .map_err(console_said)
 }
 
 /// Whose certificates `admin revoke` revokes.

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use qc_station_storage::desk::{DeskAccountRow, DeskCredentials, DeskLogKind, DeskStore};
 
 use crate::{
-    Account, Console, ConsoleError, DeskRole, NewAccount, Session, SignedIn, line, token_hash, totp,
+    Account, Console, ConsoleError, DeskRole, NewAccount, Session, SignedIn, line, logged_after,
+    token_hash, totp,
 };
 
 /// A desk account as the administrator's list shows it (never its secrets).
@@ -430,9 +431,15 @@ impl Console {
         now: Timestamp,
     ) -> Result<usize, ConsoleError> {
         let revoked = self.replace_credentials(station, row, (credentials, 0), reason, now)?;
-        let what = said(revoked);
-        let done = line(DeskLogKind::Operation, by, &what, true, source, now);
-        station.storage().add_desk_log(&done)?;
+        let done = line(
+            DeskLogKind::Operation,
+            by,
+            &said(revoked),
+            true,
+            source,
+            now,
+        );
+        logged_after(station.storage(), &done);
         Ok(revoked)
     }
 
@@ -451,14 +458,11 @@ impl Console {
             return Err(ConsoleError::BadRequest(format!("账号 {login} 未被锁定")));
         }
         store.set_desk_sign_in_state(login, 0, None, row.totp_last_step)?;
-        store.add_desk_log(&line(
-            DeskLogKind::Operation,
-            by,
-            &format!("解除账号 {login} 的锁定"),
-            true,
-            source,
-            now,
-        ))?;
+        let done = format!("解除账号 {login} 的锁定");
+        logged_after(
+            store,
+            &line(DeskLogKind::Operation, by, &done, true, source, now),
+        );
         Ok(())
     }
 
@@ -500,14 +504,12 @@ impl Console {
         // The same authenticator: a code used already stays used.
         let kept = (&credentials, row.totp_last_step);
         let revoked = self.replace_credentials(station, &row, kept, "控制台密码已更改", now)?;
-        store.add_desk_log(&line(
-            DeskLogKind::Operation,
-            &session.account.login,
-            &format!("修改密码（吊销原密码的控制台签名证书 {revoked} 张）"),
-            true,
-            source,
-            now,
-        ))?;
+        let done = format!("修改密码（吊销原密码的控制台签名证书 {revoked} 张）");
+        let by = &session.account.login;
+        logged_after(
+            store,
+            &line(DeskLogKind::Operation, by, &done, true, source, now),
+        );
         Ok(())
     }
 
@@ -630,14 +632,11 @@ impl Console {
         if !store.set_desk_credentials(&row.login, &row.credentials, &credentials, step)? {
             return Err(ConsoleError::BadActivation);
         }
-        store.add_desk_log(&line(
-            DeskLogKind::SignIn,
-            &row.login,
-            "激活账号：本人设置密码并绑定验证器",
-            true,
-            source,
-            now,
-        ))?;
+        let done = "激活账号：本人设置密码并绑定验证器";
+        logged_after(
+            store,
+            &line(DeskLogKind::SignIn, &row.login, done, true, source, now),
+        );
         tracing::info!(login = %row.login, source, "desk account activated");
         self.open_session(store, &row, source, now)
     }

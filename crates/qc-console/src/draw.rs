@@ -459,12 +459,16 @@ impl Console {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let day = now.china_date();
+        // Newest last in the ids' order, to the second (Beijing time), as the lists read them.
+        let t = now.to_china_time();
         let id = format!(
-            "draw-{:04}{:02}{:02}-{}",
-            day.year(),
-            u8::from(day.month()),
-            day.day(),
+            "draw-{:04}{:02}{:02}{:02}{:02}{:02}-{}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
             hex::encode(self.random::<3>())
         );
         let plan = DrawPlan::new(&id, &form.title, form.count, form.targets, inspectors, now)

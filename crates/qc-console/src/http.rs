@@ -114,7 +114,10 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
 }
 
 /// A JSON form the page sent, or why it is not one (`what` names the form, in Chinese).
-fn form<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ConsoleError> {
+pub(crate) fn form<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, ConsoleError> {
     serde_json::from_slice(body).map_err(|e| {
         tracing::info!(form = what, error = %e, "a console form refused");
         ConsoleError::BadRequest(format!("{what}{}", form_fault_zh(&e)))
@@ -122,7 +125,7 @@ fn form<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Co
 }
 
 /// What is wrong with a form, in Chinese (serde says it in English, for the log).
-pub(crate) fn form_fault_zh(e: &serde_json::Error) -> String {
+fn form_fault_zh(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let text = e.to_string();
     // serde names the field between backticks: `login`.
@@ -683,16 +686,20 @@ struct PageQuery {
     offset: Option<u32>,
 }
 
+impl PageQuery {
+    /// How many from where: `limit` by default, from the first.
+    fn page(&self, limit: u32) -> (u32, u32) {
+        (self.limit.unwrap_or(limit), self.offset.unwrap_or(0))
+    }
+}
+
 /// The published penalty results: for anyone, without a session.
 async fn disclosures<S: Storage>(
     State(desk): State<Arc<Desk<S>>>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, Failure> {
     let list = blocking(&desk, move |d, _| {
-        d.console.published(
-            d.station.service.storage(),
-            (q.limit.unwrap_or(20), q.offset.unwrap_or(0)),
-        )
+        d.console.published(d.station.service.storage(), q.page(20))
     })
     .await?;
     Ok((guarded(), Json(list)).into_response())
@@ -920,7 +927,7 @@ async fn draws<S: Storage>(
     caller: Caller<S>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, Failure> {
-    let page = (q.limit.unwrap_or(20), q.offset.unwrap_or(0));
+    let page = q.page(20);
     caller
         .act(move |d, session, _, _| d.console.draws(&d.station.service, session, page))
         .await
@@ -1000,7 +1007,7 @@ async fn published_draws<S: Storage>(
     State(desk): State<Arc<Desk<S>>>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, Failure> {
-    let page = (q.limit.unwrap_or(10), q.offset.unwrap_or(0));
+    let page = q.page(10);
     let list = blocking(&desk, move |d, _| {
         d.console.published_draws(&d.station.service, page)
     })

@@ -679,6 +679,14 @@ fn line(
     }
 }
 
+/// Writes `done`, a line about an act that stands already: one that cannot be written is
+/// reported, not returned (the act is not undone, nor to be made again).
+fn logged_after<S: DeskStore + ?Sized>(store: &S, done: &DeskLogRow) {
+    if let Err(e) = store.add_desk_log(done) {
+        tracing::error!(what = %done.what, error = %e, "a desk log refused a line about an act made");
+    }
+}
+
 fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
@@ -1104,8 +1112,11 @@ impl Console {
 
     /// The desk account `login` acting at the station's command line: its password checked as
     /// for a signature (wrong ones count towards the lock), no session kept and no second
-    /// factor asked (whoever runs the command line at the station holds its keys already).
-    /// Each act still needs the password, and the sign-in log says who used the account so.
+    /// factor asked: whoever can open the station's store could write a session of the
+    /// account as well, so the second factor guards nothing there (the command line reaches a
+    /// PostgreSQL store from anywhere its address and credentials are known: guard those).
+    /// Each act still needs the password, and the sign-in log says who used the account so,
+    /// or why not.
     pub fn local_session<S: DeskStore + ?Sized>(
         &self,
         store: &S,
@@ -1113,27 +1124,38 @@ impl Console {
         password: &str,
         now: Timestamp,
     ) -> Result<Session, ConsoleError> {
-        let row = store
+        let checked = store
             .desk_account(login)?
-            .ok_or(ConsoleError::BadCredentials)?;
-        let session = Session {
-            account: Account::from_row(&row)?,
-            csrf: String::new(),
+            .ok_or(ConsoleError::BadCredentials)
+            .and_then(|row| {
+                // Nobody may use it (disabled, or its holder has yet to activate it): said as
+                // such, and no guess counted.
+                if row.credentials.activation.is_some() || row.credentials.disabled() {
+                    return Err(ConsoleError::BadRequest(format!(
+                        "账号 {login} 已停用或尚未激活"
+                    )));
+                }
+                let session = Session {
+                    account: Account::from_row(&row)?,
+                    csrf: String::new(),
+                };
+                self.confirm_password(store, &session, password, now)?;
+                Ok(session)
+            });
+        let said = match &checked {
+            Ok(_) => "在基站命令行使用账号".to_owned(),
+            Err(e) => format!("在基站命令行使用账号未成：{}", e.message_zh()),
         };
-        let checked = self.confirm_password(store, &session, password, now);
-        store.add_desk_log(&line(
+        let row = line(
             DeskLogKind::SignIn,
             login,
-            if checked.is_ok() {
-                "在基站命令行使用账号"
-            } else {
-                "在基站命令行使用账号未成：密码错误"
-            },
+            &said,
             checked.is_ok(),
             "命令行",
             now,
-        ))?;
-        checked.map(|_| session)
+        );
+        store.add_desk_log(&row)?;
+        checked
     }
 
     /// Counts a wrong attempt against an account; when the account is locked by it, until
@@ -1348,9 +1370,11 @@ impl Console {
         source: &str,
         now: Timestamp,
     ) {
-        if let Err(e) = self.record(store, session, what, source, now) {
-            tracing::error!(what, error = %e, "a signed act is not in the operation log");
-        }
+        let by = &session.account.login;
+        logged_after(
+            store,
+            &line(DeskLogKind::Operation, by, what, true, source, now),
+        );
     }
 
     /// The latest lines of a log, for the roles that read them (the reading is logged too,

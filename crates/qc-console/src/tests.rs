@@ -686,15 +686,20 @@ fn a_session_begun_before_the_password_changed_is_over() {
 
 #[test]
 fn a_form_s_fault_is_told_in_chinese() {
-    let fault = |json: &str| {
-        let e = serde_json::from_str::<AccountForm>(json).unwrap_err();
-        http::form_fault_zh(&e)
+    // As a page's form is read: named, the fault in Chinese.
+    let fault = |json: &str| match http::form::<AccountForm>(json.as_bytes(), "账号表单") {
+        Err(e) => e.message_zh(),
+        Ok(_) => panic!("{json} read"),
     };
-    assert_eq!(fault(r#"{"name": "x", "role": "head"}"#), "缺少“login”");
-    assert_eq!(fault("{"), "不是有效的 JSON");
-    assert!(fault(r#"{"login": 5}"#).starts_with("中有内容的类型或取值不正确"));
+    assert_eq!(
+        fault(r#"{"name": "x", "role": "head"}"#),
+        "请求有误：账号表单缺少“login”"
+    );
+    assert_eq!(fault("{"), "请求有误：账号表单不是有效的 JSON");
+    assert!(fault(r#"{"login": 5}"#).contains("账号表单中有内容的类型或取值不正确"));
     let outcome =
-        serde_json::from_str::<draw::ReportForm>(r#"{"target": "a", "outcome": "maybe"}"#)
-            .unwrap_err();
-    assert_eq!(http::form_fault_zh(&outcome), "中“maybe”不是可选的值");
+        http::form::<draw::ReportForm>(br#"{"target": "a", "outcome": "maybe"}"#, "检查结果");
+    assert!(
+        matches!(outcome, Err(ConsoleError::BadRequest(why)) if why == "检查结果中“maybe”不是可选的值")
+    );
 }
