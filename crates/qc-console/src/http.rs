@@ -124,6 +124,30 @@ pub(crate) fn form<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A form field's name as the pages label it (the key itself when it has no label).
+fn field_zh(key: &str) -> &str {
+    match key {
+        "login" => "登录名",
+        "password" | "confirm" => "密码",
+        "code" | "totp" => "动态验证码",
+        "name" => "姓名",
+        "role" => "角色",
+        "old" => "原密码",
+        "new" => "新密码",
+        "reason" => "理由",
+        "squad" => "中队",
+        "title" => "抽查事项",
+        "count" => "抽取数量",
+        "targets" => "检查对象名录",
+        "inspectors" => "执法人员",
+        "target" => "检查对象",
+        "outcome" => "检查结果",
+        "items" => "评查项目",
+        "comment" => "意见",
+        other => other,
+    }
+}
+
 /// What is wrong with a form, in Chinese (serde says it in English, for the log).
 fn form_fault_zh(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
@@ -131,7 +155,9 @@ fn form_fault_zh(e: &serde_json::Error) -> String {
     // serde names the field between backticks: `login`.
     let named = || text.split('`').nth(1).unwrap_or("").to_owned();
     match e.classify() {
-        Category::Data if text.starts_with("missing field") => format!("缺少“{}”", named()),
+        Category::Data if text.starts_with("missing field") => {
+            format!("缺少“{}”", field_zh(&named()))
+        }
         Category::Data if text.starts_with("unknown variant") => {
             format!("中“{}”不是可选的值", named())
         }

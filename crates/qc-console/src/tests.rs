@@ -693,7 +693,7 @@ fn a_form_s_fault_is_told_in_chinese() {
     };
     assert_eq!(
         fault(r#"{"name": "x", "role": "head"}"#),
-        "请求有误：账号表单缺少“login”"
+        "请求有误：账号表单缺少“登录名”"
     );
     assert_eq!(fault("{"), "请求有误：账号表单不是有效的 JSON");
     assert!(fault(r#"{"login": 5}"#).contains("账号表单中有内容的类型或取值不正确"));
