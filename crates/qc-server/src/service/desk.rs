@@ -143,16 +143,7 @@ impl<S: Storage> Service<S> {
                     StorageError::Damaged(format!("an entry of {id} names no sheet")).into(),
                 );
             };
-            let mut json = Vec::new();
-            std::io::Read::read_to_end(&mut self.storage.open_blob(sheet)?, &mut json).map_err(
-                |e| StorageError::Damaged(format!("the sheet of an entry of {id}: {e}")),
-            )?;
-            if <[u8; 32]>::from(Sha256::digest(&json)) != *sheet {
-                return Err(StorageError::Damaged(format!(
-                    "the sheet of an entry of {id} was changed"
-                ))
-                .into());
-            }
+            let json = self.sheet(sheet)?;
             let act = serde_json::from_slice(&json).map_err(|e| {
                 StorageError::Damaged(format!("the sheet of an entry of {id}: {e}"))
             })?;

@@ -909,12 +909,10 @@ impl<S: Storage> Service<S> {
         // 案卷评查 is the desk's act on a closed case's file, naming its one sheet.
         for e in &decoded {
             if e.action == Action::CaseFileReviewed
-                && !(e.device.starts_with(desk::DESK_PREFIX)
+                && !(desk_sheet_act(e)
                     && metas
                         .get(e.case.as_str())
-                        .is_some_and(|m| qc_domain::review::reviewable(m.status))
-                    && e.blobs.len() == 1
-                    && e.records == e.blobs)
+                        .is_some_and(|m| qc_domain::review::reviewable(m.status)))
             {
                 tracing::warn!(case = e.case, device = e.device, "a review refused");
                 return Err(ServiceError::Forbidden(format!(
@@ -951,12 +949,7 @@ impl<S: Storage> Service<S> {
             let in_order = (planned && before.is_empty())
                 || (drawn && before == [Action::InspectionPlanned])
                 || (reported && before.contains(&Action::InspectionDrawn));
-            if !(in_order
-                && qc_domain::draw::is_draw_id(&e.case)
-                && e.device.starts_with(desk::DESK_PREFIX)
-                && e.blobs.len() == 1
-                && e.records == e.blobs)
-            {
+            if !(in_order && qc_domain::draw::is_draw_id(&e.case) && desk_sheet_act(e)) {
                 tracing::warn!(draw = e.case, device = e.device, "a draw's act refused");
                 return Err(ServiceError::Forbidden(format!(
                     "a random inspection {} is planned once, drawn once, then reported, at a \
@@ -1210,7 +1203,9 @@ impl<S: Storage> Service<S> {
             acked,
             down,
             down_receipts,
-            revocations: self.revocations()?,
+            // Read from the store by this request's authentication (`device_key`): a sync
+            // reads the list once.
+            revocations: self.trust().revocations.clone(),
             tasks: self.tasks_for(&people, now),
         })
     }
@@ -1232,6 +1227,12 @@ impl<S: Storage> Service<S> {
 #[cfg(test)]
 mod tests;
 
+/// Whether `e` is an act of a desk naming its one sheet (the sheet's digest is its record):
+/// the shape of every desk act the log takes (reviews, draws, administration).
+fn desk_sheet_act(e: &qc_chain::Entry) -> bool {
+    e.device.starts_with(desk::DESK_PREFIX) && e.blobs.len() == 1 && e.records == e.blobs
+}
+
 /// An administration act (管理操作) is made at a desk, names its day's administration id and its
 /// one sheet; nothing else names such an id.
 fn check_admin_acts(new: &[qc_chain::Entry]) -> Result<(), ServiceError> {
@@ -1241,12 +1242,7 @@ fn check_admin_acts(new: &[qc_chain::Entry]) -> Result<(), ServiceError> {
         if !(named || administered) {
             continue;
         }
-        if !(named
-            && administered
-            && e.device.starts_with(desk::DESK_PREFIX)
-            && e.blobs.len() == 1
-            && e.records == e.blobs)
-        {
+        if !(named && administered && desk_sheet_act(e)) {
             tracing::warn!(
                 id = e.case,
                 device = e.device,
