@@ -100,6 +100,27 @@ describe("api", () => {
     ]);
   });
 
+  it("reads, previews and imports the bureau's files, with the CSRF token; a refusal's `error` is its message", async () => {
+    const seen = fakeStation((method, url) => {
+      if (method === "POST" && url === "/console/api/sign-in") return answer(200, { account: zhang, csrf: "tok-f" });
+      if (url.endsWith("/preview")) return answer(400, { error: "权责清单不是有效的 JSON：第 1 行" });
+      if (method === "POST") return answer(200, { digest: "d", summary: "更新文书固定用语" });
+      return answer(200, { catalogue: {}, wording: {} });
+    });
+    await api.signIn("wu.min", "mima-123", "123456");
+    expect(await api.bureauFiles()).toEqual({ catalogue: {}, wording: {} });
+    await expect(api.previewBureauFile("catalogue", "{")).rejects.toMatchObject({
+      status: 400,
+      message: "权责清单不是有效的 JSON：第 1 行",
+    });
+    expect(await api.importBureauFile("wording", "x = 1", "ab", "pw")).toEqual({ digest: "d", summary: "更新文书固定用语" });
+    expect(seen.slice(1).map((s) => [s.method, s.url, s.body, s.headers["x-csrf-token"]])).toEqual([
+      ["GET", "/console/api/bureau-files", undefined, "tok-f"],
+      ["POST", "/console/api/bureau-files/catalogue/preview", { text: "{" }, "tok-f"],
+      ["POST", "/console/api/bureau-files/wording", { text: "x = 1", replacing: "ab", password: "pw" }, "tok-f"],
+    ]);
+  });
+
   it("picks the token up from sessionStorage after a reload", async () => {
     sessionStorage.setItem(CSRF_KEY, "kept");
     vi.resetModules();

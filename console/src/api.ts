@@ -508,6 +508,80 @@ export interface EnrolmentCode {
   qr_svg: string;
 }
 
+/** The bureau's own files the station reads: 权责清单 (JSON) and 文书固定用语 (TOML). */
+export type BureauFileKind = "catalogue" | "wording";
+
+/** A bureau file in force: its digest, who imported it and when (null: the built-in file), its text. */
+export interface BureauFileInForce {
+  /** SHA-256 of the text (hex). */
+  digest: string;
+  /** Milliseconds since the epoch; null while the file shipped with the app is in force. */
+  imported_at: number | null;
+  /** The administrator's desk login; null for the built-in file. */
+  imported_by: string | null;
+  /** The file in force, whole. */
+  text: string;
+}
+
+/** A domain of the catalogue and how many violation types it lists. */
+export interface CatalogueDomain {
+  code: string;
+  /** Chinese, e.g. 环境保护. */
+  name: string;
+  violations: number;
+}
+
+/** 权责清单 in force. */
+export interface CatalogueInForce extends BureauFileInForce {
+  version: number;
+  note: string;
+  domains: CatalogueDomain[];
+}
+
+/** 文书固定用语 in force. */
+export interface WordingInForce extends BureauFileInForce {
+  /** The bureau's name as the documents print it. */
+  bureau_name: string;
+}
+
+export interface BureauFiles {
+  catalogue: CatalogueInForce;
+  wording: WordingInForce;
+}
+
+/** One difference between the file in force and a file offered for import. */
+export interface BureauFileChange {
+  change: "added" | "removed" | "changed";
+  /** Chinese, e.g. 新增. */
+  change_label: string;
+  /** What changed, e.g. environment.open_air_barbecue. */
+  item: string;
+  /** Its Chinese name, e.g. 露天烧烤. */
+  name: string;
+  /** Chinese, e.g. 自由裁量基准：一般 2000–8000 元 → 一般 2000–10000 元. */
+  detail: string;
+}
+
+/** What importing a file would change; nothing is kept. */
+export interface BureauFilePreview {
+  kind: BureauFileKind;
+  /** Chinese, e.g. 第 3 版 (the file in force) and 第 4 版 (the file offered). */
+  from: string;
+  to: string;
+  /** The digest of the file in force: the import names it, so that it replaces only that one. */
+  replacing: string;
+  /** The digest of the file offered. */
+  digest: string;
+  /** Empty: the file is the one in force. */
+  changes: BureauFileChange[];
+}
+
+/** A bureau file imported: its digest, and the act as the log's sheet says it (Chinese). */
+export interface BureauFileImported {
+  digest: string;
+  summary: string;
+}
+
 /** An error answer: HTTP status, the station's code, and its Chinese message. Status 0: no answer. */
 export class ApiError extends Error {
   constructor(
@@ -559,7 +633,10 @@ export function onUnauthorized(handler: () => void) {
 const t = (key: string, named?: Record<string, unknown>) =>
   (i18n.global.t as unknown as (k: string, n?: Record<string, unknown>) => string)(key, named ?? {});
 
-/** An error answer as an ApiError: the body is `{code, message}`; either may be missing. */
+/**
+ * An error answer as an ApiError: the body is `{code, message}`; either may be missing. A body
+ * `{error}` says its message there.
+ */
 export async function errorOf(res: Response): Promise<ApiError> {
   let code = "";
   let message = "";
@@ -569,6 +646,7 @@ export async function errorOf(res: Response): Promise<ApiError> {
       const b = body as Record<string, unknown>;
       if (typeof b.code === "string") code = b.code;
       if (typeof b.message === "string") message = b.message;
+      else if (typeof b.error === "string") message = b.error;
     }
   } catch {
     // Not JSON (a proxy's error page): fall back to the status.
@@ -819,4 +897,15 @@ export const api = {
   },
   issueEnrolmentCode: (squad: string, password: string) =>
     request<EnrolmentCode>("POST", "/enrolment-codes", { body: { squad, password } }),
+  /** 权责清单 and 文书固定用语 in force (the roles that see the devices). */
+  bureauFiles: () => request<BureauFiles>("GET", "/bureau-files"),
+  /** What importing the file (its text) would change; nothing is kept. A refused file: 400. */
+  previewBureauFile: (kind: BureauFileKind, text: string) =>
+    request<BureauFilePreview>("POST", `/bureau-files/${kind}/preview`, { body: { text } }),
+  /**
+   * Puts the file in force in place of the one previewed (`replacing`: 409 if another replaced it
+   * meanwhile). The administrator's act, signed onto the log (the password confirms it).
+   */
+  importBureauFile: (kind: BureauFileKind, text: string, replacing: string, password: string) =>
+    request<BureauFileImported>("POST", `/bureau-files/${kind}`, { body: { text, replacing, password } }),
 };

@@ -48,6 +48,11 @@ export function makeRouter(history: RouterHistory = createWebHistory(import.meta
           { path: "people", name: "people", component: () => import("./views/PeoplePage.vue") },
           { path: "draws", name: "draws", component: () => import("./views/DrawsPage.vue") },
           { path: "accounts", name: "accounts", component: () => import("./views/AccountsPage.vue") },
+          {
+            path: "bureau-files",
+            name: "bureau-files",
+            component: () => import("./views/BureauFilesPage.vue"),
+          },
         ],
       },
       { path: "/:rest(.*)*", redirect: "/" },

@@ -255,6 +255,7 @@ pub fn sync() -> &'static Sync {
                     heads: edited.heads_hex(),
                 }],
             }),
+            bureau: None,
         };
         let response = SyncResponse {
             push: PushResponse {
@@ -294,6 +295,10 @@ pub fn sync() -> &'static Sync {
                     squad: "一中队".into(),
                 }],
             }]),
+            bureau: Some(qc_sync::wire::BureauFiles {
+                catalogue: None,
+                wording: Some("[bureau]\nname = \"示例局\"\n".into()),
+            }),
         };
         // Seeds the station or the device would refuse start the fuzzer off short of the code
         // that matters (the proofs, the merge).

@@ -279,6 +279,7 @@ fn sync_request(
         want: Some(DocsWant {
             have: d.have.clone(),
         }),
+        bureau: None,
     };
     let body = serde_json::to_vec(&req)?;
     let nonce = qc_api::entropy::random::<16>(&mut qc_api::OsEntropy);

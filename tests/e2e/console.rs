@@ -1588,6 +1588,111 @@ async fn the_administrator_revokes_a_lost_tablet_which_is_refused_at_its_next_sy
     assert!(said.contains("吊销"), "{said}");
 }
 
+/// The administrator imports the city's edited catalogue: the page shows what it changes before
+/// anything is signed, one that drops a type a case uses is refused, the import is on the log,
+/// and the tablet takes the new catalogue at its next sync (once).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edited_catalogue_is_previewed_imported_and_taken_by_the_tablet() {
+    let _one = ONE_BROWSER.lock().await;
+    let bureau = Bureau::start();
+    let first_day = todays_admin_id();
+    let dir = bureau.dir.path();
+    let held = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&cli(dir, &["catalogue", "--json"], &[])).unwrap()
+    };
+    // The city's edit of the catalogue in force: the version raised, a type renamed, a
+    // domain added.
+    let mut catalogue = held(dir);
+    let version = catalogue["version"].as_u64().unwrap() + 1;
+    catalogue["version"] = version.into();
+    let renamed = &mut catalogue["domains"][0]["violations"][0];
+    let was = renamed["name"].as_str().unwrap().to_owned();
+    renamed["name"] = "改名后的违法行为".into();
+    let greening = serde_json::json!({"code": "greening", "name": "园林绿化", "violations": [
+        {"code": "greening.tree_felling", "name": "擅自砍伐城市树木"}]});
+    catalogue["domains"]
+        .as_array_mut()
+        .unwrap()
+        .push(greening.clone());
+    let files = tempfile::tempdir().unwrap();
+    let edited = files.path().join("catalogue.json");
+    std::fs::write(&edited, serde_json::to_vec_pretty(&catalogue).unwrap()).unwrap();
+    // One that keeps none of the types the demo's cases are about.
+    let dropping = files.path().join("dropping.json");
+    let only_greening = serde_json::json!({"version": version, "domains": [greening]});
+    std::fs::write(&dropping, only_greening.to_string()).unwrap();
+
+    let (_chrome, c) = signed_in(
+        &bureau,
+        ("wu", "吴敏"),
+        ("administrator", &[]),
+        "bureau-files",
+    )
+    .await;
+    shows(&c, "文书固定用语").await;
+    shows(&c, "内置文件").await;
+    let input = c
+        .find(Locator::Css("[data-test=bureau-file-catalogue]"))
+        .await
+        .unwrap();
+    input.send_keys(dropping.to_str().unwrap()).await.unwrap();
+    shows(&c, "仍有案件使用，不能删除").await;
+    input.send_keys(edited.to_str().unwrap()).await.unwrap();
+    let preview = text_once(&c, "[data-test=bureau-preview-catalogue]", |t| {
+        t.contains("园林绿化")
+    })
+    .await;
+    assert!(
+        preview.contains(&format!("名称：{was} → 改名后的违法行为")),
+        "{preview}"
+    );
+    assert!(preview.contains("擅自砍伐城市树木"), "{preview}");
+    c.execute(
+        "document.querySelector('[data-test=bureau-from-to-catalogue]').scrollIntoView({block: 'start'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    snapshot(&c, "console-bureau-files.png").await;
+    click(&c, "[data-test=bureau-import-catalogue]").await;
+    type_into(&c, "[data-test=bureau-password]", PASSWORD).await;
+    click(&c, "[data-test=bureau-confirm]").await;
+    let summary = text_once(&c, "[data-test=bureau-summary-catalogue]", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(
+        summary.starts_with(&format!("更新权责清单 第 {version} 版（SHA-256 ")),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("新增 2 项，删除 0 项，修改 1 项"),
+        "{summary}"
+    );
+    // The page shows the new file in force, and who imported it.
+    text_once(&c, "[data-test=bureau-source-catalogue]", |t| {
+        t.contains("wu")
+    })
+    .await;
+    c.close().await.unwrap();
+    let url = bureau.url.clone();
+    let logged = tokio::task::spawn_blocking(move || admin_entries(&url, &first_day))
+        .await
+        .unwrap();
+    assert_eq!(logged, 1, "the import on the log");
+
+    // The tablet takes it at its next sync, and only then.
+    let synced = cli(dir, &["sync"], &[]);
+    assert!(
+        synced.contains(&format!("已按基站更新权责清单（第 {version} 版）")),
+        "{synced}"
+    );
+    assert_eq!(held(dir)["version"], version);
+    assert!(held(dir)["domains"].to_string().contains("园林绿化"));
+    let again = cli(dir, &["sync"], &[]);
+    assert!(!again.contains("已按基站更新"), "{again}");
+}
+
 /// The session an answer began, as a script keeps it: the cookie to send back, and the CSRF
 /// token.
 fn session_of(answer: reqwest::blocking::Response) -> (String, String) {

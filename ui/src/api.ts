@@ -524,6 +524,8 @@ export interface SyncReport {
   log_size: number;
   /** 双随机 tasks now held for this device's people. */
   tasks?: number;
+  /** What became of the catalogue and wording the station sent (Chinese), if it sent any. */
+  bureau?: string | null;
 }
 
 /** 双随机抽查任务: a target drawn for inspection, and the two officers drawn to inspect it. */

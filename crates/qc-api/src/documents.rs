@@ -335,9 +335,14 @@ impl Quancheng {
     pub fn import_wording(&mut self, text: &str, admin: &Unlocked) -> Result<Wording, ApiError> {
         crate::require_admin(admin, "import document wording")?;
         let wording = Wording::parse(text)?;
-        self.store.set_meta(WORDING_KEY, text.as_bytes())?;
+        self.keep_wording(text)?;
         tracing::info!(by = %admin.person.id, "document wording replaced");
         Ok(wording)
+    }
+
+    /// Keeps a wording file already checked as the one in force.
+    pub(crate) fn keep_wording(&self, text: &str) -> Result<(), ApiError> {
+        Ok(self.store.set_meta(WORDING_KEY, text.as_bytes())?)
     }
 
     fn case_data(&self, case: &str) -> Result<(String, CaseData), ApiError> {

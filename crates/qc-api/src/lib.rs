@@ -299,6 +299,15 @@ impl Quancheng {
         admin: &Unlocked,
     ) -> Result<Catalogue, ApiError> {
         require_admin(admin, "import catalogue")?;
+        let catalogue = self.checked_catalogue(json)?;
+        self.store.set_catalogue(catalogue.clone())?;
+        tracing::info!(version = catalogue.version, by = %admin.person.id, "catalogue replaced");
+        Ok(catalogue)
+    }
+
+    /// A catalogue that may replace this device's: it parses and keeps every violation type
+    /// a case here uses.
+    fn checked_catalogue(&self, json: &str) -> Result<Catalogue, ApiError> {
         let catalogue = Catalogue::from_json(json).map_err(|e| ApiError::Invalid(e.to_string()))?;
         let orphaned: Vec<String> = self
             .store
@@ -312,8 +321,6 @@ impl Quancheng {
                 orphaned.join(", ")
             )));
         }
-        self.store.set_catalogue(catalogue.clone())?;
-        tracing::info!(version = catalogue.version, by = %admin.person.id, "catalogue replaced");
         Ok(catalogue)
     }
 

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use qc_casedoc::CaseDoc;
+use qc_document::wording::Wording;
 use qc_domain::Clock;
 use qc_identity::{
     BureauKey, PinGuard, SignedCertificate, SigningKey, Subject, TrustAnchor, keywrap,
@@ -17,9 +18,9 @@ use qc_server::{Identity, Service, ServiceError, SqliteStorage, Storage};
 use qc_store::{OfficerRecord, Store};
 use qc_sync::auth::RequestAuth;
 use qc_sync::wire::{
-    BlobStatus, CaseHeads, CaseLogResponse, ConsistencyResponse, DocChanges, DocsDown, DocsUp,
-    DocsWant, EnrolRequest, EnrolResponse, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse,
-    PushEntries, SyncRequest, SyncResponse,
+    BlobStatus, BureauFiles, CaseHeads, CaseLogResponse, ConsistencyResponse, DocChanges, DocsDown,
+    DocsUp, DocsWant, EnrolRequest, EnrolResponse, ErrorBody, OfficerEnrolRequest,
+    OfficerEnrolResponse, PushEntries, SyncRequest, SyncResponse,
 };
 use qc_sync::witness::Witness;
 use serde::de::DeserializeOwned;
@@ -49,6 +50,8 @@ pub use qc_sync::wire::InspectionTask;
 
 /// Where the tablet keeps the 双随机 tasks the last sync brought.
 const TASKS_KEY: &str = "inspection_tasks";
+/// Where the tablet keeps the digest of the bureau's files it last took from the station.
+const BUREAU_KEY: &str = "bureau_files";
 
 /// What a sync did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,6 +72,9 @@ pub struct SyncReport {
     pub log_size: u64,
     /// 双随机 inspection tasks now held for the people of this device.
     pub tasks: usize,
+    /// What became of the bureau's files (权责清单, 文书固定用语) the station sent, in
+    /// Chinese: taken, or why not (none sent: nothing changed).
+    pub bureau: Option<String>,
 }
 
 /// What is waiting for the base station, for the sync screen.
@@ -350,6 +356,40 @@ impl Quancheng {
         Ok(())
     }
 
+    /// Takes the bureau's files the station sent, both checked before either is kept: a
+    /// catalogue that drops a type a case here uses, or a wording that does not parse, leaves
+    /// both as they are, said in the answer (the station sends them again at the next sync).
+    fn adopt_bureau(&mut self, files: &BureauFiles) -> Result<String, ApiError> {
+        let checked = files
+            .catalogue
+            .as_deref()
+            .map(|json| self.checked_catalogue(json))
+            .transpose()
+            .and_then(|catalogue| {
+                let wording = files.wording.as_deref().map(Wording::parse).transpose()?;
+                Ok((catalogue, wording))
+            });
+        let (catalogue, wording) = match checked {
+            Ok(both) => both,
+            Err(e) => {
+                tracing::warn!(error = %e, "the station's catalogue or wording refused");
+                return Ok(format!("基站下发的权责清单或文书固定用语未被采用：{e}"));
+            }
+        };
+        let mut taken = Vec::new();
+        if let Some(c) = catalogue {
+            taken.push(format!("权责清单（第 {} 版）", c.version));
+            self.store.set_catalogue(c)?;
+        }
+        if let (Some(text), Some(_)) = (&files.wording, wording) {
+            self.keep_wording(text)?;
+            taken.push("文书固定用语".into());
+        }
+        self.set_meta_json(BUREAU_KEY, &files.digest())?;
+        tracing::info!(files = %taken.join(", "), "the bureau's files taken from the station");
+        Ok(format!("已按基站更新{}", taken.join("和")))
+    }
+
     /// The 双随机 inspection tasks of this device's people, as the last sync brought them:
     /// the newest draw first, each draw's targets in the order drawn.
     pub fn inspection_tasks(&self) -> Result<Vec<InspectionTask>, ApiError> {
@@ -598,6 +638,7 @@ impl Quancheng {
             blob_bytes: 0,
             log_size: 0,
             tasks: 0,
+            bureau: None,
         };
         // A long time offline is sent in several requests; each one that lands is kept, so a
         // cut sync resumes from there. The last one asks for what this device lacks.
@@ -616,6 +657,7 @@ impl Quancheng {
                 want: last
                     .then(|| self.case_heads().map(|have| DocsWant { have }))
                     .transpose()?,
+                bureau: self.meta_json(BUREAU_KEY)?,
             };
             let body = serde_json::to_vec(&req).map_err(json_err)?;
             let resp: SyncResponse =
@@ -653,6 +695,9 @@ impl Quancheng {
                 self.set_meta_json(TASKS_KEY, tasks)?;
             }
             report.tasks = self.inspection_tasks()?.len();
+            if let Some(files) = &resp.bureau {
+                report.bureau = Some(self.adopt_bureau(files)?);
+            }
             report.receipts += rows.len();
             at.items_done += entries.len() + heads.len();
             progress(&at);

@@ -511,6 +511,9 @@ pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> any
         return Ok(());
     }
     output::log_key(&log_key)?;
+    if let Some(said) = &r.bureau {
+        output::done(said, false)?;
+    }
     output::done(
         &format!(
             "同步完成：上传 {} 条记录，收到并核验 {} 份回执；案件文档上传 {} 件、接收 {} 件；证据文件上传 {} 个（{:.1} MB）；基站日志共 {} 条；双随机抽查任务 {} 项",

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use qc_server::http::AppState;
+use qc_server::service::bureau::BureauKind;
 use qc_station_storage::Storage;
 use qc_station_storage::desk::DeskLogKind;
 use qc_station_storage::rows::{CaseQuery, Period};
@@ -83,6 +84,15 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         )
         .route("/console/api/devices/{id}/revoke", post(revoke_device::<S>))
         .route("/console/api/enrolment-codes", post(enrolment_code::<S>))
+        .route("/console/api/bureau-files", get(bureau_files::<S>))
+        .route(
+            "/console/api/bureau-files/{kind}/preview",
+            post(preview_bureau_file::<S>).layer(DefaultBodyLimit::max(BUREAU_BODY_MAX)),
+        )
+        .route(
+            "/console/api/bureau-files/{kind}",
+            post(import_bureau_file::<S>).layer(DefaultBodyLimit::max(BUREAU_BODY_MAX)),
+        )
         .route("/console/api/logs", get(logs::<S>))
         .route("/console/api/admin-acts", get(admin_acts::<S>))
         .route(
@@ -144,6 +154,7 @@ fn field_zh(key: &str) -> &str {
         "outcome" => "检查结果",
         "items" => "评查项目",
         "comment" => "意见",
+        "text" => "文件内容",
         other => other,
     }
 }
@@ -801,6 +812,71 @@ async fn devices<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
 async fn people<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
     caller
         .act(|d, session, source, now| d.console.people(&d.station.service, session, source, now))
+        .await
+}
+
+/// A form carrying a bureau's file: its text escaped in JSON takes at most twice its bytes.
+const BUREAU_BODY_MAX: usize = 2 * crate::bureau::FILE_MAX_BYTES + 64 * 1024;
+
+async fn bureau_files<S: Storage>(caller: Caller<S>) -> Result<Response, Failure> {
+    caller
+        .act(|d, session, source, now| {
+            d.console
+                .bureau_files(&d.station.service, session, source, now)
+        })
+        .await
+}
+
+/// A city's edited file, and for an import the digest previewed against and the
+/// administrator's password that signs it.
+#[derive(Deserialize)]
+struct BureauFileForm {
+    text: String,
+    #[serde(default)]
+    replacing: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// The kind of file a path names.
+fn bureau_kind(code: &str) -> Result<BureauKind, ConsoleError> {
+    BureauKind::from_code(code).ok_or(ConsoleError::NotFound)
+}
+
+async fn preview_bureau_file<S: Storage>(
+    caller: Caller<S>,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    caller
+        .act(move |d, session, source, now| {
+            let kind = bureau_kind(&kind)?;
+            let form: BureauFileForm = form(&body, "导入文件表单")?;
+            let file = (kind, form.text.as_str());
+            d.console
+                .preview_bureau_file(&d.station.service, session, file, source, now)
+        })
+        .await
+}
+
+async fn import_bureau_file<S: Storage>(
+    caller: Caller<S>,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    caller
+        .act(move |d, session, source, now| {
+            let kind = bureau_kind(&kind)?;
+            let form: BureauFileForm = form(&body, "导入文件表单")?;
+            let file = (
+                kind,
+                form.text.as_str(),
+                form.replacing.as_str(),
+                form.password.as_str(),
+            );
+            d.console
+                .import_bureau_file(&d.station.service, session, file, source, now)
+        })
         .await
 }
 

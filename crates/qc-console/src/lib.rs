@@ -7,6 +7,7 @@
 //! [`DeskStore`] and the station's [`Storage`]; [`http`] is a thin adapter over [`Console`].
 
 mod accounts;
+pub mod bureau;
 mod case;
 pub mod draw;
 pub mod http;
@@ -565,6 +566,9 @@ pub enum ConsoleError {
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The file was replaced by someone else since it was read.
+    #[error("the {0} was replaced meanwhile")]
+    Stale(&'static str),
     /// The part of a file asked for lies outside it.
     #[error("range outside a file of {size} bytes")]
     RangeNotSatisfiable {
@@ -582,7 +586,7 @@ impl ConsoleError {
             ConsoleError::BadRequest(_) => 400,
             ConsoleError::NotFound => 404,
             ConsoleError::WrongPassword => 422,
-            ConsoleError::LoginTaken(_) => 409,
+            ConsoleError::LoginTaken(_) | ConsoleError::Stale(_) => 409,
             ConsoleError::BadActivation => 400,
             ConsoleError::Unlogged { .. } => 500,
             ConsoleError::Locked { .. } => 423,
@@ -604,6 +608,7 @@ impl ConsoleError {
             ConsoleError::NotFound => "not_found",
             ConsoleError::WrongPassword => "wrong_password",
             ConsoleError::LoginTaken(_) => "login_taken",
+            ConsoleError::Stale(_) => "stale",
             ConsoleError::BadActivation => "bad_activation",
             ConsoleError::Unlogged { .. } => "unlogged",
             ConsoleError::Station(_) => "station",
@@ -624,6 +629,7 @@ impl ConsoleError {
             ConsoleError::NotFound => "没有该案件或文件，或当前账号无权查看".into(),
             ConsoleError::WrongPassword => "密码不正确，未签名，也未作任何更改".into(),
             ConsoleError::LoginTaken(login) => format!("登录名 {login} 已被使用"),
+            ConsoleError::Stale(what) => format!("{what}已被他人更新，请重新预览后再导入"),
             ConsoleError::BadActivation => {
                 "激活链接无效、已使用或已过期，请联系管理员重新生成".into()
             }

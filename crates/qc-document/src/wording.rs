@@ -6,6 +6,7 @@
 //! listed for it in [`Text::placeholders`], so a typo is refused on import rather than printed
 //! on a party's paper.
 
+use qc_domain::catalogue::Change;
 use thiserror::Error;
 
 use crate::model::DocumentKind;
@@ -66,6 +67,22 @@ impl Text {
             Text::Correction => "texts.correction",
             Text::Delivery => "texts.delivery",
             Text::Questioning => "texts.questioning",
+        }
+    }
+
+    /// Its name in Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Text::Rights => "权利救济告知",
+            Text::Hearing => "听证告知",
+            Text::Statement => "陈述、申辩告知",
+            Text::Payment => "缴款告知",
+            Text::Surcharge => "加处罚款告知",
+            Text::Preservation => "先行登记保存告知",
+            Text::Sampling => "抽样取证告知",
+            Text::Correction => "责令改正告知",
+            Text::Delivery => "送达说明",
+            Text::Questioning => "询问告知",
         }
     }
 
@@ -366,6 +383,87 @@ impl Wording {
             .collect()
     }
 
+    /// Every key of the file with its name in Chinese and its value, in the file's order.
+    fn entries(&self) -> Vec<(&'static str, &'static str, String)> {
+        let mut out = vec![
+            ("bureau.name", "执法机关名称", self.bureau.clone()),
+            (
+                "bureau.number_prefix",
+                "文号前缀",
+                self.number_prefix.clone(),
+            ),
+            ("bureau.retention", "卷宗保存期限", self.retention.clone()),
+            (
+                "remedy.review_body",
+                "行政复议机关",
+                self.review_body.clone(),
+            ),
+            ("remedy.court", "管辖法院", self.court.clone()),
+            (
+                "remedy.review_days",
+                "申请行政复议期限（日）",
+                self.review_days.to_string(),
+            ),
+            (
+                "remedy.litigation_months",
+                "提起行政诉讼期限（月）",
+                self.litigation_months.to_string(),
+            ),
+            ("payment.bank", "代收罚款银行", self.bank.clone()),
+            (
+                "payment.account_name",
+                "收款户名",
+                self.account_name.clone(),
+            ),
+            ("payment.account", "收款账号", self.account.clone()),
+            (
+                "payment.days",
+                "缴款期限（日）",
+                self.payment_days.to_string(),
+            ),
+            (
+                "payment.surcharge_percent",
+                "加处罚款比例（%/日）",
+                self.surcharge_percent.to_string(),
+            ),
+            (
+                "limits.statement_days",
+                "陈述、申辩期限（日）",
+                self.statement_days.to_string(),
+            ),
+            (
+                "limits.hearing_request_days",
+                "听证申请期限（日）",
+                self.hearing_days.to_string(),
+            ),
+            (
+                "limits.preservation_days",
+                "先行登记保存处理期限（日）",
+                self.preservation_days.to_string(),
+            ),
+        ];
+        out.extend(
+            Text::ALL
+                .into_iter()
+                .map(|t| (t.key(), t.zh(), self.template(t).to_owned())),
+        );
+        out
+    }
+
+    /// What replacing this wording with `new` changes: each key whose value differs, in the
+    /// file's order (every key is in both: a file without one is refused).
+    pub fn changes(&self, new: &Wording) -> Vec<Change> {
+        self.entries()
+            .into_iter()
+            .zip(new.entries())
+            .filter_map(|((key, name, was), (_, _, now))| {
+                Change::between((key, name), Some(&was), Some(&now), |a, b| {
+                    format!("{a} → {b}")
+                })
+            })
+            .collect()
+    }
+
     /// A 文号 with the bureau's prefix: `示城管罚决字〔2026〕12号`.
     pub fn number(&self, kind: DocumentKind, year: i32, serial: &str) -> String {
         format!(
@@ -386,6 +484,28 @@ mod tests {
             .find(|l| l.starts_with(key_line))
             .unwrap_or_else(|| panic!("no line {key_line}"));
         BUILTIN.replacen(found, replacement, 1)
+    }
+
+    #[test]
+    fn changes_name_each_key_that_differs() {
+        let w = Wording::builtin();
+        assert!(w.changes(&w).is_empty());
+        let edited =
+            with("court = ", "court = \"示例市西城区人民法院\"").replace("days = 15", "days = 30");
+        let changes = w.changes(&Wording::parse(&edited).unwrap());
+        let keys: Vec<(&str, &str)> = changes
+            .iter()
+            .map(|c| (c.item.as_str(), c.name.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("remedy.court", "管辖法院"),
+                ("payment.days", "缴款期限（日）")
+            ]
+        );
+        assert_eq!(changes[1].detail, "15 → 30");
+        assert_eq!(changes[0].change, qc_domain::catalogue::ChangeKind::Changed);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! 管理操作 — what the administrator changes at the bureau's desk about who may do what: a desk
-//! account opened or reset, a lost tablet revoked, a new tablet's enrolment code issued. Each is
+//! account opened or reset, a lost tablet revoked, a new tablet's enrolment code issued, the
+//! catalogue or the documents' wording every tablet uses replaced. Each is
 //! signed onto the log like any act (its record a small JSON sheet), so an auditor finds every
 //! change of access in the same tamper-evident record as the cases.
 
@@ -35,6 +36,12 @@ pub enum AdminKind {
     DeviceRevoked,
     /// 签发设备注册码 — a one-time code that enrols a new tablet.
     EnrolmentCodeIssued,
+    /// 更新权责清单 — the catalogue every tablet uses replaced (the new file's SHA-256 in
+    /// the detail).
+    CatalogueReplaced,
+    /// 更新文书固定用语 — the wording printed on the bureau's documents replaced (the new
+    /// file's SHA-256 in the detail).
+    WordingReplaced,
 }
 
 impl AdminKind {
@@ -47,6 +54,8 @@ impl AdminKind {
             AdminKind::AccountUnlocked => "解除账号锁定",
             AdminKind::DeviceRevoked => "吊销设备",
             AdminKind::EnrolmentCodeIssued => "签发设备注册码",
+            AdminKind::CatalogueReplaced => "更新权责清单",
+            AdminKind::WordingReplaced => "更新文书固定用语",
         }
     }
 }

@@ -113,7 +113,109 @@ pub enum CatalogueError {
     Standards(String),
 }
 
-const DEFAULT_JSON: &str = include_str!("../data/catalogue.zh-CN.json");
+impl CatalogueError {
+    /// In Chinese, for the page that refused the file.
+    pub fn zh(&self) -> String {
+        match self {
+            CatalogueError::Json(e) => format!("权责清单不是有效的 JSON（{e}）"),
+            CatalogueError::DuplicateCode(c) => format!("权责清单中编码“{c}”重复"),
+            CatalogueError::MisplacedViolation { domain, violation } => {
+                format!("违法行为类型“{violation}”的编码应以其领域编码“{domain}.”开头")
+            }
+            CatalogueError::Empty(c) => format!("权责清单中“{c}”缺少名称或违法行为类型"),
+            CatalogueError::Standards(c) => {
+                format!("“{c}”的自由裁量基准金额范围颠倒、次序错误或相互重叠")
+            }
+        }
+    }
+}
+
+/// How an item differs between the file in force and one about to replace it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// 新增 — only in the new file.
+    Added,
+    /// 删除 — only in the file in force.
+    Removed,
+    /// 修改 — in both, not the same.
+    Changed,
+}
+
+impl ChangeKind {
+    /// In Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "新增",
+            ChangeKind::Removed => "删除",
+            ChangeKind::Changed => "修改",
+        }
+    }
+}
+
+/// One line of what importing a file would change (a catalogue's item, a wording's key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Added, removed or changed.
+    pub change: ChangeKind,
+    /// The item's code or key.
+    pub item: String,
+    /// Its name.
+    pub name: String,
+    /// What differs, in Chinese (`名称：甲 → 乙`), empty for an added or removed item.
+    pub detail: String,
+}
+
+impl Change {
+    /// The change of `item` from `was` to `now`, described by `detail` where both are there
+    /// (none when they are the same).
+    pub fn between<T: PartialEq>(
+        (item, name): (&str, &str),
+        was: Option<&T>,
+        now: Option<&T>,
+        detail: impl FnOnce(&T, &T) -> String,
+    ) -> Option<Change> {
+        let (change, detail) = match (was, now) {
+            (None, None) => return None,
+            (None, Some(_)) => (ChangeKind::Added, String::new()),
+            (Some(_), None) => (ChangeKind::Removed, String::new()),
+            (Some(a), Some(b)) if a == b => return None,
+            (Some(a), Some(b)) => (ChangeKind::Changed, detail(a, b)),
+        };
+        Some(Change {
+            change,
+            item: item.to_owned(),
+            name: name.to_owned(),
+            detail,
+        })
+    }
+}
+
+/// `label：was → now`, when they differ.
+fn differs(label: &str, was: &str, now: &str) -> Option<String> {
+    (was != now).then(|| format!("{label}：{was} → {now}"))
+}
+
+fn standards_zh(standards: &[FineStandard]) -> String {
+    if standards.is_empty() {
+        return "无".into();
+    }
+    standards
+        .iter()
+        .map(|f| format!("{} {}–{} 元", f.level.zh(), f.min_yuan, f.max_yuan))
+        .collect::<Vec<_>>()
+        .join("，")
+}
+
+fn basis_zh(basis: &Option<LegalBasis>) -> String {
+    basis.as_ref().map_or_else(
+        || "无".into(),
+        |b| format!("违反{}，依据{}", b.violated, b.penalty),
+    )
+}
+
+/// The built-in catalogue file (a city edits a copy and imports it).
+pub const BUILTIN_JSON: &str = include_str!("../data/catalogue.zh-CN.json");
 
 impl Catalogue {
     /// Parses and checks a catalogue from JSON.
@@ -126,7 +228,7 @@ impl Catalogue {
     /// The list shipped with the app: the six domains of DOMAIN.md.
     pub fn default_zh() -> Catalogue {
         // The embedded file is checked by a unit test, so this cannot fail at run time.
-        Catalogue::from_json(DEFAULT_JSON).unwrap_or_else(|e| panic!("embedded catalogue: {e}"))
+        Catalogue::from_json(BUILTIN_JSON).unwrap_or_else(|e| panic!("embedded catalogue: {e}"))
     }
 
     fn validate(&self) -> Result<(), CatalogueError> {
@@ -182,12 +284,77 @@ impl Catalogue {
             .and_then(|(_, v)| v.standards.iter().find(|f| f.level == level))
     }
 
+    /// What replacing this catalogue with `new` changes: domains, then violation types, then
+    /// the hearing thresholds, each in the new file's order, the removed after.
+    pub fn changes(&self, new: &Catalogue) -> Vec<Change> {
+        let mut out = Vec::new();
+        for code in union(&self.domains, &new.domains, |d| &d.code) {
+            let (was, now) = (self.domain(&code), new.domain(&code));
+            let name = now.or(was).map_or("", |d| d.name.as_str());
+            let (was, now) = (was.map(|d| &d.name), now.map(|d| &d.name));
+            out.extend(Change::between((&code, name), was, now, |a, b| {
+                format!("名称：{a} → {b}")
+            }));
+        }
+        let all = |c: &Catalogue| -> Vec<ViolationType> {
+            c.domains
+                .iter()
+                .flat_map(|d| d.violations.clone())
+                .collect()
+        };
+        let (old_types, new_types) = (all(self), all(new));
+        for code in union(&old_types, &new_types, |v| &v.code) {
+            let was = old_types.iter().find(|v| v.code == code);
+            let now = new_types.iter().find(|v| v.code == code);
+            let name = now.or(was).map_or("", |v| v.name.as_str());
+            out.extend(Change::between((&code, name), was, now, |a, b| {
+                [
+                    differs("名称", &a.name, &b.name),
+                    differs("法律依据", &basis_zh(&a.basis), &basis_zh(&b.basis)),
+                    differs(
+                        "自由裁量基准",
+                        &standards_zh(&a.standards),
+                        &standards_zh(&b.standards),
+                    ),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("；")
+            }));
+        }
+        let hearing = |h: &HearingThresholds| {
+            format!(
+                "个人 {} 元，单位 {} 元",
+                h.person_fine_yuan, h.organisation_fine_yuan
+            )
+        };
+        out.extend(Change::between(
+            ("hearing", "较大数额罚款（听证）"),
+            Some(&self.hearing),
+            Some(&new.hearing),
+            |a, b| format!("金额：{} → {}", hearing(a), hearing(b)),
+        ));
+        out
+    }
+
     /// The violation type with this code, with its domain.
     pub fn violation(&self, code: &str) -> Option<(&EnforcementDomain, &ViolationType)> {
         self.domains
             .iter()
             .find_map(|d| d.violations.iter().find(|v| v.code == code).map(|v| (d, v)))
     }
+}
+
+/// The codes of `new`, then those only in `old`, in the files' order.
+fn union<T>(old: &[T], new: &[T], code: impl Fn(&T) -> &String) -> Vec<String> {
+    let mut codes: Vec<String> = new.iter().map(&code).cloned().collect();
+    for c in old.iter().map(&code) {
+        if !codes.contains(c) {
+            codes.push(c.clone());
+        }
+    }
+    codes
 }
 
 #[cfg(test)]
@@ -291,5 +458,67 @@ mod tests {
         let c = Catalogue::from_json(edited).unwrap();
         assert_eq!(c.version, 2);
         assert!(c.violation("greening.tree_felling").is_some());
+    }
+
+    #[test]
+    fn changes_list_what_an_import_adds_removes_and_alters() {
+        let was = Catalogue::default_zh();
+        assert!(was.changes(&was).is_empty());
+        let mut new = was.clone();
+        new.version += 1;
+        let env = new
+            .domains
+            .iter_mut()
+            .find(|d| d.code == "environment")
+            .unwrap();
+        let barbecue = env
+            .violations
+            .iter_mut()
+            .find(|v| v.code == "environment.open_air_barbecue")
+            .unwrap();
+        barbecue.name = "露天焚烧烧烤".into();
+        barbecue.standards = vec![FineStandard {
+            level: Discretion::Standard,
+            min_yuan: 2000,
+            max_yuan: 10000,
+            circumstances: "情形".into(),
+        }];
+        let removed = env.violations.pop().unwrap();
+        new.domains.push(EnforcementDomain {
+            code: "greening".into(),
+            name: "园林绿化".into(),
+            violations: vec![ViolationType {
+                code: "greening.tree_felling".into(),
+                name: "擅自砍伐城市树木".into(),
+                basis: None,
+                standards: vec![],
+            }],
+        });
+        new.hearing.person_fine_yuan = 10_000;
+        let changes = was.changes(&new);
+        let line = |item: &str| changes.iter().find(|c| c.item == item).unwrap();
+        assert_eq!(line("greening").change, ChangeKind::Added);
+        assert_eq!(line("greening.tree_felling").change, ChangeKind::Added);
+        assert_eq!(line(&removed.code).change, ChangeKind::Removed);
+        assert_eq!(line(&removed.code).name, removed.name);
+        let b = line("environment.open_air_barbecue");
+        assert_eq!(b.change, ChangeKind::Changed);
+        assert!(
+            b.detail.starts_with("名称：露天烧烤 → 露天焚烧烧烤；"),
+            "{}",
+            b.detail
+        );
+        assert!(b.detail.contains("一般处罚 2000–10000 元"), "{}", b.detail);
+        assert_eq!(
+            line("hearing").detail,
+            "金额：个人 5000 元，单位 50000 元 → 个人 10000 元，单位 50000 元"
+        );
+        // A domain whose types changed but not its name is not a line of its own.
+        assert!(changes.iter().all(|c| c.item != "environment"));
+        assert_eq!(changes.len(), 5, "{changes:?}");
+        assert_eq!(
+            CatalogueError::DuplicateCode("a".into()).zh(),
+            "权责清单中编码“a”重复"
+        );
     }
 }

@@ -194,6 +194,7 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
             }],
         },
         want: None,
+        bureau: None,
     })
     .unwrap();
     let r = post(&s, &device, &body, 1);

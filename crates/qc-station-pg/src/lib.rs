@@ -52,8 +52,8 @@ use qc_identity::{SignedCertificate, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, Blobs, CaseMeta, Grant, LogHead, PendingBlob, Sequencer, Storage, StorageError,
-    StoredSigned, TileId, stored_digest,
+    BlobState, Blobs, BureauFileRow, CaseMeta, Grant, LogHead, PendingBlob, Sequencer, Storage,
+    StorageError, StoredSigned, TileId, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -810,6 +810,65 @@ impl Storage for PgStorage {
             })
         })
         .transpose()
+    }
+
+    fn bureau_files(&self) -> Result<Vec<BureauFileRow>, StorageError> {
+        self.conn()?
+            .query(
+                "SELECT kind, text, digest, at, by FROM bureau_files ORDER BY kind",
+                &[],
+            )
+            .map_err(pg("reading the bureau's files"))?
+            .iter()
+            .map(|r| {
+                Ok(BureauFileRow {
+                    kind: col(r, 0)?,
+                    text: col(r, 1)?,
+                    digest: digest(col(r, 2)?)?,
+                    at: Timestamp(col(r, 3)?),
+                    by: col(r, 4)?,
+                })
+            })
+            .collect()
+    }
+
+    fn bureau_digests(&self) -> Result<Vec<(String, Digest)>, StorageError> {
+        self.conn()?
+            .query("SELECT kind, digest FROM bureau_files ORDER BY kind", &[])
+            .map_err(pg("reading the bureau's files' digests"))?
+            .iter()
+            .map(|r| Ok((col(r, 0)?, digest(col(r, 1)?)?)))
+            .collect()
+    }
+
+    fn put_bureau_file(
+        &self,
+        file: &BureauFileRow,
+        replacing: Option<&Digest>,
+    ) -> Result<bool, StorageError> {
+        let new = file.digest.to_vec();
+        let mut conn = self.conn()?;
+        match replacing {
+            None => conn.execute(
+                "INSERT INTO bureau_files (kind, text, digest, at, by) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (kind) DO NOTHING",
+                &[&file.kind, &file.text, &new, &file.at.0, &file.by],
+            ),
+            Some(old) => conn.execute(
+                "UPDATE bureau_files SET text = $2, digest = $3, at = $4, by = $5
+                 WHERE kind = $1 AND digest = $6",
+                &[
+                    &file.kind,
+                    &file.text,
+                    &new,
+                    &file.at.0,
+                    &file.by,
+                    &old.to_vec(),
+                ],
+            ),
+        }
+        .map(|n| n == 1)
+        .map_err(pg("keeping a bureau's file"))
     }
 }
 

@@ -253,4 +253,13 @@ impl CaseRows for PgStorage {
             rows,
         })
     }
+
+    fn violations_in_use(&self) -> Result<Vec<String>, StorageError> {
+        self.conn()?
+            .query("SELECT DISTINCT violation FROM case_rows", &[])
+            .map_err(pg("reading the violation types in use"))?
+            .iter()
+            .map(|r| col(r, 0))
+            .collect()
+    }
 }

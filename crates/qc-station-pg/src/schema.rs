@@ -272,6 +272,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE desk_accounts ADD COLUMN key_salt BYTEA NOT NULL DEFAULT '';
     ALTER TABLE desk_accounts ADD COLUMN credentials_at BIGINT NOT NULL DEFAULT 0;
 "#,
+    // The bureau's catalogue and documents' wording, imported at the console for every tablet.
+    r#"
+    CREATE TABLE bureau_files (
+        kind   TEXT PRIMARY KEY,
+        text   TEXT NOT NULL,
+        digest BYTEA NOT NULL,
+        at     BIGINT NOT NULL,
+        by     TEXT NOT NULL
+    );
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

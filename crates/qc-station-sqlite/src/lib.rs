@@ -24,8 +24,8 @@ use qc_station_storage::rows::{
     DisclosurePage, Period,
 };
 use qc_station_storage::{
-    BlobRows, BlobState, Blobs, CaseMeta, Grant, LogHead, PendingBlob, Sequencer, Storage,
-    StorageError, StoredSigned, TileId, TreeState, stored_digest,
+    BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, Grant, LogHead, PendingBlob, Sequencer,
+    Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
 };
 
 /// Schema migrations, append-only: never edit a released one.
@@ -296,6 +296,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE desk_accounts ADD COLUMN activation_until INTEGER;
     ALTER TABLE desk_accounts ADD COLUMN key_salt BLOB NOT NULL DEFAULT x'';
     ALTER TABLE desk_accounts ADD COLUMN credentials_at INTEGER NOT NULL DEFAULT 0;
+"#,
+    // The bureau's catalogue and documents' wording, imported at the console for every tablet.
+    r#"
+    CREATE TABLE bureau_files (
+        kind   TEXT PRIMARY KEY,
+        text   TEXT NOT NULL,
+        digest BLOB NOT NULL,
+        at     INTEGER NOT NULL,
+        by     TEXT NOT NULL
+    ) STRICT;
 "#,
 ];
 
@@ -942,6 +952,90 @@ impl Storage for SqliteStorage {
             .map(|(bytes, signature)| SignedRevocationList { bytes, signature }))
     }
 
+    fn bureau_files(&self) -> Result<Vec<BureauFileRow>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare("SELECT kind, text, digest, at, by FROM bureau_files ORDER BY kind")
+            .map_err(err)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(err)?;
+        rows.into_iter()
+            .map(|(kind, text, digest, at, by)| {
+                Ok(BureauFileRow {
+                    kind,
+                    text,
+                    digest: stored_digest(digest)?,
+                    at: Timestamp(at),
+                    by,
+                })
+            })
+            .collect()
+    }
+
+    fn bureau_digests(&self) -> Result<Vec<(String, Digest)>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare_cached("SELECT kind, digest FROM bureau_files ORDER BY kind")
+            .map_err(err)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(err)?;
+        rows.into_iter()
+            .map(|(kind, digest)| Ok((kind, stored_digest(digest)?)))
+            .collect()
+    }
+
+    fn put_bureau_file(
+        &self,
+        file: &BureauFileRow,
+        replacing: Option<&Digest>,
+    ) -> Result<bool, StorageError> {
+        let values = params![
+            file.kind,
+            file.text,
+            file.digest.to_vec(),
+            file.at.0,
+            file.by
+        ];
+        let conn = self.conn();
+        match replacing {
+            None => conn.execute(
+                "INSERT INTO bureau_files (kind, text, digest, at, by) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(kind) DO NOTHING",
+                values,
+            ),
+            Some(old) => conn.execute(
+                "UPDATE bureau_files SET text = ?2, digest = ?3, at = ?4, by = ?5
+                 WHERE kind = ?1 AND digest = ?6",
+                params![
+                    file.kind,
+                    file.text,
+                    file.digest.to_vec(),
+                    file.at.0,
+                    file.by,
+                    old.to_vec()
+                ],
+            ),
+        }
+        .map(|n| n == 1)
+        .map_err(err)
+    }
+
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
         self.conn()
             .execute(
@@ -1364,6 +1458,17 @@ impl CaseRows for SqliteStorage {
             total: rows::count(total)?,
             rows: page,
         })
+    }
+
+    fn violations_in_use(&self) -> Result<Vec<String>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare("SELECT DISTINCT violation FROM case_rows")
+            .map_err(err)?;
+        q.query_map([], |r| r.get(0))
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(err)
     }
 
     fn cases_without_rows(&self) -> Result<Vec<String>, StorageError> {

@@ -308,6 +308,34 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     ) -> Result<bool, StorageError>;
     /// The revocation list kept.
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError>;
+    /// The bureau's files kept for the tablets, one per kind.
+    fn bureau_files(&self) -> Result<Vec<BureauFileRow>, StorageError>;
+    /// Their kinds and digests only (read at every sync), by kind.
+    fn bureau_digests(&self) -> Result<Vec<(String, Digest)>, StorageError>;
+    /// Keeps `file` in place of the one of its kind if that is still the one of digest
+    /// `replacing` (`None`: none kept); `Ok(false)` when another process replaced it
+    /// meanwhile (nothing changed), so two imports at once never lose one unseen.
+    fn put_bureau_file(
+        &self,
+        file: &BureauFileRow,
+        replacing: Option<&Digest>,
+    ) -> Result<bool, StorageError>;
+}
+
+/// A file of the bureau's kept for every tablet (权责清单, 文书固定用语), as an administrator
+/// imported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BureauFileRow {
+    /// Which file (`catalogue`, `wording`).
+    pub kind: String,
+    /// Its text as imported.
+    pub text: String,
+    /// The SHA-256 of the text.
+    pub digest: Digest,
+    /// When it was imported.
+    pub at: Timestamp,
+    /// The desk account that imported it.
+    pub by: String,
 }
 
 /// The least string greater than every string beginning with `prefix` (its last character
@@ -565,6 +593,19 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {
         (**self).revocations()
     }
+    fn bureau_files(&self) -> Result<Vec<BureauFileRow>, StorageError> {
+        (**self).bureau_files()
+    }
+    fn bureau_digests(&self) -> Result<Vec<(String, Digest)>, StorageError> {
+        (**self).bureau_digests()
+    }
+    fn put_bureau_file(
+        &self,
+        file: &BureauFileRow,
+        replacing: Option<&Digest>,
+    ) -> Result<bool, StorageError> {
+        (**self).put_bureau_file(file, replacing)
+    }
 }
 
 /// The backend-independent test suite: every [`Storage`] must pass it. `fresh` makes an empty
@@ -614,6 +655,56 @@ pub mod suite {
         cases_seen_by_squad_and_status(fresh());
         wrong_codes_counted_by_source_and_in_all(fresh());
         blobs_resume_and_keep_only_what_matches(fresh());
+        bureau_files_replaced_only_over_the_one_read(fresh());
+    }
+
+    fn bureau_files_replaced_only_over_the_one_read<S: Storage>(s: S) {
+        check(
+            "no bureau file at first",
+            s.bureau_files().unwrap().is_empty(),
+        );
+        let file = |kind: &str, text: &str| BureauFileRow {
+            kind: kind.into(),
+            text: text.into(),
+            digest: <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()).into(),
+            at: Timestamp(7),
+            by: "wu.min".into(),
+        };
+        let (first, second) = (
+            file("catalogue", "{\"v\":1}"),
+            file("catalogue", "{\"v\":2}"),
+        );
+        check("first kept", s.put_bureau_file(&first, None).unwrap());
+        check(
+            "a second first refused",
+            !s.put_bureau_file(&second, None).unwrap(),
+        );
+        check(
+            "a replacement over another digest refused",
+            !s.put_bureau_file(&second, Some(&second.digest)).unwrap(),
+        );
+        let wording = file("wording", "[bureau]\nname = \"局\"");
+        check(
+            "another kind kept",
+            s.put_bureau_file(&wording, None).unwrap(),
+        );
+        check(
+            "replaced over the one read",
+            s.put_bureau_file(&second, Some(&first.digest)).unwrap(),
+        );
+        let mut kept = s.bureau_files().unwrap();
+        kept.sort_by(|a, b| a.kind.cmp(&b.kind));
+        check("both kept whole", kept == [second.clone(), wording.clone()]);
+        let mut digests = s.bureau_digests().unwrap();
+        digests.sort();
+        check(
+            "digests by kind",
+            digests
+                == [
+                    ("catalogue".into(), second.digest),
+                    ("wording".into(), wording.digest),
+                ],
+        );
     }
 
     fn blobs_resume_and_keep_only_what_matches<S: Storage>(s: S) {

@@ -194,6 +194,8 @@ pub trait CaseRows {
     ) -> Result<CaseFigures, StorageError>;
     /// A page of the published penalty results (every case's: they are public), newest first.
     fn disclosures(&self, limit: u32, offset: u32) -> Result<DisclosurePage, StorageError>;
+    /// The violation types some case is about (a catalogue that drops one is refused).
+    fn violations_in_use(&self) -> Result<Vec<String>, StorageError>;
 }
 
 /// A value bound to a placeholder.
@@ -474,6 +476,9 @@ impl<T: CaseRows + ?Sized> CaseRows for Box<T> {
     fn disclosures(&self, limit: u32, offset: u32) -> Result<DisclosurePage, StorageError> {
         (**self).disclosures(limit, offset)
     }
+    fn violations_in_use(&self) -> Result<Vec<String>, StorageError> {
+        (**self).violations_in_use()
+    }
 }
 
 /// What a backend keeps of a row's disclosure, in the columns of `disclosures` after the case
@@ -727,9 +732,13 @@ pub mod suite {
         let mut c = row("c", "一中队", "handled", 1);
         c.outcome721 = Some(("service".into(), NOW.0 - DAY));
         c.parties = "李四<script>".into();
+        c.violation = "city.stacking".into();
         for r in [&a, &b, &c] {
             store.put_case_row(r).unwrap();
         }
+        let mut used = store.violations_in_use().unwrap();
+        used.sort();
+        assert_eq!(used, ["city.stacking", "transport.road_occupation"]);
 
         // Newest first; a squad's view; a legal reviewer's; nobody's.
         assert_eq!(

@@ -101,6 +101,39 @@ pub struct SyncRequest {
     pub up: DocsUp,
     /// Heads held, per case; none when the device sends more before asking for what it lacks.
     pub want: Option<DocsWant>,
+    /// The digest of the bureau's files the device last took from a station
+    /// ([`BureauFiles::digest`]; none: the built-in ones), so they come down only when changed.
+    #[serde(default)]
+    pub bureau: Option<Digest>,
+}
+
+/// 权责清单与文书固定用语 — the catalogue and the documents' wording an administrator imported
+/// at the station for every tablet (a file not imported: the built-in one stands).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauFiles {
+    /// The catalogue's JSON.
+    pub catalogue: Option<String>,
+    /// The wording's TOML.
+    pub wording: Option<String>,
+}
+
+impl BureauFiles {
+    /// A SHA-256 over both files, each absent or framed by its length, so no two pairs share one.
+    pub fn digest(&self) -> Digest {
+        use sha2::{Digest as _, Sha256};
+        let mut h = Sha256::new();
+        for file in [&self.catalogue, &self.wording] {
+            match file {
+                None => h.update([0]),
+                Some(text) => {
+                    h.update([1]);
+                    h.update((text.len() as u64).to_be_bytes());
+                    h.update(text.as_bytes());
+                }
+            }
+        }
+        h.finalize().into()
+    }
 }
 
 /// The answer to [`SyncRequest`].
@@ -121,6 +154,10 @@ pub struct SyncResponse {
     /// cannot read them now (or is older), and the device keeps its list.
     #[serde(default)]
     pub tasks: Option<Vec<InspectionTask>>,
+    /// The bureau's files, when the station holds imported ones other than those the device
+    /// said it holds (none: keep what it has).
+    #[serde(default)]
+    pub bureau: Option<BureauFiles>,
 }
 
 /// 双随机抽查任务 — a target drawn for inspection and the two officers drawn to inspect it.

@@ -116,7 +116,12 @@ impl<S: Storage> Service<S> {
             }));
         let summary = CaseDoc::load(&held.contents.document, b"station")
             .and_then(|doc| {
-                CaseSummary::from_doc(&doc, &self.catalogue, &DeadlinePolicy::default(), now)
+                CaseSummary::from_doc(
+                    &doc,
+                    &self.case_catalogue(),
+                    &DeadlinePolicy::default(),
+                    now,
+                )
             })
             .ok();
         let reviews = reviews_held(&held.contents, &held.measured, &report);

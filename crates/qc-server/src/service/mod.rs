@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use qc_casedoc::{CaseDoc, DocError};
 use qc_chain::{Action, Digest, FeedHead, Problem, SignedEntry, verify_feed_after_with};
-use qc_domain::{CaseView, Catalogue, Person, Timestamp};
+use qc_domain::{CaseView, Person, Timestamp};
 use qc_identity::cert::public_key;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
 use qc_log::SignedCheckpoint;
@@ -29,6 +29,7 @@ pub use draw::Draw;
 
 mod attempts;
 mod blobs;
+pub mod bureau;
 mod check;
 mod desk;
 mod draw;
@@ -197,8 +198,8 @@ pub struct Service<S: Storage> {
     blob_writes: blobs::Writing,
     /// Verified uploads waiting to be appended to the log together.
     batches: log::Batches,
-    /// The violation types the case list names (the city's default catalogue).
-    catalogue: Catalogue,
+    /// The bureau's files as this instance last read them (see `bureau`).
+    bureau: Mutex<bureau::BureauCache>,
     /// When this instance last noted each device's sync in the store (a write at most every
     /// [`SEEN_EVERY_MS`], so an idle sync stays a read).
     seen: Mutex<HashMap<String, Timestamp>>,
@@ -314,11 +315,11 @@ impl<S: Storage> Service<S> {
                 storage.put_case_doc(&case, &meta, &bytes)?;
             }
         }
-        let catalogue = Catalogue::default_zh();
+        let bureau = bureau::BureauCache::read(&storage)?;
         // Kept before the station kept its case list (or a stop between the two writes).
         for case in storage.cases_without_rows()? {
             if let Some((_, doc)) = stored_doc(&storage, &case)? {
-                rows::keep_row(&storage, &case, &doc, &catalogue)?;
+                rows::keep_row(&storage, &case, &doc, &bureau.catalogue())?;
             }
         }
         Ok(Service {
@@ -331,7 +332,7 @@ impl<S: Storage> Service<S> {
             proofs: Mutex::default(),
             blob_writes: blobs::Writing::default(),
             batches: log::Batches::default(),
-            catalogue,
+            bureau: Mutex::new(bureau),
             seen: Mutex::default(),
             tasks: Mutex::default(),
             draws: Mutex::default(),
@@ -1094,7 +1095,7 @@ impl<S: Storage> Service<S> {
         } in merged
         {
             self.storage.put_case_doc(&case, &meta, &doc.save())?;
-            rows::keep_row(&self.storage, &case, &doc, &self.catalogue)?;
+            rows::keep_row(&self.storage, &case, &doc, &self.case_catalogue())?;
             heads.push(CaseHeads {
                 case,
                 heads: meta.heads.iter().map(hex::encode).collect(),
@@ -1207,6 +1208,7 @@ impl<S: Storage> Service<S> {
             // reads the list once.
             revocations: self.trust().revocations.clone(),
             tasks: self.tasks_for(&people, now),
+            bureau: self.bureau_for(req.bureau.as_ref()),
         })
     }
 

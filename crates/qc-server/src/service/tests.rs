@@ -1046,6 +1046,7 @@ mod docs {
                 },
                 up: up(&mut new, &[]),
                 want: None,
+                bureau: None,
             },
             NOW,
         )
@@ -1122,6 +1123,7 @@ mod docs {
                 },
                 up: up(&mut doc, &[]),
                 want: None,
+                bureau: None,
             },
             NOW,
         )
@@ -1200,6 +1202,7 @@ mod docs {
                 },
                 up: up(&mut doc, &[]),
                 want: Some(want(None)),
+                bureau: None,
             },
             NOW,
         )
@@ -1334,6 +1337,7 @@ mod docs {
                 },
                 up: up(&mut theirs, &[]),
                 want: None,
+                bureau: None,
             },
             NOW,
         )
@@ -1540,6 +1544,7 @@ fn idle_sync() -> SyncRequest {
         },
         up: qc_sync::wire::DocsUp { docs: Vec::new() },
         want: None,
+        bureau: None,
     }
 }
 
@@ -1960,4 +1965,63 @@ mod draws {
         assert_eq!(pushed.unwrap_err().status(), 403);
         assert_eq!(s.log_size().unwrap(), 0);
     }
+}
+
+/// The bureau's files an administrator imported go down to each tablet until it says it
+/// holds them; one imported over another changed meanwhile is refused.
+#[test]
+fn the_bureau_s_files_go_down_until_the_tablet_holds_them() {
+    use super::bureau::BureauKind;
+    let w = world();
+    let s = service(&w, SqliteStorage::temporary().unwrap());
+    enrol(&w, &s);
+    let idle = idle_sync();
+    // Nothing imported: the built-in files stand, nothing is sent.
+    assert_eq!(s.sync("tablet-a", &idle, NOW).unwrap().bureau, None);
+    let mut edited = qc_domain::Catalogue::default_zh();
+    assert_eq!(s.bureau().unwrap().catalogue.as_ref(), &edited);
+    edited.version += 1;
+    edited.domains[0].violations[0].name = "改过名的违法行为".into();
+    let json = serde_json::to_string(&edited).unwrap();
+    let by = ("wu", NOW);
+    assert!(
+        s.replace_bureau_file(BureauKind::Catalogue, &json, None, by)
+            .unwrap()
+    );
+    // A second import made against the built-in file (none imported) is refused now.
+    assert!(
+        !s.replace_bureau_file(BureauKind::Catalogue, &json, None, by)
+            .unwrap()
+    );
+    let e = s
+        .replace_bureau_file(BureauKind::Catalogue, "{}", None, by)
+        .unwrap_err();
+    assert_eq!(e.status(), 400);
+    assert_eq!(s.bureau().unwrap().catalogue.as_ref(), &edited);
+    assert_eq!(s.case_catalogue().as_ref(), &edited);
+
+    let sent = s.sync("tablet-a", &idle, NOW).unwrap().bureau.unwrap();
+    assert_eq!(sent.catalogue.as_deref(), Some(json.as_str()));
+    assert_eq!(sent.wording, None);
+    let holding = SyncRequest {
+        bureau: Some(sent.digest()),
+        ..idle_sync()
+    };
+    assert_eq!(s.sync("tablet-a", &holding, NOW).unwrap().bureau, None);
+
+    // The wording imported after: the pair changes, so it goes down again, both files.
+    let kept = s.bureau().unwrap();
+    let wording = "[bureau]\nname = \"示例局\"\n";
+    assert!(
+        s.replace_bureau_file(BureauKind::Wording, wording, None, by)
+            .unwrap()
+    );
+    let again = s.sync("tablet-a", &holding, NOW).unwrap().bureau.unwrap();
+    assert_eq!(again.wording.as_deref(), Some(wording));
+    assert_eq!(again.catalogue, sent.catalogue);
+    assert_ne!(again.digest(), kept.digest);
+
+    // Another instance on the same store starts with the imported catalogue.
+    let other = Service::new(s.storage, identity(&w, None)).unwrap();
+    assert_eq!(other.case_catalogue().as_ref(), &edited);
 }

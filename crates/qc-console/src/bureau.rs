@@ -1,0 +1,368 @@
+//! 权责清单与文书固定用语 at the desk: what every tablet uses now, a city's edited file
+//! previewed as the changes it makes, and imported by the administrator as a signed act; the
+//! tablets take it at their next sync.
+
+use qc_chain::Digest;
+use qc_document::wording::{self, Wording};
+use qc_domain::Timestamp;
+use qc_domain::admin::{AdminAct, AdminKind};
+use qc_domain::catalogue::{self, Catalogue, Change, ChangeKind};
+use qc_server::Service;
+use qc_server::service::bureau::{Bureau, BureauKind};
+use qc_station_storage::Storage;
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::{Console, ConsoleError, DeskRole, Session};
+
+/// Most bytes of a file imported (the built-in catalogue is some tens of KiB).
+pub const FILE_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// A domain of the catalogue in force, for the page's table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainItem {
+    /// Its code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// How many violation types it lists.
+    pub violations: usize,
+}
+
+/// Who imported a file in force and when (none: the built-in file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// SHA-256 of the text, hex.
+    pub digest: String,
+    /// When imported (ms).
+    pub imported_at: Option<i64>,
+    /// The desk account that imported it.
+    pub imported_by: Option<String>,
+    /// The text itself, to download, edit and import again.
+    pub text: String,
+}
+
+/// The catalogue in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CatalogueInForce {
+    /// Its version.
+    pub version: u32,
+    /// Its note.
+    pub note: String,
+    /// Its domains.
+    pub domains: Vec<DomainItem>,
+    /// Where it comes from.
+    #[serde(flatten)]
+    pub source: Source,
+}
+
+/// The documents' wording in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WordingInForce {
+    /// The bureau's name it prints.
+    pub bureau_name: String,
+    /// Where it comes from.
+    #[serde(flatten)]
+    pub source: Source,
+}
+
+/// Both files in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BureauFilesView {
+    /// 权责清单.
+    pub catalogue: CatalogueInForce,
+    /// 文书固定用语.
+    pub wording: WordingInForce,
+}
+
+/// One line of a preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeItem {
+    /// The change.
+    #[serde(flatten)]
+    pub change: Change,
+    /// Its kind in Chinese.
+    pub change_label: &'static str,
+}
+
+/// What importing a file would change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Preview {
+    /// `catalogue` or `wording`.
+    pub kind: &'static str,
+    /// The file in force, in words (第 3 版).
+    pub from: String,
+    /// The new file, in words.
+    pub to: String,
+    /// SHA-256 of the file in force, hex: the import replaces only that one.
+    pub replacing: String,
+    /// SHA-256 of the new file, hex.
+    pub digest: String,
+    /// Each change (none: the same as the one in force).
+    pub changes: Vec<ChangeItem>,
+}
+
+/// A file imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Imported {
+    /// SHA-256 of the file now in force, hex.
+    pub digest: String,
+    /// The act as logged, in Chinese.
+    pub summary: String,
+}
+
+/// A file in force: its text and where it comes from.
+fn in_force(bureau: &Bureau, kind: BureauKind) -> Source {
+    match bureau.row(kind) {
+        Some(row) => Source {
+            digest: hex::encode(row.digest),
+            imported_at: Some(row.at.0),
+            imported_by: Some(row.by.clone()),
+            text: row.text.clone(),
+        },
+        None => {
+            let text = match kind {
+                BureauKind::Catalogue => catalogue::BUILTIN_JSON,
+                BureauKind::Wording => wording::BUILTIN,
+            };
+            Source {
+                digest: hex::encode(Sha256::digest(text.as_bytes())),
+                imported_at: None,
+                imported_by: None,
+                text: text.to_owned(),
+            }
+        }
+    }
+}
+
+/// A file checked against the one in force: what it changes and how the page words both.
+struct Checked {
+    from: String,
+    to: String,
+    /// What the act names: the catalogue's version, the bureau the wording prints.
+    subject: String,
+    changes: Vec<Change>,
+}
+
+/// Checks a city's file of `kind` as it would replace the one in force: it parses, a
+/// catalogue keeps every violation type some case is about and raises the version.
+fn check<S: Storage>(
+    station: &Service<S>,
+    bureau: &Bureau,
+    kind: BureauKind,
+    text: &str,
+) -> Result<Checked, ConsoleError> {
+    if text.len() > FILE_MAX_BYTES {
+        return Err(ConsoleError::BadRequest(format!(
+            "文件超过 {} MiB",
+            FILE_MAX_BYTES / 1024 / 1024
+        )));
+    }
+    match kind {
+        BureauKind::Catalogue => {
+            let new = Catalogue::from_json(text).map_err(|e| ConsoleError::BadRequest(e.zh()))?;
+            let old = &bureau.catalogue;
+            let mut dropped: Vec<String> = station
+                .storage()
+                .violations_in_use()?
+                .into_iter()
+                .filter(|code| new.violation(code).is_none())
+                .collect();
+            if !dropped.is_empty() {
+                dropped.sort();
+                return Err(ConsoleError::BadRequest(format!(
+                    "以下违法行为类型仍有案件使用，不能删除：{}",
+                    dropped.join("、")
+                )));
+            }
+            let changes = old.changes(&new);
+            if !changes.is_empty() && new.version <= old.version {
+                return Err(ConsoleError::BadRequest(format!(
+                    "新权责清单的版本号（第 {} 版）应高于现行的第 {} 版",
+                    new.version, old.version
+                )));
+            }
+            Ok(Checked {
+                from: format!("第 {} 版", old.version),
+                to: format!("第 {} 版", new.version),
+                subject: format!("第 {} 版", new.version),
+                changes,
+            })
+        }
+        BureauKind::Wording => {
+            let new = Wording::parse(text).map_err(|e| ConsoleError::BadRequest(e.zh()))?;
+            let old = match &bureau.files.wording {
+                Some(kept) => Wording::parse(kept).map_err(|e| {
+                    qc_station_storage::StorageError::Damaged(format!("the kept wording: {e}"))
+                })?,
+                None => Wording::builtin(),
+            };
+            Ok(Checked {
+                from: if bureau.row(kind).is_some() {
+                    "现行文件".into()
+                } else {
+                    "内置文件".into()
+                },
+                to: "新文件".into(),
+                subject: new.bureau.clone(),
+                changes: old.changes(&new),
+            })
+        }
+    }
+}
+
+/// `新增 1 项，删除 0 项，修改 2 项`.
+fn counted(changes: &[Change]) -> String {
+    let n = |k: ChangeKind| changes.iter().filter(|c| c.change == k).count();
+    format!(
+        "新增 {} 项，删除 {} 项，修改 {} 项",
+        n(ChangeKind::Added),
+        n(ChangeKind::Removed),
+        n(ChangeKind::Changed)
+    )
+}
+
+fn digest_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+impl Console {
+    /// The catalogue and the wording every tablet uses now (the head, supervision, the
+    /// administrator).
+    pub fn bureau_files<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<BureauFilesView, ConsoleError> {
+        if !session.account.role.sees_devices() {
+            return Err(ConsoleError::Forbidden);
+        }
+        let bureau = station.bureau()?;
+        let wording_name = match &bureau.files.wording {
+            Some(text) => Wording::parse(text).map(|w| w.bureau).unwrap_or_default(),
+            None => Wording::builtin().bureau,
+        };
+        let c = &bureau.catalogue;
+        let view = BureauFilesView {
+            catalogue: CatalogueInForce {
+                version: c.version,
+                note: c.note.clone(),
+                domains: c
+                    .domains
+                    .iter()
+                    .map(|d| DomainItem {
+                        code: d.code.clone(),
+                        name: d.name.clone(),
+                        violations: d.violations.len(),
+                    })
+                    .collect(),
+                source: in_force(&bureau, BureauKind::Catalogue),
+            },
+            wording: WordingInForce {
+                bureau_name: wording_name,
+                source: in_force(&bureau, BureauKind::Wording),
+            },
+        };
+        self.record(
+            station.storage(),
+            session,
+            "查看权责清单与文书固定用语",
+            source,
+            now,
+        )?;
+        Ok(view)
+    }
+
+    /// What importing `text` as the bureau's file of `kind` would change (the administrator).
+    pub fn preview_bureau_file<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (kind, text): (BureauKind, &str),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<Preview, ConsoleError> {
+        if session.account.role != DeskRole::Administrator {
+            return Err(ConsoleError::Forbidden);
+        }
+        let bureau = station.bureau()?;
+        let checked = check(station, &bureau, kind, text)?;
+        self.record(
+            station.storage(),
+            session,
+            &format!("预览导入{}（{}）", kind.zh(), counted(&checked.changes)),
+            source,
+            now,
+        )?;
+        Ok(Preview {
+            kind: kind.code(),
+            from: checked.from,
+            to: checked.to,
+            replacing: in_force(&bureau, kind).digest,
+            digest: digest_hex(text),
+            changes: checked
+                .changes
+                .into_iter()
+                .map(|change| ChangeItem {
+                    change_label: change.change.zh(),
+                    change,
+                })
+                .collect(),
+        })
+    }
+
+    /// Imports `text` as the bureau's file of `kind` in place of the one of digest
+    /// `replacing` (the one previewed against), signed onto the log as the administrator's
+    /// act with their password typed again; the tablets take it at their next sync.
+    pub fn import_bureau_file<S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &Session,
+        (kind, text, replacing, password): (BureauKind, &str, &str, &str),
+        source: &str,
+        now: Timestamp,
+    ) -> Result<Imported, ConsoleError> {
+        let act = self.administer(station, (session, source), password, now, || {
+            let bureau = station.bureau()?;
+            let checked = check(station, &bureau, kind, text)?;
+            let stale = || ConsoleError::Stale(kind.zh());
+            if in_force(&bureau, kind).digest != replacing.trim() {
+                return Err(stale());
+            }
+            if checked.changes.is_empty() {
+                return Err(ConsoleError::BadRequest(format!(
+                    "与现行{}相同，无需导入",
+                    kind.zh()
+                )));
+            }
+            let kept: Option<Digest> = bureau.row(kind).map(|r| r.digest);
+            let by = session.account.login.as_str();
+            if !station.replace_bureau_file(kind, text, kept.as_ref(), (by, now))? {
+                return Err(stale());
+            }
+            let act = AdminAct {
+                kind: match kind {
+                    BureauKind::Catalogue => AdminKind::CatalogueReplaced,
+                    BureauKind::Wording => AdminKind::WordingReplaced,
+                },
+                subject: checked.subject,
+                detail: format!(
+                    "SHA-256 {}；{}",
+                    digest_hex(text),
+                    counted(&checked.changes)
+                ),
+                by: by.to_owned(),
+                at: now,
+            };
+            Ok((act.clone(), act))
+        })?;
+        let summary = act.zh();
+        self.recorded(station.storage(), session, &summary, source, now);
+        Ok(Imported {
+            digest: digest_hex(text),
+            summary,
+        })
+    }
+}
