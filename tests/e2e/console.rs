@@ -682,6 +682,7 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         "people",
         "draws",
         "accounts",
+        "bureau-files",
         own_page.as_str(),
         other_file.as_str(),
         other_play.as_str(),
@@ -697,6 +698,8 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         "accounts",
         "accounts/zhao/reset",
         "password",
+        "bureau-files/catalogue/preview",
+        "bureau-files/catalogue",
     ] {
         let status = http.post(api(path)).send().unwrap().status();
         assert_eq!(status, 401, "POST {path} without a session");
@@ -783,6 +786,18 @@ fn console_endpoints_refuse_without_session_or_csrf_and_lock_after_wrong_passwor
         .send()
         .unwrap();
     assert_eq!(reset.status(), 403, "a leader resets an account");
+    // Nor sees or imports the bureau's catalogue and wording.
+    assert_eq!(with("bureau-files", Some(&csrf)).status(), 403);
+    for path in ["bureau-files/catalogue/preview", "bureau-files/wording"] {
+        let imported = http
+            .post(api(path))
+            .header("cookie", &session)
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({"text": "{}", "replacing": "", "password": PASSWORD}))
+            .send()
+            .unwrap();
+        assert_eq!(imported.status(), 403, "a leader: {path}");
+    }
     // A player's address needs its own token: the CSRF header does not stand for it. A token
     // made right, from the session's own CSRF token, opens no case out of the leader's view.
     assert_eq!(with(&other_play, Some(&csrf)).status(), 403, "{other_play}");
@@ -1390,9 +1405,53 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
         !desk("zhou", PASSWORD, &odd).status.success(),
         "no such outcome"
     );
+    // The documents' wording for every tablet, edited by the city: only the administrator
+    // imports it; a preview says what it changes; a wrong password changes nothing.
+    let admin = bureau.desk_account(("wu", "吴敏"), "administrator", &[]);
+    let wording = cli(dir, &["document", "wording"], &[]);
+    let court = "示例市西城区人民法院";
+    let edited = dir.join("wording.toml");
+    std::fs::write(&edited, wording.replace("示例市东城区人民法院", court)).unwrap();
+    let bureau_args = |extra: &[&'static str]| {
+        let mut args = vec![
+            "bureau",
+            "--kind",
+            "wording",
+            "--file",
+            edited.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        args
+    };
+    let head = said(desk("zhou", PASSWORD, &bureau_args(&["--preview"])));
+    assert!(head.contains("无权"), "the head imports: {head}");
+    let shown = json(desk("wu", PASSWORD, &bureau_args(&["--preview"])));
+    assert_eq!(shown["changes"][0]["item"], "remedy.court", "{shown}");
+    assert_eq!(shown["changes"].as_array().unwrap().len(), 1, "{shown}");
+    let wrong = said(desk("wu", "wrong wrong", &bureau_args(&[])));
+    assert!(wrong.contains("密码不正确"), "{wrong}");
+    assert_eq!(
+        json(desk("wu", PASSWORD, &bureau_args(&["--preview"])))["replacing"],
+        shown["replacing"],
+        "nothing changed"
+    );
+    let imported = json(desk("wu", PASSWORD, &bureau_args(&[])));
+    let summary = imported["imported"]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("更新文书固定用语 示例市城市管理综合行政执法局（SHA-256 "),
+        "{summary}"
+    );
+    let again = said(desk("wu", PASSWORD, &bureau_args(&[])));
+    assert!(again.contains("无需导入"), "{again}");
+    std::fs::write(&edited, wording.replace("{法院}", "{法庭}")).unwrap();
+    let broken = said(desk("wu", PASSWORD, &bureau_args(&[])));
+    assert!(broken.contains("texts.rights"), "{broken}");
+    // The tablet prints the new court from its next sync.
+    assert!(cli(dir, &["sync"], &[]).contains("已按基站更新文书固定用语"));
+    assert!(cli(dir, &["document", "wording"], &[]).contains(court));
+
     // The operation log says each was done at the command line.
     let http = client();
-    let admin = bureau.desk_account(("wu", "吴敏"), "administrator", &[]);
     let signed = http
         .post(format!("{}/console/api/sign-in", bureau.url))
         .json(&serde_json::json!({"login": "wu", "password": PASSWORD, "code": code_now(&admin)}))
@@ -1415,6 +1474,7 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
         ("zhou", format!("双随机抽取 {id}")),
         ("zhou", format!("双随机检查结果 {id} {target}")),
         ("sun", format!("案卷评查 {closed}")),
+        ("wu", "更新文书固定用语".to_owned()),
     ] {
         assert!(
             lines.iter().any(|l| l["login"] == who

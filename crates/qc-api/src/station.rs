@@ -342,7 +342,7 @@ impl Quancheng {
     }
 
     /// A metadata value kept as JSON.
-    fn meta_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ApiError> {
+    pub(crate) fn meta_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ApiError> {
         self.store
             .meta(key)?
             .map(|b| serde_json::from_slice(&b).map_err(json_err))
@@ -359,7 +359,7 @@ impl Quancheng {
     /// Takes the bureau's files the station sent, both checked before either is kept: a
     /// catalogue that drops a type a case here uses, or a wording that does not parse, leaves
     /// both as they are, said in the answer (the station sends them again at the next sync).
-    fn adopt_bureau(&mut self, files: &BureauFiles) -> Result<String, ApiError> {
+    pub(crate) fn adopt_bureau(&mut self, files: &BureauFiles) -> Result<String, ApiError> {
         let checked = files
             .catalogue
             .as_deref()

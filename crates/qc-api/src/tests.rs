@@ -690,6 +690,55 @@ fn an_administrator_edits_the_catalogue_without_orphaning_cases() {
     assert_eq!(app.catalogue().version, 3);
 }
 
+/// The catalogue and wording a station sends are taken both or neither: a catalogue that drops
+/// a type a case here uses leaves both as they were, and the station's are asked for again.
+#[test]
+fn the_station_s_catalogue_and_wording_are_taken_both_or_neither() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_d, mut app) = init_at(tmp.path());
+    let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    app.register_case(new_case(), &li).unwrap();
+    let wording =
+        qc_document::wording::BUILTIN.replace("示例市东城区人民法院", "示例市西城区人民法院");
+    let mut shrunk = Catalogue::default_zh();
+    shrunk.version += 1;
+    shrunk.domains.retain(|d| d.code != "transport");
+    let refused = qc_sync::wire::BureauFiles {
+        catalogue: Some(serde_json::to_string(&shrunk).unwrap()),
+        wording: Some(wording.clone()),
+    };
+    let said = app.adopt_bureau(&refused).unwrap();
+    assert!(
+        said.contains("未被采用") && said.contains("transport.road_occupation"),
+        "{said}"
+    );
+    assert_eq!(app.catalogue(), &Catalogue::default_zh());
+    assert_eq!(app.wording_text().unwrap(), qc_document::wording::BUILTIN);
+    assert_eq!(app.meta_json::<[u8; 32]>("bureau_files").unwrap(), None);
+
+    let mut grown = Catalogue::default_zh();
+    grown.version += 1;
+    grown.domains[0].violations[0].name = "改过名的违法行为".into();
+    let taken = qc_sync::wire::BureauFiles {
+        catalogue: Some(serde_json::to_string(&grown).unwrap()),
+        wording: Some(wording.clone()),
+    };
+    let said = app.adopt_bureau(&taken).unwrap();
+    assert_eq!(
+        said,
+        format!(
+            "已按基站更新权责清单（第 {} 版）和文书固定用语",
+            grown.version
+        )
+    );
+    assert_eq!(app.catalogue(), &grown);
+    assert_eq!(app.wording_text().unwrap(), wording);
+    assert_eq!(
+        app.meta_json::<[u8; 32]>("bureau_files").unwrap(),
+        Some(taken.digest())
+    );
+}
+
 #[test]
 fn every_public_mutation_appends_a_signed_entry_and_refused_ones_do_not() {
     let tmp = tempfile::tempdir().unwrap();

@@ -117,8 +117,9 @@ enum Command {
     /// Administration (管理员): enrolment codes, revoke credentials.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// The bureau's desks (局端) at the station's command line, as a console account: 案卷评查
-    /// and 双随机 (plan, draw, report), signed like the console's acts.
+    /// The bureau's desks (局端) at the station's command line, as a console account: 案卷评查,
+    /// 双随机 (plan, draw, report), the catalogue and wording for every tablet, signed like the
+    /// console's acts.
     #[command(subcommand)]
     Desk(desk::DeskCommand),
     /// People enrolled on this device.

@@ -1,6 +1,7 @@
 //! `quancheng desk`: the acts of the bureau's desks (局端) made at the station's command line
-//! as a console account, for scripts: 案卷评查 and 双随机 (plan, draw, report). The same
-//! facade as the console, so the same rules, signatures and logs.
+//! as a console account, for scripts: 案卷评查, 双随机 (plan, draw, report), the catalogue and
+//! the documents' wording for every tablet. The same facade as the console, so the same rules,
+//! signatures and logs.
 
 use std::path::PathBuf;
 
@@ -9,6 +10,7 @@ use clap::Subcommand;
 use qc_console::draw::{PlanForm, ReportForm};
 use qc_console::{Console, ConsoleError, ReviewSheet, Session};
 use qc_domain::Timestamp;
+use qc_server::service::bureau::BureauKind;
 use qc_server::{Service, Storage};
 
 use crate::station::{self, StoreArgs};
@@ -98,6 +100,23 @@ pub enum DeskCommand {
         #[command(flatten)]
         desk: DeskAccount,
     },
+    /// 权责清单与文书固定用语: import a city's edited catalogue (JSON, the shape of
+    /// `quancheng catalogue --json`) or wording (TOML, the shape of `quancheng document
+    /// wording`) for every tablet, signed by the administrator; prints what it changes (with
+    /// --preview only that). Tablets take it at their next sync.
+    Bureau {
+        /// `catalogue` or `wording`.
+        #[arg(long)]
+        kind: String,
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
+        /// Only say what it would change.
+        #[arg(long)]
+        preview: bool,
+        #[command(flatten)]
+        desk: DeskAccount,
+    },
 }
 
 impl DeskCommand {
@@ -106,7 +125,8 @@ impl DeskCommand {
             DeskCommand::Review { desk, .. }
             | DeskCommand::Plan { desk, .. }
             | DeskCommand::Draw { desk, .. }
-            | DeskCommand::Report { desk, .. } => desk,
+            | DeskCommand::Report { desk, .. }
+            | DeskCommand::Bureau { desk, .. } => desk,
         }
     }
 }
@@ -199,6 +219,30 @@ fn act<S: Storage>(
             };
             let report = (draw.as_str(), form, password);
             serde_json::to_value(console.report_draw(station, session, report, SOURCE, now)?)?
+        }
+        DeskCommand::Bureau {
+            kind,
+            file,
+            preview,
+            ..
+        } => {
+            let kind = BureauKind::from_code(kind).with_context(|| {
+                format!("没有 {kind} 这种文件：catalogue 或 wording (no such kind)")
+            })?;
+            let text = std::fs::read_to_string(file).with_context(|| {
+                format!(
+                    "无法以 UTF-8 读取 {} (cannot read as UTF-8)",
+                    file.display()
+                )
+            })?;
+            let shown =
+                console.preview_bureau_file(station, session, (kind, &text), SOURCE, now)?;
+            if *preview {
+                return Ok(serde_json::to_value(shown)?);
+            }
+            let file = (kind, text.as_str(), shown.replacing.as_str(), password);
+            let imported = console.import_bureau_file(station, session, file, SOURCE, now)?;
+            serde_json::json!({ "preview": shown, "imported": imported })
         }
     })
 }
