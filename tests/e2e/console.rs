@@ -1405,6 +1405,57 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
         !desk("zhou", PASSWORD, &odd).status.success(),
         "no such outcome"
     );
+    // The other target's two inspectors record what they found on the tablet that holds
+    // their task (both sign; one of them with someone else is refused there), and it reaches
+    // the draw at the next sync.
+    cli(dir, &["sync"], &[]);
+    let other = &tasks[1];
+    let other_target = other["id"].as_str().unwrap().to_owned();
+    let pair: Vec<String> = other["inspectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    let outsider = ["li.ming", "wang.fang", "liu.jianguo"]
+        .into_iter()
+        .find(|p| !pair.iter().any(|x| x == p))
+        .unwrap();
+    let on_site = |second: &str| {
+        run_cli(
+            dir,
+            &[
+                "tasks",
+                "report",
+                "--draw",
+                &id,
+                "--target",
+                &other_target,
+                "--outcome",
+                "corrected",
+                "--note",
+                "门前堆物，已当场责令改正",
+                "--officer",
+                &pair[0],
+                "--second",
+                second,
+            ],
+            &[
+                ("QUANCHENG_PIN", &qc_tests::station::pin(&pair[0])),
+                ("QUANCHENG_SECOND_PIN", &qc_tests::station::pin(second)),
+            ],
+        )
+    };
+    assert!(said(on_site(outsider)).contains("抽中的两名执法人员"));
+    let recorded = on_site(&pair[1]);
+    assert!(
+        recorded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recorded.stderr)
+    );
+    assert!(cli(dir, &["tasks"], &[]).contains("发现问题，已责令改正"));
+    cli(dir, &["sync"], &[]);
+
     // The documents' wording for every tablet, edited by the city: only the administrator
     // imports it; a preview says what it changes; a wrong password changes nothing.
     let admin = bureau.desk_account(("wu", "吴敏"), "administrator", &[]);
@@ -1466,6 +1517,29 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
         .unwrap()
         .text()
         .unwrap();
+    // The tablet's report is the draw's result for that target, with its file arrived.
+    let listed: serde_json::Value = http
+        .get(format!("{}/console/api/draws", bureau.url))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let draw = listed["draws"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{listed}"));
+    let reported = draw["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == other_target.as_str())
+        .unwrap();
+    assert_eq!(reported["report"]["outcome"], "corrected", "{draw}");
+    assert_eq!(reported["report"]["note"], "门前堆物，已当场责令改正");
     // Each act in the operation log, by whom, from the command line.
     let log: serde_json::Value = serde_json::from_str(&log).unwrap();
     let lines = log["entries"].as_array().unwrap();

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod documents;
 pub mod entropy;
 mod error;
+mod inspections;
 pub mod keystore;
 pub mod records;
 pub mod station;

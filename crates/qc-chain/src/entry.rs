@@ -86,6 +86,10 @@ pub enum Action {
     /// administration id (`qc_domain::admin::ADMIN_PREFIX`), `blobs` and `records` the act's
     /// JSON (`qc_domain::admin::AdminAct`) and its digest.
     Administered,
+    /// 现场检查结果 — what the inspection of a drawn target found, signed on a tablet by the
+    /// two enforcement officers drawn to inspect it: `case` is the draw's id, `blobs` and
+    /// `records` the report's JSON (`qc_domain::draw::InspectionReport`) and its digest.
+    InspectionReportedOnSite,
 }
 
 impl Action {
@@ -115,6 +119,7 @@ impl Action {
             Action::InspectionPlanned | Action::InspectionDrawn => qc_domain::draw::DRAWERS,
             Action::InspectionReported => qc_domain::draw::REPORTERS,
             Action::Administered => qc_domain::admin::ADMINISTRATORS,
+            Action::InspectionReportedOnSite => qc_domain::draw::INSPECTORS,
         })
     }
 
@@ -145,6 +150,7 @@ impl Action {
             Action::InspectionDrawn => "双随机抽取".into(),
             Action::InspectionReported => "双随机检查结果".into(),
             Action::Administered => "管理操作".into(),
+            Action::InspectionReportedOnSite => "双随机现场检查结果".into(),
             Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
             Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
             Action::DocumentIssued { kind, number } => {

@@ -126,9 +126,39 @@ enum Command {
     People,
     /// 双随机抽查任务: the targets drawn for inspection by this device's people, as the last
     /// sync brought them.
-    Tasks,
+    Tasks {
+        #[command(subcommand)]
+        report: Option<TasksCommand>,
+    },
     /// This device: data directory, device id, the bureau key it trusts, counts.
     Info,
+}
+
+/// What is done with a 双随机 task.
+#[derive(Debug, Subcommand)]
+enum TasksCommand {
+    /// 检查结果: what the inspection of a drawn target found, signed on this tablet by the two
+    /// officers drawn for it (--officer and --second); sent up at the next sync, published
+    /// with the draw.
+    Report {
+        /// The draw's id.
+        #[arg(long)]
+        draw: String,
+        /// The target's id.
+        #[arg(long)]
+        target: String,
+        /// compliant, corrected, case_filed or not_found.
+        #[arg(long)]
+        outcome: String,
+        /// The case filed for it, if any.
+        #[arg(long, default_value = "")]
+        case: String,
+        /// What the inspectors noted.
+        #[arg(long, default_value = "")]
+        note: String,
+        #[command(flatten)]
+        who: field::Officers,
+    },
 }
 
 /// Who is acting, proven by PIN.
@@ -708,9 +738,38 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             let app = open(&dir)?;
             output::people(&app.people()?, args.json)
         }
-        Command::Tasks => {
+        Command::Tasks { report: None } => {
             let app = open(&dir)?;
-            output::tasks(&app.inspection_tasks()?, args.json)
+            output::tasks(
+                &app.inspection_tasks()?,
+                &app.inspection_reports()?,
+                args.json,
+            )
+        }
+        Command::Tasks {
+            report:
+                Some(TasksCommand::Report {
+                    draw,
+                    target,
+                    outcome,
+                    case,
+                    note,
+                    who,
+                }),
+        } => {
+            let mut app = open(&dir)?;
+            let outcome = desk::outcome(outcome)?;
+            let who = who.unlock(&mut app)?;
+            let signers: Vec<&qc_api::Unlocked> = who.iter().collect();
+            let report = app.report_inspection((draw, target), (outcome, case, note), &signers)?;
+            output::done(
+                &format!(
+                    "已签名记录检查结果：{}（{}），下次同步时上报",
+                    outcome.zh(),
+                    report.target
+                ),
+                args.json,
+            )
         }
         Command::Info => {
             let app = open(&dir)?;

@@ -212,8 +212,7 @@ fn act<S: Storage>(
         } => {
             let form = ReportForm {
                 target: target.clone(),
-                outcome: serde_json::from_value(serde_json::Value::String(outcome.clone()))
-                    .with_context(|| format!("没有 {outcome} 这种检查结果 (no such outcome)"))?,
+                outcome: self::outcome(outcome)?,
                 case: case.clone(),
                 note: note.clone(),
             };
@@ -245,6 +244,12 @@ fn act<S: Storage>(
             serde_json::json!({ "preview": shown, "imported": imported })
         }
     })
+}
+
+/// An inspection's outcome as the command line names it (`compliant`, `corrected`, …).
+pub(crate) fn outcome(name: &str) -> anyhow::Result<qc_domain::draw::Outcome> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .with_context(|| format!("没有 {name} 这种检查结果 (no such outcome)"))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {

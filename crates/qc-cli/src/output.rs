@@ -189,8 +189,12 @@ pub fn people(people: &[Person], as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The 双随机 tasks held: draw, target, address, inspectors.
-pub fn tasks(tasks: &[qc_api::station::InspectionTask], as_json: bool) -> anyhow::Result<()> {
+/// The 双随机 tasks held here, with the result recorded on this tablet for each.
+pub fn tasks(
+    tasks: &[qc_api::station::InspectionTask],
+    reports: &[qc_domain::draw::InspectionReport],
+    as_json: bool,
+) -> anyhow::Result<()> {
     if as_json {
         return json(tasks);
     }
@@ -199,10 +203,14 @@ pub fn tasks(tasks: &[qc_api::station::InspectionTask], as_json: bool) -> anyhow
         return Ok(());
     }
     table(
-        &["抽查事项", "检查对象", "地址", "检查人员"],
+        &["抽查事项", "检查对象", "地址", "检查人员", "本机记录的结果"],
         &tasks
             .iter()
             .map(|t| {
+                let reported = reports
+                    .iter()
+                    .rev()
+                    .find(|r| r.draw == t.draw && r.target == t.target.id);
                 vec![
                     t.title.clone(),
                     format!("{}（{}）", t.target.name, t.target.id),
@@ -212,6 +220,7 @@ pub fn tasks(tasks: &[qc_api::station::InspectionTask], as_json: bool) -> anyhow
                         .map(|i| i.name.as_str())
                         .collect::<Vec<_>>()
                         .join("、"),
+                    reported.map_or_else(|| "—".into(), |r| r.outcome.zh().to_owned()),
                 ]
             })
             .collect::<Vec<_>>(),

@@ -540,6 +540,10 @@ pub const REPORTERS: SignersRequired = SignersRequired {
     officers: 0,
 };
 
+/// Who records on a tablet what they found: the two enforcement officers drawn to inspect the
+/// target (that they are the two drawn is the station's to check against the draw).
+pub const INSPECTORS: SignersRequired = SignersRequired::officers(2);
+
 /// 检查结果 — what the inspection of a drawn target found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -574,7 +578,8 @@ impl Outcome {
     }
 }
 
-/// 检查结果记录 — the result of inspecting one drawn target, recorded at a desk and published.
+/// 检查结果记录 — the result of inspecting one drawn target, recorded at a desk or by the two
+/// inspectors on a tablet, and published.
 /// A later report of the same target replaces an earlier one; both stay on the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InspectionReport {
@@ -608,6 +613,17 @@ impl InspectionReport {
         if result.task(target).is_none() {
             return Err(ReportError::NotDrawn(target.to_owned()));
         }
+        InspectionReport::of_task(&result.id, (target, outcome, case), note, reported_at)
+    }
+
+    /// A report of `target` of the draw `draw`, known drawn (a task the station sent): a case
+    /// named exactly when one was filed, a note of at most [`NOTE_MAX_CHARS`].
+    pub fn of_task(
+        draw: &str,
+        (target, outcome, case): (&str, Outcome, &str),
+        note: &str,
+        reported_at: Timestamp,
+    ) -> Result<InspectionReport, ReportError> {
         let case = case.trim();
         if (outcome == Outcome::CaseFiled) == case.is_empty() || !fits(case, true, true) {
             return Err(ReportError::CaseNamed);
@@ -620,7 +636,7 @@ impl InspectionReport {
         Ok(InspectionReport {
             format: REPORT_FORMAT.into(),
             version: 1,
-            draw: result.id.clone(),
+            draw: draw.to_owned(),
             target: target.to_owned(),
             outcome,
             case: case.to_owned(),

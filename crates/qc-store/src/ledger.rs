@@ -53,10 +53,26 @@ pub(crate) fn append_in(
     touched: Touched,
     sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
 ) -> Result<(), StoreError> {
-    let case_id = doc.id()?.0;
+    append_about(
+        tx,
+        device,
+        (doc.id()?.0, doc.heads_digests()),
+        touched,
+        sign,
+    )
+}
+
+/// [`append_in`] for an entry about `case_id` whose document, if any, is at `heads`.
+fn append_about(
+    tx: &Transaction<'_>,
+    device: &str,
+    (case_id, heads): (String, Vec<Digest>),
+    touched: Touched,
+    sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
+) -> Result<(), StoreError> {
     let ctx = EntryContext {
         case_id: case_id.clone(),
-        heads: doc.heads_digests(),
+        heads,
         head: head_in(tx, device)?,
         touched,
     };
@@ -176,6 +192,21 @@ fn decode_row((bytes, body, device_sig, sigs): Row) -> Result<SignedEntry, Store
 }
 
 impl Store {
+    /// Signs and appends an entry about `id`, something other than a case (a random
+    /// inspection's draw), which has no document here: the entry commits to no heads.
+    pub fn append_act(
+        &mut self,
+        id: &str,
+        device: &str,
+        touched: Touched,
+        sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        append_about(&tx, device, (id.to_owned(), Vec::new()), touched, sign)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Entries held here (any device's) that the base station has not given a receipt for,
     /// device by device in feed order: what the next sync uploads. Elided entries (empty
     /// `case_id`) came from the station and cannot go back whole.

@@ -53,6 +53,9 @@ pub struct Draw {
     /// What the inspections found, in log order (a later report of a target replaces an
     /// earlier one).
     pub reports: Vec<InspectionReport>,
+    /// Reports signed on tablets that do not count yet (their file has not arrived) or at all
+    /// (not of a target their signers were drawn for).
+    pub pending: usize,
 }
 
 impl Draw {
@@ -300,7 +303,8 @@ impl<S: Storage> Service<S> {
             return Ok(Some(d));
         }
         let read = self.read_draw(id, &entries)?;
-        if let Some(d) = &read {
+        // One waiting for a tablet's file is read again: the file arriving adds no entry.
+        if let Some(d) = read.as_ref().filter(|d| d.pending == 0) {
             let mut cache = super::locked(&self.draws);
             cache.insert(id.to_owned(), (hashes, Arc::new(d.clone())));
             // Bounded: the oldest plans go first (read again if asked for).
@@ -358,14 +362,25 @@ impl<S: Storage> Service<S> {
             }
             None => (None, None),
         };
-        let mut reports = Vec::new();
-        for (_, x) in acts
-            .iter()
-            .filter(|(_, x)| x.action == Action::InspectionReported)
-        {
+        let (mut reports, mut pending) = (Vec::new(), 0);
+        for (_, x) in acts.iter().filter(|(_, x)| {
+            matches!(
+                x.action,
+                Action::InspectionReported | Action::InspectionReportedOnSite
+            )
+        }) {
             let [digest] = x.blobs[..] else {
                 return Err(damaged("a report's entry names no one file").into());
             };
+            if x.action == Action::InspectionReportedOnSite {
+                // A tablet's report counts once its file is in, and only of the target its two
+                // signers were drawn for: what a tablet sends never makes the draw unreadable.
+                match self.on_site_report(id, x, &digest, result.as_ref())? {
+                    Some(report) => reports.push(report),
+                    None => pending += 1,
+                }
+                continue;
+            }
             let report = InspectionReport::from_json(&self.sheet(&digest)?)
                 .map_err(|e| damaged(&e.to_string()))?;
             let drawn = result.as_ref().and_then(|r| r.task(&report.target));
@@ -382,7 +397,40 @@ impl<S: Storage> Service<S> {
             result_digest,
             seedable,
             reports,
+            pending,
         }))
+    }
+
+    /// The report a tablet's entry `x` names (file `digest`), once the file is in whole and
+    /// only if it reports a target of `result` that the entry's two signers were drawn for;
+    /// `None` while the file has not arrived or when it does not count (said in the log).
+    fn on_site_report(
+        &self,
+        id: &str,
+        x: &qc_chain::Entry,
+        digest: &Digest,
+        result: Option<&DrawResult>,
+    ) -> Result<Option<InspectionReport>, ServiceError> {
+        if !self.storage.blob_state(digest)?.is_some_and(|b| b.complete) {
+            return Ok(None);
+        }
+        let signers = self.signers_of(x)?;
+        let report = InspectionReport::from_json(&self.sheet(digest)?).ok();
+        let counts = report.as_ref().is_some_and(|r| {
+            r.draw == id
+                && result.and_then(|d| d.task(&r.target)).is_some_and(|t| {
+                    t.inspectors.iter().cloned().collect::<BTreeSet<_>>() == signers
+                })
+        });
+        if !counts {
+            tracing::warn!(
+                draw = id,
+                device = x.device,
+                "a tablet's report of no target its signers were drawn for, not counted"
+            );
+            return Ok(None);
+        }
+        Ok(report)
     }
 
     /// The root hash of the log's tree of `size` leaves.

@@ -927,9 +927,10 @@ impl<S: Storage> Service<S> {
         self.append(&req.entries, now)
     }
 
-    /// A random inspection's acts are made at a desk, name their one sheet, and come in their
-    /// order: one plan under a new draw id, one draw of it, then the inspections' reports.
-    /// Nothing else names a draw.
+    /// A random inspection's acts name their one sheet and come in their order: one plan under
+    /// a new draw id, one draw of it, then the inspections' reports. Each is made at a desk
+    /// but a report signed on a tablet by the two officers drawn for one target. Nothing else
+    /// names a draw.
     fn check_draw_acts(&self, new: &[qc_chain::Entry]) -> Result<(), ServiceError> {
         // The acts of this upload count as they come: two plans or two draws in one are refused.
         let mut sent: BTreeMap<&str, Vec<Action>> = BTreeMap::new();
@@ -937,7 +938,9 @@ impl<S: Storage> Service<S> {
             let planned = e.action == Action::InspectionPlanned;
             let drawn = e.action == Action::InspectionDrawn;
             let reported = e.action == Action::InspectionReported;
-            if !qc_domain::draw::is_draw_id(&e.case) && !planned && !drawn && !reported {
+            let on_site = e.action == Action::InspectionReportedOnSite;
+            if !qc_domain::draw::is_draw_id(&e.case) && !planned && !drawn && !reported && !on_site
+            {
                 continue;
             }
             let before: Vec<Action> = self
@@ -949,18 +952,52 @@ impl<S: Storage> Service<S> {
                 .collect();
             let in_order = (planned && before.is_empty())
                 || (drawn && before == [Action::InspectionPlanned])
-                || (reported && before.contains(&Action::InspectionDrawn));
-            if !(in_order && qc_domain::draw::is_draw_id(&e.case) && desk_sheet_act(e)) {
+                || ((reported || on_site) && before.contains(&Action::InspectionDrawn));
+            let shaped = if on_site {
+                sheet_act(e)
+                    && !e.device.starts_with(desk::DESK_PREFIX)
+                    && in_order
+                    && self.drawn_together(e)?
+            } else {
+                desk_sheet_act(e)
+            };
+            if !(in_order && qc_domain::draw::is_draw_id(&e.case) && shaped) {
                 tracing::warn!(draw = e.case, device = e.device, "a draw's act refused");
                 return Err(ServiceError::Forbidden(format!(
                     "a random inspection {} is planned once, drawn once, then reported, at a \
-                     desk, each act naming its sheet",
+                     desk or by the two officers drawn for a target on their tablet, each act \
+                     naming its sheet",
                     e.case
                 )));
             }
             sent.entry(&e.case).or_default().push(e.action.clone());
         }
         Ok(())
+    }
+
+    /// Whether the people who signed `e` (an act naming a draw) are the two officers drawn
+    /// together for one of its targets.
+    pub(super) fn drawn_together(&self, e: &qc_chain::Entry) -> Result<bool, ServiceError> {
+        let signers = self.signers_of(e)?;
+        let Some(draw) = self.draw(&e.case)? else {
+            return Ok(false);
+        };
+        Ok(draw.result.as_ref().is_some_and(|r| {
+            r.tasks
+                .iter()
+                .any(|t| t.inspectors.iter().cloned().collect::<BTreeSet<_>>() == signers)
+        }))
+    }
+
+    /// The people whose certificates, held for `e`'s device, signed it.
+    pub(super) fn signers_of(&self, e: &qc_chain::Entry) -> Result<BTreeSet<String>, ServiceError> {
+        let certs = self.storage.officer_certs_of(&e.device)?;
+        Ok(e.actors
+            .iter()
+            .filter_map(|actor| certs.iter().find(|c| c.id() == *actor))
+            .filter_map(|c| c.decode_unverified().ok()?.person())
+            .map(|p| p.id.0)
+            .collect())
     }
 
     /// The entries of `entries` not yet in the log, once each.
@@ -1229,10 +1266,15 @@ impl<S: Storage> Service<S> {
 #[cfg(test)]
 mod tests;
 
-/// Whether `e` is an act of a desk naming its one sheet (the sheet's digest is its record):
-/// the shape of every desk act the log takes (reviews, draws, administration).
+/// Whether `e` names its one sheet (the sheet's digest is its record).
+fn sheet_act(e: &qc_chain::Entry) -> bool {
+    e.blobs.len() == 1 && e.records == e.blobs
+}
+
+/// Whether `e` is an act of a desk naming its one sheet: the shape of every desk act the log
+/// takes (reviews, draws, administration).
 fn desk_sheet_act(e: &qc_chain::Entry) -> bool {
-    e.device.starts_with(desk::DESK_PREFIX) && e.blobs.len() == 1 && e.records == e.blobs
+    e.device.starts_with(desk::DESK_PREFIX) && sheet_act(e)
 }
 
 /// An administration act (管理操作) is made at a desk, names its day's administration id and its

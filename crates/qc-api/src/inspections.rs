@@ -1,0 +1,73 @@
+//! 双随机 on the tablet: what the two officers drawn for a target found there, signed by both
+//! on the tablet that holds their task, and sent up with its sheet at the next sync.
+
+use std::collections::BTreeSet;
+
+use qc_chain::Action;
+use qc_domain::draw::{InspectionReport, Outcome};
+use qc_store::Touched;
+
+use crate::{ApiError, Quancheng, Unlocked, signer};
+
+/// Where the tablet keeps the reports signed on it.
+const REPORTS_KEY: &str = "inspection_reports";
+
+impl Quancheng {
+    /// 检查结果: what the inspection of `target` of the draw `draw` found, signed by `who`, the
+    /// two officers the draw named for it (their task as the last sync brought it), as an
+    /// entry naming the draw and the report's JSON; the station takes it at the next sync.
+    pub fn report_inspection(
+        &mut self,
+        (draw, target): (&str, &str),
+        (outcome, case, note): (Outcome, &str, &str),
+        who: &[&Unlocked],
+    ) -> Result<InspectionReport, ApiError> {
+        let task = self
+            .inspection_tasks()?
+            .into_iter()
+            .find(|t| t.draw == draw && t.target.id == target)
+            .ok_or_else(|| {
+                ApiError::Invalid(format!(
+                    "本机没有抽查任务 {draw} / {target}，请先同步 (no such task here)"
+                ))
+            })?;
+        let drawn: BTreeSet<&str> = task.inspectors.iter().map(|i| i.id.as_str()).collect();
+        let signing: BTreeSet<&str> = who.iter().map(|u| u.person.id.0.as_str()).collect();
+        if who.len() != 2 || signing != drawn {
+            let names: Vec<&str> = task.inspectors.iter().map(|i| i.name.as_str()).collect();
+            return Err(ApiError::Invalid(format!(
+                "检查结果须由抽中的两名执法人员（{}）签名 (both drawn inspectors sign)",
+                names.join("、")
+            )));
+        }
+        let at = self.now();
+        let report = InspectionReport::of_task(draw, (target, outcome, case), note, at)
+            .map_err(|e| ApiError::Invalid(e.zh()))?;
+        let json = report.to_json();
+        let hash = self.put_blob(&json)?;
+        let touched = Touched {
+            blobs: vec![hash],
+            records: vec![hash],
+        };
+        let sign = signer(
+            &self.device_id,
+            &self.device_key,
+            at,
+            Action::InspectionReportedOnSite,
+            who,
+        );
+        self.store
+            .append_act(draw, &self.device_id, touched, sign)?;
+        let mut kept = self.inspection_reports()?;
+        kept.push(report.clone());
+        self.set_meta_json(REPORTS_KEY, &kept)?;
+        tracing::info!(draw, target, "inspection reported on the tablet");
+        Ok(report)
+    }
+
+    /// The inspection reports signed on this tablet, oldest first (a later one of a target
+    /// replaces an earlier one where the results are published).
+    pub fn inspection_reports(&self) -> Result<Vec<InspectionReport>, ApiError> {
+        Ok(self.meta_json(REPORTS_KEY)?.unwrap_or_default())
+    }
+}
