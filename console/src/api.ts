@@ -521,6 +521,8 @@ export interface BureauFileInForce {
   imported_by: string | null;
   /** The file in force, whole. */
   text: string;
+  /** Why the file kept is not used (the built-in one is, until a new import), in Chinese. */
+  problem?: string | null;
 }
 
 /** A domain of the catalogue and how many violation types it lists. */

@@ -297,7 +297,13 @@ pub fn sync() -> &'static Sync {
             }]),
             bureau: Some(qc_sync::wire::BureauFiles {
                 catalogue: None,
-                wording: Some("[bureau]\nname = \"示例局\"\n".into()),
+                wording: Some(qc_sync::wire::BureauFile {
+                    text: "[bureau]\nname = \"示例局\"\n".into(),
+                    release: qc_identity::SignedFileRelease {
+                        bytes: b"QCFILE".to_vec(),
+                        signature: vec![0; 64],
+                    },
+                }),
             }),
         };
         // Seeds the station or the device would refuse start the fuzzer off short of the code

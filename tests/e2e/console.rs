@@ -1497,6 +1497,20 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
     std::fs::write(&edited, wording.replace("{法院}", "{法庭}")).unwrap();
     let broken = said(desk("wu", PASSWORD, &bureau_args(&[])));
     assert!(broken.contains("texts.rights"), "{broken}");
+    // A catalogue that changes a type without raising its version is refused.
+    let mut same_version: serde_json::Value =
+        serde_json::from_str(&cli(dir, &["catalogue", "--json"], &[])).unwrap();
+    same_version["domains"][0]["violations"][0]["name"] = "改名".into();
+    let unraised = dir.join("catalogue.json");
+    std::fs::write(&unraised, same_version.to_string()).unwrap();
+    let catalogue_args = [
+        "bureau",
+        "--kind",
+        "catalogue",
+        "--file",
+        unraised.to_str().unwrap(),
+    ];
+    assert!(said(desk("wu", PASSWORD, &catalogue_args)).contains("应高于"));
     // The tablet prints the new court from its next sync.
     assert!(cli(dir, &["sync"], &[]).contains("已按基站更新文书固定用语"));
     assert!(cli(dir, &["document", "wording"], &[]).contains(court));
@@ -1517,6 +1531,20 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
         .unwrap()
         .text()
         .unwrap();
+    // An import against a file no longer in force (another import came between) is refused.
+    let stale = http
+        .post(format!("{}/console/api/bureau-files/wording", bureau.url))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(
+            &serde_json::json!({"text": wording, "replacing": "00".repeat(32),
+            "password": PASSWORD}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let stale: serde_json::Value = stale.json().unwrap();
+    assert_eq!(stale["code"], "stale", "{stale}");
     // The tablet's report is the draw's result for that target, with its file arrived.
     let listed: serde_json::Value = http
         .get(format!("{}/console/api/draws", bureau.url))
@@ -1770,7 +1798,7 @@ async fn an_edited_catalogue_is_previewed_imported_and_taken_by_the_tablet() {
         .await
         .unwrap();
     input.send_keys(dropping.to_str().unwrap()).await.unwrap();
-    shows(&c, "仍有案件使用，不能删除").await;
+    shows(&c, "违法行为类型只能新增或修改，不能删除").await;
     input.send_keys(edited.to_str().unwrap()).await.unwrap();
     let preview = text_once(&c, "[data-test=bureau-preview-catalogue]", |t| {
         t.contains("园林绿化")

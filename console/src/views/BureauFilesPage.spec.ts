@@ -135,6 +135,18 @@ describe("BureauFilesPage", () => {
     expect(await blobs[1].text()).toBe(wordingText);
     // Nothing was asked of the station for it.
     expect(seen).toHaveLength(1);
+    expect(w.find("[data-test=bureau-problem-catalogue]").exists()).toBe(false);
+    w.unmount();
+  });
+
+  it("says when a file kept at the station is not used and the built-in one is", async () => {
+    account.value = wu;
+    const files = inForce();
+    files.catalogue.problem = "已存的权责清单不可用（内容与摘要不符），现按内置文件执行，请重新导入";
+    fakeStation(() => answer(200, files));
+    const w = await mountPage();
+    expect(w.find("[data-test=bureau-problem-catalogue]").text()).toBe(files.catalogue.problem);
+    expect(w.find("[data-test=bureau-problem-wording]").exists()).toBe(false);
     w.unmount();
   });
 

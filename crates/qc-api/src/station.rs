@@ -50,8 +50,10 @@ pub use qc_sync::wire::InspectionTask;
 
 /// Where the tablet keeps the 双随机 tasks the last sync brought.
 const TASKS_KEY: &str = "inspection_tasks";
-/// Where the tablet keeps the digest of the bureau's files it last took from the station.
-const BUREAU_KEY: &str = "bureau_files";
+/// Where the tablet keeps the digests of the bureau's files the station sent it, taken or not.
+const BUREAU_KEY: &str = "bureau_files_seen";
+/// How many of those it keeps.
+const BUREAU_SEEN_KEPT: usize = 8;
 
 /// What a sync did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -360,38 +362,61 @@ impl Quancheng {
         Ok(())
     }
 
-    /// Takes the bureau's files the station sent, both checked before either is kept: a
-    /// catalogue that drops a type a case here uses, or a wording that does not parse, leaves
-    /// both as they are, said in the answer (the station sends them again at the next sync).
+    /// Takes the bureau's files the station sent, each on its own: released under the bureau's
+    /// key for exactly that text, readable, a catalogue not older than the one held and keeping
+    /// every violation type a case here uses. What became of each, in Chinese; each file is
+    /// noted as seen, taken or not, so the station does not send it again.
     pub(crate) fn adopt_bureau(&mut self, files: &BureauFiles) -> Result<String, ApiError> {
-        let checked = files
-            .catalogue
-            .as_deref()
-            .map(|json| self.checked_catalogue(json))
-            .transpose()
-            .and_then(|catalogue| {
-                let wording = files.wording.as_deref().map(Wording::parse).transpose()?;
-                Ok((catalogue, wording))
+        let mut said = Vec::new();
+        for (kind, file) in [("catalogue", &files.catalogue), ("wording", &files.wording)] {
+            let Some(file) = file else { continue };
+            let name = if kind == "catalogue" {
+                "权责清单"
+            } else {
+                "文书固定用语"
+            };
+            let taken = self
+                .anchor
+                .verify_release(&file.release, (kind, file.text.as_bytes()))
+                .map_err(|e| ApiError::Invalid(e.message_zh()))
+                .and_then(|_| self.take_bureau_file(kind, &file.text));
+            said.push(match taken {
+                Ok(what) => {
+                    tracing::info!(file = kind, "a bureau file taken from the station");
+                    format!("已按基站更新{name}{what}")
+                }
+                Err(e) => {
+                    tracing::warn!(file = kind, error = %e, "a bureau file from the station refused");
+                    format!("基站下发的{name}未被采用：{}", e.message_zh())
+                }
             });
-        let (catalogue, wording) = match checked {
-            Ok(both) => both,
-            Err(e) => {
-                tracing::warn!(error = %e, "the station's catalogue or wording refused");
-                return Ok(format!("基站下发的权责清单或文书固定用语未被采用：{e}"));
-            }
-        };
-        let mut taken = Vec::new();
-        if let Some(c) = catalogue {
-            taken.push(format!("权责清单（第 {} 版）", c.version));
-            self.store.set_catalogue(c)?;
+            let mut seen: Vec<qc_chain::Digest> = self.meta_json(BUREAU_KEY)?.unwrap_or_default();
+            seen.push(file.digest());
+            // The station sends a file only while it is in force: the last few are enough.
+            let keep_from = seen.len().saturating_sub(BUREAU_SEEN_KEPT);
+            self.set_meta_json(BUREAU_KEY, &seen[keep_from..])?;
         }
-        if let (Some(text), Some(_)) = (&files.wording, wording) {
+        Ok(said.join("；"))
+    }
+
+    /// Puts a released file of `kind` in force here, checked; what it is, in words.
+    fn take_bureau_file(&mut self, kind: &str, text: &str) -> Result<String, ApiError> {
+        if kind == "wording" {
+            Wording::parse(text)?;
             self.keep_wording(text)?;
-            taken.push("文书固定用语".into());
+            return Ok(String::new());
         }
-        self.set_meta_json(BUREAU_KEY, &files.digest())?;
-        tracing::info!(files = %taken.join(", "), "the bureau's files taken from the station");
-        Ok(format!("已按基站更新{}", taken.join("和")))
+        let catalogue = self.checked_catalogue(text)?;
+        let held = self.catalogue().version;
+        if catalogue.version < held {
+            return Err(ApiError::Invalid(format!(
+                "本机的权责清单（第 {held} 版）比基站的（第 {} 版）新",
+                catalogue.version
+            )));
+        }
+        let what = format!("（第 {} 版）", catalogue.version);
+        self.store.set_catalogue(catalogue)?;
+        Ok(what)
     }
 
     /// The 双随机 inspection tasks of this device's people, as the last sync brought them:
@@ -661,7 +686,11 @@ impl Quancheng {
                 want: last
                     .then(|| self.case_heads().map(|have| DocsWant { have }))
                     .transpose()?,
-                bureau: self.meta_json(BUREAU_KEY)?,
+                // Asked for once, with what comes down.
+                bureau: match last {
+                    true => Some(self.meta_json(BUREAU_KEY)?.unwrap_or_default()),
+                    false => None,
+                },
             };
             let body = serde_json::to_vec(&req).map_err(json_err)?;
             let resp: SyncResponse =

@@ -690,53 +690,101 @@ fn an_administrator_edits_the_catalogue_without_orphaning_cases() {
     assert_eq!(app.catalogue().version, 3);
 }
 
-/// The catalogue and wording a station sends are taken both or neither: a catalogue that drops
-/// a type a case here uses leaves both as they were, and the station's are asked for again.
+/// The catalogue and wording a station sends are each taken only as the bureau released
+/// them: a text other than the one released, a release under another key, a catalogue that
+/// drops a type a case here uses or is older than the one held are refused, and each file is
+/// noted as seen so the station does not send it again.
 #[test]
-fn the_station_s_catalogue_and_wording_are_taken_both_or_neither() {
+fn the_station_s_catalogue_and_wording_are_taken_only_as_released() {
+    use sha2::{Digest as _, Sha256};
     let tmp = tempfile::tempdir().unwrap();
     let (_d, mut app) = init_at(tmp.path());
     let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
     app.register_case(new_case(), &li).unwrap();
+    let seed: [u8; 32] = app
+        .store
+        .secret("bureau")
+        .unwrap()
+        .unwrap()
+        .as_slice()
+        .try_into()
+        .unwrap();
+    let bureau = qc_identity::BureauKey::from_seed(&seed);
+    let released =
+        |key: &qc_identity::BureauKey, kind: &str, text: &str| qc_sync::wire::BureauFile {
+            release: key.release((kind, Sha256::digest(text.as_bytes()).into()), NOW, [1; 32]),
+            text: text.to_owned(),
+        };
     let wording =
         qc_document::wording::BUILTIN.replace("示例市东城区人民法院", "示例市西城区人民法院");
     let mut shrunk = Catalogue::default_zh();
     shrunk.version += 1;
     shrunk.domains.retain(|d| d.code != "transport");
-    let refused = qc_sync::wire::BureauFiles {
-        catalogue: Some(serde_json::to_string(&shrunk).unwrap()),
-        wording: Some(wording.clone()),
-    };
-    let said = app.adopt_bureau(&refused).unwrap();
+    let said = app
+        .adopt_bureau(&qc_sync::wire::BureauFiles {
+            catalogue: Some(released(
+                &bureau,
+                "catalogue",
+                &serde_json::to_string(&shrunk).unwrap(),
+            )),
+            wording: Some(released(&bureau, "wording", &wording)),
+        })
+        .unwrap();
     assert!(
-        said.contains("未被采用") && said.contains("transport.road_occupation"),
+        said.contains("权责清单未被采用") && said.contains("transport.road_occupation"),
         "{said}"
     );
+    assert!(said.contains("已按基站更新文书固定用语"), "{said}");
     assert_eq!(app.catalogue(), &Catalogue::default_zh());
-    assert_eq!(app.wording_text().unwrap(), qc_document::wording::BUILTIN);
-    assert_eq!(app.meta_json::<[u8; 32]>("bureau_files").unwrap(), None);
+    assert_eq!(app.wording_text().unwrap(), wording);
 
+    // A text other than the one released, or one released under another key, is refused.
     let mut grown = Catalogue::default_zh();
     grown.version += 1;
     grown.domains[0].violations[0].name = "改过名的违法行为".into();
-    let taken = qc_sync::wire::BureauFiles {
-        catalogue: Some(serde_json::to_string(&grown).unwrap()),
-        wording: Some(wording.clone()),
-    };
-    let said = app.adopt_bureau(&taken).unwrap();
+    let json = serde_json::to_string(&grown).unwrap();
+    let mut changed = released(&bureau, "catalogue", &json);
+    changed.text = changed.text.replace("改过名的违法行为", "又改过的违法行为");
+    let stranger = qc_identity::BureauKey::from_seed(&[99; 32]);
+    for file in [changed, released(&stranger, "catalogue", &json)] {
+        let said = app
+            .adopt_bureau(&qc_sync::wire::BureauFiles {
+                catalogue: Some(file),
+                wording: None,
+            })
+            .unwrap();
+        assert!(said.contains("权责清单未被采用"), "{said}");
+        assert_eq!(app.catalogue(), &Catalogue::default_zh());
+    }
+
+    let taken = released(&bureau, "catalogue", &json);
+    let said = app
+        .adopt_bureau(&qc_sync::wire::BureauFiles {
+            catalogue: Some(taken.clone()),
+            wording: None,
+        })
+        .unwrap();
     assert_eq!(
         said,
-        format!(
-            "已按基站更新权责清单（第 {} 版）和文书固定用语",
-            grown.version
-        )
+        format!("已按基站更新权责清单（第 {} 版）", grown.version)
     );
     assert_eq!(app.catalogue(), &grown);
-    assert_eq!(app.wording_text().unwrap(), wording);
-    assert_eq!(
-        app.meta_json::<[u8; 32]>("bureau_files").unwrap(),
-        Some(taken.digest())
-    );
+    let seen: Vec<[u8; 32]> = app.meta_json("bureau_files_seen").unwrap().unwrap();
+    assert_eq!(seen.len(), 5, "each file sent is seen, taken or not");
+    assert_eq!(seen.last(), Some(&taken.digest()));
+    // An older catalogue than the one held is refused.
+    let said = app
+        .adopt_bureau(&qc_sync::wire::BureauFiles {
+            catalogue: Some(released(
+                &bureau,
+                "catalogue",
+                qc_domain::catalogue::BUILTIN_JSON,
+            )),
+            wording: None,
+        })
+        .unwrap();
+    assert!(said.contains("比基站的"), "{said}");
+    assert_eq!(app.catalogue(), &grown);
 }
 
 #[test]

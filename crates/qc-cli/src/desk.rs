@@ -234,6 +234,8 @@ fn act<S: Storage>(
                     file.display()
                 )
             })?;
+            // As the console's page reads a file: a byte-order mark (Notepad's) is not text.
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
             let shown =
                 console.preview_bureau_file(station, session, (kind, &text), SOURCE, now)?;
             if *preview {

@@ -2,7 +2,6 @@
 //! previewed as the changes it makes, and imported by the administrator as a signed act; the
 //! tablets take it at their next sync.
 
-use qc_chain::Digest;
 use qc_document::wording::{self, Wording};
 use qc_domain::Timestamp;
 use qc_domain::admin::{AdminAct, AdminKind};
@@ -40,6 +39,8 @@ pub struct Source {
     pub imported_by: Option<String>,
     /// The text itself, to download, edit and import again.
     pub text: String,
+    /// Why the file kept is not used (its kind falls back to the built-in file), if so.
+    pub problem: Option<String>,
 }
 
 /// The catalogue in force.
@@ -113,26 +114,54 @@ pub struct Imported {
 
 /// A file in force: its text and where it comes from.
 fn in_force(bureau: &Bureau, kind: BureauKind) -> Source {
+    let problem = bureau.damage(kind).map(|why| {
+        format!(
+            "已存的{}不可用（{why}），现按内置文件执行，请重新导入",
+            kind.zh()
+        )
+    });
     match bureau.row(kind) {
         Some(row) => Source {
             digest: hex::encode(row.digest),
             imported_at: Some(row.at.0),
             imported_by: Some(row.by.clone()),
             text: row.text.clone(),
+            problem,
         },
         None => {
-            let text = match kind {
-                BureauKind::Catalogue => catalogue::BUILTIN_JSON,
-                BureauKind::Wording => wording::BUILTIN,
-            };
+            let text = builtin(kind);
             Source {
-                digest: hex::encode(Sha256::digest(text.as_bytes())),
+                digest: digest_hex(text),
                 imported_at: None,
                 imported_by: None,
                 text: text.to_owned(),
+                problem,
             }
         }
     }
+}
+
+/// The file shipped with the app.
+fn builtin(kind: BureauKind) -> &'static str {
+    match kind {
+        BureauKind::Catalogue => catalogue::BUILTIN_JSON,
+        BureauKind::Wording => wording::BUILTIN,
+    }
+}
+
+/// What an import of `kind` replaces, hex: the file kept (whole or not), else the built-in one.
+fn replacing(bureau: &Bureau, kind: BureauKind) -> String {
+    bureau
+        .kept_digest(kind)
+        .map_or_else(|| digest_hex(builtin(kind)), hex::encode)
+}
+
+/// The wording in force: the one kept if it reads, else the built-in one.
+fn wording_in_force(bureau: &Bureau) -> Wording {
+    bureau
+        .row(BureauKind::Wording)
+        .and_then(|r| Wording::parse(&r.text).ok())
+        .unwrap_or_else(Wording::builtin)
 }
 
 /// A file checked against the one in force: what it changes and how the page words both.
@@ -162,6 +191,20 @@ fn check<S: Storage>(
         BureauKind::Catalogue => {
             let new = Catalogue::from_json(text).map_err(|e| ConsoleError::BadRequest(e.zh()))?;
             let old = &bureau.catalogue;
+            let changes = old.changes(&new);
+            // A tablet may hold cases of a type the station has not seen yet: a type once
+            // listed stays listed (renamed or changed, never removed).
+            let removed: Vec<String> = changes
+                .iter()
+                .filter(|c| c.change == ChangeKind::Removed && c.item.contains('.'))
+                .map(|c| format!("{}（{}）", c.name, c.item))
+                .collect();
+            if !removed.is_empty() {
+                return Err(ConsoleError::BadRequest(format!(
+                    "违法行为类型只能新增或修改，不能删除（平板上可能有尚未同步的案件使用）：{}",
+                    removed.join("、")
+                )));
+            }
             let mut dropped: Vec<String> = station
                 .storage()
                 .violations_in_use()?
@@ -175,7 +218,6 @@ fn check<S: Storage>(
                     dropped.join("、")
                 )));
             }
-            let changes = old.changes(&new);
             if !changes.is_empty() && new.version <= old.version {
                 return Err(ConsoleError::BadRequest(format!(
                     "新权责清单的版本号（第 {} 版）应高于现行的第 {} 版",
@@ -191,12 +233,6 @@ fn check<S: Storage>(
         }
         BureauKind::Wording => {
             let new = Wording::parse(text).map_err(|e| ConsoleError::BadRequest(e.zh()))?;
-            let old = match &bureau.files.wording {
-                Some(kept) => Wording::parse(kept).map_err(|e| {
-                    qc_station_storage::StorageError::Damaged(format!("the kept wording: {e}"))
-                })?,
-                None => Wording::builtin(),
-            };
             Ok(Checked {
                 from: if bureau.row(kind).is_some() {
                     "现行文件".into()
@@ -205,7 +241,7 @@ fn check<S: Storage>(
                 },
                 to: "新文件".into(),
                 subject: new.bureau.clone(),
-                changes: old.changes(&new),
+                changes: wording_in_force(bureau).changes(&new),
             })
         }
     }
@@ -240,10 +276,7 @@ impl Console {
             return Err(ConsoleError::Forbidden);
         }
         let bureau = station.bureau()?;
-        let wording_name = match &bureau.files.wording {
-            Some(text) => Wording::parse(text).map(|w| w.bureau).unwrap_or_default(),
-            None => Wording::builtin().bureau,
-        };
+        let wording_name = wording_in_force(&bureau).bureau;
         let c = &bureau.catalogue;
         let view = BureauFilesView {
             catalogue: CatalogueInForce {
@@ -300,7 +333,7 @@ impl Console {
             kind: kind.code(),
             from: checked.from,
             to: checked.to,
-            replacing: in_force(&bureau, kind).digest,
+            replacing: replacing(&bureau, kind),
             digest: digest_hex(text),
             changes: checked
                 .changes
@@ -314,8 +347,10 @@ impl Console {
     }
 
     /// Imports `text` as the bureau's file of `kind` in place of the one of digest
-    /// `replacing` (the one previewed against), signed onto the log as the administrator's
-    /// act with their password typed again; the tablets take it at their next sync.
+    /// `replacing` (the one previewed against): the administrator's act is signed onto the
+    /// log first (their password typed again), then the file is put in force under the
+    /// bureau's release naming that act, so no tablet takes a file whose import is not on
+    /// the log. The tablets take it at their next sync.
     pub fn import_bureau_file<S: Storage>(
         &self,
         station: &Service<S>,
@@ -324,40 +359,42 @@ impl Console {
         source: &str,
         now: Timestamp,
     ) -> Result<Imported, ConsoleError> {
-        let act = self.administer(station, (session, source), password, now, || {
-            let bureau = station.bureau()?;
-            let checked = check(station, &bureau, kind, text)?;
-            let stale = || ConsoleError::Stale(kind.zh());
-            if in_force(&bureau, kind).digest != replacing.trim() {
-                return Err(stale());
-            }
-            if checked.changes.is_empty() {
-                return Err(ConsoleError::BadRequest(format!(
-                    "与现行{}相同，无需导入",
-                    kind.zh()
-                )));
-            }
-            let kept: Option<Digest> = bureau.row(kind).map(|r| r.digest);
-            let by = session.account.login.as_str();
-            if !station.replace_bureau_file(kind, text, kept.as_ref(), (by, now))? {
-                return Err(stale());
-            }
-            let act = AdminAct {
-                kind: match kind {
-                    BureauKind::Catalogue => AdminKind::CatalogueReplaced,
-                    BureauKind::Wording => AdminKind::WordingReplaced,
-                },
-                subject: checked.subject,
-                detail: format!(
-                    "SHA-256 {}；{}",
-                    digest_hex(text),
-                    counted(&checked.changes)
-                ),
-                by: by.to_owned(),
-                at: now,
-            };
-            Ok((act.clone(), act))
-        })?;
+        let admin = self.administrator(station, session, password, now)?;
+        let bureau = station.bureau()?;
+        let checked = check(station, &bureau, kind, text)?;
+        if self::replacing(&bureau, kind) != replacing.trim() {
+            return Err(ConsoleError::Stale(kind.zh()));
+        }
+        if checked.changes.is_empty() {
+            return Err(ConsoleError::BadRequest(format!(
+                "与现行{}相同，无需导入",
+                kind.zh()
+            )));
+        }
+        let by = session.account.login.as_str();
+        let act = AdminAct {
+            kind: match kind {
+                BureauKind::Catalogue => AdminKind::CatalogueReplaced,
+                BureauKind::Wording => AdminKind::WordingReplaced,
+            },
+            subject: checked.subject,
+            detail: format!(
+                "SHA-256 {}；{}",
+                digest_hex(text),
+                counted(&checked.changes)
+            ),
+            by: by.to_owned(),
+            at: now,
+        };
+        let entry = admin.log(station, &act, source, now)?;
+        let kept = bureau.kept_digest(kind);
+        if !station.replace_bureau_file((kind, text), kept.as_ref(), (by, now), entry)? {
+            // Another import came between the check and now: this one's act is on the log,
+            // its file is not in force (the releases name the act of each file in force).
+            let said = format!("{}（已记入日志，但他人已先更新，未生效）", act.zh());
+            self.recorded(station.storage(), session, &said, source, now);
+            return Err(ConsoleError::Stale(kind.zh()));
+        }
         let summary = act.zh();
         self.recorded(station.storage(), session, &summary, source, now);
         Ok(Imported {

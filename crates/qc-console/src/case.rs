@@ -520,41 +520,34 @@ impl Console {
         now: Timestamp,
         change: impl FnOnce() -> Result<(T, AdminAct), ConsoleError>,
     ) -> Result<T, ConsoleError> {
+        let admin = self.administrator(station, session, password, now)?;
+        let (made, act) = change()?;
+        admin.log(station, &act, source, now)?;
+        Ok(made)
+    }
+
+    /// The signed-in administrator's key from their password typed again, with everything
+    /// an administration act's signature needs checked: nothing is changed or signed yet.
+    pub(crate) fn administrator<'a, S: Storage>(
+        &self,
+        station: &Service<S>,
+        session: &'a Session,
+        password: &str,
+        now: Timestamp,
+    ) -> Result<Administrator<'a>, ConsoleError> {
         if session.account.role != DeskRole::Administrator {
             return Err(ConsoleError::Forbidden);
         }
         let role = (Role::Administrator, password);
         let (key, person) = self.signing_as(station, session, role, now)?;
-        let account = &session.account;
-        let signer = DeskSigner {
-            login: &account.login,
-            person: &person,
-            view: &account.view(),
-            key: &key,
+        let admin = Administrator {
+            session,
+            key,
+            person,
+            view: session.account.view(),
         };
-        // Whatever the signature needs is checked before anything changes.
-        station.desk_signer_ready(&signer, ADMINISTRATORS, now)?;
-        let (made, act) = change()?;
-        if let Err(e) = station.record_admin_act(&act, &signer, now) {
-            tracing::error!(act = %act.zh(), error = %e, "an administration act made but not logged");
-            let unlogged = ConsoleError::Unlogged {
-                what: act.zh(),
-                why: e.to_string(),
-            };
-            let said = format!("{}（{e}）", unlogged.message_zh());
-            if let Err(log) = station.storage().add_desk_log(&crate::line(
-                qc_station_storage::desk::DeskLogKind::Operation,
-                &account.login,
-                &said,
-                false,
-                source,
-                now,
-            )) {
-                tracing::error!(error = %log, "the operation log refused a line");
-            }
-            return Err(unlogged);
-        }
-        Ok(made)
+        station.desk_signer_ready(&admin.signer(), ADMINISTRATORS, now)?;
+        Ok(admin)
     }
 
     /// The signed-in person's key, from their password typed again, and whom they sign as in
@@ -571,6 +564,55 @@ impl Console {
         let (key, row) = self.signing_key(station.storage(), (session, salt), password, now)?;
         let person = desk_person(station, session, row.person.as_deref(), role)?;
         Ok((key, person))
+    }
+}
+
+/// The administrator at the desk, ready to sign administration acts.
+pub(crate) struct Administrator<'a> {
+    session: &'a Session,
+    key: ed25519_dalek::SigningKey,
+    person: Person,
+    view: qc_domain::CaseView,
+}
+
+impl Administrator<'_> {
+    fn signer(&self) -> DeskSigner<'_> {
+        DeskSigner {
+            login: &self.session.account.login,
+            person: &self.person,
+            view: &self.view,
+            key: &self.key,
+        }
+    }
+
+    /// Signs `act` onto the log; its entry's hash. When it cannot be, the operation log and
+    /// the answer say what was made but not logged.
+    pub(crate) fn log<S: Storage>(
+        &self,
+        station: &Service<S>,
+        act: &AdminAct,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<qc_chain::Digest, ConsoleError> {
+        station.record_admin_act(act, &self.signer(), now).map_err(|e| {
+            tracing::error!(act = %act.zh(), error = %e, "an administration act made but not logged");
+            let unlogged = ConsoleError::Unlogged {
+                what: act.zh(),
+                why: e.to_string(),
+            };
+            let said = format!("{}（{e}）", unlogged.message_zh());
+            if let Err(log) = station.storage().add_desk_log(&crate::line(
+                qc_station_storage::desk::DeskLogKind::Operation,
+                &self.session.account.login,
+                &said,
+                false,
+                source,
+                now,
+            )) {
+                tracing::error!(error = %log, "the operation log refused a line");
+            }
+            unlogged
+        })
     }
 }
 

@@ -66,7 +66,8 @@ impl AdminKind {
 pub struct AdminAct {
     /// The kind of change.
     pub kind: AdminKind,
-    /// What it changed: a desk account's login, a device's id, a squad for a code.
+    /// What it changed: a desk account's login, a device's id, a squad for a code, a new
+    /// catalogue's version, the bureau's name a new wording prints.
     pub subject: String,
     /// The rest, in Chinese (the role and squads of an account, a revocation's reason).
     pub detail: String,

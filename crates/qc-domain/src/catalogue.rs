@@ -202,7 +202,15 @@ fn standards_zh(standards: &[FineStandard]) -> String {
     }
     standards
         .iter()
-        .map(|f| format!("{} {}–{} 元", f.level.zh(), f.min_yuan, f.max_yuan))
+        .map(|f| {
+            format!(
+                "{} {}–{} 元（{}）",
+                f.level.zh(),
+                f.min_yuan,
+                f.max_yuan,
+                f.circumstances
+            )
+        })
         .collect::<Vec<_>>()
         .join("，")
 }
@@ -323,6 +331,12 @@ impl Catalogue {
                 .join("；")
             }));
         }
+        out.extend(Change::between(
+            ("note", "说明"),
+            Some(&self.note),
+            Some(&new.note),
+            |a, b| format!("{a} → {b}"),
+        ));
         let hearing = |h: &HearingThresholds| {
             format!(
                 "个人 {} 元，单位 {} 元",
@@ -508,7 +522,11 @@ mod tests {
             "{}",
             b.detail
         );
-        assert!(b.detail.contains("一般处罚 2000–10000 元"), "{}", b.detail);
+        assert!(
+            b.detail.contains("一般处罚 2000–10000 元（情形）"),
+            "{}",
+            b.detail
+        );
         assert_eq!(
             line("hearing").detail,
             "金额：个人 5000 元，单位 50000 元 → 个人 10000 元，单位 50000 元"

@@ -10,6 +10,7 @@ use crate::canonical::{self, Tag};
 
 const CERT_TAG: Tag = Tag::new(b"QCCERT", 1);
 const CRL_TAG: Tag = Tag::new(b"QCCRL_", 1);
+const RELEASE_TAG: Tag = Tag::new(b"QCFILE", 1);
 /// Domain separation: a signature over a certificate can never be replayed as one over a
 /// revocation list, an entry or anything else, because the tag is part of the signed bytes.
 const SIG_CONTEXT: &[u8] = b"quancheng-signature-v1\0";
@@ -188,6 +189,32 @@ impl SignedRevocationList {
     }
 }
 
+/// 文件发布 — a file of the bureau's put in force for every tablet (its catalogue, its
+/// documents' wording): which, the SHA-256 of its text, when, and the log entry of the
+/// administrator's act that imported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRelease {
+    /// The bureau key that released it.
+    pub issuer: [u8; 32],
+    /// Which file (`catalogue`, `wording`).
+    pub kind: String,
+    /// The SHA-256 of its text.
+    pub digest: [u8; 32],
+    /// When it was released.
+    pub released_at: Timestamp,
+    /// The hash of the entry of the administration act that imported it.
+    pub act: [u8; 32],
+}
+
+/// A file release as signed by the bureau.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedFileRelease {
+    /// Canonical encoding of the [`FileRelease`].
+    pub bytes: Vec<u8>,
+    /// The bureau's signature.
+    pub signature: Vec<u8>,
+}
+
 /// The exact message a signature covers: the domain-separation context, then the canonical
 /// bytes (for batch verification, which takes messages rather than bytes).
 pub fn signed_message(bytes: &[u8]) -> Vec<u8> {
@@ -305,6 +332,26 @@ impl BureauKey {
         Some((self.revoke(current.number + 1, now, revoked), added))
     }
 
+    /// Releases a file of `kind` whose text hashes to `digest`, imported by the act logged as
+    /// `act`.
+    pub fn release(
+        &self,
+        (kind, digest): (&str, [u8; 32]),
+        released_at: Timestamp,
+        act: [u8; 32],
+    ) -> SignedFileRelease {
+        let release = FileRelease {
+            issuer: self.public(),
+            kind: kind.to_owned(),
+            digest,
+            released_at,
+            act,
+        };
+        let bytes = canonical::encode(RELEASE_TAG, &release);
+        let signature = sign_bytes(&self.0, &bytes);
+        SignedFileRelease { bytes, signature }
+    }
+
     /// Issues a revocation list.
     pub fn revoke(
         &self,
@@ -382,6 +429,24 @@ impl TrustAnchor {
         let cert = self.verify_issued(signed)?;
         self.check_valid_at(&signed.id(), &cert, at)?;
         Ok(cert)
+    }
+
+    /// Checks that the bureau released a file of `kind` whose text is `text`.
+    pub fn verify_release(
+        &self,
+        signed: &SignedFileRelease,
+        (kind, text): (&str, &[u8]),
+    ) -> Result<FileRelease, IdentityError> {
+        use sha2::{Digest as _, Sha256};
+        verify_bytes(&self.bureau, &signed.bytes, &signed.signature)?;
+        let release: FileRelease = canonical::decode(RELEASE_TAG, &signed.bytes)?;
+        if release.issuer != self.bureau.to_bytes() {
+            return Err(IdentityError::WrongIssuer);
+        }
+        if release.kind != kind || release.digest != <[u8; 32]>::from(Sha256::digest(text)) {
+            return Err(IdentityError::OtherFile);
+        }
+        Ok(release)
     }
 
     /// Checks only that the bureau issued this certificate (signature, issuer, key strength):

@@ -8,8 +8,8 @@ pub mod cert;
 pub mod keywrap;
 
 pub use cert::{
-    BureauKey, CertId, Certificate, Revocation, RevocationList, SignedCertificate,
-    SignedRevocationList, Subject, TrustAnchor,
+    BureauKey, CertId, Certificate, FileRelease, Revocation, RevocationList, SignedCertificate,
+    SignedFileRelease, SignedRevocationList, Subject, TrustAnchor,
 };
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use keywrap::{KdfParams, PinGuard, WrappedKey};
@@ -35,6 +35,9 @@ pub enum IdentityError {
     /// Issued by someone other than the trusted bureau key.
     #[error("certificate not issued by the trusted bureau key")]
     WrongIssuer,
+    /// A file release that is not of the file it came with.
+    #[error("the release is of another file")]
+    OtherFile,
     /// Outside its validity period.
     #[error("certificate not valid at {at:?} (valid {not_before:?} to {not_after:?})")]
     NotValidAt {
@@ -88,6 +91,7 @@ impl IdentityError {
             Self::BadSignature => "签名验证失败".into(),
             Self::BadPublicKey | Self::WeakKey => "公钥无效或强度不足，已拒绝".into(),
             Self::WrongIssuer => "证书不是由本局根密钥签发".into(),
+            Self::OtherFile => "发布签名与文件内容不符".into(),
             Self::NotValidAt { .. } => "证书在该时间不在有效期内".into(),
             Self::Revoked { at } => format!("证书已于{}被吊销", at.display_china()),
             Self::EmptyValidity => "证书有效期无效".into(),

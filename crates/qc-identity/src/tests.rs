@@ -390,3 +390,44 @@ const KAT_CRL_BYTES: &str = "514343524c5f0001ea4a6c63e29c520abef5507b132ec5f9954
 const KAT_CRL_SIG: &str = "334950cbaa4132798b103f140a9ff06a8046758603933c5ddf1b4e89bcbcae284e2630033a2f4de108696c09703e3b39012b8411c7dc4c7a7d26176dbd164102";
 const KAT_WRAPPED: &str = "19689100cbc85cd93e7a9512ef3bedae5ee0de3c19546dcc40276bd1c5f946311bfc729f94609889e9ef81b625bead4e";
 const KAT_WRAPPED_CURRENT: &str = "ceff2d6320dc4a9e2b2fc00334aee9dc9d1982096a465402852b42b87c618f95d97be6b5744ec4953cac7bb0729ba608";
+
+#[test]
+fn a_released_file_verifies_only_with_its_own_text_and_kind() {
+    use sha2::{Digest as _, Sha256};
+    let text = b"{\"version\": 3}";
+    let release = bureau().release(
+        ("catalogue", Sha256::digest(text).into()),
+        Timestamp(9),
+        [7; 32],
+    );
+    let read = anchor(None)
+        .verify_release(&release, ("catalogue", text))
+        .unwrap();
+    assert_eq!((read.act, read.released_at), ([7; 32], Timestamp(9)));
+    let refused = |r: Result<FileRelease, IdentityError>, what: &str| {
+        assert!(r.is_err(), "{what}");
+    };
+    refused(
+        anchor(None).verify_release(&release, ("catalogue", b"{\"version\": 4}")),
+        "another text",
+    );
+    refused(
+        anchor(None).verify_release(&release, ("wording", text)),
+        "another kind",
+    );
+    let other = BureauKey::from_seed(&[9; 32]).release(
+        ("catalogue", Sha256::digest(text).into()),
+        Timestamp(9),
+        [7; 32],
+    );
+    refused(
+        anchor(None).verify_release(&other, ("catalogue", text)),
+        "another bureau",
+    );
+    let mut forged = release.clone();
+    forged.signature[0] ^= 1;
+    refused(
+        anchor(None).verify_release(&forged, ("catalogue", text)),
+        "a changed signature",
+    );
+}

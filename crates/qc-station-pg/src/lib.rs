@@ -48,7 +48,7 @@ use postgres::types::{FromSql, ToSql};
 use postgres::{NoTls, Row};
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_domain::{CaseStatus, CaseView, Timestamp};
-use qc_identity::{SignedCertificate, SignedRevocationList};
+use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
@@ -815,7 +815,8 @@ impl Storage for PgStorage {
     fn bureau_files(&self) -> Result<Vec<BureauFileRow>, StorageError> {
         self.conn()?
             .query(
-                "SELECT kind, text, digest, at, by FROM bureau_files ORDER BY kind",
+                "SELECT kind, text, digest, at, by, release, release_sig FROM bureau_files
+                 ORDER BY kind",
                 &[],
             )
             .map_err(pg("reading the bureau's files"))?
@@ -827,6 +828,10 @@ impl Storage for PgStorage {
                     digest: digest(col(r, 2)?)?,
                     at: Timestamp(col(r, 3)?),
                     by: col(r, 4)?,
+                    release: SignedFileRelease {
+                        bytes: col(r, 5)?,
+                        signature: col(r, 6)?,
+                    },
                 })
             })
             .collect()
@@ -846,23 +851,34 @@ impl Storage for PgStorage {
         file: &BureauFileRow,
         replacing: Option<&Digest>,
     ) -> Result<bool, StorageError> {
-        let new = file.digest.to_vec();
+        let (new, r) = (file.digest.to_vec(), &file.release);
         let mut conn = self.conn()?;
         match replacing {
             None => conn.execute(
-                "INSERT INTO bureau_files (kind, text, digest, at, by) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (kind) DO NOTHING",
-                &[&file.kind, &file.text, &new, &file.at.0, &file.by],
-            ),
-            Some(old) => conn.execute(
-                "UPDATE bureau_files SET text = $2, digest = $3, at = $4, by = $5
-                 WHERE kind = $1 AND digest = $6",
+                "INSERT INTO bureau_files (kind, text, digest, at, by, release, release_sig)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind) DO NOTHING",
                 &[
                     &file.kind,
                     &file.text,
                     &new,
                     &file.at.0,
                     &file.by,
+                    &r.bytes,
+                    &r.signature,
+                ],
+            ),
+            Some(old) => conn.execute(
+                "UPDATE bureau_files SET text = $2, digest = $3, at = $4, by = $5, release = $6,
+                   release_sig = $7
+                 WHERE kind = $1 AND digest = $8",
+                &[
+                    &file.kind,
+                    &file.text,
+                    &new,
+                    &file.at.0,
+                    &file.by,
+                    &r.bytes,
+                    &r.signature,
                     &old.to_vec(),
                 ],
             ),

@@ -254,6 +254,53 @@ impl CaseRows for PgStorage {
         })
     }
 
+    fn rename_in_rows(
+        &self,
+        domains: &[(String, String)],
+        violations: &[(String, String)],
+    ) -> Result<(), StorageError> {
+        let columns = |names: &[(String, String)]| -> (Vec<String>, Vec<String>) {
+            names.iter().cloned().unzip()
+        };
+        let (domain_codes, domain_names) = columns(domains);
+        let (type_codes, type_names) = columns(violations);
+        let mut c = self.conn()?;
+        c.batch_execute("BEGIN")
+            .map_err(pg("renaming in the case list"))?;
+        let renamed = (|| {
+            for (sql, codes, names) in [
+                (
+                    "UPDATE case_rows r SET domain_name = n.name
+                     FROM unnest($1::text[], $2::text[]) AS n(code, name)
+                     WHERE r.domain = n.code AND r.domain_name <> n.name",
+                    &domain_codes,
+                    &domain_names,
+                ),
+                (
+                    "UPDATE case_row_facts r SET domain_name = n.name
+                     FROM unnest($1::text[], $2::text[]) AS n(code, name)
+                     WHERE r.domain = n.code AND r.domain_name <> n.name",
+                    &domain_codes,
+                    &domain_names,
+                ),
+                (
+                    "UPDATE case_rows r SET violation_name = n.name
+                     FROM unnest($1::text[], $2::text[]) AS n(code, name)
+                     WHERE r.violation = n.code AND r.violation_name <> n.name",
+                    &type_codes,
+                    &type_names,
+                ),
+            ] {
+                c.execute(sql, &[codes, names])?;
+            }
+            c.batch_execute("COMMIT")
+        })();
+        if renamed.is_err() {
+            let _ = c.batch_execute("ROLLBACK");
+        }
+        renamed.map_err(pg("renaming in the case list"))
+    }
+
     fn violations_in_use(&self) -> Result<Vec<String>, StorageError> {
         self.conn()?
             .query("SELECT DISTINCT violation FROM case_rows", &[])

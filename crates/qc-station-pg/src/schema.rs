@@ -275,11 +275,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // The bureau's catalogue and documents' wording, imported at the console for every tablet.
     r#"
     CREATE TABLE bureau_files (
-        kind   TEXT PRIMARY KEY,
-        text   TEXT NOT NULL,
-        digest BYTEA NOT NULL,
-        at     BIGINT NOT NULL,
-        by     TEXT NOT NULL
+        kind        TEXT PRIMARY KEY,
+        text        TEXT NOT NULL,
+        digest      BYTEA NOT NULL,
+        at          BIGINT NOT NULL,
+        by          TEXT NOT NULL,
+        release     BYTEA NOT NULL,
+        release_sig BYTEA NOT NULL
     );
 "#,
 ];

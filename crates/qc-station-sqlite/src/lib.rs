@@ -12,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_domain::{CaseStatus, CaseView, Timestamp};
-use qc_identity::{SignedCertificate, SignedRevocationList};
+use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 use qc_log::SignedCheckpoint;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -300,11 +300,13 @@ const MIGRATIONS: &[&str] = &[
     // The bureau's catalogue and documents' wording, imported at the console for every tablet.
     r#"
     CREATE TABLE bureau_files (
-        kind   TEXT PRIMARY KEY,
-        text   TEXT NOT NULL,
-        digest BLOB NOT NULL,
-        at     INTEGER NOT NULL,
-        by     TEXT NOT NULL
+        kind        TEXT PRIMARY KEY,
+        text        TEXT NOT NULL,
+        digest      BLOB NOT NULL,
+        at          INTEGER NOT NULL,
+        by          TEXT NOT NULL,
+        release     BLOB NOT NULL,
+        release_sig BLOB NOT NULL
     ) STRICT;
 "#,
 ];
@@ -955,29 +957,32 @@ impl Storage for SqliteStorage {
     fn bureau_files(&self) -> Result<Vec<BureauFileRow>, StorageError> {
         let reader = self.reader();
         let mut q = reader
-            .prepare("SELECT kind, text, digest, at, by FROM bureau_files ORDER BY kind")
+            .prepare(
+                "SELECT kind, text, digest, at, by, release, release_sig FROM bureau_files
+                 ORDER BY kind",
+            )
             .map_err(err)?;
         let rows = q
             .query_map([], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
+                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
                     r.get::<_, Vec<u8>>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
+                    (r.get::<_, i64>(3)?, r.get::<_, String>(4)?),
+                    (r.get::<_, Vec<u8>>(5)?, r.get::<_, Vec<u8>>(6)?),
                 ))
             })
             .map_err(err)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(err)?;
         rows.into_iter()
-            .map(|(kind, text, digest, at, by)| {
+            .map(|((kind, text), digest, (at, by), (bytes, signature))| {
                 Ok(BureauFileRow {
                     kind,
                     text,
                     digest: stored_digest(digest)?,
                     at: Timestamp(at),
                     by,
+                    release: SignedFileRelease { bytes, signature },
                 })
             })
             .collect()
@@ -1005,29 +1010,28 @@ impl Storage for SqliteStorage {
         file: &BureauFileRow,
         replacing: Option<&Digest>,
     ) -> Result<bool, StorageError> {
-        let values = params![
-            file.kind,
-            file.text,
-            file.digest.to_vec(),
-            file.at.0,
-            file.by
-        ];
+        let r = &file.release;
+        let (new, at) = (file.digest.to_vec(), file.at.0);
+        let values = params![file.kind, file.text, new, at, file.by, r.bytes, r.signature];
         let conn = self.conn();
         match replacing {
             None => conn.execute(
-                "INSERT INTO bureau_files (kind, text, digest, at, by) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(kind) DO NOTHING",
+                "INSERT INTO bureau_files (kind, text, digest, at, by, release, release_sig)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(kind) DO NOTHING",
                 values,
             ),
             Some(old) => conn.execute(
-                "UPDATE bureau_files SET text = ?2, digest = ?3, at = ?4, by = ?5
-                 WHERE kind = ?1 AND digest = ?6",
+                "UPDATE bureau_files SET text = ?2, digest = ?3, at = ?4, by = ?5, release = ?6,
+                   release_sig = ?7
+                 WHERE kind = ?1 AND digest = ?8",
                 params![
                     file.kind,
                     file.text,
-                    file.digest.to_vec(),
-                    file.at.0,
+                    new,
+                    at,
                     file.by,
+                    r.bytes,
+                    r.signature,
                     old.to_vec()
                 ],
             ),
@@ -1458,6 +1462,36 @@ impl CaseRows for SqliteStorage {
             total: rows::count(total)?,
             rows: page,
         })
+    }
+
+    fn rename_in_rows(
+        &self,
+        domains: &[(String, String)],
+        violations: &[(String, String)],
+    ) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        for (sql, names) in [
+            (
+                "UPDATE case_rows SET domain_name = ?2 WHERE domain = ?1 AND domain_name <> ?2",
+                domains,
+            ),
+            (
+                "UPDATE case_row_facts SET domain_name = ?2 WHERE domain = ?1 AND domain_name <> ?2",
+                domains,
+            ),
+            (
+                "UPDATE case_rows SET violation_name = ?2 WHERE violation = ?1
+                   AND violation_name <> ?2",
+                violations,
+            ),
+        ] {
+            let mut q = tx.prepare(sql).map_err(err)?;
+            for (code, name) in names {
+                q.execute(params![code, name]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
     }
 
     fn violations_in_use(&self) -> Result<Vec<String>, StorageError> {

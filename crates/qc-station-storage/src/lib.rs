@@ -336,6 +336,8 @@ pub struct BureauFileRow {
     pub at: Timestamp,
     /// The desk account that imported it.
     pub by: String,
+    /// The bureau's release of it, naming the act that imported it.
+    pub release: qc_identity::SignedFileRelease,
 }
 
 /// The least string greater than every string beginning with `prefix` (its last character
@@ -669,6 +671,10 @@ pub mod suite {
             digest: <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()).into(),
             at: Timestamp(7),
             by: "wu.min".into(),
+            release: qc_identity::SignedFileRelease {
+                bytes: text.as_bytes().to_vec(),
+                signature: vec![7; 64],
+            },
         };
         let (first, second) = (
             file("catalogue", "{\"v\":1}"),

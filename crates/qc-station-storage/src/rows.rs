@@ -196,6 +196,14 @@ pub trait CaseRows {
     fn disclosures(&self, limit: u32, offset: u32) -> Result<DisclosurePage, StorageError>;
     /// The violation types some case is about (a catalogue that drops one is refused).
     fn violations_in_use(&self) -> Result<Vec<String>, StorageError>;
+    /// Names the rows' domains and violation types (code, name) as given, where they differ:
+    /// a new catalogue renamed them (a published result keeps the name it was published
+    /// under).
+    fn rename_in_rows(
+        &self,
+        domains: &[(String, String)],
+        violations: &[(String, String)],
+    ) -> Result<(), StorageError>;
 }
 
 /// A value bound to a placeholder.
@@ -479,6 +487,13 @@ impl<T: CaseRows + ?Sized> CaseRows for Box<T> {
     fn violations_in_use(&self) -> Result<Vec<String>, StorageError> {
         (**self).violations_in_use()
     }
+    fn rename_in_rows(
+        &self,
+        domains: &[(String, String)],
+        violations: &[(String, String)],
+    ) -> Result<(), StorageError> {
+        (**self).rename_in_rows(domains, violations)
+    }
 }
 
 /// What a backend keeps of a row's disclosure, in the columns of `disclosures` after the case
@@ -739,6 +754,36 @@ pub mod suite {
         let mut used = store.violations_in_use().unwrap();
         used.sort();
         assert_eq!(used, ["city.stacking", "transport.road_occupation"]);
+        // A catalogue that renames a type and a domain names the rows by it.
+        let named = |code: &str, name: &str| vec![(code.to_owned(), name.to_owned())];
+        store
+            .rename_in_rows(
+                &named("city", "市容秩序"),
+                &named("city.stacking", "乱堆乱放"),
+            )
+            .unwrap();
+        let page = store.case_page(&all(), &query(), NOW).unwrap();
+        let row = |id: &str| {
+            page.rows
+                .iter()
+                .find(|(r, _)| r.id == id)
+                .unwrap()
+                .0
+                .clone()
+        };
+        assert_eq!(row("c").violation_name, "乱堆乱放");
+        assert_eq!(row("b").domain_name, "市容秩序");
+        assert_eq!(
+            row("a").violation_name,
+            "占道经营",
+            "another type keeps its name"
+        );
+        store
+            .rename_in_rows(
+                &named("city", "市容环境"),
+                &named("city.stacking", "占道经营"),
+            )
+            .unwrap();
 
         // Newest first; a squad's view; a legal reviewer's; nobody's.
         assert_eq!(

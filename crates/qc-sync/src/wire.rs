@@ -101,39 +101,39 @@ pub struct SyncRequest {
     pub up: DocsUp,
     /// Heads held, per case; none when the device sends more before asking for what it lacks.
     pub want: Option<DocsWant>,
-    /// The digest of the bureau's files the device last took from a station
-    /// ([`BureauFiles::digest`]; none: the built-in ones), so they come down only when changed.
+    /// The SHA-256 of each of the station's files (the bureau's catalogue and wording) the
+    /// device holds or refused, so the station sends only those it has not seen; none: send
+    /// none (a request before the last of a sync).
     #[serde(default)]
-    pub bureau: Option<Digest>,
+    pub bureau: Option<Vec<Digest>>,
 }
 
-/// 权责清单与文书固定用语 — the catalogue and the documents' wording an administrator imported
-/// at the station for every tablet (a file not imported: the built-in one stands).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BureauFiles {
-    /// The catalogue's JSON.
-    pub catalogue: Option<String>,
-    /// The wording's TOML.
-    pub wording: Option<String>,
+/// One of the bureau's files (权责清单, 文书固定用语) as the administrator imported it at the
+/// station, with the bureau's release of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauFile {
+    /// Its text.
+    pub text: String,
+    /// The bureau's signed release of that text, naming the act that imported it.
+    pub release: qc_identity::SignedFileRelease,
 }
 
-impl BureauFiles {
-    /// A SHA-256 over both files, each absent or framed by its length, so no two pairs share one.
+impl BureauFile {
+    /// The SHA-256 of its text.
     pub fn digest(&self) -> Digest {
         use sha2::{Digest as _, Sha256};
-        let mut h = Sha256::new();
-        for file in [&self.catalogue, &self.wording] {
-            match file {
-                None => h.update([0]),
-                Some(text) => {
-                    h.update([1]);
-                    h.update((text.len() as u64).to_be_bytes());
-                    h.update(text.as_bytes());
-                }
-            }
-        }
-        h.finalize().into()
+        Sha256::digest(self.text.as_bytes()).into()
     }
+}
+
+/// 权责清单与文书固定用语 — the files the station sends a device: those imported that the
+/// device has not seen (a file not imported: the built-in one stands).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauFiles {
+    /// The catalogue (JSON).
+    pub catalogue: Option<BureauFile>,
+    /// The documents' wording (TOML).
+    pub wording: Option<BureauFile>,
 }
 
 /// The answer to [`SyncRequest`].
@@ -154,8 +154,8 @@ pub struct SyncResponse {
     /// cannot read them now (or is older), and the device keeps its list.
     #[serde(default)]
     pub tasks: Option<Vec<InspectionTask>>,
-    /// The bureau's files, when the station holds imported ones other than those the device
-    /// said it holds (none: keep what it has).
+    /// The bureau's files imported at the station that the device has not seen (none: keep
+    /// what it has).
     #[serde(default)]
     pub bureau: Option<BureauFiles>,
 }

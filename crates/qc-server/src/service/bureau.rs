@@ -1,5 +1,6 @@
 //! 权责清单与文书固定用语 at the station: the catalogue and the documents' wording an
-//! administrator imported, kept for every tablet (sent down at a sync when they changed) and,
+//! administrator imported, each released under the bureau's key naming the logged act that
+//! imported it, kept for every tablet (sent down at a sync until the tablet has seen it) and,
 //! for the catalogue, naming the violation types of the case list.
 
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use qc_chain::Digest;
 use qc_domain::{Catalogue, Timestamp};
 use qc_station_storage::BureauFileRow;
-use qc_sync::wire::BureauFiles;
+use qc_sync::wire::{BureauFile, BureauFiles};
 use sha2::{Digest as _, Sha256};
 
 use super::{Service, ServiceError};
@@ -26,7 +27,7 @@ impl BureauKind {
     /// Both, in the order pages list them.
     pub const ALL: [BureauKind; 2] = [BureauKind::Catalogue, BureauKind::Wording];
 
-    /// How the store and the console's paths name it.
+    /// How the store, the releases and the console's paths name it.
     pub fn code(self) -> &'static str {
         match self {
             BureauKind::Catalogue => "catalogue",
@@ -51,43 +52,69 @@ impl BureauKind {
 /// The bureau's files in force at the station.
 #[derive(Debug, Clone)]
 pub struct Bureau {
-    /// The files imported, as kept (a kind not imported: the built-in file stands).
+    /// The files imported, as kept, whole (a kind not imported: the built-in file stands).
     pub rows: Vec<BureauFileRow>,
-    /// The same for the tablets.
-    pub files: BureauFiles,
-    /// [`BureauFiles::digest`] of `files`.
-    pub digest: Digest,
+    /// The kept files that do not match their digest or no longer read (their kind falls back
+    /// to the built-in file and they are sent to no tablet), with why.
+    pub damaged: Vec<(BureauKind, String)>,
     /// The catalogue in force: the imported one, else the built-in one.
     pub catalogue: Arc<Catalogue>,
+    /// Every kept file's digest, whole or not.
+    kept: Vec<(BureauKind, Digest)>,
 }
 
 impl Bureau {
-    /// The kept file of `kind`, if one was imported.
+    /// The kept file of `kind`, if one was imported and is whole.
     pub fn row(&self, kind: BureauKind) -> Option<&BureauFileRow> {
         self.rows.iter().find(|r| r.kind == kind.code())
     }
 
-    fn from_rows(rows: Vec<BureauFileRow>) -> Result<Bureau, StorageError> {
-        let text = |kind: BureauKind| {
-            rows.iter()
-                .find(|r| r.kind == kind.code())
-                .map(|r| r.text.clone())
+    /// Why the kept file of `kind` is not used, if it is not.
+    pub fn damage(&self, kind: BureauKind) -> Option<&str> {
+        self.damaged
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, why)| why.as_str())
+    }
+
+    /// The digest the kept file of `kind` is stored under, whole or not (what an import
+    /// replaces).
+    pub fn kept_digest(&self, kind: BureauKind) -> Option<Digest> {
+        self.kept.iter().find(|(k, _)| *k == kind).map(|(_, d)| *d)
+    }
+
+    /// Reads the kept files: one that does not match its digest, or a catalogue that no longer
+    /// reads (a stricter release of the rules), is set aside and said, never a reason for the
+    /// station not to start.
+    fn from_rows(kept: Vec<BureauFileRow>) -> Bureau {
+        let mut bureau = Bureau {
+            rows: Vec::new(),
+            damaged: Vec::new(),
+            catalogue: Arc::new(Catalogue::default_zh()),
+            kept: Vec::new(),
         };
-        let files = BureauFiles {
-            catalogue: text(BureauKind::Catalogue),
-            wording: text(BureauKind::Wording),
-        };
-        let catalogue = match &files.catalogue {
-            None => Catalogue::default_zh(),
-            Some(json) => Catalogue::from_json(json)
-                .map_err(|e| StorageError::Damaged(format!("the kept catalogue: {e}")))?,
-        };
-        Ok(Bureau {
-            digest: files.digest(),
-            files,
-            rows,
-            catalogue: Arc::new(catalogue),
-        })
+        for row in kept {
+            let Some(kind) = BureauKind::from_code(&row.kind) else {
+                continue;
+            };
+            bureau.kept.push((kind, row.digest));
+            let whole = <[u8; 32]>::from(Sha256::digest(row.text.as_bytes())) == row.digest;
+            let read = match kind {
+                _ if !whole => Err("内容与摘要不符".to_owned()),
+                BureauKind::Catalogue => Catalogue::from_json(&row.text)
+                    .map(|c| bureau.catalogue = Arc::new(c))
+                    .map_err(|e| e.zh()),
+                BureauKind::Wording => Ok(()),
+            };
+            match read {
+                Ok(()) => bureau.rows.push(row),
+                Err(why) => {
+                    tracing::error!(file = kind.code(), why, "a kept bureau file set aside");
+                    bureau.damaged.push((kind, why));
+                }
+            }
+        }
+        bureau
     }
 }
 
@@ -103,11 +130,11 @@ impl BureauCache {
         // Kept under the digests of what was read: a file replaced since is read again.
         let digests = rows.iter().map(|r| (r.kind.clone(), r.digest)).collect();
         Ok(BureauCache {
-            read: (digests, Arc::new(Bureau::from_rows(rows)?)),
+            read: (digests, Arc::new(Bureau::from_rows(rows))),
         })
     }
 
-    /// The catalogue the case list names types by.
+    /// The catalogue in force as read.
     pub(super) fn catalogue(&self) -> Arc<Catalogue> {
         self.read.1.catalogue.clone()
     }
@@ -130,52 +157,89 @@ impl<S: Storage> Service<S> {
         Ok(bureau)
     }
 
-    /// Keeps `text` as the bureau's file of `kind` in place of the one of digest `replacing`
-    /// (`None`: none imported yet); `Ok(false)` when another import replaced it meanwhile.
-    /// A catalogue must parse; whether it drops a type some case uses, and the wording
-    /// (which this crate does not parse), are the console's to check before.
+    /// Puts `text` in force as the bureau's file of `kind`, imported by the administration act
+    /// logged as `act`, released under the bureau's key, in place of the one kept under
+    /// digest `replacing` (`None`: none imported yet); `Ok(false)` when another import
+    /// replaced it meanwhile. A catalogue must read; whether it keeps every violation type,
+    /// and the wording (which this crate does not parse), are the console's to check before.
     pub fn replace_bureau_file(
         &self,
-        kind: BureauKind,
-        text: &str,
+        (kind, text): (BureauKind, &str),
         replacing: Option<&Digest>,
         (by, now): (&str, Timestamp),
+        act: Digest,
     ) -> Result<bool, ServiceError> {
         if kind == BureauKind::Catalogue {
             Catalogue::from_json(text).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
         }
+        let digest: Digest = Sha256::digest(text.as_bytes()).into();
         let row = BureauFileRow {
             kind: kind.code().to_owned(),
             text: text.to_owned(),
-            digest: Sha256::digest(text.as_bytes()).into(),
+            digest,
             at: now,
             by: by.to_owned(),
+            release: self
+                .identity
+                .bureau
+                .release((kind.code(), digest), now, act),
         };
         let kept = self.storage.put_bureau_file(&row, replacing)?;
         if kept {
             tracing::info!(file = kind.code(), by, "the bureau's file replaced");
-            self.bureau()?;
+            self.refresh_names()?;
         }
         Ok(kept)
     }
 
-    /// The bureau's files for a device that holds those of digest `held`: none when it holds
-    /// them, when none was imported, or when they cannot be read now (a sync never fails for
-    /// them; the tablet keeps what it has).
-    pub(super) fn bureau_for(&self, held: Option<&Digest>) -> Option<BureauFiles> {
-        match self.bureau() {
-            Ok(b) if b.rows.is_empty() || Some(&b.digest) == held => None,
-            Ok(b) => Some(b.files.clone()),
+    /// The bureau's files a device has not seen (`seen`: the digests of those it holds or
+    /// refused); none when there are none, or when they cannot be read now (a sync never
+    /// fails for them: the tablet keeps what it has).
+    pub(super) fn bureau_for(&self, seen: &[Digest]) -> Option<BureauFiles> {
+        let bureau = match self.bureau() {
+            Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "the bureau's files not read; none sent");
-                None
+                return None;
             }
-        }
+        };
+        let file = |kind: BureauKind| {
+            bureau
+                .row(kind)
+                .filter(|r| !seen.contains(&r.digest))
+                .map(|r| BureauFile {
+                    text: r.text.clone(),
+                    release: r.release.clone(),
+                })
+        };
+        let files = BureauFiles {
+            catalogue: file(BureauKind::Catalogue),
+            wording: file(BureauKind::Wording),
+        };
+        (files != BureauFiles::default()).then_some(files)
     }
 
-    /// The catalogue the case list names types by, as this instance last read it (each sync
-    /// reads again when it changed).
-    pub(super) fn case_catalogue(&self) -> Arc<Catalogue> {
-        super::locked(&self.bureau).catalogue()
+    /// The catalogue the case list names types by, as kept now.
+    pub(super) fn case_catalogue(&self) -> Result<Arc<Catalogue>, ServiceError> {
+        Ok(self.bureau()?.catalogue.clone())
+    }
+
+    /// Names the case list's domains and violation types by the catalogue in force, where a
+    /// new one renamed them (what was published keeps the name it was published under).
+    fn refresh_names(&self) -> Result<(), ServiceError> {
+        let catalogue = self.case_catalogue()?;
+        let named = |code: &String, name: &String| (code.clone(), name.clone());
+        let domains: Vec<(String, String)> = catalogue
+            .domains
+            .iter()
+            .map(|d| named(&d.code, &d.name))
+            .collect();
+        let violations: Vec<(String, String)> = catalogue
+            .domains
+            .iter()
+            .flat_map(|d| &d.violations)
+            .map(|v| named(&v.code, &v.name))
+            .collect();
+        Ok(self.storage.rename_in_rows(&domains, &violations)?)
     }
 }

@@ -114,14 +114,10 @@ impl<S: Storage> Service<S> {
                 entry: hex::encode(entry),
                 reason: "not in this station's log: changed after it was accepted".into(),
             }));
+        let catalogue = self.case_catalogue()?;
         let summary = CaseDoc::load(&held.contents.document, b"station")
             .and_then(|doc| {
-                CaseSummary::from_doc(
-                    &doc,
-                    &self.case_catalogue(),
-                    &DeadlinePolicy::default(),
-                    now,
-                )
+                CaseSummary::from_doc(&doc, &catalogue, &DeadlinePolicy::default(), now)
             })
             .ok();
         let reviews = reviews_held(&held.contents, &held.measured, &report);

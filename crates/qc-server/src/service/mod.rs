@@ -1125,6 +1125,11 @@ impl<S: Storage> Service<S> {
     /// Keeps merged documents; returns the heads the station now holds of each.
     fn keep_docs(&self, merged: Vec<MergedDoc>) -> Result<DocsAck, ServiceError> {
         let mut heads = Vec::with_capacity(merged.len());
+        if merged.is_empty() {
+            // An idle sync reads nothing more.
+            return Ok(DocsAck { heads });
+        }
+        let catalogue = self.case_catalogue()?;
         for MergedDoc {
             case,
             meta,
@@ -1132,7 +1137,7 @@ impl<S: Storage> Service<S> {
         } in merged
         {
             self.storage.put_case_doc(&case, &meta, &doc.save())?;
-            rows::keep_row(&self.storage, &case, &doc, &self.case_catalogue())?;
+            rows::keep_row(&self.storage, &case, &doc, &catalogue)?;
             heads.push(CaseHeads {
                 case,
                 heads: meta.heads.iter().map(hex::encode).collect(),
@@ -1245,7 +1250,7 @@ impl<S: Storage> Service<S> {
             // reads the list once.
             revocations: self.trust().revocations.clone(),
             tasks: self.tasks_for(&people, now),
-            bureau: self.bureau_for(req.bureau.as_ref()),
+            bureau: req.bureau.as_deref().and_then(|seen| self.bureau_for(seen)),
         })
     }
 

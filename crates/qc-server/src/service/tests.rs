@@ -1967,61 +1967,83 @@ mod draws {
     }
 }
 
-/// The bureau's files an administrator imported go down to each tablet until it says it
-/// holds them; one imported over another changed meanwhile is refused.
+/// The bureau's files an administrator imported go down to each tablet that asks and has not
+/// seen them, each released under the bureau's key naming its act; one imported over another
+/// changed meanwhile is refused; a kept file that does not match its digest is set aside.
 #[test]
-fn the_bureau_s_files_go_down_until_the_tablet_holds_them() {
+fn the_bureau_s_files_go_down_until_the_tablet_has_seen_them() {
     use super::bureau::BureauKind;
     let w = world();
     let s = service(&w, SqliteStorage::temporary().unwrap());
     enrol(&w, &s);
-    let idle = idle_sync();
+    let asking = SyncRequest {
+        bureau: Some(Vec::new()),
+        ..idle_sync()
+    };
     // Nothing imported: the built-in files stand, nothing is sent.
-    assert_eq!(s.sync("tablet-a", &idle, NOW).unwrap().bureau, None);
+    assert_eq!(s.sync("tablet-a", &asking, NOW).unwrap().bureau, None);
     let mut edited = qc_domain::Catalogue::default_zh();
     assert_eq!(s.bureau().unwrap().catalogue.as_ref(), &edited);
     edited.version += 1;
     edited.domains[0].violations[0].name = "改过名的违法行为".into();
     let json = serde_json::to_string(&edited).unwrap();
     let by = ("wu", NOW);
-    assert!(
-        s.replace_bureau_file(BureauKind::Catalogue, &json, None, by)
-            .unwrap()
-    );
+    let catalogue = (BureauKind::Catalogue, json.as_str());
+    assert!(s.replace_bureau_file(catalogue, None, by, [4; 32]).unwrap());
     // A second import made against the built-in file (none imported) is refused now.
-    assert!(
-        !s.replace_bureau_file(BureauKind::Catalogue, &json, None, by)
-            .unwrap()
-    );
+    assert!(!s.replace_bureau_file(catalogue, None, by, [5; 32]).unwrap());
     let e = s
-        .replace_bureau_file(BureauKind::Catalogue, "{}", None, by)
+        .replace_bureau_file((BureauKind::Catalogue, "{}"), None, by, [6; 32])
         .unwrap_err();
     assert_eq!(e.status(), 400);
     assert_eq!(s.bureau().unwrap().catalogue.as_ref(), &edited);
-    assert_eq!(s.case_catalogue().as_ref(), &edited);
+    assert_eq!(s.case_catalogue().unwrap().as_ref(), &edited);
 
-    let sent = s.sync("tablet-a", &idle, NOW).unwrap().bureau.unwrap();
-    assert_eq!(sent.catalogue.as_deref(), Some(json.as_str()));
+    // A sync that does not ask (a request before a sync's last) gets none.
+    assert_eq!(s.sync("tablet-a", &idle_sync(), NOW).unwrap().bureau, None);
+    let sent = s.sync("tablet-a", &asking, NOW).unwrap().bureau.unwrap();
+    let file = sent.catalogue.unwrap();
+    assert_eq!(file.text, json);
     assert_eq!(sent.wording, None);
-    let holding = SyncRequest {
-        bureau: Some(sent.digest()),
+    let anchor =
+        qc_identity::TrustAnchor::new(BureauKey::from_seed(&w.bureau_seed).public(), None).unwrap();
+    let release = anchor
+        .verify_release(&file.release, ("catalogue", json.as_bytes()))
+        .unwrap();
+    assert_eq!(release.act, [4; 32], "the release names the act");
+    let seen = SyncRequest {
+        bureau: Some(vec![file.digest()]),
         ..idle_sync()
     };
-    assert_eq!(s.sync("tablet-a", &holding, NOW).unwrap().bureau, None);
+    assert_eq!(s.sync("tablet-a", &seen, NOW).unwrap().bureau, None);
 
-    // The wording imported after: the pair changes, so it goes down again, both files.
-    let kept = s.bureau().unwrap();
-    let wording = "[bureau]\nname = \"示例局\"\n";
+    // The wording imported after: only it goes down to a tablet that saw the catalogue.
+    let wording = include_str!("../../../qc-document/wording.toml");
     assert!(
-        s.replace_bureau_file(BureauKind::Wording, wording, None, by)
+        s.replace_bureau_file((BureauKind::Wording, wording), None, by, [7; 32])
             .unwrap()
     );
-    let again = s.sync("tablet-a", &holding, NOW).unwrap().bureau.unwrap();
-    assert_eq!(again.wording.as_deref(), Some(wording));
-    assert_eq!(again.catalogue, sent.catalogue);
-    assert_ne!(again.digest(), kept.digest);
+    let again = s.sync("tablet-a", &seen, NOW).unwrap().bureau.unwrap();
+    assert_eq!(again.catalogue, None);
+    assert_eq!(again.wording.unwrap().text, wording);
 
-    // Another instance on the same store starts with the imported catalogue.
+    // Another instance on the same store starts with the imported catalogue; a kept file
+    // changed behind the station's back is set aside, its kind back to the built-in file.
     let other = Service::new(s.storage, identity(&w, None)).unwrap();
-    assert_eq!(other.case_catalogue().as_ref(), &edited);
+    assert_eq!(other.case_catalogue().unwrap().as_ref(), &edited);
+    let storage = other.storage;
+    let mut rows = storage.bureau_files().unwrap();
+    let kept = rows.iter().find(|r| r.kind == "catalogue").unwrap().digest;
+    rows[0].text = rows[0].text.replace("改过名的违法行为", "偷改的违法行为");
+    assert!(storage.put_bureau_file(&rows[0], Some(&kept)).unwrap());
+    let third = Service::new(storage, identity(&w, None)).unwrap();
+    let b = third.bureau().unwrap();
+    assert_eq!(b.catalogue.as_ref(), &qc_domain::Catalogue::default_zh());
+    assert!(b.damage(BureauKind::Catalogue).is_some());
+    let sent = third
+        .sync("tablet-a", &asking, NOW)
+        .unwrap()
+        .bureau
+        .unwrap();
+    assert_eq!(sent.catalogue, None, "a damaged file goes to no tablet");
 }
