@@ -286,6 +286,41 @@ pub fn inspection_tasks(
     with_app(&state, |a| a.inspection_tasks())
 }
 
+/// The inspection results recorded on this tablet, oldest first.
+#[tauri::command]
+pub fn inspection_reports(
+    state: State<'_, AppState>,
+) -> Result<Vec<qc_domain::draw::InspectionReport>, WireError> {
+    with_app(&state, |a| a.inspection_reports())
+}
+
+/// What the inspection of a drawn target found, as the UI sends it.
+#[derive(Debug, Deserialize)]
+pub struct FoundArg {
+    draw: String,
+    target: String,
+    outcome: qc_domain::draw::Outcome,
+    #[serde(default)]
+    case: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// 检查结果: the two officers drawn for the target, signed in, sign what they found.
+#[tauri::command]
+pub fn report_inspection(
+    state: State<'_, AppState>,
+    found: FoundArg,
+) -> Result<qc_domain::draw::InspectionReport, WireError> {
+    with_officers(&state, |a, by| {
+        a.report_inspection(
+            (&found.draw, &found.target),
+            (found.outcome, &found.case, &found.note),
+            by,
+        )
+    })
+}
+
 /// The cases with changes not yet at the base station.
 #[tauri::command]
 pub fn unsynced_cases(state: State<'_, AppState>) -> Result<Vec<String>, WireError> {

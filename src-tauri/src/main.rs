@@ -84,6 +84,8 @@ fn main() {
             commands::deliver_signed,
             commands::people,
             commands::inspection_tasks,
+            commands::inspection_reports,
+            commands::report_inspection,
             commands::unsynced_cases,
             commands::export_case,
             commands::add_evidence,

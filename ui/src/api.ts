@@ -537,6 +537,20 @@ export interface InspectionTask {
   inspectors: { id: string; name: string; squad: string }[];
 }
 
+/** 检查结果: what the inspection of a drawn target found. */
+export type InspectionOutcome = "compliant" | "corrected" | "case_filed" | "not_found";
+
+/** An inspection's result as signed on this tablet. */
+export interface InspectionReport {
+  draw: string;
+  target: string;
+  outcome: InspectionOutcome;
+  /** The case filed, for `case_filed`. */
+  case: string;
+  note: string;
+  reported_at: number;
+}
+
 /** A document (执法文书) as issued: its 文号, the digests of its data and PDF, who issued it. */
 export interface IssuedDocument {
   kind: string;
@@ -629,6 +643,16 @@ export const api = {
   people: () => call<Person[]>("people"),
   /** The 双随机 tasks of this device's people, as the last sync brought them. */
   inspectionTasks: () => call<InspectionTask[]>("inspection_tasks"),
+  /** The inspection results recorded on this tablet, oldest first. */
+  inspectionReports: () => call<InspectionReport[]>("inspection_reports"),
+  /** The two drawn inspectors, signed in, sign what they found at the target. */
+  reportInspection: (found: {
+    draw: string;
+    target: string;
+    outcome: InspectionOutcome;
+    case: string;
+    note: string;
+  }) => call<InspectionReport>("report_inspection", { found }),
   unsyncedCases: () => call<string[]>("unsynced_cases"),
   exportCase: (id: string) => call<string>("export_case", { case: id }),
   /** The file's bytes go as the raw request body, not as JSON. */

@@ -13,9 +13,10 @@ use crate::{ApiError, Quancheng, Unlocked, signer};
 const REPORTS_KEY: &str = "inspection_reports";
 
 impl Quancheng {
-    /// 检查结果: what the inspection of `target` of the draw `draw` found, signed by `who`, the
-    /// two officers the draw named for it (their task as the last sync brought it), as an
-    /// entry naming the draw and the report's JSON; the station takes it at the next sync.
+    /// 检查结果: what the inspection of `target` of the draw `draw` found, signed by the two
+    /// officers the draw named for it (their task as the last sync brought it), who must be
+    /// among `who`, as an entry naming the draw and the report's JSON; the station takes it
+    /// at the next sync.
     pub fn report_inspection(
         &mut self,
         (draw, target): (&str, &str),
@@ -32,8 +33,14 @@ impl Quancheng {
                 ))
             })?;
         let drawn: BTreeSet<&str> = task.inspectors.iter().map(|i| i.id.as_str()).collect();
+        // Of the officers signed in, the two drawn sign (others at the tablet do not).
+        let who: Vec<&Unlocked> = who
+            .iter()
+            .filter(|u| drawn.contains(u.person.id.0.as_str()))
+            .copied()
+            .collect();
         let signing: BTreeSet<&str> = who.iter().map(|u| u.person.id.0.as_str()).collect();
-        if who.len() != 2 || signing != drawn {
+        if signing.len() != 2 || signing != drawn {
             let names: Vec<&str> = task.inspectors.iter().map(|i| i.name.as_str()).collect();
             return Err(ApiError::Invalid(format!(
                 "检查结果须由抽中的两名执法人员（{}）签名 (both drawn inspectors sign)",
@@ -54,7 +61,7 @@ impl Quancheng {
             &self.device_key,
             at,
             Action::InspectionReportedOnSite,
-            who,
+            &who,
         );
         self.store
             .append_act(draw, &self.device_id, touched, sign)?;

@@ -7,6 +7,8 @@ import { makeI18n } from "../i18n";
 const syncStatus = vi.fn();
 const sync = vi.fn();
 const inspectionTasks = vi.fn();
+const inspectionReports = vi.fn();
+const reportInspection = vi.fn();
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
@@ -14,6 +16,8 @@ vi.mock("../api", async (orig) => {
     api: {
       syncStatus: () => syncStatus(),
       inspectionTasks: () => inspectionTasks(),
+      inspectionReports: () => inspectionReports(),
+      reportInspection: (found: unknown) => reportInspection(found),
       sync: (onProgress: (p: unknown) => void) => sync(onProgress),
     },
   };
@@ -39,6 +43,9 @@ describe("SyncPanel", () => {
     sync.mockReset();
     inspectionTasks.mockReset();
     inspectionTasks.mockResolvedValue([]);
+    inspectionReports.mockReset();
+    inspectionReports.mockResolvedValue([]);
+    reportInspection.mockReset();
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
   });
   afterEach(() => {
@@ -55,20 +62,20 @@ describe("SyncPanel", () => {
     expect(w.text()).toContain("基站日志已核验至第 91 条");
   });
 
+  const task = {
+    draw: "draw-1",
+    title: "沿街商户市容秩序抽查",
+    drawn_at: Date.UTC(2026, 11, 1, 4),
+    target: { id: "T1", name: "<b>一号商店</b>", address: "解放路1号", category: "沿街商户" },
+    inspectors: [
+      { id: "li.ming", name: "李明", squad: "一中队" },
+      { id: "wang.fang", name: "王芳", squad: "一中队" },
+    ],
+  };
+
   it("lists the random inspection tasks the last sync brought, as text", async () => {
     syncStatus.mockResolvedValue(status(0));
-    inspectionTasks.mockResolvedValue([
-      {
-        draw: "draw-1",
-        title: "沿街商户市容秩序抽查",
-        drawn_at: Date.UTC(2026, 11, 1, 4),
-        target: { id: "T1", name: "<b>一号商店</b>", address: "解放路1号", category: "沿街商户" },
-        inspectors: [
-          { id: "li.ming", name: "李明", squad: "一中队" },
-          { id: "wang.fang", name: "王芳", squad: "一中队" },
-        ],
-      },
-    ]);
+    inspectionTasks.mockResolvedValue([task]);
     const w = mountPanel();
     await flushPromises();
     const tasks = w.find("[data-test=inspection-tasks]");
@@ -76,6 +83,47 @@ describe("SyncPanel", () => {
     expect(tasks.text()).toContain("<b>一号商店</b>（解放路1号）");
     expect(tasks.text()).toContain("检查人员：李明、王芳");
     expect(tasks.find("b").exists()).toBe(false);
+  });
+
+  it("records what the two inspectors found, signed, and shows it on the task", async () => {
+    syncStatus.mockResolvedValue(status(0));
+    inspectionTasks.mockResolvedValue([task]);
+    const w = mountPanel();
+    await flushPromises();
+    expect(w.find("[data-test=task-reported]").exists()).toBe(false);
+    await w.find("[data-test=task-record]").trigger("click");
+    // A case number is asked for only when a case was filed.
+    expect(w.find("[data-test=task-case]").exists()).toBe(false);
+    await w.find("[data-test=task-outcome-case_filed]").setValue(true);
+    await w.find("[data-test=task-case]").setValue("C-2026-001");
+    await w.find("[data-test=task-note]").setValue("门前堆物");
+    // Refused first (one inspector signed in): said, the form kept.
+    reportInspection.mockRejectedValueOnce(new ApiError("invalid", "检查结果须由抽中的两名执法人员（李明、王芳）签名"));
+    await w.find("[data-test=task-form]").trigger("submit");
+    await flushPromises();
+    expect(w.find("[data-test=task-error]").text()).toContain("抽中的两名执法人员");
+    expect(w.find("[data-test=task-case]").element).toHaveProperty("value", "C-2026-001");
+    const signed = {
+      draw: "draw-1",
+      target: "T1",
+      outcome: "case_filed",
+      case: "C-2026-001",
+      note: "门前堆物",
+      reported_at: Date.UTC(2026, 11, 2, 3),
+    };
+    reportInspection.mockResolvedValueOnce(signed);
+    inspectionReports.mockResolvedValue([signed]);
+    await w.find("[data-test=task-form]").trigger("submit");
+    await flushPromises();
+    expect(reportInspection).toHaveBeenLastCalledWith({
+      draw: "draw-1",
+      target: "T1",
+      outcome: "case_filed",
+      case: "C-2026-001",
+      note: "门前堆物",
+    });
+    expect(w.find("[data-test=task-form]").exists()).toBe(false);
+    expect(w.find("[data-test=task-reported]").text()).toContain("本机已记录：发现违法行为，已立案查处");
   });
 
   it("shows no task list when no task is held", async () => {

@@ -1637,6 +1637,162 @@ mod draws {
         }
     }
 
+    /// A result recorded on a tablet by the two officers drawn together for a target counts
+    /// once its file is in, and only for a target those two were drawn for; one signed by a
+    /// pair not drawn together is refused, and only that tablet sends its file.
+    #[test]
+    fn a_result_signed_on_site_by_the_two_drawn_counts_once_its_file_is_in() {
+        use qc_domain::draw::{InspectionReport, Outcome};
+        use std::collections::BTreeSet;
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        let head = HeadOfUnit::new();
+        let signer = head.signer();
+        let drawn_plan = plan("draw-a");
+        s.plan_inspection(&drawn_plan, &signer, NOW).unwrap();
+        s.plan_inspection(&plan("draw-b"), &signer, NOW).unwrap();
+        let result = s
+            .draw_inspection("draw-a", &signer, NOW)
+            .unwrap()
+            .unwrap()
+            .result
+            .unwrap();
+        // Every inspector's key is on tablet-b.
+        docs::enrol_as(&s, "tablet-b", "一中队", 51);
+        let bureau = BureauKey::from_seed(&w.bureau_seed);
+        let mut keys = std::collections::BTreeMap::new();
+        for (i, inspector) in drawn_plan.inspectors.iter().enumerate() {
+            let key = SigningKey::from_bytes(&[70 + i as u8; 32]);
+            let cert = bureau
+                .issue(
+                    70 + i as u64,
+                    qc_identity::Subject::Officer {
+                        person_id: inspector.id.clone(),
+                        name: inspector.name.clone(),
+                        cert_no: Some(format!("4103002{i:04}")),
+                        role: Role::EnforcementOfficer,
+                        squad: "一中队".into(),
+                    },
+                    key.verifying_key().to_bytes(),
+                    Timestamp(NOW.0 - DAY),
+                    Timestamp(NOW.0 + DAY),
+                )
+                .unwrap();
+            s.storage.add_officer_cert("tablet-b", &cert).unwrap();
+            keys.insert(inspector.id.clone(), (key, cert));
+        }
+        let pair = |t: &qc_domain::draw::Task| -> BTreeSet<String> {
+            t.inspectors.iter().cloned().collect()
+        };
+        let task = &result.tasks[0];
+        let other = result
+            .tasks
+            .iter()
+            .find(|t| pair(t) != pair(task))
+            .expect("three targets, not all for one pair");
+        // One of the pair with an officer never drawn together with them.
+        let stranger = drawn_plan
+            .inspectors
+            .iter()
+            .map(|i| i.id.clone())
+            .find(|id| {
+                let mixed: BTreeSet<String> = [task.inspectors[0].clone(), id.clone()].into();
+                mixed.len() == 2 && result.tasks.iter().all(|t| pair(t) != mixed)
+            })
+            .unwrap();
+        let report = |target: &str| {
+            InspectionReport::of_task(
+                "draw-a",
+                (target, Outcome::Corrected, ""),
+                "已责令改正",
+                NOW,
+            )
+            .unwrap()
+            .to_json()
+        };
+        let on_site = |seq: u64, prev: Digest, json: &[u8], by: [&String; 2]| {
+            let digest: Digest = Sha256::digest(json).into();
+            let e = Entry {
+                device: "tablet-b".into(),
+                seq,
+                prev,
+                time: NOW,
+                actors: by.iter().map(|p| keys[*p].1.id()).collect(),
+                action: Action::InspectionReportedOnSite,
+                case: "draw-a".into(),
+                heads: vec![],
+                blobs: vec![digest],
+                records: vec![digest],
+            };
+            let signers: Vec<&SigningKey> = by.iter().map(|p| &keys[*p].0).collect();
+            SignedEntry::sign(&e, &SigningKey::from_bytes(&[51; 32]), &signers)
+        };
+        let push = |entries: Vec<SignedEntry>| {
+            s.push(
+                "tablet-b",
+                &PushEntries {
+                    entries,
+                    known_size: 0,
+                },
+                NOW,
+            )
+        };
+        let mine = report(&task.target);
+        let refused = push(vec![on_site(
+            1,
+            [0; 32],
+            &mine,
+            [&task.inspectors[0], &stranger],
+        )]);
+        assert_eq!(
+            refused.unwrap_err().status(),
+            403,
+            "a pair not drawn together"
+        );
+        let first = on_site(
+            1,
+            [0; 32],
+            &mine,
+            [&task.inspectors[0], &task.inspectors[1]],
+        );
+        // The same pair's report of a target drawn for others: logged, never counted.
+        let theirs = report(&other.target);
+        let second = on_site(
+            2,
+            first.hash(),
+            &theirs,
+            [&task.inspectors[0], &task.inspectors[1]],
+        );
+        push(vec![first, second]).unwrap();
+        let before = s.draw("draw-a").unwrap().unwrap();
+        assert_eq!(
+            (before.reports.len(), before.pending),
+            (0, 2),
+            "no file in yet"
+        );
+        // Only the tablet whose entry names a file sends it.
+        let digest: Digest = Sha256::digest(&mine).into();
+        let size = mine.len() as u64;
+        docs::enrol_as(&s, "tablet-c", "一中队", 52);
+        let elsewhere =
+            s.put_blob_chunk("tablet-c", "draw-a", &digest, (size, 0), Chunk::new(&mine));
+        assert_eq!(elsewhere.unwrap_err().status(), 404);
+        for json in [&mine, &theirs] {
+            let digest: Digest = Sha256::digest(json).into();
+            let size = json.len() as u64;
+            s.put_blob_chunk("tablet-b", "draw-a", &digest, (size, 0), Chunk::new(json))
+                .unwrap();
+        }
+        let after = s.draw("draw-a").unwrap().unwrap();
+        assert_eq!(after.reports.len(), 1);
+        assert_eq!(after.pending, 1, "the other target's report does not count");
+        assert_eq!(
+            after.report(&task.target).unwrap().outcome,
+            Outcome::Corrected
+        );
+        assert!(after.report(&other.target).is_none());
+    }
+
     /// An administrator's act is signed onto the log under its day's id and reads back; only
     /// an administrator signs one, and nothing else may name such an id.
     #[test]
