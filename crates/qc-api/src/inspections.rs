@@ -4,13 +4,11 @@
 use std::collections::BTreeSet;
 
 use qc_chain::Action;
+use qc_domain::EnforcementOfficer;
 use qc_domain::draw::{InspectionReport, Outcome};
 use qc_store::Touched;
 
 use crate::{ApiError, Quancheng, Unlocked, signer};
-
-/// Where the tablet keeps the reports signed on it.
-const REPORTS_KEY: &str = "inspection_reports";
 
 impl Quancheng {
     /// 检查结果: what the inspection of `target` of the draw `draw` found, signed by the two
@@ -33,48 +31,64 @@ impl Quancheng {
                 ))
             })?;
         let drawn: BTreeSet<&str> = task.inspectors.iter().map(|i| i.id.as_str()).collect();
-        // Of the officers signed in, the two drawn sign (others at the tablet do not).
+        // Of the officers signed in, the two drawn sign, once each (others at the tablet do
+        // not): an entry the station would refuse would hold up everything after it.
+        let mut signing = BTreeSet::new();
         let who: Vec<&Unlocked> = who
             .iter()
-            .filter(|u| drawn.contains(u.person.id.0.as_str()))
+            .filter(|u| drawn.contains(u.person.id.0.as_str()) && signing.insert(&u.person.id.0))
             .copied()
             .collect();
-        let signing: BTreeSet<&str> = who.iter().map(|u| u.person.id.0.as_str()).collect();
-        if signing.len() != 2 || signing != drawn {
+        if who.len() != 2 || who.len() != drawn.len() {
             let names: Vec<&str> = task.inspectors.iter().map(|i| i.name.as_str()).collect();
             return Err(ApiError::Invalid(format!(
                 "检查结果须由抽中的两名执法人员（{}）签名 (both drawn inspectors sign)",
                 names.join("、")
             )));
         }
+        for u in &who {
+            EnforcementOfficer::try_from(u.person.clone())?;
+        }
         let at = self.now();
         let report = InspectionReport::of_task(draw, (target, outcome, case), note, at)
             .map_err(|e| ApiError::Invalid(e.zh()))?;
-        let json = report.to_json();
-        let hash = self.put_blob(&json)?;
+        let hash = self.put_blob(&report.to_json())?;
         let touched = Touched {
             blobs: vec![hash],
             records: vec![hash],
         };
-        let sign = signer(
-            &self.device_id,
-            &self.device_key,
-            at,
-            Action::InspectionReportedOnSite,
-            &who,
-        );
+        let action = Action::InspectionReportedOnSite;
+        let sign = signer(&self.device_id, &self.device_key, at, action, &who);
         self.store
             .append_act(draw, &self.device_id, touched, sign)?;
-        let mut kept = self.inspection_reports()?;
-        kept.push(report.clone());
-        self.set_meta_json(REPORTS_KEY, &kept)?;
         tracing::info!(draw, target, "inspection reported on the tablet");
         Ok(report)
     }
 
-    /// The inspection reports signed on this tablet, oldest first (a later one of a target
-    /// replaces an earlier one where the results are published).
+    /// The inspection reports signed on this tablet for the tasks it holds, oldest first, as
+    /// its own feed records them (a later one of a target replaces an earlier one where the
+    /// results are published).
     pub fn inspection_reports(&self) -> Result<Vec<InspectionReport>, ApiError> {
-        Ok(self.meta_json(REPORTS_KEY)?.unwrap_or_default())
+        let draws: BTreeSet<String> = self
+            .inspection_tasks()?
+            .into_iter()
+            .map(|t| t.draw)
+            .collect();
+        let mut reports = Vec::new();
+        for draw in draws {
+            for signed in self.store.feeds_for_case(&draw)? {
+                let Ok(e) = signed.entry() else { continue };
+                let ours =
+                    e.device == self.device_id && e.action == Action::InspectionReportedOnSite;
+                let [hash] = e.blobs[..] else { continue };
+                if let (true, Ok(bytes)) = (ours, self.read_blob(&hash))
+                    && let Ok(report) = InspectionReport::from_json(&bytes)
+                {
+                    reports.push(report);
+                }
+            }
+        }
+        reports.sort_by_key(|r| r.reported_at);
+        Ok(reports)
     }
 }

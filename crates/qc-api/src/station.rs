@@ -352,11 +352,7 @@ impl Quancheng {
     }
 
     /// Keeps a metadata value as JSON.
-    pub(crate) fn set_meta_json<T: Serialize + ?Sized>(
-        &self,
-        key: &str,
-        value: &T,
-    ) -> Result<(), ApiError> {
+    fn set_meta_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), ApiError> {
         self.store
             .set_meta(key, &serde_json::to_vec(value).map_err(json_err)?)?;
         Ok(())

@@ -533,6 +533,9 @@ impl DrawResult {
 pub const REPORT_FORMAT: &str = "quancheng-draw-report";
 /// Most characters of a report's note.
 pub const NOTE_MAX_CHARS: usize = 500;
+/// Most bytes of a report's JSON (a note at its longest, in any script, with room to spare):
+/// a tablet's file over it is not a report.
+pub const REPORT_MAX_BYTES: u64 = 16 * 1024;
 
 /// Who records what an inspection found: the squad leader (中队长) or the head, at a desk.
 pub const REPORTERS: SignersRequired = SignersRequired {
@@ -624,25 +627,38 @@ impl InspectionReport {
         note: &str,
         reported_at: Timestamp,
     ) -> Result<InspectionReport, ReportError> {
-        let case = case.trim();
-        if (outcome == Outcome::CaseFiled) == case.is_empty() || !fits(case, true, true) {
-            return Err(ReportError::CaseNamed);
-        }
-        let note = note.trim();
-        let hidden = |c: char| (c.is_control() && c != '\n') || invisible(c);
-        if note.chars().count() > NOTE_MAX_CHARS || note.chars().any(hidden) {
-            return Err(ReportError::Note);
-        }
-        Ok(InspectionReport {
+        let report = InspectionReport {
             format: REPORT_FORMAT.into(),
             version: 1,
             draw: draw.to_owned(),
             target: target.to_owned(),
             outcome,
-            case: case.to_owned(),
-            note: note.to_owned(),
+            case: case.trim().to_owned(),
+            note: note.trim().to_owned(),
             reported_at,
-        })
+        };
+        report.check()?;
+        Ok(report)
+    }
+
+    /// The rules every report keeps, wherever it was made (a tablet's is read back and
+    /// checked again): a case named exactly when one was filed, a note of at most
+    /// [`NOTE_MAX_CHARS`] without control or invisible characters.
+    pub fn check(&self) -> Result<(), ReportError> {
+        let case = self.case.as_str();
+        if (self.outcome == Outcome::CaseFiled) == case.is_empty()
+            || case != case.trim()
+            || !fits(case, true, true)
+        {
+            return Err(ReportError::CaseNamed);
+        }
+        let note = self.note.as_str();
+        let hidden = |c: char| (c.is_control() && c != '\n') || invisible(c);
+        if note != note.trim() || note.chars().count() > NOTE_MAX_CHARS || note.chars().any(hidden)
+        {
+            return Err(ReportError::Note);
+        }
+        Ok(())
     }
 
     /// The report's JSON, as signed and published.

@@ -285,7 +285,12 @@ impl<S: Storage> Service<S> {
         if held.complete {
             return Ok(held);
         }
-        if size == 0 || size > MAX_BLOB {
+        // A draw's file is a report's JSON: small.
+        let most = match qc_domain::draw::is_draw_id(case) {
+            true => qc_domain::draw::REPORT_MAX_BYTES,
+            false => MAX_BLOB,
+        };
+        if size == 0 || size > most {
             return Err(ServiceError::BadRequest(format!(
                 "a blob of {size} bytes is not accepted"
             )));

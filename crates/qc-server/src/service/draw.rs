@@ -50,18 +50,37 @@ pub struct Draw {
     pub result_digest: Option<Digest>,
     /// Whether the log already holds the tree whose root seeds the draw.
     pub seedable: bool,
-    /// What the inspections found, in log order (a later report of a target replaces an
-    /// earlier one).
+    /// What the inspections found, in log order (see [`Draw::report`] for which stands).
     pub reports: Vec<InspectionReport>,
-    /// Reports signed on tablets that do not count yet (their file has not arrived) or at all
-    /// (not of a target their signers were drawn for).
+    /// Reports signed on tablets whose file has not arrived yet.
     pub pending: usize,
+    /// Reports signed on tablets that do not count: their file is no report, breaks the
+    /// reports' rules or names a target their two signers were not drawn for.
+    pub refused: usize,
+}
+
+/// What a report signed on a tablet comes to.
+enum OnSite {
+    /// It counts.
+    Counted(InspectionReport),
+    /// Its file has not arrived.
+    Waiting,
+    /// It never counts.
+    Refused,
 }
 
 impl Draw {
     /// The latest report of `target`.
+    /// The report of `target` that stands: the one signed last (by its signed time, then
+    /// log order), so a result signed offline and synced days later does not replace a newer
+    /// one made meanwhile at a desk.
     pub fn report(&self, target: &str) -> Option<&InspectionReport> {
-        self.reports.iter().rev().find(|r| r.target == target)
+        self.reports
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.target == target)
+            .max_by_key(|(i, r)| (r.reported_at, *i))
+            .map(|(_, r)| r)
     }
 }
 
@@ -362,7 +381,7 @@ impl<S: Storage> Service<S> {
             }
             None => (None, None),
         };
-        let (mut reports, mut pending) = (Vec::new(), 0);
+        let (mut reports, mut pending, mut refused) = (Vec::new(), 0, 0);
         for (_, x) in acts.iter().filter(|(_, x)| {
             matches!(
                 x.action,
@@ -375,9 +394,10 @@ impl<S: Storage> Service<S> {
             if x.action == Action::InspectionReportedOnSite {
                 // A tablet's report counts once its file is in, and only of the target its two
                 // signers were drawn for: what a tablet sends never makes the draw unreadable.
-                match self.on_site_report(id, x, &digest, result.as_ref())? {
-                    Some(report) => reports.push(report),
-                    None => pending += 1,
+                match self.on_site_report(id, x, &digest, result.as_ref()) {
+                    OnSite::Counted(report) => reports.push(report),
+                    OnSite::Waiting => pending += 1,
+                    OnSite::Refused => refused += 1,
                 }
                 continue;
             }
@@ -398,39 +418,60 @@ impl<S: Storage> Service<S> {
             seedable,
             reports,
             pending,
+            refused,
         }))
     }
 
-    /// The report a tablet's entry `x` names (file `digest`), once the file is in whole and
-    /// only if it reports a target of `result` that the entry's two signers were drawn for;
-    /// `None` while the file has not arrived or when it does not count (said in the log).
+    /// What the report a tablet's entry `x` names (file `digest`) comes to: counted once the
+    /// file is in whole, sent for this draw, small, a report by the rules, of a target of
+    /// `result` that the entry's two signers were drawn for; never an error (said in the log).
     fn on_site_report(
         &self,
         id: &str,
         x: &qc_chain::Entry,
         digest: &Digest,
         result: Option<&DrawResult>,
-    ) -> Result<Option<InspectionReport>, ServiceError> {
-        if !self.storage.blob_state(digest)?.is_some_and(|b| b.complete) {
-            return Ok(None);
+    ) -> OnSite {
+        let read = || -> Result<OnSite, ServiceError> {
+            let Some(state) = self.storage.blob_state(digest)? else {
+                return Ok(OnSite::Waiting);
+            };
+            if state.size > qc_domain::draw::REPORT_MAX_BYTES {
+                return Ok(OnSite::Refused);
+            }
+            if !state.complete || !self.storage.blob_in_case(digest, id)? {
+                return Ok(OnSite::Waiting);
+            }
+            let Ok(report) = InspectionReport::from_json(&self.sheet(digest)?) else {
+                return Ok(OnSite::Refused);
+            };
+            let drawn = result.and_then(|d| d.task(&report.target));
+            let signers = self.signers_of(x)?;
+            let theirs = drawn.is_some_and(|t| {
+                Some(t.inspectors.iter().cloned().collect::<BTreeSet<_>>()) == signers
+            });
+            Ok(
+                match report.draw == id && theirs && report.check().is_ok() {
+                    true => OnSite::Counted(report),
+                    false => OnSite::Refused,
+                },
+            )
+        };
+        match read() {
+            Ok(OnSite::Refused) => {
+                tracing::warn!(
+                    draw = id,
+                    device = x.device,
+                    "a tablet's report does not count"
+                );
+                OnSite::Refused
+            }
+            Ok(counted_or_waiting) => counted_or_waiting,
+            Err(e) => {
+                tracing::warn!(draw = id, device = x.device, error = %e, "a tablet's report not read now");
+                OnSite::Waiting
+            }
         }
-        let signers = self.signers_of(x)?;
-        let report = InspectionReport::from_json(&self.sheet(digest)?).ok();
-        let counts = report.as_ref().is_some_and(|r| {
-            r.draw == id
-                && result.and_then(|d| d.task(&r.target)).is_some_and(|t| {
-                    t.inspectors.iter().cloned().collect::<BTreeSet<_>>() == signers
-                })
-        });
-        if !counts {
-            tracing::warn!(
-                draw = id,
-                device = x.device,
-                "a tablet's report of no target its signers were drawn for, not counted"
-            );
-            return Ok(None);
-        }
-        Ok(report)
     }
 
     /// The root hash of the log's tree of `size` leaves.

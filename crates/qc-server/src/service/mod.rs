@@ -976,9 +976,11 @@ impl<S: Storage> Service<S> {
     }
 
     /// Whether the people who signed `e` (an act naming a draw) are the two officers drawn
-    /// together for one of its targets.
+    /// together for one of its targets, and no one else.
     pub(super) fn drawn_together(&self, e: &qc_chain::Entry) -> Result<bool, ServiceError> {
-        let signers = self.signers_of(e)?;
+        let Some(signers) = self.signers_of(e)? else {
+            return Ok(false);
+        };
         let Some(draw) = self.draw(&e.case)? else {
             return Ok(false);
         };
@@ -989,15 +991,25 @@ impl<S: Storage> Service<S> {
         }))
     }
 
-    /// The people whose certificates, held for `e`'s device, signed it.
-    pub(super) fn signers_of(&self, e: &qc_chain::Entry) -> Result<BTreeSet<String>, ServiceError> {
-        let certs = self.storage.officer_certs_of(&e.device)?;
-        Ok(e.actors
+    /// The people who signed `e`, by the certificates the log's verifier reads for its device;
+    /// none when one of its signers is not among them or one person signed twice.
+    pub(super) fn signers_of(
+        &self,
+        e: &qc_chain::Entry,
+    ) -> Result<Option<BTreeSet<String>>, ServiceError> {
+        let certs = self.certificates_for(&BTreeSet::from([e.device.clone()]))?;
+        let people: Option<BTreeSet<String>> = e
+            .actors
             .iter()
-            .filter_map(|actor| certs.iter().find(|c| c.id() == *actor))
-            .filter_map(|c| c.decode_unverified().ok()?.person())
-            .map(|p| p.id.0)
-            .collect())
+            .map(|actor| {
+                certs
+                    .iter()
+                    .find(|c| c.id() == *actor)
+                    .and_then(|c| c.decode_unverified().ok()?.person())
+                    .map(|p| p.id.0)
+            })
+            .collect();
+        Ok(people.filter(|p| p.len() == e.actors.len()))
     }
 
     /// The entries of `entries` not yet in the log, once each.

@@ -1710,7 +1710,7 @@ mod draws {
             .unwrap()
             .to_json()
         };
-        let on_site = |seq: u64, prev: Digest, json: &[u8], by: [&String; 2]| {
+        let on_site = |seq: u64, prev: Digest, json: &[u8], by: &[&String]| {
             let digest: Digest = Sha256::digest(json).into();
             let e = Entry {
                 device: "tablet-b".into(),
@@ -1737,60 +1737,73 @@ mod draws {
                 NOW,
             )
         };
+        let (a, b) = (&task.inspectors[0], &task.inspectors[1]);
         let mine = report(&task.target);
-        let refused = push(vec![on_site(
-            1,
-            [0; 32],
-            &mine,
-            [&task.inspectors[0], &stranger],
-        )]);
-        assert_eq!(
-            refused.unwrap_err().status(),
-            403,
-            "a pair not drawn together"
-        );
-        let first = on_site(
-            1,
-            [0; 32],
-            &mine,
-            [&task.inspectors[0], &task.inspectors[1]],
-        );
-        // The same pair's report of a target drawn for others: logged, never counted.
+        for by in [vec![a, &stranger], vec![a, b, &stranger]] {
+            let refused = push(vec![on_site(1, [0; 32], &mine, &by)]);
+            assert_eq!(
+                refused.unwrap_err().status(),
+                403,
+                "{by:?}: not the pair drawn"
+            );
+        }
+        // The pair's report of their target; of a target drawn for others; a file that is no
+        // report; one too large to be one: all logged, only the first ever counts.
         let theirs = report(&other.target);
-        let second = on_site(
-            2,
-            first.hash(),
-            &theirs,
-            [&task.inspectors[0], &task.inspectors[1]],
-        );
-        push(vec![first, second]).unwrap();
+        let junk = b"not a report".to_vec();
+        let large = vec![b' '; qc_domain::draw::REPORT_MAX_BYTES as usize + 1];
+        let mut entries: Vec<SignedEntry> = Vec::new();
+        for json in [&mine, &theirs, &junk, &large] {
+            let prev = entries.last().map_or([0; 32], SignedEntry::hash);
+            entries.push(on_site(entries.len() as u64 + 1, prev, json, &[a, b]));
+        }
+        push(entries).unwrap();
         let before = s.draw("draw-a").unwrap().unwrap();
         assert_eq!(
             (before.reports.len(), before.pending),
-            (0, 2),
+            (0, 4),
             "no file in yet"
         );
-        // Only the tablet whose entry names a file sends it.
+        // Only the tablet whose entry names a file sends it, and a draw's file is small.
         let digest: Digest = Sha256::digest(&mine).into();
         let size = mine.len() as u64;
         docs::enrol_as(&s, "tablet-c", "一中队", 52);
         let elsewhere =
             s.put_blob_chunk("tablet-c", "draw-a", &digest, (size, 0), Chunk::new(&mine));
         assert_eq!(elsewhere.unwrap_err().status(), 404);
-        for json in [&mine, &theirs] {
+        for json in [&mine, &theirs, &junk] {
             let digest: Digest = Sha256::digest(json).into();
             let size = json.len() as u64;
             s.put_blob_chunk("tablet-b", "draw-a", &digest, (size, 0), Chunk::new(json))
                 .unwrap();
         }
+        let digest: Digest = Sha256::digest(&large).into();
+        let size = large.len() as u64;
+        let too_large =
+            s.put_blob_chunk("tablet-b", "draw-a", &digest, (size, 0), Chunk::new(&large));
+        assert_eq!(too_large.unwrap_err().status(), 400);
         let after = s.draw("draw-a").unwrap().unwrap();
         assert_eq!(after.reports.len(), 1);
-        assert_eq!(after.pending, 1, "the other target's report does not count");
+        assert_eq!((after.pending, after.refused), (1, 2));
         assert_eq!(
             after.report(&task.target).unwrap().outcome,
             Outcome::Corrected
         );
         assert!(after.report(&other.target).is_none());
+        // A desk's later report stands over the tablet's signed before it.
+        let later = InspectionReport::new(
+            &result,
+            (&task.target, Outcome::Compliant, ""),
+            "复查",
+            Timestamp(NOW.0 + 1),
+        )
+        .unwrap();
+        s.report_inspection(&later, &signer, NOW).unwrap();
+        let after = s.draw("draw-a").unwrap().unwrap();
+        assert_eq!(
+            after.report(&task.target).unwrap().outcome,
+            Outcome::Compliant
+        );
     }
 
     /// An administrator's act is signed onto the log under its day's id and reads back; only
