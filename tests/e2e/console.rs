@@ -1511,6 +1511,48 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
         unraised.to_str().unwrap(),
     ];
     assert!(said(desk("wu", PASSWORD, &catalogue_args)).contains("应高于"));
+    // The administrator's acts at the command line are signed onto the log as at the
+    // console: an account opened for its holder, then disabled; a new tablet's code.
+    let logged_before = admin_entries(&bureau.url, &todays_admin_id());
+    let opened = json(desk(
+        "wu",
+        PASSWORD,
+        &[
+            "account",
+            "--new",
+            "du2",
+            "--name",
+            "杜监察",
+            "--role",
+            "supervision",
+        ],
+    ));
+    assert_eq!(opened["code"].as_str().unwrap().len(), 32, "{opened}");
+    let disabled = json(desk(
+        "wu",
+        PASSWORD,
+        &["account-state", "--account", "du2", "--to", "disable"],
+    ));
+    assert_eq!(disabled["disabled"], true);
+    assert!(
+        said(desk(
+            "zhou",
+            PASSWORD,
+            &["enrolment-code", "--squad", "一中队"]
+        ))
+        .contains("无权")
+    );
+    let code = json(desk(
+        "wu",
+        PASSWORD,
+        &["enrolment-code", "--squad", "一中队"],
+    ));
+    assert_eq!(code["squad"], "一中队");
+    assert_eq!(
+        admin_entries(&bureau.url, &todays_admin_id()),
+        logged_before + 3,
+        "each act on the log"
+    );
     // The tablet prints the new court from its next sync.
     assert!(cli(dir, &["sync"], &[]).contains("已按基站更新文书固定用语"));
     assert!(cli(dir, &["document", "wording"], &[]).contains(court));

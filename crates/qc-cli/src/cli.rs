@@ -114,12 +114,15 @@ enum Command {
     /// with an administrator's one-time code.
     #[command(subcommand)]
     Enrol(EnrolCommand),
-    /// Administration (管理员): enrolment codes, revoke credentials.
+    /// Administration (管理员) by PIN on this bureau directory: enrolment codes, revoke
+    /// credentials, the first desk accounts. These are in the operation log only; once an
+    /// administrator's desk account exists, `quancheng desk account|account-state|
+    /// revoke-device|enrolment-code` signs the same acts onto the log.
     #[command(subcommand)]
     Admin(AdminCommand),
     /// The bureau's desks (局端) at the station's command line, as a console account: 案卷评查,
-    /// 双随机 (plan, draw, report), the catalogue and wording for every tablet, signed like the
-    /// console's acts.
+    /// 双随机 (plan, draw, report), the catalogue and wording for every tablet, the
+    /// administrator's acts, each signed onto the log like the console's.
     #[command(subcommand)]
     Desk(desk::DeskCommand),
     /// People enrolled on this device.

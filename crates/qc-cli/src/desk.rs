@@ -1,6 +1,7 @@
 //! `quancheng desk`: the acts of the bureau's desks (局端) made at the station's command line
 //! as a console account, for scripts: 案卷评查, 双随机 (plan, draw, report), the catalogue and
-//! the documents' wording for every tablet. The same facade as the console, so the same rules,
+//! the documents' wording for every tablet, and the administrator's acts (accounts, a lost
+//! tablet revoked, an enrolment code), each signed onto the log as at the console. The same facade as the console, so the same rules,
 //! signatures and logs.
 
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Subcommand;
 use qc_console::draw::{PlanForm, ReportForm};
-use qc_console::{Console, ConsoleError, ReviewSheet, Session};
+use qc_console::{AccountForm, Console, ConsoleError, ResetForm, ReviewSheet, Session};
 use qc_domain::Timestamp;
 use qc_server::service::bureau::BureauKind;
 use qc_server::{Service, Storage};
@@ -117,6 +118,60 @@ pub enum DeskCommand {
         #[command(flatten)]
         desk: DeskAccount,
     },
+    /// 新建控制台账号: open a desk account for its holder to activate (prints the one-time
+    /// code to hand over), signed onto the log by the administrator.
+    Account {
+        /// The new account's sign-in name.
+        #[arg(long = "new")]
+        new: String,
+        /// The holder's name (a bureau person's account bears theirs).
+        #[arg(long, default_value = "")]
+        name: String,
+        /// head, legal_reviewer, squad_leader, supervision or administrator.
+        #[arg(long)]
+        role: String,
+        /// A squad leader's squad (repeat for several).
+        #[arg(long = "squad")]
+        squads: Vec<String>,
+        /// The bureau's person the account is (required for head and squad_leader).
+        #[arg(long)]
+        person: Option<String>,
+        #[command(flatten)]
+        desk: DeskAccount,
+    },
+    /// 重置 / 停用 / 解锁 a desk account, signed onto the log by the administrator: a reset
+    /// prints the code its holder activates it with again.
+    AccountState {
+        /// The account's sign-in name.
+        #[arg(long)]
+        account: String,
+        /// reset, disable or unlock.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        desk: DeskAccount,
+    },
+    /// 吊销设备: revoke a lost tablet and the keys made on it, signed onto the log by the
+    /// administrator.
+    RevokeDevice {
+        /// The device's id.
+        #[arg(long)]
+        device: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        desk: DeskAccount,
+    },
+    /// 签发设备注册码: a one-time code that enrols a new tablet of a squad, signed onto the
+    /// log by the administrator.
+    EnrolmentCode {
+        /// The squad.
+        #[arg(long)]
+        squad: String,
+        #[command(flatten)]
+        desk: DeskAccount,
+    },
 }
 
 impl DeskCommand {
@@ -126,7 +181,11 @@ impl DeskCommand {
             | DeskCommand::Plan { desk, .. }
             | DeskCommand::Draw { desk, .. }
             | DeskCommand::Report { desk, .. }
-            | DeskCommand::Bureau { desk, .. } => desk,
+            | DeskCommand::Bureau { desk, .. }
+            | DeskCommand::Account { desk, .. }
+            | DeskCommand::AccountState { desk, .. }
+            | DeskCommand::RevokeDevice { desk, .. }
+            | DeskCommand::EnrolmentCode { desk, .. } => desk,
         }
     }
 }
@@ -245,6 +304,61 @@ fn act<S: Storage>(
             let imported = console.import_bureau_file(station, session, file, SOURCE, now)?;
             serde_json::json!({ "preview": shown, "imported": imported })
         }
+        DeskCommand::Account {
+            new,
+            name,
+            role,
+            squads,
+            person,
+            ..
+        } => {
+            let form = AccountForm {
+                login: new.clone(),
+                name: name.clone(),
+                role: role.clone(),
+                squads: squads.clone(),
+                person: person.clone(),
+                confirm: password.to_owned(),
+            };
+            serde_json::to_value(console.make_account(station, session, form, SOURCE, now)?)?
+        }
+        DeskCommand::AccountState { account, to, .. } => {
+            let form = || ResetForm {
+                confirm: password.to_owned(),
+            };
+            let login = account.as_str();
+            match to.as_str() {
+                "reset" => serde_json::to_value(console.reset_account(
+                    station,
+                    session,
+                    (login, form()),
+                    SOURCE,
+                    now,
+                )?)?,
+                "disable" => {
+                    console.disable_account(station, session, (login, form()), SOURCE, now)?;
+                    serde_json::json!({ "login": login, "disabled": true })
+                }
+                "unlock" => {
+                    console.unlock_account(station, session, (login, form()), SOURCE, now)?;
+                    serde_json::json!({ "login": login, "unlocked": true })
+                }
+                other => anyhow::bail!(
+                    "没有 {other} 这种操作：reset、disable 或 unlock (no such change)"
+                ),
+            }
+        }
+        DeskCommand::RevokeDevice { device, reason, .. } => {
+            let revoke = (device.as_str(), reason.as_str(), password);
+            serde_json::to_value(console.revoke_device(station, session, revoke, SOURCE, now)?)?
+        }
+        DeskCommand::EnrolmentCode { squad, .. } => serde_json::to_value(console.enrolment_code(
+            station,
+            session,
+            (squad, password),
+            SOURCE,
+            now,
+        )?)?,
     })
 }
 
