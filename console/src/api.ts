@@ -323,6 +323,9 @@ export interface Device {
   last_seen: number | null;
   /** A desk's device (a console account acts through it; it never syncs), not a tablet. */
   desk?: boolean;
+  /** Whether the tablet took the catalogue and wording imported at the station (Chinese);
+   * null for a desk or when nothing was imported. */
+  bureau?: string | null;
 }
 
 /** A signing key the station certified for a person, on a tablet or a desk. */

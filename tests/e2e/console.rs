@@ -1878,14 +1878,17 @@ async fn an_edited_catalogue_is_previewed_imported_and_taken_by_the_tablet() {
         t.contains("wu")
     })
     .await;
-    c.close().await.unwrap();
     let url = bureau.url.clone();
     let logged = tokio::task::spawn_blocking(move || admin_entries(&url, &first_day))
         .await
         .unwrap();
     assert_eq!(logged, 1, "the import on the log");
 
-    // The tablet takes it at its next sync, and only then.
+    // The tablet takes it at its next sync, and only then; the devices page says so.
+    c.goto(&format!("{}/console/devices", bureau.url))
+        .await
+        .unwrap();
+    shows(&c, "权责清单待同步").await;
     let synced = cli(dir, &["sync"], &[]);
     assert!(
         synced.contains(&format!("已按基站更新权责清单（第 {version} 版）")),
@@ -1893,8 +1896,12 @@ async fn an_edited_catalogue_is_previewed_imported_and_taken_by_the_tablet() {
     );
     assert_eq!(held(dir)["version"], version);
     assert!(held(dir)["domains"].to_string().contains("园林绿化"));
+    // Not sent again; the tablet says at this sync what it took at the last.
     let again = cli(dir, &["sync"], &[]);
     assert!(!again.contains("已按基站更新"), "{again}");
+    c.refresh().await.unwrap();
+    shows(&c, "权责清单已取用").await;
+    c.close().await.unwrap();
 }
 
 /// The session an answer began, as a script keeps it: the cookie to send back, and the CSRF

@@ -97,6 +97,7 @@ export default {
     device: "Device",
     squad: "Squad",
     keys: "Signing keys",
+    bureau: "Catalogue and wording",
     status: "Status",
     active: "Active",
     revoked: "Revoked",

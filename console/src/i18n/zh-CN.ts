@@ -385,6 +385,7 @@ export default {
     keys: "签名密钥",
     lastSeen: "最近同步",
     neverSeen: "从未同步",
+    bureau: "权责清单与文书",
     desk: "控制台（不同步）",
     status: "状态",
     actions: "操作",

@@ -35,7 +35,7 @@ const device = (over: Partial<Device> = {}): Device => ({
 });
 
 const twoDevices = (): Device[] => [
-  device({ label: "<b>一中队 1 号平板</b>" }),
+  device({ label: "<b>一中队 1 号平板</b>", bureau: "权责清单已取用；文书固定用语待同步" }),
   device({
     id: "pad-0002",
     label: "一中队 2 号平板",
@@ -78,13 +78,13 @@ describe("DevicesPage", () => {
     const w = mount(DevicesPage, { global: { plugins: [makeI18n()] }, attachTo: document.body });
     await flushPromises();
 
-    expect(heads(w)).toEqual(["设备", "中队", "签名密钥", "最近同步", "状态", "操作"]);
+    expect(heads(w)).toEqual(["设备", "中队", "签名密钥", "最近同步", "权责清单与文书", "状态", "操作"]);
     const at = formatTime(revokedAt);
     expect(rows(w)).toEqual([
-      ["<b>一中队 1 号平板</b>pad-0001", "一中队", "3", formatTime(seenAt), "正常", "吊销"],
-      ["一中队 2 号平板pad-0002", "一中队", "1", "从未同步", `已吊销${at}平板丢失<script>alert(1)</script>`, ""],
+      ["<b>一中队 1 号平板</b>pad-0001", "一中队", "3", formatTime(seenAt), "权责清单已取用；文书固定用语待同步", "正常", "吊销"],
+      ["一中队 2 号平板pad-0002", "一中队", "1", "从未同步", "—", `已吊销${at}平板丢失<script>alert(1)</script>`, ""],
       // A desk's device never syncs, and goes with its account (停用 on the accounts page).
-      ["局端控制台 吴敏desk-wu", "局机关", "1", "控制台（不同步）", "正常", ""],
+      ["局端控制台 吴敏desk-wu", "局机关", "1", "控制台（不同步）", "—", "正常", ""],
     ]);
     // Station text is text, never markup.
     expect(w.find("[data-test=device-table] tbody b").exists()).toBe(false);
@@ -132,7 +132,7 @@ describe("DevicesPage", () => {
     expect(document.body.textContent).toContain("已吊销 3 个证书");
     // The list again, from the station.
     expect(seen.filter((s) => s.url === "/console/api/devices")).toHaveLength(2);
-    expect(rows(w)[0][4]).toBe(`已吊销${at}借出未归还`);
+    expect(rows(w)[0][5]).toBe(`已吊销${at}借出未归还`);
     expect(w.find("[data-test=revoke-pad-0001]").exists()).toBe(false);
     w.unmount();
   });
@@ -162,7 +162,7 @@ describe("DevicesPage", () => {
     const w = mount(DevicesPage, { global: { plugins: [makeI18n()] } });
     await flushPromises();
     expect(rows(w)).toHaveLength(2);
-    expect(heads(w)).toEqual(["设备", "中队", "签名密钥", "最近同步", "状态"]);
+    expect(heads(w)).toEqual(["设备", "中队", "签名密钥", "最近同步", "权责清单与文书", "状态"]);
     expect(w.findAll("[data-test^=revoke-]")).toHaveLength(0);
     expect(w.findAll("button").map((b) => b.text())).not.toContain("吊销");
     expect(w.find("[data-test=code-squad]").exists()).toBe(false);

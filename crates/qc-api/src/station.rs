@@ -18,9 +18,9 @@ use qc_server::{Identity, Service, ServiceError, SqliteStorage, Storage};
 use qc_store::{OfficerRecord, Store};
 use qc_sync::auth::RequestAuth;
 use qc_sync::wire::{
-    BlobStatus, BureauFiles, CaseHeads, CaseLogResponse, ConsistencyResponse, DocChanges, DocsDown,
-    DocsUp, DocsWant, EnrolRequest, EnrolResponse, ErrorBody, OfficerEnrolRequest,
-    OfficerEnrolResponse, PushEntries, SyncRequest, SyncResponse,
+    BlobStatus, BureauFiles, BureauSeen, CaseHeads, CaseLogResponse, ConsistencyResponse,
+    DocChanges, DocsDown, DocsUp, DocsWant, EnrolRequest, EnrolResponse, ErrorBody,
+    OfficerEnrolRequest, OfficerEnrolResponse, PushEntries, SyncRequest, SyncResponse,
 };
 use qc_sync::witness::Witness;
 use serde::de::DeserializeOwned;
@@ -376,7 +376,7 @@ impl Quancheng {
                 .verify_release(&file.release, (kind, file.text.as_bytes()))
                 .map_err(|e| ApiError::Invalid(e.message_zh()))
                 .and_then(|_| self.take_bureau_file(kind, &file.text));
-            said.push(match taken {
+            said.push(match &taken {
                 Ok(what) => {
                     tracing::info!(file = kind, "a bureau file taken from the station");
                     format!("已按基站更新{name}{what}")
@@ -386,11 +386,16 @@ impl Quancheng {
                     format!("基站下发的{name}未被采用：{}", e.message_zh())
                 }
             });
-            let mut seen: Vec<qc_chain::Digest> = self.meta_json(BUREAU_KEY)?.unwrap_or_default();
-            seen.push(file.digest());
+            let mut seen: BureauSeen = self.meta_json(BUREAU_KEY)?.unwrap_or_default();
+            let list = match &taken {
+                Ok(_) => &mut seen.taken,
+                Err(_) => &mut seen.refused,
+            };
+            list.push(file.digest());
             // The station sends a file only while it is in force: the last few are enough.
-            let keep_from = seen.len().saturating_sub(BUREAU_SEEN_KEPT);
-            self.set_meta_json(BUREAU_KEY, &seen[keep_from..])?;
+            let keep_from = list.len().saturating_sub(BUREAU_SEEN_KEPT);
+            list.drain(..keep_from);
+            self.set_meta_json(BUREAU_KEY, &seen)?;
         }
         Ok(said.join("；"))
     }

@@ -769,9 +769,13 @@ fn the_station_s_catalogue_and_wording_are_taken_only_as_released() {
         format!("已按基站更新权责清单（第 {} 版）", grown.version)
     );
     assert_eq!(app.catalogue(), &grown);
-    let seen: Vec<[u8; 32]> = app.meta_json("bureau_files_seen").unwrap().unwrap();
-    assert_eq!(seen.len(), 5, "each file sent is seen, taken or not");
-    assert_eq!(seen.last(), Some(&taken.digest()));
+    let seen: qc_sync::wire::BureauSeen = app.meta_json("bureau_files_seen").unwrap().unwrap();
+    assert_eq!(
+        (seen.taken.len(), seen.refused.len()),
+        (2, 3),
+        "each file sent is seen, taken or not"
+    );
+    assert_eq!(seen.taken.last(), Some(&taken.digest()));
     // An older catalogue than the one held is refused.
     let said = app
         .adopt_bureau(&qc_sync::wire::BureauFiles {

@@ -370,6 +370,9 @@ pub struct DeviceItem {
     pub last_seen: Option<i64>,
     /// A desk's device (a desk account acts through it; it never syncs), not a tablet.
     pub desk: bool,
+    /// Whether the tablet took the catalogue and wording imported at the station, as it said
+    /// at its last sync (on the devices page; none for a desk, or nothing imported).
+    pub bureau: Option<String>,
 }
 
 /// Days without a sync after which the dashboard lists a tablet.
@@ -768,6 +771,7 @@ fn device_items<S: Storage>(station: &Service<S>) -> Result<Vec<DeviceItem>, Con
             revoked: revocation.is_some(),
             revoked_at: revocation.as_ref().map(|r| r.revoked_at.0),
             reason: revocation.map(|r| r.reason),
+            bureau: None,
         });
     }
     // The tablets first; the desks' devices after them.
@@ -1470,7 +1474,8 @@ impl Console {
             return Err(ConsoleError::Forbidden);
         }
         let store = station.storage();
-        let devices = device_items(station)?;
+        let mut devices = device_items(station)?;
+        bureau::taken_by(station, &mut devices)?;
         self.record(store, session, "查看设备", source, now)?;
         Ok(DeviceList {
             devices,

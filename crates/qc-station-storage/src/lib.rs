@@ -308,6 +308,10 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     ) -> Result<bool, StorageError>;
     /// The revocation list kept.
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError>;
+    /// Keeps which of the station's bureau files `device` said it took and refused.
+    fn note_device_bureau(&self, device: &str, told: &DeviceBureau) -> Result<(), StorageError>;
+    /// Which of the station's bureau files each device said it took and refused, by device.
+    fn devices_bureau(&self) -> Result<Vec<(String, DeviceBureau)>, StorageError>;
     /// The bureau's files kept for the tablets, one per kind.
     fn bureau_files(&self) -> Result<Vec<BureauFileRow>, StorageError>;
     /// Their kinds and digests only (read at every sync), by kind.
@@ -320,6 +324,41 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
         file: &BureauFileRow,
         replacing: Option<&Digest>,
     ) -> Result<bool, StorageError>;
+}
+
+/// Which of the station's bureau files a device took and refused, as it last said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceBureau {
+    /// The SHA-256s of those it took.
+    pub taken: Vec<Digest>,
+    /// Of those it refused.
+    pub refused: Vec<Digest>,
+}
+
+impl DeviceBureau {
+    /// The digests as one column each (32 bytes after 32 bytes).
+    pub fn columns(&self) -> (Vec<u8>, Vec<u8>) {
+        (self.taken.concat(), self.refused.concat())
+    }
+
+    /// Read back from [`Self::columns`].
+    pub fn from_columns(taken: &[u8], refused: &[u8]) -> Result<DeviceBureau, StorageError> {
+        let digests = |bytes: &[u8]| -> Result<Vec<Digest>, StorageError> {
+            if !bytes.len().is_multiple_of(32) {
+                return Err(StorageError::Damaged(
+                    "a device's bureau files column".into(),
+                ));
+            }
+            Ok(bytes
+                .chunks_exact(32)
+                .map(|c| <[u8; 32]>::try_from(c).unwrap_or([0; 32]))
+                .collect())
+        };
+        Ok(DeviceBureau {
+            taken: digests(taken)?,
+            refused: digests(refused)?,
+        })
+    }
 }
 
 /// A file of the bureau's kept for every tablet (权责清单, 文书固定用语), as an administrator
@@ -594,6 +633,12 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {
         (**self).revocations()
+    }
+    fn note_device_bureau(&self, device: &str, told: &DeviceBureau) -> Result<(), StorageError> {
+        (**self).note_device_bureau(device, told)
+    }
+    fn devices_bureau(&self) -> Result<Vec<(String, DeviceBureau)>, StorageError> {
+        (**self).devices_bureau()
     }
     fn bureau_files(&self) -> Result<Vec<BureauFileRow>, StorageError> {
         (**self).bureau_files()

@@ -101,11 +101,27 @@ pub struct SyncRequest {
     pub up: DocsUp,
     /// Heads held, per case; none when the device sends more before asking for what it lacks.
     pub want: Option<DocsWant>,
-    /// The SHA-256 of each of the station's files (the bureau's catalogue and wording) the
-    /// device holds or refused, so the station sends only those it has not seen; none: send
-    /// none (a request before the last of a sync).
+    /// The station's files (the bureau's catalogue and wording) the device took or refused,
+    /// so the station sends only those it has not seen and tells the console which each
+    /// tablet uses; none: send none (a request before the last of a sync).
     #[serde(default)]
-    pub bureau: Option<Vec<Digest>>,
+    pub bureau: Option<BureauSeen>,
+}
+
+/// The SHA-256s of the station's files a device has seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauSeen {
+    /// Those it took (the latest few).
+    pub taken: Vec<Digest>,
+    /// Those it refused, and why not said here (the tablet's sync report says it).
+    pub refused: Vec<Digest>,
+}
+
+impl BureauSeen {
+    /// Whether the device has seen the file of digest `d`.
+    pub fn saw(&self, d: &Digest) -> bool {
+        self.taken.contains(d) || self.refused.contains(d)
+    }
 }
 
 /// One of the bureau's files (权责清单, 文书固定用语) as the administrator imported it at the

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use qc_chain::Digest;
 use qc_domain::{Catalogue, Timestamp};
 use qc_station_storage::BureauFileRow;
-use qc_sync::wire::{BureauFile, BureauFiles};
+use qc_sync::wire::{BureauFile, BureauFiles, BureauSeen};
 use sha2::{Digest as _, Sha256};
 
 use super::{Service, ServiceError};
@@ -192,10 +192,9 @@ impl<S: Storage> Service<S> {
         Ok(kept)
     }
 
-    /// The bureau's files a device has not seen (`seen`: the digests of those it holds or
-    /// refused); none when there are none, or when they cannot be read now (a sync never
-    /// fails for them: the tablet keeps what it has).
-    pub(super) fn bureau_for(&self, seen: &[Digest]) -> Option<BureauFiles> {
+    /// The bureau's files a device has not `seen`; none when there are none, or when they
+    /// cannot be read now (a sync never fails for them: the tablet keeps what it has).
+    pub(super) fn bureau_for(&self, seen: &BureauSeen) -> Option<BureauFiles> {
         let bureau = match self.bureau() {
             Ok(b) => b,
             Err(e) => {
@@ -206,7 +205,7 @@ impl<S: Storage> Service<S> {
         let file = |kind: BureauKind| {
             bureau
                 .row(kind)
-                .filter(|r| !seen.contains(&r.digest))
+                .filter(|r| !seen.saw(&r.digest))
                 .map(|r| BureauFile {
                     text: r.text.clone(),
                     release: r.release.clone(),
@@ -217,6 +216,25 @@ impl<S: Storage> Service<S> {
             wording: file(BureauKind::Wording),
         };
         (files != BureauFiles::default()).then_some(files)
+    }
+
+    /// Keeps which of the bureau's files `device` says it took and refused, in the store when
+    /// it changed since this instance last kept it (a sync stays a read otherwise); never a
+    /// reason for a sync to fail.
+    pub(super) fn note_bureau(&self, device: &str, seen: &BureauSeen) {
+        if super::locked(&self.bureau_told).get(device) == Some(seen) {
+            return;
+        }
+        let told = qc_station_storage::DeviceBureau {
+            taken: seen.taken.clone(),
+            refused: seen.refused.clone(),
+        };
+        match self.storage.note_device_bureau(device, &told) {
+            Ok(()) => {
+                super::locked(&self.bureau_told).insert(device.to_owned(), seen.clone());
+            }
+            Err(e) => tracing::warn!(device, error = %e, "a device's bureau files not noted"),
+        }
     }
 
     /// The catalogue the case list names types by, as kept now.

@@ -200,6 +200,8 @@ pub struct Service<S: Storage> {
     batches: log::Batches,
     /// The bureau's files as this instance last read them (see `bureau`).
     bureau: Mutex<bureau::BureauCache>,
+    /// What each device last said of the bureau's files, as this instance last kept it.
+    bureau_told: Mutex<HashMap<String, qc_sync::wire::BureauSeen>>,
     /// When this instance last noted each device's sync in the store (a write at most every
     /// [`SEEN_EVERY_MS`], so an idle sync stays a read).
     seen: Mutex<HashMap<String, Timestamp>>,
@@ -333,6 +335,7 @@ impl<S: Storage> Service<S> {
             blob_writes: blobs::Writing::default(),
             batches: log::Batches::default(),
             bureau: Mutex::new(bureau),
+            bureau_told: Mutex::default(),
             seen: Mutex::default(),
             tasks: Mutex::default(),
             draws: Mutex::default(),
@@ -1262,7 +1265,10 @@ impl<S: Storage> Service<S> {
             // reads the list once.
             revocations: self.trust().revocations.clone(),
             tasks: self.tasks_for(&people, now),
-            bureau: req.bureau.as_deref().and_then(|seen| self.bureau_for(seen)),
+            bureau: req.bureau.as_ref().and_then(|seen| {
+                self.note_bureau(device, seen);
+                self.bureau_for(seen)
+            }),
         })
     }
 

@@ -2146,7 +2146,7 @@ fn the_bureau_s_files_go_down_until_the_tablet_has_seen_them() {
     let s = service(&w, SqliteStorage::temporary().unwrap());
     enrol(&w, &s);
     let asking = SyncRequest {
-        bureau: Some(Vec::new()),
+        bureau: Some(qc_sync::wire::BureauSeen::default()),
         ..idle_sync()
     };
     // Nothing imported: the built-in files stand, nothing is sent.
@@ -2180,11 +2180,22 @@ fn the_bureau_s_files_go_down_until_the_tablet_has_seen_them() {
         .verify_release(&file.release, ("catalogue", json.as_bytes()))
         .unwrap();
     assert_eq!(release.act, [4; 32], "the release names the act");
+    let told = qc_sync::wire::BureauSeen {
+        taken: vec![file.digest()],
+        refused: Vec::new(),
+    };
     let seen = SyncRequest {
-        bureau: Some(vec![file.digest()]),
+        bureau: Some(told.clone()),
         ..idle_sync()
     };
     assert_eq!(s.sync("tablet-a", &seen, NOW).unwrap().bureau, None);
+    // What the tablet said it took is kept for the console.
+    let kept = s.storage.devices_bureau().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].0.as_str(), &kept[0].1.taken),
+        ("tablet-a", &told.taken)
+    );
 
     // The wording imported after: only it goes down to a tablet that saw the catalogue.
     let wording = include_str!("../../../qc-document/wording.toml");
