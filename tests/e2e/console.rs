@@ -1896,12 +1896,12 @@ async fn an_edited_catalogue_is_previewed_imported_and_taken_by_the_tablet() {
     );
     assert_eq!(held(dir)["version"], version);
     assert!(held(dir)["domains"].to_string().contains("园林绿化"));
-    // Not sent again; the tablet says at this sync what it took at the last.
-    let again = cli(dir, &["sync"], &[]);
-    assert!(!again.contains("已按基站更新"), "{again}");
+    // The tablet told the station at once what it took; it is not sent again.
     c.refresh().await.unwrap();
     shows(&c, "权责清单已取用").await;
     c.close().await.unwrap();
+    let again = cli(dir, &["sync"], &[]);
+    assert!(!again.contains("已按基站更新"), "{again}");
 }
 
 /// The session an answer began, as a script keeps it: the cookie to send back, and the CSRF

@@ -336,6 +336,7 @@ impl Quancheng {
         crate::require_admin(admin, "import document wording")?;
         let wording = Wording::parse(text)?;
         self.keep_wording(text)?;
+        self.forget_station_file("wording")?;
         tracing::info!(by = %admin.person.id, "document wording replaced");
         Ok(wording)
     }

@@ -301,6 +301,7 @@ impl Quancheng {
     ) -> Result<Catalogue, ApiError> {
         require_admin(admin, "import catalogue")?;
         let catalogue = self.checked_catalogue(json)?;
+        self.forget_station_file("catalogue")?;
         self.store.set_catalogue(catalogue.clone())?;
         tracing::info!(version = catalogue.version, by = %admin.person.id, "catalogue replaced");
         Ok(catalogue)
@@ -309,7 +310,7 @@ impl Quancheng {
     /// A catalogue that may replace this device's: it parses and keeps every violation type
     /// a case here uses.
     fn checked_catalogue(&self, json: &str) -> Result<Catalogue, ApiError> {
-        let catalogue = Catalogue::from_json(json).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        let catalogue = Catalogue::from_json(json).map_err(|e| ApiError::Invalid(e.zh()))?;
         let orphaned: Vec<String> = self
             .store
             .violation_codes_in_use()?
@@ -318,8 +319,8 @@ impl Quancheng {
             .collect();
         if !orphaned.is_empty() {
             return Err(ApiError::Invalid(format!(
-                "violation types still used by cases cannot be removed: {}",
-                orphaned.join(", ")
+                "以下违法行为类型仍有本机案件使用，不能删除：{}",
+                orphaned.join("、")
             )));
         }
         Ok(catalogue)

@@ -50,10 +50,8 @@ pub use qc_sync::wire::InspectionTask;
 
 /// Where the tablet keeps the 双随机 tasks the last sync brought.
 const TASKS_KEY: &str = "inspection_tasks";
-/// Where the tablet keeps the digests of the bureau's files the station sent it, taken or not.
-const BUREAU_KEY: &str = "bureau_files_seen";
-/// How many of those it keeps.
-const BUREAU_SEEN_KEPT: usize = 8;
+/// Where the tablet keeps what it holds of the station's files, and the releases it refused.
+const BUREAU_KEY: &str = "bureau_files_held";
 
 /// What a sync did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -360,8 +358,9 @@ impl Quancheng {
 
     /// Takes the bureau's files the station sent, each on its own: released under the bureau's
     /// key for exactly that text, readable, a catalogue not older than the one held and keeping
-    /// every violation type a case here uses. What became of each, in Chinese; each file is
-    /// noted as seen, taken or not, so the station does not send it again.
+    /// every violation type a case here uses. What became of each, in Chinese; what is held
+    /// now, and each release refused, is noted for the station. A store that fails is an
+    /// error (the sync is tried again), never a refusal.
     pub(crate) fn adopt_bureau(&mut self, files: &BureauFiles) -> Result<String, ApiError> {
         let mut said = Vec::new();
         for (kind, file) in [("catalogue", &files.catalogue), ("wording", &files.wording)] {
@@ -371,53 +370,75 @@ impl Quancheng {
             } else {
                 "文书固定用语"
             };
-            let taken = self
-                .anchor
-                .verify_release(&file.release, (kind, file.text.as_bytes()))
-                .map_err(|e| ApiError::Invalid(e.message_zh()))
-                .and_then(|_| self.take_bureau_file(kind, &file.text));
-            said.push(match &taken {
+            let mut seen = self.bureau_seen();
+            match self.take_bureau_file(kind, file)? {
                 Ok(what) => {
                     tracing::info!(file = kind, "a bureau file taken from the station");
-                    format!("已按基站更新{name}{what}")
+                    said.push(format!("已按基站更新{name}{what}"));
+                    seen.hold(kind, Some(file.digest()));
                 }
-                Err(e) => {
-                    tracing::warn!(file = kind, error = %e, "a bureau file from the station refused");
-                    format!("基站下发的{name}未被采用：{}", e.message_zh())
+                Err(why) => {
+                    tracing::warn!(file = kind, why, "a bureau file from the station refused");
+                    said.push(format!("基站下发的{name}未被采用：{why}"));
+                    seen.refuse(file.release.digest());
                 }
-            });
-            let mut seen: BureauSeen = self.meta_json(BUREAU_KEY)?.unwrap_or_default();
-            let list = match &taken {
-                Ok(_) => &mut seen.taken,
-                Err(_) => &mut seen.refused,
-            };
-            list.push(file.digest());
-            // The station sends a file only while it is in force: the last few are enough.
-            let keep_from = list.len().saturating_sub(BUREAU_SEEN_KEPT);
-            list.drain(..keep_from);
+            }
             self.set_meta_json(BUREAU_KEY, &seen)?;
         }
         Ok(said.join("；"))
     }
 
-    /// Puts a released file of `kind` in force here, checked; what it is, in words.
-    fn take_bureau_file(&mut self, kind: &str, text: &str) -> Result<String, ApiError> {
-        if kind == "wording" {
-            Wording::parse(text)?;
-            self.keep_wording(text)?;
-            return Ok(String::new());
+    /// What this tablet holds of the station's files (a record it cannot read: nothing, so the
+    /// station sends them again).
+    fn bureau_seen(&self) -> BureauSeen {
+        self.meta_json(BUREAU_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Notes that the file of `kind` held here is no longer the station's (one imported here).
+    pub(crate) fn forget_station_file(&self, kind: &str) -> Result<(), ApiError> {
+        let mut seen = self.bureau_seen();
+        seen.hold(kind, None);
+        self.set_meta_json(BUREAU_KEY, &seen)
+    }
+
+    /// Puts a released file of `kind` in force here, checked: what it is, in words, or why it
+    /// is refused (`Err` inside); the outer error is the store's.
+    fn take_bureau_file(
+        &mut self,
+        kind: &str,
+        file: &qc_sync::wire::BureauFile,
+    ) -> Result<Result<String, String>, ApiError> {
+        if let Err(e) = self
+            .anchor
+            .verify_release(&file.release, (kind, file.text.as_bytes()))
+        {
+            return Ok(Err(e.message_zh()));
         }
-        let catalogue = self.checked_catalogue(text)?;
+        if kind == "wording" {
+            if let Err(e) = Wording::parse(&file.text) {
+                return Ok(Err(e.zh()));
+            }
+            self.keep_wording(&file.text)?;
+            return Ok(Ok(String::new()));
+        }
+        let catalogue = match self.checked_catalogue(&file.text) {
+            Ok(c) => c,
+            Err(ApiError::Invalid(why)) => return Ok(Err(why)),
+            Err(e) => return Err(e),
+        };
         let held = self.catalogue().version;
         if catalogue.version < held {
-            return Err(ApiError::Invalid(format!(
+            return Ok(Err(format!(
                 "本机的权责清单（第 {held} 版）比基站的（第 {} 版）新",
                 catalogue.version
             )));
         }
         let what = format!("（第 {} 版）", catalogue.version);
         self.store.set_catalogue(catalogue)?;
-        Ok(what)
+        Ok(Ok(what))
     }
 
     /// The 双随机 inspection tasks of this device's people, as the last sync brought them:
@@ -688,10 +709,7 @@ impl Quancheng {
                     .then(|| self.case_heads().map(|have| DocsWant { have }))
                     .transpose()?,
                 // Asked for once, with what comes down.
-                bureau: match last {
-                    true => Some(self.meta_json(BUREAU_KEY)?.unwrap_or_default()),
-                    false => None,
-                },
+                bureau: last.then(|| self.bureau_seen()),
             };
             let body = serde_json::to_vec(&req).map_err(json_err)?;
             let resp: SyncResponse =
@@ -735,6 +753,26 @@ impl Quancheng {
             report.receipts += rows.len();
             at.items_done += entries.len() + heads.len();
             progress(&at);
+        }
+        if report.bureau.is_some() {
+            // The station learns at once what this tablet took (its devices page says so),
+            // not at the next sync: one more round trip, only when files came down.
+            let req = SyncRequest {
+                push: PushEntries {
+                    entries: Vec::new(),
+                    known_size: witness.known_size(),
+                },
+                up: DocsUp { docs: Vec::new() },
+                want: None,
+                bureau: Some(self.bureau_seen()),
+            };
+            let body = serde_json::to_vec(&req).map_err(json_err)?;
+            let resp: SyncResponse =
+                answer(self.signed(&link, reqwest::Method::POST, "/v1/sync", body)?)?;
+            witness
+                .accept_push(&[], &resp.push)
+                .map_err(log_inconsistent)?;
+            self.set_meta_json("witness", &witness)?;
         }
         let (blobs_sent, blob_bytes) = self.upload_blobs(&link, progress)?;
         report.blobs_sent = blobs_sent;

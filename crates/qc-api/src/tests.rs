@@ -769,13 +769,21 @@ fn the_station_s_catalogue_and_wording_are_taken_only_as_released() {
         format!("已按基站更新权责清单（第 {} 版）", grown.version)
     );
     assert_eq!(app.catalogue(), &grown);
-    let seen: qc_sync::wire::BureauSeen = app.meta_json("bureau_files_seen").unwrap().unwrap();
+    let seen: qc_sync::wire::BureauSeen = app.meta_json("bureau_files_held").unwrap().unwrap();
+    assert_eq!(seen.catalogue, Some(taken.digest()), "held now");
     assert_eq!(
-        (seen.taken.len(), seen.refused.len()),
-        (2, 3),
-        "each file sent is seen, taken or not"
+        seen.wording,
+        Some(Sha256::digest(wording.as_bytes()).into())
     );
-    assert_eq!(seen.taken.last(), Some(&taken.digest()));
+    assert_eq!(seen.refused.len(), 3, "each release refused is noted");
+    // A catalogue imported here is no longer the station's: the station sends its own again.
+    let admin = app.unlock("wu.min", &pin("wu.min")).unwrap();
+    let mut local = grown.clone();
+    local.version += 1;
+    app.import_catalogue(&serde_json::to_string(&local).unwrap(), &admin)
+        .unwrap();
+    let seen: qc_sync::wire::BureauSeen = app.meta_json("bureau_files_held").unwrap().unwrap();
+    assert_eq!(seen.catalogue, None);
     // An older catalogue than the one held is refused.
     let said = app
         .adopt_bureau(&qc_sync::wire::BureauFiles {
@@ -788,7 +796,7 @@ fn the_station_s_catalogue_and_wording_are_taken_only_as_released() {
         })
         .unwrap();
     assert!(said.contains("比基站的"), "{said}");
-    assert_eq!(app.catalogue(), &grown);
+    assert_eq!(app.catalogue(), &local);
 }
 
 #[test]

@@ -115,9 +115,9 @@ enum Command {
     #[command(subcommand)]
     Enrol(EnrolCommand),
     /// Administration (管理员) by PIN on this bureau directory: enrolment codes, revoke
-    /// credentials, the first desk accounts. These are in the operation log only; once an
+    /// credentials, the first desk accounts. These are not signed onto the log; once an
     /// administrator's desk account exists, `quancheng desk account|account-state|
-    /// revoke-device|enrolment-code` signs the same acts onto the log.
+    /// revoke-device|enrolment-code` signs a desk account's and a device's onto it.
     #[command(subcommand)]
     Admin(AdminCommand),
     /// The bureau's desks (局端) at the station's command line, as a console account: 案卷评查,
@@ -656,10 +656,11 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             }
         }
         Command::Serve(args) => station::serve(open(&dir)?, args),
-        Command::Desk(cmd) => {
-            let made = desk::run(&mut open(&dir)?, cmd)?;
-            output::desk_act(&made, args.json)
-        }
+        Command::Desk(cmd) => match desk::run(&mut open(&dir)?, cmd)? {
+            desk::Made::Act(made) => output::desk_act(&made, args.json),
+            desk::Made::Activation(code, what) => output::activation(&code, what, args.json),
+            desk::Made::Code(code) => output::signed_enrolment_code(&code, args.json),
+        },
         Command::Sync {
             server,
             cert,

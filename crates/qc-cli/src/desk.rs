@@ -19,15 +19,16 @@ use crate::station::{self, StoreArgs};
 /// Where the operation log says a command-line act came from.
 const SOURCE: &str = "命令行";
 
-/// The console account acting.
+/// Where the acting account's password, which signs the act, comes from: the environment only,
+/// never an argument (which `ps` and the shell's history would show).
+const PASSWORD_VAR: &str = "QUANCHENG_DESK_PASSWORD";
+
+/// The console account acting (its password in [`PASSWORD_VAR`]).
 #[derive(Debug, clap::Args)]
 pub struct DeskAccount {
     /// The console account's sign-in name.
     #[arg(long)]
     login: String,
-    /// Its password, which signs the act (better: QUANCHENG_DESK_PASSWORD).
-    #[arg(long, env = "QUANCHENG_DESK_PASSWORD", hide_env_values = true)]
-    password: String,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -191,15 +192,19 @@ impl DeskCommand {
 }
 
 /// Runs `cmd` at the station of `app`; what it made, as JSON.
-pub fn run(app: &mut qc_api::Quancheng, cmd: &DeskCommand) -> anyhow::Result<serde_json::Value> {
+pub fn run(app: &mut qc_api::Quancheng, cmd: &DeskCommand) -> anyhow::Result<Made> {
     let desk = cmd.desk();
     let service = station::station_on(app, &desk.store)?;
     let console = Console::new(Default::default(), qc_console::os_random());
     let now = qc_domain::Clock::now(&qc_api::SystemClock);
+    let password = std::env::var(PASSWORD_VAR).with_context(|| {
+        format!("请在环境变量 {PASSWORD_VAR} 中给出控制台账号的密码 (set {PASSWORD_VAR})")
+    })?;
     let session = console
-        .local_session(service.storage(), &desk.login, &desk.password, now)
+        .local_session(service.storage(), &desk.login, &password, now)
         .map_err(station::console_said)?;
-    act(&console, (&service, &session), cmd, now).map_err(|e| match e.downcast::<ConsoleError>() {
+    let acting = (&service, &session, password.as_str());
+    act(&console, acting, cmd, now).map_err(|e| match e.downcast::<ConsoleError>() {
         Ok(e) => station::console_said(e),
         Err(e) => e,
     })
@@ -207,12 +212,11 @@ pub fn run(app: &mut qc_api::Quancheng, cmd: &DeskCommand) -> anyhow::Result<ser
 
 fn act<S: Storage>(
     console: &Console,
-    (station, session): (&Service<S>, &Session),
+    (station, session, password): (&Service<S>, &Session, &str),
     cmd: &DeskCommand,
     now: Timestamp,
-) -> anyhow::Result<serde_json::Value> {
-    let password = cmd.desk().password.as_str();
-    Ok(match cmd {
+) -> anyhow::Result<Made> {
+    Ok(Made::Act(match cmd {
         DeskCommand::Review { case, sheet, .. } => {
             let sheet: ReviewSheet = read_json(sheet)?;
             let review = console.review(station, session, (case, sheet, password), SOURCE, now)?;
@@ -298,7 +302,7 @@ fn act<S: Storage>(
             let shown =
                 console.preview_bureau_file(station, session, (kind, &text), SOURCE, now)?;
             if *preview {
-                return Ok(serde_json::to_value(shown)?);
+                return Ok(Made::Act(serde_json::to_value(shown)?));
             }
             let file = (kind, text.as_str(), shown.replacing.as_str(), password);
             let imported = console.import_bureau_file(station, session, file, SOURCE, now)?;
@@ -320,7 +324,8 @@ fn act<S: Storage>(
                 person: person.clone(),
                 confirm: password.to_owned(),
             };
-            serde_json::to_value(console.make_account(station, session, form, SOURCE, now)?)?
+            let code = console.make_account(station, session, form, SOURCE, now)?;
+            return Ok(Made::Activation(code, "已新建控制台账号，待本人激活"));
         }
         DeskCommand::AccountState { account, to, .. } => {
             let form = || ResetForm {
@@ -328,13 +333,11 @@ fn act<S: Storage>(
             };
             let login = account.as_str();
             match to.as_str() {
-                "reset" => serde_json::to_value(console.reset_account(
-                    station,
-                    session,
-                    (login, form()),
-                    SOURCE,
-                    now,
-                )?)?,
+                "reset" => {
+                    let code =
+                        console.reset_account(station, session, (login, form()), SOURCE, now)?;
+                    return Ok(Made::Activation(code, "已重置控制台账号，待本人重新激活"));
+                }
                 "disable" => {
                     console.disable_account(station, session, (login, form()), SOURCE, now)?;
                     serde_json::json!({ "login": login, "disabled": true })
@@ -352,14 +355,21 @@ fn act<S: Storage>(
             let revoke = (device.as_str(), reason.as_str(), password);
             serde_json::to_value(console.revoke_device(station, session, revoke, SOURCE, now)?)?
         }
-        DeskCommand::EnrolmentCode { squad, .. } => serde_json::to_value(console.enrolment_code(
-            station,
-            session,
-            (squad, password),
-            SOURCE,
-            now,
-        )?)?,
-    })
+        DeskCommand::EnrolmentCode { squad, .. } => {
+            let code = console.enrolment_code(station, session, (squad, password), SOURCE, now)?;
+            return Ok(Made::Code(code));
+        }
+    }))
+}
+
+/// What a desk act made, as the command line says it.
+pub enum Made {
+    /// An act's answer, as the console gives it.
+    Act(serde_json::Value),
+    /// An account's activation code to hand over, and what was done.
+    Activation(qc_console::ActivationCode, &'static str),
+    /// A new tablet's enrolment code.
+    Code(qc_console::EnrolmentCode),
 }
 
 /// An inspection's outcome as the command line names it (`compliant`, `corrected`, …).

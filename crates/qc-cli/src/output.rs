@@ -931,6 +931,25 @@ pub fn desk_act(made: &serde_json::Value, as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An enrolment code issued as a signed act, for the administrator to hand over.
+pub fn signed_enrolment_code(
+    code: &qc_console::EnrolmentCode,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    if as_json {
+        return json(code);
+    }
+    done(
+        &format!(
+            "登记码：{}（用于{}的新设备，有效期至 {}，仅能使用一次；已签名记入执法全过程记录）",
+            code.code,
+            code.squad,
+            qc_domain::Timestamp(code.expires_at).display_china()
+        ),
+        false,
+    )
+}
+
 /// An enrolment code for the administrator to hand over.
 pub fn enrolment_code(
     code: &str,

@@ -247,35 +247,39 @@ fn check<S: Storage>(
     }
 }
 
-/// Says on each tablet of `devices` whether it took the files imported at the station, as it
-/// said at its last sync: `权责清单已取用；文书固定用语待同步`.
-pub(crate) fn taken_by<S: Storage>(
-    station: &Service<S>,
-    devices: &mut [crate::DeviceItem],
-) -> Result<(), ConsoleError> {
-    let bureau = station.bureau()?;
-    if bureau.rows.is_empty() {
-        return Ok(());
-    }
+/// Says on each tablet of `devices` in service whether it holds the files imported at the
+/// station, as it said at its last sync: `权责清单已取用；文书固定用语待同步`. Best effort: the
+/// page (where a lost tablet is revoked) is shown without it when it cannot be read.
+pub(crate) fn taken_by<S: Storage>(station: &Service<S>, devices: &mut [crate::DeviceItem]) {
+    let read = || -> Result<_, ConsoleError> {
+        Ok((station.bureau()?, station.storage().devices_bureau()?))
+    };
+    let (bureau, told) = match read() {
+        Ok(both) => both,
+        Err(e) => {
+            tracing::warn!(error = %e, "the tablets' bureau files not shown");
+            return;
+        }
+    };
     let told: std::collections::BTreeMap<String, qc_station_storage::DeviceBureau> =
-        station.storage().devices_bureau()?.into_iter().collect();
-    for d in devices.iter_mut().filter(|d| !d.desk) {
+        told.into_iter().collect();
+    for d in devices.iter_mut().filter(|d| !d.desk && !d.revoked) {
         let said = told.get(&d.id);
         let states: Vec<String> = BureauKind::ALL
             .into_iter()
-            .filter_map(|kind| bureau.row(kind).map(|r| (kind, r.digest)))
-            .map(|(kind, digest)| {
+            .filter_map(|kind| bureau.row(kind).map(|r| (kind, r)))
+            .map(|(kind, row)| {
+                let release = row.release.digest();
                 let state = match said {
-                    Some(t) if t.taken.contains(&digest) => "已取用",
-                    Some(t) if t.refused.contains(&digest) => "已拒收（见平板同步结果）",
+                    Some(t) if t.taken.contains(&row.digest) => "已取用",
+                    Some(t) if t.refused.contains(&release) => "已拒收（见平板同步结果）",
                     _ => "待同步",
                 };
                 format!("{}{state}", kind.zh())
             })
             .collect();
-        d.bureau = Some(states.join("；"));
+        d.bureau = (!states.is_empty()).then(|| states.join("；"));
     }
-    Ok(())
 }
 
 /// `新增 1 项，删除 0 项，修改 2 项`.

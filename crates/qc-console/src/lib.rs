@@ -1475,7 +1475,7 @@ impl Console {
         }
         let store = station.storage();
         let mut devices = device_items(station)?;
-        bureau::taken_by(station, &mut devices)?;
+        bureau::taken_by(station, &mut devices);
         self.record(store, session, "查看设备", source, now)?;
         Ok(DeviceList {
             devices,

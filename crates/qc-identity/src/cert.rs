@@ -215,6 +215,14 @@ pub struct SignedFileRelease {
     pub signature: Vec<u8>,
 }
 
+impl SignedFileRelease {
+    /// The SHA-256 of its signed bytes: what a device names a release it refused by.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::{Digest as _, Sha256};
+        Sha256::digest(&self.bytes).into()
+    }
+}
+
 /// The exact message a signature covers: the domain-separation context, then the canonical
 /// bytes (for batch verification, which takes messages rather than bytes).
 pub fn signed_message(bytes: &[u8]) -> Vec<u8> {

@@ -108,19 +108,48 @@ pub struct SyncRequest {
     pub bureau: Option<BureauSeen>,
 }
 
-/// The SHA-256s of the station's files a device has seen.
+/// What a device holds of the station's files, and the releases of them it refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BureauSeen {
-    /// Those it took (the latest few).
-    pub taken: Vec<Digest>,
-    /// Those it refused, and why not said here (the tablet's sync report says it).
+    /// The SHA-256 of the station's catalogue it holds now (none: its own or the built-in).
+    #[serde(default)]
+    pub catalogue: Option<Digest>,
+    /// Of the station's wording it holds now.
+    #[serde(default)]
+    pub wording: Option<Digest>,
+    /// The releases it refused (the SHA-256 of each release's signed bytes, the latest few),
+    /// so the same one is not sent again; why is in the tablet's sync report.
+    #[serde(default)]
     pub refused: Vec<Digest>,
 }
 
 impl BureauSeen {
-    /// Whether the device has seen the file of digest `d`.
-    pub fn saw(&self, d: &Digest) -> bool {
-        self.taken.contains(d) || self.refused.contains(d)
+    /// Most refused releases a device says.
+    pub const REFUSED_KEPT: usize = 8;
+
+    /// The digest of the station's file of `kind` (`catalogue`, `wording`) held now.
+    pub fn held(&self, kind: &str) -> Option<&Digest> {
+        match kind {
+            "catalogue" => self.catalogue.as_ref(),
+            "wording" => self.wording.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Notes that the station's file of `kind` of digest `d` is held now (none: not any more).
+    pub fn hold(&mut self, kind: &str, d: Option<Digest>) {
+        match kind {
+            "catalogue" => self.catalogue = d,
+            "wording" => self.wording = d,
+            _ => {}
+        }
+    }
+
+    /// Notes a release refused, keeping the latest few.
+    pub fn refuse(&mut self, release: Digest) {
+        self.refused.push(release);
+        let from = self.refused.len().saturating_sub(Self::REFUSED_KEPT);
+        self.refused.drain(..from);
     }
 }
 

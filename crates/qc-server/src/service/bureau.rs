@@ -205,7 +205,8 @@ impl<S: Storage> Service<S> {
         let file = |kind: BureauKind| {
             bureau
                 .row(kind)
-                .filter(|r| !seen.saw(&r.digest))
+                .filter(|r| seen.held(kind.code()) != Some(&r.digest))
+                .filter(|r| !seen.refused.contains(&r.release.digest()))
                 .map(|r| BureauFile {
                     text: r.text.clone(),
                     release: r.release.clone(),
@@ -218,23 +219,33 @@ impl<S: Storage> Service<S> {
         (files != BureauFiles::default()).then_some(files)
     }
 
-    /// Keeps which of the bureau's files `device` says it took and refused, in the store when
-    /// it changed since this instance last kept it (a sync stays a read otherwise); never a
-    /// reason for a sync to fail.
-    pub(super) fn note_bureau(&self, device: &str, seen: &BureauSeen) {
-        if super::locked(&self.bureau_told).get(device) == Some(seen) {
+    /// Keeps what `device` says it holds of the bureau's files and which releases it refused,
+    /// in the store when it changed since this instance last kept it, or that was long ago (a
+    /// sync stays a read otherwise); never a reason for a sync to fail.
+    pub(super) fn note_bureau(&self, device: &str, seen: &BureauSeen, now: Timestamp) {
+        let kept = super::locked(&self.bureau_told).get(device).cloned();
+        let fresh = |(told, at): &(BureauSeen, Timestamp)| {
+            told == seen && now.0 - at.0 < super::SEEN_EVERY_MS
+        };
+        if kept.as_ref().is_some_and(fresh) || (kept.is_none() && *seen == BureauSeen::default()) {
             return;
         }
+        let mut refused = seen.refused.clone();
+        refused.truncate(BureauSeen::REFUSED_KEPT);
         let told = qc_station_storage::DeviceBureau {
-            taken: seen.taken.clone(),
-            refused: seen.refused.clone(),
+            taken: [seen.catalogue, seen.wording]
+                .into_iter()
+                .flatten()
+                .collect(),
+            refused,
         };
         match self.storage.note_device_bureau(device, &told) {
-            Ok(()) => {
-                super::locked(&self.bureau_told).insert(device.to_owned(), seen.clone());
-            }
+            Ok(()) => {}
             Err(e) => tracing::warn!(device, error = %e, "a device's bureau files not noted"),
         }
+        // Noted or not, tried again only after a while (a store that refuses is not asked at
+        // every sync).
+        super::locked(&self.bureau_told).insert(device.to_owned(), (seen.clone(), now));
     }
 
     /// The catalogue the case list names types by, as kept now.

@@ -201,7 +201,7 @@ pub struct Service<S: Storage> {
     /// The bureau's files as this instance last read them (see `bureau`).
     bureau: Mutex<bureau::BureauCache>,
     /// What each device last said of the bureau's files, as this instance last kept it.
-    bureau_told: Mutex<HashMap<String, qc_sync::wire::BureauSeen>>,
+    bureau_told: Mutex<HashMap<String, (qc_sync::wire::BureauSeen, Timestamp)>>,
     /// When this instance last noted each device's sync in the store (a write at most every
     /// [`SEEN_EVERY_MS`], so an idle sync stays a read).
     seen: Mutex<HashMap<String, Timestamp>>,
@@ -1266,7 +1266,7 @@ impl<S: Storage> Service<S> {
             revocations: self.trust().revocations.clone(),
             tasks: self.tasks_for(&people, now),
             bureau: req.bureau.as_ref().and_then(|seen| {
-                self.note_bureau(device, seen);
+                self.note_bureau(device, seen, now);
                 self.bureau_for(seen)
             }),
         })

@@ -2181,8 +2181,8 @@ fn the_bureau_s_files_go_down_until_the_tablet_has_seen_them() {
         .unwrap();
     assert_eq!(release.act, [4; 32], "the release names the act");
     let told = qc_sync::wire::BureauSeen {
-        taken: vec![file.digest()],
-        refused: Vec::new(),
+        catalogue: Some(file.digest()),
+        ..Default::default()
     };
     let seen = SyncRequest {
         bureau: Some(told.clone()),
@@ -2194,7 +2194,30 @@ fn the_bureau_s_files_go_down_until_the_tablet_has_seen_them() {
     assert_eq!(kept.len(), 1);
     assert_eq!(
         (kept[0].0.as_str(), &kept[0].1.taken),
-        ("tablet-a", &told.taken)
+        ("tablet-a", &vec![file.digest()])
+    );
+    // A release the tablet refused is not sent again; one it does not hold is (a file put
+    // back in force after another is sent again to a tablet that holds the other).
+    let refusing = SyncRequest {
+        bureau: Some(qc_sync::wire::BureauSeen {
+            refused: vec![file.release.digest()],
+            ..Default::default()
+        }),
+        ..idle_sync()
+    };
+    assert_eq!(s.sync("tablet-a", &refusing, NOW).unwrap().bureau, None);
+    let holding_another = SyncRequest {
+        bureau: Some(qc_sync::wire::BureauSeen {
+            catalogue: Some([9; 32]),
+            ..Default::default()
+        }),
+        ..idle_sync()
+    };
+    assert!(
+        s.sync("tablet-a", &holding_another, NOW)
+            .unwrap()
+            .bureau
+            .is_some()
     );
 
     // The wording imported after: only it goes down to a tablet that saw the catalogue.
