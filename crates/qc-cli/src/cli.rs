@@ -144,21 +144,8 @@ enum TasksCommand {
     /// officers drawn for it (--officer and --second); sent up at the next sync, published
     /// with the draw.
     Report {
-        /// The draw's id.
-        #[arg(long)]
-        draw: String,
-        /// The target's id.
-        #[arg(long)]
-        target: String,
-        /// compliant, corrected, case_filed or not_found.
-        #[arg(long)]
-        outcome: String,
-        /// The case filed for it, if any.
-        #[arg(long, default_value = "")]
-        case: String,
-        /// What the inspectors noted.
-        #[arg(long, default_value = "")]
-        note: String,
+        #[command(flatten)]
+        found: desk::Found,
         #[command(flatten)]
         who: field::Officers,
     },
@@ -751,21 +738,14 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
             )
         }
         Command::Tasks {
-            report:
-                Some(TasksCommand::Report {
-                    draw,
-                    target,
-                    outcome,
-                    case,
-                    note,
-                    who,
-                }),
+            report: Some(TasksCommand::Report { found, who }),
         } => {
             let mut app = open(&dir)?;
-            let outcome = desk::outcome(outcome)?;
+            let outcome = found.outcome()?;
             let who = who.unlock(&mut app)?;
             let signers: Vec<&qc_api::Unlocked> = who.iter().collect();
-            let report = app.report_inspection((draw, target), (outcome, case, note), &signers)?;
+            let said = (outcome, found.case.as_str(), found.note.as_str());
+            let report = app.report_inspection((&found.draw, &found.target), said, &signers)?;
             output::done(
                 &format!(
                     "已签名记录检查结果：{}（{}），下次同步时上报",

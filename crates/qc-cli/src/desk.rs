@@ -84,21 +84,8 @@ pub enum DeskCommand {
     /// 检查结果: what the inspection of a drawn target found, signed (the head, or the leader
     /// of an inspector's squad).
     Report {
-        /// The draw's id.
-        #[arg(long)]
-        draw: String,
-        /// The target's id.
-        #[arg(long)]
-        target: String,
-        /// compliant, corrected, case_filed or not_found.
-        #[arg(long)]
-        outcome: String,
-        /// The case filed for it, if any.
-        #[arg(long, default_value = "")]
-        case: String,
-        /// The inspectors' note.
-        #[arg(long, default_value = "")]
-        note: String,
+        #[command(flatten)]
+        found: Found,
         #[command(flatten)]
         desk: DeskAccount,
     },
@@ -265,21 +252,14 @@ fn act<S: Storage>(
             SOURCE,
             now,
         )?)?,
-        DeskCommand::Report {
-            draw,
-            target,
-            outcome,
-            case,
-            note,
-            ..
-        } => {
+        DeskCommand::Report { found, .. } => {
             let form = ReportForm {
-                target: target.clone(),
-                outcome: self::outcome(outcome)?,
-                case: case.clone(),
-                note: note.clone(),
+                target: found.target.clone(),
+                outcome: found.outcome()?,
+                case: found.case.clone(),
+                note: found.note.clone(),
             };
-            let report = (draw.as_str(), form, password);
+            let report = (found.draw.as_str(), form, password);
             serde_json::to_value(console.report_draw(station, session, report, SOURCE, now)?)?
         }
         DeskCommand::Bureau {
@@ -372,10 +352,34 @@ pub enum Made {
     Code(qc_console::EnrolmentCode),
 }
 
-/// An inspection's outcome as the command line names it (`compliant`, `corrected`, …).
-pub(crate) fn outcome(name: &str) -> anyhow::Result<qc_domain::draw::Outcome> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned()))
-        .with_context(|| format!("没有 {name} 这种检查结果 (no such outcome)"))
+/// What the inspection of a drawn target found, as the command line says it (at a desk or
+/// on the tablet).
+#[derive(Debug, clap::Args)]
+pub struct Found {
+    /// The draw's id.
+    #[arg(long)]
+    pub draw: String,
+    /// The target's id.
+    #[arg(long)]
+    pub target: String,
+    /// compliant, corrected, case_filed or not_found.
+    #[arg(long)]
+    outcome: String,
+    /// The case filed for it, if any.
+    #[arg(long, default_value = "")]
+    pub case: String,
+    /// What the inspectors noted.
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+impl Found {
+    /// The outcome named (`compliant`, `corrected`, …).
+    pub fn outcome(&self) -> anyhow::Result<qc_domain::draw::Outcome> {
+        let name = &self.outcome;
+        serde_json::from_value(serde_json::Value::String(name.clone()))
+            .with_context(|| format!("没有 {name} 这种检查结果 (no such outcome)"))
+    }
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {

@@ -879,39 +879,32 @@ impl Storage for PgStorage {
         replacing: Option<&Digest>,
     ) -> Result<bool, StorageError> {
         let (new, r) = (file.digest.to_vec(), &file.release);
-        let mut conn = self.conn()?;
-        match replacing {
-            None => conn.execute(
+        let mut values: Vec<&(dyn ToSql + Sync)> = vec![
+            &file.kind,
+            &file.text,
+            &new,
+            &file.at.0,
+            &file.by,
+            &r.bytes,
+            &r.signature,
+        ];
+        let old = replacing.map(|d| d.to_vec());
+        let sql = match &old {
+            None => {
                 "INSERT INTO bureau_files (kind, text, digest, at, by, release, release_sig)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind) DO NOTHING",
-                &[
-                    &file.kind,
-                    &file.text,
-                    &new,
-                    &file.at.0,
-                    &file.by,
-                    &r.bytes,
-                    &r.signature,
-                ],
-            ),
-            Some(old) => conn.execute(
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind) DO NOTHING"
+            }
+            Some(old) => {
+                values.push(old);
                 "UPDATE bureau_files SET text = $2, digest = $3, at = $4, by = $5, release = $6,
                    release_sig = $7
-                 WHERE kind = $1 AND digest = $8",
-                &[
-                    &file.kind,
-                    &file.text,
-                    &new,
-                    &file.at.0,
-                    &file.by,
-                    &r.bytes,
-                    &r.signature,
-                    &old.to_vec(),
-                ],
-            ),
-        }
-        .map(|n| n == 1)
-        .map_err(pg("keeping a bureau's file"))
+                 WHERE kind = $1 AND digest = $8"
+            }
+        };
+        self.conn()?
+            .execute(sql, &values)
+            .map(|n| n == 1)
+            .map_err(pg("keeping a bureau's file"))
     }
 }
 

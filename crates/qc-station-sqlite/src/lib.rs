@@ -1049,32 +1049,32 @@ impl Storage for SqliteStorage {
     ) -> Result<bool, StorageError> {
         let r = &file.release;
         let (new, at) = (file.digest.to_vec(), file.at.0);
-        let values = params![file.kind, file.text, new, at, file.by, r.bytes, r.signature];
-        let conn = self.conn();
-        match replacing {
-            None => conn.execute(
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+            &file.kind,
+            &file.text,
+            &new,
+            &at,
+            &file.by,
+            &r.bytes,
+            &r.signature,
+        ];
+        let old = replacing.map(|d| d.to_vec());
+        let sql = match &old {
+            None => {
                 "INSERT INTO bureau_files (kind, text, digest, at, by, release, release_sig)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(kind) DO NOTHING",
-                values,
-            ),
-            Some(old) => conn.execute(
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(kind) DO NOTHING"
+            }
+            Some(old) => {
+                values.push(old);
                 "UPDATE bureau_files SET text = ?2, digest = ?3, at = ?4, by = ?5, release = ?6,
                    release_sig = ?7
-                 WHERE kind = ?1 AND digest = ?8",
-                params![
-                    file.kind,
-                    file.text,
-                    new,
-                    at,
-                    file.by,
-                    r.bytes,
-                    r.signature,
-                    old.to_vec()
-                ],
-            ),
-        }
-        .map(|n| n == 1)
-        .map_err(err)
+                 WHERE kind = ?1 AND digest = ?8"
+            }
+        };
+        self.conn()
+            .execute(sql, values.as_slice())
+            .map(|n| n == 1)
+            .map_err(err)
     }
 
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
