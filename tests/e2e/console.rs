@@ -1454,6 +1454,15 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
         String::from_utf8_lossy(&recorded.stderr)
     );
     assert!(cli(dir, &["tasks"], &[]).contains("发现问题，已责令改正"));
+    let held: serde_json::Value =
+        serde_json::from_str(&cli(dir, &["tasks", "--json"], &[])).unwrap();
+    let mine = held
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["target"]["id"] == other_target.as_str())
+        .unwrap();
+    assert_eq!(mine["report"]["outcome"], "corrected", "{mine}");
     cli(dir, &["sync"], &[]);
 
     // The documents' wording for every tablet, edited by the city: only the administrator

@@ -195,8 +195,23 @@ pub fn tasks(
     reports: &[qc_domain::draw::InspectionReport],
     as_json: bool,
 ) -> anyhow::Result<()> {
+    let reported = |t: &qc_api::station::InspectionTask| {
+        reports
+            .iter()
+            .rev()
+            .find(|r| r.draw == t.draw && r.target == t.target.id)
+    };
     if as_json {
-        return json(tasks);
+        // Each task with the result recorded here, if any.
+        let listed = tasks
+            .iter()
+            .map(|t| {
+                let mut v = serde_json::to_value(t)?;
+                v["report"] = serde_json::to_value(reported(t))?;
+                Ok(v)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        return json(&listed);
     }
     if tasks.is_empty() {
         println!("暂无双随机抽查任务（同步后更新）");
@@ -207,10 +222,7 @@ pub fn tasks(
         &tasks
             .iter()
             .map(|t| {
-                let reported = reports
-                    .iter()
-                    .rev()
-                    .find(|r| r.draw == t.draw && r.target == t.target.id);
+                let reported = reported(t);
                 vec![
                     t.title.clone(),
                     format!("{}（{}）", t.target.name, t.target.id),

@@ -957,7 +957,9 @@ impl<S: Storage> Service<S> {
                 || (drawn && before == [Action::InspectionPlanned])
                 || ((reported || on_site) && before.contains(&Action::InspectionDrawn));
             let shaped = if on_site {
+                // A draw has no document: the entry commits to no heads.
                 sheet_act(e)
+                    && e.heads.is_empty()
                     && !e.device.starts_with(desk::DESK_PREFIX)
                     && in_order
                     && self.drawn_together(e)?
