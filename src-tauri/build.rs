@@ -45,6 +45,9 @@ fn main() {
             "issue_document",
             "save_document",
             "save_case_file",
+            "inspection_tasks",
+            "inspection_reports",
+            "report_inspection",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

@@ -116,3 +116,34 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every command the window is given is declared in the app manifest (build.rs) and
+    /// granted by the window's capability: one left out fails only at run time, in the window
+    /// ("not allowed"), which no unit test of the page sees.
+    #[test]
+    fn every_command_handed_to_the_window_is_declared_and_granted() {
+        let main = include_str!("main.rs");
+        let build = include_str!("../build.rs");
+        let granted = include_str!("../capabilities/default.json");
+        let handed: Vec<&str> = main
+            .split("commands::")
+            .skip(1)
+            .filter_map(|rest| {
+                rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .next()
+            })
+            .filter(|name| !name.is_empty())
+            .collect();
+        assert!(handed.len() > 40, "{handed:?}");
+        for name in handed {
+            assert!(
+                build.contains(&format!("\"{name}\"")),
+                "{name} not declared in build.rs"
+            );
+            let permission = format!("\"allow-{}\"", name.replace('_', "-"));
+            assert!(granted.contains(&permission), "{permission} not granted");
+        }
+    }
+}

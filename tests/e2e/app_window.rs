@@ -1201,3 +1201,142 @@ async fn an_officer_previews_and_issues_the_decision_of_a_closed_case() {
     assert!(std::fs::read(path).unwrap().starts_with(b"%PDF"), "{path}");
     c.close().await.unwrap();
 }
+
+/// The two officers drawn for a 双随机 target find their task on the sync screen after a sync,
+/// record what they found there, both signed in, and it goes up at the next sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_two_drawn_officers_record_an_inspection_s_result_on_the_sync_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_owned();
+    let bureau = tokio::task::spawn_blocking(move || {
+        let b = qc_tests::station::Bureau::start(&root).unwrap();
+        demo::load(&mut b.app().unwrap()).unwrap();
+        b
+    })
+    .await
+    .unwrap();
+    let dir = bureau.dir.clone();
+    let password = "desk-password-1";
+    // The head's acts at the station's command line, as a console account.
+    let quancheng = |args: &[&str], env: &[(&str, String)]| {
+        let out = std::process::Command::new(qc_tests::cli_binary().unwrap())
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env_remove("QUANCHENG_KEY_FILE")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "quancheng {}: {said}", args.join(" "));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let desk = [("QUANCHENG_DESK_PASSWORD", password.to_owned())];
+    quancheng(
+        &[
+            "admin",
+            "desk",
+            "--login",
+            "zhou",
+            "--name",
+            "周文",
+            "--role",
+            "head",
+            "--person",
+            "zhou.wen",
+            "--officer",
+            "wu.min",
+        ],
+        &[
+            ("QUANCHENG_PIN", qc_tests::station::pin("wu.min")),
+            desk[0].clone(),
+        ],
+    );
+    let register = tmp.path().join("register.csv");
+    std::fs::write(
+        &register,
+        "编号,名称,地址,类别\nT-1,幸福路便利店,幸福路1号,沿街商户\nT-2,解放路面馆,解放路2号,沿街商户\n",
+    )
+    .unwrap();
+    let planned: serde_json::Value = serde_json::from_str(&quancheng(
+        &[
+            "--json",
+            "desk",
+            "plan",
+            "--title",
+            "沿街商户市容秩序抽查",
+            "--count",
+            "1",
+            "--register",
+            register.to_str().unwrap(),
+            "--inspector",
+            "li.ming",
+            "--inspector",
+            "wang.fang",
+            "--login",
+            "zhou",
+        ],
+        &desk,
+    ))
+    .unwrap();
+    let id = planned["id"].as_str().unwrap().to_owned();
+
+    let (_display, driver, c, _slot) = open_window(&[("QUANCHENG_DATA", &bureau.dir)]).await;
+    sign_in(&c, "li.ming").await;
+    click(&c, ".tab-people").await;
+    sign_in(&c, "wang.fang").await;
+    let sync = |c: Client| async move {
+        click(&c, ".tab-sync").await;
+        click(&c, "button.start").await;
+        // The last sync's report goes as this one starts; this one's is awaited.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let done = eventually("the sync report", WAIT, || async {
+            c.find(Locator::Css("[role=status]"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(done.contains("同步完成"), "{done}");
+    };
+    // The demo's entries go up: the log holds one after the plan, which seeds the draw.
+    sync(c.clone()).await;
+    quancheng(&["desk", "draw", "--draw", &id, "--login", "zhou"], &desk);
+    sync(c.clone()).await;
+    shows(&c, &["双随机抽查任务", "沿街商户市容秩序抽查", "李明", "王芳"]).await;
+    tap(&c, "the record button", "[data-test=task-record]").await;
+    click(&c, "[data-test=task-outcome-corrected]").await;
+    type_into(
+        &c,
+        "the note",
+        "[data-test=task-note]",
+        "门前堆放杂物，已当场责令清理",
+    )
+    .await;
+    scroll_to(&c, "[data-test=task-sign]").await;
+    click(&c, "[data-test=task-sign]").await;
+    let recorded = text_where(&c, "[data-test=task-reported]", |t| !t.is_empty()).await;
+    assert!(
+        recorded.contains("本机已记录：发现问题，已责令改正"),
+        "{recorded}"
+    );
+    scroll_to(&c, "[data-test=inspection-tasks]").await;
+    snapshot(&c, "inspection-task.png").await;
+    // It goes up with its file at the next sync: nothing is left waiting.
+    sync(c.clone()).await;
+    shows(&c, &["本机记录均已上传基站"]).await;
+    c.close().await.unwrap();
+    drop(driver);
+    let held: serde_json::Value =
+        serde_json::from_str(&quancheng(&["tasks", "--json"], &[])).unwrap();
+    assert_eq!(
+        held[0]["report"]["note"], "门前堆放杂物，已当场责令清理",
+        "{held}"
+    );
+    tokio::task::spawn_blocking(move || drop(bureau))
+        .await
+        .unwrap();
+}
