@@ -1306,7 +1306,11 @@ async fn the_two_drawn_officers_record_an_inspection_s_result_on_the_sync_screen
     sync(c.clone()).await;
     quancheng(&["desk", "draw", "--draw", &id, "--login", "zhou"], &desk);
     sync(c.clone()).await;
-    shows(&c, &["双随机抽查任务", "沿街商户市容秩序抽查", "李明", "王芳"]).await;
+    shows(
+        &c,
+        &["双随机抽查任务", "沿街商户市容秩序抽查", "李明", "王芳"],
+    )
+    .await;
     tap(&c, "the record button", "[data-test=task-record]").await;
     click(&c, "[data-test=task-outcome-corrected]").await;
     type_into(

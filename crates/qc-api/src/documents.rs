@@ -10,9 +10,9 @@ use qc_chain::Action;
 use qc_document::project::{self, CaseFacts, Source};
 use qc_document::wording::Wording;
 use qc_document::{Document, DocumentKind, Images, Part, Renderer};
-use qc_domain::{EnforcementOfficer, MediaKind, Person, Timestamp};
+use qc_domain::{Catalogue, EnforcementOfficer, MediaKind, Person, Timestamp};
 use qc_store::Touched;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::records::unhex;
@@ -24,6 +24,18 @@ const PREVIEW_SCALE: f32 = 2.0;
 
 /// Where the imported wording is kept (the built-in one until an administrator imports one).
 const WORDING_KEY: &str = "document_wording";
+/// Where the wordings and catalogues in force before are kept, so a document issued under one
+/// is told from one whose case changed.
+const EARLIER_KEY: &str = "earlier_bureau_files";
+/// How many earlier files of each kind are kept.
+const EARLIER_KEPT: usize = 4;
+
+/// The wordings (TOML) and catalogues (JSON) in force before, oldest first.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct EarlierFiles {
+    wordings: Vec<String>,
+    catalogues: Vec<String>,
+}
 
 /// The fonts and typst's library, loaded on the first document (about 70 MB of fonts).
 static RENDERER: OnceLock<Renderer> = OnceLock::new();
@@ -64,9 +76,12 @@ pub struct DocumentRow {
     pub at: Timestamp,
     /// The latest issue of it, if any.
     pub issued: Option<IssuedDocument>,
-    /// Issued, but what the record says now would print differently (a record corrected, the
-    /// wording changed): issuing again makes a new document with a new number.
+    /// Issued, but what the case's record says now would print differently (a record
+    /// corrected): issuing again makes a new document with a new number.
     pub outdated: bool,
+    /// Issued as the case still says, under the bureau's earlier wording or catalogue: still
+    /// what the party received; issuing again (a new number) would print the new wording.
+    pub bureau_changed: bool,
 }
 
 /// A document shown before (or after) it is issued.
@@ -341,9 +356,76 @@ impl Quancheng {
         Ok(wording)
     }
 
-    /// Keeps a wording file already checked as the one in force.
+    /// Keeps a wording file already checked as the one in force (the one it replaces kept
+    /// among the earlier ones).
     pub(crate) fn keep_wording(&self, text: &str) -> Result<(), ApiError> {
+        let was = self.wording_text()?;
+        if was != text {
+            self.remember_earlier(|h| &mut h.wordings, was)?;
+        }
         Ok(self.store.set_meta(WORDING_KEY, text.as_bytes())?)
+    }
+
+    /// Puts an already checked catalogue in force (the one it replaces kept among the earlier
+    /// ones).
+    pub(crate) fn replace_catalogue(&mut self, catalogue: Catalogue) -> Result<(), ApiError> {
+        if self.catalogue() != &catalogue {
+            let was = serde_json::to_string(self.catalogue()).map_err(crate::json_err)?;
+            self.remember_earlier(|h| &mut h.catalogues, was)?;
+        }
+        Ok(self.store.set_catalogue(catalogue)?)
+    }
+
+    /// Keeps `text` among the earlier files of one kind (the latest few).
+    fn remember_earlier(
+        &self,
+        list: impl FnOnce(&mut EarlierFiles) -> &mut Vec<String>,
+        text: String,
+    ) -> Result<(), ApiError> {
+        let mut earlier: EarlierFiles = self.meta_json(EARLIER_KEY)?.unwrap_or_default();
+        let kept = list(&mut earlier);
+        kept.retain(|t| *t != text);
+        kept.push(text);
+        let from = kept.len().saturating_sub(EARLIER_KEPT);
+        kept.drain(..from);
+        self.set_meta_json(EARLIER_KEY, &earlier)
+    }
+
+    /// Whether the issued `prev` is what the case's data gives under an earlier wording or
+    /// catalogue: what changed since is the bureau's files, not the case.
+    fn issued_under_earlier_files(
+        &self,
+        data: &CaseData,
+        (kind, source): (DocumentKind, &Source),
+        prev: &IssuedDocument,
+    ) -> Result<bool, ApiError> {
+        let earlier: EarlierFiles = self.meta_json(EARLIER_KEY)?.unwrap_or_default();
+        let wordings: Vec<Wording> = std::iter::once(self.wording())
+            .chain(earlier.wordings.iter().map(|t| Ok(Wording::parse(t)?)))
+            .filter_map(Result::ok)
+            .collect();
+        let catalogues: Vec<Catalogue> = std::iter::once(self.catalogue().clone())
+            .chain(
+                earlier
+                    .catalogues
+                    .iter()
+                    .filter_map(|t| Catalogue::from_json(t).ok()),
+            )
+            .collect();
+        let directory = self.people()?;
+        for (i, wording) in wordings.iter().enumerate() {
+            for (j, catalogue) in catalogues.iter().enumerate() {
+                if i == 0 && j == 0 {
+                    continue;
+                }
+                let facts = data.facts(&directory, catalogue, wording);
+                let doc = project::project(&facts, kind, source, &prev.number)?;
+                if hex::encode(doc.digest()) == prev.data {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 
     fn case_data(&self, case: &str) -> Result<(String, CaseData), ApiError> {
@@ -423,12 +505,18 @@ impl Quancheng {
             .into_iter()
             .map(|i| {
                 let issued = data.issue_of(i.kind, &i.source).cloned();
-                let outdated = match &issued {
+                let changed = match &issued {
                     Some(prev) => {
                         let now = project::project(&facts, i.kind, &i.source, &prev.number)?;
                         hex::encode(now.digest()) != prev.data
                     }
                     None => false,
+                };
+                let bureau_changed = match &issued {
+                    Some(prev) if changed => {
+                        self.issued_under_earlier_files(&data, (i.kind, &i.source), prev)?
+                    }
+                    _ => false,
                 };
                 Ok(DocumentRow {
                     kind: i.kind.name().into(),
@@ -436,7 +524,8 @@ impl Quancheng {
                     source: i.source.to_text(),
                     at: Timestamp(i.at),
                     issued,
-                    outdated,
+                    outdated: changed && !bureau_changed,
+                    bureau_changed,
                 })
             })
             .collect()

@@ -180,3 +180,47 @@ fn every_document_of_every_demo_case_issues() {
         .collect();
     assert_eq!(kinds, all);
 }
+
+/// A document issued under the bureau's earlier wording or catalogue is told from one whose
+/// case changed: it still stands (the party's copy is what the case says), it is not flagged
+/// to be issued again.
+#[test]
+fn a_document_issued_under_an_earlier_wording_is_not_flagged_as_changed() {
+    let (_tmp, mut app, case) = closed_case_with_documents();
+    let admin = app.unlock("wu.min", &pin("wu.min")).unwrap();
+    let decision = |app: &crate::Quancheng| {
+        app.documents(&case)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.kind == "decision")
+            .unwrap()
+    };
+    let before = decision(&app);
+    assert!(!before.outdated && !before.bureau_changed);
+    let court =
+        qc_document::wording::BUILTIN.replace("示例市东城区人民法院", "示例市西城区人民法院");
+    app.import_wording(&court, &admin).unwrap();
+    let after = decision(&app);
+    assert!(!after.outdated, "the case did not change");
+    assert!(after.bureau_changed, "the decision names the court");
+    // A catalogue that renames the case's violation type: the same.
+    let mut renamed = app.catalogue().clone();
+    for d in &mut renamed.domains {
+        for v in &mut d.violations {
+            v.name = format!("{}（新称）", v.name);
+        }
+    }
+    renamed.version += 1;
+    app.import_catalogue(&serde_json::to_string(&renamed).unwrap(), &admin)
+        .unwrap();
+    let renamed_row = decision(&app);
+    assert!(!renamed_row.outdated && renamed_row.bureau_changed);
+    // Without the earlier files kept, nothing tells the two apart: flagged as changed.
+    app.set_meta_json(
+        "earlier_bureau_files",
+        &serde_json::json!({"wordings": [], "catalogues": []}),
+    )
+    .unwrap();
+    let unknown = decision(&app);
+    assert!(unknown.outdated && !unknown.bureau_changed);
+}

@@ -302,7 +302,7 @@ impl Quancheng {
         require_admin(admin, "import catalogue")?;
         let catalogue = self.checked_catalogue(json)?;
         self.forget_station_file("catalogue")?;
-        self.store.set_catalogue(catalogue.clone())?;
+        self.replace_catalogue(catalogue.clone())?;
         tracing::info!(version = catalogue.version, by = %admin.person.id, "catalogue replaced");
         Ok(catalogue)
     }

@@ -350,7 +350,11 @@ impl Quancheng {
     }
 
     /// Keeps a metadata value as JSON.
-    fn set_meta_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), ApiError> {
+    pub(crate) fn set_meta_json<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), ApiError> {
         self.store
             .set_meta(key, &serde_json::to_vec(value).map_err(json_err)?)?;
         Ok(())
@@ -437,7 +441,7 @@ impl Quancheng {
             )));
         }
         let what = format!("（第 {} 版）", catalogue.version);
-        self.store.set_catalogue(catalogue)?;
+        self.replace_catalogue(catalogue)?;
         Ok(Ok(what))
     }
 

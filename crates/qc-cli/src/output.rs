@@ -1002,6 +1002,9 @@ pub fn documents(rows: &[qc_api::documents::DocumentRow], as_json: bool) -> anyh
     for r in rows {
         let state = match &r.issued {
             Some(d) if r.outdated => format!("{}（记录已变化，需重新出具）", d.number),
+            Some(d) if r.bureau_changed => {
+                format!("{}（本局文书用语已更新，原文书有效）", d.number)
+            }
             Some(d) if d.number.is_empty() => format!("已出具，{} 页", d.pages),
             Some(d) => format!("{}，{} 页", d.number, d.pages),
             None => "未出具".into(),

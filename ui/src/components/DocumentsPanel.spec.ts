@@ -62,6 +62,20 @@ describe("DocumentsPanel", () => {
     expect(decision.find(".outdated").exists()).toBe(false);
     expect(prior.text()).toContain("西工城管告字〔2026〕A1B2-001号");
     expect(prior.find(".outdated").text()).toBe("已变化，需重新出具");
+    expect(prior.find(".bureau-changed").exists()).toBe(false);
+  });
+
+  it("tells a document issued under the bureau's earlier wording from one whose case changed", async () => {
+    const stands = row({
+      issued: { ...issued, number: "西工城管罚决字〔2026〕A1B2-002号" },
+      bureau_changed: true,
+    });
+    caseDocuments.mockResolvedValue([stands]);
+    const w = mountPanel([officer]);
+    await flushPromises();
+    const [decision] = w.findAll(".row");
+    expect(decision.find(".outdated").exists()).toBe(false);
+    expect(decision.find(".bureau-changed").text()).toBe("本局文书用语已更新，原文书有效");
   });
 
   it("previews a document's pages for anyone, but lets only an enforcement officer issue it", async () => {
