@@ -1287,20 +1287,21 @@ async fn the_two_drawn_officers_record_an_inspection_s_result_on_the_sync_screen
     sign_in(&c, "wang.fang").await;
     let sync = |c: Client| async move {
         click(&c, ".tab-sync").await;
-        click(&c, "button.start").await;
-        // The last sync's report goes as this one starts; this one's is awaited.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let done = eventually("the sync report", WAIT, || async {
-            c.find(Locator::Css("[role=status]"))
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()
+        // The button is live once the panel has read what waits; tapped then, the last
+        // sync's report goes, and this one's (or its failure) is awaited.
+        tap(&c, "the live sync button", "button.start:not([disabled])").await;
+        let done = eventually("the sync's end", WAIT, || async {
+            for (css, failed) in [("[role=status]", false), ("[role=alert]", true)] {
+                if let Ok(el) = c.find(Locator::Css(css)).await {
+                    let text = el.text().await.ok()?;
+                    return Some((text, failed));
+                }
+            }
+            None
         })
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-        assert!(done.contains("同步完成"), "{done}");
+        assert!(!done.1 && done.0.contains("同步完成"), "{}", done.0);
     };
     // The demo's entries go up: the log holds one after the plan, which seeds the draw.
     sync(c.clone()).await;
@@ -1334,13 +1335,22 @@ async fn the_two_drawn_officers_record_an_inspection_s_result_on_the_sync_screen
     shows(&c, &["本机记录均已上传基站"]).await;
     c.close().await.unwrap();
     drop(driver);
-    let held: serde_json::Value =
-        serde_json::from_str(&quancheng(&["tasks", "--json"], &[])).unwrap();
-    assert_eq!(
-        held[0]["report"]["note"], "门前堆放杂物，已当场责令清理",
-        "{held}"
-    );
-    tokio::task::spawn_blocking(move || drop(bureau))
-        .await
-        .unwrap();
+    // The station counts it: the draw's result for that target, with its file arrived.
+    let counted = tokio::task::spawn_blocking(move || {
+        let draw = bureau
+            .app()
+            .unwrap()
+            .station_service()
+            .unwrap()
+            .draw(&id)
+            .unwrap()
+            .unwrap();
+        drop(bureau);
+        draw
+    })
+    .await
+    .unwrap();
+    assert_eq!(counted.pending, 0, "the file arrived");
+    assert_eq!(counted.reports.len(), 1);
+    assert_eq!(counted.reports[0].note, "门前堆放杂物，已当场责令清理");
 }

@@ -577,7 +577,7 @@ export interface DocumentRow {
   /** Issued, but the record now says something else: issuing again gives a new 文号. */
   outdated: boolean;
   /** Issued as the case still says, under the bureau's earlier wording or catalogue. */
-  bureau_changed?: boolean;
+  bureau_changed: boolean;
 }
 
 /** A document's pages (PNG, base64) as they would be or were issued. */

@@ -30,6 +30,37 @@ const EARLIER_KEY: &str = "earlier_bureau_files";
 /// How many earlier files of each kind are kept.
 const EARLIER_KEPT: usize = 4;
 
+/// The wordings and catalogues a document may have been issued under, those in force first.
+struct Candidates {
+    wordings: Vec<Wording>,
+    catalogues: Vec<Catalogue>,
+}
+
+impl Candidates {
+    /// Whether the issued `prev` is what the case's `data` gives under an earlier wording or
+    /// catalogue: what changed since is the bureau's files, not the case.
+    fn issued_under_earlier(
+        &self,
+        (data, directory): (&CaseData, &[Person]),
+        (kind, source): (DocumentKind, &Source),
+        prev: &IssuedDocument,
+    ) -> Result<bool, ApiError> {
+        for (i, wording) in self.wordings.iter().enumerate() {
+            for (j, catalogue) in self.catalogues.iter().enumerate() {
+                if i == 0 && j == 0 {
+                    continue;
+                }
+                let facts = data.facts(directory, catalogue, wording);
+                let doc = project::project(&facts, kind, source, &prev.number)?;
+                if hex::encode(doc.digest()) == prev.data {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+}
+
 /// The wordings (TOML) and catalogues (JSON) in force before, oldest first.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct EarlierFiles {
@@ -391,41 +422,42 @@ impl Quancheng {
         self.set_meta_json(EARLIER_KEY, &earlier)
     }
 
-    /// Whether the issued `prev` is what the case's data gives under an earlier wording or
-    /// catalogue: what changed since is the bureau's files, not the case.
-    fn issued_under_earlier_files(
-        &self,
-        data: &CaseData,
-        (kind, source): (DocumentKind, &Source),
-        prev: &IssuedDocument,
-    ) -> Result<bool, ApiError> {
-        let earlier: EarlierFiles = self.meta_json(EARLIER_KEY)?.unwrap_or_default();
-        let wordings: Vec<Wording> = std::iter::once(self.wording())
-            .chain(earlier.wordings.iter().map(|t| Ok(Wording::parse(t)?)))
-            .filter_map(Result::ok)
-            .collect();
-        let catalogues: Vec<Catalogue> = std::iter::once(self.catalogue().clone())
-            .chain(
-                earlier
-                    .catalogues
-                    .iter()
-                    .filter_map(|t| Catalogue::from_json(t).ok()),
-            )
-            .collect();
-        let directory = self.people()?;
-        for (i, wording) in wordings.iter().enumerate() {
-            for (j, catalogue) in catalogues.iter().enumerate() {
-                if i == 0 && j == 0 {
-                    continue;
-                }
-                let facts = data.facts(&directory, catalogue, wording);
-                let doc = project::project(&facts, kind, source, &prev.number)?;
-                if hex::encode(doc.digest()) == prev.data {
-                    return Ok(true);
-                }
+    /// The earlier files kept (an unreadable record: none, as if nothing were kept).
+    fn earlier_files(&self) -> EarlierFiles {
+        self.meta_json(EARLIER_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// The wordings and catalogues a document may have been issued under: those in force now
+    /// first, then the earlier ones kept, each once.
+    fn candidates(&self) -> Result<Candidates, ApiError> {
+        let earlier = self.earlier_files();
+        let mut wordings = vec![self.wording()?];
+        for w in earlier
+            .wordings
+            .iter()
+            .filter_map(|t| Wording::parse(t).ok())
+        {
+            if !wordings.contains(&w) {
+                wordings.push(w);
             }
         }
-        Ok(false)
+        let mut catalogues = vec![self.catalogue().clone()];
+        for c in earlier
+            .catalogues
+            .iter()
+            .filter_map(|t| Catalogue::from_json(t).ok())
+        {
+            if !catalogues.contains(&c) {
+                catalogues.push(c);
+            }
+        }
+        Ok(Candidates {
+            wordings,
+            catalogues,
+        })
     }
 
     fn case_data(&self, case: &str) -> Result<(String, CaseData), ApiError> {
@@ -501,6 +533,7 @@ impl Quancheng {
         let directory = self.people()?;
         let wording = self.wording()?;
         let facts = data.facts(&directory, self.catalogue(), &wording);
+        let mut candidates: Option<Candidates> = None;
         project::issuable(&facts)
             .into_iter()
             .map(|i| {
@@ -514,7 +547,14 @@ impl Quancheng {
                 };
                 let bureau_changed = match &issued {
                     Some(prev) if changed => {
-                        self.issued_under_earlier_files(&data, (i.kind, &i.source), prev)?
+                        // Read once a document differs, and only then.
+                        if candidates.is_none() {
+                            candidates = Some(self.candidates()?);
+                        }
+                        let tried = candidates.as_ref().map(|c| {
+                            c.issued_under_earlier((&data, &directory), (i.kind, &i.source), prev)
+                        });
+                        tried.transpose()?.unwrap_or(false)
                     }
                     _ => false,
                 };

@@ -1003,7 +1003,7 @@ pub fn documents(rows: &[qc_api::documents::DocumentRow], as_json: bool) -> anyh
         let state = match &r.issued {
             Some(d) if r.outdated => format!("{}（记录已变化，需重新出具）", d.number),
             Some(d) if r.bureau_changed => {
-                format!("{}（本局文书用语已更新，原文书有效）", d.number)
+                format!("{}（本局权责清单或文书用语已更新，原文书有效）", d.number)
             }
             Some(d) if d.number.is_empty() => format!("已出具，{} 页", d.pages),
             Some(d) => format!("{}，{} 页", d.number, d.pages),

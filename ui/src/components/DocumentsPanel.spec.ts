@@ -31,7 +31,7 @@ const issued: IssuedDocument = {
   kind: "decision", source: "event:e9", number: NUMBER, data: "d1", pdf: "p1", pages: 2, at: Date.UTC(2026, 10, 5, 2), by: ["li.ming"],
 };
 const row = (over: Partial<DocumentRow> = {}): DocumentRow => ({
-  kind: "decision", title: "行政处罚决定书", source: "event:e9", at: Date.UTC(2026, 10, 4, 2), issued: null, outdated: false, ...over,
+  kind: "decision", title: "行政处罚决定书", source: "event:e9", at: Date.UTC(2026, 10, 4, 2), issued: null, outdated: false, bureau_changed: false, ...over,
 });
 const notice = row({ kind: "prior_notice", title: "行政处罚事先告知书", source: "event:e5", issued: { ...issued, kind: "prior_notice", number: "西工城管告字〔2026〕A1B2-001号" }, outdated: true });
 const preview = (done: IssuedDocument | null) => ({ title: "行政处罚决定书", number: NUMBER, issued: done, pages: ["UE5HMQ==", "UE5HMg=="] });
@@ -75,7 +75,7 @@ describe("DocumentsPanel", () => {
     await flushPromises();
     const [decision] = w.findAll(".row");
     expect(decision.find(".outdated").exists()).toBe(false);
-    expect(decision.find(".bureau-changed").text()).toBe("本局文书用语已更新，原文书有效");
+    expect(decision.find(".bureau-changed").text()).toBe("本局权责清单或文书用语已更新，原文书有效");
   });
 
   it("previews a document's pages for anyone, but lets only an enforcement officer issue it", async () => {

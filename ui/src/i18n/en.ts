@@ -454,7 +454,7 @@ export default {
     notIssued: "Not issued",
     issued: "Issued",
     outdated: "Changed since: issue again",
-    bureauChanged: "The bureau's wording changed since; the issued one stands",
+    bureauChanged: "The bureau's catalogue or wording changed since; the issued one stands",
     saveCaseFile: "Export the case file as PDF",
     saved: "Saved: {path}",
     close: "Close",

@@ -453,7 +453,7 @@ export default {
     notIssued: "未出具",
     issued: "已出具",
     outdated: "已变化，需重新出具",
-    bureauChanged: "本局文书用语已更新，原文书有效",
+    bureauChanged: "本局权责清单或文书用语已更新，原文书有效",
     saveCaseFile: "导出案卷 PDF",
     saved: "已保存：{path}",
     close: "关闭",

@@ -70,7 +70,6 @@ enum OnSite {
 }
 
 impl Draw {
-    /// The latest report of `target`.
     /// The report of `target` that stands: the one signed last (by its signed time, then
     /// log order), so a result signed offline and synced days later does not replace a newer
     /// one made meanwhile at a desk.
