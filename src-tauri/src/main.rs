@@ -146,4 +146,26 @@ mod tests {
             assert!(granted.contains(&permission), "{permission} not granted");
         }
     }
+
+    /// Every command the page calls (`call<…>("name"` in ui/src/api.ts) is one handed to the
+    /// window: a name misspelt or never registered fails only at run time.
+    #[test]
+    fn every_command_the_page_calls_is_handed_to_the_window() {
+        let main = include_str!("main.rs");
+        let page = include_str!("../../ui/src/api.ts");
+        let called: Vec<&str> = page
+            .split("call<")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(">(\"").map(|(_, after)| after))
+            .filter_map(|after| after.split('"').next())
+            .collect();
+        assert!(called.len() > 40, "{called:?}");
+        for name in called {
+            assert!(
+                main.contains(&format!("commands::{name},"))
+                    || main.contains(&format!("commands::{name}\n")),
+                "{name} is called by the page but not handed to the window"
+            );
+        }
+    }
 }
