@@ -37,14 +37,14 @@ struct Candidates {
 }
 
 impl Candidates {
-    /// Whether the issued `prev` is what the case's `data` gives under an earlier wording or
-    /// catalogue: what changed since is the bureau's files, not the case.
+    /// The issued `prev` as the case's `data` gives it under an earlier wording or catalogue,
+    /// if it does: what changed since is the bureau's files, not the case, and it stands.
     fn issued_under_earlier(
         &self,
         (data, directory): (&CaseData, &[Person]),
         (kind, source): (DocumentKind, &Source),
         prev: &IssuedDocument,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<Option<Document>, ApiError> {
         for (i, wording) in self.wordings.iter().enumerate() {
             for (j, catalogue) in self.catalogues.iter().enumerate() {
                 if i == 0 && j == 0 {
@@ -53,11 +53,11 @@ impl Candidates {
                 let facts = data.facts(directory, catalogue, wording);
                 let doc = project::project(&facts, kind, source, &prev.number)?;
                 if hex::encode(doc.digest()) == prev.data {
-                    return Ok(true);
+                    return Ok(Some(doc));
                 }
             }
         }
-        Ok(false)
+        Ok(None)
     }
 }
 
@@ -110,8 +110,8 @@ pub struct DocumentRow {
     /// Issued, but what the case's record says now would print differently (a record
     /// corrected): issuing again makes a new document with a new number.
     pub outdated: bool,
-    /// Issued as the case still says, under the bureau's earlier wording or catalogue: still
-    /// what the party received; issuing again (a new number) would print the new wording.
+    /// Issued as the case still says, under the bureau's earlier wording or catalogue: it
+    /// stands (shown and given again as issued; only a change of the case issues anew).
     pub bureau_changed: bool,
 }
 
@@ -511,6 +511,16 @@ impl Quancheng {
             if hex::encode(doc.digest()) == prev.data {
                 return Ok((doc, Some(prev.clone())));
             }
+            // Issued under the bureau's earlier wording or catalogue, the case unchanged: that
+            // document stands (shown, and given again, as issued).
+            let earlier = self.candidates()?.issued_under_earlier(
+                (data, &directory),
+                (kind, source),
+                prev,
+            )?;
+            if let Some(doc) = earlier {
+                return Ok((doc, Some(prev.clone())));
+            }
         }
         let number = if kind.number_word().is_empty() {
             String::new()
@@ -554,7 +564,7 @@ impl Quancheng {
                         let tried = candidates.as_ref().map(|c| {
                             c.issued_under_earlier((&data, &directory), (i.kind, &i.source), prev)
                         });
-                        tried.transpose()?.unwrap_or(false)
+                        tried.transpose()?.flatten().is_some()
                     }
                     _ => false,
                 };

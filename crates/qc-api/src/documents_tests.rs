@@ -203,6 +203,19 @@ fn a_document_issued_under_an_earlier_wording_is_not_flagged_as_changed() {
     let after = decision(&app);
     assert!(!after.outdated, "the case did not change");
     assert!(after.bureau_changed, "the decision names the court");
+    // It stands: shown and given again as issued, under its own number.
+    let issued = after.issued.clone().unwrap();
+    let source = Source::parse(&after.source).unwrap();
+    let shown = app
+        .preview_document(&case, DocumentKind::Decision, &source)
+        .unwrap();
+    assert_eq!(shown.issued.as_ref(), Some(&issued));
+    assert_eq!(shown.number, issued.number);
+    let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+    let (again, _) = app
+        .issue_document(&case, DocumentKind::Decision, &source, &[&li])
+        .unwrap();
+    assert_eq!(again, issued, "not issued anew");
     // A catalogue that renames the case's violation type: the same.
     let mut renamed = app.catalogue().clone();
     for d in &mut renamed.domains {
