@@ -323,9 +323,17 @@ export interface Device {
   last_seen: number | null;
   /** A desk's device (a console account acts through it; it never syncs), not a tablet. */
   desk?: boolean;
-  /** Whether the tablet took the catalogue and wording imported at the station (Chinese);
-   * null for a desk or when nothing was imported. */
-  bureau?: string | null;
+  /** Whether the tablet took each of the catalogue and wording imported at the station, as
+   * it said at its last sync; null for a desk or when nothing was imported. */
+  bureau?: DeviceFileState[] | null;
+}
+
+/** Where a tablet stands with one of the bureau's files in force. */
+export interface DeviceFileState {
+  kind: BureauFileKind;
+  state: "taken" | "refused" | "waiting";
+  /** The two in Chinese, as the station says them. */
+  label: string;
 }
 
 /** A signing key the station certified for a person, on a tablet or a desk. */

@@ -35,7 +35,13 @@ const device = (over: Partial<Device> = {}): Device => ({
 });
 
 const twoDevices = (): Device[] => [
-  device({ label: "<b>一中队 1 号平板</b>", bureau: "权责清单已取用；文书固定用语待同步" }),
+  device({
+    label: "<b>一中队 1 号平板</b>",
+    bureau: [
+      { kind: "catalogue", state: "taken", label: "权责清单已取用" },
+      { kind: "wording", state: "waiting", label: "文书固定用语待同步" },
+    ],
+  }),
   device({
     id: "pad-0002",
     label: "一中队 2 号平板",

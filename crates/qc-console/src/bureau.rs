@@ -265,20 +265,58 @@ pub(crate) fn taken_by<S: Storage>(station: &Service<S>, devices: &mut [crate::D
         told.into_iter().collect();
     for d in devices.iter_mut().filter(|d| !d.desk && !d.revoked) {
         let said = told.get(&d.id);
-        let states: Vec<String> = BureauKind::ALL
+        let states: Vec<FileState> = BureauKind::ALL
             .into_iter()
             .filter_map(|kind| bureau.row(kind).map(|r| (kind, r)))
             .map(|(kind, row)| {
                 let release = row.release.digest();
                 let state = match said {
-                    Some(t) if t.taken.contains(&row.digest) => "已取用",
-                    Some(t) if t.refused.contains(&release) => "已拒收（见平板同步结果）",
-                    _ => "待同步",
+                    Some(t) if t.taken.contains(&row.digest) => Taken::Taken,
+                    Some(t) if t.refused.contains(&release) => Taken::Refused,
+                    _ => Taken::Waiting,
                 };
-                format!("{}{state}", kind.zh())
+                FileState {
+                    kind: kind.code(),
+                    state,
+                    label: format!("{}{}", kind.zh(), state.zh()),
+                }
             })
             .collect();
-        d.bureau = (!states.is_empty()).then(|| states.join("；"));
+        d.bureau = (!states.is_empty()).then_some(states);
+    }
+}
+
+/// Where a tablet stands with one of the bureau's files in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileState {
+    /// `catalogue` or `wording`.
+    pub kind: &'static str,
+    /// Taken, refused, or not yet.
+    pub state: Taken,
+    /// The two in Chinese (`权责清单已取用`).
+    pub label: String,
+}
+
+/// Whether a tablet took a file, as it said at its last sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Taken {
+    /// 已取用 — it holds it.
+    Taken,
+    /// 已拒收 — it refused it (why is in its sync report).
+    Refused,
+    /// 待同步 — it has not said yet.
+    Waiting,
+}
+
+impl Taken {
+    /// In Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Taken::Taken => "已取用",
+            Taken::Refused => "已拒收（见平板同步结果）",
+            Taken::Waiting => "待同步",
+        }
     }
 }
 

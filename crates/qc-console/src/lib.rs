@@ -370,9 +370,9 @@ pub struct DeviceItem {
     pub last_seen: Option<i64>,
     /// A desk's device (a desk account acts through it; it never syncs), not a tablet.
     pub desk: bool,
-    /// Whether the tablet took the catalogue and wording imported at the station, as it said
-    /// at its last sync (on the devices page; none for a desk, or nothing imported).
-    pub bureau: Option<String>,
+    /// Whether the tablet took each of the catalogue and wording imported at the station, as
+    /// it said at its last sync (on the devices page; none for a desk, or nothing imported).
+    pub bureau: Option<Vec<bureau::FileState>>,
 }
 
 /// Days without a sync after which the dashboard lists a tablet.
