@@ -27,6 +27,18 @@ fn demo_dir(root: &Path) -> DataDir {
     dir
 }
 
+/// A base station on the demo data under `root`. It runs in this process on its own runtime:
+/// started (and later stopped) off the test's.
+async fn demo_station(root: std::path::PathBuf) -> qc_tests::station::Bureau {
+    tokio::task::spawn_blocking(move || {
+        let b = qc_tests::station::Bureau::start(&root).unwrap();
+        demo::load(&mut b.app().unwrap()).unwrap();
+        b
+    })
+    .await
+    .unwrap()
+}
+
 async fn cards(c: &Client) -> usize {
     c.find_all(Locator::Css(".case-card"))
         .await
@@ -584,15 +596,7 @@ async fn a_wrong_database_key_is_explained_in_chinese_in_the_window() {
 async fn the_sync_screen_syncs_with_a_real_local_station_and_shows_what_moved() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().to_owned();
-    // The station runs in this process on its own runtime: start (and later stop) it off the
-    // test's.
-    let bureau = tokio::task::spawn_blocking(move || {
-        let b = qc_tests::station::Bureau::start(&root).unwrap();
-        demo::load(&mut b.app().unwrap()).unwrap();
-        b
-    })
-    .await
-    .unwrap();
+    let bureau = demo_station(root).await;
     let entries = bureau.app().unwrap().ledger_len().unwrap();
     let (_display, driver, c, _slot) = open_window(&[("QUANCHENG_DATA", &bureau.dir)]).await;
     sign_in(&c, "li.ming").await;
@@ -1208,13 +1212,7 @@ async fn an_officer_previews_and_issues_the_decision_of_a_closed_case() {
 async fn the_two_drawn_officers_record_an_inspection_s_result_on_the_sync_screen() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().to_owned();
-    let bureau = tokio::task::spawn_blocking(move || {
-        let b = qc_tests::station::Bureau::start(&root).unwrap();
-        demo::load(&mut b.app().unwrap()).unwrap();
-        b
-    })
-    .await
-    .unwrap();
+    let bureau = demo_station(root).await;
     let dir = bureau.dir.clone();
     let password = "desk-password-1";
     // The head's acts at the station's command line, as a console account.

@@ -382,7 +382,7 @@ impl Quancheng {
         crate::require_admin(admin, "import document wording")?;
         let wording = Wording::parse(text)?;
         self.keep_wording(text)?;
-        self.forget_station_file("wording")?;
+        self.forget_station_file(qc_server::service::bureau::BureauKind::Wording)?;
         tracing::info!(by = %admin.person.id, "document wording replaced");
         Ok(wording)
     }

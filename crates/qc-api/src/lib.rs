@@ -301,7 +301,7 @@ impl Quancheng {
     ) -> Result<Catalogue, ApiError> {
         require_admin(admin, "import catalogue")?;
         let catalogue = self.checked_catalogue(json)?;
-        self.forget_station_file("catalogue")?;
+        self.forget_station_file(qc_server::service::bureau::BureauKind::Catalogue)?;
         self.replace_catalogue(catalogue.clone())?;
         tracing::info!(version = catalogue.version, by = %admin.person.id, "catalogue replaced");
         Ok(catalogue)

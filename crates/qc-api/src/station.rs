@@ -13,6 +13,7 @@ use qc_domain::Clock;
 use qc_identity::{
     BureauKey, PinGuard, SignedCertificate, SigningKey, Subject, TrustAnchor, keywrap,
 };
+use qc_server::service::bureau::BureauKind;
 use qc_server::storage::Grant;
 use qc_server::{Identity, Service, ServiceError, SqliteStorage, Storage};
 use qc_store::{OfficerRecord, Store};
@@ -367,22 +368,21 @@ impl Quancheng {
     /// error (the sync is tried again), never a refusal.
     pub(crate) fn adopt_bureau(&mut self, files: &BureauFiles) -> Result<String, ApiError> {
         let mut said = Vec::new();
-        for (kind, file) in [("catalogue", &files.catalogue), ("wording", &files.wording)] {
+        for (kind, file) in [
+            (BureauKind::Catalogue, &files.catalogue),
+            (BureauKind::Wording, &files.wording),
+        ] {
             let Some(file) = file else { continue };
-            let name = if kind == "catalogue" {
-                "权责清单"
-            } else {
-                "文书固定用语"
-            };
+            let (code, name) = (kind.code(), kind.zh());
             let mut seen = self.bureau_seen();
             match self.take_bureau_file(kind, file)? {
                 Ok(what) => {
-                    tracing::info!(file = kind, "a bureau file taken from the station");
+                    tracing::info!(file = code, "a bureau file taken from the station");
                     said.push(format!("已按基站更新{name}{what}"));
-                    seen.hold(kind, Some(file.digest()));
+                    seen.hold(code, Some(file.digest()));
                 }
                 Err(why) => {
-                    tracing::warn!(file = kind, why, "a bureau file from the station refused");
+                    tracing::warn!(file = code, why, "a bureau file from the station refused");
                     said.push(format!("基站下发的{name}未被采用：{why}"));
                     seen.refuse(file.release.digest());
                 }
@@ -402,9 +402,9 @@ impl Quancheng {
     }
 
     /// Notes that the file of `kind` held here is no longer the station's (one imported here).
-    pub(crate) fn forget_station_file(&self, kind: &str) -> Result<(), ApiError> {
+    pub(crate) fn forget_station_file(&self, kind: BureauKind) -> Result<(), ApiError> {
         let mut seen = self.bureau_seen();
-        seen.hold(kind, None);
+        seen.hold(kind.code(), None);
         self.set_meta_json(BUREAU_KEY, &seen)
     }
 
@@ -412,16 +412,16 @@ impl Quancheng {
     /// is refused (`Err` inside); the outer error is the store's.
     fn take_bureau_file(
         &mut self,
-        kind: &str,
+        kind: BureauKind,
         file: &qc_sync::wire::BureauFile,
     ) -> Result<Result<String, String>, ApiError> {
         if let Err(e) = self
             .anchor
-            .verify_release(&file.release, (kind, file.text.as_bytes()))
+            .verify_release(&file.release, (kind.code(), file.text.as_bytes()))
         {
             return Ok(Err(e.message_zh()));
         }
-        if kind == "wording" {
+        if kind == BureauKind::Wording {
             if let Err(e) = Wording::parse(&file.text) {
                 return Ok(Err(e.zh()));
             }
