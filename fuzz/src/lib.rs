@@ -254,6 +254,7 @@ pub fn sync() -> &'static Sync {
                     case: CASE.into(),
                     heads: edited.heads_hex(),
                 }],
+                desk_acts: Default::default(),
             }),
             bureau: None,
         };

@@ -278,6 +278,7 @@ fn sync_request(
         },
         want: Some(DocsWant {
             have: d.have.clone(),
+            desk_acts: Default::default(),
         }),
         bureau: None,
     };

@@ -1207,7 +1207,8 @@ async fn an_officer_previews_and_issues_the_decision_of_a_closed_case() {
 }
 
 /// The two officers drawn for a 双随机 target find their task on the sync screen after a sync,
-/// record what they found there, both signed in, and it goes up at the next sync.
+/// record what they found there, both signed in, and it goes up at the next sync; a closed
+/// case's file reviewed at a desk (案卷评查) reaches the squad's case page at the sync after.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_two_drawn_officers_record_an_inspection_s_result_on_the_sync_screen() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1331,6 +1332,61 @@ async fn the_two_drawn_officers_record_an_inspection_s_result_on_the_sync_screen
     // It goes up with its file at the next sync: nothing is left waiting.
     sync(c.clone()).await;
     shows(&c, &["本机记录均已上传基站"]).await;
+    // 案卷评查: the head reviews the closed barbecue case's file at a desk (by script); the
+    // squad reads the score, the opinion and the lines that lost points on the case's page
+    // after the next sync, though the case's document did not change.
+    let listed: serde_json::Value =
+        serde_json::from_str(&quancheng(&["--json", "case", "list"], &[])).unwrap();
+    let closed = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["parties"] == "张建国" && c["status"] == "disclosed")
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .expect("the demo's disclosed barbecue case");
+    let sheet = tmp.path().join("review.json");
+    let items: Vec<serde_json::Value> = qc_domain::review::CHECKLIST
+        .iter()
+        .map(|i| match i.key {
+            "documents" => serde_json::json!({"key": i.key, "score": i.max - 4,
+                "comment": "送达回证未写明签收时间"}),
+            _ => serde_json::json!({"key": i.key, "score": i.max}),
+        })
+        .collect();
+    std::fs::write(
+        &sheet,
+        serde_json::json!({"items": items, "comment": "事实清楚，证据充分，程序合法"}).to_string(),
+    )
+    .unwrap();
+    quancheng(
+        &[
+            "desk",
+            "review",
+            "--case",
+            &closed,
+            "--sheet",
+            sheet.to_str().unwrap(),
+            "--login",
+            "zhou",
+        ],
+        &desk,
+    );
+    sync(c.clone()).await;
+    click(&c, ".tab-cases").await;
+    open_case(&c, "张建国", "露天烧烤").await;
+    shows(
+        &c,
+        &[
+            "案卷评查",
+            "周文",
+            "96 分 · 优秀",
+            "评查意见：事实清楚，证据充分，程序合法",
+            "送达回证未写明签收时间",
+        ],
+    )
+    .await;
+    scroll_to(&c, "[data-test=file-reviews]").await;
+    snapshot(&c, "case-file-review.png").await;
     c.close().await.unwrap();
     drop(driver);
     // The station counts it: the draw's result for that target, with its file arrived.

@@ -1409,6 +1409,29 @@ fn desk_acts_are_signed_at_the_command_line_as_in_the_console() {
     // their task (both sign; one of them with someone else is refused there), and it reaches
     // the draw at the next sync.
     cli(dir, &["sync"], &[]);
+    // The squad reads the review on its tablet: the sync brought the desk's signed entry (the
+    // case's document had not changed) and fetched its sheet.
+    let shown = cli(dir, &["case", "show", &closed], &[]);
+    assert!(
+        shown.contains("案卷评查") && shown.contains("100 分，优秀") && shown.contains("案卷齐全"),
+        "{shown}"
+    );
+    // The tablet's export of the case carries the review with its sheet, and verifies.
+    let bundle = dir.join("reviewed.qcb");
+    cli(
+        dir,
+        &[
+            "export",
+            &closed,
+            "--out",
+            bundle.to_str().unwrap(),
+            "--officer",
+            "li.ming",
+        ],
+        &[("QUANCHENG_PIN", &qc_tests::station::pin("li.ming"))],
+    );
+    let verified = cli(dir, &["verify", bundle.to_str().unwrap()], &[]);
+    assert!(verified.contains("案卷评查"), "{verified}");
     let other = &tasks[1];
     let other_target = other["id"].as_str().unwrap().to_owned();
     let pair: Vec<String> = other["inspectors"]

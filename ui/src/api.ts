@@ -126,6 +126,25 @@ export interface CaseDetail {
   money_due?: number;
   /** Who may do each act, as the rules' one table (`ActKind::signers`) says. */
   signers?: Partial<Record<ActName, RoleCode[]>>;
+  /** 案卷评查: the reviews desks signed about the closed case, oldest first. */
+  reviews?: FileReview[];
+}
+
+/** A case-file review (案卷评查) a desk signed, as the squad reads it. */
+export interface FileReview {
+  /** The signed entry's hash. */
+  entry: string;
+  at: number;
+  /** Who signed it, by name. */
+  reviewers: string[];
+  /** The sheet; null until a sync fetches it. */
+  sheet: {
+    total: number;
+    grade: "excellent" | "passing" | "failing";
+    grade_zh: string;
+    comment: string;
+    lines: { zh: string; max: number; score: number; comment: string }[];
+  } | null;
 }
 
 /** One signed entry of a case's whole-process record. */

@@ -15,10 +15,10 @@ pub mod view;
 use std::sync::Arc;
 
 use qc_casedoc::CaseDoc;
-use qc_chain::{Action, Entry, FeedHead, SignedEntry};
+use qc_chain::{Action, Digest, Entry, FeedHead, SignedEntry};
 use qc_domain::{
     Act, CaseHeader, CaseId, CaseSource, Catalogue, Clock, Context, GeoPoint, Location, Party,
-    Person, Timestamp, WorkflowEvent, check_registration, validate,
+    Person, Timestamp, WorkflowEvent, check_registration, review::CaseFileReview, validate,
 };
 use qc_identity::{
     BureauKey, CertId, KdfParams, PinGuard, SignedCertificate, SignedRevocationList, SigningKey,
@@ -968,9 +968,55 @@ impl Quancheng {
             &mut doc,
             self.catalogue(),
             &names,
-            &self.store.deadlines(&id, self.now())?,
+            (
+                &self.store.deadlines(&id, self.now())?,
+                self.case_reviews(&id)?,
+            ),
             self.now(),
         )
+    }
+
+    /// The case-file reviews (案卷评查) desks signed about `case` that this device holds
+    /// (verified when they came down), oldest first, each with its sheet once fetched.
+    fn case_reviews(&self, case: &str) -> Result<Vec<view::ReviewView>, ApiError> {
+        let reviews: Vec<(Digest, Entry)> = self
+            .store
+            .desk_entries(case)?
+            .iter()
+            .filter_map(|s| Some((s.hash(), s.entry().ok()?)))
+            .filter(|(_, e)| e.action == Action::CaseFileReviewed)
+            .collect();
+        if reviews.is_empty() {
+            return Ok(Vec::new());
+        }
+        let certificates = self.certificates()?;
+        let name = |actor: &CertId| {
+            certificates
+                .iter()
+                .find(|c| c.id() == *actor)
+                .and_then(|c| c.decode_unverified().ok()?.person())
+                .map_or_else(|| actor.to_hex(), |p| p.name)
+        };
+        let mut out: Vec<view::ReviewView> = reviews
+            .into_iter()
+            .map(|(hash, e)| {
+                let sheet = e
+                    .blobs
+                    .first()
+                    .filter(|h| self.blobs.contains(h))
+                    .and_then(|h| self.read_blob(h).ok())
+                    .and_then(|b| serde_json::from_slice::<CaseFileReview>(&b).ok())
+                    .filter(|r| r.case == case);
+                view::ReviewView {
+                    entry: hex::encode(hash),
+                    at: e.time,
+                    reviewers: e.actors.iter().map(name).collect(),
+                    sheet: sheet.as_ref().map(view::ReviewSheet::of),
+                }
+            })
+            .collect();
+        out.sort_by_key(|r| r.at);
+        Ok(out)
     }
 }
 

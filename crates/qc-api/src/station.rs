@@ -120,7 +120,7 @@ pub struct SyncProgress {
     pub bytes_total: u64,
 }
 
-/// An evidence file still to go up.
+/// An evidence file still to go up (or a review's sheet still to come down).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct PendingBlob {
     case: String,
@@ -709,9 +709,7 @@ impl Quancheng {
                     known_size: witness.known_size(),
                 },
                 up: DocsUp { docs },
-                want: last
-                    .then(|| self.case_heads().map(|have| DocsWant { have }))
-                    .transpose()?,
+                want: last.then(|| self.docs_want()).transpose()?,
                 // Asked for once, with what comes down.
                 bureau: last.then(|| self.bureau_seen()),
             };
@@ -745,6 +743,7 @@ impl Quancheng {
             self.set_meta_json("witness", &witness)?;
             self.store.set_station_acks(&heads)?;
             report.docs_received += self.apply_docs_down(&resp.down)?;
+            self.queue_sheets(&resp.down.entries)?;
             self.store.put_receipts(&down)?;
             // The whole list replaces what is held; none sent, what is held stays.
             if let Some(tasks) = &resp.tasks {
@@ -778,6 +777,7 @@ impl Quancheng {
                 .map_err(log_inconsistent)?;
             self.set_meta_json("witness", &witness)?;
         }
+        self.fetch_sheets(&link)?;
         let (blobs_sent, blob_bytes) = self.upload_blobs(&link, progress)?;
         report.blobs_sent = blobs_sent;
         report.blob_bytes = blob_bytes;
@@ -822,6 +822,50 @@ impl Quancheng {
         Ok(())
     }
 
+    /// Remembers the sheets of the case-file reviews (案卷评查) among entries that came down
+    /// (kept here now), to fetch before the sync ends; kept across a cut sync.
+    fn queue_sheets(&self, down: &[qc_chain::SignedEntry]) -> Result<(), ApiError> {
+        let sheets: Vec<PendingBlob> = down
+            .iter()
+            .filter_map(|e| e.entry().ok())
+            .filter(|e| e.action == qc_chain::Action::CaseFileReviewed)
+            .filter_map(|e| {
+                let hash = e.blobs.first()?;
+                (!self.blobs.contains(hash)).then(|| PendingBlob {
+                    hash: hex::encode(hash),
+                    case: e.case,
+                })
+            })
+            .collect();
+        if sheets.is_empty() {
+            return Ok(());
+        }
+        let mut pending: Vec<PendingBlob> = self.meta_json(SHEETS_KEY)?.unwrap_or_default();
+        for p in sheets {
+            if !pending.contains(&p) {
+                pending.push(p);
+            }
+        }
+        self.set_meta_json(SHEETS_KEY, &pending)
+    }
+
+    /// Fetches the reviews' sheets still to come down over `link` (a few KiB each), each kept
+    /// only if it matches its hash; returns how many.
+    fn fetch_sheets(&mut self, link: &Link) -> Result<usize, ApiError> {
+        let mut pending: Vec<PendingBlob> = self.meta_json(SHEETS_KEY)?.unwrap_or_default();
+        let mut fetched = 0;
+        while let Some(p) = pending.first().cloned() {
+            let hash: [u8; 32] = unhex(&p.hash)?;
+            if !self.blobs.contains(&hash) {
+                self.fetch_over(link, &p.case, &hash)?;
+                fetched += 1;
+            }
+            pending.remove(0);
+            self.set_meta_json(SHEETS_KEY, &pending)?;
+        }
+        Ok(fetched)
+    }
+
     /// Asks the station to prove its log extends the last checkpoint this device saw.
     fn check_consistency(&mut self, link: &Link, witness: &mut Witness) -> Result<(), ApiError> {
         if witness.known_size() == 0 {
@@ -836,14 +880,18 @@ impl Quancheng {
             .map_err(log_inconsistent)
     }
 
-    /// Heads of every case held here, as the store keeps them.
-    fn case_heads(&self) -> Result<Vec<CaseHeads>, ApiError> {
-        Ok(self
-            .store
-            .case_heads()?
-            .into_iter()
-            .map(|(case, heads)| CaseHeads { case, heads })
-            .collect())
+    /// What this device holds of its cases, as the store keeps it: each one's heads and the
+    /// desks' acts about it.
+    fn docs_want(&self) -> Result<DocsWant, ApiError> {
+        Ok(DocsWant {
+            have: self
+                .store
+                .case_heads()?
+                .into_iter()
+                .map(|(case, heads)| CaseHeads { case, heads })
+                .collect(),
+            desk_acts: self.store.desk_acts_held()?,
+        })
     }
 
     /// The changes of every case the station has not acknowledged up to its current heads,
@@ -1340,6 +1388,9 @@ impl Quancheng {
         .send(link, method, path, body)
     }
 }
+
+/// Where the reviews' sheets still to fetch are kept.
+const SHEETS_KEY: &str = "sheets_pending";
 
 /// Entries per sync request.
 const BATCH_ENTRIES: usize = 2000;

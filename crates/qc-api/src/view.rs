@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use qc_casedoc::{CaseDoc, CaseSummary};
+use qc_domain::review::{CHECKLIST, CaseFileReview, Grade};
 use qc_domain::{
     Act, ActKind, Anomaly, CaseHeader, CaseState, Catalogue, Deadline, DeadlinePolicy,
     HearingThresholds, NextStep, Role, Timestamp, ViolationType, money_due, next_steps,
@@ -70,13 +71,82 @@ pub struct CaseDetail {
     /// Who may do each act (its wire name → roles), as `ActKind::signers` says: the one table
     /// the app offers acts by.
     pub signers: BTreeMap<String, &'static [Role]>,
+    /// The case-file reviews (案卷评查) desks signed about the closed case, oldest first.
+    pub reviews: Vec<ReviewView>,
+}
+
+/// A case-file review (案卷评查) a desk signed about a case, as the squad reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewView {
+    /// The entry's hash (hex).
+    pub entry: String,
+    /// When it was signed.
+    pub at: Timestamp,
+    /// Who signed it, by name (the certificate's id when no certificate held here names them).
+    pub reviewers: Vec<String>,
+    /// The sheet; `None` while this device has not fetched it (the next sync does) or when it
+    /// does not read as a review of this case.
+    pub sheet: Option<ReviewSheet>,
+}
+
+/// A review's sheet: the checklist as scored and the reviewer's opinion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewSheet {
+    /// Points in all (of 100).
+    pub total: u32,
+    /// 评查结论.
+    pub grade: Grade,
+    /// The same in Chinese (优秀, 合格, 不合格).
+    pub grade_zh: &'static str,
+    /// The reviewer's overall opinion (评查意见).
+    pub comment: String,
+    /// Each checklist line in order.
+    pub lines: Vec<ReviewLine>,
+}
+
+/// One checklist line as scored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewLine {
+    /// What is judged, in Chinese.
+    pub zh: String,
+    /// Full marks.
+    pub max: u32,
+    /// Points given.
+    pub score: u32,
+    /// Why points were taken off, or a remark.
+    pub comment: String,
+}
+
+impl ReviewSheet {
+    /// The sheet of `review` as the squad reads it.
+    pub fn of(review: &CaseFileReview) -> ReviewSheet {
+        ReviewSheet {
+            total: review.total,
+            grade: review.grade,
+            grade_zh: review.grade.zh(),
+            comment: review.comment.clone(),
+            lines: review
+                .items
+                .iter()
+                .map(|i| {
+                    let line = CHECKLIST.iter().find(|l| l.key == i.key);
+                    ReviewLine {
+                        zh: line.map_or_else(|| i.key.clone(), |l| l.zh.to_owned()),
+                        max: line.map_or(0, |l| l.max),
+                        score: i.score,
+                        comment: i.comment.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 pub(crate) fn detail(
     doc: &mut CaseDoc,
     catalogue: &Catalogue,
     names: &HashMap<String, String>,
-    deadlines: &[Deadline],
+    (deadlines, reviews): (&[Deadline], Vec<ReviewView>),
     now: Timestamp,
 ) -> Result<CaseDetail, ApiError> {
     let state = doc.state()?;
@@ -125,5 +195,6 @@ pub(crate) fn detail(
             .into_iter()
             .map(|k| (wire_name(k), k.signers().roles))
             .collect(),
+        reviews,
     })
 }

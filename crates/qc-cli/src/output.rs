@@ -596,11 +596,37 @@ pub fn show(d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
         }
     }
     next_steps(&d.next_steps)?;
+    reviews(&d.reviews)?;
     if !d.anomalies.is_empty() {
         out!();
         out!("需复核（合并后与流程冲突的记录，已保留）：");
         for a in &d.anomalies {
             out!("  {}：{}", a.event, a.reason);
+        }
+    }
+    Ok(())
+}
+
+/// The case-file reviews (案卷评查) of a closed case: each one's grade, opinion and the lines
+/// that lost points.
+fn reviews(reviews: &[qc_api::view::ReviewView]) -> anyhow::Result<()> {
+    for r in reviews {
+        out!();
+        out!(
+            "案卷评查：{}  {}",
+            r.at.display_china(),
+            r.reviewers.join("、")
+        );
+        let Some(sheet) = &r.sheet else {
+            out!("  评查表尚未取回（下次同步时取回）");
+            continue;
+        };
+        out!("  {} 分，{}", sheet.total, sheet.grade_zh);
+        out!("  评查意见：{}", sheet.comment);
+        for l in &sheet.lines {
+            if l.score < l.max || !l.comment.is_empty() {
+                out!("  {}：{}/{} 分  {}", l.zh, l.score, l.max, l.comment);
+            }
         }
     }
     Ok(())

@@ -52,7 +52,7 @@ use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, LogHead, PendingBlob,
+    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, LogHead, PendingBlob, SeenCase,
     Sequencer, Storage, StorageError, StoredSigned, TileId, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
@@ -107,7 +107,8 @@ fn uint(n: i64) -> Result<u64, StorageError> {
 }
 
 /// Every case, as [`Storage::case_metas_seen`] reads them.
-const METAS_ALL: &str = "SELECT case_id, squad, status, heads FROM case_docs ORDER BY case_id";
+const METAS_ALL: &str =
+    "SELECT case_id, squad, status, heads, desk_acts FROM case_docs ORDER BY case_id";
 /// The feeds that touched any of the cases `$1`, each up to its last entry about one of them.
 /// Each feed is read through its (device, seq) index whatever the planner knows: a join
 /// planned on a young table without statistics scanned the whole log per call.
@@ -134,7 +135,7 @@ const DEVICE_CERTIFICATES: &str = "SELECT cert, signature, device, 0 FROM office
      SELECT cert, signature, id, 1 FROM devices WHERE id = ANY($1)
      ORDER BY 3, 4, 1";
 /// The cases of the squads `$1` and at the statuses `$2` (a bitmap OR of the two indexes).
-const METAS_SEEN: &str = "SELECT case_id, squad, status, heads FROM case_docs
+const METAS_SEEN: &str = "SELECT case_id, squad, status, heads, desk_acts FROM case_docs
      WHERE squad = ANY($1) OR status = ANY($2) ORDER BY case_id";
 /// The latest wrong codes from source `$3` after `$1`, at most `$2`.
 const FAILURES_FROM_SOURCE: &str = "SELECT time FROM code_failures WHERE source = $3 AND time > $1
@@ -726,7 +727,7 @@ impl Storage for PgStorage {
         rows.iter().map(|r| col(r, 0)).collect()
     }
 
-    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<(String, CaseMeta)>, StorageError> {
+    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<SeenCase>, StorageError> {
         let rows = if view.everything {
             self.conn()?.query(METAS_ALL, &[])
         } else {
@@ -745,10 +746,11 @@ impl Storage for PgStorage {
             .map(|r| {
                 let status: String = col(r, 2)?;
                 let heads: Vec<u8> = col(r, 3)?;
-                Ok((
-                    col(r, 0)?,
-                    CaseMeta::from_stored(col(r, 1)?, &status, &heads)?,
-                ))
+                Ok(SeenCase {
+                    case: col(r, 0)?,
+                    meta: CaseMeta::from_stored(col(r, 1)?, &status, &heads)?,
+                    desk_acts: uint(col(r, 4)?)?,
+                })
             })
             .collect()
     }

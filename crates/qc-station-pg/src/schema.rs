@@ -286,6 +286,24 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE devices ADD COLUMN bureau_taken BYTEA NOT NULL DEFAULT '',
       ADD COLUMN bureau_refused BYTEA NOT NULL DEFAULT '';
 "#,
+    // How many desk acts (a review, an export) the log holds about each case, kept by the log
+    // itself as it appends (in the sequencer's transaction): a tablet holding fewer pulls the
+    // case again (a desk act changes no document). Desk devices' ids begin with `desk-`.
+    r#"
+    ALTER TABLE case_docs ADD COLUMN desk_acts BIGINT NOT NULL DEFAULT 0;
+    UPDATE case_docs c SET desk_acts = t.n
+      FROM (SELECT case_id, count(*) AS n FROM log
+            WHERE device >= 'desk-' AND device < 'desk.' GROUP BY case_id) t
+      WHERE c.case_id = t.case_id;
+    CREATE FUNCTION count_desk_act() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE case_docs SET desk_acts = desk_acts + 1 WHERE case_id = NEW.case_id;
+        RETURN NULL;
+      END $$;
+    CREATE TRIGGER log_desk_act AFTER INSERT ON log FOR EACH ROW
+      WHEN (NEW.device >= 'desk-' AND NEW.device < 'desk.')
+      EXECUTE FUNCTION count_desk_act();
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

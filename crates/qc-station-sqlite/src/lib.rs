@@ -25,7 +25,7 @@ use qc_station_storage::rows::{
 };
 use qc_station_storage::{
     BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, LogHead, PendingBlob,
-    Sequencer, Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
+    SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
 };
 
 /// Schema migrations, append-only: never edit a released one.
@@ -311,6 +311,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE devices ADD COLUMN bureau_taken BLOB NOT NULL DEFAULT x'';
     ALTER TABLE devices ADD COLUMN bureau_refused BLOB NOT NULL DEFAULT x'';
 "#,
+    // How many desk acts (a review, an export) the log holds about each case, kept by the log
+    // itself as it appends: a tablet holding fewer pulls the case again (a desk act changes no
+    // document). Desk devices' ids begin with `desk-` (`qc_chain::DESK_DEVICE_PREFIX`).
+    r#"
+    ALTER TABLE case_docs ADD COLUMN desk_acts INTEGER NOT NULL DEFAULT 0;
+    UPDATE case_docs SET desk_acts = (SELECT count(*) FROM log
+      WHERE log.case_id = case_docs.case_id AND log.device >= 'desk-' AND log.device < 'desk.');
+    CREATE TRIGGER log_desk_act AFTER INSERT ON log
+      WHEN NEW.device >= 'desk-' AND NEW.device < 'desk.'
+      BEGIN
+        UPDATE case_docs SET desk_acts = desk_acts + 1 WHERE case_id = NEW.case_id;
+      END;
+"#,
 ];
 
 /// Leaves integrated per transaction when an older store's tiles are built.
@@ -593,7 +606,7 @@ impl Storage for SqliteStorage {
         rows.map(|r| r.map_err(err)).collect()
     }
 
-    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<(String, CaseMeta)>, StorageError> {
+    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<SeenCase>, StorageError> {
         let (sql, args) = metas_seen(view);
         let conn = self.reader();
         let mut stmt = conn.prepare(&sql).map_err(err)?;
@@ -604,12 +617,17 @@ impl Storage for SqliteStorage {
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, Vec<u8>>(3)?,
+                    r.get::<_, i64>(4)?,
                 ))
             })
             .map_err(err)?;
         rows.map(|r| {
-            let (case, squad, status, heads) = r.map_err(err)?;
-            Ok((case, CaseMeta::from_stored(squad, &status, &heads)?))
+            let (case, squad, status, heads, desk_acts) = r.map_err(err)?;
+            Ok(SeenCase {
+                case,
+                meta: CaseMeta::from_stored(squad, &status, &heads)?,
+                desk_acts: u64::try_from(desk_acts).unwrap_or_default(),
+            })
         })
         .collect()
     }
@@ -1813,7 +1831,7 @@ fn json_list<'a>(ids: impl IntoIterator<Item = &'a String>) -> Result<String, St
 
 /// The query of [`Storage::case_metas_seen`] and its arguments.
 fn metas_seen(view: &CaseView) -> (String, Vec<String>) {
-    const COLUMNS: &str = "SELECT case_id, squad, status, heads FROM case_docs";
+    const COLUMNS: &str = "SELECT case_id, squad, status, heads, desk_acts FROM case_docs";
     if view.everything {
         return (format!("{COLUMNS} ORDER BY case_id"), Vec::new());
     }
@@ -2089,6 +2107,55 @@ mod tests {
         }
         let s = SqliteStorage::open(&path, &key).unwrap();
         qc_station_storage::rows::suite::rows_before_duties_count_as_before(&s);
+    }
+
+    /// A store kept before the log counted the desks' acts per case: opening it counts those
+    /// already logged (a tablet's entries not among them), and the log counts on from there.
+    #[test]
+    fn an_older_store_s_desk_acts_are_counted_once_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let key = [5u8; 32];
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))
+                .unwrap();
+            let before = MIGRATIONS.len() - 1;
+            for (i, m) in MIGRATIONS[..before].iter().enumerate() {
+                conn.execute_batch(&format!(
+                    "BEGIN; {m} PRAGMA user_version = {}; COMMIT;",
+                    i + 1
+                ))
+                .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO case_docs(case_id, squad, doc) VALUES ('c1', '一中队', x''),
+                   ('c2', '一中队', x''), ('c3', '一中队', x'');
+                 INSERT INTO log(idx, hash, device, seq, case_id, entry, device_sig, actor_sigs)
+                 SELECT column1, randomblob(32), column2, column3, column4, x'', x'', x''
+                 FROM (VALUES (1, 'desk-sun', 1, 'c1'), (2, 'a', 1, 'c1'),
+                   (3, 'desk-sun', 2, 'c2'), (4, 'desk-zhou', 1, 'c1'), (5, 'desks', 1, 'c3'));",
+            )
+            .unwrap();
+        }
+        let s = SqliteStorage::open(&path, &key).unwrap();
+        let counted = |s: &SqliteStorage| -> Vec<(String, u64)> {
+            s.case_metas_seen(&CaseView {
+                everything: true,
+                ..CaseView::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.case, c.desk_acts))
+            .collect()
+        };
+        assert_eq!(
+            counted(&s),
+            [("c1".into(), 2), ("c2".into(), 1), ("c3".into(), 0)]
+        );
+        let next = qc_station_storage::suite::entry("desk-sun", 3, [0; 32], "c2");
+        qc_station_storage::suite::append(&s, &[next]).unwrap();
+        assert_eq!(counted(&s)[1], ("c2".into(), 2));
     }
 
     /// A store kept before the log had tiles (its leaves were the tree, rebuilt at start):

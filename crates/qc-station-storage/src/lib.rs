@@ -57,6 +57,18 @@ pub struct CaseMeta {
     pub heads: Vec<Digest>,
 }
 
+/// A case a view sees, as a sync compares it with what a device holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenCase {
+    /// Its id.
+    pub case: String,
+    /// What is known of it.
+    pub meta: CaseMeta,
+    /// How many entries of desks (a review, an export) the log holds about it: counted by the
+    /// log as it appends, since a desk act changes no document.
+    pub desk_acts: u64,
+}
+
 impl CaseMeta {
     /// A case's meta as a backend keeps it: the squad, the status's code (one this code does
     /// not know, or none from before statuses were kept, reads as registered: the service
@@ -253,7 +265,7 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError>;
     /// The cases `view` sees, by id, without the documents (a query by squad and status, not
     /// a read of every case).
-    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<(String, CaseMeta)>, StorageError>;
+    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<SeenCase>, StorageError>;
     /// The cases whose documents were kept before their heads were (an older store's).
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError>;
     /// The feeds of every device that touched any of `cases`, each from its first entry up to
@@ -560,7 +572,7 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).put_case_doc(case, meta, doc)
     }
 
-    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<(String, CaseMeta)>, StorageError> {
+    fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<SeenCase>, StorageError> {
         (**self).case_metas_seen(view)
     }
 
@@ -912,7 +924,7 @@ pub mod suite {
             s.case_metas_seen(view)
                 .unwrap()
                 .into_iter()
-                .map(|(case, _)| case)
+                .map(|c| c.case)
                 .collect()
         };
         put("c1", "一中队", Registered);
@@ -949,7 +961,7 @@ pub mod suite {
                 s.case_metas_seen(view).unwrap()
                     == all
                         .iter()
-                        .filter(|(_, m)| view.sees(&m.squad, m.status))
+                        .filter(|c| view.sees(&c.meta.squad, c.meta.status))
                         .cloned()
                         .collect::<Vec<_>>(),
             );
@@ -1047,7 +1059,7 @@ pub mod suite {
                 ..CaseView::default()
             })
             .unwrap()
-                == vec![("c1".to_owned(), later), ("c2".to_owned(), other)],
+                == vec![seen("c1", later.clone(), 0), seen("c2", other, 0)],
         );
         s.put_case_doc("c3", &meta("二中队", CaseStatus::Registered, &[]), b"old")
             .unwrap();
@@ -1138,7 +1150,7 @@ pub mod suite {
             s.device_feed("d").unwrap() == [d1.clone(), d2.clone(), d3.clone()]
                 && s.device_feed("nobody").unwrap().is_empty(),
         );
-        let union = [a1, a2, a3, a4, b1, b2, d1, d2];
+        let union = [a1, a2, a3, a4, b1, b2.clone(), d1, d2];
         check(
             "several cases: the union, once each, device by device in feed order",
             feeds(&["c2", "c1", "c3"]) == union && feeds(&["c3", "c2", "c1", "c2"]) == union,
@@ -1148,6 +1160,43 @@ pub mod suite {
             feeds(&["c7", "c1", "c8"]) == feeds(&["c1"]) && feeds(&["c7"]).is_empty(),
         );
         check("no cases, no entries", feeds(&[]).is_empty());
+
+        // The log counts the desks' acts about each case as it appends them (a tablet's do
+        // not count), and a later save of the document keeps the count.
+        let desk = |seq, prev, case| {
+            entry(
+                &format!("{}x", qc_chain::DESK_DEVICE_PREFIX),
+                seq,
+                prev,
+                case,
+            )
+        };
+        let x1 = desk(1, [0; 32], "c1");
+        let x2 = desk(2, x1.hash(), "c9");
+        let x3 = desk(3, x2.hash(), "c1");
+        append(&s, &[x1, x2]).unwrap();
+        append(&s, &[x3, entry("b", 3, b2.hash(), "c1")]).unwrap();
+        s.put_case_doc("c1", &later, b"v3").unwrap();
+        check(
+            "desk acts counted by the log, per case",
+            s.case_metas_seen(&CaseView {
+                everything: true,
+                ..CaseView::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.case, c.desk_acts))
+            .collect::<Vec<_>>()
+                == [("c1".into(), 2), ("c2".into(), 0), ("c3".into(), 0)],
+        );
+    }
+
+    fn seen(case: &str, meta: CaseMeta, desk_acts: u64) -> SeenCase {
+        SeenCase {
+            case: case.into(),
+            meta,
+            desk_acts,
+        }
     }
 
     /// Appends `entries` as the station does: under a sequencer, with the tiles and head

@@ -1,5 +1,7 @@
 //! The device feed as stored: signed entries, appended only together with the change they record.
 
+use std::collections::BTreeMap;
+
 use qc_casedoc::CaseDoc;
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -271,6 +273,37 @@ impl Store {
         self.feeds_through(case_id, Some(device))
     }
 
+    /// How many entries of desks (reviews, exports) this device holds about each case, cases
+    /// with none left out: what a sync tells the station (a desk act changes no document).
+    pub fn desk_acts_held(&self) -> Result<BTreeMap<String, u64>, StoreError> {
+        // Read by the ledger's key; an elided entry (no case) left out.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT case_id, count(*) FROM ledger
+             WHERE device >= ?1 AND device < ?2 AND case_id <> '' GROUP BY case_id",
+        )?;
+        let (from, to) = desk_devices();
+        let rows = stmt.query_map(params![from, to], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        rows.map(|r| {
+            let (case, n) = r?;
+            Ok((case, u64::try_from(n).unwrap_or_default()))
+        })
+        .collect()
+    }
+
+    /// The entries of desks about `case_id` held here (its reviews, its exports at the
+    /// bureau), desk by desk in feed order.
+    pub fn desk_entries(&self, case_id: &str) -> Result<Vec<SignedEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT entry, body, device_sig, actor_sigs FROM ledger
+             WHERE case_id = ?1 AND device >= ?2 AND device < ?3 ORDER BY device, seq",
+        )?;
+        let (from, to) = desk_devices();
+        let rows = stmt.query_map(params![case_id, from, to], row_to_entry)?;
+        rows.map(|r| decode_row(r?)).collect()
+    }
+
     fn feeds_through(
         &self,
         case_id: &str,
@@ -286,4 +319,18 @@ impl Store {
         let rows = stmt.query_map(params![case_id, device], row_to_entry)?;
         rows.map(|r| decode_row(r?)).collect()
     }
+}
+
+/// The range of desk devices' ids: every id that begins with `qc_chain::DESK_DEVICE_PREFIX`.
+fn desk_devices() -> (String, String) {
+    let prefix = qc_chain::DESK_DEVICE_PREFIX;
+    let mut end = prefix.as_bytes().to_vec();
+    // The prefix ends in '-'; the next byte bounds every id that begins with it.
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    (
+        prefix.to_owned(),
+        String::from_utf8_lossy(&end).into_owned(),
+    )
 }

@@ -3,6 +3,8 @@
 use qc_chain::{Digest, SignedEntry};
 use qc_identity::{SignedCertificate, SignedRevocationList};
 use qc_log::{Receipt, SignedCheckpoint};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/enrol`: a device asks to be enrolled, proving the administrator's one-time code.
@@ -327,6 +329,11 @@ pub struct DocsAck {
 pub struct DocsWant {
     /// Heads per case held.
     pub have: Vec<CaseHeads>,
+    /// How many entries of desks (reviews, exports) the device holds about each case held
+    /// (cases with none left out): a desk act changes no document, so a case the station holds
+    /// more of comes down again, with them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub desk_acts: BTreeMap<String, u64>,
 }
 
 /// The answer to [`DocsWant`]: changes of the cases the device may see, with the entries that

@@ -467,6 +467,14 @@ export default {
     rendering: "Typesetting the document…",
     page: "Page {n} / {of}",
   },
+  fileReviews: {
+    title: "Case-file review",
+    by: "{names} · {time}",
+    total: "{total} points",
+    grade: { excellent: "Excellent", passing: "Passing", failing: "Failing" },
+    opinion: "Opinion: ",
+    pending: "The review sheet has not been fetched yet; the next sync fetches it.",
+  },
   caseView: {
     dueBy: "{kind}: by {date}",
     back: "Back",

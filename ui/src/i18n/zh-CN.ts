@@ -466,6 +466,14 @@ export default {
     rendering: "正在排版文书…",
     page: "第 {n} / {of} 页",
   },
+  fileReviews: {
+    title: "案卷评查",
+    by: "{names} · {time}",
+    total: "{total} 分",
+    grade: { excellent: "优秀", passing: "合格", failing: "不合格" },
+    opinion: "评查意见：",
+    pending: "评查表尚未取回，下次同步时取回。",
+  },
   caseView: {
     dueBy: "{kind}：{date} 前",
     back: "返回",

@@ -1187,14 +1187,16 @@ impl<S: Storage> Service<S> {
             .map(|h| (h.case.as_str(), h.digests()))
             .collect();
         let have = |case: &str| held_by_device.get(case).cloned().unwrap_or_default();
+        let desk_acts_held = |case: &str| req.desk_acts.get(case).copied().unwrap_or_default();
         let metas = self.storage.case_metas_seen(&scope.0)?;
-        let visible: BTreeSet<&str> = metas.iter().map(|(c, _)| c.as_str()).collect();
+        let visible: BTreeSet<&str> = metas.iter().map(|c| c.case.as_str()).collect();
         // The documents, feeds and certificates are each read for all the cases behind at once:
-        // per case, a sync of twenty documents made some eighty statements.
+        // per case, a sync of twenty documents made some eighty statements. A case a desk
+        // acted on since (a review for the squad to read) is behind with the same document.
         let behind: Vec<String> = metas
             .iter()
-            .filter(|(case, meta)| have(case) != meta.heads)
-            .map(|(case, _)| case.clone())
+            .filter(|c| have(&c.case) != c.meta.heads || desk_acts_held(&c.case) < c.desk_acts)
+            .map(|c| c.case.clone())
             .collect();
         let mut sent = Vec::new();
         for (case, _, held) in self.storage.case_docs(&behind)? {

@@ -753,7 +753,74 @@ mod docs {
                     }]
                 })
                 .unwrap_or_default(),
+            desk_acts: Default::default(),
         }
+    }
+
+    /// A desk's review of a closed case (案卷评查) changes no document, yet a tablet holding the
+    /// case at the station's heads gets it again, with the desk's signed entry and what
+    /// verifies it, until it says it holds as many of the desks' acts about it as the log.
+    #[test]
+    fn a_case_a_desk_reviewed_comes_down_again_with_the_review() {
+        use qc_domain::review::{CHECKLIST, CaseFileReview, ItemScore};
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol_as(&s, "tablet-a", "一中队", 50);
+        let mut a = case("一中队");
+        s.push_docs("tablet-a", &up(&mut a, &[])).unwrap();
+        // Closed, as its procedure would leave it: the station keeps the status it read.
+        let (mut meta, doc) = s.storage.case_doc("case-1").unwrap().unwrap();
+        meta.status = qc_domain::CaseStatus::Closed;
+        s.storage.put_case_doc("case-1", &meta, &doc).unwrap();
+        assert!(
+            s.pull_docs("tablet-a", &want(Some(&mut a)))
+                .unwrap()
+                .docs
+                .is_empty()
+        );
+
+        let items = CHECKLIST
+            .iter()
+            .map(|i| ItemScore {
+                key: i.key.into(),
+                score: i.max,
+                comment: String::new(),
+            })
+            .collect();
+        let review = CaseFileReview::new("case-1", meta.status, items, "案卷齐全").unwrap();
+        let head = super::draws::HeadOfUnit::new();
+        let entry = s
+            .review_case(&review, &head.signer(), NOW)
+            .unwrap()
+            .unwrap();
+        let down = s.pull_docs("tablet-a", &want(Some(&mut a))).unwrap();
+        assert_eq!(down.docs.len(), 1, "the reviewed case comes down again");
+        let mut same = CaseDoc::load(&a.save(), b"tablet-a").unwrap();
+        same.apply(&hex::decode(&down.docs[0].changes).unwrap())
+            .unwrap();
+        assert_eq!(
+            same.heads_digests(),
+            a.heads_digests(),
+            "its document as it was"
+        );
+        let review_entry = down
+            .entries
+            .iter()
+            .find(|e| e.hash() == entry)
+            .expect("the desk's entry comes with it");
+        let desk = review_entry.entry().unwrap().device;
+        let certified = |c: &SignedCertificate| {
+            matches!(c.decode_unverified().unwrap().subject,
+                qc_identity::Subject::Device { device_id, .. } if device_id == desk)
+        };
+        assert!(
+            down.certificates.iter().any(certified),
+            "with the certificate of the desk that signed it"
+        );
+        // Held: nothing more.
+        let mut held = want(Some(&mut a));
+        held.desk_acts.insert("case-1".into(), 1);
+        assert!(s.pull_docs("tablet-a", &held).unwrap().docs.is_empty());
     }
 
     #[test]
@@ -1604,14 +1671,14 @@ mod draws {
     }
 
     /// The head of unit at a desk: the person, what they see, the key they sign with.
-    struct HeadOfUnit {
+    pub(super) struct HeadOfUnit {
         head: Person,
         view: CaseView,
         key: SigningKey,
     }
 
     impl HeadOfUnit {
-        fn new() -> HeadOfUnit {
+        pub(super) fn new() -> HeadOfUnit {
             let head = Person {
                 id: PersonId("head-1".into()),
                 name: "赵局长".into(),
@@ -1627,7 +1694,7 @@ mod draws {
         }
 
         /// Who signs, at the desk of `zhao`.
-        fn signer(&self) -> DeskSigner<'_> {
+        pub(super) fn signer(&self) -> DeskSigner<'_> {
             DeskSigner {
                 login: "zhao",
                 person: &self.head,
