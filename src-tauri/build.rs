@@ -48,6 +48,7 @@ fn main() {
             "inspection_tasks",
             "inspection_reports",
             "report_inspection",
+            "set_aside",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));

@@ -321,6 +321,23 @@ pub fn report_inspection(
     })
 }
 
+/// 搁置: the entries about `case` the station refused are set aside, as the first enforcement
+/// officer signed in decides (and signs).
+#[tauri::command]
+pub fn set_aside(
+    state: State<'_, AppState>,
+    case: String,
+) -> Result<qc_api::refused::SetAside, WireError> {
+    with_officers(&state, |a, signed| {
+        let by = signed
+            .iter()
+            .copied()
+            .find(|u| u.person().role.enforces())
+            .ok_or_else(|| ApiError::Invalid("请执法人员登录后搁置记录".into()))?;
+        a.set_aside(&case, by)
+    })
+}
+
 /// The cases with changes not yet at the base station.
 #[tauri::command]
 pub fn unsynced_cases(state: State<'_, AppState>) -> Result<Vec<String>, WireError> {

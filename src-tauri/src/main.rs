@@ -86,6 +86,7 @@ fn main() {
             commands::inspection_tasks,
             commands::inspection_reports,
             commands::report_inspection,
+            commands::set_aside,
             commands::unsynced_cases,
             commands::export_case,
             commands::add_evidence,

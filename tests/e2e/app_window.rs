@@ -1408,3 +1408,73 @@ async fn the_two_drawn_officers_record_an_inspection_s_result_on_the_sync_screen
     assert_eq!(counted.reports.len(), 1);
     assert_eq!(counted.reports[0].note, "门前堆放杂物，已当场责令清理");
 }
+
+/// 王芳 is revoked while the tablet is offline and registers a case on it (the tablet cannot
+/// know); at the next sync the station refuses it, and the sync screen says which case and
+/// why. 李明, signed in, sets it aside there; the next sync goes through with his own case.
+#[tokio::test(flavor = "multi_thread")]
+async fn records_the_station_refuses_are_set_aside_on_the_sync_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_owned();
+    let (bureau, dir, hers, his) = tokio::task::spawn_blocking(move || {
+        let bureau = qc_tests::station::Bureau::start(&root).unwrap();
+        let dir = root.join("tablet");
+        let people = ["li.ming", "wang.fang"];
+        let mut t = bureau.tablet(&dir, "一中队", &people).unwrap();
+        let [li, wang] = people.map(|p| t.unlock(p, &qc_tests::station::pin(p)).unwrap());
+        let mut home = bureau.app().unwrap();
+        let admin = home
+            .unlock("wu.min", &qc_tests::station::pin("wu.min"))
+            .unwrap();
+        home.revoke("wang.fang", "调离", &admin).unwrap();
+        let mut case = |address: &str, summary: &str, by| {
+            t.register_case(qc_tests::fixtures::new_case(address, summary), by)
+                .unwrap()
+                .0
+        };
+        let hers = case("建设路3号", "乱堆乱放", &wang);
+        let his = case("中州路1号", "占道经营", &li);
+        (bureau, dir, hers, his)
+    })
+    .await
+    .unwrap();
+    let (_display, driver, c, _slot) = open_window(&[("QUANCHENG_DATA", &dir)]).await;
+    sign_in(&c, "li.ming").await;
+    click(&c, ".tab-sync").await;
+    tap(&c, "the live sync button", "button.start:not([disabled])").await;
+    let refused = format!("案件 {hers}：1 条记录被拒收");
+    shows(&c, &["同步未完成", "基站拒收的记录", &refused]).await;
+    scroll_to(&c, "[data-test=refused]").await;
+    snapshot(&c, "sync-refused.png").await;
+    tap(
+        &c,
+        "the set-aside button",
+        &format!("[data-test='set-aside-{hers}']"),
+    )
+    .await;
+    shows(&c, &[&format!("已搁置案件 {hers} 的 1 条记录")]).await;
+    tap(&c, "the live sync button", "button.start:not([disabled])").await;
+    shows(&c, &["同步完成", "本机记录均已上传基站"]).await;
+    c.close().await.unwrap();
+    drop(driver);
+    // The station holds 李明's case, not hers; her entry is logged in its place, without its act.
+    let held = tokio::task::spawn_blocking(move || {
+        let s = bureau.app().unwrap().station_service().unwrap();
+        let logged = |case: &str| {
+            s.case_log(case, qc_domain::Timestamp(0))
+                .unwrap()
+                .entries
+                .len()
+        };
+        let held = (logged(&his), logged(&hers));
+        drop(bureau);
+        held
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        held,
+        (1, 1),
+        "his registration; her case's act of setting aside"
+    );
+}

@@ -541,3 +541,132 @@ fn several_evidence_files_go_up_at_once() {
     );
     assert_eq!(t.sync().unwrap().blobs_sent, 0, "each file once");
 }
+
+/// 王芳 is revoked while her squad's tablet is offline: the tablet lets her sign an inspection
+/// record (it cannot know), and 李明 registers another case after it. The station refuses the
+/// upload, naming her entry; nothing of it is taken, and every later sync would be refused
+/// too. 李明 sets the refused entry aside (搁置): kept whole on the tablet, the case back at
+/// what it was before it; the next sync goes through with the other case, the set-aside entry
+/// logged in its place without its act, and the case's file still verifies — on this tablet
+/// and on the leader's, which takes the feed with its set-aside entry.
+#[test]
+fn an_entry_the_station_refuses_is_set_aside_and_the_rest_of_the_feed_goes_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bureau = Bureau::start(tmp.path()).unwrap();
+    let people = ["li.ming", "wang.fang", "liu.jianguo"];
+    let mut t = bureau
+        .tablet(&tmp.path().join("t"), "一中队", &people)
+        .unwrap();
+    let [li, wang, liu] = people.map(|p| t.unlock(p, &pin(p)).unwrap());
+    let case = t
+        .register_case(new_case("景华路88号", "占道堆放货物"), &li)
+        .unwrap()
+        .0;
+    t.sync().unwrap();
+
+    let mut home = bureau.app().unwrap();
+    let admin = home.unlock("wu.min", &pin("wu.min")).unwrap();
+    home.revoke("wang.fang", "调离", &admin).unwrap();
+
+    // Offline: the investigation opened (by the leader), an inspection signed by 李明 and the
+    // revoked 王芳, then another case.
+    open_investigation(&mut t, &case, &liu, [&li, &wang]).unwrap();
+    let record = t
+        .create_record(&case, inspection, None, &[&li, &wang])
+        .unwrap();
+    let hers = t
+        .register_case(new_case("建设路3号", "乱堆乱放"), &wang)
+        .unwrap()
+        .0;
+    let other = t
+        .register_case(new_case("中州路1号", "占道经营"), &li)
+        .unwrap()
+        .0;
+    let e = t.sync().unwrap_err();
+    assert_eq!(e.code(), "entries_refused", "{e}");
+    let refused = t.sync_status().unwrap().refused;
+    let by_case: Vec<(&str, usize)> = refused
+        .iter()
+        .map(|c| (c.case.as_str(), c.entries))
+        .collect();
+    assert_eq!(by_case.len(), 2, "{refused:?}");
+    assert!(by_case.contains(&(case.as_str(), 1)) && by_case.contains(&(hers.as_str(), 1)));
+    assert!(
+        refused
+            .iter()
+            .all(|c| c.reasons[0].contains("吊销") || c.reasons[0].contains("撤销")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        t.sync().unwrap_err().code(),
+        "entries_refused",
+        "refused again until set aside"
+    );
+
+    // Only an enforcement officer sets aside, only what was refused; then the case is back
+    // before the record, and the case the station never took leaves the list.
+    let e = t.set_aside("no-such-case", &li).unwrap_err();
+    assert_eq!(e.code(), "invalid");
+    let done = t.set_aside(&case, &li).unwrap();
+    assert_eq!((done.entries, done.case_removed), (1, false));
+    let gone = t.set_aside(&hers, &li).unwrap();
+    assert_eq!((gone.entries, gone.case_removed), (1, true));
+    assert!(!cases(&t).contains(&hers));
+    assert!(
+        t.case_file(&case).unwrap().0.is_empty(),
+        "the record is set aside"
+    );
+    assert!(
+        !t.case_file(&case)
+            .unwrap()
+            .0
+            .iter()
+            .any(|r| r.live.id == record)
+    );
+    assert_eq!(
+        t.case_detail(&case).unwrap().row.status,
+        "investigating",
+        "the leader's act before it stands"
+    );
+    assert!(t.sync_status().unwrap().refused.is_empty());
+
+    let report = t.sync().unwrap();
+    assert!(report.sent >= 2, "{report:?}");
+    let status = t.sync_status().unwrap();
+    assert_eq!(
+        (status.unsynced_entries, status.refused.len()),
+        (0, 0),
+        "every entry has its receipt, the set-aside one too"
+    );
+    let log_key: [u8; 32] = hex::decode(&bureau.station.log_key)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    // The bundle carries the set-aside entry without its act and the signed act that set
+    // it aside, naming it; it verifies.
+    let (contents, _) = export_and_verify(&mut t, &case, &li, Some(log_key));
+    let said = contents
+        .entries
+        .iter()
+        .filter_map(|e| e.entry().ok())
+        .find(|e| e.action == qc_chain::Action::EntriesSetAside)
+        .expect("the act of setting aside");
+    assert_eq!(said.records.len(), 1);
+    assert!(
+        contents
+            .entries
+            .iter()
+            .any(|e| e.is_elided() && e.hash() == said.records[0])
+    );
+    export_and_verify(&mut t, &other, &li, Some(log_key));
+
+    // The leader's tablet takes both cases, the feed with its set-aside entry verifying.
+    let mut leader = bureau
+        .tablet(&tmp.path().join("leader"), "一中队", &["liu.jianguo"])
+        .unwrap();
+    leader.sync().unwrap();
+    let held = cases(&leader);
+    assert!(held.contains(&case) && held.contains(&other), "{held:?}");
+    assert!(leader.verify_case_feeds(&case).unwrap().is_clean());
+    assert!(leader.case_file(&case).unwrap().0.is_empty());
+}

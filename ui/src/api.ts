@@ -137,14 +137,21 @@ export interface FileReview {
   at: number;
   /** Who signed it, by name. */
   reviewers: string[];
-  /** The sheet; null until a sync fetches it. */
-  sheet: {
-    total: number;
-    grade: "excellent" | "passing" | "failing";
-    grade_zh: string;
-    comment: string;
-    lines: { zh: string; max: number; score: number; comment: string }[];
-  } | null;
+  /** The sheet as far as this tablet holds it: read, not fetched yet (a sync fetches it), or
+   * held but not what the signed entry names. */
+  sheet:
+    | { state: "read"; sheet: ReviewSheet }
+    | { state: "pending" }
+    | { state: "unreadable"; why: string };
+}
+
+/** A review's sheet: the total and grade follow from the lines as scored. */
+export interface ReviewSheet {
+  total: number;
+  grade: "excellent" | "passing" | "failing";
+  grade_zh: string;
+  comment: string;
+  lines: { zh: string; max: number; score: number; comment: string }[];
 }
 
 /** One signed entry of a case's whole-process record. */
@@ -521,6 +528,25 @@ export interface SyncStatus {
   unsynced_cases: number;
   pending_files: number;
   log_size: number;
+  /** This tablet's entries the station refused at the last sync, by case: until they are set
+   * aside (搁置), no sync goes through. */
+  refused?: RefusedCase[];
+}
+
+/** Entries about one case the station refused. */
+export interface RefusedCase {
+  case: string;
+  entries: number;
+  /** Why, in Chinese, each reason once. */
+  reasons: string[];
+}
+
+/** What setting aside did. */
+export interface SetAside {
+  case: string;
+  entries: number;
+  /** The station never took the case: it left this tablet's list (kept on the tablet). */
+  case_removed: boolean;
 }
 
 /** Where a sync is: records (one round trip), then evidence files. */
@@ -674,6 +700,8 @@ export const api = {
     case: string;
     note: string;
   }) => call<InspectionReport>("report_inspection", { found }),
+  /** 搁置: the refused entries about a case, as the first enforcement officer signed in decides. */
+  setAside: (caseId: string) => call<SetAside>("set_aside", { case: caseId }),
   unsyncedCases: () => call<string[]>("unsynced_cases"),
   exportCase: (id: string) => call<string>("export_case", { case: id }),
   /** The file's bytes go as the raw request body, not as JSON. */

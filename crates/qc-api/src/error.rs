@@ -69,6 +69,17 @@ pub enum ApiError {
         /// English detail.
         detail: String,
     },
+    /// The station refused entries of this device for what each one is (a signer revoked, a
+    /// case moved away); nothing of the upload was taken. An officer may set them aside (搁置).
+    #[error("base station refused {} entries: {detail}", entries.len())]
+    EntriesRefused {
+        /// Chinese message.
+        message: String,
+        /// English detail.
+        detail: String,
+        /// Each entry refused, with why.
+        entries: Vec<qc_sync::wire::RefusedEntry>,
+    },
     /// An evidence file that cannot be taken.
     #[error("evidence: {0}")]
     Evidence(#[from] qc_evidence::EvidenceError),
@@ -121,6 +132,7 @@ impl ApiError {
             Self::Io { .. } => "io",
             Self::AmbiguousCase(_) => "ambiguous_case",
             Self::Invalid(_) => "invalid",
+            Self::EntriesRefused { .. } => "entries_refused",
             Self::Station { code, .. } => match code.as_str() {
                 "log_inconsistent" => "log_inconsistent",
                 "station_unreachable" => "station_unreachable",
@@ -166,7 +178,7 @@ impl ApiError {
             Self::AmbiguousCase(id) => format!("“{id}”对应多个案件，请输入更完整的编号"),
             Self::Invalid(why) => format!("输入无效：{why}"),
             Self::Evidence(e) => e.message_zh(),
-            Self::Station { message, .. } => message.clone(),
+            Self::Station { message, .. } | Self::EntriesRefused { message, .. } => message.clone(),
             Self::Document(
                 qc_document::DocumentError::FontMissing { .. }
                 | qc_document::DocumentError::FontMismatch { .. },

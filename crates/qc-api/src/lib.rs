@@ -9,6 +9,7 @@ mod error;
 mod inspections;
 pub mod keystore;
 pub mod records;
+pub mod refused;
 pub mod station;
 pub mod view;
 
@@ -18,7 +19,7 @@ use qc_casedoc::CaseDoc;
 use qc_chain::{Action, Digest, Entry, FeedHead, SignedEntry};
 use qc_domain::{
     Act, CaseHeader, CaseId, CaseSource, Catalogue, Clock, Context, GeoPoint, Location, Party,
-    Person, Timestamp, WorkflowEvent, check_registration, review::CaseFileReview, validate,
+    Person, Timestamp, WorkflowEvent, check_registration, validate,
 };
 use qc_identity::{
     BureauKey, CertId, KdfParams, PinGuard, SignedCertificate, SignedRevocationList, SigningKey,
@@ -976,16 +977,25 @@ impl Quancheng {
         )
     }
 
-    /// The case-file reviews (案卷评查) desks signed about `case` that this device holds
-    /// (verified when they came down), oldest first, each with its sheet once fetched.
-    fn case_reviews(&self, case: &str) -> Result<Vec<view::ReviewView>, ApiError> {
-        let reviews: Vec<(Digest, Entry)> = self
+    /// The case-file reviews (案卷评查) desks signed that this device holds (verified when
+    /// they came down), about `case` or about any, each with its entry's hash.
+    pub(crate) fn held_reviews(
+        &self,
+        case: Option<&str>,
+    ) -> Result<Vec<(Digest, Entry)>, ApiError> {
+        Ok(self
             .store
             .desk_entries(case)?
             .iter()
             .filter_map(|s| Some((s.hash(), s.entry().ok()?)))
             .filter(|(_, e)| e.action == Action::CaseFileReviewed)
-            .collect();
+            .collect())
+    }
+
+    /// The case-file reviews (案卷评查) desks signed about `case` that this device holds,
+    /// oldest first, each with its sheet once fetched and read as its entry names it.
+    fn case_reviews(&self, case: &str) -> Result<Vec<view::ReviewView>, ApiError> {
+        let reviews = self.held_reviews(Some(case))?;
         if reviews.is_empty() {
             return Ok(Vec::new());
         }
@@ -1000,18 +1010,27 @@ impl Quancheng {
         let mut out: Vec<view::ReviewView> = reviews
             .into_iter()
             .map(|(hash, e)| {
-                let sheet = e
+                // Read from the blob store, which checks the bytes against their hash.
+                let bytes = e
                     .blobs
                     .first()
                     .filter(|h| self.blobs.contains(h))
-                    .and_then(|h| self.read_blob(h).ok())
-                    .and_then(|b| serde_json::from_slice::<CaseFileReview>(&b).ok())
-                    .filter(|r| r.case == case);
+                    .and_then(|h| self.read_blob(h).ok());
+                let sheet = match qc_bundle::review_sheet(&e, case, bytes.as_deref()) {
+                    Ok(Some(review)) => view::SheetState::Read {
+                        sheet: view::ReviewSheet::of(&review),
+                    },
+                    Ok(None) if bytes.is_none() => view::SheetState::Pending,
+                    Ok(None) => view::SheetState::Unreadable {
+                        why: "the sheet does not read as a review".into(),
+                    },
+                    Err(why) => view::SheetState::Unreadable { why },
+                };
                 view::ReviewView {
                     entry: hex::encode(hash),
                     at: e.time,
                     reviewers: e.actors.iter().map(name).collect(),
-                    sheet: sheet.as_ref().map(view::ReviewSheet::of),
+                    sheet,
                 }
             })
             .collect();

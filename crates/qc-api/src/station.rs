@@ -76,6 +76,8 @@ pub struct SyncReport {
     /// What became of the bureau's files (权责清单, 文书固定用语) the station sent, in
     /// Chinese: taken, or why not (none sent: nothing changed).
     pub bureau: Option<String>,
+    /// Sheets of case-file reviews (案卷评查) fetched.
+    pub sheets: usize,
 }
 
 /// What is waiting for the base station, for the sync screen.
@@ -91,6 +93,9 @@ pub struct SyncStatus {
     pub pending_files: usize,
     /// Entries in the station's log at the last checkpoint this device checked.
     pub log_size: u64,
+    /// This device's entries the station refused at the last sync, by case: until they are
+    /// set aside (搁置), no sync goes through.
+    pub refused: Vec<crate::refused::RefusedCase>,
 }
 
 /// Where a sync is.
@@ -120,7 +125,7 @@ pub struct SyncProgress {
     pub bytes_total: u64,
 }
 
-/// An evidence file still to go up (or a review's sheet still to come down).
+/// An evidence file still to go up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct PendingBlob {
     case: String,
@@ -187,7 +192,15 @@ fn checked(resp: reqwest::blocking::Response) -> Result<reqwest::blocking::Respo
         code: "station_error".into(),
         message: format!("基站返回错误（{status}）"),
         detail: status.to_string(),
+        entries: Vec::new(),
     });
+    if !err.entries.is_empty() {
+        return Err(ApiError::EntriesRefused {
+            message: err.message,
+            detail: err.detail,
+            entries: err.entries,
+        });
+    }
     Err(ApiError::Station {
         code: err.code,
         message: err.message,
@@ -636,12 +649,13 @@ impl Quancheng {
         };
         Ok(SyncStatus {
             station: station.map(|s| s.url),
-            unsynced_entries: self.store.entries_without_receipt()?.len(),
+            unsynced_entries: self.store.entries_without_receipt(&self.device_id)?.len(),
             unsynced_cases: self.store.unacknowledged_cases()?.len(),
             pending_files: self
                 .meta_json::<Vec<PendingBlob>>("blobs_pending")?
                 .map_or(0, |p| p.len()),
             log_size,
+            refused: self.refused_cases()?,
         })
     }
 
@@ -674,7 +688,7 @@ impl Quancheng {
         let log_key = unhex(&station.log_key)?;
         let link = self.link_to(&station)?;
         let mut witness = self.witness(log_key)?;
-        let entries = self.store.entries_without_receipt()?;
+        let entries = self.store.entries_without_receipt(&self.device_id)?;
         let (docs, sent_heads) = self.docs_up()?;
         let mut at = SyncProgress {
             stage: SyncStage::Records,
@@ -694,6 +708,7 @@ impl Quancheng {
             log_size: 0,
             tasks: 0,
             bureau: None,
+            sheets: 0,
         };
         // A long time offline is sent in several requests; each one that lands is kept, so a
         // cut sync resumes from there. The last one asks for what this device lacks.
@@ -721,6 +736,10 @@ impl Quancheng {
                         // A station that refuses may have lost or rewritten its log: that is
                         // the louder news, so check before reporting the refusal.
                         self.check_consistency(&link, &mut witness.clone())?;
+                        if let ApiError::EntriesRefused { entries, .. } = &refused {
+                            // Kept for the sync screen, where an officer may set them aside.
+                            self.note_refused(entries)?;
+                        }
                         return Err(refused);
                     }
                 };
@@ -743,7 +762,6 @@ impl Quancheng {
             self.set_meta_json("witness", &witness)?;
             self.store.set_station_acks(&heads)?;
             report.docs_received += self.apply_docs_down(&resp.down)?;
-            self.queue_sheets(&resp.down.entries)?;
             self.store.put_receipts(&down)?;
             // The whole list replaces what is held; none sent, what is held stays.
             if let Some(tasks) = &resp.tasks {
@@ -777,10 +795,11 @@ impl Quancheng {
                 .map_err(log_inconsistent)?;
             self.set_meta_json("witness", &witness)?;
         }
-        self.fetch_sheets(&link)?;
+        self.clear_refused()?;
         let (blobs_sent, blob_bytes) = self.upload_blobs(&link, progress)?;
         report.blobs_sent = blobs_sent;
         report.blob_bytes = blob_bytes;
+        report.sheets = self.fetch_sheets(&link);
         report.log_size = witness.known_size();
         progress(&SyncProgress {
             stage: SyncStage::Done,
@@ -822,48 +841,37 @@ impl Quancheng {
         Ok(())
     }
 
-    /// Remembers the sheets of the case-file reviews (案卷评查) among entries that came down
-    /// (kept here now), to fetch before the sync ends; kept across a cut sync.
-    fn queue_sheets(&self, down: &[qc_chain::SignedEntry]) -> Result<(), ApiError> {
-        let sheets: Vec<PendingBlob> = down
-            .iter()
-            .filter_map(|e| e.entry().ok())
-            .filter(|e| e.action == qc_chain::Action::CaseFileReviewed)
-            .filter_map(|e| {
-                let hash = e.blobs.first()?;
-                (!self.blobs.contains(hash)).then(|| PendingBlob {
-                    hash: hex::encode(hash),
-                    case: e.case,
+    /// Fetches the sheets of the case-file reviews (案卷评查) this device holds without them
+    /// (those a sync just brought, or one an earlier sync could not fetch), each on its own:
+    /// one the station cannot give now (the case moved away, a cut connection) waits for the
+    /// next sync and the others still come. Returns how many came.
+    fn fetch_sheets(&mut self, link: &Link) -> usize {
+        let missing: Vec<(String, [u8; 32])> = match self.held_reviews(None) {
+            Ok(reviews) => reviews
+                .into_iter()
+                .filter_map(|(_, e)| {
+                    let hash = *e.blobs.first()?;
+                    (!self.blobs.contains(&hash)).then_some((e.case, hash))
                 })
-            })
-            .collect();
-        if sheets.is_empty() {
-            return Ok(());
-        }
-        let mut pending: Vec<PendingBlob> = self.meta_json(SHEETS_KEY)?.unwrap_or_default();
-        for p in sheets {
-            if !pending.contains(&p) {
-                pending.push(p);
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the reviews held here could not be read");
+                return 0;
             }
-        }
-        self.set_meta_json(SHEETS_KEY, &pending)
-    }
-
-    /// Fetches the reviews' sheets still to come down over `link` (a few KiB each), each kept
-    /// only if it matches its hash; returns how many.
-    fn fetch_sheets(&mut self, link: &Link) -> Result<usize, ApiError> {
-        let mut pending: Vec<PendingBlob> = self.meta_json(SHEETS_KEY)?.unwrap_or_default();
+        };
         let mut fetched = 0;
-        while let Some(p) = pending.first().cloned() {
-            let hash: [u8; 32] = unhex(&p.hash)?;
-            if !self.blobs.contains(&hash) {
-                self.fetch_over(link, &p.case, &hash)?;
-                fetched += 1;
+        for (case, hash) in missing {
+            match self.fetch_over(link, &case, &hash) {
+                Ok(()) => fetched += 1,
+                Err(e) => tracing::warn!(
+                    case,
+                    sheet = hex::encode(hash),
+                    error = %e,
+                    "a review's sheet was not fetched; the next sync tries again"
+                ),
             }
-            pending.remove(0);
-            self.set_meta_json(SHEETS_KEY, &pending)?;
         }
-        Ok(fetched)
+        fetched
     }
 
     /// Asks the station to prove its log extends the last checkpoint this device saw.
@@ -890,7 +898,7 @@ impl Quancheng {
                 .into_iter()
                 .map(|(case, heads)| CaseHeads { case, heads })
                 .collect(),
-            desk_acts: self.store.desk_acts_held()?,
+            desk_acts: Some(self.store.desk_acts_held()?),
         })
     }
 
@@ -1388,9 +1396,6 @@ impl Quancheng {
         .send(link, method, path, body)
     }
 }
-
-/// Where the reviews' sheets still to fetch are kept.
-const SHEETS_KEY: &str = "sheets_pending";
 
 /// Entries per sync request.
 const BATCH_ENTRIES: usize = 2000;

@@ -84,9 +84,26 @@ pub struct ReviewView {
     pub at: Timestamp,
     /// Who signed it, by name (the certificate's id when no certificate held here names them).
     pub reviewers: Vec<String>,
-    /// The sheet; `None` while this device has not fetched it (the next sync does) or when it
-    /// does not read as a review of this case.
-    pub sheet: Option<ReviewSheet>,
+    /// The sheet, as far as this device holds it.
+    pub sheet: SheetState,
+}
+
+/// A review's sheet on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SheetState {
+    /// Read, as its entry names it.
+    Read {
+        /// The sheet.
+        sheet: ReviewSheet,
+    },
+    /// Not fetched yet: a sync fetches it.
+    Pending,
+    /// Held but not what its entry names.
+    Unreadable {
+        /// Why, in English.
+        why: String,
+    },
 }
 
 /// A review's sheet: the checklist as scored and the reviewer's opinion.
@@ -118,12 +135,15 @@ pub struct ReviewLine {
 }
 
 impl ReviewSheet {
-    /// The sheet of `review` as the squad reads it.
+    /// The sheet of `review` as the squad reads it: the total and grade follow from the
+    /// lines as scored, whatever the sheet says of them.
     pub fn of(review: &CaseFileReview) -> ReviewSheet {
+        let total = review.items.iter().map(|i| i.score).sum();
+        let grade = Grade::of(total);
         ReviewSheet {
-            total: review.total,
-            grade: review.grade,
-            grade_zh: review.grade.zh(),
+            total,
+            grade,
+            grade_zh: grade.zh(),
             comment: review.comment.clone(),
             lines: review
                 .items

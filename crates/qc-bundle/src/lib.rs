@@ -993,11 +993,26 @@ fn check(
     };
     problems.extend(feed.problems.iter().cloned().map(BundleProblem::Feed));
     // Other cases' entries may come without their bodies (the exporter may not see them);
-    // this case's may not.
+    // this case's may not, but for those its device set aside (搁置) by a later verified
+    // entry of its feed that names them.
     let this_case = case_commitment(&contents.case);
+    let set_aside: Vec<(&str, u64, &Digest)> = feed
+        .entries
+        .iter()
+        .filter(|v| v.entry.action == Action::EntriesSetAside && v.entry.case == contents.case)
+        .flat_map(|v| {
+            v.entry
+                .records
+                .iter()
+                .map(|r| (v.entry.device.as_str(), v.entry.seq, r))
+        })
+        .collect();
     for e in contents.entries.iter().filter(|e| e.is_elided()) {
         if let Ok(h) = e.head()
             && h.case == this_case
+            && !set_aside.iter().any(|(device, seq, hash)| {
+                *device == h.device && *seq > h.seq && **hash == e.hash()
+            })
         {
             problems.push(BundleProblem::ElidedCaseEntry {
                 device: h.device,
@@ -1203,14 +1218,25 @@ fn issued_document_fault(
         return Err("the first blob is not a PDF".into());
     }
     data_fault(
-        contents,
-        data,
+        contents.blobs.get(data).map(Vec::as_slice),
         "quancheng-document",
         &[("kind", kind), ("number", number), ("case", &contents.case)],
     )
 }
 
 fn review_fault(contents: &Contents, entry: &qc_chain::Entry) -> Result<(), String> {
+    let sheet = review_sheet_named(entry)?;
+    review_sheet(
+        entry,
+        &contents.case,
+        contents.blobs.get(&sheet).map(Vec::as_slice),
+    )
+    .map(drop)
+}
+
+/// The sheet a case-file review's entry names: made on a desk's device, naming one blob as its
+/// one record.
+fn review_sheet_named(entry: &qc_chain::Entry) -> Result<Digest, String> {
     if !entry.device.starts_with(qc_chain::DESK_DEVICE_PREFIX) {
         return Err("a review is made on a desk's device".into());
     }
@@ -1220,24 +1246,35 @@ fn review_fault(contents: &Contents, entry: &qc_chain::Entry) -> Result<(), Stri
     if sheet != digest {
         return Err("the record is not the review's digest".into());
     }
-    data_fault(
-        contents,
-        sheet,
-        qc_domain::review::REVIEW_FORMAT,
-        &[("case", &contents.case)],
-    )
+    Ok(*sheet)
 }
 
-/// Whether the JSON blob `data` (when present: a missing blob is the blob check's fault) is an
-/// object of `format` and version 1 holding the string `fields` given: every key present, a
-/// string where one is named, `version` the integer 1 (not `1.0`).
-fn data_fault(
-    contents: &Contents,
-    data: &Digest,
-    format: &str,
-    fields: &[(&str, &str)],
-) -> Result<(), String> {
-    let Some(bytes) = contents.blobs.get(data) else {
+/// A case-file review (案卷评查) of `case` as its entry and sheet say (check 11 of
+/// docs/bundle-format.md): the entry made on a desk's device naming one blob, the sheet, as
+/// its one record; the sheet, when `bytes` holds it (its hash checked by whoever read it), a
+/// review of version 1 of that case. The review, when the sheet is held and reads as one.
+pub fn review_sheet(
+    entry: &qc_chain::Entry,
+    case: &str,
+    bytes: Option<&[u8]>,
+) -> Result<Option<qc_domain::review::CaseFileReview>, String> {
+    review_sheet_named(entry)?;
+    let Some(bytes) = bytes else {
+        return Ok(None);
+    };
+    data_fault(
+        Some(bytes),
+        qc_domain::review::REVIEW_FORMAT,
+        &[("case", case)],
+    )?;
+    Ok(serde_json::from_slice(bytes).ok())
+}
+
+/// Whether the JSON blob `bytes` (when present: a missing blob is the blob check's fault) is
+/// an object of `format` and version 1 holding the string `fields` given: every key present,
+/// a string where one is named, `version` the integer 1 (not `1.0`).
+fn data_fault(bytes: Option<&[u8]>, format: &str, fields: &[(&str, &str)]) -> Result<(), String> {
+    let Some(bytes) = bytes else {
         return Ok(());
     };
     let json: serde_json::Value =

@@ -111,6 +111,14 @@ impl CaseDoc {
         self.heads_digests().iter().map(hex::encode).collect()
     }
 
+    /// The document as it was at `heads` (each a change of its history): what those changes
+    /// and theirs made, nothing after; written next by `actor`.
+    pub fn at(&mut self, heads: &[[u8; 32]], actor: &[u8]) -> Result<CaseDoc, DocError> {
+        let heads: Vec<ChangeHash> = heads.iter().map(|h| ChangeHash(*h)).collect();
+        let doc = self.doc.fork_at(&heads)?.with_actor(ActorId::from(actor));
+        Ok(CaseDoc { doc })
+    }
+
     /// Whether the document's history holds the change with this hash.
     pub fn has_change(&mut self, hash: &[u8; 32]) -> bool {
         self.doc

@@ -90,6 +90,12 @@ pub enum Action {
     /// two enforcement officers drawn to inspect it: `case` is the draw's id, `blobs` and
     /// `records` the report's JSON (`qc_domain::draw::InspectionReport`) and its digest.
     InspectionReportedOnSite,
+    /// 搁置 — entries of this device about the case that the station refused (a signer revoked
+    /// while the tablet was offline, a case moved away) were set aside by an enforcement
+    /// officer: `records` are their hashes (each in this feed before this entry, kept by the
+    /// feed without its body), `heads` the document as set back to before them (none when
+    /// the case left the device).
+    EntriesSetAside,
 }
 
 impl Action {
@@ -120,6 +126,7 @@ impl Action {
             Action::InspectionReported => qc_domain::draw::REPORTERS,
             Action::Administered => qc_domain::admin::ADMINISTRATORS,
             Action::InspectionReportedOnSite => qc_domain::draw::INSPECTORS,
+            Action::EntriesSetAside => SignersRequired::officers(1),
         })
     }
 
@@ -151,6 +158,7 @@ impl Action {
             Action::InspectionReported => "双随机检查结果".into(),
             Action::Administered => "管理操作".into(),
             Action::InspectionReportedOnSite => "双随机现场检查结果".into(),
+            Action::EntriesSetAside => "搁置未被基站采纳的记录".into(),
             Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
             Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
             Action::DocumentIssued { kind, number } => {

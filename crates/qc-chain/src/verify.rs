@@ -151,6 +151,30 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// The position in the input of the one entry this is about, when it is about one entry's
+    /// own content (its bytes, signatures, signers or act) rather than its place in a feed.
+    pub fn entry_index(&self) -> Option<usize> {
+        match self {
+            Problem::Malformed { index, .. }
+            | Problem::BadSignature { index, .. }
+            | Problem::SignatureCount { index }
+            | Problem::UnknownCertificate { index, .. }
+            | Problem::Certificate { index, .. }
+            | Problem::TooFewOfficers { index, .. }
+            | Problem::NotAllowed { index, .. }
+            | Problem::DuplicateActor { index }
+            | Problem::NoOfficer { index }
+            | Problem::UnknownAct { index, .. }
+            | Problem::MissingSigner { index, .. }
+            | Problem::UnmatchedCosignature { index } => Some(*index),
+            Problem::Gap { .. }
+            | Problem::BrokenLink { .. }
+            | Problem::Reordered { .. }
+            | Problem::Replay { .. }
+            | Problem::Fork { .. } => None,
+        }
+    }
+
     /// What is wrong, in English.
     pub fn en(&self) -> String {
         let n = |i: &usize| i + 1;

@@ -110,6 +110,17 @@ enum Command {
         #[arg(long)]
         log_key: Option<String>,
     },
+    /// 搁置: set aside this tablet's entries about a case that the station refused (a signer
+    /// revoked while the tablet was offline, a case moved to another squad), so the rest goes
+    /// up at the next sync. They stay whole on this tablet; the case goes back to what it was
+    /// before them. `quancheng sync` lists what was refused.
+    SetAside {
+        /// The case (or draw) the refused entries are about.
+        #[arg(long)]
+        case: String,
+        #[command(flatten)]
+        who: Officer,
+    },
     /// Enrol this tablet with a base station (a new data directory), or a person's key on it,
     /// with an administrator's one-time code.
     #[command(subcommand)]
@@ -499,6 +510,12 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
     let dir = data_dir(args)?;
     match &args.command {
         Command::Verify { .. } | Command::Document(_) => unreachable!("handled above"),
+        Command::SetAside { case, who } => {
+            let mut app = open(&dir)?;
+            let by = app.unlock(&who.officer, &who.pin)?;
+            let done = app.set_aside(case, &by)?;
+            output::set_aside(&done, args.json)
+        }
         Command::Export { case, out, who } => {
             let mut app = open(&dir)?;
             let by = app.unlock(&who.officer, &who.pin)?;

@@ -607,9 +607,29 @@ pub fn show(d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What setting aside did.
+pub fn set_aside(made: &qc_api::refused::SetAside, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(made);
+    }
+    let case = if made.case_removed {
+        "基站从未接收该案，本机案件列表不再显示它（原件仍保存在本机）"
+    } else {
+        "案件已恢复到这些记录之前的状态"
+    };
+    done(
+        &format!(
+            "已搁置 {} 条关于 {} 的记录，原件保存在本机，下次同步时仅上传其位置；{case}",
+            made.entries, made.case
+        ),
+        false,
+    )
+}
+
 /// The case-file reviews (案卷评查) of a closed case: each one's grade, opinion and the lines
 /// that lost points.
 fn reviews(reviews: &[qc_api::view::ReviewView]) -> anyhow::Result<()> {
+    use qc_api::view::SheetState;
     for r in reviews {
         out!();
         out!(
@@ -617,9 +637,16 @@ fn reviews(reviews: &[qc_api::view::ReviewView]) -> anyhow::Result<()> {
             r.at.display_china(),
             r.reviewers.join("、")
         );
-        let Some(sheet) = &r.sheet else {
-            out!("  评查表尚未取回（下次同步时取回）");
-            continue;
+        let sheet = match &r.sheet {
+            SheetState::Read { sheet } => sheet,
+            SheetState::Pending => {
+                out!("  评查表尚未取回（下次同步时取回）");
+                continue;
+            }
+            SheetState::Unreadable { why } => {
+                out!("  评查表与其签名记录不符，无法显示 (the sheet: {why})");
+                continue;
+            }
         };
         out!("  {} 分，{}", sheet.total, sheet.grade_zh);
         out!("  评查意见：{}", sheet.comment);

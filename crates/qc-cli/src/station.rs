@@ -489,7 +489,7 @@ pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> any
         app.set_station(s)?;
     }
     let show = !as_json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let r = app.sync_with(&mut |p| {
+    let synced = app.sync_with(&mut |p| {
         if show && p.stage == SyncStage::Evidence {
             eprint!(
                 "\r上传证据 {}/{} 个文件，{:.1}/{:.1} MB",
@@ -499,10 +499,26 @@ pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> any
                 p.bytes_total as f64 / 1e6
             );
         }
-    })?;
+    });
     if show {
         eprintln!();
     }
+    let r = match synced {
+        Ok(r) => r,
+        Err(e @ qc_api::ApiError::EntriesRefused { .. }) => {
+            for c in app.refused_cases()? {
+                eprintln!(
+                    "基站拒收本机关于 {} 的 {} 条记录：{}\n  搁置后其余记录方可上传：quancheng set-aside --case {} --officer <执法人员>",
+                    c.case,
+                    c.entries,
+                    c.reasons.join("；"),
+                    c.case
+                );
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let log_key = app.station()?.map(|s| s.log_key).unwrap_or_default();
     if as_json {
         let mut report = serde_json::to_value(&r)?;

@@ -214,14 +214,12 @@ fn insert_entries(c: &mut Client, first: u64, entries: &[SignedEntry]) -> Result
     );
     let mut actor_sigs = Vec::with_capacity(n);
     for (i, e) in (first..).zip(entries) {
-        let d = e
-            .entry()
-            .map_err(|x| StorageError::Damaged(x.to_string()))?;
+        let (d_device, d_seq, d_case) = qc_station_storage::entry_place(e)?;
         idx.push(int(i)?);
         hash.push(e.hash().to_vec());
-        device.push(d.device);
-        seq.push(int(d.seq)?);
-        case.push(d.case);
+        device.push(d_device);
+        seq.push(int(d_seq)?);
+        case.push(d_case);
         actor_sigs.push(
             serde_json::to_vec(&e.actor_sigs)
                 .map_err(|x| StorageError::Backend(format!("encoding actor signatures: {x}")))?,

@@ -290,6 +290,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // itself as it appends (in the sequencer's transaction): a tablet holding fewer pulls the
     // case again (a desk act changes no document). Desk devices' ids begin with `desk-`.
     r#"
+    -- No append while the log is counted (another instance, not yet upgraded, may be running):
+    -- an entry logged between the count and the trigger would be counted by neither.
+    LOCK TABLE log IN SHARE MODE;
     ALTER TABLE case_docs ADD COLUMN desk_acts BIGINT NOT NULL DEFAULT 0;
     UPDATE case_docs c SET desk_acts = t.n
       FROM (SELECT case_id, count(*) AS n FROM log

@@ -351,7 +351,7 @@ fn released_migrations_never_change() {
             "9c28781a5fda58feba88d6278569f29bc1225e9164e5a99c8e2edbee1f7fddb1",
             "299a731b135cf56a5d64f7cd7e366a80cdeb3ccf4d5b44c405bf9cfcd114ec37",
             "c6b1e0b14ea8b21ad1beff0f63131a7b384d15a33f4d8511ad2be27d9cad40d6",
-            "b5d3037cd800c76411f59c2377c2f1b7903126c0b235f157dc8fb74be07c80d7",
+            "9e00c25d5e5c89c590d9a1b29a38ec29f33636db988ba5b4c595b7fedfbbca99",
         ]
     );
 }

@@ -317,7 +317,8 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE case_docs ADD COLUMN desk_acts INTEGER NOT NULL DEFAULT 0;
     UPDATE case_docs SET desk_acts = (SELECT count(*) FROM log
-      WHERE log.case_id = case_docs.case_id AND log.device >= 'desk-' AND log.device < 'desk.');
+      WHERE log.case_id = case_docs.case_id AND log.device >= 'desk-' AND log.device < 'desk.')
+    WHERE case_id IN (SELECT case_id FROM log WHERE device >= 'desk-' AND device < 'desk.');
     CREATE TRIGGER log_desk_act AFTER INSERT ON log
       WHEN NEW.device >= 'desk-' AND NEW.device < 'desk.'
       BEGIN
@@ -1950,9 +1951,7 @@ fn feed_heads(
 }
 
 fn insert_entry(conn: &Connection, index: u64, e: &SignedEntry) -> Result<(), StorageError> {
-    let d = e
-        .entry()
-        .map_err(|x| StorageError::Damaged(x.to_string()))?;
+    let (device, seq, case) = qc_station_storage::entry_place(e)?;
     let sigs = serde_json::to_vec(&e.actor_sigs).map_err(err)?;
     conn.prepare_cached(
         "INSERT INTO log(idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
@@ -1962,9 +1961,9 @@ fn insert_entry(conn: &Connection, index: u64, e: &SignedEntry) -> Result<(), St
         stmt.execute(params![
             index as i64 + 1,
             e.hash().to_vec(),
-            d.device,
-            d.seq as i64,
-            d.case,
+            device,
+            seq as i64,
+            case,
             e.bytes,
             e.body,
             e.device_sig,
@@ -2139,16 +2138,7 @@ mod tests {
             .unwrap();
         }
         let s = SqliteStorage::open(&path, &key).unwrap();
-        let counted = |s: &SqliteStorage| -> Vec<(String, u64)> {
-            s.case_metas_seen(&CaseView {
-                everything: true,
-                ..CaseView::default()
-            })
-            .unwrap()
-            .into_iter()
-            .map(|c| (c.case, c.desk_acts))
-            .collect()
-        };
+        let counted = qc_station_storage::suite::desk_acts_counted::<SqliteStorage>;
         assert_eq!(
             counted(&s),
             [("c1".into(), 2), ("c2".into(), 1), ("c3".into(), 0)]

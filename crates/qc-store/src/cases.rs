@@ -511,7 +511,7 @@ impl Store {
 }
 
 /// The case-list row of a document, derived once per write.
-fn summarize(
+pub(crate) fn summarize(
     doc: &CaseDoc,
     catalogue: &qc_domain::Catalogue,
     policy: &qc_domain::DeadlinePolicy,
@@ -520,7 +520,7 @@ fn summarize(
     Ok(CaseSummary::from_doc(doc, catalogue, policy, Timestamp(0))?)
 }
 
-fn write_doc(
+pub(crate) fn write_doc(
     tx: &Transaction<'_>,
     doc: &mut CaseDoc,
     updated: Timestamp,
@@ -536,7 +536,7 @@ fn write_doc(
     Ok(())
 }
 
-fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<(), StoreError> {
+pub(crate) fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<(), StoreError> {
     tx.execute("DELETE FROM case_deadlines WHERE case_id = ?1", [&s.id])?;
     tx.execute(
         "INSERT INTO case_index(case_id, squad, status, domain, domain_name, violation,

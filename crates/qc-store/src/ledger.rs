@@ -65,7 +65,7 @@ pub(crate) fn append_in(
 }
 
 /// [`append_in`] for an entry about `case_id` whose document, if any, is at `heads`.
-fn append_about(
+pub(crate) fn append_about(
     tx: &Transaction<'_>,
     device: &str,
     (case_id, heads): (String, Vec<Digest>),
@@ -171,13 +171,13 @@ fn insert_entry(
     Ok(())
 }
 
-type Row = (Vec<u8>, Option<Vec<u8>>, Vec<u8>, String);
+pub(crate) type Row = (Vec<u8>, Option<Vec<u8>>, Vec<u8>, String);
 
-fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+pub(crate) fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
-fn decode_row((bytes, body, device_sig, sigs): Row) -> Result<SignedEntry, StoreError> {
+pub(crate) fn decode_row((bytes, body, device_sig, sigs): Row) -> Result<SignedEntry, StoreError> {
     let hexes: Vec<String> =
         serde_json::from_str(&sigs).map_err(|e| StoreError::Malformed(e.to_string()))?;
     let actor_sigs = hexes
@@ -210,16 +210,17 @@ impl Store {
     }
 
     /// Entries held here (any device's) that the base station has not given a receipt for,
-    /// device by device in feed order: what the next sync uploads. Elided entries (empty
-    /// `case_id`) came from the station and cannot go back whole.
-    pub fn entries_without_receipt(&self) -> Result<Vec<SignedEntry>, StoreError> {
+    /// device by device in feed order: what the next sync uploads. Other devices' elided
+    /// entries (empty `case_id`) came from the station and cannot go back whole; this
+    /// `device`'s own are those it set aside, which go up so.
+    pub fn entries_without_receipt(&self, device: &str) -> Result<Vec<SignedEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT l.entry, l.body, l.device_sig, l.actor_sigs FROM ledger l
              WHERE NOT EXISTS (SELECT 1 FROM receipts r WHERE r.entry = l.hash)
-               AND l.case_id <> ''
+               AND (l.case_id <> '' OR l.device = ?1)
              ORDER BY l.device, l.seq",
         )?;
-        let rows = stmt.query_map([], row_to_entry)?;
+        let rows = stmt.query_map([device], row_to_entry)?;
         rows.map(|r| decode_row(r?)).collect()
     }
 
@@ -292,15 +293,23 @@ impl Store {
         .collect()
     }
 
-    /// The entries of desks about `case_id` held here (its reviews, its exports at the
-    /// bureau), desk by desk in feed order.
-    pub fn desk_entries(&self, case_id: &str) -> Result<Vec<SignedEntry>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT entry, body, device_sig, actor_sigs FROM ledger
-             WHERE case_id = ?1 AND device >= ?2 AND device < ?3 ORDER BY device, seq",
-        )?;
+    /// The entries of desks held here (reviews, exports at the bureau) about `case_id`, or
+    /// about any case, desk by desk in feed order.
+    pub fn desk_entries(&self, case_id: Option<&str>) -> Result<Vec<SignedEntry>, StoreError> {
         let (from, to) = desk_devices();
-        let rows = stmt.query_map(params![case_id, from, to], row_to_entry)?;
+        let mut stmt = match case_id {
+            Some(_) => self.conn.prepare_cached(
+                "SELECT entry, body, device_sig, actor_sigs FROM ledger
+                 WHERE case_id = ?3 AND device >= ?1 AND device < ?2 ORDER BY device, seq",
+            )?,
+            // By the ledger's key; an elided entry (no case) left out.
+            None => self.conn.prepare_cached(
+                "SELECT entry, body, device_sig, actor_sigs FROM ledger
+                 WHERE device >= ?1 AND device < ?2 AND case_id <> '' AND ?3 IS NULL
+                 ORDER BY device, seq",
+            )?,
+        };
+        let rows = stmt.query_map(params![from, to, case_id], row_to_entry)?;
         rows.map(|r| decode_row(r?)).collect()
     }
 

@@ -9,6 +9,7 @@ mod cases;
 mod ledger;
 pub mod migrations;
 mod officers;
+mod set_aside;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,7 @@ use zeroize::Zeroizing;
 pub use cases::{CaseFilter, CaseRow, DueFilter, Ratio721};
 pub use ledger::{EntryContext, Touched};
 pub use officers::OfficerRecord;
+pub use set_aside::{OwnEntry, SetAsideNote};
 
 /// The 32-byte database key. On a tablet it comes from the platform keystore; elsewhere from a
 /// key file readable only by its owner.

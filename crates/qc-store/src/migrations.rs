@@ -119,6 +119,28 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE case_deadlines ADD COLUMN late_reason TEXT;
     CREATE INDEX case_index_outcome ON case_index(squad, outcome721, outcome_at);
     "#,
+    // 9: entries of this device the station refused and an officer set aside (搁置): kept
+    // whole here, with who set them aside and why, while the ledger keeps each one's head
+    // (its place in the feed); and each case document as it was before it was set back.
+    r#"
+    CREATE TABLE set_aside (
+        hash       BLOB PRIMARY KEY,
+        device     TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        case_id    TEXT NOT NULL,
+        body       BLOB,
+        actor_sigs TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        by_person  TEXT NOT NULL,
+        at         INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE set_aside_docs (
+        case_id TEXT NOT NULL,
+        at      INTEGER NOT NULL,
+        doc     BLOB NOT NULL,
+        PRIMARY KEY (case_id, at)
+    ) STRICT;
+    "#,
 ];
 
 /// The latest migration that changed what the case-list projection holds: a file upgraded from

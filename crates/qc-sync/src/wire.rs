@@ -266,6 +266,20 @@ pub struct ErrorBody {
     pub message: String,
     /// English detail.
     pub detail: String,
+    /// Uploaded entries refused for what each one is (its act, its signers, its case), when
+    /// that is why: the device may set them aside (搁置) and send each again without its
+    /// body, which keeps its place in the feed and takes no effect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<RefusedEntry>,
+}
+
+/// An uploaded entry the station refuses to log, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedEntry {
+    /// The entry's hash (hex).
+    pub entry: String,
+    /// Why, in Chinese.
+    pub reason: String,
 }
 
 /// A case document's changes, hex-encoded Automerge bytes (a whole history when the other side
@@ -331,9 +345,10 @@ pub struct DocsWant {
     pub have: Vec<CaseHeads>,
     /// How many entries of desks (reviews, exports) the device holds about each case held
     /// (cases with none left out): a desk act changes no document, so a case the station holds
-    /// more of comes down again, with them.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub desk_acts: BTreeMap<String, u64>,
+    /// more of comes down again, with them. Absent from a device that predates it, which
+    /// then gets a case only when its document changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desk_acts: Option<BTreeMap<String, u64>>,
 }
 
 /// The answer to [`DocsWant`]: changes of the cases the device may see, with the entries that

@@ -9,14 +9,17 @@ const reviewed = (over: Partial<FileReview> = {}): FileReview => ({
   at: 1_772_409_600_000,
   reviewers: ["孙丽"],
   sheet: {
-    total: 85,
-    grade: "passing",
-    grade_zh: "合格",
-    comment: "证据链完整，送达回证缺签收时间",
-    lines: [
-      { zh: "事实清楚", max: 15, score: 15, comment: "" },
-      { zh: "文书规范、签名齐全", max: 10, score: 0, comment: "送达回证缺签收时间" },
-    ],
+    state: "read",
+    sheet: {
+      total: 85,
+      grade: "passing",
+      grade_zh: "合格",
+      comment: "证据链完整，送达回证缺签收时间",
+      lines: [
+        { zh: "事实清楚", max: 15, score: 15, comment: "" },
+        { zh: "文书规范、签名齐全", max: 10, score: 0, comment: "送达回证缺签收时间" },
+      ],
+    },
   },
   ...over,
 });
@@ -38,15 +41,19 @@ describe("FileReviewsPanel", () => {
     expect(lost[0].text()).toContain("0/10");
   });
 
-  it("says a sheet not yet fetched comes with the next sync", () => {
-    const text = mountPanel([reviewed({ sheet: null })]).text();
+  it("says a sheet not yet fetched comes with the next sync, and one that does not match is not shown", () => {
+    const text = mountPanel([reviewed({ sheet: { state: "pending" } })]).text();
     expect(text).toContain("评查表尚未取回");
     expect(text).not.toContain("分 ·");
+    const bad = mountPanel([reviewed({ sheet: { state: "unreadable", why: "not a review" } })]).text();
+    expect(bad).toContain("与其签名记录不符");
+    expect(bad).not.toContain("下次同步");
   });
 
-  it("words the grade in English, the checklist lines as signed", () => {
-    const text = mountPanel([reviewed()], "en").text();
+  it("words the grade and the list of reviewers in English, the checklist lines as signed", () => {
+    const text = mountPanel([reviewed({ reviewers: ["孙丽", "周文"] })], "en").text();
     expect(text).toContain("85 points · Passing");
+    expect(text).toContain("孙丽, 周文");
     expect(text).toContain("文书规范、签名齐全");
   });
 });

@@ -474,6 +474,8 @@ export default {
     grade: { excellent: "Excellent", passing: "Passing", failing: "Failing" },
     opinion: "Opinion: ",
     pending: "The review sheet has not been fetched yet; the next sync fetches it.",
+    unreadable: "The review sheet held here does not match its signed entry and is not shown.",
+    separator: ", ",
   },
   caseView: {
     dueBy: "{kind}: by {date}",
@@ -504,6 +506,13 @@ export default {
     retry: "Retry",
     kept: "Nothing recorded here was changed; try again any time.",
     tasks: "Random inspection tasks",
+    refused: "Records the station refused",
+    refusedHint:
+      "The station refused these records of this tablet (a signer's certificate was revoked, or the case moved to another squad); until they are set aside, no other record of this tablet goes up. Set aside, they stay whole on this tablet and the station logs only their place; the case goes back to what it was before them, and what must be done again is done again.",
+    refusedCase: "Case {case}: {n} record(s) refused",
+    setAside: "Set these records aside",
+    setAsideDone: "{n} record(s) of case {case} set aside and kept on this tablet; the case is back to what it was before them. Sync again.",
+    setAsideRemoved: "{n} record(s) of case {case} set aside and kept on this tablet; the station never took the case, so it leaves the list. Sync again.",
     inspectors: "Inspectors: {names}",
     recordResult: "Record the result",
     outcome: {

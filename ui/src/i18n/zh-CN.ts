@@ -473,6 +473,8 @@ export default {
     grade: { excellent: "优秀", passing: "合格", failing: "不合格" },
     opinion: "评查意见：",
     pending: "评查表尚未取回，下次同步时取回。",
+    unreadable: "本机保存的评查表与其签名记录不符，无法显示。",
+    separator: "、",
   },
   caseView: {
     dueBy: "{kind}：{date} 前",
@@ -503,6 +505,13 @@ export default {
     retry: "重试",
     kept: "本机记录未受影响，可随时重试。",
     tasks: "双随机抽查任务",
+    refused: "基站拒收的记录",
+    refusedHint:
+      "基站拒收了本机下列记录（如签名人员的证书已被吊销，或案件已移交其他中队），在搁置之前，本机的其他记录也无法上传。搁置后，这些记录原样保存在本机，基站只记录其位置；案件恢复到这些记录之前的状态，须重新办理的事项请重新办理。",
+    refusedCase: "案件 {case}：{n} 条记录被拒收",
+    setAside: "搁置这些记录",
+    setAsideDone: "已搁置案件 {case} 的 {n} 条记录，原件保存在本机；案件已恢复到这些记录之前的状态。请重新同步。",
+    setAsideRemoved: "已搁置案件 {case} 的 {n} 条记录，原件保存在本机；基站从未接收该案，案件列表不再显示它。请重新同步。",
     inspectors: "检查人员：{names}",
     recordResult: "记录检查结果",
     outcome: {

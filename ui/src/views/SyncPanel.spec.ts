@@ -9,6 +9,7 @@ const sync = vi.fn();
 const inspectionTasks = vi.fn();
 const inspectionReports = vi.fn();
 const reportInspection = vi.fn();
+const setAside = vi.fn();
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
@@ -18,6 +19,7 @@ vi.mock("../api", async (orig) => {
       inspectionTasks: () => inspectionTasks(),
       inspectionReports: () => inspectionReports(),
       reportInspection: (found: unknown) => reportInspection(found),
+      setAside: (caseId: string) => setAside(caseId),
       sync: (onProgress: (p: unknown) => void) => sync(onProgress),
     },
   };
@@ -46,6 +48,7 @@ describe("SyncPanel", () => {
     inspectionReports.mockReset();
     inspectionReports.mockResolvedValue([]);
     reportInspection.mockReset();
+    setAside.mockReset();
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
   });
   afterEach(() => {
@@ -124,6 +127,37 @@ describe("SyncPanel", () => {
     });
     expect(w.find("[data-test=task-form]").exists()).toBe(false);
     expect(w.find("[data-test=task-reported]").text()).toContain("本机已记录：发现违法行为，已立案查处");
+  });
+
+  it("lists what the station refused and sets a case's records aside when asked", async () => {
+    const refused = {
+      ...status(3),
+      refused: [{ case: "C-7", entries: 2, reasons: ["第2条记录：王芳的证书已被吊销"] }],
+    };
+    syncStatus.mockResolvedValueOnce(refused).mockResolvedValue(status(3));
+    setAside.mockResolvedValue({ case: "C-7", entries: 2, case_removed: false });
+    const w = mountPanel();
+    await flushPromises();
+    const card = w.find("[data-test=refused]");
+    expect(card.text()).toContain("案件 C-7：2 条记录被拒收");
+    expect(card.text()).toContain("王芳的证书已被吊销");
+    expect(setAside).not.toHaveBeenCalled();
+    await w.find("[data-test=set-aside-C-7]").trigger("click");
+    await flushPromises();
+    expect(setAside).toHaveBeenCalledWith("C-7");
+    expect(w.find("[data-test=set-aside-done]").text()).toContain("已搁置案件 C-7 的 2 条记录");
+    expect(w.find("[data-test=refused]").exists()).toBe(false);
+  });
+
+  it("says why nothing was set aside", async () => {
+    syncStatus.mockResolvedValue({ ...status(1), refused: [{ case: "C-8", entries: 1, reasons: ["x"] }] });
+    setAside.mockRejectedValue(new ApiError("invalid", "输入无效：请执法人员登录后搁置记录"));
+    const w = mountPanel();
+    await flushPromises();
+    await w.find("[data-test=set-aside-C-8]").trigger("click");
+    await flushPromises();
+    expect(w.find("[role=alert].failure").text()).toContain("请执法人员登录后搁置记录");
+    expect(w.find("[data-test=refused]").exists()).toBe(true);
   });
 
   it("shows no task list when no task is held", async () => {

@@ -407,7 +407,7 @@ impl<S: Storage> Service<S> {
             // Logged within the account's view (the desk device's own people name one squad;
             // a squad leader's desk may cover several).
             let pushed = self.push_within(
-                &Scope(signer.view.clone()),
+                (&desk_device(signer.login), &Scope(signer.view.clone())),
                 &[],
                 &PushEntries {
                     entries: vec![entry.clone()],
@@ -417,7 +417,11 @@ impl<S: Storage> Service<S> {
             );
             match pushed {
                 Ok(_) => return Ok(Some((entry, made))),
-                Err(ServiceError::Refused(p)) if tries < DESK_ACT_TRIES && appended(&p) => continue,
+                Err(ServiceError::Refused(r))
+                    if tries < DESK_ACT_TRIES && appended(&r.problems) =>
+                {
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -215,7 +215,7 @@ impl<S: Storage> Service<S> {
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
         let devices: BTreeSet<String> = entries
             .iter()
-            .filter_map(|e| e.entry().ok().map(|x| x.device))
+            .filter_map(|e| e.head().ok().map(|x| x.device))
             .collect();
         for _ in 0..VERIFY_ATTEMPTS {
             // The heads first, then what is unlogged: an entry logged in between shows as a
@@ -233,7 +233,10 @@ impl<S: Storage> Service<S> {
                     continue;
                 }
                 tracing::warn!(problems = report.problems.len(), "upload refused");
-                return Err(ServiceError::Refused(report.problems));
+                return Err(ServiceError::Refused(super::Refusal::found(
+                    report.problems,
+                    &new,
+                )));
             }
             // The files the entries name (what is not held is noted once they are logged).
             let named: Vec<PendingBlob> = new
@@ -344,7 +347,8 @@ impl<S: Storage> Service<S> {
                 continue;
             }
             for e in p.entries {
-                if let Ok(x) = e.entry() {
+                // The head: an entry set aside by its device has no body.
+                if let Ok(x) = e.head() {
                     ends.insert(
                         x.device,
                         FeedHead {

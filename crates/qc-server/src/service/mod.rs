@@ -16,12 +16,12 @@ use qc_sync::auth::{AuthError, NONCE_TTL_MS, RequestAuth, is_device_id};
 use qc_sync::wire::{
     CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
     EnrolResponse, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries, PushResponse,
-    SyncRequest, SyncResponse,
+    RefusedEntry, SyncRequest, SyncResponse,
 };
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
-use crate::storage::{CaseMeta, Grant, Storage, StorageError, TreeState};
+use crate::storage::{CaseMeta, Grant, SeenCase, Storage, StorageError, TreeState};
 
 pub use check::{HEAD_BYTES, HeldCase, HeldFile, HeldReview};
 pub use desk::{DESK_PREFIX, DeskSigner, Exported, desk_device};
@@ -57,9 +57,9 @@ pub enum ServiceError {
     /// The request is malformed.
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// Entries that do not verify; nothing of the upload was accepted.
-    #[error("{} problem(s) in the uploaded entries, first: {}", .0.len(), .0.first().map(Problem::en).unwrap_or_default())]
-    Refused(Vec<Problem>),
+    /// Entries that do not verify or may not be logged; nothing of the upload was accepted.
+    #[error("uploaded entries refused: {}", .0.en())]
+    Refused(Refusal),
     /// Not allowed.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -124,12 +124,9 @@ impl ServiceError {
         let (code, message) = match self {
             ServiceError::Auth(a) => (a.code(), a.message_zh()),
             ServiceError::BadRequest(_) => ("bad_request", "请求格式错误".into()),
-            ServiceError::Refused(p) => (
+            ServiceError::Refused(r) => (
                 "entries_refused",
-                format!(
-                    "上传的记录未通过验证，均未接收：{}",
-                    p.first().map(Problem::zh).unwrap_or_default()
-                ),
+                format!("上传的记录未通过验证，均未接收：{}", r.zh()),
             ),
             ServiceError::Forbidden(_) => ("forbidden", "无权进行此操作".into()),
             ServiceError::NotFound(_) => ("not_found", "基站没有该内容".into()),
@@ -164,6 +161,53 @@ impl ServiceError {
             code: code.into(),
             message,
             detail: self.to_string(),
+            entries: match self {
+                ServiceError::Refused(r) => r.entries.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+/// Why an upload was refused.
+#[derive(Debug, Clone, Default)]
+pub struct Refusal {
+    /// What the verifier found (none when the station's own rules refused).
+    pub problems: Vec<Problem>,
+    /// The entries refused for what each one is, with why: a device may set them aside.
+    pub entries: Vec<RefusedEntry>,
+}
+
+impl Refusal {
+    /// The verifier's findings about the upload `new`: each problem about one entry names it.
+    pub fn found(problems: Vec<Problem>, new: &[SignedEntry]) -> Refusal {
+        let entries = problems
+            .iter()
+            .filter_map(|p| {
+                Some(RefusedEntry {
+                    entry: hex::encode(new.get(p.entry_index()?)?.hash()),
+                    reason: p.zh(),
+                })
+            })
+            .collect();
+        Refusal { problems, entries }
+    }
+
+    /// Why, in English (the first reason).
+    fn en(&self) -> String {
+        match (self.problems.first(), self.entries.first()) {
+            (Some(p), _) => p.en(),
+            (None, Some(e)) => format!("entry {}: {}", e.entry, e.reason),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// Why, in Chinese (the first reason).
+    fn zh(&self) -> String {
+        match (self.problems.first(), self.entries.first()) {
+            (Some(p), _) => p.zh(),
+            (None, Some(e)) => e.reason.clone(),
+            (None, None) => String::new(),
         }
     }
 }
@@ -844,7 +888,7 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
-        let (tree, checkpoint) = self.push_within(&scope, &[], req, now)?;
+        let (tree, checkpoint) = self.push_within((device, &scope), &[], req, now)?;
         self.push_answer(&tree, checkpoint, req)
     }
 
@@ -868,27 +912,40 @@ impl<S: Storage> Service<S> {
     /// see, as the station or the arriving document knows it.
     fn push_within(
         &self,
-        scope: &Scope,
+        (from, scope): (&str, &Scope),
         arriving: &[MergedDoc],
         req: &PushEntries,
         now: Timestamp,
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
         let new = self.unlogged(&req.entries)?;
-        if new.iter().any(SignedEntry::is_elided) {
+        // An entry without its body is one its own device set aside (搁置) after the station
+        // refused it: its place in the feed, signed by the device, and nothing of its act.
+        // Nobody sends another device's.
+        if new
+            .iter()
+            .any(|e| e.is_elided() && e.head().map_or(true, |h| h.device != from))
+        {
             return Err(ServiceError::BadRequest(
-                "an entry without its body cannot be logged".into(),
+                "an entry without its body is logged only from its own device".into(),
             ));
         }
         // Read once (one that does not read is the verifier's to report).
-        let decoded: Vec<qc_chain::Entry> = new.iter().filter_map(|e| e.entry().ok()).collect();
+        let decoded: Vec<qc_chain::Entry> = new
+            .iter()
+            .filter(|e| !e.is_elided())
+            .filter_map(|e| e.entry().ok())
+            .collect();
         // A random inspection's acts name the draw where other entries name a case, and an
-        // administration act its day.
+        // administration act its day. Setting entries aside changes no case: it may name one
+        // moved out of the device's scope, or one the station never took.
         let cases: BTreeSet<&str> = decoded
             .iter()
+            .filter(|x| x.action != Action::EntriesSetAside)
             .map(|x| x.case.as_str())
             .filter(|c| !qc_domain::draw::is_draw_id(c) && !qc_domain::admin::is_admin_id(c))
             .collect();
         let mut metas = BTreeMap::new();
+        let mut outside = BTreeSet::new();
         for case in cases {
             let meta = match arriving.iter().find(|d| d.case == case) {
                 Some(d) => Some(d.meta.clone()),
@@ -903,12 +960,30 @@ impl<S: Storage> Service<S> {
                         case,
                         "entries about a case out of the device's scope refused"
                     );
-                    return Err(ServiceError::Forbidden(format!(
-                        "entries about case {case}, which this device may not change or the \
-                         station holds no document of"
-                    )));
+                    outside.insert(case);
                 }
             }
+        }
+        if !outside.is_empty() {
+            // Each entry about such a case is refused for what it is: the device may set
+            // them aside (a case moved to another squad while it was offline).
+            return Err(ServiceError::Refused(Refusal {
+                problems: Vec::new(),
+                entries: new
+                    .iter()
+                    .filter_map(|e| {
+                        let x = e.entry().ok()?;
+                        (x.action != Action::EntriesSetAside && outside.contains(x.case.as_str()))
+                            .then(|| RefusedEntry {
+                            entry: hex::encode(e.hash()),
+                            reason: format!(
+                                "案件 {} 不在本机可办理的范围内（已移交其他中队，或基站没有该案）",
+                                x.case
+                            ),
+                        })
+                    })
+                    .collect(),
+            }));
         }
         // 案卷评查 is the desk's act on a closed case's file, naming its one sheet.
         for e in &decoded {
@@ -1042,11 +1117,16 @@ impl<S: Storage> Service<S> {
         // their devices, and the cases where a co-signature may complete a capture that came
         // up in an earlier sync.
         let (mut devices, mut cosigned) = (BTreeSet::new(), BTreeSet::new());
-        for x in new.iter().filter_map(|e| e.entry().ok()) {
-            if x.action == qc_chain::Action::EvidenceCosigned {
-                cosigned.insert(x.case.clone());
+        for e in new {
+            // The head names the device of an entry set aside too (it has no body).
+            if let Ok(head) = e.head() {
+                devices.insert(head.device);
             }
-            devices.insert(x.device);
+            if let Ok(x) = e.entry()
+                && x.action == qc_chain::Action::EvidenceCosigned
+            {
+                cosigned.insert(x.case);
+            }
         }
         let mut earlier = Vec::new();
         for case in &cosigned {
@@ -1187,7 +1267,13 @@ impl<S: Storage> Service<S> {
             .map(|h| (h.case.as_str(), h.digests()))
             .collect();
         let have = |case: &str| held_by_device.get(case).cloned().unwrap_or_default();
-        let desk_acts_held = |case: &str| req.desk_acts.get(case).copied().unwrap_or_default();
+        // A device that does not say what it holds of the desks' acts is not sent a case for
+        // them (it would be sent it at every sync).
+        let desk_acts_behind = |c: &SeenCase| {
+            req.desk_acts
+                .as_ref()
+                .is_some_and(|held| held.get(&c.case).copied().unwrap_or_default() < c.desk_acts)
+        };
         let metas = self.storage.case_metas_seen(&scope.0)?;
         let visible: BTreeSet<&str> = metas.iter().map(|c| c.case.as_str()).collect();
         // The documents, feeds and certificates are each read for all the cases behind at once:
@@ -1195,15 +1281,21 @@ impl<S: Storage> Service<S> {
         // acted on since (a review for the squad to read) is behind with the same document.
         let behind: Vec<String> = metas
             .iter()
-            .filter(|c| have(&c.case) != c.meta.heads || desk_acts_held(&c.case) < c.desk_acts)
+            .filter(|c| have(&c.case) != c.meta.heads || desk_acts_behind(c))
             .map(|c| c.case.clone())
             .collect();
         let mut sent = Vec::new();
-        for (case, _, held) in self.storage.case_docs(&behind)? {
-            let mut doc = CaseDoc::load(&held, b"station")
-                .map_err(|e| StorageError::Damaged(e.to_string()))?;
+        for (case, meta, held) in self.storage.case_docs(&behind)? {
+            // Behind only in the desks' acts: the document is not read, nothing of it goes.
+            let changes = if have(&case) == meta.heads {
+                String::new()
+            } else {
+                let mut doc = CaseDoc::load(&held, b"station")
+                    .map_err(|e| StorageError::Damaged(e.to_string()))?;
+                hex::encode(doc.changes_after(&have(&case)))
+            };
             out.docs.push(DocChanges {
-                changes: hex::encode(doc.changes_after(&have(&case))),
+                changes,
                 case: case.clone(),
             });
             sent.push(case);
@@ -1213,6 +1305,13 @@ impl<S: Storage> Service<S> {
         }
         let mut devices = BTreeSet::new();
         for e in self.storage.feeds_for_cases(&sent)? {
+            if e.is_elided() {
+                // Set aside by its device: logged without its body, so sent so.
+                let Ok(head) = e.head() else { continue };
+                devices.insert(head.device);
+                out.entries.push(e);
+                continue;
+            }
             let Ok(x) = e.entry() else { continue };
             // Another device's entry about a case this one may not see goes without its
             // body: its place in the feed and its device signature, nothing of the act.
@@ -1239,7 +1338,8 @@ impl<S: Storage> Service<S> {
         let scope = Scope(CaseView::of_device(&squad, &people));
         self.note_seen(device, now)?;
         let merged = self.merge_docs(&scope, &req.up)?;
-        let (mut tree, mut checkpoint) = self.push_within(&scope, &merged, &req.push, now)?;
+        let (mut tree, mut checkpoint) =
+            self.push_within((device, &scope), &merged, &req.push, now)?;
         let acked = self.keep_docs(merged)?;
         let down = match &req.want {
             Some(want) => self.pull_within(&scope, device, want)?,

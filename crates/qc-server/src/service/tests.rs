@@ -573,6 +573,68 @@ fn uploads_waiting_for_the_log_are_appended_in_one_tree_update() {
     );
 }
 
+/// An entry refused for what it is comes back named, with why; sent again without its body by
+/// its own device (set aside), it is logged in its place and the feed goes on; no other
+/// device may send it so. Entries about a case out of the device's scope are named too.
+#[test]
+fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
+    let w = world();
+    let s = service(&w, SqliteStorage::temporary().unwrap());
+    enrol(&w, &s);
+    docs::enrol_as(&s, "tablet-b", "一中队", 51);
+    docs::enrol_as(&s, "tablet-c", "二中队", 52);
+    hold_case(&s, "tablet-a");
+    let f = feed(&w, 3);
+    let push = |device: &str, entries: Vec<SignedEntry>| {
+        s.push(
+            device,
+            &PushEntries {
+                entries,
+                known_size: 0,
+            },
+            NOW,
+        )
+    };
+    let mut bad = f.clone();
+    bad[1].actor_sigs[0][0] ^= 1;
+    match push("tablet-a", bad).unwrap_err() {
+        ServiceError::Refused(r) => {
+            let named: Vec<&str> = r.entries.iter().map(|e| e.entry.as_str()).collect();
+            assert_eq!(named, [hex::encode(f[1].hash())]);
+            assert!(!r.entries[0].reason.is_empty());
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(s.log_size().unwrap(), 0, "nothing of it taken");
+    let aside = vec![f[0].clone(), f[1].elided(), f[2].clone()];
+    let e = push("tablet-b", aside.clone()).unwrap_err();
+    assert_eq!(e.status(), 400, "{e}");
+    push("tablet-a", aside).unwrap();
+    assert_eq!(s.log_size().unwrap(), 3, "the feed goes on past it");
+    let logged = s.storage.case_entries("case-1").unwrap();
+    assert_eq!(
+        logged,
+        [f[0].clone(), f[2].clone()],
+        "its act is not the case's"
+    );
+
+    // Another squad's tablet's entries about this case: each named, none taken.
+    let theirs = feed_of(&w, "tablet-c", &SigningKey::from_bytes(&[52; 32]), 2);
+    match push("tablet-c", theirs.clone()).unwrap_err() {
+        ServiceError::Refused(r) => assert_eq!(
+            r.entries
+                .iter()
+                .map(|e| e.entry.clone())
+                .collect::<Vec<_>>(),
+            theirs
+                .iter()
+                .map(|e| hex::encode(e.hash()))
+                .collect::<Vec<_>>()
+        ),
+        other => panic!("{other}"),
+    }
+}
+
 #[test]
 fn an_upload_that_does_not_verify_is_refused_whole() {
     let w = world();
@@ -606,7 +668,7 @@ fn an_upload_that_does_not_verify_is_refused_whole() {
         )
         .unwrap_err();
     assert!(
-        matches!(&e, ServiceError::Refused(p) if p.iter().any(|p| matches!(p, Problem::Gap { .. })))
+        matches!(&e, ServiceError::Refused(r) if r.problems.iter().any(|p| matches!(p, Problem::Gap { .. })))
     );
     // A changed byte.
     let mut bad = f.clone();
@@ -753,7 +815,7 @@ mod docs {
                     }]
                 })
                 .unwrap_or_default(),
-            desk_acts: Default::default(),
+            desk_acts: Some(Default::default()),
         }
     }
 
@@ -817,10 +879,15 @@ mod docs {
             down.certificates.iter().any(certified),
             "with the certificate of the desk that signed it"
         );
-        // Held: nothing more.
+        assert_eq!(down.docs[0].changes, "", "nothing of the document itself");
+        // Held: nothing more. A tablet that does not say what it holds of the desks' acts
+        // (an older app) is not sent the case for them at every sync.
         let mut held = want(Some(&mut a));
-        held.desk_acts.insert("case-1".into(), 1);
+        held.desk_acts = Some([("case-1".to_owned(), 1)].into());
         assert!(s.pull_docs("tablet-a", &held).unwrap().docs.is_empty());
+        let mut older = want(Some(&mut a));
+        older.desk_acts = None;
+        assert!(s.pull_docs("tablet-a", &older).unwrap().docs.is_empty());
     }
 
     #[test]
@@ -1067,24 +1134,25 @@ mod docs {
                 NOW,
             )
         };
-        // 一中队's tablet, signing alone, closes 二中队's case: refused for the case, and
-        // refused for the missing signature even on its own squad's case.
+        // 一中队's tablet, signing alone, closes 二中队's case: refused for the case (the entry
+        // named: the tablet may set it aside), and refused for the missing signature even on
+        // its own squad's case.
         let close = Action::Workflow {
             act: "close".into(),
         };
-        let e = push(
-            &s,
-            "tablet-b",
-            entry_of("tablet-b", 51, "case-2", close.clone(), &[]),
-        );
-        assert_eq!(e.unwrap_err().status(), 403);
+        let named = |e: Result<PushResponse, ServiceError>, entry: &SignedEntry| match e {
+            Err(ServiceError::Refused(r)) => {
+                r.problems.is_empty()
+                    && r.entries.len() == 1
+                    && r.entries[0].entry == hex::encode(entry.hash())
+            }
+            _ => false,
+        };
+        let other = entry_of("tablet-b", 51, "case-2", close.clone(), &[]);
+        assert!(named(push(&s, "tablet-b", other.clone()), &other));
         // And about a case the station holds no document of.
-        let e = push(
-            &s,
-            "tablet-b",
-            entry_of("tablet-b", 51, "case-9", close.clone(), &[]),
-        );
-        assert_eq!(e.unwrap_err().status(), 403);
+        let unknown = entry_of("tablet-b", 51, "case-9", close.clone(), &[]);
+        assert!(named(push(&s, "tablet-b", unknown.clone()), &unknown));
         let mut ours = case("一中队");
         s.push_docs("tablet-b", &up(&mut ours, &[])).unwrap();
         let e = push(
@@ -1094,7 +1162,7 @@ mod docs {
         );
         assert!(matches!(
             e.unwrap_err(),
-            ServiceError::Refused(p) if p.iter().any(|p| matches!(p, Problem::MissingSigner { .. }))
+            ServiceError::Refused(r) if r.problems.iter().any(|p| matches!(p, Problem::MissingSigner { .. }))
         ));
         // With a new case's document in the same sync, its entries are in scope.
         let mut new = case_with_id("case-3", "一中队");
