@@ -332,7 +332,7 @@ pub fn set_aside(
         let by = signed
             .iter()
             .copied()
-            .find(|u| u.person().role.enforces())
+            .find(|u| u.person().is_enforcement_officer())
             .ok_or_else(|| ApiError::Invalid("请执法人员登录后搁置记录".into()))?;
         a.set_aside(&case, by)
     })

@@ -1452,6 +1452,13 @@ async fn records_the_station_refuses_are_set_aside_on_the_sync_screen() {
         &format!("[data-test='set-aside-{hers}']"),
     )
     .await;
+    shows(&c, &["不可撤销"]).await;
+    tap(
+        &c,
+        "the confirmation",
+        &format!("[data-test='set-aside-yes-{hers}']"),
+    )
+    .await;
     shows(&c, &[&format!("已搁置案件 {hers} 的 1 条记录")]).await;
     tap(&c, "the live sync button", "button.start:not([disabled])").await;
     shows(&c, &["同步完成", "本机记录均已上传基站"]).await;

@@ -607,9 +607,23 @@ fn an_entry_the_station_refuses_is_set_aside_and_the_rest_of_the_feed_goes_up() 
     // before the record, and the case the station never took leaves the list.
     let e = t.set_aside("no-such-case", &li).unwrap_err();
     assert_eq!(e.code(), "invalid");
-    let done = t.set_aside(&case, &li).unwrap();
+    // 王芳 herself sets it aside (the tablet still trusts her): her act is refused in turn,
+    // and 李明 sets that aside too, naming again what it named.
+    let done = t.set_aside(&case, &wang).unwrap();
     assert_eq!((done.entries, done.case_removed), (1, false));
     let gone = t.set_aside(&hers, &li).unwrap();
+    assert_eq!(t.sync().unwrap_err().code(), "entries_refused");
+    let again = t.sync_status().unwrap().refused;
+    assert_eq!(
+        again
+            .iter()
+            .map(|c| (c.case.as_str(), c.entries))
+            .collect::<Vec<_>>(),
+        [(case.as_str(), 1)],
+        "her act of setting aside"
+    );
+    let done = t.set_aside(&case, &li).unwrap();
+    assert_eq!((done.entries, done.case_removed), (1, false));
     assert_eq!((gone.entries, gone.case_removed), (1, true));
     assert!(!cases(&t).contains(&hers));
     assert!(
@@ -649,15 +663,20 @@ fn an_entry_the_station_refuses_is_set_aside_and_the_rest_of_the_feed_goes_up() 
         .entries
         .iter()
         .filter_map(|e| e.entry().ok())
-        .find(|e| e.action == qc_chain::Action::EntriesSetAside)
+        .filter(|e| e.action == qc_chain::Action::EntriesSetAside)
+        .last()
         .expect("the act of setting aside");
-    assert_eq!(said.records.len(), 1);
-    assert!(
+    assert_eq!(
+        said.records.len(),
+        2,
+        "the record, and her act that named it"
+    );
+    assert!(said.records.iter().all(|r| {
         contents
             .entries
             .iter()
-            .any(|e| e.is_elided() && e.hash() == said.records[0])
-    );
+            .any(|e| e.is_elided() && e.hash() == *r)
+    }));
     export_and_verify(&mut t, &other, &li, Some(log_key));
 
     // The leader's tablet takes both cases, the feed with its set-aside entry verifying.

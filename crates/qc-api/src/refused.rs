@@ -29,7 +29,8 @@ struct Refused {
 /// The entries about one case the station refused, as the sync screen lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefusedCase {
-    /// The case (or draw) they are about.
+    /// The case (or draw) they are about; empty for entries this device cannot set aside
+    /// (not its own, or set aside already), which the administrator must look into.
     pub case: String,
     /// How many.
     pub entries: usize,
@@ -52,15 +53,17 @@ pub struct SetAside {
 impl Quancheng {
     /// Remembers what the station refused of this device's upload, for the sync screen.
     pub(crate) fn note_refused(&self, refused: &[RefusedEntry]) -> Result<(), ApiError> {
-        let mut kept = Vec::new();
+        let mut kept: Vec<Refused> = Vec::new();
         for r in refused {
-            let Some(own) = self.store.own_entry(&self.device_id, &unhex(&r.entry)?)? else {
-                continue;
-            };
-            // Already set aside: its head alone was refused, which setting aside cannot mend.
-            if own.case.is_empty() {
-                continue;
-            }
+            // Not this device's, or already set aside (its head alone refused): setting aside
+            // cannot mend it; listed without a case, for the administrator.
+            let own = self
+                .store
+                .own_entry(&self.device_id, &unhex(&r.entry)?)?
+                .unwrap_or(qc_store::OwnEntry {
+                    case: String::new(),
+                    seq: 0,
+                });
             // One entry, several reasons (a revoked signer, so the act lacks its signer).
             if let Some(same) = kept.iter_mut().find(|k: &&mut Refused| k.entry == r.entry) {
                 same.reason = format!("{}；{}", same.reason, r.reason);
@@ -122,14 +125,29 @@ impl Quancheng {
     /// with what the station acknowledged), or leaves this device's list when the station never
     /// took the case. An enforcement officer, squad leader or head decides.
     pub fn set_aside(&mut self, case: &str, by: &Unlocked) -> Result<SetAside, ApiError> {
-        if !by.person().role.enforces() {
+        if !by.person().is_enforcement_officer() {
             return Err(ApiError::Invalid(format!(
-                "{}不能搁置记录，须由执法人员办理",
-                by.person().role.zh()
+                "{}不能搁置记录，须由持执法证的执法人员办理",
+                by.person().name
             )));
         }
+        if case.is_empty() {
+            return Err(ApiError::Invalid(
+                "这些记录不是本机可搁置的记录，请联系管理员".into(),
+            ));
+        }
         let refused = self.refused()?;
-        let mine: Vec<&Refused> = refused.iter().filter(|r| r.case == case).collect();
+        // Those still whole here (a crash may have left the list behind a setting aside).
+        let mut mine: Vec<&Refused> = Vec::new();
+        for r in refused.iter().filter(|r| r.case == case) {
+            if self
+                .store
+                .own_entry(&self.device_id, &unhex(&r.entry)?)?
+                .is_some_and(|own| own.case == case)
+            {
+                mine.push(r);
+            }
+        }
         let Some(from) = mine.iter().map(|r| r.seq).min() else {
             return Err(ApiError::Invalid(format!(
                 "案件 {case} 没有被基站拒收的记录"
@@ -172,7 +190,7 @@ impl Quancheng {
             by: by.person().id.0.clone(),
             at: self.now(),
         };
-        let case_removed = held && back.is_none();
+        let dropping = held && back.is_none();
         // The setting aside is itself an act, signed by who decided it.
         let actors = [by];
         let sign = crate::signer(
@@ -185,6 +203,7 @@ impl Quancheng {
         let entries = self
             .store
             .set_aside(&actor, (case, from), back.as_mut(), &note, sign)?;
+        let case_removed = dropping && entries > 0;
         let left: Vec<Refused> = refused.into_iter().filter(|r| r.case != case).collect();
         self.set_meta_json(REFUSED_KEY, &left)?;
         tracing::warn!(

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use qc_casedoc::CaseDoc;
 use qc_document::wording::Wording;
 use qc_domain::Clock;
@@ -689,18 +691,27 @@ impl Quancheng {
         let link = self.link_to(&station)?;
         let mut witness = self.witness(log_key)?;
         let entries = self.store.entries_without_receipt(&self.device_id)?;
-        let (docs, sent_heads) = self.docs_up()?;
+        let sent = entries.len();
+        // A long time offline is sent in several requests; each one that lands is kept, so a
+        // cut sync resumes from there. The last one asks for what this device lacks.
+        let batches = self.batches(entries)?;
+        let docs_up: Vec<&str> = batches
+            .iter()
+            .flat_map(|(_, docs)| docs.iter().map(|d| d.0.case.as_str()))
+            .collect();
+        let docs_total = docs_up.len();
+        let docs_sent = docs_up.into_iter().collect::<BTreeSet<_>>().len();
         let mut at = SyncProgress {
             stage: SyncStage::Records,
             items_done: 0,
-            items_total: entries.len() + docs.len(),
+            items_total: sent + docs_total,
             bytes_done: 0,
             bytes_total: 0,
         };
         progress(&at);
         let mut report = SyncReport {
-            sent: entries.len(),
-            docs_sent: docs.len(),
+            sent,
+            docs_sent,
             docs_received: 0,
             receipts: 0,
             blobs_sent: 0,
@@ -710,9 +721,6 @@ impl Quancheng {
             bureau: None,
             sheets: 0,
         };
-        // A long time offline is sent in several requests; each one that lands is kept, so a
-        // cut sync resumes from there. The last one asks for what this device lacks.
-        let batches = batches(entries, docs.into_iter().zip(sent_heads).collect());
         let count = batches.len();
         for (n, (entries, docs)) in batches.into_iter().enumerate() {
             let last = n + 1 == count;
@@ -902,25 +910,70 @@ impl Quancheng {
         })
     }
 
-    /// The changes of every case the station has not acknowledged up to its current heads,
-    /// and those heads.
-    #[allow(clippy::type_complexity)]
-    fn docs_up(&mut self) -> Result<(Vec<DocChanges>, Vec<(String, Vec<String>)>), ApiError> {
-        let mut docs = Vec::new();
-        let mut sent = Vec::new();
+    /// What goes up, in requests of bounded size: the entries in feed order, and with each
+    /// request the changes of every case its entries are about, up to the heads the last of
+    /// them recorded; with the last request, every case's changes up to what this device
+    /// holds. A case's document never goes ahead of the entries that record its changes:
+    /// were a later request refused, the station would hold changes no logged entry covers.
+    fn batches(&mut self, entries: Vec<qc_chain::SignedEntry>) -> Result<Vec<Batch>, ApiError> {
+        self.batches_of(entries, BATCH_ENTRIES, BATCH_DOC_BYTES)
+    }
+
+    /// [`Self::batches`] of at most `max_entries` entries and, but for a request of one
+    /// entry, `max_bytes` of documents' changes.
+    fn batches_of(
+        &mut self,
+        entries: Vec<qc_chain::SignedEntry>,
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Batch>, ApiError> {
+        let mut cases: BTreeMap<String, Unacked> = BTreeMap::new();
         for (case, heads, acked) in self.store.unacknowledged_cases()? {
-            let acked: Vec<[u8; 32]> = acked
-                .iter()
-                .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
-                .collect();
-            let mut doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
-            docs.push(DocChanges {
-                case: case.clone(),
-                changes: hex::encode(doc.changes_after(&acked)),
-            });
-            sent.push((case, heads));
+            let digests = |hs: &[String]| -> Vec<[u8; 32]> {
+                let mut d: Vec<[u8; 32]> = hs
+                    .iter()
+                    .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
+                    .collect();
+                d.sort();
+                d
+            };
+            let doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
+            cases.insert(
+                case,
+                Unacked {
+                    now: digests(&heads),
+                    sent: digests(&acked),
+                    doc,
+                },
+            );
         }
-        Ok((docs, sent))
+        let mut chunks: Vec<Vec<qc_chain::SignedEntry>> = Vec::new();
+        let mut entries = entries.into_iter().peekable();
+        while entries.peek().is_some() {
+            chunks.push(entries.by_ref().take(max_entries).collect());
+        }
+        let mut out = Vec::new();
+        let mut pending: Vec<Vec<qc_chain::SignedEntry>> = chunks.into_iter().rev().collect();
+        if pending.is_empty() {
+            pending.push(Vec::new());
+        }
+        while let Some(chunk) = pending.pop() {
+            let last = pending.is_empty();
+            let mut trial = cases_snapshot(&cases);
+            let docs = docs_for(&mut cases, &chunk, last)?;
+            let bytes: usize = docs.iter().map(|d| d.0.changes.len()).sum();
+            if bytes > max_bytes && chunk.len() > 1 {
+                // Too much at once: half the entries, and their documents, first.
+                restore(&mut cases, &mut trial);
+                let mut chunk = chunk;
+                let second = chunk.split_off(chunk.len() / 2);
+                pending.push(second);
+                pending.push(chunk);
+                continue;
+            }
+            out.push((chunk, docs));
+        }
+        Ok(out)
     }
 
     /// Merges what came down from the station (its changes, verified with the entries and
@@ -1405,49 +1458,86 @@ const BATCH_DOC_BYTES: usize = 4 * 1024 * 1024;
 /// A document's changes and the heads they bring the station to.
 type DocUp = (DocChanges, (String, Vec<String>));
 
-/// Splits what goes up into requests of bounded size (always at least one). The station
-/// judges entries about a new case by its document, so an entry goes no earlier than the
-/// document of its case.
-fn batches(
-    entries: Vec<qc_chain::SignedEntry>,
-    docs: Vec<DocUp>,
-) -> Vec<(Vec<qc_chain::SignedEntry>, Vec<DocUp>)> {
-    // Each case's position in the documents' order, to know which are still to go.
-    let position: std::collections::BTreeMap<String, usize> = docs
+/// One request's entries and documents.
+type Batch = (Vec<qc_chain::SignedEntry>, Vec<DocUp>);
+
+/// A case whose changes the station has not acknowledged, as a sync plans them.
+struct Unacked {
+    /// Its heads here, sorted.
+    now: Vec<[u8; 32]>,
+    /// The heads the station holds once what is planned so far lands, sorted.
+    sent: Vec<[u8; 32]>,
+    /// Its document here.
+    doc: CaseDoc,
+}
+
+/// Where each case's planned changes stand, to take back a plan that is split.
+fn cases_snapshot(cases: &BTreeMap<String, Unacked>) -> BTreeMap<String, Vec<[u8; 32]>> {
+    cases
         .iter()
-        .enumerate()
-        .map(|(i, d)| (d.0.case.clone(), i))
-        .collect();
-    let mut out = Vec::new();
-    let mut entries = entries.into_iter().peekable();
-    let mut docs = docs.into_iter().peekable();
-    let mut sent_docs = 0;
-    loop {
-        let mut up = Vec::new();
-        let mut bytes = 0;
-        while let Some(d) =
-            docs.next_if(|d| up.is_empty() || bytes + d.0.changes.len() <= BATCH_DOC_BYTES)
-        {
-            bytes += d.0.changes.len();
-            up.push(d);
-        }
-        sent_docs += up.len();
-        let mut batch = Vec::new();
-        while batch.len() < BATCH_ENTRIES
-            && let Some(e) = entries.next_if(|e| {
-                e.entry()
-                    .ok()
-                    .and_then(|x| position.get(&x.case).copied())
-                    .is_none_or(|i| i < sent_docs)
-            })
-        {
-            batch.push(e);
-        }
-        out.push((batch, up));
-        if entries.peek().is_none() && docs.peek().is_none() {
-            return out;
+        .map(|(c, u)| (c.clone(), u.sent.clone()))
+        .collect()
+}
+
+/// Takes back what was planned since `snapshot`.
+fn restore(cases: &mut BTreeMap<String, Unacked>, snapshot: &mut BTreeMap<String, Vec<[u8; 32]>>) {
+    for (c, u) in cases.iter_mut() {
+        if let Some(sent) = snapshot.remove(c) {
+            u.sent = sent;
         }
     }
+}
+
+/// The documents that go with `chunk`: each case its entries are about, up to the heads the
+/// last of them recorded (when those hold what was sent before); with the `last` request,
+/// every case up to its heads here.
+fn docs_for(
+    cases: &mut BTreeMap<String, Unacked>,
+    chunk: &[qc_chain::SignedEntry],
+    last: bool,
+) -> Result<Vec<DocUp>, ApiError> {
+    let mut targets: BTreeMap<String, Vec<[u8; 32]>> = BTreeMap::new();
+    for e in chunk.iter().filter_map(|e| e.entry().ok()) {
+        if cases.contains_key(&e.case) && !e.heads.is_empty() {
+            let mut heads = e.heads;
+            heads.sort();
+            targets.insert(e.case, heads);
+        }
+    }
+    if last {
+        for (c, u) in cases.iter() {
+            targets.insert(c.clone(), u.now.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for (case, target) in targets {
+        let Some(u) = cases.get_mut(&case) else {
+            continue;
+        };
+        if target == u.sent {
+            continue;
+        }
+        let changes = if target == u.now {
+            u.doc.changes_after(&u.sent)
+        } else {
+            let mut at = u.doc.at(&target, b"plan")?;
+            // Heads the station holds that this state lacks (an entry older than the last
+            // acknowledgement): its changes wait for the last request.
+            if !u.sent.iter().all(|h| at.has_change(h)) {
+                continue;
+            }
+            at.changes_after(&u.sent)
+        };
+        u.sent = target.clone();
+        out.push((
+            DocChanges {
+                case: case.clone(),
+                changes: hex::encode(changes),
+            },
+            (case, target.iter().map(hex::encode).collect()),
+        ));
+    }
+    Ok(out)
 }
 
 /// Receipts as the store keeps them (JSON by entry hash).
@@ -1491,38 +1581,71 @@ mod tests {
 
     use super::*;
 
+    /// A long time offline goes up in bounded requests, the feed in order; each request
+    /// carries each case only as far as its entries in it and before recorded (a station that
+    /// took the first requests holds no change whose entry it has not logged), the last one
+    /// every case as held here; the changes build on each other at the station.
     #[test]
-    fn a_long_time_offline_goes_up_in_bounded_requests_in_order() {
-        let entry = |seq: u64| qc_chain::SignedEntry {
-            bytes: seq.to_le_bytes().to_vec(),
-            body: None,
-            device_sig: vec![],
-            actor_sigs: vec![],
-        };
-        let doc = |n: usize| {
-            (
-                DocChanges {
-                    case: format!("c{n}"),
-                    changes: "ab".repeat(BATCH_DOC_BYTES / 5),
-                },
-                (format!("c{n}"), vec![]),
-            )
-        };
-        let entries: Vec<_> = (0..4500).map(entry).collect();
-        let b = batches(entries.clone(), (0..7).map(doc).collect());
-        assert_eq!(b.len(), 4);
-        assert!(b.iter().all(|(e, _)| e.len() <= BATCH_ENTRIES));
-        assert!(b.iter().all(|(_, d)| d.iter().map(|x| x.0.changes.len()).sum::<usize>()
-            <= BATCH_DOC_BYTES));
-        let back: Vec<_> = b.iter().flat_map(|(e, _)| e.clone()).collect();
-        assert_eq!(back, entries, "feed order kept");
-        let docs: Vec<_> = b
-            .iter()
-            .flat_map(|(_, d)| d.iter().map(|x| x.0.case.clone()))
-            .collect();
-        assert_eq!(docs.len(), 7);
+    fn a_long_time_offline_goes_up_in_bounded_requests_its_documents_never_ahead() {
+        use qc_domain::Act;
+        let tmp = tempfile::tempdir().unwrap();
+        let (_d, mut app) = crate::tests::init_at(tmp.path());
+        let [li, liu] = ["li.ming", "liu.jianguo"].map(|p| app.unlock(p, &pin(p)).unwrap());
+        let mut cases = Vec::new();
+        for _ in 0..3 {
+            cases.push(app.register_case(new_case(), &li).unwrap().0);
+        }
+        for c in &cases {
+            app.record_act(c, Act::File, &[&liu]).unwrap();
+        }
+        let entries = app.store.entries_without_receipt(&app.device_id).unwrap();
+        assert_eq!(entries.len(), 6);
+        for (max, limit) in [(4, usize::MAX), (2, usize::MAX), (6, 1)] {
+            let b = app.batches_of(entries.clone(), max, limit).unwrap();
+            let back: Vec<_> = b.iter().flat_map(|(e, _)| e.clone()).collect();
+            assert_eq!(back, entries, "feed order kept");
+            assert!(b.iter().all(|(e, _)| e.len() <= max));
+            // The station's copy of each case, as the requests build it.
+            let mut station: BTreeMap<String, CaseDoc> = BTreeMap::new();
+            let mut logged: BTreeMap<String, Vec<[u8; 32]>> = BTreeMap::new();
+            for (n, (chunk, docs)) in b.iter().enumerate() {
+                for e in chunk.iter().filter_map(|e| e.entry().ok()) {
+                    let mut heads = e.heads;
+                    heads.sort();
+                    logged.insert(e.case, heads);
+                }
+                for (changes, (case, heads)) in docs {
+                    let bytes = hex::decode(&changes.changes).unwrap();
+                    let doc = match station.get_mut(case) {
+                        Some(d) => {
+                            d.apply(&bytes).unwrap();
+                            d
+                        }
+                        None => station
+                            .entry(case.clone())
+                            .or_insert(CaseDoc::load(&bytes, b"station").unwrap()),
+                    };
+                    assert_eq!(doc.heads_hex(), *heads, "the heads the changes bring");
+                    if n + 1 < b.len() {
+                        assert_eq!(
+                            doc.heads_digests(),
+                            logged[case],
+                            "never ahead of the entries sent so far ({max}, {limit})"
+                        );
+                    }
+                }
+            }
+            for c in &cases {
+                let here = app.store.case_doc(c, b"x").unwrap().heads_digests();
+                assert_eq!(station.get_mut(c).unwrap().heads_digests(), here);
+            }
+        }
+        // Too many bytes for one request: one entry at a time, still.
+        assert_eq!(app.batches_of(entries.clone(), 6, 1).unwrap().len(), 6);
         // Nothing to send is still one request (it asks for what the device lacks).
-        assert_eq!(batches(vec![], vec![]).len(), 1);
+        let tmp = tempfile::tempdir().unwrap();
+        let (_d, mut idle) = crate::tests::init_at(tmp.path());
+        assert_eq!(idle.batches_of(Vec::new(), 4, usize::MAX).unwrap().len(), 1);
     }
     use crate::tests::{init_at, new_case, pin};
 

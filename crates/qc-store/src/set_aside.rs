@@ -104,22 +104,31 @@ impl Store {
         sign: impl FnOnce(&EntryContext) -> Result<SignedEntry, StoreError>,
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
-        let hashes: Vec<Digest> = {
+        let entries: Vec<SignedEntry> = {
             let mut stmt = tx.prepare(
-                "SELECT l.hash FROM ledger l
+                "SELECT l.entry, l.body, l.device_sig, l.actor_sigs FROM ledger l
                  WHERE l.device = ?1 AND l.case_id = ?2 AND l.seq >= ?3
                    AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.entry = l.hash)
                  ORDER BY l.seq",
             )?;
-            let rows = stmt.query_map(params![device, case_id, from as i64], |r| {
-                r.get::<_, Vec<u8>>(0)
-            })?;
-            rows.map(|r| {
-                r?.try_into()
-                    .map_err(|_| StoreError::Malformed("an entry hash is not 32 bytes".into()))
-            })
-            .collect::<Result<_, StoreError>>()?
+            let rows = stmt.query_map(params![device, case_id, from as i64], row_to_entry)?;
+            rows.map(|r| decode_row(r?)).collect::<Result<_, _>>()?
         };
+        let mut hashes: Vec<Digest> = Vec::new();
+        for e in &entries {
+            // An earlier setting aside set aside in turn (its signer refused too): the entries
+            // it named are named again, or nothing would name them.
+            if let Ok(x) = e.entry()
+                && x.action == qc_chain::Action::EntriesSetAside
+            {
+                for r in x.records {
+                    if !hashes.contains(&r) {
+                        hashes.push(r);
+                    }
+                }
+            }
+            hashes.push(e.hash());
+        }
         if hashes.is_empty() {
             return Ok(0);
         }

@@ -144,9 +144,21 @@ describe("SyncPanel", () => {
     expect(setAside).not.toHaveBeenCalled();
     await w.find("[data-test=set-aside-C-7]").trigger("click");
     await flushPromises();
+    expect(setAside).not.toHaveBeenCalled();
+    expect(w.find("[data-test=set-aside-confirm]").text()).toContain("不可撤销");
+    await w.find("[data-test=set-aside-yes-C-7]").trigger("click");
+    await flushPromises();
     expect(setAside).toHaveBeenCalledWith("C-7");
     expect(w.find("[data-test=set-aside-done]").text()).toContain("已搁置案件 C-7 的 2 条记录");
     expect(w.find("[data-test=refused]").exists()).toBe(false);
+  });
+
+  it("offers nothing to set aside for records this tablet cannot set aside", async () => {
+    syncStatus.mockResolvedValue({ ...status(1), refused: [{ case: "", entries: 3, reasons: ["y"] }] });
+    const w = mountPanel();
+    await flushPromises();
+    expect(w.find("[data-test=refused]").text()).toContain("另有 3 条记录被拒收，无法在本机搁置");
+    expect(w.find("[data-test^=set-aside]").exists()).toBe(false);
   });
 
   it("says why nothing was set aside", async () => {
@@ -155,6 +167,7 @@ describe("SyncPanel", () => {
     const w = mountPanel();
     await flushPromises();
     await w.find("[data-test=set-aside-C-8]").trigger("click");
+    await w.find("[data-test=set-aside-yes-C-8]").trigger("click");
     await flushPromises();
     expect(w.find("[role=alert].failure").text()).toContain("请执法人员登录后搁置记录");
     expect(w.find("[data-test=refused]").exists()).toBe(true);

@@ -408,7 +408,7 @@ impl<S: Storage> Service<S> {
             // a squad leader's desk may cover several).
             let pushed = self.push_within(
                 (&desk_device(signer.login), &Scope(signer.view.clone())),
-                &[],
+                &mut [],
                 &PushEntries {
                     entries: vec![entry.clone()],
                     known_size: 0,
@@ -421,6 +421,13 @@ impl<S: Storage> Service<S> {
                     if tries < DESK_ACT_TRIES && appended(&r.problems) =>
                 {
                     continue;
+                }
+                // A case out of the account's view: not the desk's to set aside.
+                Err(ServiceError::Refused(r)) if r.problems.is_empty() => {
+                    return Err(ServiceError::Forbidden(format!(
+                        "{} may not act on this case",
+                        signer.login
+                    )));
                 }
                 Err(e) => return Err(e),
             }

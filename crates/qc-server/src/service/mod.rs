@@ -888,7 +888,7 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
-        let (tree, checkpoint) = self.push_within((device, &scope), &[], req, now)?;
+        let (tree, checkpoint) = self.push_within((device, &scope), &mut [], req, now)?;
         self.push_answer(&tree, checkpoint, req)
     }
 
@@ -913,7 +913,7 @@ impl<S: Storage> Service<S> {
     fn push_within(
         &self,
         (from, scope): (&str, &Scope),
-        arriving: &[MergedDoc],
+        arriving: &mut [MergedDoc],
         req: &PushEntries,
         now: Timestamp,
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
@@ -929,18 +929,21 @@ impl<S: Storage> Service<S> {
                 "an entry without its body is logged only from its own device".into(),
             ));
         }
-        // Read once (one that does not read is the verifier's to report).
-        let decoded: Vec<qc_chain::Entry> = new
+        // Read once (one that does not read is the verifier's to report). Setting entries aside
+        // changes no case (it may name one moved out of the device's scope, or one the station
+        // never took): its own rule, and none of the others'.
+        let (set_aside, decoded): (Vec<qc_chain::Entry>, Vec<qc_chain::Entry>) = new
             .iter()
             .filter(|e| !e.is_elided())
             .filter_map(|e| e.entry().ok())
-            .collect();
+            .partition(|x| x.action == Action::EntriesSetAside);
+        for act in &set_aside {
+            self.check_set_aside(from, act, &new, arriving)?;
+        }
         // A random inspection's acts name the draw where other entries name a case, and an
-        // administration act its day. Setting entries aside changes no case: it may name one
-        // moved out of the device's scope, or one the station never took.
+        // administration act its day.
         let cases: BTreeSet<&str> = decoded
             .iter()
-            .filter(|x| x.action != Action::EntriesSetAside)
             .map(|x| x.case.as_str())
             .filter(|c| !qc_domain::draw::is_draw_id(c) && !qc_domain::admin::is_admin_id(c))
             .collect();
@@ -973,8 +976,9 @@ impl<S: Storage> Service<S> {
                     .iter()
                     .filter_map(|e| {
                         let x = e.entry().ok()?;
-                        (x.action != Action::EntriesSetAside && outside.contains(x.case.as_str()))
-                            .then(|| RefusedEntry {
+                        (x.action != Action::EntriesSetAside
+                            && outside.contains(x.case.as_str()))
+                        .then(|| RefusedEntry {
                             entry: hex::encode(e.hash()),
                             reason: format!(
                                 "案件 {} 不在本机可办理的范围内（已移交其他中队，或基站没有该案）",
@@ -1003,6 +1007,76 @@ impl<S: Storage> Service<S> {
         self.check_draw_acts(&decoded)?;
         check_admin_acts(&decoded)?;
         self.append(&req.entries, now)
+    }
+
+    /// An act of setting entries aside (搁置, action 20) speaks only of its own device's entries:
+    /// made by the uploading device, naming no file, its records entries of that device before
+    /// it that were set aside (logged, or in this upload, without their bodies) and were about
+    /// the case it names, and its heads nothing or changes of the station's document of that
+    /// case. So it changes no case, and names no case its device never acted on.
+    fn check_set_aside(
+        &self,
+        from: &str,
+        act: &qc_chain::Entry,
+        new: &[SignedEntry],
+        arriving: &mut [MergedDoc],
+    ) -> Result<(), ServiceError> {
+        let refuse = |why: &str| {
+            tracing::warn!(
+                case = act.case,
+                device = act.device,
+                why,
+                "a setting aside refused"
+            );
+            Err(ServiceError::Forbidden(format!(
+                "entries set aside about case {}: {why}",
+                act.case
+            )))
+        };
+        if act.device != from || !act.blobs.is_empty() || act.records.is_empty() {
+            return refuse("made by the device that sends it, naming entries and no file");
+        }
+        let commitment = qc_chain::case_commitment(&act.case);
+        let mut elided: Vec<&SignedEntry> = new.iter().filter(|e| e.is_elided()).collect();
+        let logged;
+        if !act
+            .records
+            .iter()
+            .all(|r| elided.iter().any(|e| e.hash() == *r))
+        {
+            // Entries set aside before are logged about no case.
+            logged = self.storage.case_entries("")?;
+            elided.extend(logged.iter());
+        }
+        for r in &act.records {
+            let named = elided
+                .iter()
+                .find(|e| e.hash() == *r)
+                .and_then(|e| e.head().ok());
+            if !named
+                .is_some_and(|h| h.device == act.device && h.seq < act.seq && h.case == commitment)
+            {
+                return refuse("a record is not an entry of this device set aside before it");
+            }
+        }
+        if act.heads.is_empty() {
+            return Ok(());
+        }
+        let held = match arriving.iter_mut().find(|d| d.case == act.case) {
+            Some(d) => act.heads.iter().all(|h| d.doc.has_change(h)),
+            None => match self.storage.case_doc(&act.case)? {
+                Some((_, bytes)) => {
+                    let mut doc = CaseDoc::load(&bytes, b"station")
+                        .map_err(|e| StorageError::Damaged(format!("case {}: {e}", act.case)))?;
+                    act.heads.iter().all(|h| doc.has_change(h))
+                }
+                None => false,
+            },
+        };
+        if !held {
+            return refuse("heads that are not changes of the case's document");
+        }
+        Ok(())
     }
 
     /// A random inspection's acts name their one sheet and come in their order: one plan under
@@ -1180,26 +1254,37 @@ impl<S: Storage> Service<S> {
     /// applied, or none of it.
     pub fn push_docs(&self, device: &str, req: &DocsUp) -> Result<DocsAck, ServiceError> {
         let scope = self.scope(device)?;
-        let merged = self.merge_docs(&scope, req)?;
+        let (merged, outside) = self.merge_docs(&scope, req)?;
+        if let Some(case) = outside.first() {
+            return Err(ServiceError::Forbidden(format!(
+                "case {case} is out of scope"
+            )));
+        }
         self.keep_docs(merged)
     }
 
     /// The station's copies with a device's changes merged in, each checked (parses whole,
-    /// builds on what the station holds, is the case it names, in the device's scope), not
-    /// yet kept.
-    fn merge_docs(&self, scope: &Scope, req: &DocsUp) -> Result<Vec<MergedDoc>, ServiceError> {
+    /// builds on what the station holds, is the case it names), not yet kept; and the cases
+    /// out of the device's scope (moved to another squad meanwhile, or another squad's),
+    /// whose changes are not taken.
+    fn merge_docs(
+        &self,
+        scope: &Scope,
+        req: &DocsUp,
+    ) -> Result<(Vec<MergedDoc>, Vec<String>), ServiceError> {
         let mut merged = Vec::with_capacity(req.docs.len());
+        let mut outside = Vec::new();
         for d in &req.docs {
             let bytes = hex::decode(&d.changes).map_err(|_| {
                 ServiceError::BadRequest(format!("changes of {} are not hex", d.case))
             })?;
             let bad = |e: DocError| ServiceError::BadRequest(format!("case {}: {e}", d.case));
-            let refused = || ServiceError::Forbidden(format!("case {} is out of scope", d.case));
             let mut doc = match self.storage.case_doc(&d.case)? {
-                Some((held_meta, held)) => {
-                    if !scope.sees(&held_meta) {
-                        return Err(refused());
-                    }
+                Some((held_meta, _)) if !scope.sees(&held_meta) => {
+                    outside.push(d.case.clone());
+                    continue;
+                }
+                Some((_, held)) => {
                     let mut doc = CaseDoc::load(&held, b"station").map_err(bad)?;
                     doc.apply(&bytes).map_err(bad)?;
                     doc
@@ -1207,8 +1292,15 @@ impl<S: Storage> Service<S> {
                 None => CaseDoc::load(&bytes, b"station").map_err(bad)?,
             };
             let meta = meta_of(&mut doc).map_err(bad)?;
-            if doc.id().map_err(bad)?.0 != d.case || !scope.sees(&meta) {
-                return Err(refused());
+            if doc.id().map_err(bad)?.0 != d.case {
+                return Err(ServiceError::Forbidden(format!(
+                    "changes sent as case {} are of another case",
+                    d.case
+                )));
+            }
+            if !scope.sees(&meta) {
+                outside.push(d.case.clone());
+                continue;
             }
             merged.push(MergedDoc {
                 case: d.case.clone(),
@@ -1216,7 +1308,7 @@ impl<S: Storage> Service<S> {
                 doc,
             });
         }
-        Ok(merged)
+        Ok((merged, outside))
     }
 
     /// Keeps merged documents; returns the heads the station now holds of each.
@@ -1337,9 +1429,11 @@ impl<S: Storage> Service<S> {
         let (squad, people) = self.device_people(device)?;
         let scope = Scope(CaseView::of_device(&squad, &people));
         self.note_seen(device, now)?;
-        let merged = self.merge_docs(&scope, &req.up)?;
+        // A case out of scope keeps its changes away; the entries about it are refused one by
+        // one below (the device may set them aside).
+        let (mut merged, _outside) = self.merge_docs(&scope, &req.up)?;
         let (mut tree, mut checkpoint) =
-            self.push_within((device, &scope), &merged, &req.push, now)?;
+            self.push_within((device, &scope), &mut merged, &req.push, now)?;
         let acked = self.keep_docs(merged)?;
         let down = match &req.want {
             Some(want) => self.pull_within(&scope, device, want)?,

@@ -618,9 +618,81 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
         "its act is not the case's"
     );
 
-    // Another squad's tablet's entries about this case: each named, none taken.
+    // The act that says so (action 20) names entries of its own device set aside before it,
+    // about the case it names, and nothing else.
+    let act = |seq: u64, prev: &SignedEntry, case: &str, records: Vec<[u8; 32]>| {
+        let e = Entry {
+            device: "tablet-a".into(),
+            seq,
+            prev: prev.hash(),
+            time: Timestamp(NOW.0 + seq as i64),
+            actors: vec![w.officer.1.id()],
+            action: Action::EntriesSetAside,
+            case: case.into(),
+            heads: vec![],
+            blobs: vec![],
+            records,
+        };
+        SignedEntry::sign(&e, &w.device, &[&w.officer.0])
+    };
+    for (case, records, why) in [
+        ("case-1", vec![f[0].hash()], "an entry not set aside"),
+        ("case-2", vec![f[1].hash()], "another case's commitment"),
+        ("case-1", vec![], "naming nothing"),
+    ] {
+        let e = push("tablet-a", vec![act(4, &f[2], case, records)]).unwrap_err();
+        assert_eq!(e.status(), 403, "{why}: {e}");
+    }
+    let said = act(4, &f[2], "case-1", vec![f[1].hash()]);
+    push("tablet-a", vec![said.clone()]).unwrap();
+    // A draw's act set aside: the act names the draw, and no draw rule refuses it.
+    let drawn = {
+        let e = Entry {
+            device: "tablet-a".into(),
+            seq: 5,
+            prev: said.hash(),
+            time: Timestamp(NOW.0 + 5),
+            actors: vec![w.officer.1.id()],
+            action: Action::InspectionReportedOnSite,
+            case: "draw-x".into(),
+            heads: vec![],
+            blobs: vec![[7; 32]],
+            records: vec![[7; 32]],
+        };
+        SignedEntry::sign(&e, &w.device, &[&w.officer.0])
+    };
+    assert_eq!(
+        push("tablet-a", vec![drawn.clone()]).unwrap_err().status(),
+        403
+    );
+    let aside = act(6, &drawn, "draw-x", vec![drawn.hash()]);
+    push("tablet-a", vec![drawn.elided(), aside]).unwrap();
+    assert_eq!(s.log_size().unwrap(), 6);
+
+    // Another squad's tablet's entries about this case, its changes with them in a sync: each
+    // entry named, none taken, nothing of the document.
     let theirs = feed_of(&w, "tablet-c", &SigningKey::from_bytes(&[52; 32]), 2);
-    match push("tablet-c", theirs.clone()).unwrap_err() {
+    let mut copy = docs::case("一中队");
+    let before = copy.heads_digests();
+    copy.put_record(&docs::notice("r9", "zhao.qiang"), NOW)
+        .unwrap();
+    let held = s.storage.case_doc("case-1").unwrap().unwrap().0.heads;
+    let e = s
+        .sync(
+            "tablet-c",
+            &qc_sync::wire::SyncRequest {
+                push: PushEntries {
+                    entries: theirs.clone(),
+                    known_size: 0,
+                },
+                up: docs::up(&mut copy, &before),
+                want: None,
+                bureau: None,
+            },
+            NOW,
+        )
+        .unwrap_err();
+    match e {
         ServiceError::Refused(r) => assert_eq!(
             r.entries
                 .iter()
@@ -633,6 +705,7 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
         ),
         other => panic!("{other}"),
     }
+    assert_eq!(s.storage.case_doc("case-1").unwrap().unwrap().0.heads, held);
 }
 
 #[test]
@@ -788,6 +861,24 @@ mod docs {
         .unwrap();
     }
 
+    /// A preservation notice `id` made by `by`: a record to change a document with.
+    pub(super) fn notice(id: &str, by: &str) -> qc_domain::Record {
+        qc_domain::Record {
+            id: id.into(),
+            body: qc_domain::RecordBody::Preservation(qc_domain::Notice {
+                items: vec![],
+                kept_at: "仓库".into(),
+                officers: vec![],
+                party: None,
+                issued_at: NOW,
+            }),
+            signoff: None,
+            corrects: None,
+            created_at: NOW,
+            created_by: PersonId(by.into()),
+        }
+    }
+
     pub(super) fn case(squad: &str) -> CaseDoc {
         case_with_id("case-1", squad)
     }
@@ -940,21 +1031,7 @@ mod docs {
         let before = b.heads_digests();
         let mut header = b.header().unwrap();
         header.summary = "占道堆放货物（已核实）".into();
-        let record = qc_domain::Record {
-            id: "r1".into(),
-            body: qc_domain::RecordBody::Preservation(qc_domain::Notice {
-                items: vec![],
-                kept_at: "仓库".into(),
-                officers: vec![],
-                party: None,
-                issued_at: NOW,
-            }),
-            signoff: None,
-            corrects: None,
-            created_at: NOW,
-            created_by: PersonId("wang.fang".into()),
-        };
-        b.put_record(&record, NOW).unwrap();
+        b.put_record(&notice("r1", "wang.fang"), NOW).unwrap();
         s.push_docs("tablet-b", &up(&mut b, &before)).unwrap();
         let down = s.pull_docs("tablet-a", &want(Some(&mut a))).unwrap();
         a.apply(&hex::decode(&down.docs[0].changes).unwrap())
