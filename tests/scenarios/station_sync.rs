@@ -663,8 +663,7 @@ fn an_entry_the_station_refuses_is_set_aside_and_the_rest_of_the_feed_goes_up() 
         .entries
         .iter()
         .filter_map(|e| e.entry().ok())
-        .filter(|e| e.action == qc_chain::Action::EntriesSetAside)
-        .last()
+        .rfind(|e| e.action == qc_chain::Action::EntriesSetAside)
         .expect("the act of setting aside");
     assert_eq!(
         said.records.len(),

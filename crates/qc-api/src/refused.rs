@@ -149,6 +149,11 @@ impl Quancheng {
             }
         }
         let Some(from) = mine.iter().map(|r| r.seq).min() else {
+            // Any left listed for it are stale (set aside already).
+            let left: Vec<&Refused> = refused.iter().filter(|r| r.case != case).collect();
+            if left.len() != refused.len() {
+                self.set_meta_json(REFUSED_KEY, &left)?;
+            }
             return Err(ApiError::Invalid(format!(
                 "案件 {case} 没有被基站拒收的记录"
             )));

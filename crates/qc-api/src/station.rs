@@ -768,7 +768,13 @@ impl Quancheng {
             self.queue_blobs(&entries)?;
             self.store.put_receipts(&rows)?;
             self.set_meta_json("witness", &witness)?;
-            self.store.set_station_acks(&heads)?;
+            // Only what the station took (a case out of this device's scope it leaves).
+            let sent_docs = heads.len();
+            let taken: Vec<(String, Vec<String>)> = heads
+                .into_iter()
+                .filter(|(case, _)| resp.acked.heads.iter().any(|a| a.case == *case))
+                .collect();
+            self.store.set_station_acks(&taken)?;
             report.docs_received += self.apply_docs_down(&resp.down)?;
             self.store.put_receipts(&down)?;
             // The whole list replaces what is held; none sent, what is held stays.
@@ -780,7 +786,7 @@ impl Quancheng {
                 report.bureau = Some(self.adopt_bureau(files)?);
             }
             report.receipts += rows.len();
-            at.items_done += entries.len() + heads.len();
+            at.items_done += entries.len() + sent_docs;
             progress(&at);
         }
         if report.bureau.is_some() {
@@ -927,40 +933,40 @@ impl Quancheng {
         max_entries: usize,
         max_bytes: usize,
     ) -> Result<Vec<Batch>, ApiError> {
-        let mut cases: BTreeMap<String, Unacked> = BTreeMap::new();
-        for (case, heads, acked) in self.store.unacknowledged_cases()? {
-            let digests = |hs: &[String]| -> Vec<[u8; 32]> {
-                let mut d: Vec<[u8; 32]> = hs
-                    .iter()
-                    .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
-                    .collect();
-                d.sort();
-                d
-            };
-            let doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
-            cases.insert(
-                case,
-                Unacked {
+        let digests = |hs: &[String]| -> Vec<[u8; 32]> {
+            let mut d: Vec<[u8; 32]> = hs
+                .iter()
+                .filter_map(|h| hex::decode(h).ok()?.try_into().ok())
+                .collect();
+            d.sort();
+            d
+        };
+        let mut cases: BTreeMap<String, Unacked> = self
+            .store
+            .unacknowledged_cases()?
+            .into_iter()
+            .map(|(case, heads, acked)| {
+                let planned = Unacked {
                     now: digests(&heads),
                     sent: digests(&acked),
-                    doc,
-                },
-            );
-        }
-        let mut chunks: Vec<Vec<qc_chain::SignedEntry>> = Vec::new();
+                };
+                (case, planned)
+            })
+            .collect();
+        // A document is read when a request needs it, and not kept.
+        let store = &self.store;
+        let actor = self.device_id.as_bytes();
+        let mut load = |case: &str| store.case_doc(case, actor).map_err(ApiError::from);
+        let mut pending: Vec<Vec<qc_chain::SignedEntry>> = Vec::new();
         let mut entries = entries.into_iter().peekable();
         while entries.peek().is_some() {
-            chunks.push(entries.by_ref().take(max_entries).collect());
+            pending.push(entries.by_ref().take(max_entries).collect());
         }
+        pending.reverse();
         let mut out = Vec::new();
-        let mut pending: Vec<Vec<qc_chain::SignedEntry>> = chunks.into_iter().rev().collect();
-        if pending.is_empty() {
-            pending.push(Vec::new());
-        }
         while let Some(chunk) = pending.pop() {
-            let last = pending.is_empty();
             let mut trial = cases_snapshot(&cases);
-            let docs = docs_for(&mut cases, &chunk, last)?;
+            let docs = docs_for(&mut cases, &chunk, &mut load)?;
             let bytes: usize = docs.iter().map(|d| d.0.changes.len()).sum();
             if bytes > max_bytes && chunk.len() > 1 {
                 // Too much at once: half the entries, and their documents, first.
@@ -973,6 +979,33 @@ impl Quancheng {
             }
             out.push((chunk, docs));
         }
+        // Then what no entry of this device records (changes merged from elsewhere, a
+        // document set back), in requests of their own; the last request asks for what this
+        // device lacks, so there is always one.
+        let mut rest: Vec<DocUp> = Vec::new();
+        for (case, planned) in cases.iter_mut().filter(|(_, p)| p.now != p.sent) {
+            let changes = load(case)?.changes_after(&planned.sent);
+            planned.sent = planned.now.clone();
+            rest.push((
+                DocChanges {
+                    case: case.clone(),
+                    changes: hex::encode(changes),
+                },
+                (case.clone(), planned.now.iter().map(hex::encode).collect()),
+            ));
+        }
+        // With the last request of entries while they fit (one request, as a rule).
+        let (mut chunk, mut docs) = out.pop().unwrap_or_default();
+        let mut bytes: usize = docs.iter().map(|d| d.0.changes.len()).sum();
+        for d in rest {
+            if !docs.is_empty() && bytes + d.0.changes.len() > max_bytes {
+                out.push((std::mem::take(&mut chunk), std::mem::take(&mut docs)));
+                bytes = 0;
+            }
+            bytes += d.0.changes.len();
+            docs.push(d);
+        }
+        out.push((chunk, docs));
         Ok(out)
     }
 
@@ -1467,8 +1500,6 @@ struct Unacked {
     now: Vec<[u8; 32]>,
     /// The heads the station holds once what is planned so far lands, sorted.
     sent: Vec<[u8; 32]>,
-    /// Its document here.
-    doc: CaseDoc,
 }
 
 /// Where each case's planned changes stand, to take back a plan that is split.
@@ -1489,12 +1520,12 @@ fn restore(cases: &mut BTreeMap<String, Unacked>, snapshot: &mut BTreeMap<String
 }
 
 /// The documents that go with `chunk`: each case its entries are about, up to the heads the
-/// last of them recorded (when those hold what was sent before); with the `last` request,
-/// every case up to its heads here.
+/// last of them recorded, when those are changes of the document here that hold what was sent
+/// before (else its changes wait for the requests after the entries).
 fn docs_for(
     cases: &mut BTreeMap<String, Unacked>,
     chunk: &[qc_chain::SignedEntry],
-    last: bool,
+    load: &mut dyn FnMut(&str) -> Result<CaseDoc, ApiError>,
 ) -> Result<Vec<DocUp>, ApiError> {
     let mut targets: BTreeMap<String, Vec<[u8; 32]>> = BTreeMap::new();
     for e in chunk.iter().filter_map(|e| e.entry().ok()) {
@@ -1502,11 +1533,6 @@ fn docs_for(
             let mut heads = e.heads;
             heads.sort();
             targets.insert(e.case, heads);
-        }
-    }
-    if last {
-        for (c, u) in cases.iter() {
-            targets.insert(c.clone(), u.now.clone());
         }
     }
     let mut out = Vec::new();
@@ -1517,12 +1543,17 @@ fn docs_for(
         if target == u.sent {
             continue;
         }
+        let mut doc = load(&case)?;
+        // An entry whose state the document no longer holds (set aside) sends nothing.
+        if !target.iter().all(|h| doc.has_change(h)) {
+            continue;
+        }
         let changes = if target == u.now {
-            u.doc.changes_after(&u.sent)
+            doc.changes_after(&u.sent)
         } else {
-            let mut at = u.doc.at(&target, b"plan")?;
+            let mut at = doc.at(&target, b"plan")?;
             // Heads the station holds that this state lacks (an entry older than the last
-            // acknowledgement): its changes wait for the last request.
+            // acknowledgement): its changes wait for the requests after the entries.
             if !u.sent.iter().all(|h| at.has_change(h)) {
                 continue;
             }
@@ -1633,6 +1664,14 @@ mod tests {
                             "never ahead of the entries sent so far ({max}, {limit})"
                         );
                     }
+                }
+                // A new case's document comes no later than its first entry.
+                for e in chunk.iter().filter_map(|e| e.entry().ok()) {
+                    assert!(
+                        station.contains_key(&e.case),
+                        "{} before its document",
+                        e.case
+                    );
                 }
             }
             for c in &cases {

@@ -289,6 +289,10 @@ impl Scope {
 struct MergedDoc {
     case: String,
     meta: CaseMeta,
+    /// What the device's scope is judged by: the station's copy before the merge (a device
+    /// may act a case out of its own view, e.g. a legal reviewer's opinion), the merged one
+    /// for a case new here.
+    seen: CaseMeta,
     doc: CaseDoc,
 }
 
@@ -932,13 +936,30 @@ impl<S: Storage> Service<S> {
         // Read once (one that does not read is the verifier's to report). Setting entries aside
         // changes no case (it may name one moved out of the device's scope, or one the station
         // never took): its own rule, and none of the others'.
-        let (set_aside, decoded): (Vec<qc_chain::Entry>, Vec<qc_chain::Entry>) = new
-            .iter()
-            .filter(|e| !e.is_elided())
-            .filter_map(|e| e.entry().ok())
-            .partition(|x| x.action == Action::EntriesSetAside);
-        for act in &set_aside {
-            self.check_set_aside(from, act, &new, arriving)?;
+        let mut decoded: Vec<qc_chain::Entry> = Vec::new();
+        let mut set_aside_before = None;
+        for signed in new.iter().filter(|e| !e.is_elided()) {
+            let Ok(x) = signed.entry() else { continue };
+            if x.action != Action::EntriesSetAside {
+                decoded.push(x);
+            } else if let Err(why) =
+                self.check_set_aside((from, scope), &x, (&new, &mut set_aside_before), arriving)?
+            {
+                tracing::warn!(
+                    case = x.case,
+                    device = x.device,
+                    why,
+                    "a setting aside refused"
+                );
+                // Named, so the device may set this one aside too.
+                return Err(ServiceError::Refused(Refusal {
+                    problems: Vec::new(),
+                    entries: vec![RefusedEntry {
+                        entry: hex::encode(signed.hash()),
+                        reason: format!("搁置记录不符合规则（{why}）"),
+                    }],
+                }));
+            }
         }
         // A random inspection's acts name the draw where other entries name a case, and an
         // administration act its day.
@@ -951,7 +972,7 @@ impl<S: Storage> Service<S> {
         let mut outside = BTreeSet::new();
         for case in cases {
             let meta = match arriving.iter().find(|d| d.case == case) {
-                Some(d) => Some(d.meta.clone()),
+                Some(d) => Some(d.seen.clone()),
                 None => self.storage.case_doc(case)?.map(|(m, _)| m),
             };
             match meta {
@@ -1013,70 +1034,72 @@ impl<S: Storage> Service<S> {
     /// made by the uploading device, naming no file, its records entries of that device before
     /// it that were set aside (logged, or in this upload, without their bodies) and were about
     /// the case it names, and its heads nothing or changes of the station's document of that
-    /// case. So it changes no case, and names no case its device never acted on.
+    /// case; and it names a case the device may see, or one it acted on before, or one the
+    /// station holds no document of. So it changes no case, and names no case its device never
+    /// acted on. Why not, when it does not hold (in English).
     fn check_set_aside(
         &self,
-        from: &str,
+        (from, scope): (&str, &Scope),
         act: &qc_chain::Entry,
-        new: &[SignedEntry],
+        (new, logged): (&[SignedEntry], &mut Option<Vec<SignedEntry>>),
         arriving: &mut [MergedDoc],
-    ) -> Result<(), ServiceError> {
-        let refuse = |why: &str| {
-            tracing::warn!(
-                case = act.case,
-                device = act.device,
-                why,
-                "a setting aside refused"
-            );
-            Err(ServiceError::Forbidden(format!(
-                "entries set aside about case {}: {why}",
-                act.case
-            )))
-        };
+    ) -> Result<Result<(), &'static str>, ServiceError> {
         if act.device != from || !act.blobs.is_empty() || act.records.is_empty() {
-            return refuse("made by the device that sends it, naming entries and no file");
+            return Ok(Err(
+                "made by the device that sends it, naming entries and no file",
+            ));
         }
         let commitment = qc_chain::case_commitment(&act.case);
-        let mut elided: Vec<&SignedEntry> = new.iter().filter(|e| e.is_elided()).collect();
-        let logged;
-        if !act
-            .records
-            .iter()
-            .all(|r| elided.iter().any(|e| e.hash() == *r))
-        {
-            // Entries set aside before are logged about no case.
-            logged = self.storage.case_entries("")?;
-            elided.extend(logged.iter());
+        let in_upload = |r: &Digest| new.iter().find(|e| e.is_elided() && e.hash() == *r);
+        if logged.is_none() && !act.records.iter().all(|r| in_upload(r).is_some()) {
+            // Entries set aside before are logged about no case: read once per upload.
+            *logged = Some(self.storage.case_entries("")?);
         }
         for r in &act.records {
-            let named = elided
-                .iter()
-                .find(|e| e.hash() == *r)
+            let named = in_upload(r)
+                .or_else(|| logged.iter().flatten().find(|e| e.hash() == *r))
                 .and_then(|e| e.head().ok());
             if !named
                 .is_some_and(|h| h.device == act.device && h.seq < act.seq && h.case == commitment)
             {
-                return refuse("a record is not an entry of this device set aside before it");
+                return Ok(Err(
+                    "a record is not an entry of this device set aside before it",
+                ));
             }
         }
-        if act.heads.is_empty() {
-            return Ok(());
-        }
         let held = match arriving.iter_mut().find(|d| d.case == act.case) {
-            Some(d) => act.heads.iter().all(|h| d.doc.has_change(h)),
+            Some(d) => Some((
+                d.seen.clone(),
+                act.heads.iter().all(|h| d.doc.has_change(h)),
+            )),
             None => match self.storage.case_doc(&act.case)? {
-                Some((_, bytes)) => {
+                Some((meta, bytes)) => {
                     let mut doc = CaseDoc::load(&bytes, b"station")
                         .map_err(|e| StorageError::Damaged(format!("case {}: {e}", act.case)))?;
-                    act.heads.iter().all(|h| doc.has_change(h))
+                    Some((meta, act.heads.iter().all(|h| doc.has_change(h))))
                 }
-                None => false,
+                None => None,
             },
         };
-        if !held {
-            return refuse("heads that are not changes of the case's document");
+        match held {
+            None if act.heads.is_empty() => Ok(Ok(())),
+            None => Ok(Err("heads of a case the station holds no document of")),
+            Some((_, false)) => Ok(Err("heads that are not changes of the case's document")),
+            Some((meta, true)) => {
+                let acted = || -> Result<bool, ServiceError> {
+                    Ok(self
+                        .storage
+                        .case_entries(&act.case)?
+                        .iter()
+                        .any(|e| e.head().is_ok_and(|h| h.device == act.device)))
+                };
+                if scope.sees(&meta) || acted()? {
+                    Ok(Ok(()))
+                } else {
+                    Ok(Err("a case this device neither sees nor acted on"))
+                }
+            }
         }
-        Ok(())
     }
 
     /// A random inspection's acts name their one sheet and come in their order: one plan under
@@ -1279,17 +1302,17 @@ impl<S: Storage> Service<S> {
                 ServiceError::BadRequest(format!("changes of {} are not hex", d.case))
             })?;
             let bad = |e: DocError| ServiceError::BadRequest(format!("case {}: {e}", d.case));
-            let mut doc = match self.storage.case_doc(&d.case)? {
+            let (mut doc, held) = match self.storage.case_doc(&d.case)? {
                 Some((held_meta, _)) if !scope.sees(&held_meta) => {
                     outside.push(d.case.clone());
                     continue;
                 }
-                Some((_, held)) => {
+                Some((held_meta, held)) => {
                     let mut doc = CaseDoc::load(&held, b"station").map_err(bad)?;
                     doc.apply(&bytes).map_err(bad)?;
-                    doc
+                    (doc, Some(held_meta))
                 }
-                None => CaseDoc::load(&bytes, b"station").map_err(bad)?,
+                None => (CaseDoc::load(&bytes, b"station").map_err(bad)?, None),
             };
             let meta = meta_of(&mut doc).map_err(bad)?;
             if doc.id().map_err(bad)?.0 != d.case {
@@ -1298,13 +1321,20 @@ impl<S: Storage> Service<S> {
                     d.case
                 )));
             }
-            if !scope.sees(&meta) {
+            // A device may act a case out of its own view (a legal reviewer's opinion sends
+            // it back to its squad), not move it to a squad it does not see.
+            let seen = match held {
+                Some(h) if h.squad == meta.squad || scope.sees(&meta) => h,
+                _ => meta.clone(),
+            };
+            if !scope.sees(&seen) {
                 outside.push(d.case.clone());
                 continue;
             }
             merged.push(MergedDoc {
                 case: d.case.clone(),
                 meta,
+                seen,
                 doc,
             });
         }
@@ -1323,6 +1353,7 @@ impl<S: Storage> Service<S> {
             case,
             meta,
             mut doc,
+            ..
         } in merged
         {
             self.storage.put_case_doc(&case, &meta, &doc.save())?;

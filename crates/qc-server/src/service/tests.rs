@@ -620,7 +620,7 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
 
     // The act that says so (action 20) names entries of its own device set aside before it,
     // about the case it names, and nothing else.
-    let act = |seq: u64, prev: &SignedEntry, case: &str, records: Vec<[u8; 32]>| {
+    let act = |seq: u64, prev: &SignedEntry, case: &str, (records, heads, blobs)| {
         let e = Entry {
             device: "tablet-a".into(),
             seq,
@@ -629,21 +629,44 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
             actors: vec![w.officer.1.id()],
             action: Action::EntriesSetAside,
             case: case.into(),
-            heads: vec![],
-            blobs: vec![],
+            heads,
+            blobs,
             records,
         };
         SignedEntry::sign(&e, &w.device, &[&w.officer.0])
     };
-    for (case, records, why) in [
-        ("case-1", vec![f[0].hash()], "an entry not set aside"),
-        ("case-2", vec![f[1].hash()], "another case's commitment"),
-        ("case-1", vec![], "naming nothing"),
+    let held_heads = s.storage.case_doc("case-1").unwrap().unwrap().0.heads;
+    let one = vec![f[1].hash()];
+    for (case, named, why) in [
+        (
+            "case-1",
+            (vec![f[0].hash()], vec![], vec![]),
+            "an entry not set aside",
+        ),
+        (
+            "case-2",
+            (one.clone(), vec![], vec![]),
+            "another case's commitment",
+        ),
+        ("case-1", (vec![], vec![], vec![]), "naming nothing"),
+        (
+            "case-1",
+            (one.clone(), vec![], vec![[7; 32]]),
+            "naming a file",
+        ),
+        (
+            "case-1",
+            (one.clone(), vec![[8; 32]], vec![]),
+            "heads the document lacks",
+        ),
     ] {
-        let e = push("tablet-a", vec![act(4, &f[2], case, records)]).unwrap_err();
-        assert_eq!(e.status(), 403, "{why}: {e}");
+        match push("tablet-a", vec![act(4, &f[2], case, named)]).unwrap_err() {
+            // Named, so the device may set it aside in turn.
+            ServiceError::Refused(r) => assert_eq!(r.entries.len(), 1, "{why}"),
+            other => panic!("{why}: {other}"),
+        }
     }
-    let said = act(4, &f[2], "case-1", vec![f[1].hash()]);
+    let said = act(4, &f[2], "case-1", (one, held_heads, vec![]));
     push("tablet-a", vec![said.clone()]).unwrap();
     // A draw's act set aside: the act names the draw, and no draw rule refuses it.
     let drawn = {
@@ -665,7 +688,7 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
         push("tablet-a", vec![drawn.clone()]).unwrap_err().status(),
         403
     );
-    let aside = act(6, &drawn, "draw-x", vec![drawn.hash()]);
+    let aside = act(6, &drawn, "draw-x", (vec![drawn.hash()], vec![], vec![]));
     push("tablet-a", vec![drawn.elided(), aside]).unwrap();
     assert_eq!(s.log_size().unwrap(), 6);
 
