@@ -1688,6 +1688,58 @@ mod tests {
     }
     use crate::tests::{init_at, new_case, pin};
 
+    /// A preservation notice `id` by `by`: a record to change a document with.
+    fn notice(id: &str, by: &crate::Unlocked) -> qc_domain::Record {
+        qc_server::fixtures::notice(id, &by.person().id.0, Timestamp(0))
+    }
+
+    /// Changes no entry of this device records (another tablet's copy merged here, not yet at
+    /// the station) go after the entries: with the last request while they fit, else in
+    /// requests of their own; each brings its case to what this device holds.
+    #[test]
+    fn changes_no_entry_records_go_up_after_the_entries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_d, mut app) = init_at(tmp.path());
+        let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+        let cases: Vec<String> = (0..2)
+            .map(|_| app.register_case(new_case(), &li).unwrap().0)
+            .collect();
+        let device = app.device_id.clone();
+        for c in &cases {
+            // The station took the case; then another tablet's record merged here.
+            let heads = app.store.case_doc(c, b"x").unwrap().heads_hex();
+            app.store.set_station_acks(&[(c.clone(), heads)]).unwrap();
+            let mut theirs = app.store.case_doc(c, b"tablet-b").unwrap();
+            theirs.put_record(&notice("r1", &li), Timestamp(0)).unwrap();
+            app.store
+                .merge_case(
+                    &device,
+                    &mut theirs,
+                    &[],
+                    |_| Ok::<_, ApiError>(None),
+                    |_| Err(qc_store::StoreError::Malformed("no act".into())),
+                )
+                .unwrap();
+        }
+        let entries = app.store.entries_without_receipt(&device).unwrap();
+        let together = app.batches_of(entries.clone(), 4, usize::MAX).unwrap();
+        assert_eq!(together.len(), 1);
+        assert_eq!(together[0].1.len(), 2, "with the entries' request");
+        let apart = app.batches_of(entries, 4, 1).unwrap();
+        let shape: Vec<(usize, usize)> = apart.iter().map(|(e, d)| (e.len(), d.len())).collect();
+        assert_eq!(
+            shape,
+            [(2, 1), (0, 1)],
+            "one request each, the entries with the first"
+        );
+        for (_, docs) in &apart {
+            let (changes, (case, heads)) = &docs[0];
+            let mut here = app.store.case_doc(case, b"x").unwrap();
+            assert_eq!(*heads, here.heads_hex());
+            assert!(!changes.changes.is_empty());
+        }
+    }
+
     #[test]
     fn changes_from_the_station_merge_into_this_device_and_new_cases_arrive_whole() {
         let tmp = tempfile::tempdir().unwrap();
@@ -1697,23 +1749,7 @@ mod tests {
         // What another tablet did to the case, as the station sends it: only the new changes.
         let mut theirs = app.store.case_doc(&case, b"tablet-b").unwrap();
         let before = theirs.heads_digests();
-        let mut header = theirs.header().unwrap();
-        header.summary = "other".into();
-        let record = qc_domain::Record {
-            id: "r1".into(),
-            body: qc_domain::RecordBody::Preservation(qc_domain::Notice {
-                items: vec![],
-                kept_at: "仓库".into(),
-                officers: vec![],
-                party: None,
-                issued_at: Timestamp(0),
-            }),
-            signoff: None,
-            corrects: None,
-            created_at: Timestamp(0),
-            created_by: li.person().id.clone(),
-        };
-        theirs.put_record(&record, Timestamp(0)).unwrap();
+        theirs.put_record(&notice("r1", &li), Timestamp(0)).unwrap();
         let down = DocsDown {
             docs: vec![DocChanges {
                 case: case.clone(),

@@ -1,5 +1,6 @@
-//! A station's test officer, shared by this crate's tests, its HTTPS tests and the load
-//! benchmark (each process makes the same one from fixed seeds). Not for production use.
+//! A station's test officer and case documents, shared by this crate's tests, its HTTPS tests, the
+//! load benchmark and the tablet's tests (each process makes the same ones from fixed seeds). Not
+//! for production use.
 
 use ed25519_dalek::SigningKey;
 use qc_domain::{Role, Timestamp};
@@ -52,4 +53,22 @@ pub fn case(id: &str, squad: &str, at: Timestamp) -> qc_casedoc::CaseDoc {
     };
     qc_casedoc::CaseDoc::create(&header, b"tablet-a", at)
         .unwrap_or_else(|e| panic!("the test case document: {e}"))
+}
+
+/// A preservation notice `id` made by `by` at `at`: a record to change a case document with.
+pub fn notice(id: &str, by: &str, at: Timestamp) -> qc_domain::Record {
+    qc_domain::Record {
+        id: id.into(),
+        body: qc_domain::RecordBody::Preservation(qc_domain::Notice {
+            items: vec![],
+            kept_at: "仓库".into(),
+            officers: vec![],
+            party: None,
+            issued_at: at,
+        }),
+        signoff: None,
+        corrects: None,
+        created_at: at,
+        created_by: qc_domain::PersonId(by.into()),
+    }
 }

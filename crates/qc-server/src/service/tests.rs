@@ -886,20 +886,7 @@ mod docs {
 
     /// A preservation notice `id` made by `by`: a record to change a document with.
     pub(super) fn notice(id: &str, by: &str) -> qc_domain::Record {
-        qc_domain::Record {
-            id: id.into(),
-            body: qc_domain::RecordBody::Preservation(qc_domain::Notice {
-                items: vec![],
-                kept_at: "仓库".into(),
-                officers: vec![],
-                party: None,
-                issued_at: NOW,
-            }),
-            signoff: None,
-            corrects: None,
-            created_at: NOW,
-            created_by: PersonId(by.into()),
-        }
+        crate::fixtures::notice(id, by, NOW)
     }
 
     pub(super) fn case(squad: &str) -> CaseDoc {
