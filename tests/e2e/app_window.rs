@@ -1442,7 +1442,7 @@ async fn records_the_station_refuses_are_set_aside_on_the_sync_screen() {
     sign_in(&c, "li.ming").await;
     click(&c, ".tab-sync").await;
     tap(&c, "the live sync button", "button.start:not([disabled])").await;
-    let refused = format!("案件 {hers}：1 条记录被拒收");
+    let refused = format!("案件 {hers}：1 条记录被拒收（建设路3号）");
     shows(&c, &["同步未完成", "基站拒收的记录", &refused]).await;
     scroll_to(&c, "[data-test=refused]").await;
     snapshot(&c, "sync-refused.png").await;

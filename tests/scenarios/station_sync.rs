@@ -637,11 +637,17 @@ fn an_entry_the_station_refuses_is_set_aside_and_the_rest_of_the_feed_goes_up() 
             .iter()
             .any(|r| r.live.id == record)
     );
+    let detail = t.case_detail(&case).unwrap();
     assert_eq!(
-        t.case_detail(&case).unwrap().row.status,
-        "investigating",
+        detail.row.status, "investigating",
         "the leader's act before it stands"
     );
+    let aside = detail.set_aside.expect("the case says what was set aside");
+    assert_eq!(
+        aside.entries, 2,
+        "the record, and her act that set it aside"
+    );
+    assert!(aside.reason.contains("吊销"), "{}", aside.reason);
     assert!(t.sync_status().unwrap().refused.is_empty());
 
     let report = t.sync().unwrap();

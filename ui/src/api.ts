@@ -128,6 +128,8 @@ export interface CaseDetail {
   signers?: Partial<Record<ActName, RoleCode[]>>;
   /** 案卷评查: the reviews desks signed about the closed case, oldest first. */
   reviews?: FileReview[];
+  /** This tablet's entries about the case the station refused and an officer set aside. */
+  set_aside?: { entries: number; reason: string } | null;
 }
 
 /** A case-file review (案卷评查) a desk signed, as the squad reads it. */
@@ -536,6 +538,8 @@ export interface SyncStatus {
 /** Entries about one case the station refused. */
 export interface RefusedCase {
   case: string;
+  /** Its address as listed here (empty when not held). */
+  address: string;
   entries: number;
   /** Why, in Chinese, each reason once. */
   reasons: string[];

@@ -972,6 +972,13 @@ impl Quancheng {
             (
                 &self.store.deadlines(&id, self.now())?,
                 self.case_reviews(&id)?,
+                match self.store.set_aside_about(&id)? {
+                    (0, _) => None,
+                    (entries, reason) => Some(view::SetAsideView {
+                        entries,
+                        reason: reason.unwrap_or_default(),
+                    }),
+                },
             ),
             self.now(),
         )

@@ -32,6 +32,8 @@ pub struct RefusedCase {
     /// The case (or draw) they are about; empty for entries this device cannot set aside
     /// (not its own, or set aside already), which the administrator must look into.
     pub case: String,
+    /// Its address, as listed here (empty when this device holds no such case).
+    pub address: String,
     /// How many.
     pub entries: usize,
     /// Why, in Chinese, each reason once.
@@ -103,6 +105,7 @@ impl Quancheng {
                 Some(i) => i,
                 None => {
                     out.push(RefusedCase {
+                        address: self.store.case_address(&r.case)?.unwrap_or_default(),
                         case: r.case.clone(),
                         entries: 0,
                         reasons: Vec::new(),

@@ -73,6 +73,19 @@ pub struct CaseDetail {
     pub signers: BTreeMap<String, &'static [Role]>,
     /// The case-file reviews (案卷评查) desks signed about the closed case, oldest first.
     pub reviews: Vec<ReviewView>,
+    /// Entries of this device about the case that the station refused and an officer set
+    /// aside (搁置): how many, and the latest reason. Their acts are not the case's; they are
+    /// kept whole on this device.
+    pub set_aside: Option<SetAsideView>,
+}
+
+/// What was set aside of a case on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetAsideView {
+    /// How many entries.
+    pub entries: u64,
+    /// The station's reason, in Chinese.
+    pub reason: String,
 }
 
 /// A case-file review (案卷评查) a desk signed about a case, as the squad reads it.
@@ -166,7 +179,7 @@ pub(crate) fn detail(
     doc: &mut CaseDoc,
     catalogue: &Catalogue,
     names: &HashMap<String, String>,
-    (deadlines, reviews): (&[Deadline], Vec<ReviewView>),
+    (deadlines, reviews, set_aside): (&[Deadline], Vec<ReviewView>, Option<SetAsideView>),
     now: Timestamp,
 ) -> Result<CaseDetail, ApiError> {
     let state = doc.state()?;
@@ -216,5 +229,6 @@ pub(crate) fn detail(
             .map(|k| (wire_name(k), k.signers().roles))
             .collect(),
         reviews,
+        set_aside,
     })
 }

@@ -597,6 +597,14 @@ pub fn show(d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
     }
     next_steps(&d.next_steps)?;
     reviews(&d.reviews)?;
+    if let Some(aside) = &d.set_aside {
+        out!();
+        out!(
+            "已搁置：本机 {} 条关于本案的记录未被基站采纳（{}），原件保存在本机，不计入本案",
+            aside.entries,
+            aside.reason
+        );
+    }
     if !d.anomalies.is_empty() {
         out!();
         out!("需复核（合并后与流程冲突的记录，已保留）：");

@@ -508,8 +508,9 @@ pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> any
         Err(e @ qc_api::ApiError::EntriesRefused { .. }) => {
             for c in app.refused_cases()? {
                 eprintln!(
-                    "基站拒收本机关于 {} 的 {} 条记录：{}\n  搁置后其余记录方可上传：quancheng set-aside --case {} --officer <执法人员>",
+                    "基站拒收本机关于 {} {} 的 {} 条记录：{}\n  搁置后其余记录方可上传：quancheng set-aside --case {} --officer <执法人员>",
                     c.case,
+                    c.address,
                     c.entries,
                     c.reasons.join("；"),
                     c.case

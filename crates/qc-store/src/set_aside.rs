@@ -193,6 +193,18 @@ impl Store {
         Ok(moved)
     }
 
+    /// Where the case `case_id` held here happened (its address, as listed), if it is held.
+    pub fn case_address(&self, case_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT address FROM case_index WHERE case_id = ?1",
+                [case_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// How many entries about `case_id` this device set aside, and the latest reason.
     pub fn set_aside_about(&self, case_id: &str) -> Result<(u64, Option<String>), StoreError> {
         Ok(self.conn.query_row(

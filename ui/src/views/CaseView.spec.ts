@@ -20,6 +20,7 @@ vi.mock("../api", async (orig) => {
         source_zh: "自主发现",
         registered_by_name: "李明",
         events: [],
+        set_aside: { entries: 2, reason: "王芳的证书已被吊销" },
       }),
       caseRecord: () => caseRecord(),
       // The 回避 panel lists the people an officer may recuse.
@@ -58,6 +59,8 @@ describe("CaseView", () => {
     expect(w.text()).toContain("登记人 李明 · 自主发现");
     expect(w.text()).toContain("完整、未被篡改");
     expect(w.find(".deadlines").text()).toContain("先行登记保存处理：2026-11-30 前");
+    // Records the station refused and an officer set aside are said, not hidden.
+    expect(w.find("[data-test=case-set-aside]").text()).toContain("2 条关于本案的记录未被基站采纳，已搁置（王芳的证书已被吊销）");
     expect(w.find(".deadlines").text()).toContain("即将到期");
     expect(w.find(".timeline").text()).toContain("案件登记");
     expect(w.find(".timeline").text()).toContain("签名：李明");

@@ -132,14 +132,14 @@ describe("SyncPanel", () => {
   it("lists what the station refused and sets a case's records aside when asked", async () => {
     const refused = {
       ...status(3),
-      refused: [{ case: "C-7", entries: 2, reasons: ["第2条记录：王芳的证书已被吊销"] }],
+      refused: [{ case: "C-7", address: "建设路3号", entries: 2, reasons: ["第2条记录：王芳的证书已被吊销"] }],
     };
     syncStatus.mockResolvedValueOnce(refused).mockResolvedValue(status(3));
     setAside.mockResolvedValue({ case: "C-7", entries: 2, case_removed: false });
     const w = mountPanel();
     await flushPromises();
     const card = w.find("[data-test=refused]");
-    expect(card.text()).toContain("案件 C-7：2 条记录被拒收");
+    expect(card.text()).toContain("案件 C-7：2 条记录被拒收（建设路3号）");
     expect(card.text()).toContain("王芳的证书已被吊销");
     expect(setAside).not.toHaveBeenCalled();
     await w.find("[data-test=set-aside-C-7]").trigger("click");
@@ -154,7 +154,7 @@ describe("SyncPanel", () => {
   });
 
   it("offers nothing to set aside for records this tablet cannot set aside", async () => {
-    syncStatus.mockResolvedValue({ ...status(1), refused: [{ case: "", entries: 3, reasons: ["y"] }] });
+    syncStatus.mockResolvedValue({ ...status(1), refused: [{ case: "", address: "", entries: 3, reasons: ["y"] }] });
     const w = mountPanel();
     await flushPromises();
     expect(w.find("[data-test=refused]").text()).toContain("另有 3 条记录被拒收，无法在本机搁置");
@@ -162,7 +162,7 @@ describe("SyncPanel", () => {
   });
 
   it("says why nothing was set aside", async () => {
-    syncStatus.mockResolvedValue({ ...status(1), refused: [{ case: "C-8", entries: 1, reasons: ["x"] }] });
+    syncStatus.mockResolvedValue({ ...status(1), refused: [{ case: "C-8", address: "", entries: 1, reasons: ["x"] }] });
     setAside.mockRejectedValue(new ApiError("invalid", "输入无效：请执法人员登录后搁置记录"));
     const w = mountPanel();
     await flushPromises();
