@@ -964,6 +964,8 @@ impl Quancheng {
         }
         pending.reverse();
         let mut out = Vec::new();
+        // What the station holds of each case before the last request of entries.
+        let mut before_last = cases_snapshot(&cases);
         while let Some(chunk) = pending.pop() {
             let mut trial = cases_snapshot(&cases);
             let docs = docs_for(&mut cases, &chunk, &mut load)?;
@@ -977,6 +979,7 @@ impl Quancheng {
                 pending.push(chunk);
                 continue;
             }
+            before_last = trial;
             out.push((chunk, docs));
         }
         // Then what no entry of this device records (changes merged from elsewhere, a
@@ -994,10 +997,23 @@ impl Quancheng {
                 (case.clone(), planned.now.iter().map(hex::encode).collect()),
             ));
         }
-        // With the last request of entries while they fit (one request, as a rule).
+        // With the last request of entries while they fit (one request, as a rule); a case it
+        // carries already goes once, from what the station held before it (the station takes
+        // each case of a request on its own copy).
         let (mut chunk, mut docs) = out.pop().unwrap_or_default();
-        let mut bytes: usize = docs.iter().map(|d| d.0.changes.len()).sum();
+        let mut apart = Vec::new();
         for d in rest {
+            match docs.iter().position(|x| x.0.case == d.0.case) {
+                Some(i) => {
+                    let from = before_last.get(&d.0.case).cloned().unwrap_or_default();
+                    let changes = hex::encode(load(&d.0.case)?.changes_after(&from));
+                    docs[i] = (DocChanges { changes, ..d.0 }, d.1);
+                }
+                None => apart.push(d),
+            }
+        }
+        let mut bytes: usize = docs.iter().map(|d| d.0.changes.len()).sum();
+        for d in apart {
             if !docs.is_empty() && bytes + d.0.changes.len() > max_bytes {
                 out.push((std::mem::take(&mut chunk), std::mem::take(&mut docs)));
                 bytes = 0;
@@ -1721,10 +1737,40 @@ mod tests {
                 )
                 .unwrap();
         }
+        // A case the station has not taken yet, another tablet's record merged after its
+        // registration: it goes once, whole, to what this device holds.
+        let fresh = app.register_case(new_case(), &li).unwrap().0;
+        let mut theirs = app.store.case_doc(&fresh, b"tablet-b").unwrap();
+        theirs.put_record(&notice("r2", &li), Timestamp(0)).unwrap();
+        app.store
+            .merge_case(
+                &device,
+                &mut theirs,
+                &[],
+                |_| Ok::<_, ApiError>(None),
+                |_| Err(qc_store::StoreError::Malformed("no act".into())),
+            )
+            .unwrap();
         let entries = app.store.entries_without_receipt(&device).unwrap();
         let together = app.batches_of(entries.clone(), 4, usize::MAX).unwrap();
         assert_eq!(together.len(), 1);
-        assert_eq!(together[0].1.len(), 2, "with the entries' request");
+        let sent: Vec<&str> = together[0].1.iter().map(|d| d.0.case.as_str()).collect();
+        assert_eq!(sent.len(), 3, "each case once: {sent:?}");
+        let (changes, (_, heads)) = together[0].1.iter().find(|d| d.0.case == fresh).unwrap();
+        let mut whole = CaseDoc::load(&hex::decode(&changes.changes).unwrap(), b"s").unwrap();
+        assert_eq!(whole.heads_hex(), *heads);
+        assert_eq!(
+            *heads,
+            app.store.case_doc(&fresh, b"x").unwrap().heads_hex()
+        );
+        // The rest of this test is about the two the station took.
+        app.store
+            .set_station_acks(&[(fresh.clone(), heads.clone())])
+            .unwrap();
+        let entries: Vec<_> = entries
+            .into_iter()
+            .filter(|e| e.entry().is_ok_and(|x| x.case != fresh))
+            .collect();
         let apart = app.batches_of(entries, 4, 1).unwrap();
         let shape: Vec<(usize, usize)> = apart.iter().map(|(e, d)| (e.len(), d.len())).collect();
         assert_eq!(

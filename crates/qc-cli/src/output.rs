@@ -599,10 +599,14 @@ pub fn show(d: &CaseDetail, as_json: bool) -> anyhow::Result<()> {
     reviews(&d.reviews)?;
     if let Some(aside) = &d.set_aside {
         out!();
+        let why = if aside.reason.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", aside.reason)
+        };
         out!(
-            "已搁置：本机 {} 条关于本案的记录未被基站采纳（{}），原件保存在本机，不计入本案",
-            aside.entries,
-            aside.reason
+            "已搁置：本机 {} 条关于本案的记录未被基站采纳{why}，原件保存在本机，不计入本案",
+            aside.entries
         );
     }
     if !d.anomalies.is_empty() {

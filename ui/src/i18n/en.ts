@@ -488,7 +488,7 @@ export default {
     signedBy: "Signed by {names}",
     registeredBy: "Registered by {name} · {source}",
     setAside:
-      "{n} record(s) of this tablet about this case were refused by the station and set aside ({reason}): kept on this tablet, not part of the case; redo what must be done again.",
+      "{n} record(s) of this tablet about this case were refused by the station and set aside{reason}: kept on this tablet, not part of the case; redo what must be done again.",
   },
   sync: {
     title: "Sync",

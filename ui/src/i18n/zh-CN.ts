@@ -487,7 +487,7 @@ export default {
     signedBy: "签名：{names}",
     registeredBy: "登记人 {name} · {source}",
     setAside:
-      "本机有 {n} 条关于本案的记录未被基站采纳，已搁置（{reason}）：原件保存在本机，不计入本案；须重新办理的事项请重新办理。",
+      "本机有 {n} 条关于本案的记录未被基站采纳，已搁置{reason}：原件保存在本机，不计入本案；须重新办理的事项请重新办理。",
   },
   sync: {
     title: "同步",

@@ -943,7 +943,7 @@ impl<S: Storage> Service<S> {
             if x.action != Action::EntriesSetAside {
                 decoded.push(x);
             } else if let Err(why) =
-                self.check_set_aside((from, scope), &x, (&new, &mut set_aside_before), arriving)?
+                self.check_set_aside(from, &x, (&new, &mut set_aside_before), arriving)?
             {
                 tracing::warn!(
                     case = x.case,
@@ -1034,12 +1034,11 @@ impl<S: Storage> Service<S> {
     /// made by the uploading device, naming no file, its records entries of that device before
     /// it that were set aside (logged, or in this upload, without their bodies) and were about
     /// the case it names, and its heads nothing or changes of the station's document of that
-    /// case; and it names a case the device may see, or one it acted on before, or one the
-    /// station holds no document of. So it changes no case, and names no case its device never
-    /// acted on. Why not, when it does not hold (in English).
+    /// case. So it changes no case, and speaks of no other device's entries. Why not, when it
+    /// does not hold (in English).
     fn check_set_aside(
         &self,
-        (from, scope): (&str, &Scope),
+        from: &str,
         act: &qc_chain::Entry,
         (new, logged): (&[SignedEntry], &mut Option<Vec<SignedEntry>>),
         arriving: &mut [MergedDoc],
@@ -1068,37 +1067,23 @@ impl<S: Storage> Service<S> {
             }
         }
         let held = match arriving.iter_mut().find(|d| d.case == act.case) {
-            Some(d) => Some((
-                d.seen.clone(),
-                act.heads.iter().all(|h| d.doc.has_change(h)),
-            )),
+            Some(d) => Some(act.heads.iter().all(|h| d.doc.has_change(h))),
             None => match self.storage.case_doc(&act.case)? {
-                Some((meta, bytes)) => {
+                Some((_, bytes)) => {
                     let mut doc = CaseDoc::load(&bytes, b"station")
                         .map_err(|e| StorageError::Damaged(format!("case {}: {e}", act.case)))?;
-                    Some((meta, act.heads.iter().all(|h| doc.has_change(h))))
+                    Some(act.heads.iter().all(|h| doc.has_change(h)))
                 }
                 None => None,
             },
         };
+        // The case may have moved out of the device's scope meanwhile (that may be why its
+        // entries were refused): the act is judged by what it names, not by the scope.
         match held {
             None if act.heads.is_empty() => Ok(Ok(())),
             None => Ok(Err("heads of a case the station holds no document of")),
-            Some((_, false)) => Ok(Err("heads that are not changes of the case's document")),
-            Some((meta, true)) => {
-                let acted = || -> Result<bool, ServiceError> {
-                    Ok(self
-                        .storage
-                        .case_entries(&act.case)?
-                        .iter()
-                        .any(|e| e.head().is_ok_and(|h| h.device == act.device)))
-                };
-                if scope.sees(&meta) || acted()? {
-                    Ok(Ok(()))
-                } else {
-                    Ok(Err("a case this device neither sees nor acted on"))
-                }
-            }
+            Some(false) => Ok(Err("heads that are not changes of the case's document")),
+            Some(true) => Ok(Ok(())),
         }
     }
 
@@ -1302,6 +1287,15 @@ impl<S: Storage> Service<S> {
                 ServiceError::BadRequest(format!("changes of {} are not hex", d.case))
             })?;
             let bad = |e: DocError| ServiceError::BadRequest(format!("case {}: {e}", d.case));
+            // The same case again in one request: its changes build on what came before them.
+            if let Some(m) = merged
+                .iter_mut()
+                .find(|m: &&mut MergedDoc| m.case == d.case)
+            {
+                m.doc.apply(&bytes).map_err(bad)?;
+                m.meta = meta_of(&mut m.doc).map_err(bad)?;
+                continue;
+            }
             let (mut doc, held) = match self.storage.case_doc(&d.case)? {
                 Some((held_meta, _)) if !scope.sees(&held_meta) => {
                     outside.push(d.case.clone());
