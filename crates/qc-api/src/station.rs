@@ -1721,11 +1721,9 @@ mod tests {
             .map(|_| app.register_case(new_case(), &li).unwrap().0)
             .collect();
         let device = app.device_id.clone();
-        for c in &cases {
-            // The station took the case; then another tablet's record merged here.
-            let heads = app.store.case_doc(c, b"x").unwrap().heads_hex();
-            app.store.set_station_acks(&[(c.clone(), heads)]).unwrap();
-            let mut theirs = app.store.case_doc(c, b"tablet-b").unwrap();
+        // Another tablet's record merged here: a change no entry of this device records.
+        let merge_theirs = |app: &mut Quancheng, case: &str| {
+            let mut theirs = app.store.case_doc(case, b"tablet-b").unwrap();
             theirs.put_record(&notice("r1", &li), Timestamp(0)).unwrap();
             app.store
                 .merge_case(
@@ -1736,21 +1734,17 @@ mod tests {
                     |_| Err(qc_store::StoreError::Malformed("no act".into())),
                 )
                 .unwrap();
+        };
+        for c in &cases {
+            // The station took the case; then the merge.
+            let heads = app.store.case_doc(c, b"x").unwrap().heads_hex();
+            app.store.set_station_acks(&[(c.clone(), heads)]).unwrap();
+            merge_theirs(&mut app, c);
         }
-        // A case the station has not taken yet, another tablet's record merged after its
-        // registration: it goes once, whole, to what this device holds.
+        // A case the station has not taken yet, merged after its registration: it goes once,
+        // whole, to what this device holds.
         let fresh = app.register_case(new_case(), &li).unwrap().0;
-        let mut theirs = app.store.case_doc(&fresh, b"tablet-b").unwrap();
-        theirs.put_record(&notice("r2", &li), Timestamp(0)).unwrap();
-        app.store
-            .merge_case(
-                &device,
-                &mut theirs,
-                &[],
-                |_| Ok::<_, ApiError>(None),
-                |_| Err(qc_store::StoreError::Malformed("no act".into())),
-            )
-            .unwrap();
+        merge_theirs(&mut app, &fresh);
         let entries = app.store.entries_without_receipt(&device).unwrap();
         let together = app.batches_of(entries.clone(), 4, usize::MAX).unwrap();
         assert_eq!(together.len(), 1);
