@@ -440,9 +440,7 @@ impl Quancheng {
             .iter()
             .filter_map(|t| Wording::parse(t).ok())
         {
-            if !wordings.contains(&w) {
-                wordings.push(w);
-            }
+            crate::push_new(&mut wordings, w);
         }
         let mut catalogues = vec![self.catalogue().clone()];
         for c in earlier
@@ -450,9 +448,7 @@ impl Quancheng {
             .iter()
             .filter_map(|t| Catalogue::from_json(t).ok())
         {
-            if !catalogues.contains(&c) {
-                catalogues.push(c);
-            }
+            crate::push_new(&mut catalogues, c);
         }
         Ok(Candidates {
             wordings,

@@ -736,9 +736,7 @@ impl Quancheng {
     pub fn certificates(&self) -> Result<Vec<SignedCertificate>, ApiError> {
         let mut certs = self.certificates_held_here()?;
         for c in self.other_certificates()? {
-            if !certs.contains(&c) {
-                certs.push(c);
-            }
+            push_new(&mut certs, c);
         }
         Ok(certs)
     }
@@ -1043,6 +1041,13 @@ impl Quancheng {
             .collect();
         out.sort_by_key(|r| r.at);
         Ok(out)
+    }
+}
+
+/// Adds `item` to `list` unless it holds it already (the lists are short; their order is kept).
+fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
     }
 }
 

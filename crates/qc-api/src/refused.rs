@@ -114,9 +114,7 @@ impl Quancheng {
                 }
             };
             out[i].entries += 1;
-            if !out[i].reasons.contains(&r.reason) {
-                out[i].reasons.push(r.reason);
-            }
+            crate::push_new(&mut out[i].reasons, r.reason);
         }
         Ok(out)
     }
@@ -163,9 +161,7 @@ impl Quancheng {
         };
         let mut reasons: Vec<&str> = Vec::new();
         for r in &mine {
-            if !reasons.contains(&r.reason.as_str()) {
-                reasons.push(&r.reason);
-            }
+            crate::push_new(&mut reasons, r.reason.as_str());
         }
         let actor = self.device_id.clone();
         let (held, mut back) = match self.store.case_doc(case, actor.as_bytes()) {

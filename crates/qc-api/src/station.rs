@@ -844,9 +844,7 @@ impl Quancheng {
                     case: e.case.clone(),
                     hash: hex::encode(h),
                 };
-                if !pending.contains(&p) {
-                    pending.push(p);
-                }
+                crate::push_new(&mut pending, p);
             }
         }
         if pending.len() != before {

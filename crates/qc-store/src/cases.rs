@@ -593,7 +593,7 @@ pub(crate) fn write_projection(tx: &Transaction<'_>, s: &CaseSummary) -> Result<
 
 /// A list as kept in one column, joined by commas (heads as sorted hex; a case's people, with
 /// a comma at each end so that a whole id can be matched).
-fn split_list(joined: &str) -> Vec<String> {
+pub(crate) fn split_list(joined: &str) -> Vec<String> {
     joined
         .split(',')
         .filter(|h| !h.is_empty())

@@ -9,7 +9,7 @@ use qc_chain::{Digest, SignedEntry};
 use qc_domain::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use crate::cases::{summarize, write_doc, write_projection};
+use crate::cases::{split_list, summarize, write_doc, write_projection};
 use crate::ledger::{EntryContext, Touched, append_about, decode_row, row_to_entry};
 use crate::{Store, StoreError};
 
@@ -80,12 +80,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(heads.map(|h| {
-            h.split(',')
-                .filter(|x| !x.is_empty())
-                .map(str::to_owned)
-                .collect()
-        }))
+        Ok(heads.as_deref().map(split_list))
     }
 
     /// Sets aside `device`'s entries about `case_id` from position `from` on that the station
