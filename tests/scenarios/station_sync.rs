@@ -607,8 +607,13 @@ fn an_entry_the_station_refuses_is_set_aside_and_the_rest_of_the_feed_goes_up() 
     // before the record, and the case the station never took leaves the list.
     let e = t.set_aside("no-such-case", &li).unwrap_err();
     assert_eq!(e.code(), "invalid");
-    // 王芳 herself sets it aside (the tablet still trusts her): her act is refused in turn,
-    // and 李明 sets that aside too, naming again what it named.
+    // The refusal brought the station's revocation list: 王芳 can no longer unlock here.
+    let Err(revoked) = t.unlock("wang.fang", &pin("wang.fang")) else {
+        panic!("a revoked officer unlocked");
+    };
+    assert!(revoked.message_zh().contains("吊销"), "{revoked}");
+    // Her session unlocked before the news still signs: her act of setting aside is refused
+    // in turn, and 李明 sets that aside too, naming again what it named.
     let done = t.set_aside(&case, &wang).unwrap();
     assert_eq!((done.entries, done.case_removed), (1, false));
     let gone = t.set_aside(&hers, &li).unwrap();

@@ -79,6 +79,8 @@ pub enum ApiError {
         detail: String,
         /// Each entry refused, with why.
         entries: Vec<qc_sync::wire::RefusedEntry>,
+        /// The station's revocation list in force, when it sent one.
+        revocations: Option<Box<qc_identity::SignedRevocationList>>,
     },
     /// An evidence file that cannot be taken.
     #[error("evidence: {0}")]

@@ -195,12 +195,14 @@ fn checked(resp: reqwest::blocking::Response) -> Result<reqwest::blocking::Respo
         message: format!("基站返回错误（{status}）"),
         detail: status.to_string(),
         entries: Vec::new(),
+        revocations: None,
     });
     if !err.entries.is_empty() {
         return Err(ApiError::EntriesRefused {
             message: err.message,
             detail: err.detail,
             entries: err.entries,
+            revocations: err.revocations.map(Box::new),
         });
     }
     Err(ApiError::Station {
@@ -744,7 +746,16 @@ impl Quancheng {
                         // A station that refuses may have lost or rewritten its log: that is
                         // the louder news, so check before reporting the refusal.
                         self.check_consistency(&link, &mut witness.clone())?;
-                        if let ApiError::EntriesRefused { entries, .. } = &refused {
+                        if let ApiError::EntriesRefused {
+                            entries,
+                            revocations,
+                            ..
+                        } = &refused
+                        {
+                            if let Some(crl) = revocations {
+                                // Whoever was revoked may not sign the setting aside.
+                                self.adopt_revocations(crl)?;
+                            }
                             // Kept for the sync screen, where an officer may set them aside.
                             self.note_refused(entries)?;
                         }

@@ -908,6 +908,28 @@ impl Storage for PgStorage {
             .map(|n| n == 1)
             .map_err(pg("keeping a bureau's file"))
     }
+
+    fn note_refused(&self, device: &str, entries: &[Digest]) -> Result<(), StorageError> {
+        let hashes: Vec<Vec<u8>> = entries.iter().map(|h| h.to_vec()).collect();
+        self.conn()?
+            .execute(
+                "INSERT INTO refused_entries(device, hash) SELECT $1, unnest($2::bytea[])
+                 ON CONFLICT DO NOTHING",
+                &[&device, &hashes],
+            )
+            .map_err(pg("noting refused entries"))?;
+        Ok(())
+    }
+
+    fn was_refused(&self, device: &str, entry: &Digest) -> Result<bool, StorageError> {
+        self.conn()?
+            .query_opt(
+                "SELECT 1 FROM refused_entries WHERE device = $1 AND hash = $2",
+                &[&device, &entry.as_slice()],
+            )
+            .map(|r| r.is_some())
+            .map_err(pg("reading refused entries"))
+    }
 }
 
 #[cfg(test)]

@@ -307,6 +307,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
       WHEN (NEW.device >= 'desk-' AND NEW.device < 'desk.')
       EXECUTE FUNCTION count_desk_act();
 "#,
+    // Entries refused from a device for what each one is: only those (and what follows them
+    // about the same case) may be set aside by that device.
+    r#"
+    CREATE TABLE refused_entries (
+        device TEXT NOT NULL,
+        hash   BYTEA NOT NULL,
+        PRIMARY KEY (device, hash)
+    );
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

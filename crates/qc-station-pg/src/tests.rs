@@ -352,6 +352,7 @@ fn released_migrations_never_change() {
             "299a731b135cf56a5d64f7cd7e366a80cdeb3ccf4d5b44c405bf9cfcd114ec37",
             "c6b1e0b14ea8b21ad1beff0f63131a7b384d15a33f4d8511ad2be27d9cad40d6",
             "9e00c25d5e5c89c590d9a1b29a38ec29f33636db988ba5b4c595b7fedfbbca99",
+            "f3fe43256a0fc6a46284de65e9f92ffa0ba493c2f2a6aa31f3da57d0911564c7",
         ]
     );
 }

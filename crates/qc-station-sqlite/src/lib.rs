@@ -325,6 +325,15 @@ const MIGRATIONS: &[&str] = &[
         UPDATE case_docs SET desk_acts = desk_acts + 1 WHERE case_id = NEW.case_id;
       END;
 "#,
+    // Entries refused from a device for what each one is: only those (and what follows them
+    // about the same case) may be set aside by that device.
+    r#"
+    CREATE TABLE refused_entries (
+        device TEXT NOT NULL,
+        hash   BLOB NOT NULL,
+        PRIMARY KEY (device, hash)
+    ) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Leaves integrated per transaction when an older store's tiles are built.
@@ -1093,6 +1102,30 @@ impl Storage for SqliteStorage {
         self.conn()
             .execute(sql, values.as_slice())
             .map(|n| n == 1)
+            .map_err(err)
+    }
+
+    fn note_refused(&self, device: &str, entries: &[Digest]) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        {
+            let mut q = tx
+                .prepare("INSERT OR IGNORE INTO refused_entries(device, hash) VALUES (?1, ?2)")
+                .map_err(err)?;
+            for hash in entries {
+                q.execute(params![device, hash.to_vec()]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    fn was_refused(&self, device: &str, entry: &Digest) -> Result<bool, StorageError> {
+        self.reader()
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM refused_entries WHERE device = ?1 AND hash = ?2)",
+                params![device, entry.to_vec()],
+                |r| r.get(0),
+            )
             .map_err(err)
     }
 

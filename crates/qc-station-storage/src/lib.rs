@@ -349,6 +349,11 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
         file: &BureauFileRow,
         replacing: Option<&Digest>,
     ) -> Result<bool, StorageError>;
+    /// Keeps that the station refused these entries from `device` for what each one is, so an
+    /// act of setting them aside (搁置) can be told from one withdrawing what was never refused.
+    fn note_refused(&self, device: &str, entries: &[Digest]) -> Result<(), StorageError>;
+    /// Whether the station refused `entry` from `device` (noted by [`Self::note_refused`]).
+    fn was_refused(&self, device: &str, entry: &Digest) -> Result<bool, StorageError>;
 }
 
 /// Which of the station's bureau files a device took and refused, as it last said.
@@ -678,6 +683,12 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
     ) -> Result<bool, StorageError> {
         (**self).put_bureau_file(file, replacing)
     }
+    fn note_refused(&self, device: &str, entries: &[Digest]) -> Result<(), StorageError> {
+        (**self).note_refused(device, entries)
+    }
+    fn was_refused(&self, device: &str, entry: &Digest) -> Result<bool, StorageError> {
+        (**self).was_refused(device, entry)
+    }
 }
 
 /// The backend-independent test suite: every [`Storage`] must pass it. `fresh` makes an empty
@@ -728,6 +739,23 @@ pub mod suite {
         wrong_codes_counted_by_source_and_in_all(fresh());
         blobs_resume_and_keep_only_what_matches(fresh());
         bureau_files_replaced_only_over_the_one_read(fresh());
+        refusals_kept_by_device(fresh());
+    }
+
+    fn refusals_kept_by_device<S: Storage>(s: S) {
+        let (a, b) = ([1; 32], [2; 32]);
+        check(
+            "nothing refused at first",
+            !s.was_refused("t1", &a).unwrap(),
+        );
+        s.note_refused("t1", &[a, b]).unwrap();
+        s.note_refused("t1", &[a]).unwrap();
+        s.note_refused("t1", &[]).unwrap();
+        check(
+            "refused from that device, again no fault",
+            s.was_refused("t1", &a).unwrap() && s.was_refused("t1", &b).unwrap(),
+        );
+        check("not from another device", !s.was_refused("t2", &a).unwrap());
     }
 
     fn bureau_files_replaced_only_over_the_one_read<S: Storage>(s: S) {

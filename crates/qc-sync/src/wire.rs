@@ -271,6 +271,10 @@ pub struct ErrorBody {
     /// body, which keeps its place in the feed and takes no effect.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entries: Vec<RefusedEntry>,
+    /// With refused entries, the bureau's revocation list in force at the station: a signer
+    /// revoked is often why, and the device should not let them sign the setting aside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocations: Option<SignedRevocationList>,
 }
 
 /// An uploaded entry the station refuses to log, and why.

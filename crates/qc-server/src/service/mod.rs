@@ -165,6 +165,10 @@ impl ServiceError {
                 ServiceError::Refused(r) => r.entries.clone(),
                 _ => Vec::new(),
             },
+            revocations: match self {
+                ServiceError::Refused(r) => r.revocations.clone(),
+                _ => None,
+            },
         }
     }
 }
@@ -176,6 +180,8 @@ pub struct Refusal {
     pub problems: Vec<Problem>,
     /// The entries refused for what each one is, with why: a device may set them aside.
     pub entries: Vec<RefusedEntry>,
+    /// The revocation list in force, sent with refused entries.
+    pub revocations: Option<SignedRevocationList>,
 }
 
 impl Refusal {
@@ -190,7 +196,23 @@ impl Refusal {
                 })
             })
             .collect();
-        Refusal { problems, entries }
+        Refusal {
+            problems,
+            entries,
+            revocations: None,
+        }
+    }
+
+    /// One entry refused by the station's own rules, with why (in Chinese).
+    fn one(entry: &Digest, reason: String) -> Refusal {
+        Refusal {
+            problems: Vec::new(),
+            entries: vec![RefusedEntry {
+                entry: hex::encode(entry),
+                reason,
+            }],
+            revocations: None,
+        }
     }
 
     /// Why, in English (the first reason).
@@ -913,8 +935,32 @@ impl<S: Storage> Service<S> {
 
     /// [`Self::push`] for a device of `scope`, with the documents `arriving` in the same
     /// request (checked, not yet kept): every new entry must be about a case the device may
-    /// see, as the station or the arriving document knows it.
+    /// see, as the station or the arriving document knows it. The entries refused for what
+    /// each one is are noted, so the device may set them aside (and nothing else).
     fn push_within(
+        &self,
+        (from, scope): (&str, &Scope),
+        arriving: &mut [MergedDoc],
+        req: &PushEntries,
+        now: Timestamp,
+    ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
+        let mut pushed = self.push_checked((from, scope), arriving, req, now);
+        if let Err(ServiceError::Refused(r)) = &mut pushed {
+            let named: Vec<Digest> = r
+                .entries
+                .iter()
+                .filter_map(|e| hex::decode(&e.entry).ok()?.try_into().ok())
+                .collect();
+            self.storage.note_refused(from, &named)?;
+            if !named.is_empty() {
+                r.revocations = self.revocations()?;
+            }
+        }
+        pushed
+    }
+
+    /// [`Self::push_within`] but for noting what was refused.
+    fn push_checked(
         &self,
         (from, scope): (&str, &Scope),
         arriving: &mut [MergedDoc],
@@ -936,12 +982,12 @@ impl<S: Storage> Service<S> {
         // Read once (one that does not read is the verifier's to report). Setting entries aside
         // changes no case (it may name one moved out of the device's scope, or one the station
         // never took): its own rule, and none of the others'.
-        let mut decoded: Vec<qc_chain::Entry> = Vec::new();
+        let mut decoded: Vec<(Digest, qc_chain::Entry)> = Vec::new();
         let mut set_aside_before = None;
         for signed in new.iter().filter(|e| !e.is_elided()) {
             let Ok(x) = signed.entry() else { continue };
             if x.action != Action::EntriesSetAside {
-                decoded.push(x);
+                decoded.push((signed.hash(), x));
             } else if let Err(why) =
                 self.check_set_aside(from, &x, (&new, &mut set_aside_before), arriving)?
             {
@@ -952,20 +998,17 @@ impl<S: Storage> Service<S> {
                     "a setting aside refused"
                 );
                 // Named, so the device may set this one aside too.
-                return Err(ServiceError::Refused(Refusal {
-                    problems: Vec::new(),
-                    entries: vec![RefusedEntry {
-                        entry: hex::encode(signed.hash()),
-                        reason: format!("搁置记录不符合规则（{why}）"),
-                    }],
-                }));
+                return Err(ServiceError::Refused(Refusal::one(
+                    &signed.hash(),
+                    format!("搁置记录不符合规则（{why}）"),
+                )));
             }
         }
         // A random inspection's acts name the draw where other entries name a case, and an
         // administration act its day.
         let cases: BTreeSet<&str> = decoded
             .iter()
-            .map(|x| x.case.as_str())
+            .map(|(_, x)| x.case.as_str())
             .filter(|c| !qc_domain::draw::is_draw_id(c) && !qc_domain::admin::is_admin_id(c))
             .collect();
         let mut metas = BTreeMap::new();
@@ -992,6 +1035,7 @@ impl<S: Storage> Service<S> {
             // Each entry about such a case is refused for what it is: the device may set
             // them aside (a case moved to another squad while it was offline).
             return Err(ServiceError::Refused(Refusal {
+                revocations: None,
                 problems: Vec::new(),
                 entries: new
                     .iter()
@@ -1011,7 +1055,7 @@ impl<S: Storage> Service<S> {
             }));
         }
         // 案卷评查 is the desk's act on a closed case's file, naming its one sheet.
-        for e in &decoded {
+        for (_, e) in &decoded {
             if e.action == Action::CaseFileReviewed
                 && !(desk_sheet_act(e)
                     && metas
@@ -1026,15 +1070,15 @@ impl<S: Storage> Service<S> {
             }
         }
         self.check_draw_acts(&decoded)?;
-        check_admin_acts(&decoded)?;
+        check_admin_acts(decoded.iter().map(|(_, e)| e))?;
         self.append(&req.entries, now)
     }
 
     /// An act of setting entries aside (搁置, action 20) speaks only of its own device's entries:
     /// made by the uploading device, naming no file, its records entries of that device before
     /// it that were set aside (logged, or in this upload, without their bodies) and were about
-    /// the case it names, and its heads nothing or changes of the station's document of that
-    /// case. So it changes no case, and speaks of no other device's entries. Why not, when it
+    /// the case it names, the first of them one the station refused from that device, and its
+    /// heads nothing or changes of the station's document of that case. So it changes no case, and speaks of no other device's entries. Why not, when it
     /// does not hold (in English).
     fn check_set_aside(
         &self,
@@ -1054,17 +1098,32 @@ impl<S: Storage> Service<S> {
             // Entries set aside before are logged about no case: read once per upload.
             *logged = Some(self.storage.case_entries("")?);
         }
+        let mut first: Option<(u64, &Digest)> = None;
         for r in &act.records {
             let named = in_upload(r)
                 .or_else(|| logged.iter().flatten().find(|e| e.hash() == *r))
                 .and_then(|e| e.head().ok());
-            if !named
-                .is_some_and(|h| h.device == act.device && h.seq < act.seq && h.case == commitment)
-            {
-                return Ok(Err(
-                    "a record is not an entry of this device set aside before it",
-                ));
+            match named {
+                Some(h) if h.device == act.device && h.seq < act.seq && h.case == commitment => {
+                    if first.is_none_or(|(seq, _)| h.seq < seq) {
+                        first = Some((h.seq, r));
+                    }
+                }
+                _ => {
+                    return Ok(Err(
+                        "a record is not an entry of this device set aside before it",
+                    ));
+                }
             }
+        }
+        // What is set aside begins with an entry the station refused: the device's later
+        // entries about the case may follow from it, but no act is withdrawn on its own.
+        if let Some((_, r)) = first
+            && !self.storage.was_refused(from, r)?
+        {
+            return Ok(Err(
+                "the first entry it names is not one the station refused from this device",
+            ));
         }
         let held = match arriving.iter_mut().find(|d| d.case == act.case) {
             Some(d) => Some(act.heads.iter().all(|h| d.doc.has_change(h))),
@@ -1091,10 +1150,11 @@ impl<S: Storage> Service<S> {
     /// a new draw id, one draw of it, then the inspections' reports. Each is made at a desk
     /// but a report signed on a tablet by the two officers drawn for one target. Nothing else
     /// names a draw.
-    fn check_draw_acts(&self, new: &[qc_chain::Entry]) -> Result<(), ServiceError> {
+    /// An on-site report refused is named, so its tablet may set it aside.
+    fn check_draw_acts(&self, new: &[(Digest, qc_chain::Entry)]) -> Result<(), ServiceError> {
         // The acts of this upload count as they come: two plans or two draws in one are refused.
         let mut sent: BTreeMap<&str, Vec<Action>> = BTreeMap::new();
-        for e in new {
+        for (hash, e) in new {
             let planned = e.action == Action::InspectionPlanned;
             let drawn = e.action == Action::InspectionDrawn;
             let reported = e.action == Action::InspectionReported;
@@ -1125,6 +1185,15 @@ impl<S: Storage> Service<S> {
             };
             if !(in_order && qc_domain::draw::is_draw_id(&e.case) && shaped) {
                 tracing::warn!(draw = e.case, device = e.device, "a draw's act refused");
+                if on_site {
+                    return Err(ServiceError::Refused(Refusal::one(
+                        hash,
+                        format!(
+                            "双随机抽查 {} 的现场检查结果须由抽中的两名执法人员在抽签之后记录",
+                            e.case
+                        ),
+                    )));
+                }
                 return Err(ServiceError::Forbidden(format!(
                     "a random inspection {} is planned once, drawn once, then reported, at a \
                      desk or by the two officers drawn for a target on their tablet, each act \
@@ -1525,7 +1594,9 @@ fn desk_sheet_act(e: &qc_chain::Entry) -> bool {
 
 /// An administration act (管理操作) is made at a desk, names its day's administration id and its
 /// one sheet; nothing else names such an id.
-fn check_admin_acts(new: &[qc_chain::Entry]) -> Result<(), ServiceError> {
+fn check_admin_acts<'a>(
+    new: impl IntoIterator<Item = &'a qc_chain::Entry>,
+) -> Result<(), ServiceError> {
     for e in new {
         let named = qc_domain::admin::is_admin_id(&e.case);
         let administered = e.action == Action::Administered;

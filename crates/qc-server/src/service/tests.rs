@@ -686,10 +686,34 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
     };
     assert_eq!(
         push("tablet-a", vec![drawn.clone()]).unwrap_err().status(),
-        403
+        422,
+        "named, so it may be set aside"
     );
     let aside = act(6, &drawn, "draw-x", (vec![drawn.hash()], vec![], vec![]));
-    push("tablet-a", vec![drawn.elided(), aside]).unwrap();
+    push("tablet-a", vec![drawn.elided(), aside.clone()]).unwrap();
+    assert_eq!(s.log_size().unwrap(), 6);
+
+    // An act the station never refused is not withdrawn so, by a modified tablet.
+    let kept = {
+        let e = Entry {
+            device: "tablet-a".into(),
+            seq: 7,
+            prev: aside.hash(),
+            time: Timestamp(NOW.0 + 7),
+            actors: vec![w.officer.1.id()],
+            action: Action::RecordCreated,
+            case: "case-1".into(),
+            heads: vec![],
+            blobs: vec![],
+            records: vec![],
+        };
+        SignedEntry::sign(&e, &w.device, &[&w.officer.0])
+    };
+    let withdrawn = act(8, &kept, "case-1", (vec![kept.hash()], vec![], vec![]));
+    match push("tablet-a", vec![kept.elided(), withdrawn]).unwrap_err() {
+        ServiceError::Refused(r) => assert!(r.entries[0].reason.contains("搁置记录不符合规则")),
+        other => panic!("{other}"),
+    }
     assert_eq!(s.log_size().unwrap(), 6);
 
     // Another squad's tablet's entries about this case, its changes with them in a sync: each
@@ -1965,8 +1989,8 @@ mod draws {
             let refused = push(vec![on_site(1, [0; 32], &mine, &by)]);
             assert_eq!(
                 refused.unwrap_err().status(),
-                403,
-                "{by:?}: not the pair drawn"
+                422,
+                "{by:?}: not the pair drawn, named so the tablet may set it aside"
             );
         }
         // The pair's report of their target; of a target drawn for others; a file that is no
