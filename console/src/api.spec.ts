@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, ApiError, CSRF_KEY, csrfToken, errorOf, onUnauthorized } from "./api";
+import { i18n } from "./i18n";
 import { answer, caseRow, dashboardAnswer, fakeStation, zhang } from "./testing.fixture";
 
 beforeEach(() => sessionStorage.clear());
@@ -150,6 +151,31 @@ describe("api", () => {
     expect(proxy).toMatchObject({ status: 502, code: "http_502", message: "服务器返回错误（HTTP 502），请稍后再试" });
     vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("Failed to fetch"))));
     await expect(api.dashboard()).rejects.toMatchObject({ status: 0, code: "network", message: "无法连接服务器，请检查网络后重试" });
+  });
+
+  it("shows the station's English message on a page in English, and its Chinese one otherwise", async () => {
+    const refused = {
+      code: "bad_request",
+      message: "请求有误：密码至少 10 位",
+      message_en: "The password needs at least 10 characters",
+    };
+    // A ref at run time (composition mode), whatever its typing says.
+    const locale = i18n.global.locale as unknown as { value: string };
+    expect(locale.value).toBe("zh-CN");
+    expect(await errorOf(answer(400, refused))).toMatchObject({ status: 400, code: "bad_request", message: "请求有误：密码至少 10 位" });
+    locale.value = "en";
+    try {
+      expect(await errorOf(answer(400, refused))).toMatchObject({
+        status: 400,
+        code: "bad_request",
+        message: "The password needs at least 10 characters",
+      });
+      // A station that sends no English is still heard, in Chinese.
+      const older = await errorOf(answer(403, { code: "forbidden", message: "当前账号无权进行此操作" }));
+      expect(older.message).toBe("当前账号无权进行此操作");
+    } finally {
+      locale.value = "zh-CN";
+    }
   });
 
   it("takes the current session's token and retries once when the station refuses the token", async () => {

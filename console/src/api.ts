@@ -647,18 +647,32 @@ const t = (key: string, named?: Record<string, unknown>) =>
   (i18n.global.t as unknown as (k: string, n?: Record<string, unknown>) => string)(key, named ?? {});
 
 /**
- * An error answer as an ApiError: the body is `{code, message}`; either may be missing. A body
+ * The page's language. `i18n.global.locale` is a ref at run time (composition mode) whatever its
+ * typing says: a plain string is read as well.
+ */
+function pageLocale(): string {
+  const locale: unknown = i18n.global.locale;
+  if (typeof locale === "string") return locale;
+  const value = (locale as { value?: unknown } | null)?.value;
+  return typeof value === "string" ? value : "";
+}
+
+/**
+ * An error answer as an ApiError: the body is `{code, message, message_en}` (`message` in
+ * Chinese); any may be missing. A page in English shows `message_en` when there is one. A body
  * `{error}` says its message there.
  */
 export async function errorOf(res: Response): Promise<ApiError> {
   let code = "";
   let message = "";
+  const english = pageLocale().startsWith("en");
   try {
     const body: unknown = await res.json();
     if (body && typeof body === "object") {
       const b = body as Record<string, unknown>;
       if (typeof b.code === "string") code = b.code;
-      if (typeof b.message === "string") message = b.message;
+      if (english && typeof b.message_en === "string" && b.message_en) message = b.message_en;
+      else if (typeof b.message === "string") message = b.message;
       else if (typeof b.error === "string") message = b.error;
     }
   } catch {

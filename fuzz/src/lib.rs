@@ -269,6 +269,7 @@ pub fn sync() -> &'static Sync {
                     case: CASE.into(),
                     heads: edited.heads_hex(),
                 }],
+                outside: Vec::new(),
             },
             down: DocsDown {
                 docs: vec![DocChanges {

@@ -752,12 +752,15 @@ impl Quancheng {
                             ..
                         } = &refused
                         {
-                            if let Some(crl) = revocations {
-                                // Whoever was revoked may not sign the setting aside.
-                                self.adopt_revocations(crl)?;
-                            }
                             // Kept for the sync screen, where an officer may set them aside.
                             self.note_refused(entries)?;
+                            // Whoever was revoked may not unlock to sign the setting aside; a
+                            // list not taken leaves the refusal to be told all the same.
+                            if let Some(crl) = revocations
+                                && let Err(e) = self.adopt_revocations(crl)
+                            {
+                                tracing::warn!(error = %e, "a refusal's revocation list not taken");
+                            }
                         }
                         return Err(refused);
                     }
@@ -779,13 +782,18 @@ impl Quancheng {
             self.queue_blobs(&entries)?;
             self.store.put_receipts(&rows)?;
             self.set_meta_json("witness", &witness)?;
-            // Only what the station took (a case out of this device's scope it leaves).
+            // Only what the station took; a case out of this device's view there (moved to
+            // another squad) it declines, and is not sent again until it changes here.
             let sent_docs = heads.len();
-            let taken: Vec<(String, Vec<String>)> = heads
+            let (taken, rest): (Vec<_>, Vec<_>) = heads
                 .into_iter()
-                .filter(|(case, _)| resp.acked.heads.iter().any(|a| a.case == *case))
+                .partition(|(case, _)| resp.acked.heads.iter().any(|a| a.case == *case));
+            let declined: Vec<(String, Vec<String>)> = rest
+                .into_iter()
+                .filter(|(case, _)| resp.acked.outside.contains(case))
                 .collect();
             self.store.set_station_acks(&taken)?;
+            self.store.set_station_outside(&declined)?;
             report.docs_received += self.apply_docs_down(&resp.down)?;
             self.store.put_receipts(&down)?;
             // The whole list replaces what is held; none sent, what is held stays.
@@ -1731,9 +1739,9 @@ mod tests {
             .collect();
         let device = app.device_id.clone();
         // Another tablet's record merged here: a change no entry of this device records.
-        let merge_theirs = |app: &mut Quancheng, case: &str| {
+        let merge_as = |app: &mut Quancheng, case: &str, record: &str| {
             let mut theirs = app.store.case_doc(case, b"tablet-b").unwrap();
-            theirs.put_record(&notice("r1", &li), Timestamp(0)).unwrap();
+            theirs.put_record(&notice(record, &li), Timestamp(0)).unwrap();
             app.store
                 .merge_case(
                     &device,
@@ -1744,6 +1752,7 @@ mod tests {
                 )
                 .unwrap();
         };
+        let merge_theirs = |app: &mut Quancheng, case: &str| merge_as(app, case, "r1");
         for c in &cases {
             // The station took the case; then the merge.
             let heads = app.store.case_doc(c, b"x").unwrap().heads_hex();
@@ -1787,6 +1796,36 @@ mod tests {
             assert_eq!(*heads, here.heads_hex());
             assert!(!changes.changes.is_empty());
         }
+
+        // The station declined one as out of this device's view: neither sent again nor
+        // unsynced, until it changes here; acknowledged later, it is the station's again.
+        let (_, (declined, heads)) = &apart[1].1[0];
+        app.store
+            .set_station_outside(&[(declined.clone(), heads.clone())])
+            .unwrap();
+        assert!(!app.unsynced_cases().unwrap().contains(declined));
+        let planned = |app: &mut Quancheng| -> Vec<String> {
+            app.batches_of(Vec::new(), 4, usize::MAX).unwrap()[0]
+                .1
+                .iter()
+                .map(|d| d.0.case.clone())
+                .collect()
+        };
+        assert!(!planned(&mut app).contains(declined));
+        merge_as(&mut app, declined, "r2");
+        assert!(app.unsynced_cases().unwrap().contains(declined));
+        assert!(planned(&mut app).contains(declined));
+        let now = app.store.case_doc(declined, b"x").unwrap().heads_hex();
+        app.store
+            .set_station_outside(&[(declined.clone(), now.clone())])
+            .unwrap();
+        app.store
+            .set_station_acks(&[(declined.clone(), heads.clone())])
+            .unwrap();
+        assert!(
+            planned(&mut app).contains(declined),
+            "an acknowledgement ends the declining"
+        );
     }
 
     #[test]

@@ -175,6 +175,22 @@ impl Problem {
         }
     }
 
+    /// Whether this is about what the entry's hash covers — who acted, in what role, which
+    /// act — so the entry is refused however it is sent; not about how it was sent (its
+    /// signatures, its body's bytes, certificates the input lacks, entries it pairs with).
+    pub fn judges_the_act(&self) -> bool {
+        matches!(
+            self,
+            Problem::Certificate { .. }
+                | Problem::TooFewOfficers { .. }
+                | Problem::NotAllowed { .. }
+                | Problem::DuplicateActor { .. }
+                | Problem::NoOfficer { .. }
+                | Problem::UnknownAct { .. }
+                | Problem::MissingSigner { .. }
+        )
+    }
+
     /// What is wrong, in English.
     pub fn en(&self) -> String {
         let n = |i: &usize| i + 1;

@@ -233,8 +233,12 @@ impl Console {
         now: Timestamp,
     ) -> Result<(ActivationCode, AdminAct), ConsoleError> {
         let store = station.storage();
-        let role = DeskRole::from_code(&form.role)
-            .ok_or_else(|| ConsoleError::BadRequest(format!("没有 {} 这种角色", form.role)))?;
+        let role = DeskRole::from_code(&form.role).ok_or_else(|| {
+            ConsoleError::bad(
+                format!("没有 {} 这种角色", form.role),
+                format!("There is no role {}", form.role),
+            )
+        })?;
         let person_id = form
             .person
             .as_deref()
@@ -244,7 +248,10 @@ impl Console {
         let person = match form.person.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(id) => Some(station.person_in_force(id, now).map_err(|_| {
-                ConsoleError::BadRequest(format!("本局没有证书在有效期内的人员 {id}"))
+                ConsoleError::bad(
+                    format!("本局没有证书在有效期内的人员 {id}"),
+                    format!("The bureau has no person {id} with a certificate in force"),
+                )
             })?),
         };
         let new = NewAccount {
@@ -343,8 +350,9 @@ impl Console {
             if login == by {
                 // Resetting, disabling or unlocking oneself would leave the bureau without a
                 // way in.
-                return Err(ConsoleError::BadRequest(
-                    "不能对自己的账号进行此操作".into(),
+                return Err(ConsoleError::bad(
+                    "不能对自己的账号进行此操作",
+                    "You cannot do this to your own account",
                 ));
             }
             self.administer(station, (session, source), &form.confirm, now, || {
@@ -406,7 +414,10 @@ impl Console {
             .desk_account(login)?
             .ok_or(ConsoleError::NotFound)?;
         if row.credentials.disabled() {
-            return Err(ConsoleError::BadRequest(format!("账号 {login} 已停用")));
+            return Err(ConsoleError::bad(
+                format!("账号 {login} 已停用"),
+                format!("The account {login} is disabled"),
+            ));
         }
         let credentials = DeskCredentials {
             password_hash: String::new(),
@@ -455,7 +466,10 @@ impl Console {
         let store = station.storage();
         let row = store.desk_account(login)?.ok_or(ConsoleError::NotFound)?;
         if row.locked_until.is_none_or(|until| until <= now.0) {
-            return Err(ConsoleError::BadRequest(format!("账号 {login} 未被锁定")));
+            return Err(ConsoleError::bad(
+                format!("账号 {login} 未被锁定"),
+                format!("The account {login} is not locked"),
+            ));
         }
         store.set_desk_sign_in_state(login, 0, None, row.totp_last_step)?;
         let done = format!("解除账号 {login} 的锁定");
@@ -493,7 +507,10 @@ impl Console {
         let store = station.storage();
         let row = self.confirm_password(store, session, &form.old, now)?;
         if form.new == form.old {
-            return Err(ConsoleError::BadRequest("新密码不能与原密码相同".into()));
+            return Err(ConsoleError::bad(
+                "新密码不能与原密码相同",
+                "The new password must differ from the current one",
+            ));
         }
         let credentials = DeskCredentials {
             password_hash: self.password_hash(&form.new)?,
@@ -529,8 +546,9 @@ impl Console {
     ) -> Result<usize, ConsoleError> {
         let store = station.storage();
         if !store.set_desk_credentials(&row.login, &row.credentials, credentials, totp_last_step)? {
-            return Err(ConsoleError::BadRequest(
-                "账号刚被改动过，请刷新后重试".into(),
+            return Err(ConsoleError::bad(
+                "账号刚被改动过，请刷新后重试",
+                "The account was changed just now; reload the page and try again",
             ));
         }
         if let Err(e) = store.drop_desk_sessions_of(&row.login) {
@@ -556,11 +574,15 @@ impl Console {
         let shown = activating(store, login, code, now).and_then(|row| {
             let role = DeskRole::from_code(&row.role).ok_or(ConsoleError::BadActivation)?;
             let otp = totp(&row.credentials.totp_secret, login)?;
-            let otpauth_url = otp
-                .to_url()
-                .map_err(|e| ConsoleError::BadRequest(format!("TOTP: {e}")))?;
-            let qr_svg = qc_document::qr::svg_of(&otpauth_url)
-                .ok_or_else(|| ConsoleError::BadRequest("无法生成二维码".into()))?;
+            let otpauth_url = otp.to_url().map_err(|e| {
+                ConsoleError::bad(
+                    format!("TOTP: {e}"),
+                    format!("The authenticator could not be set up (TOTP: {e})"),
+                )
+            })?;
+            let qr_svg = qc_document::qr::svg_of(&otpauth_url).ok_or_else(|| {
+                ConsoleError::bad("无法生成二维码", "The QR code could not be made")
+            })?;
             store.add_desk_log(&line(
                 DeskLogKind::SignIn,
                 login,
@@ -620,7 +642,10 @@ impl Console {
         let step = self
             .code_step(&row, form.totp.trim(), now)?
             .ok_or_else(|| {
-                ConsoleError::BadRequest("动态验证码不正确，请核对验证器后重试".into())
+                ConsoleError::bad(
+                    "动态验证码不正确，请核对验证器后重试",
+                    "The one-time code is wrong; check the authenticator app and try again",
+                )
             })?;
         let credentials = DeskCredentials {
             password_hash: self.password_hash(&form.password)?,

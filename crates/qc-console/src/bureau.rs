@@ -12,7 +12,7 @@ use qc_station_storage::Storage;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use crate::{Console, ConsoleError, DeskRole, Session};
+use crate::{Console, ConsoleError, DeskRole, Said, Session};
 
 /// Most bytes of a file imported (the built-in catalogue is some tens of KiB).
 pub const FILE_MAX_BYTES: usize = 4 * 1024 * 1024;
@@ -164,6 +164,15 @@ fn wording_in_force(bureau: &Bureau) -> Wording {
         .unwrap_or_else(Wording::builtin)
 }
 
+/// The kind of file as the pages name it, in both languages.
+fn kind_said(kind: BureauKind) -> Said {
+    let en = match kind {
+        BureauKind::Catalogue => "powers catalogue",
+        BureauKind::Wording => "document wording",
+    };
+    Said::new(kind.zh(), en)
+}
+
 /// A file checked against the one in force: what it changes and how the page words both.
 struct Checked {
     from: String,
@@ -182,28 +191,44 @@ fn check<S: Storage>(
     text: &str,
 ) -> Result<Checked, ConsoleError> {
     if text.len() > FILE_MAX_BYTES {
-        return Err(ConsoleError::BadRequest(format!(
-            "文件超过 {} MiB",
-            FILE_MAX_BYTES / 1024 / 1024
-        )));
+        let mib = FILE_MAX_BYTES / 1024 / 1024;
+        return Err(ConsoleError::bad(
+            format!("文件超过 {mib} MiB"),
+            format!("The file is over {mib} MiB"),
+        ));
     }
     match kind {
         BureauKind::Catalogue => {
-            let new = Catalogue::from_json(text).map_err(|e| ConsoleError::BadRequest(e.zh()))?;
+            let new =
+                Catalogue::from_json(text).map_err(|e| ConsoleError::bad(e.zh(), e.to_string()))?;
             let old = &bureau.catalogue;
             let changes = old.changes(&new);
             // A tablet may hold cases of a type the station has not seen yet: a type once
             // listed stays listed (renamed or changed, never removed).
-            let removed: Vec<String> = changes
+            let removed: Vec<&Change> = changes
                 .iter()
                 .filter(|c| c.change == ChangeKind::Removed && c.item.contains('.'))
-                .map(|c| format!("{}（{}）", c.name, c.item))
                 .collect();
             if !removed.is_empty() {
-                return Err(ConsoleError::BadRequest(format!(
-                    "违法行为类型只能新增或修改，不能删除（平板上可能有尚未同步的案件使用）：{}",
-                    removed.join("、")
-                )));
+                let zh: Vec<String> = removed
+                    .iter()
+                    .map(|c| format!("{}（{}）", c.name, c.item))
+                    .collect();
+                let en: Vec<String> = removed
+                    .iter()
+                    .map(|c| format!("{} ({})", c.name, c.item))
+                    .collect();
+                return Err(ConsoleError::bad(
+                    format!(
+                        "违法行为类型只能新增或修改，不能删除（平板上可能有尚未同步的案件使用）：{}",
+                        zh.join("、")
+                    ),
+                    format!(
+                        "Violation types may be added or changed, never removed (a tablet may \
+                         hold cases of them not synced yet): {}",
+                        en.join(", ")
+                    ),
+                ));
             }
             let mut dropped: Vec<String> = station
                 .storage()
@@ -213,16 +238,29 @@ fn check<S: Storage>(
                 .collect();
             if !dropped.is_empty() {
                 dropped.sort();
-                return Err(ConsoleError::BadRequest(format!(
-                    "以下违法行为类型仍有案件使用，不能删除：{}",
-                    dropped.join("、")
-                )));
+                return Err(ConsoleError::bad(
+                    format!(
+                        "以下违法行为类型仍有案件使用，不能删除：{}",
+                        dropped.join("、")
+                    ),
+                    format!(
+                        "These violation types are used by cases and cannot be removed: {}",
+                        dropped.join(", ")
+                    ),
+                ));
             }
             if !changes.is_empty() && new.version <= old.version {
-                return Err(ConsoleError::BadRequest(format!(
-                    "新权责清单的版本号（第 {} 版）应高于现行的第 {} 版",
-                    new.version, old.version
-                )));
+                return Err(ConsoleError::bad(
+                    format!(
+                        "新权责清单的版本号（第 {} 版）应高于现行的第 {} 版",
+                        new.version, old.version
+                    ),
+                    format!(
+                        "The new powers catalogue's version ({}) must be higher than the \
+                         version in force ({})",
+                        new.version, old.version
+                    ),
+                ));
             }
             Ok(Checked {
                 from: format!("第 {} 版", old.version),
@@ -232,7 +270,7 @@ fn check<S: Storage>(
             })
         }
         BureauKind::Wording => {
-            let new = Wording::parse(text).map_err(|e| ConsoleError::BadRequest(e.zh()))?;
+            let new = Wording::parse(text).map_err(|e| ConsoleError::bad(e.zh(), e.to_string()))?;
             Ok(Checked {
                 from: if bureau.row(kind).is_some() {
                     "现行文件".into()
@@ -436,13 +474,16 @@ impl Console {
         let bureau = station.bureau()?;
         let checked = check(station, &bureau, kind, text)?;
         if self::replacing(&bureau, kind) != replacing.trim() {
-            return Err(ConsoleError::Stale(kind.zh()));
+            return Err(ConsoleError::Stale(kind_said(kind)));
         }
         if checked.changes.is_empty() {
-            return Err(ConsoleError::BadRequest(format!(
-                "与现行{}相同，无需导入",
-                kind.zh()
-            )));
+            return Err(ConsoleError::bad(
+                format!("与现行{}相同，无需导入", kind.zh()),
+                format!(
+                    "Same as the {} in force; nothing to import",
+                    kind_said(kind).en
+                ),
+            ));
         }
         let by = session.account.login.as_str();
         let act = AdminAct {
@@ -466,7 +507,7 @@ impl Console {
             // its file is not in force (the releases name the act of each file in force).
             let said = format!("{}（已记入日志，但他人已先更新，未生效）", act.zh());
             self.recorded(station.storage(), session, &said, source, now);
-            return Err(ConsoleError::Stale(kind.zh()));
+            return Err(ConsoleError::Stale(kind_said(kind)));
         }
         let summary = act.zh();
         self.recorded(station.storage(), session, &summary, source, now);

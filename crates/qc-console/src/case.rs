@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use qc_bundle::TocItem;
-use qc_domain::admin::{ADMINISTRATORS, AdminAct};
+use qc_domain::admin::{ADMINISTRATORS, AdminAct, AdminKind};
 use qc_domain::review::{self, CHECKLIST, CaseFileReview, ChecklistItem, ItemScore};
 use qc_domain::{Person, PersonId, Role, Timestamp};
 use qc_server::Service;
@@ -12,7 +12,7 @@ use qc_server::service::{DeskSigner, Exported, HEAD_BYTES};
 use qc_station_storage::{CaseMeta, Storage};
 use serde::Serialize;
 
-use crate::{Console, ConsoleError, DeskRole, Session, status_zh};
+use crate::{Console, ConsoleError, DeskRole, Said, Session, status_zh};
 
 /// A case as the console shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -364,7 +364,9 @@ impl Console {
         let digest: qc_chain::Digest = hex::decode(hash)
             .ok()
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| ConsoleError::BadRequest("证据文件编号有误".into()))?;
+            .ok_or_else(|| {
+                ConsoleError::bad("证据文件编号有误", "The evidence file's number is wrong")
+            })?;
         let damaged = |e: std::io::Error| {
             ConsoleError::Storage(qc_station_storage::StorageError::Damaged(format!(
                 "evidence file {hash}: {e}"
@@ -470,7 +472,7 @@ impl Console {
             .filter(|&r| review::may_review(r))
             .ok_or(ConsoleError::Forbidden)?;
         let review = CaseFileReview::new(case, meta.status, sheet.items, &sheet.comment)
-            .map_err(|e| ConsoleError::BadRequest(e.zh()))?;
+            .map_err(|e| ConsoleError::bad(e.zh(), e.to_string()))?;
         self.sign_as(station, session, (role, password), now, |signer| {
             station.review_case(&review, signer, now)
         })?;
@@ -597,7 +599,7 @@ impl Administrator<'_> {
         station.record_admin_act(act, &self.signer(), now).map_err(|e| {
             tracing::error!(act = %act.zh(), error = %e, "an administration act made but not logged");
             let unlogged = ConsoleError::Unlogged {
-                what: act.zh(),
+                what: Said::new(act.zh(), act_en(act)),
                 why: e.to_string(),
             };
             let said = format!("{}（{e}）", unlogged.message_zh());
@@ -616,6 +618,22 @@ impl Administrator<'_> {
     }
 }
 
+/// An administration act as the English page names it: its kind and subject (its detail is
+/// in Chinese only).
+fn act_en(act: &AdminAct) -> String {
+    let kind = match act.kind {
+        AdminKind::AccountOpened => "Open console account",
+        AdminKind::AccountReset => "Reset console account",
+        AdminKind::AccountDisabled => "Disable console account",
+        AdminKind::AccountUnlocked => "Unlock console account",
+        AdminKind::DeviceRevoked => "Revoke device",
+        AdminKind::EnrolmentCodeIssued => "Issue a device enrolment code for",
+        AdminKind::CatalogueReplaced => "Replace the powers catalogue with",
+        AdminKind::WordingReplaced => "Replace the document wording of",
+    };
+    format!("{kind} {}", act.subject)
+}
+
 /// Whom the signed-in person signs as in `role`: the bureau's person their account is
 /// (`person`), or, for staff without an 执法证 (法制审核, 管理员), their account itself.
 fn desk_person<S: Storage>(
@@ -628,8 +646,10 @@ fn desk_person<S: Storage>(
     Ok(match person {
         Some(id) => station.bureau_person(id)?,
         None if role.enforces() => {
-            return Err(ConsoleError::BadRequest(
-                "该账号未关联本局人员，不能签名；请管理员以 --person 重新建立账号".into(),
+            return Err(ConsoleError::bad(
+                "该账号未关联本局人员，不能签名；请管理员以 --person 重新建立账号",
+                "This account is not linked to a person of the bureau, so it cannot sign; ask \
+                 the administrator to make the account again with --person",
             ));
         }
         None => Person {

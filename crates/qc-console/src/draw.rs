@@ -162,10 +162,11 @@ const COLUMNS: [(&str, &[&str]); 4] = [
 /// CSV on Chinese Windows.
 pub fn read_register(bytes: &[u8]) -> Result<RegisterPreview, ConsoleError> {
     if bytes.len() > REGISTER_MAX_BYTES {
-        return Err(ConsoleError::BadRequest(format!(
-            "名录文件超过 {} MB",
-            REGISTER_MAX_BYTES / 1024 / 1024
-        )));
+        let mb = REGISTER_MAX_BYTES / 1024 / 1024;
+        return Err(ConsoleError::bad(
+            format!("名录文件超过 {mb} MB"),
+            format!("The register file is over {mb} MB"),
+        ));
     }
     let (text, encoding) = match std::str::from_utf8(bytes) {
         Ok(s) => (
@@ -175,8 +176,9 @@ pub fn read_register(bytes: &[u8]) -> Result<RegisterPreview, ConsoleError> {
         Err(_) => {
             let (s, _, bad) = encoding_rs::GBK.decode(bytes);
             if bad {
-                return Err(ConsoleError::BadRequest(
-                    "名录文件既不是 UTF-8 也不是 GBK 编码的 CSV".into(),
+                return Err(ConsoleError::bad(
+                    "名录文件既不是 UTF-8 也不是 GBK 编码的 CSV",
+                    "The register file is not a CSV file in UTF-8 or GBK",
                 ));
             }
             (s, "GBK")
@@ -188,7 +190,12 @@ pub fn read_register(bytes: &[u8]) -> Result<RegisterPreview, ConsoleError> {
         .from_reader(text.as_bytes());
     let header = reader
         .headers()
-        .map_err(|e| ConsoleError::BadRequest(format!("名录文件的表头无法读取：{e}")))?
+        .map_err(|e| {
+            ConsoleError::bad(
+                format!("名录文件的表头无法读取：{e}"),
+                format!("The register file's header line cannot be read: {e}"),
+            )
+        })?
         .clone();
     let column: BTreeMap<&str, usize> = COLUMNS
         .iter()
@@ -200,8 +207,10 @@ pub fn read_register(bytes: &[u8]) -> Result<RegisterPreview, ConsoleError> {
         })
         .collect();
     if !(column.contains_key("id") && column.contains_key("name")) {
-        return Err(ConsoleError::BadRequest(
-            "名录文件的表头须有“编号”（或“统一社会信用代码”）和“名称”两列".into(),
+        return Err(ConsoleError::bad(
+            "名录文件的表头须有“编号”（或“统一社会信用代码”）和“名称”两列",
+            "The register file's header line needs an id column (编号, 统一社会信用代码 or id) \
+             and a name column (名称 or name)",
         ));
     }
     let mut preview = RegisterPreview {
@@ -262,9 +271,12 @@ pub fn read_register(bytes: &[u8]) -> Result<RegisterPreview, ConsoleError> {
             problem(&mut preview, why);
             seen.insert(target.id, first);
         } else if preview.targets.len() == MAX_TARGETS {
-            return Err(ConsoleError::BadRequest(format!(
-                "名录超过 {MAX_TARGETS} 个检查对象，请分批抽查"
-            )));
+            return Err(ConsoleError::bad(
+                format!("名录超过 {MAX_TARGETS} 个检查对象，请分批抽查"),
+                format!(
+                    "The register holds more than {MAX_TARGETS} targets; draw from it in parts"
+                ),
+            ));
         } else {
             preview.targets.push(target);
         }
@@ -453,9 +465,13 @@ impl Console {
                     .find(|p| p.id.0 == *id)
                     .and_then(Inspector::of)
                     .ok_or_else(|| {
-                        ConsoleError::BadRequest(format!(
-                            "{id} 不是本局的执法队员，不能抽为检查人员"
-                        ))
+                        ConsoleError::bad(
+                            format!("{id} 不是本局的执法队员，不能抽为检查人员"),
+                            format!(
+                                "{id} is not an enforcement officer of the bureau, so cannot \
+                                 be drawn as an inspector"
+                            ),
+                        )
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -472,7 +488,7 @@ impl Console {
             hex::encode(self.random::<3>())
         );
         let plan = DrawPlan::new(&id, &form.title, form.count, form.targets, inspectors, now)
-            .map_err(|e| ConsoleError::BadRequest(e.zh()))?;
+            .map_err(|e| ConsoleError::bad(e.zh(), e.to_string()))?;
         let draw = self.sign_as(station, session, (Role::Head, password), now, |signer| {
             station.plan_inspection(&plan, signer, now).map(Some)
         })?;
@@ -508,11 +524,11 @@ impl Console {
                 station.draw_inspection(id, signer, now)
             })
             .map_err(|e| match e {
-                ConsoleError::Station(qc_server::ServiceError::OutOfStep(_)) => {
-                    ConsoleError::BadRequest(
-                        "日志中还没有计划之后的记录，随机种子尚未确定，请稍后再抽取".into(),
-                    )
-                }
+                ConsoleError::Station(qc_server::ServiceError::OutOfStep(_)) => ConsoleError::bad(
+                    "日志中还没有计划之后的记录，随机种子尚未确定，请稍后再抽取",
+                    "The log holds no entry after the plan yet, so the random seed is not \
+                     settled; draw a little later",
+                ),
                 other => other,
             })?;
         self.recorded(
@@ -541,10 +557,12 @@ impl Console {
             _ => return Err(ConsoleError::Forbidden),
         };
         let draw = station.draw(id)?.ok_or(ConsoleError::NotFound)?;
-        let result = draw
-            .result
-            .as_ref()
-            .ok_or_else(|| ConsoleError::BadRequest("尚未抽取，不能录入检查结果".into()))?;
+        let result = draw.result.as_ref().ok_or_else(|| {
+            ConsoleError::bad(
+                "尚未抽取，不能录入检查结果",
+                "Nothing has been drawn yet, so no inspection result can be entered",
+            )
+        })?;
         // A target not drawn is the report's to refuse, with its reason.
         if let Some(task) = result.task(&form.target)
             && !reports_for(session, &draw.plan.inspectors_of(task))
@@ -557,7 +575,7 @@ impl Console {
             &form.note,
             now,
         )
-        .map_err(|e| ConsoleError::BadRequest(e.zh()))?;
+        .map_err(|e| ConsoleError::bad(e.zh(), e.to_string()))?;
         let draw = self.sign_as(station, session, (role, password), now, |signer| {
             station.report_inspection(&report, signer, now)
         })?;

@@ -20,7 +20,7 @@ use qc_station_storage::rows::{CaseQuery, Period};
 use rust_embed::RustEmbed;
 use serde::{Deserialize, Serialize};
 
-use crate::{Ask, Console, ConsoleError, EvidenceRead, Session};
+use crate::{Ask, Console, ConsoleError, EvidenceRead, Said, Session};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "qc_console";
@@ -123,57 +123,78 @@ pub fn router<S: Storage>(desk: Arc<Desk<S>>) -> Router {
         .with_state(desk)
 }
 
-/// A JSON form the page sent, or why it is not one (`what` names the form, in Chinese).
+/// A JSON form the page sent, or why it is not one (`what` names the form in Chinese and in
+/// English, as "the … form").
 pub(crate) fn form<T: serde::de::DeserializeOwned>(
     body: &[u8],
-    what: &str,
+    what: (&str, &str),
 ) -> Result<T, ConsoleError> {
     serde_json::from_slice(body).map_err(|e| {
-        tracing::info!(form = what, error = %e, "a console form refused");
-        ConsoleError::BadRequest(format!("{what}{}", form_fault_zh(&e)))
+        tracing::info!(form = what.1, error = %e, "a console form refused");
+        ConsoleError::BadRequest(form_fault(&e, what))
     })
 }
 
-/// A form field's name as the pages label it (the key itself when it has no label).
-fn field_zh(key: &str) -> &str {
+/// A form field's name as the pages label it, in Chinese and in English (the key itself when
+/// it has no label).
+fn field_label(key: &str) -> (&str, &str) {
     match key {
-        "login" => "登录名",
-        "password" | "confirm" => "密码",
-        "code" | "totp" => "动态验证码",
-        "name" => "姓名",
-        "role" => "角色",
-        "old" => "原密码",
-        "new" => "新密码",
-        "reason" => "理由",
-        "squad" => "中队",
-        "title" => "抽查事项",
-        "count" => "抽取数量",
-        "targets" => "检查对象名录",
-        "inspectors" => "执法人员",
-        "target" => "检查对象",
-        "outcome" => "检查结果",
-        "items" => "评查项目",
-        "comment" => "意见",
-        "text" => "文件内容",
-        other => other,
+        "login" => ("登录名", "Login"),
+        "password" | "confirm" => ("密码", "Password"),
+        "code" | "totp" => ("动态验证码", "One-time code"),
+        "name" => ("姓名", "Name"),
+        "role" => ("角色", "Role"),
+        "old" => ("原密码", "Current password"),
+        "new" => ("新密码", "New password"),
+        "reason" => ("理由", "Reason"),
+        "squad" => ("中队", "Squad"),
+        "title" => ("抽查事项", "Inspection subject"),
+        "count" => ("抽取数量", "Number to draw"),
+        "targets" => ("检查对象名录", "Register of targets"),
+        "inspectors" => ("执法人员", "Enforcement officers"),
+        "target" => ("检查对象", "Target"),
+        "outcome" => ("检查结果", "Result"),
+        "items" => ("评查项目", "Review items"),
+        "comment" => ("意见", "Comment"),
+        "text" => ("文件内容", "File content"),
+        other => (other, other),
     }
 }
 
-/// What is wrong with a form, in Chinese (serde says it in English, for the log).
-fn form_fault_zh(e: &serde_json::Error) -> String {
+/// What is wrong with the form `what` (named in Chinese and in English), said in both: serde's
+/// own words name types and tokens, for the log, not for a desk user.
+fn form_fault(e: &serde_json::Error, (zh, en): (&str, &str)) -> Said {
     use serde_json::error::Category;
     let text = e.to_string();
     // serde names the field between backticks: `login`.
     let named = || text.split('`').nth(1).unwrap_or("").to_owned();
     match e.classify() {
         Category::Data if text.starts_with("missing field") => {
-            format!("缺少“{}”", field_zh(&named()))
+            let key = named();
+            let (field_zh, field_en) = field_label(&key);
+            Said::new(
+                format!("{zh}缺少“{field_zh}”"),
+                format!("“{field_en}” is missing from {en}"),
+            )
         }
         Category::Data if text.starts_with("unknown variant") => {
-            format!("中“{}”不是可选的值", named())
+            let value = named();
+            Said::new(
+                format!("{zh}中“{value}”不是可选的值"),
+                format!("“{value}” is not one of the choices in {en}"),
+            )
         }
-        Category::Data => format!("中有内容的类型或取值不正确（第 {} 列）", e.column()),
-        Category::Syntax | Category::Eof | Category::Io => "不是有效的 JSON".into(),
+        Category::Data => Said::new(
+            format!("{zh}中有内容的类型或取值不正确（第 {} 列）", e.column()),
+            format!(
+                "Something in {en} has the wrong type or value (column {})",
+                e.column()
+            ),
+        ),
+        Category::Syntax | Category::Eof | Category::Io => Said::new(
+            format!("{zh}不是有效的 JSON"),
+            format!("What was sent as {en} is not valid JSON"),
+        ),
     }
 }
 
@@ -183,7 +204,7 @@ fn form_fault_zh(e: &serde_json::Error) -> String {
 fn json_form<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
-    what: &str,
+    what: (&str, &str),
 ) -> Result<T, ConsoleError> {
     let json = headers
         .get(header::CONTENT_TYPE)
@@ -191,12 +212,16 @@ fn json_form<T: serde::de::DeserializeOwned>(
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     if !json {
-        return Err(ConsoleError::BadRequest(format!("{what}须以 JSON 提交")));
+        return Err(ConsoleError::bad(
+            format!("{}须以 JSON 提交", what.0),
+            format!("Only JSON is taken for {}", what.1),
+        ));
     }
     form(body, what)
 }
 
-/// A console error as the page reads it: status, and `{code, message}` in Chinese.
+/// A console error as the page reads it: status, and `{code, message, message_en}`, the
+/// message in Chinese and in English (the page shows the one of its language).
 struct Failure(ConsoleError);
 
 impl From<ConsoleError> for Failure {
@@ -214,7 +239,11 @@ impl IntoResponse for Failure {
             tracing::info!(error = %e, "console request refused");
         }
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = Json(serde_json::json!({ "code": e.code(), "message": e.message_zh() }));
+        let body = Json(serde_json::json!({
+            "code": e.code(),
+            "message": e.message_zh(),
+            "message_en": e.message_en(),
+        }));
         let mut answer = (status, guarded(), body).into_response();
         if let ConsoleError::RangeNotSatisfiable { size } = e
             && let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}"))
@@ -386,7 +415,7 @@ async fn sign_in<S: Storage>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: SignInForm = json_form(&headers, &body, "登录表单")?;
+    let form: SignInForm = json_form(&headers, &body, ("登录表单", "the sign-in form"))?;
     let signed_in = blocking(&desk, move |d, now| {
         d.console.sign_in(
             d.station.service.storage(),
@@ -425,7 +454,7 @@ async fn enrolment<S: Storage>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: EnrolmentForm = json_form(&headers, &body, "激活表单")?;
+    let form: EnrolmentForm = json_form(&headers, &body, ("激活表单", "the activation form"))?;
     let shown = blocking(&desk, move |d, now| {
         let store = d.station.service.storage();
         let code = (form.login.as_str(), form.code.as_str());
@@ -443,7 +472,8 @@ async fn activate<S: Storage>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Failure> {
-    let form: crate::ActivationForm = json_form(&headers, &body, "激活表单")?;
+    let form: crate::ActivationForm =
+        json_form(&headers, &body, ("激活表单", "the activation form"))?;
     let signed_in = blocking(&desk, move |d, now| {
         let store = d.station.service.storage();
         d.console.activate(store, form, &peer.ip().to_string(), now)
@@ -459,7 +489,8 @@ async fn change_password<S: Storage>(
 ) -> Result<Response, Failure> {
     caller
         .run(move |d, session, (_, source), now| {
-            let form: crate::PasswordForm = form(&body, "修改密码表单")?;
+            let form: crate::PasswordForm =
+                form(&body, ("修改密码表单", "the password change form"))?;
             d.console
                 .change_password(&d.station.service, session, form, source, now)
         })
@@ -674,7 +705,7 @@ async fn export<S: Storage>(
     let case = id.clone();
     let (exported, at) = caller
         .run(move |d, session, (_, source), now| {
-            let form: Confirmed = form(&body, "导出确认")?;
+            let form: Confirmed = form(&body, ("导出确认", "the export confirmation"))?;
             let case = (case.as_str(), form.password.as_str());
             let exported = d
                 .console
@@ -790,7 +821,11 @@ async fn logs<S: Storage>(
         "login" => DeskLogKind::SignIn,
         "operation" => DeskLogKind::Operation,
         other => {
-            return Err(ConsoleError::BadRequest(format!("没有 {other} 这种日志")).into());
+            return Err(ConsoleError::bad(
+                format!("没有 {other} 这种日志"),
+                format!("There is no log called {other}"),
+            )
+            .into());
         }
     };
     let limit = q.limit.unwrap_or(200);
@@ -851,7 +886,7 @@ async fn preview_bureau_file<S: Storage>(
     caller
         .act(move |d, session, source, now| {
             let kind = bureau_kind(&kind)?;
-            let form: BureauFileForm = form(&body, "导入文件表单")?;
+            let form: BureauFileForm = form(&body, ("导入文件表单", "the file import form"))?;
             let file = (kind, form.text.as_str());
             d.console
                 .preview_bureau_file(&d.station.service, session, file, source, now)
@@ -867,7 +902,7 @@ async fn import_bureau_file<S: Storage>(
     caller
         .act(move |d, session, source, now| {
             let kind = bureau_kind(&kind)?;
-            let form: BureauFileForm = form(&body, "导入文件表单")?;
+            let form: BureauFileForm = form(&body, ("导入文件表单", "the file import form"))?;
             let file = (
                 kind,
                 form.text.as_str(),
@@ -893,7 +928,7 @@ async fn make_account<S: Storage>(
 ) -> Result<Response, Failure> {
     let answer = caller
         .act(move |d, session, source, now| {
-            let form: crate::AccountForm = form(&body, "账号表单")?;
+            let form: crate::AccountForm = form(&body, ("账号表单", "the account form"))?;
             d.console
                 .make_account(&d.station.service, session, form, source, now)
         })
@@ -909,7 +944,7 @@ async fn reset_account<S: Storage>(
 ) -> Result<Response, Failure> {
     let answer = caller
         .act(move |d, session, source, now| {
-            let form: crate::ResetForm = form(&body, "重置账号表单")?;
+            let form: crate::ResetForm = form(&body, ("重置账号表单", "the account reset form"))?;
             let reset = (login.as_str(), form);
             d.console
                 .reset_account(&d.station.service, session, reset, source, now)
@@ -926,7 +961,8 @@ async fn disable_account<S: Storage>(
 ) -> Result<Response, Failure> {
     caller
         .act(move |d, session, source, now| {
-            let form: crate::ResetForm = form(&body, "停用账号表单")?;
+            let form: crate::ResetForm =
+                form(&body, ("停用账号表单", "the account disabling form"))?;
             d.console
                 .disable_account(&d.station.service, session, (&login, form), source, now)
         })
@@ -941,7 +977,7 @@ async fn unlock_account<S: Storage>(
 ) -> Result<Response, Failure> {
     caller
         .act(move |d, session, source, now| {
-            let form: crate::ResetForm = form(&body, "解除锁定表单")?;
+            let form: crate::ResetForm = form(&body, ("解除锁定表单", "the unlock form"))?;
             d.console
                 .unlock_account(&d.station.service, session, (&login, form), source, now)
         })
@@ -972,7 +1008,7 @@ async fn revoke_device<S: Storage>(
 ) -> Result<Response, Failure> {
     caller
         .act(move |d, session, source, now| {
-            let form: RevokeForm = form(&body, "吊销表单")?;
+            let form: RevokeForm = form(&body, ("吊销表单", "the revocation form"))?;
             let device = (id.as_str(), form.reason.as_str(), form.password.as_str());
             d.console
                 .revoke_device(&d.station.service, session, device, source, now)
@@ -995,7 +1031,7 @@ async fn review<S: Storage>(
 ) -> Result<Response, Failure> {
     caller
         .act(move |d, session, source, now| {
-            let form: ReviewForm = form(&body, "评查表")?;
+            let form: ReviewForm = form(&body, ("评查表", "the review sheet"))?;
             let sheet = (id.as_str(), form.sheet, form.password.as_str());
             d.console
                 .review(&d.station.service, session, sheet, source, now)
@@ -1017,7 +1053,7 @@ async fn enrolment_code<S: Storage>(
 ) -> Result<Response, Failure> {
     caller
         .act(move |d, session, source, now| {
-            let form: CodeForm = form(&body, "登记码表单")?;
+            let form: CodeForm = form(&body, ("登记码表单", "the enrolment code form"))?;
             let code = (form.squad.as_str(), form.password.as_str());
             d.console
                 .enrolment_code(&d.station.service, session, code, source, now)
@@ -1059,7 +1095,7 @@ async fn plan_draw<S: Storage>(
 ) -> Result<Response, Failure> {
     caller
         .act(move |d, session, source, now| {
-            let form: PlanDrawForm = form(&body, "抽查计划")?;
+            let form: PlanDrawForm = form(&body, ("抽查计划", "the inspection plan"))?;
             let plan = (form.plan, form.password.as_str());
             d.console
                 .plan_draw(&d.station.service, session, plan, source, now)
@@ -1074,7 +1110,7 @@ async fn make_draw<S: Storage>(
 ) -> Result<Response, Failure> {
     caller
         .act(move |d, session, source, now| {
-            let form: Confirmed = form(&body, "抽取确认")?;
+            let form: Confirmed = form(&body, ("抽取确认", "the draw confirmation"))?;
             let draw = (id.as_str(), form.password.as_str());
             d.console
                 .make_draw(&d.station.service, session, draw, source, now)
@@ -1097,7 +1133,7 @@ async fn report_draw<S: Storage>(
 ) -> Result<Response, Failure> {
     caller
         .act(move |d, session, source, now| {
-            let form: ReportDrawForm = form(&body, "检查结果")?;
+            let form: ReportDrawForm = form(&body, ("检查结果", "the inspection result"))?;
             let report = (id.as_str(), form.report, form.password.as_str());
             d.console
                 .report_draw(&d.station.service, session, report, source, now)
@@ -1134,7 +1170,7 @@ async fn draw_file<S: Storage>(
 }
 
 async fn no_such_call() -> Failure {
-    Failure(ConsoleError::BadRequest("没有这个接口".into()))
+    Failure(ConsoleError::bad("没有这个接口", "There is no such call"))
 }
 
 async fn index() -> Response {

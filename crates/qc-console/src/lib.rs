@@ -106,6 +106,17 @@ impl DeskRole {
         }
     }
 
+    /// The role's name in English.
+    pub fn en(self) -> &'static str {
+        match self {
+            DeskRole::Head => "head",
+            DeskRole::LegalReviewer => "legal review",
+            DeskRole::SquadLeader => "squad leader",
+            DeskRole::Supervision => "supervision",
+            DeskRole::Administrator => "administrator",
+        }
+    }
+
     /// Whether the role sees the devices (the administrator also manages them).
     pub fn sees_devices(self) -> bool {
         self.reads_logs()
@@ -519,6 +530,37 @@ const TOTP_STEP_SECS: u64 = 30;
 /// The issuer an authenticator app shows.
 const ISSUER: &str = "Quancheng";
 
+/// Words in both of the page's languages, saying the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    /// In Chinese.
+    pub zh: String,
+    /// In English.
+    pub en: String,
+}
+
+impl Said {
+    /// `zh` and its English, `en`.
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Said {
+        Said {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// A bureau role's name in English (the domain names it in Chinese only).
+fn role_en(role: Role) -> &'static str {
+    match role {
+        Role::EnforcementOfficer => "an enforcement officer",
+        Role::Assistant => "an assistant",
+        Role::SquadLeader => "a squad leader",
+        Role::LegalReviewer => "a legal reviewer",
+        Role::Head => "the head",
+        Role::Administrator => "an administrator",
+    }
+}
+
 /// What went wrong in the console.
 #[derive(Debug, Error)]
 pub enum ConsoleError {
@@ -546,9 +588,9 @@ pub enum ConsoleError {
     /// No such case or file, or none the account sees.
     #[error("no such case or file in view")]
     NotFound,
-    /// The request is not acceptable.
-    #[error("bad request: {0}")]
-    BadRequest(String),
+    /// The request is not acceptable, and why.
+    #[error("bad request: {}", .0.en)]
+    BadRequest(Said),
     /// An account of that login exists.
     #[error("desk account {0} exists")]
     LoginTaken(String),
@@ -556,10 +598,10 @@ pub enum ConsoleError {
     #[error("no such activation, or it was used or has expired")]
     BadActivation,
     /// An administration act was made but could not be signed onto the log.
-    #[error("{what} was made but not logged: {why}")]
+    #[error("act '{}' was made but not logged: {why}", .what.en)]
     Unlogged {
-        /// The act, in Chinese.
-        what: String,
+        /// The act.
+        what: Said,
         /// Why the signature failed.
         why: String,
     },
@@ -569,9 +611,9 @@ pub enum ConsoleError {
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
-    /// The file was replaced by someone else since it was read.
-    #[error("the {0} was replaced meanwhile")]
-    Stale(&'static str),
+    /// The file (named here) was replaced by someone else since it was read.
+    #[error("the {} was replaced meanwhile", .0.en)]
+    Stale(Said),
     /// The part of a file asked for lies outside it.
     #[error("range outside a file of {size} bytes")]
     RangeNotSatisfiable {
@@ -581,6 +623,11 @@ pub enum ConsoleError {
 }
 
 impl ConsoleError {
+    /// A request refused for a reason said in Chinese (`zh`) and in English (`en`).
+    pub fn bad(zh: impl Into<String>, en: impl Into<String>) -> ConsoleError {
+        ConsoleError::BadRequest(Said::new(zh, en))
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {
@@ -628,21 +675,68 @@ impl ConsoleError {
             ConsoleError::NoSession => "请先登录".into(),
             ConsoleError::Csrf => "请求缺少安全令牌，请刷新页面后重试".into(),
             ConsoleError::Forbidden => "当前账号无权进行此操作".into(),
-            ConsoleError::BadRequest(why) => format!("请求有误：{why}"),
+            ConsoleError::BadRequest(why) => format!("请求有误：{}", why.zh),
             ConsoleError::NotFound => "没有该案件或文件，或当前账号无权查看".into(),
             ConsoleError::WrongPassword => "密码不正确，未签名，也未作任何更改".into(),
             ConsoleError::LoginTaken(login) => format!("登录名 {login} 已被使用"),
-            ConsoleError::Stale(what) => format!("{what}已被他人更新，请重新预览后再导入"),
+            ConsoleError::Stale(what) => format!("{}已被他人更新，请重新预览后再导入", what.zh),
             ConsoleError::BadActivation => {
                 "激活链接无效、已使用或已过期，请联系管理员重新生成".into()
             }
             ConsoleError::Unlogged { what, .. } => {
-                format!("{what}已完成，但未能签名记入执法全过程记录，请联系系统运维人员")
+                format!(
+                    "{}已完成，但未能签名记入执法全过程记录，请联系系统运维人员",
+                    what.zh
+                )
             }
             ConsoleError::Station(e) => e.body().message,
             ConsoleError::Storage(_) => "服务器存储出错，请联系管理员".into(),
             ConsoleError::RangeNotSatisfiable { size } => {
                 format!("请求的文件范围超出文件大小（{size} 字节）")
+            }
+        }
+    }
+
+    /// What the person is told, in English (for a page shown in English).
+    pub fn message_en(&self) -> String {
+        match self {
+            ConsoleError::BadCredentials => "The login, password or one-time code is wrong".into(),
+            ConsoleError::Locked { .. } => {
+                "Too many wrong attempts: the account is locked for a while; try again later".into()
+            }
+            ConsoleError::NoSession => "Please sign in first".into(),
+            ConsoleError::Csrf => {
+                "The request lacks its security token; reload the page and try again".into()
+            }
+            ConsoleError::Forbidden => "Your account may not do this".into(),
+            ConsoleError::BadRequest(why) => why.en.clone(),
+            ConsoleError::NotFound => "No such case or file, or your account may not see it".into(),
+            ConsoleError::WrongPassword => {
+                "Wrong password: nothing was signed and nothing was changed".into()
+            }
+            ConsoleError::LoginTaken(login) => format!("The login {login} is already in use"),
+            ConsoleError::Stale(what) => format!(
+                "The {} was updated by someone else meanwhile; preview it again, then import",
+                what.en
+            ),
+            ConsoleError::BadActivation => "The activation link is wrong, already used or \
+                 expired; ask the administrator for a new one"
+                .into(),
+            ConsoleError::Unlogged { what, .. } => format!(
+                "“{}” was done, but could not be signed onto the whole-process record; \
+                 contact the system's maintainers",
+                what.en
+            ),
+            // What the store said is for the station's log, not for the page.
+            ConsoleError::Station(ServiceError::Storage(_)) => {
+                "The station's storage failed; try again later".into()
+            }
+            ConsoleError::Station(e) => e.body().detail,
+            ConsoleError::Storage(_) => {
+                "The server's storage failed; contact the administrator".into()
+            }
+            ConsoleError::RangeNotSatisfiable { size } => {
+                format!("The part of the file asked for lies beyond its size ({size} bytes)")
             }
         }
     }
@@ -712,7 +806,12 @@ pub fn totp(secret: &[u8], login: &str) -> Result<Totp, ConsoleError> {
         .with_issuer(Some(ISSUER))
         .with_account_name(login)
         .build()
-        .map_err(|e| ConsoleError::BadRequest(format!("TOTP: {e}")))
+        .map_err(|e| {
+            ConsoleError::bad(
+                format!("TOTP: {e}"),
+                format!("The authenticator could not be set up (TOTP: {e})"),
+            )
+        })
 }
 
 /// The key a desk account signs acts with: derived from its password (Argon2id, with a salt
@@ -726,7 +825,12 @@ fn signing_key_of(
     let mut seed = [0u8; 32];
     Argon2::default()
         .hash_password_into(password.as_bytes(), salt, &mut seed)
-        .map_err(|e| ConsoleError::BadRequest(format!("key: {e}")))?;
+        .map_err(|e| {
+            ConsoleError::bad(
+                format!("key: {e}"),
+                format!("No signing key could be made from the password ({e})"),
+            )
+        })?;
     Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
 }
 
@@ -878,9 +982,12 @@ impl Console {
         Ok(Enrolled {
             account,
             totp_secret: otp.secret().to_base32(),
-            otpauth_url: otp
-                .to_url()
-                .map_err(|e| ConsoleError::BadRequest(format!("TOTP: {e}")))?,
+            otpauth_url: otp.to_url().map_err(|e| {
+                ConsoleError::bad(
+                    format!("TOTP: {e}"),
+                    format!("The authenticator could not be set up (TOTP: {e})"),
+                )
+            })?,
         })
     }
 
@@ -931,14 +1038,20 @@ impl Console {
     /// A password's Argon2id hash, once it is long enough.
     fn password_hash(&self, password: &str) -> Result<String, ConsoleError> {
         if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(ConsoleError::BadRequest(format!(
-                "密码至少 {MIN_PASSWORD_CHARS} 位"
-            )));
+            return Err(ConsoleError::bad(
+                format!("密码至少 {MIN_PASSWORD_CHARS} 位"),
+                format!("The password needs at least {MIN_PASSWORD_CHARS} characters"),
+            ));
         }
         let salt: [u8; 16] = self.random();
         Ok(Argon2::default()
             .hash_password_with_salt(password.as_bytes(), &salt)
-            .map_err(|e| ConsoleError::BadRequest(format!("password: {e}")))?
+            .map_err(|e| {
+                ConsoleError::bad(
+                    format!("password: {e}"),
+                    format!("The password could not be kept ({e})"),
+                )
+            })?
             .to_string())
     }
 
@@ -952,12 +1065,16 @@ impl Console {
         now: Timestamp,
     ) -> Result<Account, ConsoleError> {
         if !valid_login(&new.login) {
-            return Err(ConsoleError::BadRequest(
-                "登录名只能包含字母、数字和 . _ -".into(),
+            return Err(ConsoleError::bad(
+                "登录名只能包含字母、数字和 . _ -",
+                "A login may hold only letters, digits and . _ -",
             ));
         }
         if new.name.trim().is_empty() {
-            return Err(ConsoleError::BadRequest("姓名不能为空".into()));
+            return Err(ConsoleError::bad(
+                "姓名不能为空",
+                "The name may not be empty",
+            ));
         }
         let squads: Vec<String> = new
             .squads
@@ -966,24 +1083,36 @@ impl Console {
             .filter(|s| !s.is_empty())
             .collect();
         if (new.role == DeskRole::SquadLeader) == squads.is_empty() {
-            return Err(ConsoleError::BadRequest(
-                "中队长须指定所辖中队，其他角色不指定中队".into(),
+            return Err(ConsoleError::bad(
+                "中队长须指定所辖中队，其他角色不指定中队",
+                "A squad leader's account names the squads they lead; other roles name no squad",
             ));
         }
         match (&new.person, new.role.signs_as()) {
             (Some(p), Some(role)) if p.role == role => {}
             (Some(p), _) => {
-                return Err(ConsoleError::BadRequest(format!(
-                    "{}（{}）是{}，与账号角色{}不符",
-                    p.name,
-                    p.id,
-                    p.role.zh(),
-                    new.role.zh()
-                )));
+                return Err(ConsoleError::bad(
+                    format!(
+                        "{}（{}）是{}，与账号角色{}不符",
+                        p.name,
+                        p.id,
+                        p.role.zh(),
+                        new.role.zh()
+                    ),
+                    format!(
+                        "{} ({}) is {}, which does not match the account's role ({})",
+                        p.name,
+                        p.id,
+                        role_en(p.role),
+                        new.role.en()
+                    ),
+                ));
             }
             (None, Some(role)) if role.enforces() => {
-                return Err(ConsoleError::BadRequest(
-                    "局领导、中队长账号须关联本局人员（签名须带执法证号）".into(),
+                return Err(ConsoleError::bad(
+                    "局领导、中队长账号须关联本局人员（签名须带执法证号）",
+                    "A head's or squad leader's account must be linked to a person of the \
+                     bureau (their signatures carry their enforcement certificate number)",
                 ));
             }
             (None, _) => {}
@@ -995,10 +1124,13 @@ impl Console {
                 .find(|a| a.person.as_deref() == Some(p.id.0.as_str()) && a.login != new.login)
         {
             // One account per person: a second would sign as them too.
-            return Err(ConsoleError::BadRequest(format!(
-                "{}（{}）已有控制台账号 {}",
-                p.name, p.id, other.login
-            )));
+            return Err(ConsoleError::bad(
+                format!("{}（{}）已有控制台账号 {}", p.name, p.id, other.login),
+                format!(
+                    "{} ({}) already has the console account {}",
+                    p.name, p.id, other.login
+                ),
+            ));
         }
         let pending = credentials.activation.is_some();
         let row = DeskAccountRow {
@@ -1141,9 +1273,10 @@ impl Console {
                 // Nobody may use it (disabled, or its holder has yet to activate it): said as
                 // such, and no guess counted.
                 if row.credentials.activation.is_some() || row.credentials.disabled() {
-                    return Err(ConsoleError::BadRequest(format!(
-                        "账号 {login} 已停用或尚未激活"
-                    )));
+                    return Err(ConsoleError::bad(
+                        format!("账号 {login} 已停用或尚未激活"),
+                        format!("The account {login} is disabled or not yet activated"),
+                    ));
                 }
                 let session = Session {
                     account: Account::from_row(&row)?,
@@ -1211,7 +1344,10 @@ impl Console {
         let login = &session.account.login;
         if password.is_empty() {
             // Nothing typed (an old page, a slip): not a wrong guess towards the lock.
-            return Err(ConsoleError::BadRequest("请输入您的登录密码".into()));
+            return Err(ConsoleError::bad(
+                "请输入您的登录密码",
+                "Enter your sign-in password",
+            ));
         }
         let row = store.desk_account(login)?.ok_or(ConsoleError::NoSession)?;
         if let Some(until_ms) = row.locked_until.filter(|&u| u > now.0) {
@@ -1437,8 +1573,9 @@ impl Console {
             Some(d) => format!("{}{d}", qc_domain::admin::ADMIN_PREFIX),
         };
         if !qc_domain::admin::is_admin_id(&id) {
-            return Err(ConsoleError::BadRequest(
-                "日期应为 8 位数字，如 20261202".into(),
+            return Err(ConsoleError::bad(
+                "日期应为 8 位数字，如 20261202",
+                "The date is 8 digits, such as 20261202",
             ));
         }
         let acts = station.admin_acts(&id)?;
@@ -1495,8 +1632,10 @@ impl Console {
     ) -> Result<Revoked, ConsoleError> {
         if device.starts_with(qc_server::service::DESK_PREFIX) {
             // A desk's device goes with its account: disabling the account revokes its keys.
-            return Err(ConsoleError::BadRequest(
-                "控制台账号的设备不能在此吊销，请在账号页停用该账号".into(),
+            return Err(ConsoleError::bad(
+                "控制台账号的设备不能在此吊销，请在账号页停用该账号",
+                "A console account's device is not revoked here: disable the account on the \
+                 Accounts page",
             ));
         }
         let (crl, added) = self.administer(station, (session, source), password, now, || {
@@ -1542,7 +1681,7 @@ impl Console {
     ) -> Result<EnrolmentCode, ConsoleError> {
         let squad = squad.trim();
         if session.account.role == DeskRole::Administrator && squad.is_empty() {
-            return Err(ConsoleError::BadRequest("请填写中队".into()));
+            return Err(ConsoleError::bad("请填写中队", "Enter the squad"));
         }
         let code = self.administer(station, (session, source), password, now, || {
             let grant = qc_station_storage::Grant::Device {
@@ -1558,8 +1697,12 @@ impl Console {
             };
             Ok((code, act))
         })?;
-        let qr_svg = qc_document::qr::svg_of(&code)
-            .ok_or_else(|| ConsoleError::BadRequest("登记码无法生成二维码".into()))?;
+        let qr_svg = qc_document::qr::svg_of(&code).ok_or_else(|| {
+            ConsoleError::bad(
+                "登记码无法生成二维码",
+                "No QR code could be made of the enrolment code",
+            )
+        })?;
         self.recorded(
             station.storage(),
             session,

@@ -321,10 +321,16 @@ fn accounts_are_checked_when_made_and_logins_are_unique() {
         c.add_account(&store, new, password, ("admin", "x"), T0)
             .map(|e| e.account)
     };
-    assert!(matches!(
-        bad(leader(), "short"),
-        Err(ConsoleError::BadRequest(_))
-    ));
+    let short = bad(leader(), "short").unwrap_err();
+    assert!(matches!(short, ConsoleError::BadRequest(_)));
+    // A page in English is told why in English, with nothing of the Chinese left in it.
+    let said = short.message_en();
+    assert!(
+        said.contains(&format!("at least {MIN_PASSWORD_CHARS}")),
+        "{said}"
+    );
+    assert!(!has_cjk(&said), "{said}");
+    assert!(has_cjk(&short.message_zh()));
     let no_squad = NewAccount {
         squads: vec![],
         ..leader()
@@ -354,7 +360,7 @@ fn accounts_are_checked_when_made_and_logins_are_unique() {
         ..leader()
     };
     assert!(
-        matches!(bad(nobody, PASSWORD), Err(ConsoleError::BadRequest(why)) if why.contains("执法证号")),
+        matches!(bad(nobody, PASSWORD), Err(ConsoleError::BadRequest(why)) if why.zh.contains("执法证号")),
         "a squad leader signs as a person with an 执法证"
     );
     let someone_else = NewAccount {
@@ -363,7 +369,7 @@ fn accounts_are_checked_when_made_and_logins_are_unique() {
     };
     assert!(matches!(
         bad(someone_else, PASSWORD),
-        Err(ConsoleError::BadRequest(why)) if why.contains("不符")
+        Err(ConsoleError::BadRequest(why)) if why.zh.contains("不符")
     ));
     let reviewer = NewAccount {
         login: "sun".into(),
@@ -394,7 +400,7 @@ fn accounts_are_checked_when_made_and_logins_are_unique() {
     };
     assert!(matches!(
         bad(again, PASSWORD),
-        Err(ConsoleError::BadRequest(why)) if why.contains("已有控制台账号 zhao.dui")
+        Err(ConsoleError::BadRequest(why)) if why.zh.contains("已有控制台账号 zhao.dui")
     ));
 }
 
@@ -591,9 +597,9 @@ fn an_invited_account_is_activated_once_by_its_holder_who_chooses_the_password()
         totp,
     };
     let short = c.activate(&store, form("short", enrolment_code(&shown, now)), "x", now);
-    assert!(matches!(short, Err(ConsoleError::BadRequest(why)) if why.contains("至少")));
+    assert!(matches!(short, Err(ConsoleError::BadRequest(why)) if why.zh.contains("至少")));
     let wrong = c.activate(&store, form(PASSWORD, "000000".into()), "x", now);
-    assert!(matches!(wrong, Err(ConsoleError::BadRequest(why)) if why.contains("验证码")));
+    assert!(matches!(wrong, Err(ConsoleError::BadRequest(why)) if why.zh.contains("验证码")));
     let signed = c
         .activate(
             &store,
@@ -686,9 +692,10 @@ fn a_session_begun_before_the_password_changed_is_over() {
 }
 
 #[test]
-fn a_form_s_fault_is_told_in_chinese() {
-    // As a page's form is read: named, the fault in Chinese.
-    let fault = |json: &str| match http::form::<AccountForm>(json.as_bytes(), "账号表单") {
+fn a_form_s_fault_is_told_in_chinese_and_in_english() {
+    // As a page's form is read: named, the fault in Chinese (and in English, below).
+    let account_form = ("账号表单", "the account form");
+    let fault = |json: &str| match http::form::<AccountForm>(json.as_bytes(), account_form) {
         Err(e) => e.message_zh(),
         Ok(_) => panic!("{json} read"),
     };
@@ -698,9 +705,25 @@ fn a_form_s_fault_is_told_in_chinese() {
     );
     assert_eq!(fault("{"), "请求有误：账号表单不是有效的 JSON");
     assert!(fault(r#"{"login": 5}"#).contains("账号表单中有内容的类型或取值不正确"));
-    let outcome =
-        http::form::<draw::ReportForm>(br#"{"target": "a", "outcome": "maybe"}"#, "检查结果");
-    assert!(
-        matches!(outcome, Err(ConsoleError::BadRequest(why)) if why == "检查结果中“maybe”不是可选的值")
+    let outcome = http::form::<draw::ReportForm>(
+        br#"{"target": "a", "outcome": "maybe"}"#,
+        ("检查结果", "the inspection result"),
     );
+    assert!(
+        matches!(outcome, Err(ConsoleError::BadRequest(why)) if why.zh == "检查结果中“maybe”不是可选的值")
+    );
+    // The same fault, for a page in English.
+    let missing =
+        http::form::<AccountForm>(br#"{"name": "x", "role": "head"}"#, account_form).unwrap_err();
+    assert_eq!(
+        missing.message_en(),
+        "“Login” is missing from the account form"
+    );
+}
+
+/// Whether `s` holds a CJK ideograph or CJK punctuation (full-width forms included).
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| {
+        matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+    })
 }

@@ -170,8 +170,9 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Cases whose heads differ from what the base station acknowledged: id, heads here, and
-    /// the heads acknowledged (none if never).
+    /// Cases whose heads differ from what the base station acknowledged (and from what it
+    /// declined as out of this device's view): id, heads here, and the heads acknowledged
+    /// (none if never).
     #[allow(clippy::type_complexity)]
     pub fn unacknowledged_cases(
         &self,
@@ -179,7 +180,10 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.case_id, d.heads, a.heads FROM case_docs d
              LEFT JOIN station_acks a ON a.case_id = d.case_id
-             WHERE a.heads IS NULL OR a.heads <> d.heads ORDER BY d.case_id",
+             LEFT JOIN station_outside o ON o.case_id = d.case_id
+             WHERE (a.heads IS NULL OR a.heads <> d.heads)
+               AND (o.heads IS NULL OR o.heads <> d.heads)
+             ORDER BY d.case_id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -193,15 +197,42 @@ impl Store {
 
     /// Records that the base station holds these cases up to these heads (hex).
     pub fn set_station_acks(&mut self, acks: &[(String, Vec<String>)]) -> Result<(), StoreError> {
+        self.set_heads_of(
+            "INSERT INTO station_acks(case_id, heads) VALUES (?1, ?2)
+             ON CONFLICT(case_id) DO UPDATE SET heads = excluded.heads",
+            acks,
+        )
+    }
+
+    /// Records that the base station declined these cases' documents at these heads (hex):
+    /// they are out of this device's view there (moved to another squad).
+    pub fn set_station_outside(
+        &mut self,
+        declined: &[(String, Vec<String>)],
+    ) -> Result<(), StoreError> {
+        self.set_heads_of(
+            "INSERT INTO station_outside(case_id, heads) VALUES (?1, ?2)
+             ON CONFLICT(case_id) DO UPDATE SET heads = excluded.heads",
+            declined,
+        )
+    }
+
+    /// Runs `sql` with each case and its heads (sorted, comma-joined), in one transaction; a
+    /// case the station answered for is no longer one it declined before.
+    fn set_heads_of(
+        &mut self,
+        sql: &str,
+        rows: &[(String, Vec<String>)],
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        for (case, heads) in acks {
+        for (case, heads) in rows {
             let mut heads = heads.clone();
             heads.sort();
             tx.execute(
-                "INSERT INTO station_acks(case_id, heads) VALUES (?1, ?2)
-                 ON CONFLICT(case_id) DO UPDATE SET heads = excluded.heads",
-                params![case, heads.join(",")],
+                "DELETE FROM station_outside WHERE case_id = ?1",
+                params![case],
             )?;
+            tx.execute(sql, params![case, heads.join(",")])?;
         }
         tx.commit()?;
         Ok(())

@@ -142,6 +142,14 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (case_id, at)
     ) STRICT;
     "#,
+    // 10: cases whose documents the station declined as out of this device's view (moved to
+    // another squad), at these heads: not sent again, nor shown unsynced, until they change.
+    r#"
+    CREATE TABLE station_outside (
+        case_id TEXT PRIMARY KEY,
+        heads   TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The latest migration that changed what the case-list projection holds: a file upgraded from

@@ -170,7 +170,13 @@ impl Store {
                     heads = doc.heads_digests();
                 }
                 None => {
-                    for table in ["case_deadlines", "case_index", "station_acks", "case_docs"] {
+                    for table in [
+                        "case_deadlines",
+                        "case_index",
+                        "station_acks",
+                        "station_outside",
+                        "case_docs",
+                    ] {
                         tx.execute(
                             &format!("DELETE FROM {table} WHERE case_id = ?1"),
                             [case_id],

@@ -310,6 +310,7 @@ fn released_migrations_are_never_edited() {
         "1ff30437e69bb75abdcd1f20eae8082a2d24b3b5395e082bc4ef1ecdaab434ed",
         "95f73d72cc1d4c1bb1fea953f3380cc20cb027bd81f1022fe5db82f05efc0e86",
         "5e99d23d9ceeb7a48046a9818599f7bbcec886ad3dc0639c62b247af70b104a2",
+        "b05f4764adc78dc8f6a9d24371cd126adc3a59ee569ab2384fa64b7da0a1a285",
     ];
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         assert_eq!(

@@ -340,6 +340,10 @@ pub struct DocsUp {
 pub struct DocsAck {
     /// Heads per case.
     pub heads: Vec<CaseHeads>,
+    /// Cases whose documents were sent and not taken: out of the device's view at the station
+    /// (moved to another squad). The device need not send them again until they change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outside: Vec<String>,
 }
 
 /// What the device holds, so the station sends only what it lacks.

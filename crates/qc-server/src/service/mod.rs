@@ -182,36 +182,41 @@ pub struct Refusal {
     pub entries: Vec<RefusedEntry>,
     /// The revocation list in force, sent with refused entries.
     pub revocations: Option<SignedRevocationList>,
+    /// Those of `entries` refused for what their hash covers (their act, its signers, a case
+    /// the station holds out of the device's view), so refused however they are sent: the
+    /// station keeps them, and only they begin what the device may set aside.
+    settled: Vec<Digest>,
 }
 
 impl Refusal {
     /// The verifier's findings about the upload `new`: each problem about one entry names it.
     pub fn found(problems: Vec<Problem>, new: &[SignedEntry]) -> Refusal {
-        let entries = problems
-            .iter()
-            .filter_map(|p| {
-                Some(RefusedEntry {
-                    entry: hex::encode(new.get(p.entry_index()?)?.hash()),
-                    reason: p.zh(),
-                })
-            })
-            .collect();
-        Refusal {
-            problems,
-            entries,
-            revocations: None,
+        let mut refusal = Refusal::default();
+        for p in &problems {
+            if let Some(e) = p.entry_index().and_then(|i| new.get(i)) {
+                refusal.name(&e.hash(), p.zh(), p.judges_the_act());
+            }
         }
+        refusal.problems = problems;
+        refusal
     }
 
-    /// One entry refused by the station's own rules, with why (in Chinese).
-    fn one(entry: &Digest, reason: String) -> Refusal {
-        Refusal {
-            problems: Vec::new(),
-            entries: vec![RefusedEntry {
-                entry: hex::encode(entry),
-                reason,
-            }],
-            revocations: None,
+    /// One entry refused by the station's own rules, with why (in Chinese); `settled` when
+    /// for what its hash covers.
+    fn one(entry: &Digest, reason: String, settled: bool) -> Refusal {
+        let mut refusal = Refusal::default();
+        refusal.name(entry, reason, settled);
+        refusal
+    }
+
+    /// Names `entry` as refused, with why.
+    fn name(&mut self, entry: &Digest, reason: String, settled: bool) {
+        self.entries.push(RefusedEntry {
+            entry: hex::encode(entry),
+            reason,
+        });
+        if settled && !self.settled.contains(entry) {
+            self.settled.push(*entry);
         }
     }
 
@@ -946,14 +951,18 @@ impl<S: Storage> Service<S> {
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
         let mut pushed = self.push_checked((from, scope), arriving, req, now);
         if let Err(ServiceError::Refused(r)) = &mut pushed {
-            let named: Vec<Digest> = r
-                .entries
-                .iter()
-                .filter_map(|e| hex::decode(&e.entry).ok()?.try_into().ok())
-                .collect();
-            self.storage.note_refused(from, &named)?;
-            if !named.is_empty() {
-                r.revocations = self.revocations()?;
+            // The refusal is the answer whatever else fails here: a device not told what was
+            // refused could never set it aside.
+            if !r.settled.is_empty()
+                && let Err(e) = self.storage.note_refused(from, &r.settled)
+            {
+                tracing::error!(device = from, error = %e, "refused entries not kept");
+            }
+            if !r.entries.is_empty() {
+                r.revocations = self.revocations().unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "no revocation list for a refusal");
+                    None
+                });
             }
         }
         pushed
@@ -988,7 +997,7 @@ impl<S: Storage> Service<S> {
             let Ok(x) = signed.entry() else { continue };
             if x.action != Action::EntriesSetAside {
                 decoded.push((signed.hash(), x));
-            } else if let Err(why) =
+            } else if let Err((why, settled)) =
                 self.check_set_aside(from, &x, (&new, &mut set_aside_before), arriving)?
             {
                 tracing::warn!(
@@ -1001,6 +1010,7 @@ impl<S: Storage> Service<S> {
                 return Err(ServiceError::Refused(Refusal::one(
                     &signed.hash(),
                     format!("搁置记录不符合规则（{why}）"),
+                    settled,
                 )));
             }
         }
@@ -1012,8 +1022,11 @@ impl<S: Storage> Service<S> {
             .filter(|c| !qc_domain::draw::is_draw_id(c) && !qc_domain::admin::is_admin_id(c))
             .collect();
         let mut metas = BTreeMap::new();
-        let mut outside = BTreeSet::new();
+        // Each case out of scope, and whether the station holds it (else no document of it
+        // came: refused for how it was sent, not for what it is).
+        let mut outside = BTreeMap::new();
         for case in cases {
+            // A document arriving was taken only if in scope (`merge_docs`).
             let meta = match arriving.iter().find(|d| d.case == case) {
                 Some(d) => Some(d.seen.clone()),
                 None => self.storage.case_doc(case)?.map(|(m, _)| m),
@@ -1022,37 +1035,29 @@ impl<S: Storage> Service<S> {
                 Some(m) if scope.sees(&m) => {
                     metas.insert(case, m);
                 }
-                _ => {
+                held => {
                     tracing::warn!(
                         case,
                         "entries about a case out of the device's scope refused"
                     );
-                    outside.insert(case);
+                    outside.insert(case, held.is_some());
                 }
             }
         }
         if !outside.is_empty() {
             // Each entry about such a case is refused for what it is: the device may set
             // them aside (a case moved to another squad while it was offline).
-            return Err(ServiceError::Refused(Refusal {
-                revocations: None,
-                problems: Vec::new(),
-                entries: new
-                    .iter()
-                    .filter_map(|e| {
-                        let x = e.entry().ok()?;
-                        (x.action != Action::EntriesSetAside
-                            && outside.contains(x.case.as_str()))
-                        .then(|| RefusedEntry {
-                            entry: hex::encode(e.hash()),
-                            reason: format!(
-                                "案件 {} 不在本机可办理的范围内（已移交其他中队，或基站没有该案）",
-                                x.case
-                            ),
-                        })
-                    })
-                    .collect(),
-            }));
+            let mut refusal = Refusal::default();
+            for (hash, x) in &decoded {
+                if let Some(held) = outside.get(x.case.as_str()) {
+                    let reason = format!(
+                        "案件 {} 不在本机可办理的范围内（已移交其他中队，或基站没有该案）",
+                        x.case
+                    );
+                    refusal.name(hash, reason, *held);
+                }
+            }
+            return Err(ServiceError::Refused(refusal));
         }
         // 案卷评查 is the desk's act on a closed case's file, naming its one sheet.
         for (_, e) in &decoded {
@@ -1077,20 +1082,23 @@ impl<S: Storage> Service<S> {
     /// An act of setting entries aside (搁置, action 20) speaks only of its own device's entries:
     /// made by the uploading device, naming no file, its records entries of that device before
     /// it that were set aside (logged, or in this upload, without their bodies) and were about
-    /// the case it names, the first of them one the station refused from that device, and its
-    /// heads nothing or changes of the station's document of that case. So it changes no case, and speaks of no other device's entries. Why not, when it
-    /// does not hold (in English).
+    /// the case it names, the first of those no earlier logged act named one the station
+    /// refused from that device for what it is, and its heads nothing or changes of the
+    /// station's document of that case. So it changes no case, withdraws no act on its own,
+    /// and speaks of no other device's entries. Why not, when it does not hold (in English),
+    /// and whether for what its hash covers alone.
     fn check_set_aside(
         &self,
         from: &str,
         act: &qc_chain::Entry,
         (new, logged): (&[SignedEntry], &mut Option<Vec<SignedEntry>>),
         arriving: &mut [MergedDoc],
-    ) -> Result<Result<(), &'static str>, ServiceError> {
+    ) -> Result<Result<(), (&'static str, bool)>, ServiceError> {
         if act.device != from || !act.blobs.is_empty() || act.records.is_empty() {
-            return Ok(Err(
+            return Ok(Err((
                 "made by the device that sends it, naming entries and no file",
-            ));
+                true,
+            )));
         }
         let commitment = qc_chain::case_commitment(&act.case);
         let in_upload = |r: &Digest| new.iter().find(|e| e.is_elided() && e.hash() == *r);
@@ -1098,6 +1106,16 @@ impl<S: Storage> Service<S> {
             // Entries set aside before are logged about no case: read once per upload.
             *logged = Some(self.storage.case_entries("")?);
         }
+        // What an earlier logged act of this device set aside about the case may be named
+        // again (an act set aside in turn names what it named), and begins nothing.
+        let said_before: BTreeSet<Digest> = self
+            .storage
+            .case_entries(&act.case)?
+            .iter()
+            .filter_map(|e| e.entry().ok())
+            .filter(|x| x.device == from && x.action == Action::EntriesSetAside)
+            .flat_map(|x| x.records)
+            .collect();
         let mut first: Option<(u64, &Digest)> = None;
         for r in &act.records {
             let named = in_upload(r)
@@ -1105,25 +1123,29 @@ impl<S: Storage> Service<S> {
                 .and_then(|e| e.head().ok());
             match named {
                 Some(h) if h.device == act.device && h.seq < act.seq && h.case == commitment => {
-                    if first.is_none_or(|(seq, _)| h.seq < seq) {
+                    if !said_before.contains(r) && first.is_none_or(|(seq, _)| h.seq < seq) {
                         first = Some((h.seq, r));
                     }
                 }
                 _ => {
-                    return Ok(Err(
+                    return Ok(Err((
                         "a record is not an entry of this device set aside before it",
-                    ));
+                        false,
+                    )));
                 }
             }
         }
-        // What is set aside begins with an entry the station refused: the device's later
-        // entries about the case may follow from it, but no act is withdrawn on its own.
-        if let Some((_, r)) = first
-            && !self.storage.was_refused(from, r)?
-        {
-            return Ok(Err(
-                "the first entry it names is not one the station refused from this device",
-            ));
+        // What is set aside begins with an entry the station refused for what it is: the
+        // device's later entries about the case may follow from it, but no act is withdrawn
+        // on its own.
+        let Some((_, r)) = first else {
+            return Ok(Err(("it names only entries set aside already", false)));
+        };
+        if !self.storage.was_refused(from, r)? {
+            return Ok(Err((
+                "the first entry it sets aside is not one the station refused from this device",
+                false,
+            )));
         }
         let held = match arriving.iter_mut().find(|d| d.case == act.case) {
             Some(d) => Some(act.heads.iter().all(|h| d.doc.has_change(h))),
@@ -1140,8 +1162,14 @@ impl<S: Storage> Service<S> {
         // entries were refused): the act is judged by what it names, not by the scope.
         match held {
             None if act.heads.is_empty() => Ok(Ok(())),
-            None => Ok(Err("heads of a case the station holds no document of")),
-            Some(false) => Ok(Err("heads that are not changes of the case's document")),
+            None => Ok(Err((
+                "heads of a case the station holds no document of",
+                false,
+            ))),
+            Some(false) => Ok(Err((
+                "heads that are not changes of the case's document",
+                false,
+            ))),
             Some(true) => Ok(Ok(())),
         }
     }
@@ -1173,27 +1201,44 @@ impl<S: Storage> Service<S> {
             let in_order = (planned && before.is_empty())
                 || (drawn && before == [Action::InspectionPlanned])
                 || ((reported || on_site) && before.contains(&Action::InspectionDrawn));
-            let shaped = if on_site {
+            let named = qc_domain::draw::is_draw_id(&e.case);
+            if on_site {
                 // A draw has no document: the entry commits to no heads.
-                sheet_act(e)
+                let why = if !(named
+                    && sheet_act(e)
                     && e.heads.is_empty()
-                    && !e.device.starts_with(desk::DESK_PREFIX)
-                    && in_order
-                    && self.drawn_together(e)?
-            } else {
-                desk_sheet_act(e)
-            };
-            if !(in_order && qc_domain::draw::is_draw_id(&e.case) && shaped) {
-                tracing::warn!(draw = e.case, device = e.device, "a draw's act refused");
-                if on_site {
+                    && !e.device.starts_with(desk::DESK_PREFIX))
+                {
+                    Some((
+                        "的现场检查结果须在平板上记录，附一份检查结果，不涉及案件",
+                        "made on a tablet, naming its one sheet and no case heads",
+                    ))
+                } else if !in_order {
+                    Some(("尚未抽签，不能记录现场检查结果", "not drawn yet"))
+                } else if !self.drawn_together(e)? {
+                    Some((
+                        "的现场检查结果须由为同一检查对象抽中的两名执法人员签名",
+                        "not signed by the two officers drawn together for a target",
+                    ))
+                } else {
+                    None
+                };
+                if let Some((zh, en)) = why {
+                    tracing::warn!(
+                        draw = e.case,
+                        device = e.device,
+                        en,
+                        "an on-site report refused"
+                    );
+                    // Named, so its tablet may set it aside.
                     return Err(ServiceError::Refused(Refusal::one(
                         hash,
-                        format!(
-                            "双随机抽查 {} 的现场检查结果须由抽中的两名执法人员在抽签之后记录",
-                            e.case
-                        ),
+                        format!("双随机抽查 {} {zh}", e.case),
+                        true,
                     )));
                 }
+            } else if !(in_order && named && desk_sheet_act(e)) {
+                tracing::warn!(draw = e.case, device = e.device, "a draw's act refused");
                 return Err(ServiceError::Forbidden(format!(
                     "a random inspection {} is planned once, drawn once, then reported, at a \
                      desk or by the two officers drawn for a target on their tablet, each act \
@@ -1409,7 +1454,10 @@ impl<S: Storage> Service<S> {
         let mut heads = Vec::with_capacity(merged.len());
         if merged.is_empty() {
             // An idle sync reads nothing more.
-            return Ok(DocsAck { heads });
+            return Ok(DocsAck {
+                heads,
+                outside: Vec::new(),
+            });
         }
         let catalogue = self.case_catalogue()?;
         for MergedDoc {
@@ -1426,7 +1474,10 @@ impl<S: Storage> Service<S> {
                 heads: meta.heads.iter().map(hex::encode).collect(),
             });
         }
-        Ok(DocsAck { heads })
+        Ok(DocsAck {
+            heads,
+            outside: Vec::new(),
+        })
     }
 
     /// What the device lacks of the cases it may see: changes after the heads it holds, with
@@ -1525,10 +1576,13 @@ impl<S: Storage> Service<S> {
         self.note_seen(device, now)?;
         // A case out of scope keeps its changes away; the entries about it are refused one by
         // one below (the device may set them aside).
-        let (mut merged, _outside) = self.merge_docs(&scope, &req.up)?;
+        let (mut merged, outside) = self.merge_docs(&scope, &req.up)?;
         let (mut tree, mut checkpoint) =
             self.push_within((device, &scope), &mut merged, &req.push, now)?;
-        let acked = self.keep_docs(merged)?;
+        let acked = DocsAck {
+            outside,
+            ..self.keep_docs(merged)?
+        };
         let down = match &req.want {
             Some(want) => self.pull_within(&scope, device, want)?,
             None => DocsDown {

@@ -584,7 +584,6 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
     docs::enrol_as(&s, "tablet-b", "一中队", 51);
     docs::enrol_as(&s, "tablet-c", "二中队", 52);
     hold_case(&s, "tablet-a");
-    let f = feed(&w, 3);
     let push = |device: &str, entries: Vec<SignedEntry>| {
         s.push(
             device,
@@ -595,16 +594,55 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
             NOW,
         )
     };
-    let mut bad = f.clone();
-    bad[1].actor_sigs[0][0] ^= 1;
-    match push("tablet-a", bad).unwrap_err() {
+    let sign = |seq: u64, prev: &SignedEntry, (action, case, by): (Action, &str, usize), fields| {
+        let (records, heads, blobs) = fields;
+        let e = Entry {
+            device: "tablet-a".into(),
+            seq,
+            prev: prev.hash(),
+            time: Timestamp(NOW.0 + seq as i64),
+            actors: vec![w.officer.1.id(); by],
+            action,
+            case: case.into(),
+            heads,
+            blobs,
+            records,
+        };
+        SignedEntry::sign(&e, &w.device, &vec![&w.officer.0; by])
+    };
+    // A signature spoiled on the way: named, but not kept as refused for what the entry is
+    // (it was not the entry's fault: setting it aside would withdraw a sound act).
+    let sound = feed(&w, 2);
+    let mut spoiled = sound.clone();
+    spoiled[1].actor_sigs[0][0] ^= 1;
+    match push("tablet-a", spoiled).unwrap_err() {
         ServiceError::Refused(r) => {
             let named: Vec<&str> = r.entries.iter().map(|e| e.entry.as_str()).collect();
-            assert_eq!(named, [hex::encode(f[1].hash())]);
+            assert_eq!(named, [hex::encode(sound[1].hash())]);
             assert!(!r.entries[0].reason.is_empty());
+            assert!(r.settled.is_empty());
         }
         other => panic!("{other}"),
     }
+    assert!(!s.storage.was_refused("tablet-a", &sound[1].hash()).unwrap());
+    // One officer signed twice: refused for what it is, and kept so.
+    let record = (Action::RecordCreated, "case-1", 1);
+    let twice = sign(
+        2,
+        &sound[0],
+        (Action::RecordCreated, "case-1", 2),
+        (vec![], vec![[2; 32]], vec![]),
+    );
+    let f = vec![
+        sound[0].clone(),
+        twice.clone(),
+        sign(3, &twice, record.clone(), (vec![], vec![[3; 32]], vec![])),
+    ];
+    match push("tablet-a", f.clone()).unwrap_err() {
+        ServiceError::Refused(r) => assert_eq!(r.settled, [f[1].hash()]),
+        other => panic!("{other}"),
+    }
+    assert!(s.storage.was_refused("tablet-a", &f[1].hash()).unwrap());
     assert_eq!(s.log_size().unwrap(), 0, "nothing of it taken");
     let aside = vec![f[0].clone(), f[1].elided(), f[2].clone()];
     let e = push("tablet-b", aside.clone()).unwrap_err();
@@ -620,20 +658,8 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
 
     // The act that says so (action 20) names entries of its own device set aside before it,
     // about the case it names, and nothing else.
-    let act = |seq: u64, prev: &SignedEntry, case: &str, (records, heads, blobs)| {
-        let e = Entry {
-            device: "tablet-a".into(),
-            seq,
-            prev: prev.hash(),
-            time: Timestamp(NOW.0 + seq as i64),
-            actors: vec![w.officer.1.id()],
-            action: Action::EntriesSetAside,
-            case: case.into(),
-            heads,
-            blobs,
-            records,
-        };
-        SignedEntry::sign(&e, &w.device, &[&w.officer.0])
+    let act = |seq: u64, prev: &SignedEntry, case: &str, fields| {
+        sign(seq, prev, (Action::EntriesSetAside, case, 1), fields)
     };
     let held_heads = s.storage.case_doc("case-1").unwrap().unwrap().0.heads;
     let one = vec![f[1].hash()];
@@ -669,21 +695,12 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
     let said = act(4, &f[2], "case-1", (one, held_heads, vec![]));
     push("tablet-a", vec![said.clone()]).unwrap();
     // A draw's act set aside: the act names the draw, and no draw rule refuses it.
-    let drawn = {
-        let e = Entry {
-            device: "tablet-a".into(),
-            seq: 5,
-            prev: said.hash(),
-            time: Timestamp(NOW.0 + 5),
-            actors: vec![w.officer.1.id()],
-            action: Action::InspectionReportedOnSite,
-            case: "draw-x".into(),
-            heads: vec![],
-            blobs: vec![[7; 32]],
-            records: vec![[7; 32]],
-        };
-        SignedEntry::sign(&e, &w.device, &[&w.officer.0])
-    };
+    let drawn = sign(
+        5,
+        &said,
+        (Action::InspectionReportedOnSite, "draw-x", 1),
+        (vec![[7; 32]], vec![], vec![[7; 32]]),
+    );
     assert_eq!(
         push("tablet-a", vec![drawn.clone()]).unwrap_err().status(),
         422,
@@ -693,26 +710,22 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
     push("tablet-a", vec![drawn.elided(), aside.clone()]).unwrap();
     assert_eq!(s.log_size().unwrap(), 6);
 
-    // An act the station never refused is not withdrawn so, by a modified tablet.
-    let kept = {
-        let e = Entry {
-            device: "tablet-a".into(),
-            seq: 7,
-            prev: aside.hash(),
-            time: Timestamp(NOW.0 + 7),
-            actors: vec![w.officer.1.id()],
-            action: Action::RecordCreated,
-            case: "case-1".into(),
-            heads: vec![],
-            blobs: vec![],
-            records: vec![],
-        };
-        SignedEntry::sign(&e, &w.device, &[&w.officer.0])
-    };
-    let withdrawn = act(8, &kept, "case-1", (vec![kept.hash()], vec![], vec![]));
-    match push("tablet-a", vec![kept.elided(), withdrawn]).unwrap_err() {
-        ServiceError::Refused(r) => assert!(r.entries[0].reason.contains("搁置记录不符合规则")),
-        other => panic!("{other}"),
+    // An act the station never refused is not withdrawn so, by a modified tablet: neither on
+    // its own, nor behind an entry set aside already, nor after a refusal it brought about
+    // by spoiling a signature.
+    let kept = sign(7, &aside, record, (vec![], vec![], vec![]));
+    let mut spoiled = kept.clone();
+    spoiled.actor_sigs[0][0] ^= 1;
+    assert_eq!(push("tablet-a", vec![spoiled]).unwrap_err().status(), 422);
+    for records in [vec![kept.hash()], vec![f[1].hash(), kept.hash()]] {
+        let withdrawn = act(8, &kept, "case-1", (records, vec![], vec![]));
+        match push("tablet-a", vec![kept.elided(), withdrawn]).unwrap_err() {
+            ServiceError::Refused(r) => {
+                assert!(r.entries[0].reason.contains("not one the station refused"));
+                assert!(r.settled.is_empty(), "not for what it is");
+            }
+            other => panic!("{other}"),
+        }
     }
     assert_eq!(s.log_size().unwrap(), 6);
 
@@ -752,6 +765,26 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
         ),
         other => panic!("{other}"),
     }
+    assert_eq!(s.storage.case_doc("case-1").unwrap().unwrap().0.heads, held);
+    // Its changes alone (merged from elsewhere, no entry of its own): declined by name, so
+    // the tablet need not send them again; nothing of them taken.
+    let answer = s
+        .sync(
+            "tablet-c",
+            &qc_sync::wire::SyncRequest {
+                push: PushEntries {
+                    entries: vec![],
+                    known_size: 0,
+                },
+                up: docs::up(&mut copy, &before),
+                want: None,
+                bureau: None,
+            },
+            NOW,
+        )
+        .unwrap();
+    assert!(answer.acked.heads.is_empty());
+    assert_eq!(answer.acked.outside, ["case-1"]);
     assert_eq!(s.storage.case_doc("case-1").unwrap().unwrap().0.heads, held);
 }
 
