@@ -543,6 +543,8 @@ export interface RefusedCase {
   entries: number;
   /** Why, in Chinese, each reason once. */
   reasons: string[];
+  /** Whether an officer may set them aside here (else they go up again at the next sync). */
+  can_set_aside: boolean;
 }
 
 /** What setting aside did. */

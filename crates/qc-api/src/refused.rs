@@ -24,6 +24,10 @@ struct Refused {
     seq: u64,
     /// Why, in Chinese.
     reason: String,
+    /// Whether the station refused it for what it is, so it may be set aside (else it goes
+    /// up again at the next sync).
+    #[serde(default)]
+    kept: bool,
 }
 
 /// The entries about one case the station refused, as the sync screen lists them.
@@ -38,6 +42,9 @@ pub struct RefusedCase {
     pub entries: usize,
     /// Why, in Chinese, each reason once.
     pub reasons: Vec<String>,
+    /// Whether an officer may set them aside here: some were refused for what they are (the
+    /// others, refused for how they were sent, go up again at the next sync).
+    pub can_set_aside: bool,
 }
 
 /// What setting aside did.
@@ -69,6 +76,7 @@ impl Quancheng {
             // One entry, several reasons (a revoked signer, so the act lacks its signer).
             if let Some(same) = kept.iter_mut().find(|k: &&mut Refused| k.entry == r.entry) {
                 same.reason = format!("{}；{}", same.reason, r.reason);
+                same.kept |= r.kept;
                 continue;
             }
             kept.push(Refused {
@@ -76,6 +84,7 @@ impl Quancheng {
                 case: own.case,
                 seq: own.seq,
                 reason: r.reason.clone(),
+                kept: r.kept,
             });
         }
         tracing::warn!(
@@ -109,11 +118,13 @@ impl Quancheng {
                         case: r.case.clone(),
                         entries: 0,
                         reasons: Vec::new(),
+                        can_set_aside: false,
                     });
                     out.len() - 1
                 }
             };
             out[i].entries += 1;
+            out[i].can_set_aside |= r.kept && !r.case.is_empty();
             crate::push_new(&mut out[i].reasons, r.reason);
         }
         Ok(out)
@@ -140,7 +151,8 @@ impl Quancheng {
         let refused = self.refused()?;
         // Those still whole here (a crash may have left the list behind a setting aside).
         let mut mine: Vec<&Refused> = Vec::new();
-        for r in refused.iter().filter(|r| r.case == case) {
+        // Only what the station refused for what it is: another may go up as it is.
+        for r in refused.iter().filter(|r| r.case == case && r.kept) {
             if self
                 .store
                 .own_entry(&self.device_id, &unhex(&r.entry)?)?
@@ -150,6 +162,12 @@ impl Quancheng {
             }
         }
         let Some(from) = mine.iter().map(|r| r.seq).min() else {
+            if refused.iter().any(|r| r.case == case && !r.kept) {
+                return Err(ApiError::Invalid(format!(
+                    "案件 {case} 的记录被拒收是因为上传途中出错（如签名受损），不能搁置，\
+                     下次同步将重新上传；如仍被拒收，请联系管理员"
+                )));
+            }
             // Any left listed for it are stale (set aside already).
             let left: Vec<&Refused> = refused.iter().filter(|r| r.case != case).collect();
             if left.len() != refused.len() {

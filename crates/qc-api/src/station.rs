@@ -654,7 +654,7 @@ impl Quancheng {
         Ok(SyncStatus {
             station: station.map(|s| s.url),
             unsynced_entries: self.store.entries_without_receipt(&self.device_id)?.len(),
-            unsynced_cases: self.store.unacknowledged_cases()?.len(),
+            unsynced_cases: self.unsynced_cases()?.len(),
             pending_files: self
                 .meta_json::<Vec<PendingBlob>>("blobs_pending")?
                 .map_or(0, |p| p.len()),
@@ -663,13 +663,17 @@ impl Quancheng {
         })
     }
 
-    /// The cases with changes the base station has not acknowledged (the "未同步" mark).
+    /// The cases with changes the base station has not acknowledged (the "未同步" mark), but
+    /// those it declined as they are as out of this device's view (moved to another squad):
+    /// nothing more can go up of them here.
     pub fn unsynced_cases(&self) -> Result<Vec<String>, ApiError> {
+        let declined = self.store.declined_cases()?;
         Ok(self
             .store
             .unacknowledged_cases()?
             .into_iter()
             .map(|(case, _, _)| case)
+            .filter(|case| !declined.contains(case))
             .collect())
     }
 
@@ -783,7 +787,8 @@ impl Quancheng {
             self.store.put_receipts(&rows)?;
             self.set_meta_json("witness", &witness)?;
             // Only what the station took; a case out of this device's view there (moved to
-            // another squad) it declines, and is not sent again until it changes here.
+            // another squad) it declines: not shown unsynced until it changes here, though
+            // still sent, so the station takes it should the case come back into view.
             let sent_docs = heads.len();
             let (taken, rest): (Vec<_>, Vec<_>) = heads
                 .into_iter()
@@ -1741,7 +1746,9 @@ mod tests {
         // Another tablet's record merged here: a change no entry of this device records.
         let merge_as = |app: &mut Quancheng, case: &str, record: &str| {
             let mut theirs = app.store.case_doc(case, b"tablet-b").unwrap();
-            theirs.put_record(&notice(record, &li), Timestamp(0)).unwrap();
+            theirs
+                .put_record(&notice(record, &li), Timestamp(0))
+                .unwrap();
             app.store
                 .merge_case(
                     &device,
@@ -1797,13 +1804,15 @@ mod tests {
             assert!(!changes.changes.is_empty());
         }
 
-        // The station declined one as out of this device's view: neither sent again nor
-        // unsynced, until it changes here; acknowledged later, it is the station's again.
+        // The station declined one as out of this device's view: not unsynced until it
+        // changes here, yet still sent (the case may come back into view there, and nothing
+        // else would take these changes up); acknowledged later, the declining ends.
         let (_, (declined, heads)) = &apart[1].1[0];
         app.store
             .set_station_outside(&[(declined.clone(), heads.clone())])
             .unwrap();
         assert!(!app.unsynced_cases().unwrap().contains(declined));
+        assert_eq!(app.sync_status().unwrap().unsynced_cases, 1);
         let planned = |app: &mut Quancheng| -> Vec<String> {
             app.batches_of(Vec::new(), 4, usize::MAX).unwrap()[0]
                 .1
@@ -1811,19 +1820,19 @@ mod tests {
                 .map(|d| d.0.case.clone())
                 .collect()
         };
-        assert!(!planned(&mut app).contains(declined));
+        assert!(planned(&mut app).contains(declined));
         merge_as(&mut app, declined, "r2");
         assert!(app.unsynced_cases().unwrap().contains(declined));
-        assert!(planned(&mut app).contains(declined));
         let now = app.store.case_doc(declined, b"x").unwrap().heads_hex();
         app.store
             .set_station_outside(&[(declined.clone(), now.clone())])
             .unwrap();
+        assert!(!app.unsynced_cases().unwrap().contains(declined));
         app.store
             .set_station_acks(&[(declined.clone(), heads.clone())])
             .unwrap();
         assert!(
-            planned(&mut app).contains(declined),
+            app.unsynced_cases().unwrap().contains(declined),
             "an acknowledgement ends the declining"
         );
     }

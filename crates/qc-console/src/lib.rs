@@ -727,11 +727,7 @@ impl ConsoleError {
                  contact the system's maintainers",
                 what.en
             ),
-            // What the store said is for the station's log, not for the page.
-            ConsoleError::Station(ServiceError::Storage(_)) => {
-                "The station's storage failed; try again later".into()
-            }
-            ConsoleError::Station(e) => e.body().detail,
+            ConsoleError::Station(e) => e.message_en(),
             ConsoleError::Storage(_) => {
                 "The server's storage failed; contact the administrator".into()
             }

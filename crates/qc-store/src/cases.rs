@@ -170,9 +170,8 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Cases whose heads differ from what the base station acknowledged (and from what it
-    /// declined as out of this device's view): id, heads here, and the heads acknowledged
-    /// (none if never).
+    /// Cases whose heads differ from what the base station acknowledged: id, heads here, and
+    /// the heads acknowledged (none if never).
     #[allow(clippy::type_complexity)]
     pub fn unacknowledged_cases(
         &self,
@@ -180,10 +179,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.case_id, d.heads, a.heads FROM case_docs d
              LEFT JOIN station_acks a ON a.case_id = d.case_id
-             LEFT JOIN station_outside o ON o.case_id = d.case_id
-             WHERE (a.heads IS NULL OR a.heads <> d.heads)
-               AND (o.heads IS NULL OR o.heads <> d.heads)
-             ORDER BY d.case_id",
+             WHERE a.heads IS NULL OR a.heads <> d.heads ORDER BY d.case_id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -202,6 +198,17 @@ impl Store {
              ON CONFLICT(case_id) DO UPDATE SET heads = excluded.heads",
             acks,
         )
+    }
+
+    /// Cases the base station declined as out of this device's view, as they are here now.
+    pub fn declined_cases(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.case_id FROM case_docs d
+             JOIN station_outside o ON o.case_id = d.case_id AND o.heads = d.heads
+             ORDER BY d.case_id",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Records that the base station declined these cases' documents at these heads (hex):

@@ -143,7 +143,8 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     "#,
     // 10: cases whose documents the station declined as out of this device's view (moved to
-    // another squad), at these heads: not sent again, nor shown unsynced, until they change.
+    // another squad), at these heads: not shown unsynced until they change (still sent, so
+    // the station takes them should the case come back into view).
     r#"
     CREATE TABLE station_outside (
         case_id TEXT PRIMARY KEY,

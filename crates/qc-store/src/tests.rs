@@ -710,7 +710,7 @@ fn a_file_from_before_version_6_has_its_list_rebuilt_with_whose_case_it_is() {
              ALTER TABLE case_deadlines DROP COLUMN met_at;
              ALTER TABLE case_deadlines DROP COLUMN late_reason;
              ALTER TABLE case_index DROP COLUMN people; ALTER TABLE ledger DROP COLUMN body;
-             DROP TABLE set_aside; DROP TABLE set_aside_docs;
+             DROP TABLE set_aside; DROP TABLE set_aside_docs; DROP TABLE station_outside;
              PRAGMA user_version = 5;",
         )
         .unwrap();

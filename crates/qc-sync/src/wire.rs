@@ -284,6 +284,12 @@ pub struct RefusedEntry {
     pub entry: String,
     /// Why, in Chinese.
     pub reason: String,
+    /// Whether it was refused for what its hash covers (who signed it, in what role, which
+    /// act, a case the station holds out of the device's view), so refused however it is
+    /// sent: only such an entry (and what follows it about the same case) may be set aside.
+    /// Otherwise (a signature spoiled on the way, a document not sent) sending it again may do.
+    #[serde(default)]
+    pub kept: bool,
 }
 
 /// A case document's changes, hex-encoded Automerge bytes (a whole history when the other side

@@ -516,6 +516,7 @@ export default {
     setAsideConfirm: "Setting aside is signed by the enforcement officer signed in and cannot be undone; the records are not deleted and stay on this tablet. Set them aside?",
     setAsideYes: "Set aside",
     refusedOther: "{n} more record(s) refused that cannot be set aside on this tablet: ask the administrator",
+    refusedRetry: "These records were refused for how they arrived, not for what they are: they cannot be set aside and go up again at the next sync; if they are refused again, ask the administrator",
     setAsideDone: "{n} record(s) of case {case} set aside and kept on this tablet; the case is back to what it was before them. Sync again.",
     setAsideRemoved: "{n} record(s) of case {case} set aside and kept on this tablet; the station never took the case, so it leaves the list. Sync again.",
     inspectors: "Inspectors: {names}",

@@ -515,6 +515,7 @@ export default {
     setAsideConfirm: "搁置将由已登录的执法人员签名，不可撤销；这些记录不会删除，仍保存在本机。确定搁置吗？",
     setAsideYes: "确定搁置",
     refusedOther: "另有 {n} 条记录被拒收，无法在本机搁置，请联系管理员",
+    refusedRetry: "这些记录是在上传途中出错而被拒收的，不能搁置，下次同步将重新上传；如仍被拒收，请联系管理员",
     setAsideDone: "已搁置案件 {case} 的 {n} 条记录，原件保存在本机；案件已恢复到这些记录之前的状态。请重新同步。",
     setAsideRemoved: "已搁置案件 {case} 的 {n} 条记录，原件保存在本机；基站从未接收该案，案件列表不再显示它。请重新同步。",
     inspectors: "检查人员：{names}",

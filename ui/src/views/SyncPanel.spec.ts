@@ -132,7 +132,9 @@ describe("SyncPanel", () => {
   it("lists what the station refused and sets a case's records aside when asked", async () => {
     const refused = {
       ...status(3),
-      refused: [{ case: "C-7", address: "建设路3号", entries: 2, reasons: ["第2条记录：王芳的证书已被吊销"] }],
+      refused: [
+        { case: "C-7", address: "建设路3号", entries: 2, reasons: ["第2条记录：王芳的证书已被吊销"], can_set_aside: true },
+      ],
     };
     syncStatus.mockResolvedValueOnce(refused).mockResolvedValue(status(3));
     setAside.mockResolvedValue({ case: "C-7", entries: 2, case_removed: false });
@@ -154,15 +156,26 @@ describe("SyncPanel", () => {
   });
 
   it("offers nothing to set aside for records this tablet cannot set aside", async () => {
-    syncStatus.mockResolvedValue({ ...status(1), refused: [{ case: "", address: "", entries: 3, reasons: ["y"] }] });
+    syncStatus.mockResolvedValue({
+      ...status(1),
+      refused: [
+        { case: "", address: "", entries: 3, reasons: ["y"], can_set_aside: false },
+        { case: "C-9", address: "", entries: 1, reasons: ["第1条记录：签名无法验证"], can_set_aside: false },
+      ],
+    });
     const w = mountPanel();
     await flushPromises();
     expect(w.find("[data-test=refused]").text()).toContain("另有 3 条记录被拒收，无法在本机搁置");
+    // Refused for how it arrived: it goes up again, nothing to set aside.
+    expect(w.find("[data-test=refused-retry]").text()).toContain("下次同步将重新上传");
     expect(w.find("[data-test^=set-aside]").exists()).toBe(false);
   });
 
   it("says why nothing was set aside", async () => {
-    syncStatus.mockResolvedValue({ ...status(1), refused: [{ case: "C-8", address: "", entries: 1, reasons: ["x"] }] });
+    syncStatus.mockResolvedValue({
+      ...status(1),
+      refused: [{ case: "C-8", address: "", entries: 1, reasons: ["x"], can_set_aside: true }],
+    });
     setAside.mockRejectedValue(new ApiError("invalid", "输入无效：请执法人员登录后搁置记录"));
     const w = mountPanel();
     await flushPromises();

@@ -119,6 +119,48 @@ impl ServiceError {
         }
     }
 
+    /// What a person is told, in English (beside the body's Chinese `message`; `detail` is
+    /// for logs).
+    pub fn message_en(&self) -> String {
+        match self {
+            ServiceError::Auth(_) => "The request's signature was not accepted".into(),
+            ServiceError::BadRequest(_) => "The request is not well formed".into(),
+            ServiceError::Refused(r) => {
+                format!(
+                    "The uploaded records did not verify; none was taken: {}",
+                    r.en()
+                )
+            }
+            ServiceError::Forbidden(_) => "Not allowed".into(),
+            ServiceError::NotFound(_) => "The station holds no such thing".into(),
+            ServiceError::OutOfStep(_) => {
+                "The upload is out of step; it resumes from where it stopped".into()
+            }
+            ServiceError::BlobMismatch(_) => {
+                "The evidence file does not match its hash and was not taken; upload it again"
+                    .into()
+            }
+            ServiceError::TooManyAttempts { retry_after_s } => format!(
+                "Too many wrong enrolment codes; try again in {} minutes",
+                retry_after_s.div_ceil(60)
+            ),
+            ServiceError::Busy => "The station is busy; try again shortly".into(),
+            ServiceError::SlowRequest => {
+                "The request came too slowly and was cut; try again".into()
+            }
+            ServiceError::TooLarge(_) => {
+                "The request is too large; the station did not take it".into()
+            }
+            ServiceError::ExportTooLarge { bytes, limit } => format!(
+                "The case's files come to {} MB, over the {} MB a station exports; export it on a \
+                 tablet",
+                bytes.div_ceil(1 << 20),
+                limit >> 20
+            ),
+            ServiceError::Storage(_) => "The station's storage failed; try again later".into(),
+        }
+    }
+
     /// The body the client receives.
     pub fn body(&self) -> ErrorBody {
         let (code, message) = match self {
@@ -193,9 +235,14 @@ impl Refusal {
     pub fn found(problems: Vec<Problem>, new: &[SignedEntry]) -> Refusal {
         let mut refusal = Refusal::default();
         for p in &problems {
-            if let Some(e) = p.entry_index().and_then(|i| new.get(i)) {
-                refusal.name(&e.hash(), p.zh(), p.judges_the_act());
-            }
+            let Some(i) = p.entry_index() else { continue };
+            let Some(e) = new.get(i) else { continue };
+            // A signature missing or spoiled on the way also leaves its signer uncounted:
+            // the act is judged only when all of it came as signed.
+            let as_signed = problems
+                .iter()
+                .all(|q| q.entry_index() != Some(i) || q.judges_the_act());
+            refusal.name(&e.hash(), p.zh(), as_signed);
         }
         refusal.problems = problems;
         refusal
@@ -214,6 +261,7 @@ impl Refusal {
         self.entries.push(RefusedEntry {
             entry: hex::encode(entry),
             reason,
+            kept: settled,
         });
         if settled && !self.settled.contains(entry) {
             self.settled.push(*entry);
@@ -951,12 +999,10 @@ impl<S: Storage> Service<S> {
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
         let mut pushed = self.push_checked((from, scope), arriving, req, now);
         if let Err(ServiceError::Refused(r)) = &mut pushed {
-            // The refusal is the answer whatever else fails here: a device not told what was
-            // refused could never set it aside.
-            if !r.settled.is_empty()
-                && let Err(e) = self.storage.note_refused(from, &r.settled)
-            {
-                tracing::error!(device = from, error = %e, "refused entries not kept");
+            // Kept before the device is told (a refusal it sets aside must be known here);
+            // if that fails, it is told to try again instead.
+            if !r.settled.is_empty() {
+                self.storage.note_refused(from, &r.settled)?;
             }
             if !r.entries.is_empty() {
                 r.revocations = self.revocations().unwrap_or_else(|e| {
@@ -987,6 +1033,16 @@ impl<S: Storage> Service<S> {
             return Err(ServiceError::BadRequest(
                 "an entry without its body is logged only from its own device".into(),
             ));
+        }
+        if let Some(unfounded) = self.unfounded_set_aside(from, &new)? {
+            tracing::warn!(device = from, "an entry set aside without a refusal");
+            return Err(ServiceError::Refused(Refusal::one(
+                &unfounded,
+                "搁置记录不符合规则（基站没有拒收该记录，也没有拒收本机此前关于同一案件、\
+                 尚未搁置完毕的记录）"
+                    .into(),
+                false,
+            )));
         }
         // Read once (one that does not read is the verifier's to report). Setting entries aside
         // changes no case (it may name one moved out of the device's scope, or one the station
@@ -1077,6 +1133,67 @@ impl<S: Storage> Service<S> {
         self.check_draw_acts(&decoded)?;
         check_admin_acts(decoded.iter().map(|(_, e)| e))?;
         self.append(&req.entries, now)
+    }
+
+    /// The first entry of `new` sent without its body (set aside) that the station did not
+    /// refuse from `from` for what it is, and that follows no such refused entry of the device
+    /// about the same case whose setting aside no logged act concluded yet (the device's later
+    /// entries about the case build on it). So no sound act is withdrawn on its own.
+    fn unfounded_set_aside(
+        &self,
+        from: &str,
+        new: &[SignedEntry],
+    ) -> Result<Option<Digest>, ServiceError> {
+        let sent: Vec<(Digest, qc_chain::EntryHead)> = new
+            .iter()
+            .filter(|e| e.is_elided())
+            .filter_map(|e| Some((e.hash(), e.head().ok()?)))
+            .collect();
+        if sent.is_empty() {
+            return Ok(None);
+        }
+        let logged = self.storage.device_feed(from)?;
+        let concluded: BTreeSet<Digest> = logged
+            .iter()
+            .filter_map(|e| e.entry().ok())
+            .filter(|x| x.action == Action::EntriesSetAside)
+            .flat_map(|x| x.records)
+            .collect();
+        let aside: Vec<(Digest, qc_chain::EntryHead)> = logged
+            .iter()
+            .filter(|e| e.is_elided())
+            .filter_map(|e| Some((e.hash(), e.head().ok()?)))
+            .chain(sent.iter().cloned())
+            .collect();
+        let mut refused: BTreeMap<Digest, bool> = BTreeMap::new();
+        let mut was_refused = |hash: &Digest| -> Result<bool, ServiceError> {
+            if let Some(known) = refused.get(hash) {
+                return Ok(*known);
+            }
+            let known = self.storage.was_refused(from, hash)?;
+            refused.insert(*hash, known);
+            Ok(known)
+        };
+        for (hash, head) in &sent {
+            if was_refused(hash)? {
+                continue;
+            }
+            let mut founded = false;
+            for (before, h) in &aside {
+                if h.seq < head.seq
+                    && h.case == head.case
+                    && !concluded.contains(before)
+                    && was_refused(before)?
+                {
+                    founded = true;
+                    break;
+                }
+            }
+            if !founded {
+                return Ok(Some(*hash));
+            }
+        }
+        Ok(None)
     }
 
     /// An act of setting entries aside (搁置, action 20) speaks only of its own device's entries:

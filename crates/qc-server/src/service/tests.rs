@@ -644,17 +644,15 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
     }
     assert!(s.storage.was_refused("tablet-a", &f[1].hash()).unwrap());
     assert_eq!(s.log_size().unwrap(), 0, "nothing of it taken");
-    let aside = vec![f[0].clone(), f[1].elided(), f[2].clone()];
+    // Set aside with the device's later entry about the case (it builds on it), which the
+    // station did not refuse itself.
+    let aside = vec![f[0].clone(), f[1].elided(), f[2].elided()];
     let e = push("tablet-b", aside.clone()).unwrap_err();
     assert_eq!(e.status(), 400, "{e}");
     push("tablet-a", aside).unwrap();
     assert_eq!(s.log_size().unwrap(), 3, "the feed goes on past it");
     let logged = s.storage.case_entries("case-1").unwrap();
-    assert_eq!(
-        logged,
-        [f[0].clone(), f[2].clone()],
-        "its act is not the case's"
-    );
+    assert_eq!(logged, [f[0].clone()], "their acts are not the case's");
 
     // The act that says so (action 20) names entries of its own device set aside before it,
     // about the case it names, and nothing else.
@@ -662,7 +660,7 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
         sign(seq, prev, (Action::EntriesSetAside, case, 1), fields)
     };
     let held_heads = s.storage.case_doc("case-1").unwrap().unwrap().0.heads;
-    let one = vec![f[1].hash()];
+    let one = vec![f[1].hash(), f[2].hash()];
     for (case, named, why) in [
         (
             "case-1",
@@ -717,16 +715,39 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
     let mut spoiled = kept.clone();
     spoiled.actor_sigs[0][0] ^= 1;
     assert_eq!(push("tablet-a", vec![spoiled]).unwrap_err().status(), 422);
-    for records in [vec![kept.hash()], vec![f[1].hash(), kept.hash()]] {
-        let withdrawn = act(8, &kept, "case-1", (records, vec![], vec![]));
-        match push("tablet-a", vec![kept.elided(), withdrawn]).unwrap_err() {
+    // Stripped of its signature, its officer is not counted either: still not for what it is.
+    let mut stripped = kept.clone();
+    stripped.actor_sigs.clear();
+    match push("tablet-a", vec![stripped]).unwrap_err() {
+        ServiceError::Refused(r) => assert!(r.settled.is_empty() && !r.entries[0].kept),
+        other => panic!("{other}"),
+    }
+    for sent in [
+        vec![kept.elided()],
+        vec![
+            kept.elided(),
+            act(8, &kept, "case-1", (vec![kept.hash()], vec![], vec![])),
+        ],
+        vec![
+            kept.elided(),
+            act(
+                8,
+                &kept,
+                "case-1",
+                (vec![f[1].hash(), kept.hash()], vec![], vec![]),
+            ),
+        ],
+    ] {
+        match push("tablet-a", sent).unwrap_err() {
             ServiceError::Refused(r) => {
-                assert!(r.entries[0].reason.contains("not one the station refused"));
+                assert_eq!(r.entries[0].entry, hex::encode(kept.hash()));
+                assert!(r.entries[0].reason.contains("基站没有拒收该记录"));
                 assert!(r.settled.is_empty(), "not for what it is");
             }
             other => panic!("{other}"),
         }
     }
+    assert!(!s.storage.was_refused("tablet-a", &kept.hash()).unwrap());
     assert_eq!(s.log_size().unwrap(), 6);
 
     // Another squad's tablet's entries about this case, its changes with them in a sync: each
