@@ -175,19 +175,32 @@ impl Problem {
         }
     }
 
-    /// Whether this is about what the entry's hash covers — who acted, in what role, which
-    /// act — so the entry is refused however it is sent; not about how it was sent (its
-    /// signatures, its body's bytes, certificates the input lacks, entries it pairs with).
+    /// Whether this is about what the entry's hash covers — who acted (a certificate not valid,
+    /// revoked or not known), in what role, which act — so the entry is refused however it is
+    /// sent; not about how it was sent (its signatures, its body's bytes) or the entries it
+    /// pairs with.
     pub fn judges_the_act(&self) -> bool {
         matches!(
             self,
             Problem::Certificate { .. }
+                | Problem::UnknownCertificate { .. }
                 | Problem::TooFewOfficers { .. }
                 | Problem::NotAllowed { .. }
                 | Problem::DuplicateActor { .. }
                 | Problem::NoOfficer { .. }
                 | Problem::UnknownAct { .. }
                 | Problem::MissingSigner { .. }
+        )
+    }
+
+    /// Whether this may come of the way the entry was sent rather than of the entry (a
+    /// signature or its body spoiled or left out on the way): sending it again may do.
+    pub fn in_transit(&self) -> bool {
+        matches!(
+            self,
+            Problem::Malformed { .. }
+                | Problem::BadSignature { .. }
+                | Problem::SignatureCount { .. }
         )
     }
 

@@ -507,13 +507,22 @@ pub fn sync(app: &mut Quancheng, server: Option<&Station>, as_json: bool) -> any
         Ok(r) => r,
         Err(e @ qc_api::ApiError::EntriesRefused { .. }) => {
             for c in app.refused_cases()? {
+                let next = if c.case.is_empty() {
+                    "  本机无法搁置，请联系管理员".to_owned()
+                } else if c.can_set_aside {
+                    format!(
+                        "  搁置后其余记录方可上传：quancheng set-aside --case {} --officer <执法人员>",
+                        c.case
+                    )
+                } else {
+                    "  系上传途中出错，下次同步将重新上传；如仍被拒收，请联系管理员".to_owned()
+                };
                 eprintln!(
-                    "基站拒收本机关于 {} {} 的 {} 条记录：{}\n  搁置后其余记录方可上传：quancheng set-aside --case {} --officer <执法人员>",
+                    "基站拒收本机关于 {} {} 的 {} 条记录：{}\n{next}",
                     c.case,
                     c.address,
                     c.entries,
                     c.reasons.join("；"),
-                    c.case
                 );
             }
             return Err(e.into());

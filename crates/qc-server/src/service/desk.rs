@@ -408,7 +408,7 @@ impl<S: Storage> Service<S> {
             // a squad leader's desk may cover several).
             let pushed = self.push_within(
                 (&desk_device(signer.login), &Scope(signer.view.clone())),
-                &mut [],
+                (&mut [], &[]),
                 &PushEntries {
                     entries: vec![entry.clone()],
                     known_size: 0,

@@ -241,8 +241,8 @@ impl Refusal {
             // the act is judged only when all of it came as signed.
             let as_signed = problems
                 .iter()
-                .all(|q| q.entry_index() != Some(i) || q.judges_the_act());
-            refusal.name(&e.hash(), p.zh(), as_signed);
+                .all(|q| q.entry_index() != Some(i) || !q.in_transit());
+            refusal.name(&e.hash(), p.zh(), as_signed && p.judges_the_act());
         }
         refusal.problems = problems;
         refusal
@@ -967,7 +967,7 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
-        let (tree, checkpoint) = self.push_within((device, &scope), &mut [], req, now)?;
+        let (tree, checkpoint) = self.push_within((device, &scope), (&mut [], &[]), req, now)?;
         self.push_answer(&tree, checkpoint, req)
     }
 
@@ -993,7 +993,7 @@ impl<S: Storage> Service<S> {
     fn push_within(
         &self,
         (from, scope): (&str, &Scope),
-        arriving: &mut [MergedDoc],
+        arriving: (&mut [MergedDoc], &[String]),
         req: &PushEntries,
         now: Timestamp,
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
@@ -1018,7 +1018,7 @@ impl<S: Storage> Service<S> {
     fn push_checked(
         &self,
         (from, scope): (&str, &Scope),
-        arriving: &mut [MergedDoc],
+        (arriving, declined): (&mut [MergedDoc], &[String]),
         req: &PushEntries,
         now: Timestamp,
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
@@ -1078,8 +1078,8 @@ impl<S: Storage> Service<S> {
             .filter(|c| !qc_domain::draw::is_draw_id(c) && !qc_domain::admin::is_admin_id(c))
             .collect();
         let mut metas = BTreeMap::new();
-        // Each case out of scope, and whether the station holds it (else no document of it
-        // came: refused for how it was sent, not for what it is).
+        // Each case out of scope, and whether the station holds it or declined its document in
+        // this request (else no document of it came: refused for how it was sent).
         let mut outside = BTreeMap::new();
         for case in cases {
             // A document arriving was taken only if in scope (`merge_docs`).
@@ -1096,7 +1096,7 @@ impl<S: Storage> Service<S> {
                         case,
                         "entries about a case out of the device's scope refused"
                     );
-                    outside.insert(case, held.is_some());
+                    outside.insert(case, held.is_some() || declined.iter().any(|d| d == case));
                 }
             }
         }
@@ -1695,7 +1695,7 @@ impl<S: Storage> Service<S> {
         // one below (the device may set them aside).
         let (mut merged, outside) = self.merge_docs(&scope, &req.up)?;
         let (mut tree, mut checkpoint) =
-            self.push_within((device, &scope), &mut merged, &req.push, now)?;
+            self.push_within((device, &scope), (&mut merged, &outside), &req.push, now)?;
         let acked = DocsAck {
             outside,
             ..self.keep_docs(merged)?

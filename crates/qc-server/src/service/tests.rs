@@ -750,6 +750,40 @@ fn a_refused_entry_is_named_and_taken_without_its_body_from_its_own_device() {
     assert!(!s.storage.was_refused("tablet-a", &kept.hash()).unwrap());
     assert_eq!(s.log_size().unwrap(), 6);
 
+    // A case this tablet registered for a squad it does not see: with its document, declined,
+    // its entry is refused for what it is; without, for how it was sent.
+    let elsewhere = sign(
+        7,
+        &aside,
+        (Action::RecordCreated, "case-9", 1),
+        (vec![], vec![], vec![]),
+    );
+    let mut theirs = docs::case_with_id("case-9", "二中队");
+    for (up, kept) in [
+        (docs::up(&mut theirs, &[]), true),
+        (DocsUp { docs: vec![] }, false),
+    ] {
+        let e = s
+            .sync(
+                "tablet-a",
+                &qc_sync::wire::SyncRequest {
+                    push: PushEntries {
+                        entries: vec![elsewhere.clone()],
+                        known_size: 0,
+                    },
+                    up,
+                    want: None,
+                    bureau: None,
+                },
+                NOW,
+            )
+            .unwrap_err();
+        match e {
+            ServiceError::Refused(r) => assert_eq!(r.entries[0].kept, kept),
+            other => panic!("{other}"),
+        }
+    }
+
     // Another squad's tablet's entries about this case, its changes with them in a sync: each
     // entry named, none taken, nothing of the document.
     let theirs = feed_of(&w, "tablet-c", &SigningKey::from_bytes(&[52; 32]), 2);
@@ -971,7 +1005,7 @@ mod docs {
         case_with_id("case-1", squad)
     }
 
-    fn case_with_id(id: &str, squad: &str) -> CaseDoc {
+    pub(super) fn case_with_id(id: &str, squad: &str) -> CaseDoc {
         crate::fixtures::case(id, squad, NOW)
     }
 
