@@ -4,6 +4,7 @@
 use base64::Engine;
 use qc_api::Unlocked;
 use qc_api::documents::{DocumentPreview, DocumentRow};
+use qc_api::import::{ImportAs, ImportProgress, ImportReport};
 use qc_api::records::{InspectionEdit, NewEvidence, NoticeDraft, PageClose, Signoff};
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
@@ -15,6 +16,7 @@ use qc_domain::EvidenceItem;
 use qc_domain::{Act, CopyAttestation, Interviewee, NoPartySignature, Person, Qa, Timestamp};
 use qc_store::{CaseFilter, CaseRow, DueFilter, Ratio721};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
 use tauri::{Manager, State};
 
@@ -370,8 +372,102 @@ fn header(request: &Request<'_>, name: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::Invalid(format!("{name} is not UTF-8")))
 }
 
-/// Captures an imported file as evidence of a case, signed by the officers signed in (two seal
-/// it at once; one leaves it awaiting the second). The bytes come as the raw request body.
+/// Files chosen to import as evidence: with the platform's file dialog (several files, or a
+/// folder such as a body camera's, whose files are taken), none when it is closed. A test (or a
+/// kiosk) may name them in `QUANCHENG_PICK_FILES` instead (a path list, as `PATH`).
+#[tauri::command]
+pub async fn pick_evidence(app: tauri::AppHandle, folder: bool) -> Result<Vec<String>, WireError> {
+    use tauri_plugin_dialog::DialogExt;
+    let chosen: Vec<std::path::PathBuf> = match std::env::var_os("QUANCHENG_PICK_FILES") {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None if folder => {
+            tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder())
+                .await
+                .ok()
+                .flatten()
+                .and_then(|p| p.into_path().ok())
+                .into_iter()
+                .collect()
+        }
+        None => tauri::async_runtime::spawn_blocking(move || {
+            app.dialog()
+                .file()
+                .add_filter(
+                    "证据文件",
+                    &[
+                        "jpg", "jpeg", "png", "heic", "mp4", "mov", "3gp", "m4a", "aac", "mp3",
+                        "wav", "amr", "pdf",
+                    ],
+                )
+                .blocking_pick_files()
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect(),
+    };
+    let mut files = Vec::new();
+    for path in chosen {
+        if path.is_dir() {
+            files.extend(qc_api::import::folder_files(&path).map_err(|e| e.to_wire())?);
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(files.into_iter().map(|p| p.display().to_string()).collect())
+}
+
+/// What every file of an import is recorded with, as the UI sends it.
+#[derive(Debug, Deserialize)]
+pub struct ImportForm {
+    case: String,
+    paths: Vec<String>,
+    description: String,
+    attestation: Option<CopyAttestation>,
+}
+
+/// Imports files by path as evidence of a case, each one item signed by the officers signed
+/// in, streamed from disk off the UI thread with progress on `progress`; [`cancel_import`]
+/// stops it.
+#[tauri::command]
+pub async fn import_evidence(
+    app: tauri::AppHandle,
+    form: ImportForm,
+    progress: Channel<ImportProgress>,
+) -> Result<ImportReport, WireError> {
+    off_ui(app, move |state| {
+        state.2.store(false, Ordering::Relaxed);
+        let paths: Vec<std::path::PathBuf> = form.paths.iter().map(Into::into).collect();
+        let to_be = ImportAs {
+            description: form.description,
+            attestation: form.attestation,
+        };
+        with_officers(state, |a, actors| {
+            a.import_files(
+                &form.case,
+                &paths,
+                (&to_be, actors),
+                // A window closed mid-import stops hearing; the import goes on.
+                &mut |p| drop(progress.send(*p)),
+                &state.2,
+            )
+        })
+    })
+    .await
+}
+
+/// Stops the import under way (the file being read is not kept; those before it are).
+#[tauri::command]
+pub fn cancel_import(state: State<'_, AppState>) {
+    state.2.store(true, Ordering::Relaxed);
+}
+
+/// Captures a photo taken with the camera as evidence of a case, signed by the officers signed
+/// in (two seal it at once; one leaves it awaiting the second). The bytes come as the raw
+/// request body.
 #[tauri::command]
 pub fn add_evidence(state: State<'_, AppState>, request: Request<'_>) -> Result<String, WireError> {
     with_officers(&state, |a, actors| {

@@ -7,6 +7,7 @@ mod commands;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 use qc_api::keystore::Platform;
 use qc_api::{ApiError, DataDir, OsEntropy, Quancheng, SystemClock};
@@ -17,6 +18,8 @@ use tauri::Manager;
 pub struct AppState(
     pub Mutex<Result<Quancheng, ApiError>>,
     pub Mutex<Vec<qc_api::Unlocked>>,
+    /// Set to stop the import of files under way (read without the app's lock it holds).
+    pub AtomicBool,
 );
 
 fn data_dir(app: &tauri::App) -> PathBuf {
@@ -29,6 +32,7 @@ fn data_dir(app: &tauri::App) -> PathBuf {
 fn main() {
     qc_api::init_logging("info");
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             // The bundle carries the document fonts (tauri.conf.json `bundle.resources`), so a
             // tablet renders documents offline whatever fonts its system has.
@@ -58,7 +62,11 @@ fn main() {
                 Ok(q) => tracing::info!(dir = %root.display(), device = q.device_id(), "data directory open"),
                 Err(e) => tracing::error!(dir = %root.display(), error = %e, "cannot open data directory"),
             }
-            app.manage(AppState(Mutex::new(opened), Mutex::new(Vec::new())));
+            app.manage(AppState(
+                Mutex::new(opened),
+                Mutex::new(Vec::new()),
+                AtomicBool::new(false),
+            ));
             if let Some(window) = app.get_webview_window("main") {
                 camera::allow(&window)?;
             }
@@ -90,6 +98,9 @@ fn main() {
             commands::unsynced_cases,
             commands::export_case,
             commands::add_evidence,
+            commands::pick_evidence,
+            commands::import_evidence,
+            commands::cancel_import,
             commands::cosign_evidence,
             commands::evidence,
             commands::blob,

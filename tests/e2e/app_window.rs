@@ -150,6 +150,24 @@ async fn text_where(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String 
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// What the evidence panel says is chosen to capture, once `ok` (read by script: WebKit's
+/// driver reads no text of a line cut short with an ellipsis).
+async fn chosen(c: &Client, ok: impl Fn(&str) -> bool) -> String {
+    eventually("the file chosen", WAIT, || async {
+        let t = c
+            .execute(
+                "const e = document.querySelector('.evidence .chosen'); return e ? e.innerText : ''",
+                vec![],
+            )
+            .await
+            .ok()?;
+        let t = t.as_str()?.to_owned();
+        ok(&t).then_some(t)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Writes `text` in the case's review panel and taps its `button`.
 async fn decide(c: &Client, text: &str, button: &str) {
     type_into(c, "the review panel", ".review textarea", text).await;
@@ -428,10 +446,23 @@ async fn the_window_shows_the_demo_cases_from_the_encrypted_store() {
 async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = demo_dir(tmp.path());
+    // A body camera's folder on a USB drive, as the file dialog will be said to have chosen: two
+    // clips that say when and where they were recorded, and a file that is no evidence.
+    let camera = tmp.path().join("DCIM");
+    std::fs::create_dir(&camera).unwrap();
+    for name in ["CAM0001.MP4", "CAM0002.MP4"] {
+        // 2026-11-30 08:15:00 UTC, 洛阳.
+        let mut clip =
+            qc_evidence::sample::body_camera_clip(3 << 20, 1_796_026_500, (34.6197, 112.454));
+        let mut file = std::fs::File::create(camera.join(name)).unwrap();
+        std::io::copy(&mut clip, &mut file).unwrap();
+    }
+    std::fs::write(camera.join("notes.txt"), "not evidence").unwrap();
     // WebKit's synthetic camera stands in for the tablet's: the same capture path, frames made up.
     let (_display, _driver, c, _slot) = open_window(&[
         ("QUANCHENG_DATA", dir.root()),
         ("QUANCHENG_MOCK_CAMERA", Path::new("1")),
+        ("QUANCHENG_PICK_FILES", &camera),
     ])
     .await;
     sign_in(&c, "li.ming").await;
@@ -473,7 +504,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     }
     snapshot(&c, "camera.png").await;
     click(&c, ".shutter").await;
-    let name = text_where(&c, ".pick", |t| t.starts_with("IMG_")).await;
+    let name = chosen(&c, |t| t.starts_with("IMG_")).await;
     type_into(
         &c,
         "input.description",
@@ -526,6 +557,53 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     assert_eq!(width, 1920);
     click(&c, ".full-view").await;
     assert!(body_text(&c).await.contains("完整、未被篡改"));
+
+    // The body camera's folder, imported by path: each clip one item, sealed by the two, with
+    // the time and place the camera recorded; the file that is no evidence is said and left.
+    tap(&c, "the folder button", ".pick-folder").await;
+    chosen(&c, |t| t == "已选择 3 个文件：CAM0001.MP4 等").await;
+    type_into(
+        &c,
+        "input.description",
+        "input.description",
+        "执法记录仪视频",
+    )
+    .await;
+    click(&c, ".capture .add").await;
+    let said = text_where(&c, "[data-test=imported]", |t| t.contains("已导入")).await;
+    assert!(said.contains("已导入 2 个文件"), "{said}");
+    assert!(said.contains("notes.txt："), "{said}");
+    let clips = eventually("the two clips, sealed", WAIT, || async {
+        let t = c
+            .execute(
+                "return [...document.querySelectorAll('.evidence .item')]
+                   .filter(e => e.innerText.includes('CAM000'))
+                   .map(e => e.innerText)",
+                vec![],
+            )
+            .await
+            .ok()?;
+        let t: Vec<String> = serde_json::from_value(t).ok()?;
+        (t.len() == 2).then_some(t)
+    })
+    .await
+    .unwrap();
+    for clip in &clips {
+        for said in [
+            "已由两名执法人员签名确认",
+            "拍摄于 2026:11:30 08:15:00",
+            "拍摄位置 34.61970, 112.45400",
+        ] {
+            assert!(clip.contains(said), "{said}: {clip}");
+        }
+    }
+    c.execute(
+        "document.querySelector('[data-test=imported]').scrollIntoView({ block: 'end' })",
+        vec![],
+    )
+    .await
+    .unwrap();
+    snapshot(&c, "evidence-import.png").await;
 
     // The two preserve the steel sheds' materials: the notice, the party's refusal noted, sealed;
     // the case now owes a decision within 7 days.
@@ -655,7 +733,13 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
         Box::new(OsEntropy),
     )
     .unwrap();
-    let (_display, _driver, c, _slot) = open_window(&[("QUANCHENG_DATA", dir.root())]).await;
+    // What the platform's file dialog will be said to have chosen.
+    let photo = tmp.path().join("IMG_0001.jpg");
+    let (_display, _driver, c, _slot) = open_window(&[
+        ("QUANCHENG_DATA", dir.root()),
+        ("QUANCHENG_PICK_FILES", &photo),
+    ])
+    .await;
 
     // A wrong PIN is refused in plain words; the right one signs in.
     tap(&c, "the sign-in screen", "[data-person='li.ming']").await;
@@ -797,18 +881,12 @@ async fn an_officer_signs_in_registers_a_case_and_reads_its_verified_record() {
     assert!(record.contains("完整、未被篡改"), "{record}");
     snapshot(&c, "review.png").await;
 
-    // 李明 photographs the scene on the same tablet; the photo awaits a second officer until
-    // 王芳 co-signs it.
-    let photo = tmp.path().join("IMG_0001.jpg");
+    // 李明 imports the camera's photo of the scene (chosen in the file dialog, read by the app
+    // from its path); it awaits a second officer until 王芳 co-signs it.
     std::fs::write(&photo, qc_evidence::sample::camera_photo(800, 600)).unwrap();
     switch_to("li.ming", "liu.jianguo").await;
-    type_into(
-        &c,
-        "the evidence panel",
-        "input.file",
-        photo.to_str().unwrap(),
-    )
-    .await;
+    tap(&c, "the evidence panel", ".pick-files").await;
+    chosen(&c, |t| t == "IMG_0001.jpg").await;
     type_into(
         &c,
         "input.description",

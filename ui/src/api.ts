@@ -556,6 +556,21 @@ export interface SetAside {
 }
 
 /** Where a sync is: records (one round trip), then evidence files. */
+/** How far an import of files has come. */
+export interface ImportProgress {
+  files_done: number;
+  files_total: number;
+  bytes_done: number;
+  bytes_total: number;
+}
+
+/** What became of each file of an import. */
+export interface ImportReport {
+  files: { file_name: string; evidence: string | null; error: string | null }[];
+  /** Stopped before the end: the file being read then was not kept. */
+  cancelled: boolean;
+}
+
 export interface SyncProgress {
   stage: "records" | "evidence" | "done";
   items_done: number;
@@ -710,7 +725,23 @@ export const api = {
   setAside: (caseId: string) => call<SetAside>("set_aside", { case: caseId }),
   unsyncedCases: () => call<string[]>("unsynced_cases"),
   exportCase: (id: string) => call<string>("export_case", { case: id }),
-  /** The file's bytes go as the raw request body, not as JSON. */
+  /** Files to import, chosen in the platform's dialog (a folder: its files); none if closed. */
+  pickEvidence: (folder: boolean) => call<string[]>("pick_evidence", { folder }),
+  /** Imports files by path, each one evidence item, streamed by the app, never read by the page. */
+  importEvidence: (
+    id: string,
+    paths: string[],
+    description: string,
+    attestation: CopyAttestation | null,
+    onProgress: (p: ImportProgress) => void,
+  ) => {
+    const progress = new Channel<ImportProgress>();
+    progress.onmessage = onProgress;
+    return call<ImportReport>("import_evidence", { form: { case: id, paths, description, attestation }, progress });
+  },
+  /** Stops the import under way: the file being read is not kept, those before it are. */
+  cancelImport: () => call<void>("cancel_import"),
+  /** A photo taken with the camera: its bytes go as the raw request body, not as JSON. */
   addEvidence: async (id: string, file: File, description: string, attestation: CopyAttestation | null = null) =>
     call<string>("add_evidence", new Uint8Array(await file.arrayBuffer()), {
       "x-case": encodeURIComponent(id),

@@ -13,7 +13,7 @@ use qc_domain::{
     RecordBody, RuleViolation, Timestamp, WorkflowEvent, record_allowed, seal_check,
     signoff_consistent, validate,
 };
-use qc_evidence::{MediaKind, ThumbnailLimits};
+use qc_evidence::{ExifSummary, MediaKind, ThumbnailLimits};
 use qc_store::Touched;
 use sha2::{Digest as _, Sha256};
 
@@ -563,6 +563,18 @@ impl Quancheng {
         new: NewEvidence,
         by: &[&Unlocked],
     ) -> Result<String, ApiError> {
+        self.add_evidence_told(case, src, (new, None), by)
+    }
+
+    /// [`Self::add_evidence`], with what the file itself says of its recording when the stream
+    /// cannot tell (a video's index after its footage), kept where no EXIF is found.
+    pub(crate) fn add_evidence_told(
+        &mut self,
+        case: &str,
+        src: impl Read,
+        (new, camera): (NewEvidence, Option<ExifSummary>),
+        by: &[&Unlocked],
+    ) -> Result<String, ApiError> {
         let officers = officer_refs(by)?;
         if let Some(a) = &new.attestation {
             for (value, field) in [
@@ -614,7 +626,7 @@ impl Quancheng {
                 file_name: new.file_name,
                 description: new.description.trim().into(),
                 captured_at: at,
-                exif: ingested.exif,
+                exif: ingested.exif.or(camera),
                 thumbnail: thumbnail.map(hex::encode),
                 attestation: new.attestation,
             },

@@ -1146,3 +1146,105 @@ fn a_copy_attested_as_matching_its_original_names_source_date_and_signer() {
         Some("李明")
     );
 }
+
+/// Files imported from where they lie: each one evidence item read once with progress, a
+/// clip's own time and place kept; a file that cannot be taken is said and the others go on; an
+/// import stopped keeps what was done before and nothing of the file being read.
+#[test]
+fn files_imported_by_path_become_evidence_with_the_camera_s_own_facts() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use crate::import::{ImportAs, ImportProgress};
+    let mut d = desk();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, mut src: Box<dyn std::io::Read>| {
+        let path = dir.path().join(name);
+        std::io::copy(&mut src, &mut std::fs::File::create(&path).unwrap()).unwrap();
+        path
+    };
+    let photo = write(
+        "IMG_0001.jpg",
+        Box::new(std::io::Cursor::new(sample::camera_photo(800, 600))),
+    );
+    // 2026-11-30 08:15:00 UTC, 洛阳.
+    let clip = || sample::body_camera_clip(3 << 20, 1_796_026_500, (34.6197, 112.454));
+    let clips = [
+        write("CAM0001.MP4", Box::new(clip())),
+        write("CAM0002.MP4", Box::new(clip())),
+    ];
+    let text = write("notes.txt", Box::new(&b"not evidence"[..]));
+    let gone = dir.path().join("CAM0003.MP4");
+    let as_ = ImportAs {
+        description: "执法记录仪视频".into(),
+        attestation: None,
+    };
+    let (li, wang) = (&d.li, &d.wang);
+    let mut seen: Vec<ImportProgress> = Vec::new();
+    let report = d
+        .app
+        .import_files(
+            &d.case,
+            &[photo.clone(), clips[0].clone(), text, gone],
+            (&as_, &[li, wang]),
+            &mut |p| seen.push(*p),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert!(!report.cancelled);
+    let taken: Vec<bool> = report.files.iter().map(|f| f.evidence.is_some()).collect();
+    assert_eq!(taken, [true, true, false, false]);
+    assert!(
+        report.files[3]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("文件不存在")
+    );
+    assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
+    let last = seen.last().unwrap();
+    assert_eq!((last.files_done, last.bytes_done), (4, last.bytes_total));
+    assert!(
+        seen.len() > 4,
+        "the clip reported as it went: {}",
+        seen.len()
+    );
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    let video = ev
+        .iter()
+        .find(|e| e.facts.file_name == "CAM0001.MP4")
+        .unwrap();
+    assert_eq!(video.facts.kind, MediaKind::Video);
+    assert!(video.sealed(), "two officers signed it at once");
+    let facts = video.facts.exif.clone().expect("the clip's own facts");
+    assert_eq!(facts.captured_at.as_deref(), Some("2026:11:30 08:15:00"));
+    assert!(facts.gps.is_some());
+
+    // Stopped while the second file is read: the first is kept, nothing of the second.
+    let first = std::fs::metadata(&photo).unwrap().len();
+    let stop = AtomicBool::new(false);
+    let mut stopped_at = 0;
+    let report = d
+        .app
+        .import_files(
+            &d.case,
+            &[photo, clips[1].clone()],
+            (&as_, &[li]),
+            &mut |p| {
+                if p.bytes_done > first && stopped_at == 0 {
+                    stopped_at = p.bytes_done;
+                    stop.store(true, Ordering::Relaxed);
+                }
+            },
+            &stop,
+        )
+        .unwrap();
+    assert!(report.cancelled);
+    assert!(
+        stopped_at > first && stopped_at < first + (3 << 20),
+        "in the clip"
+    );
+    assert_eq!(report.files.len(), 1);
+    let (_, after) = d.app.case_file(&d.case).unwrap();
+    assert_eq!(after.len(), ev.len() + 1);
+    assert!(!after.iter().any(|e| e.facts.file_name == "CAM0002.MP4"));
+}

@@ -2,10 +2,12 @@
 //! act signed by the officers whose PINs are given.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
-use qc_api::records::{NewEvidence, NoticeDraft, NoticeKind, PageClose, Signoff};
+use qc_api::import::ImportAs;
+use qc_api::records::{NoticeDraft, NoticeKind, PageClose, Signoff};
 use qc_api::{Quancheng, Unlocked};
 use qc_domain::{
     CopyAttestation, Inspection, Interviewee, NoPartySignature, NoticeItem, OfficerRef, Outcome721,
@@ -251,11 +253,14 @@ pub enum RecordCommand {
 /// `quancheng evidence …`.
 #[derive(Debug, Subcommand)]
 pub enum EvidenceCommand {
-    /// Capture a file as evidence. With --second, both officers sign at once; otherwise it
+    /// Capture files as evidence, each one item, read from disk in one streaming pass (a video's
+    /// own time and place kept). With --second, both officers sign at once; otherwise each
     /// waits for a second officer's `evidence cosign`.
     Add {
-        /// The file (photo, audio, video or document; the type is read from its content).
-        file: PathBuf,
+        /// The files (photo, audio, video or document; the type is read from its content), or
+        /// folders (a body camera's: their files).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Case id or unique prefix.
         #[arg(long)]
         case: String,
@@ -586,7 +591,7 @@ pub fn record(app: &mut Quancheng, cmd: &RecordCommand, as_json: bool) -> anyhow
 pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> anyhow::Result<()> {
     match cmd {
         EvidenceCommand::Add {
-            file,
+            files,
             case,
             description,
             attest_source,
@@ -596,23 +601,48 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
         } => {
             let who = who.unlock(app)?;
             let by: Vec<&Unlocked> = who.iter().collect();
-            let src = std::fs::File::open(file)
-                .with_context(|| format!("无法打开 {} (cannot open)", file.display()))?;
             let attestation = attest_source.as_ref().map(|source| CopyAttestation {
                 source: source.clone(),
                 date: attest_date.clone().unwrap_or_default(),
                 signer: attest_signer.clone().unwrap_or_default(),
             });
-            let new = NewEvidence {
-                file_name: file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+            let mut paths = Vec::new();
+            for f in files {
+                if f.is_dir() {
+                    paths.extend(qc_api::import::folder_files(f)?);
+                } else {
+                    paths.push(f.clone());
+                }
+            }
+            let to_be = ImportAs {
                 description: description.clone(),
                 attestation,
             };
-            let id = app.add_evidence(case, std::io::BufReader::new(src), new, &by)?;
-            output::created("已建立", &id, as_json)
+            let report = app.import_files(
+                case,
+                &paths,
+                (&to_be, &by),
+                &mut |_| {},
+                &AtomicBool::new(false),
+            )?;
+            let failed: Vec<String> = report
+                .files
+                .iter()
+                .filter_map(|f| Some(format!("{}：{}", f.file_name, f.error.as_ref()?)))
+                .collect();
+            match report.files.as_slice() {
+                // One file, as scripts have always read it.
+                [one] if one.error.is_none() => output::created(
+                    "已建立",
+                    one.evidence.as_deref().unwrap_or_default(),
+                    as_json,
+                )?,
+                _ => output::imported(&report, as_json)?,
+            }
+            if !failed.is_empty() {
+                bail!("未导入 (not imported)：{}", failed.join("；"));
+            }
+            Ok(())
         }
         EvidenceCommand::Cosign { on, who } => {
             let who = who.unlock(app)?;

@@ -293,6 +293,19 @@ pub fn created(what: &str, id: &str, as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What an import of files made: each item with its file (the JSON report whole).
+pub fn imported(report: &qc_api::import::ImportReport, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(report);
+    }
+    for f in &report.files {
+        if let Some(id) = &f.evidence {
+            out!("已建立：{id}（{}）", f.file_name);
+        }
+    }
+    Ok(())
+}
+
 fn short(id: &str) -> String {
     id.chars().take(8).collect()
 }

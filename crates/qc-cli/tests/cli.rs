@@ -619,6 +619,33 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("文件为空"), "{}", stderr(&o));
 
+    // A body camera's folder: each clip one item, with the time and place it recorded; what
+    // is no evidence is said, the rest taken.
+    let camera = tmp.path().join("DCIM");
+    std::fs::create_dir(&camera).unwrap();
+    for name in ["CAM0001.MP4", "CAM0002.MP4"] {
+        // 2026-11-30 08:15:00 UTC, 洛阳.
+        let mut clip =
+            qc_evidence::sample::body_camera_clip(1 << 20, 1_796_026_500, (34.6197, 112.454));
+        std::io::copy(
+            &mut clip,
+            &mut std::fs::File::create(camera.join(name)).unwrap(),
+        )
+        .unwrap();
+    }
+    std::fs::write(camera.join("notes.txt"), "not evidence").unwrap();
+    let o = act(
+        &data,
+        &["evidence", "add", camera.to_str().unwrap(), "--case", &case],
+        true,
+    );
+    assert!(!o.status.success(), "notes.txt is no evidence");
+    assert!(stderr(&o).contains("notes.txt："), "{}", stderr(&o));
+    assert_eq!(stdout(&o).matches("已建立：").count(), 2, "{}", stdout(&o));
+    let list = stdout(&run(&data, &["evidence", "list", "--case", &case], None));
+    assert_eq!(list.matches("2026:11:30 08:15:00").count(), 2, "{list}");
+    assert!(list.contains("34.61970,112.45400"), "{list}");
+
     // The case file exports with its evidence and verifies offline.
     let bundle = tmp.path().join("case.qcb");
     let o = act(

@@ -7,6 +7,7 @@
 //! Pure: works on any reader and writer; the caller decides where the bytes go.
 
 pub mod sample;
+mod track;
 
 use std::io::{Cursor, Read, Write};
 
@@ -16,6 +17,7 @@ pub use qc_domain::{ExifSummary, MediaKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
+pub use track::track_summary;
 
 /// Bytes kept from the start of every file for type sniffing and EXIF (JPEG's EXIF segment
 /// is at most 64 KiB and comes first).

@@ -134,6 +134,57 @@ impl Read for Video {
     }
 }
 
+/// An ISO base media box: its size, its type, its body.
+fn mp4_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut out = u32::try_from(8 + body.len())
+        .unwrap_or(u32::MAX)
+        .to_be_bytes()
+        .to_vec();
+    out.extend(kind);
+    out.extend(body);
+    out
+}
+
+/// A body camera's clip of `len` bytes of footage (under 4 GiB), as such cameras write it: the
+/// footage (`mdat`, pseudo-random, made on the fly) first, then the index (`moov`) holding the
+/// movie header's creation time (`recorded_unix_s`, UTC) and where (`©xyz`, ISO 6709).
+pub fn body_camera_clip(len: u64, recorded_unix_s: i64, (lat, lon): (f64, f64)) -> impl Read {
+    let mut head = vec![0, 0, 0, 0x20];
+    head.extend(b"ftypisom\0\0\x02\0isomiso2avc1mp41");
+    head.extend(u32::try_from(len + 8).unwrap_or(u32::MAX).to_be_bytes());
+    head.extend(b"mdat");
+    let mut footage = Video::new(len);
+    footage.header.clear();
+    footage.left = len;
+    // Seconds since 1904-01-01, the movie header's epoch.
+    let created = u32::try_from(recorded_unix_s + 2_082_844_800).unwrap_or_default();
+    let mut mvhd = vec![0; 4];
+    mvhd.extend(created.to_be_bytes());
+    mvhd.extend(created.to_be_bytes());
+    mvhd.extend(1000u32.to_be_bytes());
+    mvhd.extend(60_000u32.to_be_bytes());
+    mvhd.extend(0x0001_0000u32.to_be_bytes());
+    mvhd.extend(0x0100u16.to_be_bytes());
+    mvhd.extend([0; 10]);
+    for m in [0x0001_0000u32, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000] {
+        mvhd.extend(m.to_be_bytes());
+    }
+    mvhd.extend([0; 24]);
+    mvhd.extend(2u32.to_be_bytes());
+    let place = format!("{lat:+08.4}{lon:+09.4}/");
+    let mut xyz = u16::try_from(place.len())
+        .unwrap_or_default()
+        .to_be_bytes()
+        .to_vec();
+    xyz.extend(0x15c7u16.to_be_bytes());
+    xyz.extend(place.as_bytes());
+    let mut moov = mp4_box(b"mvhd", &mvhd);
+    moov.extend(mp4_box(b"udta", &mp4_box(&[0xa9, b'x', b'y', b'z'], &xyz)));
+    Cursor::new(head)
+        .chain(footage)
+        .chain(Cursor::new(mp4_box(b"moov", &moov)))
+}
+
 /// A playable recording: `seconds` of a 16-bit mono PCM WAV at `rate` samples a second, a tone
 /// whose pitch rises over the clip (so a player seeking lands somewhere audibly different).
 pub fn tone_wav(seconds: u32, rate: u32) -> Vec<u8> {

@@ -172,3 +172,30 @@ fn a_sample_recording_is_audio_of_the_length_asked() {
     assert_eq!(r.kind, MediaKind::Audio);
     assert!(r.thumbnail.is_none());
 }
+
+/// A body camera writes its index after the footage: the clip's own time and place are read by
+/// seeking to it, and a file that records neither (or is no video) gives none.
+#[test]
+fn a_body_camera_clip_says_when_and_where_it_was_recorded() {
+    use std::io::{Cursor, Read as _};
+    let mut clip = Vec::new();
+    // 2026-11-30 08:15:00 UTC, 洛阳.
+    crate::sample::body_camera_clip(3 << 20, 1_796_026_500, (34.6197, 112.454))
+        .read_to_end(&mut clip)
+        .unwrap();
+    let (ingested, _) = run(&clip);
+    assert_eq!(ingested.unwrap().kind, MediaKind::Video);
+    let said = track_summary(Cursor::new(&clip)).expect("the clip's own facts");
+    assert_eq!(said.captured_at.as_deref(), Some("2026:11:30 08:15:00"));
+    let gps = said.gps.expect("where");
+    assert!(
+        (gps.lat - 34.6197).abs() < 1e-6 && (gps.lon - 112.454).abs() < 1e-6,
+        "{gps:?}"
+    );
+    let mut bare = Vec::new();
+    crate::sample::Video::new(1 << 20)
+        .read_to_end(&mut bare)
+        .unwrap();
+    assert_eq!(track_summary(Cursor::new(&bare)), None);
+    assert_eq!(track_summary(Cursor::new(jpeg(64, 48))), None);
+}

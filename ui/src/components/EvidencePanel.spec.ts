@@ -1,11 +1,14 @@
 import { describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
-import { Button } from "vant";
+import { Button, Progress } from "vant";
 import { makeI18n } from "../i18n";
 
 const evidence = vi.fn();
 const cosign = vi.fn();
 const addEvidence = vi.fn();
+const pickEvidence = vi.fn();
+const importEvidence = vi.fn();
+const cancelImport = vi.fn(async () => {});
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
@@ -14,6 +17,9 @@ vi.mock("../api", async (orig) => {
       evidence: () => evidence(),
       cosignEvidence: (id: string, item: string) => cosign(id, item),
       addEvidence: (...a: unknown[]) => addEvidence(...a),
+      pickEvidence: (folder: boolean) => pickEvidence(folder),
+      importEvidence: (...a: unknown[]) => importEvidence(...a),
+      cancelImport: () => cancelImport(),
       blobUrl: async () => "blob:thumb",
     },
   };
@@ -78,10 +84,12 @@ describe("EvidencePanel", () => {
     evidence.mockResolvedValue([]);
     const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button] } });
     await flushPromises();
-    const scan = new File([new Uint8Array([0xff, 0xd8, 0xff])], "营业执照.jpg", { type: "image/jpeg" });
-    const input = w.find("input.file");
-    Object.defineProperty(input.element, "files", { value: [scan] });
-    await input.trigger("change");
+    pickEvidence.mockResolvedValue(["/media/scan/营业执照.jpg"]);
+    importEvidence.mockResolvedValue({ files: [{ file_name: "营业执照.jpg", evidence: "ev1", error: null }], cancelled: false });
+    await w.find(".pick-files").trigger("click");
+    await flushPromises();
+    expect(pickEvidence).toHaveBeenCalledWith(false);
+    expect(w.find(".chosen").text()).toBe("营业执照.jpg");
     await w.find("input.description").setValue("营业执照复印件");
     await w.find("input.is-copy").setValue(true);
     // Today and the officer signed in are filled in; where the original is must be said.
@@ -95,7 +103,48 @@ describe("EvidencePanel", () => {
     evidence.mockResolvedValue([{ ...item([li]), facts: { ...item([li]).facts, attestation } }]);
     await w.find("form.capture").trigger("submit");
     await flushPromises();
-    expect(addEvidence).toHaveBeenCalledWith("c1", scan, "营业执照复印件", attestation);
+    expect(importEvidence).toHaveBeenCalledWith("c1", ["/media/scan/营业执照.jpg"], "营业执照复印件", attestation, expect.any(Function));
+    expect(addEvidence).not.toHaveBeenCalled();
     expect(w.find(".attested").text()).toBe("经核对与原件无异 · 出处：当事人提供，原件存于其店内 · 2026-11-18 · 核对人：王芳");
+  });
+
+  it("imports a body camera's folder by path, shows how far it has come, stops when asked and says what was not taken", async () => {
+    evidence.mockResolvedValue([]);
+    const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button, Progress] } });
+    await flushPromises();
+    // The dialog closed without a choice: nothing changes.
+    pickEvidence.mockResolvedValueOnce([]);
+    await w.find(".pick-folder").trigger("click");
+    await flushPromises();
+    expect(w.find(".add").attributes("disabled")).toBeDefined();
+    pickEvidence.mockResolvedValueOnce(["/media/usb/DCIM/CAM0001.MP4", "/media/usb/DCIM/CAM0002.MP4", "/media/usb/DCIM/x.txt"]);
+    await w.find(".pick-folder").trigger("click");
+    await flushPromises();
+    expect(pickEvidence).toHaveBeenLastCalledWith(true);
+    expect(w.find(".chosen").text()).toBe("已选择 3 个文件：CAM0001.MP4 等");
+    let finish: (r: unknown) => void = () => {};
+    importEvidence.mockImplementation((_c, _p, _d, _a, onProgress: (p: unknown) => void) => {
+      onProgress({ files_done: 1, files_total: 3, bytes_done: 300, bytes_total: 400 });
+      return new Promise((resolve) => (finish = resolve));
+    });
+    await w.find("form.capture").trigger("submit");
+    await flushPromises();
+    expect(w.find("[data-test=importing]").text()).toContain("已完成 1/3 个文件");
+    expect(w.find(".van-progress__pivot").text()).toBe("75%");
+    await w.find(".cancel-import").trigger("click");
+    expect(cancelImport).toHaveBeenCalled();
+    finish({
+      files: [
+        { file_name: "CAM0001.MP4", evidence: "ev1", error: null },
+        { file_name: "x.txt", evidence: null, error: "不支持的文件类型" },
+      ],
+      cancelled: true,
+    });
+    await flushPromises();
+    expect(w.find("[data-test=importing]").exists()).toBe(false);
+    const said = w.find("[data-test=imported]").text();
+    expect(said).toContain("已导入 1 个文件");
+    expect(said).toContain("导入已停止");
+    expect(said).toContain("x.txt：不支持的文件类型");
   });
 });

@@ -1,0 +1,236 @@
+//! Files imported as evidence from where they lie (the platform's file dialog, a body camera's
+//! folder on a USB drive): each read from its path in one streaming pass into the encrypted
+//! store, with progress and a way to stop, each one evidence item; a video's own time and place
+//! are read from its index by seeking, never by reading it whole.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use qc_domain::CopyAttestation;
+use serde::Serialize;
+
+use crate::records::NewEvidence;
+use crate::{ApiError, Quancheng, Unlocked};
+
+/// Bytes read between two progress reports (and the last of each file).
+const REPORT_EVERY: u64 = 1 << 20;
+
+/// How far an import has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportProgress {
+    /// Files finished (taken or not).
+    pub files_done: usize,
+    /// Files chosen.
+    pub files_total: usize,
+    /// Bytes read of all of them.
+    pub bytes_done: u64,
+    /// Their bytes in all (as their sizes were when the import began).
+    pub bytes_total: u64,
+}
+
+/// What became of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportedFile {
+    /// Its name.
+    pub file_name: String,
+    /// The evidence item made of it.
+    pub evidence: Option<String>,
+    /// Why it was not taken, in Chinese.
+    pub error: Option<String>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Each file chosen, in order, as far as the import went.
+    pub files: Vec<ImportedFile>,
+    /// Whether it was stopped before the end (the file being read then is not kept).
+    pub cancelled: bool,
+}
+
+/// What every file of an import is recorded with.
+#[derive(Debug, Clone, Default)]
+pub struct ImportAs {
+    /// What they show.
+    pub description: String,
+    /// "经核对与原件无异", for copies of documents.
+    pub attestation: Option<CopyAttestation>,
+}
+
+/// A file being read: counts what passes, reports it, and stops when told.
+struct Watched<'a, R> {
+    inner: R,
+    done: u64,
+    reported: u64,
+    report: &'a mut dyn FnMut(u64),
+    cancel: &'a AtomicBool,
+}
+
+impl<R: Read> Read for Watched<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("import cancelled"));
+        }
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if self.done - self.reported >= REPORT_EVERY || (n == 0 && self.done > self.reported) {
+            self.reported = self.done;
+            (self.report)(self.done);
+        }
+        Ok(n)
+    }
+}
+
+impl Quancheng {
+    /// Imports each of `paths` into `case` as one evidence item signed by `by` (one officer
+    /// leaves each awaiting a second, as [`Self::add_evidence`]), read from its file in one
+    /// streaming pass. A file that cannot be read or is of no kind the store takes is reported
+    /// and the others go on; `cancel` stops the import between two reads, the file being read
+    /// then is not kept, those before it are.
+    pub fn import_files(
+        &mut self,
+        case: &str,
+        paths: &[PathBuf],
+        (to_be, by): (&ImportAs, &[&Unlocked]),
+        progress: &mut dyn FnMut(&ImportProgress),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport, ApiError> {
+        // Who signs and where, checked before any file is read.
+        self.resolve_case(case)?;
+        let sizes: Vec<u64> = paths
+            .iter()
+            .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+            .collect();
+        let mut at = ImportProgress {
+            files_done: 0,
+            files_total: paths.len(),
+            bytes_done: 0,
+            bytes_total: sizes.iter().sum(),
+        };
+        progress(&at);
+        let mut report = ImportReport {
+            files: Vec::new(),
+            cancelled: false,
+        };
+        for (path, size) in paths.iter().zip(&sizes) {
+            if cancel.load(Ordering::Relaxed) {
+                report.cancelled = true;
+                break;
+            }
+            let file_name = file_name(path);
+            let before = at.bytes_done;
+            let taken = {
+                let mut report_bytes = |done: u64| {
+                    at.bytes_done = before + done;
+                    progress(&at);
+                };
+                self.import_one(
+                    case,
+                    path,
+                    (&file_name, to_be, by),
+                    &mut report_bytes,
+                    cancel,
+                )
+            };
+            at.bytes_done = before + size;
+            at.files_done += 1;
+            match taken {
+                Ok(id) => report.files.push(ImportedFile {
+                    file_name,
+                    evidence: Some(id),
+                    error: None,
+                }),
+                Err(_) if cancel.load(Ordering::Relaxed) => {
+                    report.cancelled = true;
+                    break;
+                }
+                // Who may sign, and the case, hold for every file: the first such refusal
+                // is the answer.
+                Err(e @ (ApiError::Rule(_) | ApiError::UnknownCase(_))) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "a file not imported");
+                    report.files.push(ImportedFile {
+                        file_name,
+                        evidence: None,
+                        error: Some(e.message_zh()),
+                    });
+                }
+            }
+            progress(&at);
+        }
+        tracing::info!(
+            case,
+            files = report.files.len(),
+            cancelled = report.cancelled,
+            "files imported"
+        );
+        Ok(report)
+    }
+
+    /// One file of [`Self::import_files`].
+    fn import_one(
+        &mut self,
+        case: &str,
+        path: &Path,
+        (file_name, to_be, by): (&str, &ImportAs, &[&Unlocked]),
+        report: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<String, ApiError> {
+        let open = || {
+            File::open(path)
+                .map_err(|e| ApiError::Invalid(format!("无法读取文件 {file_name}：{}", io_zh(&e))))
+        };
+        let camera = qc_evidence::track_summary(BufReader::new(open()?));
+        let src = Watched {
+            inner: BufReader::with_capacity(256 << 10, open()?),
+            done: 0,
+            reported: 0,
+            report,
+            cancel,
+        };
+        let new = NewEvidence {
+            file_name: file_name.into(),
+            description: to_be.description.clone(),
+            attestation: to_be.attestation.clone(),
+        };
+        self.add_evidence_told(case, src, (new, camera), by)
+    }
+}
+
+/// The files of a folder (a body camera's clips), by name: what it holds directly, but hidden
+/// files (a camera's or a system's own).
+pub fn folder_files(dir: &Path) -> Result<Vec<PathBuf>, ApiError> {
+    let unreadable = |e: std::io::Error| {
+        ApiError::Invalid(format!("无法读取文件夹 {}：{}", dir.display(), io_zh(&e)))
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if !hidden && entry.file_type().map_err(unreadable)?.is_file() {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The name a file is shown by.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    )
+}
+
+/// Why a file could not be read, in Chinese.
+fn io_zh(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在",
+        std::io::ErrorKind::PermissionDenied => "没有读取权限",
+        std::io::ErrorKind::IsADirectory => "这是一个文件夹",
+        _ => "读取出错",
+    }
+}
