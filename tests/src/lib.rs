@@ -391,6 +391,8 @@ pub mod video {
     use qc_evidence::sample::Video;
 
     const CHILD: &str = "QC_VIDEO_CHILD";
+    /// In place of a length: the files to import by path (a path list, as `PATH`).
+    const FILES: &str = "files:";
     const NOW: Timestamp = Timestamp(1_795_000_000_000);
 
     fn pin(id: &str) -> String {
@@ -444,16 +446,39 @@ pub mod video {
         let wang = app.unlock("wang.fang", &pin("wang.fang"))?;
         crate::memory::reset_peak()?;
         let start = std::time::Instant::now();
-        let id = app.add_evidence(
-            case,
-            Video::new(len.parse()?),
-            NewEvidence {
-                file_name: "DSJ_20261118_0930.mp4".into(),
-                description: "现场执法全程录像".into(),
-                attestation: None,
-            },
-            &[&li, &wang],
-        )?;
+        let id = match len.strip_prefix(FILES) {
+            // The app's path: files on disk, imported by path as the window's import does.
+            Some(paths) => {
+                let paths: Vec<std::path::PathBuf> = std::env::split_paths(paths).collect();
+                let as_ = qc_api::import::ImportAs {
+                    description: "执法记录仪视频".into(),
+                    attestation: None,
+                };
+                let report = app.import_files(
+                    case,
+                    &paths,
+                    (&as_, &[&li, &wang]),
+                    &mut |_| {},
+                    &std::sync::atomic::AtomicBool::new(false),
+                )?;
+                let ids: Vec<String> = report
+                    .files
+                    .into_iter()
+                    .map(|f| f.evidence.ok_or_else(|| anyhow::anyhow!("{:?}", f.error)))
+                    .collect::<anyhow::Result<_>>()?;
+                ids.join(",")
+            }
+            None => app.add_evidence(
+                case,
+                Video::new(len.parse()?),
+                NewEvidence {
+                    file_name: "DSJ_20261118_0930.mp4".into(),
+                    description: "现场执法全程录像".into(),
+                    attestation: None,
+                },
+                &[&li, &wang],
+            )?,
+        };
         println!(
             "QC-VIDEO {} {} {}",
             crate::memory::peak_bytes()?,
@@ -482,9 +507,31 @@ pub mod video {
         case: &str,
         len: u64,
     ) -> anyhow::Result<Measured> {
+        child(exe, args, &format!("{}|{case}|{len}", dir.display()))
+    }
+
+    /// [`ingest_in_child`], the child importing `files` by path as the app does (its evidence
+    /// ids comma-separated).
+    pub fn import_in_child(
+        exe: &Path,
+        args: &[&str],
+        dir: &Path,
+        case: &str,
+        files: &[std::path::PathBuf],
+    ) -> anyhow::Result<Measured> {
+        let paths = std::env::join_paths(files)?;
+        let spec = format!(
+            "{}|{case}|{FILES}{}",
+            dir.display(),
+            paths.to_string_lossy()
+        );
+        child(exe, args, &spec)
+    }
+
+    fn child(exe: &Path, args: &[&str], spec: &str) -> anyhow::Result<Measured> {
         let out = Command::new(exe)
             .args(args)
-            .env(CHILD, format!("{}|{case}|{len}", dir.display()))
+            .env(CHILD, spec)
             .output()
             .context("cannot start the child")?;
         let text = String::from_utf8_lossy(&out.stdout);
