@@ -389,25 +389,18 @@ pub async fn pick_evidence(app: tauri::AppHandle, folder: bool) -> Result<Vec<St
                 .into_iter()
                 .collect()
         }
-        None => tauri::async_runtime::spawn_blocking(move || {
-            app.dialog()
-                .file()
-                .add_filter(
-                    "证据文件",
-                    &[
-                        "jpg", "jpeg", "png", "heic", "mp4", "mov", "3gp", "m4a", "aac", "mp3",
-                        "wav", "amr", "pdf",
-                    ],
-                )
-                .blocking_pick_files()
-        })
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| p.into_path().ok())
-        .collect(),
+        // No filter by name: a camera's `.MP4` is not `.mp4` to GTK, and the store judges a
+        // file by its content anyway.
+        None => {
+            tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_files())
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| p.into_path().ok())
+                .collect()
+        }
     };
     let mut files = Vec::new();
     for path in chosen {
@@ -438,8 +431,9 @@ pub async fn import_evidence(
     form: ImportForm,
     progress: Channel<ImportProgress>,
 ) -> Result<ImportReport, WireError> {
+    // Before the work is queued: a stop pressed from now on is heard.
+    app.state::<AppState>().2.store(false, Ordering::Relaxed);
     off_ui(app, move |state| {
-        state.2.store(false, Ordering::Relaxed);
         let paths: Vec<std::path::PathBuf> = form.paths.iter().map(Into::into).collect();
         let to_be = ImportAs {
             description: form.description,
@@ -459,10 +453,12 @@ pub async fn import_evidence(
     .await
 }
 
-/// Stops the import under way (the file being read is not kept; those before it are).
+/// Stops the import under way (the file being read is not kept; those before it are). Async,
+/// so it is heard while the import holds the app: it touches nothing else.
 #[tauri::command]
-pub fn cancel_import(state: State<'_, AppState>) {
+pub async fn cancel_import(state: State<'_, AppState>) -> Result<(), WireError> {
     state.2.store(true, Ordering::Relaxed);
+    Ok(())
 }
 
 /// Captures a photo taken with the camera as evidence of a case, signed by the officers signed

@@ -591,7 +591,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     for clip in &clips {
         for said in [
             "已由两名执法人员签名确认",
-            "拍摄于 2026:11:30 08:15:00",
+            "拍摄于 2026:11:30 16:15:00",
             "拍摄位置 34.61970, 112.45400",
         ] {
             assert!(clip.contains(said), "{said}: {clip}");

@@ -4,7 +4,7 @@
 //! are read from its index by seeking, never by reading it whole.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -31,7 +31,7 @@ pub struct ImportProgress {
 }
 
 /// What became of one file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct ImportedFile {
     /// Its name.
     pub file_name: String,
@@ -39,10 +39,13 @@ pub struct ImportedFile {
     pub evidence: Option<String>,
     /// Why it was not taken, in Chinese.
     pub error: Option<String>,
+    /// The same, as the error it was (a script's exit code names it).
+    #[serde(skip)]
+    pub cause: Option<ApiError>,
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct ImportReport {
     /// Each file chosen, in order, as far as the import went.
     pub files: Vec<ImportedFile>,
@@ -98,7 +101,7 @@ impl Quancheng {
         cancel: &AtomicBool,
     ) -> Result<ImportReport, ApiError> {
         // Who signs and where, checked before any file is read.
-        self.resolve_case(case)?;
+        self.evidence_signed(case, to_be.attestation.as_ref(), by)?;
         let sizes: Vec<u64> = paths
             .iter()
             .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
@@ -141,21 +144,26 @@ impl Quancheng {
                     file_name,
                     evidence: Some(id),
                     error: None,
+                    cause: None,
                 }),
                 Err(_) if cancel.load(Ordering::Relaxed) => {
                     report.cancelled = true;
                     break;
                 }
-                // Who may sign, and the case, hold for every file: the first such refusal
-                // is the answer.
-                Err(e @ (ApiError::Rule(_) | ApiError::UnknownCase(_))) => return Err(e),
                 Err(e) => {
                     tracing::warn!(file = %path.display(), error = %e, "a file not imported");
+                    // Who may sign, and the case, hold for every file (checked before the
+                    // first): one refused now stops the import, what was taken still reported.
+                    let stop = matches!(e, ApiError::Rule(_) | ApiError::UnknownCase(_));
                     report.files.push(ImportedFile {
                         file_name,
                         evidence: None,
                         error: Some(e.message_zh()),
+                        cause: Some(e),
                     });
+                    if stop {
+                        break;
+                    }
                 }
             }
             progress(&at);
@@ -178,13 +186,16 @@ impl Quancheng {
         report: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
     ) -> Result<String, ApiError> {
-        let open = || {
-            File::open(path)
-                .map_err(|e| ApiError::Invalid(format!("无法读取文件 {file_name}：{}", io_zh(&e))))
-        };
-        let camera = qc_evidence::track_summary(BufReader::new(open()?));
+        let unreadable = |e: std::io::Error| ApiError::Invalid(io_zh(&e).into());
+        let mut file = File::open(path).map_err(unreadable)?;
+        // The recording's own facts first (its index may follow the footage), from the same
+        // file as the bytes then kept.
+        let camera = qc_evidence::track_summary(BufReader::new(&mut file), &|| {
+            cancel.load(Ordering::Relaxed)
+        });
+        file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
         let src = Watched {
-            inner: BufReader::with_capacity(256 << 10, open()?),
+            inner: BufReader::with_capacity(256 << 10, file),
             done: 0,
             reported: 0,
             report,
@@ -199,22 +210,44 @@ impl Quancheng {
     }
 }
 
-/// The files of a folder (a body camera's clips), by name: what it holds directly, but hidden
-/// files (a camera's or a system's own).
+/// Folders below a chosen one that are searched (a camera card's `DCIM/100MEDIA` is two).
+const FOLDER_DEPTH: usize = 3;
+
+/// A body camera's own side files beside each clip (a thumbnail, a low-resolution copy), not
+/// evidence of their own.
+const SIDE_FILES: [&str; 3] = ["thm", "lrv", "xml"];
+
+/// The files of a folder (a body camera's card or its clips' folder), by path: those below it
+/// too (a few levels), but hidden files and a camera's side files.
 pub fn folder_files(dir: &Path) -> Result<Vec<PathBuf>, ApiError> {
+    let mut files = Vec::new();
+    gather(dir, FOLDER_DEPTH, &mut files)?;
+    files.sort();
+    Ok(files)
+}
+
+fn gather(dir: &Path, depth: usize, files: &mut Vec<PathBuf>) -> Result<(), ApiError> {
     let unreadable = |e: std::io::Error| {
         ApiError::Invalid(format!("无法读取文件夹 {}：{}", dir.display(), io_zh(&e)))
     };
-    let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(unreadable)? {
         let entry = entry.map_err(unreadable)?;
+        let path = entry.path();
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if !hidden && entry.file_type().map_err(unreadable)?.is_file() {
-            files.push(entry.path());
+        let side = path
+            .extension()
+            .is_some_and(|x| SIDE_FILES.contains(&x.to_string_lossy().to_lowercase().as_str()));
+        let kind = entry.file_type().map_err(unreadable)?;
+        if hidden || side {
+            continue;
+        }
+        if kind.is_file() {
+            files.push(path);
+        } else if kind.is_dir() && depth > 0 {
+            gather(&path, depth - 1, files)?;
         }
     }
-    files.sort();
-    Ok(files)
+    Ok(())
 }
 
 /// The name a file is shown by.

@@ -575,32 +575,7 @@ impl Quancheng {
         (new, camera): (NewEvidence, Option<ExifSummary>),
         by: &[&Unlocked],
     ) -> Result<String, ApiError> {
-        let officers = officer_refs(by)?;
-        if let Some(a) = &new.attestation {
-            for (value, field) in [
-                (&a.source, "原件来源（出处）"),
-                (&a.date, "核对日期"),
-                (&a.signer, "核对人签名"),
-            ] {
-                if value.trim().is_empty() {
-                    return Err(RuleViolation::EmptyField { field }.into());
-                }
-            }
-        }
-        let action = match officers.len() {
-            0 => return Err(RuleViolation::NoActor.into()),
-            1 => Action::EvidenceAwaitingSecond,
-            _ => Action::EvidenceCaptured,
-        };
-        if officers.len() >= 2 {
-            // Two officers at once must make a valid team (distinct, none recused).
-            let case_id = self.resolve_case(case)?;
-            let state = self
-                .store
-                .case_doc(&case_id, self.device_id.as_bytes())?
-                .state()?;
-            qc_domain::workflow::investigation_team(&people(by), &state)?;
-        }
+        let (action, officers) = self.evidence_signed(case, new.attestation.as_ref(), by)?;
         let ingested = self.write_blob(|w| {
             let i = qc_evidence::ingest(src, w, &ThumbnailLimits::default())?;
             let hash = i.sha256;
@@ -645,6 +620,43 @@ impl Quancheng {
             })
         })?;
         Ok(id)
+    }
+
+    /// Whether `by` may capture evidence of `case` (with `attestation`, a copy's, complete): the
+    /// act they sign and the officers as the item names them. Checked before a byte is read.
+    pub(crate) fn evidence_signed(
+        &self,
+        case: &str,
+        attestation: Option<&CopyAttestation>,
+        by: &[&Unlocked],
+    ) -> Result<(Action, Vec<OfficerRef>), ApiError> {
+        let officers = officer_refs(by)?;
+        if let Some(a) = attestation {
+            for (value, field) in [
+                (&a.source, "原件来源（出处）"),
+                (&a.date, "核对日期"),
+                (&a.signer, "核对人签名"),
+            ] {
+                if value.trim().is_empty() {
+                    return Err(RuleViolation::EmptyField { field }.into());
+                }
+            }
+        }
+        let action = match officers.len() {
+            0 => return Err(RuleViolation::NoActor.into()),
+            1 => Action::EvidenceAwaitingSecond,
+            _ => Action::EvidenceCaptured,
+        };
+        if officers.len() >= 2 {
+            // Two officers at once must make a valid team (distinct, none recused).
+            let case_id = self.resolve_case(case)?;
+            let state = self
+                .store
+                .case_doc(&case_id, self.device_id.as_bytes())?
+                .state()?;
+            qc_domain::workflow::investigation_team(&people(by), &state)?;
+        }
+        Ok((action, officers))
     }
 
     /// The second enforcement officer signs evidence captured by another one.

@@ -1216,7 +1216,7 @@ fn files_imported_by_path_become_evidence_with_the_camera_s_own_facts() {
     assert_eq!(video.facts.kind, MediaKind::Video);
     assert!(video.sealed(), "two officers signed it at once");
     let facts = video.facts.exif.clone().expect("the clip's own facts");
-    assert_eq!(facts.captured_at.as_deref(), Some("2026:11:30 08:15:00"));
+    assert_eq!(facts.captured_at.as_deref(), Some("2026:11:30 16:15:00"));
     assert!(facts.gps.is_some());
 
     // Stopped while the second file is read: the first is kept, nothing of the second.
@@ -1247,4 +1247,14 @@ fn files_imported_by_path_become_evidence_with_the_camera_s_own_facts() {
     let (_, after) = d.app.case_file(&d.case).unwrap();
     assert_eq!(after.len(), ev.len() + 1);
     assert!(!after.iter().any(|e| e.facts.file_name == "CAM0002.MP4"));
+
+    // Who may not capture is refused before a byte is read.
+    let refused = d.app.import_files(
+        &d.case,
+        &clips,
+        (&as_, &[&d.chen]),
+        &mut |p| assert_eq!(p.bytes_done, 0),
+        &AtomicBool::new(false),
+    );
+    assert_eq!(refused.unwrap_err().code(), "not_enforcement_officer");
 }

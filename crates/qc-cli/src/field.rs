@@ -606,6 +606,8 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
                 date: attest_date.clone().unwrap_or_default(),
                 signer: attest_signer.clone().unwrap_or_default(),
             });
+            // One file named, as scripts have always given it: its refusal is the command's.
+            let alone = files.len() == 1 && !files[0].is_dir();
             let mut paths = Vec::new();
             for f in files {
                 if f.is_dir() {
@@ -618,13 +620,19 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
                 description: description.clone(),
                 attestation,
             };
-            let report = app.import_files(
+            if paths.is_empty() {
+                bail!("所选文件夹中没有可导入的文件 (nothing to import)");
+            }
+            let mut report = app.import_files(
                 case,
                 &paths,
                 (&to_be, &by),
                 &mut |_| {},
                 &AtomicBool::new(false),
             )?;
+            if alone && let Some(e) = report.files.first_mut().and_then(|f| f.cause.take()) {
+                return Err(e.into());
+            }
             let failed: Vec<String> = report
                 .files
                 .iter()
@@ -632,7 +640,7 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
                 .collect();
             match report.files.as_slice() {
                 // One file, as scripts have always read it.
-                [one] if one.error.is_none() => output::created(
+                [one] if alone => output::created(
                     "已建立",
                     one.evidence.as_deref().unwrap_or_default(),
                     as_json,

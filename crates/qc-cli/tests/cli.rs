@@ -618,6 +618,7 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     );
     assert!(!o.status.success());
     assert!(stderr(&o).contains("文件为空"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("[evidence_empty]"), "{}", stderr(&o));
 
     // A body camera's folder: each clip one item, with the time and place it recorded; what
     // is no evidence is said, the rest taken.
@@ -643,7 +644,7 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     assert!(stderr(&o).contains("notes.txt："), "{}", stderr(&o));
     assert_eq!(stdout(&o).matches("已建立：").count(), 2, "{}", stdout(&o));
     let list = stdout(&run(&data, &["evidence", "list", "--case", &case], None));
-    assert_eq!(list.matches("2026:11:30 08:15:00").count(), 2, "{list}");
+    assert_eq!(list.matches("2026:11:30 16:15:00").count(), 2, "{list}");
     assert!(list.contains("34.61970,112.45400"), "{list}");
 
     // The case file exports with its evidence and verifies offline.

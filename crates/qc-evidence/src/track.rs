@@ -1,15 +1,59 @@
 //! What a video or audio file says of when and where it was recorded and by which camera: an
 //! MP4/MOV/3GP movie header's creation time, its `©xyz` or ISO 6709 location, Matroska's date.
 //! Read by seeking over the media data (a body camera writes its index after the footage), so a
-//! 2 GiB clip costs a few small reads.
+//! 2 GiB clip costs a few small reads; a file laid out otherwise (its index first and huge, or
+//! made to be read whole) is given up on after [`MOST_READ`] bytes.
 
-use std::io::{Read, Seek};
+use std::io::{self, Read, Seek, SeekFrom};
 
+use chrono::{FixedOffset, NaiveDate};
 use nom_exif::{MediaKind, MediaParser, MediaSource, TrackInfoTag};
 use qc_domain::{ExifSummary, GeoPoint};
 
-/// The recording's own time, place and camera, when `src` (a video or audio file) records any.
-pub fn track_summary<R: Read + Seek>(src: R) -> Option<ExifSummary> {
+/// Most bytes read to find a recording's facts (seeks over the footage are not reads).
+pub const MOST_READ: u64 = 16 << 20;
+/// Longest camera make or model kept.
+const MOST_CHARS: usize = 128;
+
+/// A reader that fails once it has read `left` more bytes, or when `stop` says so.
+struct Bounded<'a, R> {
+    inner: R,
+    left: u64,
+    stop: &'a dyn Fn() -> bool,
+}
+
+impl<R: Read> Read for Bounded<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 || (self.stop)() {
+            return Err(io::Error::other("read enough"));
+        }
+        let n = (buf.len() as u64).min(self.left) as usize;
+        let n = self.inner.read(&mut buf[..n])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Bounded<'_, R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// The recording's own time (as a clock in China reads it), place and camera, when `src` (a
+/// video or audio file) records any; `stop` ends the reading early (an import stopped).
+pub fn track_summary<R: Read + Seek>(src: R, stop: &dyn Fn() -> bool) -> Option<ExifSummary> {
+    let bounded = Bounded {
+        inner: src,
+        left: MOST_READ,
+        stop,
+    };
+    // The parser reads what the file says: whatever it makes of a hostile one, no panic gets
+    // past here.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| summary_of(bounded))).ok()?
+}
+
+fn summary_of<R: Read + Seek>(src: R) -> Option<ExifSummary> {
     let source = MediaSource::seekable(src).ok()?;
     if source.kind() != MediaKind::Track {
         return None;
@@ -18,15 +62,24 @@ pub fn track_summary<R: Read + Seek>(src: R) -> Option<ExifSummary> {
     let text = |tag| {
         info.get(tag)
             .and_then(|v| v.as_str())
-            .map(|s| s.trim().to_owned())
+            .map(|s| s.trim().chars().take(MOST_CHARS).collect::<String>())
             .filter(|s| !s.is_empty())
     };
+    // A movie header's time is UTC (zero when the maker set none); shown as a clock in China
+    // reads it, as a camera's EXIF time is.
+    let china = FixedOffset::east_opt(8 * 3600)?;
+    let earliest = NaiveDate::from_ymd_opt(1990, 1, 1)?.and_hms_opt(0, 0, 0)?;
+    let latest = NaiveDate::from_ymd_opt(2100, 1, 1)?.and_hms_opt(0, 0, 0)?;
     let summary = ExifSummary {
-        // As a camera's EXIF says it: the clock's reading, no zone.
         captured_at: info
             .get(TrackInfoTag::CreateDate)
             .and_then(|v| v.as_datetime())
-            .map(|t| t.into_naive().format("%Y:%m:%d %H:%M:%S").to_string()),
+            .map(|t| match t.aware() {
+                Some(at) => at.with_timezone(&china).naive_local(),
+                None => t.into_naive(),
+            })
+            .filter(|t| (earliest..latest).contains(t))
+            .map(|t| t.format("%Y:%m:%d %H:%M:%S").to_string()),
         gps: info
             .gps_info()
             .and_then(|g| {
@@ -35,6 +88,8 @@ pub fn track_summary<R: Read + Seek>(src: R) -> Option<ExifSummary> {
                     lon: g.longitude_decimal()?,
                 })
             })
+            // 0,0 is a receiver without a fix, not a place officers work.
+            .filter(|p| (p.lat, p.lon) != (0.0, 0.0))
             .filter(|p| (-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon)),
         make: text(TrackInfoTag::Make),
         model: text(TrackInfoTag::Model),

@@ -112,10 +112,11 @@ describe("EvidencePanel", () => {
     evidence.mockResolvedValue([]);
     const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button, Progress] } });
     await flushPromises();
-    // The dialog closed without a choice: nothing changes.
+    // No folder chosen, or nothing in it to import: said, and nothing to capture.
     pickEvidence.mockResolvedValueOnce([]);
     await w.find(".pick-folder").trigger("click");
     await flushPromises();
+    expect(w.find("[role=alert]").text()).toContain("没有可导入的文件");
     expect(w.find(".add").attributes("disabled")).toBeDefined();
     pickEvidence.mockResolvedValueOnce(["/media/usb/DCIM/CAM0001.MP4", "/media/usb/DCIM/CAM0002.MP4", "/media/usb/DCIM/x.txt"]);
     await w.find(".pick-folder").trigger("click");
