@@ -28,6 +28,7 @@ fn main() {
             "pick_evidence",
             "import_evidence",
             "cancel_import",
+            "media_base",
             "cosign_evidence",
             "evidence",
             "blob",

@@ -461,6 +461,12 @@ pub async fn cancel_import(state: State<'_, AppState>) -> Result<(), WireError> 
     Ok(())
 }
 
+/// Where the window's players read evidence files by range: `{base}{case}/{sha256}`.
+#[tauri::command]
+pub fn media_base(state: State<'_, AppState>) -> String {
+    state.3.clone()
+}
+
 /// Captures a photo taken with the camera as evidence of a case, signed by the officers signed
 /// in (two seal it at once; one leaves it awaiting the second). The bytes come as the raw
 /// request body.

@@ -4,6 +4,7 @@
 
 mod camera;
 mod commands;
+mod media;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -20,6 +21,8 @@ pub struct AppState(
     pub Mutex<Vec<qc_api::Unlocked>>,
     /// Set to stop the import of files under way (read without the app's lock it holds).
     pub AtomicBool,
+    /// Where the window's players read evidence files by range (`media`).
+    pub String,
 );
 
 fn data_dir(app: &tauri::App) -> PathBuf {
@@ -66,6 +69,7 @@ fn main() {
                 Mutex::new(opened),
                 Mutex::new(Vec::new()),
                 AtomicBool::new(false),
+                media::start(app.handle().clone())?,
             ));
             if let Some(window) = app.get_webview_window("main") {
                 camera::allow(&window)?;
@@ -101,6 +105,7 @@ fn main() {
             commands::pick_evidence,
             commands::import_evidence,
             commands::cancel_import,
+            commands::media_base,
             commands::cosign_evidence,
             commands::evidence,
             commands::blob,

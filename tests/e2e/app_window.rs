@@ -458,6 +458,12 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
         std::io::copy(&mut clip, &mut file).unwrap();
     }
     std::fs::write(camera.join("notes.txt"), "not evidence").unwrap();
+    // And a recording, to play back.
+    std::fs::write(
+        camera.join("REC0001.WAV"),
+        qc_evidence::sample::tone_wav(60, 44_100),
+    )
+    .unwrap();
     // WebKit's synthetic camera stands in for the tablet's: the same capture path, frames made up.
     let (_display, _driver, c, _slot) = open_window(&[
         ("QUANCHENG_DATA", dir.root()),
@@ -561,7 +567,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     // The body camera's folder, imported by path: each clip one item, sealed by the two, with
     // the time and place the camera recorded; the file that is no evidence is said and left.
     tap(&c, "the folder button", ".pick-folder").await;
-    chosen(&c, |t| t == "已选择 3 个文件：CAM0001.MP4 等").await;
+    chosen(&c, |t| t == "已选择 4 个文件：CAM0001.MP4 等").await;
     type_into(
         &c,
         "input.description",
@@ -571,7 +577,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .await;
     click(&c, ".capture .add").await;
     let said = text_where(&c, "[data-test=imported]", |t| t.contains("已导入")).await;
-    assert!(said.contains("已导入 2 个文件"), "{said}");
+    assert!(said.contains("已导入 3 个文件"), "{said}");
     assert!(said.contains("notes.txt："), "{said}");
     let clips = eventually("the two clips, sealed", WAIT, || async {
         let t = c
@@ -604,6 +610,49 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .await
     .unwrap();
     snapshot(&c, "evidence-import.png").await;
+
+    // The recording plays from the encrypted store, by range, and seeks.
+    c.execute(
+        "[...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes('REC0001.WAV')).querySelector('.play').click()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let duration = eventually("the recording's length", WAIT, || async {
+        let d = c
+            .execute(
+                "const a = document.querySelector('.player audio');
+                 if (a && a.error) return -a.error.code;
+                 return a && a.readyState >= 1 ? a.duration : 0;",
+                vec![],
+            )
+            .await
+            .ok()?
+            .as_f64()?;
+        assert!(d >= 0.0, "the player failed: MediaError {}", -d);
+        (d > 0.0).then_some(d)
+    })
+    .await
+    .unwrap();
+    assert!((duration - 60.0).abs() < 0.5, "{duration}");
+    let at = eventually("the seek", WAIT, || async {
+        let t = c
+            .execute(
+                "const a = document.querySelector('.player audio');
+                 if (!a.dataset.sought) { a.dataset.sought = '1'; a.currentTime = 45; }
+                 return !a.seeking && !a.error ? a.currentTime : 0;",
+                vec![],
+            )
+            .await
+            .ok()?
+            .as_f64()?;
+        (t >= 45.0).then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(at < 60.0, "{at}");
+    snapshot(&c, "evidence-play.png").await;
+    click(&c, ".close-player").await;
 
     // The two preserve the steel sheds' materials: the notice, the party's refusal noted, sealed;
     // the case now owes a decision within 7 days.

@@ -739,6 +739,11 @@ export const api = {
     progress.onmessage = onProgress;
     return call<ImportReport>("import_evidence", { form: { case: id, paths, description, attestation }, progress });
   },
+  /**
+   * Where the window's players read evidence files by range (the app's loopback server, with
+   * this run's token): a file is `${base}${case}/${sha256}`.
+   */
+  mediaBase: () => call<string>("media_base"),
   /** Stops the import under way: the file being read is not kept, those before it are. */
   cancelImport: () => call<void>("cancel_import"),
   /** A photo taken with the camera: its bytes go as the raw request body, not as JSON. */

@@ -9,6 +9,7 @@ mod error;
 pub mod import;
 mod inspections;
 pub mod keystore;
+pub mod media;
 pub mod records;
 pub mod refused;
 pub mod station;

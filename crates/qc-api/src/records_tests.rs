@@ -1258,3 +1258,40 @@ fn files_imported_by_path_become_evidence_with_the_camera_s_own_facts() {
     );
     assert_eq!(refused.unwrap_err().code(), "not_enforcement_officer");
 }
+
+/// A player's ranges are read from the encrypted store as asked, at most a MiB at once; what is
+/// not this case's evidence, or past its end, is refused.
+#[test]
+fn a_recording_plays_back_by_ranges_from_the_encrypted_store() {
+    use crate::media::{MOST_AT_ONCE, MediaRefusal};
+    let mut d = desk();
+    let wav = sample::tone_wav(60, 44_100);
+    let new = NewEvidence {
+        file_name: "询问同步录音.wav".into(),
+        description: "询问同步录音".into(),
+        attestation: None,
+    };
+    d.app
+        .add_evidence(&d.case, &wav[..], new, &[&d.li, &d.wang])
+        .unwrap();
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    let sha = ev[0].facts.sha256.clone();
+    let part = |range| d.app.media_part(&d.case, &sha, range).unwrap();
+    let total = wav.len() as u64;
+    let first = part((0, None)).unwrap();
+    assert_eq!((first.total, first.start), (total, 0));
+    assert_eq!(first.bytes.len() as u64, MOST_AT_ONCE.min(total));
+    assert!(first.mime.starts_with("audio/"), "{}", first.mime);
+    assert_eq!(first.bytes[..], wav[..first.bytes.len()]);
+    assert_eq!(part((100, Some(199))).unwrap().bytes[..], wav[100..200]);
+    assert_eq!(
+        part((total - 10, None)).unwrap().bytes[..],
+        wav[wav.len() - 10..]
+    );
+    assert_eq!(part((total, None)), Err(MediaRefusal::Unsatisfiable(total)));
+    let other = d
+        .app
+        .media_part(&d.case, &"ab".repeat(32), (0, None))
+        .unwrap();
+    assert_eq!(other, Err(MediaRefusal::NotFound));
+}

@@ -20,6 +20,7 @@ vi.mock("../api", async (orig) => {
       pickEvidence: (folder: boolean) => pickEvidence(folder),
       importEvidence: (...a: unknown[]) => importEvidence(...a),
       cancelImport: () => cancelImport(),
+      mediaBase: async () => "http://127.0.0.1:4321/t0k3n/",
       blobUrl: async () => "blob:thumb",
     },
   };
@@ -147,5 +148,17 @@ describe("EvidencePanel", () => {
     expect(said).toContain("已导入 1 个文件");
     expect(said).toContain("导入已停止");
     expect(said).toContain("x.txt：不支持的文件类型");
+  });
+
+  it("plays a recording from the app's loopback server, by case and file", async () => {
+    const rec = item([li, { ...li, officer: { person: "wang.fang", name: "王芳", cert_no: "2" } }]);
+    evidence.mockResolvedValue([{ ...rec, facts: { ...rec.facts, kind: "audio", mime: "audio/x-wav", file_name: "REC0001.WAV", sha256: "ef01", thumbnail: null } }]);
+    const w = mount(EvidencePanel, { props: { caseId: "c 1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button] } });
+    await flushPromises();
+    await w.find(".play").trigger("click");
+    await flushPromises();
+    expect(w.find("[data-test=player] audio").attributes("src")).toBe("http://127.0.0.1:4321/t0k3n/c%201/ef01");
+    await w.find(".close-player").trigger("click");
+    expect(w.find("[data-test=player]").exists()).toBe(false);
   });
 });

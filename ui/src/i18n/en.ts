@@ -360,6 +360,7 @@ export default {
     importing: "Importing: {done}/{total} files done…",
     cancelImport: "Stop importing",
     emptyFolder: "No folder chosen, or nothing to import in it",
+    play: "Play",
     imported: "{n} file(s) imported.",
     importCancelled: "The import was stopped: the file being read was not kept, those before it were.",
     description: "What it shows",

@@ -360,6 +360,7 @@ export default {
     importing: "正在导入：已完成 {done}/{total} 个文件…",
     cancelImport: "停止导入",
     emptyFolder: "未选择文件夹，或所选文件夹中没有可导入的文件",
+    play: "播放",
     imported: "已导入 {n} 个文件。",
     importCancelled: "导入已停止，正在读取的文件未保存，此前的文件已保存。",
     description: "证据说明（拍摄内容）",
