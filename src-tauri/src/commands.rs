@@ -463,8 +463,10 @@ pub async fn cancel_import(state: State<'_, AppState>) -> Result<(), WireError> 
 
 /// Where the window's players read evidence files by range: `{base}{case}/{sha256}`.
 #[tauri::command]
-pub fn media_base(state: State<'_, AppState>) -> String {
-    state.3.clone()
+pub fn media_base(state: State<'_, AppState>) -> Result<String, WireError> {
+    state.3.clone().ok_or_else(|| {
+        ApiError::Invalid("本机的播放服务未能启动，无法播放（详见日志）".into()).to_wire()
+    })
 }
 
 /// Captures a photo taken with the camera as evidence of a case, signed by the officers signed

@@ -21,8 +21,8 @@ pub struct AppState(
     pub Mutex<Vec<qc_api::Unlocked>>,
     /// Set to stop the import of files under way (read without the app's lock it holds).
     pub AtomicBool,
-    /// Where the window's players read evidence files by range (`media`).
-    pub String,
+    /// Where the window's players read evidence files by range (`media`), when it started.
+    pub Option<String>,
 );
 
 fn data_dir(app: &tauri::App) -> PathBuf {
@@ -69,7 +69,10 @@ fn main() {
                 Mutex::new(opened),
                 Mutex::new(Vec::new()),
                 AtomicBool::new(false),
-                media::start(app.handle().clone())?,
+                // Playback is not worth the app: without its server, the player says so.
+                media::start(app.handle().clone())
+                    .inspect_err(|e| tracing::error!(error = %e, "no media server"))
+                    .ok(),
             ));
             if let Some(window) = app.get_webview_window("main") {
                 camera::allow(&window)?;

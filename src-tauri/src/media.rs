@@ -47,25 +47,31 @@ pub fn start(app: AppHandle) -> std::io::Result<String> {
     Ok(base)
 }
 
-/// `bytes=FROM-[TO]` (one range, as media players ask when they seek); `Ok(None)` when none.
-fn range_of(headers: &HeaderMap) -> Result<Option<(u64, Option<u64>)>, ()> {
-    let Some(value) = headers.get(header::RANGE) else {
-        return Ok(None);
-    };
-    let parsed = || {
-        let (from, to) = value
-            .to_str()
-            .ok()?
-            .strip_prefix("bytes=")?
-            .split_once('-')?;
-        let to = if to.is_empty() {
-            None
+/// The range asked (RFC 9110, the first of several; `bytes=-N` the last N): `(from, to)`,
+/// `to` inclusive and open when absent; the whole file when none is asked or it makes no sense
+/// (then the answer is the whole file, as the standard says to ignore it).
+fn range_of(headers: &HeaderMap) -> Option<(Option<u64>, Option<u64>)> {
+    let value = headers.get(header::RANGE)?.to_str().ok()?.trim();
+    let (unit, ranges) = value.split_once('=')?;
+    if !unit.trim().eq_ignore_ascii_case("bytes") {
+        return None;
+    }
+    let first = ranges.split(',').next()?.trim();
+    let (from, to) = first.split_once('-')?;
+    let number = |s: &str| -> Option<Option<u64>> {
+        let s = s.trim();
+        if s.is_empty() {
+            Some(None)
         } else {
-            Some(to.parse().ok()?)
-        };
-        Some((from.parse().ok()?, to))
+            s.parse().ok().map(Some)
+        }
     };
-    parsed().map(Some).ok_or(())
+    let (from, to) = (number(from)?, number(to)?);
+    match (from, to) {
+        (None, None) | (None, Some(0)) => None,
+        (Some(f), Some(t)) if t < f => None,
+        _ => Some((from, to)),
+    }
 }
 
 /// Reads part of a file off the async threads, under the app's lock for that read alone.
@@ -96,68 +102,118 @@ async fn part(
     if token != served.token {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let Ok(range) = range_of(&headers) else {
-        return StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+    let asked = range_of(&headers);
+    // The file's size and type first (a first part read from where the answer begins).
+    let from = match asked {
+        Some((Some(from), _)) => from,
+        _ => 0,
     };
-    let Some(range) = range else {
-        return whole(served, case, sha256).await;
-    };
-    match read(&served, (&case, &sha256), range).await {
-        Some(Ok(part)) => {
-            let last = part.start + part.bytes.len() as u64 - 1;
-            (
-                StatusCode::PARTIAL_CONTENT,
-                [
-                    (header::CONTENT_TYPE, part.mime),
-                    (header::ACCEPT_RANGES, "bytes".into()),
-                    (
-                        header::CONTENT_RANGE,
-                        format!("bytes {}-{last}/{}", part.start, part.total),
-                    ),
-                ],
-                part.bytes,
+    let first = match read(&served, (&case, &sha256), (from, None)).await {
+        Some(Ok(part)) => part,
+        Some(Err(MediaRefusal::Unsatisfiable(total))) if total > 0 => {
+            return (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, format!("bytes */{total}"))],
             )
-                .into_response()
+                .into_response();
         }
-        Some(Err(MediaRefusal::Unsatisfiable(total))) => (
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            [(header::CONTENT_RANGE, format!("bytes */{total}"))],
-        )
-            .into_response(),
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-/// The whole file, for a player that asks without a range (WebKitGTK's first request): sent
-/// as it is read, a part at a time, never held whole.
-async fn whole(served: Served, case: String, sha256: String) -> Response {
-    let Some(Ok(first)) = read(&served, (&case, &sha256), (0, None)).await else {
-        return StatusCode::NOT_FOUND.into_response();
+        _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    let (mime, total) = (first.mime.clone(), first.total);
-    let rest = futures_util::stream::unfold(
-        (first.bytes.len() as u64, served, case, sha256),
-        move |(at, served, case, sha256)| async move {
-            if at >= total {
-                return None;
-            }
-            let part = match read(&served, (&case, &sha256), (at, None)).await {
-                Some(Ok(part)) => Ok(part.bytes),
-                _ => Err(std::io::Error::other("the file could not be read on")),
-            };
-            let next = at + part.as_ref().map_or(total, |b| b.len() as u64);
-            Some((part, (next, served, case, sha256)))
-        },
-    );
-    let body = futures_util::stream::once(async move { Ok(first.bytes) }).chain(rest);
-    (
-        StatusCode::OK,
+    let total = first.total;
+    let (start, end) = match asked {
+        None => (0, total),
+        Some((Some(from), to)) => (from, to.map_or(total, |t| (t + 1).min(total))),
+        // The last N bytes.
+        Some((None, Some(n))) => (total.saturating_sub(n), total),
+        Some((None, None)) => (0, total),
+    };
+    let first = if start == first.start {
+        first
+    } else {
+        match read(&served, (&case, &sha256), (start, None)).await {
+            Some(Ok(part)) => part,
+            _ => return StatusCode::NOT_FOUND.into_response(),
+        }
+    };
+    let mime = first.mime.clone();
+    let status = if asked.is_some() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let mut answer = (
+        status,
         [
             (header::CONTENT_TYPE, mime),
             (header::ACCEPT_RANGES, "bytes".into()),
-            (header::CONTENT_LENGTH, total.to_string()),
+            (header::CONTENT_LENGTH, (end - start).to_string()),
+            (header::CACHE_CONTROL, "no-store".into()),
         ],
-        Body::from_stream(body),
+        Body::from_stream(stream(served, (case, sha256), first, end)),
     )
-        .into_response()
+        .into_response();
+    if asked.is_some() {
+        let range = format!("bytes {start}-{}/{total}", end - 1);
+        if let Ok(value) = range.parse() {
+            answer.headers_mut().insert(header::CONTENT_RANGE, value);
+        }
+    }
+    answer
+}
+
+/// The bytes from `first` on to `end`, read a part at a time as the player takes them (to its
+/// end: WebKit's player takes an answer's end for the file's), never held whole.
+fn stream(
+    served: Served,
+    (case, sha256): (String, String),
+    first: MediaPart,
+    end: u64,
+) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> {
+    let mut bytes = first.bytes;
+    bytes.truncate((end - first.start) as usize);
+    let after = first.start + bytes.len() as u64;
+    let rest = futures_util::stream::unfold(
+        (after, served, case, sha256),
+        move |(at, served, case, sha256)| async move {
+            if at >= end {
+                return None;
+            }
+            let part = match read(&served, (&case, &sha256), (at, Some(end - 1))).await {
+                Some(Ok(part)) if !part.bytes.is_empty() => Ok(part.bytes),
+                _ => Err(std::io::Error::other("the file could not be read on")),
+            };
+            let next = part.as_ref().map_or(end, |b| at + b.len() as u64);
+            Some((part, (next, served, case, sha256)))
+        },
+    );
+    futures_util::stream::once(async move { Ok(bytes) }).chain(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(value: &str) -> Option<(Option<u64>, Option<u64>)> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RANGE, value.parse().unwrap());
+        range_of(&headers)
+    }
+
+    #[test]
+    fn ranges_are_read_as_the_standard_says_and_nonsense_is_ignored() {
+        assert_eq!(range_of(&HeaderMap::new()), None);
+        assert_eq!(asked("bytes=0-"), Some((Some(0), None)));
+        assert_eq!(asked("bytes=100-199"), Some((Some(100), Some(199))));
+        assert_eq!(asked("bytes=-500"), Some((None, Some(500))));
+        assert_eq!(asked("Bytes = 5-9, 20-30"), Some((Some(5), Some(9))));
+        for nonsense in [
+            "bytes=500-100",
+            "items=0-9",
+            "bytes=x-",
+            "bytes=-",
+            "bytes=-0",
+        ] {
+            assert_eq!(asked(nonsense), None, "{nonsense}");
+        }
+    }
 }

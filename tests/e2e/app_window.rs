@@ -652,6 +652,22 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .unwrap();
     assert!(at < 60.0, "{at}");
     snapshot(&c, "evidence-play.png").await;
+    // And plays on from there to its end (more than one answer's worth of bytes past the seek).
+    eventually("the end of the recording", WAIT, || async {
+        c.execute(
+            "const a = document.querySelector('.player audio');
+             if (a.error) throw new Error('MediaError ' + a.error.code);
+             a.playbackRate = 4; if (a.paused && !a.ended) a.play();
+             return a.ended && a.currentTime > 59.5;",
+            vec![],
+        )
+        .await
+        .ok()?
+        .as_bool()?
+        .then_some(())
+    })
+    .await
+    .unwrap();
     click(&c, ".close-player").await;
 
     // The two preserve the steel sheds' materials: the notice, the party's refusal noted, sealed;

@@ -361,6 +361,7 @@ export default {
     cancelImport: "Stop importing",
     emptyFolder: "No folder chosen, or nothing to import in it",
     play: "Play",
+    playFailed: "Cannot play: this tablet does not hold the file (sync to fetch it), or its format is not supported",
     imported: "{n} file(s) imported.",
     importCancelled: "The import was stopped: the file being read was not kept, those before it were.",
     description: "What it shows",

@@ -361,6 +361,7 @@ export default {
     cancelImport: "停止导入",
     emptyFolder: "未选择文件夹，或所选文件夹中没有可导入的文件",
     play: "播放",
+    playFailed: "无法播放：本机没有该文件（请先同步取回），或文件格式不受支持",
     imported: "已导入 {n} 个文件。",
     importCancelled: "导入已停止，正在读取的文件未保存，此前的文件已保存。",
     description: "证据说明（拍摄内容）",
