@@ -29,6 +29,7 @@ fn main() {
             "import_evidence",
             "cancel_import",
             "media_base",
+            "prepare_media",
             "cosign_evidence",
             "evidence",
             "blob",

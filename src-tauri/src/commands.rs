@@ -523,15 +523,36 @@ pub fn blob(
     sha256: String,
 ) -> Result<Response, WireError> {
     with_app(&state, |a| {
-        let hash: [u8; 32] = hex::decode(&sha256)
-            .ok()
-            .and_then(|v| v.try_into().ok())
-            .ok_or_else(|| ApiError::Invalid("not a SHA-256".into()))?;
-        if a.station()?.is_some() {
-            a.fetch_blob(&case, &hash)?;
-        }
+        let hash = held(a, &case, &sha256)?;
         Ok(Response::new(a.read_blob(&hash)?))
     })
+}
+
+/// An evidence file of a case, fetched from the station first when this device lacks it (a
+/// case pulled without its files).
+fn held(a: &mut Quancheng, case: &str, sha256: &str) -> Result<[u8; 32], ApiError> {
+    let hash: [u8; 32] = hex::decode(sha256)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| ApiError::Invalid("not a SHA-256".into()))?;
+    if a.station()?.is_some() {
+        a.fetch_blob(case, &hash)?;
+    }
+    Ok(hash)
+}
+
+/// Makes an evidence file ready to play here: fetched from the station, off the UI thread,
+/// when this device lacks it.
+#[tauri::command]
+pub async fn prepare_media(
+    app: tauri::AppHandle,
+    case: String,
+    sha256: String,
+) -> Result<(), WireError> {
+    off_ui(app, move |state| {
+        with_app(state, |a| held(a, &case, &sha256).map(drop))
+    })
+    .await
 }
 
 /// The first officer signed in (who registers, exports, co-signs).

@@ -109,6 +109,7 @@ fn main() {
             commands::import_evidence,
             commands::cancel_import,
             commands::media_base,
+            commands::prepare_media,
             commands::cosign_evidence,
             commands::evidence,
             commands::blob,

@@ -744,6 +744,8 @@ export const api = {
    * this run's token): a file is `${base}${case}/${sha256}`.
    */
   mediaBase: () => call<string>("media_base"),
+  /** Makes an evidence file ready to play: fetched from the station when this tablet lacks it. */
+  prepareMedia: (id: string, sha256: string) => call<void>("prepare_media", { case: id, sha256 }),
   /** Stops the import under way: the file being read is not kept, those before it are. */
   cancelImport: () => call<void>("cancel_import"),
   /** A photo taken with the camera: its bytes go as the raw request body, not as JSON. */

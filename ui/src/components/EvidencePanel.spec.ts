@@ -9,6 +9,7 @@ const addEvidence = vi.fn();
 const pickEvidence = vi.fn();
 const importEvidence = vi.fn();
 const cancelImport = vi.fn(async () => {});
+const prepareMedia = vi.fn(async (_case: string, _sha: string) => {});
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
@@ -21,6 +22,7 @@ vi.mock("../api", async (orig) => {
       importEvidence: (...a: unknown[]) => importEvidence(...a),
       cancelImport: () => cancelImport(),
       mediaBase: async () => "http://127.0.0.1:4321/t0k3n/",
+      prepareMedia: (id: string, sha: string) => prepareMedia(id, sha),
       blobUrl: async () => "blob:thumb",
     },
   };
@@ -157,6 +159,8 @@ describe("EvidencePanel", () => {
     await flushPromises();
     await w.find(".play").trigger("click");
     await flushPromises();
+    // Fetched from the station first when this tablet lacks it.
+    expect(prepareMedia).toHaveBeenCalledWith("c 1", "ef01");
     expect(w.find("[data-test=player] audio").attributes("src")).toBe("http://127.0.0.1:4321/t0k3n/c%201/ef01");
     await w.find(".close-player").trigger("click");
     expect(w.find("[data-test=player]").exists()).toBe(false);
