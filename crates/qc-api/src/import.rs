@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use qc_domain::CopyAttestation;
 use serde::Serialize;
 
-use crate::records::NewEvidence;
+use crate::records::{NewEvidence, Told};
 use crate::{ApiError, Quancheng, Unlocked};
 
 /// Bytes read between two progress reports (and the last of each file).
@@ -206,7 +206,11 @@ impl Quancheng {
             description: to_be.description.clone(),
             attestation: to_be.attestation.clone(),
         };
-        self.add_evidence_told(case, src, (new, camera), by)
+        let told = Told {
+            camera,
+            ..Told::default()
+        };
+        self.add_evidence_told(case, src, (new, told), by)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod import;
 mod inspections;
 pub mod keystore;
 pub mod media;
+pub mod recording;
 pub mod records;
 pub mod refused;
 pub mod station;
@@ -172,6 +173,8 @@ pub struct Quancheng {
     upload_chunk: usize,
     /// The connection to the station, made once per station and reused.
     link: Option<station::CachedLink>,
+    /// Recordings being made, by id.
+    recordings: std::collections::HashMap<String, qc_blobs::Journal>,
 }
 
 impl Quancheng {
@@ -292,6 +295,7 @@ impl Quancheng {
             blobs,
             upload_chunk: station::UPLOAD_CHUNK,
             link: None,
+            recordings: Default::default(),
         })
     }
 

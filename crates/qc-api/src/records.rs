@@ -10,7 +10,7 @@ use qc_domain::{
     Act, CaseState, Context, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem,
     EvidenceSignature, Inspection, Interviewee, NoPartySignature, Notice, NoticeItem, OfficerRef,
     Outcome721, Page, PageSignature, Party, PartySignoff, Person, Qa, Questioning, Record,
-    RecordBody, RuleViolation, Timestamp, WorkflowEvent, record_allowed, seal_check,
+    RecordBody, RuleViolation, TimeSpan, Timestamp, WorkflowEvent, record_allowed, seal_check,
     signoff_consistent, validate,
 };
 use qc_evidence::{ExifSummary, MediaKind, ThumbnailLimits};
@@ -121,6 +121,46 @@ pub struct NewEvidence {
     pub description: String,
     /// "经核对与原件无异", for copies of documents.
     pub attestation: Option<CopyAttestation>,
+}
+
+/// What is known of an evidence file besides its bytes and what the officer gave.
+#[derive(Debug, Default)]
+pub(crate) struct Told {
+    /// The item's id, when it has one already (a recording's); a fresh one otherwise.
+    pub id: Option<String>,
+    /// What the file says of its recording when the stream cannot tell (a video's index after
+    /// its footage), kept where no EXIF is found.
+    pub camera: Option<ExifSummary>,
+    /// Audio or video, for a recording made here: a container (MP4) may hold either.
+    pub kind: Option<MediaKind>,
+    /// The time a recording made here covers.
+    pub span: Option<TimeSpan>,
+    /// The records it records.
+    pub covers: Vec<String>,
+    /// How it came to be kept.
+    pub note: Option<String>,
+}
+
+/// The kind and type of a file recorded as `recorded`: an audio recording in a container its
+/// type names as video (an MP4) is audio.
+fn recorded_as(
+    recorded: Option<MediaKind>,
+    sniffed: MediaKind,
+    mime: String,
+) -> (MediaKind, String) {
+    let timed = |k| matches!(k, MediaKind::Audio | MediaKind::Video);
+    match recorded {
+        Some(k) if timed(k) && timed(sniffed) && k != sniffed => {
+            let (_, sub) = mime.split_once('/').unwrap_or(("", &mime));
+            let top = if k == MediaKind::Audio {
+                "audio"
+            } else {
+                "video"
+            };
+            (k, format!("{top}/{sub}"))
+        }
+        _ => (sniffed, mime),
+    }
 }
 
 fn officer_refs(by: &[&Unlocked]) -> Result<Vec<OfficerRef>, ApiError> {
@@ -563,16 +603,15 @@ impl Quancheng {
         new: NewEvidence,
         by: &[&Unlocked],
     ) -> Result<String, ApiError> {
-        self.add_evidence_told(case, src, (new, None), by)
+        self.add_evidence_told(case, src, (new, Told::default()), by)
     }
 
-    /// [`Self::add_evidence`], with what the file itself says of its recording when the stream
-    /// cannot tell (a video's index after its footage), kept where no EXIF is found.
+    /// [`Self::add_evidence`], with what is known of the file besides its bytes.
     pub(crate) fn add_evidence_told(
         &mut self,
         case: &str,
         src: impl Read,
-        (new, camera): (NewEvidence, Option<ExifSummary>),
+        (new, told): (NewEvidence, Told),
         by: &[&Unlocked],
     ) -> Result<String, ApiError> {
         let (action, officers) = self.evidence_signed(case, new.attestation.as_ref(), by)?;
@@ -589,21 +628,27 @@ impl Quancheng {
         for note in &ingested.notes {
             tracing::warn!(file = %new.file_name, note, "evidence stored with a note");
         }
-        let id = entropy::uuid(self.entropy.as_mut());
+        let (kind, mime) = recorded_as(told.kind, ingested.kind, ingested.mime);
+        let id = told
+            .id
+            .unwrap_or_else(|| entropy::uuid(self.entropy.as_mut()));
         let at = self.now();
         let item = EvidenceItem {
             facts: EvidenceFacts {
                 id: id.clone(),
                 sha256: hex::encode(ingested.sha256),
                 size: ingested.size,
-                mime: ingested.mime,
-                kind: ingested.kind,
+                mime,
+                kind,
                 file_name: new.file_name,
                 description: new.description.trim().into(),
                 captured_at: at,
-                exif: ingested.exif.or(camera),
+                exif: ingested.exif.or(told.camera),
                 thumbnail: thumbnail.map(hex::encode),
                 attestation: new.attestation,
+                span: told.span,
+                covers: told.covers,
+                note: told.note,
             },
             signatures: officers
                 .into_iter()

@@ -1295,3 +1295,128 @@ fn a_recording_plays_back_by_ranges_from_the_encrypted_store() {
         .unwrap();
     assert_eq!(other, Err(MediaRefusal::NotFound));
 }
+
+/// A questioning's 同步录音: written piece by piece as it is made, kept as an evidence item
+/// naming the transcript and the time it covers; one a crash ended is found at the next start
+/// with what was written before it, and kept with a note.
+#[test]
+fn a_recording_is_kept_as_it_is_made_and_after_a_crash() {
+    use sha2::{Digest, Sha256};
+
+    use crate::recording::RecordingPlan;
+    let d = desk();
+    let Desk {
+        _tmp: tmp,
+        mut app,
+        li,
+        wang,
+        chen,
+        case,
+        ..
+    } = d;
+    let who = Interviewee {
+        name: "王某".into(),
+        id_number: None,
+        phone: None,
+        capacity: "当事人".into(),
+    };
+    let q = app
+        .start_questioning(&case, who, true, &[&li, &wang])
+        .unwrap();
+    let plan = |covers: Vec<String>| RecordingPlan {
+        kind: MediaKind::Audio,
+        mime: "audio/wav".into(),
+        covers,
+        description: "询问王某同步录音".into(),
+    };
+    let journals = tmp.path().join("data/blobs/recording");
+    let count = || std::fs::read_dir(&journals).map_or(0, |d| d.count());
+
+    // Who may not capture evidence, or a record the case lacks: refused before anything is
+    // written.
+    assert!(
+        app.start_recording(&case, plan(vec![q.clone()]), &[&chen])
+            .is_err()
+    );
+    assert!(
+        app.start_recording(&case, plan(vec!["nope".into()]), &[&li])
+            .is_err()
+    );
+    assert_eq!(count(), 0);
+
+    let wav = sample::tone_wav(2, 8000);
+    let id = app
+        .start_recording(&case, plan(vec![q.clone()]), &[&li, &wang])
+        .unwrap();
+    let mut held = 0;
+    for piece in wav.chunks(5000) {
+        held = app.record_piece(&id, piece).unwrap();
+    }
+    assert_eq!(held, wav.len() as u64);
+    // A recording at work is not one a crash left.
+    assert!(app.recordings_left().unwrap().is_empty());
+    let ev = app.finish_recording(&id, &[&li, &wang]).unwrap();
+    assert_eq!(ev, id);
+    assert_eq!(count(), 0, "the journal is gone once kept");
+    assert!(app.record_piece(&id, b"more").is_err());
+    let (_, items) = app.case_file(&case).unwrap();
+    let item = items.iter().find(|e| e.facts.id == ev).unwrap();
+    assert!(item.sealed());
+    assert_eq!(item.facts.sha256, hex::encode(Sha256::digest(&wav)));
+    assert_eq!(item.facts.kind, MediaKind::Audio);
+    assert_eq!(item.facts.covers, std::slice::from_ref(&q));
+    assert_eq!(item.facts.span.unwrap().from, app.now());
+    assert_eq!(item.facts.note, None);
+    assert!(item.facts.file_name.starts_with("录音-") && item.facts.file_name.ends_with(".wav"));
+
+    // Killed while recording: the process's journal stays with the pieces written, the last
+    // one cut in the middle of its write.
+    let id = app
+        .start_recording(&case, plan(vec![q.clone()]), &[&li])
+        .unwrap();
+    let pieces: Vec<&[u8]> = wav.chunks(6000).collect();
+    for piece in &pieces {
+        app.record_piece(&id, piece).unwrap();
+    }
+    drop(app);
+    let path = journals.join(format!("{id}.journal"));
+    let len = std::fs::metadata(&path).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len - 10)
+        .unwrap();
+
+    let data = crate::DataDir::new(tmp.path().join("data"));
+    let mut app = Quancheng::open(
+        &data,
+        std::sync::Arc::new(FixedClock(Timestamp(crate::tests::NOW.0 + 60_000))),
+        Box::new(crate::entropy::SeededEntropy::new([7; 32])),
+    )
+    .unwrap();
+    let left = app.recordings_left().unwrap();
+    assert_eq!(left.len(), 1);
+    let kept_bytes: usize = pieces[..pieces.len() - 1].iter().map(|p| p.len()).sum();
+    assert_eq!(
+        (left[0].id.as_str(), left[0].bytes, &left[0].by[..]),
+        (id.as_str(), kept_bytes as u64, &["李明".to_owned()][..])
+    );
+    let wang = app.unlock("wang.fang", &pin("wang.fang")).unwrap();
+    let ev = app.keep_recording_left(&id, &[&wang]).unwrap();
+    assert!(app.recordings_left().unwrap().is_empty());
+    let (_, items) = app.case_file(&case).unwrap();
+    let item = items.iter().find(|e| e.facts.id == ev).unwrap();
+    assert_eq!(item.facts.size, kept_bytes as u64);
+    assert_eq!(
+        item.facts.sha256,
+        hex::encode(Sha256::digest(&wav[..kept_bytes]))
+    );
+    let note = item.facts.note.as_deref().unwrap();
+    assert!(
+        note.contains("未正常结束") && note.contains("李明"),
+        "{note}"
+    );
+    assert!(note.contains("无法读取"), "the cut piece is said: {note}");
+    assert_eq!(item.signatures.len(), 1);
+}

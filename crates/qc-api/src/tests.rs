@@ -6,7 +6,7 @@ use qc_store::{CaseFilter, DueFilter};
 use crate::demo::{self, demo_people};
 use crate::*;
 
-const NOW: Timestamp = Timestamp(1_795_000_000_000); // 2026-11-18
+pub(crate) const NOW: Timestamp = Timestamp(1_795_000_000_000); // 2026-11-18
 
 fn clock(t: Timestamp) -> Arc<dyn Clock> {
     Arc::new(FixedClock(t))

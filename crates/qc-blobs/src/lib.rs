@@ -30,6 +30,9 @@ use chacha20poly1305::aead::{KeyInit, Payload};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+mod journal;
+pub use journal::{Journal, JournalReader, JournalScan, MAX_FRAME};
+
 const MAGIC: &[u8; 8] = b"QCBLOB\0\x01";
 /// Bytes of original content per sealed chunk; pieces received in parts start at multiples of it.
 pub const CHUNK: usize = 64 * 1024;
@@ -240,6 +243,7 @@ impl Sealer {
 pub struct BlobStore {
     dir: PathBuf,
     sealer: Sealer,
+    journals: journal::Journals,
 }
 
 impl BlobStore {
@@ -259,6 +263,9 @@ impl BlobStore {
             }
         }
         Ok(BlobStore {
+            journals: journal::Journals {
+                dir: dir.join("recording"),
+            },
             dir,
             sealer: Sealer::new(key),
         })
@@ -463,6 +470,39 @@ impl BlobStore {
     /// does not hash the content a second time.
     pub fn read_for_copy(&self, hash: &[u8; 32]) -> io::Result<BlobReader> {
         self.read_file(&self.path(hash), None)
+    }
+
+    /// Starts the journal of a recording `id` (letters, digits, `-`, `_`) described by `meta`
+    /// (see [`Journal`]); [`BlobStore::append`] its pieces as they come.
+    pub fn start_recording(&self, id: &str, meta: &[u8]) -> io::Result<Journal> {
+        self.journals.create(&self.sealer, id, meta)
+    }
+
+    /// Appends a piece of a recording made at `at` (milliseconds since the epoch); durable on
+    /// return.
+    pub fn append(&self, journal: &mut Journal, at: i64, piece: &[u8]) -> io::Result<()> {
+        journal.append(&self.sealer, at, piece)
+    }
+
+    /// The recordings whose journal no live writer holds: ended, or left by a crash.
+    pub fn recordings_left(&self) -> io::Result<Vec<String>> {
+        self.journals.left()
+    }
+
+    /// Reads a recording's journal through once: its description and how much reads back.
+    pub fn scan_recording(&self, id: &str) -> io::Result<JournalScan> {
+        self.journals.scan(&self.sealer, id)
+    }
+
+    /// The bytes of a recording's first `pieces` pieces (as [`BlobStore::scan_recording`]
+    /// counted them), in order.
+    pub fn read_recording(&self, id: &str, pieces: u32) -> io::Result<JournalReader> {
+        self.journals.reader(&self.sealer, id, pieces)
+    }
+
+    /// Removes a recording's journal (once its bytes are kept as a blob).
+    pub fn remove_recording(&self, id: &str) -> io::Result<()> {
+        self.journals.remove(id)
     }
 
     fn read_file(&self, path: &Path, hash: Option<[u8; 32]>) -> io::Result<BlobReader> {

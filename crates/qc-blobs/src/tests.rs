@@ -344,3 +344,81 @@ fn a_range_of_a_changed_cut_or_reordered_file_fails() {
     assert!(read(0..10, size).is_err());
     assert!(read(c..c + 10, size).is_err());
 }
+
+#[test]
+fn a_recording_survives_up_to_its_last_whole_piece() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let pieces: Vec<Vec<u8>> = (0..5).map(|i| data(1000 + i * 333)).collect();
+    let mut j = s.start_recording("rec-1", b"{\"case\":\"A\"}").unwrap();
+    for (i, p) in pieces.iter().enumerate() {
+        s.append(&mut j, 1_000 + i as i64, p).unwrap();
+    }
+    assert_eq!(
+        j.bytes(),
+        pieces.iter().map(|p| p.len() as u64).sum::<u64>()
+    );
+    // A recording at work is not left over, even to another opener of the store.
+    assert!(s.recordings_left().unwrap().is_empty());
+    assert!(store(dir.path()).recordings_left().unwrap().is_empty());
+    drop(j);
+    assert_eq!(s.recordings_left().unwrap(), ["rec-1"]);
+
+    let path = dir.path().join("blobs/recording/rec-1.journal");
+    let whole = std::fs::read(&path).unwrap();
+    // Nothing of it is there in the clear.
+    assert!(!whole.windows(64).any(|w| w == &pieces[0][..64]));
+    let scan = s.scan_recording("rec-1").unwrap();
+    assert_eq!(scan.meta, b"{\"case\":\"A\"}");
+    assert_eq!(
+        (scan.pieces, scan.last_at, scan.torn),
+        (5, Some(1_004), false)
+    );
+    let mut got = Vec::new();
+    s.read_recording("rec-1", scan.pieces)
+        .unwrap()
+        .read_to_end(&mut got)
+        .unwrap();
+    assert_eq!(got, pieces.concat());
+
+    // Killed in the middle of writing the last piece: the four before it read back.
+    std::fs::write(&path, &whole[..whole.len() - 100]).unwrap();
+    let scan = s.scan_recording("rec-1").unwrap();
+    assert_eq!(
+        (scan.pieces, scan.last_at, scan.torn),
+        (4, Some(1_003), true)
+    );
+    let mut got = Vec::new();
+    s.read_recording("rec-1", scan.pieces)
+        .unwrap()
+        .read_to_end(&mut got)
+        .unwrap();
+    assert_eq!(got, pieces[..4].concat());
+
+    // A damaged piece ends the recording there; asking for more than reads back fails.
+    let mut damaged = whole.clone();
+    let frame = |p: &Vec<u8>| 4 + 8 + p.len() + TAG;
+    let third = whole.len() - pieces[2..].iter().map(frame).sum::<usize>();
+    damaged[third + 10] ^= 1;
+    std::fs::write(&path, &damaged).unwrap();
+    let scan = s.scan_recording("rec-1").unwrap();
+    assert_eq!((scan.pieces, scan.torn), (2, true));
+    let mut sink = Vec::new();
+    assert!(
+        s.read_recording("rec-1", 3)
+            .unwrap()
+            .read_to_end(&mut sink)
+            .is_err()
+    );
+
+    // Another key reads nothing of it; an id that is a path is refused.
+    assert!(
+        BlobStore::open(dir.path().join("blobs"), [8u8; 32])
+            .unwrap()
+            .scan_recording("rec-1")
+            .is_err()
+    );
+    assert!(s.start_recording("../x", b"").is_err());
+    s.remove_recording("rec-1").unwrap();
+    assert!(s.recordings_left().unwrap().is_empty());
+}

@@ -1,17 +1,19 @@
 //! `quancheng record …` and `quancheng evidence …`: field records and evidence (调查取证), each
 //! act signed by the officers whose PINs are given.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 use qc_api::import::ImportAs;
+use qc_api::recording::RecordingPlan;
 use qc_api::records::{NoticeDraft, NoticeKind, PageClose, Signoff};
 use qc_api::{Quancheng, Unlocked};
 use qc_domain::{
-    CopyAttestation, Inspection, Interviewee, NoPartySignature, NoticeItem, OfficerRef, Outcome721,
-    Page, Party, PartyKind, Qa, Questioning, RecordBody, Timestamp,
+    CopyAttestation, Inspection, Interviewee, MediaKind, NoPartySignature, NoticeItem, OfficerRef,
+    Outcome721, Page, Party, PartyKind, Qa, Questioning, RecordBody, Timestamp,
 };
 
 use crate::output;
@@ -292,6 +294,76 @@ pub enum EvidenceCommand {
         #[arg(long)]
         case: String,
     },
+    /// Record evidence from standard input as it comes (a recorder piped in, `arecord … |`):
+    /// each piece written to disk, sealed, before the next is read, so a crash keeps what
+    /// came before; kept as one evidence item at the end of the input. The recording's id is
+    /// said on standard error when it starts.
+    Record {
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+        /// Audio (同步录音) or video.
+        #[arg(long, value_enum, default_value_t = Recorded::Audio)]
+        kind: Recorded,
+        /// The recorder's type (names the file; the kept type is read from the content).
+        #[arg(long, default_value = "audio/mp4")]
+        mime: String,
+        /// A record it records (the questioning's transcript), by id; may be repeated.
+        #[arg(long)]
+        covers: Vec<String>,
+        /// What it records.
+        #[arg(long, default_value = "")]
+        description: String,
+        #[command(flatten)]
+        who: Officers,
+    },
+    /// Recordings a crash left on this device, not yet evidence.
+    Recordings,
+    /// Keeps a recording a crash left as evidence (with a note of how it ended).
+    KeepRecording {
+        /// The recording's id (from `evidence recordings`).
+        id: String,
+        #[command(flatten)]
+        who: Officers,
+    },
+}
+
+/// What a recording records.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Recorded {
+    /// 录音.
+    Audio,
+    /// 录像.
+    Video,
+}
+
+/// Bytes a piece of a recording from standard input waits for before it is written, unless a
+/// second has passed.
+const PIECE: usize = 1 << 20;
+
+/// Records standard input into `id` a piece at a time (at most [`PIECE`] bytes or a second's).
+fn record_stdin(app: &mut Quancheng, id: &str) -> anyhow::Result<()> {
+    let mut input = std::io::stdin().lock();
+    let mut pending = Vec::with_capacity(PIECE);
+    let mut buf = vec![0u8; 64 << 10];
+    let mut since = std::time::Instant::now();
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).context("无法读取标准输入 (cannot read standard input)"),
+        };
+        pending.extend_from_slice(&buf[..n]);
+        let due = pending.len() >= PIECE || since.elapsed().as_secs() >= 1;
+        if !pending.is_empty() && (n == 0 || due) {
+            app.record_piece(id, &pending)?;
+            pending.clear();
+            since = std::time::Instant::now();
+        }
+        if n == 0 {
+            return Ok(());
+        }
+    }
 }
 
 fn read_image(path: &Path) -> anyhow::Result<Vec<u8>> {
@@ -661,6 +733,38 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
         EvidenceCommand::List { case } => {
             let (_, items) = app.case_file(case)?;
             output::evidence(&items, as_json)
+        }
+        EvidenceCommand::Record {
+            case,
+            kind,
+            mime,
+            covers,
+            description,
+            who,
+        } => {
+            let who = who.unlock(app)?;
+            let by: Vec<&Unlocked> = who.iter().collect();
+            let plan = RecordingPlan {
+                kind: match kind {
+                    Recorded::Audio => MediaKind::Audio,
+                    Recorded::Video => MediaKind::Video,
+                },
+                mime: mime.clone(),
+                covers: covers.clone(),
+                description: description.clone(),
+            };
+            let id = app.start_recording(case, plan, &by)?;
+            eprintln!("录制中 (recording)：{id}");
+            record_stdin(app, &id)?;
+            let evidence = app.finish_recording(&id, &by)?;
+            output::created("已建立", &evidence, as_json)
+        }
+        EvidenceCommand::Recordings => output::recordings(&app.recordings_left()?, as_json),
+        EvidenceCommand::KeepRecording { id, who } => {
+            let who = who.unlock(app)?;
+            let by: Vec<&Unlocked> = who.iter().collect();
+            let evidence = app.keep_recording_left(id, &by)?;
+            output::created("已建立", &evidence, as_json)
         }
     }
 }

@@ -470,6 +470,31 @@ pub fn record(stored: &StoredRecord, as_json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The recordings a crash left, not yet evidence.
+pub fn recordings(left: &[qc_api::recording::RecordingLeft], as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(left);
+    }
+    if left.is_empty() {
+        out!("没有中断的录制");
+        return Ok(());
+    }
+    for r in left {
+        out!(
+            "{}  {}  {}  开始于 {}，写入至 {}，{} 字节  {}（{}）",
+            r.id,
+            short(&r.case),
+            r.kind.zh(),
+            r.started_at.display_china(),
+            r.last_at.map(|t| t.display_china()).unwrap_or_default(),
+            r.bytes,
+            r.description,
+            r.by.join("、")
+        );
+    }
+    Ok(())
+}
+
 pub fn evidence(items: &[EvidenceItem], as_json: bool) -> anyhow::Result<()> {
     if as_json {
         return json(items);

@@ -647,6 +647,87 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     assert_eq!(list.matches("2026:11:30 16:15:00").count(), 2, "{list}");
     assert!(list.contains("34.61970,112.45400"), "{list}");
 
+    // The questioning recorded from a recorder piped in, killed with SIGKILL mid-recording:
+    // what was written a second before survives and is kept at the next start, with a note.
+    let wav = qc_evidence::sample::tone_wav(4, 8000);
+    let mut rec = Command::new(env!("CARGO_BIN_EXE_quancheng"));
+    rec.arg("--data-dir")
+        .arg(&data)
+        .args([
+            "evidence",
+            "record",
+            "--case",
+            &case,
+            "--mime",
+            "audio/wav",
+            "--covers",
+            &tr,
+            "--description",
+            "询问同步录音",
+            "--officer",
+            "li.ming",
+        ])
+        .env_remove("QUANCHENG_KEY_FILE")
+        .env("QUANCHENG_PIN", "147258")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = rec.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let half = wav.len() / 2;
+    std::io::Write::write_all(&mut input, &wav[..half]).unwrap();
+    // More than a second: the first half is written as a piece once the second half starts.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::io::Write::write_all(&mut input, &wav[half..half + 100]).unwrap();
+    let list_left = || run(&data, &["evidence", "recordings", "--json"], None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // The journal holds the first half once it is on disk (the live recorder's own is not
+    // listed: it is at work).
+    while !std::fs::read_dir(data.join("blobs/recording"))
+        .map(|d| {
+            d.flatten()
+                .any(|f| f.metadata().is_ok_and(|m| m.len() > half as u64))
+        })
+        .unwrap_or(false)
+    {
+        assert!(std::time::Instant::now() < deadline, "nothing written");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(stdout(&list_left()).trim() == "[]", "at work, not left");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    drop(input);
+    let left: serde_json::Value = serde_json::from_str(&stdout(&list_left())).unwrap();
+    let left = left.as_array().unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0]["bytes"].as_u64().unwrap() >= half as u64);
+    let id = left[0]["id"].as_str().unwrap().to_owned();
+    let kept = created_id(&act(&data, &["evidence", "keep-recording", &id], true));
+    assert_eq!(kept, id);
+    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
+        &data,
+        &["--json", "evidence", "list", "--case", &case],
+        None,
+    )))
+    .unwrap();
+    let item = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["facts"]["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(item["facts"]["kind"], "audio");
+    assert_eq!(item["facts"]["covers"][0], tr.as_str());
+    assert!(
+        item["facts"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("录制未正常结束"),
+        "{item}"
+    );
+    assert!(item["facts"]["span"]["to"].as_i64() >= item["facts"]["span"]["from"].as_i64());
+    let left = stdout(&run(&data, &["evidence", "recordings"], None));
+    assert!(left.contains("没有中断的录制"), "{left}");
+
     // The case file exports with its evidence and verifies offline.
     let bundle = tmp.path().join("case.qcb");
     let o = act(

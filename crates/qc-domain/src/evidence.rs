@@ -61,6 +61,24 @@ pub struct CopyAttestation {
     pub signer: String,
 }
 
+/// The stretch of time a recording covers (录音、录像), from its start to its last second kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeSpan {
+    /// When it began.
+    pub from: Timestamp,
+    /// When it ended.
+    pub to: Timestamp,
+}
+
+impl TimeSpan {
+    /// Where `at` falls in the span, from its start (milliseconds), if it does.
+    pub fn offset_of(&self, at: Timestamp) -> Option<i64> {
+        (self.from.0..=self.to.0)
+            .contains(&at.0)
+            .then(|| at.0 - self.from.0)
+    }
+}
+
 /// What the officers sign about an evidence file: its hash and metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceFacts {
@@ -86,6 +104,16 @@ pub struct EvidenceFacts {
     pub thumbnail: Option<String>,
     /// The copy attestation, for copies of documents.
     pub attestation: Option<CopyAttestation>,
+    /// The time a recording made on this device covers (absent before recordings were made in
+    /// the app, and for what was not recorded here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<TimeSpan>,
+    /// The records (acts) it records, by id: a questioning's 同步录音 names its transcript.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<String>,
+    /// How it came to be kept, when that is worth telling (a recording an interruption ended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One enforcement officer's signature on an evidence item.

@@ -280,6 +280,9 @@ fn evidence() -> Vec<EvidenceItem> {
             exif: None,
             thumbnail: None,
             attestation: None,
+            span: None,
+            covers: Vec::new(),
+            note: None,
         },
         signatures: vec![signed(&o[0]), signed(&o[1])],
     }]
