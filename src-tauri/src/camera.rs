@@ -1,9 +1,10 @@
-//! The tablet's camera in the window (getUserMedia), for photographing evidence on the spot.
+//! The tablet's camera and microphone in the window (getUserMedia), for photographing and
+//! recording evidence on the spot (the window shows while it records).
 
-/// Turns media capture on in the webview and grants the window's requests for the camera (video
-/// only; a microphone or a screen is refused). WebKitGTK ships with capture off and refuses any
+/// Turns media capture on in the webview and grants the window's requests for the camera and
+/// the microphone (a screen is refused). WebKitGTK ships with capture off and refuses any
 /// permission request nobody answers. `QUANCHENG_MOCK_CAMERA` swaps the hardware for WebKit's
-/// own synthetic camera, for the end-to-end tests on machines without one.
+/// own synthetic camera and microphone, for the end-to-end tests on machines without them.
 #[cfg(target_os = "linux")]
 pub fn allow(window: &tauri::WebviewWindow) -> tauri::Result<()> {
     let mock = std::env::var_os("QUANCHENG_MOCK_CAMERA").is_some();
@@ -19,16 +20,26 @@ pub fn allow(window: &tauri::WebviewWindow) -> tauri::Result<()> {
             settings.set_enable_mock_capture_devices(mock);
         }
         view.connect_permission_request(|_, request| {
-            let camera_only = request
+            let devices = request
                 .downcast_ref::<UserMediaPermissionRequest>()
-                .is_some_and(|m| m.is_for_video_device() && !m.is_for_audio_device());
-            if camera_only {
-                tracing::info!("camera granted to the window");
+                .filter(|m| !for_display(m))
+                .map(|m| (m.is_for_video_device(), m.is_for_audio_device()));
+            let granted = devices.is_some_and(|(camera, microphone)| camera || microphone);
+            if granted {
+                tracing::info!(?devices, "camera or microphone granted to the window");
                 request.allow();
             }
-            camera_only
+            granted
         });
     })
+}
+
+/// Whether a request is for the screen (WebKitGTK tells it by a property its bindings lack).
+#[cfg(target_os = "linux")]
+fn for_display(request: &webkit2gtk::UserMediaPermissionRequest) -> bool {
+    use webkit2gtk::glib::prelude::ObjectExt;
+    const DISPLAY: &str = "is-for-display-device";
+    request.find_property(DISPLAY).is_some() && request.property::<bool>(DISPLAY)
 }
 
 /// Other platforms ask the user through their own webview.

@@ -5,6 +5,7 @@ use base64::Engine;
 use qc_api::Unlocked;
 use qc_api::documents::{DocumentPreview, DocumentRow};
 use qc_api::import::{ImportAs, ImportProgress, ImportReport};
+use qc_api::recording::{RecordingLeft, RecordingPlan};
 use qc_api::records::{InspectionEdit, NewEvidence, NoticeDraft, PageClose, Signoff};
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
@@ -459,6 +460,59 @@ pub async fn import_evidence(
 pub async fn cancel_import(state: State<'_, AppState>) -> Result<(), WireError> {
     state.2.store(true, Ordering::Relaxed);
     Ok(())
+}
+
+/// Starts recording evidence of a case (询问同步录音, a clip) by the officers signed in; its id.
+/// The recorder's pieces follow through [`record_piece`], in order.
+#[tauri::command]
+pub fn start_recording(
+    state: State<'_, AppState>,
+    case: String,
+    plan: RecordingPlan,
+) -> Result<String, WireError> {
+    with_officers(&state, |a, by| a.start_recording(&case, plan, by))
+}
+
+/// Writes the next piece of a recording (the raw request body; its id in `x-recording`) to disk
+/// before answering; the bytes it holds now. Off the UI thread: each piece is synced to disk.
+#[tauri::command]
+pub async fn record_piece(app: tauri::AppHandle, request: Request<'_>) -> Result<u64, WireError> {
+    let id = header(&request, "x-recording").map_err(|e| e.to_wire())?;
+    let InvokeBody::Raw(piece) = request.body() else {
+        return Err(
+            ApiError::Invalid("a recording's piece must come as raw bytes".into()).to_wire(),
+        );
+    };
+    let piece = piece.clone();
+    off_ui(app, move |state| {
+        with_app(state, |a| a.record_piece(&id, &piece))
+    })
+    .await
+}
+
+/// Stops a recording and keeps it as evidence signed by the officers signed in; its id.
+#[tauri::command]
+pub async fn finish_recording(app: tauri::AppHandle, id: String) -> Result<String, WireError> {
+    off_ui(app, move |state| {
+        with_officers(state, |a, by| a.finish_recording(&id, by))
+    })
+    .await
+}
+
+/// Recordings a crash left on this tablet, not yet evidence.
+#[tauri::command]
+pub fn recordings_left(state: State<'_, AppState>) -> Result<Vec<RecordingLeft>, WireError> {
+    with_app(&state, |a| a.recordings_left())
+}
+
+/// Keeps a recording a crash left as evidence signed by the officers signed in, with a note of
+/// how it ended; its id.
+#[tauri::command]
+pub async fn keep_recording_left(app: tauri::AppHandle, id: String) -> Result<String, WireError> {
+    off_ui(app, move |state| {
+        with_officers(state, |a, by| a.keep_recording_left(&id, by))
+    })
+    .await
 }
 
 /// Where the window's players read evidence files by range: `{base}{case}/{sha256}`.

@@ -670,6 +670,109 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .unwrap();
     click(&c, ".close-player").await;
 
+    // The questioning of the party, recorded as it goes (询问同步录音) from WebKit's synthetic
+    // microphone: the party is told, a banner across the window says it records, each second
+    // is written to the tablet's disk; stopped, it is one evidence item naming the transcript.
+    type_into(
+        &c,
+        "the interviewee",
+        ".transcript input.interviewee",
+        "赵强",
+    )
+    .await;
+    click(&c, ".transcript input.rights").await;
+    click(&c, ".transcript .start-questioning").await;
+    tap(&c, "the recorder", ".transcript .told-box").await;
+    click(&c, ".transcript .start-recording").await;
+    let banner = eventually("a few seconds recorded", WAIT, || async {
+        if let Ok(error) = c.find(Locator::Css(".recording-error")).await {
+            panic!(
+                "recording failed: {}",
+                error.text().await.unwrap_or_default()
+            );
+        }
+        let t = c
+            .find(Locator::Css("[data-test=recording]"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let kb: u64 = t.split("已写入 ").nth(1)?.split(' ').next()?.parse().ok()?;
+        (kb >= 16 && t.contains("正在录音")).then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(banner.contains("停止并保存"), "{banner}");
+    type_into(
+        &c,
+        "the question",
+        ".transcript input.question",
+        "你是否是该彩钢板房的搭建人？",
+    )
+    .await;
+    type_into(
+        &c,
+        "the answer",
+        ".transcript input.answer",
+        "是的，是我搭的。",
+    )
+    .await;
+    click(&c, ".transcript .add-qa").await;
+    text_where(&c, ".transcript", |t| t.contains("是的，是我搭的。")).await;
+    snapshot(&c, "questioning-recording.png").await;
+    click(&c, ".stop-recording").await;
+    let recorded = text_where(&c, ".transcript .recorded", |t| t.contains("同步录音")).await;
+    assert!(recorded.contains("（00:"), "seconds, not more: {recorded}");
+    let item = eventually("the recording among the evidence", WAIT, || async {
+        let t = c
+            .execute(
+                "const i = [...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes('询问赵强同步录音'));
+                 return i ? i.innerText : ''",
+                vec![],
+            )
+            .await
+            .ok()?;
+        let t = t.as_str()?.to_owned();
+        t.contains("已由两名执法人员签名确认").then_some(t)
+    })
+    .await
+    .unwrap();
+    assert!(item.contains("记录：询问笔录（赵强）"), "{item}");
+    assert!(item.contains(".m4a"), "{item}");
+    // What the window recorded plays back from the encrypted store.
+    c.execute(
+        "[...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes('询问赵强同步录音')).querySelector('.play').click()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    // A recorder's MP4 comes in fragments and names no length: the player learns it as it
+    // plays, past the first second's fragment.
+    eventually(
+        "the recording played past its first seconds",
+        WAIT,
+        || async {
+            let t = c
+                .execute(
+                    "const a = document.querySelector('.player audio');
+                 if (!a) return 0;
+                 if (a.error) return -a.error.code;
+                 if (a.paused && !a.ended) a.play();
+                 return a.currentTime;",
+                    vec![],
+                )
+                .await
+                .ok()?
+                .as_f64()?;
+            assert!(t >= 0.0, "the recording does not play: MediaError {}", -t);
+            (t > 1.5).then_some(())
+        },
+    )
+    .await
+    .unwrap();
+    click(&c, ".close-player").await;
+
     // The two preserve the steel sheds' materials: the notice, the party's refusal noted, sealed;
     // the case now owes a decision within 7 days.
     type_into(&c, "the notice form", ".notices .item-name", "彩钢板").await;

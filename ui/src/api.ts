@@ -431,8 +431,35 @@ export interface EvidenceItem {
     } | null;
     thumbnail: string | null;
     attestation?: CopyAttestation | null;
+    /** The time a recording made on the tablet covers (ms since the epoch). */
+    span?: { from: number; to: number };
+    /** The records (a questioning's transcript) it records, by id. */
+    covers?: string[];
+    /** How it came to be kept (a recording an interruption ended). */
+    note?: string;
   };
   signatures: { officer: OfficerRef; at: number }[];
+}
+
+/** What is being recorded, given when it starts. */
+export interface RecordingPlan {
+  kind: "audio" | "video";
+  /** The recorder's type (names the file; what is kept is told from the bytes). */
+  mime: string;
+  covers: string[];
+  description: string;
+}
+
+/** A recording an interruption left on this tablet, not yet evidence. */
+export interface RecordingLeft {
+  id: string;
+  case: string;
+  kind: "audio" | "video";
+  description: string;
+  started_at: number;
+  last_at: number | null;
+  bytes: number;
+  by: string[];
 }
 
 /** A copy of a document marked "经核对与原件无异": where the original is, when it was checked and by whom. */
@@ -470,7 +497,7 @@ export interface Inspection {
 /** One page of a questioning transcript: questions and answers, then a signature or refusal. */
 export interface TranscriptPage {
   qa: { question: string; answer: string }[];
-  signature: { by: "signed" | "refused"; note?: string } | null;
+  signature: { by: "signed" | "refused"; note?: string; at: number } | null;
 }
 
 /** A questioning transcript's content (询问笔录). */
@@ -746,6 +773,17 @@ export const api = {
   mediaBase: () => call<string>("media_base"),
   /** Makes an evidence file ready to play: fetched from the station when this tablet lacks it. */
   prepareMedia: (id: string, sha256: string) => call<void>("prepare_media", { case: id, sha256 }),
+  /** Starts recording evidence of a case by the officers signed in; the recording's id. */
+  startRecording: (id: string, plan: RecordingPlan) => call<string>("start_recording", { case: id, plan }),
+  /** Writes the next piece of a recording to the tablet's disk (raw bytes); the bytes it holds now. */
+  recordPiece: (recording: string, piece: Uint8Array) =>
+    call<number>("record_piece", piece, { "x-recording": encodeURIComponent(recording) }),
+  /** Stops a recording and keeps it as evidence signed by the officers signed in; its id. */
+  finishRecording: (recording: string) => call<string>("finish_recording", { id: recording }),
+  /** Recordings an interruption (a crash, a flat battery) left on this tablet. */
+  recordingsLeft: () => call<RecordingLeft[]>("recordings_left"),
+  /** Keeps a recording an interruption left as evidence, with a note of how it ended; its id. */
+  keepRecordingLeft: (recording: string) => call<string>("keep_recording_left", { id: recording }),
   /** Stops the import under way: the file being read is not kept, those before it are. */
   cancelImport: () => call<void>("cancel_import"),
   /** A photo taken with the camera: its bytes go as the raw request body, not as JSON. */

@@ -35,3 +35,12 @@ export function photoName(d: Date): string {
   const day = `${d.getFullYear()}${two(d.getMonth() + 1)}${two(d.getDate())}`;
   return `IMG_${day}_${two(d.getHours())}${two(d.getMinutes())}${two(d.getSeconds())}.jpg`;
 }
+
+/** A length of time as a player shows it: `mm:ss`, or `h:mm:ss` from an hour. */
+export function formatLength(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const two = (n: number) => String(n).padStart(2, "0");
+  const h = Math.floor(s / 3600);
+  const rest = `${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
+  return h ? `${h}:${rest}` : rest;
+}

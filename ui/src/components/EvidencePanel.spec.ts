@@ -4,6 +4,7 @@ import { Button, Progress } from "vant";
 import { makeI18n } from "../i18n";
 
 const evidence = vi.fn();
+const records = vi.fn((): unknown[] => []);
 const cosign = vi.fn();
 const addEvidence = vi.fn();
 const pickEvidence = vi.fn();
@@ -16,6 +17,7 @@ vi.mock("../api", async (orig) => {
     ...real,
     api: {
       evidence: () => evidence(),
+      records: async () => records(),
       cosignEvidence: (id: string, item: string) => cosign(id, item),
       addEvidence: (...a: unknown[]) => addEvidence(...a),
       pickEvidence: (folder: boolean) => pickEvidence(folder),

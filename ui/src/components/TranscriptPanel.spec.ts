@@ -5,6 +5,7 @@ import { makeI18n } from "../i18n";
 import type { Person } from "../api";
 
 const records = vi.fn();
+const evidence = vi.fn(async () => [] as unknown[]);
 const closePage = vi.fn();
 const startQuestioning = vi.fn();
 vi.mock("../api", async (orig) => {
@@ -13,6 +14,7 @@ vi.mock("../api", async (orig) => {
     ...real,
     api: {
       records: () => records(),
+      evidence: () => evidence(),
       closePage: (...a: unknown[]) => closePage(...a),
       startQuestioning: (...a: unknown[]) => startQuestioning(...a),
     },
@@ -51,6 +53,20 @@ describe("TranscriptPanel", () => {
     await flushPromises();
     expect(closePage).toHaveBeenCalledWith("c1", "r1", 1, new Uint8Array(), "拒绝签名");
     expect(w.text()).toContain("已注明拒签：拒绝签名");
+  });
+
+  it("offers the questioning's 同步录音 and places each page's signature in the recording", async () => {
+    const from = Date.UTC(2026, 11, 2, 1, 0);
+    records.mockResolvedValue([transcript({ by: "signed", at: from + 90_000 })]);
+    evidence.mockResolvedValue([
+      { facts: { id: "ev-r", kind: "audio", span: { from, to: from + 12 * 60_000 + 5_000 }, covers: ["r1"] }, signatures: [] },
+    ]);
+    const w = mountPanel();
+    await flushPromises();
+    expect(w.find(".recorded").text()).toContain("同步录音 2026-12-02 09:00–09:12（12:05）");
+    expect(w.find(".page-state").text()).toContain("签名于录音 01:30 处");
+    expect(w.find(".recorder .start-recording").text()).toContain("开始同步录音");
+    evidence.mockResolvedValue([]);
   });
 
   it("starts only with the interviewee's name, telling them their rights", async () => {

@@ -336,6 +336,26 @@ export default {
     unavailable: "Cannot count now",
   },
   // ---- end of after the decision, and before filing ----
+  recorder: {
+    clip: "Filmed on the spot",
+    told: { audio: "The interviewee was told the questioning is recorded", video: "The party was told they are being filmed" },
+    start: { audio: "Start recording the questioning", video: "Start filming" },
+    on: { audio: "Recording", video: "Filming" },
+    saving: "Saving…",
+    held: "{kb} KB written",
+    stop: "Stop and keep",
+    kept: "Kept as evidence: see Evidence.",
+    unavailable: "This tablet cannot record (no recorder); use a body camera and import its files",
+    denied: "The microphone or camera cannot be opened (not allowed or in use)",
+    pieceFailed: "Recording stopped: {why}. What was recorded before is kept.",
+  },
+  recordingsLeft: {
+    title: "Recordings that did not end normally",
+    item: "{kind} · {description} · started {start}, written until {last} · {by}",
+    hint: "The app did not end normally last time; these recordings are kept up to what was last written. An officer signs to keep each as evidence.",
+    keep: "Sign and keep as evidence",
+    signIn: "An officer must sign in to keep them",
+  },
   camera: {
     open: "Take a photo",
     shoot: "Shoot",
@@ -379,6 +399,9 @@ export default {
     attestDate: "Date checked",
     attestSigner: "Checked by",
     attested: "Checked against the original · source: {source} · {date} · by {signer}",
+    span: "Recorded {from}–{to} ({length})",
+    covers: "Records: {what}",
+    note: "Note: {note}",
   },
   record: {
     inspection: "On-site inspection record",
@@ -457,6 +480,9 @@ export default {
     refused: "Refusal noted: {note}",
     unsigned: "Awaiting the interviewee's signature",
     seal: "End the questioning and seal the transcript",
+    recorded: "Recorded {from}–{to} ({length})",
+    atRecording: "signed at {at} of the recording",
+    recordingOf: "Questioning of {name}, recorded",
   },
   documents: {
     title: "Enforcement documents",

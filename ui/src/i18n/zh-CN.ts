@@ -336,6 +336,26 @@ export default {
     unavailable: "暂时无法统计",
   },
   // ---- end of after the decision, and before filing ----
+  recorder: {
+    clip: "现场录像",
+    told: { audio: "已告知被询问人本次询问同步录音", video: "已告知当事人现场录像" },
+    start: { audio: "开始同步录音", video: "开始录像" },
+    on: { audio: "正在录音", video: "正在录像" },
+    saving: "正在保存…",
+    held: "已写入 {kb} KB",
+    stop: "停止并保存",
+    kept: "已保存为证据，见“证据材料”。",
+    unavailable: "本机无法录制（缺少录制组件），请改用执法记录仪并导入文件",
+    denied: "无法打开麦克风或相机（未授权或被占用）",
+    pieceFailed: "录制中断：{why}。此前录得的内容将保存。",
+  },
+  recordingsLeft: {
+    title: "有未正常结束的录制",
+    item: "{kind} · {description} · 开始于 {start}，写入至 {last} · {by}",
+    hint: "应用上次未正常结束，以下录制保存至最后写入的内容。请执法人员签名保存为证据。",
+    keep: "签名保存为证据",
+    signIn: "请执法人员先登录再保存",
+  },
   camera: {
     open: "拍照",
     shoot: "拍摄",
@@ -379,6 +399,9 @@ export default {
     attestDate: "核对日期",
     attestSigner: "核对人",
     attested: "经核对与原件无异 · 出处：{source} · {date} · 核对人：{signer}",
+    span: "录制 {from}–{to}（{length}）",
+    covers: "记录：{what}",
+    note: "说明：{note}",
   },
   record: {
     inspection: "现场检查笔录",
@@ -456,6 +479,9 @@ export default {
     refused: "已注明拒签：{note}",
     unsigned: "待被询问人签名",
     seal: "结束询问并封存笔录",
+    recorded: "同步录音 {from}–{to}（{length}）",
+    atRecording: "签名于录音 {at} 处",
+    recordingOf: "询问{name}同步录音",
   },
   documents: {
     title: "执法文书",
