@@ -5,7 +5,7 @@ use base64::Engine;
 use qc_api::Unlocked;
 use qc_api::documents::{DocumentPreview, DocumentRow};
 use qc_api::import::{ImportAs, ImportProgress, ImportReport};
-use qc_api::recording::{RecordingLeft, RecordingPlan};
+use qc_api::recording::{Recording, RecordingLeft, RecordingPlan};
 use qc_api::records::{InspectionEdit, NewEvidence, NoticeDraft, PageClose, Signoff};
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
 use qc_api::{ApiError, CaseDetail, CaseRecord, NewCase, Quancheng, WireError};
@@ -470,43 +470,64 @@ pub fn start_recording(
     case: String,
     plan: RecordingPlan,
 ) -> Result<String, WireError> {
-    with_officers(&state, |a, by| a.start_recording(&case, plan, by))
+    let recording = with_officers(&state, |a, by| a.start_recording(&case, plan, by))?;
+    let id = recording.id().to_owned();
+    recordings(&state).insert(id.clone(), recording);
+    Ok(id)
+}
+
+/// The recordings being made.
+fn recordings(
+    state: &AppState,
+) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Recording>> {
+    state.4.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// No recording of that id is being made here.
+fn no_recording() -> WireError {
+    ApiError::Invalid("没有正在进行的这段录制".into()).to_wire()
 }
 
 /// Writes the next piece of a recording (the raw request body; its id in `x-recording`) to disk
-/// before answering; the bytes it holds now. Off the UI thread: each piece is synced to disk.
+/// before answering, without the app's lock; the bytes it holds now. Off the UI thread.
 #[tauri::command]
 pub async fn record_piece(app: tauri::AppHandle, request: Request<'_>) -> Result<u64, WireError> {
     let id = header(&request, "x-recording").map_err(|e| e.to_wire())?;
     let InvokeBody::Raw(piece) = request.body() else {
-        return Err(
-            ApiError::Invalid("a recording's piece must come as raw bytes".into()).to_wire(),
-        );
+        return Err(ApiError::Invalid("录制的内容须以原始字节传送".into()).to_wire());
     };
     let piece = piece.clone();
     off_ui(app, move |state| {
-        with_app(state, |a| a.record_piece(&id, &piece))
+        let mut recordings = recordings(state);
+        let recording = recordings.get_mut(&id).ok_or_else(no_recording)?;
+        recording.piece(&piece).map_err(|e| {
+            tracing::warn!(recording = %id, error = %e, "a recording's piece not written");
+            e.to_wire()
+        })
     })
     .await
 }
 
-/// Stops a recording and keeps it as evidence signed by the officers signed in; its id.
+/// Stops a recording and keeps it as evidence signed by the officers signed in; its id. Should
+/// keeping fail, the recording stays on the tablet among those left, to be kept later.
 #[tauri::command]
 pub async fn finish_recording(app: tauri::AppHandle, id: String) -> Result<String, WireError> {
     off_ui(app, move |state| {
-        with_officers(state, |a, by| a.finish_recording(&id, by))
+        let recording = recordings(state).remove(&id).ok_or_else(no_recording)?;
+        with_officers(state, |a, by| a.finish_recording(recording, by))
     })
     .await
 }
 
-/// Recordings a crash left on this tablet, not yet evidence.
+/// Recordings left on this tablet (a crash, a stop not kept), not yet evidence; off the UI
+/// thread (each is read through).
 #[tauri::command]
-pub fn recordings_left(state: State<'_, AppState>) -> Result<Vec<RecordingLeft>, WireError> {
-    with_app(&state, |a| a.recordings_left())
+pub async fn recordings_left(app: tauri::AppHandle) -> Result<Vec<RecordingLeft>, WireError> {
+    off_ui(app, |state| with_app(state, |a| a.recordings_left())).await
 }
 
-/// Keeps a recording a crash left as evidence signed by the officers signed in, with a note of
-/// how it ended; its id.
+/// Keeps a recording left on this tablet as evidence signed by the officers signed in, with a
+/// note of how it ended; its id.
 #[tauri::command]
 pub async fn keep_recording_left(app: tauri::AppHandle, id: String) -> Result<String, WireError> {
     off_ui(app, move |state| {

@@ -23,6 +23,9 @@ pub struct AppState(
     pub AtomicBool,
     /// Where the window's players read evidence files by range (`media`), when it started.
     pub Option<String>,
+    /// Recordings being made, by id: their pieces are written without the app's lock (a sync
+    /// or an import holds it long).
+    pub Mutex<std::collections::HashMap<String, qc_api::recording::Recording>>,
 );
 
 fn data_dir(app: &tauri::App) -> PathBuf {
@@ -73,6 +76,7 @@ fn main() {
                 media::start(app.handle().clone())
                     .inspect_err(|e| tracing::error!(error = %e, "no media server"))
                     .ok(),
+                Mutex::default(),
             ));
             if let Some(window) = app.get_webview_window("main") {
                 camera::allow(&window)?;

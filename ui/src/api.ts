@@ -448,9 +448,11 @@ export interface RecordingPlan {
   mime: string;
   covers: string[];
   description: string;
+  /** The officers told the party it is recorded. */
+  told: boolean;
 }
 
-/** A recording an interruption left on this tablet, not yet evidence. */
+/** A recording left on this tablet unkept (a crash, or a stop whose keeping failed). */
 export interface RecordingLeft {
   id: string;
   case: string;
@@ -458,6 +460,7 @@ export interface RecordingLeft {
   description: string;
   started_at: number;
   last_at: number | null;
+  stopped_at: number | null;
   bytes: number;
   by: string[];
 }

@@ -44,3 +44,9 @@ export function formatLength(ms: number): string {
   const rest = `${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
   return h ? `${h}:${rest}` : rest;
 }
+
+/** From one time to another as officers read it: the second without its day when it is the same day. */
+export function formatSpan(from: number, to: number): string {
+  const [a, b] = [formatTime(from), formatTime(to)];
+  return `${a}–${a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b}`;
+}

@@ -173,8 +173,6 @@ pub struct Quancheng {
     upload_chunk: usize,
     /// The connection to the station, made once per station and reused.
     link: Option<station::CachedLink>,
-    /// Recordings being made, by id.
-    recordings: std::collections::HashMap<String, qc_blobs::Journal>,
 }
 
 impl Quancheng {
@@ -295,7 +293,6 @@ impl Quancheng {
             blobs,
             upload_chunk: station::UPLOAD_CHUNK,
             link: None,
-            recordings: Default::default(),
         })
     }
 

@@ -3,44 +3,30 @@
 //! never the whole file, to disk or to memory.
 
 use std::io::Read;
+use std::ops::Range;
+
+pub use qc_blobs::{RangeNotSatisfiable, asked_range};
 
 use crate::records::unhex;
 use crate::{ApiError, Quancheng};
 
-/// Most bytes one answer carries: a player asks again from where it stopped.
+/// Most bytes one part carries: a player's answer is read a part at a time.
 pub const MOST_AT_ONCE: u64 = 1 << 20;
 
-/// Part of an evidence file, as a player asked for it.
+/// An evidence file of a case, found for a player (once per request): its type and size.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MediaPart {
+pub struct MediaFile {
+    hash: [u8; 32],
     /// Its type, as sniffed when it was captured.
     pub mime: String,
-    /// The whole file's size.
-    pub total: u64,
-    /// Where this part begins.
-    pub start: u64,
-    /// Its bytes (at most [`MOST_AT_ONCE`]).
-    pub bytes: Vec<u8>,
-}
-
-/// Why a part cannot be given.
-#[derive(Debug, PartialEq, Eq)]
-pub enum MediaRefusal {
-    /// No such evidence file of that case here.
-    NotFound,
-    /// A range that begins past the end (the file's size, for the answer).
-    Unsatisfiable(u64),
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 impl Quancheng {
-    /// The bytes of evidence file `sha256` (hex) of `case` from `from` on (to `to`, inclusive,
-    /// when the player says), at most [`MOST_AT_ONCE`] of them.
-    pub fn media_part(
-        &self,
-        case: &str,
-        sha256: &str,
-        (from, to): (u64, Option<u64>),
-    ) -> Result<Result<MediaPart, MediaRefusal>, ApiError> {
+    /// Evidence file `sha256` (hex) of `case`, if the case names it and this tablet holds its
+    /// bytes.
+    pub fn media_file(&self, case: &str, sha256: &str) -> Result<Option<MediaFile>, ApiError> {
         let id = self.resolve_case(case)?;
         let item = self
             .store
@@ -49,31 +35,26 @@ impl Quancheng {
             .into_iter()
             .find(|e| e.facts.sha256 == sha256);
         let Some(item) = item else {
-            return Ok(Err(MediaRefusal::NotFound));
+            return Ok(None);
         };
         let hash = unhex(sha256)?;
-        if !self.blobs.contains(&hash) {
-            return Ok(Err(MediaRefusal::NotFound));
-        }
-        let total = item.facts.size;
-        if from >= total {
-            return Ok(Err(MediaRefusal::Unsatisfiable(total)));
-        }
-        let end = to
-            .map_or(total, |t| t.saturating_add(1).min(total))
-            .min(from + MOST_AT_ONCE)
-            .max(from + 1);
-        let mut bytes = Vec::with_capacity((end - from) as usize);
+        Ok(self.blobs.contains(&hash).then_some(MediaFile {
+            hash,
+            mime: item.facts.mime,
+            size: item.facts.size,
+        }))
+    }
+
+    /// The bytes of `file` from the start of `range` to its end, at most [`MOST_AT_ONCE`] of
+    /// them; the range must lie within the file.
+    pub fn media_part(&self, file: &MediaFile, range: Range<u64>) -> Result<Vec<u8>, ApiError> {
+        let end = range.end.min(range.start.saturating_add(MOST_AT_ONCE));
+        let mut bytes = Vec::with_capacity(end.saturating_sub(range.start) as usize);
         self.blobs
-            .read_range(&hash, total, from..end)
+            .read_range(&file.hash, file.size, range.start..end)
             .map_err(self.blob_io())?
             .read_to_end(&mut bytes)
             .map_err(self.blob_io())?;
-        Ok(Ok(MediaPart {
-            mime: item.facts.mime,
-            total,
-            start: from,
-            bytes,
-        }))
+        Ok(bytes)
     }
 }

@@ -5,7 +5,10 @@
 //! ended is found at the next start and kept the same way, signed by whoever keeps it, with a
 //! note saying so.
 
-use qc_domain::{MediaKind, RuleViolation, TimeSpan, Timestamp};
+use std::sync::Arc;
+
+use qc_blobs::RecordingClaim;
+use qc_domain::{Clock, MediaKind, RuleViolation, TimeSpan, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::records::{NewEvidence, Told};
@@ -23,6 +26,9 @@ pub struct RecordingPlan {
     pub covers: Vec<String>,
     /// What it records, in the officer's words.
     pub description: String,
+    /// The officers told the party it is recorded (the seeds: recording is made known).
+    #[serde(default)]
+    pub told: bool,
 }
 
 /// What a journal says of its recording (its first frame).
@@ -31,11 +37,41 @@ struct RecordingMeta {
     case: String,
     plan: RecordingPlan,
     started_at: Timestamp,
-    /// Who started it (names, for the note of one a crash ended).
+    /// Who started it (names, for the evidence's note).
     by: Vec<String>,
 }
 
-/// A recording a crash (or a stop that failed to keep it) left on this device, not yet
+/// A recording being made: its pieces are written without the rest of the device (a piece
+/// waits for no sync or import), each durable before the next.
+pub struct Recording {
+    journal: qc_blobs::Journal,
+    clock: Arc<dyn Clock>,
+}
+
+impl Recording {
+    /// Its id.
+    pub fn id(&self) -> &str {
+        self.journal.id()
+    }
+
+    /// Writes the next piece, durable on return; the bytes it holds now. A piece that cannot
+    /// be written ends the recording: what came before it is kept.
+    pub fn piece(&mut self, piece: &[u8]) -> Result<u64, ApiError> {
+        if piece.is_empty() {
+            return Ok(self.journal.bytes());
+        }
+        let at = self.clock.now().0;
+        self.journal
+            .append(at, piece)
+            .map_err(|source| ApiError::Io {
+                path: format!("recording {}", self.id()).into(),
+                source,
+            })?;
+        Ok(self.journal.bytes())
+    }
+}
+
+/// A recording left on this device (a crash, or a stop that could not keep it), not yet
 /// evidence.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordingLeft {
@@ -51,6 +87,8 @@ pub struct RecordingLeft {
     pub started_at: Timestamp,
     /// When its last piece kept was written, if any was.
     pub last_at: Option<Timestamp>,
+    /// When it was stopped, if it was (then only keeping it failed).
+    pub stopped_at: Option<Timestamp>,
     /// Its bytes that read back.
     pub bytes: u64,
     /// Who started it.
@@ -59,13 +97,13 @@ pub struct RecordingLeft {
 
 impl Quancheng {
     /// Starts recording evidence of `case` by `by` (who may capture evidence of it, checked
-    /// now): the pieces go to [`Self::record_piece`], [`Self::finish_recording`] keeps it.
+    /// now): its pieces go to [`Recording::piece`], [`Self::finish_recording`] keeps it.
     pub fn start_recording(
         &mut self,
         case: &str,
         plan: RecordingPlan,
         by: &[&Unlocked],
-    ) -> Result<String, ApiError> {
+    ) -> Result<Recording, ApiError> {
         if !matches!(plan.kind, MediaKind::Audio | MediaKind::Video) {
             return Err(ApiError::Invalid("只能录音或录像".into()));
         }
@@ -89,39 +127,43 @@ impl Quancheng {
             .blobs
             .start_recording(&id, &meta)
             .map_err(self.blob_io())?;
-        self.recordings.insert(id.clone(), journal);
         tracing::info!(recording = %id, "recording started");
-        Ok(id)
+        Ok(Recording {
+            journal,
+            clock: self.clock.clone(),
+        })
     }
 
-    /// Writes the next piece of recording `id`, durable on return; the bytes it holds now.
-    pub fn record_piece(&mut self, id: &str, piece: &[u8]) -> Result<u64, ApiError> {
+    /// Stops `recording` and keeps it as an evidence item signed by `by`; its id. Should
+    /// keeping fail, the recording stays on this device, to be kept later
+    /// ([`Self::recordings_left`]).
+    pub fn finish_recording(
+        &mut self,
+        mut recording: Recording,
+        by: &[&Unlocked],
+    ) -> Result<String, ApiError> {
         let at = self.now().0;
-        let io = self.blob_io();
-        let journal = self
-            .recordings
-            .get_mut(id)
-            .ok_or_else(|| ApiError::Invalid("没有正在进行的这段录音".into()))?;
-        self.blobs.append(journal, at, piece).map_err(io)?;
-        Ok(journal.bytes())
+        if let Err(e) = recording.journal.append(at, b"") {
+            // The recording ended at its last piece written; it is kept as far as that.
+            tracing::warn!(recording = %recording.id(), error = %e, "the stop not written");
+        }
+        self.keep_recording(recording.journal.into_claim(), by, false)
     }
 
-    /// Stops recording `id` and keeps it as an evidence item signed by `by`; its id.
-    pub fn finish_recording(&mut self, id: &str, by: &[&Unlocked]) -> Result<String, ApiError> {
-        // Ended whatever follows: a failure to keep it leaves it to be kept later.
-        self.recordings
-            .remove(id)
-            .ok_or_else(|| ApiError::Invalid("没有正在进行的这段录音".into()))?;
-        self.keep_recording(id, by, false)
-    }
-
-    /// The recordings a crash left on this device (none being made now by this or another
-    /// program).
+    /// The recordings left on this device: none being made or kept now, by this program or
+    /// another.
     pub fn recordings_left(&self) -> Result<Vec<RecordingLeft>, ApiError> {
         let mut left = Vec::new();
         for id in self.blobs.recordings_left().map_err(self.blob_io())? {
-            let (meta, scan) = match self.read_journal(&id) {
-                Ok(read) => read,
+            let read = self
+                .blobs
+                .claim_recording(&id)
+                .map_err(self.blob_io())
+                .and_then(|claim| claim.map(|c| self.read_journal(&c)).transpose());
+            let (meta, scan) = match read {
+                Ok(Some(read)) => read,
+                // Taken meanwhile by its keeper.
+                Ok(None) => continue,
                 Err(e) => {
                     tracing::warn!(recording = %id, error = %e, "a recording left does not read");
                     continue;
@@ -134,6 +176,7 @@ impl Quancheng {
                 description: meta.plan.description,
                 started_at: meta.started_at,
                 last_at: scan.last_at.map(Timestamp),
+                stopped_at: scan.stopped_at.map(Timestamp),
                 bytes: scan.bytes,
                 by: meta.by,
             });
@@ -141,64 +184,60 @@ impl Quancheng {
         Ok(left)
     }
 
-    /// Keeps a recording a crash left (one of [`Self::recordings_left`]) as evidence signed by
-    /// `by`, with a note of how it ended; its evidence id.
+    /// Keeps a recording left on this device (one of [`Self::recordings_left`]) as evidence
+    /// signed by `by`, with a note of how it ended; its evidence id.
     pub fn keep_recording_left(&mut self, id: &str, by: &[&Unlocked]) -> Result<String, ApiError> {
-        if self.recordings.contains_key(id) {
-            return Err(ApiError::Invalid("这段录音仍在进行".into()));
-        }
-        self.keep_recording(id, by, true)
+        let claim = self
+            .blobs
+            .claim_recording(id)
+            .map_err(self.blob_io())?
+            .ok_or_else(|| ApiError::Invalid("这段录制仍在进行或正在保存".into()))?;
+        self.keep_recording(claim, by, true)
     }
 
-    fn read_journal(&self, id: &str) -> Result<(RecordingMeta, qc_blobs::JournalScan), ApiError> {
-        let scan = self.blobs.scan_recording(id).map_err(self.blob_io())?;
+    fn read_journal(
+        &self,
+        claim: &RecordingClaim,
+    ) -> Result<(RecordingMeta, qc_blobs::JournalScan), ApiError> {
+        let scan = self.blobs.scan_recording(claim).map_err(self.blob_io())?;
         let meta = serde_json::from_slice(&scan.meta)
-            .map_err(|e| ApiError::Invalid(format!("录音的说明无法读取：{e}")))?;
+            .map_err(|e| ApiError::Invalid(format!("录制的说明无法读取：{e}")))?;
         Ok((meta, scan))
     }
 
     fn keep_recording(
         &mut self,
-        id: &str,
+        claim: RecordingClaim,
         by: &[&Unlocked],
-        interrupted: bool,
+        left: bool,
     ) -> Result<String, ApiError> {
-        let (meta, scan) = self.read_journal(id)?;
-        if scan.bytes == 0 {
-            // Nothing was recorded (a recorder that gave no data): no evidence to sign.
-            self.blobs.remove_recording(id).map_err(self.blob_io())?;
-            return Err(ApiError::Invalid("没有录到任何内容".into()));
-        }
-        let to = scan.last_at.map_or(meta.started_at, Timestamp);
-        let note = interrupted.then(|| {
-            format!(
-                "录制未正常结束（应用中断）：{} 开始的{}保存至最后写入的内容（{}）{}",
-                meta.by.join("、"),
-                meta.plan.kind.zh(),
-                to.display_china(),
-                if scan.torn {
-                    "，其后未写完的片段无法读取"
-                } else {
-                    ""
-                }
-            )
-        });
+        let id = claim.id().to_owned();
+        let (meta, scan) = self.read_journal(&claim)?;
         let case = self.resolve_case(&meta.case)?;
         let doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
-        if doc.evidence_item(id)?.is_some() {
+        if doc.evidence_item(&id)?.is_some() {
             // Kept before a crash came between keeping it and removing its journal.
-            self.blobs.remove_recording(id).map_err(self.blob_io())?;
-            return Ok(id.to_owned());
+            self.blobs.remove_recording(claim).map_err(self.blob_io())?;
+            return Ok(id);
         }
+        if scan.bytes == 0 {
+            // Nothing was recorded (a recorder that gave no data): no evidence to sign.
+            self.blobs.remove_recording(claim).map_err(self.blob_io())?;
+            return Err(qc_evidence::EvidenceError::Empty.into());
+        }
+        let to = scan
+            .stopped_at
+            .or(scan.last_at)
+            .map_or(meta.started_at, Timestamp);
         let told = Told {
-            id: Some(id.to_owned()),
+            id: Some(id.clone()),
             kind: Some(meta.plan.kind),
             span: Some(TimeSpan {
                 from: meta.started_at,
                 to,
             }),
             covers: meta.plan.covers.clone(),
-            note,
+            note: Some(note(&meta, &scan, left, to)),
             ..Told::default()
         };
         let new = NewEvidence {
@@ -215,15 +254,51 @@ impl Quancheng {
         };
         let src = self
             .blobs
-            .read_recording(id, scan.pieces)
+            .read_recording(&claim, scan.pieces)
             .map_err(self.blob_io())?;
         let evidence = self.add_evidence_told(&meta.case, src, (new, told), by)?;
         // The evidence item bears the recording's id: a crash before this removal finds it
         // kept next time (above).
-        self.blobs.remove_recording(id).map_err(self.blob_io())?;
-        tracing::info!(recording = %id, evidence, interrupted, "recording kept as evidence");
+        self.blobs.remove_recording(claim).map_err(self.blob_io())?;
+        tracing::info!(recording = %id, evidence, left, "recording kept as evidence");
         Ok(evidence)
     }
+}
+
+/// What the evidence says of how it was recorded and kept: who started it, whether the party
+/// was told, and how it ended when that was not a stop kept at once.
+fn note(meta: &RecordingMeta, scan: &qc_blobs::JournalScan, left: bool, to: Timestamp) -> String {
+    let what = meta.plan.kind.zh();
+    let mut note = format!(
+        "{}于 {} 开始{}",
+        meta.by.join("、"),
+        meta.started_at.display_china(),
+        if meta.plan.kind == MediaKind::Audio {
+            "录音"
+        } else {
+            "录像"
+        }
+    );
+    if meta.plan.told {
+        note.push_str("，已告知被录制人");
+    }
+    match (scan.stopped_at, left) {
+        (Some(_), false) => {}
+        (Some(_), true) => {
+            note.push_str(&format!(
+                "；{} 停止，当时未能保存为证据，此后补签保存",
+                to.display_china()
+            ));
+        }
+        (None, _) => note.push_str(&format!(
+            "；{what}未正常结束（应用中断），保存至最后写入的内容（{}）",
+            to.display_china()
+        )),
+    }
+    if scan.torn {
+        note.push_str("；其后未写完的片段无法读取");
+    }
+    note
 }
 
 /// A file name's extension for a recorder's type.

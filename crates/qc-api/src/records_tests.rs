@@ -1263,7 +1263,7 @@ fn files_imported_by_path_become_evidence_with_the_camera_s_own_facts() {
 /// not this case's evidence, or past its end, is refused.
 #[test]
 fn a_recording_plays_back_by_ranges_from_the_encrypted_store() {
-    use crate::media::{MOST_AT_ONCE, MediaRefusal};
+    use crate::media::MOST_AT_ONCE;
     let mut d = desk();
     let wav = sample::tone_wav(60, 44_100);
     let new = NewEvidence {
@@ -1276,24 +1276,19 @@ fn a_recording_plays_back_by_ranges_from_the_encrypted_store() {
         .unwrap();
     let (_, ev) = d.app.case_file(&d.case).unwrap();
     let sha = ev[0].facts.sha256.clone();
-    let part = |range| d.app.media_part(&d.case, &sha, range).unwrap();
+    let file = d.app.media_file(&d.case, &sha).unwrap().unwrap();
     let total = wav.len() as u64;
-    let first = part((0, None)).unwrap();
-    assert_eq!((first.total, first.start), (total, 0));
-    assert_eq!(first.bytes.len() as u64, MOST_AT_ONCE.min(total));
-    assert!(first.mime.starts_with("audio/"), "{}", first.mime);
-    assert_eq!(first.bytes[..], wav[..first.bytes.len()]);
-    assert_eq!(part((100, Some(199))).unwrap().bytes[..], wav[100..200]);
-    assert_eq!(
-        part((total - 10, None)).unwrap().bytes[..],
-        wav[wav.len() - 10..]
-    );
-    assert_eq!(part((total, None)), Err(MediaRefusal::Unsatisfiable(total)));
-    let other = d
-        .app
-        .media_part(&d.case, &"ab".repeat(32), (0, None))
-        .unwrap();
-    assert_eq!(other, Err(MediaRefusal::NotFound));
+    assert_eq!(file.size, total);
+    assert!(file.mime.starts_with("audio/"), "{}", file.mime);
+    let part = |range| d.app.media_part(&file, range).unwrap();
+    let first = part(0..total);
+    assert_eq!(first.len() as u64, MOST_AT_ONCE.min(total));
+    assert_eq!(first[..], wav[..first.len()]);
+    assert_eq!(part(100..200)[..], wav[100..200]);
+    assert_eq!(part(total - 10..total)[..], wav[wav.len() - 10..]);
+    assert!(d.app.media_part(&file, total..total + 1).is_err());
+    // A file the case does not name, or another case's: not found.
+    assert_eq!(d.app.media_file(&d.case, &"ab".repeat(32)).unwrap(), None);
 }
 
 /// A questioning's 同步录音: written piece by piece as it is made, kept as an evidence item
@@ -1328,6 +1323,7 @@ fn a_recording_is_kept_as_it_is_made_and_after_a_crash() {
         mime: "audio/wav".into(),
         covers,
         description: "询问王某同步录音".into(),
+        told: true,
     };
     let journals = tmp.path().join("data/blobs/recording");
     let count = || std::fs::read_dir(&journals).map_or(0, |d| d.count());
@@ -1345,20 +1341,21 @@ fn a_recording_is_kept_as_it_is_made_and_after_a_crash() {
     assert_eq!(count(), 0);
 
     let wav = sample::tone_wav(2, 8000);
-    let id = app
+    let mut rec = app
         .start_recording(&case, plan(vec![q.clone()]), &[&li, &wang])
         .unwrap();
+    let id = rec.id().to_owned();
     let mut held = 0;
     for piece in wav.chunks(5000) {
-        held = app.record_piece(&id, piece).unwrap();
+        held = rec.piece(piece).unwrap();
     }
     assert_eq!(held, wav.len() as u64);
-    // A recording at work is not one a crash left.
+    // A recording at work is not one left, and is no one else's to keep.
     assert!(app.recordings_left().unwrap().is_empty());
-    let ev = app.finish_recording(&id, &[&li, &wang]).unwrap();
+    assert!(app.keep_recording_left(&id, &[&li]).is_err());
+    let ev = app.finish_recording(rec, &[&li, &wang]).unwrap();
     assert_eq!(ev, id);
     assert_eq!(count(), 0, "the journal is gone once kept");
-    assert!(app.record_piece(&id, b"more").is_err());
     let (_, items) = app.case_file(&case).unwrap();
     let item = items.iter().find(|e| e.facts.id == ev).unwrap();
     assert!(item.sealed());
@@ -1366,18 +1363,44 @@ fn a_recording_is_kept_as_it_is_made_and_after_a_crash() {
     assert_eq!(item.facts.kind, MediaKind::Audio);
     assert_eq!(item.facts.covers, std::slice::from_ref(&q));
     assert_eq!(item.facts.span.unwrap().from, app.now());
-    assert_eq!(item.facts.note, None);
+    let note = item.facts.note.as_deref().unwrap();
+    assert!(
+        note.contains("李明、王芳于") && note.contains("已告知被录制人"),
+        "{note}"
+    );
+    assert!(!note.contains("未正常结束"), "{note}");
     assert!(item.facts.file_name.starts_with("录音-") && item.facts.file_name.ends_with(".wav"));
+
+    // Stopped, but not kept (nobody may sign then): left, and said so when kept later.
+    let mut rec = app
+        .start_recording(&case, plan(vec![q.clone()]), &[&li])
+        .unwrap();
+    rec.piece(&wav).unwrap();
+    let stopped = rec.id().to_owned();
+    assert!(app.finish_recording(rec, &[&chen]).is_err());
+    let left = app.recordings_left().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].stopped_at, Some(app.now()));
+    let ev = app.keep_recording_left(&stopped, &[&li]).unwrap();
+    let (_, items) = app.case_file(&case).unwrap();
+    let note = items
+        .iter()
+        .find(|e| e.facts.id == ev)
+        .and_then(|e| e.facts.note.clone())
+        .unwrap();
+    assert!(note.contains("当时未能保存为证据"), "{note}");
 
     // Killed while recording: the process's journal stays with the pieces written, the last
     // one cut in the middle of its write.
-    let id = app
+    let mut rec = app
         .start_recording(&case, plan(vec![q.clone()]), &[&li])
         .unwrap();
+    let id = rec.id().to_owned();
     let pieces: Vec<&[u8]> = wav.chunks(6000).collect();
     for piece in &pieces {
-        app.record_piece(&id, piece).unwrap();
+        rec.piece(piece).unwrap();
     }
+    drop(rec);
     drop(app);
     let path = journals.join(format!("{id}.journal"));
     let len = std::fs::metadata(&path).unwrap().len();
@@ -1402,6 +1425,7 @@ fn a_recording_is_kept_as_it_is_made_and_after_a_crash() {
         (left[0].id.as_str(), left[0].bytes, &left[0].by[..]),
         (id.as_str(), kept_bytes as u64, &["李明".to_owned()][..])
     );
+    assert_eq!(left[0].stopped_at, None);
     let wang = app.unlock("wang.fang", &pin("wang.fang")).unwrap();
     let ev = app.keep_recording_left(&id, &[&wang]).unwrap();
     assert!(app.recordings_left().unwrap().is_empty());

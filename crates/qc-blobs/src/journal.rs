@@ -8,8 +8,13 @@
 //! key, the nonce the prefix, the frame's position (big-endian `u32`) and a zero byte (the STREAM
 //! nonce of a chunk that is not the last: a journal has no last frame, it may end anywhere).
 //! Frame 0 holds the caller's description of the recording; each later frame an 8-byte
-//! little-endian time (milliseconds since the epoch) and the recorder's bytes. Reading stops at
-//! the first frame that is cut or does not authenticate: what comes before it is the recording.
+//! little-endian time (milliseconds since the epoch) and the recorder's bytes, none when the
+//! recording was stopped then. Reading stops at the first frame that is cut or does not
+//! authenticate: what comes before it is the recording. A write that fails ends the journal
+//! (cut back to its last whole frame when it can be): a frame's nonce is never sealed twice.
+//!
+//! The file is locked while its writer lives and while someone keeps it ([`RecordingClaim`]),
+//! so a recording at work, or being kept, is never taken by another.
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
@@ -28,10 +33,28 @@ pub const MAX_FRAME: usize = 16 << 20;
 
 /// A recording being written; see the module's documentation.
 pub struct Journal {
+    id: String,
     file: File,
-    prefix: [u8; NONCE_PREFIX],
+    stream: StreamBE32<ChaCha20Poly1305>,
     next: u32,
+    /// The file's length after the last whole frame.
+    len: u64,
     bytes: u64,
+    broken: bool,
+}
+
+/// A recording's journal held by whoever keeps it (its writer's, once it stopped, or one a
+/// crash left): locked until dropped or removed.
+pub struct RecordingClaim {
+    id: String,
+    _lock: File,
+}
+
+impl RecordingClaim {
+    /// The recording's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 /// What a journal on disk holds, read through once.
@@ -39,30 +62,28 @@ pub struct Journal {
 pub struct JournalScan {
     /// The caller's description of the recording (frame 0).
     pub meta: Vec<u8>,
-    /// Recorded pieces that read back whole.
+    /// Frames after the description that read back whole.
     pub pieces: u32,
-    /// Their bytes.
+    /// Their recorded bytes.
     pub bytes: u64,
-    /// When the last of them was written (milliseconds since the epoch), if any was.
+    /// When the last piece with bytes was written (milliseconds since the epoch), if any was.
     pub last_at: Option<i64>,
+    /// When the recording was stopped, if it was (a piece with no bytes).
+    pub stopped_at: Option<i64>,
     /// Whether something after them was cut or damaged (a crash in the middle of a write).
     pub torn: bool,
 }
 
 impl Sealer {
-    fn frame_cipher(
-        &self,
-        prefix: &[u8; NONCE_PREFIX],
-    ) -> aead_stream::StreamBE32<chacha20poly1305::ChaCha20Poly1305> {
-        aead_stream::StreamBE32::from_aead(self.cipher(), prefix.into())
+    fn frame_cipher(&self, prefix: &[u8; NONCE_PREFIX]) -> StreamBE32<ChaCha20Poly1305> {
+        StreamBE32::from_aead(self.cipher(), prefix.into())
     }
 }
 
 impl Journal {
     /// Starts a journal at `path` (which must not exist) described by `meta`, durable on
-    /// return. The file stays locked while this journal lives, so another process tells a
-    /// recording at work from one a crash left.
-    pub(crate) fn create(sealer: &Sealer, path: &Path, meta: &[u8]) -> io::Result<Journal> {
+    /// return, locked while it lives.
+    fn create(sealer: &Sealer, id: &str, path: &Path, meta: &[u8]) -> io::Result<Journal> {
         let mut file = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -74,25 +95,33 @@ impl Journal {
         head.extend_from_slice(&prefix);
         file.write_all(&head)?;
         let mut journal = Journal {
+            id: id.to_owned(),
             file,
-            prefix,
+            stream: sealer.frame_cipher(&prefix),
             next: 0,
+            len: HEAD as u64,
             bytes: 0,
+            broken: false,
         };
-        journal.frame(sealer, meta)?;
+        journal.frame(meta)?;
         if let Some(dir) = path.parent() {
             File::open(dir)?.sync_all()?;
         }
         Ok(journal)
     }
 
+    /// The recording's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     /// Appends a piece of the recording made at `at` (milliseconds since the epoch); durable
-    /// on return.
-    pub(crate) fn append(&mut self, sealer: &Sealer, at: i64, piece: &[u8]) -> io::Result<()> {
+    /// on return. A piece with no bytes marks the recording stopped.
+    pub fn append(&mut self, at: i64, piece: &[u8]) -> io::Result<()> {
         let mut plain = Vec::with_capacity(8 + piece.len() + crate::TAG);
         plain.extend_from_slice(&at.to_le_bytes());
         plain.extend_from_slice(piece);
-        self.frame(sealer, &plain)?;
+        self.frame(&plain)?;
         self.bytes += piece.len() as u64;
         Ok(())
     }
@@ -102,25 +131,54 @@ impl Journal {
         self.bytes
     }
 
-    fn frame(&mut self, sealer: &Sealer, plain: &[u8]) -> io::Result<()> {
+    /// Ends the writing, the journal still locked for whoever keeps it now.
+    pub fn into_claim(self) -> RecordingClaim {
+        RecordingClaim {
+            id: self.id,
+            _lock: self.file,
+        }
+    }
+
+    fn frame(&mut self, plain: &[u8]) -> io::Result<()> {
+        if self.broken {
+            return Err(invalid("the recording's file could not be written on"));
+        }
         if plain.len() > MAX_FRAME {
             return Err(invalid("a recording's piece is too large"));
         }
-        let mut sealed = plain.to_vec();
-        sealer
-            .frame_cipher(&self.prefix)
-            .encrypt_in_place(self.next, false, &[], &mut sealed)
-            .map_err(|_| invalid("encryption failed"))?;
-        let len = u32::try_from(sealed.len()).map_err(|_| invalid("frame too large"))?;
-        let mut out = Vec::with_capacity(4 + sealed.len());
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&sealed);
-        self.file.write_all(&out)?;
-        self.file.sync_data()?;
-        self.next = self
-            .next
+        let position = self.next;
+        let next = position
             .checked_add(1)
             .ok_or_else(|| invalid("recording too long for its format"))?;
+        let mut out = Vec::with_capacity(4 + plain.len() + crate::TAG);
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(plain);
+        let mut sealed = crate::Tail {
+            out: &mut out,
+            start: 4,
+        };
+        self.stream
+            .encrypt_in_place(position, false, &[], &mut sealed)
+            .map_err(|_| invalid("encryption failed"))?;
+        let len = u32::try_from(out.len() - 4).map_err(|_| invalid("frame too large"))?;
+        out[..4].copy_from_slice(&len.to_le_bytes());
+        // This position's nonce is spent whatever happens next: a failed write ends the
+        // journal (cut back to its last whole frame if it can be) rather than seal another
+        // frame under it.
+        self.next = next;
+        let written = self
+            .file
+            .write_all(&out)
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = written {
+            self.broken = true;
+            let _ = self
+                .file
+                .set_len(self.len)
+                .and_then(|()| self.file.sync_data());
+            return Err(e);
+        }
+        self.len += out.len() as u64;
         Ok(())
     }
 }
@@ -240,10 +298,25 @@ impl Journals {
 
     pub(crate) fn create(&self, sealer: &Sealer, id: &str, meta: &[u8]) -> io::Result<Journal> {
         fs::create_dir_all(&self.dir)?;
-        Journal::create(sealer, &self.path(id)?, meta)
+        Journal::create(sealer, id, &self.path(id)?, meta)
     }
 
-    /// Ids of the journals no live writer holds (a recording a crash or a stop left).
+    /// The journal of `id`, locked for its keeper; `None` while its writer or another keeper
+    /// holds it.
+    pub(crate) fn claim(&self, id: &str) -> io::Result<Option<RecordingClaim>> {
+        let file = File::open(self.path(id)?)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(RecordingClaim {
+                id: id.to_owned(),
+                _lock: file,
+            })),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+
+    /// Ids of the journals no writer or keeper holds (a recording a crash or a failed keep
+    /// left).
     pub(crate) fn left(&self) -> io::Result<Vec<String>> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
@@ -260,7 +333,7 @@ impl Journals {
             else {
                 continue;
             };
-            if File::open(&path).is_ok_and(|f| f.try_lock().is_ok()) {
+            if self.claim(id).is_ok_and(|c| c.is_some()) {
                 ids.push(id.to_owned());
             }
         }
@@ -278,6 +351,7 @@ impl Journals {
             pieces: 0,
             bytes: 0,
             last_at: None,
+            stopped_at: None,
             torn: false,
         };
         loop {
@@ -285,8 +359,12 @@ impl Journals {
                 Ok(piece) if piece.len() >= 8 => {
                     let at = i64::from_le_bytes(piece[..8].try_into().unwrap_or_default());
                     scan.pieces += 1;
-                    scan.bytes += (piece.len() - 8) as u64;
-                    scan.last_at = Some(at);
+                    if piece.len() == 8 {
+                        scan.stopped_at = Some(at);
+                    } else {
+                        scan.bytes += (piece.len() - 8) as u64;
+                        scan.last_at = Some(at);
+                    }
                 }
                 Ok(_) | Err(true) => {
                     scan.torn = true;
@@ -315,8 +393,9 @@ impl Journals {
         })
     }
 
-    pub(crate) fn remove(&self, id: &str) -> io::Result<()> {
-        match fs::remove_file(self.path(id)?) {
+    /// Removes a claimed journal (its lock goes with the claim).
+    pub(crate) fn remove(&self, claim: RecordingClaim) -> io::Result<()> {
+        match fs::remove_file(self.path(&claim.id)?) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }

@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 mod journal;
-pub use journal::{Journal, JournalReader, JournalScan, MAX_FRAME};
+pub use journal::{Journal, JournalReader, JournalScan, MAX_FRAME, RecordingClaim};
 
 const MAGIC: &[u8; 8] = b"QCBLOB\0\x01";
 /// Bytes of original content per sealed chunk; pieces received in parts start at multiples of it.
@@ -81,6 +81,60 @@ pub fn sealed_span(size: u64, range: &Range<u64>) -> io::Result<Range<u64>> {
     let after = (range.end - 1) / chunk + 1;
     Ok(sealed_offset(range.start / chunk * chunk)
         ..sealed_offset(after * chunk).min(sealed_len(size)))
+}
+
+/// A `Range` that starts past the end of the file, or asks for the last no bytes: answered 416
+/// with the file's size (RFC 9110 §14.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangeNotSatisfiable;
+
+/// The part of a file of `size` bytes a `Range` header asks for (RFC 9110 §14.1.2): `Ok(None)`
+/// for the whole file (no header, or one a server ignores: unreadable, another unit, several
+/// ranges, a last byte before the first; and for an empty file), `Ok(Some(range))` for one
+/// range within the file (cut at its end; a suffix longer than the file is all of it). Every
+/// player of evidence reads ranges through this one reading (the console's, the app's).
+pub fn asked_range(
+    header: Option<&str>,
+    size: u64,
+) -> Result<Option<Range<u64>>, RangeNotSatisfiable> {
+    use http_range_header::{EndPosition, RangeUnsatisfiableError as Unsatisfiable, StartPosition};
+    // Units compare without case (§14.1); the parser knows `bytes=` only.
+    let Some(ranges) = header
+        .and_then(|h| h.trim().split_once('='))
+        .filter(|(unit, _)| unit.trim().eq_ignore_ascii_case("bytes"))
+        .map(|(_, ranges)| ranges.trim())
+    else {
+        return Ok(None);
+    };
+    // A suffix of no bytes selects nothing: unsatisfiable, where the parser sees a syntax
+    // error to ignore.
+    let no_bytes = ranges
+        .strip_prefix('-')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b == b'0'));
+    if no_bytes {
+        return Err(RangeNotSatisfiable);
+    }
+    let Ok(parsed) = http_range_header::parse_range_header(&format!("bytes={ranges}")) else {
+        return Ok(None);
+    };
+    let [one] = parsed.ranges.as_slice() else {
+        return Ok(None);
+    };
+    // A last byte before the first makes the header invalid, to be ignored (§14.1.1).
+    let reversed = matches!(
+        (one.start, one.end),
+        (StartPosition::Index(first), EndPosition::Index(last)) if last < first
+    );
+    if size == 0 || reversed {
+        return Ok(None);
+    }
+    match parsed.validate(size) {
+        Ok(ranges) => Ok(Some(
+            ranges.first().map_or(0..size, |r| *r.start()..*r.end() + 1),
+        )),
+        Err(Unsatisfiable::FileSuffixOutOfBounds) => Ok(Some(0..size)),
+        Err(_) => Err(RangeNotSatisfiable),
+    }
 }
 
 /// The nonce prefix a sealed file's header names (the header checked).
@@ -473,36 +527,37 @@ impl BlobStore {
     }
 
     /// Starts the journal of a recording `id` (letters, digits, `-`, `_`) described by `meta`
-    /// (see [`Journal`]); [`BlobStore::append`] its pieces as they come.
+    /// (see [`Journal`]): [`Journal::append`] its pieces as they come.
     pub fn start_recording(&self, id: &str, meta: &[u8]) -> io::Result<Journal> {
         self.journals.create(&self.sealer, id, meta)
     }
 
-    /// Appends a piece of a recording made at `at` (milliseconds since the epoch); durable on
-    /// return.
-    pub fn append(&self, journal: &mut Journal, at: i64, piece: &[u8]) -> io::Result<()> {
-        journal.append(&self.sealer, at, piece)
-    }
-
-    /// The recordings whose journal no live writer holds: ended, or left by a crash.
+    /// The recordings whose journal no writer or keeper holds: left by a crash, or by a keep
+    /// that failed.
     pub fn recordings_left(&self) -> io::Result<Vec<String>> {
         self.journals.left()
     }
 
-    /// Reads a recording's journal through once: its description and how much reads back.
-    pub fn scan_recording(&self, id: &str) -> io::Result<JournalScan> {
-        self.journals.scan(&self.sealer, id)
+    /// Takes a recording left to keep it; `None` while another writer or keeper holds it.
+    pub fn claim_recording(&self, id: &str) -> io::Result<Option<RecordingClaim>> {
+        self.journals.claim(id)
     }
 
-    /// The bytes of a recording's first `pieces` pieces (as [`BlobStore::scan_recording`]
-    /// counted them), in order.
-    pub fn read_recording(&self, id: &str, pieces: u32) -> io::Result<JournalReader> {
-        self.journals.reader(&self.sealer, id, pieces)
+    /// Reads a claimed recording's journal through once: its description and how much reads
+    /// back.
+    pub fn scan_recording(&self, claim: &RecordingClaim) -> io::Result<JournalScan> {
+        self.journals.scan(&self.sealer, claim.id())
     }
 
-    /// Removes a recording's journal (once its bytes are kept as a blob).
-    pub fn remove_recording(&self, id: &str) -> io::Result<()> {
-        self.journals.remove(id)
+    /// The bytes of a claimed recording's first `pieces` pieces (as
+    /// [`BlobStore::scan_recording`] counted them), in order.
+    pub fn read_recording(&self, claim: &RecordingClaim, pieces: u32) -> io::Result<JournalReader> {
+        self.journals.reader(&self.sealer, claim.id(), pieces)
+    }
+
+    /// Removes a recording's journal once its bytes are kept as a blob.
+    pub fn remove_recording(&self, claim: RecordingClaim) -> io::Result<()> {
+        self.journals.remove(claim)
     }
 
     fn read_file(&self, path: &Path, hash: Option<[u8; 32]>) -> io::Result<BlobReader> {
@@ -737,9 +792,9 @@ impl<R: Read> Read for RangeReader<R> {
 
 /// The end of a buffer from `start`, as the AEAD sees it: a chunk sealed in place where it
 /// lies in the output, its tag appended after it.
-struct Tail<'a> {
-    out: &'a mut Vec<u8>,
-    start: usize,
+pub(crate) struct Tail<'a> {
+    pub(crate) out: &'a mut Vec<u8>,
+    pub(crate) start: usize,
 }
 
 impl AsRef<[u8]> for Tail<'_> {

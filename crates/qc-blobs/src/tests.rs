@@ -352,7 +352,7 @@ fn a_recording_survives_up_to_its_last_whole_piece() {
     let pieces: Vec<Vec<u8>> = (0..5).map(|i| data(1000 + i * 333)).collect();
     let mut j = s.start_recording("rec-1", b"{\"case\":\"A\"}").unwrap();
     for (i, p) in pieces.iter().enumerate() {
-        s.append(&mut j, 1_000 + i as i64, p).unwrap();
+        j.append(1_000 + i as i64, p).unwrap();
     }
     assert_eq!(
         j.bytes(),
@@ -361,35 +361,43 @@ fn a_recording_survives_up_to_its_last_whole_piece() {
     // A recording at work is not left over, even to another opener of the store.
     assert!(s.recordings_left().unwrap().is_empty());
     assert!(store(dir.path()).recordings_left().unwrap().is_empty());
-    drop(j);
+    assert!(s.claim_recording("rec-1").unwrap().is_none());
+    // Stopped and claimed by its keeper: still not left, and not another's to claim.
+    j.append(1_010, b"").unwrap();
+    let claim = j.into_claim();
+    assert!(s.recordings_left().unwrap().is_empty());
+    assert!(s.claim_recording("rec-1").unwrap().is_none());
+    let scan = s.scan_recording(&claim).unwrap();
+    assert_eq!(scan.meta, b"{\"case\":\"A\"}");
+    assert_eq!(
+        (scan.pieces, scan.last_at, scan.stopped_at, scan.torn),
+        (6, Some(1_004), Some(1_010), false)
+    );
+    let mut got = Vec::new();
+    s.read_recording(&claim, scan.pieces)
+        .unwrap()
+        .read_to_end(&mut got)
+        .unwrap();
+    assert_eq!(got, pieces.concat());
+    // A keep that failed lets it go: left now.
+    drop(claim);
     assert_eq!(s.recordings_left().unwrap(), ["rec-1"]);
 
     let path = dir.path().join("blobs/recording/rec-1.journal");
     let whole = std::fs::read(&path).unwrap();
     // Nothing of it is there in the clear.
     assert!(!whole.windows(64).any(|w| w == &pieces[0][..64]));
-    let scan = s.scan_recording("rec-1").unwrap();
-    assert_eq!(scan.meta, b"{\"case\":\"A\"}");
-    assert_eq!(
-        (scan.pieces, scan.last_at, scan.torn),
-        (5, Some(1_004), false)
-    );
-    let mut got = Vec::new();
-    s.read_recording("rec-1", scan.pieces)
-        .unwrap()
-        .read_to_end(&mut got)
-        .unwrap();
-    assert_eq!(got, pieces.concat());
-
+    let stop = 4 + 8 + TAG;
     // Killed in the middle of writing the last piece: the four before it read back.
-    std::fs::write(&path, &whole[..whole.len() - 100]).unwrap();
-    let scan = s.scan_recording("rec-1").unwrap();
+    std::fs::write(&path, &whole[..whole.len() - stop - 100]).unwrap();
+    let claim = s.claim_recording("rec-1").unwrap().unwrap();
+    let scan = s.scan_recording(&claim).unwrap();
     assert_eq!(
-        (scan.pieces, scan.last_at, scan.torn),
-        (4, Some(1_003), true)
+        (scan.pieces, scan.last_at, scan.stopped_at, scan.torn),
+        (4, Some(1_003), None, true)
     );
     let mut got = Vec::new();
-    s.read_recording("rec-1", scan.pieces)
+    s.read_recording(&claim, scan.pieces)
         .unwrap()
         .read_to_end(&mut got)
         .unwrap();
@@ -398,14 +406,14 @@ fn a_recording_survives_up_to_its_last_whole_piece() {
     // A damaged piece ends the recording there; asking for more than reads back fails.
     let mut damaged = whole.clone();
     let frame = |p: &Vec<u8>| 4 + 8 + p.len() + TAG;
-    let third = whole.len() - pieces[2..].iter().map(frame).sum::<usize>();
+    let third = whole.len() - stop - pieces[2..].iter().map(frame).sum::<usize>();
     damaged[third + 10] ^= 1;
     std::fs::write(&path, &damaged).unwrap();
-    let scan = s.scan_recording("rec-1").unwrap();
+    let scan = s.scan_recording(&claim).unwrap();
     assert_eq!((scan.pieces, scan.torn), (2, true));
     let mut sink = Vec::new();
     assert!(
-        s.read_recording("rec-1", 3)
+        s.read_recording(&claim, 3)
             .unwrap()
             .read_to_end(&mut sink)
             .is_err()
@@ -415,10 +423,42 @@ fn a_recording_survives_up_to_its_last_whole_piece() {
     assert!(
         BlobStore::open(dir.path().join("blobs"), [8u8; 32])
             .unwrap()
-            .scan_recording("rec-1")
+            .scan_recording(&claim)
             .is_err()
     );
     assert!(s.start_recording("../x", b"").is_err());
-    s.remove_recording("rec-1").unwrap();
+    s.remove_recording(claim).unwrap();
     assert!(s.recordings_left().unwrap().is_empty());
+}
+
+#[test]
+fn a_range_header_asks_for_part_of_a_file_or_all_of_it() {
+    let part = |h: &str, size| asked_range(Some(h), size).unwrap().unwrap();
+    assert_eq!(asked_range(None, 100), Ok(None));
+    assert_eq!(part("bytes=0-", 100), 0..100);
+    assert_eq!(part("bytes=10-19", 100), 10..20);
+    assert_eq!(part("bytes=-5", 100), 95..100);
+    assert_eq!(part("Bytes=10-19", 100), 10..20);
+    // Past the end: cut at the end; a suffix longer than the file is all of it.
+    assert_eq!(part("bytes=90-500", 100), 90..100);
+    assert_eq!(part("bytes=-500", 100), 0..100);
+    // Headers a server ignores: all of the file.
+    for ignored in [
+        "bytes=0-1,5-6",
+        "items=0-1",
+        "bytes=x-y",
+        "bytes=5-1",
+        "bytes=-",
+    ] {
+        assert_eq!(asked_range(Some(ignored), 100), Ok(None), "{ignored}");
+    }
+    assert_eq!(asked_range(Some("bytes=0-"), 0), Ok(None));
+    // Starting past the end, or the last no bytes: refused (RFC 9110 §14.1.3).
+    for unsatisfiable in ["bytes=100-", "bytes=-0", "bytes=-000"] {
+        assert_eq!(
+            asked_range(Some(unsatisfiable), 100),
+            Err(RangeNotSatisfiable),
+            "{unsatisfiable}"
+        );
+    }
 }

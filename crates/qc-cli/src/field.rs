@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 use qc_api::import::ImportAs;
-use qc_api::recording::RecordingPlan;
+use qc_api::recording::{Recording, RecordingPlan};
 use qc_api::records::{NoticeDraft, NoticeKind, PageClose, Signoff};
 use qc_api::{Quancheng, Unlocked};
 use qc_domain::{
@@ -314,10 +314,13 @@ pub enum EvidenceCommand {
         /// What it records.
         #[arg(long, default_value = "")]
         description: String,
+        /// The party was told they are recorded (said in the evidence's note).
+        #[arg(long)]
+        told: bool,
         #[command(flatten)]
         who: Officers,
     },
-    /// Recordings a crash left on this device, not yet evidence.
+    /// Recordings left on this device (a crash, a stop not kept), not yet evidence.
     Recordings,
     /// Keeps a recording a crash left as evidence (with a note of how it ended).
     KeepRecording {
@@ -341,8 +344,8 @@ pub enum Recorded {
 /// second has passed.
 const PIECE: usize = 1 << 20;
 
-/// Records standard input into `id` a piece at a time (at most [`PIECE`] bytes or a second's).
-fn record_stdin(app: &mut Quancheng, id: &str) -> anyhow::Result<()> {
+/// Records standard input a piece at a time (at most [`PIECE`] bytes or a second's).
+fn record_stdin(recording: &mut Recording) -> anyhow::Result<()> {
     let mut input = std::io::stdin().lock();
     let mut pending = Vec::with_capacity(PIECE);
     let mut buf = vec![0u8; 64 << 10];
@@ -356,7 +359,7 @@ fn record_stdin(app: &mut Quancheng, id: &str) -> anyhow::Result<()> {
         pending.extend_from_slice(&buf[..n]);
         let due = pending.len() >= PIECE || since.elapsed().as_secs() >= 1;
         if !pending.is_empty() && (n == 0 || due) {
-            app.record_piece(id, &pending)?;
+            recording.piece(&pending)?;
             pending.clear();
             since = std::time::Instant::now();
         }
@@ -740,6 +743,7 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
             mime,
             covers,
             description,
+            told,
             who,
         } => {
             let who = who.unlock(app)?;
@@ -752,11 +756,14 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
                 mime: mime.clone(),
                 covers: covers.clone(),
                 description: description.clone(),
+                told: *told,
             };
-            let id = app.start_recording(case, plan, &by)?;
-            eprintln!("录制中 (recording)：{id}");
-            record_stdin(app, &id)?;
-            let evidence = app.finish_recording(&id, &by)?;
+            let mut recording = app.start_recording(case, plan, &by)?;
+            eprintln!("录制中 (recording)：{}", recording.id());
+            // An input that cannot be read ends the recording: what came before is kept.
+            let read = record_stdin(&mut recording);
+            let evidence = app.finish_recording(recording, &by)?;
+            read?;
             output::created("已建立", &evidence, as_json)
         }
         EvidenceCommand::Recordings => output::recordings(&app.recordings_left()?, as_json),

@@ -721,7 +721,7 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
         item["facts"]["note"]
             .as_str()
             .unwrap()
-            .contains("录制未正常结束"),
+            .contains("未正常结束（应用中断）"),
         "{item}"
     );
     assert!(item["facts"]["span"]["to"].as_i64() >= item["facts"]["span"]["from"].as_i64());

@@ -177,43 +177,12 @@ pub(crate) fn requested_range(
     hash: &str,
     size: u64,
 ) -> Result<Option<std::ops::Range<u64>>, ConsoleError> {
-    use http_range_header::{EndPosition, RangeUnsatisfiableError as Unsatisfiable, StartPosition};
     if ask.if_range.is_some_and(|tag| tag != entity_tag(hash)) {
         return Ok(None);
     }
-    // A suffix of no bytes selects nothing: unsatisfiable (RFC 9110 §14.1.3), where the
-    // parser sees a syntax error to ignore.
-    let no_bytes = ask
-        .range
-        .and_then(|h| h.trim().strip_prefix("bytes=")?.trim().strip_prefix('-'))
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b == b'0'));
-    if no_bytes {
-        return Err(ConsoleError::RangeNotSatisfiable { size });
-    }
-    let Some(parsed) = ask
-        .range
-        .and_then(|h| http_range_header::parse_range_header(h).ok())
-    else {
-        return Ok(None);
-    };
-    let [one] = parsed.ranges.as_slice() else {
-        return Ok(None);
-    };
-    // A last byte before the first makes the header invalid, to be ignored (§14.1.1).
-    let reversed = matches!(
-        (one.start, one.end),
-        (StartPosition::Index(first), EndPosition::Index(last)) if last < first
-    );
-    if size == 0 || reversed {
-        return Ok(None);
-    }
-    let range = match parsed.validate(size) {
-        Ok(ranges) => ranges.first().map_or(0..size, |r| *r.start()..*r.end() + 1),
-        // A suffix longer than the file is the whole file (RFC 9110 §14.1.3).
-        Err(Unsatisfiable::FileSuffixOutOfBounds) => 0..size,
-        Err(_) => return Err(ConsoleError::RangeNotSatisfiable { size }),
-    };
-    Ok(Some(range.start..range.end.min(range.start + PIECE)))
+    let range = qc_blobs::asked_range(ask.range, size)
+        .map_err(|_| ConsoleError::RangeNotSatisfiable { size })?;
+    Ok(range.map(|r| r.start..r.end.min(r.start + PIECE)))
 }
 
 /// The media type of a file that begins with `head` (its first

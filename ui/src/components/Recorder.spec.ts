@@ -53,8 +53,11 @@ class FakeRecorder {
 }
 
 const stopped = vi.fn();
+/** The microphone's track: stopped by the page, or ended by the device. */
+let track: EventTarget & { kind: string; stop: () => void };
 function devices() {
-  const getUserMedia = vi.fn(async () => ({ getTracks: () => [{ stop: stopped }] }));
+  track = Object.assign(new EventTarget(), { kind: "audio", stop: stopped });
+  const getUserMedia = vi.fn(async () => ({ getTracks: () => [track] }));
   Object.defineProperty(navigator, "mediaDevices", { value: { getUserMedia }, configurable: true });
   vi.stubGlobal("MediaRecorder", FakeRecorder);
   return getUserMedia;
@@ -98,6 +101,7 @@ describe("Recorder", () => {
       mime: "audio/mp4; codecs=mp4a",
       covers: ["r1"],
       description: "询问张三同步录音",
+      told: true,
     });
     expect(w.find("[data-test=recording]").text()).toContain("正在录音");
     FakeRecorder.last!.give([1, 2, 3]);
@@ -128,6 +132,43 @@ describe("Recorder", () => {
     w.unmount();
   });
 
+  it("says a recording was not kept, and that it stays on the tablet, when keeping fails", async () => {
+    devices();
+    startRecording.mockResolvedValue("rec-4");
+    recordPiece.mockResolvedValue(3);
+    const { ApiError } = await import("../api");
+    finishRecording.mockRejectedValue(new ApiError("no_actor", "须由执法人员签名"));
+    const w = mountRecorder();
+    await w.find(".told-box").setValue(true);
+    await w.find(".start-recording").trigger("click");
+    await flushPromises();
+    FakeRecorder.last!.give([1, 2, 3]);
+    await w.find(".stop-recording").trigger("click");
+    await flushPromises();
+    const said = w.find("[role=alert]").text();
+    expect(said).toContain("未能保存为证据：须由执法人员签名");
+    expect(said).toContain("录制仍保存在本机");
+    w.unmount();
+  });
+
+  it("stops and keeps what was recorded when the microphone goes away", async () => {
+    devices();
+    startRecording.mockResolvedValue("rec-5");
+    recordPiece.mockResolvedValue(3);
+    finishRecording.mockResolvedValue("rec-5");
+    const w = mountRecorder();
+    await w.find(".told-box").setValue(true);
+    await w.find(".start-recording").trigger("click");
+    await flushPromises();
+    FakeRecorder.last!.give([1, 2, 3]);
+    track.dispatchEvent(new Event("ended"));
+    await flushPromises();
+    expect(finishRecording).toHaveBeenCalledWith("rec-5");
+    expect(w.find("[role=alert]").text()).toContain("录制中断");
+    expect(w.emitted("kept")).toEqual([["rec-5"]]);
+    w.unmount();
+  });
+
   it("stops and keeps what was written when a piece cannot be written", async () => {
     devices();
     startRecording.mockResolvedValue("rec-2");
@@ -144,6 +185,26 @@ describe("Recorder", () => {
     expect(w.find("[role=alert]").text()).toContain("录制中断");
     expect(finishRecording).toHaveBeenCalledWith("rec-2");
     expect(w.find("[data-test=recording]").exists()).toBe(false);
+    w.unmount();
+  });
+
+  it("stops a recorder that hands over nothing and says the tablet cannot record", async () => {
+    vi.useFakeTimers();
+    devices();
+    startRecording.mockResolvedValue("rec-3");
+    finishRecording.mockRejectedValue(new Error("输入无效：没有录到任何内容"));
+    const w = mountRecorder();
+    await w.find(".told-box").setValue(true);
+    await w.find(".start-recording").trigger("click");
+    await flushPromises();
+    expect(w.find("[data-test=recording]").exists()).toBe(true);
+    await vi.advanceTimersByTimeAsync(4000);
+    await flushPromises();
+    expect(finishRecording).toHaveBeenCalledWith("rec-3");
+    expect(w.find("[data-test=recording]").exists()).toBe(false);
+    expect(w.find("[role=alert]").text()).toContain("本机无法录制");
+    expect(w.find("[role=alert]").text()).not.toContain("未能保存");
+    vi.useRealTimers();
     w.unmount();
   });
 });

@@ -23,7 +23,8 @@ const li: Person = { id: "li.ming", name: "李明", role: "enforcement_officer",
 const chen: Person = { id: "chen.xie", name: "陈协", role: "assistant", cert_no: null, squad: "一中队" } as unknown as Person;
 const left = {
   id: "rec-1", case: "c1", kind: "audio", description: "询问张三同步录音",
-  started_at: Date.UTC(2026, 11, 2, 1, 0), last_at: Date.UTC(2026, 11, 2, 1, 12), bytes: 123_000, by: ["李明", "王芳"],
+  started_at: Date.UTC(2026, 11, 2, 1, 0), last_at: Date.UTC(2026, 11, 2, 1, 12), stopped_at: null, bytes: 123_000,
+  by: ["李明", "王芳"],
 };
 
 describe("RecordingsLeft", () => {
@@ -34,7 +35,7 @@ describe("RecordingsLeft", () => {
     await flushPromises();
     const text = w.find("[data-test=recordings-left]").text();
     expect(text).toContain("有未正常结束的录制");
-    expect(text).toContain("录音 · 询问张三同步录音 · 开始于 2026-12-02 09:00，写入至 09:12 · 李明、王芳");
+    expect(text).toContain("录音 · 询问张三同步录音 · 2026-12-02 09:00–09:12 · 李明、王芳");
     await w.find(".keep-recording").trigger("click");
     await flushPromises();
     expect(keepRecordingLeft).toHaveBeenCalledWith("rec-1");
@@ -51,7 +52,10 @@ describe("RecordingsLeft", () => {
     keepRecordingLeft.mockRejectedValue(new Error("没有录到任何内容"));
     await w.find(".keep-recording").trigger("click");
     await flushPromises();
-    expect(w.find("[role=alert]").text()).toContain("没有录到任何内容");
+    expect(w.find(".error").text()).toContain("没有录到任何内容");
     expect(w.find("[data-test=recordings-left]").exists()).toBe(true);
+    // It can wait: the app goes on.
+    await w.find(".later").trigger("click");
+    expect(w.find("[data-test=recordings-left]").exists()).toBe(false);
   });
 });
