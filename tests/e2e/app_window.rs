@@ -150,6 +150,31 @@ async fn text_where(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String 
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The evidence item whose text holds `what`, once two officers have sealed it: its text.
+async fn sealed_item(c: &Client, what: &str) -> String {
+    let js = format!(
+        "const i = [...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes({}));
+         return i ? i.innerText : ''",
+        serde_json::to_string(what).unwrap()
+    );
+    eventually(what, WAIT, || async {
+        let t = c.execute(&js, vec![]).await.ok()?;
+        let t = t.as_str()?.to_owned();
+        t.contains("已由两名执法人员签名确认").then_some(t)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Plays the evidence item whose text holds `what`.
+async fn play_item(c: &Client, what: &str) {
+    let js = format!(
+        "[...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes({})).querySelector('.play').click()",
+        serde_json::to_string(what).unwrap()
+    );
+    c.execute(&js, vec![]).await.unwrap();
+}
+
 /// What the evidence panel says is chosen to capture, once `ok` (read by script: WebKit's
 /// driver reads no text of a line cut short with an ellipsis).
 async fn chosen(c: &Client, ok: impl Fn(&str) -> bool) -> String {
@@ -524,19 +549,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
         "[...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes({}))",
         serde_json::to_string(name.trim()).unwrap()
     );
-    let sealed = eventually("the photo co-signed", WAIT, || async {
-        let t = c
-            .execute(
-                &format!("const i = {item}; return i ? i.innerText : ''"),
-                vec![],
-            )
-            .await
-            .ok()?;
-        let t = t.as_str()?.to_owned();
-        t.contains("已由两名执法人员签名确认").then_some(t)
-    })
-    .await
-    .unwrap();
+    let sealed = sealed_item(&c, name.trim()).await;
     assert!(sealed.contains("楼顶彩钢板房全景"), "{sealed}");
     // Its thumbnail was made from the JPEG the camera produced; tapping it shows the photo
     // itself, full size, as the camera took it.
@@ -612,12 +625,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     snapshot(&c, "evidence-import.png").await;
 
     // The recording plays from the encrypted store, by range, and seeks.
-    c.execute(
-        "[...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes('REC0001.WAV')).querySelector('.play').click()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    play_item(&c, "REC0001.WAV").await;
     let duration = eventually("the recording's length", WAIT, || async {
         let d = c
             .execute(
@@ -724,29 +732,11 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     click(&c, ".stop-recording").await;
     let recorded = text_where(&c, ".transcript .recorded", |t| t.contains("同步录音")).await;
     assert!(recorded.contains("（00:"), "seconds, not more: {recorded}");
-    let item = eventually("the recording among the evidence", WAIT, || async {
-        let t = c
-            .execute(
-                "const i = [...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes('询问赵强同步录音'));
-                 return i ? i.innerText : ''",
-                vec![],
-            )
-            .await
-            .ok()?;
-        let t = t.as_str()?.to_owned();
-        t.contains("已由两名执法人员签名确认").then_some(t)
-    })
-    .await
-    .unwrap();
+    let item = sealed_item(&c, "询问赵强同步录音").await;
     assert!(item.contains("记录：询问笔录（赵强）"), "{item}");
     assert!(item.contains(".m4a"), "{item}");
     // What the window recorded plays back from the encrypted store.
-    c.execute(
-        "[...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes('询问赵强同步录音')).querySelector('.play').click()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    play_item(&c, "询问赵强同步录音").await;
     // A recorder's MP4 comes in fragments and names no length: the player learns it as it
     // plays, past the first second's fragment.
     eventually(
@@ -772,6 +762,9 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .await
     .unwrap();
     click(&c, ".close-player").await;
+    // The whole-process record shows the recording beside the acts, at its time.
+    let row = text_where(&c, ".timeline .footage", |t| t.contains("询问赵强同步录音")).await;
+    assert!(row.contains("录音 · 询问赵强同步录音"), "{row}");
 
     // The two preserve the steel sheds' materials: the notice, the party's refusal noted, sealed;
     // the case now owes a decision within 7 days.

@@ -517,6 +517,7 @@ export default {
     separator: ", ",
   },
   caseView: {
+    footage: "recorded, {length} (beside the acts)",
     dueBy: "{kind}: by {date}",
     back: "Back",
     verified: "Complete and unaltered",

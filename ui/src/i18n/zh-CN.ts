@@ -516,6 +516,7 @@ export default {
     separator: "、",
   },
   caseView: {
+    footage: "录制 {length}（与执法活动同步）",
     dueBy: "{kind}：{date} 前",
     back: "返回",
     verified: "完整、未被篡改",

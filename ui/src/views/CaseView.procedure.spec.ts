@@ -14,6 +14,7 @@ vi.mock("../api", async (orig) => {
   const known: Record<string, unknown> = {
     caseDetail: async () => current,
     caseRecord: async () => ({ items: [], verified: true, problems: [] }),
+    evidence: async () => [],
   };
   return { ...real, api: new Proxy(known, { get: (t, k: string) => t[k] ?? (async () => []) }) };
 });

@@ -4,6 +4,7 @@ import { NavBar } from "vant";
 import { makeI18n } from "../i18n";
 
 const caseRecord = vi.fn();
+const evidence = vi.fn((): unknown[] => []);
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
@@ -23,6 +24,7 @@ vi.mock("../api", async (orig) => {
         set_aside: { entries: 2, reason: "王芳的证书已被吊销" },
       }),
       caseRecord: () => caseRecord(),
+      evidence: async () => evidence(),
       // The 回避 panel lists the people an officer may recuse.
       people: async () => [],
       // No act yet, so no 执法文书.
@@ -64,6 +66,31 @@ describe("CaseView", () => {
     expect(w.find(".deadlines").text()).toContain("即将到期");
     expect(w.find(".timeline").text()).toContain("案件登记");
     expect(w.find(".timeline").text()).toContain("签名：李明");
+  });
+
+  it("shows a recording beside the acts it went with, at its time", async () => {
+    const at = Date.UTC(2026, 11, 2, 1, 0);
+    caseRecord.mockResolvedValue({
+      items: [
+        { ...item, time: at - 60_000 },
+        { ...item, no: 2, title: "询问笔录 封存", time: at + 20 * 60_000 },
+      ],
+      verified: true,
+      problems: [],
+    });
+    evidence.mockReturnValue([
+      { facts: { id: "ev-r", kind: "audio", description: "询问赵强同步录音", file_name: "x.m4a", span: { from: at, to: at + 12 * 60_000 } }, signatures: [] },
+      { facts: { id: "ev-p", kind: "photo", description: "照片", file_name: "p.jpg" }, signatures: [] },
+    ]);
+    const w = mountView([officer]);
+    await flushPromises();
+    const rows = w.findAll(".timeline .item").map((r) => r.text());
+    expect(rows).toHaveLength(3);
+    expect(rows[1]).toContain("2026-12-02 09:00–09:12");
+    expect(rows[1]).toContain("录音 · 询问赵强同步录音");
+    expect(rows[1]).toContain("录制 12:00");
+    expect(rows[2]).toContain("询问笔录 封存");
+    evidence.mockReturnValue([]);
   });
 
   it("says plainly what is wrong", async () => {
