@@ -1005,3 +1005,26 @@ fn the_same_facts_give_the_same_document() {
     .unwrap();
     assert_eq!(a.digest(), b.digest());
 }
+
+#[test]
+fn a_recording_is_dated_when_it_was_made_not_when_it_was_kept() {
+    let world = World::new();
+    let mut case = general_case();
+    let mut recording = case.evidence[0].clone();
+    recording.facts.id = "ev-r".into();
+    recording.facts.kind = MediaKind::Audio;
+    recording.facts.description = "询问同步录音".into();
+    // Kept three days later, after a crash.
+    recording.facts.captured_at = at(3 * DAY);
+    recording.facts.span = Some(qc_domain::TimeSpan {
+        from: at(HOUR),
+        to: at(2 * HOUR),
+    });
+    case.evidence.push(recording);
+    let Some(Block::Table { rows, .. }) = text::evidence_table(&world.facts(&case)) else {
+        panic!("no evidence table");
+    };
+    let row = rows.iter().find(|r| r[1] == "录音：询问同步录音").unwrap();
+    assert_eq!(row[2], text::date_zh(at(HOUR)));
+    assert_ne!(row[2], text::date_zh(at(3 * DAY)));
+}

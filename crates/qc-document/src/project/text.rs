@@ -311,10 +311,9 @@ pub fn evidence_table(facts: &CaseFacts<'_>) -> Option<Block> {
     }
     for e in facts.evidence.iter().filter(|e| e.sealed()) {
         let f = &e.facts;
-        rows.push((
-            format!("{}：{}", f.kind.zh(), f.description),
-            date_zh(f.captured_at),
-        ));
+        // A recording is dated when it was made, not when it was kept (after a crash, later).
+        let made = f.span.map_or(f.captured_at, |s| s.from);
+        rows.push((format!("{}：{}", f.kind.zh(), f.description), date_zh(made)));
     }
     (!rows.is_empty()).then(|| Block::Table {
         header: vec!["序号".into(), "证据".into(), "日期".into()],
