@@ -4,7 +4,7 @@
 use base64::Engine;
 use qc_api::Unlocked;
 use qc_api::documents::{DocumentPreview, DocumentRow};
-use qc_api::import::{ImportAs, ImportProgress, ImportReport};
+use qc_api::import::{ImportAs, ImportProgress, ImportReport, RedactionOf};
 use qc_api::recording::{Recording, RecordingLeft, RecordingPlan};
 use qc_api::records::{InspectionEdit, NewEvidence, NoticeDraft, PageClose, Signoff};
 use qc_api::station::{SyncProgress, SyncReport, SyncStatus};
@@ -421,6 +421,9 @@ pub struct ImportForm {
     paths: Vec<String>,
     description: String,
     attestation: Option<CopyAttestation>,
+    /// For a redacted copy: its original and what was hidden.
+    #[serde(default)]
+    redacts: Option<RedactionOf>,
 }
 
 /// Imports files by path as evidence of a case, each one item signed by the officers signed
@@ -439,6 +442,7 @@ pub async fn import_evidence(
         let to_be = ImportAs {
             description: form.description,
             attestation: form.attestation,
+            redacts: form.redacts,
         };
         with_officers(state, |a, actors| {
             a.import_files(

@@ -452,7 +452,7 @@ pub mod video {
                 let paths: Vec<std::path::PathBuf> = std::env::split_paths(paths).collect();
                 let as_ = qc_api::import::ImportAs {
                     description: "执法记录仪视频".into(),
-                    attestation: None,
+                    ..Default::default()
                 };
                 let report = app.import_files(
                     case,

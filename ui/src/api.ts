@@ -437,6 +437,8 @@ export interface EvidenceItem {
     covers?: string[];
     /** How it came to be kept (a recording an interruption ended). */
     note?: string;
+    /** The original this is a redacted copy of (打码副本). */
+    redacts?: { original: string; original_sha256: string; reason: string };
   };
   signatures: { officer: OfficerRef; at: number }[];
 }
@@ -463,6 +465,12 @@ export interface RecordingLeft {
   stopped_at: number | null;
   bytes: number;
   by: string[];
+}
+
+/** 打码副本: the original a redacted copy is of, and what it hides and why. */
+export interface Redacts {
+  original: string;
+  reason: string;
 }
 
 /** A copy of a document marked "经核对与原件无异": where the original is, when it was checked and by whom. */
@@ -764,10 +772,11 @@ export const api = {
     description: string,
     attestation: CopyAttestation | null,
     onProgress: (p: ImportProgress) => void,
+    redacts: Redacts | null = null,
   ) => {
     const progress = new Channel<ImportProgress>();
     progress.onmessage = onProgress;
-    return call<ImportReport>("import_evidence", { form: { case: id, paths, description, attestation }, progress });
+    return call<ImportReport>("import_evidence", { form: { case: id, paths, description, attestation, redacts }, progress });
   },
   /**
    * Where the window's players read evidence files by range (the app's loopback server, with

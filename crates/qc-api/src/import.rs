@@ -8,7 +8,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use qc_domain::CopyAttestation;
+use qc_domain::{CopyAttestation, MediaKind, Redaction, RuleViolation};
 use serde::Serialize;
 
 use crate::records::{NewEvidence, Told};
@@ -60,6 +60,17 @@ pub struct ImportAs {
     pub description: String,
     /// "经核对与原件无异", for copies of documents.
     pub attestation: Option<CopyAttestation>,
+    /// For a redacted copy (打码副本, one file): the original's evidence id and what was hidden.
+    pub redacts: Option<RedactionOf>,
+}
+
+/// What a redacted copy is made of: which original, and what was hidden and why.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct RedactionOf {
+    /// The original's evidence id.
+    pub original: String,
+    /// What was hidden, and why (遮挡围观群众面部 …).
+    pub reason: String,
 }
 
 /// A file being read: counts what passes, reports it, and stops when told.
@@ -100,8 +111,13 @@ impl Quancheng {
         progress: &mut dyn FnMut(&ImportProgress),
         cancel: &AtomicBool,
     ) -> Result<ImportReport, ApiError> {
-        // Who signs and where, checked before any file is read.
+        // Who signs and where, and the original a copy is of, checked before any file is read.
         self.evidence_signed(case, to_be.attestation.as_ref(), by)?;
+        let redacts = to_be
+            .redacts
+            .as_ref()
+            .map(|r| self.redaction(case, r, paths.len()))
+            .transpose()?;
         let sizes: Vec<u64> = paths
             .iter()
             .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
@@ -132,7 +148,7 @@ impl Quancheng {
                 self.import_one(
                     case,
                     path,
-                    (&file_name, to_be, by),
+                    (&file_name, to_be, redacts.clone(), by),
                     &mut report_bytes,
                     cancel,
                 )
@@ -182,7 +198,7 @@ impl Quancheng {
         &mut self,
         case: &str,
         path: &Path,
-        (file_name, to_be, by): (&str, &ImportAs, &[&Unlocked]),
+        (file_name, to_be, redacts, by): (&str, &ImportAs, Option<Redaction>, &[&Unlocked]),
         report: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
     ) -> Result<String, ApiError> {
@@ -208,9 +224,44 @@ impl Quancheng {
         };
         let told = Told {
             camera,
+            redacts,
             ..Told::default()
         };
         self.add_evidence_told(case, src, (new, told), by)
+    }
+}
+
+impl Quancheng {
+    /// The redaction a copy of `case`'s evidence `of.original` records, if it may be made: the
+    /// original a photo, recording or video of the case and no copy itself, a reason given, one
+    /// file.
+    fn redaction(&self, case: &str, of: &RedactionOf, files: usize) -> Result<Redaction, ApiError> {
+        if of.reason.trim().is_empty() {
+            return Err(RuleViolation::EmptyField {
+                field: "打码原因（遮挡了什么、为什么）",
+            }
+            .into());
+        }
+        if files != 1 {
+            return Err(ApiError::Invalid("一个打码副本只能是一个文件".into()));
+        }
+        let original = self.evidence_of(case, &of.original)?;
+        let f = &original.facts;
+        if f.redacts.is_some()
+            || !matches!(
+                f.kind,
+                MediaKind::Photo | MediaKind::Audio | MediaKind::Video
+            )
+        {
+            return Err(ApiError::Invalid(
+                "只能为照片、录音或视频原件制作打码副本".into(),
+            ));
+        }
+        Ok(Redaction {
+            original: f.id.clone(),
+            original_sha256: f.sha256.clone(),
+            reason: of.reason.trim().into(),
+        })
     }
 }
 

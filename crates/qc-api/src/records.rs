@@ -10,8 +10,8 @@ use qc_domain::{
     Act, CaseState, Context, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem,
     EvidenceSignature, Inspection, Interviewee, NoPartySignature, Notice, NoticeItem, OfficerRef,
     Outcome721, Page, PageSignature, Party, PartySignoff, Person, Qa, Questioning, Record,
-    RecordBody, RuleViolation, TimeSpan, Timestamp, WorkflowEvent, record_allowed, seal_check,
-    signoff_consistent, validate,
+    RecordBody, Redaction, RuleViolation, TimeSpan, Timestamp, WorkflowEvent, record_allowed,
+    seal_check, signoff_consistent, validate,
 };
 use qc_evidence::{ExifSummary, MediaKind, ThumbnailLimits};
 use qc_store::Touched;
@@ -139,6 +139,8 @@ pub(crate) struct Told {
     pub covers: Vec<String>,
     /// How it came to be kept.
     pub note: Option<String>,
+    /// The original it is a redacted copy of.
+    pub redacts: Option<Redaction>,
 }
 
 /// The kind and type of a file recorded as `recorded`: an audio recording in a container its
@@ -629,6 +631,13 @@ impl Quancheng {
             tracing::warn!(file = %new.file_name, note, "evidence stored with a note");
         }
         let (kind, mime) = recorded_as(told.kind, ingested.kind, ingested.mime);
+        if let Some(r) = &told.redacts
+            && self.evidence_of(case, &r.original)?.facts.kind != kind
+        {
+            return Err(ApiError::Invalid(
+                "打码副本须与原件同为照片、录音或视频".into(),
+            ));
+        }
         let id = told
             .id
             .unwrap_or_else(|| entropy::uuid(self.entropy.as_mut()));
@@ -649,6 +658,7 @@ impl Quancheng {
                 span: told.span,
                 covers: told.covers,
                 note: told.note,
+                redacts: told.redacts,
             },
             signatures: officers
                 .into_iter()
@@ -702,6 +712,15 @@ impl Quancheng {
             qc_domain::workflow::investigation_team(&people(by), &state)?;
         }
         Ok((action, officers))
+    }
+
+    /// Evidence item `id` of `case`.
+    pub(crate) fn evidence_of(&self, case: &str, id: &str) -> Result<EvidenceItem, ApiError> {
+        let case_id = self.resolve_case(case)?;
+        self.store
+            .case_doc(&case_id, self.device_id.as_bytes())?
+            .evidence_item(id)?
+            .ok_or_else(|| RuleViolation::UnknownRecord(id.into()).into())
     }
 
     /// The second enforcement officer signs evidence captured by another one.

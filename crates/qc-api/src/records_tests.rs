@@ -1176,7 +1176,7 @@ fn files_imported_by_path_become_evidence_with_the_camera_s_own_facts() {
     let gone = dir.path().join("CAM0003.MP4");
     let as_ = ImportAs {
         description: "执法记录仪视频".into(),
-        attestation: None,
+        ..ImportAs::default()
     };
     let (li, wang) = (&d.li, &d.wang);
     let mut seen: Vec<ImportProgress> = Vec::new();
@@ -1443,4 +1443,123 @@ fn a_recording_is_kept_as_it_is_made_and_after_a_crash() {
     );
     assert!(note.contains("无法读取"), "the cut piece is said: {note}");
     assert_eq!(item.signatures.len(), 1);
+}
+
+/// 打码副本: a copy with faces hidden is a new item naming its original and the original's
+/// hash; the original stays as it was; a copy needs a reason, one file, an original of the
+/// case that is a photo, recording or video and no copy itself, and the original's kind.
+#[test]
+fn a_redacted_copy_names_its_original_which_stays_as_it_was() {
+    use std::sync::atomic::AtomicBool;
+
+    use crate::import::{ImportAs, RedactionOf};
+    let mut d = desk();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: Vec<u8>| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let new = NewEvidence {
+        file_name: "IMG_0001.jpg".into(),
+        description: "现场全景（有围观群众）".into(),
+        attestation: None,
+    };
+    let original = d
+        .app
+        .add_evidence(
+            &d.case,
+            &sample::camera_photo(800, 600)[..],
+            new,
+            &[&d.li, &d.wang],
+        )
+        .unwrap();
+    let (_, before) = d.app.case_file(&d.case).unwrap();
+    let copy = write("IMG_0001_masked.jpg", sample::jpeg(800, 600));
+    let tone = write("tone.wav", sample::tone_wav(1, 8000));
+    let as_copy = |original: &str, reason: &str| ImportAs {
+        description: "现场全景（围观群众面部已遮挡）".into(),
+        redacts: Some(RedactionOf {
+            original: original.into(),
+            reason: reason.into(),
+        }),
+        ..ImportAs::default()
+    };
+    let (li, wang, case) = (&d.li, &d.wang, d.case.clone());
+    let import = |app: &mut Quancheng, paths: &[std::path::PathBuf], as_: ImportAs| {
+        app.import_files(
+            &case,
+            paths,
+            (&as_, &[li, wang]),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+    };
+    // Refused before a byte is read.
+    assert!(
+        import(
+            &mut d.app,
+            std::slice::from_ref(&copy),
+            as_copy(&original, " ")
+        )
+        .is_err()
+    );
+    assert!(
+        import(
+            &mut d.app,
+            &[copy.clone(), tone.clone()],
+            as_copy(&original, "遮挡面部")
+        )
+        .is_err()
+    );
+    assert!(
+        import(
+            &mut d.app,
+            std::slice::from_ref(&copy),
+            as_copy("nope", "遮挡面部")
+        )
+        .is_err()
+    );
+    // A recording is no copy of a photo.
+    let report = import(
+        &mut d.app,
+        std::slice::from_ref(&tone),
+        as_copy(&original, "遮挡面部"),
+    )
+    .unwrap();
+    assert!(report.files[0].evidence.is_none(), "{:?}", report.files[0]);
+    let report = import(
+        &mut d.app,
+        std::slice::from_ref(&copy),
+        as_copy(&original, "遮挡围观群众面部，用于公开"),
+    )
+    .unwrap();
+    let made = report.files[0].evidence.clone().unwrap();
+    let (_, after) = d.app.case_file(&d.case).unwrap();
+    let item = after.iter().find(|e| e.facts.id == made).unwrap();
+    let was = before.iter().find(|e| e.facts.id == original).unwrap();
+    let r = item.facts.redacts.as_ref().unwrap();
+    assert_eq!(
+        (
+            r.original.as_str(),
+            r.original_sha256.as_str(),
+            r.reason.as_str()
+        ),
+        (
+            original.as_str(),
+            was.facts.sha256.as_str(),
+            "遮挡围观群众面部，用于公开"
+        )
+    );
+    assert!(item.sealed());
+    assert_eq!(after.iter().find(|e| e.facts.id == original), Some(was));
+    // A copy of a copy is not made.
+    assert!(
+        import(
+            &mut d.app,
+            std::slice::from_ref(&copy),
+            as_copy(&made, "再次遮挡")
+        )
+        .is_err()
+    );
 }

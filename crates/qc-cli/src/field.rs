@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
-use qc_api::import::ImportAs;
+use qc_api::import::{ImportAs, RedactionOf};
 use qc_api::recording::{Recording, RecordingPlan};
 use qc_api::records::{NoticeDraft, NoticeKind, PageClose, Signoff};
 use qc_api::{Quancheng, Unlocked};
@@ -278,6 +278,13 @@ pub enum EvidenceCommand {
         /// Who checked it.
         #[arg(long)]
         attest_signer: Option<String>,
+        /// For a redacted copy (打码副本) of evidence ID of the case (one file): the original,
+        /// which stays as it is.
+        #[arg(long, value_name = "ID", requires = "reason")]
+        redacts: Option<String>,
+        /// What the copy hides, and why.
+        #[arg(long)]
+        reason: Option<String>,
         #[command(flatten)]
         who: Officers,
     },
@@ -672,6 +679,8 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
             attest_source,
             attest_date,
             attest_signer,
+            redacts,
+            reason,
             who,
         } => {
             let who = who.unlock(app)?;
@@ -694,6 +703,15 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
             let to_be = ImportAs {
                 description: description.clone(),
                 attestation,
+                redacts: redacts
+                    .as_ref()
+                    .map(|original| -> anyhow::Result<RedactionOf> {
+                        Ok(RedactionOf {
+                            original: app.resolve_item(case, original)?,
+                            reason: reason.clone().unwrap_or_default(),
+                        })
+                    })
+                    .transpose()?,
             };
             if paths.is_empty() {
                 bail!("所选文件夹中没有可导入的文件 (nothing to import)");

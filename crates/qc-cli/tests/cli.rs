@@ -647,6 +647,44 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     assert_eq!(list.matches("2026:11:30 16:15:00").count(), 2, "{list}");
     assert!(list.contains("34.61970,112.45400"), "{list}");
 
+    // A redacted copy of the photo (打码副本) for disclosure: a new item naming the original.
+    let masked = tmp.path().join("IMG_0001_masked.jpg");
+    std::fs::write(&masked, qc_evidence::sample::jpeg(800, 600)).unwrap();
+    let copy = created_id(&act(
+        &data,
+        &[
+            "evidence",
+            "add",
+            masked.to_str().unwrap(),
+            "--case",
+            &case,
+            "--redacts",
+            &ev[..8],
+            "--reason",
+            "遮挡围观群众面部",
+        ],
+        true,
+    ));
+    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
+        &data,
+        &["--json", "evidence", "list", "--case", &case],
+        None,
+    )))
+    .unwrap();
+    let item = |id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["facts"]["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(item(&copy)["facts"]["redacts"]["original"], ev.as_str());
+    assert_eq!(
+        item(&copy)["facts"]["redacts"]["original_sha256"],
+        item(&ev)["facts"]["sha256"]
+    );
+
     // The questioning recorded from a recorder piped in, killed with SIGKILL mid-recording:
     // what was written a second before survives and is kept at the next start, with a note.
     let wav = qc_evidence::sample::tone_wav(4, 8000);

@@ -79,6 +79,18 @@ impl TimeSpan {
     }
 }
 
+/// 打码副本 — a copy of an original with faces or bystanders hidden, for disclosure: a new
+/// evidence item that names its original, which is never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redaction {
+    /// The original's evidence id.
+    pub original: String,
+    /// The original file's SHA-256, hex (what the copy was made from).
+    pub original_sha256: String,
+    /// What was hidden, and why.
+    pub reason: String,
+}
+
 /// What the officers sign about an evidence file: its hash and metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceFacts {
@@ -114,6 +126,9 @@ pub struct EvidenceFacts {
     /// How it came to be kept, when that is worth telling (a recording an interruption ended).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The original this is a redacted copy of, for copies made for disclosure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacts: Option<Redaction>,
 }
 
 /// One enforcement officer's signature on an evidence item.

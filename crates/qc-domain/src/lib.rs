@@ -29,7 +29,7 @@ pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
 pub use document::DocumentKind;
 pub use evidence::{
     CopyAttestation, EvidenceFacts, EvidenceItem, EvidenceSignature, ExifSummary, MediaKind,
-    TimeSpan,
+    Redaction, TimeSpan,
 };
 pub use person::{CaseView, CertNo, EnforcementOfficer, Person, PersonId, Role};
 pub use procedure::{NextStep, next_steps, waiting_on};

@@ -167,4 +167,35 @@ describe("EvidencePanel", () => {
     await w.find(".close-player").trigger("click");
     expect(w.find("[data-test=player]").exists()).toBe(false);
   });
+
+  it("makes a redacted copy of an original, which stays, and shows each beside the other", async () => {
+    const original = item([li, { officer: { person: "wang.fang", name: "王芳", cert_no: "2" }, at: 1 }]);
+    evidence.mockResolvedValue([original]);
+    pickEvidence.mockResolvedValue(["/media/usb/IMG_1_masked.jpg"]);
+    importEvidence.mockResolvedValue({ files: [{ file_name: "IMG_1_masked.jpg", evidence: "ev2", error: null }], cancelled: false });
+    const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button, Progress] } });
+    await flushPromises();
+    await w.find(".redact").trigger("click");
+    expect(w.find(".redact-pick").attributes("disabled")).toBeDefined();
+    await w.find(".redact-reason").setValue("遮挡围观群众面部，用于公开");
+    const copy = {
+      ...item(original.signatures),
+      facts: {
+        ...original.facts, id: "ev2", sha256: "cd", file_name: "IMG_1_masked.jpg", description: "店外堆放的货物（打码副本）",
+        redacts: { original: "ev1", original_sha256: "ab", reason: "遮挡围观群众面部，用于公开" },
+      },
+    };
+    evidence.mockResolvedValue([original, copy]);
+    await w.find(".redact-pick").trigger("click");
+    await flushPromises();
+    expect(pickEvidence).toHaveBeenCalledWith(false);
+    const [id, paths, description, attestation, , redacts] = importEvidence.mock.calls[importEvidence.mock.calls.length - 1];
+    expect([id, paths, description, attestation]).toEqual(["c1", ["/media/usb/IMG_1_masked.jpg"], "店外堆放的货物（打码副本）", null]);
+    expect(redacts).toEqual({ original: "ev1", reason: "遮挡围观群众面部，用于公开" });
+    const [first, second] = w.findAll(".item");
+    expect(first.text()).toContain("已有 1 个打码副本，原件保持不变");
+    expect(second.text()).toContain("打码副本 · 原件：店外堆放的货物（原件保持不变）· 遮挡围观群众面部，用于公开");
+    // A copy is not copied again.
+    expect(second.find(".redact").exists()).toBe(false);
+  });
 });

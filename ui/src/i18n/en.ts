@@ -375,6 +375,13 @@ export default {
     recused: "{names} has recused from this case and cannot write its records.",
   },
   evidence: {
+    redact: "Redacted copy…",
+    redactReason: "What is hidden, and why (e.g. bystanders' faces, for disclosure)",
+    redactPick: "Choose the copy's file and import it",
+    redactOne: "A redacted copy is one file",
+    redactedOf: "{name} (redacted copy)",
+    redacts: "Redacted copy · original: {name} (unchanged) · {reason}",
+    hasCopies: "{n} redacted copies; the original is unchanged",
     title: "Evidence",
     pick: "No file chosen (import several files or a body camera's whole folder, or take a photo)",
     chosen: "{n} files chosen: {first} and more",

@@ -375,6 +375,13 @@ export default {
     recused: "{names}已申请回避，不得参与本案，不能制作或签署本案笔录。",
   },
   evidence: {
+    redact: "打码副本…",
+    redactReason: "遮挡了什么、为什么（如：遮挡围观群众面部，用于公开）",
+    redactPick: "选择副本文件并导入",
+    redactOne: "一个打码副本只能是一个文件",
+    redactedOf: "{name}（打码副本）",
+    redacts: "打码副本 · 原件：{name}（原件保持不变）· {reason}",
+    hasCopies: "已有 {n} 个打码副本，原件保持不变",
     title: "证据材料",
     pick: "尚未选择文件（可导入多个文件或执法记录仪的整个文件夹，或用相机拍照）",
     chosen: "已选择 {n} 个文件：{first} 等",

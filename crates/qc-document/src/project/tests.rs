@@ -283,6 +283,7 @@ fn evidence() -> Vec<EvidenceItem> {
             span: None,
             covers: Vec::new(),
             note: None,
+            redacts: None,
         },
         signatures: vec![signed(&o[0]), signed(&o[1])],
     }]
