@@ -36,6 +36,8 @@ fn main() {
             "media_base",
             "prepare_media",
             "cosign_evidence",
+            "footage_links",
+            "link_evidence",
             "evidence",
             "blob",
             "records",

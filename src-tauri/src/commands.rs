@@ -4,6 +4,7 @@
 use base64::Engine;
 use qc_api::Unlocked;
 use qc_api::documents::{DocumentPreview, DocumentRow};
+use qc_api::footage::FootageLinks;
 use qc_api::import::{ImportAs, ImportProgress, ImportReport, RedactionOf};
 use qc_api::recording::{Recording, RecordingLeft, RecordingPlan};
 use qc_api::records::{InspectionEdit, NewEvidence, NoticeDraft, PageClose, Signoff};
@@ -585,6 +586,25 @@ pub fn cosign_evidence(
     item: String,
 ) -> Result<(), WireError> {
     with_officers(&state, |a, by| a.cosign_evidence(&case, &item, first(by)?))
+}
+
+/// The acts of a case a recording may record, and those proposed for each recording.
+#[tauri::command]
+pub fn footage_links(state: State<'_, AppState>, case: String) -> Result<FootageLinks, WireError> {
+    with_app(&state, |a| a.footage_links(&case))
+}
+
+/// The officer signed in first confirms which acts a recording records (关联执法记录).
+#[tauri::command]
+pub fn link_evidence(
+    state: State<'_, AppState>,
+    case: String,
+    item: String,
+    acts: Vec<String>,
+) -> Result<(), WireError> {
+    with_officers(&state, |a, by| {
+        a.link_evidence(&case, &item, &acts, first(by)?)
+    })
 }
 
 /// A case's evidence items: facts and who signed.

@@ -120,6 +120,8 @@ fn main() {
             commands::media_base,
             commands::prepare_media,
             commands::cosign_evidence,
+            commands::footage_links,
+            commands::link_evidence,
             commands::evidence,
             commands::blob,
             commands::records,

@@ -150,29 +150,40 @@ async fn text_where(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String 
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The evidence item whose text holds `what`, once two officers have sealed it: its text.
-async fn sealed_item(c: &Client, what: &str) -> String {
-    let js = format!(
-        "const i = [...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes({}));
-         return i ? i.innerText : ''",
+/// Script that finds the evidence item whose text holds `what` as `i`.
+fn find_item(what: &str) -> String {
+    format!(
+        "const i = [...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes({}));",
         serde_json::to_string(what).unwrap()
-    );
+    )
+}
+
+/// The text of the evidence item whose text holds `what`, once `ok`.
+async fn item_where(c: &Client, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    let js = format!("{} return i ? i.innerText : ''", find_item(what));
     eventually(what, WAIT, || async {
         let t = c.execute(&js, vec![]).await.ok()?;
         let t = t.as_str()?.to_owned();
-        t.contains("已由两名执法人员签名确认").then_some(t)
+        ok(&t).then_some(t)
     })
     .await
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The evidence item whose text holds `what`, once two officers have sealed it: its text.
+async fn sealed_item(c: &Client, what: &str) -> String {
+    item_where(c, what, |t| t.contains("已由两名执法人员签名确认")).await
+}
+
+/// Runs `then` (script, with the item as `i`) on the evidence item whose text holds `what`.
+async fn in_item(c: &Client, what: &str, then: &str) {
+    let js = format!("{} {then}", find_item(what));
+    c.execute(&js, vec![]).await.unwrap();
+}
+
 /// Plays the evidence item whose text holds `what`.
 async fn play_item(c: &Client, what: &str) {
-    let js = format!(
-        "[...document.querySelectorAll('.evidence .item')].find(e => e.innerText.includes({})).querySelector('.play').click()",
-        serde_json::to_string(what).unwrap()
-    );
-    c.execute(&js, vec![]).await.unwrap();
+    in_item(c, what, "i.querySelector('.play').click()").await;
 }
 
 /// What the evidence panel says is chosen to capture, once `ok` (read by script: WebKit's
@@ -765,6 +776,44 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     // The whole-process record shows the recording beside the acts, at its time.
     let row = text_where(&c, ".timeline .footage", |t| t.contains("询问赵强同步录音")).await;
     assert!(row.contains("录音 · 询问赵强同步录音"), "{row}");
+
+    // A clip of the body camera imported before filmed the questioning too: an officer ticks
+    // that act and signs (关联执法记录); the clip's facts stay, the timeline says what it records.
+    in_item(&c, "CAM0001.MP4", "i.querySelector('.link').click()").await;
+    item_where(&c, "CAM0001.MP4", |t| t.contains("询问笔录（赵强）")).await;
+    in_item(
+        &c,
+        "CAM0001.MP4",
+        "[...i.querySelectorAll('.link-act')].find(l => l.innerText.includes('询问笔录（赵强）')).querySelector('input').click();
+         i.querySelector('.link-confirm').click()",
+    )
+    .await;
+    let linked = item_where(&c, "CAM0001.MP4", |t| t.contains("关联执法记录：")).await;
+    assert!(
+        linked.contains("关联执法记录：询问笔录（赵强）（王芳 确认）")
+            || linked.contains("关联执法记录：询问笔录（赵强）（李明 确认）"),
+        "{linked}"
+    );
+    assert!(linked.contains("拍摄于 2026:11:30 16:15:00"), "{linked}");
+    eventually(
+        "the clip in the timeline with what it records",
+        WAIT,
+        || async {
+            let rows = c
+            .execute(
+                "return [...document.querySelectorAll('.timeline .footage')].map(r => r.innerText)",
+                vec![],
+            )
+            .await
+            .ok()?;
+            let rows: Vec<String> = serde_json::from_value(rows).ok()?;
+            rows.iter()
+                .any(|r| r.contains("执法记录仪视频") && r.contains("记录：询问笔录（赵强）"))
+                .then_some(())
+        },
+    )
+    .await
+    .unwrap();
 
     // The two preserve the steel sheds' materials: the notice, the party's refusal noted, sealed;
     // the case now owes a decision within 7 days.

@@ -431,7 +431,8 @@ export interface EvidenceItem {
     } | null;
     thumbnail: string | null;
     attestation?: CopyAttestation | null;
-    /** The time a recording made on the tablet covers (ms since the epoch). */
+    /** The time a recording covers (ms since the epoch): the tablet's clock for one made here,
+     * the camera's (its file's own start and length) for a clip imported. */
     span?: { from: number; to: number };
     /** The records (a questioning's transcript) it records, by id. */
     covers?: string[];
@@ -441,6 +442,23 @@ export interface EvidenceItem {
     redacts?: { original: string; original_sha256: string; reason: string };
   };
   signatures: { officer: OfficerRef; at: number }[];
+  /** 关联执法记录: the acts officers confirmed it records, each link signed by one. */
+  links?: { acts: string[]; by: OfficerRef; at: number }[];
+}
+
+/** A record or workflow act of a case that a recording may record. */
+export interface CaseAct {
+  id: string;
+  /** What it is, in Chinese (询问笔录（赵强）, 送达). */
+  title: string;
+  from: number;
+  to: number;
+}
+
+/** The acts of a case, and per recording (evidence id) those it probably records. */
+export interface FootageLinks {
+  acts: CaseAct[];
+  proposed: Record<string, string[]>;
 }
 
 /** What is being recorded, given when it starts. */
@@ -814,6 +832,9 @@ export const api = {
     }),
   cosignEvidence: (id: string, item: string) => call<void>("cosign_evidence", { case: id, item }),
   evidence: (id: string) => call<EvidenceItem[]>("evidence", { case: id }),
+  footageLinks: (id: string) => call<FootageLinks>("footage_links", { case: id }),
+  /** The officer signed in first confirms, signing, which acts a recording records. */
+  linkEvidence: (id: string, item: string, acts: string[]) => call<void>("link_evidence", { case: id, item, acts }),
   records: (id: string) => call<StoredRecord[]>("records", { case: id }),
   startInspection: (id: string) => call<string>("start_inspection", { case: id }),
   issueNotice: (id: string, notice: NoticeDraft) => call<string>("issue_notice", { case: id, notice }),

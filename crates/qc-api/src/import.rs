@@ -206,7 +206,7 @@ impl Quancheng {
         let mut file = File::open(path).map_err(unreadable)?;
         // The recording's own facts first (its index may follow the footage), from the same
         // file as the bytes then kept.
-        let camera = qc_evidence::track_summary(BufReader::new(&mut file), &|| {
+        let track = qc_evidence::track_facts(BufReader::new(&mut file), &|| {
             cancel.load(Ordering::Relaxed)
         });
         file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
@@ -223,7 +223,8 @@ impl Quancheng {
             attestation: to_be.attestation.clone(),
         };
         let told = Told {
-            camera,
+            camera: track.camera,
+            span: track.span,
             redacts,
             ..Told::default()
         };

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod documents;
 pub mod entropy;
 mod error;
+pub mod footage;
 pub mod import;
 mod inspections;
 pub mod keystore;

@@ -165,7 +165,7 @@ fn recorded_as(
     }
 }
 
-fn officer_refs(by: &[&Unlocked]) -> Result<Vec<OfficerRef>, ApiError> {
+pub(crate) fn officer_refs(by: &[&Unlocked]) -> Result<Vec<OfficerRef>, ApiError> {
     by.iter()
         .map(|u| {
             let o = EnforcementOfficer::try_from(u.person.clone())?;
@@ -295,7 +295,7 @@ impl Quancheng {
 
     /// One change to a case by `by`, recorded as `action`: `change` edits the document and
     /// says what it touched.
-    fn act(
+    pub(crate) fn act(
         &mut self,
         case: &str,
         action: Action,
@@ -664,6 +664,7 @@ impl Quancheng {
                 .into_iter()
                 .map(|officer| EvidenceSignature { officer, at })
                 .collect(),
+            links: Vec::new(),
         };
         let digest = facts_digest(&item.facts)?;
         let blobs: Vec<[u8; 32]> = std::iter::once(ingested.sha256).chain(thumbnail).collect();

@@ -1563,3 +1563,97 @@ fn a_redacted_copy_names_its_original_which_stays_as_it_was() {
         .is_err()
     );
 }
+
+/// A body camera's clip imported after the shift names the time it covers by its own header;
+/// the inspection its officer made then is proposed, and an officer confirms it by a signed act
+/// of its own (the clip's facts unchanged) that the case's bundle carries and verifies.
+#[test]
+fn a_clip_imported_later_is_linked_to_the_act_it_recorded() {
+    use std::sync::atomic::AtomicBool;
+
+    use crate::import::ImportAs;
+    let mut d = desk();
+    let (li, wang) = (&d.li, &d.wang);
+    let inspection = d.app.start_inspection(&d.case, &[li, wang]).unwrap();
+    let began = d.app.now().0 / 1000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("CAM0001.MP4");
+    // Filmed from a minute before the inspection began, for a minute.
+    std::io::copy(
+        &mut sample::body_camera_clip(1 << 20, began - 60, (34.6197, 112.454)),
+        &mut std::fs::File::create(&path).unwrap(),
+    )
+    .unwrap();
+    let photo = d
+        .app
+        .add_evidence(
+            &d.case,
+            &sample::camera_photo(80, 60)[..],
+            NewEvidence {
+                file_name: "IMG_0001.jpg".into(),
+                description: "现场".into(),
+                attestation: None,
+            },
+            &[li, wang],
+        )
+        .unwrap();
+    let as_ = ImportAs {
+        description: "执法记录仪视频".into(),
+        ..ImportAs::default()
+    };
+    let report = d
+        .app
+        .import_files(
+            &d.case,
+            &[path],
+            (&as_, &[li]),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    let clip = report.files[0].evidence.clone().unwrap();
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    let before = ev.iter().find(|e| e.facts.id == clip).unwrap().clone();
+    let span = before.facts.span.expect("the clip's own start and length");
+    assert_eq!(
+        (span.from.0, span.to.0),
+        ((began - 60) * 1000, began * 1000)
+    );
+
+    let links = d.app.footage_links(&d.case).unwrap();
+    let titles: Vec<&str> = links.acts.iter().map(|a| a.title.as_str()).collect();
+    assert!(titles.contains(&"现场检查笔录"), "{titles:?}");
+    // Only the inspection: 立案 and 指派调查 were the squad leader's.
+    assert_eq!(links.proposed.get(&clip), Some(&vec![inspection.clone()]));
+    assert!(!links.proposed.contains_key(&photo));
+
+    let link = |app: &mut Quancheng, what: &str, acts: &[&str]| {
+        let acts: Vec<String> = acts.iter().map(|a| a.to_string()).collect();
+        app.link_evidence(&d.case, what, &acts, li)
+    };
+    assert!(link(&mut d.app, &photo, &[&inspection]).is_err(), "a photo");
+    assert!(link(&mut d.app, &clip, &[]).is_err(), "no act");
+    assert!(link(&mut d.app, &clip, &["nope"]).is_err(), "no such act");
+    assert!(
+        d.app
+            .link_evidence(&d.case, &clip, std::slice::from_ref(&inspection), &d.chen)
+            .is_err(),
+        "an assistant"
+    );
+    link(&mut d.app, &clip, &[&inspection]).unwrap();
+    assert!(link(&mut d.app, &clip, &[&inspection]).is_err(), "twice");
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    let after = ev.iter().find(|e| e.facts.id == clip).unwrap();
+    assert_eq!(after.facts, before.facts, "the signed facts stay");
+    assert_eq!(after.links.len(), 1);
+    assert_eq!(after.links[0].acts, [inspection]);
+    assert_eq!(after.links[0].by.name, li.person().name);
+    assert!(d.app.footage_links(&d.case).unwrap().proposed.is_empty());
+    assert_eq!(entries(&d).last(), Some(&qc_chain::Action::EvidenceLinked));
+
+    let mut bundle = Vec::new();
+    d.app.export_case(&d.case, li, &mut bundle).unwrap();
+    let (read, integrity) = qc_bundle::read(&bundle[..]).unwrap();
+    let report = qc_bundle::verify(&read, &integrity, None, None);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}

@@ -36,9 +36,10 @@ fn place(action: &Action) -> Option<(FileSection, String)> {
             Some(k) => (k.section(), k.zh().into()),
             None => (FileSection::Investigation, act.clone()),
         },
-        Action::EvidenceCaptured | Action::EvidenceAwaitingSecond | Action::EvidenceCosigned => {
-            (FileSection::Evidence, action.zh())
-        }
+        Action::EvidenceCaptured
+        | Action::EvidenceAwaitingSecond
+        | Action::EvidenceCosigned
+        | Action::EvidenceLinked => (FileSection::Evidence, action.zh()),
         Action::DocumentIssued { kind, .. } => (
             DocumentKind::from_name(kind).map_or(FileSection::Investigation, |k| k.section()),
             action.zh(),

@@ -3,8 +3,11 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ROOT, ReadDoc};
-use qc_domain::{EvidenceFacts, EvidenceItem, EvidenceSignature, PersonId, Qa, Record, Timestamp};
+use qc_domain::{
+    EvidenceFacts, EvidenceItem, EvidenceLink, EvidenceSignature, PersonId, Qa, Record, Timestamp,
+};
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use crate::{CaseDoc, DocError, json};
@@ -101,6 +104,11 @@ fn json_digest<T: Serialize + ?Sized>(v: &T) -> Result<[u8; 32], DocError> {
 /// SHA-256 of evidence facts (what its officers sign: the file hash and metadata).
 pub fn facts_digest(f: &EvidenceFacts) -> Result<[u8; 32], DocError> {
     json_digest(f)
+}
+
+/// SHA-256 of an evidence link (what the officer who confirmed it signed, beside the facts).
+pub fn link_digest(l: &EvidenceLink) -> Result<[u8; 32], DocError> {
+    json_digest(l)
 }
 
 /// SHA-256 of a transcript page's questions and answers (what a page signature binds).
@@ -241,7 +249,12 @@ impl CaseDoc {
             .ok_or_else(|| DocError::Malformed(format!("evidence {id} has no facts")))?;
         let signatures: Vec<EvidenceSignature> =
             self.read_key(&obj, "signatures")?.unwrap_or_default();
-        Ok(Some(EvidenceItem { facts, signatures }))
+        let links: Vec<EvidenceLink> = self.read_key(&obj, "links")?.unwrap_or_default();
+        Ok(Some(EvidenceItem {
+            facts,
+            signatures,
+            links,
+        }))
     }
 
     /// Every evidence item, in capture order.
@@ -307,16 +320,30 @@ impl CaseDoc {
     /// Adds an officer's signature to an evidence item. Signatures are a list, so two
     /// devices co-signing concurrently both keep theirs.
     pub fn sign_evidence(&mut self, id: &str, sig: &EvidenceSignature) -> Result<(), DocError> {
+        self.append_to_evidence(id, "signatures", &serde_json::to_value(sig)?)?;
+        self.commit("证据签名", sig.at);
+        Ok(())
+    }
+
+    /// Adds an officer's confirmation of the acts an evidence item records (a list too, so
+    /// concurrent confirmations are both kept).
+    pub fn link_evidence(&mut self, id: &str, link: &EvidenceLink) -> Result<(), DocError> {
+        self.append_to_evidence(id, "links", &serde_json::to_value(link)?)?;
+        self.commit("关联执法记录", link.at);
+        Ok(())
+    }
+
+    /// Appends `value` to the list `key` of evidence item `id`.
+    fn append_to_evidence(&mut self, id: &str, key: &str, value: &Json) -> Result<(), DocError> {
         let obj = self
             .child("evidence", id)?
             .ok_or_else(|| DocError::Malformed(format!("no evidence {id}")))?;
-        let list = match self.doc.get(&obj, "signatures")? {
+        let list = match self.doc.get(&obj, key)? {
             Some((_, l)) => l,
-            None => self.doc.put_object(&obj, "signatures", ObjType::List)?,
+            None => self.doc.put_object(&obj, key, ObjType::List)?,
         };
         let at = self.doc.length(&list);
-        json::insert(&mut self.doc, &list, at, &serde_json::to_value(sig)?)?;
-        self.commit("证据签名", sig.at);
+        json::insert(&mut self.doc, &list, at, value)?;
         Ok(())
     }
 }

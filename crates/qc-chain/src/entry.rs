@@ -96,6 +96,10 @@ pub enum Action {
     /// feed without its body), `heads` the document as set back to before them (none when
     /// the case left the device).
     EntriesSetAside,
+    /// 关联执法记录 — an enforcement officer confirmed the acts a recording of the case records
+    /// (a body camera's clip imported later, matched by time and officer): `records` are the
+    /// evidence facts' digest then the digest of the link (`qc_domain::EvidenceLink` as JSON).
+    EvidenceLinked,
 }
 
 impl Action {
@@ -126,7 +130,7 @@ impl Action {
             Action::InspectionReported => qc_domain::draw::REPORTERS,
             Action::Administered => qc_domain::admin::ADMINISTRATORS,
             Action::InspectionReportedOnSite => qc_domain::draw::INSPECTORS,
-            Action::EntriesSetAside => SignersRequired::officers(1),
+            Action::EntriesSetAside | Action::EvidenceLinked => SignersRequired::officers(1),
         })
     }
 
@@ -159,6 +163,7 @@ impl Action {
             Action::Administered => "管理操作".into(),
             Action::InspectionReportedOnSite => "双随机现场检查结果".into(),
             Action::EntriesSetAside => "搁置未被基站采纳的记录".into(),
+            Action::EvidenceLinked => "关联执法记录".into(),
             Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
             Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
             Action::DocumentIssued { kind, number } => {

@@ -327,6 +327,25 @@ pub enum EvidenceCommand {
         #[command(flatten)]
         who: Officers,
     },
+    /// The acts of a case a recording may record, and per recording those proposed (关联执法记录:
+    /// the acts its officers took part in about the time it covers).
+    Links {
+        /// Case id or unique prefix.
+        #[arg(long)]
+        case: String,
+    },
+    /// An enforcement officer confirms, signing, which acts a recording records: those given
+    /// by --act, else those proposed.
+    Link {
+        #[command(flatten)]
+        on: On,
+        /// A record or workflow act it records (id or unique prefix, from `evidence links`);
+        /// may be repeated.
+        #[arg(long = "act")]
+        acts: Vec<String>,
+        #[command(flatten)]
+        who: Officers,
+    },
     /// Recordings left on this device (a crash, a stop not kept), not yet evidence.
     Recordings,
     /// Keeps a recording a crash left as evidence (with a note of how it ended).
@@ -783,6 +802,40 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
             let evidence = app.finish_recording(recording, &by)?;
             read?;
             output::created("已建立", &evidence, as_json)
+        }
+        EvidenceCommand::Links { case } => {
+            output::footage_links(&app.footage_links(case)?, as_json)
+        }
+        EvidenceCommand::Link { on, acts, who } => {
+            let who = who.unlock(app)?;
+            let id = on.resolve(app)?;
+            let links = app.footage_links(&on.case)?;
+            let acts: Vec<String> = if acts.is_empty() {
+                links.proposed.get(&id).cloned().with_context(
+                    || "没有建议关联的执法活动，请用 --act 指定 (nothing proposed: name the acts)",
+                )?
+            } else {
+                acts.iter()
+                    .map(|prefix| {
+                        let found: Vec<&str> = links
+                            .acts
+                            .iter()
+                            .map(|a| a.id.as_str())
+                            .filter(|a| !prefix.trim().is_empty() && a.starts_with(prefix.trim()))
+                            .collect();
+                        match found.as_slice() {
+                            [one] => Ok(one.to_string()),
+                            [] => bail!("没有这项执法活动 (no such act)：{prefix}"),
+                            _ => bail!("`{prefix}` 对应多项执法活动，请写全 (ambiguous act)"),
+                        }
+                    })
+                    .collect::<anyhow::Result<_>>()?
+            };
+            app.link_evidence(&on.case, &id, &acts, &who[0])?;
+            output::done(
+                &format!("证据 {id} 已关联 {} 项执法活动", acts.len()),
+                as_json,
+            )
         }
         EvidenceCommand::Recordings => output::recordings(&app.recordings_left()?, as_json),
         EvidenceCommand::KeepRecording { id, who } => {

@@ -495,6 +495,35 @@ pub fn recordings(left: &[qc_api::recording::RecordingLeft], as_json: bool) -> a
     Ok(())
 }
 
+pub fn footage_links(links: &qc_api::footage::FootageLinks, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(links);
+    }
+    let title = |id: &str| {
+        links
+            .acts
+            .iter()
+            .find(|a| a.id == id)
+            .map_or(id.to_owned(), |a| {
+                format!("{}（{}）", a.title, short(&a.id))
+            })
+    };
+    for a in &links.acts {
+        out!(
+            "{}  {}  {} – {}",
+            a.id,
+            a.title,
+            a.from.display_china(),
+            a.to.display_china()
+        );
+    }
+    for (evidence, acts) in &links.proposed {
+        let acts: Vec<String> = acts.iter().map(|a| title(a)).collect();
+        out!("建议关联：证据 {} → {}", evidence, acts.join("、"));
+    }
+    Ok(())
+}
+
 pub fn evidence(items: &[EvidenceItem], as_json: bool) -> anyhow::Result<()> {
     if as_json {
         return json(items);

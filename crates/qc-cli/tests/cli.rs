@@ -685,6 +685,53 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
         item(&ev)["facts"]["sha256"]
     );
 
+    // The clip, filmed days before by the camera's clock, is proposed for nothing; an officer
+    // names the inspection it recorded and signs the link (关联执法记录).
+    let clip = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["facts"]["file_name"] == "CAM0001.MP4")
+        .map(|e| e["facts"]["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    assert_eq!(item(&clip)["facts"]["span"]["to"], 1_796_026_560_000_i64);
+    let links = stdout(&run(&data, &["evidence", "links", "--case", &case], None));
+    assert!(links.contains(&format!("{rec}  现场检查笔录")), "{links}");
+    let o = act(
+        &data,
+        &["evidence", "link", &clip[..8], "--case", &case],
+        false,
+    );
+    assert!(stderr(&o).contains("没有建议关联"), "{}", stderr(&o));
+    let o = act(
+        &data,
+        &[
+            "evidence",
+            "link",
+            &clip[..8],
+            "--case",
+            &case,
+            "--act",
+            &rec[..8],
+        ],
+        false,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
+        &data,
+        &["--json", "evidence", "list", "--case", &case],
+        None,
+    )))
+    .unwrap();
+    let linked = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["facts"]["id"] == clip.as_str())
+        .unwrap();
+    assert_eq!(linked["links"][0]["acts"][0], rec.as_str());
+    assert_eq!(linked["links"][0]["by"]["name"], "李明");
+
     // The questioning recorded from a recorder piped in, killed with SIGKILL mid-recording:
     // what was written a second before survives and is kept at the next start, with a note.
     let wav = qc_evidence::sample::tone_wav(4, 8000);

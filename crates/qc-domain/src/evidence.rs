@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::GeoPoint;
+use crate::case::{GeoPoint, WorkflowEvent};
 use crate::clock::Timestamp;
-use crate::record::OfficerRef;
+use crate::person::PersonId;
+use crate::record::{OfficerRef, Record};
 
 /// What kind of evidence a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +80,73 @@ impl TimeSpan {
     }
 }
 
+/// 关联执法记录 — an officer's signed word that a recording records these acts of the case
+/// (a clip from a body camera imported after the shift, matched by its time and officer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceLink {
+    /// The records (by record id) and workflow acts (by event id) it records.
+    pub acts: Vec<String>,
+    /// Who confirmed it.
+    pub by: OfficerRef,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// How far outside a clip's span an act may lie and still be proposed as what it records: a
+/// camera's clock drifts, and an officer may start filming a moment after the act began.
+pub const LINK_SLACK_MS: i64 = 5 * 60 * 1000;
+
+/// The acts of a case a recording probably records, to propose to an officer (who confirms
+/// them by signing [`EvidenceLink`]): the records and workflow acts in which one of the
+/// officers who signed the recording took part, at a time within its span (give or take
+/// [`LINK_SLACK_MS`]), and that it does not name already. None for what is not a recording or
+/// says no time.
+pub fn proposed_acts<'a>(
+    item: &EvidenceItem,
+    records: &'a [Record],
+    events: &'a [WorkflowEvent],
+) -> Vec<&'a str> {
+    let Some(span) = item
+        .facts
+        .span
+        .filter(|_| matches!(item.facts.kind, MediaKind::Audio | MediaKind::Video))
+    else {
+        return Vec::new();
+    };
+    let wearers: BTreeSet<&PersonId> = item.signatures.iter().map(|s| &s.officer.person).collect();
+    let named: BTreeSet<&str> = item
+        .facts
+        .covers
+        .iter()
+        .chain(item.links.iter().flat_map(|l| &l.acts))
+        .map(String::as_str)
+        .collect();
+    let near = |act: TimeSpan| {
+        act.from.0 <= span.to.0 + LINK_SLACK_MS && act.to.0 >= span.from.0 - LINK_SLACK_MS
+    };
+    let by_records = records.iter().filter_map(|r| {
+        let took_part = r
+            .body
+            .officers()
+            .iter()
+            .any(|o| wearers.contains(&o.person));
+        (took_part && near(r.body.span())).then_some(r.id.as_str())
+    });
+    let by_events = events.iter().filter_map(|e| {
+        let took_part = e.actors.iter().any(|p| wearers.contains(p));
+        (took_part
+            && near(TimeSpan {
+                from: e.at,
+                to: e.at,
+            }))
+        .then_some(e.id.as_str())
+    });
+    by_records
+        .chain(by_events)
+        .filter(|id| !named.contains(id))
+        .collect()
+}
+
 /// 打码副本 — a copy of an original with faces or bystanders hidden, for disclosure: a new
 /// evidence item that names its original, which is never changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,8 +184,8 @@ pub struct EvidenceFacts {
     pub thumbnail: Option<String>,
     /// The copy attestation, for copies of documents.
     pub attestation: Option<CopyAttestation>,
-    /// The time a recording made on this device covers (absent before recordings were made in
-    /// the app, and for what was not recorded here).
+    /// The time a recording covers: by this device's clock for one made here, by the camera's
+    /// (its file's header: start and length) for a clip imported; absent when neither says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<TimeSpan>,
     /// The records (acts) it records, by id: a questioning's 同步录音 names its transcript.
@@ -147,6 +215,9 @@ pub struct EvidenceItem {
     pub facts: EvidenceFacts,
     /// Signatures so far (sealed at two distinct officers).
     pub signatures: Vec<EvidenceSignature>,
+    /// The acts officers confirmed it records, after it was captured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<EvidenceLink>,
 }
 
 impl EvidenceItem {

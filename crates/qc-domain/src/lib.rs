@@ -28,8 +28,8 @@ pub use clock::{Clock, FixedClock, Timestamp};
 pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
 pub use document::DocumentKind;
 pub use evidence::{
-    CopyAttestation, EvidenceFacts, EvidenceItem, EvidenceSignature, ExifSummary, MediaKind,
-    Redaction, TimeSpan,
+    CopyAttestation, EvidenceFacts, EvidenceItem, EvidenceLink, EvidenceSignature, ExifSummary,
+    LINK_SLACK_MS, MediaKind, Redaction, TimeSpan, proposed_acts,
 };
 pub use person::{CaseView, CertNo, EnforcementOfficer, Person, PersonId, Role};
 pub use procedure::{NextStep, next_steps, waiting_on};

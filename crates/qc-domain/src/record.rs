@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::{CaseState, Location, Party};
 use crate::clock::Timestamp;
+use crate::evidence::TimeSpan;
 use crate::person::{CertNo, EnforcementOfficer, Person, PersonId};
 use crate::rules::RuleViolation;
 use crate::workflow::investigation_team;
@@ -203,6 +204,20 @@ impl RecordBody {
             RecordBody::Questioning(_) => "询问笔录",
             RecordBody::Preservation(_) => "证据先行登记保存通知书",
             RecordBody::Sampling(_) => "抽样取证凭证",
+        }
+    }
+
+    /// The time the record's act took: an inspection or questioning from its start to its end
+    /// (its start while open), a notice when it was issued.
+    pub fn span(&self) -> TimeSpan {
+        let (from, to) = match self {
+            RecordBody::Inspection(i) => (i.started_at, i.ended_at),
+            RecordBody::Questioning(q) => (q.started_at, q.ended_at),
+            RecordBody::Preservation(n) | RecordBody::Sampling(n) => (n.issued_at, None),
+        };
+        TimeSpan {
+            from,
+            to: to.unwrap_or(from).max(from),
         }
     }
 

@@ -474,3 +474,65 @@ fn each_refusal_reads_in_chinese_and_logs_in_english() {
         assert_ne!(en, zh);
     }
 }
+
+/// A clip is proposed for the acts its officer took part in about its time, not for another
+/// officer's, one long after, one it names already, nor when it is no recording or says no time.
+#[test]
+fn a_clip_is_proposed_for_the_acts_of_its_officer_at_its_time() {
+    use crate::case::{Act, WorkflowEvent};
+    use crate::evidence::{EvidenceFacts, EvidenceItem, EvidenceSignature, MediaKind, TimeSpan};
+    let event = |id: &str, who: &Person, at: i64| WorkflowEvent {
+        id: id.into(),
+        at: Timestamp(at),
+        actors: vec![who.id.clone()],
+        act: Act::File,
+    };
+    let records = [inspection(true, party_signs())];
+    let events = [
+        event("near", &li(), 2_100_000),
+        event("late", &li(), 2_300_000),
+        event("other", &zhao(), 1_600_000),
+    ];
+    let clip = |kind, span: Option<(i64, i64)>, covers: &[&str]| EvidenceItem {
+        facts: EvidenceFacts {
+            id: "clip".into(),
+            sha256: "00".repeat(32),
+            size: 1,
+            mime: "video/mp4".into(),
+            kind,
+            file_name: "CAM0001.MP4".into(),
+            description: String::new(),
+            captured_at: Timestamp(9_000_000),
+            exif: None,
+            thumbnail: None,
+            attestation: None,
+            span: span.map(|(from, to)| TimeSpan {
+                from: Timestamp(from),
+                to: Timestamp(to),
+            }),
+            covers: covers.iter().map(|c| c.to_string()).collect(),
+            note: None,
+            redacts: None,
+        },
+        signatures: vec![EvidenceSignature {
+            officer: officers().remove(0),
+            at: Timestamp(9_000_000),
+        }],
+        links: Vec::new(),
+    };
+    let worn = Some((1_500_000, 1_900_000));
+    let proposed = |item: &EvidenceItem| crate::evidence::proposed_acts(item, &records, &events);
+    assert_eq!(proposed(&clip(MediaKind::Video, worn, &[])), ["r1", "near"]);
+    assert_eq!(proposed(&clip(MediaKind::Audio, worn, &["r1"])), ["near"]);
+    let mut linked = clip(MediaKind::Video, worn, &[]);
+    linked.links.push(crate::evidence::EvidenceLink {
+        acts: vec!["near".into()],
+        by: officers().remove(0),
+        at: Timestamp(9_500_000),
+    });
+    assert_eq!(proposed(&linked), ["r1"]);
+    // An hour later, nothing of its officer's.
+    assert!(proposed(&clip(MediaKind::Video, Some((5_400_000, 5_500_000)), &[])).is_empty());
+    assert!(proposed(&clip(MediaKind::Photo, worn, &[])).is_empty());
+    assert!(proposed(&clip(MediaKind::Video, None, &[])).is_empty());
+}

@@ -17,7 +17,7 @@ pub use qc_domain::{ExifSummary, MediaKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
-pub use track::track_summary;
+pub use track::{TrackFacts, track_facts};
 
 /// Bytes kept from the start of every file for type sniffing and EXIF (JPEG's EXIF segment
 /// is at most 64 KiB and comes first).

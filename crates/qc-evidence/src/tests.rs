@@ -185,7 +185,14 @@ fn a_body_camera_clip_says_when_and_where_it_was_recorded() {
         .unwrap();
     let (ingested, _) = run(&clip);
     assert_eq!(ingested.unwrap().kind, MediaKind::Video);
-    let said = track_summary(Cursor::new(&clip), &|| false).expect("the clip's own facts");
+    let facts = track_facts(Cursor::new(&clip), &|| false);
+    // It began at 08:15 UTC and lasted the minute its header says.
+    let span = facts.span.expect("the time it covers");
+    assert_eq!(
+        (span.from.0, span.to.0),
+        (1_796_026_500_000, 1_796_026_560_000)
+    );
+    let said = facts.camera.expect("the clip's own facts");
     // 08:15 UTC, as a clock in China read it.
     assert_eq!(said.captured_at.as_deref(), Some("2026:11:30 16:15:00"));
     let gps = said.gps.expect("where");
@@ -197,14 +204,15 @@ fn a_body_camera_clip_says_when_and_where_it_was_recorded() {
     crate::sample::Video::new(1 << 20)
         .read_to_end(&mut bare)
         .unwrap();
-    assert_eq!(track_summary(Cursor::new(&bare), &|| false), None);
-    assert_eq!(track_summary(Cursor::new(jpeg(64, 48)), &|| false), None);
+    let none = TrackFacts::default();
+    assert_eq!(track_facts(Cursor::new(&bare), &|| false), none);
+    assert_eq!(track_facts(Cursor::new(jpeg(64, 48)), &|| false), none);
     // A header with no time (zero: 1904) and no fix (0,0) says neither.
     let mut unset = Vec::new();
     crate::sample::body_camera_clip(1 << 20, -2_082_844_800, (0.0, 0.0))
         .read_to_end(&mut unset)
         .unwrap();
-    assert_eq!(track_summary(Cursor::new(&unset), &|| false), None);
+    assert_eq!(track_facts(Cursor::new(&unset), &|| false), none);
     // Stopped, or told to read more than it may, it gives up.
-    assert_eq!(track_summary(Cursor::new(&clip), &|| true), None);
+    assert_eq!(track_facts(Cursor::new(&clip), &|| true), none);
 }

@@ -8,12 +8,23 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use chrono::{FixedOffset, NaiveDate};
 use nom_exif::{MediaKind, MediaParser, MediaSource, TrackInfoTag};
-use qc_domain::{ExifSummary, GeoPoint};
+use qc_domain::{ExifSummary, GeoPoint, TimeSpan, Timestamp};
 
 /// Most bytes read to find a recording's facts (seeks over the footage are not reads).
 pub const MOST_READ: u64 = 16 << 20;
 /// Longest camera make or model kept.
 const MOST_CHARS: usize = 128;
+/// Longest clip whose length is believed: a header claiming more is not a body camera's.
+const MOST_LENGTH_MS: u64 = 24 * 3600 * 1000;
+
+/// What a video or audio file's own header says of its recording.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrackFacts {
+    /// When and where, and by which camera, as EXIF would say it.
+    pub camera: Option<ExifSummary>,
+    /// The time it covers, by the camera's clock: its start and its length.
+    pub span: Option<TimeSpan>,
+}
 
 /// A reader that fails once it has read `left` more bytes, or when `stop` says so.
 struct Bounded<'a, R> {
@@ -40,9 +51,10 @@ impl<R: Seek> Seek for Bounded<'_, R> {
     }
 }
 
-/// The recording's own time (as a clock in China reads it), place and camera, when `src` (a
-/// video or audio file) records any; `stop` ends the reading early (an import stopped).
-pub fn track_summary<R: Read + Seek>(src: R, stop: &dyn Fn() -> bool) -> Option<ExifSummary> {
+/// The recording's own time (as a clock in China reads it), place, camera and span, as far as
+/// `src` (a video or audio file) records them; `stop` ends the reading early (an import
+/// stopped).
+pub fn track_facts<R: Read + Seek>(src: R, stop: &dyn Fn() -> bool) -> TrackFacts {
     let bounded = Bounded {
         inner: src,
         left: MOST_READ,
@@ -50,10 +62,13 @@ pub fn track_summary<R: Read + Seek>(src: R, stop: &dyn Fn() -> bool) -> Option<
     };
     // The parser reads what the file says: whatever it makes of a hostile one, no panic gets
     // past here.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| summary_of(bounded))).ok()?
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| facts_of(bounded)))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
-fn summary_of<R: Read + Seek>(src: R) -> Option<ExifSummary> {
+fn facts_of<R: Read + Seek>(src: R) -> Option<TrackFacts> {
     let source = MediaSource::seekable(src).ok()?;
     if source.kind() != MediaKind::Track {
         return None;
@@ -70,16 +85,27 @@ fn summary_of<R: Read + Seek>(src: R) -> Option<ExifSummary> {
     let china = FixedOffset::east_opt(8 * 3600)?;
     let earliest = NaiveDate::from_ymd_opt(1990, 1, 1)?.and_hms_opt(0, 0, 0)?;
     let latest = NaiveDate::from_ymd_opt(2100, 1, 1)?.and_hms_opt(0, 0, 0)?;
+    let created = info
+        .get(TrackInfoTag::CreateDate)
+        .and_then(|v| v.as_datetime())
+        .and_then(|t| match t.aware() {
+            Some(at) => Some(at.with_timezone(&china)),
+            None => t.into_naive().and_local_timezone(china).single(),
+        })
+        .filter(|t| (earliest..latest).contains(&t.naive_local()));
+    let length = info
+        .get(TrackInfoTag::DurationMs)
+        .and_then(|v| v.as_u64())
+        .filter(|ms| (1..=MOST_LENGTH_MS).contains(ms));
+    let span = created.zip(length).map(|(from, ms)| {
+        let from = Timestamp(from.timestamp_millis());
+        TimeSpan {
+            from,
+            to: Timestamp(from.0 + ms as i64),
+        }
+    });
     let summary = ExifSummary {
-        captured_at: info
-            .get(TrackInfoTag::CreateDate)
-            .and_then(|v| v.as_datetime())
-            .map(|t| match t.aware() {
-                Some(at) => at.with_timezone(&china).naive_local(),
-                None => t.into_naive(),
-            })
-            .filter(|t| (earliest..latest).contains(t))
-            .map(|t| t.format("%Y:%m:%d %H:%M:%S").to_string()),
+        captured_at: created.map(|t| t.naive_local().format("%Y:%m:%d %H:%M:%S").to_string()),
         gps: info
             .gps_info()
             .and_then(|g| {
@@ -95,5 +121,8 @@ fn summary_of<R: Read + Seek>(src: R) -> Option<ExifSummary> {
         model: text(TrackInfoTag::Model),
         orientation: None,
     };
-    (summary != ExifSummary::default()).then_some(summary)
+    Some(TrackFacts {
+        camera: (summary != ExifSummary::default()).then_some(summary),
+        span,
+    })
 }

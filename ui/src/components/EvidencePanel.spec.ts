@@ -11,6 +11,8 @@ const pickEvidence = vi.fn();
 const importEvidence = vi.fn();
 const cancelImport = vi.fn(async () => {});
 const prepareMedia = vi.fn(async (_case: string, _sha: string) => {});
+const footageLinks = vi.fn(async (): Promise<unknown> => ({ acts: [], proposed: {} }));
+const linkEvidence = vi.fn(async (_case: string, _item: string, _acts: string[]) => {});
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
@@ -26,6 +28,8 @@ vi.mock("../api", async (orig) => {
       mediaBase: async () => "http://127.0.0.1:4321/t0k3n/",
       prepareMedia: (id: string, sha: string) => prepareMedia(id, sha),
       blobUrl: async () => "blob:thumb",
+      footageLinks: () => footageLinks(),
+      linkEvidence: (id: string, item: string, acts: string[]) => linkEvidence(id, item, acts),
     },
   };
 });
@@ -197,5 +201,51 @@ describe("EvidencePanel", () => {
     expect(second.text()).toContain("打码副本 · 原件：店外堆放的货物（原件保持不变）· 遮挡围观群众面部，用于公开");
     // A copy is not copied again.
     expect(second.find(".redact").exists()).toBe(false);
+  });
+
+  it("proposes the acts a body camera's clip recorded, and links those the officer ticks, signed", async () => {
+    const clip = {
+      ...item([li]),
+      facts: {
+        ...item([li]).facts, id: "clip", sha256: "ef", mime: "video/mp4", kind: "video", file_name: "CAM0001.MP4",
+        description: "执法记录仪视频", thumbnail: null, span: { from: 1_000_000, to: 1_060_000 },
+      },
+    };
+    evidence.mockResolvedValue([clip]);
+    const acts = [
+      { id: "r1", title: "现场检查笔录", from: 1_010_000, to: 1_900_000 },
+      { id: "e9", title: "送达", from: 1_050_000, to: 1_050_000 },
+    ];
+    footageLinks.mockResolvedValue({ acts, proposed: { clip: ["r1"] } });
+    const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button] } });
+    await flushPromises();
+    expect(w.find(".proposed").text()).toContain("可能记录：现场检查笔录");
+    await w.find(".link").trigger("click");
+    // The proposed act ticked; the officer adds the delivery it also filmed.
+    const boxes = w.findAll(".link-act input");
+    expect(boxes.map((b) => (b.element as HTMLInputElement).checked)).toEqual([true, false]);
+    await boxes[1].setValue(true);
+    evidence.mockResolvedValue([{ ...clip, links: [{ acts: ["r1", "e9"], by: { person: "wang.fang", name: "王芳", cert_no: "2" }, at: 2 }] }]);
+    footageLinks.mockResolvedValue({ acts, proposed: {} });
+    expect(w.find(".link-confirm").text()).toContain("王芳 确认并签名");
+    await w.find(".link-confirm").trigger("click");
+    await flushPromises();
+    expect(linkEvidence).toHaveBeenCalledWith("c1", "clip", ["r1", "e9"]);
+    expect(w.find(".link-form").exists()).toBe(false);
+    expect(w.find(".linked").text()).toBe("关联执法记录：现场检查笔录、送达（王芳 确认）");
+    expect(w.find(".proposed").exists()).toBe(false);
+  });
+
+  it("says nothing is linked when the officer unticks every act", async () => {
+    const clip = { ...item([li]), facts: { ...item([li]).facts, id: "clip", kind: "audio", thumbnail: null } };
+    evidence.mockResolvedValue([clip]);
+    footageLinks.mockResolvedValue({ acts: [{ id: "r1", title: "现场检查笔录", from: 1, to: 2 }], proposed: {} });
+    const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button] } });
+    await flushPromises();
+    await w.find(".link").trigger("click");
+    expect(w.find(".link-confirm").attributes("disabled")).toBeDefined();
+    linkEvidence.mockClear();
+    await w.find(".link-confirm").trigger("click");
+    expect(linkEvidence).not.toHaveBeenCalled();
   });
 });

@@ -411,6 +411,13 @@ export default {
     attested: "Checked against the original · source: {source} · {date} · by {signer}",
     span: "Recorded {span} ({length})",
     covers: "Records: {what}",
+    linked: "Records: {what} (confirmed by {by})",
+    proposed: "May record: {what} (matched by time and officer, to be confirmed)",
+    link: "Link to acts…",
+    linkTitle: "Which acts of the case does this recording record?",
+    linkNone: "The case has no act to link yet",
+    linkConfirm: "Confirm and sign as {name}",
+    linkCancel: "Cancel",
     note: "Note: {note}",
   },
   record: {

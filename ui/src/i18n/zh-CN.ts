@@ -411,6 +411,13 @@ export default {
     attested: "经核对与原件无异 · 出处：{source} · {date} · 核对人：{signer}",
     span: "录制 {span}（{length}）",
     covers: "记录：{what}",
+    linked: "关联执法记录：{what}（{by} 确认）",
+    proposed: "可能记录：{what}（按录制时间和执法人员匹配，待确认）",
+    link: "关联执法记录…",
+    linkTitle: "这段录音录像记录了哪些执法活动？",
+    linkNone: "本案尚无可关联的执法活动",
+    linkConfirm: "{name} 确认并签名",
+    linkCancel: "取消",
     note: "说明：{note}",
   },
   record: {

@@ -15,6 +15,7 @@ vi.mock("../api", async (orig) => {
     caseDetail: async () => current,
     caseRecord: async () => ({ items: [], verified: true, problems: [] }),
     evidence: async () => [],
+    footageLinks: async () => ({ acts: [], proposed: {} }),
   };
   return { ...real, api: new Proxy(known, { get: (t, k: string) => t[k] ?? (async () => []) }) };
 });

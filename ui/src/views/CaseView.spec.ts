@@ -5,6 +5,7 @@ import { makeI18n } from "../i18n";
 
 const caseRecord = vi.fn();
 const evidence = vi.fn((): unknown[] => []);
+const footageLinks = vi.fn((): unknown => ({ acts: [], proposed: {} }));
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
@@ -25,6 +26,7 @@ vi.mock("../api", async (orig) => {
       }),
       caseRecord: () => caseRecord(),
       evidence: async () => evidence(),
+      footageLinks: async () => footageLinks(),
       // The 回避 panel lists the people an officer may recuse.
       people: async () => [],
       // No act yet, so no 执法文书.
@@ -79,12 +81,24 @@ describe("CaseView", () => {
       problems: [],
     });
     evidence.mockReturnValue([
-      { facts: { id: "ev-r", kind: "audio", description: "询问赵强同步录音", file_name: "x.m4a", span: { from: at, to: at + 12 * 60_000 } }, signatures: [] },
+      {
+        facts: { id: "ev-r", kind: "audio", description: "询问赵强同步录音", file_name: "x.m4a", span: { from: at, to: at + 12 * 60_000 }, covers: ["t1"] },
+        signatures: [],
+        links: [{ acts: ["e1"], by: { person: "li.ming", name: "李明", cert_no: "1" }, at }],
+      },
       { facts: { id: "ev-p", kind: "photo", description: "照片", file_name: "p.jpg" }, signatures: [] },
     ]);
+    footageLinks.mockReturnValue({
+      acts: [
+        { id: "t1", title: "询问笔录（赵强）", from: at, to: at + 20 * 60_000 },
+        { id: "e1", title: "送达", from: at + 60_000, to: at + 60_000 },
+      ],
+      proposed: {},
+    });
     const w = mountView([officer]);
     await flushPromises();
     const rows = w.findAll(".timeline .item").map((r) => r.text());
+    expect(rows[1]).toContain("记录：询问笔录（赵强）、送达");
     expect(rows).toHaveLength(3);
     expect(rows[1]).toContain("2026-12-02 09:00–09:12");
     expect(rows[1]).toContain("录音 · 询问赵强同步录音");

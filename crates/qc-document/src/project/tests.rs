@@ -286,6 +286,7 @@ fn evidence() -> Vec<EvidenceItem> {
             redacts: None,
         },
         signatures: vec![signed(&o[0]), signed(&o[1])],
+        links: Vec::new(),
     }]
 }
 
