@@ -181,6 +181,23 @@ async fn in_item(c: &Client, what: &str, then: &str) {
     c.execute(&js, vec![]).await.unwrap();
 }
 
+/// The text of the first row of footage in the case's timeline that is `ok`.
+async fn footage_row(c: &Client, ok: impl Fn(&str) -> bool) -> String {
+    eventually("the footage in the timeline", WAIT, || async {
+        let rows = c
+            .execute(
+                "return [...document.querySelectorAll('.timeline .footage')].map(r => r.innerText)",
+                vec![],
+            )
+            .await
+            .ok()?;
+        let rows: Vec<String> = serde_json::from_value(rows).ok()?;
+        rows.into_iter().find(|r| ok(r))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Plays the evidence item whose text holds `what`.
 async fn play_item(c: &Client, what: &str) {
     in_item(c, what, "i.querySelector('.play').click()").await;
@@ -774,13 +791,15 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .unwrap();
     click(&c, ".close-player").await;
     // The whole-process record shows the recording beside the acts, at its time.
-    let row = text_where(&c, ".timeline .footage", |t| t.contains("询问赵强同步录音")).await;
+    let row = footage_row(&c, |t| t.contains("询问赵强同步录音")).await;
     assert!(row.contains("录音 · 询问赵强同步录音"), "{row}");
 
     // A clip of the body camera imported before filmed the questioning too: an officer ticks
     // that act and signs (关联执法记录); the clip's facts stay, the timeline says what it records.
     in_item(&c, "CAM0001.MP4", "i.querySelector('.link').click()").await;
     item_where(&c, "CAM0001.MP4", |t| t.contains("询问笔录（赵强）")).await;
+    in_item(&c, "CAM0001.MP4", "i.scrollIntoView({ block: 'center' })").await;
+    snapshot(&c, "footage-link.png").await;
     in_item(
         &c,
         "CAM0001.MP4",
@@ -795,25 +814,10 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
         "{linked}"
     );
     assert!(linked.contains("拍摄于 2026:11:30 16:15:00"), "{linked}");
-    eventually(
-        "the clip in the timeline with what it records",
-        WAIT,
-        || async {
-            let rows = c
-            .execute(
-                "return [...document.querySelectorAll('.timeline .footage')].map(r => r.innerText)",
-                vec![],
-            )
-            .await
-            .ok()?;
-            let rows: Vec<String> = serde_json::from_value(rows).ok()?;
-            rows.iter()
-                .any(|r| r.contains("执法记录仪视频") && r.contains("记录：询问笔录（赵强）"))
-                .then_some(())
-        },
-    )
-    .await
-    .unwrap();
+    footage_row(&c, |r| {
+        r.contains("执法记录仪视频") && r.contains("记录：询问笔录（赵强）")
+    })
+    .await;
 
     // The two preserve the steel sheds' materials: the notice, the party's refusal noted, sealed;
     // the case now owes a decision within 7 days.
