@@ -38,6 +38,7 @@ fn main() {
             "cosign_evidence",
             "footage_links",
             "link_evidence",
+            "delete_original",
             "evidence",
             "blob",
             "records",

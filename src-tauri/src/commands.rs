@@ -607,6 +607,19 @@ pub fn link_evidence(
     })
 }
 
+/// The head signed in first approves deleting an evidence item's file (删除原件).
+#[tauri::command]
+pub fn delete_original(
+    state: State<'_, AppState>,
+    case: String,
+    item: String,
+    reason: String,
+) -> Result<(), WireError> {
+    with_officers(&state, |a, by| {
+        a.delete_original(&case, &item, &reason, first(by)?)
+    })
+}
+
 /// A case's evidence items: facts and who signed.
 #[tauri::command]
 pub fn evidence(state: State<'_, AppState>, case: String) -> Result<Vec<EvidenceItem>, WireError> {

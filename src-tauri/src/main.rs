@@ -122,6 +122,7 @@ fn main() {
             commands::cosign_evidence,
             commands::footage_links,
             commands::link_evidence,
+            commands::delete_original,
             commands::evidence,
             commands::blob,
             commands::records,

@@ -444,6 +444,8 @@ export interface EvidenceItem {
   signatures: { officer: OfficerRef; at: number }[];
   /** 关联执法记录: the acts officers confirmed it records, each link signed by one. */
   links?: { acts: string[]; by: OfficerRef; at: number }[];
+  /** 删除原件: its file deleted with the head's approval; the item and its hash stay. */
+  deleted?: { reason: string; by: OfficerRef; at: number };
 }
 
 /** A record or workflow act of a case that a recording may record. */
@@ -835,6 +837,8 @@ export const api = {
   footageLinks: (id: string) => call<FootageLinks>("footage_links", { case: id }),
   /** The officer signed in first confirms, signing, which acts a recording records. */
   linkEvidence: (id: string, item: string, acts: string[]) => call<void>("link_evidence", { case: id, item, acts }),
+  /** The head signed in first approves deleting an evidence item's file (删除原件). */
+  deleteOriginal: (id: string, item: string, reason: string) => call<void>("delete_original", { case: id, item, reason }),
   records: (id: string) => call<StoredRecord[]>("records", { case: id }),
   startInspection: (id: string) => call<string>("start_inspection", { case: id }),
   issueNotice: (id: string, notice: NoticeDraft) => call<string>("issue_notice", { case: id, notice }),

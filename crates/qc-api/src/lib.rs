@@ -2,6 +2,7 @@
 //! all call this crate and nothing below it, so every act goes through the same checks.
 
 pub mod datadir;
+mod deletion;
 pub mod demo;
 pub mod documents;
 pub mod entropy;
@@ -824,11 +825,21 @@ impl Quancheng {
         let entries = self.store.feeds_for_export(&id, &self.device_id)?;
         let certificates = self.certificates()?;
         let feed = qc_chain::verify_feed(&self.anchor, &certificates, &entries);
-        let hashes: std::collections::BTreeSet<[u8; 32]> = entries
+        let case_entries: Vec<qc_chain::Entry> = entries
             .iter()
             .filter_map(|e| e.entry().ok())
             .filter(|e| e.case == id)
+            .collect();
+        // Files deleted with the head's approval (删除原件) are named, not carried.
+        let deleted: std::collections::BTreeSet<[u8; 32]> = case_entries
+            .iter()
+            .filter(|e| e.action == Action::EvidenceDeleted)
+            .flat_map(|e| e.blobs.iter().copied())
+            .collect();
+        let hashes: std::collections::BTreeSet<[u8; 32]> = case_entries
+            .into_iter()
             .flat_map(|e| e.blobs)
+            .filter(|h| !deleted.contains(h))
             .collect();
         // A reviewer's tablet may not hold another squad's files yet: fetch them from the
         // station, if there is one.

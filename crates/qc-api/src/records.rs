@@ -665,6 +665,7 @@ impl Quancheng {
                 .map(|officer| EvidenceSignature { officer, at })
                 .collect(),
             links: Vec::new(),
+            deleted: None,
         };
         let digest = facts_digest(&item.facts)?;
         let blobs: Vec<[u8; 32]> = std::iter::once(ingested.sha256).chain(thumbnail).collect();
@@ -988,6 +989,16 @@ impl Quancheng {
                 conflicts = flagged,
                 "merge disturbed sealed records; flagged for review"
             );
+        }
+        // An original another tablet deleted with the head's approval goes from here too.
+        let deleted: Vec<[u8; 32]> = foreign
+            .iter()
+            .filter_map(|e| e.entry().ok())
+            .filter(|e| e.action == Action::EvidenceDeleted)
+            .flat_map(|e| e.blobs)
+            .collect();
+        if !deleted.is_empty() {
+            self.drop_files(&deleted)?;
         }
         Ok(flagged)
     }

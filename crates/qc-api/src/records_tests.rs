@@ -1657,3 +1657,80 @@ fn a_clip_imported_later_is_linked_to_the_act_it_recorded() {
     let report = qc_bundle::verify(&read, &integrity, None, None);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
+
+/// An original's file goes only with the head's approval, signed on the chain; the item, its
+/// facts and its hash stay, and the case's bundle, now without the file, still verifies.
+#[test]
+fn an_original_is_deleted_only_with_the_heads_approval_and_its_hash_stays() {
+    let mut d = desk();
+    let (li, wang) = (&d.li, &d.wang);
+    let photo = sample::camera_photo(800, 600);
+    let new = |name: &str| NewEvidence {
+        file_name: name.into(),
+        description: "围观群众".into(),
+        attestation: None,
+    };
+    let id = d
+        .app
+        .add_evidence(&d.case, &photo[..], new("IMG_0001.jpg"), &[li, wang])
+        .unwrap();
+    let kept = d
+        .app
+        .add_evidence(
+            &d.case,
+            &sample::camera_photo(640, 480)[..],
+            new("IMG_0002.jpg"),
+            &[li, wang],
+        )
+        .unwrap();
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    let before = ev.iter().find(|e| e.facts.id == id).unwrap().clone();
+    let hash = unhex(&before.facts.sha256).unwrap();
+    let head = d.app.unlock("zhou.wen", &pin("zhou.wen")).unwrap();
+    // Only the head approves, and says why.
+    for who in [li, &d.liu, &d.chen] {
+        assert!(
+            d.app
+                .delete_original(&d.case, &id, "与案件无关的路人影像", who)
+                .is_err(),
+            "{}",
+            who.person().name
+        );
+    }
+    assert!(d.app.delete_original(&d.case, &id, " ", &head).is_err());
+    assert!(d.app.read_blob(&hash).is_ok(), "nothing deleted yet");
+    d.app
+        .delete_original(&d.case, &id, "与案件无关的路人影像", &head)
+        .unwrap();
+    assert!(d.app.read_blob(&hash).is_err(), "the bytes are gone");
+    assert!(
+        d.app
+            .delete_original(&d.case, &id, "再次删除", &head)
+            .is_err(),
+        "once"
+    );
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    let after = ev.iter().find(|e| e.facts.id == id).unwrap();
+    assert_eq!(after.facts, before.facts, "the item and its hash stay");
+    let deletion = after.deleted.as_ref().unwrap();
+    assert_eq!(
+        (deletion.reason.as_str(), deletion.by.name.as_str()),
+        ("与案件无关的路人影像", head.person().name.as_str())
+    );
+    assert!(ev.iter().any(|e| e.facts.id == kept && e.deleted.is_none()));
+    assert_eq!(entries(&d).last(), Some(&qc_chain::Action::EvidenceDeleted));
+
+    // The bundle carries the other photo, not this file, and verifies.
+    let mut bundle = Vec::new();
+    let contents = d.app.export_case(&d.case, li, &mut bundle).unwrap();
+    assert!(!contents.blobs.contains_key(&hash));
+    let (read, integrity) = qc_bundle::read(&bundle[..]).unwrap();
+    let report = qc_bundle::verify(&read, &integrity, None, None);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(
+        report
+            .items
+            .iter()
+            .any(|i| i.title == "经负责人批准删除原件")
+    );
+}

@@ -494,6 +494,14 @@ impl BlobStore {
         }
     }
 
+    /// Deletes a stored blob (an original whose deletion was approved); gone already is fine.
+    pub fn remove(&self, hash: &[u8; 32]) -> io::Result<()> {
+        match fs::remove_file(self.path(hash)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Opens a blob for reading; the reader fails if the file was changed, cut or swapped.
     pub fn read(&self, hash: &[u8; 32]) -> io::Result<BlobReader> {
         self.read_file(&self.path(hash), Some(*hash))

@@ -1148,16 +1148,23 @@ fn check_document(
     Some(heads)
 }
 
-/// Every evidence file an entry refers to must be present with that hash; every file present
-/// must be referred to. `measured` is each present file's SHA-256 by its name.
+/// Every evidence file an entry refers to must be present with that hash, unless an approved
+/// deletion (删除原件) names it; every file present must be referred to. `measured` is each
+/// present file's SHA-256 by its name.
 fn check_blobs(
     measured: &BTreeMap<Digest, Digest>,
     entries: &[&VerifiedEntry],
     problems: &mut Vec<BundleProblem>,
 ) {
     let referenced: BTreeSet<Digest> = entries.iter().flat_map(|v| v.entry.blobs.clone()).collect();
+    let deleted: BTreeSet<Digest> = entries
+        .iter()
+        .filter(|v| v.entry.action == Action::EvidenceDeleted)
+        .flat_map(|v| v.entry.blobs.clone())
+        .collect();
     for hash in &referenced {
-        if measured.get(hash) != Some(hash) {
+        let absent_as_approved = deleted.contains(hash) && !measured.contains_key(hash);
+        if measured.get(hash) != Some(hash) && !absent_as_approved {
             problems.push(BundleProblem::MissingBlob {
                 hash: hex::encode(hash),
             });

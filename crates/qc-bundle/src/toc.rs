@@ -39,7 +39,8 @@ fn place(action: &Action) -> Option<(FileSection, String)> {
         Action::EvidenceCaptured
         | Action::EvidenceAwaitingSecond
         | Action::EvidenceCosigned
-        | Action::EvidenceLinked => (FileSection::Evidence, action.zh()),
+        | Action::EvidenceLinked
+        | Action::EvidenceDeleted => (FileSection::Evidence, action.zh()),
         Action::DocumentIssued { kind, .. } => (
             DocumentKind::from_name(kind).map_or(FileSection::Investigation, |k| k.section()),
             action.zh(),

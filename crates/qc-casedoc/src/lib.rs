@@ -8,7 +8,8 @@ mod json;
 mod records;
 
 pub use records::{
-    Conflict, IssuedDocument, Seal, StoredRecord, facts_digest, link_digest, page_digest, snapshot,
+    Conflict, IssuedDocument, Seal, StoredRecord, deletion_digest, facts_digest, link_digest,
+    page_digest, snapshot,
 };
 
 use automerge::transaction::{CommitOptions, Transactable};

@@ -4,7 +4,8 @@
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ROOT, ReadDoc};
 use qc_domain::{
-    EvidenceFacts, EvidenceItem, EvidenceLink, EvidenceSignature, PersonId, Qa, Record, Timestamp,
+    EvidenceDeletion, EvidenceFacts, EvidenceItem, EvidenceLink, EvidenceSignature, PersonId, Qa,
+    Record, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -109,6 +110,11 @@ pub fn facts_digest(f: &EvidenceFacts) -> Result<[u8; 32], DocError> {
 /// SHA-256 of an evidence link (what the officer who confirmed it signed, beside the facts).
 pub fn link_digest(l: &EvidenceLink) -> Result<[u8; 32], DocError> {
     json_digest(l)
+}
+
+/// SHA-256 of an evidence file's deletion (what the approving head signed, beside the facts).
+pub fn deletion_digest(d: &EvidenceDeletion) -> Result<[u8; 32], DocError> {
+    json_digest(d)
 }
 
 /// SHA-256 of a transcript page's questions and answers (what a page signature binds).
@@ -250,10 +256,12 @@ impl CaseDoc {
         let signatures: Vec<EvidenceSignature> =
             self.read_key(&obj, "signatures")?.unwrap_or_default();
         let links: Vec<EvidenceLink> = self.read_key(&obj, "links")?.unwrap_or_default();
+        let deleted: Option<EvidenceDeletion> = self.read_key(&obj, "deleted")?;
         Ok(Some(EvidenceItem {
             facts,
             signatures,
             links,
+            deleted,
         }))
     }
 
@@ -330,6 +338,26 @@ impl CaseDoc {
     pub fn link_evidence(&mut self, id: &str, link: &EvidenceLink) -> Result<(), DocError> {
         self.append_to_evidence(id, "links", &serde_json::to_value(link)?)?;
         self.commit("关联执法记录", link.at);
+        Ok(())
+    }
+
+    /// Records that evidence item `id`'s file was deleted with the head's approval (the item
+    /// and its facts stay).
+    pub fn mark_evidence_deleted(
+        &mut self,
+        id: &str,
+        deletion: &EvidenceDeletion,
+    ) -> Result<(), DocError> {
+        let obj = self
+            .child("evidence", id)?
+            .ok_or_else(|| DocError::Malformed(format!("no evidence {id}")))?;
+        json::put(
+            &mut self.doc,
+            &obj,
+            "deleted",
+            &serde_json::to_value(deletion)?,
+        )?;
+        self.commit("删除原件", deletion.at);
         Ok(())
     }
 

@@ -100,6 +100,11 @@ pub enum Action {
     /// (a body camera's clip imported later, matched by time and officer): `records` are the
     /// evidence facts' digest then the digest of the link (`qc_domain::EvidenceLink` as JSON).
     EvidenceLinked,
+    /// 删除原件 — the head of unit approved deleting an evidence item's file: `blobs` are the
+    /// file's hash (and its thumbnail's), which a bundle may then lack; `records` the evidence
+    /// facts' digest then the digest of the deletion (`qc_domain::EvidenceDeletion` as JSON).
+    /// The item and its hash stay in the case.
+    EvidenceDeleted,
 }
 
 impl Action {
@@ -131,6 +136,7 @@ impl Action {
             Action::Administered => qc_domain::admin::ADMINISTRATORS,
             Action::InspectionReportedOnSite => qc_domain::draw::INSPECTORS,
             Action::EntriesSetAside | Action::EvidenceLinked => SignersRequired::officers(1),
+            Action::EvidenceDeleted => qc_domain::APPROVES_DELETION,
         })
     }
 
@@ -164,6 +170,7 @@ impl Action {
             Action::InspectionReportedOnSite => "双随机现场检查结果".into(),
             Action::EntriesSetAside => "搁置未被基站采纳的记录".into(),
             Action::EvidenceLinked => "关联执法记录".into(),
+            Action::EvidenceDeleted => "经负责人批准删除原件".into(),
             Action::EvidenceAwaitingSecond => "采集证据（待第二名执法人员签名）".into(),
             Action::EvidenceCosigned => "第二名执法人员签名确认证据".into(),
             Action::DocumentIssued { kind, number } => {

@@ -346,6 +346,17 @@ pub enum EvidenceCommand {
         #[command(flatten)]
         who: Officers,
     },
+    /// The head of unit approves deleting an evidence item's file (删除原件), signing: the item
+    /// and its hash stay in the case for ever, the bytes go.
+    Delete {
+        #[command(flatten)]
+        on: On,
+        /// Why (e.g. footage of bystanders unrelated to the case).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        who: Officers,
+    },
     /// Recordings left on this device (a crash, a stop not kept), not yet evidence.
     Recordings,
     /// Keeps a recording a crash left as evidence (with a note of how it ended).
@@ -834,6 +845,15 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
             app.link_evidence(&on.case, &id, &acts, &who[0])?;
             output::done(
                 &format!("证据 {id} 已关联 {} 项执法活动", acts.len()),
+                as_json,
+            )
+        }
+        EvidenceCommand::Delete { on, reason, who } => {
+            let who = who.unlock(app)?;
+            let id = on.resolve(app)?;
+            app.delete_original(&on.case, &id, reason, &who[0])?;
+            output::done(
+                &format!("证据 {id} 的原件已经负责人批准删除，其哈希保留在案卷中"),
                 as_json,
             )
         }

@@ -732,6 +732,54 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     assert_eq!(linked["links"][0]["acts"][0], rec.as_str());
     assert_eq!(linked["links"][0]["by"]["name"], "李明");
 
+    // A file goes only with the head's approval (删除原件), not an officer's, and not while
+    // another item of the case is the same file (the two clips are); the item and its hash
+    // stay, and the case still exports and verifies. Here the redacted copy, badly masked.
+    let other = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["facts"]["file_name"] == "CAM0002.MP4")
+        .map(|e| e["facts"]["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let delete = |id: &str| {
+        let args = [
+            "evidence",
+            "delete",
+            id,
+            "--case",
+            &case,
+            "--reason",
+            "打码不全，重新制作",
+        ];
+        args.map(str::to_owned)
+    };
+    let args = delete(&copy[..8]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = act(&data, &args, false);
+    assert!(stderr(&o).contains("须经负责人批准"), "{}", stderr(&o));
+    let same = delete(&other[..8]);
+    let same: Vec<&str> = same.iter().map(String::as_str).collect();
+    let o = signed(&data, HEAD.0, HEAD.1, &same);
+    assert!(stderr(&o).contains("使用同一文件"), "{}", stderr(&o));
+    let o = signed(&data, HEAD.0, HEAD.1, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
+        &data,
+        &["--json", "evidence", "list", "--case", &case],
+        None,
+    )))
+    .unwrap();
+    let gone = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["facts"]["id"] == copy.as_str())
+        .unwrap();
+    assert_eq!(gone["deleted"]["reason"], "打码不全，重新制作");
+    assert_eq!(gone["deleted"]["by"]["name"], "周文");
+    assert_eq!(gone["facts"]["sha256"].as_str().unwrap().len(), 64);
+
     // The questioning recorded from a recorder piped in, killed with SIGKILL mid-recording:
     // what was written a second before survives and is kept at the next start, with a note.
     let wav = qc_evidence::sample::tone_wav(4, 8000);

@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::{GeoPoint, WorkflowEvent};
+use crate::case::{GeoPoint, SignersRequired, WorkflowEvent};
 use crate::clock::Timestamp;
-use crate::person::PersonId;
+use crate::person::{PersonId, Role};
 use crate::record::{OfficerRef, Record};
 
 /// What kind of evidence a file is.
@@ -87,6 +87,25 @@ pub struct EvidenceLink {
     /// The records (by record id) and workflow acts (by event id) it records.
     pub acts: Vec<String>,
     /// Who confirmed it.
+    pub by: OfficerRef,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Who approves deleting an original's file (删除原件): the head of unit (负责人), an
+/// enforcement officer — the seeds: originals are not deleted without approval.
+pub const APPROVES_DELETION: SignersRequired = SignersRequired {
+    roles: &[Role::Head],
+    officers: 0,
+};
+
+/// 删除原件 — an evidence file deleted with the head's approval: the item, its facts and its
+/// hash stay in the case for ever; only the bytes are gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceDeletion {
+    /// Why (e.g. footage of bystanders unrelated to the case, the retention period over).
+    pub reason: String,
+    /// The head who approved it.
     pub by: OfficerRef,
     /// When.
     pub at: Timestamp,
@@ -218,6 +237,9 @@ pub struct EvidenceItem {
     /// The acts officers confirmed it records, after it was captured.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<EvidenceLink>,
+    /// Its file deleted with the head's approval, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<EvidenceDeletion>,
 }
 
 impl EvidenceItem {

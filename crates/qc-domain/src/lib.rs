@@ -28,8 +28,9 @@ pub use clock::{Clock, FixedClock, Timestamp};
 pub use deadline::{Deadline, DeadlineKind, DeadlinePolicy, Urgency};
 pub use document::DocumentKind;
 pub use evidence::{
-    CopyAttestation, EvidenceFacts, EvidenceItem, EvidenceLink, EvidenceSignature, ExifSummary,
-    LINK_SLACK_MS, MediaKind, Redaction, TimeSpan, proposed_acts,
+    APPROVES_DELETION, CopyAttestation, EvidenceDeletion, EvidenceFacts, EvidenceItem,
+    EvidenceLink, EvidenceSignature, ExifSummary, LINK_SLACK_MS, MediaKind, Redaction, TimeSpan,
+    proposed_acts,
 };
 pub use person::{CaseView, CertNo, EnforcementOfficer, Person, PersonId, Role};
 pub use procedure::{NextStep, next_steps, waiting_on};

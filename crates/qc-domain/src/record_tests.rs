@@ -519,6 +519,7 @@ fn a_clip_is_proposed_for_the_acts_of_its_officer_at_its_time() {
             at: Timestamp(9_000_000),
         }],
         links: Vec::new(),
+        deleted: None,
     };
     let worn = Some((1_500_000, 1_900_000));
     let proposed = |item: &EvidenceItem| crate::evidence::proposed_acts(item, &records, &events);

@@ -47,6 +47,9 @@ pub trait Evidence: Send + Sync + 'static {
     fn finish(&self, hash: &[u8; 32], size: u64, known_good: bool) -> Result<bool, EvidenceError>;
     /// Drops an unfinished upload.
     fn discard(&self, hash: &[u8; 32]) -> Result<(), EvidenceError>;
+    /// Deletes a complete blob (an original whose deletion the head approved); gone already
+    /// is fine.
+    fn remove(&self, hash: &[u8; 32]) -> Result<(), EvidenceError>;
     /// Keeps a blob that arrived whole, whose bytes the caller checked against `hash`:
     /// durable and visible on return (an unfinished upload of it is left to `begin` or
     /// `discard`).
@@ -216,6 +219,12 @@ impl Evidence for LocalEvidence {
         self.blobs
             .discard_receiving(hash)
             .map_err(io_err(format!("discard upload of {}", hex::encode(hash))))
+    }
+
+    fn remove(&self, hash: &[u8; 32]) -> Result<(), EvidenceError> {
+        self.blobs
+            .remove(hash)
+            .map_err(io_err(format!("remove blob {}", hex::encode(hash))))
     }
 
     fn open(&self, hash: &[u8; 32]) -> Result<Box<dyn io::Read + Send>, EvidenceError> {

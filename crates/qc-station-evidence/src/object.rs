@@ -591,6 +591,17 @@ impl Evidence for ObjectEvidence {
         }
     }
 
+    fn remove(&self, hash: &[u8; 32]) -> Result<(), EvidenceError> {
+        let blob = blob_key(hash);
+        match self.run(|| format!("delete {blob}"), self.store.delete(&blob))? {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(source) => Err(EvidenceError::Store {
+                what: format!("delete {blob}"),
+                source,
+            }),
+        }
+    }
+
     fn open(&self, hash: &[u8; 32]) -> Result<Box<dyn io::Read + Send>, EvidenceError> {
         let key = blob_key(hash);
         // One GET streamed: a consistent copy of the object however long the reading takes.

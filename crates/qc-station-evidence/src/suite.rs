@@ -64,8 +64,8 @@ pub fn run<E: Evidence>(fresh: impl Fn() -> Place<E>) {
             a_blob_in_one_piece_is_kept_only_if_it_matches,
         ),
         (
-            "a_blob_put_whole_is_kept_at_once",
-            a_blob_put_whole_is_kept_at_once,
+            "a_blob_put_whole_is_kept_at_once_and_removed",
+            a_blob_put_whole_is_kept_at_once_and_removed,
         ),
         ("works_inside_spawn_blocking", works_inside_spawn_blocking),
         (
@@ -383,7 +383,7 @@ fn a_blob_in_one_piece_is_kept_only_if_it_matches<E: Evidence>(place: Place<E>) 
     );
 }
 
-fn a_blob_put_whole_is_kept_at_once<E: Evidence>(place: Place<E>) {
+fn a_blob_put_whole_is_kept_at_once_and_removed<E: Evidence>(place: Place<E>) {
     let blob = data(2 * MIB + 500 * K + 7, 16);
     let hash = sha256(&blob);
     let a = (place.open)();
@@ -396,6 +396,11 @@ fn a_blob_put_whole_is_kept_at_once<E: Evidence>(place: Place<E>) {
         0,
         "no upload"
     );
+    // An original deleted with approval: gone for every process, and removing it again is fine.
+    b.remove(&hash).unwrap();
+    assert!(!a.contains(&hash).unwrap(), "removed for every process");
+    assert!(a.open(&hash).is_err(), "nothing to read");
+    a.remove(&hash).unwrap();
 }
 
 fn works_inside_spawn_blocking<E: Evidence>(place: Place<E>) {

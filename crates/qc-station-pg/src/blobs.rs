@@ -72,6 +72,22 @@ pub(crate) fn link(s: &PgStorage, hash: &Digest, case: &str) -> Result<(), Stora
     Ok(())
 }
 
+/// Unlinks a blob from `case`; how many cases still hold it.
+pub(crate) fn unlink(s: &PgStorage, hash: &Digest, case: &str) -> Result<i64, StorageError> {
+    let mut conn = s.conn()?;
+    conn.execute(
+        "DELETE FROM blob_cases WHERE hash = $1 AND case_id = $2",
+        &[&hash.as_slice(), &case],
+    )
+    .map_err(pg("unlinking a blob from a case"))?;
+    conn.query_opt(
+        "SELECT count(*) FROM blob_cases WHERE hash = $1",
+        &[&hash.as_slice()],
+    )
+    .map(|r| r.map_or(0, |r| r.get::<_, i64>(0)))
+    .map_err(pg("counting a blob's cases"))
+}
+
 pub(crate) fn in_case(s: &PgStorage, hash: &Digest, case: &str) -> Result<bool, StorageError> {
     s.conn()?
         .query_opt(

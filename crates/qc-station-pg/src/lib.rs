@@ -785,6 +785,14 @@ impl Storage for PgStorage {
         blobs::in_case(self, hash, case)
     }
 
+    fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+        if blobs::unlink(self, hash, case)? > 0 {
+            return Ok(false);
+        }
+        self.blobs.remove(self, hash)?;
+        Ok(true)
+    }
+
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
         self.blobs.unfinished(self)
     }

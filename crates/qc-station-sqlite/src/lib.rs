@@ -1151,6 +1151,28 @@ impl Storage for SqliteStorage {
             .map_err(err)
     }
 
+    fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+        let left: i64 = {
+            let conn = self.conn();
+            conn.execute(
+                "DELETE FROM blob_cases WHERE hash = ?1 AND case_id = ?2",
+                params![hash.to_vec(), case],
+            )
+            .map_err(err)?;
+            conn.query_row(
+                "SELECT count(*) FROM blob_cases WHERE hash = ?1",
+                params![hash.to_vec()],
+                |r| r.get(0),
+            )
+            .map_err(err)?
+        };
+        if left > 0 {
+            return Ok(false);
+        }
+        self.blobs.remove(self, hash)?;
+        Ok(true)
+    }
+
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
         self.blobs.unfinished(self)
     }

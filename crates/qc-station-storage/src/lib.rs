@@ -310,6 +310,10 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError>;
     /// Whether the bytes of a blob were uploaded for `case`.
     fn blob_in_case(&self, hash: &Digest, case: &str) -> Result<bool, StorageError>;
+    /// Deletes a blob of `case` whose deletion the head approved (删除原件): no longer the
+    /// case's, and its bytes gone unless another case's upload still holds them (true when
+    /// they went).
+    fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError>;
     /// The blobs whose upload started and was not yet kept or discarded.
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError>;
     /// Reads a complete blob.
@@ -636,6 +640,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).blob_in_case(hash, case)
     }
 
+    fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+        (**self).delete_blob(hash, case)
+    }
+
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
         (**self).unfinished_blobs()
     }
@@ -873,6 +881,22 @@ pub mod suite {
         check(
             "no range past the end",
             s.open_blob_range(&hash, size, 0..size + 1).is_err(),
+        );
+        // An original deleted with the head's approval (删除原件): the bytes stay while another
+        // case's upload holds them, then go.
+        s.link_blob(&hash, "c2").unwrap();
+        check(
+            "deleted for one case, kept for the other",
+            !s.delete_blob(&hash, "c1").unwrap()
+                && !s.blob_in_case(&hash, "c1").unwrap()
+                && s.blob_in_case(&hash, "c2").unwrap()
+                && s.open_blob(&hash).is_ok(),
+        );
+        check(
+            "deleted for the last case: gone",
+            s.delete_blob(&hash, "c2").unwrap()
+                && s.blob_state(&hash).unwrap().is_none()
+                && s.open_blob(&hash).is_err(),
         );
 
         // A blob in one chunk (an object store keeps it as it arrives).

@@ -13,6 +13,7 @@ const cancelImport = vi.fn(async () => {});
 const prepareMedia = vi.fn(async (_case: string, _sha: string) => {});
 const footageLinks = vi.fn(async (): Promise<unknown> => ({ acts: [], proposed: {} }));
 const linkEvidence = vi.fn(async (_case: string, _item: string, _acts: string[]) => {});
+const deleteOriginal = vi.fn(async (_case: string, _item: string, _reason: string) => {});
 vi.mock("../api", async (orig) => {
   const real = await orig<typeof import("../api")>();
   return {
@@ -30,6 +31,7 @@ vi.mock("../api", async (orig) => {
       blobUrl: async () => "blob:thumb",
       footageLinks: () => footageLinks(),
       linkEvidence: (id: string, item: string, acts: string[]) => linkEvidence(id, item, acts),
+      deleteOriginal: (id: string, item: string, reason: string) => deleteOriginal(id, item, reason),
     },
   };
 });
@@ -234,6 +236,28 @@ describe("EvidencePanel", () => {
     expect(w.find(".link-form").exists()).toBe(false);
     expect(w.find(".linked").text()).toBe("关联执法记录：现场检查笔录、送达（王芳 确认）");
     expect(w.find(".proposed").exists()).toBe(false);
+  });
+
+  it("lets only the head delete an original, with a reason, and keeps the item and its hash", async () => {
+    const sealedItem = item([li, { officer: { person: "wang.fang", name: "王芳", cert_no: "2" }, at: 1 }]);
+    evidence.mockResolvedValue([sealedItem]);
+    const w = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [wang] }, global: { plugins: [makeI18n(), Button] } });
+    await flushPromises();
+    expect(w.find(".delete").exists()).toBe(false);
+    const zhou = { id: "zhou.wen", name: "周文", role: "head", cert_no: "9", squad: "" };
+    const h = mount(EvidencePanel, { props: { caseId: "c1", signedIn: [zhou] }, global: { plugins: [makeI18n(), Button] } });
+    await flushPromises();
+    await h.find(".delete").trigger("click");
+    expect(h.find(".delete-confirm").attributes("disabled")).toBeDefined();
+    await h.find(".delete-reason").setValue("仅拍到无关路人");
+    evidence.mockResolvedValue([{ ...sealedItem, deleted: { reason: "仅拍到无关路人", by: { person: "zhou.wen", name: "周文", cert_no: "9" }, at: 2 } }]);
+    expect(h.find(".delete-confirm").text()).toContain("负责人 周文 批准删除");
+    await h.find(".delete-confirm").trigger("click");
+    await flushPromises();
+    expect(deleteOriginal).toHaveBeenCalledWith("c1", "ev1", "仅拍到无关路人");
+    expect(h.find(".deleted").text()).toContain("原件已经负责人 周文 批准删除：仅拍到无关路人");
+    expect(h.find(".delete").exists()).toBe(false);
+    expect(h.find(".redact").exists()).toBe(false);
   });
 
   it("says nothing is linked when the officer unticks every act", async () => {

@@ -418,6 +418,10 @@ export default {
     linkNone: "The case has no act to link yet",
     linkConfirm: "Confirm and sign as {name}",
     linkCancel: "Cancel",
+    deleteOriginal: "Delete the original…",
+    deleteReason: "Why (e.g. only bystanders unrelated to the case)",
+    deleteConfirm: "Approve the deletion as head: {name}",
+    deleted: "The original was deleted with the approval of {by}: {reason}. The item and its hash {sha} stay for ever.",
     note: "Note: {note}",
   },
   record: {

@@ -418,6 +418,10 @@ export default {
     linkNone: "本案尚无可关联的执法活动",
     linkConfirm: "{name} 确认并签名",
     linkCancel: "取消",
+    deleteOriginal: "删除原件…",
+    deleteReason: "删除原因（如：仅拍到与案件无关的路人）",
+    deleteConfirm: "负责人 {name} 批准删除",
+    deleted: "原件已经负责人 {by} 批准删除：{reason}。证据记录及其哈希 {sha} 永久保留。",
     note: "说明：{note}",
   },
   record: {

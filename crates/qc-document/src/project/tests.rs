@@ -287,6 +287,7 @@ fn evidence() -> Vec<EvidenceItem> {
         },
         signatures: vec![signed(&o[0]), signed(&o[1])],
         links: Vec::new(),
+        deleted: None,
     }]
 }
 

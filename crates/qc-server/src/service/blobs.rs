@@ -244,6 +244,28 @@ impl<S: Storage> Service<S> {
             && self.storage.blob_in_case(hash, case)?)
     }
 
+    /// Deletes the files whose deletion a logged approval names, each for its case (bytes a
+    /// case's upload still holds stay for it). Best effort: the approval is logged whatever
+    /// happens here, and a bundle may lack the file from then on.
+    pub(super) fn delete_approved(&self, deleted: &[(Digest, String)]) {
+        for (hash, case) in deleted {
+            self.held_now(hash, case);
+            match self.storage.delete_blob(hash, case) {
+                Ok(gone) => {
+                    tracing::info!(
+                        case,
+                        blob = hex::encode(hash),
+                        gone,
+                        "original deleted with approval"
+                    )
+                }
+                Err(e) => {
+                    tracing::warn!(case, blob = hex::encode(hash), error = %e, "approved deletion not done")
+                }
+            }
+        }
+    }
+
     /// Notes, of the files `named` (by entries just logged), those the station does not hold
     /// for their case. Best effort: the entries are logged whatever happens here.
     pub(super) fn note_pending(&self, named: Vec<PendingBlob>) {

@@ -1,0 +1,105 @@
+//! 删除原件 — an evidence file deleted only with the head's approval, signed on the chain (the
+//! seeds: originals may not be deleted or altered without approval). The item, its signed facts
+//! and its hash stay in the case for ever; the approval (chain action `EvidenceDeleted`) names
+//! the file, so a bundle may lack it, and the bytes go from this tablet (and, once the entry is
+//! logged, from the station).
+
+use std::collections::BTreeSet;
+
+use qc_casedoc::{deletion_digest, facts_digest};
+use qc_chain::Action;
+use qc_domain::{APPROVES_DELETION, EvidenceDeletion, EvidenceItem, RuleViolation};
+use qc_store::Touched;
+
+use crate::records::{officer_refs, unhex};
+use crate::{ApiError, Quancheng, Unlocked};
+
+impl Quancheng {
+    /// The head `by` approves deleting the file of evidence item `evidence` of `case`, for
+    /// `reason`: signed on the chain, then the bytes (and the thumbnail's) go from this tablet
+    /// but for a file another item still holds. Refused while another item of the case is the
+    /// same file.
+    pub fn delete_original(
+        &mut self,
+        case: &str,
+        evidence: &str,
+        reason: &str,
+        by: &Unlocked,
+    ) -> Result<(), ApiError> {
+        if !APPROVES_DELETION.counts(&by.person) {
+            return Err(ApiError::Invalid(format!(
+                "删除证据原件须经负责人批准：{}不是负责人（执法人员），不能签批",
+                by.person.name
+            )));
+        }
+        if reason.trim().is_empty() {
+            return Err(RuleViolation::EmptyField {
+                field: "删除原因"
+            }
+            .into());
+        }
+        let item = self.evidence_of(case, evidence)?;
+        if item.deleted.is_some() {
+            return Err(ApiError::Invalid("该证据原件已经负责人批准删除".into()));
+        }
+        let (_, items) = self.case_file(case)?;
+        if items.iter().any(|e| {
+            e.facts.id != item.facts.id
+                && e.deleted.is_none()
+                && e.facts.sha256 == item.facts.sha256
+        }) {
+            return Err(ApiError::Invalid(
+                "本案另一项证据使用同一文件，不能删除该原件".into(),
+            ));
+        }
+        let officer = officer_refs(&[by])?.remove(0);
+        let files = files_of(&item)?;
+        let facts = facts_digest(&item.facts)?;
+        let (id, blobs) = (item.facts.id.clone(), files.clone());
+        self.act(case, Action::EvidenceDeleted, &[by], |doc, at| {
+            let deletion = EvidenceDeletion {
+                reason: reason.trim().into(),
+                by: officer,
+                at,
+            };
+            doc.mark_evidence_deleted(&id, &deletion)?;
+            Ok(Touched {
+                blobs,
+                records: vec![facts, deletion_digest(&deletion)?],
+            })
+        })?;
+        self.drop_files(&files)?;
+        tracing::info!(case, evidence, "original deleted with the head's approval");
+        Ok(())
+    }
+}
+
+impl Quancheng {
+    /// Deletes from this tablet the files an approved deletion names (this tablet's, or
+    /// another's that a sync or merge brought, verified), but for a file another item not
+    /// deleted still holds (the store is content-addressed: the same thumbnail, the same file
+    /// in another case). Rare enough to read each case once.
+    pub(crate) fn drop_files(&self, files: &[[u8; 32]]) -> Result<(), ApiError> {
+        let mut held = BTreeSet::new();
+        for case in self.store.case_ids_with_prefix("", u32::MAX)? {
+            let doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
+            for e in doc.evidence()? {
+                if e.deleted.is_none() {
+                    held.extend(files_of(&e)?);
+                }
+            }
+        }
+        for hash in files.iter().filter(|h| !held.contains(*h)) {
+            self.blobs.remove(hash).map_err(self.blob_io())?;
+        }
+        Ok(())
+    }
+}
+
+/// The files of an item: its own and its thumbnail.
+fn files_of(item: &EvidenceItem) -> Result<Vec<[u8; 32]>, ApiError> {
+    std::iter::once(&item.facts.sha256)
+        .chain(&item.facts.thumbnail)
+        .map(|h| unhex(h))
+        .collect()
+}
