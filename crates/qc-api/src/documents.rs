@@ -722,7 +722,11 @@ impl Quancheng {
         for item in data
             .evidence
             .iter()
-            .filter(|e| e.facts.kind == MediaKind::Photo)
+            // A redacted copy is for disclosure, not the file's evidence; a deleted original's
+            // bytes are gone (the evidence table still lists it).
+            .filter(|e| {
+                e.facts.kind == MediaKind::Photo && e.facts.redacts.is_none() && e.deleted.is_none()
+            })
         {
             let f = &item.facts;
             let taken: Vec<String> = item

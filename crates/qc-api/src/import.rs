@@ -116,7 +116,7 @@ impl Quancheng {
         let redacts = to_be
             .redacts
             .as_ref()
-            .map(|r| self.redaction(case, r, paths.len()))
+            .map(|r| self.redaction(case, r, (paths.len(), to_be.attestation.is_some())))
             .transpose()?;
         let sizes: Vec<u64> = paths
             .iter()
@@ -198,7 +198,12 @@ impl Quancheng {
         &mut self,
         case: &str,
         path: &Path,
-        (file_name, to_be, redacts, by): (&str, &ImportAs, Option<Redaction>, &[&Unlocked]),
+        (file_name, to_be, redacts, by): (
+            &str,
+            &ImportAs,
+            Option<(Redaction, MediaKind)>,
+            &[&Unlocked],
+        ),
         report: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
     ) -> Result<String, ApiError> {
@@ -222,9 +227,12 @@ impl Quancheng {
             description: to_be.description.clone(),
             attestation: to_be.attestation.clone(),
         };
+        // A copy is of its original's kind: an audio original's copy in an MP4 is audio.
+        let (redacts, kind) = redacts.unzip();
         let told = Told {
             camera: track.camera,
             span: track.span,
+            kind,
             redacts,
             ..Told::default()
         };
@@ -233,10 +241,16 @@ impl Quancheng {
 }
 
 impl Quancheng {
-    /// The redaction a copy of `case`'s evidence `of.original` records, if it may be made: the
-    /// original a photo, recording or video of the case and no copy itself, a reason given, one
-    /// file.
-    fn redaction(&self, case: &str, of: &RedactionOf, files: usize) -> Result<Redaction, ApiError> {
+    /// The redaction a copy of `case`'s evidence `of.original` records, and the kind the copy
+    /// must be, if it may be made: the original a sealed photo, recording or video of the
+    /// case and no copy itself, a reason given, one file, no copy attestation (a redacted copy
+    /// is not "the same as the original").
+    fn redaction(
+        &self,
+        case: &str,
+        of: &RedactionOf,
+        (files, attested): (usize, bool),
+    ) -> Result<(Redaction, MediaKind), ApiError> {
         if of.reason.trim().is_empty() {
             return Err(RuleViolation::EmptyField {
                 field: "打码原因（遮挡了什么、为什么）",
@@ -246,23 +260,44 @@ impl Quancheng {
         if files != 1 {
             return Err(ApiError::Invalid("一个打码副本只能是一个文件".into()));
         }
+        if attested {
+            return Err(ApiError::Invalid(
+                "打码副本遮挡了原件的内容，不能注明“经核对与原件无异”".into(),
+            ));
+        }
         let original = self.evidence_of(case, &of.original)?;
         let f = &original.facts;
-        if f.redacts.is_some()
-            || !matches!(
-                f.kind,
-                MediaKind::Photo | MediaKind::Audio | MediaKind::Video
-            )
-        {
+        if f.redacts.is_some() {
+            return Err(ApiError::Invalid(
+                "不能为打码副本再制作打码副本，请从原件制作".into(),
+            ));
+        }
+        if !matches!(
+            f.kind,
+            MediaKind::Photo | MediaKind::Audio | MediaKind::Video
+        ) {
             return Err(ApiError::Invalid(
                 "只能为照片、录音或视频原件制作打码副本".into(),
             ));
         }
-        Ok(Redaction {
-            original: f.id.clone(),
-            original_sha256: f.sha256.clone(),
-            reason: of.reason.trim().into(),
-        })
+        if !original.sealed() {
+            return Err(ApiError::Invalid(
+                "原件尚待第二名执法人员签名，签名确认后才能制作打码副本".into(),
+            ));
+        }
+        if original.deleted.is_some() {
+            return Err(ApiError::Invalid(
+                "原件已经批准删除，不能制作打码副本".into(),
+            ));
+        }
+        Ok((
+            Redaction {
+                original: f.id.clone(),
+                original_sha256: f.sha256.clone(),
+                reason: of.reason.trim().into(),
+            },
+            f.kind,
+        ))
     }
 }
 

@@ -143,6 +143,27 @@ pub(crate) struct Told {
     pub redacts: Option<Redaction>,
 }
 
+/// Whether `ingested` may be the redacted copy `r` of an original of kind `original`: of the
+/// same kind (audio and video reconciled as for a recording), and not the original's bytes.
+fn copy_fits(
+    r: &Redaction,
+    original: Option<MediaKind>,
+    ingested: &qc_evidence::Ingested,
+) -> Result<(), ApiError> {
+    let (kind, _) = recorded_as(original, ingested.kind, String::new());
+    if Some(kind) != original {
+        return Err(ApiError::Invalid(
+            "打码副本须与原件同为照片、录音或视频".into(),
+        ));
+    }
+    if hex::encode(ingested.sha256) == r.original_sha256 {
+        return Err(ApiError::Invalid(
+            "打码副本与原件完全相同，未作任何遮挡".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The kind and type of a file recorded as `recorded`: an audio recording in a container its
 /// type names as video (an MP4) is audio.
 fn recorded_as(
@@ -619,6 +640,10 @@ impl Quancheng {
         let (action, officers) = self.evidence_signed(case, new.attestation.as_ref(), by)?;
         let ingested = self.write_blob(|w| {
             let i = qc_evidence::ingest(src, w, &ThumbnailLimits::default())?;
+            // A copy that is not what it claims is refused before its bytes are kept.
+            if let Some(r) = &told.redacts {
+                copy_fits(r, told.kind, &i)?;
+            }
             let hash = i.sha256;
             Ok((i, hash))
         })?;
@@ -631,13 +656,6 @@ impl Quancheng {
             tracing::warn!(file = %new.file_name, note, "evidence stored with a note");
         }
         let (kind, mime) = recorded_as(told.kind, ingested.kind, ingested.mime);
-        if let Some(r) = &told.redacts
-            && self.evidence_of(case, &r.original)?.facts.kind != kind
-        {
-            return Err(ApiError::Invalid(
-                "打码副本须与原件同为照片、录音或视频".into(),
-            ));
-        }
         let id = told
             .id
             .unwrap_or_else(|| entropy::uuid(self.entropy.as_mut()));

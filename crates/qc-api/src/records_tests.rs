@@ -1562,6 +1562,94 @@ fn a_redacted_copy_names_its_original_which_stays_as_it_was() {
         )
         .is_err()
     );
+
+    // The original's own bytes are no copy, and a refused copy leaves no file behind.
+    let stored = |d: &Desk| {
+        walk(&d.app.data_dir().root().join("blobs"))
+            .into_iter()
+            .filter(|p| !p.to_string_lossy().contains("/tmp/"))
+            .count()
+    };
+    let files = stored(&d);
+    let same = write("IMG_0001_again.jpg", sample::camera_photo(800, 600));
+    let report = import(
+        &mut d.app,
+        std::slice::from_ref(&same),
+        as_copy(&original, "遮挡面部"),
+    )
+    .unwrap();
+    assert!(
+        report.files[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("完全相同"),
+        "{:?}",
+        report.files[0]
+    );
+    assert_eq!(stored(&d), files, "nothing of it kept");
+    // A copy is not "the same as the original".
+    let attested = ImportAs {
+        attestation: Some(CopyAttestation {
+            source: "当事人".into(),
+            date: "2026-12-03".into(),
+            signer: "李明".into(),
+        }),
+        ..as_copy(&original, "遮挡面部")
+    };
+    assert!(import(&mut d.app, std::slice::from_ref(&copy), attested).is_err());
+    // An original awaiting its second officer has no copy yet.
+    let unsealed = d
+        .app
+        .add_evidence(
+            &d.case,
+            &sample::camera_photo(320, 240)[..],
+            NewEvidence {
+                file_name: "IMG_0003.jpg".into(),
+                description: "侧面".into(),
+                attestation: None,
+            },
+            &[&d.li],
+        )
+        .unwrap();
+    assert!(
+        import(
+            &mut d.app,
+            std::slice::from_ref(&copy),
+            as_copy(&unsealed, "遮挡面部")
+        )
+        .is_err()
+    );
+    // A recording's copy in a container that names video is audio, as its original.
+    let recording = d
+        .app
+        .add_evidence(
+            &d.case,
+            &sample::tone_wav(2, 8000)[..],
+            NewEvidence {
+                file_name: "REC0001.WAV".into(),
+                description: "询问录音".into(),
+                attestation: None,
+            },
+            &[&d.li, &d.wang],
+        )
+        .unwrap();
+    let mut mp4 = Vec::new();
+    std::io::Read::read_to_end(&mut sample::Video::new(1 << 20), &mut mp4).unwrap();
+    let muffled = write("REC0001_muffled.mp4", mp4);
+    let report = import(
+        &mut d.app,
+        std::slice::from_ref(&muffled),
+        as_copy(&recording, "消除旁人说话声"),
+    )
+    .unwrap();
+    let made = report.files[0].evidence.clone().expect("kept");
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    let item = ev.iter().find(|e| e.facts.id == made).unwrap();
+    assert_eq!(
+        (item.facts.kind, item.facts.mime.as_str()),
+        (MediaKind::Audio, "audio/mp4")
+    );
 }
 
 /// A body camera's clip imported after the shift names the time it covers by its own header;

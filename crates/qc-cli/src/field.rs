@@ -280,10 +280,15 @@ pub enum EvidenceCommand {
         attest_signer: Option<String>,
         /// For a redacted copy (打码副本) of evidence ID of the case (one file): the original,
         /// which stays as it is.
-        #[arg(long, value_name = "ID", requires = "reason")]
+        #[arg(
+            long,
+            value_name = "ID",
+            requires = "reason",
+            conflicts_with = "attest_source"
+        )]
         redacts: Option<String>,
         /// What the copy hides, and why.
-        #[arg(long)]
+        #[arg(long, requires = "redacts")]
         reason: Option<String>,
         #[command(flatten)]
         who: Officers,

@@ -1031,3 +1031,22 @@ fn a_recording_is_dated_when_it_was_made_not_when_it_was_kept() {
     assert_eq!(row[2], text::date_zh(at(HOUR)));
     assert_ne!(row[2], text::date_zh(at(3 * DAY)));
 }
+
+/// A redacted copy made for disclosure is not evidence the documents list: making one after
+/// the decision leaves what they print unchanged.
+#[test]
+fn a_redacted_copy_is_not_listed_as_evidence() {
+    let world = World::new();
+    let mut case = general_case();
+    let before = text::evidence_table(&world.facts(&case));
+    let mut copy = case.evidence[0].clone();
+    copy.facts.id = "ev-copy".into();
+    copy.facts.description = "现场全景（打码副本）".into();
+    copy.facts.redacts = Some(qc_domain::Redaction {
+        original: case.evidence[0].facts.id.clone(),
+        original_sha256: case.evidence[0].facts.sha256.clone(),
+        reason: "遮挡围观群众面部".into(),
+    });
+    case.evidence.push(copy);
+    assert_eq!(text::evidence_table(&world.facts(&case)), before);
+}

@@ -309,7 +309,12 @@ pub fn evidence_table(facts: &CaseFacts<'_>) -> Option<Block> {
         };
         rows.push((what, date_zh(seal.at)));
     }
-    for e in facts.evidence.iter().filter(|e| e.sealed()) {
+    // A redacted copy (打码副本) is made for disclosure, later: not evidence the documents list.
+    for e in facts
+        .evidence
+        .iter()
+        .filter(|e| e.sealed() && e.facts.redacts.is_none())
+    {
         let f = &e.facts;
         // A recording is dated when it was made, not when it was kept (after a crash, later).
         let made = f.span.map_or(f.captured_at, |s| s.from);
