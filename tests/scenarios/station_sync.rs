@@ -699,3 +699,72 @@ fn an_entry_the_station_refuses_is_set_aside_and_the_rest_of_the_feed_goes_up() 
     assert!(leader.verify_case_feeds(&case).unwrap().is_clean());
     assert!(leader.case_file(&case).unwrap().0.is_empty());
 }
+
+/// 删除原件: the head approves deleting a photo of bystanders on one tablet; once the approval
+/// is logged the station no longer holds the file, another tablet that fetched it drops it at
+/// its next sync, and every tablet's bundle of the case, now without the file, verifies.
+#[test]
+fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_other_tablets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bureau = Bureau::start(tmp.path()).unwrap();
+    let mut a = bureau
+        .tablet(
+            &tmp.path().join("a"),
+            "一中队",
+            &["li.ming", "wang.fang", "liu.jianguo", "zhou.wen"],
+        )
+        .unwrap();
+    let mut b = bureau
+        .tablet(&tmp.path().join("b"), "一中队", &["li.ming"])
+        .unwrap();
+    let mut c = bureau
+        .tablet(&tmp.path().join("c"), "一中队", &["liu.jianguo"])
+        .unwrap();
+    let li = a.unlock("li.ming", &pin("li.ming")).unwrap();
+    let wang = a.unlock("wang.fang", &pin("wang.fang")).unwrap();
+    let liu = a.unlock("liu.jianguo", &pin("liu.jianguo")).unwrap();
+    let head = a.unlock("zhou.wen", &pin("zhou.wen")).unwrap();
+    let case = a
+        .register_case(new_case("景华路88号", "占道堆放货物"), &li)
+        .unwrap()
+        .0;
+    open_investigation(&mut a, &case, &liu, [&li, &wang]).unwrap();
+    let photo = sample::camera_photo(640, 480);
+    let item = a
+        .add_evidence(
+            &case,
+            &photo[..],
+            NewEvidence {
+                file_name: "IMG_0001.jpg".into(),
+                description: "围观群众".into(),
+                attestation: None,
+            },
+            &[&li, &wang],
+        )
+        .unwrap();
+    a.sync().unwrap();
+    let (_, ev) = a.case_file(&case).unwrap();
+    let hash: [u8; 32] = hex::decode(&ev[0].facts.sha256)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    b.sync().unwrap();
+    assert!(b.fetch_blob(&case, &hash).unwrap(), "B holds the file");
+
+    a.delete_original(&case, &item, "仅拍到与案件无关的路人", &head)
+        .unwrap();
+    a.sync().unwrap();
+    c.sync().unwrap();
+    assert!(cases(&c).contains(&case), "C sees the case");
+    assert!(
+        c.fetch_blob(&case, &hash).is_err(),
+        "the station no longer holds it"
+    );
+    b.sync().unwrap();
+    assert!(b.read_blob(&hash).is_err(), "B dropped it at its sync");
+    let (_, ev) = b.case_file(&case).unwrap();
+    assert_eq!(ev[0].deleted.as_ref().unwrap().by.name, "周文");
+    let bli = b.unlock("li.ming", &pin("li.ming")).unwrap();
+    export_and_verify(&mut a, &case, &li, None);
+    export_and_verify(&mut b, &case, &bli, None);
+}
