@@ -19,6 +19,15 @@ pub fn allow(window: &tauri::WebviewWindow) -> tauri::Result<()> {
             settings.set_enable_media_stream(true);
             settings.set_enable_mock_capture_devices(mock);
         }
+        // A web process that dies (out of memory, a crash) leaves a blank window: load the
+        // page again, which also releases a recording it left unstopped.
+        view.connect_web_process_terminated(|view, reason| {
+            tracing::error!(
+                ?reason,
+                "the window's web process ended; reloading the page"
+            );
+            view.reload();
+        });
         view.connect_permission_request(|_, request| {
             let devices = request
                 .downcast_ref::<UserMediaPermissionRequest>()
@@ -34,12 +43,13 @@ pub fn allow(window: &tauri::WebviewWindow) -> tauri::Result<()> {
     })
 }
 
-/// Whether a request is for the screen (WebKitGTK tells it by a property its bindings lack).
+/// Whether a request is, or may be, for the screen (WebKitGTK tells it by a property its
+/// bindings lack; a WebKit without it is not trusted to tell).
 #[cfg(target_os = "linux")]
 fn for_display(request: &webkit2gtk::UserMediaPermissionRequest) -> bool {
     use webkit2gtk::glib::prelude::ObjectExt;
     const DISPLAY: &str = "is-for-display-device";
-    request.find_property(DISPLAY).is_some() && request.property::<bool>(DISPLAY)
+    request.find_property(DISPLAY).is_none() || request.property::<bool>(DISPLAY)
 }
 
 /// Other platforms ask the user through their own webview.

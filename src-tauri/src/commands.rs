@@ -488,6 +488,16 @@ fn recordings(
     state.4.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Lets go of every recording being made: a page just (re)loaded runs no recorder, so what the
+/// last page left unstopped (a reload, its web process gone) is released as it was written,
+/// to be found among those left and kept with a note.
+pub fn release_recordings(state: &AppState) {
+    let released: Vec<String> = recordings(state).drain().map(|(id, _)| id).collect();
+    if !released.is_empty() {
+        tracing::warn!(?released, "recordings left unstopped by the page released");
+    }
+}
+
 /// No recording of that id is being made here.
 fn no_recording() -> WireError {
     ApiError::Invalid("没有正在进行的这段录制".into()).to_wire()

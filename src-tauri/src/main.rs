@@ -83,6 +83,13 @@ fn main() {
             }
             Ok(())
         })
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Started
+                && let Some(state) = webview.try_state::<AppState>()
+            {
+                commands::release_recordings(&state);
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::list_cases,
             commands::count_cases,

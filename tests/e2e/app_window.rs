@@ -852,6 +852,38 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
         .unwrap();
     let week = qc_domain::Timestamp(now.as_millis() as i64 + 7 * 86_400_000);
     assert!(due.contains(&week.display_china()[..10]), "{due}");
+
+    // A page that goes away while it records (reloaded here; a crashed web process is reloaded
+    // too) leaves what was written: the app lets go of the recording, and the page offers it
+    // among those left, to be kept as evidence with a note of how it ended.
+    // The party was told already (the box stays ticked for the questioning).
+    click(&c, ".transcript .start-recording").await;
+    eventually("a second recording under way", WAIT, || async {
+        let t = c
+            .find(Locator::Css("[data-test=recording]"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let kb: u64 = t.split("已写入 ").nth(1)?.split(' ').next()?.parse().ok()?;
+        (kb >= 16).then_some(())
+    })
+    .await
+    .unwrap();
+    c.refresh().await.unwrap();
+    let left = text_where(&c, "[data-test=recordings-left]", |t| t.contains("录音")).await;
+    assert!(left.contains("询问"), "{left}");
+    click(&c, "[data-test=recordings-left] .keep-recording").await;
+    eventually("the recording kept", WAIT, || async {
+        let gone = c
+            .find(Locator::Css("[data-test=recordings-left]"))
+            .await
+            .is_err();
+        gone.then_some(())
+    })
+    .await
+    .unwrap();
     c.close().await.unwrap();
 }
 
