@@ -380,29 +380,30 @@ fn header(request: &Request<'_>, name: &str) -> Result<String, ApiError> {
 #[tauri::command]
 pub async fn pick_evidence(app: tauri::AppHandle, folder: bool) -> Result<Vec<String>, WireError> {
     use tauri_plugin_dialog::DialogExt;
+    let dialog = app.clone();
     let chosen: Vec<std::path::PathBuf> = match std::env::var_os("QUANCHENG_PICK_FILES") {
         Some(list) => std::env::split_paths(&list).collect(),
-        None if folder => {
-            tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder())
-                .await
-                .ok()
-                .flatten()
-                .and_then(|p| p.into_path().ok())
-                .into_iter()
-                .collect()
-        }
+        None if folder => tauri::async_runtime::spawn_blocking(move || {
+            dialog.dialog().file().blocking_pick_folder()
+        })
+        .await
+        .ok()
+        .flatten()
+        .and_then(|p| p.into_path().ok())
+        .into_iter()
+        .collect(),
         // No filter by name: a camera's `.MP4` is not `.mp4` to GTK, and the store judges a
         // file by its content anyway.
-        None => {
-            tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_files())
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|p| p.into_path().ok())
-                .collect()
-        }
+        None => tauri::async_runtime::spawn_blocking(move || {
+            dialog.dialog().file().blocking_pick_files()
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect(),
     };
     let mut files = Vec::new();
     for path in chosen {
@@ -412,7 +413,18 @@ pub async fn pick_evidence(app: tauri::AppHandle, folder: bool) -> Result<Vec<St
             files.push(path);
         }
     }
+    // A dialog closed with nothing leaves the last choice, as the page keeps it.
+    if !files.is_empty() {
+        *chosen_files(&app.state::<AppState>()) = files.iter().cloned().collect();
+    }
     Ok(files.into_iter().map(|p| p.display().to_string()).collect())
+}
+
+/// The files last chosen in the dialog.
+fn chosen_files(
+    state: &AppState,
+) -> std::sync::MutexGuard<'_, std::collections::HashSet<std::path::PathBuf>> {
+    state.5.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What every file of an import is recorded with, as the UI sends it.
@@ -440,6 +452,13 @@ pub async fn import_evidence(
     app.state::<AppState>().2.store(false, Ordering::Relaxed);
     off_ui(app, move |state| {
         let paths: Vec<std::path::PathBuf> = form.paths.iter().map(Into::into).collect();
+        if let Some(other) = paths.iter().find(|p| !chosen_files(state).contains(*p)) {
+            tracing::warn!(path = %other.display(), "import of a file not chosen in the dialog refused");
+            return Err(ApiError::Invalid(
+                "只能导入在文件选择框中选择的文件，请重新选择".into(),
+            )
+            .to_wire());
+        }
         let to_be = ImportAs {
             description: form.description,
             attestation: form.attestation,

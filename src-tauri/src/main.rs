@@ -26,6 +26,9 @@ pub struct AppState(
     /// Recordings being made, by id: their pieces are written without the app's lock (a sync
     /// or an import holds it long).
     pub Mutex<std::collections::HashMap<String, qc_api::recording::Recording>>,
+    /// The files last chosen in the file dialog: the only paths the page may import (a page
+    /// running someone else's script cannot name any file of the tablet).
+    pub Mutex<std::collections::HashSet<PathBuf>>,
 );
 
 fn data_dir(app: &tauri::App) -> PathBuf {
@@ -76,6 +79,7 @@ fn main() {
                 media::start(app.handle().clone())
                     .inspect_err(|e| tracing::error!(error = %e, "no media server"))
                     .ok(),
+                Mutex::default(),
                 Mutex::default(),
             ));
             if let Some(window) = app.get_webview_window("main") {

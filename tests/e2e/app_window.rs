@@ -651,6 +651,25 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     .await
     .unwrap();
     snapshot(&c, "evidence-import.png").await;
+    // A path the officer did not choose in the dialog is not imported, whatever the page asks.
+    let refused = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('import_evidence', { form: { case: 'x',
+               paths: ['/etc/hostname'], description: '', attestation: null, redacts: null },
+               progress: '__CHANNEL__:4242' })
+               .then(() => done('imported'), (e) => done(JSON.stringify(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        refused
+            .as_str()
+            .unwrap()
+            .contains("只能导入在文件选择框中选择的文件"),
+        "{refused}"
+    );
 
     // The recording plays from the encrypted store, by range, and seeks.
     play_item(&c, "REC0001.WAV").await;
