@@ -189,6 +189,8 @@ export interface EvidenceFile {
   size: number | null;
   /** Read whole, and its hash is its name. */
   intact: boolean;
+  /** Deleted with the head's approval (删除原件): its hash stays, its bytes are gone. */
+  deleted: boolean;
   /** e.g. image/jpeg, application/pdf. */
   media: string;
   /** For audio and video held whole: the token of its player's address ({@link playAddress}). */

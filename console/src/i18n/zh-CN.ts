@@ -301,6 +301,7 @@ export default {
     state: "状态",
     fileIntact: "完好",
     fileBroken: "缺失或损坏",
+    fileDeleted: "经批准删除",
     view: "查看",
     download: "下载",
     play: "播放",

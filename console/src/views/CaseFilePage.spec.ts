@@ -16,6 +16,7 @@ afterEach(() => {
 
 const PHOTO = "ab".repeat(32);
 const PDF = "cd".repeat(32);
+const GONE = "ef".repeat(32);
 
 const casePage = (over: Partial<CasePage> = {}): CasePage => ({
   id: "QC-2026-0001",
@@ -58,8 +59,9 @@ const casePage = (over: Partial<CasePage> = {}): CasePage => ({
   may_review: false,
   checklist: [],
   evidence: [
-    { hash: PHOTO, size: 2_516_582, intact: true, media: "image/jpeg", play: null },
-    { hash: PDF, size: null, intact: false, media: "application/octet-stream", play: null },
+    { hash: PHOTO, size: 2_516_582, intact: true, deleted: false, media: "image/jpeg", play: null },
+    { hash: PDF, size: null, intact: false, deleted: false, media: "application/octet-stream", play: null },
+    { hash: GONE, size: null, intact: false, deleted: true, media: "application/octet-stream", play: null },
   ],
   ...over,
 });
@@ -99,6 +101,8 @@ describe("CaseFilePage", () => {
     expect(files).toEqual([
       [`${PHOTO.slice(0, 16)}…`, "image/jpeg", "2.4 MiB", "完好", "查看"],
       [`${PDF.slice(0, 16)}…`, "application/octet-stream", "—", "缺失或损坏", ""],
+      // An original deleted with the head's approval: its hash stays, said as deleted.
+      [`${GONE.slice(0, 16)}…`, "application/octet-stream", "—", "经批准删除", ""],
     ]);
     w.unmount();
   });
@@ -163,7 +167,7 @@ describe("CaseFilePage", () => {
     fakeStation((_m, url) =>
       url.includes("/evidence/")
         ? new Response(new TextEncoder().encode("%PDF-1.7"), { status: 200, headers: { "content-type": "application/pdf" } })
-        : answer(200, casePage({ evidence: [{ hash: DOC, size: 8, intact: true, media: "application/pdf", play: null }] })),
+        : answer(200, casePage({ evidence: [{ hash: DOC, size: 8, intact: true, deleted: false, media: "application/pdf", play: null }] })),
     );
     const original = { create: URL.createObjectURL, revoke: URL.revokeObjectURL };
     URL.createObjectURL = vi.fn(() => "blob:doc-1");
@@ -192,7 +196,7 @@ describe("CaseFilePage", () => {
         200,
         casePage({
           id: "QC/2026 1",
-          evidence: [{ hash: AUDIO, size: 10_584_044, intact: true, media: "audio/wav", play: "token-1" }],
+          evidence: [{ hash: AUDIO, size: 10_584_044, intact: true, deleted: false, media: "audio/wav", play: "token-1" }],
         }),
       ),
     );
@@ -218,7 +222,7 @@ describe("CaseFilePage", () => {
   it("plays a video in a video element", async () => {
     const VIDEO = "34".repeat(32);
     fakeStation(() =>
-      answer(200, casePage({ evidence: [{ hash: VIDEO, size: 1000, intact: true, media: "video/mp4", play: "t" }] })),
+      answer(200, casePage({ evidence: [{ hash: VIDEO, size: 1000, intact: true, deleted: false, media: "video/mp4", play: "t" }] })),
     );
     const w = await mountAt("/cases/QC-2026-0001");
     await w.find("[data-test=play-file]").trigger("click");

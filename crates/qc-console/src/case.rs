@@ -125,6 +125,8 @@ pub struct EvidenceFile {
     pub size: Option<u64>,
     /// Read whole, and its hash is its name.
     pub intact: bool,
+    /// Deleted with the head's approval (删除原件): its hash stays, its bytes are gone.
+    pub deleted: bool,
     /// Its media type, from how it begins.
     pub media: &'static str,
     /// For audio and video held whole: the token of its player's address (a media element
@@ -311,6 +313,7 @@ impl Console {
                         hash,
                         size: f.size,
                         intact: f.intact,
+                        deleted: f.deleted,
                         media,
                     }
                 })

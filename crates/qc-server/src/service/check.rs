@@ -60,6 +60,8 @@ pub struct HeldFile {
     pub intact: bool,
     /// How it begins (its first [`HEAD_BYTES`], which tell its type), when it could be read.
     pub head: Vec<u8>,
+    /// Its deletion approved by the head (删除原件): absent by right.
+    pub deleted: bool,
 }
 
 /// How many of a file's first bytes [`HeldFile::head`] keeps: as many as `qc_evidence::sniff`
@@ -154,9 +156,13 @@ impl<S: Storage> Service<S> {
         let (receipts, unlogged) = self.receipts_held(&tree, &entries, &checkpoint)?;
 
         let mut named: BTreeMap<Digest, bool> = BTreeMap::new();
+        let mut deleted = std::collections::BTreeSet::new();
         for e in entries.iter().filter_map(|e| e.entry().ok()) {
             if e.case != case {
                 continue;
+            }
+            if e.action == Action::EvidenceDeleted {
+                deleted.extend(e.blobs.iter().copied());
             }
             let read_inside = matches!(keep, Keep::All { .. })
                 || matches!(
@@ -189,7 +195,8 @@ impl<S: Storage> Service<S> {
         let mut kept = BTreeMap::new();
         let mut evidence = Vec::new();
         for (hash, read_inside, state) in files {
-            let file = self.measure(&hash, state, read_inside.then_some(&mut kept))?;
+            let mut file = self.measure(&hash, state, read_inside.then_some(&mut kept))?;
+            file.0.deleted = deleted.contains(&hash);
             if let Some(digest) = file.1 {
                 measured.insert(hash, digest);
             }
@@ -258,6 +265,7 @@ impl<S: Storage> Service<S> {
             size: None,
             intact: false,
             head: Vec::new(),
+            deleted: false,
         };
         let Some(state) = state else {
             return Ok((file, None));
