@@ -724,47 +724,61 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
     let wang = a.unlock("wang.fang", &pin("wang.fang")).unwrap();
     let liu = a.unlock("liu.jianguo", &pin("liu.jianguo")).unwrap();
     let head = a.unlock("zhou.wen", &pin("zhou.wen")).unwrap();
-    let case = a
-        .register_case(new_case("景华路88号", "占道堆放货物"), &li)
-        .unwrap()
-        .0;
-    open_investigation(&mut a, &case, &liu, [&li, &wang]).unwrap();
-    let photo = sample::camera_photo(640, 480);
-    let item = a
-        .add_evidence(
-            &case,
-            &photo[..],
-            NewEvidence {
-                file_name: "IMG_0001.jpg".into(),
-                description: "围观群众".into(),
-                attestation: None,
-            },
-            &[&li, &wang],
-        )
-        .unwrap();
+    // Two cases, each with a photo of bystanders: the approvals come down to B in one sync,
+    // each with its own case.
+    let mut kept = Vec::new();
+    for (n, (address, (width, height))) in [("景华路88号", (640, 480)), ("和平路12号", (800, 600))]
+        .into_iter()
+        .enumerate()
+    {
+        let case = a
+            .register_case(new_case(address, "占道堆放货物"), &li)
+            .unwrap()
+            .0;
+        open_investigation(&mut a, &case, &liu, [&li, &wang]).unwrap();
+        let item = a
+            .add_evidence(
+                &case,
+                &sample::camera_photo(width, height)[..],
+                NewEvidence {
+                    file_name: format!("IMG_000{n}.jpg"),
+                    description: "围观群众".into(),
+                    attestation: None,
+                },
+                &[&li, &wang],
+            )
+            .unwrap();
+        let (_, ev) = a.case_file(&case).unwrap();
+        let hash: [u8; 32] = hex::decode(&ev[0].facts.sha256)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        kept.push((case, item, hash));
+    }
     a.sync().unwrap();
-    let (_, ev) = a.case_file(&case).unwrap();
-    let hash: [u8; 32] = hex::decode(&ev[0].facts.sha256)
-        .unwrap()
-        .try_into()
-        .unwrap();
     b.sync().unwrap();
-    assert!(b.fetch_blob(&case, &hash).unwrap(), "B holds the file");
+    for (case, _, hash) in &kept {
+        assert!(b.fetch_blob(case, hash).unwrap(), "B holds the file");
+    }
 
-    a.delete_original(&case, &item, "仅拍到与案件无关的路人", &head)
-        .unwrap();
+    for (case, item, _) in &kept {
+        a.delete_original(case, item, "仅拍到与案件无关的路人", &head)
+            .unwrap();
+    }
     a.sync().unwrap();
     c.sync().unwrap();
-    assert!(cases(&c).contains(&case), "C sees the case");
-    assert!(
-        c.fetch_blob(&case, &hash).is_err(),
-        "the station no longer holds it"
-    );
     b.sync().unwrap();
-    assert!(b.read_blob(&hash).is_err(), "B dropped it at its sync");
-    let (_, ev) = b.case_file(&case).unwrap();
-    assert_eq!(ev[0].deleted.as_ref().unwrap().by.name, "周文");
     let bli = b.unlock("li.ming", &pin("li.ming")).unwrap();
-    export_and_verify(&mut a, &case, &li, None);
-    export_and_verify(&mut b, &case, &bli, None);
+    for (case, _, hash) in &kept {
+        assert!(cases(&c).contains(case), "C sees the case");
+        assert!(
+            c.fetch_blob(case, hash).is_err(),
+            "the station no longer holds it"
+        );
+        assert!(b.read_blob(hash).is_err(), "B dropped it at its sync");
+        let (_, ev) = b.case_file(case).unwrap();
+        assert_eq!(ev[0].deleted.as_ref().unwrap().by.name, "周文");
+        export_and_verify(&mut a, case, &li, None);
+        export_and_verify(&mut b, case, &bli, None);
+    }
 }

@@ -68,18 +68,41 @@ impl Quancheng {
                 records: vec![facts, deletion_digest(&deletion)?],
             })
         })?;
-        self.drop_files(&files)?;
+        self.drop_deleted(&self.resolve_case(case)?);
         tracing::info!(case, evidence, "original deleted with the head's approval");
         Ok(())
     }
 }
 
 impl Quancheng {
-    /// Deletes from this tablet the files an approved deletion names (this tablet's, or
-    /// another's that a sync or merge brought, verified), but for a file another item not
-    /// deleted still holds (the store is content-addressed: the same thumbnail, the same file
-    /// in another case). Rare enough to read each case once.
-    pub(crate) fn drop_files(&self, files: &[[u8; 32]]) -> Result<(), ApiError> {
+    /// Deletes from this tablet the files case `case`'s entries let go
+    /// ([`qc_chain::deleted_files`]: approvals of this tablet, or another's that a sync or
+    /// merge brought). Best effort, after what brought them is kept: a failure is logged and
+    /// the next merge or deletion of the case tries again.
+    pub(crate) fn drop_deleted(&self, case: &str) {
+        let files = self.store.feeds_for_case(case).map(|feeds| {
+            let entries: Vec<qc_chain::Entry> = feeds
+                .iter()
+                .filter_map(|e| e.entry().ok())
+                .filter(|e| e.case == case)
+                .collect();
+            qc_chain::deleted_files(&entries.iter().collect::<Vec<_>>())
+        });
+        let dropped = files
+            .map_err(ApiError::from)
+            .and_then(|files| self.drop_files(&files.into_iter().collect::<Vec<_>>()));
+        if let Err(e) = dropped {
+            tracing::warn!(case, error = %e, "files of approved deletions not dropped");
+        }
+    }
+
+    /// Deletes from this tablet `files`, but for a file another item not deleted still holds
+    /// (the store is content-addressed: the same file or thumbnail in another case). Rare
+    /// enough to read each case once.
+    fn drop_files(&self, files: &[[u8; 32]]) -> Result<(), ApiError> {
+        if files.is_empty() {
+            return Ok(());
+        }
         let mut held = BTreeSet::new();
         for case in self.store.case_ids_with_prefix("", u32::MAX)? {
             let doc = self.store.case_doc(&case, self.device_id.as_bytes())?;

@@ -99,6 +99,9 @@ impl Quancheng {
     ) -> Result<(), ApiError> {
         let officer = officer_refs(&[by])?.remove(0);
         let item = self.evidence_of(case, evidence)?;
+        if item.deleted.is_some() {
+            return Err(ApiError::Invalid("该证据原件已经批准删除".into()));
+        }
         if !matches!(item.facts.kind, MediaKind::Audio | MediaKind::Video) {
             return Err(ApiError::Invalid("只有录音、录像可以关联执法记录".into()));
         }
@@ -113,13 +116,7 @@ impl Quancheng {
         if let Some(unknown) = wanted.iter().find(|id| !known.iter().any(|a| a.id == **id)) {
             return Err(RuleViolation::UnknownRecord((*unknown).into()).into());
         }
-        let named: BTreeSet<&str> = item
-            .facts
-            .covers
-            .iter()
-            .chain(item.links.iter().flat_map(|l| &l.acts))
-            .map(String::as_str)
-            .collect();
+        let named = item.named_acts();
         if wanted.is_subset(&named) {
             return Err(ApiError::Invalid("这段录音录像已关联这些执法活动".into()));
         }

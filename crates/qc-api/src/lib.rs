@@ -831,11 +831,7 @@ impl Quancheng {
             .filter(|e| e.case == id)
             .collect();
         // Files deleted with the head's approval (删除原件) are named, not carried.
-        let deleted: std::collections::BTreeSet<[u8; 32]> = case_entries
-            .iter()
-            .filter(|e| e.action == Action::EvidenceDeleted)
-            .flat_map(|e| e.blobs.iter().copied())
-            .collect();
+        let deleted = qc_chain::deleted_files(&case_entries.iter().collect::<Vec<_>>());
         let hashes: std::collections::BTreeSet<[u8; 32]> = case_entries
             .into_iter()
             .flat_map(|e| e.blobs)

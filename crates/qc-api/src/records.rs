@@ -770,6 +770,9 @@ impl Quancheng {
                     "this evidence is already signed by two officers".into(),
                 ));
             }
+            if item.deleted.is_some() {
+                return Err(ApiError::Invalid("该证据原件已经批准删除".into()));
+            }
             doc.sign_evidence(evidence, &EvidenceSignature { officer, at })?;
             Ok(Touched {
                 blobs: vec![unhex(&item.facts.sha256)?],
@@ -951,7 +954,11 @@ impl Quancheng {
     ) -> Result<usize, ApiError> {
         self.verify_foreign(foreign, foreign_certs)?;
         let remote = CaseDoc::load(remote_doc, self.device_id.as_bytes())?;
-        self.merge_remote(remote, foreign)
+        let case = remote.id()?.0;
+        let flagged = self.merge_remote(remote, foreign)?;
+        // An original another tablet deleted with the head's approval goes from here too.
+        self.drop_deleted(&case);
+        Ok(flagged)
     }
 
     /// Checks another device's entries against the bureau key before anything of them is kept.
@@ -1007,16 +1014,6 @@ impl Quancheng {
                 conflicts = flagged,
                 "merge disturbed sealed records; flagged for review"
             );
-        }
-        // An original another tablet deleted with the head's approval goes from here too.
-        let deleted: Vec<[u8; 32]> = foreign
-            .iter()
-            .filter_map(|e| e.entry().ok())
-            .filter(|e| e.action == Action::EvidenceDeleted)
-            .flat_map(|e| e.blobs)
-            .collect();
-        if !deleted.is_empty() {
-            self.drop_files(&deleted)?;
         }
         Ok(flagged)
     }

@@ -862,7 +862,12 @@ impl Quancheng {
     fn queue_blobs(&self, entries: &[qc_chain::SignedEntry]) -> Result<(), ApiError> {
         let mut pending: Vec<PendingBlob> = self.meta_json("blobs_pending")?.unwrap_or_default();
         let before = pending.len();
-        for e in entries.iter().filter_map(|e| e.entry().ok()) {
+        // An approval of a deletion names the files that go: none to send.
+        for e in entries
+            .iter()
+            .filter_map(|e| e.entry().ok())
+            .filter(|e| e.action != qc_chain::Action::EvidenceDeleted)
+        {
             for h in &e.blobs {
                 let p = PendingBlob {
                     case: e.case.clone(),
@@ -1075,6 +1080,11 @@ impl Quancheng {
             entries = &[];
             // The station holds everything up to these heads.
             self.store.set_station_acks(&[(d.case.clone(), heads)])?;
+        }
+        // Once every case is merged: an original deleted elsewhere with the head's approval
+        // goes from here too.
+        for d in &down.docs {
+            self.drop_deleted(&d.case);
         }
         Ok(down.docs.len())
     }

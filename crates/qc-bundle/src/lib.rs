@@ -1148,8 +1148,9 @@ fn check_document(
     Some(heads)
 }
 
-/// Every evidence file an entry refers to must be present with that hash, unless an approved
-/// deletion (删除原件) names it; every file present must be referred to. `measured` is each
+/// Every evidence file an entry refers to must be present with that hash, unless the case's
+/// entries let it go (删除原件, [`qc_chain::deleted_files`]); every file present must be
+/// referred to. `measured` is each
 /// present file's SHA-256 by its name.
 fn check_blobs(
     measured: &BTreeMap<Digest, Digest>,
@@ -1157,11 +1158,7 @@ fn check_blobs(
     problems: &mut Vec<BundleProblem>,
 ) {
     let referenced: BTreeSet<Digest> = entries.iter().flat_map(|v| v.entry.blobs.clone()).collect();
-    let deleted: BTreeSet<Digest> = entries
-        .iter()
-        .filter(|v| v.entry.action == Action::EvidenceDeleted)
-        .flat_map(|v| v.entry.blobs.clone())
-        .collect();
+    let deleted = qc_chain::deleted_files(&entries.iter().map(|v| &v.entry).collect::<Vec<_>>());
     for hash in &referenced {
         let absent_as_approved = deleted.contains(hash) && !measured.contains_key(hash);
         if measured.get(hash) != Some(hash) && !absent_as_approved {

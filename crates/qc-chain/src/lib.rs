@@ -5,9 +5,11 @@
 //!
 //! Pure: no I/O.
 
+pub mod deleted;
 pub mod entry;
 pub mod verify;
 
+pub use deleted::{approved_deletions, deleted_files};
 pub use entry::{
     Action, DESK_DEVICE_PREFIX, Digest, ENTRY_BODY_TAG, ENTRY_HEAD_TAG, ENTRY_TAG, Entry,
     EntryHead, FeedHead, SignedEntry, case_commitment,

@@ -636,3 +636,51 @@ fn an_elided_entry_keeps_its_place_and_device_signature_and_hides_the_rest() {
         Problem::Malformed { index: 2, .. }
     ));
 }
+
+/// Actions are encoded by their index, which docs/bundle-format.md lists: appended ones keep
+/// theirs.
+#[test]
+fn actions_keep_their_indexes() {
+    use qc_identity::canonical;
+    let plain = canonical::encode(ENTRY_BODY_TAG, &()).len();
+    for (action, index) in [
+        (Action::CaseRegistered, 0u8),
+        (Action::EntriesSetAside, 20),
+        (Action::EvidenceLinked, 21),
+        (Action::EvidenceDeleted, 22),
+    ] {
+        assert_eq!(
+            canonical::encode(ENTRY_BODY_TAG, &action)[plain..],
+            [index],
+            "{action:?}"
+        );
+    }
+}
+
+/// Deleting an original's file is the head's approval (an enforcement officer); an officer
+/// or a squad leader cannot sign it, a head can; linking footage is any officer's.
+#[test]
+fn deleting_an_original_needs_the_head() {
+    let mut w = world();
+    let head = officer(&w.bureau, 5, Role::Head);
+    w.certs.push(head.1.clone());
+    w.officers.push(head);
+    let mut f = Vec::new();
+    append(&w, &mut f, Action::CaseRegistered, &[2]);
+    append(&w, &mut f, Action::EvidenceDeleted, &[0]);
+    append(&w, &mut f, Action::EvidenceDeleted, &[3]);
+    append(&w, &mut f, Action::EvidenceDeleted, &[4]);
+    append(&w, &mut f, Action::EvidenceLinked, &[0]);
+    append(&w, &mut f, Action::EvidenceLinked, &[2]);
+    let p = problems(&w, &f);
+    let refused: std::collections::BTreeSet<usize> = p
+        .iter()
+        .filter_map(|p| match p {
+            Problem::MissingSigner { index, .. }
+            | Problem::NotAllowed { index, .. }
+            | Problem::NoOfficer { index } => Some(*index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, [1, 2, 5].into(), "{p:?}");
+}

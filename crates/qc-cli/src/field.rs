@@ -848,8 +848,14 @@ pub fn evidence(app: &mut Quancheng, cmd: &EvidenceCommand, as_json: bool) -> an
                     .collect::<anyhow::Result<_>>()?
             };
             app.link_evidence(&on.case, &id, &acts, &who[0])?;
+            // Say what was signed: with no --act, it is what was proposed.
+            let titles: Vec<&str> = acts
+                .iter()
+                .filter_map(|a| links.acts.iter().find(|c| c.id == *a))
+                .map(|c| c.title.as_str())
+                .collect();
             output::done(
-                &format!("证据 {id} 已关联 {} 项执法活动", acts.len()),
+                &format!("证据 {id} 已关联执法活动：{}", titles.join("、")),
                 as_json,
             )
         }

@@ -125,21 +125,16 @@ pub fn proposed_acts<'a>(
     records: &'a [Record],
     events: &'a [WorkflowEvent],
 ) -> Vec<&'a str> {
-    let Some(span) = item
-        .facts
-        .span
-        .filter(|_| matches!(item.facts.kind, MediaKind::Audio | MediaKind::Video))
-    else {
+    // A copy has its editing tool's time; a deleted original is offered for nothing.
+    let Some(span) = item.facts.span.filter(|_| {
+        matches!(item.facts.kind, MediaKind::Audio | MediaKind::Video)
+            && item.facts.redacts.is_none()
+            && item.deleted.is_none()
+    }) else {
         return Vec::new();
     };
     let wearers: BTreeSet<&PersonId> = item.signatures.iter().map(|s| &s.officer.person).collect();
-    let named: BTreeSet<&str> = item
-        .facts
-        .covers
-        .iter()
-        .chain(item.links.iter().flat_map(|l| &l.acts))
-        .map(String::as_str)
-        .collect();
+    let named = item.named_acts();
     let near = |act: TimeSpan| {
         act.from.0 <= span.to.0 + LINK_SLACK_MS && act.to.0 >= span.from.0 - LINK_SLACK_MS
     };
@@ -243,6 +238,16 @@ pub struct EvidenceItem {
 }
 
 impl EvidenceItem {
+    /// The acts it names as recorded: those it was made for and those officers linked it to.
+    pub fn named_acts(&self) -> BTreeSet<&str> {
+        self.facts
+            .covers
+            .iter()
+            .chain(self.links.iter().flat_map(|l| &l.acts))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Sealed: two distinct enforcement officers have signed its hash and metadata.
     pub fn sealed(&self) -> bool {
         self.signatures

@@ -1,7 +1,7 @@
 //! Evidence files up (resumable, content-addressed) and down (for reviewers), for the cases a
 //! device may see.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
 use std::sync::{Condvar, Mutex};
 
@@ -76,6 +76,11 @@ impl Drop for WritingBlob<'_> {
     }
 }
 
+/// The files a case's entries let go ([`qc_chain::deleted_files`]).
+fn deleted_of(entries: &[qc_chain::Entry]) -> BTreeSet<Digest> {
+    qc_chain::deleted_files(&entries.iter().collect::<Vec<_>>())
+}
+
 impl<S: Storage> Service<S> {
     /// Refuses unless the device may see `case` and an accepted entry of it names the blob
     /// (a sync sends entries and documents before blobs); a draw's file (a report signed on
@@ -87,14 +92,21 @@ impl<S: Storage> Service<S> {
                 Some((meta, _)) => self.scope(device)?.sees(&meta),
                 None => false,
             };
-        let named = visible
-            && self
-                .storage
+        let entries: Vec<qc_chain::Entry> = if visible {
+            self.storage
                 .case_entries(case)?
                 .iter()
                 .filter_map(|e| e.entry().ok())
-                .any(|e| e.blobs.contains(hash) && (!draw || e.device == device));
-        if named {
+                .filter(|e| e.case == case)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let named = entries
+            .iter()
+            .any(|e| e.blobs.contains(hash) && (!draw || e.device == device));
+        // A file the case let go with the head's approval (删除原件) is neither taken nor given.
+        if named && !deleted_of(&entries).contains(hash) {
             Ok(())
         } else {
             Err(ServiceError::NotFound(format!(
@@ -244,23 +256,39 @@ impl<S: Storage> Service<S> {
             && self.storage.blob_in_case(hash, case)?)
     }
 
-    /// Deletes the files whose deletion a logged approval names, each for its case (bytes a
-    /// case's upload still holds stay for it). Best effort: the approval is logged whatever
-    /// happens here, and a bundle may lack the file from then on.
-    pub(super) fn delete_approved(&self, deleted: &[(Digest, String)]) {
-        for (hash, case) in deleted {
-            self.held_now(hash, case);
-            match self.storage.delete_blob(hash, case) {
-                Ok(gone) => {
-                    tracing::info!(
-                        case,
-                        blob = hex::encode(hash),
-                        gone,
-                        "original deleted with approval"
-                    )
-                }
+    /// Deletes the files `cases`' logged entries let go (删除原件, [`qc_chain::deleted_files`]:
+    /// an approval that holds, for a file nothing else of the case names), each for its case;
+    /// bytes another case's upload holds stay for it. Best effort: the approval is logged
+    /// whatever happens here, and a bundle may lack the file from then on.
+    pub(super) fn delete_approved(&self, cases: &BTreeSet<String>) {
+        for case in cases {
+            let entries: Vec<qc_chain::Entry> = match self.storage.case_entries(case) {
+                Ok(entries) => entries
+                    .iter()
+                    .filter_map(|e| e.entry().ok())
+                    .filter(|e| e.case == *case)
+                    .collect(),
                 Err(e) => {
-                    tracing::warn!(case, blob = hex::encode(hash), error = %e, "approved deletion not done")
+                    tracing::warn!(case, error = %e, "approved deletions not done");
+                    continue;
+                }
+            };
+            for hash in deleted_of(&entries) {
+                // Not while an upload of it is written in this process.
+                let _writing = self.blob_writes.hold(&hash);
+                self.held_now(&hash, case);
+                match self.storage.delete_blob(&hash, case) {
+                    Ok(gone) => {
+                        tracing::info!(
+                            case,
+                            blob = hex::encode(hash),
+                            gone,
+                            "original deleted with approval"
+                        )
+                    }
+                    Err(e) => {
+                        tracing::warn!(case, blob = hex::encode(hash), error = %e, "approved deletion not done")
+                    }
                 }
             }
         }

@@ -238,17 +238,19 @@ impl<S: Storage> Service<S> {
                     &new,
                 )));
             }
-            // Files whose deletion the head approved (删除原件) go once the approval is logged.
-            let deleted: Vec<(Digest, String)> = new
+            // Files whose deletion the head approved (删除原件) go once the approval is logged;
+            // the approvals' own files are no uploads to wait for.
+            let approving: BTreeSet<String> = new
                 .iter()
                 .filter_map(|e| e.entry().ok())
                 .filter(|e| e.action == qc_chain::Action::EvidenceDeleted)
-                .flat_map(|e| e.blobs.into_iter().map(move |h| (h, e.case.clone())))
+                .map(|e| e.case)
                 .collect();
             // The files the entries name (what is not held is noted once they are logged).
             let named: Vec<PendingBlob> = new
                 .iter()
                 .filter_map(|e| e.entry().ok())
+                .filter(|e| e.action != qc_chain::Action::EvidenceDeleted)
                 .flat_map(|e| {
                     e.blobs.into_iter().map(move |hash| PendingBlob {
                         hash,
@@ -265,12 +267,8 @@ impl<S: Storage> Service<S> {
             };
             match self.sequence_batched(pending, now) {
                 Ok(Some(done)) => {
-                    let named = named
-                        .into_iter()
-                        .filter(|p| !deleted.contains(&(p.hash, p.case.clone())))
-                        .collect();
                     self.note_pending(named);
-                    self.delete_approved(&deleted);
+                    self.delete_approved(&approving);
                     return Ok(done);
                 }
                 Ok(None) => continue,
