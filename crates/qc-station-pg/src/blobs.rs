@@ -63,29 +63,68 @@ impl BlobRows for PgStorage {
 }
 
 pub(crate) fn link(s: &PgStorage, hash: &Digest, case: &str) -> Result<(), StorageError> {
-    s.conn()?
-        .execute(
-            "INSERT INTO blob_cases (hash, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&hash.as_slice(), &case],
-        )
+    // The blob's row held while linking: a deletion (which locks it to update) waits, or came
+    // first and the blob is no longer kept.
+    let mut c = s.conn()?;
+    c.batch_execute("BEGIN")
         .map_err(pg("linking a blob to a case"))?;
-    Ok(())
+    let linked = (|| {
+        let kept = c
+            .query_opt(
+                "SELECT complete FROM blobs WHERE hash = $1 FOR SHARE",
+                &[&hash.as_slice()],
+            )?
+            .is_some_and(|r| r.get::<_, bool>(0));
+        if kept {
+            c.execute(
+                "INSERT INTO blob_cases (hash, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&hash.as_slice(), &case],
+            )?;
+            c.batch_execute("COMMIT")?;
+        }
+        Ok(kept)
+    })();
+    if !matches!(linked, Ok(true)) {
+        let _ = c.batch_execute("ROLLBACK");
+    }
+    match linked.map_err(pg("linking a blob to a case"))? {
+        true => Ok(()),
+        false => Err(StorageError::Backend("the blob is not kept".into())),
+    }
 }
 
-/// Unlinks a blob from `case`; how many cases still hold it.
-pub(crate) fn unlink(s: &PgStorage, hash: &Digest, case: &str) -> Result<i64, StorageError> {
-    let mut conn = s.conn()?;
-    conn.execute(
-        "DELETE FROM blob_cases WHERE hash = $1 AND case_id = $2",
-        &[&hash.as_slice(), &case],
-    )
-    .map_err(pg("unlinking a blob from a case"))?;
-    conn.query_opt(
-        "SELECT count(*) FROM blob_cases WHERE hash = $1",
-        &[&hash.as_slice()],
-    )
-    .map(|r| r.map_or(0, |r| r.get::<_, i64>(0)))
-    .map_err(pg("counting a blob's cases"))
+/// Unlinks a blob from `case` and, when no case links it any more, forgets it, in one
+/// transaction that holds its row; whether it is gone (its bytes are then the caller's to
+/// delete).
+pub(crate) fn unlink(s: &PgStorage, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+    let mut c = s.conn()?;
+    c.batch_execute("BEGIN")
+        .map_err(pg("unlinking a blob from a case"))?;
+    let gone = (|| {
+        c.query_opt(
+            "SELECT 1 FROM blobs WHERE hash = $1 FOR UPDATE",
+            &[&hash.as_slice()],
+        )?;
+        c.execute(
+            "DELETE FROM blob_cases WHERE hash = $1 AND case_id = $2",
+            &[&hash.as_slice(), &case],
+        )?;
+        let left: i64 = c
+            .query_opt(
+                "SELECT count(*) FROM blob_cases WHERE hash = $1",
+                &[&hash.as_slice()],
+            )?
+            .map_or(0, |r| r.get(0));
+        if left == 0 {
+            c.execute("DELETE FROM blobs WHERE hash = $1", &[&hash.as_slice()])?;
+        }
+        c.batch_execute("COMMIT")?;
+        Ok(left == 0)
+    })();
+    if gone.is_err() {
+        let _ = c.batch_execute("ROLLBACK");
+    }
+    gone.map_err(pg("unlinking a blob from a case"))
 }
 
 pub(crate) fn in_case(s: &PgStorage, hash: &Digest, case: &str) -> Result<bool, StorageError> {

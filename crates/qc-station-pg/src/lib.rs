@@ -786,11 +786,11 @@ impl Storage for PgStorage {
     }
 
     fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
-        if blobs::unlink(self, hash, case)? > 0 {
-            return Ok(false);
+        let gone = blobs::unlink(self, hash, case)?;
+        if gone {
+            self.blobs.remove_bytes(hash)?;
         }
-        self.blobs.remove(self, hash)?;
-        Ok(true)
+        Ok(gone)
     }
 
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {

@@ -1130,12 +1130,26 @@ impl Storage for SqliteStorage {
     }
 
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
-        self.conn()
-            .execute(
-                "INSERT OR IGNORE INTO blob_cases(hash, case_id) VALUES (?1, ?2)",
-                params![hash.to_vec(), case],
+        // Under the one writer, as `delete_blob`: a blob deleted meanwhile is not linked.
+        let conn = self.conn();
+        // A blob's row stays while its bytes are kept (this backend reads kept-ness from the
+        // evidence store); a deletion removes it.
+        let held = conn
+            .query_row(
+                "SELECT 1 FROM blobs WHERE hash = ?1",
+                params![hash.to_vec()],
+                |_| Ok(()),
             )
+            .optional()
             .map_err(err)?;
+        if held.is_none() {
+            return Err(StorageError::Backend("the blob is not kept".into()));
+        }
+        conn.execute(
+            "INSERT OR IGNORE INTO blob_cases(hash, case_id) VALUES (?1, ?2)",
+            params![hash.to_vec(), case],
+        )
+        .map_err(err)?;
         Ok(())
     }
 
@@ -1152,25 +1166,34 @@ impl Storage for SqliteStorage {
     }
 
     fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
-        let left: i64 = {
-            let conn = self.conn();
-            conn.execute(
+        // Unlinked, counted and forgotten in one transaction under the one writer; the bytes
+        // go after, when nothing links them.
+        let gone = {
+            let mut conn = self.conn();
+            let tx = conn.transaction().map_err(err)?;
+            tx.execute(
                 "DELETE FROM blob_cases WHERE hash = ?1 AND case_id = ?2",
                 params![hash.to_vec(), case],
             )
             .map_err(err)?;
-            conn.query_row(
-                "SELECT count(*) FROM blob_cases WHERE hash = ?1",
-                params![hash.to_vec()],
-                |r| r.get(0),
-            )
-            .map_err(err)?
+            let left: i64 = tx
+                .query_row(
+                    "SELECT count(*) FROM blob_cases WHERE hash = ?1",
+                    params![hash.to_vec()],
+                    |r| r.get(0),
+                )
+                .map_err(err)?;
+            if left == 0 {
+                tx.execute("DELETE FROM blobs WHERE hash = ?1", params![hash.to_vec()])
+                    .map_err(err)?;
+            }
+            tx.commit().map_err(err)?;
+            left == 0
         };
-        if left > 0 {
-            return Ok(false);
+        if gone {
+            self.blobs.remove_bytes(hash)?;
         }
-        self.blobs.remove(self, hash)?;
-        Ok(true)
+        Ok(gone)
     }
 
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {

@@ -20,7 +20,7 @@ pub trait BlobRows {
     fn start_blob_row(&self, hash: &Digest, size: u64) -> Result<(), StorageError>;
     /// Records that a blob's bytes are kept.
     fn mark_blob_kept(&self, hash: &Digest) -> Result<(), StorageError>;
-    /// Forgets a blob whose bytes did not match its hash, or were deleted.
+    /// Forgets a blob whose bytes did not match its hash.
     fn forget_blob_row(&self, hash: &Digest) -> Result<(), StorageError>;
     /// The blobs whose upload started and that are not recorded kept, by hash.
     fn unkept_blob_rows(&self) -> Result<Vec<Digest>, StorageError>;
@@ -235,16 +235,12 @@ impl Blobs {
         self.bytes.open(hash).map_err(bytes_err("opening a blob"))
     }
 
-    /// Deletes a kept blob's bytes and forgets it (an original whose deletion was approved).
-    pub fn remove<R: BlobRows + ?Sized>(
-        &self,
-        rows: &R,
-        hash: &Digest,
-    ) -> Result<(), StorageError> {
+    /// Deletes a blob's bytes (an original whose deletion was approved), once the backend has
+    /// forgotten its row and cases in one transaction: no upload can link it meanwhile.
+    pub fn remove_bytes(&self, hash: &Digest) -> Result<(), StorageError> {
         self.bytes
             .remove(hash)
-            .map_err(bytes_err("deleting a blob"))?;
-        rows.forget_blob_row(hash)
+            .map_err(bytes_err("deleting a blob"))
     }
 
     /// Reads the original bytes `range` (non-empty, within it) of a complete blob of `size`

@@ -306,7 +306,8 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// Keeps a blob that arrived whole in one request, whose bytes the caller checked against
     /// `hash`, with no upload started for it: kept and recorded when it returns.
     fn keep_whole_blob(&self, hash: &Digest, bytes: &[u8]) -> Result<(), StorageError>;
-    /// Records that the bytes of a kept blob were uploaded for `case` (kept once).
+    /// Records that the bytes of a kept blob were uploaded for `case` (kept once); refused
+    /// when the blob is not kept (deleted meanwhile).
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError>;
     /// Whether the bytes of a blob were uploaded for `case`.
     fn blob_in_case(&self, hash: &Digest, case: &str) -> Result<bool, StorageError>;
@@ -897,6 +898,10 @@ pub mod suite {
             s.delete_blob(&hash, "c2").unwrap()
                 && s.blob_state(&hash).unwrap().is_none()
                 && s.open_blob(&hash).is_err(),
+        );
+        check(
+            "a deleted blob is linked to no case again",
+            s.link_blob(&hash, "c3").is_err() && !s.blob_in_case(&hash, "c3").unwrap(),
         );
 
         // A blob in one chunk (an object store keeps it as it arrives).
