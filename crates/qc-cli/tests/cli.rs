@@ -333,6 +333,23 @@ fn act(data: &Path, args: &[&str], two: bool) -> Output {
     c.output().expect("run quancheng")
 }
 
+/// The evidence item of `case` whose facts' `field` is `value`, as `quancheng --json evidence
+/// list` says it.
+fn evidence_item(data: &Path, case: &str, field: &str, value: &str) -> serde_json::Value {
+    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
+        data,
+        &["--json", "evidence", "list", "--case", case],
+        None,
+    )))
+    .unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["facts"][field] == value)
+        .cloned()
+        .unwrap_or_else(|| panic!("no evidence whose {field} is {value}: {list}"))
+}
+
 /// The squad leader 刘建国 files the case and has 李明 and 王芳 investigate it. Through the API:
 /// the CLI has no workflow acts yet.
 fn open_investigation(data: &Path, case: &str) {
@@ -665,20 +682,7 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
         ],
         true,
     ));
-    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
-        &data,
-        &["--json", "evidence", "list", "--case", &case],
-        None,
-    )))
-    .unwrap();
-    let item = |id: &str| {
-        list.as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["facts"]["id"] == id)
-            .cloned()
-            .unwrap()
-    };
+    let item = |id: &str| evidence_item(&data, &case, "id", id);
     assert_eq!(item(&copy)["facts"]["redacts"]["original"], ev.as_str());
     assert_eq!(
         item(&copy)["facts"]["redacts"]["original_sha256"],
@@ -687,13 +691,10 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
 
     // The clip, filmed days before by the camera's clock, is proposed for nothing; an officer
     // names the inspection it recorded and signs the link (关联执法记录).
-    let clip = list
-        .as_array()
+    let clip = evidence_item(&data, &case, "file_name", "CAM0001.MP4")["facts"]["id"]
+        .as_str()
         .unwrap()
-        .iter()
-        .find(|e| e["facts"]["file_name"] == "CAM0001.MP4")
-        .map(|e| e["facts"]["id"].as_str().unwrap().to_owned())
-        .unwrap();
+        .to_owned();
     assert_eq!(item(&clip)["facts"]["span"]["to"], 1_796_026_560_000_i64);
     let links = stdout(&run(&data, &["evidence", "links", "--case", &case], None));
     assert!(links.contains(&format!("{rec}  现场检查笔录")), "{links}");
@@ -717,31 +718,17 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
         false,
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
-        &data,
-        &["--json", "evidence", "list", "--case", &case],
-        None,
-    )))
-    .unwrap();
-    let linked = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["facts"]["id"] == clip.as_str())
-        .unwrap();
+    let linked = item(&clip);
     assert_eq!(linked["links"][0]["acts"][0], rec.as_str());
     assert_eq!(linked["links"][0]["by"]["name"], "李明");
 
     // A file goes only with the head's approval (删除原件), not an officer's, and not while
     // another item of the case is the same file (the two clips are); the item and its hash
     // stay, and the case still exports and verifies. Here the redacted copy, badly masked.
-    let other = list
-        .as_array()
+    let other = evidence_item(&data, &case, "file_name", "CAM0002.MP4")["facts"]["id"]
+        .as_str()
         .unwrap()
-        .iter()
-        .find(|e| e["facts"]["file_name"] == "CAM0002.MP4")
-        .map(|e| e["facts"]["id"].as_str().unwrap().to_owned())
-        .unwrap();
+        .to_owned();
     let delete = |id: &str| {
         let args = [
             "evidence",
@@ -764,18 +751,7 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     assert!(stderr(&o).contains("使用同一文件"), "{}", stderr(&o));
     let o = signed(&data, HEAD.0, HEAD.1, &args);
     assert!(o.status.success(), "{}", stderr(&o));
-    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
-        &data,
-        &["--json", "evidence", "list", "--case", &case],
-        None,
-    )))
-    .unwrap();
-    let gone = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["facts"]["id"] == copy.as_str())
-        .unwrap();
+    let gone = item(&copy);
     assert_eq!(gone["deleted"]["reason"], "打码不全，重新制作");
     assert_eq!(gone["deleted"]["by"]["name"], "周文");
     assert_eq!(gone["facts"]["sha256"].as_str().unwrap().len(), 64);
@@ -836,18 +812,7 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     let id = left[0]["id"].as_str().unwrap().to_owned();
     let kept = created_id(&act(&data, &["evidence", "keep-recording", &id], true));
     assert_eq!(kept, id);
-    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
-        &data,
-        &["--json", "evidence", "list", "--case", &case],
-        None,
-    )))
-    .unwrap();
-    let item = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["facts"]["id"] == id.as_str())
-        .unwrap();
+    let item = &item(&id);
     assert_eq!(item["facts"]["kind"], "audio");
     assert_eq!(item["facts"]["covers"][0], tr.as_str());
     assert!(
