@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use qc_casedoc::{deletion_digest, facts_digest};
+use qc_casedoc::{deletion_digest, facts_digest, link_digest};
 use qc_chain::Action;
 use qc_domain::{APPROVES_DELETION, EvidenceDeletion, EvidenceItem, RuleViolation};
 use qc_store::Touched;
@@ -80,17 +80,10 @@ impl Quancheng {
     /// merge brought). Best effort, after what brought them is kept: a failure is logged and
     /// the next merge or deletion of the case tries again.
     pub(crate) fn drop_deleted(&self, case: &str) {
-        let files = self.store.feeds_for_case(case).map(|feeds| {
-            let entries: Vec<qc_chain::Entry> = feeds
-                .iter()
-                .filter_map(|e| e.entry().ok())
-                .filter(|e| e.case == case)
-                .collect();
-            qc_chain::deleted_files(&entries.iter().collect::<Vec<_>>())
+        let dropped = self.case_entries(case).and_then(|entries| {
+            let files = qc_chain::deleted_files(&entries.iter().collect::<Vec<_>>());
+            self.drop_files(&files.into_iter().collect::<Vec<_>>())
         });
-        let dropped = files
-            .map_err(ApiError::from)
-            .and_then(|files| self.drop_files(&files.into_iter().collect::<Vec<_>>()));
         if let Err(e) = dropped {
             tracing::warn!(case, error = %e, "files of approved deletions not dropped");
         }
@@ -116,6 +109,77 @@ impl Quancheng {
             self.blobs.remove(hash).map_err(self.blob_io())?;
         }
         Ok(())
+    }
+}
+
+impl Quancheng {
+    /// The entries this tablet holds about case `case` (by its full id), decoded.
+    pub(crate) fn case_entries(&self, case: &str) -> Result<Vec<qc_chain::Entry>, ApiError> {
+        Ok(self
+            .store
+            .case_entries(case)?
+            .iter()
+            .filter_map(|e| e.entry().ok())
+            .collect())
+    }
+
+    /// `items` of case `case` (by its full id) with only the deletions and links a signed act
+    /// of the case attests: a mark written into the document without its act (another
+    /// tablet's doing) is left out, so it hides nothing and blocks no real deletion.
+    pub(crate) fn attested(
+        &self,
+        case: &str,
+        mut items: Vec<EvidenceItem>,
+    ) -> Result<Vec<EvidenceItem>, ApiError> {
+        if items
+            .iter()
+            .all(|i| i.deleted.is_none() && i.links.is_empty())
+        {
+            return Ok(items);
+        }
+        let entries = self.case_entries(case)?;
+        let refs: Vec<&qc_chain::Entry> = entries.iter().collect();
+        let signed = |action: &qc_chain::Action, pair: [[u8; 32]; 2]| {
+            entries
+                .iter()
+                .any(|e| e.action == *action && e.records == pair)
+        };
+        let approved: BTreeSet<[[u8; 32]; 2]> = qc_chain::approved_deletions(&refs)
+            .iter()
+            .filter_map(|d| Some([*d.records.first()?, *d.records.get(1)?]))
+            .collect();
+        for item in &mut items {
+            let facts = facts_digest(&item.facts)?;
+            if let Some(d) = &item.deleted
+                && !approved.contains(&[facts, deletion_digest(d)?])
+            {
+                tracing::warn!(
+                    case,
+                    evidence = item.facts.id,
+                    "a deletion mark no act attests left out"
+                );
+                item.deleted = None;
+            }
+            let before = item.links.len();
+            let mut kept = Vec::with_capacity(before);
+            for link in std::mem::take(&mut item.links) {
+                if signed(
+                    &qc_chain::Action::EvidenceLinked,
+                    [facts, link_digest(&link)?],
+                ) {
+                    kept.push(link);
+                }
+            }
+            if kept.len() != before {
+                tracing::warn!(
+                    case,
+                    evidence = item.facts.id,
+                    "links no act attests left out"
+                );
+            }
+            item.links = kept;
+        }
+        Ok(items)
     }
 }
 

@@ -737,10 +737,12 @@ impl Quancheng {
     /// Evidence item `id` of `case`.
     pub(crate) fn evidence_of(&self, case: &str, id: &str) -> Result<EvidenceItem, ApiError> {
         let case_id = self.resolve_case(case)?;
-        self.store
+        let item = self
+            .store
             .case_doc(&case_id, self.device_id.as_bytes())?
             .evidence_item(id)?
-            .ok_or_else(|| RuleViolation::UnknownRecord(id.into()).into())
+            .ok_or_else(|| ApiError::from(RuleViolation::UnknownRecord(id.into())))?;
+        Ok(self.attested(&case_id, vec![item])?.remove(0))
     }
 
     /// The second enforcement officer signs evidence captured by another one.
@@ -940,7 +942,7 @@ impl Quancheng {
     ) -> Result<(Vec<StoredRecord>, Vec<EvidenceItem>), ApiError> {
         let id = self.resolve_case(case)?;
         let doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
-        Ok((doc.records()?, doc.evidence()?))
+        Ok((doc.records()?, self.attested(&id, doc.evidence()?)?))
     }
 
     /// Merges another device's copy of a case and its entries (verified first against the

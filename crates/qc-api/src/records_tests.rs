@@ -1775,6 +1775,24 @@ fn an_original_is_deleted_only_with_the_heads_approval_and_its_hash_stays() {
     let before = ev.iter().find(|e| e.facts.id == id).unwrap().clone();
     let hash = unhex(&before.facts.sha256).unwrap();
     let head = d.app.unlock("zhou.wen", &pin("zhou.wen")).unwrap();
+    // A mark written into the document under an ordinary act (another tablet's doing), with no
+    // approval signed, is not taken for one: it hides nothing and blocks no real deletion.
+    let forged = EvidenceDeletion {
+        reason: "伪造".into(),
+        by: OfficerRef::from(&EnforcementOfficer::try_from(head.person().clone()).unwrap()),
+        at: d.app.now(),
+    };
+    d.app
+        .act(&d.case, qc_chain::Action::RecordEdited, &[li], |doc, _| {
+            doc.mark_evidence_deleted(&id, &forged)?;
+            Ok(qc_store::Touched {
+                blobs: Vec::new(),
+                records: Vec::new(),
+            })
+        })
+        .unwrap();
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    assert!(ev.iter().all(|e| e.deleted.is_none()), "no act attests it");
     // Only the head approves, and says why.
     for who in [li, &d.liu, &d.chen] {
         assert!(

@@ -293,6 +293,17 @@ impl Store {
         .collect()
     }
 
+    /// The entries held here about `case_id`, device by device in feed order (without the
+    /// rest of their feeds: see [`Self::feeds_for_case`] for what a verifier needs).
+    pub fn case_entries(&self, case_id: &str) -> Result<Vec<SignedEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT entry, body, device_sig, actor_sigs FROM ledger
+             WHERE case_id = ?1 ORDER BY device, seq",
+        )?;
+        let rows = stmt.query_map(params![case_id], row_to_entry)?;
+        rows.map(|r| decode_row(r?)).collect()
+    }
+
     /// The entries of desks held here (reviews, exports at the bureau) about `case_id`, or
     /// about any case, desk by desk in feed order.
     pub fn desk_entries(&self, case_id: Option<&str>) -> Result<Vec<SignedEntry>, StoreError> {
