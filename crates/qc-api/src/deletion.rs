@@ -89,21 +89,25 @@ impl Quancheng {
         }
     }
 
-    /// Deletes from this tablet `files`, but for a file another item not deleted still holds
-    /// (the store is content-addressed: the same file or thumbnail in another case). Rare
-    /// enough to read each case once.
+    /// Deletes from this tablet `files`, but for a file an entry of any case still names and
+    /// its case does not let go (the store is content-addressed: the same file or thumbnail in
+    /// another case). Rare enough to read each case's entries once.
     fn drop_files(&self, files: &[[u8; 32]]) -> Result<(), ApiError> {
         if files.is_empty() {
             return Ok(());
         }
+        // What each case still holds by its signed entries (the one rule, not the documents'
+        // marks, which another tablet could write).
         let mut held = BTreeSet::new();
         for case in self.store.case_ids_with_prefix("", u32::MAX)? {
-            let doc = self.store.case_doc(&case, self.device_id.as_bytes())?;
-            for e in doc.evidence()? {
-                if e.deleted.is_none() {
-                    held.extend(files_of(&e)?);
-                }
-            }
+            let entries = self.case_entries(&case)?;
+            let gone = qc_chain::deleted_files(&entries.iter().collect::<Vec<_>>());
+            held.extend(
+                entries
+                    .iter()
+                    .flat_map(|e| e.blobs.iter().copied())
+                    .filter(|h| !gone.contains(h)),
+            );
         }
         for hash in files.iter().filter(|h| !held.contains(*h)) {
             self.blobs.remove(hash).map_err(self.blob_io())?;

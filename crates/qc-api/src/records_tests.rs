@@ -1839,4 +1839,47 @@ fn an_original_is_deleted_only_with_the_heads_approval_and_its_hash_stays() {
             .iter()
             .any(|i| i.title == "经负责人批准删除原件")
     );
+
+    // The same file as the kept photo, evidence of another case too, whose document a tablet
+    // marked deleted under an ordinary act: when the kept photo's deletion is approved here,
+    // the bytes stay for the other case, whose entries still name them.
+    let (li, wang, liu) = (&d.li, &d.wang, &d.liu);
+    let other = d.app.register_case(new_case(), li).unwrap().0;
+    d.app.record_act(&other, Act::File, &[liu]).unwrap();
+    d.app
+        .record_act(
+            &other,
+            Act::StartInvestigation {
+                team: vec![li.person().id.clone(), wang.person().id.clone()],
+            },
+            &[liu],
+        )
+        .unwrap();
+    let twin = d
+        .app
+        .add_evidence(
+            &other,
+            &sample::camera_photo(640, 480)[..],
+            new("IMG_0002.jpg"),
+            &[li, wang],
+        )
+        .unwrap();
+    d.app
+        .act(&other, qc_chain::Action::RecordEdited, &[li], |doc, _| {
+            doc.mark_evidence_deleted(&twin, &forged)?;
+            Ok(qc_store::Touched {
+                blobs: Vec::new(),
+                records: Vec::new(),
+            })
+        })
+        .unwrap();
+    let (_, ev) = d.app.case_file(&d.case).unwrap();
+    let shared = unhex(&ev.iter().find(|e| e.facts.id == kept).unwrap().facts.sha256).unwrap();
+    d.app
+        .delete_original(&d.case, &kept, "与案件无关的路人影像", &head)
+        .unwrap();
+    assert!(
+        d.app.read_blob(&shared).is_ok(),
+        "the other case still holds it"
+    );
 }
