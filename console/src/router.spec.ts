@@ -5,7 +5,8 @@ import App from "./App.vue";
 import { makeI18n } from "./i18n";
 import { makeRouter } from "./router";
 import { account, resetSession } from "./session";
-import { answer, caseRow, dashboardAnswer, fakeStation, zhang } from "./testing.fixture";
+import { answer, caseRow, dashboardAnswer, fakeStation, zhang, ROUTED } from "./testing.fixture";
+
 
 beforeEach(() => {
   sessionStorage.clear();
@@ -129,7 +130,7 @@ describe("router", () => {
     expect(w.find("[data-test=scope]").text()).toBe("一中队的案件");
 
     await w.find("[data-test=nav-cases]").trigger("click");
-    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe("cases"));
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe("cases"), ROUTED);
     await vi.waitFor(() => expect(w.find("[data-test=case-total]").text()).toBe("共 1 件"));
     expect(w.find("[data-test=case-table] tbody").text()).toContain("占道经营");
 
@@ -137,7 +138,7 @@ describe("router", () => {
     await router.push("/logs");
     await flushPromises();
     expect(seen[seen.length - 1].url).toBe("/console/api/logs?kind=login&limit=200");
-    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe("sign-in"));
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe("sign-in"), ROUTED);
     expect(router.currentRoute.value.query.next).toBe("/logs");
     expect(account.value).toBeNull();
     await vi.waitFor(() => expect(w.find("[data-test=sign-in]").exists()).toBe(true));

@@ -114,3 +114,6 @@ export function fakeStation(route: (method: string, url: string, body: unknown) 
   vi.stubGlobal("fetch", fetch);
   return seen;
 }
+
+/** A route change imports the next page lazily: slow on a loaded two-core machine. */
+export const ROUTED = { timeout: 10_000 };

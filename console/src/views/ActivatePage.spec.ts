@@ -5,7 +5,8 @@ import App from "../App.vue";
 import { makeI18n } from "../i18n";
 import { makeRouter } from "../router";
 import { account, resetSession } from "../session";
-import { answer, fakeStation, zhang } from "../testing.fixture";
+import { answer, fakeStation, zhang, ROUTED } from "../testing.fixture";
+
 
 beforeEach(() => {
   sessionStorage.clear();
@@ -77,7 +78,7 @@ describe("ActivatePage", () => {
     const sent = seen.filter((s) => s.url === "/console/api/activate");
     expect(sent[1].body).toEqual({ login: "zhang.wei", code: CODE, password: "my own password", totp: "654321" });
     expect(account.value).toEqual(zhang);
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe("/"));
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe("/"), ROUTED);
     w.unmount();
   });
 

@@ -7,8 +7,9 @@ import { formatTime } from "../format";
 import { makeI18n } from "../i18n";
 import { makeRouter } from "../router";
 import { resetSession } from "../session";
-import { answer, fakeStation, zhang } from "../testing.fixture";
+import { answer, fakeStation, zhang, ROUTED } from "../testing.fixture";
 import DevicesPage from "./DevicesPage.vue";
+
 
 beforeEach(() => {
   sessionStorage.clear();
@@ -246,7 +247,7 @@ describe("DevicesPage", () => {
     await flushPromises();
     expect(w.find("[data-test=nav-devices]").text()).toBe("设备");
     await w.find("[data-test=nav-devices]").trigger("click");
-    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe("devices"));
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe("devices"), ROUTED);
     await vi.waitFor(() => expect(w.find("[data-test=device-table] tbody").text()).toContain("一中队 1 号平板"));
     w.unmount();
   });

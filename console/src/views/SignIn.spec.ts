@@ -5,7 +5,8 @@ import App from "../App.vue";
 import { makeI18n } from "../i18n";
 import { makeRouter } from "../router";
 import { account, resetSession } from "../session";
-import { answer, fakeStation, zhang } from "../testing.fixture";
+import { answer, fakeStation, zhang, ROUTED } from "../testing.fixture";
+
 
 beforeEach(() => {
   sessionStorage.clear();
@@ -51,7 +52,7 @@ describe("SignIn", () => {
     await w.find("form").trigger("submit");
     await flushPromises();
     expect(account.value).toEqual(zhang);
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe("/logs"));
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe("/logs"), ROUTED);
     await vi.waitFor(() => expect(w.find("[data-test=log-entries-login]").exists()).toBe(true));
     w.unmount();
   });
