@@ -38,11 +38,15 @@ impl Quancheng {
             }
             .into());
         }
-        let item = self.evidence_of(case, evidence)?;
+        let (_, items) = self.case_file(case)?;
+        let item = items
+            .iter()
+            .find(|e| e.facts.id == evidence)
+            .cloned()
+            .ok_or_else(|| ApiError::from(RuleViolation::UnknownRecord(evidence.into())))?;
         if item.deleted.is_some() {
             return Err(ApiError::Invalid("该证据原件已经负责人批准删除".into()));
         }
-        let (_, items) = self.case_file(case)?;
         if items.iter().any(|e| {
             e.facts.id != item.facts.id
                 && e.deleted.is_none()
@@ -81,7 +85,7 @@ impl Quancheng {
     /// the next merge or deletion of the case tries again.
     pub(crate) fn drop_deleted(&self, case: &str) {
         let dropped = self.case_entries(case).and_then(|entries| {
-            let files = qc_chain::deleted_files(&entries.iter().collect::<Vec<_>>());
+            let files = qc_chain::deleted_files(&entries);
             self.drop_files(&files.into_iter().collect::<Vec<_>>())
         });
         if let Err(e) = dropped {
@@ -101,7 +105,7 @@ impl Quancheng {
         let mut held = BTreeSet::new();
         for case in self.store.case_ids_with_prefix("", u32::MAX)? {
             let entries = self.case_entries(&case)?;
-            let gone = qc_chain::deleted_files(&entries.iter().collect::<Vec<_>>());
+            let gone = qc_chain::deleted_files(&entries);
             held.extend(
                 entries
                     .iter()
@@ -142,13 +146,12 @@ impl Quancheng {
             return Ok(items);
         }
         let entries = self.case_entries(case)?;
-        let refs: Vec<&qc_chain::Entry> = entries.iter().collect();
         let signed = |action: &qc_chain::Action, pair: [[u8; 32]; 2]| {
             entries
                 .iter()
                 .any(|e| e.action == *action && e.records == pair)
         };
-        let approved: BTreeSet<[[u8; 32]; 2]> = qc_chain::approved_deletions(&refs)
+        let approved: BTreeSet<[[u8; 32]; 2]> = qc_chain::approved_deletions(&entries)
             .iter()
             .filter_map(|d| Some([*d.records.first()?, *d.records.get(1)?]))
             .collect();

@@ -832,13 +832,12 @@ impl Quancheng {
             .collect();
         // Files deleted with the head's approval (删除原件) are named, not carried: by the
         // verified entries, as the verifier decides.
-        let verified: Vec<&qc_chain::Entry> = feed
-            .entries
-            .iter()
-            .map(|v| &v.entry)
-            .filter(|e| e.case == id)
-            .collect();
-        let deleted = qc_chain::deleted_files(&verified);
+        let deleted = qc_chain::deleted_files(
+            feed.entries
+                .iter()
+                .map(|v| &v.entry)
+                .filter(|e| e.case == id),
+        );
         let hashes: std::collections::BTreeSet<[u8; 32]> = case_entries
             .into_iter()
             .flat_map(|e| e.blobs)

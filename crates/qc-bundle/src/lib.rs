@@ -1158,7 +1158,7 @@ fn check_blobs(
     problems: &mut Vec<BundleProblem>,
 ) {
     let referenced: BTreeSet<Digest> = entries.iter().flat_map(|v| v.entry.blobs.clone()).collect();
-    let deleted = qc_chain::deleted_files(&entries.iter().map(|v| &v.entry).collect::<Vec<_>>());
+    let deleted = qc_chain::deleted_files(entries.iter().map(|v| &v.entry));
     for hash in &referenced {
         let absent_as_approved = deleted.contains(hash) && !measured.contains_key(hash);
         if measured.get(hash) != Some(hash) && !absent_as_approved {

@@ -17,15 +17,19 @@ fn is_evidence(action: &Action) -> bool {
 /// The approvals among `entries` (one case's, verified) that hold: two `records`, the first
 /// the facts digest of an evidence entry of the case; one or two `blobs`, each a file an
 /// evidence entry with that digest names.
-pub fn approved_deletions<'a>(entries: &[&'a Entry]) -> Vec<&'a Entry> {
+pub fn approved_deletions<'a, I>(entries: I) -> Vec<&'a Entry>
+where
+    I: IntoIterator<Item = &'a Entry>,
+    I::IntoIter: Clone,
+{
+    let entries = entries.into_iter();
     entries
-        .iter()
-        .copied()
+        .clone()
         .filter(|d| d.action == Action::EvidenceDeleted)
         .filter(|d| d.records.len() == 2 && (1..=2).contains(&d.blobs.len()))
         .filter(|d| {
             let item: BTreeSet<&Digest> = entries
-                .iter()
+                .clone()
                 .filter(|e| is_evidence(&e.action) && e.records.first() == d.records.first())
                 .flat_map(|e| &e.blobs)
                 .collect();
@@ -37,8 +41,13 @@ pub fn approved_deletions<'a>(entries: &[&'a Entry]) -> Vec<&'a Entry> {
 /// The files of a case its entries (its verified entries, of that case only) let go: named by
 /// an approval that holds ([`approved_deletions`]), and named by no entry of the case but such
 /// approvals and the evidence entries of the items they approve deleting.
-pub fn deleted_files(entries: &[&Entry]) -> BTreeSet<Digest> {
-    let approved = approved_deletions(entries);
+pub fn deleted_files<'a, I>(entries: I) -> BTreeSet<Digest>
+where
+    I: IntoIterator<Item = &'a Entry>,
+    I::IntoIter: Clone,
+{
+    let entries = entries.into_iter();
+    let approved = approved_deletions(entries.clone());
     let items: BTreeSet<&Digest> = approved.iter().filter_map(|d| d.records.first()).collect();
     let released = |e: &Entry| {
         (e.action == Action::EvidenceDeleted && approved.contains(&e))
@@ -49,9 +58,9 @@ pub fn deleted_files(entries: &[&Entry]) -> BTreeSet<Digest> {
         .flat_map(|d| d.blobs.iter().copied())
         .filter(|h| {
             entries
-                .iter()
+                .clone()
                 .filter(|e| e.blobs.contains(h))
-                .all(|e| released(e))
+                .all(&released)
         })
         .collect()
 }
@@ -78,10 +87,7 @@ mod tests {
     }
 
     fn deleted(entries: &[Entry]) -> Vec<u8> {
-        deleted_files(&entries.iter().collect::<Vec<_>>())
-            .into_iter()
-            .map(|h| h[0])
-            .collect()
+        deleted_files(entries).into_iter().map(|h| h[0]).collect()
     }
 
     /// An approval lets go of its item's file and thumbnail; one that names another item's

@@ -76,11 +76,6 @@ impl Drop for WritingBlob<'_> {
     }
 }
 
-/// The files a case's entries let go ([`qc_chain::deleted_files`]).
-fn deleted_of(entries: &[qc_chain::Entry]) -> BTreeSet<Digest> {
-    qc_chain::deleted_files(&entries.iter().collect::<Vec<_>>())
-}
-
 impl<S: Storage> Service<S> {
     /// Refuses unless the device may see `case` and an accepted entry of it names the blob
     /// (a sync sends entries and documents before blobs); a draw's file (a report signed on
@@ -106,7 +101,7 @@ impl<S: Storage> Service<S> {
             .iter()
             .any(|e| e.blobs.contains(hash) && (!draw || e.device == device));
         // A file the case let go with the head's approval (删除原件) is neither taken nor given.
-        if named && !deleted_of(&entries).contains(hash) {
+        if named && !qc_chain::deleted_files(&entries).contains(hash) {
             Ok(())
         } else {
             Err(ServiceError::NotFound(format!(
@@ -273,7 +268,7 @@ impl<S: Storage> Service<S> {
                     continue;
                 }
             };
-            for hash in deleted_of(&entries) {
+            for hash in qc_chain::deleted_files(&entries) {
                 // Not while an upload of it is written in this process.
                 let _writing = self.blob_writes.hold(&hash);
                 self.held_now(&hash, case);
