@@ -387,26 +387,49 @@ pub enum Recorded {
 const PIECE: usize = 1 << 20;
 
 /// Records standard input a piece at a time (at most [`PIECE`] bytes or a second's).
+///
+/// Standard input is read on a thread of its own so that a second's bytes are written when the
+/// second is up, even while the source is silent: a kill then loses at most that second.
 fn record_stdin(recording: &mut Recording) -> anyhow::Result<()> {
-    let mut input = std::io::stdin().lock();
+    use std::sync::mpsc::RecvTimeoutError;
+    let second = std::time::Duration::from_secs(1);
+    let (send, reads) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(16);
+    std::thread::spawn(move || {
+        let mut input = std::io::stdin().lock();
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            let read = match input.read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Ok(0) => return,
+                read => read.map(|n| buf[..n].to_vec()),
+            };
+            let failed = read.is_err();
+            if send.send(read).is_err() || failed {
+                return;
+            }
+        }
+    });
     let mut pending = Vec::with_capacity(PIECE);
-    let mut buf = vec![0u8; 64 << 10];
     let mut since = std::time::Instant::now();
     loop {
-        let n = match input.read(&mut buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e).context("无法读取标准输入 (cannot read standard input)"),
+        let wait = second.saturating_sub(since.elapsed());
+        let ended = match reads.recv_timeout(wait) {
+            Ok(read) => {
+                pending.extend(read.context("无法读取标准输入 (cannot read standard input)")?);
+                false
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => true,
         };
-        pending.extend_from_slice(&buf[..n]);
-        let due = pending.len() >= PIECE || since.elapsed().as_secs() >= 1;
-        if !pending.is_empty() && (n == 0 || due) {
+        if !pending.is_empty() && (ended || pending.len() >= PIECE || since.elapsed() >= second) {
             recording.piece(&pending)?;
             pending.clear();
-            since = std::time::Instant::now();
         }
-        if n == 0 {
+        if ended {
             return Ok(());
+        }
+        if pending.is_empty() {
+            since = std::time::Instant::now();
         }
     }
 }

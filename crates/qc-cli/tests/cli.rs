@@ -784,7 +784,8 @@ fn records_and_evidence_are_made_signed_sealed_and_exported_from_the_cli() {
     let mut input = child.stdin.take().unwrap();
     let half = wav.len() / 2;
     std::io::Write::write_all(&mut input, &wav[..half]).unwrap();
-    // More than a second: the first half is written as a piece once the second half starts.
+    // A piece is written once it is a second old, whether or not more follows (a loaded machine
+    // may start the recorder after both writes are in the pipe).
     std::thread::sleep(std::time::Duration::from_millis(1500));
     std::io::Write::write_all(&mut input, &wav[half..half + 100]).unwrap();
     let list_left = || run(&data, &["evidence", "recordings", "--json"], None);
