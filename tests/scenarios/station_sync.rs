@@ -706,7 +706,7 @@ fn an_entry_the_station_refuses_is_set_aside_and_the_rest_of_the_feed_goes_up() 
 #[test]
 fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_other_tablets() {
     let tmp = tempfile::tempdir().unwrap();
-    let bureau = Bureau::start(tmp.path()).unwrap();
+    let mut bureau = Bureau::start(tmp.path()).unwrap();
     let mut a = bureau
         .tablet(
             &tmp.path().join("a"),
@@ -727,6 +727,7 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
     // Two cases, each with a photo of bystanders: the approvals come down to B in one sync,
     // each with its own case.
     let mut kept = Vec::new();
+    let mut photos = Vec::new();
     for (n, (address, (width, height))) in [("景华路88号", (640, 480)), ("和平路12号", (800, 600))]
         .into_iter()
         .enumerate()
@@ -736,10 +737,11 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
             .unwrap()
             .0;
         open_investigation(&mut a, &case, &liu, [&li, &wang]).unwrap();
+        photos.push(sample::camera_photo(width, height));
         let item = a
             .add_evidence(
                 &case,
-                &sample::camera_photo(width, height)[..],
+                &photos[n][..],
                 NewEvidence {
                     file_name: format!("IMG_000{n}.jpg"),
                     description: "围观群众".into(),
@@ -781,4 +783,30 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
         export_and_verify(&mut a, case, &li, None);
         export_and_verify(&mut b, case, &bli, None);
     }
+
+    // A station stopped after it logged an approval, before it deleted the file (the file held
+    // for the case again, the case noted due): it deletes the file when it starts again.
+    let (case, _, hash) = &kept[0];
+    bureau.stop();
+    {
+        use qc_station_storage::Storage as _;
+        let storage = bureau.app().unwrap().station_storage().unwrap();
+        storage.keep_whole_blob(hash, &photos[0]).unwrap();
+        storage.link_blob(hash, case).unwrap();
+        storage
+            .note_deletions_due(std::slice::from_ref(case))
+            .unwrap();
+        assert!(storage.blob_in_case(hash, case).unwrap());
+    }
+    bureau.restart().unwrap();
+    assert!(
+        c.fetch_blob(case, hash).is_err(),
+        "deleted when the station started again"
+    );
+    use qc_station_storage::Storage as _;
+    let storage = bureau.app().unwrap().station_storage().unwrap();
+    assert!(storage.deletions_due().unwrap().is_empty());
+    assert!(
+        !storage.blob_in_case(hash, case).unwrap() && storage.blob_state(hash).unwrap().is_none()
+    );
 }

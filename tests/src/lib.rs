@@ -597,7 +597,7 @@ pub mod station {
         service: Service<S>,
         traffic: &Arc<Traffic>,
     ) -> anyhow::Result<(axum::Router, String, Keep)> {
-        service.finish_interrupted_uploads()?;
+        service.finish_interrupted()?;
         let log_key = hex::encode(service.log_key());
         let state = Arc::new(AppState {
             service,

@@ -415,7 +415,7 @@ fn run<S: Storage>(
     config: &ServeConfig,
 ) -> anyhow::Result<()> {
     let (listen, names) = (config.listen, &config.names);
-    service.finish_interrupted_uploads()?;
+    service.finish_interrupted()?;
     let log_key = hex::encode(service.log_key());
     let mut all_names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     all_names.push(listen.ip().to_string());

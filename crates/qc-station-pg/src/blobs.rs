@@ -4,7 +4,7 @@
 //! [`qc_station_storage::Blobs`].
 
 use qc_chain::Digest;
-use qc_station_storage::{BlobRows, StorageError};
+use qc_station_storage::{BlobRows, StorageError, upload_started};
 
 use crate::{PgStorage, col, digest, int, pg, uint};
 
@@ -13,7 +13,7 @@ impl BlobRows for PgStorage {
         let row = self
             .conn()?
             .query_opt(
-                "SELECT size, complete FROM blobs WHERE hash = $1",
+                "SELECT size, complete FROM blobs WHERE hash = $1 AND NOT deleting",
                 &[&hash.as_slice()],
             )
             .map_err(pg("reading a blob's state"))?;
@@ -22,21 +22,23 @@ impl BlobRows for PgStorage {
     }
 
     fn start_blob_row(&self, hash: &Digest, size: u64) -> Result<(), StorageError> {
-        self.conn()?
+        let started = self
+            .conn()?
             .execute(
                 "INSERT INTO blobs (hash, size, attempt) VALUES ($1, $2, 0)
                  ON CONFLICT (hash) DO UPDATE SET size = EXCLUDED.size,
-                   attempt = blobs.attempt + 1, complete = false",
+                   attempt = blobs.attempt + 1, complete = false
+                 WHERE NOT blobs.deleting",
                 &[&hash.as_slice(), &int(size)?],
             )
             .map_err(pg("starting a blob upload"))?;
-        Ok(())
+        upload_started(started)
     }
 
     fn mark_blob_kept(&self, hash: &Digest) -> Result<(), StorageError> {
         self.conn()?
             .execute(
-                "UPDATE blobs SET complete = true WHERE hash = $1",
+                "UPDATE blobs SET complete = true WHERE hash = $1 AND NOT deleting",
                 &[&hash.as_slice()],
             )
             .map_err(pg("recording a blob kept"))?;
@@ -51,15 +53,57 @@ impl BlobRows for PgStorage {
     }
 
     fn unkept_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
-        let rows = self
-            .conn()?
-            .query(
-                "SELECT hash FROM blobs WHERE NOT complete ORDER BY hash",
-                &[],
-            )
-            .map_err(pg("listing unfinished blobs"))?;
-        rows.iter().map(|r| digest(col(r, 0)?)).collect()
+        hashes(
+            self,
+            "SELECT hash FROM blobs WHERE NOT complete AND NOT deleting ORDER BY hash",
+        )
     }
+
+    fn unlink_blob_row(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+        // The row locked for the whole transaction: a link or a new upload of the blob waits
+        // for it, then finds it being deleted.
+        let mut c = self.conn()?;
+        c.batch_execute("BEGIN")
+            .map_err(pg("unlinking a blob from a case"))?;
+        let gone = (|| {
+            c.query_opt(
+                "SELECT 1 FROM blobs WHERE hash = $1 FOR UPDATE",
+                &[&hash.as_slice()],
+            )?;
+            c.execute(
+                "DELETE FROM blob_cases WHERE hash = $1 AND case_id = $2",
+                &[&hash.as_slice(), &case],
+            )?;
+            let left: i64 = c
+                .query_opt(
+                    "SELECT count(*) FROM blob_cases WHERE hash = $1",
+                    &[&hash.as_slice()],
+                )?
+                .map_or(0, |r| r.get(0));
+            if left == 0 {
+                c.execute(
+                    "UPDATE blobs SET deleting = true, complete = false WHERE hash = $1",
+                    &[&hash.as_slice()],
+                )?;
+            }
+            c.batch_execute("COMMIT")?;
+            Ok(left == 0)
+        })();
+        if gone.is_err() {
+            let _ = c.batch_execute("ROLLBACK");
+        }
+        gone.map_err(pg("unlinking a blob from a case"))
+    }
+
+    fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
+        hashes(self, "SELECT hash FROM blobs WHERE deleting ORDER BY hash")
+    }
+}
+
+/// The blobs a query of their hashes lists.
+fn hashes(s: &PgStorage, sql: &str) -> Result<Vec<Digest>, StorageError> {
+    let rows = s.conn()?.query(sql, &[]).map_err(pg("listing blobs"))?;
+    rows.iter().map(|r| digest(col(r, 0)?)).collect()
 }
 
 pub(crate) fn link(s: &PgStorage, hash: &Digest, case: &str) -> Result<(), StorageError> {
@@ -91,40 +135,6 @@ pub(crate) fn link(s: &PgStorage, hash: &Digest, case: &str) -> Result<(), Stora
         true => Ok(()),
         false => Err(StorageError::Backend("the blob is not kept".into())),
     }
-}
-
-/// Unlinks a blob from `case` and, when no case links it any more, forgets it, in one
-/// transaction that holds its row; whether it is gone (its bytes are then the caller's to
-/// delete).
-pub(crate) fn unlink(s: &PgStorage, hash: &Digest, case: &str) -> Result<bool, StorageError> {
-    let mut c = s.conn()?;
-    c.batch_execute("BEGIN")
-        .map_err(pg("unlinking a blob from a case"))?;
-    let gone = (|| {
-        c.query_opt(
-            "SELECT 1 FROM blobs WHERE hash = $1 FOR UPDATE",
-            &[&hash.as_slice()],
-        )?;
-        c.execute(
-            "DELETE FROM blob_cases WHERE hash = $1 AND case_id = $2",
-            &[&hash.as_slice(), &case],
-        )?;
-        let left: i64 = c
-            .query_opt(
-                "SELECT count(*) FROM blob_cases WHERE hash = $1",
-                &[&hash.as_slice()],
-            )?
-            .map_or(0, |r| r.get(0));
-        if left == 0 {
-            c.execute("DELETE FROM blobs WHERE hash = $1", &[&hash.as_slice()])?;
-        }
-        c.batch_execute("COMMIT")?;
-        Ok(left == 0)
-    })();
-    if gone.is_err() {
-        let _ = c.batch_execute("ROLLBACK");
-    }
-    gone.map_err(pg("unlinking a blob from a case"))
 }
 
 pub(crate) fn in_case(s: &PgStorage, hash: &Digest, case: &str) -> Result<bool, StorageError> {

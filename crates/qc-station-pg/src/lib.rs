@@ -786,11 +786,33 @@ impl Storage for PgStorage {
     }
 
     fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
-        let gone = blobs::unlink(self, hash, case)?;
-        if gone {
-            self.blobs.remove_bytes(hash)?;
-        }
-        Ok(gone)
+        self.blobs.delete(self, hash, case)
+    }
+
+    fn note_deletions_due(&self, cases: &[String]) -> Result<(), StorageError> {
+        self.conn()?
+            .execute(
+                "INSERT INTO deletions_due(case_id) SELECT unnest($1::text[])
+                 ON CONFLICT DO NOTHING",
+                &[&cases],
+            )
+            .map_err(pg("noting deletions due"))?;
+        Ok(())
+    }
+
+    fn deletions_due(&self) -> Result<Vec<String>, StorageError> {
+        let rows = self
+            .conn()?
+            .query("SELECT case_id FROM deletions_due ORDER BY case_id", &[])
+            .map_err(pg("reading deletions due"))?;
+        rows.iter().map(|r| col(r, 0)).collect()
+    }
+
+    fn deletions_done(&self, case: &str) -> Result<(), StorageError> {
+        self.conn()?
+            .execute("DELETE FROM deletions_due WHERE case_id = $1", &[&case])
+            .map_err(pg("recording deletions done"))?;
+        Ok(())
     }
 
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {

@@ -316,6 +316,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (device, hash)
     );
 "#,
+    // Deletions (删除原件) a stopped process had begun, to finish when one starts again: blobs
+    // whose row was let go before their bytes (no other process may keep or link them
+    // meanwhile), and cases whose approvals were being logged.
+    r#"
+    ALTER TABLE blobs ADD COLUMN deleting BOOLEAN NOT NULL DEFAULT false;
+    CREATE INDEX blobs_deleting ON blobs (hash) WHERE deleting;
+    CREATE TABLE deletions_due (
+        case_id TEXT COLLATE "C" PRIMARY KEY
+    );
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

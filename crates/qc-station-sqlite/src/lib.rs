@@ -26,6 +26,7 @@ use qc_station_storage::rows::{
 use qc_station_storage::{
     BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, LogHead, PendingBlob,
     SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
+    upload_started,
 };
 
 /// Schema migrations, append-only: never edit a released one.
@@ -332,6 +333,14 @@ const MIGRATIONS: &[&str] = &[
         device TEXT NOT NULL,
         hash   BLOB NOT NULL,
         PRIMARY KEY (device, hash)
+    ) STRICT, WITHOUT ROWID;
+"#,
+    // Deletions (删除原件) a stopped station had begun, to finish when it starts again: blobs
+    // whose row was let go before their bytes, and cases whose approvals were being logged.
+    r#"
+    ALTER TABLE blobs ADD COLUMN deleting INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE deletions_due (
+        case_id TEXT PRIMARY KEY
     ) STRICT, WITHOUT ROWID;
 "#,
 ];
@@ -1133,10 +1142,10 @@ impl Storage for SqliteStorage {
         // Under the one writer, as `delete_blob`: a blob deleted meanwhile is not linked.
         let conn = self.conn();
         // A blob's row stays while its bytes are kept (this backend reads kept-ness from the
-        // evidence store); a deletion removes it.
+        // evidence store); a deletion marks it, then removes it.
         let held = conn
             .query_row(
-                "SELECT 1 FROM blobs WHERE hash = ?1",
+                "SELECT 1 FROM blobs WHERE hash = ?1 AND NOT deleting",
                 params![hash.to_vec()],
                 |_| Ok(()),
             )
@@ -1166,34 +1175,36 @@ impl Storage for SqliteStorage {
     }
 
     fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
-        // Unlinked, counted and forgotten in one transaction under the one writer; the bytes
-        // go after, when nothing links them.
-        let gone = {
-            let mut conn = self.conn();
-            let tx = conn.transaction().map_err(err)?;
+        self.blobs.delete(self, hash, case)
+    }
+
+    fn note_deletions_due(&self, cases: &[String]) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        for case in cases {
             tx.execute(
-                "DELETE FROM blob_cases WHERE hash = ?1 AND case_id = ?2",
-                params![hash.to_vec(), case],
+                "INSERT OR IGNORE INTO deletions_due(case_id) VALUES (?1)",
+                [case],
             )
             .map_err(err)?;
-            let left: i64 = tx
-                .query_row(
-                    "SELECT count(*) FROM blob_cases WHERE hash = ?1",
-                    params![hash.to_vec()],
-                    |r| r.get(0),
-                )
-                .map_err(err)?;
-            if left == 0 {
-                tx.execute("DELETE FROM blobs WHERE hash = ?1", params![hash.to_vec()])
-                    .map_err(err)?;
-            }
-            tx.commit().map_err(err)?;
-            left == 0
-        };
-        if gone {
-            self.blobs.remove_bytes(hash)?;
         }
-        Ok(gone)
+        tx.commit().map_err(err)
+    }
+
+    fn deletions_due(&self) -> Result<Vec<String>, StorageError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare("SELECT case_id FROM deletions_due ORDER BY case_id")
+            .map_err(err)?;
+        let cases = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+        cases.collect::<Result<_, _>>().map_err(err)
+    }
+
+    fn deletions_done(&self, case: &str) -> Result<(), StorageError> {
+        self.conn()
+            .execute("DELETE FROM deletions_due WHERE case_id = ?1", [case])
+            .map(drop)
+            .map_err(err)
     }
 
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
@@ -1725,7 +1736,7 @@ impl BlobRows for SqliteStorage {
     fn blob_row(&self, hash: &Digest) -> Result<Option<(u64, bool)>, StorageError> {
         self.reader()
             .query_row(
-                "SELECT size FROM blobs WHERE hash = ?1",
+                "SELECT size FROM blobs WHERE hash = ?1 AND NOT deleting",
                 [hash.to_vec()],
                 |r| r.get::<_, i64>(0),
             )
@@ -1742,14 +1753,16 @@ impl BlobRows for SqliteStorage {
     fn start_blob_row(&self, hash: &Digest, size: u64) -> Result<(), StorageError> {
         let size = i64::try_from(size)
             .map_err(|_| StorageError::Backend(format!("{size} is too large to store")))?;
-        self.conn()
+        let started = self
+            .conn()
             .execute(
                 "INSERT INTO blobs(hash, size, attempt) VALUES (?1, ?2, 0)
-                 ON CONFLICT(hash) DO UPDATE SET size = excluded.size, attempt = attempt + 1",
+                 ON CONFLICT(hash) DO UPDATE SET size = excluded.size, attempt = attempt + 1
+                 WHERE NOT deleting",
                 params![hash.to_vec(), size],
             )
-            .map(drop)
-            .map_err(err)
+            .map_err(err)?;
+        upload_started(started as u64)
     }
 
     fn mark_blob_kept(&self, _hash: &Digest) -> Result<(), StorageError> {
@@ -1765,7 +1778,38 @@ impl BlobRows for SqliteStorage {
     }
 
     fn unkept_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
-        self.hashes("SELECT hash FROM blobs ORDER BY hash")
+        self.hashes("SELECT hash FROM blobs WHERE NOT deleting ORDER BY hash")
+    }
+
+    fn unlink_blob_row(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
+        // Under the one writer, in one transaction.
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "DELETE FROM blob_cases WHERE hash = ?1 AND case_id = ?2",
+            params![hash.to_vec(), case],
+        )
+        .map_err(err)?;
+        let left: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM blob_cases WHERE hash = ?1",
+                params![hash.to_vec()],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if left == 0 {
+            tx.execute(
+                "UPDATE blobs SET deleting = 1 WHERE hash = ?1",
+                params![hash.to_vec()],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(left == 0)
+    }
+
+    fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
+        self.hashes("SELECT hash FROM blobs WHERE deleting ORDER BY hash")
     }
 }
 
@@ -2197,7 +2241,11 @@ mod tests {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))
                 .unwrap();
-            let before = MIGRATIONS.len() - 1;
+            // Later migrations follow it: found by what it adds.
+            let before = MIGRATIONS
+                .iter()
+                .position(|m| m.contains("ADD COLUMN desk_acts"))
+                .unwrap();
             for (i, m) in MIGRATIONS[..before].iter().enumerate() {
                 conn.execute_batch(&format!(
                     "BEGIN; {m} PRAGMA user_version = {}; COMMIT;",

@@ -20,10 +20,29 @@ pub trait BlobRows {
     fn start_blob_row(&self, hash: &Digest, size: u64) -> Result<(), StorageError>;
     /// Records that a blob's bytes are kept.
     fn mark_blob_kept(&self, hash: &Digest) -> Result<(), StorageError>;
-    /// Forgets a blob whose bytes did not match its hash.
+    /// Forgets a blob whose bytes did not match its hash, or whose deletion is done.
     fn forget_blob_row(&self, hash: &Digest) -> Result<(), StorageError>;
-    /// The blobs whose upload started and that are not recorded kept, by hash.
+    /// The blobs whose upload started and that are not recorded kept, by hash (not those
+    /// being deleted).
     fn unkept_blob_rows(&self) -> Result<Vec<Digest>, StorageError>;
+    /// Unlinks a blob from `case` and, when no case links it any more, marks its row deleting,
+    /// in one transaction that holds the row: whether its bytes are to go. A row being deleted
+    /// is no blob to anyone (no state, no new upload, no link) until it is forgotten, so no
+    /// other station process can keep or link the bytes that are about to go.
+    fn unlink_blob_row(&self, hash: &Digest, case: &str) -> Result<bool, StorageError>;
+    /// The blobs whose deletion began and was not done (the process stopped before).
+    fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError>;
+}
+
+/// What [`BlobRows::start_blob_row`] returns once its upsert changed `rows` rows: none when the
+/// blob's row is being deleted, which no upload may take over.
+pub fn upload_started(rows: u64) -> Result<(), StorageError> {
+    match rows {
+        0 => Err(StorageError::Backend(
+            "the blob is being deleted; send it again later".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Blob uploads and reads over a backend's [`BlobRows`] and an [`Evidence`] store.
@@ -205,8 +224,12 @@ impl Blobs {
         Ok(kept)
     }
 
-    /// The blobs whose upload started and was not yet kept or discarded.
+    /// The blobs whose upload started and was not yet kept or discarded; deletions a stopped
+    /// process began are done first.
     pub fn unfinished<R: BlobRows + ?Sized>(&self, rows: &R) -> Result<Vec<Digest>, StorageError> {
+        for hash in rows.deleting_blob_rows()? {
+            self.forget_deleted(rows, &hash)?;
+        }
         let mut left = Vec::new();
         for hash in rows.unkept_blob_rows()? {
             // One kept by a process that stopped before recording it is finished already.
@@ -235,12 +258,31 @@ impl Blobs {
         self.bytes.open(hash).map_err(bytes_err("opening a blob"))
     }
 
-    /// Deletes a blob's bytes (an original whose deletion was approved), once the backend has
-    /// forgotten its row and cases in one transaction: no upload can link it meanwhile.
-    pub fn remove_bytes(&self, hash: &Digest) -> Result<(), StorageError> {
+    /// Deletes a blob of `case` (see [`crate::Storage::delete_blob`]): its row is marked
+    /// deleting before the bytes go and forgotten after, so a process stopped in between
+    /// leaves a deletion that [`Blobs::unfinished`] finishes.
+    pub fn delete<R: BlobRows + ?Sized>(
+        &self,
+        rows: &R,
+        hash: &Digest,
+        case: &str,
+    ) -> Result<bool, StorageError> {
+        let gone = rows.unlink_blob_row(hash, case)?;
+        if gone {
+            self.forget_deleted(rows, hash)?;
+        }
+        Ok(gone)
+    }
+
+    fn forget_deleted<R: BlobRows + ?Sized>(
+        &self,
+        rows: &R,
+        hash: &Digest,
+    ) -> Result<(), StorageError> {
         self.bytes
             .remove(hash)
-            .map_err(bytes_err("deleting a blob"))
+            .map_err(bytes_err("deleting a blob"))?;
+        rows.forget_blob_row(hash)
     }
 
     /// Reads the original bytes `range` (non-empty, within it) of a complete blob of `size`
@@ -295,6 +337,13 @@ mod tests {
         fn unkept_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
             let rows = self.0.lock().unwrap();
             Ok(rows.iter().filter(|r| !r.1.1).map(|r| *r.0).collect())
+        }
+        // These rows link no cases: the backends' suite tests deletions.
+        fn unlink_blob_row(&self, hash: &Digest, _case: &str) -> Result<bool, StorageError> {
+            Ok(self.0.lock().unwrap().contains_key(hash))
+        }
+        fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
+            Ok(Vec::new())
         }
     }
 

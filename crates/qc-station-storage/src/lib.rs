@@ -12,7 +12,7 @@ pub mod rows;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-pub use blobs::{BlobRows, Blobs};
+pub use blobs::{BlobRows, Blobs, upload_started};
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_domain::{CaseStatus, CaseView, Timestamp};
 use qc_identity::{SignedCertificate, SignedRevocationList};
@@ -315,7 +315,15 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// case's, and its bytes gone unless another case's upload still holds them (true when
     /// they went).
     fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError>;
-    /// The blobs whose upload started and was not yet kept or discarded.
+    /// Notes that entries about to be logged approve deletions in `cases`, so that a station
+    /// stopped before it deleted their files deletes them when it starts again.
+    fn note_deletions_due(&self, cases: &[String]) -> Result<(), StorageError>;
+    /// The cases noted by [`Storage::note_deletions_due`] whose deletions are not done.
+    fn deletions_due(&self) -> Result<Vec<String>, StorageError>;
+    /// Records that `case`'s approved deletions are done.
+    fn deletions_done(&self, case: &str) -> Result<(), StorageError>;
+    /// The blobs whose upload started and was not yet kept or discarded; the deletions of
+    /// blobs a stopped process began ([`BlobRows::unlink_blob_row`]) are finished first.
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError>;
     /// Reads a complete blob.
     fn open_blob(&self, hash: &Digest) -> Result<Box<dyn std::io::Read + Send>, StorageError>;
@@ -645,6 +653,18 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).delete_blob(hash, case)
     }
 
+    fn note_deletions_due(&self, cases: &[String]) -> Result<(), StorageError> {
+        (**self).note_deletions_due(cases)
+    }
+
+    fn deletions_due(&self) -> Result<Vec<String>, StorageError> {
+        (**self).deletions_due()
+    }
+
+    fn deletions_done(&self, case: &str) -> Result<(), StorageError> {
+        (**self).deletions_done(case)
+    }
+
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
         (**self).unfinished_blobs()
     }
@@ -735,7 +755,7 @@ pub mod suite {
     }
 
     /// Runs every check on stores made by `fresh`.
-    pub fn run<S: Storage>(fresh: impl Fn() -> S) {
+    pub fn run<S: Storage + BlobRows>(fresh: impl Fn() -> S) {
         entries_keep_log_order_and_feed_heads(fresh());
         sequencers_take_turns(fresh());
         tiles_grow_across_boundaries(fresh());
@@ -749,6 +769,69 @@ pub mod suite {
         blobs_resume_and_keep_only_what_matches(fresh());
         bureau_files_replaced_only_over_the_one_read(fresh());
         refusals_kept_by_device(fresh());
+        deletions_interrupted_are_finished(fresh());
+    }
+
+    /// A process that stops during a deletion (删除原件) leaves it to be finished, and no other
+    /// process keeps or links the bytes meanwhile.
+    fn deletions_interrupted_are_finished<S: Storage + BlobRows>(s: S) {
+        use sha2::{Digest as _, Sha256};
+        let data = vec![3u8; 1000];
+        let hash: Digest = Sha256::digest(&data).into();
+        s.keep_whole_blob(&hash, &data).unwrap();
+        s.link_blob(&hash, "c1").unwrap();
+        // Stopped after the row was marked, before the bytes went.
+        check(
+            "the last case's deletion begun",
+            s.unlink_blob_row(&hash, "c1").unwrap(),
+        );
+        check(
+            "a blob being deleted is no blob",
+            s.blob_state(&hash).unwrap().is_none() && s.open_blob(&hash).is_err(),
+        );
+        check(
+            "no upload of it starts meanwhile",
+            s.write_blob_chunk(&hash, 1000, 0, &data).is_err()
+                && s.keep_whole_blob(&hash, &data).is_err(),
+        );
+        check(
+            "no case links it meanwhile",
+            s.link_blob(&hash, "c2").is_err(),
+        );
+        check(
+            "the bytes still there",
+            s.open_blob_range(&hash, 1000, 0..10).is_ok(),
+        );
+        check(
+            "finished at the next start, no upload left",
+            s.unfinished_blobs().unwrap().is_empty() && s.deleting_blob_rows().unwrap().is_empty(),
+        );
+        check(
+            "the bytes gone",
+            s.open_blob_range(&hash, 1000, 0..10).is_err(),
+        );
+        s.keep_whole_blob(&hash, &data).unwrap();
+        s.link_blob(&hash, "c2").unwrap();
+        check(
+            "uploaded again for a live case afterwards",
+            s.blob_state(&hash).unwrap().is_some_and(|b| b.complete) && s.open_blob(&hash).is_ok(),
+        );
+
+        // Cases whose approvals are being logged, until their deletions are done.
+        check(
+            "no deletions due at first",
+            s.deletions_due().unwrap().is_empty(),
+        );
+        s.note_deletions_due(&["c2".into(), "c1".into()]).unwrap();
+        s.note_deletions_due(&["c1".into()]).unwrap();
+        s.note_deletions_due(&[]).unwrap();
+        check(
+            "due once each",
+            s.deletions_due().unwrap() == ["c1".to_owned(), "c2".to_owned()],
+        );
+        s.deletions_done("c1").unwrap();
+        s.deletions_done("c9").unwrap();
+        check("done", s.deletions_due().unwrap() == ["c2".to_owned()]);
     }
 
     fn refusals_kept_by_device<S: Storage>(s: S) {

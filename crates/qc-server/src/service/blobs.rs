@@ -1,7 +1,7 @@
 //! Evidence files up (resumable, content-addressed) and down (for reviewers), for the cases a
 //! device may see.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 use std::sync::{Condvar, Mutex};
 
@@ -253,9 +253,10 @@ impl<S: Storage> Service<S> {
 
     /// Deletes the files `cases`' logged entries let go (删除原件, [`qc_chain::deleted_files`]:
     /// an approval that holds, for a file nothing else of the case names), each for its case;
-    /// bytes another case's upload holds stay for it. Best effort: the approval is logged
-    /// whatever happens here, and a bundle may lack the file from then on.
-    pub(super) fn delete_approved(&self, cases: &BTreeSet<String>) {
+    /// bytes another case's upload holds stay for it. The approval is logged whatever happens
+    /// here (a bundle may lack the file from then on); a case whose deletions failed stays due,
+    /// for the next start.
+    pub(super) fn delete_approved<'a>(&self, cases: impl IntoIterator<Item = &'a String>) {
         for case in cases {
             let entries: Vec<qc_chain::Entry> = match self.storage.case_entries(case) {
                 Ok(entries) => entries
@@ -268,6 +269,7 @@ impl<S: Storage> Service<S> {
                     continue;
                 }
             };
+            let mut done = true;
             for hash in qc_chain::deleted_files(&entries) {
                 // Not while an upload of it is written in this process.
                 let _writing = self.blob_writes.hold(&hash);
@@ -282,11 +284,23 @@ impl<S: Storage> Service<S> {
                         )
                     }
                     Err(e) => {
+                        done = false;
                         tracing::warn!(case, blob = hex::encode(hash), error = %e, "approved deletion not done")
                     }
                 }
             }
+            if done && let Err(e) = self.storage.deletions_done(case) {
+                tracing::warn!(case, error = %e, "approved deletions not recorded done");
+            }
         }
+    }
+
+    /// Finishes the approved deletions a stopped station left (its own or another process's
+    /// on the same database): how many cases were due.
+    pub(super) fn finish_interrupted_deletions(&self) -> Result<usize, StorageError> {
+        let due = self.storage.deletions_due()?;
+        self.delete_approved(&due);
+        Ok(due.len())
     }
 
     /// Notes, of the files `named` (by entries just logged), those the station does not hold

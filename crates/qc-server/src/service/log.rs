@@ -246,6 +246,12 @@ impl<S: Storage> Service<S> {
                 .filter(|e| e.action == qc_chain::Action::EvidenceDeleted)
                 .map(|e| e.case)
                 .collect();
+            if !approving.is_empty() {
+                // Before they are logged: a station stopped before it deleted the files deletes
+                // them when it starts again.
+                let cases: Vec<String> = approving.iter().cloned().collect();
+                self.storage.note_deletions_due(&cases)?;
+            }
             // The files the entries name (what is not held is noted once they are logged).
             let named: Vec<PendingBlob> = new
                 .iter()

@@ -478,11 +478,14 @@ impl<S: Storage> Service<S> {
         Ok(())
     }
 
-    /// Keeps or discards every upload whose last byte arrived just before the station stopped,
-    /// so the device that sent it hears the truth when it asks. For the process that serves
-    /// (an administrator's command opening the same files must not race it); a device asking
-    /// about such an upload has it finished then too. Returns how many were finished.
-    pub fn finish_interrupted_uploads(&self) -> Result<usize, ServiceError> {
+    /// Finishes what a stopped station left: the deletions (删除原件) it had begun or had yet
+    /// to do for approvals it logged, then every upload whose last byte arrived just before it
+    /// stopped, kept or discarded so the device that sent it hears the truth when it asks. For
+    /// the process that serves (an administrator's command opening the same files must not
+    /// race it); a device asking about such an upload has it finished then too. Returns how
+    /// many uploads were finished.
+    pub fn finish_interrupted(&self) -> Result<usize, ServiceError> {
+        self.finish_interrupted_deletions()?;
         let mut finished = 0;
         for hash in self.storage.unfinished_blobs()? {
             match self.finish_received(&hash)? {

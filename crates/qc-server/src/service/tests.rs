@@ -1410,7 +1410,7 @@ mod docs {
             2,
             "not when merely opened"
         );
-        assert_eq!(s.finish_interrupted_uploads().unwrap(), 2);
+        assert_eq!(s.finish_interrupted().unwrap(), 2);
         assert!(
             s.storage
                 .blob_state(&hash)
