@@ -132,12 +132,11 @@ impl Quancheng {
     }
 
     /// `items` of case `case` (by its full id) with only the deletions and links a signed act
-    /// of the case attests: a mark written into the document without its act (another
-    /// tablet's doing) is left out, so it hides nothing and blocks no real deletion.
+    /// of the case attests ([`attest`], from this device's entries of the case).
     pub(crate) fn attested(
         &self,
         case: &str,
-        mut items: Vec<EvidenceItem>,
+        items: Vec<EvidenceItem>,
     ) -> Result<Vec<EvidenceItem>, ApiError> {
         if items
             .iter()
@@ -145,49 +144,59 @@ impl Quancheng {
         {
             return Ok(items);
         }
-        let entries = self.case_entries(case)?;
-        let signed = |action: &qc_chain::Action, pair: [[u8; 32]; 2]| {
-            entries
-                .iter()
-                .any(|e| e.action == *action && e.records == pair)
-        };
-        let approved: BTreeSet<[[u8; 32]; 2]> = qc_chain::approved_deletions(&entries)
-            .iter()
-            .filter_map(|d| Some([*d.records.first()?, *d.records.get(1)?]))
-            .collect();
-        for item in &mut items {
-            let facts = facts_digest(&item.facts)?;
-            if let Some(d) = &item.deleted
-                && !approved.contains(&[facts, deletion_digest(d)?])
-            {
-                tracing::warn!(
-                    case,
-                    evidence = item.facts.id,
-                    "a deletion mark no act attests left out"
-                );
-                item.deleted = None;
-            }
-            let before = item.links.len();
-            let mut kept = Vec::with_capacity(before);
-            for link in std::mem::take(&mut item.links) {
-                if signed(
-                    &qc_chain::Action::EvidenceLinked,
-                    [facts, link_digest(&link)?],
-                ) {
-                    kept.push(link);
-                }
-            }
-            if kept.len() != before {
-                tracing::warn!(
-                    case,
-                    evidence = item.facts.id,
-                    "links no act attests left out"
-                );
-            }
-            item.links = kept;
-        }
-        Ok(items)
+        attest(case, &self.case_entries(case)?, items)
     }
+}
+
+/// `items` of case `case` with only the deletions and links one of the case's `entries`
+/// attests: a mark written into the document without its act (another tablet's doing) is left
+/// out, so it hides nothing and blocks no real deletion.
+pub(crate) fn attest(
+    case: &str,
+    entries: &[qc_chain::Entry],
+    mut items: Vec<EvidenceItem>,
+) -> Result<Vec<EvidenceItem>, ApiError> {
+    let signed = |action: &qc_chain::Action, pair: [[u8; 32]; 2]| {
+        entries
+            .iter()
+            .any(|e| e.action == *action && e.records == pair)
+    };
+    let approved: BTreeSet<[[u8; 32]; 2]> = qc_chain::approved_deletions(entries)
+        .iter()
+        .filter_map(|d| Some([*d.records.first()?, *d.records.get(1)?]))
+        .collect();
+    for item in &mut items {
+        let facts = facts_digest(&item.facts)?;
+        if let Some(d) = &item.deleted
+            && !approved.contains(&[facts, deletion_digest(d)?])
+        {
+            tracing::warn!(
+                case,
+                evidence = item.facts.id,
+                "a deletion mark no act attests left out"
+            );
+            item.deleted = None;
+        }
+        let before = item.links.len();
+        let mut kept = Vec::with_capacity(before);
+        for link in std::mem::take(&mut item.links) {
+            if signed(
+                &qc_chain::Action::EvidenceLinked,
+                [facts, link_digest(&link)?],
+            ) {
+                kept.push(link);
+            }
+        }
+        if kept.len() != before {
+            tracing::warn!(
+                case,
+                evidence = item.facts.id,
+                "links no act attests left out"
+            );
+        }
+        item.links = kept;
+    }
+    Ok(items)
 }
 
 /// The files of an item: its own and its thumbnail.

@@ -670,7 +670,8 @@ impl Quancheng {
     pub fn case_file_pdf(&self, case: &str) -> Result<Vec<u8>, ApiError> {
         let id = self.resolve_case(case)?;
         let doc = self.store.case_doc(&id, self.device_id.as_bytes())?;
-        self.bind_case_file(&doc, &|hash| self.read_blob(hash))
+        let entries = self.case_entries(&id)?;
+        self.bind_case_file(&doc, &entries, &|hash| self.read_blob(hash))
     }
 
     /// The printable case file from a bundle (its documents and photos as the bundle holds
@@ -685,12 +686,25 @@ impl Quancheng {
                 ApiError::Invalid(format!("the bundle lacks blob {}", hex::encode(hash)))
             })
         };
-        self.bind_case_file(&doc, &read)
+        let entries: Vec<qc_chain::Entry> = contents
+            .entries
+            .iter()
+            .filter_map(|e| e.entry().ok())
+            .collect();
+        self.bind_case_file(&doc, &entries, &read)
     }
 
-    fn bind_case_file(&self, doc: &CaseDoc, read: &ReadBlob<'_>) -> Result<Vec<u8>, ApiError> {
+    /// The case file of `doc`, whose deletions (删除原件) count only as its `entries` attest.
+    fn bind_case_file(
+        &self,
+        doc: &CaseDoc,
+        entries: &[qc_chain::Entry],
+        read: &ReadBlob<'_>,
+    ) -> Result<Vec<u8>, ApiError> {
         let renderer = renderer()?;
-        let data = CaseData::read(doc)?;
+        let mut data = CaseData::read(doc)?;
+        let case = doc.header()?.id;
+        data.evidence = crate::deletion::attest(&case.0, entries, data.evidence)?;
         let directory = self.people()?;
         let wording = self.wording()?;
         let facts = data.facts(&directory, self.catalogue(), &wording);

@@ -74,8 +74,8 @@ impl Quancheng {
             }))
             .collect();
         acts.sort_by(|a, b| (a.from, &a.id).cmp(&(b.from, &b.id)));
-        let proposed = doc
-            .evidence()?
+        let proposed = self
+            .attested(&id, doc.evidence()?)?
             .iter()
             .filter_map(|item| {
                 let ids = proposed_acts(item, &records, &events);

@@ -753,6 +753,8 @@ impl Quancheng {
         by: &Unlocked,
     ) -> Result<(), ApiError> {
         let officer = officer_refs(&[by])?.remove(0);
+        // Only a deletion the case's entries attest counts (a forged mark blocks nothing).
+        let deleted = self.evidence_of(case, evidence)?.deleted.is_some();
         self.act(case, Action::EvidenceCosigned, &[by], |doc, at| {
             let item = doc
                 .evidence_item(evidence)?
@@ -772,7 +774,7 @@ impl Quancheng {
                     "this evidence is already signed by two officers".into(),
                 ));
             }
-            if item.deleted.is_some() {
+            if deleted {
                 return Err(ApiError::Invalid("该证据原件已经批准删除".into()));
             }
             doc.sign_evidence(evidence, &EvidenceSignature { officer, at })?;

@@ -1793,6 +1793,13 @@ fn an_original_is_deleted_only_with_the_heads_approval_and_its_hash_stays() {
         .unwrap();
     let (_, ev) = d.app.case_file(&d.case).unwrap();
     assert!(ev.iter().all(|e| e.deleted.is_none()), "no act attests it");
+    // The case file's photo pages: both photos while the mark is forged, one once approved.
+    let photos = |app: &Quancheng| {
+        let pdf = app.case_file_pdf(&d.case).unwrap();
+        pdf.windows(14).filter(|w| w == b"/Subtype/Image").count()
+    };
+    let both = photos(&d.app);
+    assert!(both >= 2, "{both}");
     // Only the head approves, and says why.
     for who in [li, &d.liu, &d.chen] {
         assert!(
@@ -1809,6 +1816,7 @@ fn an_original_is_deleted_only_with_the_heads_approval_and_its_hash_stays() {
         .delete_original(&d.case, &id, "与案件无关的路人影像", &head)
         .unwrap();
     assert!(d.app.read_blob(&hash).is_err(), "the bytes are gone");
+    assert_eq!(photos(&d.app), both - 1, "its photo page goes");
     assert!(
         d.app
             .delete_original(&d.case, &id, "再次删除", &head)
