@@ -1141,17 +1141,8 @@ impl Storage for SqliteStorage {
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
         // Under the one writer, as `delete_blob`: a blob deleted meanwhile is not linked.
         let conn = self.conn();
-        // A blob's row stays while its bytes are kept (this backend reads kept-ness from the
-        // evidence store); a deletion marks it, then removes it.
-        let held = conn
-            .query_row(
-                "SELECT 1 FROM blobs WHERE hash = ?1 AND NOT deleting",
-                params![hash.to_vec()],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(err)?;
-        if held.is_none() {
+        // Kept whole, and not being deleted (whose row is no blob).
+        if !self.blobs.state(self, hash)?.is_some_and(|b| b.complete) {
             return Err(StorageError::Backend("the blob is not kept".into()));
         }
         conn.execute(

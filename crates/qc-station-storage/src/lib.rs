@@ -936,6 +936,10 @@ pub mod suite {
             "all received, not yet kept: unfinished",
             s.unfinished_blobs().unwrap() == [hash],
         );
+        check(
+            "not linked to a case before it is kept",
+            s.link_blob(&hash, "c1").is_err() && !s.blob_in_case(&hash, "c1").unwrap(),
+        );
         check("whole blob kept", s.finish_blob(&hash).unwrap());
         check("kept: finished", s.unfinished_blobs().unwrap().is_empty());
         check("in no case yet", !s.blob_in_case(&hash, "c1").unwrap());
