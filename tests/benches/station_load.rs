@@ -431,6 +431,14 @@ fn run(instances: usize, database: Option<&str>) -> anyhow::Result<Measured> {
     let clients: Vec<reqwest::Client> = (0..=DEVICES)
         .map(|_| {
             reqwest::Client::builder()
+                .default_headers(
+                    [(
+                        reqwest::header::HeaderName::from_static(qc_sync::PROTOCOL_HEADER),
+                        reqwest::header::HeaderValue::from_static(qc_sync::PROTOCOL),
+                    )]
+                    .into_iter()
+                    .collect(),
+                )
                 .tls_certs_only(certs.clone())
                 .timeout(Duration::from_secs(120))
                 .build()

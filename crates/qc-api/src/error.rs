@@ -142,6 +142,7 @@ impl ApiError {
                 "forbidden" => "forbidden",
                 "blob_mismatch" => "blob_mismatch",
                 "revoked_device" => "revoked_device",
+                "app_outdated" => "app_outdated",
                 _ => "station",
             },
             Self::Evidence(qc_evidence::EvidenceError::Empty) => "evidence_empty",

@@ -162,7 +162,12 @@ impl Link {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let cert = reqwest::Certificate::from_pem(station.cert_pem.as_bytes())
             .map_err(|e| unreachable(&e))?;
+        let protocol = [(
+            reqwest::header::HeaderName::from_static(qc_sync::PROTOCOL_HEADER),
+            reqwest::header::HeaderValue::from_static(qc_sync::PROTOCOL),
+        )];
         let client = reqwest::blocking::Client::builder()
+            .default_headers(protocol.into_iter().collect())
             .tls_certs_only([cert])
             .connect_timeout(std::time::Duration::from_secs(10))
             .timeout(std::time::Duration::from_secs(300))

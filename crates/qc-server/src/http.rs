@@ -544,6 +544,20 @@ async fn log_tile<S: Storage>(
     ))
 }
 
+/// Refuses a request from a device whose app is older than the station serves
+/// ([`qc_sync::protocol_served`]) before anything of it is read.
+async fn device_protocol(request: Request, next: axum::middleware::Next) -> Response {
+    let sent = request
+        .headers()
+        .get(qc_sync::PROTOCOL_HEADER)
+        .map(|h| h.to_str().unwrap_or("(not text)"));
+    if !qc_sync::protocol_served(sent) {
+        let sent = sent.unwrap_or("quancheng-sync/1 (no header)").to_owned();
+        return Failure(ServiceError::Outdated(sent)).into_response();
+    }
+    next.run(request).await
+}
+
 /// The routes, with the default [`Limits`].
 pub fn router<S: Storage>(state: Arc<AppState<S>>) -> Router {
     router_with(state, &Limits::default())
@@ -566,18 +580,23 @@ pub fn router_with<S: Storage>(state: Arc<AppState<S>>, limits: &Limits) -> Rout
             get(|| async { axum::Json(serde_json::json!({ "status": "live" })) }),
         )
         .route("/v1/ready", get(ready::<S>))
-        .route("/v1/enrol", post(enrol::<S>))
-        .route("/v1/officers/enrol", post(officer_enrol::<S>))
-        .route("/v1/sync", post(sync::<S>))
         .route("/v1/log/consistency", get(consistency::<S>))
         .route("/v1/log/checkpoint", get(log_checkpoint::<S>))
         .route("/v1/log/tile/{*path}", get(log_tile::<S>))
         .route("/v1/cases/{case}/log", get(case_log::<S>))
-        .route(
-            "/v1/blobs/{case}/{sha}",
-            get(blob_status::<S>).put(blob_chunk::<S>),
+        .merge(
+            // What devices do, for devices of a protocol the station serves only.
+            Router::new()
+                .route("/v1/enrol", post(enrol::<S>))
+                .route("/v1/officers/enrol", post(officer_enrol::<S>))
+                .route("/v1/sync", post(sync::<S>))
+                .route(
+                    "/v1/blobs/{case}/{sha}",
+                    get(blob_status::<S>).put(blob_chunk::<S>),
+                )
+                .route("/v1/blobs/{case}/{sha}/data", get(blob_data::<S>))
+                .route_layer(axum::middleware::from_fn(device_protocol)),
         )
-        .route("/v1/blobs/{case}/{sha}/data", get(blob_data::<S>))
         .layer(Extension(room))
         .with_state(state)
         .merge(scraped)

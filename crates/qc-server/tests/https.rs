@@ -82,7 +82,13 @@ fn station_with(limits: &Limits) -> Station {
             limits,
         ))
         .unwrap();
+    // A device's client: it names its protocol with every request, as the app does.
+    let protocol = [(
+        reqwest::header::HeaderName::from_static(qc_sync::PROTOCOL_HEADER),
+        reqwest::header::HeaderValue::from_static(qc_sync::PROTOCOL),
+    )];
     let client = reqwest::blocking::Client::builder()
+        .default_headers(protocol.into_iter().collect())
         .tls_certs_only([reqwest::Certificate::from_pem(cert.as_bytes()).unwrap()])
         .build()
         .unwrap();
@@ -276,6 +282,62 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     drop(s.runtime);
 }
 
+/// An app older than the station serves (protocol 1 sent no header; it cannot decode the
+/// chain actions of protocol 2) is told to update before anything of its request is taken;
+/// what is anyone's to read stays open.
+#[test]
+fn a_device_of_an_older_protocol_is_told_to_update() {
+    let s = station();
+    let (key, _) = enrol_tablet(&s);
+    let old = reqwest::blocking::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(s.cert.as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let body = serde_json::to_vec(&SyncRequest {
+        push: PushEntries {
+            entries: Vec::new(),
+            known_size: 0,
+        },
+        up: DocsUp { docs: Vec::new() },
+        want: None,
+        bureau: None,
+    })
+    .unwrap();
+    let auth = RequestAuth::sign("tablet-a", &key, "POST", "/v1/sync", &body, NOW, [40; 16]);
+    for sent in [None, Some("quancheng-sync/1")] {
+        let mut req = old.post(format!("{}/v1/sync", s.url)).body(body.clone());
+        for (k, v) in auth.headers() {
+            req = req.header(k, v);
+        }
+        if let Some(sent) = sent {
+            req = req.header(qc_sync::PROTOCOL_HEADER, sent);
+        }
+        let r = req.send().unwrap();
+        assert_eq!(r.status(), 426, "{sent:?}");
+        let said: serde_json::Value = r.json().unwrap();
+        assert_eq!(said["code"], "app_outdated");
+        assert!(
+            said["message"].as_str().unwrap().contains("请先更新应用"),
+            "{said}"
+        );
+    }
+    let enrol = old
+        .post(format!("{}/v1/enrol", s.url))
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(enrol.status(), 426);
+    let blob = old
+        .get(format!("{}/v1/blobs/case-1/{}", s.url, "0".repeat(64)))
+        .send()
+        .unwrap();
+    assert_eq!(blob.status(), 426);
+    let health = old.get(format!("{}/v1/health", s.url)).send().unwrap();
+    assert_eq!(health.status(), 200, "what is anyone's to read stays open");
+    // The same request from an app of this protocol goes through (the nonce was not spent).
+    assert_eq!(post(&s, &key, &body, 40).status(), 200);
+}
+
 #[test]
 fn a_client_that_does_not_trust_the_pinned_certificate_cannot_connect() {
     let s = station();
@@ -329,10 +391,17 @@ fn closed(read: std::io::Result<usize>) -> bool {
 
 /// Sends a request's head and the first `sent` bytes of a body of `length`; headers signed by
 /// tablet-a's `key` (over another body: the signature is never checked this far).
+/// The header line by which a device names its protocol.
+fn protocol_line() -> String {
+    format!("{}: {}\r\n", qc_sync::PROTOCOL_HEADER, qc_sync::PROTOCOL)
+}
+
 fn start_upload(raw: &mut Raw, device: &str, key: &SigningKey, length: usize, sent: usize) {
     let auth = RequestAuth::sign(device, key, "POST", "/v1/sync", b"", NOW, [9; 16]);
-    let mut head =
-        format!("POST /v1/sync HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {length}\r\n");
+    let mut head = format!(
+        "POST /v1/sync HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {length}\r\n{}",
+        protocol_line()
+    );
     for (k, v) in auth.headers() {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -435,8 +504,9 @@ fn a_stranger_cannot_make_the_station_read_or_hold_large_bodies() {
     enrol
         .write_all(
             format!(
-                "POST /v1/enrol HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {}\r\n\r\n",
-                8 << 20
+                "POST /v1/enrol HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {}\r\n{}\r\n",
+                8 << 20,
+                protocol_line()
             )
             .as_bytes(),
         )

@@ -12,5 +12,42 @@ pub mod auth;
 pub mod wire;
 pub mod witness;
 
-/// The protocol's name and version, sent with every request.
-pub const PROTOCOL: &str = "quancheng-sync/1";
+/// The protocol's name and version, sent by a device with every request in the
+/// [`PROTOCOL_HEADER`] header.
+pub const PROTOCOL: &str = "quancheng-sync/2";
+
+/// The request header that names the device's protocol.
+pub const PROTOCOL_HEADER: &str = "quancheng-protocol";
+
+/// The oldest protocol a station serves. Version 2 brought chain actions 21 and 22 (a clip
+/// tied to acts, an original deleted with approval), which an app of version 1 cannot decode:
+/// its sync would stop at the first such entry it receives, so it is told to update instead.
+/// Version 1 sent no header.
+pub const OLDEST_PROTOCOL: u32 = 2;
+
+/// Whether a device that sent `header` (the [`PROTOCOL_HEADER`] value, if any) is served.
+pub fn protocol_served(header: Option<&str>) -> bool {
+    header
+        .and_then(|h| h.strip_prefix("quancheng-sync/"))
+        .and_then(|v| v.parse::<u32>().ok())
+        .is_some_and(|v| v >= OLDEST_PROTOCOL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_of_the_oldest_protocol_on_are_served() {
+        assert!(protocol_served(Some(PROTOCOL)));
+        assert!(protocol_served(Some("quancheng-sync/3")));
+        for old in [
+            None,
+            Some("quancheng-sync/1"),
+            Some("quancheng-sync/x"),
+            Some("2"),
+        ] {
+            assert!(!protocol_served(old), "{old:?}");
+        }
+    }
+}

@@ -95,6 +95,10 @@ pub enum ServiceError {
         /// The limit.
         limit: u64,
     },
+    /// A device whose app speaks a protocol older than the station serves
+    /// ([`qc_sync::OLDEST_PROTOCOL`]; what it sent, if anything): nothing was done.
+    #[error("the device speaks {0}, older than the station serves")]
+    Outdated(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -115,6 +119,7 @@ impl ServiceError {
             ServiceError::Busy => 503,
             ServiceError::SlowRequest => 408,
             ServiceError::TooLarge(_) | ServiceError::ExportTooLarge { .. } => 413,
+            ServiceError::Outdated(_) => 426,
             ServiceError::Storage(_) => 500,
         }
     }
@@ -157,6 +162,11 @@ impl ServiceError {
                 bytes.div_ceil(1 << 20),
                 limit >> 20
             ),
+            ServiceError::Outdated(_) => {
+                "This device's app is too old for the station: update the app, then sync (what \
+                 it has not synced stays on the device)"
+                    .into()
+            }
             ServiceError::Storage(_) => "The station's storage failed; try again later".into(),
         }
     }
@@ -196,6 +206,11 @@ impl ServiceError {
                     bytes.div_ceil(1 << 20),
                     limit >> 20
                 ),
+            ),
+            ServiceError::Outdated(_) => (
+                "app_outdated",
+                "本设备的应用版本过旧，基站不再接受其同步。请先更新应用再同步，未同步的记录仍保存在本设备上"
+                    .into(),
             ),
             ServiceError::Storage(_) => ("server_storage", "基站存储出错，请稍后重试".into()),
         };
