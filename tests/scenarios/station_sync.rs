@@ -787,6 +787,7 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
     // A station stopped after it logged an approval, before it deleted the file (the file held
     // for the case again, the case noted due): it deletes the file when it starts again.
     let (case, _, hash) = &kept[0];
+    let size = photos[0].len() as u64;
     bureau.stop();
     {
         use qc_station_storage::Storage as _;
@@ -797,6 +798,7 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
             .note_deletions_due(std::slice::from_ref(case))
             .unwrap();
         assert!(storage.blob_in_case(hash, case).unwrap());
+        assert!(storage.open_blob_range(hash, size, 0..10).is_ok());
     }
     bureau.restart().unwrap();
     assert!(
@@ -808,5 +810,9 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
     assert!(storage.deletions_due().unwrap().is_empty());
     assert!(
         !storage.blob_in_case(hash, case).unwrap() && storage.blob_state(hash).unwrap().is_none()
+    );
+    assert!(
+        storage.open_blob_range(hash, size, 0..10).is_err(),
+        "the bytes gone"
     );
 }

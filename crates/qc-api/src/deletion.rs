@@ -151,7 +151,7 @@ impl Quancheng {
 /// `items` of case `case` with only the deletions and links one of the case's `entries`
 /// attests: a mark written into the document without its act (another tablet's doing) is left
 /// out, so it hides nothing and blocks no real deletion.
-pub(crate) fn attest(
+fn attest(
     case: &str,
     entries: &[qc_chain::Entry],
     mut items: Vec<EvidenceItem>,

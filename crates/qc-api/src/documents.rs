@@ -2,7 +2,7 @@
 //! the signed case data, stored as blobs, signed onto the chain with the PDF's and the data's
 //! digests), the bound case file, and the checks of a paper copy or a bundle's documents.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use qc_casedoc::{CaseDoc, IssuedDocument};
@@ -675,11 +675,23 @@ impl Quancheng {
     }
 
     /// The printable case file from a bundle (its documents and photos as the bundle holds
-    /// them; the cover and contents made with this device's catalogue and wording).
+    /// them; the cover and contents made with this device's catalogue and wording), only of a
+    /// bundle that verifies under this device's bureau: what it prints is what was signed.
     pub fn case_file_from_bundle(
         &self,
-        contents: &qc_bundle::Contents,
+        (contents, integrity): (&qc_bundle::Contents, &qc_bundle::Integrity),
     ) -> Result<Vec<u8>, ApiError> {
+        let report =
+            qc_bundle::verify(contents, integrity, Some(self.anchor.bureau_public()), None);
+        if !report.is_clean() {
+            tracing::warn!(
+                problems = report.problems.len(),
+                "a case file refused: its bundle does not verify"
+            );
+            return Err(ApiError::Invalid(
+                "该案卷包未通过验证，不能据此生成案卷（请用 quancheng verify 查看原因）".into(),
+            ));
+        }
         let doc = CaseDoc::load(&contents.document, self.device_id.as_bytes())?;
         let read = |hash: &[u8; 32]| {
             contents.blobs.get(hash).cloned().ok_or_else(|| {
@@ -690,11 +702,13 @@ impl Quancheng {
             .entries
             .iter()
             .filter_map(|e| e.entry().ok())
+            .filter(|e| e.case == contents.case)
             .collect();
         self.bind_case_file(&doc, &entries, &read)
     }
 
-    /// The case file of `doc`, whose deletions (删除原件) count only as its `entries` attest.
+    /// The case file of `doc`; the files its `entries` let go (删除原件,
+    /// [`qc_chain::deleted_files`]) have no photo page.
     fn bind_case_file(
         &self,
         doc: &CaseDoc,
@@ -702,9 +716,11 @@ impl Quancheng {
         read: &ReadBlob<'_>,
     ) -> Result<Vec<u8>, ApiError> {
         let renderer = renderer()?;
-        let mut data = CaseData::read(doc)?;
-        let case = doc.header()?.id;
-        data.evidence = crate::deletion::attest(&case.0, entries, data.evidence)?;
+        let data = CaseData::read(doc)?;
+        let gone: BTreeSet<String> = qc_chain::deleted_files(entries)
+            .iter()
+            .map(hex::encode)
+            .collect();
         let directory = self.people()?;
         let wording = self.wording()?;
         let facts = data.facts(&directory, self.catalogue(), &wording);
@@ -739,7 +755,9 @@ impl Quancheng {
             // A redacted copy is for disclosure, not the file's evidence; a deleted original's
             // bytes are gone (the evidence table still lists it).
             .filter(|e| {
-                e.facts.kind == MediaKind::Photo && e.facts.redacts.is_none() && e.deleted.is_none()
+                e.facts.kind == MediaKind::Photo
+                    && e.facts.redacts.is_none()
+                    && !gone.contains(&e.facts.sha256)
             })
         {
             let f = &item.facts;

@@ -73,22 +73,38 @@ pub struct RedactionOf {
     pub reason: String,
 }
 
-/// A file being read: counts what passes, reports it, and stops when told.
-struct Watched<'a, R> {
-    inner: R,
+/// A file being read: counts what passes, reports it, stops when told, and at its end fails
+/// if the file is not as it was when the import began (a camera or a copy still writing it):
+/// what was read would not be the file.
+struct Watched<'a> {
+    inner: BufReader<File>,
+    /// The file's length and modification time when it was opened.
+    was: (u64, Option<std::time::SystemTime>),
     done: u64,
     reported: u64,
     report: &'a mut dyn FnMut(u64),
     cancel: &'a AtomicBool,
+    /// Set when the file changed while it was read.
+    changed: &'a std::cell::Cell<bool>,
 }
 
-impl<R: Read> Read for Watched<'_, R> {
+/// A file's length and modification time.
+fn stamp(file: &File) -> std::io::Result<(u64, Option<std::time::SystemTime>)> {
+    let m = file.metadata()?;
+    Ok((m.len(), m.modified().ok()))
+}
+
+impl Read for Watched<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.cancel.load(Ordering::Relaxed) {
             return Err(std::io::Error::other("import cancelled"));
         }
         let n = self.inner.read(buf)?;
         self.done += n as u64;
+        if n == 0 && (self.done != self.was.0 || stamp(self.inner.get_ref())? != self.was) {
+            self.changed.set(true);
+            return Err(std::io::Error::other("the file changed while it was read"));
+        }
         if self.done - self.reported >= REPORT_EVERY || (n == 0 && self.done > self.reported) {
             self.reported = self.done;
             (self.report)(self.done);
@@ -209,18 +225,22 @@ impl Quancheng {
     ) -> Result<String, ApiError> {
         let unreadable = |e: std::io::Error| ApiError::Invalid(io_zh(&e).into());
         let mut file = File::open(path).map_err(unreadable)?;
+        let was = stamp(&file).map_err(unreadable)?;
         // The recording's own facts first (its index may follow the footage), from the same
         // file as the bytes then kept.
         let track = qc_evidence::track_facts(BufReader::new(&mut file), &|| {
             cancel.load(Ordering::Relaxed)
         });
         file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+        let changed = std::cell::Cell::new(false);
         let src = Watched {
             inner: BufReader::with_capacity(256 << 10, file),
+            was,
             done: 0,
             reported: 0,
             report,
             cancel,
+            changed: &changed,
         };
         let new = NewEvidence {
             file_name: file_name.into(),
@@ -237,6 +257,13 @@ impl Quancheng {
             ..Told::default()
         };
         self.add_evidence_told(case, src, (new, told), by)
+            .map_err(|e| match changed.get() {
+                true => ApiError::Invalid(
+                    "文件在导入过程中发生了变化（可能仍在写入），未导入；请待其写入完成后重新导入"
+                        .into(),
+                ),
+                false => e,
+            })
     }
 }
 

@@ -1248,6 +1248,34 @@ fn files_imported_by_path_become_evidence_with_the_camera_s_own_facts() {
     assert_eq!(after.len(), ev.len() + 1);
     assert!(!after.iter().any(|e| e.facts.file_name == "CAM0002.MP4"));
 
+    // A clip still being written (it grows while it is read) is refused, nothing of it kept.
+    let growing = write("CAM0004.MP4", Box::new(clip()));
+    let mut grown = false;
+    let report = d
+        .app
+        .import_files(
+            &d.case,
+            std::slice::from_ref(&growing),
+            (&as_, &[li]),
+            &mut |p| {
+                if p.bytes_done > 0 && !grown {
+                    grown = true;
+                    let mut f = std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(&growing)
+                        .unwrap();
+                    std::io::Write::write_all(&mut f, &[0; 4096]).unwrap();
+                }
+            },
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert!(grown && report.files[0].evidence.is_none());
+    let said = report.files[0].error.as_deref().unwrap();
+    assert!(said.contains("发生了变化"), "{said}");
+    let (_, now) = d.app.case_file(&d.case).unwrap();
+    assert_eq!(now.len(), after.len(), "nothing of it kept");
+
     // Who may not capture is refused before a byte is read.
     let refused = d.app.import_files(
         &d.case,
@@ -1846,6 +1874,21 @@ fn an_original_is_deleted_only_with_the_heads_approval_and_its_hash_stays() {
             .items
             .iter()
             .any(|i| i.title == "经负责人批准删除原件")
+    );
+    // The case file bound from the bundle has the kept photo's page only; from a bundle that
+    // does not verify, none is bound.
+    let bound = d.app.case_file_from_bundle((&read, &integrity)).unwrap();
+    let pages = bound.windows(14).filter(|w| w == b"/Subtype/Image").count();
+    assert_eq!(pages, both - 1);
+    let mut tampered = read.clone();
+    tampered.entries.retain(|e| {
+        e.entry()
+            .is_ok_and(|e| e.action != qc_chain::Action::EvidenceDeleted)
+    });
+    assert!(
+        d.app
+            .case_file_from_bundle((&tampered, &integrity))
+            .is_err()
     );
 
     // The same file as the kept photo, evidence of another case too, whose document a tablet

@@ -215,7 +215,10 @@ pub fn document(
         DocumentCommand::Casefile { case, bundle, out } => {
             let app = open()?;
             let pdf = match (case, bundle) {
-                (_, Some(b)) => app.case_file_from_bundle(&read_bundle(b)?.0)?,
+                (_, Some(b)) => {
+                    let (contents, integrity) = read_bundle(b)?;
+                    app.case_file_from_bundle((&contents, &integrity))?
+                }
                 (Some(c), None) => app.case_file_pdf(c)?,
                 (None, None) => bail!("a case or --bundle is required"),
             };

@@ -388,13 +388,14 @@ const PIECE: usize = 1 << 20;
 
 /// Records standard input a piece at a time (at most [`PIECE`] bytes or a second's).
 ///
-/// Standard input is read on a thread of its own so that a second's bytes are written when the
-/// second is up, even while the source is silent: a kill then loses at most that second.
+/// Standard input is read on a thread of its own so that what came in is written within a
+/// second of its first byte, even while the source is silent: a kill then loses at most that
+/// second. A read that fails ends the recording after what came before it is written.
 fn record_stdin(recording: &mut Recording) -> anyhow::Result<()> {
     use std::sync::mpsc::RecvTimeoutError;
     let second = std::time::Duration::from_secs(1);
     let (send, reads) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(16);
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         let mut input = std::io::stdin().lock();
         let mut buf = vec![0u8; 64 << 10];
         loop {
@@ -410,23 +411,31 @@ fn record_stdin(recording: &mut Recording) -> anyhow::Result<()> {
         }
     });
     let mut pending = Vec::with_capacity(PIECE);
+    // When the first byte of what is pending came (or, with nothing pending, the last check).
     let mut since = std::time::Instant::now();
     loop {
         let wait = second.saturating_sub(since.elapsed());
-        let ended = match reads.recv_timeout(wait) {
-            Ok(read) => {
-                pending.extend(read.context("无法读取标准输入 (cannot read standard input)")?);
-                false
+        let (ended, failed) = match reads.recv_timeout(wait) {
+            Ok(Ok(bytes)) => {
+                pending.extend(bytes);
+                (false, None)
             }
-            Err(RecvTimeoutError::Timeout) => false,
-            Err(RecvTimeoutError::Disconnected) => true,
+            Ok(Err(e)) => (true, Some(e)),
+            Err(RecvTimeoutError::Timeout) => (false, None),
+            Err(RecvTimeoutError::Disconnected) => (true, None),
         };
         if !pending.is_empty() && (ended || pending.len() >= PIECE || since.elapsed() >= second) {
             recording.piece(&pending)?;
             pending.clear();
         }
+        if let Some(e) = failed {
+            return Err(e).context("无法读取标准输入 (cannot read standard input)");
+        }
         if ended {
-            return Ok(());
+            return match reader.join() {
+                Ok(()) => Ok(()),
+                Err(_) => bail!("读取标准输入的线程异常结束 (the standard input reader panicked)"),
+            };
         }
         if pending.is_empty() {
             since = std::time::Instant::now();

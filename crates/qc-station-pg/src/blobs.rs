@@ -36,18 +36,22 @@ impl BlobRows for PgStorage {
     }
 
     fn mark_blob_kept(&self, hash: &Digest) -> Result<(), StorageError> {
-        self.conn()?
+        let kept = self
+            .conn()?
             .execute(
                 "UPDATE blobs SET complete = true WHERE hash = $1 AND NOT deleting",
                 &[&hash.as_slice()],
             )
             .map_err(pg("recording a blob kept"))?;
-        Ok(())
+        upload_started(kept)
     }
 
     fn forget_blob_row(&self, hash: &Digest) -> Result<(), StorageError> {
         self.conn()?
-            .execute("DELETE FROM blobs WHERE hash = $1", &[&hash.as_slice()])
+            .execute(
+                "DELETE FROM blobs WHERE hash = $1 AND NOT deleting",
+                &[&hash.as_slice()],
+            )
             .map_err(pg("forgetting a blob that did not match"))?;
         Ok(())
     }
@@ -80,14 +84,14 @@ impl BlobRows for PgStorage {
                     &[&hash.as_slice()],
                 )?
                 .map_or(0, |r| r.get(0));
-            if left == 0 {
-                c.execute(
-                    "UPDATE blobs SET deleting = true, complete = false WHERE hash = $1",
+            let marked = left == 0
+                && c.execute(
+                    "UPDATE blobs SET deleting = true, complete = false
+                     WHERE hash = $1 AND NOT deleting",
                     &[&hash.as_slice()],
-                )?;
-            }
+                )? == 1;
             c.batch_execute("COMMIT")?;
-            Ok(left == 0)
+            Ok(marked)
         })();
         if gone.is_err() {
             let _ = c.batch_execute("ROLLBACK");
@@ -97,6 +101,41 @@ impl BlobRows for PgStorage {
 
     fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
         hashes(self, "SELECT hash FROM blobs WHERE deleting ORDER BY hash")
+    }
+
+    fn finish_deleting(
+        &self,
+        hash: &Digest,
+        remove: &mut dyn FnMut() -> Result<(), StorageError>,
+    ) -> Result<bool, StorageError> {
+        // The row locked while the bytes go: an upload of the blob (which writes its row
+        // first) waits until the row is gone, then starts afresh.
+        let mut c = self.conn()?;
+        let failed = || pg("finishing a blob's deletion");
+        c.batch_execute("BEGIN").map_err(failed())?;
+        let done = (|| {
+            let held = c
+                .query_opt(
+                    "SELECT 1 FROM blobs WHERE hash = $1 AND deleting FOR UPDATE",
+                    &[&hash.as_slice()],
+                )
+                .map_err(failed())?;
+            if held.is_none() {
+                return Ok(false);
+            }
+            remove()?;
+            c.execute(
+                "DELETE FROM blobs WHERE hash = $1 AND deleting",
+                &[&hash.as_slice()],
+            )
+            .map_err(failed())?;
+            c.batch_execute("COMMIT").map_err(failed())?;
+            Ok(true)
+        })();
+        if !matches!(done, Ok(true)) {
+            let _ = c.batch_execute("ROLLBACK");
+        }
+        done
     }
 }
 

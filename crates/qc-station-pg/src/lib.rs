@@ -792,25 +792,33 @@ impl Storage for PgStorage {
     fn note_deletions_due(&self, cases: &[String]) -> Result<(), StorageError> {
         self.conn()?
             .execute(
-                "INSERT INTO deletions_due(case_id) SELECT unnest($1::text[])
-                 ON CONFLICT DO NOTHING",
+                "INSERT INTO deletions_due(case_id, noted) SELECT unnest($1::text[]), 1
+                 ON CONFLICT (case_id) DO UPDATE SET noted = deletions_due.noted + 1",
                 &[&cases],
             )
             .map_err(pg("noting deletions due"))?;
         Ok(())
     }
 
-    fn deletions_due(&self) -> Result<Vec<String>, StorageError> {
+    fn deletions_due(&self) -> Result<Vec<(String, u64)>, StorageError> {
         let rows = self
             .conn()?
-            .query("SELECT case_id FROM deletions_due ORDER BY case_id", &[])
+            .query(
+                "SELECT case_id, noted FROM deletions_due ORDER BY case_id",
+                &[],
+            )
             .map_err(pg("reading deletions due"))?;
-        rows.iter().map(|r| col(r, 0)).collect()
+        rows.iter()
+            .map(|r| Ok((col(r, 0)?, uint(col(r, 1)?)?)))
+            .collect()
     }
 
-    fn deletions_done(&self, case: &str) -> Result<(), StorageError> {
+    fn deletions_done(&self, case: &str, noted: u64) -> Result<(), StorageError> {
         self.conn()?
-            .execute("DELETE FROM deletions_due WHERE case_id = $1", &[&case])
+            .execute(
+                "DELETE FROM deletions_due WHERE case_id = $1 AND noted <= $2",
+                &[&case, &int(noted)?],
+            )
             .map_err(pg("recording deletions done"))?;
         Ok(())
     }

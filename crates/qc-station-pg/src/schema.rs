@@ -323,7 +323,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE blobs ADD COLUMN deleting BOOLEAN NOT NULL DEFAULT false;
     CREATE INDEX blobs_deleting ON blobs (hash) WHERE deleting;
     CREATE TABLE deletions_due (
-        case_id TEXT COLLATE "C" PRIMARY KEY
+        case_id TEXT COLLATE "C" PRIMARY KEY,
+        noted   BIGINT NOT NULL
     );
 "#,
 ];

@@ -353,7 +353,7 @@ fn released_migrations_never_change() {
             "c6b1e0b14ea8b21ad1beff0f63131a7b384d15a33f4d8511ad2be27d9cad40d6",
             "9e00c25d5e5c89c590d9a1b29a38ec29f33636db988ba5b4c595b7fedfbbca99",
             "f3fe43256a0fc6a46284de65e9f92ffa0ba493c2f2a6aa31f3da57d0911564c7",
-            "e562eca307cd0a720e8c58e735ecbf1ed09815569ec7de543c01e8b7b4b99d9b",
+            "2bd37bb14be5ec4c9024ddec79ee80a6de4ec0ed4a055abb163262cc16391f59",
         ]
     );
 }

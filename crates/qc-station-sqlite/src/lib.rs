@@ -340,7 +340,8 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE blobs ADD COLUMN deleting INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE deletions_due (
-        case_id TEXT PRIMARY KEY
+        case_id TEXT PRIMARY KEY,
+        noted   INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;
 "#,
 ];
@@ -1174,7 +1175,8 @@ impl Storage for SqliteStorage {
         let tx = conn.transaction().map_err(err)?;
         for case in cases {
             tx.execute(
-                "INSERT OR IGNORE INTO deletions_due(case_id) VALUES (?1)",
+                "INSERT INTO deletions_due(case_id, noted) VALUES (?1, 1)
+                 ON CONFLICT(case_id) DO UPDATE SET noted = noted + 1",
                 [case],
             )
             .map_err(err)?;
@@ -1182,18 +1184,29 @@ impl Storage for SqliteStorage {
         tx.commit().map_err(err)
     }
 
-    fn deletions_due(&self) -> Result<Vec<String>, StorageError> {
+    fn deletions_due(&self) -> Result<Vec<(String, u64)>, StorageError> {
         let conn = self.reader();
         let mut stmt = conn
-            .prepare("SELECT case_id FROM deletions_due ORDER BY case_id")
+            .prepare("SELECT case_id, noted FROM deletions_due ORDER BY case_id")
             .map_err(err)?;
-        let cases = stmt.query_map([], |r| r.get(0)).map_err(err)?;
-        cases.collect::<Result<_, _>>().map_err(err)
+        let cases = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?)))
+            .map_err(err)?;
+        cases
+            .map(|c| {
+                let (case, noted) = c.map_err(err)?;
+                Ok((case, u64::try_from(noted).map_err(err)?))
+            })
+            .collect()
     }
 
-    fn deletions_done(&self, case: &str) -> Result<(), StorageError> {
+    fn deletions_done(&self, case: &str, noted: u64) -> Result<(), StorageError> {
+        let noted = i64::try_from(noted).map_err(err)?;
         self.conn()
-            .execute("DELETE FROM deletions_due WHERE case_id = ?1", [case])
+            .execute(
+                "DELETE FROM deletions_due WHERE case_id = ?1 AND noted <= ?2",
+                params![case, noted],
+            )
             .map(drop)
             .map_err(err)
     }
@@ -1763,7 +1776,10 @@ impl BlobRows for SqliteStorage {
 
     fn forget_blob_row(&self, hash: &Digest) -> Result<(), StorageError> {
         self.conn()
-            .execute("DELETE FROM blobs WHERE hash = ?1", [hash.to_vec()])
+            .execute(
+                "DELETE FROM blobs WHERE hash = ?1 AND NOT deleting",
+                [hash.to_vec()],
+            )
             .map(drop)
             .map_err(err)
     }
@@ -1788,19 +1804,47 @@ impl BlobRows for SqliteStorage {
                 |r| r.get(0),
             )
             .map_err(err)?;
-        if left == 0 {
-            tx.execute(
-                "UPDATE blobs SET deleting = 1 WHERE hash = ?1",
-                params![hash.to_vec()],
-            )
-            .map_err(err)?;
-        }
+        let marked = left == 0
+            && tx
+                .execute(
+                    "UPDATE blobs SET deleting = 1 WHERE hash = ?1 AND NOT deleting",
+                    params![hash.to_vec()],
+                )
+                .map_err(err)?
+                == 1;
         tx.commit().map_err(err)?;
-        Ok(left == 0)
+        Ok(marked)
     }
 
     fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
         self.hashes("SELECT hash FROM blobs WHERE deleting ORDER BY hash")
+    }
+
+    fn finish_deleting(
+        &self,
+        hash: &Digest,
+        remove: &mut dyn FnMut() -> Result<(), StorageError>,
+    ) -> Result<bool, StorageError> {
+        // Under the one writer: no upload writes the blob's row meanwhile.
+        let conn = self.conn();
+        let held = conn
+            .query_row(
+                "SELECT 1 FROM blobs WHERE hash = ?1 AND deleting",
+                [hash.to_vec()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(err)?;
+        if held.is_none() {
+            return Ok(false);
+        }
+        remove()?;
+        conn.execute(
+            "DELETE FROM blobs WHERE hash = ?1 AND deleting",
+            [hash.to_vec()],
+        )
+        .map_err(err)?;
+        Ok(true)
     }
 }
 

@@ -18,20 +18,30 @@ pub trait BlobRows {
     fn blob_row(&self, hash: &Digest) -> Result<Option<(u64, bool)>, StorageError>;
     /// Records a new upload of `size` bytes (one more attempt, not kept), replacing any other.
     fn start_blob_row(&self, hash: &Digest, size: u64) -> Result<(), StorageError>;
-    /// Records that a blob's bytes are kept.
+    /// Records that a blob's bytes are kept; refused when its row is being deleted or gone
+    /// (the upload hears so, and a new one starts afresh).
     fn mark_blob_kept(&self, hash: &Digest) -> Result<(), StorageError>;
-    /// Forgets a blob whose bytes did not match its hash, or whose deletion is done.
+    /// Forgets a blob whose bytes did not match its hash (not one being deleted).
     fn forget_blob_row(&self, hash: &Digest) -> Result<(), StorageError>;
     /// The blobs whose upload started and that are not recorded kept, by hash (not those
     /// being deleted).
     fn unkept_blob_rows(&self) -> Result<Vec<Digest>, StorageError>;
     /// Unlinks a blob from `case` and, when no case links it any more, marks its row deleting,
-    /// in one transaction that holds the row: whether its bytes are to go. A row being deleted
-    /// is no blob to anyone (no state, no new upload, no link) until it is forgotten, so no
-    /// other station process can keep or link the bytes that are about to go.
+    /// in one transaction that holds the row: whether this call marked it (its bytes are then
+    /// to go). A row being deleted is no blob to anyone (no state, no new upload, no link)
+    /// until it is forgotten, so no other station process can keep or link the bytes that are
+    /// about to go.
     fn unlink_blob_row(&self, hash: &Digest, case: &str) -> Result<bool, StorageError>;
     /// The blobs whose deletion began and was not done (the process stopped before).
     fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError>;
+    /// Holds a row being deleted while `remove` deletes its bytes, then forgets it, so no
+    /// other process starts an upload of the blob before its old bytes are gone: whether the
+    /// row was still there (another process may have finished the deletion).
+    fn finish_deleting(
+        &self,
+        hash: &Digest,
+        remove: &mut dyn FnMut() -> Result<(), StorageError>,
+    ) -> Result<bool, StorageError>;
 }
 
 /// What [`BlobRows::start_blob_row`] returns once its upsert changed `rows` rows: none when the
@@ -274,15 +284,20 @@ impl Blobs {
         Ok(gone)
     }
 
+    /// Deletes the bytes of a blob whose row is being deleted (an upload's pieces too), then
+    /// the row.
     fn forget_deleted<R: BlobRows + ?Sized>(
         &self,
         rows: &R,
         hash: &Digest,
     ) -> Result<(), StorageError> {
-        self.bytes
-            .remove(hash)
-            .map_err(bytes_err("deleting a blob"))?;
-        rows.forget_blob_row(hash)
+        rows.finish_deleting(hash, &mut || {
+            self.bytes
+                .discard(hash)
+                .and_then(|()| self.bytes.remove(hash))
+                .map_err(bytes_err("deleting a blob"))
+        })
+        .map(drop)
     }
 
     /// Reads the original bytes `range` (non-empty, within it) of a complete blob of `size`
@@ -338,12 +353,21 @@ mod tests {
             let rows = self.0.lock().unwrap();
             Ok(rows.iter().filter(|r| !r.1.1).map(|r| *r.0).collect())
         }
-        // These rows link no cases: the backends' suite tests deletions.
+        // These rows link no cases and are deleted at once: the backends' suite tests
+        // deletions.
         fn unlink_blob_row(&self, hash: &Digest, _case: &str) -> Result<bool, StorageError> {
             Ok(self.0.lock().unwrap().contains_key(hash))
         }
         fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
             Ok(Vec::new())
+        }
+        fn finish_deleting(
+            &self,
+            hash: &Digest,
+            remove: &mut dyn FnMut() -> Result<(), StorageError>,
+        ) -> Result<bool, StorageError> {
+            remove()?;
+            Ok(self.0.lock().unwrap().remove(hash).is_some())
         }
     }
 

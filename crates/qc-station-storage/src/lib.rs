@@ -318,10 +318,12 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// Notes that entries about to be logged approve deletions in `cases`, so that a station
     /// stopped before it deleted their files deletes them when it starts again.
     fn note_deletions_due(&self, cases: &[String]) -> Result<(), StorageError>;
-    /// The cases noted by [`Storage::note_deletions_due`] whose deletions are not done.
-    fn deletions_due(&self) -> Result<Vec<String>, StorageError>;
-    /// Records that `case`'s approved deletions are done.
-    fn deletions_done(&self, case: &str) -> Result<(), StorageError>;
+    /// The cases noted by [`Storage::note_deletions_due`] whose deletions are not done, each
+    /// with how many times it was noted.
+    fn deletions_due(&self) -> Result<Vec<(String, u64)>, StorageError>;
+    /// Records that `case`'s approved deletions are done as far as its `noted`-th note (a
+    /// mark noted since, by an approval logged after the entries were read, stays).
+    fn deletions_done(&self, case: &str, noted: u64) -> Result<(), StorageError>;
     /// The blobs whose upload started and was not yet kept or discarded; the deletions of
     /// blobs a stopped process began ([`BlobRows::unlink_blob_row`]) are finished first.
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError>;
@@ -657,12 +659,12 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).note_deletions_due(cases)
     }
 
-    fn deletions_due(&self) -> Result<Vec<String>, StorageError> {
+    fn deletions_due(&self) -> Result<Vec<(String, u64)>, StorageError> {
         (**self).deletions_due()
     }
 
-    fn deletions_done(&self, case: &str) -> Result<(), StorageError> {
-        (**self).deletions_done(case)
+    fn deletions_done(&self, case: &str, noted: u64) -> Result<(), StorageError> {
+        (**self).deletions_done(case, noted)
     }
 
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
@@ -786,6 +788,10 @@ pub mod suite {
             s.unlink_blob_row(&hash, "c1").unwrap(),
         );
         check(
+            "begun once: another process's call owns nothing",
+            !s.unlink_blob_row(&hash, "c1").unwrap(),
+        );
+        check(
             "a blob being deleted is no blob",
             s.blob_state(&hash).unwrap().is_none() && s.open_blob(&hash).is_err(),
         );
@@ -797,6 +803,10 @@ pub mod suite {
         check(
             "no case links it meanwhile",
             s.link_blob(&hash, "c2").is_err(),
+        );
+        check(
+            "a mismatch's forgetting leaves it being deleted",
+            s.forget_blob_row(&hash).is_ok() && s.deleting_blob_rows().unwrap() == [hash],
         );
         check(
             "the bytes still there",
@@ -816,6 +826,10 @@ pub mod suite {
             "uploaded again for a live case afterwards",
             s.blob_state(&hash).unwrap().is_some_and(|b| b.complete) && s.open_blob(&hash).is_ok(),
         );
+        check(
+            "the deleted case's approvals again (a later one of the case): nothing of c2's goes",
+            !s.delete_blob(&hash, "c1").unwrap() && s.open_blob(&hash).is_ok(),
+        );
 
         // Cases whose approvals are being logged, until their deletions are done.
         check(
@@ -826,12 +840,17 @@ pub mod suite {
         s.note_deletions_due(&["c1".into()]).unwrap();
         s.note_deletions_due(&[]).unwrap();
         check(
-            "due once each",
-            s.deletions_due().unwrap() == ["c1".to_owned(), "c2".to_owned()],
+            "due, each with its notes counted",
+            s.deletions_due().unwrap() == [("c1".to_owned(), 2), ("c2".to_owned(), 1)],
         );
-        s.deletions_done("c1").unwrap();
-        s.deletions_done("c9").unwrap();
-        check("done", s.deletions_due().unwrap() == ["c2".to_owned()]);
+        s.deletions_done("c1", 1).unwrap();
+        check(
+            "a mark noted after what was done stays",
+            s.deletions_due().unwrap().len() == 2,
+        );
+        s.deletions_done("c1", 2).unwrap();
+        s.deletions_done("c9", 1).unwrap();
+        check("done", s.deletions_due().unwrap() == [("c2".to_owned(), 1)]);
     }
 
     fn refusals_kept_by_device<S: Storage>(s: S) {

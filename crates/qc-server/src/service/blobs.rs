@@ -1,7 +1,7 @@
 //! Evidence files up (resumable, content-addressed) and down (for reviewers), for the cases a
 //! device may see.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::sync::{Condvar, Mutex};
 
@@ -254,9 +254,18 @@ impl<S: Storage> Service<S> {
     /// Deletes the files `cases`' logged entries let go (删除原件, [`qc_chain::deleted_files`]:
     /// an approval that holds, for a file nothing else of the case names), each for its case;
     /// bytes another case's upload holds stay for it. The approval is logged whatever happens
-    /// here (a bundle may lack the file from then on); a case whose deletions failed stays due,
-    /// for the next start.
+    /// here (a bundle may lack the file from then on). A case's mark of deletions due
+    /// ([`Storage::note_deletions_due`]) is cleared as far as it was noted before its entries
+    /// were read, and only once they approved some deletion and all went: an approval being
+    /// logged meanwhile, or one that failed here, stays due for the next start.
     pub(super) fn delete_approved<'a>(&self, cases: impl IntoIterator<Item = &'a String>) {
+        let marks: BTreeMap<String, u64> = match self.storage.deletions_due() {
+            Ok(marks) => marks.into_iter().collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "deletions due not read");
+                BTreeMap::new()
+            }
+        };
         for case in cases {
             let entries: Vec<qc_chain::Entry> = match self.storage.case_entries(case) {
                 Ok(entries) => entries
@@ -269,8 +278,9 @@ impl<S: Storage> Service<S> {
                     continue;
                 }
             };
-            let mut done = true;
-            for hash in qc_chain::deleted_files(&entries) {
+            let files = qc_chain::deleted_files(&entries);
+            let mut done = !files.is_empty();
+            for hash in files {
                 // Not while an upload of it is written in this process.
                 let _writing = self.blob_writes.hold(&hash);
                 self.held_now(&hash, case);
@@ -289,7 +299,9 @@ impl<S: Storage> Service<S> {
                     }
                 }
             }
-            if done && let Err(e) = self.storage.deletions_done(case) {
+            if let Some(noted) = marks.get(case).filter(|_| done)
+                && let Err(e) = self.storage.deletions_done(case, *noted)
+            {
                 tracing::warn!(case, error = %e, "approved deletions not recorded done");
             }
         }
@@ -299,7 +311,7 @@ impl<S: Storage> Service<S> {
     /// on the same database): how many cases were due.
     pub(super) fn finish_interrupted_deletions(&self) -> Result<usize, StorageError> {
         let due = self.storage.deletions_due()?;
-        self.delete_approved(&due);
+        self.delete_approved(due.iter().map(|(case, _)| case));
         Ok(due.len())
     }
 
