@@ -464,22 +464,29 @@ pub async fn import_evidence(
             attestation: form.attestation,
             redacts: form.redacts,
         };
-        with_officers(state, |a, actors| {
-            a.import_files(
-                &form.case,
-                &paths,
-                (&to_be, actors),
-                // A window closed mid-import stops hearing; the import goes on.
-                &mut |p| drop(progress.send(*p)),
-                &state.2,
-            )
-        })
+        let plan = with_officers(state, |a, by| a.prepare_import(&form.case, &paths, (&to_be, by)))?;
+        // The files are read without the app, which serves the window meanwhile; each is then
+        // signed with it, by the officers signed in at that moment.
+        Ok(plan.run(
+            // A window closed mid-import stops hearing; the import goes on.
+            &mut |p| drop(progress.send(*p)),
+            &state.2,
+            &mut |file| {
+                let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
+                let by: Vec<&Unlocked> = signed.iter().collect();
+                let mut app = state.0.lock().unwrap_or_else(|p| p.into_inner());
+                let app = app
+                    .as_mut()
+                    .map_err(|e| ApiError::Invalid(e.message_zh()))?;
+                app.record_import(file, &by)
+            },
+        ))
     })
     .await
 }
 
-/// Stops the import under way (the file being read is not kept; those before it are). Async,
-/// so it is heard while the import holds the app: it touches nothing else.
+/// Stops the import under way (the file being read is not kept; those before it are); it
+/// touches nothing else.
 #[tauri::command]
 pub async fn cancel_import(state: State<'_, AppState>) -> Result<(), WireError> {
     state.2.store(true, Ordering::Relaxed);

@@ -19,12 +19,12 @@ use tauri::Manager;
 pub struct AppState(
     pub Mutex<Result<Quancheng, ApiError>>,
     pub Mutex<Vec<qc_api::Unlocked>>,
-    /// Set to stop the import of files under way (read without the app's lock it holds).
+    /// Set to stop the import of files under way.
     pub AtomicBool,
     /// Where the window's players read evidence files by range (`media`), when it started.
     pub Option<String>,
     /// Recordings being made, by id: their pieces are written without the app's lock (a sync
-    /// or an import holds it long).
+    /// holds it long).
     pub Mutex<std::collections::HashMap<String, qc_api::recording::Recording>>,
     /// The files last chosen in the file dialog: the only paths the page may import (a page
     /// running someone else's script cannot name any file of the tablet).

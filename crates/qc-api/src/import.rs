@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use qc_domain::{CopyAttestation, MediaKind, Redaction, RuleViolation};
 use serde::Serialize;
 
-use crate::records::{NewEvidence, Told};
+use crate::records::{BlobSink, NewEvidence, Stored, Told};
 use crate::{ApiError, Quancheng, Unlocked};
 
 /// Bytes read between two progress reports (and the last of each file).
@@ -113,6 +113,29 @@ impl Read for Watched<'_> {
     }
 }
 
+/// An import whose checks are done (who signs and where, the original a copy is of), made by
+/// [`Quancheng::prepare_import`]: its files are read into the store by [`ImportPlan::run`]
+/// without the app, each then signed as evidence with it.
+pub struct ImportPlan {
+    case: String,
+    paths: Vec<PathBuf>,
+    /// The files' sizes when the import began.
+    sizes: Vec<u64>,
+    to_be: ImportAs,
+    redacts: Option<(Redaction, MediaKind)>,
+    /// Where each file's bytes go.
+    sinks: Vec<BlobSink>,
+}
+
+/// A file of an import read into the store, to be signed as evidence
+/// ([`Quancheng::record_import`]).
+pub struct ImportedBytes {
+    case: String,
+    stored: Stored,
+    new: NewEvidence,
+    told: Told,
+}
+
 impl Quancheng {
     /// Imports each of `paths` into `case` as one evidence item signed by `by` (one officer
     /// leaves each awaiting a second, as [`Self::add_evidence`]), read from its file in one
@@ -127,29 +150,71 @@ impl Quancheng {
         progress: &mut dyn FnMut(&ImportProgress),
         cancel: &AtomicBool,
     ) -> Result<ImportReport, ApiError> {
-        // Who signs and where, and the original a copy is of, checked before any file is read.
+        let plan = self.prepare_import(case, paths, (to_be, by))?;
+        Ok(plan.run(progress, cancel, &mut |file| self.record_import(file, by)))
+    }
+
+    /// The first step of [`Self::import_files`], with the app: who signs and where, and the
+    /// original a copy is of, checked before any file is read.
+    pub fn prepare_import(
+        &mut self,
+        case: &str,
+        paths: &[PathBuf],
+        (to_be, by): (&ImportAs, &[&Unlocked]),
+    ) -> Result<ImportPlan, ApiError> {
         self.evidence_signed(case, to_be.attestation.as_ref(), by)?;
         let redacts = to_be
             .redacts
             .as_ref()
             .map(|r| self.redaction(case, r, (paths.len(), to_be.attestation.is_some())))
             .transpose()?;
-        let sizes: Vec<u64> = paths
-            .iter()
-            .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-            .collect();
+        Ok(ImportPlan {
+            case: case.into(),
+            paths: paths.to_vec(),
+            sizes: paths
+                .iter()
+                .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+                .collect(),
+            to_be: to_be.clone(),
+            redacts,
+            sinks: paths.iter().map(|_| self.blob_sink()).collect(),
+        })
+    }
+
+    /// The last step of each file of [`Self::import_files`], with the app: signs a file read
+    /// into the store as evidence, by `by` (checked again: the app served others meanwhile).
+    pub fn record_import(
+        &mut self,
+        file: ImportedBytes,
+        by: &[&Unlocked],
+    ) -> Result<String, ApiError> {
+        self.record_stored(&file.case, file.stored, (file.new, file.told), by)
+    }
+}
+
+impl ImportPlan {
+    /// Reads each file into the store, without the app, and has `record` sign it (with the
+    /// app, see [`Quancheng::record_import`]), reporting `progress` as it goes; `cancel` stops
+    /// it between two reads. A refusal that holds for every file (who signs, the case) stops
+    /// it; any other failure is reported and the next file goes on.
+    pub fn run(
+        self,
+        progress: &mut dyn FnMut(&ImportProgress),
+        cancel: &AtomicBool,
+        record: &mut dyn FnMut(ImportedBytes) -> Result<String, ApiError>,
+    ) -> ImportReport {
         let mut at = ImportProgress {
             files_done: 0,
-            files_total: paths.len(),
+            files_total: self.paths.len(),
             bytes_done: 0,
-            bytes_total: sizes.iter().sum(),
+            bytes_total: self.sizes.iter().sum(),
         };
         progress(&at);
         let mut report = ImportReport {
             files: Vec::new(),
             cancelled: false,
         };
-        for (path, size) in paths.iter().zip(&sizes) {
+        for ((path, size), sink) in self.paths.iter().zip(&self.sizes).zip(self.sinks) {
             if cancel.load(Ordering::Relaxed) {
                 report.cancelled = true;
                 break;
@@ -161,13 +226,21 @@ impl Quancheng {
                     at.bytes_done = before + done;
                     progress(&at);
                 };
-                self.import_one(
-                    case,
+                read_one(
                     path,
-                    (&file_name, to_be, redacts.clone(), by),
+                    sink,
+                    (&file_name, &self.to_be, self.redacts.clone()),
                     &mut report_bytes,
                     cancel,
                 )
+                .and_then(|(stored, new, told)| {
+                    record(ImportedBytes {
+                        case: self.case.clone(),
+                        stored,
+                        new,
+                        told,
+                    })
+                })
             };
             at.bytes_done = before + size;
             at.files_done += 1;
@@ -201,70 +274,64 @@ impl Quancheng {
             progress(&at);
         }
         tracing::info!(
-            case,
+            case = self.case,
             files = report.files.len(),
             cancelled = report.cancelled,
             "files imported"
         );
-        Ok(report)
+        report
     }
+}
 
-    /// One file of [`Self::import_files`].
-    fn import_one(
-        &mut self,
-        case: &str,
-        path: &Path,
-        (file_name, to_be, redacts, by): (
-            &str,
-            &ImportAs,
-            Option<(Redaction, MediaKind)>,
-            &[&Unlocked],
+/// Reads one file of an import into the store through `sink`: its bytes, and what it will be
+/// recorded as.
+fn read_one(
+    path: &Path,
+    sink: BlobSink,
+    (file_name, to_be, redacts): (&str, &ImportAs, Option<(Redaction, MediaKind)>),
+    report: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+) -> Result<(Stored, NewEvidence, Told), ApiError> {
+    let unreadable = |e: std::io::Error| ApiError::Invalid(io_zh(&e).into());
+    let mut file = File::open(path).map_err(unreadable)?;
+    let was = stamp(&file).map_err(unreadable)?;
+    // The recording's own facts first (its index may follow the footage), from the same file
+    // as the bytes then kept.
+    let track = qc_evidence::track_facts(BufReader::new(&mut file), &|| {
+        cancel.load(Ordering::Relaxed)
+    });
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let changed = std::cell::Cell::new(false);
+    let src = Watched {
+        inner: BufReader::with_capacity(256 << 10, file),
+        was,
+        done: 0,
+        reported: 0,
+        report,
+        cancel,
+        changed: &changed,
+    };
+    // A copy is of its original's kind: an audio original's copy in an MP4 is audio.
+    let (redacts, kind) = redacts.unzip();
+    let told = Told {
+        camera: track.camera,
+        span: track.span,
+        kind,
+        redacts,
+        ..Told::default()
+    };
+    let stored = sink.store(src, &told).map_err(|e| match changed.get() {
+        true => ApiError::Invalid(
+            "文件在导入过程中发生了变化（可能仍在写入），未导入；请待其写入完成后重新导入".into(),
         ),
-        report: &mut dyn FnMut(u64),
-        cancel: &AtomicBool,
-    ) -> Result<String, ApiError> {
-        let unreadable = |e: std::io::Error| ApiError::Invalid(io_zh(&e).into());
-        let mut file = File::open(path).map_err(unreadable)?;
-        let was = stamp(&file).map_err(unreadable)?;
-        // The recording's own facts first (its index may follow the footage), from the same
-        // file as the bytes then kept.
-        let track = qc_evidence::track_facts(BufReader::new(&mut file), &|| {
-            cancel.load(Ordering::Relaxed)
-        });
-        file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
-        let changed = std::cell::Cell::new(false);
-        let src = Watched {
-            inner: BufReader::with_capacity(256 << 10, file),
-            was,
-            done: 0,
-            reported: 0,
-            report,
-            cancel,
-            changed: &changed,
-        };
-        let new = NewEvidence {
-            file_name: file_name.into(),
-            description: to_be.description.clone(),
-            attestation: to_be.attestation.clone(),
-        };
-        // A copy is of its original's kind: an audio original's copy in an MP4 is audio.
-        let (redacts, kind) = redacts.unzip();
-        let told = Told {
-            camera: track.camera,
-            span: track.span,
-            kind,
-            redacts,
-            ..Told::default()
-        };
-        self.add_evidence_told(case, src, (new, told), by)
-            .map_err(|e| match changed.get() {
-                true => ApiError::Invalid(
-                    "文件在导入过程中发生了变化（可能仍在写入），未导入；请待其写入完成后重新导入"
-                        .into(),
-                ),
-                false => e,
-            })
-    }
+        false => e,
+    })?;
+    let new = NewEvidence {
+        file_name: file_name.into(),
+        description: to_be.description.clone(),
+        attestation: to_be.attestation.clone(),
+    };
+    Ok((stored, new, told))
 }
 
 impl Quancheng {

@@ -171,7 +171,8 @@ pub struct Quancheng {
     device_id: String,
     device_key: SigningKey,
     anchor: TrustAnchor,
-    blobs: qc_blobs::BlobStore,
+    /// Shared with the work done without the app (an import's files).
+    blobs: Arc<qc_blobs::BlobStore>,
     upload_chunk: usize,
     /// The connection to the station, made once per station and reused.
     link: Option<station::CachedLink>,
@@ -283,7 +284,7 @@ impl Quancheng {
             .and_then(|s| s.as_slice().try_into().ok())
             .ok_or_else(|| missing("device key"))?;
         let mut entropy = entropy;
-        let blobs = open_blobs(dir, &store, entropy.as_mut())?;
+        let blobs = Arc::new(open_blobs(dir, &store, entropy.as_mut())?);
         Ok(Quancheng {
             dir: dir.clone(),
             store,

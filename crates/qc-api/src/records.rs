@@ -246,6 +246,68 @@ fn closed_pages_unchanged(before: &Record, after: &Record) -> Result<(), RuleVio
     Ok(())
 }
 
+/// Writes a new blob into `blobs` under `nonce` (see [`Quancheng::write_blob`]).
+fn write_blob_to<T>(
+    blobs: &qc_blobs::BlobStore,
+    nonce: [u8; qc_blobs::NONCE_PREFIX],
+    io: &dyn Fn(std::io::Error) -> ApiError,
+    fill: impl FnOnce(&mut qc_blobs::BlobWriter) -> Result<(T, [u8; 32]), ApiError>,
+) -> Result<T, ApiError> {
+    let mut w = blobs.writer(nonce).map_err(io)?;
+    let (learned, hash) = fill(&mut w)?;
+    blobs.commit(w, &hash).map_err(io)?;
+    Ok(learned)
+}
+
+/// Where one evidence file's bytes and thumbnail go: the blob store and fresh nonces, usable
+/// without the app.
+pub(crate) struct BlobSink {
+    blobs: std::sync::Arc<qc_blobs::BlobStore>,
+    nonces: [[u8; qc_blobs::NONCE_PREFIX]; 2],
+    /// The blob directory, named in errors.
+    io: std::path::PathBuf,
+}
+
+/// An evidence file's bytes kept in the store, not yet evidence.
+pub(crate) struct Stored {
+    ingested: qc_evidence::Ingested,
+    thumbnail: Option<[u8; 32]>,
+}
+
+impl BlobSink {
+    /// Streams `src` once into the store (hash, type, EXIF, thumbnail on the way); a redacted
+    /// copy that is not what `told` says it is is refused before its bytes are kept.
+    pub(crate) fn store(self, src: impl Read, told: &Told) -> Result<Stored, ApiError> {
+        let io = |source| ApiError::Io {
+            path: self.io.clone(),
+            source,
+        };
+        let ingested = write_blob_to(&self.blobs, self.nonces[0], &io, |w| {
+            let i = qc_evidence::ingest(src, w, &ThumbnailLimits::default())?;
+            if let Some(r) = &told.redacts {
+                copy_fits(r, told.kind, &i)?;
+            }
+            let hash = i.sha256;
+            Ok((i, hash))
+        })?;
+        let thumbnail = ingested
+            .thumbnail
+            .as_deref()
+            .map(|t| {
+                let hash: [u8; 32] = Sha256::digest(t).into();
+                write_blob_to(&self.blobs, self.nonces[1], &io, |w| {
+                    w.write_all(t).map_err(io)?;
+                    Ok((hash, hash))
+                })
+            })
+            .transpose()?;
+        Ok(Stored {
+            ingested,
+            thumbnail,
+        })
+    }
+}
+
 impl Quancheng {
     /// How a blob store I/O failure is reported: naming the blob directory.
     pub(crate) fn blob_io(&self) -> impl Fn(std::io::Error) -> ApiError + use<> {
@@ -262,14 +324,21 @@ impl Quancheng {
         &mut self,
         fill: impl FnOnce(&mut qc_blobs::BlobWriter) -> Result<(T, [u8; 32]), ApiError>,
     ) -> Result<T, ApiError> {
-        let io = self.blob_io();
-        let mut w = self
-            .blobs
-            .writer(entropy::random(self.entropy.as_mut()))
-            .map_err(&io)?;
-        let (learned, hash) = fill(&mut w)?;
-        self.blobs.commit(w, &hash).map_err(&io)?;
-        Ok(learned)
+        let nonce = entropy::random(self.entropy.as_mut());
+        write_blob_to(&self.blobs, nonce, &self.blob_io(), fill)
+    }
+
+    /// Where the bytes of one evidence file go, to be written without the app (an import's
+    /// files are read while the app serves other work).
+    pub(crate) fn blob_sink(&mut self) -> BlobSink {
+        BlobSink {
+            blobs: self.blobs.clone(),
+            nonces: [
+                entropy::random(self.entropy.as_mut()),
+                entropy::random(self.entropy.as_mut()),
+            ],
+            io: self.dir.root().join("blobs"),
+        }
     }
 
     /// Stores a small file (a signature image, a thumbnail) as a blob; returns its SHA-256.
@@ -637,21 +706,24 @@ impl Quancheng {
         (new, told): (NewEvidence, Told),
         by: &[&Unlocked],
     ) -> Result<String, ApiError> {
+        // Who signs, checked before a byte is read.
+        self.evidence_signed(case, new.attestation.as_ref(), by)?;
+        let stored = self.blob_sink().store(src, &told)?;
+        self.record_stored(case, stored, (new, told), by)
+    }
+
+    /// Signs a file kept in the store as evidence of `case` (see [`Self::add_evidence`]).
+    pub(crate) fn record_stored(
+        &mut self,
+        case: &str,
+        Stored {
+            ingested,
+            thumbnail,
+        }: Stored,
+        (new, told): (NewEvidence, Told),
+        by: &[&Unlocked],
+    ) -> Result<String, ApiError> {
         let (action, officers) = self.evidence_signed(case, new.attestation.as_ref(), by)?;
-        let ingested = self.write_blob(|w| {
-            let i = qc_evidence::ingest(src, w, &ThumbnailLimits::default())?;
-            // A copy that is not what it claims is refused before its bytes are kept.
-            if let Some(r) = &told.redacts {
-                copy_fits(r, told.kind, &i)?;
-            }
-            let hash = i.sha256;
-            Ok((i, hash))
-        })?;
-        let thumbnail = ingested
-            .thumbnail
-            .as_deref()
-            .map(|t| self.put_blob(t))
-            .transpose()?;
         for note in &ingested.notes {
             tracing::warn!(file = %new.file_name, note, "evidence stored with a note");
         }

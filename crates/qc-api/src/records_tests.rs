@@ -1287,6 +1287,57 @@ fn files_imported_by_path_become_evidence_with_the_camera_s_own_facts() {
     assert_eq!(refused.unwrap_err().code(), "not_enforcement_officer");
 }
 
+/// An import's files are read without the app: another command is served mid-file (the
+/// window stays usable through a long import), and each file is signed after, with the app.
+#[test]
+fn the_app_serves_other_work_while_an_import_s_files_are_read() {
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+
+    use crate::import::ImportAs;
+    let Desk {
+        _tmp,
+        app,
+        li,
+        wang,
+        case,
+        ..
+    } = desk();
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("CAM0001.MP4");
+    let mut src = sample::body_camera_clip(4 << 20, 1_796_026_500, (34.6197, 112.454));
+    std::io::copy(&mut src, &mut std::fs::File::create(&clip).unwrap()).unwrap();
+    let app = Mutex::new(app);
+    let by = [&li, &wang];
+    let plan = app
+        .lock()
+        .unwrap()
+        .prepare_import(&case, &[clip], (&ImportAs::default(), &by))
+        .unwrap();
+    let mut served = 0;
+    let report = plan.run(
+        &mut |p| {
+            if p.files_done == 0 && p.bytes_done > 0 {
+                let a = app
+                    .try_lock()
+                    .expect("the app is free while a file is read");
+                assert!(a.case_file(&case).unwrap().1.is_empty(), "not signed yet");
+                served += 1;
+            }
+        },
+        &AtomicBool::new(false),
+        &mut |file| app.lock().unwrap().record_import(file, &by),
+    );
+    assert!(served > 1, "served while the file was read: {served}");
+    assert!(
+        report.files[0].evidence.is_some(),
+        "{:?}",
+        report.files[0].error
+    );
+    let (_, ev) = app.lock().unwrap().case_file(&case).unwrap();
+    assert!(ev[0].facts.file_name == "CAM0001.MP4" && ev[0].sealed());
+}
+
 /// A player's ranges are read from the encrypted store as asked, at most a MiB at once; what is
 /// not this case's evidence, or past its end, is refused.
 #[test]
