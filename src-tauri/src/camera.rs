@@ -4,10 +4,11 @@
 /// Turns media capture on in the webview and grants the window's requests for the camera and
 /// the microphone (a screen is refused). WebKitGTK ships with capture off and refuses any
 /// permission request nobody answers. `QUANCHENG_MOCK_CAMERA` swaps the hardware for WebKit's
-/// own synthetic camera and microphone, for the end-to-end tests on machines without them.
+/// own synthetic camera and microphone, for the end-to-end tests on machines without them, in
+/// debug builds only: a release build never records a synthetic picture as evidence.
 #[cfg(target_os = "linux")]
 pub fn allow(window: &tauri::WebviewWindow) -> tauri::Result<()> {
-    let mock = std::env::var_os("QUANCHENG_MOCK_CAMERA").is_some();
+    let mock = cfg!(debug_assertions) && std::env::var_os("QUANCHENG_MOCK_CAMERA").is_some();
     window.with_webview(move |platform| {
         use webkit2gtk::glib::prelude::Cast;
         use webkit2gtk::{

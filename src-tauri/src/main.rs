@@ -7,17 +7,18 @@ mod commands;
 mod media;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use qc_api::keystore::Platform;
-use qc_api::{ApiError, DataDir, OsEntropy, Quancheng, SystemClock};
+use qc_api::{DataDir, OsEntropy, Quancheng, SystemClock};
 use tauri::Manager;
 
 /// The open data directory (or why it could not be opened, shown in the window), and the
 /// officers signed in on it now: their unlocked keys stay in this process, never in the webview.
 pub struct AppState(
-    pub Mutex<Result<Quancheng, ApiError>>,
+    /// The app (or why it did not open), shared with the media server.
+    pub media::SharedApp,
     pub Mutex<Vec<qc_api::Unlocked>>,
     /// Set to stop the import of files under way.
     pub AtomicBool,
@@ -65,18 +66,19 @@ fn main() {
                 None,
             )
             .and_then(|dir| {
-                Quancheng::open(&dir, std::sync::Arc::new(SystemClock), Box::new(OsEntropy))
+                Quancheng::open(&dir, Arc::new(SystemClock), Box::new(OsEntropy))
             });
             match &opened {
                 Ok(q) => tracing::info!(dir = %root.display(), device = q.device_id(), "data directory open"),
                 Err(e) => tracing::error!(dir = %root.display(), error = %e, "cannot open data directory"),
             }
+            let opened = Arc::new(Mutex::new(opened));
             app.manage(AppState(
-                Mutex::new(opened),
+                opened.clone(),
                 Mutex::new(Vec::new()),
                 AtomicBool::new(false),
                 // Playback is not worth the app: without its server, the player says so.
-                media::start(app.handle().clone())
+                media::start(opened)
                     .inspect_err(|e| tracing::error!(error = %e, "no media server"))
                     .ok(),
                 Mutex::default(),

@@ -13,21 +13,24 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use qc_api::media::{MediaFile, asked_range};
-use tauri::{AppHandle, Manager};
+use std::sync::{Arc, Mutex};
 
-use crate::AppState;
+use qc_api::media::{MediaFile, asked_range};
+use qc_api::{ApiError, Quancheng};
+
+/// The app as the window shares it: open, or why it did not open.
+pub type SharedApp = Arc<Mutex<Result<Quancheng, ApiError>>>;
 
 /// What the server needs: the app, this run's token, and the address it answers at.
 #[derive(Clone)]
 struct Served {
-    app: AppHandle,
+    app: SharedApp,
     token: String,
     host: String,
 }
 
 /// Starts the server; returns the base address files are read under.
-pub fn start(app: AppHandle) -> std::io::Result<String> {
+pub fn start(app: SharedApp) -> std::io::Result<String> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let port = listener.local_addr()?.port();
@@ -57,12 +60,11 @@ pub fn start(app: AppHandle) -> std::io::Result<String> {
 /// Runs `f` on the open app off the async threads, under the app's lock for that call alone.
 async fn with_app<T: Send + 'static>(
     served: &Served,
-    f: impl FnOnce(&qc_api::Quancheng) -> Result<T, qc_api::ApiError> + Send + 'static,
+    f: impl FnOnce(&Quancheng) -> Result<T, ApiError> + Send + 'static,
 ) -> Option<T> {
     let app = served.app.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
-        let guard = state.0.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = app.lock().unwrap_or_else(|p| p.into_inner());
         f(guard.as_ref().ok()?)
             .map_err(|e| tracing::warn!(code = e.code(), error = %e, "a media request not served"))
             .ok()
@@ -161,6 +163,58 @@ fn stream(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The player's requests over HTTP: a range of a case's file as it was stored, the whole
+    /// file, and nothing past its end, for another token or address, or for another file.
+    #[test]
+    fn a_file_is_served_by_ranges_over_http_to_this_run_s_token_only() {
+        use qc_api::{DataDir, OsEntropy, SystemClock};
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path());
+        let people = qc_api::demo::demo_people();
+        Quancheng::init(&data, &people, Arc::new(SystemClock), Box::new(OsEntropy)).unwrap();
+        let mut app = Quancheng::open(&data, Arc::new(SystemClock), Box::new(OsEntropy)).unwrap();
+        qc_api::demo::load(&mut app).unwrap();
+        let (case, file) = app
+            .list_cases(&Default::default())
+            .unwrap()
+            .into_iter()
+            .find_map(|c| Some((c.id.clone(), app.case_file(&c.id).ok()?.1.pop()?.facts)))
+            .expect("a demo case with evidence");
+        let hash: [u8; 32] = hex::decode(&file.sha256).unwrap().try_into().unwrap();
+        let bytes = app.read_blob(&hash).unwrap();
+        let base = start(Arc::new(Mutex::new(Ok(app)))).unwrap();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let url = format!("{base}{case}/{}", file.sha256);
+        let http = reqwest::blocking::Client::new();
+        let get = |url: &str, headers: &[(&str, String)]| {
+            let mut req = http.get(url);
+            for (k, v) in headers {
+                req = req.header(*k, v);
+            }
+            req.send().unwrap()
+        };
+
+        let part = get(&url, &[("range", "bytes=10-19".into())]);
+        assert_eq!(part.status(), 206);
+        let said = part.headers()["content-range"].to_str().unwrap().to_owned();
+        assert_eq!(said, format!("bytes 10-19/{}", bytes.len()));
+        assert_eq!(part.bytes().unwrap()[..], bytes[10..20]);
+        let whole = get(&url, &[]);
+        assert_eq!(whole.status(), 200);
+        assert_eq!(whole.bytes().unwrap()[..], bytes[..]);
+        let past = get(&url, &[("range", format!("bytes={}-", bytes.len()))]);
+        assert_eq!(past.status(), 416);
+
+        let token = base.trim_end_matches('/').rsplit('/').next().unwrap();
+        let other = url.replace(token, &"0".repeat(token.len()));
+        assert_eq!(get(&other, &[]).status(), 404, "another token");
+        let port = base.split(':').nth(2).unwrap().split('/').next().unwrap();
+        let named = [("host", format!("evil.example:{port}"))];
+        assert_eq!(get(&url, &named).status(), 404, "another address");
+        let unknown = format!("{base}{case}/{}", "0".repeat(64));
+        assert_eq!(get(&unknown, &[]).status(), 404, "not this case's file");
+    }
 
     #[test]
     fn only_this_run_s_token_at_this_address_is_answered() {
