@@ -41,6 +41,8 @@ fn data_dir(app: &tauri::App) -> PathBuf {
 
 fn main() {
     qc_api::init_logging("info");
+    // Before the window's web process starts: it reads the variable once.
+    camera::find_video_flip();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {

@@ -175,6 +175,52 @@ async fn sealed_item(c: &Client, what: &str) -> String {
     item_where(c, what, |t| t.contains("已由两名执法人员签名确认")).await
 }
 
+/// The recording banner's text once `kb` KiB or more are written, failing on a recorder's error.
+async fn recording_banner(c: &Client, kb: u64) -> String {
+    eventually("a few seconds recorded", WAIT, || async {
+        if let Ok(error) = c.find(Locator::Css(".recording-error")).await {
+            panic!(
+                "recording failed: {}",
+                error.text().await.unwrap_or_default()
+            );
+        }
+        let t = c
+            .find(Locator::Css("[data-test=recording]"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let held: u64 = t.split("已写入 ").nth(1)?.split(' ').next()?.parse().ok()?;
+        (held >= kb).then_some(t)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Plays the player's `media` (`audio` or `video`) until it is past `seconds`. A recorder's MP4
+/// comes in fragments and names no length: the player learns it as it plays.
+async fn plays_past(c: &Client, media: &str, seconds: f64) {
+    let js = format!(
+        "const a = document.querySelector('.player {media}');
+         if (!a) return 0;
+         if (a.error) return -a.error.code;
+         if (a.paused && !a.ended) a.play();
+         return a.currentTime;"
+    );
+    eventually(
+        "the recording played past its first seconds",
+        WAIT,
+        || async {
+            let t = c.execute(&js, vec![]).await.ok()?.as_f64()?;
+            assert!(t >= 0.0, "the recording does not play: MediaError {}", -t);
+            (t > seconds).then_some(())
+        },
+    )
+    .await
+    .unwrap();
+}
+
 /// Runs `then` (script, with the item as `i`) on the evidence item whose text holds `what`.
 async fn in_item(c: &Client, what: &str, then: &str) {
     let js = format!("{} {then}", find_item(what));
@@ -739,25 +785,8 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     click(&c, ".transcript .start-questioning").await;
     tap(&c, "the recorder", ".transcript .told-box").await;
     click(&c, ".transcript .start-recording").await;
-    let banner = eventually("a few seconds recorded", WAIT, || async {
-        if let Ok(error) = c.find(Locator::Css(".recording-error")).await {
-            panic!(
-                "recording failed: {}",
-                error.text().await.unwrap_or_default()
-            );
-        }
-        let t = c
-            .find(Locator::Css("[data-test=recording]"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        let kb: u64 = t.split("已写入 ").nth(1)?.split(' ').next()?.parse().ok()?;
-        (kb >= 16 && t.contains("正在录音")).then_some(t)
-    })
-    .await
-    .unwrap();
+    let banner = recording_banner(&c, 16).await;
+    assert!(banner.contains("正在录音"), "{banner}");
     assert!(banner.contains("停止并保存"), "{banner}");
     type_into(
         &c,
@@ -784,34 +813,43 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     assert!(item.contains(".m4a"), "{item}");
     // What the window recorded plays back from the encrypted store.
     play_item(&c, "询问赵强同步录音").await;
-    // A recorder's MP4 comes in fragments and names no length: the player learns it as it
-    // plays, past the first second's fragment.
-    eventually(
-        "the recording played past its first seconds",
-        WAIT,
-        || async {
-            let t = c
-                .execute(
-                    "const a = document.querySelector('.player audio');
-                 if (!a) return 0;
-                 if (a.error) return -a.error.code;
-                 if (a.paused && !a.ended) a.play();
-                 return a.currentTime;",
-                    vec![],
-                )
-                .await
-                .ok()?
-                .as_f64()?;
-            assert!(t >= 0.0, "the recording does not play: MediaError {}", -t);
-            (t > 1.5).then_some(())
-        },
-    )
-    .await
-    .unwrap();
+    plays_past(&c, "audio", 1.5).await;
     click(&c, ".close-player").await;
     // The whole-process record shows the recording beside the acts, at its time.
     let row = footage_row(&c, |t| t.contains("询问赵强同步录音")).await;
     assert!(row.contains("录音 · 询问赵强同步录音"), "{row}");
+
+    // The scene filmed with the tablet's camera (WebKit's synthetic one), the party told: the
+    // banner says it films, each second is written, and the clip, sealed by the two, plays back
+    // with its pictures.
+    type_into(
+        &c,
+        "input.description",
+        ".capture input.description",
+        "违建现场录像",
+    )
+    .await;
+    let recorder = ".capture .recorder[data-kind=video]";
+    tap(&c, "the video recorder", &format!("{recorder} .told-box")).await;
+    click(&c, &format!("{recorder} .start-recording")).await;
+    let banner = recording_banner(&c, 64).await;
+    assert!(banner.contains("正在录像"), "{banner}");
+    snapshot(&c, "video-recording.png").await;
+    click(&c, ".stop-recording").await;
+    let item = sealed_item(&c, "违建现场录像").await;
+    assert!(item.contains(".mp4"), "{item}");
+    play_item(&c, "违建现场录像").await;
+    plays_past(&c, "video", 1.5).await;
+    let width = c
+        .execute(
+            "return document.querySelector('.player video').videoWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(width.as_u64().unwrap_or(0) > 0, "no pictures: {width}");
+    snapshot(&c, "video-play.png").await;
+    click(&c, ".close-player").await;
 
     // A clip of the body camera imported before filmed the questioning too: an officer ticks
     // that act and signs (关联执法记录); the clip's facts stay, the timeline says what it records.
@@ -877,19 +915,7 @@ async fn two_officers_photograph_evidence_with_the_tablet_camera() {
     // among those left, to be kept as evidence with a note of how it ended.
     // The party was told already (the box stays ticked for the questioning).
     click(&c, ".transcript .start-recording").await;
-    eventually("a second recording under way", WAIT, || async {
-        let t = c
-            .find(Locator::Css("[data-test=recording]"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        let kb: u64 = t.split("已写入 ").nth(1)?.split(' ').next()?.parse().ok()?;
-        (kb >= 16).then_some(())
-    })
-    .await
-    .unwrap();
+    recording_banner(&c, 16).await;
     c.refresh().await.unwrap();
     let left = text_where(&c, "[data-test=recordings-left]", |t| t.contains("录音")).await;
     assert!(left.contains("询问"), "{left}");
