@@ -427,6 +427,33 @@ fn chosen_files(
     state.5.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The chosen files the page names as [`pick_evidence`] showed them. A name that is not UTF-8
+/// was shown changed, so each file is found by how it was shown; the first name that is no
+/// chosen file's (or is two chosen files') is the error.
+fn chosen_paths(
+    chosen: &std::collections::HashSet<std::path::PathBuf>,
+    shown: &[String],
+) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut by_shown = std::collections::HashMap::new();
+    for path in chosen {
+        by_shown
+            .entry(path.display().to_string())
+            .and_modify(|p| *p = None)
+            .or_insert(Some(path));
+    }
+    shown
+        .iter()
+        .map(|s| {
+            by_shown
+                .get(s)
+                .copied()
+                .flatten()
+                .cloned()
+                .ok_or_else(|| s.clone())
+        })
+        .collect()
+}
+
 /// What every file of an import is recorded with, as the UI sends it.
 #[derive(Debug, Deserialize)]
 pub struct ImportForm {
@@ -451,20 +478,18 @@ pub async fn import_evidence(
     // Before the work is queued: a stop pressed from now on is heard.
     app.state::<AppState>().2.store(false, Ordering::Relaxed);
     off_ui(app, move |state| {
-        let paths: Vec<std::path::PathBuf> = form.paths.iter().map(Into::into).collect();
-        if let Some(other) = paths.iter().find(|p| !chosen_files(state).contains(*p)) {
-            tracing::warn!(path = %other.display(), "import of a file not chosen in the dialog refused");
-            return Err(ApiError::Invalid(
-                "只能导入在文件选择框中选择的文件，请重新选择".into(),
-            )
-            .to_wire());
-        }
+        let paths = chosen_paths(&chosen_files(state), &form.paths).map_err(|other| {
+            tracing::warn!(path = %other, "import of a file not chosen in the dialog refused");
+            ApiError::Invalid("只能导入在文件选择框中选择的文件，请重新选择".into()).to_wire()
+        })?;
         let to_be = ImportAs {
             description: form.description,
             attestation: form.attestation,
             redacts: form.redacts,
         };
-        let plan = with_officers(state, |a, by| a.prepare_import(&form.case, &paths, (&to_be, by)))?;
+        let plan = with_officers(state, |a, by| {
+            a.prepare_import(&form.case, &paths, (&to_be, by))
+        })?;
         // The files are read without the app, which serves the window meanwhile; each is then
         // signed with it, by the officers signed in at that moment.
         Ok(plan.run(
@@ -1009,4 +1034,33 @@ pub async fn save_case_file(app: tauri::AppHandle, case: String) -> Result<Strin
         })
     })
     .await
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::PathBuf;
+
+    #[test]
+    fn a_chosen_file_is_found_by_the_name_it_was_shown_by_even_if_not_utf8() {
+        let gbk = |b: &[u8]| PathBuf::from(std::ffi::OsStr::from_bytes(b));
+        // 执法 in GBK, as a camera's FAT card may name a file, and a second that shows the same.
+        let camera = gbk(b"/media/cam/\xd6\xb4\xb7\xa8.MP4");
+        let twin = gbk(b"/media/cam/\xd6\xb4\xb7\xa9.MP4");
+        let plain = PathBuf::from("/media/cam/CAM0001.MP4");
+        let shown = |p: &PathBuf| p.display().to_string();
+        let chosen: std::collections::HashSet<_> = [camera.clone(), plain.clone()].into();
+        assert_eq!(
+            chosen_paths(&chosen, &[shown(&plain), shown(&camera)]),
+            Ok(vec![plain.clone(), camera.clone()])
+        );
+        assert_eq!(
+            chosen_paths(&chosen, &[shown(&plain), "/etc/hostname".into()]),
+            Err("/etc/hostname".into())
+        );
+        // Two chosen files shown alike: neither is guessed at.
+        let both: std::collections::HashSet<_> = [camera.clone(), twin].into();
+        assert_eq!(chosen_paths(&both, &[shown(&camera)]), Err(shown(&camera)));
+    }
 }
