@@ -52,8 +52,8 @@ use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, LogHead, PendingBlob, SeenCase,
-    Sequencer, Storage, StorageError, StoredSigned, TileId, stored_digest,
+    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, KeptDoc, LogHead, PendingBlob,
+    SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -714,6 +714,63 @@ impl Storage for PgStorage {
             )
             .map_err(pg("keeping a case document"))?;
         Ok(())
+    }
+
+    fn keep_case_docs(&self, docs: &[KeptDoc<'_>]) -> Result<Vec<String>, StorageError> {
+        if docs.is_empty() {
+            return Ok(Vec::new());
+        }
+        // In one order, so two transactions keeping some of the same cases wait on each other
+        // rather than deadlock.
+        let mut docs = docs.to_vec();
+        docs.sort_by_key(|d| d.case);
+        let mut c = self.conn()?;
+        c.batch_execute("BEGIN")
+            .map_err(pg("keeping case documents"))?;
+        let kept = (|| {
+            let mut moved = Vec::new();
+            for d in &docs {
+                let heads = d.meta.heads.concat();
+                // READ COMMITTED: an update waits for another transaction holding the row and
+                // then checks the heads again on what it committed.
+                let written = match d.over {
+                    Some(over) => c.execute(
+                        "UPDATE case_docs SET squad = $2, status = $3, heads = $4, doc = $5
+                         WHERE case_id = $1 AND heads = $6",
+                        &[
+                            &d.case,
+                            &d.meta.squad,
+                            &d.meta.status.code(),
+                            &heads,
+                            &d.doc,
+                            &over.concat(),
+                        ],
+                    )?,
+                    None => c.execute(
+                        "INSERT INTO case_docs (case_id, squad, status, heads, doc)
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING",
+                        &[
+                            &d.case,
+                            &d.meta.squad,
+                            &d.meta.status.code(),
+                            &heads,
+                            &d.doc,
+                        ],
+                    )?,
+                };
+                if written == 0 {
+                    moved.push(d.case.to_owned());
+                } else if let Some(row) = d.row {
+                    rows::write_row(&mut c, row)?;
+                }
+            }
+            c.batch_execute("COMMIT")?;
+            Ok(moved)
+        })();
+        if kept.is_err() {
+            let _ = c.batch_execute("ROLLBACK");
+        }
+        kept.map_err(pg("keeping case documents"))
     }
 
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError> {

@@ -9,6 +9,7 @@ use qc_station_storage::rows::{
     DisclosurePage, Period, Statement,
 };
 
+use crate::client::Client;
 use crate::{PgStorage, col, pg};
 
 impl PgStorage {
@@ -31,102 +32,106 @@ impl PgStorage {
     }
 }
 
+/// Writes a case's row, its deadlines, people and disclosure (replacing the previous ones),
+/// in the caller's transaction.
+pub(crate) fn write_row(c: &mut Client, row: &CaseRow) -> Result<(), postgres::Error> {
+    let (outcome, outcome_at) = match &row.outcome721 {
+        Some((k, at)) => (Some(k.as_str()), Some(*at)),
+        None => (None, None),
+    };
+    let kinds: Vec<&str> = row.deadlines.iter().map(|(k, _)| k.as_str()).collect();
+    let dues: Vec<i64> = row.deadlines.iter().map(|(_, d)| *d).collect();
+    c.execute(
+        "INSERT INTO case_rows (case_id, squad, status, domain, domain_name, violation,
+               violation_name, address, grid, parties, summary, search, registered_at,
+               updated_at, outcome721, outcome_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             ON CONFLICT (case_id) DO UPDATE SET squad = EXCLUDED.squad,
+               status = EXCLUDED.status, domain = EXCLUDED.domain,
+               domain_name = EXCLUDED.domain_name, violation = EXCLUDED.violation,
+               violation_name = EXCLUDED.violation_name, address = EXCLUDED.address,
+               grid = EXCLUDED.grid, parties = EXCLUDED.parties, summary = EXCLUDED.summary,
+               search = EXCLUDED.search, registered_at = EXCLUDED.registered_at,
+               updated_at = EXCLUDED.updated_at, outcome721 = EXCLUDED.outcome721,
+               outcome_at = EXCLUDED.outcome_at",
+        &[
+            &row.id,
+            &row.squad,
+            &row.status,
+            &row.domain,
+            &row.domain_name,
+            &row.violation,
+            &row.violation_name,
+            &row.address,
+            &row.grid,
+            &row.parties,
+            &row.summary,
+            &rows::search_text(row),
+            &row.registered_at,
+            &row.updated_at,
+            &outcome,
+            &outcome_at,
+        ],
+    )?;
+    c.execute(
+        rows::PUT_FACTS,
+        &[
+            &row.id,
+            &row.squad,
+            &row.status,
+            &row.domain,
+            &row.domain_name,
+            &row.grid,
+            &row.registered_at,
+            &outcome,
+            &outcome_at,
+        ],
+    )?;
+    c.execute(
+        "DELETE FROM case_row_deadlines WHERE case_id = $1",
+        &[&row.id],
+    )?;
+    c.execute("DELETE FROM case_row_duties WHERE case_id = $1", &[&row.id])?;
+    c.execute(
+        "INSERT INTO case_row_deadlines (case_id, kind, due_at, squad, status)
+             SELECT $1, k, d, $4, $5 FROM UNNEST($2::TEXT[], $3::BIGINT[]) AS t(k, d)",
+        &[&row.id, &kinds, &dues, &row.squad, &row.status],
+    )?;
+    // A duty per person and deadline.
+    c.execute(
+        "INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
+             SELECT $1, p, d, $4, $5 FROM UNNEST($2::TEXT[]) AS t(p), UNNEST($3::BIGINT[]) AS u(d)",
+        &[&row.id, &row.people, &dues, &row.squad, &row.status],
+    )?;
+    match &row.disclosure {
+        Some(d) => {
+            let (at, text, ra, rb, rr, ca, ce, ct) = d.columns();
+            c.execute(
+                rows::PUT_DISCLOSURE,
+                &[
+                    &row.id,
+                    &row.violation_name,
+                    &at,
+                    &text,
+                    &ra,
+                    &rb,
+                    &rr,
+                    &ca,
+                    &ce,
+                    &ct,
+                ],
+            )?
+        }
+        None => c.execute(rows::DROP_DISCLOSURE, &[&row.id])?,
+    };
+    Ok(())
+}
+
 impl CaseRows for PgStorage {
     fn put_case_row(&self, row: &CaseRow) -> Result<(), StorageError> {
-        let (outcome, outcome_at) = match &row.outcome721 {
-            Some((k, at)) => (Some(k.as_str()), Some(*at)),
-            None => (None, None),
-        };
-        let kinds: Vec<&str> = row.deadlines.iter().map(|(k, _)| k.as_str()).collect();
-        let dues: Vec<i64> = row.deadlines.iter().map(|(_, d)| *d).collect();
         let mut c = self.conn()?;
         c.batch_execute("BEGIN").map_err(pg("keeping a case row"))?;
-        let written = (|| {
-            c.execute(
-                "INSERT INTO case_rows (case_id, squad, status, domain, domain_name, violation,
-                   violation_name, address, grid, parties, summary, search, registered_at,
-                   updated_at, outcome721, outcome_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                 ON CONFLICT (case_id) DO UPDATE SET squad = EXCLUDED.squad,
-                   status = EXCLUDED.status, domain = EXCLUDED.domain,
-                   domain_name = EXCLUDED.domain_name, violation = EXCLUDED.violation,
-                   violation_name = EXCLUDED.violation_name, address = EXCLUDED.address,
-                   grid = EXCLUDED.grid, parties = EXCLUDED.parties, summary = EXCLUDED.summary,
-                   search = EXCLUDED.search, registered_at = EXCLUDED.registered_at,
-                   updated_at = EXCLUDED.updated_at, outcome721 = EXCLUDED.outcome721,
-                   outcome_at = EXCLUDED.outcome_at",
-                &[
-                    &row.id,
-                    &row.squad,
-                    &row.status,
-                    &row.domain,
-                    &row.domain_name,
-                    &row.violation,
-                    &row.violation_name,
-                    &row.address,
-                    &row.grid,
-                    &row.parties,
-                    &row.summary,
-                    &rows::search_text(row),
-                    &row.registered_at,
-                    &row.updated_at,
-                    &outcome,
-                    &outcome_at,
-                ],
-            )?;
-            c.execute(
-                rows::PUT_FACTS,
-                &[
-                    &row.id,
-                    &row.squad,
-                    &row.status,
-                    &row.domain,
-                    &row.domain_name,
-                    &row.grid,
-                    &row.registered_at,
-                    &outcome,
-                    &outcome_at,
-                ],
-            )?;
-            c.execute(
-                "DELETE FROM case_row_deadlines WHERE case_id = $1",
-                &[&row.id],
-            )?;
-            c.execute("DELETE FROM case_row_duties WHERE case_id = $1", &[&row.id])?;
-            c.execute(
-                "INSERT INTO case_row_deadlines (case_id, kind, due_at, squad, status)
-                 SELECT $1, k, d, $4, $5 FROM UNNEST($2::TEXT[], $3::BIGINT[]) AS t(k, d)",
-                &[&row.id, &kinds, &dues, &row.squad, &row.status],
-            )?;
-            // A duty per person and deadline.
-            c.execute(
-                "INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
-                 SELECT $1, p, d, $4, $5 FROM UNNEST($2::TEXT[]) AS t(p), UNNEST($3::BIGINT[]) AS u(d)",
-                &[&row.id, &row.people, &dues, &row.squad, &row.status],
-            )?;
-            match &row.disclosure {
-                Some(d) => {
-                    let (at, text, ra, rb, rr, ca, ce, ct) = d.columns();
-                    c.execute(
-                        rows::PUT_DISCLOSURE,
-                        &[
-                            &row.id,
-                            &row.violation_name,
-                            &at,
-                            &text,
-                            &ra,
-                            &rb,
-                            &rr,
-                            &ca,
-                            &ce,
-                            &ct,
-                        ],
-                    )?
-                }
-                None => c.execute(rows::DROP_DISCLOSURE, &[&row.id])?,
-            };
-            c.batch_execute("COMMIT")
-        })();
+        let written = write_row(&mut c, row).and_then(|()| c.batch_execute("COMMIT"));
         if written.is_err() {
             let _ = c.batch_execute("ROLLBACK");
         }

@@ -24,9 +24,9 @@ use qc_station_storage::rows::{
     DisclosurePage, Period,
 };
 use qc_station_storage::{
-    BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, LogHead, PendingBlob,
-    SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
-    upload_started,
+    BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, KeptDoc, LogHead,
+    PendingBlob, SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId, TreeState,
+    stored_digest, upload_started,
 };
 
 /// Schema migrations, append-only: never edit a released one.
@@ -615,6 +615,36 @@ impl Storage for SqliteStorage {
             )
             .map(drop)
             .map_err(err)
+    }
+
+    fn keep_case_docs(&self, docs: &[KeptDoc<'_>]) -> Result<Vec<String>, StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        let mut moved = Vec::new();
+        for d in docs {
+            let (squad, status, heads) =
+                (&d.meta.squad, d.meta.status.code(), d.meta.heads.concat());
+            let written = match d.over {
+                Some(over) => tx.execute(
+                    "UPDATE case_docs SET squad = ?2, status = ?3, heads = ?4, doc = ?5
+                     WHERE case_id = ?1 AND heads = ?6",
+                    params![d.case, squad, status, heads, d.doc, over.concat()],
+                ),
+                None => tx.execute(
+                    "INSERT INTO case_docs(case_id, squad, status, heads, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(case_id) DO NOTHING",
+                    params![d.case, squad, status, heads, d.doc],
+                ),
+            }
+            .map_err(err)?;
+            if written == 0 {
+                moved.push(d.case.to_owned());
+            } else if let Some(row) = d.row {
+                write_row(&tx, row)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(moved)
     }
 
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError> {
@@ -1487,95 +1517,102 @@ fn rows_of<T>(
         .map_err(err)
 }
 
+/// Writes a case's row, its deadlines, people and disclosure (replacing the previous ones),
+/// in the caller's transaction.
+fn write_row(tx: &Connection, row: &CaseRow) -> Result<(), StorageError> {
+    let (outcome, outcome_at) = match &row.outcome721 {
+        Some((k, at)) => (Some(k.as_str()), Some(*at)),
+        None => (None, None),
+    };
+    tx.execute(
+        "INSERT INTO case_rows (case_id, squad, status, domain, domain_name, violation,
+           violation_name, address, grid, parties, summary, search, registered_at, updated_at,
+           outcome721, outcome_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad, status = excluded.status,
+           domain = excluded.domain, domain_name = excluded.domain_name,
+           violation = excluded.violation, violation_name = excluded.violation_name,
+           address = excluded.address, grid = excluded.grid, parties = excluded.parties,
+           summary = excluded.summary, search = excluded.search,
+           registered_at = excluded.registered_at, updated_at = excluded.updated_at,
+           outcome721 = excluded.outcome721, outcome_at = excluded.outcome_at",
+        params![
+            row.id,
+            row.squad,
+            row.status,
+            row.domain,
+            row.domain_name,
+            row.violation,
+            row.violation_name,
+            row.address,
+            row.grid,
+            row.parties,
+            row.summary,
+            rows::search_text(row),
+            row.registered_at,
+            row.updated_at,
+            outcome,
+            outcome_at
+        ],
+    )
+    .map_err(err)?;
+    tx.execute(
+        &rows::PUT_FACTS.replace('$', "?"),
+        params![
+            row.id,
+            row.squad,
+            row.status,
+            row.domain,
+            row.domain_name,
+            row.grid,
+            row.registered_at,
+            outcome,
+            outcome_at
+        ],
+    )
+    .map_err(err)?;
+    tx.execute(
+        "DELETE FROM case_row_deadlines WHERE case_id = ?1",
+        [&row.id],
+    )
+    .map_err(err)?;
+    tx.execute("DELETE FROM case_row_duties WHERE case_id = ?1", [&row.id])
+        .map_err(err)?;
+    for (kind, due) in &row.deadlines {
+        tx.execute(
+            "INSERT INTO case_row_deadlines (case_id, kind, due_at, squad, status)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![row.id, kind, due, row.squad, row.status],
+        )
+        .map_err(err)?;
+        for person in &row.people {
+            tx.execute(
+                "INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![row.id, person, due, row.squad, row.status],
+            )
+            .map_err(err)?;
+        }
+    }
+    match &row.disclosure {
+        Some(d) => {
+            let (at, text, ra, rb, rr, ca, ce, ct) = d.columns();
+            tx.execute(
+                &rows::PUT_DISCLOSURE.replace('$', "?"),
+                params![row.id, row.violation_name, at, text, ra, rb, rr, ca, ce, ct],
+            )
+        }
+        None => tx.execute(&rows::DROP_DISCLOSURE.replace('$', "?"), [&row.id]),
+    }
+    .map_err(err)?;
+    Ok(())
+}
+
 impl CaseRows for SqliteStorage {
     fn put_case_row(&self, row: &CaseRow) -> Result<(), StorageError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(err)?;
-        let (outcome, outcome_at) = match &row.outcome721 {
-            Some((k, at)) => (Some(k.as_str()), Some(*at)),
-            None => (None, None),
-        };
-        tx.execute(
-            "INSERT INTO case_rows (case_id, squad, status, domain, domain_name, violation,
-               violation_name, address, grid, parties, summary, search, registered_at, updated_at,
-               outcome721, outcome_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-             ON CONFLICT(case_id) DO UPDATE SET squad = excluded.squad, status = excluded.status,
-               domain = excluded.domain, domain_name = excluded.domain_name,
-               violation = excluded.violation, violation_name = excluded.violation_name,
-               address = excluded.address, grid = excluded.grid, parties = excluded.parties,
-               summary = excluded.summary, search = excluded.search,
-               registered_at = excluded.registered_at, updated_at = excluded.updated_at,
-               outcome721 = excluded.outcome721, outcome_at = excluded.outcome_at",
-            params![
-                row.id,
-                row.squad,
-                row.status,
-                row.domain,
-                row.domain_name,
-                row.violation,
-                row.violation_name,
-                row.address,
-                row.grid,
-                row.parties,
-                row.summary,
-                rows::search_text(row),
-                row.registered_at,
-                row.updated_at,
-                outcome,
-                outcome_at
-            ],
-        )
-        .map_err(err)?;
-        tx.execute(
-            &rows::PUT_FACTS.replace('$', "?"),
-            params![
-                row.id,
-                row.squad,
-                row.status,
-                row.domain,
-                row.domain_name,
-                row.grid,
-                row.registered_at,
-                outcome,
-                outcome_at
-            ],
-        )
-        .map_err(err)?;
-        tx.execute(
-            "DELETE FROM case_row_deadlines WHERE case_id = ?1",
-            [&row.id],
-        )
-        .map_err(err)?;
-        tx.execute("DELETE FROM case_row_duties WHERE case_id = ?1", [&row.id])
-            .map_err(err)?;
-        for (kind, due) in &row.deadlines {
-            tx.execute(
-                "INSERT INTO case_row_deadlines (case_id, kind, due_at, squad, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![row.id, kind, due, row.squad, row.status],
-            )
-            .map_err(err)?;
-            for person in &row.people {
-                tx.execute(
-                    "INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![row.id, person, due, row.squad, row.status],
-                )
-                .map_err(err)?;
-            }
-        }
-        match &row.disclosure {
-            Some(d) => {
-                let (at, text, ra, rb, rr, ca, ce, ct) = d.columns();
-                tx.execute(
-                    &rows::PUT_DISCLOSURE.replace('$', "?"),
-                    params![row.id, row.violation_name, at, text, ra, rb, rr, ca, ce, ct],
-                )
-            }
-            None => tx.execute(&rows::DROP_DISCLOSURE.replace('$', "?"), [&row.id]),
-        }
-        .map_err(err)?;
+        write_row(&tx, row)?;
         tx.commit().map_err(err)
     }
 

@@ -57,6 +57,22 @@ pub struct CaseMeta {
     pub heads: Vec<Digest>,
 }
 
+/// A merged case document to keep ([`Storage::keep_case_docs`]).
+#[derive(Debug, Clone, Copy)]
+pub struct KeptDoc<'a> {
+    /// The case.
+    pub case: &'a str,
+    /// What is known of the merged document.
+    pub meta: &'a CaseMeta,
+    /// Its saved bytes.
+    pub doc: &'a [u8],
+    /// The heads of the station's copy it was merged into, as stored; `None` for a case the
+    /// station held no copy of.
+    pub over: Option<&'a [Digest]>,
+    /// Its row in the case list (none when it cannot be derived).
+    pub row: Option<&'a rows::CaseRow>,
+}
+
 /// A case a view sees, as a sync compares it with what a device holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeenCase {
@@ -276,6 +292,11 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     -> Result<Vec<(String, CaseMeta, Vec<u8>)>, StorageError>;
     /// Keeps a case document (replacing the previous save of it).
     fn put_case_doc(&self, case: &str, meta: &CaseMeta, doc: &[u8]) -> Result<(), StorageError>;
+    /// Keeps merged case documents and their rows, all in one transaction, each only if the
+    /// station's copy is still the one it was merged into (a request merging into the same
+    /// copy at once would otherwise drop the other's changes); names the cases whose copy
+    /// moved, of which nothing was written.
+    fn keep_case_docs(&self, docs: &[KeptDoc<'_>]) -> Result<Vec<String>, StorageError>;
     /// The cases `view` sees, by id, without the documents (a query by squad and status, not
     /// a read of every case).
     fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<SeenCase>, StorageError>;
@@ -605,6 +626,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).put_case_doc(case, meta, doc)
     }
 
+    fn keep_case_docs(&self, docs: &[KeptDoc<'_>]) -> Result<Vec<String>, StorageError> {
+        (**self).keep_case_docs(docs)
+    }
+
     fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<SeenCase>, StorageError> {
         (**self).case_metas_seen(view)
     }
@@ -772,6 +797,95 @@ pub mod suite {
         bureau_files_replaced_only_over_the_one_read(fresh());
         refusals_kept_by_device(fresh());
         deletions_interrupted_are_finished(fresh());
+        merged_docs_kept_only_over_the_copy_they_were_merged_into(fresh());
+    }
+
+    /// Two requests merging into the same copy of a case at once: the second to keep its
+    /// document is told, and nothing of it (document or row) is written, nor of a new case
+    /// another request kept first; the others in the same call are kept with their rows.
+    fn merged_docs_kept_only_over_the_copy_they_were_merged_into<S: Storage>(s: S) {
+        let meta = |status, heads: &[Digest]| CaseMeta {
+            squad: "一中队".into(),
+            status,
+            heads: heads.to_vec(),
+        };
+        let row = |id: &str, summary: &str| rows::CaseRow {
+            id: id.into(),
+            squad: "一中队".into(),
+            summary: summary.into(),
+            ..rows::CaseRow::default()
+        };
+        let kept = |case, meta, doc, over, row| KeptDoc {
+            case,
+            meta,
+            doc,
+            over,
+            row,
+        };
+        let first = meta(CaseStatus::Registered, &[[1; 32]]);
+        let (r1, r2) = (row("c1", "v1"), row("c2", "new"));
+        check(
+            "new cases kept with their rows",
+            s.keep_case_docs(&[
+                kept("c1", &first, b"v1", None, Some(&r1)),
+                kept("c2", &first, b"n1", None, Some(&r2)),
+            ])
+            .unwrap()
+            .is_empty()
+                && s.case_doc("c1").unwrap() == Some((first.clone(), b"v1".to_vec()))
+                && s.cases_without_rows().unwrap().is_empty(),
+        );
+        // Request A merged into c1 at [1]; request B did too, and kept first.
+        let by_b = meta(CaseStatus::Filed, &[[2; 32]]);
+        let b_row = row("c1", "by B");
+        check(
+            "B's kept",
+            s.keep_case_docs(&[kept("c1", &by_b, b"B", Some(&[[1; 32]]), Some(&b_row))])
+                .unwrap()
+                .is_empty(),
+        );
+        let by_a = meta(CaseStatus::Filed, &[[3; 32]]);
+        let (a_row, a_new) = (row("c1", "by A"), row("c3", "A's new case"));
+        let moved = s
+            .keep_case_docs(&[
+                kept("c1", &by_a, b"A", Some(&[[1; 32]]), Some(&a_row)),
+                kept("c2", &by_a, b"A2", Some(&[[1; 32]]), None),
+                kept("c3", &by_a, b"A3", None, Some(&a_new)),
+            ])
+            .unwrap();
+        check("A's copies that moved named", moved == ["c1"]);
+        check(
+            "nothing of A's stale merge written",
+            s.case_doc("c1").unwrap() == Some((by_b.clone(), b"B".to_vec()))
+                && s.case_page(
+                    &CaseView {
+                        everything: true,
+                        ..CaseView::default()
+                    },
+                    &rows::CaseQuery {
+                        limit: 10,
+                        ..rows::CaseQuery::default()
+                    },
+                    Timestamp(0),
+                )
+                .unwrap()
+                .rows
+                .iter()
+                .any(|(r, _)| r.id == "c1" && r.summary == "by B"),
+        );
+        check(
+            "A's others kept",
+            s.case_doc("c2").unwrap() == Some((by_a.clone(), b"A2".to_vec()))
+                && s.case_doc("c3").unwrap() == Some((by_a.clone(), b"A3".to_vec())),
+        );
+        check(
+            "a new case kept by another first is named",
+            s.keep_case_docs(&[kept("c3", &first, b"again", None, None)])
+                .unwrap()
+                == ["c3"]
+                && s.case_doc("c3").unwrap() == Some((by_a, b"A3".to_vec())),
+        );
+        check("nothing to keep", s.keep_case_docs(&[]).unwrap().is_empty());
     }
 
     /// A process that stops during a deletion (删除原件) leaves it to be finished, and no other

@@ -21,7 +21,8 @@ use qc_sync::wire::{
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
-use crate::storage::{CaseMeta, Grant, SeenCase, Storage, StorageError, TreeState};
+use crate::storage::rows::CaseRow;
+use crate::storage::{CaseMeta, Grant, KeptDoc, SeenCase, Storage, StorageError, TreeState};
 
 pub use check::{HEAD_BYTES, HeldCase, HeldFile, HeldReview};
 pub use desk::{DESK_PREFIX, DeskSigner, Exported, desk_device};
@@ -384,7 +385,14 @@ struct MergedDoc {
     /// for a case new here.
     seen: CaseMeta,
     doc: CaseDoc,
+    /// The heads of the station's copy it was merged into (`None`: a case new here).
+    over: Option<Vec<Digest>>,
+    /// The device's changes, to merge again should that copy change meanwhile.
+    changes: Vec<Vec<u8>>,
 }
+
+/// How often a request merges its changes again into copies other requests kept meanwhile.
+const KEEP_TRIES: usize = 8;
 
 /// What the station records of a case document.
 /// A kept case document, loaded: its bytes and the document (one that does not load is
@@ -1517,7 +1525,7 @@ impl<S: Storage> Service<S> {
                 "case {case} is out of scope"
             )));
         }
-        self.keep_docs(merged)
+        self.keep_docs(&scope, merged)
     }
 
     /// The station's copies with a device's changes merged in, each checked (parses whole,
@@ -1529,90 +1537,160 @@ impl<S: Storage> Service<S> {
         scope: &Scope,
         req: &DocsUp,
     ) -> Result<(Vec<MergedDoc>, Vec<String>), ServiceError> {
-        let mut merged = Vec::with_capacity(req.docs.len());
+        let cases: Vec<String> = req.docs.iter().map(|d| d.case.clone()).collect();
+        let mut held = self.held_docs(&cases)?;
+        let mut merged: Vec<MergedDoc> = Vec::with_capacity(req.docs.len());
         let mut outside = Vec::new();
         for d in &req.docs {
             let bytes = hex::decode(&d.changes).map_err(|_| {
                 ServiceError::BadRequest(format!("changes of {} are not hex", d.case))
             })?;
-            let bad = |e: DocError| ServiceError::BadRequest(format!("case {}: {e}", d.case));
             // The same case again in one request: its changes build on what came before them.
-            if let Some(m) = merged
-                .iter_mut()
-                .find(|m: &&mut MergedDoc| m.case == d.case)
-            {
+            if let Some(m) = merged.iter_mut().find(|m| m.case == d.case) {
+                let bad = |e: DocError| ServiceError::BadRequest(format!("case {}: {e}", d.case));
                 m.doc.apply(&bytes).map_err(bad)?;
                 m.meta = meta_of(&mut m.doc).map_err(bad)?;
+                m.changes.push(bytes);
                 continue;
             }
-            let (mut doc, held) = match self.storage.case_doc(&d.case)? {
-                Some((held_meta, _)) if !scope.sees(&held_meta) => {
-                    outside.push(d.case.clone());
-                    continue;
-                }
-                Some((held_meta, held)) => {
-                    let mut doc = CaseDoc::load(&held, b"station").map_err(bad)?;
-                    doc.apply(&bytes).map_err(bad)?;
-                    (doc, Some(held_meta))
-                }
-                None => (CaseDoc::load(&bytes, b"station").map_err(bad)?, None),
-            };
-            let meta = meta_of(&mut doc).map_err(bad)?;
-            if doc.id().map_err(bad)?.0 != d.case {
-                return Err(ServiceError::Forbidden(format!(
-                    "changes sent as case {} are of another case",
-                    d.case
-                )));
-            }
-            // A device may act a case out of its own view (a legal reviewer's opinion sends
-            // it back to its squad), not move it to a squad it does not see.
-            let seen = match held {
-                Some(h) if h.squad == meta.squad || scope.sees(&meta) => h,
-                _ => meta.clone(),
-            };
-            if !scope.sees(&seen) {
-                outside.push(d.case.clone());
+            if outside.contains(&d.case) {
                 continue;
             }
-            merged.push(MergedDoc {
-                case: d.case.clone(),
-                meta,
-                seen,
-                doc,
-            });
+            match self.merge_one(scope, &d.case, vec![bytes], held.remove(&d.case))? {
+                Some(m) => merged.push(m),
+                None => outside.push(d.case.clone()),
+            }
         }
         Ok((merged, outside))
     }
 
-    /// Keeps merged documents; returns the heads the station now holds of each.
-    fn keep_docs(&self, merged: Vec<MergedDoc>) -> Result<DocsAck, ServiceError> {
-        let mut heads = Vec::with_capacity(merged.len());
+    /// The station's copies of `cases`, by case, read in one query.
+    fn held_docs(
+        &self,
+        cases: &[String],
+    ) -> Result<BTreeMap<String, (CaseMeta, Vec<u8>)>, ServiceError> {
+        Ok(self
+            .storage
+            .case_docs(cases)?
+            .into_iter()
+            .map(|(case, meta, doc)| (case, (meta, doc)))
+            .collect())
+    }
+
+    /// A device's `changes` to `case` merged into the station's copy `held` (if any), checked;
+    /// `None` when the case is out of the device's scope.
+    fn merge_one(
+        &self,
+        scope: &Scope,
+        case: &str,
+        changes: Vec<Vec<u8>>,
+        held: Option<(CaseMeta, Vec<u8>)>,
+    ) -> Result<Option<MergedDoc>, ServiceError> {
+        let bad = |e: DocError| ServiceError::BadRequest(format!("case {case}: {e}"));
+        let (mut doc, held, to_apply) = match held {
+            Some((held_meta, _)) if !scope.sees(&held_meta) => return Ok(None),
+            Some((held_meta, held)) => (
+                CaseDoc::load(&held, b"station").map_err(bad)?,
+                Some(held_meta),
+                &changes[..],
+            ),
+            None => {
+                let Some((first, rest)) = changes.split_first() else {
+                    return Err(ServiceError::BadRequest(format!("case {case}: no changes")));
+                };
+                (CaseDoc::load(first, b"station").map_err(bad)?, None, rest)
+            }
+        };
+        for c in to_apply {
+            doc.apply(c).map_err(bad)?;
+        }
+        let meta = meta_of(&mut doc).map_err(bad)?;
+        if doc.id().map_err(bad)?.0 != case {
+            return Err(ServiceError::Forbidden(format!(
+                "changes sent as case {case} are of another case"
+            )));
+        }
+        // A device may act a case out of its own view (a legal reviewer's opinion sends
+        // it back to its squad), not move it to a squad it does not see.
+        let seen = match &held {
+            Some(h) if h.squad == meta.squad || scope.sees(&meta) => h.clone(),
+            _ => meta.clone(),
+        };
+        if !scope.sees(&seen) {
+            return Ok(None);
+        }
+        Ok(Some(MergedDoc {
+            case: case.to_owned(),
+            meta,
+            seen,
+            doc,
+            over: held.map(|h| h.heads),
+            changes,
+        }))
+    }
+
+    /// Keeps merged documents with their rows; returns the heads the station now holds of
+    /// each. A copy another request kept meanwhile has the device's changes merged into it
+    /// again (and may be out of scope by then).
+    fn keep_docs(
+        &self,
+        scope: &Scope,
+        mut merged: Vec<MergedDoc>,
+    ) -> Result<DocsAck, ServiceError> {
+        let mut ack = DocsAck {
+            heads: Vec::with_capacity(merged.len()),
+            outside: Vec::new(),
+        };
         if merged.is_empty() {
             // An idle sync reads nothing more.
-            return Ok(DocsAck {
-                heads,
-                outside: Vec::new(),
-            });
+            return Ok(ack);
         }
         let catalogue = self.case_catalogue()?;
-        for MergedDoc {
-            case,
-            meta,
-            mut doc,
-            ..
-        } in merged
-        {
-            self.storage.put_case_doc(&case, &meta, &doc.save())?;
-            rows::keep_row(&self.storage, &case, &doc, &catalogue)?;
-            heads.push(CaseHeads {
-                case,
-                heads: meta.heads.iter().map(hex::encode).collect(),
-            });
+        for _ in 0..KEEP_TRIES {
+            let saved: Vec<(Vec<u8>, Option<CaseRow>)> = merged
+                .iter_mut()
+                .map(|m| (m.doc.save(), rows::row_of(&m.case, &m.doc, &catalogue)))
+                .collect();
+            let kept: Vec<KeptDoc<'_>> = merged
+                .iter()
+                .zip(&saved)
+                .map(|(m, (doc, row))| KeptDoc {
+                    case: &m.case,
+                    meta: &m.meta,
+                    doc,
+                    over: m.over.as_deref(),
+                    row: row.as_ref(),
+                })
+                .collect();
+            let moved = self.storage.keep_case_docs(&kept)?;
+            let (again, done): (Vec<_>, Vec<_>) =
+                merged.into_iter().partition(|m| moved.contains(&m.case));
+            ack.heads.extend(done.into_iter().map(|m| CaseHeads {
+                case: m.case,
+                heads: m.meta.heads.iter().map(hex::encode).collect(),
+            }));
+            if again.is_empty() {
+                return Ok(ack);
+            }
+            let cases: Vec<String> = again.iter().map(|m| m.case.clone()).collect();
+            tracing::debug!(
+                ?cases,
+                "case documents kept by another request meanwhile: merged again"
+            );
+            let mut held = self.held_docs(&cases)?;
+            merged = Vec::with_capacity(again.len());
+            for m in again {
+                match self.merge_one(scope, &m.case, m.changes, held.remove(&m.case))? {
+                    Some(m) => merged.push(m),
+                    None => ack.outside.push(m.case),
+                }
+            }
+            if merged.is_empty() {
+                return Ok(ack);
+            }
         }
-        Ok(DocsAck {
-            heads,
-            outside: Vec::new(),
-        })
+        tracing::warn!("case documents changed by other requests at every try");
+        Err(ServiceError::Busy)
     }
 
     /// What the device lacks of the cases it may see: changes after the heads it holds, with
@@ -1714,9 +1792,10 @@ impl<S: Storage> Service<S> {
         let (mut merged, outside) = self.merge_docs(&scope, &req.up)?;
         let (mut tree, mut checkpoint) =
             self.push_within((device, &scope), (&mut merged, &outside), &req.push, now)?;
+        let kept = self.keep_docs(&scope, merged)?;
         let acked = DocsAck {
-            outside,
-            ..self.keep_docs(merged)?
+            heads: kept.heads,
+            outside: outside.into_iter().chain(kept.outside).collect(),
         };
         let down = match &req.want {
             Some(want) => self.pull_within(&scope, device, want)?,

@@ -18,13 +18,17 @@ pub(super) fn keep_row<S: Storage>(
     doc: &CaseDoc,
     catalogue: &Catalogue,
 ) -> Result<(), StorageError> {
-    match case_row(doc, catalogue) {
-        Ok(row) => storage.put_case_row(&row),
-        Err(e) => {
-            tracing::warn!(case, error = %e, "no case-list row for a document");
-            Ok(())
-        }
+    match row_of(case, doc, catalogue) {
+        Some(row) => storage.put_case_row(&row),
+        None => Ok(()),
     }
+}
+
+/// The row of a case's document, or none (said in the log) when it cannot be derived.
+pub(super) fn row_of(case: &str, doc: &CaseDoc, catalogue: &Catalogue) -> Option<CaseRow> {
+    case_row(doc, catalogue)
+        .inspect_err(|e| tracing::warn!(case, error = %e, "no case-list row for a document"))
+        .ok()
 }
 
 /// The row of a case's document.

@@ -1032,6 +1032,43 @@ mod docs {
         }
     }
 
+    /// Two tablets' changes to one case merged at once (two requests of one instance, or two
+    /// instances on one database): the request that keeps its copy second merges its changes
+    /// again into the first one's, so the station holds both, and what each is told the
+    /// station holds contains its changes.
+    #[test]
+    fn changes_merged_at_once_into_one_copy_are_all_kept() {
+        let w = world();
+        let s = service(&w, SqliteStorage::temporary().unwrap());
+        enrol_as(&s, "tablet-a", "一中队", 50);
+        enrol_as(&s, "tablet-b", "一中队", 51);
+        let mut a = case("一中队");
+        s.push_docs("tablet-a", &up(&mut a, &[])).unwrap();
+        let base = a.heads_digests();
+        let mut b = CaseDoc::load(&a.save(), b"tablet-b").unwrap();
+        a.put_record(&notice("r-a", "li.ming"), NOW).unwrap();
+        b.put_record(&notice("r-b", "wang.fang"), NOW).unwrap();
+        // A's request merges; B's whole request runs before A's keeps its copy.
+        let scope = s.scope("tablet-a").unwrap();
+        let (merged, outside) = s.merge_docs(&scope, &up(&mut a, &base)).unwrap();
+        assert!(outside.is_empty());
+        let acked_b = s.push_docs("tablet-b", &up(&mut b, &base)).unwrap();
+        let acked_a = s.keep_docs(&scope, merged).unwrap();
+
+        let (meta, held) = s.storage.case_doc("case-1").unwrap().unwrap();
+        let mut held = CaseDoc::load(&held, b"station").unwrap();
+        for doc in [&mut a, &mut b] {
+            for h in doc.heads_digests() {
+                assert!(held.has_change(&h), "each tablet's change kept");
+            }
+        }
+        // B was told of its copy as it kept it; A of the copy with both.
+        assert_eq!(acked_b.heads[0].heads, b.heads_hex());
+        assert_eq!(acked_a.heads[0].heads, held.heads_hex());
+        assert_eq!(meta.heads, held.heads_digests());
+        assert!(acked_a.outside.is_empty());
+    }
+
     /// A desk's review of a closed case (案卷评查) changes no document, yet a tablet holding the
     /// case at the station's heads gets it again, with the desk's signed entry and what
     /// verifies it, until it says it holds as many of the desks' acts about it as the log.
