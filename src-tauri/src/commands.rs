@@ -18,7 +18,8 @@ use qc_domain::EvidenceItem;
 use qc_domain::{Act, CopyAttestation, Interviewee, NoPartySignature, Person, Qa, Timestamp};
 use qc_store::{CaseFilter, CaseRow, DueFilter, Ratio721};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
 use tauri::{Manager, State};
 
@@ -417,7 +418,10 @@ pub async fn pick_evidence(app: tauri::AppHandle, folder: bool) -> Result<Vec<St
     if !files.is_empty() {
         *chosen_files(&app.state::<AppState>()) = files.iter().cloned().collect();
     }
-    Ok(files.into_iter().map(|p| p.display().to_string()).collect())
+    Ok(files
+        .into_iter()
+        .map(|p| qc_api::import::shown(p.as_os_str()))
+        .collect())
 }
 
 /// The files last chosen in the dialog.
@@ -429,7 +433,7 @@ fn chosen_files(
 
 /// The chosen files the page names as [`pick_evidence`] showed them. A name that is not UTF-8
 /// was shown changed, so each file is found by how it was shown; the first name that is no
-/// chosen file's (or is two chosen files') is the error.
+/// chosen file's (or, contrived, two chosen files') is the error.
 fn chosen_paths(
     chosen: &std::collections::HashSet<std::path::PathBuf>,
     shown: &[String],
@@ -437,7 +441,7 @@ fn chosen_paths(
     let mut by_shown = std::collections::HashMap::new();
     for path in chosen {
         by_shown
-            .entry(path.display().to_string())
+            .entry(qc_api::import::shown(path.as_os_str()))
             .and_modify(|p| *p = None)
             .or_insert(Some(path));
     }
@@ -476,8 +480,19 @@ pub async fn import_evidence(
     progress: Channel<ImportProgress>,
 ) -> Result<ImportReport, WireError> {
     // Before the work is queued: a stop pressed from now on is heard.
-    app.state::<AppState>().2.store(false, Ordering::Relaxed);
-    off_ui(app, move |state| {
+    let stop = {
+        let state = app.state::<AppState>();
+        let mut under_way = importing(&state);
+        if under_way.is_some() {
+            tracing::warn!("an import refused while another is under way");
+            return Err(
+                ApiError::Invalid("另一批文件正在导入，请等其完成或先停止导入".into()).to_wire(),
+            );
+        }
+        under_way.insert(Arc::new(AtomicBool::new(false))).clone()
+    };
+    let done = app.clone();
+    let imported = off_ui(app, move |state| {
         let paths = chosen_paths(&chosen_files(state), &form.paths).map_err(|other| {
             tracing::warn!(path = %other, "import of a file not chosen in the dialog refused");
             ApiError::Invalid("只能导入在文件选择框中选择的文件，请重新选择".into()).to_wire()
@@ -495,26 +510,27 @@ pub async fn import_evidence(
         Ok(plan.run(
             // A window closed mid-import stops hearing; the import goes on.
             &mut |p| drop(progress.send(*p)),
-            &state.2,
-            &mut |file| {
-                let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
-                let by: Vec<&Unlocked> = signed.iter().collect();
-                let mut app = state.0.lock().unwrap_or_else(|p| p.into_inner());
-                let app = app
-                    .as_mut()
-                    .map_err(|e| ApiError::Invalid(e.message_zh()))?;
-                app.record_import(file, &by)
-            },
+            &stop,
+            &mut |file| app_and_officers(state, |a, by| a.record_import(file, by)),
         ))
     })
-    .await
+    .await;
+    importing(&done.state::<AppState>()).take();
+    imported
+}
+
+/// The stop of the import under way, if one is.
+fn importing(state: &AppState) -> std::sync::MutexGuard<'_, Option<Arc<AtomicBool>>> {
+    state.2.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Stops the import under way (the file being read is not kept; those before it are); it
 /// touches nothing else.
 #[tauri::command]
 pub async fn cancel_import(state: State<'_, AppState>) -> Result<(), WireError> {
-    state.2.store(true, Ordering::Relaxed);
+    if let Some(stop) = importing(&state).as_ref() {
+        stop.store(true, Ordering::Relaxed);
+    }
     Ok(())
 }
 
@@ -740,9 +756,28 @@ fn with_officers<T>(
     state: &AppState,
     f: impl FnOnce(&mut Quancheng, &[&Unlocked]) -> Result<T, ApiError>,
 ) -> Result<T, WireError> {
+    with_app(state, |a| signed_by(state, |by| f(a, by)))
+}
+
+/// [`with_officers`] for work off the UI thread that reports as the app does.
+fn app_and_officers<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut Quancheng, &[&Unlocked]) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let mut app = state.0.lock().unwrap_or_else(|p| p.into_inner());
+    let app = app
+        .as_mut()
+        .map_err(|e| ApiError::Invalid(e.message_zh()))?;
+    signed_by(state, |by| f(app, by))
+}
+
+/// Runs `f` with the officers signed in now. Taken only with the app's lock held, never the
+/// other way round: two threads taking the two in turn in both orders would wait on each
+/// other for ever (a sign-in on the UI thread and an import's signing off it).
+fn signed_by<T>(state: &AppState, f: impl FnOnce(&[&Unlocked]) -> T) -> T {
     let signed = state.1.lock().unwrap_or_else(|p| p.into_inner());
-    let actors: Vec<&Unlocked> = signed.iter().collect();
-    with_app(state, |a| f(a, &actors))
+    let by: Vec<&Unlocked> = signed.iter().collect();
+    f(&by)
 }
 
 /// A case's field records (笔录), live and sealed.
@@ -1045,22 +1080,26 @@ mod tests {
     #[test]
     fn a_chosen_file_is_found_by_the_name_it_was_shown_by_even_if_not_utf8() {
         let gbk = |b: &[u8]| PathBuf::from(std::ffi::OsStr::from_bytes(b));
-        // 执法 in GBK, as a camera's FAT card may name a file, and a second that shows the same.
+        // 执法 in GBK, as a camera's FAT card may name a file, and another name of as many bytes.
         let camera = gbk(b"/media/cam/\xd6\xb4\xb7\xa8.MP4");
         let twin = gbk(b"/media/cam/\xd6\xb4\xb7\xa9.MP4");
         let plain = PathBuf::from("/media/cam/CAM0001.MP4");
-        let shown = |p: &PathBuf| p.display().to_string();
-        let chosen: std::collections::HashSet<_> = [camera.clone(), plain.clone()].into();
+        let shown = |p: &PathBuf| qc_api::import::shown(p.as_os_str());
+        // Shown apart though both have bytes that are not UTF-8 (some pairs of GBK bytes are).
+        assert_ne!(shown(&camera), shown(&twin));
+        let chosen: std::collections::HashSet<_> =
+            [camera.clone(), twin.clone(), plain.clone()].into();
         assert_eq!(
-            chosen_paths(&chosen, &[shown(&plain), shown(&camera)]),
-            Ok(vec![plain.clone(), camera.clone()])
+            chosen_paths(&chosen, &[shown(&plain), shown(&twin), shown(&camera)]),
+            Ok(vec![plain.clone(), twin.clone(), camera.clone()])
         );
         assert_eq!(
             chosen_paths(&chosen, &[shown(&plain), "/etc/hostname".into()]),
             Err("/etc/hostname".into())
         );
-        // Two chosen files shown alike: neither is guessed at.
-        let both: std::collections::HashSet<_> = [camera.clone(), twin].into();
+        // A UTF-8 name spelling out another's escapes: neither is guessed at.
+        let spelt = PathBuf::from(shown(&camera));
+        let both: std::collections::HashSet<_> = [camera.clone(), spelt].into();
         assert_eq!(chosen_paths(&both, &[shown(&camera)]), Err(shown(&camera)));
     }
 }

@@ -20,8 +20,9 @@ pub struct AppState(
     /// The app (or why it did not open), shared with the media server.
     pub media::SharedApp,
     pub Mutex<Vec<qc_api::Unlocked>>,
-    /// Set to stop the import of files under way.
-    pub AtomicBool,
+    /// The stop of the import of files under way, if one is (one at a time: its stop is its
+    /// own).
+    pub Mutex<Option<std::sync::Arc<AtomicBool>>>,
     /// Where the window's players read evidence files by range (`media`), when it started.
     pub Option<String>,
     /// Recordings being made, by id: their pieces are written without the app's lock (a sync
@@ -78,7 +79,7 @@ fn main() {
             app.manage(AppState(
                 opened.clone(),
                 Mutex::new(Vec::new()),
-                AtomicBool::new(false),
+                Mutex::default(),
                 // Playback is not worth the app: without its server, the player says so.
                 media::start(opened)
                     .inspect_err(|e| tracing::error!(error = %e, "no media server"))

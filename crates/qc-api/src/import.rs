@@ -131,7 +131,7 @@ pub struct ImportPlan {
 /// ([`Quancheng::record_import`]).
 pub struct ImportedBytes {
     case: String,
-    stored: Stored,
+    pub(crate) stored: Stored,
     new: NewEvidence,
     told: Told,
 }
@@ -188,7 +188,29 @@ impl Quancheng {
         file: ImportedBytes,
         by: &[&Unlocked],
     ) -> Result<String, ApiError> {
-        self.record_stored(&file.case, file.stored, (file.new, file.told), by)
+        // A deletion approved while the file was read lets go of the files no entry names: this
+        // one's bytes (a copy already kept, or just read), or the original it copies. Checked
+        // with the app, as the deletion is, so none goes between this and the signing.
+        let ImportedBytes {
+            case,
+            stored,
+            new,
+            told,
+        } = file;
+        if !stored.files().iter().all(|h| self.blobs.contains(h)) {
+            tracing::warn!(file = new.file_name, "a file let go while it was imported");
+            return Err(ApiError::Invalid(
+                "该文件在导入过程中因已批准的删除而被移除，未导入；请重新导入".into(),
+            ));
+        }
+        if let Some(r) = &told.redacts
+            && self.evidence_of(&case, &r.original)?.deleted.is_some()
+        {
+            return Err(ApiError::Invalid(
+                "原件在导入过程中已被删除，不能再登记其打码副本".into(),
+            ));
+        }
+        self.record_stored(&case, stored, (new, told), by)
     }
 }
 
@@ -437,10 +459,30 @@ fn gather(dir: &Path, depth: usize, files: &mut Vec<PathBuf>) -> Result<(), ApiE
 
 /// The name a file is shown by.
 fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into(),
-    )
+    shown(path.file_name().unwrap_or(path.as_os_str()))
+}
+
+/// A file's name or path as the officer is shown it: as it is when it is UTF-8; otherwise (a
+/// camera's FAT card naming files in GBK) each byte that is not, as `\xNN`, so that two files
+/// are shown alike only if their names are.
+pub fn shown(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\x{b:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
 }
 
 /// Why a file could not be read, in Chinese.

@@ -274,6 +274,15 @@ pub(crate) struct Stored {
     thumbnail: Option<[u8; 32]>,
 }
 
+impl Stored {
+    /// The files it kept in the store: the bytes, and their thumbnail if any.
+    pub(crate) fn files(&self) -> Vec<[u8; 32]> {
+        std::iter::once(self.ingested.sha256)
+            .chain(self.thumbnail)
+            .collect()
+    }
+}
+
 impl BlobSink {
     /// Streams `src` once into the store (hash, type, EXIF, thumbnail on the way); a redacted
     /// copy that is not what `told` says it is is refused before its bytes are kept.
@@ -716,14 +725,16 @@ impl Quancheng {
     pub(crate) fn record_stored(
         &mut self,
         case: &str,
-        Stored {
-            ingested,
-            thumbnail,
-        }: Stored,
+        stored: Stored,
         (new, told): (NewEvidence, Told),
         by: &[&Unlocked],
     ) -> Result<String, ApiError> {
         let (action, officers) = self.evidence_signed(case, new.attestation.as_ref(), by)?;
+        let blobs = stored.files();
+        let Stored {
+            ingested,
+            thumbnail,
+        } = stored;
         for note in &ingested.notes {
             tracing::warn!(file = %new.file_name, note, "evidence stored with a note");
         }
@@ -758,7 +769,6 @@ impl Quancheng {
             deleted: None,
         };
         let digest = facts_digest(&item.facts)?;
-        let blobs: Vec<[u8; 32]> = std::iter::once(ingested.sha256).chain(thumbnail).collect();
         self.act(case, action, by, |doc, _| {
             doc.add_evidence(&item)?;
             Ok(Touched {

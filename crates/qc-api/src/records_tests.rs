@@ -1338,6 +1338,38 @@ fn the_app_serves_other_work_while_an_import_s_files_are_read() {
     assert!(ev[0].facts.file_name == "CAM0001.MP4" && ev[0].sealed());
 }
 
+/// A file whose bytes were let go while it was read (a deletion approved meanwhile, the app
+/// serving a sync) is not signed: the officer is told, and nothing names bytes the tablet lacks.
+#[test]
+fn a_file_let_go_while_it_was_imported_is_not_signed() {
+    use std::sync::atomic::AtomicBool;
+
+    use crate::import::ImportAs;
+    let Desk {
+        _tmp,
+        mut app,
+        li,
+        wang,
+        case,
+        ..
+    } = desk();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("IMG_0001.JPG");
+    std::fs::write(&photo, sample::jpeg(640, 480)).unwrap();
+    let by = [&li, &wang];
+    let plan = app
+        .prepare_import(&case, &[photo], (&ImportAs::default(), &by))
+        .unwrap();
+    let report = plan.run(&mut |_| {}, &AtomicBool::new(false), &mut |file| {
+        // What a merge's drop of deleted files does meanwhile, with the app.
+        app.blobs.remove(&file.stored.files()[0]).unwrap();
+        app.record_import(file, &by)
+    });
+    let error = report.files[0].error.as_deref().unwrap_or_default();
+    assert!(error.contains("已批准的删除"), "{error}");
+    assert!(app.case_file(&case).unwrap().1.is_empty(), "nothing signed");
+}
+
 /// A player's ranges are read from the encrypted store as asked, at most a MiB at once; what is
 /// not this case's evidence, or past its end, is refused.
 #[test]
