@@ -449,6 +449,51 @@ fn a_case_s_feeds_are_read_by_index_before_the_log_is_analysed() {
     assert!(plan.contains("log_device_seq_key"), "{plan}");
 }
 
+/// Entries are found by the unique index on their hashes with a plan made while the log was
+/// new and small and kept (as a pooled connection keeps its prepared statements): not by a
+/// scan of the whole log per upload once it has grown.
+#[test]
+fn entries_are_found_by_index_with_a_plan_made_on_a_new_log() {
+    let s = store(&new_database());
+    let mut c = s.conn().unwrap();
+    let add = |c: &mut client::Client, from: i64, to: i64| {
+        c.batch_execute(&format!(
+            "INSERT INTO log (idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
+             SELECT i, sha256(int8send(i)), 'd' || (i % 50), i / 50 + 1, 'c' || (i % 500),
+                    '\\x00', NULL, '\\x00', '\\x5b5d'
+             FROM generate_series({from}, {to}) AS i"
+        ))
+        .unwrap()
+    };
+    // Planned once on the log of a first few uploads, then the log grows.
+    add(&mut c, 0, 299);
+    c.batch_execute(&format!(
+        "SET plan_cache_mode = force_generic_plan;
+         PREPARE found(BYTEA[]) AS {ENTRY_INDEXES};
+         EXECUTE found('{{}}')"
+    ))
+    .unwrap();
+    add(&mut c, 300, 19_999);
+    let plan: Vec<String> = c
+        .query(
+            "EXPLAIN EXECUTE found(ARRAY[sha256(int8send(7::BIGINT))])",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect();
+    let plan = plan.join("\n");
+    assert!(!plan.contains("Seq Scan on log"), "{plan}");
+    assert!(plan.contains("log_hash_key"), "{plan}");
+    let asked = [
+        Sha256::digest(7u64.to_be_bytes()).into(),
+        [9; 32],
+        Sha256::digest(3u64.to_be_bytes()).into(),
+    ];
+    assert_eq!(s.entry_indexes(&asked).unwrap(), [Some(7), None, Some(3)]);
+}
+
 /// A connection prepares a statement once and reuses it, also after the transaction it was
 /// first prepared in was rolled back.
 #[test]
