@@ -73,10 +73,43 @@ struct BatchState {
 const VERIFY_ATTEMPTS: usize = 5;
 
 /// Tiles read from the store, each at most once per request (a sync's receipts share most of
-/// their paths).
+/// their paths), and full tiles at most once per process while they stay in `full`.
 pub(super) struct Tiles<'a, S: ?Sized> {
     source: &'a S,
     read: RefCell<HashMap<TileId, Option<Vec<u8>>>>,
+    full: Option<&'a FullTiles>,
+}
+
+/// Full tiles this process read, shared by its requests. A full tile never changes (only the
+/// tiles on the tree's right edge grow), so one read serves every later proof; most of a
+/// sync's tile reads were of the same few full tiles.
+#[derive(Default)]
+pub(super) struct FullTiles(Mutex<HashMap<TileId, std::sync::Arc<Vec<u8>>>>);
+
+/// Full tiles kept at most (8 KiB each: 16 MiB).
+const FULL_TILES_KEPT: usize = 2048;
+
+/// The bytes of a full tile.
+const FULL_TILE_BYTES: usize = qc_tlog::TILE_WIDTH as usize * 32;
+
+impl FullTiles {
+    fn get(&self, id: TileId) -> Option<std::sync::Arc<Vec<u8>>> {
+        locked(&self.0).get(&id).cloned()
+    }
+
+    fn keep(&self, id: TileId, tile: &[u8]) {
+        if tile.len() != FULL_TILE_BYTES {
+            return;
+        }
+        let mut kept = locked(&self.0);
+        if kept.len() >= FULL_TILES_KEPT {
+            // Any one: a tile dropped is read again when next asked for.
+            if let Some(&old) = kept.keys().next() {
+                kept.remove(&old);
+            }
+        }
+        kept.insert(id, std::sync::Arc::new(tile.to_vec()));
+    }
 }
 
 /// Where [`Tiles`] reads: the store, or a sequencer holding the log.
@@ -101,6 +134,15 @@ impl<'a, S: ReadTile + ?Sized> Tiles<'a, S> {
         Tiles {
             source,
             read: RefCell::default(),
+            full: None,
+        }
+    }
+
+    /// Tiles read through `full`, the process's full tiles.
+    pub(super) fn sharing(source: &'a S, full: &'a FullTiles) -> Self {
+        Tiles {
+            full: Some(full),
+            ..Tiles::new(source)
         }
     }
 }
@@ -112,7 +154,13 @@ impl<S: ReadTile + ?Sized> TileSource for Tiles<'_, S> {
         if let Some(t) = self.read.borrow().get(&id) {
             return Ok(t.clone());
         }
+        if let Some(t) = self.full.and_then(|f| f.get(id)) {
+            return Ok(Some(t.to_vec()));
+        }
         let t = self.source.read_tile(id)?;
+        if let (Some(full), Some(t)) = (self.full, &t) {
+            full.keep(id, t);
+        }
         self.read.borrow_mut().insert(id, t.clone());
         Ok(t)
     }
@@ -426,7 +474,7 @@ impl<S: Storage> Service<S> {
         entries: impl Iterator<Item = &'a SignedEntry>,
         checkpoint: &SignedCheckpoint,
     ) -> Result<Vec<EntryReceipt>, ServiceError> {
-        let tiles = Tiles::new(&self.storage);
+        let tiles = Tiles::sharing(&self.storage, &self.full_tiles);
         let entries: Vec<&SignedEntry> = entries.collect();
         let hashes: Vec<Digest> = entries.iter().map(|e| e.hash()).collect();
         let indexes = self
@@ -466,7 +514,12 @@ impl<S: Storage> Service<S> {
         if from == 0 || from >= tree.size {
             return Ok(Vec::new());
         }
-        Ok(qc_tlog::consistency(from, tree.size, &Tiles::new(&self.storage)).map_err(damaged)?)
+        Ok(qc_tlog::consistency(
+            from,
+            tree.size,
+            &Tiles::sharing(&self.storage, &self.full_tiles),
+        )
+        .map_err(damaged)?)
     }
 
     /// What this process did to the log since it started.
@@ -517,5 +570,51 @@ impl<S: Storage> Service<S> {
                 Ok(qc_tlog::entry_bundle(&hashes))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    /// Tiles in memory, counting the reads.
+    struct Counted {
+        tiles: HashMap<TileId, Vec<u8>>,
+        reads: Cell<usize>,
+    }
+
+    impl ReadTile for Counted {
+        fn read_tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+            self.reads.set(self.reads.get() + 1);
+            Ok(self.tiles.get(&id).cloned())
+        }
+    }
+
+    /// A full tile is read once per process; a tile on the right edge (it grows) each request.
+    #[test]
+    fn full_tiles_are_read_once_and_growing_ones_each_time() {
+        let full = TileId { level: 0, index: 0 };
+        let edge = TileId { level: 0, index: 1 };
+        let store = Counted {
+            tiles: [(full, vec![1; FULL_TILE_BYTES]), (edge, vec![2; 10 * 32])].into(),
+            reads: Cell::new(0),
+        };
+        let kept = FullTiles::default();
+        for request in 1..=3 {
+            let tiles = Tiles::sharing(&store, &kept);
+            for _ in 0..2 {
+                assert_eq!(tiles.tile(full).unwrap(), Some(vec![1; FULL_TILE_BYTES]));
+                assert_eq!(tiles.tile(edge).unwrap(), Some(vec![2; 10 * 32]));
+            }
+            assert_eq!(store.reads.get(), 1 + request, "request {request}");
+        }
+        Tiles::new(&store).tile(full).unwrap();
+        assert_eq!(
+            store.reads.get(),
+            5,
+            "read anew without the process's tiles"
+        );
     }
 }
