@@ -386,17 +386,11 @@ fn an_older_database_s_deadlines_count_as_before_once_migrated() {
 /// the planner would rightly scan).
 #[test]
 fn cases_seen_and_wrong_codes_are_read_by_index() {
-    use postgres::types::ToSql;
     let s = store(&new_database());
     let mut c = s.conn().unwrap();
     c.batch_execute("SET enable_seqscan = off").unwrap();
     let mut plan = |sql: &str, args: &[&(dyn ToSql + Sync)]| -> String {
-        c.query(&format!("EXPLAIN {sql}"), args)
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<_, String>(0))
-            .collect::<Vec<_>>()
-            .join("\n")
+        plan_of(&mut c, &format!("EXPLAIN {sql}"), args)
     };
     let squads = vec!["一中队"];
     let statuses: Vec<&str> = qc_domain::CaseStatus::all_sent_for_review()
@@ -428,25 +422,36 @@ fn cases_seen_and_wrong_codes_are_read_by_index() {
 fn a_case_s_feeds_are_read_by_index_before_the_log_is_analysed() {
     let s = store(&new_database());
     let mut c = s.conn().unwrap();
-    c.batch_execute(
+    fill_log(&mut c, 0, 19_999);
+    let plan = plan_of(
+        &mut c,
+        &format!("EXPLAIN {FEEDS_FOR_CASES}"),
+        &[&vec!["c7", "c8", "c310", "c499"]],
+    );
+    assert!(!plan.contains("Seq Scan"), "{plan}");
+    assert!(plan.contains("log_device_seq_key"), "{plan}");
+}
+
+/// Fills the log with entries `from ..= to` (made up, in 50 feeds about 500 cases), by SQL.
+fn fill_log(c: &mut client::Client, from: i64, to: i64) {
+    c.batch_execute(&format!(
         "INSERT INTO log (idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
          SELECT i, sha256(int8send(i)), 'd' || (i % 50), i / 50 + 1, 'c' || (i % 500),
                 '\\x00', NULL, '\\x00', '\\x5b5d'
-         FROM generate_series(0, 19999) AS i",
-    )
-    .unwrap();
-    let plan: Vec<String> = c
-        .query(
-            &format!("EXPLAIN {FEEDS_FOR_CASES}"),
-            &[&vec!["c7", "c8", "c310", "c499"]],
-        )
+         FROM generate_series({from}, {to}) AS i"
+    ))
+    .unwrap()
+}
+
+/// The plan an `EXPLAIN …` statement prints.
+fn plan_of(c: &mut client::Client, explain: &str, params: &[&(dyn ToSql + Sync)]) -> String {
+    let lines: Vec<String> = c
+        .query(explain, params)
         .unwrap()
         .iter()
         .map(|r| r.get::<_, String>(0))
         .collect();
-    let plan = plan.join("\n");
-    assert!(!plan.contains("Seq Scan"), "{plan}");
-    assert!(plan.contains("log_device_seq_key"), "{plan}");
+    lines.join("\n")
 }
 
 /// Entries are found by the unique index on their hashes with a plan made while the log was
@@ -456,34 +461,20 @@ fn a_case_s_feeds_are_read_by_index_before_the_log_is_analysed() {
 fn entries_are_found_by_index_with_a_plan_made_on_a_new_log() {
     let s = store(&new_database());
     let mut c = s.conn().unwrap();
-    let add = |c: &mut client::Client, from: i64, to: i64| {
-        c.batch_execute(&format!(
-            "INSERT INTO log (idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
-             SELECT i, sha256(int8send(i)), 'd' || (i % 50), i / 50 + 1, 'c' || (i % 500),
-                    '\\x00', NULL, '\\x00', '\\x5b5d'
-             FROM generate_series({from}, {to}) AS i"
-        ))
-        .unwrap()
-    };
     // Planned once on the log of a first few uploads, then the log grows.
-    add(&mut c, 0, 299);
+    fill_log(&mut c, 0, 299);
     c.batch_execute(&format!(
         "SET plan_cache_mode = force_generic_plan;
          PREPARE found(BYTEA[]) AS {ENTRY_INDEXES};
          EXECUTE found('{{}}')"
     ))
     .unwrap();
-    add(&mut c, 300, 19_999);
-    let plan: Vec<String> = c
-        .query(
-            "EXPLAIN EXECUTE found(ARRAY[sha256(int8send(7::BIGINT))])",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect();
-    let plan = plan.join("\n");
+    fill_log(&mut c, 300, 19_999);
+    let plan = plan_of(
+        &mut c,
+        "EXPLAIN EXECUTE found(ARRAY[sha256(int8send(7::BIGINT))])",
+        &[],
+    );
     assert!(!plan.contains("Seq Scan on log"), "{plan}");
     assert!(plan.contains("log_hash_key"), "{plan}");
     let asked = [
