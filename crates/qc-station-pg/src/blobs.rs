@@ -66,37 +66,31 @@ impl BlobRows for PgStorage {
     fn unlink_blob_row(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
         // The row locked for the whole transaction: a link or a new upload of the blob waits
         // for it, then finds it being deleted.
-        let mut c = self.conn()?;
-        c.batch_execute("BEGIN")
-            .map_err(pg("unlinking a blob from a case"))?;
-        let gone = (|| {
-            c.query_opt(
-                "SELECT 1 FROM blobs WHERE hash = $1 FOR UPDATE",
-                &[&hash.as_slice()],
-            )?;
-            c.execute(
-                "DELETE FROM blob_cases WHERE hash = $1 AND case_id = $2",
-                &[&hash.as_slice(), &case],
-            )?;
-            let left: i64 = c
-                .query_opt(
-                    "SELECT count(*) FROM blob_cases WHERE hash = $1",
+        self.conn()?
+            .in_transaction(|c| {
+                c.query_opt(
+                    "SELECT 1 FROM blobs WHERE hash = $1 FOR UPDATE",
                     &[&hash.as_slice()],
-                )?
-                .map_or(0, |r| r.get(0));
-            let marked = left == 0
-                && c.execute(
-                    "UPDATE blobs SET deleting = true, complete = false
+                )?;
+                c.execute(
+                    "DELETE FROM blob_cases WHERE hash = $1 AND case_id = $2",
+                    &[&hash.as_slice(), &case],
+                )?;
+                let left: i64 = c
+                    .query_opt(
+                        "SELECT count(*) FROM blob_cases WHERE hash = $1",
+                        &[&hash.as_slice()],
+                    )?
+                    .map_or(0, |r| r.get(0));
+                let marked = left == 0
+                    && c.execute(
+                        "UPDATE blobs SET deleting = true, complete = false
                      WHERE hash = $1 AND NOT deleting",
-                    &[&hash.as_slice()],
-                )? == 1;
-            c.batch_execute("COMMIT")?;
-            Ok(marked)
-        })();
-        if gone.is_err() {
-            let _ = c.batch_execute("ROLLBACK");
-        }
-        gone.map_err(pg("unlinking a blob from a case"))
+                        &[&hash.as_slice()],
+                    )? == 1;
+                Ok(marked)
+            })
+            .map_err(pg("unlinking a blob from a case"))
     }
 
     fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError> {
@@ -148,10 +142,8 @@ fn hashes(s: &PgStorage, sql: &str) -> Result<Vec<Digest>, StorageError> {
 pub(crate) fn link(s: &PgStorage, hash: &Digest, case: &str) -> Result<(), StorageError> {
     // The blob's row held while linking: a deletion (which locks it to update) waits, or came
     // first and the blob is no longer kept.
-    let mut c = s.conn()?;
-    c.batch_execute("BEGIN")
-        .map_err(pg("linking a blob to a case"))?;
-    let linked = (|| {
+    // Not kept: nothing was written, and the transaction's end lets the row go either way.
+    let linked = s.conn()?.in_transaction(|c| {
         let kept = c
             .query_opt(
                 "SELECT complete FROM blobs WHERE hash = $1 FOR SHARE",
@@ -163,13 +155,9 @@ pub(crate) fn link(s: &PgStorage, hash: &Digest, case: &str) -> Result<(), Stora
                 "INSERT INTO blob_cases (hash, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&hash.as_slice(), &case],
             )?;
-            c.batch_execute("COMMIT")?;
         }
         Ok(kept)
-    })();
-    if !matches!(linked, Ok(true)) {
-        let _ = c.batch_execute("ROLLBACK");
-    }
+    });
     match linked.map_err(pg("linking a blob to a case"))? {
         true => Ok(()),
         false => Err(StorageError::Backend("the blob is not kept".into())),

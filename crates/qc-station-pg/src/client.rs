@@ -56,6 +56,20 @@ impl Client {
     pub(crate) fn batch_execute(&mut self, sql: &str) -> Result<(), Error> {
         self.inner.batch_execute(sql)
     }
+
+    /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise (the
+    /// connection goes back to the pool with none open).
+    pub(crate) fn in_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut Client) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.batch_execute("BEGIN")?;
+        let done = f(self).and_then(|t| self.batch_execute("COMMIT").map(|()| t));
+        if done.is_err() {
+            let _ = self.batch_execute("ROLLBACK");
+        }
+        done
+    }
 }
 
 /// The pool's manager: the connections of [`PostgresConnectionManager`], each with its own

@@ -730,53 +730,47 @@ impl Storage for PgStorage {
         // rather than deadlock.
         let mut docs = docs.to_vec();
         docs.sort_by_key(|d| d.case);
-        let mut c = self.conn()?;
-        c.batch_execute("BEGIN")
-            .map_err(pg("keeping case documents"))?;
-        let kept = (|| {
-            let mut moved = Vec::new();
-            for d in &docs {
-                let heads = d.meta.heads.concat();
-                // READ COMMITTED: an update waits for another transaction holding the row and
-                // then checks the heads again on what it committed.
-                let written = match d.over {
-                    Some(over) => c.execute(
-                        "UPDATE case_docs SET squad = $2, status = $3, heads = $4, doc = $5
+        self.conn()?
+            .in_transaction(|c| {
+                let mut moved = Vec::new();
+                for d in &docs {
+                    let heads = d.meta.heads.concat();
+                    // READ COMMITTED: an update waits for another transaction holding the row and
+                    // then checks the heads again on what it committed.
+                    let written = match d.over {
+                        Some(over) => c.execute(
+                            "UPDATE case_docs SET squad = $2, status = $3, heads = $4, doc = $5
                          WHERE case_id = $1 AND heads = $6",
-                        &[
-                            &d.case,
-                            &d.meta.squad,
-                            &d.meta.status.code(),
-                            &heads,
-                            &d.doc,
-                            &over.concat(),
-                        ],
-                    )?,
-                    None => c.execute(
-                        "INSERT INTO case_docs (case_id, squad, status, heads, doc)
+                            &[
+                                &d.case,
+                                &d.meta.squad,
+                                &d.meta.status.code(),
+                                &heads,
+                                &d.doc,
+                                &over.concat(),
+                            ],
+                        )?,
+                        None => c.execute(
+                            "INSERT INTO case_docs (case_id, squad, status, heads, doc)
                          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING",
-                        &[
-                            &d.case,
-                            &d.meta.squad,
-                            &d.meta.status.code(),
-                            &heads,
-                            &d.doc,
-                        ],
-                    )?,
-                };
-                if written == 0 {
-                    moved.push(d.case.to_owned());
-                } else if let Some(row) = d.row {
-                    rows::write_row(&mut c, row)?;
+                            &[
+                                &d.case,
+                                &d.meta.squad,
+                                &d.meta.status.code(),
+                                &heads,
+                                &d.doc,
+                            ],
+                        )?,
+                    };
+                    if written == 0 {
+                        moved.push(d.case.to_owned());
+                    } else if let Some(row) = d.row {
+                        rows::write_row(c, row)?;
+                    }
                 }
-            }
-            c.batch_execute("COMMIT")?;
-            Ok(moved)
-        })();
-        if kept.is_err() {
-            let _ = c.batch_execute("ROLLBACK");
-        }
-        kept.map_err(pg("keeping case documents"))
+                Ok(moved)
+            })
+            .map_err(pg("keeping case documents"))
     }
 
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError> {

@@ -129,13 +129,9 @@ pub(crate) fn write_row(c: &mut Client, row: &CaseRow) -> Result<(), postgres::E
 
 impl CaseRows for PgStorage {
     fn put_case_row(&self, row: &CaseRow) -> Result<(), StorageError> {
-        let mut c = self.conn()?;
-        c.batch_execute("BEGIN").map_err(pg("keeping a case row"))?;
-        let written = write_row(&mut c, row).and_then(|()| c.batch_execute("COMMIT"));
-        if written.is_err() {
-            let _ = c.batch_execute("ROLLBACK");
-        }
-        written.map_err(pg("keeping a case row"))
+        self.conn()?
+            .in_transaction(|c| write_row(c, row))
+            .map_err(pg("keeping a case row"))
     }
 
     fn cases_without_rows(&self) -> Result<Vec<String>, StorageError> {
@@ -269,41 +265,36 @@ impl CaseRows for PgStorage {
         };
         let (domain_codes, domain_names) = columns(domains);
         let (type_codes, type_names) = columns(violations);
-        let mut c = self.conn()?;
-        c.batch_execute("BEGIN")
-            .map_err(pg("renaming in the case list"))?;
-        let renamed = (|| {
-            for (sql, codes, names) in [
-                (
-                    "UPDATE case_rows r SET domain_name = n.name
+        self.conn()?
+            .in_transaction(|c| {
+                for (sql, codes, names) in [
+                    (
+                        "UPDATE case_rows r SET domain_name = n.name
                      FROM unnest($1::text[], $2::text[]) AS n(code, name)
                      WHERE r.domain = n.code AND r.domain_name <> n.name",
-                    &domain_codes,
-                    &domain_names,
-                ),
-                (
-                    "UPDATE case_row_facts r SET domain_name = n.name
+                        &domain_codes,
+                        &domain_names,
+                    ),
+                    (
+                        "UPDATE case_row_facts r SET domain_name = n.name
                      FROM unnest($1::text[], $2::text[]) AS n(code, name)
                      WHERE r.domain = n.code AND r.domain_name <> n.name",
-                    &domain_codes,
-                    &domain_names,
-                ),
-                (
-                    "UPDATE case_rows r SET violation_name = n.name
+                        &domain_codes,
+                        &domain_names,
+                    ),
+                    (
+                        "UPDATE case_rows r SET violation_name = n.name
                      FROM unnest($1::text[], $2::text[]) AS n(code, name)
                      WHERE r.violation = n.code AND r.violation_name <> n.name",
-                    &type_codes,
-                    &type_names,
-                ),
-            ] {
-                c.execute(sql, &[codes, names])?;
-            }
-            c.batch_execute("COMMIT")
-        })();
-        if renamed.is_err() {
-            let _ = c.batch_execute("ROLLBACK");
-        }
-        renamed.map_err(pg("renaming in the case list"))
+                        &type_codes,
+                        &type_names,
+                    ),
+                ] {
+                    c.execute(sql, &[codes, names])?;
+                }
+                Ok(())
+            })
+            .map_err(pg("renaming in the case list"))
     }
 
     fn violations_in_use(&self) -> Result<Vec<String>, StorageError> {
