@@ -1742,6 +1742,11 @@ impl<S: Storage> Service<S> {
             // Behind only in the desks' acts: the document is not read, nothing of it goes.
             let changes = if have(&case) == meta.heads {
                 String::new()
+            } else if have(&case).is_empty() {
+                // The device holds none of it: the stored document is the whole history,
+                // loadable as a new copy, so it goes as it is (loading it and encoding its
+                // changes again was most of the station's Automerge work in a sync).
+                hex::encode(&held)
             } else {
                 let mut doc = CaseDoc::load(&held, b"station")
                     .map_err(|e| StorageError::Damaged(e.to_string()))?;

@@ -1158,6 +1158,9 @@ mod docs {
         // Tablet B of the same squad receives the whole case.
         let down = s.pull_docs("tablet-b", &want(None)).unwrap();
         assert_eq!(down.docs.len(), 1);
+        // B holds none of it: the station's copy goes as it is kept, not loaded and encoded.
+        let kept = s.storage.case_docs(&[down.docs[0].case.clone()]).unwrap();
+        assert_eq!(down.docs[0].changes, hex::encode(&kept[0].2));
         let mut b =
             CaseDoc::load(&hex::decode(&down.docs[0].changes).unwrap(), b"tablet-b").unwrap();
         assert_eq!(b.heads_digests(), a.heads_digests());
