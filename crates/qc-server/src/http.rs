@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::metrics::{Metrics, track};
-use crate::service::{Chunk, Service, ServiceError};
+use crate::service::{Chunk, Service, ServiceError, Standing};
 use crate::storage::{Storage, StorageError};
 
 /// Largest request body accepted (an upload of entries; blobs come in chunks of their own).
@@ -177,6 +177,8 @@ async fn blocking<S: Storage, R: Send + 'static>(
 /// the body (empty for a GET). Its body is read only after its headers name an enrolled
 /// device and a fresh time.
 struct Signed {
+    /// What the precheck found of the device from the headers (taken by its authentication).
+    standing: Option<Standing>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -215,16 +217,20 @@ impl<S: Storage> FromRequest<Arc<AppState<S>>> for Signed {
             )
         })
         .await;
-        if let Err(e) = checked {
-            // An enrolled device whose clock is off is told so (it is the one refusal an
-            // honest tablet meets); anyone else is refused without a byte more read.
-            if matches!(e.0, ServiceError::Auth(AuthError::Skew { .. })) {
-                room.discard(body, MAX_BODY).await;
+        let standing = match checked {
+            Ok(standing) => standing,
+            Err(e) => {
+                // An enrolled device whose clock is off is told so (it is the one refusal an
+                // honest tablet meets); anyone else is refused without a byte more read.
+                if matches!(e.0, ServiceError::Auth(AuthError::Skew { .. })) {
+                    room.discard(body, MAX_BODY).await;
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         let (body, permit) = room.read(body, MAX_BODY).await?;
         Ok(Signed {
+            standing: Some(standing),
             method: parts.method,
             uri: parts.uri,
             headers: parts.headers,
@@ -244,7 +250,11 @@ fn query<T: DeserializeOwned>(request: &Signed) -> Result<T, ServiceError> {
 }
 
 /// Authenticates a request by its signature headers; returns the device id.
-fn authenticate<S: Storage>(state: &AppState<S>, request: &Signed) -> Result<String, ServiceError> {
+fn authenticate<S: Storage>(
+    state: &AppState<S>,
+    request: &mut Signed,
+) -> Result<String, ServiceError> {
+    let prechecked = request.standing.take();
     let uri = &request.uri;
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     state.service.authenticate(
@@ -253,6 +263,7 @@ fn authenticate<S: Storage>(state: &AppState<S>, request: &Signed) -> Result<Str
         |h| request.headers.get(h).and_then(|v| v.to_str().ok()),
         request.body_sha256(),
         state.clock.now(),
+        prechecked,
     )
 }
 
@@ -330,11 +341,11 @@ async fn enrol<S: Storage>(
 /// and the request.
 async fn authed_raw<S: Storage, R: Send + 'static>(
     state: &Arc<AppState<S>>,
-    request: Signed,
+    mut request: Signed,
     f: impl FnOnce(&Service<S>, &str, &Signed, Timestamp) -> Result<R, ServiceError> + Send + 'static,
 ) -> Result<R, Failure> {
     blocking(state, move |st| {
-        let device = authenticate(st, &request)?;
+        let device = authenticate(st, &mut request)?;
         f(&st.service, &device, &request, st.clock.now())
     })
     .await

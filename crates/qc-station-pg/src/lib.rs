@@ -42,6 +42,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::net::IpAddr;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use postgres::types::{FromSql, ToSql};
@@ -71,6 +72,8 @@ pub const APPEND_ENTRIES: &str =
 
 /// How long a call waits for a free pooled connection before failing.
 const POOL_WAIT: Duration = Duration::from_secs(30);
+/// How often a process sweeps stale nonces (by the requests' clock), in milliseconds.
+const NONCE_SWEEP_MS: i64 = 60_000;
 
 use client::Manager;
 /// A connection taken from the pool.
@@ -157,6 +160,8 @@ pub struct PgStorage {
     pool: r2d2::Pool<Manager>,
     /// The turn of this process's sequencers (see `log::PgSequencer`).
     sequencing: Mutex<()>,
+    /// The `forget_before` of this process's last sweep of stale nonces.
+    nonces_swept: AtomicI64,
     blobs: Blobs,
     // Dropped last: the blob store's directory, for a store made by `with_temporary_blobs`.
     _temporary: Option<tempfile::TempDir>,
@@ -204,6 +209,7 @@ impl PgStorage {
         Ok(PgStorage {
             pool,
             sequencing: Mutex::new(()),
+            nonces_swept: AtomicI64::new(i64::MIN),
             blobs: Blobs::new(evidence),
             _temporary: None,
         })
@@ -426,18 +432,29 @@ impl Storage for PgStorage {
         forget_before: Timestamp,
     ) -> Result<bool, StorageError> {
         let mut c = self.conn()?;
-        // Housekeeping first, in its own statement: a stale copy of this very nonce must go
-        // before the insert. The insert alone decides whether the nonce is new, also against
-        // another process inserting it at the same moment.
-        c.execute("DELETE FROM nonces WHERE time < $1", &[&forget_before.0])
-            .map_err(pg("forgetting stale nonces"))?;
+        // A stale copy of this very nonce is taken over in the same statement, so stale
+        // nonces need not go before every insert: a sweep at most every NONCE_SWEEP_MS per
+        // process keeps the table small (one statement a request where there were two). The
+        // insert alone decides whether the nonce is new, also against another process
+        // inserting it at the same moment.
         let new = c
             .execute(
                 "INSERT INTO nonces (device, nonce, time) VALUES ($1, $2, $3)
-                 ON CONFLICT (device, nonce) DO NOTHING",
-                &[&device, &nonce.as_slice(), &time.0],
+                 ON CONFLICT (device, nonce) DO UPDATE SET time = EXCLUDED.time
+                 WHERE nonces.time < $4",
+                &[&device, &nonce.as_slice(), &time.0, &forget_before.0],
             )
             .map_err(pg("recording a nonce"))?;
+        let swept = self.nonces_swept.load(Ordering::Relaxed);
+        if forget_before.0.saturating_sub(swept) >= NONCE_SWEEP_MS
+            && self
+                .nonces_swept
+                .compare_exchange(swept, forget_before.0, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            c.execute("DELETE FROM nonces WHERE time < $1", &[&forget_before.0])
+                .map_err(pg("forgetting stale nonces"))?;
+        }
         Ok(new == 1)
     }
 

@@ -15,8 +15,8 @@ use qc_log::SignedCheckpoint;
 use qc_sync::auth::{AuthError, NONCE_TTL_MS, RequestAuth, is_device_id};
 use qc_sync::wire::{
     CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
-    EnrolResponse, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries, PushResponse,
-    RefusedEntry, SyncRequest, SyncResponse,
+    EnrolResponse, EntryReceipt, ErrorBody, OfficerEnrolRequest, OfficerEnrolResponse, PushEntries,
+    PushResponse, RefusedEntry, SyncRequest, SyncResponse,
 };
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -355,6 +355,19 @@ const LIST_TRIES: usize = 8;
 /// How stale the kept time of a device's last sync may get: the console counts days.
 pub const SEEN_EVERY_MS: i64 = 10 * 60 * 1000;
 
+/// How long a request's precheck stands for its authentication (its body read meanwhile), in
+/// milliseconds: a revocation made in that time is in force from the device's next request.
+pub const PRECHECK_STANDS_MS: i64 = 1000;
+
+/// A device found enrolled and in good standing from a request's headers
+/// ([`Service::precheck`]), and when.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    device: String,
+    key: VerifyingKey,
+    at: Timestamp,
+}
+
 /// Whom the station trusts.
 struct Trust {
     anchor: TrustAnchor,
@@ -676,8 +689,8 @@ impl<S: Storage> Service<S> {
         ))
     }
 
-    /// The key of an enrolled device in good standing.
-    fn device_key(&self, device: &str, now: Timestamp) -> Result<VerifyingKey, ServiceError> {
+    /// The key of an enrolled device in good standing at `now`.
+    fn standing(&self, device: &str, now: Timestamp) -> Result<Standing, ServiceError> {
         self.refresh_revocations()?;
         let signed = self
             .storage
@@ -690,7 +703,11 @@ impl<S: Storage> Service<S> {
             .anchor
             .check_valid_at(&signed.id(), &cert, now)
             .map_err(|_| revoked())?;
-        Ok(public_key(&cert.public_key).map_err(|_| revoked())?)
+        Ok(Standing {
+            device: device.to_owned(),
+            key: public_key(&cert.public_key).map_err(|_| revoked())?,
+            at: now,
+        })
     }
 
     /// What can be checked of a request before its body is read: the headers name an
@@ -700,10 +717,11 @@ impl<S: Storage> Service<S> {
         &self,
         header: impl Fn(&str) -> Option<&'a str>,
         now: Timestamp,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Standing, ServiceError> {
         let auth = RequestAuth::from_headers(header)?;
-        self.device_key(&auth.device, now)?;
-        Ok(auth.check_time(now)?)
+        let standing = self.standing(&auth.device, now)?;
+        auth.check_time(now)?;
+        Ok(standing)
     }
 
     /// The store the station keeps its state in (the console works on it too).
@@ -720,9 +738,21 @@ impl<S: Storage> Service<S> {
         header: impl Fn(&str) -> Option<&'a str>,
         body: [u8; 32],
         now: Timestamp,
+        prechecked: Option<Standing>,
     ) -> Result<String, ServiceError> {
         let auth = RequestAuth::from_headers(header)?;
-        let key = self.device_key(&auth.device, now)?;
+        // The standing found from this request's headers stands while its body came in
+        // quickly (a sync's): reading the device and the revocation list again would find
+        // the same. A body that took longer (an upload) is checked against them again.
+        let key = match prechecked {
+            Some(s)
+                if s.device == auth.device
+                    && (0..=PRECHECK_STANDS_MS).contains(&(now.0 - s.at.0)) =>
+            {
+                s.key
+            }
+            _ => self.standing(&auth.device, now)?.key,
+        };
         auth.verify(&key, method, path, body, now)?;
         // Refusing requests timed before the station started would also stop replays across
         // a restart, but a device whose clock runs ahead could replay then, and one behind
@@ -997,22 +1027,29 @@ impl<S: Storage> Service<S> {
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
         let (tree, checkpoint) = self.push_within((device, &scope), (&mut [], &[]), req, now)?;
-        self.push_answer(&tree, checkpoint, req)
+        Ok(self.push_answer(&tree, checkpoint, req, &[])?.0)
     }
 
     /// The answer to an upload: a receipt for each entry sent and a consistency proof from the
-    /// size the device knew, under `checkpoint` (signed over `tree`, which holds them all).
+    /// size the device knew, under `checkpoint` (signed over `tree`, which holds them all);
+    /// and the receipts of `going_down` under the same checkpoint, all found and proved in one
+    /// batch (they share most of their paths).
     fn push_answer(
         &self,
         tree: &TreeState,
         checkpoint: SignedCheckpoint,
         req: &PushEntries,
-    ) -> Result<PushResponse, ServiceError> {
-        Ok(PushResponse {
-            receipts: self.receipts_for(tree, req.entries.iter(), &checkpoint)?,
+        going_down: &[SignedEntry],
+    ) -> Result<(PushResponse, Vec<EntryReceipt>), ServiceError> {
+        let mut receipts =
+            self.receipts_for(tree, req.entries.iter().chain(going_down), &checkpoint)?;
+        let down = receipts.split_off(req.entries.len());
+        let push = PushResponse {
+            receipts,
             consistency: self.proof_from(tree, req.known_size)?,
             checkpoint,
-        })
+        };
+        Ok((push, down))
     }
 
     /// [`Self::push`] for a device of `scope`, with the documents `arriving` in the same
@@ -1822,14 +1859,14 @@ impl<S: Storage> Service<S> {
                 checkpoint = self.sign_checkpoint(&tree, now);
             }
         }
-        let push = self.push_answer(&tree, checkpoint, &req.push)?;
-        let down_receipts = self.receipts_for(&tree, down.entries.iter(), &push.checkpoint)?;
+        let (push, down_receipts) =
+            self.push_answer(&tree, checkpoint, &req.push, &down.entries)?;
         Ok(SyncResponse {
             push,
             acked,
             down,
             down_receipts,
-            // Read from the store by this request's authentication (`device_key`): a sync
+            // Read from the store by this request's precheck (`standing`): a sync
             // reads the list once.
             revocations: self.trust().revocations.clone(),
             tasks: self.tasks_for(&people, now),

@@ -172,18 +172,66 @@ fn call<S: Storage>(
     s: &Service<S>,
     key: &SigningKey,
     device: &str,
-    body: &[u8],
     nonce: u8,
 ) -> Result<String, ServiceError> {
+    call_prechecked(s, (key, device), nonce, (NOW, NOW), || {})
+}
+
+/// A request signed at NOW, prechecked at `at.0`, then `meanwhile` done while its body comes
+/// in, then authenticated at `at.1`.
+fn call_prechecked<S: Storage>(
+    s: &Service<S>,
+    (key, device): (&SigningKey, &str),
+    nonce: u8,
+    at: (Timestamp, Timestamp),
+    meanwhile: impl FnOnce(),
+) -> Result<String, ServiceError> {
+    let body = b"{}";
     let a = RequestAuth::sign(device, key, "POST", "/v1/entries", body, NOW, [nonce; 16]);
     let h = a.headers();
+    let header = |name: &str| h.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
+    let standing = s.precheck(header, at.0)?;
+    meanwhile();
     s.authenticate(
         "POST",
         "/v1/entries",
-        |name| h.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str()),
+        header,
         qc_sync::auth::body_digest(body),
-        NOW,
+        at.1,
+        Some(standing),
     )
+}
+
+/// Whether `tablet-a`'s request is authenticated when the tablet is revoked while the
+/// request's body comes in for `read_ms`.
+fn revoked_while_reading(w: &World, read_ms: i64) -> Result<String, ServiceError> {
+    let s = service(w, SqliteStorage::temporary().unwrap());
+    enrol(w, &s);
+    let read = (NOW, Timestamp(NOW.0 + read_ms));
+    let revoke = || {
+        s.revoke_device("tablet-a", "平板遗失", NOW).unwrap();
+    };
+    let answer = call_prechecked(&s, (&w.device, "tablet-a"), 1, read, revoke);
+    // The next request is refused at its precheck whatever.
+    let next = call_prechecked(&s, (&w.device, "tablet-a"), 2, (read.1, read.1), || {});
+    assert!(
+        matches!(next, Err(ServiceError::Auth(AuthError::Revoked(_)))),
+        "{next:?}"
+    );
+    answer
+}
+
+#[test]
+fn a_precheck_stands_for_its_request_only_while_the_body_comes_in_quickly() {
+    let w = world();
+    // A sync's body: the request stands (the tablet was in good standing at its start).
+    assert_eq!(revoked_while_reading(&w, 300).unwrap(), "tablet-a");
+    // An upload's body that took longer: checked again, and refused.
+    let slow = revoked_while_reading(&w, PRECHECK_STANDS_MS + 1000);
+    assert!(
+        matches!(slow, Err(ServiceError::Auth(AuthError::Revoked(_)))),
+        "{slow:?}"
+    );
 }
 
 #[test]
@@ -191,29 +239,20 @@ fn requests_are_authenticated_and_replays_refused() {
     let w = world();
     let s = service(&w, SqliteStorage::temporary().unwrap());
     assert_eq!(
-        call(&s, &w.device, "tablet-a", b"{}", 1)
-            .unwrap_err()
-            .status(),
+        call(&s, &w.device, "tablet-a", 1).unwrap_err().status(),
         401,
         "not enrolled yet"
     );
     enrol(&w, &s);
+    assert_eq!(call(&s, &w.device, "tablet-a", 2).unwrap(), "tablet-a");
     assert_eq!(
-        call(&s, &w.device, "tablet-a", b"{}", 2).unwrap(),
-        "tablet-a"
-    );
-    assert_eq!(
-        call(&s, &w.device, "tablet-a", b"{}", 2)
-            .unwrap_err()
-            .status(),
+        call(&s, &w.device, "tablet-a", 2).unwrap_err().status(),
         409,
         "replay"
     );
     let stranger = SigningKey::from_bytes(&[31; 32]);
     assert_eq!(
-        call(&s, &stranger, "tablet-a", b"{}", 3)
-            .unwrap_err()
-            .status(),
+        call(&s, &stranger, "tablet-a", 3).unwrap_err().status(),
         401,
         "someone else's key"
     );
@@ -226,20 +265,15 @@ fn a_request_replayed_after_a_restart_is_refused() {
     let path = dir.path().join("server.db");
     let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
     enrol(&w, &s);
-    call(&s, &w.device, "tablet-a", b"{}", 5).unwrap();
+    call(&s, &w.device, "tablet-a", 5).unwrap();
     drop(s);
     let s = service(&w, SqliteStorage::open(&path, &[2; 32]).unwrap());
     assert_eq!(
-        call(&s, &w.device, "tablet-a", b"{}", 5)
-            .unwrap_err()
-            .status(),
+        call(&s, &w.device, "tablet-a", 5).unwrap_err().status(),
         409,
         "the station remembers the nonce across the restart"
     );
-    assert_eq!(
-        call(&s, &w.device, "tablet-a", b"{}", 6).unwrap(),
-        "tablet-a"
-    );
+    assert_eq!(call(&s, &w.device, "tablet-a", 6).unwrap(), "tablet-a");
 }
 
 #[test]
@@ -431,7 +465,7 @@ fn a_revoked_device_is_refused() {
         identity(&w, Some(crl)),
     )
     .unwrap();
-    let e = call(&s, &w.device, "tablet-a", b"{}", 1).unwrap_err();
+    let e = call(&s, &w.device, "tablet-a", 1).unwrap_err();
     assert_eq!(e.status(), 403);
     assert!(e.body().message.contains("吊销"));
 }
