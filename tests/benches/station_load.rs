@@ -282,10 +282,14 @@ fn sync_request(
         }),
         bureau: None,
     };
-    let body = serde_json::to_vec(&req)?;
+    // In CBOR, as the app sends it (protocol 3).
+    let body = qc_sync::body::to_cbor(&req);
     let nonce = qc_api::entropy::random::<16>(&mut qc_api::OsEntropy);
     let auth = RequestAuth::sign(&d.id, &d.key, "POST", "/v1/sync", &body, now(), nonce);
-    let mut r = client.post(format!("{url}/v1/sync")).body(body);
+    let mut r = client
+        .post(format!("{url}/v1/sync"))
+        .header(reqwest::header::CONTENT_TYPE, qc_sync::body::CBOR)
+        .body(body);
     for (k, v) in auth.headers() {
         r = r.header(k, v);
     }
@@ -303,7 +307,8 @@ async fn send(
     if !status.is_success() {
         anyhow::bail!("{status}: {}", resp.text().await.unwrap_or_default());
     }
-    let resp: SyncResponse = resp.json().await?;
+    let resp: SyncResponse =
+        qc_sync::body::from_cbor(&resp.bytes().await?).map_err(anyhow::Error::msg)?;
     Ok((t.elapsed(), resp))
 }
 

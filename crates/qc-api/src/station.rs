@@ -747,33 +747,31 @@ impl Quancheng {
                 // Asked for once, with what comes down.
                 bureau: last.then(|| self.bureau_seen()),
             };
-            let body = serde_json::to_vec(&req).map_err(json_err)?;
-            let resp: SyncResponse =
-                match answer(self.signed(&link, reqwest::Method::POST, "/v1/sync", body)?) {
-                    Ok(r) => r,
-                    Err(refused) => {
-                        // A station that refuses may have lost or rewritten its log: that is
-                        // the louder news, so check before reporting the refusal.
-                        self.check_consistency(&link, &mut witness.clone())?;
-                        if let ApiError::EntriesRefused {
-                            entries,
-                            revocations,
-                            ..
-                        } = &refused
+            let resp: SyncResponse = match self.sync_once(&link, &req) {
+                Ok(r) => r,
+                Err(refused) => {
+                    // A station that refuses may have lost or rewritten its log: that is
+                    // the louder news, so check before reporting the refusal.
+                    self.check_consistency(&link, &mut witness.clone())?;
+                    if let ApiError::EntriesRefused {
+                        entries,
+                        revocations,
+                        ..
+                    } = &refused
+                    {
+                        // Kept for the sync screen, where an officer may set them aside.
+                        self.note_refused(entries)?;
+                        // Whoever was revoked may not unlock to sign the setting aside; a
+                        // list not taken leaves the refusal to be told all the same.
+                        if let Some(crl) = revocations
+                            && let Err(e) = self.adopt_revocations(crl)
                         {
-                            // Kept for the sync screen, where an officer may set them aside.
-                            self.note_refused(entries)?;
-                            // Whoever was revoked may not unlock to sign the setting aside; a
-                            // list not taken leaves the refusal to be told all the same.
-                            if let Some(crl) = revocations
-                                && let Err(e) = self.adopt_revocations(crl)
-                            {
-                                tracing::warn!(error = %e, "a refusal's revocation list not taken");
-                            }
+                            tracing::warn!(error = %e, "a refusal's revocation list not taken");
                         }
-                        return Err(refused);
                     }
-                };
+                    return Err(refused);
+                }
+            };
             let receipts = witness
                 .accept_push(&entries, &resp.push)
                 .map_err(log_inconsistent)?;
@@ -830,9 +828,7 @@ impl Quancheng {
                 want: None,
                 bureau: Some(self.bureau_seen()),
             };
-            let body = serde_json::to_vec(&req).map_err(json_err)?;
-            let resp: SyncResponse =
-                answer(self.signed(&link, reqwest::Method::POST, "/v1/sync", body)?)?;
+            let resp = self.sync_once(&link, &req)?;
             witness
                 .accept_push(&[], &resp.push)
                 .map_err(log_inconsistent)?;
@@ -1252,18 +1248,28 @@ impl<'a> Signer<'a> {
         path: &str,
         body: Vec<u8>,
     ) -> Result<reqwest::blocking::Response, ApiError> {
-        let digest = qc_sync::auth::body_digest(&body);
-        self.send_hashed(link, method, path, body, digest)
+        self.send_typed(link, (method, path), body, OCTETS)
     }
 
-    /// As [`Signer::send`], for a body whose SHA-256 is known.
+    /// As [`Signer::send`], with the body's content type.
+    fn send_typed(
+        &self,
+        link: &Link,
+        (method, path): (reqwest::Method, &str),
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<reqwest::blocking::Response, ApiError> {
+        let digest = qc_sync::auth::body_digest(&body);
+        self.send_hashed(link, (method, path), (body, digest), content_type)
+    }
+
+    /// As [`Signer::send_typed`], for a body whose SHA-256 is known.
     fn send_hashed(
         &self,
         link: &Link,
-        method: reqwest::Method,
-        path: &str,
-        body: Vec<u8>,
-        body_sha256: [u8; 32],
+        (method, path): (reqwest::Method, &str),
+        (body, body_sha256): (Vec<u8>, [u8; 32]),
+        content_type: &str,
     ) -> Result<reqwest::blocking::Response, ApiError> {
         let nonce = {
             let mut entropy = self.entropy.lock().unwrap_or_else(PoisonError::into_inner);
@@ -1281,7 +1287,7 @@ impl<'a> Signer<'a> {
         let mut req = link
             .client
             .request(method, format!("{}{path}", link.url))
-            .header("content-type", "application/octet-stream")
+            .header("content-type", content_type)
             .body(body);
         for (k, v) in auth.headers() {
             req = req.header(k, v);
@@ -1435,7 +1441,12 @@ impl Upload<'_> {
             };
             let status: BlobStatus = match self
                 .signer
-                .send_hashed(self.link, reqwest::Method::PUT, &target, buf, digest)
+                .send_hashed(
+                    self.link,
+                    (reqwest::Method::PUT, &target),
+                    (buf, digest),
+                    OCTETS,
+                )
                 .and_then(answer)
             {
                 Ok(s) => s,
@@ -1518,6 +1529,18 @@ impl Quancheng {
         Ok(())
     }
 
+    /// One sync round trip, its request and answer in CBOR ([`qc_sync::body`]).
+    fn sync_once(&mut self, link: &Link, req: &SyncRequest) -> Result<SyncResponse, ApiError> {
+        let resp = self.signer().send_typed(
+            link,
+            (reqwest::Method::POST, "/v1/sync"),
+            qc_sync::body::to_cbor(req),
+            qc_sync::body::CBOR,
+        )?;
+        let bytes = checked(resp)?.bytes().map_err(|e| unreachable(&e))?;
+        qc_sync::body::from_cbor(&bytes).map_err(|e| unreachable(&e))
+    }
+
     /// A request signed with this device's key.
     fn signed(
         &mut self,
@@ -1526,15 +1549,23 @@ impl Quancheng {
         path: &str,
         body: Vec<u8>,
     ) -> Result<reqwest::blocking::Response, ApiError> {
+        self.signer().send(link, method, path, body)
+    }
+
+    /// This device's signer of requests.
+    fn signer(&mut self) -> Signer<'_> {
         Signer::new(
             &self.device_id,
             &self.device_key,
             self.clock.as_ref(),
             self.entropy.as_mut(),
         )
-        .send(link, method, path, body)
     }
 }
+
+/// The content type of a body sent as it is (an evidence chunk; JSON requests say nothing
+/// more).
+const OCTETS: &str = "application/octet-stream";
 
 /// Entries per sync request.
 const BATCH_ENTRIES: usize = 2000;

@@ -288,13 +288,20 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedEntry {
     /// Canonical bytes of the [`EntryHead`] (or, in the first layout, of the [`Entry`]).
+    #[serde(serialize_with = "qc_identity::bytes::one")]
     pub bytes: Vec<u8>,
     /// Canonical bytes of the body (layout 2); absent in the first layout and when elided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "qc_identity::bytes::optional"
+    )]
     pub body: Option<Vec<u8>>,
     /// The device key's signature.
+    #[serde(serialize_with = "qc_identity::bytes::one")]
     pub device_sig: Vec<u8>,
     /// The actors' signatures (none when elided).
+    #[serde(serialize_with = "qc_identity::bytes::each")]
     pub actor_sigs: Vec<Vec<u8>>,
 }
 

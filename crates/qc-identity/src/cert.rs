@@ -120,8 +120,10 @@ impl Subject {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedCertificate {
     /// Canonical encoding of the [`Certificate`].
+    #[serde(serialize_with = "crate::bytes::one")]
     pub bytes: Vec<u8>,
     /// Issuer's signature over the tagged bytes.
+    #[serde(serialize_with = "crate::bytes::one")]
     pub signature: Vec<u8>,
 }
 
@@ -176,8 +178,10 @@ impl RevocationList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedRevocationList {
     /// Canonical encoding of the [`RevocationList`].
+    #[serde(serialize_with = "crate::bytes::one")]
     pub bytes: Vec<u8>,
     /// Issuer's signature.
+    #[serde(serialize_with = "crate::bytes::one")]
     pub signature: Vec<u8>,
 }
 
@@ -210,8 +214,10 @@ pub struct FileRelease {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedFileRelease {
     /// Canonical encoding of the [`FileRelease`].
+    #[serde(serialize_with = "crate::bytes::one")]
     pub bytes: Vec<u8>,
     /// The bureau's signature.
+    #[serde(serialize_with = "crate::bytes::one")]
     pub signature: Vec<u8>,
 }
 

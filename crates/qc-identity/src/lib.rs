@@ -3,6 +3,7 @@
 //!
 //! Pure: no I/O. Randomness (seeds, salts, nonces) and time are passed in by the caller.
 
+pub mod bytes;
 pub mod canonical;
 pub mod cert;
 pub mod keywrap;

@@ -227,8 +227,10 @@ pub struct Checkpoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedCheckpoint {
     /// Canonical bytes of the [`Checkpoint`].
+    #[serde(serialize_with = "qc_identity::bytes::one")]
     pub bytes: Vec<u8>,
     /// The server's signature.
+    #[serde(serialize_with = "qc_identity::bytes::one")]
     pub signature: Vec<u8>,
 }
 
@@ -275,6 +277,7 @@ pub struct Receipt {
     /// The entry's leaf index.
     pub index: u64,
     /// The audit path.
+    #[serde(serialize_with = "qc_identity::bytes::each")]
     pub proof: Vec<Digest>,
 }
 

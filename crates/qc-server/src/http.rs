@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use qc_domain::{Clock, Timestamp};
 use qc_sync::auth::AuthError;
-use qc_sync::wire::{EnrolRequest, OfficerEnrolRequest, SyncRequest};
+use qc_sync::wire::{EnrolRequest, OfficerEnrolRequest, SyncRequest, SyncResponse};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -364,23 +364,46 @@ async fn authed<S: Storage, Q: DeserializeOwned, R: Serialize + Send + 'static>(
     .map(axum::Json)
 }
 
+/// A sync in CBOR (a device of protocol 3 on, [`qc_sync::body`]) is answered in CBOR, one in
+/// JSON in JSON.
 async fn sync<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     request: Signed,
-) -> Result<impl IntoResponse, Failure> {
-    authed(&state, request, |s, device, req: SyncRequest, now| {
-        let r = s.sync(device, &req, now)?;
-        tracing::info!(
-            device,
-            entries = req.push.entries.len(),
-            docs_up = req.up.docs.len(),
-            docs_down = r.down.docs.len(),
-            log_size = r.push.checkpoint.decode_unverified().map_or(0, |c| c.size),
-            "synced"
-        );
-        Ok(r)
+) -> Result<Response, Failure> {
+    let cbor = qc_sync::body::is_cbor(
+        request
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    if !cbor {
+        return Ok(authed(&state, request, synced).await?.into_response());
+    }
+    let answer = authed_raw(&state, request, |s, device, request, now| {
+        let req = qc_sync::body::from_cbor(&request.body).map_err(ServiceError::BadRequest)?;
+        Ok(qc_sync::body::to_cbor(&synced(s, device, req, now)?))
     })
-    .await
+    .await?;
+    Ok(([(header::CONTENT_TYPE, qc_sync::body::CBOR)], answer).into_response())
+}
+
+/// Runs a device's sync, and logs what it did.
+fn synced<S: Storage>(
+    s: &Service<S>,
+    device: &str,
+    req: SyncRequest,
+    now: Timestamp,
+) -> Result<SyncResponse, ServiceError> {
+    let r = s.sync(device, &req, now)?;
+    tracing::info!(
+        device,
+        entries = req.push.entries.len(),
+        docs_up = req.up.docs.len(),
+        docs_down = r.down.docs.len(),
+        log_size = r.push.checkpoint.decode_unverified().map_or(0, |c| c.size),
+        "synced"
+    );
+    Ok(r)
 }
 
 async fn officer_enrol<S: Storage>(

@@ -140,11 +140,25 @@ fn send(
     body: &[u8],
     nonce: u8,
 ) -> reqwest::blocking::Response {
+    send_typed(s, key, (method, path), (body, None), nonce)
+}
+
+/// As [`send`], the body of the content type given.
+fn send_typed(
+    s: &Station,
+    key: &SigningKey,
+    (method, path): (&str, &str),
+    (body, content_type): (&[u8], Option<&str>),
+    nonce: u8,
+) -> reqwest::blocking::Response {
     let auth = RequestAuth::sign("tablet-a", key, method, path, body, NOW, [nonce; 16]);
     let mut req = s
         .client
         .request(method.parse().unwrap(), format!("{}{path}", s.url))
         .body(body.to_vec());
+    if let Some(t) = content_type {
+        req = req.header("content-type", t);
+    }
     for (k, v) in auth.headers() {
         req = req.header(k, v);
     }
@@ -280,6 +294,67 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
         .handle
         .graceful_shutdown(Some(std::time::Duration::from_secs(5)));
     drop(s.runtime);
+}
+
+/// A device of protocol 3 sends its sync in CBOR and reads the answer in CBOR; one of
+/// protocol 2 still sends and reads JSON, and both are told the same.
+#[test]
+fn a_sync_in_cbor_is_answered_in_cbor_and_one_in_json_in_json() {
+    let s = station();
+    let (device, enrolled) = enrol_tablet(&s);
+    let log_key: [u8; 32] = hex::decode(&enrolled.log_key).unwrap().try_into().unwrap();
+    let mut witness = Witness::new(log_key);
+    let f = feed(&s.officer, &device, 3);
+    let mut doc = qc_server::fixtures::case("case-1", "一中队", NOW);
+    let req = SyncRequest {
+        push: PushEntries {
+            entries: f.clone(),
+            known_size: 0,
+        },
+        up: DocsUp {
+            docs: vec![qc_sync::wire::DocChanges {
+                case: "case-1".into(),
+                changes: hex::encode(doc.changes_after(&[])),
+            }],
+        },
+        want: None,
+        bureau: None,
+    };
+    let sync = |body: &[u8], content_type, nonce| {
+        send_typed(
+            &s,
+            &device,
+            ("POST", "/v1/sync"),
+            (body, content_type),
+            nonce,
+        )
+    };
+    let cbor = qc_sync::body::CBOR;
+    let r = sync(&qc_sync::body::to_cbor(&req), Some(cbor), 1);
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], cbor);
+    let resp: SyncResponse = qc_sync::body::from_cbor(&r.bytes().unwrap()).unwrap();
+    assert_eq!(witness.accept_push(&f, &resp.push).unwrap().len(), 3);
+
+    // The same entries again in JSON: the same receipts, in JSON.
+    let r = sync(&serde_json::to_vec(&req).unwrap(), None, 2);
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let again: SyncResponse = r.json().unwrap();
+    assert_eq!(again.push.receipts, resp.push.receipts);
+
+    // Bytes that are not CBOR of a sync are refused, as bad JSON is; nothing is taken.
+    let r = sync(b"{\"push\": 1}", Some(cbor), 3);
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<ErrorBody>().unwrap().code, "bad_request");
+    let health: serde_json::Value = s
+        .client
+        .get(format!("{}/v1/health", s.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(health["log_size"], 3);
 }
 
 /// An app older than the station serves (protocol 1 sent no header; it cannot decode the

@@ -4,22 +4,24 @@
 //! - [`auth`]: every request is signed by the enrolled device key over its method, path, time,
 //!   a fresh nonce and the body's hash; the server refuses unknown or revoked devices, stale
 //!   times and replayed nonces.
-//! - [`wire`]: the request and response bodies.
+//! - [`wire`]: the request and response bodies, and [`body`]: how a sync's travel.
 //! - [`witness`]: what a device checks in the server's answers (receipts, and that the log
 //!   still extends the last checkpoint it saw), so a server that rewrites history is caught.
 
 pub mod auth;
+pub mod body;
 pub mod wire;
 pub mod witness;
 
 /// The protocol's name and version, sent by a device with every request in the
 /// [`PROTOCOL_HEADER`] header.
-pub const PROTOCOL: &str = "quancheng-sync/2";
+pub const PROTOCOL: &str = "quancheng-sync/3";
 
 /// The request header that names the device's protocol.
 pub const PROTOCOL_HEADER: &str = "quancheng-protocol";
 
-/// The oldest protocol a station serves. Version 2 brought chain actions 21 and 22 (a clip
+/// The oldest protocol a station serves. Version 3 sends a sync's bodies as CBOR
+/// ([`body`]); a station answers a version 2 device's JSON in JSON. Version 2 brought chain actions 21 and 22 (a clip
 /// tied to acts, an original deleted with approval), which an app of version 1 cannot decode:
 /// its sync would stop at the first such entry it receives, so it is told to update instead.
 /// Version 1 sent no header.

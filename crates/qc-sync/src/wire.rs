@@ -77,6 +77,7 @@ pub struct PushEntries {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryReceipt {
     /// The entry hash.
+    #[serde(serialize_with = "qc_identity::bytes::one")]
     pub entry: Digest,
     /// Checkpoint and inclusion proof.
     pub receipt: Receipt,
@@ -90,6 +91,7 @@ pub struct PushResponse {
     /// The checkpoint the receipts lead to.
     pub checkpoint: SignedCheckpoint,
     /// Proof that this checkpoint extends the one of `known_size`.
+    #[serde(serialize_with = "qc_identity::bytes::each")]
     pub consistency: Vec<Digest>,
 }
 
@@ -228,6 +230,7 @@ pub struct ConsistencyResponse {
     /// The current checkpoint.
     pub checkpoint: SignedCheckpoint,
     /// The proof.
+    #[serde(serialize_with = "qc_identity::bytes::each")]
     pub proof: Vec<Digest>,
 }
 
