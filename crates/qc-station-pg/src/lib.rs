@@ -145,6 +145,11 @@ const DEVICE_CERTIFICATES: &str = "SELECT cert, signature, device, 0 FROM office
      UNION ALL
      SELECT cert, signature, id, 1 FROM devices WHERE id = ANY($1)
      ORDER BY 3, 4, 1";
+/// Device `$1`'s certificate and the revocation list, each or both absent (one row always).
+const DEVICE_AND_REVOCATIONS: &str = "SELECT d.cert, d.signature, r.bytes, r.signature
+     FROM (SELECT 1) AS one
+     LEFT JOIN devices d ON d.id = $1
+     LEFT JOIN revocations r ON r.one = 1";
 /// The cases of the squads `$1` and at the statuses `$2` (a bitmap OR of the two indexes).
 const METAS_SEEN: &str = "SELECT case_id, squad, status, heads, desk_acts FROM case_docs
      WHERE squad = ANY($1) OR status = ANY($2) ORDER BY case_id";
@@ -934,6 +939,26 @@ impl Storage for PgStorage {
         }
         .map(|n| n == 1)
         .map_err(pg("keeping the revocation list"))
+    }
+
+    fn device_and_revocations(
+        &self,
+        id: &str,
+    ) -> Result<(Option<SignedCertificate>, Option<SignedRevocationList>), StorageError> {
+        let row = self
+            .conn()?
+            .query_opt(DEVICE_AND_REVOCATIONS, &[&id])
+            .map_err(pg("reading a device and the revocation list"))?
+            .ok_or_else(|| StorageError::Backend("no row of a device's standing".into()))?;
+        let signed = |at: usize| -> Result<Option<StoredSigned>, StorageError> {
+            let bytes: Option<Vec<u8>> = col(&row, at)?;
+            let signature: Option<Vec<u8>> = col(&row, at + 1)?;
+            Ok(bytes.zip(signature))
+        };
+        Ok((
+            signed(0)?.map(|(bytes, signature)| SignedCertificate { bytes, signature }),
+            signed(2)?.map(|(bytes, signature)| SignedRevocationList { bytes, signature }),
+        ))
     }
 
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {

@@ -327,6 +327,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         noted   BIGINT NOT NULL
     );
 "#,
+    // `case_id` is `COLLATE "C"` already: `log_case_bytes` is the same index as `log_case`,
+    // and every entry logged was written into both.
+    r#"
+    DROP INDEX log_case;
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

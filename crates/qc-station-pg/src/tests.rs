@@ -354,6 +354,7 @@ fn released_migrations_never_change() {
             "9e00c25d5e5c89c590d9a1b29a38ec29f33636db988ba5b4c595b7fedfbbca99",
             "f3fe43256a0fc6a46284de65e9f92ffa0ba493c2f2a6aa31f3da57d0911564c7",
             "2bd37bb14be5ec4c9024ddec79ee80a6de4ec0ed4a055abb163262cc16391f59",
+            "ac942b6ac583e0767db1e23dfd30b0972365d983075466ead52846b624133c37",
         ]
     );
 }

@@ -258,6 +258,14 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn add_device(&self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// An enrolled device's certificate.
     fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError>;
+    /// An enrolled device's certificate and the revocation list kept, as one read (what each
+    /// request's check needs).
+    fn device_and_revocations(
+        &self,
+        id: &str,
+    ) -> Result<(Option<SignedCertificate>, Option<SignedRevocationList>), StorageError> {
+        Ok((self.device(id)?, self.revocations()?))
+    }
     /// Every enrolled device with its certificate, by id.
     fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError>;
     /// Notes that enrolled device `id` synced at `at` (an earlier time than the one kept is
@@ -566,6 +574,13 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError> {
         (**self).device(id)
+    }
+
+    fn device_and_revocations(
+        &self,
+        id: &str,
+    ) -> Result<(Option<SignedCertificate>, Option<SignedRevocationList>), StorageError> {
+        (**self).device_and_revocations(id)
     }
 
     fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
@@ -1773,6 +1788,11 @@ pub mod suite {
             s.pending_blobs().unwrap() == [pending(2, "c1", 800), pending(1, "c2", 950)],
         );
         check("no revocations", s.revocations().unwrap().is_none());
+        let standing = |id: &str| s.device_and_revocations(id).unwrap();
+        check(
+            "a device read with no list",
+            standing("t1") == (Some(cert.clone()), None),
+        );
         let crl = |b: u8| SignedRevocationList {
             bytes: vec![b],
             signature: vec![b; 64],
@@ -1793,6 +1813,14 @@ pub mod suite {
         check(
             "latest revocations",
             s.revocations().unwrap() == Some(crl(2)),
+        );
+        check(
+            "a device read with the list",
+            standing("t1") == (Some(cert.clone()), Some(crl(2))),
+        );
+        check(
+            "an unknown device read with the list",
+            standing("t9") == (None, Some(crl(2))),
         );
     }
 }

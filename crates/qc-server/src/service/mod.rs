@@ -552,7 +552,12 @@ impl<S: Storage> Service<S> {
     /// Takes up a newer revocation list than the one in force (the administrator may have
     /// revoked a device or a person from another process on this station's files).
     fn refresh_revocations(&self) -> Result<(), ServiceError> {
-        let Some(kept) = self.storage.revocations()? else {
+        self.take_up_revocations(self.storage.revocations()?)
+    }
+
+    /// Takes up `kept` (the list as read from the store) if it is newer than the one in force.
+    fn take_up_revocations(&self, kept: Option<SignedRevocationList>) -> Result<(), ServiceError> {
+        let Some(kept) = kept else {
             return Ok(());
         };
         let number = list_number(Some(&kept));
@@ -691,11 +696,9 @@ impl<S: Storage> Service<S> {
 
     /// The key of an enrolled device in good standing at `now`.
     fn standing(&self, device: &str, now: Timestamp) -> Result<Standing, ServiceError> {
-        self.refresh_revocations()?;
-        let signed = self
-            .storage
-            .device(device)?
-            .ok_or_else(|| AuthError::UnknownDevice(device.into()))?;
+        let (signed, revocations) = self.storage.device_and_revocations(device)?;
+        self.take_up_revocations(revocations)?;
+        let signed = signed.ok_or_else(|| AuthError::UnknownDevice(device.into()))?;
         let revoked = || AuthError::Revoked(device.into());
         let trust = self.trust();
         let cert = trust.anchor.verify_issued(&signed).map_err(|_| revoked())?;
@@ -1535,21 +1538,23 @@ impl<S: Storage> Service<S> {
         Ok(Scope(CaseView::of_device(&squad, &people)))
     }
 
-    /// The squad of `device` and the people whose keys it holds.
+    /// The squad of `device` and the people whose keys it holds (one read: its certificate
+    /// comes last, after its people's).
     fn device_people(&self, device: &str) -> Result<(String, Vec<Person>), ServiceError> {
-        let cert = self
+        let certs = self
             .storage
-            .device(device)?
-            .ok_or_else(|| AuthError::UnknownDevice(device.into()))?
+            .device_certificates(&BTreeSet::from([device.to_owned()]))?;
+        let (own, people) = certs
+            .split_last()
+            .ok_or_else(|| AuthError::UnknownDevice(device.into()))?;
+        let cert = own
             .decode_unverified()
             .map_err(|e| StorageError::Damaged(e.to_string()))?;
         let Subject::Device { squad, .. } = cert.subject else {
             return Err(AuthError::UnknownDevice(device.into()).into());
         };
-        let people: Vec<Person> = self
-            .storage
-            .officer_certs_of(device)?
-            .into_iter()
+        let people: Vec<Person> = people
+            .iter()
             .filter_map(|c| c.decode_unverified().ok()?.person())
             .collect();
         Ok((squad, people))
