@@ -107,10 +107,11 @@ fn serve<S: Storage>(dir: &Path, codes: usize, storage: S) -> anyhow::Result<()>
     let (cert, key) =
         qc_server::http::self_signed(&["127.0.0.1".into()]).map_err(anyhow::Error::msg)?;
     std::fs::write(dir.join("cert.pem"), &cert)?;
-    let state = Arc::new(qc_server::http::AppState {
+    let state = Arc::new(qc_server::http::AppState::new(
         service,
-        clock: Arc::new(qc_api::SystemClock),
-    });
+        Arc::new(qc_api::SystemClock),
+        qc_server::http::DEFAULT_WORKING,
+    ));
     let runtime = tokio::runtime::Runtime::new()?;
     let (running, _task) = runtime
         .block_on(qc_server::http::serve_tls(

@@ -599,10 +599,11 @@ pub mod station {
     ) -> anyhow::Result<(axum::Router, String, Keep)> {
         service.finish_interrupted()?;
         let log_key = hex::encode(service.log_key());
-        let state = Arc::new(AppState {
+        let state = Arc::new(AppState::new(
             service,
-            clock: Arc::new(SystemClock),
-        });
+            Arc::new(SystemClock),
+            qc_server::http::DEFAULT_WORKING,
+        ));
         let traffic = traffic.clone();
         let routes = router(state.clone()).layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {

@@ -61,7 +61,8 @@ pub struct StoreArgs {
     /// processes share.
     #[arg(long, env = "QUANCHENG_DATABASE", hide_env_values = true)]
     database: Option<String>,
-    /// Connections to PostgreSQL per process [default: 16].
+    /// Connections to PostgreSQL per process, and requests at work at once (the rest wait
+    /// their turn) [default: 16].
     #[arg(long)]
     pool_size: Option<u32>,
     /// Where evidence files are kept, when not in object storage [default: `blobs/` in this
@@ -423,10 +424,12 @@ fn run<S: Storage>(
     all_names.dedup();
     let (cert, key) = tls_files(&app.station_dir(), &all_names)?;
     let size = service.log_size()?;
-    let state = Arc::new(AppState {
+    // As many requests at work as the store has connections.
+    let state = Arc::new(AppState::new(
         service,
-        clock: Arc::new(SystemClock),
-    });
+        Arc::new(SystemClock),
+        config.pool_size as usize,
+    ));
     let runtime = tokio::runtime::Runtime::new()?;
     let desk = Arc::new(qc_console::http::Desk {
         station: state.clone(),

@@ -117,12 +117,32 @@ impl Room {
     }
 }
 
+/// Requests whose work runs at once by default: as many as the store's connections by default
+/// (`qc_station_pg::DEFAULT_POOL_SIZE`).
+pub const DEFAULT_WORKING: usize = 16;
+
 /// Shared state of the handlers.
 pub struct AppState<S: Storage> {
     /// The service; requests use it at once (it orders what must be ordered itself).
     pub service: Service<S>,
     /// The server clock.
     pub clock: Arc<dyn Clock>,
+    /// Turns at the station's work, taken in order of arrival ([`blocking`]).
+    working: Arc<tokio::sync::Semaphore>,
+}
+
+impl<S: Storage> AppState<S> {
+    /// The state of a station serving `service`, the work of at most `working` requests at
+    /// once (at least one): those that would wait on the store's connections anyway wait here
+    /// instead, without a thread each. With a thread per waiting request, 1,000 devices at
+    /// once spent much of the CPU waking threads for the next free connection.
+    pub fn new(service: Service<S>, clock: Arc<dyn Clock>, working: usize) -> AppState<S> {
+        AppState {
+            service,
+            clock,
+            working: Arc::new(tokio::sync::Semaphore::new(working.max(1))),
+        }
+    }
 }
 
 struct Failure(ServiceError);
@@ -157,20 +177,32 @@ fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> 
 }
 
 /// Runs the station's work for a request (store, signatures, merges: all blocking) on a
-/// blocking thread, so the async threads keep serving connections meanwhile.
+/// blocking thread, so the async threads keep serving connections meanwhile, once it is the
+/// request's turn ([`AppState::new`]).
 async fn blocking<S: Storage, R: Send + 'static>(
     state: &Arc<AppState<S>>,
     f: impl FnOnce(&AppState<S>) -> Result<R, ServiceError> + Send + 'static,
 ) -> Result<R, Failure> {
-    let state = state.clone();
-    tokio::task::spawn_blocking(move || f(&state))
+    // The turn goes with the work: a request given up on (its client gone) keeps it until
+    // its work ends.
+    let turn = state
+        .working
+        .clone()
+        .acquire_owned()
         .await
-        .map_err(|e| {
-            ServiceError::Storage(StorageError::Backend(format!(
-                "the request's task failed: {e}"
-            )))
-        })?
-        .map_err(Failure)
+        .map_err(|_| ServiceError::Busy)?;
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        f(&state)
+    })
+    .await
+    .map_err(|e| {
+        ServiceError::Storage(StorageError::Backend(format!(
+            "the request's task failed: {e}"
+        )))
+    })?
+    .map_err(Failure)
 }
 
 /// What a device's request is signed over: method, path and query, the signature headers, and
@@ -715,4 +747,46 @@ pub async fn serve_tls_with(
         .await
         .ok_or_else(|| format!("cannot listen on {addr}"))?;
     Ok((Running { addr, handle }, task))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_take_turns_at_the_work_at_most_as_many_at_once_as_allowed() {
+        let identity = crate::Identity {
+            bureau: qc_identity::BureauKey::from_seed(&[1; 32]),
+            log_key: ed25519_dalek::SigningKey::from_bytes(&[2; 32]),
+            certificates: Vec::new(),
+            revocations: None,
+            desk_seed: [3; 32],
+        };
+        let service = Service::new(crate::SqliteStorage::temporary().unwrap(), identity).unwrap();
+        let clock = Arc::new(qc_domain::FixedClock(Timestamp(1_700_000_000_000)));
+        let state = Arc::new(AppState::new(service, clock, 2));
+        let (working, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let requests: Vec<_> = (0..8)
+            .map(|_| {
+                let (state, working, most) = (state.clone(), working.clone(), most.clone());
+                tokio::spawn(async move {
+                    blocking(&state, move |_| {
+                        let now = working.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(30));
+                        working.fetch_sub(1, Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .await
+                    .map_err(|f| f.0)
+                })
+            })
+            .collect();
+        for r in requests {
+            r.await.unwrap().unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2, "two at once, never more");
+    }
 }

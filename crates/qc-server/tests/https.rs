@@ -66,10 +66,11 @@ fn station_with(limits: &Limits) -> Station {
             NOW,
         )
         .unwrap();
-    let state = Arc::new(AppState {
+    let state = Arc::new(AppState::new(
         service,
-        clock: Arc::new(FixedClock(NOW)),
-    });
+        Arc::new(FixedClock(NOW)),
+        qc_server::http::DEFAULT_WORKING,
+    ));
     let (cert, key) = self_signed(&["localhost".into(), "127.0.0.1".into()]).unwrap();
     assert_eq!(fingerprint(&cert).unwrap().len(), 64);
     let runtime = tokio::runtime::Runtime::new().unwrap();

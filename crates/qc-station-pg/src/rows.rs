@@ -1,6 +1,8 @@
 //! The station's case list (what the console searches and counts) in PostgreSQL: the statements
 //! are built in [`qc_station_storage::rows`], shared with SQLite.
 
+use std::sync::LazyLock;
+
 use postgres::types::ToSql;
 use qc_domain::{CaseView, Timestamp};
 use qc_station_storage::StorageError;
@@ -32,8 +34,37 @@ impl PgStorage {
     }
 }
 
-/// Writes a case's row, its deadlines, people and disclosure (replacing the previous ones),
-/// in the caller's transaction.
+/// A case's row, its facts, deadlines and duties (the old ones replaced), in one statement:
+/// `$1`–`$9` are [`rows::PUT_FACTS`]'s, then the row's own columns, the deadlines' kinds and
+/// times, and the people. The deletes see the rows as they were before the statement, so they
+/// take the old deadlines and duties only, whatever order the parts run in.
+static PUT_ROW: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH facts AS ({facts}),
+       old_deadlines AS (DELETE FROM case_row_deadlines WHERE case_id = $1),
+       old_duties AS (DELETE FROM case_row_duties WHERE case_id = $1),
+       deadlines AS (INSERT INTO case_row_deadlines (case_id, kind, due_at, squad, status)
+         SELECT $1, k, d, $2, $3 FROM UNNEST($17::TEXT[], $18::BIGINT[]) AS t(k, d)),
+       duties AS (INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
+         SELECT $1, p, d, $2, $3 FROM UNNEST($19::TEXT[]) AS t(p), UNNEST($18::BIGINT[]) AS u(d))
+     INSERT INTO case_rows (case_id, squad, status, domain, domain_name, grid, registered_at,
+         outcome721, outcome_at, violation, violation_name, address, parties, summary, search,
+         updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     ON CONFLICT (case_id) DO UPDATE SET squad = EXCLUDED.squad,
+       status = EXCLUDED.status, domain = EXCLUDED.domain,
+       domain_name = EXCLUDED.domain_name, violation = EXCLUDED.violation,
+       violation_name = EXCLUDED.violation_name, address = EXCLUDED.address,
+       grid = EXCLUDED.grid, parties = EXCLUDED.parties, summary = EXCLUDED.summary,
+       search = EXCLUDED.search, registered_at = EXCLUDED.registered_at,
+       updated_at = EXCLUDED.updated_at, outcome721 = EXCLUDED.outcome721,
+       outcome_at = EXCLUDED.outcome_at",
+        facts = rows::PUT_FACTS
+    )
+});
+
+/// Writes a case's row, its deadlines, duties and disclosure (replacing the previous ones),
+/// in the caller's transaction: two statements (a sync keeping a case made seven).
 pub(crate) fn write_row(c: &mut Client, row: &CaseRow) -> Result<(), postgres::Error> {
     let (outcome, outcome_at) = match &row.outcome721 {
         Some((k, at)) => (Some(k.as_str()), Some(*at)),
@@ -42,66 +73,28 @@ pub(crate) fn write_row(c: &mut Client, row: &CaseRow) -> Result<(), postgres::E
     let kinds: Vec<&str> = row.deadlines.iter().map(|(k, _)| k.as_str()).collect();
     let dues: Vec<i64> = row.deadlines.iter().map(|(_, d)| *d).collect();
     c.execute(
-        "INSERT INTO case_rows (case_id, squad, status, domain, domain_name, violation,
-               violation_name, address, grid, parties, summary, search, registered_at,
-               updated_at, outcome721, outcome_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-             ON CONFLICT (case_id) DO UPDATE SET squad = EXCLUDED.squad,
-               status = EXCLUDED.status, domain = EXCLUDED.domain,
-               domain_name = EXCLUDED.domain_name, violation = EXCLUDED.violation,
-               violation_name = EXCLUDED.violation_name, address = EXCLUDED.address,
-               grid = EXCLUDED.grid, parties = EXCLUDED.parties, summary = EXCLUDED.summary,
-               search = EXCLUDED.search, registered_at = EXCLUDED.registered_at,
-               updated_at = EXCLUDED.updated_at, outcome721 = EXCLUDED.outcome721,
-               outcome_at = EXCLUDED.outcome_at",
+        PUT_ROW.as_str(),
         &[
             &row.id,
             &row.squad,
             &row.status,
             &row.domain,
             &row.domain_name,
+            &row.grid,
+            &row.registered_at,
+            &outcome,
+            &outcome_at,
             &row.violation,
             &row.violation_name,
             &row.address,
-            &row.grid,
             &row.parties,
             &row.summary,
             &rows::search_text(row),
-            &row.registered_at,
             &row.updated_at,
-            &outcome,
-            &outcome_at,
+            &kinds,
+            &dues,
+            &row.people,
         ],
-    )?;
-    c.execute(
-        rows::PUT_FACTS,
-        &[
-            &row.id,
-            &row.squad,
-            &row.status,
-            &row.domain,
-            &row.domain_name,
-            &row.grid,
-            &row.registered_at,
-            &outcome,
-            &outcome_at,
-        ],
-    )?;
-    c.execute(
-        "DELETE FROM case_row_deadlines WHERE case_id = $1",
-        &[&row.id],
-    )?;
-    c.execute("DELETE FROM case_row_duties WHERE case_id = $1", &[&row.id])?;
-    c.execute(
-        "INSERT INTO case_row_deadlines (case_id, kind, due_at, squad, status)
-             SELECT $1, k, d, $4, $5 FROM UNNEST($2::TEXT[], $3::BIGINT[]) AS t(k, d)",
-        &[&row.id, &kinds, &dues, &row.squad, &row.status],
-    )?;
-    // A duty per person and deadline.
-    c.execute(
-        "INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
-             SELECT $1, p, d, $4, $5 FROM UNNEST($2::TEXT[]) AS t(p), UNNEST($3::BIGINT[]) AS u(d)",
-        &[&row.id, &row.people, &dues, &row.squad, &row.status],
     )?;
     match &row.disclosure {
         Some(d) => {

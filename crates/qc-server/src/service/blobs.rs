@@ -318,6 +318,9 @@ impl<S: Storage> Service<S> {
     /// Notes, of the files `named` (by entries just logged), those the station does not hold
     /// for their case. Best effort: the entries are logged whatever happens here.
     pub(super) fn note_pending(&self, named: Vec<PendingBlob>) {
+        if named.is_empty() {
+            return;
+        }
         let pending: Vec<PendingBlob> = named
             .into_iter()
             .filter(|p| !self.held_for(&p.hash, &p.case).unwrap_or(false))

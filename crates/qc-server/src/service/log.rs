@@ -322,7 +322,9 @@ impl<S: Storage> Service<S> {
             match self.sequence_batched(pending, now) {
                 Ok(Some(done)) => {
                     self.note_pending(named);
-                    self.delete_approved(&approving);
+                    if !approving.is_empty() {
+                        self.delete_approved(&approving);
+                    }
                     return Ok(done);
                 }
                 Ok(None) => continue,
