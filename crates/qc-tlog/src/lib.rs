@@ -88,12 +88,24 @@ pub trait TileSource {
     type Error: std::error::Error + Send + Sync + 'static;
     /// The stored bytes of tile `id`, or None if there is no such tile.
     fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, Self::Error>;
+    /// Tile `id` when `width` hashes of it are what the reader needs: a source that keeps
+    /// tiles it read may answer with a kept version holding at least that many (a tile only
+    /// ever grows, so a longer one read earlier still begins the same). By default, as
+    /// [`Self::tile`].
+    fn tile_of_width(&self, id: TileId, width: u16) -> Result<Option<Vec<u8>>, Self::Error> {
+        let _ = width;
+        self.tile(id)
+    }
 }
 
 impl<T: TileSource + ?Sized> TileSource for &T {
     type Error = T::Error;
     fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, Self::Error> {
         (**self).tile(id)
+    }
+
+    fn tile_of_width(&self, id: TileId, width: u16) -> Result<Option<Vec<u8>>, Self::Error> {
+        (**self).tile_of_width(id, width)
     }
 }
 
@@ -256,10 +268,18 @@ impl<'a, T: TileSource> TileHashes<'a, T> {
         if let Some(bytes) = self.fresh.and_then(|f| f.get(&id)) {
             return at(bytes);
         }
-        if let Some(bytes) = self.cache.borrow().get(&id) {
+        // A version read for an earlier hash may hold too few for this one (a source may
+        // answer with a shorter version it kept): read again then.
+        if let Some(bytes) = self
+            .cache
+            .borrow()
+            .get(&id)
+            .filter(|b| b.len() >= usize::from(width) * 32)
+        {
             return at(bytes);
         }
-        let bytes = read_tile(self.source, id)?.ok_or(TlogError::MissingTile { id, width })?;
+        let bytes =
+            read_tile(self.source, id, width)?.ok_or(TlogError::MissingTile { id, width })?;
         let hash = at(&bytes);
         self.cache.borrow_mut().insert(id, bytes);
         hash
@@ -281,9 +301,13 @@ impl<T: TileSource> HashReader for TileHashes<'_, T> {
 }
 
 /// A tile as stored, checked to be whole hashes and at most a full tile.
-fn read_tile<T: TileSource>(source: &T, id: TileId) -> Result<Option<Vec<u8>>, TlogError> {
+fn read_tile<T: TileSource>(
+    source: &T,
+    id: TileId,
+    width: u16,
+) -> Result<Option<Vec<u8>>, TlogError> {
     let bytes = source
-        .tile(id)
+        .tile_of_width(id, width)
         .map_err(|e| TlogError::Source(Box::new(e)))?;
     match bytes {
         Some(b) if b.len() % 32 != 0 || b.len() > TILE_BYTES => {
@@ -354,7 +378,7 @@ fn integrate_leaf_hashes<T: TileSource>(
         let mut buf = Vec::with_capacity(TILE_BYTES);
         if have > 0 {
             let width = have as u16;
-            let bytes = read_tile(tiles, id)?
+            let bytes = read_tile(tiles, id, width)?
                 .filter(|b| b.len() >= have * 32)
                 .ok_or(TlogError::MissingTile { id, width })?;
             // A longer stored tile (a write that outran its recorded tree) is cut back here.

@@ -73,42 +73,58 @@ struct BatchState {
 const VERIFY_ATTEMPTS: usize = 5;
 
 /// Tiles read from the store, each at most once per request (a sync's receipts share most of
-/// their paths), and full tiles at most once per process while they stay in `full`.
+/// their paths), and at most once per process as far as `known` holds them.
 pub(super) struct Tiles<'a, S: ?Sized> {
     source: &'a S,
     read: RefCell<HashMap<TileId, Option<Vec<u8>>>>,
-    full: Option<&'a FullTiles>,
+    /// The process's tiles, and the size of the tree read (the hashes of it are committed).
+    known: Option<(&'a KnownTiles, u64)>,
 }
 
-/// Full tiles this process read, shared by its requests. A full tile never changes (only the
-/// tiles on the tree's right edge grow), so one read serves every later proof; most of a
-/// sync's tile reads were of the same few full tiles.
+/// Tiles this process read, shared by its requests, each as far as a request's tree held it
+/// (those hashes are committed). A tile only grows and its first hashes never change, so a
+/// version holding as many hashes as a later proof needs serves it without a read: a full
+/// tile every proof after, a tile on the right edge every proof over a tree it already
+/// covers (all of them while the log stands still). Most of a sync's tile reads were of the
+/// same few tiles.
 #[derive(Default)]
-pub(super) struct FullTiles(Mutex<HashMap<TileId, std::sync::Arc<Vec<u8>>>>);
+pub(super) struct KnownTiles(Mutex<HashMap<TileId, std::sync::Arc<Vec<u8>>>>);
 
-/// Full tiles kept at most (8 KiB each: 16 MiB).
-const FULL_TILES_KEPT: usize = 2048;
+/// Tiles kept at most (8 KiB each at most: 16 MiB).
+const TILES_KEPT: usize = 2048;
 
-/// The bytes of a full tile.
-const FULL_TILE_BYTES: usize = qc_tlog::TILE_WIDTH as usize * 32;
-
-impl FullTiles {
-    fn get(&self, id: TileId) -> Option<std::sync::Arc<Vec<u8>>> {
-        locked(&self.0).get(&id).cloned()
+impl KnownTiles {
+    /// The version of `id` kept, if it holds at least `width` hashes.
+    fn get(&self, id: TileId, width: u16) -> Option<std::sync::Arc<Vec<u8>>> {
+        locked(&self.0)
+            .get(&id)
+            .filter(|t| t.len() >= usize::from(width) * 32)
+            .cloned()
     }
 
-    fn keep(&self, id: TileId, tile: &[u8]) {
-        if tile.len() != FULL_TILE_BYTES {
+    /// Keeps the hashes of `tile` a tree of `size` holds (beyond them, a stored tile may hold
+    /// what a later append writes again), unless as many are kept.
+    fn keep(&self, id: TileId, tile: &[u8], size: u64) {
+        // The tree's hashes of this tile's level (`8 * level` above the leaves), and of them
+        // those in this tile.
+        let at_level = size.checked_shr(8 * u32::from(id.level)).unwrap_or(0);
+        let width = at_level
+            .saturating_sub(id.index.saturating_mul(256))
+            .min(256);
+        let Some(held) = tile.get(..width as usize * 32) else {
+            return;
+        };
+        let mut kept = locked(&self.0);
+        if kept.get(&id).is_some_and(|t| t.len() >= held.len()) {
             return;
         }
-        let mut kept = locked(&self.0);
-        if kept.len() >= FULL_TILES_KEPT {
+        if !kept.contains_key(&id) && kept.len() >= TILES_KEPT {
             // Any one: a tile dropped is read again when next asked for.
             if let Some(&old) = kept.keys().next() {
                 kept.remove(&old);
             }
         }
-        kept.insert(id, std::sync::Arc::new(tile.to_vec()));
+        kept.insert(id, std::sync::Arc::new(held.to_vec()));
     }
 }
 
@@ -134,14 +150,15 @@ impl<'a, S: ReadTile + ?Sized> Tiles<'a, S> {
         Tiles {
             source,
             read: RefCell::default(),
-            full: None,
+            known: None,
         }
     }
 
-    /// Tiles read through `full`, the process's full tiles.
-    pub(super) fn sharing(source: &'a S, full: &'a FullTiles) -> Self {
+    /// Tiles read through `known`, the process's tiles, for proofs over a tree of `size`
+    /// (read from the log's head).
+    pub(super) fn sharing(source: &'a S, known: &'a KnownTiles, size: u64) -> Self {
         Tiles {
-            full: Some(full),
+            known: Some((known, size)),
             ..Tiles::new(source)
         }
     }
@@ -154,14 +171,22 @@ impl<S: ReadTile + ?Sized> TileSource for Tiles<'_, S> {
         if let Some(t) = self.read.borrow().get(&id) {
             return Ok(t.clone());
         }
-        if let Some(t) = self.full.and_then(|f| f.get(id)) {
+        let t = self.source.read_tile(id)?;
+        self.read.borrow_mut().insert(id, t.clone());
+        Ok(t)
+    }
+
+    fn tile_of_width(&self, id: TileId, width: u16) -> Result<Option<Vec<u8>>, StorageError> {
+        if let Some(t) = self.read.borrow().get(&id) {
+            return Ok(t.clone());
+        }
+        if let Some(t) = self.known.and_then(|(k, _)| k.get(id, width)) {
             return Ok(Some(t.to_vec()));
         }
-        let t = self.source.read_tile(id)?;
-        if let (Some(full), Some(t)) = (self.full, &t) {
-            full.keep(id, t);
+        let t = self.tile(id)?;
+        if let (Some((known, size)), Some(t)) = (self.known, &t) {
+            known.keep(id, t, size);
         }
-        self.read.borrow_mut().insert(id, t.clone());
         Ok(t)
     }
 }
@@ -476,7 +501,7 @@ impl<S: Storage> Service<S> {
         entries: impl Iterator<Item = &'a SignedEntry>,
         checkpoint: &SignedCheckpoint,
     ) -> Result<Vec<EntryReceipt>, ServiceError> {
-        let tiles = Tiles::sharing(&self.storage, &self.full_tiles);
+        let tiles = Tiles::sharing(&self.storage, &self.known_tiles, tree.size);
         let entries: Vec<&SignedEntry> = entries.collect();
         let hashes: Vec<Digest> = entries.iter().map(|e| e.hash()).collect();
         let indexes = self
@@ -519,7 +544,7 @@ impl<S: Storage> Service<S> {
         Ok(qc_tlog::consistency(
             from,
             tree.size,
-            &Tiles::sharing(&self.storage, &self.full_tiles),
+            &Tiles::sharing(&self.storage, &self.known_tiles, tree.size),
         )
         .map_err(damaged)?)
     }
@@ -594,29 +619,39 @@ mod tests {
         }
     }
 
-    /// A full tile is read once per process; a tile on the right edge (it grows) each request.
+    /// A tile is read once per process as far as a request needed it: a full one serves every
+    /// later request, one on the right edge those over a tree it covers, and it is read again
+    /// for a tree it does not cover yet.
     #[test]
-    fn full_tiles_are_read_once_and_growing_ones_each_time() {
+    fn tiles_are_read_once_as_far_as_a_tree_held_them() {
         let full = TileId { level: 0, index: 0 };
         let edge = TileId { level: 0, index: 1 };
         let store = Counted {
-            tiles: [(full, vec![1; FULL_TILE_BYTES]), (edge, vec![2; 10 * 32])].into(),
+            tiles: [(full, vec![1; 256 * 32]), (edge, vec![2; 10 * 32])].into(),
             reads: Cell::new(0),
         };
-        let kept = FullTiles::default();
-        for request in 1..=3 {
-            let tiles = Tiles::sharing(&store, &kept);
-            for _ in 0..2 {
-                assert_eq!(tiles.tile(full).unwrap(), Some(vec![1; FULL_TILE_BYTES]));
-                assert_eq!(tiles.tile(edge).unwrap(), Some(vec![2; 10 * 32]));
-            }
-            assert_eq!(store.reads.get(), 1 + request, "request {request}");
-        }
-        Tiles::new(&store).tile(full).unwrap();
-        assert_eq!(
-            store.reads.get(),
-            5,
-            "read anew without the process's tiles"
-        );
+        let kept = KnownTiles::default();
+        let ask = |id, width, size| {
+            Tiles::sharing(&store, &kept, size)
+                .tile_of_width(id, width)
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(ask(full, 256, 264), vec![1; 256 * 32]);
+        // Over a tree of 256 + 8: the edge tile's first eight hashes are known.
+        assert_eq!(ask(edge, 3, 264), vec![2; 10 * 32]);
+        assert_eq!(store.reads.get(), 2);
+        assert_eq!(ask(full, 256, 260), vec![1; 256 * 32]);
+        assert_eq!(ask(edge, 5, 264), vec![2; 8 * 32], "the eight known serve");
+        assert_eq!(ask(edge, 8, 264), vec![2; 8 * 32]);
+        assert_eq!(store.reads.get(), 2, "nothing read again");
+        // A larger tree: read again, and its ten hashes are known from then on.
+        assert_eq!(ask(edge, 10, 266), vec![2; 10 * 32]);
+        assert_eq!(ask(edge, 9, 266), vec![2; 10 * 32]);
+        assert_eq!(store.reads.get(), 3);
+        // Without the process's tiles, and through `tile` (no width): read anew.
+        Tiles::new(&store).tile_of_width(full, 256).unwrap();
+        Tiles::sharing(&store, &kept, 266).tile(full).unwrap();
+        assert_eq!(store.reads.get(), 5);
     }
 }

@@ -334,7 +334,7 @@ pub struct Service<S: Storage> {
     /// Verified uploads waiting to be appended to the log together.
     batches: log::Batches,
     /// The log's full tiles this process read (they never change).
-    full_tiles: log::FullTiles,
+    known_tiles: log::KnownTiles,
     /// The bureau's files as this instance last read them (see `bureau`).
     bureau: Mutex<bureau::BureauCache>,
     /// What each device last said of the bureau's files, as this instance last kept it.
@@ -495,7 +495,7 @@ impl<S: Storage> Service<S> {
             proofs: Mutex::default(),
             blob_writes: blobs::Writing::default(),
             batches: log::Batches::default(),
-            full_tiles: log::FullTiles::default(),
+            known_tiles: log::KnownTiles::default(),
             bureau: Mutex::new(bureau),
             bureau_told: Mutex::default(),
             seen: Mutex::default(),
