@@ -53,8 +53,8 @@ use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, KeptDoc, LogHead, PendingBlob,
-    SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId, stored_digest,
+    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, KeptDoc, LogHead, Logged,
+    PendingBlob, SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -100,6 +100,19 @@ fn col<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, StorageError> {
 }
 
 /// A count or index as PostgreSQL's BIGINT.
+/// The entry of a row whose first four columns are its bytes, body, device signature and
+/// actors' signatures.
+fn entry_of(r: &Row) -> Result<SignedEntry, StorageError> {
+    let sigs: Vec<u8> = col(r, 3)?;
+    Ok(SignedEntry {
+        bytes: col(r, 0)?,
+        body: col(r, 1)?,
+        device_sig: col(r, 2)?,
+        actor_sigs: serde_json::from_slice(&sigs)
+            .map_err(|e| StorageError::Damaged(e.to_string()))?,
+    })
+}
+
 fn int(n: u64) -> Result<i64, StorageError> {
     i64::try_from(n).map_err(|_| StorageError::Backend(format!("{n} is too large to store")))
 }
@@ -129,10 +142,10 @@ const CASE_IDS_WITH_PREFIX: &str = "SELECT case_id, MAX(idx) FROM log
 const ENTRY_INDEXES: &str = "SELECT (SELECT idx FROM log WHERE log.hash = h.hash)
      FROM UNNEST($1::BYTEA[]) WITH ORDINALITY AS h(hash, n) ORDER BY n";
 
-const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sigs
+const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sigs, l.idx, l.hash
      FROM (SELECT device, max(seq) AS last FROM log WHERE case_id = ANY($1) GROUP BY device) t
      CROSS JOIN LATERAL (
-       SELECT entry, body, device_sig, actor_sigs, seq FROM log
+       SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
        WHERE device = t.device AND seq <= t.last ORDER BY seq) l
      ORDER BY t.device, l.seq";
 /// The documents of the cases `$1`.
@@ -257,16 +270,7 @@ impl PgStorage {
     ) -> Result<Vec<SignedEntry>, StorageError> {
         self.rows(sql, arg, "reading entries")?
             .iter()
-            .map(|r| {
-                let sigs: Vec<u8> = col(r, 3)?;
-                Ok(SignedEntry {
-                    bytes: col(r, 0)?,
-                    body: col(r, 1)?,
-                    device_sig: col(r, 2)?,
-                    actor_sigs: serde_json::from_slice(&sigs)
-                        .map_err(|e| StorageError::Damaged(e.to_string()))?,
-                })
-            })
+            .map(entry_of)
             .collect()
     }
 
@@ -358,11 +362,20 @@ impl Storage for PgStorage {
             .collect()
     }
 
-    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError> {
+    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError> {
         if cases.is_empty() {
             return Ok(Vec::new());
         }
-        self.entries(FEEDS_FOR_CASES, &cases)
+        self.rows(FEEDS_FOR_CASES, &cases, "reading feeds")?
+            .iter()
+            .map(|r| {
+                Ok(Logged {
+                    entry: entry_of(r)?,
+                    index: uint(col(r, 4)?)?,
+                    hash: digest(col(r, 5)?)?,
+                })
+            })
+            .collect()
     }
 
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {

@@ -25,8 +25,8 @@ use qc_station_storage::rows::{
 };
 use qc_station_storage::{
     BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, KeptDoc, LogHead,
-    PendingBlob, SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId, TreeState,
-    stored_digest, upload_started,
+    Logged, PendingBlob, SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId,
+    TreeState, stored_digest, upload_started,
 };
 
 /// Schema migrations, append-only: never edit a released one.
@@ -536,11 +536,31 @@ impl Storage for SqliteStorage {
         rows.collect::<Result<_, _>>().map_err(err)
     }
 
-    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError> {
+    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError> {
         if cases.is_empty() {
             return Ok(Vec::new());
         }
-        self.entries(FEEDS_FOR_CASES, &json_list(cases)?)
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(FEEDS_FOR_CASES).map_err(err)?;
+        let rows = stmt
+            .query_map([json_list(cases)?], |r| {
+                Ok((
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Vec<u8>>(5)?,
+                ))
+            })
+            .map_err(err)?;
+        rows.map(|r| {
+            let (entry, index, hash) = r.map_err(err)?;
+            Ok(Logged {
+                entry: entry_from(entry)?,
+                index: u64::try_from(index)
+                    .map_err(|_| StorageError::Damaged(format!("log index {index}")))?,
+                hash: stored_digest(hash)?,
+            })
+        })
+        .collect()
     }
 
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -2006,7 +2026,9 @@ const FAILURES_IN_ALL: &str =
 const CASE_DOCS: &str = "SELECT case_id, squad, status, heads, doc FROM case_docs
      WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id";
 /// The feeds that touched any case of the JSON array `?1`, each up to its last entry about one.
-const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sigs FROM log l
+const FEEDS_FOR_CASES: &str =
+    "SELECT l.entry, l.body, l.device_sig, l.actor_sigs, l.idx - 1, l.hash
+     FROM log l
      JOIN (SELECT device, max(seq) AS last FROM log
            WHERE case_id IN (SELECT value FROM json_each(?1)) GROUP BY device) t
        ON l.device = t.device AND l.seq <= t.last

@@ -128,6 +128,18 @@ pub fn stored_digest(bytes: Vec<u8>) -> Result<Digest, StorageError> {
 /// Canonical bytes and a signature over them, as a backend keeps a signed object.
 pub type StoredSigned = (Vec<u8>, Vec<u8>);
 
+/// An entry as the log holds it: its index, and the hash it was logged under (which a station
+/// checks the entry's bytes still have).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    /// Its index in the log.
+    pub index: u64,
+    /// The hash it was logged under.
+    pub hash: Digest,
+    /// The entry.
+    pub entry: SignedEntry,
+}
+
 /// How much of a blob the station holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobState {
@@ -312,8 +324,8 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError>;
     /// The feeds of every device that touched any of `cases`, each from its first entry up to
     /// its last entry about one of them, device by device in feed order (what a device needs
-    /// to verify them), in one query.
-    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError>;
+    /// to verify them), in one query, each entry with where the log holds it.
+    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError>;
     /// A device's whole feed, in order (empty for a device that wrote nothing).
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError>;
     /// How much of a blob is held.
@@ -653,7 +665,7 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).cases_without_heads()
     }
 
-    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<SignedEntry>, StorageError> {
+    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError> {
         (**self).feeds_for_cases(cases)
     }
 
@@ -1432,7 +1444,20 @@ pub mod suite {
         .unwrap();
         let feeds = |cases: &[&str]| {
             let cases: Vec<String> = cases.iter().map(|c| (*c).to_owned()).collect();
-            s.feeds_for_cases(&cases).unwrap()
+            let logged = s.feeds_for_cases(&cases).unwrap();
+            let hashes: Vec<Digest> = logged.iter().map(|l| l.entry.hash()).collect();
+            let indexes: Vec<u64> = s
+                .entry_indexes(&hashes)
+                .unwrap()
+                .into_iter()
+                .flatten()
+                .collect();
+            check(
+                "each with its index and hash in the log",
+                logged.iter().map(|l| l.index).eq(indexes)
+                    && logged.iter().map(|l| l.hash).eq(hashes),
+            );
+            logged.into_iter().map(|l| l.entry).collect::<Vec<_>>()
         };
         check(
             "feeds up to the last entry about the case",

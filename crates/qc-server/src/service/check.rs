@@ -145,7 +145,14 @@ impl<S: Storage> Service<S> {
         let Some((meta, document)) = self.storage.case_doc(case)? else {
             return Ok(None);
         };
-        let entries = self.storage.feeds_for_cases(&[case.to_owned()])?;
+        // Found again by hash below: an entry whose bytes changed in the store is no entry the
+        // log holds.
+        let entries: Vec<SignedEntry> = self
+            .storage
+            .feeds_for_cases(&[case.to_owned()])?
+            .into_iter()
+            .map(|l| l.entry)
+            .collect();
         let devices: BTreeSet<String> = entries
             .iter()
             .filter_map(|e| e.head().ok())

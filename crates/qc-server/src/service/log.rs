@@ -68,6 +68,21 @@ struct BatchState {
     outcomes: HashMap<u64, Outcome>,
 }
 
+/// Entries of an upload not logged yet, and the heads of their feeds read before them
+/// ([`Service::unlogged_after_heads`]).
+pub(super) struct Unlogged {
+    pub(super) heads: BTreeMap<String, FeedHead>,
+    pub(super) new: Vec<SignedEntry>,
+}
+
+/// The devices whose feeds `entries` continue.
+pub(super) fn feed_devices(entries: &[SignedEntry]) -> BTreeSet<String> {
+    entries
+        .iter()
+        .filter_map(|e| e.head().ok().map(|x| x.device))
+        .collect()
+}
+
 /// Times an upload is verified again because another one extended the same feeds meanwhile,
 /// before the station gives up (the device retries the sync).
 const VERIFY_ATTEMPTS: usize = 5;
@@ -284,17 +299,15 @@ impl<S: Storage> Service<S> {
     pub(super) fn append(
         &self,
         entries: &[SignedEntry],
+        mut read: Option<Unlogged>,
         now: Timestamp,
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
-        let devices: BTreeSet<String> = entries
-            .iter()
-            .filter_map(|e| e.head().ok().map(|x| x.device))
-            .collect();
+        let devices = feed_devices(entries);
         for _ in 0..VERIFY_ATTEMPTS {
-            // The heads first, then what is unlogged: an entry logged in between shows as a
-            // gap, and the heads read again tell a race from a bad upload.
-            let heads = self.storage.feed_heads(&devices)?;
-            let new = self.unlogged(entries)?;
+            let Unlogged { heads, new } = match read.take() {
+                Some(read) => read,
+                None => self.unlogged_after_heads(entries, &devices)?,
+            };
             if new.is_empty() {
                 // Read after the entries were found, so each of them is in this tree.
                 let tree = self.storage.log_head()?.tree;
@@ -357,6 +370,27 @@ impl<S: Storage> Service<S> {
             }
         }
         Err(ServiceError::Busy)
+    }
+
+    /// The feed heads `entries` continue, then which of them are not logged (in this order:
+    /// an entry logged in between shows as a gap, and the heads read again tell a race from a
+    /// bad upload).
+    pub(super) fn unlogged_after_heads(
+        &self,
+        entries: &[SignedEntry],
+        devices: &BTreeSet<String>,
+    ) -> Result<Unlogged, ServiceError> {
+        if entries.is_empty() {
+            return Ok(Unlogged {
+                heads: BTreeMap::new(),
+                new: Vec::new(),
+            });
+        }
+        let heads = self.storage.feed_heads(devices)?;
+        Ok(Unlogged {
+            heads,
+            new: self.unlogged(entries)?,
+        })
     }
 
     /// Sequences a verified upload together with those waiting at the same moment: one
@@ -498,13 +532,21 @@ impl<S: Storage> Service<S> {
     pub(super) fn receipts_for<'a>(
         &self,
         tree: &TreeState,
-        entries: impl Iterator<Item = &'a SignedEntry>,
+        entries: impl Iterator<Item = &'a SignedEntry> + Clone,
         checkpoint: &SignedCheckpoint,
     ) -> Result<Vec<EntryReceipt>, ServiceError> {
-        let tiles = Tiles::sharing(&self.storage, &self.known_tiles, tree.size);
-        let entries: Vec<&SignedEntry> = entries.collect();
-        let hashes: Vec<Digest> = entries.iter().map(|e| e.hash()).collect();
-        let indexes = self
+        let at = self.logged_at(tree, entries.clone())?;
+        self.receipts_at(tree, entries, &at, checkpoint)
+    }
+
+    /// Where the log holds `entries`, each within `tree`.
+    pub(super) fn logged_at<'a>(
+        &self,
+        tree: &TreeState,
+        entries: impl Iterator<Item = &'a SignedEntry>,
+    ) -> Result<Vec<u64>, ServiceError> {
+        let hashes: Vec<Digest> = entries.map(SignedEntry::hash).collect();
+        Ok(self
             .storage
             .entry_indexes(&hashes)?
             .into_iter()
@@ -513,18 +555,31 @@ impl<S: Storage> Service<S> {
                     .filter(|i| *i < tree.size)
                     .ok_or_else(|| damaged("an accepted entry is not in the log"))
             })
-            .collect::<Result<Vec<u64>, _>>()?;
+            .collect::<Result<Vec<u64>, _>>()?)
+    }
+
+    /// The receipts of `entries`, logged at `at` within `tree`, under `checkpoint`.
+    pub(super) fn receipts_at<'a>(
+        &self,
+        tree: &TreeState,
+        entries: impl Iterator<Item = &'a SignedEntry>,
+        at: &[u64],
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<Vec<EntryReceipt>, ServiceError> {
+        if at.iter().any(|i| *i >= tree.size) {
+            return Err(damaged("a receipt asked beyond the tree").into());
+        }
+        let tiles = Tiles::sharing(&self.storage, &self.known_tiles, tree.size);
         // One batch: a sync's receipts share most of their paths.
-        let proofs = qc_tlog::inclusions(tree.size, &indexes, &tiles).map_err(damaged)?;
-        Ok(hashes
-            .into_iter()
-            .zip(indexes)
+        let proofs = qc_tlog::inclusions(tree.size, at, &tiles).map_err(damaged)?;
+        Ok(entries
+            .zip(at)
             .zip(proofs)
-            .map(|((hash, index), proof)| EntryReceipt {
-                entry: hash,
+            .map(|((e, index), proof)| EntryReceipt {
+                entry: e.hash(),
                 receipt: Receipt {
                     checkpoint: checkpoint.clone(),
-                    index,
+                    index: *index,
                     proof,
                 },
             })

@@ -1030,7 +1030,7 @@ impl<S: Storage> Service<S> {
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
         let (tree, checkpoint) = self.push_within((device, &scope), (&mut [], &[]), req, now)?;
-        Ok(self.push_answer(&tree, checkpoint, req, &[])?.0)
+        Ok(self.push_answer(&tree, checkpoint, req, (&[], &[]))?.0)
     }
 
     /// The answer to an upload: a receipt for each entry sent and a consistency proof from the
@@ -1042,10 +1042,12 @@ impl<S: Storage> Service<S> {
         tree: &TreeState,
         checkpoint: SignedCheckpoint,
         req: &PushEntries,
-        going_down: &[SignedEntry],
+        (going_down, down_at): (&[SignedEntry], &[u64]),
     ) -> Result<(PushResponse, Vec<EntryReceipt>), ServiceError> {
+        let mut at = self.logged_at(tree, req.entries.iter())?;
+        at.extend_from_slice(down_at);
         let mut receipts =
-            self.receipts_for(tree, req.entries.iter().chain(going_down), &checkpoint)?;
+            self.receipts_at(tree, req.entries.iter().chain(going_down), &at, &checkpoint)?;
         let down = receipts.split_off(req.entries.len());
         let push = PushResponse {
             receipts,
@@ -1091,7 +1093,10 @@ impl<S: Storage> Service<S> {
         req: &PushEntries,
         now: Timestamp,
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
-        let new = self.unlogged(&req.entries)?;
+        // Read as the log's append reads them first (the heads, then what is unlogged), so
+        // it need not read them again unless it must verify again.
+        let read = self.unlogged_after_heads(&req.entries, &log::feed_devices(&req.entries))?;
+        let new = &read.new;
         // An entry without its body is one its own device set aside (搁置) after the station
         // refused it: its place in the feed, signed by the device, and nothing of its act.
         // Nobody sends another device's.
@@ -1201,7 +1206,7 @@ impl<S: Storage> Service<S> {
         }
         self.check_draw_acts(&decoded)?;
         check_admin_acts(decoded.iter().map(|(_, e)| e))?;
-        self.append(&req.entries, now)
+        self.append(&req.entries, Some(read), now)
     }
 
     /// The first entry of `new` sent without its body (set aside) that the station did not
@@ -1741,16 +1746,17 @@ impl<S: Storage> Service<S> {
     /// What the device lacks of the cases it may see: changes after the heads it holds, with
     /// the entries and certificates it needs to verify them.
     pub fn pull_docs(&self, device: &str, req: &DocsWant) -> Result<DocsDown, ServiceError> {
-        self.pull_within(&self.scope(device)?, device, req)
+        Ok(self.pull_within(&self.scope(device)?, device, req)?.0)
     }
 
-    /// [`Self::pull_docs`] for a device whose scope was read already.
+    /// [`Self::pull_docs`] for a device whose scope was read already, with the log index of
+    /// each entry going down.
     fn pull_within(
         &self,
         scope: &Scope,
         device: &str,
         req: &DocsWant,
-    ) -> Result<DocsDown, ServiceError> {
+    ) -> Result<(DocsDown, Vec<u64>), ServiceError> {
         let mut out = DocsDown {
             docs: Vec::new(),
             entries: Vec::new(),
@@ -1800,16 +1806,28 @@ impl<S: Storage> Service<S> {
             });
             sent.push(case);
         }
+        let mut at = Vec::new();
         if sent.is_empty() {
-            return Ok(out);
+            return Ok((out, at));
         }
         let mut devices = BTreeSet::new();
-        for e in self.storage.feeds_for_cases(&sent)? {
+        for logged in self.storage.feeds_for_cases(&sent)? {
+            let e = logged.entry;
+            // Its receipt is made at the index it was read with: it must still be the entry
+            // logged there.
+            if e.hash() != logged.hash {
+                return Err(StorageError::Damaged(format!(
+                    "the entry logged at {} changed since",
+                    logged.index
+                ))
+                .into());
+            }
             if e.is_elided() {
                 // Set aside by its device: logged without its body, so sent so.
                 let Ok(head) = e.head() else { continue };
                 devices.insert(head.device);
                 out.entries.push(e);
+                at.push(logged.index);
                 continue;
             }
             let Ok(x) = e.entry() else { continue };
@@ -1818,9 +1836,10 @@ impl<S: Storage> Service<S> {
             let hidden = x.device != device && !visible.contains(x.case.as_str());
             devices.insert(x.device);
             out.entries.push(if hidden { e.elided() } else { e });
+            at.push(logged.index);
         }
         out.certificates = self.certificates_for(&devices)?;
-        Ok(out)
+        Ok((out, at))
     }
 
     /// One round trip: the device's entries (verified, in its scope, logged, receipted), then
@@ -1847,17 +1866,20 @@ impl<S: Storage> Service<S> {
             heads: kept.heads,
             outside: outside.into_iter().chain(kept.outside).collect(),
         };
-        let down = match &req.want {
+        let (down, down_at) = match &req.want {
             Some(want) => self.pull_within(&scope, device, want)?,
-            None => DocsDown {
-                docs: Vec::new(),
-                entries: Vec::new(),
-                certificates: Vec::new(),
-            },
+            None => (
+                DocsDown {
+                    docs: Vec::new(),
+                    entries: Vec::new(),
+                    certificates: Vec::new(),
+                },
+                Vec::new(),
+            ),
         };
         // Every receipt of the answer leads to one checkpoint: one over the log as it is after
-        // the entries going down were read, when other uploads were appended meanwhile.
-        if !down.entries.is_empty() {
+        // the entries going down were read, when some were appended after the tree at hand.
+        if down_at.iter().any(|i| *i >= tree.size) {
             let now_tree = self.storage.log_head()?.tree;
             if now_tree.size > tree.size {
                 tree = now_tree;
@@ -1865,7 +1887,7 @@ impl<S: Storage> Service<S> {
             }
         }
         let (push, down_receipts) =
-            self.push_answer(&tree, checkpoint, &req.push, &down.entries)?;
+            self.push_answer(&tree, checkpoint, &req.push, (&down.entries, &down_at))?;
         Ok(SyncResponse {
             push,
             acked,

@@ -1941,6 +1941,20 @@ fn a_case_checked_where_it_is_kept_shows_an_entry_changed_behind_the_station_s_b
         "the altered entry is not the one logged: {new:?}"
     );
     assert_eq!(after.report.receipts.verified, 2);
+
+    // Nor is it sent to a tablet with a receipt at the place it was logged.
+    let want = SyncRequest {
+        want: Some(DocsWant {
+            have: Vec::new(),
+            desk_acts: Default::default(),
+        }),
+        ..idle_sync()
+    };
+    let refused = s.sync("tablet-a", &want, NOW);
+    assert!(
+        matches!(&refused, Err(ServiceError::Storage(StorageError::Damaged(why))) if why.contains("changed since")),
+        "{refused:?}"
+    );
 }
 
 /// A sync that sends nothing and asks for nothing.
