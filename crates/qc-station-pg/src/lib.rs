@@ -758,54 +758,35 @@ impl Storage for PgStorage {
     }
 
     fn keep_case_docs(&self, docs: &[KeptDoc<'_>]) -> Result<Vec<String>, StorageError> {
-        if docs.is_empty() {
-            return Ok(Vec::new());
-        }
-        // In one order, so two transactions keeping some of the same cases wait on each other
-        // rather than deadlock.
-        let mut docs = docs.to_vec();
-        docs.sort_by_key(|d| d.case);
-        self.conn()?
-            .in_transaction(|c| {
-                let mut moved = Vec::new();
-                for d in &docs {
-                    let heads = d.meta.heads.concat();
-                    // READ COMMITTED: an update waits for another transaction holding the row and
-                    // then checks the heads again on what it committed.
-                    let written = match d.over {
-                        Some(over) => c.execute(
-                            "UPDATE case_docs SET squad = $2, status = $3, heads = $4, doc = $5
-                         WHERE case_id = $1 AND heads = $6",
-                            &[
-                                &d.case,
-                                &d.meta.squad,
-                                &d.meta.status.code(),
-                                &heads,
-                                &d.doc,
-                                &over.concat(),
-                            ],
-                        )?,
-                        None => c.execute(
-                            "INSERT INTO case_docs (case_id, squad, status, heads, doc)
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING",
-                            &[
-                                &d.case,
-                                &d.meta.squad,
-                                &d.meta.status.code(),
-                                &heads,
-                                &d.doc,
-                            ],
-                        )?,
-                    };
-                    if written == 0 {
-                        moved.push(d.case.to_owned());
-                    } else if let Some(row) = d.row {
-                        rows::write_row(c, row)?;
+        // READ COMMITTED: a document's write waits for another transaction holding its row and
+        // then checks the heads again on what that committed.
+        let mut c = self.conn()?;
+        let moved = |d: &KeptDoc<'_>, written: bool| (!written).then(|| d.case.to_owned());
+        match docs {
+            [] => Ok(Vec::new()),
+            // One statement, atomic on its own (a sync's usual one case), unless its result is
+            // published (a second statement then).
+            [d] if d.row.is_none_or(|r| r.disclosure.is_none()) => Ok(moved(
+                d,
+                rows::keep_doc(&mut c, d).map_err(pg("keeping a case document"))?,
+            )
+            .into_iter()
+            .collect()),
+            _ => {
+                // In one order, so two transactions keeping some of the same cases wait on
+                // each other rather than deadlock.
+                let mut docs = docs.to_vec();
+                docs.sort_by_key(|d| d.case);
+                c.in_transaction(|c| {
+                    let mut all = Vec::new();
+                    for d in &docs {
+                        all.extend(moved(d, rows::keep_doc(c, d)?));
                     }
-                }
-                Ok(moved)
-            })
-            .map_err(pg("keeping case documents"))
+                    Ok(all)
+                })
+                .map_err(pg("keeping case documents"))
+            }
+        }
     }
 
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError> {

@@ -4,12 +4,13 @@
 use std::sync::LazyLock;
 
 use postgres::types::ToSql;
+use qc_chain::Digest;
 use qc_domain::{CaseView, Timestamp};
-use qc_station_storage::StorageError;
 use qc_station_storage::rows::{
     self, Arg, CaseFigures, CasePage, CaseQuery, CaseRow, CaseRows, Disclosed, Disclosure,
     DisclosurePage, Period, Statement,
 };
+use qc_station_storage::{KeptDoc, StorageError};
 
 use crate::client::Client;
 use crate::{PgStorage, col, pg};
@@ -34,92 +35,180 @@ impl PgStorage {
     }
 }
 
-/// A case's row, its facts, deadlines and duties (the old ones replaced), in one statement:
-/// `$1`–`$9` are [`rows::PUT_FACTS`]'s, then the row's own columns, the deadlines' kinds and
-/// times, and the people. The deletes see the rows as they were before the statement, so they
-/// take the old deadlines and duties only, whatever order the parts run in.
-static PUT_ROW: LazyLock<String> = LazyLock::new(|| {
+/// A case's row, its facts, deadlines and duties (the old ones replaced), its published result
+/// dropped unless it has one (`$20`; kept by its own statement then), all in one statement and
+/// only if the CTE `go` (`{go}`) yields the case: `$1`–`$9` are [`rows::PUT_FACTS`]'s, then
+/// the row's own columns, the deadlines' kinds and times, and the people. The deletes see the
+/// rows as they were before the statement, so they take the old deadlines and duties only,
+/// whatever order the parts run in. Answers whether `go` yielded it.
+fn row_statement(go: &str) -> String {
+    // The facts' shared statement, its values taken from `go`.
+    let facts = rows::PUT_FACTS.replace(
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM go",
+    );
     format!(
-        "WITH facts AS ({facts}),
-       old_deadlines AS (DELETE FROM case_row_deadlines WHERE case_id = $1),
-       old_duties AS (DELETE FROM case_row_duties WHERE case_id = $1),
+        "WITH go AS ({go}),
+       facts AS ({facts}),
+       old_deadlines AS (DELETE FROM case_row_deadlines WHERE case_id IN (SELECT * FROM go)),
+       old_duties AS (DELETE FROM case_row_duties WHERE case_id IN (SELECT * FROM go)),
        deadlines AS (INSERT INTO case_row_deadlines (case_id, kind, due_at, squad, status)
-         SELECT $1, k, d, $2, $3 FROM UNNEST($17::TEXT[], $18::BIGINT[]) AS t(k, d)),
+         SELECT $1, k, d, $2, $3 FROM go, UNNEST($17::TEXT[], $18::BIGINT[]) AS t(k, d)),
        duties AS (INSERT INTO case_row_duties (case_id, person, due_at, squad, status)
-         SELECT $1, p, d, $2, $3 FROM UNNEST($19::TEXT[]) AS t(p), UNNEST($18::BIGINT[]) AS u(d))
-     INSERT INTO case_rows (case_id, squad, status, domain, domain_name, grid, registered_at,
-         outcome721, outcome_at, violation, violation_name, address, parties, summary, search,
-         updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     ON CONFLICT (case_id) DO UPDATE SET squad = EXCLUDED.squad,
-       status = EXCLUDED.status, domain = EXCLUDED.domain,
-       domain_name = EXCLUDED.domain_name, violation = EXCLUDED.violation,
-       violation_name = EXCLUDED.violation_name, address = EXCLUDED.address,
-       grid = EXCLUDED.grid, parties = EXCLUDED.parties, summary = EXCLUDED.summary,
-       search = EXCLUDED.search, registered_at = EXCLUDED.registered_at,
-       updated_at = EXCLUDED.updated_at, outcome721 = EXCLUDED.outcome721,
-       outcome_at = EXCLUDED.outcome_at",
-        facts = rows::PUT_FACTS
+         SELECT $1, p, d, $2, $3
+         FROM go, UNNEST($19::TEXT[]) AS t(p), UNNEST($18::BIGINT[]) AS u(d)),
+       unpublished AS (DELETE FROM disclosures
+         WHERE case_id IN (SELECT * FROM go) AND NOT $20::BOOLEAN),
+       row AS (INSERT INTO case_rows (case_id, squad, status, domain, domain_name, grid,
+           registered_at, outcome721, outcome_at, violation, violation_name, address, parties,
+           summary, search, updated_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM go
+         ON CONFLICT (case_id) DO UPDATE SET squad = EXCLUDED.squad,
+           status = EXCLUDED.status, domain = EXCLUDED.domain,
+           domain_name = EXCLUDED.domain_name, violation = EXCLUDED.violation,
+           violation_name = EXCLUDED.violation_name, address = EXCLUDED.address,
+           grid = EXCLUDED.grid, parties = EXCLUDED.parties, summary = EXCLUDED.summary,
+           search = EXCLUDED.search, registered_at = EXCLUDED.registered_at,
+           updated_at = EXCLUDED.updated_at, outcome721 = EXCLUDED.outcome721,
+           outcome_at = EXCLUDED.outcome_at)
+     SELECT count(*) FROM go"
+    )
+}
+
+/// A case's row written whatever ([`row_statement`]).
+static PUT_ROW: LazyLock<String> = LazyLock::new(|| row_statement("SELECT $1::TEXT"));
+
+/// A case's document written over the copy of heads `$25` (`$21`–`$24`: squad, status, heads,
+/// document), and its row with it only if it was ([`row_statement`]).
+static KEEP_DOC_OVER: LazyLock<String> = LazyLock::new(|| {
+    row_statement(
+        "UPDATE case_docs SET squad = $21, status = $22, heads = $23, doc = $24
+         WHERE case_id = $1 AND heads = $25 RETURNING case_id",
     )
 });
 
-/// Writes a case's row, its deadlines, duties and disclosure (replacing the previous ones),
-/// in the caller's transaction: two statements (a sync keeping a case made seven).
+/// A new case's document (as [`KEEP_DOC_OVER`]) written if no copy is kept yet, and its row
+/// with it only if it was.
+static KEEP_NEW_DOC: LazyLock<String> = LazyLock::new(|| {
+    row_statement(
+        "INSERT INTO case_docs (case_id, squad, status, heads, doc)
+         VALUES ($1, $21, $22, $23, $24) ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
+    )
+});
+
+/// Writes a case's document only over the copy it was merged into (or as a new case's, if
+/// none is kept), its row with it when given: one statement, and one more for a published
+/// result. Whether it was written (else the copy moved).
+pub(crate) fn keep_doc(c: &mut Client, d: &KeptDoc<'_>) -> Result<bool, postgres::Error> {
+    let heads = d.meta.heads.concat();
+    let over = d.over.map(<[Digest]>::concat);
+    let status = d.meta.status.code();
+    let doc: [&(dyn ToSql + Sync); 4] = [&d.meta.squad, &status, &heads, &d.doc];
+    let Some(row) = d.row.filter(|r| r.id == d.case) else {
+        // No row (none derived): the document alone.
+        let sql = match over {
+            Some(_) => {
+                "UPDATE case_docs SET squad = $2, status = $3, heads = $4, doc = $5
+                 WHERE case_id = $1 AND heads = $6"
+            }
+            None => {
+                "INSERT INTO case_docs (case_id, squad, status, heads, doc)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING"
+            }
+        };
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&d.case];
+        params.extend(doc);
+        params.extend(over.as_ref().map(|o| o as &(dyn ToSql + Sync)));
+        return Ok(c.execute(sql, &params)? == 1);
+    };
+    let sql = match over {
+        Some(_) => KEEP_DOC_OVER.as_str(),
+        None => KEEP_NEW_DOC.as_str(),
+    };
+    let owned = row_params(row);
+    let mut params = refs(&owned);
+    params.extend(doc);
+    params.extend(over.as_ref().map(|o| o as &(dyn ToSql + Sync)));
+    let written = written(c.query(sql, &params)?)?;
+    if written {
+        put_disclosure(c, row)?;
+    }
+    Ok(written)
+}
+
+/// Whether a [`row_statement`]'s `go` yielded its case.
+fn written(rows: Vec<postgres::Row>) -> Result<bool, postgres::Error> {
+    Ok(rows.first().map(|r| r.try_get::<_, i64>(0)).transpose()? == Some(1))
+}
+
 pub(crate) fn write_row(c: &mut Client, row: &CaseRow) -> Result<(), postgres::Error> {
+    let params = row_params(row);
+    c.query(PUT_ROW.as_str(), &refs(&params))?;
+    put_disclosure(c, row)
+}
+
+/// A statement's parameters, owned.
+type Params<'a> = Vec<Box<dyn ToSql + Sync + 'a>>;
+
+/// The parameters as a statement takes them.
+fn refs<'a>(params: &'a Params<'_>) -> Vec<&'a (dyn ToSql + Sync)> {
+    params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect()
+}
+
+/// The parameters `$1`–`$20` of a [`row_statement`].
+fn row_params(row: &CaseRow) -> Params<'_> {
     let (outcome, outcome_at) = match &row.outcome721 {
         Some((k, at)) => (Some(k.as_str()), Some(*at)),
         None => (None, None),
     };
     let kinds: Vec<&str> = row.deadlines.iter().map(|(k, _)| k.as_str()).collect();
     let dues: Vec<i64> = row.deadlines.iter().map(|(_, d)| *d).collect();
-    c.execute(
-        PUT_ROW.as_str(),
-        &[
-            &row.id,
-            &row.squad,
-            &row.status,
-            &row.domain,
-            &row.domain_name,
-            &row.grid,
-            &row.registered_at,
-            &outcome,
-            &outcome_at,
-            &row.violation,
-            &row.violation_name,
-            &row.address,
-            &row.parties,
-            &row.summary,
-            &rows::search_text(row),
-            &row.updated_at,
-            &kinds,
-            &dues,
-            &row.people,
-        ],
-    )?;
-    match &row.disclosure {
-        Some(d) => {
-            let (at, text, ra, rb, rr, ca, ce, ct) = d.columns();
-            c.execute(
-                rows::PUT_DISCLOSURE,
-                &[
-                    &row.id,
-                    &row.violation_name,
-                    &at,
-                    &text,
-                    &ra,
-                    &rb,
-                    &rr,
-                    &ca,
-                    &ce,
-                    &ct,
-                ],
-            )?
-        }
-        None => c.execute(rows::DROP_DISCLOSURE, &[&row.id])?,
-    };
-    Ok(())
+    vec![
+        Box::new(&row.id),
+        Box::new(&row.squad),
+        Box::new(&row.status),
+        Box::new(&row.domain),
+        Box::new(&row.domain_name),
+        Box::new(&row.grid),
+        Box::new(row.registered_at),
+        Box::new(outcome),
+        Box::new(outcome_at),
+        Box::new(&row.violation),
+        Box::new(&row.violation_name),
+        Box::new(&row.address),
+        Box::new(&row.parties),
+        Box::new(&row.summary),
+        Box::new(rows::search_text(row)),
+        Box::new(row.updated_at),
+        Box::new(kinds),
+        Box::new(dues),
+        Box::new(&row.people),
+        Box::new(row.disclosure.is_some()),
+    ]
 }
 
+/// Keeps a case's published result, if it has one (a [`row_statement`] drops it otherwise).
+fn put_disclosure(c: &mut Client, row: &CaseRow) -> Result<(), postgres::Error> {
+    if let Some(d) = &row.disclosure {
+        let (at, text, ra, rb, rr, ca, ce, ct) = d.columns();
+        c.execute(
+            rows::PUT_DISCLOSURE,
+            &[
+                &row.id,
+                &row.violation_name,
+                &at,
+                &text,
+                &ra,
+                &rb,
+                &rr,
+                &ca,
+                &ce,
+                &ct,
+            ],
+        )?;
+    }
+    Ok(())
+}
 impl CaseRows for PgStorage {
     fn put_case_row(&self, row: &CaseRow) -> Result<(), StorageError> {
         self.conn()?

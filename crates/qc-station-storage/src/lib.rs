@@ -910,9 +910,58 @@ pub mod suite {
             s.keep_case_docs(&[kept("c3", &first, b"again", None, None)])
                 .unwrap()
                 == ["c3"]
-                && s.case_doc("c3").unwrap() == Some((by_a, b"A3".to_vec())),
+                && s.case_doc("c3").unwrap() == Some((by_a.clone(), b"A3".to_vec())),
         );
         check("nothing to keep", s.keep_case_docs(&[]).unwrap().is_empty());
+        // One document alone (a sync's usual one), its row written with it or not at all.
+        let summary_of = |case: &str| {
+            s.case_page(
+                &CaseView {
+                    everything: true,
+                    ..CaseView::default()
+                },
+                &rows::CaseQuery {
+                    limit: 10,
+                    ..rows::CaseQuery::default()
+                },
+                Timestamp(0),
+            )
+            .unwrap()
+            .rows
+            .into_iter()
+            .find(|(r, _)| r.id == case)
+            .map(|(r, _)| r.summary)
+        };
+        let stale_row = row("c1", "stale");
+        check(
+            "one stale copy named, nothing of it written",
+            s.keep_case_docs(&[kept("c1", &first, b"S", Some(&[[1; 32]]), Some(&stale_row))])
+                .unwrap()
+                == ["c1"]
+                && s.case_doc("c1").unwrap() == Some((by_b.clone(), b"B".to_vec()))
+                && summary_of("c1").as_deref() == Some("by B"),
+        );
+        let (later, c4) = (
+            meta(CaseStatus::Filed, &[[4; 32]]),
+            row("c4", "one new case"),
+        );
+        check(
+            "one new case kept with its row",
+            s.keep_case_docs(&[kept("c4", &later, b"N", None, Some(&c4))])
+                .unwrap()
+                .is_empty()
+                && s.case_doc("c4").unwrap() == Some((later.clone(), b"N".to_vec()))
+                && summary_of("c4").as_deref() == Some("one new case"),
+        );
+        let c1_row = row("c1", "by C");
+        check(
+            "one copy kept over the one it was merged into, with its row",
+            s.keep_case_docs(&[kept("c1", &later, b"C", Some(&[[2; 32]]), Some(&c1_row))])
+                .unwrap()
+                .is_empty()
+                && s.case_doc("c1").unwrap() == Some((later.clone(), b"C".to_vec()))
+                && summary_of("c1").as_deref() == Some("by C"),
+        );
     }
 
     /// A process that stops during a deletion (删除原件) leaves it to be finished, and no other
