@@ -1108,7 +1108,7 @@ impl<S: Storage> Service<S> {
                 "an entry without its body is logged only from its own device".into(),
             ));
         }
-        if let Some(unfounded) = self.unfounded_set_aside(from, &new)? {
+        if let Some(unfounded) = self.unfounded_set_aside(from, new)? {
             tracing::warn!(device = from, "an entry set aside without a refusal");
             return Err(ServiceError::Refused(Refusal::one(
                 &unfounded,
@@ -1128,7 +1128,7 @@ impl<S: Storage> Service<S> {
             if x.action != Action::EntriesSetAside {
                 decoded.push((signed.hash(), x));
             } else if let Err((why, settled)) =
-                self.check_set_aside(from, &x, (&new, &mut set_aside_before), arriving)?
+                self.check_set_aside(from, &x, (new, &mut set_aside_before), arriving)?
             {
                 tracing::warn!(
                     case = x.case,
