@@ -127,7 +127,14 @@ fn serve<S: Storage>(dir: &Path, codes: usize, storage: S) -> anyhow::Result<()>
     while std::io::stdin().read_line(&mut line)? > 0 {
         line.clear();
     }
-    println!("PEAK {}", qc_tests::memory::peak_bytes()?);
+    let log = state.service.log_stats();
+    println!(
+        "PEAK {} {} {} {}",
+        qc_tests::memory::peak_bytes()?,
+        log.appends,
+        log.sequenced,
+        log.waited_us
+    );
     // The store goes last, outside the runtime: PostgreSQL's blocking client panics when its
     // connections are dropped on a runtime thread.
     running.handle.shutdown();
@@ -177,14 +184,41 @@ impl Instance {
         })
     }
 
-    /// Stops the station; returns its peak resident memory in bytes.
-    fn stop(mut self) -> anyhow::Result<u64> {
+    /// Stops the station; returns its peak resident memory in bytes and what its log's
+    /// sequencer did.
+    fn stop(mut self) -> anyhow::Result<Stopped> {
         drop(self.child.stdin.take());
-        let mut peak = String::new();
-        self.out.read_line(&mut peak)?;
+        let mut line = String::new();
+        self.out.read_line(&mut line)?;
         self.child.wait()?;
-        Ok(peak.trim().trim_start_matches("PEAK ").parse()?)
+        let figures: Vec<u64> = line
+            .trim()
+            .trim_start_matches("PEAK ")
+            .split(' ')
+            .map(str::parse)
+            .collect::<Result<_, _>>()?;
+        let [peak, appends, sequenced, waited_us] = figures[..] else {
+            anyhow::bail!("a station stopped with {line}");
+        };
+        Ok(Stopped {
+            peak,
+            appends,
+            sequenced,
+            waited_us,
+        })
     }
+}
+
+/// What a station said as it stopped.
+struct Stopped {
+    /// Its peak resident memory, in bytes.
+    peak: u64,
+    /// Its tree updates of the log (each one or more uploads).
+    appends: u64,
+    /// The uploads it sequenced.
+    sequenced: u64,
+    /// Their time waiting to be sequenced, in all (µs).
+    waited_us: u64,
 }
 
 /// A device of the load: its key, its new case and the entries that record it.
@@ -413,7 +447,7 @@ struct Measured {
     alone: Duration,
     upload: Round,
     idle: Round,
-    peaks: Vec<u64>,
+    stopped: Vec<Stopped>,
     /// The fewest cases any device holds at the end (its squad's, when all went well).
     held: usize,
 }
@@ -492,7 +526,7 @@ fn run(instances: usize, database: Option<&str>) -> anyhow::Result<Measured> {
     let held = devices.iter().map(|d| d.have.len()).min().unwrap_or(0);
     drop(clients);
     drop(rt);
-    let peaks = stations
+    let stopped = stations
         .into_iter()
         .map(Instance::stop)
         .collect::<anyhow::Result<_>>()?;
@@ -500,24 +534,37 @@ fn run(instances: usize, database: Option<&str>) -> anyhow::Result<Measured> {
         alone: single,
         upload,
         idle,
-        peaks,
+        stopped,
         held,
     })
 }
 
 fn report(what: &str, m: &mut Measured) {
     let peaks: Vec<String> = m
-        .peaks
+        .stopped
         .iter()
-        .map(|p| format!("{:.1} MiB", *p as f64 / 1048576.0))
+        .map(|s| format!("{:.1} MiB", s.peak as f64 / 1048576.0))
+        .collect();
+    let sequencing: Vec<String> = m
+        .stopped
+        .iter()
+        .map(|s| {
+            format!(
+                "{} uploads in {} tree updates, {:.0} ms waiting each",
+                s.sequenced,
+                s.appends,
+                s.waited_us as f64 / 1000.0 / s.sequenced.max(1) as f64
+            )
+        })
         .collect();
     println!(
-        "{what}, {DEVICES} devices at once: upload round {}; idle round {}; one device alone {:.0} ms; peak memory per instance {}; every device holds {} of its squad's {SQUAD_SIZE} cases at least",
+        "{what}, {DEVICES} devices at once: upload round {}; idle round {}; one device alone {:.0} ms; peak memory per instance {}; every device holds {} of its squad's {SQUAD_SIZE} cases at least; the log per instance: {}",
         m.upload.describe(),
         m.idle.describe(),
         m.alone.as_secs_f64() * 1000.0,
         peaks.join(", "),
-        m.held
+        m.held,
+        sequencing.join("; ")
     );
 }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use qc_domain::{Person, PersonId, Role, Timestamp};
-use qc_identity::cert::{public_key, signed_message};
+use qc_identity::cert::signed_message;
 use qc_identity::{CertId, Certificate, SignedCertificate, Subject, TrustAnchor};
 use serde::Serialize;
 
@@ -388,14 +388,7 @@ impl<'a> Certs<'a> {
         let mut by_id = HashMap::new();
         let mut devices: HashMap<String, Vec<CertId>> = HashMap::new();
         for c in certs {
-            let checked = anchor
-                .verify_issued(c)
-                .map_err(|e| e.to_string())
-                .and_then(|cert| {
-                    public_key(&cert.public_key)
-                        .map(|k| (cert, k))
-                        .map_err(|e| e.to_string())
-                });
+            let checked = anchor.verify_issued_key(c).map_err(|e| e.to_string());
             if let Ok((
                 Certificate {
                     subject: Subject::Device { device_id, .. },

@@ -1,6 +1,8 @@
 //! Officer and device certificates issued by the bureau root key, the signed revocation list,
 //! and their verification.
 
+use std::collections::HashMap;
+
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use qc_domain::{CertNo, Person, PersonId, Role, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -393,6 +395,42 @@ fn public_key_checked(bytes: &[u8; 32]) -> Result<(), IdentityError> {
 pub struct TrustAnchor {
     bureau: VerifyingKey,
     revocations: RevocationList,
+    issued: Issued,
+}
+
+/// Certificates whose bureau signature this anchor checked, with their keys, by id: what a
+/// certificate's bytes say and whether the bureau signed them never change, so one check
+/// serves every later one of the same bytes and signature (whether it is in force is asked
+/// anew each time, [`TrustAnchor::check_valid_at`]). A station checked the same few on every
+/// request.
+#[derive(Default)]
+struct Issued(std::sync::Mutex<HashMap<CertId, (Vec<u8>, Certificate, VerifyingKey)>>);
+
+/// Checked certificates an anchor keeps at most (a bureau's people and devices).
+const ISSUED_KEPT: usize = 8192;
+
+impl Issued {
+    fn get(&self, signed: &SignedCertificate, id: &CertId) -> Option<(Certificate, VerifyingKey)> {
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.get(id)
+            .filter(|(signature, _, _)| *signature == signed.signature)
+            .map(|(_, cert, key)| (cert.clone(), *key))
+    }
+
+    fn keep(&self, signed: &SignedCertificate, id: CertId, cert: &Certificate, key: VerifyingKey) {
+        let mut kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() >= ISSUED_KEPT {
+            // All of them: checked again as they come.
+            kept.clear();
+        }
+        kept.insert(id, (signed.signature.clone(), cert.clone(), key));
+    }
 }
 
 impl TrustAnchor {
@@ -421,6 +459,7 @@ impl TrustAnchor {
         Ok(TrustAnchor {
             bureau: key,
             revocations,
+            issued: Issued::default(),
         })
     }
 
@@ -466,13 +505,27 @@ impl TrustAnchor {
     /// Checks only that the bureau issued this certificate (signature, issuer, key strength):
     /// done once per certificate when many acts are checked against it.
     pub fn verify_issued(&self, signed: &SignedCertificate) -> Result<Certificate, IdentityError> {
+        self.verify_issued_key(signed).map(|(cert, _)| cert)
+    }
+
+    /// As [`Self::verify_issued`], with the certificate's public key; a certificate of the
+    /// same bytes and signature checked before by this anchor is not checked again.
+    pub fn verify_issued_key(
+        &self,
+        signed: &SignedCertificate,
+    ) -> Result<(Certificate, VerifyingKey), IdentityError> {
+        let id = signed.id();
+        if let Some(checked) = self.issued.get(signed, &id) {
+            return Ok(checked);
+        }
         verify_bytes(&self.bureau, &signed.bytes, &signed.signature)?;
         let cert: Certificate = canonical::decode(CERT_TAG, &signed.bytes)?;
         if cert.issuer != self.bureau.to_bytes() {
             return Err(IdentityError::WrongIssuer);
         }
-        public_key_checked(&cert.public_key)?;
-        Ok(cert)
+        let key = public_key(&cert.public_key)?;
+        self.issued.keep(signed, id, &cert, key);
+        Ok((cert, key))
     }
 
     /// Checks that an issued certificate was within its validity and unrevoked at `at`.

@@ -128,6 +128,35 @@ fn feed(
     out
 }
 
+/// What the station's health endpoint says.
+fn health_of(s: &Station) -> serde_json::Value {
+    s.client
+        .get(format!("{}/v1/health", s.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
+/// A sync uploading `entries` with case-1's document (the station judges their scope by it).
+fn upload(entries: &[SignedEntry]) -> SyncRequest {
+    let mut doc = qc_server::fixtures::case("case-1", "一中队", NOW);
+    SyncRequest {
+        push: PushEntries {
+            entries: entries.to_vec(),
+            known_size: 0,
+        },
+        up: DocsUp {
+            docs: vec![qc_sync::wire::DocChanges {
+                case: "case-1".into(),
+                changes: hex::encode(doc.changes_after(&[])),
+            }],
+        },
+        want: None,
+        bureau: None,
+    }
+}
+
 fn post(s: &Station, key: &SigningKey, body: &[u8], nonce: u8) -> reqwest::blocking::Response {
     send(s, key, "POST", "/v1/sync", body, nonce)
 }
@@ -187,13 +216,7 @@ fn enrol_tablet(s: &Station) -> (SigningKey, EnrolResponse) {
 #[test]
 fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     let s = station();
-    let health: serde_json::Value = s
-        .client
-        .get(format!("{}/v1/health", s.url))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let health = health_of(&s);
     assert_eq!(health["status"], "ok");
 
     let (device, enrolled) = enrol_tablet(&s);
@@ -201,23 +224,7 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     let mut witness = Witness::new(log_key);
 
     let f = feed(&s.officer, &device, 4);
-    // The case's document comes with its entries: the station judges their scope by it.
-    let mut doc = qc_server::fixtures::case("case-1", "一中队", NOW);
-    let body = serde_json::to_vec(&SyncRequest {
-        push: PushEntries {
-            entries: f.clone(),
-            known_size: 0,
-        },
-        up: DocsUp {
-            docs: vec![qc_sync::wire::DocChanges {
-                case: "case-1".into(),
-                changes: hex::encode(doc.changes_after(&[])),
-            }],
-        },
-        want: None,
-        bureau: None,
-    })
-    .unwrap();
+    let body = serde_json::to_vec(&upload(&f)).unwrap();
     let r = post(&s, &device, &body, 1);
     assert_eq!(r.status(), 200);
     let resp: SyncResponse = r.json().unwrap();
@@ -283,13 +290,7 @@ fn a_device_enrols_uploads_and_gets_receipts_over_pinned_https() {
     assert_eq!(r.status(), 403, "a used code");
 
     // After all that, the server is up and its log is exactly the four entries.
-    let health: serde_json::Value = s
-        .client
-        .get(format!("{}/v1/health", s.url))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let health = health_of(&s);
     assert_eq!(health["log_size"], 4);
     s.running
         .handle
@@ -306,21 +307,7 @@ fn a_sync_in_cbor_is_answered_in_cbor_and_one_in_json_in_json() {
     let log_key: [u8; 32] = hex::decode(&enrolled.log_key).unwrap().try_into().unwrap();
     let mut witness = Witness::new(log_key);
     let f = feed(&s.officer, &device, 3);
-    let mut doc = qc_server::fixtures::case("case-1", "一中队", NOW);
-    let req = SyncRequest {
-        push: PushEntries {
-            entries: f.clone(),
-            known_size: 0,
-        },
-        up: DocsUp {
-            docs: vec![qc_sync::wire::DocChanges {
-                case: "case-1".into(),
-                changes: hex::encode(doc.changes_after(&[])),
-            }],
-        },
-        want: None,
-        bureau: None,
-    };
+    let req = upload(&f);
     let sync = |body: &[u8], content_type, nonce| {
         send_typed(
             &s,
@@ -348,13 +335,7 @@ fn a_sync_in_cbor_is_answered_in_cbor_and_one_in_json_in_json() {
     let r = sync(b"{\"push\": 1}", Some(cbor), 3);
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<ErrorBody>().unwrap().code, "bad_request");
-    let health: serde_json::Value = s
-        .client
-        .get(format!("{}/v1/health", s.url))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let health = health_of(&s);
     assert_eq!(health["log_size"], 3);
 }
 

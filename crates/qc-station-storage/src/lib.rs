@@ -881,39 +881,7 @@ pub mod suite {
             ])
             .unwrap();
         check("A's copies that moved named", moved == ["c1"]);
-        check(
-            "nothing of A's stale merge written",
-            s.case_doc("c1").unwrap() == Some((by_b.clone(), b"B".to_vec()))
-                && s.case_page(
-                    &CaseView {
-                        everything: true,
-                        ..CaseView::default()
-                    },
-                    &rows::CaseQuery {
-                        limit: 10,
-                        ..rows::CaseQuery::default()
-                    },
-                    Timestamp(0),
-                )
-                .unwrap()
-                .rows
-                .iter()
-                .any(|(r, _)| r.id == "c1" && r.summary == "by B"),
-        );
-        check(
-            "A's others kept",
-            s.case_doc("c2").unwrap() == Some((by_a.clone(), b"A2".to_vec()))
-                && s.case_doc("c3").unwrap() == Some((by_a.clone(), b"A3".to_vec())),
-        );
-        check(
-            "a new case kept by another first is named",
-            s.keep_case_docs(&[kept("c3", &first, b"again", None, None)])
-                .unwrap()
-                == ["c3"]
-                && s.case_doc("c3").unwrap() == Some((by_a.clone(), b"A3".to_vec())),
-        );
-        check("nothing to keep", s.keep_case_docs(&[]).unwrap().is_empty());
-        // One document alone (a sync's usual one), its row written with it or not at all.
+        // The summary of a case's row in the case list.
         let summary_of = |case: &str| {
             s.case_page(
                 &CaseView {
@@ -932,6 +900,25 @@ pub mod suite {
             .find(|(r, _)| r.id == case)
             .map(|(r, _)| r.summary)
         };
+        check(
+            "nothing of A's stale merge written",
+            s.case_doc("c1").unwrap() == Some((by_b.clone(), b"B".to_vec()))
+                && summary_of("c1").as_deref() == Some("by B"),
+        );
+        check(
+            "A's others kept",
+            s.case_doc("c2").unwrap() == Some((by_a.clone(), b"A2".to_vec()))
+                && s.case_doc("c3").unwrap() == Some((by_a.clone(), b"A3".to_vec())),
+        );
+        check(
+            "a new case kept by another first is named",
+            s.keep_case_docs(&[kept("c3", &first, b"again", None, None)])
+                .unwrap()
+                == ["c3"]
+                && s.case_doc("c3").unwrap() == Some((by_a.clone(), b"A3".to_vec())),
+        );
+        check("nothing to keep", s.keep_case_docs(&[]).unwrap().is_empty());
+        // One document alone (a sync's usual one), its row written with it or not at all.
         let stale_row = row("c1", "stale");
         check(
             "one stale copy named, nothing of it written",

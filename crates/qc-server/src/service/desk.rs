@@ -407,7 +407,10 @@ impl<S: Storage> Service<S> {
             // Logged within the account's view (the desk device's own people name one squad;
             // a squad leader's desk may cover several).
             let pushed = self.push_within(
-                (&desk_device(signer.login), &Scope(signer.view.clone())),
+                (
+                    &desk_device(signer.login),
+                    &Scope(signer.view.clone(), Vec::new()),
+                ),
                 (&mut [], &[]),
                 &PushEntries {
                     entries: vec![entry.clone()],

@@ -11,6 +11,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_domain::Timestamp;
+use qc_identity::SignedCertificate;
 use qc_log::{Checkpoint, Receipt, SignedCheckpoint};
 use qc_sync::wire::EntryReceipt;
 use qc_tlog::note::NoteCheckpoint;
@@ -299,7 +300,7 @@ impl<S: Storage> Service<S> {
     pub(super) fn append(
         &self,
         entries: &[SignedEntry],
-        mut read: Option<Unlogged>,
+        (mut read, certs): (Option<Unlogged>, &[SignedCertificate]),
         now: Timestamp,
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
         let devices = feed_devices(entries);
@@ -313,7 +314,7 @@ impl<S: Storage> Service<S> {
                 let tree = self.storage.log_head()?.tree;
                 return Ok((tree, self.sign_checkpoint(&tree, now)));
             }
-            let report = self.verify_new(&new, &heads)?;
+            let report = self.verify_new(&new, &heads, certs)?;
             if !report.is_clean() {
                 if self.storage.feed_heads(&devices)? != heads {
                     continue;

@@ -9,7 +9,6 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use qc_casedoc::{CaseDoc, DocError};
 use qc_chain::{Action, Digest, FeedHead, Problem, SignedEntry, verify_feed_after_with};
 use qc_domain::{CaseView, Person, Timestamp};
-use qc_identity::cert::public_key;
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
 use qc_log::SignedCheckpoint;
 use qc_sync::auth::{AuthError, NONCE_TTL_MS, RequestAuth, is_device_id};
@@ -380,8 +379,9 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The cases a device may see and change.
-struct Scope(CaseView);
+/// The cases a device may see and change, and the certificates that say so as this request
+/// read them (the device's own, last, and its people's: what its entries are checked against).
+struct Scope(CaseView, Vec<SignedCertificate>);
 
 impl Scope {
     /// Whether one case is in scope (a sync's list of cases is read by the view itself, see
@@ -701,14 +701,17 @@ impl<S: Storage> Service<S> {
         let signed = signed.ok_or_else(|| AuthError::UnknownDevice(device.into()))?;
         let revoked = || AuthError::Revoked(device.into());
         let trust = self.trust();
-        let cert = trust.anchor.verify_issued(&signed).map_err(|_| revoked())?;
+        let (cert, key) = trust
+            .anchor
+            .verify_issued_key(&signed)
+            .map_err(|_| revoked())?;
         trust
             .anchor
             .check_valid_at(&signed.id(), &cert, now)
             .map_err(|_| revoked())?;
         Ok(Standing {
             device: device.to_owned(),
-            key: public_key(&cert.public_key).map_err(|_| revoked())?,
+            key,
             at: now,
         })
     }
@@ -1010,13 +1013,18 @@ impl<S: Storage> Service<S> {
     ) -> Result<Vec<SignedCertificate>, ServiceError> {
         // A key made for a person on a tablet signs only on that tablet, so the devices'
         // own keys are all an entry of theirs can need (not every officer's in the city).
-        let mut certs = self.identity.certificates.clone();
-        for c in self.storage.device_certificates(devices)? {
-            if !certs.contains(&c) {
-                certs.push(c);
+        Ok(self.with_directory(&self.storage.device_certificates(devices)?))
+    }
+
+    /// The bureau's directory and `certs`, each once.
+    fn with_directory(&self, certs: &[SignedCertificate]) -> Vec<SignedCertificate> {
+        let mut all = self.identity.certificates.clone();
+        for c in certs {
+            if !all.contains(c) {
+                all.push(c.clone());
             }
         }
-        Ok(certs)
+        all
     }
 
     /// Accepts a device's upload: entries already held are acknowledged again; new ones must
@@ -1206,7 +1214,7 @@ impl<S: Storage> Service<S> {
         }
         self.check_draw_acts(&decoded)?;
         check_admin_acts(decoded.iter().map(|(_, e)| e))?;
-        self.append(&req.entries, Some(read), now)
+        self.append(&req.entries, (Some(read), &scope.1), now)
     }
 
     /// The first entry of `new` sent without its body (set aside) that the station did not
@@ -1499,6 +1507,7 @@ impl<S: Storage> Service<S> {
         &self,
         new: &[SignedEntry],
         heads: &BTreeMap<String, FeedHead>,
+        read: &[SignedCertificate],
     ) -> Result<qc_chain::FeedReport, ServiceError> {
         // What the new entries name, read once (undecodable ones are the verifier's to report):
         // their devices, and the cases where a co-signature may complete a capture that came
@@ -1526,7 +1535,13 @@ impl<S: Storage> Service<S> {
                 }
             }
         }
-        let certs = self.certificates_for(&devices)?;
+        // The uploading device's certificates were read with its scope (`read`): read again
+        // only for entries of other devices.
+        let certs = if devices.is_subset(&devices_certified(read)) {
+            self.with_directory(read)
+        } else {
+            self.certificates_for(&devices)?
+        };
         Ok(verify_feed_after_with(
             &self.trust().anchor,
             &certs,
@@ -1539,13 +1554,12 @@ impl<S: Storage> Service<S> {
     /// What an enrolled device may see and change: its squad's cases and those its people
     /// may see.
     fn scope(&self, device: &str) -> Result<Scope, ServiceError> {
-        let (squad, people) = self.device_people(device)?;
-        Ok(Scope(CaseView::of_device(&squad, &people)))
+        Ok(self.scope_and_people(device)?.0)
     }
 
-    /// The squad of `device` and the people whose keys it holds (one read: its certificate
-    /// comes last, after its people's).
-    fn device_people(&self, device: &str) -> Result<(String, Vec<Person>), ServiceError> {
+    /// The scope of `device` and the people whose keys it holds, from its certificates (one
+    /// read: its own comes last, after its people's).
+    fn scope_and_people(&self, device: &str) -> Result<(Scope, Vec<Person>), ServiceError> {
         let certs = self
             .storage
             .device_certificates(&BTreeSet::from([device.to_owned()]))?;
@@ -1562,7 +1576,8 @@ impl<S: Storage> Service<S> {
             .iter()
             .filter_map(|c| c.decode_unverified().ok()?.person())
             .collect();
-        Ok((squad, people))
+        let view = CaseView::of_device(&squad, &people);
+        Ok((Scope(view, certs), people))
     }
 
     /// Applies a device's document changes to cases it may change. All of the upload is
@@ -1853,8 +1868,7 @@ impl<S: Storage> Service<S> {
     ) -> Result<SyncResponse, ServiceError> {
         // Documents are checked first, since entries about a new case are in scope only by
         // the document that comes with them; entries are kept before documents.
-        let (squad, people) = self.device_people(device)?;
-        let scope = Scope(CaseView::of_device(&squad, &people));
+        let (scope, people) = self.scope_and_people(device)?;
         self.note_seen(device, now)?;
         // A case out of scope keeps its changes away; the entries about it are refused one by
         // one below (the device may set them aside).
@@ -1920,6 +1934,17 @@ impl<S: Storage> Service<S> {
 
 #[cfg(test)]
 mod tests;
+
+/// The devices whose own certificates are among `certs`.
+fn devices_certified(certs: &[SignedCertificate]) -> BTreeSet<String> {
+    certs
+        .iter()
+        .filter_map(|c| match c.decode_unverified().ok()?.subject {
+            Subject::Device { device_id, .. } => Some(device_id),
+            _ => None,
+        })
+        .collect()
+}
 
 /// Whether `e` names its one sheet (the sheet's digest is its record).
 fn sheet_act(e: &qc_chain::Entry) -> bool {

@@ -1859,16 +1859,16 @@ mod docs {
             cert_no: None,
             squad: "法制科".into(),
         };
-        let legal = Scope(CaseView::of_device(
-            "法制科",
-            &[person(Role::LegalReviewer)],
-        ));
+        let legal = Scope(
+            CaseView::of_device("法制科", &[person(Role::LegalReviewer)]),
+            Vec::new(),
+        );
         assert!(legal.sees(&meta(
             "二中队",
             qc_domain::CaseStatus::InvestigationConcluded
         )));
         assert!(!legal.sees(&meta("二中队", qc_domain::CaseStatus::Investigating)));
-        let plain = Scope(CaseView::of_device("一中队", []));
+        let plain = Scope(CaseView::of_device("一中队", []), Vec::new());
         assert!(plain.sees(&meta("一中队", qc_domain::CaseStatus::Registered)));
         assert!(!plain.sees(&meta("二中队", qc_domain::CaseStatus::Decided)));
     }
