@@ -404,7 +404,10 @@ pub struct TrustAnchor {
 /// anew each time, [`TrustAnchor::check_valid_at`]). A station checked the same few on every
 /// request.
 #[derive(Default)]
-struct Issued(std::sync::Mutex<HashMap<CertId, (Vec<u8>, Certificate, VerifyingKey)>>);
+struct Issued(std::sync::Mutex<HashMap<CertId, CheckedIssue>>);
+
+/// A certificate's signature as checked, what it says, and its key.
+type CheckedIssue = (Vec<u8>, Certificate, VerifyingKey);
 
 /// Checked certificates an anchor keeps at most (a bureau's people and devices).
 const ISSUED_KEPT: usize = 8192;
