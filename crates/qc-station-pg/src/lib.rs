@@ -766,7 +766,7 @@ impl Storage for PgStorage {
             [] => Ok(Vec::new()),
             // One statement, atomic on its own (a sync's usual one case), unless its result is
             // published (a second statement then).
-            [d] if d.row.is_none_or(|r| r.disclosure.is_none()) => Ok(moved(
+            [d] if rows::kept_in_one(d) => Ok(moved(
                 d,
                 rows::keep_doc(&mut c, d).map_err(pg("keeping a case document"))?,
             )

@@ -105,7 +105,7 @@ pub(crate) fn keep_doc(c: &mut Client, d: &KeptDoc<'_>) -> Result<bool, postgres
     let status = d.meta.status.code();
     let doc: [&(dyn ToSql + Sync); 4] = [&d.meta.squad, &status, &heads, &d.doc];
     let Some(row) = d.row.filter(|r| r.id == d.case) else {
-        // No row (none derived): the document alone.
+        // No row (none derived, or one of another id): the document alone, then the row.
         let sql = match over {
             Some(_) => {
                 "UPDATE case_docs SET squad = $2, status = $3, heads = $4, doc = $5
@@ -119,7 +119,11 @@ pub(crate) fn keep_doc(c: &mut Client, d: &KeptDoc<'_>) -> Result<bool, postgres
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&d.case];
         params.extend(doc);
         params.extend(over.as_ref().map(|o| o as &(dyn ToSql + Sync)));
-        return Ok(c.execute(sql, &params)? == 1);
+        let written = c.execute(sql, &params)? == 1;
+        if let (true, Some(row)) = (written, d.row) {
+            write_row(c, row)?;
+        }
+        return Ok(written);
     };
     let sql = match over {
         Some(_) => KEEP_DOC_OVER.as_str(),
@@ -136,11 +140,19 @@ pub(crate) fn keep_doc(c: &mut Client, d: &KeptDoc<'_>) -> Result<bool, postgres
     Ok(written)
 }
 
+/// Whether [`keep_doc`] writes `d` in one statement of its own (atomic without a transaction).
+pub(crate) fn kept_in_one(d: &KeptDoc<'_>) -> bool {
+    d.row
+        .is_none_or(|r| r.id == d.case && r.disclosure.is_none())
+}
+
 /// Whether a [`row_statement`]'s `go` yielded its case.
 fn written(rows: Vec<postgres::Row>) -> Result<bool, postgres::Error> {
     Ok(rows.first().map(|r| r.try_get::<_, i64>(0)).transpose()? == Some(1))
 }
 
+/// Writes a case's row, its deadlines, duties and published result (replacing the previous
+/// ones), in the caller's transaction.
 pub(crate) fn write_row(c: &mut Client, row: &CaseRow) -> Result<(), postgres::Error> {
     let params = row_params(row);
     c.query(PUT_ROW.as_str(), &refs(&params))?;
@@ -386,5 +398,23 @@ impl CaseRows for PgStorage {
             .iter()
             .map(|r| col(r, 0))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every part of a row waits on `go`: a shared statement whose values were not taken from
+    /// it would write a stale merge's facts.
+    #[test]
+    fn every_part_of_a_kept_row_is_written_only_with_its_document() {
+        for sql in [&*KEEP_DOC_OVER, &*KEEP_NEW_DOC] {
+            assert!(!sql.contains("VALUES ($1, $2, $3"), "{sql}");
+            // Facts, row, deadlines and duties read from it, three deletes take its case,
+            // and the answer counts it.
+            assert_eq!(sql.matches("FROM go").count(), 8, "{sql}");
+            assert_eq!(sql.matches("IN (SELECT * FROM go)").count(), 3, "{sql}");
+        }
     }
 }
