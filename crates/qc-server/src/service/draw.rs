@@ -30,6 +30,9 @@ type DrawIds = Vec<(String, u64)>;
 #[derive(Default)]
 pub(super) struct TaskCache {
     read: Option<(DrawIds, Arc<Vec<InspectionTask>>)>,
+    /// A size of the log at which `read` was current: while the log holds no more entries, no
+    /// act named a draw since, and the draws' ids need not be read again.
+    current_at: Option<u64>,
 }
 
 /// The draws as last read and checked, by id, with the hashes of the entries naming each then.
@@ -165,9 +168,9 @@ impl<S: Storage> Service<S> {
     pub(super) fn tasks_for(
         &self,
         people: &[Person],
-        now: Timestamp,
+        (now, log_size): (Timestamp, u64),
     ) -> Option<Vec<InspectionTask>> {
-        let all = self.recent_tasks()?;
+        let all = self.recent_tasks(log_size)?;
         let people: BTreeSet<&str> = people.iter().map(|p| p.id.0.as_str()).collect();
         Some(
             all.iter()
@@ -179,15 +182,25 @@ impl<S: Storage> Service<S> {
     }
 
     /// Every task of every draw, read again only when an act names a draw (one indexed read
-    /// tells), by any instance; kept only when every draw read whole. `None` when nothing
-    /// can be read and nothing was.
-    fn recent_tasks(&self) -> Option<Arc<Vec<InspectionTask>>> {
+    /// tells, not even made while the log still holds `log_size` entries, the size it was
+    /// read at last), by any instance; kept only when every draw read whole. `None` when
+    /// nothing can be read and nothing was.
+    fn recent_tasks(&self, log_size: u64) -> Option<Arc<Vec<InspectionTask>>> {
         let last = || {
             super::locked(&self.tasks)
                 .read
                 .as_ref()
                 .map(|(_, t)| t.clone())
         };
+        {
+            let cache = super::locked(&self.tasks);
+            if let (Some((_, tasks)), Some(at)) = (&cache.read, cache.current_at)
+                && at == log_size
+            {
+                return Some(tasks.clone());
+            }
+        }
+        // Read after the log held `log_size` entries: what the ids say is current at that size.
         let ids = match self
             .storage
             .case_ids_with_prefix(qc_domain::draw::DRAW_PREFIX)
@@ -198,10 +211,15 @@ impl<S: Storage> Service<S> {
                 return last();
             }
         };
-        if let Some((seen, tasks)) = &super::locked(&self.tasks).read
-            && *seen == ids
         {
-            return Some(tasks.clone());
+            let mut cache = super::locked(&self.tasks);
+            if let Some((seen, tasks)) = &cache.read
+                && *seen == ids
+            {
+                let tasks = tasks.clone();
+                cache.current_at = Some(log_size);
+                return Some(tasks);
+            }
         }
         let (draws, whole) = self.read_draws(&ids);
         if !whole {
@@ -226,7 +244,10 @@ impl<S: Storage> Service<S> {
         let tasks = Arc::new(tasks);
         // Kept under the ids read first: a draw made meanwhile changes them, and the next
         // sync reads again.
-        super::locked(&self.tasks).read = Some((ids, tasks.clone()));
+        *super::locked(&self.tasks) = TaskCache {
+            read: Some((ids, tasks.clone())),
+            current_at: Some(log_size),
+        };
         Some(tasks)
     }
 

@@ -1910,7 +1910,7 @@ impl<S: Storage> Service<S> {
             // Read from the store by this request's precheck (`standing`): a sync
             // reads the list once.
             revocations: self.trust().revocations.clone(),
-            tasks: self.tasks_for(&people, now),
+            tasks: self.tasks_for(&people, (now, tree.size)),
             bureau: req.bureau.as_ref().and_then(|seen| {
                 self.note_bureau(device, seen, now);
                 self.bureau_for(seen)

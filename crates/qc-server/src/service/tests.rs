@@ -2466,6 +2466,16 @@ mod draws {
         }
         let theirs = s.sync("tablet-b", &idle, NOW).unwrap().tasks;
         assert_eq!(theirs, Some(Vec::new()));
+        // The same again while the log stands still; a draw made since (the log grew) comes
+        // at the next sync.
+        assert_eq!(
+            s.sync("tablet-a", &idle, NOW).unwrap().tasks.unwrap(),
+            tasks
+        );
+        s.draw_inspection("draw-b", &signer, NOW).unwrap().unwrap();
+        let both = s.sync("tablet-a", &idle, NOW).unwrap().tasks.unwrap();
+        assert!(both.iter().any(|t| t.draw == "draw-b"), "{both:?}");
+        assert!(tasks.iter().all(|t| both.contains(t)));
         // Half a year after the draw, its tasks are no longer sent.
         let later = Timestamp(NOW.0 + super::super::draw::TASKS_FOR_MS + 1);
         assert_eq!(
