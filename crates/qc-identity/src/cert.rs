@@ -413,21 +413,21 @@ type CheckedIssue = (Vec<u8>, Certificate, VerifyingKey);
 const ISSUED_KEPT: usize = 8192;
 
 impl Issued {
-    fn get(&self, signed: &SignedCertificate, id: &CertId) -> Option<(Certificate, VerifyingKey)> {
-        let kept = self
-            .0
+    fn kept(&self) -> std::sync::MutexGuard<'_, HashMap<CertId, CheckedIssue>> {
+        self.0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        kept.get(id)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, signed: &SignedCertificate, id: &CertId) -> Option<(Certificate, VerifyingKey)> {
+        self.kept()
+            .get(id)
             .filter(|(signature, _, _)| *signature == signed.signature)
             .map(|(_, cert, key)| (cert.clone(), *key))
     }
 
     fn keep(&self, signed: &SignedCertificate, id: CertId, cert: &Certificate, key: VerifyingKey) {
-        let mut kept = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut kept = self.kept();
         if kept.len() >= ISSUED_KEPT {
             // All of them: checked again as they come.
             kept.clear();

@@ -117,7 +117,7 @@ impl Room {
     }
 }
 
-/// Requests whose work runs at once by default: as many as the store's connections by default
+/// Requests whose work runs at once by default: as many as the store's default connections
 /// (`qc_station_pg::DEFAULT_POOL_SIZE`).
 pub const DEFAULT_WORKING: usize = 16;
 

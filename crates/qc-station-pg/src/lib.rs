@@ -99,7 +99,6 @@ fn col<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, StorageError> {
         .map_err(|e| StorageError::Damaged(format!("column {i}: {e}")))
 }
 
-/// A count or index as PostgreSQL's BIGINT.
 /// The entry of a row whose first four columns are its bytes, body, device signature and
 /// actors' signatures.
 fn entry_of(r: &Row) -> Result<SignedEntry, StorageError> {
@@ -113,6 +112,7 @@ fn entry_of(r: &Row) -> Result<SignedEntry, StorageError> {
     })
 }
 
+/// A count or index as PostgreSQL's BIGINT.
 fn int(n: u64) -> Result<i64, StorageError> {
     i64::try_from(n).map_err(|_| StorageError::Backend(format!("{n} is too large to store")))
 }

@@ -540,27 +540,19 @@ impl Storage for SqliteStorage {
         if cases.is_empty() {
             return Ok(Vec::new());
         }
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(FEEDS_FOR_CASES).map_err(err)?;
-        let rows = stmt
-            .query_map([json_list(cases)?], |r| {
-                Ok((
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, Vec<u8>>(5)?,
-                ))
+        let where_logged =
+            |r: &rusqlite::Row<'_>| Ok((r.get::<_, i64>(4)?, r.get::<_, Vec<u8>>(5)?));
+        self.entries_with(FEEDS_FOR_CASES, &json_list(cases)?, where_logged)?
+            .into_iter()
+            .map(|(entry, (index, hash))| {
+                Ok(Logged {
+                    entry,
+                    index: u64::try_from(index)
+                        .map_err(|_| StorageError::Damaged(format!("log index {index}")))?,
+                    hash: stored_digest(hash)?,
+                })
             })
-            .map_err(err)?;
-        rows.map(|r| {
-            let (entry, index, hash) = r.map_err(err)?;
-            Ok(Logged {
-                entry: entry_from(entry)?,
-                index: u64::try_from(index)
-                    .map_err(|_| StorageError::Damaged(format!("log index {index}")))?,
-                hash: stored_digest(hash)?,
-            })
-        })
-        .collect()
+            .collect()
     }
 
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -1951,13 +1943,35 @@ impl SqliteStorage {
         rows.map(|r| r.map_err(err)).collect()
     }
 
+    /// Entries a query of one parameter returns, in its order.
     fn entries(&self, sql: &str, arg: &str) -> Result<Vec<SignedEntry>, StorageError> {
+        Ok(self
+            .entries_with(sql, arg, |_| Ok(()))?
+            .into_iter()
+            .map(|(e, ())| e)
+            .collect())
+    }
+
+    /// As [`Self::entries`], each with what `more` reads of its row after the entry's four
+    /// columns.
+    fn entries_with<T>(
+        &self,
+        sql: &str,
+        arg: &str,
+        more: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<(SignedEntry, T)>, StorageError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(sql).map_err(err)?;
         let rows = stmt
-            .query_map([arg], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_map([arg], |r| {
+                Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), more(r)?))
+            })
             .map_err(err)?;
-        rows.map(|r| entry_from(r.map_err(err)?)).collect()
+        rows.map(|r| {
+            let (entry, more) = r.map_err(err)?;
+            Ok((entry_from(entry)?, more))
+        })
+        .collect()
     }
 }
 

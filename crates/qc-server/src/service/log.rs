@@ -72,16 +72,10 @@ struct BatchState {
 /// Entries of an upload not logged yet, and the heads of their feeds read before them
 /// ([`Service::unlogged_after_heads`]).
 pub(super) struct Unlogged {
-    pub(super) heads: BTreeMap<String, FeedHead>,
+    /// The devices whose feeds the upload continues.
+    devices: BTreeSet<String>,
+    heads: BTreeMap<String, FeedHead>,
     pub(super) new: Vec<SignedEntry>,
-}
-
-/// The devices whose feeds `entries` continue.
-pub(super) fn feed_devices(entries: &[SignedEntry]) -> BTreeSet<String> {
-    entries
-        .iter()
-        .filter_map(|e| e.head().ok().map(|x| x.device))
-        .collect()
 }
 
 /// Times an upload is verified again because another one extended the same feeds meanwhile,
@@ -300,14 +294,19 @@ impl<S: Storage> Service<S> {
     pub(super) fn append(
         &self,
         entries: &[SignedEntry],
-        (mut read, certs): (Option<Unlogged>, &[SignedCertificate]),
+        (first, certs): (Unlogged, &[SignedCertificate]),
         now: Timestamp,
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
-        let devices = feed_devices(entries);
+        // What the caller read serves the first attempt; one verified again reads anew.
+        let mut read = Some(first);
         for _ in 0..VERIFY_ATTEMPTS {
-            let Unlogged { heads, new } = match read.take() {
+            let Unlogged {
+                devices,
+                heads,
+                new,
+            } = match read.take() {
                 Some(read) => read,
-                None => self.unlogged_after_heads(entries, &devices)?,
+                None => self.unlogged_after_heads(entries)?,
             };
             if new.is_empty() {
                 // Read after the entries were found, so each of them is in this tree.
@@ -379,16 +378,21 @@ impl<S: Storage> Service<S> {
     pub(super) fn unlogged_after_heads(
         &self,
         entries: &[SignedEntry],
-        devices: &BTreeSet<String>,
     ) -> Result<Unlogged, ServiceError> {
+        let devices: BTreeSet<String> = entries
+            .iter()
+            .filter_map(|e| e.head().ok().map(|x| x.device))
+            .collect();
         if entries.is_empty() {
             return Ok(Unlogged {
+                devices,
                 heads: BTreeMap::new(),
                 new: Vec::new(),
             });
         }
-        let heads = self.storage.feed_heads(devices)?;
+        let heads = self.storage.feed_heads(&devices)?;
         Ok(Unlogged {
+            devices,
             heads,
             new: self.unlogged(entries)?,
         })
@@ -533,54 +537,56 @@ impl<S: Storage> Service<S> {
     pub(super) fn receipts_for<'a>(
         &self,
         tree: &TreeState,
-        entries: impl Iterator<Item = &'a SignedEntry> + Clone,
+        entries: impl Iterator<Item = &'a SignedEntry>,
         checkpoint: &SignedCheckpoint,
     ) -> Result<Vec<EntryReceipt>, ServiceError> {
-        let at = self.logged_at(tree, entries.clone())?;
-        self.receipts_at(tree, entries, &at, checkpoint)
+        let hashes: Vec<Digest> = entries.map(SignedEntry::hash).collect();
+        self.receipts_at(tree, &self.logged_at(tree, &hashes)?, checkpoint)
     }
 
-    /// Where the log holds `entries`, each within `tree`.
-    pub(super) fn logged_at<'a>(
+    /// Where the log holds the entries of `hashes`, each within `tree`, with its hash.
+    pub(super) fn logged_at(
         &self,
         tree: &TreeState,
-        entries: impl Iterator<Item = &'a SignedEntry>,
-    ) -> Result<Vec<u64>, ServiceError> {
-        let hashes: Vec<Digest> = entries.map(SignedEntry::hash).collect();
+        hashes: &[Digest],
+    ) -> Result<Vec<(u64, Digest)>, ServiceError> {
         Ok(self
             .storage
-            .entry_indexes(&hashes)?
+            .entry_indexes(hashes)?
             .into_iter()
-            .map(|index| {
+            .zip(hashes)
+            .map(|(index, hash)| {
                 index
                     .filter(|i| *i < tree.size)
+                    .map(|i| (i, *hash))
                     .ok_or_else(|| damaged("an accepted entry is not in the log"))
             })
-            .collect::<Result<Vec<u64>, _>>()?)
+            .collect::<Result<_, _>>()?)
     }
 
-    /// The receipts of `entries`, logged at `at` within `tree`, under `checkpoint`.
-    pub(super) fn receipts_at<'a>(
+    /// The receipts of the entries logged at `logged` (index and hash) within `tree`, under
+    /// `checkpoint`.
+    pub(super) fn receipts_at(
         &self,
         tree: &TreeState,
-        entries: impl Iterator<Item = &'a SignedEntry>,
-        at: &[u64],
+        logged: &[(u64, Digest)],
         checkpoint: &SignedCheckpoint,
     ) -> Result<Vec<EntryReceipt>, ServiceError> {
+        let at: Vec<u64> = logged.iter().map(|(i, _)| *i).collect();
         if at.iter().any(|i| *i >= tree.size) {
             return Err(damaged("a receipt asked beyond the tree").into());
         }
         let tiles = Tiles::sharing(&self.storage, &self.known_tiles, tree.size);
         // One batch: a sync's receipts share most of their paths.
-        let proofs = qc_tlog::inclusions(tree.size, at, &tiles).map_err(damaged)?;
-        Ok(entries
-            .zip(at)
+        let proofs = qc_tlog::inclusions(tree.size, &at, &tiles).map_err(damaged)?;
+        Ok(logged
+            .iter()
             .zip(proofs)
-            .map(|((e, index), proof)| EntryReceipt {
-                entry: e.hash(),
+            .map(|(&(index, entry), proof)| EntryReceipt {
+                entry,
                 receipt: Receipt {
                     checkpoint: checkpoint.clone(),
-                    index: *index,
+                    index,
                     proof,
                 },
             })

@@ -332,7 +332,7 @@ pub struct Service<S: Storage> {
     blob_writes: blobs::Writing,
     /// Verified uploads waiting to be appended to the log together.
     batches: log::Batches,
-    /// The log's full tiles this process read (they never change).
+    /// The log's tiles this process read, each as far as a request's tree held it.
     known_tiles: log::KnownTiles,
     /// The bureau's files as this instance last read them (see `bureau`).
     bureau: Mutex<bureau::BureauCache>,
@@ -1038,24 +1038,25 @@ impl<S: Storage> Service<S> {
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
         let (tree, checkpoint) = self.push_within((device, &scope), (&mut [], &[]), req, now)?;
-        Ok(self.push_answer(&tree, checkpoint, req, (&[], &[]))?.0)
+        Ok(self.push_answer(&tree, checkpoint, req, &[])?.0)
     }
 
     /// The answer to an upload: a receipt for each entry sent and a consistency proof from the
     /// size the device knew, under `checkpoint` (signed over `tree`, which holds them all);
-    /// and the receipts of `going_down` under the same checkpoint, all found and proved in one
-    /// batch (they share most of their paths).
+    /// and the receipts of the entries `going_down` (where the log holds them, and their
+    /// hashes) under the same checkpoint, all proved in one batch (they share most of their
+    /// paths).
     fn push_answer(
         &self,
         tree: &TreeState,
         checkpoint: SignedCheckpoint,
         req: &PushEntries,
-        (going_down, down_at): (&[SignedEntry], &[u64]),
+        going_down: &[(u64, Digest)],
     ) -> Result<(PushResponse, Vec<EntryReceipt>), ServiceError> {
-        let mut at = self.logged_at(tree, req.entries.iter())?;
-        at.extend_from_slice(down_at);
-        let mut receipts =
-            self.receipts_at(tree, req.entries.iter().chain(going_down), &at, &checkpoint)?;
+        let pushed: Vec<Digest> = req.entries.iter().map(SignedEntry::hash).collect();
+        let mut logged = self.logged_at(tree, &pushed)?;
+        logged.extend_from_slice(going_down);
+        let mut receipts = self.receipts_at(tree, &logged, &checkpoint)?;
         let down = receipts.split_off(req.entries.len());
         let push = PushResponse {
             receipts,
@@ -1103,7 +1104,7 @@ impl<S: Storage> Service<S> {
     ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
         // Read as the log's append reads them first (the heads, then what is unlogged), so
         // it need not read them again unless it must verify again.
-        let read = self.unlogged_after_heads(&req.entries, &log::feed_devices(&req.entries))?;
+        let read = self.unlogged_after_heads(&req.entries)?;
         let new = &read.new;
         // An entry without its body is one its own device set aside (搁置) after the station
         // refused it: its place in the feed, signed by the device, and nothing of its act.
@@ -1214,7 +1215,7 @@ impl<S: Storage> Service<S> {
         }
         self.check_draw_acts(&decoded)?;
         check_admin_acts(decoded.iter().map(|(_, e)| e))?;
-        self.append(&req.entries, (Some(read), &scope.1), now)
+        self.append(&req.entries, (read, &scope.1), now)
     }
 
     /// The first entry of `new` sent without its body (set aside) that the station did not
@@ -1764,14 +1765,14 @@ impl<S: Storage> Service<S> {
         Ok(self.pull_within(&self.scope(device)?, device, req)?.0)
     }
 
-    /// [`Self::pull_docs`] for a device whose scope was read already, with the log index of
-    /// each entry going down.
+    /// [`Self::pull_docs`] for a device whose scope was read already, with where the log holds
+    /// each entry going down (its index and hash).
     fn pull_within(
         &self,
         scope: &Scope,
         device: &str,
         req: &DocsWant,
-    ) -> Result<(DocsDown, Vec<u64>), ServiceError> {
+    ) -> Result<(DocsDown, Vec<(u64, Digest)>), ServiceError> {
         let mut out = DocsDown {
             docs: Vec::new(),
             entries: Vec::new(),
@@ -1842,7 +1843,7 @@ impl<S: Storage> Service<S> {
                 let Ok(head) = e.head() else { continue };
                 devices.insert(head.device);
                 out.entries.push(e);
-                at.push(logged.index);
+                at.push((logged.index, logged.hash));
                 continue;
             }
             let Ok(x) = e.entry() else { continue };
@@ -1851,7 +1852,7 @@ impl<S: Storage> Service<S> {
             let hidden = x.device != device && !visible.contains(x.case.as_str());
             devices.insert(x.device);
             out.entries.push(if hidden { e.elided() } else { e });
-            at.push(logged.index);
+            at.push((logged.index, logged.hash));
         }
         out.certificates = self.certificates_for(&devices)?;
         Ok((out, at))
@@ -1893,15 +1894,14 @@ impl<S: Storage> Service<S> {
         };
         // Every receipt of the answer leads to one checkpoint: one over the log as it is after
         // the entries going down were read, when some were appended after the tree at hand.
-        if down_at.iter().any(|i| *i >= tree.size) {
+        if down_at.iter().any(|(i, _)| *i >= tree.size) {
             let now_tree = self.storage.log_head()?.tree;
             if now_tree.size > tree.size {
                 tree = now_tree;
                 checkpoint = self.sign_checkpoint(&tree, now);
             }
         }
-        let (push, down_receipts) =
-            self.push_answer(&tree, checkpoint, &req.push, (&down.entries, &down_at))?;
+        let (push, down_receipts) = self.push_answer(&tree, checkpoint, &req.push, &down_at)?;
         Ok(SyncResponse {
             push,
             acked,
