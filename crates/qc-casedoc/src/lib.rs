@@ -177,7 +177,14 @@ impl CaseDoc {
 
     /// The case state replayed from header and events.
     pub fn state(&self) -> Result<CaseState, DocError> {
-        Ok(replay(self.header()?, &self.events()?))
+        Ok(self.replayed()?.0)
+    }
+
+    /// The case state replayed from header and events, with the events: reading a document
+    /// is most of the cost, so what needs both reads it once.
+    pub fn replayed(&self) -> Result<(CaseState, Vec<WorkflowEvent>), DocError> {
+        let events = self.events()?;
+        Ok((replay(self.header()?, &events), events))
     }
 
     /// The changes made since `heads` (those of them this document has), as bytes another copy
@@ -360,8 +367,7 @@ impl CaseSummary {
         policy: &DeadlinePolicy,
         now: Timestamp,
     ) -> Result<CaseSummary, DocError> {
-        let events = doc.events()?;
-        let state = replay(doc.header()?, &events);
+        let (state, events) = doc.replayed()?;
         Ok(CaseSummary::derive(&state, &events, catalogue, policy, now))
     }
 }

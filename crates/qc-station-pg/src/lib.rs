@@ -117,6 +117,30 @@ fn int(n: u64) -> Result<i64, StorageError> {
     i64::try_from(n).map_err(|_| StorageError::Backend(format!("{n} is too large to store")))
 }
 
+/// The squads and statuses a view sees, as [`METAS_SEEN`] takes them.
+fn view_params(view: &CaseView) -> (Vec<&str>, Vec<&'static str>) {
+    let squads = view.squads.iter().map(String::as_str).collect();
+    let statuses = if view.sent_for_review {
+        CaseStatus::all_sent_for_review()
+            .map(CaseStatus::code)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (squads, statuses)
+}
+
+/// A row of [`METAS_SEEN`].
+fn seen_case(r: &Row) -> Result<SeenCase, StorageError> {
+    let status: String = col(r, 2)?;
+    let heads: Vec<u8> = col(r, 3)?;
+    Ok(SeenCase {
+        case: col(r, 0)?,
+        meta: CaseMeta::from_stored(col(r, 1)?, &status, &heads)?,
+        desk_acts: uint(col(r, 4)?)?,
+    })
+}
+
 /// A stored BIGINT that must not be negative.
 fn uint(n: i64) -> Result<u64, StorageError> {
     u64::try_from(n).map_err(|_| StorageError::Damaged(format!("a stored count is {n}")))
@@ -166,6 +190,13 @@ const DEVICE_AND_REVOCATIONS: &str = "SELECT d.cert, d.signature, r.bytes, r.sig
 /// The cases of the squads `$1` and at the statuses `$2` (a bitmap OR of the two indexes).
 const METAS_SEEN: &str = "SELECT case_id, squad, status, heads, desk_acts FROM case_docs
      WHERE squad = ANY($1) OR status = ANY($2) ORDER BY case_id";
+/// [`METAS_SEEN`] (every case when `$5`), each with its document when its heads are not those
+/// a device holds of it (cases `$3`, heads `$4`).
+const METAS_SEEN_BEHIND: &str = "SELECT c.case_id, c.squad, c.status, c.heads, c.desk_acts,
+       CASE WHEN c.heads IS DISTINCT FROM coalesce(h.heads, '') THEN c.doc END
+     FROM case_docs c
+     LEFT JOIN UNNEST($3::TEXT[], $4::BYTEA[]) AS h(case_id, heads) ON h.case_id = c.case_id
+     WHERE $5 OR c.squad = ANY($1) OR c.status = ANY($2) ORDER BY c.case_id";
 /// The latest wrong codes from source `$3` after `$1`, at most `$2`.
 const FAILURES_FROM_SOURCE: &str = "SELECT time FROM code_failures WHERE source = $3 AND time > $1
      ORDER BY time DESC LIMIT $2";
@@ -340,6 +371,14 @@ impl Storage for PgStorage {
         rows.iter()
             .map(|r| col::<Option<i64>>(r, 0)?.map(uint).transpose())
             .collect()
+    }
+
+    fn heads_then_indexes(
+        &self,
+        devices: &BTreeSet<String>,
+        hashes: &[Digest],
+    ) -> Result<qc_station_storage::HeadsAndIndexes, StorageError> {
+        log::heads_then_indexes(&mut *self.conn()?, devices, hashes)
     }
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -804,27 +843,29 @@ impl Storage for PgStorage {
         let rows = if view.everything {
             self.conn()?.query(METAS_ALL, &[])
         } else {
-            let squads: Vec<&str> = view.squads.iter().map(String::as_str).collect();
-            let statuses: Vec<&str> = if view.sent_for_review {
-                CaseStatus::all_sent_for_review()
-                    .map(CaseStatus::code)
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let (squads, statuses) = view_params(view);
             self.conn()?.query(METAS_SEEN, &[&squads, &statuses])
         }
         .map_err(pg("listing cases"))?;
-        rows.iter()
-            .map(|r| {
-                let status: String = col(r, 2)?;
-                let heads: Vec<u8> = col(r, 3)?;
-                Ok(SeenCase {
-                    case: col(r, 0)?,
-                    meta: CaseMeta::from_stored(col(r, 1)?, &status, &heads)?,
-                    desk_acts: uint(col(r, 4)?)?,
-                })
-            })
+        rows.iter().map(seen_case).collect()
+    }
+
+    fn case_metas_seen_behind(
+        &self,
+        view: &CaseView,
+        have: &BTreeMap<&str, Vec<Digest>>,
+    ) -> Result<Vec<(SeenCase, Option<Vec<u8>>)>, StorageError> {
+        let (squads, statuses) = view_params(view);
+        let cases: Vec<&str> = have.keys().copied().collect();
+        let heads: Vec<Vec<u8>> = have.values().map(|h| h.concat()).collect();
+        self.conn()?
+            .query(
+                METAS_SEEN_BEHIND,
+                &[&squads, &statuses, &cases, &heads, &view.everything],
+            )
+            .map_err(pg("listing cases"))?
+            .iter()
+            .map(|r| Ok((seen_case(r)?, col(r, 5)?)))
             .collect()
     }
 

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use crate::client::Client;
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_log::SignedCheckpoint;
-use qc_station_storage::{LogHead, Sequencer, StorageError, TileId, TreeState};
+use qc_station_storage::{HeadsAndIndexes, LogHead, Sequencer, StorageError, TileId, TreeState};
 
 use crate::{Conn, col, digest, int, pg, uint};
 
@@ -66,33 +66,74 @@ pub(crate) fn entry_hashes(
     rows.iter().map(|r| digest(col(r, 0)?)).collect()
 }
 
-/// The last entry of each device's feed, one index probe per device.
+/// The last entry of each of the devices `$1` (device, seq, hash), one index probe per device.
+macro_rules! feed_heads_sql {
+    () => {
+        "SELECT d.device, l.seq, l.hash FROM UNNEST($1::TEXT[]) AS d(device)
+         CROSS JOIN LATERAL (
+             SELECT log.seq, log.hash FROM log WHERE log.device = d.device
+             ORDER BY log.seq DESC LIMIT 1
+         ) l"
+    };
+}
+
+/// [`feed_heads_sql`] (with a fourth column, null) followed by the log index of each of the
+/// entries `$2` in order, in its fourth column (null for one not logged): both in one snapshot.
+const HEADS_THEN_INDEXES: &str = concat!(
+    "SELECT * FROM (",
+    feed_heads_sql!(),
+    ") h CROSS JOIN (SELECT NULL::BIGINT, 0::BIGINT AS n) none
+     UNION ALL
+     SELECT NULL, NULL, NULL, (SELECT idx FROM log WHERE log.hash = h.hash), h.n
+     FROM UNNEST($2::BYTEA[]) WITH ORDINALITY AS h(hash, n)
+     ORDER BY n"
+);
+
+/// The last entry of each device's feed.
 pub(crate) fn feed_heads(
     c: &mut Client,
     devices: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, FeedHead>, StorageError> {
     let names: Vec<&str> = devices.iter().map(String::as_str).collect();
     let rows = c
-        .query(
-            "SELECT d.device, l.seq, l.hash FROM UNNEST($1::TEXT[]) AS d(device)
-             CROSS JOIN LATERAL (
-                 SELECT log.seq, log.hash FROM log WHERE log.device = d.device
-                 ORDER BY log.seq DESC LIMIT 1
-             ) l",
-            &[&names],
-        )
+        .query(feed_heads_sql!(), &[&names])
         .map_err(pg("reading feed heads"))?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                col::<String>(r, 0)?,
-                FeedHead {
-                    seq: uint(col(r, 1)?)?,
-                    hash: digest(col(r, 2)?)?,
-                },
-            ))
-        })
-        .collect()
+    rows.iter().map(feed_head).collect()
+}
+
+/// A row of [`feed_heads_sql`].
+fn feed_head(r: &postgres::Row) -> Result<(String, FeedHead), StorageError> {
+    Ok((
+        col::<String>(r, 0)?,
+        FeedHead {
+            seq: uint(col(r, 1)?)?,
+            hash: digest(col(r, 2)?)?,
+        },
+    ))
+}
+
+/// The feed heads of `devices`, and the log indexes of `hashes` in order, in one statement.
+pub(crate) fn heads_then_indexes(
+    c: &mut Client,
+    devices: &BTreeSet<String>,
+    hashes: &[Digest],
+) -> Result<HeadsAndIndexes, StorageError> {
+    let names: Vec<&str> = devices.iter().map(String::as_str).collect();
+    let asked: Vec<&[u8]> = hashes.iter().map(|h| h.as_slice()).collect();
+    let rows = c
+        .query(HEADS_THEN_INDEXES, &[&names, &asked])
+        .map_err(pg("reading feed heads and entries"))?;
+    let (mut heads, mut indexes) = (BTreeMap::new(), Vec::with_capacity(hashes.len()));
+    for r in &rows {
+        // The heads are numbered 0, the hashes asked from 1.
+        if col::<i64>(r, 4)? == 0 {
+            let (device, head) = feed_head(r)?;
+            heads.insert(device, head);
+        } else {
+            indexes.push(col::<Option<i64>>(r, 3)?.map(uint).transpose()?);
+        }
+    }
+    Ok((heads, indexes))
 }
 
 /// The log held for appending: a pooled connection in a transaction that holds the head's row

@@ -171,6 +171,15 @@ impl LogHead {
     };
 }
 
+/// Whether the heads of `case` are not those `have` names (none when it names none).
+pub fn heads_differ(have: &BTreeMap<&str, Vec<Digest>>, case: &SeenCase) -> bool {
+    have.get(case.case.as_str()).map_or(&[][..], Vec::as_slice) != case.meta.heads.as_slice()
+}
+
+/// Feed heads by device, and log indexes in the order asked
+/// ([`Storage::heads_then_indexes`]).
+pub type HeadsAndIndexes = (BTreeMap<String, FeedHead>, Vec<Option<u64>>);
+
 /// The log held by one sequencer: what it reads is current until it commits, and no other
 /// sequencer (in this process or another sharing the store) appends meanwhile. Dropped
 /// without committing, it writes nothing.
@@ -212,6 +221,18 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// The log indexes of entries, in the order asked (`None` for one not accepted): one
     /// query for an upload's worth.
     fn entry_indexes(&self, hashes: &[Digest]) -> Result<Vec<Option<u64>>, StorageError>;
+    /// The feed heads of `devices`, then the log indexes of `hashes` (as [`Self::feed_heads`]
+    /// and [`Self::entry_indexes`]): what an upload reads before it is verified. A backend
+    /// may read both at once (never the indexes before the heads: an entry logged in
+    /// between would show as a gap).
+    fn heads_then_indexes(
+        &self,
+        devices: &BTreeSet<String>,
+        hashes: &[Digest],
+    ) -> Result<HeadsAndIndexes, StorageError> {
+        let heads = self.feed_heads(devices)?;
+        Ok((heads, self.entry_indexes(hashes)?))
+    }
     /// The log index of an accepted entry.
     fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
         Ok(self
@@ -320,6 +341,36 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// The cases `view` sees, by id, without the documents (a query by squad and status, not
     /// a read of every case).
     fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<SeenCase>, StorageError>;
+    /// [`Self::case_metas_seen`], each case with its document (read with it) when its heads
+    /// are not those `have` names (what a device holds, by case): what a sync sends down.
+    fn case_metas_seen_behind(
+        &self,
+        view: &CaseView,
+        have: &BTreeMap<&str, Vec<Digest>>,
+    ) -> Result<Vec<(SeenCase, Option<Vec<u8>>)>, StorageError> {
+        let metas = self.case_metas_seen(view)?;
+        let behind: Vec<String> = metas
+            .iter()
+            .filter(|c| heads_differ(have, c))
+            .map(|c| c.case.clone())
+            .collect();
+        let mut docs: BTreeMap<String, (CaseMeta, Vec<u8>)> = self
+            .case_docs(&behind)?
+            .into_iter()
+            .map(|(case, meta, doc)| (case, (meta, doc)))
+            .collect();
+        Ok(metas
+            .into_iter()
+            .map(|mut c| {
+                // Kept again since: the document goes with what it is now.
+                let doc = docs.remove(&c.case).map(|(meta, doc)| {
+                    c.meta = meta;
+                    doc
+                });
+                (c, doc)
+            })
+            .collect())
+    }
     /// The cases whose documents were kept before their heads were (an older store's).
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError>;
     /// The feeds of every device that touched any of `cases`, each from its first entry up to
@@ -526,6 +577,14 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).entry_indexes(hashes)
     }
 
+    fn heads_then_indexes(
+        &self,
+        devices: &BTreeSet<String>,
+        hashes: &[Digest],
+    ) -> Result<HeadsAndIndexes, StorageError> {
+        (**self).heads_then_indexes(devices, hashes)
+    }
+
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
         (**self).case_entries(case)
     }
@@ -659,6 +718,14 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn case_metas_seen(&self, view: &CaseView) -> Result<Vec<SeenCase>, StorageError> {
         (**self).case_metas_seen(view)
+    }
+
+    fn case_metas_seen_behind(
+        &self,
+        view: &CaseView,
+        have: &BTreeMap<&str, Vec<Digest>>,
+    ) -> Result<Vec<(SeenCase, Option<Vec<u8>>)>, StorageError> {
+        (**self).case_metas_seen_behind(view, have)
     }
 
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError> {
@@ -1319,6 +1386,26 @@ pub mod suite {
                         .collect::<Vec<_>>(),
             );
         }
+        // A device holding c1 as kept, c2 at other heads, and c4 (out of its view).
+        let kept = [2u8; 32];
+        let have: BTreeMap<&str, Vec<Digest>> = [
+            ("c1", vec![kept]),
+            ("c2", vec![[7; 32]]),
+            ("c4", vec![kept]),
+        ]
+        .into();
+        for view in [&head, &member, &reviewer, &device] {
+            let behind = s.case_metas_seen_behind(view, &have).unwrap();
+            check(
+                "the cases seen, each with its document where the device's heads differ",
+                behind.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>()
+                    == s.case_metas_seen(view).unwrap()
+                    && behind.iter().all(|(c, doc)| {
+                        let held = matches!(c.case.as_str(), "c1" | "c4");
+                        doc.as_deref() == (!held).then_some(&b"doc"[..])
+                    }),
+            );
+        }
         put("c2", "二中队", InvestigationConcluded);
         put("c4", "三中队", Investigating);
         check(
@@ -1658,6 +1745,24 @@ pub mod suite {
         check(
             "only the devices asked",
             s.feed_heads(&devices(&["b"])).unwrap().len() == 1,
+        );
+        let asked = [a2.hash(), [9; 32], a1.hash()];
+        for names in [&["a", "b", "c"][..], &[], &["c"]] {
+            let want = (
+                s.feed_heads(&devices(names)).unwrap(),
+                s.entry_indexes(&asked).unwrap(),
+            );
+            check(
+                "heads then indexes, as read each alone",
+                s.heads_then_indexes(&devices(names), &asked).unwrap() == want,
+            );
+        }
+        check(
+            "heads then indexes of no entry",
+            s.heads_then_indexes(&devices(&["a"]), &[])
+                .unwrap()
+                .1
+                .is_empty(),
         );
         check(
             "entries of a case",

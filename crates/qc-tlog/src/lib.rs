@@ -96,6 +96,22 @@ pub trait TileSource {
         let _ = width;
         self.tile(id)
     }
+
+    /// The stored hash `index` as computed from this source's tiles by an earlier call, if the
+    /// source keeps them ([`Self::keep_hash`]). By default none.
+    fn kept_hash(&self, index: u64) -> Option<Hash> {
+        let _ = index;
+        None
+    }
+
+    /// Offers a stored hash computed from this source's tiles (not from an integration in
+    /// progress). A stored hash covers a whole subtree, so it never changes once the tree
+    /// holds it: one kept serves every later call. Most of a proof's cost is computing the
+    /// hashes above a tile's bottom (up to 255 SHA-256 each), and the proofs asked for are
+    /// mostly of the newest entries. By default not kept.
+    fn keep_hash(&self, index: u64, hash: Hash) {
+        let _ = (index, hash);
+    }
 }
 
 impl<T: TileSource + ?Sized> TileSource for &T {
@@ -106,6 +122,14 @@ impl<T: TileSource + ?Sized> TileSource for &T {
 
     fn tile_of_width(&self, id: TileId, width: u16) -> Result<Option<Vec<u8>>, Self::Error> {
         (**self).tile_of_width(id, width)
+    }
+
+    fn kept_hash(&self, index: u64) -> Option<Hash> {
+        (**self).kept_hash(index)
+    }
+
+    fn keep_hash(&self, index: u64, hash: Hash) {
+        (**self).keep_hash(index, hash);
     }
 }
 
@@ -245,11 +269,15 @@ impl<'a, T: TileSource> TileHashes<'a, T> {
         if let Some(h) = self.computed.borrow().get(&index) {
             return Ok(*h);
         }
-        let hash = self.compute(index)?;
+        let hash = match self.source.kept_hash(index) {
+            Some(kept) => tlog_tiles::Hash(kept),
+            None => self.compute(index)?,
+        };
         self.computed.borrow_mut().insert(index, hash);
         Ok(hash)
     }
 
+    /// Stored hash `index` from its tile (offered to the source when read from it).
     fn compute(&self, index: u64) -> Result<tlog_tiles::Hash, TlogError> {
         let tile = Tile::from_index(TILE_HEIGHT, index);
         let id = TileId {
@@ -266,23 +294,29 @@ impl<'a, T: TileSource> TileHashes<'a, T> {
                 .map_err(|e| TlogError::Tree(e.to_string()))
         };
         if let Some(bytes) = self.fresh.and_then(|f| f.get(&id)) {
+            // Not offered: an integration in progress may yet be given up.
             return at(bytes);
         }
         // A version read for an earlier hash may hold too few for this one (a source may
         // answer with a shorter version it kept): read again then.
-        if let Some(bytes) = self
+        let cached = self
             .cache
             .borrow()
             .get(&id)
             .filter(|b| b.len() >= usize::from(width) * 32)
-        {
-            return at(bytes);
-        }
-        let bytes =
-            read_tile(self.source, id, width)?.ok_or(TlogError::MissingTile { id, width })?;
-        let hash = at(&bytes);
-        self.cache.borrow_mut().insert(id, bytes);
-        hash
+            .map(|bytes| at(bytes));
+        let hash = match cached {
+            Some(hash) => hash?,
+            None => {
+                let bytes = read_tile(self.source, id, width)?
+                    .ok_or(TlogError::MissingTile { id, width })?;
+                let hash = at(&bytes)?;
+                self.cache.borrow_mut().insert(id, bytes);
+                hash
+            }
+        };
+        self.source.keep_hash(index, hash.0);
+        Ok(hash)
     }
 }
 

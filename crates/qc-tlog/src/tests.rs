@@ -575,3 +575,55 @@ fn a_source_answering_with_only_the_hashes_asked_for_gives_the_same_proofs() {
         );
     }
 }
+
+/// A source that keeps the stored hashes computed from it, counting its tile reads.
+struct Keeping<'a> {
+    tiles: &'a MemTiles,
+    reads: std::cell::Cell<usize>,
+    kept: RefCell<BTreeMap<u64, Hash>>,
+}
+
+impl TileSource for Keeping<'_> {
+    type Error = std::convert::Infallible;
+    fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, Self::Error> {
+        self.reads.set(self.reads.get() + 1);
+        self.tiles.tile(id)
+    }
+    fn kept_hash(&self, index: u64) -> Option<Hash> {
+        self.kept.borrow().get(&index).copied()
+    }
+    fn keep_hash(&self, index: u64, hash: Hash) {
+        self.kept.borrow_mut().insert(index, hash);
+    }
+}
+
+/// Stored hashes a source keeps serve later calls: the same proofs, with no tile read again;
+/// and none computed from an integration in progress is offered (it may yet be given up).
+#[test]
+fn a_source_keeping_computed_hashes_gives_the_same_proofs_without_reading_again() {
+    let (tiles, state) = built(70_000);
+    let keeping = Keeping {
+        tiles: &tiles,
+        reads: std::cell::Cell::new(0),
+        kept: RefCell::default(),
+    };
+    let indexes = [0, 1_000, 65_535, 65_536, 69_999];
+    let first = inclusions(state.size, &indexes, &keeping).unwrap();
+    assert_eq!(first, inclusions(state.size, &indexes, &tiles).unwrap());
+    assert!(keeping.reads.get() > 0);
+    let read = keeping.reads.get();
+    assert_eq!(inclusions(state.size, &indexes, &keeping).unwrap(), first);
+    assert_eq!(keeping.reads.get(), read, "every hash was kept");
+    assert_eq!(
+        consistency(1_000, state.size, &keeping).unwrap(),
+        consistency(1_000, state.size, &tiles).unwrap()
+    );
+
+    let held = tlog_tiles::stored_hash_count(state.size);
+    let leaves: Vec<Hash> = (70_000..70_600).map(entry).collect();
+    integrate(&state, &keeping, &leaves).unwrap();
+    assert!(
+        keeping.kept.borrow().keys().all(|&i| i < held),
+        "a hash of the integration offered"
+    );
+}

@@ -28,9 +28,17 @@ pub(super) struct Pending {
     devices: BTreeSet<String>,
 }
 
-/// What sequencing did with an upload: appended (the tree then, and a checkpoint over it),
-/// left out to be verified again (`None`), or failed.
-type Outcome = Result<Option<(TreeState, SignedCheckpoint)>, String>;
+/// What sequencing did with an upload: appended (the tree then, a checkpoint over it, and the
+/// log index of its first entry), left out to be verified again (`None`), or failed.
+type Outcome = Result<Option<(TreeState, SignedCheckpoint, u64)>, String>;
+
+/// An upload in the log: the tree then (every one of its entries in it), a checkpoint over it,
+/// and where the log holds each of its entries (index and hash, in the upload's order).
+pub(super) struct Appended {
+    pub(super) tree: TreeState,
+    pub(super) checkpoint: SignedCheckpoint,
+    pub(super) at: Vec<(u64, Digest)>,
+}
 
 /// Uploads waiting to be sequenced together, and what became of those that were.
 #[derive(Default)]
@@ -75,7 +83,28 @@ pub(super) struct Unlogged {
     /// The devices whose feeds the upload continues.
     devices: BTreeSet<String>,
     heads: BTreeMap<String, FeedHead>,
+    /// The upload's entries not logged yet, once each, in its order.
     pub(super) new: Vec<SignedEntry>,
+    /// Each of the upload's entries: its hash, and its log index when logged already.
+    found: Vec<(Digest, Option<u64>)>,
+}
+
+impl Unlogged {
+    /// Where the log holds each of the upload's entries, once those not logged before were
+    /// appended from log index `first` (in the order of [`Unlogged::new`]).
+    fn at(&self, first: u64) -> Vec<(u64, Digest)> {
+        let mut appended: HashMap<Digest, u64> = HashMap::new();
+        self.found
+            .iter()
+            .map(|&(hash, index)| {
+                let index = index.unwrap_or_else(|| {
+                    let next = first + appended.len() as u64;
+                    *appended.entry(hash).or_insert(next)
+                });
+                (index, hash)
+            })
+            .collect()
+    }
 }
 
 /// Times an upload is verified again because another one extended the same feeds meanwhile,
@@ -97,16 +126,26 @@ pub(super) struct Tiles<'a, S: ?Sized> {
 /// tile every proof after, a tile on the right edge every proof over a tree it already
 /// covers (all of them while the log stands still). Most of a sync's tile reads were of the
 /// same few tiles.
+///
+/// The stored hashes computed from them are kept too (most of a proof's cost is computing
+/// those above a tile's bottom, and a sync's receipts are mostly of the newest entries).
 #[derive(Default)]
-pub(super) struct KnownTiles(Mutex<HashMap<TileId, std::sync::Arc<Vec<u8>>>>);
+pub(super) struct KnownTiles {
+    tiles: Mutex<HashMap<TileId, std::sync::Arc<Vec<u8>>>>,
+    hashes: Mutex<HashMap<u64, Digest>>,
+}
 
 /// Tiles kept at most (8 KiB each at most: 16 MiB).
 const TILES_KEPT: usize = 2048;
 
+/// Stored hashes kept at most (about 3 MiB), dropped all at once when full: the ones asked
+/// for again are computed again.
+const HASHES_KEPT: usize = 1 << 16;
+
 impl KnownTiles {
     /// The version of `id` kept, if it holds at least `width` hashes.
     fn get(&self, id: TileId, width: u16) -> Option<std::sync::Arc<Vec<u8>>> {
-        locked(&self.0)
+        locked(&self.tiles)
             .get(&id)
             .filter(|t| t.len() >= usize::from(width) * 32)
             .cloned()
@@ -124,7 +163,7 @@ impl KnownTiles {
         let Some(held) = tile.get(..width as usize * 32) else {
             return;
         };
-        let mut kept = locked(&self.0);
+        let mut kept = locked(&self.tiles);
         if kept.get(&id).is_some_and(|t| t.len() >= held.len()) {
             return;
         }
@@ -135,6 +174,15 @@ impl KnownTiles {
             }
         }
         kept.insert(id, std::sync::Arc::new(held.to_vec()));
+    }
+
+    /// Keeps stored hash `index`.
+    fn keep_hash(&self, index: u64, hash: Digest) {
+        let mut kept = locked(&self.hashes);
+        if kept.len() >= HASHES_KEPT {
+            kept.clear();
+        }
+        kept.insert(index, hash);
     }
 }
 
@@ -198,6 +246,17 @@ impl<S: ReadTile + ?Sized> TileSource for Tiles<'_, S> {
             known.keep(id, t, size);
         }
         Ok(t)
+    }
+
+    fn kept_hash(&self, index: u64) -> Option<Digest> {
+        let (known, _) = self.known?;
+        locked(&known.hashes).get(&index).copied()
+    }
+
+    fn keep_hash(&self, index: u64, hash: Digest) {
+        if let Some((known, _)) = self.known {
+            known.keep_hash(index, hash);
+        }
     }
 }
 
@@ -296,34 +355,35 @@ impl<S: Storage> Service<S> {
         entries: &[SignedEntry],
         (first, certs): (Unlogged, &[SignedCertificate]),
         now: Timestamp,
-    ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
+    ) -> Result<Appended, ServiceError> {
         // What the caller read serves the first attempt; one verified again reads anew.
         let mut read = Some(first);
         for _ in 0..VERIFY_ATTEMPTS {
-            let Unlogged {
-                devices,
-                heads,
-                new,
-            } = match read.take() {
+            let mut unlogged = match read.take() {
                 Some(read) => read,
                 None => self.unlogged_after_heads(entries)?,
             };
-            if new.is_empty() {
+            if unlogged.new.is_empty() {
                 // Read after the entries were found, so each of them is in this tree.
                 let tree = self.storage.log_head()?.tree;
-                return Ok((tree, self.sign_checkpoint(&tree, now)));
+                return Ok(Appended {
+                    checkpoint: self.sign_checkpoint(&tree, now),
+                    tree,
+                    at: unlogged.at(tree.size),
+                });
             }
-            let report = self.verify_new(&new, &heads, certs)?;
+            let report = self.verify_new(&unlogged.new, &unlogged.heads, certs)?;
             if !report.is_clean() {
-                if self.storage.feed_heads(&devices)? != heads {
+                if self.storage.feed_heads(&unlogged.devices)? != unlogged.heads {
                     continue;
                 }
                 tracing::warn!(problems = report.problems.len(), "upload refused");
                 return Err(ServiceError::Refused(super::Refusal::found(
                     report.problems,
-                    &new,
+                    &unlogged.new,
                 )));
             }
+            let new = std::mem::take(&mut unlogged.new);
             // Files whose deletion the head approved (删除原件) go once the approval is logged;
             // the approvals' own files are no uploads to wait for.
             let approving: BTreeSet<String> = new
@@ -354,16 +414,20 @@ impl<S: Storage> Service<S> {
                 .collect();
             let pending = Pending {
                 entries: new,
-                heads,
-                devices: devices.clone(),
+                heads: unlogged.heads.clone(),
+                devices: unlogged.devices.clone(),
             };
             match self.sequence_batched(pending, now) {
-                Ok(Some(done)) => {
+                Ok(Some((tree, checkpoint, first))) => {
                     self.note_pending(named);
                     if !approving.is_empty() {
                         self.delete_approved(&approving);
                     }
-                    return Ok(done);
+                    return Ok(Appended {
+                        tree,
+                        checkpoint,
+                        at: unlogged.at(first),
+                    });
                 }
                 Ok(None) => continue,
                 Err(e) => return Err(StorageError::Backend(e).into()),
@@ -388,13 +452,26 @@ impl<S: Storage> Service<S> {
                 devices,
                 heads: BTreeMap::new(),
                 new: Vec::new(),
+                found: Vec::new(),
             });
         }
-        let heads = self.storage.feed_heads(&devices)?;
+        let hashes: Vec<Digest> = entries.iter().map(SignedEntry::hash).collect();
+        let (heads, indexes) = self.storage.heads_then_indexes(&devices, &hashes)?;
+        if indexes.len() != hashes.len() {
+            return Err(damaged("the store answered for other entries than asked").into());
+        }
+        let mut new: Vec<SignedEntry> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for ((e, hash), index) in entries.iter().zip(&hashes).zip(&indexes) {
+            if index.is_none() && seen.insert(*hash) {
+                new.push(e.clone());
+            }
+        }
         Ok(Unlogged {
             devices,
             heads,
-            new: self.unlogged(entries)?,
+            new,
+            found: hashes.into_iter().zip(indexes).collect(),
         })
     }
 
@@ -465,6 +542,7 @@ impl<S: Storage> Service<S> {
             Ok(ends) => ends,
             Err(e) => return failed(&batch, &e),
         };
+        // Each upload taken, with where its entries begin among those appended.
         let (mut taken, mut again, mut entries) = (Vec::new(), Vec::new(), Vec::new());
         for (ticket, p) in batch {
             let now_heads: BTreeMap<String, FeedHead> = p
@@ -476,6 +554,7 @@ impl<S: Storage> Service<S> {
                 again.push((ticket, Ok(None)));
                 continue;
             }
+            taken.push((ticket, entries.len() as u64));
             for e in p.entries {
                 // The head: an entry set aside by its device has no body.
                 if let Ok(x) = e.head() {
@@ -489,13 +568,13 @@ impl<S: Storage> Service<S> {
                 }
                 entries.push(e);
             }
-            taken.push(ticket);
         }
         if entries.is_empty() {
             return again;
         }
-        let appended = (|| -> Result<(TreeState, SignedCheckpoint), ServiceError> {
+        let appended = (|| -> Result<(TreeState, SignedCheckpoint, u64), ServiceError> {
             let head = seq.head()?;
+            let first = head.tree.size;
             let leaves: Vec<Digest> = entries.iter().map(SignedEntry::hash).collect();
             let done =
                 qc_tlog::integrate(&head.tree, &Tiles::new(&*seq), &leaves).map_err(damaged)?;
@@ -504,9 +583,9 @@ impl<S: Storage> Service<S> {
             let checkpoint = head
                 .checkpoint
                 .ok_or_else(|| damaged("no checkpoint signed"))?;
-            Ok((head.tree, checkpoint))
+            Ok((head.tree, checkpoint, first))
         })();
-        if let Ok((tree, _)) = &appended {
+        if let Ok((tree, _, _)) = &appended {
             self.batches.appends.fetch_add(1, Ordering::Relaxed);
             self.batches
                 .entries
@@ -520,12 +599,14 @@ impl<S: Storage> Service<S> {
         }
         taken
             .into_iter()
-            .map(|t| {
+            .map(|(t, offset)| {
                 (
                     t,
                     appended
                         .as_ref()
-                        .map(|r| Some(r.clone()))
+                        .map(|(tree, checkpoint, first)| {
+                            Some((*tree, checkpoint.clone(), first + offset))
+                        })
                         .map_err(|e| e.to_string()),
                 )
             })

@@ -10,7 +10,6 @@ use qc_casedoc::{CaseDoc, DocError};
 use qc_chain::{Action, Digest, FeedHead, Problem, SignedEntry, verify_feed_after_with};
 use qc_domain::{CaseView, Person, Timestamp};
 use qc_identity::{BureauKey, SignedCertificate, SignedRevocationList, Subject, TrustAnchor};
-use qc_log::SignedCheckpoint;
 use qc_sync::auth::{AuthError, NONCE_TTL_MS, RequestAuth, is_device_id};
 use qc_sync::wire::{
     CaseHeads, ConsistencyResponse, DocChanges, DocsAck, DocsDown, DocsUp, DocsWant, EnrolRequest,
@@ -21,7 +20,7 @@ use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
 use crate::storage::rows::CaseRow;
-use crate::storage::{CaseMeta, Grant, KeptDoc, SeenCase, Storage, StorageError, TreeState};
+use crate::storage::{CaseMeta, Grant, KeptDoc, SeenCase, Storage, StorageError};
 
 pub use check::{HEAD_BYTES, HeldCase, HeldFile, HeldReview};
 pub use desk::{DESK_PREFIX, DeskSigner, Exported, desk_device};
@@ -400,6 +399,8 @@ struct MergedDoc {
     /// for a case new here.
     seen: CaseMeta,
     doc: CaseDoc,
+    /// The document as read for `meta` (its row derives from it too).
+    read: rows::Replayed,
     /// The heads of the station's copy it was merged into (`None`: a case new here).
     over: Option<Vec<Digest>>,
     /// The device's changes, to merge again should that copy change meanwhile.
@@ -409,7 +410,6 @@ struct MergedDoc {
 /// How often a request merges its changes again into copies other requests kept meanwhile.
 const KEEP_TRIES: usize = 8;
 
-/// What the station records of a case document.
 /// A kept case document, loaded: its bytes and the document (one that does not load is
 /// damage).
 fn stored_doc<S: Storage>(
@@ -426,12 +426,15 @@ fn stored_doc<S: Storage>(
         .transpose()
 }
 
-fn meta_of(doc: &mut CaseDoc) -> Result<CaseMeta, DocError> {
-    Ok(CaseMeta {
-        squad: doc.header()?.squad,
-        status: doc.state()?.status,
+/// What the station records of a case document, and the document as read for it.
+fn meta_of(doc: &mut CaseDoc) -> Result<(CaseMeta, rows::Replayed), DocError> {
+    let read = rows::Replayed::of(doc)?;
+    let meta = CaseMeta {
+        squad: read.state.header.squad.clone(),
+        status: read.state.status,
         heads: doc.heads_digests(),
-    })
+    };
+    Ok((meta, read))
 }
 
 /// A revocation list's number (none for no list, or one that does not decode).
@@ -473,7 +476,7 @@ impl<S: Storage> Service<S> {
         // Kept before the station recorded heads and status: read them from the document.
         for case in storage.cases_without_heads()? {
             if let Some((bytes, mut doc)) = stored_doc(&storage, &case)? {
-                let meta = meta_of(&mut doc)
+                let (meta, _) = meta_of(&mut doc)
                     .map_err(|e| StorageError::Damaged(format!("case {case}: {e}")))?;
                 storage.put_case_doc(&case, &meta, &bytes)?;
             }
@@ -1037,30 +1040,33 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
-        let (tree, checkpoint) = self.push_within((device, &scope), (&mut [], &[]), req, now)?;
-        Ok(self.push_answer(&tree, checkpoint, req, &[])?.0)
+        let pushed = self.push_within((device, &scope), (&mut [], &[]), req, now)?;
+        Ok(self.push_answer(pushed, req, &[])?.0)
     }
 
-    /// The answer to an upload: a receipt for each entry sent and a consistency proof from the
-    /// size the device knew, under `checkpoint` (signed over `tree`, which holds them all);
-    /// and the receipts of the entries `going_down` (where the log holds them, and their
-    /// hashes) under the same checkpoint, all proved in one batch (they share most of their
-    /// paths).
+    /// The answer to an upload `pushed` (`req`): a receipt for each entry sent and a
+    /// consistency proof from the size the device knew, under the checkpoint over the tree
+    /// that holds them all; and the receipts of the entries `going_down` (where the log holds
+    /// them, and their hashes) under the same checkpoint, all proved in one batch (they share
+    /// most of their paths).
     fn push_answer(
         &self,
-        tree: &TreeState,
-        checkpoint: SignedCheckpoint,
+        pushed: log::Appended,
         req: &PushEntries,
         going_down: &[(u64, Digest)],
     ) -> Result<(PushResponse, Vec<EntryReceipt>), ServiceError> {
-        let pushed: Vec<Digest> = req.entries.iter().map(SignedEntry::hash).collect();
-        let mut logged = self.logged_at(tree, &pushed)?;
+        let log::Appended {
+            tree,
+            checkpoint,
+            at: mut logged,
+        } = pushed;
+        let sent = logged.len();
         logged.extend_from_slice(going_down);
-        let mut receipts = self.receipts_at(tree, &logged, &checkpoint)?;
-        let down = receipts.split_off(req.entries.len());
+        let mut receipts = self.receipts_at(&tree, &logged, &checkpoint)?;
+        let down = receipts.split_off(sent);
         let push = PushResponse {
             receipts,
-            consistency: self.proof_from(tree, req.known_size)?,
+            consistency: self.proof_from(&tree, req.known_size)?,
             checkpoint,
         };
         Ok((push, down))
@@ -1076,7 +1082,7 @@ impl<S: Storage> Service<S> {
         arriving: (&mut [MergedDoc], &[String]),
         req: &PushEntries,
         now: Timestamp,
-    ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
+    ) -> Result<log::Appended, ServiceError> {
         let mut pushed = self.push_checked((from, scope), arriving, req, now);
         if let Err(ServiceError::Refused(r)) = &mut pushed {
             // Kept before the device is told (a refusal it sets aside must be known here);
@@ -1101,7 +1107,7 @@ impl<S: Storage> Service<S> {
         (arriving, declined): (&mut [MergedDoc], &[String]),
         req: &PushEntries,
         now: Timestamp,
-    ) -> Result<(TreeState, SignedCheckpoint), ServiceError> {
+    ) -> Result<log::Appended, ServiceError> {
         // Read as the log's append reads them first (the heads, then what is unlogged), so
         // it need not read them again unless it must verify again.
         let read = self.unlogged_after_heads(&req.entries)?;
@@ -1488,20 +1494,6 @@ impl<S: Storage> Service<S> {
         Ok(people.filter(|p| p.len() == e.actors.len()))
     }
 
-    /// The entries of `entries` not yet in the log, once each.
-    fn unlogged(&self, entries: &[SignedEntry]) -> Result<Vec<SignedEntry>, ServiceError> {
-        let hashes: Vec<Digest> = entries.iter().map(SignedEntry::hash).collect();
-        let indexes = self.storage.entry_indexes(&hashes)?;
-        let mut new: Vec<SignedEntry> = Vec::new();
-        let mut seen = BTreeSet::new();
-        for ((e, hash), index) in entries.iter().zip(&hashes).zip(indexes) {
-            if index.is_none() && seen.insert(*hash) {
-                new.push(e.clone());
-            }
-        }
-        Ok(new)
-    }
-
     /// Verifies entries not yet logged against the feed heads they continue: signatures,
     /// certificates, roles, and the captures their co-signatures complete.
     fn verify_new(
@@ -1615,7 +1607,7 @@ impl<S: Storage> Service<S> {
             if let Some(m) = merged.iter_mut().find(|m| m.case == d.case) {
                 let bad = |e: DocError| ServiceError::BadRequest(format!("case {}: {e}", d.case));
                 m.doc.apply(&bytes).map_err(bad)?;
-                m.meta = meta_of(&mut m.doc).map_err(bad)?;
+                (m.meta, m.read) = meta_of(&mut m.doc).map_err(bad)?;
                 m.changes.push(bytes);
                 continue;
             }
@@ -1670,8 +1662,8 @@ impl<S: Storage> Service<S> {
         for c in to_apply {
             doc.apply(c).map_err(bad)?;
         }
-        let meta = meta_of(&mut doc).map_err(bad)?;
-        if doc.id().map_err(bad)?.0 != case {
+        let (meta, read) = meta_of(&mut doc).map_err(bad)?;
+        if read.state.header.id.0 != case {
             return Err(ServiceError::Forbidden(format!(
                 "changes sent as case {case} are of another case"
             )));
@@ -1690,6 +1682,7 @@ impl<S: Storage> Service<S> {
             meta,
             seen,
             doc,
+            read,
             over: held.map(|h| h.heads),
             changes,
         }))
@@ -1713,9 +1706,9 @@ impl<S: Storage> Service<S> {
         }
         let catalogue = self.case_catalogue()?;
         for _ in 0..KEEP_TRIES {
-            let saved: Vec<(Vec<u8>, Option<CaseRow>)> = merged
+            let saved: Vec<(Vec<u8>, CaseRow)> = merged
                 .iter_mut()
-                .map(|m| (m.doc.save(), rows::row_of(&m.case, &m.doc, &catalogue)))
+                .map(|m| (m.doc.save(), rows::row_of(&m.read, &catalogue)))
                 .collect();
             let kept: Vec<KeptDoc<'_>> = merged
                 .iter()
@@ -1725,7 +1718,7 @@ impl<S: Storage> Service<S> {
                     meta: &m.meta,
                     doc,
                     over: m.over.as_deref(),
-                    row: row.as_ref(),
+                    row: Some(row),
                 })
                 .collect();
             let moved = self.storage.keep_case_docs(&kept)?;
@@ -1778,7 +1771,7 @@ impl<S: Storage> Service<S> {
             entries: Vec::new(),
             certificates: Vec::new(),
         };
-        let held_by_device: BTreeMap<&str, Vec<[u8; 32]>> = req
+        let held_by_device: BTreeMap<&str, Vec<Digest>> = req
             .have
             .iter()
             .map(|h| (h.case.as_str(), h.digests()))
@@ -1791,36 +1784,44 @@ impl<S: Storage> Service<S> {
                 .as_ref()
                 .is_some_and(|held| held.get(&c.case).copied().unwrap_or_default() < c.desk_acts)
         };
-        let metas = self.storage.case_metas_seen(&scope.0)?;
-        let visible: BTreeSet<&str> = metas.iter().map(|c| c.case.as_str()).collect();
-        // The documents, feeds and certificates are each read for all the cases behind at once:
-        // per case, a sync of twenty documents made some eighty statements. A case a desk
-        // acted on since (a review for the squad to read) is behind with the same document.
-        let behind: Vec<String> = metas
-            .iter()
-            .filter(|c| have(&c.case) != c.meta.heads || desk_acts_behind(c))
-            .map(|c| c.case.clone())
-            .collect();
+        // The documents, feeds and certificates are each read for all the cases behind at once
+        // (per case, a sync of twenty documents made some eighty statements), the documents
+        // with the cases seen. A case a desk acted on since (a review for the squad to read) is
+        // behind with the same document.
+        let seen = self
+            .storage
+            .case_metas_seen_behind(&scope.0, &held_by_device)?;
+        let visible: BTreeSet<&str> = seen.iter().map(|(c, _)| c.case.as_str()).collect();
         let mut sent = Vec::new();
-        for (case, meta, held) in self.storage.case_docs(&behind)? {
-            // Behind only in the desks' acts: the document is not read, nothing of it goes.
-            let changes = if have(&case) == meta.heads {
+        for (c, doc) in &seen {
+            let heads_behind = qc_station_storage::heads_differ(&held_by_device, c);
+            if !(heads_behind || desk_acts_behind(c)) {
+                continue;
+            }
+            let case = &c.case;
+            let held = || {
+                doc.as_deref().ok_or_else(|| {
+                    StorageError::Damaged(format!("case {case} read without its document"))
+                })
+            };
+            // Behind only in the desks' acts: nothing of the document goes.
+            let changes = if !heads_behind {
                 String::new()
-            } else if have(&case).is_empty() {
+            } else if have(case).is_empty() {
                 // The device holds none of it: the stored document is the whole history,
                 // loadable as a new copy, so it goes as it is (loading it and encoding its
                 // changes again was most of the station's Automerge work in a sync).
-                hex::encode(&held)
+                hex::encode(held()?)
             } else {
-                let mut doc = CaseDoc::load(&held, b"station")
+                let mut doc = CaseDoc::load(held()?, b"station")
                     .map_err(|e| StorageError::Damaged(e.to_string()))?;
-                hex::encode(doc.changes_after(&have(&case)))
+                hex::encode(doc.changes_after(&have(case)))
             };
             out.docs.push(DocChanges {
                 changes,
                 case: case.clone(),
             });
-            sent.push(case);
+            sent.push(case.clone());
         }
         let mut at = Vec::new();
         if sent.is_empty() {
@@ -1874,7 +1875,7 @@ impl<S: Storage> Service<S> {
         // A case out of scope keeps its changes away; the entries about it are refused one by
         // one below (the device may set them aside).
         let (mut merged, outside) = self.merge_docs(&scope, &req.up)?;
-        let (mut tree, mut checkpoint) =
+        let mut pushed =
             self.push_within((device, &scope), (&mut merged, &outside), &req.push, now)?;
         let kept = self.keep_docs(&scope, merged)?;
         let acked = DocsAck {
@@ -1894,14 +1895,15 @@ impl<S: Storage> Service<S> {
         };
         // Every receipt of the answer leads to one checkpoint: one over the log as it is after
         // the entries going down were read, when some were appended after the tree at hand.
-        if down_at.iter().any(|(i, _)| *i >= tree.size) {
+        if down_at.iter().any(|(i, _)| *i >= pushed.tree.size) {
             let now_tree = self.storage.log_head()?.tree;
-            if now_tree.size > tree.size {
-                tree = now_tree;
-                checkpoint = self.sign_checkpoint(&tree, now);
+            if now_tree.size > pushed.tree.size {
+                pushed.tree = now_tree;
+                pushed.checkpoint = self.sign_checkpoint(&now_tree, now);
             }
         }
-        let (push, down_receipts) = self.push_answer(&tree, checkpoint, &req.push, &down_at)?;
+        let log_size = pushed.tree.size;
+        let (push, down_receipts) = self.push_answer(pushed, &req.push, &down_at)?;
         Ok(SyncResponse {
             push,
             acked,
@@ -1910,7 +1912,7 @@ impl<S: Storage> Service<S> {
             // Read from the store by this request's precheck (`standing`): a sync
             // reads the list once.
             revocations: self.trust().revocations.clone(),
-            tasks: self.tasks_for(&people, (now, tree.size)),
+            tasks: self.tasks_for(&people, (now, log_size)),
             bureau: req.bureau.as_ref().and_then(|seen| {
                 self.note_bureau(device, seen, now);
                 self.bureau_for(seen)

@@ -4,10 +4,25 @@
 use std::collections::BTreeSet;
 
 use qc_casedoc::{CaseDoc, CaseSummary, DocError};
-use qc_domain::{Act, CaseState, Catalogue, DeadlinePolicy, Timestamp, WorkflowEvent, replay};
+use qc_domain::{Act, CaseState, Catalogue, DeadlinePolicy, Timestamp, WorkflowEvent};
 
 use crate::storage::rows::{CaseRow, Disclosure};
 use crate::storage::{Storage, StorageError};
+
+/// A case document as read once: its state replayed and its events (its record and its row
+/// derive from them; reading the document is most of what either costs).
+pub(super) struct Replayed {
+    pub(super) state: CaseState,
+    pub(super) events: Vec<WorkflowEvent>,
+}
+
+impl Replayed {
+    /// Reads `doc`.
+    pub(super) fn of(doc: &CaseDoc) -> Result<Replayed, DocError> {
+        let (state, events) = doc.replayed()?;
+        Ok(Replayed { state, events })
+    }
+}
 
 /// Keeps the row of a case's document. A document whose row cannot be derived is kept and
 /// served all the same: only the console's list lacks it (said in the log, again at each
@@ -18,34 +33,27 @@ pub(super) fn keep_row<S: Storage>(
     doc: &CaseDoc,
     catalogue: &Catalogue,
 ) -> Result<(), StorageError> {
-    match row_of(case, doc, catalogue) {
-        Some(row) => storage.put_case_row(&row),
-        None => Ok(()),
+    let read = Replayed::of(doc)
+        .inspect_err(|e| tracing::warn!(case, error = %e, "no case-list row for a document"));
+    match read {
+        Ok(read) => storage.put_case_row(&row_of(&read, catalogue)),
+        Err(_) => Ok(()),
     }
 }
 
-/// The row of a case's document, or none (said in the log) when it cannot be derived.
-pub(super) fn row_of(case: &str, doc: &CaseDoc, catalogue: &Catalogue) -> Option<CaseRow> {
-    case_row(doc, catalogue)
-        .inspect_err(|e| tracing::warn!(case, error = %e, "no case-list row for a document"))
-        .ok()
-}
-
-/// The row of a case's document.
-fn case_row(doc: &CaseDoc, catalogue: &Catalogue) -> Result<CaseRow, DocError> {
+/// The row of a case's document, read.
+pub(super) fn row_of(read: &Replayed, catalogue: &Catalogue) -> CaseRow {
+    let Replayed { state, events } = read;
     // Only when each deadline is due is kept, not how urgent it was at some moment: any
     // instant derives the same row.
-    // Replayed once for the row and its disclosure (this runs for every document kept).
-    let events = doc.events()?;
-    let state = replay(doc.header()?, &events);
     let s = CaseSummary::derive(
-        &state,
-        &events,
+        state,
+        events,
         catalogue,
         &DeadlinePolicy::default(),
         Timestamp(0),
     );
-    Ok(CaseRow {
+    CaseRow {
         id: s.id,
         squad: s.squad,
         status: s.status,
@@ -68,8 +76,8 @@ fn case_row(doc: &CaseDoc, catalogue: &Catalogue) -> Result<CaseRow, DocError> {
             .filter(|d| d.met_late.is_none())
             .map(|d| (d.kind.code().to_owned(), d.due.0))
             .collect(),
-        disclosure: disclosure(&state, &events),
-    })
+        disclosure: disclosure(state, events),
+    }
 }
 
 /// The penalty result as published, and what became of it: the acts the replayed state
