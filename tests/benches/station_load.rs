@@ -331,20 +331,26 @@ fn sync_request(
     Ok(r.build()?)
 }
 
-/// Sends one request; its latency and answer.
+/// Sends one request; its latency (until the whole answer arrived) and answer, still encoded:
+/// decoding is the device's work, done on its own processor, so not while the stations share
+/// this machine's.
 async fn send(
     client: reqwest::Client,
     req: reqwest::Request,
-) -> anyhow::Result<(Duration, SyncResponse)> {
+) -> anyhow::Result<(Duration, Vec<u8>)> {
     let t = Instant::now();
     let resp = client.execute(req).await?;
     let status = resp.status();
     if !status.is_success() {
         anyhow::bail!("{status}: {}", resp.text().await.unwrap_or_default());
     }
-    let resp: SyncResponse =
-        qc_sync::body::from_cbor(&resp.bytes().await?).map_err(anyhow::Error::msg)?;
-    Ok((t.elapsed(), resp))
+    let body = resp.bytes().await?;
+    Ok((t.elapsed(), body.to_vec()))
+}
+
+/// An answer as [`send`] got it.
+fn decoded(body: &[u8]) -> anyhow::Result<SyncResponse> {
+    qc_sync::body::from_cbor(body).map_err(anyhow::Error::msg)
 }
 
 /// What the device holds after an answer: its squad's cases as the station sent them.
@@ -432,9 +438,9 @@ fn round(
     };
     for (d, answer) in devices.iter_mut().zip(answers) {
         match answer.map_err(anyhow::Error::from).and_then(|a| a) {
-            Ok((took, resp)) => {
+            Ok((took, body)) => {
                 r.latencies.push(took);
-                absorb(d, &resp)?;
+                absorb(d, &decoded(&body)?)?;
             }
             Err(e) => r.errors.push(format!("{}: {e:#}", d.id)),
         }
@@ -518,8 +524,8 @@ fn run(instances: usize, database: Option<&str>) -> anyhow::Result<Measured> {
     // Baseline: one device alone.
     let mut alone = devices.pop().ok_or_else(|| anyhow::anyhow!("no device"))?;
     let req = sync_request(&alone, &clients[DEVICES], &urls[0], true)?;
-    let (single, resp) = rt.block_on(send(clients[DEVICES].clone(), req))?;
-    absorb(&mut alone, &resp)?;
+    let (single, body) = rt.block_on(send(clients[DEVICES].clone(), req))?;
+    absorb(&mut alone, &decoded(&body)?)?;
 
     let upload = round(&rt, &mut devices, &clients[..DEVICES], &urls, 0, true)?;
     let idle = round(&rt, &mut devices, &clients[..DEVICES], &urls, 1, false)?;

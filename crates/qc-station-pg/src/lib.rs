@@ -53,8 +53,9 @@ use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, KeptDoc, LogHead, Logged,
-    PendingBlob, SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId, stored_digest,
+    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, DeviceStanding, FeedsDown, Grant,
+    KeptDoc, LogHead, Logged, PendingBlob, SeenCase, Sequencer, Storage, StorageError,
+    StoredSigned, TileId, TreeState, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -102,11 +103,17 @@ fn col<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, StorageError> {
 /// The entry of a row whose first four columns are its bytes, body, device signature and
 /// actors' signatures.
 fn entry_of(r: &Row) -> Result<SignedEntry, StorageError> {
-    let sigs: Vec<u8> = col(r, 3)?;
+    entry_at(r, 0)
+}
+
+/// An entry from the four columns of a row from `at` on (bytes, body, device and actors'
+/// signatures).
+fn entry_at(r: &Row, at: usize) -> Result<SignedEntry, StorageError> {
+    let sigs: Vec<u8> = col(r, at + 3)?;
     Ok(SignedEntry {
-        bytes: col(r, 0)?,
-        body: col(r, 1)?,
-        device_sig: col(r, 2)?,
+        bytes: col(r, at)?,
+        body: col(r, at + 1)?,
+        device_sig: col(r, at + 2)?,
         actor_sigs: serde_json::from_slice(&sigs)
             .map_err(|e| StorageError::Damaged(e.to_string()))?,
     })
@@ -172,6 +179,27 @@ const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sig
        SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
        WHERE device = t.device AND seq <= t.last ORDER BY seq) l
      ORDER BY t.device, l.seq";
+/// [`FEEDS_FOR_CASES`] (part 0: device, seq, then the columns of [`entry_of`], index and
+/// hash), the certificates of their devices (part 1: device, 0 for a person's and 1 for the
+/// device's own, then certificate and signature, as [`DEVICE_CERTIFICATES`] orders them), and
+/// the log's head (part 2: size, root), all in one snapshot. The certificates are looked up
+/// by the devices' ids (a join planned for the table scanned every device per sync).
+const FEEDS_DOWN: &str = "WITH t AS (
+       SELECT device, max(seq) AS last FROM log WHERE case_id = ANY($1) GROUP BY device)
+     SELECT 0 AS part, t.device, 0 AS kind, l.seq, l.entry AS a, l.body AS b, l.device_sig AS c,
+            l.actor_sigs AS d, l.idx, l.hash
+       FROM t CROSS JOIN LATERAL (
+         SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
+         WHERE device = t.device AND seq <= t.last ORDER BY seq) l
+     UNION ALL
+     SELECT 1, device, 0, 0, cert, signature, NULL, NULL, NULL, NULL
+       FROM officer_certs WHERE device = ANY(ARRAY(SELECT device FROM t))
+     UNION ALL
+     SELECT 1, id, 1, 0, cert, signature, NULL, NULL, NULL, NULL
+       FROM devices WHERE id = ANY(ARRAY(SELECT device FROM t))
+     UNION ALL
+     SELECT 2, NULL, 0, 0, root, NULL, NULL, NULL, size, NULL FROM log_head WHERE one = 1
+     ORDER BY 1, 2, 3, 4, 5";
 /// The documents of the cases `$1`.
 const CASE_DOCS: &str = "SELECT case_id, squad, status, heads, doc FROM case_docs
      WHERE case_id = ANY($1) ORDER BY case_id";
@@ -182,8 +210,12 @@ const DEVICE_CERTIFICATES: &str = "SELECT cert, signature, device, 0 FROM office
      UNION ALL
      SELECT cert, signature, id, 1 FROM devices WHERE id = ANY($1)
      ORDER BY 3, 4, 1";
-/// Device `$1`'s certificate and the revocation list, each or both absent (one row always).
-const DEVICE_AND_REVOCATIONS: &str = "SELECT d.cert, d.signature, r.bytes, r.signature
+/// Device `$1`'s certificate and the revocation list, each or both absent, and the
+/// certificates of its people (as [`DEVICE_CERTIFICATES`] orders them; none when the device
+/// is absent): one row always.
+const DEVICE_STANDING: &str = "SELECT d.cert, d.signature, r.bytes, r.signature,
+       ARRAY(SELECT o.cert FROM officer_certs o WHERE o.device = d.id ORDER BY o.cert),
+       ARRAY(SELECT o.signature FROM officer_certs o WHERE o.device = d.id ORDER BY o.cert)
      FROM (SELECT 1) AS one
      LEFT JOIN devices d ON d.id = $1
      LEFT JOIN revocations r ON r.one = 1";
@@ -417,6 +449,40 @@ impl Storage for PgStorage {
             .collect()
     }
 
+    fn feeds_down(&self, cases: &[String]) -> Result<FeedsDown, StorageError> {
+        let rows = self.rows(FEEDS_DOWN, &cases, "reading feeds")?;
+        let mut down = FeedsDown {
+            entries: Vec::new(),
+            certificates: Vec::new(),
+            tree: TreeState::EMPTY,
+        };
+        let mut head = false;
+        for r in &rows {
+            match col::<i32>(r, 0)? {
+                0 => down.entries.push(Logged {
+                    entry: entry_at(r, 4)?,
+                    index: uint(col(r, 8)?)?,
+                    hash: digest(col(r, 9)?)?,
+                }),
+                1 => down.certificates.push(SignedCertificate {
+                    bytes: col(r, 4)?,
+                    signature: col(r, 5)?,
+                }),
+                _ => {
+                    head = true;
+                    down.tree = TreeState {
+                        size: uint(col(r, 8)?)?,
+                        root: digest(col(r, 4)?)?,
+                    };
+                }
+            }
+        }
+        if !head {
+            return Err(StorageError::Damaged("no log head".into()));
+        }
+        Ok(down)
+    }
+
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
         self.entries(
             "SELECT entry, body, device_sig, actor_sigs FROM log WHERE device = $1 ORDER BY seq",
@@ -488,20 +554,45 @@ impl Storage for PgStorage {
         time: Timestamp,
         forget_before: Timestamp,
     ) -> Result<bool, StorageError> {
+        self.use_nonce_seen((device, nonce), time, forget_before, None)
+    }
+
+    fn use_nonce_seen(
+        &self,
+        (device, nonce): (&str, &[u8; 16]),
+        time: Timestamp,
+        forget_before: Timestamp,
+        seen: Option<Timestamp>,
+    ) -> Result<bool, StorageError> {
         let mut c = self.conn()?;
         // A stale copy of this very nonce is taken over in the same statement, so stale
         // nonces need not go before every insert: a sweep at most every NONCE_SWEEP_MS per
         // process keeps the table small (one statement a request where there were two). The
         // insert alone decides whether the nonce is new, also against another process
-        // inserting it at the same moment.
+        // inserting it at the same moment; the device is noted seen only then.
         let new = c
-            .execute(
-                "INSERT INTO nonces (device, nonce, time) VALUES ($1, $2, $3)
-                 ON CONFLICT (device, nonce) DO UPDATE SET time = EXCLUDED.time
-                 WHERE nonces.time < $4",
-                &[&device, &nonce.as_slice(), &time.0, &forget_before.0],
+            .query(
+                "WITH taken AS (
+                   INSERT INTO nonces (device, nonce, time) VALUES ($1, $2, $3)
+                   ON CONFLICT (device, nonce) DO UPDATE SET time = EXCLUDED.time
+                   WHERE nonces.time < $4
+                   RETURNING 1
+                 ), seen AS (
+                   UPDATE devices SET last_seen = $5::BIGINT
+                   WHERE id = $1 AND $5::BIGINT IS NOT NULL AND EXISTS (SELECT 1 FROM taken)
+                     AND (last_seen IS NULL OR last_seen < $5::BIGINT)
+                 )
+                 SELECT 1 FROM taken",
+                &[
+                    &device,
+                    &nonce.as_slice(),
+                    &time.0,
+                    &forget_before.0,
+                    &seen.map(|t| t.0),
+                ],
             )
-            .map_err(pg("recording a nonce"))?;
+            .map_err(pg("recording a nonce"))?
+            .len();
         let swept = self.nonces_swept.load(Ordering::Relaxed);
         if forget_before.0.saturating_sub(swept) >= NONCE_SWEEP_MS
             && self
@@ -976,13 +1067,10 @@ impl Storage for PgStorage {
         .map_err(pg("keeping the revocation list"))
     }
 
-    fn device_and_revocations(
-        &self,
-        id: &str,
-    ) -> Result<(Option<SignedCertificate>, Option<SignedRevocationList>), StorageError> {
+    fn device_standing(&self, id: &str) -> Result<DeviceStanding, StorageError> {
         let row = self
             .conn()?
-            .query_opt(DEVICE_AND_REVOCATIONS, &[&id])
+            .query_opt(DEVICE_STANDING, &[&id])
             .map_err(pg("reading a device and the revocation list"))?
             .ok_or_else(|| StorageError::Backend("no row of a device's standing".into()))?;
         let signed = |at: usize| -> Result<Option<StoredSigned>, StorageError> {
@@ -990,10 +1078,22 @@ impl Storage for PgStorage {
             let signature: Option<Vec<u8>> = col(&row, at + 1)?;
             Ok(bytes.zip(signature))
         };
-        Ok((
-            signed(0)?.map(|(bytes, signature)| SignedCertificate { bytes, signature }),
-            signed(2)?.map(|(bytes, signature)| SignedRevocationList { bytes, signature }),
-        ))
+        let people: Vec<Vec<u8>> = col(&row, 4)?;
+        let signatures: Vec<Vec<u8>> = col(&row, 5)?;
+        let certificates = match signed(0)? {
+            Some((bytes, signature)) => people
+                .into_iter()
+                .zip(signatures)
+                .map(|(bytes, signature)| SignedCertificate { bytes, signature })
+                .chain([SignedCertificate { bytes, signature }])
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(DeviceStanding {
+            certificates,
+            revocations: signed(2)?
+                .map(|(bytes, signature)| SignedRevocationList { bytes, signature }),
+        })
     }
 
     fn revocations(&self) -> Result<Option<SignedRevocationList>, StorageError> {

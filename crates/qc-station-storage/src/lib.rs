@@ -140,6 +140,17 @@ pub struct Logged {
     pub entry: SignedEntry,
 }
 
+/// What a sync sends down of some cases ([`Storage::feeds_down`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedsDown {
+    /// Their feeds, each entry where the log holds it.
+    pub entries: Vec<Logged>,
+    /// The certificates of the devices whose feeds those are.
+    pub certificates: Vec<SignedCertificate>,
+    /// The log's tree, holding every one of the entries.
+    pub tree: TreeState,
+}
+
 /// How much of a blob the station holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobState {
@@ -174,6 +185,16 @@ impl LogHead {
 /// Whether the heads of `case` are not those `have` names (none when it names none).
 pub fn heads_differ(have: &BTreeMap<&str, Vec<Digest>>, case: &SeenCase) -> bool {
     have.get(case.case.as_str()).map_or(&[][..], Vec::as_slice) != case.meta.heads.as_slice()
+}
+
+/// What a request's check reads of its device ([`Storage::device_standing`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceStanding {
+    /// Its certificates as [`Storage::device_certificates`] reads them for it alone: its
+    /// people's, then its own (none at all for a device not enrolled).
+    pub certificates: Vec<SignedCertificate>,
+    /// The revocation list kept.
+    pub revocations: Option<SignedRevocationList>,
 }
 
 /// Feed heads by device, and log indexes in the order asked
@@ -291,13 +312,32 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn add_device(&self, id: &str, cert: &SignedCertificate) -> Result<(), StorageError>;
     /// An enrolled device's certificate.
     fn device(&self, id: &str) -> Result<Option<SignedCertificate>, StorageError>;
-    /// An enrolled device's certificate and the revocation list kept, as one read (what each
-    /// request's check needs).
-    fn device_and_revocations(
+    /// An enrolled device's certificates and the revocation list kept, as one read (what each
+    /// request's check needs, and a sync's scope).
+    fn device_standing(&self, id: &str) -> Result<DeviceStanding, StorageError> {
+        let certificates = match self.device(id)? {
+            Some(_) => self.device_certificates(&BTreeSet::from([id.to_owned()]))?,
+            None => Vec::new(),
+        };
+        Ok(DeviceStanding {
+            certificates,
+            revocations: self.revocations()?,
+        })
+    }
+    /// Notes `device` seen at `seen` (as [`Self::device_seen`]) along with taking a nonce of
+    /// its (as [`Self::use_nonce`]), only if the nonce is new: a backend may do both at once.
+    fn use_nonce_seen(
         &self,
-        id: &str,
-    ) -> Result<(Option<SignedCertificate>, Option<SignedRevocationList>), StorageError> {
-        Ok((self.device(id)?, self.revocations()?))
+        (device, nonce): (&str, &[u8; 16]),
+        time: Timestamp,
+        forget_before: Timestamp,
+        seen: Option<Timestamp>,
+    ) -> Result<bool, StorageError> {
+        let new = self.use_nonce(device, nonce, time, forget_before)?;
+        if let (true, Some(at)) = (new, seen) {
+            self.device_seen(device, at)?;
+        }
+        Ok(new)
     }
     /// Every enrolled device with its certificate, by id.
     fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError>;
@@ -377,6 +417,24 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// its last entry about one of them, device by device in feed order (what a device needs
     /// to verify them), in one query, each entry with where the log holds it.
     fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError>;
+    /// What a sync sends down of `cases`: their feeds ([`Self::feeds_for_cases`]), the
+    /// certificates of the devices whose feeds those are ([`Self::device_certificates`]), and
+    /// the log's tree then (holding every entry read); one read where the backend can.
+    fn feeds_down(&self, cases: &[String]) -> Result<FeedsDown, StorageError> {
+        let entries = self.feeds_for_cases(cases)?;
+        let devices: BTreeSet<String> = entries
+            .iter()
+            .filter_map(|l| l.entry.head().ok().map(|h| h.device))
+            .collect();
+        let certificates = self.device_certificates(&devices)?;
+        // Read last: the log only grows, so it holds every entry read before.
+        let tree = self.log_head()?.tree;
+        Ok(FeedsDown {
+            entries,
+            certificates,
+            tree,
+        })
+    }
     /// A device's whole feed, in order (empty for a device that wrote nothing).
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError>;
     /// How much of a blob is held.
@@ -647,11 +705,18 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).device(id)
     }
 
-    fn device_and_revocations(
+    fn device_standing(&self, id: &str) -> Result<DeviceStanding, StorageError> {
+        (**self).device_standing(id)
+    }
+
+    fn use_nonce_seen(
         &self,
-        id: &str,
-    ) -> Result<(Option<SignedCertificate>, Option<SignedRevocationList>), StorageError> {
-        (**self).device_and_revocations(id)
+        nonce: (&str, &[u8; 16]),
+        time: Timestamp,
+        forget_before: Timestamp,
+        seen: Option<Timestamp>,
+    ) -> Result<bool, StorageError> {
+        (**self).use_nonce_seen(nonce, time, forget_before, seen)
     }
 
     fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
@@ -734,6 +799,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError> {
         (**self).feeds_for_cases(cases)
+    }
+
+    fn feeds_down(&self, cases: &[String]) -> Result<FeedsDown, StorageError> {
+        (**self).feeds_down(cases)
     }
 
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -1565,9 +1634,30 @@ pub mod suite {
             ],
         )
         .unwrap();
+        let cert = |b: u8| SignedCertificate {
+            bytes: vec![b],
+            signature: vec![b; 64],
+        };
+        s.add_device("a", &cert(1)).unwrap();
+        s.add_officer_cert("a", &cert(3)).unwrap();
+        s.add_officer_cert("a", &cert(2)).unwrap();
+        s.add_device("e", &cert(4)).unwrap();
         let feeds = |cases: &[&str]| {
             let cases: Vec<String> = cases.iter().map(|c| (*c).to_owned()).collect();
             let logged = s.feeds_for_cases(&cases).unwrap();
+            let devices: BTreeSet<String> = logged
+                .iter()
+                .map(|l| l.entry.head().unwrap().device)
+                .collect();
+            check(
+                "what goes down: the feeds, their devices' certificates, the tree",
+                s.feeds_down(&cases).unwrap()
+                    == FeedsDown {
+                        entries: logged.clone(),
+                        certificates: s.device_certificates(&devices).unwrap(),
+                        tree: s.log_head().unwrap().tree,
+                    },
+            );
             let hashes: Vec<Digest> = logged.iter().map(|l| l.entry.hash()).collect();
             let indexes: Vec<u64> = s
                 .entry_indexes(&hashes)
@@ -1901,6 +1991,10 @@ pub mod suite {
             bytes: vec![1, 2, 3],
             signature: vec![4; 64],
         };
+        let cert_of = |b: u8| SignedCertificate {
+            bytes: vec![b],
+            signature: vec![b; 64],
+        };
         check("no device", s.device("t1").unwrap().is_none());
         s.add_device("t1", &cert).unwrap();
         check("device kept", s.device("t1").unwrap() == Some(cert.clone()));
@@ -1926,6 +2020,34 @@ pub mod suite {
         check(
             "a later sync replaces it",
             s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(700))],
+        );
+        let nonce_seen = |nonce: u8, seen: Option<i64>| {
+            s.use_nonce_seen(
+                ("t1", &[nonce; 16]),
+                Timestamp(650),
+                Timestamp(0),
+                seen.map(Timestamp),
+            )
+            .unwrap()
+        };
+        check(
+            "a nonce taken without noting",
+            nonce_seen(1, None) && s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(700))],
+        );
+        check(
+            "a replay notes nothing",
+            !nonce_seen(1, Some(800))
+                && s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(700))],
+        );
+        check(
+            "a new nonce noted as seen",
+            nonce_seen(2, Some(800))
+                && s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(800))],
+        );
+        check(
+            "not back to an earlier time",
+            nonce_seen(3, Some(750))
+                && s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(800))],
         );
         check("no file pending", s.pending_blobs().unwrap().is_empty());
         let pending = |hash: u8, case: &str, since: i64| PendingBlob {
@@ -1954,7 +2076,22 @@ pub mod suite {
             s.pending_blobs().unwrap() == [pending(2, "c1", 800), pending(1, "c2", 950)],
         );
         check("no revocations", s.revocations().unwrap().is_none());
-        let standing = |id: &str| s.device_and_revocations(id).unwrap();
+        let standing = |id: &str| {
+            let d = s.device_standing(id).unwrap();
+            let own = s.device(id).unwrap();
+            check(
+                "a device's certificates as read alone, none when not enrolled",
+                d.certificates
+                    == own.map_or(Vec::new(), |_| {
+                        s.device_certificates(&BTreeSet::from([id.to_owned()]))
+                            .unwrap()
+                    }),
+            );
+            (d.certificates.last().cloned(), d.revocations)
+        };
+        s.add_officer_cert("t1", &cert_of(9)).unwrap();
+        s.add_officer_cert("t1", &cert_of(8)).unwrap();
+        s.add_officer_cert("t9", &cert_of(7)).unwrap();
         check(
             "a device read with no list",
             standing("t1") == (Some(cert.clone()), None),

@@ -20,7 +20,7 @@ use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
 use crate::storage::rows::CaseRow;
-use crate::storage::{CaseMeta, Grant, KeptDoc, SeenCase, Storage, StorageError};
+use crate::storage::{CaseMeta, Grant, KeptDoc, SeenCase, Storage, StorageError, TreeState};
 
 pub use check::{HEAD_BYTES, HeldCase, HeldFile, HeldReview};
 pub use desk::{DESK_PREFIX, DeskSigner, Exported, desk_device};
@@ -337,9 +337,12 @@ pub struct Service<S: Storage> {
     bureau: Mutex<bureau::BureauCache>,
     /// What each device last said of the bureau's files, as this instance last kept it.
     bureau_told: Mutex<HashMap<String, (qc_sync::wire::BureauSeen, Timestamp)>>,
-    /// When this instance last noted each device's sync in the store (a write at most every
-    /// [`SEEN_EVERY_MS`], so an idle sync stays a read).
+    /// When this instance last noted each device seen in the store (at most every
+    /// [`SEEN_EVERY_MS`], along with a request's nonce).
     seen: Mutex<HashMap<String, Timestamp>>,
+    /// The certificates each device's latest standing was read with, and when: the scope of
+    /// its request, taken from them while the standing stands ([`PRECHECK_STANDS_MS`]).
+    standings: Mutex<HashMap<String, (Timestamp, Vec<SignedCertificate>)>>,
     /// The inspection tasks of the draws made lately, as this instance last read them (again
     /// once an act names a draw, at any instance).
     tasks: Mutex<draw::TaskCache>,
@@ -350,7 +353,7 @@ pub struct Service<S: Storage> {
 /// How often a revocation is built again on a list another process kept meanwhile.
 const LIST_TRIES: usize = 8;
 
-/// How stale the kept time of a device's last sync may get: the console counts days.
+/// How stale the kept time a device was last seen may get: the console counts days.
 pub const SEEN_EVERY_MS: i64 = 10 * 60 * 1000;
 
 /// How long a request's precheck stands for its authentication (its body read meanwhile), in
@@ -502,22 +505,18 @@ impl<S: Storage> Service<S> {
             bureau: Mutex::new(bureau),
             bureau_told: Mutex::default(),
             seen: Mutex::default(),
+            standings: Mutex::default(),
             tasks: Mutex::default(),
             draws: Mutex::default(),
         })
     }
 
-    /// Notes that `device` synced `now`, in the store when what this instance noted last is
-    /// older than [`SEEN_EVERY_MS`].
-    fn note_seen(&self, device: &str, now: Timestamp) -> Result<(), ServiceError> {
-        let due = locked(&self.seen)
+    /// Whether `device` seen `now` is to be noted in the store: what this instance noted last
+    /// is older than [`SEEN_EVERY_MS`].
+    fn seen_due(&self, device: &str, now: Timestamp) -> bool {
+        locked(&self.seen)
             .get(device)
-            .is_none_or(|last| now.0 - last.0 >= SEEN_EVERY_MS);
-        if due {
-            self.storage.device_seen(device, now)?;
-            locked(&self.seen).insert(device.to_owned(), now);
-        }
-        Ok(())
+            .is_none_or(|last| now.0 - last.0 >= SEEN_EVERY_MS)
     }
 
     /// Finishes what a stopped station left: the deletions (删除原件) it had begun or had yet
@@ -699,9 +698,12 @@ impl<S: Storage> Service<S> {
 
     /// The key of an enrolled device in good standing at `now`.
     fn standing(&self, device: &str, now: Timestamp) -> Result<Standing, ServiceError> {
-        let (signed, revocations) = self.storage.device_and_revocations(device)?;
-        self.take_up_revocations(revocations)?;
-        let signed = signed.ok_or_else(|| AuthError::UnknownDevice(device.into()))?;
+        let read = self.storage.device_standing(device)?;
+        self.take_up_revocations(read.revocations)?;
+        let signed = read
+            .certificates
+            .last()
+            .ok_or_else(|| AuthError::UnknownDevice(device.into()))?;
         let revoked = || AuthError::Revoked(device.into());
         let trust = self.trust();
         let (cert, key) = trust
@@ -712,6 +714,7 @@ impl<S: Storage> Service<S> {
             .anchor
             .check_valid_at(&signed.id(), &cert, now)
             .map_err(|_| revoked())?;
+        locked(&self.standings).insert(device.to_owned(), (now, read.certificates));
         Ok(Standing {
             device: device.to_owned(),
             key,
@@ -767,11 +770,18 @@ impl<S: Storage> Service<S> {
         // a restart, but a device whose clock runs ahead could replay then, and one behind
         // would be refused for a while after each start: the nonces are kept instead.
         let forget_before = Timestamp(now.0 - NONCE_TTL_MS);
-        if !self
-            .storage
-            .use_nonce(&auth.device, &auth.nonce, auth.time, forget_before)?
-        {
+        // A device is seen when a request of its is authenticated, noted with its nonce.
+        let seen = self.seen_due(&auth.device, now).then_some(now);
+        if !self.storage.use_nonce_seen(
+            (&auth.device, &auth.nonce),
+            auth.time,
+            forget_before,
+            seen,
+        )? {
             return Err(AuthError::Replay.into());
+        }
+        if seen.is_some() {
+            locked(&self.seen).insert(auth.device.clone(), now);
         }
         Ok(auth.device)
     }
@@ -1040,8 +1050,20 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
-        let pushed = self.push_within((device, &scope), (&mut [], &[]), req, now)?;
+        let pushed = match self.push_within((device, &scope), (&mut [], &[]), req, now)? {
+            Some(pushed) => pushed,
+            None => self.at_tree(self.storage.log_head()?.tree, now),
+        };
         Ok(self.push_answer(pushed, req, &[])?.0)
+    }
+
+    /// Nothing appended, answered over `tree`.
+    fn at_tree(&self, tree: TreeState, now: Timestamp) -> log::Appended {
+        log::Appended {
+            checkpoint: self.sign_checkpoint(&tree, now),
+            tree,
+            at: Vec::new(),
+        }
     }
 
     /// The answer to an upload `pushed` (`req`): a receipt for each entry sent and a
@@ -1082,7 +1104,7 @@ impl<S: Storage> Service<S> {
         arriving: (&mut [MergedDoc], &[String]),
         req: &PushEntries,
         now: Timestamp,
-    ) -> Result<log::Appended, ServiceError> {
+    ) -> Result<Option<log::Appended>, ServiceError> {
         let mut pushed = self.push_checked((from, scope), arriving, req, now);
         if let Err(ServiceError::Refused(r)) = &mut pushed {
             // Kept before the device is told (a refusal it sets aside must be known here);
@@ -1107,7 +1129,7 @@ impl<S: Storage> Service<S> {
         (arriving, declined): (&mut [MergedDoc], &[String]),
         req: &PushEntries,
         now: Timestamp,
-    ) -> Result<log::Appended, ServiceError> {
+    ) -> Result<Option<log::Appended>, ServiceError> {
         // Read as the log's append reads them first (the heads, then what is unlogged), so
         // it need not read them again unless it must verify again.
         let read = self.unlogged_after_heads(&req.entries)?;
@@ -1221,7 +1243,10 @@ impl<S: Storage> Service<S> {
         }
         self.check_draw_acts(&decoded)?;
         check_admin_acts(decoded.iter().map(|(_, e)| e))?;
-        self.append(&req.entries, (read, &scope.1), now)
+        if req.entries.is_empty() {
+            return Ok(None);
+        }
+        self.append(&req.entries, (read, &scope.1), now).map(Some)
     }
 
     /// The first entry of `new` sent without its body (set aside) that the station did not
@@ -1547,15 +1572,31 @@ impl<S: Storage> Service<S> {
     /// What an enrolled device may see and change: its squad's cases and those its people
     /// may see.
     fn scope(&self, device: &str) -> Result<Scope, ServiceError> {
-        Ok(self.scope_and_people(device)?.0)
+        Ok(self.scope_and_people(device, None)?.0)
     }
 
     /// The scope of `device` and the people whose keys it holds, from its certificates (one
-    /// read: its own comes last, after its people's).
-    fn scope_and_people(&self, device: &str) -> Result<(Scope, Vec<Person>), ServiceError> {
-        let certs = self
-            .storage
-            .device_certificates(&BTreeSet::from([device.to_owned()]))?;
+    /// read: its own comes last, after its people's); for a request at `now`, those its
+    /// standing was read with while it stands.
+    fn scope_and_people(
+        &self,
+        device: &str,
+        now: Option<Timestamp>,
+    ) -> Result<(Scope, Vec<Person>), ServiceError> {
+        let stood = now.and_then(|now| {
+            let mut standings = locked(&self.standings);
+            let (at, _) = standings.get(device)?;
+            if !(0..=PRECHECK_STANDS_MS).contains(&(now.0 - at.0)) {
+                return None;
+            }
+            standings.remove(device).map(|(_, certs)| certs)
+        });
+        let certs = match stood {
+            Some(certs) => certs,
+            None => self
+                .storage
+                .device_certificates(&BTreeSet::from([device.to_owned()]))?,
+        };
         let (own, people) = certs
             .split_last()
             .ok_or_else(|| AuthError::UnknownDevice(device.into()))?;
@@ -1765,7 +1806,7 @@ impl<S: Storage> Service<S> {
         scope: &Scope,
         device: &str,
         req: &DocsWant,
-    ) -> Result<(DocsDown, Vec<(u64, Digest)>), ServiceError> {
+    ) -> Result<(DocsDown, Vec<(u64, Digest)>, Option<TreeState>), ServiceError> {
         let mut out = DocsDown {
             docs: Vec::new(),
             entries: Vec::new(),
@@ -1825,10 +1866,10 @@ impl<S: Storage> Service<S> {
         }
         let mut at = Vec::new();
         if sent.is_empty() {
-            return Ok((out, at));
+            return Ok((out, at, None));
         }
-        let mut devices = BTreeSet::new();
-        for logged in self.storage.feeds_for_cases(&sent)? {
+        let feeds = self.storage.feeds_down(&sent)?;
+        for logged in feeds.entries {
             let e = logged.entry;
             // Its receipt is made at the index it was read with: it must still be the entry
             // logged there.
@@ -1841,8 +1882,9 @@ impl<S: Storage> Service<S> {
             }
             if e.is_elided() {
                 // Set aside by its device: logged without its body, so sent so.
-                let Ok(head) = e.head() else { continue };
-                devices.insert(head.device);
+                if e.head().is_err() {
+                    continue;
+                }
                 out.entries.push(e);
                 at.push((logged.index, logged.hash));
                 continue;
@@ -1851,12 +1893,11 @@ impl<S: Storage> Service<S> {
             // Another device's entry about a case this one may not see goes without its
             // body: its place in the feed and its device signature, nothing of the act.
             let hidden = x.device != device && !visible.contains(x.case.as_str());
-            devices.insert(x.device);
             out.entries.push(if hidden { e.elided() } else { e });
             at.push((logged.index, logged.hash));
         }
-        out.certificates = self.certificates_for(&devices)?;
-        Ok((out, at))
+        out.certificates = self.with_directory(&feeds.certificates);
+        Ok((out, at, Some(feeds.tree)))
     }
 
     /// One round trip: the device's entries (verified, in its scope, logged, receipted), then
@@ -1870,19 +1911,17 @@ impl<S: Storage> Service<S> {
     ) -> Result<SyncResponse, ServiceError> {
         // Documents are checked first, since entries about a new case are in scope only by
         // the document that comes with them; entries are kept before documents.
-        let (scope, people) = self.scope_and_people(device)?;
-        self.note_seen(device, now)?;
+        let (scope, people) = self.scope_and_people(device, Some(now))?;
         // A case out of scope keeps its changes away; the entries about it are refused one by
         // one below (the device may set them aside).
         let (mut merged, outside) = self.merge_docs(&scope, &req.up)?;
-        let mut pushed =
-            self.push_within((device, &scope), (&mut merged, &outside), &req.push, now)?;
+        let pushed = self.push_within((device, &scope), (&mut merged, &outside), &req.push, now)?;
         let kept = self.keep_docs(&scope, merged)?;
         let acked = DocsAck {
             heads: kept.heads,
             outside: outside.into_iter().chain(kept.outside).collect(),
         };
-        let (down, down_at) = match &req.want {
+        let (down, down_at, down_tree) = match &req.want {
             Some(want) => self.pull_within(&scope, device, want)?,
             None => (
                 DocsDown {
@@ -1891,17 +1930,22 @@ impl<S: Storage> Service<S> {
                     certificates: Vec::new(),
                 },
                 Vec::new(),
+                None,
             ),
         };
-        // Every receipt of the answer leads to one checkpoint: one over the log as it is after
-        // the entries going down were read, when some were appended after the tree at hand.
-        if down_at.iter().any(|(i, _)| *i >= pushed.tree.size) {
-            let now_tree = self.storage.log_head()?.tree;
-            if now_tree.size > pushed.tree.size {
-                pushed.tree = now_tree;
-                pushed.checkpoint = self.sign_checkpoint(&now_tree, now);
-            }
-        }
+        // Every receipt of the answer leads to one checkpoint: over the larger of the tree the
+        // upload was appended to and the one the entries going down were read with (which
+        // holds them all); over the log as it stands when neither was read.
+        let pushed = match (pushed, down_tree) {
+            (Some(pushed), None) => pushed,
+            (Some(pushed), Some(tree)) if tree.size <= pushed.tree.size => pushed,
+            (Some(pushed), Some(tree)) => log::Appended {
+                at: pushed.at,
+                ..self.at_tree(tree, now)
+            },
+            (None, Some(tree)) => self.at_tree(tree, now),
+            (None, None) => self.at_tree(self.storage.log_head()?.tree, now),
+        };
         let log_size = pushed.tree.size;
         let (push, down_receipts) = self.push_answer(pushed, &req.push, &down_at)?;
         Ok(SyncResponse {

@@ -177,8 +177,8 @@ fn call<S: Storage>(
     call_prechecked(s, (key, device), nonce, (NOW, NOW), || {})
 }
 
-/// A request signed at NOW, prechecked at `at.0`, then `meanwhile` done while its body comes
-/// in, then authenticated at `at.1`.
+/// A request signed and prechecked at `at.0`, then `meanwhile` done while its body comes in,
+/// then authenticated at `at.1`.
 fn call_prechecked<S: Storage>(
     s: &Service<S>,
     (key, device): (&SigningKey, &str),
@@ -187,7 +187,7 @@ fn call_prechecked<S: Storage>(
     meanwhile: impl FnOnce(),
 ) -> Result<String, ServiceError> {
     let body = b"{}";
-    let a = RequestAuth::sign(device, key, "POST", "/v1/entries", body, NOW, [nonce; 16]);
+    let a = RequestAuth::sign(device, key, "POST", "/v1/entries", body, at.0, [nonce; 16]);
     let h = a.headers();
     let header = |name: &str| h.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
     let standing = s.precheck(header, at.0)?;
@@ -1971,21 +1971,32 @@ fn idle_sync() -> SyncRequest {
 }
 
 #[test]
-fn a_sync_notes_when_the_device_was_last_seen_writing_at_most_every_ten_minutes() {
+fn a_request_notes_when_the_device_was_last_seen_writing_at_most_every_ten_minutes() {
     let w = world();
     let s = service(&w, SqliteStorage::temporary().unwrap());
     enrol(&w, &s);
-    let idle = idle_sync();
     let seen = || s.storage().devices_seen().unwrap();
-    assert!(seen().is_empty(), "never synced");
-    s.sync("tablet-a", &idle, NOW).unwrap();
+    let request = |at: Timestamp, nonce: u8| {
+        call_prechecked(&s, (&w.device, "tablet-a"), nonce, (at, at), || {})
+    };
+    assert!(seen().is_empty(), "never seen");
+    // The service's sync alone is no request.
+    s.sync("tablet-a", &idle_sync(), NOW).unwrap();
+    assert!(seen().is_empty());
+    request(NOW, 1).unwrap();
     assert_eq!(seen(), [("tablet-a".to_owned(), NOW)]);
-    // An idle sync soon after is a read: what is kept stays.
+    // A request soon after writes nothing: what is kept stays.
     let soon = Timestamp(NOW.0 + SEEN_EVERY_MS - 1);
-    s.sync("tablet-a", &idle, soon).unwrap();
+    request(soon, 2).unwrap();
     assert_eq!(seen(), [("tablet-a".to_owned(), NOW)]);
     let later = Timestamp(NOW.0 + SEEN_EVERY_MS);
-    s.sync("tablet-a", &idle, later).unwrap();
+    // A replay is refused and not seen.
+    assert!(matches!(
+        request(later, 2),
+        Err(ServiceError::Auth(AuthError::Replay))
+    ));
+    assert_eq!(seen(), [("tablet-a".to_owned(), NOW)]);
+    request(later, 3).unwrap();
     assert_eq!(seen(), [("tablet-a".to_owned(), later)]);
 }
 
