@@ -29,6 +29,15 @@
 //! - **Text keys are `COLLATE "C"`**, so lists come back in bytewise order, as from SQLite,
 //!   whatever locale the database was made with.
 
+/// The text of [`APPEND_ENTRIES`] (a macro, so the append's statement can begin with it).
+macro_rules! append_entries_sql {
+    () => {
+        "INSERT INTO log (idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
+         SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::BIGINT[], $5::TEXT[],
+                              $6::BYTEA[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])"
+    };
+}
+
 mod blobs;
 mod client;
 mod desk;
@@ -66,10 +75,7 @@ pub const DEFAULT_POOL_SIZE: u32 = 16;
 /// The one statement that appends a batch of entries to the log, each column an array
 /// (`idx`, `hash`, `device`, `seq`, `case_id`, `entry`, `body`, `device_sig`, `actor_sigs`);
 /// public so the benchmark's raw baseline runs exactly it.
-pub const APPEND_ENTRIES: &str =
-    "INSERT INTO log (idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
-     SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::BIGINT[], $5::TEXT[],
-                          $6::BYTEA[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])";
+pub const APPEND_ENTRIES: &str = append_entries_sql!();
 
 /// How long a call waits for a free pooled connection before failing.
 const POOL_WAIT: Duration = Duration::from_secs(30);
@@ -410,7 +416,16 @@ impl Storage for PgStorage {
         devices: &BTreeSet<String>,
         hashes: &[Digest],
     ) -> Result<qc_station_storage::HeadsAndIndexes, StorageError> {
-        log::heads_then_indexes(&mut *self.conn()?, devices, hashes)
+        let read = self.upload_read((devices, hashes), &[])?;
+        Ok((read.heads, read.indexes))
+    }
+
+    fn upload_read(
+        &self,
+        entries: (&BTreeSet<String>, &[Digest]),
+        cases: &[String],
+    ) -> Result<qc_station_storage::UploadRead, StorageError> {
+        log::upload_read(&mut *self.conn()?, entries, cases)
     }
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {

@@ -7,7 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 use crate::client::Client;
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_log::SignedCheckpoint;
-use qc_station_storage::{HeadsAndIndexes, LogHead, Sequencer, StorageError, TileId, TreeState};
+use qc_station_storage::{
+    CaseMeta, LogHead, Sequencer, StorageError, TileId, TreeState, UploadRead,
+};
 
 use crate::{Conn, col, digest, int, pg, uint};
 
@@ -77,16 +79,26 @@ macro_rules! feed_heads_sql {
     };
 }
 
-/// [`feed_heads_sql`] (with a fourth column, null) followed by the log index of each of the
-/// entries `$2` in order, in its fourth column (null for one not logged): both in one snapshot.
-const HEADS_THEN_INDEXES: &str = concat!(
-    "SELECT * FROM (",
+/// What an upload reads first, in one snapshot, in four parts (the fourth column), each row as
+/// [`feed_heads_sql`] reads one in its first three:
+/// 0. the feed heads of the devices `$1` (device, seq, hash);
+/// 1. the log index of each of the entries `$2`, in order (the fifth column; the index in the
+///    second, null for one not logged);
+/// 2. the documents of the cases `$3` (case, null, heads, then squad, status and document);
+/// 3. the bureau's files' digests (kind, null, digest).
+const UPLOAD_READ: &str = concat!(
+    "SELECT h.*, 0, 0::BIGINT, NULL::TEXT, NULL::TEXT, NULL::BYTEA FROM (",
     feed_heads_sql!(),
-    ") h CROSS JOIN (SELECT NULL::BIGINT, 0::BIGINT AS n) none
+    ") h
      UNION ALL
-     SELECT NULL, NULL, NULL, (SELECT idx FROM log WHERE log.hash = h.hash), h.n
-     FROM UNNEST($2::BYTEA[]) WITH ORDINALITY AS h(hash, n)
-     ORDER BY n"
+     SELECT NULL, (SELECT idx FROM log WHERE log.hash = x.hash), NULL, 1, x.n, NULL, NULL, NULL
+     FROM UNNEST($2::BYTEA[]) WITH ORDINALITY AS x(hash, n)
+     UNION ALL
+     SELECT case_id, NULL, heads, 2, 0, squad, status, doc FROM case_docs
+     WHERE case_id = ANY($3)
+     UNION ALL
+     SELECT kind COLLATE \"C\", NULL, digest, 3, 0, NULL, NULL, NULL FROM bureau_files
+     ORDER BY 4, 5, 1"
 );
 
 /// The last entry of each device's feed.
@@ -112,28 +124,45 @@ fn feed_head(r: &postgres::Row) -> Result<(String, FeedHead), StorageError> {
     ))
 }
 
-/// The feed heads of `devices`, and the log indexes of `hashes` in order, in one statement.
-pub(crate) fn heads_then_indexes(
+/// What an upload reads first ([`UPLOAD_READ`]).
+pub(crate) fn upload_read(
     c: &mut Client,
-    devices: &BTreeSet<String>,
-    hashes: &[Digest],
-) -> Result<HeadsAndIndexes, StorageError> {
+    (devices, hashes): (&BTreeSet<String>, &[Digest]),
+    cases: &[String],
+) -> Result<UploadRead, StorageError> {
     let names: Vec<&str> = devices.iter().map(String::as_str).collect();
     let asked: Vec<&[u8]> = hashes.iter().map(|h| h.as_slice()).collect();
     let rows = c
-        .query(HEADS_THEN_INDEXES, &[&names, &asked])
-        .map_err(pg("reading feed heads and entries"))?;
-    let (mut heads, mut indexes) = (BTreeMap::new(), Vec::with_capacity(hashes.len()));
+        .query(UPLOAD_READ, &[&names, &asked, &cases])
+        .map_err(pg("reading what an upload continues"))?;
+    let mut read = UploadRead {
+        heads: BTreeMap::new(),
+        indexes: Vec::with_capacity(hashes.len()),
+        docs: Vec::with_capacity(cases.len()),
+        bureau: Vec::new(),
+    };
     for r in &rows {
-        // The heads are numbered 0, the hashes asked from 1.
-        if col::<i64>(r, 4)? == 0 {
-            let (device, head) = feed_head(r)?;
-            heads.insert(device, head);
-        } else {
-            indexes.push(col::<Option<i64>>(r, 3)?.map(uint).transpose()?);
+        match col::<i32>(r, 3)? {
+            0 => {
+                let (device, head) = feed_head(r)?;
+                read.heads.insert(device, head);
+            }
+            1 => read
+                .indexes
+                .push(col::<Option<i64>>(r, 1)?.map(uint).transpose()?),
+            2 => {
+                let status: String = col(r, 6)?;
+                let heads: Vec<u8> = col(r, 2)?;
+                read.docs.push((
+                    col(r, 0)?,
+                    CaseMeta::from_stored(col(r, 5)?, &status, &heads)?,
+                    col(r, 7)?,
+                ));
+            }
+            _ => read.bureau.push((col(r, 0)?, digest(col(r, 2)?)?)),
         }
     }
-    Ok((heads, indexes))
+    Ok(read)
 }
 
 /// The log held for appending: a pooled connection in a transaction that holds the head's row
@@ -219,9 +248,7 @@ impl Sequencer for PgSequencer<'_> {
             )));
         }
         let c = self.conn.get_mut();
-        insert_entries(c, first, entries)?;
-        write_tiles(c, tiles)?;
-        write_head(c, head)?;
+        append(c, first, entries, tiles, head)?;
         c.batch_execute("COMMIT")
             .map_err(pg("committing an append"))?;
         self.open = false;
@@ -239,12 +266,29 @@ impl Drop for PgSequencer<'_> {
     }
 }
 
-/// Inserts a batch of entries from log index `first` in one statement (arrays unnested by the
-/// server), so a commit costs the same few round trips however many entries it holds.
-fn insert_entries(c: &mut Client, first: u64, entries: &[SignedEntry]) -> Result<(), StorageError> {
-    if entries.is_empty() {
-        return Ok(());
-    }
+/// An append's writes in one statement: the entries from log index `first` (arrays unnested by
+/// the server, [`crate::APPEND_ENTRIES`]), the changed tiles (whole new bytes) and the new
+/// head; so a commit costs the same few round trips however many entries it holds.
+const APPEND: &str = concat!(
+    "WITH appended AS (",
+    append_entries_sql!(),
+    "), tiles AS (
+       INSERT INTO log_tiles (level, idx, hashes)
+       SELECT * FROM UNNEST($10::SMALLINT[], $11::BIGINT[], $12::BYTEA[])
+       ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes)
+     UPDATE log_head SET size = $13, root = $14, checkpoint = $15, checkpoint_sig = $16,
+       note = $17
+     WHERE one = 1"
+);
+
+/// Writes an append ([`APPEND`]).
+fn append(
+    c: &mut Client,
+    first: u64,
+    entries: &[SignedEntry],
+    tiles: &[(TileId, Vec<u8>)],
+    head: &LogHead,
+) -> Result<(), StorageError> {
     let n = entries.len();
     let (mut idx, mut hash, mut device, mut seq, mut case) = (
         Vec::with_capacity(n),
@@ -269,55 +313,14 @@ fn insert_entries(c: &mut Client, first: u64, entries: &[SignedEntry]) -> Result
     let entry: Vec<&[u8]> = entries.iter().map(|e| e.bytes.as_slice()).collect();
     let body: Vec<Option<&[u8]>> = entries.iter().map(|e| e.body.as_deref()).collect();
     let device_sig: Vec<&[u8]> = entries.iter().map(|e| e.device_sig.as_slice()).collect();
-    c.execute(
-        crate::APPEND_ENTRIES,
-        &[
-            &idx,
-            &hash,
-            &device,
-            &seq,
-            &case,
-            &entry,
-            &body,
-            &device_sig,
-            &actor_sigs,
-        ],
-    )
-    .map_err(|e| match e.as_db_error() {
-        // The whole batch is refused: the transaction is aborted and rolled back on drop.
-        Some(db) if db.code().code() == UNIQUE_VIOLATION => StorageError::Backend(format!(
-            "the batch repeats an entry the log holds: {}",
-            db.detail().unwrap_or(db.message())
-        )),
-        _ => pg("appending entries")(e),
-    })?;
-    Ok(())
-}
-
-/// Writes changed tiles (whole new bytes) in one statement.
-fn write_tiles(c: &mut Client, tiles: &[(TileId, Vec<u8>)]) -> Result<(), StorageError> {
     // One row per tile, the last given winning: ON CONFLICT may not touch a row twice.
     let tiles: BTreeMap<TileId, &[u8]> = tiles.iter().map(|(id, t)| (*id, t.as_slice())).collect();
-    if tiles.is_empty() {
-        return Ok(());
-    }
     let level: Vec<i16> = tiles.keys().map(|id| i16::from(id.level)).collect();
-    let idx: Vec<i64> = tiles
+    let tile_idx: Vec<i64> = tiles
         .keys()
         .map(|id| int(id.index))
         .collect::<Result<_, _>>()?;
     let hashes: Vec<&[u8]> = tiles.values().copied().collect();
-    c.execute(
-        "INSERT INTO log_tiles (level, idx, hashes)
-         SELECT * FROM UNNEST($1::SMALLINT[], $2::BIGINT[], $3::BYTEA[])
-         ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes",
-        &[&level, &idx, &hashes],
-    )
-    .map_err(pg("writing tiles"))?;
-    Ok(())
-}
-
-fn write_head(c: &mut Client, head: &LogHead) -> Result<(), StorageError> {
     let (bytes, signature) = head
         .checkpoint
         .as_ref()
@@ -325,10 +328,20 @@ fn write_head(c: &mut Client, head: &LogHead) -> Result<(), StorageError> {
         .unzip();
     let updated = c
         .execute(
-            "UPDATE log_head SET size = $1, root = $2, checkpoint = $3, checkpoint_sig = $4,
-               note = $5
-             WHERE one = 1",
+            APPEND,
             &[
+                &idx,
+                &hash,
+                &device,
+                &seq,
+                &case,
+                &entry,
+                &body,
+                &device_sig,
+                &actor_sigs,
+                &level,
+                &tile_idx,
+                &hashes,
                 &int(head.tree.size)?,
                 &head.tree.root.as_slice(),
                 &bytes,
@@ -336,7 +349,14 @@ fn write_head(c: &mut Client, head: &LogHead) -> Result<(), StorageError> {
                 &head.note,
             ],
         )
-        .map_err(pg("writing the log's head"))?;
+        .map_err(|e| match e.as_db_error() {
+            // The whole batch is refused: the transaction is aborted and rolled back on drop.
+            Some(db) if db.code().code() == UNIQUE_VIOLATION => StorageError::Backend(format!(
+                "the batch repeats an entry the log holds: {}",
+                db.detail().unwrap_or(db.message())
+            )),
+            _ => pg("appending to the log")(e),
+        })?;
     if updated != 1 {
         return Err(StorageError::Damaged(
             "the log's head row is missing".into(),

@@ -187,6 +187,19 @@ pub fn heads_differ(have: &BTreeMap<&str, Vec<Digest>>, case: &SeenCase) -> bool
     have.get(case.case.as_str()).map_or(&[][..], Vec::as_slice) != case.meta.heads.as_slice()
 }
 
+/// What an upload reads before it is checked ([`Storage::upload_read`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRead {
+    /// The feed heads of the devices whose entries it sends.
+    pub heads: BTreeMap<String, FeedHead>,
+    /// The log index of each entry it sends, in its order (`None` for one not logged).
+    pub indexes: Vec<Option<u64>>,
+    /// The station's copies of the cases whose documents it sends (as [`Storage::case_docs`]).
+    pub docs: Vec<(String, CaseMeta, Vec<u8>)>,
+    /// The bureau's files' digests (as [`Storage::bureau_digests`]).
+    pub bureau: Vec<(String, Digest)>,
+}
+
 /// What a request's check reads of its device ([`Storage::device_standing`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceStanding {
@@ -253,6 +266,23 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     ) -> Result<HeadsAndIndexes, StorageError> {
         let heads = self.feed_heads(devices)?;
         Ok((heads, self.entry_indexes(hashes)?))
+    }
+    /// What an upload reads before it is checked: the feed heads of `devices` then the log
+    /// indexes of `hashes` ([`Self::heads_then_indexes`]), the documents of `cases`
+    /// ([`Self::case_docs`]) and the bureau's files' digests ([`Self::bureau_digests`]); one
+    /// read where the backend can.
+    fn upload_read(
+        &self,
+        (devices, hashes): (&BTreeSet<String>, &[Digest]),
+        cases: &[String],
+    ) -> Result<UploadRead, StorageError> {
+        let (heads, indexes) = self.heads_then_indexes(devices, hashes)?;
+        Ok(UploadRead {
+            heads,
+            indexes,
+            docs: self.case_docs(cases)?,
+            bureau: self.bureau_digests()?,
+        })
     }
     /// The log index of an accepted entry.
     fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
@@ -641,6 +671,14 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         hashes: &[Digest],
     ) -> Result<HeadsAndIndexes, StorageError> {
         (**self).heads_then_indexes(devices, hashes)
+    }
+
+    fn upload_read(
+        &self,
+        entries: (&BTreeSet<String>, &[Digest]),
+        cases: &[String],
+    ) -> Result<UploadRead, StorageError> {
+        (**self).upload_read(entries, cases)
     }
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -1232,6 +1270,11 @@ pub mod suite {
                     ("catalogue".into(), second.digest),
                     ("wording".into(), wording.digest),
                 ],
+        );
+        check(
+            "an upload's first read has them, by kind",
+            s.upload_read((&BTreeSet::new(), &[]), &[]).unwrap().bureau
+                == s.bureau_digests().unwrap(),
         );
     }
 
@@ -1854,6 +1897,26 @@ pub mod suite {
                 .1
                 .is_empty(),
         );
+        let meta = CaseMeta {
+            squad: "一中队".into(),
+            status: CaseStatus::Registered,
+            heads: vec![[5; 32]],
+        };
+        s.put_case_doc("c1", &meta, b"doc1").unwrap();
+        for (names, cases) in [(&["a", "c"][..], &["c1", "c9"][..]), (&[], &[])] {
+            let cases: Vec<String> = cases.iter().map(|c| (*c).to_owned()).collect();
+            let (heads, indexes) = s.heads_then_indexes(&devices(names), &asked).unwrap();
+            check(
+                "an upload's first read, as its parts read alone",
+                s.upload_read((&devices(names), &asked), &cases).unwrap()
+                    == UploadRead {
+                        heads,
+                        indexes,
+                        docs: s.case_docs(&cases).unwrap(),
+                        bureau: s.bureau_digests().unwrap(),
+                    },
+            );
+        }
         check(
             "entries of a case",
             s.case_entries("c1").unwrap() == vec![a1.clone(), a2.clone()],

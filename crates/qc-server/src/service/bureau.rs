@@ -144,7 +144,14 @@ impl<S: Storage> Service<S> {
     /// The bureau's files in force, read again only when their digests changed (one small
     /// read tells), at any instance.
     pub fn bureau(&self) -> Result<Arc<Bureau>, ServiceError> {
-        let digests = self.storage.bureau_digests()?;
+        self.bureau_at(self.storage.bureau_digests()?)
+    }
+
+    /// The bureau's files whose digests were just read as `digests`.
+    pub(super) fn bureau_at(
+        &self,
+        digests: Vec<(String, Digest)>,
+    ) -> Result<Arc<Bureau>, ServiceError> {
         {
             let cache = super::locked(&self.bureau);
             if cache.read.0 == digests {

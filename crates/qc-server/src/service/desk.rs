@@ -412,10 +412,13 @@ impl<S: Storage> Service<S> {
                     &Scope(signer.view.clone(), Vec::new()),
                 ),
                 (&mut [], &[]),
-                &PushEntries {
-                    entries: vec![entry.clone()],
-                    known_size: 0,
-                },
+                (
+                    &PushEntries {
+                        entries: vec![entry.clone()],
+                        known_size: 0,
+                    },
+                    None,
+                ),
                 now,
             );
             match pushed {

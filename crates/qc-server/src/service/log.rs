@@ -18,7 +18,7 @@ use qc_tlog::note::NoteCheckpoint;
 use qc_tlog::{TileId, TilePath, TileSource, TreeState};
 
 use super::{Service, ServiceError, locked};
-use crate::storage::{LogHead, PendingBlob, Sequencer, Storage, StorageError};
+use crate::storage::{HeadsAndIndexes, LogHead, PendingBlob, Sequencer, Storage, StorageError};
 
 /// An upload verified against the feed heads it continues, waiting to be sequenced.
 pub(super) struct Pending {
@@ -443,20 +443,33 @@ impl<S: Storage> Service<S> {
         &self,
         entries: &[SignedEntry],
     ) -> Result<Unlogged, ServiceError> {
-        let devices: BTreeSet<String> = entries
-            .iter()
-            .filter_map(|e| e.head().ok().map(|x| x.device))
-            .collect();
         if entries.is_empty() {
             return Ok(Unlogged {
-                devices,
+                devices: BTreeSet::new(),
                 heads: BTreeMap::new(),
                 new: Vec::new(),
                 found: Vec::new(),
             });
         }
+        let read = |devices: &BTreeSet<String>, hashes: &[Digest]| {
+            Ok((self.storage.heads_then_indexes(devices, hashes)?, ()))
+        };
+        Ok(self.unlogged_with(entries, read)?.0)
+    }
+
+    /// [`Self::unlogged_after_heads`] as `read` finds the entries' feed heads and log indexes
+    /// (given their devices and hashes), with whatever else it reads at once.
+    pub(super) fn unlogged_with<T>(
+        &self,
+        entries: &[SignedEntry],
+        read: impl FnOnce(&BTreeSet<String>, &[Digest]) -> Result<(HeadsAndIndexes, T), StorageError>,
+    ) -> Result<(Unlogged, T), ServiceError> {
+        let devices: BTreeSet<String> = entries
+            .iter()
+            .filter_map(|e| e.head().ok().map(|x| x.device))
+            .collect();
         let hashes: Vec<Digest> = entries.iter().map(SignedEntry::hash).collect();
-        let (heads, indexes) = self.storage.heads_then_indexes(&devices, &hashes)?;
+        let ((heads, indexes), other) = read(&devices, &hashes)?;
         if indexes.len() != hashes.len() {
             return Err(damaged("the store answered for other entries than asked").into());
         }
@@ -467,12 +480,13 @@ impl<S: Storage> Service<S> {
                 new.push(e.clone());
             }
         }
-        Ok(Unlogged {
+        let unlogged = Unlogged {
             devices,
             heads,
             new,
             found: hashes.into_iter().zip(indexes).collect(),
-        })
+        };
+        Ok((unlogged, other))
     }
 
     /// Sequences a verified upload together with those waiting at the same moment: one
@@ -576,10 +590,15 @@ impl<S: Storage> Service<S> {
             let head = seq.head()?;
             let first = head.tree.size;
             let leaves: Vec<Digest> = entries.iter().map(SignedEntry::hash).collect();
-            let done =
-                qc_tlog::integrate(&head.tree, &Tiles::new(&*seq), &leaves).map_err(damaged)?;
+            // Under the hold the head is the log's latest: the tiles this process knows as far
+            // as it holds serve, and those the append writes are known from its commit on.
+            let tiles = Tiles::sharing(&*seq, &self.known_tiles, head.tree.size);
+            let done = qc_tlog::integrate(&head.tree, &tiles, &leaves).map_err(damaged)?;
             let head = self.head_of(done.state, now)?;
             seq.commit(&entries, &done.tiles, &head)?;
+            for (id, tile) in &done.tiles {
+                self.known_tiles.keep(*id, tile, head.tree.size);
+            }
             let checkpoint = head
                 .checkpoint
                 .ok_or_else(|| damaged("no checkpoint signed"))?;

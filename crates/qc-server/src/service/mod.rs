@@ -410,6 +410,16 @@ struct MergedDoc {
     changes: Vec<Vec<u8>>,
 }
 
+/// What a sync's upload read first ([`Service::first_read`]).
+#[derive(Default)]
+struct FirstRead {
+    unlogged: Option<log::Unlogged>,
+    /// The station's copies of the cases whose documents came, by case.
+    held: BTreeMap<String, (CaseMeta, Vec<u8>)>,
+    /// The bureau's files' digests.
+    bureau: Option<Vec<(String, Digest)>>,
+}
+
 /// How often a request merges its changes again into copies other requests kept meanwhile.
 const KEEP_TRIES: usize = 8;
 
@@ -1050,7 +1060,7 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
     ) -> Result<PushResponse, ServiceError> {
         let scope = self.scope(device)?;
-        let pushed = match self.push_within((device, &scope), (&mut [], &[]), req, now)? {
+        let pushed = match self.push_within((device, &scope), (&mut [], &[]), (req, None), now)? {
             Some(pushed) => pushed,
             None => self.at_tree(self.storage.log_head()?.tree, now),
         };
@@ -1102,10 +1112,10 @@ impl<S: Storage> Service<S> {
         &self,
         (from, scope): (&str, &Scope),
         arriving: (&mut [MergedDoc], &[String]),
-        req: &PushEntries,
+        (req, read): (&PushEntries, Option<log::Unlogged>),
         now: Timestamp,
     ) -> Result<Option<log::Appended>, ServiceError> {
-        let mut pushed = self.push_checked((from, scope), arriving, req, now);
+        let mut pushed = self.push_checked((from, scope), arriving, (req, read), now);
         if let Err(ServiceError::Refused(r)) = &mut pushed {
             // Kept before the device is told (a refusal it sets aside must be known here);
             // if that fails, it is told to try again instead.
@@ -1127,12 +1137,15 @@ impl<S: Storage> Service<S> {
         &self,
         (from, scope): (&str, &Scope),
         (arriving, declined): (&mut [MergedDoc], &[String]),
-        req: &PushEntries,
+        (req, read): (&PushEntries, Option<log::Unlogged>),
         now: Timestamp,
     ) -> Result<Option<log::Appended>, ServiceError> {
         // Read as the log's append reads them first (the heads, then what is unlogged), so
         // it need not read them again unless it must verify again.
-        let read = self.unlogged_after_heads(&req.entries)?;
+        let read = match read {
+            Some(read) => read,
+            None => self.unlogged_after_heads(&req.entries)?,
+        };
         let new = &read.new;
         // An entry without its body is one its own device set aside (搁置) after the station
         // refused it: its place in the feed, signed by the device, and nothing of its act.
@@ -1618,26 +1631,26 @@ impl<S: Storage> Service<S> {
     /// applied, or none of it.
     pub fn push_docs(&self, device: &str, req: &DocsUp) -> Result<DocsAck, ServiceError> {
         let scope = self.scope(device)?;
-        let (merged, outside) = self.merge_docs(&scope, req)?;
+        let cases: Vec<String> = req.docs.iter().map(|d| d.case.clone()).collect();
+        let (merged, outside) = self.merge_docs(&scope, req, self.held_docs(&cases)?)?;
         if let Some(case) = outside.first() {
             return Err(ServiceError::Forbidden(format!(
                 "case {case} is out of scope"
             )));
         }
-        self.keep_docs(&scope, merged)
+        self.keep_docs(&scope, merged, None)
     }
 
-    /// The station's copies with a device's changes merged in, each checked (parses whole,
-    /// builds on what the station holds, is the case it names), not yet kept; and the cases
-    /// out of the device's scope (moved to another squad meanwhile, or another squad's),
-    /// whose changes are not taken.
+    /// The station's copies `held` with a device's changes merged in, each checked (parses
+    /// whole, builds on what the station holds, is the case it names), not yet kept; and the
+    /// cases out of the device's scope (moved to another squad meanwhile, or another
+    /// squad's), whose changes are not taken.
     fn merge_docs(
         &self,
         scope: &Scope,
         req: &DocsUp,
+        mut held: BTreeMap<String, (CaseMeta, Vec<u8>)>,
     ) -> Result<(Vec<MergedDoc>, Vec<String>), ServiceError> {
-        let cases: Vec<String> = req.docs.iter().map(|d| d.case.clone()).collect();
-        let mut held = self.held_docs(&cases)?;
         let mut merged: Vec<MergedDoc> = Vec::with_capacity(req.docs.len());
         let mut outside = Vec::new();
         for d in &req.docs {
@@ -1729,13 +1742,15 @@ impl<S: Storage> Service<S> {
         }))
     }
 
-    /// Keeps merged documents with their rows; returns the heads the station now holds of
-    /// each. A copy another request kept meanwhile has the device's changes merged into it
-    /// again (and may be out of scope by then).
+    /// Keeps merged documents with their rows (named by the bureau's catalogue, by its files'
+    /// digests when just read); returns the heads the station now holds of each. A copy
+    /// another request kept meanwhile has the device's changes merged into it again (and may
+    /// be out of scope by then).
     fn keep_docs(
         &self,
         scope: &Scope,
         mut merged: Vec<MergedDoc>,
+        bureau: Option<Vec<(String, Digest)>>,
     ) -> Result<DocsAck, ServiceError> {
         let mut ack = DocsAck {
             heads: Vec::with_capacity(merged.len()),
@@ -1745,7 +1760,10 @@ impl<S: Storage> Service<S> {
             // An idle sync reads nothing more.
             return Ok(ack);
         }
-        let catalogue = self.case_catalogue()?;
+        let catalogue = match bureau {
+            Some(digests) => self.bureau_at(digests)?.catalogue.clone(),
+            None => self.case_catalogue()?,
+        };
         for _ in 0..KEEP_TRIES {
             let saved: Vec<(Vec<u8>, CaseRow)> = merged
                 .iter_mut()
@@ -1912,11 +1930,17 @@ impl<S: Storage> Service<S> {
         // Documents are checked first, since entries about a new case are in scope only by
         // the document that comes with them; entries are kept before documents.
         let (scope, people) = self.scope_and_people(device, Some(now))?;
+        let first = self.first_read(req)?;
         // A case out of scope keeps its changes away; the entries about it are refused one by
         // one below (the device may set them aside).
-        let (mut merged, outside) = self.merge_docs(&scope, &req.up)?;
-        let pushed = self.push_within((device, &scope), (&mut merged, &outside), &req.push, now)?;
-        let kept = self.keep_docs(&scope, merged)?;
+        let (mut merged, outside) = self.merge_docs(&scope, &req.up, first.held)?;
+        let pushed = self.push_within(
+            (device, &scope),
+            (&mut merged, &outside),
+            (&req.push, first.unlogged),
+            now,
+        )?;
+        let kept = self.keep_docs(&scope, merged, first.bureau)?;
         let acked = DocsAck {
             heads: kept.heads,
             outside: outside.into_iter().chain(kept.outside).collect(),
@@ -1961,6 +1985,29 @@ impl<S: Storage> Service<S> {
                 self.note_bureau(device, seen, now);
                 self.bureau_for(seen)
             }),
+        })
+    }
+
+    /// What an upload reads before it is checked, at once: what its entries continue, the
+    /// station's copies of its cases and the bureau's files' digests (nothing for a sync
+    /// sending nothing).
+    fn first_read(&self, req: &SyncRequest) -> Result<FirstRead, ServiceError> {
+        let cases: Vec<String> = req.up.docs.iter().map(|d| d.case.clone()).collect();
+        if req.push.entries.is_empty() && cases.is_empty() {
+            return Ok(FirstRead::default());
+        }
+        let (unlogged, (docs, bureau)) =
+            self.unlogged_with(&req.push.entries, |devices, hashes| {
+                let r = self.storage.upload_read((devices, hashes), &cases)?;
+                Ok(((r.heads, r.indexes), (r.docs, r.bureau)))
+            })?;
+        Ok(FirstRead {
+            unlogged: Some(unlogged),
+            held: docs
+                .into_iter()
+                .map(|(case, meta, doc)| (case, (meta, doc)))
+                .collect(),
+            bureau: Some(bureau),
         })
     }
 

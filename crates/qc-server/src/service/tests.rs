@@ -1084,10 +1084,11 @@ mod docs {
         b.put_record(&notice("r-b", "wang.fang"), NOW).unwrap();
         // A's request merges; B's whole request runs before A's keeps its copy.
         let scope = s.scope("tablet-a").unwrap();
-        let (merged, outside) = s.merge_docs(&scope, &up(&mut a, &base)).unwrap();
+        let held = s.held_docs(&["case-1".to_owned()]).unwrap();
+        let (merged, outside) = s.merge_docs(&scope, &up(&mut a, &base), held).unwrap();
         assert!(outside.is_empty());
         let acked_b = s.push_docs("tablet-b", &up(&mut b, &base)).unwrap();
-        let acked_a = s.keep_docs(&scope, merged).unwrap();
+        let acked_a = s.keep_docs(&scope, merged, None).unwrap();
 
         let (meta, held) = s.storage.case_doc("case-1").unwrap().unwrap();
         let mut held = CaseDoc::load(&held, b"station").unwrap();
