@@ -378,6 +378,24 @@ struct Round {
     latencies: Vec<Duration>,
     errors: Vec<String>,
     wall: Duration,
+    /// The machine's processor time spent meanwhile, by anything (the stations, the database
+    /// and the load generator share it): what the round cost, steadier than its latencies.
+    busy: Option<Duration>,
+}
+
+/// The machine's processor time spent so far, all processors (Linux's `/proc/stat`).
+fn machine_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().ok())
+        .collect::<Option<_>>()?;
+    // user, nice, system, (idle, iowait), irq, softirq, steal; in clock ticks of 1/100 s.
+    let busy: u64 = [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| cpu.get(i)).sum();
+    Some(Duration::from_millis(busy * 10))
 }
 
 impl Round {
@@ -388,10 +406,13 @@ impl Round {
     fn describe(&mut self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         format!(
-            "p50 {:.0} ms, p99 {:.0} ms, all done in {:.1} s, {} error(s){}",
+            "p50 {:.0} ms, p99 {:.0} ms, all done in {:.1} s{}, {} error(s){}",
             ms(self.p(0.5)),
             ms(self.p(0.99)),
             self.wall.as_secs_f64(),
+            self.busy
+                .map(|b| format!(" ({:.1} processor-seconds in all)", b.as_secs_f64()))
+                .unwrap_or_default(),
             self.errors.len(),
             self.errors
                 .first()
@@ -418,6 +439,7 @@ fn round(
         .map(|(i, (d, c))| sync_request(d, c, &urls[(i + turn) % urls.len()], first))
         .collect::<anyhow::Result<_>>()?;
     let start = Instant::now();
+    let busy_before = machine_busy();
     let answers = rt.block_on(async {
         let tasks: Vec<_> = requests
             .into_iter()
@@ -431,10 +453,14 @@ fn round(
         answers
     });
     let wall = start.elapsed();
+    let busy = machine_busy()
+        .zip(busy_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let mut r = Round {
         latencies: Vec::new(),
         errors: Vec::new(),
         wall,
+        busy,
     };
     for (d, answer) in devices.iter_mut().zip(answers) {
         match answer.map_err(anyhow::Error::from).and_then(|a| a) {
