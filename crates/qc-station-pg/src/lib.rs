@@ -373,7 +373,7 @@ impl PgStorage {
 
 impl Storage for PgStorage {
     fn log_head(&self) -> Result<LogHead, StorageError> {
-        log::read_head(&mut *self.conn()?, false)
+        log::read_head(&mut *self.conn()?)
     }
 
     fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
@@ -392,9 +392,18 @@ impl Storage for PgStorage {
     }
 
     fn sequence(&self) -> Result<Box<dyn Sequencer + '_>, StorageError> {
-        Ok(Box::new(log::PgSequencer::begin(&self.sequencing, || {
-            self.conn()
-        })?))
+        self.sequence_for(&BTreeSet::new())
+    }
+
+    fn sequence_for(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<Box<dyn Sequencer + '_>, StorageError> {
+        Ok(Box::new(log::PgSequencer::begin(
+            &self.sequencing,
+            || self.conn(),
+            devices,
+        )?))
     }
 
     fn entry_indexes(&self, hashes: &[Digest]) -> Result<Vec<Option<u64>>, StorageError> {

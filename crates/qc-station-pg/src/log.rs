@@ -1,7 +1,7 @@
 //! The log: entries, hash tiles and head, and the sequencer that appends to them.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::client::Client;
@@ -17,27 +17,30 @@ use crate::{Conn, col, digest, int, pg, uint};
 const UNIQUE_VIOLATION: &str = "23505";
 
 /// The head; `lock` takes its row for the rest of the transaction (the sequencers' turn).
-pub(crate) fn read_head(c: &mut Client, lock: bool) -> Result<LogHead, StorageError> {
-    let sql = if lock {
-        "SELECT size, root, checkpoint, checkpoint_sig, note FROM log_head WHERE one = 1 FOR UPDATE"
-    } else {
-        "SELECT size, root, checkpoint, checkpoint_sig, note FROM log_head WHERE one = 1"
-    };
+pub(crate) fn read_head(c: &mut Client) -> Result<LogHead, StorageError> {
     let row = c
-        .query_opt(sql, &[])
+        .query_opt(
+            "SELECT size, root, checkpoint, checkpoint_sig, note FROM log_head WHERE one = 1",
+            &[],
+        )
         .map_err(pg("reading the log's head"))?
         .ok_or_else(|| StorageError::Damaged("the log's head row is missing".into()))?;
-    let bytes: Option<Vec<u8>> = col(&row, 2)?;
-    let signature: Option<Vec<u8>> = col(&row, 3)?;
+    head_of(&row)
+}
+
+/// The head from the first five columns of a row.
+fn head_of(row: &postgres::Row) -> Result<LogHead, StorageError> {
+    let bytes: Option<Vec<u8>> = col(row, 2)?;
+    let signature: Option<Vec<u8>> = col(row, 3)?;
     Ok(LogHead {
         tree: TreeState {
-            size: uint(col(&row, 0)?)?,
-            root: digest(col(&row, 1)?)?,
+            size: uint(col(row, 0)?)?,
+            root: digest(col(row, 1)?)?,
         },
         checkpoint: bytes
             .zip(signature)
             .map(|(bytes, signature)| SignedCheckpoint { bytes, signature }),
-        note: col(&row, 4)?,
+        note: col(row, 4)?,
     })
 }
 
@@ -78,6 +81,32 @@ macro_rules! feed_heads_sql {
          ) l"
     };
 }
+
+/// The head, locked (its first five columns), and what an append builds on, read with it so
+/// the append mostly reads nothing more while it holds the log: the tiles on the tree's right
+/// edge (part 0: at each level, the one holding its last hash and the one after it; level,
+/// index, hashes) and the feed heads of the devices `$1` (part 1, as [`feed_heads_sql`]). The
+/// sixth column is the head's size as the statement began: a statement that waited for the
+/// lock sees the head committed meanwhile but all else as it was, which then does not serve.
+const LOCK_HEAD: &str = concat!(
+    "WITH h AS (
+       SELECT size, root, checkpoint, checkpoint_sig, note FROM log_head WHERE one = 1
+       FOR UPDATE),
+     began AS (SELECT size FROM log_head WHERE one = 1),
+     edge AS (
+       SELECT DISTINCT l::SMALLINT AS level, i AS idx
+       FROM h, generate_series(0, 7) AS l,
+            LATERAL (VALUES (((h.size >> (8 * l)) - 1) / 256), ((h.size >> (8 * l)) / 256)) v(i)
+       WHERE (h.size >> (8 * l)) > 0)
+     SELECT h.*, (SELECT size FROM began), 0, t.level::BIGINT, t.idx, t.hashes, NULL::TEXT
+     FROM h LEFT JOIN edge ON TRUE
+     LEFT JOIN log_tiles t ON t.level = edge.level AND t.idx = edge.idx
+     UNION ALL
+     SELECT h.*, (SELECT size FROM began), 1, f.seq, NULL, f.hash, f.device
+     FROM h, (",
+    feed_heads_sql!(),
+    ") f"
+);
 
 /// What an upload reads first, in one snapshot, in four parts (the fourth column), each row as
 /// [`feed_heads_sql`] reads one in its first three:
@@ -173,6 +202,10 @@ pub(crate) struct PgSequencer<'a> {
     conn: RefCell<Conn>,
     /// The head read under the lock: nothing else can change it until this sequencer ends.
     head: LogHead,
+    /// The tiles on the right edge of its tree, read with it.
+    edge: HashMap<TileId, Vec<u8>>,
+    /// The feed heads of the devices named at its start, read with it.
+    heads: Option<(BTreeSet<String>, BTreeMap<String, FeedHead>)>,
     /// The transaction may still be open (rolled back if dropped so).
     open: bool,
     /// This process's turn, taken before a connection: sequencers of one process queue here,
@@ -192,12 +225,15 @@ impl<'a> PgSequencer<'a> {
     pub(crate) fn begin(
         turn: &'a Mutex<()>,
         pool: impl FnOnce() -> Result<Conn, StorageError>,
+        devices: &BTreeSet<String>,
     ) -> Result<PgSequencer<'a>, StorageError> {
         // The mutex guards no data: a panic while holding it left nothing half-done here.
         let turn = turn.lock().unwrap_or_else(|p| p.into_inner());
         let mut seq = PgSequencer {
             conn: RefCell::new(pool()?),
             head: LogHead::EMPTY,
+            edge: HashMap::new(),
+            heads: None,
             // Open from the start: if BEGIN passes and SET fails, the aborted transaction is
             // rolled back on drop, not handed to the pool (a ROLLBACK with none open is
             // harmless).
@@ -212,7 +248,44 @@ impl<'a> PgSequencer<'a> {
         // Every station process on this database appends only under this row lock: it orders
         // appends across processes, and a waiting sequencer reads the head its predecessor
         // committed (READ COMMITTED re-reads a row that changed while it waited).
-        seq.head = read_head(c, true)?;
+        let names: Vec<&str> = devices.iter().map(String::as_str).collect();
+        let rows = c
+            .query(LOCK_HEAD, &[&names])
+            .map_err(pg("reading the log's head"))?;
+        let first = rows
+            .first()
+            .ok_or_else(|| StorageError::Damaged("the log's head row is missing".into()))?;
+        seq.head = head_of(first)?;
+        if col::<i64>(first, 5)? != int(seq.head.tree.size)? {
+            // Appended to while this waited for the lock: read anew when asked for.
+            return Ok(seq);
+        }
+        let mut heads = BTreeMap::new();
+        for r in &rows {
+            match (col::<i32>(r, 6)?, col::<Option<Vec<u8>>>(r, 9)?) {
+                (0, Some(hashes)) => {
+                    let level: i64 = col(r, 7)?;
+                    let id = TileId {
+                        level: u8::try_from(level).map_err(|_| {
+                            StorageError::Damaged(format!("a tile of level {level}"))
+                        })?,
+                        index: uint(col(r, 8)?)?,
+                    };
+                    seq.edge.insert(id, hashes);
+                }
+                (1, Some(hash)) => {
+                    heads.insert(
+                        col::<String>(r, 10)?,
+                        FeedHead {
+                            seq: uint(col(r, 7)?)?,
+                            hash: digest(hash)?,
+                        },
+                    );
+                }
+                _ => {}
+            }
+        }
+        seq.heads = Some((devices.clone(), heads));
         Ok(seq)
     }
 }
@@ -226,10 +299,22 @@ impl Sequencer for PgSequencer<'_> {
         &self,
         devices: &BTreeSet<String>,
     ) -> Result<BTreeMap<String, FeedHead>, StorageError> {
+        if let Some((read, heads)) = &self.heads
+            && devices.is_subset(read)
+        {
+            return Ok(heads
+                .iter()
+                .filter(|(d, _)| devices.contains(*d))
+                .map(|(d, h)| (d.clone(), *h))
+                .collect());
+        }
         feed_heads(&mut self.conn.borrow_mut(), devices)
     }
 
     fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
+        if let Some(tile) = self.edge.get(&id) {
+            return Ok(Some(tile.clone()));
+        }
         read_tile(&mut self.conn.borrow_mut(), id)
     }
 

@@ -158,19 +158,32 @@ fn two_processes_share_one_database() {
 }
 
 /// A sequencer held by one store makes another store's sequencer wait, and the waiting one then
-/// reads the first's head.
+/// reads the first's head, and the feed heads and tiles as the first left them (not as they
+/// were when it began to wait).
 #[test]
 fn a_sequencer_waits_for_another_stores_sequencer() {
     let url = new_database();
     let (a, b) = (store(&url), store(&url));
     let e = entry("a", 1, [0; 32], "c1");
+    let feed = BTreeSet::from(["a".to_owned()]);
+    // The log's head, the feed head of `a` and the first tile's length, as a sequencer of `b`
+    // sees them.
+    let read = |seq: &dyn Sequencer| {
+        (
+            seq.head().unwrap().tree.size,
+            seq.feed_heads(&feed).unwrap().get("a").map(|h| h.seq),
+            seq.tile(TileId { level: 0, index: 0 })
+                .unwrap()
+                .map(|t| t.len()),
+        )
+    };
     let seen = std::thread::scope(|scope| {
         let seq = a.sequence().unwrap();
         let started = Instant::now();
-        let b = &b;
+        let (b, feed, read) = (&b, &feed, &read);
         let waiter = scope.spawn(move || {
-            let size = b.sequence().unwrap().head().unwrap().tree.size;
-            (size, started.elapsed())
+            let seen = read(&*b.sequence_for(feed).unwrap());
+            (seen, started.elapsed())
         });
         std::thread::sleep(Duration::from_millis(300));
         let head = seq.head().unwrap();
@@ -186,11 +199,20 @@ fn a_sequencer_waits_for_another_stores_sequencer() {
         .unwrap();
         waiter.join().unwrap()
     });
-    assert_eq!(seen.0, 1, "the waiting sequencer read the committed head");
+    assert_eq!(
+        seen.0,
+        (1, Some(1), Some(32)),
+        "the waiting sequencer read the committed head, feed head and tile"
+    );
     assert!(
         seen.1 >= Duration::from_millis(300),
         "it waited: {:?}",
         seen.1
+    );
+    assert_eq!(
+        read(&*b.sequence_for(&feed).unwrap()),
+        (1, Some(1), Some(32)),
+        "and so does one that did not wait"
     );
 }
 

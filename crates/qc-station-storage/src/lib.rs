@@ -252,6 +252,15 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     ) -> Result<BTreeMap<String, FeedHead>, StorageError>;
     /// Takes the log for appending; waits while another sequencer holds it.
     fn sequence(&self) -> Result<Box<dyn Sequencer + '_>, StorageError>;
+    /// [`Self::sequence`] for appending entries of `devices`, whose feed heads a backend may
+    /// read along with the head.
+    fn sequence_for(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<Box<dyn Sequencer + '_>, StorageError> {
+        let _ = devices;
+        self.sequence()
+    }
     /// The log indexes of entries, in the order asked (`None` for one not accepted): one
     /// query for an upload's worth.
     fn entry_indexes(&self, hashes: &[Digest]) -> Result<Vec<Option<u64>>, StorageError>;
@@ -659,6 +668,13 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn sequence(&self) -> Result<Box<dyn Sequencer + '_>, StorageError> {
         (**self).sequence()
+    }
+
+    fn sequence_for(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<Box<dyn Sequencer + '_>, StorageError> {
+        (**self).sequence_for(devices)
     }
 
     fn entry_indexes(&self, hashes: &[Digest]) -> Result<Vec<Option<u64>>, StorageError> {

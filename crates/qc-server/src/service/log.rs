@@ -547,11 +547,11 @@ impl<S: Storage> Service<S> {
                 .map(|(t, _)| (*t, Err(e.to_string())))
                 .collect()
         };
-        let seq = match self.storage.sequence() {
+        let all: BTreeSet<String> = batch.iter().flat_map(|(_, p)| p.devices.clone()).collect();
+        let seq = match self.storage.sequence_for(&all) {
             Ok(seq) => seq,
             Err(e) => return failed(&batch, &e),
         };
-        let all: BTreeSet<String> = batch.iter().flat_map(|(_, p)| p.devices.clone()).collect();
         let mut ends = match seq.feed_heads(&all) {
             Ok(ends) => ends,
             Err(e) => return failed(&batch, &e),
