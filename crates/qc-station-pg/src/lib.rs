@@ -189,7 +189,8 @@ const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sig
 /// hash), the certificates of their devices (part 1: device, 0 for a person's and 1 for the
 /// device's own, then certificate and signature, as [`DEVICE_CERTIFICATES`] orders them), and
 /// the log's head (part 2: size, root), all in one snapshot. The certificates are looked up
-/// by the devices' ids (a join planned for the table scanned every device per sync).
+/// by the devices' ids (a join planned for the table scanned every device per sync). In no
+/// order: put in order by the caller (see [`log::UPLOAD_READ`]).
 const FEEDS_DOWN: &str = "WITH t AS (
        SELECT device, max(seq) AS last FROM log WHERE case_id = ANY($1) GROUP BY device)
      SELECT 0 AS part, t.device, 0 AS kind, l.seq, l.entry AS a, l.body AS b, l.device_sig AS c,
@@ -204,8 +205,7 @@ const FEEDS_DOWN: &str = "WITH t AS (
      SELECT 1, id, 1, 0, cert, signature, NULL, NULL, NULL, NULL
        FROM devices WHERE id = ANY(ARRAY(SELECT device FROM t))
      UNION ALL
-     SELECT 2, NULL, 0, 0, root, NULL, NULL, NULL, size, NULL FROM log_head WHERE one = 1
-     ORDER BY 1, 2, 3, 4, 5";
+     SELECT 2, NULL, 0, 0, root, NULL, NULL, NULL, size, NULL FROM log_head WHERE one = 1";
 /// The documents of the cases `$1`.
 const CASE_DOCS: &str = "SELECT case_id, squad, status, heads, doc FROM case_docs
      WHERE case_id = ANY($1) ORDER BY case_id";
@@ -481,17 +481,29 @@ impl Storage for PgStorage {
             tree: TreeState::EMPTY,
         };
         let mut head = false;
+        let (mut entries, mut certificates) = (Vec::new(), Vec::new());
         for r in &rows {
+            // Each with what orders it: device and seq; device, person or device, bytes.
+            let device: Option<String> = col(r, 1)?;
             match col::<i32>(r, 0)? {
-                0 => down.entries.push(Logged {
-                    entry: entry_at(r, 4)?,
-                    index: uint(col(r, 8)?)?,
-                    hash: digest(col(r, 9)?)?,
-                }),
-                1 => down.certificates.push(SignedCertificate {
-                    bytes: col(r, 4)?,
-                    signature: col(r, 5)?,
-                }),
+                0 => entries.push((
+                    (device, col::<i64>(r, 3)?),
+                    Logged {
+                        entry: entry_at(r, 4)?,
+                        index: uint(col(r, 8)?)?,
+                        hash: digest(col(r, 9)?)?,
+                    },
+                )),
+                1 => {
+                    let bytes: Vec<u8> = col(r, 4)?;
+                    certificates.push((
+                        (device, col::<i32>(r, 2)?, bytes.clone()),
+                        SignedCertificate {
+                            bytes,
+                            signature: col(r, 5)?,
+                        },
+                    ));
+                }
                 _ => {
                     head = true;
                     down.tree = TreeState {
@@ -504,6 +516,10 @@ impl Storage for PgStorage {
         if !head {
             return Err(StorageError::Damaged("no log head".into()));
         }
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        certificates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        down.entries = entries.into_iter().map(|(_, e)| e).collect();
+        down.certificates = certificates.into_iter().map(|(_, c)| c).collect();
         Ok(down)
     }
 
