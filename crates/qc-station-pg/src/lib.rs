@@ -985,7 +985,7 @@ impl Storage for PgStorage {
         &self,
         view: &CaseView,
         have: &BTreeMap<&str, Vec<Digest>>,
-    ) -> Result<Vec<(SeenCase, Option<Vec<u8>>)>, StorageError> {
+    ) -> Result<Vec<qc_station_storage::SeenBehind>, StorageError> {
         let (squads, statuses) = view_params(view);
         let cases: Vec<&str> = have.keys().copied().collect();
         let heads: Vec<Vec<u8>> = have.values().map(|h| h.concat()).collect();

@@ -182,6 +182,10 @@ impl LogHead {
     };
 }
 
+/// A case seen, with its document when a device is behind on it
+/// ([`Storage::case_metas_seen_behind`]).
+pub type SeenBehind = (SeenCase, Option<Vec<u8>>);
+
 /// Whether the heads of `case` are not those `have` names (none when it names none).
 pub fn heads_differ(have: &BTreeMap<&str, Vec<Digest>>, case: &SeenCase) -> bool {
     have.get(case.case.as_str()).map_or(&[][..], Vec::as_slice) != case.meta.heads.as_slice()
@@ -426,7 +430,7 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
         &self,
         view: &CaseView,
         have: &BTreeMap<&str, Vec<Digest>>,
-    ) -> Result<Vec<(SeenCase, Option<Vec<u8>>)>, StorageError> {
+    ) -> Result<Vec<SeenBehind>, StorageError> {
         let metas = self.case_metas_seen(view)?;
         let behind: Vec<String> = metas
             .iter()
@@ -843,7 +847,7 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         &self,
         view: &CaseView,
         have: &BTreeMap<&str, Vec<Digest>>,
-    ) -> Result<Vec<(SeenCase, Option<Vec<u8>>)>, StorageError> {
+    ) -> Result<Vec<SeenBehind>, StorageError> {
         (**self).case_metas_seen_behind(view, have)
     }
 

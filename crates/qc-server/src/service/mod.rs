@@ -410,6 +410,15 @@ struct MergedDoc {
     changes: Vec<Vec<u8>>,
 }
 
+/// What a sync sends down ([`Service::pull_within`]): the changes and entries, where the log
+/// holds each entry (index and hash), and the tree the entries were read with (none when none
+/// were read).
+struct Pulled {
+    down: DocsDown,
+    at: Vec<(u64, Digest)>,
+    tree: Option<TreeState>,
+}
+
 /// What a sync's upload read first ([`Service::first_read`]).
 #[derive(Default)]
 struct FirstRead {
@@ -718,7 +727,7 @@ impl<S: Storage> Service<S> {
         let trust = self.trust();
         let (cert, key) = trust
             .anchor
-            .verify_issued_key(&signed)
+            .verify_issued_key(signed)
             .map_err(|_| revoked())?;
         trust
             .anchor
@@ -1814,7 +1823,7 @@ impl<S: Storage> Service<S> {
     /// What the device lacks of the cases it may see: changes after the heads it holds, with
     /// the entries and certificates it needs to verify them.
     pub fn pull_docs(&self, device: &str, req: &DocsWant) -> Result<DocsDown, ServiceError> {
-        Ok(self.pull_within(&self.scope(device)?, device, req)?.0)
+        Ok(self.pull_within(&self.scope(device)?, device, req)?.down)
     }
 
     /// [`Self::pull_docs`] for a device whose scope was read already, with where the log holds
@@ -1824,7 +1833,7 @@ impl<S: Storage> Service<S> {
         scope: &Scope,
         device: &str,
         req: &DocsWant,
-    ) -> Result<(DocsDown, Vec<(u64, Digest)>, Option<TreeState>), ServiceError> {
+    ) -> Result<Pulled, ServiceError> {
         let mut out = DocsDown {
             docs: Vec::new(),
             entries: Vec::new(),
@@ -1884,7 +1893,11 @@ impl<S: Storage> Service<S> {
         }
         let mut at = Vec::new();
         if sent.is_empty() {
-            return Ok((out, at, None));
+            return Ok(Pulled {
+                down: out,
+                at,
+                tree: None,
+            });
         }
         let feeds = self.storage.feeds_down(&sent)?;
         for logged in feeds.entries {
@@ -1915,7 +1928,11 @@ impl<S: Storage> Service<S> {
             at.push((logged.index, logged.hash));
         }
         out.certificates = self.with_directory(&feeds.certificates);
-        Ok((out, at, Some(feeds.tree)))
+        Ok(Pulled {
+            down: out,
+            at,
+            tree: Some(feeds.tree),
+        })
     }
 
     /// One round trip: the device's entries (verified, in its scope, logged, receipted), then
@@ -1945,17 +1962,21 @@ impl<S: Storage> Service<S> {
             heads: kept.heads,
             outside: outside.into_iter().chain(kept.outside).collect(),
         };
-        let (down, down_at, down_tree) = match &req.want {
+        let Pulled {
+            down,
+            at: down_at,
+            tree: down_tree,
+        } = match &req.want {
             Some(want) => self.pull_within(&scope, device, want)?,
-            None => (
-                DocsDown {
+            None => Pulled {
+                down: DocsDown {
                     docs: Vec::new(),
                     entries: Vec::new(),
                     certificates: Vec::new(),
                 },
-                Vec::new(),
-                None,
-            ),
+                at: Vec::new(),
+                tree: None,
+            },
         };
         // Every receipt of the answer leads to one checkpoint: over the larger of the tree the
         // upload was appended to and the one the entries going down were read with (which
