@@ -475,13 +475,7 @@ impl Storage for PgStorage {
 
     fn feeds_down(&self, cases: &[String]) -> Result<FeedsDown, StorageError> {
         let rows = self.rows(FEEDS_DOWN, &cases, "reading feeds")?;
-        let mut down = FeedsDown {
-            entries: Vec::new(),
-            certificates: Vec::new(),
-            tree: TreeState::EMPTY,
-        };
-        let mut head = false;
-        let (mut entries, mut certificates) = (Vec::new(), Vec::new());
+        let (mut entries, mut certificates, mut tree) = (Vec::new(), Vec::new(), None);
         for r in &rows {
             // Each with what orders it: device and seq; device, person or device, bytes.
             let device: Option<String> = col(r, 1)?;
@@ -505,22 +499,21 @@ impl Storage for PgStorage {
                     ));
                 }
                 _ => {
-                    head = true;
-                    down.tree = TreeState {
+                    tree = Some(TreeState {
                         size: uint(col(r, 8)?)?,
                         root: digest(col(r, 4)?)?,
-                    };
+                    });
                 }
             }
         }
-        if !head {
-            return Err(StorageError::Damaged("no log head".into()));
-        }
+        let tree = tree.ok_or_else(|| StorageError::Damaged("no log head".into()))?;
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         certificates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        down.entries = entries.into_iter().map(|(_, e)| e).collect();
-        down.certificates = certificates.into_iter().map(|(_, c)| c).collect();
-        Ok(down)
+        Ok(FeedsDown {
+            entries: entries.into_iter().map(|(_, e)| e).collect(),
+            certificates: certificates.into_iter().map(|(_, c)| c).collect(),
+            tree,
+        })
     }
 
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {

@@ -16,7 +16,7 @@ use crate::{Conn, col, digest, int, pg, uint};
 /// SQLSTATE of a unique violation.
 const UNIQUE_VIOLATION: &str = "23505";
 
-/// The head; `lock` takes its row for the rest of the transaction (the sequencers' turn).
+/// The head as last committed (a sequencer reads it locked, with [`LOCK_HEAD`]).
 pub(crate) fn read_head(c: &mut Client) -> Result<LogHead, StorageError> {
     let row = c
         .query_opt(

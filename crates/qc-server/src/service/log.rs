@@ -645,7 +645,7 @@ impl<S: Storage> Service<S> {
     }
 
     /// Where the log holds the entries of `hashes`, each within `tree`, with its hash.
-    pub(super) fn logged_at(
+    fn logged_at(
         &self,
         tree: &TreeState,
         hashes: &[Digest],

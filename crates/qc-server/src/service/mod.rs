@@ -1071,9 +1071,14 @@ impl<S: Storage> Service<S> {
         let scope = self.scope(device)?;
         let pushed = match self.push_within((device, &scope), (&mut [], &[]), (req, None), now)? {
             Some(pushed) => pushed,
-            None => self.at_tree(self.storage.log_head()?.tree, now),
+            None => self.at_head(now)?,
         };
         Ok(self.push_answer(pushed, req, &[])?.0)
+    }
+
+    /// Nothing appended, answered over the log as it stands.
+    fn at_head(&self, now: Timestamp) -> Result<log::Appended, ServiceError> {
+        Ok(self.at_tree(self.storage.log_head()?.tree, now))
     }
 
     /// Nothing appended, answered over `tree`.
@@ -1989,7 +1994,7 @@ impl<S: Storage> Service<S> {
                 ..self.at_tree(tree, now)
             },
             (None, Some(tree)) => self.at_tree(tree, now),
-            (None, None) => self.at_tree(self.storage.log_head()?.tree, now),
+            (None, None) => self.at_head(now)?,
         };
         let log_size = pushed.tree.size;
         let (push, down_receipts) = self.push_answer(pushed, &req.push, &down_at)?;
