@@ -50,8 +50,8 @@ pub use qc_station_evidence::{Evidence, LocalEvidence, ObjectEvidence, S3Config}
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use postgres::types::{FromSql, ToSql};
@@ -188,22 +188,30 @@ const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sig
 /// [`FEEDS_FOR_CASES`] (part 0: device, seq, then the columns of [`entry_of`], index and
 /// hash), the certificates of their devices (part 1: device, 0 for a person's and 1 for the
 /// device's own, then certificate and signature, as [`DEVICE_CERTIFICATES`] orders them), and
-/// the log's head (part 2: size, root), all in one snapshot. The certificates are looked up
-/// by the devices' ids (a join planned for the table scanned every device per sync). In no
-/// order: put in order by the caller (see [`log::UPLOAD_READ`]).
+/// the log's head (part 2: size, root), all in one snapshot. In no order: put in order by the
+/// caller (see [`log::UPLOAD_READ`]).
+///
+/// Planned once per connection (the array's length hidden from the planner, see
+/// [`log::UPLOAD_READ`]), each lookup by a key is a subquery of its own (`OFFSET 0` keeps it
+/// from being joined): joined, a plan made while the tables were small scans them at every
+/// call once they have grown.
 const FEEDS_DOWN: &str = "WITH t AS (
-       SELECT device, max(seq) AS last FROM log WHERE case_id = ANY($1) GROUP BY device)
+       SELECT c.device, max(c.seq) AS last FROM UNNEST((SELECT $1::TEXT[])) AS w(case_id)
+       CROSS JOIN LATERAL (SELECT device, seq FROM log WHERE case_id = w.case_id OFFSET 0) c
+       GROUP BY c.device)
      SELECT 0 AS part, t.device, 0 AS kind, l.seq, l.entry AS a, l.body AS b, l.device_sig AS c,
             l.actor_sigs AS d, l.idx, l.hash
        FROM t CROSS JOIN LATERAL (
          SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
          WHERE device = t.device AND seq <= t.last ORDER BY seq) l
      UNION ALL
-     SELECT 1, device, 0, 0, cert, signature, NULL, NULL, NULL, NULL
-       FROM officer_certs WHERE device = ANY(ARRAY(SELECT device FROM t))
+     SELECT 1, t.device, 0, 0, o.cert, o.signature, NULL, NULL, NULL, NULL
+       FROM t CROSS JOIN LATERAL (
+         SELECT cert, signature FROM officer_certs WHERE device = t.device OFFSET 0) o
      UNION ALL
-     SELECT 1, id, 1, 0, cert, signature, NULL, NULL, NULL, NULL
-       FROM devices WHERE id = ANY(ARRAY(SELECT device FROM t))
+     SELECT 1, t.device, 1, 0, d.cert, d.signature, NULL, NULL, NULL, NULL
+       FROM t CROSS JOIN LATERAL (
+         SELECT cert, signature FROM devices WHERE id = t.device OFFSET 0) d
      UNION ALL
      SELECT 2, NULL, 0, 0, root, NULL, NULL, NULL, size, NULL FROM log_head WHERE one = 1";
 /// The documents of the cases `$1`.
@@ -228,13 +236,39 @@ const DEVICE_STANDING: &str = "SELECT d.cert, d.signature, r.bytes, r.signature,
 /// The cases of the squads `$1` and at the statuses `$2` (a bitmap OR of the two indexes).
 const METAS_SEEN: &str = "SELECT case_id, squad, status, heads, desk_acts FROM case_docs
      WHERE squad = ANY($1) OR status = ANY($2) ORDER BY case_id";
-/// [`METAS_SEEN`] (every case when `$5`), each with its document when its heads are not those
-/// a device holds of it (cases `$3`, heads `$4`).
-const METAS_SEEN_BEHIND: &str = "SELECT c.case_id, c.squad, c.status, c.heads, c.desk_acts,
-       CASE WHEN c.heads IS DISTINCT FROM coalesce(h.heads, '') THEN c.doc END
-     FROM case_docs c
-     LEFT JOIN UNNEST($3::TEXT[], $4::BYTEA[]) AS h(case_id, heads) ON h.case_id = c.case_id
-     WHERE $5 OR c.squad = ANY($1) OR c.status = ANY($2) ORDER BY c.case_id";
+/// The cases `from` (as `c`), each with its document when its heads are not those a device
+/// holds of it (cases `$1`, heads `$2`).
+fn metas_behind(from: &str) -> String {
+    format!(
+        "SELECT c.case_id, c.squad, c.status, c.heads, c.desk_acts,
+           CASE WHEN c.heads IS DISTINCT FROM coalesce(h.heads, '') THEN c.doc END
+         FROM {from}
+         LEFT JOIN UNNEST((SELECT $1::TEXT[]), (SELECT $2::BYTEA[])) AS h(case_id, heads)
+           ON h.case_id = c.case_id
+         ORDER BY c.case_id"
+    )
+}
+/// [`METAS_SEEN`] (squads `$3`, and the statuses sent for review when `$4`) as
+/// [`metas_behind`] reads them: by squad, each looked up by index (planned once per
+/// connection, as [`FEEDS_DOWN`]), then those of other squads at a status sent for review.
+/// The statuses are written out, so that the plan kept weighs them by how many cases are at
+/// them (most, in time: every closed case was sent for review once).
+static METAS_SEEN_BEHIND: LazyLock<String> = LazyLock::new(|| {
+    let statuses: Vec<String> = CaseStatus::all_sent_for_review()
+        .map(|s| format!("'{}'", s.code()))
+        .collect();
+    metas_behind(&format!(
+        "(SELECT c.* FROM UNNEST((SELECT $3::TEXT[])) AS q(squad)
+           CROSS JOIN LATERAL (SELECT * FROM case_docs WHERE squad = q.squad OFFSET 0) c
+         UNION ALL
+         SELECT * FROM case_docs
+         WHERE $4 AND status IN ({}) AND squad <> ALL((SELECT $3::TEXT[])::TEXT[])
+        ) c",
+        statuses.join(", ")
+    ))
+});
+/// Every case as [`metas_behind`] reads them.
+static METAS_ALL_BEHIND: LazyLock<String> = LazyLock::new(|| metas_behind("case_docs c"));
 /// The latest wrong codes from source `$3` after `$1`, at most `$2`.
 const FAILURES_FROM_SOURCE: &str = "SELECT time FROM code_failures WHERE source = $3 AND time > $1
      ORDER BY time DESC LIMIT $2";
@@ -979,18 +1013,22 @@ impl Storage for PgStorage {
         view: &CaseView,
         have: &BTreeMap<&str, Vec<Digest>>,
     ) -> Result<Vec<qc_station_storage::SeenBehind>, StorageError> {
-        let (squads, statuses) = view_params(view);
+        let squads: Vec<&str> = view.squads.iter().map(String::as_str).collect();
         let cases: Vec<&str> = have.keys().copied().collect();
         let heads: Vec<Vec<u8>> = have.values().map(|h| h.concat()).collect();
-        self.conn()?
-            .query(
-                METAS_SEEN_BEHIND,
-                &[&squads, &statuses, &cases, &heads, &view.everything],
+        let mut c = self.conn()?;
+        if view.everything {
+            c.query(&METAS_ALL_BEHIND, &[&cases, &heads])
+        } else {
+            c.query(
+                &METAS_SEEN_BEHIND,
+                &[&cases, &heads, &squads, &view.sent_for_review],
             )
-            .map_err(pg("listing cases"))?
-            .iter()
-            .map(|r| Ok((seen_case(r)?, col(r, 5)?)))
-            .collect()
+        }
+        .map_err(pg("listing cases"))?
+        .iter()
+        .map(|r| Ok((seen_case(r)?, col(r, 5)?)))
+        .collect()
     }
 
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {

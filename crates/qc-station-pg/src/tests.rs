@@ -552,3 +552,133 @@ fn a_wrong_address_fails_at_once() {
     }
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// The statements of a sync whose parameters are arrays, each with its parameters' types and
+/// a call's parameters, in SQL.
+fn sync_statements() -> [(&'static str, &'static str, &'static str); 4] {
+    [
+        (
+            log::UPLOAD_READ,
+            "TEXT[], BYTEA[], TEXT[]",
+            "ARRAY['d7'], ARRAY[sha256(int8send(7::BIGINT))], ARRAY['c7']",
+        ),
+        (FEEDS_DOWN, "TEXT[]", "ARRAY['c7', 'c8']"),
+        (
+            METAS_SEEN_BEHIND.as_str(),
+            "TEXT[], BYTEA[], TEXT[], BOOLEAN",
+            "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['s7'], TRUE",
+        ),
+        (log::LOCK_HEAD, "TEXT[]", "ARRAY['d7', 'd8']"),
+    ]
+}
+
+/// Prepares [`sync_statements`] as `q0`, `q1`… on this connection and runs each `times`.
+fn prepare_sync_statements(c: &mut client::Client, times: usize) {
+    for (n, (sql, types, args)) in sync_statements().iter().enumerate() {
+        c.batch_execute(&format!("PREPARE q{n}({types}) AS {sql}"))
+            .unwrap();
+        for _ in 0..times {
+            c.batch_execute(&format!("EXECUTE q{n}({args})")).unwrap();
+        }
+    }
+}
+
+/// Cases `from..=to` (squads of ten), each with a device and a person's certificate on it.
+fn fill_cases(c: &mut client::Client, from: i64, to: i64) {
+    c.batch_execute(&format!(
+        "INSERT INTO case_docs (case_id, squad, status, heads, doc)
+         SELECT 'c' || i, 's' || (i / 10), CASE WHEN i % 20 = 0 THEN 'legal_reviewed'
+                ELSE 'investigating' END, '\\x00', '\\x00'
+         FROM generate_series({from}, {to}) AS i;
+         INSERT INTO devices (id, cert, signature)
+         SELECT 'd' || i, '\\x00', '\\x00' FROM generate_series({from}, {to}) AS i;
+         INSERT INTO officer_certs (device, cert, signature)
+         SELECT 'd' || i, '\\x00', '\\x00' FROM generate_series({from}, {to}) AS i"
+    ))
+    .unwrap()
+}
+
+/// A sync's statements with array parameters are planned once per connection (after the
+/// five custom plans PostgreSQL makes first), not at every call: planning them anew was a
+/// third of the database's time under load, twice their execution.
+#[test]
+fn a_syncs_statements_keep_one_plan_per_connection() {
+    let s = store(&new_database());
+    let mut c = s.conn().unwrap();
+    fill_log(&mut c, 0, 999);
+    fill_cases(&mut c, 0, 199);
+    c.batch_execute("ANALYZE").unwrap();
+    prepare_sync_statements(&mut c, 12);
+    for (n, (sql, _, _)) in sync_statements().iter().enumerate() {
+        let rows = c
+            .query(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1",
+                &[&format!("q{n}")],
+            )
+            .unwrap();
+        let (generic, custom): (i64, i64) = (rows[0].get(0), rows[0].get(1));
+        assert!(
+            generic >= 7 && custom <= 5,
+            "{generic} generic and {custom} custom plans of {sql}"
+        );
+    }
+}
+
+/// The plans a sync's statements keep, made on tables of a first few cases (analysed then
+/// when `analysed`), as they read once the tables have grown (analysed again when
+/// `analysed`): `EXPLAIN` of each.
+fn plans_kept_from_small_tables(analysed: bool) -> Vec<(&'static str, String)> {
+    let s = store(&new_database());
+    let mut c = s.conn().unwrap();
+    let analyse = |c: &mut client::Client| {
+        if analysed {
+            c.batch_execute("ANALYZE").unwrap();
+        }
+    };
+    fill_log(&mut c, 0, 49);
+    fill_cases(&mut c, 0, 9);
+    analyse(&mut c);
+    c.batch_execute("SET plan_cache_mode = force_generic_plan")
+        .unwrap();
+    prepare_sync_statements(&mut c, 1);
+    fill_log(&mut c, 50, 19_999);
+    fill_cases(&mut c, 10, 9_999);
+    analyse(&mut c);
+    sync_statements()
+        .into_iter()
+        .enumerate()
+        .map(|(n, (sql, _, args))| {
+            (
+                sql,
+                plan_of(&mut c, &format!("EXPLAIN EXECUTE q{n}({args})"), &[]),
+            )
+        })
+        .collect()
+}
+
+/// Each plan reads the log, the cases, the devices and their people by index.
+fn assert_by_index(plans: &[(&str, String)]) {
+    for (sql, plan) in plans {
+        for table in ["log", "case_docs", "devices", "officer_certs"] {
+            assert!(
+                !plan.contains(&format!("Seq Scan on {table} ")),
+                "{sql}\n{plan}"
+            );
+        }
+    }
+}
+
+/// The plan a sync's statement keeps reads by index once the tables have grown, also when it
+/// was made while they were new and small (as a station's first syncs make them).
+#[test]
+fn a_syncs_statements_read_by_index_with_plans_made_on_new_tables() {
+    assert_by_index(&plans_kept_from_small_tables(false));
+}
+
+/// A plan made while the tables were small and analysed so (a scan of each then cost least)
+/// is not kept once they have grown: analysing them again (autovacuum does, as a table
+/// grows by a tenth) makes it anew.
+#[test]
+fn a_plan_made_on_small_analysed_tables_is_made_again_when_they_are_analysed() {
+    assert_by_index(&plans_kept_from_small_tables(true));
+}
