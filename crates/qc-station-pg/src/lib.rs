@@ -252,7 +252,9 @@ fn metas_behind(from: &str) -> String {
 /// [`metas_behind`] reads them: by squad, each looked up by index (planned once per
 /// connection, as [`FEEDS_DOWN`]), then those of other squads at a status sent for review.
 /// The statuses are written out, so that the plan kept weighs them by how many cases are at
-/// them (most, in time: every closed case was sent for review once).
+/// them (most, in time: every closed case was sent for review once); whether they are read is
+/// hidden from the planner as the arrays are (seen false, a plan without them costs less, and
+/// each call was planned anew).
 static METAS_SEEN_BEHIND: LazyLock<String> = LazyLock::new(|| {
     let statuses: Vec<String> = CaseStatus::all_sent_for_review()
         .map(|s| format!("'{}'", s.code()))
@@ -262,7 +264,7 @@ static METAS_SEEN_BEHIND: LazyLock<String> = LazyLock::new(|| {
            CROSS JOIN LATERAL (SELECT * FROM case_docs WHERE squad = q.squad OFFSET 0) c
          UNION ALL
          SELECT * FROM case_docs
-         WHERE $4 AND status IN ({}) AND squad <> ALL((SELECT $3::TEXT[])::TEXT[])
+         WHERE (SELECT $4::BOOLEAN) AND status IN ({}) AND squad <> ALL((SELECT $3::TEXT[])::TEXT[])
         ) c",
         statuses.join(", ")
     ))

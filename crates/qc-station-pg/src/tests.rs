@@ -554,8 +554,8 @@ fn a_wrong_address_fails_at_once() {
 }
 
 /// The statements of a sync whose parameters are arrays, each with its parameters' types and
-/// a call's parameters, in SQL.
-fn sync_statements() -> [(&'static str, &'static str, &'static str); 4] {
+/// a call's parameters, in SQL (a device's view and a reviewer's of the cases seen).
+fn sync_statements() -> [(&'static str, &'static str, &'static str); 5] {
     [
         (
             log::UPLOAD_READ,
@@ -567,6 +567,11 @@ fn sync_statements() -> [(&'static str, &'static str, &'static str); 4] {
             METAS_SEEN_BEHIND.as_str(),
             "TEXT[], BYTEA[], TEXT[], BOOLEAN",
             "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['s7'], TRUE",
+        ),
+        (
+            METAS_SEEN_BEHIND.as_str(),
+            "TEXT[], BYTEA[], TEXT[], BOOLEAN",
+            "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['s7'], FALSE",
         ),
         (log::LOCK_HEAD, "TEXT[]", "ARRAY['d7', 'd8']"),
     ]
@@ -606,7 +611,7 @@ fn a_syncs_statements_keep_one_plan_per_connection() {
     let s = store(&new_database());
     let mut c = s.conn().unwrap();
     fill_log(&mut c, 0, 999);
-    fill_cases(&mut c, 0, 199);
+    fill_cases(&mut c, 0, 4_999);
     c.batch_execute("ANALYZE").unwrap();
     prepare_sync_statements(&mut c, 12);
     for (n, (sql, _, _)) in sync_statements().iter().enumerate() {
