@@ -63,8 +63,8 @@ use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
     BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, DeviceStanding, FeedsDown, Grant,
-    KeptDoc, LogHead, Logged, PendingBlob, SeenCase, Sequencer, Storage, StorageError,
-    StoredSigned, TileId, TreeState, stored_digest,
+    KeptDoc, LogHead, Logged, PendingBlob, Pull, SeenBehind, SeenCase, Sequencer, Storage,
+    StorageError, StoredSigned, TileId, TreeState, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -185,35 +185,6 @@ const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sig
        SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
        WHERE device = t.device AND seq <= t.last ORDER BY seq) l
      ORDER BY t.device, l.seq";
-/// [`FEEDS_FOR_CASES`] (part 0: device, seq, then the columns of [`entry_of`], index and
-/// hash), the certificates of their devices (part 1: device, 0 for a person's and 1 for the
-/// device's own, then certificate and signature, as [`DEVICE_CERTIFICATES`] orders them), and
-/// the log's head (part 2: size, root), all in one snapshot. In no order: put in order by the
-/// caller (see [`log::UPLOAD_READ`]).
-///
-/// Planned once per connection (the array's length hidden from the planner, see
-/// [`log::UPLOAD_READ`]), each lookup by a key is a subquery of its own (`OFFSET 0` keeps it
-/// from being joined): joined, a plan made while the tables were small scans them at every
-/// call once they have grown.
-const FEEDS_DOWN: &str = "WITH t AS (
-       SELECT c.device, max(c.seq) AS last FROM UNNEST((SELECT $1::TEXT[])) AS w(case_id)
-       CROSS JOIN LATERAL (SELECT device, seq FROM log WHERE case_id = w.case_id OFFSET 0) c
-       GROUP BY c.device)
-     SELECT 0 AS part, t.device, 0 AS kind, l.seq, l.entry AS a, l.body AS b, l.device_sig AS c,
-            l.actor_sigs AS d, l.idx, l.hash
-       FROM t CROSS JOIN LATERAL (
-         SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
-         WHERE device = t.device AND seq <= t.last ORDER BY seq) l
-     UNION ALL
-     SELECT 1, t.device, 0, 0, o.cert, o.signature, NULL, NULL, NULL, NULL
-       FROM t CROSS JOIN LATERAL (
-         SELECT cert, signature FROM officer_certs WHERE device = t.device OFFSET 0) o
-     UNION ALL
-     SELECT 1, t.device, 1, 0, d.cert, d.signature, NULL, NULL, NULL, NULL
-       FROM t CROSS JOIN LATERAL (
-         SELECT cert, signature FROM devices WHERE id = t.device OFFSET 0) d
-     UNION ALL
-     SELECT 2, NULL, 0, 0, root, NULL, NULL, NULL, size, NULL FROM log_head WHERE one = 1";
 /// The documents of the cases `$1`.
 const CASE_DOCS: &str = "SELECT case_id, squad, status, heads, doc FROM case_docs
      WHERE case_id = ANY($1) ORDER BY case_id";
@@ -236,41 +207,82 @@ const DEVICE_STANDING: &str = "SELECT d.cert, d.signature, r.bytes, r.signature,
 /// The cases of the squads `$1` and at the statuses `$2` (a bitmap OR of the two indexes).
 const METAS_SEEN: &str = "SELECT case_id, squad, status, heads, desk_acts FROM case_docs
      WHERE squad = ANY($1) OR status = ANY($2) ORDER BY case_id";
-/// The cases `from` (as `c`), each with its document when its heads are not those a device
-/// holds of it (cases `$1`, heads `$2`).
-fn metas_behind(from: &str) -> String {
+/// What a sync reads to send down ([`Storage::pull_read`]), in one snapshot, in no order (put
+/// in order by the caller), in four parts (the first column):
+/// 3. the cases `from` (as `c`) the device sees (case, 0, desks' acts, heads, then the
+///    document when its heads are not those the device holds of it (cases `$1`, heads `$2`);
+///    squad and status in the last two columns);
+/// 0. the feeds of the cases sent (as [`FEEDS_FOR_CASES`]: device, 0, seq, then the columns of
+///    [`entry_of`], index and hash): those whose heads differ, and those the desks acted on
+///    more often than the device holds (cases `$3`, counts `$4`) when it says (`$5`);
+/// 1. the certificates of their devices (device, 0 for a person's and 1 for the device's own,
+///    0, certificate and signature, as [`DEVICE_CERTIFICATES`] orders them);
+/// 2. the log's head (size in the ninth column, root in the fifth).
+///
+/// Planned once per connection (the arrays' lengths hidden from the planner, see
+/// [`log::UPLOAD_READ`]), each lookup by a key is a subquery of its own (`OFFSET 0` keeps it
+/// from being joined): joined, a plan made while the tables were small scans them at every
+/// call once they have grown.
+fn pull_sql(from: &str) -> String {
     format!(
-        "SELECT c.case_id, c.squad, c.status, c.heads, c.desk_acts,
-           CASE WHEN c.heads IS DISTINCT FROM coalesce(h.heads, '') THEN c.doc END
-         FROM {from}
-         LEFT JOIN UNNEST((SELECT $1::TEXT[]), (SELECT $2::BYTEA[])) AS h(case_id, heads)
-           ON h.case_id = c.case_id
-         ORDER BY c.case_id"
+        "WITH s AS MATERIALIZED (
+           SELECT c.case_id, c.squad, c.status, c.heads, c.desk_acts,
+                  CASE WHEN c.heads IS DISTINCT FROM coalesce(h.heads, '') THEN c.doc END AS doc
+           FROM {from}
+           LEFT JOIN UNNEST((SELECT $1::TEXT[]), (SELECT $2::BYTEA[])) AS h(case_id, heads)
+             ON h.case_id = c.case_id),
+         t AS (
+           SELECT l.device, max(l.seq) AS last
+           FROM s LEFT JOIN UNNEST((SELECT $3::TEXT[]), (SELECT $4::BIGINT[])) AS a(case_id, n)
+             ON a.case_id = s.case_id
+           CROSS JOIN LATERAL (SELECT device, seq FROM log WHERE case_id = s.case_id OFFSET 0) l
+           WHERE s.doc IS NOT NULL OR ((SELECT $5::BOOLEAN) AND s.desk_acts > coalesce(a.n, 0))
+           GROUP BY l.device)
+         SELECT 3 AS part, s.case_id AS device, 0 AS kind, s.desk_acts AS seq, s.heads AS a,
+                s.doc AS b, NULL::BYTEA AS c, NULL::BYTEA AS d, NULL::BIGINT AS idx,
+                NULL::BYTEA AS hash, s.squad, s.status
+           FROM s
+         UNION ALL
+         SELECT 0, t.device, 0, l.seq, l.entry, l.body, l.device_sig, l.actor_sigs, l.idx, l.hash,
+                NULL, NULL
+           FROM t CROSS JOIN LATERAL (
+             SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
+             WHERE device = t.device AND seq <= t.last ORDER BY seq) l
+         UNION ALL
+         SELECT 1, t.device, 0, 0, o.cert, o.signature, NULL, NULL, NULL, NULL, NULL, NULL
+           FROM t CROSS JOIN LATERAL (
+             SELECT cert, signature FROM officer_certs WHERE device = t.device OFFSET 0) o
+         UNION ALL
+         SELECT 1, t.device, 1, 0, d.cert, d.signature, NULL, NULL, NULL, NULL, NULL, NULL
+           FROM t CROSS JOIN LATERAL (
+             SELECT cert, signature FROM devices WHERE id = t.device OFFSET 0) d
+         UNION ALL
+         SELECT 2, NULL, 0, 0, root, NULL, NULL, NULL, size, NULL, NULL, NULL
+           FROM log_head WHERE one = 1"
     )
 }
-/// [`METAS_SEEN`] (squads `$3`, and the statuses sent for review when `$4`) as
-/// [`metas_behind`] reads them: by squad, each looked up by index (planned once per
-/// connection, as [`FEEDS_DOWN`]), then those of other squads at a status sent for review.
+/// [`pull_sql`] of the cases of the squads `$6` and, when `$7`, those of other squads at a
+/// status sent for review ([`METAS_SEEN`]): by squad, each looked up by index, then by status.
 /// The statuses are written out, so that the plan kept weighs them by how many cases are at
 /// them (most, in time: every closed case was sent for review once); whether they are read is
 /// hidden from the planner as the arrays are (seen false, a plan without them costs less, and
 /// each call was planned anew).
-static METAS_SEEN_BEHIND: LazyLock<String> = LazyLock::new(|| {
+static PULL_SEEN: LazyLock<String> = LazyLock::new(|| {
     let statuses: Vec<String> = CaseStatus::all_sent_for_review()
         .map(|s| format!("'{}'", s.code()))
         .collect();
-    metas_behind(&format!(
-        "(SELECT c.* FROM UNNEST((SELECT $3::TEXT[])) AS q(squad)
+    pull_sql(&format!(
+        "(SELECT c.* FROM UNNEST((SELECT $6::TEXT[])) AS q(squad)
            CROSS JOIN LATERAL (SELECT * FROM case_docs WHERE squad = q.squad OFFSET 0) c
          UNION ALL
          SELECT * FROM case_docs
-         WHERE (SELECT $4::BOOLEAN) AND status IN ({}) AND squad <> ALL((SELECT $3::TEXT[])::TEXT[])
+         WHERE (SELECT $7::BOOLEAN) AND status IN ({}) AND squad <> ALL((SELECT $6::TEXT[])::TEXT[])
         ) c",
         statuses.join(", ")
     ))
 });
-/// Every case as [`metas_behind`] reads them.
-static METAS_ALL_BEHIND: LazyLock<String> = LazyLock::new(|| metas_behind("case_docs c"));
+/// [`pull_sql`] of every case.
+static PULL_ALL: LazyLock<String> = LazyLock::new(|| pull_sql("case_docs c"));
 /// The latest wrong codes from source `$3` after `$1`, at most `$2`.
 const FAILURES_FROM_SOURCE: &str = "SELECT time FROM code_failures WHERE source = $3 AND time > $1
      ORDER BY time DESC LIMIT $2";
@@ -507,49 +519,6 @@ impl Storage for PgStorage {
                 })
             })
             .collect()
-    }
-
-    fn feeds_down(&self, cases: &[String]) -> Result<FeedsDown, StorageError> {
-        let rows = self.rows(FEEDS_DOWN, &cases, "reading feeds")?;
-        let (mut entries, mut certificates, mut tree) = (Vec::new(), Vec::new(), None);
-        for r in &rows {
-            // Each with what orders it: device and seq; device, person or device, bytes.
-            let device: Option<String> = col(r, 1)?;
-            match col::<i32>(r, 0)? {
-                0 => entries.push((
-                    (device, col::<i64>(r, 3)?),
-                    Logged {
-                        entry: entry_at(r, 4)?,
-                        index: uint(col(r, 8)?)?,
-                        hash: digest(col(r, 9)?)?,
-                    },
-                )),
-                1 => {
-                    let bytes: Vec<u8> = col(r, 4)?;
-                    certificates.push((
-                        (device, col::<i32>(r, 2)?, bytes.clone()),
-                        SignedCertificate {
-                            bytes,
-                            signature: col(r, 5)?,
-                        },
-                    ));
-                }
-                _ => {
-                    tree = Some(TreeState {
-                        size: uint(col(r, 8)?)?,
-                        root: digest(col(r, 4)?)?,
-                    });
-                }
-            }
-        }
-        let tree = tree.ok_or_else(|| StorageError::Damaged("no log head".into()))?;
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        certificates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(FeedsDown {
-            entries: entries.into_iter().map(|(_, e)| e).collect(),
-            certificates: certificates.into_iter().map(|(_, c)| c).collect(),
-            tree,
-        })
     }
 
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -1010,27 +979,93 @@ impl Storage for PgStorage {
         rows.iter().map(seen_case).collect()
     }
 
-    fn case_metas_seen_behind(
+    fn pull_read(
         &self,
         view: &CaseView,
         have: &BTreeMap<&str, Vec<Digest>>,
-    ) -> Result<Vec<qc_station_storage::SeenBehind>, StorageError> {
-        let squads: Vec<&str> = view.squads.iter().map(String::as_str).collect();
+        desk_acts: Option<&BTreeMap<String, u64>>,
+    ) -> Result<Pull, StorageError> {
         let cases: Vec<&str> = have.keys().copied().collect();
         let heads: Vec<Vec<u8>> = have.values().map(|h| h.concat()).collect();
+        let acted: Vec<&str> = desk_acts
+            .into_iter()
+            .flatten()
+            .map(|(c, _)| c.as_str())
+            .collect();
+        let counts: Vec<i64> = desk_acts
+            .into_iter()
+            .flatten()
+            .map(|(_, n)| int(*n))
+            .collect::<Result<_, _>>()?;
+        let says = desk_acts.is_some();
+        let squads: Vec<&str> = view.squads.iter().map(String::as_str).collect();
         let mut c = self.conn()?;
-        if view.everything {
-            c.query(&METAS_ALL_BEHIND, &[&cases, &heads])
+        let rows = if view.everything {
+            c.query(&PULL_ALL, &[&cases, &heads, &acted, &counts, &says])
         } else {
+            let review = view.sent_for_review;
             c.query(
-                &METAS_SEEN_BEHIND,
-                &[&cases, &heads, &squads, &view.sent_for_review],
+                &PULL_SEEN,
+                &[&cases, &heads, &acted, &counts, &says, &squads, &review],
             )
         }
-        .map_err(pg("listing cases"))?
-        .iter()
-        .map(|r| Ok((seen_case(r)?, col(r, 5)?)))
-        .collect()
+        .map_err(pg("reading what goes down"))?;
+        let (mut seen, mut entries, mut certificates, mut tree) =
+            (Vec::new(), Vec::new(), Vec::new(), None);
+        for r in &rows {
+            // Each with what orders it: case; device and seq; device, person or device, bytes.
+            let device: Option<String> = col(r, 1)?;
+            match col::<i32>(r, 0)? {
+                3 => {
+                    let status: String = col(r, 11)?;
+                    let heads: Vec<u8> = col(r, 4)?;
+                    seen.push((
+                        SeenCase {
+                            case: device.unwrap_or_default(),
+                            meta: CaseMeta::from_stored(col(r, 10)?, &status, &heads)?,
+                            desk_acts: uint(col(r, 3)?)?,
+                        },
+                        col(r, 5)?,
+                    ));
+                }
+                0 => entries.push((
+                    (device, col::<i64>(r, 3)?),
+                    Logged {
+                        entry: entry_at(r, 4)?,
+                        index: uint(col(r, 8)?)?,
+                        hash: digest(col(r, 9)?)?,
+                    },
+                )),
+                1 => {
+                    let bytes: Vec<u8> = col(r, 4)?;
+                    certificates.push((
+                        (device, col::<i32>(r, 2)?, bytes.clone()),
+                        SignedCertificate {
+                            bytes,
+                            signature: col(r, 5)?,
+                        },
+                    ));
+                }
+                _ => {
+                    tree = Some(TreeState {
+                        size: uint(col(r, 8)?)?,
+                        root: digest(col(r, 4)?)?,
+                    });
+                }
+            }
+        }
+        let tree = tree.ok_or_else(|| StorageError::Damaged("no log head".into()))?;
+        seen.sort_unstable_by(|a: &SeenBehind, b| a.0.case.cmp(&b.0.case));
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        certificates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(Pull {
+            seen,
+            feeds: FeedsDown {
+                entries: entries.into_iter().map(|(_, e)| e).collect(),
+                certificates: certificates.into_iter().map(|(_, c)| c).collect(),
+                tree,
+            },
+        })
     }
 
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {

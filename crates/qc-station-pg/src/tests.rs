@@ -554,24 +554,26 @@ fn a_wrong_address_fails_at_once() {
 }
 
 /// The statements of a sync whose parameters are arrays, each with its parameters' types and
-/// a call's parameters, in SQL (a device's view and a reviewer's of the cases seen).
-fn sync_statements() -> [(&'static str, &'static str, &'static str); 5] {
+/// a call's parameters, in SQL (what a reviewer's device and an officer's are sent).
+fn sync_statements() -> [(&'static str, &'static str, &'static str); 4] {
+    const PULLED: &str = "TEXT[], BYTEA[], TEXT[], BIGINT[], BOOLEAN, TEXT[], BOOLEAN";
     [
         (
             log::UPLOAD_READ,
             "TEXT[], BYTEA[], TEXT[]",
             "ARRAY['d7'], ARRAY[sha256(int8send(7::BIGINT))], ARRAY['c7']",
         ),
-        (FEEDS_DOWN, "TEXT[]", "ARRAY['c7', 'c8']"),
         (
-            METAS_SEEN_BEHIND.as_str(),
-            "TEXT[], BYTEA[], TEXT[], BOOLEAN",
-            "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['s7'], TRUE",
+            PULL_SEEN.as_str(),
+            PULLED,
+            "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['c8'], ARRAY[1]::BIGINT[], TRUE,
+             ARRAY['s7'], TRUE",
         ),
         (
-            METAS_SEEN_BEHIND.as_str(),
-            "TEXT[], BYTEA[], TEXT[], BOOLEAN",
-            "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['s7'], FALSE",
+            PULL_SEEN.as_str(),
+            PULLED,
+            "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['c8'], ARRAY[1]::BIGINT[], FALSE,
+             ARRAY['s7'], FALSE",
         ),
         (log::LOCK_HEAD, "TEXT[]", "ARRAY['d7', 'd8']"),
     ]

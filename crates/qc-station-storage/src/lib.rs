@@ -191,6 +191,28 @@ pub fn heads_differ(have: &BTreeMap<&str, Vec<Digest>>, case: &SeenCase) -> bool
     have.get(case.case.as_str()).map_or(&[][..], Vec::as_slice) != case.meta.heads.as_slice()
 }
 
+/// Whether a device holding `have` (heads by case) and `desk_acts` (how many desks' acts by
+/// case, when it says) is sent `case`: its heads differ, or the desks acted on it since (a
+/// review for the squad to read changes no document).
+pub fn sent_down(
+    have: &BTreeMap<&str, Vec<Digest>>,
+    desk_acts: Option<&BTreeMap<String, u64>>,
+    case: &SeenCase,
+) -> bool {
+    heads_differ(have, case)
+        || desk_acts
+            .is_some_and(|held| held.get(&case.case).copied().unwrap_or_default() < case.desk_acts)
+}
+
+/// What a sync reads to send a device down ([`Storage::pull_read`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pull {
+    /// The cases it sees, with the documents of those it is behind on.
+    pub seen: Vec<SeenBehind>,
+    /// What goes down of the cases [`sent_down`] picks (nothing when it picks none).
+    pub feeds: FeedsDown,
+}
+
 /// What an upload reads before it is checked ([`Storage::upload_read`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadRead {
@@ -477,6 +499,34 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
             certificates,
             tree,
         })
+    }
+    /// What a sync reads to send down to a device of `view` holding `have` and `desk_acts`
+    /// (see [`sent_down`]): the cases seen ([`Self::case_metas_seen_behind`]) and what goes
+    /// down of those sent ([`Self::feeds_down`]); one read where the backend can. With none
+    /// sent the feeds are empty, over the log's tree where the backend read it with them (the
+    /// empty tree where it read nothing).
+    fn pull_read(
+        &self,
+        view: &CaseView,
+        have: &BTreeMap<&str, Vec<Digest>>,
+        desk_acts: Option<&BTreeMap<String, u64>>,
+    ) -> Result<Pull, StorageError> {
+        let seen = self.case_metas_seen_behind(view, have)?;
+        let sent: Vec<String> = seen
+            .iter()
+            .filter(|(c, _)| sent_down(have, desk_acts, c))
+            .map(|(c, _)| c.case.clone())
+            .collect();
+        let feeds = if sent.is_empty() {
+            FeedsDown {
+                entries: Vec::new(),
+                certificates: Vec::new(),
+                tree: TreeState::EMPTY,
+            }
+        } else {
+            self.feeds_down(&sent)?
+        };
+        Ok(Pull { seen, feeds })
     }
     /// A device's whole feed, in order (empty for a device that wrote nothing).
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError>;
@@ -861,6 +911,15 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn feeds_down(&self, cases: &[String]) -> Result<FeedsDown, StorageError> {
         (**self).feeds_down(cases)
+    }
+
+    fn pull_read(
+        &self,
+        view: &CaseView,
+        have: &BTreeMap<&str, Vec<Digest>>,
+        desk_acts: Option<&BTreeMap<String, u64>>,
+    ) -> Result<Pull, StorageError> {
+        (**self).pull_read(view, have, desk_acts)
     }
 
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -1793,6 +1852,64 @@ pub mod suite {
         check(
             "desk acts counted by the log, per case",
             desk_acts_counted(&s) == [("c1".into(), 2), ("c2".into(), 0), ("c3".into(), 0)],
+        );
+
+        // What a sync reads to send down: the cases seen, and the feeds of those sent.
+        let everything = CaseView {
+            everything: true,
+            ..CaseView::default()
+        };
+        let held_c1: BTreeMap<&str, Vec<Digest>> = [("c1", later.heads.clone())].into();
+        let acts = |n: u64| Some([("c1".to_owned(), n)].into_iter().collect());
+        let tree = s.log_head().unwrap().tree;
+        for view in [
+            everything,
+            CaseView::squad("一中队"),
+            CaseView::squad("二中队"),
+        ] {
+            for (have, desk_acts) in [
+                (BTreeMap::new(), None),
+                (held_c1.clone(), None),
+                (held_c1.clone(), acts(1)),
+                (held_c1.clone(), acts(2)),
+            ] {
+                let pulled = s.pull_read(&view, &have, desk_acts.as_ref()).unwrap();
+                let seen = s.case_metas_seen_behind(&view, &have).unwrap();
+                let sent: Vec<String> = seen
+                    .iter()
+                    .filter(|(c, _)| sent_down(&have, desk_acts.as_ref(), c))
+                    .map(|(c, _)| c.case.clone())
+                    .collect();
+                let (entries, certificates) = if sent.is_empty() {
+                    (Vec::new(), Vec::new())
+                } else {
+                    let f = s.feeds_down(&sent).unwrap();
+                    (f.entries, f.certificates)
+                };
+                check(
+                    "what a sync sends down, as its parts read alone",
+                    pulled.seen == seen
+                        && pulled.feeds.entries == entries
+                        && pulled.feeds.certificates == certificates
+                        && (pulled.feeds.tree == tree
+                            || sent.is_empty() && pulled.feeds.tree == TreeState::EMPTY),
+                );
+            }
+        }
+        let sent = |have: &BTreeMap<&str, Vec<Digest>>,
+                    desk_acts: Option<BTreeMap<String, u64>>| {
+            s.pull_read(&CaseView::squad("一中队"), have, desk_acts.as_ref())
+                .unwrap()
+                .feeds
+                .entries
+                .len()
+        };
+        check(
+            "a case held is sent again for the desks' acts since, and only then",
+            sent(&held_c1, acts(1)) > 0
+                && sent(&held_c1, acts(2)) == 0
+                && sent(&held_c1, None) == 0
+                && sent(&BTreeMap::new(), None) > 0,
         );
     }
 

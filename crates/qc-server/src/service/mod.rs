@@ -20,7 +20,7 @@ use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
 use crate::storage::rows::CaseRow;
-use crate::storage::{CaseMeta, Grant, KeptDoc, SeenCase, Storage, StorageError, TreeState};
+use crate::storage::{CaseMeta, Grant, KeptDoc, Pull, Storage, StorageError, TreeState};
 
 pub use check::{HEAD_BYTES, HeldCase, HeldFile, HeldReview};
 pub use desk::{DESK_PREFIX, DeskSigner, Exported, desk_device};
@@ -1852,25 +1852,23 @@ impl<S: Storage> Service<S> {
         let have = |case: &str| held_by_device.get(case).cloned().unwrap_or_default();
         // A device that does not say what it holds of the desks' acts is not sent a case for
         // them (it would be sent it at every sync).
-        let desk_acts_behind = |c: &SeenCase| {
-            req.desk_acts
-                .as_ref()
-                .is_some_and(|held| held.get(&c.case).copied().unwrap_or_default() < c.desk_acts)
-        };
-        // The documents, feeds and certificates are each read for all the cases behind at once
-        // (per case, a sync of twenty documents made some eighty statements), the documents
-        // with the cases seen. A case a desk acted on since (a review for the squad to read) is
-        // behind with the same document.
-        let seen = self
+        let desk_acts = req.desk_acts.as_ref();
+        // The cases seen, the documents and feeds of those behind and the certificates are
+        // read at once (per case, a sync of twenty documents made some eighty statements). A
+        // case a desk acted on since (a review for the squad to read) is behind with the
+        // same document.
+        let Pull { seen, feeds } = self
             .storage
-            .case_metas_seen_behind(&scope.0, &held_by_device)?;
+            .pull_read(&scope.0, &held_by_device, desk_acts)?;
+        // Read with the cases seen, the log's tree holds every entry going down; the empty
+        // tree where the store read none (then the log is read as it stands).
+        let tree = (feeds.tree != TreeState::EMPTY).then_some(feeds.tree);
         let visible: BTreeSet<&str> = seen.iter().map(|(c, _)| c.case.as_str()).collect();
-        let mut sent = Vec::new();
         for (c, doc) in &seen {
-            let heads_behind = qc_station_storage::heads_differ(&held_by_device, c);
-            if !(heads_behind || desk_acts_behind(c)) {
+            if !qc_station_storage::sent_down(&held_by_device, desk_acts, c) {
                 continue;
             }
+            let heads_behind = qc_station_storage::heads_differ(&held_by_device, c);
             let case = &c.case;
             let held = || {
                 doc.as_deref().ok_or_else(|| {
@@ -1894,17 +1892,15 @@ impl<S: Storage> Service<S> {
                 changes,
                 case: case.clone(),
             });
-            sent.push(case.clone());
         }
         let mut at = Vec::new();
-        if sent.is_empty() {
+        if out.docs.is_empty() {
             return Ok(Pulled {
                 down: out,
                 at,
-                tree: None,
+                tree,
             });
         }
-        let feeds = self.storage.feeds_down(&sent)?;
         for logged in feeds.entries {
             let e = logged.entry;
             // Its receipt is made at the index it was read with: it must still be the entry
@@ -1936,7 +1932,7 @@ impl<S: Storage> Service<S> {
         Ok(Pulled {
             down: out,
             at,
-            tree: Some(feeds.tree),
+            tree,
         })
     }
 
