@@ -259,7 +259,7 @@ fn rows(feeds: &[Vec<Vec<SignedEntry>>]) -> anyhow::Result<Vec<Row>> {
             entry: e.bytes.clone(),
             body: e.body.clone(),
             device_sig: e.device_sig.clone(),
-            actor_sigs: serde_json::to_vec(&e.actor_sigs)?,
+            actor_sigs: qc_station_storage::actor_sigs_kept(&e.actor_sigs)?,
         });
     }
     Ok(rows)

@@ -120,8 +120,7 @@ fn entry_at(r: &Row, at: usize) -> Result<SignedEntry, StorageError> {
         bytes: col(r, at)?,
         body: col(r, at + 1)?,
         device_sig: col(r, at + 2)?,
-        actor_sigs: serde_json::from_slice(&sigs)
-            .map_err(|e| StorageError::Damaged(e.to_string()))?,
+        actor_sigs: qc_station_storage::actor_sigs_read(&sigs)?,
     })
 }
 

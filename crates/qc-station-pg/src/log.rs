@@ -405,10 +405,7 @@ fn append(
         device.push(d_device);
         seq.push(int(d_seq)?);
         case.push(d_case);
-        actor_sigs.push(
-            serde_json::to_vec(&e.actor_sigs)
-                .map_err(|x| StorageError::Backend(format!("encoding actor signatures: {x}")))?,
-        );
+        actor_sigs.push(qc_station_storage::actor_sigs_kept(&e.actor_sigs)?);
     }
     let entry: Vec<&[u8]> = entries.iter().map(|e| e.bytes.as_slice()).collect();
     let body: Vec<Option<&[u8]>> = entries.iter().map(|e| e.body.as_deref()).collect();

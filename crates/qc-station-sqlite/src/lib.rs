@@ -451,17 +451,16 @@ impl SqliteStorage {
     }
 }
 
-/// An entry as kept: signed bytes, body, device signature, actor signatures (JSON).
+/// An entry as kept: signed bytes, body, device signature, actor signatures (as
+/// [`qc_station_storage::actor_sigs_kept`] keeps them).
 type EntryRow = (Vec<u8>, Option<Vec<u8>>, Vec<u8>, Vec<u8>);
 
 fn entry_from((bytes, body, device_sig, sigs): EntryRow) -> Result<SignedEntry, StorageError> {
-    let actor_sigs: Vec<Vec<u8>> =
-        serde_json::from_slice(&sigs).map_err(|e| StorageError::Damaged(e.to_string()))?;
     Ok(SignedEntry {
         bytes,
         body,
         device_sig,
-        actor_sigs,
+        actor_sigs: qc_station_storage::actor_sigs_read(&sigs)?,
     })
 }
 
@@ -2182,7 +2181,7 @@ fn feed_heads(
 
 fn insert_entry(conn: &Connection, index: u64, e: &SignedEntry) -> Result<(), StorageError> {
     let (device, seq, case) = qc_station_storage::entry_place(e)?;
-    let sigs = serde_json::to_vec(&e.actor_sigs).map_err(err)?;
+    let sigs = qc_station_storage::actor_sigs_kept(&e.actor_sigs)?;
     conn.prepare_cached(
         "INSERT INTO log(idx, hash, device, seq, case_id, entry, body, device_sig, actor_sigs)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

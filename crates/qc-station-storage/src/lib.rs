@@ -105,6 +105,52 @@ impl CaseMeta {
     }
 }
 
+/// The first byte of an entry's actors' signatures as a store keeps them now (see
+/// [`actor_sigs_kept`]); what was kept before is a JSON array, which starts with `[`.
+const ACTOR_SIGS_V2: u8 = 1;
+
+/// An entry's actors' signatures as a store keeps them: [`ACTOR_SIGS_V2`], then each as its
+/// length (two bytes, big-endian) and its bytes. Kept before as a JSON array of arrays of
+/// numbers, decoding them took a sync more than reading them from the database did.
+pub fn actor_sigs_kept(sigs: &[Vec<u8>]) -> Result<Vec<u8>, StorageError> {
+    let mut out = Vec::with_capacity(1 + sigs.iter().map(|s| 2 + s.len()).sum::<usize>());
+    out.push(ACTOR_SIGS_V2);
+    for sig in sigs {
+        let len = u16::try_from(sig.len())
+            .map_err(|_| StorageError::Backend("an actor's signature over 64 KiB".into()))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(sig);
+    }
+    Ok(out)
+}
+
+/// An entry's actors' signatures from what a store kept ([`actor_sigs_kept`], or the JSON
+/// array of a store written before).
+pub fn actor_sigs_read(kept: &[u8]) -> Result<Vec<Vec<u8>>, StorageError> {
+    let damaged =
+        |what: &str| StorageError::Damaged(format!("an entry's actors' signatures: {what}"));
+    match kept.split_first() {
+        Some((&ACTOR_SIGS_V2, mut rest)) => {
+            let mut sigs = Vec::new();
+            while let Some((len, tail)) = rest.split_first_chunk::<2>() {
+                let len = usize::from(u16::from_be_bytes(*len));
+                let (sig, tail) = tail
+                    .split_at_checked(len)
+                    .ok_or_else(|| damaged("cut short"))?;
+                sigs.push(sig.to_vec());
+                rest = tail;
+            }
+            if rest.is_empty() {
+                Ok(sigs)
+            } else {
+                Err(damaged("cut short"))
+            }
+        }
+        Some((b'[', _)) => serde_json::from_slice(kept).map_err(|e| damaged(&e.to_string())),
+        _ => Err(damaged("of no known layout")),
+    }
+}
+
 /// Where an entry goes in the log's rows: its device, its place in the device's feed and its
 /// case — none for an entry without its body (its device set it aside: the case is only a
 /// commitment in its head).
@@ -2325,5 +2371,30 @@ pub mod suite {
             "an unknown device read with the list",
             standing("t9") == (None, Some(crl(2))),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actors_signatures_read_as_kept_now_and_as_kept_before() {
+        let sigs = vec![vec![7u8; 64], vec![b'['; 64], Vec::new()];
+        let kept = actor_sigs_kept(&sigs).unwrap();
+        assert_eq!(actor_sigs_read(&kept).unwrap(), sigs);
+        assert!(
+            actor_sigs_read(&actor_sigs_kept(&[]).unwrap())
+                .unwrap()
+                .is_empty()
+        );
+        let before = serde_json::to_vec(&sigs).unwrap();
+        assert_eq!(actor_sigs_read(&before).unwrap(), sigs);
+        for damaged in [&kept[..kept.len() - 1], &[], &[2, 0], &[1, 0], b"[1,"] {
+            assert!(
+                matches!(actor_sigs_read(damaged), Err(StorageError::Damaged(_))),
+                "{damaged:?}"
+            );
+        }
     }
 }
