@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::metrics::{Metrics, track};
-use crate::service::{Chunk, Service, ServiceError, Standing};
+use crate::service::{Chunk, Service, ServiceError, Standing, Verified};
 use crate::storage::{Storage, StorageError};
 
 /// Largest request body accepted (an upload of entries; blobs come in chunks of their own).
@@ -286,10 +286,18 @@ fn authenticate<S: Storage>(
     state: &AppState<S>,
     request: &mut Signed,
 ) -> Result<String, ServiceError> {
+    let verified = verify(state, request)?;
+    state.service.take_nonce(&verified)?;
+    Ok(verified.device().to_owned())
+}
+
+/// Checks a request's signature headers, its nonce still to be taken
+/// ([`Service::verify_request`]).
+fn verify<S: Storage>(state: &AppState<S>, request: &mut Signed) -> Result<Verified, ServiceError> {
     let prechecked = request.standing.take();
     let uri = &request.uri;
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    state.service.authenticate(
+    state.service.verify_request(
         request.method.as_str(),
         path,
         |h| request.headers.get(h).and_then(|v| v.to_str().ok()),
@@ -397,10 +405,10 @@ async fn authed<S: Storage, Q: DeserializeOwned, R: Serialize + Send + 'static>(
 }
 
 /// A sync in CBOR (a device of protocol 3 on, [`qc_sync::body`]) is answered in CBOR, one in
-/// JSON in JSON.
+/// JSON in JSON. Its nonce is taken with its first read ([`Service::sync_verified`]).
 async fn sync<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
-    request: Signed,
+    mut request: Signed,
 ) -> Result<Response, Failure> {
     let cbor = qc_sync::body::is_cbor(
         request
@@ -408,27 +416,40 @@ async fn sync<S: Storage>(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok()),
     );
-    if !cbor {
-        return Ok(authed(&state, request, synced).await?.into_response());
-    }
-    let answer = authed_raw(&state, request, |s, device, request, now| {
-        let req = qc_sync::body::from_cbor(&request.body).map_err(ServiceError::BadRequest)?;
-        Ok(qc_sync::body::to_cbor(&synced(s, device, req, now)?))
+    let answer = blocking(&state, move |st| {
+        let verified = verify(st, &mut request)?;
+        let req: SyncRequest = if cbor {
+            qc_sync::body::from_cbor(&request.body).map_err(ServiceError::BadRequest)?
+        } else {
+            json(&request.body)?
+        };
+        let r = synced(&st.service, &verified, &req)?;
+        if cbor {
+            Ok(qc_sync::body::to_cbor(&r))
+        } else {
+            serde_json::to_vec(&r).map_err(|e| {
+                ServiceError::Storage(StorageError::Backend(format!("encoding an answer: {e}")))
+            })
+        }
     })
     .await?;
-    Ok(([(header::CONTENT_TYPE, qc_sync::body::CBOR)], answer).into_response())
+    let kind = if cbor {
+        qc_sync::body::CBOR
+    } else {
+        "application/json"
+    };
+    Ok(([(header::CONTENT_TYPE, kind)], answer).into_response())
 }
 
 /// Runs a device's sync, and logs what it did.
 fn synced<S: Storage>(
     s: &Service<S>,
-    device: &str,
-    req: SyncRequest,
-    now: Timestamp,
+    verified: &Verified,
+    req: &SyncRequest,
 ) -> Result<SyncResponse, ServiceError> {
-    let r = s.sync(device, &req, now)?;
+    let r = s.sync_verified(verified, req)?;
     tracing::info!(
-        device,
+        device = verified.device(),
         entries = req.push.entries.len(),
         docs_up = req.up.docs.len(),
         docs_down = r.down.docs.len(),

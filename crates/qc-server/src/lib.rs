@@ -15,4 +15,4 @@ pub use qc_station_sqlite::{SqliteStorage, blob_key};
 pub use qc_station_storage as storage;
 
 pub use qc_station_storage::{Storage, StorageError};
-pub use service::{Draw, Identity, Service, ServiceError, Standing};
+pub use service::{Draw, Identity, Service, ServiceError, Standing, Verified};

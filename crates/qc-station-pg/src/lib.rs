@@ -63,8 +63,8 @@ use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
     BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, DeviceStanding, FeedsDown, Grant,
-    KeptDoc, LogHead, Logged, PendingBlob, Pull, SeenBehind, SeenCase, Sequencer, Storage,
-    StorageError, StoredSigned, TileId, TreeState, stored_digest,
+    KeptDoc, LogHead, Logged, NonceUse, PendingBlob, Pull, SeenBehind, SeenCase, Sequencer,
+    Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -216,15 +216,17 @@ const METAS_SEEN: &str = "SELECT case_id, squad, status, heads, desk_acts FROM c
 ///    more often than the device holds (cases `$3`, counts `$4`) when it says (`$5`);
 /// 1. the certificates of their devices (device, 0 for a person's and 1 for the device's own,
 ///    0, certificate and signature, as [`DEVICE_CERTIFICATES`] orders them);
-/// 2. the log's head (size in the ninth column, root in the fifth).
+/// 2. the log's head (size in the ninth column, root in the fifth);
+/// 4. whether the nonce of the parameters after the others ([`log::nonce_ctes`]) was new (1 in
+///    the ninth column, or 0).
 ///
 /// Planned once per connection (the arrays' lengths hidden from the planner, see
 /// [`log::UPLOAD_READ`]), each lookup by a key is a subquery of its own (`OFFSET 0` keeps it
 /// from being joined): joined, a plan made while the tables were small scans them at every
 /// call once they have grown.
-fn pull_sql(from: &str) -> String {
+fn pull_sql(from: &str, nonce_at: usize) -> String {
     format!(
-        "WITH s AS MATERIALIZED (
+        "WITH {nonce}, s AS MATERIALIZED (
            SELECT c.case_id, c.squad, c.status, c.heads, c.desk_acts,
                   CASE WHEN c.heads IS DISTINCT FROM coalesce(h.heads, '') THEN c.doc END AS doc
            FROM {from}
@@ -257,7 +259,11 @@ fn pull_sql(from: &str) -> String {
              SELECT cert, signature FROM devices WHERE id = t.device OFFSET 0) d
          UNION ALL
          SELECT 2, NULL, 0, 0, root, NULL, NULL, NULL, size, NULL, NULL, NULL
-           FROM log_head WHERE one = 1"
+           FROM log_head WHERE one = 1
+         UNION ALL
+         SELECT 4, NULL, 0, 0, NULL, NULL, NULL, NULL, (SELECT count(*) FROM taken), NULL, NULL,
+                NULL",
+        nonce = log::nonce_ctes(nonce_at)
     )
 }
 /// [`pull_sql`] of the cases of the squads `$6` and, when `$7`, those of other squads at a
@@ -270,18 +276,24 @@ static PULL_SEEN: LazyLock<String> = LazyLock::new(|| {
     let statuses: Vec<String> = CaseStatus::all_sent_for_review()
         .map(|s| format!("'{}'", s.code()))
         .collect();
-    pull_sql(&format!(
-        "(SELECT c.* FROM UNNEST((SELECT $6::TEXT[])) AS q(squad)
+    pull_sql(
+        &format!(
+            "(SELECT c.* FROM UNNEST((SELECT $6::TEXT[])) AS q(squad)
            CROSS JOIN LATERAL (SELECT * FROM case_docs WHERE squad = q.squad OFFSET 0) c
          UNION ALL
          SELECT * FROM case_docs
          WHERE (SELECT $7::BOOLEAN) AND status IN ({}) AND squad <> ALL((SELECT $6::TEXT[])::TEXT[])
         ) c",
-        statuses.join(", ")
-    ))
+            statuses.join(", ")
+        ),
+        8,
+    )
 });
 /// [`pull_sql`] of every case.
-static PULL_ALL: LazyLock<String> = LazyLock::new(|| pull_sql("case_docs c"));
+static PULL_ALL: LazyLock<String> = LazyLock::new(|| pull_sql("case_docs c", 6));
+/// Takes a request's nonce, notes its device seen ([`log::nonce_ctes`]): a row when new.
+static USE_NONCE: LazyLock<String> =
+    LazyLock::new(|| format!("WITH {} SELECT 1 FROM taken", log::nonce_ctes(1)));
 /// The latest wrong codes from source `$3` after `$1`, at most `$2`.
 const FAILURES_FROM_SOURCE: &str = "SELECT time FROM code_failures WHERE source = $3 AND time > $1
      ORDER BY time DESC LIMIT $2";
@@ -369,6 +381,25 @@ impl PgStorage {
     }
 
     /// The rows a query of one parameter returns; `what` names it in an error.
+    /// Forgets stale nonces after `nonce` was taken, at most every [`NONCE_SWEEP_MS`] per
+    /// process (a stale copy of a nonce is taken over anyway: this keeps the table small).
+    fn sweep_nonces(&self, c: &mut Conn, nonce: Option<&NonceUse<'_>>) -> Result<(), StorageError> {
+        let Some(forget_before) = nonce.map(|n| n.forget_before.0) else {
+            return Ok(());
+        };
+        let swept = self.nonces_swept.load(Ordering::Relaxed);
+        if forget_before.saturating_sub(swept) >= NONCE_SWEEP_MS
+            && self
+                .nonces_swept
+                .compare_exchange(swept, forget_before, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            c.execute("DELETE FROM nonces WHERE time < $1", &[&forget_before])
+                .map_err(pg("forgetting stale nonces"))?;
+        }
+        Ok(())
+    }
+
     fn rows(
         &self,
         sql: &str,
@@ -472,7 +503,9 @@ impl Storage for PgStorage {
         devices: &BTreeSet<String>,
         hashes: &[Digest],
     ) -> Result<qc_station_storage::HeadsAndIndexes, StorageError> {
-        let read = self.upload_read((devices, hashes), &[])?;
+        let read = self
+            .upload_read((devices, hashes), &[], None)?
+            .ok_or_else(|| StorageError::Damaged("an upload's read without a nonce".into()))?;
         Ok((read.heads, read.indexes))
     }
 
@@ -480,8 +513,12 @@ impl Storage for PgStorage {
         &self,
         entries: (&BTreeSet<String>, &[Digest]),
         cases: &[String],
-    ) -> Result<qc_station_storage::UploadRead, StorageError> {
-        log::upload_read(&mut *self.conn()?, entries, cases)
+        nonce: Option<&NonceUse<'_>>,
+    ) -> Result<Option<qc_station_storage::UploadRead>, StorageError> {
+        let mut c = self.conn()?;
+        let read = log::upload_read(&mut c, entries, cases, nonce)?;
+        self.sweep_nonces(&mut c, nonce)?;
+        Ok(read)
     }
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -601,45 +638,20 @@ impl Storage for PgStorage {
         forget_before: Timestamp,
         seen: Option<Timestamp>,
     ) -> Result<bool, StorageError> {
+        let nonce = NonceUse {
+            device,
+            nonce,
+            time,
+            forget_before,
+            seen,
+        };
+        let (device, key, time, forget, seen) = log::nonce_params(Some(&nonce));
         let mut c = self.conn()?;
-        // A stale copy of this very nonce is taken over in the same statement, so stale
-        // nonces need not go before every insert: a sweep at most every NONCE_SWEEP_MS per
-        // process keeps the table small (one statement a request where there were two). The
-        // insert alone decides whether the nonce is new, also against another process
-        // inserting it at the same moment; the device is noted seen only then.
         let new = c
-            .query(
-                "WITH taken AS (
-                   INSERT INTO nonces (device, nonce, time) VALUES ($1, $2, $3)
-                   ON CONFLICT (device, nonce) DO UPDATE SET time = EXCLUDED.time
-                   WHERE nonces.time < $4
-                   RETURNING 1
-                 ), seen AS (
-                   UPDATE devices SET last_seen = $5::BIGINT
-                   WHERE id = $1 AND $5::BIGINT IS NOT NULL AND EXISTS (SELECT 1 FROM taken)
-                     AND (last_seen IS NULL OR last_seen < $5::BIGINT)
-                 )
-                 SELECT 1 FROM taken",
-                &[
-                    &device,
-                    &nonce.as_slice(),
-                    &time.0,
-                    &forget_before.0,
-                    &seen.map(|t| t.0),
-                ],
-            )
+            .query(&USE_NONCE, &[&device, &key, &time, &forget, &seen])
             .map_err(pg("recording a nonce"))?
             .len();
-        let swept = self.nonces_swept.load(Ordering::Relaxed);
-        if forget_before.0.saturating_sub(swept) >= NONCE_SWEEP_MS
-            && self
-                .nonces_swept
-                .compare_exchange(swept, forget_before.0, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            c.execute("DELETE FROM nonces WHERE time < $1", &[&forget_before.0])
-                .map_err(pg("forgetting stale nonces"))?;
-        }
+        self.sweep_nonces(&mut c, Some(&nonce))?;
         Ok(new == 1)
     }
 
@@ -981,9 +993,9 @@ impl Storage for PgStorage {
     fn pull_read(
         &self,
         view: &CaseView,
-        have: &BTreeMap<&str, Vec<Digest>>,
-        desk_acts: Option<&BTreeMap<String, u64>>,
-    ) -> Result<Pull, StorageError> {
+        (have, desk_acts): qc_station_storage::Held<'_>,
+        nonce: Option<&NonceUse<'_>>,
+    ) -> Result<Option<Pull>, StorageError> {
         let cases: Vec<&str> = have.keys().copied().collect();
         let heads: Vec<Vec<u8>> = have.values().map(|h| h.concat()).collect();
         let acted: Vec<&str> = desk_acts
@@ -998,19 +1010,29 @@ impl Storage for PgStorage {
             .collect::<Result<_, _>>()?;
         let says = desk_acts.is_some();
         let squads: Vec<&str> = view.squads.iter().map(String::as_str).collect();
+        let (device, key, time, forget, noted) = log::nonce_params(nonce);
         let mut c = self.conn()?;
         let rows = if view.everything {
-            c.query(&PULL_ALL, &[&cases, &heads, &acted, &counts, &says])
+            c.query(
+                &PULL_ALL,
+                &[
+                    &cases, &heads, &acted, &counts, &says, &device, &key, &time, &forget, &noted,
+                ],
+            )
         } else {
             let review = view.sent_for_review;
             c.query(
                 &PULL_SEEN,
-                &[&cases, &heads, &acted, &counts, &says, &squads, &review],
+                &[
+                    &cases, &heads, &acted, &counts, &says, &squads, &review, &device, &key, &time,
+                    &forget, &noted,
+                ],
             )
         }
         .map_err(pg("reading what goes down"))?;
-        let (mut seen, mut entries, mut certificates, mut tree) =
-            (Vec::new(), Vec::new(), Vec::new(), None);
+        self.sweep_nonces(&mut c, nonce)?;
+        let (mut seen, mut entries, mut certificates, mut tree, mut taken) =
+            (Vec::new(), Vec::new(), Vec::new(), None, false);
         for r in &rows {
             // Each with what orders it: case; device and seq; device, person or device, bytes.
             let device: Option<String> = col(r, 1)?;
@@ -1045,26 +1067,30 @@ impl Storage for PgStorage {
                         },
                     ));
                 }
-                _ => {
+                2 => {
                     tree = Some(TreeState {
                         size: uint(col(r, 8)?)?,
                         root: digest(col(r, 4)?)?,
                     });
                 }
+                _ => taken = col::<Option<i64>>(r, 8)? == Some(1),
             }
+        }
+        if nonce.is_some() && !taken {
+            return Ok(None);
         }
         let tree = tree.ok_or_else(|| StorageError::Damaged("no log head".into()))?;
         seen.sort_unstable_by(|a: &SeenBehind, b| a.0.case.cmp(&b.0.case));
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         certificates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(Pull {
+        Ok(Some(Pull {
             seen,
             feeds: FeedsDown {
                 entries: entries.into_iter().map(|(_, e)| e).collect(),
                 certificates: certificates.into_iter().map(|(_, c)| c).collect(),
                 tree,
             },
-        })
+        }))
     }
 
     fn blob_state(&self, hash: &Digest) -> Result<Option<BlobState>, StorageError> {

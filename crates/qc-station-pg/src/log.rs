@@ -2,13 +2,13 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use crate::client::Client;
 use qc_chain::{Digest, FeedHead, SignedEntry};
 use qc_log::SignedCheckpoint;
 use qc_station_storage::{
-    CaseMeta, LogHead, Sequencer, StorageError, TileId, TreeState, UploadRead,
+    CaseMeta, LogHead, NonceUse, Sequencer, StorageError, TileId, TreeState, UploadRead,
 };
 
 use crate::{Conn, col, digest, int, pg, uint};
@@ -108,13 +108,14 @@ pub(crate) const LOCK_HEAD: &str = concat!(
     ") f"
 );
 
-/// What an upload reads first, in one snapshot, in four parts (the fourth column), each row as
+/// What an upload reads first, in one snapshot, in five parts (the fourth column), each row as
 /// [`feed_heads_sql`] reads one in its first three:
 /// 0. the feed heads of the devices `$1` (device, seq, hash);
 /// 1. the log index of each of the entries `$2`, in order (the fifth column; the index in the
 ///    second, null for one not logged);
 /// 2. the documents of the cases `$3` (case, null, heads, then squad, status and document);
-/// 3. the bureau's files' digests (kind, null, digest).
+/// 3. the bureau's files' digests (kind, null, digest);
+/// 4. whether the nonce `$4`… ([`nonce_ctes`]) was new (1 in the second column, or 0).
 ///
 /// In no order: put in order by the caller (sorting here cost a fifth of planning it).
 ///
@@ -124,7 +125,11 @@ pub(crate) const LOCK_HEAD: &str = concat!(
 /// anew at every call, which took twice as long as running it. Each lookup by a key is a
 /// subquery run per key (as a scalar, a `LIMIT`, or `OFFSET 0` that keeps it from being
 /// joined): a join planned while the tables were small would scan them once they have grown.
-pub(crate) const UPLOAD_READ: &str = concat!(
+pub(crate) static UPLOAD_READ: LazyLock<String> =
+    LazyLock::new(|| format!("WITH {} {UPLOAD_READ_PARTS}", nonce_ctes(4)));
+
+/// The parts of [`UPLOAD_READ`].
+const UPLOAD_READ_PARTS: &str = concat!(
     "SELECT h.*, 0, 0::BIGINT, NULL::TEXT, NULL::TEXT, NULL::BYTEA FROM (",
     feed_heads_sql!(),
     ") h
@@ -136,8 +141,58 @@ pub(crate) const UPLOAD_READ: &str = concat!(
      FROM UNNEST((SELECT $3::TEXT[])) AS w(case_id)
      CROSS JOIN LATERAL (SELECT * FROM case_docs WHERE case_docs.case_id = w.case_id OFFSET 0) d
      UNION ALL
-     SELECT kind COLLATE \"C\", NULL, digest, 3, 0, NULL, NULL, NULL FROM bureau_files"
+     SELECT kind COLLATE \"C\", NULL, digest, 3, 0, NULL, NULL, NULL FROM bureau_files
+     UNION ALL
+     SELECT NULL, (SELECT count(*) FROM taken), NULL, 4, 0, NULL, NULL, NULL"
 );
+
+/// Takes a request's nonce in the statement that begins with these: the common table
+/// expressions `taken` (a row when the nonce was new) and `seen` (the device noted seen then),
+/// of the parameters `$n`… (device, nonce, time, forget nonces before, seen at; nothing
+/// when the nonce is null). A stale copy of this very nonce is taken over, so stale nonces
+/// need not go before every insert (a sweep now and then keeps the table small). The insert
+/// alone decides whether the nonce is new, also against another process inserting it at the
+/// same moment; the device is noted seen only then.
+pub(crate) fn nonce_ctes(n: usize) -> String {
+    let (device, nonce, time, forget, seen) = (n, n + 1, n + 2, n + 3, n + 4);
+    format!(
+        "taken AS (
+           INSERT INTO nonces (device, nonce, time)
+           SELECT ${device}::TEXT, ${nonce}::BYTEA, ${time}::BIGINT
+           WHERE ${nonce}::BYTEA IS NOT NULL
+           ON CONFLICT (device, nonce) DO UPDATE SET time = EXCLUDED.time
+           WHERE nonces.time < ${forget}::BIGINT
+           RETURNING 1),
+         seen AS (
+           UPDATE devices SET last_seen = ${seen}::BIGINT
+           WHERE id = ${device}::TEXT AND ${seen}::BIGINT IS NOT NULL
+             AND EXISTS (SELECT 1 FROM taken)
+             AND (last_seen IS NULL OR last_seen < ${seen}::BIGINT))"
+    )
+}
+
+/// The parameters of [`nonce_ctes`] for `nonce` (all null for none).
+pub(crate) type NonceParams<'a> = (
+    Option<&'a str>,
+    Option<&'a [u8]>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// [`NonceParams`] of `nonce`.
+pub(crate) fn nonce_params<'a>(nonce: Option<&NonceUse<'a>>) -> NonceParams<'a> {
+    match nonce {
+        Some(n) => (
+            Some(n.device),
+            Some(n.nonce.as_slice()),
+            Some(n.time.0),
+            Some(n.forget_before.0),
+            n.seen.map(|t| t.0),
+        ),
+        None => (None, None, None, None, None),
+    }
+}
 
 /// The last entry of each device's feed.
 pub(crate) fn feed_heads(
@@ -162,17 +217,24 @@ fn feed_head(r: &postgres::Row) -> Result<(String, FeedHead), StorageError> {
     ))
 }
 
-/// What an upload reads first ([`UPLOAD_READ`]).
+/// What an upload reads first ([`UPLOAD_READ`]), taking `nonce` with it: none when it was
+/// taken before.
 pub(crate) fn upload_read(
     c: &mut Client,
     (devices, hashes): (&BTreeSet<String>, &[Digest]),
     cases: &[String],
-) -> Result<UploadRead, StorageError> {
+    nonce: Option<&NonceUse<'_>>,
+) -> Result<Option<UploadRead>, StorageError> {
     let names: Vec<&str> = devices.iter().map(String::as_str).collect();
     let asked: Vec<&[u8]> = hashes.iter().map(|h| h.as_slice()).collect();
+    let (device, key, time, forget, seen) = nonce_params(nonce);
     let rows = c
-        .query(UPLOAD_READ, &[&names, &asked, &cases])
+        .query(
+            &UPLOAD_READ,
+            &[&names, &asked, &cases, &device, &key, &time, &forget, &seen],
+        )
         .map_err(pg("reading what an upload continues"))?;
+    let mut taken = false;
     let mut read = UploadRead {
         heads: BTreeMap::new(),
         indexes: Vec::with_capacity(hashes.len()),
@@ -199,14 +261,18 @@ pub(crate) fn upload_read(
                     col(r, 7)?,
                 ));
             }
-            _ => read.bureau.push((col(r, 0)?, digest(col(r, 2)?)?)),
+            3 => read.bureau.push((col(r, 0)?, digest(col(r, 2)?)?)),
+            _ => taken = col::<Option<i64>>(r, 1)? == Some(1),
         }
+    }
+    if nonce.is_some() && !taken {
+        return Ok(None);
     }
     indexes.sort_unstable_by_key(|(n, _)| *n);
     read.indexes = indexes.into_iter().map(|(_, index)| index).collect();
     read.docs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     read.bureau.sort_unstable();
-    Ok(read)
+    Ok(Some(read))
 }
 
 /// The log held for appending: a pooled connection in a transaction that holds the head's row

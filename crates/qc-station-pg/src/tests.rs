@@ -556,24 +556,26 @@ fn a_wrong_address_fails_at_once() {
 /// The statements of a sync whose parameters are arrays, each with its parameters' types and
 /// a call's parameters, in SQL (what a reviewer's device and an officer's are sent).
 fn sync_statements() -> [(&'static str, &'static str, &'static str); 4] {
-    const PULLED: &str = "TEXT[], BYTEA[], TEXT[], BIGINT[], BOOLEAN, TEXT[], BOOLEAN";
+    const PULLED: &str = "TEXT[], BYTEA[], TEXT[], BIGINT[], BOOLEAN, TEXT[], BOOLEAN, TEXT, BYTEA,
+                          BIGINT, BIGINT, BIGINT";
     [
         (
-            log::UPLOAD_READ,
-            "TEXT[], BYTEA[], TEXT[]",
-            "ARRAY['d7'], ARRAY[sha256(int8send(7::BIGINT))], ARRAY['c7']",
+            log::UPLOAD_READ.as_str(),
+            "TEXT[], BYTEA[], TEXT[], TEXT, BYTEA, BIGINT, BIGINT, BIGINT",
+            "ARRAY['d7'], ARRAY[sha256(int8send(7::BIGINT))], ARRAY['c7'],
+             'd7', uuid_send(gen_random_uuid()), 100, 0, 100",
         ),
         (
             PULL_SEEN.as_str(),
             PULLED,
             "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['c8'], ARRAY[1]::BIGINT[], TRUE,
-             ARRAY['s7'], TRUE",
+             ARRAY['s7'], TRUE, 'd7', uuid_send(gen_random_uuid()), 100, 0, 100",
         ),
         (
             PULL_SEEN.as_str(),
             PULLED,
             "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['c8'], ARRAY[1]::BIGINT[], FALSE,
-             ARRAY['s7'], FALSE",
+             ARRAY['s7'], FALSE, 'd7', uuid_send(gen_random_uuid()), 100, 0, NULL",
         ),
         (log::LOCK_HEAD, "TEXT[]", "ARRAY['d7', 'd8']"),
     ]

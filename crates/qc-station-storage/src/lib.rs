@@ -250,6 +250,13 @@ pub fn sent_down(
             .is_some_and(|held| held.get(&case.case).copied().unwrap_or_default() < case.desk_acts)
 }
 
+/// What a device holds, as it tells a sync: the heads of each case, and how many desks' acts
+/// about each (when it says; see [`sent_down`]).
+pub type Held<'a> = (
+    &'a BTreeMap<&'a str, Vec<Digest>>,
+    Option<&'a BTreeMap<String, u64>>,
+);
+
 /// What a sync reads to send a device down ([`Storage::pull_read`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pull {
@@ -257,6 +264,33 @@ pub struct Pull {
     pub seen: Vec<SeenBehind>,
     /// What goes down of the cases [`sent_down`] picks (nothing when it picks none).
     pub feeds: FeedsDown,
+}
+
+/// A request's nonce to take, with when its device was seen (as [`Storage::use_nonce_seen`]
+/// takes them): taken by a sync with its first read ([`Storage::upload_read`],
+/// [`Storage::pull_read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NonceUse<'a> {
+    /// The device whose request it is.
+    pub device: &'a str,
+    /// The nonce.
+    pub nonce: &'a [u8; 16],
+    /// The request's time.
+    pub time: Timestamp,
+    /// Nonces older than this are forgotten (may be taken again).
+    pub forget_before: Timestamp,
+    /// When the device is to be noted seen, if it is.
+    pub seen: Option<Timestamp>,
+}
+
+impl NonceUse<'_> {
+    /// Takes the nonce (if any) in `s` on its own: whether it was new (true with none).
+    pub fn take<S: Storage + ?Sized>(nonce: Option<&Self>, s: &S) -> Result<bool, StorageError> {
+        match nonce {
+            Some(n) => s.use_nonce_seen((n.device, n.nonce), n.time, n.forget_before, n.seen),
+            None => Ok(true),
+        }
+    }
 }
 
 /// What an upload reads before it is checked ([`Storage::upload_read`]).
@@ -350,20 +384,25 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     }
     /// What an upload reads before it is checked: the feed heads of `devices` then the log
     /// indexes of `hashes` ([`Self::heads_then_indexes`]), the documents of `cases`
-    /// ([`Self::case_docs`]) and the bureau's files' digests ([`Self::bureau_digests`]); one
-    /// read where the backend can.
+    /// ([`Self::case_docs`]) and the bureau's files' digests ([`Self::bureau_digests`]),
+    /// taking `nonce` first ([`NonceUse`]; nothing when it was taken before); one read where
+    /// the backend can.
     fn upload_read(
         &self,
         (devices, hashes): (&BTreeSet<String>, &[Digest]),
         cases: &[String],
-    ) -> Result<UploadRead, StorageError> {
+        nonce: Option<&NonceUse<'_>>,
+    ) -> Result<Option<UploadRead>, StorageError> {
+        if !NonceUse::take(nonce, self)? {
+            return Ok(None);
+        }
         let (heads, indexes) = self.heads_then_indexes(devices, hashes)?;
-        Ok(UploadRead {
+        Ok(Some(UploadRead {
             heads,
             indexes,
             docs: self.case_docs(cases)?,
             bureau: self.bureau_digests()?,
-        })
+        }))
     }
     /// The log index of an accepted entry.
     fn entry_index(&self, hash: &Digest) -> Result<Option<u64>, StorageError> {
@@ -550,13 +589,17 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// (see [`sent_down`]): the cases seen ([`Self::case_metas_seen_behind`]) and what goes
     /// down of those sent ([`Self::feeds_down`]); one read where the backend can. With none
     /// sent the feeds are empty, over the log's tree where the backend read it with them (the
-    /// empty tree where it read nothing).
+    /// empty tree where it read nothing). Takes `nonce` first ([`NonceUse`]; nothing when it
+    /// was taken before).
     fn pull_read(
         &self,
         view: &CaseView,
-        have: &BTreeMap<&str, Vec<Digest>>,
-        desk_acts: Option<&BTreeMap<String, u64>>,
-    ) -> Result<Pull, StorageError> {
+        (have, desk_acts): Held<'_>,
+        nonce: Option<&NonceUse<'_>>,
+    ) -> Result<Option<Pull>, StorageError> {
+        if !NonceUse::take(nonce, self)? {
+            return Ok(None);
+        }
         let seen = self.case_metas_seen_behind(view, have)?;
         let sent: Vec<String> = seen
             .iter()
@@ -572,7 +615,7 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
         } else {
             self.feeds_down(&sent)?
         };
-        Ok(Pull { seen, feeds })
+        Ok(Some(Pull { seen, feeds }))
     }
     /// A device's whole feed, in order (empty for a device that wrote nothing).
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError>;
@@ -793,8 +836,9 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         &self,
         entries: (&BTreeSet<String>, &[Digest]),
         cases: &[String],
-    ) -> Result<UploadRead, StorageError> {
-        (**self).upload_read(entries, cases)
+        nonce: Option<&NonceUse<'_>>,
+    ) -> Result<Option<UploadRead>, StorageError> {
+        (**self).upload_read(entries, cases, nonce)
     }
 
     fn case_entries(&self, case: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -962,10 +1006,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
     fn pull_read(
         &self,
         view: &CaseView,
-        have: &BTreeMap<&str, Vec<Digest>>,
-        desk_acts: Option<&BTreeMap<String, u64>>,
-    ) -> Result<Pull, StorageError> {
-        (**self).pull_read(view, have, desk_acts)
+        held: Held<'_>,
+        nonce: Option<&NonceUse<'_>>,
+    ) -> Result<Option<Pull>, StorageError> {
+        (**self).pull_read(view, held, nonce)
     }
 
     fn device_feed(&self, device: &str) -> Result<Vec<SignedEntry>, StorageError> {
@@ -1398,7 +1442,10 @@ pub mod suite {
         );
         check(
             "an upload's first read has them, by kind",
-            s.upload_read((&BTreeSet::new(), &[]), &[]).unwrap().bureau
+            s.upload_read((&BTreeSet::new(), &[]), &[], None)
+                .unwrap()
+                .unwrap()
+                .bureau
                 == s.bureau_digests().unwrap(),
         );
     }
@@ -1919,7 +1966,10 @@ pub mod suite {
                 (held_c1.clone(), acts(1)),
                 (held_c1.clone(), acts(2)),
             ] {
-                let pulled = s.pull_read(&view, &have, desk_acts.as_ref()).unwrap();
+                let pulled = s
+                    .pull_read(&view, (&have, desk_acts.as_ref()), None)
+                    .unwrap()
+                    .unwrap();
                 let seen = s.case_metas_seen_behind(&view, &have).unwrap();
                 let sent: Vec<String> = seen
                     .iter()
@@ -1944,7 +1994,8 @@ pub mod suite {
         }
         let sent = |have: &BTreeMap<&str, Vec<Digest>>,
                     desk_acts: Option<BTreeMap<String, u64>>| {
-            s.pull_read(&CaseView::squad("一中队"), have, desk_acts.as_ref())
+            s.pull_read(&CaseView::squad("一中队"), (have, desk_acts.as_ref()), None)
+                .unwrap()
                 .unwrap()
                 .feeds
                 .entries
@@ -2091,7 +2142,9 @@ pub mod suite {
             let (heads, indexes) = s.heads_then_indexes(&devices(names), &asked).unwrap();
             check(
                 "an upload's first read, as its parts read alone",
-                s.upload_read((&devices(names), &asked), &cases).unwrap()
+                s.upload_read((&devices(names), &asked), &cases, None)
+                    .unwrap()
+                    .unwrap()
                     == UploadRead {
                         heads,
                         indexes,
@@ -2294,6 +2347,35 @@ pub mod suite {
             "not back to an earlier time",
             nonce_seen(3, Some(750))
                 && s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(800))],
+        );
+        // A sync takes its nonce with its first read: read, or nothing when it was taken.
+        let nonce_use = |nonce: &'static [u8; 16], seen: i64| NonceUse {
+            device: "t1",
+            nonce,
+            time: Timestamp(650),
+            forget_before: Timestamp(0),
+            seen: Some(Timestamp(seen)),
+        };
+        let view = CaseView::squad("一中队");
+        let upload = |n: Option<&NonceUse>| s.upload_read((&BTreeSet::new(), &[]), &[], n).unwrap();
+        let pull = |n: Option<&NonceUse>| s.pull_read(&view, (&BTreeMap::new(), None), n).unwrap();
+        let last_seen = || s.devices_seen().unwrap()[0].1;
+        check(
+            "an upload's first read takes its nonce, the device seen",
+            upload(Some(&nonce_use(&[4; 16], 900))) == upload(None)
+                && last_seen() == Timestamp(900),
+        );
+        check(
+            "what goes down takes its nonce, the device seen",
+            pull(Some(&nonce_use(&[5; 16], 1000))) == pull(None) && last_seen() == Timestamp(1000),
+        );
+        check(
+            "a nonce taken before: nothing read, nothing noted",
+            [&[4; 16], &[5; 16]].into_iter().all(|n| {
+                let again = nonce_use(n, 1100);
+                upload(Some(&again)).is_none() && pull(Some(&again)).is_none()
+            }) && !nonce_seen(4, Some(1100))
+                && last_seen() == Timestamp(1000),
         );
         check("no file pending", s.pending_blobs().unwrap().is_empty());
         let pending = |hash: u8, case: &str, since: i64| PendingBlob {

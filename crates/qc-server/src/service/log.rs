@@ -462,7 +462,7 @@ impl<S: Storage> Service<S> {
     pub(super) fn unlogged_with<T>(
         &self,
         entries: &[SignedEntry],
-        read: impl FnOnce(&BTreeSet<String>, &[Digest]) -> Result<(HeadsAndIndexes, T), StorageError>,
+        read: impl FnOnce(&BTreeSet<String>, &[Digest]) -> Result<(HeadsAndIndexes, T), ServiceError>,
     ) -> Result<(Unlogged, T), ServiceError> {
         let devices: BTreeSet<String> = entries
             .iter()

@@ -20,7 +20,7 @@ use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
 use crate::storage::rows::CaseRow;
-use crate::storage::{CaseMeta, Grant, KeptDoc, Pull, Storage, StorageError, TreeState};
+use crate::storage::{CaseMeta, Grant, KeptDoc, NonceUse, Pull, Storage, StorageError, TreeState};
 
 pub use check::{HEAD_BYTES, HeldCase, HeldFile, HeldReview};
 pub use desk::{DESK_PREFIX, DeskSigner, Exported, desk_device};
@@ -367,6 +367,24 @@ pub struct Standing {
     device: String,
     key: VerifyingKey,
     at: Timestamp,
+}
+
+/// A device's request whose signature, device and freshness were checked
+/// ([`Service::verify_request`]), its nonce not yet taken: [`Service::authenticate`] takes it
+/// at once, a sync with its first read ([`Service::sync_verified`]).
+#[derive(Debug, Clone)]
+pub struct Verified {
+    device: String,
+    nonce: [u8; 16],
+    time: Timestamp,
+    now: Timestamp,
+}
+
+impl Verified {
+    /// The device whose request it is.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
 }
 
 /// Whom the station trusts.
@@ -771,6 +789,33 @@ impl<S: Storage> Service<S> {
         now: Timestamp,
         prechecked: Option<Standing>,
     ) -> Result<String, ServiceError> {
+        let verified = self.verify_request(method, path, header, body, now, prechecked)?;
+        self.take_nonce(&verified)?;
+        Ok(verified.device)
+    }
+
+    /// Takes a verified request's nonce on its own (refused as a replay when taken before).
+    pub fn take_nonce(&self, verified: &Verified) -> Result<(), ServiceError> {
+        self.take_alone(Some(&self.nonce_use(verified)))
+    }
+
+    /// Takes `nonce` (if any) on its own.
+    fn take_alone(&self, nonce: Option<&NonceUse<'_>>) -> Result<(), ServiceError> {
+        let new = NonceUse::take(nonce, &self.storage)?;
+        self.read_with_nonce(nonce, new.then_some(()))
+    }
+
+    /// Checks a request's signature, device and freshness; its nonce is still to be taken
+    /// (before the request changes anything).
+    pub fn verify_request<'a>(
+        &self,
+        method: &str,
+        path: &str,
+        header: impl Fn(&str) -> Option<&'a str>,
+        body: [u8; 32],
+        now: Timestamp,
+        prechecked: Option<Standing>,
+    ) -> Result<Verified, ServiceError> {
         let auth = RequestAuth::from_headers(header)?;
         // The standing found from this request's headers stands while its body came in
         // quickly (a sync's): reading the device and the revocation list again would find
@@ -785,24 +830,51 @@ impl<S: Storage> Service<S> {
             _ => self.standing(&auth.device, now)?.key,
         };
         auth.verify(&key, method, path, body, now)?;
-        // Refusing requests timed before the station started would also stop replays across
-        // a restart, but a device whose clock runs ahead could replay then, and one behind
-        // would be refused for a while after each start: the nonces are kept instead.
-        let forget_before = Timestamp(now.0 - NONCE_TTL_MS);
-        // A device is seen when a request of its is authenticated, noted with its nonce.
-        let seen = self.seen_due(&auth.device, now).then_some(now);
-        if !self.storage.use_nonce_seen(
-            (&auth.device, &auth.nonce),
-            auth.time,
-            forget_before,
-            seen,
-        )? {
-            return Err(AuthError::Replay.into());
+        Ok(Verified {
+            device: auth.device,
+            nonce: auth.nonce,
+            time: auth.time,
+            now,
+        })
+    }
+
+    /// The nonce of a verified request as the store takes it. Refusing requests timed before
+    /// the station started would also stop replays across a restart, but a device whose clock
+    /// runs ahead could replay then, and one behind would be refused for a while after each
+    /// start: the nonces are kept instead. A device is seen when a request of its is
+    /// authenticated, noted with its nonce.
+    fn nonce_use<'a>(&self, v: &'a Verified) -> NonceUse<'a> {
+        NonceUse {
+            device: &v.device,
+            nonce: &v.nonce,
+            time: v.time,
+            forget_before: Timestamp(v.now.0 - NONCE_TTL_MS),
+            seen: self.seen_due(&v.device, v.now).then_some(v.now),
         }
-        if seen.is_some() {
-            locked(&self.seen).insert(auth.device.clone(), now);
+    }
+
+    /// What the store read with `nonce` taken first (none when it was taken before): a replay
+    /// is refused; a request taking it notes its device seen.
+    fn read_with_nonce<T>(
+        &self,
+        nonce: Option<&NonceUse<'_>>,
+        read: Option<T>,
+    ) -> Result<T, ServiceError> {
+        let Some(read) = read else {
+            return Err(match nonce {
+                Some(_) => AuthError::Replay.into(),
+                None => StorageError::Damaged("a read refused without a nonce".into()).into(),
+            });
+        };
+        if let Some(NonceUse {
+            device,
+            seen: Some(at),
+            ..
+        }) = nonce
+        {
+            locked(&self.seen).insert((*device).to_owned(), *at);
         }
-        Ok(auth.device)
+        Ok(read)
     }
 
     /// Uses up an enrolment code for what `wanted` accepts, counting wrong codes from `source`
@@ -1828,16 +1900,20 @@ impl<S: Storage> Service<S> {
     /// What the device lacks of the cases it may see: changes after the heads it holds, with
     /// the entries and certificates it needs to verify them.
     pub fn pull_docs(&self, device: &str, req: &DocsWant) -> Result<DocsDown, ServiceError> {
-        Ok(self.pull_within(&self.scope(device)?, device, req)?.down)
+        Ok(self
+            .pull_within(&self.scope(device)?, device, req, None)?
+            .down)
     }
 
     /// [`Self::pull_docs`] for a device whose scope was read already, with where the log holds
     /// each entry going down (its index and hash).
+    /// Takes `nonce` (if any) with its read.
     fn pull_within(
         &self,
         scope: &Scope,
         device: &str,
         req: &DocsWant,
+        nonce: Option<&NonceUse<'_>>,
     ) -> Result<Pulled, ServiceError> {
         let mut out = DocsDown {
             docs: Vec::new(),
@@ -1857,9 +1933,10 @@ impl<S: Storage> Service<S> {
         // read at once (per case, a sync of twenty documents made some eighty statements). A
         // case a desk acted on since (a review for the squad to read) is behind with the
         // same document.
-        let Pull { seen, feeds } = self
+        let read = self
             .storage
-            .pull_read(&scope.0, &held_by_device, desk_acts)?;
+            .pull_read(&scope.0, (&held_by_device, desk_acts), nonce)?;
+        let Pull { seen, feeds } = self.read_with_nonce(nonce, read)?;
         // Read with the cases seen, the log's tree holds every entry going down; the empty
         // tree where the store read none (then the log is read as it stands).
         let tree = (feeds.tree != TreeState::EMPTY).then_some(feeds.tree);
@@ -1945,10 +2022,37 @@ impl<S: Storage> Service<S> {
         req: &SyncRequest,
         now: Timestamp,
     ) -> Result<SyncResponse, ServiceError> {
+        self.sync_taking(device, req, now, None)
+    }
+
+    /// [`Self::sync`] of a request verified ([`Self::verify_request`]): its nonce is taken with
+    /// the sync's first read (a round trip to the store less), before anything is written; a
+    /// replay is refused then.
+    pub fn sync_verified(
+        &self,
+        verified: &Verified,
+        req: &SyncRequest,
+    ) -> Result<SyncResponse, ServiceError> {
+        let nonce = self.nonce_use(verified);
+        self.sync_taking(&verified.device, req, verified.now, Some(&nonce))
+    }
+
+    /// [`Self::sync`], taking `nonce` (if any) with the first read: the upload's, or else what
+    /// goes down; on its own when the sync reads neither. What comes before only reads.
+    fn sync_taking(
+        &self,
+        device: &str,
+        req: &SyncRequest,
+        now: Timestamp,
+        mut nonce: Option<&NonceUse<'_>>,
+    ) -> Result<SyncResponse, ServiceError> {
         // Documents are checked first, since entries about a new case are in scope only by
         // the document that comes with them; entries are kept before documents.
         let (scope, people) = self.scope_and_people(device, Some(now))?;
-        let first = self.first_read(req)?;
+        let first = self.first_read(req, &mut nonce)?;
+        if req.want.is_none() {
+            self.take_alone(nonce.take())?;
+        }
         // A case out of scope keeps its changes away; the entries about it are refused one by
         // one below (the device may set them aside).
         let (mut merged, outside) = self.merge_docs(&scope, &req.up, first.held)?;
@@ -1968,7 +2072,7 @@ impl<S: Storage> Service<S> {
             at: down_at,
             tree: down_tree,
         } = match &req.want {
-            Some(want) => self.pull_within(&scope, device, want)?,
+            Some(want) => self.pull_within(&scope, device, want, nonce)?,
             None => Pulled {
                 down: DocsDown {
                     docs: Vec::new(),
@@ -2011,16 +2115,22 @@ impl<S: Storage> Service<S> {
     }
 
     /// What an upload reads before it is checked, at once: what its entries continue, the
-    /// station's copies of its cases and the bureau's files' digests (nothing for a sync
-    /// sending nothing).
-    fn first_read(&self, req: &SyncRequest) -> Result<FirstRead, ServiceError> {
+    /// station's copies of its cases and the bureau's files' digests, taking `nonce` (if any)
+    /// with them (nothing read nor taken for a sync sending nothing).
+    fn first_read(
+        &self,
+        req: &SyncRequest,
+        nonce: &mut Option<&NonceUse<'_>>,
+    ) -> Result<FirstRead, ServiceError> {
         let cases: Vec<String> = req.up.docs.iter().map(|d| d.case.clone()).collect();
         if req.push.entries.is_empty() && cases.is_empty() {
             return Ok(FirstRead::default());
         }
+        let nonce = nonce.take();
         let (unlogged, (docs, bureau)) =
             self.unlogged_with(&req.push.entries, |devices, hashes| {
-                let r = self.storage.upload_read((devices, hashes), &cases)?;
+                let read = self.storage.upload_read((devices, hashes), &cases, nonce)?;
+                let r = self.read_with_nonce(nonce, read)?;
                 Ok(((r.heads, r.indexes), (r.docs, r.bureau)))
             })?;
         Ok(FirstRead {

@@ -1974,6 +1974,71 @@ fn idle_sync() -> SyncRequest {
     }
 }
 
+/// A verified sync's nonce is taken with its first read: the upload's, what goes down, or on
+/// its own when it reads neither. Each replay is refused and changes nothing.
+#[test]
+fn a_sync_takes_its_nonce_with_its_first_read_and_a_replay_changes_nothing() {
+    let w = world();
+    let s = service(&w, SqliteStorage::temporary().unwrap());
+    enrol(&w, &s);
+    hold_case(&s, "tablet-a");
+    let verified = |nonce: u8| {
+        let body = b"sync";
+        let a = RequestAuth::sign(
+            "tablet-a",
+            &w.device,
+            "POST",
+            "/v1/sync",
+            body,
+            NOW,
+            [nonce; 16],
+        );
+        let h = a.headers();
+        let header = |name: &str| h.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
+        let digest = qc_sync::auth::body_digest(body);
+        s.verify_request("POST", "/v1/sync", header, digest, NOW, None)
+            .unwrap()
+    };
+    let uploading = |n| SyncRequest {
+        push: PushEntries {
+            entries: feed(&w, n),
+            known_size: 0,
+        },
+        ..idle_sync()
+    };
+    let pulling = SyncRequest {
+        want: Some(DocsWant {
+            have: Vec::new(),
+            desk_acts: Some(Default::default()),
+        }),
+        ..idle_sync()
+    };
+    let replay = |r: Result<SyncResponse, ServiceError>| {
+        matches!(r, Err(ServiceError::Auth(AuthError::Replay)))
+    };
+    for (nonce, req) in [(1, &uploading(2)), (2, &pulling), (3, &idle_sync())] {
+        s.sync_verified(&verified(nonce), req).unwrap();
+        assert!(
+            replay(s.sync_verified(&verified(nonce), req)),
+            "sync {nonce} again"
+        );
+        assert!(matches!(
+            s.take_nonce(&verified(nonce)),
+            Err(ServiceError::Auth(AuthError::Replay))
+        ));
+    }
+    assert_eq!(s.log_size().unwrap(), 2);
+    assert_eq!(
+        s.storage().devices_seen().unwrap(),
+        [("tablet-a".to_owned(), NOW)]
+    );
+    // Its nonce taken, a request with more entries appends none of them.
+    assert!(replay(s.sync_verified(&verified(1), &uploading(3))));
+    assert_eq!(s.log_size().unwrap(), 2);
+    s.sync_verified(&verified(4), &uploading(3)).unwrap();
+    assert_eq!(s.log_size().unwrap(), 3);
+}
+
 #[test]
 fn a_request_notes_when_the_device_was_last_seen_writing_at_most_every_ten_minutes() {
     let w = world();
