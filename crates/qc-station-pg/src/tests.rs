@@ -508,6 +508,26 @@ fn entries_are_found_by_index_with_a_plan_made_on_a_new_log() {
     assert_eq!(s.entry_indexes(&asked).unwrap(), [Some(7), None, Some(3)]);
 }
 
+/// A station's connections do not JIT-compile statements (the cluster's default does), also
+/// when the URL sets options of its own.
+#[test]
+fn a_stations_connections_compile_no_statement() {
+    let url = new_database();
+    let jit = |url: &str| {
+        let s = store(url);
+        let mut c = s.conn().unwrap();
+        let rows = c.query(
+            "SELECT current_setting('jit'), current_setting('work_mem')",
+            &[],
+        );
+        let row = &rows.unwrap()[0];
+        (row.get::<_, String>(0), row.get::<_, String>(1))
+    };
+    assert_eq!(jit(&url).0, "off");
+    let with_options = format!("{url}?options=-c%20work_mem%3D7MB");
+    assert_eq!(jit(&with_options), ("off".to_owned(), "7MB".to_owned()));
+}
+
 /// A connection prepares a statement once and reuses it, also after the transaction it was
 /// first prepared in was rolled back.
 #[test]
