@@ -370,7 +370,7 @@ pub struct Standing {
 }
 
 /// A device's request whose signature, device and freshness were checked
-/// ([`Service::verify_request`]), its nonce not yet taken: [`Service::authenticate`] takes it
+/// ([`Service::verify_request`]), its nonce not yet taken: [`Service::take_nonce`] takes it
 /// at once, a sync with its first read ([`Service::sync_verified`]).
 #[derive(Debug, Clone)]
 pub struct Verified {
@@ -761,7 +761,7 @@ impl<S: Storage> Service<S> {
 
     /// What can be checked of a request before its body is read: the headers name an
     /// enrolled device in good standing and a fresh time. A stranger is refused without the
-    /// station reading (and holding) what it sends; [`Service::authenticate`] checks it all.
+    /// station reading (and holding) what it sends; [`Service::verify_request`] checks it all.
     pub fn precheck<'a>(
         &self,
         header: impl Fn(&str) -> Option<&'a str>,
@@ -778,23 +778,8 @@ impl<S: Storage> Service<S> {
         &self.storage
     }
 
-    /// Checks a request's signature, device and freshness, and takes its nonce (once, kept in
-    /// the store so a replay fails after a restart too); returns the device id.
-    pub fn authenticate<'a>(
-        &self,
-        method: &str,
-        path: &str,
-        header: impl Fn(&str) -> Option<&'a str>,
-        body: [u8; 32],
-        now: Timestamp,
-        prechecked: Option<Standing>,
-    ) -> Result<String, ServiceError> {
-        let verified = self.verify_request(method, path, header, body, now, prechecked)?;
-        self.take_nonce(&verified)?;
-        Ok(verified.device)
-    }
-
-    /// Takes a verified request's nonce on its own (refused as a replay when taken before).
+    /// Takes a verified request's nonce on its own (once, kept in the store so a replay fails
+    /// after a restart too; refused as a replay when taken before).
     pub fn take_nonce(&self, verified: &Verified) -> Result<(), ServiceError> {
         self.take_alone(Some(&self.nonce_use(verified)))
     }

@@ -192,14 +192,16 @@ fn call_prechecked<S: Storage>(
     let header = |name: &str| h.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
     let standing = s.precheck(header, at.0)?;
     meanwhile();
-    s.authenticate(
+    let verified = s.verify_request(
         "POST",
         "/v1/entries",
         header,
         qc_sync::auth::body_digest(body),
         at.1,
         Some(standing),
-    )
+    )?;
+    s.take_nonce(&verified)?;
+    Ok(verified.device().to_owned())
 }
 
 /// Whether `tablet-a`'s request is authenticated when the tablet is revoked while the
