@@ -207,7 +207,7 @@ const DEVICE_STANDING: &str = "SELECT d.cert, d.signature, r.bytes, r.signature,
 const METAS_SEEN: &str = "SELECT case_id, squad, status, heads, desk_acts FROM case_docs
      WHERE squad = ANY($1) OR status = ANY($2) ORDER BY case_id";
 /// What a sync reads to send down ([`Storage::pull_read`]), in one snapshot, in no order (put
-/// in order by the caller), in four parts (the first column):
+/// in order by the caller), in five parts (the first column):
 /// 3. the cases `from` (as `c`) the device sees (case, 0, desks' acts, heads, then the
 ///    document when its heads are not those the device holds of it (cases `$1`, heads `$2`);
 ///    squad and status in the last two columns);
@@ -389,7 +389,6 @@ impl PgStorage {
             .map_err(|e| StorageError::Backend(format!("no database connection: {e}")))
     }
 
-    /// The rows a query of one parameter returns; `what` names it in an error.
     /// Forgets stale nonces after `nonce` was taken, at most every [`NONCE_SWEEP_MS`] per
     /// process (a stale copy of a nonce is taken over anyway: this keeps the table small).
     fn sweep_nonces(&self, c: &mut Conn, nonce: Option<&NonceUse<'_>>) -> Result<(), StorageError> {
@@ -409,6 +408,7 @@ impl PgStorage {
         Ok(())
     }
 
+    /// The rows a query of one parameter returns; `what` names it in an error.
     fn rows(
         &self,
         sql: &str,
@@ -637,30 +637,23 @@ impl Storage for PgStorage {
         time: Timestamp,
         forget_before: Timestamp,
     ) -> Result<bool, StorageError> {
-        self.use_nonce_seen((device, nonce), time, forget_before, None)
-    }
-
-    fn use_nonce_seen(
-        &self,
-        (device, nonce): (&str, &[u8; 16]),
-        time: Timestamp,
-        forget_before: Timestamp,
-        seen: Option<Timestamp>,
-    ) -> Result<bool, StorageError> {
-        let nonce = NonceUse {
+        self.use_nonce_seen(&NonceUse {
             device,
             nonce,
             time,
             forget_before,
-            seen,
-        };
-        let (device, key, time, forget, seen) = log::nonce_params(Some(&nonce));
+            seen: None,
+        })
+    }
+
+    fn use_nonce_seen(&self, nonce: &NonceUse<'_>) -> Result<bool, StorageError> {
+        let (device, key, time, forget, seen) = log::nonce_params(Some(nonce));
         let mut c = self.conn()?;
         let new = c
             .query(&USE_NONCE, &[&device, &key, &time, &forget, &seen])
             .map_err(pg("recording a nonce"))?
             .len();
-        self.sweep_nonces(&mut c, Some(&nonce))?;
+        self.sweep_nonces(&mut c, Some(nonce))?;
         Ok(new == 1)
     }
 

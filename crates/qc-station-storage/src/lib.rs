@@ -266,8 +266,8 @@ pub struct Pull {
     pub feeds: FeedsDown,
 }
 
-/// A request's nonce to take, with when its device was seen (as [`Storage::use_nonce_seen`]
-/// takes them): taken by a sync with its first read ([`Storage::upload_read`],
+/// A request's nonce to take, with when its device was seen ([`Storage::use_nonce_seen`]);
+/// taken by a sync with its first read ([`Storage::upload_read`],
 /// [`Storage::pull_read`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NonceUse<'a> {
@@ -287,7 +287,7 @@ impl NonceUse<'_> {
     /// Takes the nonce (if any) in `s` on its own: whether it was new (true with none).
     pub fn take<S: Storage + ?Sized>(nonce: Option<&Self>, s: &S) -> Result<bool, StorageError> {
         match nonce {
-            Some(n) => s.use_nonce_seen((n.device, n.nonce), n.time, n.forget_before, n.seen),
+            Some(n) => s.use_nonce_seen(n),
             None => Ok(true),
         }
     }
@@ -474,18 +474,12 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
             revocations: self.revocations()?,
         })
     }
-    /// Notes `device` seen at `seen` (as [`Self::device_seen`]) along with taking a nonce of
-    /// its (as [`Self::use_nonce`]), only if the nonce is new: a backend may do both at once.
-    fn use_nonce_seen(
-        &self,
-        (device, nonce): (&str, &[u8; 16]),
-        time: Timestamp,
-        forget_before: Timestamp,
-        seen: Option<Timestamp>,
-    ) -> Result<bool, StorageError> {
-        let new = self.use_nonce(device, nonce, time, forget_before)?;
-        if let (true, Some(at)) = (new, seen) {
-            self.device_seen(device, at)?;
+    /// Takes a request's nonce (as [`Self::use_nonce`]) and, only if it is new, notes its
+    /// device seen (as [`Self::device_seen`]): a backend may do both at once.
+    fn use_nonce_seen(&self, n: &NonceUse<'_>) -> Result<bool, StorageError> {
+        let new = self.use_nonce(n.device, n.nonce, n.time, n.forget_before)?;
+        if let (true, Some(at)) = (new, n.seen) {
+            self.device_seen(n.device, at)?;
         }
         Ok(new)
     }
@@ -907,14 +901,8 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).device_standing(id)
     }
 
-    fn use_nonce_seen(
-        &self,
-        nonce: (&str, &[u8; 16]),
-        time: Timestamp,
-        forget_before: Timestamp,
-        seen: Option<Timestamp>,
-    ) -> Result<bool, StorageError> {
-        (**self).use_nonce_seen(nonce, time, forget_before, seen)
+    fn use_nonce_seen(&self, nonce: &NonceUse<'_>) -> Result<bool, StorageError> {
+        (**self).use_nonce_seen(nonce)
     }
 
     fn devices(&self) -> Result<Vec<(String, SignedCertificate)>, StorageError> {
@@ -2321,12 +2309,13 @@ pub mod suite {
             s.devices_seen().unwrap() == [("t1".to_owned(), Timestamp(700))],
         );
         let nonce_seen = |nonce: u8, seen: Option<i64>| {
-            s.use_nonce_seen(
-                ("t1", &[nonce; 16]),
-                Timestamp(650),
-                Timestamp(0),
-                seen.map(Timestamp),
-            )
+            s.use_nonce_seen(&NonceUse {
+                device: "t1",
+                nonce: &[nonce; 16],
+                time: Timestamp(650),
+                forget_before: Timestamp(0),
+                seen: seen.map(Timestamp),
+            })
             .unwrap()
         };
         check(
