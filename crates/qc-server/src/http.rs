@@ -632,7 +632,9 @@ async fn log_tile<S: Storage>(
 }
 
 /// Refuses a request from a device whose app is older than the station serves
-/// ([`qc_sync::protocol_served`]) before anything of it is read.
+/// ([`qc_sync::protocol_served`]) before anything of it is read. The 426 names the protocol
+/// to upgrade to, as HTTP requires of it, and closes the connection: the body left unread
+/// is not read to reuse it.
 async fn device_protocol(request: Request, next: axum::middleware::Next) -> Response {
     let sent = request
         .headers()
@@ -640,7 +642,17 @@ async fn device_protocol(request: Request, next: axum::middleware::Next) -> Resp
         .map(|h| h.to_str().unwrap_or("(not text)"));
     if !qc_sync::protocol_served(sent) {
         let sent = sent.unwrap_or("quancheng-sync/1 (no header)").to_owned();
-        return Failure(ServiceError::Outdated(sent)).into_response();
+        let mut refused = Failure(ServiceError::Outdated(sent)).into_response();
+        let headers = refused.headers_mut();
+        headers.insert(
+            header::UPGRADE,
+            header::HeaderValue::from_static(qc_sync::PROTOCOL),
+        );
+        headers.insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("upgrade, close"),
+        );
+        return refused;
     }
     next.run(request).await
 }

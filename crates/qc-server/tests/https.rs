@@ -371,6 +371,11 @@ fn a_device_of_an_older_protocol_is_told_to_update() {
         }
         let r = req.send().unwrap();
         assert_eq!(r.status(), 426, "{sent:?}");
+        assert_eq!(
+            r.headers()[reqwest::header::UPGRADE],
+            qc_sync::PROTOCOL,
+            "a 426 names the protocol to upgrade to"
+        );
         let said: serde_json::Value = r.json().unwrap();
         assert_eq!(said["code"], "app_outdated");
         assert!(
