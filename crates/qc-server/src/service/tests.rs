@@ -186,22 +186,34 @@ fn call_prechecked<S: Storage>(
     at: (Timestamp, Timestamp),
     meanwhile: impl FnOnce(),
 ) -> Result<String, ServiceError> {
+    let verified = verified_request(s, (key, device), ("/v1/entries", nonce), at, meanwhile)?;
+    s.take_nonce(&verified)?;
+    Ok(verified.device().to_owned())
+}
+
+/// A `POST` to `path` signed with `nonce` and prechecked at `at.0`, then `meanwhile` done
+/// while its body comes in, then verified at `at.1` (its nonce not taken).
+fn verified_request<S: Storage>(
+    s: &Service<S>,
+    (key, device): (&SigningKey, &str),
+    (path, nonce): (&str, u8),
+    at: (Timestamp, Timestamp),
+    meanwhile: impl FnOnce(),
+) -> Result<Verified, ServiceError> {
     let body = b"{}";
-    let a = RequestAuth::sign(device, key, "POST", "/v1/entries", body, at.0, [nonce; 16]);
+    let a = RequestAuth::sign(device, key, "POST", path, body, at.0, [nonce; 16]);
     let h = a.headers();
     let header = |name: &str| h.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
     let standing = s.precheck(header, at.0)?;
     meanwhile();
-    let verified = s.verify_request(
+    s.verify_request(
         "POST",
-        "/v1/entries",
+        path,
         header,
         qc_sync::auth::body_digest(body),
         at.1,
         Some(standing),
-    )?;
-    s.take_nonce(&verified)?;
-    Ok(verified.device().to_owned())
+    )
 }
 
 /// Whether `tablet-a`'s request is authenticated when the tablet is revoked while the
@@ -1985,21 +1997,14 @@ fn a_sync_takes_its_nonce_with_its_first_read_and_a_replay_changes_nothing() {
     enrol(&w, &s);
     hold_case(&s, "tablet-a");
     let verified = |nonce: u8| {
-        let body = b"sync";
-        let a = RequestAuth::sign(
-            "tablet-a",
-            &w.device,
-            "POST",
-            "/v1/sync",
-            body,
-            NOW,
-            [nonce; 16],
-        );
-        let h = a.headers();
-        let header = |name: &str| h.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
-        let digest = qc_sync::auth::body_digest(body);
-        s.verify_request("POST", "/v1/sync", header, digest, NOW, None)
-            .unwrap()
+        verified_request(
+            &s,
+            (&w.device, "tablet-a"),
+            ("/v1/sync", nonce),
+            (NOW, NOW),
+            || {},
+        )
+        .unwrap()
     };
     let uploading = |n| SyncRequest {
         push: PushEntries {
