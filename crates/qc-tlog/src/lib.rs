@@ -14,9 +14,12 @@
 //! # What comes from where
 //!
 //! - [`tlog_tiles`] (cloudflare/azul, a port of Go's `golang.org/x/mod/sumdb/tlog`) does the tree
-//!   arithmetic: `tree_hash`, `prove_record`, `prove_tree` over a `HashReader` that this crate
-//!   backs with tiles, and `Tile` to find which tile holds a stored hash. It also parses and
-//!   formats the checkpoint body. Its published version (0.2) needs nothing the workspace lacks.
+//!   arithmetic: `tree_hash` and `prove_tree` over a `HashReader` that this crate backs with
+//!   tiles, the stored hashes' numbering, and `Tile` to find which tile holds a stored hash. It
+//!   also parses and formats the checkpoint body. Its published version (0.2) needs nothing the
+//!   workspace lacks.
+//! - Inclusion proofs walk RFC 6962's audit path here ([`inclusions`]): `prove_record` makes
+//!   each proof on its own, and a sync's receipts (dozens in one tree) share most hashes.
 //! - Tile paths are done here: `tlog_tiles` 0.2 formats Go sumdb paths (`tile/H/L/N`, with a height
 //!   element and `data` tiles), not C2SP's `tile/L/N` and `tile/entries/N`.
 //! - The signed-note envelope is done here: the only published `signed_note` (0.2) is built on
@@ -453,16 +456,16 @@ pub fn root<T: TileSource>(size: u64, tiles: &T) -> Result<Hash, TlogError> {
 
 /// The RFC 6962 audit path of leaf `index` in the tree of `size` leaves (as `qc_log::Log::inclusion`).
 pub fn inclusion<T: TileSource>(size: u64, index: u64, tiles: &T) -> Result<Vec<Hash>, TlogError> {
-    check_size(size)?;
-    if index >= size {
-        return Err(TlogError::BadIndex { index, size });
-    }
-    let proof = TileHashes::new(tiles, None).run(|r| tlog_tiles::prove_record(size, index, r))?;
-    Ok(proof.into_iter().map(|h| h.0).collect())
+    let mut proofs = inclusions(size, &[index], tiles)?;
+    Ok(proofs.pop().unwrap_or_default())
 }
 
 /// The inclusion proofs of several leaves in the tree of `size` leaves, in their order (each
 /// as [`inclusion`] makes it); the tiles read and hashes computed for one serve the others.
+///
+/// RFC 6962's audit path (§2.1.1) is walked here, not by `tlog_tiles::prove_record`: that
+/// recomputes the hashes of the tree's right edge, and copies what is left of the hashes it
+/// read at every level, in every proof. A sync's receipts, dozens in one tree, share them.
 pub fn inclusions<T: TileSource>(
     size: u64,
     indexes: &[u64],
@@ -470,16 +473,70 @@ pub fn inclusions<T: TileSource>(
 ) -> Result<Vec<Vec<Hash>>, TlogError> {
     check_size(size)?;
     let reader = TileHashes::new(tiles, None);
+    // The hash of leaves `lo..size` for each `lo` on the right edge asked for so far.
+    let mut edge = BTreeMap::new();
     indexes
         .iter()
         .map(|&index| {
             if index >= size {
                 return Err(TlogError::BadIndex { index, size });
             }
-            let proof = reader.run(|r| tlog_tiles::prove_record(size, index, r))?;
-            Ok(proof.into_iter().map(|h| h.0).collect())
+            // The subtrees beside the path from the root down to the leaf, leaf side first
+            // once reversed.
+            let mut proof = Vec::new();
+            let (mut lo, mut hi) = (0, size);
+            while hi - lo > 1 {
+                let k = split(hi - lo);
+                if index < lo + k {
+                    proof.push(subtree_hash(&reader, &mut edge, lo + k, hi, size)?);
+                    hi = lo + k;
+                } else {
+                    proof.push(subtree_hash(&reader, &mut edge, lo, lo + k, size)?);
+                    lo += k;
+                }
+            }
+            proof.reverse();
+            Ok(proof)
         })
         .collect()
+}
+
+/// The largest power of two below `n` (at least 2): where RFC 6962 splits `n` leaves.
+fn split(n: u64) -> u64 {
+    1 << (63 - (n - 1).leading_zeros())
+}
+
+/// The hash of leaves `lo..hi` in the tree of `size` leaves, on an audit path: a whole subtree
+/// (a power of two, aligned to it), one stored hash; or else the tree's right edge
+/// (`hi == size`), computed from whole subtrees once and kept in `edge`.
+fn subtree_hash<T: TileSource>(
+    reader: &TileHashes<'_, T>,
+    edge: &mut BTreeMap<u64, Hash>,
+    lo: u64,
+    hi: u64,
+    size: u64,
+) -> Result<Hash, TlogError> {
+    let n = hi - lo;
+    if n.is_power_of_two() && lo.is_multiple_of(n) {
+        let level = n.trailing_zeros() as u8;
+        return Ok(reader
+            .hash(tlog_tiles::stored_hash_index(level, lo >> level))?
+            .0);
+    }
+    if hi != size {
+        return Err(TlogError::Tree(format!(
+            "leaves {lo}..{hi} are neither a whole subtree nor the right edge of {size}"
+        )));
+    }
+    if let Some(h) = edge.get(&lo) {
+        return Ok(*h);
+    }
+    let k = split(n);
+    let left = subtree_hash(reader, edge, lo, lo + k, size)?;
+    let right = subtree_hash(reader, edge, lo + k, hi, size)?;
+    let h = tlog_tiles::node_hash(tlog_tiles::Hash(left), tlog_tiles::Hash(right)).0;
+    edge.insert(lo, h);
+    Ok(h)
 }
 
 /// The RFC 6962 proof that the tree of `old` leaves is a prefix of that of `new` (as
