@@ -161,13 +161,18 @@ fn uint(n: i64) -> Result<u64, StorageError> {
 /// Every case, as [`Storage::case_metas_seen`] reads them.
 const METAS_ALL: &str =
     "SELECT case_id, squad, status, heads, desk_acts FROM case_docs ORDER BY case_id";
-/// The feeds that touched any of the cases `$1`, each up to its last entry about one of them.
-/// Each feed is read through its (device, seq) index whatever the planner knows: a join
-/// planned on a young table without statistics scanned the whole log per call.
-/// The ids in `[$1, $2)` (no end when `$2` is null) compared as bytes, each with its last
-/// entry's index.
-const CASE_IDS_WITH_PREFIX: &str = "SELECT case_id, MAX(idx) FROM log
-    WHERE case_id COLLATE \"C\" >= $1 AND ($2::TEXT IS NULL OR case_id COLLATE \"C\" < $2)
+/// The ids in `[$1, $2)` compared as bytes, each with its last entry's index: a range of the
+/// index made for it (migration 9). The bounds are hidden from the planner, so each connection
+/// keeps one plan for it. Seen, each call was planned anew (a sync reads the draws' ids when the
+/// log has grown: most syncs, in a rush), with a range of a generic plan's width, or of
+/// either bound's, estimated to cost more than one narrow range of the ids planned for.
+const CASE_IDS_IN: &str = "SELECT case_id, MAX(idx) FROM log
+    WHERE case_id COLLATE \"C\" >= (SELECT $1::TEXT) AND case_id COLLATE \"C\" < (SELECT $2::TEXT)
+    GROUP BY case_id ORDER BY case_id COLLATE \"C\"";
+/// [`CASE_IDS_IN`] from `$1` to the end (the empty prefix, or one no string follows), planned
+/// for its bound at each call.
+const CASE_IDS_FROM: &str = "SELECT case_id, MAX(idx) FROM log
+    WHERE case_id COLLATE \"C\" >= $1
     GROUP BY case_id ORDER BY case_id COLLATE \"C\"";
 
 /// The log index of each of the entries `$1`, in order (null for one not logged). One lookup
@@ -178,6 +183,9 @@ const CASE_IDS_WITH_PREFIX: &str = "SELECT case_id, MAX(idx) FROM log
 const ENTRY_INDEXES: &str = "SELECT (SELECT idx FROM log WHERE log.hash = h.hash)
      FROM UNNEST($1::BYTEA[]) WITH ORDINALITY AS h(hash, n) ORDER BY n";
 
+/// The feeds that touched any of the cases `$1`, each up to its last entry about one of them.
+/// Each feed is read through its (device, seq) index whatever the planner knows: a join
+/// planned on a young table without statistics scanned the whole log per call.
 const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sigs, l.idx, l.hash
      FROM (SELECT device, max(seq) AS last FROM log WHERE case_id = ANY($1) GROUP BY device) t
      CROSS JOIN LATERAL (
@@ -538,13 +546,12 @@ impl Storage for PgStorage {
     }
 
     fn case_ids_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u64)>, StorageError> {
-        // Compared as bytes (the "C" collation, whatever the database's), a range of the index
-        // made for it (migration 9).
-        let end = qc_station_storage::prefix_end(prefix);
-        let rows = self
-            .conn()?
-            .query(CASE_IDS_WITH_PREFIX, &[&prefix, &end])
-            .map_err(pg("listing ids by prefix"))?;
+        // Compared as bytes (the "C" collation, whatever the database's).
+        let rows = match qc_station_storage::prefix_end(prefix) {
+            Some(end) => self.conn()?.query(CASE_IDS_IN, &[&prefix, &end]),
+            None => self.conn()?.query(CASE_IDS_FROM, &[&prefix]),
+        }
+        .map_err(pg("listing ids by prefix"))?;
         rows.iter()
             .map(|r| Ok((col::<String>(r, 0)?, uint(col(r, 1)?)?)))
             .collect()

@@ -434,8 +434,32 @@ fn cases_seen_and_wrong_codes_are_read_by_index() {
     );
     let in_all = plan(FAILURES_IN_ALL, &[&0i64, &100i64]);
     assert!(in_all.contains("code_failures_time"), "{in_all}");
-    let draws = plan(CASE_IDS_WITH_PREFIX, &[&"draw-", &Some("draw.")]);
+    let draws = plan(CASE_IDS_IN, &[&"draw-", &"draw."]);
     assert!(draws.contains("log_case_bytes"), "{draws}");
+}
+
+/// The plan a connection keeps for the ids by prefix (its bounds unseen) reads a range of
+/// their index, on a log of some size with statistics, not the whole log.
+#[test]
+fn ids_by_prefix_keep_a_plan_that_reads_a_range_of_their_index() {
+    let s = store(&new_database());
+    let mut c = s.conn().unwrap();
+    fill_log(&mut c, 0, 19_999);
+    c.batch_execute("ANALYZE log; SET plan_cache_mode = force_generic_plan")
+        .unwrap();
+    let plan = plan_of(&mut c, &format!("EXPLAIN {CASE_IDS_IN}"), &[&"c31", &"c32"]);
+    assert!(!plan.contains("Seq Scan"), "{plan}");
+    assert!(plan.contains("log_case_bytes"), "{plan}");
+    let ids = s.case_ids_with_prefix("c31").unwrap();
+    let names: Vec<&str> = ids.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "c31", "c310", "c311", "c312", "c313", "c314", "c315", "c316", "c317", "c318", "c319"
+        ]
+    );
+    // Each with its last entry: entry i is about case i % 500.
+    assert_eq!(ids[0].1, 19_531);
 }
 
 /// The cases' feeds are read by index on a log that has grown since its table was last
