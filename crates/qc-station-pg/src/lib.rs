@@ -82,7 +82,7 @@ const POOL_WAIT: Duration = Duration::from_secs(30);
 /// How often a process sweeps stale nonces (by the requests' clock), in milliseconds.
 const NONCE_SWEEP_MS: i64 = 60_000;
 
-use client::Manager;
+use client::{Manager, Planning};
 /// A connection taken from the pool.
 type Conn = r2d2::PooledConnection<Manager>;
 
@@ -392,9 +392,24 @@ impl PgStorage {
 
     /// A pooled connection for the statements of one call.
     fn conn(&self) -> Result<Conn, StorageError> {
-        self.pool
+        self.conn_planned(Planning::Configured)
+    }
+
+    /// [`Self::conn`] for the statements of a device's sync and the log's reads by key, each
+    /// planned once ([`Planning::Once`]).
+    fn sync_conn(&self) -> Result<Conn, StorageError> {
+        self.conn_planned(Planning::Once)
+    }
+
+    /// A pooled connection whose statements are planned as `planning` says.
+    fn conn_planned(&self, planning: Planning) -> Result<Conn, StorageError> {
+        let mut c = self
+            .pool
             .get()
-            .map_err(|e| StorageError::Backend(format!("no database connection: {e}")))
+            .map_err(|e| StorageError::Backend(format!("no database connection: {e}")))?;
+        c.plan(planning)
+            .map_err(pg("choosing how statements are planned"))?;
+        Ok(c)
     }
 
     /// Forgets stale nonces after `nonce` was taken, at most every [`NONCE_SWEEP_MS`] per
@@ -468,11 +483,11 @@ impl PgStorage {
 
 impl Storage for PgStorage {
     fn log_head(&self) -> Result<LogHead, StorageError> {
-        log::read_head(&mut *self.conn()?)
+        log::read_head(&mut *self.sync_conn()?)
     }
 
     fn tile(&self, id: TileId) -> Result<Option<Vec<u8>>, StorageError> {
-        log::read_tile(&mut *self.conn()?, id)
+        log::read_tile(&mut *self.sync_conn()?, id)
     }
 
     fn entry_hashes(&self, from: u64, to: u64) -> Result<Vec<Digest>, StorageError> {
@@ -483,7 +498,7 @@ impl Storage for PgStorage {
         &self,
         devices: &BTreeSet<String>,
     ) -> Result<BTreeMap<String, FeedHead>, StorageError> {
-        log::feed_heads(&mut *self.conn()?, devices)
+        log::feed_heads(&mut *self.sync_conn()?, devices)
     }
 
     fn sequence(&self) -> Result<Box<dyn Sequencer + '_>, StorageError> {
@@ -496,7 +511,7 @@ impl Storage for PgStorage {
     ) -> Result<Box<dyn Sequencer + '_>, StorageError> {
         Ok(Box::new(log::PgSequencer::begin(
             &self.sequencing,
-            || self.conn(),
+            || self.sync_conn(),
             devices,
         )?))
     }
@@ -532,7 +547,7 @@ impl Storage for PgStorage {
         cases: &[String],
         nonce: Option<&NonceUse<'_>>,
     ) -> Result<Option<qc_station_storage::UploadRead>, StorageError> {
-        let mut c = self.conn()?;
+        let mut c = self.sync_conn()?;
         let read = log::upload_read(&mut c, entries, cases, nonce)?;
         self.sweep_nonces(&mut c, nonce)?;
         Ok(read)
@@ -548,7 +563,7 @@ impl Storage for PgStorage {
     fn case_ids_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u64)>, StorageError> {
         // Compared as bytes (the "C" collation, whatever the database's).
         let rows = match qc_station_storage::prefix_end(prefix) {
-            Some(end) => self.conn()?.query(CASE_IDS_IN, &[&prefix, &end]),
+            Some(end) => self.sync_conn()?.query(CASE_IDS_IN, &[&prefix, &end]),
             None => self.conn()?.query(CASE_IDS_FROM, &[&prefix]),
         }
         .map_err(pg("listing ids by prefix"))?;
@@ -655,7 +670,7 @@ impl Storage for PgStorage {
 
     fn use_nonce_seen(&self, nonce: &NonceUse<'_>) -> Result<bool, StorageError> {
         let (device, key, time, forget, seen) = log::nonce_params(Some(nonce));
-        let mut c = self.conn()?;
+        let mut c = self.sync_conn()?;
         let new = c
             .query(&USE_NONCE, &[&device, &key, &time, &forget, &seen])
             .map_err(pg("recording a nonce"))?
@@ -948,7 +963,7 @@ impl Storage for PgStorage {
     fn keep_case_docs(&self, docs: &[KeptDoc<'_>]) -> Result<Vec<String>, StorageError> {
         // READ COMMITTED: a document's write waits for another transaction holding its row and
         // then checks the heads again on what that committed.
-        let mut c = self.conn()?;
+        let mut c = self.sync_conn()?;
         let moved = |d: &KeptDoc<'_>, written: bool| (!written).then(|| d.case.to_owned());
         match docs {
             [] => Ok(Vec::new()),
@@ -1020,7 +1035,7 @@ impl Storage for PgStorage {
         let says = desk_acts.is_some();
         let squads: Vec<&str> = view.squads.iter().map(String::as_str).collect();
         let (device, key, time, forget, noted) = log::nonce_params(nonce);
-        let mut c = self.conn()?;
+        let mut c = self.sync_conn()?;
         let rows = if view.everything {
             c.query(
                 &PULL_ALL,
@@ -1211,7 +1226,7 @@ impl Storage for PgStorage {
 
     fn device_standing(&self, id: &str) -> Result<DeviceStanding, StorageError> {
         let row = self
-            .conn()?
+            .sync_conn()?
             .query_opt(DEVICE_STANDING, &[&id])
             .map_err(pg("reading a device and the revocation list"))?
             .ok_or_else(|| StorageError::Backend("no row of a device's standing".into()))?;

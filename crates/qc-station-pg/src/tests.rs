@@ -438,6 +438,24 @@ fn cases_seen_and_wrong_codes_are_read_by_index() {
     assert!(draws.contains("log_case_bytes"), "{draws}");
 }
 
+/// A device's sync runs on a connection that plans each statement once; any other call on one
+/// planned as configured, whichever way the pooled connection it gets was used before.
+#[test]
+fn a_sync_s_statements_are_planned_once_and_the_others_as_configured() {
+    // One connection, so each call below gets the one the call before it used.
+    let s = PgStorage::with_temporary_blobs(&new_database(), 1).unwrap();
+    let mode = |c: &mut Conn| -> String { c.query("SHOW plan_cache_mode", &[]).unwrap()[0].get(0) };
+    assert_eq!(mode(&mut s.conn().unwrap()), "auto");
+    assert_eq!(mode(&mut s.sync_conn().unwrap()), "force_generic_plan");
+    assert_eq!(mode(&mut s.sync_conn().unwrap()), "force_generic_plan");
+    assert_eq!(mode(&mut s.conn().unwrap()), "auto");
+    // The store's own calls take theirs as their kind says.
+    s.device_standing("tablet-1").unwrap();
+    assert_eq!(mode(&mut s.pool.get().unwrap()), "force_generic_plan");
+    s.devices().unwrap();
+    assert_eq!(mode(&mut s.pool.get().unwrap()), "auto");
+}
+
 /// The plan a connection keeps for the ids by prefix (its bounds unseen) reads a range of
 /// their index, on a log of some size with statistics, not the whole log.
 #[test]
