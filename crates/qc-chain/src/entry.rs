@@ -364,6 +364,19 @@ impl SignedEntry {
         canonical::decode(ENTRY_HEAD_TAG, &self.bytes).map_err(bad)
     }
 
+    /// The head of an entry whose body, unless it was left out, is the one the head names:
+    /// what an entry checked whole once (by its signatures) needs checked again to be read
+    /// by its head, without decoding its body ([`Self::entry`] does).
+    pub fn checked_head(&self) -> Result<EntryHead, ChainError> {
+        let head = self.head()?;
+        match self.body.as_deref() {
+            Some(body) if !self.first_layout() && canonical::sha256(body) != head.body => Err(
+                ChainError::Malformed("the body is not the one the entry's head names".into()),
+            ),
+            _ => Ok(head),
+        }
+    }
+
     /// Decodes the entry (refusing non-canonical bytes, a body that is not the one the head
     /// names, and an elided entry); signatures are not checked here.
     pub fn entry(&self) -> Result<Entry, ChainError> {

@@ -637,6 +637,33 @@ fn an_elided_entry_keeps_its_place_and_device_signature_and_hides_the_rest() {
     ));
 }
 
+/// An entry read by its head alone (as a station sends what it logged): the head of a whole
+/// entry and of an elided one, as the whole entry names them; refused when its body is
+/// another's.
+#[test]
+fn an_entry_s_checked_head_names_its_device_and_case_and_refuses_another_body() {
+    let w = world();
+    let f = clean_feed(&w);
+    let whole = f[2].entry().unwrap();
+    for e in [f[2].clone(), f[2].elided()] {
+        let head = e.checked_head().unwrap();
+        assert_eq!(
+            (head.device.as_str(), head.seq, head.case),
+            (
+                whole.device.as_str(),
+                whole.seq,
+                case_commitment(&whole.case)
+            )
+        );
+    }
+    let mut swapped = f[2].clone();
+    swapped.body = f[3].body.clone();
+    assert!(matches!(
+        swapped.checked_head(),
+        Err(ChainError::Malformed(_))
+    ));
+}
+
 /// Actions are encoded by their index, which docs/bundle-format.md lists: appended ones keep
 /// theirs.
 #[test]

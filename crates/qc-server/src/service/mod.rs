@@ -1925,7 +1925,11 @@ impl<S: Storage> Service<S> {
         // Read with the cases seen, the log's tree holds every entry going down; the empty
         // tree where the store read none (then the log is read as it stands).
         let tree = (feeds.tree != TreeState::EMPTY).then_some(feeds.tree);
-        let visible: BTreeSet<&str> = seen.iter().map(|(c, _)| c.case.as_str()).collect();
+        // As entries' heads name cases.
+        let visible: BTreeSet<Digest> = seen
+            .iter()
+            .map(|(c, _)| qc_chain::case_commitment(&c.case))
+            .collect();
         for (c, doc) in &seen {
             if !qc_station_storage::sent_down(&held_by_device, desk_acts, c) {
                 continue;
@@ -1974,19 +1978,13 @@ impl<S: Storage> Service<S> {
                 ))
                 .into());
             }
-            if e.is_elided() {
-                // Set aside by its device: logged without its body, so sent so.
-                if e.head().is_err() {
-                    continue;
-                }
-                out.entries.push(e);
-                at.push((logged.index, logged.hash));
-                continue;
-            }
-            let Ok(x) = e.entry() else { continue };
+            // Checked whole as it was logged: its head (and that its body is the one the head
+            // names) tells its device and case, its body is not decoded again.
+            let Ok(head) = e.checked_head() else { continue };
             // Another device's entry about a case this one may not see goes without its
-            // body: its place in the feed and its device signature, nothing of the act.
-            let hidden = x.device != device && !visible.contains(x.case.as_str());
+            // body: its place in the feed and its device signature, nothing of the act. One
+            // set aside by its device was logged without its body, and goes so.
+            let hidden = !e.is_elided() && head.device != device && !visible.contains(&head.case);
             out.entries.push(if hidden { e.elided() } else { e });
             at.push((logged.index, logged.hash));
         }
