@@ -87,7 +87,8 @@ macro_rules! feed_heads_sql {
 /// edge (part 0: at each level, the one holding its last hash and the one after it; level,
 /// index, hashes) and the feed heads of the devices `$1` (part 1, as [`feed_heads_sql`]). The
 /// sixth column is the head's size as the statement began: a statement that waited for the
-/// lock sees the head committed meanwhile but all else as it was, which then does not serve.
+/// lock would see the head committed meanwhile but all else as it was, which then does not
+/// serve (the sequencer takes the lock before, so it does not wait here).
 pub(crate) const LOCK_HEAD: &str = concat!(
     "WITH h AS (
        SELECT size, root, checkpoint, checkpoint_sig, note FROM log_head WHERE one = 1
@@ -322,13 +323,18 @@ impl<'a> PgSequencer<'a> {
             _turn: turn,
         };
         let c = seq.conn.get_mut();
+        // Every station process on this database appends only under the head's row lock: it
+        // orders appends across processes. Taken in the round trip that begins the
+        // transaction, so the lock's wait is over before the head and what it builds on are
+        // read: read after, in a snapshot of their own (READ COMMITTED), they are what the
+        // last append committed. Read in the statement that waited, the tiles and feed heads
+        // were those from before that append, and were read again one by one (most batches,
+        // with two instances in a rush).
         c.batch_execute(&format!(
-            "BEGIN; SET LOCAL idle_in_transaction_session_timeout = '{IDLE_HOLD}'"
+            "BEGIN; SET LOCAL idle_in_transaction_session_timeout = '{IDLE_HOLD}';
+             SELECT FROM log_head WHERE one = 1 FOR UPDATE"
         ))
         .map_err(pg("beginning an append"))?;
-        // Every station process on this database appends only under this row lock: it orders
-        // appends across processes, and a waiting sequencer reads the head its predecessor
-        // committed (READ COMMITTED re-reads a row that changed while it waited).
         let names: Vec<&str> = devices.iter().map(String::as_str).collect();
         let rows = c
             .query(LOCK_HEAD, &[&names])
