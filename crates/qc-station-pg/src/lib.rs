@@ -425,6 +425,10 @@ impl PgStorage {
                 .compare_exchange(swept, forget_before, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
+            // Planned for its bound (a range of the index on time), though on a sync's
+            // connection: once a minute, a switch each way costs nothing.
+            c.plan(Planning::Configured)
+                .map_err(pg("choosing how statements are planned"))?;
             c.execute("DELETE FROM nonces WHERE time < $1", &[&forget_before])
                 .map_err(pg("forgetting stale nonces"))?;
         }

@@ -454,6 +454,13 @@ fn a_sync_s_statements_are_planned_once_and_the_others_as_configured() {
     assert_eq!(mode(&mut s.pool.get().unwrap()), "force_generic_plan");
     s.devices().unwrap();
     assert_eq!(mode(&mut s.pool.get().unwrap()), "auto");
+    // A nonce taken alone is planned once; the sweep of stale ones after it (the first call
+    // sweeps) as configured, for its bound.
+    let t = |ms| qc_domain::Timestamp(ms);
+    assert!(s.use_nonce("tablet-1", &[1; 16], t(100_000), t(0)).unwrap());
+    assert_eq!(mode(&mut s.pool.get().unwrap()), "auto");
+    assert!(s.use_nonce("tablet-1", &[2; 16], t(100_001), t(1)).unwrap());
+    assert_eq!(mode(&mut s.pool.get().unwrap()), "force_generic_plan");
 }
 
 /// The plan a connection keeps for the ids by prefix (its bounds unseen) reads a range of
