@@ -1925,11 +1925,6 @@ impl<S: Storage> Service<S> {
         // Read with the cases seen, the log's tree holds every entry going down; the empty
         // tree where the store read none (then the log is read as it stands).
         let tree = (feeds.tree != TreeState::EMPTY).then_some(feeds.tree);
-        // As entries' heads name cases.
-        let visible: BTreeSet<Digest> = seen
-            .iter()
-            .map(|(c, _)| qc_chain::case_commitment(&c.case))
-            .collect();
         for (c, doc) in &seen {
             if !qc_station_storage::sent_down(&held_by_device, desk_acts, c) {
                 continue;
@@ -1967,6 +1962,12 @@ impl<S: Storage> Service<S> {
                 tree,
             });
         }
+        // The cases seen, as entries' heads name them (only when entries go down: an idle
+        // sync of a device seeing 10,000 cases hashes none).
+        let visible: BTreeSet<Digest> = seen
+            .iter()
+            .map(|(c, _)| qc_chain::case_commitment(&c.case))
+            .collect();
         for logged in feeds.entries {
             let e = logged.entry;
             // Its receipt is made at the index it was read with: it must still be the entry
