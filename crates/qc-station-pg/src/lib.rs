@@ -225,16 +225,28 @@ const METAS_SEEN: &str = "SELECT case_id, squad, status, heads, desk_acts FROM c
 /// 1. the certificates of their devices (device, 0 for a person's and 1 for the device's own,
 ///    0, certificate and signature, as [`DEVICE_CERTIFICATES`] orders them);
 /// 2. the log's head (size in the ninth column, root in the fifth);
-/// 4. whether the nonce of the parameters after the others ([`log::nonce_ctes`]) was new (1 in
-///    the ninth column, or 0).
+/// 4. when it takes a nonce (the parameters from `$nonce_at`, [`log::nonce_ctes`]), whether it
+///    was new (1 in the ninth column, or 0).
+///
+/// Without a nonce (taken before, by the upload's read) the statement has no part 4 and no
+/// writes: its start-up is the largest part of its cost, and the insert's was a third of it.
 ///
 /// Planned once per connection (the arrays' lengths hidden from the planner, see
 /// [`log::UPLOAD_READ`]), each lookup by a key is a subquery of its own (`OFFSET 0` keeps it
 /// from being joined): joined, a plan made while the tables were small scans them at every
 /// call once they have grown.
-fn pull_sql(from: &str, nonce_at: usize) -> String {
+fn pull_sql(from: &str, nonce_at: Option<usize>) -> String {
+    let (nonce, taken) = match nonce_at {
+        Some(n) => (
+            format!("{},", log::nonce_ctes(n)),
+            "UNION ALL
+         SELECT 4, NULL, 0, 0, NULL, NULL, NULL, NULL, (SELECT count(*) FROM taken), NULL, NULL,
+                NULL",
+        ),
+        None => (String::new(), ""),
+    };
     format!(
-        "WITH {nonce}, s AS MATERIALIZED (
+        "WITH {nonce} s AS MATERIALIZED (
            SELECT c.case_id, c.squad, c.status, c.heads, c.desk_acts,
                   CASE WHEN c.heads IS DISTINCT FROM coalesce(h.heads, '') THEN c.doc END AS doc
            FROM {from}
@@ -268,37 +280,37 @@ fn pull_sql(from: &str, nonce_at: usize) -> String {
          UNION ALL
          SELECT 2, NULL, 0, 0, root, NULL, NULL, NULL, size, NULL, NULL, NULL
            FROM log_head WHERE one = 1
-         UNION ALL
-         SELECT 4, NULL, 0, 0, NULL, NULL, NULL, NULL, (SELECT count(*) FROM taken), NULL, NULL,
-                NULL",
-        nonce = log::nonce_ctes(nonce_at)
+         {taken}"
     )
 }
-/// [`pull_sql`] of the cases of the squads `$6` and, when `$7`, those of other squads at a
-/// status sent for review ([`METAS_SEEN`]): by squad, each looked up by index, then by status.
-/// The statuses are written out, so that the plan kept weighs them by how many cases are at
-/// them (most, in time: every closed case was sent for review once); whether they are read is
-/// hidden from the planner as the arrays are (seen false, a plan without them costs less, and
-/// each call was planned anew).
-static PULL_SEEN: LazyLock<String> = LazyLock::new(|| {
+/// The cases of the squads `$6` and, when `$7`, those of other squads at a status sent for
+/// review ([`METAS_SEEN`]), as [`pull_sql`] reads them: by squad, each looked up by index, then
+/// by status. The statuses are written out, so that the plan kept weighs them by how many cases
+/// are at them (most, in time: every closed case was sent for review once); whether they are
+/// read is hidden from the planner as the arrays are (seen false, a plan without them costs
+/// less, and each call was planned anew).
+fn seen_cases_sql() -> String {
     let statuses: Vec<String> = CaseStatus::all_sent_for_review()
         .map(|s| format!("'{}'", s.code()))
         .collect();
-    pull_sql(
-        &format!(
-            "(SELECT c.* FROM UNNEST((SELECT $6::TEXT[])) AS q(squad)
+    format!(
+        "(SELECT c.* FROM UNNEST((SELECT $6::TEXT[])) AS q(squad)
            CROSS JOIN LATERAL (SELECT * FROM case_docs WHERE squad = q.squad OFFSET 0) c
          UNION ALL
          SELECT * FROM case_docs
          WHERE (SELECT $7::BOOLEAN) AND status IN ({}) AND squad <> ALL((SELECT $6::TEXT[])::TEXT[])
         ) c",
-            statuses.join(", ")
-        ),
-        8,
+        statuses.join(", ")
     )
-});
-/// [`pull_sql`] of every case.
-static PULL_ALL: LazyLock<String> = LazyLock::new(|| pull_sql("case_docs c", 6));
+}
+/// [`pull_sql`] of the cases a device sees ([`seen_cases_sql`]), taking its nonce.
+static PULL_SEEN: LazyLock<String> = LazyLock::new(|| pull_sql(&seen_cases_sql(), Some(8)));
+/// [`PULL_SEEN`] with the nonce taken before.
+static PULL_SEEN_TAKEN: LazyLock<String> = LazyLock::new(|| pull_sql(&seen_cases_sql(), None));
+/// [`pull_sql`] of every case, taking the device's nonce.
+static PULL_ALL: LazyLock<String> = LazyLock::new(|| pull_sql("case_docs c", Some(6)));
+/// [`PULL_ALL`] with the nonce taken before.
+static PULL_ALL_TAKEN: LazyLock<String> = LazyLock::new(|| pull_sql("case_docs c", None));
 /// Takes a request's nonce, notes its device seen ([`log::nonce_ctes`]): a row when new.
 static USE_NONCE: LazyLock<String> =
     LazyLock::new(|| format!("WITH {} SELECT 1 FROM taken", log::nonce_ctes(1)));
@@ -1038,26 +1050,25 @@ impl Storage for PgStorage {
             .collect::<Result<_, _>>()?;
         let says = desk_acts.is_some();
         let squads: Vec<&str> = view.squads.iter().map(String::as_str).collect();
+        let review = view.sent_for_review;
         let (device, key, time, forget, noted) = log::nonce_params(nonce);
-        let mut c = self.sync_conn()?;
-        let rows = if view.everything {
-            c.query(
-                &PULL_ALL,
-                &[
-                    &cases, &heads, &acted, &counts, &says, &device, &key, &time, &forget, &noted,
-                ],
-            )
-        } else {
-            let review = view.sent_for_review;
-            c.query(
-                &PULL_SEEN,
-                &[
-                    &cases, &heads, &acted, &counts, &says, &squads, &review, &device, &key, &time,
-                    &forget, &noted,
-                ],
-            )
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&cases, &heads, &acted, &counts, &says];
+        if !view.everything {
+            params.extend([&squads as &(dyn ToSql + Sync), &review]);
         }
-        .map_err(pg("reading what goes down"))?;
+        if nonce.is_some() {
+            params.extend([&device as &(dyn ToSql + Sync), &key, &time, &forget, &noted]);
+        }
+        let statement = match (view.everything, nonce.is_some()) {
+            (true, true) => &PULL_ALL,
+            (true, false) => &PULL_ALL_TAKEN,
+            (false, true) => &PULL_SEEN,
+            (false, false) => &PULL_SEEN_TAKEN,
+        };
+        let mut c = self.sync_conn()?;
+        let rows = c
+            .query(statement, &params)
+            .map_err(pg("reading what goes down"))?;
         self.sweep_nonces(&mut c, nonce)?;
         let (mut seen, mut entries, mut certificates, mut tree, mut taken) =
             (Vec::new(), Vec::new(), Vec::new(), None, false);

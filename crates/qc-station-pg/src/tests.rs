@@ -624,7 +624,7 @@ fn a_wrong_address_fails_at_once() {
 
 /// The statements of a sync whose parameters are arrays, each with its parameters' types and
 /// a call's parameters, in SQL (what a reviewer's device and an officer's are sent).
-fn sync_statements() -> [(&'static str, &'static str, &'static str); 4] {
+fn sync_statements() -> [(&'static str, &'static str, &'static str); 5] {
     const PULLED: &str = "TEXT[], BYTEA[], TEXT[], BIGINT[], BOOLEAN, TEXT[], BOOLEAN, TEXT, BYTEA,
                           BIGINT, BIGINT, BIGINT";
     [
@@ -645,6 +645,12 @@ fn sync_statements() -> [(&'static str, &'static str, &'static str); 4] {
             PULLED,
             "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['c8'], ARRAY[1]::BIGINT[], FALSE,
              ARRAY['s7'], FALSE, 'd7', uuid_send(gen_random_uuid()), 100, 0, NULL",
+        ),
+        (
+            PULL_SEEN_TAKEN.as_str(),
+            "TEXT[], BYTEA[], TEXT[], BIGINT[], BOOLEAN, TEXT[], BOOLEAN",
+            "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['c8'], ARRAY[1]::BIGINT[], TRUE,
+             ARRAY['s7'], TRUE",
         ),
         (log::LOCK_HEAD, "TEXT[]", "ARRAY['d7', 'd8']"),
     ]
@@ -759,4 +765,44 @@ fn a_syncs_statements_read_by_index_with_plans_made_on_new_tables() {
 #[test]
 fn a_plan_made_on_small_analysed_tables_is_made_again_when_they_are_analysed() {
     assert_by_index(&plans_kept_from_small_tables(true));
+}
+
+/// Taking a nonce does not wait for the disk at its commit (it writes nothing acknowledged);
+/// what goes down with the nonce taken before writes nothing and leaves the commit as
+/// configured.
+#[test]
+fn a_nonce_is_committed_without_waiting_for_the_disk() {
+    let s = store(&new_database());
+    let mut c = s.conn().unwrap();
+    let synchronous = |c: &mut client::Client| -> String {
+        c.query("SHOW synchronous_commit", &[]).unwrap()[0].get(0)
+    };
+    let nonce = NonceUse {
+        device: "d1",
+        nonce: &[7; 16],
+        time: Timestamp(100),
+        forget_before: Timestamp(0),
+        seen: Some(Timestamp(100)),
+    };
+    let (device, key, time, forget, seen) = log::nonce_params(Some(&nonce));
+    let taken = c.in_transaction(|c| {
+        let taken = c.query(&USE_NONCE, &[&device, &key, &time, &forget, &seen])?;
+        Ok((taken.len(), synchronous(c)))
+    });
+    assert_eq!(taken.unwrap(), (1, "off".to_owned()));
+    assert_eq!(synchronous(&mut c), "on", "for its transaction only");
+    let none: [&(dyn ToSql + Sync); 7] = [
+        &Vec::<&str>::new(),
+        &Vec::<Vec<u8>>::new(),
+        &Vec::<&str>::new(),
+        &Vec::<i64>::new(),
+        &false,
+        &vec!["s1"],
+        &false,
+    ];
+    let pulled = c.in_transaction(|c| {
+        let rows = c.query(&PULL_SEEN_TAKEN, &none)?;
+        Ok((rows.len(), synchronous(c)))
+    });
+    assert_eq!(pulled.unwrap(), (1, "on".to_owned()), "the log's head only");
 }
