@@ -255,6 +255,7 @@ pub fn sync() -> &'static Sync {
                     heads: edited.heads_hex(),
                 }],
                 desk_acts: Default::default(),
+                feeds: None,
             }),
             bureau: None,
         };

@@ -14,6 +14,7 @@
 //! PostgreSQL: p99 under 1.5 s in both rounds with no error; exits non-zero when missed (or
 //! when a device misses its squad's cases).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdout};
@@ -236,6 +237,8 @@ struct Device {
     entries: Vec<SignedEntry>,
     doc: DocChanges,
     have: Vec<CaseHeads>,
+    /// The last entry held of each device's feed, as a tablet says it.
+    feeds: BTreeMap<String, u64>,
 }
 
 /// Device `i`'s id and key.
@@ -281,6 +284,7 @@ fn device(i: usize) -> Device {
         key,
         entries,
         have: Vec::new(),
+        feeds: BTreeMap::new(),
     }
 }
 
@@ -322,6 +326,7 @@ fn sync_request(
         want: Some(DocsWant {
             have: d.have.clone(),
             desk_acts: Default::default(),
+            feeds: Some(d.feeds.clone()),
         }),
         bureau: None,
     };
@@ -363,6 +368,11 @@ fn decoded(body: &[u8]) -> anyhow::Result<SyncResponse> {
 
 /// What the device holds after an answer: its squad's cases as the station sent them.
 fn absorb(d: &mut Device, resp: &SyncResponse) -> anyhow::Result<()> {
+    for e in resp.down.entries.iter().chain(&d.entries) {
+        let head = e.head()?;
+        let last = d.feeds.entry(head.device).or_default();
+        *last = head.seq.max(*last);
+    }
     for doc in &resp.down.docs {
         let mut held = CaseDoc::load(&hex::decode(&doc.changes)?, d.id.as_bytes())?;
         d.have.retain(|h| h.case != doc.case);

@@ -941,6 +941,7 @@ impl Quancheng {
                 .map(|(case, heads)| CaseHeads { case, heads })
                 .collect(),
             desk_acts: Some(self.store.desk_acts_held()?),
+            feeds: None,
         })
     }
 

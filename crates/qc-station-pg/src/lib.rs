@@ -62,9 +62,9 @@ use qc_identity::{SignedCertificate, SignedFileRelease, SignedRevocationList};
 /// For the modules: a stored hash (see [`stored_digest`]).
 use qc_station_storage::stored_digest as digest;
 use qc_station_storage::{
-    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, DeviceStanding, FeedsDown, Grant,
-    KeptDoc, LogHead, Logged, NonceUse, PendingBlob, Pull, SeenBehind, SeenCase, Sequencer,
-    Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
+    BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, DeviceStanding, FeedsDown, FeedsHeld,
+    Grant, Held, KeptDoc, LogHead, Logged, NonceUse, PendingBlob, Pull, SeenBehind, SeenCase,
+    Sequencer, Storage, StorageError, StoredSigned, TileId, TreeState, stored_digest,
 };
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -153,6 +153,13 @@ fn seen_case(r: &Row) -> Result<SeenCase, StorageError> {
     })
 }
 
+/// [`FeedsHeld::last`] as parameters: the devices and, in the same order, their last entries
+/// (past any a feed can reach when a device says more: then none of it goes down).
+fn feeds_params(last: &BTreeMap<String, u64>) -> (Vec<&str>, Vec<i64>) {
+    let seqs = last.values().map(|n| i64::try_from(*n).unwrap_or(i64::MAX));
+    (last.keys().map(String::as_str).collect(), seqs.collect())
+}
+
 /// A stored BIGINT that must not be negative.
 fn uint(n: i64) -> Result<u64, StorageError> {
     u64::try_from(n).map_err(|_| StorageError::Damaged(format!("a stored count is {n}")))
@@ -183,14 +190,21 @@ const CASE_IDS_FROM: &str = "SELECT case_id, MAX(idx) FROM log
 const ENTRY_INDEXES: &str = "SELECT (SELECT idx FROM log WHERE log.hash = h.hash)
      FROM UNNEST($1::BYTEA[]) WITH ORDINALITY AS h(hash, n) ORDER BY n";
 
-/// The feeds that touched any of the cases `$1`, each up to its last entry about one of them.
-/// Each feed is read through its (device, seq) index whatever the planner knows: a join
-/// planned on a young table without statistics scanned the whole log per call.
+/// The feeds that touched any of the cases `$1`, each up to its last entry about one of them,
+/// on from the last entry held (devices `$2`, seqs `$3`) with the entries before about the
+/// cases `$4` ([`FeedsHeld`]). Each feed is read through its (device, seq) index whatever the
+/// planner knows: a join planned on a young table without statistics scanned the whole log per
+/// call.
 const FEEDS_FOR_CASES: &str = "SELECT l.entry, l.body, l.device_sig, l.actor_sigs, l.idx, l.hash
-     FROM (SELECT device, max(seq) AS last FROM log WHERE case_id = ANY($1) GROUP BY device) t
+     FROM (SELECT g.device, g.last, coalesce(f.seq, 0) AS held
+           FROM (SELECT device, max(seq) AS last FROM log WHERE case_id = ANY($1) GROUP BY device) g
+           LEFT JOIN UNNEST($2::TEXT[], $3::BIGINT[]) AS f(device, seq) ON f.device = g.device) t
      CROSS JOIN LATERAL (
        SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
-       WHERE device = t.device AND seq <= t.last ORDER BY seq) l
+       WHERE device = t.device AND seq > t.held AND seq <= t.last
+       UNION ALL
+       SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
+       WHERE device = t.device AND seq <= least(t.held, t.last) AND case_id = ANY($4)) l
      ORDER BY t.device, l.seq";
 /// The documents of the cases `$1`.
 const CASE_DOCS: &str = "SELECT case_id, squad, status, heads, doc FROM case_docs
@@ -221,9 +235,12 @@ const METAS_SEEN: &str = "SELECT case_id, squad, status, heads, desk_acts FROM c
 ///    squad and status in the last two columns);
 /// 0. the feeds of the cases sent (as [`FEEDS_FOR_CASES`]: device, 0, seq, then the columns of
 ///    [`entry_of`], index and hash): those whose heads differ, and those the desks acted on
-///    more often than the device holds (cases `$3`, counts `$4`) when it says (`$5`);
-/// 1. the certificates of their devices (device, 0 for a person's and 1 for the device's own,
-///    0, certificate and signature, as [`DEVICE_CERTIFICATES`] orders them);
+///    more often than the device holds (cases `$3`, counts `$4`) when it says (`$5`); each feed
+///    on from the last entry the device holds of it (devices `$6`, seqs `$7`), with the entries
+///    before about the cases it holds none of;
+/// 1. the certificates of the devices with entries going down (device, 0 for a person's and 1
+///    for the device's own, 0, certificate and signature, as [`DEVICE_CERTIFICATES`] orders
+///    them);
 /// 2. the log's head (size in the ninth column, root in the fifth);
 /// 4. when it takes a nonce (the parameters from `$nonce_at`, [`log::nonce_ctes`]), whether it
 ///    was new (1 in the ninth column, or 0).
@@ -248,17 +265,24 @@ fn pull_sql(from: &str, nonce_at: Option<usize>) -> String {
     format!(
         "WITH {nonce} s AS MATERIALIZED (
            SELECT c.case_id, c.squad, c.status, c.heads, c.desk_acts,
-                  CASE WHEN c.heads IS DISTINCT FROM coalesce(h.heads, '') THEN c.doc END AS doc
+                  CASE WHEN c.heads IS DISTINCT FROM coalesce(h.heads, '') THEN c.doc END AS doc,
+                  coalesce(h.heads, '') = '' AS fresh
            FROM {from}
            LEFT JOIN UNNEST((SELECT $1::TEXT[]), (SELECT $2::BYTEA[])) AS h(case_id, heads)
              ON h.case_id = c.case_id),
-         t AS (
-           SELECT l.device, max(l.seq) AS last
+         sent AS MATERIALIZED (
+           SELECT l.device, l.seq, s.fresh
            FROM s LEFT JOIN UNNEST((SELECT $3::TEXT[]), (SELECT $4::BIGINT[])) AS a(case_id, n)
              ON a.case_id = s.case_id
            CROSS JOIN LATERAL (SELECT device, seq FROM log WHERE case_id = s.case_id OFFSET 0) l
-           WHERE s.doc IS NOT NULL OR ((SELECT $5::BOOLEAN) AND s.desk_acts > coalesce(a.n, 0))
-           GROUP BY l.device)
+           WHERE s.doc IS NOT NULL OR ((SELECT $5::BOOLEAN) AND s.desk_acts > coalesce(a.n, 0))),
+         t AS (
+           SELECT g.device, g.last, coalesce(f.seq, 0) AS held,
+                  g.last > coalesce(f.seq, 0) OR g.first_fresh <= coalesce(f.seq, 0) AS sends
+           FROM (SELECT device, max(seq) AS last, min(seq) FILTER (WHERE fresh) AS first_fresh
+                 FROM sent GROUP BY device) g
+           LEFT JOIN UNNEST((SELECT $6::TEXT[]), (SELECT $7::BIGINT[])) AS f(device, seq)
+             ON f.device = g.device)
          SELECT 3 AS part, s.case_id AS device, 0 AS kind, s.desk_acts AS seq, s.heads AS a,
                 s.doc AS b, NULL::BYTEA AS c, NULL::BYTEA AS d, NULL::BIGINT AS idx,
                 NULL::BYTEA AS hash, s.squad, s.status
@@ -268,22 +292,31 @@ fn pull_sql(from: &str, nonce_at: Option<usize>) -> String {
                 NULL, NULL
            FROM t CROSS JOIN LATERAL (
              SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
-             WHERE device = t.device AND seq <= t.last ORDER BY seq) l
+             WHERE device = t.device AND seq > t.held AND seq <= t.last ORDER BY seq) l
+         UNION ALL
+         SELECT 0, t.device, 0, l.seq, l.entry, l.body, l.device_sig, l.actor_sigs, l.idx, l.hash,
+                NULL, NULL
+           FROM sent JOIN t ON t.device = sent.device AND sent.fresh AND sent.seq <= t.held
+           CROSS JOIN LATERAL (
+             SELECT entry, body, device_sig, actor_sigs, seq, idx, hash FROM log
+             WHERE device = sent.device AND seq = sent.seq OFFSET 0) l
          UNION ALL
          SELECT 1, t.device, 0, 0, o.cert, o.signature, NULL, NULL, NULL, NULL, NULL, NULL
            FROM t CROSS JOIN LATERAL (
              SELECT cert, signature FROM officer_certs WHERE device = t.device OFFSET 0) o
+           WHERE t.sends
          UNION ALL
          SELECT 1, t.device, 1, 0, d.cert, d.signature, NULL, NULL, NULL, NULL, NULL, NULL
            FROM t CROSS JOIN LATERAL (
              SELECT cert, signature FROM devices WHERE id = t.device OFFSET 0) d
+           WHERE t.sends
          UNION ALL
          SELECT 2, NULL, 0, 0, root, NULL, NULL, NULL, size, NULL, NULL, NULL
            FROM log_head WHERE one = 1
          {taken}"
     )
 }
-/// The cases of the squads `$6` and, when `$7`, those of other squads at a status sent for
+/// The cases of the squads `$8` and, when `$9`, those of other squads at a status sent for
 /// review ([`METAS_SEEN`]), as [`pull_sql`] reads them: by squad, each looked up by index, then
 /// by status. The statuses are written out, so that the plan kept weighs them by how many cases
 /// are at them (most, in time: every closed case was sent for review once); whether they are
@@ -294,21 +327,21 @@ fn seen_cases_sql() -> String {
         .map(|s| format!("'{}'", s.code()))
         .collect();
     format!(
-        "(SELECT c.* FROM UNNEST((SELECT $6::TEXT[])) AS q(squad)
+        "(SELECT c.* FROM UNNEST((SELECT $8::TEXT[])) AS q(squad)
            CROSS JOIN LATERAL (SELECT * FROM case_docs WHERE squad = q.squad OFFSET 0) c
          UNION ALL
          SELECT * FROM case_docs
-         WHERE (SELECT $7::BOOLEAN) AND status IN ({}) AND squad <> ALL((SELECT $6::TEXT[])::TEXT[])
+         WHERE (SELECT $9::BOOLEAN) AND status IN ({}) AND squad <> ALL((SELECT $8::TEXT[])::TEXT[])
         ) c",
         statuses.join(", ")
     )
 }
 /// [`pull_sql`] of the cases a device sees ([`seen_cases_sql`]), taking its nonce.
-static PULL_SEEN: LazyLock<String> = LazyLock::new(|| pull_sql(&seen_cases_sql(), Some(8)));
+static PULL_SEEN: LazyLock<String> = LazyLock::new(|| pull_sql(&seen_cases_sql(), Some(10)));
 /// [`PULL_SEEN`] with the nonce taken before.
 static PULL_SEEN_TAKEN: LazyLock<String> = LazyLock::new(|| pull_sql(&seen_cases_sql(), None));
 /// [`pull_sql`] of every case, taking the device's nonce.
-static PULL_ALL: LazyLock<String> = LazyLock::new(|| pull_sql("case_docs c", Some(6)));
+static PULL_ALL: LazyLock<String> = LazyLock::new(|| pull_sql("case_docs c", Some(8)));
 /// [`PULL_ALL`] with the nonce taken before.
 static PULL_ALL_TAKEN: LazyLock<String> = LazyLock::new(|| pull_sql("case_docs c", None));
 /// Takes a request's nonce, notes its device seen ([`log::nonce_ctes`]): a row when new.
@@ -588,11 +621,18 @@ impl Storage for PgStorage {
             .collect()
     }
 
-    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError> {
+    fn feeds_for_cases(
+        &self,
+        cases: &[String],
+        held: FeedsHeld<'_>,
+    ) -> Result<Vec<Logged>, StorageError> {
         if cases.is_empty() {
             return Ok(Vec::new());
         }
-        self.rows(FEEDS_FOR_CASES, &cases, "reading feeds")?
+        let (devices, seqs) = feeds_params(held.last);
+        self.conn()?
+            .query(FEEDS_FOR_CASES, &[&cases, &devices, &seqs, &held.fresh])
+            .map_err(pg("reading feeds"))?
             .iter()
             .map(|r| {
                 Ok(Logged {
@@ -1033,9 +1073,12 @@ impl Storage for PgStorage {
     fn pull_read(
         &self,
         view: &CaseView,
-        (have, desk_acts): qc_station_storage::Held<'_>,
+        held: Held<'_>,
         nonce: Option<&NonceUse<'_>>,
     ) -> Result<Option<Pull>, StorageError> {
+        let Held {
+            have, desk_acts, ..
+        } = held;
         let cases: Vec<&str> = have.keys().copied().collect();
         let heads: Vec<Vec<u8>> = have.values().map(|h| h.concat()).collect();
         let acted: Vec<&str> = desk_acts
@@ -1051,8 +1094,10 @@ impl Storage for PgStorage {
         let says = desk_acts.is_some();
         let squads: Vec<&str> = view.squads.iter().map(String::as_str).collect();
         let review = view.sent_for_review;
+        let (devices, seqs) = feeds_params(held.feeds);
         let (device, key, time, forget, noted) = log::nonce_params(nonce);
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&cases, &heads, &acted, &counts, &says];
+        let mut params: Vec<&(dyn ToSql + Sync)> =
+            vec![&cases, &heads, &acted, &counts, &says, &devices, &seqs];
         if !view.everything {
             params.extend([&squads as &(dyn ToSql + Sync), &review]);
         }

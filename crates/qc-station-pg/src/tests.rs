@@ -498,7 +498,12 @@ fn a_case_s_feeds_are_read_by_index_before_the_log_is_analysed() {
     let plan = plan_of(
         &mut c,
         &format!("EXPLAIN {FEEDS_FOR_CASES}"),
-        &[&vec!["c7", "c8", "c310", "c499"]],
+        &[
+            &vec!["c7", "c8", "c310", "c499"],
+            &vec!["d7", "d10"],
+            &vec![100i64, 300],
+            &vec!["c310"],
+        ],
     );
     assert!(!plan.contains("Seq Scan"), "{plan}");
     assert!(plan.contains("log_device_seq_key"), "{plan}");
@@ -625,8 +630,8 @@ fn a_wrong_address_fails_at_once() {
 /// The statements of a sync whose parameters are arrays, each with its parameters' types and
 /// a call's parameters, in SQL (what a reviewer's device and an officer's are sent).
 fn sync_statements() -> [(&'static str, &'static str, &'static str); 5] {
-    const PULLED: &str = "TEXT[], BYTEA[], TEXT[], BIGINT[], BOOLEAN, TEXT[], BOOLEAN, TEXT, BYTEA,
-                          BIGINT, BIGINT, BIGINT";
+    const PULLED: &str = "TEXT[], BYTEA[], TEXT[], BIGINT[], BOOLEAN, TEXT[], BIGINT[], TEXT[],
+                          BOOLEAN, TEXT, BYTEA, BIGINT, BIGINT, BIGINT";
     [
         (
             log::UPLOAD_READ.as_str(),
@@ -638,19 +643,21 @@ fn sync_statements() -> [(&'static str, &'static str, &'static str); 5] {
             PULL_SEEN.as_str(),
             PULLED,
             "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['c8'], ARRAY[1]::BIGINT[], TRUE,
-             ARRAY['s7'], TRUE, 'd7', uuid_send(gen_random_uuid()), 100, 0, 100",
+             ARRAY['d7', 'd8'], ARRAY[10, 20]::BIGINT[], ARRAY['s7'], TRUE, 'd7',
+             uuid_send(gen_random_uuid()), 100, 0, 100",
         ),
         (
             PULL_SEEN.as_str(),
             PULLED,
             "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['c8'], ARRAY[1]::BIGINT[], FALSE,
-             ARRAY['s7'], FALSE, 'd7', uuid_send(gen_random_uuid()), 100, 0, NULL",
+             ARRAY[]::TEXT[], ARRAY[]::BIGINT[], ARRAY['s7'], FALSE, 'd7',
+             uuid_send(gen_random_uuid()), 100, 0, NULL",
         ),
         (
             PULL_SEEN_TAKEN.as_str(),
-            "TEXT[], BYTEA[], TEXT[], BIGINT[], BOOLEAN, TEXT[], BOOLEAN",
+            "TEXT[], BYTEA[], TEXT[], BIGINT[], BOOLEAN, TEXT[], BIGINT[], TEXT[], BOOLEAN",
             "ARRAY['c7'], ARRAY['\\x00'::BYTEA], ARRAY['c8'], ARRAY[1]::BIGINT[], TRUE,
-             ARRAY['s7'], TRUE",
+             ARRAY['d7'], ARRAY[10]::BIGINT[], ARRAY['s7'], TRUE",
         ),
         (log::LOCK_HEAD, "TEXT[]", "ARRAY['d7', 'd8']"),
     ]
@@ -791,12 +798,14 @@ fn a_nonce_is_committed_without_waiting_for_the_disk() {
     });
     assert_eq!(taken.unwrap(), (1, "off".to_owned()));
     assert_eq!(synchronous(&mut c), "on", "for its transaction only");
-    let none: [&(dyn ToSql + Sync); 7] = [
+    let none: [&(dyn ToSql + Sync); 9] = [
         &Vec::<&str>::new(),
         &Vec::<Vec<u8>>::new(),
         &Vec::<&str>::new(),
         &Vec::<i64>::new(),
         &false,
+        &Vec::<&str>::new(),
+        &Vec::<i64>::new(),
         &vec!["s1"],
         &false,
     ];

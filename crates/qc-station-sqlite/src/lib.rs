@@ -24,8 +24,8 @@ use qc_station_storage::rows::{
     DisclosurePage, Period,
 };
 use qc_station_storage::{
-    BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, Grant, KeptDoc, LogHead,
-    Logged, PendingBlob, SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId,
+    BlobRows, BlobState, Blobs, BureauFileRow, CaseMeta, DeviceBureau, FeedsHeld, Grant, KeptDoc,
+    LogHead, Logged, PendingBlob, SeenCase, Sequencer, Storage, StorageError, StoredSigned, TileId,
     TreeState, stored_digest, upload_started,
 };
 
@@ -535,13 +535,23 @@ impl Storage for SqliteStorage {
         rows.collect::<Result<_, _>>().map_err(err)
     }
 
-    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError> {
+    fn feeds_for_cases(
+        &self,
+        cases: &[String],
+        held: FeedsHeld<'_>,
+    ) -> Result<Vec<Logged>, StorageError> {
         if cases.is_empty() {
             return Ok(Vec::new());
         }
         let where_logged =
             |r: &rusqlite::Row<'_>| Ok((r.get::<_, i64>(4)?, r.get::<_, Vec<u8>>(5)?));
-        self.entries_with(FEEDS_FOR_CASES, &json_list(cases)?, where_logged)?
+        let asked = serde_json::json!({
+            "cases": cases,
+            "last": held.last,
+            "fresh": held.fresh,
+        })
+        .to_string();
+        self.entries_with(FEEDS_FOR_CASES, &asked, where_logged)?
             .into_iter()
             .map(|(entry, (index, hash))| {
                 Ok(Logged {
@@ -2038,14 +2048,20 @@ const FAILURES_IN_ALL: &str =
 /// The documents of the cases of the JSON array `?1`.
 const CASE_DOCS: &str = "SELECT case_id, squad, status, heads, doc FROM case_docs
      WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id";
-/// The feeds that touched any case of the JSON array `?1`, each up to its last entry about one.
-const FEEDS_FOR_CASES: &str =
-    "SELECT l.entry, l.body, l.device_sig, l.actor_sigs, l.idx - 1, l.hash
-     FROM log l
-     JOIN (SELECT device, max(seq) AS last FROM log
-           WHERE case_id IN (SELECT value FROM json_each(?1)) GROUP BY device) t
-       ON l.device = t.device AND l.seq <= t.last
-     ORDER BY l.device, l.seq";
+/// The feeds that touched any case of the JSON object `?1`'s `cases`, each up to its last
+/// entry about one, on from the last entry held (`last`, by device), with the entries before
+/// about a case the device holds none of (`fresh`): [`FeedsHeld`], device by device in order.
+const FEEDS_FOR_CASES: &str = "WITH t AS (
+       SELECT device, max(seq) AS last,
+              coalesce((SELECT value FROM json_each(?1, '$.last') WHERE key = device), 0) AS held
+       FROM log WHERE case_id IN (SELECT value FROM json_each(?1, '$.cases')) GROUP BY device)
+     SELECT l.entry, l.body, l.device_sig, l.actor_sigs, l.idx - 1, l.hash, l.device, l.seq
+     FROM t JOIN log l ON l.device = t.device AND l.seq > t.held AND l.seq <= t.last
+     UNION ALL
+     SELECT l.entry, l.body, l.device_sig, l.actor_sigs, l.idx - 1, l.hash, l.device, l.seq
+     FROM t JOIN log l ON l.device = t.device AND l.seq <= min(t.held, t.last)
+       AND l.case_id IN (SELECT value FROM json_each(?1, '$.fresh'))
+     ORDER BY 7, 8";
 /// The certificates of the devices of the JSON array `?1`: device by device, its people's
 /// (by their bytes), then its own.
 const DEVICE_CERTIFICATES: &str = "SELECT cert, signature, device, 0 FROM officer_certs

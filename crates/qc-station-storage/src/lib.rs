@@ -250,12 +250,44 @@ pub fn sent_down(
             .is_some_and(|held| held.get(&case.case).copied().unwrap_or_default() < case.desk_acts)
 }
 
-/// What a device holds, as it tells a sync: the heads of each case, and how many desks' acts
-/// about each (when it says; see [`sent_down`]).
-pub type Held<'a> = (
-    &'a BTreeMap<&'a str, Vec<Digest>>,
-    Option<&'a BTreeMap<String, u64>>,
-);
+/// What a device holds, as it tells a sync.
+#[derive(Debug, Clone, Copy)]
+pub struct Held<'a> {
+    /// The heads of each case.
+    pub have: &'a BTreeMap<&'a str, Vec<Digest>>,
+    /// How many desks' acts about each case, when it says (see [`sent_down`]).
+    pub desk_acts: Option<&'a BTreeMap<String, u64>>,
+    /// The last entry of each device's feed (see [`FeedsHeld`]).
+    pub feeds: &'a BTreeMap<String, u64>,
+}
+
+/// What a device holds of the feeds going down ([`Storage::feeds_for_cases`]): each feed goes
+/// on from the last entry it holds, and from its first entry about `fresh` cases, which the
+/// device holds none of (it may hold entries about them as heads only, sent when it could not
+/// see them).
+#[derive(Debug, Clone, Copy)]
+pub struct FeedsHeld<'a> {
+    /// The last entry (`seq`) held of each device's feed; a device not named, none.
+    pub last: &'a BTreeMap<String, u64>,
+    /// Cases going down that the device holds none of.
+    pub fresh: &'a [String],
+}
+
+/// No feed held: each goes down whole.
+static NO_FEEDS: BTreeMap<String, u64> = BTreeMap::new();
+
+impl FeedsHeld<'_> {
+    /// Nothing held: whole feeds.
+    pub const NONE: FeedsHeld<'static> = FeedsHeld {
+        last: &NO_FEEDS,
+        fresh: &[],
+    };
+
+    /// Whether entry `seq` of `device`'s feed, about `case`, goes down.
+    pub fn sends(&self, device: &str, seq: u64, case: &str) -> bool {
+        seq > self.last.get(device).copied().unwrap_or(0) || self.fresh.iter().any(|c| c == case)
+    }
+}
 
 /// What a sync reads to send a device down ([`Storage::pull_read`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -557,15 +589,20 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     }
     /// The cases whose documents were kept before their heads were (an older store's).
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError>;
-    /// The feeds of every device that touched any of `cases`, each from its first entry up to
-    /// its last entry about one of them, device by device in feed order (what a device needs
-    /// to verify them), in one query, each entry with where the log holds it.
-    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError>;
+    /// The feeds of every device that touched any of `cases`, each up to its last entry about
+    /// one of them, device by device in feed order (what a device needs to verify them), in
+    /// one query, each entry with where the log holds it: from each feed's first entry, but
+    /// for what the device holds of it ([`FeedsHeld::sends`]).
+    fn feeds_for_cases(
+        &self,
+        cases: &[String],
+        held: FeedsHeld<'_>,
+    ) -> Result<Vec<Logged>, StorageError>;
     /// What a sync sends down of `cases`: their feeds ([`Self::feeds_for_cases`]), the
     /// certificates of the devices whose feeds those are ([`Self::device_certificates`]), and
     /// the log's tree then (holding every entry read); one read where the backend can.
-    fn feeds_down(&self, cases: &[String]) -> Result<FeedsDown, StorageError> {
-        let entries = self.feeds_for_cases(cases)?;
+    fn feeds_down(&self, cases: &[String], held: FeedsHeld<'_>) -> Result<FeedsDown, StorageError> {
+        let entries = self.feeds_for_cases(cases, held)?;
         let devices: BTreeSet<String> = entries
             .iter()
             .filter_map(|l| l.entry.head().ok().map(|h| h.device))
@@ -588,17 +625,22 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn pull_read(
         &self,
         view: &CaseView,
-        (have, desk_acts): Held<'_>,
+        held: Held<'_>,
         nonce: Option<&NonceUse<'_>>,
     ) -> Result<Option<Pull>, StorageError> {
         if !NonceUse::take(nonce, self)? {
             return Ok(None);
         }
-        let seen = self.case_metas_seen_behind(view, have)?;
+        let seen = self.case_metas_seen_behind(view, held.have)?;
         let sent: Vec<String> = seen
             .iter()
-            .filter(|(c, _)| sent_down(have, desk_acts, c))
+            .filter(|(c, _)| sent_down(held.have, held.desk_acts, c))
             .map(|(c, _)| c.case.clone())
+            .collect();
+        let fresh: Vec<String> = sent
+            .iter()
+            .filter(|c| held.have.get(c.as_str()).is_none_or(Vec::is_empty))
+            .cloned()
             .collect();
         let feeds = if sent.is_empty() {
             FeedsDown {
@@ -607,7 +649,13 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
                 tree: TreeState::EMPTY,
             }
         } else {
-            self.feeds_down(&sent)?
+            self.feeds_down(
+                &sent,
+                FeedsHeld {
+                    last: held.feeds,
+                    fresh: &fresh,
+                },
+            )?
         };
         Ok(Some(Pull { seen, feeds }))
     }
@@ -983,12 +1031,16 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).cases_without_heads()
     }
 
-    fn feeds_for_cases(&self, cases: &[String]) -> Result<Vec<Logged>, StorageError> {
-        (**self).feeds_for_cases(cases)
+    fn feeds_for_cases(
+        &self,
+        cases: &[String],
+        held: FeedsHeld<'_>,
+    ) -> Result<Vec<Logged>, StorageError> {
+        (**self).feeds_for_cases(cases, held)
     }
 
-    fn feeds_down(&self, cases: &[String]) -> Result<FeedsDown, StorageError> {
-        (**self).feeds_down(cases)
+    fn feeds_down(&self, cases: &[String], held: FeedsHeld<'_>) -> Result<FeedsDown, StorageError> {
+        (**self).feeds_down(cases, held)
     }
 
     fn pull_read(
@@ -1845,16 +1897,16 @@ pub mod suite {
         s.add_officer_cert("a", &cert(3)).unwrap();
         s.add_officer_cert("a", &cert(2)).unwrap();
         s.add_device("e", &cert(4)).unwrap();
-        let feeds = |cases: &[&str]| {
+        let feeds_from = |cases: &[&str], held: FeedsHeld<'_>| {
             let cases: Vec<String> = cases.iter().map(|c| (*c).to_owned()).collect();
-            let logged = s.feeds_for_cases(&cases).unwrap();
+            let logged = s.feeds_for_cases(&cases, held).unwrap();
             let devices: BTreeSet<String> = logged
                 .iter()
                 .map(|l| l.entry.head().unwrap().device)
                 .collect();
             check(
                 "what goes down: the feeds, their devices' certificates, the tree",
-                s.feeds_down(&cases).unwrap()
+                s.feeds_down(&cases, held).unwrap()
                     == FeedsDown {
                         entries: logged.clone(),
                         certificates: s.device_certificates(&devices).unwrap(),
@@ -1875,6 +1927,30 @@ pub mod suite {
             );
             logged.into_iter().map(|l| l.entry).collect::<Vec<_>>()
         };
+        let feeds = |cases: &[&str]| feeds_from(cases, FeedsHeld::NONE);
+        let held = |last: &[(&str, u64)], fresh: &[&str]| {
+            let last: BTreeMap<String, u64> = last.iter().map(|(d, n)| ((*d).into(), *n)).collect();
+            let fresh: Vec<String> = fresh.iter().map(|c| (*c).to_owned()).collect();
+            (last, fresh)
+        };
+        let feeds_held = |cases: &[&str], (last, fresh): &(BTreeMap<String, u64>, Vec<String>)| {
+            feeds_from(cases, FeedsHeld { last, fresh })
+        };
+        check(
+            "each feed on from the last entry the device holds of it",
+            feeds_held(&["c2"], &held(&[("a", 2), ("d", 1)], &[]))
+                == [a3.clone(), a4.clone(), d2.clone()],
+        );
+        check(
+            "nothing of a feed held up to its last entry about the cases",
+            feeds_held(&["c2"], &held(&[("a", 5), ("d", 2), ("b", 9)], &[])).is_empty(),
+        );
+        check(
+            "and, again, the entries held before about a case the device holds none of",
+            feeds_held(&["c2"], &held(&[("a", 4), ("d", 3)], &["c2"])) == [a4.clone(), d2.clone()]
+                && feeds_held(&["c1", "c2"], &held(&[("a", 3), ("b", 1)], &["c1"]))
+                    == [a2.clone(), a4.clone(), b1.clone(), d1.clone(), d2.clone()],
+        );
         check(
             "feeds up to the last entry about the case",
             feeds(&["c1"]) == [a1.clone(), a2.clone(), b1.clone()],
@@ -1948,14 +2024,29 @@ pub mod suite {
             CaseView::squad("一中队"),
             CaseView::squad("二中队"),
         ] {
-            for (have, desk_acts) in [
+            for ((have, desk_acts), feeds) in [
                 (BTreeMap::new(), None),
                 (held_c1.clone(), None),
                 (held_c1.clone(), acts(1)),
                 (held_c1.clone(), acts(2)),
-            ] {
+            ]
+            .into_iter()
+            .flat_map(|h| {
+                [
+                    (h.clone(), BTreeMap::new()),
+                    (h, held(&[("a", 3), ("b", 1)], &[]).0),
+                ]
+            }) {
                 let pulled = s
-                    .pull_read(&view, (&have, desk_acts.as_ref()), None)
+                    .pull_read(
+                        &view,
+                        Held {
+                            have: &have,
+                            desk_acts: desk_acts.as_ref(),
+                            feeds: &feeds,
+                        },
+                        None,
+                    )
                     .unwrap()
                     .unwrap();
                 let seen = s.case_metas_seen_behind(&view, &have).unwrap();
@@ -1964,10 +2055,19 @@ pub mod suite {
                     .filter(|(c, _)| sent_down(&have, desk_acts.as_ref(), c))
                     .map(|(c, _)| c.case.clone())
                     .collect();
+                let fresh: Vec<String> = sent
+                    .iter()
+                    .filter(|c| !have.contains_key(c.as_str()))
+                    .cloned()
+                    .collect();
                 let (entries, certificates) = if sent.is_empty() {
                     (Vec::new(), Vec::new())
                 } else {
-                    let f = s.feeds_down(&sent).unwrap();
+                    let held = FeedsHeld {
+                        last: &feeds,
+                        fresh: &fresh,
+                    };
+                    let f = s.feeds_down(&sent, held).unwrap();
                     (f.entries, f.certificates)
                 };
                 check(
@@ -1982,7 +2082,12 @@ pub mod suite {
         }
         let sent = |have: &BTreeMap<&str, Vec<Digest>>,
                     desk_acts: Option<BTreeMap<String, u64>>| {
-            s.pull_read(&CaseView::squad("一中队"), (have, desk_acts.as_ref()), None)
+            let held = Held {
+                have,
+                desk_acts: desk_acts.as_ref(),
+                feeds: &BTreeMap::new(),
+            };
+            s.pull_read(&CaseView::squad("一中队"), held, None)
                 .unwrap()
                 .unwrap()
                 .feeds
@@ -2347,7 +2452,13 @@ pub mod suite {
         };
         let view = CaseView::squad("一中队");
         let upload = |n: Option<&NonceUse>| s.upload_read((&BTreeSet::new(), &[]), &[], n).unwrap();
-        let pull = |n: Option<&NonceUse>| s.pull_read(&view, (&BTreeMap::new(), None), n).unwrap();
+        let nothing = BTreeMap::new();
+        let held = Held {
+            have: &BTreeMap::new(),
+            desk_acts: None,
+            feeds: &nothing,
+        };
+        let pull = |n: Option<&NonceUse>| s.pull_read(&view, held, n).unwrap();
         let last_seen = || s.devices_seen().unwrap()[0].1;
         check(
             "an upload's first read takes its nonce, the device seen",

@@ -366,11 +366,17 @@ pub struct DocsWant {
     /// then gets a case only when its document changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desk_acts: Option<BTreeMap<String, u64>>,
+    /// The last entry (its `seq`) the device holds of each device's feed, its own included
+    /// (feeds it holds none of left out): each feed goes down on from there, with the entries
+    /// before it that are about cases the device holds none of (it may hold those only as
+    /// heads). Absent from a device that predates it, which is sent whole feeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feeds: Option<BTreeMap<String, u64>>,
 }
 
 /// The answer to [`DocsWant`]: changes of the cases the device may see, with the entries that
-/// record them (each touching device's feed up to its last entry about the case) and the
-/// certificates of those devices.
+/// record them (each touching device's feed up to its last entry about the case, on from what
+/// the device holds of it) and the certificates of those devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocsDown {
     /// Changes per case.

@@ -149,7 +149,7 @@ impl<S: Storage> Service<S> {
         // log holds.
         let entries: Vec<SignedEntry> = self
             .storage
-            .feeds_for_cases(&[case.to_owned()])?
+            .feeds_for_cases(&[case.to_owned()], qc_station_storage::FeedsHeld::NONE)?
             .into_iter()
             .map(|l| l.entry)
             .collect();

@@ -1918,9 +1918,14 @@ impl<S: Storage> Service<S> {
         // read at once (per case, a sync of twenty documents made some eighty statements). A
         // case a desk acted on since (a review for the squad to read) is behind with the
         // same document.
-        let read = self
-            .storage
-            .pull_read(&scope.0, (&held_by_device, desk_acts), nonce)?;
+        // A device that does not say which feeds it holds is sent them whole.
+        let none = BTreeMap::new();
+        let held = qc_station_storage::Held {
+            have: &held_by_device,
+            desk_acts,
+            feeds: req.feeds.as_ref().unwrap_or(&none),
+        };
+        let read = self.storage.pull_read(&scope.0, held, nonce)?;
         let Pull { seen, feeds } = self.read_with_nonce(nonce, read)?;
         // Read with the cases seen, the log's tree holds every entry going down; the empty
         // tree where the store read none (then the log is read as it stands).

@@ -1080,6 +1080,7 @@ mod docs {
                 })
                 .unwrap_or_default(),
             desk_acts: Some(Default::default()),
+            feeds: None,
         }
     }
 
@@ -1965,6 +1966,7 @@ fn a_case_checked_where_it_is_kept_shows_an_entry_changed_behind_the_station_s_b
         want: Some(DocsWant {
             have: Vec::new(),
             desk_acts: Default::default(),
+            feeds: None,
         }),
         ..idle_sync()
     };
@@ -2017,6 +2019,7 @@ fn a_sync_takes_its_nonce_with_its_first_read_and_a_replay_changes_nothing() {
         want: Some(DocsWant {
             have: Vec::new(),
             desk_acts: Some(Default::default()),
+            feeds: None,
         }),
         ..idle_sync()
     };
