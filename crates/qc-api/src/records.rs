@@ -2,10 +2,11 @@
 //! signatures, sealing, corrections, evidence capture and co-signing, and merging another
 //! device's copy of a case. Every act appends a signed entry naming what it touched.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 
 use qc_casedoc::{CaseDoc, Seal, StoredRecord, facts_digest, page_digest, snapshot};
-use qc_chain::{Action, SignedEntry};
+use qc_chain::{Action, FeedHead, SignedEntry};
 use qc_domain::{
     Act, CaseState, Context, CopyAttestation, EnforcementOfficer, EvidenceFacts, EvidenceItem,
     EvidenceSignature, Inspection, Interviewee, NoPartySignature, Notice, NoticeItem, OfficerRef,
@@ -1048,6 +1049,9 @@ impl Quancheng {
     }
 
     /// Checks another device's entries against the bureau key before anything of them is kept.
+    /// Those after what this device holds of their feed must continue it; those it holds must
+    /// be the very entries held, and one held only as its head, now whole, is checked as an
+    /// entry after the one before it (its act, roles and signatures were never seen here).
     pub(crate) fn verify_foreign(
         &self,
         foreign: &[SignedEntry],
@@ -1055,8 +1059,81 @@ impl Quancheng {
     ) -> Result<(), ApiError> {
         let mut certs = self.certificates()?;
         certs.extend(foreign_certs.iter().cloned());
-        let report = qc_chain::verify_feed(&self.anchor, &certs, foreign);
-        match report.problems.first() {
+        let held = self.store.feeds_held()?;
+        let (mut new, mut again) = (Vec::new(), Vec::new());
+        for e in foreign {
+            // One whose head does not decode is the verifier's to report.
+            match e.head() {
+                Ok(h) if held.get(&h.device).is_some_and(|f| h.seq <= f.seq) => again.push((h, e)),
+                _ => new.push(e.clone()),
+            }
+        }
+        // Co-signatures complete captures that may have come in an earlier sync, or come now
+        // whole where only their heads were held.
+        let is_capture = |e: &SignedEntry| {
+            e.entry()
+                .is_ok_and(|e| e.action == Action::EvidenceAwaitingSecond)
+        };
+        let mut earlier: Vec<SignedEntry> =
+            foreign.iter().filter(|e| is_capture(e)).cloned().collect();
+        let cosigned: BTreeSet<String> = foreign
+            .iter()
+            .filter_map(|e| e.entry().ok())
+            .filter(|e| e.action == Action::EvidenceCosigned)
+            .map(|e| e.case)
+            .collect();
+        for case in &cosigned {
+            earlier.extend(
+                self.store
+                    .case_entries(case)?
+                    .into_iter()
+                    .filter(is_capture),
+            );
+        }
+        let places: Vec<(String, u64)> = again
+            .iter()
+            .map(|(h, _)| (h.device.clone(), h.seq))
+            .collect();
+        let mut problems = Vec::new();
+        for ((h, e), kept) in again.iter().zip(self.store.held_at(&places)?) {
+            match kept {
+                Some((hash, _)) if hash != e.hash() => {
+                    return Err(ApiError::Invalid(format!(
+                        "device {} has two different entries at {} (fork); nothing merged",
+                        h.device, h.seq
+                    )));
+                }
+                Some((_, true)) if !e.is_elided() => {
+                    let before = BTreeMap::from([(
+                        h.device.clone(),
+                        FeedHead {
+                            seq: h.seq.saturating_sub(1),
+                            hash: h.prev,
+                        },
+                    )]);
+                    let one = std::slice::from_ref(*e);
+                    problems.extend(
+                        qc_chain::verify_feed_after_with(
+                            &self.anchor,
+                            &certs,
+                            &before,
+                            one,
+                            &earlier,
+                        )
+                        .problems,
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    return Err(ApiError::Invalid(format!(
+                        "entry {} of device {} is missing here before the ones held after it",
+                        h.seq, h.device
+                    )));
+                }
+            }
+        }
+        let report = qc_chain::verify_feed_after_with(&self.anchor, &certs, &held, &new, &earlier);
+        match problems.first().or(report.problems.first()) {
             Some(p) => Err(ApiError::Invalid(format!(
                 "the other device's entries do not verify: {}",
                 p.en()

@@ -931,7 +931,7 @@ impl Quancheng {
     }
 
     /// What this device holds of its cases, as the store keeps it: each one's heads and the
-    /// desks' acts about it.
+    /// desks' acts about it, and how far it holds each feed.
     fn docs_want(&self) -> Result<DocsWant, ApiError> {
         Ok(DocsWant {
             have: self
@@ -941,7 +941,13 @@ impl Quancheng {
                 .map(|(case, heads)| CaseHeads { case, heads })
                 .collect(),
             desk_acts: Some(self.store.desk_acts_held()?),
-            feeds: None,
+            feeds: Some(
+                self.store
+                    .feeds_held()?
+                    .into_iter()
+                    .map(|(device, head)| (device, head.seq))
+                    .collect(),
+            ),
         })
     }
 
@@ -1881,6 +1887,105 @@ mod tests {
         assert!(
             app.unsynced_cases().unwrap().contains(declined),
             "an acknowledgement ends the declining"
+        );
+    }
+
+    /// Another tablet's feed comes down on from what this one holds of it: the rest is taken
+    /// as continuing it, a gap or another entry where one is held is refused with nothing
+    /// kept, the whole feed again changes nothing, and the sync says how far each feed is
+    /// held.
+    #[test]
+    fn a_feed_taken_whole_then_on_from_its_last_entry_held() {
+        use qc_chain::{Action, Entry, SignedEntry};
+        let tmp = tempfile::tempdir().unwrap();
+        let (_d, mut app) = init_at(tmp.path());
+        let li = app.unlock("li.ming", &pin("li.ming")).unwrap();
+        let case = app.register_case(new_case(), &li).unwrap().0;
+        // Tablet B, certified by this device's bureau, records acts about the case.
+        let seed: [u8; 32] = app.store.secret("bureau").unwrap().unwrap()[..]
+            .try_into()
+            .unwrap();
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let subject = qc_identity::Subject::Device {
+            device_id: "tablet-b".into(),
+            squad: li.person().squad.clone(),
+            label: "B".into(),
+        };
+        let until = Timestamp(crate::tests::NOW.0 + 86_400_000);
+        let cert = qc_identity::BureauKey::from_seed(&seed)
+            .issue(
+                90,
+                subject,
+                key.verifying_key().to_bytes(),
+                Timestamp(0),
+                until,
+            )
+            .unwrap();
+        let entry = |seq: u64, prev: [u8; 32], n: u8| {
+            let e = Entry {
+                device: "tablet-b".into(),
+                seq,
+                prev,
+                time: crate::tests::NOW,
+                actors: vec![li.cert],
+                action: Action::RecordCreated,
+                case: case.clone(),
+                heads: vec![[n; 32]],
+                blobs: vec![],
+                records: vec![],
+            };
+            SignedEntry::sign(&e, &key, &[&li.key])
+        };
+        let mut feed: Vec<SignedEntry> = Vec::new();
+        for seq in 1..=5 {
+            let prev = feed.last().map_or([0; 32], SignedEntry::hash);
+            feed.push(entry(seq, prev, seq as u8));
+        }
+        let fork = entry(3, feed[1].hash(), 33);
+        let down = |entries: &[SignedEntry]| DocsDown {
+            docs: vec![DocChanges {
+                case: case.clone(),
+                changes: String::new(),
+            }],
+            entries: entries.to_vec(),
+            certificates: vec![cert.clone()],
+        };
+        let held = |app: &Quancheng| {
+            app.docs_want()
+                .unwrap()
+                .feeds
+                .unwrap()
+                .get("tablet-b")
+                .copied()
+        };
+        let kept = |app: &Quancheng| {
+            let entries = app.store.case_entries(&case).unwrap();
+            entries
+                .into_iter()
+                .filter(|e| e.head().unwrap().device == "tablet-b")
+                .count()
+        };
+        app.apply_docs_down(&down(&feed[..3])).unwrap();
+        assert_eq!(held(&app), Some(3));
+        assert_eq!(
+            app.docs_want().unwrap().feeds.unwrap().get(&app.device_id),
+            Some(&1),
+            "its own"
+        );
+
+        assert!(app.apply_docs_down(&down(&feed[4..])).is_err(), "a gap");
+        assert_eq!((held(&app), kept(&app)), (Some(3), 3), "nothing kept");
+        let refused = app.apply_docs_down(&down(&[fork])).unwrap_err();
+        assert!(refused.to_string().contains("fork"), "{refused}");
+        assert_eq!(kept(&app), 3);
+
+        app.apply_docs_down(&down(&feed[3..])).unwrap();
+        assert_eq!((held(&app), kept(&app)), (Some(5), 5));
+        app.apply_docs_down(&down(&feed)).unwrap();
+        assert_eq!(
+            (held(&app), kept(&app)),
+            (Some(5), 5),
+            "whole again: nothing new"
         );
     }
 

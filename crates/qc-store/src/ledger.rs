@@ -274,6 +274,69 @@ impl Store {
         self.feeds_through(case_id, Some(device))
     }
 
+    /// The last entry held of each feed, this device's own included: what a sync tells the
+    /// station, so each feed goes down on from there. Every feed here is held from its first
+    /// entry on, with no gap (appended in order, or brought by a merge that checked it
+    /// continues what was held).
+    pub fn feeds_held(&self) -> Result<BTreeMap<String, FeedHead>, StoreError> {
+        // One look-up of the key per device, not a read of the whole ledger.
+        let mut stmt = self.conn.prepare_cached(
+            "WITH RECURSIVE d(device) AS (
+               SELECT min(device) FROM ledger
+               UNION ALL
+               SELECT (SELECT min(device) FROM ledger WHERE device > d.device) FROM d
+               WHERE d.device IS NOT NULL)
+             SELECT l.device, l.seq, l.hash FROM d
+             JOIN ledger l ON l.device = d.device
+               AND l.seq = (SELECT max(seq) FROM ledger WHERE device = d.device)",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (device, seq, hash) = r?;
+            let hash = hash
+                .try_into()
+                .map_err(|_| StoreError::Malformed(format!("a hash of {device}'s feed")))?;
+            let seq = u64::try_from(seq).unwrap_or_default();
+            Ok((device, FeedHead { seq, hash }))
+        })
+        .collect()
+    }
+
+    /// What is held at each place (device, seq) of a feed: the entry's hash and whether only
+    /// its head is held; none where nothing is.
+    pub fn held_at(
+        &self,
+        places: &[(String, u64)],
+    ) -> Result<Vec<Option<(Digest, bool)>>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT hash, case_id = '' FROM ledger WHERE device = ?1 AND seq = ?2",
+        )?;
+        places
+            .iter()
+            .map(|(device, seq)| {
+                let held: Option<(Vec<u8>, bool)> = stmt
+                    .query_row(
+                        params![device, i64::try_from(*seq).unwrap_or(i64::MAX)],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                held.map(|(hash, elided)| {
+                    let hash: Digest = hash
+                        .try_into()
+                        .map_err(|_| StoreError::Malformed(format!("a hash of {device}'s feed")))?;
+                    Ok((hash, elided))
+                })
+                .transpose()
+            })
+            .collect()
+    }
+
     /// How many entries of desks (reviews, exports) this device holds about each case, cases
     /// with none left out: what a sync tells the station (a desk act changes no document).
     pub fn desk_acts_held(&self) -> Result<BTreeMap<String, u64>, StoreError> {

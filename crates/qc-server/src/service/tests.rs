@@ -1084,6 +1084,53 @@ mod docs {
         }
     }
 
+    /// Each feed goes down on from the last entry the device says it holds of it (whole when
+    /// it says nothing), with the entries before about a case it holds none of; a feed of
+    /// which nothing goes takes no certificate down.
+    #[test]
+    fn feeds_go_down_on_from_what_the_device_holds() {
+        let w = world();
+        let s = station_with_feed(&w, SqliteStorage::temporary().unwrap(), 6);
+        enrol_as(&s, "tablet-b", "一中队", 51);
+        // The station's copy moves on from the one tablet B holds.
+        let mut doc = case("一中队");
+        let before = doc.heads_digests();
+        doc.put_record(&notice("r1", "li.ming"), NOW).unwrap();
+        s.push_docs("tablet-a", &up(&mut doc, &before)).unwrap();
+        let behind = vec![CaseHeads {
+            case: "case-1".into(),
+            heads: before.iter().map(hex::encode).collect(),
+        }];
+        let down = |have: &[CaseHeads], feeds: Option<&[(&str, u64)]>| {
+            let want = DocsWant {
+                have: have.to_vec(),
+                desk_acts: Some(Default::default()),
+                feeds: feeds.map(|f| f.iter().map(|(d, n)| ((*d).to_owned(), *n)).collect()),
+            };
+            let down = s.pull_docs("tablet-b", &want).unwrap();
+            assert_eq!(down.docs.len(), 1, "the case goes down");
+            let seqs: Vec<u64> = down.entries.iter().map(|e| e.head().unwrap().seq).collect();
+            (seqs, down.certificates.len())
+        };
+        let (whole, certificates) = down(&behind, None);
+        assert_eq!(whole, [1, 2, 3, 4, 5, 6]);
+        assert!(certificates > 0);
+        assert_eq!(down(&behind, Some(&[("tablet-a", 4)])).0, [5, 6]);
+        let (none, fewer) = down(&behind, Some(&[("tablet-a", 6)]));
+        assert!(none.is_empty() && fewer < certificates, "not tablet-a's");
+        assert_eq!(
+            down(&behind, Some(&[("tablet-a", u64::MAX)])),
+            (none, fewer)
+        );
+        assert_eq!(
+            down(&behind, Some(&[("tablet-b", 3), ("tablet-x", 9)])).0,
+            [1, 2, 3, 4, 5, 6],
+            "other feeds held change nothing"
+        );
+        // A case held none of: its entries go whole, the feed's others on from what is held.
+        assert_eq!(down(&[], Some(&[("tablet-a", 6)])), (whole, certificates));
+    }
+
     /// Two tablets' changes to one case merged at once (two requests of one instance, or two
     /// instances on one database): the request that keeps its copy second merges its changes
     /// again into the first one's, so the station holds both, and what each is told the
