@@ -282,11 +282,6 @@ impl FeedsHeld<'_> {
         last: &NO_FEEDS,
         fresh: &[],
     };
-
-    /// Whether entry `seq` of `device`'s feed, about `case`, goes down.
-    pub fn sends(&self, device: &str, seq: u64, case: &str) -> bool {
-        seq > self.last.get(device).copied().unwrap_or(0) || self.fresh.iter().any(|c| c == case)
-    }
 }
 
 /// What a sync reads to send a device down ([`Storage::pull_read`]).
@@ -591,8 +586,8 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     fn cases_without_heads(&self) -> Result<Vec<String>, StorageError>;
     /// The feeds of every device that touched any of `cases`, each up to its last entry about
     /// one of them, device by device in feed order (what a device needs to verify them), in
-    /// one query, each entry with where the log holds it: from each feed's first entry, but
-    /// for what the device holds of it ([`FeedsHeld::sends`]).
+    /// one query, each entry with where the log holds it: those after the last the device
+    /// holds of the feed, and those before about its `fresh` cases ([`FeedsHeld`]).
     fn feeds_for_cases(
         &self,
         cases: &[String],
