@@ -98,6 +98,21 @@ pub(crate) fn append_about(
     insert_entry(tx, &signed, &e.device, e.seq, &e.case)
 }
 
+/// What is held at place `seq` of `device`'s feed: the entry's hash and whether only its
+/// head is held.
+fn held_at(
+    conn: &rusqlite::Connection,
+    device: &str,
+    seq: u64,
+) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT hash, case_id = '' FROM ledger WHERE device = ?1 AND seq = ?2")?;
+    let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+    Ok(stmt
+        .query_row(params![device, seq], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
 /// Keeps another device's entry (brought by a merge). The same entry again is a no-op, or
 /// fills in the body of one held elided; a different one at the same position is refused as
 /// a fork.
@@ -110,14 +125,7 @@ pub(crate) fn insert_foreign(tx: &Transaction<'_>, signed: &SignedEntry) -> Resu
     } else {
         signed.entry().map_err(malformed)?.case
     };
-    let held: Option<(Vec<u8>, bool)> = tx
-        .query_row(
-            "SELECT hash, case_id = '' FROM ledger WHERE device = ?1 AND seq = ?2",
-            params![head.device, head.seq as i64],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    match held {
+    match held_at(tx, &head.device, head.seq)? {
         Some((h, elided)) if h == signed.hash() => {
             if elided && !case.is_empty() {
                 tx.execute(
@@ -314,25 +322,17 @@ impl Store {
         &self,
         places: &[(String, u64)],
     ) -> Result<Vec<Option<(Digest, bool)>>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT hash, case_id = '' FROM ledger WHERE device = ?1 AND seq = ?2",
-        )?;
         places
             .iter()
             .map(|(device, seq)| {
-                let held: Option<(Vec<u8>, bool)> = stmt
-                    .query_row(
-                        params![device, i64::try_from(*seq).unwrap_or(i64::MAX)],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                held.map(|(hash, elided)| {
-                    let hash: Digest = hash
-                        .try_into()
-                        .map_err(|_| StoreError::Malformed(format!("a hash of {device}'s feed")))?;
-                    Ok((hash, elided))
-                })
-                .transpose()
+                held_at(&self.conn, device, *seq)?
+                    .map(|(hash, elided)| {
+                        let hash: Digest = hash.try_into().map_err(|_| {
+                            StoreError::Malformed(format!("a hash of {device}'s feed"))
+                        })?;
+                        Ok((hash, elided))
+                    })
+                    .transpose()
             })
             .collect()
     }
