@@ -261,6 +261,16 @@ pub struct Held<'a> {
     pub feeds: &'a BTreeMap<String, u64>,
 }
 
+impl Held<'_> {
+    /// The cases of `sent` this device holds none of ([`FeedsHeld::fresh`]).
+    pub fn fresh(&self, sent: &[String]) -> Vec<String> {
+        sent.iter()
+            .filter(|c| self.have.get(c.as_str()).is_none_or(Vec::is_empty))
+            .cloned()
+            .collect()
+    }
+}
+
 /// What a device holds of the feeds going down ([`Storage::feeds_for_cases`]): each feed goes
 /// on from the last entry it holds, and from its first entry about `fresh` cases, which the
 /// device holds none of (it may hold entries about them as heads only, sent when it could not
@@ -632,11 +642,7 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
             .filter(|(c, _)| sent_down(held.have, held.desk_acts, c))
             .map(|(c, _)| c.case.clone())
             .collect();
-        let fresh: Vec<String> = sent
-            .iter()
-            .filter(|c| held.have.get(c.as_str()).is_none_or(Vec::is_empty))
-            .cloned()
-            .collect();
+        let fresh = held.fresh(&sent);
         let feeds = if sent.is_empty() {
             FeedsDown {
                 entries: Vec::new(),
@@ -2032,29 +2038,19 @@ pub mod suite {
                     (h, held(&[("a", 3), ("b", 1)], &[]).0),
                 ]
             }) {
-                let pulled = s
-                    .pull_read(
-                        &view,
-                        Held {
-                            have: &have,
-                            desk_acts: desk_acts.as_ref(),
-                            feeds: &feeds,
-                        },
-                        None,
-                    )
-                    .unwrap()
-                    .unwrap();
+                let asked = Held {
+                    have: &have,
+                    desk_acts: desk_acts.as_ref(),
+                    feeds: &feeds,
+                };
+                let pulled = s.pull_read(&view, asked, None).unwrap().unwrap();
                 let seen = s.case_metas_seen_behind(&view, &have).unwrap();
                 let sent: Vec<String> = seen
                     .iter()
                     .filter(|(c, _)| sent_down(&have, desk_acts.as_ref(), c))
                     .map(|(c, _)| c.case.clone())
                     .collect();
-                let fresh: Vec<String> = sent
-                    .iter()
-                    .filter(|c| !have.contains_key(c.as_str()))
-                    .cloned()
-                    .collect();
+                let fresh = asked.fresh(&sent);
                 let (entries, certificates) = if sent.is_empty() {
                     (Vec::new(), Vec::new())
                 } else {
