@@ -9,8 +9,10 @@
 //! endpoint: two processes on one PostgreSQL (the throwaway cluster of qc-test-services, or
 //! `QC_TEST_PG_URL`; [`POOL_SIZE`] connections each), device `i` syncing with instance
 //! `i mod 2` in the upload round and with the other in the idle round, so every squad's cases
-//! cross between the instances. Reports p50/p99 latency and errors of each round and every
-//! instance's peak memory, against one device syncing alone in the same run. Target on
+//! cross between the instances. Reports p50/p99 latency and errors of each round, the
+//! processor time it took (the stations', the database's and the load generator's, which in
+//! the field is the devices'), and every instance's peak memory, against one device syncing
+//! alone in the same run. Target on
 //! PostgreSQL: p99 under 1.5 s in both rounds with no error; exits non-zero when missed (or
 //! when a device misses its squad's cases).
 
@@ -398,22 +400,78 @@ struct Round {
     wall: Duration,
     /// The machine's processor time spent meanwhile, by anything (the stations, the database
     /// and the load generator share it): what the round cost, steadier than its latencies.
-    busy: Option<Duration>,
+    busy: Option<Busy>,
 }
 
-/// The machine's processor time spent so far, all processors (Linux's `/proc/stat`).
-fn machine_busy() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let cpu: Vec<u64> = stat
-        .lines()
-        .next()?
-        .split_whitespace()
-        .skip(1)
-        .map(|n| n.parse().ok())
-        .collect::<Option<_>>()?;
-    // user, nice, system, (idle, iowait), irq, softirq, steal; in clock ticks of 1/100 s.
-    let busy: u64 = [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| cpu.get(i)).sum();
-    Some(Duration::from_millis(busy * 10))
+/// Processor time spent so far: by the whole machine, and by whom.
+#[derive(Clone, Copy)]
+struct Busy {
+    machine: Duration,
+    /// The station processes.
+    stations: Duration,
+    /// PostgreSQL's processes (every cluster on the machine; only the test's works then).
+    database: Duration,
+    /// This process: the devices' side, which in the field runs on the devices.
+    generator: Duration,
+}
+
+/// Clock ticks of 1/100 s, as `/proc` counts them.
+fn ticks(n: u64) -> Duration {
+    Duration::from_millis(n * 10)
+}
+
+/// User and system time of process `pid` (fields 14 and 15 of `/proc/PID/stat`), and its name.
+fn process_busy(pid: &str) -> Option<(String, Duration)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name is in parentheses and may hold spaces; the fields after it are plain.
+    let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let (user, system): (u64, u64) = (fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?);
+    Some((name.to_owned(), ticks(user + system)))
+}
+
+impl Busy {
+    /// Linux's `/proc`; the stations are the processes `stations`.
+    fn now(stations: &[u32]) -> Option<Busy> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .map(|n| n.parse().ok())
+            .collect::<Option<_>>()?;
+        // user, nice, system, (idle, iowait), irq, softirq, steal.
+        let machine = ticks([0, 1, 2, 5, 6, 7].iter().filter_map(|&i| cpu.get(i)).sum());
+        let mut database = Duration::ZERO;
+        for p in std::fs::read_dir("/proc").ok()?.flatten() {
+            let pid = p.file_name().to_string_lossy().into_owned();
+            if let Some((_, t)) = process_busy(&pid).filter(|(n, _)| n == "postgres") {
+                database += t;
+            }
+        }
+        let stations = stations
+            .iter()
+            .filter_map(|pid| process_busy(&pid.to_string()))
+            .map(|(_, t)| t)
+            .sum();
+        Some(Busy {
+            machine,
+            stations,
+            database,
+            generator: process_busy("self")?.1,
+        })
+    }
+
+    /// What was spent from `before` to this.
+    fn since(self, before: Busy) -> Busy {
+        Busy {
+            machine: self.machine.saturating_sub(before.machine),
+            stations: self.stations.saturating_sub(before.stations),
+            database: self.database.saturating_sub(before.database),
+            generator: self.generator.saturating_sub(before.generator),
+        }
+    }
 }
 
 impl Round {
@@ -429,7 +487,13 @@ impl Round {
             ms(self.p(0.99)),
             self.wall.as_secs_f64(),
             self.busy
-                .map(|b| format!(" ({:.1} processor-seconds in all)", b.as_secs_f64()))
+                .map(|b| format!(
+                    " ({:.1} processor-seconds in all: stations {:.1}, database {:.1}, devices {:.1})",
+                    b.machine.as_secs_f64(),
+                    b.stations.as_secs_f64(),
+                    b.database.as_secs_f64(),
+                    b.generator.as_secs_f64()
+                ))
                 .unwrap_or_default(),
             self.errors.len(),
             self.errors
@@ -446,7 +510,7 @@ fn round(
     rt: &tokio::runtime::Runtime,
     devices: &mut [Device],
     clients: &[reqwest::Client],
-    urls: &[String],
+    (urls, stations): (&[String], &[u32]),
     turn: usize,
     first: bool,
 ) -> anyhow::Result<Round> {
@@ -457,7 +521,7 @@ fn round(
         .map(|(i, (d, c))| sync_request(d, c, &urls[(i + turn) % urls.len()], first))
         .collect::<anyhow::Result<_>>()?;
     let start = Instant::now();
-    let busy_before = machine_busy();
+    let busy_before = Busy::now(stations);
     let answers = rt.block_on(async {
         let tasks: Vec<_> = requests
             .into_iter()
@@ -471,9 +535,9 @@ fn round(
         answers
     });
     let wall = start.elapsed();
-    let busy = machine_busy()
+    let busy = Busy::now(stations)
         .zip(busy_before)
-        .map(|(after, before)| after.saturating_sub(before));
+        .map(|(after, before)| after.since(before));
     let mut r = Round {
         latencies: Vec::new(),
         errors: Vec::new(),
@@ -571,8 +635,23 @@ fn run(instances: usize, database: Option<&str>) -> anyhow::Result<Measured> {
     let (single, body) = rt.block_on(send(clients[DEVICES].clone(), req))?;
     absorb(&mut alone, &decoded(&body)?)?;
 
-    let upload = round(&rt, &mut devices, &clients[..DEVICES], &urls, 0, true)?;
-    let idle = round(&rt, &mut devices, &clients[..DEVICES], &urls, 1, false)?;
+    let pids: Vec<u32> = stations.iter().map(|s| s.child.id()).collect();
+    let upload = round(
+        &rt,
+        &mut devices,
+        &clients[..DEVICES],
+        (&urls, &pids),
+        0,
+        true,
+    )?;
+    let idle = round(
+        &rt,
+        &mut devices,
+        &clients[..DEVICES],
+        (&urls, &pids),
+        1,
+        false,
+    )?;
     let held = devices.iter().map(|d| d.have.len()).min().unwrap_or(0);
     drop(clients);
     drop(rt);
