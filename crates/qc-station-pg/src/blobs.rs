@@ -131,6 +131,19 @@ impl BlobRows for PgStorage {
         }
         done
     }
+
+    fn claim_stray(&self, hash: &Digest) -> Result<bool, StorageError> {
+        // A row a deletion holds is waited for; gone when it commits, the insert is made.
+        let claimed = self
+            .conn()?
+            .execute(
+                "INSERT INTO blobs (hash, size, attempt, deleting) VALUES ($1, 0, 0, true)
+                 ON CONFLICT (hash) DO UPDATE SET deleting = true WHERE blobs.deleting",
+                &[&hash.as_slice()],
+            )
+            .map_err(pg("claiming a deleted blob's stray bytes"))?;
+        Ok(claimed == 1)
+    }
 }
 
 /// The blobs a query of their hashes lists.

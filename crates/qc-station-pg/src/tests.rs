@@ -50,25 +50,36 @@ fn the_postgresql_backend_passes_the_case_rows_suite() {
 
 /// The same suite with evidence bytes in a real S3 server (SeaweedFS, signed requests): what a
 /// city's endpoint runs, every process sharing the bucket.
+/// Evidence in a new bucket of `s3`.
+fn in_s3(s3: &Seaweed) -> ObjectEvidence {
+    ObjectEvidence::s3(
+        &S3Config {
+            endpoint: s3.endpoint(),
+            bucket: s3.new_bucket().unwrap(),
+            region: s3.region().to_string(),
+            access_key: s3.access_key().to_string(),
+            secret_key: s3.secret_key().to_string(),
+            allow_http: true,
+            retry_timeout: None,
+        },
+        [5; 32],
+    )
+    .unwrap()
+}
+
 #[test]
 fn the_postgresql_backend_with_evidence_in_s3_passes_the_storage_suite() {
     let s3 = Seaweed::start_with_credentials().unwrap();
-    suite::run(|| {
-        let evidence = ObjectEvidence::s3(
-            &S3Config {
-                endpoint: s3.endpoint(),
-                bucket: s3.new_bucket().unwrap(),
-                region: s3.region().to_string(),
-                access_key: s3.access_key().to_string(),
-                secret_key: s3.secret_key().to_string(),
-                allow_http: true,
-                retry_timeout: None,
-            },
-            [5; 32],
-        )
-        .unwrap();
-        PgStorage::open_with(&new_database(), TEST_POOL, Box::new(evidence)).unwrap()
-    });
+    suite::run(|| PgStorage::open_with(&new_database(), TEST_POOL, Box::new(in_s3(&s3))).unwrap());
+}
+
+#[test]
+fn bytes_arriving_in_s3_after_their_deletion_go() {
+    let s3 = Seaweed::start_with_credentials().unwrap();
+    suite::bytes_arriving_after_their_deletion_go(
+        |evidence| PgStorage::open_with(&new_database(), TEST_POOL, evidence).unwrap(),
+        Box::new(in_s3(&s3)),
+    );
 }
 
 /// Two station processes (two stores, two pools) appending to one database from several

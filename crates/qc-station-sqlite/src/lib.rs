@@ -1904,6 +1904,18 @@ impl BlobRows for SqliteStorage {
         .map_err(err)?;
         Ok(true)
     }
+
+    fn claim_stray(&self, hash: &Digest) -> Result<bool, StorageError> {
+        let claimed = self
+            .conn()
+            .execute(
+                "INSERT INTO blobs(hash, size, attempt, deleting) VALUES (?1, 0, 0, 1)
+                 ON CONFLICT(hash) DO UPDATE SET deleting = 1 WHERE deleting",
+                [hash.to_vec()],
+            )
+            .map_err(err)?;
+        Ok(claimed == 1)
+    }
 }
 
 impl SqliteStorage {
@@ -2324,6 +2336,23 @@ mod tests {
         qc_station_storage::suite::run(|| SqliteStorage::temporary().unwrap());
         qc_station_storage::desk::suite::run(&SqliteStorage::temporary().unwrap());
         qc_station_storage::rows::suite::run(&SqliteStorage::temporary().unwrap());
+    }
+
+    #[test]
+    fn bytes_arriving_after_their_deletion_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let evidence = LocalEvidence::open(dir.path().join("blobs"), [3; 32]).unwrap();
+        qc_station_storage::suite::bytes_arriving_after_their_deletion_go(
+            |evidence| {
+                SqliteStorage::open_with_evidence(
+                    &dir.path().join("station.db"),
+                    &[7; 32],
+                    evidence,
+                )
+                .unwrap()
+            },
+            Box::new(evidence),
+        );
     }
 
     /// A store kept before deadline rows carried their case's squad and status: opening it

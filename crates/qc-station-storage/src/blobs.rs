@@ -42,6 +42,10 @@ pub trait BlobRows {
         hash: &Digest,
         remove: &mut dyn FnMut() -> Result<(), StorageError>,
     ) -> Result<bool, StorageError>;
+    /// Marks a blob's row deleting when there is none, or one being deleted already; not one
+    /// that an upload or a kept blob holds: whether a row being deleted stands now. For bytes
+    /// kept by an upload whose row was deleted meanwhile, so that they go as a deletion's do.
+    fn claim_stray(&self, hash: &Digest) -> Result<bool, StorageError>;
 }
 
 /// What [`BlobRows::start_blob_row`] returns once its upsert changed `rows` rows: none when the
@@ -163,6 +167,10 @@ impl Blobs {
         self.bytes
             .receive(hash, size, from, new)
             .map_err(bytes_err("writing a blob chunk"))?;
+        if end == size {
+            // An object store keeps a blob whose last piece arrives whole and matching.
+            self.still_wanted(rows, hash)?;
+        }
         // Hash as the bytes arrive in order; anything else is checked by reading back.
         let mut hashing = self.hashing();
         match hashing.get_mut(hash) {
@@ -190,7 +198,26 @@ impl Blobs {
         self.bytes
             .put_whole(hash, bytes)
             .map_err(bytes_err("keeping a blob"))?;
+        self.still_wanted(rows, hash)?;
         rows.mark_blob_kept(hash)
+    }
+
+    /// After bytes of `hash` were kept by an upload: its row still stands, or else the upload
+    /// was deleted (删除原件) while its bytes were on their way, perhaps before they arrived,
+    /// and they go now, as the deletion's would have (refused to the upload). Once this finds
+    /// the row, a deletion coming later finds the bytes there and takes them.
+    fn still_wanted<R: BlobRows + ?Sized>(
+        &self,
+        rows: &R,
+        hash: &Digest,
+    ) -> Result<(), StorageError> {
+        if rows.blob_row(hash)?.is_some() {
+            return Ok(());
+        }
+        if rows.claim_stray(hash)? {
+            self.forget_deleted(rows, hash)?;
+        }
+        upload_started(0)
     }
 
     /// Ends an upload, keeping the blob only if it matches (see [`crate::Storage::finish_blob`]).
@@ -227,6 +254,7 @@ impl Blobs {
                 .map_err(finishing)?,
         };
         if kept {
+            self.still_wanted(rows, hash)?;
             rows.mark_blob_kept(hash)?;
         } else {
             rows.forget_blob_row(hash)?;
@@ -368,6 +396,10 @@ mod tests {
         ) -> Result<bool, StorageError> {
             remove()?;
             Ok(self.0.lock().unwrap().remove(hash).is_some())
+        }
+        // No row is ever being deleted here: a stray is one with no row.
+        fn claim_stray(&self, hash: &Digest) -> Result<bool, StorageError> {
+            Ok(!self.0.lock().unwrap().contains_key(hash))
         }
     }
 

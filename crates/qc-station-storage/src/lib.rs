@@ -1166,6 +1166,8 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 pub mod suite {
     use std::io::Read as _;
 
+    use qc_station_evidence::{Evidence, EvidenceError};
+
     use qc_chain::{Action, Entry, SignedEntry};
     use qc_domain::Timestamp;
 
@@ -1208,7 +1210,154 @@ pub mod suite {
         bureau_files_replaced_only_over_the_one_read(fresh());
         refusals_kept_by_device(fresh());
         deletions_interrupted_are_finished(fresh());
+        strays_are_claimed_only_without_an_upload(fresh());
         merged_docs_kept_only_over_the_copy_they_were_merged_into(fresh());
+    }
+
+    /// Bytes kept by an upload whose row a deletion forgot meanwhile are claimed for deletion;
+    /// an upload's row or a kept blob's is never taken over.
+    fn strays_are_claimed_only_without_an_upload<S: Storage + BlobRows>(s: S) {
+        use sha2::{Digest as _, Sha256};
+        let data = vec![4u8; 100];
+        let hash: Digest = Sha256::digest(&data).into();
+        s.keep_whole_blob(&hash, &data).unwrap();
+        check(
+            "a kept blob is no stray",
+            !s.claim_stray(&hash).unwrap()
+                && s.blob_state(&hash).unwrap().is_some_and(|b| b.complete),
+        );
+        const K: usize = 64 * 1024;
+        let (unfinished, started) = ([6; 32], [6u8; K]);
+        s.write_blob_chunk(&unfinished, 2 * K as u64, 0, &started)
+            .unwrap();
+        check(
+            "an upload under way is no stray",
+            !s.claim_stray(&unfinished).unwrap() && s.blob_state(&unfinished).unwrap().is_some(),
+        );
+        let stray = [7; 32];
+        check(
+            "bytes with no row are claimed, and claimed again",
+            s.claim_stray(&stray).unwrap()
+                && s.claim_stray(&stray).unwrap()
+                && s.deleting_blob_rows().unwrap() == [stray],
+        );
+        check(
+            "a claimed stray is no blob, and no upload of it starts",
+            s.blob_state(&stray).unwrap().is_none()
+                && s.write_blob_chunk(&stray, 3, 0, b"abc").is_err(),
+        );
+        check(
+            "its deletion finished at the next start",
+            s.unfinished_blobs().unwrap() == [unfinished]
+                && s.deleting_blob_rows().unwrap().is_empty(),
+        );
+    }
+
+    /// What another request does at a chosen moment, once.
+    type Meanwhile = std::sync::Arc<std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>>;
+
+    /// Evidence bytes that let another request run once just before the next blob sent whole
+    /// is put: the blob's deletion (删除原件) landing while its upload is on its way.
+    struct Racing {
+        inner: Box<dyn Evidence>,
+        before_put: Meanwhile,
+    }
+
+    impl Evidence for Racing {
+        fn contains(&self, hash: &[u8; 32]) -> Result<bool, EvidenceError> {
+            self.inner.contains(hash)
+        }
+        fn received(&self, hash: &[u8; 32], size: u64) -> Result<u64, EvidenceError> {
+            self.inner.received(hash, size)
+        }
+        fn begin(&self, hash: &[u8; 32], size: u64) -> Result<(), EvidenceError> {
+            self.inner.begin(hash, size)
+        }
+        fn receive(
+            &self,
+            hash: &[u8; 32],
+            size: u64,
+            offset: u64,
+            bytes: &[u8],
+        ) -> Result<(), EvidenceError> {
+            self.inner.receive(hash, size, offset, bytes)
+        }
+        fn finish(
+            &self,
+            hash: &[u8; 32],
+            size: u64,
+            known_good: bool,
+        ) -> Result<bool, EvidenceError> {
+            self.inner.finish(hash, size, known_good)
+        }
+        fn discard(&self, hash: &[u8; 32]) -> Result<(), EvidenceError> {
+            self.inner.discard(hash)
+        }
+        fn remove(&self, hash: &[u8; 32]) -> Result<(), EvidenceError> {
+            self.inner.remove(hash)
+        }
+        fn put_whole(&self, hash: &[u8; 32], bytes: &[u8]) -> Result<(), EvidenceError> {
+            let meanwhile = self.before_put.lock().ok().and_then(|mut h| h.take());
+            if let Some(run) = meanwhile {
+                run();
+            }
+            self.inner.put_whole(hash, bytes)
+        }
+        fn open(&self, hash: &[u8; 32]) -> Result<Box<dyn std::io::Read + Send>, EvidenceError> {
+            self.inner.open(hash)
+        }
+        fn open_range(
+            &self,
+            hash: &[u8; 32],
+            size: u64,
+            range: std::ops::Range<u64>,
+        ) -> Result<Box<dyn std::io::Read + Send>, EvidenceError> {
+            self.inner.open_range(hash, size, range)
+        }
+    }
+
+    /// A blob deleted while its upload's bytes were on their way (the upload's row read, its
+    /// bytes not yet put): the bytes that arrive after the deletion go too, and the upload is
+    /// refused; nothing is left that would stop the file being sent again for a live case.
+    /// `open` makes a store over `evidence` (a new one).
+    pub fn bytes_arriving_after_their_deletion_go<S: Storage + BlobRows + Send + Sync + 'static>(
+        open: impl FnOnce(Box<dyn Evidence>) -> S,
+        evidence: Box<dyn Evidence>,
+    ) {
+        use std::sync::{Arc, Mutex};
+
+        use sha2::{Digest as _, Sha256};
+        let before_put: Meanwhile = Arc::new(Mutex::new(None));
+        let s = Arc::new(open(Box::new(Racing {
+            inner: evidence,
+            before_put: before_put.clone(),
+        })));
+        let data = vec![5u8; 3 * 64 * 1024 + 10];
+        let hash: Digest = Sha256::digest(&data).into();
+        let deleted = Arc::new(Mutex::new(None));
+        let (other, told) = (s.clone(), deleted.clone());
+        let run: Box<dyn FnOnce() + Send> = Box::new(move || {
+            let gone = other.delete_blob(&hash, "c1").ok();
+            *told.lock().unwrap() = gone;
+        });
+        *before_put.lock().unwrap() = Some(run);
+        let sent = s.keep_whole_blob(&hash, &data);
+        check(
+            "the deletion came while the bytes were on their way",
+            *deleted.lock().unwrap() == Some(true),
+        );
+        check("the upload is refused", sent.is_err());
+        check(
+            "the bytes that arrived after the deletion are gone",
+            s.open_blob_range(&hash, data.len() as u64, 0..10).is_err()
+                && s.blob_state(&hash).unwrap().is_none()
+                && s.deleting_blob_rows().unwrap().is_empty(),
+        );
+        s.keep_whole_blob(&hash, &data).unwrap();
+        check(
+            "sent again for a live case, kept",
+            s.blob_state(&hash).unwrap().is_some_and(|b| b.complete) && s.open_blob(&hash).is_ok(),
+        );
     }
 
     /// Two requests merging into the same copy of a case at once: the second to keep its
