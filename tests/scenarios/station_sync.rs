@@ -15,7 +15,7 @@ use qc_domain::*;
 use qc_evidence::sample;
 use qc_store::CaseFilter;
 use qc_tests::fixtures::{new_case, open_investigation};
-use qc_tests::station::{Bureau, pin};
+use qc_tests::station::{Bureau, TEST_UPKEEP_EVERY, pin};
 
 fn inspection(officers: Vec<OfficerRef>, at: Timestamp) -> RecordBody {
     RecordBody::Inspection(Inspection {
@@ -814,5 +814,25 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
     assert!(
         storage.open_blob_range(hash, size, 0..10).is_err(),
         "the bytes gone"
+    );
+
+    // An approved deletion that failed while the station serves (the same state made behind
+    // its back) is done by its upkeep, without a restart.
+    storage.keep_whole_blob(hash, &photos[0]).unwrap();
+    storage.link_blob(hash, case).unwrap();
+    storage
+        .note_deletions_due(std::slice::from_ref(case))
+        .unwrap();
+    let until = std::time::Instant::now() + 50 * TEST_UPKEEP_EVERY;
+    while !storage.deletions_due().unwrap().is_empty() && std::time::Instant::now() < until {
+        std::thread::sleep(TEST_UPKEEP_EVERY / 4);
+    }
+    assert!(
+        storage.deletions_due().unwrap().is_empty(),
+        "done by the serving station's upkeep"
+    );
+    assert!(
+        storage.open_blob_range(hash, size, 0..10).is_err() && c.fetch_blob(case, hash).is_err(),
+        "the bytes gone again"
     );
 }

@@ -590,13 +590,20 @@ pub mod station {
         most: AtomicU64,
     }
 
-    /// The station's routes, counting the requests it answers in `traffic`, its log key (hex)
-    /// and the service to keep; uploads a killed station left are finished first, as
-    /// `quancheng serve` does.
+    /// How often a station in a test does its upkeep (`quancheng serve`'s, every
+    /// [`qc_server::http::UPKEEP_EVERY`]), so a test sees it done.
+    pub const TEST_UPKEEP_EVERY: Duration = Duration::from_millis(200);
+
+    /// What a station runs beside its routes.
+    type Upkeep = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+    /// The station's routes, counting the requests it answers in `traffic`, its log key (hex),
+    /// the service to keep and its upkeep to run; uploads a killed station left are finished
+    /// first, as `quancheng serve` does.
     fn counted<S: Storage + 'static>(
         service: Service<S>,
         traffic: &Arc<Traffic>,
-    ) -> anyhow::Result<(axum::Router, String, Keep)> {
+    ) -> anyhow::Result<(axum::Router, String, Keep, Upkeep)> {
         service.finish_interrupted()?;
         let log_key = hex::encode(service.log_key());
         let state = Arc::new(AppState::new(
@@ -618,7 +625,8 @@ pub mod station {
                 }
             },
         ));
-        Ok((routes, log_key, state))
+        let upkeep = Box::pin(qc_server::http::upkeep(state.clone(), TEST_UPKEEP_EVERY));
+        Ok((routes, log_key, state, upkeep))
     }
 
     /// A demo person's PIN.
@@ -737,7 +745,7 @@ pub mod station {
         pub fn restart(&mut self) -> anyhow::Result<()> {
             self.stop();
             let mut app = open(&self.dir)?;
-            let (routes, log_key, service) = match &self.backend {
+            let (routes, log_key, service, upkeep) = match &self.backend {
                 Backend::Sqlite => counted(app.station_service()?, &self.traffic)?,
                 Backend::Postgres { url, s3 } => {
                     let key = app.station_blob_key()?;
@@ -776,6 +784,7 @@ pub mod station {
                     key,
                 ))
                 .map_err(anyhow::Error::msg)?;
+            runtime.spawn(upkeep);
             self.station.url = format!("https://127.0.0.1:{}", running.addr.port());
             self.station.log_key = log_key;
             app.set_station(&self.station)?;

@@ -9,7 +9,9 @@ use anyhow::Context as _;
 
 use qc_api::station::{Station, SyncStage};
 use qc_api::{Quancheng, SystemClock};
-use qc_server::http::{AppState, fingerprint, router, self_signed, serve_tls};
+use qc_server::http::{
+    AppState, UPKEEP_EVERY, fingerprint, router, self_signed, serve_tls, upkeep,
+};
 use qc_server::{Service, Storage};
 use qc_station_pg::{Evidence, LocalEvidence, ObjectEvidence, S3Config};
 
@@ -436,6 +438,7 @@ fn run<S: Storage>(
         console: qc_console::Console::new(Default::default(), qc_console::os_random()),
     });
     let routes = router(state.clone()).merge(qc_console::http::router(desk));
+    runtime.spawn(upkeep(state.clone(), UPKEEP_EVERY));
     let served = runtime.block_on(async move {
         let (running, task) = serve_tls(routes, listen, cert.clone(), key)
             .await

@@ -145,6 +145,26 @@ impl<S: Storage> AppState<S> {
     }
 }
 
+/// How often a serving station does its upkeep ([`upkeep`]).
+pub const UPKEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// A serving station's upkeep, every `every` until its runtime stops: the approved deletions
+/// (删除原件) still due are tried again ([`Service::finish_due_deletions`]), so one that failed
+/// while the station serves (the object store unreachable) is done without waiting for a
+/// restart. Taking a turn at the work like a request.
+pub async fn upkeep<S: Storage>(state: Arc<AppState<S>>, every: Duration) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match blocking(&state, |s| Ok(s.service.finish_due_deletions()?)).await {
+            Ok(0) => {}
+            Ok(cases) => tracing::info!(cases, "approved deletions due tried again"),
+            Err(Failure(e)) => tracing::warn!(error = %e, "approved deletions due not tried"),
+        }
+    }
+}
+
 struct Failure(ServiceError);
 
 impl IntoResponse for Failure {

@@ -307,9 +307,10 @@ impl<S: Storage> Service<S> {
         }
     }
 
-    /// Finishes the approved deletions a stopped station left (its own or another process's
-    /// on the same database): how many cases were due.
-    pub(super) fn finish_interrupted_deletions(&self) -> Result<usize, StorageError> {
+    /// Does the approved deletions still due: those a stopped station left (its own or another
+    /// process's on the same database), and those that failed (the object store unreachable),
+    /// which a serving station tries again ([`crate::http::upkeep`]): how many cases were due.
+    pub fn finish_due_deletions(&self) -> Result<usize, StorageError> {
         let due = self.storage.deletions_due()?;
         self.delete_approved(due.iter().map(|(case, _)| case));
         Ok(due.len())

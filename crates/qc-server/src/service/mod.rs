@@ -563,7 +563,7 @@ impl<S: Storage> Service<S> {
     /// race it); a device asking about such an upload has it finished then too. Returns how
     /// many uploads were finished.
     pub fn finish_interrupted(&self) -> Result<usize, ServiceError> {
-        self.finish_interrupted_deletions()?;
+        self.finish_due_deletions()?;
         let mut finished = 0;
         for hash in self.storage.unfinished_blobs()? {
             match self.finish_received(&hash)? {
