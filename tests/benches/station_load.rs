@@ -636,22 +636,17 @@ fn run(instances: usize, database: Option<&str>) -> anyhow::Result<Measured> {
     absorb(&mut alone, &decoded(&body)?)?;
 
     let pids: Vec<u32> = stations.iter().map(|s| s.child.id()).collect();
-    let upload = round(
-        &rt,
-        &mut devices,
-        &clients[..DEVICES],
-        (&urls, &pids),
-        0,
-        true,
-    )?;
-    let idle = round(
-        &rt,
-        &mut devices,
-        &clients[..DEVICES],
-        (&urls, &pids),
-        1,
-        false,
-    )?;
+    let mut round_of = |turn, first| {
+        round(
+            &rt,
+            &mut devices,
+            &clients[..DEVICES],
+            (&urls, &pids),
+            turn,
+            first,
+        )
+    };
+    let (upload, idle) = (round_of(0, true)?, round_of(1, false)?);
     let held = devices.iter().map(|d| d.have.len()).min().unwrap_or(0);
     drop(clients);
     drop(rt);
