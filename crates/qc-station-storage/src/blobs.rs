@@ -168,7 +168,8 @@ impl Blobs {
             .receive(hash, size, from, new)
             .map_err(bytes_err("writing a blob chunk"))?;
         if end == size {
-            // An object store keeps a blob whose last piece arrives whole and matching.
+            // The last piece: an object store keeps at once a blob that arrives whole in one
+            // piece, and a deletion may have dropped the pieces before this one was written.
             self.still_wanted(rows, hash)?;
         }
         // Hash as the bytes arrive in order; anything else is checked by reading back.
