@@ -102,7 +102,9 @@ pub fn update(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: &Json) -> Res
             doc.update_text(&child, s)?;
             Ok(())
         }
-        (Some((v @ Value::Scalar(_), id)), _) if read_value(doc, v.clone(), &id)? == *value => {
+        (Some((v @ Value::Scalar(_), id)), _)
+            if read_value(doc, v.clone(), || id.clone())? == *value =>
+        {
             Ok(())
         }
         _ => put(doc, obj, key, value),
@@ -134,7 +136,7 @@ fn update_list(doc: &mut AutoCommit, list: &ObjId, items: &[Json]) -> Result<(),
             (Some((Value::Object(ObjType::List), child)), Json::Array(a)) => {
                 update_list(doc, &child, a)?
             }
-            (Some((v, id)), _) if read_value(doc, v.clone(), &id)? == *item => {}
+            (Some((v, id)), _) if read_value(doc, v.clone(), || id.clone())? == *item => {}
             _ => {
                 doc.delete(list, i)?;
                 insert(doc, list, i, item)?;
@@ -147,34 +149,36 @@ fn update_list(doc: &mut AutoCommit, list: &ObjId, items: &[Json]) -> Result<(),
     Ok(())
 }
 
-/// Reads the object `obj` (map, list or text) back as JSON.
+/// Reads the object `obj` (map, list or text) back as JSON. A map's and a list's values are
+/// read in one pass over the object: looking each key up anew walked its operations again
+/// (a case header took about 45 µs to read that way).
 pub fn read(doc: &AutoCommit, obj: &ObjId) -> Result<Json, DocError> {
     Ok(match doc.object_type(obj)? {
-        ObjType::Map | ObjType::Table => {
-            let mut m = Map::new();
-            for key in doc.keys(obj) {
-                if let Some((v, id)) = doc.get(obj, key.as_str())? {
-                    m.insert(key, read_value(doc, v, &id)?);
-                }
-            }
-            Json::Object(m)
-        }
-        ObjType::List => {
-            let mut items = Vec::new();
-            for i in 0..doc.length(obj) {
-                if let Some((v, id)) = doc.get(obj, i)? {
-                    items.push(read_value(doc, v, &id)?);
-                }
-            }
-            Json::Array(items)
-        }
+        ObjType::Map | ObjType::Table => Json::Object(
+            doc.map_range(obj, ..)
+                .map(|item| {
+                    let value = read_value(doc, item.value.clone().into_value(), || item.id())?;
+                    Ok((item.key.into_owned(), value))
+                })
+                .collect::<Result<_, DocError>>()?,
+        ),
+        ObjType::List => Json::Array(
+            doc.list_range(obj, ..)
+                .map(|item| read_value(doc, item.value.clone().into_value(), || item.id()))
+                .collect::<Result<_, _>>()?,
+        ),
         ObjType::Text => Json::String(doc.text(obj)?),
     })
 }
 
-fn read_value(doc: &AutoCommit, v: Value<'_>, id: &ObjId) -> Result<Json, DocError> {
+/// A value as JSON; `id` names it when it is an object.
+fn read_value(
+    doc: &AutoCommit,
+    v: Value<'_>,
+    id: impl FnOnce() -> ObjId,
+) -> Result<Json, DocError> {
     Ok(match v {
-        Value::Object(_) => read(doc, id)?,
+        Value::Object(_) => read(doc, &id())?,
         Value::Scalar(s) => match s.as_ref() {
             ScalarValue::Null => Json::Null,
             ScalarValue::Boolean(b) => Json::Bool(*b),

@@ -154,13 +154,7 @@ impl CaseDoc {
         let Some((_, list)) = self.doc.get(ROOT, "events")? else {
             return Ok(Vec::new());
         };
-        let mut out = Vec::new();
-        for i in 0..self.doc.length(&list) {
-            if let Some((_, obj)) = self.doc.get(&list, i)? {
-                out.push(serde_json::from_value(json::read(&self.doc, &obj)?)?);
-            }
-        }
-        Ok(out)
+        Ok(serde_json::from_value(json::read(&self.doc, &list)?)?)
     }
 
     /// Appends a workflow event (already validated by the caller).

@@ -242,3 +242,44 @@ fn changes_that_make_automerge_panic_are_refused() {
     assert_eq!(held.heads_digests(), heads, "nothing applied");
     assert!(CaseDoc::load(&bytes, b"station").is_err());
 }
+
+#[test]
+fn concurrent_writes_read_as_a_look_up_of_each_key_and_place_gives_them() {
+    // Maps and lists are read in one pass (`json::read`): a field two devices set at once,
+    // and events both appended, must read as looking up each key and each place gives them.
+    let mut a = CaseDoc::create(&header(), b"device-1", T0).unwrap();
+    let mut b = CaseDoc::load(&a.save(), b"device-2").unwrap();
+    for (d, who) in [(&mut a, "a"), (&mut b, "b")] {
+        let (_, h) = d.doc.get(ROOT, "header").unwrap().unwrap();
+        d.doc.put(&h, "domain", format!("domain-{who}")).unwrap();
+        d.doc.put(&h, "squad", format!("squad-{who}")).unwrap();
+        for i in 0..3 {
+            d.append_event(&event(&format!("{who}{i}"), 1000 + i, Act::File))
+                .unwrap();
+        }
+    }
+    a.merge(&mut b).unwrap();
+    let header = a.header().unwrap();
+    let (_, h) = a.doc.get(ROOT, "header").unwrap().unwrap();
+    let looked_up = |key: &str| text_at(&a, &h, key);
+    assert_eq!(header.domain, looked_up("domain"));
+    assert_eq!(header.squad, looked_up("squad"));
+    let (_, list) = a.doc.get(ROOT, "events").unwrap().unwrap();
+    let placed: Vec<String> = (0..a.doc.length(&list))
+        .map(|i| {
+            let (_, e) = a.doc.get(&list, i).unwrap().unwrap();
+            text_at(&a, &e, "id")
+        })
+        .collect();
+    let read: Vec<String> = a.events().unwrap().into_iter().map(|e| e.id).collect();
+    assert_eq!(read.len(), 6);
+    assert_eq!(read, placed);
+}
+
+/// The string at `key` of map `obj`, looked up on its own.
+fn text_at(d: &CaseDoc, obj: &automerge::ObjId, key: &str) -> String {
+    match d.doc.get(obj, key).unwrap() {
+        Some((automerge::Value::Scalar(s), _)) => s.as_str().unwrap().to_owned(),
+        other => panic!("{key}: {other:?}"),
+    }
+}
