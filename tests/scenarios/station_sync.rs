@@ -762,6 +762,20 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
     for (case, _, hash) in &kept {
         assert!(b.fetch_blob(case, hash).unwrap(), "B holds the file");
     }
+    // The evidence backed up as deploy/README.md §10 says: copied, never deleted with it.
+    let evidence = bureau.app().unwrap().station_dir().join("blobs");
+    let backup = tmp.path().join("backup");
+    let back_up = || {
+        std::fs::create_dir_all(&backup).unwrap();
+        let copied = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(evidence.join("."))
+            .arg(&backup)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+    };
+    back_up();
 
     for (case, item, _) in &kept {
         a.delete_original(case, item, "仅拍到与案件无关的路人", &head)
@@ -783,6 +797,44 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
         export_and_verify(&mut a, case, &li, None);
         export_and_verify(&mut b, case, &bli, None);
     }
+
+    // The backup lets the deleted originals go too, as the station lists them, and keeps a
+    // file recorded after.
+    a.add_evidence(
+        &kept[1].0,
+        &sample::camera_photo(320, 240)[..],
+        NewEvidence {
+            file_name: "IMG_0009.jpg".into(),
+            description: "整改后现场".into(),
+            attestation: None,
+        },
+        &[&li, &wang],
+    )
+    .unwrap();
+    a.sync().unwrap();
+    let (_, ev) = a.case_file(&kept[1].0).unwrap();
+    let after = ev.iter().find(|e| e.deleted.is_none()).unwrap();
+    back_up();
+    let in_backup = |hex: &str| backup.join(&hex[..2]).join(hex).is_file();
+    let deleted = bureau
+        .deleted_originals(&qc_tests::cli_binary().unwrap())
+        .unwrap();
+    let mut expected: Vec<String> = kept.iter().map(|(_, _, h)| hex::encode(h)).collect();
+    expected.sort();
+    let mut listed = deleted.clone();
+    listed.sort();
+    assert_eq!(listed, expected, "the deleted originals, and only they");
+    assert!(
+        deleted.iter().all(|h| in_backup(h)),
+        "the backup had kept them"
+    );
+    for hex in &deleted {
+        std::fs::remove_file(backup.join(&hex[..2]).join(hex)).unwrap();
+    }
+    assert!(
+        in_backup(&after.facts.sha256),
+        "the backup keeps the later file"
+    );
 
     // A station stopped after it logged an approval, before it deleted the file (the file held
     // for the case again, the case noted due): it deletes the file when it starts again.

@@ -919,16 +919,39 @@ pub mod station {
                 .cli
                 .as_ref()
                 .ok_or_else(|| anyhow::anyhow!("no command-line binary was given"))?;
-            let out = Command::new(bin)
-                .arg("--data-dir")
+            let mut args = args.to_vec();
+            args.extend(["--officer", "wu.min", "--json"]);
+            let out = self.run_admin(bin, &args, Some(pin("wu.min")))?;
+            Ok(serde_json::from_slice(&out)?)
+        }
+
+        /// `quancheng admin deleted-originals` run by `bin` on this bureau's station, as a
+        /// backup job runs it (no officer): the SHA-256 (hex) of each file an approved
+        /// deletion removed.
+        pub fn deleted_originals(&self, bin: &Path) -> anyhow::Result<Vec<String>> {
+            let out = self.run_admin(bin, &["deleted-originals"], None)?;
+            Ok(String::from_utf8(out)?.lines().map(str::to_owned).collect())
+        }
+
+        /// Runs `quancheng admin <args>` (of `bin`) on this bureau's directory and station,
+        /// with the officer's PIN if given; its output.
+        fn run_admin(
+            &self,
+            bin: &Path,
+            args: &[&str],
+            pin: Option<String>,
+        ) -> anyhow::Result<Vec<u8>> {
+            let mut cmd = Command::new(bin);
+            cmd.arg("--data-dir")
                 .arg(&self.dir)
                 .arg("admin")
                 .args(args)
-                .args(["--officer", "wu.min", "--json"])
-                .env("QUANCHENG_PIN", pin("wu.min"))
                 .envs(self.env.iter().map(|(k, v)| (k, v)))
-                .env_remove("QUANCHENG_KEY_FILE")
-                .output()?;
+                .env_remove("QUANCHENG_KEY_FILE");
+            if let Some(pin) = pin {
+                cmd.env("QUANCHENG_PIN", pin);
+            }
+            let out = cmd.output()?;
             if !out.status.success() {
                 bail!(
                     "admin {}: {}",
@@ -936,7 +959,7 @@ pub mod station {
                     String::from_utf8_lossy(&out.stderr)
                 );
             }
-            Ok(serde_json::from_slice(&out.stdout)?)
+            Ok(out.stdout)
         }
 
         /// A new tablet of `squad` at `dir`, with keys made on it for `people` (their demo

@@ -302,6 +302,13 @@ enum AdminCommand {
         #[command(flatten)]
         store: station::StoreArgs,
     },
+    /// List the evidence files an approved deletion (删除原件) removed from the station and no
+    /// upload holds again, by SHA-256, one per line: a backup copy of the evidence removes
+    /// them too (deploy/README.md §10). Reads only; no officer's PIN, so a backup job runs it.
+    DeletedOriginals {
+        #[command(flatten)]
+        store: station::StoreArgs,
+    },
     /// Revoke a person's certificate (left the bureau) or a device (lost tablet) from now on.
     Revoke {
         /// Person id.
@@ -575,6 +582,15 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
                 ),
                 args.json,
             )
+        }
+        Command::Admin(AdminCommand::DeletedOriginals { store }) => {
+            let mut app = open(&dir)?;
+            let station = station::station_on(&mut app, store)?;
+            let deleted = station
+                .storage()
+                .deleted_blobs()
+                .map_err(qc_server::ServiceError::from)?;
+            output::deleted_originals(&deleted, args.json)
         }
         Command::Admin(AdminCommand::Revoke {
             person,

@@ -1065,6 +1065,22 @@ pub fn desk_account(made: &qc_console::Enrolled, as_json: bool) -> anyhow::Resul
     Ok(())
 }
 
+/// The evidence files approved deletions removed: their SHA-256 alone, one per line, for a
+/// backup job to read (with `--json`, each with when it went, ms since the epoch).
+pub fn deleted_originals(deleted: &[([u8; 32], i64)], as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        let list: Vec<serde_json::Value> = deleted
+            .iter()
+            .map(|(hash, at)| serde_json::json!({ "sha256": hex::encode(hash), "deleted_at": at }))
+            .collect();
+        return json(&list);
+    }
+    for (hash, _) in deleted {
+        out!("{}", hex::encode(hash));
+    }
+    Ok(())
+}
+
 /// A desk act signed at the command line: what it made.
 pub fn desk_act(made: &serde_json::Value, as_json: bool) -> anyhow::Result<()> {
     if as_json {

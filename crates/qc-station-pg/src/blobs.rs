@@ -119,7 +119,10 @@ impl BlobRows for PgStorage {
             }
             remove()?;
             c.execute(
-                "DELETE FROM blobs WHERE hash = $1 AND deleting",
+                "WITH gone AS (DELETE FROM blobs WHERE hash = $1 AND deleting RETURNING hash)
+                 INSERT INTO deleted_blobs (hash, at)
+                 SELECT hash, (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT FROM gone
+                 ON CONFLICT (hash) DO UPDATE SET at = EXCLUDED.at",
                 &[&hash.as_slice()],
             )
             .map_err(failed())?;

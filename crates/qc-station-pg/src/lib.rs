@@ -1245,6 +1245,21 @@ impl Storage for PgStorage {
         Ok(())
     }
 
+    fn deleted_blobs(&self) -> Result<Vec<(Digest, i64)>, StorageError> {
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT d.hash, d.at FROM deleted_blobs d
+                 WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = d.hash AND NOT b.deleting)
+                 ORDER BY d.at, d.hash",
+                &[],
+            )
+            .map_err(pg("listing deleted blobs"))?;
+        rows.iter()
+            .map(|r| Ok((digest(col(r, 0)?)?, col(r, 1)?)))
+            .collect()
+    }
+
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
         self.blobs.unfinished(self)
     }

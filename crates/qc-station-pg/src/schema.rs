@@ -332,6 +332,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX log_case;
 "#,
+    // Blobs whose bytes an approved deletion removed: backups of the evidence let them go too.
+    r#"
+    CREATE TABLE deleted_blobs (
+        hash BYTEA PRIMARY KEY,
+        at   BIGINT NOT NULL
+    );
+"#,
 ];
 
 /// The advisory lock every migration transaction takes ("QCSTNMIG"), so two station processes

@@ -388,6 +388,7 @@ fn released_migrations_never_change() {
             "f3fe43256a0fc6a46284de65e9f92ffa0ba493c2f2a6aa31f3da57d0911564c7",
             "2bd37bb14be5ec4c9024ddec79ee80a6de4ec0ed4a055abb163262cc16391f59",
             "ac942b6ac583e0767db1e23dfd30b0972365d983075466ead52846b624133c37",
+            "a180dba8b61e6d65cc8bdfc7f792dedce359884f95c105fc23732d6a87ba651e",
         ]
     );
 }

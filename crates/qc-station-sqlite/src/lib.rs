@@ -344,6 +344,13 @@ const MIGRATIONS: &[&str] = &[
         noted   INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;
 "#,
+    // Blobs whose bytes an approved deletion removed: backups of the evidence let them go too.
+    r#"
+    CREATE TABLE deleted_blobs (
+        hash BLOB PRIMARY KEY,
+        at   INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Leaves integrated per transaction when an older store's tiles are built.
@@ -1262,6 +1269,25 @@ impl Storage for SqliteStorage {
             .map_err(err)
     }
 
+    fn deleted_blobs(&self) -> Result<Vec<(Digest, i64)>, StorageError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare(
+                "SELECT d.hash, d.at FROM deleted_blobs d
+                 WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = d.hash AND NOT b.deleting)
+                 ORDER BY d.at, d.hash",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(err)?;
+        rows.map(|r| {
+            let (hash, at) = r.map_err(err)?;
+            Ok((stored_digest(hash)?, at))
+        })
+        .collect()
+    }
+
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
         self.blobs.unfinished(self)
     }
@@ -1897,8 +1923,16 @@ impl BlobRows for SqliteStorage {
             return Ok(false);
         }
         remove()?;
+        // Under the one writer, so the two statements are kept together.
         conn.execute(
             "DELETE FROM blobs WHERE hash = ?1 AND deleting",
+            [hash.to_vec()],
+        )
+        .map_err(err)?;
+        conn.execute(
+            "INSERT INTO deleted_blobs(hash, at)
+             VALUES (?1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER))
+             ON CONFLICT(hash) DO UPDATE SET at = excluded.at",
             [hash.to_vec()],
         )
         .map_err(err)?;

@@ -699,6 +699,10 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// Records that `case`'s approved deletions are done as far as its `noted`-th note (a
     /// mark noted since, by an approval logged after the entries were read, stays).
     fn deletions_done(&self, case: &str, noted: u64) -> Result<(), StorageError>;
+    /// The blobs whose bytes an approved deletion removed (their objects `blobs/<hex>`) and
+    /// that no upload holds again, each with when its bytes went (ms since the epoch, by the
+    /// database's clock), oldest first: what a backup copy of the evidence must let go too.
+    fn deleted_blobs(&self) -> Result<Vec<(Digest, i64)>, StorageError>;
     /// The blobs whose upload started and was not yet kept or discarded; the deletions of
     /// blobs a stopped process began ([`BlobRows::unlink_blob_row`]) are finished first.
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError>;
@@ -1101,6 +1105,10 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn deletions_done(&self, case: &str, noted: u64) -> Result<(), StorageError> {
         (**self).deletions_done(case, noted)
+    }
+
+    fn deleted_blobs(&self) -> Result<Vec<(Digest, i64)>, StorageError> {
+        (**self).deleted_blobs()
     }
 
     fn unfinished_blobs(&self) -> Result<Vec<Digest>, StorageError> {
@@ -1726,6 +1734,33 @@ pub mod suite {
         check(
             "a deleted blob is linked to no case again",
             s.link_blob(&hash, "c3").is_err() && !s.blob_in_case(&hash, "c3").unwrap(),
+        );
+        // What backups of the evidence must let go too: the deleted blob, until an upload
+        // keeps the same bytes again (for another case).
+        check(
+            "a deleted blob is listed for backups, kept ones not",
+            s.deleted_blobs()
+                .unwrap()
+                .iter()
+                .map(|(h, _)| *h)
+                .collect::<Vec<_>>()
+                == [hash],
+        );
+        s.write_blob_chunk(&hash, size, 0, &data).unwrap();
+        check(
+            "kept again: no longer listed",
+            s.finish_blob(&hash).unwrap() && s.deleted_blobs().unwrap().is_empty(),
+        );
+        s.link_blob(&hash, "c3").unwrap();
+        check(
+            "deleted again: listed again",
+            s.delete_blob(&hash, "c3").unwrap()
+                && s.deleted_blobs()
+                    .unwrap()
+                    .iter()
+                    .map(|(h, _)| *h)
+                    .collect::<Vec<_>>()
+                    == [hash],
         );
 
         // A blob in one chunk (an object store keeps it as it arrives).
