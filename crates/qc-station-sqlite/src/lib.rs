@@ -1910,7 +1910,7 @@ impl BlobRows for SqliteStorage {
         remove: &mut dyn FnMut() -> Result<(), StorageError>,
     ) -> Result<bool, StorageError> {
         // Under the one writer: no upload writes the blob's row meanwhile.
-        let conn = self.conn();
+        let mut conn = self.conn();
         let held = conn
             .query_row(
                 "SELECT 1 FROM blobs WHERE hash = ?1 AND deleting",
@@ -1923,19 +1923,21 @@ impl BlobRows for SqliteStorage {
             return Ok(false);
         }
         remove()?;
-        // Under the one writer, so the two statements are kept together.
-        conn.execute(
+        // The row's end and the note for backups together.
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
             "DELETE FROM blobs WHERE hash = ?1 AND deleting",
             [hash.to_vec()],
         )
         .map_err(err)?;
-        conn.execute(
+        tx.execute(
             "INSERT INTO deleted_blobs(hash, at)
              VALUES (?1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER))
              ON CONFLICT(hash) DO UPDATE SET at = excluded.at",
             [hash.to_vec()],
         )
         .map_err(err)?;
+        tx.commit().map_err(err)?;
         Ok(true)
     }
 
