@@ -1027,7 +1027,7 @@ impl Quancheng {
             rest.push((
                 DocChanges {
                     case: case.clone(),
-                    changes: hex::encode(changes),
+                    changes: qc_sync::wire::to_hex(&changes),
                 },
                 (case.clone(), planned.now.iter().map(hex::encode).collect()),
             ));
@@ -1654,7 +1654,7 @@ fn docs_for(
         out.push((
             DocChanges {
                 case: case.clone(),
-                changes: hex::encode(changes),
+                changes: qc_sync::wire::to_hex(&changes),
             },
             (case, target.iter().map(hex::encode).collect()),
         ));
@@ -2002,7 +2002,7 @@ mod tests {
         let down = DocsDown {
             docs: vec![DocChanges {
                 case: case.clone(),
-                changes: hex::encode(theirs.changes_after(&before)),
+                changes: qc_sync::wire::to_hex(&theirs.changes_after(&before)),
             }],
             entries: vec![],
             certificates: vec![],
@@ -2031,7 +2031,7 @@ mod tests {
         let down = DocsDown {
             docs: vec![DocChanges {
                 case: id2.clone(),
-                changes: hex::encode(whole.changes_after(&[])),
+                changes: qc_sync::wire::to_hex(&whole.changes_after(&[])),
             }],
             entries: vec![],
             certificates: vec![],

@@ -295,6 +295,15 @@ pub struct RefusedEntry {
     pub kept: bool,
 }
 
+/// Lowercase hex of `bytes`, as a document's changes travel: written into one buffer, where
+/// `hex::encode` pushes a character at a time (a sync's documents took 13 µs against 2).
+pub fn to_hex(bytes: &[u8]) -> String {
+    let mut out = vec![0; bytes.len() * 2];
+    hex::encode_to_slice(bytes, &mut out)
+        .unwrap_or_else(|e| unreachable!("a buffer twice as long as the bytes: {e}"));
+    String::from_utf8(out).unwrap_or_else(|e| unreachable!("hex digits are ASCII: {e}"))
+}
+
 /// A case document's changes, hex-encoded Automerge bytes (a whole history when the other side
 /// has none of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -385,4 +394,18 @@ pub struct DocsDown {
     pub entries: Vec<SignedEntry>,
     /// Device certificates for those entries.
     pub certificates: Vec<SignedCertificate>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_spelled_in_hex_as_before() {
+        let every: Vec<u8> = (0..=255).collect();
+        for bytes in [&[][..], &[0, 1, 0xab, 0xff][..], &every[..]] {
+            assert_eq!(to_hex(bytes), hex::encode(bytes));
+            assert_eq!(hex::decode(to_hex(bytes)).unwrap(), bytes);
+        }
+    }
 }

@@ -1948,11 +1948,11 @@ impl<S: Storage> Service<S> {
                 // The device holds none of it: the stored document is the whole history,
                 // loadable as a new copy, so it goes as it is (loading it and encoding its
                 // changes again was most of the station's Automerge work in a sync).
-                hex::encode(held()?)
+                qc_sync::wire::to_hex(held()?)
             } else {
                 let mut doc = CaseDoc::load(held()?, b"station")
                     .map_err(|e| StorageError::Damaged(e.to_string()))?;
-                hex::encode(doc.changes_after(&have(case)))
+                qc_sync::wire::to_hex(&doc.changes_after(&have(case)))
             };
             out.docs.push(DocChanges {
                 changes,
