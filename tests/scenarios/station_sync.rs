@@ -815,7 +815,9 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
     let (_, ev) = a.case_file(&kept[1].0).unwrap();
     let after = ev.iter().find(|e| e.deleted.is_none()).unwrap();
     back_up();
-    let in_backup = |hex: &str| backup.join(&hex[..2]).join(hex).is_file();
+    // Where the backup holds a file: as the station's directory does, `<xx>/<sha256>`.
+    let backed_up = |hex: &str| backup.join(&hex[..2]).join(hex);
+    let in_backup = |hex: &str| backed_up(hex).is_file();
     let deleted = bureau
         .deleted_originals(&qc_tests::cli_binary().unwrap())
         .unwrap();
@@ -829,7 +831,7 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
         "the backup had kept them"
     );
     for hex in &deleted {
-        std::fs::remove_file(backup.join(&hex[..2]).join(hex)).unwrap();
+        std::fs::remove_file(backed_up(hex)).unwrap();
     }
     assert!(
         in_backup(&after.facts.sha256),

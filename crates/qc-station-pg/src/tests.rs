@@ -48,8 +48,6 @@ fn the_postgresql_backend_passes_the_case_rows_suite() {
     qc_station_storage::rows::suite::run(&store(&new_database()));
 }
 
-/// The same suite with evidence bytes in a real S3 server (SeaweedFS, signed requests): what a
-/// city's endpoint runs, every process sharing the bucket.
 /// Evidence in a new bucket of `s3`.
 fn in_s3(s3: &Seaweed) -> ObjectEvidence {
     ObjectEvidence::s3(
@@ -67,6 +65,8 @@ fn in_s3(s3: &Seaweed) -> ObjectEvidence {
     .unwrap()
 }
 
+/// The same suite with evidence bytes in a real S3 server (SeaweedFS, signed requests): what a
+/// city's endpoint runs, every process sharing the bucket.
 #[test]
 fn the_postgresql_backend_with_evidence_in_s3_passes_the_storage_suite() {
     let s3 = Seaweed::start_with_credentials().unwrap();

@@ -35,7 +35,8 @@ pub trait BlobRows {
     /// The blobs whose deletion began and was not done (the process stopped before).
     fn deleting_blob_rows(&self) -> Result<Vec<Digest>, StorageError>;
     /// Holds a row being deleted while `remove` deletes its bytes, then forgets it, so no
-    /// other process starts an upload of the blob before its old bytes are gone: whether the
+    /// other process starts an upload of the blob before its old bytes are gone, and notes the
+    /// blob for backups ([`crate::Storage::deleted_blobs`]) as it forgets the row: whether the
     /// row was still there (another process may have finished the deletion).
     fn finish_deleting(
         &self,

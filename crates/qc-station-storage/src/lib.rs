@@ -699,8 +699,7 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// Records that `case`'s approved deletions are done as far as its `noted`-th note (a
     /// mark noted since, by an approval logged after the entries were read, stays).
     fn deletions_done(&self, case: &str, noted: u64) -> Result<(), StorageError>;
-    /// The blobs whose bytes an approved deletion removed (their objects `blobs/<hex>`) and
-    /// that no upload holds again, each with when its bytes went (ms since the epoch, by the
+    /// The blobs whose bytes an approved deletion removed and that no upload holds again, each with when its bytes went (ms since the epoch, by the
     /// database's clock), oldest first: what a backup copy of the evidence must let go too.
     fn deleted_blobs(&self) -> Result<Vec<(Digest, i64)>, StorageError>;
     /// The blobs whose upload started and was not yet kept or discarded; the deletions of
@@ -1737,30 +1736,26 @@ pub mod suite {
         );
         // What backups of the evidence must let go too: the deleted blob, until an upload
         // keeps the same bytes again (for another case).
-        check(
-            "a deleted blob is listed for backups, kept ones not",
+        let listed = || -> Vec<Digest> {
             s.deleted_blobs()
                 .unwrap()
-                .iter()
-                .map(|(h, _)| *h)
-                .collect::<Vec<_>>()
-                == [hash],
+                .into_iter()
+                .map(|(h, _)| h)
+                .collect()
+        };
+        check(
+            "a deleted blob is listed for backups, kept ones not",
+            listed() == [hash],
         );
         s.write_blob_chunk(&hash, size, 0, &data).unwrap();
         check(
             "kept again: no longer listed",
-            s.finish_blob(&hash).unwrap() && s.deleted_blobs().unwrap().is_empty(),
+            s.finish_blob(&hash).unwrap() && listed().is_empty(),
         );
         s.link_blob(&hash, "c3").unwrap();
         check(
             "deleted again: listed again",
-            s.delete_blob(&hash, "c3").unwrap()
-                && s.deleted_blobs()
-                    .unwrap()
-                    .iter()
-                    .map(|(h, _)| *h)
-                    .collect::<Vec<_>>()
-                    == [hash],
+            s.delete_blob(&hash, "c3").unwrap() && listed() == [hash],
         );
 
         // A blob in one chunk (an object store keeps it as it arrives).
