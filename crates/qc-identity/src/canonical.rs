@@ -27,12 +27,9 @@ impl Tag {
 
 /// Encodes a value under its tag.
 pub fn encode<T: Serialize>(tag: Tag, value: &T) -> Vec<u8> {
-    let mut out = tag.0.to_vec();
     // Serialising our own plain structs into a Vec cannot fail.
-    let body = postcard::to_allocvec(value)
-        .unwrap_or_else(|e| unreachable!("postcard encoding of a plain struct: {e}"));
-    out.extend_from_slice(&body);
-    out
+    postcard::to_extend(value, tag.0.to_vec())
+        .unwrap_or_else(|e| unreachable!("postcard encoding of a plain struct: {e}"))
 }
 
 /// Decodes bytes that must carry `tag` and be the canonical encoding of the value.
@@ -48,10 +45,42 @@ pub fn decode<T: Serialize + DeserializeOwned>(tag: Tag, bytes: &[u8]) -> Result
             rest.len()
         )));
     }
-    if encode(tag, &value) != bytes {
+    // Compared byte by byte as it is encoded again, nothing allocated: every entry a sync
+    // sends or receives is decoded here.
+    if postcard::serialize_with_flavor(&value, Same(body)).is_err() {
         return Err(IdentityError::Encoding("non-canonical encoding".into()));
     }
     Ok(value)
+}
+
+/// A postcard output that holds nothing: it fails at the first byte that differs from, or
+/// goes beyond, the bytes it was made with, and at the end unless it has reached their end.
+struct Same<'a>(&'a [u8]);
+
+impl postcard::ser_flavors::Flavor for Same<'_> {
+    type Output = ();
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        match self.0.strip_prefix(data) {
+            Some(rest) => {
+                self.0 = rest;
+                Ok(())
+            }
+            None => Err(postcard::Error::SerializeBufferFull),
+        }
+    }
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.try_extend(&[data])
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(postcard::Error::SerializeBufferFull)
+        }
+    }
 }
 
 /// SHA-256 of some bytes.
@@ -101,5 +130,21 @@ mod tests {
         overlong.extend_from_slice(&[0x81, 0x00, 0x01, b'a']);
         assert!(decode::<Sample>(TAG, &overlong).is_err());
         assert!(decode::<Sample>(TAG, &bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn an_encoding_is_the_same_only_when_every_byte_is() {
+        let v = Sample {
+            n: 300,
+            s: "执法".into(),
+        };
+        let body = postcard::to_allocvec(&v).unwrap();
+        let same = |bytes: &[u8]| postcard::serialize_with_flavor(&v, Same(bytes)).is_ok();
+        assert!(same(&body));
+        assert!(!same(&body[..body.len() - 1]), "bytes that end early");
+        assert!(!same(&[body.as_slice(), &[0]].concat()), "bytes that go on");
+        let mut changed = body.clone();
+        changed[3] ^= 1;
+        assert!(!same(&changed), "a byte that differs");
     }
 }

@@ -115,12 +115,11 @@ fn entry_of(r: &Row) -> Result<SignedEntry, StorageError> {
 /// An entry from the four columns of a row from `at` on (bytes, body, device and actors'
 /// signatures).
 fn entry_at(r: &Row, at: usize) -> Result<SignedEntry, StorageError> {
-    let sigs: Vec<u8> = col(r, at + 3)?;
     Ok(SignedEntry {
         bytes: col(r, at)?,
         body: col(r, at + 1)?,
         device_sig: col(r, at + 2)?,
-        actor_sigs: qc_station_storage::actor_sigs_read(&sigs)?,
+        actor_sigs: qc_station_storage::actor_sigs_read(col(r, at + 3)?)?,
     })
 }
 

@@ -483,7 +483,8 @@ pub fn inclusions<T: TileSource>(
             }
             // The subtrees beside the path from the root down to the leaf, leaf side first
             // once reversed.
-            let mut proof = Vec::new();
+            // One hash per level above the leaf: at most the tree's height.
+            let mut proof = Vec::with_capacity(64 - (size - 1).leading_zeros() as usize);
             let (mut lo, mut hi) = (0, size);
             while hi - lo > 1 {
                 let k = split(hi - lo);
