@@ -401,6 +401,8 @@ struct Round {
     /// The machine's processor time spent meanwhile, by anything (the stations, the database
     /// and the load generator share it): what the round cost, steadier than its latencies.
     busy: Option<Busy>,
+    /// The answers' bytes, all together (what the stations encode, encrypt and send).
+    answered: usize,
 }
 
 /// Processor time spent so far: by the whole machine, and by whom.
@@ -482,19 +484,20 @@ impl Round {
     fn describe(&mut self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         format!(
-            "p50 {:.0} ms, p99 {:.0} ms, all done in {:.1} s{}, {} error(s){}",
+            "p50 {:.0} ms, p99 {:.0} ms, all done in {:.1} s{}, answers of {:.1} KB on average, {} error(s){}",
             ms(self.p(0.5)),
             ms(self.p(0.99)),
             self.wall.as_secs_f64(),
             self.busy
                 .map(|b| format!(
-                    " ({:.1} processor-seconds in all: stations {:.1}, database {:.1}, devices {:.1})",
+                    " ({:.2} processor-seconds in all: stations {:.2}, database {:.2}, devices {:.2})",
                     b.machine.as_secs_f64(),
                     b.stations.as_secs_f64(),
                     b.database.as_secs_f64(),
                     b.generator.as_secs_f64()
                 ))
                 .unwrap_or_default(),
+            self.answered as f64 / 1024.0 / self.latencies.len().max(1) as f64,
             self.errors.len(),
             self.errors
                 .first()
@@ -543,11 +546,13 @@ fn round(
         errors: Vec::new(),
         wall,
         busy,
+        answered: 0,
     };
     for (d, answer) in devices.iter_mut().zip(answers) {
         match answer.map_err(anyhow::Error::from).and_then(|a| a) {
             Ok((took, body)) => {
                 r.latencies.push(took);
+                r.answered += body.len();
                 absorb(d, &decoded(&body)?)?;
             }
             Err(e) => r.errors.push(format!("{}: {e:#}", d.id)),
