@@ -585,7 +585,7 @@ fn run_on_data_dir(args: &Args) -> anyhow::Result<()> {
         }
         Command::Admin(AdminCommand::DeletedOriginals { store }) => {
             let mut app = open(&dir)?;
-            let station = station::station_on(&mut app, store)?;
+            let station = station::existing_station_on(&mut app, store)?;
             let deleted = station
                 .storage()
                 .deleted_blobs()

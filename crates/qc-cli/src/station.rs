@@ -260,6 +260,22 @@ pub fn station_on(
 }
 
 /// The settings of the station an administrator's command reaches into.
+/// [`station_on`] for a command that only reads the station: where no station ever ran (no
+/// database named, no embedded store here) it is refused rather than made, empty.
+pub fn existing_station_on(
+    app: &mut Quancheng,
+    store: &StoreArgs,
+) -> anyhow::Result<Service<Box<dyn Storage>>> {
+    let config = admin_config(store)?;
+    if config.database == Database::Sqlite && !app.has_embedded_station() {
+        anyhow::bail!(
+            "这里没有基站数据：请在运行 quancheng serve 的目录中执行，或用 --database 指明基站的数据库 (no station has run from {}: run this where `quancheng serve` runs, or name its --database)",
+            app.station_dir().display()
+        );
+    }
+    open_station(app, &config)
+}
+
 fn admin_config(store: &StoreArgs) -> anyhow::Result<ServeConfig> {
     ServeArgs {
         listen: None,

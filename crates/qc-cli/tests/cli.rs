@@ -163,6 +163,17 @@ fn a_wrong_database_key_is_a_clear_error() {
 }
 
 #[test]
+fn the_deleted_originals_of_a_directory_where_no_station_ran_are_refused_and_nothing_is_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    assert!(run(&data, &["init"], None).status.success());
+    let o = run(&data, &["admin", "deleted-originals"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("这里没有基站数据"), "{}", stderr(&o));
+    assert!(!data.join("station").join("station.db").exists());
+}
+
+#[test]
 fn an_administrator_revokes_and_edits_the_catalogue_from_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("d");
