@@ -77,6 +77,11 @@ fn squad(i: usize) -> String {
 /// SQLite in DIR when URL is empty; issues a code for each of the first CODES devices. Serves
 /// until its stdin closes, then prints its peak resident memory.
 fn child(spec: &str) -> anyhow::Result<()> {
+    // A station's failures are told on its standard error, which the bench's output keeps.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .init();
     let mut parts = spec.splitn(3, '|');
     let (Some(dir), Some(codes), Some(url)) = (parts.next(), parts.next(), parts.next()) else {
         anyhow::bail!("bad {CHILD}: {spec}");
