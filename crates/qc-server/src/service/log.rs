@@ -111,6 +111,17 @@ impl Unlogged {
 /// before the station gives up (the device retries the sync).
 const VERIFY_ATTEMPTS: usize = 5;
 
+/// How long a checkpoint this process signed answers for its tree (ms): its time says when
+/// the tree was signed, at most this much before the answer.
+pub(super) const CHECKPOINT_REUSE_MS: i64 = 1000;
+
+/// The checkpoint a process signed last ([`Service::sign_checkpoint`]).
+pub(super) struct LastCheckpoint {
+    tree: TreeState,
+    at: Timestamp,
+    checkpoint: SignedCheckpoint,
+}
+
 /// Tiles read from the store, each at most once per request (a sync's receipts share most of
 /// their paths), and at most once per process as far as `known` holds them.
 pub(super) struct Tiles<'a, S: ?Sized> {
@@ -314,9 +325,17 @@ impl<S: Storage> Service<S> {
         format!("quancheng.station/{}", hex::encode(&self.log_key()[..8]))
     }
 
-    /// A checkpoint over `tree`, signed now.
+    /// A checkpoint over `tree`, signed now, or the one this process signed over the same tree
+    /// less than [`CHECKPOINT_REUSE_MS`] before: every sync answers with a checkpoint, and in a
+    /// rush (or a quiet hour of idle syncs) most answer over a tree another just signed.
     pub(super) fn sign_checkpoint(&self, tree: &TreeState, now: Timestamp) -> SignedCheckpoint {
-        SignedCheckpoint::of(
+        if let Some(last) = &*locked(&self.last_checkpoint)
+            && last.tree == *tree
+            && (0..CHECKPOINT_REUSE_MS).contains(&(now.0 - last.at.0))
+        {
+            return last.checkpoint.clone();
+        }
+        let checkpoint = SignedCheckpoint::of(
             &self.identity.log_key,
             &Checkpoint {
                 log: self.log_key(),
@@ -324,7 +343,13 @@ impl<S: Storage> Service<S> {
                 root: tree.root,
                 time: now,
             },
-        )
+        );
+        *locked(&self.last_checkpoint) = Some(LastCheckpoint {
+            tree: *tree,
+            at: now,
+            checkpoint: checkpoint.clone(),
+        });
+        checkpoint
     }
 
     /// The head after `tree` was sequenced now: both checkpoints signed over it.

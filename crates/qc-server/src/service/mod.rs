@@ -348,6 +348,8 @@ pub struct Service<S: Storage> {
     tasks: Mutex<draw::TaskCache>,
     /// The random inspections as this instance last read and checked them.
     draws: Mutex<draw::DrawCache>,
+    /// The checkpoint this instance signed last, answering for its tree a little while.
+    last_checkpoint: Mutex<Option<log::LastCheckpoint>>,
 }
 
 /// How often a revocation is built again on a list another process kept meanwhile.
@@ -545,6 +547,7 @@ impl<S: Storage> Service<S> {
             standings: Mutex::default(),
             tasks: Mutex::default(),
             draws: Mutex::default(),
+            last_checkpoint: Mutex::default(),
         })
     }
 

@@ -2037,6 +2037,49 @@ fn idle_sync() -> SyncRequest {
     }
 }
 
+/// Syncs answered over the same tree share the checkpoint this process signed for it while it
+/// is fresh (its time says when it was signed); a newer tree, or time gone on, gets its own.
+#[test]
+fn answers_over_one_tree_share_a_fresh_checkpoint() {
+    let w = world();
+    let s = station_with_feed(&w, SqliteStorage::temporary().unwrap(), 1);
+    let at = |ms: i64| {
+        let cp = s
+            .sync("tablet-a", &idle_sync(), Timestamp(NOW.0 + ms))
+            .unwrap()
+            .push
+            .checkpoint;
+        (cp.decode_unverified().unwrap(), cp)
+    };
+    let (first, signed) = at(0);
+    assert_eq!(first.time, NOW);
+    let (again, signed_again) = at(log::CHECKPOINT_REUSE_MS - 1);
+    assert_eq!(
+        (again.time, &signed_again),
+        (NOW, &signed),
+        "the same checkpoint"
+    );
+    let later = Timestamp(NOW.0 + log::CHECKPOINT_REUSE_MS);
+    assert_eq!(
+        at(log::CHECKPOINT_REUSE_MS).0.time,
+        later,
+        "signed anew once stale"
+    );
+    let more = PushEntries {
+        entries: feed(&w, 2),
+        known_size: 0,
+    };
+    s.push("tablet-a", &more, later).unwrap();
+    let grown = at(log::CHECKPOINT_REUSE_MS).0;
+    assert!(grown.size > first.size, "a newer tree");
+    assert_eq!(grown.time, later);
+    assert_eq!(
+        at(-1).0.time,
+        Timestamp(NOW.0 - 1),
+        "a clock set back signs anew"
+    );
+}
+
 /// A verified sync's nonce is taken with its first read: the upload's, what goes down, or on
 /// its own when it reads neither. Each replay is refused and changes nothing.
 #[test]
