@@ -259,7 +259,6 @@ pub fn station_on(
     open_station(app, &admin_config(store)?)
 }
 
-/// The settings of the station an administrator's command reaches into.
 /// [`station_on`] for a command that only reads the station: where no station ever ran (no
 /// database named, no embedded store here) it is refused rather than made, empty.
 pub fn existing_station_on(
@@ -276,6 +275,7 @@ pub fn existing_station_on(
     open_station(app, &config)
 }
 
+/// The settings of the station an administrator's command reaches into.
 fn admin_config(store: &StoreArgs) -> anyhow::Result<ServeConfig> {
     ServeArgs {
         listen: None,

@@ -326,8 +326,9 @@ impl<S: Storage> Service<S> {
     }
 
     /// A checkpoint over `tree`, signed now, or the one this process signed over the same tree
-    /// less than [`CHECKPOINT_REUSE_MS`] before: every sync answers with a checkpoint, and in a
-    /// rush (or a quiet hour of idle syncs) most answer over a tree another just signed.
+    /// less than [`CHECKPOINT_REUSE_MS`] before: every sync answers with a checkpoint, and idle
+    /// syncs mostly answer over a tree another just signed (in a rush the tree grows every
+    /// few milliseconds, so fewer do).
     pub(super) fn sign_checkpoint(&self, tree: &TreeState, now: Timestamp) -> SignedCheckpoint {
         if let Some(last) = &*locked(&self.last_checkpoint)
             && last.tree == *tree
