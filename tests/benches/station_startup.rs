@@ -161,12 +161,41 @@ fn build(url: &str, n: u64) -> anyhow::Result<()> {
     let mut c = Client::connect(url, NoTls)?;
     let t = Instant::now();
     // Rows first, indexes after (a sort each, where 10M random inserts into the hash index
-    // would take far longer); the same names and definitions as the schema's.
-    c.batch_execute(
-        "ALTER TABLE log DROP CONSTRAINT log_pkey, DROP CONSTRAINT log_hash_key,
-           DROP CONSTRAINT log_device_seq_key;
-         DROP INDEX log_case;",
-    )?;
+    // would take far longer): the keys and indexes the migrations left, read from the
+    // catalogue, dropped and made again as they were (a list written here went stale once a
+    // migration renamed an index).
+    let keys: Vec<(String, String)> = c
+        .query(
+            "SELECT conname::TEXT, pg_get_constraintdef(oid) FROM pg_constraint
+             WHERE conrelid = 'log'::REGCLASS AND contype IN ('p', 'u') ORDER BY conname",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let indexes: Vec<(String, String)> = c
+        .query(
+            "SELECT i.indexname::TEXT, i.indexdef FROM pg_indexes i
+             WHERE i.schemaname = current_schema() AND i.tablename = 'log'
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+                               WHERE k.conrelid = 'log'::REGCLASS AND k.conname = i.indexname)
+             ORDER BY i.indexname",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    anyhow::ensure!(!keys.is_empty(), "the log table has no keys to drop");
+    let mut drop_all: Vec<String> = keys
+        .iter()
+        .map(|(name, _)| format!("ALTER TABLE log DROP CONSTRAINT {name};"))
+        .collect();
+    drop_all.extend(
+        indexes
+            .iter()
+            .map(|(name, _)| format!("DROP INDEX {name};")),
+    );
+    c.batch_execute(&drop_all.concat())?;
     let mut from = 0;
     while from < n {
         let to = (from + BATCH).min(n);
@@ -180,12 +209,14 @@ fn build(url: &str, n: u64) -> anyhow::Result<()> {
         from = to;
     }
     let rows = t.elapsed();
-    c.batch_execute(
-        "SET maintenance_work_mem = '256MB';
-         ALTER TABLE log ADD PRIMARY KEY (idx), ADD UNIQUE (hash), ADD UNIQUE (device, seq);
-         CREATE INDEX log_case ON log (case_id, idx);
-         ANALYZE log;",
-    )?;
+    let mut make_all = vec!["SET maintenance_work_mem = '256MB';".to_owned()];
+    make_all.extend(
+        keys.iter()
+            .map(|(name, def)| format!("ALTER TABLE log ADD CONSTRAINT {name} {def};")),
+    );
+    make_all.extend(indexes.iter().map(|(_, def)| format!("{def};")));
+    make_all.push("ANALYZE log;".to_owned());
+    c.batch_execute(&make_all.concat())?;
     let indexed = t.elapsed();
     // The tiles, a million leaves at a time, each batch's tiles written before the next reads
     // the tree's edge back.
