@@ -154,6 +154,14 @@ impl TileSource for DbTiles<'_> {
     }
 }
 
+/// The (name, definition) rows of a catalogue query.
+fn named_definitions(c: &mut Client, sql: &str) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(c.query(sql, &[])?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}
+
 /// Fills the empty station database at `url` with a log of `n` entries and its tiles and head.
 fn build(url: &str, n: u64) -> anyhow::Result<()> {
     // The schema, exactly as the backend makes it.
@@ -164,27 +172,19 @@ fn build(url: &str, n: u64) -> anyhow::Result<()> {
     // would take far longer): the keys and indexes the migrations left, read from the
     // catalogue, dropped and made again as they were (a list written here went stale once a
     // migration renamed an index).
-    let keys: Vec<(String, String)> = c
-        .query(
-            "SELECT conname::TEXT, pg_get_constraintdef(oid) FROM pg_constraint
-             WHERE conrelid = 'log'::REGCLASS AND contype IN ('p', 'u') ORDER BY conname",
-            &[],
-        )?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let indexes: Vec<(String, String)> = c
-        .query(
-            "SELECT i.indexname::TEXT, i.indexdef FROM pg_indexes i
-             WHERE i.schemaname = current_schema() AND i.tablename = 'log'
-               AND NOT EXISTS (SELECT 1 FROM pg_constraint k
-                               WHERE k.conrelid = 'log'::REGCLASS AND k.conname = i.indexname)
-             ORDER BY i.indexname",
-            &[],
-        )?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let keys = named_definitions(
+        &mut c,
+        "SELECT conname::TEXT, pg_get_constraintdef(oid) FROM pg_constraint
+         WHERE conrelid = 'log'::REGCLASS AND contype IN ('p', 'u') ORDER BY conname",
+    )?;
+    let indexes = named_definitions(
+        &mut c,
+        "SELECT i.indexname::TEXT, i.indexdef FROM pg_indexes i
+         WHERE i.schemaname = current_schema() AND i.tablename = 'log'
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+                           WHERE k.conrelid = 'log'::REGCLASS AND k.conname = i.indexname)
+         ORDER BY i.indexname",
+    )?;
     anyhow::ensure!(!keys.is_empty(), "the log table has no keys to drop");
     let mut drop_all: Vec<String> = keys
         .iter()
