@@ -72,6 +72,40 @@ fn the_file_at_rest_is_encrypted() {
     assert!(read_all(&other, &hash).is_err());
 }
 
+/// The sealed files of known bytes under a known key and nonce prefix, as another
+/// implementation of the format makes them: OpenSSL's ChaCha20-Poly1305 through Python's
+/// `cryptography` (48.0), header then 64 KiB chunks, nonce = prefix ‖ counter (big-endian u32)
+/// ‖ last-chunk flag. Pins the format at rest to the algorithm, whichever of the cipher crate's
+/// backends this machine runs (AVX2, AVX-512, portable: .cargo/config.toml): a file sealed on
+/// one server opens on any other.
+#[test]
+fn sealed_files_are_byte_for_byte_those_of_another_chacha20_poly1305() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    for (n, prefix, sha256) in [
+        (
+            2 * CHUNK + 17,
+            5,
+            "e6bb1dadbfa78f24fdb0d744b8371922a6fb05ae2e22cdead521b62cf6c1855e",
+        ),
+        (
+            CHUNK,
+            6,
+            "2d2a4ad1d3deb5ba0606afb0f0aaff3dba61bf92fb85fc2e36a76e846df59858",
+        ),
+        (
+            0,
+            7,
+            "b5bb4e75d80d77ecd041792182bf435f3c92ec7a3b417ddc21a6af7eaa6457e4",
+        ),
+    ] {
+        let (_, path) = put(&s, &data(n), prefix);
+        let raw = fs::read(path).unwrap();
+        assert_eq!(raw.len() as u64, sealed_len(n as u64), "{n} bytes");
+        assert_eq!(hex::encode(Sha256::digest(&raw)), sha256, "{n} bytes");
+    }
+}
+
 #[test]
 fn a_changed_byte_a_cut_file_or_a_swapped_file_is_detected() {
     let dir = tempfile::tempdir().unwrap();
