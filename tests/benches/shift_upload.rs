@@ -9,8 +9,11 @@
 //! Then the same device's data (a copy made before its first sync) into a station on
 //! PostgreSQL (the throwaway cluster of qc-test-services, or `QC_TEST_PG_URL`) keeping
 //! evidence in a SeaweedFS S3 bucket, against plain PUTs of the same files, one per request, to
-//! another bucket of the same SeaweedFS, one at a time and as many at once as the device sends;
-//! target (issue 14): at least 70% of the faster of the two.
+//! a new bucket of the same SeaweedFS, one at a time and as many at once as the device sends;
+//! target (issue 14): at least 70% of the faster of the two. The store's time varies from one
+//! minute to the next on a small machine (it stalls while it adds volumes), so the sync and the
+//! plain PUTs at once run in [`ROUNDS`] pairs, each into a new bucket, and the median pair's
+//! share is the verdict.
 //! Exits non-zero when either is missed.
 
 use std::io::{Read, Write};
@@ -29,6 +32,8 @@ use qc_tests::station::{Backend, Bureau, S3Config, pin};
 
 const CASES: u64 = 200;
 const TOTAL: u64 = 500_000_000;
+/// Syncs into a station on S3, each beside plain PUTs made just after it.
+const ROUNDS: usize = 3;
 
 fn video(i: u64) -> Video {
     // Each file differs in length, so none is deduplicated away.
@@ -226,8 +231,10 @@ fn main() -> anyhow::Result<()> {
     }
     let bytes: u64 = (0..CASES).map(|i| TOTAL / CASES + i).sum();
     drop(app);
-    // The same device, not yet synced, for the station on PostgreSQL and S3.
-    let copy = bureau.copy_to(&tmp.path().join("copy"))?;
+    // The same device, not yet synced, for each round at a station on PostgreSQL and S3.
+    let copies = (0..ROUNDS)
+        .map(|r| bureau.copy_to(&tmp.path().join(format!("copy{r}"))))
+        .collect::<anyhow::Result<Vec<_>>>()?;
 
     let (sync, records, entries) = timed_sync(&mut bureau.app()?)?;
     let key = std::fs::read_to_string(bureau.dir.join("station").join("tls-key.pem"))?;
@@ -240,36 +247,49 @@ fn main() -> anyhow::Result<()> {
 
     let s3 = qc_test_services::Seaweed::start().map_err(anyhow::Error::msg)?;
     let pg = qc_test_services::Postgres::try_shared().map_err(anyhow::Error::msg)?;
-    let station_bucket = s3.new_bucket().map_err(anyhow::Error::msg)?;
-    let on_s3 = Bureau::open(
-        &copy,
-        Backend::Postgres {
-            url: pg.new_database().map_err(anyhow::Error::msg)?,
-            s3: Some(S3Config {
-                endpoint: s3.endpoint(),
-                bucket: station_bucket,
-                region: s3.region().into(),
-                access_key: s3.access_key().into(),
-                secret_key: s3.secret_key().into(),
-                allow_http: true,
-                retry_timeout: None,
-            }),
-        },
-    )?;
-    let (sync_s3, records_s3, _) = timed_sync(&mut on_s3.app()?)?;
-    drop(on_s3);
-    let plain_bucket = s3.new_bucket().map_err(anyhow::Error::msg)?;
+    let new_bucket = || s3.new_bucket().map_err(anyhow::Error::msg);
+    let at_once = qc_api::station::UPLOADS_AT_ONCE as u64;
+    let mut rounds = Vec::with_capacity(ROUNDS);
+    for copy in &copies {
+        let on_s3 = Bureau::open(
+            copy,
+            Backend::Postgres {
+                url: pg.new_database().map_err(anyhow::Error::msg)?,
+                s3: Some(S3Config {
+                    endpoint: s3.endpoint(),
+                    bucket: new_bucket()?,
+                    region: s3.region().into(),
+                    access_key: s3.access_key().into(),
+                    secret_key: s3.secret_key().into(),
+                    allow_http: true,
+                    retry_timeout: None,
+                }),
+            },
+        )?;
+        let (sync_s3, records_s3, _) = timed_sync(&mut on_s3.app()?)?;
+        drop(on_s3);
+        // The device sends this many files at once; so many plain PUTs at once go faster.
+        let plain_at_once = plain_puts(&s3, &new_bucket()?, at_once)?;
+        rounds.push((sync_s3, records_s3, plain_at_once));
+    }
+    let plain_bucket = new_bucket()?;
     let plain = plain_puts(&s3, &plain_bucket, 1)?;
-    // The device sends this many files at once; so many plain PUTs at once may go faster.
-    let plain_at_once = plain_puts(&s3, &plain_bucket, qc_api::station::UPLOADS_AT_ONCE as u64)?;
-    let fastest_plain = plain.min(plain_at_once);
     let small = small_request(&s3, &plain_bucket)?;
     let multipart = multipart_puts(&s3, &plain_bucket)?;
 
     let mb = bytes as f64 / 1e6;
     let rate = |d: Duration| mb / d.as_secs_f64();
     let ratio = rate(sync) / rate(sink);
-    let ratio_s3 = rate(sync_s3) / rate(fastest_plain);
+    let shares: Vec<f64> = rounds
+        .iter()
+        .map(|&(sync, _, at_once)| rate(sync) / rate(plain.min(at_once)))
+        .collect();
+    let mut sorted = shares.clone();
+    sorted.sort_by(f64::total_cmp);
+    let ratio_s3 = sorted[ROUNDS / 2];
+    let each = |f: &dyn Fn(&(Duration, Duration, Duration)) -> String| {
+        rounds.iter().map(f).collect::<Vec<_>>().join(" / ")
+    };
     let verdict = |r: f64| if r >= 0.70 { "met" } else { "MISSED" };
     println!(
         "shift upload: {CASES} cases, {mb:.0} MB, {entries} entries, at the embedded station (SQLite, local disk): plain HTTPS sink {:.1} s ({:.0} MB/s); durable sink {:.1} s ({:.0} MB/s); sync {:.1} s (records {:.1} s) ({:.0} MB/s) = {:.0}% of the plain sink (target >= 70%: {})",
@@ -284,19 +304,21 @@ fn main() -> anyhow::Result<()> {
         verdict(ratio)
     );
     println!(
-        "shift upload at a station on PostgreSQL with evidence in SeaweedFS S3: plain PUTs to the same store {:.1} s ({:.0} MB/s; {:.1} ms per file, {:.1} ms per small request), {} at once {:.1} s ({:.0} MB/s); as one-part multipart uploads {:.1} s ({:.1} ms per file); sync {:.1} s (records {:.1} s) ({:.0} MB/s) = {:.0}% of the faster plain PUTs (target >= 70%: {})",
+        "shift upload at a station on PostgreSQL with evidence in SeaweedFS S3: plain PUTs to the same store one at a time {:.1} s ({:.0} MB/s; {:.1} ms per file, {:.1} ms per small request); as one-part multipart uploads {:.1} s ({:.1} ms per file); {ROUNDS} rounds, each a sync and then {at_once} plain PUTs at once into new buckets: plain {} s; sync {} s (records {} s); share {} % of the faster plain PUTs; median {:.0}% (target >= 70%: {})",
         plain.as_secs_f64(),
         rate(plain),
         plain.as_secs_f64() * 1000.0 / CASES as f64,
         small.as_secs_f64() * 1000.0,
-        qc_api::station::UPLOADS_AT_ONCE,
-        plain_at_once.as_secs_f64(),
-        rate(plain_at_once),
         multipart.as_secs_f64(),
         multipart.as_secs_f64() * 1000.0 / CASES as f64,
-        sync_s3.as_secs_f64(),
-        records_s3.as_secs_f64(),
-        rate(sync_s3),
+        each(&|r| format!("{:.1}", r.2.as_secs_f64())),
+        each(&|r| format!("{:.1}", r.0.as_secs_f64())),
+        each(&|r| format!("{:.1}", r.1.as_secs_f64())),
+        shares
+            .iter()
+            .map(|r| format!("{:.0}", r * 100.0))
+            .collect::<Vec<_>>()
+            .join(" / "),
         ratio_s3 * 100.0,
         verdict(ratio_s3)
     );
