@@ -846,7 +846,7 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
     {
         use qc_station_storage::Storage as _;
         let storage = bureau.app().unwrap().station_storage().unwrap();
-        storage.keep_whole_blob(hash, &photos[0]).unwrap();
+        storage.keep_whole_blob(hash, &photos[0], None).unwrap();
         storage.link_blob(hash, case).unwrap();
         storage
             .note_deletions_due(std::slice::from_ref(case))
@@ -872,7 +872,7 @@ fn an_original_deleted_with_the_heads_approval_goes_from_the_station_and_the_oth
 
     // An approved deletion that failed while the station serves (the same state made behind
     // its back) is done by its upkeep, without a restart.
-    storage.keep_whole_blob(hash, &photos[0]).unwrap();
+    storage.keep_whole_blob(hash, &photos[0], None).unwrap();
     storage.link_blob(hash, case).unwrap();
     storage
         .note_deletions_due(std::slice::from_ref(case))

@@ -11,7 +11,7 @@ use crate::{PgStorage, col, digest, int, pg, uint};
 impl BlobRows for PgStorage {
     fn blob_row(&self, hash: &Digest) -> Result<Option<(u64, bool)>, StorageError> {
         let row = self
-            .conn()?
+            .sync_conn()?
             .query_opt(
                 "SELECT size, complete FROM blobs WHERE hash = $1 AND NOT deleting",
                 &[&hash.as_slice()],
@@ -23,7 +23,7 @@ impl BlobRows for PgStorage {
 
     fn start_blob_row(&self, hash: &Digest, size: u64) -> Result<(), StorageError> {
         let started = self
-            .conn()?
+            .sync_conn()?
             .execute(
                 "INSERT INTO blobs (hash, size, attempt) VALUES ($1, $2, 0)
                  ON CONFLICT (hash) DO UPDATE SET size = EXCLUDED.size,
@@ -35,14 +35,34 @@ impl BlobRows for PgStorage {
         upload_started(started)
     }
 
-    fn mark_blob_kept(&self, hash: &Digest) -> Result<(), StorageError> {
-        let kept = self
-            .conn()?
-            .execute(
+    fn mark_blob_kept(&self, hash: &Digest, case: Option<&str>) -> Result<(), StorageError> {
+        let mut conn = self.sync_conn()?;
+        let kept = match case {
+            None => conn.execute(
                 "UPDATE blobs SET complete = true WHERE hash = $1 AND NOT deleting",
                 &[&hash.as_slice()],
-            )
-            .map_err(pg("recording a blob kept"))?;
+            ),
+            // One statement: the update holds the row as `link` does, so a deletion waits,
+            // or came first and nothing is linked.
+            Some(case) => conn
+                .query_opt(
+                    "WITH kept AS (
+                       UPDATE blobs SET complete = true WHERE hash = $1 AND NOT deleting
+                       RETURNING hash
+                     ), linked AS (
+                       INSERT INTO blob_cases (hash, case_id) SELECT hash, $2 FROM kept
+                       ON CONFLICT DO NOTHING
+                     ), cleared AS (
+                       DELETE FROM pending_blobs
+                       WHERE hash = $1 AND case_id = $2 AND EXISTS (SELECT 1 FROM kept)
+                     )
+                     SELECT count(*) FROM kept",
+                    &[&hash.as_slice(), &case],
+                )
+                .and_then(|row| row.map_or(Ok(0), |r| r.try_get::<_, i64>(0)))
+                .map(|n| n.unsigned_abs()),
+        }
+        .map_err(pg("recording a blob kept"))?;
         upload_started(kept)
     }
 
@@ -159,7 +179,7 @@ pub(crate) fn link(s: &PgStorage, hash: &Digest, case: &str) -> Result<(), Stora
     // The blob's row held while linking: a deletion (which locks it to update) waits, or came
     // first and the blob is no longer kept.
     // Not kept: nothing was written, and the transaction's end lets the row go either way.
-    let linked = s.conn()?.in_transaction(|c| {
+    let linked = s.sync_conn()?.in_transaction(|c| {
         let kept = c
             .query_opt(
                 "SELECT complete FROM blobs WHERE hash = $1 FOR SHARE",
@@ -181,7 +201,7 @@ pub(crate) fn link(s: &PgStorage, hash: &Digest, case: &str) -> Result<(), Stora
 }
 
 pub(crate) fn in_case(s: &PgStorage, hash: &Digest, case: &str) -> Result<bool, StorageError> {
-    s.conn()?
+    s.sync_conn()?
         .query_opt(
             "SELECT 1 FROM blob_cases WHERE hash = $1 AND case_id = $2",
             &[&hash.as_slice(), &case],

@@ -439,8 +439,10 @@ impl PgStorage {
         self.conn_planned(Planning::Configured)
     }
 
-    /// [`Self::conn`] for the statements of a device's sync and the log's reads by key, each
-    /// planned once ([`Planning::Once`]).
+    /// [`Self::conn`] for the statements of a device's requests (its sync, its uploads) and
+    /// the reads by key, each planned once ([`Planning::Once`]). A connection switched from
+    /// one planning to the other costs a round trip: a device's upload took two, one per
+    /// switch, while its statements ran on both kinds (stop 44).
     fn sync_conn(&self) -> Result<Conn, StorageError> {
         self.conn_planned(Planning::Once)
     }
@@ -486,7 +488,7 @@ impl PgStorage {
         arg: &(dyn ToSql + Sync),
         what: &'static str,
     ) -> Result<Vec<Row>, StorageError> {
-        self.conn()?.query(sql, &[arg]).map_err(pg(what))
+        self.sync_conn()?.query(sql, &[arg]).map_err(pg(what))
     }
 
     /// Entries a query of one parameter returns, in its order.
@@ -864,7 +866,7 @@ impl Storage for PgStorage {
     }
 
     fn clear_pending_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
-        self.conn()?
+        self.sync_conn()?
             .execute(
                 "DELETE FROM pending_blobs WHERE hash = $1 AND case_id = $2",
                 &[&hash.as_slice(), &case],
@@ -958,7 +960,7 @@ impl Storage for PgStorage {
 
     fn case_doc(&self, case: &str) -> Result<Option<(CaseMeta, Vec<u8>)>, StorageError> {
         let row = self
-            .conn()?
+            .sync_conn()?
             .query_opt(
                 "SELECT squad, status, heads, doc FROM case_docs WHERE case_id = $1",
                 &[&case],
@@ -1194,8 +1196,13 @@ impl Storage for PgStorage {
         self.blobs.finish(self, hash)
     }
 
-    fn keep_whole_blob(&self, hash: &Digest, bytes: &[u8]) -> Result<(), StorageError> {
-        self.blobs.keep_whole(self, hash, bytes)
+    fn keep_whole_blob(
+        &self,
+        hash: &Digest,
+        bytes: &[u8],
+        case: Option<&str>,
+    ) -> Result<(), StorageError> {
+        self.blobs.keep_whole(self, hash, bytes, case)
     }
 
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {

@@ -1055,8 +1055,13 @@ impl Storage for SqliteStorage {
         self.blobs.finish(self, hash)
     }
 
-    fn keep_whole_blob(&self, hash: &Digest, bytes: &[u8]) -> Result<(), StorageError> {
-        self.blobs.keep_whole(self, hash, bytes)
+    fn keep_whole_blob(
+        &self,
+        hash: &Digest,
+        bytes: &[u8],
+        case: Option<&str>,
+    ) -> Result<(), StorageError> {
+        self.blobs.keep_whole(self, hash, bytes, case)
     }
 
     fn put_revocations(
@@ -1853,9 +1858,32 @@ impl BlobRows for SqliteStorage {
         upload_started(started as u64)
     }
 
-    fn mark_blob_kept(&self, _hash: &Digest) -> Result<(), StorageError> {
-        // Nothing to record: the kept file itself is the record.
-        Ok(())
+    fn mark_blob_kept(&self, hash: &Digest, case: Option<&str>) -> Result<(), StorageError> {
+        // Nothing to record of the blob: the kept file itself is the record.
+        let Some(case) = case else { return Ok(()) };
+        // Under the one writer, as `link_blob`: a blob deleted meanwhile is not linked.
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(err)?;
+        let standing = tx
+            .query_row(
+                "SELECT 1 FROM blobs WHERE hash = ?1 AND NOT deleting",
+                [hash.to_vec()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(err)?;
+        upload_started(u64::from(standing.is_some()))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO blob_cases(hash, case_id) VALUES (?1, ?2)",
+            params![hash.to_vec(), case],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "DELETE FROM pending_blobs WHERE hash = ?1 AND case_id = ?2",
+            params![hash.to_vec(), case],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
     }
 
     fn forget_blob_row(&self, hash: &Digest) -> Result<(), StorageError> {

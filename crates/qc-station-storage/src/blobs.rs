@@ -18,9 +18,10 @@ pub trait BlobRows {
     fn blob_row(&self, hash: &Digest) -> Result<Option<(u64, bool)>, StorageError>;
     /// Records a new upload of `size` bytes (one more attempt, not kept), replacing any other.
     fn start_blob_row(&self, hash: &Digest, size: u64) -> Result<(), StorageError>;
-    /// Records that a blob's bytes are kept; refused when its row is being deleted or gone
-    /// (the upload hears so, and a new one starts afresh).
-    fn mark_blob_kept(&self, hash: &Digest) -> Result<(), StorageError>;
+    /// Records that a blob's bytes are kept; with `case`, also that they were uploaded for it
+    /// (its pending row cleared), in the same write. Refused when its row is being deleted or
+    /// gone (the upload hears so, and a new one starts afresh).
+    fn mark_blob_kept(&self, hash: &Digest, case: Option<&str>) -> Result<(), StorageError>;
     /// Forgets a blob whose bytes did not match its hash (not one being deleted).
     fn forget_blob_row(&self, hash: &Digest) -> Result<(), StorageError>;
     /// The blobs whose upload started and that are not recorded kept, by hash (not those
@@ -104,7 +105,7 @@ impl Blobs {
                 .map_err(bytes_err("looking for a blob"))?
         {
             // Kept by a process that stopped before it could record so.
-            rows.mark_blob_kept(hash)?;
+            rows.mark_blob_kept(hash, None)?;
             complete = true;
         }
         Ok(Some(BlobState {
@@ -195,13 +196,14 @@ impl Blobs {
         rows: &R,
         hash: &Digest,
         bytes: &[u8],
+        case: Option<&str>,
     ) -> Result<(), StorageError> {
         rows.start_blob_row(hash, bytes.len() as u64)?;
         self.bytes
             .put_whole(hash, bytes)
             .map_err(bytes_err("keeping a blob"))?;
         self.still_wanted(rows, hash)?;
-        rows.mark_blob_kept(hash)
+        rows.mark_blob_kept(hash, case)
     }
 
     /// After bytes of `hash` were kept by an upload: its row still stands, or else the upload
@@ -257,7 +259,7 @@ impl Blobs {
         };
         if kept {
             self.still_wanted(rows, hash)?;
-            rows.mark_blob_kept(hash)?;
+            rows.mark_blob_kept(hash, None)?;
         } else {
             rows.forget_blob_row(hash)?;
         }
@@ -278,7 +280,7 @@ impl Blobs {
                 .contains(&hash)
                 .map_err(bytes_err("looking for a blob"))?
             {
-                rows.mark_blob_kept(&hash)?;
+                rows.mark_blob_kept(&hash, None)?;
             } else {
                 left.push(hash);
             }
@@ -369,7 +371,8 @@ mod tests {
             rows.insert(*hash, (size, false, attempt));
             Ok(())
         }
-        fn mark_blob_kept(&self, hash: &Digest) -> Result<(), StorageError> {
+        // No cases here (see `unlink_blob_row`).
+        fn mark_blob_kept(&self, hash: &Digest, _case: Option<&str>) -> Result<(), StorageError> {
             if let Some(r) = self.0.lock().unwrap().get_mut(hash) {
                 r.1 = true;
             }

@@ -679,8 +679,15 @@ pub trait Storage: desk::DeskStore + rows::CaseRows + Send + Sync + 'static {
     /// kept it as its last chunk arrived); otherwise the received bytes are discarded (false).
     fn finish_blob(&self, hash: &Digest) -> Result<bool, StorageError>;
     /// Keeps a blob that arrived whole in one request, whose bytes the caller checked against
-    /// `hash`, with no upload started for it: kept and recorded when it returns.
-    fn keep_whole_blob(&self, hash: &Digest, bytes: &[u8]) -> Result<(), StorageError>;
+    /// `hash`, with no upload started for it: kept and recorded when it returns; with `case`,
+    /// also linked to it as [`Storage::link_blob`] does and no longer pending for it
+    /// ([`Storage::clear_pending_blob`]), in the same write.
+    fn keep_whole_blob(
+        &self,
+        hash: &Digest,
+        bytes: &[u8],
+        case: Option<&str>,
+    ) -> Result<(), StorageError>;
     /// Records that the bytes of a kept blob were uploaded for `case` (kept once); refused
     /// when the blob is not kept (deleted meanwhile).
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError>;
@@ -1078,8 +1085,13 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
         (**self).finish_blob(hash)
     }
 
-    fn keep_whole_blob(&self, hash: &Digest, bytes: &[u8]) -> Result<(), StorageError> {
-        (**self).keep_whole_blob(hash, bytes)
+    fn keep_whole_blob(
+        &self,
+        hash: &Digest,
+        bytes: &[u8],
+        case: Option<&str>,
+    ) -> Result<(), StorageError> {
+        (**self).keep_whole_blob(hash, bytes, case)
     }
 
     fn link_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
@@ -1227,7 +1239,7 @@ pub mod suite {
         use sha2::{Digest as _, Sha256};
         let data = vec![4u8; 100];
         let hash: Digest = Sha256::digest(&data).into();
-        s.keep_whole_blob(&hash, &data).unwrap();
+        s.keep_whole_blob(&hash, &data, None).unwrap();
         check(
             "a kept blob is no stray",
             !s.claim_stray(&hash).unwrap()
@@ -1348,7 +1360,7 @@ pub mod suite {
             *told.lock().unwrap() = gone;
         });
         *before_put.lock().unwrap() = Some(run);
-        let sent = s.keep_whole_blob(&hash, &data);
+        let sent = s.keep_whole_blob(&hash, &data, None);
         check(
             "the deletion came while the bytes were on their way",
             *deleted.lock().unwrap() == Some(true),
@@ -1360,7 +1372,7 @@ pub mod suite {
                 && s.blob_state(&hash).unwrap().is_none()
                 && s.deleting_blob_rows().unwrap().is_empty(),
         );
-        s.keep_whole_blob(&hash, &data).unwrap();
+        s.keep_whole_blob(&hash, &data, None).unwrap();
         check(
             "sent again for a live case, kept",
             s.blob_state(&hash).unwrap().is_some_and(|b| b.complete) && s.open_blob(&hash).is_ok(),
@@ -1497,8 +1509,19 @@ pub mod suite {
         use sha2::{Digest as _, Sha256};
         let data = vec![3u8; 1000];
         let hash: Digest = Sha256::digest(&data).into();
-        s.keep_whole_blob(&hash, &data).unwrap();
-        s.link_blob(&hash, "c1").unwrap();
+        let pending = PendingBlob {
+            hash,
+            case: "c1".into(),
+            device: "t1".into(),
+            since: Timestamp(1),
+        };
+        s.note_pending_blobs(&[pending]).unwrap();
+        s.keep_whole_blob(&hash, &data, Some("c1")).unwrap();
+        check(
+            "kept whole for a case: linked to it, no longer pending for it",
+            s.blob_in_case(&hash, "c1").unwrap()
+                && s.pending_blobs().unwrap().iter().all(|p| p.hash != hash),
+        );
         // Stopped after the row was marked, before the bytes went.
         check(
             "the last case's deletion begun",
@@ -1515,7 +1538,9 @@ pub mod suite {
         check(
             "no upload of it starts meanwhile",
             s.write_blob_chunk(&hash, 1000, 0, &data).is_err()
-                && s.keep_whole_blob(&hash, &data).is_err(),
+                && s.keep_whole_blob(&hash, &data, None).is_err()
+                && s.keep_whole_blob(&hash, &data, Some("c2")).is_err()
+                && !s.blob_in_case(&hash, "c2").unwrap(),
         );
         check(
             "no case links it meanwhile",
@@ -1537,7 +1562,7 @@ pub mod suite {
             "the bytes gone",
             s.open_blob_range(&hash, 1000, 0..10).is_err(),
         );
-        s.keep_whole_blob(&hash, &data).unwrap();
+        s.keep_whole_blob(&hash, &data, None).unwrap();
         s.link_blob(&hash, "c2").unwrap();
         check(
             "uploaded again for a live case afterwards",

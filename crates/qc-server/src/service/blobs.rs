@@ -406,7 +406,8 @@ impl<S: Storage> Service<S> {
             if chunk.sha256 != *hash {
                 return mismatch();
             }
-            self.storage.keep_whole_blob(hash, bytes)?;
+            // Linked to the case in the same write (one commit less per file).
+            self.storage.keep_whole_blob(hash, bytes, Some(case))?;
         } else {
             self.storage.write_blob_chunk(hash, size, offset, bytes)?;
             if end < size {
@@ -418,9 +419,9 @@ impl<S: Storage> Service<S> {
             if !self.storage.finish_blob(hash)? {
                 return mismatch();
             }
+            self.storage.link_blob(hash, case)?;
+            self.held_now(hash, case);
         }
-        self.storage.link_blob(hash, case)?;
-        self.held_now(hash, case);
         tracing::info!(
             device,
             case,

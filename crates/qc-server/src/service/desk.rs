@@ -358,7 +358,7 @@ impl<S: Storage> Service<S> {
         let cert = self.desk_certificate(signer, now)?;
         let hash: qc_chain::Digest = Sha256::digest(sheet).into();
         if self.storage.blob_state(&hash)?.is_none() {
-            self.storage.keep_whole_blob(&hash, sheet)?;
+            self.storage.keep_whole_blob(&hash, sheet, None)?;
         }
         let device = desk_device(signer.login);
         let device_key = self.desk_device_key(signer.login);
