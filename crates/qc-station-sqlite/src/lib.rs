@@ -1864,15 +1864,7 @@ impl BlobRows for SqliteStorage {
         // Under the one writer, as `link_blob`: a blob deleted meanwhile is not linked.
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(err)?;
-        let standing = tx
-            .query_row(
-                "SELECT 1 FROM blobs WHERE hash = ?1 AND NOT deleting",
-                [hash.to_vec()],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(err)?;
-        upload_started(u64::from(standing.is_some()))?;
+        upload_started(u64::from(has_blob_row(&tx, hash, false)?))?;
         tx.execute(
             "INSERT OR IGNORE INTO blob_cases(hash, case_id) VALUES (?1, ?2)",
             params![hash.to_vec(), case],
@@ -1939,15 +1931,7 @@ impl BlobRows for SqliteStorage {
     ) -> Result<bool, StorageError> {
         // Under the one writer: no upload writes the blob's row meanwhile.
         let mut conn = self.conn();
-        let held = conn
-            .query_row(
-                "SELECT 1 FROM blobs WHERE hash = ?1 AND deleting",
-                [hash.to_vec()],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(err)?;
-        if held.is_none() {
+        if !has_blob_row(&conn, hash, true)? {
             return Ok(false);
         }
         remove()?;
@@ -1980,6 +1964,18 @@ impl BlobRows for SqliteStorage {
             .map_err(err)?;
         Ok(claimed == 1)
     }
+}
+
+/// Whether `hash` has a row being deleted (`deleting`) or one that is not.
+fn has_blob_row(conn: &Connection, hash: &Digest, deleting: bool) -> Result<bool, StorageError> {
+    conn.query_row(
+        "SELECT 1 FROM blobs WHERE hash = ?1 AND deleting = ?2",
+        params![hash.to_vec(), deleting],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|row| row.is_some())
+    .map_err(err)
 }
 
 impl SqliteStorage {
