@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -1141,6 +1142,18 @@ impl Quancheng {
         let (mut sent, mut bytes, mut failed) = (0, 0, None);
         let mut done = vec![0; pending.len()];
         let mut left: Vec<bool> = vec![true; pending.len()];
+        // The files still to send, kept for the next sync if this one stops.
+        let keep_left = |left: &[bool]| -> Result<(), ApiError> {
+            let still: Vec<&PendingBlob> = pending
+                .iter()
+                .zip(left)
+                .filter(|(_, l)| **l)
+                .map(|(p, _)| p)
+                .collect();
+            let v = serde_json::to_vec(&still).map_err(json_err)?;
+            Ok(store.set_meta("blobs_pending", &v)?)
+        };
+        let (mut kept_at, mut unkept) = (Instant::now(), false);
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::channel();
             for _ in 0..UPLOADS_AT_ONCE.min(pending.len()) {
@@ -1183,18 +1196,17 @@ impl Quancheng {
                         done[i] = sizes[i];
                         at.items_done += 1;
                         left[i] = false;
-                        let still: Vec<&PendingBlob> = pending
-                            .iter()
-                            .zip(&left)
-                            .filter(|(_, l)| **l)
-                            .map(|(p, _)| p)
-                            .collect();
-                        let kept = serde_json::to_vec(&still)
-                            .map_err(json_err)
-                            .and_then(|v| Ok(store.set_meta("blobs_pending", &v)?));
-                        if let Err(e) = kept {
-                            stop.store(true, Ordering::Relaxed);
-                            failed.get_or_insert(e);
+                        unkept = true;
+                        // At most once a KEEP_LEFT_EVERY (and once at the end): the whole list
+                        // rewritten after each file was quadratic in a long absence's files. A
+                        // stop in between sends those files again, which the station takes
+                        // without keeping them twice.
+                        if kept_at.elapsed() >= KEEP_LEFT_EVERY {
+                            (kept_at, unkept) = (Instant::now(), false);
+                            if let Err(e) = keep_left(&left) {
+                                stop.store(true, Ordering::Relaxed);
+                                failed.get_or_insert(e);
+                            }
                         }
                     }
                     Uploading::Done(_, Err(e)) => {
@@ -1204,12 +1216,18 @@ impl Quancheng {
                 progress(&at);
             }
         });
+        if unkept && let Err(e) = keep_left(&left) {
+            failed.get_or_insert(e);
+        }
         match failed {
             Some(e) => Err(e),
             None => Ok((sent, bytes)),
         }
     }
 }
+
+/// How often a sync's uploads keep the list of the files they have yet to send.
+const KEEP_LEFT_EVERY: Duration = Duration::from_secs(1);
 
 /// Evidence files uploaded at once in a sync (figures in docs/benchmarks.md, issue 14). Each
 /// holds at most two chunks in memory (the one on its way and the next, read ahead).
