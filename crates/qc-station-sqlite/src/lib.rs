@@ -938,10 +938,7 @@ impl Storage for SqliteStorage {
 
     fn clear_pending_blob(&self, hash: &Digest, case: &str) -> Result<(), StorageError> {
         self.conn()
-            .execute(
-                "DELETE FROM pending_blobs WHERE hash = ?1 AND case_id = ?2",
-                params![hash.to_vec(), case],
-            )
+            .execute(CLEAR_PENDING_BLOB, params![hash.to_vec(), case])
             .map(drop)
             .map_err(err)
     }
@@ -1209,11 +1206,8 @@ impl Storage for SqliteStorage {
         if !self.blobs.state(self, hash)?.is_some_and(|b| b.complete) {
             return Err(StorageError::Backend("the blob is not kept".into()));
         }
-        conn.execute(
-            "INSERT OR IGNORE INTO blob_cases(hash, case_id) VALUES (?1, ?2)",
-            params![hash.to_vec(), case],
-        )
-        .map_err(err)?;
+        conn.execute(LINK_BLOB, params![hash.to_vec(), case])
+            .map_err(err)?;
         Ok(())
     }
 
@@ -1865,16 +1859,10 @@ impl BlobRows for SqliteStorage {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(err)?;
         upload_started(u64::from(has_blob_row(&tx, hash, false)?))?;
-        tx.execute(
-            "INSERT OR IGNORE INTO blob_cases(hash, case_id) VALUES (?1, ?2)",
-            params![hash.to_vec(), case],
-        )
-        .map_err(err)?;
-        tx.execute(
-            "DELETE FROM pending_blobs WHERE hash = ?1 AND case_id = ?2",
-            params![hash.to_vec(), case],
-        )
-        .map_err(err)?;
+        tx.execute(LINK_BLOB, params![hash.to_vec(), case])
+            .map_err(err)?;
+        tx.execute(CLEAR_PENDING_BLOB, params![hash.to_vec(), case])
+            .map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -1965,6 +1953,12 @@ impl BlobRows for SqliteStorage {
         Ok(claimed == 1)
     }
 }
+
+/// Links a blob to a case (once): by `link_blob`, and with a kept blob's row in `mark_blob_kept`.
+const LINK_BLOB: &str = "INSERT OR IGNORE INTO blob_cases(hash, case_id) VALUES (?1, ?2)";
+
+/// Takes a file off a case's pending list: by `clear_pending_blob`, and in `mark_blob_kept`.
+const CLEAR_PENDING_BLOB: &str = "DELETE FROM pending_blobs WHERE hash = ?1 AND case_id = ?2";
 
 /// Whether `hash` has a row being deleted (`deleting`) or one that is not.
 fn has_blob_row(conn: &Connection, hash: &Digest, deleting: bool) -> Result<bool, StorageError> {
