@@ -247,24 +247,24 @@ fn closed_pages_unchanged(before: &Record, after: &Record) -> Result<(), RuleVio
     Ok(())
 }
 
-/// Writes a new blob into `blobs` under `nonce` (see [`Quancheng::write_blob`]).
+/// Writes a new blob into `blobs` sealed under `seed` (see [`Quancheng::write_blob`]).
 fn write_blob_to<T>(
     blobs: &qc_blobs::BlobStore,
-    nonce: [u8; qc_blobs::NONCE_PREFIX],
+    seed: [u8; qc_blobs::SEED],
     io: &dyn Fn(std::io::Error) -> ApiError,
     fill: impl FnOnce(&mut qc_blobs::BlobWriter) -> Result<(T, [u8; 32]), ApiError>,
 ) -> Result<T, ApiError> {
-    let mut w = blobs.writer(nonce).map_err(io)?;
+    let mut w = blobs.writer(qc_blobs::Sealing::current(seed)).map_err(io)?;
     let (learned, hash) = fill(&mut w)?;
     blobs.commit(w, &hash).map_err(io)?;
     Ok(learned)
 }
 
-/// Where one evidence file's bytes and thumbnail go: the blob store and fresh nonces, usable
+/// Where one evidence file's bytes and thumbnail go: the blob store and fresh seeds, usable
 /// without the app.
 pub(crate) struct BlobSink {
     blobs: std::sync::Arc<qc_blobs::BlobStore>,
-    nonces: [[u8; qc_blobs::NONCE_PREFIX]; 2],
+    seeds: [[u8; qc_blobs::SEED]; 2],
     /// The blob directory, named in errors.
     io: std::path::PathBuf,
 }
@@ -292,7 +292,7 @@ impl BlobSink {
             path: self.io.clone(),
             source,
         };
-        let ingested = write_blob_to(&self.blobs, self.nonces[0], &io, |w| {
+        let ingested = write_blob_to(&self.blobs, self.seeds[0], &io, |w| {
             let i = qc_evidence::ingest(src, w, &ThumbnailLimits::default())?;
             if let Some(r) = &told.redacts {
                 copy_fits(r, told.kind, &i)?;
@@ -305,7 +305,7 @@ impl BlobSink {
             .as_deref()
             .map(|t| {
                 let hash: [u8; 32] = Sha256::digest(t).into();
-                write_blob_to(&self.blobs, self.nonces[1], &io, |w| {
+                write_blob_to(&self.blobs, self.seeds[1], &io, |w| {
                     w.write_all(t).map_err(io)?;
                     Ok((hash, hash))
                 })
@@ -334,8 +334,8 @@ impl Quancheng {
         &mut self,
         fill: impl FnOnce(&mut qc_blobs::BlobWriter) -> Result<(T, [u8; 32]), ApiError>,
     ) -> Result<T, ApiError> {
-        let nonce = entropy::random(self.entropy.as_mut());
-        write_blob_to(&self.blobs, nonce, &self.blob_io(), fill)
+        let seed = entropy::random(self.entropy.as_mut());
+        write_blob_to(&self.blobs, seed, &self.blob_io(), fill)
     }
 
     /// Where the bytes of one evidence file go, to be written without the app (an import's
@@ -343,7 +343,7 @@ impl Quancheng {
     pub(crate) fn blob_sink(&mut self) -> BlobSink {
         BlobSink {
             blobs: self.blobs.clone(),
-            nonces: [
+            seeds: [
                 entropy::random(self.entropy.as_mut()),
                 entropy::random(self.entropy.as_mut()),
             ],

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use aead_stream::{NewStream, StreamBE32, StreamPrimitive};
 use chacha20poly1305::ChaCha20Poly1305;
 
-use crate::{NONCE_PREFIX, Sealer, fresh_nonce_prefix, invalid};
+use crate::{NONCE_PREFIX, Sealer, fresh, invalid};
 
 const MAGIC: &[u8; 8] = b"QCJRNL\0\x01";
 const HEAD: usize = MAGIC.len() + NONCE_PREFIX;
@@ -89,7 +89,7 @@ impl Journal {
             .create_new(true)
             .open(path)?;
         file.lock()?;
-        let prefix = fresh_nonce_prefix()?;
+        let prefix: [u8; NONCE_PREFIX] = fresh()?;
         let mut head = Vec::with_capacity(HEAD);
         head.extend_from_slice(MAGIC);
         head.extend_from_slice(&prefix);

@@ -8,9 +8,19 @@ fn store(dir: &Path) -> BlobStore {
     BlobStore::open(dir.join("blobs"), [9; 32]).unwrap()
 }
 
-fn put(s: &BlobStore, data: &[u8], prefix: u8) -> ([u8; 32], PathBuf) {
+/// A sealing in the current format, its seed all `b`.
+fn v2(b: u8) -> Sealing {
+    Sealing::current([b; SEED])
+}
+
+/// A sealing in each format (the current one first), its random bytes all `b`.
+fn both(b: u8) -> [Sealing; 2] {
+    [v2(b), Sealing::ChaCha([b; NONCE_PREFIX])]
+}
+
+fn put(s: &BlobStore, data: &[u8], sealing: Sealing) -> ([u8; 32], PathBuf) {
     let hash: [u8; 32] = Sha256::digest(data).into();
-    let mut w = s.writer([prefix; NONCE_PREFIX]).unwrap();
+    let mut w = s.writer(sealing).unwrap();
     // Odd-sized writes, as a stream would give them.
     for part in data.chunks(10_007) {
         w.write_all(part).unwrap();
@@ -31,9 +41,14 @@ fn data(n: usize) -> Vec<u8> {
 
 #[test]
 fn blobs_round_trip_at_every_chunk_boundary() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = store(dir.path());
-    for (i, n) in [
+    for sealing in both(1) {
+        let dir = tempfile::tempdir().unwrap();
+        round_trips_at_every_chunk_boundary(&store(dir.path()), sealing);
+    }
+}
+
+fn round_trips_at_every_chunk_boundary(s: &BlobStore, sealing: Sealing) {
+    for n in [
         1,
         100,
         CHUNK - 1,
@@ -41,19 +56,22 @@ fn blobs_round_trip_at_every_chunk_boundary() {
         CHUNK + 1,
         3 * CHUNK,
         3 * CHUNK + 17,
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    ] {
         let d = data(n);
-        let (hash, _) = put(&s, &d, i as u8);
+        let (hash, path) = put(s, &d, sealing);
+        assert_eq!(
+            Sealing::of(&fs::read(path).unwrap()[..HEADER].try_into().unwrap()).unwrap(),
+            sealing
+        );
         assert!(s.contains(&hash));
-        assert_eq!(read_all(&s, &hash).unwrap(), d, "size {n}");
+        assert_eq!(read_all(s, &hash).unwrap(), d, "size {n}");
         assert_eq!(
             s.size(&hash).unwrap(),
             n as u64,
             "size from the file's length"
         );
+        // Each size once per format (a blob is never overwritten).
+        s.remove(&hash).unwrap();
     }
 }
 
@@ -62,9 +80,9 @@ fn the_file_at_rest_is_encrypted() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(dir.path());
     let secret = b"PLAINTEXT-EVIDENCE-MARKER ".repeat(5000);
-    let (_, path) = put(&s, &secret, 1);
+    let (_, path) = put(&s, &secret, v2(1));
     let raw = fs::read(path).unwrap();
-    assert!(raw.starts_with(MAGIC));
+    assert!(raw.starts_with(MAGIC_2));
     assert!(!raw.windows(26).any(|w| w == b"PLAINTEXT-EVIDENCE-MARKER "));
     // Another key cannot read it.
     let other = BlobStore::open(dir.path().join("blobs"), [8; 32]).unwrap();
@@ -72,14 +90,49 @@ fn the_file_at_rest_is_encrypted() {
     assert!(read_all(&other, &hash).is_err());
 }
 
-/// The sealed files of known bytes under a known key and nonce prefix, as another
-/// implementation of the format makes them: OpenSSL's ChaCha20-Poly1305 through Python's
-/// `cryptography` (48.0), header then 64 KiB chunks, nonce = prefix ‖ counter (big-endian u32)
-/// ‖ last-chunk flag. Pins the format at rest to the algorithm, whichever of the cipher crate's
-/// backends this machine runs (AVX2, AVX-512, portable: .cargo/config.toml): a file sealed on
-/// one server opens on any other.
+/// The sealed files of known bytes under a known key and seed, as another implementation of
+/// format 2 makes them: HKDF-SHA256 and AES-256-GCM of OpenSSL through Python's `cryptography`
+/// (48.0), header then 64 KiB chunks, file key = HKDF(salt [`KDF_SALT`], the blob key, info the
+/// seed), nonce = 7 zero bytes ‖ counter (big-endian u32) ‖ last-chunk flag. Pins the format at
+/// rest to the algorithms, whichever code path the machine takes (VAES, AES-NI, ARMv8,
+/// portable): a file sealed on one device or server opens on any other.
 #[test]
-fn sealed_files_are_byte_for_byte_those_of_another_chacha20_poly1305() {
+fn sealed_files_are_byte_for_byte_those_of_another_aes_256_gcm() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    for (n, seed, sha256) in [
+        (
+            2 * CHUNK + 17,
+            5,
+            "f3671d560741b439133fdba6ffcb89f5ebce78d298d11caf3381bfb672e4465d",
+        ),
+        (
+            CHUNK,
+            6,
+            "b46da56e99056448196d9d5c0ff79001604e0733c03657c9ca87645cc641de6d",
+        ),
+        (
+            0,
+            7,
+            "a9400a924b5bc689cf9bc1bb5e5043d7d13ef8d91993e6a7b7d0befd2b442578",
+        ),
+    ] {
+        let (hash, path) = put(&s, &data(n), v2(seed));
+        let raw = fs::read(path).unwrap();
+        assert_eq!(raw.len() as u64, sealed_len(n as u64), "{n} bytes");
+        assert_eq!(hex::encode(Sha256::digest(&raw)), sha256, "{n} bytes");
+        assert_eq!(read_all(&s, &hash).unwrap(), data(n));
+    }
+}
+
+/// Format 1's sealed files (ChaCha20-Poly1305 under the blob key, written until 2026-12, read
+/// ever since), as another implementation makes them: OpenSSL's ChaCha20-Poly1305 through
+/// Python's `cryptography` (48.0), header then 64 KiB chunks, nonce = prefix ‖ counter
+/// (big-endian u32) ‖ last-chunk flag; whichever of the cipher crate's backends this machine
+/// runs (AVX2, AVX-512, portable: .cargo/config.toml). Written here as the old code wrote them,
+/// and read back.
+#[test]
+fn sealed_files_of_format_1_are_those_of_another_chacha20_poly1305_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(dir.path());
     for (n, prefix, sha256) in [
@@ -99,37 +152,48 @@ fn sealed_files_are_byte_for_byte_those_of_another_chacha20_poly1305() {
             "b5bb4e75d80d77ecd041792182bf435f3c92ec7a3b417ddc21a6af7eaa6457e4",
         ),
     ] {
-        let (_, path) = put(&s, &data(n), prefix);
+        let (hash, path) = put(&s, &data(n), Sealing::ChaCha([prefix; NONCE_PREFIX]));
         let raw = fs::read(path).unwrap();
         assert_eq!(raw.len() as u64, sealed_len(n as u64), "{n} bytes");
         assert_eq!(hex::encode(Sha256::digest(&raw)), sha256, "{n} bytes");
+        assert_eq!(read_all(&s, &hash).unwrap(), data(n));
     }
 }
 
 #[test]
 fn a_changed_byte_a_cut_file_or_a_swapped_file_is_detected() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = store(dir.path());
+    for sealing in both(1) {
+        let dir = tempfile::tempdir().unwrap();
+        changes_are_detected(&store(dir.path()), sealing);
+    }
+}
+
+fn changes_are_detected(s: &BlobStore, sealing: Sealing) {
     let d = data(3 * CHUNK + 5);
-    let (hash, path) = put(&s, &d, 1);
+    let (hash, path) = put(s, &d, sealing);
     let original = fs::read(&path).unwrap();
     for at in [20, CHUNK, original.len() - 3] {
         let mut t = original.clone();
         t[at] ^= 1;
         fs::write(&path, &t).unwrap();
-        assert!(read_all(&s, &hash).is_err(), "byte {at}");
+        assert!(read_all(s, &hash).is_err(), "byte {at}");
     }
     // Cut after whole chunks: the missing last-chunk mark gives it away.
-    fs::write(&path, &original[..8 + NONCE_PREFIX + 2 * (CHUNK + TAG)]).unwrap();
-    assert!(read_all(&s, &hash).is_err());
+    fs::write(&path, &original[..HEADER + 2 * (CHUNK + TAG)]).unwrap();
+    assert!(read_all(s, &hash).is_err());
+    // Cut to its header: not even an empty last chunk.
+    fs::write(&path, &original[..HEADER]).unwrap();
+    assert!(read_all(s, &hash).is_err());
     // Another valid blob put in its place fails the name check.
     let other = data(100);
-    let (_, other_path) = put(&s, &other, 2);
+    let mut other_head = sealing.header();
+    other_head[HEADER - 1] ^= 1;
+    let (_, other_path) = put(s, &other, Sealing::of(&other_head).unwrap());
     fs::copy(&other_path, &path).unwrap();
-    let e = read_all(&s, &hash).unwrap_err();
+    let e = read_all(s, &hash).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::InvalidData);
     fs::write(&path, &original).unwrap();
-    assert_eq!(read_all(&s, &hash).unwrap(), d);
+    assert_eq!(read_all(s, &hash).unwrap(), d);
 }
 
 #[test]
@@ -137,9 +201,9 @@ fn blobs_are_written_once_and_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(dir.path());
     let d = data(5000);
-    let (hash, path) = put(&s, &d, 1);
+    let (hash, path) = put(&s, &d, v2(1));
     let first = fs::read(&path).unwrap();
-    let (_, again) = put(&s, &d, 2);
+    let (_, again) = put(&s, &d, v2(2));
     assert_eq!(again, path);
     assert_eq!(
         fs::read(&path).unwrap(),
@@ -151,7 +215,7 @@ fn blobs_are_written_once_and_never_overwritten() {
         0
     );
     // A wrong hash is refused and leaves nothing.
-    let mut w = s.writer([3; NONCE_PREFIX]).unwrap();
+    let mut w = s.writer(v2(3)).unwrap();
     w.write_all(b"something else").unwrap();
     assert!(s.commit(w, &hash).is_err());
     assert_eq!(fs::read(&path).unwrap(), first);
@@ -165,7 +229,7 @@ fn blobs_are_written_once_and_never_overwritten() {
 fn an_abandoned_writer_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(dir.path());
-    let mut w = s.writer([4; NONCE_PREFIX]).unwrap();
+    let mut w = s.writer(v2(4)).unwrap();
     w.write_all(&data(200_000)).unwrap();
     let tmp = w.temp_path().to_owned();
     assert!(tmp.exists());
@@ -179,7 +243,7 @@ fn evidence_ingest_streams_straight_into_the_encrypted_store() {
     let s = store(dir.path());
     let mut pdf = b"%PDF-1.7\n".to_vec();
     pdf.extend(data(300_000));
-    let mut w = s.writer([5; NONCE_PREFIX]).unwrap();
+    let mut w = s.writer(v2(5)).unwrap();
     let info = qc_evidence::ingest(pdf.as_slice(), &mut w, &Default::default()).unwrap();
     s.commit(w, &info.sha256).unwrap();
     assert_eq!(info.mime, "application/pdf");
@@ -235,7 +299,7 @@ fn the_same_name_received_again_never_reuses_a_nonce() {
         let mut junk = d.clone();
         junk[0] ^= 1;
         s.receive(&hash, d.len() as u64, 0, &junk).unwrap();
-        let head = std::fs::read(&receiving).unwrap()[8..8 + NONCE_PREFIX].to_vec();
+        let head = std::fs::read(&receiving).unwrap()[..HEADER].to_vec();
         assert!(nonces.insert(head), "a nonce came back");
         assert!(!s.finish_receiving(&hash, false).unwrap());
     }
@@ -245,7 +309,7 @@ fn the_same_name_received_again_never_reuses_a_nonce() {
 fn a_dead_writers_temporary_file_is_removed_on_opening_a_live_ones_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(dir.path());
-    let mut live = s.writer([7; NONCE_PREFIX]).unwrap();
+    let mut live = s.writer(v2(7)).unwrap();
     live.write_all(&data(3 * CHUNK)).unwrap();
     // What a killed process leaves: a partial file nobody holds.
     let dead = dir.path().join("blobs/tmp/0102030405060a.partial");
@@ -278,15 +342,17 @@ impl<R: Read> Read for Counted<R> {
 
 #[test]
 fn any_range_reads_back_from_only_the_chunks_that_hold_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = store(dir.path());
+    for sealing in both(40) {
+        let dir = tempfile::tempdir().unwrap();
+        ranges_read_back(&store(dir.path()), sealing);
+    }
+}
+
+fn ranges_read_back(s: &BlobStore, sealing: Sealing) {
     let c = CHUNK as u64;
-    for (i, n) in [1, CHUNK, CHUNK + 1, 3 * CHUNK + 17]
-        .into_iter()
-        .enumerate()
-    {
+    for n in [1, CHUNK, CHUNK + 1, 3 * CHUNK + 17] {
         let d = data(n);
-        let (hash, path) = put(&s, &d, 40 + i as u8);
+        let (hash, path) = put(s, &d, sealing);
         let size = n as u64;
         let file = std::fs::read(&path).unwrap();
         assert_eq!(file.len() as u64, sealed_len(size));
@@ -320,10 +386,10 @@ fn any_range_reads_back_from_only_the_chunks_that_hold_it() {
                 inner: &file[span.start as usize..span.end as usize],
                 read: read.clone(),
             };
-            let prefix = nonce_prefix_of(file[..HEADER].try_into().unwrap()).unwrap();
+            let sealing = Sealing::of(file[..HEADER].try_into().unwrap()).unwrap();
             let mut got = Vec::new();
             s.sealer
-                .range_reader(&prefix, size, range.clone(), source)
+                .range_reader(&sealing, size, range.clone(), source)
                 .unwrap()
                 .read_to_end(&mut got)
                 .unwrap();
@@ -342,12 +408,17 @@ fn any_range_reads_back_from_only_the_chunks_that_hold_it() {
 
 #[test]
 fn a_range_of_a_changed_cut_or_reordered_file_fails() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = store(dir.path());
+    for sealing in both(60) {
+        let dir = tempfile::tempdir().unwrap();
+        ranges_of_changed_files_fail(&store(dir.path()), sealing);
+    }
+}
+
+fn ranges_of_changed_files_fail(s: &BlobStore, sealing: Sealing) {
     let c = CHUNK as u64;
     let d = data(3 * CHUNK + 17);
     let size = d.len() as u64;
-    let (hash, path) = put(&s, &d, 60);
+    let (hash, path) = put(s, &d, sealing);
     let read = |range: Range<u64>, size: u64| -> io::Result<Vec<u8>> {
         let mut got = Vec::new();
         s.read_range(&hash, size, range)?.read_to_end(&mut got)?;
@@ -495,4 +566,23 @@ fn a_range_header_asks_for_part_of_a_file_or_all_of_it() {
             "{unsatisfiable}"
         );
     }
+}
+
+/// A blob being received when the code changed to format 2 goes on in the format its file was
+/// begun in.
+#[test]
+fn a_blob_begun_in_format_1_is_received_to_the_end_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let d = data(2 * CHUNK + 9);
+    let hash: [u8; 32] = Sha256::digest(&d).into();
+    s.begin_receiving(&hash).unwrap();
+    let old = Sealing::ChaCha([3; NONCE_PREFIX]);
+    fs::write(s.receiving_path(&hash), old.header()).unwrap();
+    s.receive(&hash, d.len() as u64, 0, &d[..CHUNK]).unwrap();
+    s.receive(&hash, d.len() as u64, CHUNK as u64, &d[CHUNK..])
+        .unwrap();
+    assert!(s.finish_receiving(&hash, false).unwrap());
+    assert!(fs::read(s.path(&hash)).unwrap().starts_with(MAGIC));
+    assert_eq!(read_all(&s, &hash).unwrap(), d);
 }

@@ -1,5 +1,5 @@
 //! The station's evidence bytes: content-addressed by the SHA-256 of the original bytes, sealed
-//! at rest in [`qc_blobs`]' format (ChaCha20-Poly1305 STREAM, 64 KiB chunks), received in
+//! at rest in [`qc_blobs`]' format (AES-256-GCM STREAM, 64 KiB chunks), received in
 //! resumable pieces and read back streamed. Which case a blob belongs to stays in the database.
 //!
 //! Two stores: [`LocalEvidence`], the files of [`qc_blobs::BlobStore`] (a squad's station), and

@@ -15,7 +15,7 @@ use object_store::path::Path;
 use object_store::{
     GetOptions, GetRange, ObjectStore, ObjectStoreExt as _, PutPayload, RetryConfig,
 };
-use qc_blobs::{CHUNK, HEADER, NONCE_PREFIX, Sealer, TAG};
+use qc_blobs::{CHUNK, HEADER, Sealer, Sealing, TAG};
 use serde::{Deserialize, Serialize};
 use sha2::digest::common::hazmat::SerializableState as _;
 use sha2::{Digest as _, Sha256};
@@ -53,7 +53,7 @@ pub struct S3Config {
 /// - `blobs/<hex>`: a complete blob, sealed (the same bytes as a [`qc_blobs::BlobStore`]
 ///   file). Only these count for `contains` and `open`.
 /// - `uploads/<hex>.json`: the manifest of the upload under way of a blob (one per blob): its
-///   size, nonce prefix, multipart upload id (once one is started), the parts put so far, the
+///   size, sealed header, multipart upload id (once one is started), the parts put so far, the
 ///   pieces waiting to make a part, and the SHA-256 state of everything received. Rewritten (a
 ///   PUT is atomic) after every piece, so any process reads where an upload stands and
 ///   continues it.
@@ -121,7 +121,7 @@ impl ObjectEvidence {
             .with_allow_http(config.allow_http)
             .with_virtual_hosted_style_request(false)
             // The SigV4 signature still covers each request, not each body's SHA-256 (one more
-            // hash of every evidence byte): what is put is sealed (ChaCha20-Poly1305) and read
+            // hash of every evidence byte): what is put is sealed (AES-256-GCM) and read
             // back authenticated, so a body changed on the way is found when it is read.
             .with_unsigned_payload(true)
             .with_retry(retry)
@@ -316,12 +316,12 @@ impl ObjectEvidence {
     /// all).
     fn put_sealed(&self, hash: &[u8; 32], bytes: &[u8]) -> Result<(), EvidenceError> {
         // Not the manifest's: a process that died may have sealed other bytes under it.
-        let nonce = qc_blobs::fresh_nonce_prefix().map_err(crate::io_err("draw a nonce prefix"))?;
+        let sealing = Sealing::fresh().map_err(crate::io_err("draw a seed"))?;
         let size = bytes.len() as u64;
         let mut whole = Vec::with_capacity(HEADER + sealed_len(size, size) as usize);
-        whole.extend_from_slice(&qc_blobs::header(&nonce));
+        whole.extend_from_slice(&sealing.header());
         self.sealer
-            .seal_piece_into(&nonce, size, 0, bytes, &mut whole)
+            .seal_piece_into(&sealing, size, 0, bytes, &mut whole)
             .map_err(crate::io_err(format!(
                 "seal {size} bytes of {}",
                 hex::encode(hash)
@@ -409,15 +409,14 @@ impl Evidence for ObjectEvidence {
 
     fn begin(&self, hash: &[u8; 32], size: u64) -> Result<(), EvidenceError> {
         let old = self.manifest(hash)?;
-        let nonce_prefix =
-            qc_blobs::fresh_nonce_prefix().map_err(crate::io_err("draw a nonce prefix"))?;
+        let sealing = Sealing::fresh().map_err(crate::io_err("draw a seed"))?;
         let mut upload = [0u8; 8];
         getrandom::fill(&mut upload)
             .map_err(|e| crate::io_err("draw an upload id")(io::Error::other(e)))?;
         let m = Manifest {
             size,
             upload: hex::encode(upload),
-            nonce_prefix: hex::encode(nonce_prefix),
+            header: hex::encode(sealing.header()),
             multipart: None,
             sha256: hex::encode(Sha256::new().serialize()),
             parts: Vec::new(),
@@ -471,10 +470,10 @@ impl Evidence for ObjectEvidence {
         // Set only with the piece or part that holds these bytes: the manifest may be written
         // before (a multipart upload started).
         let sha256 = hex::encode(hasher.serialize());
-        let nonce = m.nonce_prefix(hash)?;
+        let sealing = m.sealing(hash)?;
         let sealed = self
             .sealer
-            .seal_piece(&nonce, size, offset, bytes)
+            .seal_piece(&sealing, size, offset, bytes)
             .map_err(crate::io_err(format!(
                 "seal {len} bytes at {offset} of {}",
                 hex::encode(hash)
@@ -494,7 +493,7 @@ impl Evidence for ObjectEvidence {
         let start = m.pending.first().map_or(offset, |p| p.offset);
         let mut data = Vec::with_capacity((pending + len) as usize + 64 * TAG);
         if start == 0 {
-            data.extend_from_slice(&qc_blobs::header(&nonce));
+            data.extend_from_slice(&sealing.header());
         }
         self.read_pending(hash, &m, &mut data)?;
         data.extend_from_slice(&sealed);
@@ -629,13 +628,13 @@ impl Evidence for ObjectEvidence {
         let mut head = [0u8; HEADER];
         io::Read::read_exact(&mut self.get(hash, ranged(0..HEADER as u64))?, &mut head)
             .map_err(crate::io_err(what()))?;
-        let prefix = qc_blobs::nonce_prefix_of(&head).map_err(crate::io_err(what()))?;
+        let sealing = Sealing::of(&head).map_err(crate::io_err(what()))?;
         // Objects are written once under their hash: the header and the span read apart are
         // of one object.
         let source = self.get(hash, ranged(span))?;
         let reader = self
             .sealer
-            .range_reader(&prefix, size, range.clone(), source)
+            .range_reader(&sealing, size, range.clone(), source)
             .map_err(crate::io_err(what()))?;
         Ok(Box::new(reader))
     }
@@ -677,8 +676,10 @@ struct Manifest {
     size: u64,
     /// Drawn at `begin`: names this upload's pending pieces.
     upload: String,
-    /// The nonce prefix the blob is sealed under (hex).
-    nonce_prefix: String,
+    /// The header of the blob's sealed object (hex): its format and random bytes. An upload
+    /// begun before format 2 has its ChaCha20 nonce prefix here, under that name.
+    #[serde(alias = "nonce_prefix")]
+    header: String,
     /// The store's multipart upload id, once the first part was due.
     #[serde(default)]
     multipart: Option<String>,
@@ -709,11 +710,15 @@ impl Manifest {
             + self.pending.iter().map(|p| p.len).sum::<u64>()
     }
 
-    fn nonce_prefix(&self, hash: &[u8; 32]) -> Result<[u8; NONCE_PREFIX], EvidenceError> {
-        hex::decode(&self.nonce_prefix)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| EvidenceError::upload(hash, "the manifest's nonce prefix is unreadable"))
+    /// How the upload's pieces are sealed.
+    fn sealing(&self, hash: &[u8; 32]) -> Result<Sealing, EvidenceError> {
+        let bytes = hex::decode(&self.header).unwrap_or_default();
+        let sealing = match <[u8; HEADER]>::try_from(bytes.as_slice()) {
+            Ok(head) => Sealing::of(&head).ok(),
+            // Format 1's nonce prefix alone.
+            Err(_) => bytes.try_into().ok().map(Sealing::ChaCha),
+        };
+        sealing.ok_or_else(|| EvidenceError::upload(hash, "the manifest's header is unreadable"))
     }
 
     fn hasher(&self, hash: &[u8; 32]) -> Result<Sha256, EvidenceError> {

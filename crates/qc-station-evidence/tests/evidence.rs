@@ -480,3 +480,48 @@ fn a_blob_in_one_piece_is_put_whole_in_one_request() {
     assert!(read_all(&e, &other_hash) == other);
     assert_eq!(keys_in(&e).len(), 2, "the blob alone, no manifest");
 }
+
+/// Reads an object of the store whole.
+fn object(e: &ObjectEvidence, key: &str) -> Vec<u8> {
+    let (store, key) = (e.store().clone(), Path::from(key));
+    block_on(async move { store.get(&key).await.unwrap().bytes().await.unwrap() }).to_vec()
+}
+
+/// An upload a station began before format 2 (its manifest naming a ChaCha20 nonce prefix)
+/// goes on in format 1 after the upgrade, whichever instance continues it, and reads back;
+/// uploads begun after it are sealed in format 2.
+#[test]
+fn an_upload_begun_before_format_2_goes_on_in_format_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = ObjectEvidence::local(dir.path(), KEY).unwrap();
+    let blob = data(7 * MIB + 3 * K + 9, 15);
+    let hash = sha256(&blob);
+    let size = blob.len() as u64;
+    e.begin(&hash, size).unwrap();
+    // The manifest as the code before format 2 wrote it.
+    let key = format!("uploads/{}.json", hex::encode(hash));
+    let mut m: serde_json::Value = serde_json::from_slice(&object(&e, &key)).unwrap();
+    let fields = m.as_object_mut().unwrap();
+    assert!(fields.remove("header").is_some());
+    fields.insert("nonce_prefix".into(), "0102030405060a".into());
+    let (store, path) = (e.store().clone(), Path::from(key));
+    block_on(async move {
+        let json = serde_json::to_vec(&m).unwrap();
+        store.put(&path, json.into()).await.unwrap();
+    });
+    send(&e, &hash, &blob, &[K, 6 * MIB]);
+    let other = ObjectEvidence::local(dir.path(), KEY).unwrap();
+    send(&other, &hash, &blob, &[2 * K, 2 * MIB]);
+    assert!(other.finish(&hash, size, false).unwrap());
+    let sealed = object(&e, &format!("blobs/{}", hex::encode(hash)));
+    assert_eq!(sealed[..15], *b"QCBLOB\0\x01\x01\x02\x03\x04\x05\x06\x0a");
+    assert!(read_all(&e, &hash) == blob);
+
+    let again = data(MIB + 5, 16);
+    let hash = sha256(&again);
+    e.put_whole(&hash, &again).unwrap();
+    assert_eq!(
+        object(&e, &format!("blobs/{}", hex::encode(hash)))[..4],
+        *b"QCB\x02"
+    );
+}
