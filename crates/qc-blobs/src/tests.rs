@@ -98,26 +98,32 @@ fn the_file_at_rest_is_encrypted() {
 /// portable): a file sealed on one device or server opens on any other.
 #[test]
 fn sealed_files_are_byte_for_byte_those_of_another_aes_256_gcm() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = store(dir.path());
-    for (n, seed, sha256) in [
+    sealed_as_pinned(&[
         (
             2 * CHUNK + 17,
-            5,
+            v2(5),
             "f3671d560741b439133fdba6ffcb89f5ebce78d298d11caf3381bfb672e4465d",
         ),
         (
             CHUNK,
-            6,
+            v2(6),
             "b46da56e99056448196d9d5c0ff79001604e0733c03657c9ca87645cc641de6d",
         ),
         (
             0,
-            7,
+            v2(7),
             "a9400a924b5bc689cf9bc1bb5e5043d7d13ef8d91993e6a7b7d0befd2b442578",
         ),
-    ] {
-        let (hash, path) = put(&s, &data(n), v2(seed));
+    ]);
+}
+
+/// Seals `data(n)` as each sealing says: the file has the SHA-256 another implementation's has,
+/// and reads back.
+fn sealed_as_pinned(vectors: &[(usize, Sealing, &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    for &(n, sealing, sha256) in vectors {
+        let (hash, path) = put(&s, &data(n), sealing);
         let raw = fs::read(path).unwrap();
         assert_eq!(raw.len() as u64, sealed_len(n as u64), "{n} bytes");
         assert_eq!(hex::encode(Sha256::digest(&raw)), sha256, "{n} bytes");
@@ -133,31 +139,24 @@ fn sealed_files_are_byte_for_byte_those_of_another_aes_256_gcm() {
 /// and read back.
 #[test]
 fn sealed_files_of_format_1_are_those_of_another_chacha20_poly1305_and_read_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = store(dir.path());
-    for (n, prefix, sha256) in [
+    let v1 = |b| Sealing::ChaCha([b; NONCE_PREFIX]);
+    sealed_as_pinned(&[
         (
             2 * CHUNK + 17,
-            5,
+            v1(5),
             "e6bb1dadbfa78f24fdb0d744b8371922a6fb05ae2e22cdead521b62cf6c1855e",
         ),
         (
             CHUNK,
-            6,
+            v1(6),
             "2d2a4ad1d3deb5ba0606afb0f0aaff3dba61bf92fb85fc2e36a76e846df59858",
         ),
         (
             0,
-            7,
+            v1(7),
             "b5bb4e75d80d77ecd041792182bf435f3c92ec7a3b417ddc21a6af7eaa6457e4",
         ),
-    ] {
-        let (hash, path) = put(&s, &data(n), Sealing::ChaCha([prefix; NONCE_PREFIX]));
-        let raw = fs::read(path).unwrap();
-        assert_eq!(raw.len() as u64, sealed_len(n as u64), "{n} bytes");
-        assert_eq!(hex::encode(Sha256::digest(&raw)), sha256, "{n} bytes");
-        assert_eq!(read_all(&s, &hash).unwrap(), data(n));
-    }
+    ]);
 }
 
 #[test]
