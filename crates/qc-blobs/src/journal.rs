@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use aead_stream::{NewStream, StreamBE32, StreamPrimitive};
 use chacha20poly1305::ChaCha20Poly1305;
 
-use crate::{NONCE_PREFIX, Sealer, fresh, invalid};
+use crate::{NONCE_PREFIX, Sealer, fresh, invalid, read_full};
 
 const MAGIC: &[u8; 8] = b"QCJRNL\0\x01";
 const HEAD: usize = MAGIC.len() + NONCE_PREFIX;
@@ -235,20 +235,6 @@ impl Frames {
         self.next += 1;
         Ok(Ok(sealed))
     }
-}
-
-/// Reads until `buf` is full or the source ends; how much was read.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Reads the recording out of a journal: the first `pieces` pieces' bytes, in order.

@@ -817,15 +817,23 @@ pub struct SealedReader<R> {
 /// Reads a sealed chunk (or what is left of the file, up to one) into `chunk`.
 fn read_chunk(file: &mut impl Read, chunk: &mut Vec<u8>) -> io::Result<()> {
     chunk.resize(CHUNK + TAG, 0);
-    let mut filled = 0;
-    while filled < chunk.len() {
-        match file.read(&mut chunk[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
+    let filled = read_full(file, chunk)?;
     chunk.truncate(filled);
     Ok(())
+}
+
+/// Reads until `buf` is full or the source ends; how much was read.
+pub(crate) fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 impl<R: Read> SealedReader<R> {
