@@ -1212,15 +1212,11 @@ impl Storage for SqliteStorage {
     }
 
     fn blob_in_case(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
-        self.reader()
-            .query_row(
-                "SELECT 1 FROM blob_cases WHERE hash = ?1 AND case_id = ?2",
-                params![hash.to_vec(), case],
-                |_| Ok(()),
-            )
-            .optional()
-            .map(|r| r.is_some())
-            .map_err(err)
+        row_exists(
+            &self.reader(),
+            "SELECT 1 FROM blob_cases WHERE hash = ?1 AND case_id = ?2",
+            params![hash.to_vec(), case],
+        )
     }
 
     fn delete_blob(&self, hash: &Digest, case: &str) -> Result<bool, StorageError> {
@@ -1962,14 +1958,23 @@ const CLEAR_PENDING_BLOB: &str = "DELETE FROM pending_blobs WHERE hash = ?1 AND 
 
 /// Whether `hash` has a row being deleted (`deleting`) or one that is not.
 fn has_blob_row(conn: &Connection, hash: &Digest, deleting: bool) -> Result<bool, StorageError> {
-    conn.query_row(
+    row_exists(
+        conn,
         "SELECT 1 FROM blobs WHERE hash = ?1 AND deleting = ?2",
         params![hash.to_vec(), deleting],
-        |_| Ok(()),
     )
-    .optional()
-    .map(|row| row.is_some())
-    .map_err(err)
+}
+
+/// Whether `sql` finds a row.
+fn row_exists(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<bool, StorageError> {
+    conn.query_row(sql, params, |_| Ok(()))
+        .optional()
+        .map(|row| row.is_some())
+        .map_err(err)
 }
 
 impl SqliteStorage {
